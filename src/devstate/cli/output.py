@@ -1,0 +1,33 @@
+"""Shared output helpers for the CLI: one rich console per stream, JSON printing, errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, NoReturn
+
+import click
+from rich.console import Console
+
+def _width() -> int | None:
+    """Wide enough for tables when output goes to a file or a CI log, not a terminal."""
+    return None if sys.stdout.isatty() else 140
+
+
+console = Console(highlight=False, width=_width())
+error_console = Console(stderr=True, highlight=False, width=_width())
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+def print_json(value: Any) -> None:
+    """Machine-readable output: stable key order, no rich markup."""
+    sys.stdout.write(json.dumps(value, indent=2, sort_keys=False) + "\n")
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """One clear line on stderr, then exit with ``code`` (no traceback)."""
+    error_console.print(f"devstate: error: {message}", markup=False)
+    raise click.exceptions.Exit(code)

@@ -1,0 +1,112 @@
+"""``devstate schema list|show|dump``: browse the standard schemas and the IR."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+from rich.tree import Tree
+
+from devstate import ir
+from devstate.cli.output import EXIT_INVALID, console, fail, print_json
+from devstate.errors import SchemaError, UsageError
+from devstate.schema import find_schema_file, load_schema, schema_files
+from devstate.schema.validate import count_fields
+
+
+@click.group()
+def schema() -> None:
+    """List, show and dump schemas."""
+
+
+def resolve_schema(name: str) -> ir.Schema:
+    """A schema named by a file path or by ``MODEL[@VERSION]``; exits cleanly on error."""
+    path = Path(name)
+    try:
+        if not path.exists() and "/" not in name and not name.endswith((".yaml", ".yml")):
+            path = find_schema_file(name).path
+        elif not path.exists():
+            fail(f"{name}: no such file or directory")
+        return load_schema(path)
+    except UsageError as exc:
+        fail(str(exc))
+    except SchemaError as exc:
+        for diagnostic in exc.diagnostics:
+            console.print(str(diagnostic), markup=False, soft_wrap=True)
+        fail(f"{name} is not a valid schema", EXIT_INVALID)
+
+
+@schema.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def list_schemas(as_json: bool) -> None:
+    """List the standard schemas (model, version, title)."""
+    rows = []
+    for file in schema_files():
+        loaded = load_schema(file.path)
+        rows.append({
+            "model": loaded.model, "version": str(loaded.version), "title": loaded.title,
+            "sections": len(loaded.sections) + len(loaded.vendor_sections),
+            "fields": count_fields(loaded), "file": str(file.path),
+        })
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="Standard schemas", title_justify="left")
+    for column in ("model", "version", "title", "sections", "fields"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(row[c]) for c in ("model", "version", "title", "sections", "fields")))
+    console.print(table)
+
+
+@schema.command("show")
+@click.argument("name")
+def show(name: str) -> None:
+    """Show a schema as a tree of sections and fields with offsets and sizes.
+
+    NAME is a schema file or MODEL[@VERSION] (newest version when omitted).
+    """
+    loaded = resolve_schema(name)
+    tree = Tree(f"[bold]{loaded.ident}[/bold] — {loaded.title}")
+    for section in loaded.sections:
+        flags = " optional" if section.optional else ""
+        since = f" since {section.since}" if section.since else ""
+        node = tree.add(f"section {section.id} [bold]{section.name}[/bold]: {ir.type_label(section.type)}{flags}{since}")
+        _add_type(node, loaded, section.type, depth=0)
+    for vendor in loaded.vendor_sections:
+        payload = "opaque" if vendor.type is None else ir.type_label(vendor.type)
+        node = tree.add(f"vendor section {vendor.vendor} #{vendor.id} [bold]{vendor.name}[/bold]: {payload}")
+        if vendor.type is not None:
+            _add_type(node, loaded, vendor.type, depth=0)
+    if loaded.params:
+        params = tree.add("migration parameters")
+        for param in loaded.params:
+            params.add(f"{param.name}: {param.type} = {param.default!r}")
+    console.print(tree)
+
+
+def _add_type(node: Tree, schema: ir.Schema, expr: object, depth: int) -> None:
+    while isinstance(expr, ir.ArrayType):
+        expr = expr.element
+    if not isinstance(expr, ir.NamedRef) or expr.target_kind != "struct" or depth > 8:
+        return
+    struct = schema.struct(expr.name)
+    for field in struct.fields:
+        offset = f"@{field.offset}" if field.offset is not None else "@?"
+        size = f"{field.type.fixed_size} B" if field.type.fixed_size is not None else "variable"
+        since = f" [dim]since {field.since}[/dim]" if field.since else ""
+        child = node.add(f"{field.name}: {ir.type_label(field.type)}  [dim]{offset}, {size}[/dim]{since}")
+        _add_type(child, schema, field.type, depth + 1)
+
+
+@schema.command("dump")
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, default=True, help="Print the IR as JSON (default).")
+def dump(name: str, as_json: bool) -> None:
+    """Print the IR of a schema as JSON, for other tools to consume."""
+    print_json(load_ir_json(resolve_schema(name)))
+
+
+def load_ir_json(loaded: ir.Schema) -> dict[str, object]:
+    return loaded.model_dump(mode="json")

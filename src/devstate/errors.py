@@ -1,0 +1,57 @@
+"""The one exception hierarchy of devstate; every error carries a stable code.
+
+Schema problems are ``SchemaError`` (a list of ``Diagnostic``, each with file:line:col);
+saved-state problems are ``DecodeError``/``EncodeError`` (see ``devstate.wire.errors``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class DevstateError(Exception):
+    """Root of every error devstate raises on purpose."""
+
+    code: str = "ERROR"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem in a schema file, located by file, line, column and schema path."""
+
+    file: str
+    line: int
+    col: int
+    code: str
+    message: str
+    path: str = ""
+
+    def __str__(self) -> str:
+        where = f" (at {self.path})" if self.path else ""
+        return f"{self.file}:{self.line}:{self.col}: {self.code}: {self.message}{where}"
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "code": self.code,
+            "message": self.message,
+            "path": self.path,
+        }
+
+
+class SchemaError(DevstateError):
+    """A schema file (or one it imports) is invalid; ``diagnostics`` lists every problem."""
+
+    code = "SCHEMA_INVALID"
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        super().__init__("\n".join(str(d) for d in diagnostics))
+
+
+class UsageError(DevstateError):
+    """The user asked for something that cannot be done (unknown model, bad argument)."""
+
+    code = "USAGE"

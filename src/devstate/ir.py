@@ -1,0 +1,442 @@
+"""The intermediate representation: the single source of truth for every later stage.
+
+A schema file is loaded, checked and built into these frozen models once; the wire
+runtime, the interpreter, the emitters, compat and docs read only this.
+
+Type expressions (what a field, array element or section has as its type) are a small
+closed family: ``ScalarType``, ``NamedRef`` (to a struct, enum or flags declared in
+``Schema.types``), ``ArrayType``, ``BytesType`` and ``StringType``. Named definitions are
+``StructType``, ``EnumType`` and ``FlagsType``. Derived wire facts (encoded sizes, field
+offsets, which fields each minor version appended) are computed by the builder and
+stored here, so no consumer recomputes them.
+
+Wire sizes follow spec/wire-format.md: a struct used as a field is preceded by a u32
+size; an array of structs carries one u32 stride; counted arrays, counted bytes and
+strings carry a u32 count or length.
+"""
+
+from __future__ import annotations
+
+from functools import total_ordering
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
+
+SCALAR_SIZES: dict[str, int] = {
+    "u8": 1, "u16": 2, "u32": 4, "u64": 8,
+    "i8": 1, "i16": 2, "i32": 4, "i64": 8,
+    "bool": 1,
+}
+PREFIX_SIZE = 4
+"""Size of every count, length, size prefix and stride on the wire (u32)."""
+
+
+def scalar_range(name: str) -> tuple[int, int]:
+    """The inclusive value range of a scalar type (bool is 0..1)."""
+    if name == "bool":
+        return 0, 1
+    bits = SCALAR_SIZES[name] * 8
+    if name.startswith("u"):
+        return 0, (1 << bits) - 1
+    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+
+@total_ordering
+class Version:
+    """A schema version ``major.minor``; ordered, hashable, serialised as "1.2"."""
+
+    __slots__ = ("major", "minor")
+
+    def __init__(self, major: int, minor: int) -> None:
+        self.major = major
+        self.minor = minor
+
+    @classmethod
+    def parse(cls, text: str) -> Version:
+        major, _, minor = text.partition(".")
+        if not (major.isdigit() and minor.isdigit()):
+            raise ValueError(f"version must be MAJOR.MINOR, got {text!r}")
+        return cls(int(major), int(minor))
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}"
+
+    def __repr__(self) -> str:
+        return f"Version({self.major}, {self.minor})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Version) and self.key == other.key
+
+    def __lt__(self, other: Version) -> bool:
+        return self.key < other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.major, self.minor)
+
+
+def _to_version(value: object) -> Version:
+    if isinstance(value, Version):
+        return value
+    if isinstance(value, str):
+        return Version.parse(value)
+    raise ValueError(f"expected a version string, got {value!r}")
+
+
+VersionField = Annotated[Version, PlainValidator(_to_version), PlainSerializer(str)]
+
+
+class _Node(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Location(_Node):
+    """Where a node was declared: the schema file, line and column (1-based)."""
+
+    file: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+
+# --- type expressions -----------------------------------------------------------------
+
+
+class ScalarType(_Node):
+    kind: Literal["scalar"] = "scalar"
+    name: Literal["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "bool"]
+
+    @property
+    def size(self) -> int:
+        return SCALAR_SIZES[self.name]
+
+    @property
+    def fixed_size(self) -> int:
+        return self.size
+
+
+class NamedRef(_Node):
+    """A reference to a struct, enum or flags type in ``Schema.types``."""
+
+    kind: Literal["ref"] = "ref"
+    name: str
+    target_kind: Literal["struct", "enum", "flags"]
+    fixed_size: int | None
+    """Encoded size in field position: a struct's includes its u32 size prefix."""
+
+
+class ArrayType(_Node):
+    """A fixed array (``length``) or a counted array (``max``) of ``element``."""
+
+    kind: Literal["array"] = "array"
+    element: TypeExpr
+    length: int | None = None
+    max: int | None = None
+    stride: bool
+    """True when the element is a struct: one u32 stride precedes the elements."""
+    fixed_size: int | None
+
+    @property
+    def counted(self) -> bool:
+        return self.max is not None
+
+    @property
+    def capacity(self) -> int:
+        """The largest element count this array can hold."""
+        return self.max if self.max is not None else self.length or 0
+
+
+class BytesType(_Node):
+    """Raw bytes: fixed ``length``, or counted with a declared ``max`` (large regions)."""
+
+    kind: Literal["bytes"] = "bytes"
+    length: int | None = None
+    max: int | None = None
+    fixed_size: int | None
+
+    @property
+    def counted(self) -> bool:
+        return self.max is not None
+
+
+class StringType(_Node):
+    """UTF-8 text of at most ``max`` bytes, with a u32 length prefix."""
+
+    kind: Literal["string"] = "string"
+    max: int
+    fixed_size: None = None
+
+
+TypeExpr = Annotated[
+    ScalarType | NamedRef | ArrayType | BytesType | StringType,
+    Field(discriminator="kind"),
+]
+
+
+# --- named definitions -----------------------------------------------------------------
+
+
+class StructField(_Node):
+    name: str
+    type: TypeExpr
+    doc: str = ""
+    since: VersionField | None = None
+    default: Any = None
+    """The value meaning the old behaviour, in state form (see spec/wire-format.md)."""
+    min: int | None = None
+    max: int | None = None
+    unit: str | None = None
+    offset: int | None
+    """Offset in the struct body when every earlier field is fixed-size, else None."""
+    annotations: dict[str, Any] = Field(default_factory=dict)
+    loc: Location
+
+
+class StructType(_Node):
+    kind: Literal["struct"] = "struct"
+    name: str
+    doc: str = ""
+    fields: tuple[StructField, ...]
+    body_size: int | None
+    """Encoded size of the body (without the size prefix) when fixed, else None."""
+    base_field_count: int
+    """Fields present since the defining file's major version (x.0); the rest are appended."""
+    origin: str
+    """``model@version`` of the file that declared the type."""
+    annotations: dict[str, Any] = Field(default_factory=dict)
+    loc: Location
+
+    def field(self, name: str) -> StructField:
+        for candidate in self.fields:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(name)
+
+    @property
+    def appended_fields(self) -> tuple[StructField, ...]:
+        return self.fields[self.base_field_count :]
+
+
+class EnumValue(_Node):
+    name: str
+    value: int
+    doc: str = ""
+    since: VersionField | None = None
+
+
+class EnumType(_Node):
+    kind: Literal["enum"] = "enum"
+    name: str
+    base: ScalarType
+    open: bool = False
+    doc: str = ""
+    values: tuple[EnumValue, ...]
+    origin: str
+    annotations: dict[str, Any] = Field(default_factory=dict)
+    loc: Location
+
+    def by_value(self) -> dict[int, str]:
+        return {member.value: member.name for member in self.values}
+
+    def by_name(self) -> dict[str, int]:
+        return {member.name: member.value for member in self.values}
+
+
+class FlagBit(_Node):
+    name: str
+    bit: int
+    doc: str = ""
+    since: VersionField | None = None
+
+
+class FlagsType(_Node):
+    kind: Literal["flags"] = "flags"
+    name: str
+    base: ScalarType
+    doc: str = ""
+    bits: tuple[FlagBit, ...]
+    origin: str
+    annotations: dict[str, Any] = Field(default_factory=dict)
+    loc: Location
+
+    @property
+    def mask(self) -> int:
+        """The declared bits; every other bit must be zero on the wire."""
+        mask = 0
+        for flag in self.bits:
+            mask |= 1 << flag.bit
+        return mask
+
+
+NamedType = Annotated[StructType | EnumType | FlagsType, Field(discriminator="kind")]
+
+
+# --- schema-level nodes ----------------------------------------------------------------
+
+
+class Section(_Node):
+    id: int
+    name: str
+    type: TypeExpr
+    optional: bool = False
+    since: VersionField | None = None
+    doc: str = ""
+    annotations: dict[str, Any] = Field(default_factory=dict)
+    loc: Location
+
+
+class VendorNamespace(_Node):
+    """A PCI vendor id or a UUID; serialised on the wire as 16 bytes (see the spec)."""
+
+    pci: int | None = None
+    uuid: str | None = None
+
+    def __str__(self) -> str:
+        return f"pci:{self.pci:#06x}" if self.pci is not None else f"uuid:{self.uuid}"
+
+
+class VendorSection(_Node):
+    id: int
+    name: str
+    vendor: VendorNamespace
+    type: TypeExpr | None = None
+    """The payload's schema; None for an opaque payload of at most ``max`` bytes."""
+    max: int | None = None
+    optional: bool = False
+    since: VersionField | None = None
+    doc: str = ""
+    annotations: dict[str, Any] = Field(default_factory=dict)
+    loc: Location
+
+    @property
+    def opaque(self) -> bool:
+        return self.type is None
+
+
+class Param(_Node):
+    """A migration parameter: absent means ``default``, the old behaviour."""
+
+    name: str
+    type: Literal["u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "bool", "string"]
+    default: int | bool | str
+    allowed: tuple[int | bool | str, ...] | None = None
+    min: int | None = None
+    max: int | None = None
+    since: VersionField | None = None
+    doc: str = ""
+    loc: Location
+
+    def accepts(self, value: object) -> bool:
+        """Whether ``value`` is a valid value of this parameter."""
+        if self.type == "bool":
+            valid = isinstance(value, bool)
+        elif self.type == "string":
+            valid = isinstance(value, str)
+        else:
+            low, high = scalar_range(self.type)
+            valid = isinstance(value, int) and not isinstance(value, bool)
+            valid = valid and low <= value <= high  # type: ignore[operator]
+        if not valid:
+            return False
+        if self.allowed is not None and value not in self.allowed:
+            return False
+        if self.min is not None and value < self.min:  # type: ignore[operator]
+            return False
+        return not (self.max is not None and value > self.max)  # type: ignore[operator]
+
+
+class Import(_Node):
+    alias: str
+    model: str
+    version: VersionField
+    file: str
+
+
+class Schema(_Node):
+    """One device model version: everything a codec, checker or page needs."""
+
+    devstate: int
+    model: str
+    version: VersionField
+    title: str
+    doc: str = ""
+    file: str
+    sha256: str
+    imports: tuple[Import, ...] = ()
+    types: dict[str, NamedType]
+    """Every type the schema can use: its own by name, imported ones as ``alias.name``."""
+    sections: tuple[Section, ...] = ()
+    vendor_sections: tuple[VendorSection, ...] = ()
+    params: tuple[Param, ...] = ()
+    annotations: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def ident(self) -> str:
+        """``model@version``, the way the CLI names a schema."""
+        return f"{self.model}@{self.version}"
+
+    @property
+    def is_library(self) -> bool:
+        """A types-only file meant to be imported (no sections)."""
+        return not self.sections and not self.vendor_sections
+
+    def resolve(self, ref: NamedRef) -> StructType | EnumType | FlagsType:
+        return self.types[ref.name]
+
+    def struct(self, name: str) -> StructType:
+        found = self.types[name]
+        if not isinstance(found, StructType):
+            raise TypeError(f"{name} is a {found.kind}, not a struct")
+        return found
+
+    def section(self, name: str) -> Section:
+        for candidate in self.sections:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(name)
+
+    def section_by_id(self, section_id: int) -> Section | None:
+        for candidate in self.sections:
+            if candidate.id == section_id:
+                return candidate
+        return None
+
+    def param(self, name: str) -> Param | None:
+        for candidate in self.params:
+            if candidate.name == name:
+                return candidate
+        return None
+
+    def added_in(self, version: Version) -> list[str]:
+        """Paths of the fields, sections and params that ``version`` added (``since``)."""
+        added: list[str] = []
+        for type_name, named in self.types.items():
+            if isinstance(named, StructType):
+                added += [f"{type_name}.{f.name}" for f in named.fields if f.since == version]
+        added += [f"section {s.name}" for s in self.sections if s.since == version]
+        added += [f"param {p.name}" for p in self.params if p.since == version]
+        return added
+
+
+ArrayType.model_rebuild()
+Section.model_rebuild()
+VendorSection.model_rebuild()
+StructField.model_rebuild()
+Schema.model_rebuild()
+
+
+def type_label(expr: ScalarType | NamedRef | ArrayType | BytesType | StringType) -> str:
+    """A short human name for a type expression: ``u16``, ``virtqueue[4]``, ``u8[6] max 64``."""
+    if isinstance(expr, ScalarType | NamedRef):
+        return expr.name
+    if isinstance(expr, ArrayType):
+        inner = type_label(expr.element)
+        return f"{inner}[{expr.length}]" if expr.length is not None else f"{inner}[] max {expr.max}"
+    if isinstance(expr, BytesType):
+        return f"bytes[{expr.length}]" if expr.length is not None else f"bytes max {expr.max}"
+    return f"string max {expr.max}"

@@ -1,0 +1,135 @@
+"""Loading a schema file into the IR: read, meta-schema check, imports, semantic build."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from devstate import ir
+from devstate.errors import Diagnostic, SchemaError
+from devstate.schema.build import ImportedTypes, SchemaBuilder
+from devstate.schema.metaschema import check_meta_schema
+from devstate.schema.registry import expected_location, standard_schemas_dir
+from devstate.schema.source import SourceDocument, SourceError, read_document
+
+_VERSION_NAME = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.yaml$")
+
+
+class SchemaLoader:
+    """Loads schemas with their imports; each file is loaded once per loader."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = root
+        self.cache: dict[Path, ir.Schema] = {}
+        self.loading: list[Path] = []
+
+    def load(self, path: Path) -> ir.Schema:
+        """The IR of ``path``; raises ``SchemaError`` listing every problem found."""
+        key = path.resolve()
+        if key in self.cache:
+            return self.cache[key]
+        self.loading.append(key)
+        try:
+            schema = self._load_uncached(path)
+        finally:
+            self.loading.pop()
+        self.cache[key] = schema
+        return schema
+
+    def _load_uncached(self, path: Path) -> ir.Schema:
+        try:
+            document = read_document(path, display=_display_name(path))
+        except SourceError as exc:
+            raise SchemaError([exc.diagnostic]) from None
+        diagnostics = list(document.diagnostics) + check_meta_schema(document)
+        if diagnostics:
+            raise SchemaError(sorted(diagnostics, key=lambda d: (d.line, d.col)))
+        diagnostics += _check_path(document, path)
+        imported, imports, import_diagnostics = self._imports(document, path)
+        builder = SchemaBuilder(document, imported, imports)
+        schema = builder.build(hashlib.sha256(document.raw).hexdigest())
+        diagnostics += import_diagnostics + builder.diagnostics
+        if diagnostics or schema is None:
+            raise SchemaError(sorted(diagnostics, key=lambda d: (d.file != document.file, d.line, d.col)))
+        return schema
+
+    def _imports(self, document: SourceDocument, path: Path) -> tuple[ImportedTypes, tuple[ir.Import, ...], list[Diagnostic]]:
+        types: ImportedTypes = {}
+        imports: list[ir.Import] = []
+        diagnostics: list[Diagnostic] = []
+        for index, raw in enumerate(document.data.get("imports", [])):
+            where = ("imports", index)
+            target = self._import_path(raw, path)
+            if not target.is_file():
+                diagnostics.append(document.diagnostic(where, "IMPORT_NOT_FOUND", f"cannot find {target}"))
+                continue
+            if target.resolve() in self.loading:
+                chain = " -> ".join(_display_name(p) for p in [*self.loading, target.resolve()])
+                diagnostics.append(document.diagnostic(where, "IMPORT_CYCLE", f"import cycle: {chain}"))
+                continue
+            try:
+                library = self.load(target)
+            except SchemaError as exc:
+                diagnostics.append(document.diagnostic(where, "IMPORT_NOT_FOUND", f"imported schema {_display_name(target)} is invalid"))
+                diagnostics += exc.diagnostics
+                continue
+            alias = raw["as"]
+            types.update(_prefixed_types(library, alias))
+            imports.append(ir.Import(alias=alias, model=library.model, version=library.version, file=library.file))
+        return types, tuple(imports), diagnostics
+
+    def _import_path(self, raw: dict[str, Any], importer: Path) -> Path:
+        if "path" in raw:
+            return (importer.parent / raw["path"]).resolve()
+        version = ir.Version.parse(raw["version"])
+        local_root = importer.resolve().parent.parent
+        candidate = local_root / expected_location(raw["model"], version)
+        if candidate.is_file():
+            return candidate
+        return (self.root or standard_schemas_dir()) / expected_location(raw["model"], version)
+
+
+def load_schema(path: Path | str, root: Path | None = None) -> ir.Schema:
+    """Load one schema file (and what it imports) into the IR."""
+    return SchemaLoader(root).load(Path(path))
+
+
+def _display_name(path: Path) -> str:
+    """A path relative to the working directory when it is below it (stable messages)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _check_path(document: SourceDocument, path: Path) -> list[Diagnostic]:
+    """A file named like ``1.2.yaml`` must sit in ``<model>/`` and declare that version."""
+    if not _VERSION_NAME.match(path.name):
+        return []
+    data = document.data
+    declared = expected_location(data["model"], ir.Version.parse(data["version"]))
+    actual = f"{path.resolve().parent.name}/{path.name}"
+    if actual == declared:
+        return []
+    return [document.diagnostic(
+        ("model",), "PATH_MISMATCH",
+        f"the file declares {data['model']}@{data['version']} and must be at {declared}, not {actual}",
+    )]
+
+
+def _prefixed_types(library: ir.Schema, alias: str) -> ImportedTypes:
+    """The library's types renamed ``alias.name``, with references inside them renamed too."""
+    return {f"{alias}.{name}": _rename_refs(named, alias) for name, named in library.types.items()}
+
+
+def _rename_refs(node: Any, alias: str) -> Any:
+    if isinstance(node, ir.NamedRef):
+        return node.model_copy(update={"name": f"{alias}.{node.name}"})
+    if isinstance(node, ir.ArrayType):
+        return node.model_copy(update={"element": _rename_refs(node.element, alias)})
+    if isinstance(node, ir.StructType):
+        fields = tuple(f.model_copy(update={"type": _rename_refs(f.type, alias)}) for f in node.fields)
+        return node.model_copy(update={"fields": fields})
+    return node

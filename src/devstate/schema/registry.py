@@ -1,0 +1,78 @@
+"""Finding schema files: the standard schemas directory and ``MODEL@VERSION`` names."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from devstate.errors import UsageError
+from devstate.ir import Version
+
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+_VERSION_FILE = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.yaml$")
+
+
+def standard_schemas_dir() -> Path:
+    """``$DEVSTATE_SCHEMAS``, else the wheel's packaged copy, else the checkout's schemas/."""
+    override = os.environ.get("DEVSTATE_SCHEMAS")
+    if override:
+        return Path(override)
+    packaged = _PACKAGE_DIR / "_schemas"
+    if packaged.is_dir():
+        return packaged
+    return _PACKAGE_DIR.parent.parent / "schemas"
+
+
+@dataclass(frozen=True)
+class SchemaFile:
+    model: str
+    version: Version
+    path: Path
+
+    @property
+    def ident(self) -> str:
+        return f"{self.model}@{self.version}"
+
+
+def schema_files(root: Path | None = None) -> list[SchemaFile]:
+    """Every ``<model>/<major>.<minor>.yaml`` under ``root``, ordered by model and version."""
+    root = root or standard_schemas_dir()
+    found = []
+    for model_dir in sorted(p for p in root.iterdir() if p.is_dir()):
+        for file in model_dir.iterdir():
+            match = _VERSION_FILE.match(file.name)
+            if match and file.is_file():
+                version = Version(int(match.group(1)), int(match.group(2)))
+                found.append(SchemaFile(model_dir.name, version, file))
+    return sorted(found, key=lambda f: (f.model, f.version))
+
+
+def model_versions(model: str, root: Path | None = None) -> list[SchemaFile]:
+    """The versions of one model, oldest first."""
+    return [f for f in schema_files(root) if f.model == model]
+
+
+def find_schema_file(ident: str, root: Path | None = None) -> SchemaFile:
+    """Resolve ``MODEL@VERSION`` (or ``MODEL`` for its newest version) to a file."""
+    model, _, version_text = ident.partition("@")
+    versions = model_versions(model, root)
+    if not versions:
+        raise UsageError(f"no standard schema for model {model!r}")
+    if not version_text:
+        return versions[-1]
+    try:
+        wanted = Version.parse(version_text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    for candidate in versions:
+        if candidate.version == wanted:
+            return candidate
+    known = ", ".join(str(v.version) for v in versions)
+    raise UsageError(f"model {model!r} has no version {wanted} (known: {known})")
+
+
+def expected_location(model: str, version: Version) -> str:
+    """Where a file declaring ``model``/``version`` must live, relative to its root."""
+    return f"{model}/{version}.yaml"
