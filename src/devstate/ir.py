@@ -23,8 +23,14 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
 
 SCALAR_SIZES: dict[str, int] = {
-    "u8": 1, "u16": 2, "u32": 4, "u64": 8,
-    "i8": 1, "i16": 2, "i32": 4, "i64": 8,
+    "u8": 1,
+    "u16": 2,
+    "u32": 4,
+    "u64": 8,
+    "i8": 1,
+    "i16": 2,
+    "i32": 4,
+    "i64": 8,
     "bool": 1,
 }
 PREFIX_SIZE = 4

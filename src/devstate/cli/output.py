@@ -9,6 +9,7 @@ from typing import Any, NoReturn
 import click
 from rich.console import Console
 
+
 def _width() -> int | None:
     """Wide enough for tables when output goes to a file or a CI log, not a terminal."""
     return None if sys.stdout.isatty() else 140

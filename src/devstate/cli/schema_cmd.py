@@ -44,11 +44,16 @@ def list_schemas(as_json: bool) -> None:
     rows = []
     for file in schema_files():
         loaded = load_schema(file.path)
-        rows.append({
-            "model": loaded.model, "version": str(loaded.version), "title": loaded.title,
-            "sections": len(loaded.sections) + len(loaded.vendor_sections),
-            "fields": count_fields(loaded), "file": str(file.path),
-        })
+        rows.append(
+            {
+                "model": loaded.model,
+                "version": str(loaded.version),
+                "title": loaded.title,
+                "sections": len(loaded.sections) + len(loaded.vendor_sections),
+                "fields": count_fields(loaded),
+                "file": str(file.path),
+            }
+        )
     if as_json:
         print_json(rows)
         return
@@ -72,7 +77,9 @@ def show(name: str) -> None:
     for section in loaded.sections:
         flags = " optional" if section.optional else ""
         since = f" since {section.since}" if section.since else ""
-        node = tree.add(f"section {section.id} [bold]{section.name}[/bold]: {ir.type_label(section.type)}{flags}{since}")
+        node = tree.add(
+            f"section {section.id} [bold]{section.name}[/bold]: {ir.type_label(section.type)}{flags}{since}"
+        )
         _add_type(node, loaded, section.type, depth=0)
     for vendor in loaded.vendor_sections:
         payload = "opaque" if vendor.type is None else ir.type_label(vendor.type)

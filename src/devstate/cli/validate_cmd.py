@@ -57,9 +57,13 @@ def _print_reports(reports: list[SchemaReport], elapsed: float) -> None:
             continue
         sections = len(schema.sections) + len(schema.vendor_sections)
         table.add_row(
-            str(report.path), schema.model, str(schema.version),
+            str(report.path),
+            schema.model,
+            str(schema.version),
             str(sections) if not schema.is_library else "types only",
-            str(count_fields(schema)), str(len(schema.params)), "[green]valid[/green]",
+            str(count_fields(schema)),
+            str(len(schema.params)),
+            "[green]valid[/green]",
         )
     console.print(table)
     valid = sum(r.valid for r in reports)

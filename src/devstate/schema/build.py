@@ -46,7 +46,9 @@ class SchemaBuilder:
         for name in self.raw_types:
             built = self._named_type(name)
             if isinstance(built, ir.StructType):
-                self._check_depth(ir.NamedRef(name=name, target_kind="struct", fixed_size=None), ("types", name))
+                self._check_depth(
+                    ir.NamedRef(name=name, target_kind="struct", fixed_size=None), ("types", name), at_key=True
+                )
         sections = self._sections()
         vendor_sections = self._vendor_sections()
         params = self._params()
@@ -106,7 +108,9 @@ class SchemaBuilder:
         self.in_progress.append(name)
         try:
             builders: dict[str, Callable[[str, Any, PathKey], Any]] = {
-                "struct": self._struct, "enum": self._enum, "flags": self._flags,
+                "struct": self._struct,
+                "enum": self._enum,
+                "flags": self._flags,
             }
             if raw["kind"] not in builders:
                 self.error(path, "META_SCHEMA", "only struct, enum and flags can be declared as named types")
@@ -127,7 +131,9 @@ class SchemaBuilder:
         for index, raw_field in enumerate(raw["fields"]):
             field_path = (*path, "fields", index)
             if raw_field["name"] in seen:
-                self.error((*field_path, "name"), "DUPLICATE_NAME", f"field {raw_field['name']!r} is declared twice in {name}")
+                self.error(
+                    (*field_path, "name"), "DUPLICATE_NAME", f"field {raw_field['name']!r} is declared twice in {name}"
+                )
             seen.add(raw_field["name"])
             built = self._field(raw_field, field_path, offset)
             if built is None:
@@ -143,9 +149,14 @@ class SchemaBuilder:
         if body is not None and body > MAX_COUNT:
             self.error(path, "LIMIT_EXCEEDED", f"struct {name} encodes to {body} bytes, over the u32 size limit")
         return ir.StructType(
-            name=name, doc=raw.get("doc", ""), fields=tuple(fields), body_size=body,
-            base_field_count=base_count, origin=self.origin,
-            annotations=raw.get("annotations", {}), loc=self.loc(path),
+            name=name,
+            doc=raw.get("doc", ""),
+            fields=tuple(fields),
+            body_size=body,
+            base_field_count=base_count,
+            origin=self.origin,
+            annotations=raw.get("annotations", {}),
+            loc=self.loc(path),
         )
 
     def _check_append_order(self, fields: list[ir.StructField], path: PathKey) -> int:
@@ -155,12 +166,18 @@ class SchemaBuilder:
         for index, built in enumerate(fields):
             appended = self.appended(built.since)
             if not appended and index >= base_count:
-                self.error((*path, "fields", index), "APPEND_ORDER",
-                           f"field {built.name!r} of the base version follows fields appended in a minor version")
+                self.error(
+                    (*path, "fields", index),
+                    "APPEND_ORDER",
+                    f"field {built.name!r} of the base version follows fields appended in a minor version",
+                )
             if appended and built.since is not None:
                 if latest is not None and built.since < latest:
-                    self.error((*path, "fields", index, "since"), "APPEND_ORDER",
-                               f"field {built.name!r} (since {built.since}) follows a field appended in {latest}")
+                    self.error(
+                        (*path, "fields", index, "since"),
+                        "APPEND_ORDER",
+                        f"field {built.name!r} (since {built.since}) follows a field appended in {latest}",
+                    )
                 latest = built.since if latest is None or built.since > latest else latest
         return base_count
 
@@ -173,13 +190,24 @@ class SchemaBuilder:
         self._check_range(raw, type_expr, path)
         default = self._field_default(raw, type_expr, path)
         if self.appended(since) and not self._is_zero(type_expr, default):
-            self.error((*path, "default") if "default" in raw else path, "NONZERO_DEFAULT",
-                       f"field {raw['name']!r} is appended in {since}; its default must encode as zero bytes "
-                       f"so that older writers mean the old behaviour")
+            self.error(
+                (*path, "default") if "default" in raw else path,
+                "NONZERO_DEFAULT",
+                f"field {raw['name']!r} is appended in {since}; its default must encode as zero bytes "
+                f"so that older writers mean the old behaviour",
+            )
         return ir.StructField(
-            name=raw["name"], type=type_expr, doc=raw.get("doc", ""), since=since, default=default,
-            min=raw.get("min"), max=raw.get("max"), unit=raw.get("unit"), offset=offset,
-            annotations=raw.get("annotations", {}), loc=self.loc(path),
+            name=raw["name"],
+            type=type_expr,
+            doc=raw.get("doc", ""),
+            since=since,
+            default=default,
+            min=raw.get("min"),
+            max=raw.get("max"),
+            unit=raw.get("unit"),
+            offset=offset,
+            annotations=raw.get("annotations", {}),
+            loc=self.loc(path),
         )
 
     def _enum(self, name: str, raw: dict[str, Any], path: PathKey) -> ir.EnumType:
@@ -192,15 +220,24 @@ class SchemaBuilder:
             member_path = (*path, "values", member)
             value = spec["value"]
             if not low <= value <= high:
-                self.error(member_path, "VALUE_OUT_OF_RANGE", f"enum value {member}={value} does not fit in {base.name}")
+                self.error(
+                    member_path, "VALUE_OUT_OF_RANGE", f"enum value {member}={value} does not fit in {base.name}"
+                )
             if value in seen:
-                self.error(member_path, "DUPLICATE_ID", f"enum value {value} is used by both {seen[value]!r} and {member!r}")
+                self.error(
+                    member_path, "DUPLICATE_ID", f"enum value {value} is used by both {seen[value]!r} and {member!r}"
+                )
             seen[value] = member
             since = self.since(spec.get("since"), (*member_path, "since"))
             members.append(ir.EnumValue(name=member, value=value, doc=spec.get("doc", ""), since=since))
         return ir.EnumType(
-            name=name, base=base, open=raw.get("open", False), doc=raw.get("doc", ""),
-            values=tuple(members), origin=self.origin, annotations=raw.get("annotations", {}),
+            name=name,
+            base=base,
+            open=raw.get("open", False),
+            doc=raw.get("doc", ""),
+            values=tuple(members),
+            origin=self.origin,
+            annotations=raw.get("annotations", {}),
             loc=self.loc(path),
         )
 
@@ -221,13 +258,20 @@ class SchemaBuilder:
             since = self.since(spec.get("since"), (*flag_path, "since"))
             bits.append(ir.FlagBit(name=flag, bit=bit, doc=spec.get("doc", ""), since=since))
         return ir.FlagsType(
-            name=name, base=base, doc=raw.get("doc", ""), bits=tuple(bits), origin=self.origin,
-            annotations=raw.get("annotations", {}), loc=self.loc(path),
+            name=name,
+            base=base,
+            doc=raw.get("doc", ""),
+            bits=tuple(bits),
+            origin=self.origin,
+            annotations=raw.get("annotations", {}),
+            loc=self.loc(path),
         )
 
     # -- type expressions -------------------------------------------------------------------
 
-    def type_expr(self, raw: Any, path: PathKey) -> ir.ScalarType | ir.NamedRef | ir.ArrayType | ir.BytesType | ir.StringType:
+    def type_expr(
+        self, raw: Any, path: PathKey
+    ) -> ir.ScalarType | ir.NamedRef | ir.ArrayType | ir.BytesType | ir.StringType:
         if isinstance(raw, str):
             return self._shorthand(raw, path)
         kind = raw["kind"]
@@ -254,7 +298,7 @@ class SchemaBuilder:
 
     def _base_type(self, name: str, path: PathKey) -> ir.ScalarType | ir.NamedRef:
         if name in ir.SCALAR_SIZES:
-            return ir.ScalarType(name=name)  # type: ignore[arg-type]
+            return ir.ScalarType.model_validate({"name": name})
         if name in self.raw_types:
             target = self._named_type(name)
         elif name in self.types:
@@ -276,25 +320,30 @@ class SchemaBuilder:
     def _array(self, element: Any, length: int | None, maximum: int | None, path: PathKey) -> ir.ArrayType:
         stride = isinstance(element, ir.NamedRef) and element.target_kind == "struct"
         element_size = self._element_size(element, path) if stride else element.fixed_size
-        count = self._limit(length if length is not None else maximum, path)
+        count = self._limit(_either(length, maximum), path)
         fixed: int | None = None
         if length is not None and element_size is not None:
             fixed = (ir.PREFIX_SIZE if stride else 0) + count * element_size
             if fixed > MAX_COUNT:
-                self.error(path, "LIMIT_EXCEEDED", f"a {count}-element array encodes to {fixed} bytes, over the u32 size limit")
+                self.error(
+                    path, "LIMIT_EXCEEDED", f"a {count}-element array encodes to {fixed} bytes, over the u32 size limit"
+                )
         return ir.ArrayType(element=element, length=length, max=maximum, stride=stride, fixed_size=fixed)
 
     def _element_size(self, element: ir.NamedRef, path: PathKey) -> int | None:
         struct = self.types[element.name]
         assert isinstance(struct, ir.StructType)
         if struct.body_size is None:
-            self.error(path, "VARIABLE_ARRAY_ELEMENT",
-                       f"struct {element.name} is an array element but is not fixed-size "
-                       "(arrays of structs are encoded with one stride)")
+            self.error(
+                path,
+                "VARIABLE_ARRAY_ELEMENT",
+                f"struct {element.name} is an array element but is not fixed-size "
+                "(arrays of structs are encoded with one stride)",
+            )
         return struct.body_size
 
     def _bytes(self, length: int | None, maximum: int | None, path: PathKey) -> ir.BytesType:
-        size = self._limit(length if length is not None else maximum, path)
+        size = self._limit(_either(length, maximum), path)
         return ir.BytesType(length=length, max=maximum, fixed_size=size if length is not None else None)
 
     def _limit(self, value: int, path: PathKey) -> int:
@@ -302,10 +351,15 @@ class SchemaBuilder:
             self.error(path, "LIMIT_EXCEEDED", f"{value} is over the format limit {MAX_COUNT} (u32)")
         return value
 
-    def _check_depth(self, expr: Any, path: PathKey) -> None:
+    def _check_depth(self, expr: Any, path: PathKey, *, at_key: bool = False) -> None:
         depth = _expr_depth(expr, self.types)
         if depth > MAX_NESTING_DEPTH:
-            self.error(path, "LIMIT_EXCEEDED", f"the type nests {depth} levels deep; the limit is {MAX_NESTING_DEPTH}")
+            self.error(
+                path,
+                "LIMIT_EXCEEDED",
+                f"the type nests {depth} levels deep; the limit is {MAX_NESTING_DEPTH}",
+                at_key=at_key,
+            )
 
     # -- constraints and defaults -------------------------------------------------------------
 
@@ -382,7 +436,7 @@ class SchemaBuilder:
         if isinstance(expr, ir.NamedRef) and expr.target_kind == "enum":
             target = self.types[expr.name]
             assert isinstance(target, ir.EnumType)
-            return default == target.by_value().get(0, 0 if target.open else object())
+            return bool(default == target.by_value().get(0, 0 if target.open else object()))
         return default in (None, 0, False, "", [])
 
     # -- sections, vendor sections, params ---------------------------------------------------
@@ -393,22 +447,37 @@ class SchemaBuilder:
         for index, raw in enumerate(self.data.get("sections", [])):
             path: PathKey = ("sections", index)
             if raw["id"] in ids:
-                self.error((*path, "id"), "DUPLICATE_ID", f"section id {raw['id']} is used by both {ids[raw['id']]!r} and {raw['name']!r}")
+                self.error(
+                    (*path, "id"),
+                    "DUPLICATE_ID",
+                    f"section id {raw['id']} is used by both {ids[raw['id']]!r} and {raw['name']!r}",
+                )
             ids[raw["id"]] = raw["name"]
             since = self.since(raw.get("since"), (*path, "since"))
             optional = raw.get("optional", False)
             if self.appended(since) and not optional:
-                self.error(path, "REQUIRED_SECTION_IN_MINOR",
-                           f"section {raw['name']!r} is added in {since} and must be optional: older writers do not send it")
+                self.error(
+                    path,
+                    "REQUIRED_SECTION_IN_MINOR",
+                    f"section {raw['name']!r} is added in {since} and must be optional: older writers do not send it",
+                )
             try:
                 type_expr = self.type_expr(raw["type"], (*path, "type"))
             except _Unresolved:
                 continue
             self._check_depth(type_expr, (*path, "type"))
-            sections.append(ir.Section(
-                id=raw["id"], name=raw["name"], type=type_expr, optional=optional, since=since,
-                doc=raw.get("doc", ""), annotations=raw.get("annotations", {}), loc=self.loc(path),
-            ))
+            sections.append(
+                ir.Section(
+                    id=raw["id"],
+                    name=raw["name"],
+                    type=type_expr,
+                    optional=optional,
+                    since=since,
+                    doc=raw.get("doc", ""),
+                    annotations=raw.get("annotations", {}),
+                    loc=self.loc(path),
+                )
+            )
         return tuple(sections)
 
     def _vendor_sections(self) -> tuple[ir.VendorSection, ...]:
@@ -419,7 +488,11 @@ class SchemaBuilder:
             vendor = ir.VendorNamespace(**raw["vendor"])
             key = (str(vendor), raw["id"])
             if key in keys:
-                self.error((*path, "id"), "DUPLICATE_ID", f"vendor section {vendor} id {raw['id']} is used by both {keys[key]!r} and {raw['name']!r}")
+                self.error(
+                    (*path, "id"),
+                    "DUPLICATE_ID",
+                    f"vendor section {vendor} id {raw['id']} is used by both {keys[key]!r} and {raw['name']!r}",
+                )
             keys[key] = raw["name"]
             type_expr = None
             if "type" in raw:
@@ -428,11 +501,20 @@ class SchemaBuilder:
                 except _Unresolved:
                     continue
             maximum = self._limit(raw["max"], (*path, "max")) if "max" in raw else None
-            sections.append(ir.VendorSection(
-                id=raw["id"], name=raw["name"], vendor=vendor, type=type_expr, max=maximum,
-                optional=raw.get("optional", False), since=self.since(raw.get("since"), (*path, "since")),
-                doc=raw.get("doc", ""), annotations=raw.get("annotations", {}), loc=self.loc(path),
-            ))
+            sections.append(
+                ir.VendorSection(
+                    id=raw["id"],
+                    name=raw["name"],
+                    vendor=vendor,
+                    type=type_expr,
+                    max=maximum,
+                    optional=raw.get("optional", False),
+                    since=self.since(raw.get("since"), (*path, "since")),
+                    doc=raw.get("doc", ""),
+                    annotations=raw.get("annotations", {}),
+                    loc=self.loc(path),
+                )
+            )
         return tuple(sections)
 
     def _check_unique_section_names(self) -> None:
@@ -448,11 +530,15 @@ class SchemaBuilder:
         for name, raw in self.data.get("params", {}).items():
             path: PathKey = ("params", name)
             param = ir.Param(
-                name=name, type=raw["type"], default=raw["default"],
+                name=name,
+                type=raw["type"],
+                default=raw["default"],
                 allowed=tuple(raw["allowed"]) if "allowed" in raw else None,
-                min=raw.get("min"), max=raw.get("max"),
+                min=raw.get("min"),
+                max=raw.get("max"),
                 since=self.since(raw.get("since"), (*path, "since")),
-                doc=raw.get("doc", ""), loc=self.loc(path),
+                doc=raw.get("doc", ""),
+                loc=self.loc(path),
             )
             self._check_param(param, path)
             params.append(param)
@@ -469,7 +555,9 @@ class SchemaBuilder:
             if not bare.accepts(value):
                 self.error((*path, "allowed", index), "BAD_DEFAULT", f"allowed value {value!r} is not a {param.type}")
         if not param.accepts(param.default):
-            self.error((*path, "default"), "BAD_DEFAULT", f"default {param.default!r} is not an allowed value of {param.name}")
+            self.error(
+                (*path, "default"), "BAD_DEFAULT", f"default {param.default!r} is not an allowed value of {param.name}"
+            )
 
 
 def _field_size(target: ir.StructType | ir.EnumType | ir.FlagsType) -> int | None:
@@ -487,3 +575,10 @@ def _expr_depth(expr: Any, types: ImportedTypes) -> int:
         if isinstance(target, ir.StructType):
             return 1 + max(_expr_depth(f.type, types) for f in target.fields)
     return 1
+
+
+def _either(length: int | None, maximum: int | None) -> int:
+    """The fixed length or the declared maximum (the meta-schema requires exactly one)."""
+    value = length if length is not None else maximum
+    assert value is not None
+    return value

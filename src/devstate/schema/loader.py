@@ -55,7 +55,9 @@ class SchemaLoader:
             raise SchemaError(sorted(diagnostics, key=lambda d: (d.file != document.file, d.line, d.col)))
         return schema
 
-    def _imports(self, document: SourceDocument, path: Path) -> tuple[ImportedTypes, tuple[ir.Import, ...], list[Diagnostic]]:
+    def _imports(
+        self, document: SourceDocument, path: Path
+    ) -> tuple[ImportedTypes, tuple[ir.Import, ...], list[Diagnostic]]:
         types: ImportedTypes = {}
         imports: list[ir.Import] = []
         diagnostics: list[Diagnostic] = []
@@ -72,7 +74,11 @@ class SchemaLoader:
             try:
                 library = self.load(target)
             except SchemaError as exc:
-                diagnostics.append(document.diagnostic(where, "IMPORT_NOT_FOUND", f"imported schema {_display_name(target)} is invalid"))
+                diagnostics.append(
+                    document.diagnostic(
+                        where, "IMPORT_NOT_FOUND", f"imported schema {_display_name(target)} is invalid"
+                    )
+                )
                 diagnostics += exc.diagnostics
                 continue
             alias = raw["as"]
@@ -82,7 +88,7 @@ class SchemaLoader:
 
     def _import_path(self, raw: dict[str, Any], importer: Path) -> Path:
         if "path" in raw:
-            return (importer.parent / raw["path"]).resolve()
+            return (importer.parent / str(raw["path"])).resolve()
         version = ir.Version.parse(raw["version"])
         local_root = importer.resolve().parent.parent
         candidate = local_root / expected_location(raw["model"], version)
@@ -113,10 +119,13 @@ def _check_path(document: SourceDocument, path: Path) -> list[Diagnostic]:
     actual = f"{path.resolve().parent.name}/{path.name}"
     if actual == declared:
         return []
-    return [document.diagnostic(
-        ("model",), "PATH_MISMATCH",
-        f"the file declares {data['model']}@{data['version']} and must be at {declared}, not {actual}",
-    )]
+    return [
+        document.diagnostic(
+            ("model",),
+            "PATH_MISMATCH",
+            f"the file declares {data['model']}@{data['version']} and must be at {declared}, not {actual}",
+        )
+    ]
 
 
 def _prefixed_types(library: ir.Schema, alias: str) -> ImportedTypes:

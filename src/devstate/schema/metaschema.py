@@ -56,7 +56,8 @@ def _diagnostic(document: SourceDocument, error: ValidationError) -> Diagnostic:
         if unexpected:
             key_path = (*path, unexpected[0])
             return document.diagnostic(
-                key_path, "META_SCHEMA",
+                key_path,
+                "META_SCHEMA",
                 f"unknown key {unexpected[0]!r}; allowed here: {', '.join(sorted(allowed))}",
                 at_key=True,
             )

@@ -80,6 +80,8 @@ def read_document(path: Path, display: str | None = None) -> SourceDocument:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
         raise SourceError(_yaml_diagnostic(exc, name)) from None
+    if root is None:
+        raise SourceError(Diagnostic(name, 1, 1, "EMPTY_FILE", "the file is empty"))
     document = SourceDocument(name, None, raw=raw)
     document.data = _NodeReader(document).read(root, ())
     return document
@@ -98,9 +100,11 @@ def _read_bytes(path: Path, name: str) -> bytes:
         if size > MAX_SCHEMA_FILE_SIZE:
             raise SourceError(
                 Diagnostic(
-                    name, 1, 1, "FILE_TOO_LARGE",
-                    f"the file has {size} bytes; schema files are limited to "
-                    f"{MAX_SCHEMA_FILE_SIZE} bytes",
+                    name,
+                    1,
+                    1,
+                    "FILE_TOO_LARGE",
+                    f"the file has {size} bytes; schema files are limited to {MAX_SCHEMA_FILE_SIZE} bytes",
                 )
             )
         with path.open("rb") as handle:
@@ -127,10 +131,13 @@ def _refuse_aliases(text: str, name: str) -> None:
         for event in yaml.parse(text, Loader=_Loader):
             anchor = getattr(event, "anchor", None)
             if isinstance(event, yaml.AliasEvent) or anchor is not None:
-                mark = event.start_mark
+                mark: Any = event.start_mark
                 raise SourceError(
                     Diagnostic(
-                        name, mark.line + 1, mark.column + 1, "YAML_ALIAS",
+                        name,
+                        mark.line + 1,
+                        mark.column + 1,
+                        "YAML_ALIAS",
                         "YAML anchors and aliases are not allowed in schema files",
                     )
                 )
@@ -182,6 +189,4 @@ class _NodeReader:
         return result
 
     def _error(self, mark: Any, code: str, message: str, path: PathKey) -> Diagnostic:
-        return Diagnostic(
-            self.document.file, mark.line + 1, mark.column + 1, code, message, format_path(path)
-        )
+        return Diagnostic(self.document.file, mark.line + 1, mark.column + 1, code, message, format_path(path))

@@ -1,0 +1,5 @@
+"""``python -m devstate`` runs the CLI."""
+
+from devstate.cli import main
+
+main()

@@ -1,0 +1,277 @@
+"""Every schema error code, each with an invalid schema and its exact location."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from devstate.errors import SchemaError
+from devstate.schema import load_schema
+
+HEADER = """\
+devstate: 1
+model: org.example.dev
+version: "1.1"
+title: Example device
+"""
+
+
+def errors_of(path: Path) -> list[str]:
+    with pytest.raises(SchemaError) as caught:
+        load_schema(path)
+    return [f"{d.line}:{d.col}: {d.code}" for d in caught.value.diagnostics]
+
+
+def check(
+    write_schema: Callable[..., Path], body: str, expected: list[str], name: str = "org.example.dev/1.1.yaml"
+) -> None:
+    path = write_schema(HEADER + body, name)
+    assert errors_of(path) == expected
+
+
+CASES: dict[str, tuple[str, list[str]]] = {
+    "DUPLICATE_NAME field": (
+        """
+types:
+  vq:
+    kind: struct
+    fields:
+      - {name: size, type: u16}
+      - {name: size, type: u32}
+sections:
+  - {id: 1, name: vq, type: vq}
+""",
+        ["11:16: DUPLICATE_NAME"],
+    ),
+    "DUPLICATE_NAME section": (
+        """
+sections:
+  - {id: 1, name: a, type: u8}
+  - {id: 2, name: a, type: u8}
+""",
+        ["8:19: DUPLICATE_NAME"],
+    ),
+    "DUPLICATE_ID section": (
+        """
+sections:
+  - {id: 1, name: a, type: u8}
+  - {id: 1, name: b, type: u8}
+""",
+        ["8:10: DUPLICATE_ID"],
+    ),
+    "DUPLICATE_ID flag bit": (
+        """
+types:
+  mode: {kind: flags, base: u8, bits: {promisc: 0, allmulti: 0}}
+sections:
+  - {id: 1, name: mode, type: mode}
+""",
+        ["7:62: DUPLICATE_ID"],
+    ),
+    "UNKNOWN_TYPE": (
+        """
+sections:
+  - {id: 1, name: a, type: virtqueue}
+""",
+        ["7:28: UNKNOWN_TYPE"],
+    ),
+    "RECURSIVE_TYPE": (
+        """
+types:
+  node:
+    kind: struct
+    fields:
+      - {name: next, type: "node[2]"}
+""",
+        ["7:3: RECURSIVE_TYPE"],
+    ),
+    "SINCE_TOO_NEW": (
+        """
+sections:
+  - {id: 1, name: a, type: u8, optional: true, since: "1.2"}
+""",
+        ["7:55: SINCE_TOO_NEW"],
+    ),
+    "NONZERO_DEFAULT": (
+        """
+types:
+  vq:
+    kind: struct
+    fields:
+      - {name: size, type: u16}
+      - {name: wrap, type: bool, since: "1.1", default: true}
+""",
+        ["11:57: NONZERO_DEFAULT"],
+    ),
+    "NONZERO_DEFAULT closed enum without zero": (
+        """
+types:
+  mode: {kind: enum, base: u8, values: {on: 1, off: 2}}
+  dev:
+    kind: struct
+    fields:
+      - {name: size, type: u16}
+      - {name: mode, type: mode, since: "1.1"}
+""",
+        ["12:9: NONZERO_DEFAULT"],
+    ),
+    "APPEND_ORDER": (
+        """
+types:
+  vq:
+    kind: struct
+    fields:
+      - {name: wrap, type: bool, since: "1.1"}
+      - {name: size, type: u16}
+""",
+        ["11:9: APPEND_ORDER"],
+    ),
+    "BAD_DEFAULT": (
+        """
+types:
+  dev:
+    kind: struct
+    fields:
+      - {name: size, type: u8, default: 256}
+""",
+        ["10:41: BAD_DEFAULT"],
+    ),
+    "BAD_RANGE": (
+        """
+types:
+  dev:
+    kind: struct
+    fields:
+      - {name: size, type: u16, min: 10, max: 5}
+""",
+        ["10:38: BAD_RANGE"],
+    ),
+    "VALUE_OUT_OF_RANGE": (
+        """
+types:
+  kind: {kind: enum, base: u8, values: {small: 1, big: 256}}
+""",
+        ["7:56: VALUE_OUT_OF_RANGE"],
+    ),
+    "LIMIT_EXCEEDED count": (
+        """
+sections:
+  - {id: 1, name: a, type: {kind: bytes, max: 0x100000000}}
+""",
+        ["7:28: LIMIT_EXCEEDED"],
+    ),
+    "VARIABLE_ARRAY_ELEMENT": (
+        """
+types:
+  entry:
+    kind: struct
+    fields:
+      - {name: name, type: {kind: string, max: 8}}
+sections:
+  - {id: 1, name: a, type: {kind: array, of: entry, max: 4}}
+""",
+        ["12:28: VARIABLE_ARRAY_ELEMENT"],
+    ),
+    "REQUIRED_SECTION_IN_MINOR": (
+        """
+sections:
+  - {id: 1, name: a, type: u8, since: "1.1"}
+""",
+        ["7:5: REQUIRED_SECTION_IN_MINOR"],
+    ),
+    "META_SCHEMA unknown key": (
+        """
+sections:
+  - {id: 1, name: a, type: u8, optinal: true}
+""",
+        ["7:32: META_SCHEMA"],
+    ),
+    "META_SCHEMA bad version": (
+        """
+sections:
+  - {id: 0, name: a, type: u8}
+""",
+        ["7:10: META_SCHEMA"],
+    ),
+    "DUPLICATE_KEY": (
+        """
+title: Again
+""",
+        ["6:1: DUPLICATE_KEY"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_error_code_and_location(write_schema: Callable[..., Path], case: str) -> None:
+    body, expected = CASES[case]
+    check(write_schema, body, expected)
+
+
+def test_nesting_limit(write_schema: Callable[..., Path]) -> None:
+    types = "".join(f"  t{i}:\n    kind: struct\n    fields:\n      - {{name: f, type: t{i + 1}}}\n" for i in range(17))
+    types += "  t17:\n    kind: struct\n    fields:\n      - {name: f, type: u8}\n"
+    path = write_schema(HEADER + "types:\n" + types)
+    assert errors_of(path)[0] == "6:3: LIMIT_EXCEEDED"
+
+
+def test_path_mismatch(write_schema: Callable[..., Path]) -> None:
+    path = write_schema(HEADER, "org.other.dev/1.1.yaml")
+    assert errors_of(path) == ["2:8: PATH_MISMATCH"]
+
+
+def test_version_in_file_name_must_match(write_schema: Callable[..., Path]) -> None:
+    path = write_schema(HEADER, "org.example.dev/1.0.yaml")
+    assert errors_of(path) == ["2:8: PATH_MISMATCH"]
+
+
+def test_import_not_found(write_schema: Callable[..., Path]) -> None:
+    body = 'imports:\n  - {model: org.example.lib, version: "1.0", as: lib}\n'
+    path = write_schema(HEADER + body, "org.example.dev/1.1.yaml")
+    assert errors_of(path) == ["6:5: IMPORT_NOT_FOUND"]
+
+
+def test_import_cycle(write_schema: Callable[..., Path]) -> None:
+    write_schema(
+        'devstate: 1\nmodel: org.example.lib\nversion: "1.0"\ntitle: Lib\n'
+        'imports:\n  - {model: org.example.dev, version: "1.1", as: dev}\n',
+        "org.example.lib/1.0.yaml",
+    )
+    body = 'imports:\n  - {model: org.example.lib, version: "1.0", as: lib}\n'
+    path = write_schema(HEADER + body, "org.example.dev/1.1.yaml")
+    codes = errors_of(path)
+    assert "6:5: IMPORT_CYCLE" in codes  # reported in the library, at its import of dev
+    assert codes[0] == "6:5: IMPORT_NOT_FOUND"  # dev's import of the (invalid) library
+
+
+def test_every_error_in_a_file_is_reported(write_schema: Callable[..., Path]) -> None:
+    body = """
+types:
+  vq:
+    kind: struct
+    fields:
+      - {name: size, type: u16, max: 70000}
+      - {name: addr, type: u64x}
+sections:
+  - {id: 1, name: a, type: u8}
+  - {id: 1, name: a, type: u8}
+"""
+    path = write_schema(HEADER + body, "org.example.dev/1.1.yaml")
+    assert errors_of(path) == [
+        "10:38: BAD_RANGE",
+        "11:28: UNKNOWN_TYPE",
+        "14:10: DUPLICATE_ID",
+        "14:19: DUPLICATE_NAME",
+    ]
+
+
+def test_message_format(write_schema: Callable[..., Path]) -> None:
+    path = write_schema(HEADER + "sections:\n  - {id: 1, name: a, type: virtqueu}\n")
+    with pytest.raises(SchemaError) as caught:
+        load_schema(path)
+    (diagnostic,) = caught.value.diagnostics
+    assert str(diagnostic).endswith(
+        "org.example.dev/1.1.yaml:6:28: UNKNOWN_TYPE: unknown type 'virtqueu' (at sections[0].type)"
+    )
