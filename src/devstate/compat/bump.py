@@ -125,6 +125,9 @@ def _check_semver(report: PairReport, strict_api: bool) -> None:
         needed = [c for c in report.changes if _needs_major(c, strict_api)]
         if not needed:
             report.notes.append("major bump, but no change needs one: a minor bump would do")
+        else:
+            rules = ", ".join(dict.fromkeys(c.rule.id for c in needed))
+            report.notes.append(f"{len(needed)} breaking change(s) ({rules}), allowed by the major bump")
         return
     for change in report.changes:
         if _needs_major(change, strict_api):
