@@ -1,0 +1,188 @@
+"""Saved state as Python values and JSON (spec/wire-format.md, "State as JSON").
+
+A state is a dict::
+
+    {"model": "org.virtio.net", "version": "1.1",
+     "sections": {name: value, ...},            # present standard sections, in id order
+     "vendor_sections": {name: value, ...},     # known vendor sections (opaque ones as bytes)
+     "unknown_sections": [{"id": 9, "flags": 1, "payload": b"..."},
+                          {"id": 2, "flags": 3, "vendor": "pci:0x1af4", "payload": b"..."}]}
+
+Values: integers as ``int``, bool as ``bool``, enums by member name (an undeclared value
+of an open enum as ``int``), flags as the list of set bit names in bit order, structs as
+dicts in field order, arrays as lists, strings as ``str``, bytes as ``bytes`` (large
+decoded regions may be read-only ``memoryview`` slices of the input). In JSON, bytes are
+lower-case hex strings and every other value maps directly (u64 and i64 as JSON integers).
+``version`` is the schema version whose shape the state has (the reader's, on decode).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from devstate import ir
+from devstate.wire.errors import EncodeError, ErrorCode
+from devstate.wire.sections import vendor_header
+
+State = dict[str, Any]
+BytesLike = bytes | bytearray | memoryview
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2})*")
+STATE_KEYS = ("model", "version", "sections", "vendor_sections", "unknown_sections")
+
+
+# --- defaults ---------------------------------------------------------------------------
+
+
+def type_default(schema: ir.Schema, expr: ir.TypeExpr) -> Any:
+    """The default value of a type: zero, empty, the enum member for 0, structs by field."""
+    if isinstance(expr, ir.ScalarType):
+        return False if expr.name == "bool" else 0
+    if isinstance(expr, ir.NamedRef):
+        return _named_default(schema, schema.resolve(expr))
+    if isinstance(expr, ir.ArrayType):
+        if expr.length is None:
+            return []
+        return [type_default(schema, expr.element) for _ in range(expr.length)]
+    if isinstance(expr, ir.BytesType):
+        return bytes(expr.length or 0)
+    return ""
+
+
+def _named_default(schema: ir.Schema, named: ir.StructType | ir.EnumType | ir.FlagsType) -> Any:
+    if isinstance(named, ir.StructType):
+        return struct_default(schema, named)
+    if isinstance(named, ir.FlagsType):
+        return []
+    by_value = named.by_value()
+    if 0 in by_value:
+        return by_value[0]
+    return 0 if named.open else named.values[0].name
+
+
+def struct_default(schema: ir.Schema, struct: ir.StructType) -> dict[str, Any]:
+    return {f.name: field_default(schema, f) for f in struct.fields}
+
+
+def field_default(schema: ir.Schema, field: ir.StructField) -> Any:
+    """The field's declared default, else its type's default clamped to the field's min/max."""
+    if field.default is not None and not _is_composite(field.type):
+        if isinstance(field.type, ir.NamedRef) and field.type.target_kind == "flags":
+            return _bit_order(schema, field.type, field.default)
+        return copy.deepcopy(field.default)
+    return _clamp(type_default(schema, field.type), field.min, field.max)
+
+
+def _is_composite(expr: ir.TypeExpr) -> bool:
+    if isinstance(expr, ir.NamedRef):
+        return expr.target_kind == "struct"
+    return isinstance(expr, ir.ArrayType | ir.BytesType)
+
+
+def _bit_order(schema: ir.Schema, ref: ir.NamedRef, names: list[str]) -> list[str]:
+    flags = schema.resolve(ref)
+    assert isinstance(flags, ir.FlagsType)
+    return [bit.name for bit in sorted(flags.bits, key=lambda b: b.bit) if bit.name in names]
+
+
+def _clamp(value: Any, low: int | None, high: int | None) -> Any:
+    if isinstance(value, list):
+        return [_clamp(item, low, high) for item in value]
+    if isinstance(value, bool) or not isinstance(value, int):
+        return value
+    if low is not None and value < low:
+        return low
+    if high is not None and value > high:
+        return high
+    return value
+
+
+def vendor_order(section: ir.VendorSection) -> tuple[bytes, int]:
+    """Canonical order of vendor sections: (18-byte vendor header, id)."""
+    return vendor_header(section.vendor), section.id
+
+
+def default_state(schema: ir.Schema) -> State:
+    """Every required section (standard and vendor) at its defaults; no optional ones."""
+    sections = {s.name: type_default(schema, s.type)
+                for s in sorted(schema.sections, key=lambda s: s.id) if not s.optional}
+    vendor = {v.name: b"" if v.type is None else type_default(schema, v.type)
+              for v in sorted(schema.vendor_sections, key=vendor_order) if not v.optional}
+    return {"model": schema.model, "version": str(schema.version), "sections": sections,
+            "vendor_sections": vendor, "unknown_sections": []}
+
+
+# --- JSON -------------------------------------------------------------------------------
+
+
+def state_to_json(value: Any) -> Any:
+    """A JSON-ready copy of a state (or any value in it): bytes become lower-case hex."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).hex()
+    if isinstance(value, dict):
+        return {key: state_to_json(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [state_to_json(item) for item in value]
+    return value
+
+
+def state_from_json(data: Any, schema: ir.Schema) -> State:
+    """The Python state for JSON ``data`` (hex strings become bytes where the schema has bytes).
+
+    Shapes are checked by the encoder; this only raises ``EncodeError(INVALID_STATE)`` for
+    hex strings that do not decode.
+    """
+    if not isinstance(data, dict):
+        return data  # type: ignore[no-any-return]
+    state = dict(data)
+    sections = state.get("sections")
+    if isinstance(sections, dict):
+        by_name = {s.name: s.type for s in schema.sections}
+        state["sections"] = {name: _from_json(schema, by_name.get(name), value, f"$.sections.{name}")
+                             for name, value in sections.items()}
+    vendor = state.get("vendor_sections")
+    if isinstance(vendor, dict):
+        state["vendor_sections"] = {name: _vendor_from_json(schema, name, value) for name, value in vendor.items()}
+    unknown = state.get("unknown_sections")
+    if isinstance(unknown, list):
+        state["unknown_sections"] = [_unknown_from_json(entry, i) for i, entry in enumerate(unknown)]
+    return state
+
+
+def _vendor_from_json(schema: ir.Schema, name: str, value: Any) -> Any:
+    path = f"$.vendor_sections.{name}"
+    for section in schema.vendor_sections:
+        if section.name == name:
+            if section.type is None:
+                return _hex(value, path)
+            return _from_json(schema, section.type, value, path)
+    return value
+
+
+def _unknown_from_json(entry: Any, index: int) -> Any:
+    if isinstance(entry, dict) and "payload" in entry:
+        return {**entry, "payload": _hex(entry["payload"], f"$.unknown_sections[{index}].payload")}
+    return entry
+
+
+def _from_json(schema: ir.Schema, expr: ir.TypeExpr | None, value: Any, path: str) -> Any:
+    if expr is None:
+        return value
+    if isinstance(expr, ir.BytesType):
+        return _hex(value, path)
+    if isinstance(expr, ir.ArrayType) and isinstance(value, list):
+        return [_from_json(schema, expr.element, item, f"{path}[{i}]") for i, item in enumerate(value)]
+    if isinstance(expr, ir.NamedRef) and expr.target_kind == "struct" and isinstance(value, dict):
+        struct = schema.struct(expr.name)
+        types = {f.name: f.type for f in struct.fields}
+        return {key: _from_json(schema, types.get(key), item, f"{path}.{key}") for key, item in value.items()}
+    return value
+
+
+def _hex(value: Any, path: str) -> Any:
+    if not isinstance(value, str):
+        return value
+    if _HEX.fullmatch(value) is None:
+        raise EncodeError(ErrorCode.INVALID_STATE, path, f"expected bytes as a hex string, got {value[:40]!r}")
+    return bytes.fromhex(value)
