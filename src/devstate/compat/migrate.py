@@ -1,0 +1,141 @@
+"""Migration functions: how saved state crosses a major version.
+
+Within a major version, conversion is generic (fields matched by name, defaults filled
+or checked). Across majors, state moves only through a function registered for that
+version pair::
+
+    from devstate.compat.migrate import migration
+
+    @migration("org.example.dev", "1.3", "2.0")
+    def dev_1_to_2(state, source, target):
+        ...  # return the state in the shape of ``target`` (an ir.Schema of 2.0)
+
+A function receives the state in the shape of its ``source`` version and returns it in
+the shape of its ``target`` version; it raises ``ConversionError`` listing every value
+it cannot carry. ``devstate.compat.convert.carry_over`` converts the sections that did
+not change. The standard functions live in ``devstate.compat.migrations``; third-party
+ones are registered by importing their module, or through the ``devstate.migrations``
+entry-point group (each entry point names a module to import).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import Any
+
+from devstate import ir
+from devstate.errors import UsageError
+
+State = dict[str, Any]
+MigrationFunction = Callable[[State, ir.Schema, ir.Schema], State]
+
+ENTRY_POINT_GROUP = "devstate.migrations"
+BUILTIN_MODULES = ("devstate.compat.migrations.virtio_net",)
+
+
+@dataclass(frozen=True)
+class Migration:
+    model: str
+    source: ir.Version
+    target: ir.Version
+    function: MigrationFunction
+
+    @property
+    def name(self) -> str:
+        return f"{self.function.__module__}.{self.function.__qualname__}"
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.source} → {self.target} ({self.function.__qualname__})"
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of a conversion route: generic within a major, or a migration function."""
+
+    source: ir.Version
+    target: ir.Version
+    migration: Migration | None = None
+
+    def __str__(self) -> str:
+        how = self.migration.function.__qualname__ if self.migration else (
+            "up-conversion" if self.target > self.source else "down-conversion")
+        return f"{self.source} → {self.target} ({how})"
+
+
+_REGISTRY: dict[tuple[str, ir.Version, ir.Version], Migration] = {}
+_loaded = False
+
+
+def migration(model: str, source: str, target: str) -> Callable[[MigrationFunction], MigrationFunction]:
+    """Register the decorated function as the migration ``model`` ``source`` → ``target``."""
+    source_version, target_version = ir.Version.parse(source), ir.Version.parse(target)
+    if source_version.major == target_version.major:
+        raise ValueError(f"{model} {source} → {target}: migrations cross majors; within one it is automatic")
+
+    def register(function: MigrationFunction) -> MigrationFunction:
+        _REGISTRY[(model, source_version, target_version)] = Migration(model, source_version, target_version, function)
+        return function
+
+    return register
+
+
+def load_migrations(extra_modules: tuple[str, ...] = ()) -> None:
+    """Import the standard migrations, the entry points and ``extra_modules`` (once each)."""
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        for module in BUILTIN_MODULES:
+            importlib.import_module(module)
+        for entry in entry_points(group=ENTRY_POINT_GROUP):
+            importlib.import_module(entry.value.partition(":")[0])
+    for module in extra_modules:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise UsageError(f"cannot import migration module {module!r}: {exc}") from None
+
+
+def migrations_for(model: str) -> list[Migration]:
+    load_migrations()
+    return sorted((m for m in _REGISTRY.values() if m.model == model), key=lambda m: (m.source, m.target))
+
+
+def find_route(model: str, source: ir.Version, target: ir.Version) -> list[Hop] | None:
+    """The hops from ``source`` to ``target``; None when no migration chain crosses the majors."""
+    if source == target:
+        return []
+    if source.major == target.major:
+        return [Hop(source, target)]
+    chain = _migration_chain(migrations_for(model), source, target.major)
+    if chain is None:
+        return None
+    hops: list[Hop] = []
+    current = source
+    for step in chain:
+        if current != step.source:
+            hops.append(Hop(current, step.source))
+        hops.append(Hop(step.source, step.target, step))
+        current = step.target
+    if current != target:
+        hops.append(Hop(current, target))
+    return hops
+
+
+def _migration_chain(known: list[Migration], source: ir.Version, major: int) -> list[Migration] | None:
+    """Breadth-first over majors; prefers functions whose source is at or after the state's."""
+    frontier: list[tuple[ir.Version, list[Migration]]] = [(source, [])]
+    seen = {source.major}
+    while frontier:
+        current, chain = frontier.pop(0)
+        if current.major == major:
+            return chain
+        candidates = sorted((m for m in known if m.source.major == current.major and m.target.major not in seen),
+                            key=lambda m: (m.source < current, m.source))
+        for step in candidates:
+            if step.target.major not in seen:
+                seen.add(step.target.major)
+                frontier.append((step.target, [*chain, step]))
+    return None

@@ -1,0 +1,1 @@
+"""The standard migration functions, one module per model (see devstate.compat.migrate)."""
