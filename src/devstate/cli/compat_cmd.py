@@ -126,4 +126,7 @@ def _print(reports: list[PairReport], fmt: str, quiet: bool) -> None:
 
 def register(group: click.Group) -> None:
     """Add the compatibility verbs (compat, matrix, negotiate, check-migration, ...) to ``group``."""
+    from devstate.cli import matrix_cmd
+
     group.add_command(compat)
+    group.add_command(matrix_cmd.matrix)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from devstate.compat.bump import Mode, PairReport, check_history, check_pair
 from devstate.compat.change import Change
 from devstate.compat.diff import diff_schemas
+from devstate.compat.matrix import build_matrix, changelog_markdown, matrix_markdown
 from devstate.compat.rules import RULES, Category, Direction, Rule
 
 __all__ = [
@@ -21,7 +22,10 @@ __all__ = [
     "Mode",
     "PairReport",
     "Rule",
+    "build_matrix",
+    "changelog_markdown",
     "check_history",
     "check_pair",
     "diff_schemas",
+    "matrix_markdown",
 ]
