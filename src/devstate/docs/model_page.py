@@ -1,0 +1,392 @@
+"""The reference page of one schema version: IR in, Markdown out (a pure function).
+
+The page has a summary, the sections table, a field table per section (every field
+path with its type, offset, size, range, since and doc), the named types, the
+migration parameters and the vendor sections. Anchors are explicit and stable:
+``#sections``, ``#section-<name>``, ``#type-<name>``, ``#param-<name>``,
+``#vendor-<name>``, so other pages and tools can link into it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from devstate import ir
+from devstate.docs.markdown import cell, code, heading, join_blocks, paragraphs, slug, table
+
+MAX_DEPTH = 16
+"""Nesting depth at which the field walk stops (schemas are far shallower)."""
+
+TypeExpr = ir.ScalarType | ir.NamedRef | ir.ArrayType | ir.BytesType | ir.StringType
+
+
+@dataclass(frozen=True)
+class PageLinks:
+    """What else is on the site, so the page links only to pages that exist."""
+
+    versions: tuple[ir.Version, ...] = ()
+    """Every version of this model that has a page (siblings of this page)."""
+    pages: frozenset[str] = field(default_factory=frozenset)
+    """``model@version`` of every schema page on the site (for imports)."""
+    downloads: bool = True
+    """Whether the YAML source and IR JSON sit next to the page."""
+
+
+def render_version_page(schema: ir.Schema, links: PageLinks | None = None) -> str:
+    """The Markdown reference page of ``schema``."""
+    links = links or PageLinks()
+    return join_blocks(
+        [
+            heading(1, f"{schema.model} {schema.version}", "top"),
+            f"**{cell(schema.title)}**\n",
+            _summary(schema, links),
+            paragraphs(schema.doc),
+            _sections(schema),
+            _fields(schema),
+            _types(schema),
+            _params(schema),
+            _vendor_sections(schema),
+        ]
+    )
+
+
+# --- summary ----------------------------------------------------------------------------
+
+
+def _summary(schema: ir.Schema, links: PageLinks) -> str:
+    items = [
+        f"- **Model:** {code(schema.model)}",
+        f"- **Version:** {schema.version}{_other_versions(schema, links)}",
+        f"- **Schema language:** devstate {schema.devstate}",
+        f"- **SHA-256 of the source:** {code(schema.sha256)}",
+    ]
+    if links.downloads:
+        stem = str(schema.version)
+        items.append(f"- **Download:** [YAML source]({stem}.yaml) · [IR as JSON]({stem}.json)")
+    items += [f"- **Imports:** {_import_link(imp, links)}" for imp in schema.imports]
+    added = schema.added_in(schema.version) if schema.version.minor else []
+    if added:
+        items.append(f"- **Added in {schema.version}:** " + ", ".join(code(a) for a in added))
+    return "\n".join(items) + "\n"
+
+
+def _other_versions(schema: ir.Schema, links: PageLinks) -> str:
+    others = [v for v in links.versions if v != schema.version]
+    if not others:
+        return ""
+    return " (other versions: " + ", ".join(f"[{v}]({v}.md)" for v in others) + ")"
+
+
+def _import_link(imp: ir.Import, links: PageLinks) -> str:
+    label = f"{imp.model} {imp.version}"
+    if f"{imp.model}@{imp.version}" in links.pages:
+        label = f"[{label}](../{imp.model}/{imp.version}.md)"
+    return f"{label} as {code(imp.alias)}"
+
+
+# --- sections ---------------------------------------------------------------------------
+
+
+def _sections(schema: ir.Schema) -> str:
+    if not schema.sections:
+        return join_blocks(
+            [
+                heading(2, "Sections", "sections"),
+                "This schema has no sections: it is a library of types that device models import.\n",
+            ]
+        )
+    rows = [
+        [
+            str(s.id),
+            f"[{code(s.name)}](#{slug('section', s.name)})",
+            type_link(s.type),
+            size_text(section_size(schema, s.type)),
+            "yes" if s.optional else "no",
+            since_text(s.since),
+            cell(s.doc),
+        ]
+        for s in schema.sections
+    ]
+    headers = ["ID", "Name", "Type", "Size", "Optional", "Since", "Description"]
+    return join_blocks([heading(2, "Sections", "sections"), table(headers, rows)])
+
+
+# --- fields -----------------------------------------------------------------------------
+
+FIELD_HEADERS = ["Path", "Type", "Offset", "Size", "Range", "Since", "Description"]
+
+
+def _fields(schema: ir.Schema) -> str:
+    intro = (
+        "Every field by path. *Offset* is the byte offset inside the enclosing struct's body "
+        "(— after a variable-size field); *size* is the encoded size in that position, a "
+        "struct's including its u32 size prefix. *Since* is the version that appended the "
+        "field, of the model that declares its struct (`common 1.1`: an imported type).\n"
+    )
+    blocks = [heading(2, "Fields", "fields"), intro]
+    for section in schema.sections:
+        blocks.append(heading(3, f"Section {code(section.name)}", slug("section", section.name)))
+        size = size_text(section_size(schema, section.type))
+        root = [
+            code(section.name),
+            type_link(section.type),
+            "—",
+            size,
+            range_text(section.type, None),
+            since_text(section.since),
+            cell(section.doc),
+        ]
+        rows = [root, *field_rows(schema, section.name, section.type, schema.model)]
+        blocks.append(table(FIELD_HEADERS, rows))
+    if schema.is_library:
+        blocks += _library_fields(schema)
+    return join_blocks(blocks)
+
+
+def _library_fields(schema: ir.Schema) -> list[str]:
+    blocks = []
+    for name, named in own_types(schema):
+        if isinstance(named, ir.StructType):
+            ref = ir.NamedRef(name=name, target_kind="struct", fixed_size=None)
+            blocks.append(heading(3, f"Struct {code(name)}", slug("fields", name)))
+            blocks.append(table(FIELD_HEADERS, list(field_rows(schema, name, ref, schema.model))))
+    return blocks
+
+
+def field_rows(schema: ir.Schema, path: str, expr: TypeExpr, model: str, depth: int = 0) -> Iterator[list[str]]:
+    """Table rows for every field reachable from ``expr``, depth first, by path."""
+    if depth > MAX_DEPTH:
+        return
+    if isinstance(expr, ir.ArrayType):
+        yield from field_rows(schema, f"{path}[]", expr.element, model, depth + 1)
+        return
+    if not (isinstance(expr, ir.NamedRef) and expr.target_kind == "struct"):
+        return
+    struct = schema.struct(expr.name)
+    for member in struct.fields:
+        member_path = f"{path}.{member.name}"
+        yield _field_row(member_path, member, _origin_model(struct, model))
+        yield from field_rows(schema, member_path, member.type, model, depth + 1)
+
+
+def _field_row(path: str, member: ir.StructField, origin: str | None) -> list[str]:
+    return [
+        code(path),
+        type_link(member.type),
+        offset_text(member.offset),
+        size_text(member.type.fixed_size),
+        range_text(member.type, member),
+        since_text(member.since, origin),
+        cell(member.doc),
+    ]
+
+
+def _origin_model(struct: ir.StructType, model: str) -> str | None:
+    """The model that declared ``struct`` (last name part) when it is not the page's own."""
+    origin_model = struct.origin.partition("@")[0]
+    return origin_model.rpartition(".")[2] if origin_model != model else None
+
+
+# --- named types ------------------------------------------------------------------------
+
+
+def own_types(schema: ir.Schema) -> list[tuple[str, ir.StructType | ir.EnumType | ir.FlagsType]]:
+    """The schema's own types first (declaration order), then the imported ones."""
+    items = list(schema.types.items())
+    return [i for i in items if "." not in i[0]] + [i for i in items if "." in i[0]]
+
+
+def _types(schema: ir.Schema) -> str:
+    if not schema.types:
+        return ""
+    blocks = [heading(2, "Types", "types")]
+    for name, named in own_types(schema):
+        blocks.append(heading(3, f"{named.kind} {code(name)}", slug("type", name)))
+        blocks.append(_type_body(named, schema))
+    return join_blocks(blocks)
+
+
+def _type_body(named: ir.StructType | ir.EnumType | ir.FlagsType, schema: ir.Schema) -> str:
+    if isinstance(named, ir.StructType):
+        return _struct_body(named, schema)
+    if isinstance(named, ir.EnumType):
+        return _enum_body(named, schema)
+    if isinstance(named, ir.FlagsType):
+        return _flags_body(named, schema)
+    raise TypeError(f"no renderer for named type {type(named).__name__}")
+
+
+def _declared(origin: str, schema: ir.Schema) -> str:
+    return "" if origin == schema.ident else f" Declared in {code(origin)}."
+
+
+def _struct_body(struct: ir.StructType, schema: ir.Schema) -> str:
+    size = f"{struct.body_size} bytes" if struct.body_size is not None else "variable size"
+    appended = len(struct.appended_fields)
+    facts = f"Body: {size}; {len(struct.fields)} fields"
+    facts += f", of which {appended} appended in minor versions." if appended else "."
+    rows = [
+        [
+            code(f.name),
+            type_link(f.type),
+            offset_text(f.offset),
+            size_text(f.type.fixed_size),
+            range_text(f.type, f),
+            default_text(f.default),
+            since_text(f.since),
+        ]
+        for f in struct.fields
+    ]
+    headers = ["Field", "Type", "Offset", "Size", "Range", "Default", "Since"]
+    return join_blocks([paragraphs(struct.doc), facts + _declared(struct.origin, schema) + "\n", table(headers, rows)])
+
+
+def _enum_body(enum: ir.EnumType, schema: ir.Schema) -> str:
+    kind = (
+        "Open enum (undeclared values are accepted)" if enum.open else ("Closed enum (an undeclared value is an error)")
+    )
+    rows = [[code(v.name), str(v.value), since_text(v.since), cell(v.doc)] for v in enum.values]
+    facts = f"{kind}, base {code(enum.base.name)}.{_declared(enum.origin, schema)}\n"
+    return join_blocks([paragraphs(enum.doc), facts, table(["Name", "Value", "Since", "Description"], rows)])
+
+
+def _flags_body(flags: ir.FlagsType, schema: ir.Schema) -> str:
+    rows = [[code(b.name), str(b.bit), f"`{1 << b.bit:#x}`", since_text(b.since), cell(b.doc)] for b in flags.bits]
+    facts = (
+        f"Flags, base {code(flags.base.name)}; declared mask `{flags.mask:#x}`, every other "
+        f"bit must be zero.{_declared(flags.origin, schema)}\n"
+    )
+    headers = ["Name", "Bit", "Mask", "Since", "Description"]
+    return join_blocks([paragraphs(flags.doc), facts, table(headers, rows)])
+
+
+# --- parameters and vendor sections -----------------------------------------------------
+
+
+def _params(schema: ir.Schema) -> str:
+    if not schema.params:
+        return ""
+    intro = (
+        "Migration parameters are compared before migrating: the destination must accept "
+        "every value the source uses; an absent parameter has its default, the old behaviour.\n"
+    )
+    rows = [
+        [
+            f'<span id="{slug("param", p.name)}"></span>{code(p.name)}',
+            code(p.type),
+            default_text(p.default),
+            _param_values(p),
+            since_text(p.since),
+            cell(p.doc),
+        ]
+        for p in schema.params
+    ]
+    headers = ["Name", "Type", "Default", "Values", "Since", "Description"]
+    return join_blocks([heading(2, "Migration parameters", "parameters"), intro, table(headers, rows)])
+
+
+def _param_values(param: ir.Param) -> str:
+    if param.allowed is not None:
+        return ", ".join(default_text(v) for v in param.allowed)
+    return bounds_text(param.min, param.max) or "any " + param.type
+
+
+def _vendor_sections(schema: ir.Schema) -> str:
+    if not schema.vendor_sections:
+        return ""
+    intro = (
+        "Vendor sections carry implementation-specific state inside the standard container; "
+        "a destination that does not know one skips it when it is optional and refuses "
+        "the state otherwise.\n"
+    )
+    rows = [
+        [
+            str(v.id),
+            f'<span id="{slug("vendor", v.name)}"></span>{code(v.name)}',
+            code(str(v.vendor)),
+            _vendor_payload(v),
+            "yes" if v.optional else "no",
+            since_text(v.since),
+            cell(v.doc),
+        ]
+        for v in schema.vendor_sections
+    ]
+    headers = ["ID", "Name", "Vendor", "Payload", "Optional", "Since", "Description"]
+    return join_blocks([heading(2, "Vendor sections", "vendor-sections"), intro, table(headers, rows)])
+
+
+def _vendor_payload(vendor: ir.VendorSection) -> str:
+    if vendor.type is None:
+        return f"opaque, ≤ {vendor.max} bytes"
+    return type_link(vendor.type)
+
+
+# --- cell formatting --------------------------------------------------------------------
+
+
+def type_link(expr: TypeExpr) -> str:
+    """The type label in code, linked to the named type it is built from (if any)."""
+    label = code(ir.type_label(expr))
+    inner: TypeExpr = expr
+    while isinstance(inner, ir.ArrayType):
+        inner = inner.element
+    if isinstance(inner, ir.NamedRef):
+        return f"[{label}](#{slug('type', inner.name)})"
+    return label
+
+
+def section_size(schema: ir.Schema, expr: TypeExpr) -> int | None:
+    """A section payload's size: a struct section is its body (the section length frames it)."""
+    if isinstance(expr, ir.NamedRef) and expr.target_kind == "struct":
+        return schema.struct(expr.name).body_size
+    return expr.fixed_size
+
+
+def size_text(size: int | None) -> str:
+    return f"{size}" if size is not None else "var."
+
+
+def offset_text(offset: int | None) -> str:
+    return f"{offset}" if offset is not None else "—"
+
+
+def bounds_text(low: int | None, high: int | None) -> str:
+    if low is not None and high is not None:
+        return f"{low}..{high}"
+    if high is not None:
+        return f"≤ {high}"
+    return f"≥ {low}" if low is not None else ""
+
+
+def range_text(expr: TypeExpr, member: ir.StructField | None) -> str:
+    """Declared constraints: min/max and unit of a field, capacity of counted types."""
+    parts = []
+    if member is not None:
+        parts.append(bounds_text(member.min, member.max))
+    if isinstance(expr, ir.ArrayType) and expr.max is not None:
+        parts.append(f"≤ {expr.max} items")
+    elif isinstance(expr, ir.BytesType | ir.StringType) and expr.max is not None:
+        parts.append(f"≤ {expr.max} bytes")
+    if member is not None and member.unit:
+        parts.append(cell(member.unit))
+    return " ".join(p for p in parts if p)
+
+
+def since_text(since: ir.Version | None, origin: str | None = None) -> str:
+    """The version that added a member; ``common 1.1`` for a type imported from another model."""
+    if since is None:
+        return ""
+    return f"{origin} {since}" if origin else str(since)
+
+
+def default_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return code(value.hex() or '""')
+    try:
+        return code(cell(json.dumps(value)))
+    except TypeError:
+        return code(cell(repr(value)))

@@ -1,0 +1,204 @@
+"""Every generated page of the website, from the schemas, the CLI and the compat engine.
+
+``build_site`` is a pure function of its inputs (IR, click tree, renderers): it returns
+the pages (path relative to the site source, content) and the navigation of the
+"Models" and "Reference" tabs. The mkdocs hook only hands these to mkdocs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import groupby
+from pathlib import Path
+
+import click
+
+from devstate import ir
+from devstate.docs.cli_reference import render_cli_reference
+from devstate.docs.compat_pages import CompatRenderers
+from devstate.docs.markdown import cell, code, heading, join_blocks, paragraphs, table
+from devstate.docs.model_page import PageLinks, render_version_page
+from devstate.schema.loader import SchemaLoader
+from devstate.schema.registry import schema_files
+
+META_SCHEMA = "devstate.schema.json"
+IR_SCHEMA = "devstate-ir.schema.json"
+
+WIDE_PAGE = "---\nhide:\n  - navigation\n---\n\n"
+"""Front matter of the reference pages: their tables need the navigation sidebar's width."""
+
+NavItem = str | dict[str, "str | list[NavItem]"]
+
+
+@dataclass(frozen=True)
+class SitePage:
+    path: str
+    """Where the page sits in the site source (``models/org.virtio.net/1.1.md``)."""
+    content: str | bytes
+
+
+@dataclass
+class GeneratedSite:
+    pages: list[SitePage] = field(default_factory=list)
+    models_nav: list[NavItem] = field(default_factory=list)
+    """Navigation of ``models/``: the index, then one section per model."""
+
+    def add(self, path: str, content: str | bytes) -> None:
+        self.pages.append(SitePage(path, content))
+
+    def page(self, path: str) -> SitePage:
+        for candidate in self.pages:
+            if candidate.path == path:
+                return candidate
+        raise KeyError(path)
+
+
+@dataclass(frozen=True)
+class SiteInputs:
+    schemas: tuple[ir.Schema, ...]
+    """Every standard schema, ordered by model and version."""
+    sources: dict[str, bytes]
+    """The YAML source of each schema by ``model@version``."""
+    meta_schema: bytes
+    cli: click.Command
+    compat: CompatRenderers = field(default_factory=CompatRenderers)
+
+
+def load_inputs(root: Path, cli: click.Command, compat: CompatRenderers) -> SiteInputs:
+    """Read every schema under ``root`` (one loader, so shared imports load once)."""
+    loader = SchemaLoader(root)
+    files = schema_files(root)
+    schemas = tuple(loader.load(f.path) for f in files)
+    sources = {f.ident: f.path.read_bytes() for f in files}
+    return SiteInputs(schemas, sources, (root / META_SCHEMA).read_bytes(), cli, compat)
+
+
+def build_site(inputs: SiteInputs) -> GeneratedSite:
+    site = GeneratedSite()
+    by_model = [(m, list(v)) for m, v in groupby(inputs.schemas, key=lambda s: s.model)]
+    idents = frozenset(s.ident for s in inputs.schemas)
+    for model, versions in by_model:
+        site.models_nav.append({model: _model_pages(site, model, versions, idents, inputs)})
+    site.add("models/index.md", render_models_index(by_model))
+    site.models_nav.insert(0, "models/index.md")
+    site.add("reference/cli.md", render_cli_reference(inputs.cli))
+    site.add(f"reference/{META_SCHEMA}", inputs.meta_schema)
+    site.add(f"reference/{IR_SCHEMA}", _json(ir.Schema.model_json_schema(mode="serialization")))
+    site.add("reference/downloads.md", render_downloads(inputs.schemas))
+    return site
+
+
+def _model_pages(
+    site: GeneratedSite, model: str, versions: list[ir.Schema], idents: frozenset[str], inputs: SiteInputs
+) -> list[NavItem]:
+    base = f"models/{model}"
+    links = PageLinks(versions=tuple(s.version for s in versions), pages=idents)
+    nav: list[NavItem] = [f"{base}/index.md"]
+    for schema in versions:
+        site.add(f"{base}/{schema.version}.md", WIDE_PAGE + render_version_page(schema, links))
+        site.add(f"{base}/{schema.version}.yaml", inputs.sources[schema.ident])
+        site.add(f"{base}/{schema.version}.json", _json(schema.model_dump(mode="json")))
+        nav.append({str(schema.version): f"{base}/{schema.version}.md"})
+    extra = _compat_pages(site, base, versions, inputs.compat)
+    nav += [{title: path} for title, path in extra]
+    site.add(f"{base}/index.md", render_model_index(versions, [(t, p.rpartition("/")[2]) for t, p in extra]))
+    return nav
+
+
+def _compat_pages(
+    site: GeneratedSite, base: str, versions: Sequence[ir.Schema], compat: CompatRenderers
+) -> list[tuple[str, str]]:
+    added = []
+    renderers = [
+        ("Compatibility matrix", "compatibility.md", compat.matrix),
+        ("Changelog", "changelog.md", compat.changelog),
+    ]
+    for title, name, render in renderers:
+        if render is not None and not (versions[0].is_library and name == "compatibility.md"):
+            site.add(f"{base}/{name}", render(versions))
+            added.append((title, f"{base}/{name}"))
+    return added
+
+
+def _json(value: object) -> bytes:
+    return (json.dumps(value, indent=2) + "\n").encode()
+
+
+# --- index pages ------------------------------------------------------------------------
+
+
+def render_models_index(by_model: Sequence[tuple[str, Sequence[ir.Schema]]]) -> str:
+    """The list of every standard model with links to each version page."""
+    rows = []
+    for model, versions in by_model:
+        newest = versions[-1]
+        version_links = ", ".join(f"[{s.version}]({model}/{s.version}.md)" for s in versions)
+        kind = "types library" if newest.is_library else f"{len(newest.sections)} sections"
+        rows.append([f"[{code(model)}]({model}/index.md)", cell(newest.title), version_links, kind])
+    intro = (
+        "The standard schemas, one immutable file per version (`schemas/<model>/<major>.<minor>.yaml`). "
+        "Each version has a reference page generated from the schema itself: sections, every field "
+        "path with its wire offset, size, range and the version that added it, the types, the "
+        "migration parameters and the vendor sections.\n"
+    )
+    return join_blocks(
+        [heading(1, "Device models", "top"), intro, table(["Model", "Title", "Versions", "Contents"], rows)]
+    )
+
+
+def render_model_index(versions: Sequence[ir.Schema], extra: Sequence[tuple[str, str]]) -> str:
+    """One model: its newest description, the versions and the compat pages."""
+    newest = versions[-1]
+    rows = [
+        [
+            f"[{s.version}]({s.version}.md)",
+            cell(s.title),
+            str(len(s.sections)),
+            str(len(s.params)),
+            f"[YAML]({s.version}.yaml) · [IR JSON]({s.version}.json)",
+        ]
+        for s in versions
+    ]
+    pages = "".join(f"- [{title}]({name})\n" for title, name in extra)
+    return join_blocks(
+        [
+            heading(1, code(newest.model), "top"),
+            f"**{cell(newest.title)}** (newest version {newest.version})\n",
+            paragraphs(newest.doc),
+            heading(2, "Versions", "versions"),
+            table(["Version", "Title", "Sections", "Parameters", "Download"], rows),
+            pages,
+        ]
+    )
+
+
+def render_downloads(schemas: Sequence[ir.Schema]) -> str:
+    """Links to the meta-schema, the IR's JSON Schema and every schema's source and IR."""
+    rows = [
+        [
+            code(s.model),
+            str(s.version),
+            f"[YAML](../models/{s.model}/{s.version}.yaml)",
+            f"[IR JSON](../models/{s.model}/{s.version}.json)",
+            code(s.sha256[:16]),
+        ]
+        for s in schemas
+    ]
+    return join_blocks(
+        [
+            heading(1, "Downloads", "top"),
+            heading(2, "Meta-schemas", "meta-schemas"),
+            f"- [{META_SCHEMA}]({META_SCHEMA}): the JSON Schema (draft 2020-12) that every schema "
+            "file is validated against; editors that understand `# yaml-language-server: $schema=` "
+            "use it for completion.\n"
+            f"- [{IR_SCHEMA}]({IR_SCHEMA}): the JSON Schema of the intermediate representation, "
+            "the form in which every tool consumes a schema.\n",
+            heading(2, "Schemas and their IR", "schemas"),
+            "Each schema as written and as IR JSON, the output of `devstate schema dump MODEL@VERSION` "
+            '(`Schema.model_dump(mode="json")`): types resolved, imports inlined, wire offsets and '
+            "sizes computed.\n",
+            table(["Model", "Version", "Source", "IR", "SHA-256 (prefix)"], rows),
+        ]
+    )

@@ -1,0 +1,208 @@
+"""The docs renderer: IR → Markdown reference pages (golden files), CLI reference, site assembly."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import click
+import pytest
+
+from devstate import ir
+from devstate.cli import main as cli_main
+from devstate.docs import CompatRenderers, PageLinks, SiteInputs, build_site, render_cli_reference
+from devstate.docs.cli_reference import command_anchor, walk
+from devstate.docs.markdown import cell, slug, table
+from devstate.docs.mkdocs_hook import expand_models_nav, placeholder
+from devstate.docs.model_page import field_rows, render_version_page
+from devstate.schema import load_schema, schema_files
+
+DATA = Path(__file__).parent / "data" / "docs"
+GOLDEN = Path(__file__).parent / "golden" / "docs"
+Golden = Callable[[Path, str], None]
+
+
+@pytest.fixture(scope="module")
+def example() -> ir.Schema:
+    return load_schema(DATA / "org.example.dev" / "1.1.yaml")
+
+
+@pytest.fixture(scope="module")
+def library() -> ir.Schema:
+    return load_schema(DATA / "org.example.lib" / "1.0.yaml")
+
+
+@pytest.fixture(scope="module")
+def standard() -> list[ir.Schema]:
+    return [load_schema(f.path) for f in schema_files()]
+
+
+# --- golden pages -------------------------------------------------------------------------
+
+
+def test_version_page_golden(example: ir.Schema, golden: Golden) -> None:
+    links = PageLinks(versions=(ir.Version(1, 0), ir.Version(1, 1)), pages=frozenset({"org.example.lib@1.0"}))
+    golden(GOLDEN / "org.example.dev-1.1.md", render_version_page(example, links))
+
+
+def test_library_page_golden(library: ir.Schema, golden: Golden) -> None:
+    golden(GOLDEN / "org.example.lib-1.0.md", render_version_page(library, PageLinks(downloads=False)))
+
+
+def test_cli_reference_golden(golden: Golden) -> None:
+    golden(GOLDEN / "cli-example.md", render_cli_reference(_example_cli(), name="tool"))
+
+
+def _example_cli() -> click.Group:
+    @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+    def tool() -> None:
+        """An example tool."""
+
+    @tool.command()
+    @click.argument("paths", nargs=-1, required=True)
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.option("--limit", type=int, default=10, show_default=True, help="At most this many.")
+    def check(paths: tuple[str, ...], as_json: bool, limit: int) -> None:
+        """Check PATHS.
+
+        Exit status 0 when all are valid.
+        """
+
+    @tool.group()
+    def sub() -> None:
+        """Subcommands | with a pipe."""
+
+    @sub.command("run", hidden=True)
+    def hidden() -> None:
+        """Not documented."""
+
+    @sub.command()
+    @click.option("--mode", type=click.Choice(["a", "b"]), default="a", help="Mode.")
+    def go(mode: str) -> None:
+        """Go somewhere."""
+
+    return tool
+
+
+# --- content of the version pages ---------------------------------------------------------
+
+
+def test_every_field_path_of_every_standard_schema_is_on_its_page(standard: list[ir.Schema]) -> None:
+    for schema in standard:
+        page = render_version_page(schema)
+        for section in schema.sections:
+            assert f"{{#section-{slug(section.name)}}}" in page
+            for row in field_rows(schema, section.name, section.type, schema.model):
+                assert row[0] in page, f"{schema.ident}: {row[0]}"
+        for name in schema.types:
+            assert f"{{#{slug('type', name)}}}" in page
+        for param in schema.params:
+            assert f'id="{slug("param", param.name)}"' in page
+
+
+def test_field_rows_give_path_type_offset_size_range_since(example: ir.Schema) -> None:
+    rows = {row[0]: row for row in field_rows(example, "regs", example.section("regs").type, example.model)}
+    level = rows["`regs.level`"]
+    assert level[1:6] == ["`i32`", "3", "4", "-100..100 dB", ""]
+    assert rows["`regs.wide`"][5] == "1.1"
+    blob = {row[0]: row for row in field_rows(example, "blob", example.section("blob").type, example.model)}
+    assert blob["`blob.crc`"][2] == "—", "a field after a variable-size one has no fixed offset"
+    assert blob["`blob.ring.size`"][4] == "≤ 4096 entries"
+    rings = list(field_rows(example, "rings", example.section("rings").type, example.model))
+    assert rings[0][0] == "`rings[].size`"
+
+
+def test_links_only_to_pages_that_exist(example: ir.Schema) -> None:
+    alone = render_version_page(example, PageLinks(downloads=False))
+    assert "../org.example.lib/1.0.md" not in alone
+    assert "1.1.yaml" not in alone and "other versions" not in alone
+    linked = render_version_page(example, PageLinks(pages=frozenset({"org.example.lib@1.0"})))
+    assert "[org.example.lib 1.0](../org.example.lib/1.0.md)" in linked
+
+
+def test_every_internal_anchor_link_has_its_anchor(standard: list[ir.Schema], example: ir.Schema) -> None:
+    for schema in [*standard, example]:
+        page = render_version_page(schema)
+        anchors = set(re.findall(r"\{#([a-z0-9-]+)\}", page)) | set(re.findall(r'id="([a-z0-9-]+)"', page))
+        for target in re.findall(r"\]\(#([^)]+)\)", page):
+            assert target in anchors, f"{schema.ident}: #{target}"
+
+
+# --- CLI reference ------------------------------------------------------------------------
+
+
+def test_cli_reference_documents_every_command_and_option() -> None:
+    page = render_cli_reference(cli_main)
+    context = click.Context(cli_main, info_name="devstate", **cli_main.context_settings)
+    commands = walk(cli_main, context)
+    assert len(commands) > 3
+    for command, ctx in commands:
+        assert f"{{#{command_anchor(ctx)}}}" in page
+        assert command.get_usage(ctx) in page
+        for param in command.get_params(ctx):
+            if isinstance(param, click.Option) and not param.hidden:
+                assert f"`{param.opts[0]}`" in page, f"{ctx.command_path} {param.opts[0]}"
+    assert "`-h`, `--help`" in page
+
+
+def test_cli_reference_skips_hidden_commands() -> None:
+    page = render_cli_reference(_example_cli(), name="tool")
+    assert "tool sub run" not in page and "Not documented" not in page
+    assert "{#tool-sub-go}" in page
+
+
+# --- site assembly ------------------------------------------------------------------------
+
+
+def _inputs(schemas: Sequence[ir.Schema], compat: CompatRenderers) -> SiteInputs:
+    sources = {s.ident: b"source of " + s.ident.encode() for s in schemas}
+    return SiteInputs(tuple(schemas), sources, b'{"meta": 1}', _example_cli(), compat)
+
+
+def test_site_has_a_page_per_version_and_the_downloads(example: ir.Schema, library: ir.Schema) -> None:
+    site = build_site(_inputs([example, library], CompatRenderers()))
+    paths = {page.path for page in site.pages}
+    for schema in (example, library):
+        base = f"models/{schema.model}/{schema.version}"
+        assert {f"{base}.md", f"{base}.yaml", f"{base}.json"} <= paths
+        assert json.loads(site.page(f"{base}.json").content) == schema.model_dump(mode="json")
+        assert site.page(f"{base}.yaml").content == b"source of " + schema.ident.encode()
+    assert site.page("reference/devstate.schema.json").content == b'{"meta": 1}'
+    ir_schema = json.loads(site.page("reference/devstate-ir.schema.json").content)
+    assert ir_schema["title"] == "Schema" and "sections" in ir_schema["properties"]
+    assert {"models/index.md", "reference/cli.md", "reference/downloads.md"} <= paths
+    assert not any(p.endswith(("compatibility.md", "changelog.md")) for p in paths)
+
+
+def test_site_adds_compat_pages_when_the_engine_renders_them(example: ir.Schema) -> None:
+    seen: list[list[str]] = []
+
+    def matrix(versions: Sequence[ir.Schema]) -> str:
+        seen.append([s.ident for s in versions])
+        return "# Matrix\n"
+
+    site = build_site(_inputs([example], CompatRenderers(matrix=matrix)))
+    assert seen == [["org.example.dev@1.1"]]
+    assert site.page("models/org.example.dev/compatibility.md").content == "# Matrix\n"
+    model_nav = site.models_nav[1]
+    assert isinstance(model_nav, dict)
+    assert {"Compatibility matrix": "models/org.example.dev/compatibility.md"} in model_nav["org.example.dev"]
+    assert "[Compatibility matrix](compatibility.md)" in str(site.page("models/org.example.dev/index.md").content)
+
+
+def test_models_nav_entry_is_expanded_in_place() -> None:
+    nav = [{"Home": "index.md"}, {"Models": "models/index.md"}, {"Ref": [{"CLI": "reference/cli.md"}]}]
+    generated = ["models/index.md", {"m": ["models/m/index.md"]}]
+    assert expand_models_nav(nav, generated) == [nav[0], {"Models": generated}, nav[2]]
+
+
+def test_placeholder_is_a_titled_page() -> None:
+    assert placeholder("Wire format").startswith("# Wire format\n")
+
+
+def test_cells_are_escaped() -> None:
+    assert cell("a | b\n  <c>") == r"a \| b &lt;c&gt;"
+    assert table(["A"], [["x"]]) == "| A |\n|---|\n| x |\n"
+    assert slug("type", "virtio.virtqueue") == "type-virtio-virtqueue"

@@ -1,0 +1,176 @@
+"""The built website in a real browser: Debian's Chromium driven headless by Playwright.
+
+The site is built with `mkdocs build --strict`, served from a local HTTP server on a free
+port, and loaded page by page. Screenshots go to artifacts/screenshots/ (or
+$DEVSTATE_ARTIFACTS/screenshots/) for a human to look at. Without /usr/bin/chromium the
+tests are skipped, except in CI (CI set), where they fail: `.ci/run` installs Chromium.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devstate.docs import compat_renderers
+
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # the dev extra is not installed
+    expect = sync_playwright = None
+from devstate.schema import schema_files
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(os.environ.get("DEVSTATE_ARTIFACTS", ROOT / "artifacts")) / "screenshots"
+FIELD = "last_avail_idx"
+"""A field name the search must find (virtio virtqueue state, on every virtio-net page)."""
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.exists():
+        if sync_playwright is None:
+            pytest.fail("the playwright package is missing: pip install -e '.[dev]'")
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set but {CHROMIUM} is missing (apt-get install -y chromium)")
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    _require_chromium()
+    site = tmp_path_factory.mktemp("browser-site")
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)]
+    result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=site))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(base_url: str) -> Iterator[Any]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, base_url: str) -> Iterator[Any]:
+    """A fresh page; every request must stay on the local server (the site works offline)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, base_url=base_url)
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    outside: list[str] = []
+    errors: list[str] = []
+    tab.on("request", lambda r: outside.append(r.url) if not r.url.startswith((base_url, "data:")) else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    yield tab
+    context.close()
+    assert outside == [], f"requests left the local server: {outside}"
+    assert errors == [], f"JavaScript errors: {errors}"
+
+
+def _shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def _newest(model: str) -> str:
+    return str([f for f in schema_files() if f.model == model][-1].version)
+
+
+def test_home_page_shows_the_problem_statement(page: Any) -> None:
+    page.goto("")
+    expect(page.locator("article h1")).to_contain_text("devstate")
+    expect(page.locator("h2#three-levels")).to_contain_text("Three levels of device-state compatibility")
+    expect(page.get_by_role("cell", name="2. Standard save/load format")).to_be_visible()
+    for tab in ("Guide", "Specification", "Models", "Reference"):
+        expect(page.locator(".md-tabs__link", has_text=tab)).to_be_visible()
+    _shot(page, "home")
+
+
+def test_navigation_from_home_to_a_model_reference_page(page: Any) -> None:
+    page.goto("")
+    page.locator(".md-tabs__link", has_text="Models").click()
+    page.wait_for_url("**/models/")
+    expect(page.locator("article h1")).to_contain_text("Device models")
+    page.locator("article").get_by_role("link", name="org.virtio.net", exact=True).click()
+    page.wait_for_url("**/models/org.virtio.net/")
+    newest = _newest("org.virtio.net")
+    page.locator("article").get_by_role("link", name=newest, exact=True).first.click()
+    page.wait_for_url(f"**/models/org.virtio.net/{newest}/")
+    expect(page.locator("article h1")).to_contain_text(f"org.virtio.net {newest}")
+    _shot(page, "navigation")
+
+
+def test_model_reference_page_shows_sections_fields_and_parameters(page: Any) -> None:
+    version = _newest("org.virtio.net")
+    page.goto(f"models/org.virtio.net/{version}/")
+    for anchor, heading in [("sections", "Sections"), ("fields", "Fields"), ("parameters", "Migration parameters")]:
+        expect(page.locator(f"h2#{anchor}")).to_contain_text(heading)
+    field = page.locator("td code", has_text=f"queues[].{FIELD}").first
+    field.scroll_into_view_if_needed()
+    expect(field).to_be_visible()
+    row = page.locator("tr", has=field)
+    expect(row.locator("td").nth(1)).to_have_text("u16")
+    _shot(page, "model-page")
+    page.goto(f"models/org.virtio.net/{version}/#section-queues")
+    _shot(page, "model-page-fields")
+
+
+def test_search_finds_a_field_name(page: Any) -> None:
+    page.goto("")
+    search = page.locator(".md-search__input")
+    search.click()
+    search.press_sequentially(FIELD, delay=20)
+    expect(page.locator(".md-search-result__item").first).to_be_visible()
+    expect(page.locator(".md-search-result")).to_contain_text(FIELD)
+    _shot(page, "search")
+    page.locator(".md-search-result__link").first.click()
+    page.wait_for_url("**/models/**")
+    expect(page.locator("article")).to_contain_text(FIELD)
+
+
+def test_compatibility_matrix_page(page: Any) -> None:
+    if compat_renderers().matrix is None:
+        pytest.skip("devstate.compat does not render a compatibility matrix yet")
+    page.goto("models/org.virtio.net/compatibility/")
+    article = page.locator("article")
+    expect(article.locator("table").first).to_be_visible()
+    for version in (str(f.version) for f in schema_files() if f.model == "org.virtio.net"):
+        expect(article).to_contain_text(version)
+    _shot(page, "compat-matrix")
