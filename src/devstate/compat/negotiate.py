@@ -1,0 +1,122 @@
+"""Version negotiation between a source and a destination device.
+
+The chosen version is the newest schema version both devices support for which the
+pre-migration check passes (parameters) and every required vendor section the source
+writes is understood by the destination. When none works, every reason is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from devstate import ir
+from devstate.compat.migrate import find_route
+from devstate.compat.params import DeviceDescription, Mismatch, VendorRef, check_migration, param_mismatches
+
+SchemaFor = Callable[[str, ir.Version], ir.Schema | None]
+
+
+@dataclass
+class Negotiation:
+    source: DeviceDescription
+    destination: DeviceDescription
+    version: ir.Version | None = None
+    reasons: list[Mismatch] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.version is not None
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "compatible": self.ok, "model": self.source.model,
+            "version": None if self.version is None else str(self.version),
+            "reasons": [r.to_json() for r in self.reasons], "notes": self.notes,
+        }
+
+
+def negotiate(source: DeviceDescription, destination: DeviceDescription, schema_for: SchemaFor) -> Negotiation:
+    """The version to migrate with, or every reason why there is none."""
+    result = Negotiation(source, destination)
+    if source.model != destination.model:
+        result.reasons += check_migration(source, destination).mismatches
+        return result
+    common = sorted(set(source.versions) & set(destination.versions), reverse=True)
+    if not common:
+        _no_common_version(result, schema_for)
+        return result
+    failures: dict[str, tuple[Mismatch, list[str]]] = {}
+    for version in common:
+        schema = schema_for(source.model, version)
+        notes: list[str] = []
+        reasons = param_mismatches(source, destination, schema) + _vendor(source, destination, schema, notes)
+        if not reasons:
+            result.version = version
+            result.notes += notes + _schema_note(schema, source.model, version)
+            result.reasons = []
+            return result
+        for reason in reasons:
+            failures.setdefault(reason.message, (reason, []))[1].append(str(version))
+    result.reasons = [_at_versions(reason, versions, len(common)) for reason, versions in failures.values()]
+    return result
+
+
+def _at_versions(reason: Mismatch, versions: list[str], candidates: int) -> Mismatch:
+    """The reason, prefixed with the versions it applies to when several were tried."""
+    if candidates == 1:
+        return reason
+    where = "every common version" if len(versions) == candidates else "version " + ", ".join(versions)
+    return replace(reason, message=f"{where}: {reason.message}")
+
+
+def _no_common_version(result: Negotiation, schema_for: SchemaFor) -> None:
+    source, destination = result.source, result.destination
+    writes = ", ".join(str(v) for v in sorted(source.versions))
+    loads = ", ".join(str(v) for v in sorted(destination.versions))
+    result.reasons.append(Mismatch("version", "versions", writes, loads,
+                                   f"no common schema version: the source supports {writes}, the destination {loads}"))
+    newest = max(source.versions)
+    result.reasons += param_mismatches(source, destination, schema_for(source.model, newest))
+    for written in sorted(source.versions, reverse=True):
+        for loaded in sorted(destination.versions, reverse=True):
+            route = find_route(source.model, written, loaded)
+            if route is not None:
+                result.notes.append(
+                    f"state saved as {written} can be converted to {loaded} with `devstate convert "
+                    f"--to-version {loaded}` (it fails, naming each value, if one would be lost)")
+                return
+
+
+def _vendor(source: DeviceDescription, destination: DeviceDescription, schema: ir.Schema | None,
+            notes: list[str]) -> list[Mismatch]:
+    understood = {ref.key for ref in destination.vendor_sections}
+    declared = {(str(v.vendor), v.id): v for v in schema.vendor_sections} if schema else {}
+    reasons: list[Mismatch] = []
+    for ref in source.vendor_sections:
+        if ref.key in understood:
+            continue
+        optional = declared[ref.key].optional if ref.key in declared else ref.optional
+        label = _label(ref, declared)
+        if optional:
+            notes.append(f"vendor section {label} is optional and unknown to the destination: "
+                         "it is skipped and its state is lost")
+            continue
+        reasons.append(Mismatch("vendor_section", label, "written", "not understood",
+                                f"vendor section {label}: the source writes it (required) and the "
+                                "destination does not understand it"))
+    return reasons
+
+
+def _label(ref: VendorRef, declared: dict[tuple[str, int], ir.VendorSection]) -> str:
+    if ref.name or ref.key not in declared:
+        return str(ref)
+    return str(VendorRef(ref.vendor, ref.id, declared[ref.key].name))
+
+
+def _schema_note(schema: ir.Schema | None, model: str, version: ir.Version) -> list[str]:
+    if schema is not None:
+        return []
+    return [f"no schema of {model}@{version} found: parameter defaults and vendor section "
+            "optionality were taken from the descriptions"]
