@@ -1,0 +1,282 @@
+"""Reading QEMU's ``-dump-vmstate`` JSON into frozen, checked records.
+
+``qemu-system-<arch> -machine M -dump-vmstate FILE`` writes one entry per device type
+that has a ``VMStateDescription`` (keyed by the QOM type name), plus ``vmschkmachine``:
+
+```json
+{"vmschkmachine": {"Name": "pc-i440fx-7.2"},
+ "e1000": {"Name": "e1000", "version_id": 2, "minimum_version_id": 1,
+           "Description": {"name": "e1000", "version_id": 2, "minimum_version_id": 1,
+                           "Fields": [{"field": "rxbuf_size", "version_id": 0,
+                                       "field_exists": false, "size": 4}, ...],
+                           "Subsections": [{"name": "e1000/full_mac_state", ...}]}}}
+```
+
+A field's ``size`` is QEMU's ``VMStateField.size``: the element size of an array, the
+C ``sizeof`` of a nested struct (whose wire layout is its ``Description``), the byte
+count of a buffer, 0 for variable-size data and custom savers. A description without
+``Fields`` is an unmigratable device. Anything else is refused with the JSON path of
+the problem; bad input never raises anything but ``DumpError``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from devstate.errors import DevstateError
+
+MACHINE_KEY = "vmschkmachine"
+MAX_DUMP_SIZE = 64 << 20
+"""Largest dump accepted (QEMU 7.2 writes about 0.8 MiB for every x86 device type)."""
+MAX_DEPTH = 32
+"""Deepest nesting of descriptions accepted (QEMU 7.2 nests at most 5 levels)."""
+
+
+class DumpError(DevstateError):
+    """The file is not a QEMU ``-dump-vmstate`` description."""
+
+    code = "VMSTATE_DUMP_INVALID"
+
+    def __init__(self, file: str, path: str, message: str) -> None:
+        self.file = file
+        self.path = path
+        self.message = message
+        super().__init__(f"{file}: {path}: {message}" if path else f"{file}: {message}")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One ``VMStateField`` as dumped: QEMU's name, version, condition and size."""
+
+    name: str
+    version_id: int
+    field_exists: bool
+    """The field has a ``field_exists`` test: it is saved and loaded only when true."""
+    size: int
+    description: Vmsd | None
+    """The nested ``VMStateDescription`` of a ``VMSTATE_STRUCT`` field."""
+    path: str
+
+
+@dataclass(frozen=True)
+class Vmsd:
+    """One ``VMStateDescription``: a section, a nested struct or a subsection."""
+
+    name: str
+    version_id: int
+    minimum_version_id: int
+    fields: tuple[Field, ...] | None
+    """None when the dump has no ``Fields`` (an unmigratable device)."""
+    subsections: tuple[Vmsd, ...]
+    path: str
+
+    @property
+    def migratable(self) -> bool:
+        return self.fields is not None
+
+    def field_names(self) -> set[str]:
+        return {f.name for f in self.fields or ()}
+
+    def subsection(self, name: str) -> Vmsd | None:
+        return next((s for s in self.subsections if s.name == name), None)
+
+
+@dataclass(frozen=True)
+class Device:
+    """A top-level dump entry: a QOM device type and its description."""
+
+    key: str
+    """The QOM type name (the dump's key), e.g. ``e1000-82544gc``."""
+    version_id: int
+    minimum_version_id: int
+    vmsd: Vmsd
+
+
+@dataclass(frozen=True)
+class Dump:
+    """A whole ``-dump-vmstate`` file."""
+
+    file: str
+    machine: str | None
+    devices: dict[str, Device]
+
+    def field_count(self) -> int:
+        """Field entries, counted recursively through descriptions and subsections."""
+        return sum(1 for device in self.devices.values() for _ in iter_fields(device.vmsd))
+
+    def subsection_count(self) -> int:
+        return sum(1 for device in self.devices.values() for _ in iter_subsections(device.vmsd))
+
+
+def iter_fields(vmsd: Vmsd) -> Iterator[Field]:
+    """Every field entry of ``vmsd``, its nested descriptions and its subsections."""
+    for field in vmsd.fields or ():
+        yield field
+        if field.description is not None:
+            yield from iter_fields(field.description)
+    for sub in vmsd.subsections:
+        yield from iter_fields(sub)
+
+
+def iter_subsections(vmsd: Vmsd) -> Iterator[Vmsd]:
+    """Every subsection entry of ``vmsd``, including those of nested descriptions."""
+    for field in vmsd.fields or ():
+        if field.description is not None:
+            yield from iter_subsections(field.description)
+    for sub in vmsd.subsections:
+        yield sub
+        yield from iter_subsections(sub)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def load_dump(path: Path | str) -> Dump:
+    """Read and check a dump file; raises ``DumpError`` (or ``OSError`` if unreadable)."""
+    path = Path(path)
+    name = str(path)
+    if path.stat().st_size > MAX_DUMP_SIZE:
+        raise DumpError(name, "", f"the file is larger than {MAX_DUMP_SIZE} bytes")
+    return parse_dump(path.read_bytes(), name)
+
+
+def parse_dump(raw: bytes, file: str = "<dump>") -> Dump:
+    """Check and convert the bytes of a dump."""
+    try:
+        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+    except UnicodeDecodeError as exc:
+        raise DumpError(file, "", f"not UTF-8 text (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise DumpError(file, "", f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except _DuplicateKey as exc:
+        raise DumpError(file, "", f"duplicate key {exc.args[0]!r}") from None
+    except RecursionError:
+        raise DumpError(file, "", "JSON nested too deeply") from None
+    return _Reader(file).dump(data)
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+class _Reader:
+    """Converts parsed JSON, naming the JSON path of the first problem."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+
+    def fail(self, path: str, message: str) -> DumpError:
+        return DumpError(self.file, path, message)
+
+    def dump(self, data: Any) -> Dump:
+        if not isinstance(data, dict):
+            raise self.fail("$", "expected a JSON object of device entries (a -dump-vmstate file)")
+        machine = self._machine(data.get(MACHINE_KEY))
+        devices = {key: self.device(key, value) for key, value in data.items() if key != MACHINE_KEY}
+        if not devices:
+            raise self.fail("$", "no device entries (is this a -dump-vmstate file?)")
+        return Dump(file=self.file, machine=machine, devices=devices)
+
+    def _machine(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        self.expect_keys(value, f"$.{MACHINE_KEY}", required={"Name"}, optional=set())
+        return self.string(value["Name"], f"$.{MACHINE_KEY}.Name")
+
+    def device(self, key: str, value: Any) -> Device:
+        path = f"$[{json.dumps(key)}]"
+        required = {"Name", "version_id", "minimum_version_id", "Description"}
+        self.expect_keys(value, path, required=required, optional=set())
+        name = self.string(value["Name"], f"{path}.Name")
+        if name != key:
+            raise self.fail(f"{path}.Name", f"expected {key!r} (the entry's key), got {name!r}")
+        return Device(
+            key=key,
+            version_id=self.integer(value["version_id"], f"{path}.version_id"),
+            minimum_version_id=self.integer(value["minimum_version_id"], f"{path}.minimum_version_id"),
+            vmsd=self.vmsd(value["Description"], f"{path}.Description", depth=0),
+        )
+
+    def vmsd(self, value: Any, path: str, depth: int) -> Vmsd:
+        if depth > MAX_DEPTH:
+            raise self.fail(path, f"descriptions nest more than {MAX_DEPTH} levels deep")
+        required = {"name", "version_id", "minimum_version_id"}
+        self.expect_keys(value, path, required=required, optional={"Fields", "Subsections"})
+        fields = None
+        if "Fields" in value:
+            items = self.array(value["Fields"], f"{path}.Fields")
+            fields = tuple(self.field(item, f"{path}.Fields[{i}]", depth) for i, item in enumerate(items))
+        subs = self.array(value.get("Subsections", []), f"{path}.Subsections")
+        return Vmsd(
+            name=self.string(value["name"], f"{path}.name"),
+            version_id=self.integer(value["version_id"], f"{path}.version_id"),
+            minimum_version_id=self.integer(value["minimum_version_id"], f"{path}.minimum_version_id"),
+            fields=fields,
+            subsections=tuple(self.vmsd(s, f"{path}.Subsections[{i}]", depth + 1) for i, s in enumerate(subs)),
+            path=path,
+        )
+
+    def field(self, value: Any, path: str, depth: int) -> Field:
+        required = {"field", "version_id", "field_exists", "size"}
+        self.expect_keys(value, path, required=required, optional={"Description"})
+        description = None
+        if "Description" in value:
+            description = self.vmsd(value["Description"], f"{path}.Description", depth + 1)
+        exists = value["field_exists"]
+        if not isinstance(exists, bool):
+            raise self.fail(f"{path}.field_exists", f"expected true or false, got {_show(exists)}")
+        return Field(
+            name=self.string(value["field"], f"{path}.field"),
+            version_id=self.integer(value["version_id"], f"{path}.version_id"),
+            field_exists=exists,
+            size=self.integer(value["size"], f"{path}.size", minimum=0),
+            description=description,
+            path=path,
+        )
+
+    # -- primitive checks ----------------------------------------------------------------
+
+    def expect_keys(self, value: Any, path: str, required: set[str], optional: set[str]) -> None:
+        if not isinstance(value, dict):
+            raise self.fail(path, f"expected an object, got {_show(value)}")
+        missing = sorted(required - value.keys())
+        if missing:
+            raise self.fail(path, f"missing key {missing[0]!r}")
+        unknown = sorted(value.keys() - required - optional)
+        if unknown:
+            raise self.fail(path, f"unknown key {unknown[0]!r}")
+
+    def string(self, value: Any, path: str) -> str:
+        if not isinstance(value, str) or not value:
+            raise self.fail(path, f"expected a non-empty string, got {_show(value)}")
+        return value
+
+    def integer(self, value: Any, path: str, minimum: int = -(1 << 31)) -> int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise self.fail(path, f"expected an integer, got {_show(value)}")
+        if not minimum <= value < (1 << 63):
+            raise self.fail(path, f"{value} is out of range")
+        return value
+
+    def array(self, value: Any, path: str) -> list[Any]:
+        if not isinstance(value, list):
+            raise self.fail(path, f"expected an array, got {_show(value)}")
+        return value
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
