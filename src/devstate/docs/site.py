@@ -100,7 +100,7 @@ def _model_pages(
         site.add(f"{base}/{schema.version}.md", WIDE_PAGE + render_version_page(schema, links))
         site.add(f"{base}/{schema.version}.yaml", inputs.sources[schema.ident])
         site.add(f"{base}/{schema.version}.json", _json(schema.model_dump(mode="json")))
-        nav.append({str(schema.version): f"{base}/{schema.version}.md"})
+        nav.append({f"{model} {schema.version}": f"{base}/{schema.version}.md"})
     extra = _compat_pages(site, base, versions, inputs.compat)
     nav += [{title: path} for title, path in extra]
     site.add(f"{base}/index.md", render_model_index(versions, [(t, p.rpartition("/")[2]) for t, p in extra]))
