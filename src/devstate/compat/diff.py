@@ -346,21 +346,17 @@ class StructDiff:
             detail = f"field {label} inserted at position {index}, before existing fields"
             self.parent.emit(R.FIELD_INSERTED, path, detail, self.old.loc, field.loc)
             return
-        problem = self._append_problem(index, field)
-        if problem:
-            detail = f"field {label} appended; {problem}"
+        zero = encodes_as_zero(field.type, field.default, self.parent.new)
+        marked = index >= self.new.base_field_count
+        if not zero:
+            detail = f"field {label} appended; its default {field.default!r} does not encode as zero bytes"
             self.parent.emit(R.FIELD_APPENDED_NONZERO, path, detail, self.old.loc, field.loc)
-        else:
-            since = f" since {field.since}" if field.since else ""
-            detail = f"field {label} appended{since} with default {field.default!r}"
+        if not marked:
+            detail = f"field {label} appended but not marked `since` a minor version: the new reader requires it"
+            self.parent.emit(R.FIELD_APPENDED_WITHOUT_SINCE, path, detail, self.old.loc, field.loc)
+        if zero and marked:
+            detail = f"field {label} appended since {field.since} with default {field.default!r}"
             self.parent.emit(R.FIELD_APPENDED, path, detail, self.old.loc, field.loc)
-
-    def _append_problem(self, index: int, field: ir.StructField) -> str:
-        if not encodes_as_zero(field.type, field.default, self.parent.new):
-            return f"its default {field.default!r} does not encode as zero bytes"
-        if index < self.new.base_field_count:
-            return "it is not marked `since` a minor version, so the new reader requires it"
-        return ""
 
     def _field_pair(self, old: ir.StructField, new: ir.StructField, index: int) -> None:
         path = self.path(new.name)

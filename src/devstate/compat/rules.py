@@ -122,17 +122,16 @@ FIELD_APPENDED = _rule(
     _STRUCT_OLD + '      - {name: wrap, type: bool, since: "1.1"}\n',
 )
 FIELD_APPENDED_NONZERO = _rule(
-    "DS-F002", "field-appended-nonzero-default",
-    "field appended whose default is not zero bytes, or not marked `since`", F, W,
+    "DS-F002", "field-appended-nonzero-default", "field appended whose default is not zero bytes", F, W,
     "A field is appended at the end of a struct, but its default does not encode as zero "
-    "bytes (a non-zero scalar, a nested struct with its size prefix, a fixed array of "
-    "structs with its stride), or it is not marked `since` so the new reader requires it. "
-    "An old reader refuses every state the new version writes, even at the default.",
+    "bytes: a non-zero scalar or enum member, a nested struct (its u32 size prefix is never "
+    "zero), a fixed array of structs (its stride). An old reader refuses the non-zero tail, "
+    "so it refuses every state the new version writes, even with the field at its default.",
     "Choose a default that encodes as zero (invert the meaning of a bool, store an offset "
-    "from the old constant) and mark the field `since` the new minor version; otherwise "
-    "bump the major version.",
+    "from the old constant, append the nested struct's fields one by one); otherwise bump "
+    "the major version.",
     _STRUCT_OLD,
-    _STRUCT_OLD + "      - {name: mtu, type: u16, default: 1500}\n",
+    _STRUCT_OLD + '      - {name: mtu, type: u16, default: 1500, since: "1.1"}\n',
 )
 FIELD_REMOVED = _rule(
     "DS-F003", "field-removed", "field removed", X, W,
@@ -219,6 +218,18 @@ DEFAULT_CHANGED = _rule(
     "Keep the old default unless it was wrong; say why in the changelog.",
     "      - {name: mtu, type: u16, default: 1500}",
     "      - {name: mtu, type: u16, default: 9000}",
+)
+
+FIELD_APPENDED_WITHOUT_SINCE = _rule(
+    "DS-F010", "field-appended-without-since", "field appended without a `since` marker", B, W,
+    "A field is appended at the end of a struct but not marked `since` a minor version of "
+    "the new schema's major, so it counts as a base field: the new reader requires it and "
+    "refuses older state whose struct body ends before it (it fills only fields marked "
+    "`since` with defaults). In a new major version every field is a base field, which is "
+    "why a major version needs a migration function.",
+    "Mark the field `since` the new minor version (its default must encode as zero).",
+    _STRUCT_OLD,
+    _STRUCT_OLD + "      - {name: wrap, type: bool}\n",
 )
 
 # --- types --------------------------------------------------------------------------------
@@ -442,16 +453,19 @@ SECTION_ID_CHANGED = _rule(
     "sections:\n  - {id: 7, name: common, type: common}",
 )
 SECTION_MADE_OPTIONAL = _rule(
-    "DS-S006", "section-made-optional", "required section made optional", F, W,
-    "The new writer may omit the section, which the old reader requires.",
+    "DS-S006", "section-made-optional", "required section made optional", X, W,
+    "The OPTIONAL flag travels in every section header and a reader refuses a known section "
+    "whose flag differs from its own declaration; the new writer may also omit the section, "
+    "which the old reader requires.",
     "Keep it required, or bump the major version.",
     _SECTIONS_OLD,
     "sections:\n  - {id: 1, name: common, type: common, optional: true}",
 )
 SECTION_MADE_REQUIRED = _rule(
-    "DS-S007", "section-made-required", "optional section made required", B, W,
-    "The new reader requires a section that old writers may omit.",
-    "Keep it optional and fill defaults when it is absent.",
+    "DS-S007", "section-made-required", "optional section made required", X, W,
+    "The new reader requires a section that old writers may omit, and the OPTIONAL flag in "
+    "the section header no longer matches either reader's declaration.",
+    "Keep it optional.",
     "sections:\n  - {id: 1, name: common, type: common, optional: true}",
     _SECTIONS_OLD,
 )
