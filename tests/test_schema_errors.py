@@ -195,6 +195,64 @@ sections:
 """,
         ["7:10: META_SCHEMA"],
     ),
+    "DUPLICATE_NAME type named like a scalar": (
+        """
+types:
+  u8: {kind: enum, base: u8, values: {a: 0}}
+""",
+        ["7:3: DUPLICATE_NAME"],
+    ),
+    "NONZERO_DEFAULT appended struct field": (
+        """
+types:
+  inner:
+    kind: struct
+    fields:
+      - {name: a, type: u8}
+  outer:
+    kind: struct
+    fields:
+      - {name: a, type: u8}
+      - {name: b, type: inner, since: "1.1"}
+""",
+        ["15:9: NONZERO_DEFAULT"],
+    ),
+    "NONZERO_DEFAULT appended counted array of structs": (
+        """
+types:
+  inner:
+    kind: struct
+    fields:
+      - {name: a, type: u8}
+  outer:
+    kind: struct
+    fields:
+      - {name: a, type: u8}
+      - {name: b, type: {kind: array, of: inner, max: 4}, since: "1.1"}
+""",
+        ["15:9: NONZERO_DEFAULT"],
+    ),
+    "BAD_RANGE param": (
+        """
+params:
+  queues: {type: u8, default: 1, max: 300}
+""",
+        ["7:39: BAD_RANGE"],
+    ),
+    "REQUIRED_SECTION_IN_MINOR vendor": (
+        """
+vendor_sections:
+  - {id: 1, name: v, vendor: {pci: 0x1af4}, opaque: true, max: 16, since: "1.1"}
+""",
+        ["7:5: REQUIRED_SECTION_IN_MINOR"],
+    ),
+    "META_SCHEMA named bytes type": (
+        """
+types:
+  mac: {kind: bytes, length: 6}
+""",
+        ["7:15: META_SCHEMA"],
+    ),
     "DUPLICATE_KEY": (
         """
 title: Again
@@ -231,6 +289,16 @@ def test_import_not_found(write_schema: Callable[..., Path]) -> None:
     body = 'imports:\n  - {model: org.example.lib, version: "1.0", as: lib}\n'
     path = write_schema(HEADER + body, "org.example.dev/1.1.yaml")
     assert errors_of(path) == ["6:5: IMPORT_NOT_FOUND"]
+
+
+def test_duplicate_import_alias(write_schema: Callable[..., Path]) -> None:
+    write_schema('devstate: 1\nmodel: org.example.lib\nversion: "1.0"\ntitle: Lib\n', "org.example.lib/1.0.yaml")
+    body = (
+        'imports:\n  - {model: org.example.lib, version: "1.0", as: lib}\n'
+        '  - {model: org.example.lib, version: "1.0", as: lib}\n'
+    )
+    path = write_schema(HEADER + body, "org.example.dev/1.1.yaml")
+    assert errors_of(path) == ["7:50: DUPLICATE_NAME"]
 
 
 def test_import_cycle(write_schema: Callable[..., Path]) -> None:

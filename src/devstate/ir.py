@@ -446,3 +446,33 @@ def type_label(expr: ScalarType | NamedRef | ArrayType | BytesType | StringType)
     if isinstance(expr, BytesType):
         return f"bytes[{expr.length}]" if expr.length is not None else f"bytes max {expr.max}"
     return f"string max {expr.max}"
+
+
+def encodes_as_zero(expr: TypeExpr, default: Any, types: dict[str, Any]) -> bool:
+    """Whether a field of type ``expr`` holding ``default`` encodes as all-zero bytes.
+
+    This is the condition for appending a field in a minor version: an older writer's
+    missing tail and an older reader's zero-tail check both mean "the default".
+    ``types`` is ``Schema.types`` (or the builder's table while a schema is being built).
+    """
+    if isinstance(expr, ScalarType):
+        return default in (None, 0, False)
+    if isinstance(expr, StringType):
+        return default in (None, "")
+    if isinstance(expr, BytesType):
+        return default in (None, b"", "")
+    if isinstance(expr, ArrayType):
+        if expr.stride:
+            return False  # one non-zero u32 stride precedes the elements
+        if expr.counted:
+            return default in (None, [])
+        return default in (None, []) and encodes_as_zero(expr.element, None, types)
+    target = types[expr.name]
+    if isinstance(target, EnumType):
+        zero_name = target.by_value().get(0)
+        if default is None:
+            return zero_name is not None or target.open
+        return bool(default == 0 or (zero_name is not None and default == zero_name))
+    if isinstance(target, FlagsType):
+        return default in (None, [], 0)
+    return False  # a struct in field position carries a non-zero u32 size prefix

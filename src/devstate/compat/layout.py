@@ -15,29 +15,7 @@ from devstate import ir
 
 def encodes_as_zero(expr: Any, default: Any, schema: ir.Schema) -> bool:
     """Whether a field of type ``expr`` holding ``default`` encodes as all-zero bytes."""
-    if isinstance(expr, ir.ScalarType):
-        return default in (None, 0, False)
-    if isinstance(expr, ir.StringType):
-        return default in (None, "")
-    if isinstance(expr, ir.BytesType):
-        return default in (None, b"", "")
-    if isinstance(expr, ir.ArrayType):
-        if expr.counted:
-            return default in (None, [])
-        return not expr.stride and default in (None, []) and encodes_as_zero(expr.element, None, schema)
-    target = schema.types[expr.name]
-    if isinstance(target, ir.EnumType):
-        return _enum_zero(target, default)
-    if isinstance(target, ir.FlagsType):
-        return default in (None, [], 0)
-    return False  # a struct in field position carries a non-zero u32 size prefix
-
-
-def _enum_zero(target: ir.EnumType, default: Any) -> bool:
-    zero_name = target.by_value().get(0)
-    if default is None:
-        return zero_name is not None or target.open
-    return default == 0 or (zero_name is not None and default == zero_name)
+    return ir.encodes_as_zero(expr, default, schema.types)
 
 
 def shape(expr: Any, schema: ir.Schema) -> str:

@@ -44,6 +44,11 @@ class SchemaBuilder:
 
     def build(self, sha256: str) -> ir.Schema | None:
         for name in self.raw_types:
+            if name in ir.SCALAR_SIZES:
+                self.error(
+                    ("types", name), "DUPLICATE_NAME", f"type {name!r} has the name of a scalar type", at_key=True
+                )
+                continue
             built = self._named_type(name)
             if isinstance(built, ir.StructType):
                 self._check_depth(
@@ -189,7 +194,7 @@ class SchemaBuilder:
         since = self.since(raw.get("since"), (*path, "since"))
         self._check_range(raw, type_expr, path)
         default = self._field_default(raw, type_expr, path)
-        if self.appended(since) and not self._is_zero(type_expr, default):
+        if self.appended(since) and not ir.encodes_as_zero(type_expr, default, self.types):
             self.error(
                 (*path, "default") if "default" in raw else path,
                 "NONZERO_DEFAULT",
@@ -432,13 +437,6 @@ class SchemaBuilder:
             return None if ok else f"default {value!r} is not a list of bits of {expr.name}"
         return "defaults can be given only for scalar, enum, flags and string fields"
 
-    def _is_zero(self, expr: Any, default: Any) -> bool:
-        if isinstance(expr, ir.NamedRef) and expr.target_kind == "enum":
-            target = self.types[expr.name]
-            assert isinstance(target, ir.EnumType)
-            return bool(default == target.by_value().get(0, 0 if target.open else object()))
-        return default in (None, 0, False, "", [])
-
     # -- sections, vendor sections, params ---------------------------------------------------
 
     def _sections(self) -> tuple[ir.Section, ...]:
@@ -494,12 +492,21 @@ class SchemaBuilder:
                     f"vendor section {vendor} id {raw['id']} is used by both {keys[key]!r} and {raw['name']!r}",
                 )
             keys[key] = raw["name"]
+            since = self.since(raw.get("since"), (*path, "since"))
+            if self.appended(since) and not raw.get("optional", False):
+                self.error(
+                    path,
+                    "REQUIRED_SECTION_IN_MINOR",
+                    f"vendor section {raw['name']!r} is added in {since} and must be optional: "
+                    "older writers do not send it",
+                )
             type_expr = None
             if "type" in raw:
                 try:
                     type_expr = self.type_expr(raw["type"], (*path, "type"))
                 except _Unresolved:
                     continue
+                self._check_depth(type_expr, (*path, "type"))
             maximum = self._limit(raw["max"], (*path, "max")) if "max" in raw else None
             sections.append(
                 ir.VendorSection(
@@ -509,7 +516,7 @@ class SchemaBuilder:
                     type=type_expr,
                     max=maximum,
                     optional=raw.get("optional", False),
-                    since=self.since(raw.get("since"), (*path, "since")),
+                    since=since,
                     doc=raw.get("doc", ""),
                     annotations=raw.get("annotations", {}),
                     loc=self.loc(path),
@@ -550,6 +557,11 @@ class SchemaBuilder:
             return
         if param.min is not None and param.max is not None and param.min > param.max:
             self.error((*path, "min"), "BAD_RANGE", f"min {param.min} is greater than max {param.max}")
+        if param.type not in ("bool", "string"):
+            low, high = ir.scalar_range(param.type)
+            for key, bound in (("min", param.min), ("max", param.max)):
+                if bound is not None and not low <= bound <= high:
+                    self.error((*path, key), "BAD_RANGE", f"{key} {bound} is outside the range of {param.type}")
         bare = param.model_copy(update={"allowed": None, "min": None, "max": None})
         for index, value in enumerate(param.allowed or ()):
             if not bare.accepts(value):

@@ -82,6 +82,11 @@ class SchemaLoader:
                 diagnostics += exc.diagnostics
                 continue
             alias = raw["as"]
+            if any(existing.alias == alias for existing in imports):
+                diagnostics.append(
+                    document.diagnostic((*where, "as"), "DUPLICATE_NAME", f"import alias {alias!r} is used twice")
+                )
+                continue
             types.update(_prefixed_types(library, alias))
             imports.append(ir.Import(alias=alias, model=library.model, version=library.version, file=library.file))
         return types, tuple(imports), diagnostics
