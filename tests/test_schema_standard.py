@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SCHEMAS
+
 from devstate import ir
 from devstate.schema import load_schema, schema_files
 
