@@ -66,11 +66,15 @@ def struct_default(schema: ir.Schema, struct: ir.StructType) -> dict[str, Any]:
 
 
 def field_default(schema: ir.Schema, field: ir.StructField) -> Any:
-    """The field's declared default, else its type's default clamped to the field's min/max."""
+    """The field's default (declared, else its type's), clamped to the field's min/max.
+
+    The IR gives a field without a declared default the zero of its type, which may be
+    below the field's ``min``; the default state uses ``min`` then.
+    """
     if field.default is not None and not _is_composite(field.type):
         if isinstance(field.type, ir.NamedRef) and field.type.target_kind == "flags":
             return _bit_order(schema, field.type, field.default)
-        return copy.deepcopy(field.default)
+        return _clamp(copy.deepcopy(field.default), field.min, field.max)
     return _clamp(type_default(schema, field.type), field.min, field.max)
 
 
