@@ -158,7 +158,8 @@ def test_cli_reference_skips_hidden_commands() -> None:
 
 def _inputs(schemas: Sequence[ir.Schema], compat: CompatRenderers) -> SiteInputs:
     sources = {s.ident: b"source of " + s.ident.encode() for s in schemas}
-    return SiteInputs(tuple(schemas), sources, b'{"meta": 1}', _example_cli(), compat)
+    json_schemas = {"meta.schema.json": b'{"title": "Meta", "description": "What files look like."}'}
+    return SiteInputs(tuple(schemas), sources, json_schemas, _example_cli(), compat)
 
 
 def test_site_has_a_page_per_version_and_the_downloads(example: ir.Schema, library: ir.Schema) -> None:
@@ -169,9 +170,12 @@ def test_site_has_a_page_per_version_and_the_downloads(example: ir.Schema, libra
         assert {f"{base}.md", f"{base}.yaml", f"{base}.json"} <= paths
         assert json.loads(site.page(f"{base}.json").content) == schema.model_dump(mode="json")
         assert site.page(f"{base}.yaml").content == b"source of " + schema.ident.encode()
-    assert site.page("reference/devstate.schema.json").content == b'{"meta": 1}'
-    ir_schema = json.loads(site.page("reference/devstate-ir.schema.json").content)
-    assert ir_schema["title"] == "Schema" and "sections" in ir_schema["properties"]
+    assert site.page("schemas/meta.schema.json").content.startswith(b'{"title": "Meta"')
+    ir_schema = json.loads(site.page("schemas/devstate-ir.schema.json").content)
+    assert ir_schema["$id"] == "https://devstate.dev/schemas/devstate-ir.schema.json"
+    assert "sections" in ir_schema["properties"]
+    downloads = str(site.page("reference/downloads.md").content)
+    assert "| [`meta.schema.json`](../schemas/meta.schema.json) | Meta — What files look like. |" in downloads
     assert {"models/index.md", "reference/cli.md", "reference/downloads.md"} <= paths
     assert not any(p.endswith(("compatibility.md", "changelog.md")) for p in paths)
 

@@ -27,6 +27,8 @@ PENDING_PAGES = {
     "schema-language.md": "Schema language",
     "wire-format.md": "Wire format",
     "compatibility.md": "Versioning and compatibility rules",
+    "migration-parameters.md": "Migration parameters and the pre-migration check",
+    "qemu-vmstate.md": "QEMU VMState bridge",
 }
 """Spec pages written in other work; a placeholder stands in until the file exists."""
 

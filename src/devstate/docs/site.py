@@ -23,7 +23,8 @@ from devstate.docs.model_page import PageLinks, render_version_page
 from devstate.schema.loader import SchemaLoader
 from devstate.schema.registry import schema_files
 
-META_SCHEMA = "devstate.schema.json"
+SITE_URL = "https://devstate.dev/"
+"""Where the site is published (``site_url`` in mkdocs.yml); JSON Schema ``$id``s live below it."""
 IR_SCHEMA = "devstate-ir.schema.json"
 
 WIDE_PAGE = "---\nhide:\n  - navigation\n---\n\n"
@@ -61,7 +62,8 @@ class SiteInputs:
     """Every standard schema, ordered by model and version."""
     sources: dict[str, bytes]
     """The YAML source of each schema by ``model@version``."""
-    meta_schema: bytes
+    json_schemas: dict[str, bytes]
+    """Every JSON Schema in ``schemas/`` by file name, published as ``schemas/<name>`` (their ``$id``)."""
     cli: click.Command
     compat: CompatRenderers = field(default_factory=CompatRenderers)
 
@@ -72,7 +74,8 @@ def load_inputs(root: Path, cli: click.Command, compat: CompatRenderers) -> Site
     files = schema_files(root)
     schemas = tuple(loader.load(f.path) for f in files)
     sources = {f.ident: f.path.read_bytes() for f in files}
-    return SiteInputs(schemas, sources, (root / META_SCHEMA).read_bytes(), cli, compat)
+    json_schemas = {p.name: p.read_bytes() for p in sorted(root.glob("*.json"))}
+    return SiteInputs(schemas, sources, json_schemas, cli, compat)
 
 
 def build_site(inputs: SiteInputs) -> GeneratedSite:
@@ -84,9 +87,11 @@ def build_site(inputs: SiteInputs) -> GeneratedSite:
     site.add("models/index.md", render_models_index(by_model))
     site.models_nav.insert(0, "models/index.md")
     site.add("reference/cli.md", render_cli_reference(inputs.cli))
-    site.add(f"reference/{META_SCHEMA}", inputs.meta_schema)
-    site.add(f"reference/{IR_SCHEMA}", _json(ir.Schema.model_json_schema(mode="serialization")))
-    site.add("reference/downloads.md", render_downloads(inputs.schemas))
+    json_schemas = {**inputs.json_schemas, IR_SCHEMA: _json(ir_json_schema())}
+    for name, content in json_schemas.items():
+        site.add(f"schemas/{name}", content)  # the URL of its $id
+        site.add(f"reference/{name}", content)  # next to the downloads page, for relative links
+    site.add("reference/downloads.md", render_downloads(inputs.schemas, json_schemas))
     return site
 
 
@@ -124,6 +129,17 @@ def _compat_pages(
 
 def _json(value: object) -> bytes:
     return (json.dumps(value, indent=2) + "\n").encode()
+
+
+def ir_json_schema() -> dict[str, object]:
+    """The JSON Schema of the IR as ``devstate schema dump`` prints it."""
+    generated = ir.Schema.model_json_schema(mode="serialization")
+    head = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{SITE_URL}schemas/{IR_SCHEMA}",
+        "title": "devstate IR (one schema version, as `devstate schema dump` prints it)",
+    }
+    return {**head, **{k: v for k, v in generated.items() if k != "title"}}
 
 
 # --- index pages ------------------------------------------------------------------------
@@ -174,8 +190,8 @@ def render_model_index(versions: Sequence[ir.Schema], extra: Sequence[tuple[str,
     )
 
 
-def render_downloads(schemas: Sequence[ir.Schema]) -> str:
-    """Links to the meta-schema, the IR's JSON Schema and every schema's source and IR."""
+def render_downloads(schemas: Sequence[ir.Schema], json_schemas: dict[str, bytes]) -> str:
+    """Links to the JSON Schemas and to every schema's source and IR."""
     rows = [
         [
             code(s.model),
@@ -189,12 +205,10 @@ def render_downloads(schemas: Sequence[ir.Schema]) -> str:
     return join_blocks(
         [
             heading(1, "Downloads", "top"),
-            heading(2, "Meta-schemas", "meta-schemas"),
-            f"- [{META_SCHEMA}]({META_SCHEMA}): the JSON Schema (draft 2020-12) that every schema "
-            "file is validated against; editors that understand `# yaml-language-server: $schema=` "
-            "use it for completion.\n"
-            f"- [{IR_SCHEMA}]({IR_SCHEMA}): the JSON Schema of the intermediate representation, "
-            "the form in which every tool consumes a schema.\n",
+            heading(2, "JSON Schemas", "json-schemas"),
+            "Each is published at the URL of its `$id`. Editors that understand "
+            "`# yaml-language-server: $schema=...` use the schema-file meta-schema for completion.\n",
+            table(["File", "What it describes"], [_json_schema_row(n, c) for n, c in json_schemas.items()]),
             heading(2, "Schemas and their IR", "schemas"),
             "Each schema as written and as IR JSON, the output of `devstate schema dump MODEL@VERSION` "
             '(`Schema.model_dump(mode="json")`): types resolved, imports inlined, wire offsets and '
@@ -202,3 +216,10 @@ def render_downloads(schemas: Sequence[ir.Schema]) -> str:
             table(["Model", "Version", "Source", "IR", "SHA-256 (prefix)"], rows),
         ]
     )
+
+
+def _json_schema_row(name: str, content: bytes) -> list[str]:
+    """A JSON Schema's file name (linked) and its own title and description."""
+    document = json.loads(content)
+    about = " — ".join(str(document[key]) for key in ("title", "description") if key in document)
+    return [f"[{code(name)}](../schemas/{name})", cell(about)]
