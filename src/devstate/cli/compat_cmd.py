@@ -126,9 +126,11 @@ def _print(reports: list[PairReport], fmt: str, quiet: bool) -> None:
 
 def register(group: click.Group) -> None:
     """Add the compatibility verbs (compat, matrix, negotiate, check-migration, ...) to ``group``."""
-    from devstate.cli import matrix_cmd, migration_cmd
+    from devstate.cli import matrix_cmd, migration_cmd, state_cmd
 
     group.add_command(compat)
     group.add_command(matrix_cmd.matrix)
     group.add_command(migration_cmd.negotiate_cmd)
     group.add_command(migration_cmd.check_migration_cmd)
+    group.add_command(state_cmd.convert)
+    group.add_command(state_cmd.diff_cmd)

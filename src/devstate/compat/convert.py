@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from devstate import ir
+from devstate.compat.layout import shape
 from devstate.compat.migrate import Hop, find_route
 from devstate.errors import DevstateError
 from devstate.state import field_default, type_default, vendor_order
@@ -256,12 +257,17 @@ class StateConverter:
             return self._struct(old, new, value, path)
         if isinstance(old, ir.EnumType) and isinstance(new, ir.EnumType):
             return self._enum(old, new, value, path)
-        assert isinstance(new, ir.FlagsType)
-        names = {bit.name for bit in new.bits}
+        assert isinstance(old, ir.FlagsType) and isinstance(new, ir.FlagsType)
+        bits = {flag.name: flag.bit for flag in old.bits}
+        names = {flag.bit: flag.name for flag in new.bits}
+        out = []
         for name in value:
-            if name not in names:
-                self.losses.append(Loss(path, value, f"flag {name!r} is not declared in {self.target.version}"))
-        return value
+            bit = bits.get(name)
+            if bit not in names:
+                self.losses.append(Loss(path, value, f"flag {name!r} is not declared in {self.target.ident}"))
+                continue
+            out.append(names[bit])
+        return sorted(out, key=lambda n: new_bits_order(new, n))
 
     def _enum(self, old: ir.EnumType, new: ir.EnumType, value: Any, path: str) -> Any:
         members = new.by_name()
@@ -276,22 +282,25 @@ class StateConverter:
         return value
 
     def _struct(self, old: ir.StructType, new: ir.StructType, value: dict[str, Any], path: str) -> dict[str, Any]:
-        old_fields = {f.name: f for f in old.fields}
+        pairs = field_pairs(old, new, self.source, self.target)
         out: dict[str, Any] = {}
         for target_field in new.fields:
-            name = target_field.name
-            if name in value and name in old_fields:
-                source_field = old_fields[name]
-                item = self.value(source_field.type, target_field.type, value[name], f"{path}.{name}")
+            source_field = pairs.get(target_field.name)
+            if source_field is not None and source_field.name in value:
+                where = f"{path}.{target_field.name}"
+                item = self.value(source_field.type, target_field.type, value[source_field.name], where)
                 if (source_field.min, source_field.max) != (target_field.min, target_field.max):
-                    self._range(target_field, item, f"{path}.{name}")
-                out[name] = item
+                    self._range(target_field, item, where)
+                out[target_field.name] = item
             else:
-                out[name] = field_default(self.target, target_field)
-        for name, item in value.items():
-            if name not in out and name in old_fields and not same(item, field_default(self.source, old_fields[name])):
-                reason = f"{self.target.ident} has no field {new.name}.{name} (only its default can be dropped)"
-                self.losses.append(Loss(f"{path}.{name}", item, reason))
+                out[target_field.name] = field_default(self.target, target_field)
+        carried = {f.name for f in pairs.values()}
+        for source_field in old.fields:
+            item = value.get(source_field.name)
+            if source_field.name not in carried and not same(item, field_default(self.source, source_field)):
+                reason = (f"{self.target.ident} has no field {new.name}.{source_field.name} "
+                          "(only its default can be dropped)")
+                self.losses.append(Loss(f"{path}.{source_field.name}", item, reason))
         return out
 
     def _range(self, target: ir.StructField, value: Any, path: str) -> None:
@@ -303,6 +312,24 @@ class StateConverter:
                 (target.min is None or item >= target.min) and (target.max is None or item <= target.max)):
                 self.losses.append(Loss(path, value, f"outside {target.min}..{target.max}"))
                 return
+
+
+def field_pairs(
+    old: ir.StructType, new: ir.StructType, source: ir.Schema, target: ir.Schema
+) -> dict[str, ir.StructField]:
+    """Target field name → the source field it carries: same name, or renamed in place."""
+    old_names = {f.name for f in old.fields}
+    new_names = {f.name for f in new.fields}
+    pairs = {f.name: f for f in old.fields if f.name in new_names}
+    for old_field, new_field in zip(old.fields, new.fields, strict=False):
+        if old_field.name not in new_names and new_field.name not in old_names and (
+                shape(old_field.type, source) == shape(new_field.type, target)):
+            pairs[new_field.name] = old_field
+    return pairs
+
+
+def new_bits_order(flags: ir.FlagsType, name: str) -> int:
+    return next(flag.bit for flag in flags.bits if flag.name == name)
 
 
 def order_by(values: dict[str, Any], order: list[str]) -> dict[str, Any]:

@@ -1,0 +1,166 @@
+"""``devstate convert`` and ``devstate diff``: saved state between versions, and compared."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from devstate import ir
+from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, error_console, fail, print_json
+from devstate.compat.blob import convert_blob, open_blob
+from devstate.compat.convert import ConversionError
+from devstate.compat.migrate import load_migrations
+from devstate.compat.statediff import diff_states
+from devstate.errors import SchemaError, UsageError
+from devstate.interp import decode
+from devstate.schema import SchemaLoader, find_schema_file, standard_schemas_dir
+from devstate.state import State
+from devstate.wire.errors import WireError
+from devstate.wire.header import Header, parse_header
+
+_DIR = click.option("--schemas-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+                    help="Where the model's versions are (default: the standard schemas).")
+
+
+@click.command()
+@click.argument("input_path", metavar="IN.dsf", type=click.Path(path_type=Path))
+@click.option("--to-version", "to_version", required=True, help="The version to convert to, e.g. 1.0 or 2.0.")
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="Where to write the converted blob (atomically).")
+@click.option("--migrations", "modules", multiple=True, metavar="MODULE",
+              help="Import MODULE to register more migration functions (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@_DIR
+def convert(input_path: Path, to_version: str, output: Path, modules: tuple[str, ...], as_json: bool,
+            schemas_dir: Path | None) -> None:
+    """Convert saved state to another version of its model.
+
+    Up-conversion within a major version always works (new fields get their defaults).
+    Down-conversion works when every field and section the older version lacks holds its
+    default or is an optional section; otherwise it fails naming every value that would
+    be lost, and writes nothing. Across major versions, state moves only through a
+    registered migration function. Exit status: 0 converted, 1 cannot convert, 2 bad input.
+    """
+    target = _version(to_version)
+    try:
+        load_migrations(modules)
+    except UsageError as exc:
+        fail(str(exc))
+    root = schemas_dir or standard_schemas_dir()
+    with _opened(input_path) as data:
+        lookup = _lookup(_model_of(data, input_path), root)
+        lookup(target)
+        try:
+            blob = convert_blob(data, target, lookup)
+        except ConversionError as exc:
+            _conversion_failed(exc, as_json)
+        except WireError as exc:
+            fail(f"{input_path}: {exc}", EXIT_INVALID)
+        _write(blob.write, output)
+        report = {"input": str(input_path), "output": str(output), "from": str(blob.source.version),
+                  "to": str(blob.target.version), "route": [str(h) for h in blob.route],
+                  "dropped_optional_sections": blob.dropped, "copied_sections": blob.reused, "size": blob.size}
+    if as_json:
+        print_json({"converted": True, **report})
+    else:
+        route = "; ".join(str(h) for h in blob.route) or "same version"
+        console.print(f"{input_path} ({blob.source.ident}) → {output} ({blob.target.ident}): {route}")
+        for name in blob.dropped:
+            console.print(f"  [yellow]note:[/yellow] optional section {name} is unknown to {to_version}: dropped")
+
+
+@click.command("diff")
+@click.argument("a_path", metavar="A.dsf", type=click.Path(path_type=Path))
+@click.argument("b_path", metavar="B.dsf", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_DIR
+def diff_cmd(a_path: Path, b_path: Path, as_json: bool, schemas_dir: Path | None) -> None:
+    """Field-level diff of two saved states: each field path, old → new (arrays element by element).
+
+    Each blob is decoded with the schema of the version in its header. Exit status:
+    0 identical, 1 different, 2 bad input.
+    """
+    root = schemas_dir or standard_schemas_dir()
+    with _opened(a_path) as a_data, _opened(b_path) as b_data:
+        differences = diff_states(_decode(a_data, a_path, root), _decode(b_data, b_path, root))
+        if as_json:
+            print_json({"identical": not differences, "differences": [d.to_json() for d in differences]})
+        else:
+            for difference in differences:
+                console.print(str(difference), markup=False, soft_wrap=True)
+            console.print(f"{len(differences)} difference(s)" if differences else "identical", markup=False)
+    raise click.exceptions.Exit(EXIT_INVALID if differences else EXIT_OK)
+
+
+def _opened(path: Path) -> AbstractContextManager[memoryview]:
+    if not path.is_file():
+        fail(f"{path}: no such file")
+    try:
+        return open_blob(path)
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror or exc}")
+
+
+def _version(text: str) -> ir.Version:
+    try:
+        return ir.Version.parse(text)
+    except ValueError as exc:
+        fail(str(exc))
+
+
+def _model_of(data: memoryview, path: Path) -> str:
+    try:
+        return parse_header(data).model
+    except WireError as exc:
+        fail(f"{path}: not a DSF blob: {exc}")
+
+
+def _lookup(model: str, root: Path) -> Callable[[ir.Version], ir.Schema]:
+    loader = SchemaLoader(root)
+
+    def schema_for(version: ir.Version) -> ir.Schema:
+        try:
+            return loader.load(find_schema_file(f"{model}@{version}", root).path)
+        except UsageError as exc:
+            fail(str(exc))
+        except SchemaError as exc:
+            fail(f"{model}@{version}: invalid schema: {exc.diagnostics[0]}")
+
+    return schema_for
+
+
+def _decode(data: memoryview, path: Path, root: Path) -> State:
+    header = _header(data, path)
+    schema = _lookup(header.model, root)(header.version)
+    try:
+        return decode(schema, data)
+    except WireError as exc:
+        fail(f"{path}: {exc}", EXIT_INVALID)
+
+
+def _header(data: memoryview, path: Path) -> Header:
+    try:
+        return parse_header(data)
+    except WireError as exc:
+        fail(f"{path}: not a DSF blob: {exc}")
+
+
+def _conversion_failed(exc: ConversionError, as_json: bool) -> NoReturn:
+    if as_json:
+        print_json({"converted": False, "error": exc.message, "losses": [loss.to_json() for loss in exc.losses]})
+    else:
+        error_console.print(f"devstate: error: {exc.message}; nothing was written", markup=False, soft_wrap=True)
+        for loss in exc.losses:
+            error_console.print(f"  {loss}", markup=False, soft_wrap=True)
+    raise click.exceptions.Exit(EXIT_INVALID)
+
+
+def _write(write: Callable[[Path], None], output: Path) -> None:
+    try:
+        write(output)
+    except OSError as exc:
+        fail(f"{output}: cannot write: {exc.strerror or exc}")

@@ -1,0 +1,200 @@
+"""Converting a saved DSF blob to another version, without copying large regions.
+
+``convert_blob`` decodes the blob with the schema of the version in its header, converts
+the state (``devstate.compat.convert``) and encodes it with the target version. Sections
+whose layout and value are unchanged are not re-encoded: their framed bytes are taken
+from the input as they are (a memoryview of it), so a large region in such a section is
+never copied in memory; ``ConvertedBlob.write`` streams the pieces to the output file,
+computing the CRC-32C on the way. Only re-encoded sections go through the codec.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import mmap
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from devstate import ir
+from devstate.compat.convert import ConversionError, SchemaLookup, convert_state
+from devstate.compat.diff import SchemaDiff
+from devstate.compat.migrate import Hop
+from devstate.interp import decode, encode
+from devstate.state import State, type_default
+from devstate.wire.checksum import crc32c
+from devstate.wire.header import TRAILER_SIZE, encode_header, parse_header
+from devstate.wire.limits import DEFAULT_LIMITS, Limits
+from devstate.wire.sections import RawSection, iter_sections
+
+Key = tuple[int, bytes, int]
+Chunk = bytes | memoryview
+
+
+@dataclass
+class ConvertedBlob:
+    """The output blob as pieces (header, then framed sections), and how it was made."""
+
+    chunks: list[Chunk]
+    source: ir.Schema
+    target: ir.Schema
+    route: list[Hop]
+    dropped: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    """Sections copied from the input as they are (not decoded and re-encoded)."""
+
+    @property
+    def size(self) -> int:
+        return sum(len(c) for c in self.chunks) + TRAILER_SIZE
+
+    def trailer(self) -> bytes:
+        crc = 0
+        for chunk in self.chunks:
+            crc = crc32c(chunk, crc)
+        return crc.to_bytes(4, "little")
+
+    def to_bytes(self) -> bytes:
+        return b"".join([*self.chunks, self.trailer()])
+
+    def write(self, path: Path) -> None:
+        """Write atomically: a temporary file in the same directory, then a rename."""
+        directory = path.resolve().parent
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                crc = 0
+                for chunk in self.chunks:
+                    out.write(chunk)
+                    crc = crc32c(chunk, crc)
+                out.write(crc.to_bytes(4, "little"))
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
+
+
+def convert_blob(data: bytes | bytearray | memoryview, target_version: ir.Version, schemas: SchemaLookup,
+                 source: ir.Schema | None = None, limits: Limits = DEFAULT_LIMITS) -> ConvertedBlob:
+    """The blob converted to ``target_version``; raises ``ConversionError`` or ``DecodeError``."""
+    view = memoryview(data).cast("B")
+    header = parse_header(view, limits)
+    source = source or schemas(header.version)
+    state = decode(source, view, limits)
+    result = convert_state(state, source, target_version, schemas)
+    target = schemas(target_version)
+    raw = {r.order_key: r for r in iter_sections(view, header)} if source.version == header.version else {}
+    reusable = _reusable(source, target, state, result.state, raw)
+    encoded = encode(target, _placeholders(result.state, target, reusable))
+    chunks = _splice(memoryview(encoded), view, raw, reusable)
+    blob = ConvertedBlob(chunks, source, target, result.route, result.dropped, sorted(reusable.values()))
+    return blob
+
+
+def _reusable(source: ir.Schema, target: ir.Schema, before: State, after: State,
+              raw: dict[Key, RawSection]) -> dict[Key, str]:
+    """Sections (by wire key → name) whose input bytes are exactly their output bytes."""
+    found: dict[Key, str] = {}
+    for old, new, group in _section_pairs(source, target):
+        key = _key(new)
+        if key not in raw or old.optional != new.optional or old.name not in before.get(group, {}):
+            continue
+        if new.name not in after.get(group, {}) or not _same_layout(source, target, old, new):
+            continue
+        if identical(before[group][old.name], after[group][new.name]):
+            found[key] = f"{group}.{new.name}"
+    return found
+
+
+def _section_pairs(source: ir.Schema, target: ir.Schema) -> Iterator[tuple[Any, Any, str]]:
+    by_id = {s.id: s for s in source.sections}
+    for section in target.sections:
+        if section.id in by_id:
+            yield by_id[section.id], section, "sections"
+    by_key = {_key(v): v for v in source.vendor_sections}
+    for vendor in target.vendor_sections:
+        if _key(vendor) in by_key:
+            yield by_key[_key(vendor)], vendor, "vendor_sections"
+
+
+def _key(section: ir.Section | ir.VendorSection) -> Key:
+    if isinstance(section, ir.Section):
+        return (0, b"", section.id)
+    from devstate.wire.sections import vendor_header
+
+    return (1, vendor_header(section.vendor), section.id)
+
+
+def _same_layout(source: ir.Schema, target: ir.Schema, old: Any, new: Any) -> bool:
+    if old.type is None or new.type is None:
+        return old.type is None and new.type is None
+    probe = SchemaDiff(source, target)
+    probe.expr(old.type, new.type, "", None, None)
+    return not probe.changes
+
+
+def identical(a: Any, b: Any) -> bool:
+    """Deep equality that takes the same object (e.g. a large region) as equal without reading it."""
+    if a is b:
+        return True
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(identical(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(identical(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+def _placeholders(state: State, target: ir.Schema, reusable: dict[Key, str]) -> State:
+    """The state with every reusable section's value replaced by its (small) default."""
+    names = set(reusable.values())
+    types: dict[str, ir.TypeExpr | None] = {f"sections.{s.name}": s.type for s in target.sections}
+    types.update({f"vendor_sections.{v.name}": v.type for v in target.vendor_sections})
+    replaced: State = dict(state)
+    for group in ("sections", "vendor_sections"):
+        values = dict(state.get(group, {}))
+        for name in values:
+            where = f"{group}.{name}"
+            if where in names:
+                expr = types[where]
+                values[name] = b"" if expr is None else type_default(target, expr)
+        replaced[group] = values
+    return replaced
+
+
+def _splice(
+    encoded: memoryview, source: memoryview, raw: dict[Key, RawSection], reusable: dict[Key, str]
+) -> list[Chunk]:
+    header = parse_header(encoded)
+    pieces: list[Chunk] = []
+    for section in iter_sections(encoded, header):
+        key = section.order_key
+        chosen, view = (raw[key], source) if key in reusable else (section, encoded)
+        pieces.append(view[chosen.offset : chosen.end])
+    total = header.sections_offset + sum(len(p) for p in pieces) + TRAILER_SIZE
+    return [encode_header(header.model, header.version, total), *pieces]
+
+
+@contextlib.contextmanager
+def open_blob(path: Path) -> Iterator[memoryview]:
+    """The file's bytes as a read-only view (memory-mapped when large: no copy is made)."""
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size < (1 << 20):
+            yield memoryview(handle.read())
+            return
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        view = memoryview(mapped)
+        try:
+            yield view
+        finally:
+            with contextlib.suppress(BufferError):
+                view.release()
+                mapped.close()
+
+
+__all__ = ["ConversionError", "ConvertedBlob", "convert_blob", "identical", "open_blob"]
