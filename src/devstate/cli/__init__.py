@@ -25,6 +25,7 @@ def _register() -> None:
     main.add_command(schema_cmd.schema)
     __import__("devstate.cli.compat_cmd", fromlist=["register"]).register(main)
     __import__("devstate.cli.vmstate_cmd", fromlist=["register"]).register(main)
+    __import__("devstate.cli.wire_cmd", fromlist=["register"]).register(main)
 
 
 _register()

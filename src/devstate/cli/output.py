@@ -30,5 +30,5 @@ def print_json(value: Any) -> None:
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """One clear line on stderr, then exit with ``code`` (no traceback)."""
-    error_console.print(f"devstate: error: {message}", markup=False)
+    error_console.print(f"devstate: error: {message}", markup=False, soft_wrap=True)
     raise click.exceptions.Exit(code)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from rich.table import Table
 
+from devstate.cli import wire_cmd
 from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, fail, print_json
 from devstate.schema.validate import (
     SchemaReport,
@@ -21,25 +22,33 @@ from devstate.schema.validate import (
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report instead of a table.")
 def validate(paths: tuple[Path, ...], as_json: bool) -> None:
-    """Validate schema files or directories of them.
+    """Validate schema files or directories of them, and saved states (*.dsf files).
 
-    Every error is printed as FILE:LINE:COL: CODE: message. Exit status: 0 all valid,
-    1 some file is invalid, 2 a path is missing or unreadable.
+    Every schema error is printed as FILE:LINE:COL: CODE: message; a .dsf file is decoded
+    with the standard schema its header names and an error is printed as
+    FILE: CODE at offset N ($.path): message. Exit status: 0 all valid, 1 some file is
+    invalid, 2 a path is missing or unreadable.
     """
     for path in paths:
         if not path.exists():
             fail(f"{path}: no such file or directory")
-    files = expand_schema_paths(list(paths))
-    if not files:
+    blob_paths = [p for p in paths if p.suffix == wire_cmd.DSF_SUFFIX and p.is_file()]
+    blobs = [wire_cmd.validate_blob(p) for p in blob_paths]
+    files = expand_schema_paths([p for p in paths if p not in blob_paths])
+    if not files and not blobs:
         fail("no schema files (*.yaml) found in " + ", ".join(map(str, paths)))
     started = time.perf_counter()
-    reports = validate_schema_files(files)
+    reports = validate_schema_files(files) if files else []
     elapsed = time.perf_counter() - started
+    valid = all(r.valid for r in reports) and all(b["valid"] for b in blobs)
     if as_json:
-        print_json({"valid": all(r.valid for r in reports), "files": [r.to_json() for r in reports]})
+        extra = {"states": blobs} if blobs else {}
+        print_json({"valid": valid, "files": [r.to_json() for r in reports], **extra})
     else:
-        _print_reports(reports, elapsed)
-    raise click.exceptions.Exit(EXIT_OK if all(r.valid for r in reports) else EXIT_INVALID)
+        if reports:
+            _print_reports(reports, elapsed)
+        wire_cmd.print_blob_reports(blobs)
+    raise click.exceptions.Exit(EXIT_OK if valid else EXIT_INVALID)
 
 
 def _print_reports(reports: list[SchemaReport], elapsed: float) -> None:

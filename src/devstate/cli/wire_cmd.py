@@ -1,0 +1,405 @@
+"""``devstate inspect|decode|encode``: DSF blobs on the command line (and ``.dsf`` validation).
+
+Errors are one line on stderr (``devstate: error: FILE: CODE at offset N ($.path): ...``)
+with exit status 1 for invalid data and 2 for usage or I/O problems.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+from rich.tree import Tree
+
+from devstate import ir
+from devstate.cli.output import EXIT_INVALID, console, fail, print_json
+from devstate.errors import SchemaError, UsageError
+from devstate.interp import Trace, decode, encode
+from devstate.schema import find_schema_file, load_schema
+from devstate.schema.registry import SchemaFile, model_versions
+from devstate.state import State, state_from_json, state_to_json
+from devstate.wire.errors import DecodeError, EncodeError, ErrorCode
+from devstate.wire.header import Header, check_lengths, parse_fixed_header
+from devstate.wire.inspect import Inspection, inspect_blob
+from devstate.wire.limits import DEFAULT_LIMITS, Limits
+from devstate.wire.sections import FLAG_OPTIONAL, FLAG_VENDOR, RawSection
+
+DSF_SUFFIX = ".dsf"
+ARRAY_PREVIEW = 8
+"""Array elements shown per array in ``decode``'s tree (the rest are summarised)."""
+
+
+def register(main: click.Group) -> None:
+    main.add_command(inspect_cmd)
+    main.add_command(decode_cmd)
+    main.add_command(encode_cmd)
+
+
+def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--max-total-size`` and ``--max-region-size`` (bytes), defaults from ``wire.limits``."""
+    command = click.option("--max-region-size", type=click.IntRange(min=1), default=DEFAULT_LIMITS.max_region_size,
+                           show_default=True, help="Largest single bytes region to accept, in bytes.")(command)
+    return click.option("--max-total-size", type=click.IntRange(min=1), default=DEFAULT_LIMITS.max_total_size,
+                        show_default=True, help="Largest blob to read, in bytes (checked before reading).")(command)
+
+
+def read_blob(path: Path, limits: Limits) -> bytes:
+    """The file's bytes; refuses files over ``max_total_size`` before reading them."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        fail(f"{path}: no such file or directory")
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror}")
+    if size > limits.max_total_size:
+        error = DecodeError(ErrorCode.LIMIT_EXCEEDED, 0, "$",
+                            f"the file is {size} bytes, over the limit of {limits.max_total_size} (--max-total-size)")
+        fail(f"{path}: {error}", EXIT_INVALID)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        fail(f"{path}: {exc.strerror}")
+
+
+# --- inspect ------------------------------------------------------------------------------
+
+
+@click.command("inspect")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@limit_options
+def inspect_cmd(file: Path, as_json: bool, max_total_size: int, max_region_size: int) -> None:
+    """Show a DSF blob's header, sections and checksum, without needing its schema.
+
+    Section names are shown when the blob's model and version are a known standard schema.
+    """
+    limits = Limits(max_total_size=max_total_size, max_region_size=max_region_size)
+    report = inspect_blob(read_blob(file, limits), limits)
+    schema = _known_schema(report.header)
+    if as_json:
+        print_json(_inspection_json(file, report, schema))
+    else:
+        _print_inspection(file, report, schema)
+    if report.error is not None:
+        fail(f"{file}: {report.error}", EXIT_INVALID)
+
+
+def _known_schema(header: Header | None) -> ir.Schema | None:
+    if header is None:
+        return None
+    try:
+        return load_schema(find_schema_file(f"{header.model}@{header.version}").path)
+    except (UsageError, SchemaError):
+        return None
+
+
+def _section_name(schema: ir.Schema | None, section: RawSection) -> str | None:
+    if schema is None:
+        return None
+    if section.vendor is None:
+        known = schema.section_by_id(section.id)
+        return known.name if known else None
+    for vendor in schema.vendor_sections:
+        if vendor.vendor == section.vendor and vendor.id == section.id:
+            return vendor.name
+    return None
+
+
+def _flag_names(flags: int) -> list[str]:
+    return [name for bit, name in ((FLAG_OPTIONAL, "OPTIONAL"), (FLAG_VENDOR, "VENDOR")) if flags & bit]
+
+
+def _inspection_json(file: Path, report: Inspection, schema: ir.Schema | None) -> dict[str, Any]:
+    sections = []
+    for section in report.sections:
+        entry: dict[str, Any] = {"offset": section.offset, "id": section.id}
+        if section.vendor is not None:
+            entry["vendor"] = str(section.vendor)
+        entry.update(name=_section_name(schema, section), flags=_flag_names(section.flags), length=section.length)
+        sections.append(entry)
+    checksum = None
+    if report.stored_crc is not None:
+        checksum = {"stored": f"{report.stored_crc:#010x}", "computed": f"{report.computed_crc:#010x}",
+                    "ok": report.checksum_ok}
+    return {
+        "file": str(file), "valid": report.valid,
+        "header": report.header.to_json() if report.header else None,
+        "schema": schema.ident if schema else None,
+        "checksum": checksum, "sections": sections,
+        "error": report.error.to_json() if report.error else None,
+    }
+
+
+def _print_inspection(file: Path, report: Inspection, schema: ir.Schema | None) -> None:
+    header = report.header
+    if header is None:
+        return
+    status = {True: "[green]ok[/green]", False: "[red]BAD[/red]", None: "?"}[report.checksum_ok]
+    console.print(f"[bold]{file}[/bold]: DSF v{header.format_version}, {header.model}@{header.version}, "
+                  f"{header.total_length} bytes, CRC-32C {report.stored_crc:#010x} {status}")
+    known = f"names from {schema.ident}" if schema else "schema not known: no section names"
+    table = Table(title=f"sections ({known})", title_justify="left")
+    for column in ("offset", "id", "name", "flags", "length"):
+        table.add_column(column, justify="right" if column in ("offset", "id", "length") else "left")
+    for section in report.sections:
+        ident = str(section.id) if section.vendor is None else f"{section.vendor}#{section.id}"
+        flags = ",".join(_flag_names(section.flags)) or "-"
+        table.add_row(str(section.offset), ident, _section_name(schema, section) or "?", flags, str(section.length))
+    console.print(table)
+
+
+# --- decode -------------------------------------------------------------------------------
+
+
+@click.command("decode")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--schema", "schema_name", metavar="PATH|MODEL@VERSION",
+              help="The reader's schema (default: the blob's model and version, or the newest minor of its major).")
+@click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
+@click.option("--all", "show_all", is_flag=True, help=f"Show every array element (default: the first {ARRAY_PREVIEW}).")
+@limit_options
+def decode_cmd(file: Path, schema_name: str | None, as_json: bool, show_all: bool,
+               max_total_size: int, max_region_size: int) -> None:
+    """Decode a DSF blob with its schema; print a tree (path, offset, value) or JSON."""
+    limits = Limits(max_total_size=max_total_size, max_region_size=max_region_size)
+    data = read_blob(file, limits)
+    schema = resolve_reader(schema_name, data, file, limits)
+    trace = None if as_json else Trace()
+    try:
+        state = decode(schema, data, limits, trace=trace)
+    except DecodeError as exc:
+        fail(f"{file}: {exc}", EXIT_INVALID)
+    if as_json:
+        print_json(state_to_json(state))
+        return
+    assert trace is not None
+    console.print(render_tree(file, schema, state, trace, show_all))
+
+
+def resolve_reader(name: str | None, data: bytes, file: Path, limits: Limits) -> ir.Schema:
+    """The schema named by ``--schema``, else the blob's own; exits 1 (bad header) or 2 (unknown)."""
+    if name is not None:
+        return load_named_schema(name)
+    try:
+        return reader_for(data, limits)
+    except DecodeError as exc:
+        fail(f"{file}: {exc}", EXIT_INVALID)
+    except UsageError as exc:
+        fail(f"{file}: {exc}")
+
+
+def reader_for(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ir.Schema:
+    """The standard schema for the blob's header: its version, else the newest minor of its major.
+
+    Raises ``DecodeError`` when the header is invalid and ``UsageError`` when no schema is known.
+    """
+    view = memoryview(data)
+    fixed, id_length = parse_fixed_header(view, limits)
+    header = check_lengths(view, fixed, id_length)
+    same_major = [f for f in _versions(header.model) if f.version.major == header.major]
+    exact = [f for f in same_major if f.version.minor == header.minor]
+    chosen = (exact or same_major[-1:])
+    if not chosen:
+        raise UsageError(f"no standard schema for {header.model}@{header.version}; pass --schema")
+    try:
+        return load_schema(chosen[0].path)
+    except SchemaError as exc:
+        raise UsageError(f"{chosen[0].path} is not a valid schema") from exc
+
+
+def _versions(model: str) -> list[SchemaFile]:
+    try:
+        return model_versions(model)
+    except OSError:
+        return []
+
+
+def load_named_schema(name: str) -> ir.Schema:
+    """A schema file path, or ``MODEL@VERSION`` of a standard schema; exits 2 if unknown."""
+    path = Path(name)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            fail(f"{name}: no such file or directory")
+        return _load(path, name)
+    try:
+        return _load(find_schema_file(name).path, name)
+    except UsageError as exc:
+        fail(str(exc))
+
+
+def _load(path: Path, name: str) -> ir.Schema:
+    try:
+        return load_schema(path)
+    except SchemaError as exc:
+        first = exc.diagnostics[0] if exc.diagnostics else "invalid"
+        fail(f"{name} is not a valid schema: {first}")
+
+
+def render_tree(file: Path, schema: ir.Schema, state: State, trace: Trace, show_all: bool = False) -> Tree:
+    """The decoded values as a tree: name, value and offset (composites: offset and size)."""
+    root = Tree(f"[bold]{file}[/bold] — {state['model']} read as {schema.ident}")
+    nodes = {"$.sections": root.add("sections"), "$.vendor_sections": root.add("vendor sections")}
+    parents = {_split_path(entry.path)[0] for entry in trace.entries}
+    hidden: dict[str, int] = {}
+    for entry in trace.entries:
+        parent_path, name = _split_path(entry.path)
+        parent = nodes.get(parent_path)
+        if parent is None:
+            continue
+        if name.startswith("[") and not show_all and int(name[1:-1]) >= ARRAY_PREVIEW:
+            hidden[parent_path] = hidden.get(parent_path, 0) + 1
+            continue
+        size = f"{entry.end - entry.offset} B"
+        if entry.path in parents and not _scalar_list(entry.value):
+            nodes[entry.path] = parent.add(f"{name}  [dim]@{entry.offset}, {size}[/dim]")
+        else:
+            parent.add(f"{name} = {_format_value(entry.value, show_all)}  [dim]@{entry.offset}, {size}[/dim]")
+    for path, count in hidden.items():
+        nodes[path].add(f"[dim]… {count} more elements (--all shows them)[/dim]")
+    _add_unknown(root, state)
+    return root
+
+
+def _scalar_list(value: Any) -> bool:
+    """A list of scalars is shown on one line (flags, u8[6], u32[128], ...)."""
+    return isinstance(value, list) and not any(isinstance(item, dict | list) for item in value)
+
+
+def _split_path(path: str) -> tuple[str, str]:
+    if path.endswith("]"):
+        head, _, index = path.rpartition("[")
+        return head, f"[{index}"
+    head, _, name = path.rpartition(".")
+    return head, name
+
+
+def _format_value(value: Any, show_all: bool = False) -> str:
+    if isinstance(value, bytes | bytearray | memoryview):
+        shown = value if show_all else value[:32]
+        more = f"… ({len(value)} bytes)" if len(shown) < len(value) else ""
+        return (bytes(shown).hex() or "(empty)") + more
+    if isinstance(value, list):
+        items = value if show_all else value[:16]
+        more = f", … ({len(value)} elements)" if len(items) < len(value) else ""
+        return "[" + ", ".join(_format_value(item) for item in items) + more + "]"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _add_unknown(root: Tree, state: State) -> None:
+    unknown = state.get("unknown_sections", [])
+    if not unknown:
+        return
+    node = root.add("unknown optional sections (kept unchanged)")
+    for entry in unknown:
+        where = f"{entry['vendor']}#{entry['id']}" if "vendor" in entry else f"id {entry['id']}"
+        node.add(f"{where} flags={entry['flags']:#x}: {_format_value(entry['payload'])}")
+
+
+# --- encode -------------------------------------------------------------------------------
+
+
+@click.command("encode")
+@click.argument("state_file", metavar="STATE.json", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--model", help="The schema's model (default: the state's \"model\").")
+@click.option("--version", "version", help="The schema's version (default: the state's \"version\").")
+@click.option("--schema", "schema_name", metavar="PATH|MODEL@VERSION",
+              help="A schema file (or MODEL@VERSION) instead of --model/--version.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
+              help="Where to write the blob (written atomically).")
+def encode_cmd(state_file: Path, model: str | None, version: str | None, schema_name: str | None,
+               output: Path) -> None:
+    """Encode a state (JSON, as printed by `decode --json`) as a canonical DSF blob."""
+    if output.resolve() == state_file.resolve():
+        fail(f"{output}: refusing to overwrite the input file")
+    state_json = _read_state(state_file)
+    if schema_name is None:
+        model = model or str(state_json.get("model", ""))
+        version = version or str(state_json.get("version", ""))
+        if not model or not version:
+            fail(f"{state_file}: no model/version in the state; pass --model and --version (or --schema)")
+        schema_name = f"{model}@{version}"
+    schema = load_named_schema(schema_name)
+    try:
+        blob = encode(schema, state_from_json(state_json, schema))
+    except EncodeError as exc:
+        fail(f"{state_file}: {exc}", EXIT_INVALID)
+    write_atomic(output, blob)
+    console.print(f"wrote {output} ({len(blob)} bytes, {schema.ident})", markup=False)
+
+
+def _read_state(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        fail(f"{path}: no such file or directory")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{path}: cannot read: {exc}")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}", EXIT_INVALID)
+    if not isinstance(data, dict):
+        fail(f"{path}: {EncodeError(ErrorCode.INVALID_STATE, '$', 'expected a JSON object')}", EXIT_INVALID)
+    return data
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temporary file in the same directory and ``os.replace`` (never half-written)."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        fail(f"{path}: cannot write: {exc.strerror}")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o666 & ~_umask())
+        os.replace(temp, path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        fail(f"{path}: cannot write: {exc.strerror}")
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
+
+
+# --- validate (called by ``devstate validate`` for .dsf files) -------------------------------
+
+
+def validate_blob(path: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """Decode ``path`` with its standard schema; a report with ``valid`` and the error (if any)."""
+    report: dict[str, Any] = {"file": str(path), "valid": False, "schema": None, "error": None, "message": None}
+    data = read_blob(path, limits)
+    try:
+        schema = reader_for(data, limits)
+        report["schema"] = schema.ident
+        decode(schema, data, limits)
+        report["valid"] = True
+    except DecodeError as exc:
+        report["error"] = exc.to_json()
+        report["message"] = f"{path}: {exc}"
+    except UsageError as exc:
+        report["message"] = f"{path}: {exc}"
+    return report
+
+
+def print_blob_reports(reports: list[dict[str, Any]]) -> None:
+    """One line per saved state: its error, or that it is valid and which schema read it."""
+    for report in reports:
+        if report["valid"]:
+            console.print(f"{report['file']}: valid {report['schema']} state", markup=False, soft_wrap=True)
+        else:
+            console.print(report["message"], markup=False, soft_wrap=True)
