@@ -20,13 +20,12 @@ from typing import Any
 
 import pytest
 
-from devstate.docs import compat_renderers
+from devstate.schema import schema_files
 
 try:
     from playwright.sync_api import expect, sync_playwright
 except ImportError:  # the dev extra is not installed
     expect = sync_playwright = None
-from devstate.schema import schema_files
 
 pytestmark = pytest.mark.browser
 
@@ -166,8 +165,6 @@ def test_search_finds_a_field_name(page: Any) -> None:
 
 
 def test_compatibility_matrix_page(page: Any) -> None:
-    if compat_renderers().matrix is None:
-        pytest.skip("devstate.compat does not render a compatibility matrix yet")
     page.goto("models/org.virtio.net/compatibility/")
     article = page.locator("article")
     expect(article.locator("table").first).to_be_visible()
