@@ -60,6 +60,8 @@ class Rule:
     fix: str
     example_old: str
     example_new: str
+    check: bool = False
+    """A rule of the version-bump check itself (a problem, not a change between schemas)."""
 
     @property
     def anchor(self) -> str:
@@ -76,7 +78,7 @@ class Rule:
 
     @property
     def severity(self) -> Severity:
-        if self.breaking:
+        if self.breaking or self.check:
             return Severity.ERROR
         return Severity.WARNING if self.category is Category.API else Severity.INFO
 
@@ -90,8 +92,8 @@ RULES: dict[str, Rule] = {}
 
 
 def _rule(id: str, name: str, title: str, direction: Direction, category: Category,
-          doc: str, fix: str, old: str, new: str) -> Rule:
-    rule = Rule(id, name, title, direction, category, doc, fix, old.strip("\n"), new.strip("\n"))
+          doc: str, fix: str, old: str, new: str, check: bool = False) -> Rule:
+    rule = Rule(id, name, title, direction, category, doc, fix, old.strip("\n"), new.strip("\n"), check)
     assert id not in RULES and all(r.name != name for r in RULES.values()), id
     RULES[id] = rule
     return rule
@@ -585,6 +587,7 @@ VERSION_NOT_INCREASED = _rule(
     "require.",
     'version: "1.1"',
     'version: "1.1"   # but fields changed',
+    check=True,
 )
 MAJOR_BUMP_REQUIRED = _rule(
     "DS-M003", "major-bump-required", "change needs a major version", N, A,
@@ -593,6 +596,7 @@ MAJOR_BUMP_REQUIRED = _rule(
     "Bump the major version (`2.0`) and register a migration function, or avoid the change.",
     'version: "1.0"',
     'version: "1.1"   # with a field removed',
+    check=True,
 )
 
 
