@@ -133,7 +133,7 @@ FIELD_APPENDED_NONZERO = _rule(
     "from the old constant, append the nested struct's fields one by one); otherwise bump "
     "the major version.",
     _STRUCT_OLD,
-    _STRUCT_OLD + '      - {name: mtu, type: u16, default: 1500, since: "1.1"}\n',
+    _STRUCT_OLD + "      - {name: mtu, type: u16, default: 1500}\n",
 )
 FIELD_REMOVED = _rule(
     "DS-F003", "field-removed", "field removed", X, W,
