@@ -1,0 +1,179 @@
+"""The compat verbs end to end: compat, matrix, negotiate, check-migration (exit codes, formats)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+from compat_helpers import write_version
+
+from devstate.cli import main
+from devstate.compat.matrix import Status, build_matrix, changelog_markdown, matrix_markdown
+from devstate.schema import load_schema
+from devstate.schema.registry import model_versions
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def test_standard_history_passes() -> None:
+    result = run("compat", "--all")
+    assert result.exit_code == 0, result.output
+    assert "checks failed" not in result.output
+
+
+def test_standard_history_passes_transitively() -> None:
+    result = run("compat", "--all", "--transitive", "--json")
+    assert result.exit_code == 0, result.output
+    pairs = json.loads(result.output)["pairs"]
+    assert ("org.virtio.net@1.0", "org.virtio.net@2.0") in {(p["old"], p["new"]) for p in pairs}
+
+
+def test_virtio_net_2_0_is_a_major_bump_with_breaking_rules() -> None:
+    result = run("compat", "org.virtio.net@1.1", "org.virtio.net@2.0", "--json")
+    assert result.exit_code == 0, result.output
+    (pair,) = json.loads(result.output)["pairs"]
+    assert pair["bump"] == "major" and pair["compatible"]
+    breaking = {(c["rule"], c["path"]) for c in pair["changes"] if c["severity"] == "error"}
+    assert breaking == {("DS-T001", "net_ctrl.guest_offloads_disabled"), ("DS-S003", "section mac_filter"),
+                        ("DS-S002", "section mac_table")}
+    assert run("compat", "org.virtio.net@1.1", "org.virtio.net@2.0", "--mode", "full").exit_code == 1
+
+
+def test_minor_bump_with_breaking_change_fails(tmp_path: Path) -> None:
+    old = write_version(tmp_path / "a", "sections:\n  - {id: 1, name: a, type: u16}\n", "1.0")
+    new = write_version(tmp_path / "b", "sections:\n  - {id: 1, name: a, type: u32}\n", "1.1")
+    result = run("compat", str(old), str(new))
+    assert result.exit_code == 1
+    assert "DS-M003" in result.output and "DS-T002 width-changed" in result.output
+    github = run("compat", str(old), str(new), "--format", "github")
+    assert github.exit_code == 1
+    assert github.output.startswith(f"::error file={new},line=6,col=5,title=DS-M003 major-bump-required::")
+
+
+def test_github_annotations_escape_properties(tmp_path: Path) -> None:
+    old = write_version(tmp_path / "a", "sections:\n  - {id: 1, name: a, type: u16}\n", "1.0")
+    new = write_version(tmp_path / "b", "sections:\n  - {id: 1, name: b, type: u16}\n", "1.1")
+    result = run("compat", str(old), str(new), "--format", "github")
+    assert result.exit_code == 0
+    assert result.output.startswith("::warning file=") and "title=DS-S008 section-renamed (NONE%2C API)::" in result.output
+
+
+def test_transitive_against_the_registry() -> None:
+    result = run("compat", "org.virtio.net@2.0", "--transitive", "--json")
+    assert result.exit_code == 0, result.output
+    assert [p["old"] for p in json.loads(result.output)["pairs"]] == ["org.virtio.net@1.0", "org.virtio.net@1.1"]
+
+
+def test_usage_errors_are_one_line_exit_2(tmp_path: Path) -> None:
+    other = write_version(tmp_path, "sections:\n  - {id: 1, name: a, type: u16}\n", "1.0", "org.example.other")
+    cases = [
+        (["compat", "missing/1.0.yaml", "org.virtio.net@1.0"], "missing/1.0.yaml: no such file or directory"),
+        (["compat", "org.virtio.net@9.9", "org.virtio.net@1.0"], "has no version 9.9"),
+        (["compat", str(other), "org.virtio.net@1.0"], "pass --allow-model-change"),
+        (["compat", "org.virtio.net@1.0"], "give OLD and NEW"),
+    ]
+    for args, expected in cases:
+        result = run(*args)
+        assert result.exit_code == 2, (args, result.output)
+        assert expected in result.output
+        assert "Traceback" not in result.output
+    allowed = run("compat", str(other), "org.virtio.net@1.0", "--allow-model-change", "--json")
+    assert allowed.exit_code == 1  # a model change breaks loading both ways
+    assert "DS-M001" in allowed.output
+
+
+def test_matrix_outputs() -> None:
+    versions = [load_schema(f.path) for f in model_versions("org.virtio.net")]
+    built = build_matrix(versions)
+    v10, v11, v20 = built.versions
+    assert built.cell(v11, v10).status is Status.DIRECT
+    assert built.cell(v10, v11).status is Status.DEFAULTS
+    assert built.cell(v20, v10).status is Status.CONVERT
+    assert built.cell(v10, v20).status is Status.CONVERT
+    markdown = matrix_markdown(versions)
+    assert "| **2.0** | ↻ | ↻ | ✓ |" in markdown
+    assert "../../compatibility.md" in markdown
+    changelog = changelog_markdown(versions)
+    assert changelog.index("## 2.0") < changelog.index("### BREAKING CHANGES") < changelog.index("## 1.1")
+    result = run("matrix", "org.virtio.net", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.output)["versions"] == ["1.0", "1.1", "2.0"]
+    assert run("matrix", "--markdown").exit_code == 0
+    assert run("matrix", "org.example.none").exit_code == 2
+
+
+def test_matrix_without_migration_is_no(tmp_path: Path) -> None:
+    for version, kind in (("1.0", "u16"), ("2.0", "u32")):
+        write_version(tmp_path, f"sections:\n  - {{id: 1, name: a, type: {kind}}}\n", version)
+    result = run("matrix", "org.example.dev", "--schemas-dir", str(tmp_path), "--json")
+    cells = {(c["reader"], c["writer"]): c["status"] for c in json.loads(result.output)["cells"]}
+    assert cells[("2.0", "1.0")] == "no" and cells[("1.0", "1.0")] == "direct"
+
+
+def describe(tmp_path: Path, name: str, data: dict[str, object]) -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def test_check_migration_reports_every_mismatch(tmp_path: Path) -> None:
+    source = describe(tmp_path, "src.json", {"model": "org.virtio.net", "versions": ["1.1"],
+                                             "params": {"max-queue-pairs": 8, "rss": True}})
+    dest = describe(tmp_path, "dst.json", {"model": "org.virtio.net", "versions": ["1.1"],
+                                           "supported_params": {"max-queue-pairs": {"min": 1, "max": 4}}})
+    result = run("check-migration", "--source", source, "--dest", dest, "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert [(m["name"], m["source"], m["destination"]) for m in report["mismatches"]] == [
+        ("max-queue-pairs", 8, "supports 1..4"), ("rss", True, "supports only false (the default)")]
+    ok = describe(tmp_path, "ok.json", {"model": "org.virtio.net", "versions": ["1.1"],
+                                        "supported_params": {"max-queue-pairs": {"values": [8]}, "rss": {"any": True}}})
+    assert run("check-migration", "--source", source, "--dest", ok).exit_code == 0
+
+
+def test_check_migration_absent_parameter_is_the_default(tmp_path: Path) -> None:
+    old_source = describe(tmp_path, "old.json", {"model": "org.virtio.net", "versions": ["1.0"]})
+    new_dest = describe(tmp_path, "new.json", {"model": "org.virtio.net", "versions": ["1.0", "1.1"]})
+    assert run("check-migration", "--source", old_source, "--dest", new_dest).exit_code == 0
+    other = describe(tmp_path, "blk.json", {"model": "org.virtio.blk", "versions": ["1.0"]})
+    result = run("check-migration", "--source", old_source, "--dest", other, "--json")
+    assert result.exit_code == 1
+    assert json.loads(result.output)["mismatches"][0]["kind"] == "model"
+
+
+def test_invalid_descriptions_exit_2(tmp_path: Path) -> None:
+    good = describe(tmp_path, "good.json", {"model": "org.virtio.net", "versions": ["1.0"]})
+    bad = describe(tmp_path, "bad.json", {"model": "org.virtio.net", "versions": ["1.0"], "params": {"rss": [1]}})
+    (tmp_path / "broken.json").write_text("{")
+    cases = [(bad, "bad.json: $.params.rss: [1] is not of type"), (str(tmp_path / "broken.json"), "invalid JSON"),
+             (str(tmp_path / "none.json"), "no such file")]
+    for path, expected in cases:
+        for verb in ("check-migration", "negotiate"):
+            result = run(verb, "--source", path, "--dest", good)
+            assert result.exit_code == 2, result.output
+            assert expected in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_negotiate_picks_the_newest_working_version(tmp_path: Path) -> None:
+    source = describe(tmp_path, "src.json", {"model": "org.virtio.net", "versions": ["1.0", "1.1"],
+                                             "vendor_sections": [{"vendor": "pci:0x1AF4", "id": 1}]})
+    dest = describe(tmp_path, "dst.json", {"model": "org.virtio.net", "versions": ["1.0", "1.1", "2.0"]})
+    result = run("negotiate", "--source", source, "--dest", dest, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["version"] == "1.1"
+    assert "impl_private" in report["notes"][0]
+
+
+def test_negotiate_lists_every_reason(tmp_path: Path) -> None:
+    source = describe(tmp_path, "src.json", {"model": "org.virtio.net", "versions": ["2.0"],
+                                             "params": {"max-queue-pairs": 8}})
+    dest = describe(tmp_path, "dst.json", {"model": "org.virtio.net", "versions": ["1.0", "1.1"]})
+    result = run("negotiate", "--source", source, "--dest", dest, "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.output)
+    assert [r["kind"] for r in report["reasons"]] == ["version", "param"]
+    assert "devstate convert" in report["notes"][0]
