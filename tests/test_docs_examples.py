@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,21 +13,25 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec"
-EXAMPLES = sorted(p for p in (SPEC / "examples").rglob("*") if p.is_file() and p.suffix in (".py", ".sh", ".c"))
+FILES = sorted(p for p in (SPEC / "examples").rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+EXAMPLES = [p for p in FILES if p.suffix in (".py", ".sh", ".c")]
+DATA_FILES = [p for p in FILES if p.suffix == ".json"]
+"""Inputs of the examples (states, device descriptions), next to them when they run."""
 SNIPPET = re.compile(r'--8<--\s+"([^"]+)"')
+LINK = re.compile(r"\]\((examples/[^)#]+)\)")
 
 
-def _included() -> set[str]:
-    found: set[str] = set()
-    for page in SPEC.rglob("*.md"):
-        found.update(SNIPPET.findall(page.read_text(encoding="utf-8")))
-    return found
+def _pages() -> list[str]:
+    return [page.read_text(encoding="utf-8") for page in SPEC.rglob("*.md")]
 
 
 def test_every_example_is_shown_on_a_page() -> None:
-    included = _included()
+    included = {name for text in _pages() for name in SNIPPET.findall(text)}
+    linked = {name for text in _pages() for name in LINK.findall(text)}
     for example in EXAMPLES:
         assert example.relative_to(SPEC).as_posix() in included, f"{example} is not included by any page"
+    for data in DATA_FILES:
+        assert data.relative_to(SPEC).as_posix() in included | linked, f"no page shows or links {data}"
     for name in included:
         assert (SPEC / name).is_file(), f"a page includes {name}, which does not exist"
 
@@ -35,6 +40,8 @@ def test_every_example_is_shown_on_a_page() -> None:
 def test_example_runs(example: Path, tmp_path: Path) -> None:
     """Run from a scratch directory with `schemas/` beside it, as a vendor's checkout would."""
     (tmp_path / "schemas").symlink_to(ROOT / "schemas")
+    for data in DATA_FILES:
+        shutil.copy(data, tmp_path / data.name)
     bin_dir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
     command = [sys.executable, str(example)] if example.suffix == ".py" else ["bash", "-euo", "pipefail", str(example)]

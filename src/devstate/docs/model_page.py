@@ -32,6 +32,8 @@ class PageLinks:
     """``model@version`` of every schema page on the site (for imports)."""
     downloads: bool = True
     """Whether the YAML source and IR JSON sit next to the page."""
+    spec: str = "../../"
+    """The site root relative to the page, for links into the specification pages."""
 
 
 def render_version_page(schema: ir.Schema, links: PageLinks | None = None) -> str:
@@ -46,8 +48,8 @@ def render_version_page(schema: ir.Schema, links: PageLinks | None = None) -> st
             _sections(schema),
             _fields(schema),
             _types(schema),
-            _params(schema),
-            _vendor_sections(schema),
+            _params(schema, links),
+            _vendor_sections(schema, links),
         ]
     )
 
@@ -265,12 +267,13 @@ def _flags_body(flags: ir.FlagsType, schema: ir.Schema) -> str:
 # --- parameters and vendor sections -----------------------------------------------------
 
 
-def _params(schema: ir.Schema) -> str:
+def _params(schema: ir.Schema, links: PageLinks) -> str:
     if not schema.params:
         return ""
     intro = (
-        "Migration parameters are compared before migrating: the destination must accept "
-        "every value the source uses; an absent parameter has its default, the old behaviour.\n"
+        f"[Migration parameters]({links.spec}migration-parameters.md) are compared before migrating: "
+        "the destination must accept every value the source uses; an absent parameter has its "
+        "default, the old behaviour.\n"
     )
     rows = [
         [
@@ -293,11 +296,12 @@ def _param_values(param: ir.Param) -> str:
     return bounds_text(param.min, param.max) or "any " + param.type
 
 
-def _vendor_sections(schema: ir.Schema) -> str:
+def _vendor_sections(schema: ir.Schema, links: PageLinks) -> str:
     if not schema.vendor_sections:
         return ""
     intro = (
-        "Vendor sections carry implementation-specific state inside the standard container; "
+        f"[Vendor sections]({links.spec}schema-language.md#vendor-sections) carry "
+        "implementation-specific state inside the standard container; "
         "a destination that does not know one skips it when it is optional and refuses "
         "the state otherwise.\n"
     )
