@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import functools
 import itertools
 import json
 import random
@@ -75,6 +76,7 @@ class Vector:
         return entry
 
 
+@functools.lru_cache(maxsize=64)
 def resolve_schema(ref: str, root: Path = CONFORMANCE_DIR) -> ir.Schema:
     """A manifest schema reference: ``MODEL@VERSION`` or a path relative to ``root``."""
     if ref.endswith((".yaml", ".yml")):

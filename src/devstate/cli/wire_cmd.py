@@ -143,8 +143,9 @@ def _print_inspection(file: Path, report: Inspection, schema: ir.Schema | None) 
     status = {True: "[green]ok[/green]", False: "[red]BAD[/red]", None: "?"}[report.checksum_ok]
     console.print(f"[bold]{file}[/bold]: DSF v{header.format_version}, {header.model}@{header.version}, "
                   f"{header.total_length} bytes, CRC-32C {report.stored_crc:#010x} {status}")
-    known = f"names from {schema.ident}" if schema else "schema not known: no section names"
-    table = Table(title=f"sections ({known})", title_justify="left")
+    known = f"section names from {schema.ident}" if schema else "schema not known: no section names"
+    console.print(known, markup=False)
+    table = Table()
     for column in ("offset", "id", "name", "flags", "length"):
         table.add_column(column, justify="right" if column in ("offset", "id", "length") else "left")
     for section in report.sections:

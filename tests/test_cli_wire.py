@@ -1,0 +1,184 @@
+"""``devstate inspect|decode|encode`` and ``validate`` of .dsf files: messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from devstate.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+VECTORS = ROOT / "spec" / "conformance" / "vectors"
+SCHEMAS = ROOT / "spec" / "conformance" / "schemas"
+LED = SCHEMAS / "org.example.led" / "1.0.yaml"
+TEST_10 = SCHEMAS / "org.devstate.test" / "1.0.yaml"
+EXAMPLE = VECTORS / "valid-led-worked-example.dsf"
+NET = VECTORS / "valid-org.virtio.net-1.1-vendor.dsf"
+
+
+def run(*args: str | Path) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_inspect_without_schema() -> None:
+    result = run("inspect", EXAMPLE)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == f"{EXAMPLE}: DSF v1, org.example.led@1.0, 70 bytes, CRC-32C 0xbe7f4aac ok"
+    assert "schema not known: no section names" in result.stdout
+
+
+def test_inspect_names_sections_of_standard_schemas() -> None:
+    result = run("inspect", NET, "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["schema"] == "org.virtio.net@1.1" and report["checksum"]["ok"] is True
+    assert report["sections"][0] == {"offset": 39, "id": 1, "name": "common", "flags": [], "length": 49}
+    assert report["sections"][-1] == {"offset": 777, "id": 1, "vendor": "pci:0xfffe", "name": None,
+                                      "flags": ["OPTIONAL", "VENDOR"], "length": 22}
+
+
+def test_inspect_bad_checksum_lists_sections_and_exits_1() -> None:
+    result = run("inspect", VECTORS / "invalid-bad-checksum.dsf")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0].endswith("CRC-32C 0xbf539803 BAD")
+    assert "schema not known: no section names" in result.stdout
+    assert result.stderr == (f"devstate: error: {VECTORS / 'invalid-bad-checksum.dsf'}: BAD_CHECKSUM at offset 285 "
+                             "($.trailer.crc32c): CRC-32C is 0xbf539803 but the content's is 0xcf7f365c\n")
+
+
+def test_decode_json_with_schema_path() -> None:
+    result = run("decode", EXAMPLE, "--schema", LED, "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["sections"] == {
+        "led": {"lit": True, "color": "green", "brightness": 500}, "label": "hi"}
+
+
+def test_decode_tree_shows_paths_offsets_and_values() -> None:
+    result = run("decode", EXAMPLE, "--schema", LED)
+    assert result.exit_code == 0, result.output
+    assert "brightness = 500  @50, 2 B" in result.stdout
+    assert 'label = "hi"  @60, 6 B' in result.stdout
+
+
+def test_decode_finds_the_standard_schema_from_the_header() -> None:
+    result = run("decode", NET, "--json")
+    assert result.exit_code == 0, result.output
+    state = json.loads(result.stdout)
+    assert state["version"] == "1.1" and state["unknown_sections"][1]["vendor"] == "pci:0xfffe"
+
+
+def test_decode_invalid_blob_is_one_line_exit_1() -> None:
+    blob = VECTORS / "invalid-out-of-range-array-element.dsf"
+    result = run("decode", blob, "--schema", TEST_10)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (f"devstate: error: {blob}: OUT_OF_RANGE at offset 108 ($.sections.main.levels[1]): "
+                             "1001 is outside 0..1000\n")
+
+
+def test_decode_unknown_model_is_usage_error() -> None:
+    result = run("decode", EXAMPLE)
+    assert result.exit_code == 2
+    assert result.stderr == (f"devstate: error: {EXAMPLE}: no standard schema for org.example.led@1.0; "
+                             "pass --schema\n")
+
+
+def test_decode_missing_file_and_limits() -> None:
+    result = run("decode", "nope.dsf", "--schema", LED)
+    assert (result.exit_code, result.stderr) == (2, "devstate: error: nope.dsf: no such file or directory\n")
+    result = run("decode", EXAMPLE, "--schema", LED, "--max-total-size", "64")
+    assert result.exit_code == 1
+    assert result.stderr == (f"devstate: error: {EXAMPLE}: LIMIT_EXCEEDED at offset 0 ($): the file is 70 bytes, "
+                             "over the limit of 64 (--max-total-size)\n")
+    result = run("decode", VECTORS / "valid-org.devstate.test-1.0-max.dsf", "--schema", TEST_10,
+                 "--max-region-size", "8")
+    assert result.exit_code == 1 and "LIMIT_EXCEEDED" in result.stderr and "--max-region-size" in result.stderr
+
+
+def test_encode_round_trip(tmp_path: Path) -> None:
+    state = tmp_path / "led.json"
+    decoded = run("decode", EXAMPLE, "--schema", LED, "--json")
+    state.write_text(decoded.stdout)
+    out = tmp_path / "out.dsf"
+    result = run("encode", state, "--schema", LED, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"wrote {out} (70 bytes, org.example.led@1.0)\n"
+    assert out.read_bytes() == EXAMPLE.read_bytes()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_encode_with_model_and_version(tmp_path: Path) -> None:
+    source = VECTORS / "valid-org.virtio.net-1.1-max.json"
+    out = tmp_path / "net.dsf"
+    result = run("encode", source, "--model", "org.virtio.net", "--version", "1.1", "-o", out)
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == (VECTORS / "valid-org.virtio.net-1.1-max.dsf").read_bytes()
+
+
+def test_encode_invalid_state_exit_1_and_no_output(tmp_path: Path) -> None:
+    state = json.loads(run("decode", EXAMPLE, "--schema", LED, "--json").stdout)
+    state["sections"]["led"]["brightness"] = 1001
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(state))
+    out = tmp_path / "out.dsf"
+    result = run("encode", path, "--schema", LED, "-o", out)
+    assert result.exit_code == 1
+    assert result.stderr == (f"devstate: error: {path}: OUT_OF_RANGE ($.sections.led.brightness): "
+                             "1001 is outside 0..1000\n")
+    assert not out.exists() and list(tmp_path.iterdir()) == [path]
+
+
+def test_encode_usage_errors(tmp_path: Path) -> None:
+    state = tmp_path / "s.json"
+    state.write_text("{}")
+    result = run("encode", state, "-o", state)
+    assert (result.exit_code, result.stderr) == (2, f"devstate: error: {state}: refusing to overwrite the input file\n")
+    result = run("encode", state, "-o", tmp_path / "o.dsf")
+    assert result.exit_code == 2
+    assert result.stderr == (f"devstate: error: {state}: no model/version in the state; "
+                             "pass --model and --version (or --schema)\n")
+    result = run("encode", state, "--model", "org.virtio.net", "--version", "9.9", "-o", tmp_path / "o.dsf")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("devstate: error: model 'org.virtio.net' has no version 9.9 (known: ")
+    state.write_text("{nope")
+    result = run("encode", state, "--schema", LED, "-o", tmp_path / "o.dsf")
+    assert (result.exit_code, result.stderr) == (
+        1, f"devstate: error: {state}:1:2: invalid JSON: Expecting property name enclosed in double quotes\n")
+
+
+def test_validate_dsf_files() -> None:
+    good = VECTORS / "valid-org.virtio.net-1.1-max.dsf"
+    bad = VECTORS / "invalid-virtio-net-queue-size-out-of-range.dsf"
+    result = run("validate", good)
+    assert (result.exit_code, result.stdout) == (0, f"{good}: valid org.virtio.net@1.1 state\n")
+    result = run("validate", good, bad)
+    assert result.exit_code == 1
+    assert f"{bad}: OUT_OF_RANGE at offset 152 ($.sections.queues[1].size): 40000 is outside 0..32768" in result.stdout
+    report = json.loads(run("validate", bad, "--json").stdout)
+    assert report["valid"] is False and report["states"][0]["error"]["code"] == "OUT_OF_RANGE"
+
+
+def test_validate_schemas_and_states_together() -> None:
+    result = run("validate", ROOT / "schemas" / "org.virtio.net", NET)
+    assert result.exit_code == 0, result.output
+    assert "3/3 valid" in result.stdout and f"{NET}: valid org.virtio.net@1.1 state" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("devstate", path=str(Path(sys.executable).parent)) is None,
+                    reason="the devstate script is not installed in this environment")
+def test_installed_command_prints_no_traceback(tmp_path: Path) -> None:
+    blob = tmp_path / "cut.dsf"
+    blob.write_bytes(EXAMPLE.read_bytes()[:20])
+    script = Path(sys.executable).parent / "devstate"
+    done = subprocess.run([str(script), "decode", str(blob), "--schema", str(LED)], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "40"}, check=False)
+    assert done.returncode == 1
+    assert done.stderr == (f"devstate: error: {blob}: TRUNCATED at offset 16 ($.header.total_length): the input "
+                           "ends at byte 20, inside the header field total_length (16..24)\n")
