@@ -58,7 +58,8 @@ def test_github_annotations_escape_properties(tmp_path: Path) -> None:
     new = write_version(tmp_path / "b", "sections:\n  - {id: 1, name: b, type: u16}\n", "1.1")
     result = run("compat", str(old), str(new), "--format", "github")
     assert result.exit_code == 0
-    assert result.output.startswith("::warning file=") and "title=DS-S008 section-renamed (NONE%2C API)::" in result.output
+    assert result.output.startswith("::warning file=")
+    assert "title=DS-S008 section-renamed (NONE%2C API)::" in result.output
 
 
 def test_transitive_against_the_registry() -> None:

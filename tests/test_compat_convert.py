@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from compat_helpers import write_version
+
 from devstate import ir
 from devstate.cli import main
 from devstate.compat.blob import convert_blob

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from compat_helpers import load_pair
+
 from devstate.compat import RULES, Direction, check_pair, diff_schemas
 from devstate.compat.bump import Mode
 
@@ -31,7 +31,8 @@ def queue(fields: str = "", extra: str = "", sections: str = "") -> str:
 def fields(*lines: str, extra: str = "", sections: str = "") -> str:
     """A struct with exactly these field lines (no base fields)."""
     body = "".join(f"      - {line}\n" for line in lines)
-    return f"types:\n  queue:\n    kind: struct\n    fields:\n{body}{extra}sections:\n  - {{id: 1, name: q, type: queue}}\n{sections}"
+    head = "types:\n  queue:\n    kind: struct\n    fields:\n"
+    return f"{head}{body}{extra}sections:\n  - {{id: 1, name: q, type: queue}}\n{sections}"
 
 
 ENUM = "  mode: {{kind: enum, base: u8, {open}values: {{{values}}}}}\n"
@@ -136,7 +137,8 @@ def test_rule(tmp_path: Path, case: str) -> None:
 
 
 def test_library_type_removed(tmp_path: Path) -> None:
-    library = "types:\n  queue: {kind: struct, fields: [{name: size, type: u16}]}\n  mode: {kind: enum, base: u8, values: {a: 0}}\n"
+    queue_type = "  queue: {kind: struct, fields: [{name: size, type: u16}]}\n"
+    library = f"types:\n{queue_type}  mode: {{kind: enum, base: u8, values: {{a: 0}}}}\n"
     assert ids(tmp_path, library, "types:\n  queue: {kind: struct, fields: [{name: size, type: u16}]}\n") == ["DS-T008"]
 
 
@@ -197,8 +199,10 @@ def test_changes_carry_locations_links_and_fixes(tmp_path: Path) -> None:
 def test_field_removed_locations_on_both_sides(tmp_path: Path) -> None:
     (change,) = diff_schemas(*load_pair(tmp_path, queue(), fields("{name: size, type: u16}")))
     assert change.path == "queue.addr"
-    assert change.old_loc is not None and change.old_loc.line == 10 and change.old_loc.file.endswith("a/org.example.dev/1.0.yaml")
-    assert change.new_loc is not None and change.new_loc.line == 7 and change.new_loc.file.endswith("b/org.example.dev/1.1.yaml")
+    assert change.old_loc is not None and change.new_loc is not None
+    assert (change.old_loc.line, change.new_loc.line) == (10, 7)
+    assert change.old_loc.file.endswith("a/org.example.dev/1.0.yaml")
+    assert change.new_loc.file.endswith("b/org.example.dev/1.1.yaml")
 
 
 def test_no_false_alarms(tmp_path: Path) -> None:
@@ -209,11 +213,12 @@ def test_no_false_alarms(tmp_path: Path) -> None:
 
 
 def test_struct_moved_into_an_import_is_no_change(tmp_path: Path) -> None:
-    library = "types:\n  queue:\n    kind: struct\n    fields:\n      - {name: size, type: u16}\n      - {name: addr, type: u64}\n"
+    library = queue().split("sections:")[0]
     from compat_helpers import write_version
 
     write_version(tmp_path / "b", library, "1.0", "org.example.lib")
-    importer = 'imports:\n  - {model: org.example.lib, version: "1.0", as: lib}\nsections:\n  - {id: 1, name: q, type: lib.queue}\n'
+    importer = ('imports:\n  - {model: org.example.lib, version: "1.0", as: lib}\n'
+                "sections:\n  - {id: 1, name: q, type: lib.queue}\n")
     assert ids(tmp_path, queue(), importer) == []
 
 
@@ -222,3 +227,12 @@ def test_directions_match_the_rule_table() -> None:
     assert RULES["DS-T004"].direction is Direction.FORWARD
     assert RULES["DS-E001"].direction is Direction.NONE and RULES["DS-E002"].direction is Direction.FORWARD
     assert all(rule.id.startswith("DS-") and rule.url.endswith("#" + rule.id.lower()) for rule in RULES.values())
+
+
+def test_rules_page_is_in_sync_with_the_registry() -> None:
+    from devstate.compat.rules_doc import PAGE, splice
+
+    page = PAGE.read_text(encoding="utf-8")
+    assert splice(page) == page, "run: python -m devstate.compat.rules_doc --write"
+    for rule in RULES.values():
+        assert f"#### {rule.id} {rule.name} {{#{rule.anchor}}}" in page
