@@ -214,31 +214,44 @@ class _Replay:
     # -- fields ---------------------------------------------------------------------------
 
     def fields(self, src: Vmsd, dst: Vmsd, path: str, version: int) -> None:
-        """Align what the source writes with what the destination reads at ``version``."""
+        """Compare what the source writes with what the destination reads at ``version``.
+
+        The k-th field named n on one side is the k-th field named n on the other; such
+        pairs are compared, pairs out of order are one QV-F005 for the container, and the
+        alignment of what is left (always OLD against NEW, so both directions agree) tells
+        renames and padding from added and removed fields."""
         sent, read = _sent(src, src.version_id), _sent(dst, version)
         self.skipped(src, dst, read, path, version)
-        for sent_run, read_run, tag in self.align(sent, read):
-            if tag == "equal":
-                for s, d in zip(sent_run, read_run, strict=True):
-                    self.pair(s, d, path)
-            elif tag == "replace" and self.same_wire(sent_run, read_run, path):
-                continue
-            else:
-                for s in sent_run:
-                    self.only_sent(s, src, dst, read, path, version)
-                for d in read_run:
-                    self.only_read(d, src, sent, path)
-
-    def align(self, sent: list[Field], read: list[Field]) -> list[tuple[list[Field], list[Field], str]]:
-        """Runs of (sent, read) fields matched by name, always aligned OLD against NEW so
-        that both directions see the same alignment."""
         old, new = (sent, read) if self.backward else (read, sent)
-        matcher = SequenceMatcher(None, [f.name for f in old], [f.name for f in new], autojunk=False)
-        runs: list[tuple[list[Field], list[Field], str]] = []
+        old_ids, new_ids = _ids(old), _ids(new)
+        shared = set(old_ids) & set(new_ids)
+        self.reordered(old_ids, new_ids, shared, path)
+        by_id = dict(zip(new_ids, new, strict=True))
+        for key, o in zip(old_ids, old, strict=True):
+            if key in shared:
+                self.pair(*self.src_dst(o, by_id[key]), path)
+        matcher = SequenceMatcher(None, old_ids, new_ids, autojunk=False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            old_run, new_run = old[i1:i2], new[j1:j2]
-            runs.append((old_run, new_run, tag) if self.backward else (new_run, old_run, tag))
-        return runs
+            old_run = [f for f, key in zip(old[i1:i2], old_ids[i1:i2], strict=True) if key not in shared]
+            new_run = [f for f, key in zip(new[j1:j2], new_ids[j1:j2], strict=True) if key not in shared]
+            if tag == "replace" and old_run and new_run and self.same_wire(old_run, new_run, path):
+                continue
+            for f in old_run:
+                self.one_sided(f, in_old=True, src=src, dst=dst, path=path, version=version)
+            for f in new_run:
+                self.one_sided(f, in_old=False, src=src, dst=dst, path=path, version=version)
+
+    def src_dst(self, old: Field, new: Field) -> tuple[Field, Field]:
+        return (old, new) if self.backward else (new, old)
+
+    def reordered(self, old_ids: list[_Id], new_ids: list[_Id], shared: set[_Id], path: str) -> None:
+        """One QV-F005 naming every shared field involved in an order inversion."""
+        position = {key: n for n, key in enumerate(k for k in new_ids if k in shared)}
+        order = [position[k] for k in old_ids if k in shared]
+        names = [k[0] for k in old_ids if k in shared]
+        moved = [name for name, out in zip(names, _out_of_order(order), strict=True) if out]
+        if moved:
+            self.note(R.FIELD_MOVED, path, "fields reordered: " + ", ".join(moved))
 
     def skipped(self, src: Vmsd, dst: Vmsd, read: list[Field], path: str, version: int) -> None:
         """Fields the destination skips at this version: tolerated when new (QV-F012)."""
@@ -249,11 +262,11 @@ class _Replay:
                 self.note(R.VERSIONED_FIELD_ADDED, _join(path, f.name), detail)
 
     def pair(self, s: Field, d: Field, path: str) -> None:
-        """The same field on both sides, at the same place."""
+        """The same field on both sides: the source's ``s``, the destination's ``d``."""
         here = _join(path, s.name)
         if s.field_exists != d.field_exists:
-            old, new = self.old_new(s.field_exists, d.field_exists)
-            self.note(R.FIELD_CONDITION, here, f"field_exists test {'added' if new else 'removed'}")
+            added = d.field_exists if self.backward else s.field_exists
+            self.note(R.FIELD_CONDITION, here, f"field_exists test {'added' if added else 'removed'}")
         if (s.description is None) != (d.description is None):
             old, new = self.old_new(_kind(s), _kind(d))
             self.note(R.FIELD_KIND, here, f"{old} → {new}")
@@ -271,55 +284,75 @@ class _Replay:
         self.fields(src, dst, path, dst.version_id)
         self.subsections(src, dst, path)
 
-    def same_wire(self, sent: list[Field], read: list[Field], path: str) -> bool:
+    def same_wire(self, old_run: list[Field], new_run: list[Field], path: str) -> bool:
         """A renamed run with the same sizes, or padding of the same total: tolerated."""
-        if any(f.description is not None or f.field_exists for f in [*sent, *read]):
+        if any(f.description is not None or f.field_exists for f in [*old_run, *new_run]):
             return False
-        unused = all(f.name == "unused" for f in sent) or all(f.name == "unused" for f in read)
-        old_run, new_run = (sent, read) if self.backward else (read, sent)
-        if unused and sum(f.size for f in sent) == sum(f.size for f in read):
+        unused = all(f.name == "unused" for f in old_run) or all(f.name == "unused" for f in new_run)
+        if unused and sum(f.size for f in old_run) == sum(f.size for f in new_run):
             detail = f"{_names(old_run)} → {_names(new_run)}"
             self.note(R.FIELD_UNUSED, _join(path, old_run[0].name), detail)
             return True
-        if [f.size for f in sent] != [f.size for f in read]:
+        if [f.size for f in old_run] != [f.size for f in new_run]:
             return False
         for o, n in zip(old_run, new_run, strict=True):
             self.note(R.FIELD_RENAMED, _join(path, o.name), f"{o.name!r} → {n.name!r}, size {o.size}")
         return True
 
-    def only_sent(self, f: Field, src: Vmsd, dst: Vmsd, read: list[Field], path: str, version: int) -> None:
-        """The source writes ``f`` here; the destination reads nothing of that name here."""
+    def one_sided(self, f: Field, in_old: bool, src: Vmsd, dst: Vmsd, path: str, version: int) -> None:
+        """``f`` is written but not read here, or read but not written."""
         here = _join(path, f.name)
-        other = next((d for d in dst.fields or () if d.name == f.name), None)
-        if other is not None and other not in read:
-            detail = f"{self.side(False)} reads it only from version {other.version_id}; the stream is {version}"
-            self.note(R.FIELD_VERSION, here, detail)
-        elif other is not None:
-            self.note(R.FIELD_MOVED, here, "at a different position")
+        in_src = in_old == self.backward
+        other_side = dst if in_src else src
+        if f.name in other_side.field_names():
+            self.version_skipped(f, in_src, other_side, here, version)
         else:
-            self.missing(f, here, in_src=True)
+            self.missing(f, here, in_old)
 
-    def only_read(self, f: Field, src: Vmsd, sent: list[Field], path: str) -> None:
-        """The destination reads ``f`` here; the source writes nothing of that name here."""
-        here = _join(path, f.name)
-        other = next((s for s in src.fields or () if s.name == f.name), None)
-        if other is not None and other not in sent:
-            detail = f"{self.side(True)} sends it only from version {other.version_id}"
-            self.note(R.FIELD_VERSION, here, detail)
-        elif other is not None:
-            self.note(R.FIELD_MOVED, here, "at a different position")
+    def version_skipped(self, f: Field, in_src: bool, other: Vmsd, here: str, version: int) -> None:
+        """The other side has a field of that name but its version filter leaves it out."""
+        other_field = next(o for o in other.fields or () if o.name == f.name)
+        if in_src:
+            detail = f"{self.side(False)} reads it only from version {other_field.version_id}, not at version {version}"
         else:
-            self.missing(f, here, in_src=False)
+            detail = f"{self.side(True)} sends it only from version {other_field.version_id}"
+        self.note(R.FIELD_VERSION, here, detail)
 
-    def missing(self, f: Field, here: str, in_src: bool) -> None:
+    def missing(self, f: Field, here: str, in_old: bool) -> None:
         """``f`` exists on one side only: removed if that side is OLD, else added."""
-        in_old = in_src == self.backward
         if f.field_exists:
             rule = R.CONDITIONAL_FIELD_REMOVED if in_old else R.CONDITIONAL_FIELD_ADDED
         else:
             rule = R.FIELD_REMOVED if in_old else R.FIELD_ADDED
         version = f", version_id {f.version_id}" if f.version_id else ""
         self.note(rule, here, f"only in {'OLD' if in_old else 'NEW'} ({_kind(f)}{version})")
+
+
+_Id = tuple[str, int]
+
+
+def _ids(fields: list[Field]) -> list[_Id]:
+    """``(name, k)``: the k-th field of that name (QEMU allows repeated names)."""
+    seen: dict[str, int] = {}
+    ids = []
+    for f in fields:
+        seen[f.name] = seen.get(f.name, 0) + 1
+        ids.append((f.name, seen[f.name]))
+    return ids
+
+
+def _out_of_order(order: list[int]) -> list[bool]:
+    """For each element: whether some earlier element is larger or some later one smaller."""
+    flags = [False] * len(order)
+    highest = -1
+    for n, value in enumerate(order):
+        flags[n] = value < highest
+        highest = max(highest, value)
+    lowest = len(order)
+    for n in range(len(order) - 1, -1, -1):
+        flags[n] = flags[n] or order[n] > lowest
+        lowest = min(lowest, order[n])
+    return flags
 
 
 def _kind(f: Field) -> str:
