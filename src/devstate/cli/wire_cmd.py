@@ -164,8 +164,9 @@ def _print_inspection(file: Path, report: Inspection, schema: ir.Schema | None) 
               help="The reader's schema (default: the blob's model and version, or the newest minor of its major).")
 @click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
 @click.option("--all", "show_all", is_flag=True, help=f"Show every array element (default: the first {ARRAY_PREVIEW}).")
+@click.option("--paths", is_flag=True, help="Label values with their full field path ($.sections.x.y).")
 @limit_options
-def decode_cmd(file: Path, schema_name: str | None, as_json: bool, show_all: bool,
+def decode_cmd(file: Path, schema_name: str | None, as_json: bool, show_all: bool, paths: bool,
                max_total_size: int, max_region_size: int) -> None:
     """Decode a DSF blob with its schema; print a tree (path, offset, value) or JSON."""
     limits = Limits(max_total_size=max_total_size, max_region_size=max_region_size)
@@ -180,7 +181,7 @@ def decode_cmd(file: Path, schema_name: str | None, as_json: bool, show_all: boo
         print_json(state_to_json(state))
         return
     assert trace is not None
-    console.print(render_tree(file, schema, state, trace, show_all))
+    console.print(render_tree(file, schema, state, trace, show_all, paths))
 
 
 def resolve_reader(name: str | None, data: bytes, file: Path, limits: Limits) -> ir.Schema:
@@ -242,8 +243,9 @@ def _load(path: Path, name: str) -> ir.Schema:
         fail(f"{name} is not a valid schema: {first}")
 
 
-def render_tree(file: Path, schema: ir.Schema, state: State, trace: Trace, show_all: bool = False) -> Tree:
-    """The decoded values as a tree: name, value and offset (composites: offset and size)."""
+def render_tree(file: Path, schema: ir.Schema, state: State, trace: Trace, show_all: bool = False,
+                paths: bool = False) -> Tree:
+    """The decoded values as a tree: name (or path), value, offset and size."""
     root = Tree(f"[bold]{file}[/bold] — {state['model']} read as {schema.ident}")
     nodes = {"$.sections": root.add("sections"), "$.vendor_sections": root.add("vendor sections")}
     parents = {_split_path(entry.path)[0] for entry in trace.entries}
@@ -257,6 +259,7 @@ def render_tree(file: Path, schema: ir.Schema, state: State, trace: Trace, show_
             hidden[parent_path] = hidden.get(parent_path, 0) + 1
             continue
         size = f"{entry.end - entry.offset} B"
+        name = entry.path if paths else name
         if entry.path in parents and not _scalar_list(entry.value):
             nodes[entry.path] = parent.add(f"{name}  [dim]@{entry.offset}, {size}[/dim]")
         else:

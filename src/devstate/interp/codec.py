@@ -16,7 +16,7 @@ from devstate import ir
 from devstate.interp.compile import SchemaCodec, compile_schema
 from devstate.interp.nodes import Frame, Node, OpaqueNode, Reader, Session, StructNode, Trace, _bytes_value
 from devstate.limits import MAX_SECTION_ID
-from devstate.state import STATE_KEYS, BytesLike, State
+from devstate.state import STATE_KEYS, BytesLike, State, vendor_order
 from devstate.wire.errors import DecodeError, EncodeError, ErrorCode
 from devstate.wire.header import FIXED_HEADER_SIZE, TRAILER_SIZE, Header, encode_header, parse_header, seal
 from devstate.wire.limits import DEFAULT_LIMITS, Limits
@@ -131,7 +131,7 @@ class _Decoder:
                 raise DecodeError(ErrorCode.MISSING_SECTION, at, f"$.sections.{section.name}",
                                   f"required section {section.name!r} (id {section.id}) of {self.schema.ident} "
                                   "is absent")
-        for vendor in self.schema.vendor_sections:
+        for vendor in sorted(self.schema.vendor_sections, key=vendor_order):
             if not vendor.optional and vendor.name not in self.state["vendor_sections"]:
                 raise DecodeError(ErrorCode.MISSING_SECTION, at, f"$.vendor_sections.{vendor.name}",
                                   f"required vendor section {vendor.name!r} ({vendor.vendor} id {vendor.id}) "

@@ -101,9 +101,14 @@ def _u(data: memoryview, offset: int, size: int, field: str) -> int:
 def parse_fixed_header(data: memoryview, limits: Limits = DEFAULT_LIMITS) -> tuple[Header, int]:
     """Read and check the header fields in order; returns the header and the model id length.
 
-    Does not check the total length against the input, the model id text or the checksum
-    (see ``check_envelope``).
+    Checks the input's size against ``limits.max_total_size`` first. Does not check the
+    total length against the input, the model id text or the checksum (see
+    ``check_envelope``); the returned header's ``model`` is still empty.
     """
+    if len(data) > limits.max_total_size:
+        raise DecodeError(ErrorCode.LIMIT_EXCEEDED, 0, "$",
+                          f"the input is {len(data)} bytes, over the limit of {limits.max_total_size} "
+                          "(--max-total-size)")
     prefix = bytes(data[: len(MAGIC)])
     if prefix != MAGIC[: len(prefix)]:
         raise _fail(ErrorCode.BAD_MAGIC, 0, "magic",
@@ -174,10 +179,6 @@ def _model_id(raw: memoryview) -> str:
 def parse_header(data: bytes | bytearray | memoryview, limits: Limits = DEFAULT_LIMITS) -> Header:
     """Parse and check a whole blob's envelope; raises ``DecodeError`` (see module doc)."""
     view = memoryview(data).cast("B")
-    if len(view) > limits.max_total_size:
-        raise DecodeError(ErrorCode.LIMIT_EXCEEDED, 0, "$",
-                          f"the input is {len(view)} bytes, over the limit of {limits.max_total_size} "
-                          "(--max-total-size)")
     header, id_length = parse_fixed_header(view, limits)
     return check_envelope(view, header, id_length)
 
