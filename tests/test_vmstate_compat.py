@@ -456,3 +456,20 @@ def test_every_rule_is_documented() -> None:
         assert f"[{rule.id}](#{rule.anchor}) | {rule.name} | {rule.severity.value} |" in text, rule.id
     documented = re.findall(r"^### (QV-[A-Z]\d{3}) ", text, re.MULTILINE)
     assert documented == list(QV_RULES), "the spec lists rules that the code does not have (or in another order)"
+
+
+def test_devstate_compat_vmstate(tmp_path: Path, raw: dict[str, Any]) -> None:
+    def bump(data: dict[str, Any]) -> None:
+        set_version(data["e1000"], 3)
+        fields(data["e1000"]).append(new_field("new_reg", version=3))
+
+    new = str(_write(tmp_path, raw, bump))
+    both = CliRunner().invoke(main, ["compat", "--vmstate", str(PC), new])
+    assert both.exit_code == 1 and "QV-V001 version-too-new" in both.output
+    backward = CliRunner().invoke(main, ["compat", "--vmstate", "--mode", "backward", "--json", str(PC), new])
+    assert backward.exit_code == 0
+    assert json.loads(backward.output)["direction"] == "BACKWARD"
+    forward = CliRunner().invoke(main, ["compat", "--vmstate", "--mode", "forward", "--format", "json", str(PC), new])
+    assert forward.exit_code == 1 and json.loads(forward.output)["findings"][0]["rule"] == "QV-V001"
+    assert CliRunner().invoke(main, ["compat", "--vmstate", str(PC)]).exit_code == 2
+    assert CliRunner().invoke(main, ["compat", "--vmstate", "--format", "github", str(PC), new]).exit_code == 2

@@ -28,8 +28,10 @@ from devstate.schema.registry import model_versions, schema_files
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("-q", "--quiet", is_flag=True, help="Text output: hide changes that break nothing.")
+@click.option("--vmstate", is_flag=True, help="OLD and NEW are QEMU -dump-vmstate files (rules: spec/qemu-vmstate.md).")
 def compat(schemas: tuple[str, ...], check_all: bool, mode: str, transitive: bool, strict_api: bool,
-           allow_model_change: bool, schemas_dir: Path | None, fmt: str, as_json: bool, quiet: bool) -> None:
+           allow_model_change: bool, schemas_dir: Path | None, fmt: str, as_json: bool, quiet: bool,
+           vmstate: bool) -> None:
     """Report every change between two schema versions and check the version bump.
 
     OLD and NEW are schema files or MODEL@VERSION names. Each change has a stable rule
@@ -38,6 +40,10 @@ def compat(schemas: tuple[str, ...], check_all: bool, mode: str, transitive: boo
     its category (WIRE or API) and a suggested fix. Exit status: 0 compatible,
     1 incompatible, 2 usage error.
     """
+    if vmstate:
+        from devstate.cli.vmstate_cmd import compat_with_vmstate
+
+        compat_with_vmstate(schemas, mode, "json" if as_json else fmt, check_all)
     root = schemas_dir or standard_schemas_dir()
     loader = SchemaLoader(root)
     selected = Mode(mode)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from rich.table import Table
@@ -156,7 +157,7 @@ def vmstate_compat(old_path: Path, new_path: Path, direction: str, strict: bool,
 
 
 def run_vmstate_compat(old_path: Path, new_path: Path, direction: Direction = Direction.BOTH,
-                       strict: bool = False, include_info: bool = False, as_json: bool = False) -> None:
+                       strict: bool = False, include_info: bool = False, as_json: bool = False) -> NoReturn:
     """The whole command, shared with ``devstate compat --vmstate``; exits with the verdict."""
     report = compare_dumps(read_dump(old_path), read_dump(new_path))
     if as_json:
@@ -197,3 +198,13 @@ def register(group: click.Group) -> None:
     """Add the QEMU VMState verbs (import-vmstate, vmstate-compat) to ``group``."""
     group.add_command(import_vmstate)
     group.add_command(vmstate_compat)
+
+
+def compat_with_vmstate(paths: tuple[str, ...], mode: str, fmt: str, check_all: bool) -> NoReturn:
+    """``devstate compat --vmstate OLD.json NEW.json``; ``--mode backward|forward`` picks one direction."""
+    if check_all or len(paths) != 2:
+        fail("--vmstate compares two files: devstate compat --vmstate OLD.json NEW.json")
+    if fmt not in ("text", "json"):
+        fail(f"--format {fmt} is not available with --vmstate (use text or json)")
+    direction = {"backward": Direction.BACKWARD, "forward": Direction.FORWARD}.get(mode, Direction.BOTH)
+    run_vmstate_compat(Path(paths[0]), Path(paths[1]), direction, as_json=fmt == "json")
