@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -18,9 +18,29 @@ from devstate.errors import Diagnostic
 MAX_SCHEMA_FILE_SIZE = 1 << 20
 
 try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+    _BaseLoader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
 except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+    _BaseLoader = yaml.SafeLoader
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """The safe loader with tag resolution memoised.
+
+    Resolving a plain scalar's tag runs PyYAML's implicit-type regexes in Python and was
+    the largest cost of reading big schemas; schema files repeat the same scalars (type
+    names, flags, small numbers) thousands of times.
+    """
+
+    _resolved: ClassVar[dict[tuple[str, tuple[bool, bool]], str]] = {}
+
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+        key = (value, implicit)
+        if kind is not yaml.ScalarNode or len(value) > 40:  # long text is rare and unique
+            return str(super().resolve(kind, value, implicit))
+        found = self._resolved.get(key)
+        if found is None:
+            found = self._resolved[key] = str(super().resolve(kind, value, implicit))
+        return found
 
 PathKey = tuple[str | int, ...]
 
@@ -75,7 +95,8 @@ def read_document(path: Path, display: str | None = None) -> SourceDocument:
     text = _decode_utf8(raw, name)
     if not text.strip() or all(_is_blank(line) for line in text.splitlines()):
         raise SourceError(Diagnostic(name, 1, 1, "EMPTY_FILE", "the file is empty"))
-    _refuse_aliases(text, name)
+    if "&" in text or "*" in text:  # only then can there be an anchor or alias
+        _refuse_aliases(text, name)
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as exc:
