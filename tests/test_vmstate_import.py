@@ -402,3 +402,34 @@ def test_existing_files_are_replaced_atomically(tmp_path: Path, pc: Dump) -> Non
     target.write_text("old")
     (written,) = write_files(tmp_path, [(schema.relpath, schema.render(""))])
     assert written == target and target.read_text().startswith("devstate: 1")
+
+
+# --- synthetic dumps at the limits -----------------------------------------------------------
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    """A description nesting ``depth`` structs below itself, each with one u32 and the next."""
+    vmsd: dict[str, Any] = {"name": f"s{depth}", "version_id": 1, "minimum_version_id": 1,
+                            "Fields": [{"field": "x", "version_id": 0, "field_exists": False, "size": 4}]}
+    if depth:
+        vmsd["Fields"].append(
+            {"field": "next", "version_id": 0, "field_exists": False, "size": 8, "Description": _nested(depth - 1)}
+        )
+    return vmsd
+
+
+def test_structs_nested_beyond_the_devstate_limit_are_cut(tmp_path: Path) -> None:
+    entry = {"Name": "deep", "version_id": 1, "minimum_version_id": 1, "Description": _nested(20)}
+    huge = {"field": "huge", "version_id": 0, "field_exists": False, "size": MAX_COUNT + 1}
+    entry["Description"]["Fields"].append(huge)
+    dump = parse_dump(json.dumps({"deep": entry}).encode(), "deep.json")
+    result = import_dump(dump)
+    (schema,) = result.schemas
+    report = schema.report
+    assert report.field_total == 21 + 20 + 1
+    assert report.fields["unmapped"] == 1 + 1 + 11  # huge; "next" into level 15; the 11 fields below it
+    assert any("nested deeper than devstate allows" in note for note in report.notes)
+    (path,) = write_files(tmp_path, [(schema.relpath, schema.render(result.header()))])
+    loaded = SchemaLoader(root=tmp_path).load(path)
+    assert loaded.struct("s20").field("huge").annotations["qemu"]["unmapped"].startswith("larger than")
+    assert len([t for t in loaded.types if t.startswith("s")]) == 15

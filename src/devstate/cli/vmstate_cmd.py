@@ -63,7 +63,7 @@ def import_vmstate(dump_path: Path, out_dir: Path, devices: tuple[str, ...], sho
     except GeneratedSchemaInvalid as exc:
         for diagnostic in exc.diagnostics:
             console.print(str(diagnostic), markup=False, soft_wrap=True)
-        fail("a generated schema is invalid (an importer bug); nothing was written", EXIT_INVALID)
+        fail("a generated schema does not pass the schema loader; nothing was written", EXIT_INVALID)
     except UsageError as exc:
         fail(str(exc))
     except OSError as exc:

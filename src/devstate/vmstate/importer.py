@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import yaml
 
-from devstate.limits import MAX_COUNT
-from devstate.vmstate.dump import Device, Dump, Field, Vmsd, iter_fields, iter_subsections
+from devstate.limits import MAX_COUNT, MAX_NESTING_DEPTH
+from devstate.vmstate.dump import Device, Dump, Field, Vmsd, iter_subsections
 from devstate.vmstate.names import UniqueNames, identifier, model_id
 
 FieldStatus = Literal["mapped", "conditional", "unmapped"]
@@ -48,15 +49,32 @@ REASON_UNMIGRATABLE = (
     "(a VM with it cannot migrate), so it has no state to map"
 )
 REASON_EMPTY_SUBSECTION = "the subsection has no fields"
+REASON_TOO_DEEP = f"nested deeper than devstate allows ({MAX_NESTING_DEPTH} levels)"
+REASON_TOO_BIG = f"larger than devstate's u32 size limit ({MAX_COUNT} bytes)"
+MAX_STRUCT_LEVEL = MAX_NESTING_DEPTH - 2
+"""The deepest nesting level (the section's struct is level 0) that still leaves room for a leaf."""
 
 
 def field_status(f: Field) -> FieldStatus:
     """How one dump field entry maps (its nested fields are counted on their own)."""
     if f.description is not None and not f.description.fields:
         return "unmapped"
-    if f.description is None and f.size == 0:
+    if f.description is None and not 0 < f.size <= MAX_COUNT:
         return "unmapped"
     return "conditional" if f.field_exists else "mapped"
+
+
+def _statuses(vmsd: Vmsd, level: int, cut: bool = False) -> Iterator[FieldStatus]:
+    """The status of every field entry under ``vmsd`` (nested at ``level``), as imported:
+    inside a struct nested too deep (``cut``) everything is unmapped."""
+    for f in vmsd.fields or ():
+        nested = f.description
+        too_deep = cut or (nested is not None and bool(nested.fields) and level + 1 > MAX_STRUCT_LEVEL)
+        yield "unmapped" if too_deep else field_status(f)
+        if nested is not None:
+            yield from _statuses(nested, level + 1, cut=too_deep)
+    for sub in vmsd.subsections:
+        yield from _statuses(sub, 0)
 
 
 @dataclass
@@ -181,6 +199,12 @@ def _shape(vmsd: Vmsd) -> str:
     return json.dumps(plain(vmsd), separators=(",", ":"))
 
 
+def _height(vmsd: Vmsd) -> int:
+    """Levels of nested descriptions, counting ``vmsd`` itself."""
+    nested = [f.description for f in vmsd.fields or () if f.description is not None and f.description.fields]
+    return 1 + max((_height(d) for d in nested), default=0)
+
+
 class _DeviceMapper:
     """Builds the schema document of one device."""
 
@@ -200,7 +224,7 @@ class _DeviceMapper:
 
     def build(self) -> ImportedSchema:
         vmsd = self.device.vmsd
-        self.report.fields.update(field_status(f) for f in iter_fields(vmsd))
+        self.report.fields.update(_statuses(vmsd, 0))
         self.report.subsections = sum(1 for _ in iter_subsections(vmsd))
         if vmsd.fields is None:
             self.report.notes.append(f"{self.device.key}: {REASON_UNMIGRATABLE}")
@@ -266,7 +290,7 @@ class _DeviceMapper:
 
     def _main_section(self, vmsd: Vmsd) -> dict[str, Any]:
         section: dict[str, Any] = {"id": 1, "name": "state", "type": None}
-        section["type"] = self._struct(vmsd, self.device.key)
+        section["type"] = self._struct(vmsd, self.device.key, level=0)
         section["doc"] = f"The fields of QEMU section {vmsd.name!r}, in wire order."
         qemu = {"vmsd": vmsd.name, "version_id": vmsd.version_id, "minimum_version_id": vmsd.minimum_version_id}
         section["annotations"] = {"qemu": qemu}
@@ -297,7 +321,7 @@ class _DeviceMapper:
         self.sections.append(section)
         path = f"{owner or self.device.key}/{sub.name}"
         if sub.fields:
-            section["type"] = self._struct(sub, path)
+            section["type"] = self._struct(sub, path, level=0)
         else:
             section["type"] = dict(PLACEHOLDER)
             qemu["unmapped"] = REASON_EMPTY_SUBSECTION
@@ -327,9 +351,11 @@ class _DeviceMapper:
 
     # -- types ------------------------------------------------------------------------------
 
-    def _struct(self, vmsd: Vmsd, path: str) -> str:
-        """The struct type of ``vmsd`` (declared once per distinct content)."""
+    def _struct(self, vmsd: Vmsd, path: str, level: int) -> str:
+        """The struct type of ``vmsd`` at nesting ``level`` (declared once per distinct content)."""
         shape = _shape(vmsd)
+        if level + _height(vmsd) > MAX_STRUCT_LEVEL + 1:
+            shape += f"@{level}"  # cut at a depth that depends on where it is used
         if shape in self.type_by_shape:
             return self.type_by_shape[shape]
         name = self.type_names.take(identifier(vmsd.name, "t"))
@@ -337,16 +363,16 @@ class _DeviceMapper:
         struct: dict[str, Any] = {"kind": "struct", "doc": "", "fields": []}
         self.types[name] = struct
         names = UniqueNames()
-        struct["fields"] = [self._field(f, path, names) for f in vmsd.fields or ()]
+        struct["fields"] = [self._field(f, path, names, level) for f in vmsd.fields or ()]
         struct["doc"] = f"QEMU VMState description {vmsd.name!r} (version_id {vmsd.version_id})."
         struct["annotations"] = {"qemu": {"vmsd": vmsd.name, "version_id": vmsd.version_id}}
         return name
 
-    def _field(self, f: Field, owner: str, names: UniqueNames) -> dict[str, Any]:
+    def _field(self, f: Field, owner: str, names: UniqueNames, level: int) -> dict[str, Any]:
         path = f"{owner}.{f.name}"
         qemu: dict[str, Any] = {"field": f.name, "size": f.size}
         docs: list[str] = []
-        type_expr = self._field_type(f, path, qemu, docs)
+        type_expr = self._field_type(f, path, qemu, docs, level)
         if f.version_id:
             qemu["version_id"] = f.version_id
             docs.append(f"Sent by QEMU from section version {f.version_id} on.")
@@ -360,9 +386,11 @@ class _DeviceMapper:
         entry["annotations"] = {"qemu": qemu}
         return entry
 
-    def _field_type(self, f: Field, path: str, qemu: dict[str, Any], docs: list[str]) -> Any:
+    def _field_type(self, f: Field, path: str, qemu: dict[str, Any], docs: list[str], level: int) -> Any:
         if f.description is not None:
-            return self._struct_field(f, path, qemu)
+            return self._struct_field(f, path, qemu, level + 1)
+        if f.size > MAX_COUNT:
+            return self._unmapped(path, qemu, REASON_TOO_BIG)
         if f.name == "unused" and f.size > 0:
             qemu["unused"] = True
             docs.append(f"Padding (VMSTATE_UNUSED): {f.size} bytes QEMU writes as zero and ignores.")
@@ -375,13 +403,15 @@ class _DeviceMapper:
         docs.append(f"Opaque: {f.size} bytes (a buffer, or a value with its own QEMU saver).")
         return {"kind": "bytes", "length": f.size}
 
-    def _struct_field(self, f: Field, path: str, qemu: dict[str, Any]) -> Any:
+    def _struct_field(self, f: Field, path: str, qemu: dict[str, Any], level: int) -> Any:
         nested = f.description
         assert nested is not None
         qemu["struct"] = nested.name
         if not nested.fields:
             return self._unmapped(path, qemu, REASON_EMPTY_STRUCT)
-        return self._struct(nested, path)
+        if level > MAX_STRUCT_LEVEL:
+            return self._unmapped(path, qemu, REASON_TOO_DEEP)
+        return self._struct(nested, path, level)
 
     def _unmapped(self, path: str, qemu: dict[str, Any], reason: str) -> dict[str, Any]:
         qemu["unmapped"] = reason
