@@ -1,0 +1,206 @@
+"""Converting between state values and the items of a standard record.
+
+A standard record (a virtio part's value, an NVMe queue entry) is read into *items*:
+integers (fixed-width little-endian slots), ``bytes`` (a MAC address, a hash key),
+lists of integers (feature words, an indirection table) or lists of ``bytes`` (a MAC
+table). ``to_item`` turns a state value into the item a schema type maps to and
+``from_item`` turns an item back, checking everything the schema declares (range,
+min/max, bool, enum membership, flag bits). A value that does not fit raises
+``ValueProblem``; the bridge turns it into an error that names the part and offset.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from devstate import ir
+from devstate.state import field_default, type_default
+
+Item = int | bytes | list[int] | list[bytes]
+
+
+class ValueProblem(Exception):
+    """A value cannot be converted (the message says why)."""
+
+
+# --- scalars (int, bool, enum, flags) -------------------------------------------------------
+
+
+def scalar_to_int(schema: ir.Schema, expr: ir.TypeExpr, value: Any) -> int:
+    """The integer a scalar, enum or flags state value stands for."""
+    if isinstance(expr, ir.ScalarType):
+        return int(value)
+    if isinstance(expr, ir.NamedRef):
+        target = schema.resolve(expr)
+        if isinstance(target, ir.EnumType):
+            return value if isinstance(value, int) else target.by_name()[value]
+        if isinstance(target, ir.FlagsType):
+            bits = {flag.name: flag.bit for flag in target.bits}
+            return sum(1 << bits[name] for name in value)
+    raise ValueProblem(f"{ir.type_label(expr)} is not a scalar")
+
+
+def int_to_scalar(schema: ir.Schema, expr: ir.TypeExpr, raw: int, field: ir.StructField | None = None) -> Any:
+    """The state value of ``raw`` for a scalar, enum or flags type; raises ``ValueProblem``."""
+    if isinstance(expr, ir.ScalarType):
+        return _scalar(expr, raw, field)
+    if isinstance(expr, ir.NamedRef):
+        target = schema.resolve(expr)
+        if isinstance(target, ir.EnumType):
+            return _enum(target, raw)
+        if isinstance(target, ir.FlagsType):
+            return _flags(target, raw)
+    raise ValueProblem(f"{ir.type_label(expr)} is not a scalar")
+
+
+def _scalar(expr: ir.ScalarType, raw: int, field: ir.StructField | None) -> Any:
+    if expr.name == "bool":
+        if raw not in (0, 1):
+            raise ValueProblem(f"{raw} is not a bool (0 or 1)")
+        return bool(raw)
+    low, high = ir.scalar_range(expr.name)
+    if field is not None:
+        low = max(low, field.min) if field.min is not None else low
+        high = min(high, field.max) if field.max is not None else high
+    if not low <= raw <= high:
+        raise ValueProblem(f"{raw} is outside {low}..{high}")
+    return raw
+
+
+def _enum(target: ir.EnumType, raw: int) -> Any:
+    name = target.by_value().get(raw)
+    if name is not None:
+        return name
+    low, high = ir.scalar_range(target.base.name)
+    if target.open and low <= raw <= high:
+        return raw
+    known = ", ".join(f"{m.name}={m.value}" for m in target.values)
+    raise ValueProblem(f"{raw} is not a value of enum {target.name} ({known})")
+
+
+def _flags(target: ir.FlagsType, raw: int) -> list[str]:
+    extra = raw & ~target.mask
+    if extra:
+        raise ValueProblem(f"{raw:#x} sets bits {extra:#x} that flags {target.name} does not declare")
+    return [flag.name for flag in sorted(target.bits, key=lambda f: f.bit) if raw >> flag.bit & 1]
+
+
+# --- whole values ---------------------------------------------------------------------------
+
+
+def to_item(schema: ir.Schema, expr: ir.TypeExpr, value: Any) -> Item:
+    """The standard item for a state value: an int, bytes, or a list of either."""
+    if isinstance(expr, ir.BytesType):
+        return bytes(value)
+    if isinstance(expr, ir.ArrayType):
+        if _is_u8(expr.element):
+            return bytes(value)
+        if isinstance(expr.element, ir.ArrayType) and _is_u8(expr.element.element):
+            return [bytes(item) for item in value]
+        return [scalar_to_int(schema, expr.element, item) for item in value]
+    return scalar_to_int(schema, expr, value)
+
+
+def from_item(schema: ir.Schema, expr: ir.TypeExpr, item: Item, field: ir.StructField | None = None) -> Any:
+    """The state value for a standard item; raises ``ValueProblem`` when the schema cannot hold it."""
+    if isinstance(expr, ir.BytesType):
+        return _bytes(expr, item)
+    if isinstance(expr, ir.ArrayType):
+        return _array(schema, expr, item)
+    if not isinstance(item, int):
+        raise ValueProblem(f"expected a number for {ir.type_label(expr)}")
+    return int_to_scalar(schema, expr, item, field)
+
+
+def _bytes(expr: ir.BytesType, item: Item) -> bytes:
+    if not isinstance(item, bytes):
+        raise ValueProblem("expected bytes")
+    if expr.length is not None and len(item) != expr.length:
+        raise ValueProblem(f"{len(item)} bytes where the schema holds exactly {expr.length}")
+    if expr.max is not None and len(item) > expr.max:
+        raise ValueProblem(f"{len(item)} bytes where the schema holds at most {expr.max}")
+    return item
+
+
+def _array(schema: ir.Schema, expr: ir.ArrayType, item: Item) -> list[Any]:
+    if isinstance(item, bytes):
+        if not _is_u8(expr.element):
+            raise ValueProblem(f"bytes cannot fill {ir.type_label(expr)}")
+        values: list[Any] = list(item)
+    elif isinstance(item, list):
+        values = [_element(schema, expr.element, element) for element in item]
+    else:
+        raise ValueProblem(f"a number cannot fill {ir.type_label(expr)}")
+    if expr.length is not None and len(values) != expr.length:
+        raise ValueProblem(f"{len(values)} elements where the schema holds exactly {expr.length}")
+    if expr.max is not None and len(values) > expr.max:
+        raise ValueProblem(f"{len(values)} elements where the schema holds at most {expr.max}")
+    return values
+
+
+def _element(schema: ir.Schema, expr: ir.TypeExpr, element: int | bytes) -> Any:
+    if isinstance(element, bytes):
+        return _array(schema, expr, element) if isinstance(expr, ir.ArrayType) else _bytes_of(expr, element)
+    return int_to_scalar(schema, expr, element)
+
+
+def _bytes_of(expr: ir.TypeExpr, element: bytes) -> Any:
+    if isinstance(expr, ir.BytesType):
+        return _bytes(expr, element)
+    raise ValueProblem(f"bytes cannot fill {ir.type_label(expr)}")
+
+
+def _is_u8(expr: ir.TypeExpr) -> bool:
+    return isinstance(expr, ir.ScalarType) and expr.name == "u8"
+
+
+def is_scalar(schema: ir.Schema, expr: ir.TypeExpr) -> bool:
+    """Whether a type maps to one integer (scalar, bool, enum or flags)."""
+    if isinstance(expr, ir.ScalarType):
+        return True
+    return isinstance(expr, ir.NamedRef) and expr.target_kind in ("enum", "flags")
+
+
+def item_kind(schema: ir.Schema, expr: ir.TypeExpr) -> str:
+    """``int``, ``bytes``, ``ints`` or ``byte-strings``: which item a type maps to."""
+    if is_scalar(schema, expr):
+        return "int"
+    if isinstance(expr, ir.BytesType):
+        return "bytes"
+    if isinstance(expr, ir.ArrayType):
+        if _is_u8(expr.element):
+            return "bytes"
+        if isinstance(expr.element, ir.ArrayType) and _is_u8(expr.element.element):
+            return "byte-strings"
+        if is_scalar(schema, expr.element):
+            return "ints"
+    return "none"
+
+
+def default_of(schema: ir.Schema, expr: ir.TypeExpr, field: ir.StructField | None) -> Any:
+    """The default a node takes when the standard does not carry it."""
+    return field_default(schema, field) if field is not None else type_default(schema, expr)
+
+
+# --- bit fields and integer slots -------------------------------------------------------------
+
+
+def extract_bits(raw: int, bits: tuple[int, int] | None) -> int:
+    if bits is None:
+        return raw
+    low, high = bits
+    return raw >> low & ((1 << (high - low + 1)) - 1)
+
+
+def insert_bits(raw: int, bits: tuple[int, int] | None, value: int) -> int:
+    if bits is None:
+        return value
+    low, high = bits
+    mask = ((1 << (high - low + 1)) - 1) << low
+    return (raw & ~mask) | (value << low & mask)
+
+
+def fits(value: int, size: int, bits: tuple[int, int] | None = None) -> bool:
+    """Whether ``value`` fits an unsigned slot of ``size`` bytes (or the bit range)."""
+    width = bits[1] - bits[0] + 1 if bits is not None else size * 8
+    return 0 <= value < 1 << width

@@ -1,0 +1,544 @@
+"""Bindings: one schema node ↔ the part items it comes from, in both directions.
+
+A binding is compiled from one annotation (``devstate.bridges.virtio.compile``) and is
+generic: it knows a schema node, a ``Source`` (part type, selector rule, item) and an
+encoding, never a device. Import reads parts into a state (``ImportContext``); export
+writes state values into part drafts (``ExportContext``) that become parts in the
+spec's order.
+
+Encodings: ``ValueBinding`` (a value is one item: a slot, a word list, a counted list),
+``FlagBitsBinding`` (each flag bit is one part: its u8 value, or the part's presence or
+absence), ``BitmapBinding`` (each set bit of a bitmap is one part carrying the bit's
+number), ``SplitListBinding`` (an array of structs is split into several counted lists by
+an enum field) and ``VariantBinding`` (a struct is one of several commands, chosen by an
+enum field).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from devstate import ir
+from devstate.bridges.errors import BridgeCode, BridgeDecodeError
+from devstate.bridges.layouts import CountedLists, Fixed, Layout, Slot, Variable, Words
+from devstate.bridges.report import show
+from devstate.bridges.schemawalk import MISSING, Node, get, put
+from devstate.bridges.values import Item, ValueProblem, default_of, fits, from_item, to_item
+from devstate.bridges.virtio import tables
+from devstate.bridges.virtio.stream import NO_SELECTOR, Part, common_cfg_selector, cvq_selector, vq_selector
+from devstate.bridges.virtio.tables import CommonCfgField, CvqCommand, PartType, Selector
+from devstate.state import State, default_state, struct_default
+
+Indices = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A part type (with its control command or common-config field) and one item of its value."""
+
+    kind: PartType
+    command: CvqCommand | None = None
+    common: CommonCfgField | None = None
+    item: str = ""
+
+    def selector(self, indices: Indices) -> bytes:
+        if self.kind.selector is Selector.VQ_INDEX:
+            return vq_selector(indices[-1])
+        if self.kind.selector is Selector.COMMON_CFG:
+            assert self.common is not None
+            return common_cfg_selector(self.common.offset)
+        if self.kind.selector is Selector.CVQ:
+            assert self.command is not None
+            return cvq_selector(self.command)
+        return NO_SELECTOR
+
+    @property
+    def layout(self) -> Layout:
+        if self.command is not None:
+            return self.command.layout
+        if self.common is not None:
+            return Fixed((Slot(self.common.name, 0, self.common.size),), self.common.size)
+        assert self.kind.layout is not None
+        return self.kind.layout
+
+    @property
+    def part_label(self) -> str:
+        if self.command is not None:
+            return self.command.label
+        if self.common is not None:
+            return f"PCI_COMMON_CFG {self.common.name} (offset {self.common.offset})"
+        return self.kind.name + ("[i]" if self.kind.selector is Selector.VQ_INDEX else "")
+
+    @property
+    def label(self) -> str:
+        """``VQ_CFG[i].queue_size``, ``CVQ_CFG MAC/TABLE_SET.unicast``, ``DEVICE_STATUS``."""
+        if self.common is not None or not self.item or len(self.layout.item_names()) <= 1:
+            return self.part_label
+        return f"{self.part_label}.{self.item}"
+
+    @property
+    def item_offset(self) -> int:
+        layout = self.layout
+        if isinstance(layout, Fixed) and self.item:
+            return layout.slot(self.item).offset
+        return 0
+
+    def check(self, item: Item) -> str | None:
+        """Why ``item`` cannot be written into this source, or None."""
+        layout = self.layout
+        if isinstance(layout, Fixed):
+            slot = layout.slot(self.item)
+            if isinstance(item, int):
+                return None if fits(item, slot.size) else f"{item} does not fit {slot.size} bytes"
+            return None if isinstance(item, bytes) and len(item) == slot.size else f"{slot.size} bytes needed"
+        if isinstance(layout, Words) and isinstance(item, list):
+            return next((f"{w!r} does not fit {layout.width} bytes" for w in item
+                         if not isinstance(w, int) or not fits(w, layout.width)), None)
+        return None
+
+
+# --- contexts ----------------------------------------------------------------------------------
+
+
+class ImportContext:
+    """Parts by (type, selector) and the state being filled."""
+
+    def __init__(self, schema: ir.Schema, parts: Sequence[Part], features: Node | None) -> None:
+        self.schema = schema
+        self.state: State = default_state(schema)
+        self.features_node = features
+        self.by_key: dict[tuple[int, bytes], list[Part]] = {}
+        self.absent: list[str] = []
+        for part in parts:
+            if part.kind is not None and part.items is not None:
+                self.by_key.setdefault((part.type_id, part.selector), []).append(part)
+
+    def all(self, source: Source, indices: Indices) -> list[Part]:
+        return self.by_key.get((source.kind.id, source.selector(indices)), [])
+
+    def find(self, source: Source, indices: Indices) -> Part | None:
+        found = self.all(source, indices)
+        return found[0] if found else None
+
+    def store(self, node: Node, indices: Indices, item: Item, part: Part, source: Source) -> None:
+        """Convert ``item`` for ``node`` and put it in the state; BAD_VALUE names the part."""
+        try:
+            value = from_item(self.schema, node.expr, item, node.field)
+        except ValueProblem as exc:
+            raise self.bad_value(part, source, f"{show(item)} cannot be {display(node, indices)}: {exc}") from None
+        put(self.schema, self.state, node, value, indices)
+
+    def bad_value(self, part: Part, source: Source, message: str) -> BridgeDecodeError:
+        return BridgeDecodeError(BridgeCode.BAD_VALUE, part.offset + tables.HEADER_SIZE + source.item_offset,
+                                 part.label, message)
+
+    def negotiated(self, bit: int) -> bool:
+        return negotiated(self.schema, self.state, self.features_node, bit)
+
+
+class ExportContext:
+    """Part drafts (type, selector → items) built from a state."""
+
+    def __init__(self, schema: ir.Schema, state: State, features: Node | None) -> None:
+        self.schema = schema
+        self.state = state
+        self.features_node = features
+        self.drafts: dict[tuple[int, bytes, bytes], Draft] = {}
+        self.problems: dict[str, str] = {}
+
+    def items(self, source: Source, indices: Indices, value_key: bytes = b"") -> dict[str, Any]:
+        """The items of the part ``source`` names (created empty on first use)."""
+        selector = source.selector(indices)
+        key = (source.kind.id, selector, value_key)
+        draft = self.drafts.get(key)
+        if draft is None:
+            draft = self.drafts[key] = Draft(source.kind, source.command, source.common, selector)
+        return draft.items
+
+    def problem(self, node: Node, indices: Indices, why: str) -> None:
+        self.problems[display(node, indices)] = why
+
+    def negotiated(self, bit: int) -> bool:
+        return negotiated(self.schema, self.state, self.features_node, bit)
+
+    def build(self) -> list[Part]:
+        """The parts in the spec's order: rank, then selector, then value."""
+        parts = []
+        for draft in self.drafts.values():
+            layout = Source(draft.kind, draft.command, draft.common).layout
+            if isinstance(layout, Variable):
+                try:
+                    layout.check_items(draft.items)
+                except ValueProblem as exc:
+                    self.problems[draft.label] = str(exc)
+                    continue
+            value = layout.build(draft.items)
+            parts.append(Part(draft.kind.id, draft.kind.flags, draft.selector, value, draft.kind, draft.command,
+                              draft.common))
+        return sorted(parts, key=_order_key)
+
+
+@dataclass
+class Draft:
+    kind: PartType
+    command: CvqCommand | None
+    common: CommonCfgField | None
+    selector: bytes
+    items: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return self.command.label if self.command else self.kind.name
+
+
+def _order_key(part: Part) -> tuple[int, int, tuple[int, ...], int]:
+    assert part.kind is not None
+    if part.kind.selector is Selector.CVQ:
+        selector: tuple[int, ...] = (part.selector[0], part.selector[1])
+    elif part.kind.selector is Selector.COMMON_CFG:
+        selector = (int.from_bytes(part.selector[:4], "little"),)
+    else:
+        selector = (int.from_bytes(part.selector[:2], "little"),)
+    return part.kind.rank, part.type_id, selector, int.from_bytes(part.value[:8], "little")
+
+
+def negotiated(schema: ir.Schema, state: State, features: Node | None, bit: int) -> bool:
+    """Whether the driver features in ``state`` (the DRV_FEATURES node) include ``bit``."""
+    if features is None:
+        return False
+    words = get(state, features)
+    if words is MISSING or not isinstance(words, list):
+        return False
+    word, offset = divmod(bit, 64)
+    return word < len(words) and bool(int(words[word]) >> offset & 1)
+
+
+def display(node: Node, indices: Indices) -> str:
+    """The node's path with element indices filled in: ``queues[2].size``."""
+    index = iter(indices)
+    return node.section.name + "".join(f"[{next(index)}]" if s == "*" else f".{s}" for s in node.steps)
+
+
+# --- bindings ----------------------------------------------------------------------------------
+
+
+class Binding:
+    node: Node
+    indexed: bool = False
+    phase: int = 1
+    """Bindings import in phase order (the driver features first: other bindings test them)."""
+
+    def sources(self) -> list[Source]:
+        raise NotImplementedError
+
+    def import_(self, ctx: ImportContext, indices: Indices) -> None:
+        raise NotImplementedError
+
+    def export(self, ctx: ExportContext, indices: Indices) -> None:
+        raise NotImplementedError
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """Documentation rows: (schema path, standard source, notes)."""
+        raise NotImplementedError
+
+
+def _feature_note(feature: int | None) -> str:
+    return f"written when driver feature bit {feature} is negotiated (or the value is not the default)" \
+        if feature is not None else ""
+
+
+@dataclass
+class ValueBinding(Binding):
+    """The node's value is one item of one part."""
+
+    node: Node
+    source: Source
+    indexed: bool = False
+    feature: int | None = None
+    phase: int = 1
+
+    def sources(self) -> list[Source]:
+        return [self.source]
+
+    def import_(self, ctx: ImportContext, indices: Indices) -> None:
+        part = ctx.find(self.source, indices)
+        if part is None:
+            if not self.indexed and (self.feature is None or ctx.negotiated(self.feature)):
+                ctx.absent.append(f"no {self.source.part_label} part: {self.node.path} keeps its default")
+            return
+        ctx.store(self.node, indices, part.items[self.source.item], part, self.source)
+
+    def export(self, ctx: ExportContext, indices: Indices) -> None:
+        value = get(ctx.state, self.node, indices)
+        if value is MISSING:
+            return
+        default = default_of(ctx.schema, self.node.expr, self.node.field)
+        if self.feature is not None and not ctx.negotiated(self.feature) and value == default:
+            return
+        item = to_item(ctx.schema, self.node.expr, value)
+        problem = self.source.check(item)
+        if problem is not None:
+            ctx.problem(self.node, indices, f"{self.source.label}: {problem}")
+            return
+        ctx.items(self.source, indices)[self.source.item] = item
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        notes = ["selector: the element's index (virtqueue index)"] if self.indexed else []
+        notes.append(_feature_note(self.feature))
+        return [(self.node.path, self.source.label, "; ".join(n for n in notes if n))]
+
+
+@dataclass(frozen=True)
+class BitEntry:
+    flag: str
+    bit: int
+    source: Source
+    encoding: str
+    """``value`` (the part's u8 is the bit), ``presence`` (the part exists when set), ``absence``."""
+    feature: int | None = None
+
+
+@dataclass
+class FlagBitsBinding(Binding):
+    """Each bit of a flags node is one part."""
+
+    node: Node
+    entries: tuple[BitEntry, ...]
+    indexed: bool = False
+    phase: int = 2
+
+    def sources(self) -> list[Source]:
+        return [e.source for e in self.entries]
+
+    def import_(self, ctx: ImportContext, indices: Indices) -> None:
+        current = get(ctx.state, self.node, indices)
+        names = set(current) if isinstance(current, list) else set()
+        for entry in self.entries:
+            on = self._bit(ctx, entry, indices)
+            if on is True:
+                names.add(entry.flag)
+            elif on is False:
+                names.discard(entry.flag)
+        put(ctx.schema, ctx.state, self.node, _bit_sorted(ctx.schema, self.node, list(names)), indices)
+
+    def _bit(self, ctx: ImportContext, entry: BitEntry, indices: Indices) -> bool | None:
+        part = ctx.find(entry.source, indices)
+        if entry.encoding == "presence":
+            return part is not None
+        if entry.encoding == "absence":
+            if entry.feature is not None and not ctx.negotiated(entry.feature):
+                return None
+            return part is None
+        if part is None:
+            return None
+        raw = part.items[entry.source.item]
+        if raw not in (0, 1):
+            raise ctx.bad_value(part, entry.source,
+                                f"{show(raw)} is not 0 or 1 (flag {entry.flag} of {self.node.path})")
+        return bool(raw)
+
+    def export(self, ctx: ExportContext, indices: Indices) -> None:
+        value = get(ctx.state, self.node, indices)
+        if value is MISSING:
+            return
+        for entry in self.entries:
+            on = entry.flag in value
+            negotiated = entry.feature is None or ctx.negotiated(entry.feature)
+            if entry.encoding == "value" and (on or negotiated):
+                ctx.items(entry.source, indices)[entry.source.item] = int(on)
+            elif (entry.encoding == "presence" and on) or (entry.encoding == "absence" and negotiated and not on):
+                ctx.items(entry.source, indices)
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        out = []
+        for e in self.entries:
+            how = {"value": "u8 value 1/0", "presence": "set when the part is present",
+                   "absence": "set when the part is absent"}[e.encoding]
+            out.append((f"{self.node.path}.{e.flag}", e.source.part_label,
+                        "; ".join(n for n in (how, _feature_note(e.feature)) if n)))
+        return out
+
+
+def _bit_sorted(schema: ir.Schema, node: Node, names: list[str]) -> list[str]:
+    assert isinstance(node.expr, ir.NamedRef)
+    flags = schema.resolve(node.expr)
+    assert isinstance(flags, ir.FlagsType)
+    return [f.name for f in sorted(flags.bits, key=lambda f: f.bit) if f.name in names]
+
+
+@dataclass
+class BitmapBinding(Binding):
+    """Each set bit of a bitmap array is one part whose item is the bit's number."""
+
+    node: Node
+    source: Source
+    width: int
+    indexed: bool = False
+    phase: int = 2
+
+    def sources(self) -> list[Source]:
+        return [self.source]
+
+    def import_(self, ctx: ImportContext, indices: Indices) -> None:
+        current = get(ctx.state, self.node, indices)
+        words = list(current) if isinstance(current, list) else []
+        for part in ctx.all(self.source, indices):
+            number = part.items[self.source.item]
+            assert isinstance(number, int)
+            word, bit = divmod(number, self.width)
+            if word >= len(words):
+                raise ctx.bad_value(part, self.source,
+                                    f"{number} is past the end of {self.node.path} ({len(words) * self.width} bits)")
+            words[word] |= 1 << bit
+        put(ctx.schema, ctx.state, self.node, words, indices)
+
+    def export(self, ctx: ExportContext, indices: Indices) -> None:
+        value = get(ctx.state, self.node, indices)
+        if value is MISSING:
+            return
+        for word_index, word in enumerate(value):
+            for bit in range(self.width):
+                if int(word) >> bit & 1:
+                    number = word_index * self.width + bit
+                    ctx.items(self.source, indices, number.to_bytes(8, "little"))[self.source.item] = number
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        return [(self.node.path, f"{self.source.label} (one part per set bit)",
+                 f"bit n of element k is number {self.width}k + n")]
+
+
+@dataclass
+class SplitListBinding(Binding):
+    """An array of structs ↔ several counted lists of one part, chosen by an enum field."""
+
+    node: Node
+    source: Source
+    split_field: str
+    value_field: str
+    items: tuple[tuple[str, str], ...]
+    """(enum member, list item) in the order the lists appear in the part."""
+    feature: int | None = None
+    phase: int = 2
+
+    def sources(self) -> list[Source]:
+        return [Source(self.source.kind, self.source.command, item=item) for _, item in self.items]
+
+    def _element(self, ctx: ImportContext | ExportContext) -> ir.StructType:
+        assert isinstance(self.node.expr, ir.ArrayType) and isinstance(self.node.expr.element, ir.NamedRef)
+        return ctx.schema.struct(self.node.expr.element.name)
+
+    def import_(self, ctx: ImportContext, indices: Indices) -> None:
+        part = ctx.find(self.source, indices)
+        if part is None:
+            return
+        struct = self._element(ctx)
+        field_type = struct.field(self.value_field)
+        entries = []
+        for member, item in self.items:
+            for raw in part.items[item]:  # type: ignore[union-attr]
+                entry = struct_default(ctx.schema, struct)
+                try:
+                    entry[self.value_field] = from_item(ctx.schema, field_type.type, raw, field_type)
+                except ValueProblem as exc:
+                    raise ctx.bad_value(part, self.source, f"{show(raw)}: {exc}") from None
+                entry[self.split_field] = member
+                entries.append(entry)
+        array = self.node.expr
+        assert isinstance(array, ir.ArrayType)
+        if array.max is not None and len(entries) > array.max:
+            raise ctx.bad_value(part, self.source,
+                                f"{len(entries)} entries; {self.node.path} holds at most {array.max}")
+        put(ctx.schema, ctx.state, self.node, entries, indices)
+
+    def export(self, ctx: ExportContext, indices: Indices) -> None:
+        value = get(ctx.state, self.node, indices)
+        if value is MISSING:
+            return
+        if self.feature is not None and not ctx.negotiated(self.feature) and not value:
+            return
+        field_type = self._element(ctx).field(self.value_field)
+        items = ctx.items(self.source, indices)
+        for member, item in self.items:
+            items[item] = [to_item(ctx.schema, field_type.type, e[self.value_field]) for e in value
+                           if e[self.split_field] == member]
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        return [(f"{self.node.path}.{self.value_field}", f"{self.source.part_label}.{item}",
+                 "; ".join(n for n in (f"the elements whose {self.split_field} is {member}",
+                                       _feature_note(self.feature)) if n))
+                for member, item in self.items]
+
+
+@dataclass
+class VariantBinding(Binding):
+    """A struct is the value of one of several commands, chosen by an enum field."""
+
+    node: Node
+    kind: PartType
+    select_by: str
+    variants: tuple[tuple[str, CvqCommand], ...]
+    fields: tuple[tuple[Node, str], ...]
+    """(field node, item name) for the struct's mapped fields."""
+    phase: int = 2
+
+    def sources(self) -> list[Source]:
+        return [Source(self.kind, command, item=item) for _, command in self.variants
+                for _, item in self.fields if item in command.layout.item_names()]
+
+    def import_(self, ctx: ImportContext, indices: Indices) -> None:
+        found = [(member, command, part) for member, command in self.variants
+                 if (part := ctx.find(Source(self.kind, command), indices)) is not None]
+        if not found:
+            return
+        if len(found) > 1:
+            part = found[1][2]
+            raise BridgeDecodeError(BridgeCode.DUPLICATE_PART, part.offset, part.label,
+                                    f"{found[0][1].label} and {found[1][1].label} both set {self.node.path}; "
+                                    "only one may be present")
+        member, command, part = found[0]
+        put(ctx.schema, ctx.state, _child(self.node, self.select_by), member, indices)
+        for field_node, item in self.fields:
+            if item in part.items:
+                ctx.store(field_node, indices, part.items[item], part, Source(self.kind, command, item=item))
+
+    def export(self, ctx: ExportContext, indices: Indices) -> None:
+        value = get(ctx.state, self.node, indices)
+        if value is MISSING:
+            return
+        command = dict(self.variants).get(value[self.select_by])
+        if command is None:
+            return
+        source = Source(self.kind, command)
+        names = command.layout.item_names()
+        items = {item: to_item(ctx.schema, node.expr, get(ctx.state, node, indices))
+                 for node, item in self.fields if item in names}
+        ctx.items(source, indices).update(items)
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        out = [(f"{self.node.path}.{self.select_by}", " or ".join(c.label for _, c in self.variants),
+                "; ".join(f"{member}: {c.label} is present" for member, c in self.variants))]
+        for node, item in self.fields:
+            labels = [f"{c.label}.{item}" for _, c in self.variants if item in c.layout.item_names()]
+            out.append((node.path, " / ".join(labels), f"from the part {self.select_by} selects"))
+        return out
+
+
+def _child(node: Node, name: str) -> Node:
+    return Node(node.section, (*node.steps, name), node.expr, None, None, node.loc)
+
+
+def layout_item_kind(layout: Layout, item: str) -> str:
+    """Which item kind (see ``values.item_kind``) a layout's item has."""
+    if isinstance(layout, Fixed):
+        slot = layout.slot(item)
+        return "int" if slot.is_int else "bytes"
+    if isinstance(layout, Words):
+        return "ints"
+    if isinstance(layout, CountedLists):
+        return "byte-strings"
+    if isinstance(layout, Variable):
+        kind = next(k for name, k, _, _ in layout.fields if name == item)
+        return {"int": "int", "ints": "ints", "bytes": "bytes"}[kind]
+    raise KeyError(item)

@@ -1,0 +1,228 @@
+"""virtio device parts ⇄ devstate state: import, export, and the listing of a parts stream.
+
+``import_parts`` reads a parts stream (raw, or inside vfio records), checks it, fills a
+state of the schema through the schema's bindings and reports what was not carried.
+``export_parts`` writes a state as a parts stream in the spec's order and refuses to
+drop non-default values unless ``allow_lossy``. Both find losses the same way, by
+converting back: export → import must give the state again, import → export the parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from devstate import ir
+from devstate.bridges.errors import BridgeCode, BridgeDecodeError, BridgeExportError, LossyExportError
+from devstate.bridges.report import BridgeReport, Loss, show
+from devstate.bridges.schemawalk import put
+from devstate.bridges.statecheck import check_state, state_losses
+from devstate.bridges.virtio import tables
+from devstate.bridges.virtio.bindings import ExportContext, ImportContext
+from devstate.bridges.virtio.compile import BRIDGE, VirtioMapping, all_bindings, compile_mapping
+from devstate.bridges.virtio.stream import (
+    Part,
+    check_complete,
+    encode_parts,
+    parse_parts,
+    unwrap,
+    wrap_vfio,
+)
+from devstate.bridges.virtio.tables import Selector
+from devstate.state import State, struct_default
+
+NAME = "virtio-parts"
+
+
+@dataclass
+class ImportResult:
+    state: State
+    report: BridgeReport
+    parts: list[Part] = field(default_factory=list)
+    framing: str = "raw"
+
+
+@dataclass
+class ExportResult:
+    data: bytes
+    report: BridgeReport
+    parts: list[Part] = field(default_factory=list)
+
+
+def import_parts(schema: ir.Schema, data: bytes | bytearray | memoryview, framing: str = "auto") -> ImportResult:
+    """A state of ``schema`` from a parts stream; raises ``BridgeDecodeError`` when it is malformed."""
+    mapping = compile_mapping(schema)
+    payload, base, used, notes = unwrap(data, framing)
+    parts = parse_parts(payload, mapping.device_type, base)
+    check_complete(parts, base + len(payload))
+    state, absent = _import(mapping, parts)
+    check_state(schema, state, lambda path, message: BridgeDecodeError(BridgeCode.BAD_VALUE, base, path, message))
+    report = _report(mapping, "import")
+    report.notes += [f"framing: {used}", *notes, *absent]
+    report.losses = _import_losses(mapping, parts, state)
+    return ImportResult(state, report, parts, used)
+
+
+def export_parts(schema: ir.Schema, state: State, allow_lossy: bool = False, framing: str = "raw") -> ExportResult:
+    """A parts stream for ``state``; raises ``LossyExportError`` when values would be lost."""
+    mapping = compile_mapping(schema)
+    parts, problems = _export(mapping, state)
+    try:
+        back, _ = _import(mapping, parts)
+    except BridgeDecodeError as exc:  # pragma: no cover - an exporter/importer mismatch is a bridge bug
+        raise BridgeExportError(BridgeCode.CANNOT_EXPORT, "$", f"the exported parts do not import: {exc}") from None
+    report = _report(mapping, "export")
+    report.losses = state_losses(schema, state, back, problems, f"not carried by {BRIDGE}")
+    if report.losses and not allow_lossy:
+        raise LossyExportError(report.losses, BRIDGE)
+    data = encode_parts(parts)
+    return ExportResult(wrap_vfio(data) if framing == "vfio" else data, report, parts)
+
+
+# --- the two directions -------------------------------------------------------------------------
+
+
+def _import(mapping: VirtioMapping, parts: Sequence[Part]) -> tuple[State, list[str]]:
+    ctx = ImportContext(mapping.schema, parts, mapping.features)
+    counts = {container.path: _element_count(mapping, container, ctx) for container in mapping.indexed}
+    for container in mapping.indexed:
+        assert isinstance(container.expr, ir.ArrayType) and isinstance(container.expr.element, ir.NamedRef)
+        element = mapping.schema.struct(container.expr.element.name)
+        elements = [struct_default(mapping.schema, element) for _ in range(counts[container.path])]
+        put(mapping.schema, ctx.state, container, elements)
+    for binding in all_bindings(mapping):
+        if not binding.indexed:
+            binding.import_(ctx, ())
+            continue
+        container = next(c for c in mapping.indexed if binding in mapping.in_array(c))
+        for index in range(counts[container.path]):
+            binding.import_(ctx, (index,))
+    return ctx.state, ctx.absent
+
+
+def _element_count(mapping: VirtioMapping, container: Any, ctx: ImportContext) -> int:
+    """One more than the largest virtqueue index of the parts the array's elements map."""
+    kinds = {s.kind.id for b in mapping.in_array(container) for s in b.sources()}
+    capacity = container.expr.capacity
+    indices = [part.index for (type_id, _), found in ctx.by_key.items() if type_id in kinds for part in found]
+    return min(max(indices) + 1, capacity) if indices else 0
+
+
+def _export(mapping: VirtioMapping, state: State) -> tuple[list[Part], dict[str, str]]:
+    ctx = ExportContext(mapping.schema, state, mapping.features)
+    for binding in all_bindings(mapping):
+        if not binding.indexed:
+            binding.export(ctx, ())
+            continue
+        container = next(c for c in mapping.indexed if binding in mapping.in_array(c))
+        elements = state["sections"].get(container.section.name)
+        count = len(_walk_value(elements, container.steps)) if elements is not None else 0
+        for index in range(count):
+            binding.export(ctx, (index,))
+    built = ctx.build()
+    return parse_parts(encode_parts(built), mapping.device_type), ctx.problems
+
+
+def _walk_value(value: Any, steps: tuple[str, ...]) -> Any:
+    for step in steps:
+        value = value[step]
+    return value
+
+
+def _report(mapping: VirtioMapping, direction: str) -> BridgeReport:
+    return BridgeReport(NAME, direction, mapping.schema.ident, list(mapping.schema_only), list(mapping.standard_only))
+
+
+# --- losses on import: standard data the state did not keep --------------------------------------
+
+
+def _import_losses(mapping: VirtioMapping, parts: Sequence[Part], state: State) -> list[Loss]:
+    again, _ = _export(mapping, state)
+    by_identity = {p.identity: p for p in again}
+    losses = []
+    for part in parts:
+        if part.kind is None:
+            losses.append(Loss(f"{part.label} at offset {part.offset}", show(part.value),
+                               "unknown optional part, skipped"))
+            continue
+        twin = by_identity.get(part.identity)
+        if twin is None:
+            losses.append(Loss(part.label, _show_items(part.items), f"{mapping.schema.ident} has no place for it"))
+            continue
+        losses += _item_losses(part, twin, mapping.schema.ident)
+    return losses
+
+
+def _item_losses(part: Part, twin: Part, ident: str) -> list[Loss]:
+    losses = []
+    for name, value in part.items.items():
+        if not _same(value, twin.items.get(name)):
+            where = part.label if len(part.items) == 1 else f"{part.label}.{name}"
+            losses.append(Loss(where, show(value), f"{ident} keeps {show(twin.items.get(name))}"))
+    return losses
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, list) and isinstance(b, list) and all(isinstance(x, int) for x in [*a, *b]):
+        width = max(len(a), len(b))
+        return a + [0] * (width - len(a)) == b + [0] * (width - len(b))
+    return bool(a == b)
+
+
+def _show_items(items: dict[str, Any]) -> str:
+    if len(items) == 1:
+        return show(next(iter(items.values())))
+    return ", ".join(f"{name}={show(value)}" for name, value in items.items()) or "(no value)"
+
+
+# --- listing (devstate parts decode) --------------------------------------------------------------
+
+
+def describe_part(part: Part) -> dict[str, Any]:
+    """A JSON-ready description of one part: type, flags, selector, length, decoded value."""
+    return {
+        "offset": part.offset,
+        "type": f"{part.type_id:#06x}",
+        "name": part.name,
+        "flags": ["OPTIONAL"] if part.flags & tables.FLAG_OPTIONAL else [],
+        "selector": _selector(part),
+        "length": len(part.value),
+        "value": _value(part),
+    }
+
+
+def _selector(part: Part) -> dict[str, Any] | None:
+    if part.kind is None:
+        return {"raw": part.selector.hex()}
+    if part.kind.selector is Selector.VQ_INDEX:
+        return {"vq_index": part.index}
+    if part.kind.selector is Selector.COMMON_CFG:
+        offset = int.from_bytes(part.selector[:4], "little")
+        return {"offset": offset, "field": part.common.name if part.common else None}
+    if part.kind.selector is Selector.CVQ:
+        command = part.command
+        return {"class": command.class_name if command else part.selector[0],
+                "command": command.command_name if command else part.selector[1]}
+    return None
+
+
+def _value(part: Part) -> Any:
+    if part.kind is None or (part.kind.selector is Selector.CVQ and part.command is None):
+        return {"raw": part.value.hex()}
+    return {name: _json_item(value) for name, value in part.items.items()}
+
+
+def _json_item(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, list):
+        return [_json_item(item) for item in value]
+    return value
+
+
+def list_parts(data: bytes | bytearray | memoryview, framing: str = "auto",
+               device_type: str | None = "net") -> tuple[list[Part], str, list[str]]:
+    """Every part of a stream (checked like an import, without a schema): parts, framing, notes."""
+    payload, base, used, notes = unwrap(data, framing)
+    return parse_parts(payload, device_type, base), used, notes
