@@ -1,0 +1,1965 @@
+"""The C backend: IR → one C99 header and one source per model version.
+
+``emit_c(schema)`` returns ``{"<prefix>.h": ..., "<prefix>.c": ...}`` where the prefix is
+the model id and version, ``org_virtio_net_v1_1`` for org.virtio.net@1.1. The generated
+code implements spec/wire-format.md exactly like the reference codec (``devstate.interp``):
+same checks, same order, same error code, byte offset and field path.
+
+Design of the generated C (see also the header comment it carries):
+
+- **Self-contained.** Each pair depends only on the C standard library (``stdint.h``,
+  ``stddef.h``, ``stdbool.h``, ``string.h``, ``stdarg.h``; no ``stdio``), so a vendor drops
+  one ``.h``/``.c`` into a device implementation. Shared public definitions (error
+  codes, ``struct devstate_error``, limits, byte views) are emitted into every header
+  under one include guard, so several models can be included and linked together; the
+  runtime helpers (byte order, paths, UTF-8, CRC-32C, framing) are ``static`` in each
+  ``.c``, so they never clash at link time.
+- **No allocation.** Counted arrays are fixed-capacity arrays with a count; ``bytes``
+  and ``string`` values are zero-copy views (pointer + length) into the input. A state
+  struct can therefore be large (NVMe: hundreds of KiB); allocate it statically or on
+  the heap, not on a small stack.
+- **Portable byte order.** Integers are loaded and stored byte by byte (compilers turn
+  this into single moves on little-endian hosts); correct on big-endian hosts too.
+- **Errors.** Every function returns ``DEVSTATE_OK`` (0) or a ``DEVSTATE_E_*`` number of
+  ``devstate.wire.errors.ErrorCode``; ``struct devstate_error`` gets the offset and the
+  field path. Paths are built only on failure: the failing site writes its part and each
+  caller prepends its own on the way out.
+- **CRC-32C.** Slicing-by-8 tables in software; on x86-64 with GCC or clang the SSE4.2
+  ``crc32`` instruction (three interleaved streams, combined with a shift table),
+  selected at run time with ``__builtin_cpu_supports``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from devstate import ir
+from devstate.emit import banner_lines, module_stem
+from devstate.errors import DevstateError
+from devstate.limits import MAX_COUNT
+from devstate.state import field_default, type_default, vendor_order
+from devstate.wire.errors import DESCRIPTIONS, ErrorCode
+from devstate.wire.sections import FLAG_OPTIONAL, FLAG_VENDOR, vendor_header
+
+MAX_UNKNOWN_SECTIONS = 32
+"""Capacity of a decoded state for unknown optional sections (more is LIMIT_EXCEEDED)."""
+PATH_MAX = 256
+CRC_LANE = 8192
+"""Bytes per stream of the three-stream hardware CRC (the shift table is for this length)."""
+
+Expr = ir.ScalarType | ir.NamedRef | ir.ArrayType | ir.BytesType | ir.StringType
+Lines = list[str]
+
+
+class EmitError(DevstateError):
+    """The schema cannot be turned into C (should not happen for a schema that loaded)."""
+
+    code = "EMIT_ERROR"
+
+
+def emit_c(schema: ir.Schema) -> dict[str, str]:
+    """The generated codec of ``schema``: file name → file text (one header, one source)."""
+    if schema.is_library:
+        raise EmitError(f"{schema.ident} is a types-only library schema; it has no codec")
+    names = CNames(schema)
+    return {f"{names.prefix}.h": _header(names), f"{names.prefix}.c": _source(names)}
+
+
+# --- names ------------------------------------------------------------------------------
+
+C_RESERVED = frozenset([
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum", "extern",
+    "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict", "return", "short", "signed",
+    "sizeof", "static", "struct", "switch", "typedef", "union", "unsigned", "void", "volatile", "while",
+    "_Bool", "_Complex", "_Imaginary",
+    # macros of the headers the generated code includes
+    "bool", "true", "false", "NULL", "offsetof", "stdin", "stdout", "stderr", "errno",
+])
+
+
+class _Namer:
+    """Unique C identifiers in one scope: reserved words get ``_``, collisions get ``_``."""
+
+    def __init__(self, taken: Iterable[str] = ()) -> None:
+        self.taken = set(taken)
+
+    def take(self, wanted: str) -> str:
+        name = re.sub(r"[^A-Za-z0-9_]", "_", wanted)
+        while name in C_RESERVED or name in self.taken:
+            name += "_"
+        self.taken.add(name)
+        return name
+
+
+class CNames:
+    """Every C name the generated code uses for one schema (also used by test drivers).
+
+    ``prefix`` names the files, the state struct and the public functions; each struct
+    type, field, section and constant has one name, unique in its scope.
+    """
+
+    def __init__(self, schema: ir.Schema) -> None:
+        self.schema = schema
+        self.prefix = module_stem(schema.model, schema.version)
+        self.upper = self.prefix.upper()
+        self.reachable = _reachable_types(schema)
+        type_namer = _Namer()
+        self.type_ids = {name: type_namer.take(name.replace(".", "_")) for name in schema.types}
+        self._macros = _Namer()
+        self.members = {name: self._struct_members(t) for name, t in schema.types.items()
+                        if isinstance(t, ir.StructType)}
+        self._keys = {id(t): name for name, t in schema.types.items()}
+        self.top = self._top_members()
+        self.macros: dict[tuple[str, ...], str] = {}
+
+    # types and members
+
+    def struct(self, type_name: str) -> str:
+        """``struct <prefix>_<type>`` tag (without ``struct``)."""
+        return f"{self.prefix}_{self.type_ids[type_name]}"
+
+    def field(self, struct: ir.StructType, field: ir.StructField) -> str:
+        return self.members[self._keys[id(struct)]][field.name]
+
+    def _struct_members(self, struct: ir.StructType) -> dict[str, str]:
+        namer = _Namer()
+        return {f.name: namer.take(f.name) for f in struct.fields}
+
+    def _top_members(self) -> dict[str, str]:
+        namer = _Namer(["unknown", "unknown_count"])
+        members: dict[str, str] = {}
+        for section in sorted(self.schema.sections, key=lambda s: s.id):
+            members[f"s:{section.name}"] = namer.take(section.name)
+        for vendor in sorted(self.schema.vendor_sections, key=vendor_order):
+            members[f"v:{vendor.name}"] = namer.take(vendor.name)
+        for key, member in list(members.items()):
+            members[f"has:{key}"] = namer.take(f"has_{member}")
+        return members
+
+    def section(self, section: ir.Section | ir.VendorSection) -> str:
+        """The state member holding a section's value."""
+        return self.top[f"{_kind_key(section)}:{section.name}"]
+
+    def present(self, section: ir.Section | ir.VendorSection) -> str:
+        """The ``bool has_<name>`` member of an optional section."""
+        return self.top[f"has:{_kind_key(section)}:{section.name}"]
+
+    # constants and functions
+
+    def macro(self, *parts: str) -> str:
+        """A unique upper-case macro ``<PREFIX>_<PARTS>`` (the same parts give the same name)."""
+        if parts not in self.macros:
+            self.macros[parts] = self._macros.take("_".join((self.upper, *parts)).upper())
+        return self.macros[parts]
+
+    def enum_name_function(self, type_name: str) -> str:
+        return f"{self.prefix}_{self.type_ids[type_name]}_name"
+
+    def fn(self, role: str, type_name: str) -> str:
+        """A static per-type function: ``dec_<type>``, ``enc_<type>``, ``size_<type>``, ``def_<type>``."""
+        return f"{role}_{self.type_ids[type_name]}"
+
+    def public(self, verb: str) -> str:
+        return f"{self.prefix}_{verb}"
+
+    def sections_in_order(self) -> list[ir.Section]:
+        return sorted(self.schema.sections, key=lambda s: s.id)
+
+    def vendor_in_order(self) -> list[ir.VendorSection]:
+        return sorted(self.schema.vendor_sections, key=vendor_order)
+
+
+def _kind_key(section: ir.Section | ir.VendorSection) -> str:
+    return "v" if isinstance(section, ir.VendorSection) else "s"
+
+
+def _reachable_types(schema: ir.Schema) -> list[str]:
+    """Named types used by the sections, dependencies first (a struct after its fields' types)."""
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit_expr(expr: Expr | None) -> None:
+        if isinstance(expr, ir.ArrayType):
+            visit_expr(expr.element)
+        elif isinstance(expr, ir.NamedRef) and expr.name not in seen:
+            seen.add(expr.name)
+            named = schema.resolve(expr)
+            if isinstance(named, ir.StructType):
+                for fld in named.fields:
+                    visit_expr(fld.type)
+            order.append(expr.name)
+
+    for section in sorted(schema.sections, key=lambda s: s.id):
+        visit_expr(section.type)
+    for vendor in sorted(schema.vendor_sections, key=vendor_order):
+        visit_expr(vendor.type)
+    return order
+
+
+# --- C types and literals ---------------------------------------------------------------
+
+CTYPES = {"u8": "uint8_t", "u16": "uint16_t", "u32": "uint32_t", "u64": "uint64_t",
+          "i8": "int8_t", "i16": "int16_t", "i32": "int32_t", "i64": "int64_t", "bool": "bool"}
+
+
+def c_int(value: int, scalar: str) -> str:
+    """A C integer constant of ``value`` for comparisons with a ``scalar`` variable."""
+    if scalar == "u64":
+        return f"UINT64_C({value})"
+    if scalar == "i64":
+        if value == -(1 << 63):
+            return "(-INT64_C(9223372036854775807) - 1)"
+        return f"INT64_C({value})"
+    if scalar == "u32":
+        return f"{value}u"
+    if value == -(1 << 31):
+        return "(-2147483647 - 1)"
+    return str(value)
+
+
+def c_string(text: bytes) -> str:
+    """A C string literal of ``text`` (octal escapes for anything but plain ASCII)."""
+    out = []
+    for byte in text:
+        char = chr(byte)
+        if char in '"\\?':
+            out.append("\\" + char)
+        elif 0x20 <= byte < 0x7F:
+            out.append(char)
+        else:
+            out.append(f"\\{byte:03o}")
+    return '"' + "".join(out) + '"'
+
+
+def _indent(lines: Iterable[str], levels: int = 1) -> Lines:
+    pad = "    " * levels
+    return [pad + line if line else line for line in lines]
+
+
+def _block(head: str, body: Lines, tail: str = "}") -> Lines:
+    return [head + " {", *_indent(body), tail]
+
+
+def _wire_fixed(expr: Expr, schema: ir.Schema) -> int | None:
+    """The encoded size when every encoding of the type has it (no prefix read from the wire).
+
+    Scalars, enums, flags, fixed bytes and fixed arrays of those; a struct's size and an
+    array's stride come from the wire, so they are never wire-fixed.
+    """
+    if isinstance(expr, ir.ScalarType):
+        return expr.size
+    if isinstance(expr, ir.NamedRef):
+        named = schema.resolve(expr)
+        return None if isinstance(named, ir.StructType) else named.base.size
+    if isinstance(expr, ir.BytesType):
+        return expr.length
+    if isinstance(expr, ir.ArrayType) and expr.length is not None and not expr.stride:
+        inner = _wire_fixed(expr.element, schema)
+        return None if inner is None else inner * expr.length
+    return None
+
+
+def min_size(expr: Expr, schema: ir.Schema) -> int:
+    """The minimum encoded size in field or element position (spec, "Minimum sizes")."""
+    if isinstance(expr, ir.ArrayType):
+        if expr.max is not None:
+            return 8 if expr.stride else 4
+        assert expr.length is not None
+        return 4 if expr.stride else expr.length * min_size(expr.element, schema)
+    fixed = _wire_fixed(expr, schema)
+    return 4 if fixed is None else fixed
+
+
+def describe(expr: Expr) -> str:
+    """A short label of a type expression for comments."""
+    return ir.type_label(expr)
+
+
+# --- declarations -------------------------------------------------------------------------
+
+
+class _Declarations:
+    """C declarators for type expressions and the struct definitions of the header."""
+
+    def __init__(self, names: CNames) -> None:
+        self.names = names
+        self.schema = names.schema
+
+    def declare(self, expr: Expr, name: str, capacity: str | None = None) -> str:
+        """The C declaration of a member ``name`` of type ``expr`` (no semicolon)."""
+        if isinstance(expr, ir.ScalarType):
+            return f"{CTYPES[expr.name]} {name}"
+        if isinstance(expr, ir.NamedRef):
+            named = self.schema.resolve(expr)
+            if isinstance(named, ir.StructType):
+                return f"struct {self.names.struct(expr.name)} {name}"
+            return f"{CTYPES[named.base.name]} {name}"
+        if isinstance(expr, ir.BytesType):
+            return f"struct devstate_bytes {name}"
+        if isinstance(expr, ir.StringType):
+            return f"struct devstate_string {name}"
+        if expr.length is not None:
+            return self.declare(expr.element, f"{name}[{expr.length}]")
+        assert expr.max is not None
+        cap = capacity or str(max(expr.max, 1))
+        items = self.declare(expr.element, f"items[{cap}]")
+        return f"struct {{ uint32_t count; {items}; }} {name}"
+
+    def struct_definition(self, type_name: str) -> Lines:
+        struct = self.schema.struct(type_name)
+        members = []
+        for fld in struct.fields:
+            members += _field_comment(fld, struct)
+            capacity = self.capacity_macro(fld.type, type_name, fld.name)
+            members.append(self.declare(fld.type, self.names.field(struct, fld), capacity) + ";")
+        doc = _doc_comment(f"struct {type_name} ({struct.origin}){_size_note(struct)}", struct.doc)
+        return [*doc, f"struct {self.names.struct(type_name)} {{", *_indent(members), "};", ""]
+
+    def capacity_macro(self, expr: Expr, *owner: str) -> str | None:
+        """The ``*_MAX`` macro naming a counted array's capacity (for struct fields and sections)."""
+        if isinstance(expr, ir.ArrayType) and expr.max is not None:
+            return self.names.macro(*owner, "MAX")
+        return None
+
+    def capacity_macros(self) -> Lines:
+        lines = []
+        for type_name in self.names.reachable:
+            named = self.schema.types[type_name]
+            if isinstance(named, ir.StructType):
+                for fld in named.fields:
+                    lines += self._capacity_line(fld.type, type_name, fld.name)
+        for section in self.names.sections_in_order():
+            lines += self._capacity_line(section.type, "section", section.name)
+        return lines
+
+    def _capacity_line(self, expr: Expr, *owner: str) -> Lines:
+        macro = self.capacity_macro(expr, *owner)
+        if macro is None or not isinstance(expr, ir.ArrayType) or expr.max is None:
+            return []
+        return [f"#define {macro} {max(expr.max, 1)}u /* capacity of {'.'.join(owner)} */"]
+
+
+def _size_note(struct: ir.StructType) -> str:
+    if struct.body_size is None:
+        return ", variable-size body"
+    return f", body {struct.body_size} bytes"
+
+
+def _doc_comment(title: str, doc: str = "") -> Lines:
+    text = " ".join(doc.split())
+    if not text:
+        return [f"/* {title} */"]
+    wrapped = _wrap(text, 86)
+    return [f"/* {title}", *[f" * {line}" for line in wrapped], " */"]
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for word in text.replace("*/", "* /").split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _field_comment(fld: ir.StructField, struct: ir.StructType) -> Lines:
+    notes = [describe(fld.type)]
+    if fld.min is not None:
+        notes.append(f"min {fld.min}")
+    if fld.max is not None:
+        notes.append(f"max {fld.max}")
+    if fld.since is not None:
+        notes.append(f"since {fld.since}")
+    if fld.offset is not None:
+        notes.append(f"body offset {fld.offset}")
+    index = struct.fields.index(fld)
+    if index >= struct.base_field_count:
+        notes.append("appended")
+    return [f"/* {fld.name}: {', '.join(notes)} */"]
+
+
+# --- shared runtime text --------------------------------------------------------------------
+
+
+def _error_defines() -> Lines:
+    lines = ["#define DEVSTATE_OK 0"]
+    for code in ErrorCode:
+        lines.append(f"#define DEVSTATE_E_{code.name} {int(code)} /* {DESCRIPTIONS[code].replace('*/', '')} */")
+    return lines
+
+
+def _error_names() -> Lines:
+    cases = [f"    case {int(code)}: return \"{code.name}\";" for code in ErrorCode]
+    return ["static inline const char *devstate_error_name(int code)", "{",
+            "    switch (code) {", "    case 0: return \"OK\";", *cases,
+            "    default: return \"UNKNOWN_ERROR\";", "    }", "}"]
+
+
+COMMON_HEADER = """\
+#ifndef DEVSTATE_DSF1_COMMON
+#define DEVSTATE_DSF1_COMMON 1
+/* Shared by every devstate-generated C codec (DSF v1, spec/wire-format.md); identical in
+ * each generated header, so several models can be included and linked together. */
+
+/* Error codes: the numbers of devstate.wire.errors.ErrorCode (stable, never reused). */
+@ERRORS@
+
+#define DEVSTATE_PATH_MAX @PATH_MAX@
+
+/* The first problem a decode or encode call found. */
+struct devstate_error {
+    int code;                     /* DEVSTATE_OK or a DEVSTATE_E_* number */
+    size_t offset;                /* decode: absolute byte offset in the blob; encode: 0 */
+    char path[DEVSTATE_PATH_MAX]; /* e.g. "$.sections.queues[3].size", NUL-terminated */
+};
+
+/* What a decoder refuses with LIMIT_EXCEEDED or NESTING_TOO_DEEP (spec, "Limits"). */
+struct devstate_limits {
+    uint64_t max_total_size;  /* the whole blob, in bytes */
+    uint64_t max_region_size; /* one counted bytes value or opaque vendor payload */
+    uint32_t max_depth;       /* nesting of values; a section's value has depth 1 */
+};
+#define DEVSTATE_DEFAULT_MAX_TOTAL_SIZE ((uint64_t)1 << 30)
+#define DEVSTATE_DEFAULT_MAX_REGION_SIZE ((uint64_t)1 << 28)
+#define DEVSTATE_DEFAULT_MAX_DEPTH 16u
+
+/* Zero-copy views: decoding points them into the input buffer (which must outlive the
+ * state); for encoding, data may be NULL only when len is 0. Strings are UTF-8 and not
+ * NUL-terminated. */
+struct devstate_bytes {
+    const uint8_t *data;
+    size_t len;
+};
+struct devstate_string {
+    const char *data;
+    size_t len;
+};
+
+#define DEVSTATE_SECTION_OPTIONAL 0x0001u
+#define DEVSTATE_SECTION_VENDOR 0x0002u
+#define DEVSTATE_VENDOR_HEADER_SIZE 18
+
+/* An optional section the reader does not know: kept by decode, written back unchanged
+ * (at its canonical position) by encode. */
+struct devstate_unknown_section {
+    uint16_t id;
+    uint16_t flags;                               /* OPTIONAL, and VENDOR for vendor sections */
+    uint8_t vendor[DEVSTATE_VENDOR_HEADER_SIZE];  /* the vendor header, when flags has VENDOR */
+    struct devstate_bytes payload;                /* the bytes after the vendor header */
+};
+
+@ERROR_NAMES@
+#endif /* DEVSTATE_DSF1_COMMON */
+"""
+
+
+@functools.cache
+def _crc_tables() -> tuple[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]]:
+    """Slicing-by-8 tables and the shift-by-CRC_LANE-zero-bytes tables of CRC-32C."""
+    poly = 0x82F63B78
+    first = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ poly if crc & 1 else crc >> 1
+        first.append(crc)
+    slices = [first]
+    for _ in range(7):
+        prev = slices[-1]
+        slices.append([(prev[b] >> 8) ^ first[prev[b] & 0xFF] for b in range(256)])
+
+    def zeros(crc: int) -> int:
+        for _ in range(CRC_LANE):
+            crc = first[crc & 0xFF] ^ (crc >> 8)
+        return crc
+
+    shift = [[zeros(v << (8 * k)) for v in range(256)] for k in range(4)]
+    return tuple(tuple(s) for s in slices), tuple(tuple(s) for s in shift)
+
+
+def _table_text(name: str, rows: tuple[tuple[int, ...], ...]) -> Lines:
+    lines = [f"static const uint32_t {name}[{len(rows)}][256] = {{"]
+    for row in rows:
+        lines.append("    {")
+        for start in range(0, 256, 6):
+            chunk = ", ".join(f"0x{v:08x}u" for v in row[start : start + 6])
+            lines.append(f"        {chunk},")
+        lines.append("    },")
+    lines.append("};")
+    return lines
+
+
+RUNTIME = r"""
+/* ==== runtime (static; identical in every generated source) ============================= */
+
+/* -- byte order: little-endian loads and stores, byte by byte (any host) -- */
+static inline uint16_t dsf_ld16(const uint8_t *p) { return (uint16_t)(p[0] | (unsigned)p[1] << 8); }
+static inline uint32_t dsf_ld32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t dsf_ld64(const uint8_t *p) { return (uint64_t)dsf_ld32(p) | (uint64_t)dsf_ld32(p + 4) << 32; }
+static inline void dsf_st16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void dsf_st32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+static inline void dsf_st64(uint8_t *p, uint64_t v) { dsf_st32(p, (uint32_t)v); dsf_st32(p + 4, (uint32_t)(v >> 32)); }
+@SIGNED@static inline size_t dsf_min(size_t a, size_t b) { return a < b ? a : b; }
+/* memcpy that accepts (NULL, 0) */
+static inline void dsf_put(uint8_t *dst, const void *src, size_t len) { if (len != 0) memcpy(dst, src, len); }
+static inline int dsf_over_u32(size_t n) { return (uint64_t)n > UINT64_C(0xffffffff); }
+
+/* -- error paths: built only on failure; '%' in a template takes the next size_t -- */
+static size_t dsf_format(char *dst, size_t cap, const char *tmpl, va_list ap)
+{
+    size_t n = 0;
+    for (; *tmpl != '\0'; tmpl++) {
+        char digits[24];
+        size_t k = 0, value;
+        if (*tmpl != '%') {
+            if (n + 1 < cap) dst[n++] = *tmpl;
+            continue;
+        }
+        value = va_arg(ap, size_t);
+        do { digits[k++] = (char)('0' + value % 10); value /= 10; } while (value != 0);
+        while (k > 0 && n + 1 < cap) dst[n++] = digits[--k];
+    }
+    dst[n] = '\0';
+    return n;
+}
+
+static int dsf_fail(struct devstate_error *err, int code, size_t offset, const char *tmpl, ...)
+{
+    va_list ap;
+    err->code = code;
+    err->offset = offset;
+    va_start(ap, tmpl);
+    dsf_format(err->path, sizeof err->path, tmpl, ap);
+    va_end(ap);
+    return code;
+}
+
+/* Prepend a caller's part of the path (keeps the head if the whole path is too long). */
+static int dsf_prepend(struct devstate_error *err, int code, const char *tmpl, ...)
+{
+    char head[DEVSTATE_PATH_MAX];
+    size_t h, t;
+    va_list ap;
+    va_start(ap, tmpl);
+    h = dsf_format(head, sizeof head, tmpl, ap);
+    va_end(ap);
+    t = strlen(err->path);
+    if (h + t >= sizeof err->path) t = sizeof err->path - 1 - h;
+    memmove(err->path + h, err->path, t);
+    memcpy(err->path, head, h);
+    err->path[h + t] = '\0';
+    return code;
+}
+
+static void dsf_clear(struct devstate_error *err)
+{
+    err->code = DEVSTATE_OK;
+    err->offset = 0;
+    err->path[0] = '\0';
+}
+
+@UTF8@/* -- CRC-32C (Castagnoli, reflected 0x82F63B78): slicing-by-8, SSE4.2 when available -- */
+@CRC_TABLES@
+
+/* The CRC register after n more bytes (no initial or final inversion). */
+static uint32_t dsf_crc_sw(uint32_t crc, const uint8_t *p, size_t n)
+{
+    while (n >= 8) {
+        uint32_t lo = crc ^ dsf_ld32(p), hi = dsf_ld32(p + 4);
+        crc = dsf_crc8[7][lo & 0xFF] ^ dsf_crc8[6][(lo >> 8) & 0xFF] ^ dsf_crc8[5][(lo >> 16) & 0xFF] ^
+              dsf_crc8[4][lo >> 24] ^ dsf_crc8[3][hi & 0xFF] ^ dsf_crc8[2][(hi >> 8) & 0xFF] ^
+              dsf_crc8[1][(hi >> 16) & 0xFF] ^ dsf_crc8[0][hi >> 24];
+        p += 8;
+        n -= 8;
+    }
+    while (n-- > 0) crc = dsf_crc8[0][(crc ^ *p++) & 0xFF] ^ (crc >> 8);
+    return crc;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(DEVSTATE_NO_HW_CRC)
+#include <nmmintrin.h>
+#define DSF_CRC_HW 1
+/* The register after CRC_LANE zero bytes: combines three streams (Horner's rule). */
+static inline uint32_t dsf_crc_shift(uint32_t crc)
+{
+    return dsf_crc_lane[0][crc & 0xFF] ^ dsf_crc_lane[1][(crc >> 8) & 0xFF] ^
+           dsf_crc_lane[2][(crc >> 16) & 0xFF] ^ dsf_crc_lane[3][crc >> 24];
+}
+
+__attribute__((target("sse4.2"))) static uint32_t dsf_crc_hw(uint32_t crc, const uint8_t *p, size_t n)
+{
+    uint64_t c0 = crc;
+    while (n >= 3 * @LANE@) { /* three independent streams hide the instruction's latency */
+        uint64_t c1 = 0, c2 = 0, w0, w1, w2;
+        size_t i;
+        for (i = 0; i < @LANE@; i += 8) {
+            memcpy(&w0, p + i, 8);
+            memcpy(&w1, p + @LANE@ + i, 8);
+            memcpy(&w2, p + 2 * @LANE@ + i, 8);
+            c0 = _mm_crc32_u64(c0, w0);
+            c1 = _mm_crc32_u64(c1, w1);
+            c2 = _mm_crc32_u64(c2, w2);
+        }
+        c0 = dsf_crc_shift(dsf_crc_shift((uint32_t)c0) ^ (uint32_t)c1) ^ (uint32_t)c2;
+        p += 3 * @LANE@;
+        n -= 3 * @LANE@;
+    }
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        c0 = _mm_crc32_u64(c0, w);
+    }
+    crc = (uint32_t)c0;
+    while (n-- > 0) crc = _mm_crc32_u8(crc, *p++);
+    return crc;
+}
+#endif
+
+/* CRC-32C of p[0..n) continuing from a previous result (0 to start). */
+static uint32_t dsf_crc32c(uint32_t crc, const uint8_t *p, size_t n)
+{
+#if defined(DSF_CRC_HW)
+    if (__builtin_cpu_supports("sse4.2")) return ~dsf_crc_hw(~crc, p, n);
+#endif
+    return ~dsf_crc_sw(~crc, p, n);
+}
+
+/* -- the envelope: header fields in order, lengths, model id, checksum, model, major -- */
+static int dsf_model_id_ok(const uint8_t *s, size_t n)
+{
+    size_t i, labels = 0;
+    for (i = 0; i < n; i++) {
+        uint8_t c = s[i];
+        int start = i == 0 || s[i - 1] == '.';
+        if (start && !(c >= 'a' && c <= 'z')) return 0;
+        if (start) labels++;
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) return 0;
+    }
+    return labels >= 2 && s[n - 1] != '.';
+}
+
+static int dsf_envelope(const uint8_t *b, size_t len, const struct devstate_limits *lim, const char *model,
+                        unsigned major, size_t *sections, size_t *trailer, struct devstate_error *err)
+{
+    static const uint8_t magic[8] = {0x89, 0x44, 0x53, 0x46, 0x0D, 0x0A, 0x1A, 0x0A};
+    uint64_t total;
+    size_t id_len;
+    if ((uint64_t)len > lim->max_total_size) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, "$");
+    if (len > 0 && memcmp(b, magic, dsf_min(len, 8)) != 0)
+        return dsf_fail(err, DEVSTATE_E_BAD_MAGIC, 0, "$.header.magic");
+    if (len < 8) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 0, "$.header.magic");
+    if (len < 10) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 8, "$.header.format_version");
+    if (dsf_ld16(b + 8) != 1) return dsf_fail(err, DEVSTATE_E_UNSUPPORTED_FORMAT_VERSION, 8, "$.header.format_version");
+    if (len < 12) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 10, "$.header.flags");
+    if (dsf_ld16(b + 10) != 0) return dsf_fail(err, DEVSTATE_E_BAD_HEADER_FLAGS, 10, "$.header.flags");
+    if (len < 14) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 12, "$.header.major");
+    if (len < 16) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 14, "$.header.minor");
+    if (len < 24) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 16, "$.header.total_length");
+    total = dsf_ld64(b + 16);
+    if (total > lim->max_total_size) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 16, "$.header.total_length");
+    if (len < 25) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 24, "$.header.model_id_length");
+    id_len = b[24];
+    if (id_len < 1 || id_len > 128) return dsf_fail(err, DEVSTATE_E_BAD_MODEL_ID, 24, "$.header.model_id_length");
+    if (total < 25 + id_len + 4 || (uint64_t)len < total)
+        return dsf_fail(err, DEVSTATE_E_LENGTH_MISMATCH, 16, "$.header.total_length");
+    if ((uint64_t)len > total) return dsf_fail(err, DEVSTATE_E_TRAILING_BYTES, (size_t)total, "$.trailer");
+    if (!dsf_model_id_ok(b + 25, id_len)) return dsf_fail(err, DEVSTATE_E_BAD_MODEL_ID, 25, "$.header.model");
+    if (dsf_ld32(b + len - 4) != dsf_crc32c(0, b, len - 4))
+        return dsf_fail(err, DEVSTATE_E_BAD_CHECKSUM, len - 4, "$.trailer.crc32c");
+    if (id_len != strlen(model) || memcmp(b + 25, model, id_len) != 0)
+        return dsf_fail(err, DEVSTATE_E_MODEL_MISMATCH, 25, "$.header.model");
+    if (dsf_ld16(b + 12) != major) return dsf_fail(err, DEVSTATE_E_MAJOR_MISMATCH, 12, "$.header.major");
+    *sections = 25 + id_len;
+    *trailer = len - 4;
+    return DEVSTATE_OK;
+}
+
+/* -- section framing and order -- */
+struct dsf_frame {
+    size_t offset, payload, end; /* the section header, its value, the end of its payload */
+    uint16_t id, flags;
+    const uint8_t *vendor;       /* the 18-byte vendor header, or NULL for a standard section */
+};
+
+struct dsf_ctx {
+    const uint8_t *buf;
+    uint64_t max_region;
+    uint32_t max_depth;
+};
+
+static void dsf_hex(char *dst, const uint8_t *bytes, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t i;
+    for (i = 0; i < n; i++) {
+        dst[2 * i] = digits[bytes[i] >> 4];
+        dst[2 * i + 1] = digits[bytes[i] & 15];
+    }
+    dst[2 * n] = '\0';
+}
+
+/* "$.sections[id=N]" or "$.vendor_sections[pci:0x1af4#N]" / "[uuid:...#N]" */
+static int dsf_fail_label(struct devstate_error *err, int code, const struct dsf_frame *f)
+{
+    char ns[48], hex[40];
+    if (f->vendor == NULL) return dsf_fail(err, code, f->offset, "$.sections[id=%]", (size_t)f->id);
+    if (dsf_ld16(f->vendor) == 1) {
+        uint8_t pci[2];
+        pci[0] = f->vendor[3];
+        pci[1] = f->vendor[2];
+        dsf_hex(hex, pci, 2);
+        memcpy(ns, "pci:0x", 6);
+        memcpy(ns + 6, hex, 5);
+    } else {
+        dsf_hex(hex, f->vendor + 2, 16);
+        memcpy(ns, "uuid:", 5);
+        memcpy(ns + 5, hex, 8); ns[13] = '-';
+        memcpy(ns + 14, hex + 8, 4); ns[18] = '-';
+        memcpy(ns + 19, hex + 12, 4); ns[23] = '-';
+        memcpy(ns + 24, hex + 16, 4); ns[28] = '-';
+        memcpy(ns + 29, hex + 20, 13);
+    }
+    dsf_fail(err, code, f->offset, "#%]", (size_t)f->id);
+    dsf_prepend(err, code, ns);
+    return dsf_prepend(err, code, "$.vendor_sections[");
+}
+
+static int dsf_vendor_ok(const uint8_t *v)
+{
+    size_t i;
+    uint16_t kind = dsf_ld16(v), pci = dsf_ld16(v + 2);
+    if (kind == 2) return 1;
+    if (kind != 1 || pci == 0 || pci == 0xFFFF) return 0;
+    for (i = 4; i < DEVSTATE_VENDOR_HEADER_SIZE; i++)
+        if (v[i] != 0) return 0;
+    return 1;
+}
+
+static int dsf_frame_at(const uint8_t *b, size_t p, size_t trailer, struct dsf_frame *f, struct devstate_error *err)
+{
+    uint32_t length;
+    if (trailer - p < 8) return dsf_fail(err, DEVSTATE_E_SECTION_PAST_END, p, "$.sections");
+    f->offset = p;
+    f->id = dsf_ld16(b + p);
+    f->flags = dsf_ld16(b + p + 2);
+    length = dsf_ld32(b + p + 4);
+    if (f->id == 0 || f->id > 0x7FFF)
+        return dsf_fail(err, DEVSTATE_E_BAD_SECTION_ID, p, "$.sections[id=%]", (size_t)f->id);
+    if (f->flags & ~0x3u)
+        return dsf_fail(err, DEVSTATE_E_BAD_SECTION_FLAGS, p + 2, "$.sections[id=%]", (size_t)f->id);
+    if (length > trailer - p - 8)
+        return dsf_fail(err, DEVSTATE_E_SECTION_PAST_END, p + 4, "$.sections[id=%]", (size_t)f->id);
+    f->payload = p + 8;
+    f->end = p + 8 + (size_t)length;
+    f->vendor = NULL;
+    if (f->flags & DEVSTATE_SECTION_VENDOR) {
+        const uint8_t *v = b + p + 8;
+        if (length < DEVSTATE_VENDOR_HEADER_SIZE || (dsf_ld16(v) != 1 && dsf_ld16(v) != 2))
+            return dsf_fail(err, DEVSTATE_E_BAD_VENDOR_HEADER, p + 8, "$.vendor_sections[id=%]", (size_t)f->id);
+        if (!dsf_vendor_ok(v))
+            return dsf_fail(err, DEVSTATE_E_BAD_VENDOR_HEADER, p + 10, "$.vendor_sections[id=%]", (size_t)f->id);
+        f->vendor = v;
+        f->payload += DEVSTATE_VENDOR_HEADER_SIZE;
+    }
+    return DEVSTATE_OK;
+}
+
+/* Canonical order: standard sections by id, then vendor sections by (vendor header, id). */
+static int dsf_key_cmp(const uint8_t *va, uint16_t ida, const uint8_t *vb, uint16_t idb)
+{
+    if ((va == NULL) != (vb == NULL)) return va == NULL ? -1 : 1;
+    if (va != NULL) {
+        int c = memcmp(va, vb, DEVSTATE_VENDOR_HEADER_SIZE);
+        if (c != 0) return c;
+    }
+    return ida < idb ? -1 : ida > idb;
+}
+
+static int dsf_order(const struct dsf_frame *prev, const struct dsf_frame *f, struct devstate_error *err)
+{
+    int c = dsf_key_cmp(f->vendor, f->id, prev->vendor, prev->id);
+    if (c == 0) return dsf_fail_label(err, DEVSTATE_E_DUPLICATE_SECTION, f);
+    if (c < 0) return dsf_fail_label(err, DEVSTATE_E_SECTION_ORDER, f);
+    return DEVSTATE_OK;
+}
+
+static int dsf_optional(const struct dsf_frame *f, int optional, const char *path, struct devstate_error *err)
+{
+    if (((f->flags & DEVSTATE_SECTION_OPTIONAL) != 0) != optional)
+        return dsf_fail(err, DEVSTATE_E_BAD_SECTION_FLAGS, f->offset + 2, path);
+    return DEVSTATE_OK;
+}
+
+/* An unknown section: refused unless OPTIONAL, else kept (up to the state's capacity). */
+static int dsf_keep_unknown(const uint8_t *b, const struct dsf_frame *f, struct devstate_unknown_section *kept,
+                            uint32_t *count, uint32_t capacity, struct devstate_error *err)
+{
+    struct devstate_unknown_section *u;
+    if (!(f->flags & DEVSTATE_SECTION_OPTIONAL)) return dsf_fail_label(err, DEVSTATE_E_UNKNOWN_SECTION, f);
+    if (*count >= capacity) return dsf_fail_label(err, DEVSTATE_E_LIMIT_EXCEEDED, f);
+    u = &kept[(*count)++];
+    u->id = f->id;
+    u->flags = f->flags;
+    memset(u->vendor, 0, sizeof u->vendor);
+    if (f->vendor != NULL) memcpy(u->vendor, f->vendor, DEVSTATE_VENDOR_HEADER_SIZE);
+    u->payload.data = b + f->payload;
+    u->payload.len = f->end - f->payload;
+    return DEVSTATE_OK;
+}
+
+/* After a struct's last known field: the rest of its body must be zero. */
+static int dsf_zero_tail(const uint8_t *b, size_t p, size_t end, struct devstate_error *err)
+{
+    for (; p < end; p++)
+        if (b[p] != 0) return dsf_fail(err, DEVSTATE_E_NONZERO_TAIL, p, "");
+    return DEVSTATE_OK;
+}
+
+/* -- encoding: sections in canonical order -- */
+struct dsf_item {
+    const uint8_t *vendor; /* vendor header or NULL */
+    uint16_t id, flags;
+    int which;             /* a known section (>= 0) or unknown entry -1 - index */
+};
+
+static void dsf_sort_items(struct dsf_item *items, size_t n)
+{
+    size_t i, j;
+    for (i = 1; i < n; i++) {
+        struct dsf_item item = items[i];
+        for (j = i; j > 0 && dsf_key_cmp(items[j - 1].vendor, items[j - 1].id, item.vendor, item.id) > 0; j--)
+            items[j] = items[j - 1];
+        items[j] = item;
+    }
+}
+
+/* An unknown entry of a state to encode: INVALID_STATE (or LIMIT_EXCEEDED) if malformed. */
+static int dsf_check_unknown(const struct devstate_unknown_section *u, size_t index, struct devstate_error *err)
+{
+    if (u->id == 0 || u->id > 0x7FFF)
+        return dsf_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].id", index);
+    if (u->flags & ~0x3u) return dsf_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].flags", index);
+    if (u->payload.data == NULL && u->payload.len != 0)
+        return dsf_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].payload", index);
+    if ((u->flags & DEVSTATE_SECTION_VENDOR) && !dsf_vendor_ok(u->vendor))
+        return dsf_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].vendor", index);
+    if (dsf_over_u32(u->payload.len + ((u->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0)))
+        return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, "$.unknown_sections[%]", index);
+    return DEVSTATE_OK;
+}
+
+static void dsf_add_item(struct dsf_item *items, size_t *k, const uint8_t *vendor, uint16_t id, uint16_t flags,
+                         int which)
+{
+    items[*k].vendor = vendor;
+    items[*k].id = id;
+    items[*k].flags = flags;
+    items[*k].which = which;
+    (*k)++;
+}
+
+static size_t dsf_write_header(uint8_t *o, const char *model, unsigned major, unsigned minor)
+{
+    static const uint8_t magic[8] = {0x89, 0x44, 0x53, 0x46, 0x0D, 0x0A, 0x1A, 0x0A};
+    size_t n = strlen(model);
+    memcpy(o, magic, 8);
+    dsf_st16(o + 8, 1);
+    dsf_st16(o + 10, 0);
+    dsf_st16(o + 12, (uint16_t)major);
+    dsf_st16(o + 14, (uint16_t)minor);
+    o[24] = (uint8_t)n;
+    memcpy(o + 25, model, n);
+    return 25 + n;
+}
+
+/* Total length and trailer once the sections are written; returns the blob's size. */
+static size_t dsf_seal(uint8_t *o, size_t p)
+{
+    dsf_st64(o + 16, (uint64_t)(p + 4));
+    dsf_st32(o + p, dsf_crc32c(0, o, p));
+    return p + 4;
+}
+
+/* ==== end of runtime ======================================================================= */
+"""
+
+
+UTF8 = r"""/* -- UTF-8: index of the first byte of the first invalid sequence, or n (strict, like
+ *    Python's bytes.decode("utf-8"): no overlongs, surrogates or values over U+10FFFF) -- */
+static size_t dsf_utf8_invalid(const uint8_t *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint8_t c = s[i], lo = 0x80, hi = 0xBF;
+        size_t need, k;
+        if (c < 0x80) { i++; continue; }
+        if (c >= 0xC2 && c <= 0xDF) need = 1;
+        else if (c == 0xE0) { need = 2; lo = 0xA0; }
+        else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) need = 2;
+        else if (c == 0xED) { need = 2; hi = 0x9F; }
+        else if (c == 0xF0) { need = 3; lo = 0x90; }
+        else if (c >= 0xF1 && c <= 0xF3) need = 3;
+        else if (c == 0xF4) { need = 3; hi = 0x8F; }
+        else return i;
+        if (n - i - 1 < need || s[i + 1] < lo || s[i + 1] > hi) return i;
+        for (k = 2; k <= need; k++)
+            if ((s[i + k] & 0xC0) != 0x80) return i;
+        i += need + 1;
+    }
+    return n;
+}"""
+
+HELPERS = {
+    "dsf_s8": "static inline int8_t dsf_s8(uint8_t v)\n"
+              "{\n    return v < 0x80u ? (int8_t)v : (int8_t)(-(int)(uint8_t)~v - 1);\n}",
+    "dsf_s16": "static inline int16_t dsf_s16(uint16_t v)\n"
+               "{\n    return v < 0x8000u ? (int16_t)v : (int16_t)(-(int32_t)(uint16_t)~v - 1);\n}",
+    "dsf_s32": "static inline int32_t dsf_s32(uint32_t v) { return v < 0x80000000u ? (int32_t)v : -(int32_t)~v - 1; }",
+    "dsf_s64": "static inline int64_t dsf_s64(uint64_t v)\n"
+               "{\n    return v < UINT64_C(0x8000000000000000) ? (int64_t)v : -(int64_t)~v - 1;\n}",
+    "dsf_utf8_invalid": UTF8,
+}
+"""Runtime functions emitted only when the model's code uses them (no unused statics)."""
+
+
+def _runtime(code: str) -> str:
+    """The runtime text, with the optional helpers ``code`` calls."""
+    signed = [HELPERS[name] for name in ("dsf_s8", "dsf_s16", "dsf_s32", "dsf_s64") if name + "(" in code]
+    if signed:
+        signed.insert(0, "/* two's complement without implementation-defined conversions */")
+    utf8 = HELPERS["dsf_utf8_invalid"] if "dsf_utf8_invalid(" in code else ""
+    slices, shift = _crc_tables()
+    tables = [*_table_text("dsf_crc8", slices), "",
+              "#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(DEVSTATE_NO_HW_CRC)",
+              f"/* shift tables: the CRC register after {CRC_LANE} zero bytes, by input byte */",
+              *_table_text("dsf_crc_lane", shift), "#endif"]
+    text = RUNTIME.replace("@SIGNED@", "\n".join(signed) + "\n" if signed else "").replace("@UTF8@", utf8)
+    return text.replace("@CRC_TABLES@", "\n".join(tables)).replace("@LANE@", str(CRC_LANE))
+
+
+
+
+
+# --- paths and depths in generated code -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Path:
+    """A field path template (``%`` = an index) and the C expressions of its indexes."""
+
+    template: str
+    args: tuple[str, ...] = ()
+
+    def field(self, name: str) -> _Path:
+        return _Path(f"{self.template}.{name}", self.args)
+
+    def index(self, var: str) -> _Path:
+        return _Path(f"{self.template}[%]", (*self.args, var))
+
+    def c_args(self) -> str:
+        return "".join(f", {arg}" for arg in self.args)
+
+    def fail(self, code: ErrorCode, offset: str) -> str:
+        return f"return dsf_fail(err, DEVSTATE_E_{code.name}, {offset}, \"{self.template}\"{self.c_args()});"
+
+    def prepend(self) -> str:
+        return f"return dsf_prepend(err, rc, \"{self.template}\"{self.c_args()});"
+
+
+@dataclass(frozen=True)
+class _Depth:
+    """The depth of a value: ``var + k`` (a struct body function's ``depth`` param) or ``k``."""
+
+    var: str | None
+    k: int
+
+    def plus(self, n: int = 1) -> _Depth:
+        return _Depth(self.var, self.k + n)
+
+    def c(self) -> str:
+        if self.var is None:
+            return str(self.k)
+        return self.var if self.k == 0 else f"{self.var} + {self.k}"
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """Where a decoded value goes: C lvalue, path, depth, bytes known present, int bounds."""
+
+    lv: str
+    path: _Path
+    depth: _Depth
+    avail: int = 0
+    bounds: tuple[int | None, int | None] = (None, None)
+
+    @property
+    def level(self) -> int:
+        """Loop nesting (names the index variable of an array at this slot)."""
+        return len(self.path.args)
+
+
+def _range_condition(var: str, scalar: str, bounds: tuple[int | None, int | None]) -> str | None:
+    """The C condition for ``var`` outside ``bounds`` (only the checks its type needs)."""
+    type_low, type_high = ir.scalar_range(scalar)
+    low, high = bounds
+    parts = []
+    if low is not None and low > type_low:
+        parts.append(f"{var} < {c_int(low, scalar)}")
+    if high is not None and high < type_high:
+        parts.append(f"{var} > {c_int(high, scalar)}")
+    return " || ".join(parts) or None
+
+
+def _enum_condition(var: str, enum: ir.EnumType) -> str | None:
+    """The C condition for ``var`` not being a member of a closed enum (contiguous runs)."""
+    if enum.open:
+        return None
+    values = sorted({m.value for m in enum.values})
+    if values == list(range(values[0], values[-1] + 1)):
+        return _range_condition(var, enum.base.name, (values[0], values[-1]))
+    runs: list[list[int]] = []
+    for value in values:
+        if runs and value == runs[-1][1] + 1:
+            runs[-1][1] = value
+        else:
+            runs.append([value, value])
+    base = enum.base.name
+    low_type, high_type = ir.scalar_range(base)
+    members = []
+    for low, high in runs:
+        if low == high:
+            members.append(f"{var} == {c_int(low, base)}")
+            continue
+        bounds = [f"{var} >= {c_int(low, base)}"] if low > low_type else []
+        bounds += [f"{var} <= {c_int(high, base)}"] if high < high_type else []
+        members.append(" && ".join(bounds) or "1")
+    inside = " || ".join(f"({m})" if " && " in m else m for m in members)
+    return f"!({inside})"
+
+
+LOADS = {"u8": "b[p]", "u16": "dsf_ld16(b + p)", "u32": "dsf_ld32(b + p)", "u64": "dsf_ld64(b + p)",
+         "i8": "dsf_s8(b[p])", "i16": "dsf_s16(dsf_ld16(b + p))", "i32": "dsf_s32(dsf_ld32(b + p))",
+         "i64": "dsf_s64(dsf_ld64(b + p))", "bool": "b[p]"}
+STORES = {"u8": "o[p] = {v};", "u16": "dsf_st16(o + p, {v});", "u32": "dsf_st32(o + p, {v});",
+          "u64": "dsf_st64(o + p, {v});", "i8": "o[p] = (uint8_t){v};", "i16": "dsf_st16(o + p, (uint16_t){v});",
+          "i32": "dsf_st32(o + p, (uint32_t){v});", "i64": "dsf_st64(o + p, (uint64_t){v});",
+          "bool": "o[p] = {v} ? 1 : 0;"}
+
+
+def _is_struct_ref(expr: Expr) -> bool:
+    return isinstance(expr, ir.NamedRef) and expr.target_kind == "struct"
+
+
+# --- decoding ---------------------------------------------------------------------------------
+
+
+class _Decode:
+    """Decoding code: one method per IR type-expression kind, reading at ``p`` before ``end``.
+
+    The generated statements use ``b`` (the input), ``p`` (the position), ``end`` (the
+    container's end), ``c`` (limits) and ``err``; a failure returns its code at once.
+    """
+
+    def __init__(self, names: CNames) -> None:
+        self.names = names
+        self.schema = names.schema
+
+    def value(self, expr: Expr, slot: _Slot) -> Lines:
+        kinds: dict[type, Callable[[Any, _Slot], Lines]] = {
+            ir.ScalarType: self.scalar, ir.NamedRef: self.ref, ir.ArrayType: self.array,
+            ir.BytesType: self.bytes_, ir.StringType: self.string,
+        }
+        if type(expr) not in kinds:
+            raise EmitError(f"no C decoder for type expression {expr!r}")
+        return kinds[type(expr)](expr, slot)
+
+    def _need(self, size: int, slot: _Slot) -> Lines:
+        if slot.avail >= size:
+            return []
+        return [f"if (end - p < {size}) {slot.path.fail(ErrorCode.TRUNCATED, 'p')}"]
+
+    def _integer(self, scalar: str, slot: _Slot, code: ErrorCode, condition: str | None, size: int) -> Lines:
+        lines = self._need(size, slot)
+        if condition is None:
+            return [*lines, f"{slot.lv} = {LOADS[scalar]};", f"p += {size};"]
+        body = [f"{CTYPES[scalar]} v = {LOADS[scalar]};", f"if ({condition}) {slot.path.fail(code, 'p')}",
+                f"{slot.lv} = v;"]
+        return [*lines, "{", *_indent(body), "}", f"p += {size};"]
+
+    def scalar(self, expr: ir.ScalarType, slot: _Slot) -> Lines:
+        if expr.name == "bool":
+            return [*self._need(1, slot), f"if (b[p] > 1) {slot.path.fail(ErrorCode.BAD_BOOL, 'p')}",
+                    f"{slot.lv} = b[p] != 0;", "p += 1;"]
+        condition = _range_condition("v", expr.name, slot.bounds)
+        return self._integer(expr.name, slot, ErrorCode.OUT_OF_RANGE, condition, expr.size)
+
+    def ref(self, expr: ir.NamedRef, slot: _Slot) -> Lines:
+        named = self.schema.resolve(expr)
+        if isinstance(named, ir.EnumType):
+            condition = _enum_condition("v", named)
+            return self._integer(named.base.name, slot, ErrorCode.BAD_ENUM, condition, named.base.size)
+        if isinstance(named, ir.FlagsType):
+            _, high = ir.scalar_range(named.base.name)
+            condition = None if named.mask == high else f"v & ~{self.names.macro(expr.name, 'MASK')}"
+            return self._integer(named.base.name, slot, ErrorCode.BAD_FLAGS, condition, named.base.size)
+        return self.sized_struct(expr, slot)
+
+    def sized_struct(self, expr: ir.NamedRef, slot: _Slot) -> Lines:
+        body = [*self._need(4, slot), "size = dsf_ld32(b + p);",
+                f"if (size > end - p - 4) {slot.path.fail(ErrorCode.TRUNCATED, 'p')}",
+                f"rc = {self.names.fn('dec', expr.name)}(c, p + 4, p + 4 + size, {slot.depth.c()}, &{slot.lv}, err);",
+                f"if (rc != 0) {slot.path.prepend()}", "p += 4 + (size_t)size;"]
+        return ["{", "    uint32_t size;", *_indent(body), "}"]
+
+    def bytes_(self, expr: ir.BytesType, slot: _Slot) -> Lines:
+        if expr.length is not None:
+            return [*self._need(expr.length, slot), f"{slot.lv}.data = b + p;",
+                    f"{slot.lv}.len = {expr.length};", f"p += {expr.length};"]
+        assert expr.max is not None
+        region = f"if (len > c->max_region) {slot.path.fail(ErrorCode.LIMIT_EXCEEDED, 'p')}"
+        return self._counted(expr.max, slot, [region], "")
+
+    def string(self, expr: ir.StringType, slot: _Slot) -> Lines:
+        utf8 = ["bad = dsf_utf8_invalid(b + p + 4, len);",
+                f"if (bad != len) {slot.path.fail(ErrorCode.BAD_UTF8, 'p + 4 + bad')}"]
+        return self._counted(expr.max, slot, utf8, "(const char *)")
+
+    def _counted(self, maximum: int, slot: _Slot, checks: Lines, cast: str) -> Lines:
+        """u32 length (max, extra checks, container), then a view of the bytes."""
+        over = [] if maximum >= MAX_COUNT else [
+            f"if (len > {maximum}u) {slot.path.fail(ErrorCode.LENGTH_OVER_MAX, 'p')}"]
+        container = f"if (len > end - p - 4) {slot.path.fail(ErrorCode.TRUNCATED, 'p')}"
+        utf8 = checks if cast else []
+        limit = [] if cast else checks
+        view = f"{slot.lv}.data = {cast}(b + p + 4);" if cast else f"{slot.lv}.data = b + p + 4;"
+        body = [*self._need(4, slot), "len = dsf_ld32(b + p);", *over, *limit, container, *utf8,
+                view, f"{slot.lv}.len = len;", "p += 4 + (size_t)len;"]
+        decls = ["    uint32_t len;"] + (["    size_t bad;"] if cast else [])
+        return ["{", *decls, *_indent(body), "}"]
+
+    def array(self, expr: ir.ArrayType, slot: _Slot) -> Lines:
+        level = slot.level
+        count, index = f"n{level}", f"i{level}"
+        body = self._array_count(expr, slot, count)
+        element_size = f"s{level}" if expr.stride else str(min_size(expr.element, self.schema))
+        if expr.stride:
+            body += self._array_stride(expr, slot, element_size)
+        fits = self._array_fits(expr, slot, count, element_size, f"start{level}")
+        if fits:
+            body = [f"const size_t start{level} = p;", *body, *fits]
+        items = f"{slot.lv}.items" if expr.max is not None else slot.lv
+        if expr.max is not None:
+            body.append(f"{slot.lv}.count = {count};")
+        element_depth = slot.depth.plus()
+        first = slot.path.index("(size_t)0")
+        guard = f"{count} > 0 && " if expr.max is not None else ""
+        body.append(f"if ({guard}{element_depth.c()} > c->max_depth) {first.fail(ErrorCode.NESTING_TOO_DEEP, 'p')}")
+        body += self._elements(expr, slot, items, count, index, element_size)
+        return ["{", *_indent(body), "}"]
+
+    def _array_count(self, expr: ir.ArrayType, slot: _Slot, count: str) -> Lines:
+        if expr.max is None:
+            return [f"const uint32_t {count} = {expr.length};"]
+        over = [] if expr.max >= MAX_COUNT else [
+            f"if ({count} > {expr.max}u) {slot.path.fail(ErrorCode.COUNT_OVER_MAX, 'p')}"]
+        return [f"uint32_t {count};", *self._need(4, slot), f"{count} = dsf_ld32(b + p);", *over, "p += 4;"]
+
+    def _array_stride(self, expr: ir.ArrayType, slot: _Slot, stride: str) -> Lines:
+        assert isinstance(expr.element, ir.NamedRef)
+        struct = self.schema.struct(expr.element.name)
+        assert struct.body_size is not None
+        boundaries = sorted({f.offset for f in struct.appended_fields if f.offset is not None} - {struct.body_size})
+        short = "".join(f" && {stride} != {offset}u" for offset in boundaries)
+        invalid = f"{stride} == 0 || ({stride} < {struct.body_size}u{short})"
+        present = slot.avail >= (8 if expr.max is not None else 4)
+        need = [] if present else [f"if (end - p < 4) {slot.path.fail(ErrorCode.TRUNCATED, 'p')}"]
+        return [f"uint32_t {stride};", *need, f"{stride} = dsf_ld32(b + p);",
+                f"if ({invalid}) {slot.path.fail(ErrorCode.BAD_STRIDE, 'p')}", "p += 4;"]
+
+    def _array_fits(self, expr: ir.ArrayType, slot: _Slot, count: str, size: str, start: str) -> Lines:
+        if expr.length is not None and not expr.stride and slot.avail >= expr.length * int(size):
+            return []
+        if expr.length is not None and not expr.stride:
+            condition = f"end - p < {expr.length * int(size)}u"
+        else:
+            condition = f"{count} > (end - p) / {size}"
+        return [f"if ({condition}) {slot.path.fail(ErrorCode.COUNT_PAST_END, start)}"]
+
+    def _elements(self, expr: ir.ArrayType, slot: _Slot, items: str, count: str, index: str, size: str) -> Lines:
+        element = expr.element
+        depth = slot.depth.plus()
+        path = slot.path.index(index)
+        if isinstance(element, ir.ScalarType) and element.name == "u8" and _range_condition(
+                "v", "u8", slot.bounds) is None:
+            return [f"memcpy({items}, b + p, {count});", f"p += {count};"]
+        if expr.stride:
+            assert isinstance(element, ir.NamedRef)
+            call = f"{self.names.fn('dec', element.name)}(c, p, p + {size}, {depth.c()}, &{items}[{index}], err)"
+            body = [f"rc = {call};", f"if (rc != 0) {path.prepend()}", f"p += {size};"]
+        else:
+            fixed = _wire_fixed(element, self.schema) or 0
+            body = self.value(element, _Slot(f"{items}[{index}]", path, depth, fixed, slot.bounds))
+        return _block(f"for (size_t {index} = 0; {index} < {count}; {index}++)", body)
+
+    # struct bodies
+
+    def struct_function(self, type_name: str) -> Lines:
+        struct = self.schema.struct(type_name)
+        body: Lines = []
+        for index, fld in enumerate(struct.fields):
+            body += self._field(type_name, index, fld)
+        body.append("return dsf_zero_tail(b, p, end, err);")
+        signature = (f"static int {self.names.fn('dec', type_name)}(const struct dsf_ctx *c, size_t p, size_t end, "
+                     f"uint32_t depth, struct {self.names.struct(type_name)} *out, struct devstate_error *err)")
+        doc = f"/* struct {type_name}: the body in [p, end) at depth `depth`; fields, defaults, zero tail */"
+        return [doc, signature, "{", *_indent(_locals(body) + body), "}", ""]
+
+    def _field(self, type_name: str, index: int, fld: ir.StructField) -> Lines:
+        struct = self.schema.struct(type_name)
+        lines = _field_comment(fld, struct)
+        path = _Path(f".{fld.name}")
+        if index >= struct.base_field_count:
+            lines.append(f"if (p == end) {{ {self.names.fn('def', type_name)}(out, {index}); return DEVSTATE_OK; }}")
+        size = min_size(fld.type, self.schema)
+        lines.append(f"if (end - p < {size}) {path.fail(ErrorCode.STRUCT_TOO_SHORT, 'p')}")
+        if index == 0 or index == struct.base_field_count == 0:
+            lines.append(f"if (depth >= c->max_depth) {path.fail(ErrorCode.NESTING_TOO_DEEP, 'p')}")
+        member = f"out->{self.names.field(struct, fld)}"
+        slot = _Slot(member, path, _Depth("depth", 1), size, (fld.min, fld.max))
+        return lines + self.value(fld.type, slot)
+
+
+def _locals(body: Lines) -> Lines:
+    """Declarations of the locals a generated function body uses."""
+    text = "\n".join(body)
+    lines = []
+    if re.search(r"\bb\b", text):
+        lines.append("const uint8_t *b = c->buf;")
+    if "rc = " in text:
+        lines.append("int rc;")
+    return lines
+
+
+def _encode_locals(body: Lines) -> Lines:
+    """``int rc;`` if an encoding body calls a function, ``(void)err;`` if it cannot fail."""
+    text = "\n".join(body)
+    lines = ["int rc;"] if "rc = " in text else []
+    return lines + ([] if re.search(r"\berr\b", text) else ["(void)err;"])
+
+
+# --- defaults -----------------------------------------------------------------------------------
+
+
+class _Defaults:
+    """Assignments of default values (``devstate.state`` semantics) to C lvalues."""
+
+    def __init__(self, names: CNames, zeros: str) -> None:
+        self.names = names
+        self.schema = names.schema
+        self.zeros = zeros
+        self.zeros_needed = 0
+
+    def assign(self, expr: Expr, lv: str, value: Any, zeroed: bool, level: int = 0) -> Lines:
+        """Statements giving ``lv`` the state value ``value``; skip zero bits if ``zeroed``."""
+        if zeroed and self.is_zero(expr, value):
+            return []
+        if isinstance(expr, ir.ScalarType):
+            literal = ("true" if value else "false") if expr.name == "bool" else c_int(int(value), expr.name)
+            return [f"{lv} = {literal};"]
+        if isinstance(expr, ir.NamedRef):
+            return self._named(expr, lv, value, zeroed, level)
+        if isinstance(expr, ir.BytesType):
+            return self._bytes(expr, lv, bytes(value))
+        if isinstance(expr, ir.StringType):
+            data = str(value).encode("utf-8")
+            return [f"{lv}.data = {c_string(data) if data else 'NULL'};", f"{lv}.len = {len(data)};"]
+        return self._array(expr, lv, list(value), zeroed, level)
+
+    def _named(self, expr: ir.NamedRef, lv: str, value: Any, zeroed: bool, level: int) -> Lines:
+        named = self.schema.resolve(expr)
+        if isinstance(named, ir.StructType):
+            lines = []
+            for fld in named.fields:
+                member = f"{lv}.{self.names.field(named, fld)}"
+                lines += self.assign(fld.type, member, value[fld.name], zeroed, level)
+            return lines
+        return [f"{lv} = {c_int(self.number(named, value), named.base.name)};"]
+
+    def number(self, named: ir.EnumType | ir.FlagsType, value: Any) -> int:
+        if isinstance(named, ir.FlagsType):
+            bits = {b.name: b.bit for b in named.bits}
+            return sum(1 << bits[name] for name in value)
+        return named.by_name()[value] if isinstance(value, str) else int(value)
+
+    def _bytes(self, expr: ir.BytesType, lv: str, value: bytes) -> Lines:
+        if any(value):
+            raise EmitError(f"non-zero bytes default {value!r} is not supported")
+        if not value:
+            return [f"{lv}.data = NULL;", f"{lv}.len = 0;"]
+        self.zeros_needed = max(self.zeros_needed, len(value))
+        return [f"{lv}.data = {self.zeros};", f"{lv}.len = {len(value)};"]
+
+    def _array(self, expr: ir.ArrayType, lv: str, value: list[Any], zeroed: bool, level: int) -> Lines:
+        items = f"{lv}.items" if expr.max is not None else lv
+        head = [f"{lv}.count = {len(value)};"] if expr.max is not None else []
+        if value and all(item == value[0] for item in value):
+            index = f"d{level}"
+            body = self.assign(expr.element, f"{items}[{index}]", value[0], zeroed, level + 1)
+            return head + _block(f"for (size_t {index} = 0; {index} < {len(value)}; {index}++)", body)
+        lines = head
+        for position, item in enumerate(value):
+            lines += self.assign(expr.element, f"{items}[{position}]", item, zeroed, level)
+        return lines
+
+    def is_zero(self, expr: Expr, value: Any) -> bool:
+        """Whether ``value`` is all-zero bits in C (so a memset state already holds it)."""
+        if isinstance(expr, ir.ScalarType):
+            return not value
+        if isinstance(expr, ir.NamedRef):
+            named = self.schema.resolve(expr)
+            if isinstance(named, ir.StructType):
+                return all(self.is_zero(f.type, value[f.name]) for f in named.fields)
+            return self.number(named, value) == 0
+        if isinstance(expr, ir.BytesType | ir.StringType):
+            return len(value) == 0
+        return all(self.is_zero(expr.element, item) for item in value)
+
+    def function(self, type_name: str) -> Lines:
+        """``def_<type>(out, first)``: defaults for the appended fields from ``first`` on."""
+        struct = self.schema.struct(type_name)
+        body: Lines = []
+        for index, fld in enumerate(struct.fields):
+            if index < struct.base_field_count:
+                continue
+            member = f"out->{self.names.field(struct, fld)}"
+            value = field_default(self.schema, fld)
+            body += _block(f"if (first <= {index})", self.assign(fld.type, member, value, zeroed=False))
+        signature = (f"static void {self.names.fn('def', type_name)}(struct {self.names.struct(type_name)} *out, "
+                     "unsigned first)")
+        doc = f"/* struct {type_name}: the defaults of appended fields missing from an older writer's body */"
+        return [doc, signature, "{", *_indent(body), "}", ""]
+
+
+# --- encoding --------------------------------------------------------------------------------
+
+
+class _Encode:
+    """Encoding code per IR kind: checks every constraint, then writes at ``o + p``."""
+
+    def __init__(self, names: CNames) -> None:
+        self.names = names
+        self.schema = names.schema
+
+    def value(self, expr: Expr, rv: str, path: _Path, bounds: tuple[int | None, int | None]) -> Lines:
+        kinds: dict[type, Callable[[Any, str, _Path, Any], Lines]] = {
+            ir.ScalarType: self.scalar, ir.NamedRef: self.ref, ir.ArrayType: self.array,
+            ir.BytesType: self.bytes_, ir.StringType: self.string,
+        }
+        if type(expr) not in kinds:
+            raise EmitError(f"no C encoder for type expression {expr!r}")
+        return kinds[type(expr)](expr, rv, path, bounds)
+
+    def _store(self, scalar: str, rv: str, size: int, checks: Lines) -> Lines:
+        return [*checks, STORES[scalar].format(v=rv), f"p += {size};"]
+
+    def scalar(self, expr: ir.ScalarType, rv: str, path: _Path, bounds: tuple[int | None, int | None]) -> Lines:
+        condition = None if expr.name == "bool" else _range_condition(rv, expr.name, bounds)
+        checks = [f"if ({condition}) {path.fail(ErrorCode.OUT_OF_RANGE, '0')}"] if condition else []
+        return self._store(expr.name, rv, expr.size, checks)
+
+    def ref(self, expr: ir.NamedRef, rv: str, path: _Path, bounds: tuple[int | None, int | None]) -> Lines:
+        named = self.schema.resolve(expr)
+        if isinstance(named, ir.EnumType):
+            condition = _enum_condition(rv, named)
+            checks = [f"if ({condition}) {path.fail(ErrorCode.BAD_ENUM, '0')}"] if condition else []
+            return self._store(named.base.name, rv, named.base.size, checks)
+        if isinstance(named, ir.FlagsType):
+            _, high = ir.scalar_range(named.base.name)
+            checks = [] if named.mask == high else [
+                f"if ({rv} & ~{self.names.macro(expr.name, 'MASK')}) {path.fail(ErrorCode.BAD_FLAGS, '0')}"]
+            return self._store(named.base.name, rv, named.base.size, checks)
+        body = ["size_t at = p;", "p += 4;", f"rc = {self.names.fn('enc', expr.name)}(&{rv}, o, &p, err);",
+                f"if (rc != 0) {path.prepend()}",
+                f"if (dsf_over_u32(p - at - 4)) {path.fail(ErrorCode.LIMIT_EXCEEDED, '0')}",
+                "dsf_st32(o + at, (uint32_t)(p - at - 4));"]
+        return ["{", *_indent(body), "}"]
+
+    def _view_checks(self, rv: str, path: _Path) -> Lines:
+        return [f"if ({rv}.data == NULL && {rv}.len != 0) {path.fail(ErrorCode.INVALID_STATE, '0')}"]
+
+    def bytes_(self, expr: ir.BytesType, rv: str, path: _Path, bounds: Any) -> Lines:
+        if expr.length is not None:
+            wrong = f"if ({rv}.len != {expr.length} || {rv}.data == NULL) {path.fail(ErrorCode.INVALID_STATE, '0')}"
+            return [wrong, f"memcpy(o + p, {rv}.data, {expr.length});", f"p += {expr.length};"]
+        assert expr.max is not None
+        return self._counted(expr.max, rv, path, self._view_checks(rv, path))
+
+    def string(self, expr: ir.StringType, rv: str, path: _Path, bounds: Any) -> Lines:
+        utf8 = [f"if (dsf_utf8_invalid((const uint8_t *){rv}.data, {rv}.len) != {rv}.len) "
+                f"{path.fail(ErrorCode.BAD_UTF8, '0')}"]
+        return self._counted(expr.max, rv, path, [*self._view_checks(rv, path), *utf8])
+
+    def _counted(self, maximum: int, rv: str, path: _Path, checks: Lines) -> Lines:
+        over = [] if maximum >= MAX_COUNT else [
+            f"if ((uint64_t){rv}.len > {maximum}u) {path.fail(ErrorCode.LENGTH_OVER_MAX, '0')}"]
+        return [*checks, *over, f"dsf_st32(o + p, (uint32_t){rv}.len);", f"dsf_put(o + p + 4, {rv}.data, {rv}.len);",
+                f"p += 4 + {rv}.len;"]
+
+    def array(self, expr: ir.ArrayType, rv: str, path: _Path, bounds: tuple[int | None, int | None]) -> Lines:
+        level = len(path.args)
+        index = f"i{level}"
+        lines: Lines = []
+        if expr.max is not None:
+            items, count = f"{rv}.items", f"{rv}.count"
+            if expr.max < MAX_COUNT:
+                lines.append(f"if ({count} > {expr.max}u) {path.fail(ErrorCode.COUNT_OVER_MAX, '0')}")
+            lines += [f"dsf_st32(o + p, {count});", "p += 4;"]
+        else:
+            items, count = rv, str(expr.length)
+        if expr.stride:
+            assert isinstance(expr.element, ir.NamedRef)
+            body_size = self.schema.struct(expr.element.name).body_size
+            lines += [f"dsf_st32(o + p, {body_size}u); /* stride */", "p += 4;"]
+        element = expr.element
+        if isinstance(element, ir.ScalarType) and element.name == "u8" and _range_condition(
+                "v", "u8", bounds) is None:
+            return [*lines, f"memcpy(o + p, {items}, {count});", f"p += {count};"]
+        element_path = path.index(index)
+        if expr.stride:
+            assert isinstance(element, ir.NamedRef)
+            body = [f"rc = {self.names.fn('enc', element.name)}(&{items}[{index}], o, &p, err);",
+                    f"if (rc != 0) {element_path.prepend()}"]
+        else:
+            body = self.value(element, f"{items}[{index}]", element_path, bounds)
+        return lines + _block(f"for (size_t {index} = 0; {index} < {count}; {index}++)", body)
+
+    def struct_function(self, type_name: str) -> Lines:
+        struct = self.schema.struct(type_name)
+        body: Lines = ["size_t p = *at;"]
+        for fld in struct.fields:
+            rv = f"in->{self.names.field(struct, fld)}"
+            body += [*_field_comment(fld, struct), *self.value(fld.type, rv, _Path(f".{fld.name}"), (fld.min, fld.max))]
+        body += ["*at = p;", "return DEVSTATE_OK;"]
+        body = _encode_locals(body) + body
+        signature = (f"static int {self.names.fn('enc', type_name)}(const struct {self.names.struct(type_name)} *in, "
+                     "uint8_t *o, size_t *at, struct devstate_error *err)")
+        return [f"/* struct {type_name}: check and write the full body at o + *at */", signature, "{",
+                *_indent(body), "}", ""]
+
+
+class _Size:
+    """Encoded sizes; counts and lengths over their maximum count as the maximum (encode
+    refuses them before writing, so the buffer check can never be too small)."""
+
+    def __init__(self, names: CNames) -> None:
+        self.names = names
+        self.schema = names.schema
+
+    def add(self, expr: Expr, rv: str, level: int) -> Lines:
+        """Statements adding the encoded size of ``rv`` (type ``expr``) to ``n``."""
+        if expr.fixed_size is not None:
+            return [f"n += {expr.fixed_size};"]
+        if isinstance(expr, ir.BytesType | ir.StringType):
+            assert expr.max is not None
+            return [f"n += 4 + dsf_min({rv}.len, {expr.max}u);"]
+        if isinstance(expr, ir.NamedRef):
+            return [f"n += 4 + {self.names.fn('size', expr.name)}(&{rv});"]
+        assert isinstance(expr, ir.ArrayType)
+        return self._array(expr, rv, level)
+
+    def _array(self, expr: ir.ArrayType, rv: str, level: int) -> Lines:
+        prefix = (4 if expr.max is not None else 0) + (4 if expr.stride else 0)
+        if expr.max is not None:
+            items, count = f"{rv}.items", f"dsf_min({rv}.count, {expr.max}u)"
+        else:
+            items, count = rv, str(expr.length)
+        element = self._element_size(expr.element)
+        lines = [f"n += {prefix};"] if prefix else []
+        if element is not None:
+            return [*lines, f"n += (size_t){count} * {element};"]
+        index = f"i{level}"
+        body = self.add(expr.element, f"{items}[{index}]", level + 1)
+        return lines + _block(f"for (size_t {index} = 0; {index} < {count}; {index}++)", body)
+
+    def _element_size(self, element: Expr) -> int | None:
+        if _is_struct_ref(element):
+            assert isinstance(element, ir.NamedRef)
+            return self.schema.struct(element.name).body_size
+        return element.fixed_size
+
+    def body(self, type_name: str, rv: str) -> str:
+        """A C expression for the body size of struct ``type_name`` at pointer ``rv``."""
+        size = self.schema.struct(type_name).body_size
+        return str(size) if size is not None else f"{self.names.fn('size', type_name)}({rv})"
+
+    def struct_function(self, type_name: str) -> Lines:
+        struct = self.schema.struct(type_name)
+        body = ["size_t n = 0;"]
+        for fld in struct.fields:
+            body += self.add(fld.type, f"in->{self.names.field(struct, fld)}", 0)
+        body.append("return n;")
+        signature = (f"static size_t {self.names.fn('size', type_name)}(const struct "
+                     f"{self.names.struct(type_name)} *in)")
+        return [f"/* struct {type_name}: the encoded body size */", signature, "{", *_indent(body), "}", ""]
+
+
+# --- sections and the public functions -------------------------------------------------------------
+
+
+def _vendor_bytes(section: ir.VendorSection) -> str:
+    return ", ".join(f"0x{b:02x}" for b in vendor_header(section.vendor))
+
+
+def _section_path(section: ir.Section | ir.VendorSection) -> str:
+    group = "vendor_sections" if isinstance(section, ir.VendorSection) else "sections"
+    return f"$.{group}.{section.name}"
+
+
+def _section_label(section: ir.Section | ir.VendorSection) -> str:
+    if isinstance(section, ir.VendorSection):
+        what = "opaque" if section.type is None else describe(section.type)
+        return f"vendor section {section.vendor} #{section.id} \"{section.name}\": {what}"
+    return f"section {section.id} \"{section.name}\": {describe(section.type)}"
+
+
+class _Sections:
+    """Per-section decode and encode functions and the public entry points."""
+
+    def __init__(self, names: CNames) -> None:
+        self.names = names
+        self.schema = names.schema
+        self.decode = _Decode(names)
+        self.encode = _Encode(names)
+        self.size = _Size(names)
+        self.sections = names.sections_in_order()
+        self.vendor = names.vendor_in_order()
+        self.required: list[ir.Section | ir.VendorSection] = [s for s in self._all() if not s.optional]
+
+    @property
+    def state(self) -> str:
+        return f"struct {self.names.prefix}"
+
+    def _all(self) -> list[ir.Section | ir.VendorSection]:
+        return [*self.sections, *self.vendor]
+
+    def _fn(self, verb: str, section: ir.Section | ir.VendorSection) -> str:
+        return f"{verb}_{'v' if isinstance(section, ir.VendorSection) else 's'}_{section.name}"
+
+    # decoding
+
+    def decode_function(self, section: ir.Section | ir.VendorSection) -> Lines:
+        path = _Path(_section_path(section))
+        member = f"s->{self.names.section(section)}"
+        optional = 1 if section.optional else 0
+        body = [f"if (dsf_optional(f, {optional}, \"{path.template}\", err) != 0) return err->code;",
+                f"if (1 > c->max_depth) {path.fail(ErrorCode.NESTING_TOO_DEEP, 'f->payload')}"]
+        body += self._payload(section, member, path)
+        if section.optional:
+            body.append(f"s->{self.names.present(section)} = true;")
+        body.append("return DEVSTATE_OK;")
+        signature = (f"static int {self._fn('dec', section)}(const struct dsf_ctx *c, const struct dsf_frame *f, "
+                     f"{self.state} *s, struct devstate_error *err)")
+        return [f"/* {_section_label(section)} */", signature, "{", *_indent(_locals(body) + body), "}", ""]
+
+    def _payload(self, section: ir.Section | ir.VendorSection, member: str, path: _Path) -> Lines:
+        expr = section.type
+        if expr is None:
+            assert isinstance(section, ir.VendorSection) and section.max is not None
+            over = [] if section.max >= MAX_COUNT else [
+                f"if (f->end - f->payload > {section.max}u) {path.fail(ErrorCode.LENGTH_OVER_MAX, 'f->payload')}"]
+            return [*over, f"if (f->end - f->payload > c->max_region) "
+                    f"{path.fail(ErrorCode.LIMIT_EXCEEDED, 'f->payload')}",
+                    f"{member}.data = c->buf + f->payload;", f"{member}.len = f->end - f->payload;"]
+        if _is_struct_ref(expr):
+            assert isinstance(expr, ir.NamedRef)
+            return [f"rc = {self.names.fn('dec', expr.name)}(c, f->payload, f->end, 1, &{member}, err);",
+                    f"if (rc != 0) {path.prepend()}"]
+        slot = _Slot(member, path, _Depth(None, 1))
+        value = self.decode.value(expr, slot)
+        trailing = f"if (p != end) {path.fail(ErrorCode.SECTION_TRAILING_DATA, 'p')}"
+        return ["{", "    size_t p = f->payload, end = f->end;", *_indent([*value, trailing]), "}"]
+
+    def dispatch(self) -> Lines:
+        """The body of the section loop: a known section's decoder or the unknown rule."""
+        keep = (f"dsf_keep_unknown(buf, &f, out->unknown, &out->unknown_count, {self.names.macro('MAX_UNKNOWN')}, "
+                "err)")
+        standard = [f"case {s.id}: rc = {self._fn('dec', s)}(&c, &f, out, err);{self._mark(s)} break;"
+                    for s in self.sections]
+        lines = _block("if (f.vendor == NULL)", _block("switch (f.id)", [*standard, f"default: rc = {keep};"]))
+        vendor: Lines = []
+        for index, section in enumerate(self.vendor):
+            test = f"f.id == {section.id} && memcmp(f.vendor, vendor_{index}, DEVSTATE_VENDOR_HEADER_SIZE) == 0"
+            call = f"rc = {self._fn('dec', section)}(&c, &f, out, err);{self._mark(section)}"
+            vendor.append(f"{'else ' if index else ''}if ({test}) {{ {call} }}")
+        vendor.append(f"else rc = {keep};" if self.vendor else f"rc = {keep};")
+        return [*lines[:-1], "} else {", *_indent(vendor), "}"]
+
+    def _mark(self, section: ir.Section | ir.VendorSection) -> str:
+        if section.optional:
+            return ""
+        return f" seen[{self.required.index(section)}] = true;"
+
+    def missing(self) -> Lines:
+        lines = []
+        for index, section in enumerate(self.required):
+            path = _Path(_section_path(section))
+            lines.append(f"if (!seen[{index}]) {path.fail(ErrorCode.MISSING_SECTION, 'trailer')}")
+        return lines
+
+    # encoding
+
+    def encode_function(self, section: ir.Section | ir.VendorSection) -> Lines:
+        path = _Path(_section_path(section))
+        rv = f"s->{self.names.section(section)}"
+        expr = section.type
+        if expr is None:
+            assert isinstance(section, ir.VendorSection) and section.max is not None
+            body = [*self.encode._view_checks(rv, path)]
+            if section.max < MAX_COUNT:
+                body.append(f"if ((uint64_t){rv}.len > {section.max}u) {path.fail(ErrorCode.LENGTH_OVER_MAX, '0')}")
+            body += [f"dsf_put(o + p, {rv}.data, {rv}.len);", f"p += {rv}.len;"]
+        elif _is_struct_ref(expr):
+            assert isinstance(expr, ir.NamedRef)
+            body = [f"rc = {self.names.fn('enc', expr.name)}(&{rv}, o, &p, err);", f"if (rc != 0) {path.prepend()}"]
+        else:
+            body = self.encode.value(expr, rv, path, (None, None))
+        head = _encode_locals(body)
+        signature = (f"static int {self._fn('enc', section)}(const {self.state} *s, uint8_t *o, size_t *at, "
+                     "struct devstate_error *err)")
+        return [f"/* {_section_label(section)}: the payload */", signature, "{",
+                *_indent([*head, "size_t p = *at;", *body, "*at = p;", "return DEVSTATE_OK;"]), "}", ""]
+
+    def payload_size(self, section: ir.Section | ir.VendorSection) -> Lines:
+        rv = f"s->{self.names.section(section)}"
+        expr = section.type
+        if expr is None:
+            assert isinstance(section, ir.VendorSection)
+            return [f"n += dsf_min({rv}.len, {section.max}u);"]
+        if _is_struct_ref(expr):
+            assert isinstance(expr, ir.NamedRef)
+            return [f"n += {self.size.body(expr.name, '&' + rv)};"]
+        return self.size.add(expr, rv, 0)
+
+
+# --- the header ----------------------------------------------------------------------------------
+
+
+def _banner(names: CNames, what: str) -> Lines:
+    schema = names.schema
+    return ["/* " + banner_lines(schema)[0], *[f" * {line}" for line in banner_lines(schema)[1:]], " *",
+            f" * {names.prefix}.{what}: the DSF v1 codec of {schema.ident} ({schema.title}).",
+            " * Wire format: spec/wire-format.md. C99; depends only on the C standard library.",
+            " */"]
+
+
+def _header(names: CNames) -> str:
+    schema = names.schema
+    guard = f"{names.upper}_H"
+    decls = _Declarations(names)
+    common = COMMON_HEADER.replace("@ERRORS@", "\n".join(_error_defines())).replace(
+        "@ERROR_NAMES@", "\n".join(_error_names())).replace("@PATH_MAX@", str(PATH_MAX))
+    lines = [*_banner(names, "h"), f"#ifndef {guard}", f"#define {guard}", "",
+             "#include <stdbool.h>", "#include <stddef.h>", "#include <stdint.h>", "",
+             "#ifdef __cplusplus", 'extern "C" {', "#endif", "", common.rstrip("\n"), "",
+             f"/* ==== {schema.ident} {'=' * max(3, 80 - len(schema.ident))} */", ""]
+    lines += [f"#define {names.macro('MODEL')} {c_string(schema.model.encode())}",
+              f"#define {names.macro('VERSION_MAJOR')} {schema.version.major}",
+              f"#define {names.macro('VERSION_MINOR')} {schema.version.minor}",
+              f"#define {names.macro('MAX_UNKNOWN')} {MAX_UNKNOWN_SECTIONS} "
+              "/* unknown optional sections a state can carry */", ""]
+    lines += _constants(names)
+    lines += [*decls.capacity_macros(), ""]
+    for type_name in names.reachable:
+        if isinstance(schema.types[type_name], ir.StructType):
+            lines += decls.struct_definition(type_name)
+    lines += _state_struct(names, decls)
+    lines += _prototypes(names)
+    lines += ["#ifdef __cplusplus", "}", "#endif", "", f"#endif /* {guard} */", ""]
+    return "\n".join(lines)
+
+
+def _constants(names: CNames) -> Lines:
+    lines: Lines = []
+    for type_name in names.reachable:
+        named = names.schema.types[type_name]
+        if isinstance(named, ir.EnumType):
+            kind = "open" if named.open else "closed"
+            lines += _doc_comment(f"enum {type_name} ({kind}, {named.base.name})", named.doc)
+            for member in named.values:
+                lines.append(f"#define {names.macro(type_name, member.name)} {c_int(member.value, named.base.name)}")
+            lines.append("")
+        elif isinstance(named, ir.FlagsType):
+            lines += _doc_comment(f"flags {type_name} ({named.base.name}); other bits must be 0", named.doc)
+            for bit in sorted(named.bits, key=lambda b: b.bit):
+                lines.append(f"#define {names.macro(type_name, bit.name)} ({c_int(1, named.base.name)} << {bit.bit})")
+            lines += [f"#define {names.macro(type_name, 'MASK')} UINT64_C(0x{named.mask:x})", ""]
+    return lines
+
+
+def _state_struct(names: CNames, decls: _Declarations) -> Lines:
+    members: Lines = []
+    for section in names.sections_in_order():
+        members.append(f"/* {_section_label(section)} ({'optional' if section.optional else 'required'}) */")
+        if section.optional:
+            members.append(f"bool {names.present(section)};")
+        capacity = decls.capacity_macro(section.type, "section", section.name)
+        members.append(decls.declare(section.type, names.section(section), capacity) + ";")
+    for vendor in names.vendor_in_order():
+        members.append(f"/* {_section_label(vendor)} ({'optional' if vendor.optional else 'required'}) */")
+        if vendor.optional:
+            members.append(f"bool {names.present(vendor)};")
+        expr: Expr = vendor.type if vendor.type is not None else ir.BytesType(max=vendor.max, fixed_size=None)
+        members.append(decls.declare(expr, names.section(vendor)) + ";")
+    members += ["/* unknown optional sections, in wire order; encode writes them back unchanged */",
+                "uint32_t unknown_count;",
+                f"struct devstate_unknown_section unknown[{names.macro('MAX_UNKNOWN')}];"]
+    doc = [f"/* The state of {names.schema.ident}: one member per section (optional ones with a",
+           " * has_ flag). Large: keep it off small stacks (sizeof tells). */"]
+    return [*doc, f"struct {names.prefix} {{", *_indent(members), "};", ""]
+
+
+def _prototypes(names: CNames) -> Lines:
+    state = f"struct {names.prefix}"
+    lines = [
+        "/* The default state: every required section at its defaults, no optional section. */",
+        f"void {names.public('init')}({state} *state);",
+        "",
+        "/* Decode blob buf[0..len) into *out with the default limits. Returns DEVSTATE_OK or",
+        " * the DEVSTATE_E_* code of the first problem; err (may be NULL) gets code, offset",
+        " * and path. Allocation-free; bytes and strings in *out point into buf. On failure",
+        " * *out is partly written. */",
+        f"int {names.public('decode')}(const uint8_t *buf, size_t len, {state} *out, struct devstate_error *err);",
+        f"int {names.public('decode_with_limits')}(const uint8_t *buf, size_t len, "
+        "const struct devstate_limits *limits,",
+        f"    {state} *out, struct devstate_error *err);",
+        "",
+        "/* The size of the canonical encoding of *state (exact for a valid state). */",
+        f"size_t {names.public('encoded_size')}(const {state} *state);",
+        "",
+        "/* Encode *state canonically into buf[0..cap): checks every constraint (the same codes",
+        " * as decoding, INVALID_STATE for a malformed state; err->offset is 0). *written gets",
+        " * the blob's size; if cap is too small: LIMIT_EXCEEDED at \"$\" and *written gets the",
+        " * size needed. */",
+        f"int {names.public('encode')}(const {state} *state, uint8_t *buf, size_t cap, size_t *written,",
+        "    struct devstate_error *err);",
+        "",
+        "/* CRC-32C of data[0..len) continuing from crc (0 to start); hardware-accelerated where",
+        " * available. */",
+        f"uint32_t {names.public('crc32c')}(uint32_t crc, const void *data, size_t len);",
+        "",
+    ]
+    for type_name in names.reachable:
+        named = names.schema.types[type_name]
+        if isinstance(named, ir.EnumType):
+            lines.append(f"/* The member name of a {type_name} value, or NULL if it is not declared. */")
+            lines.append(f"const char *{names.enum_name_function(type_name)}({CTYPES[named.base.name]} value);")
+    return [*lines, ""]
+
+
+# --- the source ------------------------------------------------------------------------------------
+
+
+def _source(names: CNames) -> str:
+    schema = names.schema
+    sections = _Sections(names)
+    zeros = "dsf_zeros"
+    defaults = _Defaults(names, zeros)
+    structs = [n for n in names.reachable if isinstance(schema.types[n], ir.StructType)]
+    code: Lines = []
+    for type_name in structs:
+        if schema.struct(type_name).appended_fields:
+            code += defaults.function(type_name)
+    for type_name in structs:
+        code += sections.decode.struct_function(type_name)
+    for section in sections._all():
+        code += sections.decode_function(section)
+    code += _decode_entry(names, sections)
+    for type_name in structs:
+        if schema.struct(type_name).body_size is None:
+            code += sections.size.struct_function(type_name)
+        code += sections.encode.struct_function(type_name)
+    for section in sections._all():
+        code += sections.encode_function(section)
+    code += _size_entry(names, sections)
+    code += _encode_entry(names, sections)
+    code += _init_entry(names, defaults)
+    code += _enum_names(names)
+    code += [f"uint32_t {names.public('crc32c')}(uint32_t crc, const void *data, size_t len)",
+             "{", "    return dsf_crc32c(crc, (const uint8_t *)data, len);", "}", ""]
+    head = [*_banner(names, "c"), f'#include "{names.prefix}.h"', "", "#include <stdarg.h>",
+            "#include <string.h>", _runtime("\n".join(code))]
+    if defaults.zeros_needed:
+        head += [f"static const uint8_t {zeros}[{defaults.zeros_needed}]; /* zero-filled fixed bytes defaults */", ""]
+    head += [f"/* ==== {schema.ident} {'=' * max(3, 80 - len(schema.ident))} */", ""]
+    return "\n".join([*head, *code])
+
+
+def _decode_entry(names: CNames, sections: _Sections) -> Lines:
+    state = f"struct {names.prefix}"
+    vendor_tables = _vendor_tables(sections)
+    dispatch = sections.dispatch()
+    loop = ["rc = dsf_frame_at(buf, p, trailer, &f, err);",
+            "if (rc == 0 && p > first) rc = dsf_order(&prev, &f, err);",
+            "if (rc != 0) return rc;", *dispatch, "if (rc != 0) return rc;", "prev = f;"]
+    absent = [f"out->{names.present(s)} = false;" for s in sections._all() if s.optional]
+    seen_decl = [f"bool seen[{len(sections.required)}] = {{false}};"] if sections.required else []
+    body = [
+        "static const struct devstate_limits defaults = {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, "
+        "DEVSTATE_DEFAULT_MAX_REGION_SIZE, DEVSTATE_DEFAULT_MAX_DEPTH};",
+        *vendor_tables, "struct devstate_error scratch;", "struct dsf_ctx c;", "struct dsf_frame f, prev;",
+        *seen_decl, "size_t p, first = 0, trailer = 0;", "int rc;", "",
+        "if (err == NULL) err = &scratch;", "dsf_clear(err);", "if (limits == NULL) limits = &defaults;",
+        f"rc = dsf_envelope(buf, len, limits, {names.macro('MODEL')}, {names.macro('VERSION_MAJOR')}, "
+        "&first, &trailer, err);",
+        "if (rc != 0) return rc;", "c.buf = buf;", "c.max_region = limits->max_region_size;",
+        "c.max_depth = limits->max_depth;", *absent, "out->unknown_count = 0;", "memset(&prev, 0, sizeof prev);",
+        *_block("for (p = first; p < trailer; p = f.end)", loop),
+        *sections.missing(), "return DEVSTATE_OK;",
+    ]
+    return [f"int {names.public('decode_with_limits')}(const uint8_t *buf, size_t len, "
+            f"const struct devstate_limits *limits, {state} *out,",
+            "                     struct devstate_error *err)", "{", *_indent(body), "}", "",
+            f"int {names.public('decode')}(const uint8_t *buf, size_t len, {state} *out, struct devstate_error *err)",
+            "{", f"    return {names.public('decode_with_limits')}(buf, len, NULL, out, err);", "}", ""]
+
+
+def _size_entry(names: CNames, sections: _Sections) -> Lines:
+    state = f"struct {names.prefix}"
+    body = [f"size_t n = 25 + {len(names.schema.model)} + 4; /* header, model id, trailer */"]
+    for section in sections._all():
+        header = 8 + (18 if isinstance(section, ir.VendorSection) else 0)
+        inner = [f"n += {header}; /* {_section_label(section)} */", *sections.payload_size(section)]
+        body += _block(f"if (s->{names.present(section)})", inner) if section.optional else inner
+    loop = ["const struct devstate_unknown_section *u = &s->unknown[i];",
+            "n += 8 + ((u->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0) + u->payload.len;"]
+    body += _block(f"for (size_t i = 0; i < dsf_min(s->unknown_count, {names.macro('MAX_UNKNOWN')}); i++)", loop)
+    body.append("return n;")
+    return [f"size_t {names.public('encoded_size')}(const {state} *s)", "{", *_indent(body), "}", ""]
+
+
+def _encode_entry(names: CNames, sections: _Sections) -> Lines:
+    state = f"struct {names.prefix}"
+    known = sections._all()
+    cap = names.macro("MAX_UNKNOWN")
+    paths = ", ".join(f'"{_section_path(s)}"' for s in known) or '"$"'
+    items: Lines = []
+    for index, section in enumerate(known):
+        vendor = f"vendor_{sections.vendor.index(section)}" if isinstance(section, ir.VendorSection) else "NULL"
+        flags = (FLAG_OPTIONAL if section.optional else 0) | (FLAG_VENDOR if vendor != "NULL" else 0)
+        add = f"dsf_add_item(items, &k, {vendor}, {section.id}, {flags}, {index});"
+        items.append(f"if (s->{names.present(section)}) {add}" if section.optional else add)
+    writes = [f"case {i}: rc = {sections._fn('enc', s)}(s, o, &p, err); break;" for i, s in enumerate(known)]
+    writes.append("default: u = &s->unknown[-1 - items[j].which]; dsf_put(o + p, u->payload.data, u->payload.len); "
+                  "p += u->payload.len; rc = DEVSTATE_OK;")
+    section_loop = [
+        "const struct devstate_unknown_section *u;", "size_t start = p;",
+        "dsf_st16(o + p, items[j].id);", "dsf_st16(o + p + 2, items[j].flags);", "p += 8;",
+        *_block("if (items[j].vendor != NULL)",
+                ["memcpy(o + p, items[j].vendor, DEVSTATE_VENDOR_HEADER_SIZE);", "p += DEVSTATE_VENDOR_HEADER_SIZE;"]),
+        *_block("switch (items[j].which)", writes),
+        "if (rc != 0) return rc;",
+        "if (dsf_over_u32(p - start - 8)) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[j].which]);",
+        "dsf_st32(o + start + 4, (uint32_t)(p - start - 8));",
+    ]
+    body = [
+        *_vendor_tables(sections), f"static const char *const paths[] = {{{paths}}};",
+        "struct devstate_error scratch, deferred;", f"struct dsf_item items[{len(known)} + {cap}];",
+        "size_t k = 0, need, p;", "int rc;", "",
+        "if (err == NULL) err = &scratch;", "dsf_clear(err);", "dsf_clear(&deferred);",
+        "if (written != NULL) *written = 0;",
+        f"need = {names.public('encoded_size')}(s);",
+        *_block("if (cap < need)", ["if (written != NULL) *written = need;",
+                                      'return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, "$");']),
+        f'if (s->unknown_count > {cap}) return dsf_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections");',
+        "/* the sections to write: known ones present, then valid unknown entries; sorted */",
+        *items,
+        *_block("for (size_t i = 0; i < s->unknown_count; i++)", _unknown_item(sections)),
+        "dsf_sort_items(items, k);",
+        f"p = dsf_write_header(o, {names.macro('MODEL')}, {names.macro('VERSION_MAJOR')}, "
+        f"{names.macro('VERSION_MINOR')});",
+        *_block("for (size_t j = 0; j < k; j++)", section_loop),
+        "/* errors of unknown entries come after those of known sections (as in devstate.interp) */",
+        "if (deferred.code != DEVSTATE_OK) { *err = deferred; return err->code; }",
+        *_block("for (size_t j = 1; j < k; j++)", [
+            "if (dsf_key_cmp(items[j - 1].vendor, items[j - 1].id, items[j].vendor, items[j].id) == 0)",
+            '    return dsf_fail(err, DEVSTATE_E_DUPLICATE_SECTION, 0, "$.unknown_sections");']),
+        "p = dsf_seal(o, p);",
+        "if (written != NULL) *written = p;",
+        "return DEVSTATE_OK;",
+    ]
+    return [f"int {names.public('encode')}(const {state} *s, uint8_t *o, size_t cap, size_t *written, "
+            "struct devstate_error *err)", "{", *_indent(body), "}", ""]
+
+
+def _vendor_tables(sections: _Sections) -> Lines:
+    return [f"static const uint8_t vendor_{i}[DEVSTATE_VENDOR_HEADER_SIZE] = {{{_vendor_bytes(v)}}}; /* {v.vendor} */"
+            for i, v in enumerate(sections.vendor)]
+
+
+def _unknown_item(sections: _Sections) -> Lines:
+    """Checks of one unknown entry (errors deferred until the known sections are written)."""
+    tests = []
+    for s in sections._all():
+        if isinstance(s, ir.VendorSection):
+            index = sections.vendor.index(s)
+            tests.append(f"((u->flags & DEVSTATE_SECTION_VENDOR) && u->id == {s.id} && "
+                         f"memcmp(u->vendor, vendor_{index}, DEVSTATE_VENDOR_HEADER_SIZE) == 0)")
+        else:
+            tests.append(f"(!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == {s.id})")
+    known = " ||\n        ".join(tests) if tests else "0"
+    return [
+        "const struct devstate_unknown_section *u = &s->unknown[i];",
+        "struct devstate_error probe;",
+        "int bad = dsf_check_unknown(u, i, &probe);",
+        f"if (bad == 0 && ({known}))",
+        '    bad = dsf_fail(&probe, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%]", i);',
+        "if (bad != 0 && deferred.code == DEVSTATE_OK) deferred = probe;",
+        "if (bad != 0) continue;",
+        "dsf_add_item(items, &k, (u->flags & DEVSTATE_SECTION_VENDOR) ? u->vendor : NULL, u->id, u->flags, "
+        "-1 - (int)i);",
+    ]
+
+
+def _init_entry(names: CNames, defaults: _Defaults) -> Lines:
+    body = ["memset(state, 0, sizeof *state);"]
+    schema = names.schema
+    for section in names.sections_in_order():
+        if not section.optional:
+            value = type_default(schema, section.type)
+            body += defaults.assign(section.type, f"state->{names.section(section)}", value, zeroed=True)
+    for vendor in names.vendor_in_order():
+        if not vendor.optional and vendor.type is not None:
+            value = type_default(schema, vendor.type)
+            body += defaults.assign(vendor.type, f"state->{names.section(vendor)}", value, zeroed=True)
+    return [f"void {names.public('init')}(struct {names.prefix} *state)", "{", *_indent(body), "}", ""]
+
+
+def _enum_names(names: CNames) -> Lines:
+    lines: Lines = []
+    for type_name in names.reachable:
+        named = names.schema.types[type_name]
+        if not isinstance(named, ir.EnumType):
+            continue
+        cases = [f"case {c_int(m.value, named.base.name)}: return \"{m.name}\";" for m in named.values]
+        body = _block("switch (value)", [*cases, "default: return NULL;"])
+        lines += [f"const char *{names.enum_name_function(type_name)}({CTYPES[named.base.name]} value)", "{",
+                  *_indent(body), "}", ""]
+    return lines
+
+
+__all__ = ["CNames", "EmitError", "emit_c", "min_size"]

@@ -1,0 +1,1 @@
+"""Helpers for the generated-C tests: driver generation and the build/run harness."""

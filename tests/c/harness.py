@@ -1,0 +1,148 @@
+"""Build and run generated C codecs for the tests: compiled once per session, cached.
+
+``driver(schema_ref)`` compiles the generated codec of a schema with the JSON driver of
+``driver_gen`` under AddressSanitizer and UndefinedBehaviorSanitizer (any out-of-bounds
+read or UB aborts the driver, which fails the test), starts it once and returns a
+``Driver`` that decodes blobs through a pipe. ``schema_ref`` is ``MODEL@VERSION`` or a
+path under spec/conformance/ (like the conformance manifest).
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import json
+import os
+import shutil
+import struct
+import subprocess
+import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from devstate import ir
+from devstate.conformance import resolve_schema
+from devstate.emit.c import CNames, emit_c
+from devstate.wire.limits import DEFAULT_LIMITS, Limits
+
+from .driver_gen import driver_source
+
+HERE = Path(__file__).resolve().parent
+STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
+SANITIZE = ["-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
+COMPILERS = [cc for cc in ("gcc", "clang") if shutil.which(cc)]
+SANITIZER_CC = os.environ.get("DEVSTATE_TEST_CC") or ("clang" if "clang" in COMPILERS else "gcc")
+ENV = {**os.environ, "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0", "UBSAN_OPTIONS": "print_stacktrace=1"}
+
+_lock = threading.Lock()
+
+
+@functools.cache
+def build_dir() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="devstate-c-tests-"))
+    atexit.register(shutil.rmtree, path, True)
+    return path
+
+
+@functools.cache
+def schema_of(ref: str) -> ir.Schema:
+    return resolve_schema(ref)
+
+
+def write_codec(schema: ir.Schema, directory: Path) -> list[Path]:
+    """Write the generated files of ``schema`` to ``directory``; returns the .c files."""
+    directory.mkdir(parents=True, exist_ok=True)
+    sources = []
+    for name, text in emit_c(schema).items():
+        (directory / name).write_text(text, encoding="utf-8")
+        if name.endswith(".c"):
+            sources.append(directory / name)
+    return sources
+
+
+def compile_c(sources: list[Path], output: Path, flags: list[str], cc: str = SANITIZER_CC,
+              include: list[Path] | None = None) -> Path:
+    """Compile and link ``sources``; raises AssertionError with the compiler's output."""
+    includes = [f"-I{path}" for path in include or []]
+    command = [cc, *STRICT, *flags, *includes, *map(str, sources), "-o", str(output)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stderr}"
+    return output
+
+
+@functools.cache
+def build_driver(ref: str) -> Path:
+    """The sanitized driver executable of a schema (compiled on first use)."""
+    schema = schema_of(ref)
+    directory = build_dir() / CNames(schema).prefix
+    sources = write_codec(schema, directory)
+    (directory / "driver.c").write_text(driver_source(schema), encoding="utf-8")
+    return compile_c([directory / "driver.c", *sources], directory / "driver", SANITIZE)
+
+
+def prebuild(refs: list[str]) -> None:
+    """Compile several drivers in parallel (the compiler is the slow part of a session)."""
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        list(pool.map(build_driver, sorted(set(refs))))
+
+
+class Driver:
+    """One running driver process: ``decode(blob, limits)`` → the driver's JSON response."""
+
+    def __init__(self, executable: Path) -> None:
+        self.executable = executable
+        self.process = subprocess.Popen([str(executable)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, env=ENV)
+        self.lock = threading.Lock()
+
+    def decode(self, blob: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+        head = struct.pack("<IQQI", len(blob), limits.max_total_size, limits.max_region_size, limits.max_depth)
+        with self.lock:
+            assert self.process.stdin is not None and self.process.stdout is not None
+            try:
+                self.process.stdin.write(head + blob)
+                self.process.stdin.flush()
+                line = self.process.stdout.readline()
+            except BrokenPipeError:
+                line = b""
+            if not line:
+                raise AssertionError(f"the C driver {self.executable} died:\n{self._stderr()}")
+        response: dict[str, Any] = json.loads(line)
+        return response
+
+    def _stderr(self) -> str:
+        self.process.kill()
+        assert self.process.stderr is not None
+        return self.process.stderr.read().decode(errors="replace")[-6000:]
+
+    def close(self) -> None:
+        """End the process; a sanitizer report (leaks at exit) fails loudly."""
+        if self.process.poll() is None:
+            assert self.process.stdin is not None
+            self.process.stdin.close()
+            self.process.wait(timeout=30)
+        assert self.process.stderr is not None
+        problems = self.process.stderr.read().decode(errors="replace")
+        assert self.process.returncode == 0 and not problems, f"{self.executable}: {problems}"
+
+
+_drivers: dict[str, Driver] = {}
+
+
+def driver(ref: str) -> Driver:
+    """The session's running driver of a schema."""
+    with _lock:
+        if ref not in _drivers:
+            _drivers[ref] = Driver(build_driver(ref))
+        return _drivers[ref]
+
+
+def close_drivers() -> None:
+    """Stop every driver, checking its exit status and sanitizer output."""
+    with _lock:
+        drivers = list(_drivers.values())
+        _drivers.clear()
+    for running in drivers:
+        running.close()
