@@ -87,7 +87,20 @@ class BridgeReport:
 def _block(title: str, items: list[Uncovered] | list[Loss]) -> list[str]:
     if not items:
         return [f"{title}: none"]
+    if all(isinstance(item, Uncovered) for item in items):
+        return [f"{title}:"] + [f"  {line}" for line in _grouped([str(item) for item in items])]
     return [f"{title}:"] + [f"  {item}" for item in items]
+
+
+def _grouped(names: list[str]) -> list[str]:
+    """``registers.cap``, ``registers.vs`` → ``registers: cap, vs`` (one line per first component)."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        head, dot, rest = name.partition(".")
+        key = head if dot and " " not in head else name
+        groups.setdefault(key, []).append(rest if key == head and dot else "")
+    return [key if members == [""] else f"{key}: {', '.join(m for m in members if m)}"
+            for key, members in groups.items()]
 
 
 def show(value: Any) -> str:
