@@ -15,7 +15,7 @@ from devstate.cli import main as cli_main
 from devstate.docs import CompatRenderers, PageLinks, SiteInputs, build_site, render_cli_reference
 from devstate.docs.cli_reference import command_anchor, walk
 from devstate.docs.markdown import cell, slug, table
-from devstate.docs.mkdocs_hook import expand_models_nav, placeholder
+from devstate.docs.mkdocs_hook import expand_models_nav
 from devstate.docs.model_page import field_rows, render_version_page
 from devstate.schema import load_schema, schema_files
 
@@ -200,10 +200,6 @@ def test_models_nav_entry_is_expanded_in_place() -> None:
     nav = [{"Home": "index.md"}, {"Models": "models/index.md"}, {"Ref": [{"CLI": "reference/cli.md"}]}]
     generated = ["models/index.md", {"m": ["models/m/index.md"]}]
     assert expand_models_nav(nav, generated) == [nav[0], {"Models": generated}, nav[2]]
-
-
-def test_placeholder_is_a_titled_page() -> None:
-    assert placeholder("Wire format").startswith("# Wire format\n")
 
 
 def test_cells_are_escaped() -> None:
