@@ -17,6 +17,14 @@ from devstate.bridges.values import Item, ValueProblem
 INT_SIZES = (1, 2, 4, 8, 16)
 
 
+def _zero(chunk: memoryview, at: int, label: str, what: str) -> None:
+    data = bytes(chunk)
+    if any(data):
+        first = next(i for i, byte in enumerate(data) if byte)
+        raise BridgeDecodeError(BridgeCode.RESERVED_NOT_ZERO, at + first, label,
+                                f"{what} are not zero (byte +{first} is {data[first]:#04x})")
+
+
 @dataclass(frozen=True)
 class Slot:
     """A fixed-width little-endian field of a record: an integer (1-16 bytes) or bytes."""
@@ -95,9 +103,8 @@ class Fixed(Layout):
         for slot in self.slots:
             value = slot.read(data)
             if slot.reserved:
-                if any(bytes(data[slot.offset : slot.offset + slot.size])):
-                    raise BridgeDecodeError(BridgeCode.RESERVED_NOT_ZERO, at + slot.offset, label,
-                                            f"reserved bytes {slot.name} ({slot.size} at +{slot.offset}) are not zero")
+                _zero(data[slot.offset : slot.offset + slot.size], at + slot.offset, label,
+                      f"reserved bytes ({slot.size} at +{slot.offset})")
                 continue
             items[slot.name] = value
         return items
@@ -240,8 +247,7 @@ class Variable(Layout):
 
     def _read(self, name: str, kind: str, size: int, chunk: memoryview, at: int, label: str) -> Item:
         if kind == "reserved":
-            if any(bytes(chunk)):
-                raise BridgeDecodeError(BridgeCode.RESERVED_NOT_ZERO, at, label, f"reserved {name} is not zero")
+            _zero(chunk, at, label, f"reserved {name}")
             return 0
         if kind == "int":
             return int.from_bytes(chunk, "little")

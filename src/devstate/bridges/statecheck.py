@@ -9,6 +9,7 @@ section that is absent on one side and at its defaults on the other is no loss.
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -32,7 +33,47 @@ def check_state(schema: ir.Schema, state: State, error: Callable[[str, str], Bri
 def state_losses(schema: ir.Schema, before: State, after: State, problems: dict[str, str], detail: str) -> list[Loss]:
     """Every value of ``before`` that ``after`` (its round trip) does not have."""
     a, b = normalized(schema, before), normalized(schema, after)
-    return [_loss(diff, problems, detail) for diff in diff_states(a, b)]
+    losses: list[Loss] = []
+    seen: set[str] = set()
+    for diff in diff_states(a, b):
+        path, value = _collapsed(diff, a)
+        if path not in seen:
+            seen.add(path)
+            where = readable(path)
+            losses.append(Loss(where, show(value), _detail(where, problems, detail)))
+    return losses
+
+
+def _collapsed(diff: Difference, state: State) -> tuple[str, Any]:
+    """A flags value (a list of names) is reported whole: ``common.isr``, not ``common.isr[0]``."""
+    match = _ELEMENT.match(diff.path)
+    if match and isinstance(diff.old if diff.kind != "added" else diff.new, str):
+        parent = _value_at(state, match.group(1))
+        if isinstance(parent, list):
+            return match.group(1), parent
+    return diff.path, diff.old if diff.kind != "added" else diff.new
+
+
+def _detail(where: str, problems: dict[str, str], detail: str) -> str:
+    """The exporter's reason for ``where`` (or for the struct holding it), else ``detail``."""
+    for key, reason in problems.items():
+        if where == key or where.startswith(key + ".") or where.startswith(key + "["):
+            return reason
+    return detail
+
+
+_ELEMENT = re.compile(r"^(.*)\[(\d+)\]$")
+_TOKEN = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+def _value_at(state: State, path: str) -> Any:
+    value: Any = state
+    for name, index in _TOKEN.findall(path.removeprefix("$")):
+        try:
+            value = value[name] if name else value[int(index)]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
 
 
 def normalized(schema: ir.Schema, state: State) -> State:
@@ -47,12 +88,6 @@ def normalized(schema: ir.Schema, state: State) -> State:
     out.setdefault("vendor_sections", {})
     out.setdefault("unknown_sections", [])
     return out
-
-
-def _loss(diff: Difference, problems: dict[str, str], detail: str) -> Loss:
-    where = readable(diff.path)
-    value: Any = diff.old if diff.kind != "added" else diff.new
-    return Loss(where, show(value), problems.get(where, detail))
 
 
 def readable(path: str) -> str:

@@ -514,6 +514,12 @@ class VariantBinding(Binding):
         names = command.layout.item_names()
         items = {item: to_item(ctx.schema, node.expr, get(ctx.state, node, indices))
                  for node, item in self.fields if item in names}
+        if isinstance(command.layout, Variable):
+            try:
+                command.layout.check_items(items)
+            except ValueProblem as exc:
+                ctx.problem(self.node, indices, f"{command.label}: {exc}")
+                return
         ctx.items(source, indices).update(items)
 
     def rows(self) -> list[tuple[str, str, str]]:
