@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -10,6 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from devstate.interp import decode
+from devstate.schema import find_schema_file, load_schema
+from devstate.state import state_to_json
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec"
@@ -36,14 +41,49 @@ def test_every_example_is_shown_on_a_page() -> None:
         assert (SPEC / name).is_file(), f"a page includes {name}, which does not exist"
 
 
-@pytest.mark.parametrize("example", [p for p in EXAMPLES if p.suffix != ".c"], ids=lambda p: p.name)
-def test_example_runs(example: Path, tmp_path: Path) -> None:
-    """Run from a scratch directory with `schemas/` beside it, as a vendor's checkout would."""
+def _run(command: list[str], cwd: Path) -> None:
+    bin_dir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, " ".join(command) + "\n" + result.stdout + result.stderr
+
+
+def _scratch(tmp_path: Path) -> Path:
+    """A scratch directory with `schemas/` and the example inputs beside it, like a vendor's checkout."""
     (tmp_path / "schemas").symlink_to(ROOT / "schemas")
     for data in DATA_FILES:
         shutil.copy(data, tmp_path / data.name)
-    bin_dir = str(Path(sys.executable).parent)
-    env = {**os.environ, "PATH": bin_dir + os.pathsep + os.environ.get("PATH", "")}
+    return tmp_path
+
+
+@pytest.mark.parametrize("example", [p for p in EXAMPLES if p.suffix != ".c"], ids=lambda p: p.name)
+def test_example_runs(example: Path, tmp_path: Path) -> None:
     command = [sys.executable, str(example)] if example.suffix == ".py" else ["bash", "-euo", "pipefail", str(example)]
-    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
+    _run(command, _scratch(tmp_path))
+
+
+@pytest.mark.parametrize("example", [p for p in EXAMPLES if p.suffix == ".c"], ids=lambda p: p.name)
+def test_c_example_compiles_and_runs(example: Path, tmp_path: Path) -> None:
+    """Generate the codec (generate_c.py), compile warning-free as C99 with it, run."""
+    cc = shutil.which("cc")
+    if cc is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but there is no C compiler (cc)")
+        pytest.skip("no C compiler (cc)")
+    work = _scratch(tmp_path)
+    _run([sys.executable, str(SPEC / "examples" / "generate_c.py")], work)
+    sources = [str(p) for p in sorted(work.glob("*.c"))]
+    flags = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O1", "-I", str(work)]
+    _run([cc, *flags, "-o", str(work / "example"), str(example), *sources], work)
+    _run([str(work / "example")], work)
+
+
+def test_c_and_python_save_the_same_state(tmp_path: Path) -> None:
+    """What the C example saves decodes to the JSON state the CLI example encodes."""
+    if shutil.which("cc") is None and not os.environ.get("CI"):
+        pytest.skip("no C compiler (cc)")
+    test_c_example_compiles_and_runs(SPEC / "examples" / "save_load.c", tmp_path)
+    blob = (tmp_path / "net0.dsf").read_bytes()
+    expected = json.loads((SPEC / "examples" / "net0.json").read_text(encoding="utf-8"))
+    schema = load_schema(find_schema_file("org.virtio.net@1.1").path)
+    assert state_to_json(decode(schema, blob)) == expected
