@@ -14,9 +14,10 @@ from typing import Any
 import pytest
 from c import harness
 
-from devstate.conformance import CONFORMANCE_DIR, entry_limits, load_manifest, run_entry
-from devstate.interp import encode
-from devstate.state import state_to_json
+from devstate.conformance import CONFORMANCE_DIR, entry_limits, load_manifest, reseal, run_entry
+from devstate.interp import decode, encode
+from devstate.state import default_state, state_to_json
+from devstate.wire.errors import DecodeError
 
 pytestmark = pytest.mark.skipif(not harness.COMPILERS, reason="no C compiler")
 MANIFEST = load_manifest()
@@ -57,3 +58,29 @@ def test_valid_vector_gives_the_manifest_state(entry: dict[str, Any]) -> None:
     assert got["state"] == state_to_json(state)
     assert got["size_ok"], "encoded_size() differs from the bytes encode() wrote"
     assert bytes.fromhex(got["encoded"]) == encode(harness.schema_of(entry["schema"]), state)
+
+
+# --- disagreements with the reference codec ----------------------------------------------------
+
+LED = "schemas/org.example.led/1.0.yaml"
+
+
+def _led_blob_with_model_id_ending_in_newline() -> bytes:
+    schema = harness.schema_of(LED)
+    blob = bytearray(encode(schema, default_state(schema)))
+    blob[25 + blob[24] - 1] = 0x0A  # "org.example.led" -> "org.example.le\n"
+    return reseal(bytes(blob))
+
+
+def test_c_refuses_a_model_id_ending_in_newline() -> None:
+    """spec/wire-format.md, "Header": a model id not matching the pattern is BAD_MODEL_ID at 25."""
+    got = harness.driver(LED).decode(_led_blob_with_model_id_ending_in_newline())
+    assert (got["name"], got["offset"], got["path"]) == ("BAD_MODEL_ID", 25, "$.header.model")
+
+
+@pytest.mark.xfail(strict=True, reason="reference bug: wire/header.py checks MODEL_ID_PATTERN with re.match, whose "
+                   "`$` also matches before a trailing newline; it should use fullmatch (the C codec does)")
+def test_reference_refuses_a_model_id_ending_in_newline() -> None:
+    with pytest.raises(DecodeError) as info:
+        decode(harness.schema_of(LED), _led_blob_with_model_id_ending_in_newline())
+    assert (info.value.code, info.value.offset) == ("BAD_MODEL_ID", 25)
