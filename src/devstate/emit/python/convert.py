@@ -1,0 +1,97 @@
+"""``to_state``/``from_state`` functions: typed values ↔ devstate's plain state dicts.
+
+``_state_<struct>(o) -> dict`` gives the state form (enum member names, flag name lists,
+dicts in field order). ``_from_<struct>(d, path) -> Struct`` converts back with the
+reference encoder's checks, in its order (shape, types, ranges, enum and flag names,
+lengths and counts), raising ``EncodeError`` with its code and path.
+"""
+
+from __future__ import annotations
+
+from devstate import ir
+from devstate.emit.python.code import Code, Counter, path_expr, wrapped
+from devstate.emit.python.facts import NO_BOUNDS, ZERO_COPY_THRESHOLD, Bounds, Facts
+
+
+class ConvertEmitter:
+    """Emits the state conversion functions of one schema into ``code``."""
+
+    def __init__(self, facts: Facts, code: Code) -> None:
+        self.facts = facts
+        self.code = code
+        self.counter = Counter()
+
+    def struct(self, name: str) -> None:
+        self.counter = Counter()
+        code, cls, key = self.code, self.facts.classes[name], self.facts.keys[name]
+        struct = self.facts.struct(name)
+        attrs = self.facts.attrs(name)
+        code.blank(2)
+        with code.block(f"def _state_{key}(o: {cls}) -> dict[str, Any]:"):
+            items = [f"{f.name!r}: {self.to_state(f.type, f'o.{attrs[f.name]}')}" for f in struct.fields]
+            wrapped(code, "return {", items, "}")
+        code.blank(2)
+        with code.block(f"def _from_{key}(d: Any, path: str) -> {cls}:"):
+            names = tuple(f.name for f in struct.fields)
+            code(f"_rt.expect_struct(d, {names!r}, {struct.name!r}, path)")
+            args = [self.from_state(f.type, (f.min, f.max), f"_rt.member(d, {f.name!r}, path, {struct.name!r})",
+                                    ["{path}", f".{f.name}"]) for f in struct.fields]
+            wrapped(code, f"return {cls}(", args, ")")
+
+    def section(self, stem: str, expr: ir.TypeExpr | None, maximum: int | None = None) -> None:
+        """Conversions of a section whose type is not a struct (``expr`` None: opaque bytes)."""
+        self.counter = Counter()
+        code = self.code
+        small = expr is None and (maximum or 0) < ZERO_COPY_THRESHOLD
+        annotation = ("bytes" if small else "Buffer") if expr is None else self.facts.annotation(expr)
+        code.blank(2)
+        with code.block(f"def _state_{stem}(v: {annotation}) -> Any:"):
+            code(f"return {'v' if expr is None else self.to_state(expr, 'v')}")
+        code.blank(2)
+        with code.block(f"def _from_{stem}(v: Any, path: str) -> {annotation}:"):
+            if expr is None:
+                code(f"return _rt.{'to_bytes' if small else 'to_buffer'}(v, None, {maximum}, path)")
+            else:
+                code(f"return {self.from_state(expr, NO_BOUNDS, 'v', ['{path}'])}")
+
+    def to_state(self, expr: ir.TypeExpr, value: str) -> str:
+        if isinstance(expr, ir.NamedRef):
+            named, key = self.facts.named(expr), self.facts.keys[expr.name]
+            if isinstance(named, ir.StructType):
+                return f"_state_{key}({value})"
+            if isinstance(named, ir.EnumType):
+                return f"_N_{key.upper()}.get({value}, {value})"
+            return f"_rt.flag_names({value}, _B_{key.upper()})"
+        if isinstance(expr, ir.ArrayType):
+            item = self.counter.next("y")
+            inner = self.to_state(expr.element, item)
+            return f"list({value})" if inner == item else f"[{inner} for {item} in {value}]"
+        return value
+
+    def from_state(self, expr: ir.TypeExpr, bounds: Bounds, value: str, path: list[str]) -> str:
+        where = path_expr(path)
+        if isinstance(expr, ir.ScalarType):
+            leaf = self.facts.scalar_leaf(expr.name, bounds)
+            if leaf.kind == "bool":
+                return f"_rt.to_bool({value}, {where})"
+            return f"_rt.to_int({value}, {leaf.low}, {leaf.high}, {where})"
+        if isinstance(expr, ir.NamedRef):
+            return self.named(expr, value, where)
+        if isinstance(expr, ir.BytesType):
+            function = "to_bytes" if self.facts.capacity(expr) < ZERO_COPY_THRESHOLD else "to_buffer"
+            return f"_rt.{function}({value}, {expr.length}, {expr.max}, {where})"
+        if isinstance(expr, ir.StringType):
+            return f"_rt.to_str({value}, {expr.max}, {where})"
+        index, item = self.counter.next("i"), self.counter.next("y")
+        inner = self.from_state(expr.element, bounds, item, [*path, f"[{{{index}}}]"])
+        return f"[{inner} for {index}, {item} in enumerate(_rt.to_list({value}, {expr.length}, {expr.max}, {where}))]"
+
+    def named(self, expr: ir.NamedRef, value: str, where: str) -> str:
+        named, key = self.facts.named(expr), self.facts.keys[expr.name]
+        if isinstance(named, ir.StructType):
+            return f"_from_{key}({value}, {where})"
+        low, high = ir.scalar_range(named.base.name)
+        if isinstance(named, ir.EnumType):
+            return f"_rt.to_enum({value}, _M_{key.upper()}, {named.open}, {low}, {high}, {named.name!r}, {where})"
+        cls = self.facts.classes[expr.name]
+        return f"_rt.to_flags({value}, {cls}, _BB_{key.upper()}, {named.name!r}, {where})"

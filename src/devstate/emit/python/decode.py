@@ -1,0 +1,598 @@
+"""Decoder functions: two per struct and one per non-struct section.
+
+Every decoder has the signature ``(b, p, e, dl, rl)``: the read-only byte view of the
+whole blob, the value's start and its container's end (absolute offsets), the depth budget
+left for the value (``max_depth`` minus its depth) and the region size limit.
+
+- ``_seq_<struct>`` is the **exact** decoder: field by field in the order of
+  spec/wire-format.md ("Decoding order"), with the struct-body rules (too short, defaults
+  for absent appended fields, zero tail) and every depth check. It raises the first error
+  with the reference codec's code, offset and path.
+- ``_dec_<struct>`` is the **fast** decoder: runs of fixed-size fields are read with one
+  precompiled ``struct.Struct`` each and checked with one boolean expression; an array of
+  fixed-size structs is one ``iter_unpack``. Whenever anything is unusual (a body of
+  another size, a value that fails a check, a tight depth limit) it hands the whole body
+  to ``_seq_<struct>``, which finds the exact error (or decodes another version's body).
+- Counted and variable-size values (arrays, bytes, strings, nested structs) use the same
+  code in both: it checks counts and lengths before reading and raises exact errors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from devstate import ir
+from devstate.emit.python.code import Code, Counter, fits, if_any, path_expr, wrapped
+from devstate.emit.python.facts import NO_BOUNDS, ZERO_COPY_THRESHOLD, Bounds, Facts, Flat, Leaf
+
+READERS = {"H": "U16", "I": "U32", "Q": "U64", "b": "I8", "h": "I16", "i": "I32", "q": "I64"}
+LOCALS_LIMIT = 40
+"""Runs with at most this many items (and arrays of at most 16) unpack into named locals."""
+
+
+@dataclass
+class Ctx:
+    """Where a value is decoded: its relative path, depth budget offset and whether room is known."""
+
+    path: list[str]
+    dl: int
+    room: bool
+
+    def at(self, part: str, room: bool = False) -> Ctx:
+        return Ctx([*self.path, part], self.dl + 1, room)
+
+
+@dataclass
+class Consts:
+    """Module-level ``struct.Struct`` constants, in first-use order."""
+
+    items: dict[str, str] = field(default_factory=dict)
+
+    def add(self, name: str, fmt: str) -> str:
+        assert self.items.get(name, fmt) == fmt, name
+        self.items[name] = fmt
+        return name
+
+    def array(self, fmt: str) -> str:
+        return self.add(f"_A_{fmt.replace('s', 'S')}" if len(fmt) < 24 else f"_A{len(self.items)}", "<" + fmt)
+
+    def emit(self, code: Code) -> None:
+        for name, fmt in self.items.items():
+            code(f"{name} = struct.Struct({fmt!r})")
+
+
+class Values:
+    """Expressions over unpacked items: a flat value's typed form and its failure conditions."""
+
+    def __init__(self, facts: Facts, counter: Counter) -> None:
+        self.facts = facts
+        self.counter = counter
+
+    def key(self, leaf: Leaf) -> str:
+        return self.facts.keys[leaf.ref].upper()
+
+    def leaf(self, leaf: Leaf, raw: str) -> str:
+        if leaf.kind == "bool":
+            return f"{raw} == 1"
+        if leaf.kind == "enum":
+            return f"_E_{self.key(leaf)}.get({raw}, {raw})" if leaf.open else f"_E_{self.key(leaf)}[{raw}]"
+        if leaf.kind == "flags":
+            return f"_rt.flag({self.facts.classes[leaf.ref]}, _FC_{self.key(leaf)}, {raw})"
+        return raw
+
+    def leaf_conditions(self, leaf: Leaf, raw: str) -> list[str]:
+        if leaf.kind == "int":
+            return [f"{raw} < {leaf.low}"] * leaf.checked_low + [f"{raw} > {leaf.high}"] * leaf.checked_high
+        if leaf.kind == "bool":
+            return [f"{raw} > 1"]
+        if leaf.kind == "enum" and not leaf.open:
+            return [f"{raw} not in _E_{self.key(leaf)}"]
+        if leaf.kind == "flags":
+            return [f"{raw} & _U_{self.key(leaf)}"]
+        return []
+
+    def seq_conditions(self, leaf: Leaf, seq: str) -> list[str]:
+        """Conditions over a sequence of raw items (every leaf of an array)."""
+        if leaf.kind == "int":
+            return [f"min({seq}) < {leaf.low}"] * leaf.checked_low + [f"max({seq}) > {leaf.high}"] * leaf.checked_high
+        if leaf.kind == "bool":
+            return [f"max({seq}) > 1"]
+        if leaf.kind == "enum" and not leaf.open:
+            return [f"not _V_{self.key(leaf)}.issuperset({seq})"]
+        if leaf.kind == "flags":
+            return [f"_rt.any_bits({seq}, _U_{self.key(leaf)})"]
+        return []
+
+    def seq_list(self, leaf: Leaf, seq: str, is_list: bool = False) -> str:
+        """The typed list of one array row from a sequence of raw items."""
+        if leaf.kind in ("int", "bytes"):
+            return seq if is_list else f"list({seq})"
+        if leaf.kind == "bool":
+            return f"list(map(bool, {seq}))"
+        if leaf.kind == "enum" and not leaf.open:
+            return f"list(map(_E_{self.key(leaf)}.__getitem__, {seq}))"
+        item = self.counter.next("y")
+        return f"[{self.leaf(leaf, item)} for {item} in {seq}]"
+
+    # --- a flat value from named locals or from a slice of a tuple -------------------------
+
+    def from_locals(self, flat: Flat, names: list[str]) -> tuple[str, list[str]]:
+        """(typed expression, failure conditions) of a flat value whose items are locals."""
+        if not flat.dims:
+            return self.leaf(flat.leaf, names[0]), self.leaf_conditions(flat.leaf, names[0])
+        items = "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
+        return self._nest(flat.leaf, names, flat.dims), self.seq_conditions(flat.leaf, items)
+
+    def _nest(self, leaf: Leaf, names: list[str], dims: tuple[int, ...]) -> str:
+        if len(dims) == 1:
+            return "[" + ", ".join(self.leaf(leaf, n) for n in names) + "]"
+        step = len(names) // dims[0]
+        rows = [self._nest(leaf, names[i : i + step], dims[1:]) for i in range(0, len(names), step)]
+        return "[" + ", ".join(rows) + "]"
+
+    def from_tuple(self, flat: Flat, tuple_name: str, start: int) -> tuple[str, list[str]]:
+        """(typed expression, failure conditions) of a flat value at ``tuple_name[start:]``."""
+        if not flat.dims:
+            item = f"{tuple_name}[{start}]"
+            return self.leaf(flat.leaf, item), self.leaf_conditions(flat.leaf, item)
+        whole = f"{tuple_name}[{start}:{start + flat.count}]"
+        return self.rows(flat.leaf, tuple_name, str(start), flat.dims), self.seq_conditions(flat.leaf, whole)
+
+    def rows(self, leaf: Leaf, seq: str, start: str, dims: tuple[int | str, ...], is_list: bool = False,
+             whole: bool = False) -> str:
+        """Nested typed lists over ``seq[start:]`` (all of ``seq`` when ``whole``) with these dims."""
+        if len(dims) == 1:
+            if whole:
+                return self.seq_list(leaf, seq, is_list)
+            return self.seq_list(leaf, f"{seq}[{start} : {_add(start, dims[0])}]")
+        step = 1
+        for size in dims[1:]:
+            assert isinstance(size, int), "only the outermost dimension can be a count"
+            step *= size
+        index = self.counter.next("i")
+        stop = f"len({seq})" if whole else _add(start, _mul(dims[0], step))
+        return f"[{self.rows(leaf, seq, index, dims[1:])} for {index} in range({start}, {stop}, {step})]"
+
+
+def _add(left: str, right: int | str) -> str:
+    if left.isdigit() and str(right).isdigit():
+        return str(int(left) + int(right))
+    return f"{left} + {right}"
+
+
+def _mul(left: int | str, right: int) -> str:
+    if str(left).isdigit():
+        return str(int(left) * right)
+    return f"{left} * {right}"
+
+
+class DecodeEmitter:
+    """Emits the decoder functions of one schema into ``code``."""
+
+    def __init__(self, facts: Facts, code: Code, consts: Consts) -> None:
+        self.facts = facts
+        self.code = code
+        self.consts = consts
+        self.counter = Counter()
+        self.values = Values(facts, self.counter)
+
+    # --- structs ----------------------------------------------------------------------
+
+    def struct(self, name: str) -> None:
+        self.counter = self.values.counter = Counter()
+        flats = self.facts.flat_struct(name)
+        if flats is not None:
+            self.flat_fast(name, flats)
+        else:
+            self.runs_fast(name)
+        self.counter = self.values.counter = Counter()
+        self.exact(name)
+
+    def signature(self, function: str, returns: str) -> str:
+        return f"def {function}(b: memoryview, p: int, e: int, dl: int, rl: int) -> {returns}:"
+
+    def names(self, name: str) -> tuple[str, str, str]:
+        key = self.facts.keys[name]
+        return self.facts.classes[name], f"_dec_{key}", f"_seq_{key}"
+
+    def flat_fast(self, name: str, flats: list[Flat]) -> None:
+        code, (cls, dec, seq) = self.code, self.names(name)
+        struct_const = self.consts.add(f"_S_{self.facts.keys[name].upper()}", "<" + "".join(f.fmt for f in flats))
+        body, height = self.facts.body_size(name), self.facts.struct_height(name)
+        code.blank(2)
+        with code.block(self.signature(dec, cls)):
+            with code.block(f"if e - p != {body} or dl < {height}:"):
+                code(f"return {seq}(b, p, e, dl, rl)")
+            exprs, conditions = self.unpack(flats, f"{struct_const}.unpack_from(b, p)")
+            if conditions:
+                with if_any(code, conditions):
+                    code(f"return {seq}(b, p, e, dl, rl)")
+            wrapped(code, f"return {cls}(", exprs, ")")
+
+    def unpack(self, flats: list[Flat], call: str) -> tuple[list[str], list[str]]:
+        """Unpack a run into locals (or one tuple); returns per-field expressions and conditions."""
+        target, exprs, conditions = self.run_target(flats)
+        if len(target) == 1 and not target[0].startswith("t"):
+            self.code(f"{target[0]} = {call}[0]")
+        elif len(target) == 1:
+            self.code(f"{target[0]} = {call}")
+        else:
+            wrapped(self.code, "(", target, f") = {call}")
+        return exprs, conditions
+
+    def run_target(self, flats: list[Flat]) -> tuple[list[str], list[str], list[str]]:
+        """Names to unpack a run into, and per-field expressions and failure conditions."""
+        total = sum(f.count for f in flats)
+        exprs: list[str] = []
+        conditions: list[str] = []
+        if total <= LOCALS_LIMIT and all(f.count <= 16 for f in flats):
+            names = [self.counter.next("v") for _ in range(total)]
+            at = 0
+            for flat in flats:
+                expr, conds = self.values.from_locals(flat, names[at : at + flat.count])
+                exprs.append(expr)
+                conditions += conds
+                at += flat.count
+            return names, exprs, conditions
+        tuple_name = self.counter.next("t")
+        at = 0
+        for flat in flats:
+            expr, conds = self.values.from_tuple(flat, tuple_name, at)
+            exprs.append(expr)
+            conditions += conds
+            at += flat.count
+        return [tuple_name], exprs, conditions
+
+    def runs_fast(self, name: str) -> None:
+        code, (cls, dec, seq) = self.code, self.names(name)
+        struct = self.facts.struct(name)
+        restart = f"return {seq}(b, p, e, dl, rl)"
+        code.blank(2)
+        with code.block(self.signature(dec, cls)):
+            with code.block(f"if dl < {self.facts.struct_height(name)}:"):
+                code(restart)
+            code("q = p")
+            exprs: list[str] = []
+            for index, run in enumerate(self.items(struct)):
+                if isinstance(run, list):
+                    exprs += self.fast_run(name, index, run, restart)
+                else:
+                    with code.block(f"if e - q < {self.facts.min_size(run.type)}:"):
+                        code(restart)
+                    exprs.append(self.field_value(run, Ctx([f".{run.name}"], 1, True)))
+            with code.block("if q != e:"):
+                code(f"_rt.check_tail(b, q, e, {struct.name!r})")
+            wrapped(code, f"return {cls}(", exprs, ")")
+
+    def items(self, struct: ir.StructType) -> list[list[tuple[ir.StructField, Flat]] | ir.StructField]:
+        """The struct's fields as runs of flat fields and single variable-size fields."""
+        items: list[list[tuple[ir.StructField, Flat]] | ir.StructField] = []
+        for fld in struct.fields:
+            flat = self.facts.flat(fld.type, (fld.min, fld.max))
+            if flat is None:
+                items.append(fld)
+            elif items and isinstance(items[-1], list):
+                items[-1].append((fld, flat))
+            else:
+                items.append([(fld, flat)])
+        return items
+
+    def fast_run(self, name: str, index: int, run: list[tuple[ir.StructField, Flat]], restart: str) -> list[str]:
+        code = self.code
+        flats = [flat for _, flat in run]
+        size = sum(f.size for f in flats)
+        const = self.consts.add(f"_R_{self.facts.keys[name].upper()}_{index}", "<" + "".join(f.fmt for f in flats))
+        with code.block(f"if e - q < {size}:"):
+            code(restart)
+        exprs, conditions = self.unpack(flats, f"{const}.unpack_from(b, q)")
+        if conditions:
+            with if_any(code, conditions):
+                code(restart)
+        code(f"q += {size}")
+        return exprs
+
+    def exact(self, name: str) -> None:
+        code, (cls, _, seq) = self.code, self.names(name)
+        struct = self.facts.struct(name)
+        code.blank(2)
+        with code.block(self.signature(seq, cls)):
+            code("q = p")
+            values: list[str] = []
+            for index, fld in enumerate(struct.fields):
+                path = repr(f".{fld.name}")
+                if index >= struct.base_field_count:
+                    with code.block("if q == e:"):
+                        wrapped(code, f"return {cls}(", values, ")")
+                minimum = self.facts.min_size(fld.type)
+                with code.block(f"if e - q < {minimum}:"):
+                    code(f"raise _rt.too_short(q, e, {path}, {struct.name!r}, {fld.name!r}, {minimum})")
+                with code.block("if dl < 1:"):
+                    code(f"raise _rt.too_deep(q, {path})")
+                values.append(self.field_value(fld, Ctx([f".{fld.name}"], 1, True)))
+            with code.block("if q != e:"):
+                code(f"_rt.check_tail(b, q, e, {struct.name!r})")
+            wrapped(code, f"return {cls}(", values, ")")
+
+    def field_value(self, fld: ir.StructField, ctx: Ctx) -> str:
+        return self.value(fld.type, (fld.min, fld.max), ctx)
+
+    # --- sections ---------------------------------------------------------------------
+
+    def section(self, function: str, expr: ir.TypeExpr) -> None:
+        """A decoder for a section whose type is not a struct: the value fills the payload."""
+        code = self.code
+        self.counter = self.values.counter = Counter()
+        code.blank(2)
+        with code.block(self.signature(function, self.facts.annotation(expr))):
+            code("q = p")
+            result = self.value(expr, NO_BOUNDS, Ctx([], 0, False))
+            with code.block("if q != e:"):
+                code("raise _rt.trailing(q, e)")
+            code(f"return {result}")
+
+    def opaque(self, function: str, maximum: int) -> None:
+        returns = "bytes" if maximum < ZERO_COPY_THRESHOLD else "Buffer"
+        self.code.blank(2)
+        with self.code.block(self.signature(function, returns)):
+            call = "read_opaque" if maximum >= ZERO_COPY_THRESHOLD else "read_small_opaque"
+            self.code(f"return _rt.{call}(b, p, e, {maximum}, rl)")
+
+    # --- values in field position (exact, shared by both decoders) ------------------------
+
+    def value(self, expr: ir.TypeExpr, bounds: Bounds, ctx: Ctx) -> str:
+        """Decode one value at ``q`` (advancing it); returns the local holding the typed value."""
+        flat = self.facts.flat(expr, bounds)
+        if flat is not None:
+            return self.flat_exact(flat, ctx)
+        if isinstance(expr, ir.NamedRef):
+            return self.sized_struct(expr.name, ctx)
+        if isinstance(expr, ir.ArrayType):
+            return self.array(expr, bounds, ctx)
+        if isinstance(expr, ir.StringType):
+            return self.counted("read_str", f"{expr.max}", ctx)
+        if isinstance(expr, ir.BytesType):
+            if expr.length is not None:
+                return self.large_fixed_bytes(expr.length, ctx)
+            reader = "read_bytes" if (expr.max or 0) < ZERO_COPY_THRESHOLD else "read_region"
+            return self.counted(reader, f"{expr.max}, rl", ctx)
+        raise TypeError(f"no decoder for {type(expr).__name__}")
+
+    def local(self, stem: str = "x") -> str:
+        return self.counter.next(stem)
+
+    def counted(self, reader: str, args: str, ctx: Ctx) -> str:
+        target = self.local()
+        self.code(f"{target}, q = _rt.{reader}(b, q, e, {args}, {path_expr(ctx.path)})")
+        return target
+
+    def large_fixed_bytes(self, length: int, ctx: Ctx) -> str:
+        code, target = self.code, self.local()
+        if not ctx.room:
+            with code.block(f"if e - q < {length}:"):
+                code(f"raise _rt.truncated(q, e, {path_expr(ctx.path)}, 'bytes[{length}]', {length})")
+        code(f"{target} = b[q : q + {length}]", f"q += {length}")
+        return target
+
+    def sized_struct(self, name: str, ctx: Ctx) -> str:
+        code, path = self.code, path_expr(ctx.path)
+        size, target = self.local("m"), self.local()
+        what = f"the size of struct {self.facts.struct(name).name}"
+        code(f"{size} = _rt.prefix(b, q, e, {path}, {what!r})" if not ctx.room else f"{size} = _rt.U32(b, q)[0]")
+        with code.block(f"if {size} > e - q - 4:"):
+            code(f"raise _rt.struct_past_end(q, {path}, {size}, e - q - 4)")
+        with code.block("try:"):
+            code(f"{target} = _dec_{self.facts.keys[name]}(b, q + 4, q + 4 + {size}, {budget(ctx.dl)}, rl)")
+        self.prefix_failure(path)
+        code(f"q += 4 + {size}")
+        return target
+
+    def prefix_failure(self, path: str) -> None:
+        with self.code.block("except _rt.Fail as failure:"):
+            self.code(f"failure.path = {path} + failure.path", "raise")
+
+    def flat_exact(self, flat: Flat, ctx: Ctx) -> str:
+        code, path, leaf = self.code, path_expr(ctx.path), flat.leaf
+        if not ctx.room:
+            with code.block(f"if e - q < {flat.size}:"):
+                if flat.dims:
+                    per = flat.size // flat.dims[0]
+                    code(f"raise _rt.count_past_end(q, {path}, {flat.dims[0]}, {per}, e - q)")
+                else:
+                    code(f"raise _rt.truncated(q, e, {path}, {leaf.fmt!r}, {leaf.size})")
+        if not flat.dims:
+            raw = self.local("v")
+            code(f"{raw} = {self.read_leaf(leaf)}")
+            self.leaf_checks(leaf, raw, path)
+            target = self.local()
+            code(f"{target} = {self.values.leaf(leaf, raw)}", f"q += {flat.size}")
+            return target
+        for level in range(1, len(flat.dims) + 1):
+            with code.block(f"if dl < {ctx.dl + level}:"):
+                code(f"raise _rt.too_deep(q, {path_expr([*ctx.path, '[0]' * level])})")
+        raw = self.local("vals")
+        is_list = leaf.fmt == "B" and leaf.kind != "bytes"
+        if is_list:
+            code(f"{raw} = b[q : q + {flat.count}].tolist()")
+        else:
+            code(f"{raw} = {self.consts.array(flat.fmt)}.unpack_from(b, q)")
+        self.array_checks(leaf, raw, "q", path, repr(flat.dims))
+        target = self.local()
+        code(f"{target} = {self.values.rows(leaf, raw, '0', flat.dims, is_list, whole=True)}")
+        code(f"q += {flat.size}")
+        return target
+
+    def read_leaf(self, leaf: Leaf) -> str:
+        if leaf.kind == "bytes":
+            return f"bytes(b[q : q + {leaf.size}])"
+        if leaf.fmt == "B":
+            return "b[q]"
+        return f"_rt.{READERS[leaf.fmt]}(b, q)[0]"
+
+    def leaf_checks(self, leaf: Leaf, raw: str, path: str) -> None:
+        code = self.code
+        if leaf.kind == "int" and leaf.checked:
+            with if_any(code, self.values.leaf_conditions(leaf, raw)):
+                code(f"raise _rt.out_of_range(q, {path}, {raw}, {leaf.low}, {leaf.high})")
+        elif leaf.kind == "bool":
+            with code.block(f"if {raw} > 1:"):
+                code(f"raise _rt.bad_bool(q, {path}, {raw})")
+        elif leaf.kind == "enum" and not leaf.open:
+            with code.block(f"if {raw} not in _E_{self.values.key(leaf)}:"):
+                code(f"raise _rt.bad_enum(q, {path}, {raw}, {leaf.named!r})")
+        elif leaf.kind == "flags":
+            mask = f"_U_{self.values.key(leaf)}"
+            with code.block(f"if {raw} & {mask}:"):
+                code(f"raise _rt.bad_flags(q, {path}, {raw}, {mask}, {leaf.named!r})")
+
+    def array_checks(self, leaf: Leaf, raw: str, at: str, path: str, dims: str) -> None:
+        code = self.code
+        if leaf.kind == "int" and leaf.checked:
+            code(f"_rt.check_ints({raw}, {leaf.low}, {leaf.high}, {at}, {leaf.size}, {path}, {dims})")
+        elif leaf.kind == "bool":
+            code(f"_rt.check_bools({raw}, {at}, {path}, {dims})")
+        elif leaf.kind == "enum" and not leaf.open:
+            key = self.values.key(leaf)
+            code(f"_rt.check_enum({raw}, _V_{key}, {at}, {leaf.size}, {path}, {dims}, {leaf.named!r})")
+        elif leaf.kind == "flags":
+            key = self.values.key(leaf)
+            code(f"_rt.check_flags({raw}, _U_{key}, {at}, {leaf.size}, {path}, {dims}, {leaf.named!r})")
+
+    # --- arrays -----------------------------------------------------------------------
+
+    def array(self, expr: ir.ArrayType, bounds: Bounds, ctx: Ctx) -> str:
+        code, path = self.code, path_expr(ctx.path)
+        struct_element = self.facts.is_struct(expr.element)
+        header = 0
+        if expr.max is not None:
+            count = self.local("n")
+            code(f"{count} = _rt.U32(b, q)[0]" if ctx.room else f"{count} = _rt.prefix(b, q, e, {path}, "
+                                                                 "'the array count')")
+            with code.block(f"if {count} > {expr.max}:"):
+                code(f"raise _rt.count_over_max(q, {path}, {count}, {expr.max})")
+            header = 4
+        else:
+            count = str(expr.length)
+        if struct_element:
+            assert isinstance(expr.element, ir.NamedRef)
+            size = self.stride(expr.element.name, header, ctx)
+            header += 4
+        else:
+            size = str(self.facts.min_size(expr.element))
+        start = self.local("d")
+        code(f"{start} = q + {header}" if header else f"{start} = q")
+        if not (ctx.room and expr.max is None and not struct_element):
+            with code.block(f"if {count} * {size} > e - {start}:"):
+                code(f"raise _rt.count_past_end(q, {path}, {count}, {size}, e - {start})")
+        if expr.length != 0:
+            nonempty = f"{count} and " if expr.max is not None else ""
+            with code.block(f"if {nonempty}dl < {ctx.dl + 1}:"):
+                code(f"raise _rt.too_deep({start}, {path_expr([*ctx.path, '[0]'])})")
+        if struct_element:
+            assert isinstance(expr.element, ir.NamedRef)
+            return self.struct_elements(expr.element.name, count, size, start, ctx)
+        flat = self.facts.flat(expr.element, bounds)
+        if flat is not None:
+            return self.flat_elements(flat, count, start, ctx)
+        if start != "q":
+            code(f"q = {start}")
+        return self.variable_elements(expr.element, bounds, count, ctx)
+
+    def stride(self, name: str, at: int, ctx: Ctx) -> str:
+        code, path = self.code, path_expr(ctx.path)
+        stride, where = self.local("s"), f"q + {at}" if at else "q"
+        struct = self.facts.struct(name)
+        if ctx.room:
+            code(f"{stride} = _rt.U32(b, {where})[0]")
+        else:
+            code(f"{stride} = _rt.prefix(b, {where}, e, {path}, 'the array stride')")
+        body = self.facts.body_size(name)
+        shorter = self.facts.stride_boundaries(name)
+        bad = f"{stride} < {body}" if body else f"{stride} == 0"
+        if shorter and body:
+            bad += f" and {stride} not in {tuple(shorter)!r}"
+        with code.block(f"if {bad}:"):
+            code(f"raise _rt.bad_stride({where}, {path}, {stride}, {struct.name!r}, {body})")
+        return stride
+
+    def struct_elements(self, name: str, count: str, stride: str, start: str, ctx: Ctx) -> str:
+        code, target = self.code, self.local()
+        flats = self.facts.flat_struct(name)
+        if flats is None:
+            self.struct_loop(name, target, count, stride, start, ctx)
+        else:
+            body = self.facts.body_size(name)
+            height = self.facts.struct_height(name)
+            with code.block(f"if {stride} == {body} and dl >= {ctx.dl + 1 + height}:"):
+                self.struct_comprehension(name, flats, target, count, start, ctx)
+            with code.block("else:"):
+                self.struct_loop(name, target, count, stride, start, ctx)
+        code(f"q = {start} + {count} * {stride}")
+        return target
+
+    def struct_comprehension(self, name: str, flats: list[Flat], target: str, count: str, start: str,
+                             ctx: Ctx) -> None:
+        """``iter_unpack`` over the elements; an element that fails a check goes to the exact decoder."""
+        code, key, cls = self.code, self.facts.keys[name], self.facts.classes[name]
+        body = self.facts.body_size(name)
+        iterable = f"_S_{key.upper()}.iter_unpack(b[{start} : {start} + {count} * {body}])"
+        names, exprs, conditions = self.run_target(flats)
+        if not conditions and exprs == names:
+            code(f"{target} = list(itertools.starmap({cls}, {iterable}))")
+            return
+        with code.block(f"{target} = ["):
+            wrapped(code, f"{cls}(", exprs, ")")
+            if conditions:
+                if fits(code, f"if not ({' or '.join(conditions)})"):
+                    code(f"if not ({' or '.join(conditions)})")
+                else:
+                    with code.block("if not ("):
+                        code(conditions[0], *(f"or {c}" for c in conditions[1:]))
+                    code(")")
+                path = path_expr(ctx.path)
+                code(f"else _rt.exact(_seq_{key}, b, {start}, {count}, {body}, {budget(ctx.dl + 1)}, rl, {path})")
+            if len(names) > 1 and not fits(code, f"for {', '.join(names)} in {iterable}"):
+                wrapped(code, "for (", names, f") in {iterable}")
+            else:
+                code(f"for {', '.join(names)} in {iterable}")
+        code("]")
+
+    def struct_loop(self, name: str, target: str, count: str, stride: str, start: str, ctx: Ctx) -> None:
+        code, index, at = self.code, self.local("i"), self.local("a")
+        code(f"{target} = []")
+        with code.block(f"for {index} in range({count}):"):
+            code(f"{at} = {start} + {index} * {stride}")
+            with code.block("try:"):
+                code(f"{target}.append(_dec_{self.facts.keys[name]}(b, {at}, {at} + {stride}, "
+                     f"{budget(ctx.dl + 1)}, rl))")
+            self.prefix_failure(path_expr([*ctx.path, f"[{{{index}}}]"]))
+
+    def flat_elements(self, flat: Flat, count: str, start: str, ctx: Ctx) -> str:
+        code, path, leaf = self.code, path_expr(ctx.path), flat.leaf
+        for level in range(1, len(flat.dims) + 1):
+            with code.block(f"if {count} and dl < {ctx.dl + 1 + level}:"):
+                code(f"raise _rt.too_deep({start}, {path_expr([*ctx.path, '[0]' * (level + 1)])})")
+        total = f"{count} * {flat.count}" if flat.count != 1 else count
+        raw = self.local("vals")
+        is_list = leaf.fmt == "B" and leaf.kind != "bytes"
+        if is_list:
+            code(f"{raw} = b[{start} : {start} + {total}].tolist()")
+        else:
+            code(f"{raw} = _rt.unpack({leaf.fmt!r}, {total}, b, {start})")
+        dims = f"({count}, {', '.join(map(str, flat.dims))})" if flat.dims else f"({count},)"
+        self.array_checks(leaf, raw, start, path, dims)
+        target = self.local()
+        code(f"{target} = {self.values.rows(leaf, raw, '0', (count, *flat.dims), is_list, whole=True)}")
+        code(f"q = {start} + {count} * {flat.size}")
+        return target
+
+    def variable_elements(self, element: ir.TypeExpr, bounds: Bounds, count: str, ctx: Ctx) -> str:
+        code, target, index = self.code, self.local(), self.local("i")
+        code(f"{target} = []")
+        with code.block(f"for {index} in range({count}):"):
+            item = self.value(element, bounds, Ctx([*ctx.path, f"[{{{index}}}]"], ctx.dl + 1, False))
+            code(f"{target}.append({item})")
+        return target
+
+
+def budget(offset: int) -> str:
+    return f"dl - {offset}" if offset else "dl"

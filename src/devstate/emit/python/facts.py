@@ -1,0 +1,236 @@
+"""What the Python emitters need to know about each IR type, derived once per schema.
+
+- ``Flat``: a value that is a fixed run of ``struct`` items (scalars, enums, flags, short
+  fixed ``bytes``, fixed arrays of those): it can share one precompiled ``struct.Struct``
+  with its neighbours, and its checks are a boolean expression over the unpacked items.
+- ``min_size``: the minimum encoded size (spec "Minimum sizes and bounds").
+- ``height``: how many nesting levels a value has below it (for the depth limit).
+- Python names: classes, private function stems and attribute names.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Literal
+
+from devstate import ir
+from devstate.emit import NameTable, constant_case, pascal_case, snake_identifier
+
+ZERO_COPY_THRESHOLD = 64 * 1024
+"""Must equal ``_runtime.ZERO_COPY_THRESHOLD`` (and the reference codec's)."""
+
+SCALAR_FORMATS = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "i8": "b", "i16": "h", "i32": "i", "i64": "q",
+                  "bool": "B"}
+
+Bounds = tuple[int | None, int | None]
+NO_BOUNDS: Bounds = (None, None)
+LeafKind = Literal["int", "bool", "enum", "flags", "bytes"]
+
+RESERVED = frozenset({
+    "Any", "Buffer", "DEFAULT_LIMITS", "DecodeError", "EncodeError", "ErrorCode", "IntEnum", "IntFlag", "Limits",
+    "MODEL", "Readable", "SCHEMA_SHA256", "State", "UnknownSection", "VERSION", "VendorSections", "annotations",
+    "dataclass", "decode", "encode", "encode_into", "field", "from_state", "itertools", "struct", "to_state",
+})
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """One ``struct`` item: an integer-like value (with its checks) or a fixed ``bytes``."""
+
+    kind: LeafKind
+    fmt: str
+    size: int
+    low: int = 0
+    high: int = 0
+    checked_low: bool = False
+    checked_high: bool = False
+    named: str = ""
+    """The enum or flags type's declared name (``kind`` enum/flags), for messages."""
+    ref: str = ""
+    """Its key in ``Schema.types`` (``virtio.device_status`` for an imported one)."""
+    open: bool = False
+
+    @property
+    def checked(self) -> bool:
+        return self.checked_low or self.checked_high
+
+
+@dataclass(frozen=True)
+class Flat:
+    """A fixed-size value that is ``count`` leaves: a scalar (``dims == ()``) or a fixed array."""
+
+    leaf: Leaf
+    dims: tuple[int, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return math.prod(self.dims)
+
+    @property
+    def size(self) -> int:
+        return self.count * self.leaf.size
+
+    @property
+    def fmt(self) -> str:
+        """The ``struct`` format of the whole value (without the byte-order prefix)."""
+        if self.leaf.kind == "bytes":
+            return self.leaf.fmt * self.count
+        if not self.dims:
+            return self.leaf.fmt
+        return f"{self.count}{self.leaf.fmt}" if self.count != 1 else self.leaf.fmt
+
+
+class Facts:
+    """Derived facts and Python names for one schema."""
+
+    def __init__(self, schema: ir.Schema) -> None:
+        self.schema = schema
+        self.classes: dict[str, str] = {}
+        self.keys: dict[str, str] = {}
+        public, self.private = NameTable(RESERVED), NameTable()
+        for name in sorted(schema.types, key=lambda n: ("." in n, n)):
+            short = pascal_case(name.rsplit(".", 1)[-1])
+            self.classes[name] = public.claim(short if short not in public.used else pascal_case(name))
+            self.keys[name] = self.private.claim(name.replace(".", "__"))
+        self._attrs: dict[str, dict[str, str]] = {}
+        self.stems: dict[tuple[str, str], str] = {}
+
+    # --- names ----------------------------------------------------------------------
+
+    def struct(self, name: str) -> ir.StructType:
+        return self.schema.struct(name)
+
+    def attrs(self, name: str) -> dict[str, str]:
+        """Field name → attribute name of the dataclass of struct ``name`` (a ``Schema.types`` key)."""
+        if name not in self._attrs:
+            table = NameTable()
+            self._attrs[name] = {f.name: table.claim(snake_identifier(f.name)) for f in self.struct(name).fields}
+        return self._attrs[name]
+
+    @cached_property
+    def section_attrs(self) -> dict[str, str]:
+        table = NameTable({"vendor_sections", "unknown_sections"})
+        return {s.name: table.claim(snake_identifier(s.name)) for s in sorted(self.schema.sections, key=lambda s: s.id)}
+
+    @cached_property
+    def vendor_attrs(self) -> dict[str, str]:
+        table = NameTable()
+        return {s.name: table.claim(snake_identifier(s.name)) for s in self.schema.vendor_sections}
+
+    def stem(self, kind: str, name: str) -> str:
+        """A private function stem for a section (``sec``) or vendor section (``vsec``)."""
+        if (kind, name) not in self.stems:
+            self.stems[kind, name] = self.private.claim(f"{kind}_{name}")
+        return self.stems[kind, name]
+
+    def member(self, name: str) -> str:
+        """An enum value or flag bit name as a class member (``link_up`` → ``LINK_UP``)."""
+        return constant_case(name)
+
+    # --- wire facts -----------------------------------------------------------------
+
+    def named(self, expr: ir.NamedRef) -> ir.StructType | ir.EnumType | ir.FlagsType:
+        return self.schema.resolve(expr)
+
+    def is_struct(self, expr: ir.TypeExpr) -> bool:
+        return isinstance(expr, ir.NamedRef) and expr.target_kind == "struct"
+
+    def flat(self, expr: ir.TypeExpr, bounds: Bounds = NO_BOUNDS) -> Flat | None:
+        """The value as ``struct`` items, or None when it has a prefix or is a large region."""
+        if isinstance(expr, ir.ScalarType):
+            return Flat(self.scalar_leaf(expr.name, bounds))
+        if isinstance(expr, ir.NamedRef):
+            named = self.named(expr)
+            if isinstance(named, ir.StructType):
+                return None
+            fmt, size = SCALAR_FORMATS[named.base.name], named.base.size
+            low, high = ir.scalar_range(named.base.name)
+            kind: LeafKind = "enum" if isinstance(named, ir.EnumType) else "flags"
+            is_open = isinstance(named, ir.EnumType) and named.open
+            return Flat(Leaf(kind, fmt, size, low, high, named=named.name, ref=expr.name, open=is_open))
+        if isinstance(expr, ir.BytesType):
+            if expr.length is None or expr.length >= ZERO_COPY_THRESHOLD:
+                return None
+            return Flat(Leaf("bytes", f"{expr.length}s", expr.length))
+        if isinstance(expr, ir.ArrayType) and expr.length is not None and not self.is_struct(expr.element):
+            inner = self.flat(expr.element, bounds)
+            if inner is None or expr.length == 0:
+                return None
+            return Flat(inner.leaf, (expr.length, *inner.dims))
+        return None
+
+    def scalar_leaf(self, name: str, bounds: Bounds) -> Leaf:
+        fmt, size = SCALAR_FORMATS[name], ir.SCALAR_SIZES[name]
+        if name == "bool":
+            return Leaf("bool", fmt, size, 0, 1)
+        type_low, type_high = ir.scalar_range(name)
+        low = type_low if bounds[0] is None else max(bounds[0], type_low)
+        high = type_high if bounds[1] is None else min(bounds[1], type_high)
+        return Leaf("int", fmt, size, low, high, low > type_low, high < type_high)
+
+    def flat_struct(self, name: str) -> list[Flat] | None:
+        """The fields of a struct as flats when every field is flat (one Struct for the body)."""
+        struct = self.struct(name)
+        flats = [self.flat(f.type, (f.min, f.max)) for f in struct.fields]
+        if not flats or any(f is None for f in flats):
+            return None
+        return [f for f in flats if f is not None]
+
+    def min_size(self, expr: ir.TypeExpr) -> int:
+        """The minimum encoded size (spec/wire-format.md, "Minimum sizes and bounds")."""
+        if isinstance(expr, ir.ScalarType):
+            return expr.size
+        if isinstance(expr, ir.NamedRef):
+            named = self.named(expr)
+            return 4 if isinstance(named, ir.StructType) else named.base.size
+        if isinstance(expr, ir.BytesType):
+            return expr.length if expr.length is not None else 4
+        if isinstance(expr, ir.StringType):
+            return 4
+        if expr.max is not None:
+            return 8 if self.is_struct(expr.element) else 4
+        assert expr.length is not None
+        return 4 if self.is_struct(expr.element) else expr.length * self.min_size(expr.element)
+
+    def height(self, expr: ir.TypeExpr) -> int:
+        """Nesting levels below a value of this type (0 for scalars, bytes and strings)."""
+        if isinstance(expr, ir.NamedRef):
+            return self.struct_height(expr.name) if expr.target_kind == "struct" else 0
+        if isinstance(expr, ir.ArrayType):
+            return 1 + self.height(expr.element)
+        return 0
+
+    def struct_height(self, name: str) -> int:
+        struct = self.struct(name)
+        return 1 + max((self.height(f.type) for f in struct.fields), default=-1)
+
+    def stride_boundaries(self, name: str) -> list[int]:
+        """Strides shorter than the body that a reader accepts: offsets of appended fields."""
+        struct = self.struct(name)
+        return sorted({f.offset for f in struct.appended_fields if f.offset is not None})
+
+    def body_size(self, name: str) -> int:
+        size = self.struct(name).body_size
+        assert size is not None, f"{name} is not fixed-size"
+        return size
+
+    def capacity(self, expr: ir.BytesType) -> int:
+        return expr.length if expr.length is not None else expr.max or 0
+
+    # --- Python types ---------------------------------------------------------------
+
+    def annotation(self, expr: ir.TypeExpr) -> str:
+        """The typed-API annotation of a value of this type."""
+        if isinstance(expr, ir.ScalarType):
+            return "bool" if expr.name == "bool" else "int"
+        if isinstance(expr, ir.NamedRef):
+            named = self.named(expr)
+            cls = self.classes[expr.name]
+            return f"{cls} | int" if isinstance(named, ir.EnumType) and named.open else cls
+        if isinstance(expr, ir.ArrayType):
+            return f"list[{self.annotation(expr.element)}]"
+        if isinstance(expr, ir.BytesType):
+            return "bytes" if self.capacity(expr) < ZERO_COPY_THRESHOLD else "Buffer"
+        return "str"

@@ -1,0 +1,1277 @@
+"""Shared runtime of the generated DSF codecs (``devstate_codecs._runtime``); stdlib only.
+
+Every generated model module imports this file: the error types (with the same code
+names and numbers as ``devstate.wire.errors.ErrorCode``), reader limits, CRC-32C, the
+header and section framing, and the small typed helpers the generated code calls on its
+exact (error-reporting) paths. It holds no per-schema knowledge: the generated module
+passes a ``ModelSpec`` describing its sections.
+
+CRC-32C: the ``crc32c`` package (hardware accelerated, several GB/s) is used when it is
+importable; otherwise a table-driven pure-Python implementation (correct, but about
+1000x slower: fine for small blobs, not for large memory regions). ``CRC32C_IMPLEMENTATION``
+says which one is in use.
+
+Error positions: generated decoders raise ``Fail`` (code, absolute offset, a path relative
+to the function that raised it); callers prefix their part of the path on the way out,
+and ``decode``/``encode`` turn it into ``DecodeError``/``EncodeError`` with the full path.
+"""
+
+from __future__ import annotations
+
+import itertools
+import mmap
+import re
+import struct
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from enum import IntEnum, IntFlag
+from typing import Any, Generic, NoReturn, TypeVar, cast
+
+Buffer = bytes | bytearray | memoryview
+"""What encoders accept for ``bytes`` values (and decoders return: bytes, or a read-only view)."""
+Readable = bytes | bytearray | memoryview | mmap.mmap
+"""What ``decode`` reads."""
+
+ZERO_COPY_THRESHOLD = 64 * 1024
+"""Decoded ``bytes`` values of at least this many bytes are read-only views of the input."""
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+class ErrorCode(IntEnum):
+    """Stable error codes (name and number), identical to ``devstate.wire.errors.ErrorCode``."""
+
+    TRUNCATED = 1
+    BAD_MAGIC = 2
+    UNSUPPORTED_FORMAT_VERSION = 3
+    BAD_HEADER_FLAGS = 4
+    LENGTH_MISMATCH = 5
+    BAD_CHECKSUM = 6
+    TRAILING_BYTES = 7
+    BAD_MODEL_ID = 8
+    MODEL_MISMATCH = 9
+    MAJOR_MISMATCH = 10
+    SECTION_PAST_END = 11
+    BAD_SECTION_FLAGS = 12
+    UNKNOWN_SECTION = 13
+    DUPLICATE_SECTION = 14
+    SECTION_ORDER = 15
+    MISSING_SECTION = 16
+    SECTION_TRAILING_DATA = 17
+    COUNT_OVER_MAX = 18
+    LENGTH_OVER_MAX = 19
+    COUNT_PAST_END = 20
+    BAD_STRIDE = 21
+    STRUCT_TOO_SHORT = 22
+    NONZERO_TAIL = 23
+    BAD_BOOL = 24
+    BAD_ENUM = 25
+    BAD_FLAGS = 26
+    OUT_OF_RANGE = 27
+    BAD_UTF8 = 28
+    LIMIT_EXCEEDED = 29
+    NESTING_TOO_DEEP = 30
+    BAD_VENDOR_HEADER = 31
+    INVALID_STATE = 32
+    BAD_SECTION_ID = 33
+
+
+class WireError(Exception):
+    """A problem with saved state: ``code`` (name), ``number``, field ``path``, ``message``."""
+
+    def __init__(self, code: ErrorCode, path: str, message: str) -> None:
+        self.error_code = code
+        self.code = code.name
+        self.number = int(code)
+        self.path = path
+        self.message = message
+        super().__init__(str(self))
+
+
+class DecodeError(WireError):
+    """A blob is invalid: ``code``, absolute byte ``offset``, field ``path``, ``message``.
+
+    ``str(error)`` is ``CODE at offset N ($.path): message``.
+    """
+
+    def __init__(self, code: ErrorCode, offset: int, path: str, message: str) -> None:
+        self.offset = offset
+        super().__init__(code, path, message)
+
+    def __str__(self) -> str:
+        return f"{self.code} at offset {self.offset} ({self.path}): {self.message}"
+
+    def to_json(self) -> dict[str, object]:
+        return {"code": self.code, "number": self.number, "offset": self.offset, "path": self.path,
+                "message": self.message}
+
+
+class EncodeError(WireError):
+    """A state cannot be encoded: ``code``, field ``path``, ``message``. ``str``: ``CODE ($.path): message``."""
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.path}): {self.message}"
+
+    def to_json(self) -> dict[str, object]:
+        return {"code": self.code, "number": self.number, "path": self.path, "message": self.message}
+
+
+class Fail(Exception):
+    """Internal: an error on its way out of generated code, with a path relative to the raiser."""
+
+    def __init__(self, code: ErrorCode, offset: int, path: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.offset = offset
+        self.path = path
+        self.message = message
+
+    def decode_error(self, prefix: str) -> DecodeError:
+        return DecodeError(self.code, self.offset, prefix + self.path, self.message)
+
+    def encode_error(self, prefix: str) -> EncodeError:
+        return EncodeError(self.code, prefix + self.path, self.message)
+
+
+class Reject(Exception):
+    """Internal: a fast encoder found a value it will not write; the exact checker says why."""
+
+
+# --- limits ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a decoder refuses with ``LIMIT_EXCEEDED`` or ``NESTING_TOO_DEEP`` (as ``devstate.wire.Limits``)."""
+
+    max_total_size: int = 1 << 30
+    max_region_size: int = 256 << 20
+    max_depth: int = 16
+
+    def __post_init__(self) -> None:
+        for name in ("max_total_size", "max_region_size", "max_depth"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+
+
+DEFAULT_LIMITS = Limits()
+
+
+# --- CRC-32C --------------------------------------------------------------------------
+
+
+def _crc_table() -> tuple[int, ...]:
+    table = []
+    for byte in range(256):
+        crc = byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
+        table.append(crc)
+    return tuple(table)
+
+
+_CRC_TABLE = _crc_table()
+
+
+def crc32c_py(data: Buffer, value: int = 0) -> int:
+    """CRC-32C of ``data`` continuing from ``value``, in pure Python (the fallback)."""
+    crc = value ^ 0xFFFFFFFF
+    table = _CRC_TABLE
+    for byte in bytes(data):
+        crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+def _select_crc() -> tuple[Callable[[Buffer, int], int], str]:
+    try:
+        import crc32c as accelerated  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return crc32c_py, "pure-python"
+    function: Callable[[Buffer, int], int] = accelerated.crc32c
+    return function, "crc32c-hardware" if accelerated.hardware_based else "crc32c-software"
+
+
+crc32c, CRC32C_IMPLEMENTATION = _select_crc()
+"""``crc32c(data, value)``: the ``crc32c`` package when importable, else ``crc32c_py``."""
+
+
+# --- header ---------------------------------------------------------------------------
+
+MAGIC = b"\x89DSF\r\n\x1a\n"
+FORMAT_VERSION = 1
+FIXED_HEADER_SIZE = 25
+TRAILER_SIZE = 4
+MAX_MODEL_ID_LENGTH = 128
+_MODEL_ID = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$")
+_HEADER = struct.Struct("<8sHHHHQB")
+SECTION = struct.Struct("<HHI")
+IntReader = Callable[[memoryview, int], tuple[int]]
+U16 = cast(IntReader, struct.Struct("<H").unpack_from)
+U32 = cast(IntReader, struct.Struct("<I").unpack_from)
+U64 = cast(IntReader, struct.Struct("<Q").unpack_from)
+I8 = cast(IntReader, struct.Struct("<b").unpack_from)
+I16 = cast(IntReader, struct.Struct("<h").unpack_from)
+I32 = cast(IntReader, struct.Struct("<i").unpack_from)
+I64 = cast(IntReader, struct.Struct("<q").unpack_from)
+U32_PACK = struct.Struct("<I").pack
+U32X2_PACK = struct.Struct("<II").pack
+
+
+def view(buffer: Any) -> memoryview:
+    """A read-only, flat byte view of bytes, bytearray, memoryview, mmap or any buffer."""
+    data = memoryview(buffer)
+    if data.ndim != 1 or data.format != "B":
+        try:
+            data = data.cast("B")
+        except TypeError:
+            data = memoryview(data.tobytes())
+    return data.toreadonly()
+
+
+def _header_fail(code: ErrorCode, offset: int, field: str, message: str) -> DecodeError:
+    return DecodeError(code, offset, "$.trailer" if field == "trailer" else f"$.header.{field}", message)
+
+
+def _field(b: memoryview, offset: int, size: int, field: str) -> int:
+    if len(b) < offset + size:
+        raise _header_fail(ErrorCode.TRUNCATED, offset, field,
+                           f"the input ends at byte {len(b)}, inside the header field {field} "
+                           f"({offset}..{offset + size})")
+    return int.from_bytes(b[offset : offset + size], "little")
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """What the header says: the writer's version and where the sections are."""
+
+    major: int
+    minor: int
+    sections_offset: int
+    trailer_offset: int
+
+
+def read_envelope(b: memoryview, limits: Limits, model: str, major: int) -> Envelope:
+    """Check the header, lengths, model id, checksum, model and major (spec "Decoding order" 1-5)."""
+    if len(b) > limits.max_total_size:
+        raise DecodeError(ErrorCode.LIMIT_EXCEEDED, 0, "$", f"the input is {len(b)} bytes, over the limit of "
+                          f"{limits.max_total_size} (max_total_size)")
+    prefix = bytes(b[:8])
+    if prefix != MAGIC[: len(prefix)]:
+        raise _header_fail(ErrorCode.BAD_MAGIC, 0, "magic",
+                           f"not a DSF blob: the magic is {prefix.hex(' ')}, expected {MAGIC.hex(' ')}")
+    if len(b) < len(MAGIC):
+        raise _header_fail(ErrorCode.TRUNCATED, 0, "magic", f"the input ends at byte {len(b)}, inside the magic")
+    version = _field(b, 8, 2, "format_version")
+    if version != FORMAT_VERSION:
+        raise _header_fail(ErrorCode.UNSUPPORTED_FORMAT_VERSION, 8, "format_version",
+                           f"format version {version} is not supported (this reader knows DSF {FORMAT_VERSION})")
+    flags = _field(b, 10, 2, "flags")
+    if flags != 0:
+        raise _header_fail(ErrorCode.BAD_HEADER_FLAGS, 10, "flags", f"header flags are {flags:#06x}; DSF v1 requires 0")
+    blob_major = _field(b, 12, 2, "major")
+    blob_minor = _field(b, 14, 2, "minor")
+    total = _field(b, 16, 8, "total_length")
+    if total > limits.max_total_size:
+        raise _header_fail(ErrorCode.LIMIT_EXCEEDED, 16, "total_length",
+                           f"total length {total} is over the limit of {limits.max_total_size} bytes")
+    id_length = _field(b, 24, 1, "model_id_length")
+    if not 1 <= id_length <= MAX_MODEL_ID_LENGTH:
+        raise _header_fail(ErrorCode.BAD_MODEL_ID, 24, "model_id_length",
+                           f"model id length {id_length} is not in 1..{MAX_MODEL_ID_LENGTH}")
+    _check_lengths(b, total, id_length)
+    _check_checksum(b, total)
+    blob_model = bytes(b[FIXED_HEADER_SIZE : FIXED_HEADER_SIZE + id_length]).decode("ascii")
+    if blob_model != model:
+        raise _header_fail(ErrorCode.MODEL_MISMATCH, FIXED_HEADER_SIZE, "model",
+                           f"the blob holds {blob_model} state; the reader's schema is {model}")
+    if blob_major != major:
+        raise _header_fail(ErrorCode.MAJOR_MISMATCH, 12, "major",
+                           f"the blob was written with {model}@{blob_major}.{blob_minor}; this reader reads "
+                           f"major version {major} only")
+    return Envelope(blob_major, blob_minor, FIXED_HEADER_SIZE + id_length, total - TRAILER_SIZE)
+
+
+def _check_lengths(b: memoryview, total: int, id_length: int) -> None:
+    needed = FIXED_HEADER_SIZE + id_length + TRAILER_SIZE
+    if total < needed:
+        raise _header_fail(ErrorCode.LENGTH_MISMATCH, 16, "total_length",
+                           f"total length {total} is smaller than the header and trailer ({needed} bytes)")
+    if len(b) < total:
+        raise _header_fail(ErrorCode.LENGTH_MISMATCH, 16, "total_length",
+                           f"the header says {total} bytes but the input has {len(b)} (truncated?)")
+    if len(b) > total:
+        raise _header_fail(ErrorCode.TRAILING_BYTES, total, "trailer",
+                           f"{len(b) - total} bytes follow the end of the blob (total length {total})")
+    text = bytes(b[FIXED_HEADER_SIZE : FIXED_HEADER_SIZE + id_length]).decode("latin-1")
+    if not text.isascii() or not _MODEL_ID.match(text):
+        raise _header_fail(ErrorCode.BAD_MODEL_ID, FIXED_HEADER_SIZE, "model",
+                           f"model id {text!r} is not a reverse-DNS model id like org.virtio.net")
+
+
+def _check_checksum(b: memoryview, total: int) -> None:
+    stored = int.from_bytes(b[total - TRAILER_SIZE : total], "little")
+    computed = crc32c(b[: total - TRAILER_SIZE], 0)
+    if stored != computed:
+        raise DecodeError(ErrorCode.BAD_CHECKSUM, total - TRAILER_SIZE, "$.trailer.crc32c",
+                          f"CRC-32C is {stored:#010x} but the content's is {computed:#010x}")
+
+
+def header_bytes(model: str, major: int, minor: int, total: int) -> bytes:
+    model_bytes = model.encode("ascii")
+    return _HEADER.pack(MAGIC, FORMAT_VERSION, 0, major, minor, total, len(model_bytes)) + model_bytes
+
+
+# --- sections -------------------------------------------------------------------------
+
+FLAG_OPTIONAL = 1
+FLAG_VENDOR = 2
+SECTION_HEADER_SIZE = 8
+VENDOR_HEADER_SIZE = 18
+MAX_SECTION_ID = 0x7FFF
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One framed section: offset, id, flags, payload [start, end), vendor namespace or None."""
+
+    offset: int
+    id: int
+    flags: int
+    start: int
+    end: int
+    vendor: str | None
+    key: tuple[int, bytes, int]
+
+    @property
+    def label(self) -> str:
+        return f"$.sections[id={self.id}]" if self.vendor is None else f"$.vendor_sections[{self.vendor}#{self.id}]"
+
+
+def frames(b: memoryview, offset: int, end: int) -> Iterator[Frame]:
+    """Each section in order, with framing, vendor header, order and duplicate checks."""
+    previous: Frame | None = None
+    while offset < end:
+        frame = _frame(b, offset, end)
+        if previous is not None:
+            _check_order(previous, frame)
+        yield frame
+        previous = frame
+        offset = frame.end
+
+
+def _frame(b: memoryview, offset: int, end: int) -> Frame:
+    if end - offset < SECTION_HEADER_SIZE:
+        raise DecodeError(ErrorCode.SECTION_PAST_END, offset, "$.sections",
+                          f"{end - offset} bytes before the trailer cannot hold a section header (8 bytes)")
+    section_id, flags, length = SECTION.unpack_from(b, offset)
+    path = f"$.sections[id={section_id}]"
+    if not 1 <= section_id <= MAX_SECTION_ID:
+        raise DecodeError(ErrorCode.BAD_SECTION_ID, offset, path,
+                          f"section id {section_id} is not in 1..{MAX_SECTION_ID}")
+    if flags & ~(FLAG_OPTIONAL | FLAG_VENDOR):
+        raise DecodeError(ErrorCode.BAD_SECTION_FLAGS, offset + 2, path,
+                          f"section flags {flags:#06x} have undefined bits (only OPTIONAL=1 and VENDOR=2 exist)")
+    start = offset + SECTION_HEADER_SIZE
+    if start + length > end:
+        raise DecodeError(ErrorCode.SECTION_PAST_END, offset + 4, path,
+                          f"payload of {length} bytes runs past the trailer at offset {end}")
+    if not flags & FLAG_VENDOR:
+        return Frame(offset, section_id, flags, start, start + length, None, (0, b"", section_id))
+    vendor, raw = _vendor(b, start, length, section_id)
+    return Frame(offset, section_id, flags, start + VENDOR_HEADER_SIZE, start + length, vendor, (1, raw, section_id))
+
+
+def _vendor(b: memoryview, at: int, length: int, section_id: int) -> tuple[str, bytes]:
+    path = f"$.vendor_sections[id={section_id}]"
+    if length < VENDOR_HEADER_SIZE:
+        raise DecodeError(ErrorCode.BAD_VENDOR_HEADER, at, path,
+                          f"vendor section payload of {length} bytes cannot hold the 18-byte vendor header")
+    raw = bytes(b[at : at + VENDOR_HEADER_SIZE])
+    kind, namespace = int.from_bytes(raw[:2], "little"), raw[2:]
+    if kind == 2:
+        return f"uuid:{uuid.UUID(bytes=namespace)}", raw
+    if kind != 1:
+        raise DecodeError(ErrorCode.BAD_VENDOR_HEADER, at, path,
+                          f"vendor namespace kind {kind} is not 1 (PCI) or 2 (UUID)")
+    pci = int.from_bytes(namespace[:2], "little")
+    if not 1 <= pci <= 0xFFFE or any(namespace[2:]):
+        raise DecodeError(ErrorCode.BAD_VENDOR_HEADER, at + 2, path,
+                          f"PCI namespace {namespace.hex()} must be a vendor id 0x0001..0xfffe and 14 zero bytes")
+    return f"pci:{pci:#06x}", raw
+
+
+def _check_order(previous: Frame, frame: Frame) -> None:
+    if frame.key == previous.key:
+        raise DecodeError(ErrorCode.DUPLICATE_SECTION, frame.offset, frame.label,
+                          f"section {_describe(frame)} appears twice (first at offset {previous.offset})")
+    if frame.key < previous.key:
+        raise DecodeError(ErrorCode.SECTION_ORDER, frame.offset, frame.label,
+                          f"section {_describe(frame)} follows section {_describe(previous)}; standard sections "
+                          "come first by increasing id, then vendor sections by namespace and id")
+
+
+def _describe(frame: Frame) -> str:
+    return str(frame.id) if frame.vendor is None else f"{frame.vendor}#{frame.id}"
+
+
+def vendor_header(vendor: str) -> bytes:
+    """The 18-byte vendor header of ``pci:0x1af4`` or ``uuid:<uuid>``; ValueError if malformed."""
+    kind, _, value = vendor.partition(":")
+    if kind == "pci":
+        pci = int(value, 0)
+        if not 1 <= pci <= 0xFFFE:
+            raise ValueError(f"PCI vendor id {value} is not in 0x0001..0xfffe")
+        return struct.pack("<HH14x", 1, pci)
+    if kind == "uuid":
+        return struct.pack("<H", 2) + uuid.UUID(value).bytes
+    raise ValueError(f"vendor namespace {vendor!r} is not pci:0xNNNN or uuid:...")
+
+
+def vendor_name(vendor: str) -> str:
+    """The canonical spelling of a vendor namespace (``pci:0x1af4``, ``uuid:<lower-case uuid>``)."""
+    raw = vendor_header(vendor)
+    if raw[0] == 1:
+        return f"pci:{int.from_bytes(raw[2:4], 'little'):#06x}"
+    return f"uuid:{uuid.UUID(bytes=raw[2:])}"
+
+
+@dataclass(slots=True)
+class UnknownSection:
+    """An optional section the reader did not know; written back unchanged by ``encode``."""
+
+    id: int
+    flags: int
+    payload: Buffer
+    vendor: str | None = None
+    """``pci:0x1af4`` or ``uuid:<uuid>`` for a vendor section (flags then include VENDOR)."""
+
+
+def region(b: memoryview, start: int, end: int) -> Buffer:
+    """``bytes`` below ZERO_COPY_THRESHOLD, else a read-only view of the input (zero copy)."""
+    return b[start:end] if end - start >= ZERO_COPY_THRESHOLD else bytes(b[start:end])
+
+
+# --- the model description every generated module passes --------------------------------
+
+StateT = TypeVar("StateT")
+Decoder = Callable[[memoryview, int, int, int, int], Any]
+"""``decode(b, start, end, depth_left, region_limit) -> value`` of a section payload."""
+Encoder = Callable[[Any, list[Buffer]], int]
+"""``encode(value, out) -> size``: appends the payload's pieces to ``out``."""
+
+
+@dataclass(frozen=True, slots=True)
+class SectionSpec:
+    """One section of a model: its id, names, codec functions and state conversions."""
+
+    id: int
+    name: str
+    attr: str
+    optional: bool
+    decode: Decoder
+    encode: Encoder
+    to_state: Callable[[Any], Any]
+    from_state: Callable[[Any, str], Any]
+    vendor: str | None = None
+
+    @property
+    def path(self) -> str:
+        return f"$.vendor_sections.{self.name}" if self.vendor else f"$.sections.{self.name}"
+
+    @property
+    def key(self) -> tuple[int, bytes, int]:
+        return (0, b"", self.id) if self.vendor is None else (1, vendor_header(self.vendor), self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec(Generic[StateT]):
+    """A generated module's model: name, version, sections and how to build its ``State``."""
+
+    model: str
+    major: int
+    minor: int
+    state_class: type[Any]
+    """The generated ``State`` dataclass (``StateT``)."""
+    vendor_class: type[Any]
+    sections: tuple[SectionSpec, ...]
+    vendor_sections: tuple[SectionSpec, ...]
+
+    @property
+    def version(self) -> str:
+        return f"{self.major}.{self.minor}"
+
+    @property
+    def ident(self) -> str:
+        return f"{self.model}@{self.version}"
+
+
+# --- decode ---------------------------------------------------------------------------
+
+
+def decode(spec: ModelSpec[StateT], buffer: Any, limits: Limits) -> StateT:
+    """Decode a whole blob with the model ``spec`` (spec/wire-format.md, "Decoding order")."""
+    b = view(buffer)
+    envelope = read_envelope(b, limits, spec.model, spec.major)
+    standard = {s.id: s for s in spec.sections}
+    vendor = {(s.vendor, s.id): s for s in spec.vendor_sections}
+    values: dict[str, Any] = {}
+    vendor_values: dict[str, Any] = {}
+    unknown: list[UnknownSection] = []
+    for frame in frames(b, envelope.sections_offset, envelope.trailer_offset):
+        section = standard.get(frame.id) if frame.vendor is None else vendor.get((frame.vendor, frame.id))
+        if section is None:
+            unknown.append(_unknown(b, frame, spec))
+            continue
+        _check_optional(frame, section, spec)
+        target = values if section.vendor is None else vendor_values
+        target[section.attr] = _payload(b, frame, section, envelope, limits)
+    _check_missing(spec, values, vendor_values, envelope.trailer_offset)
+    made = spec.state_class(**values, vendor_sections=spec.vendor_class(**vendor_values), unknown_sections=unknown)
+    return cast(StateT, made)
+
+
+def _unknown(b: memoryview, frame: Frame, spec: ModelSpec[Any]) -> UnknownSection:
+    if not frame.flags & FLAG_OPTIONAL:
+        what = f"section id {frame.id}" if frame.vendor is None else f"vendor section {frame.vendor} id {frame.id}"
+        raise DecodeError(ErrorCode.UNKNOWN_SECTION, frame.offset, frame.label,
+                          f"{what} is unknown to {spec.ident} and not marked OPTIONAL; the reader cannot load "
+                          "this state without understanding it")
+    return UnknownSection(frame.id, frame.flags, region(b, frame.start, frame.end), frame.vendor)
+
+
+def _check_optional(frame: Frame, section: SectionSpec, spec: ModelSpec[Any]) -> None:
+    if bool(frame.flags & FLAG_OPTIONAL) != section.optional:
+        should = "set" if section.optional else "clear"
+        declared = "optional" if section.optional else "required"
+        raise DecodeError(ErrorCode.BAD_SECTION_FLAGS, frame.offset + 2, section.path,
+                          f"the OPTIONAL flag must be {should}: {spec.ident} declares the section {declared}")
+
+
+def _payload(b: memoryview, frame: Frame, section: SectionSpec, envelope: Envelope, limits: Limits) -> Any:
+    try:
+        return section.decode(b, frame.start, frame.end, limits.max_depth - 1, limits.max_region_size)
+    except Fail as fail:
+        if fail.code == ErrorCode.NONZERO_TAIL:
+            fail.message += (f"; the blob was written with version {envelope.major}.{envelope.minor}, "
+                             "which a reader of that version or later understands")
+        raise fail.decode_error(section.path) from None
+
+
+def _check_missing(spec: ModelSpec[Any], values: dict[str, Any], vendor: dict[str, Any], at: int) -> None:
+    for section in spec.sections:
+        if not section.optional and section.attr not in values:
+            raise DecodeError(ErrorCode.MISSING_SECTION, at, section.path,
+                              f"required section {section.name!r} (id {section.id}) of {spec.ident} is absent")
+    for section in spec.vendor_sections:
+        if not section.optional and section.attr not in vendor:
+            raise DecodeError(ErrorCode.MISSING_SECTION, at, section.path,
+                              f"required vendor section {section.name!r} ({section.vendor} id {section.id}) "
+                              f"of {spec.ident} is absent")
+
+
+# --- decode helpers (exact errors) ----------------------------------------------------
+
+
+def too_short(q: int, e: int, path: str, struct_name: str, field: str, need: int) -> Fail:
+    where = "inside" if e - q else "before"
+    return Fail(ErrorCode.STRUCT_TOO_SHORT, q, path,
+                f"the body of {struct_name} ends at offset {e}, {where} field {field!r} "
+                f"(needs at least {need} bytes, {e - q} remain)")
+
+
+def too_deep(q: int, path: str) -> Fail:
+    return Fail(ErrorCode.NESTING_TOO_DEEP, q, path, "the value nests deeper than the reader's max_depth")
+
+
+def truncated(q: int, e: int, path: str, what: str, size: int) -> Fail:
+    return Fail(ErrorCode.TRUNCATED, q, path, f"{what} needs {size} bytes but only {e - q} remain in its container")
+
+
+def prefix(b: memoryview, q: int, e: int, path: str, what: str) -> int:
+    """A u32 count, length, size or stride at ``q``, or TRUNCATED when it does not fit."""
+    if e - q < 4:
+        raise truncated(q, e, path, what, 4)
+    value: int = U32(b, q)[0]
+    return value
+
+
+def check_tail(b: memoryview, q: int, e: int, struct_name: str) -> None:
+    """The bytes after a struct's last known field must be zero (a newer writer's defaults)."""
+    tail = bytes(b[q:e])
+    stripped = tail.lstrip(b"\x00")
+    if stripped:
+        at = q + len(tail) - len(stripped)
+        raise Fail(ErrorCode.NONZERO_TAIL, at, "",
+                   f"non-zero data in the {len(tail)}-byte tail after the last field of {struct_name} known "
+                   "to this reader")
+
+
+def bad_stride(q: int, path: str, stride: int, struct_name: str, body: int) -> Fail:
+    return Fail(ErrorCode.BAD_STRIDE, q, path,
+                f"stride {stride} is not a valid size for {struct_name} (body {body} bytes; shorter strides "
+                "must end after a base field, at an appended field's offset)")
+
+
+def count_over_max(q: int, path: str, count: int, maximum: int) -> Fail:
+    return Fail(ErrorCode.COUNT_OVER_MAX, q, path, f"count {count} is over the declared max {maximum}")
+
+
+def count_past_end(q: int, path: str, count: int, size: int, remaining: int) -> Fail:
+    return Fail(ErrorCode.COUNT_PAST_END, q, path,
+                f"{count} elements × {size} bytes = {count * size} bytes run past the end of the container "
+                f"({remaining} bytes remain)")
+
+
+def struct_past_end(q: int, path: str, size: int, remaining: int) -> Fail:
+    return Fail(ErrorCode.TRUNCATED, q, path,
+                f"struct size {size} runs past the end of its container ({remaining} bytes remain)")
+
+
+def out_of_range(q: int, path: str, value: int, low: int, high: int) -> Fail:
+    return Fail(ErrorCode.OUT_OF_RANGE, q, path, f"{value} is outside {low}..{high}")
+
+
+def bad_bool(q: int, path: str, value: int) -> Fail:
+    return Fail(ErrorCode.BAD_BOOL, q, path, f"bool byte is {value}; only 0 and 1 are valid")
+
+
+def bad_enum(q: int, path: str, value: int, name: str) -> Fail:
+    return Fail(ErrorCode.BAD_ENUM, q, path, f"{value} is not a value of the closed enum {name}")
+
+
+def bad_flags(q: int, path: str, value: int, undeclared: int, name: str) -> Fail:
+    return Fail(ErrorCode.BAD_FLAGS, q, path, f"undeclared bits {value & undeclared:#x} are set in {name} ({value:#x})")
+
+
+def trailing(q: int, e: int) -> Fail:
+    return Fail(ErrorCode.SECTION_TRAILING_DATA, q, "", f"{e - q} bytes follow the section's value inside its payload")
+
+
+def _counted(b: memoryview, q: int, e: int, maximum: int, limit: int, path: str) -> int:
+    n = prefix(b, q, e, path, "the length of bytes")
+    if n > maximum:
+        raise Fail(ErrorCode.LENGTH_OVER_MAX, q, path, f"length {n} is over the declared max {maximum}")
+    if n > limit:
+        raise Fail(ErrorCode.LIMIT_EXCEEDED, q, path, f"a region of {n} bytes is over the limit of {limit} "
+                   "(max_region_size)")
+    if n > e - q - 4:
+        raise Fail(ErrorCode.TRUNCATED, q, path,
+                   f"length {n} runs past the end of its container ({e - q - 4} bytes remain)")
+    return n
+
+
+def read_bytes(b: memoryview, q: int, e: int, maximum: int, limit: int, path: str) -> tuple[bytes, int]:
+    """Counted bytes (declared max under ZERO_COPY_THRESHOLD): u32 length, checked, then a copy."""
+    n = _counted(b, q, e, maximum, limit, path)
+    return bytes(b[q + 4 : q + 4 + n]), q + 4 + n
+
+
+def read_region(b: memoryview, q: int, e: int, maximum: int, limit: int, path: str) -> tuple[Buffer, int]:
+    """Counted bytes that may be large: a read-only view of the input from ZERO_COPY_THRESHOLD up."""
+    n = _counted(b, q, e, maximum, limit, path)
+    return region(b, q + 4, q + 4 + n), q + 4 + n
+
+
+def read_str(b: memoryview, q: int, e: int, maximum: int, path: str) -> tuple[str, int]:
+    """A string at ``q``: u32 length (max, container), then UTF-8."""
+    n = prefix(b, q, e, path, "the length of string")
+    if n > maximum:
+        raise Fail(ErrorCode.LENGTH_OVER_MAX, q, path, f"length {n} is over the declared max {maximum}")
+    if n > e - q - 4:
+        raise Fail(ErrorCode.TRUNCATED, q, path,
+                   f"length {n} runs past the end of its container ({e - q - 4} bytes remain)")
+    q += 4
+    try:
+        return str(b[q : q + n], "utf-8"), q + n
+    except UnicodeDecodeError as exc:
+        raise Fail(ErrorCode.BAD_UTF8, q + exc.start, path, f"string is not valid UTF-8: {exc.reason}") from None
+
+
+def _opaque_size(q: int, e: int, maximum: int, limit: int) -> None:
+    if e - q > maximum:
+        raise Fail(ErrorCode.LENGTH_OVER_MAX, q, "", f"opaque payload of {e - q} bytes is over the declared max "
+                   f"{maximum}")
+    if e - q > limit:
+        raise Fail(ErrorCode.LIMIT_EXCEEDED, q, "", f"a region of {e - q} bytes is over the limit of {limit} "
+                   "(max_region_size)")
+
+
+def read_opaque(b: memoryview, q: int, e: int, maximum: int, limit: int) -> Buffer:
+    """An opaque vendor payload: the rest of the section, at most ``maximum`` bytes (a view from 64 KiB)."""
+    _opaque_size(q, e, maximum, limit)
+    return region(b, q, e)
+
+
+def read_small_opaque(b: memoryview, q: int, e: int, maximum: int, limit: int) -> bytes:
+    """An opaque vendor payload whose declared max is under ZERO_COPY_THRESHOLD."""
+    _opaque_size(q, e, maximum, limit)
+    return bytes(b[q:e])
+
+
+def unpack(fmt: str, count: int, b: memoryview, q: int) -> tuple[Any, ...]:
+    """``count`` items of the one-item format ``fmt`` at ``q`` (a counted array's elements)."""
+    return struct.unpack_from(f"<{count}{fmt}" if fmt[-1] != "s" else "<" + fmt * count, b, q)
+
+
+def _index(flat: int, dims: tuple[int, ...]) -> str:
+    parts = []
+    for size in reversed(dims):
+        flat, rest = divmod(flat, size)
+        parts.append(f"[{rest}]")
+    return "".join(reversed(parts))
+
+
+def check_ints(values: Sequence[int], low: int, high: int, q: int, size: int, path: str,
+               dims: tuple[int, ...]) -> None:
+    """Every integer in ``low..high``, else OUT_OF_RANGE at the first one outside."""
+    if values and (min(values) < low or max(values) > high):
+        index = next(i for i, v in enumerate(values) if not low <= v <= high)
+        raise Fail(ErrorCode.OUT_OF_RANGE, q + index * size, path + _index(index, dims),
+                   f"{values[index]} is outside {low}..{high}")
+
+
+def check_bools(values: Sequence[int], q: int, path: str, dims: tuple[int, ...]) -> None:
+    if values and max(values) > 1:
+        index = next(i for i, v in enumerate(values) if v > 1)
+        raise Fail(ErrorCode.BAD_BOOL, q + index, path + _index(index, dims),
+                   f"bool byte is {values[index]}; only 0 and 1 are valid")
+
+
+def check_enum(values: Sequence[int], declared: frozenset[int], q: int, size: int, path: str,
+               dims: tuple[int, ...], name: str) -> None:
+    if not declared.issuperset(values):
+        index = next(i for i, v in enumerate(values) if v not in declared)
+        raise Fail(ErrorCode.BAD_ENUM, q + index * size, path + _index(index, dims),
+                   f"{values[index]} is not a value of the closed enum {name}")
+
+
+def check_flags(values: Sequence[int], undeclared: int, q: int, size: int, path: str,
+                dims: tuple[int, ...], name: str) -> None:
+    for index, value in enumerate(values):
+        if value & undeclared:
+            raise Fail(ErrorCode.BAD_FLAGS, q + index * size, path + _index(index, dims),
+                       f"undeclared bits {value & undeclared:#x} are set in {name} ({value:#x})")
+
+
+def any_bits(values: Sequence[int], bits: int) -> bool:
+    """Whether any value has one of ``bits`` set (ints or IntFlag members)."""
+    return any(int(v) & bits for v in values)
+
+
+FlagT = TypeVar("FlagT", bound=IntFlag)
+
+
+def flag(cls: type[FlagT], cache: dict[int, FlagT], value: int) -> FlagT:
+    """``cls(value)``, memoised (at most 4096 values per type, so hostile input cannot grow it)."""
+    member = cache.get(value)
+    if member is None:
+        member = cls(value)
+        if len(cache) < 4096:
+            cache[value] = member
+    return member
+
+
+def exact(decoder: Callable[[memoryview, int, int, int, int], Any], b: memoryview, start: int, count: int,
+          stride: int, dl: int, rl: int, path: str) -> NoReturn:
+    """A fast element path refused an element: decode each exactly until the bad one raises."""
+    for index in range(count):
+        at = start + index * stride
+        try:
+            decoder(b, at, at + stride, dl, rl)
+        except Fail as fail:
+            fail.path = f"{path}[{index}]{fail.path}"
+            raise
+    raise AssertionError("a fast decoder refused an element the exact decoder accepts")
+
+
+# --- encode ---------------------------------------------------------------------------
+
+
+def encode_pieces(spec: ModelSpec[Any], state: Any) -> list[Buffer]:
+    """Header (patched in ``seal``) and every framed section, in canonical order."""
+    if not isinstance(state, spec.state_class):
+        raise EncodeError(ErrorCode.INVALID_STATE, "$", f"expected a {spec.state_class.__name__}, got "
+                          f"{type(state).__name__}")
+    framed = _encode_standard(spec, state) + _encode_vendor(spec, state)
+    extra = _encode_unknown(spec, getattr(state, "unknown_sections", None))
+    if extra:
+        framed = sorted(framed + extra, key=lambda item: item[0])
+        for (key, _), (next_key, _) in itertools.pairwise(framed):
+            if key == next_key:
+                what = " in one vendor namespace" if key[0] else ""
+                raise EncodeError(ErrorCode.DUPLICATE_SECTION, "$.unknown_sections",
+                                  f"two sections have the same id {key[2]}{what}")
+    pieces: list[Buffer] = [b""]
+    for _, section_pieces in framed:
+        pieces += section_pieces
+    return pieces
+
+
+Framed = tuple[tuple[int, bytes, int], list[Buffer]]
+
+
+def _frame_pieces(section: SectionSpec, value: Any) -> list[Buffer]:
+    out: list[Buffer] = [b""]
+    try:
+        size = section.encode(value, out)
+    except Fail as fail:
+        raise fail.encode_error(section.path) from None
+    flags = FLAG_OPTIONAL if section.optional else 0
+    if section.vendor is not None:
+        out.insert(1, vendor_header(section.vendor))
+        size += VENDOR_HEADER_SIZE
+        flags |= FLAG_VENDOR
+    if size > 0xFFFF_FFFF:
+        raise EncodeError(ErrorCode.LIMIT_EXCEEDED, section.path,
+                          f"a section payload of {size} bytes does not fit a u32 length")
+    out[0] = SECTION.pack(section.id, flags, size)
+    return out
+
+
+def _encode_standard(spec: ModelSpec[Any], state: Any) -> list[Framed]:
+    framed: list[Framed] = []
+    missing = None
+    for section in spec.sections:
+        value = getattr(state, section.attr)
+        if value is not None:
+            framed.append(((0, b"", section.id), _frame_pieces(section, value)))
+        elif not section.optional and missing is None:
+            missing = section
+    if missing is not None:
+        raise EncodeError(ErrorCode.MISSING_SECTION, missing.path, f"required section {missing.name!r} is missing")
+    return framed
+
+
+def _encode_vendor(spec: ModelSpec[Any], state: Any) -> list[Framed]:
+    if not spec.vendor_sections:
+        return []
+    holder = getattr(state, "vendor_sections", None)
+    if not isinstance(holder, spec.vendor_class):
+        raise EncodeError(ErrorCode.INVALID_STATE, "$.vendor_sections", f"expected a {spec.vendor_class.__name__}")
+    framed: list[Framed] = []
+    missing = None
+    for section in spec.vendor_sections:
+        value = getattr(holder, section.attr)
+        if value is not None:
+            framed.append((section.key, _frame_pieces(section, value)))
+        elif not section.optional and missing is None:
+            missing = section
+    if missing is not None:
+        raise EncodeError(ErrorCode.MISSING_SECTION, missing.path,
+                          f"required vendor section {missing.name!r} is missing")
+    return sorted(framed, key=lambda item: item[0])
+
+
+def _encode_unknown(spec: ModelSpec[Any], entries: Any) -> list[Framed]:
+    if not isinstance(entries, list):
+        raise EncodeError(ErrorCode.INVALID_STATE, "$.unknown_sections", "expected a list of UnknownSection")
+    known = {section.key for section in spec.sections + spec.vendor_sections}
+    framed: list[Framed] = []
+    for index, entry in enumerate(entries):
+        path = f"$.unknown_sections[{index}]"
+        key, raw = _unknown_key(entry, path)
+        if key in known:
+            what = f"section id {key[2]}" if not key[0] else f"vendor section {entry.vendor} id {key[2]}"
+            raise EncodeError(ErrorCode.INVALID_STATE, path, f"{what} is known to {spec.ident}")
+        payload = raw + as_buffer(entry.payload) if raw else as_buffer(entry.payload)
+        size = len(payload)
+        if size > 0xFFFF_FFFF:
+            raise EncodeError(ErrorCode.LIMIT_EXCEEDED, path, f"a section payload of {size} bytes does not fit a u32")
+        framed.append((key, [SECTION.pack(entry.id, entry.flags, size), payload]))
+    return framed
+
+
+def _unknown_key(entry: Any, path: str) -> tuple[tuple[int, bytes, int], bytes]:
+    if not isinstance(entry, UnknownSection):
+        raise EncodeError(ErrorCode.INVALID_STATE, path, f"expected an UnknownSection, got {type(entry).__name__}")
+    if not _is_int(entry.id) or not 1 <= entry.id <= MAX_SECTION_ID:
+        raise EncodeError(ErrorCode.INVALID_STATE, f"{path}.id", f"section id must be an integer 1..{MAX_SECTION_ID}")
+    flags = entry.flags
+    if not _is_int(flags) or flags & ~3 or bool(flags & FLAG_VENDOR) != (entry.vendor is not None):
+        raise EncodeError(ErrorCode.INVALID_STATE, f"{path}.flags", "flags must use only OPTIONAL (1) and VENDOR (2), "
+                          "with VENDOR set exactly when vendor is given")
+    if not isinstance(entry.payload, bytes | bytearray | memoryview):
+        raise EncodeError(ErrorCode.INVALID_STATE, f"{path}.payload",
+                          f"expected bytes, got {type(entry.payload).__name__}")
+    if entry.vendor is None:
+        return (0, b"", entry.id), b""
+    try:
+        raw = vendor_header(entry.vendor) if isinstance(entry.vendor, str) else b""
+    except ValueError as exc:
+        raise EncodeError(ErrorCode.INVALID_STATE, f"{path}.vendor", str(exc)) from None
+    if not raw:
+        raise EncodeError(ErrorCode.INVALID_STATE, f"{path}.vendor", "expected pci:0xNNNN or uuid:...")
+    return (1, raw, entry.id), raw
+
+
+def seal(spec: ModelSpec[Any], pieces: list[Buffer]) -> tuple[int, int]:
+    """Put the header in ``pieces[0]``; returns (total length, CRC-32C of everything before the trailer)."""
+    model_length = len(spec.model)
+    total = FIXED_HEADER_SIZE + model_length + TRAILER_SIZE
+    for piece in pieces[1:]:
+        total += len(piece)
+    pieces[0] = header_bytes(spec.model, spec.major, spec.minor, total)
+    crc = 0
+    for piece in pieces:
+        crc = crc32c(piece, crc)
+    return total, crc
+
+
+def encode(spec: ModelSpec[Any], state: Any) -> bytes:
+    """The canonical blob: one copy of every piece (large regions included) into the result."""
+    pieces = encode_pieces(spec, state)
+    _, crc = seal(spec, pieces)
+    pieces.append(U32_PACK(crc))
+    return b"".join(pieces)
+
+
+def encode_into(spec: ModelSpec[Any], state: Any, buffer: Any, offset: int) -> int:
+    """Write the blob into ``buffer`` at ``offset``; returns its length (LIMIT_EXCEEDED if it does not fit)."""
+    pieces = encode_pieces(spec, state)
+    total, crc = seal(spec, pieces)
+    out = memoryview(buffer).cast("B")
+    if out.readonly:
+        raise EncodeError(ErrorCode.INVALID_STATE, "$", "the output buffer is read-only")
+    if offset < 0 or len(out) - offset < total:
+        raise EncodeError(ErrorCode.LIMIT_EXCEEDED, "$", f"the blob needs {total} bytes; the buffer has "
+                          f"{max(len(out) - offset, 0)} from offset {offset}")
+    at = offset
+    for piece in pieces:
+        out[at : at + len(piece)] = piece
+        at += len(piece)
+    out[at : at + TRAILER_SIZE] = U32_PACK(crc)
+    return total
+
+
+def as_buffer(value: Any) -> Buffer:
+    """``bytes``/``bytearray`` as they are, anything else with the buffer protocol as a flat byte view."""
+    if type(value) is bytes or type(value) is bytearray:
+        return value
+    data = memoryview(value)
+    return data if data.format == "B" and data.ndim == 1 else data.cast("B")
+
+
+def pack_items(fmt: str, items: Sequence[Any]) -> bytes:
+    """A counted array's elements of the one-item format ``fmt``."""
+    return struct.pack(f"<{len(items)}{fmt}", *items)
+
+
+def u32_size(size: int) -> int:
+    if size > 0xFFFF_FFFF:
+        raise Fail(ErrorCode.LIMIT_EXCEEDED, 0, "", f"a struct body of {size} bytes does not fit a u32 size")
+    return size
+
+
+def rejected(check: Callable[[Any, str], None], value: Any, exc: BaseException) -> Fail:
+    """Why a fast encoder refused ``value``: the exact checker's error, else INVALID_STATE."""
+    try:
+        check(value, "")
+    except Fail as fail:
+        return fail
+    return Fail(ErrorCode.INVALID_STATE, 0, "", f"cannot encode the value: {exc}")
+
+
+def flatten(values: Any, dims: tuple[int, ...]) -> list[Any]:
+    """A nested fixed array as one flat list; Reject unless every level has its exact length."""
+    flat = list(values)
+    if len(flat) != dims[0]:
+        raise Reject
+    for size in dims[1:]:
+        rows = flat
+        flat = []
+        for row in rows:
+            if len(row) != size:
+                raise Reject
+            flat += row
+    return flat
+
+
+# --- exact encode checks (typed values) -------------------------------------------------
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _kind(value: object) -> str:
+    return type(value).__name__
+
+
+def chk_int(value: Any, low: int, high: int, path: str) -> None:
+    if not isinstance(value, int):
+        raise Fail(ErrorCode.INVALID_STATE, 0, path, f"expected an integer, got {_kind(value)}")
+    if not low <= value <= high:
+        raise Fail(ErrorCode.OUT_OF_RANGE, 0, path, f"{value} is outside {low}..{high}")
+
+
+def chk_bool(value: Any, path: str) -> None:
+    if not isinstance(value, int) or value not in (0, 1):
+        raise Fail(ErrorCode.INVALID_STATE, 0, path, f"expected a bool, got {value!r}")
+
+
+def chk_enum(value: Any, declared: frozenset[int], is_open: bool, low: int, high: int, name: str,
+             path: str) -> None:
+    if not isinstance(value, int):
+        raise Fail(ErrorCode.INVALID_STATE, 0, path, f"expected a member of enum {name}, got {_kind(value)}")
+    if is_open:
+        chk_int(value, low, high, path)
+    elif value not in declared:
+        raise Fail(ErrorCode.BAD_ENUM, 0, path, f"{int(value)} is not a member of enum {name}")
+
+
+def chk_flags(value: Any, undeclared: int, low: int, high: int, name: str, path: str) -> None:
+    chk_int(value, low, high, path)
+    if int(value) & undeclared:
+        raise Fail(ErrorCode.BAD_FLAGS, 0, path, f"undeclared bits {int(value) & undeclared:#x} are set in {name}")
+
+
+def chk_bytes(value: Any, length: int | None, maximum: int | None, path: str) -> None:
+    try:
+        size = len(as_buffer(value))
+    except TypeError:
+        raise Fail(ErrorCode.INVALID_STATE, 0, path, f"expected bytes, got {_kind(value)}") from None
+    if length is not None and size != length:
+        raise Fail(ErrorCode.INVALID_STATE, 0, path, f"expected exactly {length} bytes, got {size}")
+    if maximum is not None and size > maximum:
+        raise Fail(ErrorCode.LENGTH_OVER_MAX, 0, path, f"length {size} is over the declared max {maximum}")
+
+
+def chk_str(value: Any, maximum: int, path: str) -> None:
+    if not isinstance(value, str):
+        raise Fail(ErrorCode.INVALID_STATE, 0, path, f"expected a string, got {_kind(value)}")
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise Fail(ErrorCode.BAD_UTF8, 0, path, f"string cannot be encoded as UTF-8: {exc.reason}") from None
+    if size > maximum:
+        raise Fail(ErrorCode.LENGTH_OVER_MAX, 0, path, f"length {size} is over the declared max {maximum}")
+
+
+def chk_list(value: Any, length: int | None, maximum: int | None, path: str) -> Sequence[Any]:
+    if not isinstance(value, list | tuple):
+        raise Fail(ErrorCode.INVALID_STATE, 0, path, f"expected a list, got {_kind(value)}")
+    if length is not None and len(value) != length:
+        raise Fail(ErrorCode.INVALID_STATE, 0, path, f"expected exactly {length} elements, got {len(value)}")
+    if maximum is not None and len(value) > maximum:
+        raise Fail(ErrorCode.COUNT_OVER_MAX, 0, path, f"{len(value)} elements are over the declared max {maximum}")
+    return value
+
+
+def chk_ints(values: Any, length: int | None, maximum: int | None, low: int, high: int, path: str) -> None:
+    for index, value in enumerate(chk_list(values, length, maximum, path)):
+        chk_int(value, low, high, f"{path}[{index}]")
+
+
+def not_instance(value: Any, cls: type, path: str) -> Fail:
+    return Fail(ErrorCode.INVALID_STATE, 0, path, f"expected a {cls.__name__}, got {_kind(value)}")
+
+
+# --- state dictionaries (to_state / from_state) ------------------------------------------
+
+
+def flag_names(value: int, bits: tuple[tuple[str, int], ...]) -> list[str]:
+    """The names of the set bits, in bit order (``bits`` is sorted by bit)."""
+    number = int(value)
+    return [name for name, bit in bits if number >> bit & 1]
+
+
+def unknown_to_state(entry: UnknownSection) -> dict[str, Any]:
+    state: dict[str, Any] = {"id": entry.id, "flags": entry.flags}
+    if entry.vendor is not None:
+        state["vendor"] = entry.vendor
+    state["payload"] = entry.payload
+    return state
+
+
+def to_state(spec: ModelSpec[Any], state: Any) -> dict[str, Any]:
+    """The plain state dict (``devstate.state``) of a typed state."""
+    sections = {s.name: s.to_state(getattr(state, s.attr)) for s in spec.sections
+                if getattr(state, s.attr) is not None}
+    holder = state.vendor_sections
+    present = [s for s in spec.vendor_sections if getattr(holder, s.attr) is not None]
+    vendor = {s.name: s.to_state(getattr(holder, s.attr)) for s in sorted(present, key=lambda s: s.key)}
+    return {"model": spec.model, "version": spec.version, "sections": sections, "vendor_sections": vendor,
+            "unknown_sections": [unknown_to_state(u) for u in state.unknown_sections]}
+
+
+def invalid(path: str, message: str) -> EncodeError:
+    return EncodeError(ErrorCode.INVALID_STATE, path, message)
+
+
+def _check_shape(spec: ModelSpec[Any], data: Any) -> None:
+    if not isinstance(data, dict):
+        raise invalid("$", f"expected a state object, got {_kind(data)}")
+    for key in data:
+        if key not in ("model", "version", "sections", "vendor_sections", "unknown_sections"):
+            raise invalid(f"$.{key}", f"unknown state key {key!r}")
+    for key in ("model", "version", "sections"):
+        if key not in data:
+            raise invalid(f"$.{key}", f"the state has no {key!r}")
+    if data["model"] != spec.model:
+        raise invalid("$.model", f"the state is for {data['model']!r}, the schema is {spec.ident}")
+    if data["version"] != spec.version:
+        raise invalid("$.version", f"the state has version {data['version']!r}, the schema is {spec.ident}")
+    for key, kind in (("sections", dict), ("vendor_sections", dict), ("unknown_sections", list)):
+        if not isinstance(data.get(key, kind()), kind):
+            raise invalid(f"$.{key}", f"expected {'an object' if kind is dict else 'a list'}")
+
+
+def _sections_from_state(sections: tuple[SectionSpec, ...], values: dict[str, Any], key: str,
+                         ident: str) -> dict[str, Any]:
+    by_name = {s.name: s for s in sections}
+    converted: dict[str, Any] = {}
+    for name, value in values.items():
+        path = f"$.{key}.{name}"
+        section = by_name.get(name)
+        if section is None:
+            what = "vendor section" if key == "vendor_sections" else "section"
+            raise invalid(path, f"{ident} has no {what} {name!r}")
+        converted[section.attr] = section.from_state(value, path)
+    ordered = sorted(sections, key=lambda s: s.id) if key == "sections" else list(sections)
+    for section in ordered:
+        if not section.optional and section.attr not in converted:
+            what = "vendor section" if key == "vendor_sections" else "section"
+            raise EncodeError(ErrorCode.MISSING_SECTION, section.path, f"required {what} {section.name!r} is missing")
+    return converted
+
+
+def from_state(spec: ModelSpec[StateT], data: Any) -> StateT:
+    """A typed state from a plain state dict, with the reference encoder's checks and errors."""
+    _check_shape(spec, data)
+    values = _sections_from_state(spec.sections, data["sections"], "sections", spec.ident)
+    vendor = _sections_from_state(spec.vendor_sections, data.get("vendor_sections", {}), "vendor_sections",
+                                  spec.ident)
+    known = {s.key for s in spec.sections + spec.vendor_sections}
+    unknown = [_unknown_from_state(entry, f"$.unknown_sections[{i}]", known, spec.ident)
+               for i, entry in enumerate(data.get("unknown_sections", []))]
+    made = spec.state_class(**values, vendor_sections=spec.vendor_class(**vendor), unknown_sections=unknown)
+    return cast(StateT, made)
+
+
+def _unknown_from_state(entry: Any, path: str, known: set[tuple[int, bytes, int]], ident: str) -> UnknownSection:
+    if not isinstance(entry, dict):
+        raise invalid(path, "expected an object with id, flags and payload")
+    extra = set(entry) - {"id", "flags", "vendor", "payload"}
+    missing = {"id", "flags", "payload"} - set(entry)
+    if extra or missing:
+        raise invalid(path, f"unknown key {sorted(extra)[0]!r}" if extra else f"missing key {sorted(missing)[0]!r}")
+    section_id, flags, payload = entry["id"], entry["flags"], entry["payload"]
+    if not _is_int(section_id) or not 1 <= section_id <= MAX_SECTION_ID:
+        raise invalid(f"{path}.id", f"section id must be an integer 1..{MAX_SECTION_ID}")
+    if not _is_int(flags) or flags & ~3 or bool(flags & FLAG_VENDOR) != ("vendor" in entry):
+        raise invalid(f"{path}.flags", "flags must use only OPTIONAL (1) and VENDOR (2), with VENDOR set exactly "
+                      "when vendor is given")
+    if not isinstance(payload, bytes | bytearray | memoryview):
+        raise invalid(f"{path}.payload", f"expected bytes, got {_kind(payload)}")
+    vendor = None
+    if "vendor" in entry:
+        try:
+            vendor = vendor_name(entry["vendor"]) if isinstance(entry["vendor"], str) else None
+        except ValueError as exc:
+            raise invalid(f"{path}.vendor", str(exc)) from None
+        if vendor is None:
+            raise invalid(f"{path}.vendor", "expected pci:0xNNNN or uuid:...")
+    key = (0, b"", section_id) if vendor is None else (1, vendor_header(vendor), section_id)
+    if key in known:
+        what = f"section id {section_id}" if vendor is None else f"vendor section {vendor} id {section_id}"
+        raise invalid(path, f"{what} is known to {ident}")
+    return UnknownSection(section_id, flags, payload, vendor)
+
+
+def member(data: Any, name: str, path: str, struct_name: str) -> Any:
+    """Field ``name`` of a struct's state dict, or INVALID_STATE when it is absent."""
+    try:
+        return data[name]
+    except KeyError:
+        raise invalid(f"{path}.{name}", f"missing field {name!r} of struct {struct_name}") from None
+
+
+def expect_struct(data: Any, fields: tuple[str, ...], struct_name: str, path: str) -> None:
+    if not isinstance(data, dict):
+        raise invalid(path, f"expected an object for struct {struct_name}, got {_kind(data)}")
+    for key in data:
+        if key not in fields:
+            raise invalid(f"{path}.{key}", f"struct {struct_name} has no field {key!r}")
+
+
+def to_int(value: Any, low: int, high: int, path: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid(path, f"expected an integer, got {_kind(value)}")
+    if not low <= value <= high:
+        raise EncodeError(ErrorCode.OUT_OF_RANGE, path, f"{value} is outside {low}..{high}")
+    return value
+
+
+def to_bool(value: Any, path: str) -> bool:
+    if not isinstance(value, bool):
+        raise invalid(path, f"expected a bool, got {_kind(value)}")
+    return value
+
+
+def to_enum(value: Any, members: dict[str, Any], is_open: bool, low: int, high: int, name: str, path: str) -> Any:
+    if isinstance(value, str):
+        if value not in members:
+            raise EncodeError(ErrorCode.BAD_ENUM, path, f"{value!r} is not a member of enum {name}")
+        return members[value]
+    if is_open and isinstance(value, int) and not isinstance(value, bool):
+        return to_int(value, low, high, path)
+    expected = "a member name or an integer" if is_open else "a member name"
+    raise invalid(path, f"expected {expected} of enum {name}, got {_kind(value)}")
+
+
+def to_flags(value: Any, cls: type[FlagT], bits: dict[str, int], name: str, path: str) -> FlagT:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise invalid(path, f"expected a list of bit names of {name}, got {_kind(value)}")
+    if len(set(value)) != len(value):
+        raise invalid(path, f"a bit of {name} is listed twice")
+    number = 0
+    for item in value:
+        if item not in bits:
+            raise EncodeError(ErrorCode.BAD_FLAGS, path, f"{item!r} is not a bit of {name}")
+        number |= 1 << bits[item]
+    return cls(number)
+
+
+def _to_buffer(value: Any, length: int | None, maximum: int | None, path: str) -> Buffer:
+    if not isinstance(value, bytes | bytearray | memoryview):
+        raise invalid(path, f"expected bytes, got {_kind(value)}")
+    data = as_buffer(value)
+    if length is not None and len(data) != length:
+        raise invalid(path, f"expected exactly {length} bytes, got {len(data)}")
+    if maximum is not None and len(data) > maximum:
+        raise EncodeError(ErrorCode.LENGTH_OVER_MAX, path, f"length {len(data)} is over the declared max {maximum}")
+    return data
+
+
+def to_bytes(value: Any, length: int | None, maximum: int | None, path: str) -> bytes:
+    """A short ``bytes`` value (copied)."""
+    return bytes(_to_buffer(value, length, maximum, path))
+
+
+def to_buffer(value: Any, length: int | None, maximum: int | None, path: str) -> Buffer:
+    """A ``bytes`` value that may be a large region (not copied)."""
+    return _to_buffer(value, length, maximum, path)
+
+
+def to_str(value: Any, maximum: int, path: str) -> str:
+    if not isinstance(value, str):
+        raise invalid(path, f"expected a string, got {_kind(value)}")
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError as exc:
+        raise EncodeError(ErrorCode.BAD_UTF8, path, f"string cannot be encoded as UTF-8: {exc.reason}") from None
+    if size > maximum:
+        raise EncodeError(ErrorCode.LENGTH_OVER_MAX, path, f"length {size} is over the declared max {maximum}")
+    return value
+
+
+def to_list(value: Any, length: int | None, maximum: int | None, path: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise invalid(path, f"expected a list, got {_kind(value)}")
+    if length is not None and len(value) != length:
+        raise invalid(path, f"expected exactly {length} elements, got {len(value)}")
+    if maximum is not None and len(value) > maximum:
+        raise EncodeError(ErrorCode.COUNT_OVER_MAX, path, f"{len(value)} elements are over the declared max {maximum}")
+    return value
