@@ -183,7 +183,7 @@ def _lossy(exc: LossyExportError, as_json: bool) -> NoReturn:
     if as_json:
         print_json({"error": exc.to_json()})
     else:
-        console.print(f"would lose {len(exc.losses)} values:", markup=False)
+        console.print(f"would lose {len(exc.losses)} values:", markup=False, soft_wrap=True)
         for loss in exc.losses:
             console.print(f"  {loss}", markup=False, soft_wrap=True)
     fail(str(exc), EXIT_INVALID)
@@ -197,9 +197,9 @@ def _print_report(report: BridgeReport, as_json: bool, output: dict[str, Any]) -
     if isinstance(where, list):
         for item in where:
             console.print(f"wrote {item['file']}: {item['seqind']} transfer, offset {item['offset']}, {item['bytes']} "
-                          f"bytes (CDW10 {item['cdw10']}, NUMD {item['numd']})", markup=False)
+                          f"bytes (CDW10 {item['cdw10']}, NUMD {item['numd']})", markup=False, soft_wrap=True)
     else:
-        console.print(f"wrote {where} ({output['bytes']} bytes, {output['schema']})", markup=False)
+        console.print(f"wrote {where} ({output['bytes']} bytes, {output['schema']})", markup=False, soft_wrap=True)
     for line in report.lines():
         console.print(line, markup=False, soft_wrap=True)
 
@@ -234,7 +234,7 @@ def parts_decode(file: Path, framing: str, device_type: str, as_json: bool) -> N
         return
     console.print(_parts_table(file, used, described))
     for note in notes:
-        console.print(f"note: {note}", markup=False)
+        console.print(f"note: {note}", markup=False, soft_wrap=True)
 
 
 def _parts_table(file: Path, framing: str, described: list[dict[str, Any]]) -> Table:
@@ -299,25 +299,25 @@ def _print_nvme(file: Path, described: dict[str, Any]) -> None:
     header = described["header"]
     console.print(f"{file}: controller state ({described['layout']} layout), VER {header['VER']}, CSATTR "
                   f"{header['CSATTR']:#04x} ({'suspended' if header['suspended'] else 'not suspended'})",
-                  markup=False)
+                  markup=False, soft_wrap=True)
     nvme = described["nvme_state"]
     if nvme is None:
-        console.print("no NVMe-defined state (NVMECSS 0)", markup=False)
+        console.print("no NVMe-defined state (NVMECSS 0)", markup=False, soft_wrap=True)
     else:
         console.print(f"NVMe-defined state at offset {nvme['offset']}: VER {nvme['VER']}, NIOSQ {nvme['NIOSQ']}, "
-                      f"NIOCQ {nvme['NIOCQ']}", markup=False)
+                      f"NIOCQ {nvme['NIOCQ']}", markup=False, soft_wrap=True)
         for record in ("IOSQ", "IOCQ"):
             if nvme[record]:
                 console.print(_entries_table(record, nvme[record]))
         if nvme["extra"]:
             console.print(f"{len(nvme['extra']) // 2} more bytes after the entries: {nvme['extra'][:64]}",
-                          markup=False)
+                          markup=False, soft_wrap=True)
     vendor = described["vendor_state"]
     console.print(f"vendor-specific state: {vendor['length']} bytes at offset {vendor['offset']}"
                   + (f": {vendor['data'][:64]}{'…' if len(vendor['data']) > 64 else ''}" if vendor["length"] else ""),
-                  markup=False)
+                  markup=False, soft_wrap=True)
     if described["padding"]:
-        console.print(f"{described['padding']} zero bytes of padding after the state", markup=False)
+        console.print(f"{described['padding']} zero bytes of padding after the state", markup=False, soft_wrap=True)
 
 
 def _entries_table(record: str, entries: list[dict[str, Any]]) -> Table:
