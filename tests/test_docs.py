@@ -145,6 +145,7 @@ def test_cli_reference_documents_every_command_and_option() -> None:
             if isinstance(param, click.Option) and not param.hidden:
                 assert f"`{param.opts[0]}`" in page, f"{ctx.command_path} {param.opts[0]}"
     assert "`-h`, `--help`" in page
+    assert "Sentinel" not in page and "UNSET" not in page
 
 
 def test_cli_reference_skips_hidden_commands() -> None:

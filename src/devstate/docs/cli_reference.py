@@ -13,6 +13,9 @@ import click
 
 from devstate.docs.markdown import cell, code, heading, join_blocks, slug, table
 
+_UNSET = getattr(click.core, "UNSET", None)
+"""click ≥ 8.2 marks "no default" with this sentinel (older versions use None)."""
+
 
 def render_cli_reference(root: click.Command, name: str = "devstate") -> str:
     """The Markdown reference of ``root`` and every subcommand, depth first."""
@@ -78,16 +81,18 @@ def _param_row(param: click.Parameter, context: click.Context) -> list[str] | No
     names = ", ".join(code(n) for n in [*param.opts, *param.secondary_opts])
     if isinstance(param, click.Argument):
         names = code(param.make_metavar(context))
-    kind = "flag" if isinstance(param, click.Option) and param.is_flag else param.type.name
+    kind = "flag" if isinstance(param, click.Option) and param.is_flag else cell(param.type.name)
+    if isinstance(param.type, click.Choice):
+        kind = "one of " + ", ".join(code(choice) for choice in param.type.choices)
     help_text = param.help if isinstance(param, click.Option) else ""
-    return [names, cell(kind), _default(param, context), cell(help_text or "")]
+    return [names, kind, _default(param, context), cell(help_text or "")]
 
 
 def _default(param: click.Parameter, context: click.Context) -> str:
     if isinstance(param, click.Option) and (param.is_flag or param.show_default is False):
         return ""
     value = param.get_default(context, call=False)
-    if value is None or callable(value) or value == ():
+    if value is None or value is _UNSET or callable(value) or value == ():
         return ""
     return code(cell(value))
 
