@@ -210,12 +210,13 @@ def test_encode_decode_api(api_test: Callable[..., str]) -> None:
     assert api_test("roundtrip") == "OK\n"
 
 
-CRC_SIZES = [0, 1, 7, 8, 9, 63, 4096, 3 * 8192 - 1, 3 * 8192, 3 * 8192 + 1, 6 * 8192 + 13, 1_000_003]
+CRC_SIZES = [0, 1, 7, 8, 9, 63, 3 * 512 - 1, 3 * 512, 3 * 512 + 1, 4096, 3 * 8192 - 1, 3 * 8192, 3 * 8192 + 1,
+             3 * 8192 + 3 * 512 + 9, 6 * 8192 + 13, 1_000_003]
 
 
 @pytest.mark.parametrize("build", ["hw", "sw"])
 def test_crc32c_matches_the_wire_runtime(api_test: Callable[..., str], build: str) -> None:
-    """Hardware (3 interleaved streams) and slicing-by-8 paths, around the stream size."""
+    """Hardware (3 interleaved streams, two lane lengths) and slicing-by-8, around the lane sizes."""
     data, x = bytearray(), 12345
     for _ in range(max(CRC_SIZES)):
         x = (x * 1103515245 + 12345) & 0xFFFFFFFF

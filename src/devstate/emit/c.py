@@ -50,6 +50,9 @@ MAX_UNKNOWN_SECTIONS = 32
 PATH_MAX = 256
 CRC_LANE = 8192
 """Bytes per stream of the three-stream hardware CRC (the shift table is for this length)."""
+CRC_SMALL_LANE = 512
+"""The lane for what is left (so inputs of a few KiB are interleaved too)."""
+Table = tuple[tuple[int, ...], ...]
 
 Expr = ir.ScalarType | ir.NamedRef | ir.ArrayType | ir.BytesType | ir.StringType
 Lines = list[str]
@@ -463,8 +466,8 @@ struct devstate_unknown_section {
 
 
 @functools.cache
-def _crc_tables() -> tuple[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]]:
-    """Slicing-by-8 tables and the shift-by-CRC_LANE-zero-bytes tables of CRC-32C."""
+def _crc_tables() -> tuple[Table, tuple[Table, ...]]:
+    """Slicing-by-8 tables of CRC-32C, and the shift tables of each hardware lane length."""
     poly = 0x82F63B78
     first = []
     for byte in range(256):
@@ -477,16 +480,17 @@ def _crc_tables() -> tuple[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], .
         prev = slices[-1]
         slices.append([(prev[b] >> 8) ^ first[prev[b] & 0xFF] for b in range(256)])
 
-    def zeros(crc: int) -> int:
-        for _ in range(CRC_LANE):
+    def zeros(crc: int, count: int) -> int:
+        for _ in range(count):
             crc = first[crc & 0xFF] ^ (crc >> 8)
         return crc
 
-    shift = [[zeros(v << (8 * k)) for v in range(256)] for k in range(4)]
-    return tuple(tuple(s) for s in slices), tuple(tuple(s) for s in shift)
+    shifts = tuple(tuple(tuple(zeros(v << (8 * k), lane) for v in range(256)) for k in range(4))
+                   for lane in (CRC_LANE, CRC_SMALL_LANE))
+    return tuple(tuple(s) for s in slices), shifts
 
 
-def _table_text(name: str, rows: tuple[tuple[int, ...], ...]) -> Lines:
+def _table_text(name: str, rows: Table) -> Lines:
     lines = [f"static const uint32_t {name}[{len(rows)}][256] = {{"]
     for row in rows:
         lines.append("    {")
@@ -594,31 +598,43 @@ static uint32_t dsf_crc_sw(uint32_t crc, const uint8_t *p, size_t n)
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(DEVSTATE_NO_HW_CRC)
 #include <nmmintrin.h>
 #define DSF_CRC_HW 1
-/* The register after CRC_LANE zero bytes: combines three streams (Horner's rule). */
-static inline uint32_t dsf_crc_shift(uint32_t crc)
+/* The register after `lane` zero bytes (table t is for that lane): combines streams. */
+static inline uint32_t dsf_crc_shift(const uint32_t t[4][256], uint32_t crc)
 {
-    return dsf_crc_lane[0][crc & 0xFF] ^ dsf_crc_lane[1][(crc >> 8) & 0xFF] ^
-           dsf_crc_lane[2][(crc >> 16) & 0xFF] ^ dsf_crc_lane[3][crc >> 24];
+    return t[0][crc & 0xFF] ^ t[1][(crc >> 8) & 0xFF] ^ t[2][(crc >> 16) & 0xFF] ^ t[3][crc >> 24];
 }
 
-__attribute__((target("sse4.2"))) static uint32_t dsf_crc_hw(uint32_t crc, const uint8_t *p, size_t n)
+/* Whole rounds of three independent streams of `lane` bytes (hides the instruction's
+ * 3-cycle latency), combined with Horner's rule: ((a << lane) ^ b) << lane ^ c. */
+__attribute__((target("sse4.2"))) static inline uint64_t dsf_crc_rounds(uint64_t c0, const uint8_t **pp, size_t *np,
+                                                                        size_t lane, const uint32_t t[4][256])
 {
-    uint64_t c0 = crc;
-    while (n >= 3 * @LANE@) { /* three independent streams hide the instruction's latency */
+    const uint8_t *p = *pp;
+    size_t n = *np;
+    while (n >= 3 * lane) {
         uint64_t c1 = 0, c2 = 0, w0, w1, w2;
         size_t i;
-        for (i = 0; i < @LANE@; i += 8) {
+        for (i = 0; i < lane; i += 8) {
             memcpy(&w0, p + i, 8);
-            memcpy(&w1, p + @LANE@ + i, 8);
-            memcpy(&w2, p + 2 * @LANE@ + i, 8);
+            memcpy(&w1, p + lane + i, 8);
+            memcpy(&w2, p + 2 * lane + i, 8);
             c0 = _mm_crc32_u64(c0, w0);
             c1 = _mm_crc32_u64(c1, w1);
             c2 = _mm_crc32_u64(c2, w2);
         }
-        c0 = dsf_crc_shift(dsf_crc_shift((uint32_t)c0) ^ (uint32_t)c1) ^ (uint32_t)c2;
-        p += 3 * @LANE@;
-        n -= 3 * @LANE@;
+        c0 = dsf_crc_shift(t, dsf_crc_shift(t, (uint32_t)c0) ^ (uint32_t)c1) ^ (uint32_t)c2;
+        p += 3 * lane;
+        n -= 3 * lane;
     }
+    *pp = p;
+    *np = n;
+    return c0;
+}
+
+__attribute__((target("sse4.2"))) static uint32_t dsf_crc_hw(uint32_t crc, const uint8_t *p, size_t n)
+{
+    uint64_t c0 = dsf_crc_rounds(crc, &p, &n, @LANE@, dsf_crc_lane);
+    c0 = dsf_crc_rounds(c0, &p, &n, @SMALL_LANE@, dsf_crc_small_lane);
     for (; n >= 8; p += 8, n -= 8) {
         uint64_t w;
         memcpy(&w, p, 8);
@@ -943,13 +959,14 @@ def _runtime(code: str) -> str:
     if signed:
         signed.insert(0, "/* two's complement without implementation-defined conversions */")
     utf8 = HELPERS["dsf_utf8_invalid"] if "dsf_utf8_invalid(" in code else ""
-    slices, shift = _crc_tables()
+    slices, (shift, small) = _crc_tables()
     tables = [*_table_text("dsf_crc8", slices), "",
               "#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(DEVSTATE_NO_HW_CRC)",
-              f"/* shift tables: the CRC register after {CRC_LANE} zero bytes, by input byte */",
-              *_table_text("dsf_crc_lane", shift), "#endif"]
+              f"/* shift tables: the CRC register after {CRC_LANE} (and {CRC_SMALL_LANE}) zero bytes, by input byte */",
+              *_table_text("dsf_crc_lane", shift), *_table_text("dsf_crc_small_lane", small), "#endif"]
     text = RUNTIME.replace("@SIGNED@", "\n".join(signed) + "\n" if signed else "").replace("@UTF8@", utf8)
-    return text.replace("@CRC_TABLES@", "\n".join(tables)).replace("@LANE@", str(CRC_LANE))
+    text = text.replace("@CRC_TABLES@", "\n".join(tables)).replace("@LANE@", str(CRC_LANE))
+    return text.replace("@SMALL_LANE@", str(CRC_SMALL_LANE))
 
 
 
