@@ -139,6 +139,7 @@ def test_navigation_from_home_to_a_model_reference_page(page: Any) -> None:
 def test_model_reference_page_shows_sections_fields_and_parameters(page: Any) -> None:
     version = _newest("org.virtio.net")
     page.goto(f"models/org.virtio.net/{version}/")
+    _shot(page, "model-page")
     for anchor, heading in [("sections", "Sections"), ("fields", "Fields"), ("parameters", "Migration parameters")]:
         expect(page.locator(f"h2#{anchor}")).to_contain_text(heading)
     field = page.locator("td code", has_text=f"queues[].{FIELD}").first
@@ -146,8 +147,6 @@ def test_model_reference_page_shows_sections_fields_and_parameters(page: Any) ->
     expect(field).to_be_visible()
     row = page.locator("tr", has=field)
     expect(row.locator("td").nth(1)).to_have_text("u16")
-    _shot(page, "model-page")
-    page.goto(f"models/org.virtio.net/{version}/#section-queues")
     _shot(page, "model-page-fields")
 
 
