@@ -26,6 +26,7 @@ def _register() -> None:
     __import__("devstate.cli.compat_cmd", fromlist=["register"]).register(main)
     __import__("devstate.cli.vmstate_cmd", fromlist=["register"]).register(main)
     __import__("devstate.cli.wire_cmd", fromlist=["register"]).register(main)
+    __import__("devstate.cli.gen_cmd", fromlist=["register"]).register(main)
     __import__("devstate.cli.bridge_cmd", fromlist=["register"]).register(main)
 
 

@@ -125,8 +125,12 @@ class ClassEmitter:
         code("@dataclass(slots=True)")
         with code.block(f"class {cls}:"):
             docstring(code, struct.doc, f"Struct {struct.name}.")
-            for field in struct.fields:
+            spaced = any(_field_doc(f) for f in struct.fields)
+            if struct.fields and not spaced:
                 code.blank()
+            for field in struct.fields:
+                if spaced:
+                    code.blank()
                 value = field_default(self.schema, field)
                 code(self.field_line(attrs[field.name], self.facts.annotation(field.type), field.type, value))
                 docstring(code, _field_doc(field))
@@ -153,7 +157,7 @@ class ClassEmitter:
                 if self.literal(expr.element, value[0])[1]:
                     return f"[{items[0]} for _ in range({len(items)})]", True
                 return f"[{items[0]}] * {len(items)}", True
-            return f"[{', '.join(items)}]", True
+            return (f"[{', '.join(items)}]" if items else "list()"), True
         if isinstance(expr, ir.BytesType):
             data = bytes(value)
             return (f"bytes({len(data)})" if data and not any(data) else repr(data)), False
@@ -165,7 +169,7 @@ class ClassEmitter:
             return f"{cls}()", True
         if isinstance(named, ir.FlagsType):
             if not value:
-                return f"{cls}(0)", False
+                return f"{cls}(0)", True  # a call: built by default_factory (ruff RUF009)
             return " | ".join(f"{cls}.{self.facts.member(n)}" for n in value), False
         if isinstance(value, str):
             return f"{cls}.{self.facts.member(value)}", False

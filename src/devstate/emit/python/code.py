@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+LINE_LIMIT = 116
+"""Generated lines stay under this (the generated package's ruff allows 120)."""
+OPENERS = {"(": ")", "[": "]", "{": "}"}
+
 
 class Code:
     """Lines of Python at the current indentation; ``block(header)`` opens a suite."""
@@ -15,7 +19,11 @@ class Code:
 
     def __call__(self, *lines: str) -> None:
         for line in lines:
-            self.lines.append(f"{'    ' * self.level}{line}" if line else "")
+            if not line:
+                self.lines.append("")
+                continue
+            for depth, part in split_line(line, LINE_LIMIT - 4 * self.level):
+                self.lines.append(f"{'    ' * (self.level + depth)}{part}")
 
     @contextmanager
     def block(self, header: str) -> Iterator[None]:
@@ -52,12 +60,13 @@ def path_expr(parts: list[str]) -> str:
     give a plain string literal.
     """
     text = "".join(parts)
+    if text == "{path}":
+        return "path"
     if "{" in text:
         return "f" + repr(text)
     return repr(text)
 
 
-LINE_LIMIT = 116
 
 
 def fits(code: Code, text: str) -> bool:
@@ -96,3 +105,87 @@ def if_any(code: Code, conditions: list[str]) -> Iterator[None]:
     code.level -= 1
     with code.block("):"):
         yield
+
+
+def split_line(line: str, limit: int) -> list[tuple[int, str]]:
+    """A too-long line broken like a formatter would: one item per line inside its first bracket.
+
+    Returns ``(extra indentation, text)`` pairs. The first bracket pair whose contents are
+    not empty is opened: its items (split at top-level commas, or a comprehension at
+    ``for``/``if``) go one per line, each split again if still too long. Lines without a
+    bracket to open are returned unchanged.
+    """
+    if len(line) <= limit:
+        return [(0, line)]
+    span = _first_group(line)
+    if span is None:
+        return [(0, line)]
+    start, end = span
+    head, inner, tail = line[: start + 1], line[start + 1 : end], line[end:]
+    items = _split_comprehension(inner)
+    comma = False
+    if len(items) == 1:
+        items = _split_top(inner, ",")
+        comma = len(items) > 1 or line[start] != "(" or inner.rstrip().endswith(",")
+    out = [(0, head)]
+    for item in items:
+        text = item.strip() + ("," if comma else "")
+        out += [(depth + 1, part) for depth, part in split_line(text, limit - 4)]
+    out.append((0, tail))
+    return out
+
+
+def _scan(text: str) -> list[tuple[int, str, int]]:
+    """(position, character, bracket depth before it) outside string literals."""
+    result, depth, quote, index = [], 0, "", 0
+    while index < len(text):
+        char = text[index]
+        if quote:
+            if char == "\\":
+                index += 2
+                continue
+            if char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        else:
+            if char in ")]}":
+                depth -= 1
+            result.append((index, char, depth))
+            if char in OPENERS:
+                depth += 1
+        index += 1
+    return result
+
+
+def _first_group(line: str) -> tuple[int, int] | None:
+    opened: int | None = None
+    for index, char, depth in _scan(line):
+        if opened is None and depth == 0 and char in OPENERS:
+            opened = index
+        elif opened is not None and depth == 0 and char in ")]}":
+            if index > opened + 1:
+                return opened, index
+            opened = None
+    return None
+
+
+def _split_top(text: str, separator: str) -> list[str]:
+    parts, last = [], 0
+    for index, char, depth in _scan(text):
+        if depth == 0 and char == separator:
+            parts.append(text[last:index])
+            last = index + 1
+    tail = text[last:]
+    if tail.strip():
+        parts.append(tail)
+    return parts
+
+
+def _split_comprehension(text: str) -> list[str]:
+    cuts = [index for index, char, depth in _scan(text) if depth == 0 and char == " "
+            and (text.startswith(" for ", index) or text.startswith(" if ", index)
+                 or text.startswith(" else ", index))]
+    if not cuts:
+        return [text]
+    return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]

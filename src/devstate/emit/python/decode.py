@@ -94,7 +94,8 @@ class Values:
     def seq_conditions(self, leaf: Leaf, seq: str) -> list[str]:
         """Conditions over a sequence of raw items (every leaf of an array)."""
         if leaf.kind == "int":
-            return [f"min({seq}) < {leaf.low}"] * leaf.checked_low + [f"max({seq}) > {leaf.high}"] * leaf.checked_high
+            low, high = f"min({seq}) < {leaf.low}", f"max({seq}) > {leaf.high}"
+            return [low] * leaf.checked_low + [high] * leaf.checked_high
         if leaf.kind == "bool":
             return [f"max({seq}) > 1"]
         if leaf.kind == "enum" and not leaf.open:
@@ -403,8 +404,11 @@ class DecodeEmitter:
             raw = self.local("v")
             code(f"{raw} = {self.read_leaf(leaf)}")
             self.leaf_checks(leaf, raw, path)
-            target = self.local()
-            code(f"{target} = {self.values.leaf(leaf, raw)}", f"q += {flat.size}")
+            value = self.values.leaf(leaf, raw)
+            target = raw if value == raw else self.local()
+            if target != raw:
+                code(f"{target} = {value}")
+            code(f"q += {flat.size}")
             return target
         for level in range(1, len(flat.dims) + 1):
             with code.block(f"if dl < {ctx.dl + level}:"):

@@ -109,7 +109,8 @@ class EncodeEmitter:
 
     def seq_conditions(self, leaf: Leaf, items: str) -> list[str]:
         if leaf.kind == "int":
-            return [f"min({items}) < {leaf.low}"] * leaf.checked_low + [f"max({items}) > {leaf.high}"] * leaf.checked_high
+            low, high = f"min({items}) < {leaf.low}", f"max({items}) > {leaf.high}"
+            return [low] * leaf.checked_low + [high] * leaf.checked_high
         if leaf.kind == "bool":
             return [f"max({items}) > 1"]
         if leaf.kind == "enum" and not leaf.open:
@@ -286,10 +287,18 @@ class EncodeEmitter:
             code(f"n += {count} * {flat.size}")
             return header
         index, item = self.local("i"), self.local("x")
-        with code.block(f"for {index}, {item} in enumerate({items}):"):
+        loop = Code()
+        loop.level = code.level + 1
+        self.code = loop
+        try:
             static = self.value(expr.element, bounds, item, [*path, f"[{{{index}}}]"])
-            if static:
-                code(f"n += {static}")
+        finally:
+            self.code = code
+        if static:
+            loop(f"n += {static}")
+        uses_index = any(index in line for line in loop.lines)
+        code(f"for {index}, {item} in enumerate({items}):" if uses_index else f"for {item} in {items}:")
+        code.lines += loop.lines
         return header
 
     def struct_elements(self, name: str, items: str, count: str, path: list[str]) -> None:

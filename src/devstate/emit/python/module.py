@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import tokenize
+
 from devstate import ir
 from devstate.emit import banner_lines
 from devstate.emit.python.classes import ClassEmitter, docstring
@@ -31,7 +34,25 @@ def emit_module(schema: ir.Schema) -> str:
     spec = Code()
     _sections(facts, decoder, encoder, converter, spec)
     body = classes.text() + _codec_banner(consts) + functions.text() + spec.text() + _api(schema)
-    return _head(schema, facts, body) + body
+    return double_quotes(_head(schema, facts, body) + body)
+
+
+def double_quotes(source: str) -> str:
+    """Single-quoted string literals (``repr`` output) as double-quoted ones where that is trivial."""
+    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    lines = source.splitlines(keepends=True)
+    for token in reversed(tokens):
+        text = token.string
+        prefix = text[: len(text) - len(text.lstrip("rbfRBF"))]
+        body = text[len(prefix) :]
+        if token.type != tokenize.STRING or not body.startswith("'") or body.startswith("'" * 3):
+            continue
+        if '"' in body or "\\" in body or token.start[0] != token.end[0]:
+            continue
+        row, col = token.start[0] - 1, token.start[1]
+        line = lines[row]
+        lines[row] = line[:col] + prefix + '"' + body[1:-1] + '"' + line[col + len(text) :]
+    return "".join(lines)
 
 
 def _head(schema: ir.Schema, facts: Facts, body: str) -> str:
@@ -44,8 +65,8 @@ def _head(schema: ir.Schema, facts: Facts, body: str) -> str:
                     "(code, offset, path); encoding checks every constraint and raises EncodeError.")
     code.blank()
     code("from __future__ import annotations", "")
-    stdlib = [line for needed, line in (("itertools.", "import itertools"), ("struct.", "import struct")) if needed in body]
-    code(*stdlib)
+    modules = [module for module in ("itertools", "struct") if f"{module}." in body]
+    code(*(f"import {module}" for module in modules))
     code("from dataclasses import dataclass, field")
     enums = [name for name in ("IntEnum", "IntFlag") if f"({name}):" in body]
     if enums:
@@ -54,11 +75,16 @@ def _head(schema: ir.Schema, facts: Facts, body: str) -> str:
     code("from . import _runtime as _rt")
     code("from ._runtime import DEFAULT_LIMITS, Buffer, DecodeError, EncodeError, Limits, Readable, UnknownSection",
          "")
-    names = sorted({*PUBLIC_API, *facts.classes.values()})
+    names = sorted({*PUBLIC_API, *facts.classes.values()}, key=_isort_key)
     wrapped(code, "__all__ = [", [repr(n) for n in names], "]")
     code.blank()
     code(f"MODEL = {schema.model!r}", f"VERSION = {str(schema.version)!r}", f"SCHEMA_SHA256 = {schema.sha256!r}")
     return code.text()
+
+
+def _isort_key(name: str) -> tuple[int, str]:
+    """ruff's ``__all__`` order (RUF022): CONSTANTS, then Classes, then functions."""
+    return (0 if name.isupper() else 1 if name[0].isupper() else 2), name
 
 
 def _codec_banner(consts: Consts) -> str:
