@@ -120,7 +120,7 @@ class Fixed(Layout):
         if not self.slots:
             return "no value (length 0)"
         parts = [f"{'reserved' if s.reserved else s.name}@{s.offset}/{s.size}" for s in self.slots]
-        return f"{self.length} bytes: " + ", ".join(parts)
+        return f"{self.length} byte{'s' if self.length != 1 else ''}: " + ", ".join(parts)
 
 
 @dataclass(frozen=True)

@@ -88,11 +88,11 @@ def _block(title: str, items: list[Uncovered] | list[Loss]) -> list[str]:
     if not items:
         return [f"{title}: none"]
     if all(isinstance(item, Uncovered) for item in items):
-        return [f"{title}:"] + [f"  {line}" for line in _grouped([str(item) for item in items])]
+        return [f"{title}:"] + [f"  {line}" for line in grouped([str(item) for item in items])]
     return [f"{title}:"] + [f"  {item}" for item in items]
 
 
-def _grouped(names: list[str]) -> list[str]:
+def grouped(names: list[str]) -> list[str]:
     """``registers.cap``, ``registers.vs`` → ``registers: cap, vs`` (one line per first component)."""
     groups: dict[str, list[str]] = {}
     for name in names:

@@ -14,6 +14,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
+from devstate.bridges.docs import bridge_pages
 from devstate.cli import main as cli_main
 from devstate.docs.compat_pages import compat_renderers
 from devstate.docs.site import GeneratedSite, NavItem, build_site, load_inputs
@@ -27,7 +28,10 @@ _state: dict[str, GeneratedSite] = {}
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     root = Path(config.config_file_path).resolve().parent
     try:
-        site = build_site(load_inputs(root / "schemas", cli_main, compat_renderers()))
+        inputs = load_inputs(root / "schemas", cli_main, compat_renderers())
+        site = build_site(inputs)
+        for path, content in bridge_pages(inputs.schemas).items():
+            site.add(path, content)
     except SchemaError as exc:
         raise PluginError(f"a standard schema is invalid, so its reference page cannot be built:\n{exc}") from None
     _state["site"] = site

@@ -356,8 +356,11 @@ class FlagBitsBinding(Binding):
         for e in self.entries:
             how = {"value": "u8 value 1/0", "presence": "set when the part is present",
                    "absence": "set when the part is absent"}[e.encoding]
-            out.append((f"{self.node.path}.{e.flag}", e.source.part_label,
-                        "; ".join(n for n in (how, _feature_note(e.feature)) if n)))
+            if e.encoding == "absence" and e.feature is not None:
+                note = f"{how} while driver feature bit {e.feature} is negotiated"
+            else:
+                note = "; ".join(n for n in (how, _feature_note(e.feature)) if n)
+            out.append((f"{self.node.path}.{e.flag}", e.source.part_label, note))
         return out
 
 
@@ -465,7 +468,7 @@ class SplitListBinding(Binding):
                            if e[self.split_field] == member]
 
     def rows(self) -> list[tuple[str, str, str]]:
-        return [(f"{self.node.path}.{self.value_field}", f"{self.source.part_label}.{item}",
+        return [(f"{self.node.path}[].{self.value_field}", f"{self.source.part_label}.{item}",
                  "; ".join(n for n in (f"the elements whose {self.split_field} is {member}",
                                        _feature_note(self.feature)) if n))
                 for member, item in self.items]

@@ -97,6 +97,8 @@ class _Compiler:
             if node.annotation is not None and node.is_leaf:
                 self._leaf(node)
         self.diags.check()
+        order = {(n.section.name, n.steps): i for i, n in enumerate(self.nodes)}
+        self.bindings.sort(key=lambda b: order[(b.node.section.name, b.node.steps)])
         if not self.bindings:
             raise BridgeError(BridgeCode.NO_MAPPING, f"{self.schema.ident} has no {NAMESPACE} annotations")
         features = next((b.node for b in self.bindings if isinstance(b, ValueBinding)
@@ -413,19 +415,20 @@ class _Compiler:
     # --- coverage -------------------------------------------------------------------------------------
 
     def _schema_only(self) -> list[Uncovered]:
-        out = []
+        out = [Uncovered(n.path, "an array of virtqueues without {selector: index}: its elements are not mapped")
+               for n in self.nodes if n.is_struct_array and n not in self.indexed and self._dormant(n)]
         for node in self.nodes:
             if node.is_leaf and node.path not in self.covered and not self._under_split(node):
-                note = "no selector rule on its array" if node.depth and not self._indexed(node) else ""
-                out.append(Uncovered(node.path, note))
+                out.append(Uncovered(node.path))
         for binding in self.bindings:
             if isinstance(binding, FlagBitsBinding):
                 out += _uncovered_flags(self.schema, binding)
         out += [Uncovered(f"vendor section {v.name}", f"{v.vendor} id {v.id}") for v in self.schema.vendor_sections]
         return out
 
-    def _indexed(self, node: Node) -> bool:
-        return container_of(node, self.nodes) in self.indexed
+    def _dormant(self, container: Node) -> bool:
+        """Whether fields of the array's elements carry annotations that its missing rule leaves unused."""
+        return any(n.annotation is not None and container_of(n, self.nodes) == container for n in self.nodes)
 
     def _under_split(self, node: Node) -> bool:
         container = container_of(node, self.nodes)
