@@ -127,7 +127,7 @@ def export_cmd(input_path: Path, bridge: str, output: Path, allow_lossy: bool, f
         _failed(exc, input_path)
     except UsageError as exc:
         fail(str(exc))
-    written = _write_export(output, result.data, transfer_size, result.extra.get("layout"))
+    written = _write_export(output, result.data, transfer_size, result.extra.get("layout"), input_path)
     _print_report(result.report, as_json, {"output": written, "bytes": len(result.data), "schema": schema.ident})
 
 
@@ -142,7 +142,8 @@ def _read_dsf(path: Path) -> tuple[ir.Schema, State]:
         fail(f"{path}: {exc}")
 
 
-def _write_export(output: Path, data: bytes, transfer_size: int | None, layout: Any) -> list[dict[str, Any]] | str:
+def _write_export(output: Path, data: bytes, transfer_size: int | None, layout: Any,
+                  source: Path) -> list[dict[str, Any]] | str:
     if transfer_size is None:
         write_atomic(output, data)
         return str(output)
@@ -152,9 +153,11 @@ def _write_export(output: Path, data: bytes, transfer_size: int | None, layout: 
         transfers = split_transfers(data, transfer_size)
     except UsageError as exc:
         fail(str(exc))
+    paths = [output.with_name(f"{output.name}.{index:03d}") for index in range(len(transfers))]
+    for path in paths:
+        _refuse_overwrite(path, (source,))
     plan = []
-    for index, transfer in enumerate(transfers):
-        path = output.with_name(f"{output.name}.{index:03d}")
+    for path, transfer in zip(paths, transfers, strict=True):
         write_atomic(path, transfer.data)
         plan.append({"file": str(path), "seqind": transfer.seqind.name.lower(), "offset": transfer.offset,
                      "bytes": len(transfer.data), "cdw10": f"{transfer.cdw10(layout):#010x}", "numd": transfer.numd})

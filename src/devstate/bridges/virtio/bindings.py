@@ -265,8 +265,11 @@ class ValueBinding(Binding):
     def import_(self, ctx: ImportContext, indices: Indices) -> None:
         part = ctx.find(self.source, indices)
         if part is None:
-            if not self.indexed and (self.feature is None or ctx.negotiated(self.feature)):
-                ctx.absent.append(f"no {self.source.part_label} part: {self.node.path} keeps its default")
+            if self.feature is None or ctx.negotiated(self.feature):
+                label = self.source.part_label.replace("[i]", f"[{indices[-1]}]") if self.indexed else \
+                    self.source.part_label
+                note = f"no {label} part: {display(self.node, indices)} keeps its default"
+                ctx.absent.append(note)
             return
         ctx.store(self.node, indices, part.items[self.source.item], part, self.source)
 

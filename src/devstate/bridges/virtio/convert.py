@@ -59,7 +59,7 @@ def import_parts(schema: ir.Schema, data: bytes | bytearray | memoryview, framin
     state, absent = _import(mapping, parts)
     check_state(schema, state, lambda path, message: BridgeDecodeError(BridgeCode.BAD_VALUE, base, path, message))
     report = _report(mapping, "import")
-    report.notes += [f"framing: {used}", *notes, *absent]
+    report.notes += [f"framing: {used}", *notes, *_merged(absent)]
     report.losses = _import_losses(mapping, parts, state)
     return ImportResult(state, report, parts, used)
 
@@ -99,6 +99,19 @@ def _import(mapping: VirtioMapping, parts: Sequence[Part]) -> tuple[State, list[
         for index in range(counts[container.path]):
             binding.import_(ctx, (index,))
     return ctx.state, ctx.absent
+
+
+def _merged(absent: list[str]) -> list[str]:
+    """One note per missing part (``no VQ_NOTIFY_CFG[2] part: queues[2].notify_off, queues[2].notify_data``)."""
+    by_part: dict[str, list[str]] = {}
+    for note in absent:
+        head, _, rest = note.partition(": ")
+        by_part.setdefault(head, []).append(rest.removesuffix(" keeps its default"))
+    out = []
+    for head, paths in by_part.items():
+        verb = "keeps its default" if len(paths) == 1 else "keep their defaults"
+        out.append(f"{head}: {', '.join(paths)} {verb}")
+    return out
 
 
 def _element_count(mapping: VirtioMapping, container: Any, ctx: ImportContext) -> int:
