@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import IntEnum, IntFlag
-from typing import Any, Generic, NoReturn, TypeVar, cast
+from typing import Any, Generic, NamedTuple, NoReturn, TypeVar, cast
 
 Buffer = bytes | bytearray | memoryview
 """What encoders accept for ``bytes`` values (and decoders return: bytes, or a read-only view)."""
@@ -243,8 +243,7 @@ def _field(b: memoryview, offset: int, size: int, field: str) -> int:
     return int.from_bytes(b[offset : offset + size], "little")
 
 
-@dataclass(frozen=True, slots=True)
-class Envelope:
+class Envelope(NamedTuple):
     """What the header says: the writer's version and where the sections are."""
 
     major: int
@@ -254,7 +253,23 @@ class Envelope:
 
 
 def read_envelope(b: memoryview, limits: Limits, model: str, major: int) -> Envelope:
-    """Check the header, lengths, model id, checksum, model and major (spec "Decoding order" 1-5)."""
+    """Check the header, lengths, model id, checksum, model and major (spec "Decoding order" 1-5).
+
+    The common case (a well-formed header of the reader's model) is one ``unpack``; anything
+    else takes the field-by-field path, which reports the first problem exactly.
+    """
+    size = len(b)
+    if FIXED_HEADER_SIZE <= size <= limits.max_total_size:
+        magic, version, flags, blob_major, blob_minor, total, id_length = _HEADER.unpack_from(b, 0)
+        if (magic == MAGIC and version == FORMAT_VERSION and flags == 0 and blob_major == major
+                and total == size and id_length == len(model) and b[FIXED_HEADER_SIZE : FIXED_HEADER_SIZE + id_length]
+                == model.encode("ascii") and total >= FIXED_HEADER_SIZE + id_length + TRAILER_SIZE):
+            _check_checksum(b, total)
+            return Envelope(blob_major, blob_minor, FIXED_HEADER_SIZE + id_length, total - TRAILER_SIZE)
+    return _read_envelope_exact(b, limits, model, major)
+
+
+def _read_envelope_exact(b: memoryview, limits: Limits, model: str, major: int) -> Envelope:
     if len(b) > limits.max_total_size:
         raise DecodeError(ErrorCode.LIMIT_EXCEEDED, 0, "$", f"the input is {len(b)} bytes, over the limit of "
                           f"{limits.max_total_size} (max_total_size)")
@@ -333,8 +348,7 @@ VENDOR_HEADER_SIZE = 18
 MAX_SECTION_ID = 0x7FFF
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
+class Frame(NamedTuple):
     """One framed section: offset, id, flags, payload [start, end), vendor namespace or None."""
 
     offset: int
@@ -463,49 +477,48 @@ Encoder = Callable[[Any, list[Buffer]], int]
 """``encode(value, out) -> size``: appends the payload's pieces to ``out``."""
 
 
-@dataclass(frozen=True, slots=True)
 class SectionSpec:
     """One section of a model: its id, names, codec functions and state conversions."""
 
-    id: int
-    name: str
-    attr: str
-    optional: bool
-    decode: Decoder
-    encode: Encoder
-    to_state: Callable[[Any], Any]
-    from_state: Callable[[Any, str], Any]
-    vendor: str | None = None
+    def __init__(self, section_id: int, name: str, attr: str, optional: bool, decode: Decoder, encode: Encoder,
+                 to_state: Callable[[Any], Any], from_state: Callable[[Any, str], Any],
+                 vendor: str | None = None) -> None:
+        self.id = section_id
+        self.name = name
+        self.attr = attr
+        self.optional = optional
+        self.decode = decode
+        self.encode = encode
+        self.to_state = to_state
+        self.from_state = from_state
+        self.vendor = vendor
+        self.vendor_raw = b"" if vendor is None else vendor_header(vendor)
+        self.flags = (FLAG_OPTIONAL if optional else 0) | (FLAG_VENDOR if vendor is not None else 0)
+        self.path = f"$.vendor_sections.{name}" if vendor else f"$.sections.{name}"
+        self.key = (0, b"", section_id) if vendor is None else (1, self.vendor_raw, section_id)
 
-    @property
-    def path(self) -> str:
-        return f"$.vendor_sections.{self.name}" if self.vendor else f"$.sections.{self.name}"
 
-    @property
-    def key(self) -> tuple[int, bytes, int]:
-        return (0, b"", self.id) if self.vendor is None else (1, vendor_header(self.vendor), self.id)
-
-
-@dataclass(frozen=True, slots=True)
 class ModelSpec(Generic[StateT]):
     """A generated module's model: name, version, sections and how to build its ``State``."""
 
-    model: str
-    major: int
-    minor: int
-    state_class: type[Any]
-    """The generated ``State`` dataclass (``StateT``)."""
-    vendor_class: type[Any]
-    sections: tuple[SectionSpec, ...]
-    vendor_sections: tuple[SectionSpec, ...]
-
-    @property
-    def version(self) -> str:
-        return f"{self.major}.{self.minor}"
-
-    @property
-    def ident(self) -> str:
-        return f"{self.model}@{self.version}"
+    def __init__(self, model: str, major: int, minor: int, state_class: type[Any], vendor_class: type[Any],
+                 sections: tuple[SectionSpec, ...], vendor_sections: tuple[SectionSpec, ...]) -> None:
+        self.model = model
+        self.major = major
+        self.minor = minor
+        self.state_class = state_class
+        """The generated ``State`` dataclass (``StateT``)."""
+        self.vendor_class = vendor_class
+        self.sections = sections
+        """Standard sections in id order."""
+        self.vendor_sections = vendor_sections
+        """Vendor sections in declaration order (the order of the missing-section check)."""
+        self.version = f"{major}.{minor}"
+        self.ident = f"{model}@{self.version}"
+        self.by_id = {s.id: s for s in sections}
+        self.by_vendor = {(s.vendor, s.id): s for s in vendor_sections}
+        self.known = {s.key for s in sections + vendor_sections}
+        self.vendor_order = tuple(sorted(vendor_sections, key=lambda s: s.key))
 
 
 # --- decode ---------------------------------------------------------------------------
@@ -515,20 +528,27 @@ def decode(spec: ModelSpec[StateT], buffer: Any, limits: Limits) -> StateT:
     """Decode a whole blob with the model ``spec`` (spec/wire-format.md, "Decoding order")."""
     b = view(buffer)
     envelope = read_envelope(b, limits, spec.model, spec.major)
-    standard = {s.id: s for s in spec.sections}
-    vendor = {(s.vendor, s.id): s for s in spec.vendor_sections}
     values: dict[str, Any] = {}
     vendor_values: dict[str, Any] = {}
     unknown: list[UnknownSection] = []
+    depth, limit = limits.max_depth - 1, limits.max_region_size
     for frame in frames(b, envelope.sections_offset, envelope.trailer_offset):
-        section = standard.get(frame.id) if frame.vendor is None else vendor.get((frame.vendor, frame.id))
+        section = spec.by_id.get(frame.id) if frame.vendor is None else spec.by_vendor.get((frame.vendor, frame.id))
         if section is None:
             unknown.append(_unknown(b, frame, spec))
             continue
-        _check_optional(frame, section, spec)
-        target = values if section.vendor is None else vendor_values
-        target[section.attr] = _payload(b, frame, section, envelope, limits)
-    _check_missing(spec, values, vendor_values, envelope.trailer_offset)
+        if bool(frame.flags & FLAG_OPTIONAL) != section.optional:
+            raise _optional_flag(frame, section, spec)
+        try:
+            value = section.decode(b, frame.start, frame.end, depth, limit)
+        except Fail as fail:
+            raise _payload_error(fail, section, envelope) from None
+        if section.vendor is None:
+            values[section.attr] = value
+        else:
+            vendor_values[section.attr] = value
+    if len(values) != len(spec.sections) or len(vendor_values) != len(spec.vendor_sections):
+        _check_missing(spec, values, vendor_values, envelope.trailer_offset)
     made = spec.state_class(**values, vendor_sections=spec.vendor_class(**vendor_values), unknown_sections=unknown)
     return cast(StateT, made)
 
@@ -542,22 +562,18 @@ def _unknown(b: memoryview, frame: Frame, spec: ModelSpec[Any]) -> UnknownSectio
     return UnknownSection(frame.id, frame.flags, region(b, frame.start, frame.end), frame.vendor)
 
 
-def _check_optional(frame: Frame, section: SectionSpec, spec: ModelSpec[Any]) -> None:
-    if bool(frame.flags & FLAG_OPTIONAL) != section.optional:
-        should = "set" if section.optional else "clear"
-        declared = "optional" if section.optional else "required"
-        raise DecodeError(ErrorCode.BAD_SECTION_FLAGS, frame.offset + 2, section.path,
-                          f"the OPTIONAL flag must be {should}: {spec.ident} declares the section {declared}")
+def _optional_flag(frame: Frame, section: SectionSpec, spec: ModelSpec[Any]) -> DecodeError:
+    should = "set" if section.optional else "clear"
+    declared = "optional" if section.optional else "required"
+    return DecodeError(ErrorCode.BAD_SECTION_FLAGS, frame.offset + 2, section.path,
+                       f"the OPTIONAL flag must be {should}: {spec.ident} declares the section {declared}")
 
 
-def _payload(b: memoryview, frame: Frame, section: SectionSpec, envelope: Envelope, limits: Limits) -> Any:
-    try:
-        return section.decode(b, frame.start, frame.end, limits.max_depth - 1, limits.max_region_size)
-    except Fail as fail:
-        if fail.code == ErrorCode.NONZERO_TAIL:
-            fail.message += (f"; the blob was written with version {envelope.major}.{envelope.minor}, "
-                             "which a reader of that version or later understands")
-        raise fail.decode_error(section.path) from None
+def _payload_error(fail: Fail, section: SectionSpec, envelope: Envelope) -> DecodeError:
+    if fail.code == ErrorCode.NONZERO_TAIL:
+        fail.message += (f"; the blob was written with version {envelope.major}.{envelope.minor}, "
+                         "which a reader of that version or later understands")
+    return fail.decode_error(section.path)
 
 
 def _check_missing(spec: ModelSpec[Any], values: dict[str, Any], vendor: dict[str, Any], at: int) -> None:
@@ -791,96 +807,83 @@ def exact(decoder: Callable[[memoryview, int, int, int, int], Any], b: memoryvie
 
 
 def encode_pieces(spec: ModelSpec[Any], state: Any) -> list[Buffer]:
-    """Header (patched in ``seal``) and every framed section, in canonical order."""
+    """A placeholder for the header, then every framed section in canonical order."""
     if not isinstance(state, spec.state_class):
         raise EncodeError(ErrorCode.INVALID_STATE, "$", f"expected a {spec.state_class.__name__}, got "
                           f"{type(state).__name__}")
-    framed = _encode_standard(spec, state) + _encode_vendor(spec, state)
-    extra = _encode_unknown(spec, getattr(state, "unknown_sections", None))
-    if extra:
-        framed = sorted(framed + extra, key=lambda item: item[0])
-        for (key, _), (next_key, _) in itertools.pairwise(framed):
-            if key == next_key:
-                what = " in one vendor namespace" if key[0] else ""
-                raise EncodeError(ErrorCode.DUPLICATE_SECTION, "$.unknown_sections",
-                                  f"two sections have the same id {key[2]}{what}")
-    pieces: list[Buffer] = [b""]
-    for _, section_pieces in framed:
-        pieces += section_pieces
-    return pieces
-
-
-Framed = tuple[tuple[int, bytes, int], list[Buffer]]
-
-
-def _frame_pieces(section: SectionSpec, value: Any) -> list[Buffer]:
+    unknown = getattr(state, "unknown_sections", None)
+    if not isinstance(unknown, list):
+        raise EncodeError(ErrorCode.INVALID_STATE, "$.unknown_sections", "expected a list of UnknownSection")
     out: list[Buffer] = [b""]
-    try:
-        size = section.encode(value, out)
-    except Fail as fail:
-        raise fail.encode_error(section.path) from None
-    flags = FLAG_OPTIONAL if section.optional else 0
-    if section.vendor is not None:
-        out.insert(1, vendor_header(section.vendor))
-        size += VENDOR_HEADER_SIZE
-        flags |= FLAG_VENDOR
-    if size > 0xFFFF_FFFF:
-        raise EncodeError(ErrorCode.LIMIT_EXCEEDED, section.path,
-                          f"a section payload of {size} bytes does not fit a u32 length")
-    out[0] = SECTION.pack(section.id, flags, size)
-    return out
-
-
-def _encode_standard(spec: ModelSpec[Any], state: Any) -> list[Framed]:
-    framed: list[Framed] = []
-    missing = None
-    for section in spec.sections:
-        value = getattr(state, section.attr)
-        if value is not None:
-            framed.append(((0, b"", section.id), _frame_pieces(section, value)))
-        elif not section.optional and missing is None:
-            missing = section
-    if missing is not None:
-        raise EncodeError(ErrorCode.MISSING_SECTION, missing.path, f"required section {missing.name!r} is missing")
-    return framed
-
-
-def _encode_vendor(spec: ModelSpec[Any], state: Any) -> list[Framed]:
-    if not spec.vendor_sections:
-        return []
     holder = getattr(state, "vendor_sections", None)
     if not isinstance(holder, spec.vendor_class):
         raise EncodeError(ErrorCode.INVALID_STATE, "$.vendor_sections", f"expected a {spec.vendor_class.__name__}")
-    framed: list[Framed] = []
-    missing = None
-    for section in spec.vendor_sections:
-        value = getattr(holder, section.attr)
+    if not unknown:
+        _append_all(spec.sections, state, out, "section")
+        _append_all(spec.vendor_order, holder, out, "vendor section", spec.vendor_sections)
+        return out
+    framed: list[tuple[tuple[int, bytes, int], list[Buffer]]] = []
+    for sections, source, what, declared in ((spec.sections, state, "section", spec.sections),
+                                             (spec.vendor_order, holder, "vendor section", spec.vendor_sections)):
+        single: list[Buffer] = []
+        present = _append_all(sections, source, single, what, declared)
+        framed += [(section.key, pieces) for section, pieces in present]
+    framed += _encode_unknown(spec, unknown)
+    framed.sort(key=lambda item: item[0])
+    for (key, _), (next_key, _) in itertools.pairwise(framed):
+        if key == next_key:
+            what = " in one vendor namespace" if key[0] else ""
+            raise EncodeError(ErrorCode.DUPLICATE_SECTION, "$.unknown_sections",
+                              f"two sections have the same id {key[2]}{what}")
+    for _, pieces in framed:
+        out += pieces
+    return out
+
+
+def _append_all(sections: tuple[SectionSpec, ...], source: Any, out: list[Buffer], what: str,
+                declared: tuple[SectionSpec, ...] | None = None) -> list[tuple[SectionSpec, list[Buffer]]]:
+    """Frame every present section into ``out``; MISSING_SECTION for the first absent required one."""
+    present = []
+    for section in sections:
+        value = getattr(source, section.attr)
         if value is not None:
-            framed.append((section.key, _frame_pieces(section, value)))
-        elif not section.optional and missing is None:
-            missing = section
-    if missing is not None:
-        raise EncodeError(ErrorCode.MISSING_SECTION, missing.path,
-                          f"required vendor section {missing.name!r} is missing")
-    return sorted(framed, key=lambda item: item[0])
+            start = len(out)
+            _append(section, value, out)
+            present.append((section, out[start:]))
+    for section in declared or sections:
+        if not section.optional and getattr(source, section.attr) is None:
+            raise EncodeError(ErrorCode.MISSING_SECTION, section.path, f"required {what} {section.name!r} is missing")
+    return present
 
 
-def _encode_unknown(spec: ModelSpec[Any], entries: Any) -> list[Framed]:
-    if not isinstance(entries, list):
-        raise EncodeError(ErrorCode.INVALID_STATE, "$.unknown_sections", "expected a list of UnknownSection")
-    known = {section.key for section in spec.sections + spec.vendor_sections}
-    framed: list[Framed] = []
+def _append(section: SectionSpec, value: Any, out: list[Buffer]) -> None:
+    slot = len(out)
+    out.append(b"")
+    if section.vendor_raw:
+        out.append(section.vendor_raw)
+    try:
+        size = section.encode(value, out) + len(section.vendor_raw)
+    except Fail as fail:
+        raise fail.encode_error(section.path) from None
+    if size > 0xFFFF_FFFF:
+        raise EncodeError(ErrorCode.LIMIT_EXCEEDED, section.path,
+                          f"a section payload of {size} bytes does not fit a u32 length")
+    out[slot] = SECTION.pack(section.id, section.flags, size)
+
+
+def _encode_unknown(spec: ModelSpec[Any], entries: list[Any]) -> list[tuple[tuple[int, bytes, int], list[Buffer]]]:
+    framed: list[tuple[tuple[int, bytes, int], list[Buffer]]] = []
     for index, entry in enumerate(entries):
         path = f"$.unknown_sections[{index}]"
         key, raw = _unknown_key(entry, path)
-        if key in known:
+        if key in spec.known:
             what = f"section id {key[2]}" if not key[0] else f"vendor section {entry.vendor} id {key[2]}"
             raise EncodeError(ErrorCode.INVALID_STATE, path, f"{what} is known to {spec.ident}")
-        payload = raw + as_buffer(entry.payload) if raw else as_buffer(entry.payload)
-        size = len(payload)
+        payload = as_buffer(entry.payload)
+        size = len(raw) + len(payload)
         if size > 0xFFFF_FFFF:
             raise EncodeError(ErrorCode.LIMIT_EXCEEDED, path, f"a section payload of {size} bytes does not fit a u32")
-        framed.append((key, [SECTION.pack(entry.id, entry.flags, size), payload]))
+        framed.append((key, [SECTION.pack(entry.id, entry.flags, size), raw, payload]))
     return framed
 
 
@@ -907,31 +910,40 @@ def _unknown_key(entry: Any, path: str) -> tuple[tuple[int, bytes, int], bytes]:
     return (1, raw, entry.id), raw
 
 
-def seal(spec: ModelSpec[Any], pieces: list[Buffer]) -> tuple[int, int]:
-    """Put the header in ``pieces[0]``; returns (total length, CRC-32C of everything before the trailer)."""
-    model_length = len(spec.model)
-    total = FIXED_HEADER_SIZE + model_length + TRAILER_SIZE
-    for piece in pieces[1:]:
+SMALL_BLOB = 1 << 18
+"""Blobs up to this size are joined before the CRC (one extra small copy, fewer CRC calls)."""
+
+
+def seal(spec: ModelSpec[Any], pieces: list[Buffer]) -> int:
+    """Put the header in ``pieces[0]``; returns the blob's total length."""
+    total = FIXED_HEADER_SIZE + len(spec.model) + TRAILER_SIZE
+    for piece in pieces:
         total += len(piece)
     pieces[0] = header_bytes(spec.model, spec.major, spec.minor, total)
+    return total
+
+
+def checksum(pieces: list[Buffer]) -> int:
     crc = 0
     for piece in pieces:
         crc = crc32c(piece, crc)
-    return total, crc
+    return crc
 
 
 def encode(spec: ModelSpec[Any], state: Any) -> bytes:
-    """The canonical blob: one copy of every piece (large regions included) into the result."""
+    """The canonical blob: every piece (large regions included) is copied once, into the result."""
     pieces = encode_pieces(spec, state)
-    _, crc = seal(spec, pieces)
-    pieces.append(U32_PACK(crc))
+    if seal(spec, pieces) <= SMALL_BLOB:
+        body = b"".join(pieces)
+        return body + U32_PACK(crc32c(body, 0))
+    pieces.append(U32_PACK(checksum(pieces)))
     return b"".join(pieces)
 
 
 def encode_into(spec: ModelSpec[Any], state: Any, buffer: Any, offset: int) -> int:
     """Write the blob into ``buffer`` at ``offset``; returns its length (LIMIT_EXCEEDED if it does not fit)."""
     pieces = encode_pieces(spec, state)
-    total, crc = seal(spec, pieces)
+    total = seal(spec, pieces)
     out = memoryview(buffer).cast("B")
     if out.readonly:
         raise EncodeError(ErrorCode.INVALID_STATE, "$", "the output buffer is read-only")
@@ -942,7 +954,7 @@ def encode_into(spec: ModelSpec[Any], state: Any, buffer: Any, offset: int) -> i
     for piece in pieces:
         out[at : at + len(piece)] = piece
         at += len(piece)
-    out[at : at + TRAILER_SIZE] = U32_PACK(crc)
+    out[at : at + TRAILER_SIZE] = U32_PACK(crc32c(out[offset:at], 0))
     return total
 
 
@@ -1091,8 +1103,8 @@ def to_state(spec: ModelSpec[Any], state: Any) -> dict[str, Any]:
     sections = {s.name: s.to_state(getattr(state, s.attr)) for s in spec.sections
                 if getattr(state, s.attr) is not None}
     holder = state.vendor_sections
-    present = [s for s in spec.vendor_sections if getattr(holder, s.attr) is not None]
-    vendor = {s.name: s.to_state(getattr(holder, s.attr)) for s in sorted(present, key=lambda s: s.key)}
+    vendor = {s.name: s.to_state(getattr(holder, s.attr)) for s in spec.vendor_order
+              if getattr(holder, s.attr) is not None}
     return {"model": spec.model, "version": spec.version, "sections": sections, "vendor_sections": vendor,
             "unknown_sections": [unknown_to_state(u) for u in state.unknown_sections]}
 
@@ -1144,8 +1156,7 @@ def from_state(spec: ModelSpec[StateT], data: Any) -> StateT:
     values = _sections_from_state(spec.sections, data["sections"], "sections", spec.ident)
     vendor = _sections_from_state(spec.vendor_sections, data.get("vendor_sections", {}), "vendor_sections",
                                   spec.ident)
-    known = {s.key for s in spec.sections + spec.vendor_sections}
-    unknown = [_unknown_from_state(entry, f"$.unknown_sections[{i}]", known, spec.ident)
+    unknown = [_unknown_from_state(entry, f"$.unknown_sections[{i}]", spec.known, spec.ident)
                for i, entry in enumerate(data.get("unknown_sections", []))]
     made = spec.state_class(**values, vendor_sections=spec.vendor_class(**vendor), unknown_sections=unknown)
     return cast(StateT, made)
