@@ -21,9 +21,9 @@ from conftest import ROOT
 from devstate import ir
 from devstate.emit import GENERATED_MARKER
 from devstate.emit.c import CNames, EmitError, emit_c
-from devstate.interp import encode
+from devstate.interp import Trace, decode, encode
 from devstate.schema import load_schema, schema_files
-from devstate.state import State, default_state
+from devstate.state import State, default_state, state_to_json, type_default
 from devstate.wire.checksum import crc32c
 from devstate.wire.errors import EncodeError, ErrorCode
 
@@ -223,3 +223,53 @@ def test_crc32c_matches_the_wire_runtime(api_test: Callable[..., str], build: st
         data.append((x >> 16) & 0xFF)
     lines = api_test("crc", *map(str, CRC_SIZES), build=build).splitlines()
     assert lines == [f"{n} {crc32c(bytes(data[:n])):08x}" for n in CRC_SIZES]
+
+
+# --- version tolerance -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def net_drivers() -> Any:
+    if not harness.COMPILERS:
+        pytest.skip("no C compiler")
+    harness.prebuild(["org.virtio.net@1.0", "org.virtio.net@1.1"])
+    yield harness.driver
+    harness.close_drivers()
+
+
+def _net_11_blob(**appended: Any) -> tuple[bytes, Trace]:
+    schema = harness.schema_of("org.virtio.net@1.1")
+    state = default_state(schema)
+    queue = type_default(schema, ir.NamedRef(name="virtio.virtqueue", target_kind="struct", fixed_size=None))
+    state["sections"]["queues"] = [{**queue, "size": 256}, {**queue, "size": 256, **appended}]
+    blob = encode(schema, state)
+    trace = Trace()
+    decode(schema, blob, trace=trace)
+    return blob, trace
+
+
+def test_older_c_reader_accepts_zero_appended_fields(net_drivers: Any) -> None:
+    blob, _ = _net_11_blob()
+    got = net_drivers("org.virtio.net@1.0").decode(blob)
+    assert got["ok"], got
+    assert got["state"] == state_to_json(decode(harness.schema_of("org.virtio.net@1.0"), blob))
+    assert got["state"]["version"] == "1.0" and "avail_wrap_counter" not in got["state"]["sections"]["queues"][1]
+
+
+def test_older_c_reader_refuses_nonzero_appended_fields(net_drivers: Any) -> None:
+    blob, trace = _net_11_blob(used_wrap_counter=True)
+    offset = next(e.offset for e in trace.entries if e.path == "$.sections.queues[1].used_wrap_counter")
+    got = net_drivers("org.virtio.net@1.0").decode(blob)
+    assert (got["name"], got["offset"], got["path"]) == ("NONZERO_TAIL", offset, "$.sections.queues[1]")
+
+
+def test_newer_c_reader_fills_defaults(net_drivers: Any) -> None:
+    old = harness.schema_of("org.virtio.net@1.0")
+    blob = encode(old, default_state(old))
+    got = net_drivers("org.virtio.net@1.1").decode(blob)
+    new = harness.schema_of("org.virtio.net@1.1")
+    assert got["ok"] and got["state"] == state_to_json(decode(new, blob))
+    config = got["state"]["sections"]["config"]
+    assert (config["speed"], config["duplex"], config["supported_hash_types"]) == (0, "half", [])
+    assert got["state"]["sections"]["ctrl"]["guest_offloads_disabled"] == 0
+    assert bytes.fromhex(got["encoded"]) == encode(new, decode(new, blob)), "re-encoded as canonical 1.1"
