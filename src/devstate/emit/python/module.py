@@ -110,8 +110,8 @@ def _sections(facts: Facts, decoder: DecodeEmitter, encoder: EncodeEmitter, conv
     spec.blank(2)
     with spec.block("_SPEC: _rt.ModelSpec[State] = _rt.ModelSpec("):
         spec(f"MODEL, {schema.version.major}, {schema.version.minor}, State, VendorSections,")
-        wrapped(spec, "(", standard, "),")
-        wrapped(spec, "(", vendor, "),")
+        spec(f"({', '.join(standard)}{',' if len(standard) == 1 else ''}),")
+        spec(f"({', '.join(vendor)}{',' if len(vendor) == 1 else ''}),")
     spec(")")
 
 
