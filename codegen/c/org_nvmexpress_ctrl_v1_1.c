@@ -1635,10 +1635,10 @@ static int dec_aer_state(const struct dsf_ctx *c, size_t p, size_t end, uint32_t
     {
         const size_t start0 = p;
         uint32_t n0;
+        uint32_t s0;
         n0 = dsf_ld32(b + p);
         if (n0 > 64u) return dsf_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, ".pending");
         p += 4;
-        uint32_t s0;
         s0 = dsf_ld32(b + p);
         if (s0 == 0 || (s0 < 3u)) return dsf_fail(err, DEVSTATE_E_BAD_STRIDE, p, ".pending");
         p += 4;
@@ -1751,7 +1751,7 @@ static int dec_s_registers(const struct dsf_ctx *c, const struct dsf_frame *f, s
 {
     int rc;
     if (dsf_optional(f, 0, "$.sections.registers", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.registers");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.registers");
     rc = dec_ctrl_regs(c, f->payload, f->end, 1, &s->registers, err);
     if (rc != 0) return dsf_prepend(err, rc, "$.sections.registers");
     return DEVSTATE_OK;
@@ -1762,7 +1762,7 @@ static int dec_s_admin_queues(const struct dsf_ctx *c, const struct dsf_frame *f
 {
     int rc;
     if (dsf_optional(f, 0, "$.sections.admin_queues", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.admin_queues");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.admin_queues");
     rc = dec_admin_queue_pair(c, f->payload, f->end, 1, &s->admin_queues, err);
     if (rc != 0) return dsf_prepend(err, rc, "$.sections.admin_queues");
     return DEVSTATE_OK;
@@ -1774,24 +1774,24 @@ static int dec_s_io_cqs(const struct dsf_ctx *c, const struct dsf_frame *f, stru
     const uint8_t *b = c->buf;
     int rc;
     if (dsf_optional(f, 0, "$.sections.io_cqs", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.io_cqs");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.io_cqs");
     {
         size_t p = f->payload, end = f->end;
         {
             const size_t start0 = p;
             uint32_t n0;
+            uint32_t s0;
             if (end - p < 4) return dsf_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.io_cqs");
             n0 = dsf_ld32(b + p);
             if (n0 > 1024u) return dsf_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, "$.sections.io_cqs");
             p += 4;
-            uint32_t s0;
             if (end - p < 4) return dsf_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.io_cqs");
             s0 = dsf_ld32(b + p);
             if (s0 == 0 || (s0 < 23u)) return dsf_fail(err, DEVSTATE_E_BAD_STRIDE, p, "$.sections.io_cqs");
             p += 4;
             if (n0 > (end - p) / s0) return dsf_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.io_cqs");
             s->io_cqs.count = n0;
-            if (n0 > 0 && 2 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.io_cqs[%]", (size_t)0);
+            if (n0 > 0 && c->max_depth < 2) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.io_cqs[%]", (size_t)0);
             for (size_t i0 = 0; i0 < n0; i0++) {
                 rc = dec_completion_queue(c, p, p + s0, 2, &s->io_cqs.items[i0], err);
                 if (rc != 0) return dsf_prepend(err, rc, "$.sections.io_cqs[%]", i0);
@@ -1809,24 +1809,24 @@ static int dec_s_io_sqs(const struct dsf_ctx *c, const struct dsf_frame *f, stru
     const uint8_t *b = c->buf;
     int rc;
     if (dsf_optional(f, 0, "$.sections.io_sqs", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.io_sqs");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.io_sqs");
     {
         size_t p = f->payload, end = f->end;
         {
             const size_t start0 = p;
             uint32_t n0;
+            uint32_t s0;
             if (end - p < 4) return dsf_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.io_sqs");
             n0 = dsf_ld32(b + p);
             if (n0 > 1024u) return dsf_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, "$.sections.io_sqs");
             p += 4;
-            uint32_t s0;
             if (end - p < 4) return dsf_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.io_sqs");
             s0 = dsf_ld32(b + p);
             if (s0 == 0 || (s0 < 22u)) return dsf_fail(err, DEVSTATE_E_BAD_STRIDE, p, "$.sections.io_sqs");
             p += 4;
             if (n0 > (end - p) / s0) return dsf_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.io_sqs");
             s->io_sqs.count = n0;
-            if (n0 > 0 && 2 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.io_sqs[%]", (size_t)0);
+            if (n0 > 0 && c->max_depth < 2) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.io_sqs[%]", (size_t)0);
             for (size_t i0 = 0; i0 < n0; i0++) {
                 rc = dec_submission_queue(c, p, p + s0, 2, &s->io_sqs.items[i0], err);
                 if (rc != 0) return dsf_prepend(err, rc, "$.sections.io_sqs[%]", i0);
@@ -1843,7 +1843,7 @@ static int dec_s_features(const struct dsf_ctx *c, const struct dsf_frame *f, st
 {
     int rc;
     if (dsf_optional(f, 0, "$.sections.features", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.features");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.features");
     rc = dec_features(c, f->payload, f->end, 1, &s->features, err);
     if (rc != 0) return dsf_prepend(err, rc, "$.sections.features");
     return DEVSTATE_OK;
@@ -1854,7 +1854,7 @@ static int dec_s_aer(const struct dsf_ctx *c, const struct dsf_frame *f, struct 
 {
     int rc;
     if (dsf_optional(f, 0, "$.sections.aer", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.aer");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.aer");
     rc = dec_aer_state(c, f->payload, f->end, 1, &s->aer, err);
     if (rc != 0) return dsf_prepend(err, rc, "$.sections.aer");
     return DEVSTATE_OK;
@@ -1865,7 +1865,7 @@ static int dec_s_namespaces(const struct dsf_ctx *c, const struct dsf_frame *f, 
 {
     const uint8_t *b = c->buf;
     if (dsf_optional(f, 0, "$.sections.namespaces", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.namespaces");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.namespaces");
     {
         size_t p = f->payload, end = f->end;
         {
@@ -1877,7 +1877,7 @@ static int dec_s_namespaces(const struct dsf_ctx *c, const struct dsf_frame *f, 
             p += 4;
             if (n0 > (end - p) / 4) return dsf_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.namespaces");
             s->namespaces.count = n0;
-            if (n0 > 0 && 2 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.namespaces[%]", (size_t)0);
+            if (n0 > 0 && c->max_depth < 2) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.namespaces[%]", (size_t)0);
             for (size_t i0 = 0; i0 < n0; i0++) {
                 s->namespaces.items[i0] = dsf_ld32(b + p);
                 p += 4;
@@ -1894,24 +1894,24 @@ static int dec_s_inflight(const struct dsf_ctx *c, const struct dsf_frame *f, st
     const uint8_t *b = c->buf;
     int rc;
     if (dsf_optional(f, 0, "$.sections.inflight", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.inflight");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.inflight");
     {
         size_t p = f->payload, end = f->end;
         {
             const size_t start0 = p;
             uint32_t n0;
+            uint32_t s0;
             if (end - p < 4) return dsf_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.inflight");
             n0 = dsf_ld32(b + p);
             if (n0 > 4096u) return dsf_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, "$.sections.inflight");
             p += 4;
-            uint32_t s0;
             if (end - p < 4) return dsf_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.inflight");
             s0 = dsf_ld32(b + p);
             if (s0 == 0 || (s0 < 66u)) return dsf_fail(err, DEVSTATE_E_BAD_STRIDE, p, "$.sections.inflight");
             p += 4;
             if (n0 > (end - p) / s0) return dsf_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.inflight");
             s->inflight.count = n0;
-            if (n0 > 0 && 2 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.inflight[%]", (size_t)0);
+            if (n0 > 0 && c->max_depth < 2) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.inflight[%]", (size_t)0);
             for (size_t i0 = 0; i0 < n0; i0++) {
                 rc = dec_inflight_command(c, p, p + s0, 2, &s->inflight.items[i0], err);
                 if (rc != 0) return dsf_prepend(err, rc, "$.sections.inflight[%]", i0);
@@ -1928,7 +1928,7 @@ static int dec_s_host_memory_buffer(const struct dsf_ctx *c, const struct dsf_fr
 {
     int rc;
     if (dsf_optional(f, 1, "$.sections.host_memory_buffer", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.host_memory_buffer");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.host_memory_buffer");
     rc = dec_host_memory_buffer(c, f->payload, f->end, 1, &s->host_memory_buffer, err);
     if (rc != 0) return dsf_prepend(err, rc, "$.sections.host_memory_buffer");
     s->has_host_memory_buffer = true;
@@ -1940,7 +1940,7 @@ static int dec_s_doorbell_buffer(const struct dsf_ctx *c, const struct dsf_frame
 {
     int rc;
     if (dsf_optional(f, 1, "$.sections.doorbell_buffer", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.doorbell_buffer");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.doorbell_buffer");
     rc = dec_doorbell_buffer(c, f->payload, f->end, 1, &s->doorbell_buffer, err);
     if (rc != 0) return dsf_prepend(err, rc, "$.sections.doorbell_buffer");
     s->has_doorbell_buffer = true;
@@ -1952,15 +1952,15 @@ static int dec_v_example_fw_state(const struct dsf_ctx *c, const struct dsf_fram
 {
     int rc;
     if (dsf_optional(f, 1, "$.vendor_sections.example_fw_state", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.vendor_sections.example_fw_state");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.vendor_sections.example_fw_state");
     rc = dec_vendor_fw_state(c, f->payload, f->end, 1, &s->example_fw_state, err);
     if (rc != 0) return dsf_prepend(err, rc, "$.vendor_sections.example_fw_state");
     s->has_example_fw_state = true;
     return DEVSTATE_OK;
 }
 
-int org_nvmexpress_ctrl_v1_1_decode_with_limits(const uint8_t *buf, size_t len, const struct devstate_limits *limits, struct org_nvmexpress_ctrl_v1_1 *out,
-                     struct devstate_error *err)
+int org_nvmexpress_ctrl_v1_1_decode_with_limits(const uint8_t *buf, size_t len, const struct devstate_limits *limits,
+    struct org_nvmexpress_ctrl_v1_1 *out, struct devstate_error *err)
 {
     static const struct devstate_limits defaults = {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, DEVSTATE_DEFAULT_MAX_REGION_SIZE, DEVSTATE_DEFAULT_MAX_DEPTH};
     static const uint8_t vendor_0[DEVSTATE_VENDOR_HEADER_SIZE] = {0x02, 0x00, 0x06, 0x98, 0x21, 0xa3, 0x24, 0xd0, 0x45, 0x18, 0x85, 0x4e, 0x5e, 0x40, 0x68, 0xac, 0x9c, 0x85}; /* uuid:069821a3-24d0-4518-854e-5e4068ac9c85 */
@@ -2622,10 +2622,8 @@ static int enc_v_example_fw_state(const struct org_nvmexpress_ctrl_v1_1 *s, uint
 size_t org_nvmexpress_ctrl_v1_1_encoded_size(const struct org_nvmexpress_ctrl_v1_1 *s)
 {
     size_t n = 25 + 19 + 4; /* header, model id, trailer */
-    n += 8; /* section 1 "registers": ctrl_regs */
-    n += 84;
-    n += 8; /* section 2 "admin_queues": admin_queue_pair */
-    n += 9;
+    n += 8 + 84; /* section 1 "registers": ctrl_regs */
+    n += 8 + 9; /* section 2 "admin_queues": admin_queue_pair */
     n += 8; /* section 3 "io_cqs": completion_queue[] max 1024 */
     n += 8;
     n += (size_t)dsf_min(s->io_cqs.count, 1024u) * 23;
@@ -2643,16 +2641,13 @@ size_t org_nvmexpress_ctrl_v1_1_encoded_size(const struct org_nvmexpress_ctrl_v1
     n += 8;
     n += (size_t)dsf_min(s->inflight.count, 4096u) * 66;
     if (s->has_host_memory_buffer) {
-        n += 8; /* section 9 "host_memory_buffer": host_memory_buffer */
-        n += 18;
+        n += 8 + 18; /* section 9 "host_memory_buffer": host_memory_buffer */
     }
     if (s->has_doorbell_buffer) {
-        n += 8; /* section 10 "doorbell_buffer": doorbell_buffer */
-        n += 16;
+        n += 8 + 16; /* section 10 "doorbell_buffer": doorbell_buffer */
     }
     if (s->has_example_fw_state) {
-        n += 26; /* vendor section uuid:069821a3-24d0-4518-854e-5e4068ac9c85 #1 "example_fw_state": vendor_fw_state */
-        n += 17;
+        n += 26 + 17; /* vendor section uuid:069821a3-24d0-4518-854e-5e4068ac9c85 #1 "example_fw_state": vendor_fw_state */
     }
     for (size_t i = 0; i < dsf_min(s->unknown_count, ORG_NVMEXPRESS_CTRL_V1_1_MAX_UNKNOWN); i++) {
         const struct devstate_unknown_section *u = &s->unknown[i];
@@ -2696,17 +2691,18 @@ int org_nvmexpress_ctrl_v1_1_encode(const struct org_nvmexpress_ctrl_v1_1 *s, ui
         const struct devstate_unknown_section *u = &s->unknown[i];
         struct devstate_error probe;
         int bad = dsf_check_unknown(u, i, &probe);
-        if (bad == 0 && ((!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 1) ||
-        (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 2) ||
-        (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 3) ||
-        (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 4) ||
-        (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 5) ||
-        (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 6) ||
-        (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 7) ||
-        (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 8) ||
-        (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 9) ||
-        (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 10) ||
-        ((u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 1 && memcmp(u->vendor, vendor_0, DEVSTATE_VENDOR_HEADER_SIZE) == 0)))
+        if (bad == 0 && ( /* the schema knows this section */
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 1) ||
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 2) ||
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 3) ||
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 4) ||
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 5) ||
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 6) ||
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 7) ||
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 8) ||
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 9) ||
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 10) ||
+            ((u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 1 && memcmp(u->vendor, vendor_0, DEVSTATE_VENDOR_HEADER_SIZE) == 0)))
             bad = dsf_fail(&probe, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%]", i);
         if (bad != 0 && deferred.code == DEVSTATE_OK) deferred = probe;
         if (bad != 0) continue;

@@ -1589,7 +1589,7 @@ static int dec_s_common(const struct dsf_ctx *c, const struct dsf_frame *f, stru
 {
     int rc;
     if (dsf_optional(f, 0, "$.sections.common", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.common");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.common");
     rc = dec_virtio_virtio_common(c, f->payload, f->end, 1, &s->common, err);
     if (rc != 0) return dsf_prepend(err, rc, "$.sections.common");
     return DEVSTATE_OK;
@@ -1601,24 +1601,24 @@ static int dec_s_queues(const struct dsf_ctx *c, const struct dsf_frame *f, stru
     const uint8_t *b = c->buf;
     int rc;
     if (dsf_optional(f, 0, "$.sections.queues", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.queues");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.queues");
     {
         size_t p = f->payload, end = f->end;
         {
             const size_t start0 = p;
             uint32_t n0;
+            uint32_t s0;
             if (end - p < 4) return dsf_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.queues");
             n0 = dsf_ld32(b + p);
             if (n0 > 1024u) return dsf_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, "$.sections.queues");
             p += 4;
-            uint32_t s0;
             if (end - p < 4) return dsf_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.queues");
             s0 = dsf_ld32(b + p);
             if (s0 == 0 || (s0 < 40u && s0 != 37u && s0 != 38u && s0 != 39u)) return dsf_fail(err, DEVSTATE_E_BAD_STRIDE, p, "$.sections.queues");
             p += 4;
             if (n0 > (end - p) / s0) return dsf_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.queues");
             s->queues.count = n0;
-            if (n0 > 0 && 2 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.queues[%]", (size_t)0);
+            if (n0 > 0 && c->max_depth < 2) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.queues[%]", (size_t)0);
             for (size_t i0 = 0; i0 < n0; i0++) {
                 rc = dec_virtio_virtqueue(c, p, p + s0, 2, &s->queues.items[i0], err);
                 if (rc != 0) return dsf_prepend(err, rc, "$.sections.queues[%]", i0);
@@ -1635,7 +1635,7 @@ static int dec_s_config(const struct dsf_ctx *c, const struct dsf_frame *f, stru
 {
     int rc;
     if (dsf_optional(f, 0, "$.sections.config", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.config");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.config");
     rc = dec_blk_config(c, f->payload, f->end, 1, &s->config, err);
     if (rc != 0) return dsf_prepend(err, rc, "$.sections.config");
     return DEVSTATE_OK;
@@ -1647,24 +1647,24 @@ static int dec_s_inflight(const struct dsf_ctx *c, const struct dsf_frame *f, st
     const uint8_t *b = c->buf;
     int rc;
     if (dsf_optional(f, 0, "$.sections.inflight", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.inflight");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.inflight");
     {
         size_t p = f->payload, end = f->end;
         {
             const size_t start0 = p;
             uint32_t n0;
+            uint32_t s0;
             if (end - p < 4) return dsf_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.inflight");
             n0 = dsf_ld32(b + p);
             if (n0 > 1024u) return dsf_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, "$.sections.inflight");
             p += 4;
-            uint32_t s0;
             if (end - p < 4) return dsf_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.inflight");
             s0 = dsf_ld32(b + p);
             if (s0 == 0 || (s0 < 16u)) return dsf_fail(err, DEVSTATE_E_BAD_STRIDE, p, "$.sections.inflight");
             p += 4;
             if (n0 > (end - p) / s0) return dsf_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.inflight");
             s->inflight.count = n0;
-            if (n0 > 0 && 2 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.inflight[%]", (size_t)0);
+            if (n0 > 0 && c->max_depth < 2) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.inflight[%]", (size_t)0);
             for (size_t i0 = 0; i0 < n0; i0++) {
                 rc = dec_inflight_request(c, p, p + s0, 2, &s->inflight.items[i0], err);
                 if (rc != 0) return dsf_prepend(err, rc, "$.sections.inflight[%]", i0);
@@ -1681,15 +1681,15 @@ static int dec_s_zoned(const struct dsf_ctx *c, const struct dsf_frame *f, struc
 {
     int rc;
     if (dsf_optional(f, 1, "$.sections.zoned", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.zoned");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.zoned");
     rc = dec_zoned_characteristics(c, f->payload, f->end, 1, &s->zoned, err);
     if (rc != 0) return dsf_prepend(err, rc, "$.sections.zoned");
     s->has_zoned = true;
     return DEVSTATE_OK;
 }
 
-int org_virtio_blk_v1_1_decode_with_limits(const uint8_t *buf, size_t len, const struct devstate_limits *limits, struct org_virtio_blk_v1_1 *out,
-                     struct devstate_error *err)
+int org_virtio_blk_v1_1_decode_with_limits(const uint8_t *buf, size_t len, const struct devstate_limits *limits,
+    struct org_virtio_blk_v1_1 *out, struct devstate_error *err)
 {
     static const struct devstate_limits defaults = {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, DEVSTATE_DEFAULT_MAX_REGION_SIZE, DEVSTATE_DEFAULT_MAX_DEPTH};
     struct devstate_error scratch;
@@ -2098,8 +2098,7 @@ static int enc_s_zoned(const struct org_virtio_blk_v1_1 *s, uint8_t *o, size_t *
 size_t org_virtio_blk_v1_1_encoded_size(const struct org_virtio_blk_v1_1 *s)
 {
     size_t n = 25 + 14 + 4; /* header, model id, trailer */
-    n += 8; /* section 1 "common": virtio.virtio_common */
-    n += 49;
+    n += 8 + 49; /* section 1 "common": virtio.virtio_common */
     n += 8; /* section 2 "queues": virtio.virtqueue[] max 1024 */
     n += 8;
     n += (size_t)dsf_min(s->queues.count, 1024u) * 40;
@@ -2109,8 +2108,7 @@ size_t org_virtio_blk_v1_1_encoded_size(const struct org_virtio_blk_v1_1 *s)
     n += 8;
     n += (size_t)dsf_min(s->inflight.count, 1024u) * 16;
     if (s->has_zoned) {
-        n += 8; /* section 5 "zoned": zoned_characteristics */
-        n += 21;
+        n += 8 + 21; /* section 5 "zoned": zoned_characteristics */
     }
     for (size_t i = 0; i < dsf_min(s->unknown_count, ORG_VIRTIO_BLK_V1_1_MAX_UNKNOWN); i++) {
         const struct devstate_unknown_section *u = &s->unknown[i];
@@ -2147,11 +2145,12 @@ int org_virtio_blk_v1_1_encode(const struct org_virtio_blk_v1_1 *s, uint8_t *o, 
         const struct devstate_unknown_section *u = &s->unknown[i];
         struct devstate_error probe;
         int bad = dsf_check_unknown(u, i, &probe);
-        if (bad == 0 && ((!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 1) ||
-        (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 2) ||
-        (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 3) ||
-        (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 4) ||
-        (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 5)))
+        if (bad == 0 && ( /* the schema knows this section */
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 1) ||
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 2) ||
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 3) ||
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 4) ||
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 5)))
             bad = dsf_fail(&probe, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%]", i);
         if (bad != 0 && deferred.code == DEVSTATE_OK) deferred = probe;
         if (bad != 0) continue;

@@ -1411,7 +1411,7 @@ static int dec_s_common(const struct dsf_ctx *c, const struct dsf_frame *f, stru
 {
     int rc;
     if (dsf_optional(f, 0, "$.sections.common", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.common");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.common");
     rc = dec_virtio_virtio_common(c, f->payload, f->end, 1, &s->common, err);
     if (rc != 0) return dsf_prepend(err, rc, "$.sections.common");
     return DEVSTATE_OK;
@@ -1423,24 +1423,24 @@ static int dec_s_queues(const struct dsf_ctx *c, const struct dsf_frame *f, stru
     const uint8_t *b = c->buf;
     int rc;
     if (dsf_optional(f, 0, "$.sections.queues", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.queues");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.queues");
     {
         size_t p = f->payload, end = f->end;
         {
             const size_t start0 = p;
             uint32_t n0;
+            uint32_t s0;
             if (end - p < 4) return dsf_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.queues");
             n0 = dsf_ld32(b + p);
             if (n0 > 1024u) return dsf_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, "$.sections.queues");
             p += 4;
-            uint32_t s0;
             if (end - p < 4) return dsf_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.queues");
             s0 = dsf_ld32(b + p);
             if (s0 == 0 || (s0 < 37u)) return dsf_fail(err, DEVSTATE_E_BAD_STRIDE, p, "$.sections.queues");
             p += 4;
             if (n0 > (end - p) / s0) return dsf_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.queues");
             s->queues.count = n0;
-            if (n0 > 0 && 2 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.queues[%]", (size_t)0);
+            if (n0 > 0 && c->max_depth < 2) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.queues[%]", (size_t)0);
             for (size_t i0 = 0; i0 < n0; i0++) {
                 rc = dec_virtio_virtqueue(c, p, p + s0, 2, &s->queues.items[i0], err);
                 if (rc != 0) return dsf_prepend(err, rc, "$.sections.queues[%]", i0);
@@ -1457,7 +1457,7 @@ static int dec_s_config(const struct dsf_ctx *c, const struct dsf_frame *f, stru
 {
     int rc;
     if (dsf_optional(f, 0, "$.sections.config", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.config");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.config");
     rc = dec_net_config(c, f->payload, f->end, 1, &s->config, err);
     if (rc != 0) return dsf_prepend(err, rc, "$.sections.config");
     return DEVSTATE_OK;
@@ -1468,7 +1468,7 @@ static int dec_s_ctrl(const struct dsf_ctx *c, const struct dsf_frame *f, struct
 {
     int rc;
     if (dsf_optional(f, 0, "$.sections.ctrl", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.ctrl");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.ctrl");
     rc = dec_net_ctrl(c, f->payload, f->end, 1, &s->ctrl, err);
     if (rc != 0) return dsf_prepend(err, rc, "$.sections.ctrl");
     return DEVSTATE_OK;
@@ -1479,7 +1479,7 @@ static int dec_s_mac_filter(const struct dsf_ctx *c, const struct dsf_frame *f, 
 {
     int rc;
     if (dsf_optional(f, 0, "$.sections.mac_filter", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.mac_filter");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.mac_filter");
     rc = dec_mac_filter(c, f->payload, f->end, 1, &s->mac_filter, err);
     if (rc != 0) return dsf_prepend(err, rc, "$.sections.mac_filter");
     return DEVSTATE_OK;
@@ -1490,14 +1490,14 @@ static int dec_s_vlan_filter(const struct dsf_ctx *c, const struct dsf_frame *f,
 {
     const uint8_t *b = c->buf;
     if (dsf_optional(f, 0, "$.sections.vlan_filter", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.vlan_filter");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.vlan_filter");
     {
         size_t p = f->payload, end = f->end;
         {
             const size_t start0 = p;
             const uint32_t n0 = 128;
             if (end - p < 512u) return dsf_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.vlan_filter");
-            if (2 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.vlan_filter[%]", (size_t)0);
+            if (c->max_depth < 2) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.vlan_filter[%]", (size_t)0);
             for (size_t i0 = 0; i0 < n0; i0++) {
                 s->vlan_filter[i0] = dsf_ld32(b + p);
                 p += 4;
@@ -1513,14 +1513,14 @@ static int dec_s_announce(const struct dsf_ctx *c, const struct dsf_frame *f, st
 {
     int rc;
     if (dsf_optional(f, 0, "$.sections.announce", err) != 0) return err->code;
-    if (1 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.announce");
+    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.announce");
     rc = dec_announce_state(c, f->payload, f->end, 1, &s->announce, err);
     if (rc != 0) return dsf_prepend(err, rc, "$.sections.announce");
     return DEVSTATE_OK;
 }
 
-int org_virtio_net_v1_0_decode_with_limits(const uint8_t *buf, size_t len, const struct devstate_limits *limits, struct org_virtio_net_v1_0 *out,
-                     struct devstate_error *err)
+int org_virtio_net_v1_0_decode_with_limits(const uint8_t *buf, size_t len, const struct devstate_limits *limits,
+    struct org_virtio_net_v1_0 *out, struct devstate_error *err)
 {
     static const struct devstate_limits defaults = {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, DEVSTATE_DEFAULT_MAX_REGION_SIZE, DEVSTATE_DEFAULT_MAX_DEPTH};
     struct devstate_error scratch;
@@ -1844,21 +1844,16 @@ static int enc_s_announce(const struct org_virtio_net_v1_0 *s, uint8_t *o, size_
 size_t org_virtio_net_v1_0_encoded_size(const struct org_virtio_net_v1_0 *s)
 {
     size_t n = 25 + 14 + 4; /* header, model id, trailer */
-    n += 8; /* section 1 "common": virtio.virtio_common */
-    n += 49;
+    n += 8 + 49; /* section 1 "common": virtio.virtio_common */
     n += 8; /* section 2 "queues": virtio.virtqueue[] max 1024 */
     n += 8;
     n += (size_t)dsf_min(s->queues.count, 1024u) * 37;
-    n += 8; /* section 3 "config": net_config */
-    n += 12;
-    n += 8; /* section 4 "ctrl": net_ctrl */
-    n += 3;
+    n += 8 + 12; /* section 3 "config": net_config */
+    n += 8 + 3; /* section 4 "ctrl": net_ctrl */
     n += 8; /* section 5 "mac_filter": mac_filter */
     n += size_mac_filter(&s->mac_filter);
-    n += 8; /* section 6 "vlan_filter": u32[128] */
-    n += 512;
-    n += 8; /* section 7 "announce": announce_state */
-    n += 5;
+    n += 8 + 512; /* section 6 "vlan_filter": u32[128] */
+    n += 8 + 5; /* section 7 "announce": announce_state */
     for (size_t i = 0; i < dsf_min(s->unknown_count, ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN); i++) {
         const struct devstate_unknown_section *u = &s->unknown[i];
         n += 8 + ((u->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0) + u->payload.len;
@@ -1896,13 +1891,14 @@ int org_virtio_net_v1_0_encode(const struct org_virtio_net_v1_0 *s, uint8_t *o, 
         const struct devstate_unknown_section *u = &s->unknown[i];
         struct devstate_error probe;
         int bad = dsf_check_unknown(u, i, &probe);
-        if (bad == 0 && ((!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 1) ||
-        (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 2) ||
-        (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 3) ||
-        (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 4) ||
-        (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 5) ||
-        (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 6) ||
-        (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 7)))
+        if (bad == 0 && ( /* the schema knows this section */
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 1) ||
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 2) ||
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 3) ||
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 4) ||
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 5) ||
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 6) ||
+            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 7)))
             bad = dsf_fail(&probe, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%]", i);
         if (bad != 0 && deferred.code == DEVSTATE_OK) deferred = probe;
         if (bad != 0) continue;

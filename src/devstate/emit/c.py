@@ -1013,6 +1013,10 @@ class _Depth:
             return str(self.k)
         return self.var if self.k == 0 else f"{self.var} + {self.k}"
 
+    def deeper_than_limit(self) -> str:
+        """The C condition for this depth being over ``c->max_depth``."""
+        return f"c->max_depth < {self.k}" if self.var is None else f"{self.c()} > c->max_depth"
+
 
 @dataclass(frozen=True)
 class _Slot:
@@ -1172,29 +1176,30 @@ class _Decode:
     def array(self, expr: ir.ArrayType, slot: _Slot) -> Lines:
         level = slot.level
         count, index = f"n{level}", f"i{level}"
-        body = self._array_count(expr, slot, count)
         element_size = f"s{level}" if expr.stride else str(min_size(expr.element, self.schema))
+        decls, body = self._array_count(expr, slot, count)
         if expr.stride:
+            decls.append(f"uint32_t {element_size};")
             body += self._array_stride(expr, slot, element_size)
         fits = self._array_fits(expr, slot, count, element_size, f"start{level}")
-        if fits:
-            body = [f"const size_t start{level} = p;", *body, *fits]
+        body = [*([f"const size_t start{level} = p;"] if fits else []), *decls, *body, *fits]
         items = f"{slot.lv}.items" if expr.max is not None else slot.lv
         if expr.max is not None:
             body.append(f"{slot.lv}.count = {count};")
         element_depth = slot.depth.plus()
         first = slot.path.index("(size_t)0")
         guard = f"{count} > 0 && " if expr.max is not None else ""
-        body.append(f"if ({guard}{element_depth.c()} > c->max_depth) {first.fail(ErrorCode.NESTING_TOO_DEEP, 'p')}")
+        body.append(f"if ({guard}{element_depth.deeper_than_limit()}) {first.fail(ErrorCode.NESTING_TOO_DEEP, 'p')}")
         body += self._elements(expr, slot, items, count, index, element_size)
         return ["{", *_indent(body), "}"]
 
-    def _array_count(self, expr: ir.ArrayType, slot: _Slot, count: str) -> Lines:
+    def _array_count(self, expr: ir.ArrayType, slot: _Slot, count: str) -> tuple[Lines, Lines]:
+        """Declarations and statements giving the element count (read and checked if counted)."""
         if expr.max is None:
-            return [f"const uint32_t {count} = {expr.length};"]
+            return [f"const uint32_t {count} = {expr.length};"], []
         over = [] if expr.max >= MAX_COUNT else [
             f"if ({count} > {expr.max}u) {slot.path.fail(ErrorCode.COUNT_OVER_MAX, 'p')}"]
-        return [f"uint32_t {count};", *self._need(4, slot), f"{count} = dsf_ld32(b + p);", *over, "p += 4;"]
+        return [f"uint32_t {count};"], [*self._need(4, slot), f"{count} = dsf_ld32(b + p);", *over, "p += 4;"]
 
     def _array_stride(self, expr: ir.ArrayType, slot: _Slot, stride: str) -> Lines:
         assert isinstance(expr.element, ir.NamedRef)
@@ -1205,7 +1210,7 @@ class _Decode:
         invalid = f"{stride} == 0 || ({stride} < {struct.body_size}u{short})"
         present = slot.avail >= (8 if expr.max is not None else 4)
         need = [] if present else [f"if (end - p < 4) {slot.path.fail(ErrorCode.TRUNCATED, 'p')}"]
-        return [f"uint32_t {stride};", *need, f"{stride} = dsf_ld32(b + p);",
+        return [*need, f"{stride} = dsf_ld32(b + p);",
                 f"if ({invalid}) {slot.path.fail(ErrorCode.BAD_STRIDE, 'p')}", "p += 4;"]
 
     def _array_fits(self, expr: ir.ArrayType, slot: _Slot, count: str, size: str, start: str) -> Lines:
@@ -1584,7 +1589,7 @@ class _Sections:
         member = f"s->{self.names.section(section)}"
         optional = 1 if section.optional else 0
         body = [f"if (dsf_optional(f, {optional}, \"{path.template}\", err) != 0) return err->code;",
-                f"if (1 > c->max_depth) {path.fail(ErrorCode.NESTING_TOO_DEEP, 'f->payload')}"]
+                f"if (c->max_depth < 1) {path.fail(ErrorCode.NESTING_TOO_DEEP, 'f->payload')}"]
         body += self._payload(section, member, path)
         if section.optional:
             body.append(f"s->{self.names.present(section)} = true;")
@@ -1849,8 +1854,8 @@ def _decode_entry(names: CNames, sections: _Sections) -> Lines:
         *sections.missing(), "return DEVSTATE_OK;",
     ]
     return [f"int {names.public('decode_with_limits')}(const uint8_t *buf, size_t len, "
-            f"const struct devstate_limits *limits, {state} *out,",
-            "                     struct devstate_error *err)", "{", *_indent(body), "}", "",
+            "const struct devstate_limits *limits,",
+            f"    {state} *out, struct devstate_error *err)", "{", *_indent(body), "}", "",
             f"int {names.public('decode')}(const uint8_t *buf, size_t len, {state} *out, struct devstate_error *err)",
             "{", f"    return {names.public('decode_with_limits')}(buf, len, NULL, out, err);", "}", ""]
 
@@ -1860,7 +1865,12 @@ def _size_entry(names: CNames, sections: _Sections) -> Lines:
     body = [f"size_t n = 25 + {len(names.schema.model)} + 4; /* header, model id, trailer */"]
     for section in sections._all():
         header = 8 + (18 if isinstance(section, ir.VendorSection) else 0)
-        inner = [f"n += {header}; /* {_section_label(section)} */", *sections.payload_size(section)]
+        payload = sections.payload_size(section)
+        constant = re.fullmatch(r"n \+= (\d+);", payload[0]) if len(payload) == 1 else None
+        if constant:
+            inner = [f"n += {header} + {constant.group(1)}; /* {_section_label(section)} */"]
+        else:
+            inner = [f"n += {header}; /* {_section_label(section)} */", *payload]
         body += _block(f"if (s->{names.present(section)})", inner) if section.optional else inner
     loop = ["const struct devstate_unknown_section *u = &s->unknown[i];",
             "n += 8 + ((u->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0) + u->payload.len;"]
@@ -1938,12 +1948,14 @@ def _unknown_item(sections: _Sections) -> Lines:
                          f"memcmp(u->vendor, vendor_{index}, DEVSTATE_VENDOR_HEADER_SIZE) == 0)")
         else:
             tests.append(f"(!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == {s.id})")
-    known = " ||\n        ".join(tests) if tests else "0"
+    known = [f"    {test} ||" for test in tests] or ["    0 ||"]
+    known[-1] = known[-1][: -len(" ||")] + "))"
     return [
         "const struct devstate_unknown_section *u = &s->unknown[i];",
         "struct devstate_error probe;",
         "int bad = dsf_check_unknown(u, i, &probe);",
-        f"if (bad == 0 && ({known}))",
+        "if (bad == 0 && ( /* the schema knows this section */",
+        *known,
         '    bad = dsf_fail(&probe, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%]", i);',
         "if (bad != 0 && deferred.code == DEVSTATE_OK) deferred = probe;",
         "if (bad != 0) continue;",
