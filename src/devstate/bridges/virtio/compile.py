@@ -15,7 +15,6 @@ them are collected before ``AnnotationError`` is raised.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,8 +150,10 @@ class _Compiler:
         enum = self._enum_field(node, element, split)
         items = value["items"]
         names = command.layout.item_names()
-        if enum is None or not isinstance(items, dict):
-            self._bad(node, "items must map members of the split-by enum to list items") if enum else None
+        if enum is None:
+            return
+        if not isinstance(items, dict):
+            self._bad(node, "items must map members of the split-by enum to list items")
             return
         if field not in [f.name for f in element.fields]:
             self._bad(node, f"field {field!r} is not a field of {element.name}")
@@ -181,8 +182,10 @@ class _Compiler:
         struct = self.schema.struct(node.expr.name)
         enum = self._enum_field(node, struct, value["select-by"])
         variants = value["variants"]
-        if enum is None or not isinstance(variants, dict):
-            self._bad(node, "variants must map members of the select-by enum to commands") if enum else None
+        if enum is None:
+            return
+        if not isinstance(variants, dict):
+            self._bad(node, "variants must map members of the select-by enum to commands")
             return
         pairs = []
         for member, command_name in variants.items():
@@ -482,6 +485,6 @@ def _uncovered_items(kind: PartType, used: set[Any], used_parts: set[Any], devic
             for n in names if (kind.id, "", -1, n) not in used]
 
 
-def all_bindings(mapping: VirtioMapping, key: Callable[[Binding], int] = lambda b: b.phase) -> list[Binding]:
-    """The mapping's bindings in import order (driver features first)."""
-    return sorted(mapping.bindings, key=key)
+def all_bindings(mapping: VirtioMapping) -> list[Binding]:
+    """The mapping's bindings in import order (driver features first, then schema order)."""
+    return sorted(mapping.bindings, key=lambda b: b.phase)
