@@ -397,7 +397,7 @@ def region_case(schema: ir.Schema, gen: ModuleType, compiled: tuple[Callable[[by
 def checksum_rows(timer: Timer, c: CDriver, region: ir.Schema, size: int, repeats: int) -> list[str]:
     data = os.urandom(size)
     view = memoryview(data)
-    target = bytearray(size)
+    target = memoryview(bytearray(size))
 
     def copy_into() -> None:
         target[:] = view
@@ -405,7 +405,7 @@ def checksum_rows(timer: Timer, c: CDriver, region: ir.Schema, size: int, repeat
     times = timer({"crc": lambda: crc32c(view), "copy": lambda: bytes(view), "copy_into": copy_into})
     crc, copy, into = (size / times[name] / 1e9 for name in ("crc", "copy", "copy_into"))
     lines = [f"CRC-32C ({IMPLEMENTATION}) over {size // MIB} MiB: {crc:6.2f} GB/s; memcpy as bytes(memoryview) "
-             f"(fresh pages): {copy:6.2f} GB/s, into a preallocated bytearray: {into:6.2f} GB/s; "
+             f"(fresh pages): {copy:6.2f} GB/s, into a preallocated buffer: {into:6.2f} GB/s; "
              f"CRC/memcpy {crc / copy:.2f} and {crc / into:.2f}"]
     report = c.crc(region, size, repeats)
     if isinstance(report, dict):

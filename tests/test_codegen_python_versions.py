@@ -116,3 +116,20 @@ def test_random_states_across_versions(older: str, newer: str) -> None:
         assert generated == reference
 
     check()
+
+
+@pytest.mark.parametrize(("older", "newer"), PAIRS)
+def test_bad_values_in_older_blobs_fail_like_the_reference(older: str, newer: str) -> None:
+    """Every value of an older blob made invalid (0xff bytes), read by the newer codec's short-body paths."""
+    old_schema = schemas()[older]
+    blob = interp.encode(old_schema, rich_state(old_schema))
+    trace = Trace()
+    interp.decode(old_schema, blob, trace=trace)
+    leaves = [e for e in trace.entries if isinstance(e.value, int | bool | str) and e.end > e.offset]
+    assert leaves
+    for entry in leaves:
+        mutated = bytearray(blob)
+        mutated[entry.offset : entry.end] = b"\xff" * (entry.end - entry.offset)
+        mutated[-4:] = struct.pack("<I", crc32c(bytes(mutated[:-4])))
+        generated, reference = outcome(newer, bytes(mutated))
+        assert generated == reference, entry.path

@@ -877,11 +877,12 @@ def _dec_aer_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AerState:
     if n1 and dl < 2:
         raise _rt.too_deep(d1, ".pending[0]")
     if s0 == 3 and dl >= 3:
+        rows0 = _S_ASYNC_EVENT.iter_unpack(b[d1 : d1 + n1 * 3])
         x1 = [
             AsyncEvent(_E_AER_EVENT_TYPE[v0], v1, v2)
             if not (v0 not in _E_AER_EVENT_TYPE)
             else _rt.exact(_seq_async_event, b, d1, n1, 3, dl - 2, rl, ".pending")
-            for v0, v1, v2 in _S_ASYNC_EVENT.iter_unpack(b[d1 : d1 + n1 * 3])
+            for v0, v1, v2 in rows0
         ]
     else:
         x1 = []
@@ -937,11 +938,12 @@ def _seq_aer_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AerState:
     if n1 and dl < 2:
         raise _rt.too_deep(d1, ".pending[0]")
     if s0 == 3 and dl >= 3:
+        rows0 = _S_ASYNC_EVENT.iter_unpack(b[d1 : d1 + n1 * 3])
         x1 = [
             AsyncEvent(_E_AER_EVENT_TYPE[v0], v1, v2)
             if not (v0 not in _E_AER_EVENT_TYPE)
             else _rt.exact(_seq_async_event, b, d1, n1, 3, dl - 2, rl, ".pending")
-            for v0, v1, v2 in _S_ASYNC_EVENT.iter_unpack(b[d1 : d1 + n1 * 3])
+            for v0, v1, v2 in rows0
         ]
     else:
         x1 = []
@@ -2591,11 +2593,12 @@ def _dec_sec_io_cqs(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Com
     if n0 and dl < 1:
         raise _rt.too_deep(d0, "[0]")
     if s0 == 23 and dl >= 2:
+        rows0 = _S_COMPLETION_QUEUE.iter_unpack(b[d0 : d0 + n0 * 23])
         x0 = [
             CompletionQueue(v0, v1, v2, v3, v4, v5 == 1, v6, v7 == 1, v8 == 1)
             if not (v0 < 1 or v2 < 2 or v2 > 65536 or v5 > 1 or v7 > 1 or v8 > 1)
             else _rt.exact(_seq_completion_queue, b, d0, n0, 23, dl - 1, rl, "")
-            for v0, v1, v2, v3, v4, v5, v6, v7, v8 in _S_COMPLETION_QUEUE.iter_unpack(b[d0 : d0 + n0 * 23])
+            for v0, v1, v2, v3, v4, v5, v6, v7, v8 in rows0
         ]
     else:
         x0 = []
@@ -2673,11 +2676,12 @@ def _dec_sec_io_sqs(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Sub
     if n0 and dl < 1:
         raise _rt.too_deep(d0, "[0]")
     if s0 == 22 and dl >= 2:
+        rows0 = _S_SUBMISSION_QUEUE.iter_unpack(b[d0 : d0 + n0 * 22])
         x0 = [
             SubmissionQueue(v0, v1, v2, v3, v4, v5, _E_QUEUE_PRIORITY[v6], v7 == 1)
             if not (v0 < 1 or v1 < 1 or v3 < 2 or v3 > 65536 or v6 not in _E_QUEUE_PRIORITY or v7 > 1)
             else _rt.exact(_seq_submission_queue, b, d0, n0, 22, dl - 1, rl, "")
-            for v0, v1, v2, v3, v4, v5, v6, v7 in _S_SUBMISSION_QUEUE.iter_unpack(b[d0 : d0 + n0 * 22])
+            for v0, v1, v2, v3, v4, v5, v6, v7 in rows0
         ]
     else:
         x0 = []
@@ -2804,7 +2808,8 @@ def _dec_sec_inflight(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[I
     if n0 and dl < 1:
         raise _rt.too_deep(d0, "[0]")
     if s0 == 66 and dl >= 2:
-        x0 = list(itertools.starmap(InflightCommand, _S_INFLIGHT_COMMAND.iter_unpack(b[d0 : d0 + n0 * 66])))
+        rows0 = _S_INFLIGHT_COMMAND.iter_unpack(b[d0 : d0 + n0 * 66])
+        x0 = list(itertools.starmap(InflightCommand, rows0))
     else:
         x0 = []
         for i0 in range(n0):

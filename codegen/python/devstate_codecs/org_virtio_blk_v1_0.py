@@ -1270,11 +1270,12 @@ def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Vir
     if n0 and dl < 1:
         raise _rt.too_deep(d0, "[0]")
     if s0 == 37 and dl >= 2:
+        rows0 = _S_VIRTIO__VIRTQUEUE.iter_unpack(b[d0 : d0 + n0 * 37])
         x0 = [
             Virtqueue(v0, v1 == 1, v2, v3, v4, v5, v6, v7, v8, v9)
             if not (v0 > 32768 or v1 > 1)
             else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 37, dl - 1, rl, "")
-            for v0, v1, v2, v3, v4, v5, v6, v7, v8, v9 in _S_VIRTIO__VIRTQUEUE.iter_unpack(b[d0 : d0 + n0 * 37])
+            for v0, v1, v2, v3, v4, v5, v6, v7, v8, v9 in rows0
         ]
     else:
         x0 = []
@@ -1353,9 +1354,10 @@ def _dec_sec_inflight(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[I
     if n0 and dl < 1:
         raise _rt.too_deep(d0, "[0]")
     if s0 == 16 and dl >= 2:
+        rows0 = _S_INFLIGHT_REQUEST.iter_unpack(b[d0 : d0 + n0 * 16])
         x0 = [
             InflightRequest(v0, v1, _E_REQUEST_TYPE.get(v2, v2), v3)
-            for v0, v1, v2, v3 in _S_INFLIGHT_REQUEST.iter_unpack(b[d0 : d0 + n0 * 16])
+            for v0, v1, v2, v3 in rows0
         ]
     else:
         x0 = []

@@ -533,6 +533,9 @@ _S_VIRTIO__VIRTIO_COMMON = struct.Struct("<BI2QI2QBHHBH")
 _A_2Q = struct.Struct("<2Q")
 _S_VIRTIO__VIRTQUEUE = struct.Struct("<HBQQQHHHHHBBB")
 _S_ZONED_CHARACTERISTICS = struct.Struct("<BIIIII")
+_S_VIRTIO__VIRTQUEUE_39 = struct.Struct("<HBQQQHHHHHBB")
+_S_VIRTIO__VIRTQUEUE_38 = struct.Struct("<HBQQQHHHHHB")
+_S_VIRTIO__VIRTQUEUE_37 = struct.Struct("<HBQQQHHHHH")
 
 
 def _dec_geometry(b: memoryview, p: int, e: int, dl: int, rl: int) -> Geometry:
@@ -1796,25 +1799,36 @@ def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Vir
     if n0 and dl < 1:
         raise _rt.too_deep(d0, "[0]")
     if s0 == 40 and dl >= 2:
+        rows0 = _S_VIRTIO__VIRTQUEUE.iter_unpack(b[d0 : d0 + n0 * 40])
         x0 = [
             Virtqueue(v0, v1 == 1, v2, v3, v4, v5, v6, v7, v8, v9, v10 == 1, v11 == 1, v12 == 1)
             if not (v0 > 32768 or v1 > 1 or v10 > 1 or v11 > 1 or v12 > 1)
             else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 40, dl - 1, rl, "")
-            for (
-                v0,
-                v1,
-                v2,
-                v3,
-                v4,
-                v5,
-                v6,
-                v7,
-                v8,
-                v9,
-                v10,
-                v11,
-                v12,
-            ) in _S_VIRTIO__VIRTQUEUE.iter_unpack(b[d0 : d0 + n0 * 40])
+            for v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12 in rows0
+        ]
+    elif s0 == 39 and dl >= 2:
+        rows1 = _S_VIRTIO__VIRTQUEUE_39.iter_unpack(b[d0 : d0 + n0 * 39])
+        x0 = [
+            Virtqueue(v13, v14 == 1, v15, v16, v17, v18, v19, v20, v21, v22, v23 == 1, v24 == 1)
+            if not (v13 > 32768 or v14 > 1 or v23 > 1 or v24 > 1)
+            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 39, dl - 1, rl, "")
+            for v13, v14, v15, v16, v17, v18, v19, v20, v21, v22, v23, v24 in rows1
+        ]
+    elif s0 == 38 and dl >= 2:
+        rows2 = _S_VIRTIO__VIRTQUEUE_38.iter_unpack(b[d0 : d0 + n0 * 38])
+        x0 = [
+            Virtqueue(v25, v26 == 1, v27, v28, v29, v30, v31, v32, v33, v34, v35 == 1)
+            if not (v25 > 32768 or v26 > 1 or v35 > 1)
+            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 38, dl - 1, rl, "")
+            for v25, v26, v27, v28, v29, v30, v31, v32, v33, v34, v35 in rows2
+        ]
+    elif s0 == 37 and dl >= 2:
+        rows3 = _S_VIRTIO__VIRTQUEUE_37.iter_unpack(b[d0 : d0 + n0 * 37])
+        x0 = [
+            Virtqueue(v36, v37 == 1, v38, v39, v40, v41, v42, v43, v44, v45)
+            if not (v36 > 32768 or v37 > 1)
+            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 37, dl - 1, rl, "")
+            for v36, v37, v38, v39, v40, v41, v42, v43, v44, v45 in rows3
         ]
     else:
         x0 = []
@@ -1896,9 +1910,10 @@ def _dec_sec_inflight(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[I
     if n0 and dl < 1:
         raise _rt.too_deep(d0, "[0]")
     if s0 == 16 and dl >= 2:
+        rows0 = _S_INFLIGHT_REQUEST.iter_unpack(b[d0 : d0 + n0 * 16])
         x0 = [
             InflightRequest(v0, v1, _E_REQUEST_TYPE.get(v2, v2), v3)
-            for v0, v1, v2, v3 in _S_INFLIGHT_REQUEST.iter_unpack(b[d0 : d0 + n0 * 16])
+            for v0, v1, v2, v3 in rows0
         ]
     else:
         x0 = []

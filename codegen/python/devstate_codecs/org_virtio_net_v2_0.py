@@ -558,6 +558,9 @@ _A_2Q = struct.Struct("<2Q")
 _R_RSS_STATE_0 = struct.Struct("<BIHH")
 _S_VIRTIO__VIRTIO_COMMON = struct.Struct("<BI2QI2QBHHBH")
 _S_VIRTIO__VIRTQUEUE = struct.Struct("<HBQQQHHHHHBBB")
+_S_VIRTIO__VIRTQUEUE_39 = struct.Struct("<HBQQQHHHHHBB")
+_S_VIRTIO__VIRTQUEUE_38 = struct.Struct("<HBQQQHHHHHB")
+_S_VIRTIO__VIRTQUEUE_37 = struct.Struct("<HBQQQHHHHH")
 _A_128I = struct.Struct("<128I")
 
 
@@ -729,11 +732,12 @@ def _dec_mac_table(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacTable:
     if n0 and dl < 2:
         raise _rt.too_deep(d0, ".entries[0]")
     if s0 == 7 and dl >= 4:
+        rows0 = _S_MAC_ENTRY.iter_unpack(b[d0 : d0 + n0 * 7])
         x0 = [
             MacEntry([v2, v3, v4, v5, v6, v7], _E_MAC_KIND[v8])
             if not (v8 not in _E_MAC_KIND)
             else _rt.exact(_seq_mac_entry, b, d0, n0, 7, dl - 2, rl, ".entries")
-            for v2, v3, v4, v5, v6, v7, v8 in _S_MAC_ENTRY.iter_unpack(b[d0 : d0 + n0 * 7])
+            for v2, v3, v4, v5, v6, v7, v8 in rows0
         ]
     else:
         x0 = []
@@ -786,11 +790,12 @@ def _seq_mac_table(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacTable:
     if n0 and dl < 2:
         raise _rt.too_deep(d0, ".entries[0]")
     if s0 == 7 and dl >= 4:
+        rows0 = _S_MAC_ENTRY.iter_unpack(b[d0 : d0 + n0 * 7])
         x2 = [
             MacEntry([v2, v3, v4, v5, v6, v7], _E_MAC_KIND[v8])
             if not (v8 not in _E_MAC_KIND)
             else _rt.exact(_seq_mac_entry, b, d0, n0, 7, dl - 2, rl, ".entries")
-            for v2, v3, v4, v5, v6, v7, v8 in _S_MAC_ENTRY.iter_unpack(b[d0 : d0 + n0 * 7])
+            for v2, v3, v4, v5, v6, v7, v8 in rows0
         ]
     else:
         x2 = []
@@ -1835,25 +1840,36 @@ def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Vir
     if n0 and dl < 1:
         raise _rt.too_deep(d0, "[0]")
     if s0 == 40 and dl >= 2:
+        rows0 = _S_VIRTIO__VIRTQUEUE.iter_unpack(b[d0 : d0 + n0 * 40])
         x0 = [
             Virtqueue(v0, v1 == 1, v2, v3, v4, v5, v6, v7, v8, v9, v10 == 1, v11 == 1, v12 == 1)
             if not (v0 > 32768 or v1 > 1 or v10 > 1 or v11 > 1 or v12 > 1)
             else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 40, dl - 1, rl, "")
-            for (
-                v0,
-                v1,
-                v2,
-                v3,
-                v4,
-                v5,
-                v6,
-                v7,
-                v8,
-                v9,
-                v10,
-                v11,
-                v12,
-            ) in _S_VIRTIO__VIRTQUEUE.iter_unpack(b[d0 : d0 + n0 * 40])
+            for v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12 in rows0
+        ]
+    elif s0 == 39 and dl >= 2:
+        rows1 = _S_VIRTIO__VIRTQUEUE_39.iter_unpack(b[d0 : d0 + n0 * 39])
+        x0 = [
+            Virtqueue(v13, v14 == 1, v15, v16, v17, v18, v19, v20, v21, v22, v23 == 1, v24 == 1)
+            if not (v13 > 32768 or v14 > 1 or v23 > 1 or v24 > 1)
+            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 39, dl - 1, rl, "")
+            for v13, v14, v15, v16, v17, v18, v19, v20, v21, v22, v23, v24 in rows1
+        ]
+    elif s0 == 38 and dl >= 2:
+        rows2 = _S_VIRTIO__VIRTQUEUE_38.iter_unpack(b[d0 : d0 + n0 * 38])
+        x0 = [
+            Virtqueue(v25, v26 == 1, v27, v28, v29, v30, v31, v32, v33, v34, v35 == 1)
+            if not (v25 > 32768 or v26 > 1 or v35 > 1)
+            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 38, dl - 1, rl, "")
+            for v25, v26, v27, v28, v29, v30, v31, v32, v33, v34, v35 in rows2
+        ]
+    elif s0 == 37 and dl >= 2:
+        rows3 = _S_VIRTIO__VIRTQUEUE_37.iter_unpack(b[d0 : d0 + n0 * 37])
+        x0 = [
+            Virtqueue(v36, v37 == 1, v38, v39, v40, v41, v42, v43, v44, v45)
+            if not (v36 > 32768 or v37 > 1)
+            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 37, dl - 1, rl, "")
+            for v36, v37, v38, v39, v40, v41, v42, v43, v44, v45 in rows3
         ]
     else:
         x0 = []

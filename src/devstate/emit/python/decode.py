@@ -519,29 +519,38 @@ class DecodeEmitter:
         return stride
 
     def struct_elements(self, name: str, count: str, stride: str, start: str, ctx: Ctx) -> str:
+        """Elements of a struct array: ``iter_unpack`` when the stride is the body size (or an older
+        writer's shorter body, whose absent appended fields take their defaults), else one by one."""
         code, target = self.code, self.local()
         flats = self.facts.flat_struct(name)
         if flats is None:
             self.struct_loop(name, target, count, stride, start, ctx)
         else:
-            body = self.facts.body_size(name)
-            height = self.facts.struct_height(name)
-            with code.block(f"if {stride} == {body} and dl >= {ctx.dl + 1 + height}:"):
-                self.struct_comprehension(name, flats, target, count, start, ctx)
+            body, height = self.facts.body_size(name), self.facts.struct_height(name)
+            fields = self.facts.struct(name).fields
+            keyword = "if"
+            for size in [body, *reversed(self.facts.stride_boundaries(name))]:
+                known = len([f for f in fields if f.offset is not None and f.offset < size])
+                with code.block(f"{keyword} {stride} == {size} and dl >= {ctx.dl + 1 + height}:"):
+                    self.struct_comprehension(name, flats[:known], size, target, count, start, ctx)
+                keyword = "elif"
             with code.block("else:"):
                 self.struct_loop(name, target, count, stride, start, ctx)
         code(f"q = {start} + {count} * {stride}")
         return target
 
-    def struct_comprehension(self, name: str, flats: list[Flat], target: str, count: str, start: str,
+    def struct_comprehension(self, name: str, flats: list[Flat], size: int, target: str, count: str, start: str,
                              ctx: Ctx) -> None:
-        """``iter_unpack`` over the elements; an element that fails a check goes to the exact decoder."""
+        """``iter_unpack`` over elements of ``size`` bytes; an element failing a check goes to the exact decoder."""
         code, key, cls = self.code, self.facts.keys[name], self.facts.classes[name]
         body = self.facts.body_size(name)
-        iterable = f"_S_{key.upper()}.iter_unpack(b[{start} : {start} + {count} * {body}])"
+        fmt = "<" + "".join(f.fmt for f in flats)
+        const = f"_S_{key.upper()}" if size == body else self.consts.add(f"_S_{key.upper()}_{size}", fmt)
+        rows = self.local("rows")
+        code(f"{rows} = {const}.iter_unpack(b[{start} : {start} + {count} * {size}])")
         names, exprs, conditions = self.run_target(flats)
         if not conditions and exprs == names:
-            code(f"{target} = list(itertools.starmap({cls}, {iterable}))")
+            code(f"{target} = list(itertools.starmap({cls}, {rows}))")
             return
         with code.block(f"{target} = ["):
             wrapped(code, f"{cls}(", exprs, ")")
@@ -553,11 +562,11 @@ class DecodeEmitter:
                         code(conditions[0], *(f"or {c}" for c in conditions[1:]))
                     code(")")
                 path = path_expr(ctx.path)
-                code(f"else _rt.exact(_seq_{key}, b, {start}, {count}, {body}, {budget(ctx.dl + 1)}, rl, {path})")
-            if len(names) > 1 and not fits(code, f"for {', '.join(names)} in {iterable}"):
-                wrapped(code, "for (", names, f") in {iterable}")
+                code(f"else _rt.exact(_seq_{key}, b, {start}, {count}, {size}, {budget(ctx.dl + 1)}, rl, {path})")
+            if len(names) > 1 and not fits(code, f"for {', '.join(names)} in {rows}"):
+                wrapped(code, "for (", names, f") in {rows}")
             else:
-                code(f"for {', '.join(names)} in {iterable}")
+                code(f"for {', '.join(names)} in {rows}")
         code("]")
 
     def struct_loop(self, name: str, target: str, count: str, stride: str, start: str, ctx: Ctx) -> None:

@@ -19,9 +19,6 @@ from devstate.emit.python.code import Code, Counter, if_any, path_expr, wrapped
 from devstate.emit.python.decode import Consts
 from devstate.emit.python.facts import NO_BOUNDS, Bounds, Facts, Flat, Leaf
 
-PACK_LIMIT = 200
-"""Struct.pack arguments per call; larger runs are split (CPython copes, readers prefer less)."""
-
 
 class EncodeEmitter:
     """Emits the encoder and checker functions of one schema into ``code``."""
@@ -157,7 +154,7 @@ class EncodeEmitter:
             flat = self.facts.flat(fld.type, (fld.min, fld.max))
             if flat is None:
                 items.append(fld)
-            elif items and isinstance(items[-1], list) and len(items[-1]) < PACK_LIMIT:
+            elif items and isinstance(items[-1], list):
                 items[-1].append((fld, flat))
             else:
                 items.append([(fld, flat)])
