@@ -30,17 +30,23 @@ def compiler() -> str:
     raise RuntimeError("no C compiler (install gcc or clang)")
 
 
-def build(ident: str, out_dir: Path, cc: str | None = None, extra_flags: list[str] | None = None) -> Path:
-    """Compile ``bench_driver`` for ``MODEL@VERSION`` into ``out_dir``; returns the executable."""
+def build(ident: str, out_dir: Path, cc: str | None = None, extra_flags: list[str] | None = None,
+          codegen: Path | None = None) -> Path:
+    """Compile ``bench_driver`` for ``MODEL@VERSION`` into ``out_dir``; returns the executable.
+
+    ``codegen`` is the directory with the generated ``<prefix>.h``/``.c`` (default: codegen/c/;
+    pass another for a schema that is not standard, after ``devstate gen --lang c -o DIR``).
+    """
     model, _, version = ident.partition("@")
     prefix = module_stem(model, Version.parse(version))
-    source = CODEGEN / f"{prefix}.c"
+    codegen = codegen or CODEGEN
+    source = codegen / f"{prefix}.c"
     if not source.exists():
         raise FileNotFoundError(f"{source} does not exist; run `devstate gen --lang c`")
     out_dir.mkdir(parents=True, exist_ok=True)
     executable = out_dir / f"bench_{prefix}"
     command = [cc or compiler(), *FLAGS, *(extra_flags or []), f"-DDS_PREFIX={prefix}",
-               f'-DDS_HEADER="{prefix}.h"', f"-I{CODEGEN}", str(HERE / "bench_driver.c"), str(source),
+               f'-DDS_HEADER="{prefix}.h"', f"-I{codegen}", str(HERE / "bench_driver.c"), str(source),
                "-o", str(executable)]
     subprocess.run(command, check=True)
     return executable
