@@ -31,6 +31,7 @@ STANDARD = [load_schema(f.path) for f in schema_files()]
 MODELS = [schema for schema in STANDARD if not schema.is_library]
 CODEGEN = ROOT / "codegen" / "c"
 TEST_10 = "schemas/org.devstate.test/1.0.yaml"
+CONFORMANCE_SCHEMAS = [TEST_10, "schemas/org.devstate.test/1.1.yaml", "schemas/org.example.led/1.0.yaml"]
 needs_cc = pytest.mark.skipif(not harness.COMPILERS, reason="no C compiler")
 
 
@@ -87,15 +88,23 @@ def test_codegen_c_is_fresh() -> None:
 # --- compiling ------------------------------------------------------------------------------
 
 
+EXTRA_WARNINGS = ["-Wconversion", "-Wsign-conversion", "-Wshadow", "-Wcast-qual", "-Wstrict-prototypes",
+                  "-Wmissing-prototypes", "-Wundef"]
+
+
 @needs_cc
 @pytest.mark.parametrize("cc", harness.COMPILERS)
 def test_every_generated_file_compiles_cleanly(cc: str, tmp_path: Path) -> None:
-    """-std=c99 -Wall -Wextra -Werror -pedantic, at -O0 and -O2 (flow warnings), each model."""
-    sources = [source for schema in MODELS for source in harness.write_codec(schema, tmp_path)]
+    """-std=c99 -Wall -Wextra -Werror -pedantic, at -O0 and -O2 (flow warnings), each model.
+
+    Also clean with the stricter warnings firmware builds often use (conversions, shadowing).
+    """
+    schemas = [*MODELS, *(harness.schema_of(ref) for ref in CONFORMANCE_SCHEMAS)]
+    sources = [source for schema in schemas for source in harness.write_codec(schema, tmp_path)]
 
     def build(job: tuple[Path, str]) -> None:
         source, level = job
-        harness.compile_c([source], tmp_path / f"{source.stem}{level}.o", [level, "-c"], cc=cc)
+        harness.compile_c([source], tmp_path / f"{source.stem}{level}.o", [level, "-c", *EXTRA_WARNINGS], cc=cc)
 
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
         list(pool.map(build, [(s, level) for s in sources for level in ("-O0", "-O2")]))

@@ -2270,42 +2270,42 @@ static int enc_features(const struct org_nvmexpress_ctrl_v1_1_features *in, uint
     size_t p = *at;
     /* arbitration: arbitration, body offset 0 */
     {
-        size_t at = p;
+        size_t size_at = p;
         p += 4;
         rc = enc_arbitration(&in->arbitration, o, &p, err);
         if (rc != 0) return dsf_prepend(err, rc, ".arbitration");
-        if (dsf_over_u32(p - at - 4)) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".arbitration");
-        dsf_st32(o + at, (uint32_t)(p - at - 4));
+        if (dsf_over_u32(p - size_at - 4)) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".arbitration");
+        dsf_st32(o + size_at, (uint32_t)(p - size_at - 4)); /* the body size */
     }
     /* power_management: power_management, body offset 8 */
     {
-        size_t at = p;
+        size_t size_at = p;
         p += 4;
         rc = enc_power_management(&in->power_management, o, &p, err);
         if (rc != 0) return dsf_prepend(err, rc, ".power_management");
-        if (dsf_over_u32(p - at - 4)) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".power_management");
-        dsf_st32(o + at, (uint32_t)(p - at - 4));
+        if (dsf_over_u32(p - size_at - 4)) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".power_management");
+        dsf_st32(o + size_at, (uint32_t)(p - size_at - 4)); /* the body size */
     }
     /* volatile_write_cache: bool, body offset 14 */
     o[p] = in->volatile_write_cache ? 1 : 0;
     p += 1;
     /* number_of_queues: number_of_queues, body offset 15 */
     {
-        size_t at = p;
+        size_t size_at = p;
         p += 4;
         rc = enc_number_of_queues(&in->number_of_queues, o, &p, err);
         if (rc != 0) return dsf_prepend(err, rc, ".number_of_queues");
-        if (dsf_over_u32(p - at - 4)) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".number_of_queues");
-        dsf_st32(o + at, (uint32_t)(p - at - 4));
+        if (dsf_over_u32(p - size_at - 4)) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".number_of_queues");
+        dsf_st32(o + size_at, (uint32_t)(p - size_at - 4)); /* the body size */
     }
     /* interrupt_coalescing: interrupt_coalescing, body offset 23 */
     {
-        size_t at = p;
+        size_t size_at = p;
         p += 4;
         rc = enc_interrupt_coalescing(&in->interrupt_coalescing, o, &p, err);
         if (rc != 0) return dsf_prepend(err, rc, ".interrupt_coalescing");
-        if (dsf_over_u32(p - at - 4)) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".interrupt_coalescing");
-        dsf_st32(o + at, (uint32_t)(p - at - 4));
+        if (dsf_over_u32(p - size_at - 4)) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".interrupt_coalescing");
+        dsf_st32(o + size_at, (uint32_t)(p - size_at - 4)); /* the body size */
     }
     /* coalescing_disabled_vectors: u16[] max 2048, body offset 29 */
     if (in->coalescing_disabled_vectors.count > 2048u) return dsf_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, ".coalescing_disabled_vectors");

@@ -1735,24 +1735,24 @@ static int enc_blk_config(const struct org_virtio_blk_v1_0_blk_config *in, uint8
     p += 4;
     /* geometry: geometry, body offset 16 */
     {
-        size_t at = p;
+        size_t size_at = p;
         p += 4;
         rc = enc_geometry(&in->geometry, o, &p, err);
         if (rc != 0) return dsf_prepend(err, rc, ".geometry");
-        if (dsf_over_u32(p - at - 4)) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".geometry");
-        dsf_st32(o + at, (uint32_t)(p - at - 4));
+        if (dsf_over_u32(p - size_at - 4)) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".geometry");
+        dsf_st32(o + size_at, (uint32_t)(p - size_at - 4)); /* the body size */
     }
     /* blk_size: u32, body offset 24 */
     dsf_st32(o + p, in->blk_size);
     p += 4;
     /* topology: topology, body offset 28 */
     {
-        size_t at = p;
+        size_t size_at = p;
         p += 4;
         rc = enc_topology(&in->topology, o, &p, err);
         if (rc != 0) return dsf_prepend(err, rc, ".topology");
-        if (dsf_over_u32(p - at - 4)) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".topology");
-        dsf_st32(o + at, (uint32_t)(p - at - 4));
+        if (dsf_over_u32(p - size_at - 4)) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".topology");
+        dsf_st32(o + size_at, (uint32_t)(p - size_at - 4)); /* the body size */
     }
     /* writeback: cache_mode, body offset 40 */
     if (in->writeback > 1) return dsf_fail(err, DEVSTATE_E_BAD_ENUM, 0, ".writeback");

@@ -90,7 +90,7 @@ struct devstate_string {
 
 #define DEVSTATE_SECTION_OPTIONAL 0x0001u
 #define DEVSTATE_SECTION_VENDOR 0x0002u
-#define DEVSTATE_VENDOR_HEADER_SIZE 18
+#define DEVSTATE_VENDOR_HEADER_SIZE 18u
 
 /* An optional section the reader does not know: kept by decode, written back unchanged
  * (at its canonical position) by encode. */

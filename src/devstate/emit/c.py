@@ -449,7 +449,7 @@ struct devstate_string {
 
 #define DEVSTATE_SECTION_OPTIONAL 0x0001u
 #define DEVSTATE_SECTION_VENDOR 0x0002u
-#define DEVSTATE_VENDOR_HEADER_SIZE 18
+#define DEVSTATE_VENDOR_HEADER_SIZE 18u
 
 /* An optional section the reader does not know: kept by decode, written back unchanged
  * (at its canonical position) by encode. */
@@ -1415,10 +1415,10 @@ class _Encode:
             checks = [] if named.mask == high else [
                 f"if ({rv} & ~{self.names.macro(expr.name, 'MASK')}) {path.fail(ErrorCode.BAD_FLAGS, '0')}"]
             return self._store(named.base.name, rv, named.base.size, checks)
-        body = ["size_t at = p;", "p += 4;", f"rc = {self.names.fn('enc', expr.name)}(&{rv}, o, &p, err);",
+        body = ["size_t size_at = p;", "p += 4;", f"rc = {self.names.fn('enc', expr.name)}(&{rv}, o, &p, err);",
                 f"if (rc != 0) {path.prepend()}",
-                f"if (dsf_over_u32(p - at - 4)) {path.fail(ErrorCode.LIMIT_EXCEEDED, '0')}",
-                "dsf_st32(o + at, (uint32_t)(p - at - 4));"]
+                f"if (dsf_over_u32(p - size_at - 4)) {path.fail(ErrorCode.LIMIT_EXCEEDED, '0')}",
+                "dsf_st32(o + size_at, (uint32_t)(p - size_at - 4)); /* the body size */"]
         return ["{", *_indent(body), "}"]
 
     def _view_checks(self, rv: str, path: _Path) -> Lines:
