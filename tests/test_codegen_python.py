@@ -368,3 +368,29 @@ def test_typed_encoder_refuses_like_the_reference(case: int) -> None:
         assert generated.value.path == reference.value.path
     with pytest.raises(net.EncodeError):
         net.encode_into(state, bytearray(1 << 16))
+
+
+def newline_model_blob() -> bytes:
+    """An org.example.led blob whose model id is ``org.example.le\\n`` (same length, re-sealed)."""
+    schema = schemas()["org.example.led@1.0"]
+    blob = bytearray(interp.encode(schema, default_state(schema)))
+    blob[25 + len(schema.model) - 1] = 0x0A
+    return reseal(blob)
+
+
+def test_model_id_with_a_trailing_newline_is_refused() -> None:
+    """spec/wire-format.md: the model id must match the whole pattern (the C codec agrees)."""
+    module = codecs()["org.example.led@1.0"]
+    with pytest.raises(module.DecodeError) as error:
+        module.decode(newline_model_blob())
+    assert (error.value.code, error.value.offset, error.value.path) == ("BAD_MODEL_ID", 25, "$.header.model")
+
+
+@pytest.mark.xfail(strict=True, reason="reference bug: wire/header.py matches the model id with re.match, whose $ "
+                                        "also matches before a trailing newline (it reports MODEL_MISMATCH)")
+def test_reference_refuses_a_model_id_with_a_trailing_newline() -> None:
+    from devstate.wire.errors import DecodeError
+
+    with pytest.raises(DecodeError) as error:
+        interp.decode(schemas()["org.example.led@1.0"], newline_model_blob())
+    assert error.value.code == "BAD_MODEL_ID"

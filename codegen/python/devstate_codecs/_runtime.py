@@ -321,7 +321,7 @@ def _check_lengths(b: memoryview, total: int, id_length: int) -> None:
         raise _header_fail(ErrorCode.TRAILING_BYTES, total, "trailer",
                            f"{len(b) - total} bytes follow the end of the blob (total length {total})")
     text = bytes(b[FIXED_HEADER_SIZE : FIXED_HEADER_SIZE + id_length]).decode("latin-1")
-    if not text.isascii() or not _MODEL_ID.match(text):
+    if not text.isascii() or not _MODEL_ID.fullmatch(text):
         raise _header_fail(ErrorCode.BAD_MODEL_ID, FIXED_HEADER_SIZE, "model",
                            f"model id {text!r} is not a reverse-DNS model id like org.virtio.net")
 
