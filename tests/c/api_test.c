@@ -104,9 +104,8 @@ static int roundtrip(void)
     if (rc != DEVSTATE_OK) return fail("decode");
     if (back.main.count != 3 || back.main.name.len != 6 || memcmp(back.main.name.data, "h\xc3\xa9llo", 6) != 0)
         return fail("decoded values");
-    if (back.main.name.data != (const char *)buf + (back.main.name.data - (const char *)buf) ||
-        (const uint8_t *)back.main.name.data < buf || (const uint8_t *)back.main.name.data >= buf + written)
-        return fail("zero-copy view");
+    if ((const uint8_t *)back.main.name.data < buf || (const uint8_t *)back.main.name.data >= buf + written)
+        return fail("zero-copy view"); /* the string points into the input buffer */
     if (!back.has_extra || back.unknown_count != 1 || back.unknown[0].id != 100) return fail("sections");
     rc = P(encode)(&back, again, sizeof again, &written2, &err);
     if (rc != DEVSTATE_OK || written2 != written || memcmp(buf, again, written) != 0) return fail("canonical");
