@@ -2977,8 +2977,7 @@ _SPEC: _rt.ModelSpec[State] = _rt.ModelSpec(
 
 
 def decode(buffer: Readable, limits: Limits = DEFAULT_LIMITS) -> State:
-    """Decode a blob (bytes, bytearray, memoryview or mmap); large bytes values are read-only views of
-    it.
+    """Decode a blob (bytes, bytearray, memoryview or mmap); large bytes values are views into it.
     """
     return _rt.decode(_SPEC, buffer, limits)
 
@@ -2988,7 +2987,7 @@ def encode(state: State) -> bytes:
     return _rt.encode(_SPEC, state)
 
 
-def encode_into(state: State, buffer: bytearray | memoryview, offset: int = 0) -> int:
+def encode_into(state: State, buffer: _rt.Writable, offset: int = 0) -> int:
     """Write the blob into ``buffer`` at ``offset``; returns its length."""
     return _rt.encode_into(_SPEC, state, buffer, offset)
 

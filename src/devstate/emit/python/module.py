@@ -137,12 +137,12 @@ def _api(schema: ir.Schema) -> str:
     code = Code()
     functions = [
         ("decode(buffer: Readable, limits: Limits = DEFAULT_LIMITS) -> State",
-         "Decode a blob (bytes, bytearray, memoryview or mmap); large bytes values are read-only views of it.",
+         "Decode a blob (bytes, bytearray, memoryview or mmap); large bytes values are views into it.",
          "return _rt.decode(_SPEC, buffer, limits)"),
         ("encode(state: State) -> bytes",
          "The canonical blob of ``state``; every constraint is checked (EncodeError).",
          "return _rt.encode(_SPEC, state)"),
-        ("encode_into(state: State, buffer: bytearray | memoryview, offset: int = 0) -> int",
+        ("encode_into(state: State, buffer: _rt.Writable, offset: int = 0) -> int",
          "Write the blob into ``buffer`` at ``offset``; returns its length.",
          "return _rt.encode_into(_SPEC, state, buffer, offset)"),
         ("to_state(state: State) -> dict[str, Any]",

@@ -32,6 +32,8 @@ Buffer = bytes | bytearray | memoryview
 """What encoders accept for ``bytes`` values (and decoders return: bytes, or a read-only view)."""
 Readable = bytes | bytearray | memoryview | mmap.mmap
 """What ``decode`` reads."""
+Writable = bytearray | memoryview | mmap.mmap
+"""What ``encode_into`` writes into."""
 
 ZERO_COPY_THRESHOLD = 64 * 1024
 """Decoded ``bytes`` values of at least this many bytes are read-only views of the input."""
