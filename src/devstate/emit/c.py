@@ -1880,29 +1880,10 @@ def _size_entry(names: CNames, sections: _Sections) -> Lines:
 
 
 def _encode_entry(names: CNames, sections: _Sections) -> Lines:
-    state = f"struct {names.prefix}"
+    """``<p>_encode``: size check, the sections to write in canonical order, header, seal."""
     known = sections._all()
     cap = names.macro("MAX_UNKNOWN")
     paths = ", ".join(f'"{_section_path(s)}"' for s in known) or '"$"'
-    items: Lines = []
-    for index, section in enumerate(known):
-        vendor = f"vendor_{sections.vendor.index(section)}" if isinstance(section, ir.VendorSection) else "NULL"
-        flags = (FLAG_OPTIONAL if section.optional else 0) | (FLAG_VENDOR if vendor != "NULL" else 0)
-        add = f"dsf_add_item(items, &k, {vendor}, {section.id}, {flags}, {index});"
-        items.append(f"if (s->{names.present(section)}) {add}" if section.optional else add)
-    writes = [f"case {i}: rc = {sections._fn('enc', s)}(s, o, &p, err); break;" for i, s in enumerate(known)]
-    writes.append("default: u = &s->unknown[-1 - items[j].which]; dsf_put(o + p, u->payload.data, u->payload.len); "
-                  "p += u->payload.len; rc = DEVSTATE_OK;")
-    section_loop = [
-        "const struct devstate_unknown_section *u;", "size_t start = p;",
-        "dsf_st16(o + p, items[j].id);", "dsf_st16(o + p + 2, items[j].flags);", "p += 8;",
-        *_block("if (items[j].vendor != NULL)",
-                ["memcpy(o + p, items[j].vendor, DEVSTATE_VENDOR_HEADER_SIZE);", "p += DEVSTATE_VENDOR_HEADER_SIZE;"]),
-        *_block("switch (items[j].which)", writes),
-        "if (rc != 0) return rc;",
-        "if (dsf_over_u32(p - start - 8)) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[j].which]);",
-        "dsf_st32(o + start + 4, (uint32_t)(p - start - 8));",
-    ]
     body = [
         *_vendor_tables(sections), f"static const char *const paths[] = {{{paths}}};",
         "struct devstate_error scratch, deferred;", f"struct dsf_item items[{len(known)} + {cap}];",
@@ -1914,12 +1895,12 @@ def _encode_entry(names: CNames, sections: _Sections) -> Lines:
                                       'return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, "$");']),
         f'if (s->unknown_count > {cap}) return dsf_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections");',
         "/* the sections to write: known ones present, then valid unknown entries; sorted */",
-        *items,
+        *_known_items(names, sections),
         *_block("for (size_t i = 0; i < s->unknown_count; i++)", _unknown_item(sections)),
         "dsf_sort_items(items, k);",
         f"p = dsf_write_header(o, {names.macro('MODEL')}, {names.macro('VERSION_MAJOR')}, "
         f"{names.macro('VERSION_MINOR')});",
-        *_block("for (size_t j = 0; j < k; j++)", section_loop),
+        *_block("for (size_t j = 0; j < k; j++)", _write_section(sections)),
         "/* errors of unknown entries come after those of known sections (as in devstate.interp) */",
         "if (deferred.code != DEVSTATE_OK) { *err = deferred; return err->code; }",
         *_block("for (size_t j = 1; j < k; j++)", [
@@ -1929,8 +1910,36 @@ def _encode_entry(names: CNames, sections: _Sections) -> Lines:
         "if (written != NULL) *written = p;",
         "return DEVSTATE_OK;",
     ]
-    return [f"int {names.public('encode')}(const {state} *s, uint8_t *o, size_t cap, size_t *written, "
+    return [f"int {names.public('encode')}(const struct {names.prefix} *s, uint8_t *o, size_t cap, size_t *written, "
             "struct devstate_error *err)", "{", *_indent(body), "}", ""]
+
+
+def _known_items(names: CNames, sections: _Sections) -> Lines:
+    """One ``dsf_add_item`` per known section (when present): order key, flags, which."""
+    items: Lines = []
+    for index, section in enumerate(sections._all()):
+        vendor = f"vendor_{sections.vendor.index(section)}" if isinstance(section, ir.VendorSection) else "NULL"
+        flags = (FLAG_OPTIONAL if section.optional else 0) | (FLAG_VENDOR if vendor != "NULL" else 0)
+        add = f"dsf_add_item(items, &k, {vendor}, {section.id}, {flags}, {index});"
+        items.append(f"if (s->{names.present(section)}) {add}" if section.optional else add)
+    return items
+
+
+def _write_section(sections: _Sections) -> Lines:
+    """The body of the write loop: section header, vendor header, payload, length."""
+    writes = [f"case {i}: rc = {sections._fn('enc', s)}(s, o, &p, err); break;" for i, s in enumerate(sections._all())]
+    writes.append("default: u = &s->unknown[-1 - items[j].which]; dsf_put(o + p, u->payload.data, u->payload.len); "
+                  "p += u->payload.len; rc = DEVSTATE_OK;")
+    return [
+        "const struct devstate_unknown_section *u;", "size_t start = p;",
+        "dsf_st16(o + p, items[j].id);", "dsf_st16(o + p + 2, items[j].flags);", "p += 8;",
+        *_block("if (items[j].vendor != NULL)",
+                ["memcpy(o + p, items[j].vendor, DEVSTATE_VENDOR_HEADER_SIZE);", "p += DEVSTATE_VENDOR_HEADER_SIZE;"]),
+        *_block("switch (items[j].which)", writes),
+        "if (rc != 0) return rc;",
+        "if (dsf_over_u32(p - start - 8)) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[j].which]);",
+        "dsf_st32(o + start + 4, (uint32_t)(p - start - 8));",
+    ]
 
 
 def _vendor_tables(sections: _Sections) -> Lines:
