@@ -262,16 +262,13 @@ class CDriver:
         try:
             if self.build_module is None:
                 raise RuntimeError("benchmarks/c/build.py is missing")
+            codegen = None
             if not schema_source(schema).startswith("schemas/"):
-                generated = self.work / "c-src"
-                write_files(generated, emit_files("c", [schema]))
-                self.build_module.CODEGEN = generated
-            result: Path | str = self.build_module.build(schema.ident, self.work / "c-bin")
+                codegen = self.work / "c-src"
+                write_files(codegen, emit_files("c", [schema]))
+            result: Path | str = self.build_module.build(schema.ident, self.work / "c-bin", codegen=codegen)
         except Exception as exc:  # any failure only makes the column n/a
             result = f"{type(exc).__name__}: {exc}".splitlines()[0]
-        finally:
-            if self.build_module is not None:
-                self.build_module.CODEGEN = HERE.parent / "codegen" / "c"
         self.drivers[schema.ident] = result
         return result
 
