@@ -35,6 +35,7 @@ from devstate.schema import schema_files
 from devstate.state import State, state_to_json
 from devstate.testing import states
 from devstate.wire.errors import DecodeError
+from devstate.wire.limits import DEFAULT_LIMITS, Limits
 
 pytestmark = pytest.mark.skipif(not harness.COMPILERS, reason="no C compiler")
 
@@ -56,32 +57,32 @@ def drivers() -> Iterator[None]:
     harness.close_drivers()
 
 
-def reference(schema: ir.Schema, blob: bytes) -> dict[str, Any]:
+def reference(schema: ir.Schema, blob: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """The reference codec's answer in the driver's response shape."""
     try:
-        state = decode(schema, blob)
+        state = decode(schema, blob, limits)
     except DecodeError as exc:
         return {"ok": False, "code": exc.number, "offset": exc.offset, "path": exc.path}
     return {"ok": True, "state": state_to_json(state), "encoded": encode(schema, state).hex()}
 
 
-def generated_python(schema: ir.Schema, blob: bytes) -> dict[str, Any]:
+def generated_python(schema: ir.Schema, blob: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """The generated Python codec's answer in the driver's response shape."""
     module = codecs()[schema.ident]
     try:
-        state = module.decode(blob)
+        state = module.decode(blob, runtime().Limits(**limits.to_json()))
     except runtime().DecodeError as exc:
         return {"ok": False, "code": exc.number, "offset": exc.offset, "path": exc.path}
     plain = module.to_state(state)
     return {"ok": True, "state": state_to_json(plain), "encoded": module.encode(state).hex()}
 
 
-def same_answer(ref: str, blob: bytes) -> dict[str, Any]:
+def same_answer(ref: str, blob: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """Decode ``blob`` with the C, generated Python and reference codecs of ``ref``; assert they agree."""
-    got = harness.driver(ref).decode(blob)
+    got = harness.driver(ref).decode(blob, limits)
     schema = harness.schema_of(ref)
-    expected = reference(schema, blob)
-    assert generated_python(schema, blob) == expected, "the generated Python codec differs from the reference"
+    expected = reference(schema, blob, limits)
+    assert generated_python(schema, blob, limits) == expected, "the generated Python codec differs"
     if expected["ok"]:
         assert got.get("ok"), f"C refused a blob the reference accepts: {got}"
         assert got["state"] == expected["state"]
@@ -149,3 +150,16 @@ def test_mutated_blobs_fail_or_pass_like_the_reference(ref: str, data: st.DataOb
     rng = random.Random(data.draw(st.integers(0, 2**32)))
     for _ in range(25):
         same_answer(ref, mutate(blob, rng))
+
+
+@pytest.mark.parametrize("ref", REFS)
+@settings(max_examples=15, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_reader_limits_like_the_reference(ref: str, data: st.DataObject) -> None:
+    """max_depth 1..6, small max_region_size, max_total_size around the blob's size."""
+    schema = harness.schema_of(ref)
+    blob = encode(schema, data.draw(states(schema, unknown=True, max_elements=3)))
+    limits = Limits(max_total_size=data.draw(st.integers(max(1, len(blob) - 2), len(blob) + 2)),
+                    max_region_size=data.draw(st.integers(1, 80)), max_depth=data.draw(st.integers(1, 6)))
+    same_answer(ref, blob, limits)
