@@ -282,3 +282,21 @@ def test_newer_c_reader_fills_defaults(net_drivers: Any) -> None:
     assert (config["speed"], config["duplex"], config["supported_hash_types"]) == (0, "half", [])
     assert got["state"]["sections"]["ctrl"]["guest_offloads_disabled"] == 0
     assert bytes.fromhex(got["encoded"]) == encode(new, decode(new, blob)), "re-encoded as canonical 1.1"
+
+
+# --- fixed capacities (the one intended difference from the reference codec) -------------------
+
+
+def test_more_unknown_sections_than_the_c_state_holds_is_limit_exceeded(net_drivers: Any) -> None:
+    """The reference keeps any number; a C state holds MAX_UNKNOWN (32) and refuses more, at the 33rd."""
+    schema = harness.schema_of("org.virtio.net@1.1")
+    state = default_state(schema)
+    state["unknown_sections"] = [{"id": 100 + i, "flags": 1, "payload": bytes([i])} for i in range(33)]
+    blob = encode(schema, state)
+    trace = Trace()
+    assert len(decode(schema, blob, trace=trace)["unknown_sections"]) == 33
+    got = net_drivers("org.virtio.net@1.1").decode(blob)
+    offset = blob.rindex(bytes([132 & 0xFF, 0, 1, 0, 1, 0, 0, 0, 32]))  # id 132, OPTIONAL, length 1, payload 32
+    assert (got["name"], got["offset"], got["path"]) == ("LIMIT_EXCEEDED", offset, "$.sections[id=132]")
+    state["unknown_sections"].pop()
+    assert net_drivers("org.virtio.net@1.1").decode(encode(schema, state))["ok"]
