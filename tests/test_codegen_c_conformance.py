@@ -78,8 +78,6 @@ def test_c_refuses_a_model_id_ending_in_newline() -> None:
     assert (got["name"], got["offset"], got["path"]) == ("BAD_MODEL_ID", 25, "$.header.model")
 
 
-@pytest.mark.xfail(strict=True, reason="reference bug: wire/header.py checks MODEL_ID_PATTERN with re.match, whose "
-                   "`$` also matches before a trailing newline; it should use fullmatch (the C codec does)")
 def test_reference_refuses_a_model_id_ending_in_newline() -> None:
     with pytest.raises(DecodeError) as info:
         decode(harness.schema_of(LED), _led_blob_with_model_id_ending_in_newline())

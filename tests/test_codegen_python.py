@@ -386,8 +386,6 @@ def test_model_id_with_a_trailing_newline_is_refused() -> None:
     assert (error.value.code, error.value.offset, error.value.path) == ("BAD_MODEL_ID", 25, "$.header.model")
 
 
-@pytest.mark.xfail(strict=True, reason="reference bug: wire/header.py matches the model id with re.match, whose $ "
-                                        "also matches before a trailing newline (it reports MODEL_MISMATCH)")
 def test_reference_refuses_a_model_id_with_a_trailing_newline() -> None:
     from devstate.wire.errors import DecodeError
 

@@ -170,7 +170,7 @@ def check_checksum(data: memoryview, header: Header) -> None:
 
 def _model_id(raw: memoryview) -> str:
     text = bytes(raw).decode("latin-1")
-    if not text.isascii() or not MODEL_ID_PATTERN.match(text):
+    if not text.isascii() or not MODEL_ID_PATTERN.fullmatch(text):
         raise _fail(ErrorCode.BAD_MODEL_ID, FIXED_HEADER_SIZE, "model",
                     f"model id {text!r} is not a reverse-DNS model id like org.virtio.net")
     return text
