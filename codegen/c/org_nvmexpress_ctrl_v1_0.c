@@ -1199,7 +1199,7 @@ static int dec_ctrl_regs(const struct dsf_ctx *c, size_t p, size_t end, uint32_t
     if (end - p < 8) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".cmbmsc");
     out->cmbmsc = dsf_ld64(b + p);
     p += 8;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct admin_queue_pair: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1228,7 +1228,7 @@ static int dec_admin_queue_pair(const struct dsf_ctx *c, size_t p, size_t end, u
     if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".cq_phase");
     out->cq_phase = b[p] != 0;
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct completion_queue: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1283,7 +1283,7 @@ static int dec_completion_queue(const struct dsf_ctx *c, size_t p, size_t end, u
     if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".contiguous");
     out->contiguous = b[p] != 0;
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct submission_queue: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1340,7 +1340,7 @@ static int dec_submission_queue(const struct dsf_ctx *c, size_t p, size_t end, u
     if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".contiguous");
     out->contiguous = b[p] != 0;
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct arbitration: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1368,7 +1368,7 @@ static int dec_arbitration(const struct dsf_ctx *c, size_t p, size_t end, uint32
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".hpw");
     out->hpw = b[p];
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct power_management: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1392,7 +1392,7 @@ static int dec_power_management(const struct dsf_ctx *c, size_t p, size_t end, u
         out->wh = v;
     }
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct number_of_queues: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1408,7 +1408,7 @@ static int dec_number_of_queues(const struct dsf_ctx *c, size_t p, size_t end, u
     if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".ncqa");
     out->ncqa = dsf_ld16(b + p);
     p += 2;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct interrupt_coalescing: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1424,7 +1424,7 @@ static int dec_interrupt_coalescing(const struct dsf_ctx *c, size_t p, size_t en
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".time");
     out->time = b[p];
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct features: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1522,7 +1522,7 @@ static int dec_features(const struct dsf_ctx *c, size_t p, size_t end, uint32_t 
             p += 8;
         }
     }
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct async_event: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1546,7 +1546,7 @@ static int dec_async_event(const struct dsf_ctx *c, size_t p, size_t end, uint32
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".log_page");
     out->log_page = b[p];
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct aer_state: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1600,7 +1600,7 @@ static int dec_aer_state(const struct dsf_ctx *c, size_t p, size_t end, uint32_t
         out->masked = v;
     }
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct inflight_command: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1617,7 +1617,7 @@ static int dec_inflight_command(const struct dsf_ctx *c, size_t p, size_t end, u
     out->sqe.data = b + p;
     out->sqe.len = 64;
     p += 64;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct vendor_fw_state: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1638,7 +1638,7 @@ static int dec_vendor_fw_state(const struct dsf_ctx *c, size_t p, size_t end, ui
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".thermal_throttle_level");
     out->thermal_throttle_level = b[p];
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* section 1 "registers": ctrl_regs */

@@ -1228,26 +1228,26 @@ static int dec_ctrl_regs(const struct dsf_ctx *c, size_t p, size_t end, uint32_t
     out->cmbmsc = dsf_ld64(b + p);
     p += 8;
     /* bprsel: u32, since 1.1, body offset 60, appended */
-    if (p == end) { def_ctrl_regs(out, 11); return DEVSTATE_OK; }
+    if (p == end) { def_ctrl_regs(out, 11); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".bprsel");
     out->bprsel = dsf_ld32(b + p);
     p += 4;
     /* bpmbl: u64, since 1.1, body offset 64, appended */
-    if (p == end) { def_ctrl_regs(out, 12); return DEVSTATE_OK; }
+    if (p == end) { def_ctrl_regs(out, 12); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 8) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".bpmbl");
     out->bpmbl = dsf_ld64(b + p);
     p += 8;
     /* pmrctl: u32, since 1.1, body offset 72, appended */
-    if (p == end) { def_ctrl_regs(out, 13); return DEVSTATE_OK; }
+    if (p == end) { def_ctrl_regs(out, 13); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".pmrctl");
     out->pmrctl = dsf_ld32(b + p);
     p += 4;
     /* pmrmsc: u64, since 1.1, body offset 76, appended */
-    if (p == end) { def_ctrl_regs(out, 14); return DEVSTATE_OK; }
+    if (p == end) { def_ctrl_regs(out, 14); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 8) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".pmrmsc");
     out->pmrmsc = dsf_ld64(b + p);
     p += 8;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct admin_queue_pair: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1276,7 +1276,7 @@ static int dec_admin_queue_pair(const struct dsf_ctx *c, size_t p, size_t end, u
     if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".cq_phase");
     out->cq_phase = b[p] != 0;
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct completion_queue: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1331,7 +1331,7 @@ static int dec_completion_queue(const struct dsf_ctx *c, size_t p, size_t end, u
     if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".contiguous");
     out->contiguous = b[p] != 0;
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct submission_queue: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1388,7 +1388,7 @@ static int dec_submission_queue(const struct dsf_ctx *c, size_t p, size_t end, u
     if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".contiguous");
     out->contiguous = b[p] != 0;
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct arbitration: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1416,7 +1416,7 @@ static int dec_arbitration(const struct dsf_ctx *c, size_t p, size_t end, uint32
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".hpw");
     out->hpw = b[p];
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct power_management: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1440,7 +1440,7 @@ static int dec_power_management(const struct dsf_ctx *c, size_t p, size_t end, u
         out->wh = v;
     }
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct number_of_queues: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1456,7 +1456,7 @@ static int dec_number_of_queues(const struct dsf_ctx *c, size_t p, size_t end, u
     if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".ncqa");
     out->ncqa = dsf_ld16(b + p);
     p += 2;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct interrupt_coalescing: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1472,7 +1472,7 @@ static int dec_interrupt_coalescing(const struct dsf_ctx *c, size_t p, size_t en
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".time");
     out->time = b[p];
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct features: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1571,17 +1571,17 @@ static int dec_features(const struct dsf_ctx *c, size_t p, size_t end, uint32_t 
         }
     }
     /* keep_alive_timeout: u32, since 1.1, appended */
-    if (p == end) { def_features(out, 10); return DEVSTATE_OK; }
+    if (p == end) { def_features(out, 10); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".keep_alive_timeout");
     out->keep_alive_timeout = dsf_ld32(b + p);
     p += 4;
     /* advanced_command_retry: bool, since 1.1, appended */
-    if (p == end) { def_features(out, 11); return DEVSTATE_OK; }
+    if (p == end) { def_features(out, 11); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".advanced_command_retry");
     if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".advanced_command_retry");
     out->advanced_command_retry = b[p] != 0;
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct async_event: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1605,7 +1605,7 @@ static int dec_async_event(const struct dsf_ctx *c, size_t p, size_t end, uint32
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".log_page");
     out->log_page = b[p];
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct aer_state: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1659,7 +1659,7 @@ static int dec_aer_state(const struct dsf_ctx *c, size_t p, size_t end, uint32_t
         out->masked = v;
     }
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct inflight_command: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1676,7 +1676,7 @@ static int dec_inflight_command(const struct dsf_ctx *c, size_t p, size_t end, u
     out->sqe.data = b + p;
     out->sqe.len = 64;
     p += 64;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct host_memory_buffer: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1706,7 +1706,7 @@ static int dec_host_memory_buffer(const struct dsf_ctx *c, size_t p, size_t end,
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".descriptor_count");
     out->descriptor_count = dsf_ld32(b + p);
     p += 4;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct doorbell_buffer: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1722,7 +1722,7 @@ static int dec_doorbell_buffer(const struct dsf_ctx *c, size_t p, size_t end, ui
     if (end - p < 8) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".eventidx_addr");
     out->eventidx_addr = dsf_ld64(b + p);
     p += 8;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct vendor_fw_state: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1743,7 +1743,7 @@ static int dec_vendor_fw_state(const struct dsf_ctx *c, size_t p, size_t end, ui
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".thermal_throttle_level");
     out->thermal_throttle_level = b[p];
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* section 1 "registers": ctrl_regs */

@@ -1239,7 +1239,7 @@ static int dec_virtio_virtio_common(const struct dsf_ctx *c, size_t p, size_t en
     if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".num_queues");
     out->num_queues = dsf_ld16(b + p);
     p += 2;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct virtio.virtqueue: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1292,7 +1292,7 @@ static int dec_virtio_virtqueue(const struct dsf_ctx *c, size_t p, size_t end, u
     if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".notify_data");
     out->notify_data = dsf_ld16(b + p);
     p += 2;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct geometry: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1312,7 +1312,7 @@ static int dec_geometry(const struct dsf_ctx *c, size_t p, size_t end, uint32_t 
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".sectors");
     out->sectors = b[p];
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct topology: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1336,7 +1336,7 @@ static int dec_topology(const struct dsf_ctx *c, size_t p, size_t end, uint32_t 
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".opt_io_size");
     out->opt_io_size = dsf_ld32(b + p);
     p += 4;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct blk_config: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1411,7 +1411,7 @@ static int dec_blk_config(const struct dsf_ctx *c, size_t p, size_t end, uint32_
         out->serial.len = len;
         p += 4 + (size_t)len;
     }
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct inflight_request: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1435,7 +1435,7 @@ static int dec_inflight_request(const struct dsf_ctx *c, size_t p, size_t end, u
     if (end - p < 8) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".sector");
     out->sector = dsf_ld64(b + p);
     p += 8;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* section 1 "common": virtio.virtio_common */

@@ -1285,7 +1285,7 @@ static int dec_virtio_virtio_common(const struct dsf_ctx *c, size_t p, size_t en
     if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".num_queues");
     out->num_queues = dsf_ld16(b + p);
     p += 2;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct virtio.virtqueue: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1339,24 +1339,24 @@ static int dec_virtio_virtqueue(const struct dsf_ctx *c, size_t p, size_t end, u
     out->notify_data = dsf_ld16(b + p);
     p += 2;
     /* avail_wrap_counter: bool, since 1.1, body offset 37, appended */
-    if (p == end) { def_virtio_virtqueue(out, 10); return DEVSTATE_OK; }
+    if (p == end) { def_virtio_virtqueue(out, 10); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".avail_wrap_counter");
     if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".avail_wrap_counter");
     out->avail_wrap_counter = b[p] != 0;
     p += 1;
     /* used_wrap_counter: bool, since 1.1, body offset 38, appended */
-    if (p == end) { def_virtio_virtqueue(out, 11); return DEVSTATE_OK; }
+    if (p == end) { def_virtio_virtqueue(out, 11); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".used_wrap_counter");
     if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".used_wrap_counter");
     out->used_wrap_counter = b[p] != 0;
     p += 1;
     /* reset: bool, since 1.1, body offset 39, appended */
-    if (p == end) { def_virtio_virtqueue(out, 12); return DEVSTATE_OK; }
+    if (p == end) { def_virtio_virtqueue(out, 12); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".reset");
     if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".reset");
     out->reset = b[p] != 0;
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct geometry: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1376,7 +1376,7 @@ static int dec_geometry(const struct dsf_ctx *c, size_t p, size_t end, uint32_t 
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".sectors");
     out->sectors = b[p];
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct topology: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1400,7 +1400,7 @@ static int dec_topology(const struct dsf_ctx *c, size_t p, size_t end, uint32_t 
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".opt_io_size");
     out->opt_io_size = dsf_ld32(b + p);
     p += 4;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct blk_config: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1476,52 +1476,52 @@ static int dec_blk_config(const struct dsf_ctx *c, size_t p, size_t end, uint32_
         p += 4 + (size_t)len;
     }
     /* max_discard_sectors: u32, since 1.1, appended */
-    if (p == end) { def_blk_config(out, 9); return DEVSTATE_OK; }
+    if (p == end) { def_blk_config(out, 9); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".max_discard_sectors");
     out->max_discard_sectors = dsf_ld32(b + p);
     p += 4;
     /* max_discard_seg: u32, since 1.1, appended */
-    if (p == end) { def_blk_config(out, 10); return DEVSTATE_OK; }
+    if (p == end) { def_blk_config(out, 10); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".max_discard_seg");
     out->max_discard_seg = dsf_ld32(b + p);
     p += 4;
     /* discard_sector_alignment: u32, since 1.1, appended */
-    if (p == end) { def_blk_config(out, 11); return DEVSTATE_OK; }
+    if (p == end) { def_blk_config(out, 11); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".discard_sector_alignment");
     out->discard_sector_alignment = dsf_ld32(b + p);
     p += 4;
     /* max_write_zeroes_sectors: u32, since 1.1, appended */
-    if (p == end) { def_blk_config(out, 12); return DEVSTATE_OK; }
+    if (p == end) { def_blk_config(out, 12); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".max_write_zeroes_sectors");
     out->max_write_zeroes_sectors = dsf_ld32(b + p);
     p += 4;
     /* max_write_zeroes_seg: u32, since 1.1, appended */
-    if (p == end) { def_blk_config(out, 13); return DEVSTATE_OK; }
+    if (p == end) { def_blk_config(out, 13); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".max_write_zeroes_seg");
     out->max_write_zeroes_seg = dsf_ld32(b + p);
     p += 4;
     /* write_zeroes_may_unmap: bool, since 1.1, appended */
-    if (p == end) { def_blk_config(out, 14); return DEVSTATE_OK; }
+    if (p == end) { def_blk_config(out, 14); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".write_zeroes_may_unmap");
     if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".write_zeroes_may_unmap");
     out->write_zeroes_may_unmap = b[p] != 0;
     p += 1;
     /* max_secure_erase_sectors: u32, since 1.1, appended */
-    if (p == end) { def_blk_config(out, 15); return DEVSTATE_OK; }
+    if (p == end) { def_blk_config(out, 15); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".max_secure_erase_sectors");
     out->max_secure_erase_sectors = dsf_ld32(b + p);
     p += 4;
     /* max_secure_erase_seg: u32, since 1.1, appended */
-    if (p == end) { def_blk_config(out, 16); return DEVSTATE_OK; }
+    if (p == end) { def_blk_config(out, 16); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".max_secure_erase_seg");
     out->max_secure_erase_seg = dsf_ld32(b + p);
     p += 4;
     /* secure_erase_sector_alignment: u32, since 1.1, appended */
-    if (p == end) { def_blk_config(out, 17); return DEVSTATE_OK; }
+    if (p == end) { def_blk_config(out, 17); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".secure_erase_sector_alignment");
     out->secure_erase_sector_alignment = dsf_ld32(b + p);
     p += 4;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct inflight_request: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1545,7 +1545,7 @@ static int dec_inflight_request(const struct dsf_ctx *c, size_t p, size_t end, u
     if (end - p < 8) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".sector");
     out->sector = dsf_ld64(b + p);
     p += 8;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct zoned_characteristics: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1581,7 +1581,7 @@ static int dec_zoned_characteristics(const struct dsf_ctx *c, size_t p, size_t e
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".write_granularity");
     out->write_granularity = dsf_ld32(b + p);
     p += 4;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* section 1 "common": virtio.virtio_common */

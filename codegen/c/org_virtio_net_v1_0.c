@@ -1216,7 +1216,7 @@ static int dec_virtio_virtio_common(const struct dsf_ctx *c, size_t p, size_t en
     if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".num_queues");
     out->num_queues = dsf_ld16(b + p);
     p += 2;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct virtio.virtqueue: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1269,7 +1269,7 @@ static int dec_virtio_virtqueue(const struct dsf_ctx *c, size_t p, size_t end, u
     if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".notify_data");
     out->notify_data = dsf_ld16(b + p);
     p += 2;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct net_config: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1305,7 +1305,7 @@ static int dec_net_config(const struct dsf_ctx *c, size_t p, size_t end, uint32_
     if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".mtu");
     out->mtu = dsf_ld16(b + p);
     p += 2;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct net_ctrl: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1329,7 +1329,7 @@ static int dec_net_ctrl(const struct dsf_ctx *c, size_t p, size_t end, uint32_t 
         out->rx_mode = v;
     }
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct mac_filter: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1387,7 +1387,7 @@ static int dec_mac_filter(const struct dsf_ctx *c, size_t p, size_t end, uint32_
             }
         }
     }
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct announce_state: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1403,7 +1403,7 @@ static int dec_announce_state(const struct dsf_ctx *c, size_t p, size_t end, uin
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".next_round_delay");
     out->next_round_delay = dsf_ld32(b + p);
     p += 4;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* section 1 "common": virtio.virtio_common */

@@ -1258,7 +1258,7 @@ static int dec_virtio_virtio_common(const struct dsf_ctx *c, size_t p, size_t en
     if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".num_queues");
     out->num_queues = dsf_ld16(b + p);
     p += 2;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct virtio.virtqueue: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1312,24 +1312,24 @@ static int dec_virtio_virtqueue(const struct dsf_ctx *c, size_t p, size_t end, u
     out->notify_data = dsf_ld16(b + p);
     p += 2;
     /* avail_wrap_counter: bool, since 1.1, body offset 37, appended */
-    if (p == end) { def_virtio_virtqueue(out, 10); return DEVSTATE_OK; }
+    if (p == end) { def_virtio_virtqueue(out, 10); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".avail_wrap_counter");
     if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".avail_wrap_counter");
     out->avail_wrap_counter = b[p] != 0;
     p += 1;
     /* used_wrap_counter: bool, since 1.1, body offset 38, appended */
-    if (p == end) { def_virtio_virtqueue(out, 11); return DEVSTATE_OK; }
+    if (p == end) { def_virtio_virtqueue(out, 11); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".used_wrap_counter");
     if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".used_wrap_counter");
     out->used_wrap_counter = b[p] != 0;
     p += 1;
     /* reset: bool, since 1.1, body offset 39, appended */
-    if (p == end) { def_virtio_virtqueue(out, 12); return DEVSTATE_OK; }
+    if (p == end) { def_virtio_virtqueue(out, 12); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".reset");
     if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".reset");
     out->reset = b[p] != 0;
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct net_config: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1366,12 +1366,12 @@ static int dec_net_config(const struct dsf_ctx *c, size_t p, size_t end, uint32_
     out->mtu = dsf_ld16(b + p);
     p += 2;
     /* speed: u32, since 1.1, body offset 12, appended */
-    if (p == end) { def_net_config(out, 4); return DEVSTATE_OK; }
+    if (p == end) { def_net_config(out, 4); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".speed");
     out->speed = dsf_ld32(b + p);
     p += 4;
     /* duplex: duplex, since 1.1, body offset 16, appended */
-    if (p == end) { def_net_config(out, 5); return DEVSTATE_OK; }
+    if (p == end) { def_net_config(out, 5); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".duplex");
     {
         uint8_t v = b[p];
@@ -1380,7 +1380,7 @@ static int dec_net_config(const struct dsf_ctx *c, size_t p, size_t end, uint32_
     }
     p += 1;
     /* rss_max_key_size: u8, max 40, since 1.1, body offset 17, appended */
-    if (p == end) { def_net_config(out, 6); return DEVSTATE_OK; }
+    if (p == end) { def_net_config(out, 6); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".rss_max_key_size");
     {
         uint8_t v = b[p];
@@ -1389,7 +1389,7 @@ static int dec_net_config(const struct dsf_ctx *c, size_t p, size_t end, uint32_
     }
     p += 1;
     /* rss_max_indirection_table_length: u16, max 128, since 1.1, body offset 18, appended */
-    if (p == end) { def_net_config(out, 7); return DEVSTATE_OK; }
+    if (p == end) { def_net_config(out, 7); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".rss_max_indirection_table_length");
     {
         uint16_t v = dsf_ld16(b + p);
@@ -1398,7 +1398,7 @@ static int dec_net_config(const struct dsf_ctx *c, size_t p, size_t end, uint32_
     }
     p += 2;
     /* supported_hash_types: hash_types, since 1.1, body offset 20, appended */
-    if (p == end) { def_net_config(out, 8); return DEVSTATE_OK; }
+    if (p == end) { def_net_config(out, 8); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".supported_hash_types");
     {
         uint32_t v = dsf_ld32(b + p);
@@ -1406,7 +1406,7 @@ static int dec_net_config(const struct dsf_ctx *c, size_t p, size_t end, uint32_
         out->supported_hash_types = v;
     }
     p += 4;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct net_ctrl: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1431,11 +1431,11 @@ static int dec_net_ctrl(const struct dsf_ctx *c, size_t p, size_t end, uint32_t 
     }
     p += 1;
     /* guest_offloads_disabled: u64, since 1.1, body offset 3, appended */
-    if (p == end) { def_net_ctrl(out, 2); return DEVSTATE_OK; }
+    if (p == end) { def_net_ctrl(out, 2); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 8) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".guest_offloads_disabled");
     out->guest_offloads_disabled = dsf_ld64(b + p);
     p += 8;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct mac_filter: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1493,7 +1493,7 @@ static int dec_mac_filter(const struct dsf_ctx *c, size_t p, size_t end, uint32_
             }
         }
     }
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct announce_state: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1509,7 +1509,7 @@ static int dec_announce_state(const struct dsf_ctx *c, size_t p, size_t end, uin
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".next_round_delay");
     out->next_round_delay = dsf_ld32(b + p);
     p += 4;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct rss_state: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1569,7 +1569,7 @@ static int dec_rss_state(const struct dsf_ctx *c, size_t p, size_t end, uint32_t
             p += 2;
         }
     }
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* section 1 "common": virtio.virtio_common */

@@ -1230,7 +1230,7 @@ static int dec_virtio_virtio_common(const struct dsf_ctx *c, size_t p, size_t en
     if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".num_queues");
     out->num_queues = dsf_ld16(b + p);
     p += 2;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct virtio.virtqueue: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1284,24 +1284,24 @@ static int dec_virtio_virtqueue(const struct dsf_ctx *c, size_t p, size_t end, u
     out->notify_data = dsf_ld16(b + p);
     p += 2;
     /* avail_wrap_counter: bool, since 1.1, body offset 37, appended */
-    if (p == end) { def_virtio_virtqueue(out, 10); return DEVSTATE_OK; }
+    if (p == end) { def_virtio_virtqueue(out, 10); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".avail_wrap_counter");
     if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".avail_wrap_counter");
     out->avail_wrap_counter = b[p] != 0;
     p += 1;
     /* used_wrap_counter: bool, since 1.1, body offset 38, appended */
-    if (p == end) { def_virtio_virtqueue(out, 11); return DEVSTATE_OK; }
+    if (p == end) { def_virtio_virtqueue(out, 11); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".used_wrap_counter");
     if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".used_wrap_counter");
     out->used_wrap_counter = b[p] != 0;
     p += 1;
     /* reset: bool, since 1.1, body offset 39, appended */
-    if (p == end) { def_virtio_virtqueue(out, 12); return DEVSTATE_OK; }
+    if (p == end) { def_virtio_virtqueue(out, 12); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
     if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".reset");
     if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".reset");
     out->reset = b[p] != 0;
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct net_config: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1373,7 +1373,7 @@ static int dec_net_config(const struct dsf_ctx *c, size_t p, size_t end, uint32_
         out->supported_hash_types = v;
     }
     p += 4;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct net_ctrl: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1407,7 +1407,7 @@ static int dec_net_ctrl(const struct dsf_ctx *c, size_t p, size_t end, uint32_t 
             p += 8;
         }
     }
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct announce_state: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1423,7 +1423,7 @@ static int dec_announce_state(const struct dsf_ctx *c, size_t p, size_t end, uin
     if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".next_round_delay");
     out->next_round_delay = dsf_ld32(b + p);
     p += 4;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct rss_state: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1483,7 +1483,7 @@ static int dec_rss_state(const struct dsf_ctx *c, size_t p, size_t end, uint32_t
             p += 2;
         }
     }
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct mac_entry: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1507,7 +1507,7 @@ static int dec_mac_entry(const struct dsf_ctx *c, size_t p, size_t end, uint32_t
         out->kind = v;
     }
     p += 1;
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct mac_table: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
@@ -1547,7 +1547,7 @@ static int dec_mac_table(const struct dsf_ctx *c, size_t p, size_t end, uint32_t
             p += s0;
         }
     }
-    return dsf_zero_tail(b, p, end, err);
+    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* section 1 "common": virtio.virtio_common */

@@ -1245,7 +1245,7 @@ class _Decode:
         body: Lines = []
         for index, fld in enumerate(struct.fields):
             body += self._field(type_name, index, fld)
-        body.append("return dsf_zero_tail(b, p, end, err);")
+        body.append("return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */")
         signature = (f"static int {self.names.fn('dec', type_name)}(const struct dsf_ctx *c, size_t p, size_t end, "
                      f"uint32_t depth, struct {self.names.struct(type_name)} *out, struct devstate_error *err)")
         doc = f"/* struct {type_name}: the body in [p, end) at depth `depth`; fields, defaults, zero tail */"
@@ -1256,7 +1256,8 @@ class _Decode:
         lines = _field_comment(fld, struct)
         path = _Path(f".{fld.name}")
         if index >= struct.base_field_count:
-            lines.append(f"if (p == end) {{ {self.names.fn('def', type_name)}(out, {index}); return DEVSTATE_OK; }}")
+            lines.append(f"if (p == end) {{ {self.names.fn('def', type_name)}(out, {index}); return DEVSTATE_OK; }} "
+                         "/* an older writer's body ends here: defaults */")
         size = min_size(fld.type, self.schema)
         lines.append(f"if (end - p < {size}) {path.fail(ErrorCode.STRUCT_TOO_SHORT, 'p')}")
         if index == 0 or index == struct.base_field_count == 0:
