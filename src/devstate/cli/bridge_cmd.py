@@ -35,11 +35,6 @@ _FILE = click.Path(path_type=Path, dir_okay=False)
 _FRAMING = click.Choice(["auto", "raw", "vfio"])
 
 
-def register(main: click.Group) -> None:
-    main.add_command(import_cmd)
-    main.add_command(export_cmd)
-    main.add_command(parts)
-    main.add_command(nvme_state)
 
 
 def _layouts() -> list[str]:

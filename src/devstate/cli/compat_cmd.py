@@ -61,6 +61,7 @@ def _pair_reports(names: tuple[str, ...], loader: SchemaLoader, root: Path, mode
                   strict_api: bool, allow_model_change: bool) -> list[PairReport]:
     if len(names) not in ((1, 2) if transitive else (2,)):
         fail("give OLD and NEW (or only NEW with --transitive), or --all")
+    loader.preload([Path(name) for name in names if Path(name).is_file()])
     loaded = [load_schema_arg(name, loader, root) for name in names]
     new = loaded[-1]
     if len(loaded) == 2 and loaded[0].model != new.model and not allow_model_change:
@@ -130,13 +131,3 @@ def _print(reports: list[PairReport], fmt: str, quiet: bool) -> None:
         report_text(console, reports, quiet=quiet)
 
 
-def register(group: click.Group) -> None:
-    """Add the compatibility verbs (compat, matrix, negotiate, check-migration, ...) to ``group``."""
-    from devstate.cli import matrix_cmd, migration_cmd, state_cmd
-
-    group.add_command(compat)
-    group.add_command(matrix_cmd.matrix)
-    group.add_command(migration_cmd.negotiate_cmd)
-    group.add_command(migration_cmd.check_migration_cmd)
-    group.add_command(state_cmd.convert)
-    group.add_command(state_cmd.diff_cmd)

@@ -16,10 +16,6 @@ from devstate.emit.generate import LANGUAGES, check_tree, emit_files, standard_c
 from devstate.errors import DevstateError, UsageError
 
 
-def register(main: click.Group) -> None:
-    main.add_command(gen)
-
-
 @click.command("gen")
 @click.argument("schemas", nargs=-1, metavar="SCHEMA...")
 @click.option("--lang", type=click.Choice(LANGUAGES), help="Target language (python or c).")

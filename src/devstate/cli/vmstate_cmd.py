@@ -194,10 +194,6 @@ def _finding_line(finding: Finding) -> str:
 
 
 
-def register(group: click.Group) -> None:
-    """Add the QEMU VMState verbs (import-vmstate, vmstate-compat) to ``group``."""
-    group.add_command(import_vmstate)
-    group.add_command(vmstate_compat)
 
 
 def compat_with_vmstate(paths: tuple[str, ...], mode: str, fmt: str, check_all: bool) -> NoReturn:

@@ -35,10 +35,6 @@ ARRAY_PREVIEW = 8
 """Array elements shown per array in ``decode``'s tree (the rest are summarised)."""
 
 
-def register(main: click.Group) -> None:
-    main.add_command(inspect_cmd)
-    main.add_command(decode_cmd)
-    main.add_command(encode_cmd)
 
 
 def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:

@@ -43,6 +43,7 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
         return found
 
 PathKey = tuple[str | int, ...]
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 @dataclass
@@ -188,6 +189,8 @@ class _NodeReader:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.read(item, (*path, index)) for index, item in enumerate(node.value)]
+        if node.tag == _STR_TAG:
+            return node.value  # most scalars are names and text: skip the generic constructor
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
