@@ -25,7 +25,8 @@ from devstate.schema import load_schema, schema_files
 from devstate.state import default_state, type_default
 
 UNDER_TEST = "devstate_codecs_under_test"
-CONFORMANCE_SCHEMAS = ["org.devstate.test/1.0.yaml", "org.devstate.test/1.1.yaml", "org.example.led/1.0.yaml"]
+CONFORMANCE_SCHEMAS = ["org.devstate.test/1.0.yaml", "org.devstate.test/1.1.yaml", "org.example.led/1.0.yaml",
+                      "org.devstate.hostile/1.0.yaml"]
 
 
 @functools.cache
