@@ -1,8 +1,10 @@
 /* libFuzzer target for a generated C codec (built with -DDS_PREFIX=<prefix> -DDS_HEADER="<prefix>.h").
  *
- * Each input is re-sealed first (total_length and CRC-32C fixed up, like
- * devstate.conformance.reseal) so that mutations reach the sections instead of stopping at
- * BAD_CHECKSUM. Then:
+ * Each input is prepared like fuzz/fuzzkit.py's prepare() (the Python fuzzers do the same):
+ * for inputs of 28 bytes or more, the last byte (overwritten by a recomputed CRC, so free)
+ * chooses: bit 0 clear -> total_length set to the input size; bits 1 and 2 not both set ->
+ * the CRC-32C trailer recomputed. Most mutations so reach the sections instead of stopping
+ * at BAD_CHECKSUM, and the envelope checks are still fuzzed. Then:
  *   - decoding never crashes, reads out of bounds or hits undefined behaviour (ASan, UBSan);
  *   - a refusal has a known error code, an offset inside the input and a "$" path;
  *   - an accepted blob re-encodes (encoded_size exact), the re-encoding decodes, and encoding
@@ -49,10 +51,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check(blob != NULL);
     if (size) memcpy(blob, data, size);
     if (size >= 28) {
-        uint32_t crc;
-        for (int i = 0; i < 8; i++) blob[16 + i] = (uint8_t)((uint64_t)size >> (8 * i));
-        crc = DS_FN(crc32c)(0, blob, size - 4);
-        for (int i = 0; i < 4; i++) blob[size - 4 + i] = (uint8_t)(crc >> (8 * i));
+        uint8_t choice = data[size - 1];
+        if (!(choice & 1))
+            for (int i = 0; i < 8; i++) blob[16 + i] = (uint8_t)((uint64_t)size >> (8 * i));
+        if ((choice & 6) != 6) {
+            uint32_t crc = DS_FN(crc32c)(0, blob, size - 4);
+            for (int i = 0; i < 4; i++) blob[size - 4 + i] = (uint8_t)(crc >> (8 * i));
+        }
     }
     rc = DS_FN(decode)(size ? blob : NULL, size, &first, &err);
     if (rc != DEVSTATE_OK) {
