@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The main job: set up .venv, install devstate, validate every standard schema.
+# The main job: set up .venv, install devstate, validate every standard schema, then run the
+# demo: vendor A's virtio-net device (C) and vendor B's (Python) migrate state through devstate.
+# Needs Python >= 3.11 and a C compiler (cc, gcc or clang); extra arguments go to `devstate demo`.
 set -euo pipefail
 cd "$(dirname "$0")"
 if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
-exec .venv/bin/devstate validate schemas/
+.venv/bin/devstate validate schemas/
+exec .venv/bin/devstate demo "$@"
