@@ -14,10 +14,12 @@ from devstate.demo import DemoError, Options, run_demo
 @click.option("--keep", "work_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Keep the blobs and device descriptions in DIR (default: a temporary directory).")
 @click.option("--full", is_flag=True, help="Show every field in the comparison tables, zeros included.")
+@click.option("--build-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Where vendor A is compiled (default: build/demo in the checkout).")
 @click.option("--cc", default=None, help="The C compiler for vendor A (default: $CC, cc, gcc or clang).")
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
               help="The devstate checkout holding examples/ and codegen/ (default: this one).")
-def demo(work_dir: Path | None, full: bool, cc: str | None, root: Path | None) -> None:
+def demo(work_dir: Path | None, full: bool, build_dir: Path | None, cc: str | None, root: Path | None) -> None:
     """Vendor A → vendor B: two independent device implementations migrate through devstate.
 
     Builds vendor A's virtio-net device (C, examples/vendor_a) and runs vendor B's (Python,
@@ -27,7 +29,7 @@ def demo(work_dir: Path | None, full: bool, cc: str | None, root: Path | None) -
     Exit status: 0 every case behaved as expected, 1 one did not, 2 the demo cannot run.
     """
     try:
-        result = run_demo(Options(root=root, work_dir=work_dir, cc=cc, full=full), console)
+        result = run_demo(Options(root=root, work_dir=work_dir, build_dir=build_dir, cc=cc, full=full), console)
     except DemoError as exc:
         fail(str(exc))
     raise click.exceptions.Exit(EXIT_OK if result.ok else EXIT_INVALID)

@@ -9,7 +9,7 @@ destination's, which fails, naming every value, if one would be lost.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from devstate import ir
@@ -46,10 +46,12 @@ class Plan:
     check: MigrationCheck
     negotiation: Negotiation
     reasons: list[str] = field(default_factory=list)
+    converted: Negotiation | None = None
+    """For a conversion: the vendor-section check of the source's version against the destination."""
 
     @property
     def notes(self) -> list[str]:
-        return self.check.notes + self.negotiation.notes
+        return self.check.notes + self.negotiation.notes + (self.converted.notes if self.converted else [])
 
 
 def plan_migration(source_path: Path, dest_path: Path, schemas: Schemas) -> Plan:
@@ -61,9 +63,12 @@ def plan_migration(source_path: Path, dest_path: Path, schemas: Schemas) -> Plan
     if negotiation.ok and check.compatible:
         return Plan("migrate", negotiation.version, check, negotiation)
     target = _conversion_target(source, dest, negotiation, check)
-    if target is not None:
-        return Plan("convert", target, check, negotiation)
-    return Plan("refuse", None, check, negotiation, reasons)
+    if target is None:
+        return Plan("refuse", None, check, negotiation, reasons)
+    converted = _as_if_common(source, dest, schemas)
+    if not converted.ok:
+        return Plan("refuse", None, check, negotiation, reasons + [m.message for m in converted.reasons], converted)
+    return Plan("convert", target, check, negotiation, [], converted)
 
 
 def _parameter_schema(source: DeviceDescription, dest: DeviceDescription, schemas: Schemas) -> ir.Schema | None:
@@ -82,3 +87,11 @@ def _conversion_target(source: DeviceDescription, dest: DeviceDescription, negot
         if find_route(source.model, written, loaded) is not None:
             return loaded
     return None
+
+
+def _as_if_common(source: DeviceDescription, dest: DeviceDescription, schemas: Schemas) -> Negotiation:
+    """Negotiation as if the destination read the source's newest version: converting changes
+    the version, not what the destination must understand (the source's required vendor
+    sections) nor the parameters the source uses."""
+    written = (max(source.versions),)
+    return negotiate(replace(source, versions=written), replace(dest, versions=written), schemas.find)

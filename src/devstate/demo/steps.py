@@ -61,6 +61,10 @@ class Demo:
         version = plan.negotiation.version
         self._result(plan.negotiation.ok, f"use version {version}", "no version works",
                      [m.message for m in plan.negotiation.reasons])
+        if plan.converted is not None:
+            self._result(plan.converted.ok, "converting changes the version only: every vendor section the source "
+                         "requires is understood", "converting would not help:",
+                         [m.message for m in plan.converted.reasons])
         for note in plan.notes:
             render.detail(self.console, f"note: {note}", "dim")
         render.detail(self.console, _decision(plan), "bold")
