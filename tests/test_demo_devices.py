@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
-from devstate.demo import DemoError
+from devstate.demo import DemoError, render
 from devstate.demo.compare import compare_states
 from devstate.demo.devices import CFLAGS, Checkout, Device, build_vendor_a, find_cc, vendor_b
 from devstate.demo.plan import Schemas, plan_migration
@@ -183,3 +186,9 @@ def test_comparison_names_a_field_that_differs(vendor_a: dict[str, Device], tmp_
     comparison = compare_states(saved, rebuilt, SCHEMAS)
     assert [(r.path, r.source, r.dest) for r in comparison.differences] == [("queues[3].last_avail_idx", 77, 78)]
     assert not comparison.equal
+    out = io.StringIO()
+    console = Console(file=out, width=200, color_system=None)
+    console.print(render.queue_table(comparison))
+    console.print(render.field_table(comparison, "vendor A", "vendor B", full=True)[0])
+    assert re.search(r"tx1 .* 77 → 78 .* 12/13 │ ✗", out.getvalue())
+    assert re.search(r"queues\[3\]\.last_avail_idx +│ 77 +│ 78 +│ ✗", out.getvalue())

@@ -110,7 +110,8 @@ def sections_table(inspection: Inspection, names: dict[tuple[str | None, int], s
 
 
 def field_table(comparison: Comparison, source: str, dest: str, full: bool) -> tuple[Table, int]:
-    """The non-queue fields; equal fields at zero are left out unless ``full`` (their count is returned)."""
+    """Every field, one row each, when ``full``; otherwise the fields outside the queues
+    (``queue_table`` shows those) without the equal ones at zero (their count is returned)."""
     table = Table(title=None, header_style="bold", padding=(0, 1))
     table.add_column("field", no_wrap=True)
     table.add_column(f"{source} saved")
@@ -118,7 +119,7 @@ def field_table(comparison: Comparison, source: str, dest: str, full: bool) -> t
     table.add_column("", justify="center")
     hidden = 0
     for row in comparison.rows:
-        if _QUEUE.match(row.path):
+        if _QUEUE.match(row.path) and not full:
             continue
         if row.ok and row.standard and not full and is_default(row.source):
             hidden += 1
@@ -127,7 +128,7 @@ def field_table(comparison: Comparison, source: str, dest: str, full: bool) -> t
     return table, hidden
 
 
-def queue_table(comparison: Comparison, full: bool) -> Table:
+def queue_table(comparison: Comparison) -> Table:
     """One row per virtqueue; a cell shows the value both sides hold, or ``A → B`` in red."""
     table = Table(header_style="bold", padding=(0, 1))
     by_queue: dict[int, dict[str, Row]] = {}
@@ -135,7 +136,8 @@ def queue_table(comparison: Comparison, full: bool) -> Table:
         match = _QUEUE.match(row.path)
         if match:
             by_queue.setdefault(int(match.group(1)), {})[match.group(2)] = row
-    columns = list(next(iter(by_queue.values()), {})) if full else list(QUEUE_COLUMNS)
+    columns = [c for c in dict.fromkeys(name for rows in by_queue.values() for name in rows)
+               if c in QUEUE_COLUMNS or any(c in r and _notable(r[c]) for r in by_queue.values())]
     for column in ("queue", *columns, "fields", ""):
         table.add_column(column.replace("_addr", "").replace("_idx", ""), justify="right")
     pairs = (len(by_queue)) // 2
@@ -145,6 +147,11 @@ def queue_table(comparison: Comparison, full: bool) -> Table:
         equal = sum(r.ok for r in rows.values())
         table.add_row(name, *cells, f"{equal}/{len(rows)}", OK if equal == len(rows) else BAD)
     return table
+
+
+def _notable(row: Row) -> bool:
+    """A queue field worth a column even outside ``QUEUE_COLUMNS``: set, or not equal."""
+    return not row.ok or not is_default(row.source)
 
 
 def _queue_cell(row: Row) -> str:

@@ -159,7 +159,8 @@ class Demo:
         if hidden:
             render.detail(self.console, f"… and {hidden} more fields equal on both sides at zero/empty "
                           "(--full shows them)", "dim")
-        self.console.print(render.indented(render.queue_table(comparison, self.full)))
+        if not self.full:
+            self.console.print(render.indented(render.queue_table(comparison)))
         return comparison
 
 
