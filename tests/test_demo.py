@@ -23,6 +23,7 @@ from devstate.demo import runner as demo_runner
 from devstate.demo.cases import IPSEC_SECTION, CaseResult
 from devstate.demo.devices import find_cc
 from devstate.demo.plan import Schemas
+from devstate.demo.steps import Demo
 from devstate.interp import decode
 from devstate.state import State
 from devstate.wire.header import parse_header
@@ -149,6 +150,20 @@ def test_cli_exits_1_when_a_case_misbehaves(tmp_path: Path, build_dir: Path, mon
     result = CliRunner().invoke(main, ["demo", "--build-dir", str(build_dir)])
     assert result.exit_code == 1, result.output
     assert "0/1 cases behaved as expected" in result.output
+
+
+def test_a_device_program_failing_fails_its_case_only(tmp_path: Path, build_dir: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing_scenario(demo: Demo) -> CaseResult:
+        demo.save(demo.vendor_a, "no-such-scenario.txt", "x.dsf")
+        raise AssertionError("unreachable")
+
+    monkeypatch.setattr(demo_runner, "CASES", (missing_scenario, demo_runner.CASES[0]))
+    out = io.StringIO()
+    result = run_demo(Options(build_dir=build_dir), Console(file=out, width=160, color_system=None))
+    assert [case.ok for case in result.cases] == [False, True] and not result.ok
+    assert "acme-nic save failed (exit status 2): acme-nic: " in out.getvalue()
+    assert "no-such-scenario.txt: No such file or directory" in out.getvalue()
 
 
 def test_cli_without_a_compiler_is_a_usage_error(tmp_path: Path) -> None:

@@ -202,20 +202,19 @@ static int write_file(const char *path, const uint8_t *data, size_t len)
     return 0;
 }
 
-int acme_save(const struct acme_nic *nic, const char *path)
+int acme_save(struct acme_nic *nic, const char *path)
 {
-    struct acme_nic *view = (struct acme_nic *)nic; /* acme_ring_at is not const */
     struct devstate_error err;
     size_t need, written;
     NET(init)(&state);
     put_common(nic);
-    put_queues(view);
+    put_queues(nic);
     put_config(nic);
     put_ctrl(nic);
     put_filters(nic);
 #if ACME_DSF_MINOR >= 1
     put_rss(nic);
-    put_private(view);
+    put_private(nic);
 #endif
     put_ipsec(nic);
     need = NET(encoded_size)(&state);

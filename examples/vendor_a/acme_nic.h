@@ -151,7 +151,7 @@ void acme_print_description(const struct acme_nic *nic, bool configured);
 
 /* acme_dsf.c: the standard state through the generated codec */
 extern const char *const acme_schema_version; /* "1.0" or "1.1": fixed at build time */
-int acme_save(const struct acme_nic *nic, const char *path);
+int acme_save(struct acme_nic *nic, const char *path);
 int acme_load(struct acme_nic *nic, const char *path);
 
 #endif /* ACME_NIC_H */

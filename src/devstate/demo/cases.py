@@ -6,6 +6,7 @@ expected; an unexpected outcome is a failure of the demo (and of its tests).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from devstate import ir
@@ -156,4 +157,5 @@ def must_understand(demo: Demo) -> CaseResult:
     return _finish(demo, 5, title, _route(source, dest), ok, outcome)
 
 
-CASES = (a_to_b, b_to_a, convert_down, convert_refused, must_understand)
+Case = Callable[[Demo], CaseResult]
+CASES: tuple[Case, ...] = (a_to_b, b_to_a, convert_down, convert_refused, must_understand)

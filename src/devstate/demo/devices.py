@@ -147,10 +147,22 @@ def build_vendor_a(checkout: Checkout, version: str, build_dir: Path, cc: str) -
         return Build(device, command, 0.0, True)
     build_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT * 2, check=False)
-    if done.returncode != 0:
-        raise DemoError(f"building vendor A failed:\n{done.stderr.strip()}")
+    _compile(command, binary)
     return Build(device, command, time.perf_counter() - started, False)
+
+
+def _compile(command: tuple[str, ...], binary: Path) -> None:
+    """Compile to a temporary name, then rename: a concurrent run never sees half a binary."""
+    partial = binary.with_name(f".{binary.name}.{os.getpid()}")
+    try:
+        done = subprocess.run((*command[:-1], str(partial)), capture_output=True, text=True,
+                              timeout=TIMEOUT * 2, check=False)
+    except OSError as exc:
+        raise DemoError(f"cannot run {command[0]}: {exc}") from None
+    if done.returncode != 0:
+        partial.unlink(missing_ok=True)
+        raise DemoError(f"building vendor A failed:\n{done.stderr.strip()}")
+    os.replace(partial, binary)
 
 
 def _digest(inputs: list[Path], cc: str, minor: str) -> str:

@@ -15,8 +15,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from devstate.demo import render
-from devstate.demo.cases import CASES, CaseResult
-from devstate.demo.devices import Checkout, build_vendor_a, find_cc, vendor_b
+from devstate.demo.cases import CASES, Case, CaseResult
+from devstate.demo.devices import Checkout, DemoError, build_vendor_a, find_cc, vendor_b
 from devstate.demo.steps import Demo
 
 VENDOR_A_VERSION = "1.1"
@@ -55,10 +55,19 @@ def run_demo(options: Options, console: Console) -> DemoResult:
         console.print(f"  files: {escape(str(work))}" + ("" if options.work_dir else " (removed at the end; "
                       "--keep DIR keeps them)"), style="dim")
         demo = _devices(checkout, work, console, options)
-        result = DemoResult([case(demo) for case in CASES])
+        result = DemoResult([_run_case(number, case, demo) for number, case in enumerate(CASES, 1)])
     result.seconds = time.perf_counter() - started
     _summary(console, result)
     return result
+
+
+def _run_case(number: int, case: Case, demo: Demo) -> CaseResult:
+    """The case's result; a device program that fails outright fails the case, not the demo."""
+    try:
+        return case(demo)
+    except DemoError as exc:
+        render.verdict(demo.console, False, escape(str(exc)))
+        return CaseResult(number, case.__name__.replace("_", " "), "", str(exc), False)
 
 
 @contextlib.contextmanager

@@ -14,7 +14,7 @@ from devstate.compat.blob import convert_blob
 from devstate.compat.convert import ConversionError
 from devstate.demo import render
 from devstate.demo.compare import Comparison, compare_states, flatten
-from devstate.demo.devices import Checkout, Device, Run
+from devstate.demo.devices import Checkout, DemoError, Device, Run
 from devstate.demo.plan import Plan, Schemas, plan_migration
 from devstate.interp import decode
 from devstate.state import State
@@ -46,7 +46,7 @@ class Demo:
     def describe(self, device: Device, name: str, scenario: str | None = None) -> Path:
         run = device.describe(Path(name), self.checkout.scenario(scenario) if scenario else None)
         if not run.ok:
-            raise RuntimeError(f"{device.name} describe failed: {run.stderr.strip()}")
+            raise DemoError(f"{device.name} describe failed: {run.stderr.strip()}")
         render.step(self.console, "describe", f"{device.label} → {name}: {_summary(self.file(name))}")
         return self.file(name)
 
@@ -82,7 +82,7 @@ class Demo:
         render.step(self.console, f"save on {device.vendor[-1]}", f"{device.name} save {scenario} {name}")
         render.device_output(self.console, run.lines())
         if not run.ok:
-            raise RuntimeError(f"{device.name} save failed (exit status {run.returncode})")
+            raise DemoError(f"{device.name} save failed (exit status {run.returncode}): {run.stderr.strip()}")
         return run
 
     def inspect(self, name: str) -> None:
