@@ -178,3 +178,17 @@ def test_negotiate_lists_every_reason(tmp_path: Path) -> None:
     report = json.loads(result.output)
     assert [r["kind"] for r in report["reasons"]] == ["version", "param"]
     assert "devstate convert" in report["notes"][0]
+
+
+def test_negotiate_without_common_version_still_names_required_vendor_sections(tmp_path: Path) -> None:
+    uuid = "uuid:5f1c0a2e-7d4b-4e8a-9a51-0c0ffee0a0a0"
+    source = describe(tmp_path, "src.json", {"model": "org.virtio.net", "versions": ["1.1"],
+                                             "vendor_sections": [{"vendor": uuid, "id": 1, "optional": False}]})
+    dest = describe(tmp_path, "dst.json", {"model": "org.virtio.net", "versions": ["1.0"]})
+    result = run("negotiate", "--source", source, "--dest", dest, "--json")
+    assert result.exit_code == 1
+    reasons = json.loads(result.output)["reasons"]
+    assert [r["kind"] for r in reasons] == ["version", "vendor_section"]
+    assert reasons[1]["message"] == (
+        f"vendor section {uuid} #1: the source writes it (required) and the destination does not understand it"
+    )

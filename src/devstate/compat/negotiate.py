@@ -77,8 +77,9 @@ def _no_common_version(result: Negotiation, schema_for: SchemaFor) -> None:
     loads = ", ".join(str(v) for v in sorted(destination.versions))
     result.reasons.append(Mismatch("version", "versions", writes, loads,
                                    f"no common schema version: the source supports {writes}, the destination {loads}"))
-    newest = max(source.versions)
-    result.reasons += param_mismatches(source, destination, schema_for(source.model, newest))
+    newest = schema_for(source.model, max(source.versions))
+    result.reasons += param_mismatches(source, destination, newest)
+    result.reasons += _vendor(source, destination, newest, result.notes)  # conversion keeps them
     for written in sorted(source.versions, reverse=True):
         for loaded in sorted(destination.versions, reverse=True):
             route = find_route(source.model, written, loaded)
