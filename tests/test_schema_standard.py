@@ -50,3 +50,24 @@ def test_wheel_contains_standard_schemas(tmp_path: Path) -> None:
     assert "devstate/_schemas/devstate.schema.json" in names
     for file in STANDARD:
         assert f"devstate/_schemas/{file.model}/{file.version}.yaml" in names
+
+
+def test_parallel_preload_gives_the_same_ir_and_leaves_errors_to_load(tmp_path: Path) -> None:
+    from devstate.errors import SchemaError
+    from devstate.schema import SchemaLoader
+    from devstate.schema import loader as loader_module
+
+    big = [f.path for f in STANDARD if f.model == "org.virtio.net"]
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("devstate: 1\n" + "# padding\n" * 10000)
+    original = loader_module.PARALLEL_LOAD_MIN_BYTES
+    loader_module.PARALLEL_LOAD_MIN_BYTES = 0
+    try:
+        loader = SchemaLoader(SCHEMAS)
+        loader.preload([*big, broken])
+    finally:
+        loader_module.PARALLEL_LOAD_MIN_BYTES = original
+    assert [loader.cache[p.resolve()] for p in big] == [load_schema(p) for p in big]
+    assert broken.resolve() not in loader.cache
+    with pytest.raises(SchemaError):
+        loader.load(broken)

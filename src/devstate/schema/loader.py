@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -13,7 +14,7 @@ from typing import Any
 from devstate import ir
 from devstate.errors import Diagnostic, SchemaError
 from devstate.schema.build import ImportedTypes, SchemaBuilder
-from devstate.schema.metaschema import check_meta_schema
+from devstate.schema.metaschema import check_meta_schema, warm_up_meta_schema
 from devstate.schema.registry import expected_location, standard_schemas_dir
 from devstate.schema.source import SourceDocument, SourceError, read_document
 
@@ -42,19 +43,25 @@ class SchemaLoader:
         return schema
 
     def preload(self, paths: list[Path]) -> None:
-        """Load several large files at once, one worker process each, into the cache.
+        """Load several large files at once into the cache: the first here, the others in
+        forked worker processes at the same time.
 
         Only worth it for big files (a 5,000-field schema takes about half a second);
         small ones and any file that fails are left to ``load``, which reports errors.
         """
         pending = [p for p in paths if p.resolve() not in self.cache and _size(p) >= PARALLEL_LOAD_MIN_BYTES]
-        workers = min(len(pending), os.cpu_count() or 1)
-        if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        workers = min(len(pending) - 1, (os.cpu_count() or 1) - 1)
+        if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
             return
+        warm_up_meta_schema()  # built once here, inherited by every forked worker
         context = multiprocessing.get_context("fork")  # children inherit imports: no start-up cost
+        first, rest = pending[0], pending[1:]
         with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-            results = pool.map(_load_quietly, [(p, self.root) for p in pending])
-            for path, schema in zip(pending, results, strict=True):
+            futures = [pool.submit(_load_quietly, (p, self.root)) for p in rest]
+            with contextlib.suppress(SchemaError):
+                self.load(first)
+            for path, future in zip(rest, futures, strict=True):
+                schema = future.result()
                 if schema is not None:
                     self.cache[path.resolve()] = schema
 
@@ -122,7 +129,7 @@ class SchemaLoader:
         return (self.root or standard_schemas_dir()) / expected_location(raw["model"], version)
 
 
-PARALLEL_LOAD_MIN_BYTES = 256 * 1024
+PARALLEL_LOAD_MIN_BYTES = 64 * 1024
 
 
 def _size(path: Path) -> int:

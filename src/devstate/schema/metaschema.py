@@ -60,6 +60,11 @@ def _inline_local_refs(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def warm_up_meta_schema() -> None:
+    """Build the validator now (before forking workers that will all need it)."""
+    _validator()
+
+
 def check_meta_schema(document: SourceDocument) -> list[Diagnostic]:
     """Every meta-schema violation in the document, each located by file:line:col."""
     errors = sorted(_validator().iter_errors(document.data), key=lambda e: list(e.absolute_path))
