@@ -23,7 +23,7 @@ from devstate import ir
 from devstate.bridges.errors import AnnotationError, BridgeDecodeError, BridgeError, LossyExportError
 from devstate.bridges.registry import BRIDGES
 from devstate.bridges.report import BridgeReport, show
-from devstate.cli.output import EXIT_INVALID, console, fail, print_json
+from devstate.cli.output import EXIT_INVALID, console, fail, print_json, refuse_overwrite
 from devstate.cli.wire_cmd import load_named_schema, read_blob, reader_for, write_atomic
 from devstate.errors import SchemaError, UsageError
 from devstate.interp import decode, encode
@@ -31,7 +31,7 @@ from devstate.state import State
 from devstate.wire.errors import DecodeError, EncodeError
 from devstate.wire.limits import DEFAULT_LIMITS
 
-_FILE = click.Path(path_type=Path, dir_okay=False)
+_FILE = click.Path(path_type=Path)
 _FRAMING = click.Choice(["auto", "raw", "vfio"])
 
 
@@ -163,9 +163,7 @@ def _write_export(output: Path, data: bytes, transfer_size: int | None, layout: 
 
 
 def _refuse_overwrite(output: Path, inputs: Sequence[Path]) -> None:
-    for path in inputs:
-        if output.resolve() == path.resolve():
-            fail(f"{output}: refusing to overwrite the input file")
+    refuse_overwrite(output, *inputs)
 
 
 def _failed(exc: Exception, path: Path) -> NoReturn:

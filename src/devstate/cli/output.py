@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -26,6 +29,16 @@ EXIT_USAGE = 2
 def print_json(value: Any) -> None:
     """Machine-readable output: stable key order, no rich markup."""
     sys.stdout.write(json.dumps(value, indent=2, sort_keys=False) + "\n")
+
+
+def refuse_overwrite(output: Path, *inputs: Path) -> None:
+    """Exit 2 when ``output`` is one of the ``inputs`` (same path after links, or the same file)."""
+    for path in inputs:
+        same = output.resolve() == path.resolve()
+        with contextlib.suppress(OSError):
+            same = same or os.path.samefile(output, path)
+        if same:
+            fail(f"{output}: refusing to overwrite the input file")
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:

@@ -10,17 +10,20 @@ from typing import NoReturn
 import click
 
 from devstate import ir
-from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, error_console, fail, print_json
+from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, error_console, fail, print_json, refuse_overwrite
+from devstate.cli.wire_cmd import limit_options
 from devstate.compat.blob import convert_blob, open_blob
 from devstate.compat.convert import ConversionError
 from devstate.compat.migrate import load_migrations
 from devstate.compat.statediff import diff_states
 from devstate.errors import SchemaError, UsageError
+from devstate.fileio import open_regular
 from devstate.interp import decode
 from devstate.schema import SchemaLoader, find_schema_file, standard_schemas_dir
 from devstate.state import State
 from devstate.wire.errors import WireError
 from devstate.wire.header import Header, parse_header
+from devstate.wire.limits import Limits
 
 _DIR = click.option("--schemas-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
                     help="Where the model's versions are (default: the standard schemas).")
@@ -29,14 +32,15 @@ _DIR = click.option("--schemas-dir", type=click.Path(path_type=Path, file_okay=F
 @click.command()
 @click.argument("input_path", metavar="IN.dsf", type=click.Path(path_type=Path))
 @click.option("--to-version", "to_version", required=True, help="The version to convert to, e.g. 1.0 or 2.0.")
-@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path, dir_okay=False),
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
               help="Where to write the converted blob (atomically).")
 @click.option("--migrations", "modules", multiple=True, metavar="MODULE",
               help="Import MODULE to register more migration functions (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @_DIR
+@limit_options
 def convert(input_path: Path, to_version: str, output: Path, modules: tuple[str, ...], as_json: bool,
-            schemas_dir: Path | None) -> None:
+            schemas_dir: Path | None, max_total_size: int, max_region_size: int) -> None:
     """Convert saved state to another version of its model.
 
     Up-conversion within a major version always works (new fields get their defaults).
@@ -45,17 +49,19 @@ def convert(input_path: Path, to_version: str, output: Path, modules: tuple[str,
     be lost, and writes nothing. Across major versions, state moves only through a
     registered migration function. Exit status: 0 converted, 1 cannot convert, 2 bad input.
     """
+    refuse_overwrite(output, input_path)
     target = _version(to_version)
     try:
         load_migrations(modules)
     except UsageError as exc:
         fail(str(exc))
     root = schemas_dir or standard_schemas_dir()
+    limits = Limits(max_total_size=max_total_size, max_region_size=max_region_size)
     with _opened(input_path) as data:
-        lookup = _lookup(_model_of(data, input_path), root)
+        lookup = _lookup(_model_of(data, input_path, limits), root)
         lookup(target)
         try:
-            blob = convert_blob(data, target, lookup)
+            blob = convert_blob(data, target, lookup, limits=limits)
         except ConversionError as exc:
             _conversion_failed(exc, as_json)
         except WireError as exc:
@@ -78,7 +84,9 @@ def convert(input_path: Path, to_version: str, output: Path, modules: tuple[str,
 @click.argument("b_path", metavar="B.dsf", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_DIR
-def diff_cmd(a_path: Path, b_path: Path, as_json: bool, schemas_dir: Path | None) -> None:
+@limit_options
+def diff_cmd(a_path: Path, b_path: Path, as_json: bool, schemas_dir: Path | None, max_total_size: int,
+             max_region_size: int) -> None:
     """Field-level diff of two saved states: each field path, old → new (arrays element by element).
 
     Each blob is decoded with the schema of the version in its header. Exit status:
@@ -86,7 +94,8 @@ def diff_cmd(a_path: Path, b_path: Path, as_json: bool, schemas_dir: Path | None
     """
     root = schemas_dir or standard_schemas_dir()
     with _opened(a_path) as a_data, _opened(b_path) as b_data:
-        differences = diff_states(_decode(a_data, a_path, root), _decode(b_data, b_path, root))
+        limits = Limits(max_total_size=max_total_size, max_region_size=max_region_size)
+        differences = diff_states(_decode(a_data, a_path, root, limits), _decode(b_data, b_path, root, limits))
         if as_json:
             print_json({"identical": not differences, "differences": [d.to_json() for d in differences]})
         else:
@@ -97,12 +106,15 @@ def diff_cmd(a_path: Path, b_path: Path, as_json: bool, schemas_dir: Path | None
 
 
 def _opened(path: Path) -> AbstractContextManager[memoryview]:
-    if not path.is_file():
-        fail(f"{path}: no such file")
+    """The blob's bytes (only a regular file: a directory, FIFO or device is refused, without blocking)."""
     try:
-        return open_blob(path)
+        with open_regular(path):
+            pass
+    except FileNotFoundError:
+        fail(f"{path}: no such file or directory")
     except OSError as exc:
         fail(f"{path}: {exc.strerror or exc}")
+    return open_blob(path)
 
 
 def _version(text: str) -> ir.Version:
@@ -112,9 +124,9 @@ def _version(text: str) -> ir.Version:
         fail(str(exc))
 
 
-def _model_of(data: memoryview, path: Path) -> str:
+def _model_of(data: memoryview, path: Path, limits: Limits) -> str:
     try:
-        return parse_header(data).model
+        return parse_header(data, limits).model
     except WireError as exc:
         fail(f"{path}: not a DSF blob: {exc}")
 
@@ -133,18 +145,18 @@ def _lookup(model: str, root: Path) -> Callable[[ir.Version], ir.Schema]:
     return schema_for
 
 
-def _decode(data: memoryview, path: Path, root: Path) -> State:
-    header = _header(data, path)
+def _decode(data: memoryview, path: Path, root: Path, limits: Limits) -> State:
+    header = _header(data, path, limits)
     schema = _lookup(header.model, root)(header.version)
     try:
-        return decode(schema, data)
+        return decode(schema, data, limits)
     except WireError as exc:
         fail(f"{path}: {exc}", EXIT_INVALID)
 
 
-def _header(data: memoryview, path: Path) -> Header:
+def _header(data: memoryview, path: Path, limits: Limits) -> Header:
     try:
-        return parse_header(data)
+        return parse_header(data, limits)
     except WireError as exc:
         fail(f"{path}: not a DSF blob: {exc}")
 
@@ -160,6 +172,8 @@ def _conversion_failed(exc: ConversionError, as_json: bool) -> NoReturn:
 
 
 def _write(write: Callable[[Path], None], output: Path) -> None:
+    if output.is_dir():
+        fail(f"{output}: cannot write: is a directory")
     try:
         write(output)
     except OSError as exc:

@@ -16,12 +16,14 @@ from devstate.schema.validate import (
     expand_schema_paths,
     validate_schema_files,
 )
+from devstate.wire.limits import Limits
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report instead of a table.")
-def validate(paths: tuple[Path, ...], as_json: bool) -> None:
+@wire_cmd.limit_options
+def validate(paths: tuple[Path, ...], as_json: bool, max_total_size: int, max_region_size: int) -> None:
     """Validate schema files or directories of them, and saved states (*.dsf files).
 
     Every schema error is printed as FILE:LINE:COL: CODE: message; a .dsf file is decoded
@@ -33,7 +35,8 @@ def validate(paths: tuple[Path, ...], as_json: bool) -> None:
         if not path.exists():
             fail(f"{path}: no such file or directory")
     blob_paths = [p for p in paths if p.suffix == wire_cmd.DSF_SUFFIX and p.is_file()]
-    blobs = [wire_cmd.validate_blob(p) for p in blob_paths]
+    limits = Limits(max_total_size=max_total_size, max_region_size=max_region_size)
+    blobs = [wire_cmd.validate_blob(p, limits) for p in blob_paths]
     files = expand_schema_paths([p for p in paths if p not in blob_paths])
     if not files and not blobs:
         fail("no schema files (*.yaml) found in " + ", ".join(map(str, paths)))

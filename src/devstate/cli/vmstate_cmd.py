@@ -23,7 +23,7 @@ from devstate.vmstate.names import model_id
 from devstate.vmstate.rules import Direction, Severity
 from devstate.vmstate.writer import GeneratedSchemaInvalid, write_files
 
-_PATH = click.Path(path_type=Path, dir_okay=False)
+_PATH = click.Path(path_type=Path)
 
 
 def read_dump(path: Path) -> Dump:
@@ -43,7 +43,7 @@ def read_dump(path: Path) -> Dump:
 
 @click.command("import-vmstate")
 @click.argument("dump_path", metavar="DUMP.json", type=_PATH)
-@click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path),
               help="Directory to write <model>/<major>.<minor>.yaml files into.")
 @click.option("--device", "devices", multiple=True, metavar="NAME",
               help="Import only this device type (QEMU type name or org.qemu.* model id); repeatable.")
@@ -56,6 +56,8 @@ def import_vmstate(dump_path: Path, out_dir: Path, devices: tuple[str, ...], sho
     generated file is checked with the schema loader before anything is written; files
     are written atomically, and nothing is written when any step fails.
     """
+    if out_dir.exists() and not out_dir.is_dir():
+        fail(f"{out_dir}: not a directory")
     dump = read_dump(dump_path)
     result = import_dump(dump, select_devices(dump, devices))
     try:

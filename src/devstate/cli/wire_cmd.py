@@ -18,8 +18,9 @@ from rich.table import Table
 from rich.tree import Tree
 
 from devstate import ir
-from devstate.cli.output import EXIT_INVALID, console, fail, print_json
+from devstate.cli.output import EXIT_INVALID, console, fail, print_json, refuse_overwrite
 from devstate.errors import SchemaError, UsageError
+from devstate.fileio import FileTooLargeError, read_regular
 from devstate.interp import Trace, decode, encode
 from devstate.schema import find_schema_file, load_schema
 from devstate.schema.registry import SchemaFile, model_versions
@@ -33,6 +34,8 @@ from devstate.wire.sections import FLAG_OPTIONAL, FLAG_VENDOR, RawSection
 DSF_SUFFIX = ".dsf"
 ARRAY_PREVIEW = 8
 """Array elements shown per array in ``decode``'s tree (the rest are summarised)."""
+MAX_STATE_FILE_SIZE = 1 << 30
+"""Largest state JSON file ``encode`` reads."""
 
 
 
@@ -46,19 +49,16 @@ def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def read_blob(path: Path, limits: Limits) -> bytes:
-    """The file's bytes; refuses files over ``max_total_size`` before reading them."""
+    """The file's bytes; refuses files over ``max_total_size`` before reading them, and
+    anything that is not a regular file (a directory, a FIFO, a device) without blocking."""
     try:
-        size = path.stat().st_size
+        return read_regular(path, limits.max_total_size)
     except FileNotFoundError:
         fail(f"{path}: no such file or directory")
-    except OSError as exc:
-        fail(f"{path}: {exc.strerror}")
-    if size > limits.max_total_size:
+    except FileTooLargeError as exc:
         error = DecodeError(ErrorCode.LIMIT_EXCEEDED, 0, "$",
-                            f"the file is {size} bytes, over the limit of {limits.max_total_size} (--max-total-size)")
+                            f"the file is {exc.size} bytes, over the limit of {exc.limit} (--max-total-size)")
         fail(f"{path}: {error}", EXIT_INVALID)
-    try:
-        return path.read_bytes()
     except OSError as exc:
         fail(f"{path}: {exc.strerror}")
 
@@ -67,7 +67,7 @@ def read_blob(path: Path, limits: Limits) -> bytes:
 
 
 @click.command("inspect")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @limit_options
 def inspect_cmd(file: Path, as_json: bool, max_total_size: int, max_region_size: int) -> None:
@@ -155,7 +155,7 @@ def _print_inspection(file: Path, report: Inspection, schema: ir.Schema | None) 
 
 
 @click.command("decode")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--schema", "schema_name", metavar="PATH|MODEL@VERSION",
               help="The reader's schema (default: the blob's model and version, or the newest minor of its major).")
 @click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
@@ -307,18 +307,17 @@ def _add_unknown(root: Tree, state: State) -> None:
 
 
 @click.command("encode")
-@click.argument("state_file", metavar="STATE.json", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("state_file", metavar="STATE.json", type=click.Path(path_type=Path))
 @click.option("--model", help="The schema's model (default: the state's \"model\").")
 @click.option("--version", "version", help="The schema's version (default: the state's \"version\").")
 @click.option("--schema", "schema_name", metavar="PATH|MODEL@VERSION",
               help="A schema file (or MODEL@VERSION) instead of --model/--version.")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), required=True,
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="Where to write the blob (written atomically).")
 def encode_cmd(state_file: Path, model: str | None, version: str | None, schema_name: str | None,
                output: Path) -> None:
     """Encode a state (JSON, as printed by `decode --json`) as a canonical DSF blob."""
-    if output.resolve() == state_file.resolve():
-        fail(f"{output}: refusing to overwrite the input file")
+    refuse_overwrite(output, state_file)
     state_json = _read_state(state_file)
     if schema_name is None:
         model = model or str(state_json.get("model", ""))
@@ -337,10 +336,12 @@ def encode_cmd(state_file: Path, model: str | None, version: str | None, schema_
 
 def _read_state(path: Path) -> dict[str, Any]:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, MAX_STATE_FILE_SIZE).decode("utf-8")
     except FileNotFoundError:
         fail(f"{path}: no such file or directory")
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        fail(f"{path}: cannot read: {exc.strerror}")
+    except UnicodeDecodeError as exc:
         fail(f"{path}: cannot read: {exc}")
     try:
         data = json.loads(text)
@@ -354,6 +355,8 @@ def _read_state(path: Path) -> dict[str, Any]:
 def write_atomic(path: Path, data: bytes) -> None:
     """Write via a temporary file in the same directory and ``os.replace`` (never half-written)."""
     directory = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        fail(f"{path}: cannot write: is a directory")
     try:
         fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:

@@ -23,6 +23,7 @@ from devstate import ir
 from devstate.compat.convert import ConversionError, SchemaLookup, convert_state
 from devstate.compat.diff import SchemaDiff
 from devstate.compat.migrate import Hop
+from devstate.fileio import open_regular
 from devstate.interp import decode, encode
 from devstate.state import State, type_default
 from devstate.wire.checksum import crc32c
@@ -72,6 +73,9 @@ class ConvertedBlob:
                 out.write(crc.to_bytes(4, "little"))
                 out.flush()
                 os.fsync(out.fileno())
+            umask = os.umask(0o022)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)  # mkstemp creates 0600; give the usual mode
             os.replace(temporary, path)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -182,7 +186,7 @@ def _splice(
 @contextlib.contextmanager
 def open_blob(path: Path) -> Iterator[memoryview]:
     """The file's bytes as a read-only view (memory-mapped when large: no copy is made)."""
-    with path.open("rb") as handle:
+    with open_regular(path) as fd, os.fdopen(os.dup(fd), "rb") as handle:
         size = os.fstat(handle.fileno()).st_size
         if size < (1 << 20):
             yield memoryview(handle.read())

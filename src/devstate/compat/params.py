@@ -21,8 +21,12 @@ from jsonschema.exceptions import best_match
 
 from devstate import ir
 from devstate.errors import UsageError
+from devstate.fileio import read_regular
 from devstate.schema import standard_schemas_dir
 from devstate.wire.sections import parse_vendor
+
+MAX_DESCRIPTION_SIZE = 16 << 20
+"""Largest device description file read (bytes)."""
 
 DESCRIPTION_SCHEMA = "device-description.schema.json"
 _CHECKOUT_SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
@@ -159,10 +163,12 @@ def description_schema() -> dict[str, Any]:
 def load_description(path: Path) -> DeviceDescription:
     """Read and validate a device description; ``UsageError`` with one clear line otherwise."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_regular(path, MAX_DESCRIPTION_SIZE).decode("utf-8"))
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
         raise UsageError(f"{path}: cannot read: {exc}") from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None

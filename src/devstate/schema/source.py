@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import yaml
 
 from devstate.errors import Diagnostic
+from devstate.fileio import read_regular
 
 MAX_SCHEMA_FILE_SIZE = 1 << 20
 
@@ -129,8 +130,7 @@ def _read_bytes(path: Path, name: str) -> bytes:
                     f"the file has {size} bytes; schema files are limited to {MAX_SCHEMA_FILE_SIZE} bytes",
                 )
             )
-        with path.open("rb") as handle:
-            return handle.read(MAX_SCHEMA_FILE_SIZE + 1)
+        return read_regular(path, MAX_SCHEMA_FILE_SIZE)
     except OSError as exc:
         raise SourceError(Diagnostic(name, 1, 1, "IO_ERROR", exc.strerror or str(exc))) from None
 

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from devstate.errors import DevstateError
+from devstate.fileio import FileTooLargeError, read_regular
 
 MACHINE_KEY = "vmschkmachine"
 MAX_DUMP_SIZE = 64 << 20
@@ -139,9 +140,11 @@ def load_dump(path: Path | str) -> Dump:
     """Read and check a dump file; raises ``DumpError`` (or ``OSError`` if unreadable)."""
     path = Path(path)
     name = str(path)
-    if path.stat().st_size > MAX_DUMP_SIZE:
-        raise DumpError(name, "", f"the file is larger than {MAX_DUMP_SIZE} bytes")
-    return parse_dump(path.read_bytes(), name)
+    try:
+        raw = read_regular(path, MAX_DUMP_SIZE)
+    except FileTooLargeError:
+        raise DumpError(name, "", f"the file is larger than {MAX_DUMP_SIZE} bytes") from None
+    return parse_dump(raw, name)
 
 
 def parse_dump(raw: bytes, file: str = "<dump>") -> Dump:

@@ -1,0 +1,66 @@
+"""Reading input files safely: regular files only, bounded in size, never blocking.
+
+Every file devstate reads (blobs, schemas, dumps, descriptions, states) goes through
+``open_regular`` or ``read_regular``: the file is opened without blocking (a FIFO with no
+writer would otherwise hang the process) and refused unless it is a regular file — a
+directory, a FIFO, a socket or a device such as ``/dev/zero`` (which would never end) gets
+an ``OSError`` whose ``strerror`` is one clear phrase. A file larger than the caller's limit
+is refused from its size before anything is read (``FileTooLargeError``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+
+class FileTooLargeError(OSError):
+    """The file is larger than the limit the caller gave; ``size`` and ``limit`` in bytes."""
+
+    def __init__(self, path: Path, size: int, limit: int) -> None:
+        super().__init__(errno.EFBIG, f"the file is {size} bytes, over the limit of {limit}", str(path))
+        self.size = size
+        self.limit = limit
+
+
+@contextlib.contextmanager
+def open_regular(path: Path | str) -> Iterator[int]:
+    """A read-only descriptor of ``path``, which must be a regular file (closed on exit)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory, not a file", str(path))
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, "not a regular file (a FIFO, socket or device)", str(path))
+        os.set_blocking(fd, True)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def read_regular(path: Path | str, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (``FileTooLargeError`` otherwise)."""
+    with open_regular(path) as fd:
+        size = os.fstat(fd).st_size
+        if size > limit:
+            raise FileTooLargeError(Path(path), size, limit)
+        chunks = []
+        remaining = limit + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+    data = b"".join(chunks)
+    if len(data) > limit:  # the file grew while it was read
+        raise FileTooLargeError(Path(path), len(data), limit)
+    return data
+
+
+__all__ = ["FileTooLargeError", "open_regular", "read_regular"]
