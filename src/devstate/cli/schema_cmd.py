@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from devstate import ir
-from devstate.cli.output import EXIT_INVALID, console, fail, print_json
+from devstate.cli.output import EXIT_INVALID, EXIT_USAGE, console, fail, print_json
 from devstate.errors import SchemaError, UsageError
 from devstate.schema import find_schema_file, load_schema, schema_files
 from devstate.schema.validate import count_fields
@@ -34,7 +34,9 @@ def resolve_schema(name: str) -> ir.Schema:
     except SchemaError as exc:
         for diagnostic in exc.diagnostics:
             console.print(str(diagnostic), markup=False, soft_wrap=True)
-        fail(f"{name} is not a valid schema", EXIT_INVALID)
+        unreadable = any(d.code == "IO_ERROR" for d in exc.diagnostics)
+        fail(f"{name} cannot be read" if unreadable else f"{name} is not a valid schema",
+             EXIT_USAGE if unreadable else EXIT_INVALID)
 
 
 @schema.command("list")

@@ -34,6 +34,8 @@ def validate(paths: tuple[Path, ...], as_json: bool, max_total_size: int, max_re
     for path in paths:
         if not path.exists():
             fail(f"{path}: no such file or directory")
+        if not path.is_dir() and not path.is_file():
+            fail(f"{path}: not a regular file (a FIFO, socket or device)")
     blob_paths = [p for p in paths if p.suffix == wire_cmd.DSF_SUFFIX and p.is_file()]
     limits = Limits(max_total_size=max_total_size, max_region_size=max_region_size)
     blobs = [wire_cmd.validate_blob(p, limits) for p in blob_paths]

@@ -1,0 +1,195 @@
+"""Every CLI command against bad inputs and unwritable outputs: one clear line, the documented code.
+
+A matrix of commands × bad inputs (missing, a directory, empty, not DSF, a truncated
+blob, a dangling symlink, a path under a regular file, a FIFO — as root, ``chmod 000``
+does not stop reads, so unreadable paths are simulated; a FIFO must not hang) and of
+commands with an output × bad outputs (a missing directory, a path under a file, a
+directory, the input itself). Each run must exit 1 (invalid input) or 2 (usage or I/O
+error; always 2 for a path that cannot be read), print no traceback, name the problem in
+exactly one ``devstate: error:`` line on stderr (or, for ``validate``, in its report),
+and leave no output file and no temporary file behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import ROOT
+
+from devstate.cli import main
+
+VECTORS = ROOT / "spec" / "conformance" / "vectors"
+NET_BLOB = VECTORS / "valid-org.virtio.net-1.1-default.dsf"
+NET_SCHEMA = ROOT / "schemas" / "org.virtio.net" / "1.1.yaml"
+DEST = ROOT / "spec" / "examples" / "dest.json"
+
+Args = Callable[[Path, Path], list[str]]
+"""The command line for an input path and an output path."""
+
+COMMANDS: dict[str, Args] = {
+    "inspect": lambda i, o: ["inspect", str(i)],
+    "decode": lambda i, o: ["decode", str(i)],
+    "decode-json": lambda i, o: ["decode", "--json", "--schema", "org.virtio.net@1.1", str(i)],
+    "encode": lambda i, o: ["encode", str(i), "--schema", "org.virtio.net@1.1", "-o", str(o)],
+    "validate": lambda i, o: ["validate", str(i)],
+    "convert": lambda i, o: ["convert", str(i), "--to-version", "1.0", "-o", str(o)],
+    "diff": lambda i, o: ["diff", str(i), str(NET_BLOB)],
+    "compat": lambda i, o: ["compat", str(i), str(NET_SCHEMA)],
+    "check-migration": lambda i, o: ["check-migration", "--source", str(i), "--dest", str(DEST)],
+    "negotiate": lambda i, o: ["negotiate", "--source", str(i), "--dest", str(DEST)],
+    "import-virtio": lambda i, o: ["import", "--from", "virtio-parts", str(i), "--model", "org.virtio.net@1.1",
+                                   "-o", str(o)],
+    "import-nvme": lambda i, o: ["import", "--from", "nvme-controller-state", str(i), "--model",
+                                 "org.nvmexpress.ctrl@1.1", "-o", str(o)],
+    "export": lambda i, o: ["export", "--to", "virtio-parts", str(i), "-o", str(o)],
+    "parts-decode": lambda i, o: ["parts", "decode", str(i)],
+    "nvme-state-decode": lambda i, o: ["nvme-state", "decode", str(i)],
+    "import-vmstate": lambda i, o: ["import-vmstate", str(i), "-o", str(o)],
+    "vmstate-compat": lambda i, o: ["vmstate-compat", str(i), str(i)],
+    "gen": lambda i, o: ["gen", "--lang", "python", str(i), "-o", str(o)],
+}
+WRITERS = ["encode", "convert", "import-virtio", "export", "import-vmstate", "gen"]
+"""Commands that write an output (``-o``), with a good input of the kind they read."""
+
+
+def _truncated(path: Path) -> None:
+    path.write_bytes(NET_BLOB.read_bytes()[:40])
+
+
+BAD_INPUTS: dict[str, Callable[[Path], None]] = {
+    "missing": lambda p: None,
+    "directory": lambda p: p.mkdir(),
+    "empty": lambda p: p.write_bytes(b""),
+    "not-dsf": lambda p: p.write_text("hello, not a device state\n"),
+    "truncated": _truncated,
+    "dangling-symlink": lambda p: p.symlink_to(p.parent / "nowhere"),
+    "under-a-file": lambda p: None,  # the input path is <regular file>/input.dsf
+    "fifo": lambda p: os.mkfifo(p),
+}
+UNREADABLE = {"missing", "directory", "dangling-symlink", "under-a-file", "fifo"}
+ALLOWED = {("parts-decode", "empty")}
+"""Not an error: an empty device-parts stream is a valid list of no parts."""
+
+
+def _input(kind: str, tmp_path: Path) -> Path:
+    if kind == "under-a-file":
+        (tmp_path / "plain").write_text("x")
+        return tmp_path / "plain" / "input.dsf"
+    path = tmp_path / "input.dsf"
+    BAD_INPUTS[kind](path)
+    return path
+
+
+def run(args: list[str]) -> Result:
+    return CliRunner().invoke(main, args)
+
+
+def check_refused(result: Result, name: str, code: int | None, command: str) -> None:
+    assert result.exit_code in (1, 2), (result.exit_code, result.output)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    if code is not None:
+        assert result.exit_code == code, result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("devstate: error:")]
+    if command == "validate" and result.exit_code == 1:
+        assert name in result.stdout, result.output
+        return
+    assert len(errors) == 1, result.output
+    assert result.stderr.splitlines()[-1] == errors[0], result.stderr
+
+
+def _files(directory: Path) -> set[str]:
+    return {str(p.relative_to(directory)) for p in directory.rglob("*")}
+
+
+@pytest.mark.parametrize("kind", list(BAD_INPUTS))
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_bad_input(command: str, kind: str, tmp_path: Path) -> None:
+    path = _input(kind, tmp_path)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    before = _files(tmp_path)
+    output = out_dir / ("generated" if command in ("import-vmstate", "gen") else "out.bin")
+    result = run(COMMANDS[command](path, output))
+    if (command, kind) in ALLOWED:
+        assert result.exit_code == 0, result.output
+        return
+    check_refused(result, path.name, 2 if kind in UNREADABLE else None, command)
+    assert _files(tmp_path) == before, "an output or temporary file was left behind"
+
+
+def _good_input(command: str, tmp_path: Path) -> Path:
+    sources = {"encode": None, "convert": NET_BLOB, "export": NET_BLOB,
+               "import-virtio": ROOT / "tests" / "data" / "bridges" / "virtio-net-parts.bin"}
+    if command == "encode":
+        result = run(["decode", "--json", str(NET_BLOB)])
+        assert result.exit_code == 0, result.output
+        (tmp_path / "state.json").write_text(result.stdout)
+        return tmp_path / "state.json"
+    if command == "gen":
+        target = tmp_path / "org.virtio.net" / "1.1.yaml"
+        target.parent.mkdir()
+        shutil.copy(NET_SCHEMA, target)
+        return target
+    if command == "import-vmstate":
+        dump = tmp_path / "dump.json"
+        dump.write_text('{"timer": {"Name": "timer", "version_id": 2, "minimum_version_id": 1, "Description": '
+                        '{"name": "timer", "version_id": 2, "minimum_version_id": 1, "Fields": [{"field": "ticks", '
+                        '"version_id": 0, "field_exists": false, "size": 8}]}}}')
+        return dump
+    source = sources[command]
+    assert source is not None
+    target = tmp_path / source.name
+    shutil.copy(source, target)
+    return target
+
+
+def _bad_output(kind: str, tmp_path: Path, good: Path) -> Path:
+    if kind == "missing-directory":
+        return tmp_path / "no" / "such" / "out.bin"
+    if kind == "under-a-file":
+        (tmp_path / "plain").write_text("x")
+        return tmp_path / "plain" / "out.bin"
+    if kind == "directory":
+        (tmp_path / "adir").mkdir()
+        return tmp_path / "adir"
+    return good
+
+
+@pytest.mark.parametrize("kind", ["missing-directory", "under-a-file", "directory", "the-input"])
+@pytest.mark.parametrize("command", WRITERS)
+def test_bad_output(command: str, kind: str, tmp_path: Path) -> None:
+    good = _good_input(command, tmp_path)
+    if command in ("import-vmstate", "gen") and kind in ("directory", "the-input", "missing-directory"):
+        pytest.skip("-o is a directory for these commands (created when missing)")
+    output = _bad_output(kind, tmp_path, good)
+    content = good.read_bytes()
+    before = _files(tmp_path)
+    result = run(COMMANDS[command](good, output))
+    check_refused(result, output.name, 2, command)
+    assert _files(tmp_path) == before, "an output or temporary file was left behind"
+    assert good.read_bytes() == content, "the input was modified"
+
+
+@pytest.mark.parametrize("command", WRITERS)
+def test_good_input_and_output_work(command: str, tmp_path: Path) -> None:
+    """The matrix's good inputs really are good: the refusals above are about the bad part."""
+    good = _good_input(command, tmp_path)
+    output = tmp_path / ("generated" if command in ("import-vmstate", "gen") else "out.bin")
+    result = run(COMMANDS[command](good, output))
+    assert result.exit_code == 0, result.output
+    assert output.exists()
+    assert not [p for p in tmp_path.rglob("*.tmp")], "a temporary file was left behind"
+    if output.is_file():
+        assert output.stat().st_mode & 0o777 == 0o666 & ~_umask(), "outputs get the usual file mode"
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
