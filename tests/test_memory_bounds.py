@@ -1,0 +1,201 @@
+"""Bounded memory: a blob's claims never make a decoder allocate beyond its size plus a constant.
+
+Hostile blobs claim 4 GiB regions and strings, counts of 2^30 and more, and lengths that
+run past their container. Every decoder checks each claim against the declared maximum,
+the region limit and the bytes that remain before it allocates, so its peak memory is
+bounded by the input's size plus a small constant, and a real large region is a view of
+the input, not a copy:
+
+- Python (generated codec and reference): ``tracemalloc`` peak during decoding;
+- C (the generated codec in a minimal -O2 program without sanitizers): the process's peak
+  RSS (``VmHWM`` from /proc/self/status, read by the program after decoding: ``ru_maxrss``
+  would count the forked Python parent), against the same program on a tiny blob.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import struct
+import subprocess
+import sys
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from c import harness
+from conftest import ROOT
+
+from devstate.conformance import CONFORMANCE_DIR, entry_limits, load_manifest, put, resolve_schema
+from devstate.interp import decode, encode
+from devstate.malicious import HOSTILE, Located, hostile_state
+from devstate.wire.errors import DecodeError
+from devstate.wire.limits import Limits
+
+sys.path.insert(0, str(ROOT / "fuzz"))
+import fuzzkit
+
+KIB = 1024
+MIB = 1024 * KIB
+PYTHON_SLACK = 256 * KIB
+C_SLACK_KB = 2 * 1024
+MALICIOUS = [e for e in load_manifest() if e.get("class") == "malicious"]
+RAISED = Limits(max_region_size=(1 << 32) - 1)
+"""A reader that allows 4 GiB regions: only the remaining input bounds a claim."""
+
+
+def _claims() -> dict[str, bytes]:
+    """Hostile-model blobs whose prefixes claim far more than the blob holds."""
+    schema = resolve_schema(HOSTILE)
+    located = Located.of(schema, hostile_state(schema))
+    at, blob = located.at, located.blob
+    u32 = lambda value: struct.pack("<I", value)  # noqa: E731
+    return {
+        "region 4 GiB": put(blob, at("$.sections.region.data"), u32(0xFFFF_FFFF)),
+        "region 256 MiB": put(blob, at("$.sections.region.data"), u32(0x0FFF_FFFF)),
+        "string 4 GiB": put(blob, at("$.sections.log.text"), u32(0xFFFF_FFFE)),
+        "words 2^30+1": put(blob, at("$.sections.log.words"), u32(0x4000_0001)),
+        "words 4096": put(blob, at("$.sections.log.words"), u32(4096)),
+        "cells stride 1 GiB": put(blob, at("$.sections.log.cells") + 4, u32(0x4000_0000)),
+        "section 4 GiB": put(blob, located.section(2)[1].offset + 4, u32(0xFFFF_FFFF)),
+    }
+
+
+def _region_blob(size: int) -> bytes:
+    schema = resolve_schema(HOSTILE)
+    state = hostile_state(schema)
+    state["sections"]["region"]["data"] = bytes(size)
+    return encode(schema, state)
+
+
+def _peak(call: Callable[[], Any]) -> int:
+    call()  # warm caches (compiled structs, imports) outside the measurement
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def _quietly(decode_call: Callable[[], Any], errors: tuple[type[Exception], ...]) -> Callable[[], None]:
+    def call() -> None:
+        with contextlib.suppress(*errors):
+            decode_call()
+
+    return call
+
+
+def _python_peaks(ref: str, blob: bytes, limits: Limits) -> tuple[int, int]:
+    schema, module = fuzzkit.schema_of(ref), fuzzkit.python_module(ref)
+    runtime = sys.modules[module.__name__.rpartition(".")[0] + "._runtime"]
+    py_limits = runtime.Limits(**limits.to_json())
+    reference = _peak(_quietly(lambda: decode(schema, blob, limits), (DecodeError,)))
+    generated = _peak(_quietly(lambda: module.decode(blob, py_limits), (runtime.DecodeError,)))
+    return reference, generated
+
+
+@pytest.mark.parametrize("entry", MALICIOUS, ids=[e["name"] for e in MALICIOUS])
+def test_python_decoders_on_malicious_vectors(entry: dict[str, Any]) -> None:
+    blob = (CONFORMANCE_DIR / entry["blob"]).read_bytes()
+    reference, generated = _python_peaks(entry["schema"], blob, entry_limits(entry))
+    assert reference <= len(blob) + PYTHON_SLACK and generated <= len(blob) + PYTHON_SLACK, (reference, generated)
+
+
+@pytest.mark.parametrize("claim", list(_claims()))
+def test_python_decoders_on_huge_claims_with_a_4_gib_region_limit(claim: str) -> None:
+    blob = _claims()[claim]
+    reference, generated = _python_peaks(HOSTILE, blob, RAISED)
+    assert reference <= PYTHON_SLACK and generated <= PYTHON_SLACK, (claim, reference, generated)
+
+
+def test_python_decoders_keep_a_large_region_as_a_view() -> None:
+    blob = _region_blob(16 * MIB)
+    reference, generated = _python_peaks(HOSTILE, blob, Limits())
+    assert reference <= PYTHON_SLACK and generated <= PYTHON_SLACK, (reference, generated)
+
+
+# --- C: peak RSS of a child process ------------------------------------------------------------------
+
+MEASURE_C = r"""
+#include DS_HEADER
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#define DS_CAT2(a, b) a##b
+#define DS_CAT(a, b) DS_CAT2(a, b)
+#define DS_FN(name) DS_CAT(DS_PREFIX, DS_CAT(_, name))
+static struct DS_PREFIX state;
+int main(int argc, char **argv)
+{
+    FILE *f = fopen(argv[1], "rb");
+    struct devstate_limits limits = {(uint64_t)1 << 30, (uint64_t)strtoull(argv[2], NULL, 10), 16};
+    struct devstate_error err;
+    long n;
+    uint8_t *blob;
+    if (argc < 3 || f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0) return 90;
+    rewind(f);
+    blob = malloc((size_t)n ? (size_t)n : 1);
+    if (blob == NULL || fread(blob, 1, (size_t)n, f) != (size_t)n) return 91;
+    fclose(f);
+    printf("%d ", DS_FN(decode_with_limits)(blob, (size_t)n, &limits, &state, &err));
+    free(blob);
+    f = fopen("/proc/self/status", "r");
+    if (f == NULL) return 92;
+    {
+        char line[256];
+        while (fgets(line, sizeof line, f) != NULL)
+            if (strncmp(line, "VmHWM:", 6) == 0) fputs(line + 6, stdout);
+    }
+    fclose(f);
+    return 0;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def measure(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from devstate.emit.c import CNames
+
+    schema = resolve_schema(HOSTILE)
+    directory = tmp_path_factory.mktemp("rss")
+    prefix = CNames(schema).prefix
+    sources = harness.write_codec(schema, directory)
+    (directory / "measure.c").write_text(MEASURE_C, encoding="utf-8")
+    cc = harness.COMPILERS[0] if harness.COMPILERS else pytest.skip("no C compiler")
+    return harness.compile_c([directory / "measure.c", *sources], directory / "measure",
+                             ["-O2", f"-DDS_PREFIX={prefix}", f'-DDS_HEADER="{prefix}.h"'], cc=cc,
+                             include=[directory])
+
+
+def _rss_kb(program: Path, blob: bytes, directory: Path, region_limit: int) -> tuple[int, int]:
+    """(decode result code, peak RSS in KiB) of one run of the measuring program."""
+    if not Path("/proc/self/status").exists():
+        pytest.skip("needs /proc (Linux)")
+    path = directory / "blob.dsf"
+    path.write_bytes(blob)
+    result = subprocess.run([str(program), str(path), str(region_limit)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result
+    code, hwm, unit = result.stdout.split()
+    assert unit == "kB"
+    return int(code), int(hwm)
+
+
+@pytest.mark.skipif(not harness.COMPILERS, reason="no C compiler")
+def test_c_decoder_peak_rss_is_input_size_plus_a_constant(measure: Path, tmp_path: Path) -> None:
+    schema = resolve_schema(HOSTILE)
+    tiny = encode(schema, hostile_state(schema))
+    _, baseline = _rss_kb(measure, tiny, tmp_path, RAISED.max_region_size)
+    for claim, blob in _claims().items():
+        code, rss = _rss_kb(measure, blob, tmp_path, RAISED.max_region_size)
+        assert code != 0, claim
+        assert rss <= baseline + C_SLACK_KB, (claim, rss, baseline)
+    for entry in MALICIOUS:
+        if entry["schema"] == HOSTILE:
+            blob = (CONFORMANCE_DIR / entry["blob"]).read_bytes()
+            assert _rss_kb(measure, blob, tmp_path, entry_limits(entry).max_region_size)[1] <= baseline + C_SLACK_KB
+    region = _region_blob(32 * MIB)
+    code, rss = _rss_kb(measure, region, tmp_path, RAISED.max_region_size)
+    assert code == 0
+    assert rss <= baseline + len(region) // KIB + C_SLACK_KB, (rss, baseline, len(region) // KIB)
