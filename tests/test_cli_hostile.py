@@ -193,3 +193,19 @@ def _umask() -> int:
     current = os.umask(0o022)
     os.umask(current)
     return current
+
+
+@pytest.mark.parametrize("link", ["symlink", "hardlink"])
+@pytest.mark.parametrize("command", ["encode", "convert", "export", "import-virtio"])
+def test_output_that_is_a_link_to_the_input_is_refused(command: str, link: str, tmp_path: Path) -> None:
+    good = _good_input(command, tmp_path)
+    output = tmp_path / "alias.out"
+    if link == "symlink":
+        output.symlink_to(good)
+    else:
+        os.link(good, output)
+    content = good.read_bytes()
+    result = run(COMMANDS[command](good, output))
+    check_refused(result, output.name, 2, command)
+    assert "refusing to overwrite the input file" in result.stderr
+    assert good.read_bytes() == content
