@@ -1,4 +1,6 @@
-"""Reading input files safely: regular files only, bounded in size, never blocking.
+"""Reading input files safely and writing output files atomically.
+
+Reading: regular files only, bounded in size, never blocking.
 
 Every file devstate reads (blobs, schemas, dumps, descriptions, states) goes through
 ``open_regular`` or ``read_regular``: the file is opened without blocking (a FIFO with no
@@ -14,7 +16,8 @@ import contextlib
 import errno
 import os
 import stat
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 
@@ -64,3 +67,31 @@ def read_regular(path: Path | str, limit: int) -> bytes:
 
 
 __all__ = ["FileTooLargeError", "open_regular", "read_regular"]
+
+
+def write_atomically(path: Path, chunks: Iterable[bytes | memoryview]) -> None:
+    """Write ``chunks`` to ``path`` through a temporary file in the same directory.
+
+    The data is flushed to disk, given the mode a plain ``open`` would give it, and renamed
+    over ``path``; on any failure the temporary file is removed, ``path`` is untouched and
+    the error (``OSError`` or whatever ``chunks`` raised) propagates.
+    """
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            for chunk in chunks:
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp creates 0600
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current

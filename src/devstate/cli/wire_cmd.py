@@ -7,8 +7,6 @@ with exit status 1 for invalid data and 2 for usage or I/O problems.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ from rich.tree import Tree
 from devstate import ir
 from devstate.cli.output import EXIT_INVALID, console, fail, print_json, refuse_overwrite
 from devstate.errors import SchemaError, UsageError
-from devstate.fileio import FileTooLargeError, read_regular
+from devstate.fileio import FileTooLargeError, read_regular, write_atomically
 from devstate.interp import Trace, decode, encode
 from devstate.schema import find_schema_file, load_schema
 from devstate.schema.registry import SchemaFile, model_versions
@@ -353,30 +351,13 @@ def _read_state(path: Path) -> dict[str, Any]:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same directory and ``os.replace`` (never half-written)."""
-    directory = path.parent if str(path.parent) else Path(".")
+    """Write via a temporary file and a rename (never half-written); one error line on failure."""
     if path.is_dir():
         fail(f"{path}: cannot write: is a directory")
     try:
-        fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+        write_atomically(path, [data])
     except OSError as exc:
         fail(f"{path}: cannot write: {exc.strerror}")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, 0o666 & ~_umask())
-        os.replace(temp, path)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        fail(f"{path}: cannot write: {exc.strerror}")
-
-
-def _umask() -> int:
-    current = os.umask(0o022)
-    os.umask(current)
-    return current
 
 
 # --- validate (called by ``devstate validate`` for .dsf files) -------------------------------

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +22,7 @@ from devstate import ir
 from devstate.compat.convert import ConversionError, SchemaLookup, convert_state
 from devstate.compat.diff import SchemaDiff
 from devstate.compat.migrate import Hop
-from devstate.fileio import open_regular
+from devstate.fileio import open_regular, write_atomically
 from devstate.interp import decode, encode
 from devstate.state import State, type_default
 from devstate.wire.checksum import crc32c
@@ -61,26 +60,15 @@ class ConvertedBlob:
         return b"".join([*self.chunks, self.trailer()])
 
     def write(self, path: Path) -> None:
-        """Write atomically: a temporary file in the same directory, then a rename."""
-        directory = path.resolve().parent
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                crc = 0
-                for chunk in self.chunks:
-                    out.write(chunk)
-                    crc = crc32c(chunk, crc)
-                out.write(crc.to_bytes(4, "little"))
-                out.flush()
-                os.fsync(out.fileno())
-            umask = os.umask(0o022)
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)  # mkstemp creates 0600; give the usual mode
-            os.replace(temporary, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        """Write atomically, computing the trailer on the way (the region is read once)."""
+        write_atomically(path, self._chunks_and_trailer())
+
+    def _chunks_and_trailer(self) -> Iterator[bytes | memoryview]:
+        crc = 0
+        for chunk in self.chunks:
+            crc = crc32c(chunk, crc)
+            yield chunk
+        yield crc.to_bytes(4, "little")
 
 
 def convert_blob(data: bytes | bytearray | memoryview, target_version: ir.Version, schemas: SchemaLookup,
