@@ -1,15 +1,92 @@
-"""Shared fixtures: paths of the checkout and a helper that writes schema files."""
+"""Shared fixtures: paths of the checkout, a helper that writes schema files, system packages, QEMU data.
+
+``@pytest.mark.needs("group")`` marks a test that needs a group of system packages from
+``tools/system-deps``: it is skipped with the group's install command when the group is
+missing, and fails instead when ``CI`` is set (CI must run everything). The header of every
+run lists what is missing, so a skip is never silent.
+"""
 
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from system_packages import missing_system_deps, require, unavailable
+
+from tools import qemu_data, system_deps
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "needs(group): needs a tools/system-deps group (skipped without it, "
+                                       "fails under CI)")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    absent = [g.name for g in system_deps.GROUPS if g.for_tests and missing_system_deps(g.name)]
+    if not absent:
+        return "system packages: every tools/system-deps group is present"
+    return (f"system packages MISSING: {', '.join(absent)} — their tests are skipped "
+            f"({'they FAIL: CI is set' if os.environ.get('CI') else 'install: tools/system-deps --install'})")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers("needs"):
+        for name in mark.args:
+            require(name)
+
+
+@pytest.fixture(scope="session")
+def qemu_dump() -> Callable[..., Path]:
+    """``qemu_dump(release="7.2", machine="pc")``: the path of QEMU's ``-dump-vmstate`` output (made once)."""
+
+    def make(release: str = "7.2", machine: str = "pc") -> Path:
+        require("qemu")
+        try:
+            return qemu_data.dump_vmstate(release, machine)
+        except qemu_data.QemuMissing as error:
+            unavailable(str(error))
+            raise
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def qemu_stream() -> Callable[..., Path]:
+    """``qemu_stream(release="7.2", name="pc-virtio-net")``: a QEMU migration stream (made once)."""
+
+    def make(release: str = "7.2", name: str = "pc-virtio-net") -> Path:
+        require("qemu")
+        try:
+            return qemu_data.stream(release, name)
+        except qemu_data.QemuMissing as error:
+            unavailable(str(error))
+            raise
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def pc_json(qemu_dump: Callable[..., Path]) -> Path:
+    """QEMU 7.2's ``-dump-vmstate`` of machine ``pc``."""
+    return qemu_dump("7.2", "pc")
+
+
+@pytest.fixture(scope="session")
+def q35_json(qemu_dump: Callable[..., Path]) -> Path:
+    """QEMU 7.2's ``-dump-vmstate`` of machine ``q35``."""
+    return qemu_dump("7.2", "q35")
+
+
+@pytest.fixture(scope="session")
+def stream_72(qemu_stream: Callable[..., Path]) -> Path:
+    """A QEMU 7.2 migration stream: a paused ``pc`` guest with one virtio-net-pci NIC, 16 MiB of RAM."""
+    return qemu_stream("7.2", "pc-virtio-net")
 
 
 @pytest.fixture

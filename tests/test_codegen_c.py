@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from c import harness
 from conftest import ROOT
+from system_packages import require
 
 from devstate import ir
 from devstate.emit import GENERATED_MARKER
@@ -32,7 +33,7 @@ MODELS = [schema for schema in STANDARD if not schema.is_library]
 CODEGEN = ROOT / "codegen" / "c"
 TEST_10 = "schemas/org.devstate.test/1.0.yaml"
 CONFORMANCE_SCHEMAS = [TEST_10, "schemas/org.devstate.test/1.1.yaml", "schemas/org.example.led/1.0.yaml"]
-needs_cc = pytest.mark.skipif(not harness.COMPILERS, reason="no C compiler")
+needs_cc = pytest.mark.needs("c-compiler")
 
 
 # --- the generated files ----------------------------------------------------------------
@@ -135,8 +136,7 @@ def test_several_models_link_into_one_program(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def api_test(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., str]:
-    if not harness.COMPILERS:
-        pytest.skip("no C compiler")
+    require("c-compiler")
     directory = tmp_path_factory.mktemp("api")
     sources = harness.write_codec(harness.schema_of(TEST_10), directory)
     main = harness.HERE / "api_test.c"
@@ -239,8 +239,7 @@ def test_crc32c_matches_the_wire_runtime(api_test: Callable[..., str], build: st
 
 @pytest.fixture
 def net_drivers() -> Any:
-    if not harness.COMPILERS:
-        pytest.skip("no C compiler")
+    require("c-compiler")
     harness.prebuild(["org.virtio.net@1.0", "org.virtio.net@1.1"])
     yield harness.driver
     harness.close_drivers()

@@ -10,7 +10,6 @@ the same as on the little-endian host.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,8 +26,7 @@ from devstate.state import state_to_json
 
 CROSS_CC = "s390x-linux-gnu-gcc"
 QEMU = "qemu-s390x"
-pytestmark = pytest.mark.skipif(shutil.which(CROSS_CC) is None or shutil.which(QEMU) is None,
-                                reason=f"needs {CROSS_CC} and {QEMU} (gcc-s390x-linux-gnu, qemu-user)")
+pytestmark = pytest.mark.needs("big-endian")
 MANIFEST = [entry for entry in load_manifest() if not entry.get("limits")]
 FLAGS = ["-O2", "-static"]
 

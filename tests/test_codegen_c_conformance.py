@@ -19,7 +19,7 @@ from devstate.interp import decode, encode
 from devstate.state import default_state, state_to_json
 from devstate.wire.errors import DecodeError
 
-pytestmark = pytest.mark.skipif(not harness.COMPILERS, reason="no C compiler")
+pytestmark = pytest.mark.needs("c-compiler")
 MANIFEST = load_manifest()
 
 

@@ -37,7 +37,7 @@ from devstate.testing import states
 from devstate.wire.errors import DecodeError
 from devstate.wire.limits import DEFAULT_LIMITS, Limits
 
-pytestmark = pytest.mark.skipif(not harness.COMPILERS, reason="no C compiler")
+pytestmark = pytest.mark.needs("c-compiler")
 
 CONFORMANCE = ["schemas/org.devstate.test/1.0.yaml", "schemas/org.devstate.test/1.1.yaml",
                "schemas/org.example.led/1.0.yaml"]

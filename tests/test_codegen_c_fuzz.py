@@ -11,7 +11,6 @@ campaigns (see spec/security.md, "Fuzzing").
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,7 +26,7 @@ import fuzzkit
 
 FUZZED = fuzzkit.all_refs()
 SECONDS = 5
-pytestmark = pytest.mark.skipif(shutil.which("clang") is None, reason="libFuzzer needs clang")
+pytestmark = pytest.mark.needs("c-sanitizers")
 
 
 @pytest.fixture(scope="module")

@@ -18,10 +18,9 @@ from devstate import ir
 from devstate.cli import main
 from devstate.compat.convert import convert_state
 from devstate.compat.statediff import diff_states
-from devstate.demo import DemoError, DemoResult, Options, run_demo
+from devstate.demo import DemoResult, Options, run_demo
 from devstate.demo import runner as demo_runner
 from devstate.demo.cases import IPSEC_SECTION, CaseResult
-from devstate.demo.devices import find_cc
 from devstate.demo.plan import Schemas
 from devstate.demo.steps import Demo
 from devstate.interp import decode
@@ -29,10 +28,7 @@ from devstate.state import State
 from devstate.wire.header import parse_header
 from devstate.wire.inspect import inspect_blob
 
-try:
-    find_cc()
-except DemoError:
-    pytest.skip("no C compiler: vendor A is a C program", allow_module_level=True)
+pytestmark = pytest.mark.needs("c-compiler")  # vendor A is a C program
 
 SCHEMAS = Schemas()
 V1_0, V1_1 = ir.Version(1, 0), ir.Version(1, 1)

@@ -23,7 +23,7 @@ from differential import campaign
 
 REFS = fuzzkit.all_refs()
 INPUTS = 250
-pytestmark = pytest.mark.skipif(not harness.COMPILERS, reason="no C compiler")
+pytestmark = pytest.mark.needs("c-compiler")
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from system_packages import unavailable
 
 FUZZ = ROOT / "fuzz"
 
@@ -18,9 +18,10 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=300, cwd=ROOT)
 
 
-@pytest.mark.skipif(importlib.util.find_spec("atheris") is None, reason="atheris: pip install -e '.[fuzz]'")
 @pytest.mark.parametrize("target", ["py", "ref"])
 def test_atheris_runner(target: str) -> None:
+    if importlib.util.find_spec("atheris") is None:
+        unavailable("atheris is not installed: pip install -e '.[fuzz]' (./test.sh installs it)")
     result = _run(str(FUZZ / "run_atheris.py"), "--target", target, "--model", "schemas/org.example.led/1.0.yaml",
                   "-runs=300", "-seed=1")
     assert result.returncode == 0, result.stderr[-4000:]
@@ -35,7 +36,7 @@ def test_libfuzzer_runner_lists_every_decoder() -> None:
     assert len(decoders) == 11
 
 
-@pytest.mark.skipif(shutil.which("clang") is None, reason="libFuzzer needs clang")
+@pytest.mark.needs("c-sanitizers")
 def test_libfuzzer_runner(tmp_path: Path) -> None:
     result = _run(str(FUZZ / "run_libfuzzer.py"), "--model", "schemas/org.example.led/1.0.yaml",
                   "--build-dir", str(tmp_path), "-runs=2000", "-seed=1")

@@ -26,6 +26,7 @@ from typing import Any
 import pytest
 from c import harness
 from conftest import ROOT
+from system_packages import require
 
 from devstate.conformance import CONFORMANCE_DIR, entry_limits, load_manifest, put, resolve_schema
 from devstate.interp import decode, encode
@@ -163,7 +164,8 @@ def measure(tmp_path_factory: pytest.TempPathFactory) -> Path:
     prefix = CNames(schema).prefix
     sources = harness.write_codec(schema, directory)
     (directory / "measure.c").write_text(MEASURE_C, encoding="utf-8")
-    cc = harness.COMPILERS[0] if harness.COMPILERS else pytest.skip("no C compiler")
+    require("c-compiler")
+    cc = harness.COMPILERS[0]
     return harness.compile_c([directory / "measure.c", *sources], directory / "measure",
                              ["-O2", f"-DDS_PREFIX={prefix}", f'-DDS_HEADER="{prefix}.h"'], cc=cc,
                              include=[directory])
@@ -182,7 +184,7 @@ def _rss_kb(program: Path, blob: bytes, directory: Path, region_limit: int) -> t
     return int(code), int(hwm)
 
 
-@pytest.mark.skipif(not harness.COMPILERS, reason="no C compiler")
+@pytest.mark.needs("c-compiler")
 def test_c_decoder_peak_rss_is_input_size_plus_a_constant(measure: Path, tmp_path: Path) -> None:
     schema = resolve_schema(HOSTILE)
     tiny = encode(schema, hostile_state(schema))

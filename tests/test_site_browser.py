@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from system_packages import require
 
 from devstate.schema import schema_files
 
@@ -45,13 +46,9 @@ FIELD = "last_avail_idx"
 
 
 def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        if sync_playwright is None:
-            pytest.fail("the playwright package is missing: pip install -e '.[dev]'")
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"CI is set but {CHROMIUM} is missing (apt-get install -y chromium)")
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+    require("browser")
+    if sync_playwright is None:
+        pytest.fail("the playwright package is missing: pip install -e '.[dev]'")
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

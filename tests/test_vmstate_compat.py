@@ -8,9 +8,7 @@ the version with a new versioned field, ...) and asserts every finding.
 from __future__ import annotations
 
 import copy
-import functools
 import json
-import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -26,25 +24,20 @@ from devstate.vmstate.compat import CompatReport, Finding, compare_devices, comp
 from devstate.vmstate.dump import Dump, load_dump, parse_dump
 from devstate.vmstate.rules import QV_RULES, Direction, Severity
 
-QEMU_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "qemu"
-PC = QEMU_DATA / "qemu-7.2-pc.json"
-Q35 = QEMU_DATA / "qemu-7.2-q35.json"
 SPEC = Path(__file__).resolve().parents[1] / "spec" / "qemu-vmstate.md"
 
-if not QEMU_DATA.is_dir() and not os.environ.get("CI"):
-    pytest.skip(f"QEMU data not found at {QEMU_DATA}", allow_module_level=True)
 
 Entry = dict[str, Any]
 
 
 @pytest.fixture(scope="module")
-def raw() -> dict[str, Any]:
-    return json.loads(PC.read_text())  # type: ignore[no-any-return]
+def raw(pc_json: Path) -> dict[str, Any]:
+    return json.loads(pc_json.read_text())  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
-def pc() -> Dump:
-    return load_dump(PC)
+def pc(pc_json: Path) -> Dump:
+    return load_dump(pc_json)
 
 
 def derive(raw: dict[str, Any], pc: Dump, key: str, change: Callable[[Entry], Entry | None]) -> Dump:
@@ -91,8 +84,8 @@ def e1000(raw: dict[str, Any], pc: Dump, change: Callable[[Entry], Any]) -> Comp
 # --- the real dumps -------------------------------------------------------------------------
 
 
-def test_pc_and_q35_have_no_device_differences(pc: Dump) -> None:
-    report = compare_dumps(pc, load_dump(Q35))
+def test_pc_and_q35_have_no_device_differences(pc: Dump, q35_json: Path) -> None:
+    report = compare_dumps(pc, load_dump(q35_json))
     assert report.findings == []
     assert report.compatible() and report.counts()["common"] == 213
     assert report.notes == [
@@ -348,11 +341,6 @@ def _key(f: Finding, mirror: bool) -> tuple[str, str, str, str]:
     return (rule, direction, f.device, f.path)
 
 
-@functools.cache
-def _real_entries() -> dict[str, Any]:
-    return json.loads(PC.read_text())  # type: ignore[no-any-return]
-
-
 @settings(max_examples=100, deadline=None)
 @given(
     device=st.sampled_from(_DEVICES),
@@ -361,8 +349,9 @@ def _real_entries() -> dict[str, Any]:
         min_size=1, max_size=3,
     ),
 )
-def test_swapping_old_and_new_mirrors_every_finding(device: str, changes: list[tuple[str, int]]) -> None:
-    entry = copy.deepcopy(_real_entries()[device])
+def test_swapping_old_and_new_mirrors_every_finding(raw: dict[str, Any], device: str,
+                                                   changes: list[tuple[str, int]]) -> None:
+    entry = copy.deepcopy(raw[device])
     old = parse_dump(json.dumps({device: entry}).encode()).devices[device]
     for kind, index in changes:
         _mutate(entry, kind, index)
@@ -383,17 +372,17 @@ def _write(tmp_path: Path, raw: dict[str, Any], change: Callable[[dict[str, Any]
     return path
 
 
-def test_cli_pc_vs_q35() -> None:
-    result = CliRunner().invoke(main, ["vmstate-compat", str(PC), str(Q35)])
+def test_cli_pc_vs_q35(pc_json: Path, q35_json: Path) -> None:
+    result = CliRunner().invoke(main, ["vmstate-compat", str(pc_json), str(q35_json)])
     assert result.exit_code == 0, result.output
     assert "213 device types, 213 in both; 0 errors, 0 warnings" in result.output
     assert "note: the dumps were taken with different machine types" in result.output
     assert result.output.rstrip().endswith("compatible (both)")
 
 
-def test_cli_json_and_exit_codes(tmp_path: Path, raw: dict[str, Any]) -> None:
+def test_cli_json_and_exit_codes(tmp_path: Path, raw: dict[str, Any], pc_json: Path) -> None:
     new = _write(tmp_path, raw, lambda d: fields(d["e1000"]).pop(3))
-    result = CliRunner().invoke(main, ["vmstate-compat", "--json", str(PC), str(new)])
+    result = CliRunner().invoke(main, ["vmstate-compat", "--json", str(pc_json), str(new)])
     assert result.exit_code == 1
     report = json.loads(result.output)
     assert report["compatible"] is False and report["direction"] == "BOTH"
@@ -412,36 +401,36 @@ def test_cli_json_and_exit_codes(tmp_path: Path, raw: dict[str, Any]) -> None:
     }
 
 
-def test_cli_text_and_direction(tmp_path: Path, raw: dict[str, Any]) -> None:
+def test_cli_text_and_direction(tmp_path: Path, raw: dict[str, Any], pc_json: Path) -> None:
     def bump(data: dict[str, Any]) -> None:
         set_version(data["e1000"], 3)
         fields(data["e1000"]).append(new_field("new_reg", version=3))
 
     new = _write(tmp_path, raw, bump)
-    both = CliRunner().invoke(main, ["vmstate-compat", str(PC), str(new)])
+    both = CliRunner().invoke(main, ["vmstate-compat", str(pc_json), str(new)])
     assert both.exit_code == 1
     line = r"ERROR +QV-V001 version-too-new +FORWARD +e1000: NEW version_id 3 > OLD version_id 2"
     assert re.search(line, both.output)
     assert "(1 tolerated differences hidden; --all lists them)" in both.output
-    backward = CliRunner().invoke(main, ["vmstate-compat", "--direction", "backward", str(PC), str(new)])
+    backward = CliRunner().invoke(main, ["vmstate-compat", "--direction", "backward", str(pc_json), str(new)])
     assert backward.exit_code == 0 and "compatible (backward)" in backward.output
-    listed = CliRunner().invoke(main, ["vmstate-compat", "--all", "--direction", "backward", str(PC), str(new)])
+    listed = CliRunner().invoke(main, ["vmstate-compat", "--all", "--direction", "backward", str(pc_json), str(new)])
     assert "INFO    QV-F012 versioned-field-added" in listed.output
 
 
-def test_cli_strict_fails_on_warnings(tmp_path: Path, raw: dict[str, Any]) -> None:
+def test_cli_strict_fails_on_warnings(tmp_path: Path, raw: dict[str, Any], pc_json: Path) -> None:
     sub = {"name": "e1000/extra", "version_id": 1, "minimum_version_id": 1, "Fields": [new_field("extra")]}
     new = _write(tmp_path, raw, lambda d: d["e1000"]["Description"]["Subsections"].append(sub))
-    assert CliRunner().invoke(main, ["vmstate-compat", str(PC), str(new)]).exit_code == 0
-    assert CliRunner().invoke(main, ["vmstate-compat", "--strict", str(PC), str(new)]).exit_code == 1
+    assert CliRunner().invoke(main, ["vmstate-compat", str(pc_json), str(new)]).exit_code == 0
+    assert CliRunner().invoke(main, ["vmstate-compat", "--strict", str(pc_json), str(new)]).exit_code == 1
 
 
-def test_cli_bad_inputs(tmp_path: Path) -> None:
-    missing = CliRunner().invoke(main, ["vmstate-compat", str(PC), str(tmp_path / "nope.json")])
+def test_cli_bad_inputs(tmp_path: Path, pc_json: Path) -> None:
+    missing = CliRunner().invoke(main, ["vmstate-compat", str(pc_json), str(tmp_path / "nope.json")])
     assert missing.exit_code == 2 and "no such file" in missing.output
     bad = tmp_path / "bad.json"
     bad.write_text("{")
-    invalid = CliRunner().invoke(main, ["vmstate-compat", str(bad), str(PC)])
+    invalid = CliRunner().invoke(main, ["vmstate-compat", str(bad), str(pc_json)])
     assert invalid.exit_code == 1 and "bad.json: not JSON" in invalid.output
 
 
@@ -458,18 +447,19 @@ def test_every_rule_is_documented() -> None:
     assert documented == list(QV_RULES), "the spec lists rules that the code does not have (or in another order)"
 
 
-def test_devstate_compat_vmstate(tmp_path: Path, raw: dict[str, Any]) -> None:
+def test_devstate_compat_vmstate(tmp_path: Path, raw: dict[str, Any], pc_json: Path) -> None:
     def bump(data: dict[str, Any]) -> None:
         set_version(data["e1000"], 3)
         fields(data["e1000"]).append(new_field("new_reg", version=3))
 
     new = str(_write(tmp_path, raw, bump))
-    both = CliRunner().invoke(main, ["compat", "--vmstate", str(PC), new])
+    both = CliRunner().invoke(main, ["compat", "--vmstate", str(pc_json), new])
     assert both.exit_code == 1 and "QV-V001 version-too-new" in both.output
-    backward = CliRunner().invoke(main, ["compat", "--vmstate", "--mode", "backward", "--json", str(PC), new])
+    backward = CliRunner().invoke(main, ["compat", "--vmstate", "--mode", "backward", "--json", str(pc_json), new])
     assert backward.exit_code == 0
     assert json.loads(backward.output)["direction"] == "BACKWARD"
-    forward = CliRunner().invoke(main, ["compat", "--vmstate", "--mode", "forward", "--format", "json", str(PC), new])
+    forward_args = ["compat", "--vmstate", "--mode", "forward", "--format", "json", str(pc_json), new]
+    forward = CliRunner().invoke(main, forward_args)
     assert forward.exit_code == 1 and json.loads(forward.output)["findings"][0]["rule"] == "QV-V001"
-    assert CliRunner().invoke(main, ["compat", "--vmstate", str(PC)]).exit_code == 2
-    assert CliRunner().invoke(main, ["compat", "--vmstate", "--format", "github", str(PC), new]).exit_code == 2
+    assert CliRunner().invoke(main, ["compat", "--vmstate", str(pc_json)]).exit_code == 2
+    assert CliRunner().invoke(main, ["compat", "--vmstate", "--format", "github", str(pc_json), new]).exit_code == 2

@@ -7,7 +7,6 @@ directory is missing outside CI.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -24,24 +23,17 @@ from devstate.vmstate.importer import ImportedSchema, import_dump
 from devstate.vmstate.names import UniqueNames, identifier, model_id
 from devstate.vmstate.writer import GeneratedSchemaInvalid, write_files
 
-QEMU_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "qemu"
-PC = QEMU_DATA / "qemu-7.2-pc.json"
-Q35 = QEMU_DATA / "qemu-7.2-q35.json"
 
-if not QEMU_DATA.is_dir() and not os.environ.get("CI"):
-    pytest.skip(f"QEMU data not found at {QEMU_DATA}", allow_module_level=True)
+@pytest.fixture(scope="module")
+def pc(pc_json: Path) -> Dump:
+    return load_dump(pc_json)
 
 
 @pytest.fixture(scope="module")
-def pc() -> Dump:
-    return load_dump(PC)
-
-
-@pytest.fixture(scope="module")
-def cli_import(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+def cli_import(tmp_path_factory: pytest.TempPathFactory, pc_json: Path) -> tuple[Path, str]:
     """The whole pc dump imported through the CLI once for this module: (dir, output)."""
     out = tmp_path_factory.mktemp("vmstate") / "schemas"
-    result = CliRunner().invoke(main, ["import-vmstate", str(PC), "-o", str(out)])
+    result = CliRunner().invoke(main, ["import-vmstate", str(pc_json), "-o", str(out)])
     assert result.exit_code == 0, result.output
     return out, result.output
 
@@ -62,12 +54,12 @@ def loaded(imported: Path) -> dict[str, ir.Schema]:
 # --- the dump reader ----------------------------------------------------------------------
 
 
-def test_dump_counts_match_the_data_readme(pc: Dump) -> None:
+def test_dump_counts_match_the_data_readme(pc: Dump, q35_json: Path) -> None:
     assert len(pc.devices) == 213
     assert pc.field_count() == 4029
     assert pc.subsection_count() == 132
     assert pc.machine == "pc-i440fx-7.2"
-    assert load_dump(Q35).machine == "pc-q35-7.2"
+    assert load_dump(q35_json).machine == "pc-q35-7.2"
 
 
 def test_unmigratable_devices_have_no_fields(pc: Dump) -> None:
@@ -326,9 +318,9 @@ def test_device_reports(pc: Dump) -> None:
     assert full_example.notes == [] and full_example.fields["unmapped"] == 0
 
 
-def test_device_selection(tmp_path: Path) -> None:
+def test_device_selection(tmp_path: Path, pc_json: Path) -> None:
     out = tmp_path / "out"
-    args = ["import-vmstate", str(PC), "-o", str(out), "--device", "e1000", "--device", "org.qemu.hpet", "--json"]
+    args = ["import-vmstate", str(pc_json), "-o", str(out), "--device", "e1000", "--device", "org.qemu.hpet", "--json"]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
@@ -339,15 +331,15 @@ def test_device_selection(tmp_path: Path) -> None:
     ]
 
 
-def test_unknown_device_is_a_usage_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["import-vmstate", str(PC), "-o", str(tmp_path / "o"), "--device", "e100"])
+def test_unknown_device_is_a_usage_error(tmp_path: Path, pc_json: Path) -> None:
+    result = CliRunner().invoke(main, ["import-vmstate", str(pc_json), "-o", str(tmp_path / "o"), "--device", "e100"])
     assert result.exit_code == 2
     assert "did you mean e1000" in result.output
     assert not (tmp_path / "o").exists()
 
 
-def test_output_is_deterministic_and_machine_independent(pc: Dump) -> None:
-    q35 = load_dump(Q35)
+def test_output_is_deterministic_and_machine_independent(pc: Dump, q35_json: Path) -> None:
+    q35 = load_dump(q35_json)
     header_pc, header_q35 = import_dump(pc).header(), import_dump(q35).header()
     for a, b in zip(import_dump(pc, ["e1000"]).schemas, import_dump(q35, ["e1000"]).schemas, strict=True):
         text_a = a.render(header_pc).replace("qemu-7.2-pc.json", "X").replace("pc-i440fx-7.2", "M")

@@ -6,7 +6,6 @@ limitation the importer documents (the dump's ``size`` of an array is its elemen
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +13,6 @@ import pytest
 
 from devstate.vmstate.dump import Vmsd, load_dump
 from devstate.vmstate.stream import StreamError, read_self_description
-
-QEMU_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "qemu"
-STREAM = QEMU_DATA / "stream-7.2-pc-virtio.bin"
-
-if not QEMU_DATA.is_dir() and not os.environ.get("CI"):
-    pytest.skip(f"QEMU data not found at {QEMU_DATA}", allow_module_level=True)
 
 
 def _array_fields(fields: list[dict[str, Any]], vmsd: str, out: list[tuple[str, dict[str, Any]]]) -> None:
@@ -39,8 +32,8 @@ def _descriptions(vmsd: Vmsd, found: dict[str, Vmsd]) -> None:
         _descriptions(sub, found)
 
 
-def test_self_description() -> None:
-    description = read_self_description(STREAM)
+def test_self_description(stream_72: Path) -> None:
+    description = read_self_description(stream_72)
     assert description["page_size"] == 4096
     names = [d["name"] for d in description["devices"]]
     assert len(names) == 31 and "0000:00:02.0/virtio-net" in names
@@ -48,12 +41,12 @@ def test_self_description() -> None:
     assert net["version"] == 11 and [f["name"] for f in net["fields"]] == ["virtio"]
 
 
-def test_the_dump_shows_element_sizes_not_array_lengths() -> None:
+def test_the_dump_shows_element_sizes_not_array_lengths(stream_72: Path, pc_json: Path) -> None:
     descriptions: dict[str, Vmsd] = {}
-    for device in load_dump(QEMU_DATA / "qemu-7.2-pc.json").devices.values():
+    for device in load_dump(pc_json).devices.values():
         _descriptions(device.vmsd, descriptions)
     arrays: list[tuple[str, dict[str, Any]]] = []
-    for device in read_self_description(STREAM)["devices"]:
+    for device in read_self_description(stream_72)["devices"]:
         _array_fields(device["fields"], device["vmsd_name"], arrays)
     seen: dict[tuple[str, str], tuple[int, int, int]] = {}
     for vmsd, f in arrays:
@@ -78,8 +71,8 @@ def test_not_a_stream(tmp_path: Path) -> None:
         read_self_description(bad)
 
 
-def test_truncated_stream(tmp_path: Path) -> None:
+def test_truncated_stream(tmp_path: Path, stream_72: Path) -> None:
     cut = tmp_path / "cut.bin"
-    cut.write_bytes(STREAM.read_bytes()[:-10])
+    cut.write_bytes(stream_72.read_bytes()[:-10])
     with pytest.raises(StreamError, match="no self-description"):
         read_self_description(cut)

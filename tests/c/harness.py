@@ -22,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from system_packages import missing_system_deps
+
 from devstate import ir
 from devstate.conformance import resolve_schema
 from devstate.emit.c import CNames, emit_c
@@ -33,7 +35,8 @@ HERE = Path(__file__).resolve().parent
 STRICT = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic"]
 SANITIZE = ["-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer"]
 COMPILERS = [cc for cc in ("gcc", "clang") if shutil.which(cc)]
-SANITIZER_CC = os.environ.get("DEVSTATE_TEST_CC") or ("clang" if "clang" in COMPILERS else "gcc")
+# clang only with its sanitizer runtime (Debian's libclang-rt-14-dev); gcc ships its own libasan/libubsan
+SANITIZER_CC = os.environ.get("DEVSTATE_TEST_CC") or ("gcc" if missing_system_deps("c-sanitizers") else "clang")
 ENV = {**os.environ, "ASAN_OPTIONS": "detect_leaks=1:abort_on_error=0", "UBSAN_OPTIONS": "print_stacktrace=1"}
 
 _lock = threading.Lock()
