@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if __package__ in (None, ""):
     sys.path.insert(0, str(ROOT))
 
-from tools.debian import MIRROR, cache_dir
+from tools.debian import MIRROR, cache_dir  # noqa: E402  (after the sys.path line)
 
 SUITE = "bookworm"
 NEW_MACHINE = ("python3", "gcc")
