@@ -181,8 +181,9 @@ def python_module(ref: str, *, committed: bool = True) -> ModuleType:
 
 def c_harness() -> ModuleType:
     """``tests/c/harness`` (builds and runs the sanitized C driver of a schema)."""
-    if str(TESTS) not in sys.path:
-        sys.path.insert(0, str(TESTS))
+    for path in (TESTS, ROOT):  # the harness imports tests/system_packages, which imports tools/
+        if str(path) not in sys.path:
+            sys.path.insert(0, str(path))
     return importlib.import_module("c.harness")
 
 
