@@ -113,7 +113,28 @@ def mount(root: Path) -> None:
     ):
         (root / target).mkdir(exist_ok=True)
         subprocess.run(["mount", *options, source, str(root / target)], check=True)
+    carry_network_settings(root)
+
+
+NETWORK_VARIABLES = ("SSL_CERT_FILE", "SSL_CERT_DIR", "PIP_CERT", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+                     "GIT_SSL_CAINFO", "NODE_EXTRA_CA_CERTS", "http_proxy", "https_proxy", "no_proxy")
+"""The host's variables that say how to reach the network (a TLS-inspecting proxy's CA bundle, proxies)."""
+
+
+def carry_network_settings(root: Path) -> None:
+    """Give the new machine this host's way to the network: DNS and the CA certificates it must trust.
+
+    They belong to the machine's network, not to devstate: any new machine on this network has
+    them (here, the egress proxy's CA in /usr/local/share/ca-certificates and the system bundle).
+    """
     shutil.copy("/etc/resolv.conf", root / "etc/resolv.conf")
+    local = Path("/usr/local/share/ca-certificates")
+    if local.is_dir():
+        shutil.copytree(local, root / local.relative_to("/"), dirs_exist_ok=True)
+    bundle = Path("/etc/ssl/certs/ca-certificates.crt")
+    if bundle.exists():
+        (root / "etc/ssl/certs").mkdir(parents=True, exist_ok=True)
+        shutil.copy(bundle, root / bundle.relative_to("/"))
 
 
 def unmount(root: Path) -> None:
@@ -129,6 +150,7 @@ def run_in_root(root: Path, command: str, transcript: list[str]) -> tuple[int, f
     started = time.monotonic()
     env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root",
            "LANG": "C.UTF-8", "TERM": "dumb"}
+    env.update({name: os.environ[name] for name in NETWORK_VARIABLES if name in os.environ})
     process = subprocess.Popen(["chroot", str(root), "/bin/bash", "-c", f"cd {CHECKOUT} && {command}"], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert process.stdout is not None
