@@ -161,12 +161,16 @@ def _bad_output(kind: str, tmp_path: Path, good: Path) -> Path:
     return good
 
 
-@pytest.mark.parametrize("kind", ["missing-directory", "under-a-file", "directory", "the-input"])
-@pytest.mark.parametrize("command", WRITERS)
+_DIRECTORY_WRITERS = ("import-vmstate", "gen")
+"""Their -o is a directory, created when missing: only a path under a file is a bad output for them."""
+_BAD_OUTPUTS = [(command, kind) for command in WRITERS
+                for kind in ("missing-directory", "under-a-file", "directory", "the-input")
+                if command not in _DIRECTORY_WRITERS or kind == "under-a-file"]
+
+
+@pytest.mark.parametrize(("command", "kind"), _BAD_OUTPUTS)
 def test_bad_output(command: str, kind: str, tmp_path: Path) -> None:
     good = _good_input(command, tmp_path)
-    if command in ("import-vmstate", "gen") and kind in ("directory", "the-input", "missing-directory"):
-        pytest.skip("-o is a directory for these commands (created when missing)")
     output = _bad_output(kind, tmp_path, good)
     content = good.read_bytes()
     before = _files(tmp_path)

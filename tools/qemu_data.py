@@ -141,13 +141,13 @@ def dump_vmstate(release: str, machine: str = "pc") -> Path:
     with debian.locked(path.with_suffix(".lock")):
         if not _made_once(path):
             q = qemu(release)
-            with tempfile.TemporaryDirectory() as scratch:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=path.parent) as scratch:  # same file system: os.replace
                 out = Path(scratch) / path.name
                 argv = q.argv("-machine", machine, "-nodefaults", "-dump-vmstate", str(out))
                 result = subprocess.run(argv, capture_output=True, text=True, env=q.env(), timeout=120)
                 if result.returncode != 0 or not out.exists() or out.stat().st_size == 0:
                     raise QemuMissing(f"{' '.join(argv)} failed: {result.stderr.strip()[-2000:]}")
-                path.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(out, path)
             _record(path, q, argv)
     return path

@@ -170,19 +170,33 @@ def report(groups: Sequence[Group]) -> list[Group]:
     return absent
 
 
+def _not_installed(packages: Sequence[str]) -> list[str]:
+    """The packages dpkg does not list as installed (all of them where there is no dpkg)."""
+    if shutil.which("dpkg-query") is None:
+        return list(packages)
+    result = subprocess.run(["dpkg-query", "-W", "-f=${Package} ${db:Status-Status}\\n", *packages],
+                            capture_output=True, text=True)
+    installed = {line.split()[0] for line in result.stdout.splitlines() if line.endswith(" installed")}
+    return [name for name in packages if name not in installed]
+
+
 def install(groups: Sequence[Group]) -> int:
     """Install the packages of every group in ``groups`` that is missing; 0 when all present after."""
     absent = [g for g in groups if g.missing()]
     if not absent:
         return 0
-    packages = sorted({p for g in absent for p in g.packages})
+    packages = _not_installed(sorted({p for g in absent for p in g.packages}))
     if os.geteuid() != 0:
         print(f"system-deps: missing {', '.join(g.name for g in absent)}; as root run: {install_command(absent)}")
         print(f"  (apt-get install --no-install-recommends {' '.join(packages)})")
         return 1
+    if not packages:
+        print(f"system-deps: {', '.join(g.name for g in absent)} missing although their packages are installed:")
+        report(absent)
+        return 1
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     apt = ["apt-get", "-o", "DPkg::Lock::Timeout=600", "-qq"]
-    print(f"system-deps: installing {' '.join(packages)}", flush=True)
+    print(f"system-deps: installing {' '.join(packages)} (for {', '.join(g.name for g in absent)})", flush=True)
     subprocess.run([*apt, "update"], check=True, env=env, stdout=subprocess.DEVNULL)
     subprocess.run([*apt, "install", "-y", "--no-install-recommends", *packages], check=True, env=env,
                    stdout=subprocess.DEVNULL)
