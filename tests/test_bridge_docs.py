@@ -45,7 +45,7 @@ def test_rows_come_from_the_bindings() -> None:
 
 def test_format_tables_come_from_the_data_tables() -> None:
     assert "| 0x0104 | `VQ_CFG` | vq_index | 4 | one per selector |" in PAGES[VIRTIO_PAGE]
-    assert "| VLAN (2) | ADD (0) | 2 bytes: vlan_id@0/2 | one per selector and value |" in PAGES[VIRTIO_PAGE]
+    assert "| VLAN (2) | ADD (0) | le16 vlan_ids[] (the whole value) | 17, 19 | reading |" in PAGES[VIRTIO_PAGE]
     assert "| `libnvme` (default) | 48 | 128-bit |" in PAGES[NVME_PAGE]
     assert "| `rfc-2025` | 20 | 16-bit |" in PAGES[NVME_PAGE]
 

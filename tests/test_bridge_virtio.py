@@ -152,14 +152,19 @@ def test_export_reports_values_that_do_not_fit() -> None:
     assert any("power of two" in loss.detail for loss in caught.value.losses)
 
 
-def test_feature_gated_parts_are_written_only_when_negotiated_or_set() -> None:
+def test_control_parts_are_written_only_with_their_features() -> None:
     schema = NET["1.1"]
     state = default_state(schema)
     names = [p.label for p in export_parts(schema, state).parts]
-    assert not any(name.startswith("CVQ_CFG RX") for name in names)
+    assert not any(name.startswith("CVQ_CFG") for name in names)
     state["sections"]["ctrl"]["rx_mode"] = ["allmulti"]
+    with pytest.raises(LossyExportError) as caught:  # CTRL_VQ and CTRL_RX are not negotiated
+        export_parts(schema, state)
+    assert [loss.where for loss in caught.value.losses] == ["ctrl.rx_mode"]
+    state["sections"]["common"]["device_features"] = [1 << 17 | 1 << 18, 0]
+    state["sections"]["common"]["driver_features"] = [1 << 17 | 1 << 18, 0]
     names = [p.label for p in export_parts(schema, state).parts]
-    assert "CVQ_CFG RX/ALLMULTI" in names and "CVQ_CFG RX/PROMISC" not in names
+    assert "CVQ_CFG RX/ALLMULTI" in names and "CVQ_CFG RX/PROMISC" in names and "CVQ_CFG RX/ALLUNI" not in names
 
 
 def test_announce_pending_without_the_feature_is_a_loss() -> None:
@@ -215,8 +220,11 @@ def test_wrong_order() -> None:
     status = vectors.part(vectors.DEVICE_STATUS, b"\x0f")
     stripped = PARTS.replace(status, b"")
     error = _error(stripped + status)
-    assert (error.code, error.part) == ("PART_ORDER", "DEVICE_STATUS")
-    assert "DEV_FEATURES < DRV_FEATURES < PCI_COMMON_CFG < DEVICE_STATUS" in error.message
+    assert (error.code, error.part) == ("PART_ORDER", "VQ_CFG[0]")
+    assert error.message == f"VQ_CFG must be preceded by DEVICE_STATUS, which comes later (offset {len(stripped)})"
+    error = _error(status + stripped)
+    assert (error.code, error.offset) == ("PART_ORDER", 0)
+    assert error.message == "DEVICE_STATUS must be preceded by DEV_FEATURES, which comes later (offset 17)"
 
 
 def test_unknown_mandatory_part() -> None:
@@ -258,14 +266,24 @@ def test_value_the_schema_cannot_hold() -> None:
 
 
 def test_missing_device_status() -> None:
-    error = _error(PARTS.replace(vectors.part(vectors.DEVICE_STATUS, b"\x0f"), b""))
-    assert (error.code, error.part) == ("MISSING_PART", "DEVICE_STATUS")
+    status = vectors.part(vectors.DEVICE_STATUS, b"\x0f")
+    error = _error(PARTS.replace(status, b""))
+    assert (error.code, error.part, error.offset) == ("MISSING_PART", "VQ_CFG[0]", PARTS.index(status))
 
 
-def test_rss_and_hash_config_together_are_refused() -> None:
+def test_rss_and_hash_config_together_keep_the_later_one_in_1_1() -> None:
     hash_config = vectors.cvq(vectors.MQ, 2, struct.pack("<I8xB", 1, 0))
-    error = _error(PARTS + hash_config)
-    assert error.code == "DUPLICATE_PART" and "only one may be present" in error.message
+    offered, accepted = vectors.FEATURES | 1 << 0, vectors.FEATURES
+    data = PARTS.replace(vectors.part(vectors.DEV_FEATURES, struct.pack("<QQ", offered, 1), flags=vectors.OPTIONAL),
+                         vectors.part(vectors.DEV_FEATURES, struct.pack("<QQ", offered | 1 << 57, 1),
+                                      flags=vectors.OPTIONAL))
+    data = data.replace(vectors.part(vectors.DRV_FEATURES, struct.pack("<QQ", accepted, 0)),
+                        vectors.part(vectors.DRV_FEATURES, struct.pack("<QQ", accepted | 1 << 57, 0))) + hash_config
+    imported = import_parts(NET["1.1"], data)
+    assert imported.state["sections"]["rss"]["mode"] == "hash_report"
+    assert [str(loss) for loss in imported.report.losses] == [
+        "CVQ_CFG MQ/RSS_CONFIG = hash_types=0x3f, unclassified_queue=0, indirection_table=[0, 1, 0, 1, 0, 1, 0, 1], "
+        "max_tx_vq=2, hash_key=6d6e6f707172737475767778797a7b7c… (40 bytes): org.virtio.net@1.1 has no place for it"]
 
 
 # --- the vfio stream ---------------------------------------------------------------------------------

@@ -130,10 +130,11 @@ def _common_cfg() -> str:
 
 def _cvq_commands() -> str:
     rows = [[f"{c.class_name} ({c.class_id})", f"{c.command_name} ({c.command_id})", cell(c.layout.describe()),
-             c.count.value, cell(c.doc)] for c in virtio_tables.CVQ_COMMANDS["net"]]
+             ", ".join(map(str, c.features)), "MUST NOT" if c.must else "reading", cell(c.doc)]
+            for c in virtio_tables.CVQ_COMMANDS["net"]]
     return ("Device-specific part 0x200 of virtio-net: the selector is `u8 class; u8 command; u8 reserved[6]` "
             "and the value is that control command's data as the driver last sent it.\n\n"
-            + table(["Class", "Command", "Value", "Count", "Meaning"], rows))
+            + table(["Class", "Command", "Value", "Needs driver features", "Without them", "Meaning"], rows))
 
 
 def _virtio_mapping(schema: ir.Schema) -> list[str]:

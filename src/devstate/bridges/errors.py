@@ -50,6 +50,14 @@ class BridgeCode(IntEnum):
     LOSSY_EXPORT = 19
     CANNOT_EXPORT = 20
     NO_MAPPING = 21
+    NOT_OFFERED = 22
+    NOT_NEGOTIATED = 23
+    UNKNOWN_VERSION = 24
+    INVALID_QUEUE_ID = 25
+    INVALID_CQ = 26
+    INVALID_QUEUE_SIZE = 27
+    BAD_POINTER = 28
+    QUEUE_ORDER = 29
 
 
 DESCRIPTIONS: dict[BridgeCode, str] = {
@@ -74,6 +82,18 @@ DESCRIPTIONS: dict[BridgeCode, str] = {
     BridgeCode.LOSSY_EXPORT: "Export would drop state the standard format cannot carry (use --allow-lossy).",
     BridgeCode.CANNOT_EXPORT: "The state cannot be written in the standard format at all.",
     BridgeCode.NO_MAPPING: "The schema has no annotations for this bridge.",
+    BridgeCode.NOT_OFFERED: "The driver accepted a feature the device does not offer (DRV_FEATURES is not a subset of "
+                            "DEV_FEATURES).",
+    BridgeCode.NOT_NEGOTIATED: "A control-queue part records a command the negotiated features do not allow.",
+    BridgeCode.UNKNOWN_VERSION: "A format version the bridge does not know selects the layout (NVMe VER fields).",
+    BridgeCode.INVALID_QUEUE_ID: "A queue identifier is 0 or repeated, or an SQ names CQ 0 (NVMe Invalid Queue "
+                                 "Identifier).",
+    BridgeCode.INVALID_CQ: "An I/O submission queue names no I/O completion queue of the state (NVMe Completion Queue "
+                           "Invalid).",
+    BridgeCode.INVALID_QUEUE_SIZE: "A queue size is 0's-based 0 (one slot; the minimum is two) (NVMe Invalid Queue "
+                                   "Size).",
+    BridgeCode.BAD_POINTER: "A queue head or tail pointer does not index a slot of its queue.",
+    BridgeCode.QUEUE_ORDER: "Queue entries are not in ascending order of queue identifier.",
 }
 
 

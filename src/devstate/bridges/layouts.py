@@ -210,6 +210,8 @@ class Variable(Layout):
     power_of_two: tuple[str, ...] = ()
     element_mask: dict[str, int] = field(default_factory=dict)
     """Per list: the bits each element may use (reserved bits must be zero)."""
+    value_mask: dict[str, int] = field(default_factory=dict)
+    """Per integer field: the bits it may use (reserved bits must be zero)."""
 
     def counters(self) -> set[str]:
         return {counter for _, kind, _, counter in self.fields if counter}
@@ -250,7 +252,12 @@ class Variable(Layout):
             _zero(chunk, at, label, f"reserved {name}")
             return 0
         if kind == "int":
-            return int.from_bytes(chunk, "little")
+            value = int.from_bytes(chunk, "little")
+            mask = self.value_mask.get(name)
+            if mask is not None and value & ~mask:
+                raise BridgeDecodeError(BridgeCode.RESERVED_NOT_ZERO, at, label,
+                                        f"{name} = {value:#x} sets reserved bits {value & ~mask:#x}")
+            return value
         if kind == "bytes":
             return bytes(chunk)
         mask = self.element_mask.get(name)
@@ -281,6 +288,15 @@ class Variable(Layout):
                 out += b"".join(int(v).to_bytes(size, "little") for v in values.get(name, []))
         return bytes(out)
 
+    def offset_of(self, items: dict[str, Any], name: str) -> int:
+        """The byte offset of field ``name`` in the value that ``items`` (as parsed) came from."""
+        offset = 0
+        for field_name, kind, size, _ in self.fields:
+            if field_name == name:
+                return offset
+            offset += size if kind in ("int", "reserved") else size * len(items.get(field_name, []))
+        raise KeyError(name)
+
     def check_items(self, items: dict[str, Any]) -> None:
         """Raise ``ValueProblem`` when ``items`` cannot be built (counter overflow, length rule)."""
         for name, kind, _, counter in self.fields:
@@ -296,6 +312,9 @@ class Variable(Layout):
             mask = self.element_mask.get(name)
             if mask is not None and any(v & ~mask for v in items.get(name, [])):
                 raise ValueProblem(f"an element of {name} does not fit its {mask.bit_length()}-bit field")
+        for name, mask in self.value_mask.items():
+            if int(items.get(name, 0)) & ~mask:
+                raise ValueProblem(f"{name} does not fit its {mask.bit_length()}-bit field")
 
     def describe(self) -> str:
         out = []

@@ -78,7 +78,7 @@ def virtio_net_parts() -> bytes:
     out.append(cvq(MAC, 0, struct.pack("<I", len(UNICAST)) + b"".join(UNICAST)
                    + struct.pack("<I", len(MULTICAST)) + b"".join(MULTICAST)))
     out.append(cvq(MAC, 1, bytes.fromhex("525400abcdef")))
-    out += [cvq(VLAN, 0, struct.pack("<H", vlan)) for vlan in VLANS]
+    out.append(cvq(VLAN, 0, struct.pack(f"<{len(VLANS)}H", *VLANS)))
     out.append(cvq(ANNOUNCE, 0, b""))
     out.append(cvq(MQ, 0, struct.pack("<H", 2)))
     rss = struct.pack("<IHH", 0x3F, len(RSS_TABLE) - 1, 0) + struct.pack(f"<{len(RSS_TABLE)}H", *RSS_TABLE) \

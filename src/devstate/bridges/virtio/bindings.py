@@ -122,6 +122,11 @@ class ImportContext:
         found = self.all(source, indices)
         return found[0] if found else None
 
+    def last_of(self, sources: Sequence[Source], indices: Indices) -> tuple[int, Part] | None:
+        """Which of ``sources`` has the part latest in the stream (its position in ``sources``, the part)."""
+        found = [(i, part) for i, source in enumerate(sources) if (part := self.find(source, indices)) is not None]
+        return max(found, key=lambda pair: pair[1].offset) if found else None
+
     def store(self, node: Node, indices: Indices, item: Item, part: Part, source: Source) -> None:
         """Convert ``item`` for ``node`` and put it in the state; BAD_VALUE names the part."""
         try:
@@ -145,16 +150,22 @@ class ExportContext:
         self.schema = schema
         self.state = state
         self.features_node = features
-        self.drafts: dict[tuple[int, bytes, bytes], Draft] = {}
+        self.drafts: dict[tuple[int, bytes], Draft] = {}
         self.problems: dict[str, str] = {}
+        self.last: list[tuple[list[tuple[int, bytes]], tuple[int, bytes]]] = []
+        """Ordering constraints: (a group of parts, the part that goes after the others of the group)."""
 
-    def items(self, source: Source, indices: Indices, value_key: bytes = b"") -> dict[str, Any]:
-        """The items of the part ``source`` names (created empty on first use)."""
-        selector = source.selector(indices)
-        key = (source.kind.id, selector, value_key)
+    def items(self, source: Source, indices: Indices, required: bool = False) -> dict[str, Any]:
+        """The items of the part ``source`` names (created empty on first use).
+
+        ``required``: the state needs this part (a value that is not the default, or a part whose
+        presence is the value); other parts are written only where the export's selection wants them.
+        """
+        key = (source.kind.id, source.selector(indices))
         draft = self.drafts.get(key)
         if draft is None:
-            draft = self.drafts[key] = Draft(source.kind, source.command, source.common, selector)
+            draft = self.drafts[key] = Draft(source.kind, source.command, source.common, key[1])
+        draft.required |= required
         return draft.items
 
     def problem(self, node: Node, indices: Indices, why: str) -> None:
@@ -163,21 +174,9 @@ class ExportContext:
     def negotiated(self, bit: int) -> bool:
         return negotiated(self.schema, self.state, self.features_node, bit)
 
-    def build(self) -> list[Part]:
-        """The parts in the spec's order: rank, then selector, then value."""
-        parts = []
-        for draft in self.drafts.values():
-            layout = Source(draft.kind, draft.command, draft.common).layout
-            if isinstance(layout, Variable):
-                try:
-                    layout.check_items(draft.items)
-                except ValueProblem as exc:
-                    self.problems[draft.label] = str(exc)
-                    continue
-            value = layout.build(draft.items)
-            parts.append(Part(draft.kind.id, draft.kind.flags, draft.selector, value, draft.kind, draft.command,
-                              draft.common))
-        return sorted(parts, key=_order_key)
+    def allowed(self, draft: Draft) -> bool:
+        """Whether the negotiated features let the part exist (a control command the driver could send)."""
+        return draft.command is None or all(self.negotiated(bit) for bit in draft.command.features)
 
 
 @dataclass
@@ -187,21 +186,49 @@ class Draft:
     common: CommonCfgField | None
     selector: bytes
     items: dict[str, Any] = field(default_factory=dict)
+    required: bool = False
+
+    @property
+    def key(self) -> tuple[int, bytes]:
+        return (self.kind.id, self.selector)
 
     @property
     def label(self) -> str:
         return self.command.label if self.command else self.kind.name
 
+    @property
+    def layout(self) -> Layout:
+        return Source(self.kind, self.command, self.common).layout
 
-def _order_key(part: Part) -> tuple[int, int, tuple[int, ...], int]:
-    assert part.kind is not None
-    if part.kind.selector is Selector.CVQ:
-        selector: tuple[int, ...] = (part.selector[0], part.selector[1])
-    elif part.kind.selector is Selector.COMMON_CFG:
-        selector = (int.from_bytes(part.selector[:4], "little"),)
+    def build(self, flags: int, words: int | None = None) -> Part:
+        """The part; ``words``: the number of feature words to write (a ``Words`` value of 8-byte words)."""
+        items = self.items
+        layout = self.layout
+        if isinstance(layout, Words) and layout.width == 8 and words is not None:
+            values = list(items.get(layout.name, []))
+            items = {layout.name: (values + [0] * words)[:words]}
+        return Part(self.kind.id, flags, self.selector, layout.build(items), self.kind, self.command, self.common)
+
+
+def canonical_key(part: Part | Draft) -> tuple[int, int, tuple[int, ...]]:
+    """The canonical order: the order table's rank, the type, then the selector ascending."""
+    kind, selector = part.kind, part.selector
+    assert kind is not None
+    if kind.selector is Selector.CVQ:
+        key: tuple[int, ...] = (selector[0], selector[1])
+    elif kind.selector is Selector.COMMON_CFG:
+        key = (int.from_bytes(selector[:4], "little"),)
     else:
-        selector = (int.from_bytes(part.selector[:2], "little"),)
-    return part.kind.rank, part.type_id, selector, int.from_bytes(part.value[:8], "little")
+        key = (int.from_bytes(selector[:2], "little"),)
+    return kind.rank, kind.id, key
+
+
+def significant_words(words: Sequence[int]) -> int:
+    """How many feature words hold a set bit (trailing zero words can be left out)."""
+    count = len(words)
+    while count and not words[count - 1]:
+        count -= 1
+    return count
 
 
 def negotiated(schema: ir.Schema, state: State, features: Node | None, bit: int) -> bool:
@@ -271,7 +298,8 @@ class ValueBinding(Binding):
                 note = f"no {label} part: {display(self.node, indices)} keeps its default"
                 ctx.absent.append(note)
             return
-        ctx.store(self.node, indices, part.items[self.source.item], part, self.source)
+        ctx.store(self.node, indices, _fitted(self.node, part.items[self.source.item], self.source), part,
+                  self.source)
 
     def export(self, ctx: ExportContext, indices: Indices) -> None:
         value = get(ctx.state, self.node, indices)
@@ -285,12 +313,27 @@ class ValueBinding(Binding):
         if problem is not None:
             ctx.problem(self.node, indices, f"{self.source.label}: {problem}")
             return
-        ctx.items(self.source, indices)[self.source.item] = item
+        required = value != default or self.node.section.optional
+        ctx.items(self.source, indices, required)[self.source.item] = item
 
     def rows(self) -> list[tuple[str, str, str]]:
         notes = ["selector: the element's index (virtqueue index)"] if self.indexed else []
         notes.append(_feature_note(self.feature))
         return [(self.node.path, self.source.label, "; ".join(n for n in notes if n))]
+
+
+def _fitted(node: Node, item: Item, source: Source) -> Item:
+    """A word list fitted to a fixed-length array: missing words are zero, words past its end are dropped.
+
+    ``le64 feature_bits[]`` has no fixed count; the words a fixed array cannot hold must be zero, or the
+    round trip reports them lost.
+    """
+    expr = node.expr
+    if isinstance(source.layout, Words) and isinstance(expr, ir.ArrayType) and expr.length is not None \
+            and isinstance(item, list):
+        words = [int(word) for word in item]
+        return (words + [0] * expr.length)[: expr.length]
+    return item
 
 
 @dataclass(frozen=True)
@@ -336,11 +379,7 @@ class FlagBitsBinding(Binding):
             return part is None
         if part is None:
             return None
-        raw = part.items[entry.source.item]
-        if raw not in (0, 1):
-            raise ctx.bad_value(part, entry.source,
-                                f"{show(raw)} is not 0 or 1 (flag {entry.flag} of {self.node.path})")
-        return bool(raw)
+        return bool(part.items[entry.source.item])
 
     def export(self, ctx: ExportContext, indices: Indices) -> None:
         value = get(ctx.state, self.node, indices)
@@ -350,9 +389,9 @@ class FlagBitsBinding(Binding):
             on = entry.flag in value
             negotiated = entry.feature is None or ctx.negotiated(entry.feature)
             if entry.encoding == "value" and (on or negotiated):
-                ctx.items(entry.source, indices)[entry.source.item] = int(on)
+                ctx.items(entry.source, indices, required=on)[entry.source.item] = int(on)
             elif (entry.encoding == "presence" and on) or (entry.encoding == "absence" and negotiated and not on):
-                ctx.items(entry.source, indices)
+                ctx.items(entry.source, indices, required=True)
 
     def rows(self) -> list[tuple[str, str, str]]:
         out = []
@@ -376,7 +415,7 @@ def _bit_sorted(schema: ir.Schema, node: Node, names: list[str]) -> list[str]:
 
 @dataclass
 class BitmapBinding(Binding):
-    """Each set bit of a bitmap array is one part whose item is the bit's number."""
+    """A bitmap array ↔ one part whose value lists the numbers of the set bits, ascending (the VLAN table)."""
 
     node: Node
     source: Source
@@ -388,15 +427,20 @@ class BitmapBinding(Binding):
         return [self.source]
 
     def import_(self, ctx: ImportContext, indices: Indices) -> None:
+        part = ctx.find(self.source, indices)
+        if part is None:
+            return
         current = get(ctx.state, self.node, indices)
-        words = list(current) if isinstance(current, list) else []
-        for part in ctx.all(self.source, indices):
-            number = part.items[self.source.item]
+        words = [0] * len(current) if isinstance(current, list) else []
+        numbers = part.items[self.source.item]
+        assert isinstance(numbers, list)
+        for index, number in enumerate(numbers):
             assert isinstance(number, int)
             word, bit = divmod(number, self.width)
             if word >= len(words):
-                raise ctx.bad_value(part, self.source,
-                                    f"{number} is past the end of {self.node.path} ({len(words) * self.width} bits)")
+                raise BridgeDecodeError(BridgeCode.BAD_VALUE, part.offset + tables.HEADER_SIZE + 2 * index,
+                                        part.label, f"{number} is past the end of {self.node.path} "
+                                                    f"({len(words) * self.width} bits)")
             words[word] |= 1 << bit
         put(ctx.schema, ctx.state, self.node, words, indices)
 
@@ -404,15 +448,13 @@ class BitmapBinding(Binding):
         value = get(ctx.state, self.node, indices)
         if value is MISSING:
             return
-        for word_index, word in enumerate(value):
-            for bit in range(self.width):
-                if int(word) >> bit & 1:
-                    number = word_index * self.width + bit
-                    ctx.items(self.source, indices, number.to_bytes(8, "little"))[self.source.item] = number
+        numbers = [k * self.width + bit for k, word in enumerate(value) for bit in range(self.width)
+                   if int(word) >> bit & 1]
+        ctx.items(self.source, indices, required=bool(numbers))[self.source.item] = numbers
 
     def rows(self) -> list[tuple[str, str, str]]:
-        return [(self.node.path, f"{self.source.label} (one part per set bit)",
-                 f"bit n of element k is number {self.width}k + n")]
+        return [(self.node.path, f"{self.source.label} (the whole table in one part)",
+                 f"bit n of element k is VLAN id {self.width}k + n; the part lists the ids ascending")]
 
 
 @dataclass
@@ -465,7 +507,7 @@ class SplitListBinding(Binding):
         if self.feature is not None and not ctx.negotiated(self.feature) and not value:
             return
         field_type = self._element(ctx).field(self.value_field)
-        items = ctx.items(self.source, indices)
+        items = ctx.items(self.source, indices, required=bool(value))
         for member, item in self.items:
             items[item] = [to_item(ctx.schema, field_type.type, e[self.value_field]) for e in value
                            if e[self.split_field] == member]
@@ -494,16 +536,11 @@ class VariantBinding(Binding):
                 for _, item in self.fields if item in command.layout.item_names()]
 
     def import_(self, ctx: ImportContext, indices: Indices) -> None:
-        found = [(member, command, part) for member, command in self.variants
-                 if (part := ctx.find(Source(self.kind, command), indices)) is not None]
-        if not found:
+        latest = ctx.last_of([Source(self.kind, command) for _, command in self.variants], indices)
+        if latest is None:
             return
-        if len(found) > 1:
-            part = found[1][2]
-            raise BridgeDecodeError(BridgeCode.DUPLICATE_PART, part.offset, part.label,
-                                    f"{found[0][1].label} and {found[1][1].label} both set {self.node.path}; "
-                                    "only one may be present")
-        member, command, part = found[0]
+        member, command = self.variants[latest[0]]
+        part = latest[1]
         put(ctx.schema, ctx.state, _child(self.node, self.select_by), member, indices)
         for field_node, item in self.fields:
             if item in part.items:
@@ -526,15 +563,52 @@ class VariantBinding(Binding):
             except ValueProblem as exc:
                 ctx.problem(self.node, indices, f"{command.label}: {exc}")
                 return
-        ctx.items(source, indices).update(items)
+        ctx.items(source, indices, required=True).update(items)
 
     def rows(self) -> list[tuple[str, str, str]]:
         out = [(f"{self.node.path}.{self.select_by}", " or ".join(c.label for _, c in self.variants),
-                "; ".join(f"{member}: {c.label} is present" for member, c in self.variants))]
+                "; ".join(f"{member}: {c.label} is present" for member, c in self.variants)
+                + " (both present: the later part in the stream)")]
         for node, item in self.fields:
             labels = [f"{c.label}.{item}" for _, c in self.variants if item in c.layout.item_names()]
             out.append((node.path, " / ".join(labels), f"from the part {self.select_by} selects"))
         return out
+
+
+@dataclass
+class LastOfBinding(Binding):
+    """An enum field names which of several commands the driver sent last (the multiqueue mode).
+
+    Import: the member whose command's part comes latest in the stream, or the field's default
+    when none is present. Export: that command's part is written after the other parts of the group.
+    """
+
+    node: Node
+    kind: PartType
+    members: tuple[tuple[str, CvqCommand], ...]
+    indexed: bool = False
+    phase: int = 2
+
+    def sources(self) -> list[Source]:
+        return [Source(self.kind, command) for _, command in self.members]
+
+    def import_(self, ctx: ImportContext, indices: Indices) -> None:
+        latest = ctx.last_of(self.sources(), indices)
+        if latest is not None:
+            put(ctx.schema, ctx.state, self.node, self.members[latest[0]][0], indices)
+
+    def export(self, ctx: ExportContext, indices: Indices) -> None:
+        value = get(ctx.state, self.node, indices)
+        command = dict(self.members).get(value) if value is not MISSING else None
+        if command is None:
+            return
+        group = [(self.kind.id, source.selector(indices)) for source in self.sources()]
+        ctx.last.append((group, (self.kind.id, Source(self.kind, command).selector(indices))))
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        return [(self.node.path, " / ".join(c.label for _, c in self.members),
+                 "; ".join(f"{member}: {c.label} is the last of these parts" for member, c in self.members)
+                 + "; none present: the default")]
 
 
 def _child(node: Node, name: str) -> Node:

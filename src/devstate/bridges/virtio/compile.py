@@ -30,19 +30,20 @@ from devstate.bridges.virtio.bindings import (
     BitEntry,
     BitmapBinding,
     FlagBitsBinding,
+    LastOfBinding,
     Source,
     SplitListBinding,
     ValueBinding,
     VariantBinding,
     layout_item_kind,
 )
-from devstate.bridges.virtio.tables import Count, PartType, Selector
+from devstate.bridges.virtio.tables import PartType, Selector
 
 NAMESPACE = "virtio-parts"
 BRIDGE = "virtio device parts"
 MAX_FEATURE_BIT = 64 * 64 - 1
 
-_LEAF_KEYS = {"part", "offset", "size", "class", "command", "item", "feature", "bits", "encoding"}
+_LEAF_KEYS = {"part", "offset", "size", "class", "command", "item", "feature", "bits", "encoding", "last-of"}
 _SPLIT_KEYS = {"part", "class", "command", "split-by", "items", "field", "feature"}
 _VARIANT_KEYS = {"part", "class", "select-by", "variants"}
 _ENCODINGS = ("value", "presence", "absence")
@@ -229,7 +230,9 @@ class _Compiler:
         self._leaf_binding(node, value, kind, indexed)
 
     def _leaf_binding(self, node: Node, value: dict[str, Any], kind: PartType, indexed: bool) -> None:
-        if "bits" in value:
+        if "last-of" in value:
+            self._last_of(node, value, kind, indexed)
+        elif "bits" in value:
             self._bits(node, value, kind, indexed)
         elif value.get("encoding") == "bitmap":
             self._bitmap(node, value, kind, indexed)
@@ -327,6 +330,29 @@ class _Compiler:
         source = Source(kind, command, item=names[0] if names else "")
         return BitEntry(flag, bit, source, encoding, self._feature(node, spec))
 
+    def _last_of(self, node: Node, value: dict[str, Any], kind: PartType, indexed: bool) -> None:
+        enum = self.schema.resolve(node.expr) if isinstance(node.expr, ir.NamedRef) else None
+        members = value["last-of"]
+        problem = keys_problem(value, {"part", "class", "last-of"}, {"part", "class", "last-of"})
+        if problem is None and not isinstance(enum, ir.EnumType):
+            problem = "last-of maps the members of an enum field to commands; this field is not an enum"
+        if problem is None and not (isinstance(members, dict) and members):
+            problem = "last-of must map enum members to commands"
+        if problem is not None or not self._require(node, kind.selector is Selector.CVQ, "last-of needs a CVQ part"):
+            if problem is not None:
+                self._bad(node, problem)
+            return
+        assert isinstance(enum, ir.EnumType)
+        pairs = []
+        for member, command_name in members.items():
+            command = tables.cvq_by_name(self.device_type, str(value["class"]), str(command_name))
+            if member not in enum.by_name() or command is None:
+                self._bad(node, f"last-of {member!r}: {command_name!r} must map a member of {enum.name} to a "
+                                f"{value['class']} command")
+                return
+            pairs.append((member, command))
+        self._add(LastOfBinding(node, kind, tuple(pairs), indexed), [node.path])
+
     def _bitmap(self, node: Node, value: dict[str, Any], kind: PartType, indexed: bool) -> None:
         kind_command = self._command(node, value)
         command = kind_command[1]
@@ -336,9 +362,9 @@ class _Compiler:
         names = command.layout.item_names()
         ok = isinstance(expr, ir.ArrayType) and isinstance(expr.element, ir.ScalarType) \
             and expr.element.name.startswith("u") and expr.length is not None
-        if not ok or command.count is not Count.PER_VALUE or len(names) != 1:
-            self._bad(node, "encoding: bitmap maps a fixed array of unsigned words to one part per set bit "
-                            "(a command that may repeat with a single number)")
+        if not ok or not isinstance(command.layout, Words) or len(names) != 1:
+            self._bad(node, "encoding: bitmap maps a fixed array of unsigned words to one part listing the numbers "
+                            "of the set bits (a command whose value is a list of numbers)")
             return
         assert isinstance(expr, ir.ArrayType) and isinstance(expr.element, ir.ScalarType)
         self._add(BitmapBinding(node, Source(kind, command, item=names[0]), expr.element.size * 8, indexed),

@@ -15,20 +15,18 @@ from typing import Any
 
 from devstate import ir
 from devstate.bridges.errors import BridgeCode, BridgeDecodeError, BridgeExportError, LossyExportError
+from devstate.bridges.layouts import Variable, Words
+from devstate.bridges.record import with_record, without_record
 from devstate.bridges.report import BridgeReport, Loss, show
 from devstate.bridges.schemawalk import put
 from devstate.bridges.statecheck import check_state, state_losses
-from devstate.bridges.virtio import tables
-from devstate.bridges.virtio.bindings import ExportContext, ImportContext
+from devstate.bridges.values import ValueProblem
+from devstate.bridges.virtio import presence, tables
+from devstate.bridges.virtio.bindings import Draft, ExportContext, ImportContext, canonical_key, significant_words
 from devstate.bridges.virtio.compile import BRIDGE, VirtioMapping, all_bindings, compile_mapping
-from devstate.bridges.virtio.stream import (
-    Part,
-    check_complete,
-    encode_parts,
-    parse_parts,
-    unwrap,
-    wrap_vfio,
-)
+from devstate.bridges.virtio.presence import Header, Key, part_key
+from devstate.bridges.virtio.rules import check_complete, parse_parts
+from devstate.bridges.virtio.stream import Part, encode_parts, unwrap, wrap_vfio
 from devstate.bridges.virtio.tables import Selector
 from devstate.state import State, struct_default
 
@@ -51,29 +49,35 @@ class ExportResult:
 
 
 def import_parts(schema: ir.Schema, data: bytes | bytearray | memoryview, framing: str = "auto") -> ImportResult:
-    """A state of ``schema`` from a parts stream; raises ``BridgeDecodeError`` when it is malformed."""
+    """A state of ``schema`` from a parts stream; raises ``BridgeDecodeError`` when it is malformed.
+
+    The state carries the bridge record (``presence``): the headers of the parts read.
+    """
     mapping = compile_mapping(schema)
     payload, base, used, notes = unwrap(data, framing)
     parts = parse_parts(payload, mapping.device_type, base)
     check_complete(parts, base + len(payload))
-    state, absent = _import(mapping, parts)
-    check_state(schema, state, lambda path, message: BridgeDecodeError(BridgeCode.BAD_VALUE, base, path, message))
+    values, absent = _import(mapping, parts)
+    check_state(schema, values, lambda path, message: BridgeDecodeError(BridgeCode.BAD_VALUE, base, path, message))
+    state = with_record(values, presence.NAMESPACE, presence.encode_headers(parts))
     report = _report(mapping, "import")
-    report.notes += [f"framing: {used}", *notes, *_merged(absent)]
-    report.losses = _import_losses(mapping, parts, state)
+    kept = sum(presence.carried(part) for part in parts)
+    report.notes += [f"framing: {used}", *notes, *_merged(absent),
+                     f"bridge record: the {kept} part headers read, in order (optional vendor section "
+                     f"uuid:{presence.NAMESPACE} #1); export writes the same parts"]
+    report.losses = _import_losses(mapping, parts, bytes(payload), state)
     return ImportResult(state, report, parts, used)
 
 
 def export_parts(schema: ir.Schema, state: State, allow_lossy: bool = False, framing: str = "raw") -> ExportResult:
     """A parts stream for ``state``; raises ``LossyExportError`` when values would be lost."""
     mapping = compile_mapping(schema)
-    parts, problems = _export(mapping, state)
-    try:
-        back, _ = _import(mapping, parts)
-    except BridgeDecodeError as exc:  # pragma: no cover - an exporter/importer mismatch is a bridge bug
-        raise BridgeExportError(BridgeCode.CANNOT_EXPORT, "$", f"the exported parts do not import: {exc}") from None
+    parts, problems, notes = _export(mapping, state)
+    back, _ = _import(mapping, parts)
     report = _report(mapping, "export")
-    report.losses = state_losses(schema, state, back, problems, f"not carried by {BRIDGE}")
+    report.notes += notes
+    report.losses = state_losses(schema, without_record(state, presence.NAMESPACE), back, problems,
+                                 f"not carried by {BRIDGE}")
     if report.losses and not allow_lossy:
         raise LossyExportError(report.losses, BRIDGE)
     data = encode_parts(parts)
@@ -122,7 +126,8 @@ def _element_count(mapping: VirtioMapping, container: Any, ctx: ImportContext) -
     return min(max(indices) + 1, capacity) if indices else 0
 
 
-def _export(mapping: VirtioMapping, state: State) -> tuple[list[Part], dict[str, str]]:
+def _export(mapping: VirtioMapping, state: State) -> tuple[list[Part], dict[str, str], list[str]]:
+    """The parts for ``state``, checked against the stream rules: (parts, per-path problems, notes)."""
     ctx = ExportContext(mapping.schema, state, mapping.features)
     for binding in all_bindings(mapping):
         if not binding.indexed:
@@ -133,8 +138,65 @@ def _export(mapping: VirtioMapping, state: State) -> tuple[list[Part], dict[str,
         count = len(_walk_value(elements, container.steps)) if elements is not None else 0
         for index in range(count):
             binding.export(ctx, (index,))
-    built = ctx.build()
-    return parse_parts(encode_parts(built), mapping.device_type), ctx.problems
+    headers, notes = presence.recorded_headers(state)
+    parts = _ordered(_selected(ctx, headers), headers, ctx.last)
+    try:
+        return parse_parts(encode_parts(parts), mapping.device_type), ctx.problems, notes
+    except BridgeDecodeError as exc:
+        raise BridgeExportError(BridgeCode.CANNOT_EXPORT, "$",
+                                f"the state does not give a valid parts stream: {exc}") from None
+
+
+def _selected(ctx: ExportContext, headers: list[Header] | None) -> list[Part]:
+    """Every part the features allow; with a record, only the recorded ones and those the state needs."""
+    recorded = {header.key: header for header in headers or []}
+    parts = []
+    for draft in ctx.drafts.values():
+        header = recorded.get(draft.key)
+        if not ctx.allowed(draft) or (headers is not None and header is None and not draft.required):
+            continue
+        if not _buildable(ctx, draft):
+            continue
+        flags = header.flags if header is not None else draft.kind.flags
+        parts.append(draft.build(flags, _word_count(draft, header)))
+    return parts
+
+
+def _buildable(ctx: ExportContext, draft: Draft) -> bool:
+    layout = draft.layout
+    if isinstance(layout, Variable):
+        try:
+            layout.check_items(draft.items)
+        except ValueProblem as exc:
+            ctx.problems[draft.label] = str(exc)
+            return False
+    return True
+
+
+def _word_count(draft: Draft, header: Header | None) -> int | None:
+    """Feature words to write: as many as recorded, never fewer than the set bits need."""
+    layout = draft.layout
+    if not isinstance(layout, Words) or layout.width != 8:
+        return None
+    words = [int(word) for word in draft.items.get(layout.name, [])]
+    wanted = header.length // 8 if header is not None else len(words)
+    return max(wanted, significant_words(words))
+
+
+def _ordered(parts: list[Part], headers: list[Header] | None,
+             last: list[tuple[list[Key], Key]]) -> list[Part]:
+    """Recorded parts in recorded order, the others at their canonical place; then the "last" rules."""
+    position = {header.key: index for index, header in enumerate(headers or [])}
+    ordered = sorted((p for p in parts if part_key(p) in position), key=lambda p: position[part_key(p)])
+    for extra in sorted((p for p in parts if part_key(p) not in position), key=canonical_key):
+        at = next((i for i, p in enumerate(ordered) if canonical_key(p) > canonical_key(extra)), len(ordered))
+        ordered.insert(at, extra)
+    for group, key in last:
+        members = [i for i, p in enumerate(ordered) if part_key(p) in group]
+        mine = next((i for i in members if part_key(ordered[i]) == key), None)
+        if mine is not None and mine != members[-1]:
+            ordered.insert(members[-1], ordered.pop(mine))
+    return ordered
 
 
 def _walk_value(value: Any, steps: tuple[str, ...]) -> Any:
@@ -150,37 +212,46 @@ def _report(mapping: VirtioMapping, direction: str) -> BridgeReport:
 # --- losses on import: standard data the state did not keep --------------------------------------
 
 
-def _import_losses(mapping: VirtioMapping, parts: Sequence[Part], state: State) -> list[Loss]:
-    again, _ = _export(mapping, state)
-    by_identity = {p.identity: p for p in again}
+def _import_losses(mapping: VirtioMapping, parts: Sequence[Part], payload: bytes, state: State) -> list[Loss]:
+    """What the state does not give back: the export of the new state, compared part by part with the input.
+
+    Every part that is not written back identically is a loss (its values, or its bytes when the values
+    agree), and so is a part the export would add; when none is, the export is the input byte for byte.
+    """
+    try:
+        again, _, _ = _export(mapping, state)
+    except BridgeExportError as exc:
+        return [Loss("the parts stream", "(all)", str(exc))]
+    by_key = {part_key(p): p for p in again}
+    ident = mapping.schema.ident
     losses = []
     for part in parts:
-        if part.kind is None:
+        twin = by_key.pop(part_key(part), None)
+        if not presence.carried(part):
             losses.append(Loss(f"{part.label} at offset {part.offset}", show(part.value),
                                "unknown optional part, skipped"))
-            continue
-        twin = by_identity.get(part.identity)
-        if twin is None:
-            losses.append(Loss(part.label, _show_items(part.items), f"{mapping.schema.ident} has no place for it"))
-            continue
-        losses += _item_losses(part, twin, mapping.schema.ident)
+        elif twin is None:
+            losses.append(Loss(part.label, _show_items(part.items), f"{ident} has no place for it"))
+        elif (twin.value, twin.flags) != (part.value, part.flags):
+            losses += _item_losses(part, twin, ident)
+    losses += [Loss(p.label, "(no part)", f"the input has no such part; {ident} would write one")
+               for p in by_key.values()]
+    if not losses and encode_parts(again) != payload:
+        losses.append(Loss("the order of the parts", "as read", "export writes another order"))
     return losses
 
 
 def _item_losses(part: Part, twin: Part, ident: str) -> list[Loss]:
     losses = []
     for name, value in part.items.items():
-        if not _same(value, twin.items.get(name)):
+        if value != twin.items.get(name):
             where = part.label if len(part.items) == 1 else f"{part.label}.{name}"
             losses.append(Loss(where, show(value), f"{ident} keeps {show(twin.items.get(name))}"))
+    if part.flags != twin.flags:
+        losses.append(Loss(f"{part.label} flags", f"{part.flags:#04x}", f"written back as {twin.flags:#04x}"))
+    if not losses:
+        losses.append(Loss(part.label, show(part.value), f"written back as {show(twin.value)}"))
     return losses
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, list) and isinstance(b, list) and all(isinstance(x, int) for x in [*a, *b]):
-        width = max(len(a), len(b))
-        return a + [0] * (width - len(a)) == b + [0] * (width - len(b))
-    return bool(a == b)
 
 
 def _show_items(items: dict[str, Any]) -> str:

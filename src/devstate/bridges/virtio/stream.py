@@ -1,9 +1,9 @@
 """Reading and writing a stream of virtio device parts, and the vfio records around it.
 
-``parse_parts`` frames every part (16-byte header + value), checks the header, the
-selector and the value layout of each known part type, then the spec's rules over the
-whole stream: the order table and the count rules. Unknown parts are refused unless
-marked OPTIONAL (then kept, to be reported). ``encode_parts`` writes parts back to back.
+``frame_parts`` frames every part (16-byte header + value) and checks the header, the
+selector and the value layout of each known part type (the rules over the whole stream
+are ``devstate.bridges.virtio.rules``). Unknown parts are refused unless marked OPTIONAL
+(then kept, to be reported). ``encode_parts`` writes parts back to back.
 
 ``parse_vfio``/``wrap_vfio`` handle the Linux virtio-vfio migration stream: 16-byte
 records (le64 size, le32 flags, le32 tag) whose device-data record is the raw
@@ -77,16 +77,11 @@ class Part:
         return self.kind.layout
 
     @property
-    def identity(self) -> tuple[int, bytes, bytes]:
-        """What must be unique in a stream (type; type and selector; or those and the value)."""
-        count = self.command.count if self.command is not None else (self.kind.count if self.kind else Count.ONE)
-        if self.kind is None:
-            return (self.type_id, self.selector, self.value)
-        if count is Count.ONE:
-            return (self.type_id, b"", b"")
-        if count is Count.PER_SELECTOR:
-            return (self.type_id, self.selector, b"")
-        return (self.type_id, self.selector, self.value)
+    def identity(self) -> tuple[int, bytes]:
+        """What is unique in a stream: the type (one part per stream) or the type and the selector."""
+        if self.kind is not None and self.kind.count is Count.ONE:
+            return (self.type_id, b"")
+        return (self.type_id, self.selector)
 
     def encode(self) -> bytes:
         return _HEADER.pack(self.type_id, self.flags, 0, self.selector, len(self.value)) + self.value
@@ -117,8 +112,8 @@ NO_SELECTOR = bytes(8)
 # --- parsing ------------------------------------------------------------------------------
 
 
-def parse_parts(data: bytes | bytearray | memoryview, device_type: str | None = "net", base: int = 0) -> list[Part]:
-    """Every part of ``data`` (offsets relative to ``base``), checked against the spec's rules."""
+def frame_parts(data: bytes | bytearray | memoryview, device_type: str | None = "net", base: int = 0) -> list[Part]:
+    """Every part of ``data`` (offsets relative to ``base``), each checked on its own (header, selector, value)."""
     view = memoryview(data).cast("B")
     parts: list[Part] = []
     offset = 0
@@ -126,7 +121,6 @@ def parse_parts(data: bytes | bytearray | memoryview, device_type: str | None = 
         part = _frame(view, offset, base, device_type)
         parts.append(part)
         offset += tables.HEADER_SIZE + len(part.value)
-    check_rules(parts)
     return parts
 
 
@@ -199,40 +193,6 @@ def _zero(part: Part, data: bytes, first: int, what: str) -> None:
     if any(data):
         raise BridgeDecodeError(BridgeCode.RESERVED_NOT_ZERO, part.offset + 4 + first, part.name,
                                 f"{what} must be zero for {part.name}")
-
-
-def check_rules(parts: Sequence[Part]) -> None:
-    """The order table (non-decreasing rank) and the count rules, over the whole stream."""
-    seen: dict[tuple[int, bytes, bytes], Part] = {}
-    previous: Part | None = None
-    for part in parts:
-        if part.kind is None:
-            continue
-        if previous is not None and previous.kind is not None and part.kind.rank < previous.kind.rank:
-            raise BridgeDecodeError(BridgeCode.PART_ORDER, part.offset, part.label,
-                                    f"{part.name} follows {previous.name} (offset {previous.offset}); the spec's "
-                                    f"order is {' < '.join(order_names(parts))}")
-        previous = part
-        first = seen.setdefault(part.identity, part)
-        if first is not part:
-            raise BridgeDecodeError(BridgeCode.DUPLICATE_PART, part.offset, part.label,
-                                    f"{part.label} already appeared at offset {first.offset}")
-
-
-def order_names(parts: Sequence[Part]) -> list[str]:
-    kinds = {p.kind.name: p.kind.rank for p in parts if p.kind is not None}
-    for kind in tables.COMMON_PARTS:
-        kinds.setdefault(kind.name, kind.rank)
-    return [name for name, _ in sorted(kinds.items(), key=lambda item: item[1])]
-
-
-def check_complete(parts: Sequence[Part], end: int) -> None:
-    """Every part a complete state holds (DRV_FEATURES, DEVICE_STATUS) is present."""
-    present = {p.type_id for p in parts}
-    for kind in tables.COMMON_PARTS:
-        if kind.mandatory and kind.id not in present:
-            raise BridgeDecodeError(BridgeCode.MISSING_PART, end, kind.name,
-                                    f"the stream has no {kind.label} part; a saved device state always does")
 
 
 def encode_parts(parts: Sequence[Part]) -> bytes:

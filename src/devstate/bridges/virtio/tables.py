@@ -43,7 +43,6 @@ class Count(Enum):
 
     ONE = "at most one"
     PER_SELECTOR = "one per selector"
-    PER_VALUE = "one per selector and value"
 
 
 @dataclass(frozen=True)
@@ -60,6 +59,8 @@ class PartType:
     """The flags an exporter sets (DEV_FEATURES is marked OPTIONAL by the spec)."""
     mandatory: bool = False
     """A complete state (DEV_PARTS_GET ALL) holds this part."""
+    preceded_by: tuple[str, ...] = ()
+    """The order table's "mandatory preceding parts": each must appear before the first part of this type."""
     doc: str = ""
 
     @property
@@ -87,7 +88,10 @@ class CvqCommand:
     command_id: int
     command_name: str
     layout: Layout
-    count: Count = Count.PER_SELECTOR
+    features: tuple[int, ...] = ()
+    """Driver feature bits the command needs: without them the driver cannot have sent it."""
+    must: str = ""
+    """The spec's own MUST NOT for sending the command without ``features`` (empty: a reading)."""
     doc: str = ""
 
     @property
@@ -96,28 +100,38 @@ class CvqCommand:
 
 
 FEATURES = Words("feature_bits")
+RESERVED_FEATURES = tuple(range(44, 50))
+"""Feature bits 44-49 and 128 and above are "reserved for future extensions" (Feature Bits); a device MUST
+NOT offer them and a driver MUST NOT accept a feature the device did not offer."""
+FIRST_FUTURE_FEATURE = 128
+MAX_QUEUE_SIZE = 32768
+"""The largest virtqueue (split: "The maximum Queue Size value is 32768"; packed: up to 2^15)."""
 
 COMMON_PARTS: tuple[PartType, ...] = (
-    PartType(0x100, "DEV_FEATURES", Selector.NONE, FEATURES, 0, Count.ONE, flags=FLAG_OPTIONAL,
+    PartType(0x100, "DEV_FEATURES", Selector.NONE, FEATURES, 0, Count.ONE, flags=FLAG_OPTIONAL, mandatory=True,
              doc="The features the device offers (le64 feature_bits[]). Marked OPTIONAL: the device only "
                  "checks them against its own and never applies them."),
     PartType(0x101, "DRV_FEATURES", Selector.NONE, FEATURES, 1, Count.ONE, mandatory=True,
-             doc="The features the driver accepted (le64 feature_bits[])."),
-    PartType(0x102, "PCI_COMMON_CFG", Selector.COMMON_CFG, None, 2, Count.PER_SELECTOR,
+             preceded_by=("DEV_FEATURES",), doc="The features the driver accepted (le64 feature_bits[])."),
+    PartType(0x102, "PCI_COMMON_CFG", Selector.COMMON_CFG, None, 2, Count.PER_SELECTOR, mandatory=True,
+             preceded_by=("DEV_FEATURES", "DRV_FEATURES"),
              doc="One field of struct virtio_pci_common_cfg, chosen by the selector's offset; the value has "
                  "the field's size."),
     PartType(0x103, "DEVICE_STATUS", Selector.NONE,
              Fixed((Slot("device_status", 0, 1),), 1), 3, Count.ONE, mandatory=True,
-             doc="The device status byte."),
+             preceded_by=("DEV_FEATURES", "DRV_FEATURES", "PCI_COMMON_CFG"), doc="The device status byte."),
     PartType(0x104, "VQ_CFG", Selector.VQ_INDEX,
              Fixed((Slot("queue_size", 0, 2), Slot("vector", 2, 2), Slot("enabled", 4, 2),
                     Slot("reserved", 6, 2, reserved=True), Slot("queue_desc", 8, 8),
                     Slot("queue_driver", 16, 8), Slot("queue_device", 24, 8)), 32),
-             4, Count.PER_SELECTOR, doc="struct virtio_dev_part_vq_cfg: one virtqueue's configuration."),
+             4, Count.PER_SELECTOR, preceded_by=("DEV_FEATURES", "DRV_FEATURES", "PCI_COMMON_CFG", "DEVICE_STATUS"),
+             doc="struct virtio_dev_part_vq_cfg: one virtqueue's configuration."),
     PartType(0x105, "VQ_NOTIFY_CFG", Selector.VQ_INDEX,
              Fixed((Slot("queue_notify_off", 0, 2), Slot("queue_notif_config_data", 2, 2),
                     Slot("reserved", 4, 4, reserved=True)), 8),
-             5, Count.PER_SELECTOR, doc="struct virtio_dev_part_vq_notify_data: one virtqueue's notification layout."),
+             5, Count.PER_SELECTOR,
+             preceded_by=("DEV_FEATURES", "DRV_FEATURES", "PCI_COMMON_CFG", "DEVICE_STATUS", "VQ_CFG"),
+             doc="struct virtio_dev_part_vq_notify_data: one virtqueue's notification layout."),
 )
 
 DEVICE_PARTS: dict[str, tuple[PartType, ...]] = {
@@ -155,24 +169,54 @@ PCI_COMMON_CFG: tuple[CommonCfgField, ...] = (
 ON_OFF = Fixed((Slot("on", 0, 1),), 1)
 NO_VALUE = Fixed((), 0)
 
+F_CTRL_VQ, F_CTRL_RX, F_CTRL_VLAN, F_CTRL_RX_EXTRA, F_GUEST_ANNOUNCE, F_MQ, F_CTRL_MAC_ADDR = 17, 18, 19, 20, 21, 22, 23
+F_HASH_REPORT, F_RSS = 57, 60
+F_RING_PACKED = 34
+"""Feature bits (virtio-net "Feature bits"; VIRTIO_F_RING_PACKED from "Reserved Feature Bits")."""
+
+_RX_MUST = "If the VIRTIO_NET_F_CTRL_RX feature has not been negotiated, the driver MUST NOT issue commands " \
+    "VIRTIO_NET_CTRL_RX_PROMISC or VIRTIO_NET_CTRL_RX_ALLMULTI."
+_RX_EXTRA_MUST = "If the VIRTIO_NET_F_CTRL_RX_EXTRA feature has not been negotiated, the driver MUST NOT issue " \
+    "commands VIRTIO_NET_CTRL_RX_ALLUNI, VIRTIO_NET_CTRL_RX_NOMULTI, VIRTIO_NET_CTRL_RX_NOUNI or " \
+    "VIRTIO_NET_CTRL_RX_NOBCAST."
+_MAC_MUST = "If VIRTIO_NET_F_CTRL_RX has not been negotiated, the driver MUST NOT issue VIRTIO_NET_CTRL_MAC class " \
+    "commands."
+_RSS_MUST = "A driver MUST NOT send the VIRTIO_NET_CTRL_MQ_RSS_CONFIG command if the feature VIRTIO_NET_F_RSS has " \
+    "not been negotiated."
+
+RSS_QUEUE_MASK = 0x7FFF
+"""``struct rss_rq_id``: bits 0-14 are the receive virtqueue index divided by 2, bit 15 is reserved."""
+HASH_TYPE_BITS = 0x1FF
+"""The hash types virtio 1.4 defines (VIRTIO_NET_HASH_TYPE_IPv4 .. _UDP_EX, bits 0-8)."""
+MAX_VLAN_ID = 4095
+
 CVQ_COMMANDS: dict[str, tuple[CvqCommand, ...]] = {
     "net": (
-        CvqCommand(0, "RX", 0, "PROMISC", ON_OFF, doc="u8: promiscuous mode on (1) or off (0)."),
-        CvqCommand(0, "RX", 1, "ALLMULTI", ON_OFF, doc="u8: receive all multicast."),
-        CvqCommand(0, "RX", 2, "ALLUNI", ON_OFF, doc="u8: receive all unicast."),
-        CvqCommand(0, "RX", 3, "NOMULTI", ON_OFF, doc="u8: receive no multicast."),
-        CvqCommand(0, "RX", 4, "NOUNI", ON_OFF, doc="u8: receive no unicast."),
-        CvqCommand(0, "RX", 5, "NOBCAST", ON_OFF, doc="u8: receive no broadcast."),
-        CvqCommand(1, "MAC", 0, "TABLE_SET", CountedLists(("unicast", "multicast"), 4, 6),
+        CvqCommand(0, "RX", 0, "PROMISC", ON_OFF, (F_CTRL_VQ, F_CTRL_RX), _RX_MUST,
+                   doc="u8: promiscuous mode on (1) or off (0)."),
+        CvqCommand(0, "RX", 1, "ALLMULTI", ON_OFF, (F_CTRL_VQ, F_CTRL_RX), _RX_MUST,
+                   doc="u8: receive all multicast."),
+        CvqCommand(0, "RX", 2, "ALLUNI", ON_OFF, (F_CTRL_VQ, F_CTRL_RX_EXTRA), _RX_EXTRA_MUST,
+                   doc="u8: receive all unicast."),
+        CvqCommand(0, "RX", 3, "NOMULTI", ON_OFF, (F_CTRL_VQ, F_CTRL_RX_EXTRA), _RX_EXTRA_MUST,
+                   doc="u8: receive no multicast."),
+        CvqCommand(0, "RX", 4, "NOUNI", ON_OFF, (F_CTRL_VQ, F_CTRL_RX_EXTRA), _RX_EXTRA_MUST,
+                   doc="u8: receive no unicast."),
+        CvqCommand(0, "RX", 5, "NOBCAST", ON_OFF, (F_CTRL_VQ, F_CTRL_RX_EXTRA), _RX_EXTRA_MUST,
+                   doc="u8: receive no broadcast."),
+        CvqCommand(1, "MAC", 0, "TABLE_SET", CountedLists(("unicast", "multicast"), 4, 6), (F_CTRL_VQ, F_CTRL_RX),
+                   _MAC_MUST,
                    doc="struct virtio_net_ctrl_mac twice: le32 entries + 6-byte MACs, unicast then multicast."),
         CvqCommand(1, "MAC", 1, "ADDR_SET", Fixed((Slot("mac", 0, 6, as_bytes=True),), 6),
+                   (F_CTRL_VQ, F_CTRL_RX, F_CTRL_MAC_ADDR), _MAC_MUST,
                    doc="The 6-byte MAC address the driver set."),
-        CvqCommand(2, "VLAN", 0, "ADD", Fixed((Slot("vlan_id", 0, 2),), 2), Count.PER_VALUE,
-                   doc="le16 VLAN id; one part per VLAN in the filter."),
-        CvqCommand(3, "ANNOUNCE", 0, "ACK", NO_VALUE,
+        CvqCommand(2, "VLAN", 0, "ADD", Words("vlan_ids", width=2, max_words=MAX_VLAN_ID + 1),
+                   (F_CTRL_VQ, F_CTRL_VLAN),
+                   doc="The whole VLAN filter table: one le16 VLAN id per VLAN, ascending (length 2 per VLAN)."),
+        CvqCommand(3, "ANNOUNCE", 0, "ACK", NO_VALUE, (F_CTRL_VQ, F_GUEST_ANNOUNCE),
                    doc="No value: the driver acknowledged the announcement request."),
-        CvqCommand(4, "MQ", 0, "VQ_PAIRS_SET", Fixed((Slot("virtqueue_pairs", 0, 2),), 2),
-                   doc="struct virtio_net_ctrl_mq: le16 virtqueue_pairs."),
+        CvqCommand(4, "MQ", 0, "VQ_PAIRS_SET", Fixed((Slot("virtqueue_pairs", 0, 2),), 2), (F_CTRL_VQ, F_MQ),
+                   doc="struct virtio_net_ctrl_mq_pairs_set: le16 virtqueue_pairs, 1..0x8000."),
         CvqCommand(4, "MQ", 1, "RSS_CONFIG",
                    Variable((("hash_types", "int", 4, ""), ("indirection_table_mask", "int", 2, ""),
                              ("unclassified_queue", "int", 2, ""),
@@ -180,16 +224,21 @@ CVQ_COMMANDS: dict[str, tuple[CvqCommand, ...]] = {
                              ("max_tx_vq", "int", 2, ""), ("hash_key_length", "int", 1, ""),
                              ("hash_key", "bytes", 1, "hash_key_length")),
                             bias={"indirection_table_mask": 1}, power_of_two=("indirection_table_mask",),
-                            element_mask={"indirection_table": 0x7FFF}),
-                   doc="struct virtio_net_rss_config."),
+                            element_mask={"indirection_table": RSS_QUEUE_MASK},
+                            value_mask={"unclassified_queue": RSS_QUEUE_MASK}),
+                   (F_CTRL_VQ, F_RSS), _RSS_MUST, doc="struct virtio_net_rss_config."),
         CvqCommand(4, "MQ", 2, "HASH_CONFIG",
                    Variable((("hash_types", "int", 4, ""), ("reserved", "reserved", 8, ""),
                              ("hash_key_length", "int", 1, ""), ("hash_key", "bytes", 1, "hash_key_length"))),
-                   doc="struct virtio_net_hash_config."),
+                   (F_CTRL_VQ, F_HASH_REPORT), doc="struct virtio_net_hash_config."),
     ),
 }
 """Control commands a CVQ_CFG part can carry, by device type (virtio-net classes RX, MAC, VLAN,
-ANNOUNCE and MQ; VIRTIO_NET_CTRL_* numbers)."""
+ANNOUNCE and MQ; VIRTIO_NET_CTRL_* numbers), with the feature bits each needs."""
+
+MQ_MODE_COMMANDS = ("VQ_PAIRS_SET", "RSS_CONFIG", "HASH_CONFIG")
+"""The MQ commands that select the multiqueue mode: "the resulting device configuration is defined by the
+last command sent by the driver" (net: Device operation in multiqueue mode)."""
 
 
 # --- the vfio migration stream (drivers/vfio/pci/virtio/migrate.c) -----------------------------
