@@ -89,19 +89,21 @@ def test_usage_errors_are_one_line_exit_2(tmp_path: Path) -> None:
 def test_matrix_outputs() -> None:
     versions = [load_schema(f.path) for f in model_versions("org.virtio.net")]
     built = build_matrix(versions)
-    v10, v11, v20 = built.versions
+    v10, v11, v20, v30 = built.versions
     assert built.cell(v11, v10).status is Status.DIRECT
     assert built.cell(v10, v11).status is Status.DEFAULTS
     assert built.cell(v20, v10).status is Status.CONVERT
     assert built.cell(v10, v20).status is Status.CONVERT
+    assert built.cell(v11, v30).status is Status.CONVERT  # a 1.1 reader needs 3.0 state converted
     markdown = matrix_markdown(versions)
-    assert "| **2.0** | ↻ | ↻ | ✓ |" in markdown
+    assert "| **2.0** | ↻ | ↻ | ✓ | ↻ |" in markdown
+    assert "- 3.0 state on a 1.1 device: 3.0 → 2.0 (virtio_net_3_to_2); 2.0 → 1.1 (virtio_net_2_to_1)" in markdown
     assert "../../compatibility.md" in markdown
     changelog = changelog_markdown(versions)
-    assert changelog.index("## 2.0") < changelog.index("### BREAKING CHANGES") < changelog.index("## 1.1")
+    assert changelog.index("## 3.0") < changelog.index("### BREAKING CHANGES") < changelog.index("## 2.0") < changelog.index("## 1.1")
     result = run("matrix", "org.virtio.net", "--json")
     assert result.exit_code == 0
-    assert json.loads(result.output)["versions"] == ["1.0", "1.1", "2.0"]
+    assert json.loads(result.output)["versions"] == ["1.0", "1.1", "2.0", "3.0"]
     assert run("matrix", "--markdown").exit_code == 0
     assert run("matrix", "org.example.none").exit_code == 2
 

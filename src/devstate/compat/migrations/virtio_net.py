@@ -1,4 +1,4 @@
-"""org.virtio.net: 1.1 ↔ 2.0 (the MAC filter tables merged into one; wider offloads).
+"""org.virtio.net: 1.1 ↔ 2.0 (the MAC filter tables merged into one; wider offloads) and 2.0 ↔ 3.0 (RSS limits).
 
 2.0 replaces section ``mac_filter`` (id 5: two tables of at most 64 addresses each) by
 ``mac_table`` (id 9: one table of entries, each an address and its kind, unicast first)
@@ -73,3 +73,66 @@ def _split(table: dict[str, Any], losses: list[Loss]) -> dict[str, Any]:
                                f"a 1.x table holds at most {TABLE_MAX}"))
     return {"unicast_overflow": table["unicast_overflow"], "multicast_overflow": table["multicast_overflow"],
             **split}
+
+
+# --- 2.0 ↔ 3.0: RSS limits that follow the configuration fields; RSS and hash configurations apart ---------
+
+RSS_KEY_MAX_2 = 40
+RSS_TABLE_MAX_2 = 128
+"""The longest key and indirection table a 2.x rss section holds."""
+
+
+@migration(MODEL, "2.0", "3.0")
+def virtio_net_2_to_3(state: State, source: ir.Schema, target: ir.Schema) -> State:
+    """Section rss (one configuration and its mode) becomes rss_config or hash_config and ctrl.mq_mode."""
+    sections = state["sections"]
+    converted = carry_over(state, source, target, handled=frozenset({"rss", "ctrl"}))
+    rss = sections.get("rss")
+    mode = rss["mode"] if rss is not None else "disabled"
+    converted["sections"]["ctrl"] = {**sections["ctrl"], "mq_mode": "automatic" if mode == "disabled" else mode}
+    if mode == "rss":
+        converted["sections"]["rss_config"] = {name: rss[name] for name in (
+            "hash_types", "unclassified_queue", "max_tx_vq", "hash_key", "indirection_table")}
+    elif mode == "hash_report":
+        converted["sections"]["hash_config"] = {"hash_types": rss["hash_types"], "hash_key": rss["hash_key"]}
+    return order_sections(converted, target)
+
+
+@migration(MODEL, "3.0", "2.0")
+def virtio_net_3_to_2(state: State, source: ir.Schema, target: ir.Schema) -> State:
+    """The configuration ctrl.mq_mode names becomes section rss; fails past 2.x's limits or with two configurations."""
+    sections = state["sections"]
+    losses: list[Loss] = []
+    converted = carry_over(state, source, target, frozenset({"rss_config", "hash_config", "ctrl"}), losses)
+    ctrl = dict(sections["ctrl"])
+    mode = ctrl.pop("mq_mode")
+    converted["sections"]["ctrl"] = ctrl
+    kept = {"rss": "rss_config", "hash_report": "hash_config"}.get(mode)
+    for name in ("rss_config", "hash_config"):
+        if name in sections and name != kept:
+            losses.append(Loss(f"$.sections.{name}", "present", "2.x keeps only the configuration ctrl.mq_mode "
+                                                                 f"uses (mq_mode is {mode})"))
+    rss = _rss_2(mode, sections.get(kept) if kept else None, losses)
+    if rss is not None:
+        converted["sections"]["rss"] = rss
+    if losses:
+        raise ConversionError(f"cannot convert {source.ident} state to {target.version}", losses,
+                              order_sections(converted, target))
+    return order_sections(converted, target)
+
+
+def _rss_2(mode: str, config: dict[str, Any] | None, losses: list[Loss]) -> dict[str, Any] | None:
+    """The 2.x rss section for the configuration in use (None when none is)."""
+    if config is None:
+        return None
+    rss = {"mode": mode, "hash_types": config["hash_types"], "unclassified_queue": config.get("unclassified_queue", 0),
+           "max_tx_vq": config.get("max_tx_vq", 0), "hash_key": config["hash_key"],
+           "indirection_table": config.get("indirection_table", [])}
+    section = "rss_config" if mode == "rss" else "hash_config"
+    if len(rss["hash_key"]) > RSS_KEY_MAX_2:
+        losses.append(Loss(f"$.sections.{section}.hash_key", f"{len(rss['hash_key'])} bytes",
+                           f"a 2.x key holds at most {RSS_KEY_MAX_2} bytes"))
+    if len(rss["indirection_table"]) > RSS_TABLE_MAX_2:
+        losses.append(Loss(f"$.sections.{section}.indirection_table", f"{len(rss['indirection_table'])} entries",
+                           f"a 2.x indirection table holds at most {RSS_TABLE_MAX_2} entries"))
+    return rss
