@@ -23,6 +23,7 @@ from devstate.bridges.nvme import (
     parse_state,
     split_transfers,
 )
+from devstate.bridges.nvme import presence as nvme_presence
 from devstate.errors import UsageError
 from devstate.interp import decode, encode
 from devstate.schema import load_schema
@@ -71,7 +72,9 @@ def test_imported_queues_follow_the_published_layout() -> None:
 
 def test_vendor_state_travels_as_an_optional_vendor_section_keyed_by_its_uuid() -> None:
     state = import_state(NVME["1.1"], STATE, vendor_uuid=UUID).state
-    assert state["unknown_sections"] == [{"id": 1, "flags": 3, "vendor": f"uuid:{UUID}", "payload": vectors.VENDOR}]
+    assert state["unknown_sections"] == [{"id": 1, "flags": 3, "vendor": f"uuid:{UUID}", "payload": vectors.VENDOR},
+                                         {"id": 1, "flags": 3, "vendor": f"uuid:{nvme_presence.NAMESPACE}",
+                                          "payload": STATE[:48]}]
     dsf = encode(NVME["1.1"], state)
     assert decode(NVME["1.1"], dsf)["unknown_sections"][0]["payload"] == vectors.VENDOR
 
@@ -89,12 +92,15 @@ def test_reports_list_both_sides() -> None:
     assert {u.where for u in report.standard_only} == {"header VER", "header CSATTR", "NVMe-defined state VER"}
 
 
-def test_header_fields_that_differ_from_what_export_writes_are_losses() -> None:
+def test_csattr_survives_through_the_bridge_record() -> None:
     data = bytearray(STATE)
-    data[0:2] = struct.pack("<H", 7)
-    data[2] = 0
-    report = import_state(NVME["1.1"], bytes(data), vendor_uuid=UUID).report
-    assert [(loss.where, loss.value) for loss in report.losses] == [("header VER", "7"), ("header CSATTR", "0")]
+    data[2] = 0  # not suspended for the whole Migration Receive
+    imported = import_state(NVME["1.1"], bytes(data), vendor_uuid=UUID)
+    assert imported.report.losses == []
+    state = decode(NVME["1.1"], encode(NVME["1.1"], imported.state))
+    assert export_state(NVME["1.1"], state, vendor_uuid=UUID).data == bytes(data)
+    state["unknown_sections"] = [e for e in state["unknown_sections"] if e["vendor"] == f"uuid:{UUID}"]
+    assert export_state(NVME["1.1"], state).data == STATE  # without the record: CSATTR 1
 
 
 def test_export_refuses_to_lose_registers() -> None:
@@ -138,7 +144,7 @@ def test_receive_buffer_padding_is_ignored_but_other_trailing_bytes_are_not() ->
     padded = import_state(NVME["1.1"], STATE + bytes(4096 - len(STATE)), vendor_uuid=UUID)
     assert any("padding" in note for note in padded.report.notes)
     with pytest.raises(BridgeDecodeError) as caught:
-        import_state(NVME["1.1"], STATE + b"\0\0\x01", vendor_uuid=UUID)
+        import_state(NVME["1.1"], STATE + b"\0\0\x01\0", vendor_uuid=UUID)
     assert (caught.value.code, caught.value.offset) == ("TRAILING_DATA", len(STATE) + 2)
 
 
@@ -176,7 +182,7 @@ def test_queue_counts_past_nvmecss() -> None:
     data = bytearray(STATE)
     data[48 + 2 : 48 + 4] = struct.pack("<H", 50)
     error = _error(bytes(data))
-    assert (error.code, error.offset, error.part) == ("SIZE_MISMATCH", 50, "NIOSQ/NIOCQ")
+    assert (error.code, error.offset, error.part) == ("SIZE_MISMATCH", 16, "NVMECSS")
 
 
 @pytest.mark.parametrize(("at", "part"), [(5, "controller state header"), (48 + 6, "NVMe-defined state header"),
@@ -195,9 +201,9 @@ def test_truncated_header() -> None:
 def test_value_the_schema_cannot_hold_names_the_entry() -> None:
     data = bytearray(STATE)
     sq0 = 48 + 8
-    data[sq0 + 10 : sq0 + 12] = struct.pack("<H", 0)  # QID 0: the schema's sqid has min 1
+    data[sq0 + 10 : sq0 + 12] = struct.pack("<H", 0)  # QID 0 is the admin queue
     error = _error(bytes(data))
-    assert (error.code, error.part, error.offset) == ("BAD_VALUE", "IOSQ[0]", sq0 + 10)
+    assert (error.code, error.part, error.offset) == ("INVALID_QUEUE_ID", "IOSQ[0]", sq0 + 10)
 
 
 # --- transfers ---------------------------------------------------------------------------------------------
@@ -229,7 +235,8 @@ def test_join_refuses_unaligned_or_empty_transfers() -> None:
     with pytest.raises(BridgeDecodeError, match="whole number of dwords"):
         join_transfers([STATE[:10], STATE[10:]])
     with pytest.raises(BridgeDecodeError, match="empty"):
-        join_transfers([STATE, b""])
+        join_transfers([b"", STATE])
+    assert join_transfers([STATE, b""]) == STATE  # the last transfer may have NUMD 0
     with pytest.raises(UsageError):
         split_transfers(STATE, 6)
 

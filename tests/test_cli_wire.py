@@ -168,7 +168,7 @@ def test_validate_dsf_files() -> None:
 def test_validate_schemas_and_states_together() -> None:
     result = run("validate", ROOT / "schemas" / "org.virtio.net", NET)
     assert result.exit_code == 0, result.output
-    assert "3/3 valid" in result.stdout and f"{NET}: valid org.virtio.net@1.1 state" in result.stdout
+    assert "4/4 valid" in result.stdout and f"{NET}: valid org.virtio.net@1.1 state" in result.stdout
 
 
 @pytest.mark.skipif(shutil.which("devstate", path=str(Path(sys.executable).parent)) is None,

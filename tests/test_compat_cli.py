@@ -100,7 +100,8 @@ def test_matrix_outputs() -> None:
     assert "- 3.0 state on a 1.1 device: 3.0 → 2.0 (virtio_net_3_to_2); 2.0 → 1.1 (virtio_net_2_to_1)" in markdown
     assert "../../compatibility.md" in markdown
     changelog = changelog_markdown(versions)
-    assert changelog.index("## 3.0") < changelog.index("### BREAKING CHANGES") < changelog.index("## 2.0") < changelog.index("## 1.1")
+    heads = ("## 3.0", "### BREAKING CHANGES", "## 2.0", "## 1.1")
+    assert [changelog.index(head) for head in heads] == sorted(changelog.index(head) for head in heads)
     result = run("matrix", "org.virtio.net", "--json")
     assert result.exit_code == 0
     assert json.loads(result.output)["versions"] == ["1.0", "1.1", "2.0", "3.0"]

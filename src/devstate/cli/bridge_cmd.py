@@ -278,11 +278,11 @@ def nvme_decode(files: tuple[Path, ...], layout: str, as_json: bool) -> None:
 
     Several FILEs are the transfers of one state, in order.
     """
-    from devstate.bridges.nvme import LAYOUTS, describe_state, parse_state
+    from devstate.bridges.nvme import LAYOUTS, describe_state, read_state
 
     data = _joined("nvme-controller-state", [read_blob(f, DEFAULT_LIMITS) for f in files], files)
     try:
-        described = describe_state(parse_state(data, LAYOUTS[layout]))
+        described = describe_state(read_state(data, LAYOUTS[layout]))
     except BridgeError as exc:
         _failed(exc, files[0])
     if as_json:
@@ -305,9 +305,6 @@ def _print_nvme(file: Path, described: dict[str, Any]) -> None:
         for record in ("IOSQ", "IOCQ"):
             if nvme[record]:
                 console.print(_entries_table(record, nvme[record]))
-        if nvme["extra"]:
-            console.print(f"{len(nvme['extra']) // 2} more bytes after the entries: {nvme['extra'][:64]}",
-                          markup=False, soft_wrap=True)
     vendor = described["vendor_state"]
     console.print(f"vendor-specific state: {vendor['length']} bytes at offset {vendor['offset']}"
                   + (f": {vendor['data'][:64]}{'…' if len(vendor['data']) > 64 else ''}" if vendor["length"] else ""),

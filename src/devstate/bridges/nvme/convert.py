@@ -16,9 +16,11 @@ from typing import Any
 
 from devstate import ir
 from devstate.bridges.errors import BridgeCode, BridgeDecodeError, BridgeExportError, LossyExportError
-from devstate.bridges.nvme import tables
+from devstate.bridges.nvme import presence, tables
 from devstate.bridges.nvme.compile import BRIDGE, EntryBinding, NvmeMapping, compile_mapping
-from devstate.bridges.nvme.stream import ControllerState, encode_state, layout_named, parse_state
+from devstate.bridges.nvme.rules import read_state
+from devstate.bridges.nvme.stream import ControllerState, encode_state, layout_named
+from devstate.bridges.record import with_record, without_record
 from devstate.bridges.report import BridgeReport, Loss, show
 from devstate.bridges.schemawalk import MISSING, get, put
 from devstate.bridges.statecheck import check_state, state_losses
@@ -52,11 +54,14 @@ def import_state(schema: ir.Schema, data: bytes | bytearray | memoryview, layout
                  vendor_uuid: str | None = None) -> ImportResult:
     """A state of ``schema`` from a controller state; raises ``BridgeDecodeError`` when malformed."""
     mapping = compile_mapping(schema)
-    controller = parse_state(data, layout_named(layout))
-    state = _import(mapping, controller, _uuid(vendor_uuid))
-    check_state(schema, state, lambda path, message: BridgeDecodeError(BridgeCode.BAD_VALUE, 0, path, message))
+    controller = read_state(data, layout_named(layout))
+    values = _import(mapping, controller, _uuid(vendor_uuid))
+    check_state(schema, values, lambda path, message: BridgeDecodeError(BridgeCode.BAD_VALUE, 0, path, message))
+    state = with_record(values, presence.NAMESPACE, controller.header)
     report = _report(mapping, "import", layout)
-    report.losses = _import_losses(mapping, controller, state, vendor_uuid)
+    report.losses = _import_losses(mapping, controller, bytes(memoryview(data).cast("B")), state)
+    report.notes.append(f"bridge record: the {len(controller.header)}-byte header as read (optional vendor section "
+                        f"uuid:{presence.NAMESPACE} #1); export writes the same CSATTR and NVMECSS 0 again")
     if controller.padding:
         report.notes.append(f"{controller.padding} zero bytes after the state (a receive buffer's padding) ignored")
     if controller.nvme_version is None:
@@ -68,13 +73,20 @@ def export_state(schema: ir.Schema, state: State, layout: str = tables.DEFAULT_L
                  allow_lossy: bool = False) -> ExportResult:
     """A controller state for ``state``; raises ``LossyExportError`` when values would be lost."""
     mapping = compile_mapping(schema)
-    controller, problems = _controller(mapping, state, layout_named(layout))
+    controller, problems, notes = _controller(mapping, state, layout_named(layout))
     chosen = _pick_vendor(mapping, state, _uuid(vendor_uuid))
     controller.vendor = chosen[1]
     data = encode_state(controller)
-    back = _import(mapping, parse_state(data, controller.layout), chosen[0])
+    try:
+        parsed = read_state(data, controller.layout)
+    except BridgeDecodeError as exc:
+        raise BridgeExportError(BridgeCode.CANNOT_EXPORT, "$", f"the state gives no valid controller state: {exc}") \
+            from None
+    back = _import(mapping, parsed, chosen[0])
     report = _report(mapping, "export", layout)
-    report.losses = state_losses(schema, state, back, problems, f"not carried by the {BRIDGE}")
+    report.notes += notes
+    report.losses = state_losses(schema, without_record(state, presence.NAMESPACE), back, problems,
+                                 f"not carried by the {BRIDGE}")
     if report.losses and not allow_lossy:
         raise LossyExportError(report.losses, f"the {BRIDGE}")
     if chosen[0]:
@@ -148,21 +160,20 @@ def _import_vendor(mapping: NvmeMapping, controller: ControllerState, state: Sta
                                       "vendor": f"uuid:{vendor_uuid}", "payload": vendor})
 
 
-def _import_losses(mapping: NvmeMapping, controller: ControllerState, state: State,
-                   vendor_uuid: str | None) -> list[Loss]:
-    again, _ = _controller(mapping, state, controller.layout)
+def _import_losses(mapping: NvmeMapping, controller: ControllerState, data: bytes, state: State) -> list[Loss]:
+    """What the new state does not give back: its export compared with the input, entry by entry.
+
+    When no entry differs and the bytes still do (the padding of a receive buffer aside), the
+    difference itself is reported, so a lossless import is one whose export is the input.
+    """
+    again, _, _ = _controller(mapping, state, controller.layout)
     again.vendor = controller.vendor
     losses = []
-    for name, value, written in (("header VER", controller.version, again.version),
-                                 ("header CSATTR", controller.csattr, again.csattr),
-                                 ("NVMe-defined state VER", controller.nvme_version, again.nvme_version)):
-        if value is not None and value != written:
-            losses.append(Loss(name, show(value), f"not carried; export writes {show(written)}"))
     for record in tables.RECORDS:
         losses += _entry_losses(mapping, record, controller, again)
-    if controller.extra:
-        losses.append(Loss("NVMe-defined state after the queue entries", show(controller.extra),
-                           "data of a newer format version, not carried"))
+    if not losses and encode_state(again) != data[: len(data) - controller.padding]:
+        losses.append(Loss("the controller state", f"{len(data) - controller.padding} bytes",
+                           "export writes other bytes"))
     return losses
 
 
@@ -183,7 +194,7 @@ def _entry_losses(mapping: NvmeMapping, record: str, before: ControllerState,
 
 
 def _controller(mapping: NvmeMapping, state: State,
-                layout: tables.HeaderLayout) -> tuple[ControllerState, dict[str, str]]:
+                layout: tables.HeaderLayout) -> tuple[ControllerState, dict[str, str], list[str]]:
     controller = ControllerState(layout)
     problems: dict[str, str] = {}
     for record, container in mapping.containers.items():
@@ -191,7 +202,12 @@ def _controller(mapping: NvmeMapping, state: State,
         for index, element in enumerate(elements if elements is not MISSING else []):
             controller.entries(record).append(_entry(mapping.bindings[record], mapping.schema, element,
                                                      f"{container.section.name}[{index}]", problems))
-    return controller, problems
+    kept, notes = presence.recorded(state)
+    if kept is not None:
+        controller.csattr = kept.csattr
+        if not kept.nvme_state and not controller.sqs and not controller.cqs:
+            controller.nvme_version = None
+    return controller, problems, notes
 
 
 def _entry(bindings: Sequence[EntryBinding], schema: ir.Schema, element: dict[str, Any], where: str,
@@ -211,7 +227,8 @@ def _pick_vendor(mapping: NvmeMapping, state: State, vendor_uuid: str | None) ->
         payload = state["vendor_sections"][mapping.vendor.name]
         return str(mapping.vendor.vendor.uuid or mapping.vendor.vendor), bytes(payload)
     candidates = [entry for entry in state.get("unknown_sections", [])
-                  if str(entry.get("vendor", "")).startswith("uuid:")]
+                  if str(entry.get("vendor", "")).startswith("uuid:")
+                  and entry.get("vendor") != f"uuid:{presence.NAMESPACE}"]
     if vendor_uuid is not None:
         candidates = [entry for entry in candidates if entry["vendor"] == f"uuid:{vendor_uuid}"]
         if not candidates:
@@ -241,7 +258,6 @@ def describe_state(controller: ControllerState) -> dict[str, Any]:
             "NIOSQ": len(controller.sqs), "NIOCQ": len(controller.cqs),
             "IOSQ": [_entry_json("IOSQ", items) for items in controller.sqs],
             "IOCQ": [_entry_json("IOCQ", items) for items in controller.cqs],
-            "extra": controller.extra.hex(),
         },
         "vendor_state": {"offset": controller.offsets.get("vendor"), "length": len(controller.vendor),
                          "data": controller.vendor.hex()},

@@ -37,13 +37,13 @@ class ControllerState:
     """None when NVMECSS is 0 (no NVMe-defined state)."""
     sqs: list[dict[str, Item]] = field(default_factory=list)
     cqs: list[dict[str, Item]] = field(default_factory=list)
-    extra: bytes = b""
-    """Bytes of the NVMe-defined state after the queue entries (a newer format's data)."""
     vendor: bytes = b""
     padding: int = 0
     """Zero bytes after the state (a fixed-size receive buffer)."""
     offsets: dict[str, int] = field(default_factory=dict)
     """Absolute offsets: ``nvme`` (NVMe-defined state), ``IOSQ``/``IOCQ`` (first entry), ``vendor``."""
+    header: bytes = b""
+    """The header as read (kept in the bridge record)."""
 
     def entries(self, record: str) -> list[dict[str, Item]]:
         return self.sqs if record == "IOSQ" else self.cqs
@@ -63,14 +63,21 @@ def layout_named(name: str) -> HeaderLayout:
 
 
 def parse_state(data: bytes | bytearray | memoryview, layout: HeaderLayout) -> ControllerState:
-    """The controller state in ``data``; raises ``BridgeDecodeError`` when it is malformed."""
+    """The controller state in ``data``, framed and each entry checked on its own (the rules over the
+    queues are ``devstate.bridges.nvme.rules``); raises ``BridgeDecodeError`` when it is malformed."""
     view = memoryview(data).cast("B")
     if len(view) < layout.size:
         raise BridgeDecodeError(BridgeCode.TRUNCATED, 0, "controller state header",
                                 f"{len(view)} bytes; the {layout.name} header is {layout.size}")
+    if len(view) % DWORD:
+        raise BridgeDecodeError(BridgeCode.SIZE_MISMATCH, len(view) - len(view) % DWORD, "controller state",
+                                f"{len(view)} bytes is not a whole number of dwords (every size and transfer "
+                                "of a controller state counts dwords)")
     head = layout.header.parse(view[: layout.size], 0, "controller state header")
+    _header(head, layout)
     nvme_size, vendor_size = _sizes(head, len(view), layout)
     state = ControllerState(layout, _int(head["VER"]), _int(head["CSATTR"]))
+    state.header = bytes(view[: layout.size])
     start = layout.size
     _nvme(state, view[start : start + nvme_size], start)
     vendor_at = start + nvme_size
@@ -83,6 +90,19 @@ def parse_state(data: bytes | bytearray | memoryview, layout: HeaderLayout) -> C
 def _int(item: Item) -> int:
     assert isinstance(item, int)
     return item
+
+
+def _header(head: dict[str, Item], layout: HeaderLayout) -> None:
+    version, csattr = _int(head["VER"]), _int(head["CSATTR"])
+    if version != tables.VERSION:
+        raise BridgeDecodeError(BridgeCode.UNKNOWN_VERSION, layout.header.slot("VER").offset, "VER",
+                                f"controller state version {version:#x}: the version selects the layout and only "
+                                f"{tables.VERSION} is defined (\"this field shall be cleared to 0h\")")
+    if csattr & ~tables.CSATTR_SUSPENDED:
+        raise BridgeDecodeError(BridgeCode.RESERVED_NOT_ZERO, layout.header.slot("CSATTR").offset, "CSATTR",
+                                f"CSATTR {csattr:#04x} sets reserved bits 7:1 "
+                                f"({csattr & ~tables.CSATTR_SUSPENDED:#04x}); only bit 0 (Controller Suspended) is "
+                                "defined")
 
 
 def _sizes(head: dict[str, Item], total: int, layout: HeaderLayout) -> tuple[int, int]:
@@ -109,21 +129,35 @@ def _nvme(state: ControllerState, view: memoryview, at: int) -> None:
                                 f"{len(view)} bytes cannot hold its {tables.NVME_STATE_HEADER.length}-byte header")
     head = tables.NVME_STATE_HEADER.parse(view[:8], at, "NVMe-defined state header")
     state.nvme_version = _int(head["VER"])
+    if state.nvme_version != tables.VERSION:
+        raise BridgeDecodeError(BridgeCode.UNKNOWN_VERSION, at, "NVMe-defined state VER",
+                                f"NVMe controller state version {state.nvme_version:#x}: the version selects the "
+                                f"layout and only {tables.VERSION} is defined (\"this field shall be cleared to 0h\")")
     sqs, cqs = _int(head["NIOSQ"]), _int(head["NIOCQ"])
     need = 8 + ENTRY_SIZE * (sqs + cqs)
-    if need > len(view):
-        raise BridgeDecodeError(BridgeCode.SIZE_MISMATCH, at + 2, "NIOSQ/NIOCQ",
-                                f"{sqs} submission and {cqs} completion queue entries need {need} bytes; "
-                                f"NVMECSS gives {len(view)}")
+    if need != len(view):
+        raise BridgeDecodeError(BridgeCode.SIZE_MISMATCH, state.layout.header.slot("NVMECSS").offset, "NVMECSS",
+                                f"NVMECSS is {len(view) // DWORD} dwords ({len(view)} bytes), but {sqs} submission "
+                                f"and {cqs} completion queue entries make a version 0 NVMe-defined state of "
+                                f"{need} bytes ({need // DWORD} dwords)")
     offset = 8
     for record, count in (("IOSQ", sqs), ("IOCQ", cqs)):
         state.offsets[record] = at + offset
         for index in range(count):
             chunk = view[offset : offset + ENTRY_SIZE]
             label = f"{record}[{index}]"
-            state.entries(record).append(tables.RECORDS[record].parse(chunk, at + offset, label))
+            items = tables.RECORDS[record].parse(chunk, at + offset, label)
+            _attributes(record, items, at + offset, label)
+            state.entries(record).append(items)
             offset += ENTRY_SIZE
-    state.extra = bytes(view[offset:])
+
+
+def _attributes(record: str, items: dict[str, Item], at: int, label: str) -> None:
+    name = "IOSQA" if record == "IOSQ" else "IOCQA"
+    value, reserved = _int(items[name]), tables.RESERVED_ATTRIBUTE_BITS[name]
+    if value & reserved:
+        raise BridgeDecodeError(BridgeCode.RESERVED_NOT_ZERO, at + tables.RECORDS[record].slot(name).offset, label,
+                                f"{name} {value:#x} sets reserved bits 15:03 ({value & reserved:#x})")
 
 
 def _padding(state: ControllerState, view: memoryview, end: int) -> None:
@@ -165,7 +199,7 @@ def _encode_nvme(state: ControllerState) -> bytes:
                                            "NIOCQ": len(state.cqs)})
     entries = [tables.RECORDS["IOSQ"].build(e) for e in state.sqs]
     entries += [tables.RECORDS["IOCQ"].build(e) for e in state.cqs]
-    return head + b"".join(entries) + state.extra
+    return head + b"".join(entries)
 
 
 # --- transfers -----------------------------------------------------------------------------------
@@ -216,16 +250,23 @@ def check_sequence(seqinds: Sequence[SeqInd]) -> None:
 
 
 def join_transfers(pieces: Sequence[bytes]) -> bytes:
-    """The controller state from its transfers in order; every transfer but the last is whole dwords."""
+    """The controller state from its transfers in order.
+
+    Every transfer is a whole number of dwords (NUMD counts dwords and offsets are dword aligned); only
+    the last of a sequence may be empty ("This field is only allowed to be cleared to 0h if the Sequence
+    Indicator field is set to 10b", Set Controller State).
+    """
     if not pieces:
         raise BridgeDecodeError(BridgeCode.BAD_SEQUENCE, 0, "transfers", "no transfers")
     offset = 0
     for index, piece in enumerate(pieces):
-        if not piece:
-            raise BridgeDecodeError(BridgeCode.BAD_SEQUENCE, offset, f"transfer {index}", "an empty transfer")
-        if index < len(pieces) - 1 and len(piece) % DWORD:
+        last = index == len(pieces) - 1
+        if not piece and not (last and index):
             raise BridgeDecodeError(BridgeCode.BAD_SEQUENCE, offset, f"transfer {index}",
-                                    f"{len(piece)} bytes is not a whole number of dwords; only the last "
-                                    "transfer of a sequence may be shorter")
+                                    "an empty transfer; only the last of two or more transfers may have NUMD 0")
+        if len(piece) % DWORD:
+            raise BridgeDecodeError(BridgeCode.BAD_SEQUENCE, offset + len(piece) - len(piece) % DWORD,
+                                    f"transfer {index}",
+                                    f"{len(piece)} bytes is not a whole number of dwords (NUMD counts dwords)")
         offset += len(piece)
     return b"".join(pieces)

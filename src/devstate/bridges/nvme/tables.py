@@ -63,9 +63,15 @@ LAYOUTS: dict[str, HeaderLayout] = {
 DEFAULT_LAYOUT = "libnvme"
 
 CSATTR_SUSPENDED = 0x01
-"""CSATTR bit 0: the controller was suspended when the state was taken (always, for Get Controller State)."""
-EXPORT_DEFAULTS = {"VER": 0, "CSATTR": CSATTR_SUSPENDED, "NVME_VER": 0}
-"""What export writes for the header fields no devstate schema holds (they describe the capture)."""
+"""CSATTR bit 0, Controller Suspended: the controller was suspended for the whole Migration Receive that
+reported the state; bits 7:1 are reserved (NVMe Base 2.1 Figure 358 / 2.3 Figure 374)."""
+VERSION = 0
+"""The only version of the Controller State and of the NVMe Controller State data structures: "This field
+shall be cleared to 0h" (both VER fields)."""
+EXPORT_DEFAULTS = {"VER": VERSION, "CSATTR": CSATTR_SUSPENDED, "NVME_VER": VERSION}
+"""What export writes without a bridge record (a state taken from a suspended controller)."""
+RESERVED_ATTRIBUTE_BITS = {"IOSQA": 0xFFF8, "IOCQA": 0xFFF8}
+"""Bits 15:03 of IOSQA and IOCQA are reserved (Figures 360 and 361 of NVMe Base 2.1)."""
 
 NVME_STATE_HEADER = Fixed((Slot("VER", 0, 2), Slot("NIOSQ", 2, 2), Slot("NIOCQ", 4, 2),
                            Slot("reserved", 6, 2, reserved=True)), 8)
