@@ -222,9 +222,11 @@ class Variable(Layout):
 
     def parse(self, data: memoryview, at: int, label: str) -> dict[str, Item]:
         values: dict[str, Item] = {}
+        positions: dict[str, int] = {}
         offset = 0
         for name, kind, size, counter in self.fields:
-            count = 1 if kind in ("int", "reserved") else self._count(values, counter, at + offset, label)
+            positions[name] = at + offset
+            count = 1 if kind in ("int", "reserved") else self._count(values, counter, positions[counter], label)
             need = size * count
             if need > len(data) - offset:
                 raise BridgeDecodeError(BridgeCode.PAST_END, at + offset, label,

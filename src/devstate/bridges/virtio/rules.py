@@ -11,9 +11,11 @@ breaks a rule, so a stream with one fault is refused at that fault's offset:
 - **uniqueness** (device-parts.tex): at most one DEV_FEATURES, DRV_FEATURES and
   DEVICE_STATUS, one PCI_COMMON_CFG per offset, one VQ part per virtqueue index, one
   CVQ_CFG part per selector (net: "Each part is identified by a unique selector value");
-- **features** (content.tex "Feature Bits"): the driver accepts only offered features, the
-  device offers no reserved bit; a control command needs the features that let the driver
-  send it (net: "Control Virtqueue"; several are the spec's own MUST NOTs);
+- **features** (content.tex "Feature Bits"): the driver accepts only offered features and no
+  reserved bit (a device may offer bits a future spec defines: "this does not preclude
+  devices written to a future version of this specification from offering such feature
+  bits"); a control command needs the features that let the driver send it (net: "Control
+  Virtqueue"; several are the spec's own MUST NOTs);
 - **values** a receiver can check from the parts alone: queue sizes (transport-pci.tex),
   ``virtqueue_pairs`` (1..0x8000), RSS (hash types, enabled receive queues), the MAC
   tables (unicast then multicast), the RX class's 0/1 bytes.
@@ -47,6 +49,7 @@ class _Walk:
     offered: int = 0
     negotiated: int = 0
     enabled_queues: set[int] = field(default_factory=set)
+    queues: set[int] = field(default_factory=set)
 
 
 def parse_parts(data: bytes | bytearray | memoryview, device_type: str | None = "net", base: int = 0) -> list[Part]:
@@ -133,7 +136,7 @@ def _values(walk: _Walk, part: Part) -> None:
     assert part.kind is not None
     name = part.kind.name
     if name == "DEV_FEATURES":
-        walk.offered = _features(part, _offered_problem)
+        walk.offered = _features(part, lambda index, word: None)
     elif name == "DRV_FEATURES":
         walk.negotiated = _features(part, lambda index, word: _accepted_problem(walk.offered, index, word))
     elif name == "VQ_CFG":
@@ -169,24 +172,22 @@ def _features(part: Part, problem: Callable[[int, int], tuple[BridgeCode, str] |
     return bits
 
 
-def _offered_problem(index: int, word: int) -> tuple[BridgeCode, str] | None:
-    reserved = _reserved_mask(index) & word
-    if not reserved:
-        return None
-    bit = 64 * index + (reserved & -reserved).bit_length() - 1
-    return (BridgeCode.RESERVED_NOT_ZERO,
-            f"the device offers feature bit {bit}, which virtio 1.4 reserves (bits 44-49 and 128 and above); "
-            "a device MUST NOT offer reserved feature bits")
-
-
 def _accepted_problem(offered: int, index: int, word: int) -> tuple[BridgeCode, str] | None:
     extra = word & ~(offered >> (64 * index)) & ((1 << 64) - 1)
-    if not extra:
-        return None
-    bit = 64 * index + (extra & -extra).bit_length() - 1
-    return (BridgeCode.NOT_OFFERED,
-            f"the driver accepted feature bit {bit}, which DEV_FEATURES does not offer; the driver MUST NOT "
-            "accept a feature which the device did not offer")
+    if extra:
+        return (BridgeCode.NOT_OFFERED,
+                f"the driver accepted feature bit {_lowest(index, extra)}, which DEV_FEATURES does not offer; "
+                "the driver MUST NOT accept a feature which the device did not offer")
+    reserved = _reserved_mask(index) & word
+    if reserved:
+        return (BridgeCode.RESERVED_NOT_ZERO,
+                f"the driver accepted feature bit {_lowest(index, reserved)}, which virtio 1.4 reserves (bits 44-49 "
+                "and 128 and above); the driver MUST NOT accept any feature bit that is marked as reserved")
+    return None
+
+
+def _lowest(index: int, bits: int) -> int:
+    return 64 * index + (bits & -bits).bit_length() - 1
 
 
 def _reserved_mask(index: int) -> int:
@@ -211,6 +212,7 @@ def _queue(walk: _Walk, part: Part) -> None:
         raise BridgeDecodeError(BridgeCode.BAD_VALUE, part.offset + VALUE, part.label,
                                 f"queue_size {size} is neither 0 nor a power of 2, and VIRTIO_F_RING_PACKED is not "
                                 "negotiated: the device MUST present either a value of 0 or a power of 2")
+    walk.queues.add(part.index)
     if _int(part, "enabled"):
         walk.enabled_queues.add(part.index)
 
@@ -276,12 +278,21 @@ def _rss(walk: _Walk, part: Part) -> None:
     assert part.command is not None and isinstance(part.command.layout, Variable)
     table = _ints(part, "indirection_table")
     at = part.offset + VALUE + part.command.layout.offset_of(part.items, "indirection_table")
+    receive = _receive_queues(walk)
     for index, queue in enumerate(table):
-        if 2 * queue not in walk.enabled_queues:
+        if 2 * queue not in receive:
             raise BridgeDecodeError(BridgeCode.BAD_VALUE, at + 2 * index, part.label,
-                                    f"indirection_table[{index}] = {queue} names receive virtqueue {2 * queue}, "
-                                    "which no VQ_CFG part enables; a driver MUST fill the indirection_table array "
-                                    "only with enabled receive virtqueues ids")
+                                    f"indirection_table[{index}] = {queue} names virtqueue {2 * queue}, which is no "
+                                    "receive virtqueue a VQ_CFG part enables; a driver MUST fill the "
+                                    "indirection_table array only with enabled receive virtqueues ids")
+
+
+def _receive_queues(walk: _Walk) -> set[int]:
+    """The enabled receive virtqueues: even indices, the control queue (the last of 2N + 1) excepted."""
+    receive = {index for index in walk.enabled_queues if index % 2 == 0}
+    if _negotiated(walk, tables.F_CTRL_VQ) and len(walk.queues) % 2:
+        receive.discard(max(walk.queues))
+    return receive
 
 
 def _hash(walk: _Walk, part: Part) -> None:

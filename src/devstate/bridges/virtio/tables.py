@@ -101,8 +101,8 @@ class CvqCommand:
 
 FEATURES = Words("feature_bits")
 RESERVED_FEATURES = tuple(range(44, 50))
-"""Feature bits 44-49 and 128 and above are "reserved for future extensions" (Feature Bits); a device MUST
-NOT offer them and a driver MUST NOT accept a feature the device did not offer."""
+"""Feature bits 44-49 and 128 and above are "reserved for future extensions" (Feature Bits): the driver MUST
+NOT accept them, a device written to a later specification may offer them."""
 FIRST_FUTURE_FEATURE = 128
 MAX_QUEUE_SIZE = 32768
 """The largest virtqueue (split: "The maximum Queue Size value is 32768"; packed: up to 2^15)."""
