@@ -251,7 +251,7 @@ class Variable(Layout):
 
     def _read(self, name: str, kind: str, size: int, chunk: memoryview, at: int, label: str) -> Item:
         if kind == "reserved":
-            _zero(chunk, at, label, f"reserved {name}")
+            _zero(chunk, at, label, "reserved bytes" if name == "reserved" else f"reserved {name}")
             return 0
         if kind == "int":
             value = int.from_bytes(chunk, "little")
