@@ -1,9 +1,13 @@
-"""Website pages of the bridges, generated from the data tables and the schemas' annotations.
+"""The generated part of the bridges' website pages: the data tables and the schemas' mappings.
 
-``bridge_pages(schemas)`` returns ``{path: Markdown}``: one page per bridge with the
-standard's format (part types, control commands, record layouts, header versions) and,
-for every schema version that carries the bridge's annotations, the field-by-field
-mapping table and the lists of what does not map. The mkdocs hook adds them to the site.
+Each bridge page (``spec/bridges/virtio-parts.md``, ``spec/bridges/nvme-controller-state.md``)
+is written by hand — the format, the rules, the readings taken where the standards are silent,
+the conformance vectors — and holds the marker ``TABLES_MARKER``; ``bridge_tables(schemas)``
+returns ``{page path: Markdown}`` to put there: the standard's format as the bridge's data
+(part types, control commands, record layouts, header versions) and, for every schema version
+that carries the bridge's annotations, the field-by-field mapping table and the lists of what
+does not map. The mkdocs hook replaces the marker at build time, so nothing generated is
+committed and the tables cannot drift from the code.
 """
 
 from __future__ import annotations
@@ -21,11 +25,21 @@ from devstate.docs.markdown import cell, code, heading, join_blocks, slug, table
 
 VIRTIO_PAGE = "bridges/virtio-parts.md"
 NVME_PAGE = "bridges/nvme-controller-state.md"
+TABLES_MARKER = "<!-- devstate: generated bridge tables -->"
 
 
-def bridge_pages(schemas: Sequence[ir.Schema]) -> dict[str, str]:
-    """Every bridge page by its path in the site source."""
-    return {VIRTIO_PAGE: render_virtio_page(schemas), NVME_PAGE: render_nvme_page(schemas)}
+def bridge_tables(schemas: Sequence[ir.Schema]) -> dict[str, str]:
+    """The generated Markdown of every bridge page, by the page's path in the site source."""
+    return {VIRTIO_PAGE: render_virtio_tables(schemas), NVME_PAGE: render_nvme_tables(schemas)}
+
+
+def fill_tables(path: str, markdown: str, tables: dict[str, str]) -> str:
+    """``markdown`` of page ``path`` with the marker replaced; raises ``ValueError`` when it has none."""
+    if path not in tables:
+        return markdown
+    if markdown.count(TABLES_MARKER) != 1:
+        raise ValueError(f"{path} must hold the marker {TABLES_MARKER} exactly once")
+    return markdown.replace(TABLES_MARKER, tables[path])
 
 
 def _annotated(schemas: Sequence[ir.Schema], namespace: str) -> list[ir.Schema]:
@@ -55,9 +69,8 @@ def _uncovered(items: Sequence[Uncovered]) -> str:
 # --- virtio device parts -----------------------------------------------------------------------------
 
 
-def render_virtio_page(schemas: Sequence[ir.Schema]) -> str:
-    blocks = [heading(1, "virtio device parts bridge", "top"), _VIRTIO_INTRO,
-              heading(2, "Part types", "part-types"), _part_types(),
+def render_virtio_tables(schemas: Sequence[ir.Schema]) -> str:
+    blocks = [heading(2, "Part types", "part-types"), _part_types(),
               heading(2, "PCI_COMMON_CFG fields", "pci-common-cfg"), _common_cfg(),
               heading(2, "virtio-net control commands (CVQ_CFG)", "cvq-commands"), _cvq_commands(),
               heading(2, "The Linux vfio stream", "vfio"), _VFIO_TEXT,
@@ -66,28 +79,6 @@ def render_virtio_page(schemas: Sequence[ir.Schema]) -> str:
         blocks += _virtio_mapping(schema)
     return join_blocks(blocks)
 
-
-_VIRTIO_INTRO = (
-    "virtio 1.4 lets an owner device get and set the state of a member device as a list of *device parts* "
-    "(admin commands DEV_PARTS_METADATA_GET 0x0e, DEV_PARTS_GET 0x0f, DEV_PARTS_SET 0x10, DEV_MODE_SET 0x11). "
-    "Each part is a 16-byte header (`le16 part_type`, `u8 flags` with bit 0 OPTIONAL, `u8 reserved`, "
-    "`u8 selector[8]`, `le32 length`) and a value. This bridge converts a parts stream to devstate state and "
-    "back, generically: which part, selector and value field each schema field comes from is declared by "
-    "`virtio-parts` annotations in the schema ([vocabulary](index.md#virtio-parts)); the tables below are the "
-    "bridge's data, taken from the virtio specification (`device-parts.tex`, `admin-cmds-device-parts.tex`, "
-    "`device-types/net/description.tex`).\n\n"
-    "```sh\n"
-    "devstate parts decode net0.parts\n"
-    "devstate import --from virtio-parts net0.parts --model org.virtio.net@1.1 -o net0.dsf\n"
-    "devstate export --to virtio-parts net0.dsf -o net0.parts --framing vfio\n"
-    "```\n\n"
-    "On import the bridge checks the spec's rules and names the part and byte offset of any violation: parts "
-    "in non-decreasing order of the table below, at most one DEV_FEATURES, DRV_FEATURES and DEVICE_STATUS, "
-    "one PCI_COMMON_CFG per field offset, one VQ part per virtqueue index, one CVQ_CFG per command (one per "
-    "VLAN id for VLAN ADD), reserved bytes zero, value lengths as the table says, and a complete state holds "
-    "DRV_FEATURES and DEVICE_STATUS. Unknown parts are skipped and reported when marked OPTIONAL and refused "
-    "otherwise. Export writes parts in that order, selectors ascending, DEV_FEATURES marked OPTIONAL.\n"
-)
 
 _VFIO_TEXT = (
     "The Linux virtio-vfio variant driver (`drivers/vfio/pci/virtio/migrate.c`) carries the parts in records "
@@ -115,9 +106,11 @@ def _part_types() -> str:
         layout = part.layout.describe() if part.layout else (
             "the selected field" if part.selector is virtio_tables.Selector.COMMON_CFG else "the command's data")
         flags = "OPTIONAL" if part.flags else "-"
+        preceded = ", ".join(part.preceded_by) or "-"
         rows.append([f"{part.id:#06x}", code(part.name), part.selector.value, str(part.rank), part.count.value,
-                     cell(layout), flags, cell(part.doc)])
-    return table(["Type", "Name", "Selector", "Order", "Count", "Value", "Export flags", "Meaning"], rows)
+                     "yes" if part.mandatory else "no", cell(preceded), cell(layout), flags, cell(part.doc)])
+    return table(["Type", "Name", "Selector", "Order", "Count", "In every GET ALL", "Mandatory preceding parts",
+                  "Value", "Export flags", "Meaning"], rows)
 
 
 def _common_cfg() -> str:
@@ -154,9 +147,8 @@ def _virtio_mapping(schema: ir.Schema) -> list[str]:
 # --- NVMe controller state --------------------------------------------------------------------------------
 
 
-def render_nvme_page(schemas: Sequence[ir.Schema]) -> str:
-    blocks = [heading(1, "NVMe controller state bridge", "top"), _NVME_INTRO,
-              heading(2, "Header layouts", "layouts"), _layouts(),
+def render_nvme_tables(schemas: Sequence[ir.Schema]) -> str:
+    blocks = [heading(2, "Header layouts", "layouts"), _layouts(),
               heading(2, "NVMe-defined state", "nvme-state"), _records(),
               heading(2, "Transfers", "transfers"), _TRANSFERS,
               heading(2, "Mappings", "mappings"), _NVME_MAPPING_INTRO]
@@ -165,42 +157,22 @@ def render_nvme_page(schemas: Sequence[ir.Schema]) -> str:
     return join_blocks(blocks)
 
 
-_NVME_INTRO = (
-    "NVMe live migration (TP4159, NVMe 2.1) moves a suspended controller's state with Migration Receive "
-    "(0x42, Get Controller State) and Migration Send (0x41, Set Controller State). The state is a header, "
-    "the NVMe-defined state (its own header, then the I/O submission queue entries, then the I/O completion "
-    "queue entries, 24 bytes each) and the vendor-specific state, opaque bytes in the format a vendor UUID "
-    "names. This bridge converts it to devstate state and back; the queue fields map through "
-    "`nvme-controller-state` annotations ([vocabulary](index.md#nvme-controller-state)), the vendor-specific "
-    "state travels as an optional DSF vendor section under `uuid:<format UUID>` (section id 1), so a "
-    "destination that does not know the format skips it.\n\n"
-    "```sh\n"
-    "devstate nvme-state decode ctrl.state\n"
-    "devstate import --from nvme-controller-state ctrl.state --model org.nvmexpress.ctrl@1.1 \\\n"
-    "    --vendor-uuid 2f4c6a8e-1b3d-4e5f-9a7b-c8d9e0f1a2b3 -o ctrl.dsf\n"
-    "devstate export --to nvme-controller-state ctrl.dsf -o ctrl.state --transfer-size 4096\n"
-    "```\n\n"
-    "On import the sizes are checked against the bytes present before anything is read (NVMECSS and VSS are "
-    "128-bit dword counts in the default layout): a size larger than the buffer, queue counts that do not fit "
-    "NVMECSS, non-zero reserved bytes and non-zero bytes after the state are refused with the offset; zero "
-    "bytes after the state (a fixed-size receive buffer) are ignored.\n"
-)
-
 _TRANSFERS = (
     "State larger than one transfer is sent with Migration Send - Set Controller State in pieces, each "
     "with a sequence indicator in CDW10 bits 17:16: 1 first, 0 middle, 2 last, or 3 entire for a state sent "
     "at once. `export --transfer-size BYTES` writes the pieces as `OUT.000`, `OUT.001`, ... and prints each "
-    "one's indicator, offset, CDW10 and NUMD; `import` and `nvme-state decode` accept the pieces in order and "
-    "join them (every piece but the last must be whole dwords).\n"
+    "one's indicator, offset, CDW10 and NUMD (the number of dwords; not 0's based in Migration Send); "
+    "`import` and `nvme-state decode` accept the pieces in order and join them. Every piece is a whole number "
+    "of dwords, and only the last of two or more may be empty (NUMD 0 with the last indicator).\n"
 )
 
 _NVME_MAPPING_INTRO = (
     "One table per schema version with `nvme-controller-state` annotations. Most of a controller's state in "
     "devstate (registers, admin queues, features, asynchronous events, namespaces, commands in flight) has no "
     "place in the NVMe-defined state of TP4159: an import sets it to its defaults and an export of non-default "
-    "values fails unless `--allow-lossy`. The header's VER and CSATTR describe the capture, not the device: "
-    f"export writes VER {nvme_tables.EXPORT_DEFAULTS['VER']} and CSATTR "
-    f"{nvme_tables.EXPORT_DEFAULTS['CSATTR']:#04x} (suspended), and an import reports other values.\n"
+    "values fails unless `--allow-lossy`. The header's CSATTR describes the capture, not the device: it "
+    "travels in the [bridge record](#bridge-record), and an export without one writes CSATTR "
+    f"{nvme_tables.EXPORT_DEFAULTS['CSATTR']:#04x} (suspended).\n"
 )
 
 

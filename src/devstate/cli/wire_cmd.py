@@ -22,6 +22,8 @@ from devstate.fileio import FileTooLargeError, read_regular, write_atomically
 from devstate.interp import Trace, decode, encode
 from devstate.schema import find_schema_file, load_schema
 from devstate.schema.registry import SchemaFile, model_versions
+from devstate.semantic import SemanticError
+from devstate.semantic import check_state as check_semantics
 from devstate.state import State, state_from_json, state_to_json
 from devstate.wire.errors import DecodeError, EncodeError, ErrorCode
 from devstate.wire.header import Header, check_lengths, parse_fixed_header
@@ -364,14 +366,19 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def validate_blob(path: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
-    """Decode ``path`` with its standard schema; a report with ``valid`` and the error (if any)."""
+    """Decode ``path`` with its standard schema and check its model's semantic rules; a report with
+    ``valid`` and the error (if any)."""
     report: dict[str, Any] = {"file": str(path), "valid": False, "schema": None, "error": None, "message": None}
     data = read_blob(path, limits)
     try:
         schema = reader_for(data, limits)
         report["schema"] = schema.ident
-        decode(schema, data, limits)
-        report["valid"] = True
+        violations = check_semantics(schema, decode(schema, data, limits))
+        report["valid"] = not violations
+        if violations:
+            report["error"] = violations[0].to_json()
+            report["violations"] = [v.to_json() for v in violations]
+            report["message"] = "\n".join(f"{path}: {SemanticError.code} {v}" for v in violations)
     except DecodeError as exc:
         report["error"] = exc.to_json()
         report["message"] = f"{path}: {exc}"

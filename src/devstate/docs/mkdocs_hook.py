@@ -14,15 +14,15 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from devstate.bridges.docs import bridge_pages
+from devstate.bridges.docs import bridge_tables, fill_tables
 from devstate.cli import main as cli_main
 from devstate.docs.compat_pages import compat_renderers
-from devstate.docs.site import GeneratedSite, NavItem, build_site, load_inputs
+from devstate.docs.site import NavItem, build_site, load_inputs
 from devstate.errors import SchemaError
 
 MODELS_INDEX = "models/index.md"
 
-_state: dict[str, GeneratedSite] = {}
+_state: dict[str, Any] = {}
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
@@ -30,8 +30,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     try:
         inputs = load_inputs(root / "schemas", cli_main, compat_renderers())
         site = build_site(inputs)
-        for path, content in bridge_pages(inputs.schemas).items():
-            site.add(path, content)
+        _state["bridge_tables"] = bridge_tables(inputs.schemas)
     except SchemaError as exc:
         raise PluginError(f"a standard schema is invalid, so its reference page cannot be built:\n{exc}") from None
     _state["site"] = site
@@ -46,6 +45,14 @@ def on_files(files: Files, *, config: MkDocsConfig) -> Files:
     for page in _state["site"].pages:
         files.append(File.generated(config, page.path, content=page.content))
     return files
+
+
+def on_page_markdown(markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
+    """The bridge pages get their generated tables (devstate.bridges.docs) at the marker."""
+    try:
+        return fill_tables(page.file.src_uri, markdown, _state["bridge_tables"])
+    except ValueError as exc:
+        raise PluginError(str(exc)) from None
 
 
 def expand_models_nav(nav: list[Any], models_nav: list[NavItem]) -> list[Any]:

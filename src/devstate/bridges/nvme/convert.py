@@ -26,6 +26,7 @@ from devstate.bridges.schemawalk import MISSING, get, put
 from devstate.bridges.statecheck import check_state, state_losses
 from devstate.bridges.values import ValueProblem
 from devstate.errors import UsageError
+from devstate.semantic import check_state as check_semantics
 from devstate.state import State, default_state, struct_default
 from devstate.wire.sections import FLAG_OPTIONAL, FLAG_VENDOR
 
@@ -73,6 +74,11 @@ def export_state(schema: ir.Schema, state: State, layout: str = tables.DEFAULT_L
                  allow_lossy: bool = False) -> ExportResult:
     """A controller state for ``state``; raises ``LossyExportError`` when values would be lost."""
     mapping = compile_mapping(schema)
+    violations = check_semantics(schema, state)
+    if violations:
+        first = violations[0]
+        raise BridgeExportError(BridgeCode.CANNOT_EXPORT, first.path,
+                                f"{first.rule}: {first.message}; Set Controller State could not create the queues")
     controller, problems, notes = _controller(mapping, state, layout_named(layout))
     chosen = _pick_vendor(mapping, state, _uuid(vendor_uuid))
     controller.vendor = chosen[1]
