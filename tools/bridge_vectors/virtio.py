@@ -243,6 +243,11 @@ def valid() -> list[Vector]:
         "device reports, the status, two virtqueues (receiveq1, transmitq1) and their notification data.",
         ["features", "get-all", "order", "pci-common-cfg", "device-status", "vq-cfg", "vq-notify-cfg"])
 
+    stream = device(bits(*BASE), bits(*BASE), [256], status=0x0B)
+    add("valid-net-one-virtqueue", stream, "org.virtio.net@3.0",
+        "A device saved while the driver is still initialising (status ACKNOWLEDGE | DRIVER | FEATURES_OK, no "
+        "DRIVER_OK) with one virtqueue configured so far.", ["vq-cfg", "device-status", "get-all"])
+
     stream = net((CTRL_VQ, CTRL_RX, F_MQ, IPSEC), offered=(GUEST_UDP_TUNNEL_GSO,), pairs=2)
     stream.pairs(2)
     add("valid-net-two-feature-words", stream, "org.virtio.net@3.0",
