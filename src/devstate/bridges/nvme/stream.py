@@ -125,8 +125,9 @@ def _nvme(state: ControllerState, view: memoryview, at: int) -> None:
         state.nvme_version = None
         return
     if len(view) < tables.NVME_STATE_HEADER.length:
-        raise BridgeDecodeError(BridgeCode.SIZE_MISMATCH, at, "NVMe-defined state",
-                                f"{len(view)} bytes cannot hold its {tables.NVME_STATE_HEADER.length}-byte header")
+        raise BridgeDecodeError(BridgeCode.SIZE_MISMATCH, state.layout.header.slot("NVMECSS").offset, "NVMECSS",
+                                f"NVMECSS is {len(view) // DWORD} dwords ({len(view)} bytes), which cannot hold the "
+                                f"{tables.NVME_STATE_HEADER.length}-byte NVMe-defined state header")
     head = tables.NVME_STATE_HEADER.parse(view[:8], at, "NVMe-defined state header")
     state.nvme_version = _int(head["VER"])
     if state.nvme_version != tables.VERSION:
