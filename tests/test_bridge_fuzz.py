@@ -26,11 +26,17 @@ import make_vectors as vectors  # noqa: E402
 
 NET = load_schema(SCHEMAS / "org.virtio.net" / "1.1.yaml")
 NET2 = load_schema(SCHEMAS / "org.virtio.net" / "2.0.yaml")
+NET3 = load_schema(SCHEMAS / "org.virtio.net" / "3.0.yaml")
 NVME = load_schema(SCHEMAS / "org.nvmexpress.ctrl" / "1.1.yaml")
 PARTS = (DATA / "virtio-net-parts.bin").read_bytes()
 VFIO = (DATA / "virtio-net-parts.vfio").read_bytes()
 STATE = (DATA / "nvme-ctrl-state.bin").read_bytes()
 RFC = (DATA / "nvme-ctrl-state-rfc2025.bin").read_bytes()
+CONFORMANCE = ROOT / "spec" / "conformance" / "bridges"
+SELECTORS = (CONFORMANCE / "virtio-parts" / "valid-net-every-selector.bin").read_bytes()
+BOTH_MQ = (CONFORMANCE / "virtio-parts" / "valid-net-rss-then-hash.bin").read_bytes()
+SHARED = (CONFORMANCE / "nvme-controller-state" / "valid-nvme-shared-cqs.bin").read_bytes()
+VENDOR_ONLY = (CONFORMANCE / "nvme-controller-state" / "valid-nvme-vendor-state-only.bin").read_bytes()
 
 BOUNDED = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 CAMPAIGN = settings(max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck))
@@ -57,7 +63,7 @@ def _apply(seed: bytes, edits: list[tuple[str, int, int]], cut: int) -> bytes:
 
 
 def check_virtio(data: bytes) -> None:
-    for schema in (NET, NET2):
+    for schema in (NET, NET2, NET3):
         for framing in ("auto", "raw", "vfio"):
             try:
                 result = import_parts(schema, data, framing)
@@ -98,7 +104,7 @@ def test_random_bytes_virtio(data: bytes) -> None:
 
 
 @BOUNDED
-@given(st.one_of(mutated(PARTS), mutated(VFIO)))
+@given(st.one_of(mutated(PARTS), mutated(VFIO), mutated(SELECTORS), mutated(BOTH_MQ)))
 def test_mutated_parts(data: bytes) -> None:
     check_virtio(data)
 
@@ -110,7 +116,7 @@ def test_random_bytes_nvme(data: bytes) -> None:
 
 
 @BOUNDED
-@given(st.one_of(mutated(STATE), mutated(RFC)))
+@given(st.one_of(mutated(STATE), mutated(RFC), mutated(SHARED), mutated(VENDOR_ONLY)))
 def test_mutated_controller_state(data: bytes) -> None:
     check_nvme(data)
 
@@ -122,7 +128,7 @@ CAMPAIGN_ONLY = pytest.mark.skipif("'slow' not in config.getoption('markexpr')",
 @pytest.mark.slow
 @CAMPAIGN_ONLY
 @CAMPAIGN
-@given(st.one_of(st.binary(max_size=1024), mutated(PARTS), mutated(VFIO)))
+@given(st.one_of(st.binary(max_size=1024), mutated(PARTS), mutated(VFIO), mutated(SELECTORS), mutated(BOTH_MQ)))
 def test_campaign_virtio(data: bytes) -> None:
     check_virtio(data)
 
@@ -130,6 +136,6 @@ def test_campaign_virtio(data: bytes) -> None:
 @pytest.mark.slow
 @CAMPAIGN_ONLY
 @CAMPAIGN
-@given(st.one_of(st.binary(max_size=1024), mutated(STATE), mutated(RFC)))
+@given(st.one_of(st.binary(max_size=1024), mutated(STATE), mutated(RFC), mutated(SHARED), mutated(VENDOR_ONLY)))
 def test_campaign_nvme(data: bytes) -> None:
     check_nvme(data)
