@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from devstate.vmstate.dump import Vmsd, load_dump
-from devstate.vmstate.stream import StreamError, read_self_description
+from devstate.qemu.stream import StreamError
+from devstate.qemu.stream import read_description_json as read_self_description
 
 
 def _array_fields(fields: list[dict[str, Any]], vmsd: str, out: list[tuple[str, dict[str, Any]]]) -> None:
@@ -67,12 +68,12 @@ def test_the_dump_shows_element_sizes_not_array_lengths(stream_72: Path, pc_json
 def test_not_a_stream(tmp_path: Path) -> None:
     bad = tmp_path / "x.bin"
     bad.write_bytes(b"nope")
-    with pytest.raises(StreamError, match="no QEVM magic"):
+    with pytest.raises(StreamError, match="NOT_A_STREAM at byte 0"):
         read_self_description(bad)
 
 
 def test_truncated_stream(tmp_path: Path, stream_72: Path) -> None:
     cut = tmp_path / "cut.bin"
     cut.write_bytes(stream_72.read_bytes()[:-10])
-    with pytest.raises(StreamError, match="no self-description"):
+    with pytest.raises(StreamError, match="NO_DESCRIPTION"):
         read_self_description(cut)

@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "nvme-state": "bridge_cmd:nvme_state",
     "import-vmstate": "vmstate_cmd:import_vmstate",
     "vmstate-compat": "vmstate_cmd:vmstate_compat",
+    "qemu": "qemu_cmd:qemu",
     "demo": "demo_cmd:demo",
 }
 """Verb name → ``module:attribute`` of its click command, in this package."""

@@ -1,0 +1,173 @@
+"""``devstate qemu ...``: QEMU migration streams (``inspect``; ``extract``/``inject`` build on it).
+
+Exit status: 0 success, 1 the stream is invalid, 2 usage or I/O error. With ``--json`` an
+error is a JSON object too (``{"error": {"code", "offset", "message"}}``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from rich.table import Table
+
+from devstate.cli.output import EXIT_INVALID, EXIT_USAGE, console, fail, print_json
+from devstate.qemu.stream import Section, Stream, StreamError, VmsdExtent, iter_fields, read_stream
+
+_PATH = click.Path(path_type=Path)
+
+
+@click.group("qemu")
+def qemu() -> None:
+    """QEMU migration streams: read them, check them, translate their devices."""
+
+
+def load_stream(path: Path, as_json: bool) -> Stream:
+    """Read a stream or exit: 1 when it is not a valid stream, 2 when it cannot be read."""
+    try:
+        return read_stream(path)
+    except StreamError as error:
+        _error(error.to_json(), f"{path}: {error}", EXIT_INVALID, as_json)
+    except FileNotFoundError:
+        _error({"code": "IO", "offset": None, "message": "no such file or directory"},
+               f"{path}: no such file or directory", EXIT_USAGE, as_json)
+    except OSError as error:
+        _error({"code": "IO", "offset": None, "message": error.strerror or str(error)},
+               f"{path}: {error.strerror or error}", EXIT_USAGE, as_json)
+
+
+def _error(obj: dict[str, Any], text: str, code: int, as_json: bool) -> NoReturn:
+    if as_json:
+        print_json({"error": obj})
+        raise click.exceptions.Exit(code)
+    fail(text, code)
+
+
+@qemu.command("inspect")
+@click.argument("stream_path", metavar="STREAM", type=_PATH)
+@click.option("--fields", "device", metavar="SECTION", help="Also list every field of this section (name or id).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def inspect_cmd(stream_path: Path, device: str | None, as_json: bool) -> None:
+    """Read a whole QEMU migration stream and list what is in it.
+
+    The header, the configuration (machine type, page size, capabilities), every device
+    section with its section id, instance, version, byte offset and size and the subsections
+    sent, the RAM sections summarised (blocks, pages, zero pages; no page is kept in memory),
+    commands and the self-description. A stream QEMU could not have written is refused with
+    an error code and the byte offset.
+    """
+    stream = load_stream(stream_path, as_json)
+    chosen = _chosen(stream, device, as_json) if device is not None else None
+    if as_json:
+        print_json(stream_json(stream, chosen))
+        return
+    _print_stream(stream)
+    if chosen is not None:
+        _print_fields(chosen)
+
+
+def _chosen(stream: Stream, device: str, as_json: bool) -> Section:
+    for section in stream.sections:
+        if device in (section.name, str(section.section_id), section.vmsd_name):
+            return section
+    names = ", ".join(s.name for s in stream.devices())
+    _error({"code": "USAGE", "offset": None, "message": f"no section {device!r}"},
+           f"no section {device!r} in {stream.path} (sections: {names})", EXIT_USAGE, as_json)
+
+
+# --- JSON -------------------------------------------------------------------------------
+
+
+def stream_json(stream: Stream, fields_of: Section | None = None) -> dict[str, Any]:
+    config = stream.configuration
+    ram = stream.ram
+    return {
+        "file": stream.path,
+        "size": stream.size,
+        "version": stream.version,
+        "configuration": None if config is None else {
+            "offset": config.offset, "machine": config.machine, "target_page_bits": config.target_page_bits,
+            "capabilities": list(config.capabilities), "uuid": config.uuid.hex() if config.uuid else None,
+        },
+        "page_size": stream.page_size,
+        "sections": [_section_json(s, s is fields_of) for s in stream.sections],
+        "ram": {
+            "section_id": ram.section_id, "version": ram.version_id, "blocks": ram.blocks, "records": ram.records,
+            "pages": ram.pages, "zero_pages": ram.zero_pages, "page_bytes": ram.page_bytes,
+            "offset": ram.first_offset, "end": ram.last_end,
+        },
+        "commands": [{"offset": c.offset, "command": c.command, "length": c.length} for c in stream.commands],
+        "eof_offset": stream.eof_offset,
+        "description": None if stream.description_offset is None else {
+            "offset": stream.description_offset, "bytes": stream.size - stream.description_offset - 5,
+            "devices": len(stream.description.devices) if stream.description else 0,
+        },
+    }
+
+
+def _section_json(section: Section, with_fields: bool) -> dict[str, Any]:
+    obj: dict[str, Any] = {
+        "kind": section.kind, "offset": section.offset, "section_id": section.section_id, "name": section.name,
+        "vmsd": section.vmsd_name, "instance_id": section.instance_id, "version_id": section.version_id,
+        "body": section.body, "bytes": section.body_size, "footer": section.footer,
+        "delimited_by": section.delimited_by,
+        "subsections": _subsection_list(section.vmsd),
+    }
+    if with_fields and section.vmsd is not None:
+        obj["fields"] = [
+            {"path": path, "type": f.type, "offset": f.offset, "size": f.size, "count": f.count}
+            for path, f in iter_fields(section.vmsd)
+        ]
+    return obj
+
+
+def _subsection_list(vmsd: VmsdExtent | None) -> list[dict[str, Any]]:
+    if vmsd is None:
+        return []
+    return [{"name": s.name, "version": s.version, "offset": s.offset, "bytes": s.end - s.offset}
+            for s in vmsd.subsections]
+
+
+# --- text -------------------------------------------------------------------------------
+
+
+def _print_stream(stream: Stream) -> None:
+    config = stream.configuration
+    machine = config.machine if config else "(no configuration section)"
+    console.print(f"{stream.path}: QEMU migration stream v{stream.version}, {stream.size:,} bytes, machine "
+                  f"{machine}, page size {stream.page_size}", markup=False, soft_wrap=True)
+    if config and config.capabilities:
+        console.print(f"capabilities: {', '.join(config.capabilities)}", markup=False)
+    table = Table("offset", "id", "section", "inst", "ver", "bytes", "subsections", box=None, pad_edge=False)
+    for s in stream.sections:
+        subs = ", ".join(f"{x.name} v{x.version}" for x in (s.vmsd.subsections if s.vmsd else ()))
+        table.add_row(str(s.offset), str(s.section_id), s.name, str(s.instance_id), str(s.version_id),
+                      f"{s.body_size:,}", subs)
+    console.print(table)
+    ram = stream.ram
+    if ram.records:
+        total = sum(ram.blocks.values())
+        console.print(f"RAM: section {ram.section_id} v{ram.version_id}, {len(ram.blocks)} blocks "
+                      f"({total:,} bytes), {ram.records} records, {ram.pages:,} pages sent, "
+                      f"{ram.zero_pages:,} zero pages", markup=False, soft_wrap=True)
+    for c in stream.commands:
+        console.print(f"command 0x{c.command:02x} ({c.length} bytes) at {c.offset}", markup=False)
+    if stream.description_offset is None:
+        console.print("no self-description (sections delimited by their footers)", markup=False)
+    else:
+        n = len(stream.description.devices) if stream.description else 0
+        console.print(f"self-description at {stream.description_offset}: "
+                      f"{stream.size - stream.description_offset - 5:,} bytes of JSON, {n} devices", markup=False)
+    console.print(f"{len(stream.devices())} device sections, EOF at {stream.eof_offset}", markup=False)
+
+
+def _print_fields(section: Section) -> None:
+    if section.vmsd is None:
+        console.print(f"{section.name}: no field layout ({section.delimited_by})", markup=False)
+        return
+    table = Table("offset", "bytes", "type", "field", box=None, pad_edge=False, title=section.name)
+    for path, f in iter_fields(section.vmsd):
+        size = f"{f.count}×{f.size}" if f.count != 1 else str(f.size)
+        table.add_row(str(f.offset), size, f.type, path)
+    console.print(table)
