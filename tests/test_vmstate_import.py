@@ -7,6 +7,7 @@ directory is missing outside CI.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -76,9 +77,9 @@ def test_unmigratable_devices_have_no_fields(pc: Dump) -> None:
         (b"{nope", "not JSON"),
         (b'{"a": 1, "a": 2}', "duplicate key 'a'"),
         (b"\xff", "not UTF-8"),
-        (b'{"e1000": {"Name": "e1000", "version_id": 2, "minimum_version_id": 1}}', "missing key 'Description'"),
-        (b'{"x": {"Name": "y", "version_id": 1, "minimum_version_id": 1, "Description": {}}}',
-         "$[\"x\"].Name: expected 'x'"),
+        (b'{"e1000": {"version_id": 2, "minimum_version_id": 1}}', "missing key 'Name'"),
+        (b'{"x": {"Name": 5, "version_id": 1, "minimum_version_id": 1, "Description": {}}}',
+         "$[\"x\"].Name: expected a non-empty string, got 5"),
         (
             b'{"x": {"Name": "x", "version_id": "1", "minimum_version_id": 1,'
             b' "Description": {"name": "x", "version_id": 1, "minimum_version_id": 1}}}',
@@ -354,7 +355,7 @@ def test_invalid_dump_writes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"x": 1}')
     result = CliRunner().invoke(main, ["import-vmstate", str(bad), "-o", str(tmp_path / "out")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a dump that cannot be read is a tool failure
     assert 'bad.json: $["x"]: expected an object' in result.output
     assert not (tmp_path / "out").exists()
 
@@ -425,3 +426,80 @@ def test_structs_nested_beyond_the_devstate_limit_are_cut(tmp_path: Path) -> Non
     loaded = SchemaLoader(root=tmp_path).load(path)
     assert loaded.struct("s20").field("huge").annotations["qemu"]["unmapped"].startswith("larger than")
     assert len([t for t in loaded.types if t.startswith("s")]) == 15
+
+
+# --- newer QEMU dumps: element counts, unknown keys --------------------------------------
+
+
+def test_qemu_10_dump_reads_with_element_counts(qemu_dump: Callable[..., Path]) -> None:
+    dump = load_dump(qemu_dump("10.0", "pc"))
+    assert dump.machine == "pc-i440fx-10.0" and dump.warnings == ()
+    ioapic = dump.devices["ioapic"].vmsd
+    ioredtbl = next(f for f in ioapic.fields or () if f.name == "ioredtbl")
+    assert (ioredtbl.size, ioredtbl.num, ioredtbl.total_size) == (8, 24, 192)
+
+
+def test_an_array_imports_as_a_fixed_array(qemu_dump: Callable[..., Path]) -> None:
+    result = import_dump(load_dump(qemu_dump("10.0", "pc")), ["ioapic"])
+    (schema,) = result.schemas
+    text = schema.render(result.header())
+    assert "type: {kind: array, of: u64, length: 24}" in text
+    assert "qemu: {field: ioredtbl, size: 8, signedness: unknown, num: 24}" in text
+
+
+def test_the_whole_qemu_10_dump_imports(qemu_dump: Callable[..., Path], tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["import-vmstate", str(qemu_dump("10.0", "pc")), "-o", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    loader = SchemaLoader(root=tmp_path / "o")
+    assert all(loader.load(path) for path in sorted((tmp_path / "o").rglob("*.yaml")))
+
+
+def _with_unknown_keys(pc_json: Path, tmp_path: Path) -> Path:
+    raw = json.loads(pc_json.read_text())
+    for f in raw["e1000"]["Description"]["Fields"][:3]:
+        f["signedness"] = "unsigned"
+    raw["e1000"]["Description"]["flags"] = 4
+    path = tmp_path / "future.json"
+    path.write_text(json.dumps(raw))
+    return path
+
+
+def test_unknown_keys_warn_once_and_mark_what_they_touch(pc_json: Path, tmp_path: Path) -> None:
+    path = _with_unknown_keys(pc_json, tmp_path)
+    dump = load_dump(path)
+    assert dump.warnings == ("unknown key 'flags' on 1 descriptions", "unknown key 'signedness' on 3 fields")
+    fields = dump.devices["e1000"].vmsd.fields or ()
+    assert [f.unverified for f in fields[:4]] == [("signedness",)] * 3 + [()]
+    result = CliRunner().invoke(main, ["import-vmstate", str(path), "-o", str(tmp_path / "o"), "--device", "e1000"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("devstate: warning:") == 2
+    assert f"devstate: warning: {path}: unknown key 'signedness' on 3 fields (what it touches is marked " \
+           "unverified; --strict refuses)" in result.output
+    text = next((tmp_path / "o").rglob("*.yaml")).read_text()
+    assert text.count("unverified: [signedness]") == 3
+
+
+def test_strict_refuses_unknown_keys_with_exit_2(pc_json: Path, tmp_path: Path) -> None:
+    path = _with_unknown_keys(pc_json, tmp_path)
+    with pytest.raises(DumpError, match=r"\$\[\"e1000\"\]\.Description: unknown key 'flags' \(--strict\)"):
+        load_dump(path, strict=True)
+    out = tmp_path / "o"
+    result = CliRunner().invoke(main, ["import-vmstate", "--strict", str(path), "-o", str(out)])
+    assert result.exit_code == 2 and not out.exists()
+    as_json = CliRunner().invoke(main, ["import-vmstate", "--strict", "--json", str(path), "-o", str(out)])
+    assert as_json.exit_code == 2
+    assert json.loads(as_json.output) == {"error": {
+        "code": "VMSTATE_DUMP_INVALID", "file": str(path), "path": '$["e1000"].Description',
+        "message": "unknown key 'flags' (--strict)"}}
+
+
+def test_an_unreadable_dump_is_exit_2_never_a_verdict(pc_json: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    for args in (["vmstate-compat", str(bad), str(pc_json)], ["compat", "--vmstate", str(pc_json), str(bad)],
+                 ["import-vmstate", str(bad), "-o", str(tmp_path / "o")]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2, args
+        assert "bad.json: not JSON" in result.output
+    as_json = CliRunner().invoke(main, ["vmstate-compat", "--json", str(bad), str(pc_json)])
+    assert as_json.exit_code == 2 and json.loads(as_json.output)["error"]["code"] == "VMSTATE_DUMP_INVALID"

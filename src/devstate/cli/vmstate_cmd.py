@@ -14,7 +14,7 @@ from typing import NoReturn
 import click
 from rich.table import Table
 
-from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, fail, print_json
+from devstate.cli.output import EXIT_INVALID, EXIT_OK, EXIT_USAGE, console, error_console, fail, print_json
 from devstate.errors import UsageError
 from devstate.vmstate.compat import CompatReport, Finding, compare_dumps
 from devstate.vmstate.dump import Dump, DumpError, load_dump
@@ -26,16 +26,31 @@ from devstate.vmstate.writer import GeneratedSchemaInvalid, write_files
 _PATH = click.Path(path_type=Path)
 
 
-def read_dump(path: Path) -> Dump:
-    """Load a dump or exit: 2 when it cannot be read, 1 when it is not a valid dump."""
+def read_dump(path: Path, strict: bool = False, as_json: bool = False) -> Dump:
+    """Load a dump or exit 2 (a dump that cannot be read is a tool failure, never a verdict).
+
+    Unknown keys are reported once each on stderr (``--strict`` refuses them)."""
     try:
-        return load_dump(path)
-    except FileNotFoundError:
-        fail(f"{path}: no such file or directory")
+        dump = load_dump(path, strict)
     except DumpError as exc:
-        fail(str(exc), EXIT_INVALID)
+        _dump_error({"code": exc.code, "file": exc.file, "path": exc.path, "message": exc.message}, str(exc), as_json)
+    except FileNotFoundError:
+        _dump_error({"code": "IO", "file": str(path), "path": "", "message": "no such file or directory"},
+                    f"{path}: no such file or directory", as_json)
     except OSError as exc:
-        fail(f"{path}: {exc.strerror}")
+        _dump_error({"code": "IO", "file": str(path), "path": "", "message": exc.strerror or str(exc)},
+                    f"{path}: {exc.strerror or exc}", as_json)
+    for warning in dump.warnings:
+        error_console.print(f"devstate: warning: {dump.file}: {warning} (what it touches is marked unverified; "
+                            "--strict refuses)", markup=False, soft_wrap=True)
+    return dump
+
+
+def _dump_error(obj: dict[str, object], text: str, as_json: bool) -> NoReturn:
+    if as_json:
+        print_json({"error": obj})
+        raise click.exceptions.Exit(EXIT_USAGE)
+    fail(text, EXIT_USAGE)
 
 
 # --- import-vmstate -------------------------------------------------------------------------
@@ -49,7 +64,10 @@ def read_dump(path: Path) -> Dump:
               help="Import only this device type (QEMU type name or org.qemu.* model id); repeatable.")
 @click.option("--list", "show_list", is_flag=True, help="Also print one row per device.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report instead of text.")
-def import_vmstate(dump_path: Path, out_dir: Path, devices: tuple[str, ...], show_list: bool, as_json: bool) -> None:
+@click.option("--strict", is_flag=True, help="Refuse a dump with keys devstate does not know (default: warn, "
+                                             "mark what they touch unverified, go on).")
+def import_vmstate(dump_path: Path, out_dir: Path, devices: tuple[str, ...], show_list: bool, as_json: bool,
+                   strict: bool) -> None:
     """Turn a QEMU -dump-vmstate description into devstate schema skeletons.
 
     One schema per device type: model org.qemu.<type>, version <version_id>.0. Every
@@ -58,7 +76,7 @@ def import_vmstate(dump_path: Path, out_dir: Path, devices: tuple[str, ...], sho
     """
     if out_dir.exists() and not out_dir.is_dir():
         fail(f"{out_dir}: not a directory")
-    dump = read_dump(dump_path)
+    dump = read_dump(dump_path, strict, as_json)
     result = import_dump(dump, select_devices(dump, devices))
     try:
         write_files(out_dir, [(s.relpath, s.render(result.header())) for s in result.schemas])
@@ -144,7 +162,8 @@ _DIRECTIONS = {"both": Direction.BOTH, "backward": Direction.BACKWARD, "forward"
 @click.argument("new_path", metavar="NEW.json", type=_PATH)
 @click.option("--direction", type=click.Choice(list(_DIRECTIONS)), default="both", show_default=True,
               help="backward: OLD QEMU → NEW QEMU; forward: NEW → OLD.")
-@click.option("--strict", is_flag=True, help="Warnings (needed()/field_exists()-dependent) also fail.")
+@click.option("--strict", is_flag=True, help="Warnings (needed()/field_exists()-dependent) also fail, and a dump "
+                                             "with keys devstate does not know is refused.")
 @click.option("--all", "include_info", is_flag=True, help="Also list differences a migration tolerates.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report.")
 def vmstate_compat(old_path: Path, new_path: Path, direction: str, strict: bool, include_info: bool,
@@ -161,7 +180,7 @@ def vmstate_compat(old_path: Path, new_path: Path, direction: str, strict: bool,
 def run_vmstate_compat(old_path: Path, new_path: Path, direction: Direction = Direction.BOTH,
                        strict: bool = False, include_info: bool = False, as_json: bool = False) -> NoReturn:
     """The whole command, shared with ``devstate compat --vmstate``; exits with the verdict."""
-    report = compare_dumps(read_dump(old_path), read_dump(new_path))
+    report = compare_dumps(read_dump(old_path, strict, as_json), read_dump(new_path, strict, as_json))
     if as_json:
         print_json(report.to_json(direction, include_info))
     else:
@@ -184,6 +203,8 @@ def _print_compat(report: CompatReport, direction: Direction, include_info: bool
     )
     for note in report.notes:
         console.print(f"note: {note}", markup=False, soft_wrap=True)
+    for device, marks in report.unverified.items():
+        console.print(f"unverified: {device}: {'; '.join(marks)}", markup=False, soft_wrap=True)
     verdict = "compatible" if report.compatible(direction) else "INCOMPATIBLE"
     console.print(f"{verdict} ({direction.value.lower()})", markup=False)
 

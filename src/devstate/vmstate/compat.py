@@ -8,6 +8,13 @@ source writes every field of its own description the same way. A nested struct
 fields come subsections, each named and versioned; a subsection the destination does
 not know fails the load, one the source did not send is simply not loaded.
 
+Devices are matched the way the loader finds a section: by VMState name (the part of the
+section name after the QOM path), not by QOM type name, so a device that moved between
+registration styles, abstract types or loadable modules is still the same section. Nested
+structs carry no header on the wire, so each description is compared flattened: the leaves
+of its nested structs in wire order (each struct filtered by its own version, as QEMU loads
+it), then the subsections of those structs (matched by name), then its own subsections.
+
 ``compare_dumps`` runs that model for the backward migration (source = OLD,
 destination = NEW) and the forward one (source = NEW, destination = OLD) and reports
 each difference once, with the directions it breaks (see ``devstate.vmstate.rules``).
@@ -15,11 +22,12 @@ each difference once, with the directions it breaks (see ``devstate.vmstate.rule
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import math
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 
 from devstate.vmstate import rules as R
-from devstate.vmstate.dump import Device, Dump, Field, Vmsd
+from devstate.vmstate.dump import Device, Dump, Field, Vmsd, iter_fields
 from devstate.vmstate.rules import Direction, QvRule, Severity
 
 
@@ -68,16 +76,31 @@ class CompatReport:
     old: Dump
     new: Dump
     findings: list[Finding] = field(default_factory=list)
+    unverified: dict[str, list[str]] = field(default_factory=dict)
+    """Device type → the entries of it that carry keys devstate does not know."""
+    counts_ignored: bool = False
+    """One dump gives array element counts and the other does not: arrays compared by element size."""
+    matched: list[tuple[str, str, str]] = field(default_factory=list)
+    """(OLD device type, NEW device type, VMState name) of types present on one side only,
+    matched by the VMState name the loader looks up."""
+
+    def add(self, findings: list[Finding]) -> None:
+        self.findings += [f for f in findings if f not in self.findings]
 
     @property
     def notes(self) -> list[str]:
-        if self.old.machine == self.new.machine:
-            return []
-        return [
-            f"the dumps were taken with different machine types ({self.old.machine} → {self.new.machine}); "
-            "device state is compared, the machine type itself must match when migrating "
-            "(QEMU refuses a stream from another machine type)"
-        ]
+        notes = [f"device type {o} (OLD) and {n} (NEW) are the same section {name!r}: compared with each other"
+                 for o, n, name in self.matched]
+        if self.counts_ignored:
+            notes.append("only one dump gives array element counts (num, QEMU 8.1 and later): arrays are compared "
+                         "by element size, as QEMU's own checker does")
+        if self.old.machine != self.new.machine:
+            notes.append(
+                f"the dumps were taken with different machine types ({self.old.machine} → {self.new.machine}); "
+                "device state is compared, the machine type itself must match when migrating "
+                "(QEMU refuses a stream from another machine type)"
+            )
+        return notes
 
     def selected(self, direction: Direction = Direction.BOTH, include_info: bool = False) -> list[Finding]:
         return [
@@ -96,6 +119,7 @@ class CompatReport:
         return {
             "devices": len(devices),
             "common": len(set(self.old.devices) & set(self.new.devices)),
+            "matched": len(self.matched),
             "with_findings": len({f.device for f in self.selected()}),
             **{s.value: sum(f.severity is s for f in self.findings) for s in Severity},
         }
@@ -108,24 +132,123 @@ class CompatReport:
             "compatible": self.compatible(direction),
             "counts": self.counts(),
             "notes": self.notes,
+            "warnings": [*self.old.warnings, *self.new.warnings],
+            "unverified": self.unverified,
             "findings": [f.to_json() for f in self.selected(direction, include_info)],
         }
 
 
 def compare_dumps(old: Dump, new: Dump) -> CompatReport:
-    """Every difference between two dumps that a real migration would notice."""
+    """Every difference between two dumps that a real migration would notice.
+
+    A device type in both dumps is compared with itself (a changed VMState name is QV-S003:
+    its section is not found). A device type in one dump only is matched with a device type
+    of the other dump that has the same VMState name, because the loader finds a section by
+    that name: a type that moved between registration styles, abstract types or modules is
+    still the same section. Only a VMState name that the other dump lacks is removed/added.
+    """
     report = CompatReport(old, new)
-    for key in sorted(set(old.devices) | set(new.devices)):
-        report.findings += compare_devices(key, old.devices.get(key), new.devices.get(key))
+    counts_known = _has_counts(old) and _has_counts(new)
+    if _has_counts(old) != _has_counts(new):
+        report.counts_ignored = True
+        old, new = _without_counts(old), _without_counts(new)
+
+    def compare_devices(key: str, o: Device, n: Device) -> list[Finding]:
+        return compare_pair(key, o, n, counts_known)
+
+    for key in sorted(old.devices.keys() & new.devices.keys()):
+        report.add(compare_devices(key, old.devices[key], new.devices[key]))
+    new_by_name, old_by_name = _by_vmsd(new), _by_vmsd(old)
+    for key in sorted(old.devices.keys() - new.devices.keys()):
+        device = old.devices[key]
+        partner = _partner(device, new_by_name, old)
+        if partner is None:
+            report.add([Finding(R.SECTION_REMOVED, key, "", "only in OLD", Direction.BACKWARD)])
+        else:
+            report.matched.append((key, partner.key, device.vmsd.name))
+            report.add(compare_devices(key, device, partner))
+    for key in sorted(new.devices.keys() - old.devices.keys()):
+        device = new.devices[key]
+        partner = _partner(device, old_by_name, new)
+        if partner is None:
+            report.add([Finding(R.SECTION_ADDED, key, "", "only in NEW", Direction.FORWARD)])
+        elif all(m[1] != key for m in report.matched):
+            report.matched.append((partner.key, key, device.vmsd.name))
+            report.add(compare_devices(partner.key, partner, device))
+    for dump in (old, new):
+        for device in dump.devices.values():
+            for mark in _unverified(device.vmsd):
+                marks = report.unverified.setdefault(device.key, [])
+                if mark not in marks:
+                    marks.append(mark)
     return report
 
 
+def _has_counts(dump: Dump) -> bool:
+    """Whether the dump gives array element counts (``num``: QEMU 8.1 and later)."""
+    return any(f.num is not None for device in dump.devices.values() for f in iter_fields(device.vmsd))
+
+
+def _without_counts(dump: Dump) -> Dump:
+    """The dump with every ``num`` dropped: what a pre-8.1 dump shows of the same devices."""
+
+    def strip(vmsd: Vmsd) -> Vmsd:
+        fields = None if vmsd.fields is None else tuple(
+            replace(f, num=None, description=None if f.description is None else strip(f.description))
+            for f in vmsd.fields
+        )
+        return replace(vmsd, fields=fields, subsections=tuple(strip(s) for s in vmsd.subsections))
+
+    devices = {key: replace(d, vmsd=strip(d.vmsd)) for key, d in dump.devices.items()}
+    return replace(dump, devices=devices)
+
+
+def _by_vmsd(dump: Dump) -> dict[str, list[Device]]:
+    """The dump's device types grouped by VMState name (what the loader matches), in key order."""
+    groups: dict[str, list[Device]] = {}
+    for key in sorted(dump.devices):
+        device = dump.devices[key]
+        groups.setdefault(device.vmsd.name, []).append(device)
+    return groups
+
+
+def _partner(device: Device, other_by_name: dict[str, list[Device]], own: Dump) -> Device | None:
+    """A device type of the other dump with ``device``'s VMState name, preferring one that its own
+    dump does not also have (that one is compared with itself already)."""
+    candidates = other_by_name.get(device.vmsd.name, [])
+    fresh = [d for d in candidates if d.key not in own.devices]
+    found = fresh or candidates
+    return found[0] if found else None
+
+
+def _unverified(vmsd: Vmsd, prefix: str = "") -> list[str]:
+    marks = [f"{prefix or vmsd.name} (unknown key {', '.join(vmsd.unverified)})"] if vmsd.unverified else []
+    for f in vmsd.fields or ():
+        here = _join(prefix, f.name)
+        if f.unverified:
+            marks.append(f"{here} (unknown key {', '.join(f.unverified)})")
+        if f.description is not None:
+            marks += _unverified(f.description, here)
+    for sub in vmsd.subsections:
+        marks += _unverified(sub, f"{prefix}<{sub.name}>")
+    return marks
+
+
 def compare_devices(key: str, old: Device | None, new: Device | None) -> list[Finding]:
-    """The findings for one device type (``None`` where a dump lacks it)."""
+    """The findings for one pair of device descriptions (``None`` where a dump lacks it)."""
+    return compare_pair(key, old, new, counts_known=True)
+
+
+def compare_pair(key: str, old: Device | None, new: Device | None, counts_known: bool) -> list[Finding]:
+    """``compare_devices``; ``counts_known`` False when the dumps give no array element counts."""
     if new is None:
         return [Finding(R.SECTION_REMOVED, key, "", "only in OLD", Direction.BACKWARD)]
     if old is None:
         return [Finding(R.SECTION_ADDED, key, "", "only in NEW", Direction.FORWARD)]
+    missing = [side for side, d in (("OLD", old), ("NEW", new)) if "Description" in d.vmsd.unverified]
+    if missing:
+        detail = f"{' and '.join(missing)} has no description: nothing to load it with (unverified)"
+        return [Finding(R.SECTION_UNMIGRATABLE, key, "", detail, Direction.BOTH)]
     if old.vmsd.name != new.vmsd.name:
         detail = f"section {old.vmsd.name!r} → {new.vmsd.name!r}"
         return [Finding(R.SECTION_RENAMED, key, "", detail, Direction.BOTH)]
@@ -136,7 +259,7 @@ def compare_devices(key: str, old: Device | None, new: Device | None) -> list[Fi
         return []
     raw: list[tuple[QvRule, str, str, Direction]] = []
     for direction in (Direction.BACKWARD, Direction.FORWARD):
-        replay = _Replay(old.vmsd, new.vmsd, direction)
+        replay = _Replay(old.vmsd, new.vmsd, direction, counts_known)
         replay.section(replay.src_top, replay.dst_top, "")
         raw += [(rule, path, detail, direction) for rule, path, detail in replay.found]
     return _merge(key, raw)
@@ -159,6 +282,56 @@ def _sent(vmsd: Vmsd, version: int) -> list[Field]:
     return [f for f in vmsd.fields or () if f.field_exists or f.version_id <= version]
 
 
+@dataclass(frozen=True)
+class _Leaf:
+    """A field after flattening nested structs: what is on the wire at one place."""
+
+    field: Field
+    path: str
+    """Its path from the compared description, through the structs: ``parent_obj.config``."""
+    structs: tuple[tuple[str, str], ...] = ()
+    """The nested structs containing it, outermost first: (path, description name)."""
+    level_version: int = 0
+    """The version its level is saved and loaded at: the stream's, or its struct's own version."""
+
+    @property
+    def depth(self) -> int:
+        """How many nested structs contain it (0: a field of the description itself)."""
+        return len(self.structs)
+
+    @property
+    def name(self) -> str:
+        return self.field.name
+
+
+def _flatten(vmsd: Vmsd, version: int, path: str = "", structs: tuple[tuple[str, str], ...] = (),
+             every: bool = False) -> list[_Leaf]:
+    """The wire-order leaves of ``vmsd`` at ``version``, each nested struct replaced by its own
+    leaves (at its own version, as QEMU loads it); ``every`` keeps fields the version filter drops."""
+    fields = vmsd.fields or () if every else _sent(vmsd, version)
+    leaves: list[_Leaf] = []
+    for f in fields:
+        here = _join(path, f.name)
+        nested = f.description
+        if nested is not None and nested.fields and f.num in (None, 1):
+            leaves += _flatten(nested, nested.version_id, here, (*structs, (here, nested.name)), every)
+        else:
+            leaves.append(_Leaf(f, here, structs, version))
+    return leaves
+
+
+def _nested_subsections(vmsd: Vmsd, path: str = "") -> list[tuple[str, Vmsd]]:
+    """The subsections of the nested structs of ``vmsd`` (path of the struct, subsection)."""
+    found: list[tuple[str, Vmsd]] = []
+    for f in vmsd.fields or ():
+        nested = f.description
+        if nested is not None and nested.fields:
+            here = _join(path, f.name)
+            found += _nested_subsections(nested, here)
+            found += [(here, sub) for sub in nested.subsections]
+    return found
+
+
 def _join(path: str, name: str) -> str:
     return f"{path}.{name}" if path else name
 
@@ -166,7 +339,9 @@ def _join(path: str, name: str) -> str:
 class _Replay:
     """One direction: the source writes its description, the destination reads its own."""
 
-    def __init__(self, old: Vmsd, new: Vmsd, direction: Direction) -> None:
+    def __init__(self, old: Vmsd, new: Vmsd, direction: Direction, counts_known: bool = True) -> None:
+        self.counts_known = counts_known
+        """False: the dumps give no element counts, so a field may be an array of any length."""
         self.backward = direction is Direction.BACKWARD
         self.src_top, self.dst_top = (old, new) if self.backward else (new, old)
         self.found: list[tuple[QvRule, str, str]] = []
@@ -216,11 +391,12 @@ class _Replay:
     def fields(self, src: Vmsd, dst: Vmsd, path: str, version: int) -> None:
         """Compare what the source writes with what the destination reads at ``version``.
 
-        The k-th field named n on one side is the k-th field named n on the other; such
-        pairs are compared, pairs out of order are one QV-F005 for the container, and the
-        alignment of what is left (always OLD against NEW, so both directions agree) tells
-        renames and padding from added and removed fields."""
-        sent, read = _sent(src, src.version_id), _sent(dst, version)
+        Both are flattened (nested structs have no header on the wire). The k-th leaf named
+        n on one side is the k-th leaf named n on the other; such pairs are compared, pairs
+        out of order are one QV-F005 for the container, and the alignment of what is left
+        (always OLD against NEW, so both directions agree) tells renames and padding from
+        added and removed fields. Then the subsections of nested structs, by name."""
+        sent, read = _flatten(src, src.version_id, path), _flatten(dst, version, path)
         self.skipped(src, dst, read, path, version)
         old, new = (sent, read) if self.backward else (read, sent)
         old_ids, new_ids = _ids(old), _ids(new)
@@ -229,19 +405,32 @@ class _Replay:
         by_id = dict(zip(new_ids, new, strict=True))
         for key, o in zip(old_ids, old, strict=True):
             if key in shared:
-                self.pair(*self.src_dst(o, by_id[key]), path)
+                self.pair(*self.src_dst(o, by_id[key]))
         matcher = SequenceMatcher(None, old_ids, new_ids, autojunk=False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
             old_run = [f for f, key in zip(old[i1:i2], old_ids[i1:i2], strict=True) if key not in shared]
             new_run = [f for f, key in zip(new[j1:j2], new_ids[j1:j2], strict=True) if key not in shared]
-            if tag == "replace" and old_run and new_run and self.same_wire(old_run, new_run, path):
+            if tag == "replace" and old_run and new_run and self.same_wire(old_run, new_run):
                 continue
             for f in old_run:
-                self.one_sided(f, in_old=True, src=src, dst=dst, path=path, version=version)
+                self.one_sided(f, in_old=True, src=src, dst=dst, version=version)
             for f in new_run:
-                self.one_sided(f, in_old=False, src=src, dst=dst, path=path, version=version)
+                self.one_sided(f, in_old=False, src=src, dst=dst, version=version)
+        self.nested_subsections(src, dst, path)
 
-    def src_dst(self, old: Field, new: Field) -> tuple[Field, Field]:
+    def nested_subsections(self, src: Vmsd, dst: Vmsd, path: str) -> None:
+        """Subsections of nested structs: each one the source sends must be known by name."""
+        known = {sub.name: sub for _, sub in _nested_subsections(dst)}
+        for owner, sub in _nested_subsections(src):
+            sub_path = f"{_join(path, owner)}<{sub.name}>"
+            if sub.name in known:
+                self.section(sub, known[sub.name], sub_path)
+            elif self.backward:
+                self.note(R.SUBSECTION_REMOVED, sub_path, "only in OLD; the old source sends it when needed")
+            else:
+                self.note(R.SUBSECTION_ADDED, sub_path, "only in NEW; the new source sends it when needed")
+
+    def src_dst(self, old: _Leaf, new: _Leaf) -> tuple[_Leaf, _Leaf]:
         return (old, new) if self.backward else (new, old)
 
     def reordered(self, old_ids: list[_Id], new_ids: list[_Id], shared: set[_Id], path: str) -> None:
@@ -253,17 +442,21 @@ class _Replay:
         if moved:
             self.note(R.FIELD_MOVED, path, "fields reordered: " + ", ".join(moved))
 
-    def skipped(self, src: Vmsd, dst: Vmsd, read: list[Field], path: str, version: int) -> None:
+    def skipped(self, src: Vmsd, dst: Vmsd, read: list[_Leaf], path: str, version: int) -> None:
         """Fields the destination skips at this version: tolerated when new (QV-F012)."""
         names = src.field_names()
         for f in dst.fields or ():
-            if f not in read and f.name not in names and self.backward:
+            if f.name not in names and self.backward and not any(leaf.field is f for leaf in read):
+                if f.field_exists or f.version_id <= version:
+                    continue
                 detail = f"NEW field (version_id {f.version_id}) is skipped for OLD streams of version {version}"
                 self.note(R.VERSIONED_FIELD_ADDED, _join(path, f.name), detail)
 
-    def pair(self, s: Field, d: Field, path: str) -> None:
+    def pair(self, s_leaf: _Leaf, d_leaf: _Leaf) -> None:
         """The same field on both sides: the source's ``s``, the destination's ``d``."""
-        here = _join(path, s.name)
+        s, d = s_leaf.field, d_leaf.field
+        here = s_leaf.path if self.backward else d_leaf.path  # the OLD side's path
+        self.containers(s_leaf, d_leaf, here)
         if s.field_exists != d.field_exists:
             added = d.field_exists if self.backward else s.field_exists
             self.note(R.FIELD_CONDITION, here, f"field_exists test {'added' if added else 'removed'}")
@@ -272,46 +465,69 @@ class _Replay:
             self.note(R.FIELD_KIND, here, f"{old} → {new}")
         elif s.description is not None and d.description is not None:
             self.struct(s.description, d.description, here)
-        elif s.size != d.size:
-            old, new = self.old_new(s.size, d.size)
+        elif s.total_size != d.total_size:
+            old, new = self.old_new(_size(s), _size(d))
             self.note(R.FIELD_SIZE, here, f"size {old} → {new}")
+        elif (s.size, s.num) != (d.size, d.num) and None not in (s.num, d.num):
+            old, new = self.old_new(_size(s), _size(d))
+            self.note(R.FIELD_KIND, here, f"elements {old} → {new} (same bytes, another layout)")
+
+    def containers(self, s_leaf: _Leaf, d_leaf: _Leaf, here: str) -> None:
+        """The same leaf inside other structs: moved into or out of one (QV-F014), or renamed (QV-F013)."""
+        s_paths = [p for p, _ in s_leaf.structs]
+        d_paths = [p for p, _ in d_leaf.structs]
+        if s_paths != d_paths:
+            old, new = self.old_new(s_leaf.path, d_leaf.path)
+            self.note(R.STRUCT_FLATTENED, here, f"{old} → {new}")
+            return
+        for (path, s_name), (_, d_name) in zip(s_leaf.structs, d_leaf.structs, strict=True):
+            if s_name != d_name:
+                old, new = self.old_new(s_name, d_name)
+                self.note(R.STRUCT_RENAMED, path, f"description {old!r} → {new!r}")
 
     def struct(self, src: Vmsd, dst: Vmsd, path: str) -> None:
-        """A nested struct: loaded with the destination's own struct version, no check."""
+        """A nested struct that was not flattened (an array of structs): its own comparison."""
         if src.name != dst.name:
             old, new = self.old_new(src.name, dst.name)
             self.note(R.STRUCT_RENAMED, path, f"description {old!r} → {new!r}")
         self.fields(src, dst, path, dst.version_id)
         self.subsections(src, dst, path)
 
-    def same_wire(self, old_run: list[Field], new_run: list[Field], path: str) -> bool:
-        """A renamed run with the same sizes, or padding of the same total: tolerated."""
-        if any(f.description is not None or f.field_exists for f in [*old_run, *new_run]):
+    def same_wire(self, old_run: list[_Leaf], new_run: list[_Leaf]) -> bool:
+        """A renamed run with the same sizes, or padding (``UNUSED(n)``) of the same total: tolerated."""
+        if any(f.field.description is not None or f.field.field_exists for f in [*old_run, *new_run]):
             return False
         unused = all(f.name == "unused" for f in old_run) or all(f.name == "unused" for f in new_run)
-        if unused and sum(f.size for f in old_run) == sum(f.size for f in new_run):
-            detail = f"{_names(old_run)} → {_names(new_run)}"
-            self.note(R.FIELD_UNUSED, _join(path, old_run[0].name), detail)
+        total_old, total_new = (sum(f.field.total_size for f in run) for run in (old_run, new_run))
+        if unused and total_old == total_new:
+            self.note(R.FIELD_UNUSED, old_run[0].path, f"{_names(old_run)} → {_names(new_run)}")
             return True
-        if [f.size for f in old_run] != [f.size for f in new_run]:
+        if unused and not self.counts_known and _may_fill(old_run, new_run):
+            assumed = "assumed: without element counts, a field may be an array that fills the padding"
+            self.note(R.FIELD_UNUSED, old_run[0].path, f"{_names(old_run)} → {_names(new_run)} ({assumed})")
+            return True
+        if [f.field.total_size for f in old_run] != [f.field.total_size for f in new_run]:
             return False
         for o, n in zip(old_run, new_run, strict=True):
-            self.note(R.FIELD_RENAMED, _join(path, o.name), f"{o.name!r} → {n.name!r}, size {o.size}")
+            if [p for p, _ in o.structs] != [p for p, _ in n.structs]:
+                self.note(R.STRUCT_FLATTENED, o.path, f"{o.path} → {n.path}, size {_size(o.field)}")
+            else:
+                self.note(R.FIELD_RENAMED, o.path, f"{o.name!r} → {n.name!r}, size {_size(o.field)}")
         return True
 
-    def one_sided(self, f: Field, in_old: bool, src: Vmsd, dst: Vmsd, path: str, version: int) -> None:
-        """``f`` is written but not read here, or read but not written."""
-        here = _join(path, f.name)
+    def one_sided(self, leaf: _Leaf, in_old: bool, src: Vmsd, dst: Vmsd, version: int) -> None:
+        """``leaf`` is written but not read here, or read but not written."""
         in_src = in_old == self.backward
-        other_side = dst if in_src else src
-        if f.name in other_side.field_names():
-            self.version_skipped(f, in_src, other_side, here, version)
+        other = dst if in_src else src
+        other_version = version if in_src else other.version_id
+        match = next((o for o in _flatten(other, other_version, every=True) if o.name == leaf.name), None)
+        if match is not None:
+            self.version_skipped(match.field, in_src, leaf.path, match.level_version)
         else:
-            self.missing(f, here, in_old)
+            self.missing(leaf.field, leaf.path, in_old)
 
-    def version_skipped(self, f: Field, in_src: bool, other: Vmsd, here: str, version: int) -> None:
+    def version_skipped(self, other_field: Field, in_src: bool, here: str, version: int) -> None:
         """The other side has a field of that name but its version filter leaves it out."""
-        other_field = next(o for o in other.fields or () if o.name == f.name)
         if in_src:
             detail = f"{self.side(False)} reads it only from version {other_field.version_id}, not at version {version}"
         else:
@@ -331,7 +547,7 @@ class _Replay:
 _Id = tuple[str, int]
 
 
-def _ids(fields: list[Field]) -> list[_Id]:
+def _ids(fields: list[_Leaf]) -> list[_Id]:
     """``(name, k)``: the k-th field of that name (QEMU allows repeated names)."""
     seen: dict[str, int] = {}
     ids = []
@@ -339,6 +555,16 @@ def _ids(fields: list[Field]) -> list[_Id]:
         seen[f.name] = seen.get(f.name, 0) + 1
         ids.append((f.name, seen[f.name]))
     return ids
+
+
+def _may_fill(old_run: list[_Leaf], new_run: list[_Leaf]) -> bool:
+    """Whether fields of unknown element counts can add up to the padding run on the other side."""
+    padding, fields = (old_run, new_run) if all(f.name == "unused" for f in old_run) else (new_run, old_run)
+    n = sum(f.field.total_size for f in padding)
+    sizes = [f.field.size for f in fields]
+    if not sizes or 0 in sizes or n < sum(sizes):
+        return False
+    return (n - sum(sizes)) % math.gcd(*sizes) == 0
 
 
 def _out_of_order(order: list[int]) -> list[bool]:
@@ -358,8 +584,13 @@ def _out_of_order(order: list[int]) -> list[bool]:
 def _kind(f: Field) -> str:
     if f.description is not None:
         return f"struct {f.description.name}"
-    return f"{f.size} bytes"
+    return f"{_size(f)} bytes"
 
 
-def _names(fields: list[Field]) -> str:
-    return "+".join(f"{f.name}({f.size})" for f in fields)
+def _size(f: Field) -> str:
+    """``4`` or, for an array, ``1024×4``."""
+    return f"{f.num}×{f.size}" if f.num is not None else str(f.size)
+
+
+def _names(leaves: list[_Leaf]) -> str:
+    return "+".join(f"{f.name}({_size(f.field)})" for f in leaves)

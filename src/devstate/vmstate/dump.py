@@ -14,14 +14,22 @@ that has a ``VMStateDescription`` (keyed by the QOM type name), plus ``vmschkmac
 
 A field's ``size`` is QEMU's ``VMStateField.size``: the element size of an array, the
 C ``sizeof`` of a nested struct (whose wire layout is its ``Description``), the byte
-count of a buffer, 0 for variable-size data and custom savers. A description without
-``Fields`` is an unmigratable device. Anything else is refused with the JSON path of
-the problem; bad input never raises anything but ``DumpError``.
+count of a buffer, 0 for variable-size data and custom savers. Since QEMU 8.1 (commit
+12c81e5ae9, "migration/vmstate-dump: Dump array size too as num") a ``VMS_ARRAY`` field
+also has ``num``, its element count: the field is ``num × size`` bytes on the wire. A
+description without ``Fields`` is an unmigratable device.
+
+The dump format has no version and QEMU adds keys without notice, so a key this reader
+does not know is tolerated: it is counted (``Dump.warnings``: "unknown key 'X' on N
+fields") and what carries it is marked ``unverified``; ``strict=True`` refuses it instead.
+A malformed value of a known key is refused with its JSON path; bad input never raises
+anything but ``DumpError``.
 """
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +69,15 @@ class Field:
     description: Vmsd | None
     """The nested ``VMStateDescription`` of a ``VMSTATE_STRUCT`` field."""
     path: str
+    num: int | None = None
+    """The element count of an array (``num``, QEMU 8.1 on); None where the dump has none."""
+    unverified: tuple[str, ...] = ()
+    """Keys of this entry that devstate does not know (their meaning was not checked)."""
+
+    @property
+    def total_size(self) -> int:
+        """Bytes on the wire: ``num × size`` for an array, else ``size``."""
+        return self.size * (self.num if self.num is not None else 1)
 
 
 @dataclass(frozen=True)
@@ -74,6 +91,7 @@ class Vmsd:
     """None when the dump has no ``Fields`` (an unmigratable device)."""
     subsections: tuple[Vmsd, ...]
     path: str
+    unverified: tuple[str, ...] = ()
 
     @property
     def migratable(self) -> bool:
@@ -104,6 +122,8 @@ class Dump:
     file: str
     machine: str | None
     devices: dict[str, Device]
+    warnings: tuple[str, ...] = ()
+    """One line per unknown key: "unknown key 'X' on N fields" (what it touches is ``unverified``)."""
 
     def field_count(self) -> int:
         """Field entries, counted recursively through descriptions and subsections."""
@@ -136,7 +156,7 @@ def iter_subsections(vmsd: Vmsd) -> Iterator[Vmsd]:
 # --- reading ------------------------------------------------------------------------------
 
 
-def load_dump(path: Path | str) -> Dump:
+def load_dump(path: Path | str, strict: bool = False) -> Dump:
     """Read and check a dump file; raises ``DumpError`` (or ``OSError`` if unreadable)."""
     path = Path(path)
     name = str(path)
@@ -144,10 +164,10 @@ def load_dump(path: Path | str) -> Dump:
         raw = read_regular(path, MAX_DUMP_SIZE)
     except FileTooLargeError:
         raise DumpError(name, "", f"the file is larger than {MAX_DUMP_SIZE} bytes") from None
-    return parse_dump(raw, name)
+    return parse_dump(raw, name, strict)
 
 
-def parse_dump(raw: bytes, file: str = "<dump>") -> Dump:
+def parse_dump(raw: bytes, file: str = "<dump>", strict: bool = False) -> Dump:
     """Check and convert the bytes of a dump."""
     try:
         data = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
@@ -159,7 +179,7 @@ def parse_dump(raw: bytes, file: str = "<dump>") -> Dump:
         raise DumpError(file, "", f"duplicate key {exc.args[0]!r}") from None
     except RecursionError:
         raise DumpError(file, "", "JSON nested too deeply") from None
-    return _Reader(file).dump(data)
+    return _Reader(file, strict).dump(data)
 
 
 class _DuplicateKey(Exception):
@@ -178,8 +198,11 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 class _Reader:
     """Converts parsed JSON, naming the JSON path of the first problem."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, strict: bool = False) -> None:
         self.file = file
+        self.strict = strict
+        self.unknown: Counter[tuple[str, str]] = Counter()
+        """(key, what carries it: "fields", "descriptions", "device entries") → count."""
 
     def fail(self, path: str, message: str) -> DumpError:
         return DumpError(self.file, path, message)
@@ -191,21 +214,34 @@ class _Reader:
         devices = {key: self.device(key, value) for key, value in data.items() if key != MACHINE_KEY}
         if not devices:
             raise self.fail("$", "no device entries (is this a -dump-vmstate file?)")
-        return Dump(file=self.file, machine=machine, devices=devices)
+        unknown = sorted(self.unknown.items())
+        warnings = tuple(f"{key} on {count} {what}" if " " in key else f"unknown key {key!r} on {count} {what}"
+                         for (key, what), count in unknown)
+        return Dump(file=self.file, machine=machine, devices=devices, warnings=warnings)
 
     def _machine(self, value: Any) -> str | None:
         if value is None:
             return None
-        self.expect_keys(value, f"$.{MACHINE_KEY}", required={"Name"}, optional=set())
+        self.expect_keys(value, f"$.{MACHINE_KEY}", required={"Name"}, optional=set(), what="machine entries")
         return self.string(value["Name"], f"$.{MACHINE_KEY}.Name")
 
     def device(self, key: str, value: Any) -> Device:
         path = f"$[{json.dumps(key)}]"
-        required = {"Name", "version_id", "minimum_version_id", "Description"}
-        self.expect_keys(value, path, required=required, optional=set())
+        required = {"Name", "version_id", "minimum_version_id"}
+        self.expect_keys(value, path, required=required, optional={"Description"}, what="device entries")
+        if "Description" not in value:  # QEMU always writes one; its checker's test data has an entry without
+            if self.strict:
+                raise self.fail(path, "missing key 'Description' (--strict)")
+            self.unknown[("no Description (read as unmigratable)", "device entries")] += 1
+            version = self.integer(value["version_id"], f"{path}.version_id")
+            minimum = self.integer(value["minimum_version_id"], f"{path}.minimum_version_id")
+            return Device(key, version, minimum, Vmsd(key, version, minimum, None, (), f"{path}.Description",
+                                                      unverified=("Description",)))
         name = self.string(value["Name"], f"{path}.Name")
         if name != key:
-            raise self.fail(f"{path}.Name", f"expected {key!r} (the entry's key), got {name!r}")
+            if self.strict:
+                raise self.fail(f"{path}.Name", f"expected {key!r} (the entry's key), got {name!r} (--strict)")
+            self.unknown[("Name different from the entry's key", "device entries")] += 1
         return Device(
             key=key,
             version_id=self.integer(value["version_id"], f"{path}.version_id"),
@@ -217,7 +253,8 @@ class _Reader:
         if depth > MAX_DEPTH:
             raise self.fail(path, f"descriptions nest more than {MAX_DEPTH} levels deep")
         required = {"name", "version_id", "minimum_version_id"}
-        self.expect_keys(value, path, required=required, optional={"Fields", "Subsections"})
+        unverified = self.expect_keys(value, path, required=required, optional={"Fields", "Subsections"},
+                                      what="descriptions")
         fields = None
         if "Fields" in value:
             items = self.array(value["Fields"], f"{path}.Fields")
@@ -230,11 +267,12 @@ class _Reader:
             fields=fields,
             subsections=tuple(self.vmsd(s, f"{path}.Subsections[{i}]", depth + 1) for i, s in enumerate(subs)),
             path=path,
+            unverified=unverified,
         )
 
     def field(self, value: Any, path: str, depth: int) -> Field:
         required = {"field", "version_id", "field_exists", "size"}
-        self.expect_keys(value, path, required=required, optional={"Description"})
+        unverified = self.expect_keys(value, path, required=required, optional={"Description", "num"}, what="fields")
         description = None
         if "Description" in value:
             description = self.vmsd(value["Description"], f"{path}.Description", depth + 1)
@@ -248,19 +286,25 @@ class _Reader:
             size=self.integer(value["size"], f"{path}.size", minimum=0),
             description=description,
             path=path,
+            num=self.integer(value["num"], f"{path}.num", minimum=0) if "num" in value else None,
+            unverified=unverified,
         )
 
     # -- primitive checks ----------------------------------------------------------------
 
-    def expect_keys(self, value: Any, path: str, required: set[str], optional: set[str]) -> None:
+    def expect_keys(self, value: Any, path: str, required: set[str], optional: set[str], what: str) -> tuple[str, ...]:
+        """Check the keys of an entry; returns the unknown ones (refused when strict)."""
         if not isinstance(value, dict):
             raise self.fail(path, f"expected an object, got {_show(value)}")
         missing = sorted(required - value.keys())
         if missing:
             raise self.fail(path, f"missing key {missing[0]!r}")
-        unknown = sorted(value.keys() - required - optional)
-        if unknown:
-            raise self.fail(path, f"unknown key {unknown[0]!r}")
+        unknown = tuple(sorted(value.keys() - required - optional))
+        if unknown and self.strict:
+            raise self.fail(path, f"unknown key {unknown[0]!r} (--strict)")
+        for key in unknown:
+            self.unknown[(key, what)] += 1
+        return unknown
 
     def string(self, value: Any, path: str) -> str:
         if not isinstance(value, str) or not value:

@@ -51,6 +51,9 @@ REASON_UNMIGRATABLE = (
 REASON_EMPTY_SUBSECTION = "the subsection has no fields"
 REASON_TOO_DEEP = f"nested deeper than devstate allows ({MAX_NESTING_DEPTH} levels)"
 REASON_TOO_BIG = f"larger than devstate's u32 size limit ({MAX_COUNT} bytes)"
+REASON_EMPTY_ARRAY = "an array of 0 elements (num 0): nothing on the wire"
+REASON_VARIABLE_ELEMENT = ("an array of a struct that is not fixed-size (it holds something the dump gives no "
+                           "length for)")
 MAX_STRUCT_LEVEL = MAX_NESTING_DEPTH - 2
 """The deepest nesting level (the section's struct is level 0) that still leaves room for a leaf."""
 
@@ -60,6 +63,8 @@ def field_status(f: Field) -> FieldStatus:
     if f.description is not None and not f.description.fields:
         return "unmapped"
     if f.description is None and not 0 < f.size <= MAX_COUNT:
+        return "unmapped"
+    if f.num is not None and not 0 < f.total_size <= MAX_COUNT:
         return "unmapped"
     return "conditional" if f.field_exists else "mapped"
 
@@ -373,6 +378,12 @@ class _DeviceMapper:
         qemu: dict[str, Any] = {"field": f.name, "size": f.size}
         docs: list[str] = []
         type_expr = self._field_type(f, path, qemu, docs, level)
+        if f.num is not None:
+            type_expr = self._array(f, path, qemu, docs, type_expr)
+        if f.unverified:
+            qemu["unverified"] = list(f.unverified)
+            docs.append(f"Unverified: the dump has key(s) devstate does not know ({', '.join(f.unverified)}).")
+            self.report.notes.append(f"{path}: unverified (unknown key {', '.join(f.unverified)})")
         if f.version_id:
             qemu["version_id"] = f.version_id
             docs.append(f"Sent by QEMU from section version {f.version_id} on.")
@@ -402,6 +413,31 @@ class _DeviceMapper:
             return self._unmapped(path, qemu, REASON_SIZE0)
         docs.append(f"Opaque: {f.size} bytes (a buffer, or a value with its own QEMU saver).")
         return {"kind": "bytes", "length": f.size}
+
+    def _array(self, f: Field, path: str, qemu: dict[str, Any], docs: list[str], element: Any) -> Any:
+        """A ``VMS_ARRAY`` field (``num`` elements of ``size`` bytes): a fixed array of the element type."""
+        num = f.num
+        assert num is not None
+        qemu["num"] = num
+        if "unmapped" in qemu:
+            return element
+        if num == 0 or f.total_size > MAX_COUNT:
+            return self._unmapped(path, qemu, REASON_TOO_BIG if num else REASON_EMPTY_ARRAY)
+        if not self._fixed_size(element):
+            return self._unmapped(path, qemu, REASON_VARIABLE_ELEMENT)
+        docs.append(f"An array of {num} elements of {f.size} bytes (num × size = {f.total_size} bytes on the wire).")
+        return {"kind": "array", "of": element, "length": num}
+
+    def _fixed_size(self, type_expr: Any) -> bool:
+        """Whether a generated type expression has one size (an array element must)."""
+        if isinstance(type_expr, str):
+            struct = self.types.get(type_expr)
+            return struct is None or all(self._fixed_size(f["type"]) for f in struct["fields"])
+        if type_expr.get("kind") == "bytes":
+            return "length" in type_expr
+        if type_expr.get("kind") == "array":
+            return "length" in type_expr and self._fixed_size(type_expr["of"])
+        return True
 
     def _struct_field(self, f: Field, path: str, qemu: dict[str, Any], level: int) -> Any:
         nested = f.description

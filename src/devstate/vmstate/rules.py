@@ -169,6 +169,10 @@ STRUCT_RENAMED = _rule(
     "QV-F013", "struct-renamed", I, "nested description renamed",
     "A nested struct has no header on the wire; only its fields count.",
 )
+STRUCT_FLATTENED = _rule(
+    "QV-F014", "struct-flattened", I, "fields moved into or out of a nested struct, same bytes",
+    "A nested struct has no header on the wire: the same fields in the same order are the same stream.",
+)
 
 # --- subsections ----------------------------------------------------------------------------
 
