@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from devstate.vmstate.dump import Vmsd, load_dump
 from devstate.qemu.stream import StreamError
 from devstate.qemu.stream import read_description_json as read_self_description
+from devstate.vmstate.dump import Vmsd, load_dump
 
 
 def _array_fields(fields: list[dict[str, Any]], vmsd: str, out: list[tuple[str, dict[str, Any]]]) -> None:
