@@ -54,7 +54,8 @@ class Apt:
         self.sources = self.home / "sources.list"
         self.components = components
 
-    def _options(self) -> list[str]:
+    def options(self) -> list[str]:
+        """The ``-o`` options that point apt-get and apt-cache at this private configuration."""
         options = {
             "Dir::Etc::SourceList": str(self.sources),
             "Dir::Etc::SourceParts": str(self.home / "sources.list.d"),
@@ -67,7 +68,7 @@ class Apt:
         return [part for key, value in options.items() for part in ("-o", f"{key}={value}")]
 
     def _run(self, *args: str, cwd: Path | None = None) -> str:
-        command = ["apt-get", "-qq", *self._options(), *args]
+        command = ["apt-get", "-qq", *self.options(), *args]
         result = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
         if result.returncode != 0:
             raise DebianError(f"{' '.join(command)} failed ({result.returncode}): {result.stderr.strip()}")
@@ -92,7 +93,7 @@ class Apt:
         return sorted(into.glob("*.deb"))
 
 
-def _package_version(deb: Path) -> str:
+def package_version(deb: Path) -> str:
     """``name=version`` of a .deb file, as apt spells a pinned package."""
     fields = subprocess.run(["dpkg-deb", "-f", str(deb), "Package", "Version"], capture_output=True, text=True,
                             check=True).stdout
@@ -115,7 +116,7 @@ def unpacked(suite: str, packages: Sequence[str], name: str) -> Path:
             debs = Apt(suite).download(packages, staging / "debs")
             for deb in debs:
                 subprocess.run(["dpkg-deb", "-x", str(deb), str(staging / "root")], check=True)
-            (staging / "versions").write_text("".join(f"{_package_version(deb)}\n" for deb in debs))
+            (staging / "versions").write_text("".join(f"{package_version(deb)}\n" for deb in debs))
             shutil.rmtree(staging / "debs")
             if folder.exists():
                 shutil.rmtree(folder)

@@ -127,6 +127,12 @@ GROUPS: tuple[Group, ...] = (
         "QEMU -dump-vmstate files and migration streams the QEMU bridge tests generate",
     ),
     Group(
+        "guest",
+        ("busybox-static", "iproute2", "ethtool"),
+        _files("/bin/busybox", "/usr/sbin/ip", "/usr/sbin/bridge", "/usr/sbin/ethtool"),
+        "the Linux guest of the QEMU round trips (tools/guest.py): busybox, iproute2's ip and bridge, ethtool",
+    ),
+    Group(
         "fresh-machine",
         ("debootstrap",),
         _commands("debootstrap"),
