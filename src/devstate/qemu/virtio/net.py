@@ -38,6 +38,8 @@ F_CTRL_VLAN = 19
 F_MQ = 22
 F_RSS = 60
 F_HASH_REPORT = 57
+FLAGS = ("mac_table.multi_overflow", "mac_table.uni_overflow", "alluni", "nomulti", "nouni", "nobcast", "has_ufo")
+"""The u8 fields after has_vnet_hdr, in stream order."""
 CONFIG_SIZE = 24
 """sizeof(struct virtio_net_config) in QEMU 7.2 and 10.0."""
 
@@ -106,12 +108,13 @@ class NetKind:
         name = "virtio-net"
         mac = cursor.take(6, f"{name}.mac")
         tx_waiting = [cursor.be32(f"{name}.vqs[0].tx_waiting")]
-        device = NetDevice(mac, tx_waiting, cursor.be32(f"{name}.mergeable_rx_bufs"), cursor.be16(f"{name}.status"),
-                           _bool_byte(cursor, f"{name}.promisc"), _bool_byte(cursor, f"{name}.allmulti"),
-                           _read_macs(cursor), cursor.take(MAX_VLAN // 8, f"{name}.vlans"),
-                           _bool_word(cursor, f"{name}.has_vnet_hdr"), *(_bool_byte(cursor, f"{name}.{flag}") for flag in (
-                               "mac_table.multi_overflow", "mac_table.uni_overflow", "alluni", "nomulti", "nouni",
-                               "nobcast", "has_ufo")))
+        head = (cursor.be32(f"{name}.mergeable_rx_bufs"), cursor.be16(f"{name}.status"),
+                _bool_byte(cursor, f"{name}.promisc"), _bool_byte(cursor, f"{name}.allmulti"))
+        macs, vlans = _read_macs(cursor), cursor.take(MAX_VLAN // 8, f"{name}.vlans")
+        vnet = _bool_word(cursor, f"{name}.has_vnet_hdr")
+        flags = [_bool_byte(cursor, f"{name}.{flag}") for flag in FLAGS]
+        device = NetDevice(mac, tx_waiting, head[0], head[1], head[2], head[3], macs, vlans, vnet, flags[0], flags[1],
+                           flags[2], flags[3], flags[4], flags[5], flags[6])
         if pairs_saved:
             _read_pairs(cursor, state, device)
         for pair in range(1, device.curr_queue_pairs or 1):
