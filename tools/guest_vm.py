@@ -21,8 +21,11 @@ with ``-incoming "exec:cat FILE"`` and ``-S``, then ``cont``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -317,10 +320,46 @@ def restore_and_check(qemu: Qemu, disk: Path, stream: Path, config: VmConfig,
     return {"load_seconds": loaded, "guest": report}
 
 
+@dataclass(frozen=True)
+class SavedGuest:
+    """A guest saved to a migration stream, with its disk image and what it reported before the save."""
+
+    release: str
+    stream: Path
+    disk: Path
+    config: VmConfig
+    how: dict[str, object]
+
+    def disk_copy(self, into: Path) -> Path:
+        """A private copy of the disk as it was at the save (restores write to their disk)."""
+        copy = into / "disk.img"
+        shutil.copyfile(self.disk, copy)
+        return copy
+
+
+def saved_guest(qemu: Qemu, config: VmConfig | None = None) -> SavedGuest:
+    """The test guest booted, checked and saved by ``qemu`` (made once into ``cache/guest/streams/``, then reused)."""
+    config = config or VmConfig(net=default_net())
+    key = hashlib.sha256(json.dumps([qemu.version(), guest.kernel().version, guest.initramfs().name,
+                                     repr(config)]).encode()).hexdigest()[:12]
+    folder = debian.cache_dir() / "guest" / "streams" / f"{qemu.release}-{config.net}-{key}"
+    how_path = folder / "stream.bin.how.json"
+    with debian.locked(folder.with_suffix(".lock")):
+        if not how_path.exists():
+            folder.mkdir(parents=True, exist_ok=True)
+            disk = make_disk(folder / "disk.img")
+            saved = boot_and_save(qemu, disk, folder / "stream.partial", config)
+            os.replace(folder / "stream.partial", folder / "stream.bin")
+            how = {"qemu": qemu.version(), "packages": list(qemu.packages), "kernel": guest.kernel().version,
+                   "initramfs": guest.initramfs().name, "config": repr(config),
+                   "bytes": (folder / "stream.bin").stat().st_size, **saved}
+            how_path.write_text(json.dumps(how, indent=2) + "\n")
+    how = json.loads(how_path.read_text())
+    return SavedGuest(qemu.release, folder / "stream.bin", folder / "disk.img", config, how)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Boot, save, restore and check once with QEMU 7.2, printing what the guest said and the times."""
-    import json
-
     from tools import qemu_data
 
     release = (argv or sys.argv[1:] or ["7.2"])[0]
