@@ -2,7 +2,7 @@
 
 Every value of the parsed section (device.VirtioState) is either copied to a standard
 field, transformed into one (the rules are in spec/qemu-virtio.md), put in the QEMU vendor
-state (model org.qemu.virtio-net / org.qemu.virtio-blk), or derivable from the standard
+state (model org.qemu.virtio.net / org.qemu.virtio.blk), or derivable from the standard
 state and therefore not carried; the report says which, value by value. Standard fields
 QEMU does not save come from ``properties`` (``--property``) or a stated default.
 """
