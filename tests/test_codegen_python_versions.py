@@ -82,7 +82,7 @@ def test_older_codec_reads_zero_tails_and_refuses_others(older: str, newer: str)
     interp.decode(new_schema, blob, trace=trace)
     scalars = [e for e in trace.entries if e.path.rsplit(".", 1)[-1] in appended
                and isinstance(e.value, int | bool | str) and e.end - e.offset in (1, 2, 4, 8)]
-    assert scalars, "no appended scalar field in the rich state"
+    assert scalars or not appended, "no appended scalar field in the rich state"  # 1.2 of org.virtio.blk appends none
     for entry in scalars:
         mutated = bytearray(blob)
         mutated[entry.offset] = 1

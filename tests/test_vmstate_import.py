@@ -279,7 +279,7 @@ def test_e1000(loaded: dict[str, ir.Schema]) -> None:
 
 
 def test_virtio_net_is_not_mapped(loaded: dict[str, ir.Schema]) -> None:
-    net = loaded["org.qemu.virtio.net-device"]
+    net = loaded["org.qemu.virtio-net-device"]
     assert net.version == ir.Version(11, 0)
     assert net.annotations["qemu"]["vmsd"] == "virtio-net"
     assert net.annotations["qemu"]["mapping"] == "none"

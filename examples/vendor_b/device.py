@@ -17,10 +17,13 @@ MAX_PAIRS = 16
 """Queue pairs pynic can host."""
 
 FEATURES = {
-    "csum": 0, "guest-csum": 1, "ctrl-guest-offloads": 2, "mtu": 3, "mac": 5, "mrg-rxbuf": 15,
-    "status": 16, "ctrl-vq": 17, "ctrl-rx": 18, "ctrl-vlan": 19, "ctrl-rx-extra": 20, "guest-announce": 21,
-    "mq": 22, "ctrl-mac-addr": 23, "version-1": 32, "ring-packed": 34, "ring-reset": 40, "hash-report": 57,
-    "rss": 60, "speed-duplex": 63,
+    "csum": 0, "guest-csum": 1, "ctrl-guest-offloads": 2, "mtu": 3, "mac": 5, "guest-tso4": 7, "guest-tso6": 8,
+    "guest-ecn": 9, "guest-ufo": 10, "host-tso4": 11, "host-tso6": 12, "host-ecn": 13, "host-ufo": 14,
+    "mrg-rxbuf": 15, "status": 16, "ctrl-vq": 17, "ctrl-rx": 18, "ctrl-vlan": 19, "ctrl-rx-extra": 20,
+    "guest-announce": 21, "mq": 22, "ctrl-mac-addr": 23, "notify-on-empty": 24, "any-layout": 27,
+    "indirect-desc": 28, "event-idx": 29, "version-1": 32, "access-platform": 33, "ring-packed": 34, "in-order": 35,
+    "order-platform": 36, "notification-data": 38, "ring-reset": 40, "guest-uso4": 54, "guest-uso6": 55,
+    "host-uso": 56, "hash-report": 57, "rss": 60, "rsc-ext": 61, "speed-duplex": 63,
 }
 """virtio(-net) feature names pynic knows, by bit number."""
 

@@ -139,6 +139,9 @@ def check_capabilities(state: Any, max_pairs: int) -> None:
     pairs = state.config.max_virtqueue_pairs
     if not 1 <= pairs <= max_pairs:
         raise Refused(f"{pairs} queue pairs: pynic hosts 1..{max_pairs}")
+    unknown = sorted(name for name in _feature_names(state.common.device_features) if name not in FEATURES)
+    if unknown:
+        raise Refused(f"feature bits pynic does not implement: {', '.join(unknown)}")
     cvq = _feature_names(state.common.driver_features) & _feature_names(state.common.device_features)
     if len(state.queues) != 2 * pairs + ("ctrl-vq" in cvq):
         raise Refused("the queue count does not match max_virtqueue_pairs and the control queue")
