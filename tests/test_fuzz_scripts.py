@@ -33,7 +33,7 @@ def test_libfuzzer_runner_lists_every_decoder() -> None:
     assert result.returncode == 0, result.stderr
     decoders = result.stdout.split()
     assert "org.virtio.net@1.1" in decoders and "schemas/org.devstate.hostile/1.0.yaml" in decoders
-    assert len(decoders) == 12
+    assert len(decoders) == 15
 
 
 @pytest.mark.needs("c-sanitizers")

@@ -1,4 +1,9 @@
-"""``devstate qemu ...``: QEMU migration streams (``inspect``; ``extract``/``inject`` build on it).
+"""``devstate qemu ...``: QEMU migration streams (``inspect``) and their virtio devices (``extract``, ``inject``).
+
+``extract STREAM -o DIR`` writes one DSF blob per virtio-net and virtio-blk device of a
+stream and prints, for each, where every QEMU value went and which standard fields QEMU
+did not provide; ``inject STREAM BLOB... -o NEW_STREAM`` writes standard state back,
+section for section, copying everything else (spec/qemu-virtio.md).
 
 Exit status: 0 success, 1 the stream is invalid, 2 usage or I/O error. With ``--json`` an
 error is a JSON object too (``{"error": {"code", "offset", "message"}}``).
@@ -12,8 +17,10 @@ from typing import Any, NoReturn
 import click
 from rich.table import Table
 
-from devstate.cli.output import EXIT_INVALID, EXIT_USAGE, console, fail, print_json
+from devstate.cli.output import EXIT_INVALID, EXIT_USAGE, console, fail, print_json, refuse_overwrite
+from devstate.errors import DevstateError
 from devstate.qemu.stream import Section, Stream, StreamError, VmsdExtent, iter_fields, read_stream
+from devstate.qemu.virtio.to_standard import PROPERTIES
 
 _PATH = click.Path(path_type=Path)
 
@@ -171,3 +178,100 @@ def _print_fields(section: Section) -> None:
         size = f"{f.count}×{f.size}" if f.count != 1 else str(f.size)
         table.add_row(str(f.offset), size, f.type, path)
     console.print(table)
+
+
+# --- extract and inject: the virtio devices through the standard format -----------------------
+
+_PROPERTY = click.option(
+    "--property", "properties", multiple=True, metavar="[SECTION:]NAME=VALUE",
+    help=f"A device property QEMU's stream does not hold ({', '.join(sorted(PROPERTIES))}); "
+         "for one device (SECTION: its section name, e.g. 0000:00:03.0/virtio-net) or all. Repeatable.")
+
+
+def parse_properties(values: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for text in values:
+        head, sep, value = text.rpartition("=")
+        section, colon, name = head.rpartition(":") if "/" in head else ("", "", head)
+        if not sep or not name:
+            fail(f"--property {text}: expected [SECTION:]NAME=VALUE")
+        if name not in PROPERTIES:
+            fail(f"--property {text}: unknown property {name!r} (known: {', '.join(sorted(PROPERTIES))})")
+        try:
+            number = int(value, 0)
+        except ValueError:
+            fail(f"--property {text}: {value!r} is not an integer")
+        out.setdefault(section if colon else "*", {})[name] = number
+    return out
+
+
+def _refused(error: DevstateError, as_json: bool) -> NoReturn:
+    to_json = getattr(error, "to_json", None)
+    detail = to_json() if callable(to_json) else {"code": error.code, "offset": None, "message": str(error)}
+    _error(detail, str(error), EXIT_INVALID, as_json)
+
+
+@qemu.command("extract")
+@click.argument("stream", type=_PATH)
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="The directory for the blobs (created if missing; each written atomically).")
+@_PROPERTY
+@click.option("--json", "as_json", is_flag=True, help="Print the devices and their reports as JSON.")
+@click.option("--quiet", is_flag=True, help="Only one line per device (not every value).")
+def extract_cmd(stream: Path, out_dir: Path, properties: tuple[str, ...], as_json: bool, quiet: bool) -> None:
+    """Write every virtio-net and virtio-blk device of STREAM as a standard DSF blob into DIR."""
+    from devstate.qemu.extract import extract
+
+    props = parse_properties(properties)
+    try:
+        result = extract(stream, out_dir, props)
+    except DevstateError as error:
+        _refused(error, as_json)
+    except OSError as error:
+        fail(f"{error.filename or stream}: {error.strerror}")
+    if as_json:
+        print_json({"stream": str(stream), "machine": result.machine, "seconds": round(result.seconds, 3),
+                    "devices": [{"section": d.section, "instance": d.instance, "model": d.model, "blob": str(d.path),
+                                 "bytes": len(d.blob), "report": d.report.to_json()} for d in result.devices]})
+        return
+    console.print(f"{stream}: machine {result.machine}, {len(result.devices)} virtio devices "
+                  f"({result.seconds:.2f} s)", markup=False)
+    for found in result.devices:
+        console.print(f"{found.section} → {found.path} ({found.model}, {len(found.blob)} bytes)", markup=False)
+        if not quiet:
+            for line in found.report.lines():
+                console.print(f"  {line}", markup=False, soft_wrap=True)
+
+
+@qemu.command("inject")
+@click.argument("stream", type=_PATH)
+@click.argument("blobs", metavar="[SECTION=]BLOB...", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, type=_PATH, help="The new stream (written atomically).")
+@_PROPERTY
+@click.option("--json", "as_json", is_flag=True, help="Print the devices and their reports as JSON.")
+@click.option("--quiet", is_flag=True, help="Only one line per device (not every value).")
+def inject_cmd(stream: Path, blobs: tuple[str, ...], output: Path, properties: tuple[str, ...], as_json: bool,
+               quiet: bool) -> None:
+    """Write the standard state of each BLOB into its device of STREAM, everything else copied, to NEW_STREAM."""
+    from devstate.qemu.inject import inject
+
+    refuse_overwrite(output, stream, *(Path(b.rpartition("=")[2]) for b in blobs))
+    props = parse_properties(properties)
+    try:
+        result = inject(stream, blobs, output, props)
+    except DevstateError as error:
+        _refused(error, as_json)
+    except OSError as error:
+        fail(f"{error.filename or stream}: {error.strerror}")
+    if as_json:
+        print_json({"stream": str(stream), "output": str(output), "seconds": round(result.seconds, 3),
+                    "devices": [{"section": d.section, "blob": str(d.blob), "bytes": len(d.payload),
+                                 "report": d.report.to_json()} for d in result.devices]})
+        return
+    console.print(f"{stream} → {output}: {len(result.devices)} devices written ({result.seconds:.2f} s)",
+                  markup=False)
+    for found in result.devices:
+        console.print(f"{found.section} ← {found.blob} ({len(found.payload)} bytes)", markup=False)
+        lines = found.report.lines()
+        for line in lines if not quiet else [f"note: {n}" for n in found.report.notes]:
+            console.print(f"  {line}", markup=False, soft_wrap=True)

@@ -41,7 +41,7 @@ def read_ram_record(c: _Cursor, ram: RamSummary, page_size: int, version_id: int
     """Read one RAM record's body (to its EOS word) into ``ram``'s counters."""
     if version_id != RAM_VERSION:
         raise StreamError("UNSUPPORTED_RAM", c.pos, f"RAM section version {version_id}; QEMU writes {RAM_VERSION}")
-    block: str | None = None
+    block = ram.last_block  # QEMU's ram_block_from_stream keeps the block across records (a static)
     while True:
         at = c.pos
         word = c.be64("RAM address and flags")
@@ -55,7 +55,7 @@ def read_ram_record(c: _Cursor, ram: RamSummary, page_size: int, version_id: int
                 raise StreamError("BAD_RAM", at, "RAM block list (MEM_SIZE) outside the START record")
             _read_blocks(c, ram, address)
         if flags & (ZERO | PAGE):
-            block = _page_block(c, ram, flags, block, at)
+            block = ram.last_block = _page_block(c, ram, flags, block, at)
             if address + page_size > ram.blocks[block]:
                 raise StreamError("BAD_RAM", at, f"page at 0x{address:x} is past the end of RAM block {block!r} "
                                                  f"({ram.blocks[block]} bytes)")
@@ -88,7 +88,7 @@ def _read_blocks(c: _Cursor, ram: RamSummary, total: int) -> None:
 def _page_block(c: _Cursor, ram: RamSummary, flags: int, block: str | None, at: int) -> str:
     if flags & CONTINUE:
         if block is None:
-            raise StreamError("BAD_RAM", at, "CONTINUE page with no block named before it in this record")
+            raise StreamError("BAD_RAM", at, "CONTINUE page with no block named before it")
         return block
     name = c.name("RAM block name")
     if name not in ram.blocks:

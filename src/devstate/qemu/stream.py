@@ -203,6 +203,8 @@ class RamSummary:
     version_id: int | None = None
     blocks: dict[str, int] = field(default_factory=dict)
     """RAM block name → used length in bytes (from the START record)."""
+    last_block: str | None = None
+    """The block of the last page: a CONTINUE page in a later record is of this block."""
     records: int = 0
     pages: int = 0
     zero_pages: int = 0
