@@ -155,6 +155,7 @@ def dump_vmstate(release: str, machine: str = "pc") -> Path:
 
 STREAMS: dict[str, tuple[str, ...]] = {
     "pc-virtio-net": ("-machine", "pc", "-nodefaults", "-m", "16", "-device", "virtio-net-pci"),
+    "pc-4g-virtio-net": ("-machine", "pc", "-nodefaults", "-m", "4096", "-device", "virtio-net-pci"),
 }
 """Stream scenarios: the QEMU arguments of a guest that is paused (``-S``) and migrated to a file."""
 
