@@ -2,7 +2,7 @@
 
 Finds the QEMU_VM_SECTION_FULL header of the section by its id string and confirms it with
 the stream's self-description (the device field's size) and the section footer that must
-follow. Good enough for the tests' own streams; devstate's stream reader is what the
+follow. Good enough for the tests' own streams; devstate.qemu.stream is what the
 commands use.
 """
 
@@ -11,13 +11,13 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from devstate.vmstate.stream import read_self_description
+from devstate.qemu.stream import read_description_json
 
 
 def device_payload(stream: Path, idstr: str) -> tuple[int, bytes]:
     """The stream offset and bytes of the payload of the device section ``idstr``."""
     data = stream.read_bytes()
-    sizes = {d["name"]: d["fields"][0]["size"] for d in read_self_description(stream)["devices"]}
+    sizes = {d["name"]: d["fields"][0]["size"] for d in read_description_json(stream)["devices"]}
     name = idstr.encode()
     at = data.find(bytes([len(name)]) + name)
     while at >= 0:
