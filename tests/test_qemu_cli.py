@@ -64,7 +64,8 @@ def test_extract_writes_one_blob_per_device_and_reports(save: guest_vm.SavedGues
     assert values["virtio-net.promisc"] == {"where": "virtio-net.promisc", "value": "1", "kind": "transformed",
                                             "to": "ctrl.rx_mode", "note": "bit promisc"}
     text = devstate("qemu", "extract", save.stream, "-o", tmp_path / "text")
-    assert f"{NET} → " in text.stdout and "standard fields QEMU did not provide: 7" in text.stdout
+    assert f"{NET} → " in text.stdout and "standard fields QEMU did not provide: 10" in text.stdout
+    assert "derived     rss.max_tx_vq = 2  (QEMU applies max_tx_vq as curr_queue_pairs and does not keep it)" in text.stdout
     inspect = devstate("inspect", tmp_path / "out" / "0000-00-03.0_virtio-net.dsf")
     assert inspect.returncode == 0 and "pci:0x1af4" in inspect.stdout
 
@@ -85,7 +86,7 @@ def test_a_hostile_stream_is_refused_and_nothing_is_written(save: guest_vm.Saved
     start, _ = device_payload(save.stream, NET)
     stream = bytearray(save.stream.read_bytes())
     config_len_at = start + 4 + 256 + 16 + 6 * 16 + 1 + 2 + 8
-    assert struct.unpack_from(">I", stream, config_len_at) == (10,)
+    assert struct.unpack_from(">I", stream, config_len_at) == (24,)  # sizeof(struct virtio_net_config): RSS offered
     struct.pack_into(">I", stream, config_len_at, 1 << 20)
     hostile = tmp_path / "hostile.mig"
     hostile.write_bytes(bytes(stream))

@@ -114,6 +114,7 @@ def test_qemu_to_dsf_to_vendor_b_to_dsf_to_qemu(saved: dict[str, guest_vm.SavedG
     assert result.returncode == 0, result.stderr
     assert "skipped optional vendor section pci:0x1af4 #1 impl_private" in result.stdout
     assert "rx modes ['allmulti', 'promisc']; vlans [0, 100]; pairs 2/2" in result.stdout
+    assert "rss: rss, 6 hash types, 40-byte key, 128-entry table" in result.stdout
     assert standard_sections(resaved) == standard_sections(blobs[NET])  # every standard field equal
     assert decode(schema(STANDARD["virtio-net"]), resaved.read_bytes())["vendor_sections"] == {}
     new = inject(save.stream, [resaved, blobs[BLK]], tmp_path / "new.mig")

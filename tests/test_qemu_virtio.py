@@ -106,6 +106,10 @@ def test_extract_gives_the_standard_net_state(saved: dict[str, guest_vm.SavedGue
         assert s["config"]["max_virtqueue_pairs"] == 2 and s["ctrl"]["curr_queue_pairs"] == 2
         # negotiated GUEST_CSUM|TSO4|TSO6|ECN|UFO, the guest kept only GUEST_CSUM on
         assert s["ctrl"]["guest_offloads_disabled"] == (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10)
+        # ethtool -X eth0 equal 2: RSS over both receive queues (QEMU rss=on,hash=on)
+        assert s["rss"]["mode"] == "rss" and s["rss"]["indirection_table"] == [0, 1] * 64
+        assert len(s["rss"]["hash_key"]) == 40 and s["rss"]["max_tx_vq"] == 2
+        assert s["rss"]["hash_types"] == ["ipv4", "tcpv4", "udpv4", "ipv6", "tcpv6", "udpv6"]
     encode(schema(STANDARD["virtio-net"]), extracted.standard)  # a valid org.virtio.net@1.1 state
     encode(schema(VENDOR["virtio-net"]), extracted.vendor)
 
@@ -172,7 +176,8 @@ def _net_target_and_state(saved: dict[str, guest_vm.SavedGuest]) -> tuple[device
 
 def test_inject_refuses_features_the_device_cannot_offer(saved: dict[str, guest_vm.SavedGuest]) -> None:
     target, standard = _net_target_and_state(saved)
-    standard["sections"]["common"]["driver_features"][0] |= 1 << 63  # SPEED_DUPLEX: config_len 10 says no
+    target.config = target.config[:10]  # a device that offers MQ but nothing that extends the config further
+    standard["sections"]["common"]["driver_features"][0] |= 1 << 63
     with pytest.raises(CannotRepresent) as error:
         from_standard.inject(standard, None, target, NET)
     assert error.value.code == "QEMU_CANNOT_REPRESENT"

@@ -63,8 +63,9 @@ class VmConfig:
     cpus: int = 2
     memory_mib: int = 128
     machine: str = MACHINE
-    nic: tuple[str, ...] = ()
-    """Extra ``-device virtio-net-pci`` properties (``key=value``)."""
+    nic: tuple[str, ...] = ("rss=on", "hash=on")
+    """Extra ``-device virtio-net-pci`` properties (``key=value``): by default receive-side scaling and hash
+    reports (QEMU falls back to its software RSS without the privileges for eBPF), which the guest configures."""
 
     @property
     def address(self) -> str:

@@ -9,8 +9,8 @@ QEMU saves it to a migration stream (made once into the cache by tools/guest_vm.
 2. QEMU → DSF → vendor B → DSF → QEMU: pynic loads QEMU's virtio-net state, saves it
    again, every standard field equal, QEMU loads the result;
 3. QEMU 7.2's stream through DSF into QEMU 10.0 (from bookworm-backports);
-4. a refusal: a blob with a feature QEMU's device was not configured for, refused by
-   ``inject`` before QEMU sees anything.
+4. a refusal: a blob of a NIC with more queue pairs than QEMU's device was configured with,
+   refused by ``inject`` before QEMU sees anything.
 
 The guest tooling lives in the checkout (tools/), outside the installed package.
 """
@@ -186,27 +186,26 @@ def _into_100(demo: QemuDemo, save: Any) -> CaseResult:
 
 
 def _refusal(demo: QemuDemo, save: Any) -> CaseResult:
-    _header(demo.console, 4, "A feature QEMU's device was not configured for", "a blob that negotiated "
-            "VIRTIO_NET_F_MTU, which this QEMU device does not offer: refused before QEMU sees anything")
+    _header(demo.console, 4, "A device QEMU's was not configured as", "a blob of a NIC with 4 queue pairs (8 queues "
+            "and the control queue) for QEMU's NIC with 2: refused before QEMU sees anything")
     blobs = _paths(extract(save.stream, demo.work / "blobs"))
     net = schema(STANDARD["virtio-net"])
     state = decode(net, blobs[NET].read_bytes())
-    state["sections"]["common"]["driver_features"][0] |= 1 << 3
-    state["sections"]["common"]["device_features"][0] |= 1 << 3
-    state["sections"]["config"]["mtu"] = 9000
-    mtu = demo.work / "mtu.dsf"
-    mtu.write_bytes(encode(net, state))
+    sections = state["sections"]
+    sections["config"]["max_virtqueue_pairs"] = sections["ctrl"]["curr_queue_pairs"] = 4
+    four = demo.work / "four-pairs.dsf"
+    four.write_bytes(encode(net, state))
     out = demo.work / "q4.mig"
-    render.command(demo.console, f"devstate qemu inject {save.stream.name} {mtu.name} -o {out.name}")
+    render.command(demo.console, f"devstate qemu inject {save.stream.name} {four.name} -o {out.name}")
     try:
-        inject(save.stream, [str(mtu)], out)
+        inject(save.stream, [str(four)], out)
     except QemuStateError as error:
         render.detail(demo.console, f"devstate: error: {escape(str(error))}", "red")
         ok = not out.exists()
         render.verdict(demo.console, ok, "refused, naming the field; no stream was written")
-        return CaseResult(4, "refusal", "MTU blob → QEMU 7.2", f"refused: {error.field}", ok)
-    render.verdict(demo.console, False, "inject accepted a feature the device cannot offer")
-    return CaseResult(4, "refusal", "MTU blob → QEMU 7.2", "accepted", False)
+        return CaseResult(4, "refusal", "4 pairs → QEMU's 2", f"refused: {error.field}", ok)
+    render.verdict(demo.console, False, "inject accepted more queue pairs than the device has")
+    return CaseResult(4, "refusal", "4 pairs → QEMU's 2", "accepted", False)
 
 
 QEMU_CASES: tuple[Callable[[QemuDemo, Any], CaseResult], ...] = (_qemu_dsf_qemu, _through_vendor_b, _into_100,

@@ -50,7 +50,7 @@ from devstate.qemu.virtio.to_standard import (
 )
 from devstate.state import State
 
-F_CTRL_GUEST_OFFLOADS, F_MRG_RXBUF, F_DRIVER_OK = 2, 15, 2
+F_CTRL_GUEST_OFFLOADS, F_MTU, F_MRG_RXBUF, F_SPEED_DUPLEX = 2, 3, 15, 63
 NEEDS_VNET_HDR = {0: "CSUM", 1: "GUEST_CSUM", 7: "GUEST_TSO4", 8: "GUEST_TSO6", 9: "GUEST_ECN", 10: "GUEST_UFO",
                   11: "HOST_TSO4", 12: "HOST_TSO6", 13: "HOST_ECN", 14: "HOST_UFO", 57: "HASH_REPORT"}
 """Features QEMU does not offer when the back end has no virtio-net headers (virtio_net_get_features)."""
@@ -211,7 +211,7 @@ class _Injection:
             return bytes(cache)
         size = len(self.target.config)
         self.report.add("virtio.config", rebuilt[:size], "derived", "config",
-                        f"rebuilt from the standard config, the target's config_len {size}")
+                        f"the standard config's fields in use over the target's own, its config_len {size}")
         return rebuilt[:size].ljust(size, b"\0")
 
 
@@ -402,14 +402,24 @@ def _rss(inj: _Injection, tdev: qnet.NetDevice) -> qnet.NetRss | None:
 
 
 def _net_config_bytes(inj: _Injection) -> bytes:
+    """The config space from the standard config where its feature was negotiated, else the target's own bytes
+    (QEMU's values for features not in use, e.g. speed 0xffffffff and duplex 0xff, are its defaults, not state)."""
     config = inj.s["config"]
     duplex = {name: value for value, name in DUPLEX.items()}[config["duplex"]]
-    parts = [bytes(config["mac"]), bits(config["status"], NET_STATUS).to_bytes(2, "little"),
-             int(config["max_virtqueue_pairs"]).to_bytes(2, "little"), int(config["mtu"]).to_bytes(2, "little"),
-             int(config["speed"]).to_bytes(4, "little"), bytes([duplex, config["rss_max_key_size"]]),
-             int(config["rss_max_indirection_table_length"]).to_bytes(2, "little"),
-             bits(config["supported_hash_types"], dict(enumerate(HASH_TYPES))).to_bytes(4, "little")]
-    return b"".join(parts)
+    out = bytearray(inj.target.config.ljust(24, b"\0"))
+    fields: list[tuple[int, bytes, bool]] = [
+        (0, bytes(config["mac"]), True), (6, bits(config["status"], NET_STATUS).to_bytes(2, "little"), True),
+        (8, int(config["max_virtqueue_pairs"]).to_bytes(2, "little"), inj.has(qnet.F_MQ) or inj.has(qnet.F_RSS)),
+        (10, int(config["mtu"]).to_bytes(2, "little"), inj.has(F_MTU)),
+        (12, int(config["speed"]).to_bytes(4, "little") + bytes([duplex]), inj.has(F_SPEED_DUPLEX)),
+        (17, bytes([config["rss_max_key_size"]]) + int(config["rss_max_indirection_table_length"]).to_bytes(
+            2, "little"), inj.has(qnet.F_RSS)),
+        (20, bits(config["supported_hash_types"], dict(enumerate(HASH_TYPES))).to_bytes(4, "little"),
+         inj.has(qnet.F_RSS) or inj.has(qnet.F_HASH_REPORT))]
+    for offset, value, used in fields:
+        if used:
+            out[offset:offset + len(value)] = value
+    return bytes(out)
 
 
 # --- virtio-blk --------------------------------------------------------------------------
