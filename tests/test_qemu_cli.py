@@ -65,7 +65,8 @@ def test_extract_writes_one_blob_per_device_and_reports(save: guest_vm.SavedGues
                                             "to": "ctrl.rx_mode", "note": "bit promisc"}
     text = devstate("qemu", "extract", save.stream, "-o", tmp_path / "text")
     assert f"{NET} → " in text.stdout and "standard fields QEMU did not provide: 10" in text.stdout
-    assert "derived     rss.max_tx_vq = 2  (QEMU applies max_tx_vq as curr_queue_pairs and does not keep it)" in text.stdout
+    max_tx = "derived     rss.max_tx_vq = 2  (QEMU applies max_tx_vq as curr_queue_pairs and does not keep it)"
+    assert max_tx in text.stdout
     inspect = devstate("inspect", tmp_path / "out" / "0000-00-03.0_virtio-net.dsf")
     assert inspect.returncode == 0 and "pci:0x1af4" in inspect.stdout
 
