@@ -46,11 +46,16 @@ class DebianError(RuntimeError):
 
 
 class Apt:
-    """apt-get with a private configuration for one suite, rooted in the cache."""
+    """apt-get with a private configuration for one suite, rooted in the cache.
 
-    def __init__(self, suite: str, components: str = "main") -> None:
+    ``kind="deb-src"`` makes one for source packages (``apt-get source``): the machine's own
+    sources list is never read or changed, whatever it has.
+    """
+
+    def __init__(self, suite: str, components: str = "main", kind: str = "deb") -> None:
         self.suite = suite
-        self.home = cache_dir() / "debian" / "apt" / suite
+        self.kind = kind
+        self.home = cache_dir() / "debian" / "apt" / (suite if kind == "deb" else f"{suite}-{kind}")
         self.sources = self.home / "sources.list"
         self.components = components
 
@@ -81,7 +86,7 @@ class Apt:
         for folder in ("lists/partial", "cache/archives/partial", "sources.list.d"):
             (self.home / folder).mkdir(parents=True, exist_ok=True)
         (self.home / "status").touch()
-        self.sources.write_text(f"deb {MIRROR} {self.suite} {self.components}\n")
+        self.sources.write_text(f"{self.kind} {MIRROR} {self.suite} {self.components}\n")
         self._run("update")
         (self.home / "updated").touch()
 
@@ -91,6 +96,17 @@ class Apt:
         into.mkdir(parents=True, exist_ok=True)
         self._run("download", *(f"{name}/{self.suite}" for name in packages), cwd=into)
         return sorted(into.glob("*.deb"))
+
+    def download_source(self, package: str, into: Path) -> Path:
+        """``apt-get source --download-only`` of ``package`` in this suite (apt checks every file
+        against the suite's signed Sources index); returns the ``.dsc``."""
+        self.update()
+        into.mkdir(parents=True, exist_ok=True)
+        self._run("source", "--download-only", f"{package}/{self.suite}", cwd=into)
+        found = sorted(into.glob(f"{package}_*.dsc"))
+        if len(found) != 1:
+            raise DebianError(f"apt-get source {package}/{self.suite} left {len(found)} .dsc files in {into}")
+        return found[0]
 
 
 def package_version(deb: Path) -> str:
@@ -125,3 +141,75 @@ def unpacked(suite: str, packages: Sequence[str], name: str) -> Path:
             shutil.rmtree(staging, ignore_errors=True)
             raise
     return root
+
+
+def _dsc_fields(dsc: Path) -> dict[str, str]:
+    """The one-line fields of a .dsc (``Source``, ``Version``, ...); signature lines skipped."""
+    fields = {}
+    for line in dsc.read_text(encoding="utf-8", errors="replace").splitlines():
+        key, sep, value = line.partition(": ")
+        if sep and not line.startswith((" ", "-")):
+            fields[key] = value.strip()
+    return fields
+
+
+def source_files(suite: str, package: str, members: Sequence[str], name: str) -> Path:
+    """Files of a Debian source package, ``members`` (paths inside the upstream tree, a folder
+    takes everything under it), as the package builds them, into ``cache/debian/<name>/tree``.
+
+    ``apt-get source --download-only`` fetches the package with a private configuration; only
+    ``members`` are taken out of the upstream tarball (a whole QEMU tree is about 40 MB packed,
+    700 MB unpacked), after checking that no Debian patch touches them, so they are exactly
+    what ``dpkg-source -x`` would unpack. A ``source`` file beside the tree says which
+    package version it came from. Made once, then reused.
+    """
+    folder = cache_dir() / "debian" / name
+    tree = folder / "tree"
+    with locked(folder.with_suffix(".lock")):
+        if tree.is_dir():
+            return tree
+        staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=folder.parent))
+        try:
+            dsc = Apt(suite, kind="deb-src").download_source(package, staging / "src")
+            fields = _dsc_fields(dsc)
+            _refuse_patched(staging / "src", members)
+            _extract_members(staging / "src", members, staging / "tree")
+            (staging / "source").write_text(f"{fields.get('Source', package)}={fields.get('Version', '?')} "
+                                            f"({suite})\n")
+            shutil.rmtree(staging / "src")
+            if folder.exists():
+                shutil.rmtree(folder)
+            staging.rename(folder)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return tree
+
+
+def _refuse_patched(src: Path, members: Sequence[str]) -> None:
+    """Fail if a Debian patch (``debian/patches`` in the ``.debian.tar.*``) touches one of ``members``."""
+    for debian_tar in src.glob("*.debian.tar.*"):
+        listing = subprocess.run(["tar", "-tf", str(debian_tar)], capture_output=True, text=True, check=True)
+        patches = [line for line in listing.stdout.splitlines() if line.startswith("debian/patches/")
+                   and not line.endswith("/")]
+        if not patches:
+            continue
+        text = subprocess.run(["tar", "-xOf", str(debian_tar), *patches], capture_output=True, check=True).stdout
+        touched = [m for m in members if m.encode() in text]
+        if touched:
+            raise DebianError(f"{debian_tar.name}: a Debian patch changes {', '.join(touched)}; unpack the whole "
+                              "package with dpkg-source -x instead")
+
+
+def _extract_members(src: Path, members: Sequence[str], into: Path) -> None:
+    """Take ``members`` out of the upstream tarball (its top folder stripped) into ``into``."""
+    orig = sorted(src.glob("*.orig.tar.*"))
+    if len(orig) != 1:
+        raise DebianError(f"{src}: expected one upstream tarball, found {[p.name for p in orig]}")
+    into.mkdir(parents=True)
+    patterns = [f"*/{member.rstrip('/')}" for member in members]
+    command = ["tar", "-xf", str(orig[0]), "-C", str(into), "--strip-components=1", "--wildcards",
+               "--no-wildcards-match-slash", "--no-same-owner", *patterns]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise DebianError(f"tar -xf {orig[0].name} {' '.join(patterns)} failed: {result.stderr.strip()}")

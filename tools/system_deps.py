@@ -122,9 +122,10 @@ GROUPS: tuple[Group, ...] = (
     ),
     Group(
         "qemu",
-        ("qemu-system-x86",),
-        _commands("qemu-system-x86_64"),
-        "QEMU -dump-vmstate files and migration streams the QEMU bridge tests generate",
+        ("qemu-system-x86", "xz-utils"),
+        _commands("qemu-system-x86_64", "xz"),
+        "QEMU -dump-vmstate files and migration streams the QEMU bridge tests generate; QEMU's own "
+        "checker out of Debian's qemu source package (xz unpacks it)",
     ),
     Group(
         "guest",

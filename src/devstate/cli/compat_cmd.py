@@ -29,9 +29,11 @@ from devstate.schema.registry import model_versions, schema_files
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("-q", "--quiet", is_flag=True, help="Text output: hide changes that break nothing.")
 @click.option("--vmstate", is_flag=True, help="OLD and NEW are QEMU -dump-vmstate files (rules: spec/qemu-vmstate.md).")
+@click.option("--stream", "stream_path", type=click.Path(path_type=Path), default=None, metavar="SRC.bin",
+              help="With --vmstate DEST.json: can the VM of this QEMU migration stream load on that destination?")
 def compat(schemas: tuple[str, ...], check_all: bool, mode: str, transitive: bool, strict_api: bool,
            allow_model_change: bool, schemas_dir: Path | None, fmt: str, as_json: bool, quiet: bool,
-           vmstate: bool) -> None:
+           vmstate: bool, stream_path: Path | None) -> None:
     """Report every change between two schema versions and check the version bump.
 
     OLD and NEW are schema files or MODEL@VERSION names. Each change has a stable rule
@@ -40,6 +42,10 @@ def compat(schemas: tuple[str, ...], check_all: bool, mode: str, transitive: boo
     its category (WIRE or API) and a suggested fix. Exit status: 0 compatible,
     1 incompatible, 2 usage error.
     """
+    if stream_path is not None:
+        from devstate.cli.vmstate_cmd import compat_with_stream
+
+        compat_with_stream(stream_path, schemas, vmstate, "json" if as_json else fmt)
     if vmstate:
         from devstate.cli.vmstate_cmd import compat_with_vmstate
 

@@ -21,6 +21,7 @@ from devstate.vmstate.dump import Dump, DumpError, load_dump
 from devstate.vmstate.importer import ImportResult, import_dump
 from devstate.vmstate.names import model_id
 from devstate.vmstate.rules import Direction, Severity
+from devstate.vmstate.streamcheck import StreamReport
 from devstate.vmstate.writer import GeneratedSchemaInvalid, write_files
 
 _PATH = click.Path(path_type=Path)
@@ -227,3 +228,40 @@ def compat_with_vmstate(paths: tuple[str, ...], mode: str, fmt: str, check_all: 
         fail(f"--format {fmt} is not available with --vmstate (use text or json)")
     direction = {"backward": Direction.BACKWARD, "forward": Direction.FORWARD}.get(mode, Direction.BOTH)
     run_vmstate_compat(Path(paths[0]), Path(paths[1]), direction, as_json=fmt == "json")
+
+
+def compat_with_stream(stream_path: Path, paths: tuple[str, ...], vmstate: bool, fmt: str) -> NoReturn:
+    """``devstate compat --stream SRC.bin --vmstate DEST.json``: this VM against a destination QEMU.
+
+    Exit status: 0 the destination loads it, 1 it refuses it (each reason listed), 2 a file
+    that cannot be read (with ``--json`` a JSON error object)."""
+    from devstate.cli.qemu_cmd import load_stream
+    from devstate.vmstate.streamcheck import check_stream
+
+    if not vmstate or len(paths) != 1:
+        fail("--stream checks one stream against one destination: devstate compat --stream SRC.bin --vmstate DEST.json")
+    if fmt not in ("text", "json"):
+        fail(f"--format {fmt} is not available with --stream (use text or json)")
+    as_json = fmt == "json"
+    stream = load_stream(stream_path, as_json)
+    report = check_stream(stream, read_dump(Path(paths[0]), as_json=as_json))
+    if as_json:
+        print_json(report.to_json())
+    else:
+        _print_stream_check(report)
+    raise click.exceptions.Exit(EXIT_OK if report.loadable() else EXIT_INVALID)
+
+
+def _print_stream_check(report: StreamReport) -> None:
+    for finding in report.reasons():
+        console.print(_finding_line(finding), markup=False, soft_wrap=True)
+    for line in report.unverified:
+        console.print(f"unverified: {line}", markup=False, soft_wrap=True)
+    config = report.stream.configuration
+    machine = config.machine if config else "no machine type"
+    console.print(f"{report.stream.path} ({machine}, {len(report.stream.devices())} device sections) → "
+                  f"{report.dest.file} ({report.dest.machine}): {len(report.checked)} sections checked field by "
+                  f"field; {sum(f.severity is Severity.ERROR for f in report.findings)} errors, "
+                  f"{sum(f.severity is Severity.WARNING for f in report.findings)} warnings",
+                  markup=False, soft_wrap=True)
+    console.print("loadable" if report.loadable() else "NOT LOADABLE", markup=False)

@@ -189,17 +189,17 @@ def _has_counts(dump: Dump) -> bool:
     return any(f.num is not None for device in dump.devices.values() for f in iter_fields(device.vmsd))
 
 
+def without_counts(vmsd: Vmsd) -> Vmsd:
+    """``vmsd`` with every ``num`` dropped: what a pre-8.1 dump shows of the same description."""
+    fields = None if vmsd.fields is None else tuple(
+        replace(f, num=None, description=None if f.description is None else without_counts(f.description))
+        for f in vmsd.fields
+    )
+    return replace(vmsd, fields=fields, subsections=tuple(without_counts(s) for s in vmsd.subsections))
+
+
 def _without_counts(dump: Dump) -> Dump:
-    """The dump with every ``num`` dropped: what a pre-8.1 dump shows of the same devices."""
-
-    def strip(vmsd: Vmsd) -> Vmsd:
-        fields = None if vmsd.fields is None else tuple(
-            replace(f, num=None, description=None if f.description is None else strip(f.description))
-            for f in vmsd.fields
-        )
-        return replace(vmsd, fields=fields, subsections=tuple(strip(s) for s in vmsd.subsections))
-
-    devices = {key: replace(d, vmsd=strip(d.vmsd)) for key, d in dump.devices.items()}
+    devices = {key: replace(d, vmsd=without_counts(d.vmsd)) for key, d in dump.devices.items()}
     return replace(dump, devices=devices)
 
 

@@ -85,6 +85,13 @@ def _rule(id: str, name: str, severity: Severity, title: str, effect: str) -> Qv
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO  # noqa: E741
 
+# --- machine --------------------------------------------------------------------------------
+
+MACHINE_MISMATCH = _rule(
+    "QV-M001", "machine-type-mismatch", E, "the stream's machine type is not the destination's",
+    "\"Machine type received is 'X' and local is 'Y'\": the configuration section fails to load. Stream checks only.",
+)
+
 # --- sections -------------------------------------------------------------------------------
 
 SECTION_REMOVED = _rule(
@@ -169,6 +176,11 @@ STRUCT_RENAMED = _rule(
     "QV-F013", "struct-renamed", I, "nested description renamed",
     "A nested struct has no header on the wire; only its fields count.",
 )
+FIELD_MISREAD = _rule(
+    "QV-F015", "field-misread", W, "a value of the stream may be read into a conditional field of another name",
+    "The bytes fit only if the destination reads a sent value into a field_exists-guarded field of another name "
+    "that it also has: the load may succeed with values in the wrong fields. Stream checks only.",
+)
 STRUCT_FLATTENED = _rule(
     "QV-F014", "struct-flattened", I, "fields moved into or out of a nested struct, same bytes",
     "A nested struct has no header on the wire: the same fields in the same order are the same stream.",
@@ -180,6 +192,10 @@ SUBSECTION_ADDED = _rule(
     "QV-U001", "subsection-added", W, "subsection added",
     "The old destination fails on an unknown subsection (-ENOENT) when the source sends it, "
     "that is when its needed() test is true (or it has none).",
+)
+SUBSECTION_UNKNOWN = _rule(
+    "QV-U003", "subsection-unknown", E, "a subsection in the stream that the destination does not know",
+    "The loader looks the subsection up by name and fails the load (-ENOENT). Stream checks only.",
 )
 SUBSECTION_REMOVED = _rule(
     "QV-U002", "subsection-removed", W, "subsection removed",
