@@ -34,6 +34,11 @@ EXPECTED_LOADS = {
     "old-machine-back-q35": (),
     "new-machine-on-old": (MACHINE_10, FAILED),
     "old-on-new-default-machine": (MACHINE_72, FAILED),
+    "esp-old-on-new": ("Missing section footer for 0000:00:02.0/pciespscsi", FAILED),
+    "esp-old-machine-back": (),
+    "e1000e-old-on-new": (),
+    "e1000e-old-machine-back": (),
+    "serial-old-on-new": (),
 }
 """Each LOADS case: the error lines of the destination QEMU (empty: it loaded the stream)."""
 

@@ -163,18 +163,23 @@ def compare_dumps(old: Dump, new: Dump) -> CompatReport:
         device = old.devices[key]
         partner = _partner(device, new_by_name, old)
         if partner is None:
-            report.add([Finding(R.SECTION_REMOVED, key, "", "only in OLD", Direction.BACKWARD)])
+            report.add([_one_sided(key, device, "OLD", Direction.BACKWARD)])
         else:
             report.matched.append((key, partner.key, device.vmsd.name))
+            detail = f"only in OLD; NEW loads its section {device.vmsd.name!r} (as {partner.key})"
+            report.add([Finding(R.DEVICE_TYPE_MISSING, key, "", detail, Direction.BACKWARD)])
             report.add(compare_devices(key, device, partner))
     for key in sorted(new.devices.keys() - old.devices.keys()):
         device = new.devices[key]
         partner = _partner(device, old_by_name, new)
         if partner is None:
-            report.add([Finding(R.SECTION_ADDED, key, "", "only in NEW", Direction.FORWARD)])
-        elif all(m[1] != key for m in report.matched):
-            report.matched.append((partner.key, key, device.vmsd.name))
-            report.add(compare_devices(partner.key, partner, device))
+            report.add([_one_sided(key, device, "NEW", Direction.FORWARD)])
+        else:
+            detail = f"only in NEW; OLD loads its section {device.vmsd.name!r} (as {partner.key})"
+            report.add([Finding(R.DEVICE_TYPE_MISSING, key, "", detail, Direction.FORWARD)])
+            if all(m[1] != key for m in report.matched):
+                report.matched.append((partner.key, key, device.vmsd.name))
+                report.add(compare_devices(partner.key, partner, device))
     for dump in (old, new):
         for device in dump.devices.values():
             for mark in _unverified(device.vmsd):
@@ -182,6 +187,23 @@ def compare_dumps(old: Dump, new: Dump) -> CompatReport:
                 if mark not in marks:
                     marks.append(mark)
     return report
+
+
+OUTSIDE_DEVICE_TYPES = {
+    "ide": "before QEMU 8.1 (commit 752dfff5ec), piix3-ide and piix4-ide save their state with "
+           "vmstate_register(), so a dump does not show it",
+}
+"""VMState names of device sections that some QEMU release saves without its type's VMState: a dump
+of that release does not list them, yet it loads them."""
+
+
+def _one_sided(key: str, device: Device, side: str, direction: Direction) -> Finding:
+    """A device type whose section the other dump does not have."""
+    if device.vmsd.name in OUTSIDE_DEVICE_TYPES:
+        detail = f"only in {side}: {OUTSIDE_DEVICE_TYPES[device.vmsd.name]}"
+        return Finding(R.SECTION_OUTSIDE_TYPES, key, "", detail, Direction.NONE)
+    rule = R.SECTION_REMOVED if side == "OLD" else R.SECTION_ADDED
+    return Finding(rule, key, "", f"only in {side}", direction)
 
 
 def _has_counts(dump: Dump) -> bool:

@@ -110,6 +110,16 @@ SECTION_UNMIGRATABLE = _rule(
     "QV-S004", "section-unmigratable", E, "device migratable on one side only",
     "A description without fields is unmigratable: QEMU blocks the migration.",
 )
+DEVICE_TYPE_MISSING = _rule(
+    "QV-S005", "device-type-missing", W, "a device type one side lacks, whose section the other side loads",
+    "The section is known by its VMState name, so its state loads; but a VM that uses this device type cannot "
+    "be started on the side that lacks it (abstract types, which no VM uses, are reported too).",
+)
+SECTION_OUTSIDE_TYPES = _rule(
+    "QV-S006", "section-outside-types", I, "a section one dump does not show because it is saved outside a type",
+    "Some releases save a device's state with vmstate_register() rather than through its type's VMState, so "
+    "the dump does not list it; the section still loads (piix3-ide and piix4-ide before QEMU 8.1).",
+)
 
 # --- version window -------------------------------------------------------------------------
 
@@ -176,14 +186,14 @@ STRUCT_RENAMED = _rule(
     "QV-F013", "struct-renamed", I, "nested description renamed",
     "A nested struct has no header on the wire; only its fields count.",
 )
+STRUCT_FLATTENED = _rule(
+    "QV-F014", "struct-flattened", I, "fields moved into or out of a nested struct, same bytes",
+    "A nested struct has no header on the wire: the same fields in the same order are the same stream.",
+)
 FIELD_MISREAD = _rule(
     "QV-F015", "field-misread", W, "a value of the stream may be read into a conditional field of another name",
     "The bytes fit only if the destination reads a sent value into a field_exists-guarded field of another name "
     "that it also has: the load may succeed with values in the wrong fields. Stream checks only.",
-)
-STRUCT_FLATTENED = _rule(
-    "QV-F014", "struct-flattened", I, "fields moved into or out of a nested struct, same bytes",
-    "A nested struct has no header on the wire: the same fields in the same order are the same stream.",
 )
 
 # --- subsections ----------------------------------------------------------------------------
@@ -193,11 +203,11 @@ SUBSECTION_ADDED = _rule(
     "The old destination fails on an unknown subsection (-ENOENT) when the source sends it, "
     "that is when its needed() test is true (or it has none).",
 )
-SUBSECTION_UNKNOWN = _rule(
-    "QV-U003", "subsection-unknown", E, "a subsection in the stream that the destination does not know",
-    "The loader looks the subsection up by name and fails the load (-ENOENT). Stream checks only.",
-)
 SUBSECTION_REMOVED = _rule(
     "QV-U002", "subsection-removed", W, "subsection removed",
     "The new destination fails on the old source's subsection when the old needed() is true.",
+)
+SUBSECTION_UNKNOWN = _rule(
+    "QV-U003", "subsection-unknown", E, "a subsection in the stream that the destination does not know",
+    "The loader looks the subsection up by name and fails the load (-ENOENT). Stream checks only.",
 )

@@ -22,13 +22,15 @@ import re
 from dataclasses import dataclass, field
 
 from devstate.qemu.description import DescField, DescVmsd
-from devstate.qemu.stream import Section, Stream
+from devstate.qemu.stream import Section, Stream, VmsdExtent
 from devstate.vmstate import rules as R
-from devstate.vmstate.compat import Finding
+from devstate.vmstate.compat import OUTSIDE_DEVICE_TYPES, Finding
 from devstate.vmstate.dump import Device, Dump, Field, Vmsd
 from devstate.vmstate.rules import Direction, Severity
 
 _INDEX = re.compile(r"\[\d+\]$")
+
+
 
 
 @dataclass
@@ -84,9 +86,13 @@ def _check_section(section: Section, by_name: dict[str, list[Device]], counts_kn
     label = section.name if section.instance_id == 0 else f"{section.name} #{section.instance_id}"
     candidates = by_name.get(section.vmsd_name, [])
     if not candidates:
-        report.unverified.append(f"{label}: the destination's dump does not describe section "
-                                 f"{section.vmsd_name!r} (QEMU registers some state outside device types: "
-                                 "timers, CPUs, global state); not checked")
+        if "/" in section.name and section.vmsd_name not in OUTSIDE_DEVICE_TYPES:
+            detail = (f"the destination has no device type with section name {section.vmsd_name!r}: \"Unknown "
+                      "savevm section or instance\"")
+            return [Finding(R.SECTION_REMOVED, label, "", detail, Direction.BACKWARD)]
+        reason = OUTSIDE_DEVICE_TYPES.get(section.vmsd_name, "QEMU registers it outside any device type "
+                                                             "(timers, CPUs, buses, global state)")
+        report.unverified.append(f"{label}: not in the destination's dump: {reason}; not checked")
         return []
     if section.vmsd is None or report.stream.description is None:
         report.unverified.append(f"{label}: no self-description ({section.delimited_by}); only its version checked")
@@ -96,18 +102,33 @@ def _check_section(section: Section, by_name: dict[str, list[Device]], counts_kn
     report.checked.append(label)
     best: list[Finding] | None = None
     for dest in candidates:  # several device types may share a section name; any one that loads it will do
-        found, notes = _align(label, entry.vmsd, section.version_id, dest.vmsd, counts_known)
+        found, notes = _align(label, entry.vmsd, section.version_id, dest.vmsd, counts_known,
+                              _subsection_versions(section.vmsd))
         if best is None or _errors(found) < _errors(best):
             best, best_notes = found, notes
     report.unverified += [f"{label}: {note}" for note in best_notes]
     return best or []
 
 
-def _align(label: str, sent: DescVmsd, version: int, dest: Vmsd, counts_known: bool) -> tuple[list[Finding], list[str]]:
+def _align(label: str, sent: DescVmsd, version: int, dest: Vmsd, counts_known: bool,
+           versions: dict[str, int]) -> tuple[list[Finding], list[str]]:
     """The findings for one section, and what could not be checked."""
-    aligner = _Aligner(label, counts_known, {})
+    aligner = _Aligner(label, counts_known, {}, versions)
     aligner.section(sent, version, dest, "")
     return aligner.found, aligner.unverified
+
+
+def _subsection_versions(extent: VmsdExtent) -> dict[str, int]:
+    """The version each subsection was sent with, as read from the stream's bytes (the self-description
+    says it too, but the bytes are what the destination reads)."""
+    versions: dict[str, int] = {}
+    for sub in extent.subsections:
+        versions[sub.name] = sub.version
+        versions.update(_subsection_versions(sub.vmsd))
+    for f in extent.fields:
+        if f.struct is not None:
+            versions.update(_subsection_versions(f.struct))
+    return versions
 
 
 def _errors(findings: list[Finding]) -> int:
@@ -136,6 +157,14 @@ class _Sent:
     """For a struct (or an array of them): what was written for each element."""
     occurrence: int | None = None
     """QEMU's ``name[k]`` suffix: the k-th field of that name in its description (None: a unique name)."""
+    raw: str = ""
+    """The name as the description writes it (a field may be called ``port.ifs[0]`` in QEMU's source)."""
+
+    def named(self, name: str, occurrence: int = 0) -> bool:
+        """Whether this is the destination's ``occurrence``-th field called ``name``."""
+        if self.raw == name:
+            return True
+        return self.name == name and self.occurrence in (None, occurrence)
 
 
 def _sent_fields(desc: DescVmsd, path: str) -> list[_Sent]:
@@ -146,7 +175,7 @@ def _sent_fields(desc: DescVmsd, path: str) -> list[_Sent]:
         name = _INDEX.sub("", f.name)
         structs = tuple(e.struct for e in run if e.struct is not None)
         sent.append(_Sent(name, f"{path}.{name}" if path else name, f.size, sum(e.count for e in run), structs,
-                          int(match.group(0)[1:-1]) if match else None))
+                          int(match.group(0)[1:-1]) if match else None, f.name))
     return sent
 
 
@@ -204,8 +233,11 @@ class _Aligner:
     otherwise a misread: an error for a field without a test (QEMU reads it whatever happens),
     a warning (QV-F015) for a conditional one."""
 
-    def __init__(self, label: str, counts_known: bool, costs: dict[tuple[object, ...], _Cost]) -> None:
+    def __init__(self, label: str, counts_known: bool, costs: dict[tuple[object, ...], _Cost],
+                 versions: dict[str, int] | None = None) -> None:
         self.label = label
+        self.versions = versions or {}
+        """Subsection name → the version the stream's bytes give it."""
         self.counts_known = counts_known
         self.costs = costs
         """The best cost of reading the rest of a level, by what is left on both sides (shared)."""
@@ -237,7 +269,7 @@ class _Aligner:
                 self.note(R.SUBSECTION_UNKNOWN, here, "sent in this stream; the destination does not know it "
                                                       "(-ENOENT)")
             else:
-                self.section(sub, sub.version, known[sub.name], here)
+                self.section(sub, self.versions.get(sub.name, sub.version), known[sub.name], here)
 
     def fields(self, sent: list[_Sent], read: list[_Read], nested: list[tuple[str, DescVmsd]],
                names: frozenset[str]) -> None:
@@ -257,7 +289,8 @@ class _Aligner:
                     if not self.compare(s, d, names):
                         return
                 continue  # its test is taken to be false: the field is not read
-            if f.description is not None and f.num is None and (s is None or (s.structs and s.name != f.name)):
+            unsent = s is None or (s.structs and not s.named(f.name, d.occurrence))
+            if f.description is not None and f.num is None and unsent:
                 read.pop(0)  # a variable array of structs (VMSTATE_STRUCT_VARRAY_*) with no element sent
                 self.unverified.append(f"{d.path}: not in the stream; read as a variable array of 0 structs")
                 continue
@@ -283,13 +316,15 @@ class _Aligner:
 
     def read_it(self, s: _Sent, d: _Read, sent: list[_Sent], rest: list[_Read], names: frozenset[str]) -> bool:
         """Whether to read the conditional field ``d`` from ``s``: the reading of the rest that costs less."""
-        by_name = s.name == d.field.name and s.occurrence in (None, d.occurrence)
         taken = self.rest_cost(sent[1:], rest, names, extra=self.pair_cost(s, d, names))
         skipped = self.rest_cost(sent, rest, names)
-        return taken < skipped or (taken == skipped and by_name)
+        if taken != skipped:
+            return taken < skipped
+        renamed = s.name not in names and d.field.name not in {x.name for x in sent}  # renamed in place
+        return s.named(d.field.name, d.occurrence) or renamed
 
     def pair_cost(self, s: _Sent, d: _Read, names: frozenset[str]) -> _Cost:
-        trial = _Aligner(self.label, self.counts_known, self.costs)
+        trial = _Aligner(self.label, self.counts_known, self.costs, self.versions)
         trial.compare(s, d, names)
         return trial.cost()
 
@@ -297,7 +332,7 @@ class _Aligner:
         key = (tuple(sent), tuple(read), names)
         if key not in self.costs:
             self.costs[key] = (1 << 30, 0)  # guards a cycle while it is being computed
-            trial = _Aligner(self.label, self.counts_known, self.costs)
+            trial = _Aligner(self.label, self.counts_known, self.costs, self.versions)
             trial.fields(list(sent), list(read), [], names)
             self.costs[key] = trial.cost()
         errors, warnings = self.costs[key]
@@ -335,14 +370,14 @@ class _Aligner:
             self.note(R.FIELD_SIZE, path, f"sent {_shape(s.count, s.size)}, DEST reads {_dest_size(d)} bytes: "
                                           "every later byte is misread")
             return False
-        if s.name != d.name:
+        if not s.named(d.name, read.occurrence):
             self.renamed(s, d, path, names)
         return True
 
     def renamed(self, s: _Sent, d: Field, path: str, names: frozenset[str]) -> None:
         if "unused" in (s.name, d.name):
             self.note(R.FIELD_UNUSED, path, f"{s.name!r} → {d.name!r}, same size")
-        elif s.name not in names:
+        elif s.name not in names and s.raw not in names:
             self.note(R.FIELD_RENAMED, path, f"{s.name!r} → {d.name!r}, same size")
         elif d.field_exists:
             self.note(R.FIELD_MISREAD, path, f"the stream's {s.name!r} may be read into {d.name!r} (if DEST's "
