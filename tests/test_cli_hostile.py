@@ -51,6 +51,8 @@ COMMANDS: dict[str, Args] = {
     "nvme-state-decode": lambda i, o: ["nvme-state", "decode", str(i)],
     "import-vmstate": lambda i, o: ["import-vmstate", str(i), "-o", str(o)],
     "vmstate-compat": lambda i, o: ["vmstate-compat", str(i), str(i)],
+    "qemu-inspect": lambda i, o: ["qemu", "inspect", str(i)],
+    "compat-stream": lambda i, o: ["compat", "--stream", str(i), "--vmstate", str(i)],
     "gen": lambda i, o: ["gen", "--lang", "python", str(i), "-o", str(o)],
 }
 WRITERS = ["encode", "convert", "import-virtio", "export", "import-vmstate", "gen"]
