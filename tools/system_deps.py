@@ -115,6 +115,13 @@ GROUPS: tuple[Group, ...] = (
         "the generated C codecs on a big-endian host (s390x under qemu-user)",
     ),
     Group(
+        "rust",
+        ("rustc", "cargo", "rustfmt", "rust-clippy"),
+        _commands("cargo"),
+        "the generated Rust codecs (codegen/rust), their test driver and vendor C in the demo: "
+        "cargo build/test --offline (Rust 1.63), rustfmt and clippy checks",
+    ),
+    Group(
         "browser",
         ("chromium",),
         _files("/usr/bin/chromium"),

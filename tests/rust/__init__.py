@@ -1,0 +1,1 @@
+"""Helpers that build and run Rust crates for the tests (cargo, offline)."""
