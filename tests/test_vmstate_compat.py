@@ -361,7 +361,8 @@ def _mutate(entry: Entry, kind: str, index: int) -> None:
     elif kind == "append":
         f.insert(i, new_field("inserted", version=index % 3))
     elif kind == "version":
-        set_version(entry, vmsd["version_id"] + 1, minimum=vmsd["minimum_version_id"] + index % 3)
+        version = vmsd["version_id"] + 1
+        set_version(entry, version, minimum=min(version, vmsd["minimum_version_id"] + index % 3))
     elif kind == "subsection":
         vmsd.setdefault("Subsections", []).append(
             {"name": f"{vmsd['name']}/x", "version_id": 1, "minimum_version_id": 1, "Fields": [new_field("x")]}

@@ -503,3 +503,10 @@ def test_an_unreadable_dump_is_exit_2_never_a_verdict(pc_json: Path, tmp_path: P
         assert "bad.json: not JSON" in result.output
     as_json = CliRunner().invoke(main, ["vmstate-compat", "--json", str(bad), str(pc_json)])
     assert as_json.exit_code == 2 and json.loads(as_json.output)["error"]["code"] == "VMSTATE_DUMP_INVALID"
+
+
+def test_a_version_window_with_nothing_in_it_is_refused() -> None:
+    entry = b'{"x": {"Name": "x", "version_id": 1, "minimum_version_id": 2, "Description": {}}}'
+    with pytest.raises(DumpError, match=r'\$\["x"\]\.minimum_version_id: 2 is above version_id 1: no stream could '
+                                        r"be loaded"):
+        parse_dump(entry)

@@ -26,6 +26,7 @@ the self-description's size and the number of device sections, whatever the stre
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import struct
@@ -315,6 +316,11 @@ def read_stream(path: Path | str) -> Stream:
     with open_regular(path) as fd, open(fd, "rb", buffering=1 << 16, closefd=False) as handle:
         size = os.fstat(fd).st_size
         return _Reader(str(path), handle, size).stream()
+
+
+def parse_stream(data: bytes, name: str = "<stream>") -> Stream:
+    """Read a stream held in memory (the same checks as ``read_stream``)."""
+    return _Reader(name, io.BytesIO(data), len(data)).stream()
 
 
 def read_description_json(path: Path | str) -> Any:

@@ -242,12 +242,17 @@ class _Reader:
             if self.strict:
                 raise self.fail(f"{path}.Name", f"expected {key!r} (the entry's key), got {name!r} (--strict)")
             self.unknown[("Name different from the entry's key", "device entries")] += 1
-        return Device(
-            key=key,
-            version_id=self.integer(value["version_id"], f"{path}.version_id"),
-            minimum_version_id=self.integer(value["minimum_version_id"], f"{path}.minimum_version_id"),
-            vmsd=self.vmsd(value["Description"], f"{path}.Description", depth=0),
-        )
+        version = self.integer(value["version_id"], f"{path}.version_id")
+        minimum = self.integer(value["minimum_version_id"], f"{path}.minimum_version_id")
+        self.window(version, minimum, path)
+        return Device(key=key, version_id=version, minimum_version_id=minimum,
+                      vmsd=self.vmsd(value["Description"], f"{path}.Description", depth=0))
+
+    def window(self, version: int, minimum: int, path: str) -> None:
+        """QEMU loads versions ``minimum..version``: a window with nothing in it is not QEMU's."""
+        if minimum > version:
+            raise self.fail(f"{path}.minimum_version_id", f"{minimum} is above version_id {version}: no stream "
+                                                           "could be loaded")
 
     def vmsd(self, value: Any, path: str, depth: int) -> Vmsd:
         if depth > MAX_DEPTH:
@@ -260,10 +265,13 @@ class _Reader:
             items = self.array(value["Fields"], f"{path}.Fields")
             fields = tuple(self.field(item, f"{path}.Fields[{i}]", depth) for i, item in enumerate(items))
         subs = self.array(value.get("Subsections", []), f"{path}.Subsections")
+        version = self.integer(value["version_id"], f"{path}.version_id")
+        minimum = self.integer(value["minimum_version_id"], f"{path}.minimum_version_id")
+        self.window(version, minimum, path)
         return Vmsd(
             name=self.string(value["name"], f"{path}.name"),
-            version_id=self.integer(value["version_id"], f"{path}.version_id"),
-            minimum_version_id=self.integer(value["minimum_version_id"], f"{path}.minimum_version_id"),
+            version_id=version,
+            minimum_version_id=minimum,
             fields=fields,
             subsections=tuple(self.vmsd(s, f"{path}.Subsections[{i}]", depth + 1) for i, s in enumerate(subs)),
             path=path,

@@ -1,0 +1,102 @@
+"""The QEMU readers under fuzzing: seeds, bounded hypothesis mutation, and the atheris runner.
+
+Any input to the dump reader, the stream reader or the virtio section parser either reads or
+raises that reader's typed error with its code (and an offset inside the input): never another
+exception (fuzz/readers.py says what each target checks). The default suite runs bounded
+campaigns; ``fuzz/run_readers.py`` runs the long ones (figures in spec/security.md).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from system_packages import unavailable
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "fuzz"))
+import readers  # noqa: E402
+
+BOUNDED = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+
+
+def _mutated(seed: bytes) -> st.SearchStrategy[bytes]:
+    """A seed with bytes overwritten, inserted, deleted, or cut short."""
+    edits = st.lists(st.tuples(st.sampled_from(["set", "insert", "delete"]), st.integers(0, len(seed)),
+                               st.integers(0, 255)), min_size=1, max_size=6)
+    return st.builds(_apply, st.just(seed), edits, st.integers(0, len(seed) + 8))
+
+
+def _apply(seed: bytes, edits: list[tuple[str, int, int]], cut: int) -> bytes:
+    data = bytearray(seed)
+    for kind, at, byte in edits:
+        at = min(at, len(data))
+        if kind == "set" and at < len(data):
+            data[at] = byte
+        elif kind == "insert":
+            data[at:at] = bytes([byte])
+        elif kind == "delete" and at < len(data):
+            del data[at]
+    return bytes(data[:cut])
+
+
+def _seeds(target: str) -> list[bytes]:
+    found = list(readers.seeds(target))
+    if not found:
+        unavailable(f"no seeds for {target}: the QEMU data is made by `python3 tools/qemu_data.py`")
+    return found
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _qemu_data(qemu_dump: Callable[..., Path], qemu_stream: Callable[..., Path]) -> None:
+    """The seeds of the QEMU targets come from real QEMU data in the cache: make it once."""
+    qemu_dump("7.2", "pc")
+    qemu_stream("7.2", "pc-virtio-net")
+
+
+@pytest.mark.parametrize("target", sorted(readers.TARGETS))
+def test_every_seed_reads_or_is_refused_with_a_typed_error(target: str) -> None:
+    outcomes = [readers.TARGETS[target](seed) for seed in _seeds(target)]
+    assert "accepted" in outcomes or target == "qemu-virtio"
+
+
+def test_a_reduced_real_stream_is_a_valid_stream(qemu_stream: Callable[..., Path]) -> None:
+    from devstate.qemu.stream import parse_stream
+
+    reduced = readers.reduced_stream(qemu_stream("7.2", "pc-virtio-net").read_bytes())
+    assert [s.vmsd_name for s in parse_stream(reduced).devices()] == ["timer", "cpu", "fw_cfg", "virtio-net"]
+    assert readers.check_qemu_stream(reduced) == "accepted"
+
+
+@pytest.mark.parametrize("target", ["qemu-stream", "qemu-dump", "qemu-virtio"])
+def test_mutated_seeds(target: str) -> None:
+    strategy = st.one_of(*(_mutated(seed) for seed in _seeds(target)), st.binary(max_size=512))
+
+    @BOUNDED
+    @given(strategy)
+    def run(data: bytes) -> None:
+        readers.TARGETS[target](data)
+
+    run()
+
+
+def test_the_atheris_runner() -> None:
+    if importlib.util.find_spec("atheris") is None:
+        unavailable("atheris is not installed: pip install -e '.[fuzz]' (./test.sh installs it)")
+    result = subprocess.run([sys.executable, str(ROOT / "fuzz" / "run_readers.py"), "--target", "qemu-stream",
+                             "-runs=1100", "-seed=1"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert "Done 1100 runs" in result.stderr
+    assert "qemu-stream: 1024 inputs; outcomes {" in result.stderr
+
+
+def test_the_runner_lists_its_targets() -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "fuzz" / "run_readers.py"), "--list"], capture_output=True,
+                            text=True, check=True, cwd=ROOT)
+    assert [line.split()[0] for line in result.stdout.splitlines()] == sorted(readers.TARGETS)
