@@ -232,6 +232,39 @@ types:
 """,
         ["15:9: NONZERO_DEFAULT"],
     ),
+    "NONZERO_DEFAULT appended field whose range excludes zero": (
+        """
+types:
+  dev:
+    kind: struct
+    fields:
+      - {name: size, type: u16}
+      - {name: queues, type: u16, min: 1, since: "1.1"}
+""",
+        ["11:9: NONZERO_DEFAULT"],
+    ),
+    "NONZERO_DEFAULT appended negative field": (
+        """
+types:
+  dev:
+    kind: struct
+    fields:
+      - {name: size, type: u16}
+      - {name: bias, type: i8, min: -5, max: -1, since: "1.1"}
+""",
+        ["11:9: NONZERO_DEFAULT"],
+    ),
+    "NONZERO_DEFAULT appended fixed array whose elements exclude zero": (
+        """
+types:
+  dev:
+    kind: struct
+    fields:
+      - {name: size, type: u16}
+      - {name: ids, type: "u8[4]", min: 1, since: "1.1"}
+""",
+        ["11:9: NONZERO_DEFAULT"],
+    ),
     "BAD_RANGE param": (
         """
 params:
@@ -343,3 +376,36 @@ def test_message_format(write_schema: Callable[..., Path]) -> None:
     assert str(diagnostic).endswith(
         "org.example.dev/1.1.yaml:6:28: UNKNOWN_TYPE: unknown type 'virtqueu' (at sections[0].type)"
     )
+
+
+def test_appended_field_whose_range_excludes_zero_names_its_effective_default(
+        write_schema: Callable[..., Path]) -> None:
+    body = """
+types:
+  dev:
+    kind: struct
+    fields:
+      - {name: size, type: u16}
+      - {name: queues, type: u16, min: 1, since: "1.1"}
+"""
+    path = write_schema(HEADER + body)
+    with pytest.raises(SchemaError) as caught:
+        load_schema(path)
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.message == (
+        "field 'queues' is appended in 1.1; its default 1 (the value of its range nearest to zero) does not "
+        "encode as zero bytes, so older readers would refuse every state at the old behaviour")
+
+
+def test_a_field_without_default_defaults_to_its_range_nearest_zero(write_schema: Callable[..., Path]) -> None:
+    body = """
+types:
+  dev:
+    kind: struct
+    fields:
+      - {name: queues, type: u16, min: 1}
+      - {name: bias, type: i8, min: -5, max: -1}
+      - {name: plain, type: i8, min: -5, max: 5}
+"""
+    struct = load_schema(write_schema(HEADER + body)).struct("dev")
+    assert [f.default for f in struct.fields] == [1, -1, 0]

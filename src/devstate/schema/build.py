@@ -194,13 +194,8 @@ class SchemaBuilder:
         since = self.since(raw.get("since"), (*path, "since"))
         self._check_range(raw, type_expr, path)
         default = self._field_default(raw, type_expr, path)
-        if self.appended(since) and not ir.encodes_as_zero(type_expr, default, self.types):
-            self.error(
-                (*path, "default") if "default" in raw else path,
-                "NONZERO_DEFAULT",
-                f"field {raw['name']!r} is appended in {since}; its default must encode as zero bytes "
-                f"so that older writers mean the old behaviour",
-            )
+        if self.appended(since):
+            self._check_appended_zero(raw, type_expr, default, since, path)
         return ir.StructField(
             name=raw["name"],
             type=type_expr,
@@ -214,6 +209,22 @@ class SchemaBuilder:
             annotations=raw.get("annotations", {}),
             loc=self.loc(path),
         )
+
+    def _check_appended_zero(self, raw: dict[str, Any], expr: Any, default: Any, since: ir.Version | None,
+                             path: PathKey) -> None:
+        """An appended field's default must encode as zero bytes: older readers accept only a zero tail."""
+        where = (*path, "default") if "default" in raw else path
+        lead = f"field {raw['name']!r} is appended in {since}"
+        if not ir.encodes_as_zero(expr, default, self.types):
+            shown = f"its default {default!r}" if default is not None else "its default"
+            implicit = " (the value of its range nearest to zero)" if "default" not in raw and default else ""
+            self.error(where, "NONZERO_DEFAULT",
+                       f"{lead}; {shown}{implicit} does not encode as zero bytes, so older readers would refuse "
+                       "every state at the old behaviour")
+        elif isinstance(expr, ir.ArrayType) and not expr.counted and not _range_has(raw, 0):
+            self.error(path, "NONZERO_DEFAULT",
+                       f"{lead}; its elements' range {raw.get('min')}..{raw.get('max')} excludes 0, so it never "
+                       "encodes as zero bytes and older readers would refuse every state")
 
     def _enum(self, name: str, raw: dict[str, Any], path: PathKey) -> ir.EnumType:
         base = ir.ScalarType(name=raw["base"])
@@ -388,10 +399,14 @@ class SchemaBuilder:
             self.error((*path, "min"), "BAD_RANGE", f"min {raw['min']} is greater than max {raw['max']}")
 
     def _field_default(self, raw: dict[str, Any], expr: Any, path: PathKey) -> Any:
-        """The default in state form, or None for composite types (defaults per element)."""
+        """The default in state form, or None for composite types (defaults per element).
+
+        Without a declared default, an integer field's default is the value of its range
+        nearest to zero: 0, or ``min`` when ``min`` > 0, or ``max`` when ``max`` < 0.
+        """
         zero = self._zero(expr)
         if "default" not in raw:
-            return zero
+            return _nearest_zero(raw, zero) if isinstance(expr, ir.ScalarType) and expr.name != "bool" else zero
         value = raw["default"]
         problem = self._default_problem(value, expr, raw)
         if problem:
@@ -587,6 +602,19 @@ def _expr_depth(expr: Any, types: ImportedTypes) -> int:
         if isinstance(target, ir.StructType):
             return 1 + max(_expr_depth(f.type, types) for f in target.fields)
     return 1
+
+
+def _range_has(raw: dict[str, Any], value: int) -> bool:
+    return raw.get("min", value) <= value <= raw.get("max", value)
+
+
+def _nearest_zero(raw: dict[str, Any], zero: int) -> int:
+    low, high = raw.get("min"), raw.get("max")
+    if isinstance(low, int) and low > zero:
+        return low
+    if isinstance(high, int) and high < zero:
+        return high
+    return zero
 
 
 def _either(length: int | None, maximum: int | None) -> int:
