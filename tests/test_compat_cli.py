@@ -39,7 +39,24 @@ def test_virtio_net_2_0_is_a_major_bump_with_breaking_rules() -> None:
     breaking = {(c["rule"], c["path"]) for c in pair["changes"] if c["severity"] == "error"}
     assert breaking == {("DS-T001", "net_ctrl.guest_offloads_disabled"), ("DS-S003", "section mac_filter"),
                         ("DS-S002", "section mac_table")}
-    assert run("compat", "org.virtio.net@1.1", "org.virtio.net@2.0", "--mode", "full").exit_code == 1
+    full = run("compat", "org.virtio.net@1.1", "org.virtio.net@2.0", "--mode", "full")
+    assert full.exit_code == 0, full.output  # migration functions connect the majors both ways
+    assert "note: 1.1 → 2.0: compatible through `devstate convert` (1.1 → 2.0 (virtio_net_1_to_2))" in full.output
+    assert "note: 2.0 → 1.1: compatible through `devstate convert` (2.0 → 1.1 (virtio_net_2_to_1))" in full.output
+
+
+def test_a_major_bump_without_migration_fails_every_loading_mode(tmp_path: Path) -> None:
+    old = write_version(tmp_path / "a", "sections:\n  - {id: 1, name: a, type: u16}\n", "1.0")
+    new = write_version(tmp_path / "b", "sections:\n  - {id: 1, name: a, type: u16}\n", "2.0")
+    assert run("compat", str(old), str(new)).exit_code == 0  # semver: a major bump may break anything
+    for mode, directions in (("backward", ["1.0 state"]), ("forward", ["2.0 state"]),
+                             ("full", ["1.0 state", "2.0 state"])):
+        result = run("compat", str(old), str(new), "--mode", mode, "--json")
+        assert result.exit_code == 1, mode
+        (pair,) = json.loads(result.output)["pairs"]
+        assert [p["rule"] for p in pair["problems"]] == ["DS-M004"] * len(directions)
+        for problem, written in zip(pair["problems"], directions, strict=True):
+            assert f"refuses org.example.dev@{written.split()[0]} state (MAJOR_MISMATCH)" in problem["message"]
 
 
 def test_minor_bump_with_breaking_change_fails(tmp_path: Path) -> None:

@@ -62,67 +62,73 @@ SMALL = "  small:\n    kind: struct\n    fields:\n      - {name: x, type: u8}\n"
 COUNTED = "  - {{id: 2, name: qs, type: {{kind: array, of: queue, max: {max}}}}}\n"
 
 CASES: dict[str, tuple[str, str, list[str]]] = {
-    "DS-F001": (queue(), queue('      - {name: wrap, type: bool, since: "1.1"}\n'), ["DS-F001"]),
-    "DS-F002/struct": (queue(extra=SMALL), queue("      - {name: inner, type: small}\n", extra=SMALL),
-                       ["DS-F002", "DS-F010"]),
-    "DS-F002+DS-F010": (queue(), queue("      - {name: mtu, type: u16, default: 1500}\n"), ["DS-F002", "DS-F010"]),
-    "DS-F003": (queue(), fields("{name: size, type: u16}"), ["DS-F003"]),
+    "DS-F001": (queue(), queue('      - {name: wrap, type: bool, since: "1.1"}\n'), ["DS-F001:NONE"]),
+    "DS-F001/struct unmarked": (queue(extra=SMALL), queue("      - {name: inner, type: small}\n", extra=SMALL),
+                                ["DS-F001:BOTH"]),
+    "DS-F001/non-zero default unmarked": (queue(), queue("      - {name: mtu, type: u16, default: 1500}\n"),
+                                          ["DS-F001:BOTH"]),
+    "DS-F003": (queue(), fields("{name: addr, type: u64}"), ["DS-F003:BOTH"]),
+    "DS-F003/last": (queue(), fields("{name: size, type: u16}"), ["DS-F003:FORWARD"]),
     "DS-F004": (queue(), fields("{name: size, type: u16}", "{name: flags, type: u8}", "{name: addr, type: u64}"),
-                ["DS-F004"]),
-    "DS-F005": (queue(), fields("{name: addr, type: u64}", "{name: size, type: u16}"), ["DS-F005"]),
-    "DS-F006": (queue(), fields("{name: size, type: u16}", "{name: desc_addr, type: u64}"), ["DS-F006"]),
+                ["DS-F004:BOTH"]),
+    "DS-F005": (queue(), fields("{name: addr, type: u64}", "{name: size, type: u16}"), ["DS-F005:BOTH"]),
+    "DS-F006": (queue(), fields("{name: size, type: u16}", "{name: desc_addr, type: u64}"), ["DS-F006:NONE"]),
     "DS-F007": (fields("{name: size, type: u16, max: 32768}"), fields("{name: size, type: u16, max: 1024}"),
-                ["DS-F007"]),
-    "DS-F008": (fields("{name: size, type: u16, min: 1}"), fields("{name: size, type: u16}"), ["DS-F008"]),
+                ["DS-F007:BACKWARD"]),
+    "DS-F008": (fields("{name: size, type: u16, min: 1}"), fields("{name: size, type: u16}"),
+                ["DS-F008:FORWARD", "DS-F009:NONE"]),  # the implicit default moves from 1 to 0
     "DS-F009": (fields("{name: size, type: u16, default: 1}"), fields("{name: size, type: u16, default: 2}"),
-                ["DS-F009"]),
-    "DS-F010": (queue(), queue("      - {name: wrap, type: bool}\n"), ["DS-F010"]),
-    "DS-T001": (queue(), fields("{name: size, type: u16}", "{name: addr, type: \"u8[8]\"}"), ["DS-T001"]),
-    "DS-T002": (queue(), fields("{name: size, type: u32}", "{name: addr, type: u64}"), ["DS-T002"]),
-    "DS-T003": (queue(), fields("{name: size, type: i16}", "{name: addr, type: u64}"), ["DS-T003"]),
-    "DS-T004": (queue(sections=COUNTED.format(max=4)), queue(sections=COUNTED.format(max=8)), ["DS-T004"]),
-    "DS-T005": (queue(sections=COUNTED.format(max=8)), queue(sections=COUNTED.format(max=4)), ["DS-T005"]),
-    "DS-T006": (fields('{name: key, type: "u8[4]"}'), fields('{name: key, type: "u8[8]"}'), ["DS-T006"]),
-    "DS-T007": (queue(), queue().replace("queue", "virtqueue"), ["DS-T007"]),
+                ["DS-F009:NONE"]),
+    "DS-F001/unmarked": (queue(), queue("      - {name: wrap, type: bool}\n"), ["DS-F001:BACKWARD"]),
+    "DS-T001": (queue(), fields("{name: size, type: u16}", "{name: addr, type: \"u8[6]\"}"), ["DS-T001:BOTH"]),
+    "DS-T001/same bytes": (queue(), fields("{name: size, type: u16}", "{name: addr, type: \"u8[8]\"}"),
+                           ["DS-T001:NONE"]),
+    "DS-T002": (queue(), fields("{name: size, type: u32}", "{name: addr, type: u64}"), ["DS-T002:BOTH"]),
+    "DS-T003": (queue(), fields("{name: size, type: i16}", "{name: addr, type: u64}"), ["DS-T003:BOTH"]),
+    "DS-T004": (queue(sections=COUNTED.format(max=4)), queue(sections=COUNTED.format(max=8)), ["DS-T004:FORWARD"]),
+    "DS-T005": (queue(sections=COUNTED.format(max=8)), queue(sections=COUNTED.format(max=4)), ["DS-T005:BACKWARD"]),
+    "DS-T006": (fields('{name: key, type: "u8[4]"}'), fields('{name: key, type: "u8[8]"}'), ["DS-T006:BOTH"]),
+    "DS-T007": (queue(), queue().replace("queue", "virtqueue"), ["DS-T007:NONE"]),
     "DS-E001": (enum("off: 0, on: 1", open_=True), enum('off: 0, on: 1, auto: {value: 2, since: "1.1"}', open_=True),
-                ["DS-E001"]),
-    "DS-E002": (enum("off: 0, on: 1"), enum('off: 0, on: 1, auto: {value: 2, since: "1.1"}'), ["DS-E002"]),
-    "DS-E003": (enum("off: 0, on: 1"), enum("off: 0"), ["DS-E003"]),
-    "DS-E004": (enum("off: 0, on: 1", open_=True), enum("off: 0", open_=True), ["DS-E004"]),
-    "DS-E005": (enum("off: 0, on: 1"), enum("off: 0, on: 2"), ["DS-E005"]),
-    "DS-E006": (enum("off: 0, on: 1"), enum("off: 0, enabled: 1"), ["DS-E006"]),
-    "DS-E007": (enum("off: 0", open_=True), enum("off: 0"), ["DS-E007"]),
-    "DS-E008": (enum("off: 0"), enum("off: 0", open_=True), ["DS-E008"]),
-    "DS-B001": (flags("promisc: 0"), flags('promisc: 0, allmulti: {bit: 1, since: "1.1"}'), ["DS-B001"]),
-    "DS-B002": (flags("promisc: 0, allmulti: 1"), flags("promisc: 0"), ["DS-B002"]),
-    "DS-B003": (flags("promisc: 0, allmulti: 1"), flags("promisc: 0, allmulti: 3"), ["DS-B003"]),
-    "DS-B004": (flags("promisc: 0, allmulti: 1"), flags("promisc: 0, all_multicast: 1"), ["DS-B004"]),
+                ["DS-E001:NONE"]),
+    "DS-E002": (enum("off: 0, on: 1"), enum('off: 0, on: 1, auto: {value: 2, since: "1.1"}'), ["DS-E002:FORWARD"]),
+    "DS-E003": (enum("off: 0, on: 1"), enum("off: 0"), ["DS-E003:BACKWARD"]),
+    "DS-E004": (enum("off: 0, on: 1", open_=True), enum("off: 0", open_=True), ["DS-E004:NONE"]),
+    "DS-E005": (enum("off: 0, on: 1"), enum("off: 0, on: 2"), ["DS-E005:BOTH"]),
+    "DS-E006": (enum("off: 0, on: 1"), enum("off: 0, enabled: 1"), ["DS-E006:NONE"]),
+    "DS-E007": (enum("off: 0", open_=True), enum("off: 0"), ["DS-E007:BACKWARD"]),
+    "DS-E008": (enum("off: 0"), enum("off: 0", open_=True), ["DS-E008:FORWARD"]),
+    "DS-B001": (flags("promisc: 0"), flags('promisc: 0, allmulti: {bit: 1, since: "1.1"}'), ["DS-B001:FORWARD"]),
+    "DS-B002": (flags("promisc: 0, allmulti: 1"), flags("promisc: 0"), ["DS-B002:BACKWARD"]),
+    "DS-B003": (flags("promisc: 0, allmulti: 1"), flags("promisc: 0, allmulti: 3"), ["DS-B003:BOTH"]),
+    "DS-B004": (flags("promisc: 0, allmulti: 1"), flags("promisc: 0, all_multicast: 1"), ["DS-B004:NONE"]),
     "DS-S001": (queue(), queue(sections='  - {id: 3, name: stats, type: u32, optional: true, since: "1.1"}\n'),
-                ["DS-S001"]),
-    "DS-S002": (queue(), queue(sections="  - {id: 3, name: stats, type: u32}\n"), ["DS-S002"]),
-    "DS-S003": (queue(sections="  - {id: 3, name: stats, type: u32}\n"), queue(), ["DS-S003"]),
-    "DS-S004": (queue(sections="  - {id: 3, name: stats, type: u32, optional: true}\n"), queue(), ["DS-S004"]),
+                ["DS-S001:NONE"]),
+    "DS-S002": (queue(), queue(sections="  - {id: 3, name: stats, type: u32}\n"), ["DS-S002:BOTH"]),
+    "DS-S003": (queue(sections="  - {id: 3, name: stats, type: u32}\n"), queue(), ["DS-S003:BOTH"]),
+    "DS-S004": (queue(sections="  - {id: 3, name: stats, type: u32, optional: true}\n"), queue(), ["DS-S004:NONE"]),
     "DS-S005": (queue(sections="  - {id: 3, name: stats, type: u32}\n"),
-                queue(sections="  - {id: 4, name: stats, type: u32}\n"), ["DS-S005"]),
+                queue(sections="  - {id: 4, name: stats, type: u32}\n"), ["DS-S005:BOTH"]),
     "DS-S006": (queue(sections="  - {id: 3, name: stats, type: u32}\n"),
-                queue(sections="  - {id: 3, name: stats, type: u32, optional: true}\n"), ["DS-S006"]),
+                queue(sections="  - {id: 3, name: stats, type: u32, optional: true}\n"), ["DS-S006:BOTH"]),
     "DS-S007": (queue(sections="  - {id: 3, name: stats, type: u32, optional: true}\n"),
-                queue(sections="  - {id: 3, name: stats, type: u32}\n"), ["DS-S007"]),
+                queue(sections="  - {id: 3, name: stats, type: u32}\n"), ["DS-S007:BOTH"]),
     "DS-S008": (queue(sections="  - {id: 3, name: stats, type: u32}\n"),
-                queue(sections="  - {id: 3, name: counters, type: u32}\n"), ["DS-S008"]),
-    "DS-V001": (queue(), vendor(optional=True), ["DS-V001"]),
-    "DS-V002": (queue(), vendor(optional=False), ["DS-V002"]),
-    "DS-V003": (vendor(optional=False), queue(), ["DS-V003"]),
-    "DS-V004": (vendor(optional=True), queue(), ["DS-V004"]),
-    "DS-V/max": (vendor(maximum=64), vendor(maximum=128), ["DS-T004"]),
-    "DS-P001": (queue(), params("type: u16, default: 1"), ["DS-P001"]),
-    "DS-P002": (params("type: u16, default: 1"), queue(), ["DS-P002"]),
-    "DS-P003": (params("type: u16, default: 1"), params("type: u16, default: 2"), ["DS-P003"]),
-    "DS-P004": (params("type: u16, default: 1, max: 64"), params("type: u16, default: 1, max: 16"), ["DS-P004"]),
-    "DS-P005": (params("type: u16, default: 1, max: 16"), params("type: u16, default: 1, max: 64"), ["DS-P005"]),
+                queue(sections="  - {id: 3, name: counters, type: u32}\n"), ["DS-S008:NONE"]),
+    "DS-V001": (queue(), vendor(optional=True), ["DS-V001:NONE"]),
+    "DS-V002": (queue(), vendor(optional=False), ["DS-V002:BOTH"]),
+    "DS-V003": (vendor(optional=False), queue(), ["DS-V003:BOTH"]),
+    "DS-V004": (vendor(optional=True), queue(), ["DS-V004:NONE"]),
+    "DS-V/max": (vendor(maximum=64), vendor(maximum=128), ["DS-T004:FORWARD"]),
+    "DS-P001": (queue(), params("type: u16, default: 1"), ["DS-P001:NONE"]),
+    "DS-P002": (params("type: u16, default: 1"), queue(), ["DS-P002:BACKWARD"]),
+    "DS-P003": (params("type: u16, default: 1"), params("type: u16, default: 2"), ["DS-P003:BOTH"]),
+    "DS-P004": (params("type: u16, default: 1, max: 64"), params("type: u16, default: 1, max: 16"),
+                ["DS-P004:BACKWARD"]),
+    "DS-P005": (params("type: u16, default: 1, max: 16"), params("type: u16, default: 1, max: 64"), ["DS-P005:NONE"]),
     "DS-P004/allowed": (params("type: u16, default: 1, allowed: [1, 2, 4]"),
-                        params("type: u16, default: 1, allowed: [1, 2]"), ["DS-P004"]),
-    "DS-P006": (params("type: u16, default: 1"), params('type: string, default: "1"'), ["DS-P006"]),
+                        params("type: u16, default: 1, allowed: [1, 2]"), ["DS-P004:BACKWARD"]),
+    "DS-P006": (params("type: u16, default: 1"), params('type: string, default: "1"'), ["DS-P006:BOTH"]),
 }
 
 
@@ -130,10 +136,49 @@ def ids(tmp_path: Path, old: str, new: str, **kwargs: str) -> list[str]:
     return [c.rule.id for c in diff_schemas(*load_pair(tmp_path, old, new, **kwargs))]
 
 
+def ids_and_directions(tmp_path: Path, old: str, new: str, **kwargs: str) -> list[str]:
+    return [f"{c.rule.id}:{c.direction.value}" for c in diff_schemas(*load_pair(tmp_path, old, new, **kwargs))]
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_rule(tmp_path: Path, case: str) -> None:
     old, new, expected = CASES[case]
-    assert ids(tmp_path, old, new) == expected
+    assert ids_and_directions(tmp_path, old, new) == expected
+
+
+@pytest.mark.parametrize("case", sorted(c for c in CASES if "/" not in c))
+def test_each_rule_case_breaks_what_its_documentation_says(case: str) -> None:
+    """The plain cases (test_rule checks what the diff says) are what the rules page documents."""
+    _, _, expected = CASES[case]
+    rule = RULES[expected[0].partition(":")[0]]
+    assert expected[0] == f"{rule.id}:{rule.direction.value}"
+
+
+APPENDED = queue('      - {name: wrap, type: bool, since: "1.1"}\n')
+
+
+def test_removing_an_appended_field_breaks_no_direction_but_needs_a_major_version(tmp_path: Path) -> None:
+    old, new = load_pair(tmp_path, APPENDED, queue(), old_version="1.1", new_version="1.2")
+    (change,) = diff_schemas(old, new)
+    assert (change.rule.id, change.direction, change.breaking) == ("DS-F003", Direction.NONE, True)
+    assert change.detail == "field wrap (bool) removed (older readers fill its default)"
+    assert change.effects_text == ("backward: loads while queue.wrap holds its default (false) (otherwise the 1.2 "
+                                   "reader refuses the non-zero tail); forward: loads")
+    (problem,) = check_pair(old, new).problems
+    assert problem.message == ("1.1 → 1.2 is a minor bump, but DS-F003 field-removed at queue.wrap needs a major "
+                               "version (a minor version may only append): field wrap (bool) removed (older readers "
+                               "fill its default)")
+
+
+def test_a_removed_since_marker_breaks_the_history_not_the_pair(tmp_path: Path) -> None:
+    unmarked = queue("      - {name: wrap, type: bool}\n")
+    old, new = load_pair(tmp_path, APPENDED, unmarked, old_version="1.1", new_version="1.2")
+    (change,) = diff_schemas(old, new)
+    assert (change.rule.id, change.direction, change.history) == ("DS-F011", Direction.BACKWARD, Direction.BACKWARD)
+    assert change.effects_text == "backward: loads; forward: loads"
+    assert [p.rule.id for p in check_pair(old, new).problems] == ["DS-M003"]
+    assert [p.rule.id for p in check_pair(old, new, Mode.BACKWARD).problems] == ["DS-F011"]
+    assert check_pair(old, new, Mode.FORWARD).compatible
 
 
 def test_library_type_removed(tmp_path: Path) -> None:
@@ -180,13 +225,13 @@ def test_strict_api_makes_renames_major(tmp_path: Path) -> None:
 
 
 def test_every_rule_has_a_case() -> None:
-    covered = {rule for _, _, expected in CASES.values() for rule in expected}
-    covered |= {"DS-T008", "DS-M001", "DS-M002", "DS-M003"}
-    assert covered == set(RULES)
+    covered = {rule.partition(":")[0] for _, _, expected in CASES.values() for rule in expected}
+    covered |= {"DS-T008", "DS-M001", "DS-M002", "DS-M003", "DS-M004", "DS-F011"}
+    assert covered == {r.id for r in RULES.values() if not r.withdrawn}
 
 
 def test_changes_carry_locations_links_and_fixes(tmp_path: Path) -> None:
-    for index, case in enumerate(["DS-F003", "DS-F001", "DS-S001", "DS-P002", "DS-E002"]):
+    for index, case in enumerate(["DS-F003/last", "DS-F001", "DS-S001", "DS-P002", "DS-E002"]):
         old, new, _ = CASES[case]
         (change,) = diff_schemas(*load_pair(tmp_path / str(index), old, new))
         assert change.old_loc is not None or change.new_loc is not None
@@ -236,3 +281,15 @@ def test_rules_page_is_in_sync_with_the_registry() -> None:
     assert splice(page) == page, "run: python -m devstate.compat.rules_doc --write"
     for rule in RULES.values():
         assert f"#### {rule.id} {rule.name} {{#{rule.anchor}}}" in page
+
+
+def test_widening_the_last_field_loads_forward_while_the_value_fits(tmp_path: Path) -> None:
+    last = "types:\n  s:\n    kind: struct\n    fields:\n      - {{name: a, type: u8}}\n      - {{name: b, type: {}}}\n" \
+           "sections:\n  - {{id: 1, name: q, type: s}}\n"
+    (change,) = diff_schemas(*load_pair(tmp_path / "u", last.format("u16"), last.format("u32")))
+    assert change.effects_text == (
+        "backward: does not load: the fields of s from here on are read at other offsets; forward: loads while "
+        "s.b stays in 0..65535 (otherwise the 1.0 reader refuses the non-zero high bytes as the struct's tail)")
+    (change,) = diff_schemas(*load_pair(tmp_path / "i", last.format("i16"), last.format("i32")))
+    forward = change.forward.conditions
+    assert [(c.kind.value, c.low, c.high) for c in forward] == [("silent", 0, 32767), ("value", 0, 65535)]

@@ -233,6 +233,8 @@ class EnumValue(_Node):
     value: int
     doc: str = ""
     since: VersionField | None = None
+    loc: Location | None = None
+    """Where the member is declared (its key)."""
 
 
 class EnumType(_Node):
@@ -258,6 +260,8 @@ class FlagBit(_Node):
     bit: int
     doc: str = ""
     since: VersionField | None = None
+    loc: Location | None = None
+    """Where the bit is declared (its key)."""
 
 
 class FlagsType(_Node):

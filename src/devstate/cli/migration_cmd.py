@@ -9,7 +9,8 @@ import click
 from devstate import ir
 from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, fail, print_json
 from devstate.compat.negotiate import negotiate
-from devstate.compat.params import DeviceDescription, Mismatch, check_migration, load_description
+from devstate.compat.params import DeviceDescription, Mismatch, load_description
+from devstate.compat.verdict import check_devices
 from devstate.errors import SchemaError, UsageError
 from devstate.schema import SchemaLoader, find_schema_file, standard_schemas_dir
 
@@ -31,21 +32,25 @@ _DIR = click.option("--schemas-dir", type=click.Path(path_type=Path, file_okay=F
 @_DIR
 def check_migration_cmd(source_path: Path, dest_path: Path, schema_name: str | None, as_json: bool,
                         schemas_dir: Path | None) -> None:
-    """Can the source migrate to the destination? Same model, and every migration parameter
-    the source uses (an absent one means its default) supported by the destination.
+    """Can the source migrate to the destination? Same model, every migration parameter the
+    source uses (an absent one means its default) supported by the destination, and a way
+    for its state to reach the destination's versions (a common version, a direct load
+    between minor versions while named fields hold their defaults, or a conversion).
 
     Exit status: 0 compatible, 1 not (every mismatch is named with both values), 2 bad input.
     """
     source, dest = _descriptions(source_path, dest_path)
     root = schemas_dir or standard_schemas_dir()
     schema = _explicit_schema(schema_name, root) if schema_name else _default_schema(source, dest, root)
-    result = check_migration(source, dest, schema)
+    loader = SchemaLoader(root)
+    result, verdict = check_devices(source, dest, schema,
+                                    lambda model, version: _registry_schema(model, version, root, loader))
     if as_json:
-        print_json(result.to_json())
+        print_json({**result.to_json(), "verdict": verdict.to_json()})
     else:
         where = f" (parameters of {schema.ident})" if schema else ""
-        verdict = "[green]compatible[/green]" if result.compatible else "[red]not compatible[/red]"
-        console.print(f"{source.model}: {source_path} → {dest_path}{where}: {verdict}")
+        status = "[green]compatible[/green]" if result.compatible else "[red]not compatible[/red]"
+        console.print(f"{source.model}: {source_path} → {dest_path}{where}: {status}")
         _print_mismatches(result.mismatches, result.notes)
     raise click.exceptions.Exit(EXIT_OK if result.compatible else EXIT_INVALID)
 

@@ -21,6 +21,8 @@ from devstate import ir
 from devstate.compat import rules as R
 from devstate.compat.change import Change
 from devstate.compat.diff import diff_schemas
+from devstate.compat.effects import Status
+from devstate.compat.migrate import find_route
 from devstate.compat.rules import Category, Direction, Rule
 
 
@@ -109,6 +111,8 @@ def check_pair(old: ir.Schema, new: ir.Schema, mode: Mode = Mode.SEMVER, *, stri
     report = PairReport(old, new, mode, diff_schemas(old, new))
     if mode is Mode.SEMVER:
         _check_semver(report, strict_api)
+    elif old.version.major != new.version.major and old.model == new.model:
+        _check_majors(report)
     else:
         _check_mode(report)
     return report
@@ -128,15 +132,22 @@ def _check_semver(report: PairReport, strict_api: bool) -> None:
         else:
             rules = ", ".join(dict.fromkeys(c.rule.id for c in needed))
             report.notes.append(f"{len(needed)} breaking change(s) ({rules}), allowed by the major bump")
+        report.notes.append(_conversion_note(report.old, report.new))
         return
     for change in report.changes:
         if _needs_major(change, strict_api):
-            message = (
-                f"{report.old.version} → {report.new.version} is a minor bump, but "
-                f"{change.rule.label} at {change.path} needs a major version "
-                f"(breaks {change.direction.value.lower()}): {change.detail}"
-            )
-            report.problems.append(Problem(R.MAJOR_BUMP_REQUIRED, message, change))
+            report.problems.append(Problem(R.MAJOR_BUMP_REQUIRED, _minor_message(report, change), change))
+
+
+def _minor_message(report: PairReport, change: Change) -> str:
+    head = f"{report.old.version} → {report.new.version} is a minor bump, but {change.rule.label} at {change.path}"
+    if change.direction is not Direction.NONE:
+        effect = change.backward if change.direction in (Direction.BACKWARD, Direction.BOTH) else change.forward
+        why = f"; {effect.why}" if effect.why and effect.status is not Status.COMPATIBLE else ""
+        return (f"{head} needs a major version (breaks {change.direction.value.lower()}{why}): {change.detail}")
+    if change.rule.major_only:
+        return f"{head} needs a major version (a minor version may only append): {change.detail}"
+    return f"{head} changes the generated API, which --strict-api allows only in a major version: {change.detail}"
 
 
 def _needs_major(change: Change, strict_api: bool) -> bool:
@@ -147,11 +158,42 @@ def _check_mode(report: PairReport) -> None:
     wanted = report.mode.direction
     for change in report.changes:
         if change.direction.breaks(wanted):
+            broken = [d for d in (Direction.BACKWARD, Direction.FORWARD)
+                      if change.direction.breaks(d) and wanted.breaks(d)]
+            why = "; ".join(change.effect(d).describe() for d in broken if change.effect(d).breaks)
             message = (
                 f"{change.rule.label} at {change.path} breaks {change.direction.value.lower()} "
                 f"compatibility, which mode {report.mode.value} requires: {change.detail}"
+                + (f" ({why})" if why else "")
             )
             report.problems.append(Problem(change.rule, message, change))
+        elif change.conditional is not Direction.NONE:
+            report.notes.append(f"{change.path}: {change.effects_text}")
+
+
+def _check_majors(report: PairReport) -> None:
+    """Across majors a reader refuses the other's state: only a migration function connects them."""
+    needed = {Mode.BACKWARD: [(report.old, report.new)], Mode.FORWARD: [(report.new, report.old)],
+              Mode.FULL: [(report.old, report.new), (report.new, report.old)]}[report.mode]
+    for writer, reader in needed:
+        route = find_route(writer.model, writer.version, reader.version)
+        if route is None:
+            message = (f"a {reader.ident} reader refuses {writer.ident} state (MAJOR_MISMATCH) and no migration "
+                       f"function converts {writer.version} to {reader.version}, which mode {report.mode.value} "
+                       "requires")
+            report.problems.append(Problem(R.MAJOR_MISMATCH, message))
+        else:
+            hops = "; ".join(str(h) for h in route)
+            report.notes.append(f"{writer.version} → {reader.version}: compatible through `devstate convert` ({hops})")
+
+
+def _conversion_note(old: ir.Schema, new: ir.Schema) -> str:
+    parts = []
+    for writer, reader in ((old, new), (new, old)):
+        route = find_route(old.model, writer.version, reader.version) if old.model == new.model else None
+        parts.append(f"{writer.version} → {reader.version} " + ("through `devstate convert`" if route else
+                                                                  "has no migration function"))
+    return "readers refuse state of the other major (MAJOR_MISMATCH): " + "; ".join(parts)
 
 
 def history_pairs(versions: list[ir.Schema], transitive: bool) -> list[tuple[ir.Schema, ir.Schema]]:

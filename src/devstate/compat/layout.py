@@ -33,6 +33,27 @@ def shape(expr: Any, schema: ir.Schema) -> str:
     return ir.type_label(expr)
 
 
+def layout_key(expr: Any, schema: ir.Schema) -> str:
+    """A text equal for two type expressions exactly when they take the same bytes in a struct body.
+
+    Plain fixed-size values (scalars, enums, flags, fixed bytes, fixed arrays of them) by
+    their size; a struct in field position and counted things by their framing (a u32
+    size, count or length makes them self-delimiting), with the element's key. Equal keys
+    mean the fields after this one stay where they were.
+    """
+    if isinstance(expr, ir.NamedRef) and expr.target_kind == "struct":
+        return "struct"
+    if isinstance(expr, ir.ArrayType):
+        element = "stride" if expr.stride else layout_key(expr.element, schema)
+        if expr.length is None:
+            return f"counted {element}"
+        if expr.stride:
+            return f"[{expr.length}] stride"
+    if isinstance(expr, ir.BytesType | ir.StringType) and expr.fixed_size is None:
+        return "counted bytes"
+    return f"fixed {expr.fixed_size}"
+
+
 def lis_indices(values: list[int]) -> list[int]:
     """Positions of one longest strictly increasing subsequence of ``values``."""
     tails: list[int] = []

@@ -1,9 +1,11 @@
 """The compatibility matrix of a model: can a device on version X load state written by Y?
 
-A cell is ``direct`` (loads as is), ``defaults`` (loads as is while the fields the reader
-lacks hold their defaults; optional sections it does not know are skipped), ``convert``
-(needs ``devstate convert`` first: generic within a major, a migration function across
-majors) or ``no``. The website renders ``matrix_markdown`` and ``changelog_markdown``.
+Each cell is the ``verdict.load_verdict`` of its pair: ``direct`` (every state loads as
+is), ``defaults`` (loads as is while the named conditions hold — the fields the reader
+lacks hold their defaults, the optional sections it does not know are absent, and so on;
+``Cell.conditions`` names each), ``convert`` (needs ``devstate convert`` first: generic
+within a major, a migration function across majors) or ``no``. The website renders
+``matrix_markdown`` and ``changelog_markdown``.
 """
 
 from __future__ import annotations
@@ -14,17 +16,16 @@ from enum import StrEnum
 from itertools import pairwise
 
 from devstate import ir
-from devstate.compat import rules as R
 from devstate.compat.bump import bump_kind
 from devstate.compat.change import Change
+from devstate.compat.conditions import Condition
 from devstate.compat.diff import diff_schemas
 from devstate.compat.migrate import find_route
 from devstate.compat.rules import Direction
+from devstate.compat.verdict import Verdict, load_verdict
 
 RULES_PAGE = "../../compatibility.md"
 """The rules page relative to a model page (``models/<model>/...`` on the website)."""
-
-_ADDITIONS = {R.FIELD_APPENDED.id, R.SECTION_ADDED_OPTIONAL.id, R.VENDOR_ADDED.id}
 
 
 class Status(StrEnum):
@@ -37,8 +38,8 @@ class Status(StrEnum):
 SYMBOL = {Status.DIRECT: "✓", Status.DEFAULTS: "✓*", Status.CONVERT: "↻", Status.NO: "✗"}
 LEGEND = {
     Status.DIRECT: "loads directly",
-    Status.DEFAULTS: "loads directly while the fields the reader lacks hold their defaults "
-                     "(newer optional sections are skipped)",
+    Status.DEFAULTS: "loads directly while the conditions listed below hold (the fields the reader lacks "
+                     "hold their defaults, the optional sections it does not know are absent, ...)",
     Status.CONVERT: "after `devstate convert` (fails, naming each field, if a value would be lost)",
     Status.NO: "no: no migration function connects the major versions",
 }
@@ -51,10 +52,13 @@ class Cell:
     status: Status
     detail: str
     rules: tuple[str, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    """For ``defaults``: what the writer's state must meet to load (see ``compat.conditions``)."""
 
     def to_json(self) -> dict[str, object]:
         return {"reader": str(self.reader), "writer": str(self.writer), "status": self.status.value,
-                "detail": self.detail, "rules": list(self.rules)}
+                "detail": self.detail, "rules": list(self.rules),
+                "conditions": [c.to_json() for c in self.conditions]}
 
 
 @dataclass(frozen=True)
@@ -93,17 +97,15 @@ def _cell(reader: ir.Schema, writer: ir.Schema, known: set[ir.Version],
     key = (old.version, new.version)
     if key not in diffs:
         diffs[key] = diff_schemas(old, new)
-    wanted = Direction.BACKWARD if writer is old else Direction.FORWARD
-    broken = [c for c in diffs[key] if c.direction.breaks(wanted)]
-    if broken:
-        rules = tuple(dict.fromkeys(c.rule.id for c in broken))
+    verdict = load_verdict(writer, reader, diffs[key])
+    rules = tuple(dict.fromkeys(c.rule.id for c in verdict.changes))
+    if verdict.verdict is Verdict.INCOMPATIBLE:
         how = "up-conversion" if writer is old else "down-conversion"
         detail = f"{how}; direct load fails: {', '.join(rules)}"
         return Cell(reader.version, writer.version, Status.CONVERT, detail, rules)
-    additions = [c for c in diffs[key] if c.rule.id in _ADDITIONS]
-    if writer is new and additions:
-        return Cell(reader.version, writer.version, Status.DEFAULTS,
-                    f"{len(additions)} newer field(s)/section(s) must hold defaults")
+    if verdict.verdict is Verdict.CONDITIONAL:
+        detail = "loads while " + "; ".join(str(c) for c in verdict.conditions)
+        return Cell(reader.version, writer.version, Status.DEFAULTS, detail, rules, verdict.conditions)
     return Cell(reader.version, writer.version, Status.DIRECT, "wire-compatible")
 
 
@@ -132,10 +134,16 @@ def matrix_markdown(schemas: Sequence[ir.Schema], rules_page: str = RULES_PAGE) 
         f"- {c.writer} state on a {c.reader} device: {c.detail}"
         for c in matrix.cells.values() if c.status in (Status.CONVERT, Status.NO)
     )
+    conditions = "\n".join(
+        f"- {c.writer} state on a {c.reader} device: " + "; ".join(f"`{x.path}` {x.requirement}" for x in c.conditions)
+        for c in matrix.cells.values() if c.status is Status.DEFAULTS
+    )
     intro = (f"Can a device on version *reader* load state written by version *writer* of "
              f"`{matrix.model}`? Directions and conditions follow the "
              f"[compatibility rules]({rules_page}).")
     parts = [f"# `{matrix.model}` compatibility matrix", intro, "\n".join([header, rule, *rows]), legend]
+    if conditions:
+        parts += ["## Conditions", conditions]
     if notes:
         parts += ["## Conversions", notes]
     return "\n\n".join(parts) + "\n"
@@ -172,5 +180,8 @@ def _changelog_entry(old: ir.Schema, new: ir.Schema, rules_page: str) -> str:
 def _change_line(change: Change, rules_page: str) -> str:
     rule = change.rule
     detail = change.detail.replace("|", "\\|")
-    return (f"- [{rule.id}]({rules_page}#{rule.anchor}) {rule.name} — `{change.path}`: {detail} "
+    line = (f"- [{rule.id}]({rules_page}#{rule.anchor}) {rule.name} — `{change.path}`: {detail} "
             f"({change.direction.value}, {change.category.value})")
+    if change.conditional is not Direction.NONE and not change.breaking:
+        line += " — " + change.effects_text.replace("|", "\\|")
+    return line

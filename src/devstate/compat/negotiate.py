@@ -3,6 +3,10 @@
 The chosen version is the newest schema version both devices support for which the
 pre-migration check passes (parameters) and every required vendor section the source
 writes is understood by the destination. When none works, every reason is reported.
+
+``Negotiation.verdict`` is the shared verdict of ``compat.verdict.migration_verdict``:
+besides a common version it can be a direct but conditional load between minor versions
+(naming every field and value that must hold its default) or a conversion.
 """
 
 from __future__ import annotations
@@ -12,7 +16,8 @@ from dataclasses import dataclass, field, replace
 
 from devstate import ir
 from devstate.compat.migrate import find_route
-from devstate.compat.params import DeviceDescription, Mismatch, VendorRef, check_migration, param_mismatches
+from devstate.compat.params import DeviceDescription, Mismatch, check_migration, param_mismatches
+from devstate.compat.verdict import MigrationVerdict, migration_verdict, vendor_mismatches
 
 SchemaFor = Callable[[str, ir.Version], ir.Schema | None]
 
@@ -24,22 +29,26 @@ class Negotiation:
     version: ir.Version | None = None
     reasons: list[Mismatch] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    verdict: MigrationVerdict | None = None
 
     @property
     def ok(self) -> bool:
         return self.version is not None
 
     def to_json(self) -> dict[str, object]:
+        verdict = self.verdict
         return {
             "compatible": self.ok, "model": self.source.model,
             "version": None if self.version is None else str(self.version),
+            "verdict": None if verdict is None else verdict.verdict.value,
+            "conditions": [] if verdict is None else [c.to_json() for c in verdict.conditions],
             "reasons": [r.to_json() for r in self.reasons], "notes": self.notes,
         }
 
 
 def negotiate(source: DeviceDescription, destination: DeviceDescription, schema_for: SchemaFor) -> Negotiation:
     """The version to migrate with, or every reason why there is none."""
-    result = Negotiation(source, destination)
+    result = Negotiation(source, destination, verdict=migration_verdict(source, destination, schema_for))
     if source.model != destination.model:
         result.reasons += check_migration(source, destination).mismatches
         return result
@@ -51,7 +60,8 @@ def negotiate(source: DeviceDescription, destination: DeviceDescription, schema_
     for version in common:
         schema = schema_for(source.model, version)
         notes: list[str] = []
-        reasons = param_mismatches(source, destination, schema) + _vendor(source, destination, schema, notes)
+        reasons = param_mismatches(source, destination, schema) + vendor_mismatches(source, destination, schema,
+                                                                                    notes)
         if not reasons:
             result.version = version
             result.notes += notes + _schema_note(schema, source.model, version)
@@ -79,7 +89,10 @@ def _no_common_version(result: Negotiation, schema_for: SchemaFor) -> None:
                                    f"no common schema version: the source supports {writes}, the destination {loads}"))
     newest = schema_for(source.model, max(source.versions))
     result.reasons += param_mismatches(source, destination, newest)
-    result.reasons += _vendor(source, destination, newest, result.notes)  # conversion keeps them
+    result.reasons += vendor_mismatches(source, destination, newest, result.notes)  # conversion keeps them
+    verdict = result.verdict
+    if verdict is not None and verdict.verdict.value == "conditional":
+        result.notes += [n for n in verdict.notes if n not in result.notes]
     for written in sorted(source.versions, reverse=True):
         for loaded in sorted(destination.versions, reverse=True):
             route = find_route(source.model, written, loaded)
@@ -88,32 +101,6 @@ def _no_common_version(result: Negotiation, schema_for: SchemaFor) -> None:
                     f"state saved as {written} can be converted to {loaded} with `devstate convert "
                     f"--to-version {loaded}` (it fails, naming each value, if one would be lost)")
                 return
-
-
-def _vendor(source: DeviceDescription, destination: DeviceDescription, schema: ir.Schema | None,
-            notes: list[str]) -> list[Mismatch]:
-    understood = {ref.key for ref in destination.vendor_sections}
-    declared = {(str(v.vendor), v.id): v for v in schema.vendor_sections} if schema else {}
-    reasons: list[Mismatch] = []
-    for ref in source.vendor_sections:
-        if ref.key in understood:
-            continue
-        optional = declared[ref.key].optional if ref.key in declared else ref.optional
-        label = _label(ref, declared)
-        if optional:
-            notes.append(f"vendor section {label} is optional and unknown to the destination: "
-                         "it is skipped and its state is lost")
-            continue
-        reasons.append(Mismatch("vendor_section", label, "written", "not understood",
-                                f"vendor section {label}: the source writes it (required) and the "
-                                "destination does not understand it"))
-    return reasons
-
-
-def _label(ref: VendorRef, declared: dict[tuple[str, int], ir.VendorSection]) -> str:
-    if ref.name or ref.key not in declared:
-        return str(ref)
-    return str(VendorRef(ref.vendor, ref.id, declared[ref.key].name))
 
 
 def _schema_note(schema: ir.Schema | None, model: str, version: ir.Version) -> list[str]:

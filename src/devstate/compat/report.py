@@ -10,6 +10,7 @@ from rich.markup import escape
 from devstate import ir
 from devstate.compat.bump import PairReport
 from devstate.compat.change import Change
+from devstate.compat.effects import Status
 from devstate.compat.rules import DOCS_URL, Severity
 
 _STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
@@ -60,6 +61,9 @@ def _change_text(console: Console, change: Change) -> None:
         soft_wrap=True,
     )
     console.print(f"      [dim]{escape(change.where)}[/dim]", soft_wrap=True)
+    for label, effect in (("backward", change.backward), ("forward", change.forward)):
+        if effect.status is not Status.COMPATIBLE:
+            console.print(f"      {label}: {escape(effect.describe())}", soft_wrap=True, highlight=False)
     if change.severity is not Severity.INFO:
         console.print(f"      fix: {escape(change.suggestion)} [dim]{change.rule.url}[/dim]", soft_wrap=True)
 

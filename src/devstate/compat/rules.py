@@ -6,12 +6,16 @@ renumbered: a rule that is withdrawn keeps its id and its page section.
 
 Directions follow the schema-registry convention, seen from the *new* schema:
 
-* ``BACKWARD`` — the new reader cannot load state written by the old schema;
-* ``FORWARD`` — the old reader cannot load state written by the new schema;
+* ``BACKWARD`` — the new reader cannot load (some) state written by the old schema;
+* ``FORWARD`` — the old reader cannot load (some) state written by the new schema;
 * ``BOTH`` — neither; ``NONE`` — the change does not break loading.
 
-Categories: ``WIRE`` (what bytes mean, or whether a reader accepts them) and ``API``
-(the wire is unchanged but generated code changes, e.g. a rename).
+A rule names a kind of change; what one change does to each direction is computed by the
+diff (``Change.backward`` / ``Change.forward``, see ``effects``), so the same rule may
+break a direction for one field and not for another. ``Rule.direction`` is what the rule's
+documented example does. Categories: ``WIRE`` (some valid state does not load, or loads
+differently) and ``API`` (every state loads unchanged, but generated code and state JSON
+change, e.g. a rename).
 """
 
 from __future__ import annotations
@@ -34,6 +38,12 @@ class Direction(StrEnum):
         if self is Direction.NONE or other is Direction.NONE:
             return False
         return self is Direction.BOTH or other is Direction.BOTH or self is other
+
+    @classmethod
+    def of(cls, backward: bool, forward: bool) -> Direction:
+        if backward and forward:
+            return cls.BOTH
+        return cls.BACKWARD if backward else cls.FORWARD if forward else cls.NONE
 
 
 class Category(StrEnum):
@@ -62,6 +72,10 @@ class Rule:
     example_new: str
     check: bool = False
     """A rule of the version-bump check itself (a problem, not a change between schemas)."""
+    major_only: bool = False
+    """Needs a major version whatever its effects (a minor version may only append fields)."""
+    withdrawn: str = ""
+    """Not reported any more: what reports the change now."""
 
     @property
     def anchor(self) -> str:
@@ -73,8 +87,8 @@ class Rule:
 
     @property
     def breaking(self) -> bool:
-        """Breaks loading in some direction: needs a new major version."""
-        return self.direction is not Direction.NONE
+        """The documented example needs a new major version."""
+        return self.direction is not Direction.NONE or self.major_only
 
     @property
     def severity(self) -> Severity:
@@ -92,8 +106,10 @@ RULES: dict[str, Rule] = {}
 
 
 def _rule(id: str, name: str, title: str, direction: Direction, category: Category,
-          doc: str, fix: str, old: str, new: str, check: bool = False) -> Rule:
-    rule = Rule(id, name, title, direction, category, doc, fix, old.strip("\n"), new.strip("\n"), check)
+          doc: str, fix: str, old: str, new: str, check: bool = False, major_only: bool = False,
+          withdrawn: str = "") -> Rule:
+    rule = Rule(id, name, title, direction, category, doc, fix, old.strip("\n"), new.strip("\n"), check,
+                major_only, withdrawn)
     assert id not in RULES and all(r.name != name for r in RULES.values()), id
     RULES[id] = rule
     return rule
@@ -114,12 +130,21 @@ types:
 # --- struct fields ------------------------------------------------------------------------
 
 FIELD_APPENDED = _rule(
-    "DS-F001", "field-appended", "field appended with a zero default", N, W,
-    "A field is appended at the end of a struct in a minor version, marked `since`, and its "
-    "default encodes as zero bytes. A new reader fills it with the default when it loads "
-    "older state; an old reader accepts newer state while the field holds its default "
-    "(the unknown tail is zero) and refuses it, naming the offset, otherwise.",
-    "Nothing to do. Document what the default (old behaviour) means.",
+    "DS-F001", "field-appended", "field appended at the end of a struct", N, W,
+    "A field is appended at the end of a struct. Marked `since` a minor version of the new "
+    "major, with a default that encodes as zero bytes (which `validate` requires of such a "
+    "field), it breaks nothing: a new reader fills it with the default when it loads older "
+    "state, and an old reader accepts newer state *while the field holds its default* (the "
+    "unknown tail is zero) and refuses it, naming the offset, otherwise — the conditional "
+    "verdict every minor version has. The same change without `since` (every field of a "
+    "new major version, or a forgotten marker) is a base field: the new reader requires it "
+    "and refuses older state that ends before it (BACKWARD). A default that does not encode "
+    "as zero bytes (a non-zero number, a struct with its u32 size, an array of structs with "
+    "its stride, a range without 0) leaves the old reader loading only states holding zero, "
+    "or none (FORWARD). The rule id is the same whatever the version bump; the directions "
+    "say what this field does.",
+    "Nothing to do for a field marked `since` with a zero default. Document what the "
+    "default (old behaviour) means.",
     _STRUCT_OLD,
     _STRUCT_OLD + '      - {name: wrap, type: bool, since: "1.1"}\n',
 )
@@ -134,11 +159,16 @@ FIELD_APPENDED_NONZERO = _rule(
     "the major version.",
     _STRUCT_OLD,
     _STRUCT_OLD + "      - {name: mtu, type: u16, default: 1500}\n",
+    withdrawn="DS-F001",
 )
 FIELD_REMOVED = _rule(
     "DS-F003", "field-removed", "field removed", X, W,
-    "A field of the old struct no longer exists. Every later field moves on the wire and "
-    "the encoded size changes, so neither version can load the other's state.",
+    "A field of the old struct no longer exists. Removed from the middle (the example), it "
+    "moves every later field on the wire, so neither version loads the other's state. "
+    "Removed from the end, the new reader loads old state while the field holds zero bytes "
+    "(it accepts a zero tail), and older readers fill the field's default if it was "
+    "appended in a minor version (marked `since`), or refuse new state that lacks it if it "
+    "was a base field. It needs a major version either way: a minor version may only append.",
     "Keep the field and document it as unused (always its default), or bump the major "
     "version and register a migration function.",
     _STRUCT_OLD,
@@ -149,6 +179,7 @@ types:
     fields:
       - {name: addr, type: u64}
 """,
+    major_only=True,
 )
 FIELD_INSERTED = _rule(
     "DS-F004", "field-inserted", "field inserted before existing fields", X, W,
@@ -232,6 +263,22 @@ FIELD_APPENDED_WITHOUT_SINCE = _rule(
     "Mark the field `since` the new minor version (its default must encode as zero).",
     _STRUCT_OLD,
     _STRUCT_OLD + "      - {name: wrap, type: bool}\n",
+    withdrawn="DS-F001",
+)
+
+SINCE_REMOVED = _rule(
+    "DS-F011", "since-removed", "`since` marker removed from an appended field", B, W,
+    "A field appended in a minor version loses its `since` marker in a later minor version "
+    "of the same major, so it becomes a base field. State of the version just before loads "
+    "(it has the field), but state of the minor versions before the field was appended does "
+    "not: the new reader requires the field and refuses that state (STRUCT_TOO_SHORT). The "
+    "pair's own directions are fine; the history breaks BACKWARD, so `compat --all`, "
+    "`--transitive` and the modes report it. (In a new major version every field is a base "
+    "field, and markers of the previous major mean nothing: not reported there.)",
+    "Keep the `since` marker as long as the major version lasts.",
+    _STRUCT_OLD + '      - {name: wrap, type: bool, since: "1.1"}\n',
+    _STRUCT_OLD + "      - {name: wrap, type: bool}\n",
+    major_only=True,
 )
 
 # --- types --------------------------------------------------------------------------------
@@ -239,8 +286,12 @@ FIELD_APPENDED_WITHOUT_SINCE = _rule(
 TYPE_CHANGED = _rule(
     "DS-T001", "type-changed", "type changed", X, W,
     "A field, array element or section payload changed kind (scalar, struct, enum, flags, "
-    "fixed or counted array, bytes, string) or changed between bool and an integer. The "
-    "bytes no longer mean the same thing.",
+    "fixed or counted array, bytes, string). Between kinds of another size or framing (the "
+    "example) the bytes no longer mean the same thing. Between bool, an integer, an enum and "
+    "a flags type of the same size the bytes stay where they were and are read in place: the "
+    "directions name the values that keep their meaning (a u8 read as bool loads while it "
+    "is 0 or 1; an enum read as its base integer always loads), and a change that every "
+    "value survives both ways is reported as API only (generated code and state JSON change).",
     "Add a new field with the new type (appended, `since` the new minor version) and keep "
     "the old one, or bump the major version.",
     "      - {name: mac, type: u64}",
@@ -249,7 +300,9 @@ TYPE_CHANGED = _rule(
 WIDTH_CHANGED = _rule(
     "DS-T002", "width-changed", "integer width changed", X, W,
     "A scalar (or the base of an enum or flags type) changed size, e.g. u16 to u32. Every "
-    "later byte moves.",
+    "later byte moves. For the last field of a struct, a narrower reader reads the low bytes "
+    "of a wider value and accepts the rest as the struct's tail while it is zero: it loads "
+    "the new state while the value fits (a flags base widened with no new bit always loads).",
     "Append a wider field and keep the old one (or bump the major version).",
     "      - {name: size, type: u16}",
     "      - {name: size, type: u32}",
@@ -257,7 +310,8 @@ WIDTH_CHANGED = _rule(
 SIGNEDNESS_CHANGED = _rule(
     "DS-T003", "signedness-changed", "signedness changed", X, W,
     "An integer kept its width but changed between signed and unsigned. The same bytes mean "
-    "a different value outside the common range.",
+    "the same value only in the common range; outside it a reader loads another value "
+    "without any error (a silent condition).",
     "Keep the old signedness; add a new field if the range must change.",
     "      - {name: delta, type: u32}",
     "      - {name: delta, type: i32}",
@@ -415,8 +469,9 @@ _SECTIONS_OLD = "sections:\n  - {id: 1, name: common, type: common}"
 
 SECTION_ADDED_OPTIONAL = _rule(
     "DS-S001", "section-added-optional", "optional section added", N, W,
-    "An old reader skips an unknown optional section; a new reader loads old state without "
-    "it (its content is then the section's defaults).",
+    "An old reader skips an unknown optional section (its state is lost on that reader): it "
+    "loads new state unchanged while the section is absent. A new reader loads old state "
+    "without it.",
     "Nothing to do.",
     _SECTIONS_OLD,
     _SECTIONS_OLD + '\n  - {id: 3, name: rss, type: rss, optional: true, since: "1.1"}',
@@ -439,9 +494,10 @@ SECTION_REMOVED = _rule(
     _SECTIONS_OLD,
 )
 SECTION_REMOVED_OPTIONAL = _rule(
-    "DS-S004", "section-removed-optional", "optional section removed", N, A,
-    "Readers skip the unknown optional section, so loading works both ways; the state it "
-    "carried is dropped on migration and generated code loses it.",
+    "DS-S004", "section-removed-optional", "optional section removed", N, W,
+    "The new reader skips the unknown optional section in old state, so loading works both "
+    "ways, but the state it carried is dropped: the new reader loads old state unchanged "
+    "while the section is absent. Generated code loses it.",
     "Keep the section if a destination needs its content.",
     _SECTIONS_OLD + "\n  - {id: 2, name: stats, type: stats, optional: true}",
     _SECTIONS_OLD,
@@ -449,7 +505,11 @@ SECTION_REMOVED_OPTIONAL = _rule(
 SECTION_ID_CHANGED = _rule(
     "DS-S005", "section-id-changed", "section id changed", X, W,
     "Sections are identified on the wire by id only: a section with a new id is unknown to "
-    "the other version, and the old id is missing.",
+    "the other version, and the old id is missing. A required section (the example) is "
+    "refused both ways. An optional one is worse: both versions load the other's state "
+    "without an error and silently drop the section, whose state is lost (a silent "
+    "condition: loads unchanged only while it is absent). The same holds for a vendor "
+    "section moved to another id or vendor namespace.",
     "Restore the old id; ids are forever.",
     _SECTIONS_OLD,
     "sections:\n  - {id: 7, name: common, type: common}",
@@ -509,8 +569,9 @@ VENDOR_REMOVED = _rule(
     "vendor_sections: []",
 )
 VENDOR_REMOVED_OPTIONAL = _rule(
-    "DS-V004", "vendor-section-removed-optional", "optional vendor section removed", N, A,
-    "Readers skip the unknown optional vendor section; its state is dropped on migration.",
+    "DS-V004", "vendor-section-removed-optional", "optional vendor section removed", N, W,
+    "The new reader skips the unknown optional vendor section in old state; its state is "
+    "dropped on migration (it loads old state unchanged while the section is absent).",
     "Keep it if destinations need its content.",
     _VENDOR + ", optional: true}",
     "vendor_sections: []",
@@ -532,7 +593,8 @@ PARAM_ADDED = _rule(
 PARAM_REMOVED = _rule(
     "DS-P002", "param-removed", "migration parameter removed", B, W,
     "A new destination no longer knows the parameter, so an old source that uses a "
-    "non-default value cannot migrate to it.",
+    "non-default value cannot migrate to it (the pre-migration check refuses it): new "
+    "destinations must keep accepting what old sources may use.",
     "Keep the parameter (its values can be documented as deprecated).",
     _PARAM_OLD,
     "params: {}",
@@ -563,7 +625,10 @@ PARAM_WIDENED = _rule(
 )
 PARAM_TYPE_CHANGED = _rule(
     "DS-P006", "param-type-changed", "migration parameter type changed", X, W,
-    "The parameter's values are of another type, so values do not compare across versions.",
+    "The parameter's values are of another type. Values compare with their JSON type, so "
+    "between a number and a bool or string (the example) no value carries over. Between two "
+    "integer types, the values both accept carry over: a type change that keeps every "
+    "accepted value (u16 to u32 with the same range) breaks nothing and is reported as API.",
     "Add a parameter with a new name and keep the old one.",
     _PARAM_OLD,
     "params:\n  max-queue-pairs: {type: string, default: \"1\"}",
@@ -596,6 +661,21 @@ MAJOR_BUMP_REQUIRED = _rule(
     "Bump the major version (`2.0`) and register a migration function, or avoid the change.",
     'version: "1.0"',
     'version: "1.1"   # with a field removed',
+    check=True,
+)
+
+MAJOR_MISMATCH = _rule(
+    "DS-M004", "major-mismatch", "major versions differ", N, A,
+    "The two versions have different major numbers. A reader refuses state whose header "
+    "names another major version (`MAJOR_MISMATCH`), whatever the changes between them, so "
+    "`--mode backward`, `forward` and `full` fail across majors unless a migration function "
+    "registered for the model converts the state in the direction the mode needs: then the "
+    "verdict is \"compatible through `devstate convert`\" and names the route. (`--mode "
+    "semver` allows a major bump; it notes whether a conversion connects the majors.)",
+    "Register a migration function for the version pair (see Writing a migration function), "
+    "or check versions of one major.",
+    'version: "1.1"',
+    'version: "2.0"',
     check=True,
 )
 

@@ -85,6 +85,11 @@ class SchemaBuilder:
         line, col = self.doc.position(path)
         return ir.Location(file=self.doc.file, line=line, col=col)
 
+    def key_loc(self, path: PathKey) -> ir.Location:
+        """Where the mapping key naming ``path`` is (an enum member, a flag bit, a parameter)."""
+        line, col = self.doc.key_position(path)
+        return ir.Location(file=self.doc.file, line=line, col=col)
+
     def since(self, value: str | None, path: PathKey) -> ir.Version | None:
         if value is None:
             return None
@@ -245,7 +250,8 @@ class SchemaBuilder:
                 )
             seen[value] = member
             since = self.since(spec.get("since"), (*member_path, "since"))
-            members.append(ir.EnumValue(name=member, value=value, doc=spec.get("doc", ""), since=since))
+            members.append(ir.EnumValue(name=member, value=value, doc=spec.get("doc", ""), since=since,
+                                        loc=self.key_loc(member_path)))
         return ir.EnumType(
             name=name,
             base=base,
@@ -272,7 +278,8 @@ class SchemaBuilder:
                 self.error(flag_path, "DUPLICATE_ID", f"bit {bit} is used by both {seen[bit]!r} and {flag!r}")
             seen[bit] = flag
             since = self.since(spec.get("since"), (*flag_path, "since"))
-            bits.append(ir.FlagBit(name=flag, bit=bit, doc=spec.get("doc", ""), since=since))
+            bits.append(ir.FlagBit(name=flag, bit=bit, doc=spec.get("doc", ""), since=since,
+                                   loc=self.key_loc(flag_path)))
         return ir.FlagsType(
             name=name,
             base=base,
@@ -560,7 +567,7 @@ class SchemaBuilder:
                 max=raw.get("max"),
                 since=self.since(raw.get("since"), (*path, "since")),
                 doc=raw.get("doc", ""),
-                loc=self.loc(path),
+                loc=self.key_loc(path),
             )
             self._check_param(param, path)
             params.append(param)
@@ -605,7 +612,7 @@ def _expr_depth(expr: Any, types: ImportedTypes) -> int:
 
 
 def _range_has(raw: dict[str, Any], value: int) -> bool:
-    return raw.get("min", value) <= value <= raw.get("max", value)
+    return bool(raw.get("min", value) <= value <= raw.get("max", value))
 
 
 def _nearest_zero(raw: dict[str, Any], zero: int) -> int:
