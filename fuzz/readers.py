@@ -114,9 +114,17 @@ def check_qemu_dump(data: bytes) -> str:
     import_dump(dump)
     report = compare_dumps(dump, dump)
     undescribed = {key for key, d in dump.devices.items() if "Description" in d.vmsd.unverified}
-    wrong = [f for f in report.findings if not (f.rule.id == "QV-S004" and f.device in undescribed)]
+    wrong = [f for f in report.findings if not (f.rule.id == "QV-S004" and f.device in undescribed)
+             and not (f.rule.id == "QV-V002" and _empty_window(f.detail))]
     assert not wrong, f"a dump compared with itself: {wrong}"
     return "accepted"
+
+
+def _empty_window(detail: str) -> bool:
+    """QEMU's own dumps hold version windows with nothing in them (minimum_version_id above
+    version_id, e.g. PIIX3-xen): such a device refuses even its own stream, and says so."""
+    numbers = [int(word) for word in detail.split() if word.isdigit()]
+    return len(numbers) == 2 and numbers[0] < numbers[1]
 
 
 def check_qemu_stream(data: bytes) -> str:
