@@ -55,3 +55,9 @@ class UsageError(DevstateError):
     """The user asked for something that cannot be done (unknown model, bad argument)."""
 
     code = "USAGE"
+
+
+class EmitError(DevstateError):
+    """An IR consumer met a node it cannot handle (a bug: a loaded schema never does this)."""
+
+    code = "EMIT_ERROR"

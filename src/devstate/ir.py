@@ -6,9 +6,13 @@ runtime, the interpreter, the emitters, compat and docs read only this.
 Type expressions (what a field, array element or section has as its type) are a small
 closed family: ``ScalarType``, ``NamedRef`` (to a struct, enum or flags declared in
 ``Schema.types``), ``ArrayType``, ``BytesType`` and ``StringType``. Named definitions are
-``StructType``, ``EnumType`` and ``FlagsType``. Derived wire facts (encoded sizes, field
-offsets, which fields each minor version appended) are computed by the builder and
-stored here, so no consumer recomputes them.
+``StructType``, ``EnumType`` and ``FlagsType``. Derived wire facts are owned here, so no
+consumer recomputes them: encoded sizes, field offsets and which fields each minor
+version appended are computed by the builder and stored; minimum and static sizes
+(``min_size``, ``static_size``), the short strides a reader accepts, heights (nesting
+levels below a value), reachable types and canonical section order are derived from
+those once per node (cached properties; they are not part of the serialised IR).
+Consumers dispatch on node kinds with ``devstate.visit.Visitor``.
 
 Wire sizes follow spec/wire-format.md: a struct used as a field is preceded by a u32
 size; an array of structs carries one u32 stride; counted arrays, counted bytes and
@@ -17,7 +21,9 @@ strings carry a u32 count or length.
 
 from __future__ import annotations
 
-from functools import total_ordering
+import struct
+import uuid
+from functools import cached_property, total_ordering
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
@@ -35,6 +41,9 @@ SCALAR_SIZES: dict[str, int] = {
 }
 PREFIX_SIZE = 4
 """Size of every count, length, size prefix and stride on the wire (u32)."""
+NAMESPACE_PCI = 1
+NAMESPACE_UUID = 2
+"""Vendor namespace kinds: the u16 that starts a vendor section's 18-byte vendor header."""
 
 
 def scalar_range(name: str) -> tuple[int, int]:
@@ -125,6 +134,14 @@ class ScalarType(_Node):
     def fixed_size(self) -> int:
         return self.size
 
+    @property
+    def static_size(self) -> int:
+        return self.size
+
+    @property
+    def min_size(self) -> int:
+        return self.size
+
 
 class NamedRef(_Node):
     """A reference to a struct, enum or flags type in ``Schema.types``."""
@@ -134,6 +151,15 @@ class NamedRef(_Node):
     target_kind: Literal["struct", "enum", "flags"]
     fixed_size: int | None
     """Encoded size in field position: a struct's includes its u32 size prefix."""
+
+    @property
+    def static_size(self) -> int | None:
+        """An enum's or flags' width; None for a struct (its size prefix is read from the wire)."""
+        return None if self.target_kind == "struct" else self.fixed_size
+
+    @property
+    def min_size(self) -> int:
+        return PREFIX_SIZE if self.target_kind == "struct" else self.fixed_size or 0
 
 
 class ArrayType(_Node):
@@ -156,6 +182,21 @@ class ArrayType(_Node):
         """The largest element count this array can hold."""
         return self.max if self.max is not None else self.length or 0
 
+    @cached_property
+    def static_size(self) -> int | None:
+        """A fixed array of a statically sized element: length × its size; else None."""
+        if self.length is None or self.stride:
+            return None
+        inner = self.element.static_size
+        return None if inner is None else inner * self.length
+
+    @cached_property
+    def min_size(self) -> int:
+        if self.max is not None:
+            return 2 * PREFIX_SIZE if self.stride else PREFIX_SIZE
+        assert self.length is not None
+        return PREFIX_SIZE if self.stride else self.length * self.element.min_size
+
 
 class BytesType(_Node):
     """Raw bytes: fixed ``length``, or counted with a declared ``max`` (large regions)."""
@@ -169,6 +210,19 @@ class BytesType(_Node):
     def counted(self) -> bool:
         return self.max is not None
 
+    @property
+    def capacity(self) -> int:
+        """The largest length this value can have."""
+        return self.length if self.length is not None else self.max or 0
+
+    @property
+    def static_size(self) -> int | None:
+        return self.length
+
+    @property
+    def min_size(self) -> int:
+        return self.length if self.length is not None else PREFIX_SIZE
+
 
 class StringType(_Node):
     """UTF-8 text of at most ``max`` bytes, with a u32 length prefix."""
@@ -176,6 +230,14 @@ class StringType(_Node):
     kind: Literal["string"] = "string"
     max: int
     fixed_size: None = None
+
+    @property
+    def static_size(self) -> None:
+        return None
+
+    @property
+    def min_size(self) -> int:
+        return PREFIX_SIZE
 
 
 TypeExpr = Annotated[
@@ -226,6 +288,20 @@ class StructType(_Node):
     @property
     def appended_fields(self) -> tuple[StructField, ...]:
         return self.fields[self.base_field_count :]
+
+    @cached_property
+    def short_strides(self) -> tuple[int, ...]:
+        """Array strides below ``body_size`` that a reader accepts: an older writer's body,
+        ending where an appended field starts (spec/wire-format.md, "Arrays")."""
+        if self.body_size is None:
+            return ()
+        offsets = {f.offset for f in self.appended_fields if f.offset is not None}
+        return tuple(sorted(o for o in offsets if o < self.body_size))
+
+    def valid_stride(self, stride: int) -> bool:
+        """Whether an array of this (fixed-size) struct may have elements ``stride`` bytes apart."""
+        assert self.body_size is not None, "array elements are fixed-size structs"
+        return stride >= 1 and (stride >= self.body_size or stride in self.short_strides)
 
 
 class EnumValue(_Node):
@@ -309,6 +385,14 @@ class VendorNamespace(_Node):
     def __str__(self) -> str:
         return f"pci:{self.pci:#06x}" if self.pci is not None else f"uuid:{self.uuid}"
 
+    @property
+    def header(self) -> bytes:
+        """The 18-byte vendor header: u16 namespace kind, then 16 namespace bytes."""
+        if self.pci is not None:
+            return struct.pack("<HH14x", NAMESPACE_PCI, self.pci)
+        assert self.uuid is not None
+        return struct.pack("<H", NAMESPACE_UUID) + uuid.UUID(self.uuid).bytes
+
 
 class VendorSection(_Node):
     id: int
@@ -326,6 +410,11 @@ class VendorSection(_Node):
     @property
     def opaque(self) -> bool:
         return self.type is None
+
+    @property
+    def order_key(self) -> tuple[bytes, int]:
+        """Canonical order of vendor sections: (vendor header bytes, id)."""
+        return self.vendor.header, self.id
 
 
 class Param(_Node):
@@ -397,6 +486,58 @@ class Schema(_Node):
 
     def resolve(self, ref: NamedRef) -> StructType | EnumType | FlagsType:
         return self.types[ref.name]
+
+    # --- layout facts, derived once per schema -------------------------------------------
+
+    @cached_property
+    def sections_in_order(self) -> tuple[Section, ...]:
+        """Standard sections in wire order (increasing id)."""
+        return tuple(sorted(self.sections, key=lambda s: s.id))
+
+    @cached_property
+    def vendor_sections_in_order(self) -> tuple[VendorSection, ...]:
+        """Vendor sections in wire order (vendor header bytes, then id)."""
+        return tuple(sorted(self.vendor_sections, key=lambda s: s.order_key))
+
+    @cached_property
+    def reachable_types(self) -> tuple[str, ...]:
+        """Named types the sections use, dependencies first (a struct after its fields' types)."""
+        order: dict[str, None] = {}
+
+        def visit(expr: TypeExpr | None) -> None:
+            if isinstance(expr, ArrayType):
+                visit(expr.element)
+            elif isinstance(expr, NamedRef) and expr.name not in order:
+                named = self.resolve(expr)
+                if isinstance(named, StructType):
+                    for fld in named.fields:
+                        visit(fld.type)
+                order[expr.name] = None
+
+        for section in self.sections_in_order:
+            visit(section.type)
+        for vendor in self.vendor_sections_in_order:
+            visit(vendor.type)
+        return tuple(order)
+
+    @cached_property
+    def _struct_heights(self) -> dict[str, int]:
+        return {}
+
+    def height(self, expr: TypeExpr) -> int:
+        """Nesting levels below a value of type ``expr`` (0 for scalars, enums, bytes, strings)."""
+        if isinstance(expr, NamedRef):
+            return self.struct_height(expr.name) if expr.target_kind == "struct" else 0
+        if isinstance(expr, ArrayType):
+            return 1 + self.height(expr.element)
+        return 0
+
+    def struct_height(self, name: str) -> int:
+        """Nesting levels below a value of struct ``name``: 1 + its deepest field's height."""
+        heights = self._struct_heights
+        if name not in heights:
+            heights[name] = 1 + max((self.height(f.type) for f in self.struct(name).fields), default=-1)
+        return heights[name]
 
     def struct(self, name: str) -> StructType:
         found = self.types[name]

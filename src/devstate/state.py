@@ -24,7 +24,6 @@ from typing import Any
 
 from devstate import ir
 from devstate.wire.errors import EncodeError, ErrorCode
-from devstate.wire.sections import vendor_header
 
 State = dict[str, Any]
 BytesLike = bytes | bytearray | memoryview
@@ -104,7 +103,7 @@ def _clamp(value: Any, low: int | None, high: int | None) -> Any:
 
 def vendor_order(section: ir.VendorSection) -> tuple[bytes, int]:
     """Canonical order of vendor sections: (18-byte vendor header, id)."""
-    return vendor_header(section.vendor), section.id
+    return section.order_key
 
 
 def default_state(schema: ir.Schema) -> State:

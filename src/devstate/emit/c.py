@@ -39,7 +39,7 @@ from typing import Any
 
 from devstate import ir
 from devstate.emit import banner_lines, module_stem
-from devstate.errors import DevstateError
+from devstate.errors import EmitError
 from devstate.limits import MAX_COUNT
 from devstate.state import field_default, type_default, vendor_order
 from devstate.wire.errors import DESCRIPTIONS, ErrorCode
@@ -56,12 +56,6 @@ Table = tuple[tuple[int, ...], ...]
 
 Expr = ir.ScalarType | ir.NamedRef | ir.ArrayType | ir.BytesType | ir.StringType
 Lines = list[str]
-
-
-class EmitError(DevstateError):
-    """The schema cannot be turned into C (should not happen for a schema that loaded)."""
-
-    code = "EMIT_ERROR"
 
 
 def emit_c(schema: ir.Schema) -> dict[str, str]:
@@ -109,7 +103,7 @@ class CNames:
         self.schema = schema
         self.prefix = module_stem(schema.model, schema.version)
         self.upper = self.prefix.upper()
-        self.reachable = _reachable_types(schema)
+        self.reachable = schema.reachable_types
         type_namer = _Namer()
         self.type_ids = {name: type_namer.take(name.replace(".", "_")) for name in schema.types}
         self._macros = _Namer()
@@ -180,29 +174,6 @@ def _kind_key(section: ir.Section | ir.VendorSection) -> str:
     return "v" if isinstance(section, ir.VendorSection) else "s"
 
 
-def _reachable_types(schema: ir.Schema) -> list[str]:
-    """Named types used by the sections, dependencies first (a struct after its fields' types)."""
-    order: list[str] = []
-    seen: set[str] = set()
-
-    def visit_expr(expr: Expr | None) -> None:
-        if isinstance(expr, ir.ArrayType):
-            visit_expr(expr.element)
-        elif isinstance(expr, ir.NamedRef) and expr.name not in seen:
-            seen.add(expr.name)
-            named = schema.resolve(expr)
-            if isinstance(named, ir.StructType):
-                for fld in named.fields:
-                    visit_expr(fld.type)
-            order.append(expr.name)
-
-    for section in sorted(schema.sections, key=lambda s: s.id):
-        visit_expr(section.type)
-    for vendor in sorted(schema.vendor_sections, key=vendor_order):
-        visit_expr(vendor.type)
-    return order
-
-
 # --- C types and literals ---------------------------------------------------------------
 
 CTYPES = {"u8": "uint8_t", "u16": "uint16_t", "u32": "uint32_t", "u64": "uint64_t",
@@ -245,36 +216,6 @@ def _indent(lines: Iterable[str], levels: int = 1) -> Lines:
 
 def _block(head: str, body: Lines, tail: str = "}") -> Lines:
     return [head + " {", *_indent(body), tail]
-
-
-def _wire_fixed(expr: Expr, schema: ir.Schema) -> int | None:
-    """The encoded size when every encoding of the type has it (no prefix read from the wire).
-
-    Scalars, enums, flags, fixed bytes and fixed arrays of those; a struct's size and an
-    array's stride come from the wire, so they are never wire-fixed.
-    """
-    if isinstance(expr, ir.ScalarType):
-        return expr.size
-    if isinstance(expr, ir.NamedRef):
-        named = schema.resolve(expr)
-        return None if isinstance(named, ir.StructType) else named.base.size
-    if isinstance(expr, ir.BytesType):
-        return expr.length
-    if isinstance(expr, ir.ArrayType) and expr.length is not None and not expr.stride:
-        inner = _wire_fixed(expr.element, schema)
-        return None if inner is None else inner * expr.length
-    return None
-
-
-def min_size(expr: Expr, schema: ir.Schema) -> int:
-    """The minimum encoded size in field or element position (spec, "Minimum sizes")."""
-    if isinstance(expr, ir.ArrayType):
-        if expr.max is not None:
-            return 8 if expr.stride else 4
-        assert expr.length is not None
-        return 4 if expr.stride else expr.length * min_size(expr.element, schema)
-    fixed = _wire_fixed(expr, schema)
-    return 4 if fixed is None else fixed
 
 
 def describe(expr: Expr) -> str:
@@ -1176,7 +1117,7 @@ class _Decode:
     def array(self, expr: ir.ArrayType, slot: _Slot) -> Lines:
         level = slot.level
         count, index = f"n{level}", f"i{level}"
-        element_size = f"s{level}" if expr.stride else str(min_size(expr.element, self.schema))
+        element_size = f"s{level}" if expr.stride else str(expr.element.min_size)
         decls, body = self._array_count(expr, slot, count)
         if expr.stride:
             decls.append(f"uint32_t {element_size};")
@@ -1205,8 +1146,7 @@ class _Decode:
         assert isinstance(expr.element, ir.NamedRef)
         struct = self.schema.struct(expr.element.name)
         assert struct.body_size is not None
-        boundaries = sorted({f.offset for f in struct.appended_fields if f.offset is not None} - {struct.body_size})
-        short = "".join(f" && {stride} != {offset}u" for offset in boundaries)
+        short = "".join(f" && {stride} != {offset}u" for offset in struct.short_strides)
         invalid = f"{stride} == 0 || ({stride} < {struct.body_size}u{short})"
         present = slot.avail >= (8 if expr.max is not None else 4)
         need = [] if present else [f"if (end - p < 4) {slot.path.fail(ErrorCode.TRUNCATED, 'p')}"]
@@ -1234,7 +1174,7 @@ class _Decode:
             call = f"{self.names.fn('dec', element.name)}(c, p, p + {size}, {depth.c()}, &{items}[{index}], err)"
             body = [f"rc = {call};", f"if (rc != 0) {path.prepend()}", f"p += {size};"]
         else:
-            fixed = _wire_fixed(element, self.schema) or 0
+            fixed = element.static_size or 0
             body = self.value(element, _Slot(f"{items}[{index}]", path, depth, fixed, slot.bounds))
         return _block(f"for (size_t {index} = 0; {index} < {count}; {index}++)", body)
 
@@ -1258,7 +1198,7 @@ class _Decode:
         if index >= struct.base_field_count:
             lines.append(f"if (p == end) {{ {self.names.fn('def', type_name)}(out, {index}); return DEVSTATE_OK; }} "
                          "/* an older writer's body ends here: defaults */")
-        size = min_size(fld.type, self.schema)
+        size = fld.type.min_size
         lines.append(f"if (end - p < {size}) {path.fail(ErrorCode.STRUCT_TOO_SHORT, 'p')}")
         if index == 0 or index == struct.base_field_count == 0:
             lines.append(f"if (depth >= c->max_depth) {path.fail(ErrorCode.NESTING_TOO_DEEP, 'p')}")
@@ -2001,4 +1941,4 @@ def _enum_names(names: CNames) -> Lines:
     return lines
 
 
-__all__ = ["CNames", "EmitError", "emit_c", "min_size"]
+__all__ = ["CNames", "EmitError", "emit_c"]

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devstate import ir
-from devstate.emit.python import EmitError, emit_python, emit_python_package
-from devstate.errors import UsageError
+from devstate.emit.python import emit_python, emit_python_package
+from devstate.errors import EmitError, UsageError
 from devstate.schema import load_schema, schema_files
 
 LANGUAGES = ("python", "c")

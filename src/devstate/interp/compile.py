@@ -81,7 +81,7 @@ class SchemaCodec:
             element_node: Node = self.body(element.name)
         else:
             element_node = self.node(element, bounds)
-        return ArrayNode(element_node, expr.length, expr.max)
+        return ArrayNode(expr, element_node)
 
     def _bytes(self, expr: ir.BytesType, bounds: Bounds) -> Node:
         if expr.length is not None:

@@ -361,14 +361,10 @@ class StructNode(Node):
         self.struct = struct
         self.fields: list[tuple[ir.StructField, Node]] = []
         self.default = default
-        self.boundaries: set[int] = set()
 
     def bind(self, fields: list[tuple[ir.StructField, Node]]) -> None:
         """Set the field nodes (after construction, so nodes can be cached by name)."""
         self.fields = fields
-        if self.struct.body_size is not None:
-            self.boundaries = {f.offset for f in self.struct.appended_fields if f.offset is not None}
-            self.boundaries |= {self.struct.body_size}
 
     def _parse(self, stream: Reader, context: Frame, path: str) -> dict[str, Any]:
         value: dict[str, Any] = {}
@@ -412,12 +408,6 @@ class StructNode(Node):
             node._build(obj[fld.name], stream, context, f"{path}.{fld.name}")
         return obj
 
-    def valid_stride(self, stride: int) -> bool:
-        """A stride is valid if it is at least 1 and ends on an appended-field boundary or later."""
-        body = self.struct.body_size
-        assert body is not None, "array elements are fixed-size structs"
-        return stride >= 1 and (stride >= body or stride in self.boundaries)
-
 
 class SizedStructNode(Node):
     """A struct in field position: u32 size, then a body of that many bytes."""
@@ -453,17 +443,13 @@ def _check_u32(size: int, path: str, what: str) -> None:
 class ArrayNode(Node):
     """Fixed (``length``) or counted (``max``) arrays; struct elements use one u32 stride."""
 
-    def __init__(self, element: Node, length: int | None, maximum: int | None) -> None:
+    def __init__(self, expr: ir.ArrayType, element: Node) -> None:
         super().__init__()
         self.element = element
-        self.length = length
-        self.max = maximum
-        self.stride = isinstance(element, StructNode)
-        if maximum is not None:
-            self.min_size = 8 if self.stride else 4
-        else:
-            assert length is not None
-            self.min_size = 4 if self.stride else length * element.min_size
+        self.length = expr.length
+        self.max = expr.max
+        self.stride = expr.stride
+        self.min_size = expr.min_size
 
     def _parse(self, stream: Reader, context: Frame, path: str) -> list[Any]:
         start = stream.tell()
@@ -496,7 +482,7 @@ class ArrayNode(Node):
         if not isinstance(self.element, StructNode):
             return self.element.min_size
         pos, stride = _read_prefix(stream, frame, path, "the array stride")
-        if not self.element.valid_stride(stride):
+        if not self.element.struct.valid_stride(stride):
             struct = self.element.struct
             raise DecodeError(ErrorCode.BAD_STRIDE, pos, path,
                               f"stride {stride} is not a valid size for {struct.name} (body {struct.body_size} bytes; "

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from devstate.ir import VendorNamespace
+from devstate.ir import NAMESPACE_PCI, NAMESPACE_UUID, VendorNamespace
 from devstate.limits import MAX_SECTION_ID
 from devstate.wire.errors import DecodeError, ErrorCode
 from devstate.wire.header import Header
@@ -29,18 +29,13 @@ VENDOR_HEADER_SIZE = 18
 FLAG_OPTIONAL = 0x0001
 FLAG_VENDOR = 0x0002
 KNOWN_FLAGS = FLAG_OPTIONAL | FLAG_VENDOR
-NAMESPACE_PCI = 1
-NAMESPACE_UUID = 2
 
 _SECTION = struct.Struct("<HHI")
 
 
 def vendor_header(vendor: VendorNamespace) -> bytes:
     """The 18-byte vendor header of ``vendor`` (kind, then 16 namespace bytes)."""
-    if vendor.pci is not None:
-        return struct.pack("<HH14x", NAMESPACE_PCI, vendor.pci)
-    assert vendor.uuid is not None
-    return struct.pack("<H", NAMESPACE_UUID) + uuid.UUID(vendor.uuid).bytes
+    return vendor.header
 
 
 def parse_vendor(text: str) -> VendorNamespace:

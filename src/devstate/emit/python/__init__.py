@@ -19,16 +19,10 @@ from pathlib import Path
 from devstate import ir
 from devstate.emit import GENERATED_MARKER, GENERATOR, module_stem
 from devstate.emit.python.module import emit_module
-from devstate.errors import DevstateError
+from devstate.errors import EmitError
 
 PACKAGE = "devstate_codecs"
 RUNTIME_SOURCE = Path(__file__).with_name("runtime.py")
-
-
-class EmitError(DevstateError):
-    """The schema has no Python codec (a types-only library schema)."""
-
-    code = "EMIT_ERROR"
 
 
 def module_name(schema: ir.Schema) -> str:

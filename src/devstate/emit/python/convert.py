@@ -78,7 +78,7 @@ class ConvertEmitter:
         if isinstance(expr, ir.NamedRef):
             return self.named(expr, value, where)
         if isinstance(expr, ir.BytesType):
-            function = "to_bytes" if self.facts.capacity(expr) < ZERO_COPY_THRESHOLD else "to_buffer"
+            function = "to_bytes" if expr.capacity < ZERO_COPY_THRESHOLD else "to_buffer"
             return f"_rt.{function}({value}, {expr.length}, {expr.max}, {where})"
         if isinstance(expr, ir.StringType):
             return f"_rt.to_str({value}, {expr.max}, {where})"

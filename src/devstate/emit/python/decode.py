@@ -199,7 +199,7 @@ class DecodeEmitter:
     def flat_fast(self, name: str, flats: list[Flat]) -> None:
         code, (cls, dec, seq) = self.code, self.names(name)
         struct_const = self.consts.add(f"_S_{self.facts.keys[name].upper()}", "<" + "".join(f.fmt for f in flats))
-        body, height = self.facts.body_size(name), self.facts.struct_height(name)
+        body, height = self.facts.body_size(name), self.facts.schema.struct_height(name)
         code.blank(2)
         with code.block(self.signature(dec, cls)):
             with code.block(f"if e - p != {body} or dl < {height}:"):
@@ -250,7 +250,7 @@ class DecodeEmitter:
         restart = f"return {seq}(b, p, e, dl, rl)"
         code.blank(2)
         with code.block(self.signature(dec, cls)):
-            with code.block(f"if dl < {self.facts.struct_height(name)}:"):
+            with code.block(f"if dl < {self.facts.schema.struct_height(name)}:"):
                 code(restart)
             code("q = p")
             exprs: list[str] = []
@@ -258,7 +258,7 @@ class DecodeEmitter:
                 if isinstance(run, list):
                     exprs += self.fast_run(name, index, run, restart)
                 else:
-                    with code.block(f"if e - q < {self.facts.min_size(run.type)}:"):
+                    with code.block(f"if e - q < {run.type.min_size}:"):
                         code(restart)
                     exprs.append(self.field_value(run, Ctx([f".{run.name}"], 1, True)))
             with code.block("if q != e:"):
@@ -304,7 +304,7 @@ class DecodeEmitter:
                 if index >= struct.base_field_count:
                     with code.block("if q == e:"):
                         wrapped(code, f"return {cls}(", values, ")")
-                minimum = self.facts.min_size(fld.type)
+                minimum = fld.type.min_size
                 with code.block(f"if e - q < {minimum}:"):
                     code(f"raise _rt.too_short(q, e, {path}, {struct.name!r}, {fld.name!r}, {minimum})")
                 with code.block("if dl < 1:"):
@@ -481,7 +481,7 @@ class DecodeEmitter:
             size = self.stride(expr.element.name, header, ctx)
             header += 4
         else:
-            size = str(self.facts.min_size(expr.element))
+            size = str(expr.element.min_size)
         start = self.local("d")
         code(f"{start} = q + {header}" if header else f"{start} = q")
         if not (ctx.room and expr.max is None and not struct_element):
@@ -510,7 +510,7 @@ class DecodeEmitter:
         else:
             code(f"{stride} = _rt.prefix(b, {where}, e, {path}, 'the array stride')")
         body = self.facts.body_size(name)
-        shorter = self.facts.stride_boundaries(name)
+        shorter = self.facts.struct(name).short_strides
         bad = f"{stride} < {body}" if body else f"{stride} == 0"
         if shorter and body:
             bad += f" and {stride} not in {tuple(shorter)!r}"
@@ -526,10 +526,10 @@ class DecodeEmitter:
         if flats is None:
             self.struct_loop(name, target, count, stride, start, ctx)
         else:
-            body, height = self.facts.body_size(name), self.facts.struct_height(name)
+            body, height = self.facts.body_size(name), self.facts.schema.struct_height(name)
             fields = self.facts.struct(name).fields
             keyword = "if"
-            for size in [body, *reversed(self.facts.stride_boundaries(name))]:
+            for size in [body, *reversed(self.facts.struct(name).short_strides)]:
                 known = len([f for f in fields if f.offset is not None and f.offset < size])
                 with code.block(f"{keyword} {stride} == {size} and dl >= {ctx.dl + 1 + height}:"):
                     self.struct_comprehension(name, flats[:known], size, target, count, start, ctx)

@@ -3,8 +3,8 @@
 - ``Flat``: a value that is a fixed run of ``struct`` items (scalars, enums, flags, short
   fixed ``bytes``, fixed arrays of those): it can share one precompiled ``struct.Struct``
   with its neighbours, and its checks are a boolean expression over the unpacked items.
-- ``min_size``: the minimum encoded size (spec "Minimum sizes and bounds").
-- ``height``: how many nesting levels a value has below it (for the depth limit).
+- Layout facts (minimum sizes, strides, heights) are the IR's: ``ir.TypeExpr.min_size``,
+  ``ir.StructType.short_strides``, ``ir.Schema.struct_height``.
 - Python names: classes, private function stems and attribute names.
 """
 
@@ -178,46 +178,10 @@ class Facts:
             return None
         return [f for f in flats if f is not None]
 
-    def min_size(self, expr: ir.TypeExpr) -> int:
-        """The minimum encoded size (spec/wire-format.md, "Minimum sizes and bounds")."""
-        if isinstance(expr, ir.ScalarType):
-            return expr.size
-        if isinstance(expr, ir.NamedRef):
-            named = self.named(expr)
-            return 4 if isinstance(named, ir.StructType) else named.base.size
-        if isinstance(expr, ir.BytesType):
-            return expr.length if expr.length is not None else 4
-        if isinstance(expr, ir.StringType):
-            return 4
-        if expr.max is not None:
-            return 8 if self.is_struct(expr.element) else 4
-        assert expr.length is not None
-        return 4 if self.is_struct(expr.element) else expr.length * self.min_size(expr.element)
-
-    def height(self, expr: ir.TypeExpr) -> int:
-        """Nesting levels below a value of this type (0 for scalars, bytes and strings)."""
-        if isinstance(expr, ir.NamedRef):
-            return self.struct_height(expr.name) if expr.target_kind == "struct" else 0
-        if isinstance(expr, ir.ArrayType):
-            return 1 + self.height(expr.element)
-        return 0
-
-    def struct_height(self, name: str) -> int:
-        struct = self.struct(name)
-        return 1 + max((self.height(f.type) for f in struct.fields), default=-1)
-
-    def stride_boundaries(self, name: str) -> list[int]:
-        """Strides shorter than the body that a reader accepts: offsets of appended fields."""
-        struct = self.struct(name)
-        return sorted({f.offset for f in struct.appended_fields if f.offset is not None})
-
     def body_size(self, name: str) -> int:
         size = self.struct(name).body_size
         assert size is not None, f"{name} is not fixed-size"
         return size
-
-    def capacity(self, expr: ir.BytesType) -> int:
-        return expr.length if expr.length is not None else expr.max or 0
 
     # --- Python types ---------------------------------------------------------------
 
@@ -232,5 +196,5 @@ class Facts:
         if isinstance(expr, ir.ArrayType):
             return f"list[{self.annotation(expr.element)}]"
         if isinstance(expr, ir.BytesType):
-            return "bytes" if self.capacity(expr) < ZERO_COPY_THRESHOLD else "Buffer"
+            return "bytes" if expr.capacity < ZERO_COPY_THRESHOLD else "Buffer"
         return "str"
