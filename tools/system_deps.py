@@ -141,6 +141,12 @@ GROUPS: tuple[Group, ...] = (
         "the Linux guest of the QEMU round trips (tools/guest.py): busybox, iproute2's ip and bridge, ethtool",
     ),
     Group(
+        "graphviz",
+        ("graphviz",),
+        _commands("dot"),
+        "the fleet pool graph as SVG (devstate fleet pools --svg) and its tests",
+    ),
+    Group(
         "fresh-machine",
         ("debootstrap",),
         _commands("debootstrap"),

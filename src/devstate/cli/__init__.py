@@ -36,6 +36,7 @@ COMMANDS: dict[str, str] = {
     "vmstate-compat": "vmstate_cmd:vmstate_compat",
     "qemu": "qemu_cmd:qemu",
     "demo": "demo_cmd:demo",
+    "fleet": "fleet_cmd:fleet",
 }
 """Verb name → ``module:attribute`` of its click command, in this package."""
 

@@ -1,0 +1,379 @@
+"""Host and VM records, read as an inventory exports them.
+
+A **host record** is ``{"host": NAME, "devices": [DEVICE, ...]}`` and a **VM record**
+``{"vm": NAME, "devices": [DEVICE, ...]}``, where each DEVICE is a device description
+(schemas/device-description.schema.json): for a host what its device of that model can
+load as a destination, for a VM what its device uses as a source. A record lists each
+model at most once.
+
+Records come from a directory of ``*.json`` files (one record each), a JSON Lines file
+(``.jsonl``/``.ndjson``, one record a line) or a Parquet file (columns ``host`` or
+``vm``, and ``devices`` holding the device list as JSON text). A malformed record is
+reported with its file and row (or line) and the JSON path of the problem, and skipped;
+``strict=True`` stops at the first one.
+
+Hosts are stored compactly: a name and the index of its signature (its canonical device
+set). Identical device lists are parsed and validated once, so reading 1,000,000 hosts
+drawn from a few hundred configurations costs one ``json.loads`` per line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from json.decoder import scanstring  # type: ignore[attr-defined]
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from devstate.compat.params import DeviceDescription, description_schema, parse_description
+from devstate.errors import UsageError
+from devstate.fileio import open_regular, read_regular
+
+MAX_RECORD_FILE = 16 << 20
+"""Largest single-record JSON file read (bytes)."""
+JSON_LINES_SUFFIXES = (".jsonl", ".ndjson")
+
+
+@dataclass(frozen=True)
+class RecordError:
+    """One malformed record: where it is, the JSON path inside it, and what is wrong."""
+
+    location: str
+    """``file:line`` (JSON Lines, JSON files) or ``file:row N`` (Parquet)."""
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.path}: {self.message}"
+
+    def to_json(self) -> dict[str, str]:
+        return {"location": self.location, "path": self.path, "message": self.message}
+
+
+class MalformedRecord(UsageError):
+    """Raised in strict mode at the first malformed record."""
+
+    def __init__(self, error: RecordError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A canonical capability: one device description per model, sorted by model."""
+
+    devices: tuple[DeviceDescription, ...]
+    key: str
+    """Canonical JSON of the devices (without free text): equal keys, equal capability."""
+
+    def device(self, model: str) -> DeviceDescription | None:
+        for device in self.devices:
+            if device.model == model:
+                return device
+        return None
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        return tuple(d.model for d in self.devices)
+
+
+@dataclass
+class Inventory:
+    """Records grouped by signature: ``names[i]`` has signature ``signatures[kinds[i]]``."""
+
+    kind: str
+    """``host`` or ``vm``: the name key of the records."""
+    names: list[str] = field(default_factory=list)
+    kinds: array[int] = field(default_factory=lambda: array("I"))
+    signatures: list[Signature] = field(default_factory=list)
+    errors: list[RecordError] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def members(self) -> list[list[int]]:
+        """Per signature, the indexes of its records (in input order)."""
+        out: list[list[int]] = [[] for _ in self.signatures]
+        for index, kind in enumerate(self.kinds):
+            out[kind].append(index)
+        return out
+
+    def counts(self) -> list[int]:
+        out = [0] * len(self.signatures)
+        for kind in self.kinds:
+            out[kind] += 1
+        return out
+
+    def index(self, name: str) -> int | None:
+        try:
+            return self.names.index(name)
+        except ValueError:
+            return None
+
+
+class _Builder:
+    """Turns raw records into an ``Inventory``, parsing each distinct device list once."""
+
+    def __init__(self, kind: str, strict: bool) -> None:
+        self.inventory = Inventory(kind)
+        self.strict = strict
+        self.by_raw: dict[str, int | tuple[str, str]] = {}
+        """Raw device-list JSON → signature index, or (path, message) when it is invalid."""
+        self.by_key: dict[str, int] = {}
+        self.devices: dict[str, DeviceDescription] = {}
+        """Canonical device JSON → the one description object records share."""
+        self.seen: set[str] = set()
+        self.by_template: dict[str, int | tuple[str, str]] = {}
+        """A JSON Lines record's text without its name → what ``_rest`` found for it."""
+        self.name_pattern = re.compile(f'"{kind}"\\s*:\\s*"')
+
+    def add(self, record: Any, location: str) -> None:
+        """One parsed record."""
+        kind = self.inventory.kind
+        if not isinstance(record, dict):
+            return self.error(location, "$", f"a {kind} record must be an object, not {_json_type(record)}")
+        self._accept(record.get(kind), self._rest(record), location)
+        return None
+
+    def add_line(self, text: str, location: str) -> None:
+        """One JSON Lines record. A line equal to an earlier one but for the name string is
+        not parsed again: the text around the name is the cache key (checked, on its first
+        sighting, to hold the name at the top level)."""
+        match = self.name_pattern.search(text)
+        key = ""
+        if match is not None:
+            try:
+                name, end = scanstring(text, match.end())
+            except ValueError:
+                match = None
+            else:
+                key = text[:match.end()] + text[end:]
+                found = self.by_template.get(key)
+                if found is not None:
+                    return self._accept(name, found, location)
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as exc:
+            return self.error(f"{location}:{exc.colno}", "$", f"invalid JSON: {exc.msg}")
+        if not isinstance(record, dict):
+            return self.add(record, location)
+        rest = self._rest(record)
+        if match is not None and record.get(self.inventory.kind) == name:
+            self.by_template[key] = rest
+        return self._accept(record.get(self.inventory.kind), rest, location)
+
+    def _rest(self, record: dict[str, Any]) -> int | tuple[str, str]:
+        """Everything of a record but its name: the signature index, or (path, message)."""
+        extra = sorted(set(record) - {self.inventory.kind, "devices", "description", "$schema"})
+        if extra:
+            return f"$.{extra[0]}", f"unknown key {extra[0]!r} in a {self.inventory.kind} record"
+        devices = record.get("devices")
+        raw = devices if isinstance(devices, str) else json.dumps(devices, separators=(",", ":"))
+        found = self.by_raw.get(raw)
+        if found is None:
+            found = self.by_raw[raw] = self._signature(devices)
+        return found
+
+    def _accept(self, name: Any, rest: int | tuple[str, str], location: str) -> None:
+        kind = self.inventory.kind
+        if not isinstance(name, str) or not name:
+            return self.error(location, f"$.{kind}", f"'{kind}' must be a non-empty string")
+        if isinstance(rest, tuple):
+            return self.error(location, *rest)
+        if name in self.seen:
+            return self.error(location, f"$.{kind}", f"{kind} {name!r} appears twice")
+        self.seen.add(name)
+        self.inventory.names.append(name)
+        self.inventory.kinds.append(rest)
+        return None
+
+    def error(self, location: str, path: str, message: str) -> None:
+        error = RecordError(location, path, message)
+        if self.strict:
+            raise MalformedRecord(error)
+        self.inventory.errors.append(error)
+
+    def _signature(self, devices: Any) -> int | tuple[str, str]:
+        if isinstance(devices, str):
+            try:
+                devices = json.loads(devices)
+            except json.JSONDecodeError as exc:
+                return "$.devices", f"invalid JSON in the devices column: {exc.msg} at character {exc.pos}"
+        descriptions = parse_devices(devices)
+        if isinstance(descriptions, tuple):
+            return descriptions
+        descriptions = [self.devices.setdefault(_canonical_text(d), d) for d in descriptions]
+        key = signature_key(descriptions)
+        if key not in self.by_key:
+            self.by_key[key] = len(self.inventory.signatures)
+            ordered = tuple(sorted(descriptions, key=lambda d: d.model))
+            self.inventory.signatures.append(Signature(ordered, key))
+        return self.by_key[key]
+
+
+def parse_devices(devices: Any) -> list[DeviceDescription] | tuple[str, str]:
+    """The device descriptions of a record, or (JSON path, message) of the first problem."""
+    if not isinstance(devices, list):
+        return "$.devices", f"'devices' must be an array of device descriptions, not {_json_type(devices)}"
+    validator = jsonschema.Draft202012Validator(description_schema())
+    out: list[DeviceDescription] = []
+    models: set[str] = set()
+    for index, device in enumerate(devices):
+        where = f"$.devices[{index}]"
+        error = jsonschema.exceptions.best_match(validator.iter_errors(device))
+        if error is not None:
+            path = where + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+            return path, error.message
+        try:
+            description = parse_description(device, where)
+        except UsageError as exc:
+            return where, str(exc).removeprefix(f"{where}: ")
+        if description.model in models:
+            return f"{where}.model", f"model {description.model} is listed twice"
+        models.add(description.model)
+        out.append(description)
+    return out
+
+
+def signature_key(devices: list[DeviceDescription]) -> str:
+    """Canonical JSON of what the devices can do: versions, parameters, vendor sections."""
+    return json.dumps([canonical_device(d) for d in sorted(devices, key=lambda d: d.model)],
+                      sort_keys=True, separators=(",", ":"))
+
+
+def _canonical_text(device: DeviceDescription) -> str:
+    return json.dumps(canonical_device(device), sort_keys=True, separators=(",", ":"))
+
+
+def canonical_device(device: DeviceDescription) -> dict[str, object]:
+    """A device description in canonical form (sorted lists, no free text)."""
+    return {
+        "model": device.model,
+        "versions": [str(v) for v in sorted(device.versions)],
+        "params": device.params,
+        "supported_params": {name: _support_json(s) for name, s in device.supported.items()},
+        "vendor_sections": sorted(({"vendor": v.vendor, "id": v.id, "name": v.name, "optional": v.optional}
+                                   for v in device.vendor_sections), key=lambda v: (v["vendor"], v["id"])),
+    }
+
+
+def device_json(device: DeviceDescription) -> dict[str, object]:
+    """A device description as the JSON a description file holds (empty keys left out)."""
+    out = canonical_device(device)
+    if device.description:
+        out["description"] = device.description
+    return {k: v for k, v in out.items() if v or k in ("model", "versions")}
+
+
+def _support_json(support: Any) -> dict[str, object]:
+    out: dict[str, object] = {}
+    if support.values is not None:
+        out["values"] = list(support.values)
+    if support.min is not None:
+        out["min"] = support.min
+    if support.max is not None:
+        out["max"] = support.max
+    if support.any:
+        out["any"] = True
+    return out
+
+
+def _json_type(value: Any) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "an integer",
+             float: "a number", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
+
+
+# -- sources ----------------------------------------------------------------------------------
+
+
+def load_inventory(path: Path, kind: str = "host", strict: bool = False) -> Inventory:
+    """Every record of ``path`` (directory, JSON Lines or Parquet); ``UsageError`` if unreadable."""
+    builder = _Builder(kind, strict)
+    for record, location in _records(path):
+        if isinstance(record, RecordError):
+            builder.error(record.location, record.path, record.message)
+        elif isinstance(record, _Line):
+            builder.add_line(record.text, location)
+        else:
+            builder.add(record, location)
+    return builder.inventory
+
+
+def load_record(path: Path, kind: str) -> tuple[str, list[DeviceDescription]]:
+    """One record from one JSON file (a VM description): its name and devices."""
+    inventory = load_inventory(path, kind, strict=True)
+    if len(inventory) != 1:
+        raise UsageError(f"{path}: expected one {kind} record, found {len(inventory)}")
+    return inventory.names[0], list(inventory.signatures[0].devices)
+
+
+def _records(path: Path) -> Iterator[tuple[Any, str]]:
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in (".json", *JSON_LINES_SUFFIXES))
+        for file in files:
+            yield from (_json_lines(file) if file.suffix in JSON_LINES_SUFFIXES else _json_file(file))
+    elif path.suffix == ".parquet":
+        yield from _parquet(path)
+    elif path.suffix in JSON_LINES_SUFFIXES:
+        yield from _json_lines(path)
+    else:
+        yield from _json_file(path)
+
+
+def _json_file(path: Path) -> Iterator[tuple[Any, str]]:
+    try:
+        text = read_regular(path, MAX_RECORD_FILE).decode("utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file or directory") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        yield RecordError(str(path), "$", f"not UTF-8: {exc.reason} at byte {exc.start}"), ""
+        return
+    try:
+        yield json.loads(text), str(path)
+    except json.JSONDecodeError as exc:
+        yield RecordError(f"{path}:{exc.lineno}:{exc.colno}", "$", f"invalid JSON: {exc.msg}"), ""
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+
+
+def _json_lines(path: Path) -> Iterator[tuple[Any, str]]:
+    try:
+        with open_regular(path) as fd, open(fd, "rb", closefd=False) as stream:
+            for number, line in enumerate(stream, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield _Line(line.rstrip(b"\r\n").decode("utf-8")), f"{path}:{number}"
+                except UnicodeDecodeError as exc:
+                    yield RecordError(f"{path}:{number}", "$", f"not UTF-8: {exc.reason} at byte {exc.start}"), ""
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file or directory") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _parquet(path: Path) -> Iterator[tuple[Any, str]]:
+    try:
+        import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    except ImportError:
+        raise UsageError(f"{path}: reading Parquet needs pyarrow (pip install 'devstate[parquet]')") from None
+    try:
+        table = pq.ParquetFile(path)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path}: cannot read as Parquet: {exc}") from None
+    row = 0
+    for batch in table.iter_batches():
+        for record in batch.to_pylist():
+            yield record, f"{path}:row {row}"
+            row += 1

@@ -1,0 +1,103 @@
+"""Pools: hosts of identical capability, and which pool can receive VMs from which.
+
+A pool is the set of hosts sharing one signature. Pool ``D`` *can receive from* pool ``S``
+when a VM running on a host of ``S`` (its devices as the host's own devices use them)
+migrates to a host of ``D`` (``pairs``). The relation is computed once per ordered pair of
+distinct signatures, the diagonal included (a pool whose devices run with values they do
+not accept as destinations cannot receive from itself), so the cost grows with hosts +
+signatures², not hosts².
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from devstate.compat.params import Mismatch
+from devstate.fleet.inventory import Inventory, Signature
+from devstate.fleet.pairs import PairCache
+
+
+@dataclass(frozen=True)
+class Pool:
+    name: str
+    """``P1``, ``P2``, ... by decreasing host count (then signature)."""
+    signature: Signature
+    hosts: tuple[int, ...]
+    """Indexes into the inventory's names."""
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.signature.key.encode()).hexdigest()[:12]
+
+    def device_lines(self) -> list[str]:
+        """``model@version/version`` per device."""
+        return [f"{d.model}@{'/'.join(str(v) for v in sorted(d.versions))}" for d in self.signature.devices]
+
+    def to_json(self, names: list[str]) -> dict[str, object]:
+        from devstate.fleet.inventory import device_json
+
+        return {"pool": self.name, "signature": self.digest, "host_count": len(self.hosts),
+                "hosts": [names[i] for i in self.hosts],
+                "devices": [device_json(d) for d in self.signature.devices]}
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Whether ``destination`` can receive from ``source``; if not, every reason."""
+
+    source: Pool
+    destination: Pool
+    reasons: tuple[Mismatch, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.reasons
+
+    def to_json(self) -> dict[str, object]:
+        return {"from": self.source.name, "to": self.destination.name, "ok": self.ok,
+                "reasons": [r.to_json() for r in self.reasons]}
+
+
+@dataclass(frozen=True)
+class PoolGraph:
+    inventory: Inventory
+    pools: tuple[Pool, ...]
+    edges: dict[tuple[int, int], Edge]
+    """(source pool index, destination pool index) → edge, for every ordered pair."""
+
+    def receives_from(self, destination: int) -> list[Pool]:
+        return [self.pools[s] for s in range(len(self.pools)) if self.edges[(s, destination)].ok]
+
+    def pool_of(self, host: int) -> Pool:
+        kind = self.inventory.kinds[host]
+        return next(p for p in self.pools if p.signature is self.inventory.signatures[kind])
+
+    def to_json(self) -> dict[str, object]:
+        names = self.inventory.names
+        return {
+            "hosts": len(self.inventory), "pools": [p.to_json(names) for p in self.pools],
+            "receives_from": {self.pools[d].name: [p.name for p in self.receives_from(d)]
+                              for d in range(len(self.pools))},
+            "missing": [e.to_json() for e in self.edges.values() if not e.ok],
+            "errors": [e.to_json() for e in self.inventory.errors],
+        }
+
+
+def make_pools(inventory: Inventory) -> tuple[Pool, ...]:
+    members = inventory.members()
+    order = sorted(range(len(inventory.signatures)),
+                   key=lambda k: (-len(members[k]), inventory.signatures[k].key))
+    return tuple(Pool(f"P{rank + 1}", inventory.signatures[k], tuple(members[k]))
+                 for rank, k in enumerate(order) if members[k])
+
+
+def pool_graph(inventory: Inventory, pairs: PairCache) -> PoolGraph:
+    pools = make_pools(inventory)
+    edges = {}
+    for s, source in enumerate(pools):
+        for d, destination in enumerate(pools):
+            outcomes = pairs.signature(source.signature, destination.signature)
+            reasons = tuple(r for o in outcomes for r in o.reasons)
+            edges[(s, d)] = Edge(source, destination, reasons)
+    return PoolGraph(inventory, pools, edges)
