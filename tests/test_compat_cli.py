@@ -212,3 +212,65 @@ def test_negotiate_without_common_version_still_names_required_vendor_sections(t
     assert reasons[1]["message"] == (
         f"vendor section {uuid} #1: the source writes it (required) and the destination does not understand it"
     )
+
+
+NET_1_1_ON_1_0 = [
+    "virtio.virtqueue.avail_wrap_counter holds its default (false)",
+    "virtio.virtqueue.used_wrap_counter holds its default (false)",
+    "virtio.virtqueue.reset holds its default (false)",
+    "net_config.speed holds its default (0)",
+    "net_config.duplex holds its default (half)",
+    "net_config.rss_max_key_size holds its default (0)",
+    "net_config.rss_max_indirection_table_length holds its default (0)",
+    "net_config.supported_hash_types holds its default ([])",
+    "net_ctrl.guest_offloads_disabled holds its default (0)",
+    "section rss is absent",
+    "vendor section impl_private is absent",
+]
+
+
+def test_matrix_table_names_the_conditions_of_each_defaults_cell() -> None:
+    result = run("matrix", "org.virtio.net")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    start = lines.index("✓* 1.1 state on a 1.0 reader loads while:")
+    listed = [line.strip() for line in lines[start + 1:start + 18]]
+    assert listed[:11] == NET_1_1_ON_1_0
+    assert listed[11:] == [f"param {name} holds its default (false)" for name in
+                           ("rss", "hash-report", "packed-ring", "ring-reset", "ctrl-guest-offloads", "speed-duplex")]
+    matrix = json.loads(run("matrix", "org.virtio.net", "--json").output)
+    cells = {(c["reader"], c["writer"]): c for c in matrix["cells"]}
+    assert [c["text"] for c in cells[("1.0", "1.1")]["conditions"]][:11] == NET_1_1_ON_1_0
+
+
+def test_negotiate_and_check_migration_share_a_direct_load_between_minor_versions(tmp_path: Path) -> None:
+    source = describe(tmp_path, "src.json", {"model": "org.virtio.net", "versions": ["1.1"]})
+    dest = describe(tmp_path, "dst.json", {"model": "org.virtio.net", "versions": ["1.0"]})
+    negotiated = run("negotiate", "--source", source, "--dest", dest, "--json")
+    assert negotiated.exit_code == 0, negotiated.output
+    report = json.loads(negotiated.output)
+    assert (report["compatible"], report["version"], report["loads"], report["verdict"]) == (True, "1.1", "1.0",
+                                                                                            "conditional")
+    # the source's parameters (all defaults) meet the parameter conditions: only the state's remain
+    assert [c["text"] for c in report["conditions"]] == NET_1_1_ON_1_0
+    checked = run("check-migration", "--source", source, "--dest", dest, "--json")
+    assert checked.exit_code == 0, checked.output
+    verdict = json.loads(checked.output)["verdict"]
+    assert (verdict["verdict"], verdict["writes"], verdict["loads"]) == ("conditional", "1.1", "1.0")
+    assert [c["text"] for c in verdict["conditions"]] == NET_1_1_ON_1_0
+    text = run("negotiate", "--source", source, "--dest", dest).output
+    assert text.startswith("org.virtio.net: use version 1.1 (the destination's 1.0 reader loads it directly)\n")
+    assert "net_config.speed holds its default (0)" in text
+
+
+def test_a_parameter_the_older_reader_lacks_refuses_the_direct_load(tmp_path: Path) -> None:
+    source = describe(tmp_path, "src.json", {"model": "org.virtio.net", "versions": ["1.1"], "params": {"rss": True}})
+    dest = describe(tmp_path, "dst.json", {"model": "org.virtio.net", "versions": ["1.0"],
+                                           "supported_params": {"rss": {"any": True}}})
+    negotiated = run("negotiate", "--source", source, "--dest", dest, "--json")
+    assert negotiated.exit_code == 1 and json.loads(negotiated.output)["verdict"] == "convert"
+    verdict = json.loads(run("check-migration", "--source", source, "--dest", dest, "--json").output)["verdict"]
+    assert verdict["verdict"] == "convert"  # not a direct load: only `devstate convert`, which names any loss
+    assert verdict["mismatches"][-1]["message"] == (
+        "rss: the source uses true; a org.virtio.net@1.0 reader loads 1.1 state only while it holds its default "
+        "(false)")

@@ -284,8 +284,8 @@ def test_rules_page_is_in_sync_with_the_registry() -> None:
 
 
 def test_widening_the_last_field_loads_forward_while_the_value_fits(tmp_path: Path) -> None:
-    last = "types:\n  s:\n    kind: struct\n    fields:\n      - {{name: a, type: u8}}\n      - {{name: b, type: {}}}\n" \
-           "sections:\n  - {{id: 1, name: q, type: s}}\n"
+    last = "types:\n  s:\n    kind: struct\n    fields:\n      - {{name: a, type: u8}}\n" \
+           "      - {{name: b, type: {}}}\nsections:\n  - {{id: 1, name: q, type: s}}\n"
     (change,) = diff_schemas(*load_pair(tmp_path / "u", last.format("u16"), last.format("u32")))
     assert change.effects_text == (
         "backward: does not load: the fields of s from here on are read at other offsets; forward: loads while "

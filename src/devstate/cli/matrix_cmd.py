@@ -43,7 +43,9 @@ def matrix(model: str | None, as_json: bool, markdown: bool, schemas_dir: Path |
         return
     for built in matrices:
         console.print(_table(built))
-    console.print("  ".join(f"{SYMBOL[s]} {text}" for s, text in LEGEND.items()), soft_wrap=True)
+        console.print("  ".join(f"{SYMBOL[s]} {text}" for s, text in LEGEND.items()), soft_wrap=True)
+        for line in _conditions(built):
+            console.print(line, soft_wrap=True, highlight=False, markup=False)
 
 
 def _models(root: Path) -> list[str]:
@@ -71,3 +73,13 @@ def _table(built: Matrix) -> Table:
         cells = [built.cell(reader, writer) for writer in built.versions]
         table.add_row(str(reader), *(f"[{_COLOUR[c.status]}]{SYMBOL[c.status]} {c.status.value}[/]" for c in cells))
     return table
+
+
+def _conditions(built: Matrix) -> list[str]:
+    """Each ✓* cell with the exact fields, values and sections its load depends on."""
+    lines = []
+    for cell in built.cells.values():
+        if cell.status is Status.DEFAULTS:
+            lines.append(f"{SYMBOL[cell.status]} {cell.writer} state on a {cell.reader} reader loads while:")
+            lines += [f"    {condition}" for condition in cell.conditions]
+    return lines

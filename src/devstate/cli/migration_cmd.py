@@ -73,7 +73,8 @@ def negotiate_cmd(source_path: Path, dest_path: Path, as_json: bool, schemas_dir
     if as_json:
         print_json(result.to_json())
     elif result.version is not None:
-        console.print(f"{source.model}: use version [bold]{result.version}[/bold]")
+        loads = f" (the destination's {result.loads} reader loads it directly)" if result.loads else ""
+        console.print(f"{source.model}: use version [bold]{result.version}[/bold]{loads}")
         _print_mismatches([], result.notes)
     else:
         console.print(f"{source.model}: [red]no version works[/red]")

@@ -2,11 +2,11 @@
 
 The chosen version is the newest schema version both devices support for which the
 pre-migration check passes (parameters) and every required vendor section the source
-writes is understood by the destination. When none works, every reason is reported.
-
-``Negotiation.verdict`` is the shared verdict of ``compat.verdict.migration_verdict``:
-besides a common version it can be a direct but conditional load between minor versions
-(naming every field and value that must hold its default) or a conversion.
+writes is understood by the destination. Without one, it is the direct load between minor
+versions of one major that the shared verdict (``compat.verdict.migration_verdict``,
+also behind ``check-migration``) found: the source saves ``version``, the destination's
+``loads`` reader loads it while the named fields and values hold their defaults. When
+nothing works, every reason is reported (and a conversion, if one connects the versions).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from devstate import ir
 from devstate.compat.migrate import find_route
 from devstate.compat.params import DeviceDescription, Mismatch, check_migration, param_mismatches
-from devstate.compat.verdict import MigrationVerdict, migration_verdict, vendor_mismatches
+from devstate.compat.verdict import MigrationVerdict, Verdict, migration_verdict, vendor_mismatches
 
 SchemaFor = Callable[[str, ir.Version], ir.Schema | None]
 
@@ -30,6 +30,9 @@ class Negotiation:
     reasons: list[Mismatch] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     verdict: MigrationVerdict | None = None
+    loads: ir.Version | None = None
+    """The destination's reader version when it differs from ``version`` (a direct load between minor
+    versions, while the verdict's conditions hold)."""
 
     @property
     def ok(self) -> bool:
@@ -40,6 +43,7 @@ class Negotiation:
         return {
             "compatible": self.ok, "model": self.source.model,
             "version": None if self.version is None else str(self.version),
+            "loads": str(self.loads or self.version) if self.ok else None,
             "verdict": None if verdict is None else verdict.verdict.value,
             "conditions": [] if verdict is None else [c.to_json() for c in verdict.conditions],
             "reasons": [r.to_json() for r in self.reasons], "notes": self.notes,
@@ -54,7 +58,8 @@ def negotiate(source: DeviceDescription, destination: DeviceDescription, schema_
         return result
     common = sorted(set(source.versions) & set(destination.versions), reverse=True)
     if not common:
-        _no_common_version(result, schema_for)
+        if not _direct_load(result):
+            _no_common_version(result, schema_for)
         return result
     failures: dict[str, tuple[Mismatch, list[str]]] = {}
     for version in common:
@@ -69,8 +74,23 @@ def negotiate(source: DeviceDescription, destination: DeviceDescription, schema_
             return result
         for reason in reasons:
             failures.setdefault(reason.message, (reason, []))[1].append(str(version))
-    result.reasons = [_at_versions(reason, versions, len(common)) for reason, versions in failures.values()]
+    if not _direct_load(result):
+        result.reasons = [_at_versions(reason, versions, len(common)) for reason, versions in failures.values()]
     return result
+
+
+def _direct_load(result: Negotiation) -> bool:
+    """Take the shared verdict's direct load between minor versions of one major, if it found one.
+
+    The source saves ``version``; the destination's ``loads`` reader loads it while the
+    verdict's conditions hold (it refuses, naming the offset, a state that does not).
+    """
+    verdict = result.verdict
+    if verdict is None or verdict.verdict is not Verdict.CONDITIONAL or verdict.writes == verdict.loads:
+        return False
+    result.version, result.loads = verdict.writes, verdict.loads
+    result.notes += [n for n in verdict.notes if n not in result.notes]
+    return True
 
 
 def _at_versions(reason: Mismatch, versions: list[str], candidates: int) -> Mismatch:
@@ -90,9 +110,6 @@ def _no_common_version(result: Negotiation, schema_for: SchemaFor) -> None:
     newest = schema_for(source.model, max(source.versions))
     result.reasons += param_mismatches(source, destination, newest)
     result.reasons += vendor_mismatches(source, destination, newest, result.notes)  # conversion keeps them
-    verdict = result.verdict
-    if verdict is not None and verdict.verdict.value == "conditional":
-        result.notes += [n for n in verdict.notes if n not in result.notes]
     for written in sorted(source.versions, reverse=True):
         for loaded in sorted(destination.versions, reverse=True):
             route = find_route(source.model, written, loaded)

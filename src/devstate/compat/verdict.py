@@ -17,13 +17,14 @@ Conditions are machine-checkable against a saved state: ``conditions.unmet``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from devstate import ir
 from devstate.compat.change import Change
-from devstate.compat.conditions import Condition, ConditionKind, Target, merge
+from devstate.compat.conditions import Condition, ConditionKind, Target, merge, unmet
 from devstate.compat.diff import diff_schemas
 from devstate.compat.effects import Status, worst
 from devstate.compat.migrate import Hop, find_route
@@ -228,13 +229,39 @@ def migration_verdict(source: DeviceDescription, destination: DeviceDescription,
             failures += problems
             continue
         verdict = load_verdict(schema, reader) if schema is not None and reader is not None else None
-        if writes != loads and (verdict is None or not verdict.loads):
+        if writes != loads and (verdict is None or not verdict.loads or verdict.silent):
             continue
+        if verdict is not None and schema is not None:
+            unmet_params = _unmet_params(source, schema, verdict)
+            if unmet_params:
+                failures += unmet_params
+                continue
+            verdict = _state_conditions_only(verdict)
         _accept(result, writes, loads, verdict)
         return result
     result.mismatches += _unique(failures)
     _convert(result, schema_for)
     return result
+
+
+def _unmet_params(source: DeviceDescription, writer: ir.Schema, verdict: LoadVerdict) -> list[Mismatch]:
+    """The parameter conditions of a direct load that the source's parameter values do not meet."""
+    found = unmet(writer, {}, _params(verdict.conditions), source.params)
+    return [Mismatch("param", u.condition.name, u.value, f"the {verdict.reader.version} reader: it must "
+                     f"{u.condition.requirement.replace('holds', 'hold')}",
+                     f"{u.condition.name}: the source uses {json.dumps(u.value)}; a {verdict.reader.ident} reader "
+                     f"loads {verdict.writer.version} state only while it {u.condition.requirement}")
+            for u in found]
+
+
+def _state_conditions_only(verdict: LoadVerdict) -> LoadVerdict:
+    """The verdict once the source's parameters are known to meet its parameter conditions."""
+    state_only = _state(verdict.conditions)
+    if state_only == verdict.conditions:
+        return verdict
+    if not state_only:
+        return replace(verdict, verdict=Verdict.COMPATIBLE, conditions=())
+    return replace(verdict, conditions=state_only)
 
 
 def _candidates(source: DeviceDescription, destination: DeviceDescription,

@@ -60,7 +60,9 @@ def plan_migration(source_path: Path, dest_path: Path, schemas: Schemas) -> Plan
     negotiation = negotiate(source, dest, schemas.find)
     reasons = [m.message for m in check.mismatches]
     reasons += [m.message for m in negotiation.reasons if m.message not in reasons]
-    if negotiation.ok and check.compatible:
+    # a direct load by an older minor reader (negotiation.loads) is refused only at load time if the
+    # state uses what that reader lacks; the demo converts first, which names every loss before sending
+    if negotiation.ok and check.compatible and negotiation.loads is None:
         return Plan("migrate", negotiation.version, check, negotiation)
     target = _conversion_target(source, dest, negotiation, check)
     if target is None:
