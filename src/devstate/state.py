@@ -23,6 +23,7 @@ import re
 from typing import Any
 
 from devstate import ir
+from devstate.visit import Visitor
 from devstate.wire.errors import EncodeError, ErrorCode
 
 State = dict[str, Any]
@@ -36,28 +37,41 @@ STATE_KEYS = ("model", "version", "sections", "vendor_sections", "unknown_sectio
 
 def type_default(schema: ir.Schema, expr: ir.TypeExpr) -> Any:
     """The default value of a type: zero, empty, the enum member for 0, structs by field."""
-    if isinstance(expr, ir.ScalarType):
+    return _Defaults(schema).visit(expr)
+
+
+class _Defaults(Visitor[Any]):
+    def __init__(self, schema: ir.Schema) -> None:
+        self.schema = schema
+
+    def visit_scalar(self, expr: ir.ScalarType) -> Any:
         return False if expr.name == "bool" else 0
-    if isinstance(expr, ir.NamedRef):
-        return _named_default(schema, schema.resolve(expr))
-    if isinstance(expr, ir.ArrayType):
+
+    def visit_ref(self, expr: ir.NamedRef) -> Any:
+        return self.visit(self.schema.resolve(expr))
+
+    def visit_array(self, expr: ir.ArrayType) -> Any:
         if expr.length is None:
             return []
-        return [type_default(schema, expr.element) for _ in range(expr.length)]
-    if isinstance(expr, ir.BytesType):
+        return [self.visit(expr.element) for _ in range(expr.length)]
+
+    def visit_bytes(self, expr: ir.BytesType) -> Any:
         return bytes(expr.length or 0)
-    return ""
 
+    def visit_string(self, expr: ir.StringType) -> Any:
+        return ""
 
-def _named_default(schema: ir.Schema, named: ir.StructType | ir.EnumType | ir.FlagsType) -> Any:
-    if isinstance(named, ir.StructType):
-        return struct_default(schema, named)
-    if isinstance(named, ir.FlagsType):
+    def visit_struct(self, struct: ir.StructType) -> Any:
+        return struct_default(self.schema, struct)
+
+    def visit_flags(self, flags: ir.FlagsType) -> Any:
         return []
-    by_value = named.by_value()
-    if 0 in by_value:
-        return by_value[0]
-    return 0 if named.open else named.values[0].name
+
+    def visit_enum(self, enum: ir.EnumType) -> Any:
+        by_value = enum.by_value()
+        if 0 in by_value:
+            return by_value[0]
+        return 0 if enum.open else enum.values[0].name
 
 
 def struct_default(schema: ir.Schema, struct: ir.StructType) -> dict[str, Any]:

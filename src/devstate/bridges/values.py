@@ -15,6 +15,7 @@ from typing import Any
 
 from devstate import ir
 from devstate.state import field_default, type_default
+from devstate.visit import Visitor
 
 Item = int | bytes | list[int] | list[bytes]
 
@@ -28,29 +29,52 @@ class ValueProblem(Exception):
 
 def scalar_to_int(schema: ir.Schema, expr: ir.TypeExpr, value: Any) -> int:
     """The integer a scalar, enum or flags state value stands for."""
-    if isinstance(expr, ir.ScalarType):
-        return int(value)
-    if isinstance(expr, ir.NamedRef):
-        target = schema.resolve(expr)
-        if isinstance(target, ir.EnumType):
-            return value if isinstance(value, int) else target.by_name()[value]
-        if isinstance(target, ir.FlagsType):
-            bits = {flag.name: flag.bit for flag in target.bits}
-            return sum(1 << bits[name] for name in value)
-    raise ValueProblem(f"{ir.type_label(expr)} is not a scalar")
+    if not is_scalar(schema, expr):
+        raise ValueProblem(f"{ir.type_label(expr)} is not a scalar")
+    number: int = _ToInt(schema).visit(expr, value)
+    return number
 
 
 def int_to_scalar(schema: ir.Schema, expr: ir.TypeExpr, raw: int, field: ir.StructField | None = None) -> Any:
     """The state value of ``raw`` for a scalar, enum or flags type; raises ``ValueProblem``."""
-    if isinstance(expr, ir.ScalarType):
+    if not is_scalar(schema, expr):
+        raise ValueProblem(f"{ir.type_label(expr)} is not a scalar")
+    return _FromInt(schema).visit(expr, raw, field)
+
+
+class _ToInt(Visitor[int]):
+    def __init__(self, schema: ir.Schema) -> None:
+        self.schema = schema
+
+    def visit_ref(self, expr: ir.NamedRef, value: Any) -> int:
+        return self.visit(self.schema.resolve(expr), value)
+
+    def visit_scalar(self, expr: ir.ScalarType, value: Any) -> int:
+        return int(value)
+
+    def visit_enum(self, target: ir.EnumType, value: Any) -> int:
+        return value if isinstance(value, int) else target.by_name()[value]
+
+    def visit_flags(self, target: ir.FlagsType, value: Any) -> int:
+        bits = {flag.name: flag.bit for flag in target.bits}
+        return sum(1 << bits[name] for name in value)
+
+
+class _FromInt(Visitor[Any]):
+    def __init__(self, schema: ir.Schema) -> None:
+        self.schema = schema
+
+    def visit_ref(self, expr: ir.NamedRef, raw: int, field: ir.StructField | None) -> Any:
+        return self.visit(self.schema.resolve(expr), raw, field)
+
+    def visit_scalar(self, expr: ir.ScalarType, raw: int, field: ir.StructField | None) -> Any:
         return _scalar(expr, raw, field)
-    if isinstance(expr, ir.NamedRef):
-        target = schema.resolve(expr)
-        if isinstance(target, ir.EnumType):
-            return _enum(target, raw)
-        if isinstance(target, ir.FlagsType):
-            return _flags(target, raw)
-    raise ValueProblem(f"{ir.type_label(expr)} is not a scalar")
+
+    def visit_enum(self, target: ir.EnumType, raw: int, field: ir.StructField | None) -> Any:
+        return _enum(target, raw)
+
+    def visit_flags(self, target: ir.FlagsType, raw: int, field: ir.StructField | None) -> Any:
+        return _flags(target, raw)
 
 
 def _scalar(expr: ir.ScalarType, raw: int, field: ir.StructField | None) -> Any:

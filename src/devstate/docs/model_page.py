@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from devstate import ir
 from devstate.docs.markdown import cell, code, heading, join_blocks, paragraphs, slug, table
+from devstate.visit import Visitor
 
 MAX_DEPTH = 16
 """Nesting depth at which the field walk stops (schemas are far shallower)."""
@@ -211,13 +212,20 @@ def _types(schema: ir.Schema) -> str:
 
 
 def _type_body(named: ir.StructType | ir.EnumType | ir.FlagsType, schema: ir.Schema) -> str:
-    if isinstance(named, ir.StructType):
+    return _TypeBodies().visit(named, schema)
+
+
+class _TypeBodies(Visitor[str]):
+    """The body of a named type's section on the model page."""
+
+    def visit_struct(self, named: ir.StructType, schema: ir.Schema) -> str:
         return _struct_body(named, schema)
-    if isinstance(named, ir.EnumType):
+
+    def visit_enum(self, named: ir.EnumType, schema: ir.Schema) -> str:
         return _enum_body(named, schema)
-    if isinstance(named, ir.FlagsType):
+
+    def visit_flags(self, named: ir.FlagsType, schema: ir.Schema) -> str:
         return _flags_body(named, schema)
-    raise TypeError(f"no renderer for named type {type(named).__name__}")
 
 
 def _declared(origin: str, schema: ir.Schema) -> str:

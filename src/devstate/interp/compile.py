@@ -1,4 +1,4 @@
-"""IR → construct nodes: one small builder per IR type-expression kind.
+"""IR → construct nodes: one small builder (``visit_<kind>``) per IR type-expression kind.
 
 ``SchemaCodec`` holds the node of every section and vendor section of one schema. Struct
 bodies are built once per type name and shared; a struct in field position wraps its body
@@ -7,9 +7,6 @@ struct-typed section's payload is the bare body.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
-from typing import Any
 
 from devstate import ir
 from devstate.interp.nodes import (
@@ -26,12 +23,13 @@ from devstate.interp.nodes import (
     StructNode,
 )
 from devstate.state import field_default
+from devstate.visit import Visitor
 
 Bounds = tuple[int | None, int | None]
 NO_BOUNDS: Bounds = (None, None)
 
 
-class SchemaCodec:
+class SchemaCodec(Visitor[Node]):
     """The nodes for one schema: sections by id, vendor sections by (namespace, id)."""
 
     def __init__(self, schema: ir.Schema) -> None:
@@ -58,24 +56,25 @@ class SchemaCodec:
 
     def node(self, expr: ir.TypeExpr, bounds: Bounds = NO_BOUNDS) -> Node:
         """The node for a type expression in field (or element) position."""
-        builders: dict[type, Callable[[Any, Bounds], Node]] = {
-            ir.ScalarType: self._scalar, ir.NamedRef: self._ref, ir.ArrayType: self._array,
-            ir.BytesType: self._bytes, ir.StringType: self._string,
-        }
-        return builders[type(expr)](expr, bounds)
+        return self.visit(expr, bounds)
 
-    def _scalar(self, expr: ir.ScalarType, bounds: Bounds) -> Node:
+    def visit_scalar(self, expr: ir.ScalarType, bounds: Bounds) -> Node:
         return ScalarNode(expr.name, *bounds)
 
-    def _ref(self, expr: ir.NamedRef, bounds: Bounds) -> Node:
-        named = self.schema.resolve(expr)
-        if isinstance(named, ir.EnumType):
-            return EnumNode(named)
-        if isinstance(named, ir.FlagsType):
-            return FlagsNode(named)
+    def visit_enum_ref(self, expr: ir.NamedRef, bounds: Bounds) -> Node:
+        enum = self.schema.resolve(expr)
+        assert isinstance(enum, ir.EnumType)
+        return EnumNode(enum)
+
+    def visit_flags_ref(self, expr: ir.NamedRef, bounds: Bounds) -> Node:
+        flags = self.schema.resolve(expr)
+        assert isinstance(flags, ir.FlagsType)
+        return FlagsNode(flags)
+
+    def visit_struct_ref(self, expr: ir.NamedRef, bounds: Bounds) -> Node:
         return SizedStructNode(self.body(expr.name))
 
-    def _array(self, expr: ir.ArrayType, bounds: Bounds) -> Node:
+    def visit_array(self, expr: ir.ArrayType, bounds: Bounds) -> Node:
         element = expr.element
         if isinstance(element, ir.NamedRef) and element.target_kind == "struct":
             element_node: Node = self.body(element.name)
@@ -83,13 +82,13 @@ class SchemaCodec:
             element_node = self.node(element, bounds)
         return ArrayNode(expr, element_node)
 
-    def _bytes(self, expr: ir.BytesType, bounds: Bounds) -> Node:
+    def visit_bytes(self, expr: ir.BytesType, bounds: Bounds) -> Node:
         if expr.length is not None:
             return FixedBytesNode(expr.length)
         assert expr.max is not None
         return CountedBytesNode(expr.max)
 
-    def _string(self, expr: ir.StringType, bounds: Bounds) -> Node:
+    def visit_string(self, expr: ir.StringType, bounds: Bounds) -> Node:
         return StringNode(expr.max)
 
     def body(self, name: str) -> StructNode:

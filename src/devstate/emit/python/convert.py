@@ -11,6 +11,7 @@ from __future__ import annotations
 from devstate import ir
 from devstate.emit.python.code import Code, Counter, path_expr, wrapped
 from devstate.emit.python.facts import NO_BOUNDS, ZERO_COPY_THRESHOLD, Bounds, Facts
+from devstate.visit import Visitor
 
 
 class ConvertEmitter:
@@ -55,43 +56,70 @@ class ConvertEmitter:
                 code(f"return {self.from_state(expr, NO_BOUNDS, 'v', ['{path}'])}")
 
     def to_state(self, expr: ir.TypeExpr, value: str) -> str:
-        if isinstance(expr, ir.NamedRef):
-            named, key = self.facts.named(expr), self.facts.keys[expr.name]
-            if isinstance(named, ir.StructType):
-                return f"_state_{key}({value})"
-            if isinstance(named, ir.EnumType):
-                return f"_N_{key.upper()}.get({value}, {value})"
-            return f"_rt.flag_names({value}, _B_{key.upper()})"
-        if isinstance(expr, ir.ArrayType):
-            item = self.counter.next("y")
-            inner = self.to_state(expr.element, item)
-            return f"list({value})" if inner == item else f"[{inner} for {item} in {value}]"
-        return value
+        """A Python expression: the state form of ``value`` (a typed value of type ``expr``)."""
+        return _ToState(self).visit(expr, value)
 
     def from_state(self, expr: ir.TypeExpr, bounds: Bounds, value: str, path: list[str]) -> str:
-        where = path_expr(path)
-        if isinstance(expr, ir.ScalarType):
-            leaf = self.facts.scalar_leaf(expr.name, bounds)
-            if leaf.kind == "bool":
-                return f"_rt.to_bool({value}, {where})"
-            return f"_rt.to_int({value}, {leaf.low}, {leaf.high}, {where})"
-        if isinstance(expr, ir.NamedRef):
-            return self.named(expr, value, where)
-        if isinstance(expr, ir.BytesType):
-            function = "to_bytes" if expr.capacity < ZERO_COPY_THRESHOLD else "to_buffer"
-            return f"_rt.{function}({value}, {expr.length}, {expr.max}, {where})"
-        if isinstance(expr, ir.StringType):
-            return f"_rt.to_str({value}, {expr.max}, {where})"
-        index, item = self.counter.next("i"), self.counter.next("y")
-        inner = self.from_state(expr.element, bounds, item, [*path, f"[{{{index}}}]"])
-        return f"[{inner} for {index}, {item} in enumerate(_rt.to_list({value}, {expr.length}, {expr.max}, {where}))]"
+        """A Python expression: the typed value of state value ``value``, checked as the encoder does."""
+        return _FromState(self).visit(expr, bounds, value, path)
 
-    def named(self, expr: ir.NamedRef, value: str, where: str) -> str:
-        named, key = self.facts.named(expr), self.facts.keys[expr.name]
-        if isinstance(named, ir.StructType):
-            return f"_from_{key}({value}, {where})"
-        low, high = ir.scalar_range(named.base.name)
-        if isinstance(named, ir.EnumType):
-            return f"_rt.to_enum({value}, _M_{key.upper()}, {named.open}, {low}, {high}, {named.name!r}, {where})"
-        cls = self.facts.classes[expr.name]
-        return f"_rt.to_flags({value}, {cls}, _BB_{key.upper()}, {named.name!r}, {where})"
+
+class _ToState(Visitor[str]):
+    def __init__(self, emitter: ConvertEmitter) -> None:
+        self.facts, self.counter = emitter.facts, emitter.counter
+
+    def visit_scalar(self, expr: ir.ScalarType, value: str) -> str:
+        return value
+
+    visit_bytes = visit_string = visit_scalar  # a scalar, bytes or string value is its own state form
+
+    def visit_struct_ref(self, expr: ir.NamedRef, value: str) -> str:
+        return f"_state_{self.facts.keys[expr.name]}({value})"
+
+    def visit_enum_ref(self, expr: ir.NamedRef, value: str) -> str:
+        return f"_N_{self.facts.keys[expr.name].upper()}.get({value}, {value})"
+
+    def visit_flags_ref(self, expr: ir.NamedRef, value: str) -> str:
+        return f"_rt.flag_names({value}, _B_{self.facts.keys[expr.name].upper()})"
+
+    def visit_array(self, expr: ir.ArrayType, value: str) -> str:
+        item = self.counter.next("y")
+        inner = self.visit(expr.element, item)
+        return f"list({value})" if inner == item else f"[{inner} for {item} in {value}]"
+
+
+class _FromState(Visitor[str]):
+    def __init__(self, emitter: ConvertEmitter) -> None:
+        self.facts, self.counter = emitter.facts, emitter.counter
+
+    def visit_scalar(self, expr: ir.ScalarType, bounds: Bounds, value: str, path: list[str]) -> str:
+        leaf = self.facts.scalar_leaf(expr.name, bounds)
+        if leaf.kind == "bool":
+            return f"_rt.to_bool({value}, {path_expr(path)})"
+        return f"_rt.to_int({value}, {leaf.low}, {leaf.high}, {path_expr(path)})"
+
+    def visit_bytes(self, expr: ir.BytesType, bounds: Bounds, value: str, path: list[str]) -> str:
+        function = "to_bytes" if expr.capacity < ZERO_COPY_THRESHOLD else "to_buffer"
+        return f"_rt.{function}({value}, {expr.length}, {expr.max}, {path_expr(path)})"
+
+    def visit_string(self, expr: ir.StringType, bounds: Bounds, value: str, path: list[str]) -> str:
+        return f"_rt.to_str({value}, {expr.max}, {path_expr(path)})"
+
+    def visit_array(self, expr: ir.ArrayType, bounds: Bounds, value: str, path: list[str]) -> str:
+        index, item = self.counter.next("i"), self.counter.next("y")
+        inner = self.visit(expr.element, bounds, item, [*path, f"[{{{index}}}]"])
+        listed = f"_rt.to_list({value}, {expr.length}, {expr.max}, {path_expr(path)})"
+        return f"[{inner} for {index}, {item} in enumerate({listed})]"
+
+    def visit_struct_ref(self, expr: ir.NamedRef, bounds: Bounds, value: str, path: list[str]) -> str:
+        return f"_from_{self.facts.keys[expr.name]}({value}, {path_expr(path)})"
+
+    def visit_enum_ref(self, expr: ir.NamedRef, bounds: Bounds, value: str, path: list[str]) -> str:
+        enum, key = self.facts.named(expr), self.facts.keys[expr.name]
+        assert isinstance(enum, ir.EnumType)
+        low, high = ir.scalar_range(enum.base.name)
+        return f"_rt.to_enum({value}, _M_{key.upper()}, {enum.open}, {low}, {high}, {enum.name!r}, {path_expr(path)})"
+
+    def visit_flags_ref(self, expr: ir.NamedRef, bounds: Bounds, value: str, path: list[str]) -> str:
+        flags, key, cls = self.facts.named(expr), self.facts.keys[expr.name], self.facts.classes[expr.name]
+        return f"_rt.to_flags({value}, {cls}, _BB_{key.upper()}, {flags.name!r}, {path_expr(path)})"

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from devstate import ir
 from devstate.emit.python.code import Code, Counter, fits, if_any, path_expr, wrapped
 from devstate.emit.python.facts import NO_BOUNDS, ZERO_COPY_THRESHOLD, Bounds, Facts, Flat, Leaf
+from devstate.visit import Visitor
 
 READERS = {"H": "U16", "I": "U32", "Q": "U64", "b": "I8", "h": "I16", "i": "I32", "q": "I64"}
 LOCALS_LIMIT = 40
@@ -167,7 +168,7 @@ def _mul(left: int | str, right: int) -> str:
     return f"{left} * {right}"
 
 
-class DecodeEmitter:
+class DecodeEmitter(Visitor[str]):
     """Emits the decoder functions of one schema into ``code``."""
 
     def __init__(self, facts: Facts, code: Code, consts: Consts) -> None:
@@ -345,18 +346,21 @@ class DecodeEmitter:
         flat = self.facts.flat(expr, bounds)
         if flat is not None:
             return self.flat_exact(flat, ctx)
-        if isinstance(expr, ir.NamedRef):
-            return self.sized_struct(expr.name, ctx)
-        if isinstance(expr, ir.ArrayType):
-            return self.array(expr, bounds, ctx)
-        if isinstance(expr, ir.StringType):
-            return self.counted("read_str", f"{expr.max}", ctx)
-        if isinstance(expr, ir.BytesType):
-            if expr.length is not None:
-                return self.large_fixed_bytes(expr.length, ctx)
-            reader = "read_bytes" if (expr.max or 0) < ZERO_COPY_THRESHOLD else "read_region"
-            return self.counted(reader, f"{expr.max}, rl", ctx)
-        raise TypeError(f"no decoder for {type(expr).__name__}")
+        return self.visit(expr, bounds, ctx)
+
+    # Values that are not flat (scalars, enums, flags and short fixed bytes always are):
+
+    def visit_struct_ref(self, expr: ir.NamedRef, bounds: Bounds, ctx: Ctx) -> str:
+        return self.sized_struct(expr.name, ctx)
+
+    def visit_string(self, expr: ir.StringType, bounds: Bounds, ctx: Ctx) -> str:
+        return self.counted("read_str", f"{expr.max}", ctx)
+
+    def visit_bytes(self, expr: ir.BytesType, bounds: Bounds, ctx: Ctx) -> str:
+        if expr.length is not None:
+            return self.large_fixed_bytes(expr.length, ctx)
+        reader = "read_bytes" if (expr.max or 0) < ZERO_COPY_THRESHOLD else "read_region"
+        return self.counted(reader, f"{expr.max}, rl", ctx)
 
     def local(self, stem: str = "x") -> str:
         return self.counter.next(stem)
@@ -463,7 +467,7 @@ class DecodeEmitter:
 
     # --- arrays -----------------------------------------------------------------------
 
-    def array(self, expr: ir.ArrayType, bounds: Bounds, ctx: Ctx) -> str:
+    def visit_array(self, expr: ir.ArrayType, bounds: Bounds, ctx: Ctx) -> str:
         code, path = self.code, path_expr(ctx.path)
         struct_element = self.facts.is_struct(expr.element)
         header = 0

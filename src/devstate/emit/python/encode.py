@@ -18,9 +18,10 @@ from devstate import ir
 from devstate.emit.python.code import Code, Counter, if_any, path_expr, wrapped
 from devstate.emit.python.decode import Consts
 from devstate.emit.python.facts import NO_BOUNDS, Bounds, Facts, Flat, Leaf
+from devstate.visit import Visitor
 
 
-class EncodeEmitter:
+class EncodeEmitter(Visitor[int]):
     """Emits the encoder and checker functions of one schema into ``code``."""
 
     def __init__(self, facts: Facts, code: Code, consts: Consts) -> None:
@@ -213,22 +214,25 @@ class EncodeEmitter:
                     self.code("raise _rt.Reject")
             wrapped(self.code, f"out.append({self.consts.array(flat.fmt)}.pack(", args, "))")
             return flat.size
-        if isinstance(expr, ir.NamedRef):
-            return self.sized_struct(expr.name, value, path)
-        if isinstance(expr, ir.ArrayType):
-            return self.array(expr, bounds, value, path)
-        if isinstance(expr, ir.StringType):
-            return self.counted(f"{value}.encode('utf-8')", expr.max)
-        if isinstance(expr, ir.BytesType):
-            if expr.length is not None:
-                data = self.local("data")
-                self.code(f"{data} = _rt.as_buffer({value})")
-                with self.code.block(f"if len({data}) != {expr.length}:"):
-                    self.code("raise _rt.Reject")
-                self.code(f"out.append({data})")
-                return expr.length
+        return self.visit(expr, bounds, value, path)
+
+    # Values that are not flat (scalars, enums, flags and short fixed bytes always are):
+
+    def visit_struct_ref(self, expr: ir.NamedRef, bounds: Bounds, value: str, path: list[str]) -> int:
+        return self.sized_struct(expr.name, value, path)
+
+    def visit_string(self, expr: ir.StringType, bounds: Bounds, value: str, path: list[str]) -> int:
+        return self.counted(f"{value}.encode('utf-8')", expr.max)
+
+    def visit_bytes(self, expr: ir.BytesType, bounds: Bounds, value: str, path: list[str]) -> int:
+        if expr.length is None:
             return self.counted(f"_rt.as_buffer({value})", expr.max or 0)
-        raise TypeError(f"no encoder for {type(expr).__name__}")
+        data = self.local("data")
+        self.code(f"{data} = _rt.as_buffer({value})")
+        with self.code.block(f"if len({data}) != {expr.length}:"):
+            self.code("raise _rt.Reject")
+        self.code(f"out.append({data})")
+        return expr.length
 
     def counted(self, data_expr: str, maximum: int) -> int:
         code, data = self.code, self.local("data")
@@ -259,7 +263,7 @@ class EncodeEmitter:
         with self.code.block("except _rt.Fail as failure:"):
             self.code(f"failure.path = {path_expr(path)} + failure.path", "raise")
 
-    def array(self, expr: ir.ArrayType, bounds: Bounds, value: str, path: list[str]) -> int:
+    def visit_array(self, expr: ir.ArrayType, bounds: Bounds, value: str, path: list[str]) -> int:
         code = self.code
         items, count = self.local("items"), self.local("c")
         code(f"{items} = {value}", f"{count} = len({items})")
@@ -352,25 +356,8 @@ class EncodeEmitter:
                 self.check(fld.type, (fld.min, fld.max), f"o.{attrs[fld.name]}", ["{path}", f".{fld.name}"])
 
     def check(self, expr: ir.TypeExpr, bounds: Bounds, value: str, path: list[str]) -> None:
-        code, where = self.code, path_expr(path)
-        if isinstance(expr, ir.ScalarType):
-            leaf = self.facts.scalar_leaf(expr.name, bounds)
-            code(f"_rt.chk_bool({value}, {where})" if leaf.kind == "bool" else
-                 f"_rt.chk_int({value}, {leaf.low}, {leaf.high}, {where})")
-        elif isinstance(expr, ir.NamedRef):
-            self.check_named(expr, value, where)
-        elif isinstance(expr, ir.BytesType):
-            code(f"_rt.chk_bytes({value}, {expr.length}, {expr.max}, {where})")
-        elif isinstance(expr, ir.StringType):
-            code(f"_rt.chk_str({value}, {expr.max}, {where})")
-        elif isinstance(expr.element, ir.ScalarType) and expr.element.name != "bool":
-            leaf = self.facts.scalar_leaf(expr.element.name, bounds)
-            code(f"_rt.chk_ints({value}, {expr.length}, {expr.max}, {leaf.low}, {leaf.high}, {where})")
-        else:
-            index, item = self.local("i"), self.local("x")
-            with code.block(f"for {index}, {item} in enumerate(_rt.chk_list({value}, {expr.length}, {expr.max}, "
-                            f"{where})):"):
-                self.check(expr.element, bounds, item, [*path, f"[{{{index}}}]"])
+        """Statements of the exact checker for one value (raise the first error, with its path)."""
+        _Checks(self).visit(expr, bounds, value, path)
 
     def check_named(self, expr: ir.NamedRef, value: str, where: str) -> None:
         named, key = self.facts.named(expr), self.facts.keys[expr.name]
@@ -382,3 +369,36 @@ class EncodeEmitter:
             self.code(f"_rt.chk_enum({value}, _V_{key.upper()}, {named.open}, {low}, {high}, {named.name!r}, {where})")
         else:
             self.code(f"_rt.chk_flags({value}, _U_{key.upper()}, {low}, {high}, {named.name!r}, {where})")
+
+
+class _Checks(Visitor[None]):
+    """The exact checker's statements for one value, by type-expression kind."""
+
+    def __init__(self, encoder: EncodeEmitter) -> None:
+        self.encoder = encoder
+        self.code = encoder.code
+
+    def visit_scalar(self, expr: ir.ScalarType, bounds: Bounds, value: str, path: list[str]) -> None:
+        leaf, where = self.encoder.facts.scalar_leaf(expr.name, bounds), path_expr(path)
+        self.code(f"_rt.chk_bool({value}, {where})" if leaf.kind == "bool" else
+                  f"_rt.chk_int({value}, {leaf.low}, {leaf.high}, {where})")
+
+    def visit_ref(self, expr: ir.NamedRef, bounds: Bounds, value: str, path: list[str]) -> None:
+        self.encoder.check_named(expr, value, path_expr(path))
+
+    def visit_bytes(self, expr: ir.BytesType, bounds: Bounds, value: str, path: list[str]) -> None:
+        self.code(f"_rt.chk_bytes({value}, {expr.length}, {expr.max}, {path_expr(path)})")
+
+    def visit_string(self, expr: ir.StringType, bounds: Bounds, value: str, path: list[str]) -> None:
+        self.code(f"_rt.chk_str({value}, {expr.max}, {path_expr(path)})")
+
+    def visit_array(self, expr: ir.ArrayType, bounds: Bounds, value: str, path: list[str]) -> None:
+        where = path_expr(path)
+        if isinstance(expr.element, ir.ScalarType) and expr.element.name != "bool":
+            leaf = self.encoder.facts.scalar_leaf(expr.element.name, bounds)
+            self.code(f"_rt.chk_ints({value}, {expr.length}, {expr.max}, {leaf.low}, {leaf.high}, {where})")
+            return
+        index, item = self.encoder.local("i"), self.encoder.local("x")
+        with self.code.block(f"for {index}, {item} in enumerate(_rt.chk_list({value}, {expr.length}, {expr.max}, "
+                             f"{where})):"):
+            self.visit(expr.element, bounds, item, [*path, f"[{{{index}}}]"])
