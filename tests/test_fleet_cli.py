@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from devstate.cli import main
-from tests.fleet_helpers import example_hosts, write_jsonl
+from tests.fleet_helpers import example_hosts, net, vm, write_jsonl
 
 
 def run(*args: str) -> Result:
@@ -79,3 +79,77 @@ def test_no_valid_record(tmp_path: Path) -> None:
     result = run("fleet", "pools", str(write_jsonl(tmp_path / "h.jsonl", ["x"])))
     assert result.exit_code == 2
     assert result.stderr.endswith(f"devstate: error: {tmp_path / 'h.jsonl'}: no valid host record\n")
+
+
+@pytest.fixture
+def web(tmp_path: Path) -> Path:
+    path = tmp_path / "web-1.json"
+    path.write_text(json.dumps(vm("web-1", net(["1.1"], {"max-queue-pairs": 2, "mq": True}))), encoding="utf-8")
+    return path
+
+
+def test_place_json(web: Path, hosts: Path) -> None:
+    result = run("fleet", "place", str(web), str(hosts), "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["host_count"] == 3
+    assert [(p["pool"], p["ok"], p["hosts"]) for p in out["pools"]] == [
+        ("P1", True, ["rich-1", "rich-2"]), ("P2", True, ["disk-1"]), ("P3", False, ["plain-1"])]
+    (device,) = out["pools"][0]["devices"]
+    assert {k: device[k] for k in ("model", "verdict", "version", "writes", "loads", "conversion")} == {
+        "model": "org.virtio.net", "verdict": "compatible", "version": "1.1", "writes": "1.1", "loads": "1.1",
+        "conversion": False}
+
+
+def test_place_explain_names_every_reason(web: Path, hosts: Path) -> None:
+    result = run("fleet", "place", str(web), str(hosts), "--explain", "plain-1")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[:5] == [
+        "web-1 → plain-1 (pool P3): cannot go",
+        "  org.virtio.net:",
+        "    ✗ max-queue-pairs: the source uses 2; the destination supports only 1 (the default)",
+        "    ✗ mq: the source uses true; the destination supports only false (the default)",
+        "    ✗ no common schema version: the source supports 1.1, the destination 1.0",
+    ]
+    assert run("fleet", "place", str(web), str(hosts), "--explain", "rich-1").exit_code == 0
+    unknown = run("fleet", "place", str(web), str(hosts), "--explain", "nobody")
+    assert unknown.exit_code == 2 and "no host 'nobody'" in unknown.stderr
+
+
+@pytest.mark.parametrize(("versions", "verdict", "conversion"), [(["1.1"], "conditional", False),
+                                                                  (["2.0"], "convert", True)])
+def test_place_across_versions(tmp_path: Path, hosts: Path, versions: list[str], verdict: str,
+                               conversion: bool) -> None:
+    path = tmp_path / "newer.json"
+    path.write_text(json.dumps(vm("newer", net(versions))), encoding="utf-8")
+    out = json.loads(run("fleet", "place", str(path), str(hosts), "--json").output)
+    (p3,) = [p for p in out["pools"] if p["pool"] == "P3"]
+    (device,) = p3["devices"]
+    assert (p3["ok"], p3["direct"]) == (True, False)
+    assert {k: device[k] for k in ("verdict", "version", "writes", "loads", "conversion")} == {
+        "verdict": verdict, "version": None, "writes": versions[0], "loads": "1.0", "conversion": conversion}
+
+
+def test_baseline(hosts: Path, tmp_path: Path) -> None:
+    result = run("fleet", "baseline", str(hosts), "--vm", str(tmp_path / "baseline.json"))
+    assert result.exit_code == 1, result.output  # no org.virtio.blk on every host
+    assert result.output.splitlines() == [
+        "org.virtio.blk: no baseline",
+        "  ✗ org.virtio.blk: 3 hosts (P1, P3) have no org.virtio.blk device",
+        "org.virtio.net@1.0: every parameter at its default",
+        "  held back: org.virtio.net: version 1.1 is held back by 1 host (P3) not listing it",
+        "  held back: org.virtio.net: max-queue-pairs=8 is held back by 1 host (P3) not accepting it",
+        "  held back: org.virtio.net: mq=true is held back by 1 host (P3) not accepting it",
+    ]
+    assert json.loads((tmp_path / "baseline.json").read_text(encoding="utf-8")) == {
+        "vm": "baseline", "devices": [{"model": "org.virtio.net", "versions": ["1.0"],
+                                       "description": "the baseline of org.virtio.net over the set"}]}
+
+
+def test_baseline_without_the_holdout(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "h.jsonl", [r for r in example_hosts() if r["host"] != "plain-1"])
+    out = json.loads(run("fleet", "baseline", str(path), "--json").output)
+    (net_model,) = [m for m in out["models"] if m["model"] == "org.virtio.net"]
+    assert net_model["baseline"]["versions"] == ["1.1"]
+    assert net_model["baseline"]["params"] == {"max-queue-pairs": 8, "mq": True}
+    assert net_model["held_back"] == []

@@ -9,10 +9,10 @@ from typing import Any, TypeVar
 import click
 from rich.table import Table
 
-from devstate.cli.output import EXIT_OK, console, error_console, fail, print_json
+from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, error_console, fail, print_json
 from devstate.errors import UsageError
 from devstate.fileio import write_atomically
-from devstate.fleet.inventory import Inventory, load_inventory
+from devstate.fleet.inventory import Inventory, Signature, load_inventory, load_record
 from devstate.fleet.pairs import PairCache
 from devstate.fleet.registry import Registry
 
@@ -85,6 +85,119 @@ def pools(hosts: Path, strict: bool, as_json: bool, schemas_dir: Path | None, sv
         console.print(f"... {len(missing) - limit} more missing edges (--limit, or --json for all)")
 
 
+@fleet.command()
+@click.argument("vm", type=click.Path(path_type=Path))
+@_HOSTS
+@_common
+@click.option("--explain", "explain_host", default=None, metavar="HOST",
+              help="Say, device by device, why the VM can or cannot go to HOST.")
+def place(vm: Path, hosts: Path, strict: bool, as_json: bool, schemas_dir: Path | None,
+          explain_host: str | None) -> None:
+    """The pools and hosts the VM (a JSON file {"vm": NAME, "devices": [...]}) can move to:
+    per device the verdict, the negotiated version and whether a conversion is needed.
+
+    Exit status: 0 some host can receive it (with --explain: HOST can), 1 none, 2 bad input.
+    """
+    from devstate.fleet.place import place as place_vm
+
+    name, devices = _vm(vm)
+    placement = place_vm(name, devices, _inventory(hosts, strict), PairCache(Registry(schemas_dir)))
+    if explain_host is not None:
+        target = placement.of_host(explain_host)
+        if target is None:
+            fail(f"{hosts}: no host {explain_host!r}")
+        _explain(name, explain_host, target, as_json)
+        raise click.exceptions.Exit(EXIT_OK if target.ok else EXIT_INVALID)
+    if as_json:
+        print_json(placement.to_json())
+    else:
+        _print_placement(placement)
+    raise click.exceptions.Exit(EXIT_OK if placement.targets else EXIT_INVALID)
+
+
+def _print_placement(placement: Any) -> None:
+    table = Table(title=f"{placement.vm}: {placement.host_count()} of {len(placement.inventory)} hosts "
+                        f"in {len(placement.targets)} of {len(placement.pools)} pools", title_justify="left")
+    for column in ("pool", "hosts", "can go", "devices"):
+        table.add_column(column)
+    for target in placement.pools:
+        table.add_row(target.pool.name, str(len(target.pool.hosts)), "[green]yes[/]" if target.ok else "[red]no[/]",
+                      "\n".join(_device_line(d) for d in target.devices))
+    console.print(table)
+
+
+def _device_line(pair: Any) -> str:
+    if not pair.ok:
+        return f"{pair.model}: {len(pair.reasons)} reason{'s' if len(pair.reasons) != 1 else ''} (--explain HOST)"
+    verdict = pair.verdict
+    if pair.conversion:
+        return f"{pair.model}: convert {verdict.writes} → {verdict.loads}"
+    if verdict.verdict.value == "conditional":
+        held = len(verdict.conditions)
+        return f"{pair.model}: {verdict.writes} loaded by {verdict.loads} while {held} condition(s) hold"
+    return f"{pair.model}: version {pair.version}"
+
+
+def _explain(vm: str, host: str, target: Any, as_json: bool) -> None:
+    if as_json:
+        print_json({"vm": vm, "host": host, "pool": target.pool.name, "ok": target.ok,
+                    "devices": [d.to_json() for d in target.devices]})
+        return
+    status = "[green]can go[/]" if target.ok else "[red]cannot go[/]"
+    console.print(f"{vm} → {host} (pool {target.pool.name}): {status}")
+    for pair in target.devices:
+        console.print(f"  {_device_line(pair) if pair.ok else pair.model + ':'}", highlight=False, soft_wrap=True)
+        for reason in pair.reasons:
+            console.print(f"    [red]✗[/red] {reason.message}", highlight=False, soft_wrap=True)
+        for note in [] if pair.verdict is None else pair.verdict.notes:
+            console.print(f"    [dim]note: {note}[/dim]", highlight=False, soft_wrap=True)
+
+
+@fleet.command()
+@_HOSTS
+@_common
+@click.option("--vm", "vm_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also write the baseline as a VM description (JSON) to this file.")
+def baseline(hosts: Path, strict: bool, as_json: bool, schemas_dir: Path | None, vm_path: Path | None) -> None:
+    """The richest device configuration (per model: version and parameter values) every host
+    loads, so a VM started with it can move anywhere in the set, and the hosts that hold a
+    richer one back.
+
+    Exit status: 0 every model has a baseline, 1 some has none (the hosts are named), 2 bad input.
+    """
+    import json
+
+    from devstate.fleet.baseline import baseline as make_baseline
+
+    inventory = _inventory(hosts, strict)
+    result = make_baseline(inventory, Registry(schemas_dir))
+    if vm_path is not None:
+        _write(vm_path, (json.dumps(result.vm_record(), indent=2) + "\n").encode())
+    if as_json:
+        print_json(result.to_json())
+    else:
+        for model in result.models:
+            device = model.device
+            if device is None:
+                console.print(f"{model.model}: [red]no baseline[/]", highlight=False)
+                for problem in model.problems:
+                    console.print(f"  [red]✗[/red] {problem}", highlight=False, soft_wrap=True)
+            else:
+                values = " ".join(f"{k}={json.dumps(v)}" for k, v in device.params.items())
+                values = values or "every parameter at its default"
+                console.print(f"{model.model}@{device.versions[0]}: {values}", highlight=False, soft_wrap=True)
+                for ref in device.vendor_sections:
+                    console.print(f"  vendor section {ref}", highlight=False)
+            for held in model.held_back:
+                if held.what != "model":
+                    console.print(f"  held back: {held.message}", highlight=False, soft_wrap=True)
+    raise click.exceptions.Exit(EXIT_OK if all(m.device for m in result.models) else EXIT_INVALID)
+
+
+def _vm(path: Path) -> tuple[str, Signature]:
+    return _or_fail(lambda: load_record(path, "vm"))
+
+
 def _inventory(path: Path, strict: bool, kind: str = "host") -> Inventory:
     inventory = _or_fail(lambda: load_inventory(path, kind, strict))
     for error in inventory.errors[:SHOWN_ERRORS]:
@@ -113,5 +226,3 @@ def _write(path: Path, data: bytes) -> None:
     except OSError as exc:
         fail(f"{path}: cannot write: {exc.strerror}")
 
-
-__all__ = ["EXIT_OK", "fleet"]

@@ -305,12 +305,12 @@ def load_inventory(path: Path, kind: str = "host", strict: bool = False) -> Inve
     return builder.inventory
 
 
-def load_record(path: Path, kind: str) -> tuple[str, list[DeviceDescription]]:
-    """One record from one JSON file (a VM description): its name and devices."""
+def load_record(path: Path, kind: str = "vm") -> tuple[str, Signature]:
+    """The one record of a file (a VM description): its name and devices."""
     inventory = load_inventory(path, kind, strict=True)
     if len(inventory) != 1:
         raise UsageError(f"{path}: expected one {kind} record, found {len(inventory)}")
-    return inventory.names[0], list(inventory.signatures[0].devices)
+    return inventory.names[0], inventory.signatures[0]
 
 
 def _records(path: Path) -> Iterator[tuple[Any, str]]:
