@@ -54,8 +54,12 @@ COMMANDS: dict[str, Args] = {
     "qemu-inspect": lambda i, o: ["qemu", "inspect", str(i)],
     "compat-stream": lambda i, o: ["compat", "--stream", str(i), "--vmstate", str(i)],
     "gen": lambda i, o: ["gen", "--lang", "python", str(i), "-o", str(o)],
+    "template": lambda i, o: ["template", str(i), "--comments", "-o", str(o)],
+    "schema-json-schema": lambda i, o: ["schema", "json-schema", str(i), "-o", str(o)],
+    "encode-stdin": lambda i, o: ["encode", "-", "--schema", str(i), "-o", str(o)],
+    "decode-hex": lambda i, o: ["decode", "--hex", "--json", str(i)],
 }
-WRITERS = ["encode", "convert", "import-virtio", "export", "import-vmstate", "gen"]
+WRITERS = ["encode", "convert", "import-virtio", "export", "import-vmstate", "gen", "template", "schema-json-schema"]
 """Commands that write an output (``-o``), with a good input of the kind they read."""
 
 
@@ -133,7 +137,7 @@ def _good_input(command: str, tmp_path: Path) -> Path:
         assert result.exit_code == 0, result.output
         (tmp_path / "state.json").write_text(result.stdout)
         return tmp_path / "state.json"
-    if command == "gen":
+    if command in ("gen", "template", "schema-json-schema"):
         target = tmp_path / "org.virtio.net" / "1.1.yaml"
         target.parent.mkdir()
         shutil.copy(NET_SCHEMA, target)

@@ -142,8 +142,7 @@ def test_encode_usage_errors(tmp_path: Path) -> None:
     assert (result.exit_code, result.stderr) == (2, f"devstate: error: {state}: refusing to overwrite the input file\n")
     result = run("encode", state, "-o", tmp_path / "o.dsf")
     assert result.exit_code == 2
-    assert result.stderr == (f"devstate: error: {state}: no model/version in the state; "
-                             "pass --model and --version (or --schema)\n")
+    assert result.stderr == f"devstate: error: {state}: no model/version in the state; pass --schema MODEL@VERSION\n"
     result = run("encode", state, "--model", "org.virtio.net", "--version", "9.9", "-o", tmp_path / "o.dsf")
     assert result.exit_code == 2
     assert result.stderr.startswith("devstate: error: model 'org.virtio.net' has no version 9.9 (known: ")

@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "inspect": "wire_cmd:inspect_cmd",
     "decode": "wire_cmd:decode_cmd",
     "encode": "wire_cmd:encode_cmd",
+    "template": "template_cmd:template",
     "gen": "gen_cmd:gen",
     "compat": "compat_cmd:compat",
     "matrix": "matrix_cmd:matrix",

@@ -33,7 +33,11 @@ def print_json(value: Any) -> None:
 
 def refuse_overwrite(output: Path, *inputs: Path) -> None:
     """Exit 2 when ``output`` is one of the ``inputs`` (same path after links, or the same file)."""
+    if str(output) == "-":
+        return
     for path in inputs:
+        if str(path) == "-":
+            continue
         same = output.resolve() == path.resolve()
         with contextlib.suppress(OSError):
             same = same or os.path.samefile(output, path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -9,7 +10,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from devstate import ir
-from devstate.cli.output import EXIT_INVALID, EXIT_USAGE, console, fail, print_json
+from devstate.cli.output import EXIT_INVALID, EXIT_USAGE, console, fail, print_json, refuse_overwrite
 from devstate.errors import SchemaError, UsageError
 from devstate.schema import find_schema_file, load_schema, schema_files
 from devstate.schema.validate import count_fields
@@ -115,6 +116,29 @@ def _add_type(node: Tree, schema: ir.Schema, expr: object, depth: int) -> None:
 def dump(name: str, as_json: bool) -> None:
     """Print the IR of a schema as JSON, for other tools to consume."""
     print_json(load_ir_json(resolve_schema(name)))
+
+
+@schema.command("json-schema")
+@click.argument("name", metavar="MODEL@VERSION")
+@click.option("--strict", is_flag=True, help="Require every field and required section (as `encode --strict`).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("-"), show_default=True,
+              help="Where to write it (atomically; - for standard output).")
+def json_schema(name: str, strict: bool, output: Path) -> None:
+    """Print the JSON Schema (draft 2020-12) of MODEL@VERSION's state JSON, for editors.
+
+    It checks what `devstate encode` reads: types, ranges, enum and flag names, byte
+    lengths, with each field's documentation and default. Point an editor at it with
+    "$schema" or the editor's JSON schema setting.
+    """
+    from devstate.cli.wire_cmd import write_atomic
+    from devstate.state_schema import state_json_schema
+
+    refuse_overwrite(output, Path(name))
+    loaded = resolve_schema(name)
+    if loaded.is_library:
+        fail(f"{loaded.ident} is a types-only library schema; it has no state")
+    text = json.dumps(state_json_schema(loaded, strict=strict), indent=2) + "\n"
+    write_atomic(output, text.encode("utf-8"))
 
 
 def load_ir_json(loaded: ir.Schema) -> dict[str, object]:

@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.table import Table
 from rich.tree import Tree
 
 from devstate import ir
-from devstate.cli.output import EXIT_INVALID, console, fail, print_json, refuse_overwrite
+from devstate.cli.output import EXIT_INVALID, console, error_console, fail, print_json, refuse_overwrite
+from devstate.cli.streams import is_stdio, read_stdin, write_stdout
 from devstate.errors import SchemaError, UsageError
 from devstate.fileio import FileTooLargeError, read_regular, write_atomically
 from devstate.interp import Trace, decode, encode
@@ -24,7 +25,8 @@ from devstate.schema import find_schema_file, load_schema
 from devstate.schema.registry import SchemaFile, model_versions
 from devstate.semantic import SemanticError
 from devstate.semantic import check_state as check_semantics
-from devstate.state import State, state_from_json, state_to_json
+from devstate.state import State, state_to_json
+from devstate.state_input import StateInputError, parse_jsonc, read_state
 from devstate.wire.errors import DecodeError, EncodeError, ErrorCode
 from devstate.wire.header import Header, check_lengths, parse_fixed_header
 from devstate.wire.inspect import Inspection, inspect_blob
@@ -52,7 +54,7 @@ def read_blob(path: Path, limits: Limits) -> bytes:
     """The file's bytes; refuses files over ``max_total_size`` before reading them, and
     anything that is not a regular file (a directory, a FIFO, a device) without blocking."""
     try:
-        return read_regular(path, limits.max_total_size)
+        return read_stdin(limits.max_total_size) if is_stdio(path) else read_regular(path, limits.max_total_size)
     except FileNotFoundError:
         fail(f"{path}: no such file or directory")
     except FileTooLargeError as exc:
@@ -161,10 +163,15 @@ def _print_inspection(file: Path, report: Inspection, schema: ir.Schema | None) 
 @click.option("--json", "as_json", is_flag=True, help="Print the state as JSON.")
 @click.option("--all", "show_all", is_flag=True, help=f"Show every array element (default: the first {ARRAY_PREVIEW}).")
 @click.option("--paths", is_flag=True, help="Label values with their full field path ($.sections.x.y).")
+@click.option("--hex", "as_hex", is_flag=True,
+              help="Show integers in hex (registers, addresses); with --json as \"0x…\" strings, which encode reads.")
 @limit_options
-def decode_cmd(file: Path, schema_name: str | None, as_json: bool, show_all: bool, paths: bool,
+def decode_cmd(file: Path, schema_name: str | None, as_json: bool, show_all: bool, paths: bool, as_hex: bool,
                max_total_size: int, max_region_size: int) -> None:
-    """Decode a DSF blob with its schema; print a tree (path, offset, value) or JSON."""
+    """Decode a DSF blob with its schema; print a tree (path, offset, value) or JSON.
+
+    FILE may be - for standard input.
+    """
     limits = Limits(max_total_size=max_total_size, max_region_size=max_region_size)
     data = read_blob(file, limits)
     schema = resolve_reader(schema_name, data, file, limits)
@@ -174,10 +181,28 @@ def decode_cmd(file: Path, schema_name: str | None, as_json: bool, show_all: boo
     except DecodeError as exc:
         fail(f"{file}: {exc}", EXIT_INVALID)
     if as_json:
-        print_json(state_to_json(state))
+        print_json(state_to_json(hex_integers(state) if as_hex else state))
         return
     assert trace is not None
-    console.print(render_tree(file, schema, state, trace, show_all, paths))
+    console.print(render_tree(file, schema, state, trace, show_all, paths, as_hex))
+
+
+def hex_integers(state: State) -> State:
+    """The state with every integer value of its sections as a ``"0x…"`` string (bools stay)."""
+    def convert(value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return _hex_text(value)
+        if isinstance(value, dict):
+            return {key: convert(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [convert(item) for item in value]
+        return value
+
+    return {**state, "sections": convert(state["sections"]), "vendor_sections": convert(state["vendor_sections"])}
+
+
+def _hex_text(value: int) -> str:
+    return f"-{-value:#x}" if value < 0 else f"{value:#x}"
 
 
 def resolve_reader(name: str | None, data: bytes, file: Path, limits: Limits) -> ir.Schema:
@@ -240,7 +265,7 @@ def _load(path: Path, name: str) -> ir.Schema:
 
 
 def render_tree(file: Path, schema: ir.Schema, state: State, trace: Trace, show_all: bool = False,
-                paths: bool = False) -> Tree:
+                paths: bool = False, as_hex: bool = False) -> Tree:
     """The decoded values as a tree: name (or path), value, offset and size."""
     root = Tree(f"[bold]{file}[/bold] — {state['model']} read as {schema.ident}")
     nodes = {"$.sections": root.add("sections"), "$.vendor_sections": root.add("vendor sections")}
@@ -259,7 +284,8 @@ def render_tree(file: Path, schema: ir.Schema, state: State, trace: Trace, show_
         if entry.path in parents and not _scalar_list(entry.value):
             nodes[entry.path] = parent.add(f"{name}  [dim]@{entry.offset}, {size}[/dim]")
         else:
-            parent.add(f"{name} = {_format_value(entry.value, show_all)}  [dim]@{entry.offset}, {size}[/dim]")
+            shown = _format_value(entry.value, show_all, as_hex)
+            parent.add(f"{name} = {shown}  [dim]@{entry.offset}, {size}[/dim]")
     for path, count in hidden.items():
         nodes[path].add(f"[dim]… {count} more elements (--all shows them)[/dim]")
     _add_unknown(root, state)
@@ -279,7 +305,9 @@ def _split_path(path: str) -> tuple[str, str]:
     return head, name
 
 
-def _format_value(value: Any, show_all: bool = False) -> str:
+def _format_value(value: Any, show_all: bool = False, as_hex: bool = False) -> str:
+    if as_hex and isinstance(value, int) and not isinstance(value, bool):
+        return _hex_text(value)
     if isinstance(value, bytes | bytearray | memoryview):
         shown = value if show_all else value[:32]
         more = f"… ({len(value)} bytes)" if len(shown) < len(value) else ""
@@ -287,7 +315,7 @@ def _format_value(value: Any, show_all: bool = False) -> str:
     if isinstance(value, list):
         items = value if show_all else value[:16]
         more = f", … ({len(value)} elements)" if len(items) < len(value) else ""
-        return "[" + ", ".join(_format_value(item) for item in items) + more + "]"
+        return "[" + ", ".join(_format_value(item, as_hex=as_hex) for item in items) + more + "]"
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
     return str(value).lower() if isinstance(value, bool) else str(value)
@@ -308,35 +336,67 @@ def _add_unknown(root: Tree, state: State) -> None:
 
 @click.command("encode")
 @click.argument("state_file", metavar="STATE.json", type=click.Path(path_type=Path))
-@click.option("--model", help="The schema's model (default: the state's \"model\").")
-@click.option("--version", "version", help="The schema's version (default: the state's \"version\").")
 @click.option("--schema", "schema_name", metavar="PATH|MODEL@VERSION",
-              help="A schema file (or MODEL@VERSION) instead of --model/--version.")
+              help="The writer's schema (default: the state's \"model\" and \"version\").")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Where to write the blob (written atomically).")
-def encode_cmd(state_file: Path, model: str | None, version: str | None, schema_name: str | None,
-               output: Path) -> None:
-    """Encode a state (JSON, as printed by `decode --json`) as a canonical DSF blob."""
+              help="Where to write the blob (written atomically; - for standard output).")
+@click.option("--strict", is_flag=True,
+              help="Require every field and required section (default: absent ones take their defaults).")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome (or every error) as JSON.")
+@click.option("--model", hidden=True, help="Deprecated: use --schema MODEL@VERSION.")
+@click.option("--version", "version", hidden=True, help="Deprecated: use --schema MODEL@VERSION.")
+def encode_cmd(state_file: Path, schema_name: str | None, output: Path, strict: bool, as_json: bool,
+               model: str | None, version: str | None) -> None:
+    """Encode a state (JSON, as `decode --json` prints or `template` writes) as a canonical DSF blob.
+
+    Absent fields and required sections take their defaults (--strict refuses them);
+    integers may be hex strings ("0x1"), flags an integer mask, and `//` comments are
+    ignored. Every error is reported, each with its field path. STATE.json may be - for
+    standard input. Exit status: 0 encoded, 1 the state is invalid, 2 usage or I/O error.
+    """
     refuse_overwrite(output, state_file)
+    if as_json and is_stdio(output):
+        fail("--json prints the outcome on standard output; give -o a file")
+    named = load_named_schema(schema_name) if schema_name is not None else None
     state_json = _read_state(state_file)
-    if schema_name is None:
-        model = model or str(state_json.get("model", ""))
-        version = version or str(state_json.get("version", ""))
-        if not model or not version:
-            fail(f"{state_file}: no model/version in the state; pass --model and --version (or --schema)")
-        schema_name = f"{model}@{version}"
-    schema = load_named_schema(schema_name)
+    schema = named or load_named_schema(_state_schema_name(state_file, state_json, model, version))
     try:
-        blob = encode(schema, state_from_json(state_json, schema))
+        blob = encode(schema, read_state(state_json, schema, strict=strict))
+    except StateInputError as exc:
+        _state_errors(state_file, exc.errors, as_json)
     except EncodeError as exc:
-        fail(f"{state_file}: {exc}", EXIT_INVALID)
+        _state_errors(state_file, [exc], as_json)
     write_atomic(output, blob)
-    console.print(f"wrote {output} ({len(blob)} bytes, {schema.ident})", markup=False)
+    if as_json:
+        print_json({"encoded": True, "output": str(output), "size": len(blob), "schema": schema.ident})
+    elif not is_stdio(output):
+        console.print(f"wrote {output} ({len(blob)} bytes, {schema.ident})", markup=False)
+
+
+def _state_schema_name(state_file: Path, state_json: dict[str, Any], model: str | None,
+                       version: str | None) -> str:
+    model = model or str(state_json.get("model", ""))
+    version = version or str(state_json.get("version", ""))
+    if not model or not version:
+        fail(f"{state_file}: no model/version in the state; pass --schema MODEL@VERSION")
+    return f"{model}@{version}"
+
+
+def _state_errors(state_file: Path, errors: list[EncodeError], as_json: bool) -> NoReturn:
+    if as_json:
+        print_json({"encoded": False, "errors": [e.to_json() for e in errors]})
+        raise click.exceptions.Exit(EXIT_INVALID)
+    if len(errors) == 1:
+        fail(f"{state_file}: {errors[0]}", EXIT_INVALID)
+    for error in errors:
+        error_console.print(f"{state_file}: {error}", markup=False, soft_wrap=True)
+    fail(f"{state_file}: {len(errors)} errors in the state (listed above); nothing was written", EXIT_INVALID)
 
 
 def _read_state(path: Path) -> dict[str, Any]:
     try:
-        text = read_regular(path, MAX_STATE_FILE_SIZE).decode("utf-8")
+        raw = read_stdin(MAX_STATE_FILE_SIZE) if is_stdio(path) else read_regular(path, MAX_STATE_FILE_SIZE)
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         fail(f"{path}: no such file or directory")
     except OSError as exc:
@@ -344,7 +404,7 @@ def _read_state(path: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         fail(f"{path}: cannot read: {exc}")
     try:
-        data = json.loads(text)
+        data = parse_jsonc(text)
     except json.JSONDecodeError as exc:
         fail(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}", EXIT_INVALID)
     if not isinstance(data, dict):
@@ -353,7 +413,11 @@ def _read_state(path: Path) -> dict[str, Any]:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file and a rename (never half-written); one error line on failure."""
+    """Write via a temporary file and a rename (never half-written), or to standard output for
+    ``-``; one error line on failure."""
+    if is_stdio(path):
+        write_stdout(data)
+        return
     if path.is_dir():
         fail(f"{path}: cannot write: is a directory")
     try:

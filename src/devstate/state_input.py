@@ -1,0 +1,329 @@
+"""A state as a person writes it: defaults for absent fields, hex integers, every error at once.
+
+``decode --json`` prints a complete state; a hand-written one (``devstate template``, then
+edited) may leave fields out, write registers as hex strings (``"0x1"``) and flags as an
+integer mask, and carry ``//`` comments. ``read_state`` turns such a JSON value into the
+Python state the encoder takes, walking the schema beside the value so that every problem
+is found in one pass, each as an ``EncodeError`` with its field path; enum and flags errors
+list the valid names. With ``strict`` nothing is filled in: every field and required
+section must be present, as in the JSON ``decode`` prints.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from devstate import ir
+from devstate.errors import DevstateError
+from devstate.state import STATE_KEYS, State, field_default, type_default, vendor_order
+from devstate.wire.errors import EncodeError, ErrorCode
+
+HEX_INTEGER = re.compile(r"-?0[xX][0-9a-fA-F]+(?:_[0-9a-fA-F]+)*")
+"""An integer written as a hex string: ``"0x1"``, ``"0x0002_0000"``, ``"-0x80"``."""
+_HEX_BYTES = re.compile(r"(?:[0-9a-fA-F]{2})*")
+_NAMES_SHOWN = 24
+"""Valid names listed in one error message (enums and structs can be long)."""
+
+
+class StateInputError(DevstateError):
+    """The state does not fit the schema; ``errors`` holds every problem found, in path order."""
+
+    def __init__(self, errors: list[EncodeError]) -> None:
+        self.errors = errors
+        super().__init__(f"{len(errors)} error(s) in the state; first: {errors[0]}")
+
+
+def read_state(data: Any, schema: ir.Schema, strict: bool = False) -> State:
+    """The encoder's state for the JSON value ``data``; raises ``StateInputError`` listing every error."""
+    reader = _Reader(schema, strict)
+    state = reader.state(data)
+    if reader.errors:
+        raise StateInputError(reader.errors)
+    return state
+
+
+def parse_jsonc(text: str) -> Any:
+    """JSON that may carry ``//`` line comments (as ``devstate template --comments`` writes).
+
+    Comments are blanked to spaces so that ``json.JSONDecodeError`` line and column numbers
+    still point into the original text.
+    """
+    return json.loads(_blank_comments(text))
+
+
+def _blank_comments(text: str) -> str:
+    out: list[str] = []
+    in_string = escaped = False
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if in_string:
+            in_string = not (char == '"' and not escaped)
+            escaped = char == "\\" and not escaped
+        elif char == '"':
+            in_string = True
+        elif text.startswith("//", index):
+            end = text.find("\n", index)
+            end = len(text) if end < 0 else end
+            out.append(" " * (end - index))
+            index = end
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _listing(names: list[str]) -> str:
+    shown = ", ".join(names[:_NAMES_SHOWN])
+    return shown + (f", … ({len(names)} in all)" if len(names) > _NAMES_SHOWN else "")
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a bool"
+    return {int: "an integer", float: "a number", str: "a string", list: "a list", dict: "an object",
+            type(None): "null"}.get(type(value), type(value).__name__)
+
+
+@dataclass
+class _Reader:
+    schema: ir.Schema
+    strict: bool
+    errors: list[EncodeError] = field(default_factory=list)
+
+    def error(self, code: ErrorCode, path: str, message: str) -> None:
+        self.errors.append(EncodeError(code, path, message))
+
+    # --- the envelope -----------------------------------------------------------------
+
+    def state(self, data: Any) -> State:
+        if not isinstance(data, dict):
+            self.error(ErrorCode.INVALID_STATE, "$", f"expected a JSON object, got {_kind(data)}")
+            return {}
+        for key in data:
+            if key not in STATE_KEYS:
+                self.error(ErrorCode.INVALID_STATE, f"$.{key}",
+                           f"unknown state key {key!r}; a state has {_listing(list(STATE_KEYS))}")
+        state: State = {"model": self._identity(data, "model", self.schema.model),
+                        "version": self._identity(data, "version", str(self.schema.version))}
+        state["sections"] = self._sections(data.get("sections", {}))
+        state["vendor_sections"] = self._vendor_sections(data.get("vendor_sections", {}))
+        state["unknown_sections"] = self._unknown(data.get("unknown_sections", []))
+        return state
+
+    def _identity(self, data: dict[str, Any], key: str, expected: str) -> str:
+        if key not in data:
+            if self.strict:
+                self.error(ErrorCode.INVALID_STATE, f"$.{key}", f"the state has no {key!r}")
+            return expected
+        if data[key] != expected:
+            self.error(ErrorCode.INVALID_STATE, f"$.{key}",
+                       f"the state has {key} {data[key]!r}; the schema is {self.schema.ident}")
+        return expected
+
+    def _sections(self, values: Any) -> dict[str, Any]:
+        if not isinstance(values, dict):
+            self.error(ErrorCode.INVALID_STATE, "$.sections", f"expected an object, got {_kind(values)}")
+            return {}
+        declared = {s.name: s for s in sorted(self.schema.sections, key=lambda s: s.id)}
+        for name in values:
+            if name not in declared:
+                self.error(ErrorCode.INVALID_STATE, f"$.sections.{name}",
+                           f"{self.schema.ident} has no section {name!r}; its sections: {_listing(list(declared))}")
+        out: dict[str, Any] = {}
+        for name, section in declared.items():
+            path = f"$.sections.{name}"
+            if name in values:
+                out[name] = self.value(section.type, values[name], path)
+            elif not section.optional:
+                out[name] = self._absent_section(section.type, path, f"required section {name!r} is missing")
+        return out
+
+    def _vendor_sections(self, values: Any) -> dict[str, Any]:
+        if not isinstance(values, dict):
+            self.error(ErrorCode.INVALID_STATE, "$.vendor_sections", f"expected an object, got {_kind(values)}")
+            return {}
+        declared = {v.name: v for v in sorted(self.schema.vendor_sections, key=vendor_order)}
+        for name in values:
+            if name not in declared:
+                known = _listing(list(declared)) if declared else "none"
+                self.error(ErrorCode.INVALID_STATE, f"$.vendor_sections.{name}",
+                           f"{self.schema.ident} has no vendor section {name!r}; its vendor sections: {known}")
+        out: dict[str, Any] = {}
+        for name, section in declared.items():
+            path = f"$.vendor_sections.{name}"
+            if name in values:
+                out[name] = (self._bytes(values[name], path, None, section.max) if section.type is None
+                             else self.value(section.type, values[name], path))
+            elif not section.optional:
+                message = f"required vendor section {name!r} is missing"
+                out[name] = b"" if section.type is None else self._absent_section(section.type, path, message)
+        return out
+
+    def _absent_section(self, expr: ir.TypeExpr, path: str, message: str) -> Any:
+        if self.strict:
+            self.error(ErrorCode.MISSING_SECTION, path, message)
+        return type_default(self.schema, expr)
+
+    def _unknown(self, entries: Any) -> list[Any]:
+        """Unknown sections pass through (the encoder checks their framing); only payload hex is read here."""
+        if not isinstance(entries, list):
+            self.error(ErrorCode.INVALID_STATE, "$.unknown_sections", f"expected a list, got {_kind(entries)}")
+            return []
+        out = []
+        for index, entry in enumerate(entries):
+            if isinstance(entry, dict) and isinstance(entry.get("payload"), str):
+                path = f"$.unknown_sections[{index}].payload"
+                entry = {**entry, "payload": self._bytes(entry["payload"], path, None, None)}
+            out.append(entry)
+        return out
+
+    # --- values -------------------------------------------------------------------------
+
+    def value(self, expr: ir.TypeExpr, value: Any, path: str, low: int | None = None,
+              high: int | None = None) -> Any:
+        if isinstance(expr, ir.ScalarType):
+            return self._scalar(expr.name, value, path, low, high)
+        if isinstance(expr, ir.ArrayType):
+            return self._array(expr, value, path, low, high)
+        if isinstance(expr, ir.BytesType):
+            return self._bytes(value, path, expr.length, expr.max)
+        if isinstance(expr, ir.StringType):
+            return self._string(expr, value, path)
+        named = self.schema.resolve(expr)
+        if isinstance(named, ir.StructType):
+            return self._struct(named, value, path)
+        if isinstance(named, ir.EnumType):
+            return self._enum(named, value, path)
+        return self._flags(named, value, path)
+
+    def _scalar(self, name: str, value: Any, path: str, low: int | None, high: int | None) -> Any:
+        if name == "bool":
+            if not isinstance(value, bool):
+                self.error(ErrorCode.INVALID_STATE, path, f"expected true or false, got {_kind(value)}")
+            return value
+        number = self._integer(value, path, f"an integer ({name}) or a hex string such as \"0x1\"")
+        if number is None:
+            return value
+        type_low, type_high = ir.scalar_range(name)
+        low = type_low if low is None else max(low, type_low)
+        high = type_high if high is None else min(high, type_high)
+        if not low <= number <= high:
+            self.error(ErrorCode.OUT_OF_RANGE, path, f"{value if isinstance(value, str) else number} is outside "
+                       f"{low}..{high}")
+        return number
+
+    def _integer(self, value: Any, path: str, expected: str) -> int | None:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and HEX_INTEGER.fullmatch(value):
+            return int(value, 16)
+        self.error(ErrorCode.INVALID_STATE, path, f"expected {expected}, got {_shown(value)}")
+        return None
+
+    def _enum(self, enum: ir.EnumType, value: Any, path: str) -> Any:
+        members = enum.by_name()
+        names = list(members)
+        if isinstance(value, str) and not HEX_INTEGER.fullmatch(value):
+            if value not in members:
+                self.error(ErrorCode.BAD_ENUM, path,
+                           f"{value!r} is not a member of enum {enum.name}; valid: {_listing(names)}")
+            return value
+        if enum.open:
+            number = self._integer(value, path, f"a member name of enum {enum.name} or an integer")
+            if number is None:
+                return value
+            low, high = ir.scalar_range(enum.base.name)
+            if not low <= number <= high:
+                self.error(ErrorCode.OUT_OF_RANGE, path, f"{number} is outside {low}..{high} ({enum.base.name})")
+            return enum.by_value().get(number, number)
+        self.error(ErrorCode.INVALID_STATE if not isinstance(value, int | str) else ErrorCode.BAD_ENUM, path,
+                   f"expected a member name of enum {enum.name} ({_listing(names)}), got {_shown(value)}")
+        return value
+
+    def _flags(self, flags: ir.FlagsType, value: Any, path: str) -> Any:
+        bits = sorted(flags.bits, key=lambda b: b.bit)
+        names = [b.name for b in bits]
+        if not isinstance(value, list):
+            number = self._integer(value, path, f"a list of bit names of {flags.name} ({_listing(names)}) "
+                                   "or an integer mask")
+            if number is None:
+                return value
+            undeclared = number & ~flags.mask if number >= 0 else -1
+            if undeclared:
+                self.error(ErrorCode.BAD_FLAGS, path, f"{_shown(value)} sets bits {flags.name} does not declare; "
+                           f"its bits: {_listing([f'{b.name} ({1 << b.bit:#x})' for b in bits])}")
+                return value
+            return [b.name for b in bits if number >> b.bit & 1]
+        unknown = [item for item in value if not isinstance(item, str) or item not in names]
+        for item in unknown:
+            self.error(ErrorCode.BAD_FLAGS, path,
+                       f"{_shown(item)} is not a bit of {flags.name}; valid: {_listing(names)}")
+        if len(set(map(str, value))) != len(value):
+            self.error(ErrorCode.INVALID_STATE, path, f"a bit of {flags.name} is listed twice")
+        return value if unknown else [name for name in names if name in value]
+
+    def _struct(self, struct: ir.StructType, value: Any, path: str) -> Any:
+        if not isinstance(value, dict):
+            self.error(ErrorCode.INVALID_STATE, path,
+                       f"expected an object for struct {struct.name}, got {_kind(value)}")
+            return value
+        names = [f.name for f in struct.fields]
+        for key in value:
+            if key not in names:
+                self.error(ErrorCode.INVALID_STATE, f"{path}.{key}",
+                           f"struct {struct.name} has no field {key!r}; its fields: {_listing(names)}")
+        out: dict[str, Any] = {}
+        for fld in struct.fields:
+            where = f"{path}.{fld.name}"
+            if fld.name in value:
+                out[fld.name] = self.value(fld.type, value[fld.name], where, fld.min, fld.max)
+            else:
+                if self.strict:
+                    self.error(ErrorCode.INVALID_STATE, where, f"missing field {fld.name!r} of struct {struct.name}")
+                out[fld.name] = field_default(self.schema, fld)
+        return out
+
+    def _array(self, expr: ir.ArrayType, value: Any, path: str, low: int | None, high: int | None) -> Any:
+        if not isinstance(value, list):
+            self.error(ErrorCode.INVALID_STATE, path, f"expected a list, got {_kind(value)}")
+            return value
+        if expr.length is not None and len(value) != expr.length:
+            self.error(ErrorCode.INVALID_STATE, path, f"expected exactly {expr.length} elements, got {len(value)}")
+        if expr.max is not None and len(value) > expr.max:
+            self.error(ErrorCode.COUNT_OVER_MAX, path, f"{len(value)} elements are over the declared max {expr.max}")
+        return [self.value(expr.element, item, f"{path}[{i}]", low, high) for i, item in enumerate(value)]
+
+    def _bytes(self, value: Any, path: str, length: int | None, maximum: int | None) -> Any:
+        if not isinstance(value, str) or _HEX_BYTES.fullmatch(value) is None:
+            self.error(ErrorCode.INVALID_STATE, path,
+                       f"expected bytes as a hex string (two digits a byte), got {_shown(value)}")
+            return value
+        data = bytes.fromhex(value)
+        if length is not None and len(data) != length:
+            self.error(ErrorCode.INVALID_STATE, path, f"expected exactly {length} bytes, got {len(data)}")
+        if maximum is not None and len(data) > maximum:
+            self.error(ErrorCode.LENGTH_OVER_MAX, path, f"length {len(data)} is over the declared max {maximum}")
+        return data
+
+    def _string(self, expr: ir.StringType, value: Any, path: str) -> Any:
+        if not isinstance(value, str):
+            self.error(ErrorCode.INVALID_STATE, path, f"expected a string, got {_kind(value)}")
+            return value
+        try:
+            size = len(value.encode("utf-8"))
+        except UnicodeEncodeError as exc:
+            self.error(ErrorCode.BAD_UTF8, path, f"string cannot be encoded as UTF-8: {exc.reason}")
+            return value
+        if size > expr.max:
+            self.error(ErrorCode.LENGTH_OVER_MAX, path, f"length {size} is over the declared max {expr.max}")
+        return value
+
+
+def _shown(value: Any) -> str:
+    """A JSON value as the user wrote it (not a Python repr), shortened."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "…"

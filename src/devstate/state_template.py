@@ -1,0 +1,142 @@
+"""A starting state for a model: every field at its default, ready to edit and encode.
+
+``template_text`` prints the state as ``decode --json`` would for a device at its
+defaults; with ``comments`` each field gets a ``//`` line above it (type, range, unit,
+valid names, the schema's first line of documentation) and ``encode`` still reads it.
+Optional sections are left out unless asked for (an absent optional section is valid).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from devstate import ir
+from devstate.state import State, default_state, state_to_json, type_default, vendor_order
+
+_INDENT = "  "
+_LINE = 100
+"""Lists of scalars are written on one line when they fit."""
+_COMMENT = 110
+"""A field's comment is cut to about this many characters (the documentation part first)."""
+
+
+def template_state(schema: ir.Schema, optional: bool = False) -> State:
+    """The default state of ``schema``; with ``optional`` the optional sections too."""
+    state = default_state(schema)
+    if optional:
+        state["sections"] = {s.name: state["sections"].get(s.name, type_default(schema, s.type))
+                             for s in sorted(schema.sections, key=lambda s: s.id)}
+        state["vendor_sections"] = {
+            v.name: state["vendor_sections"].get(v.name, b"" if v.type is None else type_default(schema, v.type))
+            for v in sorted(schema.vendor_sections, key=vendor_order)}
+    return state
+
+
+def template_text(schema: ir.Schema, comments: bool = False, optional: bool = False) -> str:
+    """The template as JSON text (JSON with ``//`` comments when ``comments``), ending in a newline."""
+    state = state_to_json(template_state(schema, optional))
+    if not comments:
+        return json.dumps(state, indent=2) + "\n"
+    writer = _Writer(schema)
+    writer.line(0, "{")
+    writer.line(1, f"// {schema.ident}: {schema.title}. Absent fields take their defaults when encoded.")
+    writer.line(1, f'"model": {json.dumps(state["model"])},')
+    writer.line(1, f'"version": {json.dumps(state["version"])},')
+    sections = {s.name: s for s in schema.sections}
+    writer.line(1, '"sections": {')
+    writer.members(2, [(name, value, sections[name].type, _section_note(sections[name]))
+                       for name, value in state["sections"].items()])
+    writer.line(1, "},")
+    vendor = {v.name: v for v in schema.vendor_sections}
+    entries = [(name, value, vendor[name].type, _vendor_note(vendor[name])) for name, value in
+               state["vendor_sections"].items()]
+    if entries:
+        writer.line(1, '"vendor_sections": {')
+        writer.members(2, entries)
+        writer.line(1, "},")
+    else:
+        writer.line(1, '"vendor_sections": {},')
+    writer.line(1, '"unknown_sections": []')
+    writer.line(0, "}")
+    return "\n".join(writer.lines) + "\n"
+
+
+def _first_line(doc: str, width: int = 90) -> str:
+    line = doc.strip().split("\n", 1)[0].strip()
+    return line if len(line) <= width else line[:width - 1] + "…"
+
+
+def _section_note(section: ir.Section) -> str:
+    kind = "optional section" if section.optional else "section"
+    return " — ".join(filter(None, [f"{kind} {section.id}: {ir.type_label(section.type)}", _first_line(section.doc)]))
+
+
+def _vendor_note(section: ir.VendorSection) -> str:
+    payload = "opaque bytes as hex" if section.type is None else ir.type_label(section.type)
+    kind = "optional vendor section" if section.optional else "vendor section"
+    return " — ".join(filter(None, [f"{kind} {section.vendor} #{section.id}: {payload}", _first_line(section.doc)]))
+
+
+class _Writer:
+    def __init__(self, schema: ir.Schema) -> None:
+        self.schema = schema
+        self.lines: list[str] = []
+
+    def line(self, depth: int, text: str) -> None:
+        self.lines.append(_INDENT * depth + text)
+
+    def members(self, depth: int, entries: list[tuple[str, Any, ir.TypeExpr | None, str]]) -> None:
+        for index, (name, value, expr, note) in enumerate(entries):
+            comma = "," if index < len(entries) - 1 else ""
+            if note:
+                self.line(depth, f"// {note}")
+            self.value(depth, f"{json.dumps(name)}: ", value, expr, comma)
+
+    def value(self, depth: int, key: str, value: Any, expr: ir.TypeExpr | None, comma: str) -> None:
+        struct = self._struct(expr)
+        if struct is not None and isinstance(value, dict):
+            self.line(depth, key + "{")
+            self.members(depth + 1, [(f.name, value[f.name], f.type, self._field_note(f)) for f in struct.fields])
+            self.line(depth, "}" + comma)
+            return
+        if isinstance(expr, ir.ArrayType) and value and self._struct(expr.element) is not None:
+            self.line(depth, key + "[")
+            for index, item in enumerate(value):
+                self.value(depth + 1, "", item, expr.element, "," if index < len(value) - 1 else "")
+            self.line(depth, "]" + comma)
+            return
+        text = json.dumps(value)
+        if isinstance(value, list) and len(_INDENT * depth + key + text) > _LINE:
+            self.line(depth, key + "[")
+            for start in range(0, len(value), 16):
+                chunk = ", ".join(json.dumps(item) for item in value[start:start + 16])
+                self.line(depth + 1, chunk + ("," if start + 16 < len(value) else ""))
+            self.line(depth, "]" + comma)
+            return
+        self.line(depth, key + text + comma)
+
+    def _struct(self, expr: ir.TypeExpr | None) -> ir.StructType | None:
+        if isinstance(expr, ir.NamedRef) and expr.target_kind == "struct":
+            return self.schema.struct(expr.name)
+        return None
+
+    def _field_note(self, fld: ir.StructField) -> str:
+        parts = [ir.type_label(fld.type)]
+        named = self._named(fld.type)
+        if isinstance(named, ir.EnumType):
+            parts.append(("open enum" if named.open else "one of") + " " + ", ".join(v.name for v in named.values))
+        elif isinstance(named, ir.FlagsType):
+            parts.append("bits " + ", ".join(b.name for b in sorted(named.bits, key=lambda b: b.bit)))
+        if fld.min is not None or fld.max is not None:
+            parts.append(f"range {'' if fld.min is None else fld.min}..{'' if fld.max is None else fld.max}")
+        if fld.unit:
+            parts.append(f"unit {fld.unit}")
+        head = ", ".join(parts)
+        doc = _first_line(fld.doc, max(40, _COMMENT - len(head)))
+        return head + (f" — {doc}" if doc else "")
+
+    def _named(self, expr: ir.TypeExpr) -> ir.StructType | ir.EnumType | ir.FlagsType | None:
+        while isinstance(expr, ir.ArrayType):
+            expr = expr.element
+        return self.schema.resolve(expr) if isinstance(expr, ir.NamedRef) else None

@@ -1,0 +1,242 @@
+"""A vendor's first state: ``template``, ``schema json-schema``, and ``encode`` of a hand-written state.
+
+The done-when of issue 20: from nothing to an encoded, decoded NVMe state in three commands
+(template, edit one value, encode). Then what makes editing bearable: absent fields take
+their defaults (``--strict`` refuses them), integers as hex strings, every error at once with
+valid names, ``//`` comments, ``decode --hex``, and a JSON Schema that accepts every valid
+conformance vector's state and refuses broken ones.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from click.testing import CliRunner, Result
+from conftest import ROOT
+
+from devstate import ir
+from devstate.cli import main
+from devstate.interp import decode, encode
+from devstate.schema import find_schema_file, load_schema
+from devstate.state import default_state
+from devstate.state_input import StateInputError, parse_jsonc, read_state
+from devstate.state_schema import state_json_schema
+
+CONFORMANCE = ROOT / "spec" / "conformance"
+NVME = "org.nvmexpress.ctrl@1.1"
+
+
+def run(*args: str | Path, stdin: bytes | None = None) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args], input=stdin)
+
+
+def standard(ident: str) -> ir.Schema:
+    return load_schema(find_schema_file(ident).path)
+
+
+def test_nothing_to_an_encoded_decoded_nvme_state_in_three_commands(tmp_path: Path) -> None:
+    state = tmp_path / "nvme.json"
+    blob = tmp_path / "nvme.dsf"
+    assert run("template", NVME, "-o", state).exit_code == 0
+    edited = json.loads(state.read_text())
+    edited["sections"]["registers"]["vs"] = "0x20000"
+    state.write_text(json.dumps(edited, indent=2))
+    result = run("encode", state, "-o", blob)
+    assert (result.exit_code, result.stdout) == (0, f"wrote {blob} (546 bytes, {NVME})\n")
+
+    schema = standard(NVME)
+    expected = default_state(schema)
+    expected["sections"]["registers"]["vs"] = 0x20000
+    assert blob.read_bytes() == encode(schema, expected)
+    decoded = run("decode", "--json", "--hex", blob)
+    assert json.loads(decoded.stdout)["sections"]["registers"]["vs"] == "0x20000"
+    assert "vs = 0x20000  @60, 4 B" in run("decode", "--hex", blob).stdout
+    assert "vs = 131072  @60, 4 B" in run("decode", blob).stdout
+
+
+def test_template_with_comments_encodes_to_the_same_blob_and_explains_fields() -> None:
+    plain = run("template", NVME)
+    commented = run("template", NVME, "--comments")
+    assert plain.exit_code == commented.exit_code == 0
+    text = commented.stdout
+    assert '      // u8, range ..7 — AB - Arbitration Burst: the controller may fetch 2^AB commands' in text
+    assert '    // section 3: completion_queue[] max 1024 — The I/O completion queues' in text
+    assert json.loads(plain.stdout) == parse_jsonc(text)
+    a = run("encode", "-", "-o", "-", stdin=plain.stdout.encode())
+    b = run("encode", "-", "-o", "-", stdin=text.encode())
+    assert a.exit_code == b.exit_code == 0 and a.stdout_bytes == b.stdout_bytes
+    assert a.stdout_bytes == encode(standard(NVME), default_state(standard(NVME)))
+
+
+def test_template_lists_names_of_enums_and_flags_and_optional_sections() -> None:
+    text = run("template", "org.virtio.net@1.1", "--comments", "--optional").stdout
+    state = parse_jsonc(text)
+    schema = standard("org.virtio.net@1.1")
+    assert list(state["sections"]) == [s.name for s in sorted(schema.sections, key=lambda s: s.id)]
+    assert "one of " in text or "bits " in text
+    assert run("template", "org.virtio.common@1.1").exit_code in (0, 2)
+
+
+def test_comment_markers_inside_strings_are_kept() -> None:
+    assert parse_jsonc('{"a": "x // y", // note\n "b": "\\"//"}') == {"a": "x // y", "b": '"//'}
+
+
+def test_absent_fields_take_defaults_and_strict_refuses_them(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"model": "org.nvmexpress.ctrl", "version": "1.1",
+                                "sections": {"registers": {"cc": "0x460001"}}}))
+    out = tmp_path / "s.dsf"
+    assert run("encode", path, "-o", out).exit_code == 0
+    schema = standard(NVME)
+    expected = default_state(schema)
+    expected["sections"]["registers"]["cc"] = 0x460001
+    assert out.read_bytes() == encode(schema, expected)
+    result = run("encode", path, "--strict", "-o", tmp_path / "strict.dsf")
+    assert result.exit_code == 1 and not (tmp_path / "strict.dsf").exists()
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"{path}: INVALID_STATE ($.sections.registers.cap): missing field 'cap' of struct ctrl_regs"
+    assert f"{path}: MISSING_SECTION ($.sections.admin_queues): required section 'admin_queues' is missing" in lines
+    assert lines[-1].startswith(f"devstate: error: {path}: ") and lines[-1].endswith(
+        " errors in the state (listed above); nothing was written")
+    assert sum(line.startswith("devstate: error:") for line in lines) == 1
+
+
+def test_every_error_at_once_with_valid_names(tmp_path: Path) -> None:
+    state: dict[str, Any] = {"model": "org.example.led", "version": "1.0",
+                             "sections": {"led": {"lit": 1, "color": "purple", "brightness": "0x3e9", "x": 0},
+                                          "nope": {}}}
+    path = tmp_path / "led.json"
+    path.write_text(json.dumps(state))
+    led = CONFORMANCE / "schemas" / "org.example.led" / "1.0.yaml"
+    result = run("encode", path, "--schema", led, "-o", tmp_path / "o.dsf")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{path}: INVALID_STATE ($.sections.nope): org.example.led@1.0 has no section 'nope'; its sections: led, label",
+        f"{path}: INVALID_STATE ($.sections.led.x): struct led has no field 'x'; its fields: lit, color, brightness",
+        f"{path}: INVALID_STATE ($.sections.led.lit): expected true or false, got an integer",
+        f"{path}: BAD_ENUM ($.sections.led.color): 'purple' is not a member of enum color; valid: red, green, blue",
+        f"{path}: OUT_OF_RANGE ($.sections.led.brightness): 0x3e9 is outside 0..1000",
+        f"devstate: error: {path}: 5 errors in the state (listed above); nothing was written",
+    ]
+    as_json = run("encode", path, "--schema", led, "--json", "-o", tmp_path / "o.dsf")
+    report = json.loads(as_json.stdout)
+    assert as_json.exit_code == 1 and report["encoded"] is False
+    assert [e["code"] for e in report["errors"]] == ["INVALID_STATE"] * 3 + ["BAD_ENUM", "OUT_OF_RANGE"]
+
+
+def test_flags_by_name_or_mask_and_bad_bits_list_the_valid_ones() -> None:
+    schema = standard("org.virtio.net@1.1")
+    assert read_state({"sections": {"config": {"status": "0x3"}}}, schema)["sections"]["config"][
+        "status"] == ["link_up", "announce"]
+    with pytest.raises(StateInputError) as caught:
+        read_state({"sections": {"config": {"status": ["link_up", "up"], "duplex": "halve"}}}, schema)
+    assert [str(e) for e in caught.value.errors] == [
+        'BAD_FLAGS ($.sections.config.status): "up" is not a bit of net_status; valid: link_up, announce',
+        "BAD_ENUM ($.sections.config.duplex): 'halve' is not a member of enum duplex; valid: half, full, unknown",
+    ]
+    with pytest.raises(StateInputError) as caught:
+        read_state({"sections": {"config": {"status": 4}}}, schema)
+    assert [str(e) for e in caught.value.errors] == [
+        "BAD_FLAGS ($.sections.config.status): 4 sets bits net_status does not declare; "
+        "its bits: link_up (0x1), announce (0x2)"]
+
+
+def test_decode_hex_json_encodes_back_to_the_same_blob() -> None:
+    blob = CONFORMANCE / "vectors" / "valid-org.nvmexpress.ctrl-1.1-max.dsf"
+    decoded = run("decode", "--json", "--hex", blob)
+    assert decoded.exit_code == 0
+    again = run("encode", "-", "-o", "-", stdin=decoded.stdout.encode())
+    assert again.exit_code == 0, again.stderr
+    assert again.stdout_bytes == blob.read_bytes()
+
+
+def _valid_vectors() -> list[dict[str, Any]]:
+    manifest = json.loads((CONFORMANCE / "manifest.json").read_text())
+    return [v for v in manifest["vectors"] if "expected" in v]
+
+
+@functools.cache
+def _strict_validator(ref: str) -> jsonschema.Draft202012Validator:
+    schema = load_schema(CONFORMANCE / ref) if ref.endswith(".yaml") else standard(ref)
+    return jsonschema.Draft202012Validator(state_json_schema(schema, strict=True))
+
+
+def test_there_are_valid_vectors_to_check() -> None:
+    assert len(_valid_vectors()) >= 90
+
+
+@pytest.mark.parametrize("vector", _valid_vectors(), ids=lambda v: v["name"])
+def test_json_schema_accepts_every_valid_conformance_vector_state(vector: dict[str, Any]) -> None:
+    """Strict (every field required) implies the default schema accepts them too: it only drops ``required``."""
+    state = json.loads((CONFORMANCE / vector["expected"]).read_text())
+    errors = [e.message for e in _strict_validator(vector["schema"]).iter_errors(state)]
+    assert errors == []
+
+
+BREAKS = {
+    "out of range": (["sections", "features", "arbitration", "ab"], 8),
+    "bad hex": (["sections", "registers", "cc"], "0xzz"),
+    "unknown field": (["sections", "registers", "cx"], 0),
+    "unknown section": (["sections", "nope"], {}),
+    "wrong type": (["sections", "admin_queues", "cq_phase"], 1),
+    "wrong model": (["model"], "org.virtio.net"),
+}
+
+
+@pytest.mark.parametrize("kind", list(BREAKS))
+def test_json_schema_refuses_what_encode_refuses(kind: str) -> None:
+    schema = standard(NVME)
+    state = json.loads(run("template", NVME).stdout)
+    path, value = BREAKS[kind]
+    broken = copy.deepcopy(state)
+    target = broken
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    validator = jsonschema.Draft202012Validator(state_json_schema(schema))
+    assert validator.is_valid(state)
+    assert not validator.is_valid(broken)
+    with pytest.raises(StateInputError):
+        read_state(broken, schema)
+
+
+def test_json_schema_strict_requires_every_field() -> None:
+    schema = standard(NVME)
+    state = {"model": "org.nvmexpress.ctrl", "version": "1.1", "sections": {"registers": {"cc": 1}}}
+    assert jsonschema.Draft202012Validator(state_json_schema(schema)).is_valid(state)
+    assert not jsonschema.Draft202012Validator(state_json_schema(schema, strict=True)).is_valid(state)
+
+
+def test_json_schema_cli_prints_the_document(tmp_path: Path) -> None:
+    result = run("schema", "json-schema", NVME)
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert document["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert document["properties"]["version"] == {"const": "1.1"}
+    out = tmp_path / "nvme.schema.json"
+    assert run("schema", "json-schema", NVME, "--strict", "-o", out).exit_code == 0
+    assert json.loads(out.read_text()) == state_json_schema(standard(NVME), strict=True)
+
+
+def test_decoded_default_state_round_trips_through_read_state() -> None:
+    schema = standard(NVME)
+    blob = encode(schema, default_state(schema))
+    assert encode(schema, read_state(json.loads(json.dumps(decode(schema, blob), default=bytes.hex)), schema,
+                                     strict=True)) == blob
+
+
+def test_the_nvme_page_shows_the_errors_encode_prints(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("nvme0.jsonc").write_text(json.dumps({"model": "org.nvmexpress.ctrl", "version": "1.1", "sections": {
+        "registers": {"cc": "0xq"}, "features": {"arbitration": {"ab": 9}}}}))
+    result = run("encode", "nvme0.jsonc", "-o", "nvme0.dsf")
+    assert result.exit_code == 1 and not Path("nvme0.dsf").exists()
+    page = (ROOT / "spec" / "getting-started-nvme.md").read_text()
+    shown = "\n".join("    " + line for line in result.stderr.splitlines())
+    assert shown in page
