@@ -22,7 +22,7 @@ import tracemalloc
 from pathlib import Path
 
 from devstate import ir
-from devstate.compat.blob import convert_blob, open_blob
+from devstate.blob_convert import convert_blob, open_blob
 from devstate.compat.diff import diff_schemas
 from devstate.interp import encode
 from devstate.schema import SchemaLoader

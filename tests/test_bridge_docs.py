@@ -6,10 +6,10 @@ import re
 
 from conftest import ROOT, SCHEMAS
 
-from devstate.bridges.docs import NVME_PAGE, TABLES_MARKER, VIRTIO_PAGE, bridge_tables, fill_tables
 from devstate.bridges.errors import DESCRIPTIONS, BridgeCode
 from devstate.bridges.nvme import compile_mapping as nvme_mapping
 from devstate.bridges.virtio import compile_mapping as virtio_mapping
+from devstate.docs.bridge_pages import NVME_PAGE, TABLES_MARKER, VIRTIO_PAGE, bridge_tables, fill_tables
 from devstate.schema import SchemaLoader, schema_files
 
 LOADER = SchemaLoader(SCHEMAS)
@@ -55,7 +55,7 @@ def test_pages_are_in_the_site_navigation() -> None:
     nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     for path in ("bridges/index.md", VIRTIO_PAGE, NVME_PAGE):
         assert path in nav
-    assert "bridge_tables" in (ROOT / "src" / "devstate" / "docs" / "mkdocs_hook.py").read_text(encoding="utf-8")
+    assert "bridge_tables" in (ROOT / "src" / "devstate" / "cli" / "mkdocs_hook.py").read_text(encoding="utf-8")
 
 
 def test_the_hand_written_pages_get_the_tables_at_their_marker() -> None:

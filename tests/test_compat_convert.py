@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from compat_helpers import write_version
 
 from devstate import ir
+from devstate.blob_convert import convert_blob
 from devstate.cli import main
-from devstate.compat.blob import convert_blob
 from devstate.compat.convert import ConversionError, convert_state
 from devstate.compat.statediff import diff_states
 from devstate.interp import decode, encode

@@ -12,10 +12,10 @@ import pytest
 
 from devstate import ir
 from devstate.cli import main as cli_main
+from devstate.cli.mkdocs_hook import expand_models_nav
 from devstate.docs import CompatRenderers, PageLinks, SiteInputs, build_site, render_cli_reference
 from devstate.docs.cli_reference import command_anchor, walk
 from devstate.docs.markdown import cell, slug, table
-from devstate.docs.mkdocs_hook import expand_models_nav
 from devstate.docs.model_page import field_rows, render_version_page
 from devstate.schema import load_schema, schema_files
 

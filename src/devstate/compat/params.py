@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -22,14 +21,13 @@ from jsonschema.exceptions import best_match
 from devstate import ir
 from devstate.errors import UsageError
 from devstate.fileio import read_regular
-from devstate.schema import standard_schemas_dir
+from devstate.schema.registry import shipped_json_schema
 from devstate.wire.sections import parse_vendor
 
 MAX_DESCRIPTION_SIZE = 16 << 20
 """Largest device description file read (bytes)."""
 
 DESCRIPTION_SCHEMA = "device-description.schema.json"
-_CHECKOUT_SCHEMAS = Path(__file__).resolve().parents[3] / "schemas"
 
 Value = int | bool | str
 
@@ -150,14 +148,8 @@ class MigrationCheck:
 # -- loading descriptions ------------------------------------------------------------------
 
 
-@cache
 def description_schema() -> dict[str, Any]:
-    for root in (standard_schemas_dir(), _CHECKOUT_SCHEMAS):
-        candidate = root / DESCRIPTION_SCHEMA
-        if candidate.is_file():
-            loaded: dict[str, Any] = json.loads(candidate.read_text(encoding="utf-8"))
-            return loaded
-    raise UsageError(f"cannot find {DESCRIPTION_SCHEMA}")
+    return shipped_json_schema(DESCRIPTION_SCHEMA)
 
 
 def load_description(path: Path) -> DeviceDescription:

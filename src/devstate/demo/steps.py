@@ -10,7 +10,7 @@ from pathlib import Path
 from rich.console import Console
 
 from devstate import ir
-from devstate.compat.blob import convert_blob
+from devstate.blob_convert import convert_blob
 from devstate.compat.convert import ConversionError
 from devstate.demo import render
 from devstate.demo.compare import Comparison, compare_states, flatten

@@ -2,7 +2,9 @@
 
 Pure functions: ``render_version_page`` (one schema version), ``render_cli_reference``
 (the click command tree) and ``build_site`` (every generated page of the website).
-``mkdocs_hook`` hands the pages to mkdocs at build time; nothing generated is committed.
+``devstate.cli.mkdocs_hook`` (the composition root: it hands the CLI and these pages to
+mkdocs at build time) adds them to the site; nothing generated is committed. ``bridge_pages``
+renders the bridges' generated tables.
 """
 
 from devstate.docs.cli_reference import render_cli_reference

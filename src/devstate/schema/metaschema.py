@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import json
 from functools import cache
 from typing import Any
 
@@ -11,18 +10,15 @@ import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
 from devstate.errors import Diagnostic
-from devstate.schema.registry import standard_schemas_dir
+from devstate.schema.registry import shipped_json_schema
 from devstate.schema.source import SourceDocument
 
 META_SCHEMA_NAME = "devstate.schema.json"
 
 
-@cache
 def meta_schema() -> dict[str, Any]:
     """The meta-schema shipped beside the standard schemas."""
-    text = (standard_schemas_dir() / META_SCHEMA_NAME).read_text(encoding="utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
+    return shipped_json_schema(META_SCHEMA_NAME)
 
 
 @cache

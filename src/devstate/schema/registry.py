@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from devstate.errors import UsageError
 from devstate.ir import Version
@@ -19,10 +22,27 @@ def standard_schemas_dir() -> Path:
     override = os.environ.get("DEVSTATE_SCHEMAS")
     if override:
         return Path(override)
+    return _bundled_schemas_dir()
+
+
+def _bundled_schemas_dir() -> Path:
+    """The wheel's packaged copy of schemas/, else the checkout's."""
     packaged = _PACKAGE_DIR / "_schemas"
     if packaged.is_dir():
         return packaged
     return _PACKAGE_DIR.parent.parent / "schemas"
+
+
+@cache
+def shipped_json_schema(name: str) -> dict[str, Any]:
+    """A JSON Schema shipped beside the standard schemas (the meta-schema, the device
+    description schema): from ``standard_schemas_dir()``, else the bundled copy."""
+    for root in (standard_schemas_dir(), _bundled_schemas_dir()):
+        candidate = root / name
+        if candidate.is_file():
+            loaded: dict[str, Any] = json.loads(candidate.read_text(encoding="utf-8"))
+            return loaded
+    raise UsageError(f"cannot find {name} in {standard_schemas_dir()}")
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
-from devstate.bridges.docs import bridge_tables, fill_tables
 from devstate.cli import main as cli_main
+from devstate.docs.bridge_pages import bridge_tables, fill_tables
 from devstate.docs.compat_pages import compat_renderers
 from devstate.docs.site import NavItem, build_site, load_inputs
 from devstate.errors import SchemaError
@@ -48,7 +48,7 @@ def on_files(files: Files, *, config: MkDocsConfig) -> Files:
 
 
 def on_page_markdown(markdown: str, *, page: Any, config: MkDocsConfig, files: Files) -> str:
-    """The bridge pages get their generated tables (devstate.bridges.docs) at the marker."""
+    """The bridge pages get their generated tables (devstate.docs.bridge_pages) at the marker."""
     try:
         return fill_tables(page.file.src_uri, markdown, _state["bridge_tables"])
     except ValueError as exc:
