@@ -51,10 +51,16 @@ def _table() -> str:
 
 
 def _cell(rule: Rule) -> str:
+    if rule.withdrawn:
+        return f"withdrawn: [{rule.withdrawn}](#{rule.withdrawn.lower()})"
     return "—" if rule.check else rule.direction.value
 
 
 def _summary(rule: Rule) -> str:
+    if rule.withdrawn:
+        return (f"*{rule.title}.* **Withdrawn:** the checker no longer reports this id; the change is "
+                f"[{rule.withdrawn}](#{rule.withdrawn.lower()}), whose directions say what it breaks (a rule id "
+                "names the change, not the version bump). The text below is kept for old links.")
     if rule.check:
         return f"*{rule.title}.* **Check rule:** reported by the version-bump check (`--mode semver`), fails it."
     needs = "a new major version" if rule.breaking else "nothing (allowed in a minor version)"
