@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -192,6 +193,68 @@ def baseline(hosts: Path, strict: bool, as_json: bool, schemas_dir: Path | None,
                 if held.what != "model":
                     console.print(f"  held back: {held.message}", highlight=False, soft_wrap=True)
     raise click.exceptions.Exit(EXIT_OK if all(m.device for m in result.models) else EXIT_INVALID)
+
+
+@fleet.command()
+@_HOSTS
+@_common
+@click.option("--kubectl", is_flag=True, help="Print one `kubectl label node` command per host instead.")
+def labels(hosts: Path, strict: bool, as_json: bool, schemas_dir: Path | None, kubectl: bool) -> None:
+    """Kubernetes node labels (devstate.dev/...) that say what each host's devices load, per
+    pool of identical hosts (the scheme: spec/fleet.md)."""
+    from devstate.fleet.labels import signature_labels
+    from devstate.fleet.pools import make_pools
+
+    inventory = _inventory(hosts, strict)
+    registry = Registry(schemas_dir)
+    pools = [(pool, signature_labels(pool.signature, pool.digest, registry)) for pool in make_pools(inventory)]
+    names = inventory.names
+    if as_json:
+        print_json({"pools": [{"pool": p.name, "signature": p.digest, "hosts": [names[i] for i in p.hosts],
+                               "labels": found} for p, found in pools],
+                    "errors": [e.to_json() for e in inventory.errors]})
+    elif kubectl:
+        for pool, found in pools:
+            arguments = " ".join(f"{k}={v}" for k, v in found.items())
+            for index in pool.hosts:
+                click.echo(f"kubectl label node --overwrite {shlex.quote(names[index])} {arguments}")
+    else:
+        for pool, found in pools:
+            shown = ", ".join(names[i] for i in pool.hosts[:5]) + (" ..." if len(pool.hosts) > 5 else "")
+            console.print(f"{pool.name} ({len(pool.hosts)} hosts: {shown})", highlight=False, soft_wrap=True)
+            for name, value in found.items():
+                console.print(f"  {name}={value}", highlight=False, soft_wrap=True)
+
+
+@fleet.command(name="affinity")
+@click.argument("vm", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of YAML.")
+@click.option("--schemas-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Where the models' schemas are (default: the standard schemas).")
+def affinity_cmd(vm: Path, as_json: bool, schemas_dir: Path | None) -> None:
+    """The required nodeAffinity (YAML for a KubeVirt VirtualMachine's spec.template.spec)
+    that keeps the VM on nodes whose `fleet labels` say they load its state as saved.
+
+    Exit status: 0, 1 when no node can match (the reasons on stderr), 2 bad input.
+    """
+    import yaml
+
+    from devstate.fleet.labels import affinity
+
+    name, devices = _vm(vm)
+    result = affinity(name, devices, Registry(schemas_dir))
+    for note in result.notes:
+        error_console.print(f"devstate: {note}", markup=False, soft_wrap=True)
+    if not result.complete:
+        error_console.print(f"devstate: note: only the first {len(result.terms)} terms are kept; "
+                            "they select fewer nodes than can load the state", markup=False)
+    manifest = result.manifest()
+    if as_json:
+        print_json(manifest)
+    else:
+        click.echo(f"# devstate fleet affinity {vm.name}: nodes that load the state of VM {name} as saved\n"
+                   + yaml.safe_dump(manifest, sort_keys=False, default_flow_style=False), nl=False)
+    raise click.exceptions.Exit(EXIT_OK if result.terms else EXIT_INVALID)
 
 
 def _vm(path: Path) -> tuple[str, Signature]:

@@ -17,10 +17,12 @@ Conditions are machine-checkable against a saved state: ``conditions.unmet``.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Protocol
 
 from devstate import ir
 from devstate.compat.change import Change
@@ -105,6 +107,34 @@ class LoadVerdict:
         }
 
 
+class _VerdictOf(Protocol):
+    def __call__(self, writer: ir.Schema, reader: ir.Schema, changes: Sequence[Change] | None = None) -> LoadVerdict:
+        ...
+
+
+MEMO_SIZE = 4096
+"""Verdicts remembered per (writer, reader) schema object pair (the fleet view asks the same
+pairs for thousands of devices; a verdict is frozen and depends only on the two schemas)."""
+
+
+def _memoised(function: _VerdictOf) -> _VerdictOf:
+    memo: dict[tuple[int, int], tuple[ir.Schema, ir.Schema, LoadVerdict]] = {}
+
+    @functools.wraps(function)
+    def verdict(writer: ir.Schema, reader: ir.Schema, changes: Sequence[Change] | None = None) -> LoadVerdict:
+        if changes is not None:
+            return function(writer, reader, changes)
+        found = memo.get((id(writer), id(reader)))
+        if found is None or found[0] is not writer or found[1] is not reader:
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            found = memo[(id(writer), id(reader))] = (writer, reader, function(writer, reader))
+        return found[2]
+
+    return verdict
+
+
+@_memoised
 def load_verdict(writer: ir.Schema, reader: ir.Schema, changes: Sequence[Change] | None = None) -> LoadVerdict:
     """Can a device on ``reader``'s version load state saved with ``writer``'s?
 
