@@ -18,12 +18,12 @@ from devstate.errors import DevstateError, UsageError
 
 @click.command("gen")
 @click.argument("schemas", nargs=-1, metavar="SCHEMA...")
-@click.option("--lang", type=click.Choice(LANGUAGES), help="Target language (python or c).")
+@click.option("--lang", type=click.Choice(LANGUAGES), help="Target language (python, c or rust).")
 @click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False),
               help="Directory to write the generated files into.")
 @click.option("--all", "every", is_flag=True, help="Every standard schema that has a codec (instead of SCHEMA...).")
 @click.option("--check", "check", is_flag=True,
-              help="Regenerate every standard schema (both languages, or --lang) and compare with --codegen-dir.")
+              help="Regenerate every standard schema (every language, or --lang) and compare with --codegen-dir.")
 @click.option("--codegen-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("codegen"),
               show_default=True, help="The committed generated tree that --check compares with.")
 def gen(schemas: tuple[str, ...], lang: str | None, out_dir: Path | None, every: bool, check: bool,

@@ -1,0 +1,322 @@
+"""Rust decoding code: one method per IR type-expression kind (spec/wire-format.md, "Values").
+
+The generated statements read ``b`` (the input) at ``p`` before ``end`` (the container's
+end), with ``c`` (the runtime's ``Ctx``: limits); a failure returns a ``Fail`` at once,
+with the path relative to the function. Checks come in the spec's decoding order, the
+same as the reference codec's and the C codec's (emit/c.py): the declared maximum, the
+region limit, then the container; arrays check count × element size before reading any
+element, so nothing is allocated beyond the input's size.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from devstate import ir
+from devstate.emit.python import EmitError
+from devstate.limits import MAX_COUNT
+
+from .literals import Literals, int_literal
+from .names import Expr, RustNames, field_ident
+from .paths import Path
+
+Lines = list[str]
+
+LOADS = {"u8": "b[p]", "u16": "ld16(b, p)", "u32": "ld32(b, p)", "u64": "ld64(b, p)", "i8": "b[p] as i8",
+         "i16": "ld16(b, p) as i16", "i32": "ld32(b, p) as i32", "i64": "ld64(b, p) as i64"}
+
+
+def indent(lines: Lines, levels: int = 1) -> Lines:
+    pad = "    " * levels
+    return [pad + line if line else line for line in lines]
+
+
+def block(head: str, body: Lines, tail: str = "}") -> Lines:
+    return [f"{head} {{", *indent(body), tail]
+
+
+def wire_fixed(expr: Expr, schema: ir.Schema) -> int | None:
+    """The encoded size when no prefix is read from the wire (scalars, enums, flags, fixed bytes and
+    fixed arrays of those); struct sizes and strides come from the wire."""
+    if isinstance(expr, ir.ScalarType):
+        return expr.size
+    if isinstance(expr, ir.NamedRef):
+        named = schema.resolve(expr)
+        return None if isinstance(named, ir.StructType) else named.base.size
+    if isinstance(expr, ir.BytesType):
+        return expr.length
+    if isinstance(expr, ir.ArrayType) and expr.length is not None and not expr.stride:
+        inner = wire_fixed(expr.element, schema)
+        return None if inner is None else inner * expr.length
+    return None
+
+
+def min_size(expr: Expr, schema: ir.Schema) -> int:
+    """The minimum encoded size in field or element position (spec, "Minimum sizes")."""
+    if isinstance(expr, ir.ArrayType):
+        if expr.max is not None:
+            return 8 if expr.stride else 4
+        assert expr.length is not None
+        return 4 if expr.stride else expr.length * min_size(expr.element, schema)
+    fixed = wire_fixed(expr, schema)
+    return 4 if fixed is None else fixed
+
+
+def range_condition(var: str, scalar: str, bounds: tuple[int | None, int | None]) -> str | None:
+    """The Rust condition for ``var`` (an expression of type ``scalar``) outside ``bounds``."""
+    type_low, type_high = ir.scalar_range(scalar)
+    low, high = bounds
+    low = low if low is not None and low > type_low else None
+    high = high if high is not None and high < type_high else None
+    if low is not None and high is not None:
+        return f"!({int_literal(low, scalar)}..={int_literal(high, scalar)}).contains(&{var})"
+    if low is not None:
+        return f"{var} < {int_literal(low, scalar)}"
+    if high is not None:
+        return f"{var} > {int_literal(high, scalar)}"
+    return None
+
+
+@dataclass(frozen=True)
+class Depth:
+    """The depth of a value: ``depth + k`` in a struct body function, ``k`` in a section's."""
+
+    var: str | None
+    k: int
+
+    def plus(self, n: int = 1) -> Depth:
+        return Depth(self.var, self.k + n)
+
+    def rust(self) -> str:
+        if self.var is None:
+            return str(self.k)
+        return self.var if self.k == 0 else f"{self.var} + {self.k}"
+
+    def too_deep(self) -> str:
+        return f"c.max_depth < {self.k}" if self.var is None else f"{self.rust()} > c.max_depth"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """What is decoded where: its path, depth, bytes known present and integer bounds."""
+
+    path: Path
+    depth: Depth
+    avail: int = 0
+    bounds: tuple[int | None, int | None] = (None, None)
+    name: str | None = None
+
+    @property
+    def var(self) -> str:
+        """The Rust variable holding the decoded value."""
+        return self.name or f"v{self.path.level}"
+
+
+class Decoder:
+    """Statements decoding a value into ``slot.var``, one method per IR kind."""
+
+    def __init__(self, names: RustNames) -> None:
+        self.names = names
+        self.schema = names.schema
+        self.literals = Literals(names)
+
+    def value(self, expr: Expr, slot: Slot) -> Lines:
+        kinds: dict[type, Callable[[Any, Slot], Lines]] = {
+            ir.ScalarType: self.scalar, ir.NamedRef: self.ref, ir.ArrayType: self.array,
+            ir.BytesType: self.bytes_, ir.StringType: self.string,
+        }
+        if type(expr) not in kinds:
+            raise EmitError(f"no Rust decoder for type expression {expr!r}")
+        return kinds[type(expr)](expr, slot)
+
+    def _need(self, size: int, slot: Slot) -> Lines:
+        if slot.avail >= size:
+            return []
+        return [f"if end - p < {size} {{", f"    {slot.path.fail('Truncated', 'p')}", "}"]
+
+    def _check(self, condition: str, slot: Slot, code: str, offset: str = "p") -> Lines:
+        return [f"if {condition} {{", f"    {slot.path.fail(code, offset)}", "}"]
+
+    def scalar(self, expr: ir.ScalarType, slot: Slot) -> Lines:
+        v = slot.var
+        if expr.name == "bool":
+            return [*self._need(1, slot), *self._check("b[p] > 1", slot, "BadBool"), f"let {v} = b[p] != 0;",
+                    "p += 1;"]
+        condition = range_condition(v, expr.name, slot.bounds)
+        checks = self._check(condition, slot, "OutOfRange") if condition else []
+        return [*self._need(expr.size, slot), f"let {v} = {LOADS[expr.name]};", *checks, f"p += {expr.size};"]
+
+    def ref(self, expr: ir.NamedRef, slot: Slot) -> Lines:
+        named = self.names.named(expr.name)
+        rust = self.names.types[expr.name]
+        v = slot.var
+        if isinstance(named, ir.EnumType):
+            size = named.base.size
+            load = LOADS[named.base.name]
+            if named.open:
+                return [*self._need(size, slot), f"let {v} = {rust}({load});", f"p += {size};"]
+            lookup = [f"let {v} = match {rust}::from_value({load}) {{", "    Some(value) => value,",
+                      f"    None => {slot.path.fail('BadEnum', 'p')[:-1]},", "};"]
+            return [*self._need(size, slot), *lookup, f"p += {size};"]
+        if isinstance(named, ir.FlagsType):
+            size = named.base.size
+            _, high = ir.scalar_range(named.base.name)
+            checks = [] if named.mask == high else self._check(
+                f"{v} & !{rust}::MASK != 0", slot, "BadFlags")
+            return [*self._need(size, slot), f"let {v} = {LOADS[named.base.name]};", *checks,
+                    f"let {v} = {rust}({v});", f"p += {size};"]
+        return self.sized_struct(expr, slot)
+
+    def sized_struct(self, expr: ir.NamedRef, slot: Slot) -> Lines:
+        """A struct in field position: u32 size, then the body of that size."""
+        call = f"{self.names.fn('dec', expr.name)}(c, p + 4, p + 4 + size, {slot.depth.rust()})"
+        return [*self._need(4, slot), "let size = ld_len(b, p);",
+                *self._check("size > end - p - 4", slot, "Truncated"),
+                f"let {slot.var} = {call}.map_err({slot.path.under()})?;", "p += 4 + size;"]
+
+    def bytes_(self, expr: ir.BytesType, slot: Slot) -> Lines:
+        if expr.length is not None:
+            n = expr.length
+            return [*self._need(n, slot), f"let {slot.var} = Cow::Borrowed(&b[p..p + {n}]);", f"p += {n};"]
+        assert expr.max is not None
+        region = self._check("len as u64 > c.max_region", slot, "LimitExceeded")
+        return self._counted(expr.max, slot, region, [], "Cow::Borrowed(&b[p + 4..p + 4 + len])")
+
+    def string(self, expr: ir.StringType, slot: Slot) -> Lines:
+        utf8 = [f"let text = c.utf8(p + 4, len, {slot.path.rust_str()})?;"]
+        return self._counted(expr.max, slot, [], utf8, "Cow::Borrowed(text)")
+
+    def _counted(self, maximum: int, slot: Slot, limit: Lines, utf8: Lines, view: str) -> Lines:
+        """u32 length: the declared maximum, the region limit, the container; then a view."""
+        over = [] if maximum >= MAX_COUNT else self._check(f"len > {maximum}", slot, "LengthOverMax")
+        container = self._check("len > end - p - 4", slot, "Truncated")
+        return [*self._need(4, slot), "let len = ld_len(b, p);", *over, *limit, *container, *utf8,
+                f"let {slot.var} = {view};", "p += 4 + len;"]
+
+    # arrays
+
+    def array(self, expr: ir.ArrayType, slot: Slot) -> Lines:
+        level = slot.path.level
+        count, stride, start = f"n{level}", f"s{level}", f"start{level}"
+        body: Lines = []
+        if expr.max is not None:
+            over = [] if expr.max >= MAX_COUNT else self._check(f"{count} > {expr.max}", slot, "CountOverMax")
+            body += [*self._need(4, slot), f"let {count} = ld_len(b, p);", *over, "p += 4;"]
+        if expr.stride:
+            body += self._stride(expr, slot, stride)
+        size = stride if expr.stride else str(min_size(expr.element, self.schema))
+        fits = self._fits(expr, slot, count, size, start if expr.max is not None or expr.stride else "p")
+        if fits and (expr.max is not None or expr.stride):
+            body.insert(0, f"let {start} = p;")
+        body += fits
+        element_depth = slot.depth.plus()
+        guard = f"{count} > 0 && " if expr.max is not None else ""
+        first = Path(f"{slot.path.template}[0]", slot.path.args)
+        body += [f"if {guard}{element_depth.too_deep()} {{", f"    {first.fail('NestingTooDeep', 'p')}", "}"]
+        body += self._elements(expr, slot, count, size)
+        return [f"let {slot.var} = {{", *indent(body), "};"]
+
+    def _stride(self, expr: ir.ArrayType, slot: Slot, stride: str) -> Lines:
+        assert isinstance(expr.element, ir.NamedRef)
+        struct = self.schema.struct(expr.element.name)
+        assert struct.body_size is not None
+        boundaries = sorted({f.offset for f in struct.appended_fields if f.offset is not None} - {struct.body_size})
+        short = "".join(f" && {stride} != {offset}" for offset in boundaries)
+        invalid = f"{stride} == 0 || ({stride} < {struct.body_size}{short})" if struct.body_size else f"{stride} == 0"
+        present = slot.avail >= (8 if expr.max is not None else 4)
+        need = [] if present else self._need(4, replace(slot, avail=0))
+        return [*need, f"let {stride} = ld_len(b, p);", *self._check(invalid, slot, "BadStride"), "p += 4;"]
+
+    def _fits(self, expr: ir.ArrayType, slot: Slot, count: str, size: str, start: str) -> Lines:
+        """COUNT_PAST_END: count × element size must fit in what remains (no overflow: a division)."""
+        if expr.length is not None and not expr.stride:
+            total = expr.length * int(size)
+            return [] if slot.avail >= total else self._check(f"end - p < {total}", slot, "CountPastEnd", start)
+        n = count if expr.max is not None else str(expr.length)
+        return self._check(f"{n} > (end - p) / {size}", slot, "CountPastEnd", start)
+
+    def _elements(self, expr: ir.ArrayType, slot: Slot, count: str, size: str) -> Lines:
+        element = expr.element
+        level = slot.path.level
+        index, items = f"i{level}", f"items{level}"
+        n = count if expr.max is not None else str(expr.length)
+        if isinstance(element, ir.ScalarType) and element.name == "u8" and range_condition(
+                "v", "u8", slot.bounds) is None:
+            if expr.max is not None:
+                return [f"let {items} = b[p..p + {n}].to_vec();", f"p += {n};", items]
+            return [f"let mut {items} = [0u8; {n}];", f"{items}.copy_from_slice(&b[p..p + {n}]);", f"p += {n};",
+                    items]
+        path = slot.path.index(index)
+        depth = slot.depth.plus()
+        inner = Slot(path, depth, wire_fixed(element, self.schema) or 0, slot.bounds)
+        if expr.stride:
+            assert isinstance(element, ir.NamedRef)
+            call = f"{self.names.fn('dec', element.name)}(c, p, p + {size}, {depth.rust()})"
+            body = [f"let {inner.var} = {call}.map_err({path.under()})?;", f"p += {size};"]
+        else:
+            body = self.value(element, inner)
+        uses_index = re.search(rf"\b{index}\b", "\n".join(body)) is not None
+        if expr.max is not None:
+            loop = f"for {index} in 0..{n}" if uses_index else f"for _ in 0..{n}"
+            return [f"let mut {items} = Vec::with_capacity({n});", *block(loop, [*body, f"{items}.push({inner.var});"]),
+                    items]
+        element_type = self.names.rust_type(element)
+        zero = self.literals.default(expr)
+        slot_var = f"e{level}"
+        head = f"for ({index}, {slot_var}) in {items}.iter_mut().enumerate()" if uses_index else \
+            f"for {slot_var} in {items}.iter_mut()"
+        return [f"let mut {items}: [{element_type}; {n}] = {zero};",
+                *block(head, [*body, f"*{slot_var} = {inner.var};"]), items]
+
+    # struct bodies
+
+    def struct_function(self, type_name: str) -> Lines:
+        struct = self.schema.struct(type_name)
+        rust = self.names.types[type_name]
+        body: Lines = []
+        locals_ = [f"f_{f.name}" for f in struct.fields]
+        for index, fld in enumerate(struct.fields):
+            body += self._field(type_name, index, fld, locals_)
+        body += ["c.zero_tail(p, end)?; // a newer writer's appended fields must be zero",
+                 f"Ok({self._construct(type_name, len(struct.fields), locals_)})"]
+        text = "\n".join(body)
+        prologue = ["let b = c.buf;"] if re.search(r"\bb\b", text) else []
+        depth = "depth" if re.search(r"\bdepth\b", text) else "_depth"
+        position = "mut p" if re.search(r"\bp \+=", text) else "p"
+        lifetime = "'a" if self.names.borrows(type_name) else "'_"
+        head = f"fn {self.names.fn('dec', type_name)}"
+        signature = (f"{head}<'a>(c: &Ctx<'a>, {position}: usize, end: usize, {depth}: u32) -> "
+                     f"Result<{self.names.type_name(type_name)}, Fail>" if lifetime == "'a" else
+                     f"{head}(c: &Ctx<'_>, {position}: usize, end: usize, {depth}: u32) -> Result<{rust}, Fail>")
+        doc = f"/// struct {type_name}: the body in [p, end) at depth `depth`; fields, defaults, zero tail."
+        return [doc, *block(signature, [*prologue, *body]), ""]
+
+    def _construct(self, type_name: str, present: int, locals_: list[str]) -> str:
+        """The struct from the first ``present`` decoded fields and the defaults of the rest."""
+        struct = self.schema.struct(type_name)
+        rust = self.names.types[type_name]
+        members = []
+        for index, fld in enumerate(struct.fields[:present]):
+            ident = field_ident(fld.name)
+            members.append(f"{ident}: {locals_[index]}")
+        if present < len(struct.fields):
+            members.append(f"..{rust}::default()")
+        return f"{rust} {{ {', '.join(members)} }}" if members else f"{rust} {{}}"
+
+    def _field(self, type_name: str, index: int, fld: ir.StructField, locals_: list[str]) -> Lines:
+        struct = self.schema.struct(type_name)
+        path = Path().field(fld.name)
+        lines = [f"// {fld.name}: {ir.type_label(fld.type)}"]
+        if index >= struct.base_field_count:
+            lines += block("if p == end", ["// an older writer's body ends here: defaults",
+                                           f"return Ok({self._construct(type_name, index, locals_)});"])
+        size = min_size(fld.type, self.schema)
+        lines += [f"if end - p < {size} {{", f"    {path.fail('StructTooShort', 'p')}", "}"]
+        if index == 0:
+            lines += ["if depth >= c.max_depth {", f"    {path.fail('NestingTooDeep', 'p')}", "}"]
+        slot = Slot(path, Depth("depth", 1), size, (fld.min, fld.max), locals_[index])
+        return lines + self.value(fld.type, slot)
+

@@ -1,0 +1,222 @@
+"""Rust encoding, size and state-JSON code, one method per IR type-expression kind.
+
+Encoders check every constraint the decoder checks (range, flags, counts, lengths, the
+size of fixed bytes) in encoding order and write through the runtime's ``Writer``, which
+never panics on a short buffer. Sizes are exact: ``encoded_len()`` is what ``encode_into``
+writes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from devstate import ir
+from devstate.emit.python import EmitError
+from devstate.limits import MAX_COUNT
+
+from .decode import Lines, block, range_condition
+from .names import Expr, RustNames, field_ident
+from .paths import Path
+
+STORES = {"u8": "w.u8({v})", "u16": "w.u16({v})", "u32": "w.u32({v})", "u64": "w.u64({v})",
+          "i8": "w.u8({v} as u8)", "i16": "w.u16({v} as u16)", "i32": "w.u32({v} as u32)",
+          "i64": "w.u64({v} as u64)", "bool": "w.u8({v} as u8)"}
+
+
+@dataclass(frozen=True)
+class Place:
+    """A value in the state: ``value`` reads it (Copy types), ``ref`` borrows it or calls methods."""
+
+    value: str
+    ref: str
+
+    @staticmethod
+    def member(owner: str, ident: str) -> Place:
+        return Place(f"{owner}.{ident}", f"{owner}.{ident}")
+
+    @staticmethod
+    def element(var: str) -> Place:
+        return Place(f"*{var}", var)
+
+    @property
+    def borrow(self) -> str:
+        """``&place`` (a reference already stays as it is)."""
+        return self.ref if self.ref != self.value else f"&{self.value}"
+
+
+def fail(path: Path, code: str) -> Lines:
+    return [f"    {path.fail(code, '0')}"]
+
+
+class Encoder:
+    """Statements checking and writing a value at ``w``."""
+
+    def __init__(self, names: RustNames) -> None:
+        self.names = names
+        self.schema = names.schema
+
+    def value(self, expr: Expr, place: Place, path: Path, bounds: tuple[int | None, int | None]) -> Lines:
+        kinds: dict[type, Callable[[Any, Place, Path, Any], Lines]] = {
+            ir.ScalarType: self.scalar, ir.NamedRef: self.ref, ir.ArrayType: self.array,
+            ir.BytesType: self.bytes_, ir.StringType: self.string,
+        }
+        if type(expr) not in kinds:
+            raise EmitError(f"no Rust encoder for type expression {expr!r}")
+        return kinds[type(expr)](expr, place, path, bounds)
+
+    def scalar(self, expr: ir.ScalarType, place: Place, path: Path, bounds: tuple[int | None, int | None]) -> Lines:
+        condition = None if expr.name == "bool" else range_condition(place.value, expr.name, bounds)
+        checks = [f"if {condition} {{", *fail(path, "OutOfRange"), "}"] if condition else []
+        return [*checks, STORES[expr.name].format(v=place.value) + ";"]
+
+    def ref(self, expr: ir.NamedRef, place: Place, path: Path, bounds: Any) -> Lines:
+        named = self.names.named(expr.name)
+        rust = self.names.types[expr.name]
+        if isinstance(named, ir.EnumType):
+            raw = f"{place.value}.0" if named.open else f"{place.value}.value()"
+            return [STORES[named.base.name].format(v=raw) + ";"]
+        if isinstance(named, ir.FlagsType):
+            _, high = ir.scalar_range(named.base.name)
+            checks = [] if named.mask == high else [
+                f"if {place.value}.0 & !{rust}::MASK != 0 {{", *fail(path, "BadFlags"), "}"]
+            return [*checks, STORES[named.base.name].format(v=f"{place.value}.0") + ";"]
+        call = f"{self.names.fn('enc', expr.name)}({place.borrow}, w).map_err({path.under()})?;"
+        return ["let at = w.reserve_size();", call, f"w.patch_size(at, {path.rust_str()})?;"]
+
+    def bytes_(self, expr: ir.BytesType, place: Place, path: Path, bounds: Any) -> Lines:
+        if expr.length is not None:
+            return [f"if {place.ref}.len() != {expr.length} {{", *fail(path, "InvalidState"), "}",
+                    f"w.put({place.borrow});"]
+        assert expr.max is not None
+        return self._counted(expr.max, place, path, f"w.put({place.borrow});")
+
+    def string(self, expr: ir.StringType, place: Place, path: Path, bounds: Any) -> Lines:
+        return self._counted(expr.max, place, path, f"w.put({place.ref}.as_bytes());")
+
+    def _counted(self, maximum: int, place: Place, path: Path, put: str) -> Lines:
+        over = [] if maximum >= MAX_COUNT else [f"if {place.ref}.len() > {maximum} {{", *fail(path, "LengthOverMax"),
+                                                "}"]
+        return [*over, f"w.len32({place.ref}.len());", put]
+
+    def array(self, expr: ir.ArrayType, place: Place, path: Path, bounds: tuple[int | None, int | None]) -> Lines:
+        level = path.level
+        index, var = f"i{level}", f"e{level}"
+        lines: Lines = []
+        if expr.max is not None:
+            if expr.max < MAX_COUNT:
+                lines += [f"if {place.ref}.len() > {expr.max} {{", *fail(path, "CountOverMax"), "}"]
+            lines.append(f"w.len32({place.ref}.len());")
+        if expr.stride:
+            assert isinstance(expr.element, ir.NamedRef)
+            lines.append(f"w.u32({self.schema.struct(expr.element.name).body_size}); // stride")
+        element = expr.element
+        if isinstance(element, ir.ScalarType) and element.name == "u8" and range_condition(
+                "v", "u8", bounds) is None:
+            return [*lines, f"w.put({place.borrow});"]
+        element_path = path.index(index)
+        if expr.stride:
+            assert isinstance(element, ir.NamedRef)
+            body = [f"{self.names.fn('enc', element.name)}({var}, w).map_err({element_path.under()})?;"]
+        else:
+            body = self.value(element, Place.element(var), element_path, bounds)
+        uses_index = re.search(rf"\b{index}\b", "\n".join(body)) is not None
+        head = f"for ({index}, {var}) in {place.ref}.iter().enumerate()" if uses_index else \
+            f"for {var} in {place.ref}.iter()"
+        return lines + block(head, body)
+
+    def struct_function(self, type_name: str) -> Lines:
+        struct = self.schema.struct(type_name)
+        body: Lines = []
+        for fld in struct.fields:
+            place = Place.member("v", field_ident(fld.name))
+            body += [f"// {fld.name}: {ir.type_label(fld.type)}",
+                     *self.value(fld.type, place, Path().field(fld.name), (fld.min, fld.max))]
+        body.append("Ok(())")
+        value = "v" if re.search(r"\bv\b", "\n".join(body)) else "_v"
+        rust = self.names.type_name(type_name, "'_")
+        signature = f"fn {self.names.fn('enc', type_name)}({value}: &{rust}, w: &mut Writer<'_>) -> Result<(), Fail>"
+        return [f"/// struct {type_name}: check and write the full body.", *block(signature, body), ""]
+
+
+class Sizer:
+    """Expressions of encoded sizes."""
+
+    def __init__(self, names: RustNames) -> None:
+        self.names = names
+        self.schema = names.schema
+
+    def size(self, expr: Expr, place: Place, level: int = 0) -> str:
+        """A Rust ``usize`` expression: the encoded size of ``place`` (type ``expr``)."""
+        if expr.fixed_size is not None:
+            return str(expr.fixed_size)
+        if isinstance(expr, ir.BytesType | ir.StringType):
+            return f"4 + {place.ref}.len()"
+        if isinstance(expr, ir.NamedRef):
+            return f"4 + {self.body(expr.name, place)}"
+        assert isinstance(expr, ir.ArrayType)
+        prefix = (4 if expr.max is not None else 0) + (4 if expr.stride else 0)
+        element = self._element_size(expr.element)
+        if element is not None and expr.max is not None:
+            total = f"{place.ref}.len()" if element == 1 else f"{place.ref}.len() * {element}"
+        elif element is not None:
+            total = str(element * (expr.length or 0))
+        else:
+            var = f"e{level}"
+            inner = self.size(expr.element, Place.element(var), level + 1)
+            total = f"{place.ref}.iter().map(|{var}| {inner}).sum::<usize>()"
+        return f"{prefix} + {total}" if prefix else total
+
+    def _element_size(self, element: Expr) -> int | None:
+        if isinstance(element, ir.NamedRef) and element.target_kind == "struct":
+            return self.schema.struct(element.name).body_size
+        return element.fixed_size
+
+    def body(self, type_name: str, place: Place) -> str:
+        """The body size of struct ``type_name`` (a constant when it has one)."""
+        size = self.schema.struct(type_name).body_size
+        return str(size) if size is not None else f"{self.names.fn('size', type_name)}({place.borrow})"
+
+    def struct_function(self, type_name: str) -> Lines:
+        struct = self.schema.struct(type_name)
+        terms = [self.size(f.type, Place.member("v", field_ident(f.name))) for f in struct.fields] or ["0"]
+        rust = self.names.type_name(type_name, "'_")
+        signature = f"fn {self.names.fn('size', type_name)}(v: &{rust}) -> usize"
+        return [f"/// struct {type_name}: the encoded body size.", *block(signature, [" + ".join(terms)]), ""]
+
+
+class JsonWriter:
+    """Statements writing a value as devstate state JSON into ``out``."""
+
+    def __init__(self, names: RustNames) -> None:
+        self.names = names
+
+    def has_bytes(self, expr: Expr) -> bool:
+        if isinstance(expr, ir.BytesType):
+            return True
+        return isinstance(expr, ir.ArrayType) and self.has_bytes(expr.element)
+
+    def value(self, expr: Expr, place: Place, level: int = 0) -> Lines:
+        if isinstance(expr, ir.BytesType):
+            return [f"json_hex({place.borrow}, out);"]
+        if isinstance(expr, ir.ArrayType) and self.has_bytes(expr):
+            var, index = f"e{level}", f"i{level}"
+            body = [f"if {index} > 0 {{", "    out.push(',');", "}", *self.value(expr.element, Place.element(var),
+                                                                            level + 1)]
+            return ["out.push('[');", *block(f"for ({index}, {var}) in {place.ref}.iter().enumerate()", body),
+                    "out.push(']');"]
+        return [f"{place.ref}.json(out);"]
+
+    def struct_impl(self, type_name: str) -> Lines:
+        struct = self.names.schema.struct(type_name)
+        body = ["out.push('{');"]
+        if struct.fields:
+            body.append("let mut first = true;")
+        for fld in struct.fields:
+            body += [f'json_key(out, &mut first, "{fld.name}");',
+                     *self.value(fld.type, Place.member("self", field_ident(fld.name)))]
+        body.append("out.push('}');")
+        rust = self.names.type_name(type_name, "'_")
+        return [*block(f"impl Json for {rust}", block("fn json(&self, out: &mut String)", body)), ""]

@@ -1,0 +1,261 @@
+"""The state of a model version and its sections: decode loop, encode, size and JSON.
+
+Section values decode with paths relative to the section (``""``) and the section's
+path (``$.sections.main``) is put before them on the way out (``section_error``); known
+sections encode through the runtime's ``write_sections``, which writes them and the
+unknown ones a state carries in canonical order.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from devstate import ir
+from devstate.limits import MAX_COUNT
+
+from .decode import Decoder, Depth, Lines, Slot, block, indent
+from .encode import Encoder, JsonWriter, Place, Sizer
+from .literals import Literals
+from .names import RustNames, is_struct_ref
+from .paths import Path
+
+Section = ir.Section | ir.VendorSection
+
+
+def section_path(section: Section) -> str:
+    group = "vendor_sections" if isinstance(section, ir.VendorSection) else "sections"
+    return f"$.{group}.{section.name}"
+
+
+def vendor_expr(vendor: ir.VendorNamespace) -> str:
+    """The runtime's ``Vendor`` of a namespace."""
+    if vendor.pci is not None:
+        return f"Vendor::Pci(0x{vendor.pci:04x})"
+    assert vendor.uuid is not None
+    raw = uuid.UUID(vendor.uuid).bytes
+    return "Vendor::Uuid([" + ", ".join(f"0x{b:02x}" for b in raw) + "])"
+
+
+class Sections:
+    def __init__(self, names: RustNames) -> None:
+        self.names = names
+        self.schema = names.schema
+        self.decoder = Decoder(names)
+        self.encoder = Encoder(names)
+        self.sizer = Sizer(names)
+        self.json = JsonWriter(names)
+        self.literals = Literals(names)
+
+    def value_type(self, section: Section, lifetime: str = "'a") -> str:
+        if section.type is None:
+            return f"Cow<{lifetime}, [u8]>"
+        return self.names.rust_type(section.type, lifetime)
+
+    def borrows(self, section: Section) -> bool:
+        return section.type is None or self.names.expr_borrows(section.type)
+
+    def member_type(self, section: Section) -> str:
+        value = self.value_type(section)
+        return f"Option<{value}>" if section.optional else value
+
+    def vendor_const(self, section: ir.VendorSection) -> str:
+        return f"VENDOR_{section.name.upper()}"
+
+    # the state
+
+    def state_members(self) -> Lines:
+        lines: Lines = []
+        for section in self.names.all_sections():
+            what = "vendor section" if isinstance(section, ir.VendorSection) else "section"
+            optional = ", optional" if section.optional else ""
+            label = "opaque" if section.type is None else ir.type_label(section.type)
+            lines += [f"/// {what} {section.id} `{section.name}`: {label}{optional}.",
+                      f"pub {self.names.section(section)}: {self.member_type(section)},"]
+        return [*lines, "/// Optional sections this version does not know, kept to be written back unchanged.",
+                "pub unknown_sections: Vec<UnknownSection<'a>>,"]
+
+    def state_default(self) -> Lines:
+        values = []
+        for section in self.names.all_sections():
+            if section.optional:
+                value = "None"
+            elif section.type is None:
+                value = "Cow::Borrowed(&[])"
+            else:
+                value = self.literals.default(section.type)
+            values.append(f"{self.names.section(section)}: {value},")
+        return [*values, "unknown_sections: Vec::new(),"]
+
+    # decoding
+
+    def vendor_consts(self) -> Lines:
+        return [f"const {self.vendor_const(v)}: [u8; VENDOR_HEADER_SIZE] = {vendor_expr(v.vendor)}.header();"
+                for v in self.names.vendor]
+
+    def read_functions(self, section: Section) -> Lines:
+        """``read_<name>``: the section's flags, depth and value (a ``DecodeError`` with its path)."""
+        member = self.names.section(section).removeprefix("r#")
+        path = section_path(section)
+        borrows = self.borrows(section)
+        generics, ctx = ("<'a>", "c: &Ctx<'a>, f: &Frame<'a>") if borrows else ("", "c: &Ctx<'_>, f: &Frame<'_>")
+        value_type = self.value_type(section) if borrows else self.value_type(section, "'_")
+        optional = "true" if section.optional else "false"
+        read = [f'f.expect_optional({optional}, "{path}")?;',
+                f'value_{member}(c, f).map_err(|e| section_error(e, "{path}"))']
+        body = ["if c.max_depth < 1 {", '    return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));', "}",
+                *self._payload(section)]
+        label = "opaque" if section.type is None else ir.type_label(section.type)
+        return [f"/// {section_path(section)}: {label}.",
+                *block(f"fn read_{member}{generics}({ctx}) -> Result<{value_type}, DecodeError>", read), "",
+                *block(f"fn value_{member}{generics}({ctx}) -> Result<{value_type}, Fail>", body), ""]
+
+    def _payload(self, section: Section) -> Lines:
+        expr = section.type
+        if expr is None:
+            assert isinstance(section, ir.VendorSection) and section.max is not None
+            maximum = "u64::MAX" if section.max >= MAX_COUNT else str(section.max)
+            return [f'c.opaque(f.payload, f.end, {maximum}, "").map(Cow::Borrowed)']
+        if is_struct_ref(expr):
+            assert isinstance(expr, ir.NamedRef)
+            return [f"{self.names.fn('dec', expr.name)}(c, f.payload, f.end, 1)"]
+        slot = Slot(Path(), Depth(None, 1))
+        value = self.decoder.value(expr, slot)
+        text = "\n".join(value)
+        prologue = ["let b = c.buf;"] if "b[" in text or "(b, " in text else []
+        return [*prologue, "let mut p = f.payload;", "let end = f.end;", *value,
+                "if p != end {", f"    {Path().fail('SectionTrailingData', 'p')}", "}", f"Ok({slot.var})"]
+
+    def decode_function(self) -> Lines:
+        declare = [f"let mut {self.names.section(s)} = None;" for s in self.names.all_sections()]
+        keep = "unknown_sections.push(f.unknown(blob)?)"
+        standard = [f"{s.id} => {{ {self.names.section(s)} = Some(read_{self.names.section(s).removeprefix('r#')}"
+                    f"(&c, &f)?) }}" for s in self.names.sections]
+        vendor: Lines = []
+        for index, s in enumerate(self.names.vendor):
+            test = f"f.id == {s.id} && vendor == {self.vendor_const(s)}"
+            call = f"{self.names.section(s)} = Some(read_{self.names.section(s).removeprefix('r#')}(&c, &f)?);"
+            vendor += [f"{'} else ' if index else ''}if {test} {{", f"    {call}"]
+        vendor_arm = [*vendor, "} else {", f"    {keep};", "}"] if vendor else [f"{keep};"]
+        dispatch = block("match f.vendor", [
+            *block("None => match f.id", [*standard, f"_ => {keep},"], "},"),
+            *block("Some(vendor) =>" if vendor else "Some(_) =>", vendor_arm)])
+        loop = block("for frame in frames(blob, &envelope)", ["let f = frame?;", *dispatch])
+        required: Lines = []
+        for needed in self.names.required():
+            ident = self.names.section(needed)
+            required += [f"let {ident} = match {ident} {{", "    Some(value) => value,",
+                         f'    None => return Err(missing_section(&envelope, "{section_path(needed)}")),', "};"]
+        members = [self.names.section(s) for s in self.names.all_sections()]
+        construct = f"Ok(State {{ {', '.join([*members, 'unknown_sections'])} }})"
+        body = ["let envelope = read_envelope(blob, limits, MODEL, VERSION_MAJOR)?;", "let c = Ctx::new(blob, limits);",
+                *declare, "let mut unknown_sections = Vec::new();", *loop, *required, construct]
+        signature = "fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, DecodeError>"
+        return ["/// The blob's envelope, each section in order, then the required ones that are absent.",
+                *block(signature, body), ""]
+
+    # encoding
+
+    def known_sections(self) -> Lines:
+        items = []
+        for s in self.names.all_sections():
+            optional = "true" if s.optional else "false"
+            if isinstance(s, ir.VendorSection):
+                items.append(f'KnownSection::vendor({vendor_expr(s.vendor)}, {s.id}, {optional}, "{section_path(s)}"),')
+            else:
+                items.append(f'KnownSection::standard({s.id}, {optional}, "{section_path(s)}"),')
+        count = len(items)
+        return [f"const KNOWN: [KnownSection; {count}] = [", *indent(items), "];"]
+
+    def write_functions(self, section: Section) -> Lines:
+        member = self.names.section(section).removeprefix("r#")
+        expr = section.type
+        value_type = self._borrowed_type(section)
+        place = Place("*v", "v")
+        if expr is None:
+            assert isinstance(section, ir.VendorSection) and section.max is not None
+            body = []
+            if section.max < MAX_COUNT:
+                body += [f"if v.len() > {section.max} {{", f"    {Path().fail('LengthOverMax', '0')}", "}"]
+            body += ["w.put(v);", "Ok(())"]
+        elif is_struct_ref(expr):
+            assert isinstance(expr, ir.NamedRef)
+            body = [f"{self.names.fn('enc', expr.name)}(v, w)"]
+        else:
+            body = [*self.encoder.value(expr, place, Path(), (None, None)), "Ok(())"]
+        return [*block(f"fn write_{member}(v: &{value_type}, w: &mut Writer<'_>) -> Result<(), Fail>", body), ""]
+
+    def _borrowed_type(self, section: Section) -> str:
+        """What a section's writer takes a reference to (a slice rather than a ``Vec`` or ``Cow``)."""
+        expr = section.type
+        if expr is None or isinstance(expr, ir.BytesType):
+            return "[u8]"
+        if isinstance(expr, ir.StringType):
+            return "str"
+        if isinstance(expr, ir.ArrayType) and expr.max is not None:
+            return f"[{self.names.rust_type(expr.element, chr(39) + '_')}]"
+        return self.value_type(section, "'_")
+
+    def encode_function(self) -> Lines:
+        sections = self.names.all_sections()
+        present = ", ".join("s." + self.names.section(x) + ".is_some()" if x.optional else "true" for x in sections)
+        arms = []
+        for index, x in enumerate(sections):
+            ident, member = self.names.section(x), self.names.section(x).removeprefix("r#")
+            if x.optional:
+                arms.append(f"{index} => s.{ident}.as_ref().map_or(Ok(()), |v| write_{member}(v, w)),")
+            else:
+                arms.append(f"{index} => write_{member}(&s.{ident}, w),")
+        head = "write_sections(&mut w, &KNOWN, &present, &s.unknown_sections, "
+        call = [f"{head}|i, w| match i {{", *indent([*arms, "_ => Ok(()),"]), "})?;"] if arms else \
+            [f"{head}|_, _| Ok(()))?;"]
+        body = [
+            "if out.len() < s.encoded_len() {", '    return Err(encode_error(ErrorCode::LimitExceeded, "$"));', "}",
+            "let mut w = Writer::new(out);", "w.header(MODEL, VERSION_MAJOR, VERSION_MINOR);",
+            f"let present: [bool; {len(sections)}] = [{present}];", *call, "w.seal()",
+        ]
+        signature = "fn encode_state(s: &State<'_>, out: &mut [u8]) -> Result<usize, EncodeError>"
+        return ["/// The canonical blob of a state: header, sections in canonical order, trailer.",
+                *block(signature, body), ""]
+
+    def payload_size(self, section: Section, place: Place) -> str:
+        expr = section.type
+        if expr is None:
+            return f"{place.ref}.len()"
+        if is_struct_ref(expr):
+            assert isinstance(expr, ir.NamedRef)
+            return self.sizer.body(expr.name, place)
+        return self.sizer.size(expr, place)
+
+    def size_function(self) -> Lines:
+        body = ["let mut n = unknown_size(&self.unknown_sections);"]
+        for s in self.names.all_sections():
+            vendor = "true" if isinstance(s, ir.VendorSection) else "false"
+            ident = self.names.section(s)
+            if s.optional:
+                size = self.payload_size(s, Place("*v", "v"))
+                body += block(f"if let Some(v) = &self.{ident}" if re.search(r"\bv\b", size) else
+                              f"if self.{ident}.is_some()", [f"n += section_overhead({vendor}) + {size};"])
+            else:
+                body.append(f"n += section_overhead({vendor}) + {self.payload_size(s, Place.member('self', ident))};")
+        return [*body, "blob_size(MODEL, n)"]
+
+    def json_function(self) -> Lines:
+        body = ["json_state_start(out, MODEL, VERSION_MAJOR, VERSION_MINOR);"]
+        for group in (self.names.sections, self.names.vendor):
+            if group is self.names.vendor:
+                body.append("json_state_vendor(out);")
+            if group:
+                body.append("let mut first = true;")
+            for s in group:
+                ident = self.names.section(s)
+                value = self._json_value(s, Place("*v", "v") if s.optional else Place.member("self", ident))
+                member = [f'json_key(out, &mut first, "{s.name}");', *value]
+                body += block(f"if let Some(v) = &self.{ident}", member) if s.optional else member
+        body.append("json_state_end(out, &self.unknown_sections);")
+        return body
+
+    def _json_value(self, section: Section, place: Place) -> Lines:
+        if section.type is None:
+            return [f"json_hex({place.borrow}, out);"]
+        return self.json.value(section.type, place)

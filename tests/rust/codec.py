@@ -1,0 +1,90 @@
+"""The generated Rust codecs in the tests: one crate of the schemas a test needs, its driver.
+
+``driver(ref)`` builds (once per session) a crate holding the generated Rust modules of
+every schema in ``REFS`` — the standard ones and the conformance-only ones — with
+codegen/rust's Cargo.toml, and starts ``dsf1_driver MODEL@VERSION``: the protocol of the C
+test driver (tests/c/driver_gen.py), so the C harness's ``Driver`` talks to it. The build is
+cargo's dev profile: integer overflow and out-of-bounds slicing panic, and a panic (the
+driver dying) fails the test.
+"""
+
+from __future__ import annotations
+
+import functools
+import subprocess
+import threading
+from pathlib import Path
+
+from c.harness import Driver
+
+from devstate import ir
+from devstate.conformance import resolve_schema
+from devstate.emit.generate import rust_files, standard_codec_schemas
+
+from . import harness
+
+CONFORMANCE = ("schemas/org.devstate.hostile/1.0.yaml", "schemas/org.devstate.test/1.0.yaml",
+               "schemas/org.devstate.test/1.1.yaml",
+               "schemas/org.example.led/1.0.yaml")
+_lock = threading.Lock()
+
+
+@functools.cache
+def schemas() -> dict[str, ir.Schema]:
+    """Every schema the test crate holds, by ``model@version``."""
+    found = {s.ident: s for s in standard_codec_schemas()}
+    for ref in CONFORMANCE:
+        schema = resolve_schema(ref)
+        found[schema.ident] = schema
+    return found
+
+
+@functools.cache
+def crate() -> Path:
+    files: dict[str, bytes | str] = dict(rust_files(list(schemas().values())))
+    files["Cargo.toml"] = (harness.CODEGEN / "Cargo.toml").read_bytes()
+    return harness.stage("codec-tests", files)
+
+
+@functools.cache
+def executable(profile: str = "dev") -> Path:
+    """The driver binary (``dev``: overflow checks on; ``release``: for benchmarks and fuzzing)."""
+    where = crate()
+    harness.cargo_ok(where, "build", "--offline", "--bin", "dsf1_driver", "--profile", profile)
+    target = where.parent.parent / "target" / where.name / ("debug" if profile == "dev" else profile)
+    return target / "dsf1_driver"
+
+
+class RustDriver(Driver):
+    """A running ``dsf1_driver MODEL@VERSION``."""
+
+    def __init__(self, binary: Path, ident: str) -> None:
+        self.executable = binary
+        self.process = subprocess.Popen([str(binary), ident], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE)
+        self.lock = threading.Lock()
+
+
+_drivers: dict[str, RustDriver] = {}
+
+
+@functools.cache
+def ident_of(ref: str) -> str:
+    return resolve_schema(ref).ident
+
+
+def driver(ref: str) -> RustDriver:
+    """The session's running Rust driver of a schema (``MODEL@VERSION`` or a conformance path)."""
+    ident = ident_of(ref)
+    with _lock:
+        if ident not in _drivers:
+            _drivers[ident] = RustDriver(executable(), ident)
+        return _drivers[ident]
+
+
+def close_drivers() -> None:
+    with _lock:
+        drivers = list(_drivers.values())
+        _drivers.clear()
+    for running in drivers:
+        running.close()
