@@ -116,9 +116,10 @@ def test_place_explain_names_every_reason(web: Path, hosts: Path) -> None:
     assert unknown.exit_code == 2 and "no host 'nobody'" in unknown.stderr
 
 
-@pytest.mark.parametrize(("versions", "verdict", "conversion"), [(["1.1"], "conditional", False),
-                                                                  (["2.0"], "convert", True)])
-def test_place_across_versions(tmp_path: Path, hosts: Path, versions: list[str], verdict: str,
+@pytest.mark.parametrize(("versions", "verdict", "version", "conversion"), [
+    (["1.1"], "conditional", "1.1", False),  # negotiate: saved as 1.1, loaded by 1.0 while defaults hold
+    (["2.0"], "convert", None, True)])
+def test_place_across_versions(tmp_path: Path, hosts: Path, versions: list[str], verdict: str, version: str | None,
                                conversion: bool) -> None:
     path = tmp_path / "newer.json"
     path.write_text(json.dumps(vm("newer", net(versions))), encoding="utf-8")
@@ -127,7 +128,7 @@ def test_place_across_versions(tmp_path: Path, hosts: Path, versions: list[str],
     (device,) = p3["devices"]
     assert (p3["ok"], p3["direct"]) == (True, False)
     assert {k: device[k] for k in ("verdict", "version", "writes", "loads", "conversion")} == {
-        "verdict": verdict, "version": None, "writes": versions[0], "loads": "1.0", "conversion": conversion}
+        "verdict": verdict, "version": version, "writes": versions[0], "loads": "1.0", "conversion": conversion}
 
 
 def test_baseline(hosts: Path, tmp_path: Path) -> None:
