@@ -11,8 +11,8 @@ import click
 
 from devstate import ir
 from devstate.blob_convert import convert_blob, open_blob
+from devstate.cli.blob_io import limit_options
 from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, error_console, fail, print_json, refuse_overwrite
-from devstate.cli.wire_cmd import limit_options
 from devstate.compat.convert import ConversionError
 from devstate.compat.migrate import load_migrations
 from devstate.compat.statediff import diff_states

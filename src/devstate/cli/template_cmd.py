@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
+from devstate.cli.blob_io import write_atomic
 from devstate.cli.output import console, fail, refuse_overwrite
 from devstate.cli.schema_cmd import resolve_schema
 from devstate.cli.streams import is_stdio
-from devstate.cli.wire_cmd import write_atomic
 from devstate.state_template import template_text
 
 

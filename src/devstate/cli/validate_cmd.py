@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
 
-from devstate.cli import wire_cmd
+from devstate.cli.blob_io import DSF_SUFFIX, limit_options
 from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, fail, print_json
 from devstate.schema.validate import (
     SchemaReport,
@@ -22,7 +23,7 @@ from devstate.wire.limits import Limits
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON report instead of a table.")
-@wire_cmd.limit_options
+@limit_options
 def validate(paths: tuple[Path, ...], as_json: bool, max_total_size: int, max_region_size: int) -> None:
     """Validate schema files or directories of them, and saved states (*.dsf files).
 
@@ -36,9 +37,9 @@ def validate(paths: tuple[Path, ...], as_json: bool, max_total_size: int, max_re
             fail(f"{path}: no such file or directory")
         if not path.is_dir() and not path.is_file():
             fail(f"{path}: not a regular file (a FIFO, socket or device)")
-    blob_paths = [p for p in paths if p.suffix == wire_cmd.DSF_SUFFIX and p.is_file()]
+    blob_paths = [p for p in paths if p.suffix == DSF_SUFFIX and p.is_file()]
     limits = Limits(max_total_size=max_total_size, max_region_size=max_region_size)
-    blobs = [wire_cmd.validate_blob(p, limits) for p in blob_paths]
+    blobs = _validate_blobs(blob_paths, limits)
     files = expand_schema_paths([p for p in paths if p not in blob_paths])
     if not files and not blobs:
         fail("no schema files (*.yaml) found in " + ", ".join(map(str, paths)))
@@ -52,8 +53,20 @@ def validate(paths: tuple[Path, ...], as_json: bool, max_total_size: int, max_re
     else:
         if reports:
             _print_reports(reports, elapsed)
-        wire_cmd.print_blob_reports(blobs)
+        if blobs:
+            from devstate.cli.wire_cmd import print_blob_reports
+
+            print_blob_reports(blobs)
     raise click.exceptions.Exit(EXIT_OK if valid else EXIT_INVALID)
+
+
+def _validate_blobs(paths: list[Path], limits: Limits) -> list[dict[str, Any]]:
+    """Saved states need the reference codec: imported only when there are some."""
+    if not paths:
+        return []
+    from devstate.cli.wire_cmd import validate_blob
+
+    return [validate_blob(p, limits) for p in paths]
 
 
 def _print_reports(reports: list[SchemaReport], elapsed: float) -> None:

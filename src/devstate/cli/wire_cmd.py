@@ -7,19 +7,18 @@ with exit status 1 for invalid data and 2 for usage or I/O problems.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-from rich.table import Table
 from rich.tree import Tree
 
 from devstate import ir
+from devstate.cli.blob_io import limit_options, read_blob, write_atomic
 from devstate.cli.output import EXIT_INVALID, console, error_console, fail, print_json, refuse_overwrite
-from devstate.cli.streams import is_stdio, read_stdin, write_stdout
+from devstate.cli.streams import is_stdio, read_stdin
 from devstate.errors import SchemaError, UsageError
-from devstate.fileio import FileTooLargeError, read_regular, write_atomically
+from devstate.fileio import read_regular
 from devstate.interp import Trace, decode, encode
 from devstate.schema import find_schema_file, load_schema
 from devstate.schema.registry import SchemaFile, model_versions
@@ -28,129 +27,15 @@ from devstate.semantic import check_state as check_semantics
 from devstate.state import State, state_to_json
 from devstate.state_input import StateInputError, parse_jsonc, read_state
 from devstate.wire.errors import DecodeError, EncodeError, ErrorCode
-from devstate.wire.header import Header, check_lengths, parse_fixed_header
-from devstate.wire.inspect import Inspection, inspect_blob
+from devstate.wire.header import check_lengths, parse_fixed_header
 from devstate.wire.limits import DEFAULT_LIMITS, Limits
-from devstate.wire.sections import FLAG_OPTIONAL, FLAG_VENDOR, RawSection
 
-DSF_SUFFIX = ".dsf"
 ARRAY_PREVIEW = 8
 """Array elements shown per array in ``decode``'s tree (the rest are summarised)."""
 MAX_STATE_FILE_SIZE = 1 << 30
 """Largest state JSON file ``encode`` reads."""
 
 
-
-
-def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--max-total-size`` and ``--max-region-size`` (bytes), defaults from ``wire.limits``."""
-    command = click.option("--max-region-size", type=click.IntRange(min=1), default=DEFAULT_LIMITS.max_region_size,
-                           show_default=True, help="Largest single bytes region to accept, in bytes.")(command)
-    return click.option("--max-total-size", type=click.IntRange(min=1), default=DEFAULT_LIMITS.max_total_size,
-                        show_default=True, help="Largest blob to read, in bytes (checked before reading).")(command)
-
-
-def read_blob(path: Path, limits: Limits) -> bytes:
-    """The file's bytes; refuses files over ``max_total_size`` before reading them, and
-    anything that is not a regular file (a directory, a FIFO, a device) without blocking."""
-    try:
-        return read_stdin(limits.max_total_size) if is_stdio(path) else read_regular(path, limits.max_total_size)
-    except FileNotFoundError:
-        fail(f"{path}: no such file or directory")
-    except FileTooLargeError as exc:
-        error = DecodeError(ErrorCode.LIMIT_EXCEEDED, 0, "$",
-                            f"the file is {exc.size} bytes, over the limit of {exc.limit} (--max-total-size)")
-        fail(f"{path}: {error}", EXIT_INVALID)
-    except OSError as exc:
-        fail(f"{path}: {exc.strerror}")
-
-
-# --- inspect ------------------------------------------------------------------------------
-
-
-@click.command("inspect")
-@click.argument("file", type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@limit_options
-def inspect_cmd(file: Path, as_json: bool, max_total_size: int, max_region_size: int) -> None:
-    """Show a DSF blob's header, sections and checksum, without needing its schema.
-
-    Section names are shown when the blob's model and version are a known standard schema.
-    """
-    limits = Limits(max_total_size=max_total_size, max_region_size=max_region_size)
-    report = inspect_blob(read_blob(file, limits), limits)
-    schema = _known_schema(report.header)
-    if as_json:
-        print_json(_inspection_json(file, report, schema))
-    else:
-        _print_inspection(file, report, schema)
-    if report.error is not None:
-        fail(f"{file}: {report.error}", EXIT_INVALID)
-
-
-def _known_schema(header: Header | None) -> ir.Schema | None:
-    if header is None:
-        return None
-    try:
-        return load_schema(find_schema_file(f"{header.model}@{header.version}").path)
-    except (UsageError, SchemaError):
-        return None
-
-
-def _section_name(schema: ir.Schema | None, section: RawSection) -> str | None:
-    if schema is None:
-        return None
-    if section.vendor is None:
-        known = schema.section_by_id(section.id)
-        return known.name if known else None
-    for vendor in schema.vendor_sections:
-        if vendor.vendor == section.vendor and vendor.id == section.id:
-            return vendor.name
-    return None
-
-
-def _flag_names(flags: int) -> list[str]:
-    return [name for bit, name in ((FLAG_OPTIONAL, "OPTIONAL"), (FLAG_VENDOR, "VENDOR")) if flags & bit]
-
-
-def _inspection_json(file: Path, report: Inspection, schema: ir.Schema | None) -> dict[str, Any]:
-    sections = []
-    for section in report.sections:
-        entry: dict[str, Any] = {"offset": section.offset, "id": section.id}
-        if section.vendor is not None:
-            entry["vendor"] = str(section.vendor)
-        entry.update(name=_section_name(schema, section), flags=_flag_names(section.flags), length=section.length)
-        sections.append(entry)
-    checksum = None
-    if report.stored_crc is not None:
-        checksum = {"stored": f"{report.stored_crc:#010x}", "computed": f"{report.computed_crc:#010x}",
-                    "ok": report.checksum_ok}
-    return {
-        "file": str(file), "valid": report.valid,
-        "header": report.header.to_json() if report.header else None,
-        "schema": schema.ident if schema else None,
-        "checksum": checksum, "sections": sections,
-        "error": report.error.to_json() if report.error else None,
-    }
-
-
-def _print_inspection(file: Path, report: Inspection, schema: ir.Schema | None) -> None:
-    header = report.header
-    if header is None:
-        return
-    status = {True: "[green]ok[/green]", False: "[red]BAD[/red]", None: "?"}[report.checksum_ok]
-    console.print(f"[bold]{file}[/bold]: DSF v{header.format_version}, {header.model}@{header.version}, "
-                  f"{header.total_length} bytes, CRC-32C {report.stored_crc:#010x} {status}")
-    known = f"section names from {schema.ident}" if schema else "schema not known: no section names"
-    console.print(known, markup=False)
-    table = Table()
-    for column in ("offset", "id", "name", "flags", "length"):
-        table.add_column(column, justify="right" if column in ("offset", "id", "length") else "left")
-    for section in report.sections:
-        ident = str(section.id) if section.vendor is None else f"{section.vendor}#{section.id}"
-        flags = ",".join(_flag_names(section.flags)) or "-"
-        table.add_row(str(section.offset), ident, _section_name(schema, section) or "?", flags, str(section.length))
-    console.print(table)
 
 
 # --- decode -------------------------------------------------------------------------------
@@ -410,20 +295,6 @@ def _read_state(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         fail(f"{path}: {EncodeError(ErrorCode.INVALID_STATE, '$', 'expected a JSON object')}", EXIT_INVALID)
     return data
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file and a rename (never half-written), or to standard output for
-    ``-``; one error line on failure."""
-    if is_stdio(path):
-        write_stdout(data)
-        return
-    if path.is_dir():
-        fail(f"{path}: cannot write: is a directory")
-    try:
-        write_atomically(path, [data])
-    except OSError as exc:
-        fail(f"{path}: cannot write: {exc.strerror}")
 
 
 # --- validate (called by ``devstate validate`` for .dsf files) -------------------------------

@@ -1,0 +1,52 @@
+"""Start time: what each per-call verb imports (the figures are in benchmarks/bench_startup.py).
+
+A verb's module is imported only when it runs, ``--help`` imports none, ``inspect`` neither
+the reference codec nor the schema loader, and ``validate`` of schema files not the codec.
+Import sets are checked in a fresh interpreter, since the test process has everything loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import ROOT
+
+from devstate.cli import COMMANDS, SUMMARIES
+from devstate.schema import load_schema, schema_files
+from devstate.schema.names import section_names
+
+NET_BLOB = ROOT / "spec" / "conformance" / "vectors" / "valid-org.virtio.net-1.1-max.dsf"
+NET_SCHEMA = ROOT / "schemas" / "org.virtio.net" / "1.1.yaml"
+
+
+def _modules_after(*args: str) -> set[str]:
+    code = ("import sys, json\nfrom devstate.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"
+            "sys.__stderr__.write(json.dumps(sorted(sys.modules)))\n") % (list(args),)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    return set(json.loads(result.stderr.splitlines()[-1]))
+
+
+def test_every_verb_has_a_help_summary() -> None:
+    assert set(SUMMARIES) == set(COMMANDS)
+
+
+@pytest.mark.parametrize(("args", "absent"), [
+    (["--help"], {"pydantic", "devstate.ir", *(f"devstate.cli.{m.partition(':')[0]}" for m in COMMANDS.values())}),
+    (["inspect", str(NET_BLOB)], {"devstate.interp", "devstate.schema.loader", "jsonschema", "devstate.cli.wire_cmd"}),
+    (["validate", str(NET_SCHEMA)], {"devstate.interp", "devstate.cli.wire_cmd", "devstate.semantic"}),
+], ids=["help", "inspect", "validate"])
+def test_a_verb_imports_only_what_it_needs(args: list[str], absent: set[str]) -> None:
+    assert _modules_after(*args) & absent == set()
+
+
+def test_inspect_section_names_are_the_schema_ones() -> None:
+    for file in schema_files():
+        schema = load_schema(file.path)
+        names = section_names(file.ident)
+        assert names is not None
+        assert names.standard == {s.id: s.name for s in schema.sections}
+        assert names.vendor == {(str(v.vendor), v.id): v.name for v in schema.vendor_sections}
+    assert section_names("org.virtio.net@9.9") is None
