@@ -16,7 +16,8 @@ from devstate.cli.mkdocs_hook import expand_models_nav
 from devstate.docs import CompatRenderers, PageLinks, SiteInputs, build_site, render_cli_reference
 from devstate.docs.cli_reference import command_anchor, walk
 from devstate.docs.markdown import cell, slug, table
-from devstate.docs.model_page import field_rows, render_version_page
+from devstate.docs.model_page import field_rows, field_table, render_version_page
+from devstate.docs.search_index import rewrite_search_index
 from devstate.schema import load_schema, schema_files
 
 DATA = Path(__file__).parent / "data" / "docs"
@@ -95,7 +96,7 @@ def test_every_field_path_of_every_standard_schema_is_on_its_page(standard: list
         for section in schema.sections:
             assert f"{{#section-{slug(section.name)}}}" in page
             for row in field_rows(schema, section.name, section.type, schema.model):
-                assert row[0] in page, f"{schema.ident}: {row[0]}"
+                assert f'id="{row.path}" href="#{row.path}"' in page, f"{schema.ident}: {row.path}"
         for name in schema.types:
             assert f"{{#{slug('type', name)}}}" in page
         for param in schema.params:
@@ -103,15 +104,36 @@ def test_every_field_path_of_every_standard_schema_is_on_its_page(standard: list
 
 
 def test_field_rows_give_path_type_offset_size_range_since(example: ir.Schema) -> None:
-    rows = {row[0]: row for row in field_rows(example, "regs", example.section("regs").type, example.model)}
-    level = rows["`regs.level`"]
-    assert level[1:6] == ["`i32`", "3", "4", "-100..100 dB", ""]
-    assert rows["`regs.wide`"][5] == "1.1"
-    blob = {row[0]: row for row in field_rows(example, "blob", example.section("blob").type, example.model)}
-    assert blob["`blob.crc`"][2] == "—", "a field after a variable-size one has no fixed offset"
-    assert blob["`blob.ring.size`"][4] == "≤ 4096 entries"
+    rows = {row.path: row for row in field_rows(example, "regs", example.section("regs").type, example.model)}
+    level = rows["regs.level"]
+    assert level.cells[1:6] == ["`i32`", "3", "4", "-100..100", ""]
+    assert level.unit == "dB"
+    assert rows["regs.wide"][5] == "1.1"
+    blob = {row.path: row for row in field_rows(example, "blob", example.section("blob").type, example.model)}
+    assert blob["blob.crc"][2] == "—", "a field after a variable-size one has no fixed offset"
+    assert blob["blob.ring.size"][4] == "≤ 4096" and blob["blob.ring.size"].unit == "entries"
     rings = list(field_rows(example, "rings", example.section("rings").type, example.model))
-    assert rings[0][0] == "`rings[].size`"
+    assert rings[0].path == "rings[].size"
+
+
+def test_every_field_row_is_its_own_link_target(example: ir.Schema) -> None:
+    page = render_version_page(example)
+    assert (
+        '<a class="field-anchor" id="regs.level" href="#regs.level" title="Link to this field">`regs.level`</a>'
+        in page
+    )
+    assert 'id="rings[].size" href="#rings[].size"' in page
+    assert 'id="type-regs.level" href="#type-regs.level"' in page, "a struct member's row in its type's table"
+
+
+def test_units_have_their_own_column_only_where_a_field_has_one(example: ir.Schema) -> None:
+    page = render_version_page(example)
+    regs = page.split("{#section-regs}")[1].split("\n### ")[0]
+    assert "| Path | Type | Offset | Size | Range | Unit | Since | Description |" in regs
+    assert "| -100..100 | dB |" in regs
+    rows = [row for row in field_rows(example, "regs", example.section("regs").type, example.model) if not row.unit]
+    assert field_table(rows).startswith("| Path | Type | Offset | Size | Range | Since | Description |\n")
+    assert field_table([]) == "", "a section without fields (an array of scalars) has no table"
 
 
 def test_links_only_to_pages_that_exist(example: ir.Schema) -> None:
@@ -190,7 +212,8 @@ def test_site_adds_compat_pages_when_the_engine_renders_them(example: ir.Schema)
 
     site = build_site(_inputs([example], CompatRenderers(matrix=matrix)))
     assert seen == [["org.example.dev@1.1"]]
-    assert site.page("models/org.example.dev/compatibility.md").content == "# Matrix\n"
+    matrix_page = site.page("models/org.example.dev/compatibility.md").content
+    assert matrix_page == '---\ntitle: "org.example.dev compatibility matrix"\n---\n\n# Matrix\n', "its own tab title"
     model_nav = site.models_nav[1]
     assert isinstance(model_nav, dict)
     assert {"Compatibility matrix": "models/org.example.dev/compatibility.md"} in model_nav["org.example.dev"]
@@ -207,3 +230,34 @@ def test_cells_are_escaped() -> None:
     assert cell("a | b\n  <c>") == r"a \| b &lt;c&gt;"
     assert table(["A"], [["x"]]) == "| A |\n|---|\n| x |\n"
     assert slug("type", "virtio.virtqueue") == "type-virtio-virtqueue"
+
+
+# --- search entries -----------------------------------------------------------------------
+
+
+def test_search_index_gets_one_readable_entry_per_field(example: ir.Schema) -> None:
+    page = "models/org.example.dev/1.1/"
+    table_text = "Path Type Offset Size Range Unit Since Description <code>regs.level</code> i32 3 4 ..."
+    index = {
+        "config": {"lang": ["en"]},
+        "docs": [
+            {"location": page, "title": "org.example.dev 1.1", "text": "summary"},
+            {"location": f"{page}#section-regs", "title": "Section <code>regs</code>", "text": table_text},
+            {"location": f"{page}#types", "title": "Types", "text": "kept"},
+        ],
+    }
+    rewritten = rewrite_search_index(index, [example])
+    assert rewritten["config"] == index["config"]
+    docs = {doc["location"]: doc for doc in rewritten["docs"]}
+    assert docs[f"{page}#section-regs"]["text"] == "The registers. (regs, 14 bytes)"
+    assert docs[f"{page}#regs.level"] == {
+        "location": f"{page}#regs.level",
+        "title": "<code>regs.level</code>",
+        "text": "Gain level. — i32 at offset 3, 4 bytes, range -100..100 dB",
+    }
+    assert docs[f"{page}#types"]["text"] == "kept"
+    locations = [doc["location"] for doc in rewritten["docs"]]
+    assert locations.index(f"{page}#regs.level") == locations.index(f"{page}#section-regs") + 3, (
+        "a section's fields follow its heading, in table order"
+    )
+    assert f"{page}#section-rings" not in locations, "only headings the index has are rewritten"

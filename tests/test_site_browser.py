@@ -160,6 +160,70 @@ def test_search_finds_a_field_name(page: Any) -> None:
     expect(page.locator("article")).to_contain_text(FIELD)
 
 
+def test_search_lands_on_the_field_row(page: Any) -> None:
+    """A field's hit is its own entry: the path as title, a sentence as text, the row as target."""
+    page.goto("")
+    search = page.locator(".md-search__input")
+    search.click()
+    search.press_sequentially("csts", delay=20)
+    hit = page.locator(".md-search-result__link", has=page.locator("h1, h2", has_text="registers.csts")).first
+    expect(hit).to_be_visible()
+    expect(hit).to_contain_text("CSTS - Controller Status")
+    expect(hit).to_contain_text("u32 at offset 20, 4 bytes")
+    _shot(page, "search-field")
+    hit.click()
+    page.wait_for_url("**/models/org.nvmexpress.ctrl/**#registers.csts")
+    row = page.locator("tr", has=page.locator('[id="registers.csts"]'))
+    expect(row).to_be_in_viewport()
+    expect(row.locator("td").nth(1)).to_have_text("u32")
+
+
+def test_every_field_row_is_a_link_target(page: Any) -> None:
+    version = _newest("org.virtio.net")
+    page.goto(f"models/org.virtio.net/{version}/#queues[].{FIELD}")
+    anchor = page.locator(f'a.field-anchor[id="queues[].{FIELD}"]')
+    expect(anchor).to_be_in_viewport()
+    expect(anchor).to_have_attribute("href", f"#queues[].{FIELD}")
+    expect(page.locator("tr", has=anchor).locator("td").nth(1)).to_have_text("u16")
+    expect(page.locator(".md-sidebar--primary")).to_be_visible()  # the left nav is there
+    expect(page).to_have_title(f"org.virtio.net {version} - devstate")
+    _shot(page, "field-anchor")
+
+
+def test_tab_titles_name_the_model(page: Any) -> None:
+    page.goto("models/org.virtio.net/compatibility/")
+    expect(page).to_have_title("org.virtio.net compatibility matrix - devstate")
+    page.goto("models/org.nvmexpress.ctrl/changelog/")
+    expect(page).to_have_title("org.nvmexpress.ctrl changelog - devstate")
+
+
+def test_no_table_needs_a_horizontal_scroll_at_400_px(browser: Any, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 400, "height": 800}, base_url=base_url)
+    tab = context.new_page()
+    wide = "[...document.querySelectorAll('.md-typeset__scrollwrap')].filter(e => e.scrollWidth > e.clientWidth + 1)"
+    try:
+        for path in ("models/org.nvmexpress.ctrl/1.1/", "models/org.virtio.net/compatibility/", "reference/cli/"):
+            tab.goto(path)
+            tab.wait_for_function("document.querySelectorAll('article table').length > 0")
+            assert tab.evaluate("document.documentElement.scrollWidth") <= 400, path
+            assert tab.evaluate(f"{wide}.length") == 0, path
+        card = tab.locator("td[data-label='Path']", has=tab.locator('[id="registers.csts"]'))
+        tab.goto("models/org.nvmexpress.ctrl/1.1/#registers.csts")
+        expect(card).to_be_visible()
+        first_card_cell = "document.querySelector('article table[data-cards] td')"
+        assert tab.evaluate(f"getComputedStyle({first_card_cell}).display") == "block"
+        _shot(tab, "narrow-field-cards")
+        tab.goto("models/org.virtio.net/compatibility/")
+        assert tab.locator("article table[data-cards]").count() == 0, "a table that fits keeps its grid"
+    finally:
+        context.close()
+
+
+def test_header_links_the_repository(page: Any) -> None:
+    page.goto("")
+    expect(page.locator(".md-header a.md-source")).to_have_attribute("href", "https://github.com/devstate/devstate")
+
+
 def test_compatibility_matrix_page(page: Any) -> None:
     page.goto("models/org.virtio.net/compatibility/")
     article = page.locator("article")

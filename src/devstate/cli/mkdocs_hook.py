@@ -2,11 +2,13 @@
 
 The reference pages are rendered from ``schemas/`` by ``devstate.docs.build_site`` and
 added as in-memory files, so nothing generated is committed. The nav entry that points
-at ``models/index.md`` is expanded into one section per model.
+at ``models/index.md`` is expanded into one section per model. After the build, the
+search index gets one entry per field (``devstate.docs.search_index``).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from mkdocs.structure.files import File, Files
 from devstate.cli import main as cli_main
 from devstate.docs.bridge_pages import bridge_tables, fill_tables
 from devstate.docs.compat_pages import compat_renderers
+from devstate.docs.search_index import rewrite_search_index
 from devstate.docs.site import NavItem, build_site, load_inputs
 from devstate.errors import SchemaError
 
@@ -34,6 +37,7 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
     except SchemaError as exc:
         raise PluginError(f"a standard schema is invalid, so its reference page cannot be built:\n{exc}") from None
     _state["site"] = site
+    _state["schemas"] = inputs.schemas
     if config.nav is not None:
         config.nav = expand_models_nav(config.nav, site.models_nav)
     snippets = config.mdx_configs.setdefault("pymdownx.snippets", {})
@@ -53,6 +57,13 @@ def on_page_markdown(markdown: str, *, page: Any, config: MkDocsConfig, files: F
         return fill_tables(page.file.src_uri, markdown, _state["bridge_tables"])
     except ValueError as exc:
         raise PluginError(str(exc)) from None
+
+
+def on_post_build(*, config: MkDocsConfig) -> None:
+    path = Path(config.site_dir) / "search" / "search_index.json"
+    if path.is_file():
+        index = rewrite_search_index(json.loads(path.read_text(encoding="utf-8")), _state["schemas"])
+        path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 def expand_models_nav(nav: list[Any], models_nav: list[NavItem]) -> list[Any]:

@@ -4,7 +4,9 @@ The page has a summary, the sections table, a field table per section (every fie
 path with its type, offset, size, range, since and doc), the named types, the
 migration parameters and the vendor sections. Anchors are explicit and stable:
 ``#sections``, ``#section-<name>``, ``#type-<name>``, ``#param-<name>``,
-``#vendor-<name>``, so other pages and tools can link into it.
+``#vendor-<name>``, every field row by its path (``#registers.csts``,
+``#queues[].size``) and every struct member by ``#type-<struct>.<member>``, so other
+pages and tools can link into it.
 """
 
 from __future__ import annotations
@@ -119,11 +121,14 @@ def _sections(schema: ir.Schema) -> str:
 # --- fields -----------------------------------------------------------------------------
 
 FIELD_HEADERS = ["Path", "Type", "Offset", "Size", "Range", "Since", "Description"]
+UNIT_COLUMN = 5
+"""Where the *Unit* column goes (before *Since*) in a table that has a field with a unit."""
 
 
 def _fields(schema: ir.Schema) -> str:
     intro = (
-        "Every field by path. *Offset* is the byte offset inside the enclosing struct's body "
+        "Every field by path; each row is a link target (`#registers.csts`, `#queues[].size`). "
+        "*Offset* is the byte offset inside the enclosing struct's body "
         "(— after a variable-size field); *size* is the encoded size in that position, a "
         "struct's including its u32 size prefix. *Since* is the version that appended the "
         "field, of the model that declares its struct (`common 1.1`: an imported type).\n"
@@ -131,21 +136,19 @@ def _fields(schema: ir.Schema) -> str:
     blocks = [heading(2, "Fields", "fields"), intro]
     for section in schema.sections:
         blocks.append(heading(3, f"Section {code(section.name)}", slug("section", section.name)))
-        size = size_text(section_size(schema, section.type))
-        root = [
-            code(section.name),
-            type_link(section.type),
-            "—",
-            size,
-            range_text(section.type, None),
-            since_text(section.since),
-            cell(section.doc),
-        ]
-        rows = [root, *field_rows(schema, section.name, section.type, schema.model)]
-        blocks.append(table(FIELD_HEADERS, rows))
+        blocks.append(_section_facts(schema, section))
+        blocks.append(field_table(list(field_rows(schema, section.name, section.type, schema.model))))
     if schema.is_library:
         blocks += _library_fields(schema)
     return join_blocks(blocks)
+
+
+def _section_facts(schema: ir.Schema, section: ir.Section) -> str:
+    size = section_size(schema, section.type)
+    facts = f"Type {type_link(section.type)}, " + (f"{size} bytes" if size is not None else "variable size")
+    capacity = range_text(section.type, None)
+    facts += f" ({capacity})" if capacity else ""
+    return join_blocks([paragraphs(section.doc), facts + ".\n"])
 
 
 def _library_fields(schema: ir.Schema) -> list[str]:
@@ -154,11 +157,49 @@ def _library_fields(schema: ir.Schema) -> list[str]:
         if isinstance(named, ir.StructType):
             ref = ir.NamedRef(name=name, target_kind="struct", fixed_size=None)
             blocks.append(heading(3, f"Struct {code(name)}", slug("fields", name)))
-            blocks.append(table(FIELD_HEADERS, list(field_rows(schema, name, ref, schema.model))))
+            blocks.append(field_table(list(field_rows(schema, name, ref, schema.model))))
     return blocks
 
 
-def field_rows(schema: ir.Schema, path: str, expr: TypeExpr, model: str, depth: int = 0) -> Iterator[list[str]]:
+@dataclass(frozen=True)
+class FieldRow:
+    """One row of a field table: the cells, and the field's unit (its own column)."""
+
+    path: str
+    cells: list[str]
+    unit: str = ""
+
+    def __getitem__(self, index: int) -> str:
+        return self.cells[index]
+
+
+def field_table(rows: list[FieldRow]) -> str:
+    """The field table; it has a *Unit* column only when one of its fields has a unit."""
+    if not rows:
+        return ""
+    if not any(row.unit for row in rows):
+        return table(FIELD_HEADERS, [row.cells for row in rows])
+    headers = [*FIELD_HEADERS[:UNIT_COLUMN], "Unit", *FIELD_HEADERS[UNIT_COLUMN:]]
+    return table(headers, [[*r.cells[:UNIT_COLUMN], cell(r.unit), *r.cells[UNIT_COLUMN:]] for r in rows])
+
+
+def field_anchor(path: str) -> str:
+    """The id of a field's row: its path (``registers.csts``, ``queues[].last_avail_idx``)."""
+    return path
+
+
+def type_field_anchor(struct: str, member: str) -> str:
+    """The id of a member's row in its struct's table (``type-virtio-virtqueue.size``)."""
+    return f"{slug('type', struct)}.{member}"
+
+
+def anchored_path(path: str, anchor: str | None = None) -> str:
+    """The path cell: the row's anchor, and a link to it (to copy or share)."""
+    anchor = anchor or field_anchor(path)
+    return f'<a class="field-anchor" id="{anchor}" href="#{anchor}" title="Link to this field">{code(path)}</a>'
+
+
+def field_rows(schema: ir.Schema, path: str, expr: TypeExpr, model: str, depth: int = 0) -> Iterator[FieldRow]:
     """Table rows for every field reachable from ``expr``, depth first, by path."""
     if depth > MAX_DEPTH:
         return
@@ -174,9 +215,9 @@ def field_rows(schema: ir.Schema, path: str, expr: TypeExpr, model: str, depth: 
         yield from field_rows(schema, member_path, member.type, model, depth + 1)
 
 
-def _field_row(path: str, member: ir.StructField, origin: str | None) -> list[str]:
-    return [
-        code(path),
+def _field_row(path: str, member: ir.StructField, origin: str | None) -> FieldRow:
+    cells = [
+        anchored_path(path),
         type_link(member.type),
         offset_text(member.offset),
         size_text(member.type.fixed_size),
@@ -184,6 +225,7 @@ def _field_row(path: str, member: ir.StructField, origin: str | None) -> list[st
         since_text(member.since, origin),
         cell(member.doc),
     ]
+    return FieldRow(path, cells, member.unit or "")
 
 
 def _origin_model(struct: ir.StructType, model: str) -> str | None:
@@ -207,19 +249,22 @@ def _types(schema: ir.Schema) -> str:
     blocks = [heading(2, "Types", "types")]
     for name, named in own_types(schema):
         blocks.append(heading(3, f"{named.kind} {code(name)}", slug("type", name)))
-        blocks.append(_type_body(named, schema))
+        blocks.append(_type_body(name, named, schema))
     return join_blocks(blocks)
 
 
-def _type_body(named: ir.StructType | ir.EnumType | ir.FlagsType, schema: ir.Schema) -> str:
-    return _TypeBodies().visit(named, schema)
+def _type_body(name: str, named: ir.StructType | ir.EnumType | ir.FlagsType, schema: ir.Schema) -> str:
+    return _TypeBodies(name).visit(named, schema)
 
 
 class _TypeBodies(Visitor[str]):
     """The body of a named type's section on the model page."""
 
+    def __init__(self, name: str) -> None:
+        self.name = name
+
     def visit_struct(self, named: ir.StructType, schema: ir.Schema) -> str:
-        return _struct_body(named, schema)
+        return _struct_body(self.name, named, schema)
 
     def visit_enum(self, named: ir.EnumType, schema: ir.Schema) -> str:
         return _enum_body(named, schema)
@@ -232,24 +277,27 @@ def _declared(origin: str, schema: ir.Schema) -> str:
     return "" if origin == schema.ident else f" Declared in {code(origin)}."
 
 
-def _struct_body(struct: ir.StructType, schema: ir.Schema) -> str:
+def _struct_body(name: str, struct: ir.StructType, schema: ir.Schema) -> str:
     size = f"{struct.body_size} bytes" if struct.body_size is not None else "variable size"
     appended = len(struct.appended_fields)
     facts = f"Body: {size}; {len(struct.fields)} fields"
     facts += f", of which {appended} appended in minor versions." if appended else "."
     rows = [
         [
-            code(f.name),
+            anchored_path(f.name, type_field_anchor(name, f.name)),
             type_link(f.type),
             offset_text(f.offset),
             size_text(f.type.fixed_size),
             range_text(f.type, f),
+            *([cell(f.unit or "")] if any(g.unit for g in struct.fields) else []),
             default_text(f.default),
             since_text(f.since),
         ]
         for f in struct.fields
     ]
     headers = ["Field", "Type", "Offset", "Size", "Range", "Default", "Since"]
+    if any(f.unit for f in struct.fields):
+        headers.insert(5, "Unit")
     return join_blocks([paragraphs(struct.doc), facts + _declared(struct.origin, schema) + "\n", table(headers, rows)])
 
 
@@ -373,7 +421,7 @@ def bounds_text(low: int | None, high: int | None) -> str:
 
 
 def range_text(expr: TypeExpr, member: ir.StructField | None) -> str:
-    """Declared constraints: min/max and unit of a field, capacity of counted types."""
+    """Declared constraints: min/max of a field, capacity of counted types (the unit has its own column)."""
     parts = []
     if member is not None:
         parts.append(bounds_text(member.min, member.max))
@@ -381,8 +429,6 @@ def range_text(expr: TypeExpr, member: ir.StructField | None) -> str:
         parts.append(f"≤ {expr.max} items")
     elif isinstance(expr, ir.BytesType | ir.StringType) and expr.max is not None:
         parts.append(f"≤ {expr.max} bytes")
-    if member is not None and member.unit:
-        parts.append(cell(member.unit))
     return " ".join(p for p in parts if p)
 
 

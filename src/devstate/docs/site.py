@@ -27,8 +27,6 @@ SITE_URL = "https://devstate.dev/"
 """Where the site is published (``site_url`` in mkdocs.yml); JSON Schema ``$id``s live below it."""
 IR_SCHEMA = "devstate-ir.schema.json"
 
-WIDE_PAGE = "---\nhide:\n  - navigation\n---\n\n"
-"""Front matter of the reference pages: their tables need the navigation sidebar's width."""
 
 NavItem = str | dict[str, "str | list[NavItem]"]
 
@@ -102,7 +100,7 @@ def _model_pages(
     links = PageLinks(versions=tuple(s.version for s in versions), pages=idents)
     nav: list[NavItem] = [f"{base}/index.md"]
     for schema in versions:
-        site.add(f"{base}/{schema.version}.md", WIDE_PAGE + render_version_page(schema, links))
+        site.add(f"{base}/{schema.version}.md", render_version_page(schema, links))
         site.add(f"{base}/{schema.version}.yaml", inputs.sources[schema.ident])
         site.add(f"{base}/{schema.version}.json", _json(schema.model_dump(mode="json")))
         nav.append({f"{model} {schema.version}": f"{base}/{schema.version}.md"})
@@ -122,9 +120,14 @@ def _compat_pages(
     ]
     for title, name, render in renderers:
         if render is not None and not (versions[0].is_library and name == "compatibility.md"):
-            site.add(f"{base}/{name}", render(versions))
+            site.add(f"{base}/{name}", front_matter(f"{versions[0].model} {title.lower()}") + render(versions))
             added.append((title, f"{base}/{name}"))
     return added
+
+
+def front_matter(title: str) -> str:
+    """A page's own title for the browser tab (the nav keeps its short label)."""
+    return f"---\ntitle: {json.dumps(title)}\n---\n\n"
 
 
 def _json(value: object) -> bytes:
