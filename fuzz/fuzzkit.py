@@ -28,6 +28,8 @@ from types import ModuleType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.append(str(ROOT))  # the conformance vectors' tooling is tools/, in the checkout
 CODEGEN_PYTHON = ROOT / "codegen" / "python"
 TESTS = ROOT / "tests"
 FUZZ_PACKAGE = "devstate_codecs_fuzz"
@@ -42,7 +44,7 @@ Outcome = tuple[Any, ...]
 
 def standard_refs() -> list[str]:
     """``MODEL@VERSION`` of every standard schema that has a codec (not a types-only library)."""
-    from devstate.conformance import standard_refs as refs
+    from tools.conformance import standard_refs as refs
 
     return refs()
 
@@ -53,16 +55,16 @@ def all_refs() -> list[str]:
 
 
 def schema_of(ref: str) -> Any:
-    from devstate.conformance import resolve_schema
+    from tools.conformance import resolve_schema
 
     return resolve_schema(ref)
 
 
 def seeds(ref: str) -> list[bytes]:
     """The conformance vectors read by ``ref`` (valid, invalid and malicious), plus a default state."""
-    from devstate.conformance import CONFORMANCE_DIR, load_manifest
     from devstate.interp import encode
     from devstate.state import default_state
+    from tools.conformance import CONFORMANCE_DIR, load_manifest
 
     schema = schema_of(ref)
     blobs = [(CONFORMANCE_DIR / e["blob"]).read_bytes() for e in load_manifest()
@@ -103,8 +105,8 @@ def prepare(data: bytes) -> bytes:
 
 
 def seal(data: bytes | bytearray) -> bytes:
-    """total_length and CRC-32C fixed (``devstate.conformance.reseal``)."""
-    from devstate.conformance import reseal
+    """total_length and CRC-32C fixed (``tools.conformance.reseal``)."""
+    from tools.conformance import reseal
 
     return reseal(data)
 

@@ -11,7 +11,7 @@ seeded with the schema's conformance vectors (valid, invalid and malicious) and 
 between runs, so a campaign continues where the last one stopped. Options after ours go to
 libFuzzer. A crash, a sanitizer report, a leak or a timeout stops the run and leaves the
 input in ``build/fuzz/<prefix>/artifacts/``; the script then exits 1. Each finding becomes a
-conformance vector (``devstate.malicious``) once it is fixed.
+conformance vector (``tools.malicious``) once it is fixed.
 
 Prints one line per decoder: executions, seconds, exec/s, corpus size, and the verdict.
 """

@@ -18,11 +18,11 @@ from types import ModuleType
 from typing import Any
 
 from devstate import ir
-from devstate.conformance import CONFORMANCE_DIR
 from devstate.emit.generate import emit_files, write_files
 from devstate.emit.python import PACKAGE, module_name
 from devstate.schema import load_schema, schema_files
 from devstate.state import default_state, type_default
+from tools.conformance import CONFORMANCE_DIR
 
 UNDER_TEST = "devstate_codecs_under_test"
 CONFORMANCE_SCHEMAS = ["org.devstate.test/1.0.yaml", "org.devstate.test/1.1.yaml", "org.example.led/1.0.yaml",

@@ -19,10 +19,10 @@ import pytest
 from c import harness
 from c.driver_gen import driver_source
 
-from devstate.conformance import CONFORMANCE_DIR, load_manifest, run_entry
 from devstate.emit.c import CNames
 from devstate.interp import encode
 from devstate.state import state_to_json
+from tools.conformance import CONFORMANCE_DIR, load_manifest, run_entry
 
 CROSS_CC = "s390x-linux-gnu-gcc"
 QEMU = "qemu-s390x"

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from c import harness
 
-from devstate.conformance import CONFORMANCE_DIR, entry_limits, load_manifest, reseal, run_entry
 from devstate.interp import decode, encode
 from devstate.state import default_state, state_to_json
 from devstate.wire.errors import DecodeError
+from tools.conformance import CONFORMANCE_DIR, entry_limits, load_manifest, reseal, run_entry
 
 pytestmark = pytest.mark.needs("c-compiler")
 MANIFEST = load_manifest()

@@ -29,13 +29,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from devstate import ir
-from devstate.conformance import reseal
 from devstate.interp import decode, encode
 from devstate.schema import schema_files
 from devstate.state import State, state_to_json
-from devstate.testing import states
 from devstate.wire.errors import DecodeError
 from devstate.wire.limits import DEFAULT_LIMITS, Limits
+from tools.conformance import reseal
+from tools.strategies import states
 
 pytestmark = pytest.mark.needs("c-compiler")
 

@@ -18,11 +18,11 @@ from codegen_python_support import codecs, runtime, schemas
 from hypothesis import HealthCheck, given, settings
 
 from devstate import interp, ir
-from devstate.conformance import CONFORMANCE_DIR, load_manifest, resolve_schema
 from devstate.state import state_from_json, state_to_json
-from devstate.testing import states
 from devstate.wire.errors import DecodeError, EncodeError
 from devstate.wire.limits import Limits
+from tools.conformance import CONFORMANCE_DIR, load_manifest, resolve_schema
+from tools.strategies import states
 
 MANIFEST = load_manifest()
 

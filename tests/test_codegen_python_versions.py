@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from devstate import interp, ir
 from devstate.interp import Trace
 from devstate.state import state_to_json
-from devstate.testing import states
 from devstate.wire.checksum import crc32c
 from devstate.wire.errors import DecodeError
+from tools.strategies import states
 
 
 def version_pairs() -> list[tuple[str, str]]:

@@ -14,10 +14,10 @@ from devstate import ir
 from devstate.interp import Trace, decode, encode
 from devstate.schema import load_schema, schema_files
 from devstate.state import default_state, state_from_json, state_to_json
-from devstate.testing import states
 from devstate.wire.checksum import crc32c
 from devstate.wire.errors import DecodeError, EncodeError
 from devstate.wire.limits import Limits
+from tools.strategies import states
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFORMANCE_SCHEMAS = ROOT / "spec" / "conformance" / "schemas"

@@ -28,11 +28,11 @@ from c import harness
 from conftest import ROOT
 from system_packages import require
 
-from devstate.conformance import CONFORMANCE_DIR, entry_limits, load_manifest, put, resolve_schema
 from devstate.interp import decode, encode
-from devstate.malicious import HOSTILE, Located, hostile_state
 from devstate.wire.errors import DecodeError
 from devstate.wire.limits import Limits
+from tools.conformance import CONFORMANCE_DIR, entry_limits, load_manifest, put, resolve_schema
+from tools.malicious import HOSTILE, Located, hostile_state
 
 sys.path.insert(0, str(ROOT / "fuzz"))
 import fuzzkit

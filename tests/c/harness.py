@@ -25,9 +25,9 @@ from typing import Any
 from system_packages import missing_system_deps
 
 from devstate import ir
-from devstate.conformance import resolve_schema
 from devstate.emit.c import CNames, emit_c
 from devstate.wire.limits import DEFAULT_LIMITS, Limits
+from tools.conformance import resolve_schema
 
 from .driver_gen import driver_source
 

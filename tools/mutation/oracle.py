@@ -39,8 +39,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from devstate import ir
 from devstate.interp import decode, encode
 from devstate.state import State, default_state, field_default, type_default, vendor_order
-from devstate.testing import states as state_strategy
 from devstate.wire.errors import DecodeError
+from tools.strategies import states as state_strategy
 
 ROOT = Path(__file__).resolve().parents[2]
 GENERATED = ROOT / "codegen" / "python"

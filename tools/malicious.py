@@ -9,7 +9,7 @@ them all). Manifest entries carry ``"class": "malicious"``, a CWE-style ``bug_cl
 ``modelled_on``: the QEMU VMState bug (mostly the 2013-2014 incoming-migration CVEs) whose
 pattern the blob reproduces. spec/security.md explains the classes.
 
-Called by ``devstate.conformance.generate``; deterministic like the other vectors.
+Called by ``tools.conformance.generate``; deterministic like the other vectors.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import struct
 from typing import Any
 
 from devstate import ir
-from devstate.conformance import Located, Vector, put, resolve_schema, split, u8, u16, u32
 from devstate.state import State, default_state, type_default
 from devstate.wire.errors import ErrorCode
 from devstate.wire.sections import encode_section
+from tools.conformance import Located, Vector, put, resolve_schema, split, u8, u16, u32
 
 NET = "org.virtio.net@1.1"
 BLK = "org.virtio.blk@1.1"
