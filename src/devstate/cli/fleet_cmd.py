@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shlex
 from collections.abc import Callable
 from pathlib import Path
@@ -77,13 +78,13 @@ def pools(hosts: Path, strict: bool, as_json: bool, schemas_dir: Path | None, sv
         table.add_row(pool.name, str(len(pool.hosts)), pool.digest, "\n".join(pool.device_lines()),
                       ", ".join(sources) or "-")
     console.print(table)
-    missing = [e for e in graph.edges.values() if not e.ok]
-    for edge in missing[:limit]:
+    missing = len(graph.pools) ** 2 - graph.edge_count()
+    for edge in itertools.islice(graph.missing(), limit):
         console.print(f"{edge.destination.name} cannot receive from {edge.source.name}:", highlight=False)
         for reason in edge.reasons:
             console.print(f"  [red]✗[/red] {reason.message}", soft_wrap=True, highlight=False)
-    if len(missing) > limit:
-        console.print(f"... {len(missing) - limit} more missing edges (--limit, or --json for all)")
+    if missing > limit:
+        console.print(f"... {missing - limit} more missing edges (--limit, or --json for all)")
 
 
 @fleet.command()

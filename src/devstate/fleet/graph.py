@@ -7,6 +7,7 @@ is drawn dashed. The DOT text is deterministic, so it can be committed and compa
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 
@@ -21,10 +22,10 @@ def pool_dot(graph: PoolGraph, title: str = "pools") -> str:
     for index, pool in enumerate(graph.pools):
         hosts = len(pool.hosts)
         label = _quote(pool.name, f"{hosts} host{'s' if hosts != 1 else ''}", *pool.device_lines())
-        style = "" if graph.edges[(index, index)].ok else ', style="rounded,dashed"'
+        style = "" if graph.receives(index, index) else ', style="rounded,dashed"'
         lines.append(f"  {pool.name} [label={label}{style}];")
-    for (source, destination), edge in graph.edges.items():
-        if edge.ok and source != destination:
+    for source, destination in itertools.product(range(len(graph.pools)), repeat=2):
+        if source != destination and graph.receives(source, destination):
             lines.append(f"  {graph.pools[source].name} -> {graph.pools[destination].name};")
     lines.append("}")
     return "\n".join(lines) + "\n"

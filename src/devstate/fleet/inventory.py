@@ -24,6 +24,7 @@ import re
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,8 @@ class _Builder:
         self.by_raw: dict[str, int | tuple[str, str]] = {}
         """Raw device-list JSON → signature index, or (path, message) when it is invalid."""
         self.by_key: dict[str, int] = {}
+        self.parsed: dict[str, DeviceDescription | tuple[str, str]] = {}
+        """Device JSON → its description or problem (each distinct device validated once)."""
         self.devices: dict[str, DeviceDescription] = {}
         """Canonical device JSON → the one description object records share."""
         self.seen: set[str] = set()
@@ -204,7 +207,7 @@ class _Builder:
                 devices = json.loads(devices)
             except json.JSONDecodeError as exc:
                 return "$.devices", f"invalid JSON in the devices column: {exc.msg} at character {exc.pos}"
-        descriptions = parse_devices(devices)
+        descriptions = parse_devices(devices, self.parsed)
         if isinstance(descriptions, tuple):
             return descriptions
         descriptions = [self.devices.setdefault(_canonical_text(d), d) for d in descriptions]
@@ -216,28 +219,45 @@ class _Builder:
         return self.by_key[key]
 
 
-def parse_devices(devices: Any) -> list[DeviceDescription] | tuple[str, str]:
-    """The device descriptions of a record, or (JSON path, message) of the first problem."""
+def parse_devices(devices: Any, cache: dict[str, DeviceDescription | tuple[str, str]] | None = None
+                  ) -> list[DeviceDescription] | tuple[str, str]:
+    """The device descriptions of a record, or (JSON path, message) of the first problem.
+
+    ``cache``: device JSON → its description or (path inside it, message), shared by the
+    records of one inventory so each distinct device is validated once."""
     if not isinstance(devices, list):
         return "$.devices", f"'devices' must be an array of device descriptions, not {_json_type(devices)}"
-    validator = jsonschema.Draft202012Validator(description_schema())
+    cache = {} if cache is None else cache
     out: list[DeviceDescription] = []
     models: set[str] = set()
     for index, device in enumerate(devices):
         where = f"$.devices[{index}]"
-        error = jsonschema.exceptions.best_match(validator.iter_errors(device))
-        if error is not None:
-            path = where + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-            return path, error.message
-        try:
-            description = parse_description(device, where)
-        except UsageError as exc:
-            return where, str(exc).removeprefix(f"{where}: ")
-        if description.model in models:
-            return f"{where}.model", f"model {description.model} is listed twice"
-        models.add(description.model)
-        out.append(description)
+        text = json.dumps(device, sort_keys=True)
+        found = cache.get(text)
+        if found is None:
+            found = cache[text] = _parse_device(device)
+        if isinstance(found, tuple):
+            return where + found[0], found[1]
+        if found.model in models:
+            return f"{where}.model", f"model {found.model} is listed twice"
+        models.add(found.model)
+        out.append(found)
     return out
+
+
+def _parse_device(device: Any) -> DeviceDescription | tuple[str, str]:
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(device))
+    if error is not None:
+        return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path), error.message
+    try:
+        return parse_description(device, "")
+    except UsageError as exc:
+        return "", str(exc).removeprefix(": ")
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(description_schema())
 
 
 def signature_key(devices: list[DeviceDescription]) -> str:

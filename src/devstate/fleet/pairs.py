@@ -9,7 +9,8 @@ when each of its devices migrates to the destination's device of the same model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 
 from devstate import ir
 from devstate.compat.negotiate import negotiate
@@ -27,8 +28,15 @@ class DevicePair:
     ok: bool
     reasons: tuple[Mismatch, ...]
     verdict: MigrationVerdict | None
-    version: ir.Version | None
-    """The version ``negotiate`` picks (None: no common version works)."""
+    registry: Registry = field(repr=False, compare=False)
+
+    @cached_property
+    def version(self) -> ir.Version | None:
+        """The version ``negotiate`` picks (None: none, e.g. only a conversion connects them);
+        asked only when shown, so the pool graph does not pay for it."""
+        if not self.ok or self.verdict is None:
+            return None
+        return negotiate(self.verdict.source, self.verdict.destination, self.registry.schema_for).version
 
     @property
     def conversion(self) -> bool:
@@ -58,7 +66,7 @@ def check_pair(source: DeviceDescription, destination: DeviceDescription | None,
     if destination is None:
         missing = Mismatch("model", source.model, source.model, None,
                            f"model: the destination has no {source.model} device")
-        return DevicePair(source.model, False, (missing,), None, None)
+        return DevicePair(source.model, False, (missing,), None, registry)
     check, verdict = check_devices(source, destination, registry.default_schema(source, destination),
                                    registry.schema_for)
     ok = check.compatible and verdict.ok
@@ -66,8 +74,7 @@ def check_pair(source: DeviceDescription, destination: DeviceDescription | None,
     if not ok:
         for mismatch in [*check.mismatches, *verdict.mismatches]:
             reasons.setdefault(mismatch.message, mismatch)
-    version = negotiate(source, destination, registry.schema_for).version if ok else None
-    return DevicePair(source.model, ok, tuple(reasons.values()), verdict, version)
+    return DevicePair(source.model, ok, tuple(reasons.values()), verdict, registry)
 
 
 class PairCache:

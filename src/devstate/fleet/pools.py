@@ -11,9 +11,10 @@ signatures², not hosts².
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from devstate.compat.params import Mismatch
+from devstate.compat.params import DeviceDescription, Mismatch
 from devstate.fleet.inventory import Inventory, Signature
 from devstate.fleet.pairs import PairCache
 
@@ -63,15 +64,30 @@ class Edge:
 class PoolGraph:
     inventory: Inventory
     pools: tuple[Pool, ...]
-    edges: dict[tuple[int, int], Edge]
-    """(source pool index, destination pool index) → edge, for every ordered pair."""
+    pairs: PairCache
+    reaches: tuple[int, ...]
+    """Per source pool, a bit set of the destination pools that can receive from it."""
+
+    def receives(self, source: int, destination: int) -> bool:
+        return bool(self.reaches[source] >> destination & 1)
 
     def receives_from(self, destination: int) -> list[Pool]:
-        return [self.pools[s] for s in range(len(self.pools)) if self.edges[(s, destination)].ok]
+        return [self.pools[s] for s in range(len(self.pools)) if self.receives(s, destination)]
 
-    def pool_of(self, host: int) -> Pool:
-        kind = self.inventory.kinds[host]
-        return next(p for p in self.pools if p.signature is self.inventory.signatures[kind])
+    def edge(self, source: int, destination: int) -> Edge:
+        """The edge with every reason it is missing (device outcomes come from the cache)."""
+        outcomes = self.pairs.signature(self.pools[source].signature, self.pools[destination].signature)
+        return Edge(self.pools[source], self.pools[destination], tuple(r for o in outcomes for r in o.reasons))
+
+    def missing(self) -> Iterator[Edge]:
+        """Every missing edge, by source pool then destination pool."""
+        for source in range(len(self.pools)):
+            for destination in range(len(self.pools)):
+                if not self.receives(source, destination):
+                    yield self.edge(source, destination)
+
+    def edge_count(self) -> int:
+        return sum(bin(mask).count("1") for mask in self.reaches)
 
     def to_json(self) -> dict[str, object]:
         names = self.inventory.names
@@ -79,7 +95,7 @@ class PoolGraph:
             "hosts": len(self.inventory), "pools": [p.to_json(names) for p in self.pools],
             "receives_from": {self.pools[d].name: [p.name for p in self.receives_from(d)]
                               for d in range(len(self.pools))},
-            "missing": [e.to_json() for e in self.edges.values() if not e.ok],
+            "missing": [e.to_json() for e in self.missing()],
             "errors": [e.to_json() for e in self.inventory.errors],
         }
 
@@ -93,11 +109,27 @@ def make_pools(inventory: Inventory) -> tuple[Pool, ...]:
 
 
 def pool_graph(inventory: Inventory, pairs: PairCache) -> PoolGraph:
+    """The relation, from one bit set per distinct device: the pools whose device of that
+    model receives it. A pool reaches the pools in the AND of its devices' sets."""
     pools = make_pools(inventory)
-    edges = {}
-    for s, source in enumerate(pools):
-        for d, destination in enumerate(pools):
-            outcomes = pairs.signature(source.signature, destination.signature)
-            reasons = tuple(r for o in outcomes for r in o.reasons)
-            edges[(s, d)] = Edge(source, destination, reasons)
-    return PoolGraph(inventory, pools, edges)
+    receivers: dict[int, int] = {}
+    for pool in pools:
+        for device in pool.signature.devices:
+            if id(device) not in receivers:
+                receivers[id(device)] = _receivers(device, pools, pairs)
+    everyone = (1 << len(pools)) - 1
+    reaches = []
+    for pool in pools:
+        mask = everyone
+        for device in pool.signature.devices:
+            mask &= receivers[id(device)]
+        reaches.append(mask)
+    return PoolGraph(inventory, pools, pairs, tuple(reaches))
+
+
+def _receivers(device: DeviceDescription, pools: tuple[Pool, ...], pairs: PairCache) -> int:
+    mask = 0
+    for index, pool in enumerate(pools):
+        if pairs.device(device, pool.signature.device(device.model)).ok:
+            mask |= 1 << index
+    return mask
