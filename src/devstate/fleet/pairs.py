@@ -44,8 +44,11 @@ class DevicePair:
 
     @property
     def direct(self) -> bool:
-        """Loads as saved, at a common version (what node affinity selects)."""
-        return self.ok and self.verdict is not None and self.verdict.verdict is Verdict.COMPATIBLE
+        """Loads as saved at a version both list: no conversion, no condition, no other
+        reader version (what node affinity selects)."""
+        verdict = self.verdict
+        return (self.ok and verdict is not None and verdict.verdict is Verdict.COMPATIBLE
+                and verdict.writes == verdict.loads)
 
     def to_json(self) -> dict[str, object]:
         verdict = self.verdict
