@@ -231,3 +231,72 @@ def test_compatibility_matrix_page(page: Any) -> None:
     for version in (str(f.version) for f in schema_files() if f.model == "org.virtio.net"):
         expect(article).to_contain_text(version)
     _shot(page, "compat-matrix")
+
+
+# --- the blob viewer ------------------------------------------------------------------------
+
+VECTORS = ROOT / "spec" / "conformance" / "vectors"
+NVME_VECTOR = "valid-org.nvmexpress.ctrl-1.1-random"
+
+
+def test_viewer_decodes_a_conformance_vector(page: Any) -> None:
+    import json
+
+    expected = json.loads((VECTORS / f"{NVME_VECTOR}.json").read_text(encoding="utf-8"))
+    csts = expected["sections"]["registers"]["csts"]
+    page.goto("viewer/")
+    page.locator("#dsf-file").set_input_files(str(VECTORS / f"{NVME_VECTOR}.dsf"))
+    tree = page.locator("#dsf-tree")
+    expect(tree).to_be_visible()
+    expect(page.locator(".dsf-summary")).to_contain_text("org.nvmexpress.ctrl 1.1")
+    value = tree.locator('li[data-path="$.sections.registers.csts"] .dsf-value')
+    expect(value).to_have_text(str(csts))
+    expect(page.locator(".dsf-error")).to_have_count(0)
+    decoded = json.loads(page.locator("#dsf-json").text_content())
+    assert decoded == expected, "the viewer's state JSON is the reference codec's"
+    # annotated bytes: the header at its offsets, csts at its absolute offset in the blob
+    hex_rows = page.locator("table.dsf-hex tbody tr")
+    expect(hex_rows.first).to_have_attribute("data-offset", "0")
+    expect(hex_rows.first).to_contain_text("$.header.magic")
+    expect(hex_rows.first).to_contain_text("89 44 53 46 0d 0a 1a 0a")
+    blob = (VECTORS / f"{NVME_VECTOR}.dsf").read_bytes()
+    model = b"org.nvmexpress.ctrl"
+    registers = 25 + len(model) + 8  # header, model id, the first section's header
+    row = page.locator("table.dsf-hex tr", has=page.locator("code", has_text="$.sections.registers.csts"))
+    expect(row).to_have_attribute("data-offset", str(registers + 20))
+    expect(row.locator("td").nth(1)).to_have_text(blob[registers + 20 : registers + 24].hex(" "))
+    href = row.locator("a").get_attribute("href")
+    assert href.endswith("/models/org.nvmexpress.ctrl/1.1/#registers.csts"), href
+    _shot(page, "viewer")
+
+
+def test_viewer_shows_the_error_of_a_corrupted_blob(page: Any, tmp_path: Path) -> None:
+    blob = bytearray((VECTORS / f"{NVME_VECTOR}.dsf").read_bytes())
+    blob[60] ^= 0xFF  # inside the registers: the checksum no longer matches
+    corrupted = tmp_path / "corrupted.dsf"
+    corrupted.write_bytes(bytes(blob))
+    page.goto("viewer/")
+    page.locator("#dsf-file").set_input_files(str(corrupted))
+    error = page.locator(".dsf-error")
+    expect(error).to_contain_text("BAD_CHECKSUM (error 6) at offset")
+    expect(error.locator(".dsf-error-offset")).to_have_text(str(len(blob) - 4))
+    expect(error).to_contain_text("$.trailer.crc32c")
+    expect(page.locator("#dsf-tree")).to_have_count(0)
+    expect(page.locator("tr.dsf-error-row")).to_have_attribute("data-offset", str(len(blob) - 4))
+    _shot(page, "viewer-error")
+
+
+def test_viewer_links_a_value_error_to_the_field(page: Any) -> None:
+    import json
+
+    manifest = json.loads((ROOT / "spec" / "conformance" / "manifest.json").read_text(encoding="utf-8"))
+    entry = next(e for e in manifest["vectors"] if e.get("error", {}).get("code") == "OUT_OF_RANGE"
+                 and e["schema"].startswith("org.") and "@" in e["schema"])
+    page.goto("viewer/")
+    page.locator("#dsf-file").set_input_files(str(ROOT / "spec" / "conformance" / entry["blob"]))
+    error = page.locator(".dsf-error")
+    expect(error).to_contain_text(f"OUT_OF_RANGE (error 27) at offset {entry['error']['offset']}")
+    expect(error).to_contain_text(entry["error"]["path"])
+    model, version = entry["schema"].split("@")
+    href = error.locator("a", has_text=entry["error"]["path"]).get_attribute("href")
+    assert f"/models/{model}/{version}/#" in href, href

@@ -123,9 +123,10 @@ GROUPS: tuple[Group, ...] = (
     ),
     Group(
         "browser",
-        ("chromium",),
-        _files("/usr/bin/chromium"),
-        "the website's browser tests (headless Chromium driven by Playwright)",
+        ("chromium", "nodejs"),
+        _files("/usr/bin/chromium", "/usr/bin/node"),
+        "the website's browser tests (headless Chromium driven by Playwright) and the blob viewer's "
+        "decoder under node",
     ),
     Group(
         "qemu",

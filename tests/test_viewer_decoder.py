@@ -1,0 +1,97 @@
+"""The blob viewer's JavaScript decoder (spec/javascripts/dsf-decode.js) against the reference codec.
+
+Differential: under node, the viewer's decoder reads every conformance vector with the
+IR JSON of its schema (what the site offers for download); the valid ones must decode to
+the same state JSON as the reference codec, the invalid and malicious ones must fail with
+the same error code, number, offset and field path. Skipped without node, except in CI.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from system_packages import require
+
+from devstate import conformance
+from devstate.interp import decode
+from devstate.state import state_to_json
+from devstate.wire.errors import DecodeError
+
+ROOT = Path(__file__).resolve().parent.parent
+DECODER = ROOT / "spec" / "javascripts" / "dsf-decode.js"
+ENTRIES = conformance.load_manifest()
+
+DRIVER = r"""
+const fs = require("fs");
+const DSF = require(process.argv[2]);
+const jobs = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
+const out = [];
+for (const job of jobs) {
+  const schema = JSON.parse(fs.readFileSync(job.ir, "utf8"));
+  const bytes = new Uint8Array(fs.readFileSync(job.blob));
+  const limits = job.limits;
+  const result = DSF.decodeDsf(schema, bytes, limits);
+  const error = result.error && {code: result.error.code, number: result.error.number,
+                                  offset: result.error.offset, path: result.error.path};
+  out.push(`{"name": ${JSON.stringify(job.name)}, "error": ${JSON.stringify(error)}, ` +
+           `"state": ${result.state ? DSF.stateToJson(result.state) : "null"}}`);
+}
+console.log("[" + out.join(",\n") + "]");
+"""
+
+JS_LIMITS = {"max_total_size": "maxTotalSize", "max_region_size": "maxRegionSize", "max_depth": "maxDepth"}
+
+
+def _reference(entry: dict[str, Any]) -> dict[str, Any]:
+    schema = conformance.resolve_schema(entry["schema"])
+    blob = (conformance.CONFORMANCE_DIR / entry["blob"]).read_bytes()
+    try:
+        return {"error": None, "state": state_to_json(decode(schema, blob, conformance.entry_limits(entry)))}
+    except DecodeError as exc:
+        error = {"code": exc.code, "number": exc.number, "offset": exc.offset, "path": exc.path}
+        return {"error": error, "state": None}
+
+
+@pytest.fixture(scope="module")
+def viewer_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    require("browser")
+    work = tmp_path_factory.mktemp("viewer")
+    jobs, irs = [], {}
+    for entry in ENTRIES:
+        if entry["schema"] not in irs:
+            schema = conformance.resolve_schema(entry["schema"])
+            path = work / f"ir-{len(irs)}.json"
+            path.write_text(json.dumps(schema.model_dump(mode="json")), encoding="utf-8")
+            irs[entry["schema"]] = path
+        limits = {JS_LIMITS[k]: v for k, v in entry.get("limits", {}).items()}
+        blob = conformance.CONFORMANCE_DIR / entry["blob"]
+        jobs.append({"name": entry["name"], "ir": str(irs[entry["schema"]]), "blob": str(blob), "limits": limits})
+    (work / "jobs.json").write_text(json.dumps(jobs), encoding="utf-8")
+    driver = work / "driver.js"
+    driver.write_text(DRIVER, encoding="utf-8")
+    command = ["node", str(driver), str(DECODER), str(work / "jobs.json")]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    return {row["name"]: row for row in json.loads(result.stdout)}
+
+
+VALID = [e for e in ENTRIES if "error" not in e]
+INVALID = [e for e in ENTRIES if "error" in e]
+
+
+@pytest.mark.parametrize("entry", VALID, ids=[e["name"] for e in VALID])
+def test_valid_vectors_decode_to_the_reference_codecs_json(entry: dict[str, Any], viewer_results: Any) -> None:
+    got = viewer_results[entry["name"]]
+    assert got["error"] is None
+    assert got["state"] == _reference(entry)["state"]
+
+
+@pytest.mark.parametrize("entry", INVALID, ids=[e["name"] for e in INVALID])
+def test_invalid_vectors_fail_like_the_reference_codec(entry: dict[str, Any], viewer_results: Any) -> None:
+    got = viewer_results[entry["name"]]
+    assert got["state"] is None
+    assert got["error"] == entry["error"] == _reference(entry)["error"]
