@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from devstate.cli.output import EXIT_INVALID, console, fail
+from devstate.cli.output import EXIT_INVALID, console, fail, print_json
 from devstate.cli.schema_cmd import resolve_schema
 from devstate.emit.generate import LANGUAGES, check_tree, emit_files, standard_codec_schemas, write_files
 from devstate.errors import DevstateError, UsageError
@@ -26,8 +26,9 @@ from devstate.errors import DevstateError, UsageError
               help="Regenerate every standard schema (every language, or --lang) and compare with --codegen-dir.")
 @click.option("--codegen-dir", type=click.Path(path_type=Path, file_okay=False), default=Path("codegen"),
               show_default=True, help="The committed generated tree that --check compares with.")
+@click.option("--json", "as_json", is_flag=True, help="Print the files written (or, with --check, the drift) as JSON.")
 def gen(schemas: tuple[str, ...], lang: str | None, out_dir: Path | None, every: bool, check: bool,
-        codegen_dir: Path) -> None:
+        codegen_dir: Path, as_json: bool) -> None:
     """Generate typed codecs for SCHEMA... (files or MODEL@VERSION names) into -o DIR.
 
     Python: DIR becomes an installable stdlib-only package (pyproject.toml,
@@ -39,7 +40,7 @@ def gen(schemas: tuple[str, ...], lang: str | None, out_dir: Path | None, every:
     if check:
         if schemas or out_dir is not None or every:
             fail("--check takes no SCHEMA, --all or -o (it regenerates every standard schema)")
-        _check(codegen_dir, (lang,) if lang else LANGUAGES)
+        _check(codegen_dir, (lang,) if lang else LANGUAGES, as_json)
         return
     if lang is None or out_dir is None or bool(schemas) == every:
         fail("give --lang, -o DIR and SCHEMA... or --all (or --check)")
@@ -53,10 +54,13 @@ def gen(schemas: tuple[str, ...], lang: str | None, out_dir: Path | None, every:
         fail(str(exc))
     except DevstateError as exc:
         fail(str(exc), EXIT_INVALID)
+    if as_json:
+        print_json({"output": str(out_dir), "written": [str(path) for path in written]})
+        return
     console.print(f"wrote {len(written)} files to {out_dir}", markup=False, soft_wrap=True)
 
 
-def _check(codegen_dir: Path, languages: tuple[str, ...]) -> None:
+def _check(codegen_dir: Path, languages: tuple[str, ...], as_json: bool) -> None:
     if not codegen_dir.is_dir():
         fail(f"{codegen_dir}: no such directory (run from the repository root or give --codegen-dir)")
     try:
@@ -65,6 +69,12 @@ def _check(codegen_dir: Path, languages: tuple[str, ...]) -> None:
         fail(str(exc))
     except DevstateError as exc:
         fail(str(exc), EXIT_INVALID)
+    if as_json:
+        print_json({"codegen_dir": str(codegen_dir), "languages": list(languages), "up_to_date": not drifts,
+                    "drift": [{"kind": d.kind, "path": str(d.path)} for d in drifts]})
+        if drifts:
+            raise click.exceptions.Exit(EXIT_INVALID)
+        return
     if not drifts:
         console.print(f"{codegen_dir} is up to date ({', '.join(languages)})", markup=False)
         return

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
 
 from devstate import ir
 from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, fail, print_json
+from devstate.cli.streams import is_stdio, read_stdin
 from devstate.compat.negotiate import negotiate
-from devstate.compat.params import DeviceDescription, Mismatch, load_description
+from devstate.compat.params import (
+    MAX_DESCRIPTION_SIZE,
+    DeviceDescription,
+    Mismatch,
+    load_description,
+    parse_description,
+)
 from devstate.compat.verdict import check_devices
 from devstate.errors import SchemaError, UsageError
 from devstate.schema import SchemaLoader, find_schema_file, standard_schemas_dir
 
 _SOURCE = click.option("--source", "source_path", required=True, type=click.Path(path_type=Path),
-                       help="The source device's description (JSON).")
+                       help="The source device's description (JSON; - for standard input).")
 _DEST = click.option("--dest", "dest_path", required=True, type=click.Path(path_type=Path),
-                     help="The destination device's description (JSON).")
+                     help="The destination device's description (JSON; - for standard input).")
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON for management software.")
 _DIR = click.option("--schemas-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
                     help="Where the model's schemas are (default: the standard schemas).")
@@ -83,10 +91,27 @@ def negotiate_cmd(source_path: Path, dest_path: Path, as_json: bool, schemas_dir
 
 
 def _descriptions(source_path: Path, dest_path: Path) -> tuple[DeviceDescription, DeviceDescription]:
+    if is_stdio(source_path) and is_stdio(dest_path):
+        fail("only one of --source and --dest can be - (standard input)")
     try:
-        return load_description(source_path), load_description(dest_path)
+        return _description(source_path), _description(dest_path)
     except UsageError as exc:
         fail(str(exc))
+
+
+def _description(path: Path) -> DeviceDescription:
+    """A description file, or ``-``: standard input."""
+    if not is_stdio(path):
+        return load_description(path)
+    try:
+        data = json.loads(read_stdin(MAX_DESCRIPTION_SIZE).decode("utf-8"))
+    except OSError as exc:
+        raise UsageError(f"-: cannot read: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"-: cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"-:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    return parse_description(data, "-")
 
 
 def _print_mismatches(mismatches: list[Mismatch], notes: list[str]) -> None:

@@ -70,12 +70,16 @@ def list_schemas(as_json: bool) -> None:
 
 @schema.command("show")
 @click.argument("name")
-def show(name: str) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print the IR as JSON instead (as `schema dump`).")
+def show(name: str, as_json: bool) -> None:
     """Show a schema as a tree of sections and fields with offsets and sizes.
 
     NAME is a schema file or MODEL[@VERSION] (newest version when omitted).
     """
     loaded = resolve_schema(name)
+    if as_json:
+        print_json(load_ir_json(loaded))
+        return
     tree = Tree(f"[bold]{loaded.ident}[/bold] — {loaded.title}")
     for section in loaded.sections:
         flags = " optional" if section.optional else ""

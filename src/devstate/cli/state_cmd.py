@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import NoReturn
 
 import click
 
 from devstate import ir
-from devstate.blob_convert import convert_blob, open_blob
-from devstate.cli.blob_io import limit_options
+from devstate.blob_convert import ConvertedBlob, convert_blob, open_blob
+from devstate.cli.blob_io import limit_options, read_blob
 from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, error_console, fail, print_json, refuse_overwrite
+from devstate.cli.streams import is_stdio, write_stdout
 from devstate.compat.convert import ConversionError
 from devstate.compat.migrate import load_migrations
 from devstate.compat.statediff import diff_states
@@ -23,7 +24,7 @@ from devstate.schema import SchemaLoader, find_schema_file, standard_schemas_dir
 from devstate.state import State
 from devstate.wire.errors import WireError
 from devstate.wire.header import Header, parse_header
-from devstate.wire.limits import Limits
+from devstate.wire.limits import DEFAULT_LIMITS, Limits
 
 _DIR = click.option("--schemas-dir", type=click.Path(path_type=Path, file_okay=False), default=None,
                     help="Where the model's versions are (default: the standard schemas).")
@@ -31,9 +32,10 @@ _DIR = click.option("--schemas-dir", type=click.Path(path_type=Path, file_okay=F
 
 @click.command()
 @click.argument("input_path", metavar="IN.dsf", type=click.Path(path_type=Path))
-@click.option("--to-version", "to_version", required=True, help="The version to convert to, e.g. 1.0 or 2.0.")
+@click.option("--to", "--to-version", "to_version", required=True, metavar="[MODEL@]VERSION",
+              help="The version to convert to, e.g. 1.0 or org.virtio.net@1.0 (--to-version: the old spelling).")
 @click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
-              help="Where to write the converted blob (atomically).")
+              help="Where to write the converted blob (atomically; - for standard output).")
 @click.option("--migrations", "modules", multiple=True, metavar="MODULE",
               help="Import MODULE to register more migration functions (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
@@ -50,15 +52,21 @@ def convert(input_path: Path, to_version: str, output: Path, modules: tuple[str,
     registered migration function. Exit status: 0 converted, 1 cannot convert, 2 bad input.
     """
     refuse_overwrite(output, input_path)
-    target = _version(to_version)
+    if as_json and is_stdio(output):
+        fail("--json prints the outcome on standard output; give -o a file")
+    wanted_model, _, version_text = to_version.rpartition("@")
+    target = _version(version_text)
     try:
         load_migrations(modules)
     except UsageError as exc:
         fail(str(exc))
     root = schemas_dir or standard_schemas_dir()
     limits = Limits(max_total_size=max_total_size, max_region_size=max_region_size)
-    with _opened(input_path) as data:
-        lookup = _lookup(_model_of(data, input_path, limits), root)
+    with _opened(input_path, limits) as data:
+        model = _model_of(data, input_path, limits)
+        if wanted_model and wanted_model != model:
+            fail(f"{input_path} holds {model} state; --to names {wanted_model}")
+        lookup = _lookup(model, root)
         lookup(target)
         try:
             blob = convert_blob(data, target, lookup, limits=limits)
@@ -66,13 +74,13 @@ def convert(input_path: Path, to_version: str, output: Path, modules: tuple[str,
             _conversion_failed(exc, as_json)
         except WireError as exc:
             fail(f"{input_path}: {exc}", EXIT_INVALID)
-        _write(blob.write, output)
+        _write(blob, output)
         report = {"input": str(input_path), "output": str(output), "from": str(blob.source.version),
                   "to": str(blob.target.version), "route": [str(h) for h in blob.route],
                   "dropped_optional_sections": blob.dropped, "copied_sections": blob.reused, "size": blob.size}
     if as_json:
         print_json({"converted": True, **report})
-    else:
+    elif not is_stdio(output):
         route = "; ".join(str(h) for h in blob.route) or "same version"
         console.print(f"{input_path} ({blob.source.ident}) → {output} ({blob.target.ident}): {route}")
         for name in blob.dropped:
@@ -93,8 +101,10 @@ def diff_cmd(a_path: Path, b_path: Path, as_json: bool, schemas_dir: Path | None
     0 identical, 1 different, 2 bad input.
     """
     root = schemas_dir or standard_schemas_dir()
-    with _opened(a_path) as a_data, _opened(b_path) as b_data:
-        limits = Limits(max_total_size=max_total_size, max_region_size=max_region_size)
+    if is_stdio(a_path) and is_stdio(b_path):
+        fail("only one of A.dsf and B.dsf can be - (standard input)")
+    limits = Limits(max_total_size=max_total_size, max_region_size=max_region_size)
+    with _opened(a_path, limits) as a_data, _opened(b_path, limits) as b_data:
         differences = diff_states(_decode(a_data, a_path, root, limits), _decode(b_data, b_path, root, limits))
         if as_json:
             print_json({"identical": not differences, "differences": [d.to_json() for d in differences]})
@@ -105,8 +115,11 @@ def diff_cmd(a_path: Path, b_path: Path, as_json: bool, schemas_dir: Path | None
     raise click.exceptions.Exit(EXIT_INVALID if differences else EXIT_OK)
 
 
-def _opened(path: Path) -> AbstractContextManager[memoryview]:
-    """The blob's bytes (only a regular file: a directory, FIFO or device is refused, without blocking)."""
+def _opened(path: Path, limits: Limits = DEFAULT_LIMITS) -> AbstractContextManager[memoryview]:
+    """The blob's bytes (only a regular file: a directory, FIFO or device is refused, without blocking;
+    ``-``: standard input)."""
+    if is_stdio(path):
+        return nullcontext(memoryview(read_blob(path, limits)))
     try:
         with open_regular(path):
             pass
@@ -171,7 +184,11 @@ def _conversion_failed(exc: ConversionError, as_json: bool) -> NoReturn:
     raise click.exceptions.Exit(EXIT_INVALID)
 
 
-def _write(write: Callable[[Path], None], output: Path) -> None:
+def _write(blob: ConvertedBlob, output: Path) -> None:
+    if is_stdio(output):
+        write_stdout(blob.to_bytes())
+        return
+    write = blob.write
     if output.is_dir():
         fail(f"{output}: cannot write: is a directory")
     try:

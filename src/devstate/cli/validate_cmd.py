@@ -11,6 +11,7 @@ from rich.table import Table
 
 from devstate.cli.blob_io import DSF_SUFFIX, limit_options
 from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, fail, print_json
+from devstate.github import annotation
 from devstate.schema.validate import (
     SchemaReport,
     count_fields,
@@ -22,9 +23,11 @@ from devstate.wire.limits import Limits
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON report instead of a table.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON report instead of a table (--format json).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
+              help="github: one GitHub Actions ::error annotation per problem, on its file and line.")
 @limit_options
-def validate(paths: tuple[Path, ...], as_json: bool, max_total_size: int, max_region_size: int) -> None:
+def validate(paths: tuple[Path, ...], as_json: bool, fmt: str, max_total_size: int, max_region_size: int) -> None:
     """Validate schema files or directories of them, and saved states (*.dsf files).
 
     Every schema error is printed as FILE:LINE:COL: CODE: message; a .dsf file is decoded
@@ -47,7 +50,10 @@ def validate(paths: tuple[Path, ...], as_json: bool, max_total_size: int, max_re
     reports = validate_schema_files(files) if files else []
     elapsed = time.perf_counter() - started
     valid = all(r.valid for r in reports) and all(b["valid"] for b in blobs)
-    if as_json:
+    if fmt == "github":
+        for line in _github(reports, blobs):
+            console.print(line, markup=False, soft_wrap=True, highlight=False)
+    elif as_json or fmt == "json":
         extra = {"states": blobs} if blobs else {}
         print_json({"valid": valid, "files": [r.to_json() for r in reports], **extra})
     else:
@@ -58,6 +64,19 @@ def validate(paths: tuple[Path, ...], as_json: bool, max_total_size: int, max_re
 
             print_blob_reports(blobs)
     raise click.exceptions.Exit(EXIT_OK if valid else EXIT_INVALID)
+
+
+def _github(reports: list[SchemaReport], blobs: list[dict[str, Any]]) -> list[str]:
+    lines = [annotation("error", d.file, d.line, d.col, d.code, d.message + (f" (at {d.path})" if d.path else ""))
+             for report in reports for d in report.diagnostics]
+    for blob in blobs:
+        if blob["valid"]:
+            continue
+        error = blob["error"] or {}
+        title = str(error.get("code", "INVALID"))
+        message = blob["message"].removeprefix(f"{blob['file']}: ")
+        lines.append(annotation("error", blob["file"], 1, 1, title, message))
+    return lines
 
 
 def _validate_blobs(paths: list[Path], limits: Limits) -> list[dict[str, Any]]:

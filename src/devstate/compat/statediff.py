@@ -7,6 +7,7 @@ differing offset, never printed whole).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,8 @@ from typing import Any
 from devstate.state import State
 
 BLOCK = 1 << 16
+SHOWN_ELEMENTS = 16
+"""List elements ``show`` prints before it summarises the rest (as ``decode`` does)."""
 BytesLike = bytes | bytearray | memoryview
 
 
@@ -112,13 +115,22 @@ def _mismatch(x: bytes, y: bytes) -> int:
 
 
 def show(value: Any) -> str:
-    """A short human form: bytes as hex (long ones truncated with their size)."""
+    """A value the way ``devstate decode`` prints it: JSON-like (``true``, ``"text"``, ``[1, 2]``,
+    ``{a: 1}``), bytes as hex (long ones cut with their size), long lists cut with their length."""
     if isinstance(value, BytesLike):
         data = bytes(memoryview(value)[:16])
         more = f"… ({len(value)} bytes)" if len(value) > 16 else ""
         return (data.hex() or '""') + more
-    text = repr(value)
-    return text if len(text) <= 100 else text[:97] + "..."
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        more = f", … ({len(value)} elements)" if len(value) > SHOWN_ELEMENTS else ""
+        return "[" + ", ".join(show(item) for item in value[:SHOWN_ELEMENTS]) + more + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {show(item)}" for key, item in value.items()) + "}"
+    return str(value)
 
 
 def to_json(value: Any) -> Any:
