@@ -16,17 +16,17 @@ from typing import Any
 import pytest
 from system_packages import require
 
-from devstate import conformance
 from devstate.interp import decode
 from devstate.state import state_to_json
 from devstate.wire.errors import DecodeError
+from tools import conformance
 
 ROOT = Path(__file__).resolve().parent.parent
 DECODER = ROOT / "spec" / "javascripts" / "dsf-decode.js"
 ENTRIES = conformance.load_manifest()
 
 DRIVER = r"""
-const fs = require("fs");
+const fs = require("node:fs");
 const DSF = require(process.argv[2]);
 const jobs = JSON.parse(fs.readFileSync(process.argv[3], "utf8"));
 const out = [];
