@@ -293,3 +293,27 @@ def test_widening_the_last_field_loads_forward_while_the_value_fits(tmp_path: Pa
     (change,) = diff_schemas(*load_pair(tmp_path / "i", last.format("i16"), last.format("i32")))
     forward = change.forward.conditions
     assert [(c.kind.value, c.low, c.high) for c in forward] == [("silent", 0, 32767), ("value", 0, 65535)]
+
+
+def test_an_opaque_reader_keeps_a_typed_payload_only_while_it_fits_its_max(tmp_path: Path) -> None:
+    from devstate.compat.verdict import Verdict, pair_verdicts
+    from devstate.interp import decode, encode
+    from devstate.wire.errors import DecodeError
+
+    vendor = 'vendor_sections:\n  - {id: 1, name: impl, vendor: {pci: 0x1af4}, PAYLOAD, optional: true, since: "1.0"}\n'
+    opaque = queue(sections=vendor.replace("PAYLOAD", "opaque: true, max: 8"))
+    for typed, fits in (("u64", True), ("'u8[12]'", False)):  # the bound counts framing: u8[12] is 12 bytes or more
+        new = queue(sections=vendor.replace("PAYLOAD", f"type: {typed}"))
+        old, mutant = load_pair(tmp_path / typed, opaque, new)
+        backward, forward = pair_verdicts(old, mutant)
+        assert (backward.verdict, forward.verdict) == (Verdict.INCOMPATIBLE,
+                                                       Verdict.COMPATIBLE if fits else Verdict.INCOMPATIBLE)
+        value = 2**64 - 1 if fits else [255] * 12
+        state = {"model": "org.example.dev", "version": "1.1", "sections": {"q": {"size": 1, "addr": 2}},
+                 "vendor_sections": {"impl": value}, "unknown_sections": []}
+        blob = encode(mutant, state)
+        if fits:  # the codec agrees: the opaque reader keeps the bytes
+            assert decode(old, blob)["vendor_sections"]["impl"] == b"\xff" * 8
+        else:
+            with pytest.raises(DecodeError):
+                decode(old, blob)

@@ -25,7 +25,7 @@ from devstate.compat import rules as R
 from devstate.compat.change import Change
 from devstate.compat.conditions import Allowed, Condition, ConditionKind, Target
 from devstate.compat.effects import OK, Domain, Effect, Place, domain, in_place, only_if, refused, worst, zero_tail
-from devstate.compat.layout import layout_key, lis_indices, shape
+from devstate.compat.layout import layout_key, lis_indices, shape, size_bound
 from devstate.compat.rules import Category, Direction, Rule
 from devstate.state import field_default, type_default
 
@@ -200,8 +200,14 @@ class SchemaDiff:
         path = f"section {new.name}"
         if old.opaque != new.opaque:
             detail = f"{_payload(old)} → {_payload(new)}"
-            both = refused("an opaque payload and a typed one do not mean the same bytes")
-            self.emit(R.TYPE_CHANGED, path, detail, old.loc, new.loc, backward=both, forward=both)
+            refuse = refused("an opaque payload and a typed one do not mean the same bytes")
+            # an opaque reader keeps a typed payload as its bytes, unchanged, if it always fits
+            typed, opaque, schema = (new, old, self.new) if old.opaque else (old, new, self.old)
+            bound = size_bound(typed.type, schema)
+            fits = bound is not None and (opaque.max is None or bound <= opaque.max)
+            kept = OK if fits else refused(f"the typed payload may be longer than the opaque max {opaque.max}")
+            backward, forward = (refuse, kept) if old.opaque else (kept, refuse)
+            self.emit(R.TYPE_CHANGED, path, detail, old.loc, new.loc, backward=backward, forward=forward)
         elif old.opaque and old.max != new.max and old.max is not None and new.max is not None:
             self._max(old.max, new.max, path, old.loc, new.loc, (Target.VENDOR_SECTION, old.name, new.name), "bytes")
 

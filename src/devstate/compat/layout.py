@@ -1,8 +1,9 @@
 """Wire-layout facts the compatibility rules need, derived from the IR.
 
 Whether a default encodes as zero bytes (the condition for appending a field in a minor
-version), a name-independent shape of a type expression (to tell a rename from a type
-change), and the longest increasing subsequence used to find reordered fields.
+version), a bound of a type's largest encoding (what an opaque reader may keep), a
+name-independent shape of a type expression (to tell a rename from a type change), and
+the longest increasing subsequence used to find reordered fields.
 """
 
 from __future__ import annotations
@@ -16,6 +17,31 @@ from devstate import ir
 def encodes_as_zero(expr: Any, default: Any, schema: ir.Schema) -> bool:
     """Whether a field of type ``expr`` holding ``default`` encodes as all-zero bytes."""
     return ir.encodes_as_zero(expr, default, schema.types)
+
+
+def size_bound(expr: Any, schema: ir.Schema, seen: frozenset[str] = frozenset()) -> int | None:
+    """An upper bound of the encoded size of any value of ``expr`` (None: unbounded, a recursive struct).
+
+    Every framing word is counted (a struct's size prefix even where a section's length
+    replaces it, a count and a stride for every counted array), so the bound is never below
+    the real largest encoding; it is what an opaque reader's ``max`` is compared with.
+    """
+    prefix = ir.PREFIX_SIZE
+    if isinstance(expr, ir.ScalarType):
+        return expr.size
+    if isinstance(expr, ir.BytesType):
+        return prefix + expr.capacity
+    if isinstance(expr, ir.StringType):
+        return prefix + expr.max
+    if isinstance(expr, ir.ArrayType):
+        element = size_bound(expr.element, schema, seen)
+        return None if element is None else 2 * prefix + expr.capacity * element
+    if expr.target_kind != "struct":
+        return int(expr.fixed_size or 0)
+    if expr.name in seen:
+        return None
+    fields = [size_bound(f.type, schema, seen | {expr.name}) for f in schema.struct(expr.name).fields]
+    return None if None in fields else prefix + sum(f for f in fields if f is not None)
 
 
 def shape(expr: Any, schema: ir.Schema) -> str:

@@ -291,7 +291,10 @@ TYPE_CHANGED = _rule(
     "a flags type of the same size the bytes stay where they were and are read in place: the "
     "directions name the values that keep their meaning (a u8 read as bool loads while it "
     "is 0 or 1; an enum read as its base integer always loads), and a change that every "
-    "value survives both ways is reported as API only (generated code and state JSON change).",
+    "value survives both ways is reported as API only (generated code and state JSON change). "
+    "An opaque vendor section given a typed payload (or the reverse): the typed reader refuses "
+    "arbitrary opaque bytes, while the opaque reader keeps the typed payload's bytes unchanged "
+    "when its largest encoding fits the opaque `max`.",
     "Add a new field with the new type (appended, `since` the new minor version) and keep "
     "the old one, or bump the major version.",
     "      - {name: mac, type: u64}",
