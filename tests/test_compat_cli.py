@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner, Result
 from compat_helpers import write_version
@@ -274,3 +275,36 @@ def test_a_parameter_the_older_reader_lacks_refuses_the_direct_load(tmp_path: Pa
     assert verdict["mismatches"][-1]["message"] == (
         "rss: the source uses true; a org.virtio.net@1.0 reader loads 1.1 state only while it holds its default "
         "(false)")
+
+
+def test_matrix_cells_name_their_conditions_and_link_them() -> None:
+    versions = [load_schema(f.path) for f in model_versions("org.virtio.net")]
+
+    def link(schema: Any, kind: str, name: str) -> str:
+        return f"{schema.version}.md#{kind}:{name}"
+
+    markdown = matrix_markdown(versions, link=link)
+    row = next(line for line in markdown.splitlines() if line.startswith("| **1.0** |"))
+    assert '[✓*](#conditions-1-1-on-1-0 "loads while these hold their defaults or allowed values: ' in row
+    assert "virtio.virtqueue.avail_wrap_counter, " in row and "section rss" in row
+    assert "### 1.1 state on a 1.0 device {#conditions-1-1-on-1-0}" in markdown
+    assert ("- [`virtio.virtqueue.avail_wrap_counter`](1.1.md#field:virtio.virtqueue.avail_wrap_counter) "
+            "holds its default (false)") in markdown
+    assert "- [`section rss`](1.1.md#section:rss) is absent" in markdown
+    assert "- [`param rss`](1.1.md#param:rss) holds its default (false)" in markdown
+
+
+def test_changelog_explains_directions_and_links_what_changed() -> None:
+    versions = [load_schema(f.path) for f in model_versions("org.virtio.net")]
+
+    def link(schema: Any, kind: str, name: str) -> str | None:
+        removed = kind == "section" and name == "rss" and schema.version.major >= 3
+        return None if removed else f"{schema.version}.md#{kind}:{name}"
+
+    changelog = changelog_markdown(versions, link=link)
+    assert "(NONE, WIRE)" not in changelog and "WIRE)" not in changelog
+    assert ("— [`net_config.rss_max_key_size`](3.0.md#field:net_config.rss_max_key_size): range 0..40 → 0..255 — "
+            "*wire; breaks FORWARD: the old reader cannot load all new state*") in changelog
+    assert "— [`section rss`](2.0.md#section:rss): optional section 8 'rss' removed — *wire; breaks no direction*" in (
+        changelog), "a removed section links to the old version's page"
+    assert "BACKWARD when the new reader cannot load all old state" in changelog

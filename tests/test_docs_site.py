@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import importlib
 import json
 import os
@@ -9,6 +10,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -113,3 +115,25 @@ def test_rule_urls_point_at_the_site() -> None:
     rules = importlib.import_module("devstate.compat.rules")
     assert site_url_of_mkdocs() == SITE_URL
     assert SITE_URL + "compatibility/" == rules.DOCS_URL
+
+
+def _ids(page: Path, cache: dict[Path, set[str]]) -> set[str]:
+    if page not in cache:
+        cache[page] = {html.unescape(i) for i in re.findall(r'id="([^"]+)"', page.read_text(encoding="utf-8"))}
+    return cache[page]
+
+
+def test_links_from_compat_pages_land_on_field_rows(site: Path) -> None:
+    """Matrix conditions and changelog entries link to rows that exist (fields, sections, params)."""
+    cache: dict[Path, set[str]] = {}
+    checked = 0
+    for page in [*site.glob("models/*/compatibility/index.html"), *site.glob("models/*/changelog/index.html")]:
+        for href in re.findall(r'href="([^"]+#[^"]+)"', page.read_text(encoding="utf-8")):
+            target, _, anchor = html.unescape(href).partition("#")
+            if target.startswith("http"):
+                continue
+            path = (page.parent / target).resolve() if target else page
+            path = path / "index.html" if path.is_dir() else path
+            assert unquote(anchor) in _ids(path, cache), f"{page.relative_to(site)}: {href}"
+            checked += 1
+    assert checked > 100

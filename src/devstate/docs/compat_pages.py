@@ -7,12 +7,14 @@ the site leaves the page out instead of failing.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from devstate import ir
+from devstate.docs.model_page import member_link
 
 ModelRenderer = Callable[[Sequence[ir.Schema]], str]
 
@@ -31,6 +33,11 @@ def compat_renderers() -> CompatRenderers:
         return CompatRenderers()
     compat = importlib.import_module("devstate.compat")
     return CompatRenderers(
-        matrix=getattr(compat, "matrix_markdown", None),
-        changelog=getattr(compat, "changelog_markdown", None),
+        matrix=_linked(getattr(compat, "matrix_markdown", None)),
+        changelog=_linked(getattr(compat, "changelog_markdown", None)),
     )
+
+
+def _linked(render: Callable[..., str] | None) -> ModelRenderer | None:
+    """The renderer, linking the names it prints to their rows on the version pages."""
+    return None if render is None else functools.partial(render, link=member_link)

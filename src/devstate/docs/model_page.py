@@ -193,6 +193,29 @@ def type_field_anchor(struct: str, member: str) -> str:
     return f"{slug('type', struct)}.{member}"
 
 
+def member_link(schema: ir.Schema, kind: str, name: str) -> str | None:
+    """A link from a page beside the version pages (``models/<model>/changelog.md``) to a
+    ``section``, ``vendor section``, ``param``, ``type`` or ``field`` (``struct.field``) on
+    ``schema``'s page; None when the page has no such row."""
+    page = f"{schema.version}.md#"
+    found = {
+        "section": {s.name for s in schema.sections},
+        "vendor section": {v.name for v in schema.vendor_sections},
+        "param": {p.name for p in schema.params},
+        "type": set(schema.types),
+    }
+    prefix = {"section": "section", "vendor section": "vendor", "param": "param", "type": "type"}
+    if kind in found:
+        return page + slug(prefix[kind], name) if name in found[kind] else None
+    struct, _, member = name.rpartition(".")
+    named = schema.types.get(struct)
+    if isinstance(named, ir.StructType) and any(f.name == member for f in named.fields):
+        return page + type_field_anchor(struct, member)
+    if isinstance(named, ir.EnumType | ir.FlagsType):
+        return page + slug("type", struct)
+    return None
+
+
 def anchored_path(path: str, anchor: str | None = None) -> str:
     """The path cell: the row's anchor, and a link to it (to copy or share)."""
     anchor = anchor or field_anchor(path)
