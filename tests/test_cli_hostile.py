@@ -58,6 +58,8 @@ COMMANDS: dict[str, Args] = {
     "schema-json-schema": lambda i, o: ["schema", "json-schema", str(i), "-o", str(o)],
     "encode-stdin": lambda i, o: ["encode", "-", "--schema", str(i), "-o", str(o)],
     "decode-hex": lambda i, o: ["decode", "--hex", "--json", str(i)],
+    "decode-hexdump": lambda i, o: ["decode", "--hexdump", str(i)],
+    "decode-partial": lambda i, o: ["decode", "--partial", "--schema", "org.virtio.net@1.1", str(i)],
     "validate-github": lambda i, o: ["validate", "--format", "github", str(i)],
     "convert-stdout": lambda i, o: ["convert", str(i), "--to", "org.virtio.net@1.0", "-o", "-"],
 }

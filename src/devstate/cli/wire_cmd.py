@@ -20,6 +20,8 @@ from devstate.cli.streams import is_stdio, read_stdin
 from devstate.errors import SchemaError, UsageError
 from devstate.fileio import read_regular
 from devstate.interp import Trace, decode, encode
+from devstate.interp.annotate import Annotated, annotate, hexdump_lines
+from devstate.interp.nodes import TraceEntry
 from devstate.schema import find_schema_file, load_schema
 from devstate.schema.registry import SchemaFile, model_versions
 from devstate.semantic import SemanticError
@@ -50,16 +52,24 @@ MAX_STATE_FILE_SIZE = 1 << 30
 @click.option("--paths", is_flag=True, help="Label values with their full field path ($.sections.x.y).")
 @click.option("--hex", "as_hex", is_flag=True,
               help="Show integers in hex (registers, addresses); with --json as \"0x…\" strings, which encode reads.")
+@click.option("--hexdump", is_flag=True,
+              help="Offsets, bytes and the field path of each run side by side, up to the first error (marked).")
+@click.option("--partial", is_flag=True,
+              help="On an error, show what decoded before it and mark it (past a bad checksum: all of it).")
 @limit_options
 def decode_cmd(file: Path, schema_name: str | None, as_json: bool, show_all: bool, paths: bool, as_hex: bool,
-               max_total_size: int, max_region_size: int) -> None:
+               hexdump: bool, partial: bool, max_total_size: int, max_region_size: int) -> None:
     """Decode a DSF blob with its schema; print a tree (path, offset, value) or JSON.
 
-    FILE may be - for standard input.
+    FILE may be - for standard input. Exit status: 0 decoded, 1 the blob is invalid (also
+    with --partial and --hexdump, after showing what decoded), 2 usage or I/O error.
     """
     limits = Limits(max_total_size=max_total_size, max_region_size=max_region_size)
     data = read_blob(file, limits)
     schema = resolve_reader(schema_name, data, file, limits)
+    if hexdump or partial:
+        _annotated(file, schema, annotate(schema, data, limits), as_json, hexdump, show_all, paths, as_hex)
+        return
     trace = None if as_json else Trace()
     try:
         state = decode(schema, data, limits, trace=trace)
@@ -70,6 +80,42 @@ def decode_cmd(file: Path, schema_name: str | None, as_json: bool, show_all: boo
         return
     assert trace is not None
     console.print(render_tree(file, schema, state, trace, show_all, paths, as_hex))
+
+
+def _annotated(file: Path, schema: ir.Schema, annotated: Annotated, as_json: bool, hexdump: bool, show_all: bool,
+               paths: bool, as_hex: bool) -> None:
+    """--hexdump and --partial: what decoded, then the error (exit 1) if there is one."""
+    errors = [e for e in (annotated.error, annotated.checksum_error) if e is not None]
+    if as_json:
+        values = [{"path": s.path, "offset": s.offset, "size": s.end - s.offset,
+                   **({"value": state_to_json(s.value)} if s.value is not None else {})}
+                  for s in annotated.spans if s.leaf]
+        print_json({"valid": not errors, "errors": [e.to_json() for e in errors], "spans": values})
+    elif hexdump:
+        for line in hexdump_lines(annotated, as_hex, show_all):
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+    else:
+        trace = _finished(annotated.trace, annotated.error.offset if annotated.error else 0)
+        state = annotated.state or {"model": schema.model}
+        console.print(render_tree(file, schema, state, trace, show_all, paths, as_hex))
+        for error in errors:
+            console.print(f"[red]✗[/red] {error}", highlight=False, soft_wrap=True)
+    if errors:
+        fail(f"{file}: {errors[0]}", EXIT_INVALID)
+
+
+def _finished(trace: Trace, error_offset: int) -> Trace:
+    """The values decoded before the error: containers in progress end at the error, the leaf
+    it struck is left out."""
+    done = [entry for entry in trace.entries if entry.end >= 0]
+    holding = {_split_path(entry.path)[0] for entry in done}
+    while True:  # a container in progress is kept when something inside it finished
+        more = {_split_path(path)[0] for path in holding} - holding
+        if not more:
+            break
+        holding |= more
+    return Trace([entry if entry.end >= 0 else TraceEntry(entry.path, entry.offset, max(entry.offset, error_offset))
+                  for entry in trace.entries if entry.end >= 0 or entry.path in holding])
 
 
 def hex_integers(state: State) -> State:
