@@ -254,7 +254,7 @@ def affinity_cmd(vm: Path, as_json: bool, schemas_dir: Path | None) -> None:
         print_json(manifest)
     else:
         click.echo(f"# devstate fleet affinity {vm.name}: nodes that load the state of VM {name} as saved\n"
-                   + yaml.safe_dump(manifest, sort_keys=False, default_flow_style=False), nl=False)
+                   + yaml.safe_dump(manifest, sort_keys=False, default_flow_style=None, width=200), nl=False)
     raise click.exceptions.Exit(EXIT_OK if result.terms else EXIT_INVALID)
 
 

@@ -47,7 +47,7 @@ class HeldBack:
         hosts = f"{self.host_count} host{'s' if self.host_count != 1 else ''}"
         where = f"{hosts} ({', '.join(p.name for p in self.pools)})"
         if self.what == "model":
-            return f"{self.model}: {where} have no {self.model} device"
+            return f"{self.model}: {where} {'has' if self.host_count == 1 else 'have'} no {self.model} device"
         if self.what == "version":
             return f"{self.model}: version {self.richer} is held back by {where} not listing it"
         if self.what == "vendor_section":

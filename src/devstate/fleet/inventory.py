@@ -140,10 +140,11 @@ class _Builder:
         kind = self.inventory.kind
         if not isinstance(record, dict):
             return self.error(location, "$", f"a {kind} record must be an object, not {_json_type(record)}")
-        self._accept(record.get(kind), self._rest(record), location)
-        return None
+        problem = self._accept(record.get(kind), self._rest(record))
+        if problem is not None:
+            self.error(location, *problem)
 
-    def add_line(self, text: str, location: str) -> None:
+    def add_line(self, text: str, path: str, number: int) -> None:
         """One JSON Lines record. A line equal to an earlier one but for the name string is
         not parsed again: the text around the name is the cache key (checked, on its first
         sighting, to hold the name at the top level)."""
@@ -158,17 +159,41 @@ class _Builder:
                 key = text[:match.end()] + text[end:]
                 found = self.by_template.get(key)
                 if found is not None:
-                    return self._accept(name, found, location)
+                    problem = self._accept(name, found)
+                    if problem is not None:
+                        self.error(f"{path}:{number}", *problem)
+                    return
         try:
             record = json.loads(text)
         except json.JSONDecodeError as exc:
-            return self.error(f"{location}:{exc.colno}", "$", f"invalid JSON: {exc.msg}")
+            return self.error(f"{path}:{number}:{exc.colno}", "$", f"invalid JSON: {exc.msg}")
         if not isinstance(record, dict):
-            return self.add(record, location)
+            return self.add(record, f"{path}:{number}")
         rest = self._rest(record)
         if match is not None and record.get(self.inventory.kind) == name:
             self.by_template[key] = rest
-        return self._accept(record.get(self.inventory.kind), rest, location)
+        problem = self._accept(record.get(self.inventory.kind), rest)
+        if problem is not None:
+            self.error(f"{path}:{number}", *problem)
+        return None
+
+    def read_lines(self, path: Path) -> None:
+        """Every record of a JSON Lines file."""
+        where = str(path)
+        try:
+            with open_regular(path) as fd, open(fd, "rb", closefd=False) as stream:
+                for number, line in enumerate(stream, 1):
+                    try:
+                        text = line.rstrip(b"\r\n").decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        self.error(f"{where}:{number}", "$", f"not UTF-8: {exc.reason} at byte {exc.start}")
+                        continue
+                    if text and not text.isspace():
+                        self.add_line(text, where, number)
+        except FileNotFoundError:
+            raise UsageError(f"{path}: no such file or directory") from None
+        except OSError as exc:
+            raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
 
     def _rest(self, record: dict[str, Any]) -> int | tuple[str, str]:
         """Everything of a record but its name: the signature index, or (path, message)."""
@@ -182,14 +207,15 @@ class _Builder:
             found = self.by_raw[raw] = self._signature(devices)
         return found
 
-    def _accept(self, name: Any, rest: int | tuple[str, str], location: str) -> None:
+    def _accept(self, name: Any, rest: int | tuple[str, str]) -> tuple[str, str] | None:
+        """Add the record, or return (JSON path, message) of why it is malformed."""
         kind = self.inventory.kind
         if not isinstance(name, str) or not name:
-            return self.error(location, f"$.{kind}", f"'{kind}' must be a non-empty string")
+            return f"$.{kind}", f"'{kind}' must be a non-empty string"
         if isinstance(rest, tuple):
-            return self.error(location, *rest)
+            return rest
         if name in self.seen:
-            return self.error(location, f"$.{kind}", f"{kind} {name!r} appears twice")
+            return f"$.{kind}", f"{kind} {name!r} appears twice"
         self.seen.add(name)
         self.inventory.names.append(name)
         self.inventory.kinds.append(rest)
@@ -315,13 +341,15 @@ def _json_type(value: Any) -> str:
 def load_inventory(path: Path, kind: str = "host", strict: bool = False) -> Inventory:
     """Every record of ``path`` (directory, JSON Lines or Parquet); ``UsageError`` if unreadable."""
     builder = _Builder(kind, strict)
-    for record, location in _records(path):
-        if isinstance(record, RecordError):
-            builder.error(record.location, record.path, record.message)
-        elif isinstance(record, _Line):
-            builder.add_line(record.text, location)
-        else:
-            builder.add(record, location)
+    for file in _files(path):
+        if file.suffix in JSON_LINES_SUFFIXES:
+            builder.read_lines(file)
+            continue
+        for record, location in _parquet(file) if file.suffix == ".parquet" else _json_file(file):
+            if isinstance(record, RecordError):
+                builder.error(record.location, record.path, record.message)
+            else:
+                builder.add(record, location)
     return builder.inventory
 
 
@@ -333,17 +361,10 @@ def load_record(path: Path, kind: str = "vm") -> tuple[str, Signature]:
     return inventory.names[0], inventory.signatures[0]
 
 
-def _records(path: Path) -> Iterator[tuple[Any, str]]:
+def _files(path: Path) -> list[Path]:
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix in (".json", *JSON_LINES_SUFFIXES))
-        for file in files:
-            yield from (_json_lines(file) if file.suffix in JSON_LINES_SUFFIXES else _json_file(file))
-    elif path.suffix == ".parquet":
-        yield from _parquet(path)
-    elif path.suffix in JSON_LINES_SUFFIXES:
-        yield from _json_lines(path)
-    else:
-        yield from _json_file(path)
+        return sorted(p for p in path.iterdir() if p.suffix in (".json", *JSON_LINES_SUFFIXES))
+    return [path]
 
 
 def _json_file(path: Path) -> Iterator[tuple[Any, str]]:
@@ -360,27 +381,6 @@ def _json_file(path: Path) -> Iterator[tuple[Any, str]]:
         yield json.loads(text), str(path)
     except json.JSONDecodeError as exc:
         yield RecordError(f"{path}:{exc.lineno}:{exc.colno}", "$", f"invalid JSON: {exc.msg}"), ""
-
-
-@dataclass(frozen=True)
-class _Line:
-    text: str
-
-
-def _json_lines(path: Path) -> Iterator[tuple[Any, str]]:
-    try:
-        with open_regular(path) as fd, open(fd, "rb", closefd=False) as stream:
-            for number, line in enumerate(stream, 1):
-                if not line.strip():
-                    continue
-                try:
-                    yield _Line(line.rstrip(b"\r\n").decode("utf-8")), f"{path}:{number}"
-                except UnicodeDecodeError as exc:
-                    yield RecordError(f"{path}:{number}", "$", f"not UTF-8: {exc.reason} at byte {exc.start}"), ""
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file or directory") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
 
 
 def _parquet(path: Path) -> Iterator[tuple[Any, str]]:
