@@ -87,6 +87,19 @@ def test_generated_package_needs_only_the_standard_library(tmp_path: Path) -> No
 # --- the runtime agrees with the toolkit -------------------------------------------------------------
 
 
+def test_the_toolkit_and_the_generated_package_share_one_runtime() -> None:
+    from devstate import dsf1, errors, wire
+    from devstate.wire import checksum, limits
+
+    copied = (ROOT / "codegen" / "python" / "devstate_codecs" / "_runtime.py").read_text(encoding="utf-8")
+    banner, _, body = copied.partition("\n")
+    assert banner.endswith("a copy of devstate/dsf1.py — do not edit.")
+    assert body == Path(dsf1.__file__).read_text(encoding="utf-8")
+    assert (wire.ErrorCode, wire.DecodeError, wire.EncodeError) == (dsf1.ErrorCode, dsf1.DecodeError, dsf1.EncodeError)
+    assert (limits.Limits, checksum.crc32c, errors.DevstateError) == (dsf1.Limits, dsf1.crc32c, dsf1.DevstateError)
+    assert issubclass(wire.DecodeError, errors.DevstateError)
+
+
 def test_error_codes_have_the_same_names_and_numbers() -> None:
     assert [(c.name, c.value) for c in runtime().ErrorCode] == [(c.name, c.value) for c in ErrorCode]
 

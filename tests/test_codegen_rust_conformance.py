@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from rust import codec
 
-from devstate.conformance import CONFORMANCE_DIR, entry_limits, load_manifest, run_entry
 from devstate.interp import encode
+from tools.conformance import CONFORMANCE_DIR, entry_limits, load_manifest, run_entry
 
 pytestmark = pytest.mark.needs("rust")
 MANIFEST = load_manifest()

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
-class DevstateError(Exception):
-    """Root of every error devstate raises on purpose."""
-
-    code: str = "ERROR"
+from devstate.dsf1 import DevstateError as DevstateError  # the root, shared with the runtime
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from pathlib import Path
 from c.harness import Driver
 
 from devstate import ir
-from devstate.conformance import resolve_schema
 from devstate.emit.generate import rust_files, standard_codec_schemas
+from tools.conformance import resolve_schema
 
 from . import harness
 

@@ -19,12 +19,11 @@ from typing import Any
 import construct  # type: ignore[import-untyped]
 
 from devstate import ir
+from devstate.dsf1 import ZERO_COPY_THRESHOLD  # bytes at least this long decode as read-only views
 from devstate.wire.errors import DecodeError, EncodeError, ErrorCode
 from devstate.wire.limits import Limits
 
 PREFIX = construct.Int32ul
-ZERO_COPY_THRESHOLD = 64 * 1024
-"""Counted or fixed bytes at least this long decode as read-only memoryview slices."""
 
 _FORMATS: dict[str, Any] = {
     "u8": construct.Int8ul, "u16": construct.Int16ul, "u32": construct.Int32ul, "u64": construct.Int64ul,

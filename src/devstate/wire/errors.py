@@ -1,54 +1,18 @@
-"""Error codes of the DSF wire format and the errors that carry them.
+"""Error codes of the DSF wire format, the errors that carry them, and what each means.
 
 Every problem with saved state has one code from ``ErrorCode``: a stable string name and
-a stable number (the C codec returns the number). The table is normative: it is printed
-in spec/wire-format.md ("Error codes") and a test keeps the two in step. Numbers are
-never reused or renumbered; new codes are appended.
+a stable number (the C codec returns the number). The codes and the error classes are the
+runtime's (``devstate.dsf1``, which the generated Python package carries as its
+``_runtime``), so the toolkit and the generated codecs share one list. ``DESCRIPTIONS`` is
+normative: it is printed in spec/wire-format.md ("Error codes") and a test keeps the two
+in step. Numbers are never reused or renumbered; new codes are appended.
 """
 
 from __future__ import annotations
 
-from enum import IntEnum
+from devstate.dsf1 import DecodeError, EncodeError, ErrorCode, WireError
 
-from devstate.errors import DevstateError
-
-
-class ErrorCode(IntEnum):
-    """Stable error codes (name and number) for decoding and encoding DSF blobs."""
-
-    TRUNCATED = 1
-    BAD_MAGIC = 2
-    UNSUPPORTED_FORMAT_VERSION = 3
-    BAD_HEADER_FLAGS = 4
-    LENGTH_MISMATCH = 5
-    BAD_CHECKSUM = 6
-    TRAILING_BYTES = 7
-    BAD_MODEL_ID = 8
-    MODEL_MISMATCH = 9
-    MAJOR_MISMATCH = 10
-    SECTION_PAST_END = 11
-    BAD_SECTION_FLAGS = 12
-    UNKNOWN_SECTION = 13
-    DUPLICATE_SECTION = 14
-    SECTION_ORDER = 15
-    MISSING_SECTION = 16
-    SECTION_TRAILING_DATA = 17
-    COUNT_OVER_MAX = 18
-    LENGTH_OVER_MAX = 19
-    COUNT_PAST_END = 20
-    BAD_STRIDE = 21
-    STRUCT_TOO_SHORT = 22
-    NONZERO_TAIL = 23
-    BAD_BOOL = 24
-    BAD_ENUM = 25
-    BAD_FLAGS = 26
-    OUT_OF_RANGE = 27
-    BAD_UTF8 = 28
-    LIMIT_EXCEEDED = 29
-    NESTING_TOO_DEEP = 30
-    BAD_VENDOR_HEADER = 31
-    INVALID_STATE = 32
-    BAD_SECTION_ID = 33
+__all__ = ["DESCRIPTIONS", "DecodeError", "EncodeError", "ErrorCode", "WireError"]
 
 
 DESCRIPTIONS: dict[ErrorCode, str] = {
@@ -88,46 +52,3 @@ DESCRIPTIONS: dict[ErrorCode, str] = {
     ErrorCode.INVALID_STATE: "Encoding: the state does not match the schema (missing/extra field, wrong type).",
     ErrorCode.BAD_SECTION_ID: "A section id is 0 or over 32767.",
 }
-
-
-class WireError(DevstateError):
-    """A problem with saved state: a stable ``code`` (name), its ``number``, a field path."""
-
-    def __init__(self, code: ErrorCode, path: str, message: str) -> None:
-        self.error_code = code
-        self.code = code.name
-        self.number = int(code)
-        self.path = path
-        self.message = message
-        super().__init__(str(self))
-
-
-class DecodeError(WireError):
-    """A blob is invalid: ``code``, absolute byte ``offset``, field ``path``, ``message``.
-
-    ``str(error)`` is ``CODE at offset N ($.path): message``.
-    """
-
-    def __init__(self, code: ErrorCode, offset: int, path: str, message: str) -> None:
-        self.offset = offset
-        super().__init__(code, path, message)
-
-    def __str__(self) -> str:
-        return f"{self.code} at offset {self.offset} ({self.path}): {self.message}"
-
-    def to_json(self) -> dict[str, object]:
-        return {"code": self.code, "number": self.number, "offset": self.offset,
-                "path": self.path, "message": self.message}
-
-
-class EncodeError(WireError):
-    """A state cannot be encoded: ``code``, field ``path``, ``message``.
-
-    ``str(error)`` is ``CODE ($.path): message``.
-    """
-
-    def __str__(self) -> str:
-        return f"{self.code} ({self.path}): {self.message}"
-
-    def to_json(self) -> dict[str, object]:
-        return {"code": self.code, "number": self.number, "path": self.path, "message": self.message}

@@ -20,22 +20,20 @@ Layout (all integers little-endian; spec/wire-format.md, "Header")::
 
 from __future__ import annotations
 
-import re
 import struct
 from dataclasses import dataclass
 
+from devstate.dsf1 import FIXED_HEADER_SIZE as FIXED_HEADER_SIZE  # bytes before the model id
+from devstate.dsf1 import FORMAT_VERSION as FORMAT_VERSION
+from devstate.dsf1 import MAGIC as MAGIC
+from devstate.dsf1 import MAX_MODEL_ID_LENGTH as MAX_MODEL_ID_LENGTH
+from devstate.dsf1 import MODEL_ID_PATTERN as MODEL_ID_PATTERN
+from devstate.dsf1 import TRAILER_SIZE as TRAILER_SIZE
 from devstate.ir import Version
 from devstate.wire.checksum import crc32c
 from devstate.wire.errors import DecodeError, ErrorCode
 from devstate.wire.limits import DEFAULT_LIMITS, Limits
 
-MAGIC = b"\x89DSF\r\n\x1a\n"
-FORMAT_VERSION = 1
-FIXED_HEADER_SIZE = 25
-"""Bytes before the model id."""
-TRAILER_SIZE = 4
-MAX_MODEL_ID_LENGTH = 128
-MODEL_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$")
 MIN_BLOB_SIZE = FIXED_HEADER_SIZE + 1 + TRAILER_SIZE
 
 _FIXED = struct.Struct("<8sHHHHQB")

@@ -19,15 +19,15 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from devstate.dsf1 import FLAG_OPTIONAL as FLAG_OPTIONAL
+from devstate.dsf1 import FLAG_VENDOR as FLAG_VENDOR
+from devstate.dsf1 import SECTION_HEADER_SIZE as SECTION_HEADER_SIZE
+from devstate.dsf1 import VENDOR_HEADER_SIZE as VENDOR_HEADER_SIZE
 from devstate.ir import NAMESPACE_PCI, NAMESPACE_UUID, VendorNamespace
 from devstate.limits import MAX_SECTION_ID
 from devstate.wire.errors import DecodeError, ErrorCode
 from devstate.wire.header import Header
 
-SECTION_HEADER_SIZE = 8
-VENDOR_HEADER_SIZE = 18
-FLAG_OPTIONAL = 0x0001
-FLAG_VENDOR = 0x0002
 KNOWN_FLAGS = FLAG_OPTIONAL | FLAG_VENDOR
 
 _SECTION = struct.Struct("<HHI")

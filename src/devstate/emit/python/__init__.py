@@ -2,8 +2,8 @@
 
 ``emit_python(schema)`` gives ``{"devstate_codecs/<model>_v<major>_<minor>.py": source}``;
 ``emit_python_package()`` gives the files every generated package shares: the runtime
-(``_runtime.py``, copied from ``runtime.py`` next to this file), ``__init__.py``,
-``py.typed``, ``pyproject.toml`` and a README. Together they form ``codegen/python/``,
+(``_runtime.py``, a verbatim copy of ``devstate/dsf1.py``, which the toolkit's wire layer
+uses too), ``__init__.py``, ``py.typed``, ``pyproject.toml`` and a README. Together they form ``codegen/python/``,
 an installable package (``devstate-codecs``) that needs nothing but the standard library
 (and uses the ``crc32c`` package for speed when it is installed).
 
@@ -22,7 +22,8 @@ from devstate.emit.python.module import emit_module
 from devstate.errors import EmitError
 
 PACKAGE = "devstate_codecs"
-RUNTIME_SOURCE = Path(__file__).with_name("runtime.py")
+RUNTIME_SOURCE = Path(__file__).resolve().parents[2] / "dsf1.py"
+"""The one Python runtime (``devstate.dsf1``), copied verbatim as ``devstate_codecs/_runtime.py``."""
 
 
 def module_name(schema: ir.Schema) -> str:
@@ -42,7 +43,7 @@ def emit_python_package() -> dict[str, str]:
     runtime = RUNTIME_SOURCE.read_text(encoding="utf-8")
     return {
         f"{PACKAGE}/__init__.py": banner + PACKAGE_INIT,
-        f"{PACKAGE}/_runtime.py": f"# {GENERATED_MARKER} ({GENERATOR}): a copy of devstate/emit/python/runtime.py "
+        f"{PACKAGE}/_runtime.py": f"# {GENERATED_MARKER} ({GENERATOR}): a copy of devstate/dsf1.py "
                                   "— do not edit.\n" + runtime,
         f"{PACKAGE}/py.typed": "",
         "pyproject.toml": banner + PYPROJECT,

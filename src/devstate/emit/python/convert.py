@@ -9,8 +9,9 @@ lengths and counts), raising ``EncodeError`` with its code and path.
 from __future__ import annotations
 
 from devstate import ir
+from devstate.dsf1 import ZERO_COPY_THRESHOLD
 from devstate.emit.python.code import Code, Counter, path_expr, wrapped
-from devstate.emit.python.facts import NO_BOUNDS, ZERO_COPY_THRESHOLD, Bounds, Facts
+from devstate.emit.python.facts import NO_BOUNDS, Bounds, Facts
 from devstate.visit import Visitor
 
 

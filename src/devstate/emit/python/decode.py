@@ -22,8 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from devstate import ir
+from devstate.dsf1 import ZERO_COPY_THRESHOLD
 from devstate.emit.python.code import Code, Counter, fits, if_any, path_expr, wrapped
-from devstate.emit.python.facts import NO_BOUNDS, ZERO_COPY_THRESHOLD, Bounds, Facts, Flat, Leaf
+from devstate.emit.python.facts import NO_BOUNDS, Bounds, Facts, Flat, Leaf
 from devstate.visit import Visitor
 
 READERS = {"H": "U16", "I": "U32", "Q": "U64", "b": "I8", "h": "I16", "i": "I32", "q": "I64"}

@@ -16,10 +16,8 @@ from functools import cached_property
 from typing import Literal
 
 from devstate import ir
+from devstate.dsf1 import ZERO_COPY_THRESHOLD
 from devstate.emit import NameTable, constant_case, pascal_case, snake_identifier
-
-ZERO_COPY_THRESHOLD = 64 * 1024
-"""Must equal ``_runtime.ZERO_COPY_THRESHOLD`` (and the reference codec's)."""
 
 SCALAR_FORMATS = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "i8": "b", "i16": "h", "i32": "i", "i64": "q",
                   "bool": "B"}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from devstate import ir
-from devstate.emit.python import EmitError
+from devstate.errors import EmitError
 from devstate.limits import MAX_COUNT
 
 from .literals import Literals, int_literal

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from devstate import ir
-from devstate.emit.python import EmitError
+from devstate.errors import EmitError
 from devstate.limits import MAX_COUNT
 
 from .decode import Lines, block, range_condition

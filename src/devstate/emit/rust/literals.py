@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from devstate import ir
-from devstate.emit.python import EmitError
+from devstate.errors import EmitError
 from devstate.state import struct_default, type_default
 
 from .names import Expr, RustNames

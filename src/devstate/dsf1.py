@@ -1,10 +1,13 @@
-"""Shared runtime of the generated DSF codecs (``devstate_codecs._runtime``); stdlib only.
+"""The DSF v1 runtime for Python: one module, standard library only.
 
-Every generated model module imports this file: the error types (with the same code
-names and numbers as ``devstate.wire.errors.ErrorCode``), reader limits, CRC-32C, the
-header and section framing, and the small typed helpers the generated code calls on its
-exact (error-reporting) paths. It holds no per-schema knowledge: the generated module
-passes a ``ModelSpec`` describing its sections.
+It is used twice, never copied by hand: the toolkit's wire layer (``devstate.wire``) takes
+its error codes and errors, reader limits, CRC-32C and framing constants from here, and
+``devstate gen`` copies this file verbatim into the generated package as
+``devstate_codecs/_runtime.py`` (drift-checked by ``gen --check``), where every generated
+model module imports it. Beyond those shared parts it holds the header and section framing
+and the small typed helpers the generated code calls on its exact (error-reporting) paths.
+It holds no per-schema knowledge: a generated module passes a ``ModelSpec`` describing its
+sections.
 
 CRC-32C: the ``crc32c`` package (hardware accelerated, several GB/s) is used when it is
 importable; otherwise a table-driven pure-Python implementation (correct, but about
@@ -26,7 +29,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import IntEnum, IntFlag
-from typing import Any, Generic, NamedTuple, NoReturn, TypeVar, cast
+from typing import Any, Generic, NamedTuple, NoReturn, Protocol, TypeVar, cast
 
 Buffer = bytes | bytearray | memoryview
 """What encoders accept for ``bytes`` values (and decoders return: bytes, or a read-only view)."""
@@ -43,7 +46,12 @@ ZERO_COPY_THRESHOLD = 64 * 1024
 
 
 class ErrorCode(IntEnum):
-    """Stable error codes (name and number), identical to ``devstate.wire.errors.ErrorCode``."""
+    """Stable error codes (name and number) for decoding and encoding DSF blobs.
+
+    The one list of every language's codes (spec/wire-format.md, "Error codes"; the C and
+    Rust runtimes' tables are generated from it). Numbers are never reused or renumbered;
+    new codes are appended.
+    """
 
     TRUNCATED = 1
     BAD_MAGIC = 2
@@ -80,7 +88,13 @@ class ErrorCode(IntEnum):
     BAD_SECTION_ID = 33
 
 
-class WireError(Exception):
+class DevstateError(Exception):
+    """Root of every error devstate raises on purpose (``devstate.errors.DevstateError``)."""
+
+    code: str = "ERROR"
+
+
+class WireError(DevstateError):
     """A problem with saved state: ``code`` (name), ``number``, field ``path``, ``message``."""
 
     def __init__(self, code: ErrorCode, path: str, message: str) -> None:
@@ -144,18 +158,31 @@ class Reject(Exception):
 # --- limits ---------------------------------------------------------------------------
 
 
+MAX_NESTING_DEPTH = 16
+"""Deepest nesting of structs and arrays a schema may declare and a decoder will follow."""
+
+
 @dataclass(frozen=True)
 class Limits:
-    """What a decoder refuses with ``LIMIT_EXCEEDED`` or ``NESTING_TOO_DEEP`` (as ``devstate.wire.Limits``)."""
+    """What a decoder refuses with ``LIMIT_EXCEEDED`` or ``NESTING_TOO_DEEP``."""
 
     max_total_size: int = 1 << 30
+    """Largest whole blob (header, sections and trailer) in bytes; checked before reading."""
+
     max_region_size: int = 256 << 20
-    max_depth: int = 16
+    """Largest single counted ``bytes`` value or opaque vendor payload, in bytes."""
+
+    max_depth: int = MAX_NESTING_DEPTH
+    """Deepest nesting of values (a section's value is depth 1; each struct or array adds one)."""
 
     def __post_init__(self) -> None:
         for name in ("max_total_size", "max_region_size", "max_depth"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+
+    def to_json(self) -> dict[str, int]:
+        return {"max_total_size": self.max_total_size, "max_region_size": self.max_region_size,
+                "max_depth": self.max_depth}
 
 
 DEFAULT_LIMITS = Limits()
@@ -164,12 +191,17 @@ DEFAULT_LIMITS = Limits()
 # --- CRC-32C --------------------------------------------------------------------------
 
 
+CRC32C_POLYNOMIAL_REFLECTED = 0x82F63B78
+CRC32C_CHECK_VALUE = 0xE3069283
+"""``crc32c(b"123456789")`` (spec/wire-format.md, "Checksum")."""
+
+
 def _crc_table() -> tuple[int, ...]:
     table = []
     for byte in range(256):
         crc = byte
         for _ in range(8):
-            crc = (crc >> 1) ^ 0x82F63B78 if crc & 1 else crc >> 1
+            crc = (crc >> 1) ^ CRC32C_POLYNOMIAL_REFLECTED if crc & 1 else crc >> 1
         table.append(crc)
     return tuple(table)
 
@@ -186,17 +218,21 @@ def crc32c_py(data: Buffer, value: int = 0) -> int:
     return crc ^ 0xFFFFFFFF
 
 
-def _select_crc() -> tuple[Callable[[Buffer, int], int], str]:
+class Crc32c(Protocol):
+    def __call__(self, data: Buffer, value: int = 0, /) -> int: ...
+
+
+def _select_crc() -> tuple[Crc32c, str]:
     try:
         import crc32c as accelerated  # type: ignore[import-not-found, unused-ignore]
     except ImportError:
         return crc32c_py, "pure-python"
-    function: Callable[[Buffer, int], int] = accelerated.crc32c
+    function: Crc32c = accelerated.crc32c
     return function, "crc32c-hardware" if accelerated.hardware_based else "crc32c-software"
 
 
 crc32c, CRC32C_IMPLEMENTATION = _select_crc()
-"""``crc32c(data, value)``: the ``crc32c`` package when importable, else ``crc32c_py``."""
+"""``crc32c(data, value=0)``: the ``crc32c`` package when importable, else ``crc32c_py``."""
 
 
 # --- header ---------------------------------------------------------------------------
@@ -206,7 +242,7 @@ FORMAT_VERSION = 1
 FIXED_HEADER_SIZE = 25
 TRAILER_SIZE = 4
 MAX_MODEL_ID_LENGTH = 128
-_MODEL_ID = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$")
+MODEL_ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$")
 _HEADER = struct.Struct("<8sHHHHQB")
 SECTION = struct.Struct("<HHI")
 IntReader = Callable[[memoryview, int], tuple[int]]
@@ -322,7 +358,7 @@ def _check_lengths(b: memoryview, total: int, id_length: int) -> None:
         raise _header_fail(ErrorCode.TRAILING_BYTES, total, "trailer",
                            f"{len(b) - total} bytes follow the end of the blob (total length {total})")
     text = bytes(b[FIXED_HEADER_SIZE : FIXED_HEADER_SIZE + id_length]).decode("latin-1")
-    if not text.isascii() or not _MODEL_ID.fullmatch(text):
+    if not text.isascii() or not MODEL_ID_PATTERN.fullmatch(text):
         raise _header_fail(ErrorCode.BAD_MODEL_ID, FIXED_HEADER_SIZE, "model",
                            f"model id {text!r} is not a reverse-DNS model id like org.virtio.net")
 
