@@ -27,6 +27,7 @@ VECTORS = ROOT / "spec" / "conformance" / "vectors"
 NET_BLOB = VECTORS / "valid-org.virtio.net-1.1-default.dsf"
 NET_SCHEMA = ROOT / "schemas" / "org.virtio.net" / "1.1.yaml"
 DEST = ROOT / "spec" / "examples" / "dest.json"
+FLEET = ROOT / "spec" / "examples" / "fleet-hosts.jsonl"
 
 Args = Callable[[Path, Path], list[str]]
 """The command line for an input path and an output path."""
@@ -62,6 +63,9 @@ COMMANDS: dict[str, Args] = {
     "decode-partial": lambda i, o: ["decode", "--partial", "--schema", "org.virtio.net@1.1", str(i)],
     "validate-github": lambda i, o: ["validate", "--format", "github", str(i)],
     "convert-stdout": lambda i, o: ["convert", str(i), "--to", "org.virtio.net@1.0", "-o", "-"],
+    "fleet-pools": lambda i, o: ["fleet", "pools", str(i)],
+    "fleet-place": lambda i, o: ["fleet", "place", str(i), str(FLEET)],
+    "fleet-affinity": lambda i, o: ["fleet", "affinity", str(i)],
 }
 WRITERS = ["encode", "convert", "import-virtio", "export", "import-vmstate", "gen", "template", "schema-json-schema"]
 """Commands that write an output (``-o``), with a good input of the kind they read."""
