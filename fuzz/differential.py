@@ -6,9 +6,11 @@
 
 Inputs are mutated conformance vectors (value edits, u32 edge values in prefixes, cuts,
 inserts, splices between vectors; re-sealed), random blobs with the schema's header and
-random sections, and random bytes (``fuzz/fuzzkit.py``). For each, the three decoders must
-give the same decision: the same decoded state and canonical re-encoding, or the same
-error code, offset and path. The C decoder runs under ASan and UBSan (``tests/c/harness``).
+random sections, and random bytes (``fuzz/fuzzkit.py``). For each, the four decoders
+(reference, generated Python, C, Rust) must give the same decision: the same decoded state
+and canonical re-encoding, or the same error code, offset and path. The C decoder runs
+under ASan and UBSan (``tests/c/harness``), the Rust one with overflow checks
+(``tests/rust/codec``).
 
 A disagreement is shrunk and written to ``build/fuzz/differential/``; the script then
 exits 1. Prints per decoder: inputs, accepted, refused, distinct error codes, inputs/s.
@@ -34,7 +36,7 @@ import fuzzkit  # noqa: E402
 def campaign(ref: str, rng: random.Random, iterations: int | None, seconds: float | None,
              out: Path | None = None) -> Counter[str]:
     """Run one decoder's campaign; raises ``fuzzkit.Disagreement`` (after saving the shrunk blob)."""
-    legs = fuzzkit.ThreeWay(ref)
+    legs = fuzzkit.FourWay(ref)
     outcomes: Counter[str] = Counter()
     deadline = time.monotonic() + seconds if seconds is not None else None
     inputs = fuzzkit.fuzz_inputs(ref, rng)
@@ -54,7 +56,7 @@ def campaign(ref: str, rng: random.Random, iterations: int | None, seconds: floa
     return outcomes
 
 
-def _save(legs: fuzzkit.ThreeWay, exc: fuzzkit.Disagreement, out: Path) -> None:
+def _save(legs: fuzzkit.FourWay, exc: fuzzkit.Disagreement, out: Path) -> None:
     def fails(blob: bytes) -> bool:
         try:
             legs.check(blob)
@@ -97,6 +99,7 @@ def main(argv: list[str]) -> int:
         print(f"{ref:45} {counts['inputs']:>9,} inputs  {counts['accepted']:>7,} accepted  {refused:>9,} refused "
               f"({len(codes)} codes)  {counts['inputs'] / elapsed:>7,.0f}/s  agree", flush=True)
     fuzzkit.c_harness().close_drivers()
+    fuzzkit.rust_codec().close_drivers()
     return 1 if failed else 0
 
 

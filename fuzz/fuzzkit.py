@@ -111,7 +111,7 @@ def seal(data: bytes | bytearray) -> bytes:
     return reseal(data)
 
 
-# --- the three legs -----------------------------------------------------------------------------
+# --- the four legs ------------------------------------------------------------------------------
 
 
 def reference_outcome(schema: Any, blob: bytes, limits: Any = None) -> Outcome:
@@ -138,14 +138,15 @@ def python_outcome(module: ModuleType, blob: bytes, limits: Any = None) -> Outco
     return ("ok", state_to_json(module.to_state(state)), module.encode(state).hex())
 
 
-def c_outcome(driver: Any, blob: bytes, limits: Any = None) -> Outcome:
+def driver_outcome(driver: Any, blob: bytes, limits: Any = None) -> Outcome:
+    """The answer of a test driver (C or Rust: the same protocol) as an outcome."""
     from devstate.wire.limits import DEFAULT_LIMITS
 
     got = driver.decode(blob, limits or DEFAULT_LIMITS)
     if not got["ok"]:
         return ("error", got["code"], got["offset"], got["path"])
     if "encoded" not in got or not got.get("size_ok"):
-        return ("c-encode-failed", got)
+        return ("driver-encode-failed", got)
     return ("ok", got["state"], got["encoded"])
 
 
@@ -189,24 +190,35 @@ def c_harness() -> ModuleType:
     return importlib.import_module("c.harness")
 
 
-class ThreeWay:
-    """The three legs of one schema; ``check(blob)`` asserts they agree and returns the outcome."""
+def rust_codec() -> ModuleType:
+    """``tests/rust/codec`` (builds and runs the generated Rust codecs' test driver)."""
+    c_harness()
+    return importlib.import_module("rust.codec")
 
-    def __init__(self, ref: str, *, with_c: bool = True) -> None:
+
+class FourWay:
+    """The legs of one schema: the reference codec, generated Python, C and Rust;
+    ``check(blob)`` asserts they agree and returns the outcome."""
+
+    def __init__(self, ref: str, *, with_c: bool = True, with_rust: bool = True) -> None:
         self.ref = ref
         self.schema = schema_of(ref)
         self.module = python_module(ref)
-        self.driver = c_harness().driver(ref) if with_c else None
+        self.drivers = {}
+        if with_c:
+            self.drivers["c"] = c_harness().driver(ref)
+        if with_rust:
+            self.drivers["rust"] = rust_codec().driver(ref)
 
     def check(self, blob: bytes) -> Outcome:
         expected = reference_outcome(self.schema, blob)
         got = python_outcome(self.module, blob)
         if got != expected:
             raise Disagreement(self.ref, "python", blob, expected, got)
-        if self.driver is not None:
-            got = c_outcome(self.driver, blob)
+        for leg, driver in self.drivers.items():
+            got = driver_outcome(driver, blob)
             if got != expected:
-                raise Disagreement(self.ref, "c", blob, expected, got)
+                raise Disagreement(self.ref, leg, blob, expected, got)
         return expected
 
 

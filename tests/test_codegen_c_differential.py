@@ -1,11 +1,11 @@
-"""Differential tests: generated C (ASan + UBSan), generated Python and the reference codec.
+"""Differential tests: generated C (ASan + UBSan), generated Rust, generated Python and the reference codec.
 
-Every check is three-way: the C driver's answer, the generated Python module's
-(codegen/python, via tests/codegen_python_support.py) and the reference codec's must be the
-same decision — the same state and canonical re-encoding, or the same error code, offset
-and path.
+Every check is four-way: the C driver's answer, the Rust driver's (tests/rust/codec), the
+generated Python module's (codegen/python, via tests/codegen_python_support.py) and the
+reference codec's must be the same decision — the same state and canonical re-encoding, or
+the same error code, offset and path.
 
-- hypothesis states of every schema: the C decoder gives the reference's state, and its
+- hypothesis states of every schema: the C and Rust decoders give the reference's state, and its
   re-encoding is the reference's (canonical) blob, byte for byte;
 - version tolerance: states of one minor version read by a codec of another minor
   version of the same major (older reader: zero tails accepted, non-zero ones refused
@@ -27,6 +27,7 @@ from c import harness
 from codegen_python_support import codecs, runtime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rust import codec as rust_codec
 
 from devstate import ir
 from devstate.interp import decode, encode
@@ -37,7 +38,7 @@ from devstate.wire.limits import DEFAULT_LIMITS, Limits
 from tools.conformance import reseal
 from tools.strategies import states
 
-pytestmark = pytest.mark.needs("c-compiler")
+pytestmark = [pytest.mark.needs("c-compiler"), pytest.mark.needs("rust")]
 
 CONFORMANCE = ["schemas/org.devstate.test/1.0.yaml", "schemas/org.devstate.test/1.1.yaml",
                "schemas/org.example.led/1.0.yaml"]
@@ -53,8 +54,10 @@ SETTINGS = settings(max_examples=30, deadline=None, derandomize=True,
 @pytest.fixture(scope="module", autouse=True)
 def drivers() -> Iterator[None]:
     harness.prebuild(REFS)
+    rust_codec.executable()
     yield
     harness.close_drivers()
+    rust_codec.close_drivers()
 
 
 def reference(schema: ir.Schema, blob: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
@@ -78,19 +81,20 @@ def generated_python(schema: ir.Schema, blob: bytes, limits: Limits = DEFAULT_LI
 
 
 def same_answer(ref: str, blob: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
-    """Decode ``blob`` with the C, generated Python and reference codecs of ``ref``; assert they agree."""
-    got = harness.driver(ref).decode(blob, limits)
+    """Decode ``blob`` with the C, Rust, generated Python and reference codecs of ``ref``; assert they agree."""
     schema = harness.schema_of(ref)
     expected = reference(schema, blob, limits)
     assert generated_python(schema, blob, limits) == expected, "the generated Python codec differs"
-    if expected["ok"]:
-        assert got.get("ok"), f"C refused a blob the reference accepts: {got}"
-        assert got["state"] == expected["state"]
-        assert got["encoded"] == expected["encoded"], "the C re-encoding differs from the reference"
-        assert got["size_ok"]
-    else:
-        assert {k: got.get(k) for k in ("ok", "code", "offset", "path")} == expected, blob.hex()
-    return got
+    answers = {"C": harness.driver(ref).decode(blob, limits), "Rust": rust_codec.driver(ref).decode(blob, limits)}
+    for leg, got in answers.items():
+        if expected["ok"]:
+            assert got.get("ok"), f"{leg} refused a blob the reference accepts: {got}"
+            assert got["state"] == expected["state"], f"{leg} decodes another state"
+            assert got["encoded"] == expected["encoded"], f"the {leg} re-encoding differs from the reference"
+            assert got["size_ok"], f"{leg}: the encoded size differs from the bytes written"
+        else:
+            assert {k: got.get(k) for k in ("ok", "code", "offset", "path")} == expected, f"{leg}: {blob.hex()}"
+    return answers["C"]
 
 
 @pytest.mark.parametrize("ref", REFS)

@@ -1,10 +1,11 @@
-"""Differential fuzzing in the default suite: reference, generated Python and generated C agree.
+"""Differential fuzzing in the default suite: reference, generated Python, C and Rust agree.
 
 A bounded, deterministic slice of fuzz/differential.py: for every generated decoder, its
 conformance vectors and 250 fuzzed inputs (mutated vectors, random blobs with the schema's
-header, random bytes; fuzz/fuzzkit.py) go through the three decoders, which must give the
+header, random bytes; fuzz/fuzzkit.py) go through the four decoders, which must give the
 same decision — the same state and canonical re-encoding, or the same error code, offset
-and path. The C decoder runs under ASan and UBSan. Longer: ``fuzz/differential.py --all``.
+and path. The C decoder runs under ASan and UBSan, the Rust one with overflow checks (a
+panic kills its driver and fails the test). Longer: ``fuzz/differential.py --all``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 from c import harness
 from conftest import ROOT
+from rust import codec
 
 sys.path.insert(0, str(ROOT / "fuzz"))
 import fuzzkit
@@ -23,18 +25,20 @@ from differential import campaign
 
 REFS = fuzzkit.all_refs()
 INPUTS = 250
-pytestmark = pytest.mark.needs("c-compiler")
+pytestmark = [pytest.mark.needs("c-compiler"), pytest.mark.needs("rust")]
 
 
 @pytest.fixture(scope="module", autouse=True)
 def drivers() -> Iterator[None]:
     harness.prebuild(REFS)
+    codec.executable()
     yield
     harness.close_drivers()
+    codec.close_drivers()
 
 
 @pytest.mark.parametrize("ref", REFS)
-def test_fuzzed_inputs_get_the_same_decision_from_all_three(ref: str) -> None:
+def test_fuzzed_inputs_get_the_same_decision_from_all_four(ref: str) -> None:
     seeds = len(fuzzkit.seeds(ref))
     counts = campaign(ref, random.Random(f"default-suite/{ref}"), seeds + INPUTS, None)
     assert counts["inputs"] == seeds + INPUTS
@@ -43,7 +47,7 @@ def test_fuzzed_inputs_get_the_same_decision_from_all_three(ref: str) -> None:
 
 
 def test_a_disagreement_is_reported_with_the_blob() -> None:
-    legs = fuzzkit.ThreeWay("org.virtio.net@1.1", with_c=False)
+    legs = fuzzkit.FourWay("org.virtio.net@1.1", with_c=False, with_rust=False)
     legs.module = fuzzkit.python_module("org.virtio.net@1.0")  # a 1.0 codec where a 1.1 one is expected
     blob = fuzzkit.seeds("org.virtio.net@1.1")[0]
     with pytest.raises(fuzzkit.Disagreement, match="python codec differs") as caught:
