@@ -2,10 +2,11 @@
 
 A pool is the set of hosts sharing one signature. Pool ``D`` *can receive from* pool ``S``
 when a VM running on a host of ``S`` (its devices as the host's own devices use them)
-migrates to a host of ``D`` (``pairs``). The relation is computed once per ordered pair of
-distinct signatures, the diagonal included (a pool whose devices run with values they do
-not accept as destinations cannot receive from itself), so the cost grows with hosts +
-signatures², not hosts².
+migrates to a host of ``D`` (``pairs``). Each distinct device is checked once against each
+pool's device of its model, giving a bit set of the pools that receive it; a pool reaches
+the AND of its devices' sets. So the cost grows with hosts + signatures², not hosts². The
+diagonal counts too: a pool whose devices run with values they do not accept as
+destinations cannot receive from itself.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from devstate.compat.params import DeviceDescription, Mismatch
-from devstate.fleet.inventory import Inventory, Signature
+from devstate.fleet.inventory import Inventory, Signature, device_json
 from devstate.fleet.pairs import PairCache
 
 
@@ -36,8 +37,6 @@ class Pool:
         return [f"{d.model}@{'/'.join(str(v) for v in sorted(d.versions))}" for d in self.signature.devices]
 
     def to_json(self, names: list[str]) -> dict[str, object]:
-        from devstate.fleet.inventory import device_json
-
         return {"pool": self.name, "signature": self.digest, "host_count": len(self.hosts),
                 "hosts": [names[i] for i in self.hosts],
                 "devices": [device_json(d) for d in self.signature.devices]}
