@@ -89,3 +89,21 @@ def test_json_on_gen_and_schema_show(tmp_path: Path) -> None:
     report = json.loads(generated.stdout)
     assert report["output"] == str(out)
     assert sorted(Path(p).name for p in report["written"]) == ["org_virtio_net_v1_1.c", "org_virtio_net_v1_1.h"]
+
+
+def test_schema_list_counts_sections_as_the_site_does() -> None:
+    """The site's model index gives ``N sections`` (standard ones); vendor sections are counted apart."""
+    from devstate.docs.site import render_models_index
+    from devstate.schema import load_schema, schema_files
+
+    rows = json.loads(run("schema", "list", "--json").stdout)
+    schemas = [load_schema(f.path) for f in schema_files()]
+    newest = {s.model: s for s in schemas}
+    page = render_models_index([(model, [schema]) for model, schema in newest.items()])
+    for row in rows:
+        schema = next(s for s in schemas if s.ident == f"{row['model']}@{row['version']}")
+        assert (row["sections"], row["vendor_sections"]) == (len(schema.sections), len(schema.vendor_sections))
+        if newest[row["model"]] is schema and not schema.is_library:
+            assert f"{row['sections']} sections" in page
+    nvme = [r for r in rows if r["model"] == "org.nvmexpress.ctrl"]
+    assert [(r["sections"], r["vendor_sections"]) for r in nvme] == [(8, 1), (10, 1)]

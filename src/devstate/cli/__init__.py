@@ -10,10 +10,15 @@ Exit codes: 0 success, 1 the input is invalid or incompatible, 2 usage or I/O er
 from __future__ import annotations
 
 import importlib
+import os
+from pathlib import Path
 
 import click
 
 from devstate import __version__
+from devstate.cli.output import fail
+from devstate.config import CONFIG_NAME, default_map, find_config, load_config
+from devstate.errors import UsageError
 
 COMMANDS: dict[str, str] = {
     "validate": "validate_cmd:validate",
@@ -96,5 +101,30 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="devstate")
-def main() -> None:
-    """devstate: schemas, wire format, codecs and compatibility checks for device state."""
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help=f"Option defaults from this file (default: the nearest {CONFIG_NAME} upward from the cwd).")
+@click.option("--no-config", is_flag=True, help=f"Ignore any {CONFIG_NAME}.")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path | None, no_config: bool) -> None:
+    """devstate: schemas, wire format, codecs and compatibility checks for device state.
+
+    File arguments may be - (standard input or output), schemas are named MODEL@VERSION,
+    --json prints machine-readable output, and option defaults come from the nearest
+    devstate.toml. Shell completion (bash, zsh, fish):
+    eval "$(_DEVSTATE_COMPLETE=bash_source devstate)" in ~/.bashrc (zsh_source, fish_source).
+    """
+    if no_config:
+        return
+    path = config_path or find_config(Path.cwd())
+    if path is None:
+        return
+    try:
+        config = load_config(path)
+    except UsageError as exc:
+        fail(str(exc))
+    ctx.default_map = default_map(config, sorted(COMMANDS))
+    if config.schemas_dir is not None and "DEVSTATE_SCHEMAS" not in os.environ:
+        # MODEL@VERSION lookups everywhere go through the registry, which reads this variable;
+        # it is removed again when the command ends (tests run many commands in one process).
+        os.environ["DEVSTATE_SCHEMAS"] = str(config.schemas_dir)
+        ctx.call_on_close(lambda: os.environ.pop("DEVSTATE_SCHEMAS", None))

@@ -43,7 +43,8 @@ def resolve_schema(name: str) -> ir.Schema:
 @schema.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_schemas(as_json: bool) -> None:
-    """List the standard schemas (model, version, title)."""
+    """List the standard schemas: model, version, title, standard and vendor sections (counted
+    apart, as on the website's model pages), fields."""
     rows = []
     for file in schema_files():
         loaded = load_schema(file.path)
@@ -52,7 +53,8 @@ def list_schemas(as_json: bool) -> None:
                 "model": loaded.model,
                 "version": str(loaded.version),
                 "title": loaded.title,
-                "sections": len(loaded.sections) + len(loaded.vendor_sections),
+                "sections": len(loaded.sections),
+                "vendor_sections": len(loaded.vendor_sections),
                 "fields": count_fields(loaded),
                 "file": str(file.path),
             }
@@ -61,10 +63,11 @@ def list_schemas(as_json: bool) -> None:
         print_json(rows)
         return
     table = Table(title="Standard schemas", title_justify="left")
-    for column in ("model", "version", "title", "sections", "fields"):
-        table.add_column(column)
+    columns = ("model", "version", "title", "sections", "vendor_sections", "fields")
+    for column in columns:
+        table.add_column(column.replace("_", " "), justify="right" if column in columns[3:] else "left")
     for row in rows:
-        table.add_row(*(str(row[c]) for c in ("model", "version", "title", "sections", "fields")))
+        table.add_row(*(str(row[c]) for c in columns))
     console.print(table)
 
 

@@ -93,20 +93,20 @@ def _print_reports(reports: list[SchemaReport], elapsed: float) -> None:
         for diagnostic in report.diagnostics:
             console.print(str(diagnostic), markup=False, soft_wrap=True)
     table = Table(title="Schema validation", title_justify="left")
-    for column in ("file", "model", "version", "sections", "fields", "params", "status"):
-        table.add_column(column, justify="right" if column in ("sections", "fields", "params") else "left")
+    for column in ("file", "model", "version", "sections", "vendor", "fields", "params", "status"):
+        table.add_column(column, justify="right" if column in ("sections", "vendor", "fields", "params") else "left")
     for report in reports:
         schema = report.schema
         if schema is None:
             status = f"[red]invalid ({len(report.diagnostics)} errors)[/red]"
-            table.add_row(str(report.path), "", "", "", "", "", status)
+            table.add_row(str(report.path), "", "", "", "", "", "", status)
             continue
-        sections = len(schema.sections) + len(schema.vendor_sections)
         table.add_row(
             str(report.path),
             schema.model,
             str(schema.version),
-            str(sections) if not schema.is_library else "types only",
+            str(len(schema.sections)) if not schema.is_library else "types only",
+            str(len(schema.vendor_sections)),
             str(count_fields(schema)),
             str(len(schema.params)),
             "[green]valid[/green]",
