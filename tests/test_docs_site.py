@@ -137,3 +137,19 @@ def test_links_from_compat_pages_land_on_field_rows(site: Path) -> None:
             assert unquote(anchor) in _ids(path, cache), f"{page.relative_to(site)}: {href}"
             checked += 1
     assert checked > 100
+
+
+def test_byte_layout_figures_for_the_envelope_and_every_struct(site: Path) -> None:
+    wire = (site / "wire-format" / "index.html").read_text(encoding="utf-8")
+    for name in ("header", "section-header", "vendor-header"):
+        assert f'src="../figures/{name}.svg"' in wire
+        svg = (site / "figures" / f"{name}.svg").read_text(encoding="utf-8")
+        assert svg.startswith("<svg ") and "<title>" in svg
+    for file in schema_files():
+        schema = load_schema(file.path)
+        page = (site / "models" / file.model / str(file.version) / "index.html").read_text(encoding="utf-8")
+        for name, named in schema.types.items():
+            if named.kind == "struct":
+                figure = site / "models" / file.model / "figures" / str(file.version) / f"{name}.svg"
+                assert f"<title>struct {name} ({schema.ident})</title>" in figure.read_text(encoding="utf-8")
+                assert f'src="../figures/{file.version}/{name}.svg"' in page, f"{schema.ident} {name}"

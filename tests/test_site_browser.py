@@ -300,3 +300,15 @@ def test_viewer_links_a_value_error_to_the_field(page: Any) -> None:
     model, version = entry["schema"].split("@")
     href = error.locator("a", has_text=entry["error"]["path"]).get_attribute("href")
     assert f"/models/{model}/{version}/#" in href, href
+
+
+def test_byte_layout_figures_are_shown(page: Any) -> None:
+    page.goto("wire-format/#header")
+    figure = page.locator('img[src$="figures/header.svg"]')
+    expect(figure).to_be_visible()
+    assert page.evaluate("document.querySelector('img[src$=\"figures/header.svg\"]').naturalWidth") > 600
+    page.goto("models/org.nvmexpress.ctrl/1.1/#type-ctrl-regs")
+    struct = page.locator('img[src$="figures/1.1/ctrl_regs.svg"]')
+    expect(struct).to_be_visible()
+    assert struct.evaluate("img => img.complete && img.naturalWidth > 0")
+    _shot(page, "layout-figure")

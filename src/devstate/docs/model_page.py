@@ -37,6 +37,8 @@ class PageLinks:
     """Whether the YAML source and IR JSON sit next to the page."""
     spec: str = "../../"
     """The site root relative to the page, for links into the specification pages."""
+    figures: bool = True
+    """Whether each struct's byte-layout figure sits next to the page (``figure_path``)."""
 
 
 def render_version_page(schema: ir.Schema, links: PageLinks | None = None) -> str:
@@ -50,7 +52,7 @@ def render_version_page(schema: ir.Schema, links: PageLinks | None = None) -> st
             paragraphs(schema.doc),
             _sections(schema),
             _fields(schema),
-            _types(schema),
+            _types(schema, links),
             _params(schema, links),
             _vendor_sections(schema, links),
         ]
@@ -266,12 +268,19 @@ def own_types(schema: ir.Schema) -> list[tuple[str, ir.StructType | ir.EnumType 
     return [i for i in items if "." not in i[0]] + [i for i in items if "." in i[0]]
 
 
-def _types(schema: ir.Schema) -> str:
+def figure_path(version: ir.Version, struct: str) -> str:
+    """Where a struct's byte-layout figure sits, relative to the model's directory."""
+    return f"figures/{version}/{struct}.svg"
+
+
+def _types(schema: ir.Schema, links: PageLinks) -> str:
     if not schema.types:
         return ""
     blocks = [heading(2, "Types", "types")]
     for name, named in own_types(schema):
         blocks.append(heading(3, f"{named.kind} {code(name)}", slug("type", name)))
+        if links.figures and isinstance(named, ir.StructType):
+            blocks.append(f"![Byte layout of struct {name}]({figure_path(schema.version, name)})\n")
         blocks.append(_type_body(name, named, schema))
     return join_blocks(blocks)
 

@@ -18,8 +18,9 @@ import click
 from devstate import ir
 from devstate.docs.cli_reference import render_cli_reference
 from devstate.docs.compat_pages import CompatRenderers
+from devstate.docs.layout_figure import envelope_boxes, layout_svg, struct_boxes
 from devstate.docs.markdown import cell, code, heading, join_blocks, paragraphs, table
-from devstate.docs.model_page import PageLinks, render_version_page
+from devstate.docs.model_page import PageLinks, figure_path, render_version_page
 from devstate.schema.loader import SchemaLoader
 from devstate.schema.registry import schema_files
 
@@ -29,6 +30,12 @@ IR_SCHEMA = "devstate-ir.schema.json"
 
 
 NavItem = str | dict[str, "str | list[NavItem]"]
+
+ENVELOPE_TITLES = {
+    "header": "DSF v1 header (offsets from the blob's first byte)",
+    "section-header": "Section header (offsets from the section's first byte)",
+    "vendor-header": "Vendor header (offsets from the vendor section's payload)",
+}
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,8 @@ def build_site(inputs: SiteInputs) -> GeneratedSite:
     site.add("models/index.md", render_models_index(by_model))
     site.models_nav.insert(0, "models/index.md")
     site.add("reference/cli.md", render_cli_reference(inputs.cli))
+    for name, boxes in envelope_boxes().items():
+        site.add(f"figures/{name}.svg", layout_svg(ENVELOPE_TITLES[name], boxes))
     json_schemas = {**inputs.json_schemas, IR_SCHEMA: _json(ir_json_schema())}
     for name, content in json_schemas.items():
         site.add(f"schemas/{name}", content)  # the URL of its $id
@@ -103,6 +112,10 @@ def _model_pages(
         site.add(f"{base}/{schema.version}.md", render_version_page(schema, links))
         site.add(f"{base}/{schema.version}.yaml", inputs.sources[schema.ident])
         site.add(f"{base}/{schema.version}.json", _json(schema.model_dump(mode="json")))
+        for name, named in schema.types.items():
+            if isinstance(named, ir.StructType):
+                title = f"struct {name} ({schema.ident})"
+                site.add(f"{base}/{figure_path(schema.version, name)}", layout_svg(title, struct_boxes(named)))
         nav.append({f"{model} {schema.version}": f"{base}/{schema.version}.md"})
     extra = _compat_pages(site, base, versions, inputs.compat)
     nav += [{title: path} for title, path in extra]
