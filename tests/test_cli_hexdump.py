@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -35,11 +36,13 @@ def test_hexdump_of_the_worked_example_labels_every_byte() -> None:
         "00000010  46 00 00 00 00 00 00 00                          $.header.total_length",
         "00000018  0f                                               $.header.model_id_length",
         "00000019  6f 72 67 2e 65 78 61 6d 70 6c 65 2e 6c 65 64     $.header.model",
-        "00000028  01 00 00 00 04 00 00 00                          $.sections[id=1] (section header: id, flags, length)",
+        "00000028  01 00 00 00 04 00 00 00                          "
+        "$.sections[id=1] (section header: id, flags, length)",
         "00000030  01                                               $.sections.led.lit = true",
         '00000031  01                                               $.sections.led.color = "green"',
         "00000032  f4 01                                            $.sections.led.brightness = 500",
-        "00000034  02 00 01 00 06 00 00 00                          $.sections[id=2] (section header: id, flags, length)",
+        "00000034  02 00 01 00 06 00 00 00                          "
+        "$.sections[id=2] (section header: id, flags, length)",
         '0000003c  02 00 00 00 68 69                                $.sections.label = "hi"',
         "00000042  ac 4a 7f be                                      $.trailer.crc32c",
     ]
@@ -52,11 +55,10 @@ def test_hexdump_stops_at_the_first_error_and_marks_it() -> None:
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     at = lines.index("00000098  ^ OUT_OF_RANGE at offset 152 ($.sections.queues[1].size): 40000 is outside 0..32768")
-    assert lines[at - 1] == "00000097  00                                               $.sections.queues[0].reset = false"
+    assert lines[at - 1] == "00000097  00" + " " * 47 + "$.sections.queues[0].reset = false"
     assert lines[at + 1] == "00000098  40 9c 00 00 00 00 00 00 00 00 00 00 00 00 00 00  (not decoded)"
     assert lines[at + 3] == "          … 614 more bytes (--all shows them)"
-    assert "00000068  02 00 00 00 28 00 00 00                          $.sections.queues (count, size or stride prefix)" \
-        in lines
+    assert "00000068  02 00 00 00 28 00 00 00" + " " * 26 + "$.sections.queues (count, size or stride prefix)" in lines
     assert result.stderr == (f"devstate: error: {QUEUE_SIZE}: OUT_OF_RANGE at offset 152 ($.sections.queues[1].size): "
                              "40000 is outside 0..32768\n")
 
@@ -103,6 +105,6 @@ def test_every_byte_of_every_valid_vector_is_in_exactly_one_innermost_run() -> N
         annotated = annotate(schema, data)
         assert annotated.error is None and annotated.checksum_error is None, vector["name"]
         leaves = sorted((s.offset, s.end) for s in annotated.spans if s.leaf)
-        for (_, end), (start, _) in zip(leaves, leaves[1:], strict=False):
+        for (_, end), (start, _) in itertools.pairwise(leaves):
             assert start >= end, (vector["name"], start, end)  # leaves never overlap
         assert leaves[0][0] == 0 and leaves[-1][1] == len(data)

@@ -23,8 +23,8 @@ NET_SCHEMA = ROOT / "schemas" / "org.virtio.net" / "1.1.yaml"
 
 
 def _modules_after(*args: str) -> set[str]:
-    code = ("import sys, json\nfrom devstate.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"
-            "sys.__stderr__.write(json.dumps(sorted(sys.modules)))\n") % (list(args),)
+    code = (f"import sys, json\nfrom devstate.cli import main\ntry:\n    main({list(args)!r})\nexcept SystemExit:\n"
+            "    pass\nsys.__stderr__.write(json.dumps(sorted(sys.modules)))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     return set(json.loads(result.stderr.splitlines()[-1]))
 
