@@ -47,6 +47,7 @@ def build(ident: str, out_dir: Path, cc: str | None = None, extra_flags: list[st
     executable = out_dir / f"bench_{prefix}"
     command = [cc or compiler(), *FLAGS, *(extra_flags or []), f"-DDS_PREFIX={prefix}",
                f'-DDS_HEADER="{prefix}.h"', f"-I{codegen}", str(HERE / "bench_driver.c"), str(source),
+               str(codegen / "dsf1.c"),
                "-o", str(executable)]
     subprocess.run(command, check=True)
     return executable

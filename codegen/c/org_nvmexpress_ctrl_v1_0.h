@@ -2,145 +2,17 @@
  * Schema org.nvmexpress.ctrl@1.0, sha256 971e6a2573f1d9c98365e6215ba805cced264c4b81fab743a90b3abd6a36acc9.
  *
  * org_nvmexpress_ctrl_v1_0.h: the DSF v1 codec of org.nvmexpress.ctrl@1.0 (NVMe I/O controller state).
- * Wire format: spec/wire-format.md. C99; depends only on the C standard library.
+ * Wire format: spec/wire-format.md. C99; needs the DSF runtime (dsf1.h, dsf1.c) and
+ * the C standard library.
  */
 #ifndef ORG_NVMEXPRESS_CTRL_V1_0_H
 #define ORG_NVMEXPRESS_CTRL_V1_0_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
+#include "dsf1.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#ifndef DEVSTATE_DSF1_COMMON
-#define DEVSTATE_DSF1_COMMON 1
-/* Shared by every devstate-generated C codec (DSF v1, spec/wire-format.md); identical in
- * each generated header, so several models can be included and linked together. */
-
-/* Error codes: the numbers of devstate.wire.errors.ErrorCode (stable, never reused). */
-#define DEVSTATE_OK 0
-#define DEVSTATE_E_TRUNCATED 1 /* The input ends inside a header field, or a length runs past the end of its container. */
-#define DEVSTATE_E_BAD_MAGIC 2 /* The first 8 bytes are not the DSF magic. */
-#define DEVSTATE_E_UNSUPPORTED_FORMAT_VERSION 3 /* The header's format version is not 1. */
-#define DEVSTATE_E_BAD_HEADER_FLAGS 4 /* The header flags are not 0. */
-#define DEVSTATE_E_LENGTH_MISMATCH 5 /* The header's total length is impossible or differs from the input's length. */
-#define DEVSTATE_E_BAD_CHECKSUM 6 /* The CRC-32C trailer does not match the bytes before it. */
-#define DEVSTATE_E_TRAILING_BYTES 7 /* The input continues after the total length given in the header. */
-#define DEVSTATE_E_BAD_MODEL_ID 8 /* The model id length is 0 or over 128, or the id is not a valid model id. */
-#define DEVSTATE_E_MODEL_MISMATCH 9 /* The blob's model id is not the reader schema's model. */
-#define DEVSTATE_E_MAJOR_MISMATCH 10 /* The blob's schema major version is not the reader schema's major version. */
-#define DEVSTATE_E_SECTION_PAST_END 11 /* A section header or payload runs past the start of the trailer. */
-#define DEVSTATE_E_BAD_SECTION_FLAGS 12 /* A section has undefined flag bits, or its OPTIONAL bit disagrees with the reader's schema. */
-#define DEVSTATE_E_UNKNOWN_SECTION 13 /* A section the reader does not know is not marked OPTIONAL. */
-#define DEVSTATE_E_DUPLICATE_SECTION 14 /* A section id (or vendor namespace and id) appears twice. */
-#define DEVSTATE_E_SECTION_ORDER 15 /* Sections are not in canonical order. */
-#define DEVSTATE_E_MISSING_SECTION 16 /* A section the reader's schema requires is absent. */
-#define DEVSTATE_E_SECTION_TRAILING_DATA 17 /* A non-struct section's payload has bytes after its value. */
-#define DEVSTATE_E_COUNT_OVER_MAX 18 /* An array count is over the declared maximum. */
-#define DEVSTATE_E_LENGTH_OVER_MAX 19 /* A bytes, string or opaque payload length is over the declared maximum. */
-#define DEVSTATE_E_COUNT_PAST_END 20 /* An array's count times its (minimum) element size runs past its container. */
-#define DEVSTATE_E_BAD_STRIDE 21 /* An array stride is 0 or does not end on a field boundary of the element struct. */
-#define DEVSTATE_E_STRUCT_TOO_SHORT 22 /* A struct body ends inside a field or before one of its base fields. */
-#define DEVSTATE_E_NONZERO_TAIL 23 /* A struct body has non-zero bytes after the reader's last field (newer version needed). */
-#define DEVSTATE_E_BAD_BOOL 24 /* A bool byte is not 0 or 1. */
-#define DEVSTATE_E_BAD_ENUM 25 /* A closed enum holds an undeclared value. */
-#define DEVSTATE_E_BAD_FLAGS 26 /* A flags value has undeclared bits set. */
-#define DEVSTATE_E_OUT_OF_RANGE 27 /* An integer is outside its field's min/max (or its type's range). */
-#define DEVSTATE_E_BAD_UTF8 28 /* A string is not valid UTF-8. */
-#define DEVSTATE_E_LIMIT_EXCEEDED 29 /* The input or one region is larger than the reader's configured limits. */
-#define DEVSTATE_E_NESTING_TOO_DEEP 30 /* Values nest deeper than the reader's configured depth limit. */
-#define DEVSTATE_E_BAD_VENDOR_HEADER 31 /* A vendor section's 18-byte vendor header is short or invalid. */
-#define DEVSTATE_E_INVALID_STATE 32 /* Encoding: the state does not match the schema (missing/extra field, wrong type). */
-#define DEVSTATE_E_BAD_SECTION_ID 33 /* A section id is 0 or over 32767. */
-
-#define DEVSTATE_PATH_MAX 256
-
-/* The first problem a decode or encode call found. */
-struct devstate_error {
-    int code;                     /* DEVSTATE_OK or a DEVSTATE_E_* number */
-    size_t offset;                /* decode: absolute byte offset in the blob; encode: 0 */
-    char path[DEVSTATE_PATH_MAX]; /* e.g. "$.sections.queues[3].size", NUL-terminated */
-};
-
-/* What a decoder refuses with LIMIT_EXCEEDED or NESTING_TOO_DEEP (spec, "Limits"). */
-struct devstate_limits {
-    uint64_t max_total_size;  /* the whole blob, in bytes */
-    uint64_t max_region_size; /* one counted bytes value or opaque vendor payload */
-    uint32_t max_depth;       /* nesting of values; a section's value has depth 1 */
-};
-#define DEVSTATE_DEFAULT_MAX_TOTAL_SIZE ((uint64_t)1 << 30)
-#define DEVSTATE_DEFAULT_MAX_REGION_SIZE ((uint64_t)1 << 28)
-#define DEVSTATE_DEFAULT_MAX_DEPTH 16u
-
-/* Zero-copy views: decoding points them into the input buffer (which must outlive the
- * state); for encoding, data may be NULL only when len is 0. Strings are UTF-8 and not
- * NUL-terminated. */
-struct devstate_bytes {
-    const uint8_t *data;
-    size_t len;
-};
-struct devstate_string {
-    const char *data;
-    size_t len;
-};
-
-#define DEVSTATE_SECTION_OPTIONAL 0x0001u
-#define DEVSTATE_SECTION_VENDOR 0x0002u
-#define DEVSTATE_VENDOR_HEADER_SIZE 18u
-
-/* An optional section the reader does not know: kept by decode, written back unchanged
- * (at its canonical position) by encode. */
-struct devstate_unknown_section {
-    uint16_t id;
-    uint16_t flags;                               /* OPTIONAL, and VENDOR for vendor sections */
-    uint8_t vendor[DEVSTATE_VENDOR_HEADER_SIZE];  /* the vendor header, when flags has VENDOR */
-    struct devstate_bytes payload;                /* the bytes after the vendor header */
-};
-
-static inline const char *devstate_error_name(int code)
-{
-    switch (code) {
-    case 0: return "OK";
-    case 1: return "TRUNCATED";
-    case 2: return "BAD_MAGIC";
-    case 3: return "UNSUPPORTED_FORMAT_VERSION";
-    case 4: return "BAD_HEADER_FLAGS";
-    case 5: return "LENGTH_MISMATCH";
-    case 6: return "BAD_CHECKSUM";
-    case 7: return "TRAILING_BYTES";
-    case 8: return "BAD_MODEL_ID";
-    case 9: return "MODEL_MISMATCH";
-    case 10: return "MAJOR_MISMATCH";
-    case 11: return "SECTION_PAST_END";
-    case 12: return "BAD_SECTION_FLAGS";
-    case 13: return "UNKNOWN_SECTION";
-    case 14: return "DUPLICATE_SECTION";
-    case 15: return "SECTION_ORDER";
-    case 16: return "MISSING_SECTION";
-    case 17: return "SECTION_TRAILING_DATA";
-    case 18: return "COUNT_OVER_MAX";
-    case 19: return "LENGTH_OVER_MAX";
-    case 20: return "COUNT_PAST_END";
-    case 21: return "BAD_STRIDE";
-    case 22: return "STRUCT_TOO_SHORT";
-    case 23: return "NONZERO_TAIL";
-    case 24: return "BAD_BOOL";
-    case 25: return "BAD_ENUM";
-    case 26: return "BAD_FLAGS";
-    case 27: return "OUT_OF_RANGE";
-    case 28: return "BAD_UTF8";
-    case 29: return "LIMIT_EXCEEDED";
-    case 30: return "NESTING_TOO_DEEP";
-    case 31: return "BAD_VENDOR_HEADER";
-    case 32: return "INVALID_STATE";
-    case 33: return "BAD_SECTION_ID";
-    default: return "UNKNOWN_ERROR";
-    }
-}
-#endif /* DEVSTATE_DSF1_COMMON */
 
 /* ==== org.nvmexpress.ctrl@1.0 ========================================================= */
 

@@ -3,1519 +3,380 @@
  * Imports org.virtio.common@1.0.
  *
  * org_virtio_net_v1_0.c: the DSF v1 codec of org.virtio.net@1.0 (virtio-net device state).
- * Wire format: spec/wire-format.md. C99; depends only on the C standard library.
+ * Wire format: spec/wire-format.md. C99; needs the DSF runtime (dsf1.h, dsf1.c) and
+ * the C standard library.
  */
 #include "org_virtio_net_v1_0.h"
 
-#include <stdarg.h>
 #include <string.h>
-
-/* ==== runtime (static; identical in every generated source) ============================= */
-
-/* -- byte order: little-endian loads and stores, byte by byte (any host) -- */
-static inline uint16_t dsf_ld16(const uint8_t *p) { return (uint16_t)(p[0] | (unsigned)p[1] << 8); }
-static inline uint32_t dsf_ld32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static inline uint64_t dsf_ld64(const uint8_t *p) { return (uint64_t)dsf_ld32(p) | (uint64_t)dsf_ld32(p + 4) << 32; }
-static inline void dsf_st16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static inline void dsf_st32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
-}
-static inline void dsf_st64(uint8_t *p, uint64_t v) { dsf_st32(p, (uint32_t)v); dsf_st32(p + 4, (uint32_t)(v >> 32)); }
-static inline size_t dsf_min(size_t a, size_t b) { return a < b ? a : b; }
-/* memcpy that accepts (NULL, 0) */
-static inline void dsf_put(uint8_t *dst, const void *src, size_t len) { if (len != 0) memcpy(dst, src, len); }
-static inline int dsf_over_u32(size_t n) { return (uint64_t)n > UINT64_C(0xffffffff); }
-
-/* -- error paths: built only on failure; '%' in a template takes the next size_t -- */
-static size_t dsf_format(char *dst, size_t cap, const char *tmpl, va_list ap)
-{
-    size_t n = 0;
-    for (; *tmpl != '\0'; tmpl++) {
-        char digits[24];
-        size_t k = 0, value;
-        if (*tmpl != '%') {
-            if (n + 1 < cap) dst[n++] = *tmpl;
-            continue;
-        }
-        value = va_arg(ap, size_t);
-        do { digits[k++] = (char)('0' + value % 10); value /= 10; } while (value != 0);
-        while (k > 0 && n + 1 < cap) dst[n++] = digits[--k];
-    }
-    dst[n] = '\0';
-    return n;
-}
-
-static int dsf_fail(struct devstate_error *err, int code, size_t offset, const char *tmpl, ...)
-{
-    va_list ap;
-    err->code = code;
-    err->offset = offset;
-    va_start(ap, tmpl);
-    dsf_format(err->path, sizeof err->path, tmpl, ap);
-    va_end(ap);
-    return code;
-}
-
-/* Prepend a caller's part of the path (keeps the head if the whole path is too long). */
-static int dsf_prepend(struct devstate_error *err, int code, const char *tmpl, ...)
-{
-    char head[DEVSTATE_PATH_MAX];
-    size_t h, t;
-    va_list ap;
-    va_start(ap, tmpl);
-    h = dsf_format(head, sizeof head, tmpl, ap);
-    va_end(ap);
-    t = strlen(err->path);
-    if (h + t >= sizeof err->path) t = sizeof err->path - 1 - h;
-    memmove(err->path + h, err->path, t);
-    memcpy(err->path, head, h);
-    err->path[h + t] = '\0';
-    return code;
-}
-
-static void dsf_clear(struct devstate_error *err)
-{
-    err->code = DEVSTATE_OK;
-    err->offset = 0;
-    err->path[0] = '\0';
-}
-
-/* -- CRC-32C (Castagnoli, reflected 0x82F63B78): slicing-by-8, SSE4.2 when available -- */
-static const uint32_t dsf_crc8[8][256] = {
-    {
-        0x00000000u, 0xf26b8303u, 0xe13b70f7u, 0x1350f3f4u, 0xc79a971fu, 0x35f1141cu,
-        0x26a1e7e8u, 0xd4ca64ebu, 0x8ad958cfu, 0x78b2dbccu, 0x6be22838u, 0x9989ab3bu,
-        0x4d43cfd0u, 0xbf284cd3u, 0xac78bf27u, 0x5e133c24u, 0x105ec76fu, 0xe235446cu,
-        0xf165b798u, 0x030e349bu, 0xd7c45070u, 0x25afd373u, 0x36ff2087u, 0xc494a384u,
-        0x9a879fa0u, 0x68ec1ca3u, 0x7bbcef57u, 0x89d76c54u, 0x5d1d08bfu, 0xaf768bbcu,
-        0xbc267848u, 0x4e4dfb4bu, 0x20bd8edeu, 0xd2d60dddu, 0xc186fe29u, 0x33ed7d2au,
-        0xe72719c1u, 0x154c9ac2u, 0x061c6936u, 0xf477ea35u, 0xaa64d611u, 0x580f5512u,
-        0x4b5fa6e6u, 0xb93425e5u, 0x6dfe410eu, 0x9f95c20du, 0x8cc531f9u, 0x7eaeb2fau,
-        0x30e349b1u, 0xc288cab2u, 0xd1d83946u, 0x23b3ba45u, 0xf779deaeu, 0x05125dadu,
-        0x1642ae59u, 0xe4292d5au, 0xba3a117eu, 0x4851927du, 0x5b016189u, 0xa96ae28au,
-        0x7da08661u, 0x8fcb0562u, 0x9c9bf696u, 0x6ef07595u, 0x417b1dbcu, 0xb3109ebfu,
-        0xa0406d4bu, 0x522bee48u, 0x86e18aa3u, 0x748a09a0u, 0x67dafa54u, 0x95b17957u,
-        0xcba24573u, 0x39c9c670u, 0x2a993584u, 0xd8f2b687u, 0x0c38d26cu, 0xfe53516fu,
-        0xed03a29bu, 0x1f682198u, 0x5125dad3u, 0xa34e59d0u, 0xb01eaa24u, 0x42752927u,
-        0x96bf4dccu, 0x64d4cecfu, 0x77843d3bu, 0x85efbe38u, 0xdbfc821cu, 0x2997011fu,
-        0x3ac7f2ebu, 0xc8ac71e8u, 0x1c661503u, 0xee0d9600u, 0xfd5d65f4u, 0x0f36e6f7u,
-        0x61c69362u, 0x93ad1061u, 0x80fde395u, 0x72966096u, 0xa65c047du, 0x5437877eu,
-        0x4767748au, 0xb50cf789u, 0xeb1fcbadu, 0x197448aeu, 0x0a24bb5au, 0xf84f3859u,
-        0x2c855cb2u, 0xdeeedfb1u, 0xcdbe2c45u, 0x3fd5af46u, 0x7198540du, 0x83f3d70eu,
-        0x90a324fau, 0x62c8a7f9u, 0xb602c312u, 0x44694011u, 0x5739b3e5u, 0xa55230e6u,
-        0xfb410cc2u, 0x092a8fc1u, 0x1a7a7c35u, 0xe811ff36u, 0x3cdb9bddu, 0xceb018deu,
-        0xdde0eb2au, 0x2f8b6829u, 0x82f63b78u, 0x709db87bu, 0x63cd4b8fu, 0x91a6c88cu,
-        0x456cac67u, 0xb7072f64u, 0xa457dc90u, 0x563c5f93u, 0x082f63b7u, 0xfa44e0b4u,
-        0xe9141340u, 0x1b7f9043u, 0xcfb5f4a8u, 0x3dde77abu, 0x2e8e845fu, 0xdce5075cu,
-        0x92a8fc17u, 0x60c37f14u, 0x73938ce0u, 0x81f80fe3u, 0x55326b08u, 0xa759e80bu,
-        0xb4091bffu, 0x466298fcu, 0x1871a4d8u, 0xea1a27dbu, 0xf94ad42fu, 0x0b21572cu,
-        0xdfeb33c7u, 0x2d80b0c4u, 0x3ed04330u, 0xccbbc033u, 0xa24bb5a6u, 0x502036a5u,
-        0x4370c551u, 0xb11b4652u, 0x65d122b9u, 0x97baa1bau, 0x84ea524eu, 0x7681d14du,
-        0x2892ed69u, 0xdaf96e6au, 0xc9a99d9eu, 0x3bc21e9du, 0xef087a76u, 0x1d63f975u,
-        0x0e330a81u, 0xfc588982u, 0xb21572c9u, 0x407ef1cau, 0x532e023eu, 0xa145813du,
-        0x758fe5d6u, 0x87e466d5u, 0x94b49521u, 0x66df1622u, 0x38cc2a06u, 0xcaa7a905u,
-        0xd9f75af1u, 0x2b9cd9f2u, 0xff56bd19u, 0x0d3d3e1au, 0x1e6dcdeeu, 0xec064eedu,
-        0xc38d26c4u, 0x31e6a5c7u, 0x22b65633u, 0xd0ddd530u, 0x0417b1dbu, 0xf67c32d8u,
-        0xe52cc12cu, 0x1747422fu, 0x49547e0bu, 0xbb3ffd08u, 0xa86f0efcu, 0x5a048dffu,
-        0x8ecee914u, 0x7ca56a17u, 0x6ff599e3u, 0x9d9e1ae0u, 0xd3d3e1abu, 0x21b862a8u,
-        0x32e8915cu, 0xc083125fu, 0x144976b4u, 0xe622f5b7u, 0xf5720643u, 0x07198540u,
-        0x590ab964u, 0xab613a67u, 0xb831c993u, 0x4a5a4a90u, 0x9e902e7bu, 0x6cfbad78u,
-        0x7fab5e8cu, 0x8dc0dd8fu, 0xe330a81au, 0x115b2b19u, 0x020bd8edu, 0xf0605beeu,
-        0x24aa3f05u, 0xd6c1bc06u, 0xc5914ff2u, 0x37faccf1u, 0x69e9f0d5u, 0x9b8273d6u,
-        0x88d28022u, 0x7ab90321u, 0xae7367cau, 0x5c18e4c9u, 0x4f48173du, 0xbd23943eu,
-        0xf36e6f75u, 0x0105ec76u, 0x12551f82u, 0xe03e9c81u, 0x34f4f86au, 0xc69f7b69u,
-        0xd5cf889du, 0x27a40b9eu, 0x79b737bau, 0x8bdcb4b9u, 0x988c474du, 0x6ae7c44eu,
-        0xbe2da0a5u, 0x4c4623a6u, 0x5f16d052u, 0xad7d5351u,
-    },
-    {
-        0x00000000u, 0x13a29877u, 0x274530eeu, 0x34e7a899u, 0x4e8a61dcu, 0x5d28f9abu,
-        0x69cf5132u, 0x7a6dc945u, 0x9d14c3b8u, 0x8eb65bcfu, 0xba51f356u, 0xa9f36b21u,
-        0xd39ea264u, 0xc03c3a13u, 0xf4db928au, 0xe7790afdu, 0x3fc5f181u, 0x2c6769f6u,
-        0x1880c16fu, 0x0b225918u, 0x714f905du, 0x62ed082au, 0x560aa0b3u, 0x45a838c4u,
-        0xa2d13239u, 0xb173aa4eu, 0x859402d7u, 0x96369aa0u, 0xec5b53e5u, 0xfff9cb92u,
-        0xcb1e630bu, 0xd8bcfb7cu, 0x7f8be302u, 0x6c297b75u, 0x58ced3ecu, 0x4b6c4b9bu,
-        0x310182deu, 0x22a31aa9u, 0x1644b230u, 0x05e62a47u, 0xe29f20bau, 0xf13db8cdu,
-        0xc5da1054u, 0xd6788823u, 0xac154166u, 0xbfb7d911u, 0x8b507188u, 0x98f2e9ffu,
-        0x404e1283u, 0x53ec8af4u, 0x670b226du, 0x74a9ba1au, 0x0ec4735fu, 0x1d66eb28u,
-        0x298143b1u, 0x3a23dbc6u, 0xdd5ad13bu, 0xcef8494cu, 0xfa1fe1d5u, 0xe9bd79a2u,
-        0x93d0b0e7u, 0x80722890u, 0xb4958009u, 0xa737187eu, 0xff17c604u, 0xecb55e73u,
-        0xd852f6eau, 0xcbf06e9du, 0xb19da7d8u, 0xa23f3fafu, 0x96d89736u, 0x857a0f41u,
-        0x620305bcu, 0x71a19dcbu, 0x45463552u, 0x56e4ad25u, 0x2c896460u, 0x3f2bfc17u,
-        0x0bcc548eu, 0x186eccf9u, 0xc0d23785u, 0xd370aff2u, 0xe797076bu, 0xf4359f1cu,
-        0x8e585659u, 0x9dface2eu, 0xa91d66b7u, 0xbabffec0u, 0x5dc6f43du, 0x4e646c4au,
-        0x7a83c4d3u, 0x69215ca4u, 0x134c95e1u, 0x00ee0d96u, 0x3409a50fu, 0x27ab3d78u,
-        0x809c2506u, 0x933ebd71u, 0xa7d915e8u, 0xb47b8d9fu, 0xce1644dau, 0xddb4dcadu,
-        0xe9537434u, 0xfaf1ec43u, 0x1d88e6beu, 0x0e2a7ec9u, 0x3acdd650u, 0x296f4e27u,
-        0x53028762u, 0x40a01f15u, 0x7447b78cu, 0x67e52ffbu, 0xbf59d487u, 0xacfb4cf0u,
-        0x981ce469u, 0x8bbe7c1eu, 0xf1d3b55bu, 0xe2712d2cu, 0xd69685b5u, 0xc5341dc2u,
-        0x224d173fu, 0x31ef8f48u, 0x050827d1u, 0x16aabfa6u, 0x6cc776e3u, 0x7f65ee94u,
-        0x4b82460du, 0x5820de7au, 0xfbc3faf9u, 0xe861628eu, 0xdc86ca17u, 0xcf245260u,
-        0xb5499b25u, 0xa6eb0352u, 0x920cabcbu, 0x81ae33bcu, 0x66d73941u, 0x7575a136u,
-        0x419209afu, 0x523091d8u, 0x285d589du, 0x3bffc0eau, 0x0f186873u, 0x1cbaf004u,
-        0xc4060b78u, 0xd7a4930fu, 0xe3433b96u, 0xf0e1a3e1u, 0x8a8c6aa4u, 0x992ef2d3u,
-        0xadc95a4au, 0xbe6bc23du, 0x5912c8c0u, 0x4ab050b7u, 0x7e57f82eu, 0x6df56059u,
-        0x1798a91cu, 0x043a316bu, 0x30dd99f2u, 0x237f0185u, 0x844819fbu, 0x97ea818cu,
-        0xa30d2915u, 0xb0afb162u, 0xcac27827u, 0xd960e050u, 0xed8748c9u, 0xfe25d0beu,
-        0x195cda43u, 0x0afe4234u, 0x3e19eaadu, 0x2dbb72dau, 0x57d6bb9fu, 0x447423e8u,
-        0x70938b71u, 0x63311306u, 0xbb8de87au, 0xa82f700du, 0x9cc8d894u, 0x8f6a40e3u,
-        0xf50789a6u, 0xe6a511d1u, 0xd242b948u, 0xc1e0213fu, 0x26992bc2u, 0x353bb3b5u,
-        0x01dc1b2cu, 0x127e835bu, 0x68134a1eu, 0x7bb1d269u, 0x4f567af0u, 0x5cf4e287u,
-        0x04d43cfdu, 0x1776a48au, 0x23910c13u, 0x30339464u, 0x4a5e5d21u, 0x59fcc556u,
-        0x6d1b6dcfu, 0x7eb9f5b8u, 0x99c0ff45u, 0x8a626732u, 0xbe85cfabu, 0xad2757dcu,
-        0xd74a9e99u, 0xc4e806eeu, 0xf00fae77u, 0xe3ad3600u, 0x3b11cd7cu, 0x28b3550bu,
-        0x1c54fd92u, 0x0ff665e5u, 0x759baca0u, 0x663934d7u, 0x52de9c4eu, 0x417c0439u,
-        0xa6050ec4u, 0xb5a796b3u, 0x81403e2au, 0x92e2a65du, 0xe88f6f18u, 0xfb2df76fu,
-        0xcfca5ff6u, 0xdc68c781u, 0x7b5fdfffu, 0x68fd4788u, 0x5c1aef11u, 0x4fb87766u,
-        0x35d5be23u, 0x26772654u, 0x12908ecdu, 0x013216bau, 0xe64b1c47u, 0xf5e98430u,
-        0xc10e2ca9u, 0xd2acb4deu, 0xa8c17d9bu, 0xbb63e5ecu, 0x8f844d75u, 0x9c26d502u,
-        0x449a2e7eu, 0x5738b609u, 0x63df1e90u, 0x707d86e7u, 0x0a104fa2u, 0x19b2d7d5u,
-        0x2d557f4cu, 0x3ef7e73bu, 0xd98eedc6u, 0xca2c75b1u, 0xfecbdd28u, 0xed69455fu,
-        0x97048c1au, 0x84a6146du, 0xb041bcf4u, 0xa3e32483u,
-    },
-    {
-        0x00000000u, 0xa541927eu, 0x4f6f520du, 0xea2ec073u, 0x9edea41au, 0x3b9f3664u,
-        0xd1b1f617u, 0x74f06469u, 0x38513ec5u, 0x9d10acbbu, 0x773e6cc8u, 0xd27ffeb6u,
-        0xa68f9adfu, 0x03ce08a1u, 0xe9e0c8d2u, 0x4ca15aacu, 0x70a27d8au, 0xd5e3eff4u,
-        0x3fcd2f87u, 0x9a8cbdf9u, 0xee7cd990u, 0x4b3d4beeu, 0xa1138b9du, 0x045219e3u,
-        0x48f3434fu, 0xedb2d131u, 0x079c1142u, 0xa2dd833cu, 0xd62de755u, 0x736c752bu,
-        0x9942b558u, 0x3c032726u, 0xe144fb14u, 0x4405696au, 0xae2ba919u, 0x0b6a3b67u,
-        0x7f9a5f0eu, 0xdadbcd70u, 0x30f50d03u, 0x95b49f7du, 0xd915c5d1u, 0x7c5457afu,
-        0x967a97dcu, 0x333b05a2u, 0x47cb61cbu, 0xe28af3b5u, 0x08a433c6u, 0xade5a1b8u,
-        0x91e6869eu, 0x34a714e0u, 0xde89d493u, 0x7bc846edu, 0x0f382284u, 0xaa79b0fau,
-        0x40577089u, 0xe516e2f7u, 0xa9b7b85bu, 0x0cf62a25u, 0xe6d8ea56u, 0x43997828u,
-        0x37691c41u, 0x92288e3fu, 0x78064e4cu, 0xdd47dc32u, 0xc76580d9u, 0x622412a7u,
-        0x880ad2d4u, 0x2d4b40aau, 0x59bb24c3u, 0xfcfab6bdu, 0x16d476ceu, 0xb395e4b0u,
-        0xff34be1cu, 0x5a752c62u, 0xb05bec11u, 0x151a7e6fu, 0x61ea1a06u, 0xc4ab8878u,
-        0x2e85480bu, 0x8bc4da75u, 0xb7c7fd53u, 0x12866f2du, 0xf8a8af5eu, 0x5de93d20u,
-        0x29195949u, 0x8c58cb37u, 0x66760b44u, 0xc337993au, 0x8f96c396u, 0x2ad751e8u,
-        0xc0f9919bu, 0x65b803e5u, 0x1148678cu, 0xb409f5f2u, 0x5e273581u, 0xfb66a7ffu,
-        0x26217bcdu, 0x8360e9b3u, 0x694e29c0u, 0xcc0fbbbeu, 0xb8ffdfd7u, 0x1dbe4da9u,
-        0xf7908ddau, 0x52d11fa4u, 0x1e704508u, 0xbb31d776u, 0x511f1705u, 0xf45e857bu,
-        0x80aee112u, 0x25ef736cu, 0xcfc1b31fu, 0x6a802161u, 0x56830647u, 0xf3c29439u,
-        0x19ec544au, 0xbcadc634u, 0xc85da25du, 0x6d1c3023u, 0x8732f050u, 0x2273622eu,
-        0x6ed23882u, 0xcb93aafcu, 0x21bd6a8fu, 0x84fcf8f1u, 0xf00c9c98u, 0x554d0ee6u,
-        0xbf63ce95u, 0x1a225cebu, 0x8b277743u, 0x2e66e53du, 0xc448254eu, 0x6109b730u,
-        0x15f9d359u, 0xb0b84127u, 0x5a968154u, 0xffd7132au, 0xb3764986u, 0x1637dbf8u,
-        0xfc191b8bu, 0x595889f5u, 0x2da8ed9cu, 0x88e97fe2u, 0x62c7bf91u, 0xc7862defu,
-        0xfb850ac9u, 0x5ec498b7u, 0xb4ea58c4u, 0x11abcabau, 0x655baed3u, 0xc01a3cadu,
-        0x2a34fcdeu, 0x8f756ea0u, 0xc3d4340cu, 0x6695a672u, 0x8cbb6601u, 0x29faf47fu,
-        0x5d0a9016u, 0xf84b0268u, 0x1265c21bu, 0xb7245065u, 0x6a638c57u, 0xcf221e29u,
-        0x250cde5au, 0x804d4c24u, 0xf4bd284du, 0x51fcba33u, 0xbbd27a40u, 0x1e93e83eu,
-        0x5232b292u, 0xf77320ecu, 0x1d5de09fu, 0xb81c72e1u, 0xccec1688u, 0x69ad84f6u,
-        0x83834485u, 0x26c2d6fbu, 0x1ac1f1ddu, 0xbf8063a3u, 0x55aea3d0u, 0xf0ef31aeu,
-        0x841f55c7u, 0x215ec7b9u, 0xcb7007cau, 0x6e3195b4u, 0x2290cf18u, 0x87d15d66u,
-        0x6dff9d15u, 0xc8be0f6bu, 0xbc4e6b02u, 0x190ff97cu, 0xf321390fu, 0x5660ab71u,
-        0x4c42f79au, 0xe90365e4u, 0x032da597u, 0xa66c37e9u, 0xd29c5380u, 0x77ddc1feu,
-        0x9df3018du, 0x38b293f3u, 0x7413c95fu, 0xd1525b21u, 0x3b7c9b52u, 0x9e3d092cu,
-        0xeacd6d45u, 0x4f8cff3bu, 0xa5a23f48u, 0x00e3ad36u, 0x3ce08a10u, 0x99a1186eu,
-        0x738fd81du, 0xd6ce4a63u, 0xa23e2e0au, 0x077fbc74u, 0xed517c07u, 0x4810ee79u,
-        0x04b1b4d5u, 0xa1f026abu, 0x4bdee6d8u, 0xee9f74a6u, 0x9a6f10cfu, 0x3f2e82b1u,
-        0xd50042c2u, 0x7041d0bcu, 0xad060c8eu, 0x08479ef0u, 0xe2695e83u, 0x4728ccfdu,
-        0x33d8a894u, 0x96993aeau, 0x7cb7fa99u, 0xd9f668e7u, 0x9557324bu, 0x3016a035u,
-        0xda386046u, 0x7f79f238u, 0x0b899651u, 0xaec8042fu, 0x44e6c45cu, 0xe1a75622u,
-        0xdda47104u, 0x78e5e37au, 0x92cb2309u, 0x378ab177u, 0x437ad51eu, 0xe63b4760u,
-        0x0c158713u, 0xa954156du, 0xe5f54fc1u, 0x40b4ddbfu, 0xaa9a1dccu, 0x0fdb8fb2u,
-        0x7b2bebdbu, 0xde6a79a5u, 0x3444b9d6u, 0x91052ba8u,
-    },
-    {
-        0x00000000u, 0xdd45aab8u, 0xbf672381u, 0x62228939u, 0x7b2231f3u, 0xa6679b4bu,
-        0xc4451272u, 0x1900b8cau, 0xf64463e6u, 0x2b01c95eu, 0x49234067u, 0x9466eadfu,
-        0x8d665215u, 0x5023f8adu, 0x32017194u, 0xef44db2cu, 0xe964b13du, 0x34211b85u,
-        0x560392bcu, 0x8b463804u, 0x924680ceu, 0x4f032a76u, 0x2d21a34fu, 0xf06409f7u,
-        0x1f20d2dbu, 0xc2657863u, 0xa047f15au, 0x7d025be2u, 0x6402e328u, 0xb9474990u,
-        0xdb65c0a9u, 0x06206a11u, 0xd725148bu, 0x0a60be33u, 0x6842370au, 0xb5079db2u,
-        0xac072578u, 0x71428fc0u, 0x136006f9u, 0xce25ac41u, 0x2161776du, 0xfc24ddd5u,
-        0x9e0654ecu, 0x4343fe54u, 0x5a43469eu, 0x8706ec26u, 0xe524651fu, 0x3861cfa7u,
-        0x3e41a5b6u, 0xe3040f0eu, 0x81268637u, 0x5c632c8fu, 0x45639445u, 0x98263efdu,
-        0xfa04b7c4u, 0x27411d7cu, 0xc805c650u, 0x15406ce8u, 0x7762e5d1u, 0xaa274f69u,
-        0xb327f7a3u, 0x6e625d1bu, 0x0c40d422u, 0xd1057e9au, 0xaba65fe7u, 0x76e3f55fu,
-        0x14c17c66u, 0xc984d6deu, 0xd0846e14u, 0x0dc1c4acu, 0x6fe34d95u, 0xb2a6e72du,
-        0x5de23c01u, 0x80a796b9u, 0xe2851f80u, 0x3fc0b538u, 0x26c00df2u, 0xfb85a74au,
-        0x99a72e73u, 0x44e284cbu, 0x42c2eedau, 0x9f874462u, 0xfda5cd5bu, 0x20e067e3u,
-        0x39e0df29u, 0xe4a57591u, 0x8687fca8u, 0x5bc25610u, 0xb4868d3cu, 0x69c32784u,
-        0x0be1aebdu, 0xd6a40405u, 0xcfa4bccfu, 0x12e11677u, 0x70c39f4eu, 0xad8635f6u,
-        0x7c834b6cu, 0xa1c6e1d4u, 0xc3e468edu, 0x1ea1c255u, 0x07a17a9fu, 0xdae4d027u,
-        0xb8c6591eu, 0x6583f3a6u, 0x8ac7288au, 0x57828232u, 0x35a00b0bu, 0xe8e5a1b3u,
-        0xf1e51979u, 0x2ca0b3c1u, 0x4e823af8u, 0x93c79040u, 0x95e7fa51u, 0x48a250e9u,
-        0x2a80d9d0u, 0xf7c57368u, 0xeec5cba2u, 0x3380611au, 0x51a2e823u, 0x8ce7429bu,
-        0x63a399b7u, 0xbee6330fu, 0xdcc4ba36u, 0x0181108eu, 0x1881a844u, 0xc5c402fcu,
-        0xa7e68bc5u, 0x7aa3217du, 0x52a0c93fu, 0x8fe56387u, 0xedc7eabeu, 0x30824006u,
-        0x2982f8ccu, 0xf4c75274u, 0x96e5db4du, 0x4ba071f5u, 0xa4e4aad9u, 0x79a10061u,
-        0x1b838958u, 0xc6c623e0u, 0xdfc69b2au, 0x02833192u, 0x60a1b8abu, 0xbde41213u,
-        0xbbc47802u, 0x6681d2bau, 0x04a35b83u, 0xd9e6f13bu, 0xc0e649f1u, 0x1da3e349u,
-        0x7f816a70u, 0xa2c4c0c8u, 0x4d801be4u, 0x90c5b15cu, 0xf2e73865u, 0x2fa292ddu,
-        0x36a22a17u, 0xebe780afu, 0x89c50996u, 0x5480a32eu, 0x8585ddb4u, 0x58c0770cu,
-        0x3ae2fe35u, 0xe7a7548du, 0xfea7ec47u, 0x23e246ffu, 0x41c0cfc6u, 0x9c85657eu,
-        0x73c1be52u, 0xae8414eau, 0xcca69dd3u, 0x11e3376bu, 0x08e38fa1u, 0xd5a62519u,
-        0xb784ac20u, 0x6ac10698u, 0x6ce16c89u, 0xb1a4c631u, 0xd3864f08u, 0x0ec3e5b0u,
-        0x17c35d7au, 0xca86f7c2u, 0xa8a47efbu, 0x75e1d443u, 0x9aa50f6fu, 0x47e0a5d7u,
-        0x25c22ceeu, 0xf8878656u, 0xe1873e9cu, 0x3cc29424u, 0x5ee01d1du, 0x83a5b7a5u,
-        0xf90696d8u, 0x24433c60u, 0x4661b559u, 0x9b241fe1u, 0x8224a72bu, 0x5f610d93u,
-        0x3d4384aau, 0xe0062e12u, 0x0f42f53eu, 0xd2075f86u, 0xb025d6bfu, 0x6d607c07u,
-        0x7460c4cdu, 0xa9256e75u, 0xcb07e74cu, 0x16424df4u, 0x106227e5u, 0xcd278d5du,
-        0xaf050464u, 0x7240aedcu, 0x6b401616u, 0xb605bcaeu, 0xd4273597u, 0x09629f2fu,
-        0xe6264403u, 0x3b63eebbu, 0x59416782u, 0x8404cd3au, 0x9d0475f0u, 0x4041df48u,
-        0x22635671u, 0xff26fcc9u, 0x2e238253u, 0xf36628ebu, 0x9144a1d2u, 0x4c010b6au,
-        0x5501b3a0u, 0x88441918u, 0xea669021u, 0x37233a99u, 0xd867e1b5u, 0x05224b0du,
-        0x6700c234u, 0xba45688cu, 0xa345d046u, 0x7e007afeu, 0x1c22f3c7u, 0xc167597fu,
-        0xc747336eu, 0x1a0299d6u, 0x782010efu, 0xa565ba57u, 0xbc65029du, 0x6120a825u,
-        0x0302211cu, 0xde478ba4u, 0x31035088u, 0xec46fa30u, 0x8e647309u, 0x5321d9b1u,
-        0x4a21617bu, 0x9764cbc3u, 0xf54642fau, 0x2803e842u,
-    },
-    {
-        0x00000000u, 0x38116facu, 0x7022df58u, 0x4833b0f4u, 0xe045beb0u, 0xd854d11cu,
-        0x906761e8u, 0xa8760e44u, 0xc5670b91u, 0xfd76643du, 0xb545d4c9u, 0x8d54bb65u,
-        0x2522b521u, 0x1d33da8du, 0x55006a79u, 0x6d1105d5u, 0x8f2261d3u, 0xb7330e7fu,
-        0xff00be8bu, 0xc711d127u, 0x6f67df63u, 0x5776b0cfu, 0x1f45003bu, 0x27546f97u,
-        0x4a456a42u, 0x725405eeu, 0x3a67b51au, 0x0276dab6u, 0xaa00d4f2u, 0x9211bb5eu,
-        0xda220baau, 0xe2336406u, 0x1ba8b557u, 0x23b9dafbu, 0x6b8a6a0fu, 0x539b05a3u,
-        0xfbed0be7u, 0xc3fc644bu, 0x8bcfd4bfu, 0xb3debb13u, 0xdecfbec6u, 0xe6ded16au,
-        0xaeed619eu, 0x96fc0e32u, 0x3e8a0076u, 0x069b6fdau, 0x4ea8df2eu, 0x76b9b082u,
-        0x948ad484u, 0xac9bbb28u, 0xe4a80bdcu, 0xdcb96470u, 0x74cf6a34u, 0x4cde0598u,
-        0x04edb56cu, 0x3cfcdac0u, 0x51eddf15u, 0x69fcb0b9u, 0x21cf004du, 0x19de6fe1u,
-        0xb1a861a5u, 0x89b90e09u, 0xc18abefdu, 0xf99bd151u, 0x37516aaeu, 0x0f400502u,
-        0x4773b5f6u, 0x7f62da5au, 0xd714d41eu, 0xef05bbb2u, 0xa7360b46u, 0x9f2764eau,
-        0xf236613fu, 0xca270e93u, 0x8214be67u, 0xba05d1cbu, 0x1273df8fu, 0x2a62b023u,
-        0x625100d7u, 0x5a406f7bu, 0xb8730b7du, 0x806264d1u, 0xc851d425u, 0xf040bb89u,
-        0x5836b5cdu, 0x6027da61u, 0x28146a95u, 0x10050539u, 0x7d1400ecu, 0x45056f40u,
-        0x0d36dfb4u, 0x3527b018u, 0x9d51be5cu, 0xa540d1f0u, 0xed736104u, 0xd5620ea8u,
-        0x2cf9dff9u, 0x14e8b055u, 0x5cdb00a1u, 0x64ca6f0du, 0xccbc6149u, 0xf4ad0ee5u,
-        0xbc9ebe11u, 0x848fd1bdu, 0xe99ed468u, 0xd18fbbc4u, 0x99bc0b30u, 0xa1ad649cu,
-        0x09db6ad8u, 0x31ca0574u, 0x79f9b580u, 0x41e8da2cu, 0xa3dbbe2au, 0x9bcad186u,
-        0xd3f96172u, 0xebe80edeu, 0x439e009au, 0x7b8f6f36u, 0x33bcdfc2u, 0x0badb06eu,
-        0x66bcb5bbu, 0x5eadda17u, 0x169e6ae3u, 0x2e8f054fu, 0x86f90b0bu, 0xbee864a7u,
-        0xf6dbd453u, 0xcecabbffu, 0x6ea2d55cu, 0x56b3baf0u, 0x1e800a04u, 0x269165a8u,
-        0x8ee76becu, 0xb6f60440u, 0xfec5b4b4u, 0xc6d4db18u, 0xabc5decdu, 0x93d4b161u,
-        0xdbe70195u, 0xe3f66e39u, 0x4b80607du, 0x73910fd1u, 0x3ba2bf25u, 0x03b3d089u,
-        0xe180b48fu, 0xd991db23u, 0x91a26bd7u, 0xa9b3047bu, 0x01c50a3fu, 0x39d46593u,
-        0x71e7d567u, 0x49f6bacbu, 0x24e7bf1eu, 0x1cf6d0b2u, 0x54c56046u, 0x6cd40feau,
-        0xc4a201aeu, 0xfcb36e02u, 0xb480def6u, 0x8c91b15au, 0x750a600bu, 0x4d1b0fa7u,
-        0x0528bf53u, 0x3d39d0ffu, 0x954fdebbu, 0xad5eb117u, 0xe56d01e3u, 0xdd7c6e4fu,
-        0xb06d6b9au, 0x887c0436u, 0xc04fb4c2u, 0xf85edb6eu, 0x5028d52au, 0x6839ba86u,
-        0x200a0a72u, 0x181b65deu, 0xfa2801d8u, 0xc2396e74u, 0x8a0ade80u, 0xb21bb12cu,
-        0x1a6dbf68u, 0x227cd0c4u, 0x6a4f6030u, 0x525e0f9cu, 0x3f4f0a49u, 0x075e65e5u,
-        0x4f6dd511u, 0x777cbabdu, 0xdf0ab4f9u, 0xe71bdb55u, 0xaf286ba1u, 0x9739040du,
-        0x59f3bff2u, 0x61e2d05eu, 0x29d160aau, 0x11c00f06u, 0xb9b60142u, 0x81a76eeeu,
-        0xc994de1au, 0xf185b1b6u, 0x9c94b463u, 0xa485dbcfu, 0xecb66b3bu, 0xd4a70497u,
-        0x7cd10ad3u, 0x44c0657fu, 0x0cf3d58bu, 0x34e2ba27u, 0xd6d1de21u, 0xeec0b18du,
-        0xa6f30179u, 0x9ee26ed5u, 0x36946091u, 0x0e850f3du, 0x46b6bfc9u, 0x7ea7d065u,
-        0x13b6d5b0u, 0x2ba7ba1cu, 0x63940ae8u, 0x5b856544u, 0xf3f36b00u, 0xcbe204acu,
-        0x83d1b458u, 0xbbc0dbf4u, 0x425b0aa5u, 0x7a4a6509u, 0x3279d5fdu, 0x0a68ba51u,
-        0xa21eb415u, 0x9a0fdbb9u, 0xd23c6b4du, 0xea2d04e1u, 0x873c0134u, 0xbf2d6e98u,
-        0xf71ede6cu, 0xcf0fb1c0u, 0x6779bf84u, 0x5f68d028u, 0x175b60dcu, 0x2f4a0f70u,
-        0xcd796b76u, 0xf56804dau, 0xbd5bb42eu, 0x854adb82u, 0x2d3cd5c6u, 0x152dba6au,
-        0x5d1e0a9eu, 0x650f6532u, 0x081e60e7u, 0x300f0f4bu, 0x783cbfbfu, 0x402dd013u,
-        0xe85bde57u, 0xd04ab1fbu, 0x9879010fu, 0xa0686ea3u,
-    },
-    {
-        0x00000000u, 0xef306b19u, 0xdb8ca0c3u, 0x34bccbdau, 0xb2f53777u, 0x5dc55c6eu,
-        0x697997b4u, 0x8649fcadu, 0x6006181fu, 0x8f367306u, 0xbb8ab8dcu, 0x54bad3c5u,
-        0xd2f32f68u, 0x3dc34471u, 0x097f8fabu, 0xe64fe4b2u, 0xc00c303eu, 0x2f3c5b27u,
-        0x1b8090fdu, 0xf4b0fbe4u, 0x72f90749u, 0x9dc96c50u, 0xa975a78au, 0x4645cc93u,
-        0xa00a2821u, 0x4f3a4338u, 0x7b8688e2u, 0x94b6e3fbu, 0x12ff1f56u, 0xfdcf744fu,
-        0xc973bf95u, 0x2643d48cu, 0x85f4168du, 0x6ac47d94u, 0x5e78b64eu, 0xb148dd57u,
-        0x370121fau, 0xd8314ae3u, 0xec8d8139u, 0x03bdea20u, 0xe5f20e92u, 0x0ac2658bu,
-        0x3e7eae51u, 0xd14ec548u, 0x570739e5u, 0xb83752fcu, 0x8c8b9926u, 0x63bbf23fu,
-        0x45f826b3u, 0xaac84daau, 0x9e748670u, 0x7144ed69u, 0xf70d11c4u, 0x183d7addu,
-        0x2c81b107u, 0xc3b1da1eu, 0x25fe3eacu, 0xcace55b5u, 0xfe729e6fu, 0x1142f576u,
-        0x970b09dbu, 0x783b62c2u, 0x4c87a918u, 0xa3b7c201u, 0x0e045bebu, 0xe13430f2u,
-        0xd588fb28u, 0x3ab89031u, 0xbcf16c9cu, 0x53c10785u, 0x677dcc5fu, 0x884da746u,
-        0x6e0243f4u, 0x813228edu, 0xb58ee337u, 0x5abe882eu, 0xdcf77483u, 0x33c71f9au,
-        0x077bd440u, 0xe84bbf59u, 0xce086bd5u, 0x213800ccu, 0x1584cb16u, 0xfab4a00fu,
-        0x7cfd5ca2u, 0x93cd37bbu, 0xa771fc61u, 0x48419778u, 0xae0e73cau, 0x413e18d3u,
-        0x7582d309u, 0x9ab2b810u, 0x1cfb44bdu, 0xf3cb2fa4u, 0xc777e47eu, 0x28478f67u,
-        0x8bf04d66u, 0x64c0267fu, 0x507ceda5u, 0xbf4c86bcu, 0x39057a11u, 0xd6351108u,
-        0xe289dad2u, 0x0db9b1cbu, 0xebf65579u, 0x04c63e60u, 0x307af5bau, 0xdf4a9ea3u,
-        0x5903620eu, 0xb6330917u, 0x828fc2cdu, 0x6dbfa9d4u, 0x4bfc7d58u, 0xa4cc1641u,
-        0x9070dd9bu, 0x7f40b682u, 0xf9094a2fu, 0x16392136u, 0x2285eaecu, 0xcdb581f5u,
-        0x2bfa6547u, 0xc4ca0e5eu, 0xf076c584u, 0x1f46ae9du, 0x990f5230u, 0x763f3929u,
-        0x4283f2f3u, 0xadb399eau, 0x1c08b7d6u, 0xf338dccfu, 0xc7841715u, 0x28b47c0cu,
-        0xaefd80a1u, 0x41cdebb8u, 0x75712062u, 0x9a414b7bu, 0x7c0eafc9u, 0x933ec4d0u,
-        0xa7820f0au, 0x48b26413u, 0xcefb98beu, 0x21cbf3a7u, 0x1577387du, 0xfa475364u,
-        0xdc0487e8u, 0x3334ecf1u, 0x0788272bu, 0xe8b84c32u, 0x6ef1b09fu, 0x81c1db86u,
-        0xb57d105cu, 0x5a4d7b45u, 0xbc029ff7u, 0x5332f4eeu, 0x678e3f34u, 0x88be542du,
-        0x0ef7a880u, 0xe1c7c399u, 0xd57b0843u, 0x3a4b635au, 0x99fca15bu, 0x76ccca42u,
-        0x42700198u, 0xad406a81u, 0x2b09962cu, 0xc439fd35u, 0xf08536efu, 0x1fb55df6u,
-        0xf9fab944u, 0x16cad25du, 0x22761987u, 0xcd46729eu, 0x4b0f8e33u, 0xa43fe52au,
-        0x90832ef0u, 0x7fb345e9u, 0x59f09165u, 0xb6c0fa7cu, 0x827c31a6u, 0x6d4c5abfu,
-        0xeb05a612u, 0x0435cd0bu, 0x308906d1u, 0xdfb96dc8u, 0x39f6897au, 0xd6c6e263u,
-        0xe27a29b9u, 0x0d4a42a0u, 0x8b03be0du, 0x6433d514u, 0x508f1eceu, 0xbfbf75d7u,
-        0x120cec3du, 0xfd3c8724u, 0xc9804cfeu, 0x26b027e7u, 0xa0f9db4au, 0x4fc9b053u,
-        0x7b757b89u, 0x94451090u, 0x720af422u, 0x9d3a9f3bu, 0xa98654e1u, 0x46b63ff8u,
-        0xc0ffc355u, 0x2fcfa84cu, 0x1b736396u, 0xf443088fu, 0xd200dc03u, 0x3d30b71au,
-        0x098c7cc0u, 0xe6bc17d9u, 0x60f5eb74u, 0x8fc5806du, 0xbb794bb7u, 0x544920aeu,
-        0xb206c41cu, 0x5d36af05u, 0x698a64dfu, 0x86ba0fc6u, 0x00f3f36bu, 0xefc39872u,
-        0xdb7f53a8u, 0x344f38b1u, 0x97f8fab0u, 0x78c891a9u, 0x4c745a73u, 0xa344316au,
-        0x250dcdc7u, 0xca3da6deu, 0xfe816d04u, 0x11b1061du, 0xf7fee2afu, 0x18ce89b6u,
-        0x2c72426cu, 0xc3422975u, 0x450bd5d8u, 0xaa3bbec1u, 0x9e87751bu, 0x71b71e02u,
-        0x57f4ca8eu, 0xb8c4a197u, 0x8c786a4du, 0x63480154u, 0xe501fdf9u, 0x0a3196e0u,
-        0x3e8d5d3au, 0xd1bd3623u, 0x37f2d291u, 0xd8c2b988u, 0xec7e7252u, 0x034e194bu,
-        0x8507e5e6u, 0x6a378effu, 0x5e8b4525u, 0xb1bb2e3cu,
-    },
-    {
-        0x00000000u, 0x68032cc8u, 0xd0065990u, 0xb8057558u, 0xa5e0c5d1u, 0xcde3e919u,
-        0x75e69c41u, 0x1de5b089u, 0x4e2dfd53u, 0x262ed19bu, 0x9e2ba4c3u, 0xf628880bu,
-        0xebcd3882u, 0x83ce144au, 0x3bcb6112u, 0x53c84ddau, 0x9c5bfaa6u, 0xf458d66eu,
-        0x4c5da336u, 0x245e8ffeu, 0x39bb3f77u, 0x51b813bfu, 0xe9bd66e7u, 0x81be4a2fu,
-        0xd27607f5u, 0xba752b3du, 0x02705e65u, 0x6a7372adu, 0x7796c224u, 0x1f95eeecu,
-        0xa7909bb4u, 0xcf93b77cu, 0x3d5b83bdu, 0x5558af75u, 0xed5dda2du, 0x855ef6e5u,
-        0x98bb466cu, 0xf0b86aa4u, 0x48bd1ffcu, 0x20be3334u, 0x73767eeeu, 0x1b755226u,
-        0xa370277eu, 0xcb730bb6u, 0xd696bb3fu, 0xbe9597f7u, 0x0690e2afu, 0x6e93ce67u,
-        0xa100791bu, 0xc90355d3u, 0x7106208bu, 0x19050c43u, 0x04e0bccau, 0x6ce39002u,
-        0xd4e6e55au, 0xbce5c992u, 0xef2d8448u, 0x872ea880u, 0x3f2bddd8u, 0x5728f110u,
-        0x4acd4199u, 0x22ce6d51u, 0x9acb1809u, 0xf2c834c1u, 0x7ab7077au, 0x12b42bb2u,
-        0xaab15eeau, 0xc2b27222u, 0xdf57c2abu, 0xb754ee63u, 0x0f519b3bu, 0x6752b7f3u,
-        0x349afa29u, 0x5c99d6e1u, 0xe49ca3b9u, 0x8c9f8f71u, 0x917a3ff8u, 0xf9791330u,
-        0x417c6668u, 0x297f4aa0u, 0xe6ecfddcu, 0x8eefd114u, 0x36eaa44cu, 0x5ee98884u,
-        0x430c380du, 0x2b0f14c5u, 0x930a619du, 0xfb094d55u, 0xa8c1008fu, 0xc0c22c47u,
-        0x78c7591fu, 0x10c475d7u, 0x0d21c55eu, 0x6522e996u, 0xdd279cceu, 0xb524b006u,
-        0x47ec84c7u, 0x2fefa80fu, 0x97eadd57u, 0xffe9f19fu, 0xe20c4116u, 0x8a0f6ddeu,
-        0x320a1886u, 0x5a09344eu, 0x09c17994u, 0x61c2555cu, 0xd9c72004u, 0xb1c40cccu,
-        0xac21bc45u, 0xc422908du, 0x7c27e5d5u, 0x1424c91du, 0xdbb77e61u, 0xb3b452a9u,
-        0x0bb127f1u, 0x63b20b39u, 0x7e57bbb0u, 0x16549778u, 0xae51e220u, 0xc652cee8u,
-        0x959a8332u, 0xfd99affau, 0x459cdaa2u, 0x2d9ff66au, 0x307a46e3u, 0x58796a2bu,
-        0xe07c1f73u, 0x887f33bbu, 0xf56e0ef4u, 0x9d6d223cu, 0x25685764u, 0x4d6b7bacu,
-        0x508ecb25u, 0x388de7edu, 0x808892b5u, 0xe88bbe7du, 0xbb43f3a7u, 0xd340df6fu,
-        0x6b45aa37u, 0x034686ffu, 0x1ea33676u, 0x76a01abeu, 0xcea56fe6u, 0xa6a6432eu,
-        0x6935f452u, 0x0136d89au, 0xb933adc2u, 0xd130810au, 0xccd53183u, 0xa4d61d4bu,
-        0x1cd36813u, 0x74d044dbu, 0x27180901u, 0x4f1b25c9u, 0xf71e5091u, 0x9f1d7c59u,
-        0x82f8ccd0u, 0xeafbe018u, 0x52fe9540u, 0x3afdb988u, 0xc8358d49u, 0xa036a181u,
-        0x1833d4d9u, 0x7030f811u, 0x6dd54898u, 0x05d66450u, 0xbdd31108u, 0xd5d03dc0u,
-        0x8618701au, 0xee1b5cd2u, 0x561e298au, 0x3e1d0542u, 0x23f8b5cbu, 0x4bfb9903u,
-        0xf3feec5bu, 0x9bfdc093u, 0x546e77efu, 0x3c6d5b27u, 0x84682e7fu, 0xec6b02b7u,
-        0xf18eb23eu, 0x998d9ef6u, 0x2188ebaeu, 0x498bc766u, 0x1a438abcu, 0x7240a674u,
-        0xca45d32cu, 0xa246ffe4u, 0xbfa34f6du, 0xd7a063a5u, 0x6fa516fdu, 0x07a63a35u,
-        0x8fd9098eu, 0xe7da2546u, 0x5fdf501eu, 0x37dc7cd6u, 0x2a39cc5fu, 0x423ae097u,
-        0xfa3f95cfu, 0x923cb907u, 0xc1f4f4ddu, 0xa9f7d815u, 0x11f2ad4du, 0x79f18185u,
-        0x6414310cu, 0x0c171dc4u, 0xb412689cu, 0xdc114454u, 0x1382f328u, 0x7b81dfe0u,
-        0xc384aab8u, 0xab878670u, 0xb66236f9u, 0xde611a31u, 0x66646f69u, 0x0e6743a1u,
-        0x5daf0e7bu, 0x35ac22b3u, 0x8da957ebu, 0xe5aa7b23u, 0xf84fcbaau, 0x904ce762u,
-        0x2849923au, 0x404abef2u, 0xb2828a33u, 0xda81a6fbu, 0x6284d3a3u, 0x0a87ff6bu,
-        0x17624fe2u, 0x7f61632au, 0xc7641672u, 0xaf673abau, 0xfcaf7760u, 0x94ac5ba8u,
-        0x2ca92ef0u, 0x44aa0238u, 0x594fb2b1u, 0x314c9e79u, 0x8949eb21u, 0xe14ac7e9u,
-        0x2ed97095u, 0x46da5c5du, 0xfedf2905u, 0x96dc05cdu, 0x8b39b544u, 0xe33a998cu,
-        0x5b3fecd4u, 0x333cc01cu, 0x60f48dc6u, 0x08f7a10eu, 0xb0f2d456u, 0xd8f1f89eu,
-        0xc5144817u, 0xad1764dfu, 0x15121187u, 0x7d113d4fu,
-    },
-    {
-        0x00000000u, 0x493c7d27u, 0x9278fa4eu, 0xdb448769u, 0x211d826du, 0x6821ff4au,
-        0xb3657823u, 0xfa590504u, 0x423b04dau, 0x0b0779fdu, 0xd043fe94u, 0x997f83b3u,
-        0x632686b7u, 0x2a1afb90u, 0xf15e7cf9u, 0xb86201deu, 0x847609b4u, 0xcd4a7493u,
-        0x160ef3fau, 0x5f328eddu, 0xa56b8bd9u, 0xec57f6feu, 0x37137197u, 0x7e2f0cb0u,
-        0xc64d0d6eu, 0x8f717049u, 0x5435f720u, 0x1d098a07u, 0xe7508f03u, 0xae6cf224u,
-        0x7528754du, 0x3c14086au, 0x0d006599u, 0x443c18beu, 0x9f789fd7u, 0xd644e2f0u,
-        0x2c1de7f4u, 0x65219ad3u, 0xbe651dbau, 0xf759609du, 0x4f3b6143u, 0x06071c64u,
-        0xdd439b0du, 0x947fe62au, 0x6e26e32eu, 0x271a9e09u, 0xfc5e1960u, 0xb5626447u,
-        0x89766c2du, 0xc04a110au, 0x1b0e9663u, 0x5232eb44u, 0xa86bee40u, 0xe1579367u,
-        0x3a13140eu, 0x732f6929u, 0xcb4d68f7u, 0x827115d0u, 0x593592b9u, 0x1009ef9eu,
-        0xea50ea9au, 0xa36c97bdu, 0x782810d4u, 0x31146df3u, 0x1a00cb32u, 0x533cb615u,
-        0x8878317cu, 0xc1444c5bu, 0x3b1d495fu, 0x72213478u, 0xa965b311u, 0xe059ce36u,
-        0x583bcfe8u, 0x1107b2cfu, 0xca4335a6u, 0x837f4881u, 0x79264d85u, 0x301a30a2u,
-        0xeb5eb7cbu, 0xa262caecu, 0x9e76c286u, 0xd74abfa1u, 0x0c0e38c8u, 0x453245efu,
-        0xbf6b40ebu, 0xf6573dccu, 0x2d13baa5u, 0x642fc782u, 0xdc4dc65cu, 0x9571bb7bu,
-        0x4e353c12u, 0x07094135u, 0xfd504431u, 0xb46c3916u, 0x6f28be7fu, 0x2614c358u,
-        0x1700aeabu, 0x5e3cd38cu, 0x857854e5u, 0xcc4429c2u, 0x361d2cc6u, 0x7f2151e1u,
-        0xa465d688u, 0xed59abafu, 0x553baa71u, 0x1c07d756u, 0xc743503fu, 0x8e7f2d18u,
-        0x7426281cu, 0x3d1a553bu, 0xe65ed252u, 0xaf62af75u, 0x9376a71fu, 0xda4ada38u,
-        0x010e5d51u, 0x48322076u, 0xb26b2572u, 0xfb575855u, 0x2013df3cu, 0x692fa21bu,
-        0xd14da3c5u, 0x9871dee2u, 0x4335598bu, 0x0a0924acu, 0xf05021a8u, 0xb96c5c8fu,
-        0x6228dbe6u, 0x2b14a6c1u, 0x34019664u, 0x7d3deb43u, 0xa6796c2au, 0xef45110du,
-        0x151c1409u, 0x5c20692eu, 0x8764ee47u, 0xce589360u, 0x763a92beu, 0x3f06ef99u,
-        0xe44268f0u, 0xad7e15d7u, 0x572710d3u, 0x1e1b6df4u, 0xc55fea9du, 0x8c6397bau,
-        0xb0779fd0u, 0xf94be2f7u, 0x220f659eu, 0x6b3318b9u, 0x916a1dbdu, 0xd856609au,
-        0x0312e7f3u, 0x4a2e9ad4u, 0xf24c9b0au, 0xbb70e62du, 0x60346144u, 0x29081c63u,
-        0xd3511967u, 0x9a6d6440u, 0x4129e329u, 0x08159e0eu, 0x3901f3fdu, 0x703d8edau,
-        0xab7909b3u, 0xe2457494u, 0x181c7190u, 0x51200cb7u, 0x8a648bdeu, 0xc358f6f9u,
-        0x7b3af727u, 0x32068a00u, 0xe9420d69u, 0xa07e704eu, 0x5a27754au, 0x131b086du,
-        0xc85f8f04u, 0x8163f223u, 0xbd77fa49u, 0xf44b876eu, 0x2f0f0007u, 0x66337d20u,
-        0x9c6a7824u, 0xd5560503u, 0x0e12826au, 0x472eff4du, 0xff4cfe93u, 0xb67083b4u,
-        0x6d3404ddu, 0x240879fau, 0xde517cfeu, 0x976d01d9u, 0x4c2986b0u, 0x0515fb97u,
-        0x2e015d56u, 0x673d2071u, 0xbc79a718u, 0xf545da3fu, 0x0f1cdf3bu, 0x4620a21cu,
-        0x9d642575u, 0xd4585852u, 0x6c3a598cu, 0x250624abu, 0xfe42a3c2u, 0xb77edee5u,
-        0x4d27dbe1u, 0x041ba6c6u, 0xdf5f21afu, 0x96635c88u, 0xaa7754e2u, 0xe34b29c5u,
-        0x380faeacu, 0x7133d38bu, 0x8b6ad68fu, 0xc256aba8u, 0x19122cc1u, 0x502e51e6u,
-        0xe84c5038u, 0xa1702d1fu, 0x7a34aa76u, 0x3308d751u, 0xc951d255u, 0x806daf72u,
-        0x5b29281bu, 0x1215553cu, 0x230138cfu, 0x6a3d45e8u, 0xb179c281u, 0xf845bfa6u,
-        0x021cbaa2u, 0x4b20c785u, 0x906440ecu, 0xd9583dcbu, 0x613a3c15u, 0x28064132u,
-        0xf342c65bu, 0xba7ebb7cu, 0x4027be78u, 0x091bc35fu, 0xd25f4436u, 0x9b633911u,
-        0xa777317bu, 0xee4b4c5cu, 0x350fcb35u, 0x7c33b612u, 0x866ab316u, 0xcf56ce31u,
-        0x14124958u, 0x5d2e347fu, 0xe54c35a1u, 0xac704886u, 0x7734cfefu, 0x3e08b2c8u,
-        0xc451b7ccu, 0x8d6dcaebu, 0x56294d82u, 0x1f1530a5u,
-    },
-};
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(DEVSTATE_NO_HW_CRC)
-/* shift tables: the CRC register after 8192 (and 512) zero bytes, by input byte */
-static const uint32_t dsf_crc_lane[4][256] = {
-    {
-        0x00000000u, 0xe040e0acu, 0xc56db7a9u, 0x252d5705u, 0x8f3719a3u, 0x6f77f90fu,
-        0x4a5aae0au, 0xaa1a4ea6u, 0x1b8245b7u, 0xfbc2a51bu, 0xdeeff21eu, 0x3eaf12b2u,
-        0x94b55c14u, 0x74f5bcb8u, 0x51d8ebbdu, 0xb1980b11u, 0x37048b6eu, 0xd7446bc2u,
-        0xf2693cc7u, 0x1229dc6bu, 0xb83392cdu, 0x58737261u, 0x7d5e2564u, 0x9d1ec5c8u,
-        0x2c86ced9u, 0xccc62e75u, 0xe9eb7970u, 0x09ab99dcu, 0xa3b1d77au, 0x43f137d6u,
-        0x66dc60d3u, 0x869c807fu, 0x6e0916dcu, 0x8e49f670u, 0xab64a175u, 0x4b2441d9u,
-        0xe13e0f7fu, 0x017eefd3u, 0x2453b8d6u, 0xc413587au, 0x758b536bu, 0x95cbb3c7u,
-        0xb0e6e4c2u, 0x50a6046eu, 0xfabc4ac8u, 0x1afcaa64u, 0x3fd1fd61u, 0xdf911dcdu,
-        0x590d9db2u, 0xb94d7d1eu, 0x9c602a1bu, 0x7c20cab7u, 0xd63a8411u, 0x367a64bdu,
-        0x135733b8u, 0xf317d314u, 0x428fd805u, 0xa2cf38a9u, 0x87e26facu, 0x67a28f00u,
-        0xcdb8c1a6u, 0x2df8210au, 0x08d5760fu, 0xe89596a3u, 0xdc122db8u, 0x3c52cd14u,
-        0x197f9a11u, 0xf93f7abdu, 0x5325341bu, 0xb365d4b7u, 0x964883b2u, 0x7608631eu,
-        0xc790680fu, 0x27d088a3u, 0x02fddfa6u, 0xe2bd3f0au, 0x48a771acu, 0xa8e79100u,
-        0x8dcac605u, 0x6d8a26a9u, 0xeb16a6d6u, 0x0b56467au, 0x2e7b117fu, 0xce3bf1d3u,
-        0x6421bf75u, 0x84615fd9u, 0xa14c08dcu, 0x410ce870u, 0xf094e361u, 0x10d403cdu,
-        0x35f954c8u, 0xd5b9b464u, 0x7fa3fac2u, 0x9fe31a6eu, 0xbace4d6bu, 0x5a8eadc7u,
-        0xb21b3b64u, 0x525bdbc8u, 0x77768ccdu, 0x97366c61u, 0x3d2c22c7u, 0xdd6cc26bu,
-        0xf841956eu, 0x180175c2u, 0xa9997ed3u, 0x49d99e7fu, 0x6cf4c97au, 0x8cb429d6u,
-        0x26ae6770u, 0xc6ee87dcu, 0xe3c3d0d9u, 0x03833075u, 0x851fb00au, 0x655f50a6u,
-        0x407207a3u, 0xa032e70fu, 0x0a28a9a9u, 0xea684905u, 0xcf451e00u, 0x2f05feacu,
-        0x9e9df5bdu, 0x7edd1511u, 0x5bf04214u, 0xbbb0a2b8u, 0x11aaec1eu, 0xf1ea0cb2u,
-        0xd4c75bb7u, 0x3487bb1bu, 0xbdc82d81u, 0x5d88cd2du, 0x78a59a28u, 0x98e57a84u,
-        0x32ff3422u, 0xd2bfd48eu, 0xf792838bu, 0x17d26327u, 0xa64a6836u, 0x460a889au,
-        0x6327df9fu, 0x83673f33u, 0x297d7195u, 0xc93d9139u, 0xec10c63cu, 0x0c502690u,
-        0x8acca6efu, 0x6a8c4643u, 0x4fa11146u, 0xafe1f1eau, 0x05fbbf4cu, 0xe5bb5fe0u,
-        0xc09608e5u, 0x20d6e849u, 0x914ee358u, 0x710e03f4u, 0x542354f1u, 0xb463b45du,
-        0x1e79fafbu, 0xfe391a57u, 0xdb144d52u, 0x3b54adfeu, 0xd3c13b5du, 0x3381dbf1u,
-        0x16ac8cf4u, 0xf6ec6c58u, 0x5cf622feu, 0xbcb6c252u, 0x999b9557u, 0x79db75fbu,
-        0xc8437eeau, 0x28039e46u, 0x0d2ec943u, 0xed6e29efu, 0x47746749u, 0xa73487e5u,
-        0x8219d0e0u, 0x6259304cu, 0xe4c5b033u, 0x0485509fu, 0x21a8079au, 0xc1e8e736u,
-        0x6bf2a990u, 0x8bb2493cu, 0xae9f1e39u, 0x4edffe95u, 0xff47f584u, 0x1f071528u,
-        0x3a2a422du, 0xda6aa281u, 0x7070ec27u, 0x90300c8bu, 0xb51d5b8eu, 0x555dbb22u,
-        0x61da0039u, 0x819ae095u, 0xa4b7b790u, 0x44f7573cu, 0xeeed199au, 0x0eadf936u,
-        0x2b80ae33u, 0xcbc04e9fu, 0x7a58458eu, 0x9a18a522u, 0xbf35f227u, 0x5f75128bu,
-        0xf56f5c2du, 0x152fbc81u, 0x3002eb84u, 0xd0420b28u, 0x56de8b57u, 0xb69e6bfbu,
-        0x93b33cfeu, 0x73f3dc52u, 0xd9e992f4u, 0x39a97258u, 0x1c84255du, 0xfcc4c5f1u,
-        0x4d5ccee0u, 0xad1c2e4cu, 0x88317949u, 0x687199e5u, 0xc26bd743u, 0x222b37efu,
-        0x070660eau, 0xe7468046u, 0x0fd316e5u, 0xef93f649u, 0xcabea14cu, 0x2afe41e0u,
-        0x80e40f46u, 0x60a4efeau, 0x4589b8efu, 0xa5c95843u, 0x14515352u, 0xf411b3feu,
-        0xd13ce4fbu, 0x317c0457u, 0x9b664af1u, 0x7b26aa5du, 0x5e0bfd58u, 0xbe4b1df4u,
-        0x38d79d8bu, 0xd8977d27u, 0xfdba2a22u, 0x1dfaca8eu, 0xb7e08428u, 0x57a06484u,
-        0x728d3381u, 0x92cdd32du, 0x2355d83cu, 0xc3153890u, 0xe6386f95u, 0x06788f39u,
-        0xac62c19fu, 0x4c222133u, 0x690f7636u, 0x894f969au,
-    },
-    {
-        0x00000000u, 0x7e7c2df3u, 0xfcf85be6u, 0x82847615u, 0xfc1cc13du, 0x8260ecceu,
-        0x00e49adbu, 0x7e98b728u, 0xfdd5f48bu, 0x83a9d978u, 0x012daf6du, 0x7f51829eu,
-        0x01c935b6u, 0x7fb51845u, 0xfd316e50u, 0x834d43a3u, 0xfe479fe7u, 0x803bb214u,
-        0x02bfc401u, 0x7cc3e9f2u, 0x025b5edau, 0x7c277329u, 0xfea3053cu, 0x80df28cfu,
-        0x03926b6cu, 0x7dee469fu, 0xff6a308au, 0x81161d79u, 0xff8eaa51u, 0x81f287a2u,
-        0x0376f1b7u, 0x7d0adc44u, 0xf963493fu, 0x871f64ccu, 0x059b12d9u, 0x7be73f2au,
-        0x057f8802u, 0x7b03a5f1u, 0xf987d3e4u, 0x87fbfe17u, 0x04b6bdb4u, 0x7aca9047u,
-        0xf84ee652u, 0x8632cba1u, 0xf8aa7c89u, 0x86d6517au, 0x0452276fu, 0x7a2e0a9cu,
-        0x0724d6d8u, 0x7958fb2bu, 0xfbdc8d3eu, 0x85a0a0cdu, 0xfb3817e5u, 0x85443a16u,
-        0x07c04c03u, 0x79bc61f0u, 0xfaf12253u, 0x848d0fa0u, 0x060979b5u, 0x78755446u,
-        0x06ede36eu, 0x7891ce9du, 0xfa15b888u, 0x8469957bu, 0xf72ae48fu, 0x8956c97cu,
-        0x0bd2bf69u, 0x75ae929au, 0x0b3625b2u, 0x754a0841u, 0xf7ce7e54u, 0x89b253a7u,
-        0x0aff1004u, 0x74833df7u, 0xf6074be2u, 0x887b6611u, 0xf6e3d139u, 0x889ffccau,
-        0x0a1b8adfu, 0x7467a72cu, 0x096d7b68u, 0x7711569bu, 0xf595208eu, 0x8be90d7du,
-        0xf571ba55u, 0x8b0d97a6u, 0x0989e1b3u, 0x77f5cc40u, 0xf4b88fe3u, 0x8ac4a210u,
-        0x0840d405u, 0x763cf9f6u, 0x08a44edeu, 0x76d8632du, 0xf45c1538u, 0x8a2038cbu,
-        0x0e49adb0u, 0x70358043u, 0xf2b1f656u, 0x8ccddba5u, 0xf2556c8du, 0x8c29417eu,
-        0x0ead376bu, 0x70d11a98u, 0xf39c593bu, 0x8de074c8u, 0x0f6402ddu, 0x71182f2eu,
-        0x0f809806u, 0x71fcb5f5u, 0xf378c3e0u, 0x8d04ee13u, 0xf00e3257u, 0x8e721fa4u,
-        0x0cf669b1u, 0x728a4442u, 0x0c12f36au, 0x726ede99u, 0xf0eaa88cu, 0x8e96857fu,
-        0x0ddbc6dcu, 0x73a7eb2fu, 0xf1239d3au, 0x8f5fb0c9u, 0xf1c707e1u, 0x8fbb2a12u,
-        0x0d3f5c07u, 0x734371f4u, 0xebb9bfefu, 0x95c5921cu, 0x1741e409u, 0x693dc9fau,
-        0x17a57ed2u, 0x69d95321u, 0xeb5d2534u, 0x952108c7u, 0x166c4b64u, 0x68106697u,
-        0xea941082u, 0x94e83d71u, 0xea708a59u, 0x940ca7aau, 0x1688d1bfu, 0x68f4fc4cu,
-        0x15fe2008u, 0x6b820dfbu, 0xe9067beeu, 0x977a561du, 0xe9e2e135u, 0x979eccc6u,
-        0x151abad3u, 0x6b669720u, 0xe82bd483u, 0x9657f970u, 0x14d38f65u, 0x6aafa296u,
-        0x143715beu, 0x6a4b384du, 0xe8cf4e58u, 0x96b363abu, 0x12daf6d0u, 0x6ca6db23u,
-        0xee22ad36u, 0x905e80c5u, 0xeec637edu, 0x90ba1a1eu, 0x123e6c0bu, 0x6c4241f8u,
-        0xef0f025bu, 0x91732fa8u, 0x13f759bdu, 0x6d8b744eu, 0x1313c366u, 0x6d6fee95u,
-        0xefeb9880u, 0x9197b573u, 0xec9d6937u, 0x92e144c4u, 0x106532d1u, 0x6e191f22u,
-        0x1081a80au, 0x6efd85f9u, 0xec79f3ecu, 0x9205de1fu, 0x11489dbcu, 0x6f34b04fu,
-        0xedb0c65au, 0x93cceba9u, 0xed545c81u, 0x93287172u, 0x11ac0767u, 0x6fd02a94u,
-        0x1c935b60u, 0x62ef7693u, 0xe06b0086u, 0x9e172d75u, 0xe08f9a5du, 0x9ef3b7aeu,
-        0x1c77c1bbu, 0x620bec48u, 0xe146afebu, 0x9f3a8218u, 0x1dbef40du, 0x63c2d9feu,
-        0x1d5a6ed6u, 0x63264325u, 0xe1a23530u, 0x9fde18c3u, 0xe2d4c487u, 0x9ca8e974u,
-        0x1e2c9f61u, 0x6050b292u, 0x1ec805bau, 0x60b42849u, 0xe2305e5cu, 0x9c4c73afu,
-        0x1f01300cu, 0x617d1dffu, 0xe3f96beau, 0x9d854619u, 0xe31df131u, 0x9d61dcc2u,
-        0x1fe5aad7u, 0x61998724u, 0xe5f0125fu, 0x9b8c3facu, 0x190849b9u, 0x6774644au,
-        0x19ecd362u, 0x6790fe91u, 0xe5148884u, 0x9b68a577u, 0x1825e6d4u, 0x6659cb27u,
-        0xe4ddbd32u, 0x9aa190c1u, 0xe43927e9u, 0x9a450a1au, 0x18c17c0fu, 0x66bd51fcu,
-        0x1bb78db8u, 0x65cba04bu, 0xe74fd65eu, 0x9933fbadu, 0xe7ab4c85u, 0x99d76176u,
-        0x1b531763u, 0x652f3a90u, 0xe6627933u, 0x981e54c0u, 0x1a9a22d5u, 0x64e60f26u,
-        0x1a7eb80eu, 0x640295fdu, 0xe686e3e8u, 0x98face1bu,
-    },
-    {
-        0x00000000u, 0xd29f092fu, 0xa0d264afu, 0x724d6d80u, 0x4448bfafu, 0x96d7b680u,
-        0xe49adb00u, 0x3605d22fu, 0x88917f5eu, 0x5a0e7671u, 0x28431bf1u, 0xfadc12deu,
-        0xccd9c0f1u, 0x1e46c9deu, 0x6c0ba45eu, 0xbe94ad71u, 0x14ce884du, 0xc6518162u,
-        0xb41cece2u, 0x6683e5cdu, 0x508637e2u, 0x82193ecdu, 0xf054534du, 0x22cb5a62u,
-        0x9c5ff713u, 0x4ec0fe3cu, 0x3c8d93bcu, 0xee129a93u, 0xd81748bcu, 0x0a884193u,
-        0x78c52c13u, 0xaa5a253cu, 0x299d109au, 0xfb0219b5u, 0x894f7435u, 0x5bd07d1au,
-        0x6dd5af35u, 0xbf4aa61au, 0xcd07cb9au, 0x1f98c2b5u, 0xa10c6fc4u, 0x739366ebu,
-        0x01de0b6bu, 0xd3410244u, 0xe544d06bu, 0x37dbd944u, 0x4596b4c4u, 0x9709bdebu,
-        0x3d5398d7u, 0xefcc91f8u, 0x9d81fc78u, 0x4f1ef557u, 0x791b2778u, 0xab842e57u,
-        0xd9c943d7u, 0x0b564af8u, 0xb5c2e789u, 0x675deea6u, 0x15108326u, 0xc78f8a09u,
-        0xf18a5826u, 0x23155109u, 0x51583c89u, 0x83c735a6u, 0x533a2134u, 0x81a5281bu,
-        0xf3e8459bu, 0x21774cb4u, 0x17729e9bu, 0xc5ed97b4u, 0xb7a0fa34u, 0x653ff31bu,
-        0xdbab5e6au, 0x09345745u, 0x7b793ac5u, 0xa9e633eau, 0x9fe3e1c5u, 0x4d7ce8eau,
-        0x3f31856au, 0xedae8c45u, 0x47f4a979u, 0x956ba056u, 0xe726cdd6u, 0x35b9c4f9u,
-        0x03bc16d6u, 0xd1231ff9u, 0xa36e7279u, 0x71f17b56u, 0xcf65d627u, 0x1dfadf08u,
-        0x6fb7b288u, 0xbd28bba7u, 0x8b2d6988u, 0x59b260a7u, 0x2bff0d27u, 0xf9600408u,
-        0x7aa731aeu, 0xa8383881u, 0xda755501u, 0x08ea5c2eu, 0x3eef8e01u, 0xec70872eu,
-        0x9e3deaaeu, 0x4ca2e381u, 0xf2364ef0u, 0x20a947dfu, 0x52e42a5fu, 0x807b2370u,
-        0xb67ef15fu, 0x64e1f870u, 0x16ac95f0u, 0xc4339cdfu, 0x6e69b9e3u, 0xbcf6b0ccu,
-        0xcebbdd4cu, 0x1c24d463u, 0x2a21064cu, 0xf8be0f63u, 0x8af362e3u, 0x586c6bccu,
-        0xe6f8c6bdu, 0x3467cf92u, 0x462aa212u, 0x94b5ab3du, 0xa2b07912u, 0x702f703du,
-        0x02621dbdu, 0xd0fd1492u, 0xa6744268u, 0x74eb4b47u, 0x06a626c7u, 0xd4392fe8u,
-        0xe23cfdc7u, 0x30a3f4e8u, 0x42ee9968u, 0x90719047u, 0x2ee53d36u, 0xfc7a3419u,
-        0x8e375999u, 0x5ca850b6u, 0x6aad8299u, 0xb8328bb6u, 0xca7fe636u, 0x18e0ef19u,
-        0xb2baca25u, 0x6025c30au, 0x1268ae8au, 0xc0f7a7a5u, 0xf6f2758au, 0x246d7ca5u,
-        0x56201125u, 0x84bf180au, 0x3a2bb57bu, 0xe8b4bc54u, 0x9af9d1d4u, 0x4866d8fbu,
-        0x7e630ad4u, 0xacfc03fbu, 0xdeb16e7bu, 0x0c2e6754u, 0x8fe952f2u, 0x5d765bddu,
-        0x2f3b365du, 0xfda43f72u, 0xcba1ed5du, 0x193ee472u, 0x6b7389f2u, 0xb9ec80ddu,
-        0x07782dacu, 0xd5e72483u, 0xa7aa4903u, 0x7535402cu, 0x43309203u, 0x91af9b2cu,
-        0xe3e2f6acu, 0x317dff83u, 0x9b27dabfu, 0x49b8d390u, 0x3bf5be10u, 0xe96ab73fu,
-        0xdf6f6510u, 0x0df06c3fu, 0x7fbd01bfu, 0xad220890u, 0x13b6a5e1u, 0xc129acceu,
-        0xb364c14eu, 0x61fbc861u, 0x57fe1a4eu, 0x85611361u, 0xf72c7ee1u, 0x25b377ceu,
-        0xf54e635cu, 0x27d16a73u, 0x559c07f3u, 0x87030edcu, 0xb106dcf3u, 0x6399d5dcu,
-        0x11d4b85cu, 0xc34bb173u, 0x7ddf1c02u, 0xaf40152du, 0xdd0d78adu, 0x0f927182u,
-        0x3997a3adu, 0xeb08aa82u, 0x9945c702u, 0x4bdace2du, 0xe180eb11u, 0x331fe23eu,
-        0x41528fbeu, 0x93cd8691u, 0xa5c854beu, 0x77575d91u, 0x051a3011u, 0xd785393eu,
-        0x6911944fu, 0xbb8e9d60u, 0xc9c3f0e0u, 0x1b5cf9cfu, 0x2d592be0u, 0xffc622cfu,
-        0x8d8b4f4fu, 0x5f144660u, 0xdcd373c6u, 0x0e4c7ae9u, 0x7c011769u, 0xae9e1e46u,
-        0x989bcc69u, 0x4a04c546u, 0x3849a8c6u, 0xead6a1e9u, 0x54420c98u, 0x86dd05b7u,
-        0xf4906837u, 0x260f6118u, 0x100ab337u, 0xc295ba18u, 0xb0d8d798u, 0x6247deb7u,
-        0xc81dfb8bu, 0x1a82f2a4u, 0x68cf9f24u, 0xba50960bu, 0x8c554424u, 0x5eca4d0bu,
-        0x2c87208bu, 0xfe1829a4u, 0x408c84d5u, 0x92138dfau, 0xe05ee07au, 0x32c1e955u,
-        0x04c43b7au, 0xd65b3255u, 0xa4165fd5u, 0x768956fau,
-    },
-    {
-        0x00000000u, 0x4904f221u, 0x9209e442u, 0xdb0d1663u, 0x21ffbe75u, 0x68fb4c54u,
-        0xb3f65a37u, 0xfaf2a816u, 0x43ff7ceau, 0x0afb8ecbu, 0xd1f698a8u, 0x98f26a89u,
-        0x6200c29fu, 0x2b0430beu, 0xf00926ddu, 0xb90dd4fcu, 0x87fef9d4u, 0xcefa0bf5u,
-        0x15f71d96u, 0x5cf3efb7u, 0xa60147a1u, 0xef05b580u, 0x3408a3e3u, 0x7d0c51c2u,
-        0xc401853eu, 0x8d05771fu, 0x5608617cu, 0x1f0c935du, 0xe5fe3b4bu, 0xacfac96au,
-        0x77f7df09u, 0x3ef32d28u, 0x0a118559u, 0x43157778u, 0x9818611bu, 0xd11c933au,
-        0x2bee3b2cu, 0x62eac90du, 0xb9e7df6eu, 0xf0e32d4fu, 0x49eef9b3u, 0x00ea0b92u,
-        0xdbe71df1u, 0x92e3efd0u, 0x681147c6u, 0x2115b5e7u, 0xfa18a384u, 0xb31c51a5u,
-        0x8def7c8du, 0xc4eb8eacu, 0x1fe698cfu, 0x56e26aeeu, 0xac10c2f8u, 0xe51430d9u,
-        0x3e1926bau, 0x771dd49bu, 0xce100067u, 0x8714f246u, 0x5c19e425u, 0x151d1604u,
-        0xefefbe12u, 0xa6eb4c33u, 0x7de65a50u, 0x34e2a871u, 0x14230ab2u, 0x5d27f893u,
-        0x862aeef0u, 0xcf2e1cd1u, 0x35dcb4c7u, 0x7cd846e6u, 0xa7d55085u, 0xeed1a2a4u,
-        0x57dc7658u, 0x1ed88479u, 0xc5d5921au, 0x8cd1603bu, 0x7623c82du, 0x3f273a0cu,
-        0xe42a2c6fu, 0xad2ede4eu, 0x93ddf366u, 0xdad90147u, 0x01d41724u, 0x48d0e505u,
-        0xb2224d13u, 0xfb26bf32u, 0x202ba951u, 0x692f5b70u, 0xd0228f8cu, 0x99267dadu,
-        0x422b6bceu, 0x0b2f99efu, 0xf1dd31f9u, 0xb8d9c3d8u, 0x63d4d5bbu, 0x2ad0279au,
-        0x1e328febu, 0x57367dcau, 0x8c3b6ba9u, 0xc53f9988u, 0x3fcd319eu, 0x76c9c3bfu,
-        0xadc4d5dcu, 0xe4c027fdu, 0x5dcdf301u, 0x14c90120u, 0xcfc41743u, 0x86c0e562u,
-        0x7c324d74u, 0x3536bf55u, 0xee3ba936u, 0xa73f5b17u, 0x99cc763fu, 0xd0c8841eu,
-        0x0bc5927du, 0x42c1605cu, 0xb833c84au, 0xf1373a6bu, 0x2a3a2c08u, 0x633ede29u,
-        0xda330ad5u, 0x9337f8f4u, 0x483aee97u, 0x013e1cb6u, 0xfbccb4a0u, 0xb2c84681u,
-        0x69c550e2u, 0x20c1a2c3u, 0x28461564u, 0x6142e745u, 0xba4ff126u, 0xf34b0307u,
-        0x09b9ab11u, 0x40bd5930u, 0x9bb04f53u, 0xd2b4bd72u, 0x6bb9698eu, 0x22bd9bafu,
-        0xf9b08dccu, 0xb0b47fedu, 0x4a46d7fbu, 0x034225dau, 0xd84f33b9u, 0x914bc198u,
-        0xafb8ecb0u, 0xe6bc1e91u, 0x3db108f2u, 0x74b5fad3u, 0x8e4752c5u, 0xc743a0e4u,
-        0x1c4eb687u, 0x554a44a6u, 0xec47905au, 0xa543627bu, 0x7e4e7418u, 0x374a8639u,
-        0xcdb82e2fu, 0x84bcdc0eu, 0x5fb1ca6du, 0x16b5384cu, 0x2257903du, 0x6b53621cu,
-        0xb05e747fu, 0xf95a865eu, 0x03a82e48u, 0x4aacdc69u, 0x91a1ca0au, 0xd8a5382bu,
-        0x61a8ecd7u, 0x28ac1ef6u, 0xf3a10895u, 0xbaa5fab4u, 0x405752a2u, 0x0953a083u,
-        0xd25eb6e0u, 0x9b5a44c1u, 0xa5a969e9u, 0xecad9bc8u, 0x37a08dabu, 0x7ea47f8au,
-        0x8456d79cu, 0xcd5225bdu, 0x165f33deu, 0x5f5bc1ffu, 0xe6561503u, 0xaf52e722u,
-        0x745ff141u, 0x3d5b0360u, 0xc7a9ab76u, 0x8ead5957u, 0x55a04f34u, 0x1ca4bd15u,
-        0x3c651fd6u, 0x7561edf7u, 0xae6cfb94u, 0xe76809b5u, 0x1d9aa1a3u, 0x549e5382u,
-        0x8f9345e1u, 0xc697b7c0u, 0x7f9a633cu, 0x369e911du, 0xed93877eu, 0xa497755fu,
-        0x5e65dd49u, 0x17612f68u, 0xcc6c390bu, 0x8568cb2au, 0xbb9be602u, 0xf29f1423u,
-        0x29920240u, 0x6096f061u, 0x9a645877u, 0xd360aa56u, 0x086dbc35u, 0x41694e14u,
-        0xf8649ae8u, 0xb16068c9u, 0x6a6d7eaau, 0x23698c8bu, 0xd99b249du, 0x909fd6bcu,
-        0x4b92c0dfu, 0x029632feu, 0x36749a8fu, 0x7f7068aeu, 0xa47d7ecdu, 0xed798cecu,
-        0x178b24fau, 0x5e8fd6dbu, 0x8582c0b8u, 0xcc863299u, 0x758be665u, 0x3c8f1444u,
-        0xe7820227u, 0xae86f006u, 0x54745810u, 0x1d70aa31u, 0xc67dbc52u, 0x8f794e73u,
-        0xb18a635bu, 0xf88e917au, 0x23838719u, 0x6a877538u, 0x9075dd2eu, 0xd9712f0fu,
-        0x027c396cu, 0x4b78cb4du, 0xf2751fb1u, 0xbb71ed90u, 0x607cfbf3u, 0x297809d2u,
-        0xd38aa1c4u, 0x9a8e53e5u, 0x41834586u, 0x0887b7a7u,
-    },
-};
-static const uint32_t dsf_crc_small_lane[4][256] = {
-    {
-        0x00000000u, 0xbd6f81f8u, 0x7f337501u, 0xc25cf4f9u, 0xfe66ea02u, 0x43096bfau,
-        0x81559f03u, 0x3c3a1efbu, 0xf921a2f5u, 0x444e230du, 0x8612d7f4u, 0x3b7d560cu,
-        0x074748f7u, 0xba28c90fu, 0x78743df6u, 0xc51bbc0eu, 0xf7af331bu, 0x4ac0b2e3u,
-        0x889c461au, 0x35f3c7e2u, 0x09c9d919u, 0xb4a658e1u, 0x76faac18u, 0xcb952de0u,
-        0x0e8e91eeu, 0xb3e11016u, 0x71bde4efu, 0xccd26517u, 0xf0e87becu, 0x4d87fa14u,
-        0x8fdb0eedu, 0x32b48f15u, 0xeab210c7u, 0x57dd913fu, 0x958165c6u, 0x28eee43eu,
-        0x14d4fac5u, 0xa9bb7b3du, 0x6be78fc4u, 0xd6880e3cu, 0x1393b232u, 0xaefc33cau,
-        0x6ca0c733u, 0xd1cf46cbu, 0xedf55830u, 0x509ad9c8u, 0x92c62d31u, 0x2fa9acc9u,
-        0x1d1d23dcu, 0xa072a224u, 0x622e56ddu, 0xdf41d725u, 0xe37bc9deu, 0x5e144826u,
-        0x9c48bcdfu, 0x21273d27u, 0xe43c8129u, 0x595300d1u, 0x9b0ff428u, 0x266075d0u,
-        0x1a5a6b2bu, 0xa735ead3u, 0x65691e2au, 0xd8069fd2u, 0xd088577fu, 0x6de7d687u,
-        0xafbb227eu, 0x12d4a386u, 0x2eeebd7du, 0x93813c85u, 0x51ddc87cu, 0xecb24984u,
-        0x29a9f58au, 0x94c67472u, 0x569a808bu, 0xebf50173u, 0xd7cf1f88u, 0x6aa09e70u,
-        0xa8fc6a89u, 0x1593eb71u, 0x27276464u, 0x9a48e59cu, 0x58141165u, 0xe57b909du,
-        0xd9418e66u, 0x642e0f9eu, 0xa672fb67u, 0x1b1d7a9fu, 0xde06c691u, 0x63694769u,
-        0xa135b390u, 0x1c5a3268u, 0x20602c93u, 0x9d0fad6bu, 0x5f535992u, 0xe23cd86au,
-        0x3a3a47b8u, 0x8755c640u, 0x450932b9u, 0xf866b341u, 0xc45cadbau, 0x79332c42u,
-        0xbb6fd8bbu, 0x06005943u, 0xc31be54du, 0x7e7464b5u, 0xbc28904cu, 0x014711b4u,
-        0x3d7d0f4fu, 0x80128eb7u, 0x424e7a4eu, 0xff21fbb6u, 0xcd9574a3u, 0x70faf55bu,
-        0xb2a601a2u, 0x0fc9805au, 0x33f39ea1u, 0x8e9c1f59u, 0x4cc0eba0u, 0xf1af6a58u,
-        0x34b4d656u, 0x89db57aeu, 0x4b87a357u, 0xf6e822afu, 0xcad23c54u, 0x77bdbdacu,
-        0xb5e14955u, 0x088ec8adu, 0xa4fcd80fu, 0x199359f7u, 0xdbcfad0eu, 0x66a02cf6u,
-        0x5a9a320du, 0xe7f5b3f5u, 0x25a9470cu, 0x98c6c6f4u, 0x5ddd7afau, 0xe0b2fb02u,
-        0x22ee0ffbu, 0x9f818e03u, 0xa3bb90f8u, 0x1ed41100u, 0xdc88e5f9u, 0x61e76401u,
-        0x5353eb14u, 0xee3c6aecu, 0x2c609e15u, 0x910f1fedu, 0xad350116u, 0x105a80eeu,
-        0xd2067417u, 0x6f69f5efu, 0xaa7249e1u, 0x171dc819u, 0xd5413ce0u, 0x682ebd18u,
-        0x5414a3e3u, 0xe97b221bu, 0x2b27d6e2u, 0x9648571au, 0x4e4ec8c8u, 0xf3214930u,
-        0x317dbdc9u, 0x8c123c31u, 0xb02822cau, 0x0d47a332u, 0xcf1b57cbu, 0x7274d633u,
-        0xb76f6a3du, 0x0a00ebc5u, 0xc85c1f3cu, 0x75339ec4u, 0x4909803fu, 0xf46601c7u,
-        0x363af53eu, 0x8b5574c6u, 0xb9e1fbd3u, 0x048e7a2bu, 0xc6d28ed2u, 0x7bbd0f2au,
-        0x478711d1u, 0xfae89029u, 0x38b464d0u, 0x85dbe528u, 0x40c05926u, 0xfdafd8deu,
-        0x3ff32c27u, 0x829caddfu, 0xbea6b324u, 0x03c932dcu, 0xc195c625u, 0x7cfa47ddu,
-        0x74748f70u, 0xc91b0e88u, 0x0b47fa71u, 0xb6287b89u, 0x8a126572u, 0x377de48au,
-        0xf5211073u, 0x484e918bu, 0x8d552d85u, 0x303aac7du, 0xf2665884u, 0x4f09d97cu,
-        0x7333c787u, 0xce5c467fu, 0x0c00b286u, 0xb16f337eu, 0x83dbbc6bu, 0x3eb43d93u,
-        0xfce8c96au, 0x41874892u, 0x7dbd5669u, 0xc0d2d791u, 0x028e2368u, 0xbfe1a290u,
-        0x7afa1e9eu, 0xc7959f66u, 0x05c96b9fu, 0xb8a6ea67u, 0x849cf49cu, 0x39f37564u,
-        0xfbaf819du, 0x46c00065u, 0x9ec69fb7u, 0x23a91e4fu, 0xe1f5eab6u, 0x5c9a6b4eu,
-        0x60a075b5u, 0xddcff44du, 0x1f9300b4u, 0xa2fc814cu, 0x67e73d42u, 0xda88bcbau,
-        0x18d44843u, 0xa5bbc9bbu, 0x9981d740u, 0x24ee56b8u, 0xe6b2a241u, 0x5bdd23b9u,
-        0x6969acacu, 0xd4062d54u, 0x165ad9adu, 0xab355855u, 0x970f46aeu, 0x2a60c756u,
-        0xe83c33afu, 0x5553b257u, 0x90480e59u, 0x2d278fa1u, 0xef7b7b58u, 0x5214faa0u,
-        0x6e2ee45bu, 0xd34165a3u, 0x111d915au, 0xac7210a2u,
-    },
-    {
-        0x00000000u, 0x4c15c6efu, 0x982b8ddeu, 0xd43e4b31u, 0x35bb6d4du, 0x79aeaba2u,
-        0xad90e093u, 0xe185267cu, 0x6b76da9au, 0x27631c75u, 0xf35d5744u, 0xbf4891abu,
-        0x5ecdb7d7u, 0x12d87138u, 0xc6e63a09u, 0x8af3fce6u, 0xd6edb534u, 0x9af873dbu,
-        0x4ec638eau, 0x02d3fe05u, 0xe356d879u, 0xaf431e96u, 0x7b7d55a7u, 0x37689348u,
-        0xbd9b6faeu, 0xf18ea941u, 0x25b0e270u, 0x69a5249fu, 0x882002e3u, 0xc435c40cu,
-        0x100b8f3du, 0x5c1e49d2u, 0xa8371c99u, 0xe422da76u, 0x301c9147u, 0x7c0957a8u,
-        0x9d8c71d4u, 0xd199b73bu, 0x05a7fc0au, 0x49b23ae5u, 0xc341c603u, 0x8f5400ecu,
-        0x5b6a4bddu, 0x177f8d32u, 0xf6faab4eu, 0xbaef6da1u, 0x6ed12690u, 0x22c4e07fu,
-        0x7edaa9adu, 0x32cf6f42u, 0xe6f12473u, 0xaae4e29cu, 0x4b61c4e0u, 0x0774020fu,
-        0xd34a493eu, 0x9f5f8fd1u, 0x15ac7337u, 0x59b9b5d8u, 0x8d87fee9u, 0xc1923806u,
-        0x20171e7au, 0x6c02d895u, 0xb83c93a4u, 0xf429554bu, 0x55824fc3u, 0x1997892cu,
-        0xcda9c21du, 0x81bc04f2u, 0x6039228eu, 0x2c2ce461u, 0xf812af50u, 0xb40769bfu,
-        0x3ef49559u, 0x72e153b6u, 0xa6df1887u, 0xeacade68u, 0x0b4ff814u, 0x475a3efbu,
-        0x936475cau, 0xdf71b325u, 0x836ffaf7u, 0xcf7a3c18u, 0x1b447729u, 0x5751b1c6u,
-        0xb6d497bau, 0xfac15155u, 0x2eff1a64u, 0x62eadc8bu, 0xe819206du, 0xa40ce682u,
-        0x7032adb3u, 0x3c276b5cu, 0xdda24d20u, 0x91b78bcfu, 0x4589c0feu, 0x099c0611u,
-        0xfdb5535au, 0xb1a095b5u, 0x659ede84u, 0x298b186bu, 0xc80e3e17u, 0x841bf8f8u,
-        0x5025b3c9u, 0x1c307526u, 0x96c389c0u, 0xdad64f2fu, 0x0ee8041eu, 0x42fdc2f1u,
-        0xa378e48du, 0xef6d2262u, 0x3b536953u, 0x7746afbcu, 0x2b58e66eu, 0x674d2081u,
-        0xb3736bb0u, 0xff66ad5fu, 0x1ee38b23u, 0x52f64dccu, 0x86c806fdu, 0xcaddc012u,
-        0x402e3cf4u, 0x0c3bfa1bu, 0xd805b12au, 0x941077c5u, 0x759551b9u, 0x39809756u,
-        0xedbedc67u, 0xa1ab1a88u, 0xab049f86u, 0xe7115969u, 0x332f1258u, 0x7f3ad4b7u,
-        0x9ebff2cbu, 0xd2aa3424u, 0x06947f15u, 0x4a81b9fau, 0xc072451cu, 0x8c6783f3u,
-        0x5859c8c2u, 0x144c0e2du, 0xf5c92851u, 0xb9dceebeu, 0x6de2a58fu, 0x21f76360u,
-        0x7de92ab2u, 0x31fcec5du, 0xe5c2a76cu, 0xa9d76183u, 0x485247ffu, 0x04478110u,
-        0xd079ca21u, 0x9c6c0cceu, 0x169ff028u, 0x5a8a36c7u, 0x8eb47df6u, 0xc2a1bb19u,
-        0x23249d65u, 0x6f315b8au, 0xbb0f10bbu, 0xf71ad654u, 0x0333831fu, 0x4f2645f0u,
-        0x9b180ec1u, 0xd70dc82eu, 0x3688ee52u, 0x7a9d28bdu, 0xaea3638cu, 0xe2b6a563u,
-        0x68455985u, 0x24509f6au, 0xf06ed45bu, 0xbc7b12b4u, 0x5dfe34c8u, 0x11ebf227u,
-        0xc5d5b916u, 0x89c07ff9u, 0xd5de362bu, 0x99cbf0c4u, 0x4df5bbf5u, 0x01e07d1au,
-        0xe0655b66u, 0xac709d89u, 0x784ed6b8u, 0x345b1057u, 0xbea8ecb1u, 0xf2bd2a5eu,
-        0x2683616fu, 0x6a96a780u, 0x8b1381fcu, 0xc7064713u, 0x13380c22u, 0x5f2dcacdu,
-        0xfe86d045u, 0xb29316aau, 0x66ad5d9bu, 0x2ab89b74u, 0xcb3dbd08u, 0x87287be7u,
-        0x531630d6u, 0x1f03f639u, 0x95f00adfu, 0xd9e5cc30u, 0x0ddb8701u, 0x41ce41eeu,
-        0xa04b6792u, 0xec5ea17du, 0x3860ea4cu, 0x74752ca3u, 0x286b6571u, 0x647ea39eu,
-        0xb040e8afu, 0xfc552e40u, 0x1dd0083cu, 0x51c5ced3u, 0x85fb85e2u, 0xc9ee430du,
-        0x431dbfebu, 0x0f087904u, 0xdb363235u, 0x9723f4dau, 0x76a6d2a6u, 0x3ab31449u,
-        0xee8d5f78u, 0xa2989997u, 0x56b1ccdcu, 0x1aa40a33u, 0xce9a4102u, 0x828f87edu,
-        0x630aa191u, 0x2f1f677eu, 0xfb212c4fu, 0xb734eaa0u, 0x3dc71646u, 0x71d2d0a9u,
-        0xa5ec9b98u, 0xe9f95d77u, 0x087c7b0bu, 0x4469bde4u, 0x9057f6d5u, 0xdc42303au,
-        0x805c79e8u, 0xcc49bf07u, 0x1877f436u, 0x546232d9u, 0xb5e714a5u, 0xf9f2d24au,
-        0x2dcc997bu, 0x61d95f94u, 0xeb2aa372u, 0xa73f659du, 0x73012eacu, 0x3f14e843u,
-        0xde91ce3fu, 0x928408d0u, 0x46ba43e1u, 0x0aaf850eu,
-    },
-    {
-        0x00000000u, 0x53e549fdu, 0xa7ca93fau, 0xf42fda07u, 0x4a795105u, 0x199c18f8u,
-        0xedb3c2ffu, 0xbe568b02u, 0x94f2a20au, 0xc717ebf7u, 0x333831f0u, 0x60dd780du,
-        0xde8bf30fu, 0x8d6ebaf2u, 0x794160f5u, 0x2aa42908u, 0x2c0932e5u, 0x7fec7b18u,
-        0x8bc3a11fu, 0xd826e8e2u, 0x667063e0u, 0x35952a1du, 0xc1baf01au, 0x925fb9e7u,
-        0xb8fb90efu, 0xeb1ed912u, 0x1f310315u, 0x4cd44ae8u, 0xf282c1eau, 0xa1678817u,
-        0x55485210u, 0x06ad1bedu, 0x581265cau, 0x0bf72c37u, 0xffd8f630u, 0xac3dbfcdu,
-        0x126b34cfu, 0x418e7d32u, 0xb5a1a735u, 0xe644eec8u, 0xcce0c7c0u, 0x9f058e3du,
-        0x6b2a543au, 0x38cf1dc7u, 0x869996c5u, 0xd57cdf38u, 0x2153053fu, 0x72b64cc2u,
-        0x741b572fu, 0x27fe1ed2u, 0xd3d1c4d5u, 0x80348d28u, 0x3e62062au, 0x6d874fd7u,
-        0x99a895d0u, 0xca4ddc2du, 0xe0e9f525u, 0xb30cbcd8u, 0x472366dfu, 0x14c62f22u,
-        0xaa90a420u, 0xf975edddu, 0x0d5a37dau, 0x5ebf7e27u, 0xb024cb94u, 0xe3c18269u,
-        0x17ee586eu, 0x440b1193u, 0xfa5d9a91u, 0xa9b8d36cu, 0x5d97096bu, 0x0e724096u,
-        0x24d6699eu, 0x77332063u, 0x831cfa64u, 0xd0f9b399u, 0x6eaf389bu, 0x3d4a7166u,
-        0xc965ab61u, 0x9a80e29cu, 0x9c2df971u, 0xcfc8b08cu, 0x3be76a8bu, 0x68022376u,
-        0xd654a874u, 0x85b1e189u, 0x719e3b8eu, 0x227b7273u, 0x08df5b7bu, 0x5b3a1286u,
-        0xaf15c881u, 0xfcf0817cu, 0x42a60a7eu, 0x11434383u, 0xe56c9984u, 0xb689d079u,
-        0xe836ae5eu, 0xbbd3e7a3u, 0x4ffc3da4u, 0x1c197459u, 0xa24fff5bu, 0xf1aab6a6u,
-        0x05856ca1u, 0x5660255cu, 0x7cc40c54u, 0x2f2145a9u, 0xdb0e9faeu, 0x88ebd653u,
-        0x36bd5d51u, 0x655814acu, 0x9177ceabu, 0xc2928756u, 0xc43f9cbbu, 0x97dad546u,
-        0x63f50f41u, 0x301046bcu, 0x8e46cdbeu, 0xdda38443u, 0x298c5e44u, 0x7a6917b9u,
-        0x50cd3eb1u, 0x0328774cu, 0xf707ad4bu, 0xa4e2e4b6u, 0x1ab46fb4u, 0x49512649u,
-        0xbd7efc4eu, 0xee9bb5b3u, 0x65a5e1d9u, 0x3640a824u, 0xc26f7223u, 0x918a3bdeu,
-        0x2fdcb0dcu, 0x7c39f921u, 0x88162326u, 0xdbf36adbu, 0xf15743d3u, 0xa2b20a2eu,
-        0x569dd029u, 0x057899d4u, 0xbb2e12d6u, 0xe8cb5b2bu, 0x1ce4812cu, 0x4f01c8d1u,
-        0x49acd33cu, 0x1a499ac1u, 0xee6640c6u, 0xbd83093bu, 0x03d58239u, 0x5030cbc4u,
-        0xa41f11c3u, 0xf7fa583eu, 0xdd5e7136u, 0x8ebb38cbu, 0x7a94e2ccu, 0x2971ab31u,
-        0x97272033u, 0xc4c269ceu, 0x30edb3c9u, 0x6308fa34u, 0x3db78413u, 0x6e52cdeeu,
-        0x9a7d17e9u, 0xc9985e14u, 0x77ced516u, 0x242b9cebu, 0xd00446ecu, 0x83e10f11u,
-        0xa9452619u, 0xfaa06fe4u, 0x0e8fb5e3u, 0x5d6afc1eu, 0xe33c771cu, 0xb0d93ee1u,
-        0x44f6e4e6u, 0x1713ad1bu, 0x11beb6f6u, 0x425bff0bu, 0xb674250cu, 0xe5916cf1u,
-        0x5bc7e7f3u, 0x0822ae0eu, 0xfc0d7409u, 0xafe83df4u, 0x854c14fcu, 0xd6a95d01u,
-        0x22868706u, 0x7163cefbu, 0xcf3545f9u, 0x9cd00c04u, 0x68ffd603u, 0x3b1a9ffeu,
-        0xd5812a4du, 0x866463b0u, 0x724bb9b7u, 0x21aef04au, 0x9ff87b48u, 0xcc1d32b5u,
-        0x3832e8b2u, 0x6bd7a14fu, 0x41738847u, 0x1296c1bau, 0xe6b91bbdu, 0xb55c5240u,
-        0x0b0ad942u, 0x58ef90bfu, 0xacc04ab8u, 0xff250345u, 0xf98818a8u, 0xaa6d5155u,
-        0x5e428b52u, 0x0da7c2afu, 0xb3f149adu, 0xe0140050u, 0x143bda57u, 0x47de93aau,
-        0x6d7abaa2u, 0x3e9ff35fu, 0xcab02958u, 0x995560a5u, 0x2703eba7u, 0x74e6a25au,
-        0x80c9785du, 0xd32c31a0u, 0x8d934f87u, 0xde76067au, 0x2a59dc7du, 0x79bc9580u,
-        0xc7ea1e82u, 0x940f577fu, 0x60208d78u, 0x33c5c485u, 0x1961ed8du, 0x4a84a470u,
-        0xbeab7e77u, 0xed4e378au, 0x5318bc88u, 0x00fdf575u, 0xf4d22f72u, 0xa737668fu,
-        0xa19a7d62u, 0xf27f349fu, 0x0650ee98u, 0x55b5a765u, 0xebe32c67u, 0xb806659au,
-        0x4c29bf9du, 0x1fccf660u, 0x3568df68u, 0x668d9695u, 0x92a24c92u, 0xc147056fu,
-        0x7f118e6du, 0x2cf4c790u, 0xd8db1d97u, 0x8b3e546au,
-    },
-    {
-        0x00000000u, 0xcb4bc3b2u, 0x937bf195u, 0x58303227u, 0x231b95dbu, 0xe8505669u,
-        0xb060644eu, 0x7b2ba7fcu, 0x46372bb6u, 0x8d7ce804u, 0xd54cda23u, 0x1e071991u,
-        0x652cbe6du, 0xae677ddfu, 0xf6574ff8u, 0x3d1c8c4au, 0x8c6e576cu, 0x472594deu,
-        0x1f15a6f9u, 0xd45e654bu, 0xaf75c2b7u, 0x643e0105u, 0x3c0e3322u, 0xf745f090u,
-        0xca597cdau, 0x0112bf68u, 0x59228d4fu, 0x92694efdu, 0xe942e901u, 0x22092ab3u,
-        0x7a391894u, 0xb172db26u, 0x1d30d829u, 0xd67b1b9bu, 0x8e4b29bcu, 0x4500ea0eu,
-        0x3e2b4df2u, 0xf5608e40u, 0xad50bc67u, 0x661b7fd5u, 0x5b07f39fu, 0x904c302du,
-        0xc87c020au, 0x0337c1b8u, 0x781c6644u, 0xb357a5f6u, 0xeb6797d1u, 0x202c5463u,
-        0x915e8f45u, 0x5a154cf7u, 0x02257ed0u, 0xc96ebd62u, 0xb2451a9eu, 0x790ed92cu,
-        0x213eeb0bu, 0xea7528b9u, 0xd769a4f3u, 0x1c226741u, 0x44125566u, 0x8f5996d4u,
-        0xf4723128u, 0x3f39f29au, 0x6709c0bdu, 0xac42030fu, 0x3a61b052u, 0xf12a73e0u,
-        0xa91a41c7u, 0x62518275u, 0x197a2589u, 0xd231e63bu, 0x8a01d41cu, 0x414a17aeu,
-        0x7c569be4u, 0xb71d5856u, 0xef2d6a71u, 0x2466a9c3u, 0x5f4d0e3fu, 0x9406cd8du,
-        0xcc36ffaau, 0x077d3c18u, 0xb60fe73eu, 0x7d44248cu, 0x257416abu, 0xee3fd519u,
-        0x951472e5u, 0x5e5fb157u, 0x066f8370u, 0xcd2440c2u, 0xf038cc88u, 0x3b730f3au,
-        0x63433d1du, 0xa808feafu, 0xd3235953u, 0x18689ae1u, 0x4058a8c6u, 0x8b136b74u,
-        0x2751687bu, 0xec1aabc9u, 0xb42a99eeu, 0x7f615a5cu, 0x044afda0u, 0xcf013e12u,
-        0x97310c35u, 0x5c7acf87u, 0x616643cdu, 0xaa2d807fu, 0xf21db258u, 0x395671eau,
-        0x427dd616u, 0x893615a4u, 0xd1062783u, 0x1a4de431u, 0xab3f3f17u, 0x6074fca5u,
-        0x3844ce82u, 0xf30f0d30u, 0x8824aaccu, 0x436f697eu, 0x1b5f5b59u, 0xd01498ebu,
-        0xed0814a1u, 0x2643d713u, 0x7e73e534u, 0xb5382686u, 0xce13817au, 0x055842c8u,
-        0x5d6870efu, 0x9623b35du, 0x74c360a4u, 0xbf88a316u, 0xe7b89131u, 0x2cf35283u,
-        0x57d8f57fu, 0x9c9336cdu, 0xc4a304eau, 0x0fe8c758u, 0x32f44b12u, 0xf9bf88a0u,
-        0xa18fba87u, 0x6ac47935u, 0x11efdec9u, 0xdaa41d7bu, 0x82942f5cu, 0x49dfeceeu,
-        0xf8ad37c8u, 0x33e6f47au, 0x6bd6c65du, 0xa09d05efu, 0xdbb6a213u, 0x10fd61a1u,
-        0x48cd5386u, 0x83869034u, 0xbe9a1c7eu, 0x75d1dfccu, 0x2de1edebu, 0xe6aa2e59u,
-        0x9d8189a5u, 0x56ca4a17u, 0x0efa7830u, 0xc5b1bb82u, 0x69f3b88du, 0xa2b87b3fu,
-        0xfa884918u, 0x31c38aaau, 0x4ae82d56u, 0x81a3eee4u, 0xd993dcc3u, 0x12d81f71u,
-        0x2fc4933bu, 0xe48f5089u, 0xbcbf62aeu, 0x77f4a11cu, 0x0cdf06e0u, 0xc794c552u,
-        0x9fa4f775u, 0x54ef34c7u, 0xe59defe1u, 0x2ed62c53u, 0x76e61e74u, 0xbdadddc6u,
-        0xc6867a3au, 0x0dcdb988u, 0x55fd8bafu, 0x9eb6481du, 0xa3aac457u, 0x68e107e5u,
-        0x30d135c2u, 0xfb9af670u, 0x80b1518cu, 0x4bfa923eu, 0x13caa019u, 0xd88163abu,
-        0x4ea2d0f6u, 0x85e91344u, 0xddd92163u, 0x1692e2d1u, 0x6db9452du, 0xa6f2869fu,
-        0xfec2b4b8u, 0x3589770au, 0x0895fb40u, 0xc3de38f2u, 0x9bee0ad5u, 0x50a5c967u,
-        0x2b8e6e9bu, 0xe0c5ad29u, 0xb8f59f0eu, 0x73be5cbcu, 0xc2cc879au, 0x09874428u,
-        0x51b7760fu, 0x9afcb5bdu, 0xe1d71241u, 0x2a9cd1f3u, 0x72ace3d4u, 0xb9e72066u,
-        0x84fbac2cu, 0x4fb06f9eu, 0x17805db9u, 0xdccb9e0bu, 0xa7e039f7u, 0x6cabfa45u,
-        0x349bc862u, 0xffd00bd0u, 0x539208dfu, 0x98d9cb6du, 0xc0e9f94au, 0x0ba23af8u,
-        0x70899d04u, 0xbbc25eb6u, 0xe3f26c91u, 0x28b9af23u, 0x15a52369u, 0xdeeee0dbu,
-        0x86ded2fcu, 0x4d95114eu, 0x36beb6b2u, 0xfdf57500u, 0xa5c54727u, 0x6e8e8495u,
-        0xdffc5fb3u, 0x14b79c01u, 0x4c87ae26u, 0x87cc6d94u, 0xfce7ca68u, 0x37ac09dau,
-        0x6f9c3bfdu, 0xa4d7f84fu, 0x99cb7405u, 0x5280b7b7u, 0x0ab08590u, 0xc1fb4622u,
-        0xbad0e1deu, 0x719b226cu, 0x29ab104bu, 0xe2e0d3f9u,
-    },
-};
-#endif
-
-/* The CRC register after n more bytes (no initial or final inversion). */
-static uint32_t dsf_crc_sw(uint32_t crc, const uint8_t *p, size_t n)
-{
-    while (n >= 8) {
-        uint32_t lo = crc ^ dsf_ld32(p), hi = dsf_ld32(p + 4);
-        crc = dsf_crc8[7][lo & 0xFF] ^ dsf_crc8[6][(lo >> 8) & 0xFF] ^ dsf_crc8[5][(lo >> 16) & 0xFF] ^
-              dsf_crc8[4][lo >> 24] ^ dsf_crc8[3][hi & 0xFF] ^ dsf_crc8[2][(hi >> 8) & 0xFF] ^
-              dsf_crc8[1][(hi >> 16) & 0xFF] ^ dsf_crc8[0][hi >> 24];
-        p += 8;
-        n -= 8;
-    }
-    while (n-- > 0) crc = dsf_crc8[0][(crc ^ *p++) & 0xFF] ^ (crc >> 8);
-    return crc;
-}
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(DEVSTATE_NO_HW_CRC)
-#include <nmmintrin.h>
-#define DSF_CRC_HW 1
-/* The register after `lane` zero bytes (table t is for that lane): combines streams. */
-static inline uint32_t dsf_crc_shift(const uint32_t t[4][256], uint32_t crc)
-{
-    return t[0][crc & 0xFF] ^ t[1][(crc >> 8) & 0xFF] ^ t[2][(crc >> 16) & 0xFF] ^ t[3][crc >> 24];
-}
-
-/* Whole rounds of three independent streams of `lane` bytes (hides the instruction's
- * 3-cycle latency), combined with Horner's rule: ((a << lane) ^ b) << lane ^ c. */
-__attribute__((target("sse4.2"))) static inline uint64_t dsf_crc_rounds(uint64_t c0, const uint8_t **pp, size_t *np,
-                                                                        size_t lane, const uint32_t t[4][256])
-{
-    const uint8_t *p = *pp;
-    size_t n = *np;
-    while (n >= 3 * lane) {
-        uint64_t c1 = 0, c2 = 0, w0, w1, w2;
-        size_t i;
-        for (i = 0; i < lane; i += 8) {
-            memcpy(&w0, p + i, 8);
-            memcpy(&w1, p + lane + i, 8);
-            memcpy(&w2, p + 2 * lane + i, 8);
-            c0 = _mm_crc32_u64(c0, w0);
-            c1 = _mm_crc32_u64(c1, w1);
-            c2 = _mm_crc32_u64(c2, w2);
-        }
-        c0 = dsf_crc_shift(t, dsf_crc_shift(t, (uint32_t)c0) ^ (uint32_t)c1) ^ (uint32_t)c2;
-        p += 3 * lane;
-        n -= 3 * lane;
-    }
-    *pp = p;
-    *np = n;
-    return c0;
-}
-
-__attribute__((target("sse4.2"))) static uint32_t dsf_crc_hw(uint32_t crc, const uint8_t *p, size_t n)
-{
-    uint64_t c0 = dsf_crc_rounds(crc, &p, &n, 8192, dsf_crc_lane);
-    c0 = dsf_crc_rounds(c0, &p, &n, 512, dsf_crc_small_lane);
-    for (; n >= 8; p += 8, n -= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        c0 = _mm_crc32_u64(c0, w);
-    }
-    crc = (uint32_t)c0;
-    while (n-- > 0) crc = _mm_crc32_u8(crc, *p++);
-    return crc;
-}
-#endif
-
-/* CRC-32C of p[0..n) continuing from a previous result (0 to start). */
-static uint32_t dsf_crc32c(uint32_t crc, const uint8_t *p, size_t n)
-{
-#if defined(DSF_CRC_HW)
-    if (__builtin_cpu_supports("sse4.2")) return ~dsf_crc_hw(~crc, p, n);
-#endif
-    return ~dsf_crc_sw(~crc, p, n);
-}
-
-/* -- the envelope: header fields in order, lengths, model id, checksum, model, major -- */
-static int dsf_model_id_ok(const uint8_t *s, size_t n)
-{
-    size_t i, labels = 0;
-    for (i = 0; i < n; i++) {
-        uint8_t c = s[i];
-        int start = i == 0 || s[i - 1] == '.';
-        if (start && !(c >= 'a' && c <= 'z')) return 0;
-        if (start) labels++;
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) return 0;
-    }
-    return labels >= 2 && s[n - 1] != '.';
-}
-
-static int dsf_envelope(const uint8_t *b, size_t len, const struct devstate_limits *lim, const char *model,
-                        unsigned major, size_t *sections, size_t *trailer, struct devstate_error *err)
-{
-    static const uint8_t magic[8] = {0x89, 0x44, 0x53, 0x46, 0x0D, 0x0A, 0x1A, 0x0A};
-    uint64_t total;
-    size_t id_len;
-    if ((uint64_t)len > lim->max_total_size) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, "$");
-    if (len > 0 && memcmp(b, magic, dsf_min(len, 8)) != 0)
-        return dsf_fail(err, DEVSTATE_E_BAD_MAGIC, 0, "$.header.magic");
-    if (len < 8) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 0, "$.header.magic");
-    if (len < 10) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 8, "$.header.format_version");
-    if (dsf_ld16(b + 8) != 1) return dsf_fail(err, DEVSTATE_E_UNSUPPORTED_FORMAT_VERSION, 8, "$.header.format_version");
-    if (len < 12) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 10, "$.header.flags");
-    if (dsf_ld16(b + 10) != 0) return dsf_fail(err, DEVSTATE_E_BAD_HEADER_FLAGS, 10, "$.header.flags");
-    if (len < 14) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 12, "$.header.major");
-    if (len < 16) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 14, "$.header.minor");
-    if (len < 24) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 16, "$.header.total_length");
-    total = dsf_ld64(b + 16);
-    if (total > lim->max_total_size) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 16, "$.header.total_length");
-    if (len < 25) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 24, "$.header.model_id_length");
-    id_len = b[24];
-    if (id_len < 1 || id_len > 128) return dsf_fail(err, DEVSTATE_E_BAD_MODEL_ID, 24, "$.header.model_id_length");
-    if (total < 25 + id_len + 4 || (uint64_t)len < total)
-        return dsf_fail(err, DEVSTATE_E_LENGTH_MISMATCH, 16, "$.header.total_length");
-    if ((uint64_t)len > total) return dsf_fail(err, DEVSTATE_E_TRAILING_BYTES, (size_t)total, "$.trailer");
-    if (!dsf_model_id_ok(b + 25, id_len)) return dsf_fail(err, DEVSTATE_E_BAD_MODEL_ID, 25, "$.header.model");
-    if (dsf_ld32(b + len - 4) != dsf_crc32c(0, b, len - 4))
-        return dsf_fail(err, DEVSTATE_E_BAD_CHECKSUM, len - 4, "$.trailer.crc32c");
-    if (id_len != strlen(model) || memcmp(b + 25, model, id_len) != 0)
-        return dsf_fail(err, DEVSTATE_E_MODEL_MISMATCH, 25, "$.header.model");
-    if (dsf_ld16(b + 12) != major) return dsf_fail(err, DEVSTATE_E_MAJOR_MISMATCH, 12, "$.header.major");
-    *sections = 25 + id_len;
-    *trailer = len - 4;
-    return DEVSTATE_OK;
-}
-
-/* -- section framing and order -- */
-struct dsf_frame {
-    size_t offset, payload, end; /* the section header, its value, the end of its payload */
-    uint16_t id, flags;
-    const uint8_t *vendor;       /* the 18-byte vendor header, or NULL for a standard section */
-};
-
-struct dsf_ctx {
-    const uint8_t *buf;
-    uint64_t max_region;
-    uint32_t max_depth;
-};
-
-static void dsf_hex(char *dst, const uint8_t *bytes, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-    size_t i;
-    for (i = 0; i < n; i++) {
-        dst[2 * i] = digits[bytes[i] >> 4];
-        dst[2 * i + 1] = digits[bytes[i] & 15];
-    }
-    dst[2 * n] = '\0';
-}
-
-/* "$.sections[id=N]" or "$.vendor_sections[pci:0x1af4#N]" / "[uuid:...#N]" */
-static int dsf_fail_label(struct devstate_error *err, int code, const struct dsf_frame *f)
-{
-    char ns[48], hex[40];
-    if (f->vendor == NULL) return dsf_fail(err, code, f->offset, "$.sections[id=%]", (size_t)f->id);
-    if (dsf_ld16(f->vendor) == 1) {
-        uint8_t pci[2];
-        pci[0] = f->vendor[3];
-        pci[1] = f->vendor[2];
-        dsf_hex(hex, pci, 2);
-        memcpy(ns, "pci:0x", 6);
-        memcpy(ns + 6, hex, 5);
-    } else {
-        dsf_hex(hex, f->vendor + 2, 16);
-        memcpy(ns, "uuid:", 5);
-        memcpy(ns + 5, hex, 8); ns[13] = '-';
-        memcpy(ns + 14, hex + 8, 4); ns[18] = '-';
-        memcpy(ns + 19, hex + 12, 4); ns[23] = '-';
-        memcpy(ns + 24, hex + 16, 4); ns[28] = '-';
-        memcpy(ns + 29, hex + 20, 13);
-    }
-    dsf_fail(err, code, f->offset, "#%]", (size_t)f->id);
-    dsf_prepend(err, code, ns);
-    return dsf_prepend(err, code, "$.vendor_sections[");
-}
-
-static int dsf_vendor_ok(const uint8_t *v)
-{
-    size_t i;
-    uint16_t kind = dsf_ld16(v), pci = dsf_ld16(v + 2);
-    if (kind == 2) return 1;
-    if (kind != 1 || pci == 0 || pci == 0xFFFF) return 0;
-    for (i = 4; i < DEVSTATE_VENDOR_HEADER_SIZE; i++)
-        if (v[i] != 0) return 0;
-    return 1;
-}
-
-static int dsf_frame_at(const uint8_t *b, size_t p, size_t trailer, struct dsf_frame *f, struct devstate_error *err)
-{
-    uint32_t length;
-    if (trailer - p < 8) return dsf_fail(err, DEVSTATE_E_SECTION_PAST_END, p, "$.sections");
-    f->offset = p;
-    f->id = dsf_ld16(b + p);
-    f->flags = dsf_ld16(b + p + 2);
-    length = dsf_ld32(b + p + 4);
-    if (f->id == 0 || f->id > 0x7FFF)
-        return dsf_fail(err, DEVSTATE_E_BAD_SECTION_ID, p, "$.sections[id=%]", (size_t)f->id);
-    if (f->flags & ~0x3u)
-        return dsf_fail(err, DEVSTATE_E_BAD_SECTION_FLAGS, p + 2, "$.sections[id=%]", (size_t)f->id);
-    if (length > trailer - p - 8)
-        return dsf_fail(err, DEVSTATE_E_SECTION_PAST_END, p + 4, "$.sections[id=%]", (size_t)f->id);
-    f->payload = p + 8;
-    f->end = p + 8 + (size_t)length;
-    f->vendor = NULL;
-    if (f->flags & DEVSTATE_SECTION_VENDOR) {
-        const uint8_t *v = b + p + 8;
-        if (length < DEVSTATE_VENDOR_HEADER_SIZE || (dsf_ld16(v) != 1 && dsf_ld16(v) != 2))
-            return dsf_fail(err, DEVSTATE_E_BAD_VENDOR_HEADER, p + 8, "$.vendor_sections[id=%]", (size_t)f->id);
-        if (!dsf_vendor_ok(v))
-            return dsf_fail(err, DEVSTATE_E_BAD_VENDOR_HEADER, p + 10, "$.vendor_sections[id=%]", (size_t)f->id);
-        f->vendor = v;
-        f->payload += DEVSTATE_VENDOR_HEADER_SIZE;
-    }
-    return DEVSTATE_OK;
-}
-
-/* Canonical order: standard sections by id, then vendor sections by (vendor header, id). */
-static int dsf_key_cmp(const uint8_t *va, uint16_t ida, const uint8_t *vb, uint16_t idb)
-{
-    if ((va == NULL) != (vb == NULL)) return va == NULL ? -1 : 1;
-    if (va != NULL) {
-        int c = memcmp(va, vb, DEVSTATE_VENDOR_HEADER_SIZE);
-        if (c != 0) return c;
-    }
-    return ida < idb ? -1 : ida > idb;
-}
-
-static int dsf_order(const struct dsf_frame *prev, const struct dsf_frame *f, struct devstate_error *err)
-{
-    int c = dsf_key_cmp(f->vendor, f->id, prev->vendor, prev->id);
-    if (c == 0) return dsf_fail_label(err, DEVSTATE_E_DUPLICATE_SECTION, f);
-    if (c < 0) return dsf_fail_label(err, DEVSTATE_E_SECTION_ORDER, f);
-    return DEVSTATE_OK;
-}
-
-static int dsf_optional(const struct dsf_frame *f, int optional, const char *path, struct devstate_error *err)
-{
-    if (((f->flags & DEVSTATE_SECTION_OPTIONAL) != 0) != optional)
-        return dsf_fail(err, DEVSTATE_E_BAD_SECTION_FLAGS, f->offset + 2, path);
-    return DEVSTATE_OK;
-}
-
-/* An unknown section: refused unless OPTIONAL, else kept (up to the state's capacity). */
-static int dsf_keep_unknown(const uint8_t *b, const struct dsf_frame *f, struct devstate_unknown_section *kept,
-                            uint32_t *count, uint32_t capacity, struct devstate_error *err)
-{
-    struct devstate_unknown_section *u;
-    if (!(f->flags & DEVSTATE_SECTION_OPTIONAL)) return dsf_fail_label(err, DEVSTATE_E_UNKNOWN_SECTION, f);
-    if (*count >= capacity) return dsf_fail_label(err, DEVSTATE_E_LIMIT_EXCEEDED, f);
-    u = &kept[(*count)++];
-    u->id = f->id;
-    u->flags = f->flags;
-    memset(u->vendor, 0, sizeof u->vendor);
-    if (f->vendor != NULL) memcpy(u->vendor, f->vendor, DEVSTATE_VENDOR_HEADER_SIZE);
-    u->payload.data = b + f->payload;
-    u->payload.len = f->end - f->payload;
-    return DEVSTATE_OK;
-}
-
-/* After a struct's last known field: the rest of its body must be zero. */
-static int dsf_zero_tail(const uint8_t *b, size_t p, size_t end, struct devstate_error *err)
-{
-    for (; p < end; p++)
-        if (b[p] != 0) return dsf_fail(err, DEVSTATE_E_NONZERO_TAIL, p, "");
-    return DEVSTATE_OK;
-}
-
-/* -- encoding: sections in canonical order -- */
-struct dsf_item {
-    const uint8_t *vendor; /* vendor header or NULL */
-    uint16_t id, flags;
-    int which;             /* a known section (>= 0) or unknown entry -1 - index */
-};
-
-static void dsf_sort_items(struct dsf_item *items, size_t n)
-{
-    size_t i, j;
-    for (i = 1; i < n; i++) {
-        struct dsf_item item = items[i];
-        for (j = i; j > 0 && dsf_key_cmp(items[j - 1].vendor, items[j - 1].id, item.vendor, item.id) > 0; j--)
-            items[j] = items[j - 1];
-        items[j] = item;
-    }
-}
-
-/* An unknown entry of a state to encode: INVALID_STATE (or LIMIT_EXCEEDED) if malformed. */
-static int dsf_check_unknown(const struct devstate_unknown_section *u, size_t index, struct devstate_error *err)
-{
-    if (u->id == 0 || u->id > 0x7FFF)
-        return dsf_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].id", index);
-    if (u->flags & ~0x3u) return dsf_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].flags", index);
-    if (u->payload.data == NULL && u->payload.len != 0)
-        return dsf_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].payload", index);
-    if ((u->flags & DEVSTATE_SECTION_VENDOR) && !dsf_vendor_ok(u->vendor))
-        return dsf_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].vendor", index);
-    if (dsf_over_u32(u->payload.len + ((u->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0)))
-        return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, "$.unknown_sections[%]", index);
-    return DEVSTATE_OK;
-}
-
-static void dsf_add_item(struct dsf_item *items, size_t *k, const uint8_t *vendor, uint16_t id, uint16_t flags,
-                         int which)
-{
-    items[*k].vendor = vendor;
-    items[*k].id = id;
-    items[*k].flags = flags;
-    items[*k].which = which;
-    (*k)++;
-}
-
-static size_t dsf_write_header(uint8_t *o, const char *model, unsigned major, unsigned minor)
-{
-    static const uint8_t magic[8] = {0x89, 0x44, 0x53, 0x46, 0x0D, 0x0A, 0x1A, 0x0A};
-    size_t n = strlen(model);
-    memcpy(o, magic, 8);
-    dsf_st16(o + 8, 1);
-    dsf_st16(o + 10, 0);
-    dsf_st16(o + 12, (uint16_t)major);
-    dsf_st16(o + 14, (uint16_t)minor);
-    o[24] = (uint8_t)n;
-    memcpy(o + 25, model, n);
-    return 25 + n;
-}
-
-/* Total length and trailer once the sections are written; returns the blob's size. */
-static size_t dsf_seal(uint8_t *o, size_t p)
-{
-    dsf_st64(o + 16, (uint64_t)(p + 4));
-    dsf_st32(o + p, dsf_crc32c(0, o, p));
-    return p + 4;
-}
-
-/* ==== end of runtime ======================================================================= */
 
 /* ==== org.virtio.net@1.0 ============================================================== */
 
 /* struct virtio.virtio_common: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_virtio_virtio_common(const struct dsf_ctx *c, size_t p, size_t end, uint32_t depth, struct org_virtio_net_v1_0_virtio_virtio_common *out, struct devstate_error *err)
+static int dec_virtio_virtio_common(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_virtio_net_v1_0_virtio_virtio_common *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->buf;
+    const uint8_t *b = c->blob;
     /* status: virtio.device_status, body offset 0 */
-    if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".status");
-    if (depth >= c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".status");
+    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".status");
+    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".status");
     {
         uint8_t v = b[p];
-        if (v & ~ORG_VIRTIO_NET_V1_0_VIRTIO_DEVICE_STATUS_MASK) return dsf_fail(err, DEVSTATE_E_BAD_FLAGS, p, ".status");
+        if (v & ~ORG_VIRTIO_NET_V1_0_VIRTIO_DEVICE_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, p, ".status");
         out->status = v;
     }
     p += 1;
     /* device_feature_select: u32, body offset 1 */
-    if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".device_feature_select");
-    out->device_feature_select = dsf_ld32(b + p);
+    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".device_feature_select");
+    out->device_feature_select = dsf1_load32(b + p);
     p += 4;
     /* device_features: u64[2], body offset 5 */
-    if (end - p < 16) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".device_features");
+    if (end - p < 16) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".device_features");
     {
         const uint32_t n0 = 2;
-        if (depth + 2 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".device_features[%]", (size_t)0);
+        if (depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".device_features[%]", (size_t)0);
         for (size_t i0 = 0; i0 < n0; i0++) {
-            out->device_features[i0] = dsf_ld64(b + p);
+            out->device_features[i0] = dsf1_load64(b + p);
             p += 8;
         }
     }
     /* driver_feature_select: u32, body offset 21 */
-    if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".driver_feature_select");
-    out->driver_feature_select = dsf_ld32(b + p);
+    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".driver_feature_select");
+    out->driver_feature_select = dsf1_load32(b + p);
     p += 4;
     /* driver_features: u64[2], body offset 25 */
-    if (end - p < 16) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".driver_features");
+    if (end - p < 16) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".driver_features");
     {
         const uint32_t n0 = 2;
-        if (depth + 2 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".driver_features[%]", (size_t)0);
+        if (depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".driver_features[%]", (size_t)0);
         for (size_t i0 = 0; i0 < n0; i0++) {
-            out->driver_features[i0] = dsf_ld64(b + p);
+            out->driver_features[i0] = dsf1_load64(b + p);
             p += 8;
         }
     }
     /* config_generation: u8, body offset 41 */
-    if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".config_generation");
+    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".config_generation");
     out->config_generation = b[p];
     p += 1;
     /* queue_select: u16, body offset 42 */
-    if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".queue_select");
-    out->queue_select = dsf_ld16(b + p);
+    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".queue_select");
+    out->queue_select = dsf1_load16(b + p);
     p += 2;
     /* msix_config: u16, body offset 44 */
-    if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".msix_config");
-    out->msix_config = dsf_ld16(b + p);
+    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".msix_config");
+    out->msix_config = dsf1_load16(b + p);
     p += 2;
     /* isr: virtio.isr_status, body offset 46 */
-    if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".isr");
+    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".isr");
     {
         uint8_t v = b[p];
-        if (v & ~ORG_VIRTIO_NET_V1_0_VIRTIO_ISR_STATUS_MASK) return dsf_fail(err, DEVSTATE_E_BAD_FLAGS, p, ".isr");
+        if (v & ~ORG_VIRTIO_NET_V1_0_VIRTIO_ISR_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, p, ".isr");
         out->isr = v;
     }
     p += 1;
     /* num_queues: u16, body offset 47 */
-    if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".num_queues");
-    out->num_queues = dsf_ld16(b + p);
+    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".num_queues");
+    out->num_queues = dsf1_load16(b + p);
     p += 2;
-    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct virtio.virtqueue: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_virtio_virtqueue(const struct dsf_ctx *c, size_t p, size_t end, uint32_t depth, struct org_virtio_net_v1_0_virtio_virtqueue *out, struct devstate_error *err)
+static int dec_virtio_virtqueue(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_virtio_net_v1_0_virtio_virtqueue *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->buf;
+    const uint8_t *b = c->blob;
     /* size: u16, max 32768, body offset 0 */
-    if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".size");
-    if (depth >= c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".size");
+    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".size");
+    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".size");
     {
-        uint16_t v = dsf_ld16(b + p);
-        if (v > 32768) return dsf_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".size");
+        uint16_t v = dsf1_load16(b + p);
+        if (v > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".size");
         out->size = v;
     }
     p += 2;
     /* enabled: bool, body offset 2 */
-    if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".enabled");
-    if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".enabled");
+    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".enabled");
+    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".enabled");
     out->enabled = b[p] != 0;
     p += 1;
     /* desc_addr: u64, body offset 3 */
-    if (end - p < 8) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".desc_addr");
-    out->desc_addr = dsf_ld64(b + p);
+    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".desc_addr");
+    out->desc_addr = dsf1_load64(b + p);
     p += 8;
     /* driver_addr: u64, body offset 11 */
-    if (end - p < 8) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".driver_addr");
-    out->driver_addr = dsf_ld64(b + p);
+    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".driver_addr");
+    out->driver_addr = dsf1_load64(b + p);
     p += 8;
     /* device_addr: u64, body offset 19 */
-    if (end - p < 8) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".device_addr");
-    out->device_addr = dsf_ld64(b + p);
+    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".device_addr");
+    out->device_addr = dsf1_load64(b + p);
     p += 8;
     /* last_avail_idx: u16, body offset 27 */
-    if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".last_avail_idx");
-    out->last_avail_idx = dsf_ld16(b + p);
+    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".last_avail_idx");
+    out->last_avail_idx = dsf1_load16(b + p);
     p += 2;
     /* used_idx: u16, body offset 29 */
-    if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".used_idx");
-    out->used_idx = dsf_ld16(b + p);
+    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".used_idx");
+    out->used_idx = dsf1_load16(b + p);
     p += 2;
     /* msix_vector: u16, body offset 31 */
-    if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".msix_vector");
-    out->msix_vector = dsf_ld16(b + p);
+    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".msix_vector");
+    out->msix_vector = dsf1_load16(b + p);
     p += 2;
     /* notify_off: u16, body offset 33 */
-    if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".notify_off");
-    out->notify_off = dsf_ld16(b + p);
+    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".notify_off");
+    out->notify_off = dsf1_load16(b + p);
     p += 2;
     /* notify_data: u16, body offset 35 */
-    if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".notify_data");
-    out->notify_data = dsf_ld16(b + p);
+    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".notify_data");
+    out->notify_data = dsf1_load16(b + p);
     p += 2;
-    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct net_config: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_net_config(const struct dsf_ctx *c, size_t p, size_t end, uint32_t depth, struct org_virtio_net_v1_0_net_config *out, struct devstate_error *err)
+static int dec_net_config(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_virtio_net_v1_0_net_config *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->buf;
+    const uint8_t *b = c->blob;
     /* mac: u8[6], body offset 0 */
-    if (end - p < 6) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".mac");
-    if (depth >= c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".mac");
+    if (end - p < 6) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".mac");
+    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".mac");
     {
         const uint32_t n0 = 6;
-        if (depth + 2 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".mac[%]", (size_t)0);
+        if (depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".mac[%]", (size_t)0);
         memcpy(out->mac, b + p, n0);
         p += n0;
     }
     /* status: net_status, body offset 6 */
-    if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".status");
+    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".status");
     {
-        uint16_t v = dsf_ld16(b + p);
-        if (v & ~ORG_VIRTIO_NET_V1_0_NET_STATUS_MASK) return dsf_fail(err, DEVSTATE_E_BAD_FLAGS, p, ".status");
+        uint16_t v = dsf1_load16(b + p);
+        if (v & ~ORG_VIRTIO_NET_V1_0_NET_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, p, ".status");
         out->status = v;
     }
     p += 2;
     /* max_virtqueue_pairs: u16, max 32768, body offset 8 */
-    if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".max_virtqueue_pairs");
+    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".max_virtqueue_pairs");
     {
-        uint16_t v = dsf_ld16(b + p);
-        if (v > 32768) return dsf_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".max_virtqueue_pairs");
+        uint16_t v = dsf1_load16(b + p);
+        if (v > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".max_virtqueue_pairs");
         out->max_virtqueue_pairs = v;
     }
     p += 2;
     /* mtu: u16, body offset 10 */
-    if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".mtu");
-    out->mtu = dsf_ld16(b + p);
+    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".mtu");
+    out->mtu = dsf1_load16(b + p);
     p += 2;
-    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct net_ctrl: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_net_ctrl(const struct dsf_ctx *c, size_t p, size_t end, uint32_t depth, struct org_virtio_net_v1_0_net_ctrl *out, struct devstate_error *err)
+static int dec_net_ctrl(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_virtio_net_v1_0_net_ctrl *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->buf;
+    const uint8_t *b = c->blob;
     /* curr_queue_pairs: u16, min 1, max 32768, body offset 0 */
-    if (end - p < 2) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".curr_queue_pairs");
-    if (depth >= c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".curr_queue_pairs");
+    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".curr_queue_pairs");
+    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".curr_queue_pairs");
     {
-        uint16_t v = dsf_ld16(b + p);
-        if (v < 1 || v > 32768) return dsf_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".curr_queue_pairs");
+        uint16_t v = dsf1_load16(b + p);
+        if (v < 1 || v > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".curr_queue_pairs");
         out->curr_queue_pairs = v;
     }
     p += 2;
     /* rx_mode: rx_mode, body offset 2 */
-    if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".rx_mode");
+    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".rx_mode");
     {
         uint8_t v = b[p];
-        if (v & ~ORG_VIRTIO_NET_V1_0_RX_MODE_MASK) return dsf_fail(err, DEVSTATE_E_BAD_FLAGS, p, ".rx_mode");
+        if (v & ~ORG_VIRTIO_NET_V1_0_RX_MODE_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, p, ".rx_mode");
         out->rx_mode = v;
     }
     p += 1;
-    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct mac_filter: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_mac_filter(const struct dsf_ctx *c, size_t p, size_t end, uint32_t depth, struct org_virtio_net_v1_0_mac_filter *out, struct devstate_error *err)
+static int dec_mac_filter(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_virtio_net_v1_0_mac_filter *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->buf;
+    const uint8_t *b = c->blob;
     /* unicast_overflow: bool, body offset 0 */
-    if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".unicast_overflow");
-    if (depth >= c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".unicast_overflow");
-    if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".unicast_overflow");
+    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".unicast_overflow");
+    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".unicast_overflow");
+    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".unicast_overflow");
     out->unicast_overflow = b[p] != 0;
     p += 1;
     /* multicast_overflow: bool, body offset 1 */
-    if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".multicast_overflow");
-    if (b[p] > 1) return dsf_fail(err, DEVSTATE_E_BAD_BOOL, p, ".multicast_overflow");
+    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".multicast_overflow");
+    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".multicast_overflow");
     out->multicast_overflow = b[p] != 0;
     p += 1;
     /* unicast: u8[6][] max 64, body offset 2 */
-    if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".unicast");
+    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".unicast");
     {
         const size_t start0 = p;
         uint32_t n0;
-        n0 = dsf_ld32(b + p);
-        if (n0 > 64u) return dsf_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, ".unicast");
+        n0 = dsf1_load32(b + p);
+        if (n0 > 64u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, ".unicast");
         p += 4;
-        if (n0 > (end - p) / 6) return dsf_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".unicast");
+        if (n0 > (end - p) / 6) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".unicast");
         out->unicast.count = n0;
-        if (n0 > 0 && depth + 2 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".unicast[%]", (size_t)0);
+        if (n0 > 0 && depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".unicast[%]", (size_t)0);
         for (size_t i0 = 0; i0 < n0; i0++) {
             {
                 const uint32_t n1 = 6;
-                if (depth + 3 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".unicast[%][%]", i0, (size_t)0);
+                if (depth + 3 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".unicast[%][%]", i0, (size_t)0);
                 memcpy(out->unicast.items[i0], b + p, n1);
                 p += n1;
             }
         }
     }
     /* multicast: u8[6][] max 64 */
-    if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".multicast");
+    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".multicast");
     {
         const size_t start0 = p;
         uint32_t n0;
-        n0 = dsf_ld32(b + p);
-        if (n0 > 64u) return dsf_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, ".multicast");
+        n0 = dsf1_load32(b + p);
+        if (n0 > 64u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, ".multicast");
         p += 4;
-        if (n0 > (end - p) / 6) return dsf_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".multicast");
+        if (n0 > (end - p) / 6) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".multicast");
         out->multicast.count = n0;
-        if (n0 > 0 && depth + 2 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".multicast[%]", (size_t)0);
+        if (n0 > 0 && depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".multicast[%]", (size_t)0);
         for (size_t i0 = 0; i0 < n0; i0++) {
             {
                 const uint32_t n1 = 6;
-                if (depth + 3 > c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".multicast[%][%]", i0, (size_t)0);
+                if (depth + 3 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".multicast[%][%]", i0, (size_t)0);
                 memcpy(out->multicast.items[i0], b + p, n1);
                 p += n1;
             }
         }
     }
-    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct announce_state: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_announce_state(const struct dsf_ctx *c, size_t p, size_t end, uint32_t depth, struct org_virtio_net_v1_0_announce_state *out, struct devstate_error *err)
+static int dec_announce_state(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_virtio_net_v1_0_announce_state *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->buf;
+    const uint8_t *b = c->blob;
     /* rounds_remaining: u8, body offset 0 */
-    if (end - p < 1) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".rounds_remaining");
-    if (depth >= c->max_depth) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".rounds_remaining");
+    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".rounds_remaining");
+    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".rounds_remaining");
     out->rounds_remaining = b[p];
     p += 1;
     /* next_round_delay: u32, body offset 1 */
-    if (end - p < 4) return dsf_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".next_round_delay");
-    out->next_round_delay = dsf_ld32(b + p);
+    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".next_round_delay");
+    out->next_round_delay = dsf1_load32(b + p);
     p += 4;
-    return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* section 1 "common": virtio.virtio_common */
-static int dec_s_common(const struct dsf_ctx *c, const struct dsf_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
+static int dec_s_common(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
 {
     int rc;
-    if (dsf_optional(f, 0, "$.sections.common", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.common");
+    if (dsf1_check_optional(f, 0, "$.sections.common", err) != 0) return err->code;
+    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.common");
     rc = dec_virtio_virtio_common(c, f->payload, f->end, 1, &s->common, err);
-    if (rc != 0) return dsf_prepend(err, rc, "$.sections.common");
+    if (rc != 0) return dsf1_prepend(err, rc, "$.sections.common");
     return DEVSTATE_OK;
 }
 
 /* section 2 "queues": virtio.virtqueue[] max 1024 */
-static int dec_s_queues(const struct dsf_ctx *c, const struct dsf_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
+static int dec_s_queues(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
 {
-    const uint8_t *b = c->buf;
+    const uint8_t *b = c->blob;
     int rc;
-    if (dsf_optional(f, 0, "$.sections.queues", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.queues");
+    if (dsf1_check_optional(f, 0, "$.sections.queues", err) != 0) return err->code;
+    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.queues");
     {
         size_t p = f->payload, end = f->end;
         {
             const size_t start0 = p;
             uint32_t n0;
             uint32_t s0;
-            if (end - p < 4) return dsf_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.queues");
-            n0 = dsf_ld32(b + p);
-            if (n0 > 1024u) return dsf_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, "$.sections.queues");
+            if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.queues");
+            n0 = dsf1_load32(b + p);
+            if (n0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, "$.sections.queues");
             p += 4;
-            if (end - p < 4) return dsf_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.queues");
-            s0 = dsf_ld32(b + p);
-            if (s0 == 0 || (s0 < 37u)) return dsf_fail(err, DEVSTATE_E_BAD_STRIDE, p, "$.sections.queues");
+            if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.queues");
+            s0 = dsf1_load32(b + p);
+            if (s0 == 0 || (s0 < 37u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, p, "$.sections.queues");
             p += 4;
-            if (n0 > (end - p) / s0) return dsf_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.queues");
+            if (n0 > (end - p) / s0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.queues");
             s->queues.count = n0;
-            if (n0 > 0 && c->max_depth < 2) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.queues[%]", (size_t)0);
+            if (n0 > 0 && c->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.queues[%]", (size_t)0);
             for (size_t i0 = 0; i0 < n0; i0++) {
                 rc = dec_virtio_virtqueue(c, p, p + s0, 2, &s->queues.items[i0], err);
-                if (rc != 0) return dsf_prepend(err, rc, "$.sections.queues[%]", i0);
+                if (rc != 0) return dsf1_prepend(err, rc, "$.sections.queues[%]", i0);
                 p += s0;
             }
         }
-        if (p != end) return dsf_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, p, "$.sections.queues");
+        if (p != end) return dsf1_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, p, "$.sections.queues");
     }
     return DEVSTATE_OK;
 }
 
 /* section 3 "config": net_config */
-static int dec_s_config(const struct dsf_ctx *c, const struct dsf_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
+static int dec_s_config(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
 {
     int rc;
-    if (dsf_optional(f, 0, "$.sections.config", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.config");
+    if (dsf1_check_optional(f, 0, "$.sections.config", err) != 0) return err->code;
+    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.config");
     rc = dec_net_config(c, f->payload, f->end, 1, &s->config, err);
-    if (rc != 0) return dsf_prepend(err, rc, "$.sections.config");
+    if (rc != 0) return dsf1_prepend(err, rc, "$.sections.config");
     return DEVSTATE_OK;
 }
 
 /* section 4 "ctrl": net_ctrl */
-static int dec_s_ctrl(const struct dsf_ctx *c, const struct dsf_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
+static int dec_s_ctrl(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
 {
     int rc;
-    if (dsf_optional(f, 0, "$.sections.ctrl", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.ctrl");
+    if (dsf1_check_optional(f, 0, "$.sections.ctrl", err) != 0) return err->code;
+    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.ctrl");
     rc = dec_net_ctrl(c, f->payload, f->end, 1, &s->ctrl, err);
-    if (rc != 0) return dsf_prepend(err, rc, "$.sections.ctrl");
+    if (rc != 0) return dsf1_prepend(err, rc, "$.sections.ctrl");
     return DEVSTATE_OK;
 }
 
 /* section 5 "mac_filter": mac_filter */
-static int dec_s_mac_filter(const struct dsf_ctx *c, const struct dsf_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
+static int dec_s_mac_filter(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
 {
     int rc;
-    if (dsf_optional(f, 0, "$.sections.mac_filter", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.mac_filter");
+    if (dsf1_check_optional(f, 0, "$.sections.mac_filter", err) != 0) return err->code;
+    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.mac_filter");
     rc = dec_mac_filter(c, f->payload, f->end, 1, &s->mac_filter, err);
-    if (rc != 0) return dsf_prepend(err, rc, "$.sections.mac_filter");
+    if (rc != 0) return dsf1_prepend(err, rc, "$.sections.mac_filter");
     return DEVSTATE_OK;
 }
 
 /* section 6 "vlan_filter": u32[128] */
-static int dec_s_vlan_filter(const struct dsf_ctx *c, const struct dsf_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
+static int dec_s_vlan_filter(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
 {
-    const uint8_t *b = c->buf;
-    if (dsf_optional(f, 0, "$.sections.vlan_filter", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.vlan_filter");
+    const uint8_t *b = c->blob;
+    if (dsf1_check_optional(f, 0, "$.sections.vlan_filter", err) != 0) return err->code;
+    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.vlan_filter");
     {
         size_t p = f->payload, end = f->end;
         {
             const size_t start0 = p;
             const uint32_t n0 = 128;
-            if (end - p < 512u) return dsf_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.vlan_filter");
-            if (c->max_depth < 2) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.vlan_filter[%]", (size_t)0);
+            if (end - p < 512u) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.vlan_filter");
+            if (c->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.vlan_filter[%]", (size_t)0);
             for (size_t i0 = 0; i0 < n0; i0++) {
-                s->vlan_filter[i0] = dsf_ld32(b + p);
+                s->vlan_filter[i0] = dsf1_load32(b + p);
                 p += 4;
             }
         }
-        if (p != end) return dsf_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, p, "$.sections.vlan_filter");
+        if (p != end) return dsf1_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, p, "$.sections.vlan_filter");
     }
     return DEVSTATE_OK;
 }
 
 /* section 7 "announce": announce_state */
-static int dec_s_announce(const struct dsf_ctx *c, const struct dsf_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
+static int dec_s_announce(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
 {
     int rc;
-    if (dsf_optional(f, 0, "$.sections.announce", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.announce");
+    if (dsf1_check_optional(f, 0, "$.sections.announce", err) != 0) return err->code;
+    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.announce");
     rc = dec_announce_state(c, f->payload, f->end, 1, &s->announce, err);
-    if (rc != 0) return dsf_prepend(err, rc, "$.sections.announce");
+    if (rc != 0) return dsf1_prepend(err, rc, "$.sections.announce");
     return DEVSTATE_OK;
 }
 
@@ -1524,25 +385,25 @@ int org_virtio_net_v1_0_decode_with_limits(const uint8_t *buf, size_t len, const
 {
     static const struct devstate_limits defaults = {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, DEVSTATE_DEFAULT_MAX_REGION_SIZE, DEVSTATE_DEFAULT_MAX_DEPTH};
     struct devstate_error scratch;
-    struct dsf_ctx c;
-    struct dsf_frame f, prev;
+    struct dsf1_context c;
+    struct dsf1_frame f, prev;
     bool seen[7] = {false};
     size_t p, first = 0, trailer = 0;
     int rc;
 
     if (err == NULL) err = &scratch;
-    dsf_clear(err);
+    dsf1_clear(err);
     if (limits == NULL) limits = &defaults;
-    rc = dsf_envelope(buf, len, limits, ORG_VIRTIO_NET_V1_0_MODEL, ORG_VIRTIO_NET_V1_0_VERSION_MAJOR, &first, &trailer, err);
+    rc = dsf1_envelope(buf, len, limits, ORG_VIRTIO_NET_V1_0_MODEL, ORG_VIRTIO_NET_V1_0_VERSION_MAJOR, &first, &trailer, err);
     if (rc != 0) return rc;
-    c.buf = buf;
+    c.blob = buf;
     c.max_region = limits->max_region_size;
     c.max_depth = limits->max_depth;
     out->unknown_count = 0;
     memset(&prev, 0, sizeof prev);
     for (p = first; p < trailer; p = f.end) {
-        rc = dsf_frame_at(buf, p, trailer, &f, err);
-        if (rc == 0 && p > first) rc = dsf_order(&prev, &f, err);
+        rc = dsf1_frame_at(buf, p, trailer, &f, err);
+        if (rc == 0 && p > first) rc = dsf1_check_order(&prev, &f, err);
         if (rc != 0) return rc;
         if (f.vendor == NULL) {
             switch (f.id) {
@@ -1553,21 +414,21 @@ int org_virtio_net_v1_0_decode_with_limits(const uint8_t *buf, size_t len, const
                 case 5: rc = dec_s_mac_filter(&c, &f, out, err); seen[4] = true; break;
                 case 6: rc = dec_s_vlan_filter(&c, &f, out, err); seen[5] = true; break;
                 case 7: rc = dec_s_announce(&c, &f, out, err); seen[6] = true; break;
-                default: rc = dsf_keep_unknown(buf, &f, out->unknown, &out->unknown_count, ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN, err);
+                default: rc = dsf1_keep_unknown(buf, &f, out->unknown, &out->unknown_count, ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN, err);
             }
         } else {
-            rc = dsf_keep_unknown(buf, &f, out->unknown, &out->unknown_count, ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN, err);
+            rc = dsf1_keep_unknown(buf, &f, out->unknown, &out->unknown_count, ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN, err);
         }
         if (rc != 0) return rc;
         prev = f;
     }
-    if (!seen[0]) return dsf_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.common");
-    if (!seen[1]) return dsf_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.queues");
-    if (!seen[2]) return dsf_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.config");
-    if (!seen[3]) return dsf_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.ctrl");
-    if (!seen[4]) return dsf_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.mac_filter");
-    if (!seen[5]) return dsf_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.vlan_filter");
-    if (!seen[6]) return dsf_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.announce");
+    if (!seen[0]) return dsf1_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.common");
+    if (!seen[1]) return dsf1_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.queues");
+    if (!seen[2]) return dsf1_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.config");
+    if (!seen[3]) return dsf1_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.ctrl");
+    if (!seen[4]) return dsf1_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.mac_filter");
+    if (!seen[5]) return dsf1_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.vlan_filter");
+    if (!seen[6]) return dsf1_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.announce");
     return DEVSTATE_OK;
 }
 
@@ -1581,40 +442,40 @@ static int enc_virtio_virtio_common(const struct org_virtio_net_v1_0_virtio_virt
 {
     size_t p = *at;
     /* status: virtio.device_status, body offset 0 */
-    if (in->status & ~ORG_VIRTIO_NET_V1_0_VIRTIO_DEVICE_STATUS_MASK) return dsf_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".status");
+    if (in->status & ~ORG_VIRTIO_NET_V1_0_VIRTIO_DEVICE_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".status");
     o[p] = in->status;
     p += 1;
     /* device_feature_select: u32, body offset 1 */
-    dsf_st32(o + p, in->device_feature_select);
+    dsf1_store32(o + p, in->device_feature_select);
     p += 4;
     /* device_features: u64[2], body offset 5 */
     for (size_t i0 = 0; i0 < 2; i0++) {
-        dsf_st64(o + p, in->device_features[i0]);
+        dsf1_store64(o + p, in->device_features[i0]);
         p += 8;
     }
     /* driver_feature_select: u32, body offset 21 */
-    dsf_st32(o + p, in->driver_feature_select);
+    dsf1_store32(o + p, in->driver_feature_select);
     p += 4;
     /* driver_features: u64[2], body offset 25 */
     for (size_t i0 = 0; i0 < 2; i0++) {
-        dsf_st64(o + p, in->driver_features[i0]);
+        dsf1_store64(o + p, in->driver_features[i0]);
         p += 8;
     }
     /* config_generation: u8, body offset 41 */
     o[p] = in->config_generation;
     p += 1;
     /* queue_select: u16, body offset 42 */
-    dsf_st16(o + p, in->queue_select);
+    dsf1_store16(o + p, in->queue_select);
     p += 2;
     /* msix_config: u16, body offset 44 */
-    dsf_st16(o + p, in->msix_config);
+    dsf1_store16(o + p, in->msix_config);
     p += 2;
     /* isr: virtio.isr_status, body offset 46 */
-    if (in->isr & ~ORG_VIRTIO_NET_V1_0_VIRTIO_ISR_STATUS_MASK) return dsf_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".isr");
+    if (in->isr & ~ORG_VIRTIO_NET_V1_0_VIRTIO_ISR_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".isr");
     o[p] = in->isr;
     p += 1;
     /* num_queues: u16, body offset 47 */
-    dsf_st16(o + p, in->num_queues);
+    dsf1_store16(o + p, in->num_queues);
     p += 2;
     *at = p;
     return DEVSTATE_OK;
@@ -1625,35 +486,35 @@ static int enc_virtio_virtqueue(const struct org_virtio_net_v1_0_virtio_virtqueu
 {
     size_t p = *at;
     /* size: u16, max 32768, body offset 0 */
-    if (in->size > 32768) return dsf_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".size");
-    dsf_st16(o + p, in->size);
+    if (in->size > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".size");
+    dsf1_store16(o + p, in->size);
     p += 2;
     /* enabled: bool, body offset 2 */
     o[p] = in->enabled ? 1 : 0;
     p += 1;
     /* desc_addr: u64, body offset 3 */
-    dsf_st64(o + p, in->desc_addr);
+    dsf1_store64(o + p, in->desc_addr);
     p += 8;
     /* driver_addr: u64, body offset 11 */
-    dsf_st64(o + p, in->driver_addr);
+    dsf1_store64(o + p, in->driver_addr);
     p += 8;
     /* device_addr: u64, body offset 19 */
-    dsf_st64(o + p, in->device_addr);
+    dsf1_store64(o + p, in->device_addr);
     p += 8;
     /* last_avail_idx: u16, body offset 27 */
-    dsf_st16(o + p, in->last_avail_idx);
+    dsf1_store16(o + p, in->last_avail_idx);
     p += 2;
     /* used_idx: u16, body offset 29 */
-    dsf_st16(o + p, in->used_idx);
+    dsf1_store16(o + p, in->used_idx);
     p += 2;
     /* msix_vector: u16, body offset 31 */
-    dsf_st16(o + p, in->msix_vector);
+    dsf1_store16(o + p, in->msix_vector);
     p += 2;
     /* notify_off: u16, body offset 33 */
-    dsf_st16(o + p, in->notify_off);
+    dsf1_store16(o + p, in->notify_off);
     p += 2;
     /* notify_data: u16, body offset 35 */
-    dsf_st16(o + p, in->notify_data);
+    dsf1_store16(o + p, in->notify_data);
     p += 2;
     *at = p;
     return DEVSTATE_OK;
@@ -1667,15 +528,15 @@ static int enc_net_config(const struct org_virtio_net_v1_0_net_config *in, uint8
     memcpy(o + p, in->mac, 6);
     p += 6;
     /* status: net_status, body offset 6 */
-    if (in->status & ~ORG_VIRTIO_NET_V1_0_NET_STATUS_MASK) return dsf_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".status");
-    dsf_st16(o + p, in->status);
+    if (in->status & ~ORG_VIRTIO_NET_V1_0_NET_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".status");
+    dsf1_store16(o + p, in->status);
     p += 2;
     /* max_virtqueue_pairs: u16, max 32768, body offset 8 */
-    if (in->max_virtqueue_pairs > 32768) return dsf_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".max_virtqueue_pairs");
-    dsf_st16(o + p, in->max_virtqueue_pairs);
+    if (in->max_virtqueue_pairs > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".max_virtqueue_pairs");
+    dsf1_store16(o + p, in->max_virtqueue_pairs);
     p += 2;
     /* mtu: u16, body offset 10 */
-    dsf_st16(o + p, in->mtu);
+    dsf1_store16(o + p, in->mtu);
     p += 2;
     *at = p;
     return DEVSTATE_OK;
@@ -1686,11 +547,11 @@ static int enc_net_ctrl(const struct org_virtio_net_v1_0_net_ctrl *in, uint8_t *
 {
     size_t p = *at;
     /* curr_queue_pairs: u16, min 1, max 32768, body offset 0 */
-    if (in->curr_queue_pairs < 1 || in->curr_queue_pairs > 32768) return dsf_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".curr_queue_pairs");
-    dsf_st16(o + p, in->curr_queue_pairs);
+    if (in->curr_queue_pairs < 1 || in->curr_queue_pairs > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".curr_queue_pairs");
+    dsf1_store16(o + p, in->curr_queue_pairs);
     p += 2;
     /* rx_mode: rx_mode, body offset 2 */
-    if (in->rx_mode & ~ORG_VIRTIO_NET_V1_0_RX_MODE_MASK) return dsf_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".rx_mode");
+    if (in->rx_mode & ~ORG_VIRTIO_NET_V1_0_RX_MODE_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".rx_mode");
     o[p] = in->rx_mode;
     p += 1;
     *at = p;
@@ -1704,9 +565,9 @@ static size_t size_mac_filter(const struct org_virtio_net_v1_0_mac_filter *in)
     n += 1;
     n += 1;
     n += 4;
-    n += (size_t)dsf_min(in->unicast.count, 64u) * 6;
+    n += (size_t)dsf1_min(in->unicast.count, 64u) * 6;
     n += 4;
-    n += (size_t)dsf_min(in->multicast.count, 64u) * 6;
+    n += (size_t)dsf1_min(in->multicast.count, 64u) * 6;
     return n;
 }
 
@@ -1721,16 +582,16 @@ static int enc_mac_filter(const struct org_virtio_net_v1_0_mac_filter *in, uint8
     o[p] = in->multicast_overflow ? 1 : 0;
     p += 1;
     /* unicast: u8[6][] max 64, body offset 2 */
-    if (in->unicast.count > 64u) return dsf_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, ".unicast");
-    dsf_st32(o + p, in->unicast.count);
+    if (in->unicast.count > 64u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, ".unicast");
+    dsf1_store32(o + p, in->unicast.count);
     p += 4;
     for (size_t i0 = 0; i0 < in->unicast.count; i0++) {
         memcpy(o + p, in->unicast.items[i0], 6);
         p += 6;
     }
     /* multicast: u8[6][] max 64 */
-    if (in->multicast.count > 64u) return dsf_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, ".multicast");
-    dsf_st32(o + p, in->multicast.count);
+    if (in->multicast.count > 64u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, ".multicast");
+    dsf1_store32(o + p, in->multicast.count);
     p += 4;
     for (size_t i0 = 0; i0 < in->multicast.count; i0++) {
         memcpy(o + p, in->multicast.items[i0], 6);
@@ -1749,7 +610,7 @@ static int enc_announce_state(const struct org_virtio_net_v1_0_announce_state *i
     o[p] = in->rounds_remaining;
     p += 1;
     /* next_round_delay: u32, body offset 1 */
-    dsf_st32(o + p, in->next_round_delay);
+    dsf1_store32(o + p, in->next_round_delay);
     p += 4;
     *at = p;
     return DEVSTATE_OK;
@@ -1761,7 +622,7 @@ static int enc_s_common(const struct org_virtio_net_v1_0 *s, uint8_t *o, size_t 
     int rc;
     size_t p = *at;
     rc = enc_virtio_virtio_common(&s->common, o, &p, err);
-    if (rc != 0) return dsf_prepend(err, rc, "$.sections.common");
+    if (rc != 0) return dsf1_prepend(err, rc, "$.sections.common");
     *at = p;
     return DEVSTATE_OK;
 }
@@ -1771,14 +632,14 @@ static int enc_s_queues(const struct org_virtio_net_v1_0 *s, uint8_t *o, size_t 
 {
     int rc;
     size_t p = *at;
-    if (s->queues.count > 1024u) return dsf_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.queues");
-    dsf_st32(o + p, s->queues.count);
+    if (s->queues.count > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.queues");
+    dsf1_store32(o + p, s->queues.count);
     p += 4;
-    dsf_st32(o + p, 37u); /* stride */
+    dsf1_store32(o + p, 37u); /* stride */
     p += 4;
     for (size_t i0 = 0; i0 < s->queues.count; i0++) {
         rc = enc_virtio_virtqueue(&s->queues.items[i0], o, &p, err);
-        if (rc != 0) return dsf_prepend(err, rc, "$.sections.queues[%]", i0);
+        if (rc != 0) return dsf1_prepend(err, rc, "$.sections.queues[%]", i0);
     }
     *at = p;
     return DEVSTATE_OK;
@@ -1790,7 +651,7 @@ static int enc_s_config(const struct org_virtio_net_v1_0 *s, uint8_t *o, size_t 
     int rc;
     size_t p = *at;
     rc = enc_net_config(&s->config, o, &p, err);
-    if (rc != 0) return dsf_prepend(err, rc, "$.sections.config");
+    if (rc != 0) return dsf1_prepend(err, rc, "$.sections.config");
     *at = p;
     return DEVSTATE_OK;
 }
@@ -1801,7 +662,7 @@ static int enc_s_ctrl(const struct org_virtio_net_v1_0 *s, uint8_t *o, size_t *a
     int rc;
     size_t p = *at;
     rc = enc_net_ctrl(&s->ctrl, o, &p, err);
-    if (rc != 0) return dsf_prepend(err, rc, "$.sections.ctrl");
+    if (rc != 0) return dsf1_prepend(err, rc, "$.sections.ctrl");
     *at = p;
     return DEVSTATE_OK;
 }
@@ -1812,7 +673,7 @@ static int enc_s_mac_filter(const struct org_virtio_net_v1_0 *s, uint8_t *o, siz
     int rc;
     size_t p = *at;
     rc = enc_mac_filter(&s->mac_filter, o, &p, err);
-    if (rc != 0) return dsf_prepend(err, rc, "$.sections.mac_filter");
+    if (rc != 0) return dsf1_prepend(err, rc, "$.sections.mac_filter");
     *at = p;
     return DEVSTATE_OK;
 }
@@ -1823,7 +684,7 @@ static int enc_s_vlan_filter(const struct org_virtio_net_v1_0 *s, uint8_t *o, si
     (void)err;
     size_t p = *at;
     for (size_t i0 = 0; i0 < 128; i0++) {
-        dsf_st32(o + p, s->vlan_filter[i0]);
+        dsf1_store32(o + p, s->vlan_filter[i0]);
         p += 4;
     }
     *at = p;
@@ -1836,7 +697,7 @@ static int enc_s_announce(const struct org_virtio_net_v1_0 *s, uint8_t *o, size_
     int rc;
     size_t p = *at;
     rc = enc_announce_state(&s->announce, o, &p, err);
-    if (rc != 0) return dsf_prepend(err, rc, "$.sections.announce");
+    if (rc != 0) return dsf1_prepend(err, rc, "$.sections.announce");
     *at = p;
     return DEVSTATE_OK;
 }
@@ -1847,14 +708,14 @@ size_t org_virtio_net_v1_0_encoded_size(const struct org_virtio_net_v1_0 *s)
     n += 8 + 49; /* section 1 "common": virtio.virtio_common */
     n += 8; /* section 2 "queues": virtio.virtqueue[] max 1024 */
     n += 8;
-    n += (size_t)dsf_min(s->queues.count, 1024u) * 37;
+    n += (size_t)dsf1_min(s->queues.count, 1024u) * 37;
     n += 8 + 12; /* section 3 "config": net_config */
     n += 8 + 3; /* section 4 "ctrl": net_ctrl */
     n += 8; /* section 5 "mac_filter": mac_filter */
     n += size_mac_filter(&s->mac_filter);
     n += 8 + 512; /* section 6 "vlan_filter": u32[128] */
     n += 8 + 5; /* section 7 "announce": announce_state */
-    for (size_t i = 0; i < dsf_min(s->unknown_count, ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN); i++) {
+    for (size_t i = 0; i < dsf1_min(s->unknown_count, ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN); i++) {
         const struct devstate_unknown_section *u = &s->unknown[i];
         n += 8 + ((u->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0) + u->payload.len;
     }
@@ -1865,32 +726,32 @@ int org_virtio_net_v1_0_encode(const struct org_virtio_net_v1_0 *s, uint8_t *o, 
 {
     static const char *const paths[] = {"$.sections.common", "$.sections.queues", "$.sections.config", "$.sections.ctrl", "$.sections.mac_filter", "$.sections.vlan_filter", "$.sections.announce"};
     struct devstate_error scratch, deferred;
-    struct dsf_item items[7 + ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN];
+    struct dsf1_item items[7 + ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN];
     size_t k = 0, need, p;
     int rc;
 
     if (err == NULL) err = &scratch;
-    dsf_clear(err);
-    dsf_clear(&deferred);
+    dsf1_clear(err);
+    dsf1_clear(&deferred);
     if (written != NULL) *written = 0;
     need = org_virtio_net_v1_0_encoded_size(s);
     if (cap < need) {
         if (written != NULL) *written = need;
-        return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, "$");
+        return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, "$");
     }
-    if (s->unknown_count > ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN) return dsf_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections");
+    if (s->unknown_count > ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections");
     /* the sections to write: known ones present, then valid unknown entries; sorted */
-    dsf_add_item(items, &k, NULL, 1, 0, 0);
-    dsf_add_item(items, &k, NULL, 2, 0, 1);
-    dsf_add_item(items, &k, NULL, 3, 0, 2);
-    dsf_add_item(items, &k, NULL, 4, 0, 3);
-    dsf_add_item(items, &k, NULL, 5, 0, 4);
-    dsf_add_item(items, &k, NULL, 6, 0, 5);
-    dsf_add_item(items, &k, NULL, 7, 0, 6);
+    dsf1_add_item(items, &k, NULL, 1, 0, 0);
+    dsf1_add_item(items, &k, NULL, 2, 0, 1);
+    dsf1_add_item(items, &k, NULL, 3, 0, 2);
+    dsf1_add_item(items, &k, NULL, 4, 0, 3);
+    dsf1_add_item(items, &k, NULL, 5, 0, 4);
+    dsf1_add_item(items, &k, NULL, 6, 0, 5);
+    dsf1_add_item(items, &k, NULL, 7, 0, 6);
     for (size_t i = 0; i < s->unknown_count; i++) {
         const struct devstate_unknown_section *u = &s->unknown[i];
         struct devstate_error probe;
-        int bad = dsf_check_unknown(u, i, &probe);
+        int bad = dsf1_check_unknown(u, i, &probe);
         if (bad == 0 && ( /* the schema knows this section */
             (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 1) ||
             (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 2) ||
@@ -1899,18 +760,18 @@ int org_virtio_net_v1_0_encode(const struct org_virtio_net_v1_0 *s, uint8_t *o, 
             (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 5) ||
             (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 6) ||
             (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 7)))
-            bad = dsf_fail(&probe, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%]", i);
+            bad = dsf1_fail(&probe, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%]", i);
         if (bad != 0 && deferred.code == DEVSTATE_OK) deferred = probe;
         if (bad != 0) continue;
-        dsf_add_item(items, &k, (u->flags & DEVSTATE_SECTION_VENDOR) ? u->vendor : NULL, u->id, u->flags, -1 - (int)i);
+        dsf1_add_item(items, &k, (u->flags & DEVSTATE_SECTION_VENDOR) ? u->vendor : NULL, u->id, u->flags, -1 - (int)i);
     }
-    dsf_sort_items(items, k);
-    p = dsf_write_header(o, ORG_VIRTIO_NET_V1_0_MODEL, ORG_VIRTIO_NET_V1_0_VERSION_MAJOR, ORG_VIRTIO_NET_V1_0_VERSION_MINOR);
+    dsf1_sort_items(items, k);
+    p = dsf1_write_header(o, ORG_VIRTIO_NET_V1_0_MODEL, ORG_VIRTIO_NET_V1_0_VERSION_MAJOR, ORG_VIRTIO_NET_V1_0_VERSION_MINOR);
     for (size_t j = 0; j < k; j++) {
         const struct devstate_unknown_section *u;
         size_t start = p;
-        dsf_st16(o + p, items[j].id);
-        dsf_st16(o + p + 2, items[j].flags);
+        dsf1_store16(o + p, items[j].id);
+        dsf1_store16(o + p + 2, items[j].flags);
         p += 8;
         if (items[j].vendor != NULL) {
             memcpy(o + p, items[j].vendor, DEVSTATE_VENDOR_HEADER_SIZE);
@@ -1924,19 +785,19 @@ int org_virtio_net_v1_0_encode(const struct org_virtio_net_v1_0 *s, uint8_t *o, 
             case 4: rc = enc_s_mac_filter(s, o, &p, err); break;
             case 5: rc = enc_s_vlan_filter(s, o, &p, err); break;
             case 6: rc = enc_s_announce(s, o, &p, err); break;
-            default: u = &s->unknown[-1 - items[j].which]; dsf_put(o + p, u->payload.data, u->payload.len); p += u->payload.len; rc = DEVSTATE_OK;
+            default: u = &s->unknown[-1 - items[j].which]; dsf1_put(o + p, u->payload.data, u->payload.len); p += u->payload.len; rc = DEVSTATE_OK;
         }
         if (rc != 0) return rc;
-        if (dsf_over_u32(p - start - 8)) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[j].which]);
-        dsf_st32(o + start + 4, (uint32_t)(p - start - 8));
+        if (dsf1_over_u32(p - start - 8)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[j].which]);
+        dsf1_store32(o + start + 4, (uint32_t)(p - start - 8));
     }
     /* errors of unknown entries come after those of known sections (as in devstate.interp) */
     if (deferred.code != DEVSTATE_OK) { *err = deferred; return err->code; }
     for (size_t j = 1; j < k; j++) {
-        if (dsf_key_cmp(items[j - 1].vendor, items[j - 1].id, items[j].vendor, items[j].id) == 0)
-            return dsf_fail(err, DEVSTATE_E_DUPLICATE_SECTION, 0, "$.unknown_sections");
+        if (dsf1_key_compare(items[j - 1].vendor, items[j - 1].id, items[j].vendor, items[j].id) == 0)
+            return dsf1_fail(err, DEVSTATE_E_DUPLICATE_SECTION, 0, "$.unknown_sections");
     }
-    p = dsf_seal(o, p);
+    p = dsf1_seal(o, p);
     if (written != NULL) *written = p;
     return DEVSTATE_OK;
 }
@@ -1949,5 +810,5 @@ void org_virtio_net_v1_0_init(struct org_virtio_net_v1_0 *state)
 
 uint32_t org_virtio_net_v1_0_crc32c(uint32_t crc, const void *data, size_t len)
 {
-    return dsf_crc32c(crc, (const uint8_t *)data, len);
+    return dsf1_crc32c(crc, (const uint8_t *)data, len);
 }

@@ -25,7 +25,7 @@ from typing import Any
 from system_packages import missing_system_deps
 
 from devstate import ir
-from devstate.emit.c import CNames, emit_c
+from devstate.emit.c import CNames, emit_c, emit_c_runtime
 from devstate.wire.limits import DEFAULT_LIMITS, Limits
 from tools.conformance import resolve_schema
 
@@ -55,14 +55,23 @@ def schema_of(ref: str) -> ir.Schema:
 
 
 def write_codec(schema: ir.Schema, directory: Path) -> list[Path]:
-    """Write the generated files of ``schema`` to ``directory``; returns the .c files."""
+    """Write the generated files of ``schema`` and the runtime to ``directory``.
+
+    Returns the .c files to compile: the model's and ``dsf1.c`` (for several models in one
+    directory, compile ``dsf1.c`` once).
+    """
     directory.mkdir(parents=True, exist_ok=True)
     sources = []
-    for name, text in emit_c(schema).items():
+    for name, text in {**emit_c_runtime(), **emit_c(schema)}.items():
         (directory / name).write_text(text, encoding="utf-8")
         if name.endswith(".c"):
             sources.append(directory / name)
     return sources
+
+
+def unique(sources: list[Path]) -> list[Path]:
+    """``sources`` without repeats (``dsf1.c`` of several ``write_codec`` calls), in order."""
+    return list(dict.fromkeys(sources))
 
 
 def compile_c(sources: list[Path], output: Path, flags: list[str], cc: str = SANITIZER_CC,

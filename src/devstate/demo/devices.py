@@ -138,10 +138,11 @@ def build_vendor_a(checkout: Checkout, version: str, build_dir: Path, cc: str) -
     minor = version.split(".")[1]
     sources = sorted((checkout.examples / "vendor_a").glob("*.c"))
     codec = checkout.codegen_c / f"org_virtio_net_v{version.replace('.', '_')}.c"
-    inputs = [*sources, *(checkout.examples / "vendor_a").glob("*.h"), codec, codec.with_suffix(".h")]
+    runtime = [checkout.codegen_c / name for name in ("dsf1.c", "dsf1.h", "dsf1_errors.h")]
+    inputs = [*sources, *(checkout.examples / "vendor_a").glob("*.h"), codec, codec.with_suffix(".h"), *runtime]
     binary = build_dir / f"acme-nic-{version}-{_digest(inputs, cc, minor)}"
     command = (cc, *CFLAGS, f"-I{checkout.codegen_c}", f"-DACME_DSF_MINOR={minor}", *map(str, sources),
-               str(codec), "-o", str(binary))
+               str(codec), str(runtime[0]), "-o", str(binary))
     device = Device("vendor A", "acme-nic", "C", version, (str(binary),))
     if binary.is_file():
         return Build(device, command, 0.0, True)

@@ -14,9 +14,10 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 from devstate import ir
 from devstate.emit.python import emit_python, emit_python_package
@@ -40,10 +41,10 @@ def emit_files(lang: str, schemas: Iterable[ir.Schema]) -> dict[str, str]:
         return rust_files(list(schemas))
     if lang != "c":
         raise UsageError(f"unknown language {lang!r} (known: {', '.join(LANGUAGES)})")
-    emit_c = c_backend()
-    files = {}
+    backend = c_backend()
+    files = backend.emit_c_runtime()
     for schema in schemas:
-        for name, text in emit_c(schema).items():
+        for name, text in backend.emit_c(schema).items():
             if files.get(name, text) != text:
                 raise EmitError(f"two schemas generate different {name}")
             files[name] = text
@@ -60,16 +61,16 @@ def rust_files(schemas: list[ir.Schema]) -> dict[str, str]:
     return dict(sorted(files.items()))
 
 
-def c_backend() -> Callable[[ir.Schema], dict[str, str]]:
-    """``devstate.emit.c.emit_c``, imported on first use (a clean error when it is missing)."""
+def c_backend() -> ModuleType:
+    """``devstate.emit.c`` (``emit_c``, ``emit_c_runtime``), imported on first use (a clean error if missing)."""
     try:
         module = importlib.import_module("devstate.emit.c")
     except ImportError as exc:
         raise UsageError(f"the C backend (devstate.emit.c) is not available: {exc}") from None
-    function = getattr(module, "emit_c", None)
-    if not callable(function):
-        raise UsageError("the C backend (devstate.emit.c) has no emit_c(schema) function")
-    return function  # type: ignore[no-any-return]
+    for function in ("emit_c", "emit_c_runtime"):
+        if not callable(getattr(module, function, None)):
+            raise UsageError(f"the C backend (devstate.emit.c) has no {function} function")
+    return module
 
 
 def standard_codec_schemas() -> list[ir.Schema]:

@@ -1,32 +1,30 @@
-"""The C backend: IR → one C99 header and one source per model version.
+"""The C backend: IR → one C99 header and one source per model version, plus the runtime.
 
 ``emit_c(schema)`` returns ``{"<prefix>.h": ..., "<prefix>.c": ...}`` where the prefix is
-the model id and version, ``org_virtio_net_v1_1`` for org.virtio.net@1.1. The generated
-code implements spec/wire-format.md exactly like the reference codec (``devstate.interp``):
-same checks, same order, same error code, byte offset and field path.
+the model id and version, ``org_virtio_net_v1_1`` for org.virtio.net@1.1;
+``emit_c_runtime()`` the DSF v1 runtime every model file includes and links with
+(``dsf1.h``, ``dsf1.c``, ``dsf1_errors.h``). The generated code implements
+spec/wire-format.md exactly like the reference codec (``devstate.interp``): same checks,
+same order, same error code, byte offset and field path.
 
-Design of the generated C (see also the header comment it carries):
+Design of the generated C (see also the comments it carries):
 
-- **Self-contained.** Each pair depends only on the C standard library (``stdint.h``,
-  ``stddef.h``, ``stdbool.h``, ``string.h``, ``stdarg.h``; no ``stdio``), so a vendor drops
-  one ``.h``/``.c`` into a device implementation. Shared public definitions (error
-  codes, ``struct devstate_error``, limits, byte views) are emitted into every header
-  under one include guard, so several models can be included and linked together; the
-  runtime helpers (byte order, paths, UTF-8, CRC-32C, framing) are ``static`` in each
-  ``.c``, so they never clash at link time.
-- **No allocation.** Counted arrays are fixed-capacity arrays with a count; ``bytes``
-  and ``string`` values are zero-copy views (pointer + length) into the input. A state
-  struct can therefore be large (NVMe: hundreds of KiB); allocate it statically or on
-  the heap, not on a small stack.
+- **One runtime, written as C.** ``dsf1.h``/``dsf1.c`` in this package hold what does not
+  depend on a schema: byte order, error paths, UTF-8, CRC-32C, the envelope, section
+  framing and order, the writer. ``devstate gen`` copies them; the error codes come from
+  ``devstate.wire.errors`` through ``templates/dsf1_errors.h.j2``. A model's files hold
+  only its types and its per-section and per-struct functions (``static`` but for the
+  public ``<prefix>_*`` ones), so several models link into one program.
+- **C standard library only, no allocation.** Counted arrays are fixed-capacity arrays
+  with a count; ``bytes`` and ``string`` values are zero-copy views (pointer + length)
+  into the input. A state struct can therefore be large (NVMe: hundreds of KiB); allocate
+  it statically or on the heap, not on a small stack.
 - **Portable byte order.** Integers are loaded and stored byte by byte (compilers turn
   this into single moves on little-endian hosts); correct on big-endian hosts too.
 - **Errors.** Every function returns ``DEVSTATE_OK`` (0) or a ``DEVSTATE_E_*`` number of
   ``devstate.wire.errors.ErrorCode``; ``struct devstate_error`` gets the offset and the
   field path. Paths are built only on failure: the failing site writes its part and each
   caller prepends its own on the way out.
-- **CRC-32C.** Slicing-by-8 tables in software; on x86-64 with GCC or clang the SSE4.2
-  ``crc32`` instruction (three interleaved streams, combined with a shift table),
-  selected at run time with ``__builtin_cpu_supports``.
 """
 
 from __future__ import annotations
@@ -35,10 +33,13 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
 
+import jinja2
+
 from devstate import ir
-from devstate.emit import banner_lines, module_stem
+from devstate.emit import GENERATED_MARKER, GENERATOR, banner_lines, module_stem
 from devstate.errors import EmitError
 from devstate.limits import MAX_COUNT
 from devstate.state import field_default, type_default, vendor_order
@@ -47,23 +48,54 @@ from devstate.wire.sections import FLAG_OPTIONAL, FLAG_VENDOR, vendor_header
 
 MAX_UNKNOWN_SECTIONS = 32
 """Capacity of a decoded state for unknown optional sections (more is LIMIT_EXCEEDED)."""
-PATH_MAX = 256
-CRC_LANE = 8192
-"""Bytes per stream of the three-stream hardware CRC (the shift table is for this length)."""
-CRC_SMALL_LANE = 512
-"""The lane for what is left (so inputs of a few KiB are interleaved too)."""
-Table = tuple[tuple[int, ...], ...]
 
 Expr = ir.ScalarType | ir.NamedRef | ir.ArrayType | ir.BytesType | ir.StringType
 Lines = list[str]
 
 
 def emit_c(schema: ir.Schema) -> dict[str, str]:
-    """The generated codec of ``schema``: file name → file text (one header, one source)."""
+    """The generated codec of ``schema``: file name → file text (one header, one source).
+
+    The files include ``dsf1.h`` and are linked with ``dsf1.c``: see ``emit_c_runtime``.
+    """
     if schema.is_library:
         raise EmitError(f"{schema.ident} is a types-only library schema; it has no codec")
     names = CNames(schema)
     return {f"{names.prefix}.h": _header(names), f"{names.prefix}.c": _source(names)}
+
+
+RUNTIME_SOURCES = ("dsf1.h", "dsf1.c")
+"""The runtime, C source files of this package, copied as they are (after a banner line)."""
+
+
+def emit_c_runtime() -> dict[str, str]:
+    """The DSF v1 runtime every model's files need: ``dsf1.h``, ``dsf1.c`` and ``dsf1_errors.h``.
+
+    ``dsf1.h``/``dsf1.c`` are copies of this package's C sources; ``dsf1_errors.h`` is
+    rendered from the one error list (``devstate.wire.errors.ErrorCode``).
+    """
+    files = {name: _runtime_copy(name) for name in RUNTIME_SOURCES}
+    codes = [{"name": code.name, "number": int(code), "description": DESCRIPTIONS[code].replace("*/", "")}
+             for code in ErrorCode]
+    files["dsf1_errors.h"] = render("dsf1_errors.h.j2", codes=codes)
+    return dict(sorted(files.items()))
+
+
+def _runtime_copy(name: str) -> str:
+    text = resources.files(__name__).joinpath(name).read_text(encoding="utf-8")
+    return f"/* {GENERATED_MARKER} ({GENERATOR}): a copy of devstate/emit/c/{name} — do not edit. */\n{text}"
+
+
+@functools.cache
+def _templates() -> jinja2.Environment:
+    loader = jinja2.PackageLoader(__name__, "templates")
+    return jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                              lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+
+
+def render(template: str, **context: Any) -> str:
+    """A template of ``templates/`` filled with ``context`` (an undefined name is an error)."""
+    return _templates().get_template(template).render(marker=GENERATED_MARKER, generator=GENERATOR, **context)
 
 
 # --- names ------------------------------------------------------------------------------
@@ -331,588 +363,6 @@ def _field_comment(fld: ir.StructField, struct: ir.StructType) -> Lines:
     return [f"/* {fld.name}: {', '.join(notes)} */"]
 
 
-# --- shared runtime text --------------------------------------------------------------------
-
-
-def _error_defines() -> Lines:
-    lines = ["#define DEVSTATE_OK 0"]
-    for code in ErrorCode:
-        lines.append(f"#define DEVSTATE_E_{code.name} {int(code)} /* {DESCRIPTIONS[code].replace('*/', '')} */")
-    return lines
-
-
-def _error_names() -> Lines:
-    cases = [f"    case {int(code)}: return \"{code.name}\";" for code in ErrorCode]
-    return ["static inline const char *devstate_error_name(int code)", "{",
-            "    switch (code) {", "    case 0: return \"OK\";", *cases,
-            "    default: return \"UNKNOWN_ERROR\";", "    }", "}"]
-
-
-COMMON_HEADER = """\
-#ifndef DEVSTATE_DSF1_COMMON
-#define DEVSTATE_DSF1_COMMON 1
-/* Shared by every devstate-generated C codec (DSF v1, spec/wire-format.md); identical in
- * each generated header, so several models can be included and linked together. */
-
-/* Error codes: the numbers of devstate.wire.errors.ErrorCode (stable, never reused). */
-@ERRORS@
-
-#define DEVSTATE_PATH_MAX @PATH_MAX@
-
-/* The first problem a decode or encode call found. */
-struct devstate_error {
-    int code;                     /* DEVSTATE_OK or a DEVSTATE_E_* number */
-    size_t offset;                /* decode: absolute byte offset in the blob; encode: 0 */
-    char path[DEVSTATE_PATH_MAX]; /* e.g. "$.sections.queues[3].size", NUL-terminated */
-};
-
-/* What a decoder refuses with LIMIT_EXCEEDED or NESTING_TOO_DEEP (spec, "Limits"). */
-struct devstate_limits {
-    uint64_t max_total_size;  /* the whole blob, in bytes */
-    uint64_t max_region_size; /* one counted bytes value or opaque vendor payload */
-    uint32_t max_depth;       /* nesting of values; a section's value has depth 1 */
-};
-#define DEVSTATE_DEFAULT_MAX_TOTAL_SIZE ((uint64_t)1 << 30)
-#define DEVSTATE_DEFAULT_MAX_REGION_SIZE ((uint64_t)1 << 28)
-#define DEVSTATE_DEFAULT_MAX_DEPTH 16u
-
-/* Zero-copy views: decoding points them into the input buffer (which must outlive the
- * state); for encoding, data may be NULL only when len is 0. Strings are UTF-8 and not
- * NUL-terminated. */
-struct devstate_bytes {
-    const uint8_t *data;
-    size_t len;
-};
-struct devstate_string {
-    const char *data;
-    size_t len;
-};
-
-#define DEVSTATE_SECTION_OPTIONAL 0x0001u
-#define DEVSTATE_SECTION_VENDOR 0x0002u
-#define DEVSTATE_VENDOR_HEADER_SIZE 18u
-
-/* An optional section the reader does not know: kept by decode, written back unchanged
- * (at its canonical position) by encode. */
-struct devstate_unknown_section {
-    uint16_t id;
-    uint16_t flags;                               /* OPTIONAL, and VENDOR for vendor sections */
-    uint8_t vendor[DEVSTATE_VENDOR_HEADER_SIZE];  /* the vendor header, when flags has VENDOR */
-    struct devstate_bytes payload;                /* the bytes after the vendor header */
-};
-
-@ERROR_NAMES@
-#endif /* DEVSTATE_DSF1_COMMON */
-"""
-
-
-@functools.cache
-def _crc_tables() -> tuple[Table, tuple[Table, ...]]:
-    """Slicing-by-8 tables of CRC-32C, and the shift tables of each hardware lane length."""
-    poly = 0x82F63B78
-    first = []
-    for byte in range(256):
-        crc = byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ poly if crc & 1 else crc >> 1
-        first.append(crc)
-    slices = [first]
-    for _ in range(7):
-        prev = slices[-1]
-        slices.append([(prev[b] >> 8) ^ first[prev[b] & 0xFF] for b in range(256)])
-
-    def zeros(crc: int, count: int) -> int:
-        for _ in range(count):
-            crc = first[crc & 0xFF] ^ (crc >> 8)
-        return crc
-
-    shifts = tuple(tuple(tuple(zeros(v << (8 * k), lane) for v in range(256)) for k in range(4))
-                   for lane in (CRC_LANE, CRC_SMALL_LANE))
-    return tuple(tuple(s) for s in slices), shifts
-
-
-def _table_text(name: str, rows: Table) -> Lines:
-    lines = [f"static const uint32_t {name}[{len(rows)}][256] = {{"]
-    for row in rows:
-        lines.append("    {")
-        for start in range(0, 256, 6):
-            chunk = ", ".join(f"0x{v:08x}u" for v in row[start : start + 6])
-            lines.append(f"        {chunk},")
-        lines.append("    },")
-    lines.append("};")
-    return lines
-
-
-RUNTIME = r"""
-/* ==== runtime (static; identical in every generated source) ============================= */
-
-/* -- byte order: little-endian loads and stores, byte by byte (any host) -- */
-static inline uint16_t dsf_ld16(const uint8_t *p) { return (uint16_t)(p[0] | (unsigned)p[1] << 8); }
-static inline uint32_t dsf_ld32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static inline uint64_t dsf_ld64(const uint8_t *p) { return (uint64_t)dsf_ld32(p) | (uint64_t)dsf_ld32(p + 4) << 32; }
-static inline void dsf_st16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static inline void dsf_st32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
-}
-static inline void dsf_st64(uint8_t *p, uint64_t v) { dsf_st32(p, (uint32_t)v); dsf_st32(p + 4, (uint32_t)(v >> 32)); }
-@SIGNED@static inline size_t dsf_min(size_t a, size_t b) { return a < b ? a : b; }
-/* memcpy that accepts (NULL, 0) */
-static inline void dsf_put(uint8_t *dst, const void *src, size_t len) { if (len != 0) memcpy(dst, src, len); }
-static inline int dsf_over_u32(size_t n) { return (uint64_t)n > UINT64_C(0xffffffff); }
-
-/* -- error paths: built only on failure; '%' in a template takes the next size_t -- */
-static size_t dsf_format(char *dst, size_t cap, const char *tmpl, va_list ap)
-{
-    size_t n = 0;
-    for (; *tmpl != '\0'; tmpl++) {
-        char digits[24];
-        size_t k = 0, value;
-        if (*tmpl != '%') {
-            if (n + 1 < cap) dst[n++] = *tmpl;
-            continue;
-        }
-        value = va_arg(ap, size_t);
-        do { digits[k++] = (char)('0' + value % 10); value /= 10; } while (value != 0);
-        while (k > 0 && n + 1 < cap) dst[n++] = digits[--k];
-    }
-    dst[n] = '\0';
-    return n;
-}
-
-static int dsf_fail(struct devstate_error *err, int code, size_t offset, const char *tmpl, ...)
-{
-    va_list ap;
-    err->code = code;
-    err->offset = offset;
-    va_start(ap, tmpl);
-    dsf_format(err->path, sizeof err->path, tmpl, ap);
-    va_end(ap);
-    return code;
-}
-
-/* Prepend a caller's part of the path (keeps the head if the whole path is too long). */
-static int dsf_prepend(struct devstate_error *err, int code, const char *tmpl, ...)
-{
-    char head[DEVSTATE_PATH_MAX];
-    size_t h, t;
-    va_list ap;
-    va_start(ap, tmpl);
-    h = dsf_format(head, sizeof head, tmpl, ap);
-    va_end(ap);
-    t = strlen(err->path);
-    if (h + t >= sizeof err->path) t = sizeof err->path - 1 - h;
-    memmove(err->path + h, err->path, t);
-    memcpy(err->path, head, h);
-    err->path[h + t] = '\0';
-    return code;
-}
-
-static void dsf_clear(struct devstate_error *err)
-{
-    err->code = DEVSTATE_OK;
-    err->offset = 0;
-    err->path[0] = '\0';
-}
-
-@UTF8@/* -- CRC-32C (Castagnoli, reflected 0x82F63B78): slicing-by-8, SSE4.2 when available -- */
-@CRC_TABLES@
-
-/* The CRC register after n more bytes (no initial or final inversion). */
-static uint32_t dsf_crc_sw(uint32_t crc, const uint8_t *p, size_t n)
-{
-    while (n >= 8) {
-        uint32_t lo = crc ^ dsf_ld32(p), hi = dsf_ld32(p + 4);
-        crc = dsf_crc8[7][lo & 0xFF] ^ dsf_crc8[6][(lo >> 8) & 0xFF] ^ dsf_crc8[5][(lo >> 16) & 0xFF] ^
-              dsf_crc8[4][lo >> 24] ^ dsf_crc8[3][hi & 0xFF] ^ dsf_crc8[2][(hi >> 8) & 0xFF] ^
-              dsf_crc8[1][(hi >> 16) & 0xFF] ^ dsf_crc8[0][hi >> 24];
-        p += 8;
-        n -= 8;
-    }
-    while (n-- > 0) crc = dsf_crc8[0][(crc ^ *p++) & 0xFF] ^ (crc >> 8);
-    return crc;
-}
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(DEVSTATE_NO_HW_CRC)
-#include <nmmintrin.h>
-#define DSF_CRC_HW 1
-/* The register after `lane` zero bytes (table t is for that lane): combines streams. */
-static inline uint32_t dsf_crc_shift(const uint32_t t[4][256], uint32_t crc)
-{
-    return t[0][crc & 0xFF] ^ t[1][(crc >> 8) & 0xFF] ^ t[2][(crc >> 16) & 0xFF] ^ t[3][crc >> 24];
-}
-
-/* Whole rounds of three independent streams of `lane` bytes (hides the instruction's
- * 3-cycle latency), combined with Horner's rule: ((a << lane) ^ b) << lane ^ c. */
-__attribute__((target("sse4.2"))) static inline uint64_t dsf_crc_rounds(uint64_t c0, const uint8_t **pp, size_t *np,
-                                                                        size_t lane, const uint32_t t[4][256])
-{
-    const uint8_t *p = *pp;
-    size_t n = *np;
-    while (n >= 3 * lane) {
-        uint64_t c1 = 0, c2 = 0, w0, w1, w2;
-        size_t i;
-        for (i = 0; i < lane; i += 8) {
-            memcpy(&w0, p + i, 8);
-            memcpy(&w1, p + lane + i, 8);
-            memcpy(&w2, p + 2 * lane + i, 8);
-            c0 = _mm_crc32_u64(c0, w0);
-            c1 = _mm_crc32_u64(c1, w1);
-            c2 = _mm_crc32_u64(c2, w2);
-        }
-        c0 = dsf_crc_shift(t, dsf_crc_shift(t, (uint32_t)c0) ^ (uint32_t)c1) ^ (uint32_t)c2;
-        p += 3 * lane;
-        n -= 3 * lane;
-    }
-    *pp = p;
-    *np = n;
-    return c0;
-}
-
-__attribute__((target("sse4.2"))) static uint32_t dsf_crc_hw(uint32_t crc, const uint8_t *p, size_t n)
-{
-    uint64_t c0 = dsf_crc_rounds(crc, &p, &n, @LANE@, dsf_crc_lane);
-    c0 = dsf_crc_rounds(c0, &p, &n, @SMALL_LANE@, dsf_crc_small_lane);
-    for (; n >= 8; p += 8, n -= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        c0 = _mm_crc32_u64(c0, w);
-    }
-    crc = (uint32_t)c0;
-    while (n-- > 0) crc = _mm_crc32_u8(crc, *p++);
-    return crc;
-}
-#endif
-
-/* CRC-32C of p[0..n) continuing from a previous result (0 to start). */
-static uint32_t dsf_crc32c(uint32_t crc, const uint8_t *p, size_t n)
-{
-#if defined(DSF_CRC_HW)
-    if (__builtin_cpu_supports("sse4.2")) return ~dsf_crc_hw(~crc, p, n);
-#endif
-    return ~dsf_crc_sw(~crc, p, n);
-}
-
-/* -- the envelope: header fields in order, lengths, model id, checksum, model, major -- */
-static int dsf_model_id_ok(const uint8_t *s, size_t n)
-{
-    size_t i, labels = 0;
-    for (i = 0; i < n; i++) {
-        uint8_t c = s[i];
-        int start = i == 0 || s[i - 1] == '.';
-        if (start && !(c >= 'a' && c <= 'z')) return 0;
-        if (start) labels++;
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) return 0;
-    }
-    return labels >= 2 && s[n - 1] != '.';
-}
-
-static int dsf_envelope(const uint8_t *b, size_t len, const struct devstate_limits *lim, const char *model,
-                        unsigned major, size_t *sections, size_t *trailer, struct devstate_error *err)
-{
-    static const uint8_t magic[8] = {0x89, 0x44, 0x53, 0x46, 0x0D, 0x0A, 0x1A, 0x0A};
-    uint64_t total;
-    size_t id_len;
-    if ((uint64_t)len > lim->max_total_size) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, "$");
-    if (len > 0 && memcmp(b, magic, dsf_min(len, 8)) != 0)
-        return dsf_fail(err, DEVSTATE_E_BAD_MAGIC, 0, "$.header.magic");
-    if (len < 8) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 0, "$.header.magic");
-    if (len < 10) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 8, "$.header.format_version");
-    if (dsf_ld16(b + 8) != 1) return dsf_fail(err, DEVSTATE_E_UNSUPPORTED_FORMAT_VERSION, 8, "$.header.format_version");
-    if (len < 12) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 10, "$.header.flags");
-    if (dsf_ld16(b + 10) != 0) return dsf_fail(err, DEVSTATE_E_BAD_HEADER_FLAGS, 10, "$.header.flags");
-    if (len < 14) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 12, "$.header.major");
-    if (len < 16) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 14, "$.header.minor");
-    if (len < 24) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 16, "$.header.total_length");
-    total = dsf_ld64(b + 16);
-    if (total > lim->max_total_size) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 16, "$.header.total_length");
-    if (len < 25) return dsf_fail(err, DEVSTATE_E_TRUNCATED, 24, "$.header.model_id_length");
-    id_len = b[24];
-    if (id_len < 1 || id_len > 128) return dsf_fail(err, DEVSTATE_E_BAD_MODEL_ID, 24, "$.header.model_id_length");
-    if (total < 25 + id_len + 4 || (uint64_t)len < total)
-        return dsf_fail(err, DEVSTATE_E_LENGTH_MISMATCH, 16, "$.header.total_length");
-    if ((uint64_t)len > total) return dsf_fail(err, DEVSTATE_E_TRAILING_BYTES, (size_t)total, "$.trailer");
-    if (!dsf_model_id_ok(b + 25, id_len)) return dsf_fail(err, DEVSTATE_E_BAD_MODEL_ID, 25, "$.header.model");
-    if (dsf_ld32(b + len - 4) != dsf_crc32c(0, b, len - 4))
-        return dsf_fail(err, DEVSTATE_E_BAD_CHECKSUM, len - 4, "$.trailer.crc32c");
-    if (id_len != strlen(model) || memcmp(b + 25, model, id_len) != 0)
-        return dsf_fail(err, DEVSTATE_E_MODEL_MISMATCH, 25, "$.header.model");
-    if (dsf_ld16(b + 12) != major) return dsf_fail(err, DEVSTATE_E_MAJOR_MISMATCH, 12, "$.header.major");
-    *sections = 25 + id_len;
-    *trailer = len - 4;
-    return DEVSTATE_OK;
-}
-
-/* -- section framing and order -- */
-struct dsf_frame {
-    size_t offset, payload, end; /* the section header, its value, the end of its payload */
-    uint16_t id, flags;
-    const uint8_t *vendor;       /* the 18-byte vendor header, or NULL for a standard section */
-};
-
-struct dsf_ctx {
-    const uint8_t *buf;
-    uint64_t max_region;
-    uint32_t max_depth;
-};
-
-static void dsf_hex(char *dst, const uint8_t *bytes, size_t n)
-{
-    static const char digits[] = "0123456789abcdef";
-    size_t i;
-    for (i = 0; i < n; i++) {
-        dst[2 * i] = digits[bytes[i] >> 4];
-        dst[2 * i + 1] = digits[bytes[i] & 15];
-    }
-    dst[2 * n] = '\0';
-}
-
-/* "$.sections[id=N]" or "$.vendor_sections[pci:0x1af4#N]" / "[uuid:...#N]" */
-static int dsf_fail_label(struct devstate_error *err, int code, const struct dsf_frame *f)
-{
-    char ns[48], hex[40];
-    if (f->vendor == NULL) return dsf_fail(err, code, f->offset, "$.sections[id=%]", (size_t)f->id);
-    if (dsf_ld16(f->vendor) == 1) {
-        uint8_t pci[2];
-        pci[0] = f->vendor[3];
-        pci[1] = f->vendor[2];
-        dsf_hex(hex, pci, 2);
-        memcpy(ns, "pci:0x", 6);
-        memcpy(ns + 6, hex, 5);
-    } else {
-        dsf_hex(hex, f->vendor + 2, 16);
-        memcpy(ns, "uuid:", 5);
-        memcpy(ns + 5, hex, 8); ns[13] = '-';
-        memcpy(ns + 14, hex + 8, 4); ns[18] = '-';
-        memcpy(ns + 19, hex + 12, 4); ns[23] = '-';
-        memcpy(ns + 24, hex + 16, 4); ns[28] = '-';
-        memcpy(ns + 29, hex + 20, 13);
-    }
-    dsf_fail(err, code, f->offset, "#%]", (size_t)f->id);
-    dsf_prepend(err, code, ns);
-    return dsf_prepend(err, code, "$.vendor_sections[");
-}
-
-static int dsf_vendor_ok(const uint8_t *v)
-{
-    size_t i;
-    uint16_t kind = dsf_ld16(v), pci = dsf_ld16(v + 2);
-    if (kind == 2) return 1;
-    if (kind != 1 || pci == 0 || pci == 0xFFFF) return 0;
-    for (i = 4; i < DEVSTATE_VENDOR_HEADER_SIZE; i++)
-        if (v[i] != 0) return 0;
-    return 1;
-}
-
-static int dsf_frame_at(const uint8_t *b, size_t p, size_t trailer, struct dsf_frame *f, struct devstate_error *err)
-{
-    uint32_t length;
-    if (trailer - p < 8) return dsf_fail(err, DEVSTATE_E_SECTION_PAST_END, p, "$.sections");
-    f->offset = p;
-    f->id = dsf_ld16(b + p);
-    f->flags = dsf_ld16(b + p + 2);
-    length = dsf_ld32(b + p + 4);
-    if (f->id == 0 || f->id > 0x7FFF)
-        return dsf_fail(err, DEVSTATE_E_BAD_SECTION_ID, p, "$.sections[id=%]", (size_t)f->id);
-    if (f->flags & ~0x3u)
-        return dsf_fail(err, DEVSTATE_E_BAD_SECTION_FLAGS, p + 2, "$.sections[id=%]", (size_t)f->id);
-    if (length > trailer - p - 8)
-        return dsf_fail(err, DEVSTATE_E_SECTION_PAST_END, p + 4, "$.sections[id=%]", (size_t)f->id);
-    f->payload = p + 8;
-    f->end = p + 8 + (size_t)length;
-    f->vendor = NULL;
-    if (f->flags & DEVSTATE_SECTION_VENDOR) {
-        const uint8_t *v = b + p + 8;
-        if (length < DEVSTATE_VENDOR_HEADER_SIZE || (dsf_ld16(v) != 1 && dsf_ld16(v) != 2))
-            return dsf_fail(err, DEVSTATE_E_BAD_VENDOR_HEADER, p + 8, "$.vendor_sections[id=%]", (size_t)f->id);
-        if (!dsf_vendor_ok(v))
-            return dsf_fail(err, DEVSTATE_E_BAD_VENDOR_HEADER, p + 10, "$.vendor_sections[id=%]", (size_t)f->id);
-        f->vendor = v;
-        f->payload += DEVSTATE_VENDOR_HEADER_SIZE;
-    }
-    return DEVSTATE_OK;
-}
-
-/* Canonical order: standard sections by id, then vendor sections by (vendor header, id). */
-static int dsf_key_cmp(const uint8_t *va, uint16_t ida, const uint8_t *vb, uint16_t idb)
-{
-    if ((va == NULL) != (vb == NULL)) return va == NULL ? -1 : 1;
-    if (va != NULL) {
-        int c = memcmp(va, vb, DEVSTATE_VENDOR_HEADER_SIZE);
-        if (c != 0) return c;
-    }
-    return ida < idb ? -1 : ida > idb;
-}
-
-static int dsf_order(const struct dsf_frame *prev, const struct dsf_frame *f, struct devstate_error *err)
-{
-    int c = dsf_key_cmp(f->vendor, f->id, prev->vendor, prev->id);
-    if (c == 0) return dsf_fail_label(err, DEVSTATE_E_DUPLICATE_SECTION, f);
-    if (c < 0) return dsf_fail_label(err, DEVSTATE_E_SECTION_ORDER, f);
-    return DEVSTATE_OK;
-}
-
-static int dsf_optional(const struct dsf_frame *f, int optional, const char *path, struct devstate_error *err)
-{
-    if (((f->flags & DEVSTATE_SECTION_OPTIONAL) != 0) != optional)
-        return dsf_fail(err, DEVSTATE_E_BAD_SECTION_FLAGS, f->offset + 2, path);
-    return DEVSTATE_OK;
-}
-
-/* An unknown section: refused unless OPTIONAL, else kept (up to the state's capacity). */
-static int dsf_keep_unknown(const uint8_t *b, const struct dsf_frame *f, struct devstate_unknown_section *kept,
-                            uint32_t *count, uint32_t capacity, struct devstate_error *err)
-{
-    struct devstate_unknown_section *u;
-    if (!(f->flags & DEVSTATE_SECTION_OPTIONAL)) return dsf_fail_label(err, DEVSTATE_E_UNKNOWN_SECTION, f);
-    if (*count >= capacity) return dsf_fail_label(err, DEVSTATE_E_LIMIT_EXCEEDED, f);
-    u = &kept[(*count)++];
-    u->id = f->id;
-    u->flags = f->flags;
-    memset(u->vendor, 0, sizeof u->vendor);
-    if (f->vendor != NULL) memcpy(u->vendor, f->vendor, DEVSTATE_VENDOR_HEADER_SIZE);
-    u->payload.data = b + f->payload;
-    u->payload.len = f->end - f->payload;
-    return DEVSTATE_OK;
-}
-
-/* After a struct's last known field: the rest of its body must be zero. */
-static int dsf_zero_tail(const uint8_t *b, size_t p, size_t end, struct devstate_error *err)
-{
-    for (; p < end; p++)
-        if (b[p] != 0) return dsf_fail(err, DEVSTATE_E_NONZERO_TAIL, p, "");
-    return DEVSTATE_OK;
-}
-
-/* -- encoding: sections in canonical order -- */
-struct dsf_item {
-    const uint8_t *vendor; /* vendor header or NULL */
-    uint16_t id, flags;
-    int which;             /* a known section (>= 0) or unknown entry -1 - index */
-};
-
-static void dsf_sort_items(struct dsf_item *items, size_t n)
-{
-    size_t i, j;
-    for (i = 1; i < n; i++) {
-        struct dsf_item item = items[i];
-        for (j = i; j > 0 && dsf_key_cmp(items[j - 1].vendor, items[j - 1].id, item.vendor, item.id) > 0; j--)
-            items[j] = items[j - 1];
-        items[j] = item;
-    }
-}
-
-/* An unknown entry of a state to encode: INVALID_STATE (or LIMIT_EXCEEDED) if malformed. */
-static int dsf_check_unknown(const struct devstate_unknown_section *u, size_t index, struct devstate_error *err)
-{
-    if (u->id == 0 || u->id > 0x7FFF)
-        return dsf_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].id", index);
-    if (u->flags & ~0x3u) return dsf_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].flags", index);
-    if (u->payload.data == NULL && u->payload.len != 0)
-        return dsf_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].payload", index);
-    if ((u->flags & DEVSTATE_SECTION_VENDOR) && !dsf_vendor_ok(u->vendor))
-        return dsf_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].vendor", index);
-    if (dsf_over_u32(u->payload.len + ((u->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0)))
-        return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, "$.unknown_sections[%]", index);
-    return DEVSTATE_OK;
-}
-
-static void dsf_add_item(struct dsf_item *items, size_t *k, const uint8_t *vendor, uint16_t id, uint16_t flags,
-                         int which)
-{
-    items[*k].vendor = vendor;
-    items[*k].id = id;
-    items[*k].flags = flags;
-    items[*k].which = which;
-    (*k)++;
-}
-
-static size_t dsf_write_header(uint8_t *o, const char *model, unsigned major, unsigned minor)
-{
-    static const uint8_t magic[8] = {0x89, 0x44, 0x53, 0x46, 0x0D, 0x0A, 0x1A, 0x0A};
-    size_t n = strlen(model);
-    memcpy(o, magic, 8);
-    dsf_st16(o + 8, 1);
-    dsf_st16(o + 10, 0);
-    dsf_st16(o + 12, (uint16_t)major);
-    dsf_st16(o + 14, (uint16_t)minor);
-    o[24] = (uint8_t)n;
-    memcpy(o + 25, model, n);
-    return 25 + n;
-}
-
-/* Total length and trailer once the sections are written; returns the blob's size. */
-static size_t dsf_seal(uint8_t *o, size_t p)
-{
-    dsf_st64(o + 16, (uint64_t)(p + 4));
-    dsf_st32(o + p, dsf_crc32c(0, o, p));
-    return p + 4;
-}
-
-/* ==== end of runtime ======================================================================= */
-"""
-
-
-UTF8 = r"""/* -- UTF-8: index of the first byte of the first invalid sequence, or n (strict, like
- *    Python's bytes.decode("utf-8"): no overlongs, surrogates or values over U+10FFFF) -- */
-static size_t dsf_utf8_invalid(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i], lo = 0x80, hi = 0xBF;
-        size_t need, k;
-        if (c < 0x80) { i++; continue; }
-        if (c >= 0xC2 && c <= 0xDF) need = 1;
-        else if (c == 0xE0) { need = 2; lo = 0xA0; }
-        else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) need = 2;
-        else if (c == 0xED) { need = 2; hi = 0x9F; }
-        else if (c == 0xF0) { need = 3; lo = 0x90; }
-        else if (c >= 0xF1 && c <= 0xF3) need = 3;
-        else if (c == 0xF4) { need = 3; hi = 0x8F; }
-        else return i;
-        if (n - i - 1 < need || s[i + 1] < lo || s[i + 1] > hi) return i;
-        for (k = 2; k <= need; k++)
-            if ((s[i + k] & 0xC0) != 0x80) return i;
-        i += need + 1;
-    }
-    return n;
-}"""
-
-HELPERS = {
-    "dsf_s8": "static inline int8_t dsf_s8(uint8_t v)\n"
-              "{\n    return v < 0x80u ? (int8_t)v : (int8_t)(-(int)(uint8_t)~v - 1);\n}",
-    "dsf_s16": "static inline int16_t dsf_s16(uint16_t v)\n"
-               "{\n    return v < 0x8000u ? (int16_t)v : (int16_t)(-(int32_t)(uint16_t)~v - 1);\n}",
-    "dsf_s32": "static inline int32_t dsf_s32(uint32_t v) { return v < 0x80000000u ? (int32_t)v : -(int32_t)~v - 1; }",
-    "dsf_s64": "static inline int64_t dsf_s64(uint64_t v)\n"
-               "{\n    return v < UINT64_C(0x8000000000000000) ? (int64_t)v : -(int64_t)~v - 1;\n}",
-    "dsf_utf8_invalid": UTF8,
-}
-"""Runtime functions emitted only when the model's code uses them (no unused statics)."""
-
-
-def _runtime(code: str) -> str:
-    """The runtime text, with the optional helpers ``code`` calls."""
-    signed = [HELPERS[name] for name in ("dsf_s8", "dsf_s16", "dsf_s32", "dsf_s64") if name + "(" in code]
-    if signed:
-        signed.insert(0, "/* two's complement without implementation-defined conversions */")
-    utf8 = HELPERS["dsf_utf8_invalid"] if "dsf_utf8_invalid(" in code else ""
-    slices, (shift, small) = _crc_tables()
-    tables = [*_table_text("dsf_crc8", slices), "",
-              "#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(DEVSTATE_NO_HW_CRC)",
-              f"/* shift tables: the CRC register after {CRC_LANE} (and {CRC_SMALL_LANE}) zero bytes, by input byte */",
-              *_table_text("dsf_crc_lane", shift), *_table_text("dsf_crc_small_lane", small), "#endif"]
-    text = RUNTIME.replace("@SIGNED@", "\n".join(signed) + "\n" if signed else "").replace("@UTF8@", utf8)
-    text = text.replace("@CRC_TABLES@", "\n".join(tables)).replace("@LANE@", str(CRC_LANE))
-    return text.replace("@SMALL_LANE@", str(CRC_SMALL_LANE))
-
-
-
-
-
 # --- paths and depths in generated code -----------------------------------------------------
 
 
@@ -933,10 +383,10 @@ class _Path:
         return "".join(f", {arg}" for arg in self.args)
 
     def fail(self, code: ErrorCode, offset: str) -> str:
-        return f"return dsf_fail(err, DEVSTATE_E_{code.name}, {offset}, \"{self.template}\"{self.c_args()});"
+        return f"return dsf1_fail(err, DEVSTATE_E_{code.name}, {offset}, \"{self.template}\"{self.c_args()});"
 
     def prepend(self) -> str:
-        return f"return dsf_prepend(err, rc, \"{self.template}\"{self.c_args()});"
+        return f"return dsf1_prepend(err, rc, \"{self.template}\"{self.c_args()});"
 
 
 @dataclass(frozen=True)
@@ -1014,12 +464,13 @@ def _enum_condition(var: str, enum: ir.EnumType) -> str | None:
     return f"!({inside})"
 
 
-LOADS = {"u8": "b[p]", "u16": "dsf_ld16(b + p)", "u32": "dsf_ld32(b + p)", "u64": "dsf_ld64(b + p)",
-         "i8": "dsf_s8(b[p])", "i16": "dsf_s16(dsf_ld16(b + p))", "i32": "dsf_s32(dsf_ld32(b + p))",
-         "i64": "dsf_s64(dsf_ld64(b + p))", "bool": "b[p]"}
-STORES = {"u8": "o[p] = {v};", "u16": "dsf_st16(o + p, {v});", "u32": "dsf_st32(o + p, {v});",
-          "u64": "dsf_st64(o + p, {v});", "i8": "o[p] = (uint8_t){v};", "i16": "dsf_st16(o + p, (uint16_t){v});",
-          "i32": "dsf_st32(o + p, (uint32_t){v});", "i64": "dsf_st64(o + p, (uint64_t){v});",
+LOADS = {"u8": "b[p]", "u16": "dsf1_load16(b + p)", "u32": "dsf1_load32(b + p)", "u64": "dsf1_load64(b + p)",
+         "i8": "dsf1_signed8(b[p])", "i16": "dsf1_signed16(dsf1_load16(b + p))",
+         "i32": "dsf1_signed32(dsf1_load32(b + p))", "i64": "dsf1_signed64(dsf1_load64(b + p))", "bool": "b[p]"}
+STORES = {"u8": "o[p] = {v};", "u16": "dsf1_store16(o + p, {v});", "u32": "dsf1_store32(o + p, {v});",
+          "u64": "dsf1_store64(o + p, {v});", "i8": "o[p] = (uint8_t){v};",
+          "i16": "dsf1_store16(o + p, (uint16_t){v});",
+          "i32": "dsf1_store32(o + p, (uint32_t){v});", "i64": "dsf1_store64(o + p, (uint64_t){v});",
           "bool": "o[p] = {v} ? 1 : 0;"}
 
 
@@ -1082,7 +533,7 @@ class _Decode:
         return self.sized_struct(expr, slot)
 
     def sized_struct(self, expr: ir.NamedRef, slot: _Slot) -> Lines:
-        body = [*self._need(4, slot), "size = dsf_ld32(b + p);",
+        body = [*self._need(4, slot), "size = dsf1_load32(b + p);",
                 f"if (size > end - p - 4) {slot.path.fail(ErrorCode.TRUNCATED, 'p')}",
                 f"rc = {self.names.fn('dec', expr.name)}(c, p + 4, p + 4 + size, {slot.depth.c()}, &{slot.lv}, err);",
                 f"if (rc != 0) {slot.path.prepend()}", "p += 4 + (size_t)size;"]
@@ -1097,7 +548,7 @@ class _Decode:
         return self._counted(expr.max, slot, [region], "")
 
     def string(self, expr: ir.StringType, slot: _Slot) -> Lines:
-        utf8 = ["bad = dsf_utf8_invalid(b + p + 4, len);",
+        utf8 = ["bad = dsf1_utf8_invalid(b + p + 4, len);",
                 f"if (bad != len) {slot.path.fail(ErrorCode.BAD_UTF8, 'p + 4 + bad')}"]
         return self._counted(expr.max, slot, utf8, "(const char *)")
 
@@ -1109,7 +560,7 @@ class _Decode:
         utf8 = checks if cast else []
         limit = [] if cast else checks
         view = f"{slot.lv}.data = {cast}(b + p + 4);" if cast else f"{slot.lv}.data = b + p + 4;"
-        body = [*self._need(4, slot), "len = dsf_ld32(b + p);", *over, *limit, container, *utf8,
+        body = [*self._need(4, slot), "len = dsf1_load32(b + p);", *over, *limit, container, *utf8,
                 view, f"{slot.lv}.len = len;", "p += 4 + (size_t)len;"]
         decls = ["    uint32_t len;"] + (["    size_t bad;"] if cast else [])
         return ["{", *decls, *_indent(body), "}"]
@@ -1140,7 +591,7 @@ class _Decode:
             return [f"const uint32_t {count} = {expr.length};"], []
         over = [] if expr.max >= MAX_COUNT else [
             f"if ({count} > {expr.max}u) {slot.path.fail(ErrorCode.COUNT_OVER_MAX, 'p')}"]
-        return [f"uint32_t {count};"], [*self._need(4, slot), f"{count} = dsf_ld32(b + p);", *over, "p += 4;"]
+        return [f"uint32_t {count};"], [*self._need(4, slot), f"{count} = dsf1_load32(b + p);", *over, "p += 4;"]
 
     def _array_stride(self, expr: ir.ArrayType, slot: _Slot, stride: str) -> Lines:
         assert isinstance(expr.element, ir.NamedRef)
@@ -1150,7 +601,7 @@ class _Decode:
         invalid = f"{stride} == 0 || ({stride} < {struct.body_size}u{short})"
         present = slot.avail >= (8 if expr.max is not None else 4)
         need = [] if present else [f"if (end - p < 4) {slot.path.fail(ErrorCode.TRUNCATED, 'p')}"]
-        return [*need, f"{stride} = dsf_ld32(b + p);",
+        return [*need, f"{stride} = dsf1_load32(b + p);",
                 f"if ({invalid}) {slot.path.fail(ErrorCode.BAD_STRIDE, 'p')}", "p += 4;"]
 
     def _array_fits(self, expr: ir.ArrayType, slot: _Slot, count: str, size: str, start: str) -> Lines:
@@ -1185,9 +636,10 @@ class _Decode:
         body: Lines = []
         for index, fld in enumerate(struct.fields):
             body += self._field(type_name, index, fld)
-        body.append("return dsf_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */")
-        signature = (f"static int {self.names.fn('dec', type_name)}(const struct dsf_ctx *c, size_t p, size_t end, "
-                     f"uint32_t depth, struct {self.names.struct(type_name)} *out, struct devstate_error *err)")
+        body.append("return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */")
+        signature = (f"static int {self.names.fn('dec', type_name)}(const struct dsf1_context *c, size_t p, "
+                     f"size_t end, uint32_t depth, struct {self.names.struct(type_name)} *out, "
+                     "struct devstate_error *err)")
         doc = f"/* struct {type_name}: the body in [p, end) at depth `depth`; fields, defaults, zero tail */"
         return [doc, signature, "{", *_indent(_locals(body) + body), "}", ""]
 
@@ -1212,7 +664,7 @@ def _locals(body: Lines) -> Lines:
     text = "\n".join(body)
     lines = []
     if re.search(r"\bb\b", text):
-        lines.append("const uint8_t *b = c->buf;")
+        lines.append("const uint8_t *b = c->blob;")
     if "rc = " in text:
         lines.append("int rc;")
     return lines
@@ -1358,8 +810,8 @@ class _Encode:
             return self._store(named.base.name, rv, named.base.size, checks)
         body = ["size_t size_at = p;", "p += 4;", f"rc = {self.names.fn('enc', expr.name)}(&{rv}, o, &p, err);",
                 f"if (rc != 0) {path.prepend()}",
-                f"if (dsf_over_u32(p - size_at - 4)) {path.fail(ErrorCode.LIMIT_EXCEEDED, '0')}",
-                "dsf_st32(o + size_at, (uint32_t)(p - size_at - 4)); /* the body size */"]
+                f"if (dsf1_over_u32(p - size_at - 4)) {path.fail(ErrorCode.LIMIT_EXCEEDED, '0')}",
+                "dsf1_store32(o + size_at, (uint32_t)(p - size_at - 4)); /* the body size */"]
         return ["{", *_indent(body), "}"]
 
     def _view_checks(self, rv: str, path: _Path) -> Lines:
@@ -1373,15 +825,15 @@ class _Encode:
         return self._counted(expr.max, rv, path, self._view_checks(rv, path))
 
     def string(self, expr: ir.StringType, rv: str, path: _Path, bounds: Any) -> Lines:
-        utf8 = [f"if (dsf_utf8_invalid((const uint8_t *){rv}.data, {rv}.len) != {rv}.len) "
+        utf8 = [f"if (dsf1_utf8_invalid((const uint8_t *){rv}.data, {rv}.len) != {rv}.len) "
                 f"{path.fail(ErrorCode.BAD_UTF8, '0')}"]
         return self._counted(expr.max, rv, path, [*self._view_checks(rv, path), *utf8])
 
     def _counted(self, maximum: int, rv: str, path: _Path, checks: Lines) -> Lines:
         over = [] if maximum >= MAX_COUNT else [
             f"if ((uint64_t){rv}.len > {maximum}u) {path.fail(ErrorCode.LENGTH_OVER_MAX, '0')}"]
-        return [*checks, *over, f"dsf_st32(o + p, (uint32_t){rv}.len);", f"dsf_put(o + p + 4, {rv}.data, {rv}.len);",
-                f"p += 4 + {rv}.len;"]
+        return [*checks, *over, f"dsf1_store32(o + p, (uint32_t){rv}.len);",
+                f"dsf1_put(o + p + 4, {rv}.data, {rv}.len);", f"p += 4 + {rv}.len;"]
 
     def array(self, expr: ir.ArrayType, rv: str, path: _Path, bounds: tuple[int | None, int | None]) -> Lines:
         level = len(path.args)
@@ -1391,13 +843,13 @@ class _Encode:
             items, count = f"{rv}.items", f"{rv}.count"
             if expr.max < MAX_COUNT:
                 lines.append(f"if ({count} > {expr.max}u) {path.fail(ErrorCode.COUNT_OVER_MAX, '0')}")
-            lines += [f"dsf_st32(o + p, {count});", "p += 4;"]
+            lines += [f"dsf1_store32(o + p, {count});", "p += 4;"]
         else:
             items, count = rv, str(expr.length)
         if expr.stride:
             assert isinstance(expr.element, ir.NamedRef)
             body_size = self.schema.struct(expr.element.name).body_size
-            lines += [f"dsf_st32(o + p, {body_size}u); /* stride */", "p += 4;"]
+            lines += [f"dsf1_store32(o + p, {body_size}u); /* stride */", "p += 4;"]
         element = expr.element
         if isinstance(element, ir.ScalarType) and element.name == "u8" and _range_condition(
                 "v", "u8", bounds) is None:
@@ -1439,7 +891,7 @@ class _Size:
             return [f"n += {expr.fixed_size};"]
         if isinstance(expr, ir.BytesType | ir.StringType):
             assert expr.max is not None
-            return [f"n += 4 + dsf_min({rv}.len, {expr.max}u);"]
+            return [f"n += 4 + dsf1_min({rv}.len, {expr.max}u);"]
         if isinstance(expr, ir.NamedRef):
             return [f"n += 4 + {self.names.fn('size', expr.name)}(&{rv});"]
         assert isinstance(expr, ir.ArrayType)
@@ -1448,7 +900,7 @@ class _Size:
     def _array(self, expr: ir.ArrayType, rv: str, level: int) -> Lines:
         prefix = (4 if expr.max is not None else 0) + (4 if expr.stride else 0)
         if expr.max is not None:
-            items, count = f"{rv}.items", f"dsf_min({rv}.count, {expr.max}u)"
+            items, count = f"{rv}.items", f"dsf1_min({rv}.count, {expr.max}u)"
         else:
             items, count = rv, str(expr.length)
         element = self._element_size(expr.element)
@@ -1529,13 +981,13 @@ class _Sections:
         path = _Path(_section_path(section))
         member = f"s->{self.names.section(section)}"
         optional = 1 if section.optional else 0
-        body = [f"if (dsf_optional(f, {optional}, \"{path.template}\", err) != 0) return err->code;",
+        body = [f"if (dsf1_check_optional(f, {optional}, \"{path.template}\", err) != 0) return err->code;",
                 f"if (c->max_depth < 1) {path.fail(ErrorCode.NESTING_TOO_DEEP, 'f->payload')}"]
         body += self._payload(section, member, path)
         if section.optional:
             body.append(f"s->{self.names.present(section)} = true;")
         body.append("return DEVSTATE_OK;")
-        signature = (f"static int {self._fn('dec', section)}(const struct dsf_ctx *c, const struct dsf_frame *f, "
+        signature = (f"static int {self._fn('dec', section)}(const struct dsf1_context *c, const struct dsf1_frame *f, "
                      f"{self.state} *s, struct devstate_error *err)")
         return [f"/* {_section_label(section)} */", signature, "{", *_indent(_locals(body) + body), "}", ""]
 
@@ -1547,7 +999,7 @@ class _Sections:
                 f"if (f->end - f->payload > {section.max}u) {path.fail(ErrorCode.LENGTH_OVER_MAX, 'f->payload')}"]
             return [*over, f"if (f->end - f->payload > c->max_region) "
                     f"{path.fail(ErrorCode.LIMIT_EXCEEDED, 'f->payload')}",
-                    f"{member}.data = c->buf + f->payload;", f"{member}.len = f->end - f->payload;"]
+                    f"{member}.data = c->blob + f->payload;", f"{member}.len = f->end - f->payload;"]
         if _is_struct_ref(expr):
             assert isinstance(expr, ir.NamedRef)
             return [f"rc = {self.names.fn('dec', expr.name)}(c, f->payload, f->end, 1, &{member}, err);",
@@ -1559,7 +1011,7 @@ class _Sections:
 
     def dispatch(self) -> Lines:
         """The body of the section loop: a known section's decoder or the unknown rule."""
-        keep = (f"dsf_keep_unknown(buf, &f, out->unknown, &out->unknown_count, {self.names.macro('MAX_UNKNOWN')}, "
+        keep = (f"dsf1_keep_unknown(buf, &f, out->unknown, &out->unknown_count, {self.names.macro('MAX_UNKNOWN')}, "
                 "err)")
         standard = [f"case {s.id}: rc = {self._fn('dec', s)}(&c, &f, out, err);{self._mark(s)} break;"
                     for s in self.sections]
@@ -1595,7 +1047,7 @@ class _Sections:
             body = [*self.encode._view_checks(rv, path)]
             if section.max < MAX_COUNT:
                 body.append(f"if ((uint64_t){rv}.len > {section.max}u) {path.fail(ErrorCode.LENGTH_OVER_MAX, '0')}")
-            body += [f"dsf_put(o + p, {rv}.data, {rv}.len);", f"p += {rv}.len;"]
+            body += [f"dsf1_put(o + p, {rv}.data, {rv}.len);", f"p += {rv}.len;"]
         elif _is_struct_ref(expr):
             assert isinstance(expr, ir.NamedRef)
             body = [f"rc = {self.names.fn('enc', expr.name)}(&{rv}, o, &p, err);", f"if (rc != 0) {path.prepend()}"]
@@ -1612,7 +1064,7 @@ class _Sections:
         expr = section.type
         if expr is None:
             assert isinstance(section, ir.VendorSection)
-            return [f"n += dsf_min({rv}.len, {section.max}u);"]
+            return [f"n += dsf1_min({rv}.len, {section.max}u);"]
         if _is_struct_ref(expr):
             assert isinstance(expr, ir.NamedRef)
             return [f"n += {self.size.body(expr.name, '&' + rv)};"]
@@ -1626,7 +1078,8 @@ def _banner(names: CNames, what: str) -> Lines:
     schema = names.schema
     return ["/* " + banner_lines(schema)[0], *[f" * {line}" for line in banner_lines(schema)[1:]], " *",
             f" * {names.prefix}.{what}: the DSF v1 codec of {schema.ident} ({schema.title}).",
-            " * Wire format: spec/wire-format.md. C99; depends only on the C standard library.",
+            " * Wire format: spec/wire-format.md. C99; needs the DSF runtime (dsf1.h, dsf1.c) and",
+            " * the C standard library.",
             " */"]
 
 
@@ -1634,11 +1087,9 @@ def _header(names: CNames) -> str:
     schema = names.schema
     guard = f"{names.upper}_H"
     decls = _Declarations(names)
-    common = COMMON_HEADER.replace("@ERRORS@", "\n".join(_error_defines())).replace(
-        "@ERROR_NAMES@", "\n".join(_error_names())).replace("@PATH_MAX@", str(PATH_MAX))
     lines = [*_banner(names, "h"), f"#ifndef {guard}", f"#define {guard}", "",
-             "#include <stdbool.h>", "#include <stddef.h>", "#include <stdint.h>", "",
-             "#ifdef __cplusplus", 'extern "C" {', "#endif", "", common.rstrip("\n"), "",
+             '#include "dsf1.h"', "",
+             "#ifdef __cplusplus", 'extern "C" {', "#endif", "",
              f"/* ==== {schema.ident} {'=' * max(3, 80 - len(schema.ident))} */", ""]
     lines += [f"#define {names.macro('MODEL')} {c_string(schema.model.encode())}",
               f"#define {names.macro('VERSION_MAJOR')} {schema.version.major}",
@@ -1740,7 +1191,7 @@ def _prototypes(names: CNames) -> Lines:
 def _source(names: CNames) -> str:
     schema = names.schema
     sections = _Sections(names)
-    zeros = "dsf_zeros"
+    zeros = "zero_bytes"
     defaults = _Defaults(names, zeros)
     structs = [n for n in names.reachable if isinstance(schema.types[n], ir.StructType)]
     code: Lines = []
@@ -1763,9 +1214,8 @@ def _source(names: CNames) -> str:
     code += _init_entry(names, defaults)
     code += _enum_names(names)
     code += [f"uint32_t {names.public('crc32c')}(uint32_t crc, const void *data, size_t len)",
-             "{", "    return dsf_crc32c(crc, (const uint8_t *)data, len);", "}", ""]
-    head = [*_banner(names, "c"), f'#include "{names.prefix}.h"', "", "#include <stdarg.h>",
-            "#include <string.h>", _runtime("\n".join(code))]
+             "{", "    return dsf1_crc32c(crc, (const uint8_t *)data, len);", "}", ""]
+    head = [*_banner(names, "c"), f'#include "{names.prefix}.h"', "", "#include <string.h>", ""]
     if defaults.zeros_needed:
         head += [f"static const uint8_t {zeros}[{defaults.zeros_needed}]; /* zero-filled fixed bytes defaults */", ""]
     head += [f"/* ==== {schema.ident} {'=' * max(3, 80 - len(schema.ident))} */", ""]
@@ -1776,20 +1226,20 @@ def _decode_entry(names: CNames, sections: _Sections) -> Lines:
     state = f"struct {names.prefix}"
     vendor_tables = _vendor_tables(sections)
     dispatch = sections.dispatch()
-    loop = ["rc = dsf_frame_at(buf, p, trailer, &f, err);",
-            "if (rc == 0 && p > first) rc = dsf_order(&prev, &f, err);",
+    loop = ["rc = dsf1_frame_at(buf, p, trailer, &f, err);",
+            "if (rc == 0 && p > first) rc = dsf1_check_order(&prev, &f, err);",
             "if (rc != 0) return rc;", *dispatch, "if (rc != 0) return rc;", "prev = f;"]
     absent = [f"out->{names.present(s)} = false;" for s in sections._all() if s.optional]
     seen_decl = [f"bool seen[{len(sections.required)}] = {{false}};"] if sections.required else []
     body = [
         "static const struct devstate_limits defaults = {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, "
         "DEVSTATE_DEFAULT_MAX_REGION_SIZE, DEVSTATE_DEFAULT_MAX_DEPTH};",
-        *vendor_tables, "struct devstate_error scratch;", "struct dsf_ctx c;", "struct dsf_frame f, prev;",
+        *vendor_tables, "struct devstate_error scratch;", "struct dsf1_context c;", "struct dsf1_frame f, prev;",
         *seen_decl, "size_t p, first = 0, trailer = 0;", "int rc;", "",
-        "if (err == NULL) err = &scratch;", "dsf_clear(err);", "if (limits == NULL) limits = &defaults;",
-        f"rc = dsf_envelope(buf, len, limits, {names.macro('MODEL')}, {names.macro('VERSION_MAJOR')}, "
+        "if (err == NULL) err = &scratch;", "dsf1_clear(err);", "if (limits == NULL) limits = &defaults;",
+        f"rc = dsf1_envelope(buf, len, limits, {names.macro('MODEL')}, {names.macro('VERSION_MAJOR')}, "
         "&first, &trailer, err);",
-        "if (rc != 0) return rc;", "c.buf = buf;", "c.max_region = limits->max_region_size;",
+        "if (rc != 0) return rc;", "c.blob = buf;", "c.max_region = limits->max_region_size;",
         "c.max_depth = limits->max_depth;", *absent, "out->unknown_count = 0;", "memset(&prev, 0, sizeof prev);",
         *_block("for (p = first; p < trailer; p = f.end)", loop),
         *sections.missing(), "return DEVSTATE_OK;",
@@ -1815,7 +1265,7 @@ def _size_entry(names: CNames, sections: _Sections) -> Lines:
         body += _block(f"if (s->{names.present(section)})", inner) if section.optional else inner
     loop = ["const struct devstate_unknown_section *u = &s->unknown[i];",
             "n += 8 + ((u->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0) + u->payload.len;"]
-    body += _block(f"for (size_t i = 0; i < dsf_min(s->unknown_count, {names.macro('MAX_UNKNOWN')}); i++)", loop)
+    body += _block(f"for (size_t i = 0; i < dsf1_min(s->unknown_count, {names.macro('MAX_UNKNOWN')}); i++)", loop)
     body.append("return n;")
     return [f"size_t {names.public('encoded_size')}(const {state} *s)", "{", *_indent(body), "}", ""]
 
@@ -1827,27 +1277,27 @@ def _encode_entry(names: CNames, sections: _Sections) -> Lines:
     paths = ", ".join(f'"{_section_path(s)}"' for s in known) or '"$"'
     body = [
         *_vendor_tables(sections), f"static const char *const paths[] = {{{paths}}};",
-        "struct devstate_error scratch, deferred;", f"struct dsf_item items[{len(known)} + {cap}];",
+        "struct devstate_error scratch, deferred;", f"struct dsf1_item items[{len(known)} + {cap}];",
         "size_t k = 0, need, p;", "int rc;", "",
-        "if (err == NULL) err = &scratch;", "dsf_clear(err);", "dsf_clear(&deferred);",
+        "if (err == NULL) err = &scratch;", "dsf1_clear(err);", "dsf1_clear(&deferred);",
         "if (written != NULL) *written = 0;",
         f"need = {names.public('encoded_size')}(s);",
         *_block("if (cap < need)", ["if (written != NULL) *written = need;",
-                                      'return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, "$");']),
-        f'if (s->unknown_count > {cap}) return dsf_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections");',
+                                      'return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, "$");']),
+        f'if (s->unknown_count > {cap}) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections");',
         "/* the sections to write: known ones present, then valid unknown entries; sorted */",
         *_known_items(names, sections),
         *_block("for (size_t i = 0; i < s->unknown_count; i++)", _unknown_item(sections)),
-        "dsf_sort_items(items, k);",
-        f"p = dsf_write_header(o, {names.macro('MODEL')}, {names.macro('VERSION_MAJOR')}, "
+        "dsf1_sort_items(items, k);",
+        f"p = dsf1_write_header(o, {names.macro('MODEL')}, {names.macro('VERSION_MAJOR')}, "
         f"{names.macro('VERSION_MINOR')});",
         *_block("for (size_t j = 0; j < k; j++)", _write_section(sections)),
         "/* errors of unknown entries come after those of known sections (as in devstate.interp) */",
         "if (deferred.code != DEVSTATE_OK) { *err = deferred; return err->code; }",
         *_block("for (size_t j = 1; j < k; j++)", [
-            "if (dsf_key_cmp(items[j - 1].vendor, items[j - 1].id, items[j].vendor, items[j].id) == 0)",
-            '    return dsf_fail(err, DEVSTATE_E_DUPLICATE_SECTION, 0, "$.unknown_sections");']),
-        "p = dsf_seal(o, p);",
+            "if (dsf1_key_compare(items[j - 1].vendor, items[j - 1].id, items[j].vendor, items[j].id) == 0)",
+            '    return dsf1_fail(err, DEVSTATE_E_DUPLICATE_SECTION, 0, "$.unknown_sections");']),
+        "p = dsf1_seal(o, p);",
         "if (written != NULL) *written = p;",
         "return DEVSTATE_OK;",
     ]
@@ -1856,12 +1306,12 @@ def _encode_entry(names: CNames, sections: _Sections) -> Lines:
 
 
 def _known_items(names: CNames, sections: _Sections) -> Lines:
-    """One ``dsf_add_item`` per known section (when present): order key, flags, which."""
+    """One ``dsf1_add_item`` per known section (when present): order key, flags, which."""
     items: Lines = []
     for index, section in enumerate(sections._all()):
         vendor = f"vendor_{sections.vendor.index(section)}" if isinstance(section, ir.VendorSection) else "NULL"
         flags = (FLAG_OPTIONAL if section.optional else 0) | (FLAG_VENDOR if vendor != "NULL" else 0)
-        add = f"dsf_add_item(items, &k, {vendor}, {section.id}, {flags}, {index});"
+        add = f"dsf1_add_item(items, &k, {vendor}, {section.id}, {flags}, {index});"
         items.append(f"if (s->{names.present(section)}) {add}" if section.optional else add)
     return items
 
@@ -1869,17 +1319,17 @@ def _known_items(names: CNames, sections: _Sections) -> Lines:
 def _write_section(sections: _Sections) -> Lines:
     """The body of the write loop: section header, vendor header, payload, length."""
     writes = [f"case {i}: rc = {sections._fn('enc', s)}(s, o, &p, err); break;" for i, s in enumerate(sections._all())]
-    writes.append("default: u = &s->unknown[-1 - items[j].which]; dsf_put(o + p, u->payload.data, u->payload.len); "
+    writes.append("default: u = &s->unknown[-1 - items[j].which]; dsf1_put(o + p, u->payload.data, u->payload.len); "
                   "p += u->payload.len; rc = DEVSTATE_OK;")
     return [
         "const struct devstate_unknown_section *u;", "size_t start = p;",
-        "dsf_st16(o + p, items[j].id);", "dsf_st16(o + p + 2, items[j].flags);", "p += 8;",
+        "dsf1_store16(o + p, items[j].id);", "dsf1_store16(o + p + 2, items[j].flags);", "p += 8;",
         *_block("if (items[j].vendor != NULL)",
                 ["memcpy(o + p, items[j].vendor, DEVSTATE_VENDOR_HEADER_SIZE);", "p += DEVSTATE_VENDOR_HEADER_SIZE;"]),
         *_block("switch (items[j].which)", writes),
         "if (rc != 0) return rc;",
-        "if (dsf_over_u32(p - start - 8)) return dsf_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[j].which]);",
-        "dsf_st32(o + start + 4, (uint32_t)(p - start - 8));",
+        "if (dsf1_over_u32(p - start - 8)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[j].which]);",
+        "dsf1_store32(o + start + 4, (uint32_t)(p - start - 8));",
     ]
 
 
@@ -1903,13 +1353,13 @@ def _unknown_item(sections: _Sections) -> Lines:
     return [
         "const struct devstate_unknown_section *u = &s->unknown[i];",
         "struct devstate_error probe;",
-        "int bad = dsf_check_unknown(u, i, &probe);",
+        "int bad = dsf1_check_unknown(u, i, &probe);",
         "if (bad == 0 && ( /* the schema knows this section */",
         *known,
-        '    bad = dsf_fail(&probe, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%]", i);',
+        '    bad = dsf1_fail(&probe, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%]", i);',
         "if (bad != 0 && deferred.code == DEVSTATE_OK) deferred = probe;",
         "if (bad != 0) continue;",
-        "dsf_add_item(items, &k, (u->flags & DEVSTATE_SECTION_VENDOR) ? u->vendor : NULL, u->id, u->flags, "
+        "dsf1_add_item(items, &k, (u->flags & DEVSTATE_SECTION_VENDOR) ? u->vendor : NULL, u->id, u->flags, "
         "-1 - (int)i);",
     ]
 
@@ -1941,4 +1391,4 @@ def _enum_names(names: CNames) -> Lines:
     return lines
 
 
-__all__ = ["CNames", "EmitError", "emit_c"]
+__all__ = ["CNames", "EmitError", "emit_c", "emit_c_runtime"]

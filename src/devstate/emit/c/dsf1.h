@@ -1,0 +1,222 @@
+/* dsf1.h: the DSF v1 runtime shared by every devstate-generated C codec.
+ *
+ * Copied by devstate gen into codegen/c with dsf1.c and dsf1_errors.h; a vendor copies
+ * these three files plus the model files (<prefix>.h, <prefix>.c) it needs, and compiles
+ * dsf1.c once with them. C99; depends only on the C standard library; no allocation, no
+ * global mutable state. Wire format: spec/wire-format.md.
+ *
+ * The public part (error codes, struct devstate_error, limits, byte views, unknown
+ * sections) is what a model's API uses. The dsf1_* part below it is the runtime the
+ * generated model code calls: byte order, error paths, UTF-8, CRC-32C, the envelope,
+ * section framing and order, the writer. It is not an API for hand-written code.
+ */
+#ifndef DSF1_H
+#define DSF1_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "dsf1_errors.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DEVSTATE_PATH_MAX 256
+
+/* The first problem a decode or encode call found. */
+struct devstate_error {
+    int code;                     /* DEVSTATE_OK or a DEVSTATE_E_* number */
+    size_t offset;                /* decode: absolute byte offset in the blob; encode: 0 */
+    char path[DEVSTATE_PATH_MAX]; /* e.g. "$.sections.queues[3].size", NUL-terminated */
+};
+
+/* What a decoder refuses with LIMIT_EXCEEDED or NESTING_TOO_DEEP (spec, "Limits"). */
+struct devstate_limits {
+    uint64_t max_total_size;  /* the whole blob, in bytes */
+    uint64_t max_region_size; /* one counted bytes value or opaque vendor payload */
+    uint32_t max_depth;       /* nesting of values; a section's value has depth 1 */
+};
+#define DEVSTATE_DEFAULT_MAX_TOTAL_SIZE ((uint64_t)1 << 30)
+#define DEVSTATE_DEFAULT_MAX_REGION_SIZE ((uint64_t)1 << 28)
+#define DEVSTATE_DEFAULT_MAX_DEPTH 16u
+
+/* Zero-copy views: decoding points them into the input buffer (which must outlive the
+ * state); for encoding, data may be NULL only when len is 0. Strings are UTF-8 and not
+ * NUL-terminated. */
+struct devstate_bytes {
+    const uint8_t *data;
+    size_t len;
+};
+struct devstate_string {
+    const char *data;
+    size_t len;
+};
+
+#define DEVSTATE_SECTION_OPTIONAL 0x0001u
+#define DEVSTATE_SECTION_VENDOR 0x0002u
+#define DEVSTATE_VENDOR_HEADER_SIZE 18u
+
+/* An optional section the reader does not know: kept by decode, written back unchanged
+ * (at its canonical position) by encode. */
+struct devstate_unknown_section {
+    uint16_t id;
+    uint16_t flags;                              /* OPTIONAL, and VENDOR for vendor sections */
+    uint8_t vendor[DEVSTATE_VENDOR_HEADER_SIZE]; /* the vendor header, when flags has VENDOR */
+    struct devstate_bytes payload;               /* the bytes after the vendor header */
+};
+
+/* CRC-32C (Castagnoli) of data[0..len) continuing from crc (0 to start): slicing-by-8,
+ * or on x86-64 with GCC or clang the SSE4.2 crc32 instruction when the CPU has it
+ * (define DEVSTATE_NO_HW_CRC to force the portable path). */
+uint32_t dsf1_crc32c(uint32_t crc, const uint8_t *data, size_t len);
+
+/* ==== the runtime of generated code ==================================================== */
+
+/* -- byte order: little-endian loads and stores, byte by byte (correct on any host;
+ *    compilers turn them into single moves on little-endian ones) -- */
+static inline uint16_t dsf1_load16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (unsigned)p[1] << 8);
+}
+static inline uint32_t dsf1_load32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t dsf1_load64(const uint8_t *p)
+{
+    return (uint64_t)dsf1_load32(p) | (uint64_t)dsf1_load32(p + 4) << 32;
+}
+static inline void dsf1_store16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static inline void dsf1_store32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+static inline void dsf1_store64(uint8_t *p, uint64_t v)
+{
+    dsf1_store32(p, (uint32_t)v);
+    dsf1_store32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* -- two's complement without implementation-defined conversions -- */
+static inline int8_t dsf1_signed8(uint8_t v)
+{
+    return v < 0x80u ? (int8_t)v : (int8_t)(-(int)(uint8_t)~v - 1);
+}
+static inline int16_t dsf1_signed16(uint16_t v)
+{
+    return v < 0x8000u ? (int16_t)v : (int16_t)(-(int32_t)(uint16_t)~v - 1);
+}
+static inline int32_t dsf1_signed32(uint32_t v)
+{
+    return v < 0x80000000u ? (int32_t)v : -(int32_t)~v - 1;
+}
+static inline int64_t dsf1_signed64(uint64_t v)
+{
+    return v < UINT64_C(0x8000000000000000) ? (int64_t)v : -(int64_t)~v - 1;
+}
+
+static inline size_t dsf1_min(size_t a, size_t b)
+{
+    return a < b ? a : b;
+}
+/* memcpy that accepts (NULL, 0) */
+static inline void dsf1_put(uint8_t *dst, const void *src, size_t len)
+{
+    if (len != 0) memcpy(dst, src, len);
+}
+static inline int dsf1_over_u32(size_t n)
+{
+    return (uint64_t)n > UINT64_C(0xffffffff);
+}
+
+/* -- error paths: built only on failure; '%' in a template takes the next size_t -- */
+
+/* Record code, offset and path (the template filled in); returns code. */
+int dsf1_fail(struct devstate_error *err, int code, size_t offset, const char *path_template, ...);
+/* Prepend a caller's part of the path (keeps the head if the whole path is too long); returns code. */
+int dsf1_prepend(struct devstate_error *err, int code, const char *path_template, ...);
+void dsf1_clear(struct devstate_error *err);
+
+/* -- UTF-8: the index of the first byte of the first invalid sequence, or n (strict, like
+ *    Python's bytes.decode("utf-8"): no overlongs, surrogates or values over U+10FFFF) -- */
+size_t dsf1_utf8_invalid(const uint8_t *s, size_t n);
+
+/* -- decoding: the envelope, section framing and order -- */
+
+/* The header fields in order, lengths, model id, checksum, model, major. On success
+ * *sections is the offset of the first section and *trailer that of the CRC. */
+int dsf1_envelope(const uint8_t *blob, size_t len, const struct devstate_limits *limits, const char *model,
+                  unsigned major, size_t *sections, size_t *trailer, struct devstate_error *err);
+
+/* One section header as read from the wire. */
+struct dsf1_frame {
+    size_t offset, payload, end; /* the section header, its value, the end of its payload */
+    uint16_t id, flags;
+    const uint8_t *vendor; /* the 18-byte vendor header, or NULL for a standard section */
+};
+
+/* What every decoding function of a model needs: the blob and the limits. */
+struct dsf1_context {
+    const uint8_t *blob;
+    uint64_t max_region;
+    uint32_t max_depth;
+};
+
+/* The section header at offset `at` (framing, id, flags, length, vendor header). */
+int dsf1_frame_at(const uint8_t *blob, size_t at, size_t trailer, struct dsf1_frame *frame,
+                  struct devstate_error *err);
+/* Canonical order: standard sections by id, then vendor sections by (vendor header, id). */
+int dsf1_key_compare(const uint8_t *vendor_a, uint16_t id_a, const uint8_t *vendor_b, uint16_t id_b);
+/* SECTION_ORDER or DUPLICATE_SECTION unless `frame` comes after `previous`. */
+int dsf1_check_order(const struct dsf1_frame *previous, const struct dsf1_frame *frame,
+                     struct devstate_error *err);
+/* BAD_SECTION_FLAGS unless the frame's OPTIONAL bit is `optional`. */
+int dsf1_check_optional(const struct dsf1_frame *frame, int optional, const char *path,
+                        struct devstate_error *err);
+/* An unknown section: refused unless OPTIONAL, else kept (up to the state's capacity). */
+int dsf1_keep_unknown(const uint8_t *blob, const struct dsf1_frame *frame, struct devstate_unknown_section *kept,
+                      uint32_t *count, uint32_t capacity, struct devstate_error *err);
+/* After a struct's last known field: the rest of its body, blob[at..end), must be zero.
+ * (Inline: it runs once per struct value decoded, and is empty but for a newer writer.) */
+static inline int dsf1_zero_tail(const uint8_t *blob, size_t at, size_t end, struct devstate_error *err)
+{
+    for (; at < end; at++)
+        if (blob[at] != 0) return dsf1_fail(err, DEVSTATE_E_NONZERO_TAIL, at, "");
+    return DEVSTATE_OK;
+}
+
+/* -- encoding: sections in canonical order, header, trailer -- */
+
+/* One section to write: a known section of the model or an unknown entry of the state. */
+struct dsf1_item {
+    const uint8_t *vendor; /* vendor header or NULL */
+    uint16_t id, flags;
+    int which; /* a known section (>= 0) or unknown entry -1 - index */
+};
+
+void dsf1_add_item(struct dsf1_item *items, size_t *count, const uint8_t *vendor, uint16_t id, uint16_t flags,
+                   int which);
+/* Sort by dsf1_key_compare (stable; a handful of items). */
+void dsf1_sort_items(struct dsf1_item *items, size_t count);
+/* An unknown entry of a state to encode: INVALID_STATE (or LIMIT_EXCEEDED) if malformed. */
+int dsf1_check_unknown(const struct devstate_unknown_section *unknown, size_t index, struct devstate_error *err);
+/* The header up to the model id (total length written by dsf1_seal); returns its size. */
+size_t dsf1_write_header(uint8_t *out, const char *model, unsigned major, unsigned minor);
+/* Total length and trailer once the sections are written up to `at`; returns the blob's size. */
+size_t dsf1_seal(uint8_t *out, size_t at);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DSF1_H */
