@@ -23,7 +23,8 @@ FILES = sorted(p for p in (SPEC / "examples").rglob("*") if p.is_file() and "__p
 EXAMPLES = [p for p in FILES if p.suffix in (".py", ".sh", ".c")]
 DATA_FILES = [p for p in FILES if p.suffix == ".json"]
 """Inputs of the examples (states, device descriptions), next to them when they run."""
-SNIPPET = re.compile(r'--8<--\s+"([^"]+)"')
+SNIPPET = re.compile(r'--8<--\s+"([^":]+)(?::[a-z_-]+)?"')
+"""A snippet include; ``file:name`` includes the part between ``--8<-- [start:name]`` and ``[end:name]``."""
 LINK = re.compile(r"\]\((examples/[^)#]+)\)")
 
 
