@@ -1,4 +1,4 @@
-"""Codec speed in one run: hand-written ``struct`` baseline vs generated Python vs construct vs generated C.
+"""Codec speed in one run: hand-written ``struct`` baseline vs generated Python vs construct vs generated C and Rust.
 
 Run from the repository root (README.md, "Benchmarks", explains the table):
 
@@ -16,7 +16,10 @@ region. Codecs (columns):
 - ``construct-c``: the same wire layout as a plain construct ``Struct`` with ``Check``s,
   ``Struct.compile()``-d (the reference's custom nodes cannot be compiled); CRC outside;
 - ``gen-c``: the generated C codec through benchmarks/c/bench_driver.c (``n/a`` if it
-  cannot be built).
+  cannot be built);
+- ``gen-rust``: the generated Rust codec through its driver's ``--bench`` mode
+  (codegen/rust's ``dsf1_driver``, ``cargo build --release --offline``; ``n/a`` without
+  cargo): decode, ``encode_into`` a preallocated buffer.
 
 Every time is the median of repeated runs (each run long enough for the timer), measured
 in this run; ratios are to the baseline of the same row. Nothing here is a test.
@@ -32,6 +35,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -53,13 +57,14 @@ from devstate.state import default_state, type_default
 from devstate.wire.checksum import IMPLEMENTATION, crc32c
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 import baseline_codecs as hand  # noqa: E402
 
 REGION_SCHEMA = HERE / "schemas" / "org.devstate.bench-region" / "1.0.yaml"
 QUEUES = (1, 64, 256, 1024)
 MIB = 1 << 20
-COLUMNS = ("baseline", "gen-py", "construct", "construct-c", "gen-c")
+COLUMNS = ("baseline", "gen-py", "construct", "construct-c", "gen-c", "gen-rust")
 
 
 # --- timing ---------------------------------------------------------------------------------
@@ -299,6 +304,56 @@ class CDriver:
         return report if "error" not in report else f"driver error: {report}"
 
 
+# --- generated Rust ---------------------------------------------------------------------------
+
+
+class RustDriver:
+    """The generated Rust crate of the benchmarked models, built with cargo (release, offline)."""
+
+    def __init__(self, work: Path, schemas: list[ir.Schema]) -> None:
+        self.work = work
+        self.schemas = schemas
+        self.binary: Path | str | None = None
+        self.crc_ns: dict[int, float] = {}
+
+    def build(self) -> Path | str:
+        if self.binary is None:
+            self.binary = self._build()
+        return self.binary
+
+    def _build(self) -> Path | str:
+        cargo = shutil.which("cargo")
+        if cargo is None:
+            return "cargo is not installed"
+        crate = self.work / "rust"
+        write_files(crate, emit_files("rust", self.schemas))
+        shutil.copy(ROOT / "codegen" / "rust" / "Cargo.toml", crate / "Cargo.toml")
+        env = {**os.environ, "CARGO_TARGET_DIR": str(self.work / "rust-target"), "CARGO_NET_OFFLINE": "true"}
+        done = subprocess.run([cargo, "build", "--release", "--offline", "--bin", "dsf1_driver"], cwd=crate, env=env,
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            return f"cargo build failed: {done.stderr.strip().splitlines()[-1:]}"
+        return self.work / "rust-target" / "release" / "dsf1_driver"
+
+    def codec(self, schema: ir.Schema, blob: bytes, repeats: int) -> tuple[float, float] | str:
+        binary = self.build()
+        if isinstance(binary, str):
+            return binary
+        path = self.work / f"rust-{schema.model}-{len(blob)}.dsf"
+        path.write_bytes(blob)
+        iterations = min(max(1, int(2e8 // max(len(blob), 1))), 20000)
+        done = subprocess.run([str(binary), schema.ident, "--bench", str(path), str(iterations), str(repeats)],
+                              capture_output=True, text=True, check=False)
+        try:
+            report: dict[str, Any] = json.loads(done.stdout)
+        except json.JSONDecodeError:
+            return f"driver failed: {done.stderr.strip() or done.stdout.strip()}"[:120]
+        if "error" in report:
+            return f"driver error: {report['error']}"
+        self.crc_ns[len(blob)] = report["crc32c_ns"]
+        return report["decode_ns"] * 1e-9, report["encode_ns"] * 1e-9
+
+
 # --- the run --------------------------------------------------------------------------------
 
 Row = dict[str, float | str]
@@ -312,7 +367,7 @@ def generated_modules(work: Path, schemas: list[ir.Schema]) -> list[ModuleType]:
     return [importlib.import_module(f"devstate_codecs.{module_name(s)}") for s in schemas]
 
 
-def net_rows(net: ir.Schema, gen: ModuleType, timer: Timer, c: CDriver, queues: tuple[int, ...],
+def net_rows(net: ir.Schema, gen: ModuleType, timer: Timer, c: CDriver, rust: RustDriver, queues: tuple[int, ...],
              repeats: int) -> dict[str, Row]:
     rows: dict[str, Row] = {}
     compiled = compiled_codec(compiled_net())
@@ -324,6 +379,9 @@ def net_rows(net: ir.Schema, gen: ModuleType, timer: Timer, c: CDriver, queues: 
         rows[f"{label} decode"], rows[f"{label} encode"] = net_case(net, gen, compiled, state, blob, timer)
         result = c.codec(net, blob, repeats)
         rows[f"{label} decode"]["gen-c"], rows[f"{label} encode"]["gen-c"] = \
+            (result, result) if isinstance(result, str) else result
+        result = rust.codec(net, blob, repeats)
+        rows[f"{label} decode"]["gen-rust"], rows[f"{label} encode"]["gen-rust"] = \
             (result, result) if isinstance(result, str) else result
     return rows
 
@@ -342,8 +400,8 @@ def net_case(net: ir.Schema, gen: ModuleType, compiled: tuple[Callable[[bytes], 
     return dict(decode), dict(encode)
 
 
-def region_rows(schema: ir.Schema, gen: ModuleType, timer: Timer, c: CDriver, sizes: tuple[int, ...],
-                repeats: int) -> tuple[dict[str, Row], list[str]]:
+def region_rows(schema: ir.Schema, gen: ModuleType, timer: Timer, c: CDriver, rust: RustDriver,
+                sizes: tuple[int, ...], repeats: int) -> tuple[dict[str, Row], list[str]]:
     """Table rows for the region cases, and lines on where the decode time goes (CRC vs the rest)."""
     rows: dict[str, Row] = {}
     notes = []
@@ -356,12 +414,19 @@ def region_rows(schema: ir.Schema, gen: ModuleType, timer: Timer, c: CDriver, si
         decode, encode, parts = region_case(schema, gen, compiled, state, blob, timer)
         result = c.codec(schema, blob, repeats)
         decode["gen-c"], encode["gen-c"] = (result, result) if isinstance(result, str) else result
+        result = rust.codec(schema, blob, repeats)
+        decode["gen-rust"], encode["gen-rust"] = (result, result) if isinstance(result, str) else result
         label = f"region {size // MIB} MiB"
         rows[f"{label} decode"], rows[f"{label} encode"] = decode, encode
         notes.append(f"{label}: gen-py decode {parts['decode'] * 1e6:,.1f} µs = CRC-32C of the blob "
                      f"{parts['crc'] * 1e6:,.1f} µs + the rest; the section value alone (zero-copy view) "
                      f"{parts['value'] * 1e6:,.2f} µs; gen-py encode_into a preallocated buffer "
                      f"{parts['into'] * 1e6:,.1f} µs")
+        if isinstance(decode["gen-rust"], float) and len(blob) in rust.crc_ns:
+            crc = rust.crc_ns[len(blob)] * 1e-9
+            notes.append(f"{label}: gen-rust decode {decode['gen-rust'] * 1e6:,.1f} µs = its CRC-32C of the blob "
+                         f"{crc * 1e6:,.1f} µs + the rest {(decode['gen-rust'] - crc) * 1e6:,.2f} µs (zero-copy: "
+                         "the region is borrowed)")
     return rows, notes
 
 
@@ -443,12 +508,14 @@ def targets(rows: dict[str, Row], region_mib: tuple[int, int]) -> list[str]:
         name = next(r for r in rows if r.startswith("virtio-net 256 ") and r.endswith(op))
         checks = [("gen-py ≤ 2.0× baseline", ratio(name, "gen-py", "baseline"), lambda v: v <= 2.0),
                   ("construct ≥ 10× gen-py", ratio(name, "construct", "gen-py"), lambda v: v >= 10),
-                  ("gen-py ≥ 20× gen-c", ratio(name, "gen-py", "gen-c"), lambda v: v >= 20)]
+                  ("gen-py ≥ 20× gen-c", ratio(name, "gen-py", "gen-c"), lambda v: v >= 20),
+                  ("gen-rust ≤ 1.5× gen-c", ratio(name, "gen-rust", "gen-c"), lambda v: v <= 1.5),
+                  ("gen-py ≥ 10× gen-rust", ratio(name, "gen-py", "gen-rust"), lambda v: v >= 10)]
         for what, value, ok in checks:
             verdict = "n/a" if value is None else f"{value:.2f}× {'met' if ok(value) else 'NOT met'}"
             lines.append(f"256 queues {op}: {what}: {verdict}")
     small, big = (f"region {mib} MiB decode" for mib in region_mib)
-    for col in ("gen-py", "baseline", "gen-c"):
+    for col in ("gen-py", "baseline", "gen-c", "gen-rust"):
         a, b = rows[small].get(col), rows[big].get(col)
         if isinstance(a, float) and isinstance(b, float):
             lines.append(f"region decode, {col}: {region_mib[0]} MiB {a * 1e6:,.1f} µs, {region_mib[1]} MiB "
@@ -469,9 +536,10 @@ def main() -> None:
         work = Path(scratch)
         gen_net, gen_region = generated_modules(work, [net, region])
         c = CDriver(work)
-        rows = net_rows(net, gen_net, timer, c, QUEUES, repeats)
-        region_table, region_notes = region_rows(region, gen_region, timer, c, tuple(m * MIB for m in region_mib),
-                                                 repeats)
+        rust = RustDriver(work, [net, region])
+        rows = net_rows(net, gen_net, timer, c, rust, QUEUES, repeats)
+        region_table, region_notes = region_rows(region, gen_region, timer, c, rust,
+                                                 tuple(m * MIB for m in region_mib), repeats)
         rows |= region_table
         crc_lines = checksum_rows(timer, c, region, region_mib[1] * MIB, repeats)
     print(f"{platform.python_implementation()} {platform.python_version()} on {platform.machine()}, "

@@ -8,9 +8,12 @@
 //!   devstate JSON, its re-encoding, whether `encoded_len()` was exact), or
 //!   `{"ok":false,"code":N,"name":"...","offset":N,"path":"..."}`.
 //!
-//! With blob files as arguments it decodes each with the default limits instead.
+//! With blob files as arguments it decodes each with the default limits instead;
+//! `dsf1_driver MODEL@VERSION --bench BLOB ITERATIONS REPEATS` times decode, `encode_into`
+//! a preallocated buffer and CRC-32C of the blob (medians in ns, one JSON line; the codec
+//! benchmark's Rust column).
 
-use devstate_codecs::dsf1::{Codec, DecodeError, Limits};
+use devstate_codecs::dsf1::{crc32c, Codec, DecodeError, Limits};
 use std::io::{Read, Write};
 
 fn json_str(text: &str, out: &mut String) {
@@ -82,65 +85,233 @@ fn answer<'a, S: Codec<'a>>(blob: &'a [u8], limits: &Limits) -> String {
     out
 }
 
+/// Median nanoseconds per call of decode, encode_into and crc32c of the whole blob.
+fn bench<'a, S: Codec<'a>>(
+    blob: &'a [u8],
+    iterations: u32,
+    repeats: usize,
+) -> Result<[f64; 3], String> {
+    let state = S::decode(blob).map_err(|e| e.to_string())?;
+    let mut out = vec![0u8; state.encoded_len()];
+    if state.encode_into(&mut out).map_err(|e| e.to_string())? != out.len() || out != blob {
+        return Err("the re-encoding is not the blob".into());
+    }
+    // Every result is folded into `seen` (and checked), so no loop can be optimized away
+    // (std::hint::black_box needs Rust 1.66; the crate supports 1.63).
+    let mut seen = 0usize;
+    let mut runs = [Vec::new(), Vec::new(), Vec::new()];
+    for _ in 0..repeats {
+        let start = std::time::Instant::now();
+        for _ in 0..iterations {
+            seen += S::decode(blob).is_ok() as usize;
+        }
+        runs[0].push(start.elapsed().as_nanos() as f64 / iterations as f64);
+        let start = std::time::Instant::now();
+        for _ in 0..iterations {
+            seen += state.encode_into(&mut out).unwrap_or(0);
+        }
+        runs[1].push(start.elapsed().as_nanos() as f64 / iterations as f64);
+        let start = std::time::Instant::now();
+        for _ in 0..iterations {
+            seen += crc32c(0, &blob[..blob.len() - 4]) as usize & 1;
+        }
+        runs[2].push(start.elapsed().as_nanos() as f64 / iterations as f64);
+    }
+    if seen < (repeats * iterations as usize) * (1 + out.len()) {
+        return Err("a decode or encode failed while timing".into());
+    }
+    let median = |times: &mut Vec<f64>| {
+        times.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        times[times.len() / 2]
+    };
+    Ok([
+        median(&mut runs[0]),
+        median(&mut runs[1]),
+        median(&mut runs[2]),
+    ])
+}
+
 type Answer = fn(&[u8], &Limits) -> String;
+type Bench = fn(&[u8], u32, usize) -> Result<[f64; 3], String>;
 
-fn org_nvmexpress_ctrl_v1_0(blob: &[u8], limits: &Limits) -> String {
-    answer::<devstate_codecs::org_nvmexpress_ctrl_v1_0::State<'_>>(blob, limits)
+mod org_nvmexpress_ctrl_v1_0 {
+    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::org_nvmexpress_ctrl_v1_0::State;
+
+    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+
+    pub fn answer(blob: &[u8], limits: &Limits) -> String {
+        super::answer::<State<'_>>(blob, limits)
+    }
+
+    pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
+        super::bench::<State<'_>>(blob, iterations, repeats)
+    }
 }
 
-fn org_nvmexpress_ctrl_v1_1(blob: &[u8], limits: &Limits) -> String {
-    answer::<devstate_codecs::org_nvmexpress_ctrl_v1_1::State<'_>>(blob, limits)
+mod org_nvmexpress_ctrl_v1_1 {
+    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::org_nvmexpress_ctrl_v1_1::State;
+
+    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+
+    pub fn answer(blob: &[u8], limits: &Limits) -> String {
+        super::answer::<State<'_>>(blob, limits)
+    }
+
+    pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
+        super::bench::<State<'_>>(blob, iterations, repeats)
+    }
 }
 
-fn org_qemu_virtio_blk_v1_0(blob: &[u8], limits: &Limits) -> String {
-    answer::<devstate_codecs::org_qemu_virtio_blk_v1_0::State<'_>>(blob, limits)
+mod org_qemu_virtio_blk_v1_0 {
+    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::org_qemu_virtio_blk_v1_0::State;
+
+    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+
+    pub fn answer(blob: &[u8], limits: &Limits) -> String {
+        super::answer::<State<'_>>(blob, limits)
+    }
+
+    pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
+        super::bench::<State<'_>>(blob, iterations, repeats)
+    }
 }
 
-fn org_qemu_virtio_net_v1_0(blob: &[u8], limits: &Limits) -> String {
-    answer::<devstate_codecs::org_qemu_virtio_net_v1_0::State<'_>>(blob, limits)
+mod org_qemu_virtio_net_v1_0 {
+    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::org_qemu_virtio_net_v1_0::State;
+
+    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+
+    pub fn answer(blob: &[u8], limits: &Limits) -> String {
+        super::answer::<State<'_>>(blob, limits)
+    }
+
+    pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
+        super::bench::<State<'_>>(blob, iterations, repeats)
+    }
 }
 
-fn org_virtio_blk_v1_0(blob: &[u8], limits: &Limits) -> String {
-    answer::<devstate_codecs::org_virtio_blk_v1_0::State<'_>>(blob, limits)
+mod org_virtio_blk_v1_0 {
+    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::org_virtio_blk_v1_0::State;
+
+    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+
+    pub fn answer(blob: &[u8], limits: &Limits) -> String {
+        super::answer::<State<'_>>(blob, limits)
+    }
+
+    pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
+        super::bench::<State<'_>>(blob, iterations, repeats)
+    }
 }
 
-fn org_virtio_blk_v1_1(blob: &[u8], limits: &Limits) -> String {
-    answer::<devstate_codecs::org_virtio_blk_v1_1::State<'_>>(blob, limits)
+mod org_virtio_blk_v1_1 {
+    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::org_virtio_blk_v1_1::State;
+
+    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+
+    pub fn answer(blob: &[u8], limits: &Limits) -> String {
+        super::answer::<State<'_>>(blob, limits)
+    }
+
+    pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
+        super::bench::<State<'_>>(blob, iterations, repeats)
+    }
 }
 
-fn org_virtio_blk_v1_2(blob: &[u8], limits: &Limits) -> String {
-    answer::<devstate_codecs::org_virtio_blk_v1_2::State<'_>>(blob, limits)
+mod org_virtio_blk_v1_2 {
+    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::org_virtio_blk_v1_2::State;
+
+    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+
+    pub fn answer(blob: &[u8], limits: &Limits) -> String {
+        super::answer::<State<'_>>(blob, limits)
+    }
+
+    pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
+        super::bench::<State<'_>>(blob, iterations, repeats)
+    }
 }
 
-fn org_virtio_net_v1_0(blob: &[u8], limits: &Limits) -> String {
-    answer::<devstate_codecs::org_virtio_net_v1_0::State<'_>>(blob, limits)
+mod org_virtio_net_v1_0 {
+    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::org_virtio_net_v1_0::State;
+
+    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+
+    pub fn answer(blob: &[u8], limits: &Limits) -> String {
+        super::answer::<State<'_>>(blob, limits)
+    }
+
+    pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
+        super::bench::<State<'_>>(blob, iterations, repeats)
+    }
 }
 
-fn org_virtio_net_v1_1(blob: &[u8], limits: &Limits) -> String {
-    answer::<devstate_codecs::org_virtio_net_v1_1::State<'_>>(blob, limits)
+mod org_virtio_net_v1_1 {
+    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::org_virtio_net_v1_1::State;
+
+    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+
+    pub fn answer(blob: &[u8], limits: &Limits) -> String {
+        super::answer::<State<'_>>(blob, limits)
+    }
+
+    pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
+        super::bench::<State<'_>>(blob, iterations, repeats)
+    }
 }
 
-fn org_virtio_net_v2_0(blob: &[u8], limits: &Limits) -> String {
-    answer::<devstate_codecs::org_virtio_net_v2_0::State<'_>>(blob, limits)
+mod org_virtio_net_v2_0 {
+    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::org_virtio_net_v2_0::State;
+
+    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+
+    pub fn answer(blob: &[u8], limits: &Limits) -> String {
+        super::answer::<State<'_>>(blob, limits)
+    }
+
+    pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
+        super::bench::<State<'_>>(blob, iterations, repeats)
+    }
 }
 
-fn org_virtio_net_v3_0(blob: &[u8], limits: &Limits) -> String {
-    answer::<devstate_codecs::org_virtio_net_v3_0::State<'_>>(blob, limits)
+mod org_virtio_net_v3_0 {
+    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::org_virtio_net_v3_0::State;
+
+    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+
+    pub fn answer(blob: &[u8], limits: &Limits) -> String {
+        super::answer::<State<'_>>(blob, limits)
+    }
+
+    pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
+        super::bench::<State<'_>>(blob, iterations, repeats)
+    }
 }
 
-fn codec(name: &str) -> Option<Answer> {
+fn codec(name: &str) -> Option<(Answer, Bench)> {
     match name {
-        "org.nvmexpress.ctrl@1.0" => Some(org_nvmexpress_ctrl_v1_0),
-        "org.nvmexpress.ctrl@1.1" => Some(org_nvmexpress_ctrl_v1_1),
-        "org.qemu.virtio.blk@1.0" => Some(org_qemu_virtio_blk_v1_0),
-        "org.qemu.virtio.net@1.0" => Some(org_qemu_virtio_net_v1_0),
-        "org.virtio.blk@1.0" => Some(org_virtio_blk_v1_0),
-        "org.virtio.blk@1.1" => Some(org_virtio_blk_v1_1),
-        "org.virtio.blk@1.2" => Some(org_virtio_blk_v1_2),
-        "org.virtio.net@1.0" => Some(org_virtio_net_v1_0),
-        "org.virtio.net@1.1" => Some(org_virtio_net_v1_1),
-        "org.virtio.net@2.0" => Some(org_virtio_net_v2_0),
-        "org.virtio.net@3.0" => Some(org_virtio_net_v3_0),
+        "org.nvmexpress.ctrl@1.0" => Some(org_nvmexpress_ctrl_v1_0::CODEC),
+        "org.nvmexpress.ctrl@1.1" => Some(org_nvmexpress_ctrl_v1_1::CODEC),
+        "org.qemu.virtio.blk@1.0" => Some(org_qemu_virtio_blk_v1_0::CODEC),
+        "org.qemu.virtio.net@1.0" => Some(org_qemu_virtio_net_v1_0::CODEC),
+        "org.virtio.blk@1.0" => Some(org_virtio_blk_v1_0::CODEC),
+        "org.virtio.blk@1.1" => Some(org_virtio_blk_v1_1::CODEC),
+        "org.virtio.blk@1.2" => Some(org_virtio_blk_v1_2::CODEC),
+        "org.virtio.net@1.0" => Some(org_virtio_net_v1_0::CODEC),
+        "org.virtio.net@1.1" => Some(org_virtio_net_v1_1::CODEC),
+        "org.virtio.net@2.0" => Some(org_virtio_net_v2_0::CODEC),
+        "org.virtio.net@3.0" => Some(org_virtio_net_v3_0::CODEC),
         _ => None,
     }
 }
@@ -173,8 +344,8 @@ fn serve(answer: Answer) -> std::io::Result<()> {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let answer = match args.get(1).and_then(|name| codec(name)) {
-        Some(answer) => answer,
+    let (answer, bench) = match args.get(1).and_then(|name| codec(name)) {
+        Some(found) => found,
         None => {
             eprintln!("usage: dsf1_driver MODEL@VERSION [BLOB...]; known:");
             for (model, major, minor) in devstate_codecs::MODEL_VERSIONS {
@@ -183,6 +354,22 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if args.len() == 6 && args[2] == "--bench" {
+        let blob = std::fs::read(&args[3]).unwrap_or_default();
+        let iterations = args[4].parse().unwrap_or(1);
+        let repeats = args[5].parse().unwrap_or(1);
+        match bench(&blob, iterations, repeats) {
+            Ok([decode, encode, crc]) => println!(
+                "{{\"bytes\":{},\"decode_ns\":{:.1},\"encode_ns\":{:.1},\"crc32c_ns\":{:.1}}}",
+                blob.len(),
+                decode,
+                encode,
+                crc
+            ),
+            Err(e) => println!("{{\"error\":\"{}\"}}", e),
+        }
+        return;
+    }
     if args.len() > 2 {
         for path in &args[2..] {
             match std::fs::read(path) {
