@@ -119,6 +119,7 @@ def test_encode_with_model_and_version(tmp_path: Path) -> None:
     out = tmp_path / "net.dsf"
     result = run("encode", source, "--model", "org.virtio.net", "--version", "1.1", "-o", out)
     assert result.exit_code == 0, result.output
+    assert result.stderr == "devstate: warning: --model and --version are deprecated; use --schema MODEL@VERSION\n"
     assert out.read_bytes() == (VECTORS / "valid-org.virtio.net-1.1-max.dsf").read_bytes()
 
 
@@ -145,7 +146,8 @@ def test_encode_usage_errors(tmp_path: Path) -> None:
     assert result.stderr == f"devstate: error: {state}: no model/version in the state; pass --schema MODEL@VERSION\n"
     result = run("encode", state, "--model", "org.virtio.net", "--version", "9.9", "-o", tmp_path / "o.dsf")
     assert result.exit_code == 2
-    assert result.stderr.startswith("devstate: error: model 'org.virtio.net' has no version 9.9 (known: ")
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("devstate: error: model 'org.virtio.net' has no version 9.9 (known: ")
     state.write_text("{nope")
     result = run("encode", state, "--schema", LED, "-o", tmp_path / "o.dsf")
     assert (result.exit_code, result.stderr) == (

@@ -288,6 +288,9 @@ def encode_cmd(state_file: Path, schema_name: str | None, output: Path, strict: 
     refuse_overwrite(output, state_file)
     if as_json and is_stdio(output):
         fail("--json prints the outcome on standard output; give -o a file")
+    if model or version:
+        error_console.print("devstate: warning: --model and --version are deprecated; use --schema MODEL@VERSION",
+                            markup=False, soft_wrap=True)
     named = load_named_schema(schema_name) if schema_name is not None else None
     state_json = _read_state(state_file)
     schema = named or load_named_schema(_state_schema_name(state_file, state_json, model, version))
