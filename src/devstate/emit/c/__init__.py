@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import jinja2
 
@@ -43,6 +43,7 @@ from devstate.emit import GENERATED_MARKER, GENERATOR, banner_lines, module_stem
 from devstate.errors import EmitError
 from devstate.limits import MAX_COUNT
 from devstate.state import field_default, type_default, vendor_order
+from devstate.visit import Visitor
 from devstate.wire.errors import DESCRIPTIONS, ErrorCode
 from devstate.wire.sections import FLAG_OPTIONAL, FLAG_VENDOR, vendor_header
 
@@ -51,6 +52,9 @@ MAX_UNKNOWN_SECTIONS = 32
 
 Expr = ir.ScalarType | ir.NamedRef | ir.ArrayType | ir.BytesType | ir.StringType
 Lines = list[str]
+Named = TypeVar("Named", ir.EnumType, ir.FlagsType)
+Bounds = tuple[int | None, int | None]
+"""A field's min and max (``None``: the type's own bound)."""
 
 
 def emit_c(schema: ir.Schema) -> dict[str, str]:
@@ -258,8 +262,8 @@ def describe(expr: Expr) -> str:
 # --- declarations -------------------------------------------------------------------------
 
 
-class _Declarations:
-    """C declarators for type expressions and the struct definitions of the header."""
+class _Declarations(Visitor[str]):
+    """C declarators for type expressions (``visit_<kind>``) and the struct definitions of the header."""
 
     def __init__(self, names: CNames) -> None:
         self.names = names
@@ -267,22 +271,31 @@ class _Declarations:
 
     def declare(self, expr: Expr, name: str, capacity: str | None = None) -> str:
         """The C declaration of a member ``name`` of type ``expr`` (no semicolon)."""
-        if isinstance(expr, ir.ScalarType):
-            return f"{CTYPES[expr.name]} {name}"
-        if isinstance(expr, ir.NamedRef):
-            named = self.schema.resolve(expr)
-            if isinstance(named, ir.StructType):
-                return f"struct {self.names.struct(expr.name)} {name}"
-            return f"{CTYPES[named.base.name]} {name}"
-        if isinstance(expr, ir.BytesType):
-            return f"struct devstate_bytes {name}"
-        if isinstance(expr, ir.StringType):
-            return f"struct devstate_string {name}"
+        return self.visit(expr, name, capacity)
+
+    def visit_scalar(self, expr: ir.ScalarType, name: str, capacity: str | None) -> str:
+        return f"{CTYPES[expr.name]} {name}"
+
+    def visit_struct_ref(self, expr: ir.NamedRef, name: str, capacity: str | None) -> str:
+        return f"struct {self.names.struct(expr.name)} {name}"
+
+    def visit_ref(self, expr: ir.NamedRef, name: str, capacity: str | None) -> str:
+        """An enum or flags value: its base integer."""
+        named = self.schema.resolve(expr)
+        assert not isinstance(named, ir.StructType)
+        return f"{CTYPES[named.base.name]} {name}"
+
+    def visit_bytes(self, expr: ir.BytesType, name: str, capacity: str | None) -> str:
+        return f"struct devstate_bytes {name}"
+
+    def visit_string(self, expr: ir.StringType, name: str, capacity: str | None) -> str:
+        return f"struct devstate_string {name}"
+
+    def visit_array(self, expr: ir.ArrayType, name: str, capacity: str | None) -> str:
         if expr.length is not None:
             return self.declare(expr.element, f"{name}[{expr.length}]")
         assert expr.max is not None
-        cap = capacity or str(max(expr.max, 1))
-        items = self.declare(expr.element, f"items[{cap}]")
+        items = self.declare(expr.element, f"items[{capacity or max(expr.max, 1)}]")
         return f"struct {{ uint32_t count; {items}; }} {name}"
 
     def struct_definition(self, type_name: str) -> Lines:
@@ -474,6 +487,13 @@ STORES = {"u8": "o[p] = {v};", "u16": "dsf1_store16(o + p, {v});", "u32": "dsf1_
           "bool": "o[p] = {v} ? 1 : 0;"}
 
 
+def _target(schema: ir.Schema, expr: ir.NamedRef, kind: type[Named]) -> Named:
+    """The enum or flags type a reference names (the visitor chose the method by its kind)."""
+    named = schema.resolve(expr)
+    assert isinstance(named, kind)
+    return named
+
+
 def _is_struct_ref(expr: Expr) -> bool:
     return isinstance(expr, ir.NamedRef) and expr.target_kind == "struct"
 
@@ -481,8 +501,8 @@ def _is_struct_ref(expr: Expr) -> bool:
 # --- decoding ---------------------------------------------------------------------------------
 
 
-class _Decode:
-    """Decoding code: one method per IR type-expression kind, reading at ``p`` before ``end``.
+class _Decode(Visitor[Lines]):
+    """Decoding code: one ``visit_<kind>`` per IR type-expression kind, reading at ``p`` before ``end``.
 
     The generated statements use ``b`` (the input), ``p`` (the position), ``end`` (the
     container's end), ``c`` (limits) and ``err``; a failure returns its code at once.
@@ -491,15 +511,6 @@ class _Decode:
     def __init__(self, names: CNames) -> None:
         self.names = names
         self.schema = names.schema
-
-    def value(self, expr: Expr, slot: _Slot) -> Lines:
-        kinds: dict[type, Callable[[Any, _Slot], Lines]] = {
-            ir.ScalarType: self.scalar, ir.NamedRef: self.ref, ir.ArrayType: self.array,
-            ir.BytesType: self.bytes_, ir.StringType: self.string,
-        }
-        if type(expr) not in kinds:
-            raise EmitError(f"no C decoder for type expression {expr!r}")
-        return kinds[type(expr)](expr, slot)
 
     def _need(self, size: int, slot: _Slot) -> Lines:
         if slot.avail >= size:
@@ -514,32 +525,33 @@ class _Decode:
                 f"{slot.lv} = v;"]
         return [*lines, "{", *_indent(body), "}", f"p += {size};"]
 
-    def scalar(self, expr: ir.ScalarType, slot: _Slot) -> Lines:
+    def visit_scalar(self, expr: ir.ScalarType, slot: _Slot) -> Lines:
         if expr.name == "bool":
             return [*self._need(1, slot), f"if (b[p] > 1) {slot.path.fail(ErrorCode.BAD_BOOL, 'p')}",
                     f"{slot.lv} = b[p] != 0;", "p += 1;"]
         condition = _range_condition("v", expr.name, slot.bounds)
         return self._integer(expr.name, slot, ErrorCode.OUT_OF_RANGE, condition, expr.size)
 
-    def ref(self, expr: ir.NamedRef, slot: _Slot) -> Lines:
-        named = self.schema.resolve(expr)
-        if isinstance(named, ir.EnumType):
-            condition = _enum_condition("v", named)
-            return self._integer(named.base.name, slot, ErrorCode.BAD_ENUM, condition, named.base.size)
-        if isinstance(named, ir.FlagsType):
-            _, high = ir.scalar_range(named.base.name)
-            condition = None if named.mask == high else f"v & ~{self.names.macro(expr.name, 'MASK')}"
-            return self._integer(named.base.name, slot, ErrorCode.BAD_FLAGS, condition, named.base.size)
-        return self.sized_struct(expr, slot)
+    def visit_enum_ref(self, expr: ir.NamedRef, slot: _Slot) -> Lines:
+        enum = _target(self.schema, expr, ir.EnumType)
+        condition = _enum_condition("v", enum)
+        return self._integer(enum.base.name, slot, ErrorCode.BAD_ENUM, condition, enum.base.size)
 
-    def sized_struct(self, expr: ir.NamedRef, slot: _Slot) -> Lines:
+    def visit_flags_ref(self, expr: ir.NamedRef, slot: _Slot) -> Lines:
+        flags = _target(self.schema, expr, ir.FlagsType)
+        _, high = ir.scalar_range(flags.base.name)
+        condition = None if flags.mask == high else f"v & ~{self.names.macro(expr.name, 'MASK')}"
+        return self._integer(flags.base.name, slot, ErrorCode.BAD_FLAGS, condition, flags.base.size)
+
+    def visit_struct_ref(self, expr: ir.NamedRef, slot: _Slot) -> Lines:
+        """A struct in field or element position: its u32 body size, then the body."""
         body = [*self._need(4, slot), "size = dsf1_load32(b + p);",
                 f"if (size > end - p - 4) {slot.path.fail(ErrorCode.TRUNCATED, 'p')}",
                 f"rc = {self.names.fn('dec', expr.name)}(c, p + 4, p + 4 + size, {slot.depth.c()}, &{slot.lv}, err);",
                 f"if (rc != 0) {slot.path.prepend()}", "p += 4 + (size_t)size;"]
         return ["{", "    uint32_t size;", *_indent(body), "}"]
 
-    def bytes_(self, expr: ir.BytesType, slot: _Slot) -> Lines:
+    def visit_bytes(self, expr: ir.BytesType, slot: _Slot) -> Lines:
         if expr.length is not None:
             return [*self._need(expr.length, slot), f"{slot.lv}.data = b + p;",
                     f"{slot.lv}.len = {expr.length};", f"p += {expr.length};"]
@@ -547,7 +559,7 @@ class _Decode:
         region = f"if (len > c->max_region) {slot.path.fail(ErrorCode.LIMIT_EXCEEDED, 'p')}"
         return self._counted(expr.max, slot, [region], "")
 
-    def string(self, expr: ir.StringType, slot: _Slot) -> Lines:
+    def visit_string(self, expr: ir.StringType, slot: _Slot) -> Lines:
         utf8 = ["bad = dsf1_utf8_invalid(b + p + 4, len);",
                 f"if (bad != len) {slot.path.fail(ErrorCode.BAD_UTF8, 'p + 4 + bad')}"]
         return self._counted(expr.max, slot, utf8, "(const char *)")
@@ -565,7 +577,7 @@ class _Decode:
         decls = ["    uint32_t len;"] + (["    size_t bad;"] if cast else [])
         return ["{", *decls, *_indent(body), "}"]
 
-    def array(self, expr: ir.ArrayType, slot: _Slot) -> Lines:
+    def visit_array(self, expr: ir.ArrayType, slot: _Slot) -> Lines:
         level = slot.level
         count, index = f"n{level}", f"i{level}"
         element_size = f"s{level}" if expr.stride else str(expr.element.min_size)
@@ -626,7 +638,7 @@ class _Decode:
             body = [f"rc = {call};", f"if (rc != 0) {path.prepend()}", f"p += {size};"]
         else:
             fixed = element.static_size or 0
-            body = self.value(element, _Slot(f"{items}[{index}]", path, depth, fixed, slot.bounds))
+            body = self.visit(element, _Slot(f"{items}[{index}]", path, depth, fixed, slot.bounds))
         return _block(f"for (size_t {index} = 0; {index} < {count}; {index}++)", body)
 
     # struct bodies
@@ -656,7 +668,7 @@ class _Decode:
             lines.append(f"if (depth >= c->max_depth) {path.fail(ErrorCode.NESTING_TOO_DEEP, 'p')}")
         member = f"out->{self.names.field(struct, fld)}"
         slot = _Slot(member, path, _Depth("depth", 1), size, (fld.min, fld.max))
-        return lines + self.value(fld.type, slot)
+        return lines + self.visit(fld.type, slot)
 
 
 def _locals(body: Lines) -> Lines:
@@ -680,8 +692,8 @@ def _encode_locals(body: Lines) -> Lines:
 # --- defaults -----------------------------------------------------------------------------------
 
 
-class _Defaults:
-    """Assignments of default values (``devstate.state`` semantics) to C lvalues."""
+class _Defaults(Visitor[Lines]):
+    """Assignments of default values (``devstate.state`` semantics) to C lvalues, per IR kind."""
 
     def __init__(self, names: CNames, zeros: str) -> None:
         self.names = names
@@ -693,27 +705,29 @@ class _Defaults:
         """Statements giving ``lv`` the state value ``value``; skip zero bits if ``zeroed``."""
         if zeroed and self.is_zero(expr, value):
             return []
-        if isinstance(expr, ir.ScalarType):
-            literal = ("true" if value else "false") if expr.name == "bool" else c_int(int(value), expr.name)
-            return [f"{lv} = {literal};"]
-        if isinstance(expr, ir.NamedRef):
-            return self._named(expr, lv, value, zeroed, level)
-        if isinstance(expr, ir.BytesType):
-            return self._bytes(expr, lv, bytes(value))
-        if isinstance(expr, ir.StringType):
-            data = str(value).encode("utf-8")
-            return [f"{lv}.data = {c_string(data) if data else 'NULL'};", f"{lv}.len = {len(data)};"]
-        return self._array(expr, lv, list(value), zeroed, level)
+        return self.visit(expr, lv, value, zeroed, level)
 
-    def _named(self, expr: ir.NamedRef, lv: str, value: Any, zeroed: bool, level: int) -> Lines:
+    def visit_scalar(self, expr: ir.ScalarType, lv: str, value: Any, zeroed: bool, level: int) -> Lines:
+        literal = ("true" if value else "false") if expr.name == "bool" else c_int(int(value), expr.name)
+        return [f"{lv} = {literal};"]
+
+    def visit_struct_ref(self, expr: ir.NamedRef, lv: str, value: Any, zeroed: bool, level: int) -> Lines:
+        struct = self.schema.struct(expr.name)
+        lines = []
+        for fld in struct.fields:
+            member = f"{lv}.{self.names.field(struct, fld)}"
+            lines += self.assign(fld.type, member, value[fld.name], zeroed, level)
+        return lines
+
+    def visit_ref(self, expr: ir.NamedRef, lv: str, value: Any, zeroed: bool, level: int) -> Lines:
+        """An enum or flags value: its number."""
         named = self.schema.resolve(expr)
-        if isinstance(named, ir.StructType):
-            lines = []
-            for fld in named.fields:
-                member = f"{lv}.{self.names.field(named, fld)}"
-                lines += self.assign(fld.type, member, value[fld.name], zeroed, level)
-            return lines
+        assert not isinstance(named, ir.StructType)
         return [f"{lv} = {c_int(self.number(named, value), named.base.name)};"]
+
+    def visit_string(self, expr: ir.StringType, lv: str, value: Any, zeroed: bool, level: int) -> Lines:
+        data = str(value).encode("utf-8")
+        return [f"{lv}.data = {c_string(data) if data else 'NULL'};", f"{lv}.len = {len(data)};"]
 
     def number(self, named: ir.EnumType | ir.FlagsType, value: Any) -> int:
         if isinstance(named, ir.FlagsType):
@@ -721,7 +735,8 @@ class _Defaults:
             return sum(1 << bits[name] for name in value)
         return named.by_name()[value] if isinstance(value, str) else int(value)
 
-    def _bytes(self, expr: ir.BytesType, lv: str, value: bytes) -> Lines:
+    def visit_bytes(self, expr: ir.BytesType, lv: str, value: Any, zeroed: bool, level: int) -> Lines:
+        value = bytes(value)
         if any(value):
             raise EmitError(f"non-zero bytes default {value!r} is not supported")
         if not value:
@@ -729,7 +744,8 @@ class _Defaults:
         self.zeros_needed = max(self.zeros_needed, len(value))
         return [f"{lv}.data = {self.zeros};", f"{lv}.len = {len(value)};"]
 
-    def _array(self, expr: ir.ArrayType, lv: str, value: list[Any], zeroed: bool, level: int) -> Lines:
+    def visit_array(self, expr: ir.ArrayType, lv: str, value: Any, zeroed: bool, level: int) -> Lines:
+        value = list(value)
         items = f"{lv}.items" if expr.max is not None else lv
         head = [f"{lv}.count = {len(value)};"] if expr.max is not None else []
         if value and all(item == value[0] for item in value):
@@ -773,41 +789,35 @@ class _Defaults:
 # --- encoding --------------------------------------------------------------------------------
 
 
-class _Encode:
-    """Encoding code per IR kind: checks every constraint, then writes at ``o + p``."""
+class _Encode(Visitor[Lines]):
+    """Encoding code, one ``visit_<kind>`` per IR kind: checks every constraint, then writes at ``o + p``."""
 
     def __init__(self, names: CNames) -> None:
         self.names = names
         self.schema = names.schema
 
-    def value(self, expr: Expr, rv: str, path: _Path, bounds: tuple[int | None, int | None]) -> Lines:
-        kinds: dict[type, Callable[[Any, str, _Path, Any], Lines]] = {
-            ir.ScalarType: self.scalar, ir.NamedRef: self.ref, ir.ArrayType: self.array,
-            ir.BytesType: self.bytes_, ir.StringType: self.string,
-        }
-        if type(expr) not in kinds:
-            raise EmitError(f"no C encoder for type expression {expr!r}")
-        return kinds[type(expr)](expr, rv, path, bounds)
-
     def _store(self, scalar: str, rv: str, size: int, checks: Lines) -> Lines:
         return [*checks, STORES[scalar].format(v=rv), f"p += {size};"]
 
-    def scalar(self, expr: ir.ScalarType, rv: str, path: _Path, bounds: tuple[int | None, int | None]) -> Lines:
+    def visit_scalar(self, expr: ir.ScalarType, rv: str, path: _Path, bounds: Bounds) -> Lines:
         condition = None if expr.name == "bool" else _range_condition(rv, expr.name, bounds)
         checks = [f"if ({condition}) {path.fail(ErrorCode.OUT_OF_RANGE, '0')}"] if condition else []
         return self._store(expr.name, rv, expr.size, checks)
 
-    def ref(self, expr: ir.NamedRef, rv: str, path: _Path, bounds: tuple[int | None, int | None]) -> Lines:
-        named = self.schema.resolve(expr)
-        if isinstance(named, ir.EnumType):
-            condition = _enum_condition(rv, named)
-            checks = [f"if ({condition}) {path.fail(ErrorCode.BAD_ENUM, '0')}"] if condition else []
-            return self._store(named.base.name, rv, named.base.size, checks)
-        if isinstance(named, ir.FlagsType):
-            _, high = ir.scalar_range(named.base.name)
-            checks = [] if named.mask == high else [
-                f"if ({rv} & ~{self.names.macro(expr.name, 'MASK')}) {path.fail(ErrorCode.BAD_FLAGS, '0')}"]
-            return self._store(named.base.name, rv, named.base.size, checks)
+    def visit_enum_ref(self, expr: ir.NamedRef, rv: str, path: _Path, bounds: Bounds) -> Lines:
+        enum = _target(self.schema, expr, ir.EnumType)
+        condition = _enum_condition(rv, enum)
+        checks = [f"if ({condition}) {path.fail(ErrorCode.BAD_ENUM, '0')}"] if condition else []
+        return self._store(enum.base.name, rv, enum.base.size, checks)
+
+    def visit_flags_ref(self, expr: ir.NamedRef, rv: str, path: _Path, bounds: Bounds) -> Lines:
+        flags = _target(self.schema, expr, ir.FlagsType)
+        _, high = ir.scalar_range(flags.base.name)
+        checks = [] if flags.mask == high else [
+            f"if ({rv} & ~{self.names.macro(expr.name, 'MASK')}) {path.fail(ErrorCode.BAD_FLAGS, '0')}"]
+        return self._store(flags.base.name, rv, flags.base.size, checks)
+
+    def visit_struct_ref(self, expr: ir.NamedRef, rv: str, path: _Path, bounds: Bounds) -> Lines:
         body = ["size_t size_at = p;", "p += 4;", f"rc = {self.names.fn('enc', expr.name)}(&{rv}, o, &p, err);",
                 f"if (rc != 0) {path.prepend()}",
                 f"if (dsf1_over_u32(p - size_at - 4)) {path.fail(ErrorCode.LIMIT_EXCEEDED, '0')}",
@@ -817,14 +827,14 @@ class _Encode:
     def _view_checks(self, rv: str, path: _Path) -> Lines:
         return [f"if ({rv}.data == NULL && {rv}.len != 0) {path.fail(ErrorCode.INVALID_STATE, '0')}"]
 
-    def bytes_(self, expr: ir.BytesType, rv: str, path: _Path, bounds: Any) -> Lines:
+    def visit_bytes(self, expr: ir.BytesType, rv: str, path: _Path, bounds: Bounds) -> Lines:
         if expr.length is not None:
             wrong = f"if ({rv}.len != {expr.length} || {rv}.data == NULL) {path.fail(ErrorCode.INVALID_STATE, '0')}"
             return [wrong, f"memcpy(o + p, {rv}.data, {expr.length});", f"p += {expr.length};"]
         assert expr.max is not None
         return self._counted(expr.max, rv, path, self._view_checks(rv, path))
 
-    def string(self, expr: ir.StringType, rv: str, path: _Path, bounds: Any) -> Lines:
+    def visit_string(self, expr: ir.StringType, rv: str, path: _Path, bounds: Bounds) -> Lines:
         utf8 = [f"if (dsf1_utf8_invalid((const uint8_t *){rv}.data, {rv}.len) != {rv}.len) "
                 f"{path.fail(ErrorCode.BAD_UTF8, '0')}"]
         return self._counted(expr.max, rv, path, [*self._view_checks(rv, path), *utf8])
@@ -835,7 +845,7 @@ class _Encode:
         return [*checks, *over, f"dsf1_store32(o + p, (uint32_t){rv}.len);",
                 f"dsf1_put(o + p + 4, {rv}.data, {rv}.len);", f"p += 4 + {rv}.len;"]
 
-    def array(self, expr: ir.ArrayType, rv: str, path: _Path, bounds: tuple[int | None, int | None]) -> Lines:
+    def visit_array(self, expr: ir.ArrayType, rv: str, path: _Path, bounds: Bounds) -> Lines:
         level = len(path.args)
         index = f"i{level}"
         lines: Lines = []
@@ -860,7 +870,7 @@ class _Encode:
             body = [f"rc = {self.names.fn('enc', element.name)}(&{items}[{index}], o, &p, err);",
                     f"if (rc != 0) {element_path.prepend()}"]
         else:
-            body = self.value(element, f"{items}[{index}]", element_path, bounds)
+            body = self.visit(element, f"{items}[{index}]", element_path, bounds)
         return lines + _block(f"for (size_t {index} = 0; {index} < {count}; {index}++)", body)
 
     def struct_function(self, type_name: str) -> Lines:
@@ -868,7 +878,7 @@ class _Encode:
         body: Lines = ["size_t p = *at;"]
         for fld in struct.fields:
             rv = f"in->{self.names.field(struct, fld)}"
-            body += [*_field_comment(fld, struct), *self.value(fld.type, rv, _Path(f".{fld.name}"), (fld.min, fld.max))]
+            body += [*_field_comment(fld, struct), *self.visit(fld.type, rv, _Path(f".{fld.name}"), (fld.min, fld.max))]
         body += ["*at = p;", "return DEVSTATE_OK;"]
         body = _encode_locals(body) + body
         signature = (f"static int {self.names.fn('enc', type_name)}(const struct {self.names.struct(type_name)} *in, "
@@ -877,9 +887,10 @@ class _Encode:
                 *_indent(body), "}", ""]
 
 
-class _Size:
-    """Encoded sizes; counts and lengths over their maximum count as the maximum (encode
-    refuses them before writing, so the buffer check can never be too small)."""
+class _Size(Visitor[Lines]):
+    """Encoded sizes (``visit_<kind>`` for the kinds without a fixed size); counts and lengths
+    over their maximum count as the maximum (encode refuses them before writing, so the
+    buffer check can never be too small)."""
 
     def __init__(self, names: CNames) -> None:
         self.names = names
@@ -889,15 +900,20 @@ class _Size:
         """Statements adding the encoded size of ``rv`` (type ``expr``) to ``n``."""
         if expr.fixed_size is not None:
             return [f"n += {expr.fixed_size};"]
-        if isinstance(expr, ir.BytesType | ir.StringType):
-            assert expr.max is not None
-            return [f"n += 4 + dsf1_min({rv}.len, {expr.max}u);"]
-        if isinstance(expr, ir.NamedRef):
-            return [f"n += 4 + {self.names.fn('size', expr.name)}(&{rv});"]
-        assert isinstance(expr, ir.ArrayType)
-        return self._array(expr, rv, level)
+        return self.visit(expr, rv, level)
 
-    def _array(self, expr: ir.ArrayType, rv: str, level: int) -> Lines:
+    def visit_bytes(self, expr: ir.BytesType, rv: str, level: int) -> Lines:
+        assert expr.max is not None
+        return [f"n += 4 + dsf1_min({rv}.len, {expr.max}u);"]
+
+    def visit_string(self, expr: ir.StringType, rv: str, level: int) -> Lines:
+        return [f"n += 4 + dsf1_min({rv}.len, {expr.max}u);"]
+
+    def visit_struct_ref(self, expr: ir.NamedRef, rv: str, level: int) -> Lines:
+        """A variable-size struct (a fixed-size one has a ``fixed_size``)."""
+        return [f"n += 4 + {self.names.fn('size', expr.name)}(&{rv});"]
+
+    def visit_array(self, expr: ir.ArrayType, rv: str, level: int) -> Lines:
         prefix = (4 if expr.max is not None else 0) + (4 if expr.stride else 0)
         if expr.max is not None:
             items, count = f"{rv}.items", f"dsf1_min({rv}.count, {expr.max}u)"
@@ -1005,7 +1021,7 @@ class _Sections:
             return [f"rc = {self.names.fn('dec', expr.name)}(c, f->payload, f->end, 1, &{member}, err);",
                     f"if (rc != 0) {path.prepend()}"]
         slot = _Slot(member, path, _Depth(None, 1))
-        value = self.decode.value(expr, slot)
+        value = self.decode.visit(expr, slot)
         trailing = f"if (p != end) {path.fail(ErrorCode.SECTION_TRAILING_DATA, 'p')}"
         return ["{", "    size_t p = f->payload, end = f->end;", *_indent([*value, trailing]), "}"]
 
@@ -1052,7 +1068,7 @@ class _Sections:
             assert isinstance(expr, ir.NamedRef)
             body = [f"rc = {self.names.fn('enc', expr.name)}(&{rv}, o, &p, err);", f"if (rc != 0) {path.prepend()}"]
         else:
-            body = self.encode.value(expr, rv, path, (None, None))
+            body = self.encode.visit(expr, rv, path, (None, None))
         head = _encode_locals(body)
         signature = (f"static int {self._fn('enc', section)}(const {self.state} *s, uint8_t *o, size_t *at, "
                      "struct devstate_error *err)")
