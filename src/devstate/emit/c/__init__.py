@@ -148,6 +148,9 @@ class CNames:
         self._keys = {id(t): name for name, t in schema.types.items()}
         self.top = self._top_members()
         self.macros: dict[tuple[str, ...], str] = {}
+        self.fixed_macros = {part: self.macro(part) for part in ("MODEL", "VERSION_MAJOR", "VERSION_MINOR",
+                                                                 "MAX_UNKNOWN")}
+        """The model's own macros, claimed before any type's constant can take their names."""
 
     # types and members
 
@@ -1101,26 +1104,34 @@ def _banner(names: CNames, what: str) -> Lines:
 
 def _header(names: CNames) -> str:
     schema = names.schema
-    guard = f"{names.upper}_H"
     decls = _Declarations(names)
-    lines = [*_banner(names, "h"), f"#ifndef {guard}", f"#define {guard}", "",
-             '#include "dsf1.h"', "",
-             "#ifdef __cplusplus", 'extern "C" {', "#endif", "",
-             f"/* ==== {schema.ident} {'=' * max(3, 80 - len(schema.ident))} */", ""]
-    lines += [f"#define {names.macro('MODEL')} {c_string(schema.model.encode())}",
-              f"#define {names.macro('VERSION_MAJOR')} {schema.version.major}",
-              f"#define {names.macro('VERSION_MINOR')} {schema.version.minor}",
-              f"#define {names.macro('MAX_UNKNOWN')} {MAX_UNKNOWN_SECTIONS} "
-              "/* unknown optional sections a state can carry */", ""]
-    lines += _constants(names)
-    lines += [*decls.capacity_macros(), ""]
+    lines = [*_constants(names), *decls.capacity_macros(), ""]
     for type_name in names.reachable:
         if isinstance(schema.types[type_name], ir.StructType):
             lines += decls.struct_definition(type_name)
     lines += _state_struct(names, decls)
-    lines += _prototypes(names)
-    lines += ["#ifdef __cplusplus", "}", "#endif", "", f"#endif /* {guard} */", ""]
-    return "\n".join(lines)
+    return render("model.h.j2", banner="\n".join(_banner(names, "h")), guard=f"{names.upper}_H",
+                  rule=_rule(schema), macros=names.fixed_macros, p=names.prefix,
+                  model_literal=c_string(schema.model.encode()), major=schema.version.major,
+                  minor=schema.version.minor, max_unknown=MAX_UNKNOWN_SECTIONS,
+                  declarations="\n".join(lines), enums=_enum_functions(names))
+
+
+def _rule(schema: ir.Schema) -> str:
+    """The comment line that opens a model's own part of a file."""
+    return f"/* ==== {schema.ident} {'=' * max(3, 80 - len(schema.ident))} */"
+
+
+def _enum_functions(names: CNames) -> list[dict[str, Any]]:
+    """The ``<prefix>_<enum>_name`` functions: one per reachable enum type, with its cases."""
+    enums = []
+    for type_name in names.reachable:
+        named = names.schema.types[type_name]
+        if isinstance(named, ir.EnumType):
+            cases = [{"value": c_int(m.value, named.base.name), "name": m.name} for m in named.values]
+            enums.append({"type_name": type_name, "function": names.enum_name_function(type_name),
+                          "ctype": CTYPES[named.base.name], "cases": cases})
+    return enums
 
 
 def _constants(names: CNames) -> Lines:
@@ -1163,112 +1174,46 @@ def _state_struct(names: CNames, decls: _Declarations) -> Lines:
     return [*doc, f"struct {names.prefix} {{", *_indent(members), "};", ""]
 
 
-def _prototypes(names: CNames) -> Lines:
-    state = f"struct {names.prefix}"
-    lines = [
-        "/* The default state: every required section at its defaults, no optional section. */",
-        f"void {names.public('init')}({state} *state);",
-        "",
-        "/* Decode blob buf[0..len) into *out with the default limits. Returns DEVSTATE_OK or",
-        " * the DEVSTATE_E_* code of the first problem; err (may be NULL) gets code, offset",
-        " * and path. Allocation-free; bytes and strings in *out point into buf. On failure",
-        " * *out is partly written. */",
-        f"int {names.public('decode')}(const uint8_t *buf, size_t len, {state} *out, struct devstate_error *err);",
-        f"int {names.public('decode_with_limits')}(const uint8_t *buf, size_t len, "
-        "const struct devstate_limits *limits,",
-        f"    {state} *out, struct devstate_error *err);",
-        "",
-        "/* The size of the canonical encoding of *state (exact for a valid state). */",
-        f"size_t {names.public('encoded_size')}(const {state} *state);",
-        "",
-        "/* Encode *state canonically into buf[0..cap): checks every constraint (the same codes",
-        " * as decoding, INVALID_STATE for a malformed state; err->offset is 0). *written gets",
-        " * the blob's size; if cap is too small: LIMIT_EXCEEDED at \"$\" and *written gets the",
-        " * size needed. */",
-        f"int {names.public('encode')}(const {state} *state, uint8_t *buf, size_t cap, size_t *written,",
-        "    struct devstate_error *err);",
-        "",
-        "/* CRC-32C of data[0..len) continuing from crc (0 to start); hardware-accelerated where",
-        " * available. */",
-        f"uint32_t {names.public('crc32c')}(uint32_t crc, const void *data, size_t len);",
-        "",
-    ]
-    for type_name in names.reachable:
-        named = names.schema.types[type_name]
-        if isinstance(named, ir.EnumType):
-            lines.append(f"/* The member name of a {type_name} value, or NULL if it is not declared. */")
-            lines.append(f"const char *{names.enum_name_function(type_name)}({CTYPES[named.base.name]} value);")
-    return [*lines, ""]
-
-
 # --- the source ------------------------------------------------------------------------------------
 
 
 def _source(names: CNames) -> str:
     schema = names.schema
     sections = _Sections(names)
-    zeros = "zero_bytes"
-    defaults = _Defaults(names, zeros)
+    defaults = _Defaults(names, "zero_bytes")
     structs = [n for n in names.reachable if isinstance(schema.types[n], ir.StructType)]
-    code: Lines = []
+    decoders: Lines = []
     for type_name in structs:
         if schema.struct(type_name).appended_fields:
-            code += defaults.function(type_name)
+            decoders += defaults.function(type_name)
     for type_name in structs:
-        code += sections.decode.struct_function(type_name)
+        decoders += sections.decode.struct_function(type_name)
     for section in sections._all():
-        code += sections.decode_function(section)
-    code += _decode_entry(names, sections)
+        decoders += sections.decode_function(section)
+    encoders: Lines = []
     for type_name in structs:
         if schema.struct(type_name).body_size is None:
-            code += sections.size.struct_function(type_name)
-        code += sections.encode.struct_function(type_name)
+            encoders += sections.size.struct_function(type_name)
+        encoders += sections.encode.struct_function(type_name)
     for section in sections._all():
-        code += sections.encode_function(section)
-    code += _size_entry(names, sections)
-    code += _encode_entry(names, sections)
-    code += _init_entry(names, defaults)
-    code += _enum_names(names)
-    code += [f"uint32_t {names.public('crc32c')}(uint32_t crc, const void *data, size_t len)",
-             "{", "    return dsf1_crc32c(crc, (const uint8_t *)data, len);", "}", ""]
-    head = [*_banner(names, "c"), f'#include "{names.prefix}.h"', "", "#include <string.h>", ""]
-    if defaults.zeros_needed:
-        head += [f"static const uint8_t {zeros}[{defaults.zeros_needed}]; /* zero-filled fixed bytes defaults */", ""]
-    head += [f"/* ==== {schema.ident} {'=' * max(3, 80 - len(schema.ident))} */", ""]
-    return "\n".join([*head, *code])
+        encoders += sections.encode_function(section)
+    init_body = _init_body(names, defaults)
+    known = sections._all()
+    return render(
+        "model.c.j2", banner="\n".join(_banner(names, "c")), p=names.prefix, rule=_rule(schema),
+        macros=names.fixed_macros, zeros_needed=defaults.zeros_needed,
+        decoders="\n".join(decoders), vendor_tables=_vendor_tables(sections), required=len(sections.required),
+        absent=[f"out->{names.present(s)} = false;" for s in known if s.optional],
+        dispatch="\n".join(sections.dispatch()), missing=sections.missing(),
+        encoders="\n".join(encoders), size_body="\n".join(_size_body(names, sections)),
+        section_paths=", ".join(f'"{_section_path(s)}"' for s in known) or '"$"', known=len(known),
+        known_items=_known_items(names, sections), unknown_item="\n".join(_unknown_item(sections)),
+        write_section="\n".join(_write_section(sections)), init_body="\n".join(init_body),
+        enums=_enum_functions(names))
 
 
-def _decode_entry(names: CNames, sections: _Sections) -> Lines:
-    state = f"struct {names.prefix}"
-    vendor_tables = _vendor_tables(sections)
-    dispatch = sections.dispatch()
-    loop = ["rc = dsf1_frame_at(buf, p, trailer, &f, err);",
-            "if (rc == 0 && p > first) rc = dsf1_check_order(&prev, &f, err);",
-            "if (rc != 0) return rc;", *dispatch, "if (rc != 0) return rc;", "prev = f;"]
-    absent = [f"out->{names.present(s)} = false;" for s in sections._all() if s.optional]
-    seen_decl = [f"bool seen[{len(sections.required)}] = {{false}};"] if sections.required else []
-    body = [
-        "static const struct devstate_limits defaults = {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, "
-        "DEVSTATE_DEFAULT_MAX_REGION_SIZE, DEVSTATE_DEFAULT_MAX_DEPTH};",
-        *vendor_tables, "struct devstate_error scratch;", "struct dsf1_context c;", "struct dsf1_frame f, prev;",
-        *seen_decl, "size_t p, first = 0, trailer = 0;", "int rc;", "",
-        "if (err == NULL) err = &scratch;", "dsf1_clear(err);", "if (limits == NULL) limits = &defaults;",
-        f"rc = dsf1_envelope(buf, len, limits, {names.macro('MODEL')}, {names.macro('VERSION_MAJOR')}, "
-        "&first, &trailer, err);",
-        "if (rc != 0) return rc;", "c.blob = buf;", "c.max_region = limits->max_region_size;",
-        "c.max_depth = limits->max_depth;", *absent, "out->unknown_count = 0;", "memset(&prev, 0, sizeof prev);",
-        *_block("for (p = first; p < trailer; p = f.end)", loop),
-        *sections.missing(), "return DEVSTATE_OK;",
-    ]
-    return [f"int {names.public('decode_with_limits')}(const uint8_t *buf, size_t len, "
-            "const struct devstate_limits *limits,",
-            f"    {state} *out, struct devstate_error *err)", "{", *_indent(body), "}", "",
-            f"int {names.public('decode')}(const uint8_t *buf, size_t len, {state} *out, struct devstate_error *err)",
-            "{", f"    return {names.public('decode_with_limits')}(buf, len, NULL, out, err);", "}", ""]
-
-
-def _size_entry(names: CNames, sections: _Sections) -> Lines:
-    state = f"struct {names.prefix}"
+def _size_body(names: CNames, sections: _Sections) -> Lines:
+    """``<p>_encoded_size``: header and trailer, each present section, the unknown entries."""
     body = [f"size_t n = 25 + {len(names.schema.model)} + 4; /* header, model id, trailer */"]
     for section in sections._all():
         header = 8 + (18 if isinstance(section, ir.VendorSection) else 0)
@@ -1282,43 +1227,7 @@ def _size_entry(names: CNames, sections: _Sections) -> Lines:
     loop = ["const struct devstate_unknown_section *u = &s->unknown[i];",
             "n += 8 + ((u->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0) + u->payload.len;"]
     body += _block(f"for (size_t i = 0; i < dsf1_min(s->unknown_count, {names.macro('MAX_UNKNOWN')}); i++)", loop)
-    body.append("return n;")
-    return [f"size_t {names.public('encoded_size')}(const {state} *s)", "{", *_indent(body), "}", ""]
-
-
-def _encode_entry(names: CNames, sections: _Sections) -> Lines:
-    """``<p>_encode``: size check, the sections to write in canonical order, header, seal."""
-    known = sections._all()
-    cap = names.macro("MAX_UNKNOWN")
-    paths = ", ".join(f'"{_section_path(s)}"' for s in known) or '"$"'
-    body = [
-        *_vendor_tables(sections), f"static const char *const paths[] = {{{paths}}};",
-        "struct devstate_error scratch, deferred;", f"struct dsf1_item items[{len(known)} + {cap}];",
-        "size_t k = 0, need, p;", "int rc;", "",
-        "if (err == NULL) err = &scratch;", "dsf1_clear(err);", "dsf1_clear(&deferred);",
-        "if (written != NULL) *written = 0;",
-        f"need = {names.public('encoded_size')}(s);",
-        *_block("if (cap < need)", ["if (written != NULL) *written = need;",
-                                      'return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, "$");']),
-        f'if (s->unknown_count > {cap}) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections");',
-        "/* the sections to write: known ones present, then valid unknown entries; sorted */",
-        *_known_items(names, sections),
-        *_block("for (size_t i = 0; i < s->unknown_count; i++)", _unknown_item(sections)),
-        "dsf1_sort_items(items, k);",
-        f"p = dsf1_write_header(o, {names.macro('MODEL')}, {names.macro('VERSION_MAJOR')}, "
-        f"{names.macro('VERSION_MINOR')});",
-        *_block("for (size_t j = 0; j < k; j++)", _write_section(sections)),
-        "/* errors of unknown entries come after those of known sections (as in devstate.interp) */",
-        "if (deferred.code != DEVSTATE_OK) { *err = deferred; return err->code; }",
-        *_block("for (size_t j = 1; j < k; j++)", [
-            "if (dsf1_key_compare(items[j - 1].vendor, items[j - 1].id, items[j].vendor, items[j].id) == 0)",
-            '    return dsf1_fail(err, DEVSTATE_E_DUPLICATE_SECTION, 0, "$.unknown_sections");']),
-        "p = dsf1_seal(o, p);",
-        "if (written != NULL) *written = p;",
-        "return DEVSTATE_OK;",
-    ]
-    return [f"int {names.public('encode')}(const struct {names.prefix} *s, uint8_t *o, size_t cap, size_t *written, "
-            "struct devstate_error *err)", "{", *_indent(body), "}", ""]
+    return [*body, "return n;"]
 
 
 def _known_items(names: CNames, sections: _Sections) -> Lines:
@@ -1380,7 +1289,8 @@ def _unknown_item(sections: _Sections) -> Lines:
     ]
 
 
-def _init_entry(names: CNames, defaults: _Defaults) -> Lines:
+def _init_body(names: CNames, defaults: _Defaults) -> Lines:
+    """``<p>_init``: zero everything, then the defaults that are not zero bits."""
     body = ["memset(state, 0, sizeof *state);"]
     schema = names.schema
     for section in names.sections_in_order():
@@ -1391,20 +1301,7 @@ def _init_entry(names: CNames, defaults: _Defaults) -> Lines:
         if not vendor.optional and vendor.type is not None:
             value = type_default(schema, vendor.type)
             body += defaults.assign(vendor.type, f"state->{names.section(vendor)}", value, zeroed=True)
-    return [f"void {names.public('init')}(struct {names.prefix} *state)", "{", *_indent(body), "}", ""]
-
-
-def _enum_names(names: CNames) -> Lines:
-    lines: Lines = []
-    for type_name in names.reachable:
-        named = names.schema.types[type_name]
-        if not isinstance(named, ir.EnumType):
-            continue
-        cases = [f"case {c_int(m.value, named.base.name)}: return \"{m.name}\";" for m in named.values]
-        body = _block("switch (value)", [*cases, "default: return NULL;"])
-        lines += [f"const char *{names.enum_name_function(type_name)}({CTYPES[named.base.name]} value)", "{",
-                  *_indent(body), "}", ""]
-    return lines
+    return body
 
 
 __all__ = ["CNames", "EmitError", "emit_c", "emit_c_runtime"]
