@@ -312,3 +312,21 @@ def test_byte_layout_figures_are_shown(page: Any) -> None:
     expect(struct).to_be_visible()
     assert struct.evaluate("img => img.complete && img.naturalWidth > 0")
     _shot(page, "layout-figure")
+
+
+def test_viewer_accepts_a_dropped_file(page: Any) -> None:
+    name = f"valid-org.virtio.net-{_newest('org.virtio.net')}-default.dsf"
+    blob = (VECTORS / name).read_bytes()
+    page.goto("viewer/")
+    page.evaluate(
+        """([name, bytes]) => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([new Uint8Array(bytes)], name));
+            const zone = document.getElementById("dsf-drop");
+            zone.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
+        }""",
+        [name, list(blob)],
+    )
+    expect(page.locator(".dsf-summary")).to_contain_text(f"{name} — org.virtio.net")
+    expect(page.locator(".dsf-summary")).to_contain_text(f"{len(blob)} bytes")
+    expect(page.locator("#dsf-tree")).to_be_visible()
