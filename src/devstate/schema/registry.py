@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from devstate.errors import UsageError
-from devstate.ir import Version
+from devstate.version import Version
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _VERSION_FILE = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.yaml$")

@@ -29,7 +29,7 @@ from devstate.dsf1 import MAGIC as MAGIC
 from devstate.dsf1 import MAX_MODEL_ID_LENGTH as MAX_MODEL_ID_LENGTH
 from devstate.dsf1 import MODEL_ID_PATTERN as MODEL_ID_PATTERN
 from devstate.dsf1 import TRAILER_SIZE as TRAILER_SIZE
-from devstate.ir import Version
+from devstate.version import Version
 from devstate.wire.checksum import crc32c
 from devstate.wire.errors import DecodeError, ErrorCode
 from devstate.wire.limits import DEFAULT_LIMITS, Limits

@@ -18,15 +18,18 @@ import struct
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from devstate.dsf1 import FLAG_OPTIONAL as FLAG_OPTIONAL
 from devstate.dsf1 import FLAG_VENDOR as FLAG_VENDOR
 from devstate.dsf1 import SECTION_HEADER_SIZE as SECTION_HEADER_SIZE
 from devstate.dsf1 import VENDOR_HEADER_SIZE as VENDOR_HEADER_SIZE
-from devstate.ir import NAMESPACE_PCI, NAMESPACE_UUID, VendorNamespace
 from devstate.limits import MAX_SECTION_ID
 from devstate.wire.errors import DecodeError, ErrorCode
 from devstate.wire.header import Header
+
+if TYPE_CHECKING:
+    from devstate.ir import VendorNamespace
 
 KNOWN_FLAGS = FLAG_OPTIONAL | FLAG_VENDOR
 
@@ -40,6 +43,8 @@ def vendor_header(vendor: VendorNamespace) -> bytes:
 
 def parse_vendor(text: str) -> VendorNamespace:
     """``pci:0x1af4`` or ``uuid:<uuid>`` (the form ``str(VendorNamespace)`` prints)."""
+    from devstate.ir import VendorNamespace  # pydantic: only when a vendor namespace is met
+
     kind, _, value = text.partition(":")
     if kind == "pci":
         pci = int(value, 0)
@@ -122,6 +127,8 @@ def _frame(view: memoryview, offset: int, end: int) -> RawSection:
 
 
 def _vendor(view: memoryview, offset: int, length: int) -> VendorNamespace:
+    from devstate.ir import NAMESPACE_PCI, NAMESPACE_UUID, VendorNamespace  # pydantic: only for vendor sections
+
     at = offset + SECTION_HEADER_SIZE
     path = f"$.vendor_sections[id={_SECTION.unpack_from(view, offset)[0]}]"
     if length < VENDOR_HEADER_SIZE:
