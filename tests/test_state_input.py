@@ -240,3 +240,10 @@ def test_the_nvme_page_shows_the_errors_encode_prints(tmp_path: Path, monkeypatc
     page = (ROOT / "spec" / "getting-started-nvme.md").read_text()
     shown = "\n".join("    " + line for line in result.stderr.splitlines())
     assert shown in page
+
+
+def test_a_state_may_name_its_json_schema_for_editors() -> None:
+    schema = standard(NVME)
+    state = {"$schema": "nvme.schema.json", "model": "org.nvmexpress.ctrl", "version": "1.1", "sections": {}}
+    assert encode(schema, read_state(state, schema)) == encode(schema, default_state(schema))
+    assert jsonschema.Draft202012Validator(state_json_schema(schema)).is_valid(state)

@@ -24,6 +24,8 @@ from devstate.wire.errors import EncodeError, ErrorCode
 HEX_INTEGER = re.compile(r"-?0[xX][0-9a-fA-F]+(?:_[0-9a-fA-F]+)*")
 """An integer written as a hex string: ``"0x1"``, ``"0x0002_0000"``, ``"-0x80"``."""
 _HEX_BYTES = re.compile(r"(?:[0-9a-fA-F]{2})*")
+SCHEMA_KEY = "$schema"
+"""A state may name its JSON Schema (``schema json-schema``) for editors; ``read_state`` ignores it."""
 _NAMES_SHOWN = 24
 """Valid names listed in one error message (enums and structs can be long)."""
 
@@ -104,7 +106,7 @@ class _Reader:
             self.error(ErrorCode.INVALID_STATE, "$", f"expected a JSON object, got {_kind(data)}")
             return {}
         for key in data:
-            if key not in STATE_KEYS:
+            if key not in STATE_KEYS and key != SCHEMA_KEY:
                 self.error(ErrorCode.INVALID_STATE, f"$.{key}",
                            f"unknown state key {key!r}; a state has {_listing(list(STATE_KEYS))}")
         state: State = {"model": self._identity(data, "model", self.schema.model),

@@ -18,7 +18,7 @@ from typing import Any
 
 from devstate import ir
 from devstate.state import field_default, state_to_json, type_default, vendor_order
-from devstate.state_input import HEX_INTEGER
+from devstate.state_input import HEX_INTEGER, SCHEMA_KEY
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _HEX_BYTES = "^(?:[0-9a-fA-F]{2})*$"
@@ -50,6 +50,7 @@ class _Builder:
                            "reads it and `devstate decode --json` prints it.",
             "type": "object",
             "properties": {
+                SCHEMA_KEY: {"type": "string", "description": "This JSON Schema, for editors (encode ignores it)."},
                 "model": {"const": self.schema.model},
                 "version": {"const": str(self.schema.version)},
                 "sections": self._object(section_props, [s.name for s in sections if not s.optional]),
