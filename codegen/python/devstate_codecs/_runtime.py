@@ -269,13 +269,14 @@ def view(buffer: Any) -> memoryview:
     return data.toreadonly()
 
 
-def _header_fail(code: ErrorCode, offset: int, field: str, message: str) -> DecodeError:
+def header_error(code: ErrorCode, offset: int, field: str, message: str) -> DecodeError:
     return DecodeError(code, offset, "$.trailer" if field == "trailer" else f"$.header.{field}", message)
 
 
-def _field(b: memoryview, offset: int, size: int, field: str) -> int:
+def header_field(b: memoryview, offset: int, size: int, field: str) -> int:
+    """A little-endian unsigned header field, or TRUNCATED inside it."""
     if len(b) < offset + size:
-        raise _header_fail(ErrorCode.TRUNCATED, offset, field,
+        raise header_error(ErrorCode.TRUNCATED, offset, field,
                            f"the input ends at byte {len(b)}, inside the header field {field} "
                            f"({offset}..{offset + size})")
     return int.from_bytes(b[offset : offset + size], "little")
@@ -302,7 +303,7 @@ def read_envelope(b: memoryview, limits: Limits, model: str, major: int) -> Enve
         if (magic == MAGIC and version == FORMAT_VERSION and flags == 0 and blob_major == major
                 and total == size and id_length == len(model) and b[FIXED_HEADER_SIZE : FIXED_HEADER_SIZE + id_length]
                 == model.encode("ascii") and total >= FIXED_HEADER_SIZE + id_length + TRAILER_SIZE):
-            _check_checksum(b, total)
+            check_checksum(b, total)
             return Envelope(blob_major, blob_minor, FIXED_HEADER_SIZE + id_length, total - TRAILER_SIZE)
     return _read_envelope_exact(b, limits, model, major)
 
@@ -311,60 +312,75 @@ def _read_envelope_exact(b: memoryview, limits: Limits, model: str, major: int) 
     if len(b) > limits.max_total_size:
         raise DecodeError(ErrorCode.LIMIT_EXCEEDED, 0, "$", f"the input is {len(b)} bytes, over the limit of "
                           f"{limits.max_total_size} (max_total_size)")
-    prefix = bytes(b[:8])
-    if prefix != MAGIC[: len(prefix)]:
-        raise _header_fail(ErrorCode.BAD_MAGIC, 0, "magic",
-                           f"not a DSF blob: the magic is {prefix.hex(' ')}, expected {MAGIC.hex(' ')}")
-    if len(b) < len(MAGIC):
-        raise _header_fail(ErrorCode.TRUNCATED, 0, "magic", f"the input ends at byte {len(b)}, inside the magic")
-    version = _field(b, 8, 2, "format_version")
-    if version != FORMAT_VERSION:
-        raise _header_fail(ErrorCode.UNSUPPORTED_FORMAT_VERSION, 8, "format_version",
-                           f"format version {version} is not supported (this reader knows DSF {FORMAT_VERSION})")
-    flags = _field(b, 10, 2, "flags")
-    if flags != 0:
-        raise _header_fail(ErrorCode.BAD_HEADER_FLAGS, 10, "flags", f"header flags are {flags:#06x}; DSF v1 requires 0")
-    blob_major = _field(b, 12, 2, "major")
-    blob_minor = _field(b, 14, 2, "minor")
-    total = _field(b, 16, 8, "total_length")
+    blob_major, blob_minor, total = read_header_fields(b)
     if total > limits.max_total_size:
-        raise _header_fail(ErrorCode.LIMIT_EXCEEDED, 16, "total_length",
+        raise header_error(ErrorCode.LIMIT_EXCEEDED, 16, "total_length",
                            f"total length {total} is over the limit of {limits.max_total_size} bytes")
-    id_length = _field(b, 24, 1, "model_id_length")
-    if not 1 <= id_length <= MAX_MODEL_ID_LENGTH:
-        raise _header_fail(ErrorCode.BAD_MODEL_ID, 24, "model_id_length",
-                           f"model id length {id_length} is not in 1..{MAX_MODEL_ID_LENGTH}")
-    _check_lengths(b, total, id_length)
-    _check_checksum(b, total)
+    id_length = read_model_id_length(b)
+    check_lengths(b, total, id_length)
+    check_checksum(b, total)
     blob_model = bytes(b[FIXED_HEADER_SIZE : FIXED_HEADER_SIZE + id_length]).decode("ascii")
     if blob_model != model:
-        raise _header_fail(ErrorCode.MODEL_MISMATCH, FIXED_HEADER_SIZE, "model",
+        raise header_error(ErrorCode.MODEL_MISMATCH, FIXED_HEADER_SIZE, "model",
                            f"the blob holds {blob_model} state; the reader's schema is {model}")
     if blob_major != major:
-        raise _header_fail(ErrorCode.MAJOR_MISMATCH, 12, "major",
+        raise header_error(ErrorCode.MAJOR_MISMATCH, 12, "major",
                            f"the blob was written with {model}@{blob_major}.{blob_minor}; this reader reads "
                            f"major version {major} only")
     return Envelope(blob_major, blob_minor, FIXED_HEADER_SIZE + id_length, total - TRAILER_SIZE)
 
 
-def _check_lengths(b: memoryview, total: int, id_length: int) -> None:
+# The exact header checks, in the spec's order. The toolkit's reader (devstate.wire.header)
+# runs the same steps; only the size limits are checked by each caller (their messages name
+# the caller's own setting).
+
+
+def read_header_fields(b: memoryview) -> tuple[int, int, int]:
+    """Magic, format version and flags checked, then major, minor and total length read."""
+    prefix = bytes(b[:8])
+    if prefix != MAGIC[: len(prefix)]:
+        raise header_error(ErrorCode.BAD_MAGIC, 0, "magic",
+                           f"not a DSF blob: the magic is {prefix.hex(' ')}, expected {MAGIC.hex(' ')}")
+    if len(b) < len(MAGIC):
+        raise header_error(ErrorCode.TRUNCATED, 0, "magic", f"the input ends at byte {len(b)}, inside the magic")
+    version = header_field(b, 8, 2, "format_version")
+    if version != FORMAT_VERSION:
+        raise header_error(ErrorCode.UNSUPPORTED_FORMAT_VERSION, 8, "format_version",
+                           f"format version {version} is not supported (this reader knows DSF {FORMAT_VERSION})")
+    flags = header_field(b, 10, 2, "flags")
+    if flags != 0:
+        raise header_error(ErrorCode.BAD_HEADER_FLAGS, 10, "flags", f"header flags are {flags:#06x}; DSF v1 requires 0")
+    return header_field(b, 12, 2, "major"), header_field(b, 14, 2, "minor"), header_field(b, 16, 8, "total_length")
+
+
+def read_model_id_length(b: memoryview) -> int:
+    id_length = header_field(b, 24, 1, "model_id_length")
+    if not 1 <= id_length <= MAX_MODEL_ID_LENGTH:
+        raise header_error(ErrorCode.BAD_MODEL_ID, 24, "model_id_length",
+                           f"model id length {id_length} is not in 1..{MAX_MODEL_ID_LENGTH}")
+    return id_length
+
+
+def check_lengths(b: memoryview, total: int, id_length: int) -> None:
+    """Total length against the input, then the model id text."""
     needed = FIXED_HEADER_SIZE + id_length + TRAILER_SIZE
     if total < needed:
-        raise _header_fail(ErrorCode.LENGTH_MISMATCH, 16, "total_length",
+        raise header_error(ErrorCode.LENGTH_MISMATCH, 16, "total_length",
                            f"total length {total} is smaller than the header and trailer ({needed} bytes)")
     if len(b) < total:
-        raise _header_fail(ErrorCode.LENGTH_MISMATCH, 16, "total_length",
+        raise header_error(ErrorCode.LENGTH_MISMATCH, 16, "total_length",
                            f"the header says {total} bytes but the input has {len(b)} (truncated?)")
     if len(b) > total:
-        raise _header_fail(ErrorCode.TRAILING_BYTES, total, "trailer",
+        raise header_error(ErrorCode.TRAILING_BYTES, total, "trailer",
                            f"{len(b) - total} bytes follow the end of the blob (total length {total})")
     text = bytes(b[FIXED_HEADER_SIZE : FIXED_HEADER_SIZE + id_length]).decode("latin-1")
     if not text.isascii() or not MODEL_ID_PATTERN.fullmatch(text):
-        raise _header_fail(ErrorCode.BAD_MODEL_ID, FIXED_HEADER_SIZE, "model",
+        raise header_error(ErrorCode.BAD_MODEL_ID, FIXED_HEADER_SIZE, "model",
                            f"model id {text!r} is not a reverse-DNS model id like org.virtio.net")
 
 
-def _check_checksum(b: memoryview, total: int) -> None:
+def check_checksum(b: memoryview, total: int) -> None:
+    """The trailer must be the CRC-32C of every byte before it."""
     stored = int.from_bytes(b[total - TRAILER_SIZE : total], "little")
     computed = crc32c(b[: total - TRAILER_SIZE], 0)
     if stored != computed:

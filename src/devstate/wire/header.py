@@ -23,6 +23,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from devstate import dsf1
 from devstate.dsf1 import FIXED_HEADER_SIZE as FIXED_HEADER_SIZE  # bytes before the model id
 from devstate.dsf1 import FORMAT_VERSION as FORMAT_VERSION
 from devstate.dsf1 import MAGIC as MAGIC
@@ -83,55 +84,25 @@ def seal(body: bytes | bytearray) -> bytes:
     return bytes(body) + struct.pack("<I", crc32c(body))
 
 
-def _fail(code: ErrorCode, offset: int, field: str, message: str) -> DecodeError:
-    path = "$.trailer" if field == "trailer" else f"$.header.{field}"
-    return DecodeError(code, offset, path, message)
-
-
-def _u(data: memoryview, offset: int, size: int, field: str) -> int:
-    """Read a little-endian unsigned integer of ``size`` bytes, or raise TRUNCATED."""
-    if len(data) < offset + size:
-        raise _fail(ErrorCode.TRUNCATED, offset, field,
-                    f"the input ends at byte {len(data)}, inside the header field {field} ({offset}..{offset + size})")
-    return int.from_bytes(data[offset : offset + size], "little")
-
-
 def parse_fixed_header(data: memoryview, limits: Limits = DEFAULT_LIMITS) -> tuple[Header, int]:
     """Read and check the header fields in order; returns the header and the model id length.
 
     Checks the input's size against ``limits.max_total_size`` first. Does not check the
     total length against the input, the model id text or the checksum (see
-    ``check_envelope``); the returned header's ``model`` is still empty.
+    ``check_envelope``); the returned header's ``model`` is still empty. The field checks
+    are the runtime's (``devstate.dsf1``), which the generated decoders run too.
     """
     if len(data) > limits.max_total_size:
         raise DecodeError(ErrorCode.LIMIT_EXCEEDED, 0, "$",
                           f"the input is {len(data)} bytes, over the limit of {limits.max_total_size} "
                           "(--max-total-size)")
-    prefix = bytes(data[: len(MAGIC)])
-    if prefix != MAGIC[: len(prefix)]:
-        raise _fail(ErrorCode.BAD_MAGIC, 0, "magic",
-                    f"not a DSF blob: the magic is {prefix.hex(' ')}, expected {MAGIC.hex(' ')}")
-    if len(data) < len(MAGIC):
-        raise _fail(ErrorCode.TRUNCATED, 0, "magic", f"the input ends at byte {len(data)}, inside the magic")
-    version = _u(data, 8, 2, "format_version")
-    if version != FORMAT_VERSION:
-        raise _fail(ErrorCode.UNSUPPORTED_FORMAT_VERSION, 8, "format_version",
-                    f"format version {version} is not supported (this reader knows DSF {FORMAT_VERSION})")
-    flags = _u(data, 10, 2, "flags")
-    if flags != 0:
-        raise _fail(ErrorCode.BAD_HEADER_FLAGS, 10, "flags", f"header flags are {flags:#06x}; DSF v1 requires 0")
-    major = _u(data, 12, 2, "major")
-    minor = _u(data, 14, 2, "minor")
-    total = _u(data, 16, 8, "total_length")
+    major, minor, total = dsf1.read_header_fields(data)
     if total > limits.max_total_size:
-        raise _fail(ErrorCode.LIMIT_EXCEEDED, 16, "total_length",
-                    f"total length {total} is over the limit of {limits.max_total_size} bytes (--max-total-size)")
-    id_length = _u(data, 24, 1, "model_id_length")
-    if not 1 <= id_length <= MAX_MODEL_ID_LENGTH:
-        raise _fail(ErrorCode.BAD_MODEL_ID, 24, "model_id_length",
-                    f"model id length {id_length} is not in 1..{MAX_MODEL_ID_LENGTH}")
-    header = Header(version, flags, major, minor, total, "")
-    return header, id_length
+        raise dsf1.header_error(ErrorCode.LIMIT_EXCEEDED, 16, "total_length",
+                                f"total length {total} is over the limit of {limits.max_total_size} bytes "
+                                "(--max-total-size)")
+    id_length = dsf1.read_model_id_length(data)
+    return Header(FORMAT_VERSION, 0, major, minor, total, ""), id_length
 
 
 def check_envelope(data: memoryview, header: Header, id_length: int) -> Header:
@@ -143,35 +114,14 @@ def check_envelope(data: memoryview, header: Header, id_length: int) -> Header:
 
 def check_lengths(data: memoryview, header: Header, id_length: int) -> Header:
     """Total length against the input, then the model id text; returns the full header."""
-    total = header.total_length
-    needed = FIXED_HEADER_SIZE + id_length + TRAILER_SIZE
-    if total < needed:
-        raise _fail(ErrorCode.LENGTH_MISMATCH, 16, "total_length",
-                    f"total length {total} is smaller than the header and trailer ({needed} bytes)")
-    if len(data) < total:
-        raise _fail(ErrorCode.LENGTH_MISMATCH, 16, "total_length",
-                    f"the header says {total} bytes but the input has {len(data)} (truncated?)")
-    if len(data) > total:
-        raise _fail(ErrorCode.TRAILING_BYTES, total, "trailer",
-                    f"{len(data) - total} bytes follow the end of the blob (total length {total})")
-    model = _model_id(data[FIXED_HEADER_SIZE : FIXED_HEADER_SIZE + id_length])
-    return Header(header.format_version, header.flags, header.major, header.minor, total, model)
+    dsf1.check_lengths(data, header.total_length, id_length)
+    model = bytes(data[FIXED_HEADER_SIZE : FIXED_HEADER_SIZE + id_length]).decode("ascii")
+    return Header(header.format_version, header.flags, header.major, header.minor, header.total_length, model)
 
 
 def check_checksum(data: memoryview, header: Header) -> None:
     """The trailer must be the CRC-32C of every byte before it."""
-    stored, computed = stored_checksum(data, header)
-    if stored != computed:
-        raise DecodeError(ErrorCode.BAD_CHECKSUM, header.trailer_offset, "$.trailer.crc32c",
-                          f"CRC-32C is {stored:#010x} but the content's is {computed:#010x}")
-
-
-def _model_id(raw: memoryview) -> str:
-    text = bytes(raw).decode("latin-1")
-    if not text.isascii() or not MODEL_ID_PATTERN.fullmatch(text):
-        raise _fail(ErrorCode.BAD_MODEL_ID, FIXED_HEADER_SIZE, "model",
-                    f"model id {text!r} is not a reverse-DNS model id like org.virtio.net")
-    return text
+    dsf1.check_checksum(data, header.total_length)
 
 
 def parse_header(data: bytes | bytearray | memoryview, limits: Limits = DEFAULT_LIMITS) -> Header:

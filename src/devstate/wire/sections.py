@@ -20,12 +20,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from devstate import dsf1
 from devstate.dsf1 import FLAG_OPTIONAL as FLAG_OPTIONAL
 from devstate.dsf1 import FLAG_VENDOR as FLAG_VENDOR
 from devstate.dsf1 import SECTION_HEADER_SIZE as SECTION_HEADER_SIZE
 from devstate.dsf1 import VENDOR_HEADER_SIZE as VENDOR_HEADER_SIZE
-from devstate.limits import MAX_SECTION_ID
-from devstate.wire.errors import DecodeError, ErrorCode
 from devstate.wire.header import Header
 
 if TYPE_CHECKING:
@@ -95,73 +94,14 @@ class RawSection:
 
 
 def iter_sections(data: bytes | bytearray | memoryview, header: Header) -> Iterator[RawSection]:
-    """Yield each section in order, checking framing, vendor headers, order and duplicates."""
+    """Yield each section in order, checking framing, vendor headers, order and duplicates.
+
+    The checks are the runtime's (``devstate.dsf1.frames``), which the generated decoders run too.
+    """
     view = memoryview(data).cast("B")
-    offset, end = header.sections_offset, header.trailer_offset
-    previous: RawSection | None = None
-    while offset < end:
-        section = _frame(view, offset, end)
-        _check_order(previous, section)
-        yield section
-        previous = section
-        offset = section.end
-
-
-def _frame(view: memoryview, offset: int, end: int) -> RawSection:
-    if end - offset < SECTION_HEADER_SIZE:
-        raise DecodeError(ErrorCode.SECTION_PAST_END, offset, "$.sections",
-                          f"{end - offset} bytes before the trailer cannot hold a section header (8 bytes)")
-    section_id, flags, length = _SECTION.unpack_from(view, offset)
-    path = f"$.sections[id={section_id}]"
-    if not 1 <= section_id <= MAX_SECTION_ID:
-        raise DecodeError(ErrorCode.BAD_SECTION_ID, offset, path,
-                          f"section id {section_id} is not in 1..{MAX_SECTION_ID}")
-    if flags & ~KNOWN_FLAGS:
-        raise DecodeError(ErrorCode.BAD_SECTION_FLAGS, offset + 2, path,
-                          f"section flags {flags:#06x} have undefined bits (only OPTIONAL=1 and VENDOR=2 exist)")
-    if offset + SECTION_HEADER_SIZE + length > end:
-        raise DecodeError(ErrorCode.SECTION_PAST_END, offset + 4, path,
-                          f"payload of {length} bytes runs past the trailer at offset {end}")
-    vendor = _vendor(view, offset, length) if flags & FLAG_VENDOR else None
-    return RawSection(offset, section_id, flags, length, vendor)
-
-
-def _vendor(view: memoryview, offset: int, length: int) -> VendorNamespace:
-    from devstate.ir import NAMESPACE_PCI, NAMESPACE_UUID, VendorNamespace  # pydantic: only for vendor sections
-
-    at = offset + SECTION_HEADER_SIZE
-    path = f"$.vendor_sections[id={_SECTION.unpack_from(view, offset)[0]}]"
-    if length < VENDOR_HEADER_SIZE:
-        raise DecodeError(ErrorCode.BAD_VENDOR_HEADER, at, path,
-                          f"vendor section payload of {length} bytes cannot hold the 18-byte vendor header")
-    kind = int.from_bytes(view[at : at + 2], "little")
-    namespace = bytes(view[at + 2 : at + VENDOR_HEADER_SIZE])
-    if kind == NAMESPACE_UUID:
-        return VendorNamespace(uuid=str(uuid.UUID(bytes=namespace)))
-    if kind != NAMESPACE_PCI:
-        raise DecodeError(ErrorCode.BAD_VENDOR_HEADER, at, path,
-                          f"vendor namespace kind {kind} is not 1 (PCI) or 2 (UUID)")
-    pci = int.from_bytes(namespace[:2], "little")
-    if not 1 <= pci <= 0xFFFE or any(namespace[2:]):
-        raise DecodeError(ErrorCode.BAD_VENDOR_HEADER, at + 2, path,
-                          f"PCI namespace {namespace.hex()} must be a vendor id 0x0001..0xfffe and 14 zero bytes")
-    return VendorNamespace(pci=pci)
-
-
-def _check_order(previous: RawSection | None, section: RawSection) -> None:
-    if previous is None:
-        return
-    if section.order_key == previous.order_key:
-        raise DecodeError(ErrorCode.DUPLICATE_SECTION, section.offset, section.label,
-                          f"section {_describe(section)} appears twice (first at offset {previous.offset})")
-    if section.order_key < previous.order_key:
-        raise DecodeError(ErrorCode.SECTION_ORDER, section.offset, section.label,
-                          f"section {_describe(section)} follows section {_describe(previous)}; "
-                          "standard sections come first by increasing id, then vendor sections by namespace and id")
-
-
-def _describe(section: RawSection) -> str:
-    return str(section.id) if section.vendor is None else f"{section.vendor}#{section.id}"
+    for frame in dsf1.frames(view, header.sections_offset, header.trailer_offset):
+        vendor = None if frame.vendor is None else parse_vendor(frame.vendor)
+        yield RawSection(frame.offset, frame.id, frame.flags, frame.end - frame.offset - SECTION_HEADER_SIZE, vendor)
 
 
 def encode_section(section_id: int, flags: int, payload: bytes, vendor: VendorNamespace | None = None) -> bytes:
