@@ -153,3 +153,12 @@ def test_byte_layout_figures_for_the_envelope_and_every_struct(site: Path) -> No
                 figure = site / "models" / file.model / "figures" / str(file.version) / f"{name}.svg"
                 assert f"<title>struct {name} ({schema.ident})</title>" in figure.read_text(encoding="utf-8")
                 assert f'src="../figures/{file.version}/{name}.svg"' in page, f"{schema.ident} {name}"
+
+
+def test_every_error_code_has_its_anchor(site: Path) -> None:
+    """The blob viewer links an error's code to wire-format/#error-<code>."""
+    from devstate.wire.errors import ErrorCode
+
+    page = (site / "wire-format" / "index.html").read_text(encoding="utf-8")
+    anchors = set(re.findall(r'id="([^"]+)"', page))
+    assert [c.name for c in ErrorCode if "error-" + c.name.lower().replace("_", "-") not in anchors] == []

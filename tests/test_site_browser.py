@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -281,6 +282,8 @@ def test_viewer_shows_the_error_of_a_corrupted_blob(page: Any, tmp_path: Path) -
     expect(error).to_contain_text("BAD_CHECKSUM (error 6) at offset")
     expect(error.locator(".dsf-error-offset")).to_have_text(str(len(blob) - 4))
     expect(error).to_contain_text("$.trailer.crc32c")
+    code_link = error.locator("a", has_text="BAD_CHECKSUM")
+    expect(code_link).to_have_attribute("href", re.compile(r"/wire-format/#error-bad-checksum$"))
     expect(page.locator("#dsf-tree")).to_have_count(0)
     expect(page.locator("tr.dsf-error-row")).to_have_attribute("data-offset", str(len(blob) - 4))
     _shot(page, "viewer-error")

@@ -77,7 +77,8 @@
   }
 
   function errorBox(error, header) {
-    const code = el("a", { href: new URL("wire-format/#errors", SITE).href }, el("code", {}, error.code));
+    const anchor = `error-${error.code.toLowerCase().replace(/_/g, "-")}`;
+    const code = el("a", { href: new URL(`wire-format/#${anchor}`, SITE).href }, el("code", {}, error.code));
     return el("div", { class: "admonition failure dsf-error" },
       el("p", { class: "admonition-title" }, "Decoding failed"),
       el("p", {}, code, ` (error ${error.number}) at offset `, el("strong", { class: "dsf-error-offset" }, String(error.offset)),
