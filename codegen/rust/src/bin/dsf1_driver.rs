@@ -11,7 +11,11 @@
 //! With blob files as arguments it decodes each with the default limits instead;
 //! `dsf1_driver MODEL@VERSION --bench BLOB ITERATIONS REPEATS` times decode, `encode_into`
 //! a preallocated buffer and CRC-32C of the blob (medians in ns, one JSON line; the codec
-//! benchmark's Rust column).
+//! benchmark's Rust column); `dsf1_driver MODEL@VERSION --fuzz ITERATIONS SEED BLOB...`
+//! mutates the blobs (the conformance vectors) ITERATIONS times, decodes each mutant and,
+//! when it decodes, checks the round trip (encode_into exactly `encoded_len()` bytes,
+//! decode that to an equal state, encode it to the same bytes). A panic aborts the run;
+//! a failed check prints the blob and exits 1.
 
 use devstate_codecs::dsf1::{crc32c, Codec, DecodeError, Limits};
 use std::io::{Read, Write};
@@ -131,14 +135,112 @@ fn bench<'a, S: Codec<'a>>(
     ])
 }
 
+/// xorshift64*: a small deterministic generator for the mutations.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+const EDGE_U32: [u32; 14] = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    7,
+    8,
+    0x7F,
+    0x80,
+    0xFF,
+    0xFFFF,
+    0x7FFF_FFFF,
+    0x8000_0000,
+    0xFFFF_FFFF,
+];
+
+/// One mutant of `seed` (and sometimes a piece of `donor`): body bytes changed, u32 edge
+/// values, cuts, inserts, splices; total length and CRC-32C then fixed (15 times in 16).
+fn mutant(seed: &[u8], donor: &[u8], rng: &mut Rng) -> Vec<u8> {
+    let mut data = seed.to_vec();
+    let start = data.get(24).map_or(0, |&n| 25 + n as usize).min(data.len());
+    for _ in 0..1 + usize::from(rng.below(4) == 0) {
+        let end = data.len().saturating_sub(4).max(start);
+        let at = start + rng.below(end - start + 1);
+        match rng.below(6) {
+            0 if at < data.len() => data[at] = rng.next() as u8,
+            1 if at < data.len() => data[at] ^= 1 << rng.below(8),
+            2 if at + 4 <= data.len() => {
+                let value = if rng.below(2) == 0 {
+                    EDGE_U32[rng.below(EDGE_U32.len())]
+                } else {
+                    rng.next() as u32
+                };
+                data[at..at + 4].copy_from_slice(&value.to_le_bytes());
+            }
+            3 => data.truncate(at),
+            4 => {
+                let bytes: Vec<u8> = (0..1 + rng.below(8)).map(|_| rng.next() as u8).collect();
+                data.splice(at..at, bytes);
+            }
+            _ if !donor.is_empty() => {
+                let from = rng.below(donor.len());
+                let to = (from + 1 + rng.below(32)).min(donor.len());
+                data.splice(at..at, donor[from..to].iter().copied());
+            }
+            _ => {}
+        }
+    }
+    if data.len() >= 32 && rng.below(16) != 0 {
+        let total = data.len() as u64 + 4;
+        data[16..24].copy_from_slice(&total.to_le_bytes());
+        let crc = crc32c(0, &data);
+        data.extend_from_slice(&crc.to_le_bytes());
+    }
+    data
+}
+
+/// `iterations` mutants of the seeds through `check`; counts per outcome (0: decoded and
+/// round-tripped, else the error number), or the first failed check and its blob.
+fn fuzz(seeds: &[Vec<u8>], iterations: u64, seed: u64, check: Check) -> FuzzResult {
+    let mut rng = Rng(seed | 1);
+    let mut counts = [0u64; 34];
+    for i in 0..iterations {
+        let blob = match seeds.get(i as usize) {
+            Some(seed) => seed.clone(),
+            None => {
+                let seed = &seeds[rng.below(seeds.len())];
+                let donor = &seeds[rng.below(seeds.len())];
+                mutant(seed, donor, &mut rng)
+            }
+        };
+        match check(&blob) {
+            Ok(outcome) => counts[(outcome as usize).min(33)] += 1,
+            Err(why) => return Err((why, blob)),
+        }
+    }
+    Ok(counts)
+}
+
+type FuzzResult = Result<[u64; 34], (String, Vec<u8>)>;
+type Check = fn(&[u8]) -> Result<u16, String>;
 type Answer = fn(&[u8], &Limits) -> String;
 type Bench = fn(&[u8], u32, usize) -> Result<[f64; 3], String>;
 
 mod org_nvmexpress_ctrl_v1_0 {
-    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::dsf1::{Codec, Limits};
     use devstate_codecs::org_nvmexpress_ctrl_v1_0::State;
 
-    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+    pub const CODEC: (super::Answer, super::Bench, super::Check) = (answer, bench, check);
 
     pub fn answer(blob: &[u8], limits: &Limits) -> String {
         super::answer::<State<'_>>(blob, limits)
@@ -146,14 +248,36 @@ mod org_nvmexpress_ctrl_v1_0 {
 
     pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
         super::bench::<State<'_>>(blob, iterations, repeats)
+    }
+
+    /// Decode; a state must then encode in exactly `encoded_len()` bytes that decode to an
+    /// equal state and encode to the same bytes again. The error number, or 0.
+    pub fn check(blob: &[u8]) -> Result<u16, String> {
+        let state = match State::decode(blob) {
+            Ok(state) => state,
+            Err(e) => return Ok(e.code as u16),
+        };
+        let mut out = vec![0u8; state.encoded_len()];
+        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        if written != out.len() {
+            return Err(format!("wrote {} bytes, not encoded_len()", written));
+        }
+        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        if again != state {
+            return Err("the re-encoding decodes to another state".into());
+        }
+        if again.encode().map_err(|e| e.to_string())? != out {
+            return Err("a second encoding differs".into());
+        }
+        Ok(0)
     }
 }
 
 mod org_nvmexpress_ctrl_v1_1 {
-    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::dsf1::{Codec, Limits};
     use devstate_codecs::org_nvmexpress_ctrl_v1_1::State;
 
-    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+    pub const CODEC: (super::Answer, super::Bench, super::Check) = (answer, bench, check);
 
     pub fn answer(blob: &[u8], limits: &Limits) -> String {
         super::answer::<State<'_>>(blob, limits)
@@ -161,14 +285,36 @@ mod org_nvmexpress_ctrl_v1_1 {
 
     pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
         super::bench::<State<'_>>(blob, iterations, repeats)
+    }
+
+    /// Decode; a state must then encode in exactly `encoded_len()` bytes that decode to an
+    /// equal state and encode to the same bytes again. The error number, or 0.
+    pub fn check(blob: &[u8]) -> Result<u16, String> {
+        let state = match State::decode(blob) {
+            Ok(state) => state,
+            Err(e) => return Ok(e.code as u16),
+        };
+        let mut out = vec![0u8; state.encoded_len()];
+        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        if written != out.len() {
+            return Err(format!("wrote {} bytes, not encoded_len()", written));
+        }
+        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        if again != state {
+            return Err("the re-encoding decodes to another state".into());
+        }
+        if again.encode().map_err(|e| e.to_string())? != out {
+            return Err("a second encoding differs".into());
+        }
+        Ok(0)
     }
 }
 
 mod org_qemu_virtio_blk_v1_0 {
-    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::dsf1::{Codec, Limits};
     use devstate_codecs::org_qemu_virtio_blk_v1_0::State;
 
-    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+    pub const CODEC: (super::Answer, super::Bench, super::Check) = (answer, bench, check);
 
     pub fn answer(blob: &[u8], limits: &Limits) -> String {
         super::answer::<State<'_>>(blob, limits)
@@ -176,14 +322,36 @@ mod org_qemu_virtio_blk_v1_0 {
 
     pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
         super::bench::<State<'_>>(blob, iterations, repeats)
+    }
+
+    /// Decode; a state must then encode in exactly `encoded_len()` bytes that decode to an
+    /// equal state and encode to the same bytes again. The error number, or 0.
+    pub fn check(blob: &[u8]) -> Result<u16, String> {
+        let state = match State::decode(blob) {
+            Ok(state) => state,
+            Err(e) => return Ok(e.code as u16),
+        };
+        let mut out = vec![0u8; state.encoded_len()];
+        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        if written != out.len() {
+            return Err(format!("wrote {} bytes, not encoded_len()", written));
+        }
+        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        if again != state {
+            return Err("the re-encoding decodes to another state".into());
+        }
+        if again.encode().map_err(|e| e.to_string())? != out {
+            return Err("a second encoding differs".into());
+        }
+        Ok(0)
     }
 }
 
 mod org_qemu_virtio_net_v1_0 {
-    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::dsf1::{Codec, Limits};
     use devstate_codecs::org_qemu_virtio_net_v1_0::State;
 
-    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+    pub const CODEC: (super::Answer, super::Bench, super::Check) = (answer, bench, check);
 
     pub fn answer(blob: &[u8], limits: &Limits) -> String {
         super::answer::<State<'_>>(blob, limits)
@@ -191,14 +359,36 @@ mod org_qemu_virtio_net_v1_0 {
 
     pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
         super::bench::<State<'_>>(blob, iterations, repeats)
+    }
+
+    /// Decode; a state must then encode in exactly `encoded_len()` bytes that decode to an
+    /// equal state and encode to the same bytes again. The error number, or 0.
+    pub fn check(blob: &[u8]) -> Result<u16, String> {
+        let state = match State::decode(blob) {
+            Ok(state) => state,
+            Err(e) => return Ok(e.code as u16),
+        };
+        let mut out = vec![0u8; state.encoded_len()];
+        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        if written != out.len() {
+            return Err(format!("wrote {} bytes, not encoded_len()", written));
+        }
+        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        if again != state {
+            return Err("the re-encoding decodes to another state".into());
+        }
+        if again.encode().map_err(|e| e.to_string())? != out {
+            return Err("a second encoding differs".into());
+        }
+        Ok(0)
     }
 }
 
 mod org_virtio_blk_v1_0 {
-    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::dsf1::{Codec, Limits};
     use devstate_codecs::org_virtio_blk_v1_0::State;
 
-    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+    pub const CODEC: (super::Answer, super::Bench, super::Check) = (answer, bench, check);
 
     pub fn answer(blob: &[u8], limits: &Limits) -> String {
         super::answer::<State<'_>>(blob, limits)
@@ -206,14 +396,36 @@ mod org_virtio_blk_v1_0 {
 
     pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
         super::bench::<State<'_>>(blob, iterations, repeats)
+    }
+
+    /// Decode; a state must then encode in exactly `encoded_len()` bytes that decode to an
+    /// equal state and encode to the same bytes again. The error number, or 0.
+    pub fn check(blob: &[u8]) -> Result<u16, String> {
+        let state = match State::decode(blob) {
+            Ok(state) => state,
+            Err(e) => return Ok(e.code as u16),
+        };
+        let mut out = vec![0u8; state.encoded_len()];
+        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        if written != out.len() {
+            return Err(format!("wrote {} bytes, not encoded_len()", written));
+        }
+        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        if again != state {
+            return Err("the re-encoding decodes to another state".into());
+        }
+        if again.encode().map_err(|e| e.to_string())? != out {
+            return Err("a second encoding differs".into());
+        }
+        Ok(0)
     }
 }
 
 mod org_virtio_blk_v1_1 {
-    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::dsf1::{Codec, Limits};
     use devstate_codecs::org_virtio_blk_v1_1::State;
 
-    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+    pub const CODEC: (super::Answer, super::Bench, super::Check) = (answer, bench, check);
 
     pub fn answer(blob: &[u8], limits: &Limits) -> String {
         super::answer::<State<'_>>(blob, limits)
@@ -221,14 +433,36 @@ mod org_virtio_blk_v1_1 {
 
     pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
         super::bench::<State<'_>>(blob, iterations, repeats)
+    }
+
+    /// Decode; a state must then encode in exactly `encoded_len()` bytes that decode to an
+    /// equal state and encode to the same bytes again. The error number, or 0.
+    pub fn check(blob: &[u8]) -> Result<u16, String> {
+        let state = match State::decode(blob) {
+            Ok(state) => state,
+            Err(e) => return Ok(e.code as u16),
+        };
+        let mut out = vec![0u8; state.encoded_len()];
+        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        if written != out.len() {
+            return Err(format!("wrote {} bytes, not encoded_len()", written));
+        }
+        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        if again != state {
+            return Err("the re-encoding decodes to another state".into());
+        }
+        if again.encode().map_err(|e| e.to_string())? != out {
+            return Err("a second encoding differs".into());
+        }
+        Ok(0)
     }
 }
 
 mod org_virtio_blk_v1_2 {
-    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::dsf1::{Codec, Limits};
     use devstate_codecs::org_virtio_blk_v1_2::State;
 
-    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+    pub const CODEC: (super::Answer, super::Bench, super::Check) = (answer, bench, check);
 
     pub fn answer(blob: &[u8], limits: &Limits) -> String {
         super::answer::<State<'_>>(blob, limits)
@@ -236,14 +470,36 @@ mod org_virtio_blk_v1_2 {
 
     pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
         super::bench::<State<'_>>(blob, iterations, repeats)
+    }
+
+    /// Decode; a state must then encode in exactly `encoded_len()` bytes that decode to an
+    /// equal state and encode to the same bytes again. The error number, or 0.
+    pub fn check(blob: &[u8]) -> Result<u16, String> {
+        let state = match State::decode(blob) {
+            Ok(state) => state,
+            Err(e) => return Ok(e.code as u16),
+        };
+        let mut out = vec![0u8; state.encoded_len()];
+        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        if written != out.len() {
+            return Err(format!("wrote {} bytes, not encoded_len()", written));
+        }
+        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        if again != state {
+            return Err("the re-encoding decodes to another state".into());
+        }
+        if again.encode().map_err(|e| e.to_string())? != out {
+            return Err("a second encoding differs".into());
+        }
+        Ok(0)
     }
 }
 
 mod org_virtio_net_v1_0 {
-    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::dsf1::{Codec, Limits};
     use devstate_codecs::org_virtio_net_v1_0::State;
 
-    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+    pub const CODEC: (super::Answer, super::Bench, super::Check) = (answer, bench, check);
 
     pub fn answer(blob: &[u8], limits: &Limits) -> String {
         super::answer::<State<'_>>(blob, limits)
@@ -251,14 +507,36 @@ mod org_virtio_net_v1_0 {
 
     pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
         super::bench::<State<'_>>(blob, iterations, repeats)
+    }
+
+    /// Decode; a state must then encode in exactly `encoded_len()` bytes that decode to an
+    /// equal state and encode to the same bytes again. The error number, or 0.
+    pub fn check(blob: &[u8]) -> Result<u16, String> {
+        let state = match State::decode(blob) {
+            Ok(state) => state,
+            Err(e) => return Ok(e.code as u16),
+        };
+        let mut out = vec![0u8; state.encoded_len()];
+        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        if written != out.len() {
+            return Err(format!("wrote {} bytes, not encoded_len()", written));
+        }
+        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        if again != state {
+            return Err("the re-encoding decodes to another state".into());
+        }
+        if again.encode().map_err(|e| e.to_string())? != out {
+            return Err("a second encoding differs".into());
+        }
+        Ok(0)
     }
 }
 
 mod org_virtio_net_v1_1 {
-    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::dsf1::{Codec, Limits};
     use devstate_codecs::org_virtio_net_v1_1::State;
 
-    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+    pub const CODEC: (super::Answer, super::Bench, super::Check) = (answer, bench, check);
 
     pub fn answer(blob: &[u8], limits: &Limits) -> String {
         super::answer::<State<'_>>(blob, limits)
@@ -266,14 +544,36 @@ mod org_virtio_net_v1_1 {
 
     pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
         super::bench::<State<'_>>(blob, iterations, repeats)
+    }
+
+    /// Decode; a state must then encode in exactly `encoded_len()` bytes that decode to an
+    /// equal state and encode to the same bytes again. The error number, or 0.
+    pub fn check(blob: &[u8]) -> Result<u16, String> {
+        let state = match State::decode(blob) {
+            Ok(state) => state,
+            Err(e) => return Ok(e.code as u16),
+        };
+        let mut out = vec![0u8; state.encoded_len()];
+        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        if written != out.len() {
+            return Err(format!("wrote {} bytes, not encoded_len()", written));
+        }
+        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        if again != state {
+            return Err("the re-encoding decodes to another state".into());
+        }
+        if again.encode().map_err(|e| e.to_string())? != out {
+            return Err("a second encoding differs".into());
+        }
+        Ok(0)
     }
 }
 
 mod org_virtio_net_v2_0 {
-    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::dsf1::{Codec, Limits};
     use devstate_codecs::org_virtio_net_v2_0::State;
 
-    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+    pub const CODEC: (super::Answer, super::Bench, super::Check) = (answer, bench, check);
 
     pub fn answer(blob: &[u8], limits: &Limits) -> String {
         super::answer::<State<'_>>(blob, limits)
@@ -281,14 +581,36 @@ mod org_virtio_net_v2_0 {
 
     pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
         super::bench::<State<'_>>(blob, iterations, repeats)
+    }
+
+    /// Decode; a state must then encode in exactly `encoded_len()` bytes that decode to an
+    /// equal state and encode to the same bytes again. The error number, or 0.
+    pub fn check(blob: &[u8]) -> Result<u16, String> {
+        let state = match State::decode(blob) {
+            Ok(state) => state,
+            Err(e) => return Ok(e.code as u16),
+        };
+        let mut out = vec![0u8; state.encoded_len()];
+        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        if written != out.len() {
+            return Err(format!("wrote {} bytes, not encoded_len()", written));
+        }
+        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        if again != state {
+            return Err("the re-encoding decodes to another state".into());
+        }
+        if again.encode().map_err(|e| e.to_string())? != out {
+            return Err("a second encoding differs".into());
+        }
+        Ok(0)
     }
 }
 
 mod org_virtio_net_v3_0 {
-    use devstate_codecs::dsf1::Limits;
+    use devstate_codecs::dsf1::{Codec, Limits};
     use devstate_codecs::org_virtio_net_v3_0::State;
 
-    pub const CODEC: (super::Answer, super::Bench) = (answer, bench);
+    pub const CODEC: (super::Answer, super::Bench, super::Check) = (answer, bench, check);
 
     pub fn answer(blob: &[u8], limits: &Limits) -> String {
         super::answer::<State<'_>>(blob, limits)
@@ -297,9 +619,31 @@ mod org_virtio_net_v3_0 {
     pub fn bench(blob: &[u8], iterations: u32, repeats: usize) -> Result<[f64; 3], String> {
         super::bench::<State<'_>>(blob, iterations, repeats)
     }
+
+    /// Decode; a state must then encode in exactly `encoded_len()` bytes that decode to an
+    /// equal state and encode to the same bytes again. The error number, or 0.
+    pub fn check(blob: &[u8]) -> Result<u16, String> {
+        let state = match State::decode(blob) {
+            Ok(state) => state,
+            Err(e) => return Ok(e.code as u16),
+        };
+        let mut out = vec![0u8; state.encoded_len()];
+        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        if written != out.len() {
+            return Err(format!("wrote {} bytes, not encoded_len()", written));
+        }
+        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        if again != state {
+            return Err("the re-encoding decodes to another state".into());
+        }
+        if again.encode().map_err(|e| e.to_string())? != out {
+            return Err("a second encoding differs".into());
+        }
+        Ok(0)
+    }
 }
 
-fn codec(name: &str) -> Option<(Answer, Bench)> {
+fn codec(name: &str) -> Option<(Answer, Bench, Check)> {
     match name {
         "org.nvmexpress.ctrl@1.0" => Some(org_nvmexpress_ctrl_v1_0::CODEC),
         "org.nvmexpress.ctrl@1.1" => Some(org_nvmexpress_ctrl_v1_1::CODEC),
@@ -344,7 +688,7 @@ fn serve(answer: Answer) -> std::io::Result<()> {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let (answer, bench) = match args.get(1).and_then(|name| codec(name)) {
+    let (answer, bench, check) = match args.get(1).and_then(|name| codec(name)) {
         Some(found) => found,
         None => {
             eprintln!("usage: dsf1_driver MODEL@VERSION [BLOB...]; known:");
@@ -367,6 +711,35 @@ fn main() {
                 crc
             ),
             Err(e) => println!("{{\"error\":\"{}\"}}", e),
+        }
+        return;
+    }
+    if args.len() >= 6 && args[2] == "--fuzz" {
+        let iterations = args[3].parse().unwrap_or(0);
+        let seed = args[4].parse().unwrap_or(1);
+        let seeds: Vec<Vec<u8>> = args[5..]
+            .iter()
+            .map(|path| std::fs::read(path).unwrap_or_default())
+            .collect();
+        match fuzz(&seeds, iterations, seed, check) {
+            Ok(counts) => {
+                let codes: Vec<String> = (1..34)
+                    .filter(|&code| counts[code] > 0)
+                    .map(|code| format!("\"{}\":{}", code, counts[code]))
+                    .collect();
+                println!(
+                    "{{\"executions\":{},\"accepted\":{},\"refused\":{{{}}}}}",
+                    iterations,
+                    counts[0],
+                    codes.join(",")
+                );
+            }
+            Err((why, blob)) => {
+                let mut text = String::new();
+                hex(&blob, &mut text);
+                println!("{{\"failed\":\"{}\",\"blob\":{}}}", why, text);
+                std::process::exit(1);
+            }
         }
         return;
     }
