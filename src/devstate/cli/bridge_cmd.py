@@ -24,7 +24,8 @@ from devstate.bridges.errors import AnnotationError, BridgeDecodeError, BridgeEr
 from devstate.bridges.registry import BRIDGES
 from devstate.bridges.report import BridgeReport, show
 from devstate.cli.blob_io import read_blob, write_atomic
-from devstate.cli.output import EXIT_INVALID, console, fail, print_json, refuse_overwrite
+from devstate.cli.output import EXIT_INVALID, console, error_console, fail, print_json, refuse_overwrite
+from devstate.cli.streams import STDIO
 from devstate.cli.wire_cmd import load_named_schema, reader_for
 from devstate.errors import SchemaError, UsageError
 from devstate.interp import decode, encode
@@ -187,18 +188,21 @@ def _lossy(exc: LossyExportError, as_json: bool) -> NoReturn:
 
 
 def _print_report(report: BridgeReport, as_json: bool, output: dict[str, Any]) -> None:
+    where = output["output"]
     if as_json:
+        if where == STDIO:
+            fail("--json prints the report on standard output; give -o a file")
         print_json({**output, **report.to_json()})
         return
-    where = output["output"]
+    out = error_console if where == STDIO else console  # the blob itself is on standard output
     if isinstance(where, list):
         for item in where:
-            console.print(f"wrote {item['file']}: {item['seqind']} transfer, offset {item['offset']}, {item['bytes']} "
+            out.print(f"wrote {item['file']}: {item['seqind']} transfer, offset {item['offset']}, {item['bytes']} "
                           f"bytes (CDW10 {item['cdw10']}, NUMD {item['numd']})", markup=False, soft_wrap=True)
-    else:
-        console.print(f"wrote {where} ({output['bytes']} bytes, {output['schema']})", markup=False, soft_wrap=True)
+    elif where != STDIO:
+        out.print(f"wrote {where} ({output['bytes']} bytes, {output['schema']})", markup=False, soft_wrap=True)
     for line in report.lines():
-        console.print(line, markup=False, soft_wrap=True)
+        out.print(line, markup=False, soft_wrap=True)
 
 
 # --- parts decode -----------------------------------------------------------------------------------------
