@@ -112,9 +112,10 @@ class _VerdictOf(Protocol):
         ...
 
 
-MEMO_SIZE = 4096
+MEMO_SIZE = 64
 """Verdicts remembered per (writer, reader) schema object pair (the fleet view asks the same
-pairs for thousands of devices; a verdict is frozen and depends only on the two schemas)."""
+pairs for thousands of devices; a verdict is frozen and depends only on the two schemas).
+Small, because each entry keeps its two schemas alive: a model has few versions."""
 
 
 def _memoised(function: _VerdictOf) -> _VerdictOf:
