@@ -154,3 +154,18 @@ def test_baseline_without_the_holdout(tmp_path: Path) -> None:
     assert net_model["baseline"]["versions"] == ["1.1"]
     assert net_model["baseline"]["params"] == {"max-queue-pairs": 8, "mq": True}
     assert net_model["held_back"] == []
+
+
+def test_baseline_passes_check_migration_against_every_host(tmp_path: Path) -> None:
+    """The baseline VM's device, through the check-migration command, against each host's device."""
+    example = Path(__file__).resolve().parent.parent / "spec" / "examples" / "fleet-hosts.jsonl"
+    run("fleet", "baseline", str(example), "--vm", str(tmp_path / "baseline.json"))
+    (device,) = json.loads((tmp_path / "baseline.json").read_text(encoding="utf-8"))["devices"]
+    (tmp_path / "source.json").write_text(json.dumps(device), encoding="utf-8")
+    hosts = [json.loads(line) for line in example.read_text(encoding="utf-8").splitlines()]
+    for record in hosts:
+        (dest,) = [d for d in record["devices"] if d["model"] == device["model"]]
+        (tmp_path / "dest.json").write_text(json.dumps(dest), encoding="utf-8")
+        result = run("check-migration", "--source", str(tmp_path / "source.json"),
+                     "--dest", str(tmp_path / "dest.json"))
+        assert result.exit_code == 0, (record["host"], result.output)
