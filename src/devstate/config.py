@@ -20,7 +20,6 @@ always wins; ``DEVSTATE_SCHEMAS`` wins over ``schemas-dir``.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +56,8 @@ def find_config(start: Path) -> Path | None:
 
 def load_config(path: Path) -> Config:
     """Read and check ``path``; ``UsageError`` naming the file (and line, for TOML syntax) otherwise."""
+    import tomllib  # only when there is a file: every command looks for one
+
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
