@@ -4,6 +4,7 @@ findings are printed, MODEL@VERSION names, values printed the way ``decode`` pri
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -118,3 +119,13 @@ def test_bridges_pipe_through_stdin_and_stdout() -> None:
                    stdin=exported.stdout_bytes)
     assert imported.exit_code == 0, imported.stderr
     assert imported.stdout_bytes[:8] == b"\x89DSF\r\n\x1a\n" and "virtio-parts → org.virtio.net@1.1" in imported.stderr
+
+
+def test_readers_that_need_a_file_take_stdin_through_a_temporary_copy(tmp_path: Path) -> None:
+    before = set(Path(tempfile.gettempdir()).glob("devstate-stdin-*"))
+    result = run("import-vmstate", "-", "-o", tmp_path / "out", stdin=b'{"x": 1}')
+    assert (result.exit_code, result.stderr) == (2, 'devstate: error: -: $["x"]: expected an object, got 1\n')
+    stream = run("qemu", "inspect", "-", stdin=b"QEVM")
+    assert (stream.exit_code, stream.stderr) == (1, "devstate: error: -: NOT_A_STREAM at byte 0: 4 bytes: too short "
+                                                    "for a QEMU migration stream\n")
+    assert set(Path(tempfile.gettempdir()).glob("devstate-stdin-*")) <= before, "the temporary copies are removed"

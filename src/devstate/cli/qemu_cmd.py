@@ -18,6 +18,7 @@ import click
 from rich.table import Table
 
 from devstate.cli.output import EXIT_INVALID, EXIT_USAGE, console, fail, print_json, refuse_overwrite
+from devstate.cli.streams import as_file
 from devstate.errors import DevstateError
 from devstate.qemu.stream import Section, Stream, StreamError, VmsdExtent, iter_fields, read_stream
 from devstate.qemu.virtio.to_standard import PROPERTIES
@@ -33,7 +34,7 @@ def qemu() -> None:
 def load_stream(path: Path, as_json: bool) -> Stream:
     """Read a stream or exit: 1 when it is not a valid stream, 2 when it cannot be read."""
     try:
-        return read_stream(path)
+        return read_stream(as_file(path))
     except StreamError as error:
         _error(error.to_json(), f"{path}: {error}", EXIT_INVALID, as_json)
     except FileNotFoundError:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 from pathlib import Path
+
+import click
 
 from devstate.fileio import FileTooLargeError
 
@@ -25,3 +29,16 @@ def read_stdin(limit: int) -> bytes:
 def write_stdout(data: bytes) -> None:
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
+
+
+def as_file(path: Path) -> Path:
+    """``path`` itself, or for ``-`` a temporary file holding standard input, for readers that
+    need a real file (they map or seek it); the file is removed when the command ends."""
+    if not is_stdio(path):
+        return path
+    handle = tempfile.NamedTemporaryFile(prefix="devstate-stdin-", delete=False)  # noqa: SIM115 - outlives this call
+    with handle:
+        shutil.copyfileobj(sys.stdin.buffer, handle, 1 << 20)
+    copy = Path(handle.name)
+    click.get_current_context().call_on_close(lambda: copy.unlink(missing_ok=True))
+    return copy

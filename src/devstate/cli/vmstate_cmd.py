@@ -15,6 +15,7 @@ import click
 from rich.table import Table
 
 from devstate.cli.output import EXIT_INVALID, EXIT_OK, EXIT_USAGE, console, error_console, fail, print_json
+from devstate.cli.streams import as_file
 from devstate.errors import UsageError
 from devstate.vmstate.compat import CompatReport, Finding, compare_dumps
 from devstate.vmstate.dump import Dump, DumpError, load_dump
@@ -31,10 +32,13 @@ def read_dump(path: Path, strict: bool = False, as_json: bool = False) -> Dump:
     """Load a dump or exit 2 (a dump that cannot be read is a tool failure, never a verdict).
 
     Unknown keys are reported once each on stderr (``--strict`` refuses them)."""
+    source = as_file(path)
     try:
-        dump = load_dump(path, strict)
+        dump = load_dump(source, strict)
     except DumpError as exc:
-        _dump_error({"code": exc.code, "file": exc.file, "path": exc.path, "message": exc.message}, str(exc), as_json)
+        file = str(path) if source != path else exc.file  # standard input: "-", not the temporary copy
+        _dump_error({"code": exc.code, "file": file, "path": exc.path, "message": exc.message},
+                    str(exc).replace(str(source), str(path)), as_json)
     except FileNotFoundError:
         _dump_error({"code": "IO", "file": str(path), "path": "", "message": "no such file or directory"},
                     f"{path}: no such file or directory", as_json)
