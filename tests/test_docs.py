@@ -244,6 +244,8 @@ def test_search_index_gets_one_readable_entry_per_field(example: ir.Schema) -> N
             {"location": page, "title": "org.example.dev 1.1", "text": "summary"},
             {"location": f"{page}#section-regs", "title": "Section <code>regs</code>", "text": table_text},
             {"location": f"{page}#types", "title": "Types", "text": "kept"},
+            {"location": f"{page}#type-mode", "title": "enum <code>mode</code>", "text": "Name Value Since ..."},
+            {"location": f"{page}#type-regs", "title": "struct <code>regs</code>", "text": "Field Type ..."},
         ],
     }
     rewritten = rewrite_search_index(index, [example])
@@ -256,6 +258,9 @@ def test_search_index_gets_one_readable_entry_per_field(example: ir.Schema) -> N
         "text": "Gain level. — i32 at offset 3, 4 bytes, range -100..100 dB",
     }
     assert docs[f"{page}#types"]["text"] == "kept"
+    assert docs[f"{page}#type-regs"]["text"] == "Device registers. — struct, 14 bytes: mode, status, level, mac, wide"
+    mode = "Operating mode; open, so newer modes load on older readers. — enum (u8): off = 0, "
+    assert docs[f"{page}#type-mode"]["text"].startswith(mode)
     locations = [doc["location"] for doc in rewritten["docs"]]
     assert locations.index(f"{page}#regs.level") == locations.index(f"{page}#section-regs") + 3, (
         "a section's fields follow its heading, in table order"

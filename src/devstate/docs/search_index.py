@@ -5,12 +5,13 @@ text ("29 2 The free-running…") and a hit lands on the section heading. After 
 ``rewrite_search_index`` replaces the text of each field table's section by the section's
 own description and adds one entry per field: its path as the title, its location the
 field's row (``models/<model>/<version>/#registers.csts``), its text a readable sentence.
+A named type's text becomes its description and its members in one line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from html import escape
+from html import escape as _escape
 from typing import Any
 
 from devstate import ir
@@ -29,6 +30,11 @@ from devstate.docs.model_page import (
 SearchDoc = dict[str, str]
 
 
+def escape(text: str) -> str:
+    """Text for the index, which holds HTML (quotes need no escaping there)."""
+    return _escape(text, quote=False)
+
+
 def page_location(schema: ir.Schema) -> str:
     """The search location of a version page (mkdocs' directory URLs)."""
     return f"models/{schema.model}/{schema.version}/"
@@ -42,6 +48,8 @@ def rewrite_search_index(index: dict[str, Any], schemas: Sequence[ir.Schema]) ->
         for location, text, fields in _field_tables(schema):
             replaced[location] = {"text": text}
             added[location] = fields
+        for name, named in schema.types.items():
+            replaced[f"{page_location(schema)}#{slug('type', name)}"] = {"text": type_sentence(named)}
     docs: list[SearchDoc] = []
     for doc in index["docs"]:
         location = doc["location"]
@@ -65,6 +73,19 @@ def _field_tables(schema: ir.Schema) -> Iterator[tuple[str, str, list[SearchDoc]
                 ref = ir.NamedRef(name=name, target_kind="struct", fixed_size=None)
                 fields = list(field_docs(schema, page, name, ref))
                 yield f"{page}#{slug('fields', name)}", escape(named.doc.strip()), fields
+
+
+def type_sentence(named: ir.StructType | ir.EnumType | ir.FlagsType) -> str:
+    """A named type's search text: its description, then its members in one line."""
+    if isinstance(named, ir.StructType):
+        size = f"{named.body_size} bytes" if named.body_size is not None else "variable size"
+        members = f"struct, {size}: " + ", ".join(f.name for f in named.fields)
+    elif isinstance(named, ir.EnumType):
+        members = f"enum ({named.base.name}): " + ", ".join(f"{v.name} = {v.value}" for v in named.values)
+    else:
+        members = f"flags ({named.base.name}): " + ", ".join(f"{b.name} (bit {b.bit})" for b in named.bits)
+    doc = named.doc.strip()
+    return escape(f"{doc} — {members}" if doc else members)
 
 
 def field_docs(schema: ir.Schema, page: str, path: str, expr: TypeExpr, depth: int = 0) -> Iterator[SearchDoc]:
