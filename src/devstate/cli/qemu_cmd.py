@@ -225,7 +225,7 @@ def extract_cmd(stream: Path, out_dir: Path, properties: tuple[str, ...], as_jso
 
     props = parse_properties(properties)
     try:
-        result = extract(stream, out_dir, props)
+        result = extract(as_file(stream), out_dir, props)
     except DevstateError as error:
         _refused(error, as_json)
     except OSError as error:
@@ -259,7 +259,7 @@ def inject_cmd(stream: Path, blobs: tuple[str, ...], output: Path, properties: t
     refuse_overwrite(output, stream, *(Path(b.rpartition("=")[2]) for b in blobs))
     props = parse_properties(properties)
     try:
-        result = inject(stream, blobs, output, props)
+        result = inject(as_file(stream), blobs, output, props)
     except DevstateError as error:
         _refused(error, as_json)
     except OSError as error:
