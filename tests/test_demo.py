@@ -8,6 +8,7 @@ files it leaves behind, decoded by the reference codec.
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -57,12 +58,28 @@ def _state(path: Path) -> State:
     return decode(SCHEMAS(parse_header(data).version), data)
 
 
+CASES = 8 if shutil.which("cargo") else 5
+"""Cases 6-8 (vendor C, Rust) run when cargo is installed."""
+
+
 def test_every_case_behaves_as_expected(demo: tuple[DemoResult, str, Path]) -> None:
     result, output, _ = demo
-    assert [case.number for case in result.cases] == [1, 2, 3, 4, 5]
+    assert [case.number for case in result.cases] == list(range(1, CASES + 1))
     assert result.ok, output
-    assert "5/5 cases behaved as expected" in output
+    assert f"{CASES}/{CASES} cases behaved as expected" in output
     assert "Vendor A's state loaded on vendor B's device: every standard field equal." in output
+
+
+@pytest.mark.needs("rust")
+def test_vendor_c_in_rust_migrates_with_vendors_a_and_b(demo: tuple[DemoResult, str, Path]) -> None:
+    """C → A, B → C, A → C: every standard field equal; rustnic reports A's private section it skips."""
+    output, work = demo[1], demo[2]
+    for number, route in ((6, "C 1.1 → A 1.1"), (7, "B 1.1 → C 1.1"), (8, "A 1.1 → C 1.1")):
+        case = _case(demo, number)
+        assert case.ok and case.route == route and "standard fields equal" in case.outcome, case
+    assert "rustnic: skipped optional vendor section pci:0x1af4 #1 impl_private" in output
+    assert _state(work / "7-rustnic-rebuilt.dsf") == _state(work / "7-pynic.dsf")
+    assert (work / "6-rustnic.dsf").read_bytes() != (work / "7-pynic.dsf").read_bytes()
 
 
 def test_output_shows_every_step(demo: tuple[DemoResult, str, Path]) -> None:
@@ -133,7 +150,7 @@ def test_cli_runs_the_demo(tmp_path: Path, build_dir: Path) -> None:
     result = CliRunner().invoke(main, ["demo", "--keep", str(tmp_path / "work"), "--build-dir", str(build_dir),
                                        "--full"])
     assert result.exit_code == 0, result.output
-    assert "5/5 cases behaved as expected" in result.output
+    assert f"{CASES}/{CASES} cases behaved as expected" in result.output
     assert "common.isr" in result.output  # --full: the fields at zero too
     assert (tmp_path / "work" / "1-acme-nic.dsf").is_file()
 
@@ -143,6 +160,7 @@ def test_cli_exits_1_when_a_case_misbehaves(tmp_path: Path, build_dir: Path, mon
         return CaseResult(9, "a case that went wrong", "A → B", "3 fields differ", False)
 
     monkeypatch.setattr(demo_runner, "CASES", (broken,))
+    monkeypatch.setattr(demo_runner, "RUST_CASES", ())
     result = CliRunner().invoke(main, ["demo", "--build-dir", str(build_dir)])
     assert result.exit_code == 1, result.output
     assert "0/1 cases behaved as expected" in result.output
@@ -155,6 +173,7 @@ def test_a_device_program_failing_fails_its_case_only(tmp_path: Path, build_dir:
         raise AssertionError("unreachable")
 
     monkeypatch.setattr(demo_runner, "CASES", (missing_scenario, demo_runner.CASES[0]))
+    monkeypatch.setattr(demo_runner, "RUST_CASES", ())
     out = io.StringIO()
     result = run_demo(Options(build_dir=build_dir), Console(file=out, width=160, color_system=None))
     assert [case.ok for case in result.cases] == [False, True] and not result.ok

@@ -13,7 +13,7 @@ from devstate import ir
 from devstate.compat.convert import ConversionError
 from devstate.demo import render
 from devstate.demo.compare import Comparison
-from devstate.demo.devices import Device, Run
+from devstate.demo.devices import DemoError, Device, Run
 from devstate.demo.steps import Demo
 from devstate.wire.errors import DecodeError
 
@@ -116,6 +116,34 @@ def convert_down(demo: Demo) -> CaseResult:
                     demo.vendor_b["1.0"])
 
 
+# --- vendor C (Rust) --------------------------------------------------------------------
+
+
+def _vendor_c(demo: Demo) -> Device:
+    if demo.vendor_c is None:
+        raise DemoError("vendor C needs cargo (tools/system-deps --install rust)")
+    return demo.vendor_c
+
+
+def c_to_a(demo: Demo) -> CaseResult:
+    _header(demo, 6, "vendor C → vendor A (org.virtio.net 1.1)",
+            "rustnic (Rust: a Vec of rings with roles, u128 feature sets, MACs as u64) saves through the "
+            "generated Rust crate; acme-nic loads")
+    return _migrate(demo, 6, "vendor C → vendor A", _vendor_c(demo), "c-rss.txt", demo.vendor_a)
+
+
+def b_to_c(demo: Demo) -> CaseResult:
+    _header(demo, 7, "vendor B → vendor C (org.virtio.net 1.1)",
+            "pynic saves 3 queue pairs with RSS; rustnic rebuilds its own structures")
+    return _migrate(demo, 7, "vendor B → vendor C", demo.vendor_b["1.1"], "b-rss.txt", _vendor_c(demo))
+
+
+def a_to_c(demo: Demo) -> CaseResult:
+    _header(demo, 8, "vendor A → vendor C (org.virtio.net 1.1)",
+            "acme-nic saves, with its optional private counters; rustnic loads, skipping them and saying so")
+    return _migrate(demo, 8, "vendor A → vendor C", demo.vendor_a, "a-rss.txt", _vendor_c(demo))
+
+
 # --- cases that must be refused -----------------------------------------------------------
 
 
@@ -159,3 +187,5 @@ def must_understand(demo: Demo) -> CaseResult:
 
 Case = Callable[[Demo], CaseResult]
 CASES: tuple[Case, ...] = (a_to_b, b_to_a, convert_down, convert_refused, must_understand)
+RUST_CASES: tuple[Case, ...] = (c_to_a, b_to_c, a_to_c)
+"""Vendor C's cases: run when cargo is installed."""

@@ -1,10 +1,12 @@
-"""The two device implementations the demo drives, each as a separate program.
+"""The three device implementations the demo drives, each as a separate program.
 
 Vendor A (``examples/vendor_a``, C99) is compiled with the system C compiler against
 one generated C codec (``codegen/c``); the schema version it speaks is chosen at build
 time. Vendor B (``examples/vendor_b``, Python) runs as ``python -S -m vendor_b``: no
 site-packages, so it can import nothing but the standard library, itself and the
-generated Python codecs (``codegen/python``) — not devstate.
+generated Python codecs (``codegen/python``) — not devstate. Vendor C
+(``examples/vendor_c``, Rust) is built with ``cargo build --offline`` against the generated
+Rust crate (``codegen/rust``, a path dependency: no registry).
 """
 
 from __future__ import annotations
@@ -171,6 +173,31 @@ def _digest(inputs: list[Path], cc: str, minor: str) -> str:
     for path in inputs:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
+
+
+# --- vendor C: build the Rust program ------------------------------------------------------
+
+
+def find_cargo() -> str | None:
+    return shutil.which("cargo")
+
+
+def build_vendor_c(checkout: Checkout, build_dir: Path, cargo: str) -> Build:
+    """``cargo build --offline`` of examples/vendor_c (cargo keeps it incremental)."""
+    target = build_dir / "vendor-c-target"
+    manifest = checkout.examples / "vendor_c" / "Cargo.toml"
+    command = (cargo, "build", "--offline", "--quiet", "--manifest-path", str(manifest))
+    binary = target / "debug" / "rustnic"
+    env = {**os.environ, "CARGO_TARGET_DIR": str(target), "CARGO_NET_OFFLINE": "true"}
+    started = time.perf_counter()
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=TIMEOUT * 10, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise DemoError(f"cannot run {cargo}: {exc}") from None
+    if done.returncode != 0 or not binary.is_file():
+        raise DemoError(f"building vendor C failed:\n{done.stderr.strip()[-3000:]}")
+    device = Device("vendor C", "rustnic", "Rust", "1.1", (str(binary),))
+    return Build(device, command, time.perf_counter() - started, False)
 
 
 # --- vendor B: the Python program ---------------------------------------------------------

@@ -15,8 +15,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from devstate.demo import render
-from devstate.demo.cases import CASES, Case, CaseResult
-from devstate.demo.devices import Checkout, DemoError, build_vendor_a, find_cc, vendor_b
+from devstate.demo.cases import CASES, RUST_CASES, Case, CaseResult
+from devstate.demo.devices import Checkout, DemoError, build_vendor_a, build_vendor_c, find_cargo, find_cc, vendor_b
 from devstate.demo.steps import Demo
 
 VENDOR_A_VERSION = "1.1"
@@ -61,11 +61,13 @@ def run_demo(options: Options, console: Console) -> DemoResult:
         _summary(console, result)
         return result
     with _work_dir(options.work_dir) as work:
-        console.rule("[bold]devstate demo: vendor A (C) ⇄ vendor B (Python) through org.virtio.net[/bold]")
+        console.rule("[bold]devstate demo: vendor A (C) ⇄ vendor B (Python) ⇄ vendor C (Rust) through "
+                     "org.virtio.net[/bold]")
         console.print(f"  files: {escape(str(work))}" + ("" if options.work_dir else " (removed at the end; "
                       "--keep DIR keeps them)"), style="dim")
         demo = _devices(checkout, work, console, options)
-        result = DemoResult([_run_case(number, case, demo) for number, case in enumerate(CASES, 1)])
+        cases = CASES + (RUST_CASES if demo.vendor_c is not None else ())
+        result = DemoResult([_run_case(number, case, demo) for number, case in enumerate(cases, 1)])
     result.seconds = time.perf_counter() - started
     _summary(console, result)
     return result
@@ -100,7 +102,18 @@ def _devices(checkout: Checkout, work: Path, console: Console, options: Options)
     for device in devices_b.values():
         render.step(console, "ready", f"{device.label}: python -S -m vendor_b --schema-version {device.version} "
                     "[dim](no site-packages: stdlib + devstate_codecs only)[/dim]")
-    return Demo(checkout, work, console, dataclasses.replace(build.device, cwd=work), devices_b, options.full)
+    cargo = find_cargo()
+    vendor_c = None
+    if cargo is None:
+        render.step(console, "skip", "vendor C (rustnic, Rust): cargo is not installed, so cases 6-8 do not run "
+                    "(tools/system-deps --install rust)")
+    else:
+        built = build_vendor_c(checkout, build_dir, cargo)
+        render.step(console, "build", f"{built.device.label}: {escape(' '.join(_short(built.command, checkout)))} "
+                    f"[dim](built in {built.seconds:.1f} s)[/dim]")
+        vendor_c = dataclasses.replace(built.device, cwd=work)
+    return Demo(checkout, work, console, dataclasses.replace(build.device, cwd=work), devices_b, options.full,
+                vendor_c)
 
 
 def _short(command: tuple[str, ...], checkout: Checkout) -> list[str]:

@@ -34,6 +34,8 @@ class Demo:
     vendor_b: dict[str, Device]
     """pynic by schema version."""
     full: bool = False
+    vendor_c: Device | None = None
+    """rustnic (None: cargo is not installed, its cases are skipped)."""
 
     def __post_init__(self) -> None:
         self.schemas = Schemas()
