@@ -69,3 +69,27 @@ def test_the_error_codes_are_the_one_list() -> None:
     names = dict(re.findall(r'ErrorCode::(\w+) => "([A-Z0-9_]+)",', text))
     assert [(names[v], int(n), doc) for doc, v, n in variants] == \
         [(code.name, int(code), DESCRIPTIONS[code]) for code in ErrorCode]
+
+
+VENDOR_C = harness.ROOT / "examples" / "vendor_c"
+
+
+@pytest.fixture(scope="module")
+def vendor_c() -> Iterator[Path]:
+    """examples/vendor_c staged beside a copy of codegen/rust (its path dependency)."""
+    harness.stage("codegen", harness.tree(CRATE))
+    yield harness.stage("vendor_c", harness.tree(VENDOR_C))
+
+
+def test_vendor_c_builds_and_is_clippy_and_rustfmt_clean(vendor_c: Path) -> None:
+    manifest = (vendor_c / "Cargo.toml").read_text(encoding="utf-8")
+    assert 'devstate-codecs = { path = "../../codegen/rust" }' in manifest
+    staged = tomllib.loads(manifest.replace("../../codegen/rust", "../codegen"))
+    assert set(staged["dependencies"]) == {"devstate-codecs"}
+    (vendor_c / "Cargo.toml").write_text(manifest.replace("../../codegen/rust", "../codegen"), encoding="utf-8")
+    if harness.has_subcommand("clippy"):
+        harness.cargo_ok(vendor_c, "clippy", "--offline", "--", "-D", "warnings")
+    else:
+        harness.cargo_ok(vendor_c, "build", "--offline")
+    if harness.has_subcommand("fmt"):
+        harness.cargo_ok(vendor_c, "fmt", "--check")
