@@ -44,7 +44,7 @@ class _Builder:
         required = ["model", "version", "sections"] if self.strict else []
         document: dict[str, Any] = {
             "$schema": DIALECT,
-            "$id": f"https://devstate.org/state/{self.schema.model}/{self.schema.version}.json",
+            "$id": f"https://devstate.dev/schemas/state/{self.schema.model}/{self.schema.version}.schema.json",
             "title": f"{self.schema.ident} state",
             "description": f"Saved state of {self.schema.title} ({self.schema.ident}), as `devstate encode` "
                            "reads it and `devstate decode --json` prints it.",
