@@ -62,3 +62,9 @@ def test_bad_config_is_one_clear_error(project: Path) -> None:
     (project / "devstate.toml").write_text('schema-dir = "x"\n')
     with pytest.raises(UsageError, match="unknown key 'schema-dir'"):
         load_config(project / "devstate.toml")
+
+
+def test_the_cli_spells_the_config_name_as_the_library_does() -> None:
+    from devstate import cli, config
+
+    assert cli.CONFIG_NAME == config.CONFIG_NAME

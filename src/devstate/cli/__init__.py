@@ -16,9 +16,9 @@ from pathlib import Path
 import click
 
 from devstate import __version__
-from devstate.cli.output import fail
-from devstate.config import CONFIG_NAME, default_map, find_config, load_config
-from devstate.errors import UsageError
+
+CONFIG_NAME = "devstate.toml"
+"""As ``devstate.config.CONFIG_NAME``; spelled here so that ``--help`` imports nothing more."""
 
 COMMANDS: dict[str, str] = {
     "validate": "validate_cmd:validate",
@@ -115,6 +115,10 @@ def main(ctx: click.Context, config_path: Path | None, no_config: bool) -> None:
     """
     if no_config:
         return
+    from devstate.cli.output import fail
+    from devstate.config import default_map, find_config, load_config
+    from devstate.errors import UsageError
+
     path = config_path or find_config(Path.cwd())
     if path is None:
         return
