@@ -168,10 +168,10 @@ def _generated_package() -> Path:
 
 def python_module(ref: str, *, committed: bool = True) -> ModuleType:
     """The generated Python codec of ``ref``: the committed one when it exists (and ``committed``)."""
-    from devstate.emit.python import module_name
+    from devstate.emit import module_stem
 
     schema = schema_of(ref)
-    name = module_name(schema)
+    name = module_stem(schema.model, schema.version)
     if committed and (CODEGEN_PYTHON / "devstate_codecs" / f"{name}.py").exists():
         if str(CODEGEN_PYTHON) not in sys.path:
             sys.path.insert(0, str(CODEGEN_PYTHON))

@@ -18,8 +18,9 @@ from types import ModuleType
 from typing import Any
 
 from devstate import ir
+from devstate.emit import module_stem
 from devstate.emit.generate import emit_files, write_files
-from devstate.emit.python import PACKAGE, module_name
+from devstate.emit.python import PACKAGE
 from devstate.schema import load_schema, schema_files
 from devstate.state import default_state, type_default
 from tools.conformance import CONFORMANCE_DIR
@@ -53,7 +54,8 @@ def codecs() -> dict[str, ModuleType]:
     root = str(package_dir())
     if root not in sys.path:
         sys.path.insert(0, root)
-    return {ident: importlib.import_module(f"{UNDER_TEST}.{module_name(s)}") for ident, s in schemas().items()}
+    return {ident: importlib.import_module(f"{UNDER_TEST}.{module_stem(s.model, s.version)}")
+            for ident, s in schemas().items()}
 
 
 def runtime() -> ModuleType:

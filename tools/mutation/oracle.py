@@ -476,7 +476,7 @@ def default_of(schema: ir.Schema, struct: str, field: str) -> Any:
 @functools.cache
 def generated(ident: str) -> ModuleType | None:
     """The committed generated Python module of a standard schema (None when there is none)."""
-    from devstate.emit.python import module_name
+    from devstate.emit import module_stem
     from devstate.schema import find_schema_file, load_schema
 
     try:
@@ -486,7 +486,7 @@ def generated(ident: str) -> ModuleType | None:
     if str(GENERATED) not in sys.path:
         sys.path.insert(0, str(GENERATED))
     try:
-        return importlib.import_module(f"devstate_codecs.{module_name(schema)}")
+        return importlib.import_module(f"devstate_codecs.{module_stem(schema.model, schema.version)}")
     except ImportError:
         return None
 

@@ -9,9 +9,9 @@ One module per model version, named ``<model>_v<major>_<minor>`` (``org.virtio.n
 from __future__ import annotations
 
 import importlib
-import re
 from types import ModuleType
 
+from . import _runtime
 from ._runtime import (
     CRC32C_IMPLEMENTATION,
     DEFAULT_LIMITS,
@@ -42,7 +42,7 @@ __all__ = [
 def module_name(model: str, version: str) -> str:
     """``("org.virtio.net", "1.1")`` → ``"org_virtio_net_v1_1"``."""
     major, _, minor = version.partition(".")
-    return re.sub(r"[^a-z0-9]", "_", model) + f"_v{int(major)}_{int(minor)}"
+    return _runtime.module_name(model, int(major), int(minor))
 
 
 def load(model: str, version: str) -> ModuleType:

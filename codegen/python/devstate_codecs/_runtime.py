@@ -43,6 +43,12 @@ ZERO_COPY_THRESHOLD = 64 * 1024
 """Decoded ``bytes`` values of at least this many bytes are read-only views of the input."""
 
 
+def module_name(model: str, major: int, minor: int) -> str:
+    """The generated module (or C/Rust file stem) of a model version: ``org.virtio.net`` 1.1 →
+    ``org_virtio_net_v1_1``, a valid identifier in Python, C and Rust."""
+    return re.sub(r"[^a-z0-9]", "_", model) + f"_v{major}_{minor}"
+
+
 # --- errors ---------------------------------------------------------------------------
 
 

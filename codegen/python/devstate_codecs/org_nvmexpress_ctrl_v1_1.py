@@ -72,7 +72,7 @@ class AerEventType(IntEnum):
     VENDOR_SPECIFIC = 7
 
 
-_E_AER_EVENT_TYPE: dict[int, AerEventType] = {
+_AER_EVENT_TYPE_BY_VALUE: dict[int, AerEventType] = {
     0: AerEventType.ERROR_STATUS,
     1: AerEventType.SMART_HEALTH_STATUS,
     2: AerEventType.NOTICE,
@@ -81,8 +81,8 @@ _E_AER_EVENT_TYPE: dict[int, AerEventType] = {
     6: AerEventType.IO_COMMAND_SPECIFIC,
     7: AerEventType.VENDOR_SPECIFIC,
 }
-_V_AER_EVENT_TYPE = frozenset({0, 1, 2, 3, 4, 6, 7})
-_N_AER_EVENT_TYPE: dict[int, str] = {
+_AER_EVENT_TYPE_VALUES = frozenset({0, 1, 2, 3, 4, 6, 7})
+_AER_EVENT_TYPE_NAMES: dict[int, str] = {
     0: "error_status",
     1: "smart_health_status",
     2: "notice",
@@ -91,7 +91,7 @@ _N_AER_EVENT_TYPE: dict[int, str] = {
     6: "io_command_specific",
     7: "vendor_specific",
 }
-_M_AER_EVENT_TYPE: dict[str, AerEventType] = {
+_AER_EVENT_TYPE_BY_NAME: dict[str, AerEventType] = {
     "error_status": AerEventType.ERROR_STATUS,
     "smart_health_status": AerEventType.SMART_HEALTH_STATUS,
     "notice": AerEventType.NOTICE,
@@ -114,9 +114,9 @@ class AerEventTypeSet(IntFlag):
     VENDOR_SPECIFIC = 1 << 7
 
 
-_FC_AER_EVENT_TYPE_SET: dict[int, AerEventTypeSet] = {}
-_U_AER_EVENT_TYPE_SET = 0x20
-_B_AER_EVENT_TYPE_SET = (
+_AER_EVENT_TYPE_SET_CACHE: dict[int, AerEventTypeSet] = {}
+_AER_EVENT_TYPE_SET_UNDECLARED_BITS = 0x20
+_AER_EVENT_TYPE_SET_BITS = (
     ("error_status", 0),
     ("smart_health_status", 1),
     ("notice", 2),
@@ -125,7 +125,7 @@ _B_AER_EVENT_TYPE_SET = (
     ("io_command_specific", 6),
     ("vendor_specific", 7),
 )
-_BB_AER_EVENT_TYPE_SET: dict[str, int] = {
+_AER_EVENT_TYPE_SET_BIT_BY_NAME: dict[str, int] = {
     "error_status": 0,
     "smart_health_status": 1,
     "notice": 2,
@@ -159,9 +159,9 @@ class AsyncEventConfig(IntFlag):
     DISCOVERY_LOG_CHANGE = 1 << 31
 
 
-_FC_ASYNC_EVENT_CONFIG: dict[int, AsyncEventConfig] = {}
-_U_ASYNC_EVENT_CONFIG = 0x77ff00c0
-_B_ASYNC_EVENT_CONFIG = (
+_ASYNC_EVENT_CONFIG_CACHE: dict[int, AsyncEventConfig] = {}
+_ASYNC_EVENT_CONFIG_UNDECLARED_BITS = 0x77ff00c0
+_ASYNC_EVENT_CONFIG_BITS = (
     ("spare_below_threshold", 0),
     ("temperature", 1),
     ("reliability_degraded", 2),
@@ -179,7 +179,7 @@ _B_ASYNC_EVENT_CONFIG = (
     ("zone_descriptor_changed", 27),
     ("discovery_log_change", 31),
 )
-_BB_ASYNC_EVENT_CONFIG: dict[str, int] = {
+_ASYNC_EVENT_CONFIG_BIT_BY_NAME: dict[str, int] = {
     "spare_below_threshold": 0,
     "temperature": 1,
     "reliability_degraded": 2,
@@ -210,15 +210,15 @@ class QueuePriority(IntEnum):
     LOW = 3
 
 
-_E_QUEUE_PRIORITY: dict[int, QueuePriority] = {
+_QUEUE_PRIORITY_BY_VALUE: dict[int, QueuePriority] = {
     0: QueuePriority.URGENT,
     1: QueuePriority.HIGH,
     2: QueuePriority.MEDIUM,
     3: QueuePriority.LOW,
 }
-_V_QUEUE_PRIORITY = frozenset({0, 1, 2, 3})
-_N_QUEUE_PRIORITY: dict[int, str] = {0: "urgent", 1: "high", 2: "medium", 3: "low"}
-_M_QUEUE_PRIORITY: dict[str, QueuePriority] = {
+_QUEUE_PRIORITY_VALUES = frozenset({0, 1, 2, 3})
+_QUEUE_PRIORITY_NAMES: dict[int, str] = {0: "urgent", 1: "high", 2: "medium", 3: "low"}
+_QUEUE_PRIORITY_BY_NAME: dict[str, QueuePriority] = {
     "urgent": QueuePriority.URGENT,
     "high": QueuePriority.HIGH,
     "medium": QueuePriority.MEDIUM,
@@ -645,29 +645,29 @@ class State:
 
 # --- codec: precompiled formats, then decode/encode/check/convert per struct ----------------------
 
-_S_ADMIN_QUEUE_PAIR = struct.Struct("<HHHHB")
-_S_ASYNC_EVENT = struct.Struct("<BBB")
-_R_AER_STATE_2 = struct.Struct("<B")
-_S_ARBITRATION = struct.Struct("<BBBB")
-_S_COMPLETION_QUEUE = struct.Struct("<HQIHHBHBB")
-_S_CTRL_REGS = struct.Struct("<QIIIIIQQIIQIQIQ")
-_S_DOORBELL_BUFFER = struct.Struct("<QQ")
-_S_POWER_MANAGEMENT = struct.Struct("<BB")
-_S_NUMBER_OF_QUEUES = struct.Struct("<HH")
-_S_INTERRUPT_COALESCING = struct.Struct("<BB")
-_R_FEATURES_2 = struct.Struct("<B")
-_R_FEATURES_6 = struct.Struct("<BIB32QIB")
-_A_32Q = struct.Struct("<32Q")
-_S_HOST_MEMORY_BUFFER = struct.Struct("<BBIQI")
-_S_INFLIGHT_COMMAND = struct.Struct("<H64s")
-_S_SUBMISSION_QUEUE = struct.Struct("<HHQIHHBB")
-_S_VENDOR_FW_STATE = struct.Struct("<8sQB")
+_ADMIN_QUEUE_PAIR_LAYOUT = struct.Struct("<HHHHB")
+_ASYNC_EVENT_LAYOUT = struct.Struct("<BBB")
+_AER_STATE_LAYOUT_RUN_2 = struct.Struct("<B")
+_ARBITRATION_LAYOUT = struct.Struct("<BBBB")
+_COMPLETION_QUEUE_LAYOUT = struct.Struct("<HQIHHBHBB")
+_CTRL_REGS_LAYOUT = struct.Struct("<QIIIIIQQIIQIQIQ")
+_DOORBELL_BUFFER_LAYOUT = struct.Struct("<QQ")
+_POWER_MANAGEMENT_LAYOUT = struct.Struct("<BB")
+_NUMBER_OF_QUEUES_LAYOUT = struct.Struct("<HH")
+_INTERRUPT_COALESCING_LAYOUT = struct.Struct("<BB")
+_FEATURES_LAYOUT_RUN_2 = struct.Struct("<B")
+_FEATURES_LAYOUT_RUN_6 = struct.Struct("<BIB32QIB")
+_ARRAY_32Q = struct.Struct("<32Q")
+_HOST_MEMORY_BUFFER_LAYOUT = struct.Struct("<BBIQI")
+_INFLIGHT_COMMAND_LAYOUT = struct.Struct("<H64s")
+_SUBMISSION_QUEUE_LAYOUT = struct.Struct("<HHQIHHBB")
+_VENDOR_FW_STATE_LAYOUT = struct.Struct("<8sQB")
 
 
 def _dec_admin_queue_pair(b: memoryview, p: int, e: int, dl: int, rl: int) -> AdminQueuePair:
     if e - p != 9 or dl < 1:
         return _seq_admin_queue_pair(b, p, e, dl, rl)
-    (v0, v1, v2, v3, v4) = _S_ADMIN_QUEUE_PAIR.unpack_from(b, p)
+    (v0, v1, v2, v3, v4) = _ADMIN_QUEUE_PAIR_LAYOUT.unpack_from(b, p)
     if v4 > 1:
         return _seq_admin_queue_pair(b, p, e, dl, rl)
     return AdminQueuePair(v0, v1, v2, v3, v4 == 1)
@@ -683,26 +683,18 @@ def _seq_admin_queue_pair(b: memoryview, p: int, e: int, dl: int, rl: int) -> Ad
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".sq_tail", "admin_queue_pair", "sq_tail", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".sq_tail")
     v1 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".cq_head", "admin_queue_pair", "cq_head", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".cq_head")
     v2 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".cq_tail", "admin_queue_pair", "cq_tail", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".cq_tail")
     v3 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 1:
         raise _rt.too_short(q, e, ".cq_phase", "admin_queue_pair", "cq_phase", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".cq_phase")
     v4 = b[q]
     if v4 > 1:
         raise _rt.bad_bool(q, ".cq_phase", v4)
@@ -722,7 +714,7 @@ def _pack_admin_queue_pair(o: AdminQueuePair) -> bytes:
         v4 = o.cq_phase
         if v4 > 1:
             raise _rt.Reject
-        return _S_ADMIN_QUEUE_PAIR.pack(v0, v1, v2, v3, v4)
+        return _ADMIN_QUEUE_PAIR_LAYOUT.pack(v0, v1, v2, v3, v4)
     except Exception as exc:
         raise _rt.rejected(_chk_admin_queue_pair, o, exc) from None
 
@@ -766,10 +758,10 @@ def _from_admin_queue_pair(d: Any, path: str) -> AdminQueuePair:
 def _dec_async_event(b: memoryview, p: int, e: int, dl: int, rl: int) -> AsyncEvent:
     if e - p != 3 or dl < 1:
         return _seq_async_event(b, p, e, dl, rl)
-    (v0, v1, v2) = _S_ASYNC_EVENT.unpack_from(b, p)
-    if v0 not in _E_AER_EVENT_TYPE:
+    (v0, v1, v2) = _ASYNC_EVENT_LAYOUT.unpack_from(b, p)
+    if v0 not in _AER_EVENT_TYPE_BY_VALUE:
         return _seq_async_event(b, p, e, dl, rl)
-    return AsyncEvent(_E_AER_EVENT_TYPE[v0], v1, v2)
+    return AsyncEvent(_AER_EVENT_TYPE_BY_VALUE[v0], v1, v2)
 
 
 def _seq_async_event(b: memoryview, p: int, e: int, dl: int, rl: int) -> AsyncEvent:
@@ -779,20 +771,16 @@ def _seq_async_event(b: memoryview, p: int, e: int, dl: int, rl: int) -> AsyncEv
     if dl < 1:
         raise _rt.too_deep(q, ".type")
     v0 = b[q]
-    if v0 not in _E_AER_EVENT_TYPE:
+    if v0 not in _AER_EVENT_TYPE_BY_VALUE:
         raise _rt.bad_enum(q, ".type", v0, "aer_event_type")
-    x0 = _E_AER_EVENT_TYPE[v0]
+    x0 = _AER_EVENT_TYPE_BY_VALUE[v0]
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".info", "async_event", "info", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".info")
     v1 = b[q]
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".log_page", "async_event", "log_page", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".log_page")
     v2 = b[q]
     q += 1
     if q != e:
@@ -805,9 +793,9 @@ def _pack_async_event(o: AsyncEvent) -> bytes:
         v0 = o.type
         v1 = o.info
         v2 = o.log_page
-        if v0 not in _E_AER_EVENT_TYPE:
+        if v0 not in _AER_EVENT_TYPE_BY_VALUE:
             raise _rt.Reject
-        return _S_ASYNC_EVENT.pack(v0, v1, v2)
+        return _ASYNC_EVENT_LAYOUT.pack(v0, v1, v2)
     except Exception as exc:
         raise _rt.rejected(_chk_async_event, o, exc) from None
 
@@ -820,13 +808,13 @@ def _enc_async_event(o: AsyncEvent, out: list[Buffer]) -> int:
 def _chk_async_event(o: object, path: str) -> None:
     if not isinstance(o, AsyncEvent):
         raise _rt.not_instance(o, AsyncEvent, path)
-    _rt.chk_enum(o.type, _V_AER_EVENT_TYPE, False, 0, 255, "aer_event_type", f"{path}.type")
+    _rt.chk_enum(o.type, _AER_EVENT_TYPE_VALUES, False, 0, 255, "aer_event_type", f"{path}.type")
     _rt.chk_int(o.info, 0, 255, f"{path}.info")
     _rt.chk_int(o.log_page, 0, 255, f"{path}.log_page")
 
 
 def _state_async_event(o: AsyncEvent) -> dict[str, Any]:
-    return {"type": _N_AER_EVENT_TYPE.get(o.type, o.type), "info": o.info, "log_page": o.log_page}
+    return {"type": _AER_EVENT_TYPE_NAMES.get(o.type, o.type), "info": o.info, "log_page": o.log_page}
 
 
 def _from_async_event(d: Any, path: str) -> AsyncEvent:
@@ -834,7 +822,7 @@ def _from_async_event(d: Any, path: str) -> AsyncEvent:
     return AsyncEvent(
         _rt.to_enum(
             _rt.member(d, "type", path, "async_event"),
-            _M_AER_EVENT_TYPE,
+            _AER_EVENT_TYPE_BY_NAME,
             False,
             0,
             255,
@@ -877,10 +865,10 @@ def _dec_aer_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AerState:
     if n1 and dl < 2:
         raise _rt.too_deep(d1, ".pending[0]")
     if s0 == 3 and dl >= 3:
-        rows0 = _S_ASYNC_EVENT.iter_unpack(b[d1 : d1 + n1 * 3])
+        rows0 = _ASYNC_EVENT_LAYOUT.iter_unpack(b[d1 : d1 + n1 * 3])
         x1 = [
-            AsyncEvent(_E_AER_EVENT_TYPE[v0], v1, v2)
-            if not (v0 not in _E_AER_EVENT_TYPE)
+            AsyncEvent(_AER_EVENT_TYPE_BY_VALUE[v0], v1, v2)
+            if not (v0 not in _AER_EVENT_TYPE_BY_VALUE)
             else _rt.exact(_seq_async_event, b, d1, n1, 3, dl - 2, rl, ".pending")
             for v0, v1, v2 in rows0
         ]
@@ -896,13 +884,13 @@ def _dec_aer_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AerState:
     q = d1 + n1 * s0
     if e - q < 1:
         return _seq_aer_state(b, p, e, dl, rl)
-    v3 = _R_AER_STATE_2.unpack_from(b, q)[0]
-    if v3 & _U_AER_EVENT_TYPE_SET:
+    v3 = _AER_STATE_LAYOUT_RUN_2.unpack_from(b, q)[0]
+    if v3 & _AER_EVENT_TYPE_SET_UNDECLARED_BITS:
         return _seq_aer_state(b, p, e, dl, rl)
     q += 1
     if q != e:
         _rt.check_tail(b, q, e, "aer_state")
-    return AerState(x0, x1, _rt.flag(AerEventTypeSet, _FC_AER_EVENT_TYPE_SET, v3))
+    return AerState(x0, x1, _rt.flag(AerEventTypeSet, _AER_EVENT_TYPE_SET_CACHE, v3))
 
 
 def _seq_aer_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AerState:
@@ -924,8 +912,6 @@ def _seq_aer_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AerState:
     q = d0 + n0 * 2
     if e - q < 8:
         raise _rt.too_short(q, e, ".pending", "aer_state", "pending", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".pending")
     n1 = _rt.U32(b, q)[0]
     if n1 > 64:
         raise _rt.count_over_max(q, ".pending", n1, 64)
@@ -938,10 +924,10 @@ def _seq_aer_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AerState:
     if n1 and dl < 2:
         raise _rt.too_deep(d1, ".pending[0]")
     if s0 == 3 and dl >= 3:
-        rows0 = _S_ASYNC_EVENT.iter_unpack(b[d1 : d1 + n1 * 3])
+        rows0 = _ASYNC_EVENT_LAYOUT.iter_unpack(b[d1 : d1 + n1 * 3])
         x1 = [
-            AsyncEvent(_E_AER_EVENT_TYPE[v0], v1, v2)
-            if not (v0 not in _E_AER_EVENT_TYPE)
+            AsyncEvent(_AER_EVENT_TYPE_BY_VALUE[v0], v1, v2)
+            if not (v0 not in _AER_EVENT_TYPE_BY_VALUE)
             else _rt.exact(_seq_async_event, b, d1, n1, 3, dl - 2, rl, ".pending")
             for v0, v1, v2 in rows0
         ]
@@ -957,12 +943,10 @@ def _seq_aer_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AerState:
     q = d1 + n1 * s0
     if e - q < 1:
         raise _rt.too_short(q, e, ".masked", "aer_state", "masked", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".masked")
     v3 = b[q]
-    if v3 & _U_AER_EVENT_TYPE_SET:
-        raise _rt.bad_flags(q, ".masked", v3, _U_AER_EVENT_TYPE_SET, "aer_event_type_set")
-    x2 = _rt.flag(AerEventTypeSet, _FC_AER_EVENT_TYPE_SET, v3)
+    if v3 & _AER_EVENT_TYPE_SET_UNDECLARED_BITS:
+        raise _rt.bad_flags(q, ".masked", v3, _AER_EVENT_TYPE_SET_UNDECLARED_BITS, "aer_event_type_set")
+    x2 = _rt.flag(AerEventTypeSet, _AER_EVENT_TYPE_SET_CACHE, v3)
     q += 1
     if q != e:
         _rt.check_tail(b, q, e, "aer_state")
@@ -985,22 +969,22 @@ def _enc_aer_state(o: AerState, out: list[Buffer]) -> int:
             raise _rt.Reject
         out.append(_rt.U32X2_PACK(c1, 3))
         buf0 = bytearray(c1 * 3)
-        pack0 = _S_ASYNC_EVENT.pack_into
+        pack0 = _ASYNC_EVENT_LAYOUT.pack_into
         at0 = 0
         for o0 in items1:
             v0 = o0.type
             v1 = o0.info
             v2 = o0.log_page
-            if v0 not in _E_AER_EVENT_TYPE:
+            if v0 not in _AER_EVENT_TYPE_BY_VALUE:
                 raise _rt.Reject
             pack0(buf0, at0, v0, v1, v2)
             at0 += 3
         out.append(buf0)
         n += c1 * 3
         v3 = o.masked
-        if int(v3) & _U_AER_EVENT_TYPE_SET:
+        if int(v3) & _AER_EVENT_TYPE_SET_UNDECLARED_BITS:
             raise _rt.Reject
-        out.append(_R_AER_STATE_2.pack(v3))
+        out.append(_AER_STATE_LAYOUT_RUN_2.pack(v3))
         return 13 + n
     except _rt.Fail:
         raise
@@ -1014,14 +998,14 @@ def _chk_aer_state(o: object, path: str) -> None:
     _rt.chk_ints(o.outstanding, None, 16, 0, 65535, f"{path}.outstanding")
     for i0, x0 in enumerate(_rt.chk_list(o.pending, None, 64, f"{path}.pending")):
         _chk_async_event(x0, f"{path}.pending[{i0}]")
-    _rt.chk_flags(o.masked, _U_AER_EVENT_TYPE_SET, 0, 255, "aer_event_type_set", f"{path}.masked")
+    _rt.chk_flags(o.masked, _AER_EVENT_TYPE_SET_UNDECLARED_BITS, 0, 255, "aer_event_type_set", f"{path}.masked")
 
 
 def _state_aer_state(o: AerState) -> dict[str, Any]:
     return {
         "outstanding": list(o.outstanding),
         "pending": [_state_async_event(y1) for y1 in o.pending],
-        "masked": _rt.flag_names(o.masked, _B_AER_EVENT_TYPE_SET),
+        "masked": _rt.flag_names(o.masked, _AER_EVENT_TYPE_SET_BITS),
     }
 
 
@@ -1043,7 +1027,7 @@ def _from_aer_state(d: Any, path: str) -> AerState:
         _rt.to_flags(
             _rt.member(d, "masked", path, "aer_state"),
             AerEventTypeSet,
-            _BB_AER_EVENT_TYPE_SET,
+            _AER_EVENT_TYPE_SET_BIT_BY_NAME,
             "aer_event_type_set",
             f"{path}.masked",
         ),
@@ -1053,7 +1037,7 @@ def _from_aer_state(d: Any, path: str) -> AerState:
 def _dec_arbitration(b: memoryview, p: int, e: int, dl: int, rl: int) -> Arbitration:
     if e - p != 4 or dl < 1:
         return _seq_arbitration(b, p, e, dl, rl)
-    (v0, v1, v2, v3) = _S_ARBITRATION.unpack_from(b, p)
+    (v0, v1, v2, v3) = _ARBITRATION_LAYOUT.unpack_from(b, p)
     if v0 > 7:
         return _seq_arbitration(b, p, e, dl, rl)
     return Arbitration(v0, v1, v2, v3)
@@ -1071,20 +1055,14 @@ def _seq_arbitration(b: memoryview, p: int, e: int, dl: int, rl: int) -> Arbitra
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".lpw", "arbitration", "lpw", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".lpw")
     v1 = b[q]
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".mpw", "arbitration", "mpw", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".mpw")
     v2 = b[q]
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".hpw", "arbitration", "hpw", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".hpw")
     v3 = b[q]
     q += 1
     if q != e:
@@ -1100,7 +1078,7 @@ def _pack_arbitration(o: Arbitration) -> bytes:
         v3 = o.hpw
         if v0 > 7:
             raise _rt.Reject
-        return _S_ARBITRATION.pack(v0, v1, v2, v3)
+        return _ARBITRATION_LAYOUT.pack(v0, v1, v2, v3)
     except Exception as exc:
         raise _rt.rejected(_chk_arbitration, o, exc) from None
 
@@ -1136,7 +1114,7 @@ def _from_arbitration(d: Any, path: str) -> Arbitration:
 def _dec_completion_queue(b: memoryview, p: int, e: int, dl: int, rl: int) -> CompletionQueue:
     if e - p != 23 or dl < 1:
         return _seq_completion_queue(b, p, e, dl, rl)
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8) = _S_COMPLETION_QUEUE.unpack_from(b, p)
+    (v0, v1, v2, v3, v4, v5, v6, v7, v8) = _COMPLETION_QUEUE_LAYOUT.unpack_from(b, p)
     if v0 < 1 or v2 < 2 or v2 > 65536 or v5 > 1 or v7 > 1 or v8 > 1:
         return _seq_completion_queue(b, p, e, dl, rl)
     return CompletionQueue(v0, v1, v2, v3, v4, v5 == 1, v6, v7 == 1, v8 == 1)
@@ -1154,34 +1132,24 @@ def _seq_completion_queue(b: memoryview, p: int, e: int, dl: int, rl: int) -> Co
     q += 2
     if e - q < 8:
         raise _rt.too_short(q, e, ".base", "completion_queue", "base", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".base")
     v1 = _rt.U64(b, q)[0]
     q += 8
     if e - q < 4:
         raise _rt.too_short(q, e, ".size", "completion_queue", "size", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".size")
     v2 = _rt.U32(b, q)[0]
     if v2 < 2 or v2 > 65536:
         raise _rt.out_of_range(q, ".size", v2, 2, 65536)
     q += 4
     if e - q < 2:
         raise _rt.too_short(q, e, ".head", "completion_queue", "head", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".head")
     v3 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".tail", "completion_queue", "tail", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".tail")
     v4 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 1:
         raise _rt.too_short(q, e, ".phase", "completion_queue", "phase", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".phase")
     v5 = b[q]
     if v5 > 1:
         raise _rt.bad_bool(q, ".phase", v5)
@@ -1189,14 +1157,10 @@ def _seq_completion_queue(b: memoryview, p: int, e: int, dl: int, rl: int) -> Co
     q += 1
     if e - q < 2:
         raise _rt.too_short(q, e, ".interrupt_vector", "completion_queue", "interrupt_vector", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".interrupt_vector")
     v6 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 1:
         raise _rt.too_short(q, e, ".interrupts_enabled", "completion_queue", "interrupts_enabled", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".interrupts_enabled")
     v7 = b[q]
     if v7 > 1:
         raise _rt.bad_bool(q, ".interrupts_enabled", v7)
@@ -1204,8 +1168,6 @@ def _seq_completion_queue(b: memoryview, p: int, e: int, dl: int, rl: int) -> Co
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".contiguous", "completion_queue", "contiguous", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".contiguous")
     v8 = b[q]
     if v8 > 1:
         raise _rt.bad_bool(q, ".contiguous", v8)
@@ -1229,7 +1191,7 @@ def _pack_completion_queue(o: CompletionQueue) -> bytes:
         v8 = o.contiguous
         if v0 < 1 or v2 < 2 or v2 > 65536 or v5 > 1 or v7 > 1 or v8 > 1:
             raise _rt.Reject
-        return _S_COMPLETION_QUEUE.pack(v0, v1, v2, v3, v4, v5, v6, v7, v8)
+        return _COMPLETION_QUEUE_LAYOUT.pack(v0, v1, v2, v3, v4, v5, v6, v7, v8)
     except Exception as exc:
         raise _rt.rejected(_chk_completion_queue, o, exc) from None
 
@@ -1295,7 +1257,7 @@ def _from_completion_queue(d: Any, path: str) -> CompletionQueue:
 def _dec_ctrl_regs(b: memoryview, p: int, e: int, dl: int, rl: int) -> CtrlRegs:
     if e - p != 84 or dl < 1:
         return _seq_ctrl_regs(b, p, e, dl, rl)
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14) = _S_CTRL_REGS.unpack_from(b, p)
+    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14) = _CTRL_REGS_LAYOUT.unpack_from(b, p)
     return CtrlRegs(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14)
 
 
@@ -1309,94 +1271,66 @@ def _seq_ctrl_regs(b: memoryview, p: int, e: int, dl: int, rl: int) -> CtrlRegs:
     q += 8
     if e - q < 4:
         raise _rt.too_short(q, e, ".vs", "ctrl_regs", "vs", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".vs")
     v1 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 4:
         raise _rt.too_short(q, e, ".intms", "ctrl_regs", "intms", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".intms")
     v2 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 4:
         raise _rt.too_short(q, e, ".cc", "ctrl_regs", "cc", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".cc")
     v3 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 4:
         raise _rt.too_short(q, e, ".csts", "ctrl_regs", "csts", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".csts")
     v4 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 4:
         raise _rt.too_short(q, e, ".aqa", "ctrl_regs", "aqa", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".aqa")
     v5 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 8:
         raise _rt.too_short(q, e, ".asq", "ctrl_regs", "asq", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".asq")
     v6 = _rt.U64(b, q)[0]
     q += 8
     if e - q < 8:
         raise _rt.too_short(q, e, ".acq", "ctrl_regs", "acq", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".acq")
     v7 = _rt.U64(b, q)[0]
     q += 8
     if e - q < 4:
         raise _rt.too_short(q, e, ".cmbloc", "ctrl_regs", "cmbloc", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".cmbloc")
     v8 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 4:
         raise _rt.too_short(q, e, ".cmbsz", "ctrl_regs", "cmbsz", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".cmbsz")
     v9 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 8:
         raise _rt.too_short(q, e, ".cmbmsc", "ctrl_regs", "cmbmsc", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".cmbmsc")
     v10 = _rt.U64(b, q)[0]
     q += 8
     if q == e:
         return CtrlRegs(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10)
     if e - q < 4:
         raise _rt.too_short(q, e, ".bprsel", "ctrl_regs", "bprsel", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".bprsel")
     v11 = _rt.U32(b, q)[0]
     q += 4
     if q == e:
         return CtrlRegs(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11)
     if e - q < 8:
         raise _rt.too_short(q, e, ".bpmbl", "ctrl_regs", "bpmbl", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".bpmbl")
     v12 = _rt.U64(b, q)[0]
     q += 8
     if q == e:
         return CtrlRegs(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12)
     if e - q < 4:
         raise _rt.too_short(q, e, ".pmrctl", "ctrl_regs", "pmrctl", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".pmrctl")
     v13 = _rt.U32(b, q)[0]
     q += 4
     if q == e:
         return CtrlRegs(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13)
     if e - q < 8:
         raise _rt.too_short(q, e, ".pmrmsc", "ctrl_regs", "pmrmsc", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".pmrmsc")
     v14 = _rt.U64(b, q)[0]
     q += 8
     if q != e:
@@ -1421,7 +1355,7 @@ def _pack_ctrl_regs(o: CtrlRegs) -> bytes:
         v12 = o.bpmbl
         v13 = o.pmrctl
         v14 = o.pmrmsc
-        return _S_CTRL_REGS.pack(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14)
+        return _CTRL_REGS_LAYOUT.pack(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14)
     except Exception as exc:
         raise _rt.rejected(_chk_ctrl_regs, o, exc) from None
 
@@ -1516,7 +1450,7 @@ def _from_ctrl_regs(d: Any, path: str) -> CtrlRegs:
 def _dec_doorbell_buffer(b: memoryview, p: int, e: int, dl: int, rl: int) -> DoorbellBuffer:
     if e - p != 16 or dl < 1:
         return _seq_doorbell_buffer(b, p, e, dl, rl)
-    (v0, v1) = _S_DOORBELL_BUFFER.unpack_from(b, p)
+    (v0, v1) = _DOORBELL_BUFFER_LAYOUT.unpack_from(b, p)
     return DoorbellBuffer(v0, v1)
 
 
@@ -1530,8 +1464,6 @@ def _seq_doorbell_buffer(b: memoryview, p: int, e: int, dl: int, rl: int) -> Doo
     q += 8
     if e - q < 8:
         raise _rt.too_short(q, e, ".eventidx_addr", "doorbell_buffer", "eventidx_addr", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".eventidx_addr")
     v1 = _rt.U64(b, q)[0]
     q += 8
     if q != e:
@@ -1543,7 +1475,7 @@ def _pack_doorbell_buffer(o: DoorbellBuffer) -> bytes:
     try:
         v0 = o.shadow_doorbell_addr
         v1 = o.eventidx_addr
-        return _S_DOORBELL_BUFFER.pack(v0, v1)
+        return _DOORBELL_BUFFER_LAYOUT.pack(v0, v1)
     except Exception as exc:
         raise _rt.rejected(_chk_doorbell_buffer, o, exc) from None
 
@@ -1585,7 +1517,7 @@ def _from_doorbell_buffer(d: Any, path: str) -> DoorbellBuffer:
 def _dec_power_management(b: memoryview, p: int, e: int, dl: int, rl: int) -> PowerManagement:
     if e - p != 2 or dl < 1:
         return _seq_power_management(b, p, e, dl, rl)
-    (v0, v1) = _S_POWER_MANAGEMENT.unpack_from(b, p)
+    (v0, v1) = _POWER_MANAGEMENT_LAYOUT.unpack_from(b, p)
     if v0 > 31 or v1 > 7:
         return _seq_power_management(b, p, e, dl, rl)
     return PowerManagement(v0, v1)
@@ -1603,8 +1535,6 @@ def _seq_power_management(b: memoryview, p: int, e: int, dl: int, rl: int) -> Po
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".wh", "power_management", "wh", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".wh")
     v1 = b[q]
     if v1 > 7:
         raise _rt.out_of_range(q, ".wh", v1, 0, 7)
@@ -1620,7 +1550,7 @@ def _pack_power_management(o: PowerManagement) -> bytes:
         v1 = o.wh
         if v0 > 31 or v1 > 7:
             raise _rt.Reject
-        return _S_POWER_MANAGEMENT.pack(v0, v1)
+        return _POWER_MANAGEMENT_LAYOUT.pack(v0, v1)
     except Exception as exc:
         raise _rt.rejected(_chk_power_management, o, exc) from None
 
@@ -1652,7 +1582,7 @@ def _from_power_management(d: Any, path: str) -> PowerManagement:
 def _dec_number_of_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> NumberOfQueues:
     if e - p != 4 or dl < 1:
         return _seq_number_of_queues(b, p, e, dl, rl)
-    (v0, v1) = _S_NUMBER_OF_QUEUES.unpack_from(b, p)
+    (v0, v1) = _NUMBER_OF_QUEUES_LAYOUT.unpack_from(b, p)
     return NumberOfQueues(v0, v1)
 
 
@@ -1666,8 +1596,6 @@ def _seq_number_of_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> Nu
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".ncqa", "number_of_queues", "ncqa", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".ncqa")
     v1 = _rt.U16(b, q)[0]
     q += 2
     if q != e:
@@ -1679,7 +1607,7 @@ def _pack_number_of_queues(o: NumberOfQueues) -> bytes:
     try:
         v0 = o.nsqa
         v1 = o.ncqa
-        return _S_NUMBER_OF_QUEUES.pack(v0, v1)
+        return _NUMBER_OF_QUEUES_LAYOUT.pack(v0, v1)
     except Exception as exc:
         raise _rt.rejected(_chk_number_of_queues, o, exc) from None
 
@@ -1711,7 +1639,7 @@ def _from_number_of_queues(d: Any, path: str) -> NumberOfQueues:
 def _dec_interrupt_coalescing(b: memoryview, p: int, e: int, dl: int, rl: int) -> InterruptCoalescing:
     if e - p != 2 or dl < 1:
         return _seq_interrupt_coalescing(b, p, e, dl, rl)
-    (v0, v1) = _S_INTERRUPT_COALESCING.unpack_from(b, p)
+    (v0, v1) = _INTERRUPT_COALESCING_LAYOUT.unpack_from(b, p)
     return InterruptCoalescing(v0, v1)
 
 
@@ -1725,8 +1653,6 @@ def _seq_interrupt_coalescing(b: memoryview, p: int, e: int, dl: int, rl: int) -
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".time", "interrupt_coalescing", "time", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".time")
     v1 = b[q]
     q += 1
     if q != e:
@@ -1738,7 +1664,7 @@ def _pack_interrupt_coalescing(o: InterruptCoalescing) -> bytes:
     try:
         v0 = o.thr
         v1 = o.time
-        return _S_INTERRUPT_COALESCING.pack(v0, v1)
+        return _INTERRUPT_COALESCING_LAYOUT.pack(v0, v1)
     except Exception as exc:
         raise _rt.rejected(_chk_interrupt_coalescing, o, exc) from None
 
@@ -1795,7 +1721,7 @@ def _dec_features(b: memoryview, p: int, e: int, dl: int, rl: int) -> Features:
     q += 4 + m1
     if e - q < 1:
         return _seq_features(b, p, e, dl, rl)
-    v0 = _R_FEATURES_2.unpack_from(b, q)[0]
+    v0 = _FEATURES_LAYOUT_RUN_2.unpack_from(b, q)[0]
     if v0 > 1:
         return _seq_features(b, p, e, dl, rl)
     q += 1
@@ -1836,8 +1762,8 @@ def _dec_features(b: memoryview, p: int, e: int, dl: int, rl: int) -> Features:
     q = d0 + n0 * 2
     if e - q < 267:
         return _seq_features(b, p, e, dl, rl)
-    t0 = _R_FEATURES_6.unpack_from(b, q)
-    if t0[0] > 1 or t0[1] & _U_ASYNC_EVENT_CONFIG or t0[2] > 1 or t0[36] > 1:
+    t0 = _FEATURES_LAYOUT_RUN_6.unpack_from(b, q)
+    if t0[0] > 1 or t0[1] & _ASYNC_EVENT_CONFIG_UNDECLARED_BITS or t0[2] > 1 or t0[36] > 1:
         return _seq_features(b, p, e, dl, rl)
     q += 267
     if q != e:
@@ -1850,7 +1776,7 @@ def _dec_features(b: memoryview, p: int, e: int, dl: int, rl: int) -> Features:
         x3,
         x4,
         t0[0] == 1,
-        _rt.flag(AsyncEventConfig, _FC_ASYNC_EVENT_CONFIG, t0[1]),
+        _rt.flag(AsyncEventConfig, _ASYNC_EVENT_CONFIG_CACHE, t0[1]),
         t0[2] == 1,
         list(t0[3 : 35]),
         t0[35],
@@ -1875,8 +1801,6 @@ def _seq_features(b: memoryview, p: int, e: int, dl: int, rl: int) -> Features:
     q += 4 + m0
     if e - q < 4:
         raise _rt.too_short(q, e, ".power_management", "features", "power_management", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".power_management")
     m1 = _rt.U32(b, q)[0]
     if m1 > e - q - 4:
         raise _rt.struct_past_end(q, ".power_management", m1, e - q - 4)
@@ -1888,8 +1812,6 @@ def _seq_features(b: memoryview, p: int, e: int, dl: int, rl: int) -> Features:
     q += 4 + m1
     if e - q < 1:
         raise _rt.too_short(q, e, ".volatile_write_cache", "features", "volatile_write_cache", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".volatile_write_cache")
     v0 = b[q]
     if v0 > 1:
         raise _rt.bad_bool(q, ".volatile_write_cache", v0)
@@ -1897,8 +1819,6 @@ def _seq_features(b: memoryview, p: int, e: int, dl: int, rl: int) -> Features:
     q += 1
     if e - q < 4:
         raise _rt.too_short(q, e, ".number_of_queues", "features", "number_of_queues", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".number_of_queues")
     m2 = _rt.U32(b, q)[0]
     if m2 > e - q - 4:
         raise _rt.struct_past_end(q, ".number_of_queues", m2, e - q - 4)
@@ -1910,8 +1830,6 @@ def _seq_features(b: memoryview, p: int, e: int, dl: int, rl: int) -> Features:
     q += 4 + m2
     if e - q < 4:
         raise _rt.too_short(q, e, ".interrupt_coalescing", "features", "interrupt_coalescing", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".interrupt_coalescing")
     m3 = _rt.U32(b, q)[0]
     if m3 > e - q - 4:
         raise _rt.struct_past_end(q, ".interrupt_coalescing", m3, e - q - 4)
@@ -1923,8 +1841,6 @@ def _seq_features(b: memoryview, p: int, e: int, dl: int, rl: int) -> Features:
     q += 4 + m3
     if e - q < 4:
         raise _rt.too_short(q, e, ".coalescing_disabled_vectors", "features", "coalescing_disabled_vectors", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".coalescing_disabled_vectors")
     n0 = _rt.U32(b, q)[0]
     if n0 > 2048:
         raise _rt.count_over_max(q, ".coalescing_disabled_vectors", n0, 2048)
@@ -1938,8 +1854,6 @@ def _seq_features(b: memoryview, p: int, e: int, dl: int, rl: int) -> Features:
     q = d0 + n0 * 2
     if e - q < 1:
         raise _rt.too_short(q, e, ".write_atomicity_normal", "features", "write_atomicity_normal", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".write_atomicity_normal")
     v1 = b[q]
     if v1 > 1:
         raise _rt.bad_bool(q, ".write_atomicity_normal", v1)
@@ -1947,17 +1861,13 @@ def _seq_features(b: memoryview, p: int, e: int, dl: int, rl: int) -> Features:
     q += 1
     if e - q < 4:
         raise _rt.too_short(q, e, ".async_event_config", "features", "async_event_config", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".async_event_config")
     v2 = _rt.U32(b, q)[0]
-    if v2 & _U_ASYNC_EVENT_CONFIG:
-        raise _rt.bad_flags(q, ".async_event_config", v2, _U_ASYNC_EVENT_CONFIG, "async_event_config")
-    x7 = _rt.flag(AsyncEventConfig, _FC_ASYNC_EVENT_CONFIG, v2)
+    if v2 & _ASYNC_EVENT_CONFIG_UNDECLARED_BITS:
+        raise _rt.bad_flags(q, ".async_event_config", v2, _ASYNC_EVENT_CONFIG_UNDECLARED_BITS, "async_event_config")
+    x7 = _rt.flag(AsyncEventConfig, _ASYNC_EVENT_CONFIG_CACHE, v2)
     q += 4
     if e - q < 1:
         raise _rt.too_short(q, e, ".apst_enabled", "features", "apst_enabled", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".apst_enabled")
     v3 = b[q]
     if v3 > 1:
         raise _rt.bad_bool(q, ".apst_enabled", v3)
@@ -1965,27 +1875,21 @@ def _seq_features(b: memoryview, p: int, e: int, dl: int, rl: int) -> Features:
     q += 1
     if e - q < 256:
         raise _rt.too_short(q, e, ".apst_table", "features", "apst_table", 256)
-    if dl < 1:
-        raise _rt.too_deep(q, ".apst_table")
     if dl < 2:
         raise _rt.too_deep(q, ".apst_table[0]")
-    vals1 = _A_32Q.unpack_from(b, q)
+    vals1 = _ARRAY_32Q.unpack_from(b, q)
     x9 = list(vals1)
     q += 256
     if q == e:
         return Features(x0, x1, x2, x3, x4, x5, x6, x7, x8, x9)
     if e - q < 4:
         raise _rt.too_short(q, e, ".keep_alive_timeout", "features", "keep_alive_timeout", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".keep_alive_timeout")
     v4 = _rt.U32(b, q)[0]
     q += 4
     if q == e:
         return Features(x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, v4)
     if e - q < 1:
         raise _rt.too_short(q, e, ".advanced_command_retry", "features", "advanced_command_retry", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".advanced_command_retry")
     v5 = b[q]
     if v5 > 1:
         raise _rt.bad_bool(q, ".advanced_command_retry", v5)
@@ -2014,7 +1918,7 @@ def _enc_features(o: Features, out: list[Buffer]) -> int:
         v0 = o.volatile_write_cache
         if v0 > 1:
             raise _rt.Reject
-        out.append(_R_FEATURES_2.pack(v0))
+        out.append(_FEATURES_LAYOUT_RUN_2.pack(v0))
         out.append(_rt.U32_PACK(4))
         try:
             out.append(_pack_number_of_queues(o.number_of_queues))
@@ -2040,9 +1944,9 @@ def _enc_features(o: Features, out: list[Buffer]) -> int:
         v4 = o.apst_table
         v5 = o.keep_alive_timeout
         v6 = o.advanced_command_retry
-        if v1 > 1 or int(v2) & _U_ASYNC_EVENT_CONFIG or v3 > 1 or len(v4) != 32 or v6 > 1:
+        if v1 > 1 or int(v2) & _ASYNC_EVENT_CONFIG_UNDECLARED_BITS or v3 > 1 or len(v4) != 32 or v6 > 1:
             raise _rt.Reject
-        out.append(_R_FEATURES_6.pack(v1, v2, v3, *v4, v5, v6))
+        out.append(_FEATURES_LAYOUT_RUN_6.pack(v1, v2, v3, *v4, v5, v6))
         return 300 + n
     except _rt.Fail:
         raise
@@ -2062,7 +1966,7 @@ def _chk_features(o: object, path: str) -> None:
     _rt.chk_bool(o.write_atomicity_normal, f"{path}.write_atomicity_normal")
     _rt.chk_flags(
         o.async_event_config,
-        _U_ASYNC_EVENT_CONFIG,
+        _ASYNC_EVENT_CONFIG_UNDECLARED_BITS,
         0,
         4294967295,
         "async_event_config",
@@ -2083,7 +1987,7 @@ def _state_features(o: Features) -> dict[str, Any]:
         "interrupt_coalescing": _state_interrupt_coalescing(o.interrupt_coalescing),
         "coalescing_disabled_vectors": list(o.coalescing_disabled_vectors),
         "write_atomicity_normal": o.write_atomicity_normal,
-        "async_event_config": _rt.flag_names(o.async_event_config, _B_ASYNC_EVENT_CONFIG),
+        "async_event_config": _rt.flag_names(o.async_event_config, _ASYNC_EVENT_CONFIG_BITS),
         "apst_enabled": o.apst_enabled,
         "apst_table": list(o.apst_table),
         "keep_alive_timeout": o.keep_alive_timeout,
@@ -2135,7 +2039,7 @@ def _from_features(d: Any, path: str) -> Features:
         _rt.to_flags(
             _rt.member(d, "async_event_config", path, "features"),
             AsyncEventConfig,
-            _BB_ASYNC_EVENT_CONFIG,
+            _ASYNC_EVENT_CONFIG_BIT_BY_NAME,
             "async_event_config",
             f"{path}.async_event_config",
         ),
@@ -2159,7 +2063,7 @@ def _from_features(d: Any, path: str) -> Features:
 def _dec_host_memory_buffer(b: memoryview, p: int, e: int, dl: int, rl: int) -> HostMemoryBuffer:
     if e - p != 18 or dl < 1:
         return _seq_host_memory_buffer(b, p, e, dl, rl)
-    (v0, v1, v2, v3, v4) = _S_HOST_MEMORY_BUFFER.unpack_from(b, p)
+    (v0, v1, v2, v3, v4) = _HOST_MEMORY_BUFFER_LAYOUT.unpack_from(b, p)
     if v0 > 1 or v1 > 1:
         return _seq_host_memory_buffer(b, p, e, dl, rl)
     return HostMemoryBuffer(v0 == 1, v1 == 1, v2, v3, v4)
@@ -2178,8 +2082,6 @@ def _seq_host_memory_buffer(b: memoryview, p: int, e: int, dl: int, rl: int) -> 
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".memory_return", "host_memory_buffer", "memory_return", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".memory_return")
     v1 = b[q]
     if v1 > 1:
         raise _rt.bad_bool(q, ".memory_return", v1)
@@ -2187,20 +2089,14 @@ def _seq_host_memory_buffer(b: memoryview, p: int, e: int, dl: int, rl: int) -> 
     q += 1
     if e - q < 4:
         raise _rt.too_short(q, e, ".size", "host_memory_buffer", "size", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".size")
     v2 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 8:
         raise _rt.too_short(q, e, ".descriptor_list_addr", "host_memory_buffer", "descriptor_list_addr", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".descriptor_list_addr")
     v3 = _rt.U64(b, q)[0]
     q += 8
     if e - q < 4:
         raise _rt.too_short(q, e, ".descriptor_count", "host_memory_buffer", "descriptor_count", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".descriptor_count")
     v4 = _rt.U32(b, q)[0]
     q += 4
     if q != e:
@@ -2217,7 +2113,7 @@ def _pack_host_memory_buffer(o: HostMemoryBuffer) -> bytes:
         v4 = o.descriptor_count
         if v0 > 1 or v1 > 1:
             raise _rt.Reject
-        return _S_HOST_MEMORY_BUFFER.pack(v0, v1, v2, v3, v4)
+        return _HOST_MEMORY_BUFFER_LAYOUT.pack(v0, v1, v2, v3, v4)
     except Exception as exc:
         raise _rt.rejected(_chk_host_memory_buffer, o, exc) from None
 
@@ -2276,7 +2172,7 @@ def _from_host_memory_buffer(d: Any, path: str) -> HostMemoryBuffer:
 def _dec_inflight_command(b: memoryview, p: int, e: int, dl: int, rl: int) -> InflightCommand:
     if e - p != 66 or dl < 1:
         return _seq_inflight_command(b, p, e, dl, rl)
-    (v0, v1) = _S_INFLIGHT_COMMAND.unpack_from(b, p)
+    (v0, v1) = _INFLIGHT_COMMAND_LAYOUT.unpack_from(b, p)
     return InflightCommand(v0, v1)
 
 
@@ -2290,8 +2186,6 @@ def _seq_inflight_command(b: memoryview, p: int, e: int, dl: int, rl: int) -> In
     q += 2
     if e - q < 64:
         raise _rt.too_short(q, e, ".sqe", "inflight_command", "sqe", 64)
-    if dl < 1:
-        raise _rt.too_deep(q, ".sqe")
     v1 = bytes(b[q : q + 64])
     q += 64
     if q != e:
@@ -2305,7 +2199,7 @@ def _pack_inflight_command(o: InflightCommand) -> bytes:
         v1 = o.sqe
         if len(v1) != 64:
             raise _rt.Reject
-        return _S_INFLIGHT_COMMAND.pack(v0, bytes(v1))
+        return _INFLIGHT_COMMAND_LAYOUT.pack(v0, bytes(v1))
     except Exception as exc:
         raise _rt.rejected(_chk_inflight_command, o, exc) from None
 
@@ -2337,10 +2231,10 @@ def _from_inflight_command(d: Any, path: str) -> InflightCommand:
 def _dec_submission_queue(b: memoryview, p: int, e: int, dl: int, rl: int) -> SubmissionQueue:
     if e - p != 22 or dl < 1:
         return _seq_submission_queue(b, p, e, dl, rl)
-    (v0, v1, v2, v3, v4, v5, v6, v7) = _S_SUBMISSION_QUEUE.unpack_from(b, p)
-    if v0 < 1 or v1 < 1 or v3 < 2 or v3 > 65536 or v6 not in _E_QUEUE_PRIORITY or v7 > 1:
+    (v0, v1, v2, v3, v4, v5, v6, v7) = _SUBMISSION_QUEUE_LAYOUT.unpack_from(b, p)
+    if v0 < 1 or v1 < 1 or v3 < 2 or v3 > 65536 or v6 not in _QUEUE_PRIORITY_BY_VALUE or v7 > 1:
         return _seq_submission_queue(b, p, e, dl, rl)
-    return SubmissionQueue(v0, v1, v2, v3, v4, v5, _E_QUEUE_PRIORITY[v6], v7 == 1)
+    return SubmissionQueue(v0, v1, v2, v3, v4, v5, _QUEUE_PRIORITY_BY_VALUE[v6], v7 == 1)
 
 
 def _seq_submission_queue(b: memoryview, p: int, e: int, dl: int, rl: int) -> SubmissionQueue:
@@ -2355,51 +2249,37 @@ def _seq_submission_queue(b: memoryview, p: int, e: int, dl: int, rl: int) -> Su
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".cqid", "submission_queue", "cqid", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".cqid")
     v1 = _rt.U16(b, q)[0]
     if v1 < 1:
         raise _rt.out_of_range(q, ".cqid", v1, 1, 65535)
     q += 2
     if e - q < 8:
         raise _rt.too_short(q, e, ".base", "submission_queue", "base", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".base")
     v2 = _rt.U64(b, q)[0]
     q += 8
     if e - q < 4:
         raise _rt.too_short(q, e, ".size", "submission_queue", "size", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".size")
     v3 = _rt.U32(b, q)[0]
     if v3 < 2 or v3 > 65536:
         raise _rt.out_of_range(q, ".size", v3, 2, 65536)
     q += 4
     if e - q < 2:
         raise _rt.too_short(q, e, ".head", "submission_queue", "head", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".head")
     v4 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".tail", "submission_queue", "tail", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".tail")
     v5 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 1:
         raise _rt.too_short(q, e, ".priority", "submission_queue", "priority", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".priority")
     v6 = b[q]
-    if v6 not in _E_QUEUE_PRIORITY:
+    if v6 not in _QUEUE_PRIORITY_BY_VALUE:
         raise _rt.bad_enum(q, ".priority", v6, "queue_priority")
-    x0 = _E_QUEUE_PRIORITY[v6]
+    x0 = _QUEUE_PRIORITY_BY_VALUE[v6]
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".contiguous", "submission_queue", "contiguous", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".contiguous")
     v7 = b[q]
     if v7 > 1:
         raise _rt.bad_bool(q, ".contiguous", v7)
@@ -2420,9 +2300,9 @@ def _pack_submission_queue(o: SubmissionQueue) -> bytes:
         v5 = o.tail
         v6 = o.priority
         v7 = o.contiguous
-        if v0 < 1 or v1 < 1 or v3 < 2 or v3 > 65536 or v6 not in _E_QUEUE_PRIORITY or v7 > 1:
+        if v0 < 1 or v1 < 1 or v3 < 2 or v3 > 65536 or v6 not in _QUEUE_PRIORITY_BY_VALUE or v7 > 1:
             raise _rt.Reject
-        return _S_SUBMISSION_QUEUE.pack(v0, v1, v2, v3, v4, v5, v6, v7)
+        return _SUBMISSION_QUEUE_LAYOUT.pack(v0, v1, v2, v3, v4, v5, v6, v7)
     except Exception as exc:
         raise _rt.rejected(_chk_submission_queue, o, exc) from None
 
@@ -2441,7 +2321,7 @@ def _chk_submission_queue(o: object, path: str) -> None:
     _rt.chk_int(o.size, 2, 65536, f"{path}.size")
     _rt.chk_int(o.head, 0, 65535, f"{path}.head")
     _rt.chk_int(o.tail, 0, 65535, f"{path}.tail")
-    _rt.chk_enum(o.priority, _V_QUEUE_PRIORITY, False, 0, 255, "queue_priority", f"{path}.priority")
+    _rt.chk_enum(o.priority, _QUEUE_PRIORITY_VALUES, False, 0, 255, "queue_priority", f"{path}.priority")
     _rt.chk_bool(o.contiguous, f"{path}.contiguous")
 
 
@@ -2453,7 +2333,7 @@ def _state_submission_queue(o: SubmissionQueue) -> dict[str, Any]:
         "size": o.size,
         "head": o.head,
         "tail": o.tail,
-        "priority": _N_QUEUE_PRIORITY.get(o.priority, o.priority),
+        "priority": _QUEUE_PRIORITY_NAMES.get(o.priority, o.priority),
         "contiguous": o.contiguous,
     }
 
@@ -2474,7 +2354,7 @@ def _from_submission_queue(d: Any, path: str) -> SubmissionQueue:
         _rt.to_int(_rt.member(d, "tail", path, "submission_queue"), 0, 65535, f"{path}.tail"),
         _rt.to_enum(
             _rt.member(d, "priority", path, "submission_queue"),
-            _M_QUEUE_PRIORITY,
+            _QUEUE_PRIORITY_BY_NAME,
             False,
             0,
             255,
@@ -2488,7 +2368,7 @@ def _from_submission_queue(d: Any, path: str) -> SubmissionQueue:
 def _dec_vendor_fw_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> VendorFwState:
     if e - p != 17 or dl < 1:
         return _seq_vendor_fw_state(b, p, e, dl, rl)
-    (v0, v1, v2) = _S_VENDOR_FW_STATE.unpack_from(b, p)
+    (v0, v1, v2) = _VENDOR_FW_STATE_LAYOUT.unpack_from(b, p)
     return VendorFwState(v0, v1, v2)
 
 
@@ -2502,14 +2382,10 @@ def _seq_vendor_fw_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> Ven
     q += 8
     if e - q < 8:
         raise _rt.too_short(q, e, ".internal_log_cursor", "vendor_fw_state", "internal_log_cursor", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".internal_log_cursor")
     v1 = _rt.U64(b, q)[0]
     q += 8
     if e - q < 1:
         raise _rt.too_short(q, e, ".thermal_throttle_level", "vendor_fw_state", "thermal_throttle_level", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".thermal_throttle_level")
     v2 = b[q]
     q += 1
     if q != e:
@@ -2524,7 +2400,7 @@ def _pack_vendor_fw_state(o: VendorFwState) -> bytes:
         v2 = o.thermal_throttle_level
         if len(v0) != 8:
             raise _rt.Reject
-        return _S_VENDOR_FW_STATE.pack(bytes(v0), v1, v2)
+        return _VENDOR_FW_STATE_LAYOUT.pack(bytes(v0), v1, v2)
     except Exception as exc:
         raise _rt.rejected(_chk_vendor_fw_state, o, exc) from None
 
@@ -2593,7 +2469,7 @@ def _dec_sec_io_cqs(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Com
     if n0 and dl < 1:
         raise _rt.too_deep(d0, "[0]")
     if s0 == 23 and dl >= 2:
-        rows0 = _S_COMPLETION_QUEUE.iter_unpack(b[d0 : d0 + n0 * 23])
+        rows0 = _COMPLETION_QUEUE_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 23])
         x0 = [
             CompletionQueue(v0, v1, v2, v3, v4, v5 == 1, v6, v7 == 1, v8 == 1)
             if not (v0 < 1 or v2 < 2 or v2 > 65536 or v5 > 1 or v7 > 1 or v8 > 1)
@@ -2624,7 +2500,7 @@ def _enc_sec_io_cqs(v: list[CompletionQueue], out: list[Buffer]) -> int:
             raise _rt.Reject
         out.append(_rt.U32X2_PACK(c0, 23))
         buf0 = bytearray(c0 * 23)
-        pack0 = _S_COMPLETION_QUEUE.pack_into
+        pack0 = _COMPLETION_QUEUE_LAYOUT.pack_into
         at0 = 0
         for o0 in items0:
             v0 = o0.cqid
@@ -2676,10 +2552,10 @@ def _dec_sec_io_sqs(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Sub
     if n0 and dl < 1:
         raise _rt.too_deep(d0, "[0]")
     if s0 == 22 and dl >= 2:
-        rows0 = _S_SUBMISSION_QUEUE.iter_unpack(b[d0 : d0 + n0 * 22])
+        rows0 = _SUBMISSION_QUEUE_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 22])
         x0 = [
-            SubmissionQueue(v0, v1, v2, v3, v4, v5, _E_QUEUE_PRIORITY[v6], v7 == 1)
-            if not (v0 < 1 or v1 < 1 or v3 < 2 or v3 > 65536 or v6 not in _E_QUEUE_PRIORITY or v7 > 1)
+            SubmissionQueue(v0, v1, v2, v3, v4, v5, _QUEUE_PRIORITY_BY_VALUE[v6], v7 == 1)
+            if not (v0 < 1 or v1 < 1 or v3 < 2 or v3 > 65536 or v6 not in _QUEUE_PRIORITY_BY_VALUE or v7 > 1)
             else _rt.exact(_seq_submission_queue, b, d0, n0, 22, dl - 1, rl, "")
             for v0, v1, v2, v3, v4, v5, v6, v7 in rows0
         ]
@@ -2707,7 +2583,7 @@ def _enc_sec_io_sqs(v: list[SubmissionQueue], out: list[Buffer]) -> int:
             raise _rt.Reject
         out.append(_rt.U32X2_PACK(c0, 22))
         buf0 = bytearray(c0 * 22)
-        pack0 = _S_SUBMISSION_QUEUE.pack_into
+        pack0 = _SUBMISSION_QUEUE_LAYOUT.pack_into
         at0 = 0
         for o0 in items0:
             v0 = o0.sqid
@@ -2718,7 +2594,7 @@ def _enc_sec_io_sqs(v: list[SubmissionQueue], out: list[Buffer]) -> int:
             v5 = o0.tail
             v6 = o0.priority
             v7 = o0.contiguous
-            if v0 < 1 or v1 < 1 or v3 < 2 or v3 > 65536 or v6 not in _E_QUEUE_PRIORITY or v7 > 1:
+            if v0 < 1 or v1 < 1 or v3 < 2 or v3 > 65536 or v6 not in _QUEUE_PRIORITY_BY_VALUE or v7 > 1:
                 raise _rt.Reject
             pack0(buf0, at0, v0, v1, v2, v3, v4, v5, v6, v7)
             at0 += 22
@@ -2808,7 +2684,7 @@ def _dec_sec_inflight(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[I
     if n0 and dl < 1:
         raise _rt.too_deep(d0, "[0]")
     if s0 == 66 and dl >= 2:
-        rows0 = _S_INFLIGHT_COMMAND.iter_unpack(b[d0 : d0 + n0 * 66])
+        rows0 = _INFLIGHT_COMMAND_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 66])
         x0 = list(itertools.starmap(InflightCommand, rows0))
     else:
         x0 = []
@@ -2834,7 +2710,7 @@ def _enc_sec_inflight(v: list[InflightCommand], out: list[Buffer]) -> int:
             raise _rt.Reject
         out.append(_rt.U32X2_PACK(c0, 66))
         buf0 = bytearray(c0 * 66)
-        pack0 = _S_INFLIGHT_COMMAND.pack_into
+        pack0 = _INFLIGHT_COMMAND_LAYOUT.pack_into
         at0 = 0
         for o0 in items0:
             v0 = o0.sqid

@@ -57,14 +57,14 @@ class DeviceEndian(IntEnum):
     BIG = 2
 
 
-_E_PCI__DEVICE_ENDIAN: dict[int, DeviceEndian] = {
+_PCI__DEVICE_ENDIAN_BY_VALUE: dict[int, DeviceEndian] = {
     0: DeviceEndian.DEFAULT,
     1: DeviceEndian.LITTLE,
     2: DeviceEndian.BIG,
 }
-_V_PCI__DEVICE_ENDIAN = frozenset({0, 1, 2})
-_N_PCI__DEVICE_ENDIAN: dict[int, str] = {0: "default", 1: "little", 2: "big"}
-_M_PCI__DEVICE_ENDIAN: dict[str, DeviceEndian] = {
+_PCI__DEVICE_ENDIAN_VALUES = frozenset({0, 1, 2})
+_PCI__DEVICE_ENDIAN_NAMES: dict[int, str] = {0: "default", 1: "little", 2: "big"}
+_PCI__DEVICE_ENDIAN_BY_NAME: dict[str, DeviceEndian] = {
     "default": DeviceEndian.DEFAULT,
     "little": DeviceEndian.LITTLE,
     "big": DeviceEndian.BIG,
@@ -270,14 +270,14 @@ class State:
 
 # --- codec: precompiled formats, then decode/encode/check/convert per struct ----------------------
 
-_R_NET_PRIVATE_0 = struct.Struct("<BBB")
-_R_NET_PRIVATE_2 = struct.Struct("<BH")
-_R_NET_PRIVATE_5 = struct.Struct("<B")
-_R_PCI__PCI_FUNCTION_0 = struct.Struct("<I")
-_R_PCI__PCI_FUNCTION_2 = struct.Struct("<4B")
-_S_PCI__QUEUE_RECORD = struct.Struct("<HHBQQQ")
-_S_PCI__RING_RECORD = struct.Struct("<HQQ")
-_R_PCI__VIRTIO_CORE_0 = struct.Struct("<BBBBBQBBB")
+_NET_PRIVATE_LAYOUT_RUN_0 = struct.Struct("<BBB")
+_NET_PRIVATE_LAYOUT_RUN_2 = struct.Struct("<BH")
+_NET_PRIVATE_LAYOUT_RUN_5 = struct.Struct("<B")
+_PCI__PCI_FUNCTION_LAYOUT_RUN_0 = struct.Struct("<I")
+_PCI__PCI_FUNCTION_LAYOUT_RUN_2 = struct.Struct("<4B")
+_PCI__QUEUE_RECORD_LAYOUT = struct.Struct("<HHBQQQ")
+_PCI__RING_RECORD_LAYOUT = struct.Struct("<HQQ")
+_PCI__VIRTIO_CORE_LAYOUT_RUN_0 = struct.Struct("<BBBBBQBBB")
 
 
 def _dec_net_private(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetPrivate:
@@ -286,7 +286,7 @@ def _dec_net_private(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetPriv
     q = p
     if e - q < 3:
         return _seq_net_private(b, p, e, dl, rl)
-    (v0, v1, v2) = _R_NET_PRIVATE_0.unpack_from(b, q)
+    (v0, v1, v2) = _NET_PRIVATE_LAYOUT_RUN_0.unpack_from(b, q)
     if v0 > 1 or v1 > 1 or v2 > 1:
         return _seq_net_private(b, p, e, dl, rl)
     q += 3
@@ -305,7 +305,7 @@ def _dec_net_private(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetPriv
     q = d0 + n0 * 4
     if e - q < 3:
         return _seq_net_private(b, p, e, dl, rl)
-    (v3, v4) = _R_NET_PRIVATE_2.unpack_from(b, q)
+    (v3, v4) = _NET_PRIVATE_LAYOUT_RUN_2.unpack_from(b, q)
     if v3 > 1:
         return _seq_net_private(b, p, e, dl, rl)
     q += 3
@@ -329,7 +329,7 @@ def _dec_net_private(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetPriv
     q = d1 + n1 * 6
     if e - q < 1:
         return _seq_net_private(b, p, e, dl, rl)
-    v5 = _R_NET_PRIVATE_5.unpack_from(b, q)[0]
+    v5 = _NET_PRIVATE_LAYOUT_RUN_5.unpack_from(b, q)[0]
     if v5 > 1:
         return _seq_net_private(b, p, e, dl, rl)
     q += 1
@@ -351,8 +351,6 @@ def _seq_net_private(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetPriv
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".has_vnet_hdr", "net_private", "has_vnet_hdr", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".has_vnet_hdr")
     v1 = b[q]
     if v1 > 1:
         raise _rt.bad_bool(q, ".has_vnet_hdr", v1)
@@ -360,8 +358,6 @@ def _seq_net_private(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetPriv
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".has_ufo", "net_private", "has_ufo", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".has_ufo")
     v2 = b[q]
     if v2 > 1:
         raise _rt.bad_bool(q, ".has_ufo", v2)
@@ -369,8 +365,6 @@ def _seq_net_private(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetPriv
     q += 1
     if e - q < 4:
         raise _rt.too_short(q, e, ".tx_waiting", "net_private", "tx_waiting", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".tx_waiting")
     n0 = _rt.U32(b, q)[0]
     if n0 > 1024:
         raise _rt.count_over_max(q, ".tx_waiting", n0, 1024)
@@ -384,8 +378,6 @@ def _seq_net_private(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetPriv
     q = d0 + n0 * 4
     if e - q < 1:
         raise _rt.too_short(q, e, ".queue_pairs_saved", "net_private", "queue_pairs_saved", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".queue_pairs_saved")
     v3 = b[q]
     if v3 > 1:
         raise _rt.bad_bool(q, ".queue_pairs_saved", v3)
@@ -393,19 +385,13 @@ def _seq_net_private(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetPriv
     q += 1
     if e - q < 2:
         raise _rt.too_short(q, e, ".max_queue_pairs", "net_private", "max_queue_pairs", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".max_queue_pairs")
     v4 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 4:
         raise _rt.too_short(q, e, ".vlans", "net_private", "vlans", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".vlans")
     x5, q = _rt.read_bytes(b, q, e, 512, rl, ".vlans")
     if e - q < 4:
         raise _rt.too_short(q, e, ".mac_table", "net_private", "mac_table", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".mac_table")
     n1 = _rt.U32(b, q)[0]
     if n1 > 64:
         raise _rt.count_over_max(q, ".mac_table", n1, 64)
@@ -421,8 +407,6 @@ def _seq_net_private(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetPriv
     q = d1 + n1 * 6
     if e - q < 1:
         raise _rt.too_short(q, e, ".rss_populate_hash", "net_private", "rss_populate_hash", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".rss_populate_hash")
     v5 = b[q]
     if v5 > 1:
         raise _rt.bad_bool(q, ".rss_populate_hash", v5)
@@ -441,7 +425,7 @@ def _enc_net_private(o: NetPrivate, out: list[Buffer]) -> int:
         v2 = o.has_ufo
         if v0 > 1 or v1 > 1 or v2 > 1:
             raise _rt.Reject
-        out.append(_R_NET_PRIVATE_0.pack(v0, v1, v2))
+        out.append(_NET_PRIVATE_LAYOUT_RUN_0.pack(v0, v1, v2))
         items0 = o.tx_waiting
         c0 = len(items0)
         if c0 > 1024:
@@ -453,7 +437,7 @@ def _enc_net_private(o: NetPrivate, out: list[Buffer]) -> int:
         v4 = o.max_queue_pairs
         if v3 > 1:
             raise _rt.Reject
-        out.append(_R_NET_PRIVATE_2.pack(v3, v4))
+        out.append(_NET_PRIVATE_LAYOUT_RUN_2.pack(v3, v4))
         data0 = _rt.as_buffer(o.vlans)
         if len(data0) > 512:
             raise _rt.Reject
@@ -471,7 +455,7 @@ def _enc_net_private(o: NetPrivate, out: list[Buffer]) -> int:
         v5 = o.rss_populate_hash
         if v5 > 1:
             raise _rt.Reject
-        out.append(_R_NET_PRIVATE_5.pack(v5))
+        out.append(_NET_PRIVATE_LAYOUT_RUN_5.pack(v5))
         return 19 + n
     except _rt.Fail:
         raise
@@ -557,7 +541,7 @@ def _dec_pci__pci_function(b: memoryview, p: int, e: int, dl: int, rl: int) -> P
     q = p
     if e - q < 4:
         return _seq_pci__pci_function(b, p, e, dl, rl)
-    v0 = _R_PCI__PCI_FUNCTION_0.unpack_from(b, q)[0]
+    v0 = _PCI__PCI_FUNCTION_LAYOUT_RUN_0.unpack_from(b, q)[0]
     if v0 < 1 or v0 > 2:
         return _seq_pci__pci_function(b, p, e, dl, rl)
     q += 4
@@ -566,7 +550,7 @@ def _dec_pci__pci_function(b: memoryview, p: int, e: int, dl: int, rl: int) -> P
     x0, q = _rt.read_bytes(b, q, e, 4096, rl, ".config")
     if e - q < 4:
         return _seq_pci__pci_function(b, p, e, dl, rl)
-    (v1, v2, v3, v4) = _R_PCI__PCI_FUNCTION_2.unpack_from(b, q)
+    (v1, v2, v3, v4) = _PCI__PCI_FUNCTION_LAYOUT_RUN_2.unpack_from(b, q)
     if max((v1, v2, v3, v4)) > 1:
         return _seq_pci__pci_function(b, p, e, dl, rl)
     q += 4
@@ -593,13 +577,9 @@ def _seq_pci__pci_function(b: memoryview, p: int, e: int, dl: int, rl: int) -> P
     q += 4
     if e - q < 4:
         raise _rt.too_short(q, e, ".config", "pci_function", "config", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".config")
     x0, q = _rt.read_bytes(b, q, e, 4096, rl, ".config")
     if e - q < 4:
         raise _rt.too_short(q, e, ".irq_state", "pci_function", "irq_state", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".irq_state")
     if dl < 2:
         raise _rt.too_deep(q, ".irq_state[0]")
     vals0 = b[q : q + 4].tolist()
@@ -608,13 +588,9 @@ def _seq_pci__pci_function(b: memoryview, p: int, e: int, dl: int, rl: int) -> P
     q += 4
     if e - q < 4:
         raise _rt.too_short(q, e, ".msix_table", "pci_function", "msix_table", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".msix_table")
     x2, q = _rt.read_bytes(b, q, e, 32768, rl, ".msix_table")
     if e - q < 4:
         raise _rt.too_short(q, e, ".msix_pba", "pci_function", "msix_pba", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".msix_pba")
     x3, q = _rt.read_bytes(b, q, e, 256, rl, ".msix_pba")
     if q != e:
         _rt.check_tail(b, q, e, "pci_function")
@@ -627,7 +603,7 @@ def _enc_pci__pci_function(o: PciFunction, out: list[Buffer]) -> int:
         v0 = o.version_id
         if v0 < 1 or v0 > 2:
             raise _rt.Reject
-        out.append(_R_PCI__PCI_FUNCTION_0.pack(v0))
+        out.append(_PCI__PCI_FUNCTION_LAYOUT_RUN_0.pack(v0))
         data0 = _rt.as_buffer(o.config)
         if len(data0) > 4096:
             raise _rt.Reject
@@ -637,7 +613,7 @@ def _enc_pci__pci_function(o: PciFunction, out: list[Buffer]) -> int:
         v1 = o.irq_state
         if len(v1) != 4 or max(v1) > 1:
             raise _rt.Reject
-        out.append(_R_PCI__PCI_FUNCTION_2.pack(*v1))
+        out.append(_PCI__PCI_FUNCTION_LAYOUT_RUN_2.pack(*v1))
         data1 = _rt.as_buffer(o.msix_table)
         if len(data1) > 32768:
             raise _rt.Reject
@@ -697,7 +673,7 @@ def _from_pci__pci_function(d: Any, path: str) -> PciFunction:
 def _dec_pci__queue_record(b: memoryview, p: int, e: int, dl: int, rl: int) -> QueueRecord:
     if e - p != 29 or dl < 1:
         return _seq_pci__queue_record(b, p, e, dl, rl)
-    (v0, v1, v2, v3, v4, v5) = _S_PCI__QUEUE_RECORD.unpack_from(b, p)
+    (v0, v1, v2, v3, v4, v5) = _PCI__QUEUE_RECORD_LAYOUT.unpack_from(b, p)
     if v0 > 1023 or v2 > 1:
         return _seq_pci__queue_record(b, p, e, dl, rl)
     return QueueRecord(v0, v1, v2 == 1, v3, v4, v5)
@@ -715,14 +691,10 @@ def _seq_pci__queue_record(b: memoryview, p: int, e: int, dl: int, rl: int) -> Q
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".num", "queue_record", "num", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".num")
     v1 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 1:
         raise _rt.too_short(q, e, ".enabled", "queue_record", "enabled", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".enabled")
     v2 = b[q]
     if v2 > 1:
         raise _rt.bad_bool(q, ".enabled", v2)
@@ -730,20 +702,14 @@ def _seq_pci__queue_record(b: memoryview, p: int, e: int, dl: int, rl: int) -> Q
     q += 1
     if e - q < 8:
         raise _rt.too_short(q, e, ".desc", "queue_record", "desc", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".desc")
     v3 = _rt.U64(b, q)[0]
     q += 8
     if e - q < 8:
         raise _rt.too_short(q, e, ".avail", "queue_record", "avail", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".avail")
     v4 = _rt.U64(b, q)[0]
     q += 8
     if e - q < 8:
         raise _rt.too_short(q, e, ".used", "queue_record", "used", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".used")
     v5 = _rt.U64(b, q)[0]
     q += 8
     if q != e:
@@ -761,7 +727,7 @@ def _pack_pci__queue_record(o: QueueRecord) -> bytes:
         v5 = o.used
         if v0 > 1023 or v2 > 1:
             raise _rt.Reject
-        return _S_PCI__QUEUE_RECORD.pack(v0, v1, v2, v3, v4, v5)
+        return _PCI__QUEUE_RECORD_LAYOUT.pack(v0, v1, v2, v3, v4, v5)
     except Exception as exc:
         raise _rt.rejected(_chk_pci__queue_record, o, exc) from None
 
@@ -801,7 +767,7 @@ def _from_pci__queue_record(d: Any, path: str) -> QueueRecord:
 def _dec_pci__ring_record(b: memoryview, p: int, e: int, dl: int, rl: int) -> RingRecord:
     if e - p != 18 or dl < 1:
         return _seq_pci__ring_record(b, p, e, dl, rl)
-    (v0, v1, v2) = _S_PCI__RING_RECORD.unpack_from(b, p)
+    (v0, v1, v2) = _PCI__RING_RECORD_LAYOUT.unpack_from(b, p)
     if v0 > 1023:
         return _seq_pci__ring_record(b, p, e, dl, rl)
     return RingRecord(v0, v1, v2)
@@ -819,14 +785,10 @@ def _seq_pci__ring_record(b: memoryview, p: int, e: int, dl: int, rl: int) -> Ri
     q += 2
     if e - q < 8:
         raise _rt.too_short(q, e, ".avail", "ring_record", "avail", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".avail")
     v1 = _rt.U64(b, q)[0]
     q += 8
     if e - q < 8:
         raise _rt.too_short(q, e, ".used", "ring_record", "used", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".used")
     v2 = _rt.U64(b, q)[0]
     q += 8
     if q != e:
@@ -841,7 +803,7 @@ def _pack_pci__ring_record(o: RingRecord) -> bytes:
         v2 = o.used
         if v0 > 1023:
             raise _rt.Reject
-        return _S_PCI__RING_RECORD.pack(v0, v1, v2)
+        return _PCI__RING_RECORD_LAYOUT.pack(v0, v1, v2)
     except Exception as exc:
         raise _rt.rejected(_chk_pci__ring_record, o, exc) from None
 
@@ -878,8 +840,8 @@ def _dec_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     q = p
     if e - q < 16:
         return _seq_pci__virtio_core(b, p, e, dl, rl)
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8) = _R_PCI__VIRTIO_CORE_0.unpack_from(b, q)
-    if v0 not in _E_PCI__DEVICE_ENDIAN or v1 > 1 or v2 > 1 or v3 > 1 or v4 > 1 or v6 > 1 or v7 > 1 or v8 > 1:
+    (v0, v1, v2, v3, v4, v5, v6, v7, v8) = _PCI__VIRTIO_CORE_LAYOUT_RUN_0.unpack_from(b, q)
+    if v0 not in _PCI__DEVICE_ENDIAN_BY_VALUE or v1 > 1 or v2 > 1 or v3 > 1 or v4 > 1 or v6 > 1 or v7 > 1 or v8 > 1:
         return _seq_pci__virtio_core(b, p, e, dl, rl)
     q += 16
     if e - q < 4:
@@ -912,7 +874,7 @@ def _dec_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     if n1 and dl < 2:
         raise _rt.too_deep(d1, ".queue_records[0]")
     if s0 == 29 and dl >= 3:
-        rows0 = _S_PCI__QUEUE_RECORD.iter_unpack(b[d1 : d1 + n1 * 29])
+        rows0 = _PCI__QUEUE_RECORD_LAYOUT.iter_unpack(b[d1 : d1 + n1 * 29])
         x2 = [
             QueueRecord(v9, v10, v11 == 1, v12, v13, v14)
             if not (v9 > 1023 or v11 > 1)
@@ -943,7 +905,7 @@ def _dec_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     if n2 and dl < 2:
         raise _rt.too_deep(d2, ".extra_rings[0]")
     if s1 == 18 and dl >= 3:
-        rows1 = _S_PCI__RING_RECORD.iter_unpack(b[d2 : d2 + n2 * 18])
+        rows1 = _PCI__RING_RECORD_LAYOUT.iter_unpack(b[d2 : d2 + n2 * 18])
         x3 = [
             RingRecord(v15, v16, v17)
             if not (v15 > 1023)
@@ -963,7 +925,7 @@ def _dec_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     if q != e:
         _rt.check_tail(b, q, e, "virtio_core")
     return VirtioCore(
-        _E_PCI__DEVICE_ENDIAN[v0],
+        _PCI__DEVICE_ENDIAN_BY_VALUE[v0],
         v1 == 1,
         v2 == 1,
         v3 == 1,
@@ -986,14 +948,12 @@ def _seq_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     if dl < 1:
         raise _rt.too_deep(q, ".device_endian")
     v0 = b[q]
-    if v0 not in _E_PCI__DEVICE_ENDIAN:
+    if v0 not in _PCI__DEVICE_ENDIAN_BY_VALUE:
         raise _rt.bad_enum(q, ".device_endian", v0, "device_endian")
-    x0 = _E_PCI__DEVICE_ENDIAN[v0]
+    x0 = _PCI__DEVICE_ENDIAN_BY_VALUE[v0]
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".features_64bit", "virtio_core", "features_64bit", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".features_64bit")
     v1 = b[q]
     if v1 > 1:
         raise _rt.bad_bool(q, ".features_64bit", v1)
@@ -1001,8 +961,6 @@ def _seq_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".rings_saved", "virtio_core", "rings_saved", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".rings_saved")
     v2 = b[q]
     if v2 > 1:
         raise _rt.bad_bool(q, ".rings_saved", v2)
@@ -1010,8 +968,6 @@ def _seq_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".extra_state", "virtio_core", "extra_state", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".extra_state")
     v3 = b[q]
     if v3 > 1:
         raise _rt.bad_bool(q, ".extra_state", v3)
@@ -1019,8 +975,6 @@ def _seq_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".modern_state", "virtio_core", "modern_state", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".modern_state")
     v4 = b[q]
     if v4 > 1:
         raise _rt.bad_bool(q, ".modern_state", v4)
@@ -1028,14 +982,10 @@ def _seq_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     q += 1
     if e - q < 8:
         raise _rt.too_short(q, e, ".modern_guest_features", "virtio_core", "modern_guest_features", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".modern_guest_features")
     v5 = _rt.U64(b, q)[0]
     q += 8
     if e - q < 1:
         raise _rt.too_short(q, e, ".started", "virtio_core", "started", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".started")
     v6 = b[q]
     if v6 > 1:
         raise _rt.bad_bool(q, ".started", v6)
@@ -1043,8 +993,6 @@ def _seq_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".broken", "virtio_core", "broken", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".broken")
     v7 = b[q]
     if v7 > 1:
         raise _rt.bad_bool(q, ".broken", v7)
@@ -1052,8 +1000,6 @@ def _seq_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".disabled", "virtio_core", "disabled", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".disabled")
     v8 = b[q]
     if v8 > 1:
         raise _rt.bad_bool(q, ".disabled", v8)
@@ -1061,8 +1007,6 @@ def _seq_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     q += 1
     if e - q < 4:
         raise _rt.too_short(q, e, ".ring_sizes", "virtio_core", "ring_sizes", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".ring_sizes")
     n0 = _rt.U32(b, q)[0]
     if n0 > 1024:
         raise _rt.count_over_max(q, ".ring_sizes", n0, 1024)
@@ -1076,13 +1020,9 @@ def _seq_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     q = d0 + n0 * 4
     if e - q < 4:
         raise _rt.too_short(q, e, ".config_cache", "virtio_core", "config_cache", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".config_cache")
     x9, q = _rt.read_bytes(b, q, e, 96, rl, ".config_cache")
     if e - q < 8:
         raise _rt.too_short(q, e, ".queue_records", "virtio_core", "queue_records", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".queue_records")
     n1 = _rt.U32(b, q)[0]
     if n1 > 1024:
         raise _rt.count_over_max(q, ".queue_records", n1, 1024)
@@ -1095,7 +1035,7 @@ def _seq_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     if n1 and dl < 2:
         raise _rt.too_deep(d1, ".queue_records[0]")
     if s0 == 29 and dl >= 3:
-        rows0 = _S_PCI__QUEUE_RECORD.iter_unpack(b[d1 : d1 + n1 * 29])
+        rows0 = _PCI__QUEUE_RECORD_LAYOUT.iter_unpack(b[d1 : d1 + n1 * 29])
         x10 = [
             QueueRecord(v9, v10, v11 == 1, v12, v13, v14)
             if not (v9 > 1023 or v11 > 1)
@@ -1114,8 +1054,6 @@ def _seq_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     q = d1 + n1 * s0
     if e - q < 8:
         raise _rt.too_short(q, e, ".extra_rings", "virtio_core", "extra_rings", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".extra_rings")
     n2 = _rt.U32(b, q)[0]
     if n2 > 1024:
         raise _rt.count_over_max(q, ".extra_rings", n2, 1024)
@@ -1128,7 +1066,7 @@ def _seq_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     if n2 and dl < 2:
         raise _rt.too_deep(d2, ".extra_rings[0]")
     if s1 == 18 and dl >= 3:
-        rows1 = _S_PCI__RING_RECORD.iter_unpack(b[d2 : d2 + n2 * 18])
+        rows1 = _PCI__RING_RECORD_LAYOUT.iter_unpack(b[d2 : d2 + n2 * 18])
         x11 = [
             RingRecord(v15, v16, v17)
             if not (v15 > 1023)
@@ -1162,9 +1100,18 @@ def _enc_pci__virtio_core(o: VirtioCore, out: list[Buffer]) -> int:
         v6 = o.started
         v7 = o.broken
         v8 = o.disabled
-        if v0 not in _E_PCI__DEVICE_ENDIAN or v1 > 1 or v2 > 1 or v3 > 1 or v4 > 1 or v6 > 1 or v7 > 1 or v8 > 1:
+        if (
+            v0 not in _PCI__DEVICE_ENDIAN_BY_VALUE
+            or v1 > 1
+            or v2 > 1
+            or v3 > 1
+            or v4 > 1
+            or v6 > 1
+            or v7 > 1
+            or v8 > 1
+        ):
             raise _rt.Reject
-        out.append(_R_PCI__VIRTIO_CORE_0.pack(v0, v1, v2, v3, v4, v5, v6, v7, v8))
+        out.append(_PCI__VIRTIO_CORE_LAYOUT_RUN_0.pack(v0, v1, v2, v3, v4, v5, v6, v7, v8))
         items0 = o.ring_sizes
         c0 = len(items0)
         if c0 > 1024:
@@ -1184,7 +1131,7 @@ def _enc_pci__virtio_core(o: VirtioCore, out: list[Buffer]) -> int:
             raise _rt.Reject
         out.append(_rt.U32X2_PACK(c1, 29))
         buf0 = bytearray(c1 * 29)
-        pack0 = _S_PCI__QUEUE_RECORD.pack_into
+        pack0 = _PCI__QUEUE_RECORD_LAYOUT.pack_into
         at0 = 0
         for o0 in items1:
             v9 = o0.index
@@ -1205,7 +1152,7 @@ def _enc_pci__virtio_core(o: VirtioCore, out: list[Buffer]) -> int:
             raise _rt.Reject
         out.append(_rt.U32X2_PACK(c2, 18))
         buf1 = bytearray(c2 * 18)
-        pack1 = _S_PCI__RING_RECORD.pack_into
+        pack1 = _PCI__RING_RECORD_LAYOUT.pack_into
         at1 = 0
         for o1 in items2:
             v15 = o1.index
@@ -1227,7 +1174,15 @@ def _enc_pci__virtio_core(o: VirtioCore, out: list[Buffer]) -> int:
 def _chk_pci__virtio_core(o: object, path: str) -> None:
     if not isinstance(o, VirtioCore):
         raise _rt.not_instance(o, VirtioCore, path)
-    _rt.chk_enum(o.device_endian, _V_PCI__DEVICE_ENDIAN, False, 0, 255, "device_endian", f"{path}.device_endian")
+    _rt.chk_enum(
+        o.device_endian,
+        _PCI__DEVICE_ENDIAN_VALUES,
+        False,
+        0,
+        255,
+        "device_endian",
+        f"{path}.device_endian",
+    )
     _rt.chk_bool(o.features_64bit, f"{path}.features_64bit")
     _rt.chk_bool(o.rings_saved, f"{path}.rings_saved")
     _rt.chk_bool(o.extra_state, f"{path}.extra_state")
@@ -1246,7 +1201,7 @@ def _chk_pci__virtio_core(o: object, path: str) -> None:
 
 def _state_pci__virtio_core(o: VirtioCore) -> dict[str, Any]:
     return {
-        "device_endian": _N_PCI__DEVICE_ENDIAN.get(o.device_endian, o.device_endian),
+        "device_endian": _PCI__DEVICE_ENDIAN_NAMES.get(o.device_endian, o.device_endian),
         "features_64bit": o.features_64bit,
         "rings_saved": o.rings_saved,
         "extra_state": o.extra_state,
@@ -1286,7 +1241,7 @@ def _from_pci__virtio_core(d: Any, path: str) -> VirtioCore:
     return VirtioCore(
         _rt.to_enum(
             _rt.member(d, "device_endian", path, "virtio_core"),
-            _M_PCI__DEVICE_ENDIAN,
+            _PCI__DEVICE_ENDIAN_BY_NAME,
             False,
             0,
             255,

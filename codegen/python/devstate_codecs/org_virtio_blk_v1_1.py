@@ -62,10 +62,10 @@ class CacheMode(IntEnum):
     WRITEBACK = 1
 
 
-_E_CACHE_MODE: dict[int, CacheMode] = {0: CacheMode.WRITETHROUGH, 1: CacheMode.WRITEBACK}
-_V_CACHE_MODE = frozenset({0, 1})
-_N_CACHE_MODE: dict[int, str] = {0: "writethrough", 1: "writeback"}
-_M_CACHE_MODE: dict[str, CacheMode] = {
+_CACHE_MODE_BY_VALUE: dict[int, CacheMode] = {0: CacheMode.WRITETHROUGH, 1: CacheMode.WRITEBACK}
+_CACHE_MODE_VALUES = frozenset({0, 1})
+_CACHE_MODE_NAMES: dict[int, str] = {0: "writethrough", 1: "writeback"}
+_CACHE_MODE_BY_NAME: dict[str, CacheMode] = {
     "writethrough": CacheMode.WRITETHROUGH,
     "writeback": CacheMode.WRITEBACK,
 }
@@ -94,7 +94,7 @@ class RequestType(IntEnum):
     ZONE_RESET_ALL = 26
 
 
-_E_REQUEST_TYPE: dict[int, RequestType] = {
+_REQUEST_TYPE_BY_VALUE: dict[int, RequestType] = {
     0: RequestType.IN,
     1: RequestType.OUT,
     4: RequestType.FLUSH,
@@ -111,8 +111,8 @@ _E_REQUEST_TYPE: dict[int, RequestType] = {
     24: RequestType.ZONE_RESET,
     26: RequestType.ZONE_RESET_ALL,
 }
-_V_REQUEST_TYPE = frozenset({0, 1, 4, 8, 10, 11, 13, 14, 15, 16, 18, 20, 22, 24, 26})
-_N_REQUEST_TYPE: dict[int, str] = {
+_REQUEST_TYPE_VALUES = frozenset({0, 1, 4, 8, 10, 11, 13, 14, 15, 16, 18, 20, 22, 24, 26})
+_REQUEST_TYPE_NAMES: dict[int, str] = {
     0: "in",
     1: "out",
     4: "flush",
@@ -129,7 +129,7 @@ _N_REQUEST_TYPE: dict[int, str] = {
     24: "zone_reset",
     26: "zone_reset_all",
 }
-_M_REQUEST_TYPE: dict[str, RequestType] = {
+_REQUEST_TYPE_BY_NAME: dict[str, RequestType] = {
     "in": RequestType.IN,
     "out": RequestType.OUT,
     "flush": RequestType.FLUSH,
@@ -162,9 +162,9 @@ class DeviceStatus(IntFlag):
     FAILED = 1 << 7
 
 
-_FC_VIRTIO__DEVICE_STATUS: dict[int, DeviceStatus] = {}
-_U_VIRTIO__DEVICE_STATUS = 0x30
-_B_VIRTIO__DEVICE_STATUS = (
+_VIRTIO__DEVICE_STATUS_CACHE: dict[int, DeviceStatus] = {}
+_VIRTIO__DEVICE_STATUS_UNDECLARED_BITS = 0x30
+_VIRTIO__DEVICE_STATUS_BITS = (
     ("acknowledge", 0),
     ("driver", 1),
     ("driver_ok", 2),
@@ -172,7 +172,7 @@ _B_VIRTIO__DEVICE_STATUS = (
     ("device_needs_reset", 6),
     ("failed", 7),
 )
-_BB_VIRTIO__DEVICE_STATUS: dict[str, int] = {
+_VIRTIO__DEVICE_STATUS_BIT_BY_NAME: dict[str, int] = {
     "acknowledge": 0,
     "driver": 1,
     "driver_ok": 2,
@@ -192,10 +192,10 @@ class IsrStatus(IntFlag):
     CONFIG_CHANGE = 1 << 1
 
 
-_FC_VIRTIO__ISR_STATUS: dict[int, IsrStatus] = {}
-_U_VIRTIO__ISR_STATUS = 0xfc
-_B_VIRTIO__ISR_STATUS = (("queue_interrupt", 0), ("config_change", 1))
-_BB_VIRTIO__ISR_STATUS: dict[str, int] = {"queue_interrupt": 0, "config_change": 1}
+_VIRTIO__ISR_STATUS_CACHE: dict[int, IsrStatus] = {}
+_VIRTIO__ISR_STATUS_UNDECLARED_BITS = 0xfc
+_VIRTIO__ISR_STATUS_BITS = (("queue_interrupt", 0), ("config_change", 1))
+_VIRTIO__ISR_STATUS_BIT_BY_NAME: dict[str, int] = {"queue_interrupt": 0, "config_change": 1}
 
 
 class ZonedModel(IntEnum):
@@ -206,14 +206,14 @@ class ZonedModel(IntEnum):
     HOST_AWARE = 2
 
 
-_E_ZONED_MODEL: dict[int, ZonedModel] = {
+_ZONED_MODEL_BY_VALUE: dict[int, ZonedModel] = {
     0: ZonedModel.NONE,
     1: ZonedModel.HOST_MANAGED,
     2: ZonedModel.HOST_AWARE,
 }
-_V_ZONED_MODEL = frozenset({0, 1, 2})
-_N_ZONED_MODEL: dict[int, str] = {0: "none", 1: "host_managed", 2: "host_aware"}
-_M_ZONED_MODEL: dict[str, ZonedModel] = {
+_ZONED_MODEL_VALUES = frozenset({0, 1, 2})
+_ZONED_MODEL_NAMES: dict[int, str] = {0: "none", 1: "host_managed", 2: "host_aware"}
+_ZONED_MODEL_BY_NAME: dict[str, ZonedModel] = {
     "none": ZonedModel.NONE,
     "host_managed": ZonedModel.HOST_MANAGED,
     "host_aware": ZonedModel.HOST_AWARE,
@@ -522,26 +522,26 @@ class State:
 
 # --- codec: precompiled formats, then decode/encode/check/convert per struct ----------------------
 
-_S_GEOMETRY = struct.Struct("<HBB")
-_S_TOPOLOGY = struct.Struct("<BBHI")
-_R_BLK_CONFIG_0 = struct.Struct("<QII")
-_R_BLK_CONFIG_2 = struct.Struct("<I")
-_R_BLK_CONFIG_4 = struct.Struct("<BH")
-_R_BLK_CONFIG_6 = struct.Struct("<IIIIIBIII")
-_S_INFLIGHT_REQUEST = struct.Struct("<HHIQ")
-_S_VIRTIO__VIRTIO_COMMON = struct.Struct("<BI2QI2QBHHBH")
-_A_2Q = struct.Struct("<2Q")
-_S_VIRTIO__VIRTQUEUE = struct.Struct("<HBQQQHHHHHBBB")
-_S_ZONED_CHARACTERISTICS = struct.Struct("<BIIIII")
-_S_VIRTIO__VIRTQUEUE_39 = struct.Struct("<HBQQQHHHHHBB")
-_S_VIRTIO__VIRTQUEUE_38 = struct.Struct("<HBQQQHHHHHB")
-_S_VIRTIO__VIRTQUEUE_37 = struct.Struct("<HBQQQHHHHH")
+_GEOMETRY_LAYOUT = struct.Struct("<HBB")
+_TOPOLOGY_LAYOUT = struct.Struct("<BBHI")
+_BLK_CONFIG_LAYOUT_RUN_0 = struct.Struct("<QII")
+_BLK_CONFIG_LAYOUT_RUN_2 = struct.Struct("<I")
+_BLK_CONFIG_LAYOUT_RUN_4 = struct.Struct("<BH")
+_BLK_CONFIG_LAYOUT_RUN_6 = struct.Struct("<IIIIIBIII")
+_INFLIGHT_REQUEST_LAYOUT = struct.Struct("<HHIQ")
+_VIRTIO__VIRTIO_COMMON_LAYOUT = struct.Struct("<BI2QI2QBHHBH")
+_ARRAY_2Q = struct.Struct("<2Q")
+_VIRTIO__VIRTQUEUE_LAYOUT = struct.Struct("<HBQQQHHHHHBBB")
+_ZONED_CHARACTERISTICS_LAYOUT = struct.Struct("<BIIIII")
+_VIRTIO__VIRTQUEUE_LAYOUT_39 = struct.Struct("<HBQQQHHHHHBB")
+_VIRTIO__VIRTQUEUE_LAYOUT_38 = struct.Struct("<HBQQQHHHHHB")
+_VIRTIO__VIRTQUEUE_LAYOUT_37 = struct.Struct("<HBQQQHHHHH")
 
 
 def _dec_geometry(b: memoryview, p: int, e: int, dl: int, rl: int) -> Geometry:
     if e - p != 4 or dl < 1:
         return _seq_geometry(b, p, e, dl, rl)
-    (v0, v1, v2) = _S_GEOMETRY.unpack_from(b, p)
+    (v0, v1, v2) = _GEOMETRY_LAYOUT.unpack_from(b, p)
     return Geometry(v0, v1, v2)
 
 
@@ -555,14 +555,10 @@ def _seq_geometry(b: memoryview, p: int, e: int, dl: int, rl: int) -> Geometry:
     q += 2
     if e - q < 1:
         raise _rt.too_short(q, e, ".heads", "geometry", "heads", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".heads")
     v1 = b[q]
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".sectors", "geometry", "sectors", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".sectors")
     v2 = b[q]
     q += 1
     if q != e:
@@ -575,7 +571,7 @@ def _pack_geometry(o: Geometry) -> bytes:
         v0 = o.cylinders
         v1 = o.heads
         v2 = o.sectors
-        return _S_GEOMETRY.pack(v0, v1, v2)
+        return _GEOMETRY_LAYOUT.pack(v0, v1, v2)
     except Exception as exc:
         raise _rt.rejected(_chk_geometry, o, exc) from None
 
@@ -609,7 +605,7 @@ def _from_geometry(d: Any, path: str) -> Geometry:
 def _dec_topology(b: memoryview, p: int, e: int, dl: int, rl: int) -> Topology:
     if e - p != 8 or dl < 1:
         return _seq_topology(b, p, e, dl, rl)
-    (v0, v1, v2, v3) = _S_TOPOLOGY.unpack_from(b, p)
+    (v0, v1, v2, v3) = _TOPOLOGY_LAYOUT.unpack_from(b, p)
     return Topology(v0, v1, v2, v3)
 
 
@@ -623,20 +619,14 @@ def _seq_topology(b: memoryview, p: int, e: int, dl: int, rl: int) -> Topology:
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".alignment_offset", "topology", "alignment_offset", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".alignment_offset")
     v1 = b[q]
     q += 1
     if e - q < 2:
         raise _rt.too_short(q, e, ".min_io_size", "topology", "min_io_size", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".min_io_size")
     v2 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 4:
         raise _rt.too_short(q, e, ".opt_io_size", "topology", "opt_io_size", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".opt_io_size")
     v3 = _rt.U32(b, q)[0]
     q += 4
     if q != e:
@@ -650,7 +640,7 @@ def _pack_topology(o: Topology) -> bytes:
         v1 = o.alignment_offset
         v2 = o.min_io_size
         v3 = o.opt_io_size
-        return _S_TOPOLOGY.pack(v0, v1, v2, v3)
+        return _TOPOLOGY_LAYOUT.pack(v0, v1, v2, v3)
     except Exception as exc:
         raise _rt.rejected(_chk_topology, o, exc) from None
 
@@ -694,7 +684,7 @@ def _dec_blk_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> BlkConfi
     q = p
     if e - q < 16:
         return _seq_blk_config(b, p, e, dl, rl)
-    (v0, v1, v2) = _R_BLK_CONFIG_0.unpack_from(b, q)
+    (v0, v1, v2) = _BLK_CONFIG_LAYOUT_RUN_0.unpack_from(b, q)
     q += 16
     if e - q < 4:
         return _seq_blk_config(b, p, e, dl, rl)
@@ -709,7 +699,7 @@ def _dec_blk_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> BlkConfi
     q += 4 + m0
     if e - q < 4:
         return _seq_blk_config(b, p, e, dl, rl)
-    v3 = _R_BLK_CONFIG_2.unpack_from(b, q)[0]
+    v3 = _BLK_CONFIG_LAYOUT_RUN_2.unpack_from(b, q)[0]
     q += 4
     if e - q < 4:
         return _seq_blk_config(b, p, e, dl, rl)
@@ -724,8 +714,8 @@ def _dec_blk_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> BlkConfi
     q += 4 + m1
     if e - q < 3:
         return _seq_blk_config(b, p, e, dl, rl)
-    (v4, v5) = _R_BLK_CONFIG_4.unpack_from(b, q)
-    if v4 not in _E_CACHE_MODE or v5 < 1:
+    (v4, v5) = _BLK_CONFIG_LAYOUT_RUN_4.unpack_from(b, q)
+    if v4 not in _CACHE_MODE_BY_VALUE or v5 < 1:
         return _seq_blk_config(b, p, e, dl, rl)
     q += 3
     if e - q < 4:
@@ -733,7 +723,7 @@ def _dec_blk_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> BlkConfi
     x2, q = _rt.read_str(b, q, e, 20, ".serial")
     if e - q < 33:
         return _seq_blk_config(b, p, e, dl, rl)
-    (v6, v7, v8, v9, v10, v11, v12, v13, v14) = _R_BLK_CONFIG_6.unpack_from(b, q)
+    (v6, v7, v8, v9, v10, v11, v12, v13, v14) = _BLK_CONFIG_LAYOUT_RUN_6.unpack_from(b, q)
     if v11 > 1:
         return _seq_blk_config(b, p, e, dl, rl)
     q += 33
@@ -746,7 +736,7 @@ def _dec_blk_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> BlkConfi
         x0,
         v3,
         x1,
-        _E_CACHE_MODE[v4],
+        _CACHE_MODE_BY_VALUE[v4],
         v5,
         x2,
         v6,
@@ -771,20 +761,14 @@ def _seq_blk_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> BlkConfi
     q += 8
     if e - q < 4:
         raise _rt.too_short(q, e, ".size_max", "blk_config", "size_max", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".size_max")
     v1 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 4:
         raise _rt.too_short(q, e, ".seg_max", "blk_config", "seg_max", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".seg_max")
     v2 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 4:
         raise _rt.too_short(q, e, ".geometry", "blk_config", "geometry", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".geometry")
     m0 = _rt.U32(b, q)[0]
     if m0 > e - q - 4:
         raise _rt.struct_past_end(q, ".geometry", m0, e - q - 4)
@@ -796,14 +780,10 @@ def _seq_blk_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> BlkConfi
     q += 4 + m0
     if e - q < 4:
         raise _rt.too_short(q, e, ".blk_size", "blk_config", "blk_size", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".blk_size")
     v3 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 4:
         raise _rt.too_short(q, e, ".topology", "blk_config", "topology", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".topology")
     m1 = _rt.U32(b, q)[0]
     if m1 > e - q - 4:
         raise _rt.struct_past_end(q, ".topology", m1, e - q - 4)
@@ -815,72 +795,54 @@ def _seq_blk_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> BlkConfi
     q += 4 + m1
     if e - q < 1:
         raise _rt.too_short(q, e, ".writeback", "blk_config", "writeback", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".writeback")
     v4 = b[q]
-    if v4 not in _E_CACHE_MODE:
+    if v4 not in _CACHE_MODE_BY_VALUE:
         raise _rt.bad_enum(q, ".writeback", v4, "cache_mode")
-    x2 = _E_CACHE_MODE[v4]
+    x2 = _CACHE_MODE_BY_VALUE[v4]
     q += 1
     if e - q < 2:
         raise _rt.too_short(q, e, ".num_queues", "blk_config", "num_queues", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".num_queues")
     v5 = _rt.U16(b, q)[0]
     if v5 < 1:
         raise _rt.out_of_range(q, ".num_queues", v5, 1, 65535)
     q += 2
     if e - q < 4:
         raise _rt.too_short(q, e, ".serial", "blk_config", "serial", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".serial")
     x3, q = _rt.read_str(b, q, e, 20, ".serial")
     if q == e:
         return BlkConfig(v0, v1, v2, x0, v3, x1, x2, v5, x3)
     if e - q < 4:
         raise _rt.too_short(q, e, ".max_discard_sectors", "blk_config", "max_discard_sectors", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".max_discard_sectors")
     v6 = _rt.U32(b, q)[0]
     q += 4
     if q == e:
         return BlkConfig(v0, v1, v2, x0, v3, x1, x2, v5, x3, v6)
     if e - q < 4:
         raise _rt.too_short(q, e, ".max_discard_seg", "blk_config", "max_discard_seg", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".max_discard_seg")
     v7 = _rt.U32(b, q)[0]
     q += 4
     if q == e:
         return BlkConfig(v0, v1, v2, x0, v3, x1, x2, v5, x3, v6, v7)
     if e - q < 4:
         raise _rt.too_short(q, e, ".discard_sector_alignment", "blk_config", "discard_sector_alignment", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".discard_sector_alignment")
     v8 = _rt.U32(b, q)[0]
     q += 4
     if q == e:
         return BlkConfig(v0, v1, v2, x0, v3, x1, x2, v5, x3, v6, v7, v8)
     if e - q < 4:
         raise _rt.too_short(q, e, ".max_write_zeroes_sectors", "blk_config", "max_write_zeroes_sectors", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".max_write_zeroes_sectors")
     v9 = _rt.U32(b, q)[0]
     q += 4
     if q == e:
         return BlkConfig(v0, v1, v2, x0, v3, x1, x2, v5, x3, v6, v7, v8, v9)
     if e - q < 4:
         raise _rt.too_short(q, e, ".max_write_zeroes_seg", "blk_config", "max_write_zeroes_seg", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".max_write_zeroes_seg")
     v10 = _rt.U32(b, q)[0]
     q += 4
     if q == e:
         return BlkConfig(v0, v1, v2, x0, v3, x1, x2, v5, x3, v6, v7, v8, v9, v10)
     if e - q < 1:
         raise _rt.too_short(q, e, ".write_zeroes_may_unmap", "blk_config", "write_zeroes_may_unmap", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".write_zeroes_may_unmap")
     v11 = b[q]
     if v11 > 1:
         raise _rt.bad_bool(q, ".write_zeroes_may_unmap", v11)
@@ -890,16 +852,12 @@ def _seq_blk_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> BlkConfi
         return BlkConfig(v0, v1, v2, x0, v3, x1, x2, v5, x3, v6, v7, v8, v9, v10, x4)
     if e - q < 4:
         raise _rt.too_short(q, e, ".max_secure_erase_sectors", "blk_config", "max_secure_erase_sectors", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".max_secure_erase_sectors")
     v12 = _rt.U32(b, q)[0]
     q += 4
     if q == e:
         return BlkConfig(v0, v1, v2, x0, v3, x1, x2, v5, x3, v6, v7, v8, v9, v10, x4, v12)
     if e - q < 4:
         raise _rt.too_short(q, e, ".max_secure_erase_seg", "blk_config", "max_secure_erase_seg", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".max_secure_erase_seg")
     v13 = _rt.U32(b, q)[0]
     q += 4
     if q == e:
@@ -913,8 +871,6 @@ def _seq_blk_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> BlkConfi
             "secure_erase_sector_alignment",
             4,
         )
-    if dl < 1:
-        raise _rt.too_deep(q, ".secure_erase_sector_alignment")
     v14 = _rt.U32(b, q)[0]
     q += 4
     if q != e:
@@ -928,7 +884,7 @@ def _enc_blk_config(o: BlkConfig, out: list[Buffer]) -> int:
         v0 = o.capacity
         v1 = o.size_max
         v2 = o.seg_max
-        out.append(_R_BLK_CONFIG_0.pack(v0, v1, v2))
+        out.append(_BLK_CONFIG_LAYOUT_RUN_0.pack(v0, v1, v2))
         out.append(_rt.U32_PACK(4))
         try:
             out.append(_pack_geometry(o.geometry))
@@ -936,7 +892,7 @@ def _enc_blk_config(o: BlkConfig, out: list[Buffer]) -> int:
             failure.path = ".geometry" + failure.path
             raise
         v3 = o.blk_size
-        out.append(_R_BLK_CONFIG_2.pack(v3))
+        out.append(_BLK_CONFIG_LAYOUT_RUN_2.pack(v3))
         out.append(_rt.U32_PACK(8))
         try:
             out.append(_pack_topology(o.topology))
@@ -945,9 +901,9 @@ def _enc_blk_config(o: BlkConfig, out: list[Buffer]) -> int:
             raise
         v4 = o.writeback
         v5 = o.num_queues
-        if v4 not in _E_CACHE_MODE or v5 < 1:
+        if v4 not in _CACHE_MODE_BY_VALUE or v5 < 1:
             raise _rt.Reject
-        out.append(_R_BLK_CONFIG_4.pack(v4, v5))
+        out.append(_BLK_CONFIG_LAYOUT_RUN_4.pack(v4, v5))
         data0 = o.serial.encode("utf-8")
         if len(data0) > 20:
             raise _rt.Reject
@@ -965,7 +921,7 @@ def _enc_blk_config(o: BlkConfig, out: list[Buffer]) -> int:
         v14 = o.secure_erase_sector_alignment
         if v11 > 1:
             raise _rt.Reject
-        out.append(_R_BLK_CONFIG_6.pack(v6, v7, v8, v9, v10, v11, v12, v13, v14))
+        out.append(_BLK_CONFIG_LAYOUT_RUN_6.pack(v6, v7, v8, v9, v10, v11, v12, v13, v14))
         return 80 + n
     except _rt.Fail:
         raise
@@ -982,7 +938,7 @@ def _chk_blk_config(o: object, path: str) -> None:
     _chk_geometry(o.geometry, f"{path}.geometry")
     _rt.chk_int(o.blk_size, 0, 4294967295, f"{path}.blk_size")
     _chk_topology(o.topology, f"{path}.topology")
-    _rt.chk_enum(o.writeback, _V_CACHE_MODE, False, 0, 255, "cache_mode", f"{path}.writeback")
+    _rt.chk_enum(o.writeback, _CACHE_MODE_VALUES, False, 0, 255, "cache_mode", f"{path}.writeback")
     _rt.chk_int(o.num_queues, 1, 65535, f"{path}.num_queues")
     _rt.chk_str(o.serial, 20, f"{path}.serial")
     _rt.chk_int(o.max_discard_sectors, 0, 4294967295, f"{path}.max_discard_sectors")
@@ -1004,7 +960,7 @@ def _state_blk_config(o: BlkConfig) -> dict[str, Any]:
         "geometry": _state_geometry(o.geometry),
         "blk_size": o.blk_size,
         "topology": _state_topology(o.topology),
-        "writeback": _N_CACHE_MODE.get(o.writeback, o.writeback),
+        "writeback": _CACHE_MODE_NAMES.get(o.writeback, o.writeback),
         "num_queues": o.num_queues,
         "serial": o.serial,
         "max_discard_sectors": o.max_discard_sectors,
@@ -1054,7 +1010,7 @@ def _from_blk_config(d: Any, path: str) -> BlkConfig:
         _from_topology(_rt.member(d, "topology", path, "blk_config"), f"{path}.topology"),
         _rt.to_enum(
             _rt.member(d, "writeback", path, "blk_config"),
-            _M_CACHE_MODE,
+            _CACHE_MODE_BY_NAME,
             False,
             0,
             255,
@@ -1113,8 +1069,8 @@ def _from_blk_config(d: Any, path: str) -> BlkConfig:
 def _dec_inflight_request(b: memoryview, p: int, e: int, dl: int, rl: int) -> InflightRequest:
     if e - p != 16 or dl < 1:
         return _seq_inflight_request(b, p, e, dl, rl)
-    (v0, v1, v2, v3) = _S_INFLIGHT_REQUEST.unpack_from(b, p)
-    return InflightRequest(v0, v1, _E_REQUEST_TYPE.get(v2, v2), v3)
+    (v0, v1, v2, v3) = _INFLIGHT_REQUEST_LAYOUT.unpack_from(b, p)
+    return InflightRequest(v0, v1, _REQUEST_TYPE_BY_VALUE.get(v2, v2), v3)
 
 
 def _seq_inflight_request(b: memoryview, p: int, e: int, dl: int, rl: int) -> InflightRequest:
@@ -1127,21 +1083,15 @@ def _seq_inflight_request(b: memoryview, p: int, e: int, dl: int, rl: int) -> In
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".head", "inflight_request", "head", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".head")
     v1 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 4:
         raise _rt.too_short(q, e, ".type", "inflight_request", "type", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".type")
     v2 = _rt.U32(b, q)[0]
-    x0 = _E_REQUEST_TYPE.get(v2, v2)
+    x0 = _REQUEST_TYPE_BY_VALUE.get(v2, v2)
     q += 4
     if e - q < 8:
         raise _rt.too_short(q, e, ".sector", "inflight_request", "sector", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".sector")
     v3 = _rt.U64(b, q)[0]
     q += 8
     if q != e:
@@ -1155,7 +1105,7 @@ def _pack_inflight_request(o: InflightRequest) -> bytes:
         v1 = o.head
         v2 = o.type
         v3 = o.sector
-        return _S_INFLIGHT_REQUEST.pack(v0, v1, v2, v3)
+        return _INFLIGHT_REQUEST_LAYOUT.pack(v0, v1, v2, v3)
     except Exception as exc:
         raise _rt.rejected(_chk_inflight_request, o, exc) from None
 
@@ -1170,12 +1120,12 @@ def _chk_inflight_request(o: object, path: str) -> None:
         raise _rt.not_instance(o, InflightRequest, path)
     _rt.chk_int(o.queue, 0, 65535, f"{path}.queue")
     _rt.chk_int(o.head, 0, 65535, f"{path}.head")
-    _rt.chk_enum(o.type, _V_REQUEST_TYPE, True, 0, 4294967295, "request_type", f"{path}.type")
+    _rt.chk_enum(o.type, _REQUEST_TYPE_VALUES, True, 0, 4294967295, "request_type", f"{path}.type")
     _rt.chk_int(o.sector, 0, 18446744073709551615, f"{path}.sector")
 
 
 def _state_inflight_request(o: InflightRequest) -> dict[str, Any]:
-    return {"queue": o.queue, "head": o.head, "type": _N_REQUEST_TYPE.get(o.type, o.type), "sector": o.sector}
+    return {"queue": o.queue, "head": o.head, "type": _REQUEST_TYPE_NAMES.get(o.type, o.type), "sector": o.sector}
 
 
 def _from_inflight_request(d: Any, path: str) -> InflightRequest:
@@ -1185,7 +1135,7 @@ def _from_inflight_request(d: Any, path: str) -> InflightRequest:
         _rt.to_int(_rt.member(d, "head", path, "inflight_request"), 0, 65535, f"{path}.head"),
         _rt.to_enum(
             _rt.member(d, "type", path, "inflight_request"),
-            _M_REQUEST_TYPE,
+            _REQUEST_TYPE_BY_NAME,
             True,
             0,
             4294967295,
@@ -1199,11 +1149,11 @@ def _from_inflight_request(d: Any, path: str) -> InflightRequest:
 def _dec_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) -> VirtioCommon:
     if e - p != 49 or dl < 2:
         return _seq_virtio__virtio_common(b, p, e, dl, rl)
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11) = _S_VIRTIO__VIRTIO_COMMON.unpack_from(b, p)
-    if v0 & _U_VIRTIO__DEVICE_STATUS or v10 & _U_VIRTIO__ISR_STATUS:
+    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11) = _VIRTIO__VIRTIO_COMMON_LAYOUT.unpack_from(b, p)
+    if v0 & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS or v10 & _VIRTIO__ISR_STATUS_UNDECLARED_BITS:
         return _seq_virtio__virtio_common(b, p, e, dl, rl)
     return VirtioCommon(
-        _rt.flag(DeviceStatus, _FC_VIRTIO__DEVICE_STATUS, v0),
+        _rt.flag(DeviceStatus, _VIRTIO__DEVICE_STATUS_CACHE, v0),
         v1,
         [v2, v3],
         v4,
@@ -1211,7 +1161,7 @@ def _dec_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) 
         v7,
         v8,
         v9,
-        _rt.flag(IsrStatus, _FC_VIRTIO__ISR_STATUS, v10),
+        _rt.flag(IsrStatus, _VIRTIO__ISR_STATUS_CACHE, v10),
         v11,
     )
 
@@ -1223,71 +1173,53 @@ def _seq_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) 
     if dl < 1:
         raise _rt.too_deep(q, ".status")
     v0 = b[q]
-    if v0 & _U_VIRTIO__DEVICE_STATUS:
-        raise _rt.bad_flags(q, ".status", v0, _U_VIRTIO__DEVICE_STATUS, "device_status")
-    x0 = _rt.flag(DeviceStatus, _FC_VIRTIO__DEVICE_STATUS, v0)
+    if v0 & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS:
+        raise _rt.bad_flags(q, ".status", v0, _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS, "device_status")
+    x0 = _rt.flag(DeviceStatus, _VIRTIO__DEVICE_STATUS_CACHE, v0)
     q += 1
     if e - q < 4:
         raise _rt.too_short(q, e, ".device_feature_select", "virtio_common", "device_feature_select", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".device_feature_select")
     v1 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 16:
         raise _rt.too_short(q, e, ".device_features", "virtio_common", "device_features", 16)
-    if dl < 1:
-        raise _rt.too_deep(q, ".device_features")
     if dl < 2:
         raise _rt.too_deep(q, ".device_features[0]")
-    vals0 = _A_2Q.unpack_from(b, q)
+    vals0 = _ARRAY_2Q.unpack_from(b, q)
     x1 = list(vals0)
     q += 16
     if e - q < 4:
         raise _rt.too_short(q, e, ".driver_feature_select", "virtio_common", "driver_feature_select", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".driver_feature_select")
     v2 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 16:
         raise _rt.too_short(q, e, ".driver_features", "virtio_common", "driver_features", 16)
-    if dl < 1:
-        raise _rt.too_deep(q, ".driver_features")
     if dl < 2:
         raise _rt.too_deep(q, ".driver_features[0]")
-    vals1 = _A_2Q.unpack_from(b, q)
+    vals1 = _ARRAY_2Q.unpack_from(b, q)
     x2 = list(vals1)
     q += 16
     if e - q < 1:
         raise _rt.too_short(q, e, ".config_generation", "virtio_common", "config_generation", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".config_generation")
     v3 = b[q]
     q += 1
     if e - q < 2:
         raise _rt.too_short(q, e, ".queue_select", "virtio_common", "queue_select", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".queue_select")
     v4 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".msix_config", "virtio_common", "msix_config", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".msix_config")
     v5 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 1:
         raise _rt.too_short(q, e, ".isr", "virtio_common", "isr", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".isr")
     v6 = b[q]
-    if v6 & _U_VIRTIO__ISR_STATUS:
-        raise _rt.bad_flags(q, ".isr", v6, _U_VIRTIO__ISR_STATUS, "isr_status")
-    x3 = _rt.flag(IsrStatus, _FC_VIRTIO__ISR_STATUS, v6)
+    if v6 & _VIRTIO__ISR_STATUS_UNDECLARED_BITS:
+        raise _rt.bad_flags(q, ".isr", v6, _VIRTIO__ISR_STATUS_UNDECLARED_BITS, "isr_status")
+    x3 = _rt.flag(IsrStatus, _VIRTIO__ISR_STATUS_CACHE, v6)
     q += 1
     if e - q < 2:
         raise _rt.too_short(q, e, ".num_queues", "virtio_common", "num_queues", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".num_queues")
     v7 = _rt.U16(b, q)[0]
     q += 2
     if q != e:
@@ -1307,9 +1239,14 @@ def _pack_virtio__virtio_common(o: VirtioCommon) -> bytes:
         v7 = o.msix_config
         v8 = o.isr
         v9 = o.num_queues
-        if int(v0) & _U_VIRTIO__DEVICE_STATUS or len(v2) != 2 or len(v4) != 2 or int(v8) & _U_VIRTIO__ISR_STATUS:
+        if (
+            int(v0) & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS
+            or len(v2) != 2
+            or len(v4) != 2
+            or int(v8) & _VIRTIO__ISR_STATUS_UNDECLARED_BITS
+        ):
             raise _rt.Reject
-        return _S_VIRTIO__VIRTIO_COMMON.pack(v0, v1, *v2, v3, *v4, v5, v6, v7, v8, v9)
+        return _VIRTIO__VIRTIO_COMMON_LAYOUT.pack(v0, v1, *v2, v3, *v4, v5, v6, v7, v8, v9)
     except Exception as exc:
         raise _rt.rejected(_chk_virtio__virtio_common, o, exc) from None
 
@@ -1322,7 +1259,7 @@ def _enc_virtio__virtio_common(o: VirtioCommon, out: list[Buffer]) -> int:
 def _chk_virtio__virtio_common(o: object, path: str) -> None:
     if not isinstance(o, VirtioCommon):
         raise _rt.not_instance(o, VirtioCommon, path)
-    _rt.chk_flags(o.status, _U_VIRTIO__DEVICE_STATUS, 0, 255, "device_status", f"{path}.status")
+    _rt.chk_flags(o.status, _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS, 0, 255, "device_status", f"{path}.status")
     _rt.chk_int(o.device_feature_select, 0, 4294967295, f"{path}.device_feature_select")
     _rt.chk_ints(o.device_features, 2, None, 0, 18446744073709551615, f"{path}.device_features")
     _rt.chk_int(o.driver_feature_select, 0, 4294967295, f"{path}.driver_feature_select")
@@ -1330,13 +1267,13 @@ def _chk_virtio__virtio_common(o: object, path: str) -> None:
     _rt.chk_int(o.config_generation, 0, 255, f"{path}.config_generation")
     _rt.chk_int(o.queue_select, 0, 65535, f"{path}.queue_select")
     _rt.chk_int(o.msix_config, 0, 65535, f"{path}.msix_config")
-    _rt.chk_flags(o.isr, _U_VIRTIO__ISR_STATUS, 0, 255, "isr_status", f"{path}.isr")
+    _rt.chk_flags(o.isr, _VIRTIO__ISR_STATUS_UNDECLARED_BITS, 0, 255, "isr_status", f"{path}.isr")
     _rt.chk_int(o.num_queues, 0, 65535, f"{path}.num_queues")
 
 
 def _state_virtio__virtio_common(o: VirtioCommon) -> dict[str, Any]:
     return {
-        "status": _rt.flag_names(o.status, _B_VIRTIO__DEVICE_STATUS),
+        "status": _rt.flag_names(o.status, _VIRTIO__DEVICE_STATUS_BITS),
         "device_feature_select": o.device_feature_select,
         "device_features": list(o.device_features),
         "driver_feature_select": o.driver_feature_select,
@@ -1344,7 +1281,7 @@ def _state_virtio__virtio_common(o: VirtioCommon) -> dict[str, Any]:
         "config_generation": o.config_generation,
         "queue_select": o.queue_select,
         "msix_config": o.msix_config,
-        "isr": _rt.flag_names(o.isr, _B_VIRTIO__ISR_STATUS),
+        "isr": _rt.flag_names(o.isr, _VIRTIO__ISR_STATUS_BITS),
         "num_queues": o.num_queues,
     }
 
@@ -1371,7 +1308,7 @@ def _from_virtio__virtio_common(d: Any, path: str) -> VirtioCommon:
         _rt.to_flags(
             _rt.member(d, "status", path, "virtio_common"),
             DeviceStatus,
-            _BB_VIRTIO__DEVICE_STATUS,
+            _VIRTIO__DEVICE_STATUS_BIT_BY_NAME,
             "device_status",
             f"{path}.status",
         ),
@@ -1415,7 +1352,7 @@ def _from_virtio__virtio_common(d: Any, path: str) -> VirtioCommon:
         _rt.to_flags(
             _rt.member(d, "isr", path, "virtio_common"),
             IsrStatus,
-            _BB_VIRTIO__ISR_STATUS,
+            _VIRTIO__ISR_STATUS_BIT_BY_NAME,
             "isr_status",
             f"{path}.isr",
         ),
@@ -1426,7 +1363,7 @@ def _from_virtio__virtio_common(d: Any, path: str) -> VirtioCommon:
 def _dec_virtio__virtqueue(b: memoryview, p: int, e: int, dl: int, rl: int) -> Virtqueue:
     if e - p != 40 or dl < 1:
         return _seq_virtio__virtqueue(b, p, e, dl, rl)
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12) = _S_VIRTIO__VIRTQUEUE.unpack_from(b, p)
+    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12) = _VIRTIO__VIRTQUEUE_LAYOUT.unpack_from(b, p)
     if v0 > 32768 or v1 > 1 or v10 > 1 or v11 > 1 or v12 > 1:
         return _seq_virtio__virtqueue(b, p, e, dl, rl)
     return Virtqueue(v0, v1 == 1, v2, v3, v4, v5, v6, v7, v8, v9, v10 == 1, v11 == 1, v12 == 1)
@@ -1444,8 +1381,6 @@ def _seq_virtio__virtqueue(b: memoryview, p: int, e: int, dl: int, rl: int) -> V
     q += 2
     if e - q < 1:
         raise _rt.too_short(q, e, ".enabled", "virtqueue", "enabled", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".enabled")
     v1 = b[q]
     if v1 > 1:
         raise _rt.bad_bool(q, ".enabled", v1)
@@ -1453,58 +1388,40 @@ def _seq_virtio__virtqueue(b: memoryview, p: int, e: int, dl: int, rl: int) -> V
     q += 1
     if e - q < 8:
         raise _rt.too_short(q, e, ".desc_addr", "virtqueue", "desc_addr", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".desc_addr")
     v2 = _rt.U64(b, q)[0]
     q += 8
     if e - q < 8:
         raise _rt.too_short(q, e, ".driver_addr", "virtqueue", "driver_addr", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".driver_addr")
     v3 = _rt.U64(b, q)[0]
     q += 8
     if e - q < 8:
         raise _rt.too_short(q, e, ".device_addr", "virtqueue", "device_addr", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".device_addr")
     v4 = _rt.U64(b, q)[0]
     q += 8
     if e - q < 2:
         raise _rt.too_short(q, e, ".last_avail_idx", "virtqueue", "last_avail_idx", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".last_avail_idx")
     v5 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".used_idx", "virtqueue", "used_idx", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".used_idx")
     v6 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".msix_vector", "virtqueue", "msix_vector", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".msix_vector")
     v7 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".notify_off", "virtqueue", "notify_off", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".notify_off")
     v8 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".notify_data", "virtqueue", "notify_data", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".notify_data")
     v9 = _rt.U16(b, q)[0]
     q += 2
     if q == e:
         return Virtqueue(v0, x0, v2, v3, v4, v5, v6, v7, v8, v9)
     if e - q < 1:
         raise _rt.too_short(q, e, ".avail_wrap_counter", "virtqueue", "avail_wrap_counter", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".avail_wrap_counter")
     v10 = b[q]
     if v10 > 1:
         raise _rt.bad_bool(q, ".avail_wrap_counter", v10)
@@ -1514,8 +1431,6 @@ def _seq_virtio__virtqueue(b: memoryview, p: int, e: int, dl: int, rl: int) -> V
         return Virtqueue(v0, x0, v2, v3, v4, v5, v6, v7, v8, v9, x1)
     if e - q < 1:
         raise _rt.too_short(q, e, ".used_wrap_counter", "virtqueue", "used_wrap_counter", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".used_wrap_counter")
     v11 = b[q]
     if v11 > 1:
         raise _rt.bad_bool(q, ".used_wrap_counter", v11)
@@ -1525,8 +1440,6 @@ def _seq_virtio__virtqueue(b: memoryview, p: int, e: int, dl: int, rl: int) -> V
         return Virtqueue(v0, x0, v2, v3, v4, v5, v6, v7, v8, v9, x1, x2)
     if e - q < 1:
         raise _rt.too_short(q, e, ".reset", "virtqueue", "reset", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".reset")
     v12 = b[q]
     if v12 > 1:
         raise _rt.bad_bool(q, ".reset", v12)
@@ -1554,7 +1467,7 @@ def _pack_virtio__virtqueue(o: Virtqueue) -> bytes:
         v12 = o.reset
         if v0 > 32768 or v1 > 1 or v10 > 1 or v11 > 1 or v12 > 1:
             raise _rt.Reject
-        return _S_VIRTIO__VIRTQUEUE.pack(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12)
+        return _VIRTIO__VIRTQUEUE_LAYOUT.pack(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12)
     except Exception as exc:
         raise _rt.rejected(_chk_virtio__virtqueue, o, exc) from None
 
@@ -1641,10 +1554,10 @@ def _from_virtio__virtqueue(d: Any, path: str) -> Virtqueue:
 def _dec_zoned_characteristics(b: memoryview, p: int, e: int, dl: int, rl: int) -> ZonedCharacteristics:
     if e - p != 21 or dl < 1:
         return _seq_zoned_characteristics(b, p, e, dl, rl)
-    (v0, v1, v2, v3, v4, v5) = _S_ZONED_CHARACTERISTICS.unpack_from(b, p)
-    if v0 not in _E_ZONED_MODEL:
+    (v0, v1, v2, v3, v4, v5) = _ZONED_CHARACTERISTICS_LAYOUT.unpack_from(b, p)
+    if v0 not in _ZONED_MODEL_BY_VALUE:
         return _seq_zoned_characteristics(b, p, e, dl, rl)
-    return ZonedCharacteristics(_E_ZONED_MODEL[v0], v1, v2, v3, v4, v5)
+    return ZonedCharacteristics(_ZONED_MODEL_BY_VALUE[v0], v1, v2, v3, v4, v5)
 
 
 def _seq_zoned_characteristics(b: memoryview, p: int, e: int, dl: int, rl: int) -> ZonedCharacteristics:
@@ -1654,38 +1567,28 @@ def _seq_zoned_characteristics(b: memoryview, p: int, e: int, dl: int, rl: int) 
     if dl < 1:
         raise _rt.too_deep(q, ".model")
     v0 = b[q]
-    if v0 not in _E_ZONED_MODEL:
+    if v0 not in _ZONED_MODEL_BY_VALUE:
         raise _rt.bad_enum(q, ".model", v0, "zoned_model")
-    x0 = _E_ZONED_MODEL[v0]
+    x0 = _ZONED_MODEL_BY_VALUE[v0]
     q += 1
     if e - q < 4:
         raise _rt.too_short(q, e, ".zone_sectors", "zoned_characteristics", "zone_sectors", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".zone_sectors")
     v1 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 4:
         raise _rt.too_short(q, e, ".max_open_zones", "zoned_characteristics", "max_open_zones", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".max_open_zones")
     v2 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 4:
         raise _rt.too_short(q, e, ".max_active_zones", "zoned_characteristics", "max_active_zones", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".max_active_zones")
     v3 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 4:
         raise _rt.too_short(q, e, ".max_append_sectors", "zoned_characteristics", "max_append_sectors", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".max_append_sectors")
     v4 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 4:
         raise _rt.too_short(q, e, ".write_granularity", "zoned_characteristics", "write_granularity", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".write_granularity")
     v5 = _rt.U32(b, q)[0]
     q += 4
     if q != e:
@@ -1701,9 +1604,9 @@ def _pack_zoned_characteristics(o: ZonedCharacteristics) -> bytes:
         v3 = o.max_active_zones
         v4 = o.max_append_sectors
         v5 = o.write_granularity
-        if v0 not in _E_ZONED_MODEL:
+        if v0 not in _ZONED_MODEL_BY_VALUE:
             raise _rt.Reject
-        return _S_ZONED_CHARACTERISTICS.pack(v0, v1, v2, v3, v4, v5)
+        return _ZONED_CHARACTERISTICS_LAYOUT.pack(v0, v1, v2, v3, v4, v5)
     except Exception as exc:
         raise _rt.rejected(_chk_zoned_characteristics, o, exc) from None
 
@@ -1716,7 +1619,7 @@ def _enc_zoned_characteristics(o: ZonedCharacteristics, out: list[Buffer]) -> in
 def _chk_zoned_characteristics(o: object, path: str) -> None:
     if not isinstance(o, ZonedCharacteristics):
         raise _rt.not_instance(o, ZonedCharacteristics, path)
-    _rt.chk_enum(o.model, _V_ZONED_MODEL, False, 0, 255, "zoned_model", f"{path}.model")
+    _rt.chk_enum(o.model, _ZONED_MODEL_VALUES, False, 0, 255, "zoned_model", f"{path}.model")
     _rt.chk_int(o.zone_sectors, 0, 4294967295, f"{path}.zone_sectors")
     _rt.chk_int(o.max_open_zones, 0, 4294967295, f"{path}.max_open_zones")
     _rt.chk_int(o.max_active_zones, 0, 4294967295, f"{path}.max_active_zones")
@@ -1726,7 +1629,7 @@ def _chk_zoned_characteristics(o: object, path: str) -> None:
 
 def _state_zoned_characteristics(o: ZonedCharacteristics) -> dict[str, Any]:
     return {
-        "model": _N_ZONED_MODEL.get(o.model, o.model),
+        "model": _ZONED_MODEL_NAMES.get(o.model, o.model),
         "zone_sectors": o.zone_sectors,
         "max_open_zones": o.max_open_zones,
         "max_active_zones": o.max_active_zones,
@@ -1745,7 +1648,7 @@ def _from_zoned_characteristics(d: Any, path: str) -> ZonedCharacteristics:
     return ZonedCharacteristics(
         _rt.to_enum(
             _rt.member(d, "model", path, "zoned_characteristics"),
-            _M_ZONED_MODEL,
+            _ZONED_MODEL_BY_NAME,
             False,
             0,
             255,
@@ -1799,7 +1702,7 @@ def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Vir
     if n0 and dl < 1:
         raise _rt.too_deep(d0, "[0]")
     if s0 == 40 and dl >= 2:
-        rows0 = _S_VIRTIO__VIRTQUEUE.iter_unpack(b[d0 : d0 + n0 * 40])
+        rows0 = _VIRTIO__VIRTQUEUE_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 40])
         x0 = [
             Virtqueue(v0, v1 == 1, v2, v3, v4, v5, v6, v7, v8, v9, v10 == 1, v11 == 1, v12 == 1)
             if not (v0 > 32768 or v1 > 1 or v10 > 1 or v11 > 1 or v12 > 1)
@@ -1807,7 +1710,7 @@ def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Vir
             for v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12 in rows0
         ]
     elif s0 == 39 and dl >= 2:
-        rows1 = _S_VIRTIO__VIRTQUEUE_39.iter_unpack(b[d0 : d0 + n0 * 39])
+        rows1 = _VIRTIO__VIRTQUEUE_LAYOUT_39.iter_unpack(b[d0 : d0 + n0 * 39])
         x0 = [
             Virtqueue(v13, v14 == 1, v15, v16, v17, v18, v19, v20, v21, v22, v23 == 1, v24 == 1)
             if not (v13 > 32768 or v14 > 1 or v23 > 1 or v24 > 1)
@@ -1815,7 +1718,7 @@ def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Vir
             for v13, v14, v15, v16, v17, v18, v19, v20, v21, v22, v23, v24 in rows1
         ]
     elif s0 == 38 and dl >= 2:
-        rows2 = _S_VIRTIO__VIRTQUEUE_38.iter_unpack(b[d0 : d0 + n0 * 38])
+        rows2 = _VIRTIO__VIRTQUEUE_LAYOUT_38.iter_unpack(b[d0 : d0 + n0 * 38])
         x0 = [
             Virtqueue(v25, v26 == 1, v27, v28, v29, v30, v31, v32, v33, v34, v35 == 1)
             if not (v25 > 32768 or v26 > 1 or v35 > 1)
@@ -1823,7 +1726,7 @@ def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Vir
             for v25, v26, v27, v28, v29, v30, v31, v32, v33, v34, v35 in rows2
         ]
     elif s0 == 37 and dl >= 2:
-        rows3 = _S_VIRTIO__VIRTQUEUE_37.iter_unpack(b[d0 : d0 + n0 * 37])
+        rows3 = _VIRTIO__VIRTQUEUE_LAYOUT_37.iter_unpack(b[d0 : d0 + n0 * 37])
         x0 = [
             Virtqueue(v36, v37 == 1, v38, v39, v40, v41, v42, v43, v44, v45)
             if not (v36 > 32768 or v37 > 1)
@@ -1854,7 +1757,7 @@ def _enc_sec_queues(v: list[Virtqueue], out: list[Buffer]) -> int:
             raise _rt.Reject
         out.append(_rt.U32X2_PACK(c0, 40))
         buf0 = bytearray(c0 * 40)
-        pack0 = _S_VIRTIO__VIRTQUEUE.pack_into
+        pack0 = _VIRTIO__VIRTQUEUE_LAYOUT.pack_into
         at0 = 0
         for o0 in items0:
             v0 = o0.size
@@ -1910,9 +1813,9 @@ def _dec_sec_inflight(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[I
     if n0 and dl < 1:
         raise _rt.too_deep(d0, "[0]")
     if s0 == 16 and dl >= 2:
-        rows0 = _S_INFLIGHT_REQUEST.iter_unpack(b[d0 : d0 + n0 * 16])
+        rows0 = _INFLIGHT_REQUEST_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 16])
         x0 = [
-            InflightRequest(v0, v1, _E_REQUEST_TYPE.get(v2, v2), v3)
+            InflightRequest(v0, v1, _REQUEST_TYPE_BY_VALUE.get(v2, v2), v3)
             for v0, v1, v2, v3 in rows0
         ]
     else:
@@ -1939,7 +1842,7 @@ def _enc_sec_inflight(v: list[InflightRequest], out: list[Buffer]) -> int:
             raise _rt.Reject
         out.append(_rt.U32X2_PACK(c0, 16))
         buf0 = bytearray(c0 * 16)
-        pack0 = _S_INFLIGHT_REQUEST.pack_into
+        pack0 = _INFLIGHT_REQUEST_LAYOUT.pack_into
         at0 = 0
         for o0 in items0:
             v0 = o0.queue

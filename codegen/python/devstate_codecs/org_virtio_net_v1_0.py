@@ -58,10 +58,10 @@ class NetStatus(IntFlag):
     ANNOUNCE = 1 << 1
 
 
-_FC_NET_STATUS: dict[int, NetStatus] = {}
-_U_NET_STATUS = 0xfffc
-_B_NET_STATUS = (("link_up", 0), ("announce", 1))
-_BB_NET_STATUS: dict[str, int] = {"link_up": 0, "announce": 1}
+_NET_STATUS_CACHE: dict[int, NetStatus] = {}
+_NET_STATUS_UNDECLARED_BITS = 0xfffc
+_NET_STATUS_BITS = (("link_up", 0), ("announce", 1))
+_NET_STATUS_BIT_BY_NAME: dict[str, int] = {"link_up": 0, "announce": 1}
 
 
 class RxMode(IntFlag):
@@ -78,10 +78,10 @@ class RxMode(IntFlag):
     NOBCAST = 1 << 5
 
 
-_FC_RX_MODE: dict[int, RxMode] = {}
-_U_RX_MODE = 0xc0
-_B_RX_MODE = (("promisc", 0), ("allmulti", 1), ("alluni", 2), ("nomulti", 3), ("nouni", 4), ("nobcast", 5))
-_BB_RX_MODE: dict[str, int] = {
+_RX_MODE_CACHE: dict[int, RxMode] = {}
+_RX_MODE_UNDECLARED_BITS = 0xc0
+_RX_MODE_BITS = (("promisc", 0), ("allmulti", 1), ("alluni", 2), ("nomulti", 3), ("nouni", 4), ("nobcast", 5))
+_RX_MODE_BIT_BY_NAME: dict[str, int] = {
     "promisc": 0,
     "allmulti": 1,
     "alluni": 2,
@@ -105,9 +105,9 @@ class DeviceStatus(IntFlag):
     FAILED = 1 << 7
 
 
-_FC_VIRTIO__DEVICE_STATUS: dict[int, DeviceStatus] = {}
-_U_VIRTIO__DEVICE_STATUS = 0x30
-_B_VIRTIO__DEVICE_STATUS = (
+_VIRTIO__DEVICE_STATUS_CACHE: dict[int, DeviceStatus] = {}
+_VIRTIO__DEVICE_STATUS_UNDECLARED_BITS = 0x30
+_VIRTIO__DEVICE_STATUS_BITS = (
     ("acknowledge", 0),
     ("driver", 1),
     ("driver_ok", 2),
@@ -115,7 +115,7 @@ _B_VIRTIO__DEVICE_STATUS = (
     ("device_needs_reset", 6),
     ("failed", 7),
 )
-_BB_VIRTIO__DEVICE_STATUS: dict[str, int] = {
+_VIRTIO__DEVICE_STATUS_BIT_BY_NAME: dict[str, int] = {
     "acknowledge": 0,
     "driver": 1,
     "driver_ok": 2,
@@ -135,10 +135,10 @@ class IsrStatus(IntFlag):
     CONFIG_CHANGE = 1 << 1
 
 
-_FC_VIRTIO__ISR_STATUS: dict[int, IsrStatus] = {}
-_U_VIRTIO__ISR_STATUS = 0xfc
-_B_VIRTIO__ISR_STATUS = (("queue_interrupt", 0), ("config_change", 1))
-_BB_VIRTIO__ISR_STATUS: dict[str, int] = {"queue_interrupt": 0, "config_change": 1}
+_VIRTIO__ISR_STATUS_CACHE: dict[int, IsrStatus] = {}
+_VIRTIO__ISR_STATUS_UNDECLARED_BITS = 0xfc
+_VIRTIO__ISR_STATUS_BITS = (("queue_interrupt", 0), ("config_change", 1))
+_VIRTIO__ISR_STATUS_BIT_BY_NAME: dict[str, int] = {"queue_interrupt": 0, "config_change": 1}
 
 
 @dataclass(slots=True)
@@ -358,20 +358,20 @@ class State:
 
 # --- codec: precompiled formats, then decode/encode/check/convert per struct ----------------------
 
-_S_ANNOUNCE_STATE = struct.Struct("<BI")
-_R_MAC_FILTER_0 = struct.Struct("<BB")
-_S_NET_CONFIG = struct.Struct("<6BHHH")
-_S_NET_CTRL = struct.Struct("<HB")
-_S_VIRTIO__VIRTIO_COMMON = struct.Struct("<BI2QI2QBHHBH")
-_A_2Q = struct.Struct("<2Q")
-_S_VIRTIO__VIRTQUEUE = struct.Struct("<HBQQQHHHHH")
-_A_128I = struct.Struct("<128I")
+_ANNOUNCE_STATE_LAYOUT = struct.Struct("<BI")
+_MAC_FILTER_LAYOUT_RUN_0 = struct.Struct("<BB")
+_NET_CONFIG_LAYOUT = struct.Struct("<6BHHH")
+_NET_CTRL_LAYOUT = struct.Struct("<HB")
+_VIRTIO__VIRTIO_COMMON_LAYOUT = struct.Struct("<BI2QI2QBHHBH")
+_ARRAY_2Q = struct.Struct("<2Q")
+_VIRTIO__VIRTQUEUE_LAYOUT = struct.Struct("<HBQQQHHHHH")
+_ARRAY_128I = struct.Struct("<128I")
 
 
 def _dec_announce_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AnnounceState:
     if e - p != 5 or dl < 1:
         return _seq_announce_state(b, p, e, dl, rl)
-    (v0, v1) = _S_ANNOUNCE_STATE.unpack_from(b, p)
+    (v0, v1) = _ANNOUNCE_STATE_LAYOUT.unpack_from(b, p)
     return AnnounceState(v0, v1)
 
 
@@ -385,8 +385,6 @@ def _seq_announce_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> Anno
     q += 1
     if e - q < 4:
         raise _rt.too_short(q, e, ".next_round_delay", "announce_state", "next_round_delay", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".next_round_delay")
     v1 = _rt.U32(b, q)[0]
     q += 4
     if q != e:
@@ -398,7 +396,7 @@ def _pack_announce_state(o: AnnounceState) -> bytes:
     try:
         v0 = o.rounds_remaining
         v1 = o.next_round_delay
-        return _S_ANNOUNCE_STATE.pack(v0, v1)
+        return _ANNOUNCE_STATE_LAYOUT.pack(v0, v1)
     except Exception as exc:
         raise _rt.rejected(_chk_announce_state, o, exc) from None
 
@@ -438,7 +436,7 @@ def _dec_mac_filter(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacFilte
     q = p
     if e - q < 2:
         return _seq_mac_filter(b, p, e, dl, rl)
-    (v0, v1) = _R_MAC_FILTER_0.unpack_from(b, q)
+    (v0, v1) = _MAC_FILTER_LAYOUT_RUN_0.unpack_from(b, q)
     if v0 > 1 or v1 > 1:
         return _seq_mac_filter(b, p, e, dl, rl)
     q += 2
@@ -490,8 +488,6 @@ def _seq_mac_filter(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacFilte
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".multicast_overflow", "mac_filter", "multicast_overflow", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".multicast_overflow")
     v1 = b[q]
     if v1 > 1:
         raise _rt.bad_bool(q, ".multicast_overflow", v1)
@@ -499,8 +495,6 @@ def _seq_mac_filter(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacFilte
     q += 1
     if e - q < 4:
         raise _rt.too_short(q, e, ".unicast", "mac_filter", "unicast", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".unicast")
     n0 = _rt.U32(b, q)[0]
     if n0 > 64:
         raise _rt.count_over_max(q, ".unicast", n0, 64)
@@ -516,8 +510,6 @@ def _seq_mac_filter(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacFilte
     q = d0 + n0 * 6
     if e - q < 4:
         raise _rt.too_short(q, e, ".multicast", "mac_filter", "multicast", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".multicast")
     n1 = _rt.U32(b, q)[0]
     if n1 > 64:
         raise _rt.count_over_max(q, ".multicast", n1, 64)
@@ -543,7 +535,7 @@ def _enc_mac_filter(o: MacFilter, out: list[Buffer]) -> int:
         v1 = o.multicast_overflow
         if v0 > 1 or v1 > 1:
             raise _rt.Reject
-        out.append(_R_MAC_FILTER_0.pack(v0, v1))
+        out.append(_MAC_FILTER_LAYOUT_RUN_0.pack(v0, v1))
         items0 = o.unicast
         c0 = len(items0)
         if c0 > 64:
@@ -616,10 +608,10 @@ def _from_mac_filter(d: Any, path: str) -> MacFilter:
 def _dec_net_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetConfig:
     if e - p != 12 or dl < 2:
         return _seq_net_config(b, p, e, dl, rl)
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8) = _S_NET_CONFIG.unpack_from(b, p)
-    if v6 & _U_NET_STATUS or v7 > 32768:
+    (v0, v1, v2, v3, v4, v5, v6, v7, v8) = _NET_CONFIG_LAYOUT.unpack_from(b, p)
+    if v6 & _NET_STATUS_UNDECLARED_BITS or v7 > 32768:
         return _seq_net_config(b, p, e, dl, rl)
-    return NetConfig([v0, v1, v2, v3, v4, v5], _rt.flag(NetStatus, _FC_NET_STATUS, v6), v7, v8)
+    return NetConfig([v0, v1, v2, v3, v4, v5], _rt.flag(NetStatus, _NET_STATUS_CACHE, v6), v7, v8)
 
 
 def _seq_net_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetConfig:
@@ -635,25 +627,19 @@ def _seq_net_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetConfi
     q += 6
     if e - q < 2:
         raise _rt.too_short(q, e, ".status", "net_config", "status", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".status")
     v0 = _rt.U16(b, q)[0]
-    if v0 & _U_NET_STATUS:
-        raise _rt.bad_flags(q, ".status", v0, _U_NET_STATUS, "net_status")
-    x1 = _rt.flag(NetStatus, _FC_NET_STATUS, v0)
+    if v0 & _NET_STATUS_UNDECLARED_BITS:
+        raise _rt.bad_flags(q, ".status", v0, _NET_STATUS_UNDECLARED_BITS, "net_status")
+    x1 = _rt.flag(NetStatus, _NET_STATUS_CACHE, v0)
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".max_virtqueue_pairs", "net_config", "max_virtqueue_pairs", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".max_virtqueue_pairs")
     v1 = _rt.U16(b, q)[0]
     if v1 > 32768:
         raise _rt.out_of_range(q, ".max_virtqueue_pairs", v1, 0, 32768)
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".mtu", "net_config", "mtu", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".mtu")
     v2 = _rt.U16(b, q)[0]
     q += 2
     if q != e:
@@ -667,9 +653,9 @@ def _pack_net_config(o: NetConfig) -> bytes:
         v1 = o.status
         v2 = o.max_virtqueue_pairs
         v3 = o.mtu
-        if len(v0) != 6 or int(v1) & _U_NET_STATUS or v2 > 32768:
+        if len(v0) != 6 or int(v1) & _NET_STATUS_UNDECLARED_BITS or v2 > 32768:
             raise _rt.Reject
-        return _S_NET_CONFIG.pack(*v0, v1, v2, v3)
+        return _NET_CONFIG_LAYOUT.pack(*v0, v1, v2, v3)
     except Exception as exc:
         raise _rt.rejected(_chk_net_config, o, exc) from None
 
@@ -683,7 +669,7 @@ def _chk_net_config(o: object, path: str) -> None:
     if not isinstance(o, NetConfig):
         raise _rt.not_instance(o, NetConfig, path)
     _rt.chk_ints(o.mac, 6, None, 0, 255, f"{path}.mac")
-    _rt.chk_flags(o.status, _U_NET_STATUS, 0, 65535, "net_status", f"{path}.status")
+    _rt.chk_flags(o.status, _NET_STATUS_UNDECLARED_BITS, 0, 65535, "net_status", f"{path}.status")
     _rt.chk_int(o.max_virtqueue_pairs, 0, 32768, f"{path}.max_virtqueue_pairs")
     _rt.chk_int(o.mtu, 0, 65535, f"{path}.mtu")
 
@@ -691,7 +677,7 @@ def _chk_net_config(o: object, path: str) -> None:
 def _state_net_config(o: NetConfig) -> dict[str, Any]:
     return {
         "mac": list(o.mac),
-        "status": _rt.flag_names(o.status, _B_NET_STATUS),
+        "status": _rt.flag_names(o.status, _NET_STATUS_BITS),
         "max_virtqueue_pairs": o.max_virtqueue_pairs,
         "mtu": o.mtu,
     }
@@ -707,7 +693,7 @@ def _from_net_config(d: Any, path: str) -> NetConfig:
         _rt.to_flags(
             _rt.member(d, "status", path, "net_config"),
             NetStatus,
-            _BB_NET_STATUS,
+            _NET_STATUS_BIT_BY_NAME,
             "net_status",
             f"{path}.status",
         ),
@@ -724,10 +710,10 @@ def _from_net_config(d: Any, path: str) -> NetConfig:
 def _dec_net_ctrl(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetCtrl:
     if e - p != 3 or dl < 1:
         return _seq_net_ctrl(b, p, e, dl, rl)
-    (v0, v1) = _S_NET_CTRL.unpack_from(b, p)
-    if v0 < 1 or v0 > 32768 or v1 & _U_RX_MODE:
+    (v0, v1) = _NET_CTRL_LAYOUT.unpack_from(b, p)
+    if v0 < 1 or v0 > 32768 or v1 & _RX_MODE_UNDECLARED_BITS:
         return _seq_net_ctrl(b, p, e, dl, rl)
-    return NetCtrl(v0, _rt.flag(RxMode, _FC_RX_MODE, v1))
+    return NetCtrl(v0, _rt.flag(RxMode, _RX_MODE_CACHE, v1))
 
 
 def _seq_net_ctrl(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetCtrl:
@@ -742,12 +728,10 @@ def _seq_net_ctrl(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetCtrl:
     q += 2
     if e - q < 1:
         raise _rt.too_short(q, e, ".rx_mode", "net_ctrl", "rx_mode", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".rx_mode")
     v1 = b[q]
-    if v1 & _U_RX_MODE:
-        raise _rt.bad_flags(q, ".rx_mode", v1, _U_RX_MODE, "rx_mode")
-    x0 = _rt.flag(RxMode, _FC_RX_MODE, v1)
+    if v1 & _RX_MODE_UNDECLARED_BITS:
+        raise _rt.bad_flags(q, ".rx_mode", v1, _RX_MODE_UNDECLARED_BITS, "rx_mode")
+    x0 = _rt.flag(RxMode, _RX_MODE_CACHE, v1)
     q += 1
     if q != e:
         _rt.check_tail(b, q, e, "net_ctrl")
@@ -758,9 +742,9 @@ def _pack_net_ctrl(o: NetCtrl) -> bytes:
     try:
         v0 = o.curr_queue_pairs
         v1 = o.rx_mode
-        if v0 < 1 or v0 > 32768 or int(v1) & _U_RX_MODE:
+        if v0 < 1 or v0 > 32768 or int(v1) & _RX_MODE_UNDECLARED_BITS:
             raise _rt.Reject
-        return _S_NET_CTRL.pack(v0, v1)
+        return _NET_CTRL_LAYOUT.pack(v0, v1)
     except Exception as exc:
         raise _rt.rejected(_chk_net_ctrl, o, exc) from None
 
@@ -774,29 +758,35 @@ def _chk_net_ctrl(o: object, path: str) -> None:
     if not isinstance(o, NetCtrl):
         raise _rt.not_instance(o, NetCtrl, path)
     _rt.chk_int(o.curr_queue_pairs, 1, 32768, f"{path}.curr_queue_pairs")
-    _rt.chk_flags(o.rx_mode, _U_RX_MODE, 0, 255, "rx_mode", f"{path}.rx_mode")
+    _rt.chk_flags(o.rx_mode, _RX_MODE_UNDECLARED_BITS, 0, 255, "rx_mode", f"{path}.rx_mode")
 
 
 def _state_net_ctrl(o: NetCtrl) -> dict[str, Any]:
-    return {"curr_queue_pairs": o.curr_queue_pairs, "rx_mode": _rt.flag_names(o.rx_mode, _B_RX_MODE)}
+    return {"curr_queue_pairs": o.curr_queue_pairs, "rx_mode": _rt.flag_names(o.rx_mode, _RX_MODE_BITS)}
 
 
 def _from_net_ctrl(d: Any, path: str) -> NetCtrl:
     _rt.expect_struct(d, ("curr_queue_pairs", "rx_mode"), "net_ctrl", path)
     return NetCtrl(
         _rt.to_int(_rt.member(d, "curr_queue_pairs", path, "net_ctrl"), 1, 32768, f"{path}.curr_queue_pairs"),
-        _rt.to_flags(_rt.member(d, "rx_mode", path, "net_ctrl"), RxMode, _BB_RX_MODE, "rx_mode", f"{path}.rx_mode"),
+        _rt.to_flags(
+            _rt.member(d, "rx_mode", path, "net_ctrl"),
+            RxMode,
+            _RX_MODE_BIT_BY_NAME,
+            "rx_mode",
+            f"{path}.rx_mode",
+        ),
     )
 
 
 def _dec_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) -> VirtioCommon:
     if e - p != 49 or dl < 2:
         return _seq_virtio__virtio_common(b, p, e, dl, rl)
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11) = _S_VIRTIO__VIRTIO_COMMON.unpack_from(b, p)
-    if v0 & _U_VIRTIO__DEVICE_STATUS or v10 & _U_VIRTIO__ISR_STATUS:
+    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11) = _VIRTIO__VIRTIO_COMMON_LAYOUT.unpack_from(b, p)
+    if v0 & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS or v10 & _VIRTIO__ISR_STATUS_UNDECLARED_BITS:
         return _seq_virtio__virtio_common(b, p, e, dl, rl)
     return VirtioCommon(
-        _rt.flag(DeviceStatus, _FC_VIRTIO__DEVICE_STATUS, v0),
+        _rt.flag(DeviceStatus, _VIRTIO__DEVICE_STATUS_CACHE, v0),
         v1,
         [v2, v3],
         v4,
@@ -804,7 +794,7 @@ def _dec_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) 
         v7,
         v8,
         v9,
-        _rt.flag(IsrStatus, _FC_VIRTIO__ISR_STATUS, v10),
+        _rt.flag(IsrStatus, _VIRTIO__ISR_STATUS_CACHE, v10),
         v11,
     )
 
@@ -816,71 +806,53 @@ def _seq_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) 
     if dl < 1:
         raise _rt.too_deep(q, ".status")
     v0 = b[q]
-    if v0 & _U_VIRTIO__DEVICE_STATUS:
-        raise _rt.bad_flags(q, ".status", v0, _U_VIRTIO__DEVICE_STATUS, "device_status")
-    x0 = _rt.flag(DeviceStatus, _FC_VIRTIO__DEVICE_STATUS, v0)
+    if v0 & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS:
+        raise _rt.bad_flags(q, ".status", v0, _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS, "device_status")
+    x0 = _rt.flag(DeviceStatus, _VIRTIO__DEVICE_STATUS_CACHE, v0)
     q += 1
     if e - q < 4:
         raise _rt.too_short(q, e, ".device_feature_select", "virtio_common", "device_feature_select", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".device_feature_select")
     v1 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 16:
         raise _rt.too_short(q, e, ".device_features", "virtio_common", "device_features", 16)
-    if dl < 1:
-        raise _rt.too_deep(q, ".device_features")
     if dl < 2:
         raise _rt.too_deep(q, ".device_features[0]")
-    vals0 = _A_2Q.unpack_from(b, q)
+    vals0 = _ARRAY_2Q.unpack_from(b, q)
     x1 = list(vals0)
     q += 16
     if e - q < 4:
         raise _rt.too_short(q, e, ".driver_feature_select", "virtio_common", "driver_feature_select", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".driver_feature_select")
     v2 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 16:
         raise _rt.too_short(q, e, ".driver_features", "virtio_common", "driver_features", 16)
-    if dl < 1:
-        raise _rt.too_deep(q, ".driver_features")
     if dl < 2:
         raise _rt.too_deep(q, ".driver_features[0]")
-    vals1 = _A_2Q.unpack_from(b, q)
+    vals1 = _ARRAY_2Q.unpack_from(b, q)
     x2 = list(vals1)
     q += 16
     if e - q < 1:
         raise _rt.too_short(q, e, ".config_generation", "virtio_common", "config_generation", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".config_generation")
     v3 = b[q]
     q += 1
     if e - q < 2:
         raise _rt.too_short(q, e, ".queue_select", "virtio_common", "queue_select", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".queue_select")
     v4 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".msix_config", "virtio_common", "msix_config", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".msix_config")
     v5 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 1:
         raise _rt.too_short(q, e, ".isr", "virtio_common", "isr", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".isr")
     v6 = b[q]
-    if v6 & _U_VIRTIO__ISR_STATUS:
-        raise _rt.bad_flags(q, ".isr", v6, _U_VIRTIO__ISR_STATUS, "isr_status")
-    x3 = _rt.flag(IsrStatus, _FC_VIRTIO__ISR_STATUS, v6)
+    if v6 & _VIRTIO__ISR_STATUS_UNDECLARED_BITS:
+        raise _rt.bad_flags(q, ".isr", v6, _VIRTIO__ISR_STATUS_UNDECLARED_BITS, "isr_status")
+    x3 = _rt.flag(IsrStatus, _VIRTIO__ISR_STATUS_CACHE, v6)
     q += 1
     if e - q < 2:
         raise _rt.too_short(q, e, ".num_queues", "virtio_common", "num_queues", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".num_queues")
     v7 = _rt.U16(b, q)[0]
     q += 2
     if q != e:
@@ -900,9 +872,14 @@ def _pack_virtio__virtio_common(o: VirtioCommon) -> bytes:
         v7 = o.msix_config
         v8 = o.isr
         v9 = o.num_queues
-        if int(v0) & _U_VIRTIO__DEVICE_STATUS or len(v2) != 2 or len(v4) != 2 or int(v8) & _U_VIRTIO__ISR_STATUS:
+        if (
+            int(v0) & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS
+            or len(v2) != 2
+            or len(v4) != 2
+            or int(v8) & _VIRTIO__ISR_STATUS_UNDECLARED_BITS
+        ):
             raise _rt.Reject
-        return _S_VIRTIO__VIRTIO_COMMON.pack(v0, v1, *v2, v3, *v4, v5, v6, v7, v8, v9)
+        return _VIRTIO__VIRTIO_COMMON_LAYOUT.pack(v0, v1, *v2, v3, *v4, v5, v6, v7, v8, v9)
     except Exception as exc:
         raise _rt.rejected(_chk_virtio__virtio_common, o, exc) from None
 
@@ -915,7 +892,7 @@ def _enc_virtio__virtio_common(o: VirtioCommon, out: list[Buffer]) -> int:
 def _chk_virtio__virtio_common(o: object, path: str) -> None:
     if not isinstance(o, VirtioCommon):
         raise _rt.not_instance(o, VirtioCommon, path)
-    _rt.chk_flags(o.status, _U_VIRTIO__DEVICE_STATUS, 0, 255, "device_status", f"{path}.status")
+    _rt.chk_flags(o.status, _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS, 0, 255, "device_status", f"{path}.status")
     _rt.chk_int(o.device_feature_select, 0, 4294967295, f"{path}.device_feature_select")
     _rt.chk_ints(o.device_features, 2, None, 0, 18446744073709551615, f"{path}.device_features")
     _rt.chk_int(o.driver_feature_select, 0, 4294967295, f"{path}.driver_feature_select")
@@ -923,13 +900,13 @@ def _chk_virtio__virtio_common(o: object, path: str) -> None:
     _rt.chk_int(o.config_generation, 0, 255, f"{path}.config_generation")
     _rt.chk_int(o.queue_select, 0, 65535, f"{path}.queue_select")
     _rt.chk_int(o.msix_config, 0, 65535, f"{path}.msix_config")
-    _rt.chk_flags(o.isr, _U_VIRTIO__ISR_STATUS, 0, 255, "isr_status", f"{path}.isr")
+    _rt.chk_flags(o.isr, _VIRTIO__ISR_STATUS_UNDECLARED_BITS, 0, 255, "isr_status", f"{path}.isr")
     _rt.chk_int(o.num_queues, 0, 65535, f"{path}.num_queues")
 
 
 def _state_virtio__virtio_common(o: VirtioCommon) -> dict[str, Any]:
     return {
-        "status": _rt.flag_names(o.status, _B_VIRTIO__DEVICE_STATUS),
+        "status": _rt.flag_names(o.status, _VIRTIO__DEVICE_STATUS_BITS),
         "device_feature_select": o.device_feature_select,
         "device_features": list(o.device_features),
         "driver_feature_select": o.driver_feature_select,
@@ -937,7 +914,7 @@ def _state_virtio__virtio_common(o: VirtioCommon) -> dict[str, Any]:
         "config_generation": o.config_generation,
         "queue_select": o.queue_select,
         "msix_config": o.msix_config,
-        "isr": _rt.flag_names(o.isr, _B_VIRTIO__ISR_STATUS),
+        "isr": _rt.flag_names(o.isr, _VIRTIO__ISR_STATUS_BITS),
         "num_queues": o.num_queues,
     }
 
@@ -964,7 +941,7 @@ def _from_virtio__virtio_common(d: Any, path: str) -> VirtioCommon:
         _rt.to_flags(
             _rt.member(d, "status", path, "virtio_common"),
             DeviceStatus,
-            _BB_VIRTIO__DEVICE_STATUS,
+            _VIRTIO__DEVICE_STATUS_BIT_BY_NAME,
             "device_status",
             f"{path}.status",
         ),
@@ -1008,7 +985,7 @@ def _from_virtio__virtio_common(d: Any, path: str) -> VirtioCommon:
         _rt.to_flags(
             _rt.member(d, "isr", path, "virtio_common"),
             IsrStatus,
-            _BB_VIRTIO__ISR_STATUS,
+            _VIRTIO__ISR_STATUS_BIT_BY_NAME,
             "isr_status",
             f"{path}.isr",
         ),
@@ -1019,7 +996,7 @@ def _from_virtio__virtio_common(d: Any, path: str) -> VirtioCommon:
 def _dec_virtio__virtqueue(b: memoryview, p: int, e: int, dl: int, rl: int) -> Virtqueue:
     if e - p != 37 or dl < 1:
         return _seq_virtio__virtqueue(b, p, e, dl, rl)
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9) = _S_VIRTIO__VIRTQUEUE.unpack_from(b, p)
+    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9) = _VIRTIO__VIRTQUEUE_LAYOUT.unpack_from(b, p)
     if v0 > 32768 or v1 > 1:
         return _seq_virtio__virtqueue(b, p, e, dl, rl)
     return Virtqueue(v0, v1 == 1, v2, v3, v4, v5, v6, v7, v8, v9)
@@ -1037,8 +1014,6 @@ def _seq_virtio__virtqueue(b: memoryview, p: int, e: int, dl: int, rl: int) -> V
     q += 2
     if e - q < 1:
         raise _rt.too_short(q, e, ".enabled", "virtqueue", "enabled", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".enabled")
     v1 = b[q]
     if v1 > 1:
         raise _rt.bad_bool(q, ".enabled", v1)
@@ -1046,50 +1021,34 @@ def _seq_virtio__virtqueue(b: memoryview, p: int, e: int, dl: int, rl: int) -> V
     q += 1
     if e - q < 8:
         raise _rt.too_short(q, e, ".desc_addr", "virtqueue", "desc_addr", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".desc_addr")
     v2 = _rt.U64(b, q)[0]
     q += 8
     if e - q < 8:
         raise _rt.too_short(q, e, ".driver_addr", "virtqueue", "driver_addr", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".driver_addr")
     v3 = _rt.U64(b, q)[0]
     q += 8
     if e - q < 8:
         raise _rt.too_short(q, e, ".device_addr", "virtqueue", "device_addr", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".device_addr")
     v4 = _rt.U64(b, q)[0]
     q += 8
     if e - q < 2:
         raise _rt.too_short(q, e, ".last_avail_idx", "virtqueue", "last_avail_idx", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".last_avail_idx")
     v5 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".used_idx", "virtqueue", "used_idx", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".used_idx")
     v6 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".msix_vector", "virtqueue", "msix_vector", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".msix_vector")
     v7 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".notify_off", "virtqueue", "notify_off", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".notify_off")
     v8 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".notify_data", "virtqueue", "notify_data", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".notify_data")
     v9 = _rt.U16(b, q)[0]
     q += 2
     if q != e:
@@ -1111,7 +1070,7 @@ def _pack_virtio__virtqueue(o: Virtqueue) -> bytes:
         v9 = o.notify_data
         if v0 > 32768 or v1 > 1:
             raise _rt.Reject
-        return _S_VIRTIO__VIRTQUEUE.pack(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9)
+        return _VIRTIO__VIRTQUEUE_LAYOUT.pack(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9)
     except Exception as exc:
         raise _rt.rejected(_chk_virtio__virtqueue, o, exc) from None
 
@@ -1197,7 +1156,7 @@ def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Vir
     if n0 and dl < 1:
         raise _rt.too_deep(d0, "[0]")
     if s0 == 37 and dl >= 2:
-        rows0 = _S_VIRTIO__VIRTQUEUE.iter_unpack(b[d0 : d0 + n0 * 37])
+        rows0 = _VIRTIO__VIRTQUEUE_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 37])
         x0 = [
             Virtqueue(v0, v1 == 1, v2, v3, v4, v5, v6, v7, v8, v9)
             if not (v0 > 32768 or v1 > 1)
@@ -1228,7 +1187,7 @@ def _enc_sec_queues(v: list[Virtqueue], out: list[Buffer]) -> int:
             raise _rt.Reject
         out.append(_rt.U32X2_PACK(c0, 37))
         buf0 = bytearray(c0 * 37)
-        pack0 = _S_VIRTIO__VIRTQUEUE.pack_into
+        pack0 = _VIRTIO__VIRTQUEUE_LAYOUT.pack_into
         at0 = 0
         for o0 in items0:
             v0 = o0.size
@@ -1273,7 +1232,7 @@ def _dec_sec_vlan_filter(b: memoryview, p: int, e: int, dl: int, rl: int) -> lis
         raise _rt.count_past_end(q, "", 128, 4, e - q)
     if dl < 1:
         raise _rt.too_deep(q, "[0]")
-    vals0 = _A_128I.unpack_from(b, q)
+    vals0 = _ARRAY_128I.unpack_from(b, q)
     x0 = list(vals0)
     q += 512
     if q != e:
@@ -1287,7 +1246,7 @@ def _enc_sec_vlan_filter(v: list[int], out: list[Buffer]) -> int:
         v0 = v
         if len(v0) != 128:
             raise _rt.Reject
-        out.append(_A_128I.pack(*v0))
+        out.append(_ARRAY_128I.pack(*v0))
         return 512 + n
     except _rt.Fail:
         raise

@@ -65,10 +65,10 @@ class Duplex(IntEnum):
     UNKNOWN = 255
 
 
-_E_DUPLEX: dict[int, Duplex] = {0: Duplex.HALF, 1: Duplex.FULL, 255: Duplex.UNKNOWN}
-_V_DUPLEX = frozenset({0, 1, 255})
-_N_DUPLEX: dict[int, str] = {0: "half", 1: "full", 255: "unknown"}
-_M_DUPLEX: dict[str, Duplex] = {"half": Duplex.HALF, "full": Duplex.FULL, "unknown": Duplex.UNKNOWN}
+_DUPLEX_BY_VALUE: dict[int, Duplex] = {0: Duplex.HALF, 1: Duplex.FULL, 255: Duplex.UNKNOWN}
+_DUPLEX_VALUES = frozenset({0, 1, 255})
+_DUPLEX_NAMES: dict[int, str] = {0: "half", 1: "full", 255: "unknown"}
+_DUPLEX_BY_NAME: dict[str, Duplex] = {"half": Duplex.HALF, "full": Duplex.FULL, "unknown": Duplex.UNKNOWN}
 
 
 class HashTypes(IntFlag):
@@ -88,9 +88,9 @@ class HashTypes(IntFlag):
     UDPV6_EX = 1 << 8
 
 
-_FC_HASH_TYPES: dict[int, HashTypes] = {}
-_U_HASH_TYPES = 0xfffffe00
-_B_HASH_TYPES = (
+_HASH_TYPES_CACHE: dict[int, HashTypes] = {}
+_HASH_TYPES_UNDECLARED_BITS = 0xfffffe00
+_HASH_TYPES_BITS = (
     ("ipv4", 0),
     ("tcpv4", 1),
     ("udpv4", 2),
@@ -101,7 +101,7 @@ _B_HASH_TYPES = (
     ("tcpv6_ex", 7),
     ("udpv6_ex", 8),
 )
-_BB_HASH_TYPES: dict[str, int] = {
+_HASH_TYPES_BIT_BY_NAME: dict[str, int] = {
     "ipv4": 0,
     "tcpv4": 1,
     "udpv4": 2,
@@ -121,10 +121,10 @@ class MacKind(IntEnum):
     MULTICAST = 1
 
 
-_E_MAC_KIND: dict[int, MacKind] = {0: MacKind.UNICAST, 1: MacKind.MULTICAST}
-_V_MAC_KIND = frozenset({0, 1})
-_N_MAC_KIND: dict[int, str] = {0: "unicast", 1: "multicast"}
-_M_MAC_KIND: dict[str, MacKind] = {"unicast": MacKind.UNICAST, "multicast": MacKind.MULTICAST}
+_MAC_KIND_BY_VALUE: dict[int, MacKind] = {0: MacKind.UNICAST, 1: MacKind.MULTICAST}
+_MAC_KIND_VALUES = frozenset({0, 1})
+_MAC_KIND_NAMES: dict[int, str] = {0: "unicast", 1: "multicast"}
+_MAC_KIND_BY_NAME: dict[str, MacKind] = {"unicast": MacKind.UNICAST, "multicast": MacKind.MULTICAST}
 
 
 class NetStatus(IntFlag):
@@ -134,10 +134,10 @@ class NetStatus(IntFlag):
     ANNOUNCE = 1 << 1
 
 
-_FC_NET_STATUS: dict[int, NetStatus] = {}
-_U_NET_STATUS = 0xfffc
-_B_NET_STATUS = (("link_up", 0), ("announce", 1))
-_BB_NET_STATUS: dict[str, int] = {"link_up": 0, "announce": 1}
+_NET_STATUS_CACHE: dict[int, NetStatus] = {}
+_NET_STATUS_UNDECLARED_BITS = 0xfffc
+_NET_STATUS_BITS = (("link_up", 0), ("announce", 1))
+_NET_STATUS_BIT_BY_NAME: dict[str, int] = {"link_up": 0, "announce": 1}
 
 
 class RssMode(IntEnum):
@@ -148,10 +148,10 @@ class RssMode(IntEnum):
     HASH_REPORT = 2
 
 
-_E_RSS_MODE: dict[int, RssMode] = {0: RssMode.DISABLED, 1: RssMode.RSS, 2: RssMode.HASH_REPORT}
-_V_RSS_MODE = frozenset({0, 1, 2})
-_N_RSS_MODE: dict[int, str] = {0: "disabled", 1: "rss", 2: "hash_report"}
-_M_RSS_MODE: dict[str, RssMode] = {
+_RSS_MODE_BY_VALUE: dict[int, RssMode] = {0: RssMode.DISABLED, 1: RssMode.RSS, 2: RssMode.HASH_REPORT}
+_RSS_MODE_VALUES = frozenset({0, 1, 2})
+_RSS_MODE_NAMES: dict[int, str] = {0: "disabled", 1: "rss", 2: "hash_report"}
+_RSS_MODE_BY_NAME: dict[str, RssMode] = {
     "disabled": RssMode.DISABLED,
     "rss": RssMode.RSS,
     "hash_report": RssMode.HASH_REPORT,
@@ -172,10 +172,10 @@ class RxMode(IntFlag):
     NOBCAST = 1 << 5
 
 
-_FC_RX_MODE: dict[int, RxMode] = {}
-_U_RX_MODE = 0xc0
-_B_RX_MODE = (("promisc", 0), ("allmulti", 1), ("alluni", 2), ("nomulti", 3), ("nouni", 4), ("nobcast", 5))
-_BB_RX_MODE: dict[str, int] = {
+_RX_MODE_CACHE: dict[int, RxMode] = {}
+_RX_MODE_UNDECLARED_BITS = 0xc0
+_RX_MODE_BITS = (("promisc", 0), ("allmulti", 1), ("alluni", 2), ("nomulti", 3), ("nouni", 4), ("nobcast", 5))
+_RX_MODE_BIT_BY_NAME: dict[str, int] = {
     "promisc": 0,
     "allmulti": 1,
     "alluni": 2,
@@ -199,9 +199,9 @@ class DeviceStatus(IntFlag):
     FAILED = 1 << 7
 
 
-_FC_VIRTIO__DEVICE_STATUS: dict[int, DeviceStatus] = {}
-_U_VIRTIO__DEVICE_STATUS = 0x30
-_B_VIRTIO__DEVICE_STATUS = (
+_VIRTIO__DEVICE_STATUS_CACHE: dict[int, DeviceStatus] = {}
+_VIRTIO__DEVICE_STATUS_UNDECLARED_BITS = 0x30
+_VIRTIO__DEVICE_STATUS_BITS = (
     ("acknowledge", 0),
     ("driver", 1),
     ("driver_ok", 2),
@@ -209,7 +209,7 @@ _B_VIRTIO__DEVICE_STATUS = (
     ("device_needs_reset", 6),
     ("failed", 7),
 )
-_BB_VIRTIO__DEVICE_STATUS: dict[str, int] = {
+_VIRTIO__DEVICE_STATUS_BIT_BY_NAME: dict[str, int] = {
     "acknowledge": 0,
     "driver": 1,
     "driver_ok": 2,
@@ -229,10 +229,10 @@ class IsrStatus(IntFlag):
     CONFIG_CHANGE = 1 << 1
 
 
-_FC_VIRTIO__ISR_STATUS: dict[int, IsrStatus] = {}
-_U_VIRTIO__ISR_STATUS = 0xfc
-_B_VIRTIO__ISR_STATUS = (("queue_interrupt", 0), ("config_change", 1))
-_BB_VIRTIO__ISR_STATUS: dict[str, int] = {"queue_interrupt": 0, "config_change": 1}
+_VIRTIO__ISR_STATUS_CACHE: dict[int, IsrStatus] = {}
+_VIRTIO__ISR_STATUS_UNDECLARED_BITS = 0xfc
+_VIRTIO__ISR_STATUS_BITS = (("queue_interrupt", 0), ("config_change", 1))
+_VIRTIO__ISR_STATUS_BIT_BY_NAME: dict[str, int] = {"queue_interrupt": 0, "config_change": 1}
 
 
 @dataclass(slots=True)
@@ -549,25 +549,25 @@ class State:
 
 # --- codec: precompiled formats, then decode/encode/check/convert per struct ----------------------
 
-_S_ANNOUNCE_STATE = struct.Struct("<BI")
-_S_MAC_ENTRY = struct.Struct("<6BB")
-_R_MAC_TABLE_0 = struct.Struct("<BB")
-_S_NET_CONFIG = struct.Struct("<6BHHHIBBHI")
-_S_NET_CTRL = struct.Struct("<HB2Q")
-_A_2Q = struct.Struct("<2Q")
-_R_RSS_STATE_0 = struct.Struct("<BIHH")
-_S_VIRTIO__VIRTIO_COMMON = struct.Struct("<BI2QI2QBHHBH")
-_S_VIRTIO__VIRTQUEUE = struct.Struct("<HBQQQHHHHHBBB")
-_S_VIRTIO__VIRTQUEUE_39 = struct.Struct("<HBQQQHHHHHBB")
-_S_VIRTIO__VIRTQUEUE_38 = struct.Struct("<HBQQQHHHHHB")
-_S_VIRTIO__VIRTQUEUE_37 = struct.Struct("<HBQQQHHHHH")
-_A_128I = struct.Struct("<128I")
+_ANNOUNCE_STATE_LAYOUT = struct.Struct("<BI")
+_MAC_ENTRY_LAYOUT = struct.Struct("<6BB")
+_MAC_TABLE_LAYOUT_RUN_0 = struct.Struct("<BB")
+_NET_CONFIG_LAYOUT = struct.Struct("<6BHHHIBBHI")
+_NET_CTRL_LAYOUT = struct.Struct("<HB2Q")
+_ARRAY_2Q = struct.Struct("<2Q")
+_RSS_STATE_LAYOUT_RUN_0 = struct.Struct("<BIHH")
+_VIRTIO__VIRTIO_COMMON_LAYOUT = struct.Struct("<BI2QI2QBHHBH")
+_VIRTIO__VIRTQUEUE_LAYOUT = struct.Struct("<HBQQQHHHHHBBB")
+_VIRTIO__VIRTQUEUE_LAYOUT_39 = struct.Struct("<HBQQQHHHHHBB")
+_VIRTIO__VIRTQUEUE_LAYOUT_38 = struct.Struct("<HBQQQHHHHHB")
+_VIRTIO__VIRTQUEUE_LAYOUT_37 = struct.Struct("<HBQQQHHHHH")
+_ARRAY_128I = struct.Struct("<128I")
 
 
 def _dec_announce_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AnnounceState:
     if e - p != 5 or dl < 1:
         return _seq_announce_state(b, p, e, dl, rl)
-    (v0, v1) = _S_ANNOUNCE_STATE.unpack_from(b, p)
+    (v0, v1) = _ANNOUNCE_STATE_LAYOUT.unpack_from(b, p)
     return AnnounceState(v0, v1)
 
 
@@ -581,8 +581,6 @@ def _seq_announce_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> Anno
     q += 1
     if e - q < 4:
         raise _rt.too_short(q, e, ".next_round_delay", "announce_state", "next_round_delay", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".next_round_delay")
     v1 = _rt.U32(b, q)[0]
     q += 4
     if q != e:
@@ -594,7 +592,7 @@ def _pack_announce_state(o: AnnounceState) -> bytes:
     try:
         v0 = o.rounds_remaining
         v1 = o.next_round_delay
-        return _S_ANNOUNCE_STATE.pack(v0, v1)
+        return _ANNOUNCE_STATE_LAYOUT.pack(v0, v1)
     except Exception as exc:
         raise _rt.rejected(_chk_announce_state, o, exc) from None
 
@@ -631,10 +629,10 @@ def _from_announce_state(d: Any, path: str) -> AnnounceState:
 def _dec_mac_entry(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacEntry:
     if e - p != 7 or dl < 2:
         return _seq_mac_entry(b, p, e, dl, rl)
-    (v0, v1, v2, v3, v4, v5, v6) = _S_MAC_ENTRY.unpack_from(b, p)
-    if v6 not in _E_MAC_KIND:
+    (v0, v1, v2, v3, v4, v5, v6) = _MAC_ENTRY_LAYOUT.unpack_from(b, p)
+    if v6 not in _MAC_KIND_BY_VALUE:
         return _seq_mac_entry(b, p, e, dl, rl)
-    return MacEntry([v0, v1, v2, v3, v4, v5], _E_MAC_KIND[v6])
+    return MacEntry([v0, v1, v2, v3, v4, v5], _MAC_KIND_BY_VALUE[v6])
 
 
 def _seq_mac_entry(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacEntry:
@@ -650,12 +648,10 @@ def _seq_mac_entry(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacEntry:
     q += 6
     if e - q < 1:
         raise _rt.too_short(q, e, ".kind", "mac_entry", "kind", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".kind")
     v0 = b[q]
-    if v0 not in _E_MAC_KIND:
+    if v0 not in _MAC_KIND_BY_VALUE:
         raise _rt.bad_enum(q, ".kind", v0, "mac_kind")
-    x1 = _E_MAC_KIND[v0]
+    x1 = _MAC_KIND_BY_VALUE[v0]
     q += 1
     if q != e:
         _rt.check_tail(b, q, e, "mac_entry")
@@ -666,9 +662,9 @@ def _pack_mac_entry(o: MacEntry) -> bytes:
     try:
         v0 = o.mac
         v1 = o.kind
-        if len(v0) != 6 or v1 not in _E_MAC_KIND:
+        if len(v0) != 6 or v1 not in _MAC_KIND_BY_VALUE:
             raise _rt.Reject
-        return _S_MAC_ENTRY.pack(*v0, v1)
+        return _MAC_ENTRY_LAYOUT.pack(*v0, v1)
     except Exception as exc:
         raise _rt.rejected(_chk_mac_entry, o, exc) from None
 
@@ -682,11 +678,11 @@ def _chk_mac_entry(o: object, path: str) -> None:
     if not isinstance(o, MacEntry):
         raise _rt.not_instance(o, MacEntry, path)
     _rt.chk_ints(o.mac, 6, None, 0, 255, f"{path}.mac")
-    _rt.chk_enum(o.kind, _V_MAC_KIND, False, 0, 255, "mac_kind", f"{path}.kind")
+    _rt.chk_enum(o.kind, _MAC_KIND_VALUES, False, 0, 255, "mac_kind", f"{path}.kind")
 
 
 def _state_mac_entry(o: MacEntry) -> dict[str, Any]:
-    return {"mac": list(o.mac), "kind": _N_MAC_KIND.get(o.kind, o.kind)}
+    return {"mac": list(o.mac), "kind": _MAC_KIND_NAMES.get(o.kind, o.kind)}
 
 
 def _from_mac_entry(d: Any, path: str) -> MacEntry:
@@ -698,7 +694,7 @@ def _from_mac_entry(d: Any, path: str) -> MacEntry:
         ],
         _rt.to_enum(
             _rt.member(d, "kind", path, "mac_entry"),
-            _M_MAC_KIND,
+            _MAC_KIND_BY_NAME,
             False,
             0,
             255,
@@ -714,7 +710,7 @@ def _dec_mac_table(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacTable:
     q = p
     if e - q < 2:
         return _seq_mac_table(b, p, e, dl, rl)
-    (v0, v1) = _R_MAC_TABLE_0.unpack_from(b, q)
+    (v0, v1) = _MAC_TABLE_LAYOUT_RUN_0.unpack_from(b, q)
     if v0 > 1 or v1 > 1:
         return _seq_mac_table(b, p, e, dl, rl)
     q += 2
@@ -732,10 +728,10 @@ def _dec_mac_table(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacTable:
     if n0 and dl < 2:
         raise _rt.too_deep(d0, ".entries[0]")
     if s0 == 7 and dl >= 4:
-        rows0 = _S_MAC_ENTRY.iter_unpack(b[d0 : d0 + n0 * 7])
+        rows0 = _MAC_ENTRY_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 7])
         x0 = [
-            MacEntry([v2, v3, v4, v5, v6, v7], _E_MAC_KIND[v8])
-            if not (v8 not in _E_MAC_KIND)
+            MacEntry([v2, v3, v4, v5, v6, v7], _MAC_KIND_BY_VALUE[v8])
+            if not (v8 not in _MAC_KIND_BY_VALUE)
             else _rt.exact(_seq_mac_entry, b, d0, n0, 7, dl - 2, rl, ".entries")
             for v2, v3, v4, v5, v6, v7, v8 in rows0
         ]
@@ -767,8 +763,6 @@ def _seq_mac_table(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacTable:
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".multicast_overflow", "mac_table", "multicast_overflow", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".multicast_overflow")
     v1 = b[q]
     if v1 > 1:
         raise _rt.bad_bool(q, ".multicast_overflow", v1)
@@ -776,8 +770,6 @@ def _seq_mac_table(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacTable:
     q += 1
     if e - q < 8:
         raise _rt.too_short(q, e, ".entries", "mac_table", "entries", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".entries")
     n0 = _rt.U32(b, q)[0]
     if n0 > 128:
         raise _rt.count_over_max(q, ".entries", n0, 128)
@@ -790,10 +782,10 @@ def _seq_mac_table(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacTable:
     if n0 and dl < 2:
         raise _rt.too_deep(d0, ".entries[0]")
     if s0 == 7 and dl >= 4:
-        rows0 = _S_MAC_ENTRY.iter_unpack(b[d0 : d0 + n0 * 7])
+        rows0 = _MAC_ENTRY_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 7])
         x2 = [
-            MacEntry([v2, v3, v4, v5, v6, v7], _E_MAC_KIND[v8])
-            if not (v8 not in _E_MAC_KIND)
+            MacEntry([v2, v3, v4, v5, v6, v7], _MAC_KIND_BY_VALUE[v8])
+            if not (v8 not in _MAC_KIND_BY_VALUE)
             else _rt.exact(_seq_mac_entry, b, d0, n0, 7, dl - 2, rl, ".entries")
             for v2, v3, v4, v5, v6, v7, v8 in rows0
         ]
@@ -819,19 +811,19 @@ def _enc_mac_table(o: MacTable, out: list[Buffer]) -> int:
         v1 = o.multicast_overflow
         if v0 > 1 or v1 > 1:
             raise _rt.Reject
-        out.append(_R_MAC_TABLE_0.pack(v0, v1))
+        out.append(_MAC_TABLE_LAYOUT_RUN_0.pack(v0, v1))
         items0 = o.entries
         c0 = len(items0)
         if c0 > 128:
             raise _rt.Reject
         out.append(_rt.U32X2_PACK(c0, 7))
         buf0 = bytearray(c0 * 7)
-        pack0 = _S_MAC_ENTRY.pack_into
+        pack0 = _MAC_ENTRY_LAYOUT.pack_into
         at0 = 0
         for o0 in items0:
             v2 = o0.mac
             v3 = o0.kind
-            if len(v2) != 6 or v3 not in _E_MAC_KIND:
+            if len(v2) != 6 or v3 not in _MAC_KIND_BY_VALUE:
                 raise _rt.Reject
             pack0(buf0, at0, *v2, v3)
             at0 += 7
@@ -878,19 +870,26 @@ def _from_mac_table(d: Any, path: str) -> MacTable:
 def _dec_net_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetConfig:
     if e - p != 24 or dl < 2:
         return _seq_net_config(b, p, e, dl, rl)
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13) = _S_NET_CONFIG.unpack_from(b, p)
-    if v6 & _U_NET_STATUS or v7 > 32768 or v10 not in _E_DUPLEX or v11 > 40 or v12 > 128 or v13 & _U_HASH_TYPES:
+    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13) = _NET_CONFIG_LAYOUT.unpack_from(b, p)
+    if (
+        v6 & _NET_STATUS_UNDECLARED_BITS
+        or v7 > 32768
+        or v10 not in _DUPLEX_BY_VALUE
+        or v11 > 40
+        or v12 > 128
+        or v13 & _HASH_TYPES_UNDECLARED_BITS
+    ):
         return _seq_net_config(b, p, e, dl, rl)
     return NetConfig(
         [v0, v1, v2, v3, v4, v5],
-        _rt.flag(NetStatus, _FC_NET_STATUS, v6),
+        _rt.flag(NetStatus, _NET_STATUS_CACHE, v6),
         v7,
         v8,
         v9,
-        _E_DUPLEX[v10],
+        _DUPLEX_BY_VALUE[v10],
         v11,
         v12,
-        _rt.flag(HashTypes, _FC_HASH_TYPES, v13),
+        _rt.flag(HashTypes, _HASH_TYPES_CACHE, v13),
     )
 
 
@@ -907,46 +906,34 @@ def _seq_net_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetConfi
     q += 6
     if e - q < 2:
         raise _rt.too_short(q, e, ".status", "net_config", "status", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".status")
     v0 = _rt.U16(b, q)[0]
-    if v0 & _U_NET_STATUS:
-        raise _rt.bad_flags(q, ".status", v0, _U_NET_STATUS, "net_status")
-    x1 = _rt.flag(NetStatus, _FC_NET_STATUS, v0)
+    if v0 & _NET_STATUS_UNDECLARED_BITS:
+        raise _rt.bad_flags(q, ".status", v0, _NET_STATUS_UNDECLARED_BITS, "net_status")
+    x1 = _rt.flag(NetStatus, _NET_STATUS_CACHE, v0)
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".max_virtqueue_pairs", "net_config", "max_virtqueue_pairs", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".max_virtqueue_pairs")
     v1 = _rt.U16(b, q)[0]
     if v1 > 32768:
         raise _rt.out_of_range(q, ".max_virtqueue_pairs", v1, 0, 32768)
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".mtu", "net_config", "mtu", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".mtu")
     v2 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 4:
         raise _rt.too_short(q, e, ".speed", "net_config", "speed", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".speed")
     v3 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 1:
         raise _rt.too_short(q, e, ".duplex", "net_config", "duplex", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".duplex")
     v4 = b[q]
-    if v4 not in _E_DUPLEX:
+    if v4 not in _DUPLEX_BY_VALUE:
         raise _rt.bad_enum(q, ".duplex", v4, "duplex")
-    x2 = _E_DUPLEX[v4]
+    x2 = _DUPLEX_BY_VALUE[v4]
     q += 1
     if e - q < 1:
         raise _rt.too_short(q, e, ".rss_max_key_size", "net_config", "rss_max_key_size", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".rss_max_key_size")
     v5 = b[q]
     if v5 > 40:
         raise _rt.out_of_range(q, ".rss_max_key_size", v5, 0, 40)
@@ -960,20 +947,16 @@ def _seq_net_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetConfi
             "rss_max_indirection_table_length",
             2,
         )
-    if dl < 1:
-        raise _rt.too_deep(q, ".rss_max_indirection_table_length")
     v6 = _rt.U16(b, q)[0]
     if v6 > 128:
         raise _rt.out_of_range(q, ".rss_max_indirection_table_length", v6, 0, 128)
     q += 2
     if e - q < 4:
         raise _rt.too_short(q, e, ".supported_hash_types", "net_config", "supported_hash_types", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".supported_hash_types")
     v7 = _rt.U32(b, q)[0]
-    if v7 & _U_HASH_TYPES:
-        raise _rt.bad_flags(q, ".supported_hash_types", v7, _U_HASH_TYPES, "hash_types")
-    x3 = _rt.flag(HashTypes, _FC_HASH_TYPES, v7)
+    if v7 & _HASH_TYPES_UNDECLARED_BITS:
+        raise _rt.bad_flags(q, ".supported_hash_types", v7, _HASH_TYPES_UNDECLARED_BITS, "hash_types")
+    x3 = _rt.flag(HashTypes, _HASH_TYPES_CACHE, v7)
     q += 4
     if q != e:
         _rt.check_tail(b, q, e, "net_config")
@@ -993,15 +976,15 @@ def _pack_net_config(o: NetConfig) -> bytes:
         v8 = o.supported_hash_types
         if (
             len(v0) != 6
-            or int(v1) & _U_NET_STATUS
+            or int(v1) & _NET_STATUS_UNDECLARED_BITS
             or v2 > 32768
-            or v5 not in _E_DUPLEX
+            or v5 not in _DUPLEX_BY_VALUE
             or v6 > 40
             or v7 > 128
-            or int(v8) & _U_HASH_TYPES
+            or int(v8) & _HASH_TYPES_UNDECLARED_BITS
         ):
             raise _rt.Reject
-        return _S_NET_CONFIG.pack(*v0, v1, v2, v3, v4, v5, v6, v7, v8)
+        return _NET_CONFIG_LAYOUT.pack(*v0, v1, v2, v3, v4, v5, v6, v7, v8)
     except Exception as exc:
         raise _rt.rejected(_chk_net_config, o, exc) from None
 
@@ -1015,16 +998,16 @@ def _chk_net_config(o: object, path: str) -> None:
     if not isinstance(o, NetConfig):
         raise _rt.not_instance(o, NetConfig, path)
     _rt.chk_ints(o.mac, 6, None, 0, 255, f"{path}.mac")
-    _rt.chk_flags(o.status, _U_NET_STATUS, 0, 65535, "net_status", f"{path}.status")
+    _rt.chk_flags(o.status, _NET_STATUS_UNDECLARED_BITS, 0, 65535, "net_status", f"{path}.status")
     _rt.chk_int(o.max_virtqueue_pairs, 0, 32768, f"{path}.max_virtqueue_pairs")
     _rt.chk_int(o.mtu, 0, 65535, f"{path}.mtu")
     _rt.chk_int(o.speed, 0, 4294967295, f"{path}.speed")
-    _rt.chk_enum(o.duplex, _V_DUPLEX, False, 0, 255, "duplex", f"{path}.duplex")
+    _rt.chk_enum(o.duplex, _DUPLEX_VALUES, False, 0, 255, "duplex", f"{path}.duplex")
     _rt.chk_int(o.rss_max_key_size, 0, 40, f"{path}.rss_max_key_size")
     _rt.chk_int(o.rss_max_indirection_table_length, 0, 128, f"{path}.rss_max_indirection_table_length")
     _rt.chk_flags(
         o.supported_hash_types,
-        _U_HASH_TYPES,
+        _HASH_TYPES_UNDECLARED_BITS,
         0,
         4294967295,
         "hash_types",
@@ -1035,14 +1018,14 @@ def _chk_net_config(o: object, path: str) -> None:
 def _state_net_config(o: NetConfig) -> dict[str, Any]:
     return {
         "mac": list(o.mac),
-        "status": _rt.flag_names(o.status, _B_NET_STATUS),
+        "status": _rt.flag_names(o.status, _NET_STATUS_BITS),
         "max_virtqueue_pairs": o.max_virtqueue_pairs,
         "mtu": o.mtu,
         "speed": o.speed,
-        "duplex": _N_DUPLEX.get(o.duplex, o.duplex),
+        "duplex": _DUPLEX_NAMES.get(o.duplex, o.duplex),
         "rss_max_key_size": o.rss_max_key_size,
         "rss_max_indirection_table_length": o.rss_max_indirection_table_length,
-        "supported_hash_types": _rt.flag_names(o.supported_hash_types, _B_HASH_TYPES),
+        "supported_hash_types": _rt.flag_names(o.supported_hash_types, _HASH_TYPES_BITS),
     }
 
 
@@ -1071,7 +1054,7 @@ def _from_net_config(d: Any, path: str) -> NetConfig:
         _rt.to_flags(
             _rt.member(d, "status", path, "net_config"),
             NetStatus,
-            _BB_NET_STATUS,
+            _NET_STATUS_BIT_BY_NAME,
             "net_status",
             f"{path}.status",
         ),
@@ -1085,7 +1068,7 @@ def _from_net_config(d: Any, path: str) -> NetConfig:
         _rt.to_int(_rt.member(d, "speed", path, "net_config"), 0, 4294967295, f"{path}.speed"),
         _rt.to_enum(
             _rt.member(d, "duplex", path, "net_config"),
-            _M_DUPLEX,
+            _DUPLEX_BY_NAME,
             False,
             0,
             255,
@@ -1102,7 +1085,7 @@ def _from_net_config(d: Any, path: str) -> NetConfig:
         _rt.to_flags(
             _rt.member(d, "supported_hash_types", path, "net_config"),
             HashTypes,
-            _BB_HASH_TYPES,
+            _HASH_TYPES_BIT_BY_NAME,
             "hash_types",
             f"{path}.supported_hash_types",
         ),
@@ -1112,10 +1095,10 @@ def _from_net_config(d: Any, path: str) -> NetConfig:
 def _dec_net_ctrl(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetCtrl:
     if e - p != 19 or dl < 2:
         return _seq_net_ctrl(b, p, e, dl, rl)
-    (v0, v1, v2, v3) = _S_NET_CTRL.unpack_from(b, p)
-    if v0 < 1 or v0 > 32768 or v1 & _U_RX_MODE:
+    (v0, v1, v2, v3) = _NET_CTRL_LAYOUT.unpack_from(b, p)
+    if v0 < 1 or v0 > 32768 or v1 & _RX_MODE_UNDECLARED_BITS:
         return _seq_net_ctrl(b, p, e, dl, rl)
-    return NetCtrl(v0, _rt.flag(RxMode, _FC_RX_MODE, v1), [v2, v3])
+    return NetCtrl(v0, _rt.flag(RxMode, _RX_MODE_CACHE, v1), [v2, v3])
 
 
 def _seq_net_ctrl(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetCtrl:
@@ -1130,20 +1113,16 @@ def _seq_net_ctrl(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetCtrl:
     q += 2
     if e - q < 1:
         raise _rt.too_short(q, e, ".rx_mode", "net_ctrl", "rx_mode", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".rx_mode")
     v1 = b[q]
-    if v1 & _U_RX_MODE:
-        raise _rt.bad_flags(q, ".rx_mode", v1, _U_RX_MODE, "rx_mode")
-    x0 = _rt.flag(RxMode, _FC_RX_MODE, v1)
+    if v1 & _RX_MODE_UNDECLARED_BITS:
+        raise _rt.bad_flags(q, ".rx_mode", v1, _RX_MODE_UNDECLARED_BITS, "rx_mode")
+    x0 = _rt.flag(RxMode, _RX_MODE_CACHE, v1)
     q += 1
     if e - q < 16:
         raise _rt.too_short(q, e, ".guest_offloads_disabled", "net_ctrl", "guest_offloads_disabled", 16)
-    if dl < 1:
-        raise _rt.too_deep(q, ".guest_offloads_disabled")
     if dl < 2:
         raise _rt.too_deep(q, ".guest_offloads_disabled[0]")
-    vals0 = _A_2Q.unpack_from(b, q)
+    vals0 = _ARRAY_2Q.unpack_from(b, q)
     x1 = list(vals0)
     q += 16
     if q != e:
@@ -1156,9 +1135,9 @@ def _pack_net_ctrl(o: NetCtrl) -> bytes:
         v0 = o.curr_queue_pairs
         v1 = o.rx_mode
         v2 = o.guest_offloads_disabled
-        if v0 < 1 or v0 > 32768 or int(v1) & _U_RX_MODE or len(v2) != 2:
+        if v0 < 1 or v0 > 32768 or int(v1) & _RX_MODE_UNDECLARED_BITS or len(v2) != 2:
             raise _rt.Reject
-        return _S_NET_CTRL.pack(v0, v1, *v2)
+        return _NET_CTRL_LAYOUT.pack(v0, v1, *v2)
     except Exception as exc:
         raise _rt.rejected(_chk_net_ctrl, o, exc) from None
 
@@ -1172,14 +1151,14 @@ def _chk_net_ctrl(o: object, path: str) -> None:
     if not isinstance(o, NetCtrl):
         raise _rt.not_instance(o, NetCtrl, path)
     _rt.chk_int(o.curr_queue_pairs, 1, 32768, f"{path}.curr_queue_pairs")
-    _rt.chk_flags(o.rx_mode, _U_RX_MODE, 0, 255, "rx_mode", f"{path}.rx_mode")
+    _rt.chk_flags(o.rx_mode, _RX_MODE_UNDECLARED_BITS, 0, 255, "rx_mode", f"{path}.rx_mode")
     _rt.chk_ints(o.guest_offloads_disabled, 2, None, 0, 18446744073709551615, f"{path}.guest_offloads_disabled")
 
 
 def _state_net_ctrl(o: NetCtrl) -> dict[str, Any]:
     return {
         "curr_queue_pairs": o.curr_queue_pairs,
-        "rx_mode": _rt.flag_names(o.rx_mode, _B_RX_MODE),
+        "rx_mode": _rt.flag_names(o.rx_mode, _RX_MODE_BITS),
         "guest_offloads_disabled": list(o.guest_offloads_disabled),
     }
 
@@ -1188,7 +1167,13 @@ def _from_net_ctrl(d: Any, path: str) -> NetCtrl:
     _rt.expect_struct(d, ("curr_queue_pairs", "rx_mode", "guest_offloads_disabled"), "net_ctrl", path)
     return NetCtrl(
         _rt.to_int(_rt.member(d, "curr_queue_pairs", path, "net_ctrl"), 1, 32768, f"{path}.curr_queue_pairs"),
-        _rt.to_flags(_rt.member(d, "rx_mode", path, "net_ctrl"), RxMode, _BB_RX_MODE, "rx_mode", f"{path}.rx_mode"),
+        _rt.to_flags(
+            _rt.member(d, "rx_mode", path, "net_ctrl"),
+            RxMode,
+            _RX_MODE_BIT_BY_NAME,
+            "rx_mode",
+            f"{path}.rx_mode",
+        ),
         [
             _rt.to_int(y1, 0, 18446744073709551615, f"{path}.guest_offloads_disabled[{i0}]")
             for i0, y1 in enumerate(
@@ -1209,8 +1194,8 @@ def _dec_rss_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> RssState:
     q = p
     if e - q < 9:
         return _seq_rss_state(b, p, e, dl, rl)
-    (v0, v1, v2, v3) = _R_RSS_STATE_0.unpack_from(b, q)
-    if v0 not in _E_RSS_MODE or v1 & _U_HASH_TYPES:
+    (v0, v1, v2, v3) = _RSS_STATE_LAYOUT_RUN_0.unpack_from(b, q)
+    if v0 not in _RSS_MODE_BY_VALUE or v1 & _HASH_TYPES_UNDECLARED_BITS:
         return _seq_rss_state(b, p, e, dl, rl)
     q += 9
     if e - q < 4:
@@ -1231,7 +1216,7 @@ def _dec_rss_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> RssState:
     q = d0 + n0 * 2
     if q != e:
         _rt.check_tail(b, q, e, "rss_state")
-    return RssState(_E_RSS_MODE[v0], _rt.flag(HashTypes, _FC_HASH_TYPES, v1), v2, v3, x0, x1)
+    return RssState(_RSS_MODE_BY_VALUE[v0], _rt.flag(HashTypes, _HASH_TYPES_CACHE, v1), v2, v3, x0, x1)
 
 
 def _seq_rss_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> RssState:
@@ -1241,40 +1226,30 @@ def _seq_rss_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> RssState:
     if dl < 1:
         raise _rt.too_deep(q, ".mode")
     v0 = b[q]
-    if v0 not in _E_RSS_MODE:
+    if v0 not in _RSS_MODE_BY_VALUE:
         raise _rt.bad_enum(q, ".mode", v0, "rss_mode")
-    x0 = _E_RSS_MODE[v0]
+    x0 = _RSS_MODE_BY_VALUE[v0]
     q += 1
     if e - q < 4:
         raise _rt.too_short(q, e, ".hash_types", "rss_state", "hash_types", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".hash_types")
     v1 = _rt.U32(b, q)[0]
-    if v1 & _U_HASH_TYPES:
-        raise _rt.bad_flags(q, ".hash_types", v1, _U_HASH_TYPES, "hash_types")
-    x1 = _rt.flag(HashTypes, _FC_HASH_TYPES, v1)
+    if v1 & _HASH_TYPES_UNDECLARED_BITS:
+        raise _rt.bad_flags(q, ".hash_types", v1, _HASH_TYPES_UNDECLARED_BITS, "hash_types")
+    x1 = _rt.flag(HashTypes, _HASH_TYPES_CACHE, v1)
     q += 4
     if e - q < 2:
         raise _rt.too_short(q, e, ".unclassified_queue", "rss_state", "unclassified_queue", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".unclassified_queue")
     v2 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".max_tx_vq", "rss_state", "max_tx_vq", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".max_tx_vq")
     v3 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 4:
         raise _rt.too_short(q, e, ".hash_key", "rss_state", "hash_key", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".hash_key")
     x2, q = _rt.read_bytes(b, q, e, 40, rl, ".hash_key")
     if e - q < 4:
         raise _rt.too_short(q, e, ".indirection_table", "rss_state", "indirection_table", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".indirection_table")
     n0 = _rt.U32(b, q)[0]
     if n0 > 128:
         raise _rt.count_over_max(q, ".indirection_table", n0, 128)
@@ -1298,9 +1273,9 @@ def _enc_rss_state(o: RssState, out: list[Buffer]) -> int:
         v1 = o.hash_types
         v2 = o.unclassified_queue
         v3 = o.max_tx_vq
-        if v0 not in _E_RSS_MODE or int(v1) & _U_HASH_TYPES:
+        if v0 not in _RSS_MODE_BY_VALUE or int(v1) & _HASH_TYPES_UNDECLARED_BITS:
             raise _rt.Reject
-        out.append(_R_RSS_STATE_0.pack(v0, v1, v2, v3))
+        out.append(_RSS_STATE_LAYOUT_RUN_0.pack(v0, v1, v2, v3))
         data0 = _rt.as_buffer(o.hash_key)
         if len(data0) > 40:
             raise _rt.Reject
@@ -1324,8 +1299,8 @@ def _enc_rss_state(o: RssState, out: list[Buffer]) -> int:
 def _chk_rss_state(o: object, path: str) -> None:
     if not isinstance(o, RssState):
         raise _rt.not_instance(o, RssState, path)
-    _rt.chk_enum(o.mode, _V_RSS_MODE, False, 0, 255, "rss_mode", f"{path}.mode")
-    _rt.chk_flags(o.hash_types, _U_HASH_TYPES, 0, 4294967295, "hash_types", f"{path}.hash_types")
+    _rt.chk_enum(o.mode, _RSS_MODE_VALUES, False, 0, 255, "rss_mode", f"{path}.mode")
+    _rt.chk_flags(o.hash_types, _HASH_TYPES_UNDECLARED_BITS, 0, 4294967295, "hash_types", f"{path}.hash_types")
     _rt.chk_int(o.unclassified_queue, 0, 65535, f"{path}.unclassified_queue")
     _rt.chk_int(o.max_tx_vq, 0, 65535, f"{path}.max_tx_vq")
     _rt.chk_bytes(o.hash_key, None, 40, f"{path}.hash_key")
@@ -1334,8 +1309,8 @@ def _chk_rss_state(o: object, path: str) -> None:
 
 def _state_rss_state(o: RssState) -> dict[str, Any]:
     return {
-        "mode": _N_RSS_MODE.get(o.mode, o.mode),
-        "hash_types": _rt.flag_names(o.hash_types, _B_HASH_TYPES),
+        "mode": _RSS_MODE_NAMES.get(o.mode, o.mode),
+        "hash_types": _rt.flag_names(o.hash_types, _HASH_TYPES_BITS),
         "unclassified_queue": o.unclassified_queue,
         "max_tx_vq": o.max_tx_vq,
         "hash_key": o.hash_key,
@@ -1353,7 +1328,7 @@ def _from_rss_state(d: Any, path: str) -> RssState:
     return RssState(
         _rt.to_enum(
             _rt.member(d, "mode", path, "rss_state"),
-            _M_RSS_MODE,
+            _RSS_MODE_BY_NAME,
             False,
             0,
             255,
@@ -1363,7 +1338,7 @@ def _from_rss_state(d: Any, path: str) -> RssState:
         _rt.to_flags(
             _rt.member(d, "hash_types", path, "rss_state"),
             HashTypes,
-            _BB_HASH_TYPES,
+            _HASH_TYPES_BIT_BY_NAME,
             "hash_types",
             f"{path}.hash_types",
         ),
@@ -1387,11 +1362,11 @@ def _from_rss_state(d: Any, path: str) -> RssState:
 def _dec_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) -> VirtioCommon:
     if e - p != 49 or dl < 2:
         return _seq_virtio__virtio_common(b, p, e, dl, rl)
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11) = _S_VIRTIO__VIRTIO_COMMON.unpack_from(b, p)
-    if v0 & _U_VIRTIO__DEVICE_STATUS or v10 & _U_VIRTIO__ISR_STATUS:
+    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11) = _VIRTIO__VIRTIO_COMMON_LAYOUT.unpack_from(b, p)
+    if v0 & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS or v10 & _VIRTIO__ISR_STATUS_UNDECLARED_BITS:
         return _seq_virtio__virtio_common(b, p, e, dl, rl)
     return VirtioCommon(
-        _rt.flag(DeviceStatus, _FC_VIRTIO__DEVICE_STATUS, v0),
+        _rt.flag(DeviceStatus, _VIRTIO__DEVICE_STATUS_CACHE, v0),
         v1,
         [v2, v3],
         v4,
@@ -1399,7 +1374,7 @@ def _dec_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) 
         v7,
         v8,
         v9,
-        _rt.flag(IsrStatus, _FC_VIRTIO__ISR_STATUS, v10),
+        _rt.flag(IsrStatus, _VIRTIO__ISR_STATUS_CACHE, v10),
         v11,
     )
 
@@ -1411,71 +1386,53 @@ def _seq_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) 
     if dl < 1:
         raise _rt.too_deep(q, ".status")
     v0 = b[q]
-    if v0 & _U_VIRTIO__DEVICE_STATUS:
-        raise _rt.bad_flags(q, ".status", v0, _U_VIRTIO__DEVICE_STATUS, "device_status")
-    x0 = _rt.flag(DeviceStatus, _FC_VIRTIO__DEVICE_STATUS, v0)
+    if v0 & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS:
+        raise _rt.bad_flags(q, ".status", v0, _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS, "device_status")
+    x0 = _rt.flag(DeviceStatus, _VIRTIO__DEVICE_STATUS_CACHE, v0)
     q += 1
     if e - q < 4:
         raise _rt.too_short(q, e, ".device_feature_select", "virtio_common", "device_feature_select", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".device_feature_select")
     v1 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 16:
         raise _rt.too_short(q, e, ".device_features", "virtio_common", "device_features", 16)
-    if dl < 1:
-        raise _rt.too_deep(q, ".device_features")
     if dl < 2:
         raise _rt.too_deep(q, ".device_features[0]")
-    vals0 = _A_2Q.unpack_from(b, q)
+    vals0 = _ARRAY_2Q.unpack_from(b, q)
     x1 = list(vals0)
     q += 16
     if e - q < 4:
         raise _rt.too_short(q, e, ".driver_feature_select", "virtio_common", "driver_feature_select", 4)
-    if dl < 1:
-        raise _rt.too_deep(q, ".driver_feature_select")
     v2 = _rt.U32(b, q)[0]
     q += 4
     if e - q < 16:
         raise _rt.too_short(q, e, ".driver_features", "virtio_common", "driver_features", 16)
-    if dl < 1:
-        raise _rt.too_deep(q, ".driver_features")
     if dl < 2:
         raise _rt.too_deep(q, ".driver_features[0]")
-    vals1 = _A_2Q.unpack_from(b, q)
+    vals1 = _ARRAY_2Q.unpack_from(b, q)
     x2 = list(vals1)
     q += 16
     if e - q < 1:
         raise _rt.too_short(q, e, ".config_generation", "virtio_common", "config_generation", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".config_generation")
     v3 = b[q]
     q += 1
     if e - q < 2:
         raise _rt.too_short(q, e, ".queue_select", "virtio_common", "queue_select", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".queue_select")
     v4 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".msix_config", "virtio_common", "msix_config", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".msix_config")
     v5 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 1:
         raise _rt.too_short(q, e, ".isr", "virtio_common", "isr", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".isr")
     v6 = b[q]
-    if v6 & _U_VIRTIO__ISR_STATUS:
-        raise _rt.bad_flags(q, ".isr", v6, _U_VIRTIO__ISR_STATUS, "isr_status")
-    x3 = _rt.flag(IsrStatus, _FC_VIRTIO__ISR_STATUS, v6)
+    if v6 & _VIRTIO__ISR_STATUS_UNDECLARED_BITS:
+        raise _rt.bad_flags(q, ".isr", v6, _VIRTIO__ISR_STATUS_UNDECLARED_BITS, "isr_status")
+    x3 = _rt.flag(IsrStatus, _VIRTIO__ISR_STATUS_CACHE, v6)
     q += 1
     if e - q < 2:
         raise _rt.too_short(q, e, ".num_queues", "virtio_common", "num_queues", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".num_queues")
     v7 = _rt.U16(b, q)[0]
     q += 2
     if q != e:
@@ -1495,9 +1452,14 @@ def _pack_virtio__virtio_common(o: VirtioCommon) -> bytes:
         v7 = o.msix_config
         v8 = o.isr
         v9 = o.num_queues
-        if int(v0) & _U_VIRTIO__DEVICE_STATUS or len(v2) != 2 or len(v4) != 2 or int(v8) & _U_VIRTIO__ISR_STATUS:
+        if (
+            int(v0) & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS
+            or len(v2) != 2
+            or len(v4) != 2
+            or int(v8) & _VIRTIO__ISR_STATUS_UNDECLARED_BITS
+        ):
             raise _rt.Reject
-        return _S_VIRTIO__VIRTIO_COMMON.pack(v0, v1, *v2, v3, *v4, v5, v6, v7, v8, v9)
+        return _VIRTIO__VIRTIO_COMMON_LAYOUT.pack(v0, v1, *v2, v3, *v4, v5, v6, v7, v8, v9)
     except Exception as exc:
         raise _rt.rejected(_chk_virtio__virtio_common, o, exc) from None
 
@@ -1510,7 +1472,7 @@ def _enc_virtio__virtio_common(o: VirtioCommon, out: list[Buffer]) -> int:
 def _chk_virtio__virtio_common(o: object, path: str) -> None:
     if not isinstance(o, VirtioCommon):
         raise _rt.not_instance(o, VirtioCommon, path)
-    _rt.chk_flags(o.status, _U_VIRTIO__DEVICE_STATUS, 0, 255, "device_status", f"{path}.status")
+    _rt.chk_flags(o.status, _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS, 0, 255, "device_status", f"{path}.status")
     _rt.chk_int(o.device_feature_select, 0, 4294967295, f"{path}.device_feature_select")
     _rt.chk_ints(o.device_features, 2, None, 0, 18446744073709551615, f"{path}.device_features")
     _rt.chk_int(o.driver_feature_select, 0, 4294967295, f"{path}.driver_feature_select")
@@ -1518,13 +1480,13 @@ def _chk_virtio__virtio_common(o: object, path: str) -> None:
     _rt.chk_int(o.config_generation, 0, 255, f"{path}.config_generation")
     _rt.chk_int(o.queue_select, 0, 65535, f"{path}.queue_select")
     _rt.chk_int(o.msix_config, 0, 65535, f"{path}.msix_config")
-    _rt.chk_flags(o.isr, _U_VIRTIO__ISR_STATUS, 0, 255, "isr_status", f"{path}.isr")
+    _rt.chk_flags(o.isr, _VIRTIO__ISR_STATUS_UNDECLARED_BITS, 0, 255, "isr_status", f"{path}.isr")
     _rt.chk_int(o.num_queues, 0, 65535, f"{path}.num_queues")
 
 
 def _state_virtio__virtio_common(o: VirtioCommon) -> dict[str, Any]:
     return {
-        "status": _rt.flag_names(o.status, _B_VIRTIO__DEVICE_STATUS),
+        "status": _rt.flag_names(o.status, _VIRTIO__DEVICE_STATUS_BITS),
         "device_feature_select": o.device_feature_select,
         "device_features": list(o.device_features),
         "driver_feature_select": o.driver_feature_select,
@@ -1532,7 +1494,7 @@ def _state_virtio__virtio_common(o: VirtioCommon) -> dict[str, Any]:
         "config_generation": o.config_generation,
         "queue_select": o.queue_select,
         "msix_config": o.msix_config,
-        "isr": _rt.flag_names(o.isr, _B_VIRTIO__ISR_STATUS),
+        "isr": _rt.flag_names(o.isr, _VIRTIO__ISR_STATUS_BITS),
         "num_queues": o.num_queues,
     }
 
@@ -1559,7 +1521,7 @@ def _from_virtio__virtio_common(d: Any, path: str) -> VirtioCommon:
         _rt.to_flags(
             _rt.member(d, "status", path, "virtio_common"),
             DeviceStatus,
-            _BB_VIRTIO__DEVICE_STATUS,
+            _VIRTIO__DEVICE_STATUS_BIT_BY_NAME,
             "device_status",
             f"{path}.status",
         ),
@@ -1603,7 +1565,7 @@ def _from_virtio__virtio_common(d: Any, path: str) -> VirtioCommon:
         _rt.to_flags(
             _rt.member(d, "isr", path, "virtio_common"),
             IsrStatus,
-            _BB_VIRTIO__ISR_STATUS,
+            _VIRTIO__ISR_STATUS_BIT_BY_NAME,
             "isr_status",
             f"{path}.isr",
         ),
@@ -1614,7 +1576,7 @@ def _from_virtio__virtio_common(d: Any, path: str) -> VirtioCommon:
 def _dec_virtio__virtqueue(b: memoryview, p: int, e: int, dl: int, rl: int) -> Virtqueue:
     if e - p != 40 or dl < 1:
         return _seq_virtio__virtqueue(b, p, e, dl, rl)
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12) = _S_VIRTIO__VIRTQUEUE.unpack_from(b, p)
+    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12) = _VIRTIO__VIRTQUEUE_LAYOUT.unpack_from(b, p)
     if v0 > 32768 or v1 > 1 or v10 > 1 or v11 > 1 or v12 > 1:
         return _seq_virtio__virtqueue(b, p, e, dl, rl)
     return Virtqueue(v0, v1 == 1, v2, v3, v4, v5, v6, v7, v8, v9, v10 == 1, v11 == 1, v12 == 1)
@@ -1632,8 +1594,6 @@ def _seq_virtio__virtqueue(b: memoryview, p: int, e: int, dl: int, rl: int) -> V
     q += 2
     if e - q < 1:
         raise _rt.too_short(q, e, ".enabled", "virtqueue", "enabled", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".enabled")
     v1 = b[q]
     if v1 > 1:
         raise _rt.bad_bool(q, ".enabled", v1)
@@ -1641,58 +1601,40 @@ def _seq_virtio__virtqueue(b: memoryview, p: int, e: int, dl: int, rl: int) -> V
     q += 1
     if e - q < 8:
         raise _rt.too_short(q, e, ".desc_addr", "virtqueue", "desc_addr", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".desc_addr")
     v2 = _rt.U64(b, q)[0]
     q += 8
     if e - q < 8:
         raise _rt.too_short(q, e, ".driver_addr", "virtqueue", "driver_addr", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".driver_addr")
     v3 = _rt.U64(b, q)[0]
     q += 8
     if e - q < 8:
         raise _rt.too_short(q, e, ".device_addr", "virtqueue", "device_addr", 8)
-    if dl < 1:
-        raise _rt.too_deep(q, ".device_addr")
     v4 = _rt.U64(b, q)[0]
     q += 8
     if e - q < 2:
         raise _rt.too_short(q, e, ".last_avail_idx", "virtqueue", "last_avail_idx", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".last_avail_idx")
     v5 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".used_idx", "virtqueue", "used_idx", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".used_idx")
     v6 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".msix_vector", "virtqueue", "msix_vector", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".msix_vector")
     v7 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".notify_off", "virtqueue", "notify_off", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".notify_off")
     v8 = _rt.U16(b, q)[0]
     q += 2
     if e - q < 2:
         raise _rt.too_short(q, e, ".notify_data", "virtqueue", "notify_data", 2)
-    if dl < 1:
-        raise _rt.too_deep(q, ".notify_data")
     v9 = _rt.U16(b, q)[0]
     q += 2
     if q == e:
         return Virtqueue(v0, x0, v2, v3, v4, v5, v6, v7, v8, v9)
     if e - q < 1:
         raise _rt.too_short(q, e, ".avail_wrap_counter", "virtqueue", "avail_wrap_counter", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".avail_wrap_counter")
     v10 = b[q]
     if v10 > 1:
         raise _rt.bad_bool(q, ".avail_wrap_counter", v10)
@@ -1702,8 +1644,6 @@ def _seq_virtio__virtqueue(b: memoryview, p: int, e: int, dl: int, rl: int) -> V
         return Virtqueue(v0, x0, v2, v3, v4, v5, v6, v7, v8, v9, x1)
     if e - q < 1:
         raise _rt.too_short(q, e, ".used_wrap_counter", "virtqueue", "used_wrap_counter", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".used_wrap_counter")
     v11 = b[q]
     if v11 > 1:
         raise _rt.bad_bool(q, ".used_wrap_counter", v11)
@@ -1713,8 +1653,6 @@ def _seq_virtio__virtqueue(b: memoryview, p: int, e: int, dl: int, rl: int) -> V
         return Virtqueue(v0, x0, v2, v3, v4, v5, v6, v7, v8, v9, x1, x2)
     if e - q < 1:
         raise _rt.too_short(q, e, ".reset", "virtqueue", "reset", 1)
-    if dl < 1:
-        raise _rt.too_deep(q, ".reset")
     v12 = b[q]
     if v12 > 1:
         raise _rt.bad_bool(q, ".reset", v12)
@@ -1742,7 +1680,7 @@ def _pack_virtio__virtqueue(o: Virtqueue) -> bytes:
         v12 = o.reset
         if v0 > 32768 or v1 > 1 or v10 > 1 or v11 > 1 or v12 > 1:
             raise _rt.Reject
-        return _S_VIRTIO__VIRTQUEUE.pack(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12)
+        return _VIRTIO__VIRTQUEUE_LAYOUT.pack(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12)
     except Exception as exc:
         raise _rt.rejected(_chk_virtio__virtqueue, o, exc) from None
 
@@ -1840,7 +1778,7 @@ def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Vir
     if n0 and dl < 1:
         raise _rt.too_deep(d0, "[0]")
     if s0 == 40 and dl >= 2:
-        rows0 = _S_VIRTIO__VIRTQUEUE.iter_unpack(b[d0 : d0 + n0 * 40])
+        rows0 = _VIRTIO__VIRTQUEUE_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 40])
         x0 = [
             Virtqueue(v0, v1 == 1, v2, v3, v4, v5, v6, v7, v8, v9, v10 == 1, v11 == 1, v12 == 1)
             if not (v0 > 32768 or v1 > 1 or v10 > 1 or v11 > 1 or v12 > 1)
@@ -1848,7 +1786,7 @@ def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Vir
             for v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12 in rows0
         ]
     elif s0 == 39 and dl >= 2:
-        rows1 = _S_VIRTIO__VIRTQUEUE_39.iter_unpack(b[d0 : d0 + n0 * 39])
+        rows1 = _VIRTIO__VIRTQUEUE_LAYOUT_39.iter_unpack(b[d0 : d0 + n0 * 39])
         x0 = [
             Virtqueue(v13, v14 == 1, v15, v16, v17, v18, v19, v20, v21, v22, v23 == 1, v24 == 1)
             if not (v13 > 32768 or v14 > 1 or v23 > 1 or v24 > 1)
@@ -1856,7 +1794,7 @@ def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Vir
             for v13, v14, v15, v16, v17, v18, v19, v20, v21, v22, v23, v24 in rows1
         ]
     elif s0 == 38 and dl >= 2:
-        rows2 = _S_VIRTIO__VIRTQUEUE_38.iter_unpack(b[d0 : d0 + n0 * 38])
+        rows2 = _VIRTIO__VIRTQUEUE_LAYOUT_38.iter_unpack(b[d0 : d0 + n0 * 38])
         x0 = [
             Virtqueue(v25, v26 == 1, v27, v28, v29, v30, v31, v32, v33, v34, v35 == 1)
             if not (v25 > 32768 or v26 > 1 or v35 > 1)
@@ -1864,7 +1802,7 @@ def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Vir
             for v25, v26, v27, v28, v29, v30, v31, v32, v33, v34, v35 in rows2
         ]
     elif s0 == 37 and dl >= 2:
-        rows3 = _S_VIRTIO__VIRTQUEUE_37.iter_unpack(b[d0 : d0 + n0 * 37])
+        rows3 = _VIRTIO__VIRTQUEUE_LAYOUT_37.iter_unpack(b[d0 : d0 + n0 * 37])
         x0 = [
             Virtqueue(v36, v37 == 1, v38, v39, v40, v41, v42, v43, v44, v45)
             if not (v36 > 32768 or v37 > 1)
@@ -1895,7 +1833,7 @@ def _enc_sec_queues(v: list[Virtqueue], out: list[Buffer]) -> int:
             raise _rt.Reject
         out.append(_rt.U32X2_PACK(c0, 40))
         buf0 = bytearray(c0 * 40)
-        pack0 = _S_VIRTIO__VIRTQUEUE.pack_into
+        pack0 = _VIRTIO__VIRTQUEUE_LAYOUT.pack_into
         at0 = 0
         for o0 in items0:
             v0 = o0.size
@@ -1943,7 +1881,7 @@ def _dec_sec_vlan_filter(b: memoryview, p: int, e: int, dl: int, rl: int) -> lis
         raise _rt.count_past_end(q, "", 128, 4, e - q)
     if dl < 1:
         raise _rt.too_deep(q, "[0]")
-    vals0 = _A_128I.unpack_from(b, q)
+    vals0 = _ARRAY_128I.unpack_from(b, q)
     x0 = list(vals0)
     q += 512
     if q != e:
@@ -1957,7 +1895,7 @@ def _enc_sec_vlan_filter(v: list[int], out: list[Buffer]) -> int:
         v0 = v
         if len(v0) != 128:
             raise _rt.Reject
-        out.append(_A_128I.pack(*v0))
+        out.append(_ARRAY_128I.pack(*v0))
         return 512 + n
     except _rt.Fail:
         raise

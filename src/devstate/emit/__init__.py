@@ -12,7 +12,7 @@ import keyword
 import re
 from pathlib import Path
 
-from devstate import __version__, ir
+from devstate import __version__, dsf1, ir
 
 GENERATOR = f"devstate {__version__}"
 """The generator version named in every generated file's banner."""
@@ -51,8 +51,9 @@ def banner_lines(schema: ir.Schema) -> list[str]:
 
 
 def module_stem(model: str, version: ir.Version) -> str:
-    """``org.virtio.net`` 1.1 → ``org_virtio_net_v1_1`` (a valid identifier in Python and C)."""
-    return re.sub(r"[^a-z0-9]", "_", model) + f"_v{version.major}_{version.minor}"
+    """``org.virtio.net`` 1.1 → ``org_virtio_net_v1_1`` (the runtime's ``module_name``, which the
+    generated package's ``load`` uses too)."""
+    return dsf1.module_name(model, version.major, version.minor)
 
 
 def snake_identifier(name: str) -> str:

@@ -26,15 +26,11 @@ RUNTIME_SOURCE = Path(__file__).resolve().parents[2] / "dsf1.py"
 """The one Python runtime (``devstate.dsf1``), copied verbatim as ``devstate_codecs/_runtime.py``."""
 
 
-def module_name(schema: ir.Schema) -> str:
-    return module_stem(schema.model, schema.version)
-
-
 def emit_python(schema: ir.Schema) -> dict[str, str]:
     """The generated module of ``schema``: relative file name → text."""
     if schema.is_library:
         raise EmitError(f"{schema.ident} is a types-only library schema; it has no codec")
-    return {f"{PACKAGE}/{module_name(schema)}.py": emit_module(schema)}
+    return {f"{PACKAGE}/{module_stem(schema.model, schema.version)}.py": emit_module(schema)}
 
 
 def emit_python_package() -> dict[str, str]:
@@ -61,9 +57,9 @@ One module per model version, named ``<model>_v<major>_<minor>`` (``org.virtio.n
 from __future__ import annotations
 
 import importlib
-import re
 from types import ModuleType
 
+from . import _runtime
 from ._runtime import (
     CRC32C_IMPLEMENTATION,
     DEFAULT_LIMITS,
@@ -94,7 +90,7 @@ __all__ = [
 def module_name(model: str, version: str) -> str:
     """``("org.virtio.net", "1.1")`` → ``"org_virtio_net_v1_1"``."""
     major, _, minor = version.partition(".")
-    return re.sub(r"[^a-z0-9]", "_", model) + f"_v{int(major)}_{int(minor)}"
+    return _runtime.module_name(model, int(major), int(minor))
 
 
 def load(model: str, version: str) -> ModuleType:

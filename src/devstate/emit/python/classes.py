@@ -8,6 +8,7 @@ Every dataclass field has the schema's default (``devstate.state.field_default``
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from typing import Any
 
@@ -86,7 +87,7 @@ class ClassEmitter:
     # --- enums and flags ----------------------------------------------------------------
 
     def enum(self, name: str, enum: ir.EnumType) -> None:
-        code, cls, key = self.code, self.facts.classes[name], self.facts.keys[name].upper()
+        code, cls, table = self.code, self.facts.classes[name], functools.partial(self.facts.table, name)
         code.blank(2)
         with code.block(f"class {cls}(IntEnum):"):
             docstring(code, enum.doc, f"Enum {name} ({enum.base.name}, {'open' if enum.open else 'closed'}).")
@@ -95,13 +96,13 @@ class ClassEmitter:
                 code(f"{self.facts.member(value.name)} = {value.value}")
         members = [(v.value, f"{cls}.{self.facts.member(v.name)}", v.name) for v in enum.values]
         code.blank(2)
-        dict_display(code, f"_E_{key}: dict[int, {cls}]", [(str(v), m) for v, m, _ in members])
-        code(f"_V_{key} = frozenset({{{', '.join(str(v) for v, _, _ in members)}}})")
-        dict_display(code, f"_N_{key}: dict[int, str]", [(str(v), repr(n)) for v, _, n in members])
-        dict_display(code, f"_M_{key}: dict[str, {cls}]", [(repr(n), m) for _, m, n in members])
+        dict_display(code, f"{table('by_value')}: dict[int, {cls}]", [(str(v), m) for v, m, _ in members])
+        code(f"{table('values')} = frozenset({{{', '.join(str(v) for v, _, _ in members)}}})")
+        dict_display(code, f"{table('names')}: dict[int, str]", [(str(v), repr(n)) for v, _, n in members])
+        dict_display(code, f"{table('by_name')}: dict[str, {cls}]", [(repr(n), m) for _, m, n in members])
 
     def flags(self, name: str, flags: ir.FlagsType) -> None:
-        code, cls, key = self.code, self.facts.classes[name], self.facts.keys[name].upper()
+        code, cls, table = self.code, self.facts.classes[name], functools.partial(self.facts.table, name)
         code.blank(2)
         with code.block(f"class {cls}(IntFlag):"):
             docstring(code, flags.doc, f"Flags {name} ({flags.base.name}); undeclared bits must be zero.")
@@ -110,11 +111,11 @@ class ClassEmitter:
                 code(f"{self.facts.member(bit.name)} = 1 << {bit.bit}")
         width = flags.base.size * 8
         code.blank(2)
-        code(f"_FC_{key}: dict[int, {cls}] = {{}}")
-        code(f"_U_{key} = {((1 << width) - 1) & ~flags.mask:#x}")
+        code(f"{table('cache')}: dict[int, {cls}] = {{}}")
+        code(f"{table('undeclared')} = {((1 << width) - 1) & ~flags.mask:#x}")
         ordered = sorted(flags.bits, key=lambda b: b.bit)
-        tuple_display(code, f"_B_{key}", [f"({b.name!r}, {b.bit})" for b in ordered])
-        dict_display(code, f"_BB_{key}: dict[str, int]", [(repr(b.name), str(b.bit)) for b in ordered])
+        tuple_display(code, table("bits"), [f"({b.name!r}, {b.bit})" for b in ordered])
+        dict_display(code, f"{table('bit_by_name')}: dict[str, int]", [(repr(b.name), str(b.bit)) for b in ordered])
 
     # --- structs ------------------------------------------------------------------------
 

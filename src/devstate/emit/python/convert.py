@@ -78,10 +78,10 @@ class _ToState(Visitor[str]):
         return f"_state_{self.facts.keys[expr.name]}({value})"
 
     def visit_enum_ref(self, expr: ir.NamedRef, value: str) -> str:
-        return f"_N_{self.facts.keys[expr.name].upper()}.get({value}, {value})"
+        return f"{self.facts.table(expr.name, 'names')}.get({value}, {value})"
 
     def visit_flags_ref(self, expr: ir.NamedRef, value: str) -> str:
-        return f"_rt.flag_names({value}, _B_{self.facts.keys[expr.name].upper()})"
+        return f"_rt.flag_names({value}, {self.facts.table(expr.name, 'bits')})"
 
     def visit_array(self, expr: ir.ArrayType, value: str) -> str:
         item = self.counter.next("y")
@@ -116,11 +116,12 @@ class _FromState(Visitor[str]):
         return f"_from_{self.facts.keys[expr.name]}({value}, {path_expr(path)})"
 
     def visit_enum_ref(self, expr: ir.NamedRef, bounds: Bounds, value: str, path: list[str]) -> str:
-        enum, key = self.facts.named(expr), self.facts.keys[expr.name]
+        enum, by_name = self.facts.named(expr), self.facts.table(expr.name, "by_name")
         assert isinstance(enum, ir.EnumType)
         low, high = ir.scalar_range(enum.base.name)
-        return f"_rt.to_enum({value}, _M_{key.upper()}, {enum.open}, {low}, {high}, {enum.name!r}, {path_expr(path)})"
+        return f"_rt.to_enum({value}, {by_name}, {enum.open}, {low}, {high}, {enum.name!r}, {path_expr(path)})"
 
     def visit_flags_ref(self, expr: ir.NamedRef, bounds: Bounds, value: str, path: list[str]) -> str:
-        flags, key, cls = self.facts.named(expr), self.facts.keys[expr.name], self.facts.classes[expr.name]
-        return f"_rt.to_flags({value}, {cls}, _BB_{key.upper()}, {flags.name!r}, {path_expr(path)})"
+        flags, cls, bit_by_name = self.facts.named(expr), self.facts.classes[expr.name], self.facts.table(expr.name,
+                                                                                                          "bit_by_name")
+        return f"_rt.to_flags({value}, {cls}, {bit_by_name}, {flags.name!r}, {path_expr(path)})"

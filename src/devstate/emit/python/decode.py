@@ -56,7 +56,8 @@ class Consts:
         return name
 
     def array(self, fmt: str) -> str:
-        return self.add(f"_A_{fmt.replace('s', 'S')}" if len(fmt) < 24 else f"_A{len(self.items)}", "<" + fmt)
+        short = f"_ARRAY_{fmt.replace('s', 'S')}"
+        return self.add(short if len(fmt) < 24 else f"_ARRAY_{len(self.items)}", "<" + fmt)
 
     def emit(self, code: Code) -> None:
         for name, fmt in self.items.items():
@@ -70,16 +71,18 @@ class Values:
         self.facts = facts
         self.counter = counter
 
-    def key(self, leaf: Leaf) -> str:
-        return self.facts.keys[leaf.ref].upper()
+    def table(self, leaf: Leaf, kind: str) -> str:
+        """The module-level table ``kind`` of the leaf's enum or flags type (``Facts.table``)."""
+        return self.facts.table(leaf.ref, kind)
 
     def leaf(self, leaf: Leaf, raw: str) -> str:
         if leaf.kind == "bool":
             return f"{raw} == 1"
         if leaf.kind == "enum":
-            return f"_E_{self.key(leaf)}.get({raw}, {raw})" if leaf.open else f"_E_{self.key(leaf)}[{raw}]"
+            by_value = self.table(leaf, "by_value")
+            return f"{by_value}.get({raw}, {raw})" if leaf.open else f"{by_value}[{raw}]"
         if leaf.kind == "flags":
-            return f"_rt.flag({self.facts.classes[leaf.ref]}, _FC_{self.key(leaf)}, {raw})"
+            return f"_rt.flag({self.facts.classes[leaf.ref]}, {self.table(leaf, 'cache')}, {raw})"
         return raw
 
     def leaf_conditions(self, leaf: Leaf, raw: str) -> list[str]:
@@ -88,9 +91,9 @@ class Values:
         if leaf.kind == "bool":
             return [f"{raw} > 1"]
         if leaf.kind == "enum" and not leaf.open:
-            return [f"{raw} not in _E_{self.key(leaf)}"]
+            return [f"{raw} not in {self.table(leaf, 'by_value')}"]
         if leaf.kind == "flags":
-            return [f"{raw} & _U_{self.key(leaf)}"]
+            return [f"{raw} & {self.table(leaf, 'undeclared')}"]
         return []
 
     def seq_conditions(self, leaf: Leaf, seq: str) -> list[str]:
@@ -101,9 +104,9 @@ class Values:
         if leaf.kind == "bool":
             return [f"max({seq}) > 1"]
         if leaf.kind == "enum" and not leaf.open:
-            return [f"not _V_{self.key(leaf)}.issuperset({seq})"]
+            return [f"not {self.table(leaf, 'values')}.issuperset({seq})"]
         if leaf.kind == "flags":
-            return [f"_rt.any_bits({seq}, _U_{self.key(leaf)})"]
+            return [f"_rt.any_bits({seq}, {self.table(leaf, 'undeclared')})"]
         return []
 
     def seq_list(self, leaf: Leaf, seq: str, is_list: bool = False) -> str:
@@ -113,7 +116,7 @@ class Values:
         if leaf.kind == "bool":
             return f"list(map(bool, {seq}))"
         if leaf.kind == "enum" and not leaf.open:
-            return f"list(map(_E_{self.key(leaf)}.__getitem__, {seq}))"
+            return f"list(map({self.table(leaf, 'by_value')}.__getitem__, {seq}))"
         item = self.counter.next("y")
         return f"[{self.leaf(leaf, item)} for {item} in {seq}]"
 
@@ -200,7 +203,7 @@ class DecodeEmitter(Visitor[str]):
 
     def flat_fast(self, name: str, flats: list[Flat]) -> None:
         code, (cls, dec, seq) = self.code, self.names(name)
-        struct_const = self.consts.add(f"_S_{self.facts.keys[name].upper()}", "<" + "".join(f.fmt for f in flats))
+        struct_const = self.consts.add(self.facts.table(name, "layout"), "<" + "".join(f.fmt for f in flats))
         body, height = self.facts.body_size(name), self.facts.schema.struct_height(name)
         code.blank(2)
         with code.block(self.signature(dec, cls)):
@@ -284,7 +287,7 @@ class DecodeEmitter(Visitor[str]):
         code = self.code
         flats = [flat for _, flat in run]
         size = sum(f.size for f in flats)
-        const = self.consts.add(f"_R_{self.facts.keys[name].upper()}_{index}", "<" + "".join(f.fmt for f in flats))
+        const = self.consts.add(f"{self.facts.table(name, 'layout')}_RUN_{index}", "<" + "".join(f.fmt for f in flats))
         with code.block(f"if e - q < {size}:"):
             code(restart)
         exprs, conditions = self.unpack(flats, f"{const}.unpack_from(b, q)")
@@ -309,8 +312,9 @@ class DecodeEmitter(Visitor[str]):
                 minimum = fld.type.min_size
                 with code.block(f"if e - q < {minimum}:"):
                     code(f"raise _rt.too_short(q, e, {path}, {struct.name!r}, {fld.name!r}, {minimum})")
-                with code.block("if dl < 1:"):
-                    code(f"raise _rt.too_deep(q, {path})")
+                if index == 0:  # the depth left is the same for every field: only the first can fail
+                    with code.block("if dl < 1:"):
+                        code(f"raise _rt.too_deep(q, {path})")
                 values.append(self.field_value(fld, Ctx([f".{fld.name}"], 1, True)))
             with code.block("if q != e:"):
                 code(f"_rt.check_tail(b, q, e, {struct.name!r})")
@@ -446,10 +450,10 @@ class DecodeEmitter(Visitor[str]):
             with code.block(f"if {raw} > 1:"):
                 code(f"raise _rt.bad_bool(q, {path}, {raw})")
         elif leaf.kind == "enum" and not leaf.open:
-            with code.block(f"if {raw} not in _E_{self.values.key(leaf)}:"):
+            with code.block(f"if {raw} not in {self.values.table(leaf, 'by_value')}:"):
                 code(f"raise _rt.bad_enum(q, {path}, {raw}, {leaf.named!r})")
         elif leaf.kind == "flags":
-            mask = f"_U_{self.values.key(leaf)}"
+            mask = self.values.table(leaf, "undeclared")
             with code.block(f"if {raw} & {mask}:"):
                 code(f"raise _rt.bad_flags(q, {path}, {raw}, {mask}, {leaf.named!r})")
 
@@ -460,11 +464,11 @@ class DecodeEmitter(Visitor[str]):
         elif leaf.kind == "bool":
             code(f"_rt.check_bools({raw}, {at}, {path}, {dims})")
         elif leaf.kind == "enum" and not leaf.open:
-            key = self.values.key(leaf)
-            code(f"_rt.check_enum({raw}, _V_{key}, {at}, {leaf.size}, {path}, {dims}, {leaf.named!r})")
+            values = self.values.table(leaf, "values")
+            code(f"_rt.check_enum({raw}, {values}, {at}, {leaf.size}, {path}, {dims}, {leaf.named!r})")
         elif leaf.kind == "flags":
-            key = self.values.key(leaf)
-            code(f"_rt.check_flags({raw}, _U_{key}, {at}, {leaf.size}, {path}, {dims}, {leaf.named!r})")
+            undeclared = self.values.table(leaf, "undeclared")
+            code(f"_rt.check_flags({raw}, {undeclared}, {at}, {leaf.size}, {path}, {dims}, {leaf.named!r})")
 
     # --- arrays -----------------------------------------------------------------------
 
@@ -550,7 +554,8 @@ class DecodeEmitter(Visitor[str]):
         code, key, cls = self.code, self.facts.keys[name], self.facts.classes[name]
         body = self.facts.body_size(name)
         fmt = "<" + "".join(f.fmt for f in flats)
-        const = f"_S_{key.upper()}" if size == body else self.consts.add(f"_S_{key.upper()}_{size}", fmt)
+        layout = self.facts.table(name, "layout")
+        const = layout if size == body else self.consts.add(f"{layout}_{size}", fmt)
         rows = self.local("rows")
         code(f"{rows} = {const}.iter_unpack(b[{start} : {start} + {count} * {size}])")
         names, exprs, conditions = self.run_target(flats)

@@ -57,7 +57,7 @@ class EncodeEmitter(Visitor[int]):
             with code.block("try:"):
                 values = [f"o.{attrs[f.name]}" for f in struct.fields]
                 args = self.fast_checks(flats, values)
-                wrapped(code, f"return _S_{key.upper()}.pack(", args, ")")
+                wrapped(code, f"return {self.facts.table(name, 'layout')}.pack(", args, ")")
             self.reject_handler(f"_chk_{key}", "o")
         code.blank(2)
         with code.block(f"def _enc_{key}(o: {cls}, out: list[Buffer]) -> int:"):
@@ -100,9 +100,9 @@ class EncodeEmitter(Visitor[int]):
         if leaf.kind == "bool":
             return [f"{value} > 1"]
         if leaf.kind == "enum" and not leaf.open:
-            return [f"{value} not in _E_{self.key(leaf)}"]
+            return [f"{value} not in {self.table(leaf, 'by_value')}"]
         if leaf.kind == "flags":
-            return [f"int({value}) & _U_{self.key(leaf)}"]
+            return [f"int({value}) & {self.table(leaf, 'undeclared')}"]
         return []
 
     def seq_conditions(self, leaf: Leaf, items: str) -> list[str]:
@@ -112,16 +112,17 @@ class EncodeEmitter(Visitor[int]):
         if leaf.kind == "bool":
             return [f"max({items}) > 1"]
         if leaf.kind == "enum" and not leaf.open:
-            return [f"not _V_{self.key(leaf)}.issuperset({items})"]
+            return [f"not {self.table(leaf, 'values')}.issuperset({items})"]
         if leaf.kind == "flags":
-            return [f"_rt.any_bits({items}, _U_{self.key(leaf)})"]
+            return [f"_rt.any_bits({items}, {self.table(leaf, 'undeclared')})"]
         if leaf.kind == "bytes":
             item = self.local("y")
             return [f"any(len({item}) != {leaf.size} for {item} in {items})"]
         return []
 
-    def key(self, leaf: Leaf) -> str:
-        return self.facts.keys[leaf.ref].upper()
+    def table(self, leaf: Leaf, kind: str) -> str:
+        """The module-level table ``kind`` of the leaf's enum or flags type (``Facts.table``)."""
+        return self.facts.table(leaf.ref, kind)
 
     def reject_handler(self, checker: str, value: str, passthrough: bool = False) -> None:
         code = self.code
@@ -142,7 +143,7 @@ class EncodeEmitter(Visitor[int]):
                 static = 0
                 for index, item in enumerate(self.items(struct)):
                     if isinstance(item, list):
-                        static += self.run(key, index, [(flat, f"o.{attrs[f.name]}") for f, flat in item])
+                        static += self.run(name, index, [(flat, f"o.{attrs[f.name]}") for f, flat in item])
                     else:
                         static += self.value(item.type, (item.min, item.max), f"o.{attrs[item.name]}",
                                              [f".{item.name}"])
@@ -161,9 +162,9 @@ class EncodeEmitter(Visitor[int]):
                 items.append([(fld, flat)])
         return items
 
-    def run(self, key: str, index: int, run: list[tuple[Flat, str]]) -> int:
+    def run(self, name: str, index: int, run: list[tuple[Flat, str]]) -> int:
         flats = [flat for flat, _ in run]
-        const = self.consts.add(f"_R_{key.upper()}_{index}", "<" + "".join(f.fmt for f in flats))
+        const = self.consts.add(f"{self.facts.table(name, 'layout')}_RUN_{index}", "<" + "".join(f.fmt for f in flats))
         args = self.fast_checks(flats, [value for _, value in run])
         wrapped(self.code, f"out.append({const}.pack(", args, "))")
         return sum(f.size for f in flats)
@@ -316,7 +317,8 @@ class EncodeEmitter(Visitor[int]):
         struct = self.facts.struct(name)
         attrs = self.facts.attrs(name)
         buffer, pack, at, item = self.local("buf"), self.local("pack"), self.local("at"), self.local("o")
-        code(f"{buffer} = bytearray({count} * {body})", f"{pack} = _S_{key.upper()}.pack_into", f"{at} = 0")
+        layout = self.facts.table(name, "layout")
+        code(f"{buffer} = bytearray({count} * {body})", f"{pack} = {layout}.pack_into", f"{at} = 0")
         with code.block(f"for {item} in {items}:"):
             args = self.fast_checks(flats, [f"{item}.{attrs[f.name]}" for f in struct.fields])
             wrapped(code, f"{pack}({buffer}, {at}, ", args, ")")
@@ -366,9 +368,11 @@ class EncodeEmitter(Visitor[int]):
             return
         low, high = ir.scalar_range(named.base.name)
         if isinstance(named, ir.EnumType):
-            self.code(f"_rt.chk_enum({value}, _V_{key.upper()}, {named.open}, {low}, {high}, {named.name!r}, {where})")
+            values = self.facts.table(expr.name, "values")
+            self.code(f"_rt.chk_enum({value}, {values}, {named.open}, {low}, {high}, {named.name!r}, {where})")
         else:
-            self.code(f"_rt.chk_flags({value}, _U_{key.upper()}, {low}, {high}, {named.name!r}, {where})")
+            undeclared = self.facts.table(expr.name, "undeclared")
+            self.code(f"_rt.chk_flags({value}, {undeclared}, {low}, {high}, {named.name!r}, {where})")
 
 
 class _Checks(Visitor[None]):

@@ -22,6 +22,16 @@ from devstate.emit import NameTable, constant_case, pascal_case, snake_identifie
 SCALAR_FORMATS = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "i8": "b", "i16": "h", "i32": "i", "i64": "q",
                   "bool": "B"}
 
+TABLE_SUFFIXES = {
+    "enum": {"by_value": "BY_VALUE", "values": "VALUES", "names": "NAMES", "by_name": "BY_NAME"},
+    "flags": {"cache": "CACHE", "undeclared": "UNDECLARED_BITS", "bits": "BITS", "bit_by_name": "BIT_BY_NAME"},
+    "struct": {"layout": "LAYOUT"},
+}
+"""The module-level tables of each named type, named ``_<TYPE>_<SUFFIX>`` (``_DUPLEX_BY_VALUE``):
+enum value → member, the set of values, value → name, name → member; a flags type's value →
+member cache, the mask of undeclared bits, (name, bit) pairs and name → bit; a fixed-size
+struct's ``struct.Struct``."""
+
 Bounds = tuple[int | None, int | None]
 NO_BOUNDS: Bounds = (None, None)
 LeafKind = Literal["int", "bool", "enum", "flags", "bytes"]
@@ -94,6 +104,9 @@ class Facts:
             self.keys[name] = self.private.claim(name.replace(".", "__"))
         self._attrs: dict[str, dict[str, str]] = {}
         self.stems: dict[tuple[str, str], str] = {}
+        self.tables = {(name, kind): self.private.claim(f"_{self.keys[name].upper()}_{suffix}")
+                       for name in sorted(schema.types)
+                       for kind, suffix in TABLE_SUFFIXES[schema.types[name].kind].items()}
 
     # --- names ----------------------------------------------------------------------
 
@@ -122,6 +135,10 @@ class Facts:
         if (kind, name) not in self.stems:
             self.stems[kind, name] = self.private.claim(f"{kind}_{name}")
         return self.stems[kind, name]
+
+    def table(self, name: str, kind: str) -> str:
+        """The name of one module-level table of type ``name`` (a ``Schema.types`` key; see TABLE_SUFFIXES)."""
+        return self.tables[name, kind]
 
     def member(self, name: str) -> str:
         """An enum value or flag bit name as a class member (``link_up`` → ``LINK_UP``)."""
