@@ -362,9 +362,9 @@ Row = dict[str, float | str]
 def generated_modules(work: Path, schemas: list[ir.Schema]) -> list[ModuleType]:
     write_files(work / "py", emit_files("python", schemas))
     sys.path.insert(0, str(work / "py"))
-    from devstate.emit.python import module_name
+    from devstate.emit import module_stem
 
-    return [importlib.import_module(f"devstate_codecs.{module_name(s)}") for s in schemas]
+    return [importlib.import_module(f"devstate_codecs.{module_stem(s.model, s.version)}") for s in schemas]
 
 
 def net_rows(net: ir.Schema, gen: ModuleType, timer: Timer, c: CDriver, rust: RustDriver, queues: tuple[int, ...],
