@@ -12,7 +12,7 @@
 /* ==== org.nvmexpress.ctrl@1.1 ========================================================= */
 
 /* struct ctrl_regs: the defaults of appended fields missing from an older writer's body */
-static void def_ctrl_regs(struct org_nvmexpress_ctrl_v1_1_ctrl_regs *out, unsigned first)
+static void set_defaults_ctrl_regs(struct org_nvmexpress_ctrl_v1_1_ctrl_regs *out, unsigned first)
 {
     if (first <= 11) {
         out->bprsel = 0u;
@@ -29,7 +29,7 @@ static void def_ctrl_regs(struct org_nvmexpress_ctrl_v1_1_ctrl_regs *out, unsign
 }
 
 /* struct features: the defaults of appended fields missing from an older writer's body */
-static void def_features(struct org_nvmexpress_ctrl_v1_1_features *out, unsigned first)
+static void set_defaults_features(struct org_nvmexpress_ctrl_v1_1_features *out, unsigned first)
 {
     if (first <= 10) {
         out->keep_alive_timeout = 0u;
@@ -39,797 +39,798 @@ static void def_features(struct org_nvmexpress_ctrl_v1_1_features *out, unsigned
     }
 }
 
-/* struct ctrl_regs: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_ctrl_regs(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_ctrl_regs *out, struct devstate_error *err)
+/* struct ctrl_regs: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_ctrl_regs(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_ctrl_regs *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* cap: u64, body offset 0 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".cap");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".cap");
-    out->cap = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".cap");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".cap");
+    out->cap = dsf1_load64(blob + at);
+    at += 8;
     /* vs: u32, body offset 8 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".vs");
-    out->vs = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".vs");
+    out->vs = dsf1_load32(blob + at);
+    at += 4;
     /* intms: u32, body offset 12 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".intms");
-    out->intms = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".intms");
+    out->intms = dsf1_load32(blob + at);
+    at += 4;
     /* cc: u32, body offset 16 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".cc");
-    out->cc = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".cc");
+    out->cc = dsf1_load32(blob + at);
+    at += 4;
     /* csts: u32, body offset 20 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".csts");
-    out->csts = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".csts");
+    out->csts = dsf1_load32(blob + at);
+    at += 4;
     /* aqa: u32, body offset 24 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".aqa");
-    out->aqa = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".aqa");
+    out->aqa = dsf1_load32(blob + at);
+    at += 4;
     /* asq: u64, body offset 28 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".asq");
-    out->asq = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".asq");
+    out->asq = dsf1_load64(blob + at);
+    at += 8;
     /* acq: u64, body offset 36 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".acq");
-    out->acq = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".acq");
+    out->acq = dsf1_load64(blob + at);
+    at += 8;
     /* cmbloc: u32, body offset 44 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".cmbloc");
-    out->cmbloc = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".cmbloc");
+    out->cmbloc = dsf1_load32(blob + at);
+    at += 4;
     /* cmbsz: u32, body offset 48 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".cmbsz");
-    out->cmbsz = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".cmbsz");
+    out->cmbsz = dsf1_load32(blob + at);
+    at += 4;
     /* cmbmsc: u64, body offset 52 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".cmbmsc");
-    out->cmbmsc = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".cmbmsc");
+    out->cmbmsc = dsf1_load64(blob + at);
+    at += 8;
     /* bprsel: u32, since 1.1, body offset 60, appended */
-    if (p == end) { def_ctrl_regs(out, 11); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".bprsel");
-    out->bprsel = dsf1_load32(b + p);
-    p += 4;
+    if (at == end) { set_defaults_ctrl_regs(out, 11); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".bprsel");
+    out->bprsel = dsf1_load32(blob + at);
+    at += 4;
     /* bpmbl: u64, since 1.1, body offset 64, appended */
-    if (p == end) { def_ctrl_regs(out, 12); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".bpmbl");
-    out->bpmbl = dsf1_load64(b + p);
-    p += 8;
+    if (at == end) { set_defaults_ctrl_regs(out, 12); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".bpmbl");
+    out->bpmbl = dsf1_load64(blob + at);
+    at += 8;
     /* pmrctl: u32, since 1.1, body offset 72, appended */
-    if (p == end) { def_ctrl_regs(out, 13); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".pmrctl");
-    out->pmrctl = dsf1_load32(b + p);
-    p += 4;
+    if (at == end) { set_defaults_ctrl_regs(out, 13); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".pmrctl");
+    out->pmrctl = dsf1_load32(blob + at);
+    at += 4;
     /* pmrmsc: u64, since 1.1, body offset 76, appended */
-    if (p == end) { def_ctrl_regs(out, 14); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".pmrmsc");
-    out->pmrmsc = dsf1_load64(b + p);
-    p += 8;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (at == end) { set_defaults_ctrl_regs(out, 14); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".pmrmsc");
+    out->pmrmsc = dsf1_load64(blob + at);
+    at += 8;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct admin_queue_pair: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_admin_queue_pair(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_admin_queue_pair *out, struct devstate_error *err)
+/* struct admin_queue_pair: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_admin_queue_pair(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_admin_queue_pair *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* sq_head: u16, body offset 0 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".sq_head");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".sq_head");
-    out->sq_head = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".sq_head");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".sq_head");
+    out->sq_head = dsf1_load16(blob + at);
+    at += 2;
     /* sq_tail: u16, body offset 2 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".sq_tail");
-    out->sq_tail = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".sq_tail");
+    out->sq_tail = dsf1_load16(blob + at);
+    at += 2;
     /* cq_head: u16, body offset 4 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".cq_head");
-    out->cq_head = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".cq_head");
+    out->cq_head = dsf1_load16(blob + at);
+    at += 2;
     /* cq_tail: u16, body offset 6 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".cq_tail");
-    out->cq_tail = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".cq_tail");
+    out->cq_tail = dsf1_load16(blob + at);
+    at += 2;
     /* cq_phase: bool, body offset 8 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".cq_phase");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".cq_phase");
-    out->cq_phase = b[p] != 0;
-    p += 1;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".cq_phase");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".cq_phase");
+    out->cq_phase = blob[at] != 0;
+    at += 1;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct completion_queue: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_completion_queue(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_completion_queue *out, struct devstate_error *err)
+/* struct completion_queue: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_completion_queue(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_completion_queue *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* cqid: u16, min 1, body offset 0 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".cqid");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".cqid");
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".cqid");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".cqid");
     {
-        uint16_t v = dsf1_load16(b + p);
-        if (v < 1) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".cqid");
-        out->cqid = v;
+        uint16_t value = dsf1_load16(blob + at);
+        if (value < 1) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".cqid");
+        out->cqid = value;
     }
-    p += 2;
+    at += 2;
     /* base: u64, body offset 2 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".base");
-    out->base = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".base");
+    out->base = dsf1_load64(blob + at);
+    at += 8;
     /* size: u32, min 2, max 65536, body offset 10 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".size");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".size");
     {
-        uint32_t v = dsf1_load32(b + p);
-        if (v < 2u || v > 65536u) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".size");
-        out->size = v;
+        uint32_t value = dsf1_load32(blob + at);
+        if (value < 2u || value > 65536u) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".size");
+        out->size = value;
     }
-    p += 4;
+    at += 4;
     /* head: u16, body offset 14 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".head");
-    out->head = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".head");
+    out->head = dsf1_load16(blob + at);
+    at += 2;
     /* tail: u16, body offset 16 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".tail");
-    out->tail = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".tail");
+    out->tail = dsf1_load16(blob + at);
+    at += 2;
     /* phase: bool, body offset 18 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".phase");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".phase");
-    out->phase = b[p] != 0;
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".phase");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".phase");
+    out->phase = blob[at] != 0;
+    at += 1;
     /* interrupt_vector: u16, body offset 19 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".interrupt_vector");
-    out->interrupt_vector = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".interrupt_vector");
+    out->interrupt_vector = dsf1_load16(blob + at);
+    at += 2;
     /* interrupts_enabled: bool, body offset 21 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".interrupts_enabled");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".interrupts_enabled");
-    out->interrupts_enabled = b[p] != 0;
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".interrupts_enabled");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".interrupts_enabled");
+    out->interrupts_enabled = blob[at] != 0;
+    at += 1;
     /* contiguous: bool, body offset 22 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".contiguous");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".contiguous");
-    out->contiguous = b[p] != 0;
-    p += 1;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".contiguous");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".contiguous");
+    out->contiguous = blob[at] != 0;
+    at += 1;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct submission_queue: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_submission_queue(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_submission_queue *out, struct devstate_error *err)
+/* struct submission_queue: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_submission_queue(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_submission_queue *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* sqid: u16, min 1, body offset 0 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".sqid");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".sqid");
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".sqid");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".sqid");
     {
-        uint16_t v = dsf1_load16(b + p);
-        if (v < 1) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".sqid");
-        out->sqid = v;
+        uint16_t value = dsf1_load16(blob + at);
+        if (value < 1) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".sqid");
+        out->sqid = value;
     }
-    p += 2;
+    at += 2;
     /* cqid: u16, min 1, body offset 2 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".cqid");
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".cqid");
     {
-        uint16_t v = dsf1_load16(b + p);
-        if (v < 1) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".cqid");
-        out->cqid = v;
+        uint16_t value = dsf1_load16(blob + at);
+        if (value < 1) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".cqid");
+        out->cqid = value;
     }
-    p += 2;
+    at += 2;
     /* base: u64, body offset 4 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".base");
-    out->base = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".base");
+    out->base = dsf1_load64(blob + at);
+    at += 8;
     /* size: u32, min 2, max 65536, body offset 12 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".size");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".size");
     {
-        uint32_t v = dsf1_load32(b + p);
-        if (v < 2u || v > 65536u) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".size");
-        out->size = v;
+        uint32_t value = dsf1_load32(blob + at);
+        if (value < 2u || value > 65536u) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".size");
+        out->size = value;
     }
-    p += 4;
+    at += 4;
     /* head: u16, body offset 16 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".head");
-    out->head = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".head");
+    out->head = dsf1_load16(blob + at);
+    at += 2;
     /* tail: u16, body offset 18 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".tail");
-    out->tail = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".tail");
+    out->tail = dsf1_load16(blob + at);
+    at += 2;
     /* priority: queue_priority, body offset 20 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".priority");
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".priority");
     {
-        uint8_t v = b[p];
-        if (v > 3) return dsf1_fail(err, DEVSTATE_E_BAD_ENUM, p, ".priority");
-        out->priority = v;
+        uint8_t value = blob[at];
+        if (value > 3) return dsf1_fail(err, DEVSTATE_E_BAD_ENUM, at, ".priority");
+        out->priority = value;
     }
-    p += 1;
+    at += 1;
     /* contiguous: bool, body offset 21 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".contiguous");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".contiguous");
-    out->contiguous = b[p] != 0;
-    p += 1;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".contiguous");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".contiguous");
+    out->contiguous = blob[at] != 0;
+    at += 1;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct arbitration: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_arbitration(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_arbitration *out, struct devstate_error *err)
+/* struct arbitration: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_arbitration(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_arbitration *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* ab: u8, max 7, body offset 0 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".ab");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".ab");
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".ab");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".ab");
     {
-        uint8_t v = b[p];
-        if (v > 7) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".ab");
-        out->ab = v;
+        uint8_t value = blob[at];
+        if (value > 7) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".ab");
+        out->ab = value;
     }
-    p += 1;
+    at += 1;
     /* lpw: u8, body offset 1 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".lpw");
-    out->lpw = b[p];
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".lpw");
+    out->lpw = blob[at];
+    at += 1;
     /* mpw: u8, body offset 2 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".mpw");
-    out->mpw = b[p];
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".mpw");
+    out->mpw = blob[at];
+    at += 1;
     /* hpw: u8, body offset 3 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".hpw");
-    out->hpw = b[p];
-    p += 1;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".hpw");
+    out->hpw = blob[at];
+    at += 1;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct power_management: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_power_management(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_power_management *out, struct devstate_error *err)
+/* struct power_management: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_power_management(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_power_management *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* ps: u8, max 31, body offset 0 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".ps");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".ps");
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".ps");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".ps");
     {
-        uint8_t v = b[p];
-        if (v > 31) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".ps");
-        out->ps = v;
+        uint8_t value = blob[at];
+        if (value > 31) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".ps");
+        out->ps = value;
     }
-    p += 1;
+    at += 1;
     /* wh: u8, max 7, body offset 1 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".wh");
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".wh");
     {
-        uint8_t v = b[p];
-        if (v > 7) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".wh");
-        out->wh = v;
+        uint8_t value = blob[at];
+        if (value > 7) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".wh");
+        out->wh = value;
     }
-    p += 1;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    at += 1;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct number_of_queues: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_number_of_queues(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_number_of_queues *out, struct devstate_error *err)
+/* struct number_of_queues: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_number_of_queues(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_number_of_queues *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* nsqa: u16, body offset 0 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".nsqa");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".nsqa");
-    out->nsqa = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".nsqa");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".nsqa");
+    out->nsqa = dsf1_load16(blob + at);
+    at += 2;
     /* ncqa: u16, body offset 2 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".ncqa");
-    out->ncqa = dsf1_load16(b + p);
-    p += 2;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".ncqa");
+    out->ncqa = dsf1_load16(blob + at);
+    at += 2;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct interrupt_coalescing: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_interrupt_coalescing(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_interrupt_coalescing *out, struct devstate_error *err)
+/* struct interrupt_coalescing: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_interrupt_coalescing(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_interrupt_coalescing *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* thr: u8, body offset 0 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".thr");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".thr");
-    out->thr = b[p];
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".thr");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".thr");
+    out->thr = blob[at];
+    at += 1;
     /* time: u8, body offset 1 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".time");
-    out->time = b[p];
-    p += 1;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".time");
+    out->time = blob[at];
+    at += 1;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct features: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_features(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_features *out, struct devstate_error *err)
+/* struct features: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_features(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_features *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     int rc;
     /* arbitration: arbitration, body offset 0 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".arbitration");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".arbitration");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".arbitration");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".arbitration");
     {
         uint32_t size;
-        size = dsf1_load32(b + p);
-        if (size > end - p - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, ".arbitration");
-        rc = dec_arbitration(c, p + 4, p + 4 + size, depth + 1, &out->arbitration, err);
+        size = dsf1_load32(blob + at);
+        if (size > end - at - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, ".arbitration");
+        rc = decode_arbitration(ctx, at + 4, at + 4 + size, depth + 1, &out->arbitration, err);
         if (rc != 0) return dsf1_prepend(err, rc, ".arbitration");
-        p += 4 + (size_t)size;
+        at += 4 + (size_t)size;
     }
     /* power_management: power_management, body offset 8 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".power_management");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".power_management");
     {
         uint32_t size;
-        size = dsf1_load32(b + p);
-        if (size > end - p - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, ".power_management");
-        rc = dec_power_management(c, p + 4, p + 4 + size, depth + 1, &out->power_management, err);
+        size = dsf1_load32(blob + at);
+        if (size > end - at - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, ".power_management");
+        rc = decode_power_management(ctx, at + 4, at + 4 + size, depth + 1, &out->power_management, err);
         if (rc != 0) return dsf1_prepend(err, rc, ".power_management");
-        p += 4 + (size_t)size;
+        at += 4 + (size_t)size;
     }
     /* volatile_write_cache: bool, body offset 14 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".volatile_write_cache");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".volatile_write_cache");
-    out->volatile_write_cache = b[p] != 0;
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".volatile_write_cache");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".volatile_write_cache");
+    out->volatile_write_cache = blob[at] != 0;
+    at += 1;
     /* number_of_queues: number_of_queues, body offset 15 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".number_of_queues");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".number_of_queues");
     {
         uint32_t size;
-        size = dsf1_load32(b + p);
-        if (size > end - p - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, ".number_of_queues");
-        rc = dec_number_of_queues(c, p + 4, p + 4 + size, depth + 1, &out->number_of_queues, err);
+        size = dsf1_load32(blob + at);
+        if (size > end - at - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, ".number_of_queues");
+        rc = decode_number_of_queues(ctx, at + 4, at + 4 + size, depth + 1, &out->number_of_queues, err);
         if (rc != 0) return dsf1_prepend(err, rc, ".number_of_queues");
-        p += 4 + (size_t)size;
+        at += 4 + (size_t)size;
     }
     /* interrupt_coalescing: interrupt_coalescing, body offset 23 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".interrupt_coalescing");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".interrupt_coalescing");
     {
         uint32_t size;
-        size = dsf1_load32(b + p);
-        if (size > end - p - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, ".interrupt_coalescing");
-        rc = dec_interrupt_coalescing(c, p + 4, p + 4 + size, depth + 1, &out->interrupt_coalescing, err);
+        size = dsf1_load32(blob + at);
+        if (size > end - at - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, ".interrupt_coalescing");
+        rc = decode_interrupt_coalescing(ctx, at + 4, at + 4 + size, depth + 1, &out->interrupt_coalescing, err);
         if (rc != 0) return dsf1_prepend(err, rc, ".interrupt_coalescing");
-        p += 4 + (size_t)size;
+        at += 4 + (size_t)size;
     }
     /* coalescing_disabled_vectors: u16[] max 2048, body offset 29 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".coalescing_disabled_vectors");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".coalescing_disabled_vectors");
     {
-        const size_t start0 = p;
-        uint32_t n0;
-        n0 = dsf1_load32(b + p);
-        if (n0 > 2048u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, ".coalescing_disabled_vectors");
-        p += 4;
-        if (n0 > (end - p) / 2) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".coalescing_disabled_vectors");
-        out->coalescing_disabled_vectors.count = n0;
-        if (n0 > 0 && depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".coalescing_disabled_vectors[%]", (size_t)0);
-        for (size_t i0 = 0; i0 < n0; i0++) {
-            out->coalescing_disabled_vectors.items[i0] = dsf1_load16(b + p);
-            p += 2;
+        const size_t start0 = at;
+        uint32_t count0;
+        count0 = dsf1_load32(blob + at);
+        if (count0 > 2048u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, ".coalescing_disabled_vectors");
+        at += 4;
+        if (count0 > (end - at) / 2) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".coalescing_disabled_vectors");
+        out->coalescing_disabled_vectors.count = count0;
+        if (count0 > 0 && depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".coalescing_disabled_vectors[%]", (size_t)0);
+        for (size_t i0 = 0; i0 < count0; i0++) {
+            out->coalescing_disabled_vectors.items[i0] = dsf1_load16(blob + at);
+            at += 2;
         }
     }
     /* write_atomicity_normal: bool */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".write_atomicity_normal");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".write_atomicity_normal");
-    out->write_atomicity_normal = b[p] != 0;
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".write_atomicity_normal");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".write_atomicity_normal");
+    out->write_atomicity_normal = blob[at] != 0;
+    at += 1;
     /* async_event_config: async_event_config */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".async_event_config");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".async_event_config");
     {
-        uint32_t v = dsf1_load32(b + p);
-        if (v & ~ORG_NVMEXPRESS_CTRL_V1_1_ASYNC_EVENT_CONFIG_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, p, ".async_event_config");
-        out->async_event_config = v;
+        uint32_t value = dsf1_load32(blob + at);
+        if (value & ~ORG_NVMEXPRESS_CTRL_V1_1_ASYNC_EVENT_CONFIG_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".async_event_config");
+        out->async_event_config = value;
     }
-    p += 4;
+    at += 4;
     /* apst_enabled: bool */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".apst_enabled");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".apst_enabled");
-    out->apst_enabled = b[p] != 0;
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".apst_enabled");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".apst_enabled");
+    out->apst_enabled = blob[at] != 0;
+    at += 1;
     /* apst_table: u64[32] */
-    if (end - p < 256) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".apst_table");
+    if (end - at < 256) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".apst_table");
     {
-        const uint32_t n0 = 32;
-        if (depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".apst_table[%]", (size_t)0);
-        for (size_t i0 = 0; i0 < n0; i0++) {
-            out->apst_table[i0] = dsf1_load64(b + p);
-            p += 8;
+        const uint32_t count0 = 32;
+        if (depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".apst_table[%]", (size_t)0);
+        for (size_t i0 = 0; i0 < count0; i0++) {
+            out->apst_table[i0] = dsf1_load64(blob + at);
+            at += 8;
         }
     }
     /* keep_alive_timeout: u32, since 1.1, appended */
-    if (p == end) { def_features(out, 10); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".keep_alive_timeout");
-    out->keep_alive_timeout = dsf1_load32(b + p);
-    p += 4;
+    if (at == end) { set_defaults_features(out, 10); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".keep_alive_timeout");
+    out->keep_alive_timeout = dsf1_load32(blob + at);
+    at += 4;
     /* advanced_command_retry: bool, since 1.1, appended */
-    if (p == end) { def_features(out, 11); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".advanced_command_retry");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".advanced_command_retry");
-    out->advanced_command_retry = b[p] != 0;
-    p += 1;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (at == end) { set_defaults_features(out, 11); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".advanced_command_retry");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".advanced_command_retry");
+    out->advanced_command_retry = blob[at] != 0;
+    at += 1;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct async_event: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_async_event(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_async_event *out, struct devstate_error *err)
+/* struct async_event: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_async_event(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_async_event *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* type: aer_event_type, body offset 0 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".type");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".type");
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".type");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".type");
     {
-        uint8_t v = b[p];
-        if (!(v <= 4 || (v >= 6 && v <= 7))) return dsf1_fail(err, DEVSTATE_E_BAD_ENUM, p, ".type");
-        out->type = v;
+        uint8_t value = blob[at];
+        if (!(value <= 4 || (value >= 6 && value <= 7))) return dsf1_fail(err, DEVSTATE_E_BAD_ENUM, at, ".type");
+        out->type = value;
     }
-    p += 1;
+    at += 1;
     /* info: u8, body offset 1 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".info");
-    out->info = b[p];
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".info");
+    out->info = blob[at];
+    at += 1;
     /* log_page: u8, body offset 2 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".log_page");
-    out->log_page = b[p];
-    p += 1;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".log_page");
+    out->log_page = blob[at];
+    at += 1;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct aer_state: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_aer_state(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_aer_state *out, struct devstate_error *err)
+/* struct aer_state: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_aer_state(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_aer_state *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     int rc;
     /* outstanding: u16[] max 16, body offset 0 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".outstanding");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".outstanding");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".outstanding");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".outstanding");
     {
-        const size_t start0 = p;
-        uint32_t n0;
-        n0 = dsf1_load32(b + p);
-        if (n0 > 16u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, ".outstanding");
-        p += 4;
-        if (n0 > (end - p) / 2) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".outstanding");
-        out->outstanding.count = n0;
-        if (n0 > 0 && depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".outstanding[%]", (size_t)0);
-        for (size_t i0 = 0; i0 < n0; i0++) {
-            out->outstanding.items[i0] = dsf1_load16(b + p);
-            p += 2;
+        const size_t start0 = at;
+        uint32_t count0;
+        count0 = dsf1_load32(blob + at);
+        if (count0 > 16u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, ".outstanding");
+        at += 4;
+        if (count0 > (end - at) / 2) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".outstanding");
+        out->outstanding.count = count0;
+        if (count0 > 0 && depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".outstanding[%]", (size_t)0);
+        for (size_t i0 = 0; i0 < count0; i0++) {
+            out->outstanding.items[i0] = dsf1_load16(blob + at);
+            at += 2;
         }
     }
     /* pending: async_event[] max 64 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".pending");
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".pending");
     {
-        const size_t start0 = p;
-        uint32_t n0;
-        uint32_t s0;
-        n0 = dsf1_load32(b + p);
-        if (n0 > 64u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, ".pending");
-        p += 4;
-        s0 = dsf1_load32(b + p);
-        if (s0 == 0 || (s0 < 3u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, p, ".pending");
-        p += 4;
-        if (n0 > (end - p) / s0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".pending");
-        out->pending.count = n0;
-        if (n0 > 0 && depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".pending[%]", (size_t)0);
-        for (size_t i0 = 0; i0 < n0; i0++) {
-            rc = dec_async_event(c, p, p + s0, depth + 2, &out->pending.items[i0], err);
+        const size_t start0 = at;
+        uint32_t count0;
+        uint32_t stride0;
+        count0 = dsf1_load32(blob + at);
+        if (count0 > 64u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, ".pending");
+        at += 4;
+        stride0 = dsf1_load32(blob + at);
+        if (stride0 == 0 || (stride0 < 3u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, ".pending");
+        at += 4;
+        if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".pending");
+        out->pending.count = count0;
+        if (count0 > 0 && depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".pending[%]", (size_t)0);
+        for (size_t i0 = 0; i0 < count0; i0++) {
+            rc = decode_async_event(ctx, at, at + stride0, depth + 2, &out->pending.items[i0], err);
             if (rc != 0) return dsf1_prepend(err, rc, ".pending[%]", i0);
-            p += s0;
+            at += stride0;
         }
     }
     /* masked: aer_event_type_set */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".masked");
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".masked");
     {
-        uint8_t v = b[p];
-        if (v & ~ORG_NVMEXPRESS_CTRL_V1_1_AER_EVENT_TYPE_SET_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, p, ".masked");
-        out->masked = v;
+        uint8_t value = blob[at];
+        if (value & ~ORG_NVMEXPRESS_CTRL_V1_1_AER_EVENT_TYPE_SET_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".masked");
+        out->masked = value;
     }
-    p += 1;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    at += 1;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct inflight_command: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_inflight_command(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_inflight_command *out, struct devstate_error *err)
+/* struct inflight_command: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_inflight_command(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_inflight_command *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* sqid: u16, body offset 0 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".sqid");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".sqid");
-    out->sqid = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".sqid");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".sqid");
+    out->sqid = dsf1_load16(blob + at);
+    at += 2;
     /* sqe: bytes[64], body offset 2 */
-    if (end - p < 64) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".sqe");
-    out->sqe.data = b + p;
+    if (end - at < 64) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".sqe");
+    out->sqe.data = blob + at;
     out->sqe.len = 64;
-    p += 64;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    at += 64;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct host_memory_buffer: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_host_memory_buffer(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_host_memory_buffer *out, struct devstate_error *err)
+/* struct host_memory_buffer: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_host_memory_buffer(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_host_memory_buffer *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* enabled: bool, body offset 0 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".enabled");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".enabled");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".enabled");
-    out->enabled = b[p] != 0;
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".enabled");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".enabled");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".enabled");
+    out->enabled = blob[at] != 0;
+    at += 1;
     /* memory_return: bool, body offset 1 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".memory_return");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".memory_return");
-    out->memory_return = b[p] != 0;
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".memory_return");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".memory_return");
+    out->memory_return = blob[at] != 0;
+    at += 1;
     /* size: u32, body offset 2 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".size");
-    out->size = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".size");
+    out->size = dsf1_load32(blob + at);
+    at += 4;
     /* descriptor_list_addr: u64, body offset 6 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".descriptor_list_addr");
-    out->descriptor_list_addr = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".descriptor_list_addr");
+    out->descriptor_list_addr = dsf1_load64(blob + at);
+    at += 8;
     /* descriptor_count: u32, body offset 14 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".descriptor_count");
-    out->descriptor_count = dsf1_load32(b + p);
-    p += 4;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".descriptor_count");
+    out->descriptor_count = dsf1_load32(blob + at);
+    at += 4;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct doorbell_buffer: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_doorbell_buffer(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_doorbell_buffer *out, struct devstate_error *err)
+/* struct doorbell_buffer: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_doorbell_buffer(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_doorbell_buffer *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* shadow_doorbell_addr: u64, body offset 0 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".shadow_doorbell_addr");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".shadow_doorbell_addr");
-    out->shadow_doorbell_addr = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".shadow_doorbell_addr");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".shadow_doorbell_addr");
+    out->shadow_doorbell_addr = dsf1_load64(blob + at);
+    at += 8;
     /* eventidx_addr: u64, body offset 8 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".eventidx_addr");
-    out->eventidx_addr = dsf1_load64(b + p);
-    p += 8;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".eventidx_addr");
+    out->eventidx_addr = dsf1_load64(blob + at);
+    at += 8;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct vendor_fw_state: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_vendor_fw_state(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_vendor_fw_state *out, struct devstate_error *err)
+/* struct vendor_fw_state: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_vendor_fw_state(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_1_vendor_fw_state *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* firmware_revision: bytes[8], body offset 0 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".firmware_revision");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".firmware_revision");
-    out->firmware_revision.data = b + p;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".firmware_revision");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".firmware_revision");
+    out->firmware_revision.data = blob + at;
     out->firmware_revision.len = 8;
-    p += 8;
+    at += 8;
     /* internal_log_cursor: u64, body offset 8 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".internal_log_cursor");
-    out->internal_log_cursor = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".internal_log_cursor");
+    out->internal_log_cursor = dsf1_load64(blob + at);
+    at += 8;
     /* thermal_throttle_level: u8, body offset 16 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".thermal_throttle_level");
-    out->thermal_throttle_level = b[p];
-    p += 1;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".thermal_throttle_level");
+    out->thermal_throttle_level = blob[at];
+    at += 1;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* section 1 "registers": ctrl_regs */
-static int dec_s_registers(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_nvmexpress_ctrl_v1_1 *s, struct devstate_error *err)
+static int decode_section_registers(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_1 *state, struct devstate_error *err)
 {
     int rc;
-    if (dsf1_check_optional(f, 0, "$.sections.registers", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.registers");
-    rc = dec_ctrl_regs(c, f->payload, f->end, 1, &s->registers, err);
+    if (dsf1_check_optional(frame, 0, "$.sections.registers", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.registers");
+    rc = decode_ctrl_regs(ctx, frame->payload, frame->end, 1, &state->registers, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.registers");
     return DEVSTATE_OK;
 }
 
 /* section 2 "admin_queues": admin_queue_pair */
-static int dec_s_admin_queues(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_nvmexpress_ctrl_v1_1 *s, struct devstate_error *err)
+static int decode_section_admin_queues(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_1 *state, struct devstate_error *err)
 {
     int rc;
-    if (dsf1_check_optional(f, 0, "$.sections.admin_queues", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.admin_queues");
-    rc = dec_admin_queue_pair(c, f->payload, f->end, 1, &s->admin_queues, err);
+    if (dsf1_check_optional(frame, 0, "$.sections.admin_queues", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.admin_queues");
+    rc = decode_admin_queue_pair(ctx, frame->payload, frame->end, 1, &state->admin_queues, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.admin_queues");
     return DEVSTATE_OK;
 }
 
 /* section 3 "io_cqs": completion_queue[] max 1024 */
-static int dec_s_io_cqs(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_nvmexpress_ctrl_v1_1 *s, struct devstate_error *err)
+static int decode_section_io_cqs(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_1 *state, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     int rc;
-    if (dsf1_check_optional(f, 0, "$.sections.io_cqs", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.io_cqs");
+    if (dsf1_check_optional(frame, 0, "$.sections.io_cqs", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.io_cqs");
     {
-        size_t p = f->payload, end = f->end;
+        size_t at = frame->payload, end = frame->end;
         {
-            const size_t start0 = p;
-            uint32_t n0;
-            uint32_t s0;
-            if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.io_cqs");
-            n0 = dsf1_load32(b + p);
-            if (n0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, "$.sections.io_cqs");
-            p += 4;
-            if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.io_cqs");
-            s0 = dsf1_load32(b + p);
-            if (s0 == 0 || (s0 < 23u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, p, "$.sections.io_cqs");
-            p += 4;
-            if (n0 > (end - p) / s0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.io_cqs");
-            s->io_cqs.count = n0;
-            if (n0 > 0 && c->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.io_cqs[%]", (size_t)0);
-            for (size_t i0 = 0; i0 < n0; i0++) {
-                rc = dec_completion_queue(c, p, p + s0, 2, &s->io_cqs.items[i0], err);
+            const size_t start0 = at;
+            uint32_t count0;
+            uint32_t stride0;
+            if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.io_cqs");
+            count0 = dsf1_load32(blob + at);
+            if (count0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, "$.sections.io_cqs");
+            at += 4;
+            if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.io_cqs");
+            stride0 = dsf1_load32(blob + at);
+            if (stride0 == 0 || (stride0 < 23u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.io_cqs");
+            at += 4;
+            if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.io_cqs");
+            state->io_cqs.count = count0;
+            if (count0 > 0 && ctx->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.io_cqs[%]", (size_t)0);
+            for (size_t i0 = 0; i0 < count0; i0++) {
+                rc = decode_completion_queue(ctx, at, at + stride0, 2, &state->io_cqs.items[i0], err);
                 if (rc != 0) return dsf1_prepend(err, rc, "$.sections.io_cqs[%]", i0);
-                p += s0;
+                at += stride0;
             }
         }
-        if (p != end) return dsf1_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, p, "$.sections.io_cqs");
+        if (at != end) return dsf1_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, at, "$.sections.io_cqs");
     }
     return DEVSTATE_OK;
 }
 
 /* section 4 "io_sqs": submission_queue[] max 1024 */
-static int dec_s_io_sqs(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_nvmexpress_ctrl_v1_1 *s, struct devstate_error *err)
+static int decode_section_io_sqs(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_1 *state, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     int rc;
-    if (dsf1_check_optional(f, 0, "$.sections.io_sqs", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.io_sqs");
+    if (dsf1_check_optional(frame, 0, "$.sections.io_sqs", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.io_sqs");
     {
-        size_t p = f->payload, end = f->end;
+        size_t at = frame->payload, end = frame->end;
         {
-            const size_t start0 = p;
-            uint32_t n0;
-            uint32_t s0;
-            if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.io_sqs");
-            n0 = dsf1_load32(b + p);
-            if (n0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, "$.sections.io_sqs");
-            p += 4;
-            if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.io_sqs");
-            s0 = dsf1_load32(b + p);
-            if (s0 == 0 || (s0 < 22u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, p, "$.sections.io_sqs");
-            p += 4;
-            if (n0 > (end - p) / s0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.io_sqs");
-            s->io_sqs.count = n0;
-            if (n0 > 0 && c->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.io_sqs[%]", (size_t)0);
-            for (size_t i0 = 0; i0 < n0; i0++) {
-                rc = dec_submission_queue(c, p, p + s0, 2, &s->io_sqs.items[i0], err);
+            const size_t start0 = at;
+            uint32_t count0;
+            uint32_t stride0;
+            if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.io_sqs");
+            count0 = dsf1_load32(blob + at);
+            if (count0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, "$.sections.io_sqs");
+            at += 4;
+            if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.io_sqs");
+            stride0 = dsf1_load32(blob + at);
+            if (stride0 == 0 || (stride0 < 22u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.io_sqs");
+            at += 4;
+            if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.io_sqs");
+            state->io_sqs.count = count0;
+            if (count0 > 0 && ctx->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.io_sqs[%]", (size_t)0);
+            for (size_t i0 = 0; i0 < count0; i0++) {
+                rc = decode_submission_queue(ctx, at, at + stride0, 2, &state->io_sqs.items[i0], err);
                 if (rc != 0) return dsf1_prepend(err, rc, "$.sections.io_sqs[%]", i0);
-                p += s0;
+                at += stride0;
             }
         }
-        if (p != end) return dsf1_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, p, "$.sections.io_sqs");
+        if (at != end) return dsf1_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, at, "$.sections.io_sqs");
     }
     return DEVSTATE_OK;
 }
 
 /* section 5 "features": features */
-static int dec_s_features(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_nvmexpress_ctrl_v1_1 *s, struct devstate_error *err)
+static int decode_section_features(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_1 *state, struct devstate_error *err)
 {
     int rc;
-    if (dsf1_check_optional(f, 0, "$.sections.features", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.features");
-    rc = dec_features(c, f->payload, f->end, 1, &s->features, err);
+    if (dsf1_check_optional(frame, 0, "$.sections.features", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.features");
+    rc = decode_features(ctx, frame->payload, frame->end, 1, &state->features, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.features");
     return DEVSTATE_OK;
 }
 
 /* section 6 "aer": aer_state */
-static int dec_s_aer(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_nvmexpress_ctrl_v1_1 *s, struct devstate_error *err)
+static int decode_section_aer(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_1 *state, struct devstate_error *err)
 {
     int rc;
-    if (dsf1_check_optional(f, 0, "$.sections.aer", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.aer");
-    rc = dec_aer_state(c, f->payload, f->end, 1, &s->aer, err);
+    if (dsf1_check_optional(frame, 0, "$.sections.aer", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.aer");
+    rc = decode_aer_state(ctx, frame->payload, frame->end, 1, &state->aer, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.aer");
     return DEVSTATE_OK;
 }
 
 /* section 7 "namespaces": u32[] max 1024 */
-static int dec_s_namespaces(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_nvmexpress_ctrl_v1_1 *s, struct devstate_error *err)
+static int decode_section_namespaces(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_1 *state, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
-    if (dsf1_check_optional(f, 0, "$.sections.namespaces", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.namespaces");
+    const uint8_t *blob = ctx->blob;
+    if (dsf1_check_optional(frame, 0, "$.sections.namespaces", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.namespaces");
     {
-        size_t p = f->payload, end = f->end;
+        size_t at = frame->payload, end = frame->end;
         {
-            const size_t start0 = p;
-            uint32_t n0;
-            if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.namespaces");
-            n0 = dsf1_load32(b + p);
-            if (n0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, "$.sections.namespaces");
-            p += 4;
-            if (n0 > (end - p) / 4) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.namespaces");
-            s->namespaces.count = n0;
-            if (n0 > 0 && c->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.namespaces[%]", (size_t)0);
-            for (size_t i0 = 0; i0 < n0; i0++) {
-                s->namespaces.items[i0] = dsf1_load32(b + p);
-                p += 4;
+            const size_t start0 = at;
+            uint32_t count0;
+            if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.namespaces");
+            count0 = dsf1_load32(blob + at);
+            if (count0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, "$.sections.namespaces");
+            at += 4;
+            if (count0 > (end - at) / 4) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.namespaces");
+            state->namespaces.count = count0;
+            if (count0 > 0 && ctx->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.namespaces[%]", (size_t)0);
+            for (size_t i0 = 0; i0 < count0; i0++) {
+                state->namespaces.items[i0] = dsf1_load32(blob + at);
+                at += 4;
             }
         }
-        if (p != end) return dsf1_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, p, "$.sections.namespaces");
+        if (at != end) return dsf1_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, at, "$.sections.namespaces");
     }
     return DEVSTATE_OK;
 }
 
 /* section 8 "inflight": inflight_command[] max 4096 */
-static int dec_s_inflight(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_nvmexpress_ctrl_v1_1 *s, struct devstate_error *err)
+static int decode_section_inflight(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_1 *state, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     int rc;
-    if (dsf1_check_optional(f, 0, "$.sections.inflight", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.inflight");
+    if (dsf1_check_optional(frame, 0, "$.sections.inflight", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.inflight");
     {
-        size_t p = f->payload, end = f->end;
+        size_t at = frame->payload, end = frame->end;
         {
-            const size_t start0 = p;
-            uint32_t n0;
-            uint32_t s0;
-            if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.inflight");
-            n0 = dsf1_load32(b + p);
-            if (n0 > 4096u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, "$.sections.inflight");
-            p += 4;
-            if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.inflight");
-            s0 = dsf1_load32(b + p);
-            if (s0 == 0 || (s0 < 66u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, p, "$.sections.inflight");
-            p += 4;
-            if (n0 > (end - p) / s0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.inflight");
-            s->inflight.count = n0;
-            if (n0 > 0 && c->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.inflight[%]", (size_t)0);
-            for (size_t i0 = 0; i0 < n0; i0++) {
-                rc = dec_inflight_command(c, p, p + s0, 2, &s->inflight.items[i0], err);
+            const size_t start0 = at;
+            uint32_t count0;
+            uint32_t stride0;
+            if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.inflight");
+            count0 = dsf1_load32(blob + at);
+            if (count0 > 4096u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, "$.sections.inflight");
+            at += 4;
+            if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.inflight");
+            stride0 = dsf1_load32(blob + at);
+            if (stride0 == 0 || (stride0 < 66u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.inflight");
+            at += 4;
+            if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.inflight");
+            state->inflight.count = count0;
+            if (count0 > 0 && ctx->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.inflight[%]", (size_t)0);
+            for (size_t i0 = 0; i0 < count0; i0++) {
+                rc = decode_inflight_command(ctx, at, at + stride0, 2, &state->inflight.items[i0], err);
                 if (rc != 0) return dsf1_prepend(err, rc, "$.sections.inflight[%]", i0);
-                p += s0;
+                at += stride0;
             }
         }
-        if (p != end) return dsf1_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, p, "$.sections.inflight");
+        if (at != end) return dsf1_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, at, "$.sections.inflight");
     }
     return DEVSTATE_OK;
 }
 
 /* section 9 "host_memory_buffer": host_memory_buffer */
-static int dec_s_host_memory_buffer(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_nvmexpress_ctrl_v1_1 *s, struct devstate_error *err)
+static int decode_section_host_memory_buffer(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_1 *state, struct devstate_error *err)
 {
     int rc;
-    if (dsf1_check_optional(f, 1, "$.sections.host_memory_buffer", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.host_memory_buffer");
-    rc = dec_host_memory_buffer(c, f->payload, f->end, 1, &s->host_memory_buffer, err);
+    if (dsf1_check_optional(frame, 1, "$.sections.host_memory_buffer", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.host_memory_buffer");
+    rc = decode_host_memory_buffer(ctx, frame->payload, frame->end, 1, &state->host_memory_buffer, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.host_memory_buffer");
-    s->has_host_memory_buffer = true;
+    state->has_host_memory_buffer = true;
     return DEVSTATE_OK;
 }
 
 /* section 10 "doorbell_buffer": doorbell_buffer */
-static int dec_s_doorbell_buffer(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_nvmexpress_ctrl_v1_1 *s, struct devstate_error *err)
+static int decode_section_doorbell_buffer(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_1 *state, struct devstate_error *err)
 {
     int rc;
-    if (dsf1_check_optional(f, 1, "$.sections.doorbell_buffer", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.doorbell_buffer");
-    rc = dec_doorbell_buffer(c, f->payload, f->end, 1, &s->doorbell_buffer, err);
+    if (dsf1_check_optional(frame, 1, "$.sections.doorbell_buffer", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.doorbell_buffer");
+    rc = decode_doorbell_buffer(ctx, frame->payload, frame->end, 1, &state->doorbell_buffer, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.doorbell_buffer");
-    s->has_doorbell_buffer = true;
+    state->has_doorbell_buffer = true;
     return DEVSTATE_OK;
 }
 
 /* vendor section uuid:069821a3-24d0-4518-854e-5e4068ac9c85 #1 "example_fw_state": vendor_fw_state */
-static int dec_v_example_fw_state(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_nvmexpress_ctrl_v1_1 *s, struct devstate_error *err)
+static int decode_vendor_section_example_fw_state(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_1 *state, struct devstate_error *err)
 {
     int rc;
-    if (dsf1_check_optional(f, 1, "$.vendor_sections.example_fw_state", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.vendor_sections.example_fw_state");
-    rc = dec_vendor_fw_state(c, f->payload, f->end, 1, &s->example_fw_state, err);
+    if (dsf1_check_optional(frame, 1, "$.vendor_sections.example_fw_state", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.vendor_sections.example_fw_state");
+    rc = decode_vendor_fw_state(ctx, frame->payload, frame->end, 1, &state->example_fw_state, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.vendor_sections.example_fw_state");
-    s->has_example_fw_state = true;
+    state->has_example_fw_state = true;
     return DEVSTATE_OK;
 }
 
 int org_nvmexpress_ctrl_v1_1_decode_with_limits(const uint8_t *buf, size_t len, const struct devstate_limits *limits,
     struct org_nvmexpress_ctrl_v1_1 *out, struct devstate_error *err)
 {
-    static const struct devstate_limits defaults = {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, DEVSTATE_DEFAULT_MAX_REGION_SIZE, DEVSTATE_DEFAULT_MAX_DEPTH};
+    static const struct devstate_limits defaults = {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, DEVSTATE_DEFAULT_MAX_REGION_SIZE,
+                                                    DEVSTATE_DEFAULT_MAX_DEPTH};
     static const uint8_t vendor_0[DEVSTATE_VENDOR_HEADER_SIZE] = {0x02, 0x00, 0x06, 0x98, 0x21, 0xa3, 0x24, 0xd0, 0x45, 0x18, 0x85, 0x4e, 0x5e, 0x40, 0x68, 0xac, 0x9c, 0x85}; /* uuid:069821a3-24d0-4518-854e-5e4068ac9c85 */
     struct devstate_error scratch;
-    struct dsf1_context c;
-    struct dsf1_frame f, prev;
+    struct dsf1_context ctx;
+    struct dsf1_frame frame, previous;
     bool seen[8] = {false};
-    size_t p, first = 0, trailer = 0;
+    size_t at, first = 0, trailer = 0;
     int rc;
 
     if (err == NULL) err = &scratch;
@@ -837,38 +838,38 @@ int org_nvmexpress_ctrl_v1_1_decode_with_limits(const uint8_t *buf, size_t len, 
     if (limits == NULL) limits = &defaults;
     rc = dsf1_envelope(buf, len, limits, ORG_NVMEXPRESS_CTRL_V1_1_MODEL, ORG_NVMEXPRESS_CTRL_V1_1_VERSION_MAJOR, &first, &trailer, err);
     if (rc != 0) return rc;
-    c.blob = buf;
-    c.max_region = limits->max_region_size;
-    c.max_depth = limits->max_depth;
+    ctx.blob = buf;
+    ctx.max_region = limits->max_region_size;
+    ctx.max_depth = limits->max_depth;
     out->has_host_memory_buffer = false;
     out->has_doorbell_buffer = false;
     out->has_example_fw_state = false;
     out->unknown_count = 0;
-    memset(&prev, 0, sizeof prev);
-    for (p = first; p < trailer; p = f.end) {
-        rc = dsf1_frame_at(buf, p, trailer, &f, err);
-        if (rc == 0 && p > first) rc = dsf1_check_order(&prev, &f, err);
+    memset(&previous, 0, sizeof previous);
+    for (at = first; at < trailer; at = frame.end) {
+        rc = dsf1_frame_at(buf, at, trailer, &frame, err);
+        if (rc == 0 && at > first) rc = dsf1_check_order(&previous, &frame, err);
         if (rc != 0) return rc;
-        if (f.vendor == NULL) {
-            switch (f.id) {
-                case 1: rc = dec_s_registers(&c, &f, out, err); seen[0] = true; break;
-                case 2: rc = dec_s_admin_queues(&c, &f, out, err); seen[1] = true; break;
-                case 3: rc = dec_s_io_cqs(&c, &f, out, err); seen[2] = true; break;
-                case 4: rc = dec_s_io_sqs(&c, &f, out, err); seen[3] = true; break;
-                case 5: rc = dec_s_features(&c, &f, out, err); seen[4] = true; break;
-                case 6: rc = dec_s_aer(&c, &f, out, err); seen[5] = true; break;
-                case 7: rc = dec_s_namespaces(&c, &f, out, err); seen[6] = true; break;
-                case 8: rc = dec_s_inflight(&c, &f, out, err); seen[7] = true; break;
-                case 9: rc = dec_s_host_memory_buffer(&c, &f, out, err); break;
-                case 10: rc = dec_s_doorbell_buffer(&c, &f, out, err); break;
-                default: rc = dsf1_keep_unknown(buf, &f, out->unknown, &out->unknown_count, ORG_NVMEXPRESS_CTRL_V1_1_MAX_UNKNOWN, err);
+        if (frame.vendor == NULL) {
+            switch (frame.id) {
+                case 1: rc = decode_section_registers(&ctx, &frame, out, err); seen[0] = true; break;
+                case 2: rc = decode_section_admin_queues(&ctx, &frame, out, err); seen[1] = true; break;
+                case 3: rc = decode_section_io_cqs(&ctx, &frame, out, err); seen[2] = true; break;
+                case 4: rc = decode_section_io_sqs(&ctx, &frame, out, err); seen[3] = true; break;
+                case 5: rc = decode_section_features(&ctx, &frame, out, err); seen[4] = true; break;
+                case 6: rc = decode_section_aer(&ctx, &frame, out, err); seen[5] = true; break;
+                case 7: rc = decode_section_namespaces(&ctx, &frame, out, err); seen[6] = true; break;
+                case 8: rc = decode_section_inflight(&ctx, &frame, out, err); seen[7] = true; break;
+                case 9: rc = decode_section_host_memory_buffer(&ctx, &frame, out, err); break;
+                case 10: rc = decode_section_doorbell_buffer(&ctx, &frame, out, err); break;
+                default: rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, ORG_NVMEXPRESS_CTRL_V1_1_MAX_UNKNOWN, err);
             }
         } else {
-            if (f.id == 1 && memcmp(f.vendor, vendor_0, DEVSTATE_VENDOR_HEADER_SIZE) == 0) { rc = dec_v_example_fw_state(&c, &f, out, err); }
-            else rc = dsf1_keep_unknown(buf, &f, out->unknown, &out->unknown_count, ORG_NVMEXPRESS_CTRL_V1_1_MAX_UNKNOWN, err);
+            if (frame.id == 1 && memcmp(frame.vendor, vendor_0, DEVSTATE_VENDOR_HEADER_SIZE) == 0) { rc = decode_vendor_section_example_fw_state(&ctx, &frame, out, err); }
+            else rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, ORG_NVMEXPRESS_CTRL_V1_1_MAX_UNKNOWN, err);
         }
         if (rc != 0) return rc;
-        prev = f;
+        previous = frame;
     }
     if (!seen[0]) return dsf1_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.registers");
     if (!seen[1]) return dsf1_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.admin_queues");
@@ -886,727 +887,740 @@ int org_nvmexpress_ctrl_v1_1_decode(const uint8_t *buf, size_t len, struct org_n
     return org_nvmexpress_ctrl_v1_1_decode_with_limits(buf, len, NULL, out, err);
 }
 
-/* struct ctrl_regs: check and write the full body at o + *at */
-static int enc_ctrl_regs(const struct org_nvmexpress_ctrl_v1_1_ctrl_regs *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct ctrl_regs: check and write the full body at blob + *cursor */
+static int encode_ctrl_regs(const struct org_nvmexpress_ctrl_v1_1_ctrl_regs *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     (void)err;
-    size_t p = *at;
+    size_t at = *cursor;
     /* cap: u64, body offset 0 */
-    dsf1_store64(o + p, in->cap);
-    p += 8;
+    dsf1_store64(blob + at, in->cap);
+    at += 8;
     /* vs: u32, body offset 8 */
-    dsf1_store32(o + p, in->vs);
-    p += 4;
+    dsf1_store32(blob + at, in->vs);
+    at += 4;
     /* intms: u32, body offset 12 */
-    dsf1_store32(o + p, in->intms);
-    p += 4;
+    dsf1_store32(blob + at, in->intms);
+    at += 4;
     /* cc: u32, body offset 16 */
-    dsf1_store32(o + p, in->cc);
-    p += 4;
+    dsf1_store32(blob + at, in->cc);
+    at += 4;
     /* csts: u32, body offset 20 */
-    dsf1_store32(o + p, in->csts);
-    p += 4;
+    dsf1_store32(blob + at, in->csts);
+    at += 4;
     /* aqa: u32, body offset 24 */
-    dsf1_store32(o + p, in->aqa);
-    p += 4;
+    dsf1_store32(blob + at, in->aqa);
+    at += 4;
     /* asq: u64, body offset 28 */
-    dsf1_store64(o + p, in->asq);
-    p += 8;
+    dsf1_store64(blob + at, in->asq);
+    at += 8;
     /* acq: u64, body offset 36 */
-    dsf1_store64(o + p, in->acq);
-    p += 8;
+    dsf1_store64(blob + at, in->acq);
+    at += 8;
     /* cmbloc: u32, body offset 44 */
-    dsf1_store32(o + p, in->cmbloc);
-    p += 4;
+    dsf1_store32(blob + at, in->cmbloc);
+    at += 4;
     /* cmbsz: u32, body offset 48 */
-    dsf1_store32(o + p, in->cmbsz);
-    p += 4;
+    dsf1_store32(blob + at, in->cmbsz);
+    at += 4;
     /* cmbmsc: u64, body offset 52 */
-    dsf1_store64(o + p, in->cmbmsc);
-    p += 8;
+    dsf1_store64(blob + at, in->cmbmsc);
+    at += 8;
     /* bprsel: u32, since 1.1, body offset 60, appended */
-    dsf1_store32(o + p, in->bprsel);
-    p += 4;
+    dsf1_store32(blob + at, in->bprsel);
+    at += 4;
     /* bpmbl: u64, since 1.1, body offset 64, appended */
-    dsf1_store64(o + p, in->bpmbl);
-    p += 8;
+    dsf1_store64(blob + at, in->bpmbl);
+    at += 8;
     /* pmrctl: u32, since 1.1, body offset 72, appended */
-    dsf1_store32(o + p, in->pmrctl);
-    p += 4;
+    dsf1_store32(blob + at, in->pmrctl);
+    at += 4;
     /* pmrmsc: u64, since 1.1, body offset 76, appended */
-    dsf1_store64(o + p, in->pmrmsc);
-    p += 8;
-    *at = p;
+    dsf1_store64(blob + at, in->pmrmsc);
+    at += 8;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct admin_queue_pair: check and write the full body at o + *at */
-static int enc_admin_queue_pair(const struct org_nvmexpress_ctrl_v1_1_admin_queue_pair *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct admin_queue_pair: check and write the full body at blob + *cursor */
+static int encode_admin_queue_pair(const struct org_nvmexpress_ctrl_v1_1_admin_queue_pair *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     (void)err;
-    size_t p = *at;
+    size_t at = *cursor;
     /* sq_head: u16, body offset 0 */
-    dsf1_store16(o + p, in->sq_head);
-    p += 2;
+    dsf1_store16(blob + at, in->sq_head);
+    at += 2;
     /* sq_tail: u16, body offset 2 */
-    dsf1_store16(o + p, in->sq_tail);
-    p += 2;
+    dsf1_store16(blob + at, in->sq_tail);
+    at += 2;
     /* cq_head: u16, body offset 4 */
-    dsf1_store16(o + p, in->cq_head);
-    p += 2;
+    dsf1_store16(blob + at, in->cq_head);
+    at += 2;
     /* cq_tail: u16, body offset 6 */
-    dsf1_store16(o + p, in->cq_tail);
-    p += 2;
+    dsf1_store16(blob + at, in->cq_tail);
+    at += 2;
     /* cq_phase: bool, body offset 8 */
-    o[p] = in->cq_phase ? 1 : 0;
-    p += 1;
-    *at = p;
+    blob[at] = in->cq_phase ? 1 : 0;
+    at += 1;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct completion_queue: check and write the full body at o + *at */
-static int enc_completion_queue(const struct org_nvmexpress_ctrl_v1_1_completion_queue *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct completion_queue: check and write the full body at blob + *cursor */
+static int encode_completion_queue(const struct org_nvmexpress_ctrl_v1_1_completion_queue *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
+    size_t at = *cursor;
     /* cqid: u16, min 1, body offset 0 */
     if (in->cqid < 1) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".cqid");
-    dsf1_store16(o + p, in->cqid);
-    p += 2;
+    dsf1_store16(blob + at, in->cqid);
+    at += 2;
     /* base: u64, body offset 2 */
-    dsf1_store64(o + p, in->base);
-    p += 8;
+    dsf1_store64(blob + at, in->base);
+    at += 8;
     /* size: u32, min 2, max 65536, body offset 10 */
     if (in->size < 2u || in->size > 65536u) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".size");
-    dsf1_store32(o + p, in->size);
-    p += 4;
+    dsf1_store32(blob + at, in->size);
+    at += 4;
     /* head: u16, body offset 14 */
-    dsf1_store16(o + p, in->head);
-    p += 2;
+    dsf1_store16(blob + at, in->head);
+    at += 2;
     /* tail: u16, body offset 16 */
-    dsf1_store16(o + p, in->tail);
-    p += 2;
+    dsf1_store16(blob + at, in->tail);
+    at += 2;
     /* phase: bool, body offset 18 */
-    o[p] = in->phase ? 1 : 0;
-    p += 1;
+    blob[at] = in->phase ? 1 : 0;
+    at += 1;
     /* interrupt_vector: u16, body offset 19 */
-    dsf1_store16(o + p, in->interrupt_vector);
-    p += 2;
+    dsf1_store16(blob + at, in->interrupt_vector);
+    at += 2;
     /* interrupts_enabled: bool, body offset 21 */
-    o[p] = in->interrupts_enabled ? 1 : 0;
-    p += 1;
+    blob[at] = in->interrupts_enabled ? 1 : 0;
+    at += 1;
     /* contiguous: bool, body offset 22 */
-    o[p] = in->contiguous ? 1 : 0;
-    p += 1;
-    *at = p;
+    blob[at] = in->contiguous ? 1 : 0;
+    at += 1;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct submission_queue: check and write the full body at o + *at */
-static int enc_submission_queue(const struct org_nvmexpress_ctrl_v1_1_submission_queue *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct submission_queue: check and write the full body at blob + *cursor */
+static int encode_submission_queue(const struct org_nvmexpress_ctrl_v1_1_submission_queue *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
+    size_t at = *cursor;
     /* sqid: u16, min 1, body offset 0 */
     if (in->sqid < 1) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".sqid");
-    dsf1_store16(o + p, in->sqid);
-    p += 2;
+    dsf1_store16(blob + at, in->sqid);
+    at += 2;
     /* cqid: u16, min 1, body offset 2 */
     if (in->cqid < 1) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".cqid");
-    dsf1_store16(o + p, in->cqid);
-    p += 2;
+    dsf1_store16(blob + at, in->cqid);
+    at += 2;
     /* base: u64, body offset 4 */
-    dsf1_store64(o + p, in->base);
-    p += 8;
+    dsf1_store64(blob + at, in->base);
+    at += 8;
     /* size: u32, min 2, max 65536, body offset 12 */
     if (in->size < 2u || in->size > 65536u) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".size");
-    dsf1_store32(o + p, in->size);
-    p += 4;
+    dsf1_store32(blob + at, in->size);
+    at += 4;
     /* head: u16, body offset 16 */
-    dsf1_store16(o + p, in->head);
-    p += 2;
+    dsf1_store16(blob + at, in->head);
+    at += 2;
     /* tail: u16, body offset 18 */
-    dsf1_store16(o + p, in->tail);
-    p += 2;
+    dsf1_store16(blob + at, in->tail);
+    at += 2;
     /* priority: queue_priority, body offset 20 */
     if (in->priority > 3) return dsf1_fail(err, DEVSTATE_E_BAD_ENUM, 0, ".priority");
-    o[p] = in->priority;
-    p += 1;
+    blob[at] = in->priority;
+    at += 1;
     /* contiguous: bool, body offset 21 */
-    o[p] = in->contiguous ? 1 : 0;
-    p += 1;
-    *at = p;
+    blob[at] = in->contiguous ? 1 : 0;
+    at += 1;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct arbitration: check and write the full body at o + *at */
-static int enc_arbitration(const struct org_nvmexpress_ctrl_v1_1_arbitration *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct arbitration: check and write the full body at blob + *cursor */
+static int encode_arbitration(const struct org_nvmexpress_ctrl_v1_1_arbitration *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
+    size_t at = *cursor;
     /* ab: u8, max 7, body offset 0 */
     if (in->ab > 7) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".ab");
-    o[p] = in->ab;
-    p += 1;
+    blob[at] = in->ab;
+    at += 1;
     /* lpw: u8, body offset 1 */
-    o[p] = in->lpw;
-    p += 1;
+    blob[at] = in->lpw;
+    at += 1;
     /* mpw: u8, body offset 2 */
-    o[p] = in->mpw;
-    p += 1;
+    blob[at] = in->mpw;
+    at += 1;
     /* hpw: u8, body offset 3 */
-    o[p] = in->hpw;
-    p += 1;
-    *at = p;
+    blob[at] = in->hpw;
+    at += 1;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct power_management: check and write the full body at o + *at */
-static int enc_power_management(const struct org_nvmexpress_ctrl_v1_1_power_management *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct power_management: check and write the full body at blob + *cursor */
+static int encode_power_management(const struct org_nvmexpress_ctrl_v1_1_power_management *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
+    size_t at = *cursor;
     /* ps: u8, max 31, body offset 0 */
     if (in->ps > 31) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".ps");
-    o[p] = in->ps;
-    p += 1;
+    blob[at] = in->ps;
+    at += 1;
     /* wh: u8, max 7, body offset 1 */
     if (in->wh > 7) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".wh");
-    o[p] = in->wh;
-    p += 1;
-    *at = p;
+    blob[at] = in->wh;
+    at += 1;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct number_of_queues: check and write the full body at o + *at */
-static int enc_number_of_queues(const struct org_nvmexpress_ctrl_v1_1_number_of_queues *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct number_of_queues: check and write the full body at blob + *cursor */
+static int encode_number_of_queues(const struct org_nvmexpress_ctrl_v1_1_number_of_queues *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     (void)err;
-    size_t p = *at;
+    size_t at = *cursor;
     /* nsqa: u16, body offset 0 */
-    dsf1_store16(o + p, in->nsqa);
-    p += 2;
+    dsf1_store16(blob + at, in->nsqa);
+    at += 2;
     /* ncqa: u16, body offset 2 */
-    dsf1_store16(o + p, in->ncqa);
-    p += 2;
-    *at = p;
+    dsf1_store16(blob + at, in->ncqa);
+    at += 2;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct interrupt_coalescing: check and write the full body at o + *at */
-static int enc_interrupt_coalescing(const struct org_nvmexpress_ctrl_v1_1_interrupt_coalescing *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct interrupt_coalescing: check and write the full body at blob + *cursor */
+static int encode_interrupt_coalescing(const struct org_nvmexpress_ctrl_v1_1_interrupt_coalescing *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     (void)err;
-    size_t p = *at;
+    size_t at = *cursor;
     /* thr: u8, body offset 0 */
-    o[p] = in->thr;
-    p += 1;
+    blob[at] = in->thr;
+    at += 1;
     /* time: u8, body offset 1 */
-    o[p] = in->time;
-    p += 1;
-    *at = p;
+    blob[at] = in->time;
+    at += 1;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* struct features: the encoded body size */
-static size_t size_features(const struct org_nvmexpress_ctrl_v1_1_features *in)
+static size_t body_size_features(const struct org_nvmexpress_ctrl_v1_1_features *in)
 {
-    size_t n = 0;
-    n += 8;
-    n += 6;
-    n += 1;
-    n += 8;
-    n += 6;
-    n += 4;
-    n += (size_t)dsf1_min(in->coalescing_disabled_vectors.count, 2048u) * 2;
-    n += 1;
-    n += 4;
-    n += 1;
-    n += 256;
-    n += 4;
-    n += 1;
-    return n;
+    size_t total = 0;
+    total += 8;
+    total += 6;
+    total += 1;
+    total += 8;
+    total += 6;
+    total += 4;
+    total += (size_t)dsf1_min(in->coalescing_disabled_vectors.count, 2048u) * 2;
+    total += 1;
+    total += 4;
+    total += 1;
+    total += 256;
+    total += 4;
+    total += 1;
+    return total;
 }
 
-/* struct features: check and write the full body at o + *at */
-static int enc_features(const struct org_nvmexpress_ctrl_v1_1_features *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct features: check and write the full body at blob + *cursor */
+static int encode_features(const struct org_nvmexpress_ctrl_v1_1_features *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
+    size_t at = *cursor;
     /* arbitration: arbitration, body offset 0 */
     {
-        size_t size_at = p;
-        p += 4;
-        rc = enc_arbitration(&in->arbitration, o, &p, err);
+        size_t size_at = at;
+        at += 4;
+        rc = encode_arbitration(&in->arbitration, blob, &at, err);
         if (rc != 0) return dsf1_prepend(err, rc, ".arbitration");
-        if (dsf1_over_u32(p - size_at - 4)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".arbitration");
-        dsf1_store32(o + size_at, (uint32_t)(p - size_at - 4)); /* the body size */
+        if (dsf1_over_u32(at - size_at - 4)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".arbitration");
+        dsf1_store32(blob + size_at, (uint32_t)(at - size_at - 4)); /* the body size */
     }
     /* power_management: power_management, body offset 8 */
     {
-        size_t size_at = p;
-        p += 4;
-        rc = enc_power_management(&in->power_management, o, &p, err);
+        size_t size_at = at;
+        at += 4;
+        rc = encode_power_management(&in->power_management, blob, &at, err);
         if (rc != 0) return dsf1_prepend(err, rc, ".power_management");
-        if (dsf1_over_u32(p - size_at - 4)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".power_management");
-        dsf1_store32(o + size_at, (uint32_t)(p - size_at - 4)); /* the body size */
+        if (dsf1_over_u32(at - size_at - 4)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".power_management");
+        dsf1_store32(blob + size_at, (uint32_t)(at - size_at - 4)); /* the body size */
     }
     /* volatile_write_cache: bool, body offset 14 */
-    o[p] = in->volatile_write_cache ? 1 : 0;
-    p += 1;
+    blob[at] = in->volatile_write_cache ? 1 : 0;
+    at += 1;
     /* number_of_queues: number_of_queues, body offset 15 */
     {
-        size_t size_at = p;
-        p += 4;
-        rc = enc_number_of_queues(&in->number_of_queues, o, &p, err);
+        size_t size_at = at;
+        at += 4;
+        rc = encode_number_of_queues(&in->number_of_queues, blob, &at, err);
         if (rc != 0) return dsf1_prepend(err, rc, ".number_of_queues");
-        if (dsf1_over_u32(p - size_at - 4)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".number_of_queues");
-        dsf1_store32(o + size_at, (uint32_t)(p - size_at - 4)); /* the body size */
+        if (dsf1_over_u32(at - size_at - 4)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".number_of_queues");
+        dsf1_store32(blob + size_at, (uint32_t)(at - size_at - 4)); /* the body size */
     }
     /* interrupt_coalescing: interrupt_coalescing, body offset 23 */
     {
-        size_t size_at = p;
-        p += 4;
-        rc = enc_interrupt_coalescing(&in->interrupt_coalescing, o, &p, err);
+        size_t size_at = at;
+        at += 4;
+        rc = encode_interrupt_coalescing(&in->interrupt_coalescing, blob, &at, err);
         if (rc != 0) return dsf1_prepend(err, rc, ".interrupt_coalescing");
-        if (dsf1_over_u32(p - size_at - 4)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".interrupt_coalescing");
-        dsf1_store32(o + size_at, (uint32_t)(p - size_at - 4)); /* the body size */
+        if (dsf1_over_u32(at - size_at - 4)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".interrupt_coalescing");
+        dsf1_store32(blob + size_at, (uint32_t)(at - size_at - 4)); /* the body size */
     }
     /* coalescing_disabled_vectors: u16[] max 2048, body offset 29 */
     if (in->coalescing_disabled_vectors.count > 2048u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, ".coalescing_disabled_vectors");
-    dsf1_store32(o + p, in->coalescing_disabled_vectors.count);
-    p += 4;
+    dsf1_store32(blob + at, in->coalescing_disabled_vectors.count);
+    at += 4;
     for (size_t i0 = 0; i0 < in->coalescing_disabled_vectors.count; i0++) {
-        dsf1_store16(o + p, in->coalescing_disabled_vectors.items[i0]);
-        p += 2;
+        dsf1_store16(blob + at, in->coalescing_disabled_vectors.items[i0]);
+        at += 2;
     }
     /* write_atomicity_normal: bool */
-    o[p] = in->write_atomicity_normal ? 1 : 0;
-    p += 1;
+    blob[at] = in->write_atomicity_normal ? 1 : 0;
+    at += 1;
     /* async_event_config: async_event_config */
     if (in->async_event_config & ~ORG_NVMEXPRESS_CTRL_V1_1_ASYNC_EVENT_CONFIG_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".async_event_config");
-    dsf1_store32(o + p, in->async_event_config);
-    p += 4;
+    dsf1_store32(blob + at, in->async_event_config);
+    at += 4;
     /* apst_enabled: bool */
-    o[p] = in->apst_enabled ? 1 : 0;
-    p += 1;
+    blob[at] = in->apst_enabled ? 1 : 0;
+    at += 1;
     /* apst_table: u64[32] */
     for (size_t i0 = 0; i0 < 32; i0++) {
-        dsf1_store64(o + p, in->apst_table[i0]);
-        p += 8;
+        dsf1_store64(blob + at, in->apst_table[i0]);
+        at += 8;
     }
     /* keep_alive_timeout: u32, since 1.1, appended */
-    dsf1_store32(o + p, in->keep_alive_timeout);
-    p += 4;
+    dsf1_store32(blob + at, in->keep_alive_timeout);
+    at += 4;
     /* advanced_command_retry: bool, since 1.1, appended */
-    o[p] = in->advanced_command_retry ? 1 : 0;
-    p += 1;
-    *at = p;
+    blob[at] = in->advanced_command_retry ? 1 : 0;
+    at += 1;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct async_event: check and write the full body at o + *at */
-static int enc_async_event(const struct org_nvmexpress_ctrl_v1_1_async_event *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct async_event: check and write the full body at blob + *cursor */
+static int encode_async_event(const struct org_nvmexpress_ctrl_v1_1_async_event *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
+    size_t at = *cursor;
     /* type: aer_event_type, body offset 0 */
     if (!(in->type <= 4 || (in->type >= 6 && in->type <= 7))) return dsf1_fail(err, DEVSTATE_E_BAD_ENUM, 0, ".type");
-    o[p] = in->type;
-    p += 1;
+    blob[at] = in->type;
+    at += 1;
     /* info: u8, body offset 1 */
-    o[p] = in->info;
-    p += 1;
+    blob[at] = in->info;
+    at += 1;
     /* log_page: u8, body offset 2 */
-    o[p] = in->log_page;
-    p += 1;
-    *at = p;
+    blob[at] = in->log_page;
+    at += 1;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* struct aer_state: the encoded body size */
-static size_t size_aer_state(const struct org_nvmexpress_ctrl_v1_1_aer_state *in)
+static size_t body_size_aer_state(const struct org_nvmexpress_ctrl_v1_1_aer_state *in)
 {
-    size_t n = 0;
-    n += 4;
-    n += (size_t)dsf1_min(in->outstanding.count, 16u) * 2;
-    n += 8;
-    n += (size_t)dsf1_min(in->pending.count, 64u) * 3;
-    n += 1;
-    return n;
+    size_t total = 0;
+    total += 4;
+    total += (size_t)dsf1_min(in->outstanding.count, 16u) * 2;
+    total += 8;
+    total += (size_t)dsf1_min(in->pending.count, 64u) * 3;
+    total += 1;
+    return total;
 }
 
-/* struct aer_state: check and write the full body at o + *at */
-static int enc_aer_state(const struct org_nvmexpress_ctrl_v1_1_aer_state *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct aer_state: check and write the full body at blob + *cursor */
+static int encode_aer_state(const struct org_nvmexpress_ctrl_v1_1_aer_state *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
+    size_t at = *cursor;
     /* outstanding: u16[] max 16, body offset 0 */
     if (in->outstanding.count > 16u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, ".outstanding");
-    dsf1_store32(o + p, in->outstanding.count);
-    p += 4;
+    dsf1_store32(blob + at, in->outstanding.count);
+    at += 4;
     for (size_t i0 = 0; i0 < in->outstanding.count; i0++) {
-        dsf1_store16(o + p, in->outstanding.items[i0]);
-        p += 2;
+        dsf1_store16(blob + at, in->outstanding.items[i0]);
+        at += 2;
     }
     /* pending: async_event[] max 64 */
     if (in->pending.count > 64u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, ".pending");
-    dsf1_store32(o + p, in->pending.count);
-    p += 4;
-    dsf1_store32(o + p, 3u); /* stride */
-    p += 4;
+    dsf1_store32(blob + at, in->pending.count);
+    at += 4;
+    dsf1_store32(blob + at, 3u); /* stride */
+    at += 4;
     for (size_t i0 = 0; i0 < in->pending.count; i0++) {
-        rc = enc_async_event(&in->pending.items[i0], o, &p, err);
+        rc = encode_async_event(&in->pending.items[i0], blob, &at, err);
         if (rc != 0) return dsf1_prepend(err, rc, ".pending[%]", i0);
     }
     /* masked: aer_event_type_set */
     if (in->masked & ~ORG_NVMEXPRESS_CTRL_V1_1_AER_EVENT_TYPE_SET_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".masked");
-    o[p] = in->masked;
-    p += 1;
-    *at = p;
+    blob[at] = in->masked;
+    at += 1;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct inflight_command: check and write the full body at o + *at */
-static int enc_inflight_command(const struct org_nvmexpress_ctrl_v1_1_inflight_command *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct inflight_command: check and write the full body at blob + *cursor */
+static int encode_inflight_command(const struct org_nvmexpress_ctrl_v1_1_inflight_command *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
+    size_t at = *cursor;
     /* sqid: u16, body offset 0 */
-    dsf1_store16(o + p, in->sqid);
-    p += 2;
+    dsf1_store16(blob + at, in->sqid);
+    at += 2;
     /* sqe: bytes[64], body offset 2 */
     if (in->sqe.len != 64 || in->sqe.data == NULL) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".sqe");
-    memcpy(o + p, in->sqe.data, 64);
-    p += 64;
-    *at = p;
+    memcpy(blob + at, in->sqe.data, 64);
+    at += 64;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct host_memory_buffer: check and write the full body at o + *at */
-static int enc_host_memory_buffer(const struct org_nvmexpress_ctrl_v1_1_host_memory_buffer *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct host_memory_buffer: check and write the full body at blob + *cursor */
+static int encode_host_memory_buffer(const struct org_nvmexpress_ctrl_v1_1_host_memory_buffer *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     (void)err;
-    size_t p = *at;
+    size_t at = *cursor;
     /* enabled: bool, body offset 0 */
-    o[p] = in->enabled ? 1 : 0;
-    p += 1;
+    blob[at] = in->enabled ? 1 : 0;
+    at += 1;
     /* memory_return: bool, body offset 1 */
-    o[p] = in->memory_return ? 1 : 0;
-    p += 1;
+    blob[at] = in->memory_return ? 1 : 0;
+    at += 1;
     /* size: u32, body offset 2 */
-    dsf1_store32(o + p, in->size);
-    p += 4;
+    dsf1_store32(blob + at, in->size);
+    at += 4;
     /* descriptor_list_addr: u64, body offset 6 */
-    dsf1_store64(o + p, in->descriptor_list_addr);
-    p += 8;
+    dsf1_store64(blob + at, in->descriptor_list_addr);
+    at += 8;
     /* descriptor_count: u32, body offset 14 */
-    dsf1_store32(o + p, in->descriptor_count);
-    p += 4;
-    *at = p;
+    dsf1_store32(blob + at, in->descriptor_count);
+    at += 4;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct doorbell_buffer: check and write the full body at o + *at */
-static int enc_doorbell_buffer(const struct org_nvmexpress_ctrl_v1_1_doorbell_buffer *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct doorbell_buffer: check and write the full body at blob + *cursor */
+static int encode_doorbell_buffer(const struct org_nvmexpress_ctrl_v1_1_doorbell_buffer *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     (void)err;
-    size_t p = *at;
+    size_t at = *cursor;
     /* shadow_doorbell_addr: u64, body offset 0 */
-    dsf1_store64(o + p, in->shadow_doorbell_addr);
-    p += 8;
+    dsf1_store64(blob + at, in->shadow_doorbell_addr);
+    at += 8;
     /* eventidx_addr: u64, body offset 8 */
-    dsf1_store64(o + p, in->eventidx_addr);
-    p += 8;
-    *at = p;
+    dsf1_store64(blob + at, in->eventidx_addr);
+    at += 8;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct vendor_fw_state: check and write the full body at o + *at */
-static int enc_vendor_fw_state(const struct org_nvmexpress_ctrl_v1_1_vendor_fw_state *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct vendor_fw_state: check and write the full body at blob + *cursor */
+static int encode_vendor_fw_state(const struct org_nvmexpress_ctrl_v1_1_vendor_fw_state *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
+    size_t at = *cursor;
     /* firmware_revision: bytes[8], body offset 0 */
     if (in->firmware_revision.len != 8 || in->firmware_revision.data == NULL) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".firmware_revision");
-    memcpy(o + p, in->firmware_revision.data, 8);
-    p += 8;
+    memcpy(blob + at, in->firmware_revision.data, 8);
+    at += 8;
     /* internal_log_cursor: u64, body offset 8 */
-    dsf1_store64(o + p, in->internal_log_cursor);
-    p += 8;
+    dsf1_store64(blob + at, in->internal_log_cursor);
+    at += 8;
     /* thermal_throttle_level: u8, body offset 16 */
-    o[p] = in->thermal_throttle_level;
-    p += 1;
-    *at = p;
+    blob[at] = in->thermal_throttle_level;
+    at += 1;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 1 "registers": ctrl_regs: the payload */
-static int enc_s_registers(const struct org_nvmexpress_ctrl_v1_1 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_registers(const struct org_nvmexpress_ctrl_v1_1 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    rc = enc_ctrl_regs(&s->registers, o, &p, err);
+    size_t at = *cursor;
+    rc = encode_ctrl_regs(&state->registers, blob, &at, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.registers");
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 2 "admin_queues": admin_queue_pair: the payload */
-static int enc_s_admin_queues(const struct org_nvmexpress_ctrl_v1_1 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_admin_queues(const struct org_nvmexpress_ctrl_v1_1 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    rc = enc_admin_queue_pair(&s->admin_queues, o, &p, err);
+    size_t at = *cursor;
+    rc = encode_admin_queue_pair(&state->admin_queues, blob, &at, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.admin_queues");
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 3 "io_cqs": completion_queue[] max 1024: the payload */
-static int enc_s_io_cqs(const struct org_nvmexpress_ctrl_v1_1 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_io_cqs(const struct org_nvmexpress_ctrl_v1_1 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    if (s->io_cqs.count > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.io_cqs");
-    dsf1_store32(o + p, s->io_cqs.count);
-    p += 4;
-    dsf1_store32(o + p, 23u); /* stride */
-    p += 4;
-    for (size_t i0 = 0; i0 < s->io_cqs.count; i0++) {
-        rc = enc_completion_queue(&s->io_cqs.items[i0], o, &p, err);
+    size_t at = *cursor;
+    if (state->io_cqs.count > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.io_cqs");
+    dsf1_store32(blob + at, state->io_cqs.count);
+    at += 4;
+    dsf1_store32(blob + at, 23u); /* stride */
+    at += 4;
+    for (size_t i0 = 0; i0 < state->io_cqs.count; i0++) {
+        rc = encode_completion_queue(&state->io_cqs.items[i0], blob, &at, err);
         if (rc != 0) return dsf1_prepend(err, rc, "$.sections.io_cqs[%]", i0);
     }
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 4 "io_sqs": submission_queue[] max 1024: the payload */
-static int enc_s_io_sqs(const struct org_nvmexpress_ctrl_v1_1 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_io_sqs(const struct org_nvmexpress_ctrl_v1_1 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    if (s->io_sqs.count > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.io_sqs");
-    dsf1_store32(o + p, s->io_sqs.count);
-    p += 4;
-    dsf1_store32(o + p, 22u); /* stride */
-    p += 4;
-    for (size_t i0 = 0; i0 < s->io_sqs.count; i0++) {
-        rc = enc_submission_queue(&s->io_sqs.items[i0], o, &p, err);
+    size_t at = *cursor;
+    if (state->io_sqs.count > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.io_sqs");
+    dsf1_store32(blob + at, state->io_sqs.count);
+    at += 4;
+    dsf1_store32(blob + at, 22u); /* stride */
+    at += 4;
+    for (size_t i0 = 0; i0 < state->io_sqs.count; i0++) {
+        rc = encode_submission_queue(&state->io_sqs.items[i0], blob, &at, err);
         if (rc != 0) return dsf1_prepend(err, rc, "$.sections.io_sqs[%]", i0);
     }
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 5 "features": features: the payload */
-static int enc_s_features(const struct org_nvmexpress_ctrl_v1_1 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_features(const struct org_nvmexpress_ctrl_v1_1 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    rc = enc_features(&s->features, o, &p, err);
+    size_t at = *cursor;
+    rc = encode_features(&state->features, blob, &at, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.features");
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 6 "aer": aer_state: the payload */
-static int enc_s_aer(const struct org_nvmexpress_ctrl_v1_1 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_aer(const struct org_nvmexpress_ctrl_v1_1 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    rc = enc_aer_state(&s->aer, o, &p, err);
+    size_t at = *cursor;
+    rc = encode_aer_state(&state->aer, blob, &at, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.aer");
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 7 "namespaces": u32[] max 1024: the payload */
-static int enc_s_namespaces(const struct org_nvmexpress_ctrl_v1_1 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_namespaces(const struct org_nvmexpress_ctrl_v1_1 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
-    if (s->namespaces.count > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.namespaces");
-    dsf1_store32(o + p, s->namespaces.count);
-    p += 4;
-    for (size_t i0 = 0; i0 < s->namespaces.count; i0++) {
-        dsf1_store32(o + p, s->namespaces.items[i0]);
-        p += 4;
+    size_t at = *cursor;
+    if (state->namespaces.count > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.namespaces");
+    dsf1_store32(blob + at, state->namespaces.count);
+    at += 4;
+    for (size_t i0 = 0; i0 < state->namespaces.count; i0++) {
+        dsf1_store32(blob + at, state->namespaces.items[i0]);
+        at += 4;
     }
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 8 "inflight": inflight_command[] max 4096: the payload */
-static int enc_s_inflight(const struct org_nvmexpress_ctrl_v1_1 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_inflight(const struct org_nvmexpress_ctrl_v1_1 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    if (s->inflight.count > 4096u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.inflight");
-    dsf1_store32(o + p, s->inflight.count);
-    p += 4;
-    dsf1_store32(o + p, 66u); /* stride */
-    p += 4;
-    for (size_t i0 = 0; i0 < s->inflight.count; i0++) {
-        rc = enc_inflight_command(&s->inflight.items[i0], o, &p, err);
+    size_t at = *cursor;
+    if (state->inflight.count > 4096u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.inflight");
+    dsf1_store32(blob + at, state->inflight.count);
+    at += 4;
+    dsf1_store32(blob + at, 66u); /* stride */
+    at += 4;
+    for (size_t i0 = 0; i0 < state->inflight.count; i0++) {
+        rc = encode_inflight_command(&state->inflight.items[i0], blob, &at, err);
         if (rc != 0) return dsf1_prepend(err, rc, "$.sections.inflight[%]", i0);
     }
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 9 "host_memory_buffer": host_memory_buffer: the payload */
-static int enc_s_host_memory_buffer(const struct org_nvmexpress_ctrl_v1_1 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_host_memory_buffer(const struct org_nvmexpress_ctrl_v1_1 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    rc = enc_host_memory_buffer(&s->host_memory_buffer, o, &p, err);
+    size_t at = *cursor;
+    rc = encode_host_memory_buffer(&state->host_memory_buffer, blob, &at, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.host_memory_buffer");
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 10 "doorbell_buffer": doorbell_buffer: the payload */
-static int enc_s_doorbell_buffer(const struct org_nvmexpress_ctrl_v1_1 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_doorbell_buffer(const struct org_nvmexpress_ctrl_v1_1 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    rc = enc_doorbell_buffer(&s->doorbell_buffer, o, &p, err);
+    size_t at = *cursor;
+    rc = encode_doorbell_buffer(&state->doorbell_buffer, blob, &at, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.doorbell_buffer");
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* vendor section uuid:069821a3-24d0-4518-854e-5e4068ac9c85 #1 "example_fw_state": vendor_fw_state: the payload */
-static int enc_v_example_fw_state(const struct org_nvmexpress_ctrl_v1_1 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_vendor_section_example_fw_state(const struct org_nvmexpress_ctrl_v1_1 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    rc = enc_vendor_fw_state(&s->example_fw_state, o, &p, err);
+    size_t at = *cursor;
+    rc = encode_vendor_fw_state(&state->example_fw_state, blob, &at, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.vendor_sections.example_fw_state");
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-size_t org_nvmexpress_ctrl_v1_1_encoded_size(const struct org_nvmexpress_ctrl_v1_1 *s)
+size_t org_nvmexpress_ctrl_v1_1_encoded_size(const struct org_nvmexpress_ctrl_v1_1 *state)
 {
-    size_t n = 25 + 19 + 4; /* header, model id, trailer */
-    n += 8 + 84; /* section 1 "registers": ctrl_regs */
-    n += 8 + 9; /* section 2 "admin_queues": admin_queue_pair */
-    n += 8; /* section 3 "io_cqs": completion_queue[] max 1024 */
-    n += 8;
-    n += (size_t)dsf1_min(s->io_cqs.count, 1024u) * 23;
-    n += 8; /* section 4 "io_sqs": submission_queue[] max 1024 */
-    n += 8;
-    n += (size_t)dsf1_min(s->io_sqs.count, 1024u) * 22;
-    n += 8; /* section 5 "features": features */
-    n += size_features(&s->features);
-    n += 8; /* section 6 "aer": aer_state */
-    n += size_aer_state(&s->aer);
-    n += 8; /* section 7 "namespaces": u32[] max 1024 */
-    n += 4;
-    n += (size_t)dsf1_min(s->namespaces.count, 1024u) * 4;
-    n += 8; /* section 8 "inflight": inflight_command[] max 4096 */
-    n += 8;
-    n += (size_t)dsf1_min(s->inflight.count, 4096u) * 66;
-    if (s->has_host_memory_buffer) {
-        n += 8 + 18; /* section 9 "host_memory_buffer": host_memory_buffer */
+    size_t total = 25 + 19 + 4; /* header, model id, trailer */
+    total += 8; /* section 1 "registers": ctrl_regs */
+    total += 84;
+    total += 8; /* section 2 "admin_queues": admin_queue_pair */
+    total += 9;
+    total += 8; /* section 3 "io_cqs": completion_queue[] max 1024 */
+    total += 8;
+    total += (size_t)dsf1_min(state->io_cqs.count, 1024u) * 23;
+    total += 8; /* section 4 "io_sqs": submission_queue[] max 1024 */
+    total += 8;
+    total += (size_t)dsf1_min(state->io_sqs.count, 1024u) * 22;
+    total += 8; /* section 5 "features": features */
+    total += body_size_features(&state->features);
+    total += 8; /* section 6 "aer": aer_state */
+    total += body_size_aer_state(&state->aer);
+    total += 8; /* section 7 "namespaces": u32[] max 1024 */
+    total += 4;
+    total += (size_t)dsf1_min(state->namespaces.count, 1024u) * 4;
+    total += 8; /* section 8 "inflight": inflight_command[] max 4096 */
+    total += 8;
+    total += (size_t)dsf1_min(state->inflight.count, 4096u) * 66;
+    if (state->has_host_memory_buffer) {
+        total += 8; /* section 9 "host_memory_buffer": host_memory_buffer */
+        total += 18;
     }
-    if (s->has_doorbell_buffer) {
-        n += 8 + 16; /* section 10 "doorbell_buffer": doorbell_buffer */
+    if (state->has_doorbell_buffer) {
+        total += 8; /* section 10 "doorbell_buffer": doorbell_buffer */
+        total += 16;
     }
-    if (s->has_example_fw_state) {
-        n += 26 + 17; /* vendor section uuid:069821a3-24d0-4518-854e-5e4068ac9c85 #1 "example_fw_state": vendor_fw_state */
+    if (state->has_example_fw_state) {
+        total += 26; /* vendor section uuid:069821a3-24d0-4518-854e-5e4068ac9c85 #1 "example_fw_state": vendor_fw_state */
+        total += 17;
     }
-    for (size_t i = 0; i < dsf1_min(s->unknown_count, ORG_NVMEXPRESS_CTRL_V1_1_MAX_UNKNOWN); i++) {
-        const struct devstate_unknown_section *u = &s->unknown[i];
-        n += 8 + ((u->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0) + u->payload.len;
+    for (size_t i = 0; i < dsf1_min(state->unknown_count, ORG_NVMEXPRESS_CTRL_V1_1_MAX_UNKNOWN); i++) {
+        const struct devstate_unknown_section *unknown = &state->unknown[i];
+        total += 8 + ((unknown->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0) + unknown->payload.len;
     }
-    return n;
+    return total;
 }
 
-int org_nvmexpress_ctrl_v1_1_encode(const struct org_nvmexpress_ctrl_v1_1 *s, uint8_t *o, size_t cap, size_t *written, struct devstate_error *err)
+int org_nvmexpress_ctrl_v1_1_encode(const struct org_nvmexpress_ctrl_v1_1 *state, uint8_t *blob, size_t cap, size_t *written,
+    struct devstate_error *err)
 {
     static const uint8_t vendor_0[DEVSTATE_VENDOR_HEADER_SIZE] = {0x02, 0x00, 0x06, 0x98, 0x21, 0xa3, 0x24, 0xd0, 0x45, 0x18, 0x85, 0x4e, 0x5e, 0x40, 0x68, 0xac, 0x9c, 0x85}; /* uuid:069821a3-24d0-4518-854e-5e4068ac9c85 */
     static const char *const paths[] = {"$.sections.registers", "$.sections.admin_queues", "$.sections.io_cqs", "$.sections.io_sqs", "$.sections.features", "$.sections.aer", "$.sections.namespaces", "$.sections.inflight", "$.sections.host_memory_buffer", "$.sections.doorbell_buffer", "$.vendor_sections.example_fw_state"};
     struct devstate_error scratch, deferred;
     struct dsf1_item items[11 + ORG_NVMEXPRESS_CTRL_V1_1_MAX_UNKNOWN];
-    size_t k = 0, need, p;
+    size_t item_count = 0, need, at;
     int rc;
 
     if (err == NULL) err = &scratch;
     dsf1_clear(err);
     dsf1_clear(&deferred);
     if (written != NULL) *written = 0;
-    need = org_nvmexpress_ctrl_v1_1_encoded_size(s);
+    need = org_nvmexpress_ctrl_v1_1_encoded_size(state);
     if (cap < need) {
         if (written != NULL) *written = need;
         return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, "$");
     }
-    if (s->unknown_count > ORG_NVMEXPRESS_CTRL_V1_1_MAX_UNKNOWN) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections");
+    if (state->unknown_count > ORG_NVMEXPRESS_CTRL_V1_1_MAX_UNKNOWN)
+        return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections");
     /* the sections to write: known ones present, then valid unknown entries; sorted */
-    dsf1_add_item(items, &k, NULL, 1, 0, 0);
-    dsf1_add_item(items, &k, NULL, 2, 0, 1);
-    dsf1_add_item(items, &k, NULL, 3, 0, 2);
-    dsf1_add_item(items, &k, NULL, 4, 0, 3);
-    dsf1_add_item(items, &k, NULL, 5, 0, 4);
-    dsf1_add_item(items, &k, NULL, 6, 0, 5);
-    dsf1_add_item(items, &k, NULL, 7, 0, 6);
-    dsf1_add_item(items, &k, NULL, 8, 0, 7);
-    if (s->has_host_memory_buffer) dsf1_add_item(items, &k, NULL, 9, 1, 8);
-    if (s->has_doorbell_buffer) dsf1_add_item(items, &k, NULL, 10, 1, 9);
-    if (s->has_example_fw_state) dsf1_add_item(items, &k, vendor_0, 1, 3, 10);
-    for (size_t i = 0; i < s->unknown_count; i++) {
-        const struct devstate_unknown_section *u = &s->unknown[i];
+    dsf1_add_item(items, &item_count, NULL, 1, 0, 0);
+    dsf1_add_item(items, &item_count, NULL, 2, 0, 1);
+    dsf1_add_item(items, &item_count, NULL, 3, 0, 2);
+    dsf1_add_item(items, &item_count, NULL, 4, 0, 3);
+    dsf1_add_item(items, &item_count, NULL, 5, 0, 4);
+    dsf1_add_item(items, &item_count, NULL, 6, 0, 5);
+    dsf1_add_item(items, &item_count, NULL, 7, 0, 6);
+    dsf1_add_item(items, &item_count, NULL, 8, 0, 7);
+    if (state->has_host_memory_buffer) dsf1_add_item(items, &item_count, NULL, 9, 1, 8);
+    if (state->has_doorbell_buffer) dsf1_add_item(items, &item_count, NULL, 10, 1, 9);
+    if (state->has_example_fw_state) dsf1_add_item(items, &item_count, vendor_0, 1, 3, 10);
+    for (size_t i = 0; i < state->unknown_count; i++) {
+        const struct devstate_unknown_section *unknown = &state->unknown[i];
         struct devstate_error probe;
-        int bad = dsf1_check_unknown(u, i, &probe);
+        int bad = dsf1_check_unknown(unknown, i, &probe);
         if (bad == 0 && ( /* the schema knows this section */
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 1) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 2) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 3) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 4) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 5) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 6) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 7) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 8) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 9) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 10) ||
-            ((u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 1 && memcmp(u->vendor, vendor_0, DEVSTATE_VENDOR_HEADER_SIZE) == 0)))
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 1) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 2) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 3) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 4) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 5) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 6) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 7) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 8) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 9) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 10) ||
+            ((unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 1 && memcmp(unknown->vendor, vendor_0, DEVSTATE_VENDOR_HEADER_SIZE) == 0)))
             bad = dsf1_fail(&probe, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%]", i);
         if (bad != 0 && deferred.code == DEVSTATE_OK) deferred = probe;
         if (bad != 0) continue;
-        dsf1_add_item(items, &k, (u->flags & DEVSTATE_SECTION_VENDOR) ? u->vendor : NULL, u->id, u->flags, -1 - (int)i);
+        dsf1_add_item(items, &item_count, (unknown->flags & DEVSTATE_SECTION_VENDOR) ? unknown->vendor : NULL,
+                      unknown->id, unknown->flags, -1 - (int)i);
     }
-    dsf1_sort_items(items, k);
-    p = dsf1_write_header(o, ORG_NVMEXPRESS_CTRL_V1_1_MODEL, ORG_NVMEXPRESS_CTRL_V1_1_VERSION_MAJOR, ORG_NVMEXPRESS_CTRL_V1_1_VERSION_MINOR);
-    for (size_t j = 0; j < k; j++) {
-        const struct devstate_unknown_section *u;
-        size_t start = p;
-        dsf1_store16(o + p, items[j].id);
-        dsf1_store16(o + p + 2, items[j].flags);
-        p += 8;
+    dsf1_sort_items(items, item_count);
+    at = dsf1_write_header(blob, ORG_NVMEXPRESS_CTRL_V1_1_MODEL, ORG_NVMEXPRESS_CTRL_V1_1_VERSION_MAJOR, ORG_NVMEXPRESS_CTRL_V1_1_VERSION_MINOR);
+    for (size_t j = 0; j < item_count; j++) {
+        const struct devstate_unknown_section *unknown;
+        size_t start = at;
+        dsf1_store16(blob + at, items[j].id);
+        dsf1_store16(blob + at + 2, items[j].flags);
+        at += 8;
         if (items[j].vendor != NULL) {
-            memcpy(o + p, items[j].vendor, DEVSTATE_VENDOR_HEADER_SIZE);
-            p += DEVSTATE_VENDOR_HEADER_SIZE;
+            memcpy(blob + at, items[j].vendor, DEVSTATE_VENDOR_HEADER_SIZE);
+            at += DEVSTATE_VENDOR_HEADER_SIZE;
         }
         switch (items[j].which) {
-            case 0: rc = enc_s_registers(s, o, &p, err); break;
-            case 1: rc = enc_s_admin_queues(s, o, &p, err); break;
-            case 2: rc = enc_s_io_cqs(s, o, &p, err); break;
-            case 3: rc = enc_s_io_sqs(s, o, &p, err); break;
-            case 4: rc = enc_s_features(s, o, &p, err); break;
-            case 5: rc = enc_s_aer(s, o, &p, err); break;
-            case 6: rc = enc_s_namespaces(s, o, &p, err); break;
-            case 7: rc = enc_s_inflight(s, o, &p, err); break;
-            case 8: rc = enc_s_host_memory_buffer(s, o, &p, err); break;
-            case 9: rc = enc_s_doorbell_buffer(s, o, &p, err); break;
-            case 10: rc = enc_v_example_fw_state(s, o, &p, err); break;
-            default: u = &s->unknown[-1 - items[j].which]; dsf1_put(o + p, u->payload.data, u->payload.len); p += u->payload.len; rc = DEVSTATE_OK;
+            case 0: rc = encode_section_registers(state, blob, &at, err); break;
+            case 1: rc = encode_section_admin_queues(state, blob, &at, err); break;
+            case 2: rc = encode_section_io_cqs(state, blob, &at, err); break;
+            case 3: rc = encode_section_io_sqs(state, blob, &at, err); break;
+            case 4: rc = encode_section_features(state, blob, &at, err); break;
+            case 5: rc = encode_section_aer(state, blob, &at, err); break;
+            case 6: rc = encode_section_namespaces(state, blob, &at, err); break;
+            case 7: rc = encode_section_inflight(state, blob, &at, err); break;
+            case 8: rc = encode_section_host_memory_buffer(state, blob, &at, err); break;
+            case 9: rc = encode_section_doorbell_buffer(state, blob, &at, err); break;
+            case 10: rc = encode_vendor_section_example_fw_state(state, blob, &at, err); break;
+            default: /* an unknown entry, written back unchanged */
+                unknown = &state->unknown[-1 - items[j].which];
+                dsf1_put(blob + at, unknown->payload.data, unknown->payload.len);
+                at += unknown->payload.len;
+                rc = DEVSTATE_OK;
         }
         if (rc != 0) return rc;
-        if (dsf1_over_u32(p - start - 8)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[j].which]);
-        dsf1_store32(o + start + 4, (uint32_t)(p - start - 8));
+        if (dsf1_over_u32(at - start - 8))
+            return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[j].which]);
+        dsf1_store32(blob + start + 4, (uint32_t)(at - start - 8));
     }
     /* errors of unknown entries come after those of known sections (as in devstate.interp) */
     if (deferred.code != DEVSTATE_OK) { *err = deferred; return err->code; }
-    for (size_t j = 1; j < k; j++) {
+    for (size_t j = 1; j < item_count; j++) {
         if (dsf1_key_compare(items[j - 1].vendor, items[j - 1].id, items[j].vendor, items[j].id) == 0)
             return dsf1_fail(err, DEVSTATE_E_DUPLICATE_SECTION, 0, "$.unknown_sections");
     }
-    p = dsf1_seal(o, p);
-    if (written != NULL) *written = p;
+    at = dsf1_seal(blob, at);
+    if (written != NULL) *written = at;
     return DEVSTATE_OK;
 }
 

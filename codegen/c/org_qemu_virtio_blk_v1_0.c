@@ -12,274 +12,274 @@
 
 /* ==== org.qemu.virtio.blk@1.0 ========================================================= */
 
-/* struct pci.pci_function: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_pci_pci_function(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_qemu_virtio_blk_v1_0_pci_pci_function *out, struct devstate_error *err)
+/* struct pci.pci_function: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_pci_pci_function(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_qemu_virtio_blk_v1_0_pci_pci_function *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* version_id: u32, min 1, max 2, body offset 0 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".version_id");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".version_id");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".version_id");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".version_id");
     {
-        uint32_t v = dsf1_load32(b + p);
-        if (v < 1u || v > 2u) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".version_id");
-        out->version_id = v;
+        uint32_t value = dsf1_load32(blob + at);
+        if (value < 1u || value > 2u) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".version_id");
+        out->version_id = value;
     }
-    p += 4;
+    at += 4;
     /* config: bytes max 4096, body offset 4 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".config");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".config");
     {
         uint32_t len;
-        len = dsf1_load32(b + p);
-        if (len > 4096u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, p, ".config");
-        if (len > c->max_region) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, p, ".config");
-        if (len > end - p - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, ".config");
-        out->config.data = b + p + 4;
+        len = dsf1_load32(blob + at);
+        if (len > 4096u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, at, ".config");
+        if (len > ctx->max_region) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, at, ".config");
+        if (len > end - at - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, ".config");
+        out->config.data = blob + at + 4;
         out->config.len = len;
-        p += 4 + (size_t)len;
+        at += 4 + (size_t)len;
     }
     /* irq_state: bool[4] */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".irq_state");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".irq_state");
     {
-        const uint32_t n0 = 4;
-        if (depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".irq_state[%]", (size_t)0);
-        for (size_t i0 = 0; i0 < n0; i0++) {
-            if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".irq_state[%]", i0);
-            out->irq_state[i0] = b[p] != 0;
-            p += 1;
+        const uint32_t count0 = 4;
+        if (depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".irq_state[%]", (size_t)0);
+        for (size_t i0 = 0; i0 < count0; i0++) {
+            if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".irq_state[%]", i0);
+            out->irq_state[i0] = blob[at] != 0;
+            at += 1;
         }
     }
     /* msix_table: bytes max 32768 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".msix_table");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".msix_table");
     {
         uint32_t len;
-        len = dsf1_load32(b + p);
-        if (len > 32768u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, p, ".msix_table");
-        if (len > c->max_region) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, p, ".msix_table");
-        if (len > end - p - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, ".msix_table");
-        out->msix_table.data = b + p + 4;
+        len = dsf1_load32(blob + at);
+        if (len > 32768u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, at, ".msix_table");
+        if (len > ctx->max_region) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, at, ".msix_table");
+        if (len > end - at - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, ".msix_table");
+        out->msix_table.data = blob + at + 4;
         out->msix_table.len = len;
-        p += 4 + (size_t)len;
+        at += 4 + (size_t)len;
     }
     /* msix_pba: bytes max 256 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".msix_pba");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".msix_pba");
     {
         uint32_t len;
-        len = dsf1_load32(b + p);
-        if (len > 256u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, p, ".msix_pba");
-        if (len > c->max_region) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, p, ".msix_pba");
-        if (len > end - p - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, ".msix_pba");
-        out->msix_pba.data = b + p + 4;
+        len = dsf1_load32(blob + at);
+        if (len > 256u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, at, ".msix_pba");
+        if (len > ctx->max_region) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, at, ".msix_pba");
+        if (len > end - at - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, ".msix_pba");
+        out->msix_pba.data = blob + at + 4;
         out->msix_pba.len = len;
-        p += 4 + (size_t)len;
+        at += 4 + (size_t)len;
     }
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct pci.queue_record: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_pci_queue_record(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_qemu_virtio_blk_v1_0_pci_queue_record *out, struct devstate_error *err)
+/* struct pci.queue_record: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_pci_queue_record(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_qemu_virtio_blk_v1_0_pci_queue_record *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* index: u16, max 1023, body offset 0 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".index");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".index");
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".index");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".index");
     {
-        uint16_t v = dsf1_load16(b + p);
-        if (v > 1023) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".index");
-        out->index = v;
+        uint16_t value = dsf1_load16(blob + at);
+        if (value > 1023) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".index");
+        out->index = value;
     }
-    p += 2;
+    at += 2;
     /* num: u16, body offset 2 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".num");
-    out->num = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".num");
+    out->num = dsf1_load16(blob + at);
+    at += 2;
     /* enabled: bool, body offset 4 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".enabled");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".enabled");
-    out->enabled = b[p] != 0;
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".enabled");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".enabled");
+    out->enabled = blob[at] != 0;
+    at += 1;
     /* desc: u64, body offset 5 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".desc");
-    out->desc = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".desc");
+    out->desc = dsf1_load64(blob + at);
+    at += 8;
     /* avail: u64, body offset 13 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".avail");
-    out->avail = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".avail");
+    out->avail = dsf1_load64(blob + at);
+    at += 8;
     /* used: u64, body offset 21 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".used");
-    out->used = dsf1_load64(b + p);
-    p += 8;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".used");
+    out->used = dsf1_load64(blob + at);
+    at += 8;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct pci.ring_record: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_pci_ring_record(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_qemu_virtio_blk_v1_0_pci_ring_record *out, struct devstate_error *err)
+/* struct pci.ring_record: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_pci_ring_record(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_qemu_virtio_blk_v1_0_pci_ring_record *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* index: u16, max 1023, body offset 0 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".index");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".index");
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".index");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".index");
     {
-        uint16_t v = dsf1_load16(b + p);
-        if (v > 1023) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".index");
-        out->index = v;
+        uint16_t value = dsf1_load16(blob + at);
+        if (value > 1023) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".index");
+        out->index = value;
     }
-    p += 2;
+    at += 2;
     /* avail: u64, body offset 2 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".avail");
-    out->avail = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".avail");
+    out->avail = dsf1_load64(blob + at);
+    at += 8;
     /* used: u64, body offset 10 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".used");
-    out->used = dsf1_load64(b + p);
-    p += 8;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".used");
+    out->used = dsf1_load64(blob + at);
+    at += 8;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct pci.virtio_core: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_pci_virtio_core(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_qemu_virtio_blk_v1_0_pci_virtio_core *out, struct devstate_error *err)
+/* struct pci.virtio_core: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_pci_virtio_core(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_qemu_virtio_blk_v1_0_pci_virtio_core *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     int rc;
     /* device_endian: pci.device_endian, body offset 0 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".device_endian");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".device_endian");
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".device_endian");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".device_endian");
     {
-        uint8_t v = b[p];
-        if (v > 2) return dsf1_fail(err, DEVSTATE_E_BAD_ENUM, p, ".device_endian");
-        out->device_endian = v;
+        uint8_t value = blob[at];
+        if (value > 2) return dsf1_fail(err, DEVSTATE_E_BAD_ENUM, at, ".device_endian");
+        out->device_endian = value;
     }
-    p += 1;
+    at += 1;
     /* features_64bit: bool, body offset 1 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".features_64bit");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".features_64bit");
-    out->features_64bit = b[p] != 0;
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".features_64bit");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".features_64bit");
+    out->features_64bit = blob[at] != 0;
+    at += 1;
     /* rings_saved: bool, body offset 2 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".rings_saved");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".rings_saved");
-    out->rings_saved = b[p] != 0;
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".rings_saved");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".rings_saved");
+    out->rings_saved = blob[at] != 0;
+    at += 1;
     /* extra_state: bool, body offset 3 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".extra_state");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".extra_state");
-    out->extra_state = b[p] != 0;
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".extra_state");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".extra_state");
+    out->extra_state = blob[at] != 0;
+    at += 1;
     /* modern_state: bool, body offset 4 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".modern_state");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".modern_state");
-    out->modern_state = b[p] != 0;
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".modern_state");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".modern_state");
+    out->modern_state = blob[at] != 0;
+    at += 1;
     /* modern_guest_features: u64, body offset 5 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".modern_guest_features");
-    out->modern_guest_features = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".modern_guest_features");
+    out->modern_guest_features = dsf1_load64(blob + at);
+    at += 8;
     /* started: bool, body offset 13 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".started");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".started");
-    out->started = b[p] != 0;
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".started");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".started");
+    out->started = blob[at] != 0;
+    at += 1;
     /* broken: bool, body offset 14 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".broken");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".broken");
-    out->broken = b[p] != 0;
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".broken");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".broken");
+    out->broken = blob[at] != 0;
+    at += 1;
     /* disabled: bool, body offset 15 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".disabled");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".disabled");
-    out->disabled = b[p] != 0;
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".disabled");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".disabled");
+    out->disabled = blob[at] != 0;
+    at += 1;
     /* ring_sizes: u32[] max 1024, body offset 16 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".ring_sizes");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".ring_sizes");
     {
-        const size_t start0 = p;
-        uint32_t n0;
-        n0 = dsf1_load32(b + p);
-        if (n0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, ".ring_sizes");
-        p += 4;
-        if (n0 > (end - p) / 4) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".ring_sizes");
-        out->ring_sizes.count = n0;
-        if (n0 > 0 && depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".ring_sizes[%]", (size_t)0);
-        for (size_t i0 = 0; i0 < n0; i0++) {
-            out->ring_sizes.items[i0] = dsf1_load32(b + p);
-            p += 4;
+        const size_t start0 = at;
+        uint32_t count0;
+        count0 = dsf1_load32(blob + at);
+        if (count0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, ".ring_sizes");
+        at += 4;
+        if (count0 > (end - at) / 4) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".ring_sizes");
+        out->ring_sizes.count = count0;
+        if (count0 > 0 && depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".ring_sizes[%]", (size_t)0);
+        for (size_t i0 = 0; i0 < count0; i0++) {
+            out->ring_sizes.items[i0] = dsf1_load32(blob + at);
+            at += 4;
         }
     }
     /* config_cache: bytes max 96 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".config_cache");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".config_cache");
     {
         uint32_t len;
-        len = dsf1_load32(b + p);
-        if (len > 96u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, p, ".config_cache");
-        if (len > c->max_region) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, p, ".config_cache");
-        if (len > end - p - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, ".config_cache");
-        out->config_cache.data = b + p + 4;
+        len = dsf1_load32(blob + at);
+        if (len > 96u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, at, ".config_cache");
+        if (len > ctx->max_region) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, at, ".config_cache");
+        if (len > end - at - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, ".config_cache");
+        out->config_cache.data = blob + at + 4;
         out->config_cache.len = len;
-        p += 4 + (size_t)len;
+        at += 4 + (size_t)len;
     }
     /* queue_records: pci.queue_record[] max 1024 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".queue_records");
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".queue_records");
     {
-        const size_t start0 = p;
-        uint32_t n0;
-        uint32_t s0;
-        n0 = dsf1_load32(b + p);
-        if (n0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, ".queue_records");
-        p += 4;
-        s0 = dsf1_load32(b + p);
-        if (s0 == 0 || (s0 < 29u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, p, ".queue_records");
-        p += 4;
-        if (n0 > (end - p) / s0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".queue_records");
-        out->queue_records.count = n0;
-        if (n0 > 0 && depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".queue_records[%]", (size_t)0);
-        for (size_t i0 = 0; i0 < n0; i0++) {
-            rc = dec_pci_queue_record(c, p, p + s0, depth + 2, &out->queue_records.items[i0], err);
+        const size_t start0 = at;
+        uint32_t count0;
+        uint32_t stride0;
+        count0 = dsf1_load32(blob + at);
+        if (count0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, ".queue_records");
+        at += 4;
+        stride0 = dsf1_load32(blob + at);
+        if (stride0 == 0 || (stride0 < 29u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, ".queue_records");
+        at += 4;
+        if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".queue_records");
+        out->queue_records.count = count0;
+        if (count0 > 0 && depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".queue_records[%]", (size_t)0);
+        for (size_t i0 = 0; i0 < count0; i0++) {
+            rc = decode_pci_queue_record(ctx, at, at + stride0, depth + 2, &out->queue_records.items[i0], err);
             if (rc != 0) return dsf1_prepend(err, rc, ".queue_records[%]", i0);
-            p += s0;
+            at += stride0;
         }
     }
     /* extra_rings: pci.ring_record[] max 1024 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".extra_rings");
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".extra_rings");
     {
-        const size_t start0 = p;
-        uint32_t n0;
-        uint32_t s0;
-        n0 = dsf1_load32(b + p);
-        if (n0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, ".extra_rings");
-        p += 4;
-        s0 = dsf1_load32(b + p);
-        if (s0 == 0 || (s0 < 18u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, p, ".extra_rings");
-        p += 4;
-        if (n0 > (end - p) / s0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".extra_rings");
-        out->extra_rings.count = n0;
-        if (n0 > 0 && depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".extra_rings[%]", (size_t)0);
-        for (size_t i0 = 0; i0 < n0; i0++) {
-            rc = dec_pci_ring_record(c, p, p + s0, depth + 2, &out->extra_rings.items[i0], err);
+        const size_t start0 = at;
+        uint32_t count0;
+        uint32_t stride0;
+        count0 = dsf1_load32(blob + at);
+        if (count0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, ".extra_rings");
+        at += 4;
+        stride0 = dsf1_load32(blob + at);
+        if (stride0 == 0 || (stride0 < 18u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, ".extra_rings");
+        at += 4;
+        if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".extra_rings");
+        out->extra_rings.count = count0;
+        if (count0 > 0 && depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".extra_rings[%]", (size_t)0);
+        for (size_t i0 = 0; i0 < count0; i0++) {
+            rc = decode_pci_ring_record(ctx, at, at + stride0, depth + 2, &out->extra_rings.items[i0], err);
             if (rc != 0) return dsf1_prepend(err, rc, ".extra_rings[%]", i0);
-            p += s0;
+            at += stride0;
         }
     }
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* section 1 "pci": pci.pci_function */
-static int dec_s_pci(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_qemu_virtio_blk_v1_0 *s, struct devstate_error *err)
+static int decode_section_pci(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_qemu_virtio_blk_v1_0 *state, struct devstate_error *err)
 {
     int rc;
-    if (dsf1_check_optional(f, 0, "$.sections.pci", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.pci");
-    rc = dec_pci_pci_function(c, f->payload, f->end, 1, &s->pci, err);
+    if (dsf1_check_optional(frame, 0, "$.sections.pci", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.pci");
+    rc = decode_pci_pci_function(ctx, frame->payload, frame->end, 1, &state->pci, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.pci");
     return DEVSTATE_OK;
 }
 
 /* section 2 "virtio": pci.virtio_core */
-static int dec_s_virtio(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_qemu_virtio_blk_v1_0 *s, struct devstate_error *err)
+static int decode_section_virtio(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_qemu_virtio_blk_v1_0 *state, struct devstate_error *err)
 {
     int rc;
-    if (dsf1_check_optional(f, 0, "$.sections.virtio", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.virtio");
-    rc = dec_pci_virtio_core(c, f->payload, f->end, 1, &s->virtio, err);
+    if (dsf1_check_optional(frame, 0, "$.sections.virtio", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.virtio");
+    rc = decode_pci_virtio_core(ctx, frame->payload, frame->end, 1, &state->virtio, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.virtio");
     return DEVSTATE_OK;
 }
@@ -287,12 +287,13 @@ static int dec_s_virtio(const struct dsf1_context *c, const struct dsf1_frame *f
 int org_qemu_virtio_blk_v1_0_decode_with_limits(const uint8_t *buf, size_t len, const struct devstate_limits *limits,
     struct org_qemu_virtio_blk_v1_0 *out, struct devstate_error *err)
 {
-    static const struct devstate_limits defaults = {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, DEVSTATE_DEFAULT_MAX_REGION_SIZE, DEVSTATE_DEFAULT_MAX_DEPTH};
+    static const struct devstate_limits defaults = {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, DEVSTATE_DEFAULT_MAX_REGION_SIZE,
+                                                    DEVSTATE_DEFAULT_MAX_DEPTH};
     struct devstate_error scratch;
-    struct dsf1_context c;
-    struct dsf1_frame f, prev;
+    struct dsf1_context ctx;
+    struct dsf1_frame frame, previous;
     bool seen[2] = {false};
-    size_t p, first = 0, trailer = 0;
+    size_t at, first = 0, trailer = 0;
     int rc;
 
     if (err == NULL) err = &scratch;
@@ -300,26 +301,26 @@ int org_qemu_virtio_blk_v1_0_decode_with_limits(const uint8_t *buf, size_t len, 
     if (limits == NULL) limits = &defaults;
     rc = dsf1_envelope(buf, len, limits, ORG_QEMU_VIRTIO_BLK_V1_0_MODEL, ORG_QEMU_VIRTIO_BLK_V1_0_VERSION_MAJOR, &first, &trailer, err);
     if (rc != 0) return rc;
-    c.blob = buf;
-    c.max_region = limits->max_region_size;
-    c.max_depth = limits->max_depth;
+    ctx.blob = buf;
+    ctx.max_region = limits->max_region_size;
+    ctx.max_depth = limits->max_depth;
     out->unknown_count = 0;
-    memset(&prev, 0, sizeof prev);
-    for (p = first; p < trailer; p = f.end) {
-        rc = dsf1_frame_at(buf, p, trailer, &f, err);
-        if (rc == 0 && p > first) rc = dsf1_check_order(&prev, &f, err);
+    memset(&previous, 0, sizeof previous);
+    for (at = first; at < trailer; at = frame.end) {
+        rc = dsf1_frame_at(buf, at, trailer, &frame, err);
+        if (rc == 0 && at > first) rc = dsf1_check_order(&previous, &frame, err);
         if (rc != 0) return rc;
-        if (f.vendor == NULL) {
-            switch (f.id) {
-                case 1: rc = dec_s_pci(&c, &f, out, err); seen[0] = true; break;
-                case 2: rc = dec_s_virtio(&c, &f, out, err); seen[1] = true; break;
-                default: rc = dsf1_keep_unknown(buf, &f, out->unknown, &out->unknown_count, ORG_QEMU_VIRTIO_BLK_V1_0_MAX_UNKNOWN, err);
+        if (frame.vendor == NULL) {
+            switch (frame.id) {
+                case 1: rc = decode_section_pci(&ctx, &frame, out, err); seen[0] = true; break;
+                case 2: rc = decode_section_virtio(&ctx, &frame, out, err); seen[1] = true; break;
+                default: rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, ORG_QEMU_VIRTIO_BLK_V1_0_MAX_UNKNOWN, err);
             }
         } else {
-            rc = dsf1_keep_unknown(buf, &f, out->unknown, &out->unknown_count, ORG_QEMU_VIRTIO_BLK_V1_0_MAX_UNKNOWN, err);
+            rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, ORG_QEMU_VIRTIO_BLK_V1_0_MAX_UNKNOWN, err);
         }
         if (rc != 0) return rc;
-        prev = f;
+        previous = frame;
     }
     if (!seen[0]) return dsf1_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.pci");
     if (!seen[1]) return dsf1_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.virtio");
@@ -332,289 +333,297 @@ int org_qemu_virtio_blk_v1_0_decode(const uint8_t *buf, size_t len, struct org_q
 }
 
 /* struct pci.pci_function: the encoded body size */
-static size_t size_pci_pci_function(const struct org_qemu_virtio_blk_v1_0_pci_pci_function *in)
+static size_t body_size_pci_pci_function(const struct org_qemu_virtio_blk_v1_0_pci_pci_function *in)
 {
-    size_t n = 0;
-    n += 4;
-    n += 4 + dsf1_min(in->config.len, 4096u);
-    n += 4;
-    n += 4 + dsf1_min(in->msix_table.len, 32768u);
-    n += 4 + dsf1_min(in->msix_pba.len, 256u);
-    return n;
+    size_t total = 0;
+    total += 4;
+    total += 4 + dsf1_min(in->config.len, 4096u);
+    total += 4;
+    total += 4 + dsf1_min(in->msix_table.len, 32768u);
+    total += 4 + dsf1_min(in->msix_pba.len, 256u);
+    return total;
 }
 
-/* struct pci.pci_function: check and write the full body at o + *at */
-static int enc_pci_pci_function(const struct org_qemu_virtio_blk_v1_0_pci_pci_function *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct pci.pci_function: check and write the full body at blob + *cursor */
+static int encode_pci_pci_function(const struct org_qemu_virtio_blk_v1_0_pci_pci_function *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
+    size_t at = *cursor;
     /* version_id: u32, min 1, max 2, body offset 0 */
     if (in->version_id < 1u || in->version_id > 2u) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".version_id");
-    dsf1_store32(o + p, in->version_id);
-    p += 4;
+    dsf1_store32(blob + at, in->version_id);
+    at += 4;
     /* config: bytes max 4096, body offset 4 */
     if (in->config.data == NULL && in->config.len != 0) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".config");
     if ((uint64_t)in->config.len > 4096u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, 0, ".config");
-    dsf1_store32(o + p, (uint32_t)in->config.len);
-    dsf1_put(o + p + 4, in->config.data, in->config.len);
-    p += 4 + in->config.len;
+    dsf1_store32(blob + at, (uint32_t)in->config.len);
+    dsf1_put(blob + at + 4, in->config.data, in->config.len);
+    at += 4 + in->config.len;
     /* irq_state: bool[4] */
     for (size_t i0 = 0; i0 < 4; i0++) {
-        o[p] = in->irq_state[i0] ? 1 : 0;
-        p += 1;
+        blob[at] = in->irq_state[i0] ? 1 : 0;
+        at += 1;
     }
     /* msix_table: bytes max 32768 */
     if (in->msix_table.data == NULL && in->msix_table.len != 0) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".msix_table");
     if ((uint64_t)in->msix_table.len > 32768u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, 0, ".msix_table");
-    dsf1_store32(o + p, (uint32_t)in->msix_table.len);
-    dsf1_put(o + p + 4, in->msix_table.data, in->msix_table.len);
-    p += 4 + in->msix_table.len;
+    dsf1_store32(blob + at, (uint32_t)in->msix_table.len);
+    dsf1_put(blob + at + 4, in->msix_table.data, in->msix_table.len);
+    at += 4 + in->msix_table.len;
     /* msix_pba: bytes max 256 */
     if (in->msix_pba.data == NULL && in->msix_pba.len != 0) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".msix_pba");
     if ((uint64_t)in->msix_pba.len > 256u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, 0, ".msix_pba");
-    dsf1_store32(o + p, (uint32_t)in->msix_pba.len);
-    dsf1_put(o + p + 4, in->msix_pba.data, in->msix_pba.len);
-    p += 4 + in->msix_pba.len;
-    *at = p;
+    dsf1_store32(blob + at, (uint32_t)in->msix_pba.len);
+    dsf1_put(blob + at + 4, in->msix_pba.data, in->msix_pba.len);
+    at += 4 + in->msix_pba.len;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct pci.queue_record: check and write the full body at o + *at */
-static int enc_pci_queue_record(const struct org_qemu_virtio_blk_v1_0_pci_queue_record *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct pci.queue_record: check and write the full body at blob + *cursor */
+static int encode_pci_queue_record(const struct org_qemu_virtio_blk_v1_0_pci_queue_record *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
+    size_t at = *cursor;
     /* index: u16, max 1023, body offset 0 */
     if (in->index > 1023) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".index");
-    dsf1_store16(o + p, in->index);
-    p += 2;
+    dsf1_store16(blob + at, in->index);
+    at += 2;
     /* num: u16, body offset 2 */
-    dsf1_store16(o + p, in->num);
-    p += 2;
+    dsf1_store16(blob + at, in->num);
+    at += 2;
     /* enabled: bool, body offset 4 */
-    o[p] = in->enabled ? 1 : 0;
-    p += 1;
+    blob[at] = in->enabled ? 1 : 0;
+    at += 1;
     /* desc: u64, body offset 5 */
-    dsf1_store64(o + p, in->desc);
-    p += 8;
+    dsf1_store64(blob + at, in->desc);
+    at += 8;
     /* avail: u64, body offset 13 */
-    dsf1_store64(o + p, in->avail);
-    p += 8;
+    dsf1_store64(blob + at, in->avail);
+    at += 8;
     /* used: u64, body offset 21 */
-    dsf1_store64(o + p, in->used);
-    p += 8;
-    *at = p;
+    dsf1_store64(blob + at, in->used);
+    at += 8;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct pci.ring_record: check and write the full body at o + *at */
-static int enc_pci_ring_record(const struct org_qemu_virtio_blk_v1_0_pci_ring_record *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct pci.ring_record: check and write the full body at blob + *cursor */
+static int encode_pci_ring_record(const struct org_qemu_virtio_blk_v1_0_pci_ring_record *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
+    size_t at = *cursor;
     /* index: u16, max 1023, body offset 0 */
     if (in->index > 1023) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".index");
-    dsf1_store16(o + p, in->index);
-    p += 2;
+    dsf1_store16(blob + at, in->index);
+    at += 2;
     /* avail: u64, body offset 2 */
-    dsf1_store64(o + p, in->avail);
-    p += 8;
+    dsf1_store64(blob + at, in->avail);
+    at += 8;
     /* used: u64, body offset 10 */
-    dsf1_store64(o + p, in->used);
-    p += 8;
-    *at = p;
+    dsf1_store64(blob + at, in->used);
+    at += 8;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* struct pci.virtio_core: the encoded body size */
-static size_t size_pci_virtio_core(const struct org_qemu_virtio_blk_v1_0_pci_virtio_core *in)
+static size_t body_size_pci_virtio_core(const struct org_qemu_virtio_blk_v1_0_pci_virtio_core *in)
 {
-    size_t n = 0;
-    n += 1;
-    n += 1;
-    n += 1;
-    n += 1;
-    n += 1;
-    n += 8;
-    n += 1;
-    n += 1;
-    n += 1;
-    n += 4;
-    n += (size_t)dsf1_min(in->ring_sizes.count, 1024u) * 4;
-    n += 4 + dsf1_min(in->config_cache.len, 96u);
-    n += 8;
-    n += (size_t)dsf1_min(in->queue_records.count, 1024u) * 29;
-    n += 8;
-    n += (size_t)dsf1_min(in->extra_rings.count, 1024u) * 18;
-    return n;
+    size_t total = 0;
+    total += 1;
+    total += 1;
+    total += 1;
+    total += 1;
+    total += 1;
+    total += 8;
+    total += 1;
+    total += 1;
+    total += 1;
+    total += 4;
+    total += (size_t)dsf1_min(in->ring_sizes.count, 1024u) * 4;
+    total += 4 + dsf1_min(in->config_cache.len, 96u);
+    total += 8;
+    total += (size_t)dsf1_min(in->queue_records.count, 1024u) * 29;
+    total += 8;
+    total += (size_t)dsf1_min(in->extra_rings.count, 1024u) * 18;
+    return total;
 }
 
-/* struct pci.virtio_core: check and write the full body at o + *at */
-static int enc_pci_virtio_core(const struct org_qemu_virtio_blk_v1_0_pci_virtio_core *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct pci.virtio_core: check and write the full body at blob + *cursor */
+static int encode_pci_virtio_core(const struct org_qemu_virtio_blk_v1_0_pci_virtio_core *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
+    size_t at = *cursor;
     /* device_endian: pci.device_endian, body offset 0 */
     if (in->device_endian > 2) return dsf1_fail(err, DEVSTATE_E_BAD_ENUM, 0, ".device_endian");
-    o[p] = in->device_endian;
-    p += 1;
+    blob[at] = in->device_endian;
+    at += 1;
     /* features_64bit: bool, body offset 1 */
-    o[p] = in->features_64bit ? 1 : 0;
-    p += 1;
+    blob[at] = in->features_64bit ? 1 : 0;
+    at += 1;
     /* rings_saved: bool, body offset 2 */
-    o[p] = in->rings_saved ? 1 : 0;
-    p += 1;
+    blob[at] = in->rings_saved ? 1 : 0;
+    at += 1;
     /* extra_state: bool, body offset 3 */
-    o[p] = in->extra_state ? 1 : 0;
-    p += 1;
+    blob[at] = in->extra_state ? 1 : 0;
+    at += 1;
     /* modern_state: bool, body offset 4 */
-    o[p] = in->modern_state ? 1 : 0;
-    p += 1;
+    blob[at] = in->modern_state ? 1 : 0;
+    at += 1;
     /* modern_guest_features: u64, body offset 5 */
-    dsf1_store64(o + p, in->modern_guest_features);
-    p += 8;
+    dsf1_store64(blob + at, in->modern_guest_features);
+    at += 8;
     /* started: bool, body offset 13 */
-    o[p] = in->started ? 1 : 0;
-    p += 1;
+    blob[at] = in->started ? 1 : 0;
+    at += 1;
     /* broken: bool, body offset 14 */
-    o[p] = in->broken ? 1 : 0;
-    p += 1;
+    blob[at] = in->broken ? 1 : 0;
+    at += 1;
     /* disabled: bool, body offset 15 */
-    o[p] = in->disabled ? 1 : 0;
-    p += 1;
+    blob[at] = in->disabled ? 1 : 0;
+    at += 1;
     /* ring_sizes: u32[] max 1024, body offset 16 */
     if (in->ring_sizes.count > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, ".ring_sizes");
-    dsf1_store32(o + p, in->ring_sizes.count);
-    p += 4;
+    dsf1_store32(blob + at, in->ring_sizes.count);
+    at += 4;
     for (size_t i0 = 0; i0 < in->ring_sizes.count; i0++) {
-        dsf1_store32(o + p, in->ring_sizes.items[i0]);
-        p += 4;
+        dsf1_store32(blob + at, in->ring_sizes.items[i0]);
+        at += 4;
     }
     /* config_cache: bytes max 96 */
     if (in->config_cache.data == NULL && in->config_cache.len != 0) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".config_cache");
     if ((uint64_t)in->config_cache.len > 96u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, 0, ".config_cache");
-    dsf1_store32(o + p, (uint32_t)in->config_cache.len);
-    dsf1_put(o + p + 4, in->config_cache.data, in->config_cache.len);
-    p += 4 + in->config_cache.len;
+    dsf1_store32(blob + at, (uint32_t)in->config_cache.len);
+    dsf1_put(blob + at + 4, in->config_cache.data, in->config_cache.len);
+    at += 4 + in->config_cache.len;
     /* queue_records: pci.queue_record[] max 1024 */
     if (in->queue_records.count > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, ".queue_records");
-    dsf1_store32(o + p, in->queue_records.count);
-    p += 4;
-    dsf1_store32(o + p, 29u); /* stride */
-    p += 4;
+    dsf1_store32(blob + at, in->queue_records.count);
+    at += 4;
+    dsf1_store32(blob + at, 29u); /* stride */
+    at += 4;
     for (size_t i0 = 0; i0 < in->queue_records.count; i0++) {
-        rc = enc_pci_queue_record(&in->queue_records.items[i0], o, &p, err);
+        rc = encode_pci_queue_record(&in->queue_records.items[i0], blob, &at, err);
         if (rc != 0) return dsf1_prepend(err, rc, ".queue_records[%]", i0);
     }
     /* extra_rings: pci.ring_record[] max 1024 */
     if (in->extra_rings.count > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, ".extra_rings");
-    dsf1_store32(o + p, in->extra_rings.count);
-    p += 4;
-    dsf1_store32(o + p, 18u); /* stride */
-    p += 4;
+    dsf1_store32(blob + at, in->extra_rings.count);
+    at += 4;
+    dsf1_store32(blob + at, 18u); /* stride */
+    at += 4;
     for (size_t i0 = 0; i0 < in->extra_rings.count; i0++) {
-        rc = enc_pci_ring_record(&in->extra_rings.items[i0], o, &p, err);
+        rc = encode_pci_ring_record(&in->extra_rings.items[i0], blob, &at, err);
         if (rc != 0) return dsf1_prepend(err, rc, ".extra_rings[%]", i0);
     }
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 1 "pci": pci.pci_function: the payload */
-static int enc_s_pci(const struct org_qemu_virtio_blk_v1_0 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_pci(const struct org_qemu_virtio_blk_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    rc = enc_pci_pci_function(&s->pci, o, &p, err);
+    size_t at = *cursor;
+    rc = encode_pci_pci_function(&state->pci, blob, &at, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.pci");
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 2 "virtio": pci.virtio_core: the payload */
-static int enc_s_virtio(const struct org_qemu_virtio_blk_v1_0 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_virtio(const struct org_qemu_virtio_blk_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    rc = enc_pci_virtio_core(&s->virtio, o, &p, err);
+    size_t at = *cursor;
+    rc = encode_pci_virtio_core(&state->virtio, blob, &at, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.virtio");
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-size_t org_qemu_virtio_blk_v1_0_encoded_size(const struct org_qemu_virtio_blk_v1_0 *s)
+size_t org_qemu_virtio_blk_v1_0_encoded_size(const struct org_qemu_virtio_blk_v1_0 *state)
 {
-    size_t n = 25 + 19 + 4; /* header, model id, trailer */
-    n += 8; /* section 1 "pci": pci.pci_function */
-    n += size_pci_pci_function(&s->pci);
-    n += 8; /* section 2 "virtio": pci.virtio_core */
-    n += size_pci_virtio_core(&s->virtio);
-    for (size_t i = 0; i < dsf1_min(s->unknown_count, ORG_QEMU_VIRTIO_BLK_V1_0_MAX_UNKNOWN); i++) {
-        const struct devstate_unknown_section *u = &s->unknown[i];
-        n += 8 + ((u->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0) + u->payload.len;
+    size_t total = 25 + 19 + 4; /* header, model id, trailer */
+    total += 8; /* section 1 "pci": pci.pci_function */
+    total += body_size_pci_pci_function(&state->pci);
+    total += 8; /* section 2 "virtio": pci.virtio_core */
+    total += body_size_pci_virtio_core(&state->virtio);
+    for (size_t i = 0; i < dsf1_min(state->unknown_count, ORG_QEMU_VIRTIO_BLK_V1_0_MAX_UNKNOWN); i++) {
+        const struct devstate_unknown_section *unknown = &state->unknown[i];
+        total += 8 + ((unknown->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0) + unknown->payload.len;
     }
-    return n;
+    return total;
 }
 
-int org_qemu_virtio_blk_v1_0_encode(const struct org_qemu_virtio_blk_v1_0 *s, uint8_t *o, size_t cap, size_t *written, struct devstate_error *err)
+int org_qemu_virtio_blk_v1_0_encode(const struct org_qemu_virtio_blk_v1_0 *state, uint8_t *blob, size_t cap, size_t *written,
+    struct devstate_error *err)
 {
     static const char *const paths[] = {"$.sections.pci", "$.sections.virtio"};
     struct devstate_error scratch, deferred;
     struct dsf1_item items[2 + ORG_QEMU_VIRTIO_BLK_V1_0_MAX_UNKNOWN];
-    size_t k = 0, need, p;
+    size_t item_count = 0, need, at;
     int rc;
 
     if (err == NULL) err = &scratch;
     dsf1_clear(err);
     dsf1_clear(&deferred);
     if (written != NULL) *written = 0;
-    need = org_qemu_virtio_blk_v1_0_encoded_size(s);
+    need = org_qemu_virtio_blk_v1_0_encoded_size(state);
     if (cap < need) {
         if (written != NULL) *written = need;
         return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, "$");
     }
-    if (s->unknown_count > ORG_QEMU_VIRTIO_BLK_V1_0_MAX_UNKNOWN) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections");
+    if (state->unknown_count > ORG_QEMU_VIRTIO_BLK_V1_0_MAX_UNKNOWN)
+        return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections");
     /* the sections to write: known ones present, then valid unknown entries; sorted */
-    dsf1_add_item(items, &k, NULL, 1, 0, 0);
-    dsf1_add_item(items, &k, NULL, 2, 0, 1);
-    for (size_t i = 0; i < s->unknown_count; i++) {
-        const struct devstate_unknown_section *u = &s->unknown[i];
+    dsf1_add_item(items, &item_count, NULL, 1, 0, 0);
+    dsf1_add_item(items, &item_count, NULL, 2, 0, 1);
+    for (size_t i = 0; i < state->unknown_count; i++) {
+        const struct devstate_unknown_section *unknown = &state->unknown[i];
         struct devstate_error probe;
-        int bad = dsf1_check_unknown(u, i, &probe);
+        int bad = dsf1_check_unknown(unknown, i, &probe);
         if (bad == 0 && ( /* the schema knows this section */
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 1) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 2)))
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 1) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 2)))
             bad = dsf1_fail(&probe, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%]", i);
         if (bad != 0 && deferred.code == DEVSTATE_OK) deferred = probe;
         if (bad != 0) continue;
-        dsf1_add_item(items, &k, (u->flags & DEVSTATE_SECTION_VENDOR) ? u->vendor : NULL, u->id, u->flags, -1 - (int)i);
+        dsf1_add_item(items, &item_count, (unknown->flags & DEVSTATE_SECTION_VENDOR) ? unknown->vendor : NULL,
+                      unknown->id, unknown->flags, -1 - (int)i);
     }
-    dsf1_sort_items(items, k);
-    p = dsf1_write_header(o, ORG_QEMU_VIRTIO_BLK_V1_0_MODEL, ORG_QEMU_VIRTIO_BLK_V1_0_VERSION_MAJOR, ORG_QEMU_VIRTIO_BLK_V1_0_VERSION_MINOR);
-    for (size_t j = 0; j < k; j++) {
-        const struct devstate_unknown_section *u;
-        size_t start = p;
-        dsf1_store16(o + p, items[j].id);
-        dsf1_store16(o + p + 2, items[j].flags);
-        p += 8;
+    dsf1_sort_items(items, item_count);
+    at = dsf1_write_header(blob, ORG_QEMU_VIRTIO_BLK_V1_0_MODEL, ORG_QEMU_VIRTIO_BLK_V1_0_VERSION_MAJOR, ORG_QEMU_VIRTIO_BLK_V1_0_VERSION_MINOR);
+    for (size_t j = 0; j < item_count; j++) {
+        const struct devstate_unknown_section *unknown;
+        size_t start = at;
+        dsf1_store16(blob + at, items[j].id);
+        dsf1_store16(blob + at + 2, items[j].flags);
+        at += 8;
         if (items[j].vendor != NULL) {
-            memcpy(o + p, items[j].vendor, DEVSTATE_VENDOR_HEADER_SIZE);
-            p += DEVSTATE_VENDOR_HEADER_SIZE;
+            memcpy(blob + at, items[j].vendor, DEVSTATE_VENDOR_HEADER_SIZE);
+            at += DEVSTATE_VENDOR_HEADER_SIZE;
         }
         switch (items[j].which) {
-            case 0: rc = enc_s_pci(s, o, &p, err); break;
-            case 1: rc = enc_s_virtio(s, o, &p, err); break;
-            default: u = &s->unknown[-1 - items[j].which]; dsf1_put(o + p, u->payload.data, u->payload.len); p += u->payload.len; rc = DEVSTATE_OK;
+            case 0: rc = encode_section_pci(state, blob, &at, err); break;
+            case 1: rc = encode_section_virtio(state, blob, &at, err); break;
+            default: /* an unknown entry, written back unchanged */
+                unknown = &state->unknown[-1 - items[j].which];
+                dsf1_put(blob + at, unknown->payload.data, unknown->payload.len);
+                at += unknown->payload.len;
+                rc = DEVSTATE_OK;
         }
         if (rc != 0) return rc;
-        if (dsf1_over_u32(p - start - 8)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[j].which]);
-        dsf1_store32(o + start + 4, (uint32_t)(p - start - 8));
+        if (dsf1_over_u32(at - start - 8))
+            return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[j].which]);
+        dsf1_store32(blob + start + 4, (uint32_t)(at - start - 8));
     }
     /* errors of unknown entries come after those of known sections (as in devstate.interp) */
     if (deferred.code != DEVSTATE_OK) { *err = deferred; return err->code; }
-    for (size_t j = 1; j < k; j++) {
+    for (size_t j = 1; j < item_count; j++) {
         if (dsf1_key_compare(items[j - 1].vendor, items[j - 1].id, items[j].vendor, items[j].id) == 0)
             return dsf1_fail(err, DEVSTATE_E_DUPLICATE_SECTION, 0, "$.unknown_sections");
     }
-    p = dsf1_seal(o, p);
-    if (written != NULL) *written = p;
+    at = dsf1_seal(blob, at);
+    if (written != NULL) *written = at;
     return DEVSTATE_OK;
 }
 

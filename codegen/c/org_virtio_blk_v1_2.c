@@ -13,7 +13,7 @@
 /* ==== org.virtio.blk@1.2 ============================================================== */
 
 /* struct virtio.virtqueue: the defaults of appended fields missing from an older writer's body */
-static void def_virtio_virtqueue(struct org_virtio_blk_v1_2_virtio_virtqueue *out, unsigned first)
+static void set_defaults_virtio_virtqueue(struct org_virtio_blk_v1_2_virtio_virtqueue *out, unsigned first)
 {
     if (first <= 10) {
         out->avail_wrap_counter = false;
@@ -27,7 +27,7 @@ static void def_virtio_virtqueue(struct org_virtio_blk_v1_2_virtio_virtqueue *ou
 }
 
 /* struct blk_config: the defaults of appended fields missing from an older writer's body */
-static void def_blk_config(struct org_virtio_blk_v1_2_blk_config *out, unsigned first)
+static void set_defaults_blk_config(struct org_virtio_blk_v1_2_blk_config *out, unsigned first)
 {
     if (first <= 9) {
         out->max_discard_sectors = 0u;
@@ -58,497 +58,498 @@ static void def_blk_config(struct org_virtio_blk_v1_2_blk_config *out, unsigned 
     }
 }
 
-/* struct virtio.virtio_common: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_virtio_virtio_common(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_virtio_virtio_common *out, struct devstate_error *err)
+/* struct virtio.virtio_common: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_virtio_virtio_common *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* status: virtio.device_status, body offset 0 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".status");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".status");
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".status");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".status");
     {
-        uint8_t v = b[p];
-        if (v & ~ORG_VIRTIO_BLK_V1_2_VIRTIO_DEVICE_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, p, ".status");
-        out->status = v;
+        uint8_t value = blob[at];
+        if (value & ~ORG_VIRTIO_BLK_V1_2_VIRTIO_DEVICE_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".status");
+        out->status = value;
     }
-    p += 1;
+    at += 1;
     /* device_feature_select: u32, body offset 1 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".device_feature_select");
-    out->device_feature_select = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".device_feature_select");
+    out->device_feature_select = dsf1_load32(blob + at);
+    at += 4;
     /* device_features: u64[2], body offset 5 */
-    if (end - p < 16) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".device_features");
+    if (end - at < 16) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".device_features");
     {
-        const uint32_t n0 = 2;
-        if (depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".device_features[%]", (size_t)0);
-        for (size_t i0 = 0; i0 < n0; i0++) {
-            out->device_features[i0] = dsf1_load64(b + p);
-            p += 8;
+        const uint32_t count0 = 2;
+        if (depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".device_features[%]", (size_t)0);
+        for (size_t i0 = 0; i0 < count0; i0++) {
+            out->device_features[i0] = dsf1_load64(blob + at);
+            at += 8;
         }
     }
     /* driver_feature_select: u32, body offset 21 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".driver_feature_select");
-    out->driver_feature_select = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".driver_feature_select");
+    out->driver_feature_select = dsf1_load32(blob + at);
+    at += 4;
     /* driver_features: u64[2], body offset 25 */
-    if (end - p < 16) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".driver_features");
+    if (end - at < 16) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".driver_features");
     {
-        const uint32_t n0 = 2;
-        if (depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".driver_features[%]", (size_t)0);
-        for (size_t i0 = 0; i0 < n0; i0++) {
-            out->driver_features[i0] = dsf1_load64(b + p);
-            p += 8;
+        const uint32_t count0 = 2;
+        if (depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".driver_features[%]", (size_t)0);
+        for (size_t i0 = 0; i0 < count0; i0++) {
+            out->driver_features[i0] = dsf1_load64(blob + at);
+            at += 8;
         }
     }
     /* config_generation: u8, body offset 41 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".config_generation");
-    out->config_generation = b[p];
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".config_generation");
+    out->config_generation = blob[at];
+    at += 1;
     /* queue_select: u16, body offset 42 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".queue_select");
-    out->queue_select = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".queue_select");
+    out->queue_select = dsf1_load16(blob + at);
+    at += 2;
     /* msix_config: u16, body offset 44 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".msix_config");
-    out->msix_config = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".msix_config");
+    out->msix_config = dsf1_load16(blob + at);
+    at += 2;
     /* isr: virtio.isr_status, body offset 46 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".isr");
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".isr");
     {
-        uint8_t v = b[p];
-        if (v & ~ORG_VIRTIO_BLK_V1_2_VIRTIO_ISR_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, p, ".isr");
-        out->isr = v;
+        uint8_t value = blob[at];
+        if (value & ~ORG_VIRTIO_BLK_V1_2_VIRTIO_ISR_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".isr");
+        out->isr = value;
     }
-    p += 1;
+    at += 1;
     /* num_queues: u16, body offset 47 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".num_queues");
-    out->num_queues = dsf1_load16(b + p);
-    p += 2;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".num_queues");
+    out->num_queues = dsf1_load16(blob + at);
+    at += 2;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct virtio.virtqueue: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_virtio_virtqueue(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_virtio_virtqueue *out, struct devstate_error *err)
+/* struct virtio.virtqueue: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_virtio_virtqueue(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_virtio_virtqueue *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* size: u16, max 32768, body offset 0 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".size");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".size");
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".size");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".size");
     {
-        uint16_t v = dsf1_load16(b + p);
-        if (v > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".size");
-        out->size = v;
+        uint16_t value = dsf1_load16(blob + at);
+        if (value > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".size");
+        out->size = value;
     }
-    p += 2;
+    at += 2;
     /* enabled: bool, body offset 2 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".enabled");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".enabled");
-    out->enabled = b[p] != 0;
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".enabled");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".enabled");
+    out->enabled = blob[at] != 0;
+    at += 1;
     /* desc_addr: u64, body offset 3 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".desc_addr");
-    out->desc_addr = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".desc_addr");
+    out->desc_addr = dsf1_load64(blob + at);
+    at += 8;
     /* driver_addr: u64, body offset 11 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".driver_addr");
-    out->driver_addr = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".driver_addr");
+    out->driver_addr = dsf1_load64(blob + at);
+    at += 8;
     /* device_addr: u64, body offset 19 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".device_addr");
-    out->device_addr = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".device_addr");
+    out->device_addr = dsf1_load64(blob + at);
+    at += 8;
     /* last_avail_idx: u16, body offset 27 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".last_avail_idx");
-    out->last_avail_idx = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".last_avail_idx");
+    out->last_avail_idx = dsf1_load16(blob + at);
+    at += 2;
     /* used_idx: u16, body offset 29 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".used_idx");
-    out->used_idx = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".used_idx");
+    out->used_idx = dsf1_load16(blob + at);
+    at += 2;
     /* msix_vector: u16, body offset 31 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".msix_vector");
-    out->msix_vector = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".msix_vector");
+    out->msix_vector = dsf1_load16(blob + at);
+    at += 2;
     /* notify_off: u16, body offset 33 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".notify_off");
-    out->notify_off = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".notify_off");
+    out->notify_off = dsf1_load16(blob + at);
+    at += 2;
     /* notify_data: u16, body offset 35 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".notify_data");
-    out->notify_data = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".notify_data");
+    out->notify_data = dsf1_load16(blob + at);
+    at += 2;
     /* avail_wrap_counter: bool, since 1.1, body offset 37, appended */
-    if (p == end) { def_virtio_virtqueue(out, 10); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".avail_wrap_counter");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".avail_wrap_counter");
-    out->avail_wrap_counter = b[p] != 0;
-    p += 1;
+    if (at == end) { set_defaults_virtio_virtqueue(out, 10); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".avail_wrap_counter");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".avail_wrap_counter");
+    out->avail_wrap_counter = blob[at] != 0;
+    at += 1;
     /* used_wrap_counter: bool, since 1.1, body offset 38, appended */
-    if (p == end) { def_virtio_virtqueue(out, 11); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".used_wrap_counter");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".used_wrap_counter");
-    out->used_wrap_counter = b[p] != 0;
-    p += 1;
+    if (at == end) { set_defaults_virtio_virtqueue(out, 11); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".used_wrap_counter");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".used_wrap_counter");
+    out->used_wrap_counter = blob[at] != 0;
+    at += 1;
     /* reset: bool, since 1.1, body offset 39, appended */
-    if (p == end) { def_virtio_virtqueue(out, 12); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".reset");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".reset");
-    out->reset = b[p] != 0;
-    p += 1;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (at == end) { set_defaults_virtio_virtqueue(out, 12); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".reset");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".reset");
+    out->reset = blob[at] != 0;
+    at += 1;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct geometry: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_geometry(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_geometry *out, struct devstate_error *err)
+/* struct geometry: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_geometry(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_geometry *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* cylinders: u16, body offset 0 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".cylinders");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".cylinders");
-    out->cylinders = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".cylinders");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".cylinders");
+    out->cylinders = dsf1_load16(blob + at);
+    at += 2;
     /* heads: u8, body offset 2 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".heads");
-    out->heads = b[p];
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".heads");
+    out->heads = blob[at];
+    at += 1;
     /* sectors: u8, body offset 3 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".sectors");
-    out->sectors = b[p];
-    p += 1;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".sectors");
+    out->sectors = blob[at];
+    at += 1;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct topology: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_topology(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_topology *out, struct devstate_error *err)
+/* struct topology: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_topology(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_topology *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* physical_block_exp: u8, body offset 0 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".physical_block_exp");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".physical_block_exp");
-    out->physical_block_exp = b[p];
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".physical_block_exp");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".physical_block_exp");
+    out->physical_block_exp = blob[at];
+    at += 1;
     /* alignment_offset: u8, body offset 1 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".alignment_offset");
-    out->alignment_offset = b[p];
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".alignment_offset");
+    out->alignment_offset = blob[at];
+    at += 1;
     /* min_io_size: u16, body offset 2 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".min_io_size");
-    out->min_io_size = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".min_io_size");
+    out->min_io_size = dsf1_load16(blob + at);
+    at += 2;
     /* opt_io_size: u32, body offset 4 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".opt_io_size");
-    out->opt_io_size = dsf1_load32(b + p);
-    p += 4;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".opt_io_size");
+    out->opt_io_size = dsf1_load32(blob + at);
+    at += 4;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct blk_config: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_blk_config(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_blk_config *out, struct devstate_error *err)
+/* struct blk_config: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_blk_config(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_blk_config *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     int rc;
     /* capacity: u64, body offset 0 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".capacity");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".capacity");
-    out->capacity = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".capacity");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".capacity");
+    out->capacity = dsf1_load64(blob + at);
+    at += 8;
     /* size_max: u32, body offset 8 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".size_max");
-    out->size_max = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".size_max");
+    out->size_max = dsf1_load32(blob + at);
+    at += 4;
     /* seg_max: u32, body offset 12 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".seg_max");
-    out->seg_max = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".seg_max");
+    out->seg_max = dsf1_load32(blob + at);
+    at += 4;
     /* geometry: geometry, body offset 16 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".geometry");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".geometry");
     {
         uint32_t size;
-        size = dsf1_load32(b + p);
-        if (size > end - p - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, ".geometry");
-        rc = dec_geometry(c, p + 4, p + 4 + size, depth + 1, &out->geometry, err);
+        size = dsf1_load32(blob + at);
+        if (size > end - at - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, ".geometry");
+        rc = decode_geometry(ctx, at + 4, at + 4 + size, depth + 1, &out->geometry, err);
         if (rc != 0) return dsf1_prepend(err, rc, ".geometry");
-        p += 4 + (size_t)size;
+        at += 4 + (size_t)size;
     }
     /* blk_size: u32, body offset 24 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".blk_size");
-    out->blk_size = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".blk_size");
+    out->blk_size = dsf1_load32(blob + at);
+    at += 4;
     /* topology: topology, body offset 28 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".topology");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".topology");
     {
         uint32_t size;
-        size = dsf1_load32(b + p);
-        if (size > end - p - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, ".topology");
-        rc = dec_topology(c, p + 4, p + 4 + size, depth + 1, &out->topology, err);
+        size = dsf1_load32(blob + at);
+        if (size > end - at - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, ".topology");
+        rc = decode_topology(ctx, at + 4, at + 4 + size, depth + 1, &out->topology, err);
         if (rc != 0) return dsf1_prepend(err, rc, ".topology");
-        p += 4 + (size_t)size;
+        at += 4 + (size_t)size;
     }
     /* writeback: cache_mode, body offset 40 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".writeback");
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".writeback");
     {
-        uint8_t v = b[p];
-        if (v > 1) return dsf1_fail(err, DEVSTATE_E_BAD_ENUM, p, ".writeback");
-        out->writeback = v;
+        uint8_t value = blob[at];
+        if (value > 1) return dsf1_fail(err, DEVSTATE_E_BAD_ENUM, at, ".writeback");
+        out->writeback = value;
     }
-    p += 1;
+    at += 1;
     /* num_queues: u16, min 1, body offset 41 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".num_queues");
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".num_queues");
     {
-        uint16_t v = dsf1_load16(b + p);
-        if (v < 1) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".num_queues");
-        out->num_queues = v;
+        uint16_t value = dsf1_load16(blob + at);
+        if (value < 1) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".num_queues");
+        out->num_queues = value;
     }
-    p += 2;
+    at += 2;
     /* serial: string max 20, body offset 43 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".serial");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".serial");
     {
         uint32_t len;
         size_t bad;
-        len = dsf1_load32(b + p);
-        if (len > 20u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, p, ".serial");
-        if (len > end - p - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, ".serial");
-        bad = dsf1_utf8_invalid(b + p + 4, len);
-        if (bad != len) return dsf1_fail(err, DEVSTATE_E_BAD_UTF8, p + 4 + bad, ".serial");
-        out->serial.data = (const char *)(b + p + 4);
+        len = dsf1_load32(blob + at);
+        if (len > 20u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, at, ".serial");
+        if (len > end - at - 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, ".serial");
+        bad = dsf1_utf8_invalid(blob + at + 4, len);
+        if (bad != len) return dsf1_fail(err, DEVSTATE_E_BAD_UTF8, at + 4 + bad, ".serial");
+        out->serial.data = (const char *)(blob + at + 4);
         out->serial.len = len;
-        p += 4 + (size_t)len;
+        at += 4 + (size_t)len;
     }
     /* max_discard_sectors: u32, since 1.1, appended */
-    if (p == end) { def_blk_config(out, 9); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".max_discard_sectors");
-    out->max_discard_sectors = dsf1_load32(b + p);
-    p += 4;
+    if (at == end) { set_defaults_blk_config(out, 9); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".max_discard_sectors");
+    out->max_discard_sectors = dsf1_load32(blob + at);
+    at += 4;
     /* max_discard_seg: u32, since 1.1, appended */
-    if (p == end) { def_blk_config(out, 10); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".max_discard_seg");
-    out->max_discard_seg = dsf1_load32(b + p);
-    p += 4;
+    if (at == end) { set_defaults_blk_config(out, 10); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".max_discard_seg");
+    out->max_discard_seg = dsf1_load32(blob + at);
+    at += 4;
     /* discard_sector_alignment: u32, since 1.1, appended */
-    if (p == end) { def_blk_config(out, 11); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".discard_sector_alignment");
-    out->discard_sector_alignment = dsf1_load32(b + p);
-    p += 4;
+    if (at == end) { set_defaults_blk_config(out, 11); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".discard_sector_alignment");
+    out->discard_sector_alignment = dsf1_load32(blob + at);
+    at += 4;
     /* max_write_zeroes_sectors: u32, since 1.1, appended */
-    if (p == end) { def_blk_config(out, 12); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".max_write_zeroes_sectors");
-    out->max_write_zeroes_sectors = dsf1_load32(b + p);
-    p += 4;
+    if (at == end) { set_defaults_blk_config(out, 12); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".max_write_zeroes_sectors");
+    out->max_write_zeroes_sectors = dsf1_load32(blob + at);
+    at += 4;
     /* max_write_zeroes_seg: u32, since 1.1, appended */
-    if (p == end) { def_blk_config(out, 13); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".max_write_zeroes_seg");
-    out->max_write_zeroes_seg = dsf1_load32(b + p);
-    p += 4;
+    if (at == end) { set_defaults_blk_config(out, 13); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".max_write_zeroes_seg");
+    out->max_write_zeroes_seg = dsf1_load32(blob + at);
+    at += 4;
     /* write_zeroes_may_unmap: bool, since 1.1, appended */
-    if (p == end) { def_blk_config(out, 14); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".write_zeroes_may_unmap");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".write_zeroes_may_unmap");
-    out->write_zeroes_may_unmap = b[p] != 0;
-    p += 1;
+    if (at == end) { set_defaults_blk_config(out, 14); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".write_zeroes_may_unmap");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".write_zeroes_may_unmap");
+    out->write_zeroes_may_unmap = blob[at] != 0;
+    at += 1;
     /* max_secure_erase_sectors: u32, since 1.1, appended */
-    if (p == end) { def_blk_config(out, 15); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".max_secure_erase_sectors");
-    out->max_secure_erase_sectors = dsf1_load32(b + p);
-    p += 4;
+    if (at == end) { set_defaults_blk_config(out, 15); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".max_secure_erase_sectors");
+    out->max_secure_erase_sectors = dsf1_load32(blob + at);
+    at += 4;
     /* max_secure_erase_seg: u32, since 1.1, appended */
-    if (p == end) { def_blk_config(out, 16); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".max_secure_erase_seg");
-    out->max_secure_erase_seg = dsf1_load32(b + p);
-    p += 4;
+    if (at == end) { set_defaults_blk_config(out, 16); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".max_secure_erase_seg");
+    out->max_secure_erase_seg = dsf1_load32(blob + at);
+    at += 4;
     /* secure_erase_sector_alignment: u32, since 1.1, appended */
-    if (p == end) { def_blk_config(out, 17); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".secure_erase_sector_alignment");
-    out->secure_erase_sector_alignment = dsf1_load32(b + p);
-    p += 4;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (at == end) { set_defaults_blk_config(out, 17); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".secure_erase_sector_alignment");
+    out->secure_erase_sector_alignment = dsf1_load32(blob + at);
+    at += 4;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct inflight_request: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_inflight_request(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_inflight_request *out, struct devstate_error *err)
+/* struct inflight_request: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_inflight_request(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_inflight_request *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* queue: u16, body offset 0 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".queue");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".queue");
-    out->queue = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".queue");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".queue");
+    out->queue = dsf1_load16(blob + at);
+    at += 2;
     /* head: u16, body offset 2 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".head");
-    out->head = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".head");
+    out->head = dsf1_load16(blob + at);
+    at += 2;
     /* type: request_type, body offset 4 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".type");
-    out->type = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".type");
+    out->type = dsf1_load32(blob + at);
+    at += 4;
     /* sector: u64, body offset 8 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".sector");
-    out->sector = dsf1_load64(b + p);
-    p += 8;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".sector");
+    out->sector = dsf1_load64(blob + at);
+    at += 8;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct zoned_characteristics: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_zoned_characteristics(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_zoned_characteristics *out, struct devstate_error *err)
+/* struct zoned_characteristics: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_zoned_characteristics(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_zoned_characteristics *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* model: zoned_model, body offset 0 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".model");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".model");
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".model");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".model");
     {
-        uint8_t v = b[p];
-        if (v > 2) return dsf1_fail(err, DEVSTATE_E_BAD_ENUM, p, ".model");
-        out->model = v;
+        uint8_t value = blob[at];
+        if (value > 2) return dsf1_fail(err, DEVSTATE_E_BAD_ENUM, at, ".model");
+        out->model = value;
     }
-    p += 1;
+    at += 1;
     /* zone_sectors: u32, body offset 1 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".zone_sectors");
-    out->zone_sectors = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".zone_sectors");
+    out->zone_sectors = dsf1_load32(blob + at);
+    at += 4;
     /* max_open_zones: u32, body offset 5 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".max_open_zones");
-    out->max_open_zones = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".max_open_zones");
+    out->max_open_zones = dsf1_load32(blob + at);
+    at += 4;
     /* max_active_zones: u32, body offset 9 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".max_active_zones");
-    out->max_active_zones = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".max_active_zones");
+    out->max_active_zones = dsf1_load32(blob + at);
+    at += 4;
     /* max_append_sectors: u32, body offset 13 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".max_append_sectors");
-    out->max_append_sectors = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".max_append_sectors");
+    out->max_append_sectors = dsf1_load32(blob + at);
+    at += 4;
     /* write_granularity: u32, body offset 17 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".write_granularity");
-    out->write_granularity = dsf1_load32(b + p);
-    p += 4;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".write_granularity");
+    out->write_granularity = dsf1_load32(blob + at);
+    at += 4;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* section 1 "common": virtio.virtio_common */
-static int dec_s_common(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_blk_v1_2 *s, struct devstate_error *err)
+static int decode_section_common(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_blk_v1_2 *state, struct devstate_error *err)
 {
     int rc;
-    if (dsf1_check_optional(f, 0, "$.sections.common", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.common");
-    rc = dec_virtio_virtio_common(c, f->payload, f->end, 1, &s->common, err);
+    if (dsf1_check_optional(frame, 0, "$.sections.common", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.common");
+    rc = decode_virtio_virtio_common(ctx, frame->payload, frame->end, 1, &state->common, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.common");
     return DEVSTATE_OK;
 }
 
 /* section 2 "queues": virtio.virtqueue[] max 1024 */
-static int dec_s_queues(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_blk_v1_2 *s, struct devstate_error *err)
+static int decode_section_queues(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_blk_v1_2 *state, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     int rc;
-    if (dsf1_check_optional(f, 0, "$.sections.queues", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.queues");
+    if (dsf1_check_optional(frame, 0, "$.sections.queues", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.queues");
     {
-        size_t p = f->payload, end = f->end;
+        size_t at = frame->payload, end = frame->end;
         {
-            const size_t start0 = p;
-            uint32_t n0;
-            uint32_t s0;
-            if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.queues");
-            n0 = dsf1_load32(b + p);
-            if (n0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, "$.sections.queues");
-            p += 4;
-            if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.queues");
-            s0 = dsf1_load32(b + p);
-            if (s0 == 0 || (s0 < 40u && s0 != 37u && s0 != 38u && s0 != 39u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, p, "$.sections.queues");
-            p += 4;
-            if (n0 > (end - p) / s0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.queues");
-            s->queues.count = n0;
-            if (n0 > 0 && c->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.queues[%]", (size_t)0);
-            for (size_t i0 = 0; i0 < n0; i0++) {
-                rc = dec_virtio_virtqueue(c, p, p + s0, 2, &s->queues.items[i0], err);
+            const size_t start0 = at;
+            uint32_t count0;
+            uint32_t stride0;
+            if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.queues");
+            count0 = dsf1_load32(blob + at);
+            if (count0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, "$.sections.queues");
+            at += 4;
+            if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.queues");
+            stride0 = dsf1_load32(blob + at);
+            if (stride0 == 0 || (stride0 < 40u && stride0 != 37u && stride0 != 38u && stride0 != 39u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.queues");
+            at += 4;
+            if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.queues");
+            state->queues.count = count0;
+            if (count0 > 0 && ctx->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.queues[%]", (size_t)0);
+            for (size_t i0 = 0; i0 < count0; i0++) {
+                rc = decode_virtio_virtqueue(ctx, at, at + stride0, 2, &state->queues.items[i0], err);
                 if (rc != 0) return dsf1_prepend(err, rc, "$.sections.queues[%]", i0);
-                p += s0;
+                at += stride0;
             }
         }
-        if (p != end) return dsf1_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, p, "$.sections.queues");
+        if (at != end) return dsf1_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, at, "$.sections.queues");
     }
     return DEVSTATE_OK;
 }
 
 /* section 3 "config": blk_config */
-static int dec_s_config(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_blk_v1_2 *s, struct devstate_error *err)
+static int decode_section_config(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_blk_v1_2 *state, struct devstate_error *err)
 {
     int rc;
-    if (dsf1_check_optional(f, 0, "$.sections.config", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.config");
-    rc = dec_blk_config(c, f->payload, f->end, 1, &s->config, err);
+    if (dsf1_check_optional(frame, 0, "$.sections.config", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.config");
+    rc = decode_blk_config(ctx, frame->payload, frame->end, 1, &state->config, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.config");
     return DEVSTATE_OK;
 }
 
 /* section 4 "inflight": inflight_request[] max 1024 */
-static int dec_s_inflight(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_blk_v1_2 *s, struct devstate_error *err)
+static int decode_section_inflight(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_blk_v1_2 *state, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     int rc;
-    if (dsf1_check_optional(f, 0, "$.sections.inflight", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.inflight");
+    if (dsf1_check_optional(frame, 0, "$.sections.inflight", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.inflight");
     {
-        size_t p = f->payload, end = f->end;
+        size_t at = frame->payload, end = frame->end;
         {
-            const size_t start0 = p;
-            uint32_t n0;
-            uint32_t s0;
-            if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.inflight");
-            n0 = dsf1_load32(b + p);
-            if (n0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, "$.sections.inflight");
-            p += 4;
-            if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.inflight");
-            s0 = dsf1_load32(b + p);
-            if (s0 == 0 || (s0 < 16u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, p, "$.sections.inflight");
-            p += 4;
-            if (n0 > (end - p) / s0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.inflight");
-            s->inflight.count = n0;
-            if (n0 > 0 && c->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.inflight[%]", (size_t)0);
-            for (size_t i0 = 0; i0 < n0; i0++) {
-                rc = dec_inflight_request(c, p, p + s0, 2, &s->inflight.items[i0], err);
+            const size_t start0 = at;
+            uint32_t count0;
+            uint32_t stride0;
+            if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.inflight");
+            count0 = dsf1_load32(blob + at);
+            if (count0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, "$.sections.inflight");
+            at += 4;
+            if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.inflight");
+            stride0 = dsf1_load32(blob + at);
+            if (stride0 == 0 || (stride0 < 16u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.inflight");
+            at += 4;
+            if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.inflight");
+            state->inflight.count = count0;
+            if (count0 > 0 && ctx->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.inflight[%]", (size_t)0);
+            for (size_t i0 = 0; i0 < count0; i0++) {
+                rc = decode_inflight_request(ctx, at, at + stride0, 2, &state->inflight.items[i0], err);
                 if (rc != 0) return dsf1_prepend(err, rc, "$.sections.inflight[%]", i0);
-                p += s0;
+                at += stride0;
             }
         }
-        if (p != end) return dsf1_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, p, "$.sections.inflight");
+        if (at != end) return dsf1_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, at, "$.sections.inflight");
     }
     return DEVSTATE_OK;
 }
 
 /* section 5 "zoned": zoned_characteristics */
-static int dec_s_zoned(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_blk_v1_2 *s, struct devstate_error *err)
+static int decode_section_zoned(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_blk_v1_2 *state, struct devstate_error *err)
 {
     int rc;
-    if (dsf1_check_optional(f, 1, "$.sections.zoned", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.zoned");
-    rc = dec_zoned_characteristics(c, f->payload, f->end, 1, &s->zoned, err);
+    if (dsf1_check_optional(frame, 1, "$.sections.zoned", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.zoned");
+    rc = decode_zoned_characteristics(ctx, frame->payload, frame->end, 1, &state->zoned, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.zoned");
-    s->has_zoned = true;
+    state->has_zoned = true;
     return DEVSTATE_OK;
 }
 
 /* vendor section pci:0x1af4 #1 "impl_private": opaque */
-static int dec_v_impl_private(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_blk_v1_2 *s, struct devstate_error *err)
+static int decode_vendor_section_impl_private(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_blk_v1_2 *state, struct devstate_error *err)
 {
-    if (dsf1_check_optional(f, 1, "$.vendor_sections.impl_private", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.vendor_sections.impl_private");
-    if (f->end - f->payload > 65536u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, f->payload, "$.vendor_sections.impl_private");
-    if (f->end - f->payload > c->max_region) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, f->payload, "$.vendor_sections.impl_private");
-    s->impl_private.data = c->blob + f->payload;
-    s->impl_private.len = f->end - f->payload;
-    s->has_impl_private = true;
+    if (dsf1_check_optional(frame, 1, "$.vendor_sections.impl_private", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.vendor_sections.impl_private");
+    if (frame->end - frame->payload > 65536u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, frame->payload, "$.vendor_sections.impl_private");
+    if (frame->end - frame->payload > ctx->max_region) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, frame->payload, "$.vendor_sections.impl_private");
+    state->impl_private.data = ctx->blob + frame->payload;
+    state->impl_private.len = frame->end - frame->payload;
+    state->has_impl_private = true;
     return DEVSTATE_OK;
 }
 
 int org_virtio_blk_v1_2_decode_with_limits(const uint8_t *buf, size_t len, const struct devstate_limits *limits,
     struct org_virtio_blk_v1_2 *out, struct devstate_error *err)
 {
-    static const struct devstate_limits defaults = {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, DEVSTATE_DEFAULT_MAX_REGION_SIZE, DEVSTATE_DEFAULT_MAX_DEPTH};
+    static const struct devstate_limits defaults = {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, DEVSTATE_DEFAULT_MAX_REGION_SIZE,
+                                                    DEVSTATE_DEFAULT_MAX_DEPTH};
     static const uint8_t vendor_0[DEVSTATE_VENDOR_HEADER_SIZE] = {0x01, 0x00, 0xf4, 0x1a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}; /* pci:0x1af4 */
     struct devstate_error scratch;
-    struct dsf1_context c;
-    struct dsf1_frame f, prev;
+    struct dsf1_context ctx;
+    struct dsf1_frame frame, previous;
     bool seen[4] = {false};
-    size_t p, first = 0, trailer = 0;
+    size_t at, first = 0, trailer = 0;
     int rc;
 
     if (err == NULL) err = &scratch;
@@ -556,32 +557,32 @@ int org_virtio_blk_v1_2_decode_with_limits(const uint8_t *buf, size_t len, const
     if (limits == NULL) limits = &defaults;
     rc = dsf1_envelope(buf, len, limits, ORG_VIRTIO_BLK_V1_2_MODEL, ORG_VIRTIO_BLK_V1_2_VERSION_MAJOR, &first, &trailer, err);
     if (rc != 0) return rc;
-    c.blob = buf;
-    c.max_region = limits->max_region_size;
-    c.max_depth = limits->max_depth;
+    ctx.blob = buf;
+    ctx.max_region = limits->max_region_size;
+    ctx.max_depth = limits->max_depth;
     out->has_zoned = false;
     out->has_impl_private = false;
     out->unknown_count = 0;
-    memset(&prev, 0, sizeof prev);
-    for (p = first; p < trailer; p = f.end) {
-        rc = dsf1_frame_at(buf, p, trailer, &f, err);
-        if (rc == 0 && p > first) rc = dsf1_check_order(&prev, &f, err);
+    memset(&previous, 0, sizeof previous);
+    for (at = first; at < trailer; at = frame.end) {
+        rc = dsf1_frame_at(buf, at, trailer, &frame, err);
+        if (rc == 0 && at > first) rc = dsf1_check_order(&previous, &frame, err);
         if (rc != 0) return rc;
-        if (f.vendor == NULL) {
-            switch (f.id) {
-                case 1: rc = dec_s_common(&c, &f, out, err); seen[0] = true; break;
-                case 2: rc = dec_s_queues(&c, &f, out, err); seen[1] = true; break;
-                case 3: rc = dec_s_config(&c, &f, out, err); seen[2] = true; break;
-                case 4: rc = dec_s_inflight(&c, &f, out, err); seen[3] = true; break;
-                case 5: rc = dec_s_zoned(&c, &f, out, err); break;
-                default: rc = dsf1_keep_unknown(buf, &f, out->unknown, &out->unknown_count, ORG_VIRTIO_BLK_V1_2_MAX_UNKNOWN, err);
+        if (frame.vendor == NULL) {
+            switch (frame.id) {
+                case 1: rc = decode_section_common(&ctx, &frame, out, err); seen[0] = true; break;
+                case 2: rc = decode_section_queues(&ctx, &frame, out, err); seen[1] = true; break;
+                case 3: rc = decode_section_config(&ctx, &frame, out, err); seen[2] = true; break;
+                case 4: rc = decode_section_inflight(&ctx, &frame, out, err); seen[3] = true; break;
+                case 5: rc = decode_section_zoned(&ctx, &frame, out, err); break;
+                default: rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, ORG_VIRTIO_BLK_V1_2_MAX_UNKNOWN, err);
             }
         } else {
-            if (f.id == 1 && memcmp(f.vendor, vendor_0, DEVSTATE_VENDOR_HEADER_SIZE) == 0) { rc = dec_v_impl_private(&c, &f, out, err); }
-            else rc = dsf1_keep_unknown(buf, &f, out->unknown, &out->unknown_count, ORG_VIRTIO_BLK_V1_2_MAX_UNKNOWN, err);
+            if (frame.id == 1 && memcmp(frame.vendor, vendor_0, DEVSTATE_VENDOR_HEADER_SIZE) == 0) { rc = decode_vendor_section_impl_private(&ctx, &frame, out, err); }
+            else rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, ORG_VIRTIO_BLK_V1_2_MAX_UNKNOWN, err);
         }
         if (rc != 0) return rc;
-        prev = f;
+        previous = frame;
     }
     if (!seen[0]) return dsf1_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.common");
     if (!seen[1]) return dsf1_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.queues");
@@ -595,473 +596,483 @@ int org_virtio_blk_v1_2_decode(const uint8_t *buf, size_t len, struct org_virtio
     return org_virtio_blk_v1_2_decode_with_limits(buf, len, NULL, out, err);
 }
 
-/* struct virtio.virtio_common: check and write the full body at o + *at */
-static int enc_virtio_virtio_common(const struct org_virtio_blk_v1_2_virtio_virtio_common *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct virtio.virtio_common: check and write the full body at blob + *cursor */
+static int encode_virtio_virtio_common(const struct org_virtio_blk_v1_2_virtio_virtio_common *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
+    size_t at = *cursor;
     /* status: virtio.device_status, body offset 0 */
     if (in->status & ~ORG_VIRTIO_BLK_V1_2_VIRTIO_DEVICE_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".status");
-    o[p] = in->status;
-    p += 1;
+    blob[at] = in->status;
+    at += 1;
     /* device_feature_select: u32, body offset 1 */
-    dsf1_store32(o + p, in->device_feature_select);
-    p += 4;
+    dsf1_store32(blob + at, in->device_feature_select);
+    at += 4;
     /* device_features: u64[2], body offset 5 */
     for (size_t i0 = 0; i0 < 2; i0++) {
-        dsf1_store64(o + p, in->device_features[i0]);
-        p += 8;
+        dsf1_store64(blob + at, in->device_features[i0]);
+        at += 8;
     }
     /* driver_feature_select: u32, body offset 21 */
-    dsf1_store32(o + p, in->driver_feature_select);
-    p += 4;
+    dsf1_store32(blob + at, in->driver_feature_select);
+    at += 4;
     /* driver_features: u64[2], body offset 25 */
     for (size_t i0 = 0; i0 < 2; i0++) {
-        dsf1_store64(o + p, in->driver_features[i0]);
-        p += 8;
+        dsf1_store64(blob + at, in->driver_features[i0]);
+        at += 8;
     }
     /* config_generation: u8, body offset 41 */
-    o[p] = in->config_generation;
-    p += 1;
+    blob[at] = in->config_generation;
+    at += 1;
     /* queue_select: u16, body offset 42 */
-    dsf1_store16(o + p, in->queue_select);
-    p += 2;
+    dsf1_store16(blob + at, in->queue_select);
+    at += 2;
     /* msix_config: u16, body offset 44 */
-    dsf1_store16(o + p, in->msix_config);
-    p += 2;
+    dsf1_store16(blob + at, in->msix_config);
+    at += 2;
     /* isr: virtio.isr_status, body offset 46 */
     if (in->isr & ~ORG_VIRTIO_BLK_V1_2_VIRTIO_ISR_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".isr");
-    o[p] = in->isr;
-    p += 1;
+    blob[at] = in->isr;
+    at += 1;
     /* num_queues: u16, body offset 47 */
-    dsf1_store16(o + p, in->num_queues);
-    p += 2;
-    *at = p;
+    dsf1_store16(blob + at, in->num_queues);
+    at += 2;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct virtio.virtqueue: check and write the full body at o + *at */
-static int enc_virtio_virtqueue(const struct org_virtio_blk_v1_2_virtio_virtqueue *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct virtio.virtqueue: check and write the full body at blob + *cursor */
+static int encode_virtio_virtqueue(const struct org_virtio_blk_v1_2_virtio_virtqueue *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
+    size_t at = *cursor;
     /* size: u16, max 32768, body offset 0 */
     if (in->size > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".size");
-    dsf1_store16(o + p, in->size);
-    p += 2;
+    dsf1_store16(blob + at, in->size);
+    at += 2;
     /* enabled: bool, body offset 2 */
-    o[p] = in->enabled ? 1 : 0;
-    p += 1;
+    blob[at] = in->enabled ? 1 : 0;
+    at += 1;
     /* desc_addr: u64, body offset 3 */
-    dsf1_store64(o + p, in->desc_addr);
-    p += 8;
+    dsf1_store64(blob + at, in->desc_addr);
+    at += 8;
     /* driver_addr: u64, body offset 11 */
-    dsf1_store64(o + p, in->driver_addr);
-    p += 8;
+    dsf1_store64(blob + at, in->driver_addr);
+    at += 8;
     /* device_addr: u64, body offset 19 */
-    dsf1_store64(o + p, in->device_addr);
-    p += 8;
+    dsf1_store64(blob + at, in->device_addr);
+    at += 8;
     /* last_avail_idx: u16, body offset 27 */
-    dsf1_store16(o + p, in->last_avail_idx);
-    p += 2;
+    dsf1_store16(blob + at, in->last_avail_idx);
+    at += 2;
     /* used_idx: u16, body offset 29 */
-    dsf1_store16(o + p, in->used_idx);
-    p += 2;
+    dsf1_store16(blob + at, in->used_idx);
+    at += 2;
     /* msix_vector: u16, body offset 31 */
-    dsf1_store16(o + p, in->msix_vector);
-    p += 2;
+    dsf1_store16(blob + at, in->msix_vector);
+    at += 2;
     /* notify_off: u16, body offset 33 */
-    dsf1_store16(o + p, in->notify_off);
-    p += 2;
+    dsf1_store16(blob + at, in->notify_off);
+    at += 2;
     /* notify_data: u16, body offset 35 */
-    dsf1_store16(o + p, in->notify_data);
-    p += 2;
+    dsf1_store16(blob + at, in->notify_data);
+    at += 2;
     /* avail_wrap_counter: bool, since 1.1, body offset 37, appended */
-    o[p] = in->avail_wrap_counter ? 1 : 0;
-    p += 1;
+    blob[at] = in->avail_wrap_counter ? 1 : 0;
+    at += 1;
     /* used_wrap_counter: bool, since 1.1, body offset 38, appended */
-    o[p] = in->used_wrap_counter ? 1 : 0;
-    p += 1;
+    blob[at] = in->used_wrap_counter ? 1 : 0;
+    at += 1;
     /* reset: bool, since 1.1, body offset 39, appended */
-    o[p] = in->reset ? 1 : 0;
-    p += 1;
-    *at = p;
+    blob[at] = in->reset ? 1 : 0;
+    at += 1;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct geometry: check and write the full body at o + *at */
-static int enc_geometry(const struct org_virtio_blk_v1_2_geometry *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct geometry: check and write the full body at blob + *cursor */
+static int encode_geometry(const struct org_virtio_blk_v1_2_geometry *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     (void)err;
-    size_t p = *at;
+    size_t at = *cursor;
     /* cylinders: u16, body offset 0 */
-    dsf1_store16(o + p, in->cylinders);
-    p += 2;
+    dsf1_store16(blob + at, in->cylinders);
+    at += 2;
     /* heads: u8, body offset 2 */
-    o[p] = in->heads;
-    p += 1;
+    blob[at] = in->heads;
+    at += 1;
     /* sectors: u8, body offset 3 */
-    o[p] = in->sectors;
-    p += 1;
-    *at = p;
+    blob[at] = in->sectors;
+    at += 1;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct topology: check and write the full body at o + *at */
-static int enc_topology(const struct org_virtio_blk_v1_2_topology *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct topology: check and write the full body at blob + *cursor */
+static int encode_topology(const struct org_virtio_blk_v1_2_topology *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     (void)err;
-    size_t p = *at;
+    size_t at = *cursor;
     /* physical_block_exp: u8, body offset 0 */
-    o[p] = in->physical_block_exp;
-    p += 1;
+    blob[at] = in->physical_block_exp;
+    at += 1;
     /* alignment_offset: u8, body offset 1 */
-    o[p] = in->alignment_offset;
-    p += 1;
+    blob[at] = in->alignment_offset;
+    at += 1;
     /* min_io_size: u16, body offset 2 */
-    dsf1_store16(o + p, in->min_io_size);
-    p += 2;
+    dsf1_store16(blob + at, in->min_io_size);
+    at += 2;
     /* opt_io_size: u32, body offset 4 */
-    dsf1_store32(o + p, in->opt_io_size);
-    p += 4;
-    *at = p;
+    dsf1_store32(blob + at, in->opt_io_size);
+    at += 4;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* struct blk_config: the encoded body size */
-static size_t size_blk_config(const struct org_virtio_blk_v1_2_blk_config *in)
+static size_t body_size_blk_config(const struct org_virtio_blk_v1_2_blk_config *in)
 {
-    size_t n = 0;
-    n += 8;
-    n += 4;
-    n += 4;
-    n += 8;
-    n += 4;
-    n += 12;
-    n += 1;
-    n += 2;
-    n += 4 + dsf1_min(in->serial.len, 20u);
-    n += 4;
-    n += 4;
-    n += 4;
-    n += 4;
-    n += 4;
-    n += 1;
-    n += 4;
-    n += 4;
-    n += 4;
-    return n;
+    size_t total = 0;
+    total += 8;
+    total += 4;
+    total += 4;
+    total += 8;
+    total += 4;
+    total += 12;
+    total += 1;
+    total += 2;
+    total += 4 + dsf1_min(in->serial.len, 20u);
+    total += 4;
+    total += 4;
+    total += 4;
+    total += 4;
+    total += 4;
+    total += 1;
+    total += 4;
+    total += 4;
+    total += 4;
+    return total;
 }
 
-/* struct blk_config: check and write the full body at o + *at */
-static int enc_blk_config(const struct org_virtio_blk_v1_2_blk_config *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct blk_config: check and write the full body at blob + *cursor */
+static int encode_blk_config(const struct org_virtio_blk_v1_2_blk_config *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
+    size_t at = *cursor;
     /* capacity: u64, body offset 0 */
-    dsf1_store64(o + p, in->capacity);
-    p += 8;
+    dsf1_store64(blob + at, in->capacity);
+    at += 8;
     /* size_max: u32, body offset 8 */
-    dsf1_store32(o + p, in->size_max);
-    p += 4;
+    dsf1_store32(blob + at, in->size_max);
+    at += 4;
     /* seg_max: u32, body offset 12 */
-    dsf1_store32(o + p, in->seg_max);
-    p += 4;
+    dsf1_store32(blob + at, in->seg_max);
+    at += 4;
     /* geometry: geometry, body offset 16 */
     {
-        size_t size_at = p;
-        p += 4;
-        rc = enc_geometry(&in->geometry, o, &p, err);
+        size_t size_at = at;
+        at += 4;
+        rc = encode_geometry(&in->geometry, blob, &at, err);
         if (rc != 0) return dsf1_prepend(err, rc, ".geometry");
-        if (dsf1_over_u32(p - size_at - 4)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".geometry");
-        dsf1_store32(o + size_at, (uint32_t)(p - size_at - 4)); /* the body size */
+        if (dsf1_over_u32(at - size_at - 4)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".geometry");
+        dsf1_store32(blob + size_at, (uint32_t)(at - size_at - 4)); /* the body size */
     }
     /* blk_size: u32, body offset 24 */
-    dsf1_store32(o + p, in->blk_size);
-    p += 4;
+    dsf1_store32(blob + at, in->blk_size);
+    at += 4;
     /* topology: topology, body offset 28 */
     {
-        size_t size_at = p;
-        p += 4;
-        rc = enc_topology(&in->topology, o, &p, err);
+        size_t size_at = at;
+        at += 4;
+        rc = encode_topology(&in->topology, blob, &at, err);
         if (rc != 0) return dsf1_prepend(err, rc, ".topology");
-        if (dsf1_over_u32(p - size_at - 4)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".topology");
-        dsf1_store32(o + size_at, (uint32_t)(p - size_at - 4)); /* the body size */
+        if (dsf1_over_u32(at - size_at - 4)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".topology");
+        dsf1_store32(blob + size_at, (uint32_t)(at - size_at - 4)); /* the body size */
     }
     /* writeback: cache_mode, body offset 40 */
     if (in->writeback > 1) return dsf1_fail(err, DEVSTATE_E_BAD_ENUM, 0, ".writeback");
-    o[p] = in->writeback;
-    p += 1;
+    blob[at] = in->writeback;
+    at += 1;
     /* num_queues: u16, min 1, body offset 41 */
     if (in->num_queues < 1) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".num_queues");
-    dsf1_store16(o + p, in->num_queues);
-    p += 2;
+    dsf1_store16(blob + at, in->num_queues);
+    at += 2;
     /* serial: string max 20, body offset 43 */
     if (in->serial.data == NULL && in->serial.len != 0) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".serial");
     if (dsf1_utf8_invalid((const uint8_t *)in->serial.data, in->serial.len) != in->serial.len) return dsf1_fail(err, DEVSTATE_E_BAD_UTF8, 0, ".serial");
     if ((uint64_t)in->serial.len > 20u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, 0, ".serial");
-    dsf1_store32(o + p, (uint32_t)in->serial.len);
-    dsf1_put(o + p + 4, in->serial.data, in->serial.len);
-    p += 4 + in->serial.len;
+    dsf1_store32(blob + at, (uint32_t)in->serial.len);
+    dsf1_put(blob + at + 4, in->serial.data, in->serial.len);
+    at += 4 + in->serial.len;
     /* max_discard_sectors: u32, since 1.1, appended */
-    dsf1_store32(o + p, in->max_discard_sectors);
-    p += 4;
+    dsf1_store32(blob + at, in->max_discard_sectors);
+    at += 4;
     /* max_discard_seg: u32, since 1.1, appended */
-    dsf1_store32(o + p, in->max_discard_seg);
-    p += 4;
+    dsf1_store32(blob + at, in->max_discard_seg);
+    at += 4;
     /* discard_sector_alignment: u32, since 1.1, appended */
-    dsf1_store32(o + p, in->discard_sector_alignment);
-    p += 4;
+    dsf1_store32(blob + at, in->discard_sector_alignment);
+    at += 4;
     /* max_write_zeroes_sectors: u32, since 1.1, appended */
-    dsf1_store32(o + p, in->max_write_zeroes_sectors);
-    p += 4;
+    dsf1_store32(blob + at, in->max_write_zeroes_sectors);
+    at += 4;
     /* max_write_zeroes_seg: u32, since 1.1, appended */
-    dsf1_store32(o + p, in->max_write_zeroes_seg);
-    p += 4;
+    dsf1_store32(blob + at, in->max_write_zeroes_seg);
+    at += 4;
     /* write_zeroes_may_unmap: bool, since 1.1, appended */
-    o[p] = in->write_zeroes_may_unmap ? 1 : 0;
-    p += 1;
+    blob[at] = in->write_zeroes_may_unmap ? 1 : 0;
+    at += 1;
     /* max_secure_erase_sectors: u32, since 1.1, appended */
-    dsf1_store32(o + p, in->max_secure_erase_sectors);
-    p += 4;
+    dsf1_store32(blob + at, in->max_secure_erase_sectors);
+    at += 4;
     /* max_secure_erase_seg: u32, since 1.1, appended */
-    dsf1_store32(o + p, in->max_secure_erase_seg);
-    p += 4;
+    dsf1_store32(blob + at, in->max_secure_erase_seg);
+    at += 4;
     /* secure_erase_sector_alignment: u32, since 1.1, appended */
-    dsf1_store32(o + p, in->secure_erase_sector_alignment);
-    p += 4;
-    *at = p;
+    dsf1_store32(blob + at, in->secure_erase_sector_alignment);
+    at += 4;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct inflight_request: check and write the full body at o + *at */
-static int enc_inflight_request(const struct org_virtio_blk_v1_2_inflight_request *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct inflight_request: check and write the full body at blob + *cursor */
+static int encode_inflight_request(const struct org_virtio_blk_v1_2_inflight_request *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     (void)err;
-    size_t p = *at;
+    size_t at = *cursor;
     /* queue: u16, body offset 0 */
-    dsf1_store16(o + p, in->queue);
-    p += 2;
+    dsf1_store16(blob + at, in->queue);
+    at += 2;
     /* head: u16, body offset 2 */
-    dsf1_store16(o + p, in->head);
-    p += 2;
+    dsf1_store16(blob + at, in->head);
+    at += 2;
     /* type: request_type, body offset 4 */
-    dsf1_store32(o + p, in->type);
-    p += 4;
+    dsf1_store32(blob + at, in->type);
+    at += 4;
     /* sector: u64, body offset 8 */
-    dsf1_store64(o + p, in->sector);
-    p += 8;
-    *at = p;
+    dsf1_store64(blob + at, in->sector);
+    at += 8;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct zoned_characteristics: check and write the full body at o + *at */
-static int enc_zoned_characteristics(const struct org_virtio_blk_v1_2_zoned_characteristics *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct zoned_characteristics: check and write the full body at blob + *cursor */
+static int encode_zoned_characteristics(const struct org_virtio_blk_v1_2_zoned_characteristics *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
+    size_t at = *cursor;
     /* model: zoned_model, body offset 0 */
     if (in->model > 2) return dsf1_fail(err, DEVSTATE_E_BAD_ENUM, 0, ".model");
-    o[p] = in->model;
-    p += 1;
+    blob[at] = in->model;
+    at += 1;
     /* zone_sectors: u32, body offset 1 */
-    dsf1_store32(o + p, in->zone_sectors);
-    p += 4;
+    dsf1_store32(blob + at, in->zone_sectors);
+    at += 4;
     /* max_open_zones: u32, body offset 5 */
-    dsf1_store32(o + p, in->max_open_zones);
-    p += 4;
+    dsf1_store32(blob + at, in->max_open_zones);
+    at += 4;
     /* max_active_zones: u32, body offset 9 */
-    dsf1_store32(o + p, in->max_active_zones);
-    p += 4;
+    dsf1_store32(blob + at, in->max_active_zones);
+    at += 4;
     /* max_append_sectors: u32, body offset 13 */
-    dsf1_store32(o + p, in->max_append_sectors);
-    p += 4;
+    dsf1_store32(blob + at, in->max_append_sectors);
+    at += 4;
     /* write_granularity: u32, body offset 17 */
-    dsf1_store32(o + p, in->write_granularity);
-    p += 4;
-    *at = p;
+    dsf1_store32(blob + at, in->write_granularity);
+    at += 4;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 1 "common": virtio.virtio_common: the payload */
-static int enc_s_common(const struct org_virtio_blk_v1_2 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_common(const struct org_virtio_blk_v1_2 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    rc = enc_virtio_virtio_common(&s->common, o, &p, err);
+    size_t at = *cursor;
+    rc = encode_virtio_virtio_common(&state->common, blob, &at, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.common");
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 2 "queues": virtio.virtqueue[] max 1024: the payload */
-static int enc_s_queues(const struct org_virtio_blk_v1_2 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_queues(const struct org_virtio_blk_v1_2 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    if (s->queues.count > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.queues");
-    dsf1_store32(o + p, s->queues.count);
-    p += 4;
-    dsf1_store32(o + p, 40u); /* stride */
-    p += 4;
-    for (size_t i0 = 0; i0 < s->queues.count; i0++) {
-        rc = enc_virtio_virtqueue(&s->queues.items[i0], o, &p, err);
+    size_t at = *cursor;
+    if (state->queues.count > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.queues");
+    dsf1_store32(blob + at, state->queues.count);
+    at += 4;
+    dsf1_store32(blob + at, 40u); /* stride */
+    at += 4;
+    for (size_t i0 = 0; i0 < state->queues.count; i0++) {
+        rc = encode_virtio_virtqueue(&state->queues.items[i0], blob, &at, err);
         if (rc != 0) return dsf1_prepend(err, rc, "$.sections.queues[%]", i0);
     }
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 3 "config": blk_config: the payload */
-static int enc_s_config(const struct org_virtio_blk_v1_2 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_config(const struct org_virtio_blk_v1_2 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    rc = enc_blk_config(&s->config, o, &p, err);
+    size_t at = *cursor;
+    rc = encode_blk_config(&state->config, blob, &at, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.config");
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 4 "inflight": inflight_request[] max 1024: the payload */
-static int enc_s_inflight(const struct org_virtio_blk_v1_2 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_inflight(const struct org_virtio_blk_v1_2 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    if (s->inflight.count > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.inflight");
-    dsf1_store32(o + p, s->inflight.count);
-    p += 4;
-    dsf1_store32(o + p, 16u); /* stride */
-    p += 4;
-    for (size_t i0 = 0; i0 < s->inflight.count; i0++) {
-        rc = enc_inflight_request(&s->inflight.items[i0], o, &p, err);
+    size_t at = *cursor;
+    if (state->inflight.count > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.inflight");
+    dsf1_store32(blob + at, state->inflight.count);
+    at += 4;
+    dsf1_store32(blob + at, 16u); /* stride */
+    at += 4;
+    for (size_t i0 = 0; i0 < state->inflight.count; i0++) {
+        rc = encode_inflight_request(&state->inflight.items[i0], blob, &at, err);
         if (rc != 0) return dsf1_prepend(err, rc, "$.sections.inflight[%]", i0);
     }
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 5 "zoned": zoned_characteristics: the payload */
-static int enc_s_zoned(const struct org_virtio_blk_v1_2 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_zoned(const struct org_virtio_blk_v1_2 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    rc = enc_zoned_characteristics(&s->zoned, o, &p, err);
+    size_t at = *cursor;
+    rc = encode_zoned_characteristics(&state->zoned, blob, &at, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.zoned");
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* vendor section pci:0x1af4 #1 "impl_private": opaque: the payload */
-static int enc_v_impl_private(const struct org_virtio_blk_v1_2 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_vendor_section_impl_private(const struct org_virtio_blk_v1_2 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
-    if (s->impl_private.data == NULL && s->impl_private.len != 0) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.vendor_sections.impl_private");
-    if ((uint64_t)s->impl_private.len > 65536u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, 0, "$.vendor_sections.impl_private");
-    dsf1_put(o + p, s->impl_private.data, s->impl_private.len);
-    p += s->impl_private.len;
-    *at = p;
+    size_t at = *cursor;
+    if (state->impl_private.data == NULL && state->impl_private.len != 0) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.vendor_sections.impl_private");
+    if ((uint64_t)state->impl_private.len > 65536u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, 0, "$.vendor_sections.impl_private");
+    dsf1_put(blob + at, state->impl_private.data, state->impl_private.len);
+    at += state->impl_private.len;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-size_t org_virtio_blk_v1_2_encoded_size(const struct org_virtio_blk_v1_2 *s)
+size_t org_virtio_blk_v1_2_encoded_size(const struct org_virtio_blk_v1_2 *state)
 {
-    size_t n = 25 + 14 + 4; /* header, model id, trailer */
-    n += 8 + 49; /* section 1 "common": virtio.virtio_common */
-    n += 8; /* section 2 "queues": virtio.virtqueue[] max 1024 */
-    n += 8;
-    n += (size_t)dsf1_min(s->queues.count, 1024u) * 40;
-    n += 8; /* section 3 "config": blk_config */
-    n += size_blk_config(&s->config);
-    n += 8; /* section 4 "inflight": inflight_request[] max 1024 */
-    n += 8;
-    n += (size_t)dsf1_min(s->inflight.count, 1024u) * 16;
-    if (s->has_zoned) {
-        n += 8 + 21; /* section 5 "zoned": zoned_characteristics */
+    size_t total = 25 + 14 + 4; /* header, model id, trailer */
+    total += 8; /* section 1 "common": virtio.virtio_common */
+    total += 49;
+    total += 8; /* section 2 "queues": virtio.virtqueue[] max 1024 */
+    total += 8;
+    total += (size_t)dsf1_min(state->queues.count, 1024u) * 40;
+    total += 8; /* section 3 "config": blk_config */
+    total += body_size_blk_config(&state->config);
+    total += 8; /* section 4 "inflight": inflight_request[] max 1024 */
+    total += 8;
+    total += (size_t)dsf1_min(state->inflight.count, 1024u) * 16;
+    if (state->has_zoned) {
+        total += 8; /* section 5 "zoned": zoned_characteristics */
+        total += 21;
     }
-    if (s->has_impl_private) {
-        n += 26; /* vendor section pci:0x1af4 #1 "impl_private": opaque */
-        n += dsf1_min(s->impl_private.len, 65536u);
+    if (state->has_impl_private) {
+        total += 26; /* vendor section pci:0x1af4 #1 "impl_private": opaque */
+        total += dsf1_min(state->impl_private.len, 65536u);
     }
-    for (size_t i = 0; i < dsf1_min(s->unknown_count, ORG_VIRTIO_BLK_V1_2_MAX_UNKNOWN); i++) {
-        const struct devstate_unknown_section *u = &s->unknown[i];
-        n += 8 + ((u->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0) + u->payload.len;
+    for (size_t i = 0; i < dsf1_min(state->unknown_count, ORG_VIRTIO_BLK_V1_2_MAX_UNKNOWN); i++) {
+        const struct devstate_unknown_section *unknown = &state->unknown[i];
+        total += 8 + ((unknown->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0) + unknown->payload.len;
     }
-    return n;
+    return total;
 }
 
-int org_virtio_blk_v1_2_encode(const struct org_virtio_blk_v1_2 *s, uint8_t *o, size_t cap, size_t *written, struct devstate_error *err)
+int org_virtio_blk_v1_2_encode(const struct org_virtio_blk_v1_2 *state, uint8_t *blob, size_t cap, size_t *written,
+    struct devstate_error *err)
 {
     static const uint8_t vendor_0[DEVSTATE_VENDOR_HEADER_SIZE] = {0x01, 0x00, 0xf4, 0x1a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}; /* pci:0x1af4 */
     static const char *const paths[] = {"$.sections.common", "$.sections.queues", "$.sections.config", "$.sections.inflight", "$.sections.zoned", "$.vendor_sections.impl_private"};
     struct devstate_error scratch, deferred;
     struct dsf1_item items[6 + ORG_VIRTIO_BLK_V1_2_MAX_UNKNOWN];
-    size_t k = 0, need, p;
+    size_t item_count = 0, need, at;
     int rc;
 
     if (err == NULL) err = &scratch;
     dsf1_clear(err);
     dsf1_clear(&deferred);
     if (written != NULL) *written = 0;
-    need = org_virtio_blk_v1_2_encoded_size(s);
+    need = org_virtio_blk_v1_2_encoded_size(state);
     if (cap < need) {
         if (written != NULL) *written = need;
         return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, "$");
     }
-    if (s->unknown_count > ORG_VIRTIO_BLK_V1_2_MAX_UNKNOWN) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections");
+    if (state->unknown_count > ORG_VIRTIO_BLK_V1_2_MAX_UNKNOWN)
+        return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections");
     /* the sections to write: known ones present, then valid unknown entries; sorted */
-    dsf1_add_item(items, &k, NULL, 1, 0, 0);
-    dsf1_add_item(items, &k, NULL, 2, 0, 1);
-    dsf1_add_item(items, &k, NULL, 3, 0, 2);
-    dsf1_add_item(items, &k, NULL, 4, 0, 3);
-    if (s->has_zoned) dsf1_add_item(items, &k, NULL, 5, 1, 4);
-    if (s->has_impl_private) dsf1_add_item(items, &k, vendor_0, 1, 3, 5);
-    for (size_t i = 0; i < s->unknown_count; i++) {
-        const struct devstate_unknown_section *u = &s->unknown[i];
+    dsf1_add_item(items, &item_count, NULL, 1, 0, 0);
+    dsf1_add_item(items, &item_count, NULL, 2, 0, 1);
+    dsf1_add_item(items, &item_count, NULL, 3, 0, 2);
+    dsf1_add_item(items, &item_count, NULL, 4, 0, 3);
+    if (state->has_zoned) dsf1_add_item(items, &item_count, NULL, 5, 1, 4);
+    if (state->has_impl_private) dsf1_add_item(items, &item_count, vendor_0, 1, 3, 5);
+    for (size_t i = 0; i < state->unknown_count; i++) {
+        const struct devstate_unknown_section *unknown = &state->unknown[i];
         struct devstate_error probe;
-        int bad = dsf1_check_unknown(u, i, &probe);
+        int bad = dsf1_check_unknown(unknown, i, &probe);
         if (bad == 0 && ( /* the schema knows this section */
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 1) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 2) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 3) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 4) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 5) ||
-            ((u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 1 && memcmp(u->vendor, vendor_0, DEVSTATE_VENDOR_HEADER_SIZE) == 0)))
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 1) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 2) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 3) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 4) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 5) ||
+            ((unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 1 && memcmp(unknown->vendor, vendor_0, DEVSTATE_VENDOR_HEADER_SIZE) == 0)))
             bad = dsf1_fail(&probe, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%]", i);
         if (bad != 0 && deferred.code == DEVSTATE_OK) deferred = probe;
         if (bad != 0) continue;
-        dsf1_add_item(items, &k, (u->flags & DEVSTATE_SECTION_VENDOR) ? u->vendor : NULL, u->id, u->flags, -1 - (int)i);
+        dsf1_add_item(items, &item_count, (unknown->flags & DEVSTATE_SECTION_VENDOR) ? unknown->vendor : NULL,
+                      unknown->id, unknown->flags, -1 - (int)i);
     }
-    dsf1_sort_items(items, k);
-    p = dsf1_write_header(o, ORG_VIRTIO_BLK_V1_2_MODEL, ORG_VIRTIO_BLK_V1_2_VERSION_MAJOR, ORG_VIRTIO_BLK_V1_2_VERSION_MINOR);
-    for (size_t j = 0; j < k; j++) {
-        const struct devstate_unknown_section *u;
-        size_t start = p;
-        dsf1_store16(o + p, items[j].id);
-        dsf1_store16(o + p + 2, items[j].flags);
-        p += 8;
+    dsf1_sort_items(items, item_count);
+    at = dsf1_write_header(blob, ORG_VIRTIO_BLK_V1_2_MODEL, ORG_VIRTIO_BLK_V1_2_VERSION_MAJOR, ORG_VIRTIO_BLK_V1_2_VERSION_MINOR);
+    for (size_t j = 0; j < item_count; j++) {
+        const struct devstate_unknown_section *unknown;
+        size_t start = at;
+        dsf1_store16(blob + at, items[j].id);
+        dsf1_store16(blob + at + 2, items[j].flags);
+        at += 8;
         if (items[j].vendor != NULL) {
-            memcpy(o + p, items[j].vendor, DEVSTATE_VENDOR_HEADER_SIZE);
-            p += DEVSTATE_VENDOR_HEADER_SIZE;
+            memcpy(blob + at, items[j].vendor, DEVSTATE_VENDOR_HEADER_SIZE);
+            at += DEVSTATE_VENDOR_HEADER_SIZE;
         }
         switch (items[j].which) {
-            case 0: rc = enc_s_common(s, o, &p, err); break;
-            case 1: rc = enc_s_queues(s, o, &p, err); break;
-            case 2: rc = enc_s_config(s, o, &p, err); break;
-            case 3: rc = enc_s_inflight(s, o, &p, err); break;
-            case 4: rc = enc_s_zoned(s, o, &p, err); break;
-            case 5: rc = enc_v_impl_private(s, o, &p, err); break;
-            default: u = &s->unknown[-1 - items[j].which]; dsf1_put(o + p, u->payload.data, u->payload.len); p += u->payload.len; rc = DEVSTATE_OK;
+            case 0: rc = encode_section_common(state, blob, &at, err); break;
+            case 1: rc = encode_section_queues(state, blob, &at, err); break;
+            case 2: rc = encode_section_config(state, blob, &at, err); break;
+            case 3: rc = encode_section_inflight(state, blob, &at, err); break;
+            case 4: rc = encode_section_zoned(state, blob, &at, err); break;
+            case 5: rc = encode_vendor_section_impl_private(state, blob, &at, err); break;
+            default: /* an unknown entry, written back unchanged */
+                unknown = &state->unknown[-1 - items[j].which];
+                dsf1_put(blob + at, unknown->payload.data, unknown->payload.len);
+                at += unknown->payload.len;
+                rc = DEVSTATE_OK;
         }
         if (rc != 0) return rc;
-        if (dsf1_over_u32(p - start - 8)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[j].which]);
-        dsf1_store32(o + start + 4, (uint32_t)(p - start - 8));
+        if (dsf1_over_u32(at - start - 8))
+            return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[j].which]);
+        dsf1_store32(blob + start + 4, (uint32_t)(at - start - 8));
     }
     /* errors of unknown entries come after those of known sections (as in devstate.interp) */
     if (deferred.code != DEVSTATE_OK) { *err = deferred; return err->code; }
-    for (size_t j = 1; j < k; j++) {
+    for (size_t j = 1; j < item_count; j++) {
         if (dsf1_key_compare(items[j - 1].vendor, items[j - 1].id, items[j].vendor, items[j].id) == 0)
             return dsf1_fail(err, DEVSTATE_E_DUPLICATE_SECTION, 0, "$.unknown_sections");
     }
-    p = dsf1_seal(o, p);
-    if (written != NULL) *written = p;
+    at = dsf1_seal(blob, at);
+    if (written != NULL) *written = at;
     return DEVSTATE_OK;
 }
 

@@ -12,370 +12,370 @@
 
 /* ==== org.virtio.net@1.0 ============================================================== */
 
-/* struct virtio.virtio_common: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_virtio_virtio_common(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_virtio_net_v1_0_virtio_virtio_common *out, struct devstate_error *err)
+/* struct virtio.virtio_common: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v1_0_virtio_virtio_common *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* status: virtio.device_status, body offset 0 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".status");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".status");
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".status");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".status");
     {
-        uint8_t v = b[p];
-        if (v & ~ORG_VIRTIO_NET_V1_0_VIRTIO_DEVICE_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, p, ".status");
-        out->status = v;
+        uint8_t value = blob[at];
+        if (value & ~ORG_VIRTIO_NET_V1_0_VIRTIO_DEVICE_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".status");
+        out->status = value;
     }
-    p += 1;
+    at += 1;
     /* device_feature_select: u32, body offset 1 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".device_feature_select");
-    out->device_feature_select = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".device_feature_select");
+    out->device_feature_select = dsf1_load32(blob + at);
+    at += 4;
     /* device_features: u64[2], body offset 5 */
-    if (end - p < 16) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".device_features");
+    if (end - at < 16) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".device_features");
     {
-        const uint32_t n0 = 2;
-        if (depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".device_features[%]", (size_t)0);
-        for (size_t i0 = 0; i0 < n0; i0++) {
-            out->device_features[i0] = dsf1_load64(b + p);
-            p += 8;
+        const uint32_t count0 = 2;
+        if (depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".device_features[%]", (size_t)0);
+        for (size_t i0 = 0; i0 < count0; i0++) {
+            out->device_features[i0] = dsf1_load64(blob + at);
+            at += 8;
         }
     }
     /* driver_feature_select: u32, body offset 21 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".driver_feature_select");
-    out->driver_feature_select = dsf1_load32(b + p);
-    p += 4;
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".driver_feature_select");
+    out->driver_feature_select = dsf1_load32(blob + at);
+    at += 4;
     /* driver_features: u64[2], body offset 25 */
-    if (end - p < 16) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".driver_features");
+    if (end - at < 16) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".driver_features");
     {
-        const uint32_t n0 = 2;
-        if (depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".driver_features[%]", (size_t)0);
-        for (size_t i0 = 0; i0 < n0; i0++) {
-            out->driver_features[i0] = dsf1_load64(b + p);
-            p += 8;
+        const uint32_t count0 = 2;
+        if (depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".driver_features[%]", (size_t)0);
+        for (size_t i0 = 0; i0 < count0; i0++) {
+            out->driver_features[i0] = dsf1_load64(blob + at);
+            at += 8;
         }
     }
     /* config_generation: u8, body offset 41 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".config_generation");
-    out->config_generation = b[p];
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".config_generation");
+    out->config_generation = blob[at];
+    at += 1;
     /* queue_select: u16, body offset 42 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".queue_select");
-    out->queue_select = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".queue_select");
+    out->queue_select = dsf1_load16(blob + at);
+    at += 2;
     /* msix_config: u16, body offset 44 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".msix_config");
-    out->msix_config = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".msix_config");
+    out->msix_config = dsf1_load16(blob + at);
+    at += 2;
     /* isr: virtio.isr_status, body offset 46 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".isr");
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".isr");
     {
-        uint8_t v = b[p];
-        if (v & ~ORG_VIRTIO_NET_V1_0_VIRTIO_ISR_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, p, ".isr");
-        out->isr = v;
+        uint8_t value = blob[at];
+        if (value & ~ORG_VIRTIO_NET_V1_0_VIRTIO_ISR_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".isr");
+        out->isr = value;
     }
-    p += 1;
+    at += 1;
     /* num_queues: u16, body offset 47 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".num_queues");
-    out->num_queues = dsf1_load16(b + p);
-    p += 2;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".num_queues");
+    out->num_queues = dsf1_load16(blob + at);
+    at += 2;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct virtio.virtqueue: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_virtio_virtqueue(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_virtio_net_v1_0_virtio_virtqueue *out, struct devstate_error *err)
+/* struct virtio.virtqueue: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_virtio_virtqueue(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v1_0_virtio_virtqueue *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* size: u16, max 32768, body offset 0 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".size");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".size");
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".size");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".size");
     {
-        uint16_t v = dsf1_load16(b + p);
-        if (v > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".size");
-        out->size = v;
+        uint16_t value = dsf1_load16(blob + at);
+        if (value > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".size");
+        out->size = value;
     }
-    p += 2;
+    at += 2;
     /* enabled: bool, body offset 2 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".enabled");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".enabled");
-    out->enabled = b[p] != 0;
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".enabled");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".enabled");
+    out->enabled = blob[at] != 0;
+    at += 1;
     /* desc_addr: u64, body offset 3 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".desc_addr");
-    out->desc_addr = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".desc_addr");
+    out->desc_addr = dsf1_load64(blob + at);
+    at += 8;
     /* driver_addr: u64, body offset 11 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".driver_addr");
-    out->driver_addr = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".driver_addr");
+    out->driver_addr = dsf1_load64(blob + at);
+    at += 8;
     /* device_addr: u64, body offset 19 */
-    if (end - p < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".device_addr");
-    out->device_addr = dsf1_load64(b + p);
-    p += 8;
+    if (end - at < 8) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".device_addr");
+    out->device_addr = dsf1_load64(blob + at);
+    at += 8;
     /* last_avail_idx: u16, body offset 27 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".last_avail_idx");
-    out->last_avail_idx = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".last_avail_idx");
+    out->last_avail_idx = dsf1_load16(blob + at);
+    at += 2;
     /* used_idx: u16, body offset 29 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".used_idx");
-    out->used_idx = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".used_idx");
+    out->used_idx = dsf1_load16(blob + at);
+    at += 2;
     /* msix_vector: u16, body offset 31 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".msix_vector");
-    out->msix_vector = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".msix_vector");
+    out->msix_vector = dsf1_load16(blob + at);
+    at += 2;
     /* notify_off: u16, body offset 33 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".notify_off");
-    out->notify_off = dsf1_load16(b + p);
-    p += 2;
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".notify_off");
+    out->notify_off = dsf1_load16(blob + at);
+    at += 2;
     /* notify_data: u16, body offset 35 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".notify_data");
-    out->notify_data = dsf1_load16(b + p);
-    p += 2;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".notify_data");
+    out->notify_data = dsf1_load16(blob + at);
+    at += 2;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct net_config: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_net_config(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_virtio_net_v1_0_net_config *out, struct devstate_error *err)
+/* struct net_config: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_net_config(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v1_0_net_config *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* mac: u8[6], body offset 0 */
-    if (end - p < 6) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".mac");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".mac");
+    if (end - at < 6) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".mac");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".mac");
     {
-        const uint32_t n0 = 6;
-        if (depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".mac[%]", (size_t)0);
-        memcpy(out->mac, b + p, n0);
-        p += n0;
+        const uint32_t count0 = 6;
+        if (depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".mac[%]", (size_t)0);
+        memcpy(out->mac, blob + at, count0);
+        at += count0;
     }
     /* status: net_status, body offset 6 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".status");
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".status");
     {
-        uint16_t v = dsf1_load16(b + p);
-        if (v & ~ORG_VIRTIO_NET_V1_0_NET_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, p, ".status");
-        out->status = v;
+        uint16_t value = dsf1_load16(blob + at);
+        if (value & ~ORG_VIRTIO_NET_V1_0_NET_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".status");
+        out->status = value;
     }
-    p += 2;
+    at += 2;
     /* max_virtqueue_pairs: u16, max 32768, body offset 8 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".max_virtqueue_pairs");
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".max_virtqueue_pairs");
     {
-        uint16_t v = dsf1_load16(b + p);
-        if (v > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".max_virtqueue_pairs");
-        out->max_virtqueue_pairs = v;
+        uint16_t value = dsf1_load16(blob + at);
+        if (value > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".max_virtqueue_pairs");
+        out->max_virtqueue_pairs = value;
     }
-    p += 2;
+    at += 2;
     /* mtu: u16, body offset 10 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".mtu");
-    out->mtu = dsf1_load16(b + p);
-    p += 2;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".mtu");
+    out->mtu = dsf1_load16(blob + at);
+    at += 2;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct net_ctrl: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_net_ctrl(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_virtio_net_v1_0_net_ctrl *out, struct devstate_error *err)
+/* struct net_ctrl: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_net_ctrl(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v1_0_net_ctrl *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* curr_queue_pairs: u16, min 1, max 32768, body offset 0 */
-    if (end - p < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".curr_queue_pairs");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".curr_queue_pairs");
+    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".curr_queue_pairs");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".curr_queue_pairs");
     {
-        uint16_t v = dsf1_load16(b + p);
-        if (v < 1 || v > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, p, ".curr_queue_pairs");
-        out->curr_queue_pairs = v;
+        uint16_t value = dsf1_load16(blob + at);
+        if (value < 1 || value > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".curr_queue_pairs");
+        out->curr_queue_pairs = value;
     }
-    p += 2;
+    at += 2;
     /* rx_mode: rx_mode, body offset 2 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".rx_mode");
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".rx_mode");
     {
-        uint8_t v = b[p];
-        if (v & ~ORG_VIRTIO_NET_V1_0_RX_MODE_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, p, ".rx_mode");
-        out->rx_mode = v;
+        uint8_t value = blob[at];
+        if (value & ~ORG_VIRTIO_NET_V1_0_RX_MODE_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".rx_mode");
+        out->rx_mode = value;
     }
-    p += 1;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    at += 1;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct mac_filter: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_mac_filter(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_virtio_net_v1_0_mac_filter *out, struct devstate_error *err)
+/* struct mac_filter: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_mac_filter(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v1_0_mac_filter *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* unicast_overflow: bool, body offset 0 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".unicast_overflow");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".unicast_overflow");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".unicast_overflow");
-    out->unicast_overflow = b[p] != 0;
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".unicast_overflow");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".unicast_overflow");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".unicast_overflow");
+    out->unicast_overflow = blob[at] != 0;
+    at += 1;
     /* multicast_overflow: bool, body offset 1 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".multicast_overflow");
-    if (b[p] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, p, ".multicast_overflow");
-    out->multicast_overflow = b[p] != 0;
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".multicast_overflow");
+    if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".multicast_overflow");
+    out->multicast_overflow = blob[at] != 0;
+    at += 1;
     /* unicast: u8[6][] max 64, body offset 2 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".unicast");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".unicast");
     {
-        const size_t start0 = p;
-        uint32_t n0;
-        n0 = dsf1_load32(b + p);
-        if (n0 > 64u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, ".unicast");
-        p += 4;
-        if (n0 > (end - p) / 6) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".unicast");
-        out->unicast.count = n0;
-        if (n0 > 0 && depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".unicast[%]", (size_t)0);
-        for (size_t i0 = 0; i0 < n0; i0++) {
+        const size_t start0 = at;
+        uint32_t count0;
+        count0 = dsf1_load32(blob + at);
+        if (count0 > 64u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, ".unicast");
+        at += 4;
+        if (count0 > (end - at) / 6) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".unicast");
+        out->unicast.count = count0;
+        if (count0 > 0 && depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".unicast[%]", (size_t)0);
+        for (size_t i0 = 0; i0 < count0; i0++) {
             {
-                const uint32_t n1 = 6;
-                if (depth + 3 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".unicast[%][%]", i0, (size_t)0);
-                memcpy(out->unicast.items[i0], b + p, n1);
-                p += n1;
+                const uint32_t count1 = 6;
+                if (depth + 3 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".unicast[%][%]", i0, (size_t)0);
+                memcpy(out->unicast.items[i0], blob + at, count1);
+                at += count1;
             }
         }
     }
     /* multicast: u8[6][] max 64 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".multicast");
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".multicast");
     {
-        const size_t start0 = p;
-        uint32_t n0;
-        n0 = dsf1_load32(b + p);
-        if (n0 > 64u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, ".multicast");
-        p += 4;
-        if (n0 > (end - p) / 6) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".multicast");
-        out->multicast.count = n0;
-        if (n0 > 0 && depth + 2 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".multicast[%]", (size_t)0);
-        for (size_t i0 = 0; i0 < n0; i0++) {
+        const size_t start0 = at;
+        uint32_t count0;
+        count0 = dsf1_load32(blob + at);
+        if (count0 > 64u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, ".multicast");
+        at += 4;
+        if (count0 > (end - at) / 6) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".multicast");
+        out->multicast.count = count0;
+        if (count0 > 0 && depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".multicast[%]", (size_t)0);
+        for (size_t i0 = 0; i0 < count0; i0++) {
             {
-                const uint32_t n1 = 6;
-                if (depth + 3 > c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".multicast[%][%]", i0, (size_t)0);
-                memcpy(out->multicast.items[i0], b + p, n1);
-                p += n1;
+                const uint32_t count1 = 6;
+                if (depth + 3 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".multicast[%][%]", i0, (size_t)0);
+                memcpy(out->multicast.items[i0], blob + at, count1);
+                at += count1;
             }
         }
     }
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
-/* struct announce_state: the body in [p, end) at depth `depth`; fields, defaults, zero tail */
-static int dec_announce_state(const struct dsf1_context *c, size_t p, size_t end, uint32_t depth, struct org_virtio_net_v1_0_announce_state *out, struct devstate_error *err)
+/* struct announce_state: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
+static int decode_announce_state(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v1_0_announce_state *out, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     /* rounds_remaining: u8, body offset 0 */
-    if (end - p < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".rounds_remaining");
-    if (depth >= c->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, ".rounds_remaining");
-    out->rounds_remaining = b[p];
-    p += 1;
+    if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".rounds_remaining");
+    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".rounds_remaining");
+    out->rounds_remaining = blob[at];
+    at += 1;
     /* next_round_delay: u32, body offset 1 */
-    if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, p, ".next_round_delay");
-    out->next_round_delay = dsf1_load32(b + p);
-    p += 4;
-    return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */
+    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".next_round_delay");
+    out->next_round_delay = dsf1_load32(blob + at);
+    at += 4;
+    return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* section 1 "common": virtio.virtio_common */
-static int dec_s_common(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
+static int decode_section_common(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v1_0 *state, struct devstate_error *err)
 {
     int rc;
-    if (dsf1_check_optional(f, 0, "$.sections.common", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.common");
-    rc = dec_virtio_virtio_common(c, f->payload, f->end, 1, &s->common, err);
+    if (dsf1_check_optional(frame, 0, "$.sections.common", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.common");
+    rc = decode_virtio_virtio_common(ctx, frame->payload, frame->end, 1, &state->common, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.common");
     return DEVSTATE_OK;
 }
 
 /* section 2 "queues": virtio.virtqueue[] max 1024 */
-static int dec_s_queues(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
+static int decode_section_queues(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v1_0 *state, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
+    const uint8_t *blob = ctx->blob;
     int rc;
-    if (dsf1_check_optional(f, 0, "$.sections.queues", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.queues");
+    if (dsf1_check_optional(frame, 0, "$.sections.queues", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.queues");
     {
-        size_t p = f->payload, end = f->end;
+        size_t at = frame->payload, end = frame->end;
         {
-            const size_t start0 = p;
-            uint32_t n0;
-            uint32_t s0;
-            if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.queues");
-            n0 = dsf1_load32(b + p);
-            if (n0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, p, "$.sections.queues");
-            p += 4;
-            if (end - p < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, p, "$.sections.queues");
-            s0 = dsf1_load32(b + p);
-            if (s0 == 0 || (s0 < 37u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, p, "$.sections.queues");
-            p += 4;
-            if (n0 > (end - p) / s0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.queues");
-            s->queues.count = n0;
-            if (n0 > 0 && c->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.queues[%]", (size_t)0);
-            for (size_t i0 = 0; i0 < n0; i0++) {
-                rc = dec_virtio_virtqueue(c, p, p + s0, 2, &s->queues.items[i0], err);
+            const size_t start0 = at;
+            uint32_t count0;
+            uint32_t stride0;
+            if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.queues");
+            count0 = dsf1_load32(blob + at);
+            if (count0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, "$.sections.queues");
+            at += 4;
+            if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.queues");
+            stride0 = dsf1_load32(blob + at);
+            if (stride0 == 0 || (stride0 < 37u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.queues");
+            at += 4;
+            if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.queues");
+            state->queues.count = count0;
+            if (count0 > 0 && ctx->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.queues[%]", (size_t)0);
+            for (size_t i0 = 0; i0 < count0; i0++) {
+                rc = decode_virtio_virtqueue(ctx, at, at + stride0, 2, &state->queues.items[i0], err);
                 if (rc != 0) return dsf1_prepend(err, rc, "$.sections.queues[%]", i0);
-                p += s0;
+                at += stride0;
             }
         }
-        if (p != end) return dsf1_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, p, "$.sections.queues");
+        if (at != end) return dsf1_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, at, "$.sections.queues");
     }
     return DEVSTATE_OK;
 }
 
 /* section 3 "config": net_config */
-static int dec_s_config(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
+static int decode_section_config(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v1_0 *state, struct devstate_error *err)
 {
     int rc;
-    if (dsf1_check_optional(f, 0, "$.sections.config", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.config");
-    rc = dec_net_config(c, f->payload, f->end, 1, &s->config, err);
+    if (dsf1_check_optional(frame, 0, "$.sections.config", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.config");
+    rc = decode_net_config(ctx, frame->payload, frame->end, 1, &state->config, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.config");
     return DEVSTATE_OK;
 }
 
 /* section 4 "ctrl": net_ctrl */
-static int dec_s_ctrl(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
+static int decode_section_ctrl(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v1_0 *state, struct devstate_error *err)
 {
     int rc;
-    if (dsf1_check_optional(f, 0, "$.sections.ctrl", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.ctrl");
-    rc = dec_net_ctrl(c, f->payload, f->end, 1, &s->ctrl, err);
+    if (dsf1_check_optional(frame, 0, "$.sections.ctrl", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.ctrl");
+    rc = decode_net_ctrl(ctx, frame->payload, frame->end, 1, &state->ctrl, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.ctrl");
     return DEVSTATE_OK;
 }
 
 /* section 5 "mac_filter": mac_filter */
-static int dec_s_mac_filter(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
+static int decode_section_mac_filter(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v1_0 *state, struct devstate_error *err)
 {
     int rc;
-    if (dsf1_check_optional(f, 0, "$.sections.mac_filter", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.mac_filter");
-    rc = dec_mac_filter(c, f->payload, f->end, 1, &s->mac_filter, err);
+    if (dsf1_check_optional(frame, 0, "$.sections.mac_filter", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.mac_filter");
+    rc = decode_mac_filter(ctx, frame->payload, frame->end, 1, &state->mac_filter, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.mac_filter");
     return DEVSTATE_OK;
 }
 
 /* section 6 "vlan_filter": u32[128] */
-static int dec_s_vlan_filter(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
+static int decode_section_vlan_filter(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v1_0 *state, struct devstate_error *err)
 {
-    const uint8_t *b = c->blob;
-    if (dsf1_check_optional(f, 0, "$.sections.vlan_filter", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.vlan_filter");
+    const uint8_t *blob = ctx->blob;
+    if (dsf1_check_optional(frame, 0, "$.sections.vlan_filter", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.vlan_filter");
     {
-        size_t p = f->payload, end = f->end;
+        size_t at = frame->payload, end = frame->end;
         {
-            const size_t start0 = p;
-            const uint32_t n0 = 128;
-            if (end - p < 512u) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.vlan_filter");
-            if (c->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, p, "$.sections.vlan_filter[%]", (size_t)0);
-            for (size_t i0 = 0; i0 < n0; i0++) {
-                s->vlan_filter[i0] = dsf1_load32(b + p);
-                p += 4;
+            const size_t start0 = at;
+            const uint32_t count0 = 128;
+            if (end - at < 512u) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.vlan_filter");
+            if (ctx->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.vlan_filter[%]", (size_t)0);
+            for (size_t i0 = 0; i0 < count0; i0++) {
+                state->vlan_filter[i0] = dsf1_load32(blob + at);
+                at += 4;
             }
         }
-        if (p != end) return dsf1_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, p, "$.sections.vlan_filter");
+        if (at != end) return dsf1_fail(err, DEVSTATE_E_SECTION_TRAILING_DATA, at, "$.sections.vlan_filter");
     }
     return DEVSTATE_OK;
 }
 
 /* section 7 "announce": announce_state */
-static int dec_s_announce(const struct dsf1_context *c, const struct dsf1_frame *f, struct org_virtio_net_v1_0 *s, struct devstate_error *err)
+static int decode_section_announce(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v1_0 *state, struct devstate_error *err)
 {
     int rc;
-    if (dsf1_check_optional(f, 0, "$.sections.announce", err) != 0) return err->code;
-    if (c->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, f->payload, "$.sections.announce");
-    rc = dec_announce_state(c, f->payload, f->end, 1, &s->announce, err);
+    if (dsf1_check_optional(frame, 0, "$.sections.announce", err) != 0) return err->code;
+    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.announce");
+    rc = decode_announce_state(ctx, frame->payload, frame->end, 1, &state->announce, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.announce");
     return DEVSTATE_OK;
 }
@@ -383,12 +383,13 @@ static int dec_s_announce(const struct dsf1_context *c, const struct dsf1_frame 
 int org_virtio_net_v1_0_decode_with_limits(const uint8_t *buf, size_t len, const struct devstate_limits *limits,
     struct org_virtio_net_v1_0 *out, struct devstate_error *err)
 {
-    static const struct devstate_limits defaults = {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, DEVSTATE_DEFAULT_MAX_REGION_SIZE, DEVSTATE_DEFAULT_MAX_DEPTH};
+    static const struct devstate_limits defaults = {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, DEVSTATE_DEFAULT_MAX_REGION_SIZE,
+                                                    DEVSTATE_DEFAULT_MAX_DEPTH};
     struct devstate_error scratch;
-    struct dsf1_context c;
-    struct dsf1_frame f, prev;
+    struct dsf1_context ctx;
+    struct dsf1_frame frame, previous;
     bool seen[7] = {false};
-    size_t p, first = 0, trailer = 0;
+    size_t at, first = 0, trailer = 0;
     int rc;
 
     if (err == NULL) err = &scratch;
@@ -396,31 +397,31 @@ int org_virtio_net_v1_0_decode_with_limits(const uint8_t *buf, size_t len, const
     if (limits == NULL) limits = &defaults;
     rc = dsf1_envelope(buf, len, limits, ORG_VIRTIO_NET_V1_0_MODEL, ORG_VIRTIO_NET_V1_0_VERSION_MAJOR, &first, &trailer, err);
     if (rc != 0) return rc;
-    c.blob = buf;
-    c.max_region = limits->max_region_size;
-    c.max_depth = limits->max_depth;
+    ctx.blob = buf;
+    ctx.max_region = limits->max_region_size;
+    ctx.max_depth = limits->max_depth;
     out->unknown_count = 0;
-    memset(&prev, 0, sizeof prev);
-    for (p = first; p < trailer; p = f.end) {
-        rc = dsf1_frame_at(buf, p, trailer, &f, err);
-        if (rc == 0 && p > first) rc = dsf1_check_order(&prev, &f, err);
+    memset(&previous, 0, sizeof previous);
+    for (at = first; at < trailer; at = frame.end) {
+        rc = dsf1_frame_at(buf, at, trailer, &frame, err);
+        if (rc == 0 && at > first) rc = dsf1_check_order(&previous, &frame, err);
         if (rc != 0) return rc;
-        if (f.vendor == NULL) {
-            switch (f.id) {
-                case 1: rc = dec_s_common(&c, &f, out, err); seen[0] = true; break;
-                case 2: rc = dec_s_queues(&c, &f, out, err); seen[1] = true; break;
-                case 3: rc = dec_s_config(&c, &f, out, err); seen[2] = true; break;
-                case 4: rc = dec_s_ctrl(&c, &f, out, err); seen[3] = true; break;
-                case 5: rc = dec_s_mac_filter(&c, &f, out, err); seen[4] = true; break;
-                case 6: rc = dec_s_vlan_filter(&c, &f, out, err); seen[5] = true; break;
-                case 7: rc = dec_s_announce(&c, &f, out, err); seen[6] = true; break;
-                default: rc = dsf1_keep_unknown(buf, &f, out->unknown, &out->unknown_count, ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN, err);
+        if (frame.vendor == NULL) {
+            switch (frame.id) {
+                case 1: rc = decode_section_common(&ctx, &frame, out, err); seen[0] = true; break;
+                case 2: rc = decode_section_queues(&ctx, &frame, out, err); seen[1] = true; break;
+                case 3: rc = decode_section_config(&ctx, &frame, out, err); seen[2] = true; break;
+                case 4: rc = decode_section_ctrl(&ctx, &frame, out, err); seen[3] = true; break;
+                case 5: rc = decode_section_mac_filter(&ctx, &frame, out, err); seen[4] = true; break;
+                case 6: rc = decode_section_vlan_filter(&ctx, &frame, out, err); seen[5] = true; break;
+                case 7: rc = decode_section_announce(&ctx, &frame, out, err); seen[6] = true; break;
+                default: rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN, err);
             }
         } else {
-            rc = dsf1_keep_unknown(buf, &f, out->unknown, &out->unknown_count, ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN, err);
+            rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN, err);
         }
         if (rc != 0) return rc;
-        prev = f;
+        previous = frame;
     }
     if (!seen[0]) return dsf1_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.common");
     if (!seen[1]) return dsf1_fail(err, DEVSTATE_E_MISSING_SECTION, trailer, "$.sections.queues");
@@ -437,368 +438,381 @@ int org_virtio_net_v1_0_decode(const uint8_t *buf, size_t len, struct org_virtio
     return org_virtio_net_v1_0_decode_with_limits(buf, len, NULL, out, err);
 }
 
-/* struct virtio.virtio_common: check and write the full body at o + *at */
-static int enc_virtio_virtio_common(const struct org_virtio_net_v1_0_virtio_virtio_common *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct virtio.virtio_common: check and write the full body at blob + *cursor */
+static int encode_virtio_virtio_common(const struct org_virtio_net_v1_0_virtio_virtio_common *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
+    size_t at = *cursor;
     /* status: virtio.device_status, body offset 0 */
     if (in->status & ~ORG_VIRTIO_NET_V1_0_VIRTIO_DEVICE_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".status");
-    o[p] = in->status;
-    p += 1;
+    blob[at] = in->status;
+    at += 1;
     /* device_feature_select: u32, body offset 1 */
-    dsf1_store32(o + p, in->device_feature_select);
-    p += 4;
+    dsf1_store32(blob + at, in->device_feature_select);
+    at += 4;
     /* device_features: u64[2], body offset 5 */
     for (size_t i0 = 0; i0 < 2; i0++) {
-        dsf1_store64(o + p, in->device_features[i0]);
-        p += 8;
+        dsf1_store64(blob + at, in->device_features[i0]);
+        at += 8;
     }
     /* driver_feature_select: u32, body offset 21 */
-    dsf1_store32(o + p, in->driver_feature_select);
-    p += 4;
+    dsf1_store32(blob + at, in->driver_feature_select);
+    at += 4;
     /* driver_features: u64[2], body offset 25 */
     for (size_t i0 = 0; i0 < 2; i0++) {
-        dsf1_store64(o + p, in->driver_features[i0]);
-        p += 8;
+        dsf1_store64(blob + at, in->driver_features[i0]);
+        at += 8;
     }
     /* config_generation: u8, body offset 41 */
-    o[p] = in->config_generation;
-    p += 1;
+    blob[at] = in->config_generation;
+    at += 1;
     /* queue_select: u16, body offset 42 */
-    dsf1_store16(o + p, in->queue_select);
-    p += 2;
+    dsf1_store16(blob + at, in->queue_select);
+    at += 2;
     /* msix_config: u16, body offset 44 */
-    dsf1_store16(o + p, in->msix_config);
-    p += 2;
+    dsf1_store16(blob + at, in->msix_config);
+    at += 2;
     /* isr: virtio.isr_status, body offset 46 */
     if (in->isr & ~ORG_VIRTIO_NET_V1_0_VIRTIO_ISR_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".isr");
-    o[p] = in->isr;
-    p += 1;
+    blob[at] = in->isr;
+    at += 1;
     /* num_queues: u16, body offset 47 */
-    dsf1_store16(o + p, in->num_queues);
-    p += 2;
-    *at = p;
+    dsf1_store16(blob + at, in->num_queues);
+    at += 2;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct virtio.virtqueue: check and write the full body at o + *at */
-static int enc_virtio_virtqueue(const struct org_virtio_net_v1_0_virtio_virtqueue *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct virtio.virtqueue: check and write the full body at blob + *cursor */
+static int encode_virtio_virtqueue(const struct org_virtio_net_v1_0_virtio_virtqueue *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
+    size_t at = *cursor;
     /* size: u16, max 32768, body offset 0 */
     if (in->size > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".size");
-    dsf1_store16(o + p, in->size);
-    p += 2;
+    dsf1_store16(blob + at, in->size);
+    at += 2;
     /* enabled: bool, body offset 2 */
-    o[p] = in->enabled ? 1 : 0;
-    p += 1;
+    blob[at] = in->enabled ? 1 : 0;
+    at += 1;
     /* desc_addr: u64, body offset 3 */
-    dsf1_store64(o + p, in->desc_addr);
-    p += 8;
+    dsf1_store64(blob + at, in->desc_addr);
+    at += 8;
     /* driver_addr: u64, body offset 11 */
-    dsf1_store64(o + p, in->driver_addr);
-    p += 8;
+    dsf1_store64(blob + at, in->driver_addr);
+    at += 8;
     /* device_addr: u64, body offset 19 */
-    dsf1_store64(o + p, in->device_addr);
-    p += 8;
+    dsf1_store64(blob + at, in->device_addr);
+    at += 8;
     /* last_avail_idx: u16, body offset 27 */
-    dsf1_store16(o + p, in->last_avail_idx);
-    p += 2;
+    dsf1_store16(blob + at, in->last_avail_idx);
+    at += 2;
     /* used_idx: u16, body offset 29 */
-    dsf1_store16(o + p, in->used_idx);
-    p += 2;
+    dsf1_store16(blob + at, in->used_idx);
+    at += 2;
     /* msix_vector: u16, body offset 31 */
-    dsf1_store16(o + p, in->msix_vector);
-    p += 2;
+    dsf1_store16(blob + at, in->msix_vector);
+    at += 2;
     /* notify_off: u16, body offset 33 */
-    dsf1_store16(o + p, in->notify_off);
-    p += 2;
+    dsf1_store16(blob + at, in->notify_off);
+    at += 2;
     /* notify_data: u16, body offset 35 */
-    dsf1_store16(o + p, in->notify_data);
-    p += 2;
-    *at = p;
+    dsf1_store16(blob + at, in->notify_data);
+    at += 2;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct net_config: check and write the full body at o + *at */
-static int enc_net_config(const struct org_virtio_net_v1_0_net_config *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct net_config: check and write the full body at blob + *cursor */
+static int encode_net_config(const struct org_virtio_net_v1_0_net_config *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
+    size_t at = *cursor;
     /* mac: u8[6], body offset 0 */
-    memcpy(o + p, in->mac, 6);
-    p += 6;
+    memcpy(blob + at, in->mac, 6);
+    at += 6;
     /* status: net_status, body offset 6 */
     if (in->status & ~ORG_VIRTIO_NET_V1_0_NET_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".status");
-    dsf1_store16(o + p, in->status);
-    p += 2;
+    dsf1_store16(blob + at, in->status);
+    at += 2;
     /* max_virtqueue_pairs: u16, max 32768, body offset 8 */
     if (in->max_virtqueue_pairs > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".max_virtqueue_pairs");
-    dsf1_store16(o + p, in->max_virtqueue_pairs);
-    p += 2;
+    dsf1_store16(blob + at, in->max_virtqueue_pairs);
+    at += 2;
     /* mtu: u16, body offset 10 */
-    dsf1_store16(o + p, in->mtu);
-    p += 2;
-    *at = p;
+    dsf1_store16(blob + at, in->mtu);
+    at += 2;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct net_ctrl: check and write the full body at o + *at */
-static int enc_net_ctrl(const struct org_virtio_net_v1_0_net_ctrl *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct net_ctrl: check and write the full body at blob + *cursor */
+static int encode_net_ctrl(const struct org_virtio_net_v1_0_net_ctrl *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
+    size_t at = *cursor;
     /* curr_queue_pairs: u16, min 1, max 32768, body offset 0 */
     if (in->curr_queue_pairs < 1 || in->curr_queue_pairs > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".curr_queue_pairs");
-    dsf1_store16(o + p, in->curr_queue_pairs);
-    p += 2;
+    dsf1_store16(blob + at, in->curr_queue_pairs);
+    at += 2;
     /* rx_mode: rx_mode, body offset 2 */
     if (in->rx_mode & ~ORG_VIRTIO_NET_V1_0_RX_MODE_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".rx_mode");
-    o[p] = in->rx_mode;
-    p += 1;
-    *at = p;
+    blob[at] = in->rx_mode;
+    at += 1;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* struct mac_filter: the encoded body size */
-static size_t size_mac_filter(const struct org_virtio_net_v1_0_mac_filter *in)
+static size_t body_size_mac_filter(const struct org_virtio_net_v1_0_mac_filter *in)
 {
-    size_t n = 0;
-    n += 1;
-    n += 1;
-    n += 4;
-    n += (size_t)dsf1_min(in->unicast.count, 64u) * 6;
-    n += 4;
-    n += (size_t)dsf1_min(in->multicast.count, 64u) * 6;
-    return n;
+    size_t total = 0;
+    total += 1;
+    total += 1;
+    total += 4;
+    total += (size_t)dsf1_min(in->unicast.count, 64u) * 6;
+    total += 4;
+    total += (size_t)dsf1_min(in->multicast.count, 64u) * 6;
+    return total;
 }
 
-/* struct mac_filter: check and write the full body at o + *at */
-static int enc_mac_filter(const struct org_virtio_net_v1_0_mac_filter *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct mac_filter: check and write the full body at blob + *cursor */
+static int encode_mac_filter(const struct org_virtio_net_v1_0_mac_filter *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
-    size_t p = *at;
+    size_t at = *cursor;
     /* unicast_overflow: bool, body offset 0 */
-    o[p] = in->unicast_overflow ? 1 : 0;
-    p += 1;
+    blob[at] = in->unicast_overflow ? 1 : 0;
+    at += 1;
     /* multicast_overflow: bool, body offset 1 */
-    o[p] = in->multicast_overflow ? 1 : 0;
-    p += 1;
+    blob[at] = in->multicast_overflow ? 1 : 0;
+    at += 1;
     /* unicast: u8[6][] max 64, body offset 2 */
     if (in->unicast.count > 64u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, ".unicast");
-    dsf1_store32(o + p, in->unicast.count);
-    p += 4;
+    dsf1_store32(blob + at, in->unicast.count);
+    at += 4;
     for (size_t i0 = 0; i0 < in->unicast.count; i0++) {
-        memcpy(o + p, in->unicast.items[i0], 6);
-        p += 6;
+        memcpy(blob + at, in->unicast.items[i0], 6);
+        at += 6;
     }
     /* multicast: u8[6][] max 64 */
     if (in->multicast.count > 64u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, ".multicast");
-    dsf1_store32(o + p, in->multicast.count);
-    p += 4;
+    dsf1_store32(blob + at, in->multicast.count);
+    at += 4;
     for (size_t i0 = 0; i0 < in->multicast.count; i0++) {
-        memcpy(o + p, in->multicast.items[i0], 6);
-        p += 6;
+        memcpy(blob + at, in->multicast.items[i0], 6);
+        at += 6;
     }
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-/* struct announce_state: check and write the full body at o + *at */
-static int enc_announce_state(const struct org_virtio_net_v1_0_announce_state *in, uint8_t *o, size_t *at, struct devstate_error *err)
+/* struct announce_state: check and write the full body at blob + *cursor */
+static int encode_announce_state(const struct org_virtio_net_v1_0_announce_state *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     (void)err;
-    size_t p = *at;
+    size_t at = *cursor;
     /* rounds_remaining: u8, body offset 0 */
-    o[p] = in->rounds_remaining;
-    p += 1;
+    blob[at] = in->rounds_remaining;
+    at += 1;
     /* next_round_delay: u32, body offset 1 */
-    dsf1_store32(o + p, in->next_round_delay);
-    p += 4;
-    *at = p;
+    dsf1_store32(blob + at, in->next_round_delay);
+    at += 4;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 1 "common": virtio.virtio_common: the payload */
-static int enc_s_common(const struct org_virtio_net_v1_0 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_common(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    rc = enc_virtio_virtio_common(&s->common, o, &p, err);
+    size_t at = *cursor;
+    rc = encode_virtio_virtio_common(&state->common, blob, &at, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.common");
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 2 "queues": virtio.virtqueue[] max 1024: the payload */
-static int enc_s_queues(const struct org_virtio_net_v1_0 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_queues(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    if (s->queues.count > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.queues");
-    dsf1_store32(o + p, s->queues.count);
-    p += 4;
-    dsf1_store32(o + p, 37u); /* stride */
-    p += 4;
-    for (size_t i0 = 0; i0 < s->queues.count; i0++) {
-        rc = enc_virtio_virtqueue(&s->queues.items[i0], o, &p, err);
+    size_t at = *cursor;
+    if (state->queues.count > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.queues");
+    dsf1_store32(blob + at, state->queues.count);
+    at += 4;
+    dsf1_store32(blob + at, 37u); /* stride */
+    at += 4;
+    for (size_t i0 = 0; i0 < state->queues.count; i0++) {
+        rc = encode_virtio_virtqueue(&state->queues.items[i0], blob, &at, err);
         if (rc != 0) return dsf1_prepend(err, rc, "$.sections.queues[%]", i0);
     }
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 3 "config": net_config: the payload */
-static int enc_s_config(const struct org_virtio_net_v1_0 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_config(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    rc = enc_net_config(&s->config, o, &p, err);
+    size_t at = *cursor;
+    rc = encode_net_config(&state->config, blob, &at, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.config");
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 4 "ctrl": net_ctrl: the payload */
-static int enc_s_ctrl(const struct org_virtio_net_v1_0 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_ctrl(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    rc = enc_net_ctrl(&s->ctrl, o, &p, err);
+    size_t at = *cursor;
+    rc = encode_net_ctrl(&state->ctrl, blob, &at, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.ctrl");
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 5 "mac_filter": mac_filter: the payload */
-static int enc_s_mac_filter(const struct org_virtio_net_v1_0 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_mac_filter(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    rc = enc_mac_filter(&s->mac_filter, o, &p, err);
+    size_t at = *cursor;
+    rc = encode_mac_filter(&state->mac_filter, blob, &at, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.mac_filter");
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 6 "vlan_filter": u32[128]: the payload */
-static int enc_s_vlan_filter(const struct org_virtio_net_v1_0 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_vlan_filter(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     (void)err;
-    size_t p = *at;
+    size_t at = *cursor;
     for (size_t i0 = 0; i0 < 128; i0++) {
-        dsf1_store32(o + p, s->vlan_filter[i0]);
-        p += 4;
+        dsf1_store32(blob + at, state->vlan_filter[i0]);
+        at += 4;
     }
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
 /* section 7 "announce": announce_state: the payload */
-static int enc_s_announce(const struct org_virtio_net_v1_0 *s, uint8_t *o, size_t *at, struct devstate_error *err)
+static int encode_section_announce(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
-    size_t p = *at;
-    rc = enc_announce_state(&s->announce, o, &p, err);
+    size_t at = *cursor;
+    rc = encode_announce_state(&state->announce, blob, &at, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.announce");
-    *at = p;
+    *cursor = at;
     return DEVSTATE_OK;
 }
 
-size_t org_virtio_net_v1_0_encoded_size(const struct org_virtio_net_v1_0 *s)
+size_t org_virtio_net_v1_0_encoded_size(const struct org_virtio_net_v1_0 *state)
 {
-    size_t n = 25 + 14 + 4; /* header, model id, trailer */
-    n += 8 + 49; /* section 1 "common": virtio.virtio_common */
-    n += 8; /* section 2 "queues": virtio.virtqueue[] max 1024 */
-    n += 8;
-    n += (size_t)dsf1_min(s->queues.count, 1024u) * 37;
-    n += 8 + 12; /* section 3 "config": net_config */
-    n += 8 + 3; /* section 4 "ctrl": net_ctrl */
-    n += 8; /* section 5 "mac_filter": mac_filter */
-    n += size_mac_filter(&s->mac_filter);
-    n += 8 + 512; /* section 6 "vlan_filter": u32[128] */
-    n += 8 + 5; /* section 7 "announce": announce_state */
-    for (size_t i = 0; i < dsf1_min(s->unknown_count, ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN); i++) {
-        const struct devstate_unknown_section *u = &s->unknown[i];
-        n += 8 + ((u->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0) + u->payload.len;
+    size_t total = 25 + 14 + 4; /* header, model id, trailer */
+    total += 8; /* section 1 "common": virtio.virtio_common */
+    total += 49;
+    total += 8; /* section 2 "queues": virtio.virtqueue[] max 1024 */
+    total += 8;
+    total += (size_t)dsf1_min(state->queues.count, 1024u) * 37;
+    total += 8; /* section 3 "config": net_config */
+    total += 12;
+    total += 8; /* section 4 "ctrl": net_ctrl */
+    total += 3;
+    total += 8; /* section 5 "mac_filter": mac_filter */
+    total += body_size_mac_filter(&state->mac_filter);
+    total += 8; /* section 6 "vlan_filter": u32[128] */
+    total += 512;
+    total += 8; /* section 7 "announce": announce_state */
+    total += 5;
+    for (size_t i = 0; i < dsf1_min(state->unknown_count, ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN); i++) {
+        const struct devstate_unknown_section *unknown = &state->unknown[i];
+        total += 8 + ((unknown->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0) + unknown->payload.len;
     }
-    return n;
+    return total;
 }
 
-int org_virtio_net_v1_0_encode(const struct org_virtio_net_v1_0 *s, uint8_t *o, size_t cap, size_t *written, struct devstate_error *err)
+int org_virtio_net_v1_0_encode(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t cap, size_t *written,
+    struct devstate_error *err)
 {
     static const char *const paths[] = {"$.sections.common", "$.sections.queues", "$.sections.config", "$.sections.ctrl", "$.sections.mac_filter", "$.sections.vlan_filter", "$.sections.announce"};
     struct devstate_error scratch, deferred;
     struct dsf1_item items[7 + ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN];
-    size_t k = 0, need, p;
+    size_t item_count = 0, need, at;
     int rc;
 
     if (err == NULL) err = &scratch;
     dsf1_clear(err);
     dsf1_clear(&deferred);
     if (written != NULL) *written = 0;
-    need = org_virtio_net_v1_0_encoded_size(s);
+    need = org_virtio_net_v1_0_encoded_size(state);
     if (cap < need) {
         if (written != NULL) *written = need;
         return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, "$");
     }
-    if (s->unknown_count > ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections");
+    if (state->unknown_count > ORG_VIRTIO_NET_V1_0_MAX_UNKNOWN)
+        return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections");
     /* the sections to write: known ones present, then valid unknown entries; sorted */
-    dsf1_add_item(items, &k, NULL, 1, 0, 0);
-    dsf1_add_item(items, &k, NULL, 2, 0, 1);
-    dsf1_add_item(items, &k, NULL, 3, 0, 2);
-    dsf1_add_item(items, &k, NULL, 4, 0, 3);
-    dsf1_add_item(items, &k, NULL, 5, 0, 4);
-    dsf1_add_item(items, &k, NULL, 6, 0, 5);
-    dsf1_add_item(items, &k, NULL, 7, 0, 6);
-    for (size_t i = 0; i < s->unknown_count; i++) {
-        const struct devstate_unknown_section *u = &s->unknown[i];
+    dsf1_add_item(items, &item_count, NULL, 1, 0, 0);
+    dsf1_add_item(items, &item_count, NULL, 2, 0, 1);
+    dsf1_add_item(items, &item_count, NULL, 3, 0, 2);
+    dsf1_add_item(items, &item_count, NULL, 4, 0, 3);
+    dsf1_add_item(items, &item_count, NULL, 5, 0, 4);
+    dsf1_add_item(items, &item_count, NULL, 6, 0, 5);
+    dsf1_add_item(items, &item_count, NULL, 7, 0, 6);
+    for (size_t i = 0; i < state->unknown_count; i++) {
+        const struct devstate_unknown_section *unknown = &state->unknown[i];
         struct devstate_error probe;
-        int bad = dsf1_check_unknown(u, i, &probe);
+        int bad = dsf1_check_unknown(unknown, i, &probe);
         if (bad == 0 && ( /* the schema knows this section */
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 1) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 2) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 3) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 4) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 5) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 6) ||
-            (!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == 7)))
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 1) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 2) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 3) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 4) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 5) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 6) ||
+            (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 7)))
             bad = dsf1_fail(&probe, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%]", i);
         if (bad != 0 && deferred.code == DEVSTATE_OK) deferred = probe;
         if (bad != 0) continue;
-        dsf1_add_item(items, &k, (u->flags & DEVSTATE_SECTION_VENDOR) ? u->vendor : NULL, u->id, u->flags, -1 - (int)i);
+        dsf1_add_item(items, &item_count, (unknown->flags & DEVSTATE_SECTION_VENDOR) ? unknown->vendor : NULL,
+                      unknown->id, unknown->flags, -1 - (int)i);
     }
-    dsf1_sort_items(items, k);
-    p = dsf1_write_header(o, ORG_VIRTIO_NET_V1_0_MODEL, ORG_VIRTIO_NET_V1_0_VERSION_MAJOR, ORG_VIRTIO_NET_V1_0_VERSION_MINOR);
-    for (size_t j = 0; j < k; j++) {
-        const struct devstate_unknown_section *u;
-        size_t start = p;
-        dsf1_store16(o + p, items[j].id);
-        dsf1_store16(o + p + 2, items[j].flags);
-        p += 8;
+    dsf1_sort_items(items, item_count);
+    at = dsf1_write_header(blob, ORG_VIRTIO_NET_V1_0_MODEL, ORG_VIRTIO_NET_V1_0_VERSION_MAJOR, ORG_VIRTIO_NET_V1_0_VERSION_MINOR);
+    for (size_t j = 0; j < item_count; j++) {
+        const struct devstate_unknown_section *unknown;
+        size_t start = at;
+        dsf1_store16(blob + at, items[j].id);
+        dsf1_store16(blob + at + 2, items[j].flags);
+        at += 8;
         if (items[j].vendor != NULL) {
-            memcpy(o + p, items[j].vendor, DEVSTATE_VENDOR_HEADER_SIZE);
-            p += DEVSTATE_VENDOR_HEADER_SIZE;
+            memcpy(blob + at, items[j].vendor, DEVSTATE_VENDOR_HEADER_SIZE);
+            at += DEVSTATE_VENDOR_HEADER_SIZE;
         }
         switch (items[j].which) {
-            case 0: rc = enc_s_common(s, o, &p, err); break;
-            case 1: rc = enc_s_queues(s, o, &p, err); break;
-            case 2: rc = enc_s_config(s, o, &p, err); break;
-            case 3: rc = enc_s_ctrl(s, o, &p, err); break;
-            case 4: rc = enc_s_mac_filter(s, o, &p, err); break;
-            case 5: rc = enc_s_vlan_filter(s, o, &p, err); break;
-            case 6: rc = enc_s_announce(s, o, &p, err); break;
-            default: u = &s->unknown[-1 - items[j].which]; dsf1_put(o + p, u->payload.data, u->payload.len); p += u->payload.len; rc = DEVSTATE_OK;
+            case 0: rc = encode_section_common(state, blob, &at, err); break;
+            case 1: rc = encode_section_queues(state, blob, &at, err); break;
+            case 2: rc = encode_section_config(state, blob, &at, err); break;
+            case 3: rc = encode_section_ctrl(state, blob, &at, err); break;
+            case 4: rc = encode_section_mac_filter(state, blob, &at, err); break;
+            case 5: rc = encode_section_vlan_filter(state, blob, &at, err); break;
+            case 6: rc = encode_section_announce(state, blob, &at, err); break;
+            default: /* an unknown entry, written back unchanged */
+                unknown = &state->unknown[-1 - items[j].which];
+                dsf1_put(blob + at, unknown->payload.data, unknown->payload.len);
+                at += unknown->payload.len;
+                rc = DEVSTATE_OK;
         }
         if (rc != 0) return rc;
-        if (dsf1_over_u32(p - start - 8)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[j].which]);
-        dsf1_store32(o + start + 4, (uint32_t)(p - start - 8));
+        if (dsf1_over_u32(at - start - 8))
+            return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[j].which]);
+        dsf1_store32(blob + start + 4, (uint32_t)(at - start - 8));
     }
     /* errors of unknown entries come after those of known sections (as in devstate.interp) */
     if (deferred.code != DEVSTATE_OK) { *err = deferred; return err->code; }
-    for (size_t j = 1; j < k; j++) {
+    for (size_t j = 1; j < item_count; j++) {
         if (dsf1_key_compare(items[j - 1].vendor, items[j - 1].id, items[j].vendor, items[j].id) == 0)
             return dsf1_fail(err, DEVSTATE_E_DUPLICATE_SECTION, 0, "$.unknown_sections");
     }
-    p = dsf1_seal(o, p);
-    if (written != NULL) *written = p;
+    at = dsf1_seal(blob, at);
+    if (written != NULL) *written = at;
     return DEVSTATE_OK;
 }
 

@@ -128,6 +128,10 @@ class _Namer:
         return name
 
 
+FUNCTION_ROLES = {"dec": "decode", "enc": "encode", "size": "body_size", "def": "set_defaults"}
+"""What each static function of a model's source does, as the start of its name."""
+
+
 class CNames:
     """Every C name the generated code uses for one schema (also used by test drivers).
 
@@ -148,6 +152,8 @@ class CNames:
         self._keys = {id(t): name for name, t in schema.types.items()}
         self.top = self._top_members()
         self.macros: dict[tuple[str, ...], str] = {}
+        self._function_namer = _Namer(["zero_bytes"])
+        self._functions: dict[tuple[str, str, str], str] = {}
         self.fixed_macros = {part: self.macro(part) for part in ("MODEL", "VERSION_MAJOR", "VERSION_MINOR",
                                                                  "MAX_UNKNOWN")}
         """The model's own macros, claimed before any type's constant can take their names."""
@@ -196,8 +202,19 @@ class CNames:
         return f"{self.prefix}_{self.type_ids[type_name]}_name"
 
     def fn(self, role: str, type_name: str) -> str:
-        """A static per-type function: ``dec_<type>``, ``enc_<type>``, ``size_<type>``, ``def_<type>``."""
-        return f"{role}_{self.type_ids[type_name]}"
+        """A static per-type function: ``decode_<type>``, ``encode_<type>``, ``body_size_<type>``,
+        ``set_defaults_<type>`` (unique among the file's functions)."""
+        return self._function((role, "type", type_name), f"{FUNCTION_ROLES[role]}_{self.type_ids[type_name]}")
+
+    def section_fn(self, role: str, section: ir.Section | ir.VendorSection) -> str:
+        """A static per-section function: ``decode_section_<name>``, ``encode_vendor_section_<name>``..."""
+        kind = "vendor_section" if isinstance(section, ir.VendorSection) else "section"
+        return self._function((role, kind, section.name), f"{FUNCTION_ROLES[role]}_{kind}_{section.name}")
+
+    def _function(self, key: tuple[str, str, str], wanted: str) -> str:
+        if key not in self._functions:
+            self._functions[key] = self._function_namer.take(wanted)
+        return self._functions[key]
 
     def public(self, verb: str) -> str:
         return f"{self.prefix}_{verb}"
@@ -421,8 +438,8 @@ class _Depth:
         return self.var if self.k == 0 else f"{self.var} + {self.k}"
 
     def deeper_than_limit(self) -> str:
-        """The C condition for this depth being over ``c->max_depth``."""
-        return f"c->max_depth < {self.k}" if self.var is None else f"{self.c()} > c->max_depth"
+        """The C condition for this depth being over ``ctx->max_depth``."""
+        return f"ctx->max_depth < {self.k}" if self.var is None else f"{self.c()} > ctx->max_depth"
 
 
 @dataclass(frozen=True)
@@ -480,14 +497,16 @@ def _enum_condition(var: str, enum: ir.EnumType) -> str | None:
     return f"!({inside})"
 
 
-LOADS = {"u8": "b[p]", "u16": "dsf1_load16(b + p)", "u32": "dsf1_load32(b + p)", "u64": "dsf1_load64(b + p)",
-         "i8": "dsf1_signed8(b[p])", "i16": "dsf1_signed16(dsf1_load16(b + p))",
-         "i32": "dsf1_signed32(dsf1_load32(b + p))", "i64": "dsf1_signed64(dsf1_load64(b + p))", "bool": "b[p]"}
-STORES = {"u8": "o[p] = {v};", "u16": "dsf1_store16(o + p, {v});", "u32": "dsf1_store32(o + p, {v});",
-          "u64": "dsf1_store64(o + p, {v});", "i8": "o[p] = (uint8_t){v};",
-          "i16": "dsf1_store16(o + p, (uint16_t){v});",
-          "i32": "dsf1_store32(o + p, (uint32_t){v});", "i64": "dsf1_store64(o + p, (uint64_t){v});",
-          "bool": "o[p] = {v} ? 1 : 0;"}
+LOADS = {"u8": "blob[at]", "u16": "dsf1_load16(blob + at)", "u32": "dsf1_load32(blob + at)",
+         "u64": "dsf1_load64(blob + at)", "i8": "dsf1_signed8(blob[at])",
+         "i16": "dsf1_signed16(dsf1_load16(blob + at))",
+         "i32": "dsf1_signed32(dsf1_load32(blob + at))", "i64": "dsf1_signed64(dsf1_load64(blob + at))",
+         "bool": "blob[at]"}
+STORES = {"u8": "blob[at] = {v};", "u16": "dsf1_store16(blob + at, {v});", "u32": "dsf1_store32(blob + at, {v});",
+          "u64": "dsf1_store64(blob + at, {v});", "i8": "blob[at] = (uint8_t){v};",
+          "i16": "dsf1_store16(blob + at, (uint16_t){v});",
+          "i32": "dsf1_store32(blob + at, (uint32_t){v});", "i64": "dsf1_store64(blob + at, (uint64_t){v});",
+          "bool": "blob[at] = {v} ? 1 : 0;"}
 
 
 def _target(schema: ir.Schema, expr: ir.NamedRef, kind: type[Named]) -> Named:
@@ -505,9 +524,9 @@ def _is_struct_ref(expr: Expr) -> bool:
 
 
 class _Decode(Visitor[Lines]):
-    """Decoding code: one ``visit_<kind>`` per IR type-expression kind, reading at ``p`` before ``end``.
+    """Decoding code: one ``visit_<kind>`` per IR type-expression kind, reading at ``at`` before ``end``.
 
-    The generated statements use ``b`` (the input), ``p`` (the position), ``end`` (the
+    The generated statements use ``blob`` (the input), ``at`` (the position), ``end`` (the
     container's end), ``c`` (limits) and ``err``; a failure returns its code at once.
     """
 
@@ -518,85 +537,86 @@ class _Decode(Visitor[Lines]):
     def _need(self, size: int, slot: _Slot) -> Lines:
         if slot.avail >= size:
             return []
-        return [f"if (end - p < {size}) {slot.path.fail(ErrorCode.TRUNCATED, 'p')}"]
+        return [f"if (end - at < {size}) {slot.path.fail(ErrorCode.TRUNCATED, 'at')}"]
 
     def _integer(self, scalar: str, slot: _Slot, code: ErrorCode, condition: str | None, size: int) -> Lines:
         lines = self._need(size, slot)
         if condition is None:
-            return [*lines, f"{slot.lv} = {LOADS[scalar]};", f"p += {size};"]
-        body = [f"{CTYPES[scalar]} v = {LOADS[scalar]};", f"if ({condition}) {slot.path.fail(code, 'p')}",
-                f"{slot.lv} = v;"]
-        return [*lines, "{", *_indent(body), "}", f"p += {size};"]
+            return [*lines, f"{slot.lv} = {LOADS[scalar]};", f"at += {size};"]
+        body = [f"{CTYPES[scalar]} value = {LOADS[scalar]};", f"if ({condition}) {slot.path.fail(code, 'at')}",
+                f"{slot.lv} = value;"]
+        return [*lines, "{", *_indent(body), "}", f"at += {size};"]
 
     def visit_scalar(self, expr: ir.ScalarType, slot: _Slot) -> Lines:
         if expr.name == "bool":
-            return [*self._need(1, slot), f"if (b[p] > 1) {slot.path.fail(ErrorCode.BAD_BOOL, 'p')}",
-                    f"{slot.lv} = b[p] != 0;", "p += 1;"]
-        condition = _range_condition("v", expr.name, slot.bounds)
+            return [*self._need(1, slot), f"if (blob[at] > 1) {slot.path.fail(ErrorCode.BAD_BOOL, 'at')}",
+                    f"{slot.lv} = blob[at] != 0;", "at += 1;"]
+        condition = _range_condition("value", expr.name, slot.bounds)
         return self._integer(expr.name, slot, ErrorCode.OUT_OF_RANGE, condition, expr.size)
 
     def visit_enum_ref(self, expr: ir.NamedRef, slot: _Slot) -> Lines:
         enum = _target(self.schema, expr, ir.EnumType)
-        condition = _enum_condition("v", enum)
+        condition = _enum_condition("value", enum)
         return self._integer(enum.base.name, slot, ErrorCode.BAD_ENUM, condition, enum.base.size)
 
     def visit_flags_ref(self, expr: ir.NamedRef, slot: _Slot) -> Lines:
         flags = _target(self.schema, expr, ir.FlagsType)
         _, high = ir.scalar_range(flags.base.name)
-        condition = None if flags.mask == high else f"v & ~{self.names.macro(expr.name, 'MASK')}"
+        condition = None if flags.mask == high else f"value & ~{self.names.macro(expr.name, 'MASK')}"
         return self._integer(flags.base.name, slot, ErrorCode.BAD_FLAGS, condition, flags.base.size)
 
     def visit_struct_ref(self, expr: ir.NamedRef, slot: _Slot) -> Lines:
         """A struct in field or element position: its u32 body size, then the body."""
-        body = [*self._need(4, slot), "size = dsf1_load32(b + p);",
-                f"if (size > end - p - 4) {slot.path.fail(ErrorCode.TRUNCATED, 'p')}",
-                f"rc = {self.names.fn('dec', expr.name)}(c, p + 4, p + 4 + size, {slot.depth.c()}, &{slot.lv}, err);",
-                f"if (rc != 0) {slot.path.prepend()}", "p += 4 + (size_t)size;"]
+        body = [*self._need(4, slot), "size = dsf1_load32(blob + at);",
+                f"if (size > end - at - 4) {slot.path.fail(ErrorCode.TRUNCATED, 'at')}",
+                f"rc = {self.names.fn('dec', expr.name)}(ctx, at + 4, at + 4 + size, {slot.depth.c()}, &{slot.lv}, "
+                "err);",
+                f"if (rc != 0) {slot.path.prepend()}", "at += 4 + (size_t)size;"]
         return ["{", "    uint32_t size;", *_indent(body), "}"]
 
     def visit_bytes(self, expr: ir.BytesType, slot: _Slot) -> Lines:
         if expr.length is not None:
-            return [*self._need(expr.length, slot), f"{slot.lv}.data = b + p;",
-                    f"{slot.lv}.len = {expr.length};", f"p += {expr.length};"]
+            return [*self._need(expr.length, slot), f"{slot.lv}.data = blob + at;",
+                    f"{slot.lv}.len = {expr.length};", f"at += {expr.length};"]
         assert expr.max is not None
-        region = f"if (len > c->max_region) {slot.path.fail(ErrorCode.LIMIT_EXCEEDED, 'p')}"
+        region = f"if (len > ctx->max_region) {slot.path.fail(ErrorCode.LIMIT_EXCEEDED, 'at')}"
         return self._counted(expr.max, slot, [region], "")
 
     def visit_string(self, expr: ir.StringType, slot: _Slot) -> Lines:
-        utf8 = ["bad = dsf1_utf8_invalid(b + p + 4, len);",
-                f"if (bad != len) {slot.path.fail(ErrorCode.BAD_UTF8, 'p + 4 + bad')}"]
+        utf8 = ["bad = dsf1_utf8_invalid(blob + at + 4, len);",
+                f"if (bad != len) {slot.path.fail(ErrorCode.BAD_UTF8, 'at + 4 + bad')}"]
         return self._counted(expr.max, slot, utf8, "(const char *)")
 
     def _counted(self, maximum: int, slot: _Slot, checks: Lines, cast: str) -> Lines:
         """u32 length (max, extra checks, container), then a view of the bytes."""
         over = [] if maximum >= MAX_COUNT else [
-            f"if (len > {maximum}u) {slot.path.fail(ErrorCode.LENGTH_OVER_MAX, 'p')}"]
-        container = f"if (len > end - p - 4) {slot.path.fail(ErrorCode.TRUNCATED, 'p')}"
+            f"if (len > {maximum}u) {slot.path.fail(ErrorCode.LENGTH_OVER_MAX, 'at')}"]
+        container = f"if (len > end - at - 4) {slot.path.fail(ErrorCode.TRUNCATED, 'at')}"
         utf8 = checks if cast else []
         limit = [] if cast else checks
-        view = f"{slot.lv}.data = {cast}(b + p + 4);" if cast else f"{slot.lv}.data = b + p + 4;"
-        body = [*self._need(4, slot), "len = dsf1_load32(b + p);", *over, *limit, container, *utf8,
-                view, f"{slot.lv}.len = len;", "p += 4 + (size_t)len;"]
+        view = f"{slot.lv}.data = {cast}(blob + at + 4);" if cast else f"{slot.lv}.data = blob + at + 4;"
+        body = [*self._need(4, slot), "len = dsf1_load32(blob + at);", *over, *limit, container, *utf8,
+                view, f"{slot.lv}.len = len;", "at += 4 + (size_t)len;"]
         decls = ["    uint32_t len;"] + (["    size_t bad;"] if cast else [])
         return ["{", *decls, *_indent(body), "}"]
 
     def visit_array(self, expr: ir.ArrayType, slot: _Slot) -> Lines:
         level = slot.level
-        count, index = f"n{level}", f"i{level}"
-        element_size = f"s{level}" if expr.stride else str(expr.element.min_size)
+        count, index = f"count{level}", f"i{level}"
+        element_size = f"stride{level}" if expr.stride else str(expr.element.min_size)
         decls, body = self._array_count(expr, slot, count)
         if expr.stride:
             decls.append(f"uint32_t {element_size};")
             body += self._array_stride(expr, slot, element_size)
         fits = self._array_fits(expr, slot, count, element_size, f"start{level}")
-        body = [*([f"const size_t start{level} = p;"] if fits else []), *decls, *body, *fits]
+        body = [*([f"const size_t start{level} = at;"] if fits else []), *decls, *body, *fits]
         items = f"{slot.lv}.items" if expr.max is not None else slot.lv
         if expr.max is not None:
             body.append(f"{slot.lv}.count = {count};")
         element_depth = slot.depth.plus()
         first = slot.path.index("(size_t)0")
         guard = f"{count} > 0 && " if expr.max is not None else ""
-        body.append(f"if ({guard}{element_depth.deeper_than_limit()}) {first.fail(ErrorCode.NESTING_TOO_DEEP, 'p')}")
+        body.append(f"if ({guard}{element_depth.deeper_than_limit()}) {first.fail(ErrorCode.NESTING_TOO_DEEP, 'at')}")
         body += self._elements(expr, slot, items, count, index, element_size)
         return ["{", *_indent(body), "}"]
 
@@ -605,8 +625,8 @@ class _Decode(Visitor[Lines]):
         if expr.max is None:
             return [f"const uint32_t {count} = {expr.length};"], []
         over = [] if expr.max >= MAX_COUNT else [
-            f"if ({count} > {expr.max}u) {slot.path.fail(ErrorCode.COUNT_OVER_MAX, 'p')}"]
-        return [f"uint32_t {count};"], [*self._need(4, slot), f"{count} = dsf1_load32(b + p);", *over, "p += 4;"]
+            f"if ({count} > {expr.max}u) {slot.path.fail(ErrorCode.COUNT_OVER_MAX, 'at')}"]
+        return [f"uint32_t {count};"], [*self._need(4, slot), f"{count} = dsf1_load32(blob + at);", *over, "at += 4;"]
 
     def _array_stride(self, expr: ir.ArrayType, slot: _Slot, stride: str) -> Lines:
         assert isinstance(expr.element, ir.NamedRef)
@@ -615,17 +635,17 @@ class _Decode(Visitor[Lines]):
         short = "".join(f" && {stride} != {offset}u" for offset in struct.short_strides)
         invalid = f"{stride} == 0 || ({stride} < {struct.body_size}u{short})"
         present = slot.avail >= (8 if expr.max is not None else 4)
-        need = [] if present else [f"if (end - p < 4) {slot.path.fail(ErrorCode.TRUNCATED, 'p')}"]
-        return [*need, f"{stride} = dsf1_load32(b + p);",
-                f"if ({invalid}) {slot.path.fail(ErrorCode.BAD_STRIDE, 'p')}", "p += 4;"]
+        need = [] if present else [f"if (end - at < 4) {slot.path.fail(ErrorCode.TRUNCATED, 'at')}"]
+        return [*need, f"{stride} = dsf1_load32(blob + at);",
+                f"if ({invalid}) {slot.path.fail(ErrorCode.BAD_STRIDE, 'at')}", "at += 4;"]
 
     def _array_fits(self, expr: ir.ArrayType, slot: _Slot, count: str, size: str, start: str) -> Lines:
         if expr.length is not None and not expr.stride and slot.avail >= expr.length * int(size):
             return []
         if expr.length is not None and not expr.stride:
-            condition = f"end - p < {expr.length * int(size)}u"
+            condition = f"end - at < {expr.length * int(size)}u"
         else:
-            condition = f"{count} > (end - p) / {size}"
+            condition = f"{count} > (end - at) / {size}"
         return [f"if ({condition}) {slot.path.fail(ErrorCode.COUNT_PAST_END, start)}"]
 
     def _elements(self, expr: ir.ArrayType, slot: _Slot, items: str, count: str, index: str, size: str) -> Lines:
@@ -633,12 +653,12 @@ class _Decode(Visitor[Lines]):
         depth = slot.depth.plus()
         path = slot.path.index(index)
         if isinstance(element, ir.ScalarType) and element.name == "u8" and _range_condition(
-                "v", "u8", slot.bounds) is None:
-            return [f"memcpy({items}, b + p, {count});", f"p += {count};"]
+                "value", "u8", slot.bounds) is None:
+            return [f"memcpy({items}, blob + at, {count});", f"at += {count};"]
         if expr.stride:
             assert isinstance(element, ir.NamedRef)
-            call = f"{self.names.fn('dec', element.name)}(c, p, p + {size}, {depth.c()}, &{items}[{index}], err)"
-            body = [f"rc = {call};", f"if (rc != 0) {path.prepend()}", f"p += {size};"]
+            call = f"{self.names.fn('dec', element.name)}(ctx, at, at + {size}, {depth.c()}, &{items}[{index}], err)"
+            body = [f"rc = {call};", f"if (rc != 0) {path.prepend()}", f"at += {size};"]
         else:
             fixed = element.static_size or 0
             body = self.visit(element, _Slot(f"{items}[{index}]", path, depth, fixed, slot.bounds))
@@ -651,11 +671,11 @@ class _Decode(Visitor[Lines]):
         body: Lines = []
         for index, fld in enumerate(struct.fields):
             body += self._field(type_name, index, fld)
-        body.append("return dsf1_zero_tail(b, p, end, err); /* a newer writer's appended fields must be zero */")
-        signature = (f"static int {self.names.fn('dec', type_name)}(const struct dsf1_context *c, size_t p, "
+        body.append("return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */")
+        signature = (f"static int {self.names.fn('dec', type_name)}(const struct dsf1_context *ctx, size_t at, "
                      f"size_t end, uint32_t depth, struct {self.names.struct(type_name)} *out, "
                      "struct devstate_error *err)")
-        doc = f"/* struct {type_name}: the body in [p, end) at depth `depth`; fields, defaults, zero tail */"
+        doc = f"/* struct {type_name}: the body in [at, end) at depth `depth`; fields, defaults, zero tail */"
         return [doc, signature, "{", *_indent(_locals(body) + body), "}", ""]
 
     def _field(self, type_name: str, index: int, fld: ir.StructField) -> Lines:
@@ -663,12 +683,12 @@ class _Decode(Visitor[Lines]):
         lines = _field_comment(fld, struct)
         path = _Path(f".{fld.name}")
         if index >= struct.base_field_count:
-            lines.append(f"if (p == end) {{ {self.names.fn('def', type_name)}(out, {index}); return DEVSTATE_OK; }} "
+            lines.append(f"if (at == end) {{ {self.names.fn('def', type_name)}(out, {index}); return DEVSTATE_OK; }} "
                          "/* an older writer's body ends here: defaults */")
         size = fld.type.min_size
-        lines.append(f"if (end - p < {size}) {path.fail(ErrorCode.STRUCT_TOO_SHORT, 'p')}")
+        lines.append(f"if (end - at < {size}) {path.fail(ErrorCode.STRUCT_TOO_SHORT, 'at')}")
         if index == 0 or index == struct.base_field_count == 0:
-            lines.append(f"if (depth >= c->max_depth) {path.fail(ErrorCode.NESTING_TOO_DEEP, 'p')}")
+            lines.append(f"if (depth >= ctx->max_depth) {path.fail(ErrorCode.NESTING_TOO_DEEP, 'at')}")
         member = f"out->{self.names.field(struct, fld)}"
         slot = _Slot(member, path, _Depth("depth", 1), size, (fld.min, fld.max))
         return lines + self.visit(fld.type, slot)
@@ -678,8 +698,8 @@ def _locals(body: Lines) -> Lines:
     """Declarations of the locals a generated function body uses."""
     text = "\n".join(body)
     lines = []
-    if re.search(r"\bb\b", text):
-        lines.append("const uint8_t *b = c->blob;")
+    if re.search(r"(?<!->)\bblob\b", text):
+        lines.append("const uint8_t *blob = ctx->blob;")
     if "rc = " in text:
         lines.append("int rc;")
     return lines
@@ -752,7 +772,7 @@ class _Defaults(Visitor[Lines]):
         items = f"{lv}.items" if expr.max is not None else lv
         head = [f"{lv}.count = {len(value)};"] if expr.max is not None else []
         if value and all(item == value[0] for item in value):
-            index = f"d{level}"
+            index = f"i{level}"
             body = self.assign(expr.element, f"{items}[{index}]", value[0], zeroed, level + 1)
             return head + _block(f"for (size_t {index} = 0; {index} < {len(value)}; {index}++)", body)
         lines = head
@@ -793,14 +813,14 @@ class _Defaults(Visitor[Lines]):
 
 
 class _Encode(Visitor[Lines]):
-    """Encoding code, one ``visit_<kind>`` per IR kind: checks every constraint, then writes at ``o + p``."""
+    """Encoding code, one ``visit_<kind>`` per IR kind: checks every constraint, then writes at ``blob + at``."""
 
     def __init__(self, names: CNames) -> None:
         self.names = names
         self.schema = names.schema
 
     def _store(self, scalar: str, rv: str, size: int, checks: Lines) -> Lines:
-        return [*checks, STORES[scalar].format(v=rv), f"p += {size};"]
+        return [*checks, STORES[scalar].format(v=rv), f"at += {size};"]
 
     def visit_scalar(self, expr: ir.ScalarType, rv: str, path: _Path, bounds: Bounds) -> Lines:
         condition = None if expr.name == "bool" else _range_condition(rv, expr.name, bounds)
@@ -821,10 +841,10 @@ class _Encode(Visitor[Lines]):
         return self._store(flags.base.name, rv, flags.base.size, checks)
 
     def visit_struct_ref(self, expr: ir.NamedRef, rv: str, path: _Path, bounds: Bounds) -> Lines:
-        body = ["size_t size_at = p;", "p += 4;", f"rc = {self.names.fn('enc', expr.name)}(&{rv}, o, &p, err);",
+        body = ["size_t size_at = at;", "at += 4;", f"rc = {self.names.fn('enc', expr.name)}(&{rv}, blob, &at, err);",
                 f"if (rc != 0) {path.prepend()}",
-                f"if (dsf1_over_u32(p - size_at - 4)) {path.fail(ErrorCode.LIMIT_EXCEEDED, '0')}",
-                "dsf1_store32(o + size_at, (uint32_t)(p - size_at - 4)); /* the body size */"]
+                f"if (dsf1_over_u32(at - size_at - 4)) {path.fail(ErrorCode.LIMIT_EXCEEDED, '0')}",
+                "dsf1_store32(blob + size_at, (uint32_t)(at - size_at - 4)); /* the body size */"]
         return ["{", *_indent(body), "}"]
 
     def _view_checks(self, rv: str, path: _Path) -> Lines:
@@ -833,7 +853,7 @@ class _Encode(Visitor[Lines]):
     def visit_bytes(self, expr: ir.BytesType, rv: str, path: _Path, bounds: Bounds) -> Lines:
         if expr.length is not None:
             wrong = f"if ({rv}.len != {expr.length} || {rv}.data == NULL) {path.fail(ErrorCode.INVALID_STATE, '0')}"
-            return [wrong, f"memcpy(o + p, {rv}.data, {expr.length});", f"p += {expr.length};"]
+            return [wrong, f"memcpy(blob + at, {rv}.data, {expr.length});", f"at += {expr.length};"]
         assert expr.max is not None
         return self._counted(expr.max, rv, path, self._view_checks(rv, path))
 
@@ -845,8 +865,8 @@ class _Encode(Visitor[Lines]):
     def _counted(self, maximum: int, rv: str, path: _Path, checks: Lines) -> Lines:
         over = [] if maximum >= MAX_COUNT else [
             f"if ((uint64_t){rv}.len > {maximum}u) {path.fail(ErrorCode.LENGTH_OVER_MAX, '0')}"]
-        return [*checks, *over, f"dsf1_store32(o + p, (uint32_t){rv}.len);",
-                f"dsf1_put(o + p + 4, {rv}.data, {rv}.len);", f"p += 4 + {rv}.len;"]
+        return [*checks, *over, f"dsf1_store32(blob + at, (uint32_t){rv}.len);",
+                f"dsf1_put(blob + at + 4, {rv}.data, {rv}.len);", f"at += 4 + {rv}.len;"]
 
     def visit_array(self, expr: ir.ArrayType, rv: str, path: _Path, bounds: Bounds) -> Lines:
         level = len(path.args)
@@ -856,21 +876,21 @@ class _Encode(Visitor[Lines]):
             items, count = f"{rv}.items", f"{rv}.count"
             if expr.max < MAX_COUNT:
                 lines.append(f"if ({count} > {expr.max}u) {path.fail(ErrorCode.COUNT_OVER_MAX, '0')}")
-            lines += [f"dsf1_store32(o + p, {count});", "p += 4;"]
+            lines += [f"dsf1_store32(blob + at, {count});", "at += 4;"]
         else:
             items, count = rv, str(expr.length)
         if expr.stride:
             assert isinstance(expr.element, ir.NamedRef)
             body_size = self.schema.struct(expr.element.name).body_size
-            lines += [f"dsf1_store32(o + p, {body_size}u); /* stride */", "p += 4;"]
+            lines += [f"dsf1_store32(blob + at, {body_size}u); /* stride */", "at += 4;"]
         element = expr.element
         if isinstance(element, ir.ScalarType) and element.name == "u8" and _range_condition(
-                "v", "u8", bounds) is None:
-            return [*lines, f"memcpy(o + p, {items}, {count});", f"p += {count};"]
+                "value", "u8", bounds) is None:
+            return [*lines, f"memcpy(blob + at, {items}, {count});", f"at += {count};"]
         element_path = path.index(index)
         if expr.stride:
             assert isinstance(element, ir.NamedRef)
-            body = [f"rc = {self.names.fn('enc', element.name)}(&{items}[{index}], o, &p, err);",
+            body = [f"rc = {self.names.fn('enc', element.name)}(&{items}[{index}], blob, &at, err);",
                     f"if (rc != 0) {element_path.prepend()}"]
         else:
             body = self.visit(element, f"{items}[{index}]", element_path, bounds)
@@ -878,15 +898,15 @@ class _Encode(Visitor[Lines]):
 
     def struct_function(self, type_name: str) -> Lines:
         struct = self.schema.struct(type_name)
-        body: Lines = ["size_t p = *at;"]
+        body: Lines = ["size_t at = *cursor;"]
         for fld in struct.fields:
             rv = f"in->{self.names.field(struct, fld)}"
             body += [*_field_comment(fld, struct), *self.visit(fld.type, rv, _Path(f".{fld.name}"), (fld.min, fld.max))]
-        body += ["*at = p;", "return DEVSTATE_OK;"]
+        body += ["*cursor = at;", "return DEVSTATE_OK;"]
         body = _encode_locals(body) + body
         signature = (f"static int {self.names.fn('enc', type_name)}(const struct {self.names.struct(type_name)} *in, "
-                     "uint8_t *o, size_t *at, struct devstate_error *err)")
-        return [f"/* struct {type_name}: check and write the full body at o + *at */", signature, "{",
+                     "uint8_t *blob, size_t *cursor, struct devstate_error *err)")
+        return [f"/* struct {type_name}: check and write the full body at blob + *cursor */", signature, "{",
                 *_indent(body), "}", ""]
 
 
@@ -902,19 +922,19 @@ class _Size(Visitor[Lines]):
     def add(self, expr: Expr, rv: str, level: int) -> Lines:
         """Statements adding the encoded size of ``rv`` (type ``expr``) to ``n``."""
         if expr.fixed_size is not None:
-            return [f"n += {expr.fixed_size};"]
+            return [f"total += {expr.fixed_size};"]
         return self.visit(expr, rv, level)
 
     def visit_bytes(self, expr: ir.BytesType, rv: str, level: int) -> Lines:
         assert expr.max is not None
-        return [f"n += 4 + dsf1_min({rv}.len, {expr.max}u);"]
+        return [f"total += 4 + dsf1_min({rv}.len, {expr.max}u);"]
 
     def visit_string(self, expr: ir.StringType, rv: str, level: int) -> Lines:
-        return [f"n += 4 + dsf1_min({rv}.len, {expr.max}u);"]
+        return [f"total += 4 + dsf1_min({rv}.len, {expr.max}u);"]
 
     def visit_struct_ref(self, expr: ir.NamedRef, rv: str, level: int) -> Lines:
         """A variable-size struct (a fixed-size one has a ``fixed_size``)."""
-        return [f"n += 4 + {self.names.fn('size', expr.name)}(&{rv});"]
+        return [f"total += 4 + {self.names.fn('size', expr.name)}(&{rv});"]
 
     def visit_array(self, expr: ir.ArrayType, rv: str, level: int) -> Lines:
         prefix = (4 if expr.max is not None else 0) + (4 if expr.stride else 0)
@@ -923,9 +943,9 @@ class _Size(Visitor[Lines]):
         else:
             items, count = rv, str(expr.length)
         element = self._element_size(expr.element)
-        lines = [f"n += {prefix};"] if prefix else []
+        lines = [f"total += {prefix};"] if prefix else []
         if element is not None:
-            return [*lines, f"n += (size_t){count} * {element};"]
+            return [*lines, f"total += (size_t){count} * {element};"]
         index = f"i{level}"
         body = self.add(expr.element, f"{items}[{index}]", level + 1)
         return lines + _block(f"for (size_t {index} = 0; {index} < {count}; {index}++)", body)
@@ -943,10 +963,10 @@ class _Size(Visitor[Lines]):
 
     def struct_function(self, type_name: str) -> Lines:
         struct = self.schema.struct(type_name)
-        body = ["size_t n = 0;"]
+        body = ["size_t total = 0;"]
         for fld in struct.fields:
             body += self.add(fld.type, f"in->{self.names.field(struct, fld)}", 0)
-        body.append("return n;")
+        body.append("return total;")
         signature = (f"static size_t {self.names.fn('size', type_name)}(const struct "
                      f"{self.names.struct(type_name)} *in)")
         return [f"/* struct {type_name}: the encoded body size */", signature, "{", *_indent(body), "}", ""]
@@ -991,23 +1011,24 @@ class _Sections:
     def _all(self) -> list[ir.Section | ir.VendorSection]:
         return [*self.sections, *self.vendor]
 
-    def _fn(self, verb: str, section: ir.Section | ir.VendorSection) -> str:
-        return f"{verb}_{'v' if isinstance(section, ir.VendorSection) else 's'}_{section.name}"
+    def _fn(self, role: str, section: ir.Section | ir.VendorSection) -> str:
+        return self.names.section_fn(role, section)
 
     # decoding
 
     def decode_function(self, section: ir.Section | ir.VendorSection) -> Lines:
         path = _Path(_section_path(section))
-        member = f"s->{self.names.section(section)}"
+        member = f"state->{self.names.section(section)}"
         optional = 1 if section.optional else 0
-        body = [f"if (dsf1_check_optional(f, {optional}, \"{path.template}\", err) != 0) return err->code;",
-                f"if (c->max_depth < 1) {path.fail(ErrorCode.NESTING_TOO_DEEP, 'f->payload')}"]
+        body = [f"if (dsf1_check_optional(frame, {optional}, \"{path.template}\", err) != 0) return err->code;",
+                f"if (ctx->max_depth < 1) {path.fail(ErrorCode.NESTING_TOO_DEEP, 'frame->payload')}"]
         body += self._payload(section, member, path)
         if section.optional:
-            body.append(f"s->{self.names.present(section)} = true;")
+            body.append(f"state->{self.names.present(section)} = true;")
         body.append("return DEVSTATE_OK;")
-        signature = (f"static int {self._fn('dec', section)}(const struct dsf1_context *c, const struct dsf1_frame *f, "
-                     f"{self.state} *s, struct devstate_error *err)")
+        signature = (f"static int {self._fn('dec', section)}(const struct dsf1_context *ctx, "
+                     "const struct dsf1_frame *frame, "
+                     f"{self.state} *state, struct devstate_error *err)")
         return [f"/* {_section_label(section)} */", signature, "{", *_indent(_locals(body) + body), "}", ""]
 
     def _payload(self, section: ir.Section | ir.VendorSection, member: str, path: _Path) -> Lines:
@@ -1015,30 +1036,31 @@ class _Sections:
         if expr is None:
             assert isinstance(section, ir.VendorSection) and section.max is not None
             over = [] if section.max >= MAX_COUNT else [
-                f"if (f->end - f->payload > {section.max}u) {path.fail(ErrorCode.LENGTH_OVER_MAX, 'f->payload')}"]
-            return [*over, f"if (f->end - f->payload > c->max_region) "
-                    f"{path.fail(ErrorCode.LIMIT_EXCEEDED, 'f->payload')}",
-                    f"{member}.data = c->blob + f->payload;", f"{member}.len = f->end - f->payload;"]
+                f"if (frame->end - frame->payload > {section.max}u) "
+                f"{path.fail(ErrorCode.LENGTH_OVER_MAX, 'frame->payload')}"]
+            return [*over, f"if (frame->end - frame->payload > ctx->max_region) "
+                    f"{path.fail(ErrorCode.LIMIT_EXCEEDED, 'frame->payload')}",
+                    f"{member}.data = ctx->blob + frame->payload;", f"{member}.len = frame->end - frame->payload;"]
         if _is_struct_ref(expr):
             assert isinstance(expr, ir.NamedRef)
-            return [f"rc = {self.names.fn('dec', expr.name)}(c, f->payload, f->end, 1, &{member}, err);",
+            return [f"rc = {self.names.fn('dec', expr.name)}(ctx, frame->payload, frame->end, 1, &{member}, err);",
                     f"if (rc != 0) {path.prepend()}"]
         slot = _Slot(member, path, _Depth(None, 1))
         value = self.decode.visit(expr, slot)
-        trailing = f"if (p != end) {path.fail(ErrorCode.SECTION_TRAILING_DATA, 'p')}"
-        return ["{", "    size_t p = f->payload, end = f->end;", *_indent([*value, trailing]), "}"]
+        trailing = f"if (at != end) {path.fail(ErrorCode.SECTION_TRAILING_DATA, 'at')}"
+        return ["{", "    size_t at = frame->payload, end = frame->end;", *_indent([*value, trailing]), "}"]
 
     def dispatch(self) -> Lines:
         """The body of the section loop: a known section's decoder or the unknown rule."""
-        keep = (f"dsf1_keep_unknown(buf, &f, out->unknown, &out->unknown_count, {self.names.macro('MAX_UNKNOWN')}, "
+        keep = (f"dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, {self.names.macro('MAX_UNKNOWN')}, "
                 "err)")
-        standard = [f"case {s.id}: rc = {self._fn('dec', s)}(&c, &f, out, err);{self._mark(s)} break;"
+        standard = [f"case {s.id}: rc = {self._fn('dec', s)}(&ctx, &frame, out, err);{self._mark(s)} break;"
                     for s in self.sections]
-        lines = _block("if (f.vendor == NULL)", _block("switch (f.id)", [*standard, f"default: rc = {keep};"]))
+        lines = _block("if (frame.vendor == NULL)", _block("switch (frame.id)", [*standard, f"default: rc = {keep};"]))
         vendor: Lines = []
         for index, section in enumerate(self.vendor):
-            test = f"f.id == {section.id} && memcmp(f.vendor, vendor_{index}, DEVSTATE_VENDOR_HEADER_SIZE) == 0"
-            call = f"rc = {self._fn('dec', section)}(&c, &f, out, err);{self._mark(section)}"
+            test = f"frame.id == {section.id} && memcmp(frame.vendor, vendor_{index}, DEVSTATE_VENDOR_HEADER_SIZE) == 0"
+            call = f"rc = {self._fn('dec', section)}(&ctx, &frame, out, err);{self._mark(section)}"
             vendor.append(f"{'else ' if index else ''}if ({test}) {{ {call} }}")
         vendor.append(f"else rc = {keep};" if self.vendor else f"rc = {keep};")
         return [*lines[:-1], "} else {", *_indent(vendor), "}"]
@@ -1059,34 +1081,34 @@ class _Sections:
 
     def encode_function(self, section: ir.Section | ir.VendorSection) -> Lines:
         path = _Path(_section_path(section))
-        rv = f"s->{self.names.section(section)}"
+        rv = f"state->{self.names.section(section)}"
         expr = section.type
         if expr is None:
             assert isinstance(section, ir.VendorSection) and section.max is not None
             body = [*self.encode._view_checks(rv, path)]
             if section.max < MAX_COUNT:
                 body.append(f"if ((uint64_t){rv}.len > {section.max}u) {path.fail(ErrorCode.LENGTH_OVER_MAX, '0')}")
-            body += [f"dsf1_put(o + p, {rv}.data, {rv}.len);", f"p += {rv}.len;"]
+            body += [f"dsf1_put(blob + at, {rv}.data, {rv}.len);", f"at += {rv}.len;"]
         elif _is_struct_ref(expr):
             assert isinstance(expr, ir.NamedRef)
-            body = [f"rc = {self.names.fn('enc', expr.name)}(&{rv}, o, &p, err);", f"if (rc != 0) {path.prepend()}"]
+            body = [f"rc = {self.names.fn('enc', expr.name)}(&{rv}, blob, &at, err);", f"if (rc != 0) {path.prepend()}"]
         else:
             body = self.encode.visit(expr, rv, path, (None, None))
         head = _encode_locals(body)
-        signature = (f"static int {self._fn('enc', section)}(const {self.state} *s, uint8_t *o, size_t *at, "
+        signature = (f"static int {self._fn('enc', section)}(const {self.state} *state, uint8_t *blob, size_t *cursor, "
                      "struct devstate_error *err)")
         return [f"/* {_section_label(section)}: the payload */", signature, "{",
-                *_indent([*head, "size_t p = *at;", *body, "*at = p;", "return DEVSTATE_OK;"]), "}", ""]
+                *_indent([*head, "size_t at = *cursor;", *body, "*cursor = at;", "return DEVSTATE_OK;"]), "}", ""]
 
     def payload_size(self, section: ir.Section | ir.VendorSection) -> Lines:
-        rv = f"s->{self.names.section(section)}"
+        rv = f"state->{self.names.section(section)}"
         expr = section.type
         if expr is None:
             assert isinstance(section, ir.VendorSection)
-            return [f"n += dsf1_min({rv}.len, {section.max}u);"]
+            return [f"total += dsf1_min({rv}.len, {section.max}u);"]
         if _is_struct_ref(expr):
             assert isinstance(expr, ir.NamedRef)
-            return [f"n += {self.size.body(expr.name, '&' + rv)};"]
+            return [f"total += {self.size.body(expr.name, '&' + rv)};"]
         return self.size.add(expr, rv, 0)
 
 
@@ -1214,20 +1236,21 @@ def _source(names: CNames) -> str:
 
 def _size_body(names: CNames, sections: _Sections) -> Lines:
     """``<p>_encoded_size``: header and trailer, each present section, the unknown entries."""
-    body = [f"size_t n = 25 + {len(names.schema.model)} + 4; /* header, model id, trailer */"]
+    body = [f"size_t total = 25 + {len(names.schema.model)} + 4; /* header, model id, trailer */"]
     for section in sections._all():
         header = 8 + (18 if isinstance(section, ir.VendorSection) else 0)
         payload = sections.payload_size(section)
         constant = re.fullmatch(r"n \+= (\d+);", payload[0]) if len(payload) == 1 else None
         if constant:
-            inner = [f"n += {header} + {constant.group(1)}; /* {_section_label(section)} */"]
+            inner = [f"total += {header} + {constant.group(1)}; /* {_section_label(section)} */"]
         else:
-            inner = [f"n += {header}; /* {_section_label(section)} */", *payload]
-        body += _block(f"if (s->{names.present(section)})", inner) if section.optional else inner
-    loop = ["const struct devstate_unknown_section *u = &s->unknown[i];",
-            "n += 8 + ((u->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0) + u->payload.len;"]
-    body += _block(f"for (size_t i = 0; i < dsf1_min(s->unknown_count, {names.macro('MAX_UNKNOWN')}); i++)", loop)
-    return [*body, "return n;"]
+            inner = [f"total += {header}; /* {_section_label(section)} */", *payload]
+        body += _block(f"if (state->{names.present(section)})", inner) if section.optional else inner
+    loop = ["const struct devstate_unknown_section *unknown = &state->unknown[i];",
+            "total += 8 + ((unknown->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0) + "
+            "unknown->payload.len;"]
+    body += _block(f"for (size_t i = 0; i < dsf1_min(state->unknown_count, {names.macro('MAX_UNKNOWN')}); i++)", loop)
+    return [*body, "return total;"]
 
 
 def _known_items(names: CNames, sections: _Sections) -> Lines:
@@ -1236,25 +1259,30 @@ def _known_items(names: CNames, sections: _Sections) -> Lines:
     for index, section in enumerate(sections._all()):
         vendor = f"vendor_{sections.vendor.index(section)}" if isinstance(section, ir.VendorSection) else "NULL"
         flags = (FLAG_OPTIONAL if section.optional else 0) | (FLAG_VENDOR if vendor != "NULL" else 0)
-        add = f"dsf1_add_item(items, &k, {vendor}, {section.id}, {flags}, {index});"
-        items.append(f"if (s->{names.present(section)}) {add}" if section.optional else add)
+        add = f"dsf1_add_item(items, &item_count, {vendor}, {section.id}, {flags}, {index});"
+        items.append(f"if (state->{names.present(section)}) {add}" if section.optional else add)
     return items
 
 
 def _write_section(sections: _Sections) -> Lines:
     """The body of the write loop: section header, vendor header, payload, length."""
-    writes = [f"case {i}: rc = {sections._fn('enc', s)}(s, o, &p, err); break;" for i, s in enumerate(sections._all())]
-    writes.append("default: u = &s->unknown[-1 - items[j].which]; dsf1_put(o + p, u->payload.data, u->payload.len); "
-                  "p += u->payload.len; rc = DEVSTATE_OK;")
+    writes = [f"case {i}: rc = {sections._fn('enc', s)}(state, blob, &at, err); break;"
+              for i, s in enumerate(sections._all())]
+    writes += ["default: /* an unknown entry, written back unchanged */",
+               "    unknown = &state->unknown[-1 - items[j].which];",
+               "    dsf1_put(blob + at, unknown->payload.data, unknown->payload.len);",
+               "    at += unknown->payload.len;", "    rc = DEVSTATE_OK;"]
     return [
-        "const struct devstate_unknown_section *u;", "size_t start = p;",
-        "dsf1_store16(o + p, items[j].id);", "dsf1_store16(o + p + 2, items[j].flags);", "p += 8;",
+        "const struct devstate_unknown_section *unknown;", "size_t start = at;",
+        "dsf1_store16(blob + at, items[j].id);", "dsf1_store16(blob + at + 2, items[j].flags);", "at += 8;",
         *_block("if (items[j].vendor != NULL)",
-                ["memcpy(o + p, items[j].vendor, DEVSTATE_VENDOR_HEADER_SIZE);", "p += DEVSTATE_VENDOR_HEADER_SIZE;"]),
+                ["memcpy(blob + at, items[j].vendor, DEVSTATE_VENDOR_HEADER_SIZE);",
+                 "at += DEVSTATE_VENDOR_HEADER_SIZE;"]),
         *_block("switch (items[j].which)", writes),
         "if (rc != 0) return rc;",
-        "if (dsf1_over_u32(p - start - 8)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[j].which]);",
-        "dsf1_store32(o + start + 4, (uint32_t)(p - start - 8));",
+        "if (dsf1_over_u32(at - start - 8))",
+        "    return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[j].which]);",
+        "dsf1_store32(blob + start + 4, (uint32_t)(at - start - 8));",
     ]
 
 
@@ -1269,23 +1297,23 @@ def _unknown_item(sections: _Sections) -> Lines:
     for s in sections._all():
         if isinstance(s, ir.VendorSection):
             index = sections.vendor.index(s)
-            tests.append(f"((u->flags & DEVSTATE_SECTION_VENDOR) && u->id == {s.id} && "
-                         f"memcmp(u->vendor, vendor_{index}, DEVSTATE_VENDOR_HEADER_SIZE) == 0)")
+            tests.append(f"((unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == {s.id} && "
+                         f"memcmp(unknown->vendor, vendor_{index}, DEVSTATE_VENDOR_HEADER_SIZE) == 0)")
         else:
-            tests.append(f"(!(u->flags & DEVSTATE_SECTION_VENDOR) && u->id == {s.id})")
+            tests.append(f"(!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == {s.id})")
     known = [f"    {test} ||" for test in tests] or ["    0 ||"]
     known[-1] = known[-1][: -len(" ||")] + "))"
     return [
-        "const struct devstate_unknown_section *u = &s->unknown[i];",
+        "const struct devstate_unknown_section *unknown = &state->unknown[i];",
         "struct devstate_error probe;",
-        "int bad = dsf1_check_unknown(u, i, &probe);",
+        "int bad = dsf1_check_unknown(unknown, i, &probe);",
         "if (bad == 0 && ( /* the schema knows this section */",
         *known,
         '    bad = dsf1_fail(&probe, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%]", i);',
         "if (bad != 0 && deferred.code == DEVSTATE_OK) deferred = probe;",
         "if (bad != 0) continue;",
-        "dsf1_add_item(items, &k, (u->flags & DEVSTATE_SECTION_VENDOR) ? u->vendor : NULL, u->id, u->flags, "
-        "-1 - (int)i);",
+        "dsf1_add_item(items, &item_count, (unknown->flags & DEVSTATE_SECTION_VENDOR) ? unknown->vendor : NULL,",
+        "              unknown->id, unknown->flags, -1 - (int)i);",
     ]
 
 
