@@ -12,7 +12,8 @@
 /* ==== org.nvmexpress.ctrl@1.0 ========================================================= */
 
 /* struct ctrl_regs: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_ctrl_regs(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_0_ctrl_regs *out, struct devstate_error *err)
+static int decode_ctrl_regs(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_nvmexpress_ctrl_v1_0_ctrl_regs *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* cap: u64, body offset 0 */
@@ -64,7 +65,8 @@ static int decode_ctrl_regs(const struct dsf1_context *ctx, size_t at, size_t en
 }
 
 /* struct admin_queue_pair: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_admin_queue_pair(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_0_admin_queue_pair *out, struct devstate_error *err)
+static int decode_admin_queue_pair(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_nvmexpress_ctrl_v1_0_admin_queue_pair *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* sq_head: u16, body offset 0 */
@@ -93,7 +95,8 @@ static int decode_admin_queue_pair(const struct dsf1_context *ctx, size_t at, si
 }
 
 /* struct completion_queue: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_completion_queue(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_0_completion_queue *out, struct devstate_error *err)
+static int decode_completion_queue(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_nvmexpress_ctrl_v1_0_completion_queue *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* cqid: u16, min 1, body offset 0 */
@@ -148,7 +151,8 @@ static int decode_completion_queue(const struct dsf1_context *ctx, size_t at, si
 }
 
 /* struct submission_queue: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_submission_queue(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_0_submission_queue *out, struct devstate_error *err)
+static int decode_submission_queue(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_nvmexpress_ctrl_v1_0_submission_queue *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* sqid: u16, min 1, body offset 0 */
@@ -205,7 +209,8 @@ static int decode_submission_queue(const struct dsf1_context *ctx, size_t at, si
 }
 
 /* struct arbitration: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_arbitration(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_0_arbitration *out, struct devstate_error *err)
+static int decode_arbitration(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_nvmexpress_ctrl_v1_0_arbitration *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* ab: u8, max 7, body offset 0 */
@@ -233,7 +238,8 @@ static int decode_arbitration(const struct dsf1_context *ctx, size_t at, size_t 
 }
 
 /* struct power_management: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_power_management(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_0_power_management *out, struct devstate_error *err)
+static int decode_power_management(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_nvmexpress_ctrl_v1_0_power_management *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* ps: u8, max 31, body offset 0 */
@@ -257,7 +263,8 @@ static int decode_power_management(const struct dsf1_context *ctx, size_t at, si
 }
 
 /* struct number_of_queues: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_number_of_queues(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_0_number_of_queues *out, struct devstate_error *err)
+static int decode_number_of_queues(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_nvmexpress_ctrl_v1_0_number_of_queues *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* nsqa: u16, body offset 0 */
@@ -273,7 +280,8 @@ static int decode_number_of_queues(const struct dsf1_context *ctx, size_t at, si
 }
 
 /* struct interrupt_coalescing: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_interrupt_coalescing(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_0_interrupt_coalescing *out, struct devstate_error *err)
+static int decode_interrupt_coalescing(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_nvmexpress_ctrl_v1_0_interrupt_coalescing *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* thr: u8, body offset 0 */
@@ -289,7 +297,8 @@ static int decode_interrupt_coalescing(const struct dsf1_context *ctx, size_t at
 }
 
 /* struct features: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_features(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_0_features *out, struct devstate_error *err)
+static int decode_features(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_nvmexpress_ctrl_v1_0_features *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     int rc;
@@ -345,11 +354,14 @@ static int decode_features(const struct dsf1_context *ctx, size_t at, size_t end
         const size_t start0 = at;
         uint32_t count0;
         count0 = dsf1_load32(blob + at);
-        if (count0 > 2048u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, ".coalescing_disabled_vectors");
+        if (count0 > 2048u)
+            return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, ".coalescing_disabled_vectors");
         at += 4;
-        if (count0 > (end - at) / 2) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".coalescing_disabled_vectors");
+        if (count0 > (end - at) / 2)
+            return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".coalescing_disabled_vectors");
         out->coalescing_disabled_vectors.count = count0;
-        if (count0 > 0 && depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".coalescing_disabled_vectors[%]", (size_t)0);
+        if (count0 > 0 && depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".coalescing_disabled_vectors[%]", (size_t)0);
         for (size_t i0 = 0; i0 < count0; i0++) {
             out->coalescing_disabled_vectors.items[i0] = dsf1_load16(blob + at);
             at += 2;
@@ -364,7 +376,8 @@ static int decode_features(const struct dsf1_context *ctx, size_t at, size_t end
     if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".async_event_config");
     {
         uint32_t value = dsf1_load32(blob + at);
-        if (value & ~ORG_NVMEXPRESS_CTRL_V1_0_ASYNC_EVENT_CONFIG_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".async_event_config");
+        if (value & ~ORG_NVMEXPRESS_CTRL_V1_0_ASYNC_EVENT_CONFIG_MASK)
+            return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".async_event_config");
         out->async_event_config = value;
     }
     at += 4;
@@ -377,7 +390,8 @@ static int decode_features(const struct dsf1_context *ctx, size_t at, size_t end
     if (end - at < 256) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".apst_table");
     {
         const uint32_t count0 = 32;
-        if (depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".apst_table[%]", (size_t)0);
+        if (depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".apst_table[%]", (size_t)0);
         for (size_t i0 = 0; i0 < count0; i0++) {
             out->apst_table[i0] = dsf1_load64(blob + at);
             at += 8;
@@ -387,7 +401,8 @@ static int decode_features(const struct dsf1_context *ctx, size_t at, size_t end
 }
 
 /* struct async_event: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_async_event(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_0_async_event *out, struct devstate_error *err)
+static int decode_async_event(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_nvmexpress_ctrl_v1_0_async_event *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* type: aer_event_type, body offset 0 */
@@ -395,7 +410,8 @@ static int decode_async_event(const struct dsf1_context *ctx, size_t at, size_t 
     if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".type");
     {
         uint8_t value = blob[at];
-        if (!(value <= 4 || (value >= 6 && value <= 7))) return dsf1_fail(err, DEVSTATE_E_BAD_ENUM, at, ".type");
+        if (!(value <= 4 || (value >= 6 && value <= 7)))
+            return dsf1_fail(err, DEVSTATE_E_BAD_ENUM, at, ".type");
         out->type = value;
     }
     at += 1;
@@ -411,7 +427,8 @@ static int decode_async_event(const struct dsf1_context *ctx, size_t at, size_t 
 }
 
 /* struct aer_state: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_aer_state(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_0_aer_state *out, struct devstate_error *err)
+static int decode_aer_state(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_nvmexpress_ctrl_v1_0_aer_state *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     int rc;
@@ -426,7 +443,8 @@ static int decode_aer_state(const struct dsf1_context *ctx, size_t at, size_t en
         at += 4;
         if (count0 > (end - at) / 2) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".outstanding");
         out->outstanding.count = count0;
-        if (count0 > 0 && depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".outstanding[%]", (size_t)0);
+        if (count0 > 0 && depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".outstanding[%]", (size_t)0);
         for (size_t i0 = 0; i0 < count0; i0++) {
             out->outstanding.items[i0] = dsf1_load16(blob + at);
             at += 2;
@@ -444,9 +462,11 @@ static int decode_aer_state(const struct dsf1_context *ctx, size_t at, size_t en
         stride0 = dsf1_load32(blob + at);
         if (stride0 == 0 || (stride0 < 3u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, ".pending");
         at += 4;
-        if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".pending");
+        if (count0 > (end - at) / stride0)
+            return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".pending");
         out->pending.count = count0;
-        if (count0 > 0 && depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".pending[%]", (size_t)0);
+        if (count0 > 0 && depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".pending[%]", (size_t)0);
         for (size_t i0 = 0; i0 < count0; i0++) {
             rc = decode_async_event(ctx, at, at + stride0, depth + 2, &out->pending.items[i0], err);
             if (rc != 0) return dsf1_prepend(err, rc, ".pending[%]", i0);
@@ -457,7 +477,8 @@ static int decode_aer_state(const struct dsf1_context *ctx, size_t at, size_t en
     if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".masked");
     {
         uint8_t value = blob[at];
-        if (value & ~ORG_NVMEXPRESS_CTRL_V1_0_AER_EVENT_TYPE_SET_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".masked");
+        if (value & ~ORG_NVMEXPRESS_CTRL_V1_0_AER_EVENT_TYPE_SET_MASK)
+            return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".masked");
         out->masked = value;
     }
     at += 1;
@@ -465,7 +486,8 @@ static int decode_aer_state(const struct dsf1_context *ctx, size_t at, size_t en
 }
 
 /* struct inflight_command: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_inflight_command(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_0_inflight_command *out, struct devstate_error *err)
+static int decode_inflight_command(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_nvmexpress_ctrl_v1_0_inflight_command *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* sqid: u16, body offset 0 */
@@ -482,7 +504,8 @@ static int decode_inflight_command(const struct dsf1_context *ctx, size_t at, si
 }
 
 /* struct vendor_fw_state: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_vendor_fw_state(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_nvmexpress_ctrl_v1_0_vendor_fw_state *out, struct devstate_error *err)
+static int decode_vendor_fw_state(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_nvmexpress_ctrl_v1_0_vendor_fw_state *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* firmware_revision: bytes[8], body offset 0 */
@@ -503,34 +526,40 @@ static int decode_vendor_fw_state(const struct dsf1_context *ctx, size_t at, siz
 }
 
 /* section 1 "registers": ctrl_regs */
-static int decode_section_registers(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_0 *state, struct devstate_error *err)
+static int decode_section_registers(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_nvmexpress_ctrl_v1_0 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.registers", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.registers");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.registers");
     rc = decode_ctrl_regs(ctx, frame->payload, frame->end, 1, &state->registers, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.registers");
     return DEVSTATE_OK;
 }
 
 /* section 2 "admin_queues": admin_queue_pair */
-static int decode_section_admin_queues(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_0 *state, struct devstate_error *err)
+static int decode_section_admin_queues(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_nvmexpress_ctrl_v1_0 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.admin_queues", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.admin_queues");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.admin_queues");
     rc = decode_admin_queue_pair(ctx, frame->payload, frame->end, 1, &state->admin_queues, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.admin_queues");
     return DEVSTATE_OK;
 }
 
 /* section 3 "io_cqs": completion_queue[] max 1024 */
-static int decode_section_io_cqs(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_0 *state, struct devstate_error *err)
+static int decode_section_io_cqs(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_nvmexpress_ctrl_v1_0 *state, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.io_cqs", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.io_cqs");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.io_cqs");
     {
         size_t at = frame->payload, end = frame->end;
         {
@@ -543,11 +572,14 @@ static int decode_section_io_cqs(const struct dsf1_context *ctx, const struct ds
             at += 4;
             if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.io_cqs");
             stride0 = dsf1_load32(blob + at);
-            if (stride0 == 0 || (stride0 < 23u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.io_cqs");
+            if (stride0 == 0 || (stride0 < 23u))
+                return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.io_cqs");
             at += 4;
-            if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.io_cqs");
+            if (count0 > (end - at) / stride0)
+                return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.io_cqs");
             state->io_cqs.count = count0;
-            if (count0 > 0 && ctx->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.io_cqs[%]", (size_t)0);
+            if (count0 > 0 && ctx->max_depth < 2)
+                return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.io_cqs[%]", (size_t)0);
             for (size_t i0 = 0; i0 < count0; i0++) {
                 rc = decode_completion_queue(ctx, at, at + stride0, 2, &state->io_cqs.items[i0], err);
                 if (rc != 0) return dsf1_prepend(err, rc, "$.sections.io_cqs[%]", i0);
@@ -560,12 +592,14 @@ static int decode_section_io_cqs(const struct dsf1_context *ctx, const struct ds
 }
 
 /* section 4 "io_sqs": submission_queue[] max 1024 */
-static int decode_section_io_sqs(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_0 *state, struct devstate_error *err)
+static int decode_section_io_sqs(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_nvmexpress_ctrl_v1_0 *state, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.io_sqs", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.io_sqs");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.io_sqs");
     {
         size_t at = frame->payload, end = frame->end;
         {
@@ -578,11 +612,14 @@ static int decode_section_io_sqs(const struct dsf1_context *ctx, const struct ds
             at += 4;
             if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.io_sqs");
             stride0 = dsf1_load32(blob + at);
-            if (stride0 == 0 || (stride0 < 22u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.io_sqs");
+            if (stride0 == 0 || (stride0 < 22u))
+                return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.io_sqs");
             at += 4;
-            if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.io_sqs");
+            if (count0 > (end - at) / stride0)
+                return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.io_sqs");
             state->io_sqs.count = count0;
-            if (count0 > 0 && ctx->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.io_sqs[%]", (size_t)0);
+            if (count0 > 0 && ctx->max_depth < 2)
+                return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.io_sqs[%]", (size_t)0);
             for (size_t i0 = 0; i0 < count0; i0++) {
                 rc = decode_submission_queue(ctx, at, at + stride0, 2, &state->io_sqs.items[i0], err);
                 if (rc != 0) return dsf1_prepend(err, rc, "$.sections.io_sqs[%]", i0);
@@ -595,33 +632,39 @@ static int decode_section_io_sqs(const struct dsf1_context *ctx, const struct ds
 }
 
 /* section 5 "features": features */
-static int decode_section_features(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_0 *state, struct devstate_error *err)
+static int decode_section_features(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_nvmexpress_ctrl_v1_0 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.features", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.features");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.features");
     rc = decode_features(ctx, frame->payload, frame->end, 1, &state->features, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.features");
     return DEVSTATE_OK;
 }
 
 /* section 6 "aer": aer_state */
-static int decode_section_aer(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_0 *state, struct devstate_error *err)
+static int decode_section_aer(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_nvmexpress_ctrl_v1_0 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.aer", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.aer");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.aer");
     rc = decode_aer_state(ctx, frame->payload, frame->end, 1, &state->aer, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.aer");
     return DEVSTATE_OK;
 }
 
 /* section 7 "namespaces": u32[] max 1024 */
-static int decode_section_namespaces(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_0 *state, struct devstate_error *err)
+static int decode_section_namespaces(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_nvmexpress_ctrl_v1_0 *state, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     if (dsf1_check_optional(frame, 0, "$.sections.namespaces", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.namespaces");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.namespaces");
     {
         size_t at = frame->payload, end = frame->end;
         {
@@ -631,9 +674,11 @@ static int decode_section_namespaces(const struct dsf1_context *ctx, const struc
             count0 = dsf1_load32(blob + at);
             if (count0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, "$.sections.namespaces");
             at += 4;
-            if (count0 > (end - at) / 4) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.namespaces");
+            if (count0 > (end - at) / 4)
+                return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.namespaces");
             state->namespaces.count = count0;
-            if (count0 > 0 && ctx->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.namespaces[%]", (size_t)0);
+            if (count0 > 0 && ctx->max_depth < 2)
+                return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.namespaces[%]", (size_t)0);
             for (size_t i0 = 0; i0 < count0; i0++) {
                 state->namespaces.items[i0] = dsf1_load32(blob + at);
                 at += 4;
@@ -645,12 +690,14 @@ static int decode_section_namespaces(const struct dsf1_context *ctx, const struc
 }
 
 /* section 8 "inflight": inflight_command[] max 4096 */
-static int decode_section_inflight(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_0 *state, struct devstate_error *err)
+static int decode_section_inflight(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_nvmexpress_ctrl_v1_0 *state, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.inflight", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.inflight");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.inflight");
     {
         size_t at = frame->payload, end = frame->end;
         {
@@ -663,11 +710,14 @@ static int decode_section_inflight(const struct dsf1_context *ctx, const struct 
             at += 4;
             if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.inflight");
             stride0 = dsf1_load32(blob + at);
-            if (stride0 == 0 || (stride0 < 66u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.inflight");
+            if (stride0 == 0 || (stride0 < 66u))
+                return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.inflight");
             at += 4;
-            if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.inflight");
+            if (count0 > (end - at) / stride0)
+                return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.inflight");
             state->inflight.count = count0;
-            if (count0 > 0 && ctx->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.inflight[%]", (size_t)0);
+            if (count0 > 0 && ctx->max_depth < 2)
+                return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.inflight[%]", (size_t)0);
             for (size_t i0 = 0; i0 < count0; i0++) {
                 rc = decode_inflight_command(ctx, at, at + stride0, 2, &state->inflight.items[i0], err);
                 if (rc != 0) return dsf1_prepend(err, rc, "$.sections.inflight[%]", i0);
@@ -680,11 +730,13 @@ static int decode_section_inflight(const struct dsf1_context *ctx, const struct 
 }
 
 /* vendor section uuid:069821a3-24d0-4518-854e-5e4068ac9c85 #1 "example_fw_state": vendor_fw_state */
-static int decode_vendor_section_example_fw_state(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_0 *state, struct devstate_error *err)
+static int decode_vendor_section_example_fw_state(const struct dsf1_context *ctx,
+    const struct dsf1_frame *frame, struct org_nvmexpress_ctrl_v1_0 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 1, "$.vendor_sections.example_fw_state", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.vendor_sections.example_fw_state");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.vendor_sections.example_fw_state");
     rc = decode_vendor_fw_state(ctx, frame->payload, frame->end, 1, &state->example_fw_state, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.vendor_sections.example_fw_state");
     state->has_example_fw_state = true;
@@ -749,13 +801,15 @@ int org_nvmexpress_ctrl_v1_0_decode_with_limits(const uint8_t *buf, size_t len, 
     return DEVSTATE_OK;
 }
 
-int org_nvmexpress_ctrl_v1_0_decode(const uint8_t *buf, size_t len, struct org_nvmexpress_ctrl_v1_0 *out, struct devstate_error *err)
+int org_nvmexpress_ctrl_v1_0_decode(const uint8_t *buf, size_t len, struct org_nvmexpress_ctrl_v1_0 *out,
+    struct devstate_error *err)
 {
     return org_nvmexpress_ctrl_v1_0_decode_with_limits(buf, len, NULL, out, err);
 }
 
 /* struct ctrl_regs: check and write the full body at blob + *cursor */
-static int encode_ctrl_regs(const struct org_nvmexpress_ctrl_v1_0_ctrl_regs *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_ctrl_regs(const struct org_nvmexpress_ctrl_v1_0_ctrl_regs *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     (void)err;
     size_t at = *cursor;
@@ -797,7 +851,8 @@ static int encode_ctrl_regs(const struct org_nvmexpress_ctrl_v1_0_ctrl_regs *in,
 }
 
 /* struct admin_queue_pair: check and write the full body at blob + *cursor */
-static int encode_admin_queue_pair(const struct org_nvmexpress_ctrl_v1_0_admin_queue_pair *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_admin_queue_pair(const struct org_nvmexpress_ctrl_v1_0_admin_queue_pair *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     (void)err;
     size_t at = *cursor;
@@ -821,7 +876,8 @@ static int encode_admin_queue_pair(const struct org_nvmexpress_ctrl_v1_0_admin_q
 }
 
 /* struct completion_queue: check and write the full body at blob + *cursor */
-static int encode_completion_queue(const struct org_nvmexpress_ctrl_v1_0_completion_queue *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_completion_queue(const struct org_nvmexpress_ctrl_v1_0_completion_queue *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
     /* cqid: u16, min 1, body offset 0 */
@@ -858,7 +914,8 @@ static int encode_completion_queue(const struct org_nvmexpress_ctrl_v1_0_complet
 }
 
 /* struct submission_queue: check and write the full body at blob + *cursor */
-static int encode_submission_queue(const struct org_nvmexpress_ctrl_v1_0_submission_queue *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_submission_queue(const struct org_nvmexpress_ctrl_v1_0_submission_queue *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
     /* sqid: u16, min 1, body offset 0 */
@@ -894,7 +951,8 @@ static int encode_submission_queue(const struct org_nvmexpress_ctrl_v1_0_submiss
 }
 
 /* struct arbitration: check and write the full body at blob + *cursor */
-static int encode_arbitration(const struct org_nvmexpress_ctrl_v1_0_arbitration *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_arbitration(const struct org_nvmexpress_ctrl_v1_0_arbitration *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
     /* ab: u8, max 7, body offset 0 */
@@ -915,7 +973,8 @@ static int encode_arbitration(const struct org_nvmexpress_ctrl_v1_0_arbitration 
 }
 
 /* struct power_management: check and write the full body at blob + *cursor */
-static int encode_power_management(const struct org_nvmexpress_ctrl_v1_0_power_management *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_power_management(const struct org_nvmexpress_ctrl_v1_0_power_management *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
     /* ps: u8, max 31, body offset 0 */
@@ -931,7 +990,8 @@ static int encode_power_management(const struct org_nvmexpress_ctrl_v1_0_power_m
 }
 
 /* struct number_of_queues: check and write the full body at blob + *cursor */
-static int encode_number_of_queues(const struct org_nvmexpress_ctrl_v1_0_number_of_queues *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_number_of_queues(const struct org_nvmexpress_ctrl_v1_0_number_of_queues *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     (void)err;
     size_t at = *cursor;
@@ -946,7 +1006,8 @@ static int encode_number_of_queues(const struct org_nvmexpress_ctrl_v1_0_number_
 }
 
 /* struct interrupt_coalescing: check and write the full body at blob + *cursor */
-static int encode_interrupt_coalescing(const struct org_nvmexpress_ctrl_v1_0_interrupt_coalescing *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_interrupt_coalescing(const struct org_nvmexpress_ctrl_v1_0_interrupt_coalescing *in,
+    uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     (void)err;
     size_t at = *cursor;
@@ -979,7 +1040,8 @@ static size_t body_size_features(const struct org_nvmexpress_ctrl_v1_0_features 
 }
 
 /* struct features: check and write the full body at blob + *cursor */
-static int encode_features(const struct org_nvmexpress_ctrl_v1_0_features *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_features(const struct org_nvmexpress_ctrl_v1_0_features *in, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -989,7 +1051,8 @@ static int encode_features(const struct org_nvmexpress_ctrl_v1_0_features *in, u
         at += 4;
         rc = encode_arbitration(&in->arbitration, blob, &at, err);
         if (rc != 0) return dsf1_prepend(err, rc, ".arbitration");
-        if (dsf1_over_u32(at - size_at - 4)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".arbitration");
+        if (dsf1_over_u32(at - size_at - 4))
+            return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".arbitration");
         dsf1_store32(blob + size_at, (uint32_t)(at - size_at - 4)); /* the body size */
     }
     /* power_management: power_management, body offset 8 */
@@ -998,7 +1061,8 @@ static int encode_features(const struct org_nvmexpress_ctrl_v1_0_features *in, u
         at += 4;
         rc = encode_power_management(&in->power_management, blob, &at, err);
         if (rc != 0) return dsf1_prepend(err, rc, ".power_management");
-        if (dsf1_over_u32(at - size_at - 4)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".power_management");
+        if (dsf1_over_u32(at - size_at - 4))
+            return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".power_management");
         dsf1_store32(blob + size_at, (uint32_t)(at - size_at - 4)); /* the body size */
     }
     /* volatile_write_cache: bool, body offset 14 */
@@ -1010,7 +1074,8 @@ static int encode_features(const struct org_nvmexpress_ctrl_v1_0_features *in, u
         at += 4;
         rc = encode_number_of_queues(&in->number_of_queues, blob, &at, err);
         if (rc != 0) return dsf1_prepend(err, rc, ".number_of_queues");
-        if (dsf1_over_u32(at - size_at - 4)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".number_of_queues");
+        if (dsf1_over_u32(at - size_at - 4))
+            return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".number_of_queues");
         dsf1_store32(blob + size_at, (uint32_t)(at - size_at - 4)); /* the body size */
     }
     /* interrupt_coalescing: interrupt_coalescing, body offset 23 */
@@ -1019,11 +1084,13 @@ static int encode_features(const struct org_nvmexpress_ctrl_v1_0_features *in, u
         at += 4;
         rc = encode_interrupt_coalescing(&in->interrupt_coalescing, blob, &at, err);
         if (rc != 0) return dsf1_prepend(err, rc, ".interrupt_coalescing");
-        if (dsf1_over_u32(at - size_at - 4)) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".interrupt_coalescing");
+        if (dsf1_over_u32(at - size_at - 4))
+            return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, ".interrupt_coalescing");
         dsf1_store32(blob + size_at, (uint32_t)(at - size_at - 4)); /* the body size */
     }
     /* coalescing_disabled_vectors: u16[] max 2048, body offset 29 */
-    if (in->coalescing_disabled_vectors.count > 2048u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, ".coalescing_disabled_vectors");
+    if (in->coalescing_disabled_vectors.count > 2048u)
+        return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, ".coalescing_disabled_vectors");
     dsf1_store32(blob + at, in->coalescing_disabled_vectors.count);
     at += 4;
     for (size_t i0 = 0; i0 < in->coalescing_disabled_vectors.count; i0++) {
@@ -1034,7 +1101,8 @@ static int encode_features(const struct org_nvmexpress_ctrl_v1_0_features *in, u
     blob[at] = in->write_atomicity_normal ? 1 : 0;
     at += 1;
     /* async_event_config: async_event_config */
-    if (in->async_event_config & ~ORG_NVMEXPRESS_CTRL_V1_0_ASYNC_EVENT_CONFIG_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".async_event_config");
+    if (in->async_event_config & ~ORG_NVMEXPRESS_CTRL_V1_0_ASYNC_EVENT_CONFIG_MASK)
+        return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".async_event_config");
     dsf1_store32(blob + at, in->async_event_config);
     at += 4;
     /* apst_enabled: bool */
@@ -1050,11 +1118,13 @@ static int encode_features(const struct org_nvmexpress_ctrl_v1_0_features *in, u
 }
 
 /* struct async_event: check and write the full body at blob + *cursor */
-static int encode_async_event(const struct org_nvmexpress_ctrl_v1_0_async_event *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_async_event(const struct org_nvmexpress_ctrl_v1_0_async_event *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
     /* type: aer_event_type, body offset 0 */
-    if (!(in->type <= 4 || (in->type >= 6 && in->type <= 7))) return dsf1_fail(err, DEVSTATE_E_BAD_ENUM, 0, ".type");
+    if (!(in->type <= 4 || (in->type >= 6 && in->type <= 7)))
+        return dsf1_fail(err, DEVSTATE_E_BAD_ENUM, 0, ".type");
     blob[at] = in->type;
     at += 1;
     /* info: u8, body offset 1 */
@@ -1080,7 +1150,8 @@ static size_t body_size_aer_state(const struct org_nvmexpress_ctrl_v1_0_aer_stat
 }
 
 /* struct aer_state: check and write the full body at blob + *cursor */
-static int encode_aer_state(const struct org_nvmexpress_ctrl_v1_0_aer_state *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_aer_state(const struct org_nvmexpress_ctrl_v1_0_aer_state *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -1103,7 +1174,8 @@ static int encode_aer_state(const struct org_nvmexpress_ctrl_v1_0_aer_state *in,
         if (rc != 0) return dsf1_prepend(err, rc, ".pending[%]", i0);
     }
     /* masked: aer_event_type_set */
-    if (in->masked & ~ORG_NVMEXPRESS_CTRL_V1_0_AER_EVENT_TYPE_SET_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".masked");
+    if (in->masked & ~ORG_NVMEXPRESS_CTRL_V1_0_AER_EVENT_TYPE_SET_MASK)
+        return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".masked");
     blob[at] = in->masked;
     at += 1;
     *cursor = at;
@@ -1111,7 +1183,8 @@ static int encode_aer_state(const struct org_nvmexpress_ctrl_v1_0_aer_state *in,
 }
 
 /* struct inflight_command: check and write the full body at blob + *cursor */
-static int encode_inflight_command(const struct org_nvmexpress_ctrl_v1_0_inflight_command *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_inflight_command(const struct org_nvmexpress_ctrl_v1_0_inflight_command *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
     /* sqid: u16, body offset 0 */
@@ -1126,11 +1199,13 @@ static int encode_inflight_command(const struct org_nvmexpress_ctrl_v1_0_infligh
 }
 
 /* struct vendor_fw_state: check and write the full body at blob + *cursor */
-static int encode_vendor_fw_state(const struct org_nvmexpress_ctrl_v1_0_vendor_fw_state *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_vendor_fw_state(const struct org_nvmexpress_ctrl_v1_0_vendor_fw_state *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
     /* firmware_revision: bytes[8], body offset 0 */
-    if (in->firmware_revision.len != 8 || in->firmware_revision.data == NULL) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".firmware_revision");
+    if (in->firmware_revision.len != 8 || in->firmware_revision.data == NULL)
+        return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".firmware_revision");
     memcpy(blob + at, in->firmware_revision.data, 8);
     at += 8;
     /* internal_log_cursor: u64, body offset 8 */
@@ -1144,7 +1219,8 @@ static int encode_vendor_fw_state(const struct org_nvmexpress_ctrl_v1_0_vendor_f
 }
 
 /* section 1 "registers": ctrl_regs: the payload */
-static int encode_section_registers(const struct org_nvmexpress_ctrl_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_registers(const struct org_nvmexpress_ctrl_v1_0 *state, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -1155,7 +1231,8 @@ static int encode_section_registers(const struct org_nvmexpress_ctrl_v1_0 *state
 }
 
 /* section 2 "admin_queues": admin_queue_pair: the payload */
-static int encode_section_admin_queues(const struct org_nvmexpress_ctrl_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_admin_queues(const struct org_nvmexpress_ctrl_v1_0 *state, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -1166,7 +1243,8 @@ static int encode_section_admin_queues(const struct org_nvmexpress_ctrl_v1_0 *st
 }
 
 /* section 3 "io_cqs": completion_queue[] max 1024: the payload */
-static int encode_section_io_cqs(const struct org_nvmexpress_ctrl_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_io_cqs(const struct org_nvmexpress_ctrl_v1_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -1184,7 +1262,8 @@ static int encode_section_io_cqs(const struct org_nvmexpress_ctrl_v1_0 *state, u
 }
 
 /* section 4 "io_sqs": submission_queue[] max 1024: the payload */
-static int encode_section_io_sqs(const struct org_nvmexpress_ctrl_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_io_sqs(const struct org_nvmexpress_ctrl_v1_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -1202,7 +1281,8 @@ static int encode_section_io_sqs(const struct org_nvmexpress_ctrl_v1_0 *state, u
 }
 
 /* section 5 "features": features: the payload */
-static int encode_section_features(const struct org_nvmexpress_ctrl_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_features(const struct org_nvmexpress_ctrl_v1_0 *state, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -1213,7 +1293,8 @@ static int encode_section_features(const struct org_nvmexpress_ctrl_v1_0 *state,
 }
 
 /* section 6 "aer": aer_state: the payload */
-static int encode_section_aer(const struct org_nvmexpress_ctrl_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_aer(const struct org_nvmexpress_ctrl_v1_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -1224,10 +1305,12 @@ static int encode_section_aer(const struct org_nvmexpress_ctrl_v1_0 *state, uint
 }
 
 /* section 7 "namespaces": u32[] max 1024: the payload */
-static int encode_section_namespaces(const struct org_nvmexpress_ctrl_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_namespaces(const struct org_nvmexpress_ctrl_v1_0 *state, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
-    if (state->namespaces.count > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.namespaces");
+    if (state->namespaces.count > 1024u)
+        return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.namespaces");
     dsf1_store32(blob + at, state->namespaces.count);
     at += 4;
     for (size_t i0 = 0; i0 < state->namespaces.count; i0++) {
@@ -1239,11 +1322,13 @@ static int encode_section_namespaces(const struct org_nvmexpress_ctrl_v1_0 *stat
 }
 
 /* section 8 "inflight": inflight_command[] max 4096: the payload */
-static int encode_section_inflight(const struct org_nvmexpress_ctrl_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_inflight(const struct org_nvmexpress_ctrl_v1_0 *state, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
-    if (state->inflight.count > 4096u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.inflight");
+    if (state->inflight.count > 4096u)
+        return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.inflight");
     dsf1_store32(blob + at, state->inflight.count);
     at += 4;
     dsf1_store32(blob + at, 66u); /* stride */
@@ -1257,7 +1342,8 @@ static int encode_section_inflight(const struct org_nvmexpress_ctrl_v1_0 *state,
 }
 
 /* vendor section uuid:069821a3-24d0-4518-854e-5e4068ac9c85 #1 "example_fw_state": vendor_fw_state: the payload */
-static int encode_vendor_section_example_fw_state(const struct org_nvmexpress_ctrl_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_vendor_section_example_fw_state(const struct org_nvmexpress_ctrl_v1_0 *state,
+    uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;

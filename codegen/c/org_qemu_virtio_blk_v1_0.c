@@ -13,7 +13,8 @@
 /* ==== org.qemu.virtio.blk@1.0 ========================================================= */
 
 /* struct pci.pci_function: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_pci_pci_function(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_qemu_virtio_blk_v1_0_pci_pci_function *out, struct devstate_error *err)
+static int decode_pci_pci_function(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_qemu_virtio_blk_v1_0_pci_pci_function *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* version_id: u32, min 1, max 2, body offset 0 */
@@ -41,7 +42,8 @@ static int decode_pci_pci_function(const struct dsf1_context *ctx, size_t at, si
     if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".irq_state");
     {
         const uint32_t count0 = 4;
-        if (depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".irq_state[%]", (size_t)0);
+        if (depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".irq_state[%]", (size_t)0);
         for (size_t i0 = 0; i0 < count0; i0++) {
             if (blob[at] > 1) return dsf1_fail(err, DEVSTATE_E_BAD_BOOL, at, ".irq_state[%]", i0);
             out->irq_state[i0] = blob[at] != 0;
@@ -76,7 +78,8 @@ static int decode_pci_pci_function(const struct dsf1_context *ctx, size_t at, si
 }
 
 /* struct pci.queue_record: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_pci_queue_record(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_qemu_virtio_blk_v1_0_pci_queue_record *out, struct devstate_error *err)
+static int decode_pci_queue_record(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_qemu_virtio_blk_v1_0_pci_queue_record *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* index: u16, max 1023, body offset 0 */
@@ -113,7 +116,8 @@ static int decode_pci_queue_record(const struct dsf1_context *ctx, size_t at, si
 }
 
 /* struct pci.ring_record: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_pci_ring_record(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_qemu_virtio_blk_v1_0_pci_ring_record *out, struct devstate_error *err)
+static int decode_pci_ring_record(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_qemu_virtio_blk_v1_0_pci_ring_record *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* index: u16, max 1023, body offset 0 */
@@ -137,7 +141,8 @@ static int decode_pci_ring_record(const struct dsf1_context *ctx, size_t at, siz
 }
 
 /* struct pci.virtio_core: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_pci_virtio_core(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_qemu_virtio_blk_v1_0_pci_virtio_core *out, struct devstate_error *err)
+static int decode_pci_virtio_core(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_qemu_virtio_blk_v1_0_pci_virtio_core *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     int rc;
@@ -199,7 +204,8 @@ static int decode_pci_virtio_core(const struct dsf1_context *ctx, size_t at, siz
         at += 4;
         if (count0 > (end - at) / 4) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".ring_sizes");
         out->ring_sizes.count = count0;
-        if (count0 > 0 && depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".ring_sizes[%]", (size_t)0);
+        if (count0 > 0 && depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".ring_sizes[%]", (size_t)0);
         for (size_t i0 = 0; i0 < count0; i0++) {
             out->ring_sizes.items[i0] = dsf1_load32(blob + at);
             at += 4;
@@ -227,11 +233,14 @@ static int decode_pci_virtio_core(const struct dsf1_context *ctx, size_t at, siz
         if (count0 > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, ".queue_records");
         at += 4;
         stride0 = dsf1_load32(blob + at);
-        if (stride0 == 0 || (stride0 < 29u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, ".queue_records");
+        if (stride0 == 0 || (stride0 < 29u))
+            return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, ".queue_records");
         at += 4;
-        if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".queue_records");
+        if (count0 > (end - at) / stride0)
+            return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".queue_records");
         out->queue_records.count = count0;
-        if (count0 > 0 && depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".queue_records[%]", (size_t)0);
+        if (count0 > 0 && depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".queue_records[%]", (size_t)0);
         for (size_t i0 = 0; i0 < count0; i0++) {
             rc = decode_pci_queue_record(ctx, at, at + stride0, depth + 2, &out->queue_records.items[i0], err);
             if (rc != 0) return dsf1_prepend(err, rc, ".queue_records[%]", i0);
@@ -250,9 +259,11 @@ static int decode_pci_virtio_core(const struct dsf1_context *ctx, size_t at, siz
         stride0 = dsf1_load32(blob + at);
         if (stride0 == 0 || (stride0 < 18u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, ".extra_rings");
         at += 4;
-        if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".extra_rings");
+        if (count0 > (end - at) / stride0)
+            return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".extra_rings");
         out->extra_rings.count = count0;
-        if (count0 > 0 && depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".extra_rings[%]", (size_t)0);
+        if (count0 > 0 && depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".extra_rings[%]", (size_t)0);
         for (size_t i0 = 0; i0 < count0; i0++) {
             rc = decode_pci_ring_record(ctx, at, at + stride0, depth + 2, &out->extra_rings.items[i0], err);
             if (rc != 0) return dsf1_prepend(err, rc, ".extra_rings[%]", i0);
@@ -263,22 +274,26 @@ static int decode_pci_virtio_core(const struct dsf1_context *ctx, size_t at, siz
 }
 
 /* section 1 "pci": pci.pci_function */
-static int decode_section_pci(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_qemu_virtio_blk_v1_0 *state, struct devstate_error *err)
+static int decode_section_pci(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_qemu_virtio_blk_v1_0 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.pci", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.pci");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.pci");
     rc = decode_pci_pci_function(ctx, frame->payload, frame->end, 1, &state->pci, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.pci");
     return DEVSTATE_OK;
 }
 
 /* section 2 "virtio": pci.virtio_core */
-static int decode_section_virtio(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_qemu_virtio_blk_v1_0 *state, struct devstate_error *err)
+static int decode_section_virtio(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_qemu_virtio_blk_v1_0 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.virtio", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.virtio");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.virtio");
     rc = decode_pci_virtio_core(ctx, frame->payload, frame->end, 1, &state->virtio, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.virtio");
     return DEVSTATE_OK;
@@ -327,7 +342,8 @@ int org_qemu_virtio_blk_v1_0_decode_with_limits(const uint8_t *buf, size_t len, 
     return DEVSTATE_OK;
 }
 
-int org_qemu_virtio_blk_v1_0_decode(const uint8_t *buf, size_t len, struct org_qemu_virtio_blk_v1_0 *out, struct devstate_error *err)
+int org_qemu_virtio_blk_v1_0_decode(const uint8_t *buf, size_t len, struct org_qemu_virtio_blk_v1_0 *out,
+    struct devstate_error *err)
 {
     return org_qemu_virtio_blk_v1_0_decode_with_limits(buf, len, NULL, out, err);
 }
@@ -345,15 +361,18 @@ static size_t body_size_pci_pci_function(const struct org_qemu_virtio_blk_v1_0_p
 }
 
 /* struct pci.pci_function: check and write the full body at blob + *cursor */
-static int encode_pci_pci_function(const struct org_qemu_virtio_blk_v1_0_pci_pci_function *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_pci_pci_function(const struct org_qemu_virtio_blk_v1_0_pci_pci_function *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
     /* version_id: u32, min 1, max 2, body offset 0 */
-    if (in->version_id < 1u || in->version_id > 2u) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".version_id");
+    if (in->version_id < 1u || in->version_id > 2u)
+        return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".version_id");
     dsf1_store32(blob + at, in->version_id);
     at += 4;
     /* config: bytes max 4096, body offset 4 */
-    if (in->config.data == NULL && in->config.len != 0) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".config");
+    if (in->config.data == NULL && in->config.len != 0)
+        return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".config");
     if ((uint64_t)in->config.len > 4096u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, 0, ".config");
     dsf1_store32(blob + at, (uint32_t)in->config.len);
     dsf1_put(blob + at + 4, in->config.data, in->config.len);
@@ -364,13 +383,16 @@ static int encode_pci_pci_function(const struct org_qemu_virtio_blk_v1_0_pci_pci
         at += 1;
     }
     /* msix_table: bytes max 32768 */
-    if (in->msix_table.data == NULL && in->msix_table.len != 0) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".msix_table");
-    if ((uint64_t)in->msix_table.len > 32768u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, 0, ".msix_table");
+    if (in->msix_table.data == NULL && in->msix_table.len != 0)
+        return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".msix_table");
+    if ((uint64_t)in->msix_table.len > 32768u)
+        return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, 0, ".msix_table");
     dsf1_store32(blob + at, (uint32_t)in->msix_table.len);
     dsf1_put(blob + at + 4, in->msix_table.data, in->msix_table.len);
     at += 4 + in->msix_table.len;
     /* msix_pba: bytes max 256 */
-    if (in->msix_pba.data == NULL && in->msix_pba.len != 0) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".msix_pba");
+    if (in->msix_pba.data == NULL && in->msix_pba.len != 0)
+        return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".msix_pba");
     if ((uint64_t)in->msix_pba.len > 256u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, 0, ".msix_pba");
     dsf1_store32(blob + at, (uint32_t)in->msix_pba.len);
     dsf1_put(blob + at + 4, in->msix_pba.data, in->msix_pba.len);
@@ -380,7 +402,8 @@ static int encode_pci_pci_function(const struct org_qemu_virtio_blk_v1_0_pci_pci
 }
 
 /* struct pci.queue_record: check and write the full body at blob + *cursor */
-static int encode_pci_queue_record(const struct org_qemu_virtio_blk_v1_0_pci_queue_record *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_pci_queue_record(const struct org_qemu_virtio_blk_v1_0_pci_queue_record *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
     /* index: u16, max 1023, body offset 0 */
@@ -407,7 +430,8 @@ static int encode_pci_queue_record(const struct org_qemu_virtio_blk_v1_0_pci_que
 }
 
 /* struct pci.ring_record: check and write the full body at blob + *cursor */
-static int encode_pci_ring_record(const struct org_qemu_virtio_blk_v1_0_pci_ring_record *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_pci_ring_record(const struct org_qemu_virtio_blk_v1_0_pci_ring_record *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
     /* index: u16, max 1023, body offset 0 */
@@ -448,7 +472,8 @@ static size_t body_size_pci_virtio_core(const struct org_qemu_virtio_blk_v1_0_pc
 }
 
 /* struct pci.virtio_core: check and write the full body at blob + *cursor */
-static int encode_pci_virtio_core(const struct org_qemu_virtio_blk_v1_0_pci_virtio_core *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_pci_virtio_core(const struct org_qemu_virtio_blk_v1_0_pci_virtio_core *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -489,13 +514,16 @@ static int encode_pci_virtio_core(const struct org_qemu_virtio_blk_v1_0_pci_virt
         at += 4;
     }
     /* config_cache: bytes max 96 */
-    if (in->config_cache.data == NULL && in->config_cache.len != 0) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".config_cache");
-    if ((uint64_t)in->config_cache.len > 96u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, 0, ".config_cache");
+    if (in->config_cache.data == NULL && in->config_cache.len != 0)
+        return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".config_cache");
+    if ((uint64_t)in->config_cache.len > 96u)
+        return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, 0, ".config_cache");
     dsf1_store32(blob + at, (uint32_t)in->config_cache.len);
     dsf1_put(blob + at + 4, in->config_cache.data, in->config_cache.len);
     at += 4 + in->config_cache.len;
     /* queue_records: pci.queue_record[] max 1024 */
-    if (in->queue_records.count > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, ".queue_records");
+    if (in->queue_records.count > 1024u)
+        return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, ".queue_records");
     dsf1_store32(blob + at, in->queue_records.count);
     at += 4;
     dsf1_store32(blob + at, 29u); /* stride */
@@ -519,7 +547,8 @@ static int encode_pci_virtio_core(const struct org_qemu_virtio_blk_v1_0_pci_virt
 }
 
 /* section 1 "pci": pci.pci_function: the payload */
-static int encode_section_pci(const struct org_qemu_virtio_blk_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_pci(const struct org_qemu_virtio_blk_v1_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -530,7 +559,8 @@ static int encode_section_pci(const struct org_qemu_virtio_blk_v1_0 *state, uint
 }
 
 /* section 2 "virtio": pci.virtio_core: the payload */
-static int encode_section_virtio(const struct org_qemu_virtio_blk_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_virtio(const struct org_qemu_virtio_blk_v1_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;

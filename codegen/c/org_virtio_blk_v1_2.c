@@ -59,7 +59,8 @@ static void set_defaults_blk_config(struct org_virtio_blk_v1_2_blk_config *out, 
 }
 
 /* struct virtio.virtio_common: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_virtio_virtio_common *out, struct devstate_error *err)
+static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_blk_v1_2_virtio_virtio_common *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* status: virtio.device_status, body offset 0 */
@@ -67,7 +68,8 @@ static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at
     if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".status");
     {
         uint8_t value = blob[at];
-        if (value & ~ORG_VIRTIO_BLK_V1_2_VIRTIO_DEVICE_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".status");
+        if (value & ~ORG_VIRTIO_BLK_V1_2_VIRTIO_DEVICE_STATUS_MASK)
+            return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".status");
         out->status = value;
     }
     at += 1;
@@ -79,7 +81,8 @@ static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at
     if (end - at < 16) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".device_features");
     {
         const uint32_t count0 = 2;
-        if (depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".device_features[%]", (size_t)0);
+        if (depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".device_features[%]", (size_t)0);
         for (size_t i0 = 0; i0 < count0; i0++) {
             out->device_features[i0] = dsf1_load64(blob + at);
             at += 8;
@@ -93,7 +96,8 @@ static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at
     if (end - at < 16) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".driver_features");
     {
         const uint32_t count0 = 2;
-        if (depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".driver_features[%]", (size_t)0);
+        if (depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".driver_features[%]", (size_t)0);
         for (size_t i0 = 0; i0 < count0; i0++) {
             out->driver_features[i0] = dsf1_load64(blob + at);
             at += 8;
@@ -115,7 +119,8 @@ static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at
     if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".isr");
     {
         uint8_t value = blob[at];
-        if (value & ~ORG_VIRTIO_BLK_V1_2_VIRTIO_ISR_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".isr");
+        if (value & ~ORG_VIRTIO_BLK_V1_2_VIRTIO_ISR_STATUS_MASK)
+            return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".isr");
         out->isr = value;
     }
     at += 1;
@@ -127,7 +132,8 @@ static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at
 }
 
 /* struct virtio.virtqueue: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_virtio_virtqueue(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_virtio_virtqueue *out, struct devstate_error *err)
+static int decode_virtio_virtqueue(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_blk_v1_2_virtio_virtqueue *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* size: u16, max 32768, body offset 0 */
@@ -198,7 +204,8 @@ static int decode_virtio_virtqueue(const struct dsf1_context *ctx, size_t at, si
 }
 
 /* struct geometry: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_geometry(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_geometry *out, struct devstate_error *err)
+static int decode_geometry(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_blk_v1_2_geometry *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* cylinders: u16, body offset 0 */
@@ -218,12 +225,14 @@ static int decode_geometry(const struct dsf1_context *ctx, size_t at, size_t end
 }
 
 /* struct topology: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_topology(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_topology *out, struct devstate_error *err)
+static int decode_topology(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_blk_v1_2_topology *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* physical_block_exp: u8, body offset 0 */
     if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".physical_block_exp");
-    if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".physical_block_exp");
+    if (depth >= ctx->max_depth)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".physical_block_exp");
     out->physical_block_exp = blob[at];
     at += 1;
     /* alignment_offset: u8, body offset 1 */
@@ -242,7 +251,8 @@ static int decode_topology(const struct dsf1_context *ctx, size_t at, size_t end
 }
 
 /* struct blk_config: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_blk_config(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_blk_config *out, struct devstate_error *err)
+static int decode_blk_config(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_blk_v1_2_blk_config *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     int rc;
@@ -356,14 +366,16 @@ static int decode_blk_config(const struct dsf1_context *ctx, size_t at, size_t e
     at += 4;
     /* secure_erase_sector_alignment: u32, since 1.1, appended */
     if (at == end) { set_defaults_blk_config(out, 17); return DEVSTATE_OK; } /* an older writer's body ends here: defaults */
-    if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".secure_erase_sector_alignment");
+    if (end - at < 4)
+        return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".secure_erase_sector_alignment");
     out->secure_erase_sector_alignment = dsf1_load32(blob + at);
     at += 4;
     return dsf1_zero_tail(blob, at, end, err); /* a newer writer's appended fields must be zero */
 }
 
 /* struct inflight_request: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_inflight_request(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_inflight_request *out, struct devstate_error *err)
+static int decode_inflight_request(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_blk_v1_2_inflight_request *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* queue: u16, body offset 0 */
@@ -387,7 +399,8 @@ static int decode_inflight_request(const struct dsf1_context *ctx, size_t at, si
 }
 
 /* struct zoned_characteristics: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_zoned_characteristics(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_blk_v1_2_zoned_characteristics *out, struct devstate_error *err)
+static int decode_zoned_characteristics(const struct dsf1_context *ctx, size_t at, size_t end,
+    uint32_t depth, struct org_virtio_blk_v1_2_zoned_characteristics *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* model: zoned_model, body offset 0 */
@@ -423,23 +436,27 @@ static int decode_zoned_characteristics(const struct dsf1_context *ctx, size_t a
 }
 
 /* section 1 "common": virtio.virtio_common */
-static int decode_section_common(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_blk_v1_2 *state, struct devstate_error *err)
+static int decode_section_common(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_blk_v1_2 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.common", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.common");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.common");
     rc = decode_virtio_virtio_common(ctx, frame->payload, frame->end, 1, &state->common, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.common");
     return DEVSTATE_OK;
 }
 
 /* section 2 "queues": virtio.virtqueue[] max 1024 */
-static int decode_section_queues(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_blk_v1_2 *state, struct devstate_error *err)
+static int decode_section_queues(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_blk_v1_2 *state, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.queues", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.queues");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.queues");
     {
         size_t at = frame->payload, end = frame->end;
         {
@@ -452,11 +469,14 @@ static int decode_section_queues(const struct dsf1_context *ctx, const struct ds
             at += 4;
             if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.queues");
             stride0 = dsf1_load32(blob + at);
-            if (stride0 == 0 || (stride0 < 40u && stride0 != 37u && stride0 != 38u && stride0 != 39u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.queues");
+            if (stride0 == 0 || (stride0 < 40u && stride0 != 37u && stride0 != 38u && stride0 != 39u))
+                return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.queues");
             at += 4;
-            if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.queues");
+            if (count0 > (end - at) / stride0)
+                return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.queues");
             state->queues.count = count0;
-            if (count0 > 0 && ctx->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.queues[%]", (size_t)0);
+            if (count0 > 0 && ctx->max_depth < 2)
+                return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.queues[%]", (size_t)0);
             for (size_t i0 = 0; i0 < count0; i0++) {
                 rc = decode_virtio_virtqueue(ctx, at, at + stride0, 2, &state->queues.items[i0], err);
                 if (rc != 0) return dsf1_prepend(err, rc, "$.sections.queues[%]", i0);
@@ -469,23 +489,27 @@ static int decode_section_queues(const struct dsf1_context *ctx, const struct ds
 }
 
 /* section 3 "config": blk_config */
-static int decode_section_config(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_blk_v1_2 *state, struct devstate_error *err)
+static int decode_section_config(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_blk_v1_2 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.config", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.config");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.config");
     rc = decode_blk_config(ctx, frame->payload, frame->end, 1, &state->config, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.config");
     return DEVSTATE_OK;
 }
 
 /* section 4 "inflight": inflight_request[] max 1024 */
-static int decode_section_inflight(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_blk_v1_2 *state, struct devstate_error *err)
+static int decode_section_inflight(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_blk_v1_2 *state, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.inflight", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.inflight");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.inflight");
     {
         size_t at = frame->payload, end = frame->end;
         {
@@ -498,11 +522,14 @@ static int decode_section_inflight(const struct dsf1_context *ctx, const struct 
             at += 4;
             if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.inflight");
             stride0 = dsf1_load32(blob + at);
-            if (stride0 == 0 || (stride0 < 16u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.inflight");
+            if (stride0 == 0 || (stride0 < 16u))
+                return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.inflight");
             at += 4;
-            if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.inflight");
+            if (count0 > (end - at) / stride0)
+                return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.inflight");
             state->inflight.count = count0;
-            if (count0 > 0 && ctx->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.inflight[%]", (size_t)0);
+            if (count0 > 0 && ctx->max_depth < 2)
+                return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.inflight[%]", (size_t)0);
             for (size_t i0 = 0; i0 < count0; i0++) {
                 rc = decode_inflight_request(ctx, at, at + stride0, 2, &state->inflight.items[i0], err);
                 if (rc != 0) return dsf1_prepend(err, rc, "$.sections.inflight[%]", i0);
@@ -515,11 +542,13 @@ static int decode_section_inflight(const struct dsf1_context *ctx, const struct 
 }
 
 /* section 5 "zoned": zoned_characteristics */
-static int decode_section_zoned(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_blk_v1_2 *state, struct devstate_error *err)
+static int decode_section_zoned(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_blk_v1_2 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 1, "$.sections.zoned", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.zoned");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.zoned");
     rc = decode_zoned_characteristics(ctx, frame->payload, frame->end, 1, &state->zoned, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.zoned");
     state->has_zoned = true;
@@ -527,12 +556,16 @@ static int decode_section_zoned(const struct dsf1_context *ctx, const struct dsf
 }
 
 /* vendor section pci:0x1af4 #1 "impl_private": opaque */
-static int decode_vendor_section_impl_private(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_blk_v1_2 *state, struct devstate_error *err)
+static int decode_vendor_section_impl_private(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_blk_v1_2 *state, struct devstate_error *err)
 {
     if (dsf1_check_optional(frame, 1, "$.vendor_sections.impl_private", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.vendor_sections.impl_private");
-    if (frame->end - frame->payload > 65536u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, frame->payload, "$.vendor_sections.impl_private");
-    if (frame->end - frame->payload > ctx->max_region) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, frame->payload, "$.vendor_sections.impl_private");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.vendor_sections.impl_private");
+    if (frame->end - frame->payload > 65536u)
+        return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, frame->payload, "$.vendor_sections.impl_private");
+    if (frame->end - frame->payload > ctx->max_region)
+        return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, frame->payload, "$.vendor_sections.impl_private");
     state->impl_private.data = ctx->blob + frame->payload;
     state->impl_private.len = frame->end - frame->payload;
     state->has_impl_private = true;
@@ -591,17 +624,20 @@ int org_virtio_blk_v1_2_decode_with_limits(const uint8_t *buf, size_t len, const
     return DEVSTATE_OK;
 }
 
-int org_virtio_blk_v1_2_decode(const uint8_t *buf, size_t len, struct org_virtio_blk_v1_2 *out, struct devstate_error *err)
+int org_virtio_blk_v1_2_decode(const uint8_t *buf, size_t len, struct org_virtio_blk_v1_2 *out,
+    struct devstate_error *err)
 {
     return org_virtio_blk_v1_2_decode_with_limits(buf, len, NULL, out, err);
 }
 
 /* struct virtio.virtio_common: check and write the full body at blob + *cursor */
-static int encode_virtio_virtio_common(const struct org_virtio_blk_v1_2_virtio_virtio_common *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_virtio_virtio_common(const struct org_virtio_blk_v1_2_virtio_virtio_common *in,
+    uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
     /* status: virtio.device_status, body offset 0 */
-    if (in->status & ~ORG_VIRTIO_BLK_V1_2_VIRTIO_DEVICE_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".status");
+    if (in->status & ~ORG_VIRTIO_BLK_V1_2_VIRTIO_DEVICE_STATUS_MASK)
+        return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".status");
     blob[at] = in->status;
     at += 1;
     /* device_feature_select: u32, body offset 1 */
@@ -630,7 +666,8 @@ static int encode_virtio_virtio_common(const struct org_virtio_blk_v1_2_virtio_v
     dsf1_store16(blob + at, in->msix_config);
     at += 2;
     /* isr: virtio.isr_status, body offset 46 */
-    if (in->isr & ~ORG_VIRTIO_BLK_V1_2_VIRTIO_ISR_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".isr");
+    if (in->isr & ~ORG_VIRTIO_BLK_V1_2_VIRTIO_ISR_STATUS_MASK)
+        return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".isr");
     blob[at] = in->isr;
     at += 1;
     /* num_queues: u16, body offset 47 */
@@ -641,7 +678,8 @@ static int encode_virtio_virtio_common(const struct org_virtio_blk_v1_2_virtio_v
 }
 
 /* struct virtio.virtqueue: check and write the full body at blob + *cursor */
-static int encode_virtio_virtqueue(const struct org_virtio_blk_v1_2_virtio_virtqueue *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_virtio_virtqueue(const struct org_virtio_blk_v1_2_virtio_virtqueue *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
     /* size: u16, max 32768, body offset 0 */
@@ -689,7 +727,8 @@ static int encode_virtio_virtqueue(const struct org_virtio_blk_v1_2_virtio_virtq
 }
 
 /* struct geometry: check and write the full body at blob + *cursor */
-static int encode_geometry(const struct org_virtio_blk_v1_2_geometry *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_geometry(const struct org_virtio_blk_v1_2_geometry *in, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     (void)err;
     size_t at = *cursor;
@@ -707,7 +746,8 @@ static int encode_geometry(const struct org_virtio_blk_v1_2_geometry *in, uint8_
 }
 
 /* struct topology: check and write the full body at blob + *cursor */
-static int encode_topology(const struct org_virtio_blk_v1_2_topology *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_topology(const struct org_virtio_blk_v1_2_topology *in, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     (void)err;
     size_t at = *cursor;
@@ -753,7 +793,8 @@ static size_t body_size_blk_config(const struct org_virtio_blk_v1_2_blk_config *
 }
 
 /* struct blk_config: check and write the full body at blob + *cursor */
-static int encode_blk_config(const struct org_virtio_blk_v1_2_blk_config *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_blk_config(const struct org_virtio_blk_v1_2_blk_config *in, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -796,8 +837,10 @@ static int encode_blk_config(const struct org_virtio_blk_v1_2_blk_config *in, ui
     dsf1_store16(blob + at, in->num_queues);
     at += 2;
     /* serial: string max 20, body offset 43 */
-    if (in->serial.data == NULL && in->serial.len != 0) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".serial");
-    if (dsf1_utf8_invalid((const uint8_t *)in->serial.data, in->serial.len) != in->serial.len) return dsf1_fail(err, DEVSTATE_E_BAD_UTF8, 0, ".serial");
+    if (in->serial.data == NULL && in->serial.len != 0)
+        return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".serial");
+    if (dsf1_utf8_invalid((const uint8_t *)in->serial.data, in->serial.len) != in->serial.len)
+        return dsf1_fail(err, DEVSTATE_E_BAD_UTF8, 0, ".serial");
     if ((uint64_t)in->serial.len > 20u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, 0, ".serial");
     dsf1_store32(blob + at, (uint32_t)in->serial.len);
     dsf1_put(blob + at + 4, in->serial.data, in->serial.len);
@@ -834,7 +877,8 @@ static int encode_blk_config(const struct org_virtio_blk_v1_2_blk_config *in, ui
 }
 
 /* struct inflight_request: check and write the full body at blob + *cursor */
-static int encode_inflight_request(const struct org_virtio_blk_v1_2_inflight_request *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_inflight_request(const struct org_virtio_blk_v1_2_inflight_request *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     (void)err;
     size_t at = *cursor;
@@ -855,7 +899,8 @@ static int encode_inflight_request(const struct org_virtio_blk_v1_2_inflight_req
 }
 
 /* struct zoned_characteristics: check and write the full body at blob + *cursor */
-static int encode_zoned_characteristics(const struct org_virtio_blk_v1_2_zoned_characteristics *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_zoned_characteristics(const struct org_virtio_blk_v1_2_zoned_characteristics *in,
+    uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
     /* model: zoned_model, body offset 0 */
@@ -882,7 +927,8 @@ static int encode_zoned_characteristics(const struct org_virtio_blk_v1_2_zoned_c
 }
 
 /* section 1 "common": virtio.virtio_common: the payload */
-static int encode_section_common(const struct org_virtio_blk_v1_2 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_common(const struct org_virtio_blk_v1_2 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -893,7 +939,8 @@ static int encode_section_common(const struct org_virtio_blk_v1_2 *state, uint8_
 }
 
 /* section 2 "queues": virtio.virtqueue[] max 1024: the payload */
-static int encode_section_queues(const struct org_virtio_blk_v1_2 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_queues(const struct org_virtio_blk_v1_2 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -911,7 +958,8 @@ static int encode_section_queues(const struct org_virtio_blk_v1_2 *state, uint8_
 }
 
 /* section 3 "config": blk_config: the payload */
-static int encode_section_config(const struct org_virtio_blk_v1_2 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_config(const struct org_virtio_blk_v1_2 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -922,11 +970,13 @@ static int encode_section_config(const struct org_virtio_blk_v1_2 *state, uint8_
 }
 
 /* section 4 "inflight": inflight_request[] max 1024: the payload */
-static int encode_section_inflight(const struct org_virtio_blk_v1_2 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_inflight(const struct org_virtio_blk_v1_2 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
-    if (state->inflight.count > 1024u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.inflight");
+    if (state->inflight.count > 1024u)
+        return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, "$.sections.inflight");
     dsf1_store32(blob + at, state->inflight.count);
     at += 4;
     dsf1_store32(blob + at, 16u); /* stride */
@@ -940,7 +990,8 @@ static int encode_section_inflight(const struct org_virtio_blk_v1_2 *state, uint
 }
 
 /* section 5 "zoned": zoned_characteristics: the payload */
-static int encode_section_zoned(const struct org_virtio_blk_v1_2 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_zoned(const struct org_virtio_blk_v1_2 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -951,11 +1002,14 @@ static int encode_section_zoned(const struct org_virtio_blk_v1_2 *state, uint8_t
 }
 
 /* vendor section pci:0x1af4 #1 "impl_private": opaque: the payload */
-static int encode_vendor_section_impl_private(const struct org_virtio_blk_v1_2 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_vendor_section_impl_private(const struct org_virtio_blk_v1_2 *state, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
-    if (state->impl_private.data == NULL && state->impl_private.len != 0) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.vendor_sections.impl_private");
-    if ((uint64_t)state->impl_private.len > 65536u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, 0, "$.vendor_sections.impl_private");
+    if (state->impl_private.data == NULL && state->impl_private.len != 0)
+        return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.vendor_sections.impl_private");
+    if ((uint64_t)state->impl_private.len > 65536u)
+        return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, 0, "$.vendor_sections.impl_private");
     dsf1_put(blob + at, state->impl_private.data, state->impl_private.len);
     at += state->impl_private.len;
     *cursor = at;

@@ -13,7 +13,8 @@
 /* ==== org.virtio.net@1.0 ============================================================== */
 
 /* struct virtio.virtio_common: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v1_0_virtio_virtio_common *out, struct devstate_error *err)
+static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_net_v1_0_virtio_virtio_common *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* status: virtio.device_status, body offset 0 */
@@ -21,7 +22,8 @@ static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at
     if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".status");
     {
         uint8_t value = blob[at];
-        if (value & ~ORG_VIRTIO_NET_V1_0_VIRTIO_DEVICE_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".status");
+        if (value & ~ORG_VIRTIO_NET_V1_0_VIRTIO_DEVICE_STATUS_MASK)
+            return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".status");
         out->status = value;
     }
     at += 1;
@@ -33,7 +35,8 @@ static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at
     if (end - at < 16) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".device_features");
     {
         const uint32_t count0 = 2;
-        if (depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".device_features[%]", (size_t)0);
+        if (depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".device_features[%]", (size_t)0);
         for (size_t i0 = 0; i0 < count0; i0++) {
             out->device_features[i0] = dsf1_load64(blob + at);
             at += 8;
@@ -47,7 +50,8 @@ static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at
     if (end - at < 16) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".driver_features");
     {
         const uint32_t count0 = 2;
-        if (depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".driver_features[%]", (size_t)0);
+        if (depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".driver_features[%]", (size_t)0);
         for (size_t i0 = 0; i0 < count0; i0++) {
             out->driver_features[i0] = dsf1_load64(blob + at);
             at += 8;
@@ -69,7 +73,8 @@ static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at
     if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".isr");
     {
         uint8_t value = blob[at];
-        if (value & ~ORG_VIRTIO_NET_V1_0_VIRTIO_ISR_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".isr");
+        if (value & ~ORG_VIRTIO_NET_V1_0_VIRTIO_ISR_STATUS_MASK)
+            return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".isr");
         out->isr = value;
     }
     at += 1;
@@ -81,7 +86,8 @@ static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at
 }
 
 /* struct virtio.virtqueue: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_virtio_virtqueue(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v1_0_virtio_virtqueue *out, struct devstate_error *err)
+static int decode_virtio_virtqueue(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_net_v1_0_virtio_virtqueue *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* size: u16, max 32768, body offset 0 */
@@ -134,7 +140,8 @@ static int decode_virtio_virtqueue(const struct dsf1_context *ctx, size_t at, si
 }
 
 /* struct net_config: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_net_config(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v1_0_net_config *out, struct devstate_error *err)
+static int decode_net_config(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_net_v1_0_net_config *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* mac: u8[6], body offset 0 */
@@ -142,7 +149,8 @@ static int decode_net_config(const struct dsf1_context *ctx, size_t at, size_t e
     if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".mac");
     {
         const uint32_t count0 = 6;
-        if (depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".mac[%]", (size_t)0);
+        if (depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".mac[%]", (size_t)0);
         memcpy(out->mac, blob + at, count0);
         at += count0;
     }
@@ -150,7 +158,8 @@ static int decode_net_config(const struct dsf1_context *ctx, size_t at, size_t e
     if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".status");
     {
         uint16_t value = dsf1_load16(blob + at);
-        if (value & ~ORG_VIRTIO_NET_V1_0_NET_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".status");
+        if (value & ~ORG_VIRTIO_NET_V1_0_NET_STATUS_MASK)
+            return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".status");
         out->status = value;
     }
     at += 2;
@@ -170,7 +179,8 @@ static int decode_net_config(const struct dsf1_context *ctx, size_t at, size_t e
 }
 
 /* struct net_ctrl: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_net_ctrl(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v1_0_net_ctrl *out, struct devstate_error *err)
+static int decode_net_ctrl(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_net_v1_0_net_ctrl *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* curr_queue_pairs: u16, min 1, max 32768, body offset 0 */
@@ -178,7 +188,8 @@ static int decode_net_ctrl(const struct dsf1_context *ctx, size_t at, size_t end
     if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".curr_queue_pairs");
     {
         uint16_t value = dsf1_load16(blob + at);
-        if (value < 1 || value > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".curr_queue_pairs");
+        if (value < 1 || value > 32768)
+            return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".curr_queue_pairs");
         out->curr_queue_pairs = value;
     }
     at += 2;
@@ -186,7 +197,8 @@ static int decode_net_ctrl(const struct dsf1_context *ctx, size_t at, size_t end
     if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".rx_mode");
     {
         uint8_t value = blob[at];
-        if (value & ~ORG_VIRTIO_NET_V1_0_RX_MODE_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".rx_mode");
+        if (value & ~ORG_VIRTIO_NET_V1_0_RX_MODE_MASK)
+            return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".rx_mode");
         out->rx_mode = value;
     }
     at += 1;
@@ -194,7 +206,8 @@ static int decode_net_ctrl(const struct dsf1_context *ctx, size_t at, size_t end
 }
 
 /* struct mac_filter: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_mac_filter(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v1_0_mac_filter *out, struct devstate_error *err)
+static int decode_mac_filter(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_net_v1_0_mac_filter *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* unicast_overflow: bool, body offset 0 */
@@ -218,11 +231,13 @@ static int decode_mac_filter(const struct dsf1_context *ctx, size_t at, size_t e
         at += 4;
         if (count0 > (end - at) / 6) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".unicast");
         out->unicast.count = count0;
-        if (count0 > 0 && depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".unicast[%]", (size_t)0);
+        if (count0 > 0 && depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".unicast[%]", (size_t)0);
         for (size_t i0 = 0; i0 < count0; i0++) {
             {
                 const uint32_t count1 = 6;
-                if (depth + 3 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".unicast[%][%]", i0, (size_t)0);
+                if (depth + 3 > ctx->max_depth)
+                    return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".unicast[%][%]", i0, (size_t)0);
                 memcpy(out->unicast.items[i0], blob + at, count1);
                 at += count1;
             }
@@ -238,11 +253,13 @@ static int decode_mac_filter(const struct dsf1_context *ctx, size_t at, size_t e
         at += 4;
         if (count0 > (end - at) / 6) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".multicast");
         out->multicast.count = count0;
-        if (count0 > 0 && depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".multicast[%]", (size_t)0);
+        if (count0 > 0 && depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".multicast[%]", (size_t)0);
         for (size_t i0 = 0; i0 < count0; i0++) {
             {
                 const uint32_t count1 = 6;
-                if (depth + 3 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".multicast[%][%]", i0, (size_t)0);
+                if (depth + 3 > ctx->max_depth)
+                    return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".multicast[%][%]", i0, (size_t)0);
                 memcpy(out->multicast.items[i0], blob + at, count1);
                 at += count1;
             }
@@ -252,7 +269,8 @@ static int decode_mac_filter(const struct dsf1_context *ctx, size_t at, size_t e
 }
 
 /* struct announce_state: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_announce_state(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v1_0_announce_state *out, struct devstate_error *err)
+static int decode_announce_state(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_net_v1_0_announce_state *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* rounds_remaining: u8, body offset 0 */
@@ -268,23 +286,27 @@ static int decode_announce_state(const struct dsf1_context *ctx, size_t at, size
 }
 
 /* section 1 "common": virtio.virtio_common */
-static int decode_section_common(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v1_0 *state, struct devstate_error *err)
+static int decode_section_common(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_net_v1_0 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.common", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.common");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.common");
     rc = decode_virtio_virtio_common(ctx, frame->payload, frame->end, 1, &state->common, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.common");
     return DEVSTATE_OK;
 }
 
 /* section 2 "queues": virtio.virtqueue[] max 1024 */
-static int decode_section_queues(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v1_0 *state, struct devstate_error *err)
+static int decode_section_queues(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_net_v1_0 *state, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.queues", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.queues");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.queues");
     {
         size_t at = frame->payload, end = frame->end;
         {
@@ -297,11 +319,14 @@ static int decode_section_queues(const struct dsf1_context *ctx, const struct ds
             at += 4;
             if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.queues");
             stride0 = dsf1_load32(blob + at);
-            if (stride0 == 0 || (stride0 < 37u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.queues");
+            if (stride0 == 0 || (stride0 < 37u))
+                return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.queues");
             at += 4;
-            if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.queues");
+            if (count0 > (end - at) / stride0)
+                return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.queues");
             state->queues.count = count0;
-            if (count0 > 0 && ctx->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.queues[%]", (size_t)0);
+            if (count0 > 0 && ctx->max_depth < 2)
+                return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.queues[%]", (size_t)0);
             for (size_t i0 = 0; i0 < count0; i0++) {
                 rc = decode_virtio_virtqueue(ctx, at, at + stride0, 2, &state->queues.items[i0], err);
                 if (rc != 0) return dsf1_prepend(err, rc, "$.sections.queues[%]", i0);
@@ -314,51 +339,61 @@ static int decode_section_queues(const struct dsf1_context *ctx, const struct ds
 }
 
 /* section 3 "config": net_config */
-static int decode_section_config(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v1_0 *state, struct devstate_error *err)
+static int decode_section_config(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_net_v1_0 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.config", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.config");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.config");
     rc = decode_net_config(ctx, frame->payload, frame->end, 1, &state->config, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.config");
     return DEVSTATE_OK;
 }
 
 /* section 4 "ctrl": net_ctrl */
-static int decode_section_ctrl(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v1_0 *state, struct devstate_error *err)
+static int decode_section_ctrl(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_net_v1_0 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.ctrl", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.ctrl");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.ctrl");
     rc = decode_net_ctrl(ctx, frame->payload, frame->end, 1, &state->ctrl, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.ctrl");
     return DEVSTATE_OK;
 }
 
 /* section 5 "mac_filter": mac_filter */
-static int decode_section_mac_filter(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v1_0 *state, struct devstate_error *err)
+static int decode_section_mac_filter(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_net_v1_0 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.mac_filter", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.mac_filter");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.mac_filter");
     rc = decode_mac_filter(ctx, frame->payload, frame->end, 1, &state->mac_filter, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.mac_filter");
     return DEVSTATE_OK;
 }
 
 /* section 6 "vlan_filter": u32[128] */
-static int decode_section_vlan_filter(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v1_0 *state, struct devstate_error *err)
+static int decode_section_vlan_filter(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_net_v1_0 *state, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     if (dsf1_check_optional(frame, 0, "$.sections.vlan_filter", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.vlan_filter");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.vlan_filter");
     {
         size_t at = frame->payload, end = frame->end;
         {
             const size_t start0 = at;
             const uint32_t count0 = 128;
-            if (end - at < 512u) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.vlan_filter");
-            if (ctx->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.vlan_filter[%]", (size_t)0);
+            if (end - at < 512u)
+                return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.vlan_filter");
+            if (ctx->max_depth < 2)
+                return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.vlan_filter[%]", (size_t)0);
             for (size_t i0 = 0; i0 < count0; i0++) {
                 state->vlan_filter[i0] = dsf1_load32(blob + at);
                 at += 4;
@@ -370,11 +405,13 @@ static int decode_section_vlan_filter(const struct dsf1_context *ctx, const stru
 }
 
 /* section 7 "announce": announce_state */
-static int decode_section_announce(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v1_0 *state, struct devstate_error *err)
+static int decode_section_announce(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_net_v1_0 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.announce", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.announce");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.announce");
     rc = decode_announce_state(ctx, frame->payload, frame->end, 1, &state->announce, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.announce");
     return DEVSTATE_OK;
@@ -433,17 +470,20 @@ int org_virtio_net_v1_0_decode_with_limits(const uint8_t *buf, size_t len, const
     return DEVSTATE_OK;
 }
 
-int org_virtio_net_v1_0_decode(const uint8_t *buf, size_t len, struct org_virtio_net_v1_0 *out, struct devstate_error *err)
+int org_virtio_net_v1_0_decode(const uint8_t *buf, size_t len, struct org_virtio_net_v1_0 *out,
+    struct devstate_error *err)
 {
     return org_virtio_net_v1_0_decode_with_limits(buf, len, NULL, out, err);
 }
 
 /* struct virtio.virtio_common: check and write the full body at blob + *cursor */
-static int encode_virtio_virtio_common(const struct org_virtio_net_v1_0_virtio_virtio_common *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_virtio_virtio_common(const struct org_virtio_net_v1_0_virtio_virtio_common *in,
+    uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
     /* status: virtio.device_status, body offset 0 */
-    if (in->status & ~ORG_VIRTIO_NET_V1_0_VIRTIO_DEVICE_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".status");
+    if (in->status & ~ORG_VIRTIO_NET_V1_0_VIRTIO_DEVICE_STATUS_MASK)
+        return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".status");
     blob[at] = in->status;
     at += 1;
     /* device_feature_select: u32, body offset 1 */
@@ -472,7 +512,8 @@ static int encode_virtio_virtio_common(const struct org_virtio_net_v1_0_virtio_v
     dsf1_store16(blob + at, in->msix_config);
     at += 2;
     /* isr: virtio.isr_status, body offset 46 */
-    if (in->isr & ~ORG_VIRTIO_NET_V1_0_VIRTIO_ISR_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".isr");
+    if (in->isr & ~ORG_VIRTIO_NET_V1_0_VIRTIO_ISR_STATUS_MASK)
+        return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".isr");
     blob[at] = in->isr;
     at += 1;
     /* num_queues: u16, body offset 47 */
@@ -483,7 +524,8 @@ static int encode_virtio_virtio_common(const struct org_virtio_net_v1_0_virtio_v
 }
 
 /* struct virtio.virtqueue: check and write the full body at blob + *cursor */
-static int encode_virtio_virtqueue(const struct org_virtio_net_v1_0_virtio_virtqueue *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_virtio_virtqueue(const struct org_virtio_net_v1_0_virtio_virtqueue *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
     /* size: u16, max 32768, body offset 0 */
@@ -522,18 +564,21 @@ static int encode_virtio_virtqueue(const struct org_virtio_net_v1_0_virtio_virtq
 }
 
 /* struct net_config: check and write the full body at blob + *cursor */
-static int encode_net_config(const struct org_virtio_net_v1_0_net_config *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_net_config(const struct org_virtio_net_v1_0_net_config *in, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     size_t at = *cursor;
     /* mac: u8[6], body offset 0 */
     memcpy(blob + at, in->mac, 6);
     at += 6;
     /* status: net_status, body offset 6 */
-    if (in->status & ~ORG_VIRTIO_NET_V1_0_NET_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".status");
+    if (in->status & ~ORG_VIRTIO_NET_V1_0_NET_STATUS_MASK)
+        return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".status");
     dsf1_store16(blob + at, in->status);
     at += 2;
     /* max_virtqueue_pairs: u16, max 32768, body offset 8 */
-    if (in->max_virtqueue_pairs > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".max_virtqueue_pairs");
+    if (in->max_virtqueue_pairs > 32768)
+        return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".max_virtqueue_pairs");
     dsf1_store16(blob + at, in->max_virtqueue_pairs);
     at += 2;
     /* mtu: u16, body offset 10 */
@@ -544,15 +589,18 @@ static int encode_net_config(const struct org_virtio_net_v1_0_net_config *in, ui
 }
 
 /* struct net_ctrl: check and write the full body at blob + *cursor */
-static int encode_net_ctrl(const struct org_virtio_net_v1_0_net_ctrl *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_net_ctrl(const struct org_virtio_net_v1_0_net_ctrl *in, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     size_t at = *cursor;
     /* curr_queue_pairs: u16, min 1, max 32768, body offset 0 */
-    if (in->curr_queue_pairs < 1 || in->curr_queue_pairs > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".curr_queue_pairs");
+    if (in->curr_queue_pairs < 1 || in->curr_queue_pairs > 32768)
+        return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".curr_queue_pairs");
     dsf1_store16(blob + at, in->curr_queue_pairs);
     at += 2;
     /* rx_mode: rx_mode, body offset 2 */
-    if (in->rx_mode & ~ORG_VIRTIO_NET_V1_0_RX_MODE_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".rx_mode");
+    if (in->rx_mode & ~ORG_VIRTIO_NET_V1_0_RX_MODE_MASK)
+        return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".rx_mode");
     blob[at] = in->rx_mode;
     at += 1;
     *cursor = at;
@@ -573,7 +621,8 @@ static size_t body_size_mac_filter(const struct org_virtio_net_v1_0_mac_filter *
 }
 
 /* struct mac_filter: check and write the full body at blob + *cursor */
-static int encode_mac_filter(const struct org_virtio_net_v1_0_mac_filter *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_mac_filter(const struct org_virtio_net_v1_0_mac_filter *in, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     size_t at = *cursor;
     /* unicast_overflow: bool, body offset 0 */
@@ -603,7 +652,8 @@ static int encode_mac_filter(const struct org_virtio_net_v1_0_mac_filter *in, ui
 }
 
 /* struct announce_state: check and write the full body at blob + *cursor */
-static int encode_announce_state(const struct org_virtio_net_v1_0_announce_state *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_announce_state(const struct org_virtio_net_v1_0_announce_state *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     (void)err;
     size_t at = *cursor;
@@ -618,7 +668,8 @@ static int encode_announce_state(const struct org_virtio_net_v1_0_announce_state
 }
 
 /* section 1 "common": virtio.virtio_common: the payload */
-static int encode_section_common(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_common(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -629,7 +680,8 @@ static int encode_section_common(const struct org_virtio_net_v1_0 *state, uint8_
 }
 
 /* section 2 "queues": virtio.virtqueue[] max 1024: the payload */
-static int encode_section_queues(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_queues(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -647,7 +699,8 @@ static int encode_section_queues(const struct org_virtio_net_v1_0 *state, uint8_
 }
 
 /* section 3 "config": net_config: the payload */
-static int encode_section_config(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_config(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -658,7 +711,8 @@ static int encode_section_config(const struct org_virtio_net_v1_0 *state, uint8_
 }
 
 /* section 4 "ctrl": net_ctrl: the payload */
-static int encode_section_ctrl(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_ctrl(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -669,7 +723,8 @@ static int encode_section_ctrl(const struct org_virtio_net_v1_0 *state, uint8_t 
 }
 
 /* section 5 "mac_filter": mac_filter: the payload */
-static int encode_section_mac_filter(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_mac_filter(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -680,7 +735,8 @@ static int encode_section_mac_filter(const struct org_virtio_net_v1_0 *state, ui
 }
 
 /* section 6 "vlan_filter": u32[128]: the payload */
-static int encode_section_vlan_filter(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_vlan_filter(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     (void)err;
     size_t at = *cursor;
@@ -693,7 +749,8 @@ static int encode_section_vlan_filter(const struct org_virtio_net_v1_0 *state, u
 }
 
 /* section 7 "announce": announce_state: the payload */
-static int encode_section_announce(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_announce(const struct org_virtio_net_v1_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;

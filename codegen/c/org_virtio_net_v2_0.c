@@ -27,7 +27,8 @@ static void set_defaults_virtio_virtqueue(struct org_virtio_net_v2_0_virtio_virt
 }
 
 /* struct virtio.virtio_common: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v2_0_virtio_virtio_common *out, struct devstate_error *err)
+static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_net_v2_0_virtio_virtio_common *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* status: virtio.device_status, body offset 0 */
@@ -35,7 +36,8 @@ static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at
     if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".status");
     {
         uint8_t value = blob[at];
-        if (value & ~ORG_VIRTIO_NET_V2_0_VIRTIO_DEVICE_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".status");
+        if (value & ~ORG_VIRTIO_NET_V2_0_VIRTIO_DEVICE_STATUS_MASK)
+            return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".status");
         out->status = value;
     }
     at += 1;
@@ -47,7 +49,8 @@ static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at
     if (end - at < 16) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".device_features");
     {
         const uint32_t count0 = 2;
-        if (depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".device_features[%]", (size_t)0);
+        if (depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".device_features[%]", (size_t)0);
         for (size_t i0 = 0; i0 < count0; i0++) {
             out->device_features[i0] = dsf1_load64(blob + at);
             at += 8;
@@ -61,7 +64,8 @@ static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at
     if (end - at < 16) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".driver_features");
     {
         const uint32_t count0 = 2;
-        if (depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".driver_features[%]", (size_t)0);
+        if (depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".driver_features[%]", (size_t)0);
         for (size_t i0 = 0; i0 < count0; i0++) {
             out->driver_features[i0] = dsf1_load64(blob + at);
             at += 8;
@@ -83,7 +87,8 @@ static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at
     if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".isr");
     {
         uint8_t value = blob[at];
-        if (value & ~ORG_VIRTIO_NET_V2_0_VIRTIO_ISR_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".isr");
+        if (value & ~ORG_VIRTIO_NET_V2_0_VIRTIO_ISR_STATUS_MASK)
+            return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".isr");
         out->isr = value;
     }
     at += 1;
@@ -95,7 +100,8 @@ static int decode_virtio_virtio_common(const struct dsf1_context *ctx, size_t at
 }
 
 /* struct virtio.virtqueue: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_virtio_virtqueue(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v2_0_virtio_virtqueue *out, struct devstate_error *err)
+static int decode_virtio_virtqueue(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_net_v2_0_virtio_virtqueue *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* size: u16, max 32768, body offset 0 */
@@ -166,7 +172,8 @@ static int decode_virtio_virtqueue(const struct dsf1_context *ctx, size_t at, si
 }
 
 /* struct net_config: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_net_config(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v2_0_net_config *out, struct devstate_error *err)
+static int decode_net_config(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_net_v2_0_net_config *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* mac: u8[6], body offset 0 */
@@ -174,7 +181,8 @@ static int decode_net_config(const struct dsf1_context *ctx, size_t at, size_t e
     if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".mac");
     {
         const uint32_t count0 = 6;
-        if (depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".mac[%]", (size_t)0);
+        if (depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".mac[%]", (size_t)0);
         memcpy(out->mac, blob + at, count0);
         at += count0;
     }
@@ -182,7 +190,8 @@ static int decode_net_config(const struct dsf1_context *ctx, size_t at, size_t e
     if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".status");
     {
         uint16_t value = dsf1_load16(blob + at);
-        if (value & ~ORG_VIRTIO_NET_V2_0_NET_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".status");
+        if (value & ~ORG_VIRTIO_NET_V2_0_NET_STATUS_MASK)
+            return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".status");
         out->status = value;
     }
     at += 2;
@@ -219,10 +228,12 @@ static int decode_net_config(const struct dsf1_context *ctx, size_t at, size_t e
     }
     at += 1;
     /* rss_max_indirection_table_length: u16, max 128, body offset 18 */
-    if (end - at < 2) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".rss_max_indirection_table_length");
+    if (end - at < 2)
+        return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".rss_max_indirection_table_length");
     {
         uint16_t value = dsf1_load16(blob + at);
-        if (value > 128) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".rss_max_indirection_table_length");
+        if (value > 128)
+            return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".rss_max_indirection_table_length");
         out->rss_max_indirection_table_length = value;
     }
     at += 2;
@@ -230,7 +241,8 @@ static int decode_net_config(const struct dsf1_context *ctx, size_t at, size_t e
     if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".supported_hash_types");
     {
         uint32_t value = dsf1_load32(blob + at);
-        if (value & ~ORG_VIRTIO_NET_V2_0_HASH_TYPES_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".supported_hash_types");
+        if (value & ~ORG_VIRTIO_NET_V2_0_HASH_TYPES_MASK)
+            return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".supported_hash_types");
         out->supported_hash_types = value;
     }
     at += 4;
@@ -238,7 +250,8 @@ static int decode_net_config(const struct dsf1_context *ctx, size_t at, size_t e
 }
 
 /* struct net_ctrl: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_net_ctrl(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v2_0_net_ctrl *out, struct devstate_error *err)
+static int decode_net_ctrl(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_net_v2_0_net_ctrl *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* curr_queue_pairs: u16, min 1, max 32768, body offset 0 */
@@ -246,7 +259,8 @@ static int decode_net_ctrl(const struct dsf1_context *ctx, size_t at, size_t end
     if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".curr_queue_pairs");
     {
         uint16_t value = dsf1_load16(blob + at);
-        if (value < 1 || value > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".curr_queue_pairs");
+        if (value < 1 || value > 32768)
+            return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, at, ".curr_queue_pairs");
         out->curr_queue_pairs = value;
     }
     at += 2;
@@ -254,7 +268,8 @@ static int decode_net_ctrl(const struct dsf1_context *ctx, size_t at, size_t end
     if (end - at < 1) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".rx_mode");
     {
         uint8_t value = blob[at];
-        if (value & ~ORG_VIRTIO_NET_V2_0_RX_MODE_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".rx_mode");
+        if (value & ~ORG_VIRTIO_NET_V2_0_RX_MODE_MASK)
+            return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".rx_mode");
         out->rx_mode = value;
     }
     at += 1;
@@ -262,7 +277,8 @@ static int decode_net_ctrl(const struct dsf1_context *ctx, size_t at, size_t end
     if (end - at < 16) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".guest_offloads_disabled");
     {
         const uint32_t count0 = 2;
-        if (depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".guest_offloads_disabled[%]", (size_t)0);
+        if (depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".guest_offloads_disabled[%]", (size_t)0);
         for (size_t i0 = 0; i0 < count0; i0++) {
             out->guest_offloads_disabled[i0] = dsf1_load64(blob + at);
             at += 8;
@@ -272,7 +288,8 @@ static int decode_net_ctrl(const struct dsf1_context *ctx, size_t at, size_t end
 }
 
 /* struct announce_state: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_announce_state(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v2_0_announce_state *out, struct devstate_error *err)
+static int decode_announce_state(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_net_v2_0_announce_state *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* rounds_remaining: u8, body offset 0 */
@@ -288,7 +305,8 @@ static int decode_announce_state(const struct dsf1_context *ctx, size_t at, size
 }
 
 /* struct rss_state: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_rss_state(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v2_0_rss_state *out, struct devstate_error *err)
+static int decode_rss_state(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_net_v2_0_rss_state *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* mode: rss_mode, body offset 0 */
@@ -304,7 +322,8 @@ static int decode_rss_state(const struct dsf1_context *ctx, size_t at, size_t en
     if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_STRUCT_TOO_SHORT, at, ".hash_types");
     {
         uint32_t value = dsf1_load32(blob + at);
-        if (value & ~ORG_VIRTIO_NET_V2_0_HASH_TYPES_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".hash_types");
+        if (value & ~ORG_VIRTIO_NET_V2_0_HASH_TYPES_MASK)
+            return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, at, ".hash_types");
         out->hash_types = value;
     }
     at += 4;
@@ -336,9 +355,11 @@ static int decode_rss_state(const struct dsf1_context *ctx, size_t at, size_t en
         count0 = dsf1_load32(blob + at);
         if (count0 > 128u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, at, ".indirection_table");
         at += 4;
-        if (count0 > (end - at) / 2) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".indirection_table");
+        if (count0 > (end - at) / 2)
+            return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".indirection_table");
         out->indirection_table.count = count0;
-        if (count0 > 0 && depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".indirection_table[%]", (size_t)0);
+        if (count0 > 0 && depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".indirection_table[%]", (size_t)0);
         for (size_t i0 = 0; i0 < count0; i0++) {
             out->indirection_table.items[i0] = dsf1_load16(blob + at);
             at += 2;
@@ -348,7 +369,8 @@ static int decode_rss_state(const struct dsf1_context *ctx, size_t at, size_t en
 }
 
 /* struct mac_entry: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_mac_entry(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v2_0_mac_entry *out, struct devstate_error *err)
+static int decode_mac_entry(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_net_v2_0_mac_entry *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     /* mac: u8[6], body offset 0 */
@@ -356,7 +378,8 @@ static int decode_mac_entry(const struct dsf1_context *ctx, size_t at, size_t en
     if (depth >= ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".mac");
     {
         const uint32_t count0 = 6;
-        if (depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".mac[%]", (size_t)0);
+        if (depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".mac[%]", (size_t)0);
         memcpy(out->mac, blob + at, count0);
         at += count0;
     }
@@ -372,7 +395,8 @@ static int decode_mac_entry(const struct dsf1_context *ctx, size_t at, size_t en
 }
 
 /* struct mac_table: the body in [at, end) at depth `depth`; fields, defaults, zero tail */
-static int decode_mac_table(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth, struct org_virtio_net_v2_0_mac_table *out, struct devstate_error *err)
+static int decode_mac_table(const struct dsf1_context *ctx, size_t at, size_t end, uint32_t depth,
+    struct org_virtio_net_v2_0_mac_table *out, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     int rc;
@@ -399,9 +423,11 @@ static int decode_mac_table(const struct dsf1_context *ctx, size_t at, size_t en
         stride0 = dsf1_load32(blob + at);
         if (stride0 == 0 || (stride0 < 7u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, ".entries");
         at += 4;
-        if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".entries");
+        if (count0 > (end - at) / stride0)
+            return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, ".entries");
         out->entries.count = count0;
-        if (count0 > 0 && depth + 2 > ctx->max_depth) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".entries[%]", (size_t)0);
+        if (count0 > 0 && depth + 2 > ctx->max_depth)
+            return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, ".entries[%]", (size_t)0);
         for (size_t i0 = 0; i0 < count0; i0++) {
             rc = decode_mac_entry(ctx, at, at + stride0, depth + 2, &out->entries.items[i0], err);
             if (rc != 0) return dsf1_prepend(err, rc, ".entries[%]", i0);
@@ -412,23 +438,27 @@ static int decode_mac_table(const struct dsf1_context *ctx, size_t at, size_t en
 }
 
 /* section 1 "common": virtio.virtio_common */
-static int decode_section_common(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v2_0 *state, struct devstate_error *err)
+static int decode_section_common(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_net_v2_0 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.common", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.common");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.common");
     rc = decode_virtio_virtio_common(ctx, frame->payload, frame->end, 1, &state->common, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.common");
     return DEVSTATE_OK;
 }
 
 /* section 2 "queues": virtio.virtqueue[] max 1024 */
-static int decode_section_queues(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v2_0 *state, struct devstate_error *err)
+static int decode_section_queues(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_net_v2_0 *state, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.queues", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.queues");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.queues");
     {
         size_t at = frame->payload, end = frame->end;
         {
@@ -441,11 +471,14 @@ static int decode_section_queues(const struct dsf1_context *ctx, const struct ds
             at += 4;
             if (end - at < 4) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, at, "$.sections.queues");
             stride0 = dsf1_load32(blob + at);
-            if (stride0 == 0 || (stride0 < 40u && stride0 != 37u && stride0 != 38u && stride0 != 39u)) return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.queues");
+            if (stride0 == 0 || (stride0 < 40u && stride0 != 37u && stride0 != 38u && stride0 != 39u))
+                return dsf1_fail(err, DEVSTATE_E_BAD_STRIDE, at, "$.sections.queues");
             at += 4;
-            if (count0 > (end - at) / stride0) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.queues");
+            if (count0 > (end - at) / stride0)
+                return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.queues");
             state->queues.count = count0;
-            if (count0 > 0 && ctx->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.queues[%]", (size_t)0);
+            if (count0 > 0 && ctx->max_depth < 2)
+                return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.queues[%]", (size_t)0);
             for (size_t i0 = 0; i0 < count0; i0++) {
                 rc = decode_virtio_virtqueue(ctx, at, at + stride0, 2, &state->queues.items[i0], err);
                 if (rc != 0) return dsf1_prepend(err, rc, "$.sections.queues[%]", i0);
@@ -458,40 +491,48 @@ static int decode_section_queues(const struct dsf1_context *ctx, const struct ds
 }
 
 /* section 3 "config": net_config */
-static int decode_section_config(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v2_0 *state, struct devstate_error *err)
+static int decode_section_config(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_net_v2_0 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.config", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.config");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.config");
     rc = decode_net_config(ctx, frame->payload, frame->end, 1, &state->config, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.config");
     return DEVSTATE_OK;
 }
 
 /* section 4 "ctrl": net_ctrl */
-static int decode_section_ctrl(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v2_0 *state, struct devstate_error *err)
+static int decode_section_ctrl(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_net_v2_0 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.ctrl", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.ctrl");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.ctrl");
     rc = decode_net_ctrl(ctx, frame->payload, frame->end, 1, &state->ctrl, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.ctrl");
     return DEVSTATE_OK;
 }
 
 /* section 6 "vlan_filter": u32[128] */
-static int decode_section_vlan_filter(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v2_0 *state, struct devstate_error *err)
+static int decode_section_vlan_filter(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_net_v2_0 *state, struct devstate_error *err)
 {
     const uint8_t *blob = ctx->blob;
     if (dsf1_check_optional(frame, 0, "$.sections.vlan_filter", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.vlan_filter");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.vlan_filter");
     {
         size_t at = frame->payload, end = frame->end;
         {
             const size_t start0 = at;
             const uint32_t count0 = 128;
-            if (end - at < 512u) return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.vlan_filter");
-            if (ctx->max_depth < 2) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.vlan_filter[%]", (size_t)0);
+            if (end - at < 512u)
+                return dsf1_fail(err, DEVSTATE_E_COUNT_PAST_END, start0, "$.sections.vlan_filter");
+            if (ctx->max_depth < 2)
+                return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, at, "$.sections.vlan_filter[%]", (size_t)0);
             for (size_t i0 = 0; i0 < count0; i0++) {
                 state->vlan_filter[i0] = dsf1_load32(blob + at);
                 at += 4;
@@ -503,22 +544,26 @@ static int decode_section_vlan_filter(const struct dsf1_context *ctx, const stru
 }
 
 /* section 7 "announce": announce_state */
-static int decode_section_announce(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v2_0 *state, struct devstate_error *err)
+static int decode_section_announce(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_net_v2_0 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.announce", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.announce");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.announce");
     rc = decode_announce_state(ctx, frame->payload, frame->end, 1, &state->announce, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.announce");
     return DEVSTATE_OK;
 }
 
 /* section 8 "rss": rss_state */
-static int decode_section_rss(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v2_0 *state, struct devstate_error *err)
+static int decode_section_rss(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_net_v2_0 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 1, "$.sections.rss", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.rss");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.rss");
     rc = decode_rss_state(ctx, frame->payload, frame->end, 1, &state->rss, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.rss");
     state->has_rss = true;
@@ -526,23 +571,29 @@ static int decode_section_rss(const struct dsf1_context *ctx, const struct dsf1_
 }
 
 /* section 9 "mac_table": mac_table */
-static int decode_section_mac_table(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v2_0 *state, struct devstate_error *err)
+static int decode_section_mac_table(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_net_v2_0 *state, struct devstate_error *err)
 {
     int rc;
     if (dsf1_check_optional(frame, 0, "$.sections.mac_table", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.mac_table");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.sections.mac_table");
     rc = decode_mac_table(ctx, frame->payload, frame->end, 1, &state->mac_table, err);
     if (rc != 0) return dsf1_prepend(err, rc, "$.sections.mac_table");
     return DEVSTATE_OK;
 }
 
 /* vendor section pci:0x1af4 #1 "impl_private": opaque */
-static int decode_vendor_section_impl_private(const struct dsf1_context *ctx, const struct dsf1_frame *frame, struct org_virtio_net_v2_0 *state, struct devstate_error *err)
+static int decode_vendor_section_impl_private(const struct dsf1_context *ctx, const struct dsf1_frame *frame,
+    struct org_virtio_net_v2_0 *state, struct devstate_error *err)
 {
     if (dsf1_check_optional(frame, 1, "$.vendor_sections.impl_private", err) != 0) return err->code;
-    if (ctx->max_depth < 1) return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.vendor_sections.impl_private");
-    if (frame->end - frame->payload > 65536u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, frame->payload, "$.vendor_sections.impl_private");
-    if (frame->end - frame->payload > ctx->max_region) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, frame->payload, "$.vendor_sections.impl_private");
+    if (ctx->max_depth < 1)
+        return dsf1_fail(err, DEVSTATE_E_NESTING_TOO_DEEP, frame->payload, "$.vendor_sections.impl_private");
+    if (frame->end - frame->payload > 65536u)
+        return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, frame->payload, "$.vendor_sections.impl_private");
+    if (frame->end - frame->payload > ctx->max_region)
+        return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, frame->payload, "$.vendor_sections.impl_private");
     state->impl_private.data = ctx->blob + frame->payload;
     state->impl_private.len = frame->end - frame->payload;
     state->has_impl_private = true;
@@ -607,17 +658,20 @@ int org_virtio_net_v2_0_decode_with_limits(const uint8_t *buf, size_t len, const
     return DEVSTATE_OK;
 }
 
-int org_virtio_net_v2_0_decode(const uint8_t *buf, size_t len, struct org_virtio_net_v2_0 *out, struct devstate_error *err)
+int org_virtio_net_v2_0_decode(const uint8_t *buf, size_t len, struct org_virtio_net_v2_0 *out,
+    struct devstate_error *err)
 {
     return org_virtio_net_v2_0_decode_with_limits(buf, len, NULL, out, err);
 }
 
 /* struct virtio.virtio_common: check and write the full body at blob + *cursor */
-static int encode_virtio_virtio_common(const struct org_virtio_net_v2_0_virtio_virtio_common *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_virtio_virtio_common(const struct org_virtio_net_v2_0_virtio_virtio_common *in,
+    uint8_t *blob, size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
     /* status: virtio.device_status, body offset 0 */
-    if (in->status & ~ORG_VIRTIO_NET_V2_0_VIRTIO_DEVICE_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".status");
+    if (in->status & ~ORG_VIRTIO_NET_V2_0_VIRTIO_DEVICE_STATUS_MASK)
+        return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".status");
     blob[at] = in->status;
     at += 1;
     /* device_feature_select: u32, body offset 1 */
@@ -646,7 +700,8 @@ static int encode_virtio_virtio_common(const struct org_virtio_net_v2_0_virtio_v
     dsf1_store16(blob + at, in->msix_config);
     at += 2;
     /* isr: virtio.isr_status, body offset 46 */
-    if (in->isr & ~ORG_VIRTIO_NET_V2_0_VIRTIO_ISR_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".isr");
+    if (in->isr & ~ORG_VIRTIO_NET_V2_0_VIRTIO_ISR_STATUS_MASK)
+        return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".isr");
     blob[at] = in->isr;
     at += 1;
     /* num_queues: u16, body offset 47 */
@@ -657,7 +712,8 @@ static int encode_virtio_virtio_common(const struct org_virtio_net_v2_0_virtio_v
 }
 
 /* struct virtio.virtqueue: check and write the full body at blob + *cursor */
-static int encode_virtio_virtqueue(const struct org_virtio_net_v2_0_virtio_virtqueue *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_virtio_virtqueue(const struct org_virtio_net_v2_0_virtio_virtqueue *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
     /* size: u16, max 32768, body offset 0 */
@@ -705,18 +761,21 @@ static int encode_virtio_virtqueue(const struct org_virtio_net_v2_0_virtio_virtq
 }
 
 /* struct net_config: check and write the full body at blob + *cursor */
-static int encode_net_config(const struct org_virtio_net_v2_0_net_config *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_net_config(const struct org_virtio_net_v2_0_net_config *in, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     size_t at = *cursor;
     /* mac: u8[6], body offset 0 */
     memcpy(blob + at, in->mac, 6);
     at += 6;
     /* status: net_status, body offset 6 */
-    if (in->status & ~ORG_VIRTIO_NET_V2_0_NET_STATUS_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".status");
+    if (in->status & ~ORG_VIRTIO_NET_V2_0_NET_STATUS_MASK)
+        return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".status");
     dsf1_store16(blob + at, in->status);
     at += 2;
     /* max_virtqueue_pairs: u16, max 32768, body offset 8 */
-    if (in->max_virtqueue_pairs > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".max_virtqueue_pairs");
+    if (in->max_virtqueue_pairs > 32768)
+        return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".max_virtqueue_pairs");
     dsf1_store16(blob + at, in->max_virtqueue_pairs);
     at += 2;
     /* mtu: u16, body offset 10 */
@@ -734,11 +793,13 @@ static int encode_net_config(const struct org_virtio_net_v2_0_net_config *in, ui
     blob[at] = in->rss_max_key_size;
     at += 1;
     /* rss_max_indirection_table_length: u16, max 128, body offset 18 */
-    if (in->rss_max_indirection_table_length > 128) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".rss_max_indirection_table_length");
+    if (in->rss_max_indirection_table_length > 128)
+        return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".rss_max_indirection_table_length");
     dsf1_store16(blob + at, in->rss_max_indirection_table_length);
     at += 2;
     /* supported_hash_types: hash_types, body offset 20 */
-    if (in->supported_hash_types & ~ORG_VIRTIO_NET_V2_0_HASH_TYPES_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".supported_hash_types");
+    if (in->supported_hash_types & ~ORG_VIRTIO_NET_V2_0_HASH_TYPES_MASK)
+        return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".supported_hash_types");
     dsf1_store32(blob + at, in->supported_hash_types);
     at += 4;
     *cursor = at;
@@ -746,15 +807,18 @@ static int encode_net_config(const struct org_virtio_net_v2_0_net_config *in, ui
 }
 
 /* struct net_ctrl: check and write the full body at blob + *cursor */
-static int encode_net_ctrl(const struct org_virtio_net_v2_0_net_ctrl *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_net_ctrl(const struct org_virtio_net_v2_0_net_ctrl *in, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     size_t at = *cursor;
     /* curr_queue_pairs: u16, min 1, max 32768, body offset 0 */
-    if (in->curr_queue_pairs < 1 || in->curr_queue_pairs > 32768) return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".curr_queue_pairs");
+    if (in->curr_queue_pairs < 1 || in->curr_queue_pairs > 32768)
+        return dsf1_fail(err, DEVSTATE_E_OUT_OF_RANGE, 0, ".curr_queue_pairs");
     dsf1_store16(blob + at, in->curr_queue_pairs);
     at += 2;
     /* rx_mode: rx_mode, body offset 2 */
-    if (in->rx_mode & ~ORG_VIRTIO_NET_V2_0_RX_MODE_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".rx_mode");
+    if (in->rx_mode & ~ORG_VIRTIO_NET_V2_0_RX_MODE_MASK)
+        return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".rx_mode");
     blob[at] = in->rx_mode;
     at += 1;
     /* guest_offloads_disabled: u64[2], body offset 3 */
@@ -767,7 +831,8 @@ static int encode_net_ctrl(const struct org_virtio_net_v2_0_net_ctrl *in, uint8_
 }
 
 /* struct announce_state: check and write the full body at blob + *cursor */
-static int encode_announce_state(const struct org_virtio_net_v2_0_announce_state *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_announce_state(const struct org_virtio_net_v2_0_announce_state *in, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     (void)err;
     size_t at = *cursor;
@@ -796,7 +861,8 @@ static size_t body_size_rss_state(const struct org_virtio_net_v2_0_rss_state *in
 }
 
 /* struct rss_state: check and write the full body at blob + *cursor */
-static int encode_rss_state(const struct org_virtio_net_v2_0_rss_state *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_rss_state(const struct org_virtio_net_v2_0_rss_state *in, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     size_t at = *cursor;
     /* mode: rss_mode, body offset 0 */
@@ -804,7 +870,8 @@ static int encode_rss_state(const struct org_virtio_net_v2_0_rss_state *in, uint
     blob[at] = in->mode;
     at += 1;
     /* hash_types: hash_types, body offset 1 */
-    if (in->hash_types & ~ORG_VIRTIO_NET_V2_0_HASH_TYPES_MASK) return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".hash_types");
+    if (in->hash_types & ~ORG_VIRTIO_NET_V2_0_HASH_TYPES_MASK)
+        return dsf1_fail(err, DEVSTATE_E_BAD_FLAGS, 0, ".hash_types");
     dsf1_store32(blob + at, in->hash_types);
     at += 4;
     /* unclassified_queue: u16, body offset 5 */
@@ -814,13 +881,15 @@ static int encode_rss_state(const struct org_virtio_net_v2_0_rss_state *in, uint
     dsf1_store16(blob + at, in->max_tx_vq);
     at += 2;
     /* hash_key: bytes max 40, body offset 9 */
-    if (in->hash_key.data == NULL && in->hash_key.len != 0) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".hash_key");
+    if (in->hash_key.data == NULL && in->hash_key.len != 0)
+        return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, ".hash_key");
     if ((uint64_t)in->hash_key.len > 40u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, 0, ".hash_key");
     dsf1_store32(blob + at, (uint32_t)in->hash_key.len);
     dsf1_put(blob + at + 4, in->hash_key.data, in->hash_key.len);
     at += 4 + in->hash_key.len;
     /* indirection_table: u16[] max 128 */
-    if (in->indirection_table.count > 128u) return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, ".indirection_table");
+    if (in->indirection_table.count > 128u)
+        return dsf1_fail(err, DEVSTATE_E_COUNT_OVER_MAX, 0, ".indirection_table");
     dsf1_store32(blob + at, in->indirection_table.count);
     at += 4;
     for (size_t i0 = 0; i0 < in->indirection_table.count; i0++) {
@@ -832,7 +901,8 @@ static int encode_rss_state(const struct org_virtio_net_v2_0_rss_state *in, uint
 }
 
 /* struct mac_entry: check and write the full body at blob + *cursor */
-static int encode_mac_entry(const struct org_virtio_net_v2_0_mac_entry *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_mac_entry(const struct org_virtio_net_v2_0_mac_entry *in, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     size_t at = *cursor;
     /* mac: u8[6], body offset 0 */
@@ -858,7 +928,8 @@ static size_t body_size_mac_table(const struct org_virtio_net_v2_0_mac_table *in
 }
 
 /* struct mac_table: check and write the full body at blob + *cursor */
-static int encode_mac_table(const struct org_virtio_net_v2_0_mac_table *in, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_mac_table(const struct org_virtio_net_v2_0_mac_table *in, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -883,7 +954,8 @@ static int encode_mac_table(const struct org_virtio_net_v2_0_mac_table *in, uint
 }
 
 /* section 1 "common": virtio.virtio_common: the payload */
-static int encode_section_common(const struct org_virtio_net_v2_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_common(const struct org_virtio_net_v2_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -894,7 +966,8 @@ static int encode_section_common(const struct org_virtio_net_v2_0 *state, uint8_
 }
 
 /* section 2 "queues": virtio.virtqueue[] max 1024: the payload */
-static int encode_section_queues(const struct org_virtio_net_v2_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_queues(const struct org_virtio_net_v2_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -912,7 +985,8 @@ static int encode_section_queues(const struct org_virtio_net_v2_0 *state, uint8_
 }
 
 /* section 3 "config": net_config: the payload */
-static int encode_section_config(const struct org_virtio_net_v2_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_config(const struct org_virtio_net_v2_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -923,7 +997,8 @@ static int encode_section_config(const struct org_virtio_net_v2_0 *state, uint8_
 }
 
 /* section 4 "ctrl": net_ctrl: the payload */
-static int encode_section_ctrl(const struct org_virtio_net_v2_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_ctrl(const struct org_virtio_net_v2_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -934,7 +1009,8 @@ static int encode_section_ctrl(const struct org_virtio_net_v2_0 *state, uint8_t 
 }
 
 /* section 6 "vlan_filter": u32[128]: the payload */
-static int encode_section_vlan_filter(const struct org_virtio_net_v2_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_vlan_filter(const struct org_virtio_net_v2_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     (void)err;
     size_t at = *cursor;
@@ -947,7 +1023,8 @@ static int encode_section_vlan_filter(const struct org_virtio_net_v2_0 *state, u
 }
 
 /* section 7 "announce": announce_state: the payload */
-static int encode_section_announce(const struct org_virtio_net_v2_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_announce(const struct org_virtio_net_v2_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -958,7 +1035,8 @@ static int encode_section_announce(const struct org_virtio_net_v2_0 *state, uint
 }
 
 /* section 8 "rss": rss_state: the payload */
-static int encode_section_rss(const struct org_virtio_net_v2_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_rss(const struct org_virtio_net_v2_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -969,7 +1047,8 @@ static int encode_section_rss(const struct org_virtio_net_v2_0 *state, uint8_t *
 }
 
 /* section 9 "mac_table": mac_table: the payload */
-static int encode_section_mac_table(const struct org_virtio_net_v2_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_section_mac_table(const struct org_virtio_net_v2_0 *state, uint8_t *blob, size_t *cursor,
+    struct devstate_error *err)
 {
     int rc;
     size_t at = *cursor;
@@ -980,11 +1059,14 @@ static int encode_section_mac_table(const struct org_virtio_net_v2_0 *state, uin
 }
 
 /* vendor section pci:0x1af4 #1 "impl_private": opaque: the payload */
-static int encode_vendor_section_impl_private(const struct org_virtio_net_v2_0 *state, uint8_t *blob, size_t *cursor, struct devstate_error *err)
+static int encode_vendor_section_impl_private(const struct org_virtio_net_v2_0 *state, uint8_t *blob,
+    size_t *cursor, struct devstate_error *err)
 {
     size_t at = *cursor;
-    if (state->impl_private.data == NULL && state->impl_private.len != 0) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.vendor_sections.impl_private");
-    if ((uint64_t)state->impl_private.len > 65536u) return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, 0, "$.vendor_sections.impl_private");
+    if (state->impl_private.data == NULL && state->impl_private.len != 0)
+        return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.vendor_sections.impl_private");
+    if ((uint64_t)state->impl_private.len > 65536u)
+        return dsf1_fail(err, DEVSTATE_E_LENGTH_OVER_MAX, 0, "$.vendor_sections.impl_private");
     dsf1_put(blob + at, state->impl_private.data, state->impl_private.len);
     at += state->impl_private.len;
     *cursor = at;

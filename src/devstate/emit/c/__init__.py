@@ -1132,11 +1132,72 @@ def _header(names: CNames) -> str:
         if isinstance(schema.types[type_name], ir.StructType):
             lines += decls.struct_definition(type_name)
     lines += _state_struct(names, decls)
-    return render("model.h.j2", banner="\n".join(_banner(names, "h")), guard=f"{names.upper}_H",
+    return _wrap_lines(render("model.h.j2", banner="\n".join(_banner(names, "h")), guard=f"{names.upper}_H",
                   rule=_rule(schema), macros=names.fixed_macros, p=names.prefix,
                   model_literal=c_string(schema.model.encode()), major=schema.version.major,
                   minor=schema.version.minor, max_unknown=MAX_UNKNOWN_SECTIONS,
-                  declarations="\n".join(lines), enums=_enum_functions(names))
+                  declarations="\n".join(lines), enums=_enum_functions(names)))
+
+
+LINE_WIDTH = 110
+"""Generated lines longer than this are wrapped where C style allows (see ``_wrap_lines``)."""
+
+
+def _wrap_lines(text: str) -> str:
+    """Wrap long lines of generated C deterministically: ``if (...) statement;`` puts the
+    statement on its own line; a function signature breaks after a parameter."""
+    out = []
+    for line in text.split("\n"):
+        if len(line) > LINE_WIDTH:
+            out += _wrap_if(line) or _wrap_signature(line) or [line]
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _wrap_if(line: str) -> Lines | None:
+    indent = line[: len(line) - len(line.lstrip())]
+    if not line.lstrip().startswith("if ("):
+        return None
+    end = _closing_paren(line, len(indent) + 3)
+    if end is None or line[end + 1:end + 2] != " " or line[end + 2:].startswith("{"):
+        return None
+    return [line[: end + 1], f"{indent}    {line[end + 2:]}"]
+
+
+def _closing_paren(line: str, start: int) -> int | None:
+    """The index of the parenthesis closing the one at ``start`` (string literals skipped)."""
+    depth, in_string, index = 0, False, start
+    while index < len(line):
+        char = line[index]
+        if in_string:
+            if char == "\\":
+                index += 1
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+        index += 1
+    return None
+
+
+def _wrap_signature(line: str) -> Lines | None:
+    if line.startswith((" ", "/", "#")) or not line.endswith(")") or "(" not in line:
+        return None
+    lines = []
+    while len(line) > LINE_WIDTH:
+        cut = line.rfind(", ", 0, LINE_WIDTH)
+        if cut <= line.find("("):
+            break
+        lines.append(line[: cut + 1])
+        line = "    " + line[cut + 2:]
+    return [*lines, line]
 
 
 def _rule(schema: ir.Schema) -> str:
@@ -1221,7 +1282,7 @@ def _source(names: CNames) -> str:
         encoders += sections.encode_function(section)
     init_body = _init_body(names, defaults)
     known = sections._all()
-    return render(
+    return _wrap_lines(render(
         "model.c.j2", banner="\n".join(_banner(names, "c")), p=names.prefix, rule=_rule(schema),
         macros=names.fixed_macros, zeros_needed=defaults.zeros_needed,
         decoders="\n".join(decoders), vendor_tables=_vendor_tables(sections), required=len(sections.required),
@@ -1231,7 +1292,7 @@ def _source(names: CNames) -> str:
         section_paths=", ".join(f'"{_section_path(s)}"' for s in known) or '"$"', known=len(known),
         known_items=_known_items(names, sections), unknown_item="\n".join(_unknown_item(sections)),
         write_section="\n".join(_write_section(sections)), init_body="\n".join(init_body),
-        enums=_enum_functions(names))
+        enums=_enum_functions(names)))
 
 
 def _size_body(names: CNames, sections: _Sections) -> Lines:
