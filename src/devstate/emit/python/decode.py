@@ -72,8 +72,7 @@ class Values:
         self.counter = counter
 
     def table(self, leaf: Leaf, kind: str) -> str:
-        """The module-level table ``kind`` of the leaf's enum or flags type (``Facts.table``)."""
-        return self.facts.table(leaf.ref, kind)
+        return self.facts.leaf_table(leaf, kind)
 
     def leaf(self, leaf: Leaf, raw: str) -> str:
         if leaf.kind == "bool":
@@ -84,30 +83,6 @@ class Values:
         if leaf.kind == "flags":
             return f"_rt.flag({self.facts.classes[leaf.ref]}, {self.table(leaf, 'cache')}, {raw})"
         return raw
-
-    def leaf_conditions(self, leaf: Leaf, raw: str) -> list[str]:
-        if leaf.kind == "int":
-            return [f"{raw} < {leaf.low}"] * leaf.checked_low + [f"{raw} > {leaf.high}"] * leaf.checked_high
-        if leaf.kind == "bool":
-            return [f"{raw} > 1"]
-        if leaf.kind == "enum" and not leaf.open:
-            return [f"{raw} not in {self.table(leaf, 'by_value')}"]
-        if leaf.kind == "flags":
-            return [f"{raw} & {self.table(leaf, 'undeclared')}"]
-        return []
-
-    def seq_conditions(self, leaf: Leaf, seq: str) -> list[str]:
-        """Conditions over a sequence of raw items (every leaf of an array)."""
-        if leaf.kind == "int":
-            low, high = f"min({seq}) < {leaf.low}", f"max({seq}) > {leaf.high}"
-            return [low] * leaf.checked_low + [high] * leaf.checked_high
-        if leaf.kind == "bool":
-            return [f"max({seq}) > 1"]
-        if leaf.kind == "enum" and not leaf.open:
-            return [f"not {self.table(leaf, 'values')}.issuperset({seq})"]
-        if leaf.kind == "flags":
-            return [f"_rt.any_bits({seq}, {self.table(leaf, 'undeclared')})"]
-        return []
 
     def seq_list(self, leaf: Leaf, seq: str, is_list: bool = False) -> str:
         """The typed list of one array row from a sequence of raw items."""
@@ -125,9 +100,9 @@ class Values:
     def from_locals(self, flat: Flat, names: list[str]) -> tuple[str, list[str]]:
         """(typed expression, failure conditions) of a flat value whose items are locals."""
         if not flat.dims:
-            return self.leaf(flat.leaf, names[0]), self.leaf_conditions(flat.leaf, names[0])
+            return self.leaf(flat.leaf, names[0]), self.facts.leaf_conditions(flat.leaf, names[0])
         items = "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
-        return self._nest(flat.leaf, names, flat.dims), self.seq_conditions(flat.leaf, items)
+        return self._nest(flat.leaf, names, flat.dims), self.facts.seq_conditions(flat.leaf, items)
 
     def _nest(self, leaf: Leaf, names: list[str], dims: tuple[int, ...]) -> str:
         if len(dims) == 1:
@@ -140,9 +115,9 @@ class Values:
         """(typed expression, failure conditions) of a flat value at ``tuple_name[start:]``."""
         if not flat.dims:
             item = f"{tuple_name}[{start}]"
-            return self.leaf(flat.leaf, item), self.leaf_conditions(flat.leaf, item)
+            return self.leaf(flat.leaf, item), self.facts.leaf_conditions(flat.leaf, item)
         whole = f"{tuple_name}[{start}:{start + flat.count}]"
-        return self.rows(flat.leaf, tuple_name, str(start), flat.dims), self.seq_conditions(flat.leaf, whole)
+        return self.rows(flat.leaf, tuple_name, str(start), flat.dims), self.facts.seq_conditions(flat.leaf, whole)
 
     def rows(self, leaf: Leaf, seq: str, start: str, dims: tuple[int | str, ...], is_list: bool = False,
              whole: bool = False) -> str:
@@ -444,7 +419,7 @@ class DecodeEmitter(Visitor[str]):
     def leaf_checks(self, leaf: Leaf, raw: str, path: str) -> None:
         code = self.code
         if leaf.kind == "int" and leaf.checked:
-            with if_any(code, self.values.leaf_conditions(leaf, raw)):
+            with if_any(code, self.facts.leaf_conditions(leaf, raw)):
                 code(f"raise _rt.out_of_range(q, {path}, {raw}, {leaf.low}, {leaf.high})")
         elif leaf.kind == "bool":
             with code.block(f"if {raw} > 1:"):

@@ -85,7 +85,7 @@ class EncodeEmitter(Visitor[int]):
         if not flat.dims:
             if leaf.kind == "bytes":
                 return [f"len({value}) != {leaf.size}"], [f"bytes({value})"]
-            return self.leaf_conditions(leaf, value), [value]
+            return self.facts.leaf_conditions(leaf, value, f"int({value})"), [value]
         if len(flat.dims) == 1:
             items, conditions = value, [f"len({value}) != {flat.dims[0]}"]
         else:
@@ -94,35 +94,12 @@ class EncodeEmitter(Visitor[int]):
         conditions += self.seq_conditions(leaf, items)
         return conditions, [f"*map(bytes, {items})" if leaf.kind == "bytes" else f"*{items}"]
 
-    def leaf_conditions(self, leaf: Leaf, value: str) -> list[str]:
-        if leaf.kind == "int":
-            return [f"{value} < {leaf.low}"] * leaf.checked_low + [f"{value} > {leaf.high}"] * leaf.checked_high
-        if leaf.kind == "bool":
-            return [f"{value} > 1"]
-        if leaf.kind == "enum" and not leaf.open:
-            return [f"{value} not in {self.table(leaf, 'by_value')}"]
-        if leaf.kind == "flags":
-            return [f"int({value}) & {self.table(leaf, 'undeclared')}"]
-        return []
-
     def seq_conditions(self, leaf: Leaf, items: str) -> list[str]:
-        if leaf.kind == "int":
-            low, high = f"min({items}) < {leaf.low}", f"max({items}) > {leaf.high}"
-            return [low] * leaf.checked_low + [high] * leaf.checked_high
-        if leaf.kind == "bool":
-            return [f"max({items}) > 1"]
-        if leaf.kind == "enum" and not leaf.open:
-            return [f"not {self.table(leaf, 'values')}.issuperset({items})"]
-        if leaf.kind == "flags":
-            return [f"_rt.any_bits({items}, {self.table(leaf, 'undeclared')})"]
-        if leaf.kind == "bytes":
-            item = self.local("y")
-            return [f"any(len({item}) != {leaf.size} for {item} in {items})"]
-        return []
+        if leaf.kind != "bytes":
+            return self.facts.seq_conditions(leaf, items)
+        item = self.local("y")
+        return [f"any(len({item}) != {leaf.size} for {item} in {items})"]
 
-    def table(self, leaf: Leaf, kind: str) -> str:
-        """The module-level table ``kind`` of the leaf's enum or flags type (``Facts.table``)."""
-        return self.facts.table(leaf.ref, kind)
 
     def reject_handler(self, checker: str, value: str, passthrough: bool = False) -> None:
         code = self.code

@@ -140,6 +140,36 @@ class Facts:
         """The name of one module-level table of type ``name`` (a ``Schema.types`` key; see TABLE_SUFFIXES)."""
         return self.tables[name, kind]
 
+    def leaf_table(self, leaf: Leaf, kind: str) -> str:
+        """A table of the leaf's enum or flags type (``table``)."""
+        return self.tables[leaf.ref, kind]
+
+    def leaf_conditions(self, leaf: Leaf, value: str, flags_value: str | None = None) -> list[str]:
+        """Python conditions that are true when one item ``value`` breaks the leaf's checks
+        (``flags_value``: how to read the value as an int for the flags mask, default ``value``)."""
+        if leaf.kind == "int":
+            return [f"{value} < {leaf.low}"] * leaf.checked_low + [f"{value} > {leaf.high}"] * leaf.checked_high
+        if leaf.kind == "bool":
+            return [f"{value} > 1"]
+        if leaf.kind == "enum" and not leaf.open:
+            return [f"{value} not in {self.leaf_table(leaf, 'by_value')}"]
+        if leaf.kind == "flags":
+            return [f"{flags_value or value} & {self.leaf_table(leaf, 'undeclared')}"]
+        return []
+
+    def seq_conditions(self, leaf: Leaf, items: str) -> list[str]:
+        """The same over a sequence of items (every leaf of an array)."""
+        if leaf.kind == "int":
+            low, high = f"min({items}) < {leaf.low}", f"max({items}) > {leaf.high}"
+            return [low] * leaf.checked_low + [high] * leaf.checked_high
+        if leaf.kind == "bool":
+            return [f"max({items}) > 1"]
+        if leaf.kind == "enum" and not leaf.open:
+            return [f"not {self.leaf_table(leaf, 'values')}.issuperset({items})"]
+        if leaf.kind == "flags":
+            return [f"_rt.any_bits({items}, {self.leaf_table(leaf, 'undeclared')})"]
+        return []
+
     def member(self, name: str) -> str:
         """An enum value or flag bit name as a class member (``link_up`` → ``LINK_UP``)."""
         return constant_case(name)
