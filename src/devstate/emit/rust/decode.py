@@ -1,4 +1,4 @@
-"""Rust decoding code: one method per IR type-expression kind (spec/wire-format.md, "Values").
+"""Rust decoding code: one visitor method per IR type-expression kind (spec/wire-format.md, "Values").
 
 The generated statements read ``b`` (the input) at ``p`` before ``end`` (the container's
 end), with ``c`` (the runtime's ``Ctx``: limits); a failure returns a ``Fail`` at once,
@@ -11,13 +11,11 @@ element, so nothing is allocated beyond the input's size.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 
 from devstate import ir
-from devstate.errors import EmitError
 from devstate.limits import MAX_COUNT
+from devstate.visit import Visitor
 
 from .literals import Literals, int_literal
 from .names import Expr, RustNames, field_ident
@@ -36,33 +34,6 @@ def indent(lines: Lines, levels: int = 1) -> Lines:
 
 def block(head: str, body: Lines, tail: str = "}") -> Lines:
     return [f"{head} {{", *indent(body), tail]
-
-
-def wire_fixed(expr: Expr, schema: ir.Schema) -> int | None:
-    """The encoded size when no prefix is read from the wire (scalars, enums, flags, fixed bytes and
-    fixed arrays of those); struct sizes and strides come from the wire."""
-    if isinstance(expr, ir.ScalarType):
-        return expr.size
-    if isinstance(expr, ir.NamedRef):
-        named = schema.resolve(expr)
-        return None if isinstance(named, ir.StructType) else named.base.size
-    if isinstance(expr, ir.BytesType):
-        return expr.length
-    if isinstance(expr, ir.ArrayType) and expr.length is not None and not expr.stride:
-        inner = wire_fixed(expr.element, schema)
-        return None if inner is None else inner * expr.length
-    return None
-
-
-def min_size(expr: Expr, schema: ir.Schema) -> int:
-    """The minimum encoded size in field or element position (spec, "Minimum sizes")."""
-    if isinstance(expr, ir.ArrayType):
-        if expr.max is not None:
-            return 8 if expr.stride else 4
-        assert expr.length is not None
-        return 4 if expr.stride else expr.length * min_size(expr.element, schema)
-    fixed = wire_fixed(expr, schema)
-    return 4 if fixed is None else fixed
 
 
 def range_condition(var: str, scalar: str, bounds: tuple[int | None, int | None]) -> str | None:
@@ -115,8 +86,8 @@ class Slot:
         return self.name or f"v{self.path.level}"
 
 
-class Decoder:
-    """Statements decoding a value into ``slot.var``, one method per IR kind."""
+class Decoder(Visitor[Lines]):
+    """Statements decoding a value into ``slot.var``, one ``visit_<kind>`` per IR kind."""
 
     def __init__(self, names: RustNames) -> None:
         self.names = names
@@ -124,13 +95,7 @@ class Decoder:
         self.literals = Literals(names)
 
     def value(self, expr: Expr, slot: Slot) -> Lines:
-        kinds: dict[type, Callable[[Any, Slot], Lines]] = {
-            ir.ScalarType: self.scalar, ir.NamedRef: self.ref, ir.ArrayType: self.array,
-            ir.BytesType: self.bytes_, ir.StringType: self.string,
-        }
-        if type(expr) not in kinds:
-            raise EmitError(f"no Rust decoder for type expression {expr!r}")
-        return kinds[type(expr)](expr, slot)
+        return self.visit(expr, slot)
 
     def _need(self, size: int, slot: Slot) -> Lines:
         if slot.avail >= size:
@@ -140,7 +105,7 @@ class Decoder:
     def _check(self, condition: str, slot: Slot, code: str, offset: str = "p") -> Lines:
         return [f"if {condition} {{", f"    {slot.path.fail(code, offset)}", "}"]
 
-    def scalar(self, expr: ir.ScalarType, slot: Slot) -> Lines:
+    def visit_scalar(self, expr: ir.ScalarType, slot: Slot) -> Lines:
         v = slot.var
         if expr.name == "bool":
             return [*self._need(1, slot), *self._check("b[p] > 1", slot, "BadBool"), f"let {v} = b[p] != 0;",
@@ -149,7 +114,7 @@ class Decoder:
         checks = self._check(condition, slot, "OutOfRange") if condition else []
         return [*self._need(expr.size, slot), f"let {v} = {LOADS[expr.name]};", *checks, f"p += {expr.size};"]
 
-    def ref(self, expr: ir.NamedRef, slot: Slot) -> Lines:
+    def visit_ref(self, expr: ir.NamedRef, slot: Slot) -> Lines:
         named = self.names.named(expr.name)
         rust = self.names.types[expr.name]
         v = slot.var
@@ -177,7 +142,7 @@ class Decoder:
                 *self._check("size > end - p - 4", slot, "Truncated"),
                 f"let {slot.var} = {call}.map_err({slot.path.under()})?;", "p += 4 + size;"]
 
-    def bytes_(self, expr: ir.BytesType, slot: Slot) -> Lines:
+    def visit_bytes(self, expr: ir.BytesType, slot: Slot) -> Lines:
         if expr.length is not None:
             n = expr.length
             return [*self._need(n, slot), f"let {slot.var} = Cow::Borrowed(&b[p..p + {n}]);", f"p += {n};"]
@@ -185,7 +150,7 @@ class Decoder:
         region = self._check("len as u64 > c.max_region", slot, "LimitExceeded")
         return self._counted(expr.max, slot, region, [], "Cow::Borrowed(&b[p + 4..p + 4 + len])")
 
-    def string(self, expr: ir.StringType, slot: Slot) -> Lines:
+    def visit_string(self, expr: ir.StringType, slot: Slot) -> Lines:
         utf8 = [f"let text = c.utf8(p + 4, len, {slot.path.rust_str()})?;"]
         return self._counted(expr.max, slot, [], utf8, "Cow::Borrowed(text)")
 
@@ -198,7 +163,7 @@ class Decoder:
 
     # arrays
 
-    def array(self, expr: ir.ArrayType, slot: Slot) -> Lines:
+    def visit_array(self, expr: ir.ArrayType, slot: Slot) -> Lines:
         level = slot.path.level
         count, stride, start = f"n{level}", f"s{level}", f"start{level}"
         body: Lines = []
@@ -207,7 +172,7 @@ class Decoder:
             body += [*self._need(4, slot), f"let {count} = ld_len(b, p);", *over, "p += 4;"]
         if expr.stride:
             body += self._stride(expr, slot, stride)
-        size = stride if expr.stride else str(min_size(expr.element, self.schema))
+        size = stride if expr.stride else str(expr.element.min_size)
         fits = self._fits(expr, slot, count, size, start if expr.max is not None or expr.stride else "p")
         if fits and (expr.max is not None or expr.stride):
             body.insert(0, f"let {start} = p;")
@@ -223,8 +188,7 @@ class Decoder:
         assert isinstance(expr.element, ir.NamedRef)
         struct = self.schema.struct(expr.element.name)
         assert struct.body_size is not None
-        boundaries = sorted({f.offset for f in struct.appended_fields if f.offset is not None} - {struct.body_size})
-        short = "".join(f" && {stride} != {offset}" for offset in boundaries)
+        short = "".join(f" && {stride} != {offset}" for offset in struct.short_strides)
         invalid = f"{stride} == 0 || ({stride} < {struct.body_size}{short})" if struct.body_size else f"{stride} == 0"
         present = slot.avail >= (8 if expr.max is not None else 4)
         need = [] if present else self._need(4, replace(slot, avail=0))
@@ -251,7 +215,7 @@ class Decoder:
                     items]
         path = slot.path.index(index)
         depth = slot.depth.plus()
-        inner = Slot(path, depth, wire_fixed(element, self.schema) or 0, slot.bounds)
+        inner = Slot(path, depth, element.static_size or 0, slot.bounds)
         if expr.stride:
             assert isinstance(element, ir.NamedRef)
             call = f"{self.names.fn('dec', element.name)}(c, p, p + {size}, {depth.rust()})"
@@ -313,7 +277,7 @@ class Decoder:
         if index >= struct.base_field_count:
             lines += block("if p == end", ["// an older writer's body ends here: defaults",
                                            f"return Ok({self._construct(type_name, index, locals_)});"])
-        size = min_size(fld.type, self.schema)
+        size = fld.type.min_size
         lines += [f"if end - p < {size} {{", f"    {path.fail('StructTooShort', 'p')}", "}"]
         if index == 0:
             lines += ["if depth >= c.max_depth {", f"    {path.fail('NestingTooDeep', 'p')}", "}"]

@@ -9,13 +9,12 @@ writes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from devstate import ir
-from devstate.errors import EmitError
 from devstate.limits import MAX_COUNT
+from devstate.visit import Visitor
 
 from .decode import Lines, block, range_condition
 from .names import Expr, RustNames, field_ident
@@ -24,6 +23,8 @@ from .paths import Path
 STORES = {"u8": "w.u8({v})", "u16": "w.u16({v})", "u32": "w.u32({v})", "u64": "w.u64({v})",
           "i8": "w.u8({v} as u8)", "i16": "w.u16({v} as u16)", "i32": "w.u32({v} as u32)",
           "i64": "w.u64({v} as u64)", "bool": "w.u8({v} as u8)"}
+
+Bounds = tuple[int | None, int | None]
 
 
 @dataclass(frozen=True)
@@ -51,28 +52,22 @@ def fail(path: Path, code: str) -> Lines:
     return [f"    {path.fail(code, '0')}"]
 
 
-class Encoder:
-    """Statements checking and writing a value at ``w``."""
+class Encoder(Visitor[Lines]):
+    """Statements checking and writing a value at ``w``, one ``visit_<kind>`` per IR kind."""
 
     def __init__(self, names: RustNames) -> None:
         self.names = names
         self.schema = names.schema
 
     def value(self, expr: Expr, place: Place, path: Path, bounds: tuple[int | None, int | None]) -> Lines:
-        kinds: dict[type, Callable[[Any, Place, Path, Any], Lines]] = {
-            ir.ScalarType: self.scalar, ir.NamedRef: self.ref, ir.ArrayType: self.array,
-            ir.BytesType: self.bytes_, ir.StringType: self.string,
-        }
-        if type(expr) not in kinds:
-            raise EmitError(f"no Rust encoder for type expression {expr!r}")
-        return kinds[type(expr)](expr, place, path, bounds)
+        return self.visit(expr, place, path, bounds)
 
-    def scalar(self, expr: ir.ScalarType, place: Place, path: Path, bounds: tuple[int | None, int | None]) -> Lines:
+    def visit_scalar(self, expr: ir.ScalarType, place: Place, path: Path, bounds: Bounds) -> Lines:
         condition = None if expr.name == "bool" else range_condition(place.value, expr.name, bounds)
         checks = [f"if {condition} {{", *fail(path, "OutOfRange"), "}"] if condition else []
         return [*checks, STORES[expr.name].format(v=place.value) + ";"]
 
-    def ref(self, expr: ir.NamedRef, place: Place, path: Path, bounds: Any) -> Lines:
+    def visit_ref(self, expr: ir.NamedRef, place: Place, path: Path, bounds: Any) -> Lines:
         named = self.names.named(expr.name)
         rust = self.names.types[expr.name]
         if isinstance(named, ir.EnumType):
@@ -86,14 +81,14 @@ class Encoder:
         call = f"{self.names.fn('enc', expr.name)}({place.borrow}, w).map_err({path.under()})?;"
         return ["let at = w.reserve_size();", call, f"w.patch_size(at, {path.rust_str()})?;"]
 
-    def bytes_(self, expr: ir.BytesType, place: Place, path: Path, bounds: Any) -> Lines:
+    def visit_bytes(self, expr: ir.BytesType, place: Place, path: Path, bounds: Any) -> Lines:
         if expr.length is not None:
             return [f"if {place.ref}.len() != {expr.length} {{", *fail(path, "InvalidState"), "}",
                     f"w.put({place.borrow});"]
         assert expr.max is not None
         return self._counted(expr.max, place, path, f"w.put({place.borrow});")
 
-    def string(self, expr: ir.StringType, place: Place, path: Path, bounds: Any) -> Lines:
+    def visit_string(self, expr: ir.StringType, place: Place, path: Path, bounds: Any) -> Lines:
         return self._counted(expr.max, place, path, f"w.put({place.ref}.as_bytes());")
 
     def _counted(self, maximum: int, place: Place, path: Path, put: str) -> Lines:
@@ -101,7 +96,7 @@ class Encoder:
                                                 "}"]
         return [*over, f"w.len32({place.ref}.len());", put]
 
-    def array(self, expr: ir.ArrayType, place: Place, path: Path, bounds: tuple[int | None, int | None]) -> Lines:
+    def visit_array(self, expr: ir.ArrayType, place: Place, path: Path, bounds: tuple[int | None, int | None]) -> Lines:
         level = path.level
         index, var = f"i{level}", f"e{level}"
         lines: Lines = []

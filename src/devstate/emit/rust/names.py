@@ -51,7 +51,7 @@ class RustNames:
     def __init__(self, schema: ir.Schema) -> None:
         self.schema = schema
         self.module = module_stem(schema.model, schema.version)
-        self.reachable = reachable_types(schema)
+        self.reachable = list(schema.reachable_types)
         table = NameTable(RESERVED_TYPES)
         self.types = {name: table.claim(pascal_case(name)) for name in self.reachable}
         stems = NameTable()
@@ -130,26 +130,3 @@ class RustNames:
         table = NameTable({"MASK", "Self"})
         members = named.values if isinstance(named, ir.EnumType) else named.bits
         return {m.name: table.claim(constant_case(m.name)) for m in members}
-
-
-def reachable_types(schema: ir.Schema) -> list[str]:
-    """Named types the sections use, dependencies first (a struct after its fields' types)."""
-    order: list[str] = []
-    seen: set[str] = set()
-
-    def visit(expr: Expr | None) -> None:
-        if isinstance(expr, ir.ArrayType):
-            visit(expr.element)
-        elif isinstance(expr, ir.NamedRef) and expr.name not in seen:
-            seen.add(expr.name)
-            named = schema.resolve(expr)
-            if isinstance(named, ir.StructType):
-                for fld in named.fields:
-                    visit(fld.type)
-            order.append(expr.name)
-
-    for section in sorted(schema.sections, key=lambda s: s.id):
-        visit(section.type)
-    for vendor in sorted(schema.vendor_sections, key=vendor_order):
-        visit(vendor.type)
-    return order
