@@ -590,20 +590,20 @@ _SUBMISSION_QUEUE_LAYOUT = struct.Struct("<HHQIHHBB")
 _VENDOR_FW_STATE_LAYOUT = struct.Struct("<8sQB")
 
 
-def _dec_admin_queue_pair(b: memoryview, p: int, e: int, dl: int, rl: int) -> AdminQueuePair:
-    if e - p != 9 or dl < 1:
-        return _seq_admin_queue_pair(b, p, e, dl, rl)
+def _dec_admin_queue_pair(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> AdminQueuePair:
+    if e - p != 9 or depth_left < 1:
+        return _seq_admin_queue_pair(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3, v4) = _ADMIN_QUEUE_PAIR_LAYOUT.unpack_from(b, p)
     if v4 > 1:
-        return _seq_admin_queue_pair(b, p, e, dl, rl)
+        return _seq_admin_queue_pair(b, p, e, depth_left, region_limit)
     return AdminQueuePair(v0, v1, v2, v3, v4 == 1)
 
 
-def _seq_admin_queue_pair(b: memoryview, p: int, e: int, dl: int, rl: int) -> AdminQueuePair:
+def _seq_admin_queue_pair(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> AdminQueuePair:
     q = p
     if e - q < 2:
         raise _rt.too_short(q, e, ".sq_head", "admin_queue_pair", "sq_head", 2)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".sq_head")
     v0 = _rt.U16(b, q)[0]
     q += 2
@@ -681,20 +681,20 @@ def _from_admin_queue_pair(d: Any, path: str) -> AdminQueuePair:
     )
 
 
-def _dec_async_event(b: memoryview, p: int, e: int, dl: int, rl: int) -> AsyncEvent:
-    if e - p != 3 or dl < 1:
-        return _seq_async_event(b, p, e, dl, rl)
+def _dec_async_event(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> AsyncEvent:
+    if e - p != 3 or depth_left < 1:
+        return _seq_async_event(b, p, e, depth_left, region_limit)
     (v0, v1, v2) = _ASYNC_EVENT_LAYOUT.unpack_from(b, p)
     if v0 not in _AER_EVENT_TYPE_BY_VALUE:
-        return _seq_async_event(b, p, e, dl, rl)
+        return _seq_async_event(b, p, e, depth_left, region_limit)
     return AsyncEvent(_AER_EVENT_TYPE_BY_VALUE[v0], v1, v2)
 
 
-def _seq_async_event(b: memoryview, p: int, e: int, dl: int, rl: int) -> AsyncEvent:
+def _seq_async_event(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> AsyncEvent:
     q = p
     if e - q < 1:
         raise _rt.too_short(q, e, ".type", "async_event", "type", 1)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".type")
     v0 = b[q]
     if v0 not in _AER_EVENT_TYPE_BY_VALUE:
@@ -760,25 +760,25 @@ def _from_async_event(d: Any, path: str) -> AsyncEvent:
     )
 
 
-def _dec_aer_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AerState:
-    if dl < 3:
-        return _seq_aer_state(b, p, e, dl, rl)
+def _dec_aer_state(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> AerState:
+    if depth_left < 3:
+        return _seq_aer_state(b, p, e, depth_left, region_limit)
     q = p
     if e - q < 4:
-        return _seq_aer_state(b, p, e, dl, rl)
+        return _seq_aer_state(b, p, e, depth_left, region_limit)
     n0 = _rt.U32(b, q)[0]
     if n0 > 16:
         raise _rt.count_over_max(q, ".outstanding", n0, 16)
     d0 = q + 4
     if n0 * 2 > e - d0:
         raise _rt.count_past_end(q, ".outstanding", n0, 2, e - d0)
-    if n0 and dl < 2:
+    if n0 and depth_left < 2:
         raise _rt.too_deep(d0, ".outstanding[0]")
     vals0 = _rt.unpack("H", n0, b, d0)
     x0 = list(vals0)
     q = d0 + n0 * 2
     if e - q < 8:
-        return _seq_aer_state(b, p, e, dl, rl)
+        return _seq_aer_state(b, p, e, depth_left, region_limit)
     n1 = _rt.U32(b, q)[0]
     if n1 > 64:
         raise _rt.count_over_max(q, ".pending", n1, 64)
@@ -788,14 +788,14 @@ def _dec_aer_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AerState:
     d1 = q + 8
     if n1 * s0 > e - d1:
         raise _rt.count_past_end(q, ".pending", n1, s0, e - d1)
-    if n1 and dl < 2:
+    if n1 and depth_left < 2:
         raise _rt.too_deep(d1, ".pending[0]")
-    if s0 == 3 and dl >= 3:
+    if s0 == 3 and depth_left >= 3:
         rows0 = _ASYNC_EVENT_LAYOUT.iter_unpack(b[d1 : d1 + n1 * 3])
         x1 = [
             AsyncEvent(_AER_EVENT_TYPE_BY_VALUE[v0], v1, v2)
             if not (v0 not in _AER_EVENT_TYPE_BY_VALUE)
-            else _rt.exact(_seq_async_event, b, d1, n1, 3, dl - 2, rl, ".pending")
+            else _rt.exact(_seq_async_event, b, d1, n1, 3, depth_left - 2, region_limit, ".pending")
             for v0, v1, v2 in rows0
         ]
     else:
@@ -803,27 +803,27 @@ def _dec_aer_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AerState:
         for i0 in range(n1):
             a0 = d1 + i0 * s0
             try:
-                x1.append(_dec_async_event(b, a0, a0 + s0, dl - 2, rl))
+                x1.append(_dec_async_event(b, a0, a0 + s0, depth_left - 2, region_limit))
             except _rt.Fail as failure:
                 failure.path = f".pending[{i0}]" + failure.path
                 raise
     q = d1 + n1 * s0
     if e - q < 1:
-        return _seq_aer_state(b, p, e, dl, rl)
+        return _seq_aer_state(b, p, e, depth_left, region_limit)
     v3 = _AER_STATE_LAYOUT_RUN_2.unpack_from(b, q)[0]
     if v3 & _AER_EVENT_TYPE_SET_UNDECLARED_BITS:
-        return _seq_aer_state(b, p, e, dl, rl)
+        return _seq_aer_state(b, p, e, depth_left, region_limit)
     q += 1
     if q != e:
         _rt.check_tail(b, q, e, "aer_state")
     return AerState(x0, x1, _rt.flag(AerEventTypeSet, _AER_EVENT_TYPE_SET_CACHE, v3))
 
 
-def _seq_aer_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AerState:
+def _seq_aer_state(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> AerState:
     q = p
     if e - q < 4:
         raise _rt.too_short(q, e, ".outstanding", "aer_state", "outstanding", 4)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".outstanding")
     n0 = _rt.U32(b, q)[0]
     if n0 > 16:
@@ -831,7 +831,7 @@ def _seq_aer_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AerState:
     d0 = q + 4
     if n0 * 2 > e - d0:
         raise _rt.count_past_end(q, ".outstanding", n0, 2, e - d0)
-    if n0 and dl < 2:
+    if n0 and depth_left < 2:
         raise _rt.too_deep(d0, ".outstanding[0]")
     vals0 = _rt.unpack("H", n0, b, d0)
     x0 = list(vals0)
@@ -847,14 +847,14 @@ def _seq_aer_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AerState:
     d1 = q + 8
     if n1 * s0 > e - d1:
         raise _rt.count_past_end(q, ".pending", n1, s0, e - d1)
-    if n1 and dl < 2:
+    if n1 and depth_left < 2:
         raise _rt.too_deep(d1, ".pending[0]")
-    if s0 == 3 and dl >= 3:
+    if s0 == 3 and depth_left >= 3:
         rows0 = _ASYNC_EVENT_LAYOUT.iter_unpack(b[d1 : d1 + n1 * 3])
         x1 = [
             AsyncEvent(_AER_EVENT_TYPE_BY_VALUE[v0], v1, v2)
             if not (v0 not in _AER_EVENT_TYPE_BY_VALUE)
-            else _rt.exact(_seq_async_event, b, d1, n1, 3, dl - 2, rl, ".pending")
+            else _rt.exact(_seq_async_event, b, d1, n1, 3, depth_left - 2, region_limit, ".pending")
             for v0, v1, v2 in rows0
         ]
     else:
@@ -862,7 +862,7 @@ def _seq_aer_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AerState:
         for i0 in range(n1):
             a0 = d1 + i0 * s0
             try:
-                x1.append(_dec_async_event(b, a0, a0 + s0, dl - 2, rl))
+                x1.append(_dec_async_event(b, a0, a0 + s0, depth_left - 2, region_limit))
             except _rt.Fail as failure:
                 failure.path = f".pending[{i0}]" + failure.path
                 raise
@@ -960,20 +960,20 @@ def _from_aer_state(d: Any, path: str) -> AerState:
     )
 
 
-def _dec_arbitration(b: memoryview, p: int, e: int, dl: int, rl: int) -> Arbitration:
-    if e - p != 4 or dl < 1:
-        return _seq_arbitration(b, p, e, dl, rl)
+def _dec_arbitration(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Arbitration:
+    if e - p != 4 or depth_left < 1:
+        return _seq_arbitration(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3) = _ARBITRATION_LAYOUT.unpack_from(b, p)
     if v0 > 7:
-        return _seq_arbitration(b, p, e, dl, rl)
+        return _seq_arbitration(b, p, e, depth_left, region_limit)
     return Arbitration(v0, v1, v2, v3)
 
 
-def _seq_arbitration(b: memoryview, p: int, e: int, dl: int, rl: int) -> Arbitration:
+def _seq_arbitration(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Arbitration:
     q = p
     if e - q < 1:
         raise _rt.too_short(q, e, ".ab", "arbitration", "ab", 1)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".ab")
     v0 = b[q]
     if v0 > 7:
@@ -1037,20 +1037,20 @@ def _from_arbitration(d: Any, path: str) -> Arbitration:
     )
 
 
-def _dec_completion_queue(b: memoryview, p: int, e: int, dl: int, rl: int) -> CompletionQueue:
-    if e - p != 23 or dl < 1:
-        return _seq_completion_queue(b, p, e, dl, rl)
+def _dec_completion_queue(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> CompletionQueue:
+    if e - p != 23 or depth_left < 1:
+        return _seq_completion_queue(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3, v4, v5, v6, v7, v8) = _COMPLETION_QUEUE_LAYOUT.unpack_from(b, p)
     if v0 < 1 or v2 < 2 or v2 > 65536 or v5 > 1 or v7 > 1 or v8 > 1:
-        return _seq_completion_queue(b, p, e, dl, rl)
+        return _seq_completion_queue(b, p, e, depth_left, region_limit)
     return CompletionQueue(v0, v1, v2, v3, v4, v5 == 1, v6, v7 == 1, v8 == 1)
 
 
-def _seq_completion_queue(b: memoryview, p: int, e: int, dl: int, rl: int) -> CompletionQueue:
+def _seq_completion_queue(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> CompletionQueue:
     q = p
     if e - q < 2:
         raise _rt.too_short(q, e, ".cqid", "completion_queue", "cqid", 2)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".cqid")
     v0 = _rt.U16(b, q)[0]
     if v0 < 1:
@@ -1180,18 +1180,18 @@ def _from_completion_queue(d: Any, path: str) -> CompletionQueue:
     )
 
 
-def _dec_ctrl_regs(b: memoryview, p: int, e: int, dl: int, rl: int) -> CtrlRegs:
-    if e - p != 60 or dl < 1:
-        return _seq_ctrl_regs(b, p, e, dl, rl)
+def _dec_ctrl_regs(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> CtrlRegs:
+    if e - p != 60 or depth_left < 1:
+        return _seq_ctrl_regs(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10) = _CTRL_REGS_LAYOUT.unpack_from(b, p)
     return CtrlRegs(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10)
 
 
-def _seq_ctrl_regs(b: memoryview, p: int, e: int, dl: int, rl: int) -> CtrlRegs:
+def _seq_ctrl_regs(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> CtrlRegs:
     q = p
     if e - q < 8:
         raise _rt.too_short(q, e, ".cap", "ctrl_regs", "cap", 8)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".cap")
     v0 = _rt.U64(b, q)[0]
     q += 8
@@ -1317,20 +1317,20 @@ def _from_ctrl_regs(d: Any, path: str) -> CtrlRegs:
     )
 
 
-def _dec_power_management(b: memoryview, p: int, e: int, dl: int, rl: int) -> PowerManagement:
-    if e - p != 2 or dl < 1:
-        return _seq_power_management(b, p, e, dl, rl)
+def _dec_power_management(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> PowerManagement:
+    if e - p != 2 or depth_left < 1:
+        return _seq_power_management(b, p, e, depth_left, region_limit)
     (v0, v1) = _POWER_MANAGEMENT_LAYOUT.unpack_from(b, p)
     if v0 > 31 or v1 > 7:
-        return _seq_power_management(b, p, e, dl, rl)
+        return _seq_power_management(b, p, e, depth_left, region_limit)
     return PowerManagement(v0, v1)
 
 
-def _seq_power_management(b: memoryview, p: int, e: int, dl: int, rl: int) -> PowerManagement:
+def _seq_power_management(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> PowerManagement:
     q = p
     if e - q < 1:
         raise _rt.too_short(q, e, ".ps", "power_management", "ps", 1)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".ps")
     v0 = b[q]
     if v0 > 31:
@@ -1382,18 +1382,18 @@ def _from_power_management(d: Any, path: str) -> PowerManagement:
     )
 
 
-def _dec_number_of_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> NumberOfQueues:
-    if e - p != 4 or dl < 1:
-        return _seq_number_of_queues(b, p, e, dl, rl)
+def _dec_number_of_queues(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> NumberOfQueues:
+    if e - p != 4 or depth_left < 1:
+        return _seq_number_of_queues(b, p, e, depth_left, region_limit)
     (v0, v1) = _NUMBER_OF_QUEUES_LAYOUT.unpack_from(b, p)
     return NumberOfQueues(v0, v1)
 
 
-def _seq_number_of_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> NumberOfQueues:
+def _seq_number_of_queues(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> NumberOfQueues:
     q = p
     if e - q < 2:
         raise _rt.too_short(q, e, ".nsqa", "number_of_queues", "nsqa", 2)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".nsqa")
     v0 = _rt.U16(b, q)[0]
     q += 2
@@ -1439,18 +1439,30 @@ def _from_number_of_queues(d: Any, path: str) -> NumberOfQueues:
     )
 
 
-def _dec_interrupt_coalescing(b: memoryview, p: int, e: int, dl: int, rl: int) -> InterruptCoalescing:
-    if e - p != 2 or dl < 1:
-        return _seq_interrupt_coalescing(b, p, e, dl, rl)
+def _dec_interrupt_coalescing(
+    b: memoryview,
+    p: int,
+    e: int,
+    depth_left: int,
+    region_limit: int,
+) -> InterruptCoalescing:
+    if e - p != 2 or depth_left < 1:
+        return _seq_interrupt_coalescing(b, p, e, depth_left, region_limit)
     (v0, v1) = _INTERRUPT_COALESCING_LAYOUT.unpack_from(b, p)
     return InterruptCoalescing(v0, v1)
 
 
-def _seq_interrupt_coalescing(b: memoryview, p: int, e: int, dl: int, rl: int) -> InterruptCoalescing:
+def _seq_interrupt_coalescing(
+    b: memoryview,
+    p: int,
+    e: int,
+    depth_left: int,
+    region_limit: int,
+) -> InterruptCoalescing:
     q = p
     if e - q < 1:
         raise _rt.too_short(q, e, ".thr", "interrupt_coalescing", "thr", 1)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".thr")
     v0 = b[q]
     q += 1
@@ -1496,78 +1508,78 @@ def _from_interrupt_coalescing(d: Any, path: str) -> InterruptCoalescing:
     )
 
 
-def _dec_features(b: memoryview, p: int, e: int, dl: int, rl: int) -> Features:
-    if dl < 2:
-        return _seq_features(b, p, e, dl, rl)
+def _dec_features(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Features:
+    if depth_left < 2:
+        return _seq_features(b, p, e, depth_left, region_limit)
     q = p
     if e - q < 4:
-        return _seq_features(b, p, e, dl, rl)
+        return _seq_features(b, p, e, depth_left, region_limit)
     m0 = _rt.U32(b, q)[0]
     if m0 > e - q - 4:
         raise _rt.struct_past_end(q, ".arbitration", m0, e - q - 4)
     try:
-        x0 = _dec_arbitration(b, q + 4, q + 4 + m0, dl - 1, rl)
+        x0 = _dec_arbitration(b, q + 4, q + 4 + m0, depth_left - 1, region_limit)
     except _rt.Fail as failure:
         failure.path = ".arbitration" + failure.path
         raise
     q += 4 + m0
     if e - q < 4:
-        return _seq_features(b, p, e, dl, rl)
+        return _seq_features(b, p, e, depth_left, region_limit)
     m1 = _rt.U32(b, q)[0]
     if m1 > e - q - 4:
         raise _rt.struct_past_end(q, ".power_management", m1, e - q - 4)
     try:
-        x1 = _dec_power_management(b, q + 4, q + 4 + m1, dl - 1, rl)
+        x1 = _dec_power_management(b, q + 4, q + 4 + m1, depth_left - 1, region_limit)
     except _rt.Fail as failure:
         failure.path = ".power_management" + failure.path
         raise
     q += 4 + m1
     if e - q < 1:
-        return _seq_features(b, p, e, dl, rl)
+        return _seq_features(b, p, e, depth_left, region_limit)
     v0 = _FEATURES_LAYOUT_RUN_2.unpack_from(b, q)[0]
     if v0 > 1:
-        return _seq_features(b, p, e, dl, rl)
+        return _seq_features(b, p, e, depth_left, region_limit)
     q += 1
     if e - q < 4:
-        return _seq_features(b, p, e, dl, rl)
+        return _seq_features(b, p, e, depth_left, region_limit)
     m2 = _rt.U32(b, q)[0]
     if m2 > e - q - 4:
         raise _rt.struct_past_end(q, ".number_of_queues", m2, e - q - 4)
     try:
-        x2 = _dec_number_of_queues(b, q + 4, q + 4 + m2, dl - 1, rl)
+        x2 = _dec_number_of_queues(b, q + 4, q + 4 + m2, depth_left - 1, region_limit)
     except _rt.Fail as failure:
         failure.path = ".number_of_queues" + failure.path
         raise
     q += 4 + m2
     if e - q < 4:
-        return _seq_features(b, p, e, dl, rl)
+        return _seq_features(b, p, e, depth_left, region_limit)
     m3 = _rt.U32(b, q)[0]
     if m3 > e - q - 4:
         raise _rt.struct_past_end(q, ".interrupt_coalescing", m3, e - q - 4)
     try:
-        x3 = _dec_interrupt_coalescing(b, q + 4, q + 4 + m3, dl - 1, rl)
+        x3 = _dec_interrupt_coalescing(b, q + 4, q + 4 + m3, depth_left - 1, region_limit)
     except _rt.Fail as failure:
         failure.path = ".interrupt_coalescing" + failure.path
         raise
     q += 4 + m3
     if e - q < 4:
-        return _seq_features(b, p, e, dl, rl)
+        return _seq_features(b, p, e, depth_left, region_limit)
     n0 = _rt.U32(b, q)[0]
     if n0 > 2048:
         raise _rt.count_over_max(q, ".coalescing_disabled_vectors", n0, 2048)
     d0 = q + 4
     if n0 * 2 > e - d0:
         raise _rt.count_past_end(q, ".coalescing_disabled_vectors", n0, 2, e - d0)
-    if n0 and dl < 2:
+    if n0 and depth_left < 2:
         raise _rt.too_deep(d0, ".coalescing_disabled_vectors[0]")
     vals0 = _rt.unpack("H", n0, b, d0)
     x4 = list(vals0)
     q = d0 + n0 * 2
     if e - q < 262:
-        return _seq_features(b, p, e, dl, rl)
+        return _seq_features(b, p, e, depth_left, region_limit)
     t0 = _FEATURES_LAYOUT_RUN_6.unpack_from(b, q)
     if t0[0] > 1 or t0[1] & _ASYNC_EVENT_CONFIG_UNDECLARED_BITS or t0[2] > 1:
-        return _seq_features(b, p, e, dl, rl)
+        return _seq_features(b, p, e, depth_left, region_limit)
     q += 262
     if q != e:
         _rt.check_tail(b, q, e, "features")
@@ -1585,17 +1597,17 @@ def _dec_features(b: memoryview, p: int, e: int, dl: int, rl: int) -> Features:
     )
 
 
-def _seq_features(b: memoryview, p: int, e: int, dl: int, rl: int) -> Features:
+def _seq_features(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Features:
     q = p
     if e - q < 4:
         raise _rt.too_short(q, e, ".arbitration", "features", "arbitration", 4)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".arbitration")
     m0 = _rt.U32(b, q)[0]
     if m0 > e - q - 4:
         raise _rt.struct_past_end(q, ".arbitration", m0, e - q - 4)
     try:
-        x0 = _dec_arbitration(b, q + 4, q + 4 + m0, dl - 1, rl)
+        x0 = _dec_arbitration(b, q + 4, q + 4 + m0, depth_left - 1, region_limit)
     except _rt.Fail as failure:
         failure.path = ".arbitration" + failure.path
         raise
@@ -1606,7 +1618,7 @@ def _seq_features(b: memoryview, p: int, e: int, dl: int, rl: int) -> Features:
     if m1 > e - q - 4:
         raise _rt.struct_past_end(q, ".power_management", m1, e - q - 4)
     try:
-        x1 = _dec_power_management(b, q + 4, q + 4 + m1, dl - 1, rl)
+        x1 = _dec_power_management(b, q + 4, q + 4 + m1, depth_left - 1, region_limit)
     except _rt.Fail as failure:
         failure.path = ".power_management" + failure.path
         raise
@@ -1624,7 +1636,7 @@ def _seq_features(b: memoryview, p: int, e: int, dl: int, rl: int) -> Features:
     if m2 > e - q - 4:
         raise _rt.struct_past_end(q, ".number_of_queues", m2, e - q - 4)
     try:
-        x3 = _dec_number_of_queues(b, q + 4, q + 4 + m2, dl - 1, rl)
+        x3 = _dec_number_of_queues(b, q + 4, q + 4 + m2, depth_left - 1, region_limit)
     except _rt.Fail as failure:
         failure.path = ".number_of_queues" + failure.path
         raise
@@ -1635,7 +1647,7 @@ def _seq_features(b: memoryview, p: int, e: int, dl: int, rl: int) -> Features:
     if m3 > e - q - 4:
         raise _rt.struct_past_end(q, ".interrupt_coalescing", m3, e - q - 4)
     try:
-        x4 = _dec_interrupt_coalescing(b, q + 4, q + 4 + m3, dl - 1, rl)
+        x4 = _dec_interrupt_coalescing(b, q + 4, q + 4 + m3, depth_left - 1, region_limit)
     except _rt.Fail as failure:
         failure.path = ".interrupt_coalescing" + failure.path
         raise
@@ -1648,7 +1660,7 @@ def _seq_features(b: memoryview, p: int, e: int, dl: int, rl: int) -> Features:
     d0 = q + 4
     if n0 * 2 > e - d0:
         raise _rt.count_past_end(q, ".coalescing_disabled_vectors", n0, 2, e - d0)
-    if n0 and dl < 2:
+    if n0 and depth_left < 2:
         raise _rt.too_deep(d0, ".coalescing_disabled_vectors[0]")
     vals0 = _rt.unpack("H", n0, b, d0)
     x5 = list(vals0)
@@ -1676,7 +1688,7 @@ def _seq_features(b: memoryview, p: int, e: int, dl: int, rl: int) -> Features:
     q += 1
     if e - q < 256:
         raise _rt.too_short(q, e, ".apst_table", "features", "apst_table", 256)
-    if dl < 2:
+    if depth_left < 2:
         raise _rt.too_deep(q, ".apst_table[0]")
     vals1 = _ARRAY_32Q.unpack_from(b, q)
     x9 = list(vals1)
@@ -1831,18 +1843,18 @@ def _from_features(d: Any, path: str) -> Features:
     )
 
 
-def _dec_inflight_command(b: memoryview, p: int, e: int, dl: int, rl: int) -> InflightCommand:
-    if e - p != 66 or dl < 1:
-        return _seq_inflight_command(b, p, e, dl, rl)
+def _dec_inflight_command(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> InflightCommand:
+    if e - p != 66 or depth_left < 1:
+        return _seq_inflight_command(b, p, e, depth_left, region_limit)
     (v0, v1) = _INFLIGHT_COMMAND_LAYOUT.unpack_from(b, p)
     return InflightCommand(v0, v1)
 
 
-def _seq_inflight_command(b: memoryview, p: int, e: int, dl: int, rl: int) -> InflightCommand:
+def _seq_inflight_command(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> InflightCommand:
     q = p
     if e - q < 2:
         raise _rt.too_short(q, e, ".sqid", "inflight_command", "sqid", 2)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".sqid")
     v0 = _rt.U16(b, q)[0]
     q += 2
@@ -1890,20 +1902,20 @@ def _from_inflight_command(d: Any, path: str) -> InflightCommand:
     )
 
 
-def _dec_submission_queue(b: memoryview, p: int, e: int, dl: int, rl: int) -> SubmissionQueue:
-    if e - p != 22 or dl < 1:
-        return _seq_submission_queue(b, p, e, dl, rl)
+def _dec_submission_queue(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> SubmissionQueue:
+    if e - p != 22 or depth_left < 1:
+        return _seq_submission_queue(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3, v4, v5, v6, v7) = _SUBMISSION_QUEUE_LAYOUT.unpack_from(b, p)
     if v0 < 1 or v1 < 1 or v3 < 2 or v3 > 65536 or v6 not in _QUEUE_PRIORITY_BY_VALUE or v7 > 1:
-        return _seq_submission_queue(b, p, e, dl, rl)
+        return _seq_submission_queue(b, p, e, depth_left, region_limit)
     return SubmissionQueue(v0, v1, v2, v3, v4, v5, _QUEUE_PRIORITY_BY_VALUE[v6], v7 == 1)
 
 
-def _seq_submission_queue(b: memoryview, p: int, e: int, dl: int, rl: int) -> SubmissionQueue:
+def _seq_submission_queue(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> SubmissionQueue:
     q = p
     if e - q < 2:
         raise _rt.too_short(q, e, ".sqid", "submission_queue", "sqid", 2)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".sqid")
     v0 = _rt.U16(b, q)[0]
     if v0 < 1:
@@ -2027,18 +2039,18 @@ def _from_submission_queue(d: Any, path: str) -> SubmissionQueue:
     )
 
 
-def _dec_vendor_fw_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> VendorFwState:
-    if e - p != 17 or dl < 1:
-        return _seq_vendor_fw_state(b, p, e, dl, rl)
+def _dec_vendor_fw_state(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> VendorFwState:
+    if e - p != 17 or depth_left < 1:
+        return _seq_vendor_fw_state(b, p, e, depth_left, region_limit)
     (v0, v1, v2) = _VENDOR_FW_STATE_LAYOUT.unpack_from(b, p)
     return VendorFwState(v0, v1, v2)
 
 
-def _seq_vendor_fw_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> VendorFwState:
+def _seq_vendor_fw_state(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> VendorFwState:
     q = p
     if e - q < 8:
         raise _rt.too_short(q, e, ".firmware_revision", "vendor_fw_state", "firmware_revision", 8)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".firmware_revision")
     v0 = bytes(b[q : q + 8])
     q += 8
@@ -2117,7 +2129,7 @@ def _from_vendor_fw_state(d: Any, path: str) -> VendorFwState:
     )
 
 
-def _dec_sec_io_cqs(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[CompletionQueue]:
+def _dec_sec_io_cqs(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> list[CompletionQueue]:
     q = p
     n0 = _rt.prefix(b, q, e, "", "the array count")
     if n0 > 1024:
@@ -2128,14 +2140,14 @@ def _dec_sec_io_cqs(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Com
     d0 = q + 8
     if n0 * s0 > e - d0:
         raise _rt.count_past_end(q, "", n0, s0, e - d0)
-    if n0 and dl < 1:
+    if n0 and depth_left < 1:
         raise _rt.too_deep(d0, "[0]")
-    if s0 == 23 and dl >= 2:
+    if s0 == 23 and depth_left >= 2:
         rows0 = _COMPLETION_QUEUE_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 23])
         x0 = [
             CompletionQueue(v0, v1, v2, v3, v4, v5 == 1, v6, v7 == 1, v8 == 1)
             if not (v0 < 1 or v2 < 2 or v2 > 65536 or v5 > 1 or v7 > 1 or v8 > 1)
-            else _rt.exact(_seq_completion_queue, b, d0, n0, 23, dl - 1, rl, "")
+            else _rt.exact(_seq_completion_queue, b, d0, n0, 23, depth_left - 1, region_limit, "")
             for v0, v1, v2, v3, v4, v5, v6, v7, v8 in rows0
         ]
     else:
@@ -2143,7 +2155,7 @@ def _dec_sec_io_cqs(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Com
         for i0 in range(n0):
             a0 = d0 + i0 * s0
             try:
-                x0.append(_dec_completion_queue(b, a0, a0 + s0, dl - 1, rl))
+                x0.append(_dec_completion_queue(b, a0, a0 + s0, depth_left - 1, region_limit))
             except _rt.Fail as failure:
                 failure.path = f"[{i0}]" + failure.path
                 raise
@@ -2200,7 +2212,7 @@ def _from_sec_io_cqs(v: Any, path: str) -> list[CompletionQueue]:
     return [_from_completion_queue(y1, f"{path}[{i0}]") for i0, y1 in enumerate(_rt.to_list(v, None, 1024, path))]
 
 
-def _dec_sec_io_sqs(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[SubmissionQueue]:
+def _dec_sec_io_sqs(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> list[SubmissionQueue]:
     q = p
     n0 = _rt.prefix(b, q, e, "", "the array count")
     if n0 > 1024:
@@ -2211,14 +2223,14 @@ def _dec_sec_io_sqs(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Sub
     d0 = q + 8
     if n0 * s0 > e - d0:
         raise _rt.count_past_end(q, "", n0, s0, e - d0)
-    if n0 and dl < 1:
+    if n0 and depth_left < 1:
         raise _rt.too_deep(d0, "[0]")
-    if s0 == 22 and dl >= 2:
+    if s0 == 22 and depth_left >= 2:
         rows0 = _SUBMISSION_QUEUE_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 22])
         x0 = [
             SubmissionQueue(v0, v1, v2, v3, v4, v5, _QUEUE_PRIORITY_BY_VALUE[v6], v7 == 1)
             if not (v0 < 1 or v1 < 1 or v3 < 2 or v3 > 65536 or v6 not in _QUEUE_PRIORITY_BY_VALUE or v7 > 1)
-            else _rt.exact(_seq_submission_queue, b, d0, n0, 22, dl - 1, rl, "")
+            else _rt.exact(_seq_submission_queue, b, d0, n0, 22, depth_left - 1, region_limit, "")
             for v0, v1, v2, v3, v4, v5, v6, v7 in rows0
         ]
     else:
@@ -2226,7 +2238,7 @@ def _dec_sec_io_sqs(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Sub
         for i0 in range(n0):
             a0 = d0 + i0 * s0
             try:
-                x0.append(_dec_submission_queue(b, a0, a0 + s0, dl - 1, rl))
+                x0.append(_dec_submission_queue(b, a0, a0 + s0, depth_left - 1, region_limit))
             except _rt.Fail as failure:
                 failure.path = f"[{i0}]" + failure.path
                 raise
@@ -2282,7 +2294,7 @@ def _from_sec_io_sqs(v: Any, path: str) -> list[SubmissionQueue]:
     return [_from_submission_queue(y1, f"{path}[{i0}]") for i0, y1 in enumerate(_rt.to_list(v, None, 1024, path))]
 
 
-def _dec_sec_namespaces(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[int]:
+def _dec_sec_namespaces(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> list[int]:
     q = p
     n0 = _rt.prefix(b, q, e, "", "the array count")
     if n0 > 1024:
@@ -2290,7 +2302,7 @@ def _dec_sec_namespaces(b: memoryview, p: int, e: int, dl: int, rl: int) -> list
     d0 = q + 4
     if n0 * 4 > e - d0:
         raise _rt.count_past_end(q, "", n0, 4, e - d0)
-    if n0 and dl < 1:
+    if n0 and depth_left < 1:
         raise _rt.too_deep(d0, "[0]")
     vals0 = _rt.unpack("I", n0, b, d0)
     x0 = list(vals0)
@@ -2332,7 +2344,7 @@ def _from_sec_namespaces(v: Any, path: str) -> list[int]:
     ]
 
 
-def _dec_sec_inflight(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[InflightCommand]:
+def _dec_sec_inflight(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> list[InflightCommand]:
     q = p
     n0 = _rt.prefix(b, q, e, "", "the array count")
     if n0 > 4096:
@@ -2343,9 +2355,9 @@ def _dec_sec_inflight(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[I
     d0 = q + 8
     if n0 * s0 > e - d0:
         raise _rt.count_past_end(q, "", n0, s0, e - d0)
-    if n0 and dl < 1:
+    if n0 and depth_left < 1:
         raise _rt.too_deep(d0, "[0]")
-    if s0 == 66 and dl >= 2:
+    if s0 == 66 and depth_left >= 2:
         rows0 = _INFLIGHT_COMMAND_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 66])
         x0 = list(itertools.starmap(InflightCommand, rows0))
     else:
@@ -2353,7 +2365,7 @@ def _dec_sec_inflight(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[I
         for i0 in range(n0):
             a0 = d0 + i0 * s0
             try:
-                x0.append(_dec_inflight_command(b, a0, a0 + s0, dl - 1, rl))
+                x0.append(_dec_inflight_command(b, a0, a0 + s0, depth_left - 1, region_limit))
             except _rt.Fail as failure:
                 failure.path = f"[{i0}]" + failure.path
                 raise

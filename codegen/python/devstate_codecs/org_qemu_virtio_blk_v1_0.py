@@ -225,41 +225,41 @@ _PCI__RING_RECORD_LAYOUT = struct.Struct("<HQQ")
 _PCI__VIRTIO_CORE_LAYOUT_RUN_0 = struct.Struct("<BBBBBQBBB")
 
 
-def _dec_pci__pci_function(b: memoryview, p: int, e: int, dl: int, rl: int) -> PciFunction:
-    if dl < 2:
-        return _seq_pci__pci_function(b, p, e, dl, rl)
+def _dec_pci__pci_function(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> PciFunction:
+    if depth_left < 2:
+        return _seq_pci__pci_function(b, p, e, depth_left, region_limit)
     q = p
     if e - q < 4:
-        return _seq_pci__pci_function(b, p, e, dl, rl)
+        return _seq_pci__pci_function(b, p, e, depth_left, region_limit)
     v0 = _PCI__PCI_FUNCTION_LAYOUT_RUN_0.unpack_from(b, q)[0]
     if v0 < 1 or v0 > 2:
-        return _seq_pci__pci_function(b, p, e, dl, rl)
+        return _seq_pci__pci_function(b, p, e, depth_left, region_limit)
     q += 4
     if e - q < 4:
-        return _seq_pci__pci_function(b, p, e, dl, rl)
-    x0, q = _rt.read_bytes(b, q, e, 4096, rl, ".config")
+        return _seq_pci__pci_function(b, p, e, depth_left, region_limit)
+    x0, q = _rt.read_bytes(b, q, e, 4096, region_limit, ".config")
     if e - q < 4:
-        return _seq_pci__pci_function(b, p, e, dl, rl)
+        return _seq_pci__pci_function(b, p, e, depth_left, region_limit)
     (v1, v2, v3, v4) = _PCI__PCI_FUNCTION_LAYOUT_RUN_2.unpack_from(b, q)
     if max((v1, v2, v3, v4)) > 1:
-        return _seq_pci__pci_function(b, p, e, dl, rl)
+        return _seq_pci__pci_function(b, p, e, depth_left, region_limit)
     q += 4
     if e - q < 4:
-        return _seq_pci__pci_function(b, p, e, dl, rl)
-    x1, q = _rt.read_bytes(b, q, e, 32768, rl, ".msix_table")
+        return _seq_pci__pci_function(b, p, e, depth_left, region_limit)
+    x1, q = _rt.read_bytes(b, q, e, 32768, region_limit, ".msix_table")
     if e - q < 4:
-        return _seq_pci__pci_function(b, p, e, dl, rl)
-    x2, q = _rt.read_bytes(b, q, e, 256, rl, ".msix_pba")
+        return _seq_pci__pci_function(b, p, e, depth_left, region_limit)
+    x2, q = _rt.read_bytes(b, q, e, 256, region_limit, ".msix_pba")
     if q != e:
         _rt.check_tail(b, q, e, "pci_function")
     return PciFunction(v0, x0, [v1 == 1, v2 == 1, v3 == 1, v4 == 1], x1, x2)
 
 
-def _seq_pci__pci_function(b: memoryview, p: int, e: int, dl: int, rl: int) -> PciFunction:
+def _seq_pci__pci_function(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> PciFunction:
     q = p
     if e - q < 4:
         raise _rt.too_short(q, e, ".version_id", "pci_function", "version_id", 4)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".version_id")
     v0 = _rt.U32(b, q)[0]
     if v0 < 1 or v0 > 2:
@@ -267,10 +267,10 @@ def _seq_pci__pci_function(b: memoryview, p: int, e: int, dl: int, rl: int) -> P
     q += 4
     if e - q < 4:
         raise _rt.too_short(q, e, ".config", "pci_function", "config", 4)
-    x0, q = _rt.read_bytes(b, q, e, 4096, rl, ".config")
+    x0, q = _rt.read_bytes(b, q, e, 4096, region_limit, ".config")
     if e - q < 4:
         raise _rt.too_short(q, e, ".irq_state", "pci_function", "irq_state", 4)
-    if dl < 2:
+    if depth_left < 2:
         raise _rt.too_deep(q, ".irq_state[0]")
     vals0 = b[q : q + 4].tolist()
     _rt.check_bools(vals0, q, ".irq_state", (4,))
@@ -278,10 +278,10 @@ def _seq_pci__pci_function(b: memoryview, p: int, e: int, dl: int, rl: int) -> P
     q += 4
     if e - q < 4:
         raise _rt.too_short(q, e, ".msix_table", "pci_function", "msix_table", 4)
-    x2, q = _rt.read_bytes(b, q, e, 32768, rl, ".msix_table")
+    x2, q = _rt.read_bytes(b, q, e, 32768, region_limit, ".msix_table")
     if e - q < 4:
         raise _rt.too_short(q, e, ".msix_pba", "pci_function", "msix_pba", 4)
-    x3, q = _rt.read_bytes(b, q, e, 256, rl, ".msix_pba")
+    x3, q = _rt.read_bytes(b, q, e, 256, region_limit, ".msix_pba")
     if q != e:
         _rt.check_tail(b, q, e, "pci_function")
     return PciFunction(v0, x0, x1, x2, x3)
@@ -360,20 +360,20 @@ def _from_pci__pci_function(d: Any, path: str) -> PciFunction:
     )
 
 
-def _dec_pci__queue_record(b: memoryview, p: int, e: int, dl: int, rl: int) -> QueueRecord:
-    if e - p != 29 or dl < 1:
-        return _seq_pci__queue_record(b, p, e, dl, rl)
+def _dec_pci__queue_record(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> QueueRecord:
+    if e - p != 29 or depth_left < 1:
+        return _seq_pci__queue_record(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3, v4, v5) = _PCI__QUEUE_RECORD_LAYOUT.unpack_from(b, p)
     if v0 > 1023 or v2 > 1:
-        return _seq_pci__queue_record(b, p, e, dl, rl)
+        return _seq_pci__queue_record(b, p, e, depth_left, region_limit)
     return QueueRecord(v0, v1, v2 == 1, v3, v4, v5)
 
 
-def _seq_pci__queue_record(b: memoryview, p: int, e: int, dl: int, rl: int) -> QueueRecord:
+def _seq_pci__queue_record(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> QueueRecord:
     q = p
     if e - q < 2:
         raise _rt.too_short(q, e, ".index", "queue_record", "index", 2)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".index")
     v0 = _rt.U16(b, q)[0]
     if v0 > 1023:
@@ -454,20 +454,20 @@ def _from_pci__queue_record(d: Any, path: str) -> QueueRecord:
     )
 
 
-def _dec_pci__ring_record(b: memoryview, p: int, e: int, dl: int, rl: int) -> RingRecord:
-    if e - p != 18 or dl < 1:
-        return _seq_pci__ring_record(b, p, e, dl, rl)
+def _dec_pci__ring_record(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> RingRecord:
+    if e - p != 18 or depth_left < 1:
+        return _seq_pci__ring_record(b, p, e, depth_left, region_limit)
     (v0, v1, v2) = _PCI__RING_RECORD_LAYOUT.unpack_from(b, p)
     if v0 > 1023:
-        return _seq_pci__ring_record(b, p, e, dl, rl)
+        return _seq_pci__ring_record(b, p, e, depth_left, region_limit)
     return RingRecord(v0, v1, v2)
 
 
-def _seq_pci__ring_record(b: memoryview, p: int, e: int, dl: int, rl: int) -> RingRecord:
+def _seq_pci__ring_record(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> RingRecord:
     q = p
     if e - q < 2:
         raise _rt.too_short(q, e, ".index", "ring_record", "index", 2)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".index")
     v0 = _rt.U16(b, q)[0]
     if v0 > 1023:
@@ -524,34 +524,34 @@ def _from_pci__ring_record(d: Any, path: str) -> RingRecord:
     )
 
 
-def _dec_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> VirtioCore:
-    if dl < 3:
-        return _seq_pci__virtio_core(b, p, e, dl, rl)
+def _dec_pci__virtio_core(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> VirtioCore:
+    if depth_left < 3:
+        return _seq_pci__virtio_core(b, p, e, depth_left, region_limit)
     q = p
     if e - q < 16:
-        return _seq_pci__virtio_core(b, p, e, dl, rl)
+        return _seq_pci__virtio_core(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3, v4, v5, v6, v7, v8) = _PCI__VIRTIO_CORE_LAYOUT_RUN_0.unpack_from(b, q)
     if v0 not in _PCI__DEVICE_ENDIAN_BY_VALUE or v1 > 1 or v2 > 1 or v3 > 1 or v4 > 1 or v6 > 1 or v7 > 1 or v8 > 1:
-        return _seq_pci__virtio_core(b, p, e, dl, rl)
+        return _seq_pci__virtio_core(b, p, e, depth_left, region_limit)
     q += 16
     if e - q < 4:
-        return _seq_pci__virtio_core(b, p, e, dl, rl)
+        return _seq_pci__virtio_core(b, p, e, depth_left, region_limit)
     n0 = _rt.U32(b, q)[0]
     if n0 > 1024:
         raise _rt.count_over_max(q, ".ring_sizes", n0, 1024)
     d0 = q + 4
     if n0 * 4 > e - d0:
         raise _rt.count_past_end(q, ".ring_sizes", n0, 4, e - d0)
-    if n0 and dl < 2:
+    if n0 and depth_left < 2:
         raise _rt.too_deep(d0, ".ring_sizes[0]")
     vals0 = _rt.unpack("I", n0, b, d0)
     x0 = list(vals0)
     q = d0 + n0 * 4
     if e - q < 4:
-        return _seq_pci__virtio_core(b, p, e, dl, rl)
-    x1, q = _rt.read_bytes(b, q, e, 96, rl, ".config_cache")
+        return _seq_pci__virtio_core(b, p, e, depth_left, region_limit)
+    x1, q = _rt.read_bytes(b, q, e, 96, region_limit, ".config_cache")
     if e - q < 8:
-        return _seq_pci__virtio_core(b, p, e, dl, rl)
+        return _seq_pci__virtio_core(b, p, e, depth_left, region_limit)
     n1 = _rt.U32(b, q)[0]
     if n1 > 1024:
         raise _rt.count_over_max(q, ".queue_records", n1, 1024)
@@ -561,14 +561,14 @@ def _dec_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     d1 = q + 8
     if n1 * s0 > e - d1:
         raise _rt.count_past_end(q, ".queue_records", n1, s0, e - d1)
-    if n1 and dl < 2:
+    if n1 and depth_left < 2:
         raise _rt.too_deep(d1, ".queue_records[0]")
-    if s0 == 29 and dl >= 3:
+    if s0 == 29 and depth_left >= 3:
         rows0 = _PCI__QUEUE_RECORD_LAYOUT.iter_unpack(b[d1 : d1 + n1 * 29])
         x2 = [
             QueueRecord(v9, v10, v11 == 1, v12, v13, v14)
             if not (v9 > 1023 or v11 > 1)
-            else _rt.exact(_seq_pci__queue_record, b, d1, n1, 29, dl - 2, rl, ".queue_records")
+            else _rt.exact(_seq_pci__queue_record, b, d1, n1, 29, depth_left - 2, region_limit, ".queue_records")
             for v9, v10, v11, v12, v13, v14 in rows0
         ]
     else:
@@ -576,13 +576,13 @@ def _dec_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
         for i0 in range(n1):
             a0 = d1 + i0 * s0
             try:
-                x2.append(_dec_pci__queue_record(b, a0, a0 + s0, dl - 2, rl))
+                x2.append(_dec_pci__queue_record(b, a0, a0 + s0, depth_left - 2, region_limit))
             except _rt.Fail as failure:
                 failure.path = f".queue_records[{i0}]" + failure.path
                 raise
     q = d1 + n1 * s0
     if e - q < 8:
-        return _seq_pci__virtio_core(b, p, e, dl, rl)
+        return _seq_pci__virtio_core(b, p, e, depth_left, region_limit)
     n2 = _rt.U32(b, q)[0]
     if n2 > 1024:
         raise _rt.count_over_max(q, ".extra_rings", n2, 1024)
@@ -592,14 +592,14 @@ def _dec_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     d2 = q + 8
     if n2 * s1 > e - d2:
         raise _rt.count_past_end(q, ".extra_rings", n2, s1, e - d2)
-    if n2 and dl < 2:
+    if n2 and depth_left < 2:
         raise _rt.too_deep(d2, ".extra_rings[0]")
-    if s1 == 18 and dl >= 3:
+    if s1 == 18 and depth_left >= 3:
         rows1 = _PCI__RING_RECORD_LAYOUT.iter_unpack(b[d2 : d2 + n2 * 18])
         x3 = [
             RingRecord(v15, v16, v17)
             if not (v15 > 1023)
-            else _rt.exact(_seq_pci__ring_record, b, d2, n2, 18, dl - 2, rl, ".extra_rings")
+            else _rt.exact(_seq_pci__ring_record, b, d2, n2, 18, depth_left - 2, region_limit, ".extra_rings")
             for v15, v16, v17 in rows1
         ]
     else:
@@ -607,7 +607,7 @@ def _dec_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
         for i1 in range(n2):
             a1 = d2 + i1 * s1
             try:
-                x3.append(_dec_pci__ring_record(b, a1, a1 + s1, dl - 2, rl))
+                x3.append(_dec_pci__ring_record(b, a1, a1 + s1, depth_left - 2, region_limit))
             except _rt.Fail as failure:
                 failure.path = f".extra_rings[{i1}]" + failure.path
                 raise
@@ -631,11 +631,11 @@ def _dec_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     )
 
 
-def _seq_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> VirtioCore:
+def _seq_pci__virtio_core(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> VirtioCore:
     q = p
     if e - q < 1:
         raise _rt.too_short(q, e, ".device_endian", "virtio_core", "device_endian", 1)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".device_endian")
     v0 = b[q]
     if v0 not in _PCI__DEVICE_ENDIAN_BY_VALUE:
@@ -703,14 +703,14 @@ def _seq_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     d0 = q + 4
     if n0 * 4 > e - d0:
         raise _rt.count_past_end(q, ".ring_sizes", n0, 4, e - d0)
-    if n0 and dl < 2:
+    if n0 and depth_left < 2:
         raise _rt.too_deep(d0, ".ring_sizes[0]")
     vals0 = _rt.unpack("I", n0, b, d0)
     x8 = list(vals0)
     q = d0 + n0 * 4
     if e - q < 4:
         raise _rt.too_short(q, e, ".config_cache", "virtio_core", "config_cache", 4)
-    x9, q = _rt.read_bytes(b, q, e, 96, rl, ".config_cache")
+    x9, q = _rt.read_bytes(b, q, e, 96, region_limit, ".config_cache")
     if e - q < 8:
         raise _rt.too_short(q, e, ".queue_records", "virtio_core", "queue_records", 8)
     n1 = _rt.U32(b, q)[0]
@@ -722,14 +722,14 @@ def _seq_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     d1 = q + 8
     if n1 * s0 > e - d1:
         raise _rt.count_past_end(q, ".queue_records", n1, s0, e - d1)
-    if n1 and dl < 2:
+    if n1 and depth_left < 2:
         raise _rt.too_deep(d1, ".queue_records[0]")
-    if s0 == 29 and dl >= 3:
+    if s0 == 29 and depth_left >= 3:
         rows0 = _PCI__QUEUE_RECORD_LAYOUT.iter_unpack(b[d1 : d1 + n1 * 29])
         x10 = [
             QueueRecord(v9, v10, v11 == 1, v12, v13, v14)
             if not (v9 > 1023 or v11 > 1)
-            else _rt.exact(_seq_pci__queue_record, b, d1, n1, 29, dl - 2, rl, ".queue_records")
+            else _rt.exact(_seq_pci__queue_record, b, d1, n1, 29, depth_left - 2, region_limit, ".queue_records")
             for v9, v10, v11, v12, v13, v14 in rows0
         ]
     else:
@@ -737,7 +737,7 @@ def _seq_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
         for i0 in range(n1):
             a0 = d1 + i0 * s0
             try:
-                x10.append(_dec_pci__queue_record(b, a0, a0 + s0, dl - 2, rl))
+                x10.append(_dec_pci__queue_record(b, a0, a0 + s0, depth_left - 2, region_limit))
             except _rt.Fail as failure:
                 failure.path = f".queue_records[{i0}]" + failure.path
                 raise
@@ -753,14 +753,14 @@ def _seq_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
     d2 = q + 8
     if n2 * s1 > e - d2:
         raise _rt.count_past_end(q, ".extra_rings", n2, s1, e - d2)
-    if n2 and dl < 2:
+    if n2 and depth_left < 2:
         raise _rt.too_deep(d2, ".extra_rings[0]")
-    if s1 == 18 and dl >= 3:
+    if s1 == 18 and depth_left >= 3:
         rows1 = _PCI__RING_RECORD_LAYOUT.iter_unpack(b[d2 : d2 + n2 * 18])
         x11 = [
             RingRecord(v15, v16, v17)
             if not (v15 > 1023)
-            else _rt.exact(_seq_pci__ring_record, b, d2, n2, 18, dl - 2, rl, ".extra_rings")
+            else _rt.exact(_seq_pci__ring_record, b, d2, n2, 18, depth_left - 2, region_limit, ".extra_rings")
             for v15, v16, v17 in rows1
         ]
     else:
@@ -768,7 +768,7 @@ def _seq_pci__virtio_core(b: memoryview, p: int, e: int, dl: int, rl: int) -> Vi
         for i1 in range(n2):
             a1 = d2 + i1 * s1
             try:
-                x11.append(_dec_pci__ring_record(b, a1, a1 + s1, dl - 2, rl))
+                x11.append(_dec_pci__ring_record(b, a1, a1 + s1, depth_left - 2, region_limit))
             except _rt.Fail as failure:
                 failure.path = f".extra_rings[{i1}]" + failure.path
                 raise

@@ -394,18 +394,18 @@ _ARRAY_2Q = struct.Struct("<2Q")
 _VIRTIO__VIRTQUEUE_LAYOUT = struct.Struct("<HBQQQHHHHH")
 
 
-def _dec_geometry(b: memoryview, p: int, e: int, dl: int, rl: int) -> Geometry:
-    if e - p != 4 or dl < 1:
-        return _seq_geometry(b, p, e, dl, rl)
+def _dec_geometry(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Geometry:
+    if e - p != 4 or depth_left < 1:
+        return _seq_geometry(b, p, e, depth_left, region_limit)
     (v0, v1, v2) = _GEOMETRY_LAYOUT.unpack_from(b, p)
     return Geometry(v0, v1, v2)
 
 
-def _seq_geometry(b: memoryview, p: int, e: int, dl: int, rl: int) -> Geometry:
+def _seq_geometry(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Geometry:
     q = p
     if e - q < 2:
         raise _rt.too_short(q, e, ".cylinders", "geometry", "cylinders", 2)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".cylinders")
     v0 = _rt.U16(b, q)[0]
     q += 2
@@ -458,18 +458,18 @@ def _from_geometry(d: Any, path: str) -> Geometry:
     )
 
 
-def _dec_topology(b: memoryview, p: int, e: int, dl: int, rl: int) -> Topology:
-    if e - p != 8 or dl < 1:
-        return _seq_topology(b, p, e, dl, rl)
+def _dec_topology(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Topology:
+    if e - p != 8 or depth_left < 1:
+        return _seq_topology(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3) = _TOPOLOGY_LAYOUT.unpack_from(b, p)
     return Topology(v0, v1, v2, v3)
 
 
-def _seq_topology(b: memoryview, p: int, e: int, dl: int, rl: int) -> Topology:
+def _seq_topology(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Topology:
     q = p
     if e - q < 1:
         raise _rt.too_short(q, e, ".physical_block_exp", "topology", "physical_block_exp", 1)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".physical_block_exp")
     v0 = b[q]
     q += 1
@@ -534,59 +534,59 @@ def _from_topology(d: Any, path: str) -> Topology:
     )
 
 
-def _dec_blk_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> BlkConfig:
-    if dl < 2:
-        return _seq_blk_config(b, p, e, dl, rl)
+def _dec_blk_config(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> BlkConfig:
+    if depth_left < 2:
+        return _seq_blk_config(b, p, e, depth_left, region_limit)
     q = p
     if e - q < 16:
-        return _seq_blk_config(b, p, e, dl, rl)
+        return _seq_blk_config(b, p, e, depth_left, region_limit)
     (v0, v1, v2) = _BLK_CONFIG_LAYOUT_RUN_0.unpack_from(b, q)
     q += 16
     if e - q < 4:
-        return _seq_blk_config(b, p, e, dl, rl)
+        return _seq_blk_config(b, p, e, depth_left, region_limit)
     m0 = _rt.U32(b, q)[0]
     if m0 > e - q - 4:
         raise _rt.struct_past_end(q, ".geometry", m0, e - q - 4)
     try:
-        x0 = _dec_geometry(b, q + 4, q + 4 + m0, dl - 1, rl)
+        x0 = _dec_geometry(b, q + 4, q + 4 + m0, depth_left - 1, region_limit)
     except _rt.Fail as failure:
         failure.path = ".geometry" + failure.path
         raise
     q += 4 + m0
     if e - q < 4:
-        return _seq_blk_config(b, p, e, dl, rl)
+        return _seq_blk_config(b, p, e, depth_left, region_limit)
     v3 = _BLK_CONFIG_LAYOUT_RUN_2.unpack_from(b, q)[0]
     q += 4
     if e - q < 4:
-        return _seq_blk_config(b, p, e, dl, rl)
+        return _seq_blk_config(b, p, e, depth_left, region_limit)
     m1 = _rt.U32(b, q)[0]
     if m1 > e - q - 4:
         raise _rt.struct_past_end(q, ".topology", m1, e - q - 4)
     try:
-        x1 = _dec_topology(b, q + 4, q + 4 + m1, dl - 1, rl)
+        x1 = _dec_topology(b, q + 4, q + 4 + m1, depth_left - 1, region_limit)
     except _rt.Fail as failure:
         failure.path = ".topology" + failure.path
         raise
     q += 4 + m1
     if e - q < 3:
-        return _seq_blk_config(b, p, e, dl, rl)
+        return _seq_blk_config(b, p, e, depth_left, region_limit)
     (v4, v5) = _BLK_CONFIG_LAYOUT_RUN_4.unpack_from(b, q)
     if v4 not in _CACHE_MODE_BY_VALUE or v5 < 1:
-        return _seq_blk_config(b, p, e, dl, rl)
+        return _seq_blk_config(b, p, e, depth_left, region_limit)
     q += 3
     if e - q < 4:
-        return _seq_blk_config(b, p, e, dl, rl)
+        return _seq_blk_config(b, p, e, depth_left, region_limit)
     x2, q = _rt.read_str(b, q, e, 20, ".serial")
     if q != e:
         _rt.check_tail(b, q, e, "blk_config")
     return BlkConfig(v0, v1, v2, x0, v3, x1, _CACHE_MODE_BY_VALUE[v4], v5, x2)
 
 
-def _seq_blk_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> BlkConfig:
+def _seq_blk_config(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> BlkConfig:
     q = p
     if e - q < 8:
         raise _rt.too_short(q, e, ".capacity", "blk_config", "capacity", 8)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".capacity")
     v0 = _rt.U64(b, q)[0]
     q += 8
@@ -604,7 +604,7 @@ def _seq_blk_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> BlkConfi
     if m0 > e - q - 4:
         raise _rt.struct_past_end(q, ".geometry", m0, e - q - 4)
     try:
-        x0 = _dec_geometry(b, q + 4, q + 4 + m0, dl - 1, rl)
+        x0 = _dec_geometry(b, q + 4, q + 4 + m0, depth_left - 1, region_limit)
     except _rt.Fail as failure:
         failure.path = ".geometry" + failure.path
         raise
@@ -619,7 +619,7 @@ def _seq_blk_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> BlkConfi
     if m1 > e - q - 4:
         raise _rt.struct_past_end(q, ".topology", m1, e - q - 4)
     try:
-        x1 = _dec_topology(b, q + 4, q + 4 + m1, dl - 1, rl)
+        x1 = _dec_topology(b, q + 4, q + 4 + m1, depth_left - 1, region_limit)
     except _rt.Fail as failure:
         failure.path = ".topology" + failure.path
         raise
@@ -750,18 +750,18 @@ def _from_blk_config(d: Any, path: str) -> BlkConfig:
     )
 
 
-def _dec_inflight_request(b: memoryview, p: int, e: int, dl: int, rl: int) -> InflightRequest:
-    if e - p != 16 or dl < 1:
-        return _seq_inflight_request(b, p, e, dl, rl)
+def _dec_inflight_request(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> InflightRequest:
+    if e - p != 16 or depth_left < 1:
+        return _seq_inflight_request(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3) = _INFLIGHT_REQUEST_LAYOUT.unpack_from(b, p)
     return InflightRequest(v0, v1, _REQUEST_TYPE_BY_VALUE.get(v2, v2), v3)
 
 
-def _seq_inflight_request(b: memoryview, p: int, e: int, dl: int, rl: int) -> InflightRequest:
+def _seq_inflight_request(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> InflightRequest:
     q = p
     if e - q < 2:
         raise _rt.too_short(q, e, ".queue", "inflight_request", "queue", 2)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".queue")
     v0 = _rt.U16(b, q)[0]
     q += 2
@@ -830,12 +830,12 @@ def _from_inflight_request(d: Any, path: str) -> InflightRequest:
     )
 
 
-def _dec_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) -> VirtioCommon:
-    if e - p != 49 or dl < 2:
-        return _seq_virtio__virtio_common(b, p, e, dl, rl)
+def _dec_virtio__virtio_common(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> VirtioCommon:
+    if e - p != 49 or depth_left < 2:
+        return _seq_virtio__virtio_common(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11) = _VIRTIO__VIRTIO_COMMON_LAYOUT.unpack_from(b, p)
     if v0 & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS or v10 & _VIRTIO__ISR_STATUS_UNDECLARED_BITS:
-        return _seq_virtio__virtio_common(b, p, e, dl, rl)
+        return _seq_virtio__virtio_common(b, p, e, depth_left, region_limit)
     return VirtioCommon(
         _rt.flag(DeviceStatus, _VIRTIO__DEVICE_STATUS_CACHE, v0),
         v1,
@@ -850,11 +850,11 @@ def _dec_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) 
     )
 
 
-def _seq_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) -> VirtioCommon:
+def _seq_virtio__virtio_common(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> VirtioCommon:
     q = p
     if e - q < 1:
         raise _rt.too_short(q, e, ".status", "virtio_common", "status", 1)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".status")
     v0 = b[q]
     if v0 & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS:
@@ -867,7 +867,7 @@ def _seq_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) 
     q += 4
     if e - q < 16:
         raise _rt.too_short(q, e, ".device_features", "virtio_common", "device_features", 16)
-    if dl < 2:
+    if depth_left < 2:
         raise _rt.too_deep(q, ".device_features[0]")
     vals0 = _ARRAY_2Q.unpack_from(b, q)
     x1 = list(vals0)
@@ -878,7 +878,7 @@ def _seq_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) 
     q += 4
     if e - q < 16:
         raise _rt.too_short(q, e, ".driver_features", "virtio_common", "driver_features", 16)
-    if dl < 2:
+    if depth_left < 2:
         raise _rt.too_deep(q, ".driver_features[0]")
     vals1 = _ARRAY_2Q.unpack_from(b, q)
     x2 = list(vals1)
@@ -1044,20 +1044,20 @@ def _from_virtio__virtio_common(d: Any, path: str) -> VirtioCommon:
     )
 
 
-def _dec_virtio__virtqueue(b: memoryview, p: int, e: int, dl: int, rl: int) -> Virtqueue:
-    if e - p != 37 or dl < 1:
-        return _seq_virtio__virtqueue(b, p, e, dl, rl)
+def _dec_virtio__virtqueue(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Virtqueue:
+    if e - p != 37 or depth_left < 1:
+        return _seq_virtio__virtqueue(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9) = _VIRTIO__VIRTQUEUE_LAYOUT.unpack_from(b, p)
     if v0 > 32768 or v1 > 1:
-        return _seq_virtio__virtqueue(b, p, e, dl, rl)
+        return _seq_virtio__virtqueue(b, p, e, depth_left, region_limit)
     return Virtqueue(v0, v1 == 1, v2, v3, v4, v5, v6, v7, v8, v9)
 
 
-def _seq_virtio__virtqueue(b: memoryview, p: int, e: int, dl: int, rl: int) -> Virtqueue:
+def _seq_virtio__virtqueue(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Virtqueue:
     q = p
     if e - q < 2:
         raise _rt.too_short(q, e, ".size", "virtqueue", "size", 2)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".size")
     v0 = _rt.U16(b, q)[0]
     if v0 > 32768:
@@ -1193,7 +1193,7 @@ def _from_virtio__virtqueue(d: Any, path: str) -> Virtqueue:
     )
 
 
-def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Virtqueue]:
+def _dec_sec_queues(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> list[Virtqueue]:
     q = p
     n0 = _rt.prefix(b, q, e, "", "the array count")
     if n0 > 1024:
@@ -1204,14 +1204,14 @@ def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Vir
     d0 = q + 8
     if n0 * s0 > e - d0:
         raise _rt.count_past_end(q, "", n0, s0, e - d0)
-    if n0 and dl < 1:
+    if n0 and depth_left < 1:
         raise _rt.too_deep(d0, "[0]")
-    if s0 == 37 and dl >= 2:
+    if s0 == 37 and depth_left >= 2:
         rows0 = _VIRTIO__VIRTQUEUE_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 37])
         x0 = [
             Virtqueue(v0, v1 == 1, v2, v3, v4, v5, v6, v7, v8, v9)
             if not (v0 > 32768 or v1 > 1)
-            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 37, dl - 1, rl, "")
+            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 37, depth_left - 1, region_limit, "")
             for v0, v1, v2, v3, v4, v5, v6, v7, v8, v9 in rows0
         ]
     else:
@@ -1219,7 +1219,7 @@ def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Vir
         for i0 in range(n0):
             a0 = d0 + i0 * s0
             try:
-                x0.append(_dec_virtio__virtqueue(b, a0, a0 + s0, dl - 1, rl))
+                x0.append(_dec_virtio__virtqueue(b, a0, a0 + s0, depth_left - 1, region_limit))
             except _rt.Fail as failure:
                 failure.path = f"[{i0}]" + failure.path
                 raise
@@ -1277,7 +1277,7 @@ def _from_sec_queues(v: Any, path: str) -> list[Virtqueue]:
     return [_from_virtio__virtqueue(y1, f"{path}[{i0}]") for i0, y1 in enumerate(_rt.to_list(v, None, 1024, path))]
 
 
-def _dec_sec_inflight(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[InflightRequest]:
+def _dec_sec_inflight(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> list[InflightRequest]:
     q = p
     n0 = _rt.prefix(b, q, e, "", "the array count")
     if n0 > 1024:
@@ -1288,9 +1288,9 @@ def _dec_sec_inflight(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[I
     d0 = q + 8
     if n0 * s0 > e - d0:
         raise _rt.count_past_end(q, "", n0, s0, e - d0)
-    if n0 and dl < 1:
+    if n0 and depth_left < 1:
         raise _rt.too_deep(d0, "[0]")
-    if s0 == 16 and dl >= 2:
+    if s0 == 16 and depth_left >= 2:
         rows0 = _INFLIGHT_REQUEST_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 16])
         x0 = [
             InflightRequest(v0, v1, _REQUEST_TYPE_BY_VALUE.get(v2, v2), v3)
@@ -1301,7 +1301,7 @@ def _dec_sec_inflight(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[I
         for i0 in range(n0):
             a0 = d0 + i0 * s0
             try:
-                x0.append(_dec_inflight_request(b, a0, a0 + s0, dl - 1, rl))
+                x0.append(_dec_inflight_request(b, a0, a0 + s0, depth_left - 1, region_limit))
             except _rt.Fail as failure:
                 failure.path = f"[{i0}]" + failure.path
                 raise

@@ -368,18 +368,18 @@ _VIRTIO__VIRTQUEUE_LAYOUT = struct.Struct("<HBQQQHHHHH")
 _ARRAY_128I = struct.Struct("<128I")
 
 
-def _dec_announce_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AnnounceState:
-    if e - p != 5 or dl < 1:
-        return _seq_announce_state(b, p, e, dl, rl)
+def _dec_announce_state(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> AnnounceState:
+    if e - p != 5 or depth_left < 1:
+        return _seq_announce_state(b, p, e, depth_left, region_limit)
     (v0, v1) = _ANNOUNCE_STATE_LAYOUT.unpack_from(b, p)
     return AnnounceState(v0, v1)
 
 
-def _seq_announce_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AnnounceState:
+def _seq_announce_state(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> AnnounceState:
     q = p
     if e - q < 1:
         raise _rt.too_short(q, e, ".rounds_remaining", "announce_state", "rounds_remaining", 1)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".rounds_remaining")
     v0 = b[q]
     q += 1
@@ -430,42 +430,42 @@ def _from_announce_state(d: Any, path: str) -> AnnounceState:
     )
 
 
-def _dec_mac_filter(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacFilter:
-    if dl < 3:
-        return _seq_mac_filter(b, p, e, dl, rl)
+def _dec_mac_filter(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> MacFilter:
+    if depth_left < 3:
+        return _seq_mac_filter(b, p, e, depth_left, region_limit)
     q = p
     if e - q < 2:
-        return _seq_mac_filter(b, p, e, dl, rl)
+        return _seq_mac_filter(b, p, e, depth_left, region_limit)
     (v0, v1) = _MAC_FILTER_LAYOUT_RUN_0.unpack_from(b, q)
     if v0 > 1 or v1 > 1:
-        return _seq_mac_filter(b, p, e, dl, rl)
+        return _seq_mac_filter(b, p, e, depth_left, region_limit)
     q += 2
     if e - q < 4:
-        return _seq_mac_filter(b, p, e, dl, rl)
+        return _seq_mac_filter(b, p, e, depth_left, region_limit)
     n0 = _rt.U32(b, q)[0]
     if n0 > 64:
         raise _rt.count_over_max(q, ".unicast", n0, 64)
     d0 = q + 4
     if n0 * 6 > e - d0:
         raise _rt.count_past_end(q, ".unicast", n0, 6, e - d0)
-    if n0 and dl < 2:
+    if n0 and depth_left < 2:
         raise _rt.too_deep(d0, ".unicast[0]")
-    if n0 and dl < 3:
+    if n0 and depth_left < 3:
         raise _rt.too_deep(d0, ".unicast[0][0]")
     vals0 = b[d0 : d0 + n0 * 6].tolist()
     x0 = [list(vals0[i0 : i0 + 6]) for i0 in range(0, len(vals0), 6)]
     q = d0 + n0 * 6
     if e - q < 4:
-        return _seq_mac_filter(b, p, e, dl, rl)
+        return _seq_mac_filter(b, p, e, depth_left, region_limit)
     n1 = _rt.U32(b, q)[0]
     if n1 > 64:
         raise _rt.count_over_max(q, ".multicast", n1, 64)
     d1 = q + 4
     if n1 * 6 > e - d1:
         raise _rt.count_past_end(q, ".multicast", n1, 6, e - d1)
-    if n1 and dl < 2:
+    if n1 and depth_left < 2:
         raise _rt.too_deep(d1, ".multicast[0]")
-    if n1 and dl < 3:
+    if n1 and depth_left < 3:
         raise _rt.too_deep(d1, ".multicast[0][0]")
     vals1 = b[d1 : d1 + n1 * 6].tolist()
     x1 = [list(vals1[i1 : i1 + 6]) for i1 in range(0, len(vals1), 6)]
@@ -475,11 +475,11 @@ def _dec_mac_filter(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacFilte
     return MacFilter(v0 == 1, v1 == 1, x0, x1)
 
 
-def _seq_mac_filter(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacFilter:
+def _seq_mac_filter(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> MacFilter:
     q = p
     if e - q < 1:
         raise _rt.too_short(q, e, ".unicast_overflow", "mac_filter", "unicast_overflow", 1)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".unicast_overflow")
     v0 = b[q]
     if v0 > 1:
@@ -501,9 +501,9 @@ def _seq_mac_filter(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacFilte
     d0 = q + 4
     if n0 * 6 > e - d0:
         raise _rt.count_past_end(q, ".unicast", n0, 6, e - d0)
-    if n0 and dl < 2:
+    if n0 and depth_left < 2:
         raise _rt.too_deep(d0, ".unicast[0]")
-    if n0 and dl < 3:
+    if n0 and depth_left < 3:
         raise _rt.too_deep(d0, ".unicast[0][0]")
     vals0 = b[d0 : d0 + n0 * 6].tolist()
     x2 = [list(vals0[i0 : i0 + 6]) for i0 in range(0, len(vals0), 6)]
@@ -516,9 +516,9 @@ def _seq_mac_filter(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacFilte
     d1 = q + 4
     if n1 * 6 > e - d1:
         raise _rt.count_past_end(q, ".multicast", n1, 6, e - d1)
-    if n1 and dl < 2:
+    if n1 and depth_left < 2:
         raise _rt.too_deep(d1, ".multicast[0]")
-    if n1 and dl < 3:
+    if n1 and depth_left < 3:
         raise _rt.too_deep(d1, ".multicast[0][0]")
     vals1 = b[d1 : d1 + n1 * 6].tolist()
     x3 = [list(vals1[i1 : i1 + 6]) for i1 in range(0, len(vals1), 6)]
@@ -605,22 +605,22 @@ def _from_mac_filter(d: Any, path: str) -> MacFilter:
     )
 
 
-def _dec_net_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetConfig:
-    if e - p != 12 or dl < 2:
-        return _seq_net_config(b, p, e, dl, rl)
+def _dec_net_config(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> NetConfig:
+    if e - p != 12 or depth_left < 2:
+        return _seq_net_config(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3, v4, v5, v6, v7, v8) = _NET_CONFIG_LAYOUT.unpack_from(b, p)
     if v6 & _NET_STATUS_UNDECLARED_BITS or v7 > 32768:
-        return _seq_net_config(b, p, e, dl, rl)
+        return _seq_net_config(b, p, e, depth_left, region_limit)
     return NetConfig([v0, v1, v2, v3, v4, v5], _rt.flag(NetStatus, _NET_STATUS_CACHE, v6), v7, v8)
 
 
-def _seq_net_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetConfig:
+def _seq_net_config(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> NetConfig:
     q = p
     if e - q < 6:
         raise _rt.too_short(q, e, ".mac", "net_config", "mac", 6)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".mac")
-    if dl < 2:
+    if depth_left < 2:
         raise _rt.too_deep(q, ".mac[0]")
     vals0 = b[q : q + 6].tolist()
     x0 = vals0
@@ -707,20 +707,20 @@ def _from_net_config(d: Any, path: str) -> NetConfig:
     )
 
 
-def _dec_net_ctrl(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetCtrl:
-    if e - p != 3 or dl < 1:
-        return _seq_net_ctrl(b, p, e, dl, rl)
+def _dec_net_ctrl(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> NetCtrl:
+    if e - p != 3 or depth_left < 1:
+        return _seq_net_ctrl(b, p, e, depth_left, region_limit)
     (v0, v1) = _NET_CTRL_LAYOUT.unpack_from(b, p)
     if v0 < 1 or v0 > 32768 or v1 & _RX_MODE_UNDECLARED_BITS:
-        return _seq_net_ctrl(b, p, e, dl, rl)
+        return _seq_net_ctrl(b, p, e, depth_left, region_limit)
     return NetCtrl(v0, _rt.flag(RxMode, _RX_MODE_CACHE, v1))
 
 
-def _seq_net_ctrl(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetCtrl:
+def _seq_net_ctrl(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> NetCtrl:
     q = p
     if e - q < 2:
         raise _rt.too_short(q, e, ".curr_queue_pairs", "net_ctrl", "curr_queue_pairs", 2)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".curr_queue_pairs")
     v0 = _rt.U16(b, q)[0]
     if v0 < 1 or v0 > 32768:
@@ -779,12 +779,12 @@ def _from_net_ctrl(d: Any, path: str) -> NetCtrl:
     )
 
 
-def _dec_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) -> VirtioCommon:
-    if e - p != 49 or dl < 2:
-        return _seq_virtio__virtio_common(b, p, e, dl, rl)
+def _dec_virtio__virtio_common(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> VirtioCommon:
+    if e - p != 49 or depth_left < 2:
+        return _seq_virtio__virtio_common(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11) = _VIRTIO__VIRTIO_COMMON_LAYOUT.unpack_from(b, p)
     if v0 & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS or v10 & _VIRTIO__ISR_STATUS_UNDECLARED_BITS:
-        return _seq_virtio__virtio_common(b, p, e, dl, rl)
+        return _seq_virtio__virtio_common(b, p, e, depth_left, region_limit)
     return VirtioCommon(
         _rt.flag(DeviceStatus, _VIRTIO__DEVICE_STATUS_CACHE, v0),
         v1,
@@ -799,11 +799,11 @@ def _dec_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) 
     )
 
 
-def _seq_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) -> VirtioCommon:
+def _seq_virtio__virtio_common(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> VirtioCommon:
     q = p
     if e - q < 1:
         raise _rt.too_short(q, e, ".status", "virtio_common", "status", 1)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".status")
     v0 = b[q]
     if v0 & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS:
@@ -816,7 +816,7 @@ def _seq_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) 
     q += 4
     if e - q < 16:
         raise _rt.too_short(q, e, ".device_features", "virtio_common", "device_features", 16)
-    if dl < 2:
+    if depth_left < 2:
         raise _rt.too_deep(q, ".device_features[0]")
     vals0 = _ARRAY_2Q.unpack_from(b, q)
     x1 = list(vals0)
@@ -827,7 +827,7 @@ def _seq_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) 
     q += 4
     if e - q < 16:
         raise _rt.too_short(q, e, ".driver_features", "virtio_common", "driver_features", 16)
-    if dl < 2:
+    if depth_left < 2:
         raise _rt.too_deep(q, ".driver_features[0]")
     vals1 = _ARRAY_2Q.unpack_from(b, q)
     x2 = list(vals1)
@@ -993,20 +993,20 @@ def _from_virtio__virtio_common(d: Any, path: str) -> VirtioCommon:
     )
 
 
-def _dec_virtio__virtqueue(b: memoryview, p: int, e: int, dl: int, rl: int) -> Virtqueue:
-    if e - p != 37 or dl < 1:
-        return _seq_virtio__virtqueue(b, p, e, dl, rl)
+def _dec_virtio__virtqueue(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Virtqueue:
+    if e - p != 37 or depth_left < 1:
+        return _seq_virtio__virtqueue(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9) = _VIRTIO__VIRTQUEUE_LAYOUT.unpack_from(b, p)
     if v0 > 32768 or v1 > 1:
-        return _seq_virtio__virtqueue(b, p, e, dl, rl)
+        return _seq_virtio__virtqueue(b, p, e, depth_left, region_limit)
     return Virtqueue(v0, v1 == 1, v2, v3, v4, v5, v6, v7, v8, v9)
 
 
-def _seq_virtio__virtqueue(b: memoryview, p: int, e: int, dl: int, rl: int) -> Virtqueue:
+def _seq_virtio__virtqueue(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Virtqueue:
     q = p
     if e - q < 2:
         raise _rt.too_short(q, e, ".size", "virtqueue", "size", 2)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".size")
     v0 = _rt.U16(b, q)[0]
     if v0 > 32768:
@@ -1142,7 +1142,7 @@ def _from_virtio__virtqueue(d: Any, path: str) -> Virtqueue:
     )
 
 
-def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Virtqueue]:
+def _dec_sec_queues(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> list[Virtqueue]:
     q = p
     n0 = _rt.prefix(b, q, e, "", "the array count")
     if n0 > 1024:
@@ -1153,14 +1153,14 @@ def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Vir
     d0 = q + 8
     if n0 * s0 > e - d0:
         raise _rt.count_past_end(q, "", n0, s0, e - d0)
-    if n0 and dl < 1:
+    if n0 and depth_left < 1:
         raise _rt.too_deep(d0, "[0]")
-    if s0 == 37 and dl >= 2:
+    if s0 == 37 and depth_left >= 2:
         rows0 = _VIRTIO__VIRTQUEUE_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 37])
         x0 = [
             Virtqueue(v0, v1 == 1, v2, v3, v4, v5, v6, v7, v8, v9)
             if not (v0 > 32768 or v1 > 1)
-            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 37, dl - 1, rl, "")
+            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 37, depth_left - 1, region_limit, "")
             for v0, v1, v2, v3, v4, v5, v6, v7, v8, v9 in rows0
         ]
     else:
@@ -1168,7 +1168,7 @@ def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Vir
         for i0 in range(n0):
             a0 = d0 + i0 * s0
             try:
-                x0.append(_dec_virtio__virtqueue(b, a0, a0 + s0, dl - 1, rl))
+                x0.append(_dec_virtio__virtqueue(b, a0, a0 + s0, depth_left - 1, region_limit))
             except _rt.Fail as failure:
                 failure.path = f"[{i0}]" + failure.path
                 raise
@@ -1226,11 +1226,11 @@ def _from_sec_queues(v: Any, path: str) -> list[Virtqueue]:
     return [_from_virtio__virtqueue(y1, f"{path}[{i0}]") for i0, y1 in enumerate(_rt.to_list(v, None, 1024, path))]
 
 
-def _dec_sec_vlan_filter(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[int]:
+def _dec_sec_vlan_filter(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> list[int]:
     q = p
     if e - q < 512:
         raise _rt.count_past_end(q, "", 128, 4, e - q)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, "[0]")
     vals0 = _ARRAY_128I.unpack_from(b, q)
     x0 = list(vals0)

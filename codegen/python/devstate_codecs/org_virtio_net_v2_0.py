@@ -564,18 +564,18 @@ _VIRTIO__VIRTQUEUE_LAYOUT_37 = struct.Struct("<HBQQQHHHHH")
 _ARRAY_128I = struct.Struct("<128I")
 
 
-def _dec_announce_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AnnounceState:
-    if e - p != 5 or dl < 1:
-        return _seq_announce_state(b, p, e, dl, rl)
+def _dec_announce_state(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> AnnounceState:
+    if e - p != 5 or depth_left < 1:
+        return _seq_announce_state(b, p, e, depth_left, region_limit)
     (v0, v1) = _ANNOUNCE_STATE_LAYOUT.unpack_from(b, p)
     return AnnounceState(v0, v1)
 
 
-def _seq_announce_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> AnnounceState:
+def _seq_announce_state(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> AnnounceState:
     q = p
     if e - q < 1:
         raise _rt.too_short(q, e, ".rounds_remaining", "announce_state", "rounds_remaining", 1)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".rounds_remaining")
     v0 = b[q]
     q += 1
@@ -626,22 +626,22 @@ def _from_announce_state(d: Any, path: str) -> AnnounceState:
     )
 
 
-def _dec_mac_entry(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacEntry:
-    if e - p != 7 or dl < 2:
-        return _seq_mac_entry(b, p, e, dl, rl)
+def _dec_mac_entry(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> MacEntry:
+    if e - p != 7 or depth_left < 2:
+        return _seq_mac_entry(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3, v4, v5, v6) = _MAC_ENTRY_LAYOUT.unpack_from(b, p)
     if v6 not in _MAC_KIND_BY_VALUE:
-        return _seq_mac_entry(b, p, e, dl, rl)
+        return _seq_mac_entry(b, p, e, depth_left, region_limit)
     return MacEntry([v0, v1, v2, v3, v4, v5], _MAC_KIND_BY_VALUE[v6])
 
 
-def _seq_mac_entry(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacEntry:
+def _seq_mac_entry(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> MacEntry:
     q = p
     if e - q < 6:
         raise _rt.too_short(q, e, ".mac", "mac_entry", "mac", 6)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".mac")
-    if dl < 2:
+    if depth_left < 2:
         raise _rt.too_deep(q, ".mac[0]")
     vals0 = b[q : q + 6].tolist()
     x0 = vals0
@@ -704,18 +704,18 @@ def _from_mac_entry(d: Any, path: str) -> MacEntry:
     )
 
 
-def _dec_mac_table(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacTable:
-    if dl < 4:
-        return _seq_mac_table(b, p, e, dl, rl)
+def _dec_mac_table(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> MacTable:
+    if depth_left < 4:
+        return _seq_mac_table(b, p, e, depth_left, region_limit)
     q = p
     if e - q < 2:
-        return _seq_mac_table(b, p, e, dl, rl)
+        return _seq_mac_table(b, p, e, depth_left, region_limit)
     (v0, v1) = _MAC_TABLE_LAYOUT_RUN_0.unpack_from(b, q)
     if v0 > 1 or v1 > 1:
-        return _seq_mac_table(b, p, e, dl, rl)
+        return _seq_mac_table(b, p, e, depth_left, region_limit)
     q += 2
     if e - q < 8:
-        return _seq_mac_table(b, p, e, dl, rl)
+        return _seq_mac_table(b, p, e, depth_left, region_limit)
     n0 = _rt.U32(b, q)[0]
     if n0 > 128:
         raise _rt.count_over_max(q, ".entries", n0, 128)
@@ -725,14 +725,14 @@ def _dec_mac_table(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacTable:
     d0 = q + 8
     if n0 * s0 > e - d0:
         raise _rt.count_past_end(q, ".entries", n0, s0, e - d0)
-    if n0 and dl < 2:
+    if n0 and depth_left < 2:
         raise _rt.too_deep(d0, ".entries[0]")
-    if s0 == 7 and dl >= 4:
+    if s0 == 7 and depth_left >= 4:
         rows0 = _MAC_ENTRY_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 7])
         x0 = [
             MacEntry([v2, v3, v4, v5, v6, v7], _MAC_KIND_BY_VALUE[v8])
             if not (v8 not in _MAC_KIND_BY_VALUE)
-            else _rt.exact(_seq_mac_entry, b, d0, n0, 7, dl - 2, rl, ".entries")
+            else _rt.exact(_seq_mac_entry, b, d0, n0, 7, depth_left - 2, region_limit, ".entries")
             for v2, v3, v4, v5, v6, v7, v8 in rows0
         ]
     else:
@@ -740,7 +740,7 @@ def _dec_mac_table(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacTable:
         for i0 in range(n0):
             a0 = d0 + i0 * s0
             try:
-                x0.append(_dec_mac_entry(b, a0, a0 + s0, dl - 2, rl))
+                x0.append(_dec_mac_entry(b, a0, a0 + s0, depth_left - 2, region_limit))
             except _rt.Fail as failure:
                 failure.path = f".entries[{i0}]" + failure.path
                 raise
@@ -750,11 +750,11 @@ def _dec_mac_table(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacTable:
     return MacTable(v0 == 1, v1 == 1, x0)
 
 
-def _seq_mac_table(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacTable:
+def _seq_mac_table(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> MacTable:
     q = p
     if e - q < 1:
         raise _rt.too_short(q, e, ".unicast_overflow", "mac_table", "unicast_overflow", 1)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".unicast_overflow")
     v0 = b[q]
     if v0 > 1:
@@ -779,14 +779,14 @@ def _seq_mac_table(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacTable:
     d0 = q + 8
     if n0 * s0 > e - d0:
         raise _rt.count_past_end(q, ".entries", n0, s0, e - d0)
-    if n0 and dl < 2:
+    if n0 and depth_left < 2:
         raise _rt.too_deep(d0, ".entries[0]")
-    if s0 == 7 and dl >= 4:
+    if s0 == 7 and depth_left >= 4:
         rows0 = _MAC_ENTRY_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 7])
         x2 = [
             MacEntry([v2, v3, v4, v5, v6, v7], _MAC_KIND_BY_VALUE[v8])
             if not (v8 not in _MAC_KIND_BY_VALUE)
-            else _rt.exact(_seq_mac_entry, b, d0, n0, 7, dl - 2, rl, ".entries")
+            else _rt.exact(_seq_mac_entry, b, d0, n0, 7, depth_left - 2, region_limit, ".entries")
             for v2, v3, v4, v5, v6, v7, v8 in rows0
         ]
     else:
@@ -794,7 +794,7 @@ def _seq_mac_table(b: memoryview, p: int, e: int, dl: int, rl: int) -> MacTable:
         for i0 in range(n0):
             a0 = d0 + i0 * s0
             try:
-                x2.append(_dec_mac_entry(b, a0, a0 + s0, dl - 2, rl))
+                x2.append(_dec_mac_entry(b, a0, a0 + s0, depth_left - 2, region_limit))
             except _rt.Fail as failure:
                 failure.path = f".entries[{i0}]" + failure.path
                 raise
@@ -867,9 +867,9 @@ def _from_mac_table(d: Any, path: str) -> MacTable:
     )
 
 
-def _dec_net_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetConfig:
-    if e - p != 24 or dl < 2:
-        return _seq_net_config(b, p, e, dl, rl)
+def _dec_net_config(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> NetConfig:
+    if e - p != 24 or depth_left < 2:
+        return _seq_net_config(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13) = _NET_CONFIG_LAYOUT.unpack_from(b, p)
     if (
         v6 & _NET_STATUS_UNDECLARED_BITS
@@ -879,7 +879,7 @@ def _dec_net_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetConfi
         or v12 > 128
         or v13 & _HASH_TYPES_UNDECLARED_BITS
     ):
-        return _seq_net_config(b, p, e, dl, rl)
+        return _seq_net_config(b, p, e, depth_left, region_limit)
     return NetConfig(
         [v0, v1, v2, v3, v4, v5],
         _rt.flag(NetStatus, _NET_STATUS_CACHE, v6),
@@ -893,13 +893,13 @@ def _dec_net_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetConfi
     )
 
 
-def _seq_net_config(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetConfig:
+def _seq_net_config(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> NetConfig:
     q = p
     if e - q < 6:
         raise _rt.too_short(q, e, ".mac", "net_config", "mac", 6)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".mac")
-    if dl < 2:
+    if depth_left < 2:
         raise _rt.too_deep(q, ".mac[0]")
     vals0 = b[q : q + 6].tolist()
     x0 = vals0
@@ -1092,20 +1092,20 @@ def _from_net_config(d: Any, path: str) -> NetConfig:
     )
 
 
-def _dec_net_ctrl(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetCtrl:
-    if e - p != 19 or dl < 2:
-        return _seq_net_ctrl(b, p, e, dl, rl)
+def _dec_net_ctrl(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> NetCtrl:
+    if e - p != 19 or depth_left < 2:
+        return _seq_net_ctrl(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3) = _NET_CTRL_LAYOUT.unpack_from(b, p)
     if v0 < 1 or v0 > 32768 or v1 & _RX_MODE_UNDECLARED_BITS:
-        return _seq_net_ctrl(b, p, e, dl, rl)
+        return _seq_net_ctrl(b, p, e, depth_left, region_limit)
     return NetCtrl(v0, _rt.flag(RxMode, _RX_MODE_CACHE, v1), [v2, v3])
 
 
-def _seq_net_ctrl(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetCtrl:
+def _seq_net_ctrl(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> NetCtrl:
     q = p
     if e - q < 2:
         raise _rt.too_short(q, e, ".curr_queue_pairs", "net_ctrl", "curr_queue_pairs", 2)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".curr_queue_pairs")
     v0 = _rt.U16(b, q)[0]
     if v0 < 1 or v0 > 32768:
@@ -1120,7 +1120,7 @@ def _seq_net_ctrl(b: memoryview, p: int, e: int, dl: int, rl: int) -> NetCtrl:
     q += 1
     if e - q < 16:
         raise _rt.too_short(q, e, ".guest_offloads_disabled", "net_ctrl", "guest_offloads_disabled", 16)
-    if dl < 2:
+    if depth_left < 2:
         raise _rt.too_deep(q, ".guest_offloads_disabled[0]")
     vals0 = _ARRAY_2Q.unpack_from(b, q)
     x1 = list(vals0)
@@ -1188,28 +1188,28 @@ def _from_net_ctrl(d: Any, path: str) -> NetCtrl:
     )
 
 
-def _dec_rss_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> RssState:
-    if dl < 2:
-        return _seq_rss_state(b, p, e, dl, rl)
+def _dec_rss_state(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> RssState:
+    if depth_left < 2:
+        return _seq_rss_state(b, p, e, depth_left, region_limit)
     q = p
     if e - q < 9:
-        return _seq_rss_state(b, p, e, dl, rl)
+        return _seq_rss_state(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3) = _RSS_STATE_LAYOUT_RUN_0.unpack_from(b, q)
     if v0 not in _RSS_MODE_BY_VALUE or v1 & _HASH_TYPES_UNDECLARED_BITS:
-        return _seq_rss_state(b, p, e, dl, rl)
+        return _seq_rss_state(b, p, e, depth_left, region_limit)
     q += 9
     if e - q < 4:
-        return _seq_rss_state(b, p, e, dl, rl)
-    x0, q = _rt.read_bytes(b, q, e, 40, rl, ".hash_key")
+        return _seq_rss_state(b, p, e, depth_left, region_limit)
+    x0, q = _rt.read_bytes(b, q, e, 40, region_limit, ".hash_key")
     if e - q < 4:
-        return _seq_rss_state(b, p, e, dl, rl)
+        return _seq_rss_state(b, p, e, depth_left, region_limit)
     n0 = _rt.U32(b, q)[0]
     if n0 > 128:
         raise _rt.count_over_max(q, ".indirection_table", n0, 128)
     d0 = q + 4
     if n0 * 2 > e - d0:
         raise _rt.count_past_end(q, ".indirection_table", n0, 2, e - d0)
-    if n0 and dl < 2:
+    if n0 and depth_left < 2:
         raise _rt.too_deep(d0, ".indirection_table[0]")
     vals0 = _rt.unpack("H", n0, b, d0)
     x1 = list(vals0)
@@ -1219,11 +1219,11 @@ def _dec_rss_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> RssState:
     return RssState(_RSS_MODE_BY_VALUE[v0], _rt.flag(HashTypes, _HASH_TYPES_CACHE, v1), v2, v3, x0, x1)
 
 
-def _seq_rss_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> RssState:
+def _seq_rss_state(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> RssState:
     q = p
     if e - q < 1:
         raise _rt.too_short(q, e, ".mode", "rss_state", "mode", 1)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".mode")
     v0 = b[q]
     if v0 not in _RSS_MODE_BY_VALUE:
@@ -1247,7 +1247,7 @@ def _seq_rss_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> RssState:
     q += 2
     if e - q < 4:
         raise _rt.too_short(q, e, ".hash_key", "rss_state", "hash_key", 4)
-    x2, q = _rt.read_bytes(b, q, e, 40, rl, ".hash_key")
+    x2, q = _rt.read_bytes(b, q, e, 40, region_limit, ".hash_key")
     if e - q < 4:
         raise _rt.too_short(q, e, ".indirection_table", "rss_state", "indirection_table", 4)
     n0 = _rt.U32(b, q)[0]
@@ -1256,7 +1256,7 @@ def _seq_rss_state(b: memoryview, p: int, e: int, dl: int, rl: int) -> RssState:
     d0 = q + 4
     if n0 * 2 > e - d0:
         raise _rt.count_past_end(q, ".indirection_table", n0, 2, e - d0)
-    if n0 and dl < 2:
+    if n0 and depth_left < 2:
         raise _rt.too_deep(d0, ".indirection_table[0]")
     vals0 = _rt.unpack("H", n0, b, d0)
     x3 = list(vals0)
@@ -1359,12 +1359,12 @@ def _from_rss_state(d: Any, path: str) -> RssState:
     )
 
 
-def _dec_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) -> VirtioCommon:
-    if e - p != 49 or dl < 2:
-        return _seq_virtio__virtio_common(b, p, e, dl, rl)
+def _dec_virtio__virtio_common(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> VirtioCommon:
+    if e - p != 49 or depth_left < 2:
+        return _seq_virtio__virtio_common(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11) = _VIRTIO__VIRTIO_COMMON_LAYOUT.unpack_from(b, p)
     if v0 & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS or v10 & _VIRTIO__ISR_STATUS_UNDECLARED_BITS:
-        return _seq_virtio__virtio_common(b, p, e, dl, rl)
+        return _seq_virtio__virtio_common(b, p, e, depth_left, region_limit)
     return VirtioCommon(
         _rt.flag(DeviceStatus, _VIRTIO__DEVICE_STATUS_CACHE, v0),
         v1,
@@ -1379,11 +1379,11 @@ def _dec_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) 
     )
 
 
-def _seq_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) -> VirtioCommon:
+def _seq_virtio__virtio_common(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> VirtioCommon:
     q = p
     if e - q < 1:
         raise _rt.too_short(q, e, ".status", "virtio_common", "status", 1)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".status")
     v0 = b[q]
     if v0 & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS:
@@ -1396,7 +1396,7 @@ def _seq_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) 
     q += 4
     if e - q < 16:
         raise _rt.too_short(q, e, ".device_features", "virtio_common", "device_features", 16)
-    if dl < 2:
+    if depth_left < 2:
         raise _rt.too_deep(q, ".device_features[0]")
     vals0 = _ARRAY_2Q.unpack_from(b, q)
     x1 = list(vals0)
@@ -1407,7 +1407,7 @@ def _seq_virtio__virtio_common(b: memoryview, p: int, e: int, dl: int, rl: int) 
     q += 4
     if e - q < 16:
         raise _rt.too_short(q, e, ".driver_features", "virtio_common", "driver_features", 16)
-    if dl < 2:
+    if depth_left < 2:
         raise _rt.too_deep(q, ".driver_features[0]")
     vals1 = _ARRAY_2Q.unpack_from(b, q)
     x2 = list(vals1)
@@ -1573,20 +1573,20 @@ def _from_virtio__virtio_common(d: Any, path: str) -> VirtioCommon:
     )
 
 
-def _dec_virtio__virtqueue(b: memoryview, p: int, e: int, dl: int, rl: int) -> Virtqueue:
-    if e - p != 40 or dl < 1:
-        return _seq_virtio__virtqueue(b, p, e, dl, rl)
+def _dec_virtio__virtqueue(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Virtqueue:
+    if e - p != 40 or depth_left < 1:
+        return _seq_virtio__virtqueue(b, p, e, depth_left, region_limit)
     (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12) = _VIRTIO__VIRTQUEUE_LAYOUT.unpack_from(b, p)
     if v0 > 32768 or v1 > 1 or v10 > 1 or v11 > 1 or v12 > 1:
-        return _seq_virtio__virtqueue(b, p, e, dl, rl)
+        return _seq_virtio__virtqueue(b, p, e, depth_left, region_limit)
     return Virtqueue(v0, v1 == 1, v2, v3, v4, v5, v6, v7, v8, v9, v10 == 1, v11 == 1, v12 == 1)
 
 
-def _seq_virtio__virtqueue(b: memoryview, p: int, e: int, dl: int, rl: int) -> Virtqueue:
+def _seq_virtio__virtqueue(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Virtqueue:
     q = p
     if e - q < 2:
         raise _rt.too_short(q, e, ".size", "virtqueue", "size", 2)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, ".size")
     v0 = _rt.U16(b, q)[0]
     if v0 > 32768:
@@ -1764,7 +1764,7 @@ def _from_virtio__virtqueue(d: Any, path: str) -> Virtqueue:
     )
 
 
-def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Virtqueue]:
+def _dec_sec_queues(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> list[Virtqueue]:
     q = p
     n0 = _rt.prefix(b, q, e, "", "the array count")
     if n0 > 1024:
@@ -1775,38 +1775,38 @@ def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Vir
     d0 = q + 8
     if n0 * s0 > e - d0:
         raise _rt.count_past_end(q, "", n0, s0, e - d0)
-    if n0 and dl < 1:
+    if n0 and depth_left < 1:
         raise _rt.too_deep(d0, "[0]")
-    if s0 == 40 and dl >= 2:
+    if s0 == 40 and depth_left >= 2:
         rows0 = _VIRTIO__VIRTQUEUE_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 40])
         x0 = [
             Virtqueue(v0, v1 == 1, v2, v3, v4, v5, v6, v7, v8, v9, v10 == 1, v11 == 1, v12 == 1)
             if not (v0 > 32768 or v1 > 1 or v10 > 1 or v11 > 1 or v12 > 1)
-            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 40, dl - 1, rl, "")
+            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 40, depth_left - 1, region_limit, "")
             for v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12 in rows0
         ]
-    elif s0 == 39 and dl >= 2:
+    elif s0 == 39 and depth_left >= 2:
         rows1 = _VIRTIO__VIRTQUEUE_LAYOUT_39.iter_unpack(b[d0 : d0 + n0 * 39])
         x0 = [
             Virtqueue(v13, v14 == 1, v15, v16, v17, v18, v19, v20, v21, v22, v23 == 1, v24 == 1)
             if not (v13 > 32768 or v14 > 1 or v23 > 1 or v24 > 1)
-            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 39, dl - 1, rl, "")
+            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 39, depth_left - 1, region_limit, "")
             for v13, v14, v15, v16, v17, v18, v19, v20, v21, v22, v23, v24 in rows1
         ]
-    elif s0 == 38 and dl >= 2:
+    elif s0 == 38 and depth_left >= 2:
         rows2 = _VIRTIO__VIRTQUEUE_LAYOUT_38.iter_unpack(b[d0 : d0 + n0 * 38])
         x0 = [
             Virtqueue(v25, v26 == 1, v27, v28, v29, v30, v31, v32, v33, v34, v35 == 1)
             if not (v25 > 32768 or v26 > 1 or v35 > 1)
-            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 38, dl - 1, rl, "")
+            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 38, depth_left - 1, region_limit, "")
             for v25, v26, v27, v28, v29, v30, v31, v32, v33, v34, v35 in rows2
         ]
-    elif s0 == 37 and dl >= 2:
+    elif s0 == 37 and depth_left >= 2:
         rows3 = _VIRTIO__VIRTQUEUE_LAYOUT_37.iter_unpack(b[d0 : d0 + n0 * 37])
         x0 = [
             Virtqueue(v36, v37 == 1, v38, v39, v40, v41, v42, v43, v44, v45)
             if not (v36 > 32768 or v37 > 1)
-            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 37, dl - 1, rl, "")
+            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 37, depth_left - 1, region_limit, "")
             for v36, v37, v38, v39, v40, v41, v42, v43, v44, v45 in rows3
         ]
     else:
@@ -1814,7 +1814,7 @@ def _dec_sec_queues(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[Vir
         for i0 in range(n0):
             a0 = d0 + i0 * s0
             try:
-                x0.append(_dec_virtio__virtqueue(b, a0, a0 + s0, dl - 1, rl))
+                x0.append(_dec_virtio__virtqueue(b, a0, a0 + s0, depth_left - 1, region_limit))
             except _rt.Fail as failure:
                 failure.path = f"[{i0}]" + failure.path
                 raise
@@ -1875,11 +1875,11 @@ def _from_sec_queues(v: Any, path: str) -> list[Virtqueue]:
     return [_from_virtio__virtqueue(y1, f"{path}[{i0}]") for i0, y1 in enumerate(_rt.to_list(v, None, 1024, path))]
 
 
-def _dec_sec_vlan_filter(b: memoryview, p: int, e: int, dl: int, rl: int) -> list[int]:
+def _dec_sec_vlan_filter(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> list[int]:
     q = p
     if e - q < 512:
         raise _rt.count_past_end(q, "", 128, 4, e - q)
-    if dl < 1:
+    if depth_left < 1:
         raise _rt.too_deep(q, "[0]")
     vals0 = _ARRAY_128I.unpack_from(b, q)
     x0 = list(vals0)
@@ -1915,8 +1915,8 @@ def _from_sec_vlan_filter(v: Any, path: str) -> list[int]:
     return [_rt.to_int(y1, 0, 4294967295, f"{path}[{i0}]") for i0, y1 in enumerate(_rt.to_list(v, 128, None, path))]
 
 
-def _dec_vsec_impl_private(b: memoryview, p: int, e: int, dl: int, rl: int) -> Buffer:
-    return _rt.read_opaque(b, p, e, 65536, rl)
+def _dec_vsec_impl_private(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Buffer:
+    return _rt.read_opaque(b, p, e, 65536, region_limit)
 
 
 def _enc_vsec_impl_private(v: Buffer, out: list[Buffer]) -> int:

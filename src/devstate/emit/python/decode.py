@@ -1,8 +1,9 @@
 """Decoder functions: two per struct and one per non-struct section.
 
-Every decoder has the signature ``(b, p, e, dl, rl)``: the read-only byte view of the
-whole blob, the value's start and its container's end (absolute offsets), the depth budget
-left for the value (``max_depth`` minus its depth) and the region size limit.
+Every decoder has the signature ``(b, p, e, depth_left, region_limit)``: the read-only
+byte view of the whole blob, the value's start and its container's end (absolute
+offsets), the depth budget left for the value (``max_depth`` minus its depth) and the
+region size limit.
 
 - ``_seq_<struct>`` is the **exact** decoder: field by field in the order of
   spec/wire-format.md ("Decoding order"), with the struct-body rules (too short, defaults
@@ -170,7 +171,7 @@ class DecodeEmitter(Visitor[str]):
         self.exact(name)
 
     def signature(self, function: str, returns: str) -> str:
-        return f"def {function}(b: memoryview, p: int, e: int, dl: int, rl: int) -> {returns}:"
+        return f"def {function}(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> {returns}:"
 
     def names(self, name: str) -> tuple[str, str, str]:
         key = self.facts.keys[name]
@@ -182,12 +183,12 @@ class DecodeEmitter(Visitor[str]):
         body, height = self.facts.body_size(name), self.facts.schema.struct_height(name)
         code.blank(2)
         with code.block(self.signature(dec, cls)):
-            with code.block(f"if e - p != {body} or dl < {height}:"):
-                code(f"return {seq}(b, p, e, dl, rl)")
+            with code.block(f"if e - p != {body} or depth_left < {height}:"):
+                code(f"return {seq}(b, p, e, depth_left, region_limit)")
             exprs, conditions = self.unpack(flats, f"{struct_const}.unpack_from(b, p)")
             if conditions:
                 with if_any(code, conditions):
-                    code(f"return {seq}(b, p, e, dl, rl)")
+                    code(f"return {seq}(b, p, e, depth_left, region_limit)")
             wrapped(code, f"return {cls}(", exprs, ")")
 
     def unpack(self, flats: list[Flat], call: str) -> tuple[list[str], list[str]]:
@@ -227,10 +228,10 @@ class DecodeEmitter(Visitor[str]):
     def runs_fast(self, name: str) -> None:
         code, (cls, dec, seq) = self.code, self.names(name)
         struct = self.facts.struct(name)
-        restart = f"return {seq}(b, p, e, dl, rl)"
+        restart = f"return {seq}(b, p, e, depth_left, region_limit)"
         code.blank(2)
         with code.block(self.signature(dec, cls)):
-            with code.block(f"if dl < {self.facts.schema.struct_height(name)}:"):
+            with code.block(f"if depth_left < {self.facts.schema.struct_height(name)}:"):
                 code(restart)
             code("q = p")
             exprs: list[str] = []
@@ -288,7 +289,7 @@ class DecodeEmitter(Visitor[str]):
                 with code.block(f"if e - q < {minimum}:"):
                     code(f"raise _rt.too_short(q, e, {path}, {struct.name!r}, {fld.name!r}, {minimum})")
                 if index == 0:  # the depth left is the same for every field: only the first can fail
-                    with code.block("if dl < 1:"):
+                    with code.block("if depth_left < 1:"):
                         code(f"raise _rt.too_deep(q, {path})")
                 values.append(self.field_value(fld, Ctx([f".{fld.name}"], 1, True)))
             with code.block("if q != e:"):
@@ -317,7 +318,7 @@ class DecodeEmitter(Visitor[str]):
         self.code.blank(2)
         with self.code.block(self.signature(function, returns)):
             call = "read_opaque" if maximum >= ZERO_COPY_THRESHOLD else "read_small_opaque"
-            self.code(f"return _rt.{call}(b, p, e, {maximum}, rl)")
+            self.code(f"return _rt.{call}(b, p, e, {maximum}, region_limit)")
 
     # --- values in field position (exact, shared by both decoders) ------------------------
 
@@ -340,7 +341,7 @@ class DecodeEmitter(Visitor[str]):
         if expr.length is not None:
             return self.large_fixed_bytes(expr.length, ctx)
         reader = "read_bytes" if (expr.max or 0) < ZERO_COPY_THRESHOLD else "read_region"
-        return self.counted(reader, f"{expr.max}, rl", ctx)
+        return self.counted(reader, f"{expr.max}, region_limit", ctx)
 
     def local(self, stem: str = "x") -> str:
         return self.counter.next(stem)
@@ -366,7 +367,7 @@ class DecodeEmitter(Visitor[str]):
         with code.block(f"if {size} > e - q - 4:"):
             code(f"raise _rt.struct_past_end(q, {path}, {size}, e - q - 4)")
         with code.block("try:"):
-            code(f"{target} = _dec_{self.facts.keys[name]}(b, q + 4, q + 4 + {size}, {budget(ctx.dl)}, rl)")
+            code(f"{target} = _dec_{self.facts.keys[name]}(b, q + 4, q + 4 + {size}, {budget(ctx.dl)}, region_limit)")
         self.prefix_failure(path)
         code(f"q += 4 + {size}")
         return target
@@ -395,7 +396,7 @@ class DecodeEmitter(Visitor[str]):
             code(f"q += {flat.size}")
             return target
         for level in range(1, len(flat.dims) + 1):
-            with code.block(f"if dl < {ctx.dl + level}:"):
+            with code.block(f"if depth_left < {ctx.dl + level}:"):
                 code(f"raise _rt.too_deep(q, {path_expr([*ctx.path, '[0]' * level])})")
         raw = self.local("vals")
         is_list = leaf.fmt == "B" and leaf.kind != "bytes"
@@ -473,7 +474,7 @@ class DecodeEmitter(Visitor[str]):
                 code(f"raise _rt.count_past_end(q, {path}, {count}, {size}, e - {start})")
         if expr.length != 0:
             nonempty = f"{count} and " if expr.max is not None else ""
-            with code.block(f"if {nonempty}dl < {ctx.dl + 1}:"):
+            with code.block(f"if {nonempty}depth_left < {ctx.dl + 1}:"):
                 code(f"raise _rt.too_deep({start}, {path_expr([*ctx.path, '[0]'])})")
         if struct_element:
             assert isinstance(expr.element, ir.NamedRef)
@@ -515,7 +516,7 @@ class DecodeEmitter(Visitor[str]):
             keyword = "if"
             for size in [body, *reversed(self.facts.struct(name).short_strides)]:
                 known = len([f for f in fields if f.offset is not None and f.offset < size])
-                with code.block(f"{keyword} {stride} == {size} and dl >= {ctx.dl + 1 + height}:"):
+                with code.block(f"{keyword} {stride} == {size} and depth_left >= {ctx.dl + 1 + height}:"):
                     self.struct_comprehension(name, flats[:known], size, target, count, start, ctx)
                 keyword = "elif"
             with code.block("else:"):
@@ -546,8 +547,8 @@ class DecodeEmitter(Visitor[str]):
                     with code.block("if not ("):
                         code(conditions[0], *(f"or {c}" for c in conditions[1:]))
                     code(")")
-                path = path_expr(ctx.path)
-                code(f"else _rt.exact(_seq_{key}, b, {start}, {count}, {size}, {budget(ctx.dl + 1)}, rl, {path})")
+                path, depth = path_expr(ctx.path), budget(ctx.dl + 1)
+                code(f"else _rt.exact(_seq_{key}, b, {start}, {count}, {size}, {depth}, region_limit, {path})")
             if len(names) > 1 and not fits(code, f"for {', '.join(names)} in {rows}"):
                 wrapped(code, "for (", names, f") in {rows}")
             else:
@@ -561,13 +562,13 @@ class DecodeEmitter(Visitor[str]):
             code(f"{at} = {start} + {index} * {stride}")
             with code.block("try:"):
                 code(f"{target}.append(_dec_{self.facts.keys[name]}(b, {at}, {at} + {stride}, "
-                     f"{budget(ctx.dl + 1)}, rl))")
+                     f"{budget(ctx.dl + 1)}, region_limit))")
             self.prefix_failure(path_expr([*ctx.path, f"[{{{index}}}]"]))
 
     def flat_elements(self, flat: Flat, count: str, start: str, ctx: Ctx) -> str:
         code, path, leaf = self.code, path_expr(ctx.path), flat.leaf
         for level in range(1, len(flat.dims) + 1):
-            with code.block(f"if {count} and dl < {ctx.dl + 1 + level}:"):
+            with code.block(f"if {count} and depth_left < {ctx.dl + 1 + level}:"):
                 code(f"raise _rt.too_deep({start}, {path_expr([*ctx.path, '[0]' * (level + 1)])})")
         total = f"{count} * {flat.count}" if flat.count != 1 else count
         raw = self.local("vals")
@@ -593,4 +594,4 @@ class DecodeEmitter(Visitor[str]):
 
 
 def budget(offset: int) -> str:
-    return f"dl - {offset}" if offset else "dl"
+    return f"depth_left - {offset}" if offset else "depth_left"
