@@ -15,7 +15,9 @@ def test_the_wheel_ships_no_test_generators_or_hypothesis_strategies(tmp_path: P
 
     (wheel,) = list(WheelBuilder(str(ROOT)).build(directory=str(tmp_path), versions=["standard"]))
     with zipfile.ZipFile(wheel) as archive:
-        modules = {name: archive.read(name).decode("utf-8") for name in archive.namelist() if name.endswith(".py")}
+        names = archive.namelist()
+        modules = {name: archive.read(name).decode("utf-8") for name in names if name.endswith(".py")}
+    assert "devstate/emit/python/templates/module.py.j2" in names  # devstate gen runs from the wheel
     assert "devstate/ir.py" in modules and "devstate/wire/sections.py" in modules
     assert not [name for name in modules if not name.startswith("devstate/")]
     assert not [name for name in modules if name.rsplit("/", 1)[-1] in TEST_TOOLING]

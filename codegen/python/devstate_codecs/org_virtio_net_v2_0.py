@@ -2025,8 +2025,7 @@ _SPEC: _rt.ModelSpec[State] = _rt.ModelSpec(
 
 
 def decode(buffer: Readable, limits: Limits = DEFAULT_LIMITS) -> State:
-    """Decode a blob (bytes, bytearray, memoryview or mmap); large bytes values are views into it.
-    """
+    """Decode a blob (bytes, bytearray, memoryview or mmap); large bytes values are views into it."""
     return _rt.decode(_SPEC, buffer, limits)
 
 
@@ -2046,6 +2045,5 @@ def to_state(state: State) -> dict[str, Any]:
 
 
 def from_state(data: Any) -> State:
-    """A typed State from a plain state dict, checked like devstate's reference encoder (EncodeError).
-    """
+    """A typed State from a plain state dict, checked like devstate's reference encoder (EncodeError)."""
     return _rt.from_state(_SPEC, data)

@@ -1,9 +1,17 @@
-"""One generated module per model version: classes, codec functions, the section table, the API."""
+"""One generated module per model version: classes, codec functions, the section table, the API.
+
+The file's skeleton and static text (imports, constants, the public functions) are the
+template ``templates/module.py.j2`` (Jinja2, StrictUndefined); the per-schema code is built
+in Python by the emitters and handed to it as ``body``.
+"""
 
 from __future__ import annotations
 
+import functools
 import io
 import tokenize
+
+import jinja2
 
 from devstate import ir
 from devstate.emit import banner_lines
@@ -33,8 +41,16 @@ def emit_module(schema: ir.Schema) -> str:
         converter.struct(name)
     spec = Code()
     _sections(facts, decoder, encoder, converter, spec)
-    body = classes.text() + _codec_banner(consts) + functions.text() + spec.text() + _api(schema)
-    return double_quotes(_head(schema, facts, body) + body)
+    body = classes.text() + _codec_banner(consts) + functions.text() + spec.text()
+    return double_quotes(_template().render(_head(schema, facts, body), body=body.rstrip("\n") + "\n"))
+
+
+@functools.cache
+def _template() -> jinja2.Template:
+    loader = jinja2.PackageLoader(__name__, "templates")
+    environment = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                                     lstrip_blocks=True, keep_trailing_newline=True, autoescape=False)
+    return environment.get_template("module.py.j2")
 
 
 def double_quotes(source: str) -> str:
@@ -55,31 +71,25 @@ def double_quotes(source: str) -> str:
     return "".join(lines)
 
 
-def _head(schema: ir.Schema, facts: Facts, body: str) -> str:
-    code = Code()
-    code(*(f"# {line}" for line in banner_lines(schema)))
-    docstring(code, f"{schema.ident}: {schema.title} — a typed DSF codec generated from the schema (Python "
-                    "standard library only). decode(buffer) -> State, encode(state) -> bytes, encode_into(state, "
-                    "buffer, offset) -> int; to_state(state) and from_state(data) convert to and from devstate's "
-                    "plain state dicts. Decoding checks every rule of spec/wire-format.md and raises DecodeError "
-                    "(code, offset, path); encoding checks every constraint and raises EncodeError.")
-    code.blank()
-    code("from __future__ import annotations", "")
-    modules = [module for module in ("itertools", "struct") if f"{module}." in body]
-    code(*(f"import {module}" for module in modules))
-    code("from dataclasses import dataclass, field")
-    enums = [name for name in ("IntEnum", "IntFlag") if f"({name}):" in body]
-    if enums:
-        code(f"from enum import {', '.join(enums)}")
-    code("from typing import Any", "")
-    code("from . import _runtime as _rt")
-    code("from ._runtime import DEFAULT_LIMITS, Buffer, DecodeError, EncodeError, Limits, Readable, UnknownSection",
-         "")
-    names = sorted({*PUBLIC_API, *facts.classes.values()}, key=_isort_key)
-    wrapped(code, "__all__ = [", [repr(n) for n in names], "]")
-    code.blank()
-    code(f"MODEL = {schema.model!r}", f"VERSION = {str(schema.version)!r}", f"SCHEMA_SHA256 = {schema.sha256!r}")
-    return code.text()
+def _head(schema: ir.Schema, facts: Facts, body: str) -> dict[str, object]:
+    """The template's values for the module's head: banner, docstring, imports, ``__all__``, constants."""
+    doc = Code()
+    docstring(doc, f"{schema.ident}: {schema.title} — a typed DSF codec generated from the schema (Python "
+                   "standard library only). decode(buffer) -> State, encode(state) -> bytes, encode_into(state, "
+                   "buffer, offset) -> int; to_state(state) and from_state(data) convert to and from devstate's "
+                   "plain state dicts. Decoding checks every rule of spec/wire-format.md and raises DecodeError "
+                   "(code, offset, path); encoding checks every constraint and raises EncodeError.")
+    names = Code()
+    public = sorted({*PUBLIC_API, *facts.classes.values()}, key=_isort_key)
+    wrapped(names, "__all__ = [", [repr(n) for n in public], "]")
+    return {
+        "banner": banner_lines(schema),
+        "docstring": doc.text().rstrip("\n"),
+        "imports": [module for module in ("itertools", "struct") if f"{module}." in body],
+        "enums": [name for name in ("IntEnum", "IntFlag") if f"({name}):" in body],
+        "all_names": names.text().rstrip("\n"),
+        "model": repr(schema.model), "version": repr(str(schema.version)), "sha256": repr(schema.sha256),
+    }
 
 
 def _isort_key(name: str) -> tuple[int, str]:
@@ -131,30 +141,3 @@ def _section_functions(facts: Facts, decoder: DecodeEmitter, encoder: EncodeEmit
         encoder.section(stem, expr)
     converter.section(stem, expr, maximum)
     return f"_dec_{stem}, _enc_{stem}, _state_{stem}, _from_{stem}"
-
-
-def _api(schema: ir.Schema) -> str:
-    code = Code()
-    functions = [
-        ("decode(buffer: Readable, limits: Limits = DEFAULT_LIMITS) -> State",
-         "Decode a blob (bytes, bytearray, memoryview or mmap); large bytes values are views into it.",
-         "return _rt.decode(_SPEC, buffer, limits)"),
-        ("encode(state: State) -> bytes",
-         "The canonical blob of ``state``; every constraint is checked (EncodeError).",
-         "return _rt.encode(_SPEC, state)"),
-        ("encode_into(state: State, buffer: _rt.Writable, offset: int = 0) -> int",
-         "Write the blob into ``buffer`` at ``offset``; returns its length.",
-         "return _rt.encode_into(_SPEC, state, buffer, offset)"),
-        ("to_state(state: State) -> dict[str, Any]",
-         "The plain state dict of devstate.state (enum names, flag name lists, dicts per struct).",
-         "return _rt.to_state(_SPEC, state)"),
-        ("from_state(data: Any) -> State",
-         "A typed State from a plain state dict, checked like devstate's reference encoder (EncodeError).",
-         "return _rt.from_state(_SPEC, data)"),
-    ]
-    for signature, doc, body in functions:
-        code.blank(2)
-        with code.block(f"def {signature}:"):
-            docstring(code, doc)
-            code(body)
-    return code.text()
