@@ -9,6 +9,7 @@ run lists what is missing, so a skip is never silent.
 from __future__ import annotations
 
 import os
+import tempfile
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,8 @@ SCHEMAS = ROOT / "schemas"
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # the cache of valid schemas (devstate.schema.validated) of this run, not the user's
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="devstate-tests-cache-")
     config.addinivalue_line("markers", "needs(group): needs a tools/system-deps group (skipped without it, "
                                        "fails under CI)")
 

@@ -54,3 +54,10 @@ def test_inspect_section_names_are_the_schema_ones() -> None:
         assert names.standard == {s.id: s.name for s in schema.sections}
         assert names.vendor == {(str(v.vendor), v.id): v.name for v in schema.vendor_sections}
     assert section_names("org.virtio.net@9.9") is None
+
+
+def test_validate_of_an_unchanged_valid_schema_loads_nothing_of_the_schema_language() -> None:
+    """The second run answers from the cache of valid schemas (devstate.schema.validated)."""
+    _modules_after("validate", str(NET_SCHEMA))
+    heavy = {"pydantic", "jsonschema", "devstate.ir", "devstate.schema.loader", "yaml"}
+    assert _modules_after("validate", str(NET_SCHEMA)) & heavy == set()

@@ -14,7 +14,6 @@ from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, fail, print_json
 from devstate.github import annotation
 from devstate.schema.validate import (
     SchemaReport,
-    count_fields,
     expand_schema_paths,
     validate_schema_files,
 )
@@ -96,19 +95,19 @@ def _print_reports(reports: list[SchemaReport], elapsed: float) -> None:
     for column in ("file", "model", "version", "sections", "vendor", "fields", "params", "status"):
         table.add_column(column, justify="right" if column in ("sections", "vendor", "fields", "params") else "left")
     for report in reports:
-        schema = report.schema
-        if schema is None:
+        summary = report.summary
+        if summary is None:
             status = f"[red]invalid ({len(report.diagnostics)} errors)[/red]"
             table.add_row(str(report.path), "", "", "", "", "", "", status)
             continue
         table.add_row(
             str(report.path),
-            schema.model,
-            str(schema.version),
-            str(len(schema.sections)) if not schema.is_library else "types only",
-            str(len(schema.vendor_sections)),
-            str(count_fields(schema)),
-            str(len(schema.params)),
+            summary.model,
+            summary.version,
+            "types only" if summary.sections is None else str(summary.sections),
+            str(summary.vendor_sections),
+            str(summary.fields),
+            str(summary.params),
             "[green]valid[/green]",
         )
     console.print(table)

@@ -28,6 +28,8 @@ class SchemaLoader:
         self.root = root
         self.cache: dict[Path, ir.Schema] = {}
         self.loading: list[Path] = []
+        self.looked_at: dict[Path, list[Path]] = {}
+        """Per loaded file (resolved), the import paths it looked at, found or not."""
 
     def load(self, path: Path) -> ir.Schema:
         """The IR of ``path``; raises ``SchemaError`` listing every problem found."""
@@ -118,15 +120,32 @@ class SchemaLoader:
             imports.append(ir.Import(alias=alias, model=library.model, version=library.version, file=library.file))
         return types, tuple(imports), diagnostics
 
+    def files_read(self, path: Path) -> list[Path]:
+        """Every path the answer for ``path`` depends on (resolved): the file, its imports
+        transitively, and the import candidates that were looked at but not found."""
+        seen: list[Path] = []
+        pending = [path.resolve()]
+        while pending:
+            current = pending.pop()
+            if current not in seen:
+                seen.append(current)
+                pending += self.looked_at.get(current, [])
+        return seen
+
     def _import_path(self, raw: dict[str, Any], importer: Path) -> Path:
+        candidates = self._import_candidates(raw, importer)
+        self.looked_at.setdefault(importer.resolve(), []).extend(c.resolve() for c in candidates)
+        return next((c for c in candidates if c.is_file()), candidates[-1])
+
+    def _import_candidates(self, raw: dict[str, Any], importer: Path) -> list[Path]:
+        """Where an import may be, in order: a path import's one file; a model import's file
+        beside the importer's model directory, then in the schema root."""
         if "path" in raw:
-            return (importer.parent / str(raw["path"])).resolve()
+            return [(importer.parent / str(raw["path"])).resolve()]
         version = ir.Version.parse(raw["version"])
         local_root = importer.resolve().parent.parent
-        candidate = local_root / expected_location(raw["model"], version)
-        if candidate.is_file():
-            return candidate
-        return (self.root or standard_schemas_dir()) / expected_location(raw["model"], version)
+        location = expected_location(raw["model"], version)
+        return [local_root / location, (self.root or standard_schemas_dir()) / location]
 
 
 PARALLEL_LOAD_MIN_BYTES = 64 * 1024
