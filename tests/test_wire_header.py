@@ -95,10 +95,13 @@ def test_limits_checked_before_reading() -> None:
 
 
 def test_limits_defaults_and_validation() -> None:
-    assert (DEFAULT_LIMITS.max_total_size, DEFAULT_LIMITS.max_region_size, DEFAULT_LIMITS.max_depth) == (
-        1 << 30, 256 << 20, 16)
-    with pytest.raises(ValueError, match="max_depth must be at least 1"):
-        Limits(max_depth=0)
+    assert DEFAULT_LIMITS.to_json() == {"max_total_size": 1 << 30, "max_region_size": 256 << 20, "max_depth": 16,
+                                        "max_sections": 4096, "max_unknown_sections": 32}
+    assert Limits(max_depth=0).max_depth == 0  # a limit of 0 refuses every value (the C codec's reading too)
+    with pytest.raises(ValueError, match="max_depth must be an integer of at least 0, not -1"):
+        Limits(max_depth=-1)
+    with pytest.raises(ValueError, match="max_sections must be an integer of at least 0, not True"):
+        Limits(max_sections=True)
 
 
 def test_crc32c_check_value_and_fallback_agree() -> None:

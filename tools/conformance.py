@@ -38,7 +38,7 @@ from devstate.state import State, default_state, state_from_json, state_to_json,
 from devstate.wire.checksum import crc32c
 from devstate.wire.errors import DecodeError, ErrorCode
 from devstate.wire.header import TRAILER_SIZE, parse_header
-from devstate.wire.limits import Limits
+from devstate.wire.limits import DEFAULT_LIMITS, Limits
 from devstate.wire.sections import FLAG_OPTIONAL, FLAG_VENDOR, RawSection, encode_section, iter_sections
 
 CONFORMANCE_DIR = Path(__file__).resolve().parent.parent / "spec" / "conformance"
@@ -374,6 +374,55 @@ def test_base_state(schema: ir.Schema) -> State:
             "unknown_sections": []}
 
 
+def unknown_sections_blob(count: int) -> tuple[bytes, int]:
+    """A valid org.devstate.test 1.0 blob with ``count`` empty unknown optional sections, half
+    standard (ids 100, 101, ...) and half vendor (PCI 0xfffe, ids 1, 2, ...); and the offset of
+    the last one."""
+    schema = resolve_schema(TEST_10)
+    state = test_base_state(schema)
+    standard = count - count // 2
+    state["unknown_sections"] = (
+        [{"id": 100 + n, "flags": FLAG_OPTIONAL, "payload": b""} for n in range(standard)]
+        + [{"id": 1 + n, "flags": FLAG_OPTIONAL | FLAG_VENDOR, "vendor": UNKNOWN_VENDOR, "payload": b""}
+           for n in range(count - standard)])
+    blob = encode(schema, state)
+    last = [s for s in split_unlimited(blob) if str(s.vendor) == UNKNOWN_VENDOR][-1]
+    return blob, last.offset
+
+
+def split_unlimited(blob: bytes) -> list[RawSection]:
+    """The sections of one of our own blobs, whatever their number."""
+    return list(iter_sections(blob, parse_header(blob), Limits(max_sections=len(blob))))
+
+
+def limit_vectors() -> list[Vector]:
+    """Valid vectors at each limit (the invalid ones one past it are in ``InvalidVectors.limits``)."""
+    schema = resolve_schema(TEST_10)
+    blob = encode(schema, test_base_state(schema))
+    sections = len(split_unlimited(blob))
+    at_unknown, _ = unknown_sections_blob(DEFAULT_LIMITS.max_unknown_sections)
+    vectors = [
+        Vector("valid-limit-total-size-at-limit", TEST_10, blob,
+               f"a reader limited to {len(blob)}-byte blobs reads a {len(blob)}-byte one",
+               limits={"max_total_size": len(blob)}),
+        Vector("valid-limit-region-size-at-limit", TEST_10, blob,
+               "a reader limited to 2-byte regions: main.blob and the opaque vendor payload have 2 bytes",
+               limits={"max_region_size": 2}),
+        Vector("valid-limit-depth-at-limit", TEST_10, blob,
+               "a reader limited to depth 4: extra.pair[0].id and extra.words[0][0] are at depth 4",
+               limits={"max_depth": 4}),
+        Vector("valid-limit-sections-at-limit", TEST_10, blob,
+               f"a reader limited to {sections} sections reads a blob of {sections}",
+               limits={"max_sections": sections}),
+        Vector("valid-limit-unknown-sections-at-limit", TEST_10, at_unknown,
+               f"{DEFAULT_LIMITS.max_unknown_sections} empty unknown optional sections (half standard, half vendor): "
+               "the default limit, kept and written back"),
+    ]
+    for vector in vectors:
+        vector.expected = decode(schema, vector.blob, Limits(**(vector.limits or {})))
+    return vectors
+
+
 def extra_valid_vectors() -> list[Vector]:
     schema = resolve_schema(TEST_10)
     base = test_base_state(schema)
@@ -510,6 +559,12 @@ class InvalidVectors:
         moved_at = len(self.base.blob) - 4 - len(parts.frames[tags_index])
         self.add("standard-section-after-vendor", parts.assemble(frames), ErrorCode.SECTION_ORDER, moved_at,
                  "$.sections[id=7]", "a standard section after the vendor sections")
+        main_index, _main = self.base.section(1)
+        frames = [*parts.frames[: index + 1], parts.frames[main_index], *parts.frames[index + 1 :]]
+        self.add("section-repeat-non-adjacent", parts.assemble(frames), ErrorCode.SECTION_ORDER, counters.end,
+                 "$.sections[id=1]",
+                 "sections 1, 2, 3 and then 1 again: a repeat that is not adjacent breaks the order "
+                 "(SECTION_ORDER; DUPLICATE_SECTION is only for the same section twice in a row)")
         frames = [f for i, f in enumerate(parts.frames) if i != index]
         missing_trailer = trailer - len(parts.frames[index])
         self.add("missing-section", parts.assemble(frames), ErrorCode.MISSING_SECTION, missing_trailer,
@@ -620,6 +675,35 @@ class InvalidVectors:
                  "$.sections.main.mac[0]",
                  "a reader limited to depth 2: main (1) → main.mac (2) → main.mac[0] (3)",
                  limits={"max_depth": 2})
+        self.add("limit-depth-one-under", base.blob, ErrorCode.NESTING_TOO_DEEP,
+                 base.at("$.sections.extra.pair[0].id"), "$.sections.extra.pair[0].id",
+                 "a reader limited to depth 3: extra (1) → extra.pair (2) → pair[0] (3) → pair[0].id (4)",
+                 limits={"max_depth": 3})
+        self.add("limit-total-size-one-under", base.blob, ErrorCode.LIMIT_EXCEEDED, 0, "$",
+                 f"a reader limited to {len(base.blob) - 1}-byte blobs reads a {len(base.blob)}-byte one",
+                 limits={"max_total_size": len(base.blob) - 1})
+        self.add("limit-depth-zero", base.blob, ErrorCode.NESTING_TOO_DEEP, base.at("$.sections.main"),
+                 "$.sections.main", "a reader with max_depth 0 refuses the first section value (depth 1)",
+                 limits={"max_depth": 0})
+        self.add("limit-region-size-zero", base.blob, ErrorCode.LIMIT_EXCEEDED, base.at("$.sections.main.blob"),
+                 "$.sections.main.blob", "a reader with max_region_size 0 refuses main.blob (2 bytes)",
+                 limits={"max_region_size": 0})
+        over, at = unknown_sections_blob(DEFAULT_LIMITS.max_unknown_sections + 1)
+        self.add("limit-unknown-sections-over", over, ErrorCode.LIMIT_EXCEEDED, at,
+                 f"$.vendor_sections[{UNKNOWN_VENDOR}#{(DEFAULT_LIMITS.max_unknown_sections + 1) // 2}]",
+                 f"{DEFAULT_LIMITS.max_unknown_sections + 1} unknown optional sections (the default limit is "
+                 f"{DEFAULT_LIMITS.max_unknown_sections}): refused at the last of them")
+        self.add("limit-unknown-before-count", self.base_with_unknown(required=True), ErrorCode.UNKNOWN_SECTION,
+                 split(self.base_with_unknown()).sections[3].offset, "$.sections[id=4]",
+                 "max_unknown_sections 0 and an unknown section that is not OPTIONAL: UNKNOWN_SECTION comes first",
+                 limits={"max_unknown_sections": 0})
+
+    def base_with_unknown(self, *, required: bool = False) -> bytes:
+        """The base blob with an unknown section 4 (OPTIONAL unless ``required``) after section 3."""
+        parts = split(self.base.blob)
+        index, _ = self.base.section(3)
+        unknown = encode_section(4, 0 if required else FLAG_OPTIONAL, b"\x01\x02")
+        return parts.assemble([*parts.frames[: index + 1], unknown, *parts.frames[index + 1 :]])
 
     def vendor(self) -> None:
         base = self.base
@@ -704,6 +788,7 @@ def generate() -> list[Vector]:
     for writer, reader in [(TEST_11, TEST_10), (TEST_10, TEST_11), *cross_version_pairs()]:
         vectors += cross_version_vectors(writer, reader)
     vectors += extra_valid_vectors()
+    vectors += limit_vectors()
     vectors += InvalidVectors().build()
     from tools.malicious import malicious_vectors
 

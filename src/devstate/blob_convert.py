@@ -80,10 +80,10 @@ def convert_blob(data: bytes | bytearray | memoryview, target_version: ir.Versio
     state = decode(source, view, limits)
     result = convert_state(state, source, target_version, schemas)
     target = schemas(target_version)
-    raw = {r.order_key: r for r in iter_sections(view, header)} if source.version == header.version else {}
+    raw = {r.order_key: r for r in iter_sections(view, header, limits)} if source.version == header.version else {}
     reusable = _reusable(source, target, state, result.state, raw)
     encoded = encode(target, _placeholders(result.state, target, reusable))
-    chunks = _splice(memoryview(encoded), view, raw, reusable)
+    chunks = _splice(memoryview(encoded), view, raw, reusable, limits)
     blob = ConvertedBlob(chunks, source, target, result.route, result.dropped, sorted(reusable.values()))
     return blob
 
@@ -159,11 +159,11 @@ def _placeholders(state: State, target: ir.Schema, reusable: dict[Key, str]) -> 
 
 
 def _splice(
-    encoded: memoryview, source: memoryview, raw: dict[Key, RawSection], reusable: dict[Key, str]
+    encoded: memoryview, source: memoryview, raw: dict[Key, RawSection], reusable: dict[Key, str], limits: Limits
 ) -> list[Chunk]:
     header = parse_header(encoded)
     pieces: list[Chunk] = []
-    for section in iter_sections(encoded, header):
+    for section in iter_sections(encoded, header, limits):  # the decoded blob's sections, rewritten
         key = section.order_key
         chosen, view = (raw[key], source) if key in reusable else (section, encoded)
         pieces.append(view[chosen.offset : chosen.end])

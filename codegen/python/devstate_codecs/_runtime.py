@@ -28,7 +28,7 @@ import re
 import struct
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import IntEnum, IntFlag
 from typing import Any, Generic, NamedTuple, NoReturn, Protocol, TypeVar, cast
 
@@ -171,7 +171,10 @@ MAX_NESTING_DEPTH = 16
 
 @dataclass(frozen=True)
 class Limits:
-    """What a decoder refuses with ``LIMIT_EXCEEDED`` or ``NESTING_TOO_DEEP``."""
+    """What a decoder refuses with ``LIMIT_EXCEEDED`` or ``NESTING_TOO_DEEP`` (spec/wire-format.md, "Limits").
+
+    Any limit may be 0 (nothing of that kind is accepted); a negative one is a ``ValueError``.
+    """
 
     max_total_size: int = 1 << 30
     """Largest whole blob (header, sections and trailer) in bytes; checked before reading."""
@@ -182,14 +185,20 @@ class Limits:
     max_depth: int = MAX_NESTING_DEPTH
     """Deepest nesting of values (a section's value is depth 1; each struct or array adds one)."""
 
+    max_sections: int = 4096
+    """Most sections in one blob (standard and vendor, known and unknown)."""
+
+    max_unknown_sections: int = 32
+    """Most unknown optional sections in one blob (the ones a reader skips and keeps)."""
+
     def __post_init__(self) -> None:
-        for name in ("max_total_size", "max_region_size", "max_depth"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1")
+        for limit in fields(self):
+            value = getattr(self, limit.name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{limit.name} must be an integer of at least 0, not {value!r}")
 
     def to_json(self) -> dict[str, int]:
-        return {"max_total_size": self.max_total_size, "max_region_size": self.max_region_size,
-                "max_depth": self.max_depth}
+        return {limit.name: getattr(self, limit.name) for limit in fields(self)}
 
 
 DEFAULT_LIMITS = Limits()
@@ -424,10 +433,16 @@ class Frame(NamedTuple):
         return f"$.sections[id={self.id}]" if self.vendor is None else f"$.vendor_sections[{self.vendor}#{self.id}]"
 
 
-def frames(b: memoryview, offset: int, end: int) -> Iterator[Frame]:
-    """Each section in order, with framing, vendor header, order and duplicate checks."""
+def frames(b: memoryview, offset: int, end: int, limits: Limits) -> Iterator[Frame]:
+    """Each section in order, with the section count, framing, vendor header, order and duplicate checks."""
     previous: Frame | None = None
+    count = 0
     while offset < end:
+        if count >= limits.max_sections:
+            raise DecodeError(ErrorCode.LIMIT_EXCEEDED, offset, "$.sections",
+                              f"a section at offset {offset} is over the limit of {limits.max_sections} sections "
+                              "per blob (max_sections)")
+        count += 1
         frame = _frame(b, offset, end)
         if previous is not None:
             _check_order(previous, frame)
@@ -592,13 +607,15 @@ def decode(spec: ModelSpec[StateT], buffer: Any, limits: Limits) -> StateT:
     vendor_values: dict[str, Any] = {}
     unknown: list[UnknownSection] = []
     depth, limit = limits.max_depth - 1, limits.max_region_size
-    for frame in frames(b, envelope.sections_offset, envelope.trailer_offset):
+    for frame in frames(b, envelope.sections_offset, envelope.trailer_offset, limits):
         section = spec.by_id.get(frame.id) if frame.vendor is None else spec.by_vendor.get((frame.vendor, frame.id))
         if section is None:
-            unknown.append(_unknown(b, frame, spec))
+            unknown.append(_unknown(b, frame, spec, len(unknown), limits))
             continue
         if bool(frame.flags & FLAG_OPTIONAL) != section.optional:
             raise _optional_flag(frame, section, spec)
+        if depth < 0:
+            raise too_deep(frame.start, "").decode_error(section.path)
         try:
             value = section.decode(b, frame.start, frame.end, depth, limit)
         except Fail as fail:
@@ -613,12 +630,16 @@ def decode(spec: ModelSpec[StateT], buffer: Any, limits: Limits) -> StateT:
     return cast(StateT, made)
 
 
-def _unknown(b: memoryview, frame: Frame, spec: ModelSpec[Any]) -> UnknownSection:
+def _unknown(b: memoryview, frame: Frame, spec: ModelSpec[Any], kept: int, limits: Limits) -> UnknownSection:
     if not frame.flags & FLAG_OPTIONAL:
         what = f"section id {frame.id}" if frame.vendor is None else f"vendor section {frame.vendor} id {frame.id}"
         raise DecodeError(ErrorCode.UNKNOWN_SECTION, frame.offset, frame.label,
                           f"{what} is unknown to {spec.ident} and not marked OPTIONAL; the reader cannot load "
                           "this state without understanding it")
+    if kept >= limits.max_unknown_sections:
+        raise DecodeError(ErrorCode.LIMIT_EXCEEDED, frame.offset, frame.label,
+                          f"unknown optional section {_describe(frame)} is over the limit of "
+                          f"{limits.max_unknown_sections} unknown sections per blob (max_unknown_sections)")
     return UnknownSection(frame.id, frame.flags, region(b, frame.start, frame.end), frame.vendor)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,31 @@ from devstate.wire.limits import DEFAULT_LIMITS, Limits
 DSF_SUFFIX = ".dsf"
 
 
+LIMIT_HELP = {
+    "max_total_size": "Largest blob to read, in bytes (checked before reading).",
+    "max_region_size": "Largest single bytes region to accept, in bytes.",
+    "max_depth": "Deepest nesting of values to accept (a section's value is depth 1).",
+    "max_sections": "Most sections to accept in one blob.",
+    "max_unknown_sections": "Most unknown optional sections to accept (and keep) in one blob.",
+}
+
+
 def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--max-total-size`` and ``--max-region-size`` (bytes), defaults from ``wire.limits``."""
-    command = click.option("--max-region-size", type=click.IntRange(min=1), default=DEFAULT_LIMITS.max_region_size,
-                           show_default=True, help="Largest single bytes region to accept, in bytes.")(command)
-    return click.option("--max-total-size", type=click.IntRange(min=1), default=DEFAULT_LIMITS.max_total_size,
-                        show_default=True, help="Largest blob to read, in bytes (checked before reading).")(command)
+    """``--max-total-size``, ``--max-region-size``, ``--max-depth``, ``--max-sections`` and
+    ``--max-unknown-sections`` (defaults from ``wire.limits``), passed to ``command`` as one
+    ``limits: Limits`` argument."""
+
+    @functools.wraps(command)
+    def with_limits(*args: Any, **kwargs: Any) -> Any:
+        limits = Limits(**{name: kwargs.pop(name) for name in LIMIT_HELP})
+        return command(*args, limits=limits, **kwargs)
+
+    wrapped: Callable[..., Any] = with_limits
+    for name, text in reversed(LIMIT_HELP.items()):
+        option = "--" + name.replace("_", "-")
+        wrapped = click.option(option, name, type=click.IntRange(min=0), default=getattr(DEFAULT_LIMITS, name),
+                               show_default=True, help=text)(wrapped)
+    return wrapped
 
 
 def read_blob(path: Path, limits: Limits) -> bytes:

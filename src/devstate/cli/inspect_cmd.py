@@ -25,12 +25,11 @@ from devstate.wire.sections import FLAG_OPTIONAL, FLAG_VENDOR, RawSection
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @limit_options
-def inspect_cmd(file: Path, as_json: bool, max_total_size: int, max_region_size: int) -> None:
+def inspect_cmd(file: Path, as_json: bool, limits: Limits) -> None:
     """Show a DSF blob's header, sections and checksum, without needing its schema.
 
     Section names are shown when the blob's model and version are a known standard schema.
     """
-    limits = Limits(max_total_size=max_total_size, max_region_size=max_region_size)
     report = inspect_blob(read_blob(file, limits), limits)
     schema = _known_schema(report.header)
     if as_json:

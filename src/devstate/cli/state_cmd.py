@@ -42,7 +42,7 @@ _DIR = click.option("--schemas-dir", type=click.Path(path_type=Path, file_okay=F
 @_DIR
 @limit_options
 def convert(input_path: Path, to_version: str, output: Path, modules: tuple[str, ...], as_json: bool,
-            schemas_dir: Path | None, max_total_size: int, max_region_size: int) -> None:
+            schemas_dir: Path | None, limits: Limits) -> None:
     """Convert saved state to another version of its model.
 
     Up-conversion within a major version always works (new fields get their defaults).
@@ -61,7 +61,6 @@ def convert(input_path: Path, to_version: str, output: Path, modules: tuple[str,
     except UsageError as exc:
         fail(str(exc))
     root = schemas_dir or standard_schemas_dir()
-    limits = Limits(max_total_size=max_total_size, max_region_size=max_region_size)
     with _opened(input_path, limits) as data:
         model = _model_of(data, input_path, limits)
         if wanted_model and wanted_model != model:
@@ -93,8 +92,7 @@ def convert(input_path: Path, to_version: str, output: Path, modules: tuple[str,
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @_DIR
 @limit_options
-def diff_cmd(a_path: Path, b_path: Path, as_json: bool, schemas_dir: Path | None, max_total_size: int,
-             max_region_size: int) -> None:
+def diff_cmd(a_path: Path, b_path: Path, as_json: bool, schemas_dir: Path | None, limits: Limits) -> None:
     """Field-level diff of two saved states: each field path, old → new (arrays element by element).
 
     Each blob is decoded with the schema of the version in its header. Exit status:
@@ -103,7 +101,6 @@ def diff_cmd(a_path: Path, b_path: Path, as_json: bool, schemas_dir: Path | None
     root = schemas_dir or standard_schemas_dir()
     if is_stdio(a_path) and is_stdio(b_path):
         fail("only one of A.dsf and B.dsf can be - (standard input)")
-    limits = Limits(max_total_size=max_total_size, max_region_size=max_region_size)
     with _opened(a_path, limits) as a_data, _opened(b_path, limits) as b_data:
         differences = diff_states(_decode(a_data, a_path, root, limits), _decode(b_data, b_path, root, limits))
         if as_json:

@@ -26,7 +26,7 @@ from devstate.wire.limits import Limits
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
               help="github: one GitHub Actions ::error annotation per problem, on its file and line.")
 @limit_options
-def validate(paths: tuple[Path, ...], as_json: bool, fmt: str, max_total_size: int, max_region_size: int) -> None:
+def validate(paths: tuple[Path, ...], as_json: bool, fmt: str, limits: Limits) -> None:
     """Validate schema files or directories of them, and saved states (*.dsf files).
 
     Every schema error is printed as FILE:LINE:COL: CODE: message; a .dsf file is decoded
@@ -40,7 +40,6 @@ def validate(paths: tuple[Path, ...], as_json: bool, fmt: str, max_total_size: i
         if not path.is_dir() and not path.is_file():
             fail(f"{path}: not a regular file (a FIFO, socket or device)")
     blob_paths = [p for p in paths if p.suffix == DSF_SUFFIX and p.is_file()]
-    limits = Limits(max_total_size=max_total_size, max_region_size=max_region_size)
     blobs = _validate_blobs(blob_paths, limits)
     files = expand_schema_paths([p for p in paths if p not in blob_paths])
     if not files and not blobs:

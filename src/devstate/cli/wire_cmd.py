@@ -58,13 +58,12 @@ MAX_STATE_FILE_SIZE = 1 << 30
               help="On an error, show what decoded before it and mark it (past a bad checksum: all of it).")
 @limit_options
 def decode_cmd(file: Path, schema_name: str | None, as_json: bool, show_all: bool, paths: bool, as_hex: bool,
-               hexdump: bool, partial: bool, max_total_size: int, max_region_size: int) -> None:
+               hexdump: bool, partial: bool, limits: Limits) -> None:
     """Decode a DSF blob with its schema; print a tree (path, offset, value) or JSON.
 
     FILE may be - for standard input. Exit status: 0 decoded, 1 the blob is invalid (also
     with --partial and --hexdump, after showing what decoded), 2 usage or I/O error.
     """
-    limits = Limits(max_total_size=max_total_size, max_region_size=max_region_size)
     data = read_blob(file, limits)
     schema = resolve_reader(schema_name, data, file, limits)
     if hexdump or partial:

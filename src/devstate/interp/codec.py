@@ -26,6 +26,7 @@ from devstate.wire.sections import (
     KNOWN_FLAGS,
     VENDOR_HEADER_SIZE,
     RawSection,
+    check_unknown_count,
     encode_section,
     iter_sections,
     parse_vendor,
@@ -69,7 +70,7 @@ class _Decoder:
                              "sections": {}, "vendor_sections": {}, "unknown_sections": []}
 
     def run(self) -> State:
-        for raw in iter_sections(self.view, self.header):
+        for raw in iter_sections(self.view, self.header, self.session.limits):
             if raw.vendor is None:
                 self._standard(raw)
             else:
@@ -109,6 +110,7 @@ class _Decoder:
             raise DecodeError(ErrorCode.UNKNOWN_SECTION, raw.offset, raw.label,
                               f"{what} is unknown to {self.schema.ident} and not marked OPTIONAL; "
                               "the reader cannot load this state without understanding it")
+        check_unknown_count(len(self.state["unknown_sections"]), raw, self.session.limits)
         entry: dict[str, Any] = {"id": raw.id, "flags": raw.flags}
         if raw.vendor is not None:
             entry["vendor"] = str(raw.vendor)

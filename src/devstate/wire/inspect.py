@@ -57,7 +57,7 @@ def inspect_blob(data: bytes | bytearray | memoryview, limits: Limits = DEFAULT_
     except DecodeError as exc:
         report.error = exc
     try:
-        for section in iter_sections(view, report.header):
+        for section in iter_sections(view, report.header, limits):
             report.sections.append(section)
     except DecodeError as exc:
         report.error = report.error or exc

@@ -14,6 +14,7 @@ strictly increasing id order; vendor sections follow, ordered by (vendor header 
 
 from __future__ import annotations
 
+import functools
 import struct
 import uuid
 from collections.abc import Iterator
@@ -25,7 +26,9 @@ from devstate.dsf1 import FLAG_OPTIONAL as FLAG_OPTIONAL
 from devstate.dsf1 import FLAG_VENDOR as FLAG_VENDOR
 from devstate.dsf1 import SECTION_HEADER_SIZE as SECTION_HEADER_SIZE
 from devstate.dsf1 import VENDOR_HEADER_SIZE as VENDOR_HEADER_SIZE
+from devstate.wire.errors import DecodeError, ErrorCode
 from devstate.wire.header import Header
+from devstate.wire.limits import DEFAULT_LIMITS, Limits
 
 if TYPE_CHECKING:
     from devstate.ir import VendorNamespace
@@ -64,6 +67,8 @@ class RawSection:
     flags: int
     length: int
     vendor: VendorNamespace | None = None
+    vendor_raw: bytes = b""
+    """The 18 vendor header bytes as read (empty for a standard section)."""
 
     @property
     def optional(self) -> bool:
@@ -83,7 +88,7 @@ class RawSection:
         """Canonical order: standard sections by id, then vendor sections by (header, id)."""
         if self.vendor is None:
             return (0, b"", self.id)
-        return (1, vendor_header(self.vendor), self.id)
+        return (1, self.vendor_raw or vendor_header(self.vendor), self.id)
 
     @property
     def label(self) -> str:
@@ -93,15 +98,44 @@ class RawSection:
         return f"$.vendor_sections[{self.vendor}#{self.id}]"
 
 
-def iter_sections(data: bytes | bytearray | memoryview, header: Header) -> Iterator[RawSection]:
-    """Yield each section in order, checking framing, vendor headers, order and duplicates.
+def iter_sections(data: bytes | bytearray | memoryview, header: Header,
+                  limits: Limits = DEFAULT_LIMITS) -> Iterator[RawSection]:
+    """Yield each section in order, checking the section count, framing, vendor headers,
+    order and duplicates.
 
     The checks are the runtime's (``devstate.dsf1.frames``), which the generated decoders run too.
     """
     view = memoryview(data).cast("B")
-    for frame in dsf1.frames(view, header.sections_offset, header.trailer_offset):
-        vendor = None if frame.vendor is None else parse_vendor(frame.vendor)
-        yield RawSection(frame.offset, frame.id, frame.flags, frame.end - frame.offset - SECTION_HEADER_SIZE, vendor)
+    for frame in dsf1.frames(view, header.sections_offset, header.trailer_offset, limits):
+        length = frame.end - frame.offset - SECTION_HEADER_SIZE
+        if frame.vendor is None:
+            yield RawSection(frame.offset, frame.id, frame.flags, length)
+        else:
+            yield RawSection(frame.offset, frame.id, frame.flags, length, _vendor(frame.vendor), frame.key[1])
+
+
+@functools.lru_cache(maxsize=256)
+def _vendor(text: str) -> VendorNamespace:
+    """Parsed once per namespace: a blob's vendor sections mostly share a few."""
+    return parse_vendor(text)
+
+
+def check_unknown_count(count: int, section: RawSection, limits: Limits) -> None:
+    """Before keeping another unknown optional section: ``count`` were kept already."""
+    if count >= limits.max_unknown_sections:
+        label = str(section.id) if section.vendor is None else f"{section.vendor}#{section.id}"
+        raise DecodeError(ErrorCode.LIMIT_EXCEEDED, section.offset, section.label,
+                          f"unknown optional section {label} is over the limit of "
+                          f"{limits.max_unknown_sections} unknown sections per blob (max_unknown_sections)")
+
+
+def section_pieces(section_id: int, flags: int, payload: bytes,
+                   vendor: VendorNamespace | None = None) -> tuple[bytes, ...]:
+    """A framed section as (section header, [vendor header,] payload), without copying the payload."""
+    if vendor is None:
+        return _SECTION.pack(section_id, flags, len(payload)), payload
+    head = _SECTION.pack(section_id, flags | FLAG_VENDOR, len(payload) + VENDOR_HEADER_SIZE)
+    return head, vendor_header(vendor), payload
 
 
 def encode_section(section_id: int, flags: int, payload: bytes, vendor: VendorNamespace | None = None) -> bytes:
