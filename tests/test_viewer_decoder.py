@@ -48,7 +48,8 @@ for (const job of jobs) {
 console.log("[" + out.join(",\n") + "]");
 """
 
-JS_LIMITS = {"max_total_size": "maxTotalSize", "max_region_size": "maxRegionSize", "max_depth": "maxDepth"}
+JS_LIMITS = {"max_total_size": "maxTotalSize", "max_region_size": "maxRegionSize", "max_depth": "maxDepth",
+             "max_sections": "maxSections", "max_unknown_sections": "maxUnknownSections"}
 
 
 def _reference(entry: dict[str, Any], blob: bytes | None = None) -> dict[str, Any]:

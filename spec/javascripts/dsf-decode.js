@@ -26,7 +26,7 @@
   const VENDOR = 2;
   const MAX_SECTION_ID = 32767;
   const MODEL_ID = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
-  const LIMITS = { maxTotalSize: 2 ** 30, maxRegionSize: 2 ** 28, maxDepth: 16 };
+  const LIMITS = { maxTotalSize: 2 ** 30, maxRegionSize: 2 ** 28, maxDepth: 16, maxSections: 4096, maxUnknownSections: 32 };
   const SCALAR_SIZES = { u8: 1, u16: 2, u32: 4, u64: 8, i8: 1, i16: 2, i32: 4, i64: 8, bool: 1 };
 
   class DecodeError extends Error {
@@ -217,7 +217,9 @@
       this.state = { model: this.schema.model, version: this.schema.version, sections: {}, vendor_sections: {}, unknown_sections: [] };
       let offset = h.sectionsOffset;
       let previous = null;
+      let count = 0;
       while (offset < h.trailer) {
+        if (count++ >= this.limits.maxSections) throw new DecodeError("LIMIT_EXCEEDED", offset, "$.sections", `a section at offset ${offset} is over the limit of ${this.limits.maxSections} sections per blob (max_sections)`);
         const raw = this.frame(offset, h.trailer);
         this.checkOrder(previous, raw);
         if (raw.vendor === null) this.standard(raw); else this.vendorSection(raw);
@@ -287,6 +289,7 @@
       const path = `$.vendor_sections.${section.name}`;
       this.checkOptional(raw, section.optional, path);
       if (section.type === null) {
+        if (this.limits.maxDepth < 1) throw new DecodeError("NESTING_TOO_DEEP", raw.payload, path, `values nest deeper than ${this.limits.maxDepth}`);
         const size = raw.end - raw.payload;
         if (size > section.max) throw new DecodeError("LENGTH_OVER_MAX", raw.payload, path, `opaque payload of ${size} bytes is over the declared max ${section.max}`);
         if (size > this.limits.maxRegionSize) throw new DecodeError("LIMIT_EXCEEDED", raw.payload, path, `a region of ${size} bytes is over the limit`);
@@ -305,6 +308,7 @@
 
     unknown(raw) {
       if (!(raw.flags & OPTIONAL)) throw new DecodeError("UNKNOWN_SECTION", raw.offset, raw.label, "the section is unknown to the reader and not marked OPTIONAL");
+      if (this.state.unknown_sections.length >= this.limits.maxUnknownSections) throw new DecodeError("LIMIT_EXCEEDED", raw.offset, raw.label, `over the limit of ${this.limits.maxUnknownSections} unknown sections per blob (max_unknown_sections)`);
       const entry = { id: raw.id, flags: raw.flags };
       if (raw.vendor) entry.vendor = vendorLabel(raw.vendor);
       entry.payload = this.bytes.subarray(raw.payload, raw.end);
@@ -315,6 +319,7 @@
     payload(type, raw, path) {
       const frame = { end: raw.end, depth: 1 };
       this.pos = raw.payload;
+      if (frame.depth > this.limits.maxDepth) throw new DecodeError("NESTING_TOO_DEEP", this.pos, path, `values nest deeper than ${this.limits.maxDepth}`);
       if (isStruct(type)) return this.structBody(this.schema.types[type.name], frame, path);
       const value = this.value(type, frame, path, null);
       if (this.pos !== raw.end) throw new DecodeError("SECTION_TRAILING_DATA", this.pos, path, `${raw.end - this.pos} bytes follow the section's value inside its payload`);

@@ -36,14 +36,21 @@ pub struct Limits {
     pub max_region_size: u64,
     /// Nesting of values; a section's value has depth 1.
     pub max_depth: u32,
+    /// Sections in one blob (standard and vendor, known and unknown).
+    pub max_sections: u64,
+    /// Unknown optional sections in one blob (the ones decode skips and keeps).
+    pub max_unknown_sections: u64,
 }
 
 impl Limits {
-    /// 1 GiB blobs, 256 MiB regions, depth 16 (the schema language's limit).
+    /// 1 GiB blobs, 256 MiB regions, depth 16 (the schema language's limit), 4096 sections
+    /// of which 32 unknown.
     pub const DEFAULT: Limits = Limits {
         max_total_size: 1 << 30,
         max_region_size: 1 << 28,
         max_depth: 16,
+        max_sections: 4096,
+        max_unknown_sections: 32,
     };
 }
 
@@ -555,11 +562,24 @@ impl<'a> Frame<'a> {
         Ok(())
     }
 
-    /// A section the reader does not know: refused unless OPTIONAL, else kept.
-    pub fn unknown(&self, b: &'a [u8]) -> Result<UnknownSection<'a>, DecodeError> {
+    /// A section the reader does not know: refused unless OPTIONAL, else kept (`kept` are
+    /// kept already; one more than `max_unknown_sections` is LIMIT_EXCEEDED).
+    pub fn unknown(
+        &self,
+        b: &'a [u8],
+        kept: usize,
+        limits: &Limits,
+    ) -> Result<UnknownSection<'a>, DecodeError> {
         if self.flags & FLAG_OPTIONAL == 0 {
             return Err(decode_error(
                 ErrorCode::UnknownSection,
+                self.offset,
+                self.label(),
+            ));
+        }
+        if kept as u64 >= limits.max_unknown_sections {
+            return Err(decode_error(
+                ErrorCode::LimitExceeded,
                 self.offset,
                 self.label(),
             ));
@@ -579,14 +599,17 @@ pub(crate) struct Frames<'a> {
     p: usize,
     trailer: usize,
     previous: Option<SectionKey>,
+    /// Sections still allowed (`max_sections` minus those framed).
+    allowed: u64,
 }
 
-pub(crate) fn frames<'a>(b: &'a [u8], envelope: &Envelope) -> Frames<'a> {
+pub(crate) fn frames<'a>(b: &'a [u8], envelope: &Envelope, limits: &Limits) -> Frames<'a> {
     Frames {
         b,
         p: envelope.sections,
         trailer: envelope.trailer,
         previous: None,
+        allowed: limits.max_sections,
     }
 }
 
@@ -667,6 +690,10 @@ impl<'a> Frames<'a> {
     }
 
     fn next_frame(&mut self) -> Result<Frame<'a>, DecodeError> {
+        if self.allowed == 0 {
+            return Err(decode_error(ErrorCode::LimitExceeded, self.p, "$.sections"));
+        }
+        self.allowed -= 1;
         let frame = self.frame_at(self.p)?;
         self.previous = Some(self.check_order(&frame)?);
         self.p = frame.end;
@@ -1248,7 +1275,7 @@ mod tests {
             (env.major, env.minor, env.sections, env.trailer),
             (1, 0, 28, 28)
         );
-        assert_eq!(frames(&b, &env).count(), 0);
+        assert_eq!(frames(&b, &env, &Limits::DEFAULT).count(), 0);
     }
 
     #[test]
@@ -1376,7 +1403,7 @@ mod tests {
     fn frame_errors(sections: &[u8]) -> Option<(ErrorCode, usize, String)> {
         let b = blob("a.b", 1, sections);
         let env = read_envelope(&b, &Limits::DEFAULT, "a.b", 1).unwrap();
-        frames(&b, &env)
+        frames(&b, &env, &Limits::DEFAULT)
             .find_map(|f| f.err())
             .map(|e| (e.code, e.offset, e.path))
     }
@@ -1460,13 +1487,30 @@ mod tests {
             &[section(4, 1, b"hi"), section(1, 2, &payload)].concat(),
         );
         let env = read_envelope(&b, &Limits::DEFAULT, "a.b", 1).unwrap();
-        let got: Vec<Frame<'_>> = frames(&b, &env).map(|f| f.unwrap()).collect();
-        let kept = got[0].unknown(&b).unwrap();
+        let got: Vec<Frame<'_>> = frames(&b, &env, &Limits::DEFAULT)
+            .map(|f| f.unwrap())
+            .collect();
+        let kept = got[0].unknown(&b, 0, &Limits::DEFAULT).unwrap();
         assert_eq!(
             (kept.id, kept.flags, kept.vendor, &kept.payload[..]),
             (4, 1, None, &b"hi"[..])
         );
-        let e = got[1].unknown(&b).unwrap_err();
+        let one = Limits {
+            max_unknown_sections: 1,
+            max_sections: 1,
+            ..Limits::DEFAULT
+        };
+        let e = got[0].unknown(&b, 1, &one).unwrap_err();
+        assert_eq!(
+            (e.code, e.offset),
+            (ErrorCode::LimitExceeded, got[0].offset)
+        );
+        let e = frames(&b, &env, &one).nth(1).unwrap().unwrap_err();
+        assert_eq!(
+            (e.code, e.offset, e.path.as_str()),
+            (ErrorCode::LimitExceeded, got[1].offset, "$.sections")
+        );
+        let e = got[1].unknown(&b, 0, &Limits::DEFAULT).unwrap_err();
         assert_eq!(e.code, ErrorCode::UnknownSection);
         assert_eq!(
             e.path,

@@ -1015,7 +1015,7 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
     let mut inflight = None;
     let mut example_fw_state = None;
     let mut unknown_sections = Vec::new();
-    for frame in frames(blob, &envelope) {
+    for frame in frames(blob, &envelope, limits) {
         let f = frame?;
         match f.vendor {
             None => match f.id {
@@ -1027,13 +1027,13 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
                 6 => { aer = Some(read_aer(&c, &f)?) }
                 7 => { namespaces = Some(read_namespaces(&c, &f)?) }
                 8 => { inflight = Some(read_inflight(&c, &f)?) }
-                _ => unknown_sections.push(f.unknown(blob)?),
+                _ => unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?),
             },
             Some(vendor) => {
                 if f.id == 1 && vendor == VENDOR_EXAMPLE_FW_STATE {
                     example_fw_state = Some(read_example_fw_state(&c, &f)?);
                 } else {
-                    unknown_sections.push(f.unknown(blob)?);
+                    unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?);
                 }
             }
         }

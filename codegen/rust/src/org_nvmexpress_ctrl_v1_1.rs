@@ -1153,7 +1153,7 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
     let mut doorbell_buffer = None;
     let mut example_fw_state = None;
     let mut unknown_sections = Vec::new();
-    for frame in frames(blob, &envelope) {
+    for frame in frames(blob, &envelope, limits) {
         let f = frame?;
         match f.vendor {
             None => match f.id {
@@ -1167,13 +1167,13 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
                 8 => { inflight = Some(read_inflight(&c, &f)?) }
                 9 => { host_memory_buffer = Some(read_host_memory_buffer(&c, &f)?) }
                 10 => { doorbell_buffer = Some(read_doorbell_buffer(&c, &f)?) }
-                _ => unknown_sections.push(f.unknown(blob)?),
+                _ => unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?),
             },
             Some(vendor) => {
                 if f.id == 1 && vendor == VENDOR_EXAMPLE_FW_STATE {
                     example_fw_state = Some(read_example_fw_state(&c, &f)?);
                 } else {
-                    unknown_sections.push(f.unknown(blob)?);
+                    unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?);
                 }
             }
         }

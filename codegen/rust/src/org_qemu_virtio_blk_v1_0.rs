@@ -372,16 +372,16 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
     let mut pci = None;
     let mut virtio = None;
     let mut unknown_sections = Vec::new();
-    for frame in frames(blob, &envelope) {
+    for frame in frames(blob, &envelope, limits) {
         let f = frame?;
         match f.vendor {
             None => match f.id {
                 1 => { pci = Some(read_pci(&c, &f)?) }
                 2 => { virtio = Some(read_virtio(&c, &f)?) }
-                _ => unknown_sections.push(f.unknown(blob)?),
+                _ => unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?),
             },
             Some(_) => {
-                unknown_sections.push(f.unknown(blob)?);
+                unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?);
             }
         }
     }

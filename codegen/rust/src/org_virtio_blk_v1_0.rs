@@ -663,7 +663,7 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
     let mut config = None;
     let mut inflight = None;
     let mut unknown_sections = Vec::new();
-    for frame in frames(blob, &envelope) {
+    for frame in frames(blob, &envelope, limits) {
         let f = frame?;
         match f.vendor {
             None => match f.id {
@@ -671,10 +671,10 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
                 2 => { queues = Some(read_queues(&c, &f)?) }
                 3 => { config = Some(read_config(&c, &f)?) }
                 4 => { inflight = Some(read_inflight(&c, &f)?) }
-                _ => unknown_sections.push(f.unknown(blob)?),
+                _ => unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?),
             },
             Some(_) => {
-                unknown_sections.push(f.unknown(blob)?);
+                unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?);
             }
         }
     }

@@ -892,7 +892,7 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
     let mut zoned = None;
     let mut impl_private = None;
     let mut unknown_sections = Vec::new();
-    for frame in frames(blob, &envelope) {
+    for frame in frames(blob, &envelope, limits) {
         let f = frame?;
         match f.vendor {
             None => match f.id {
@@ -901,13 +901,13 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
                 3 => { config = Some(read_config(&c, &f)?) }
                 4 => { inflight = Some(read_inflight(&c, &f)?) }
                 5 => { zoned = Some(read_zoned(&c, &f)?) }
-                _ => unknown_sections.push(f.unknown(blob)?),
+                _ => unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?),
             },
             Some(vendor) => {
                 if f.id == 1 && vendor == VENDOR_IMPL_PRIVATE {
                     impl_private = Some(read_impl_private(&c, &f)?);
                 } else {
-                    unknown_sections.push(f.unknown(blob)?);
+                    unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?);
                 }
             }
         }

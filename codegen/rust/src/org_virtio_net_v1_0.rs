@@ -665,7 +665,7 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
     let mut vlan_filter = None;
     let mut announce = None;
     let mut unknown_sections = Vec::new();
-    for frame in frames(blob, &envelope) {
+    for frame in frames(blob, &envelope, limits) {
         let f = frame?;
         match f.vendor {
             None => match f.id {
@@ -676,10 +676,10 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
                 5 => { mac_filter = Some(read_mac_filter(&c, &f)?) }
                 6 => { vlan_filter = Some(read_vlan_filter(&c, &f)?) }
                 7 => { announce = Some(read_announce(&c, &f)?) }
-                _ => unknown_sections.push(f.unknown(blob)?),
+                _ => unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?),
             },
             Some(_) => {
-                unknown_sections.push(f.unknown(blob)?);
+                unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?);
             }
         }
     }

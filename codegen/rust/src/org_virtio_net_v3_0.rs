@@ -1096,7 +1096,7 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
     let mut hash_config = None;
     let mut impl_private = None;
     let mut unknown_sections = Vec::new();
-    for frame in frames(blob, &envelope) {
+    for frame in frames(blob, &envelope, limits) {
         let f = frame?;
         match f.vendor {
             None => match f.id {
@@ -1109,13 +1109,13 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
                 9 => { mac_table = Some(read_mac_table(&c, &f)?) }
                 10 => { rss_config = Some(read_rss_config(&c, &f)?) }
                 11 => { hash_config = Some(read_hash_config(&c, &f)?) }
-                _ => unknown_sections.push(f.unknown(blob)?),
+                _ => unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?),
             },
             Some(vendor) => {
                 if f.id == 1 && vendor == VENDOR_IMPL_PRIVATE {
                     impl_private = Some(read_impl_private(&c, &f)?);
                 } else {
-                    unknown_sections.push(f.unknown(blob)?);
+                    unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?);
                 }
             }
         }

@@ -678,6 +678,7 @@ fn serve(answer: Answer) -> std::io::Result<()> {
             max_total_size: le(&head[4..12]),
             max_region_size: le(&head[12..20]),
             max_depth: le(&head[20..24]) as u32,
+            ..Limits::DEFAULT
         };
         let mut blob = vec![0u8; le(&head[0..4]) as usize];
         input.read_exact(&mut blob)?;

@@ -128,7 +128,7 @@ class Sections:
 
     def decode_function(self) -> Lines:
         declare = [f"let mut {self.names.section(s)} = None;" for s in self.names.all_sections()]
-        keep = "unknown_sections.push(f.unknown(blob)?)"
+        keep = "unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?)"
         standard = [f"{s.id} => {{ {self.names.section(s)} = Some(read_{self.names.section(s).removeprefix('r#')}"
                     f"(&c, &f)?) }}" for s in self.names.sections]
         vendor: Lines = []
@@ -140,7 +140,7 @@ class Sections:
         dispatch = block("match f.vendor", [
             *block("None => match f.id", [*standard, f"_ => {keep},"], "},"),
             *block("Some(vendor) =>" if vendor else "Some(_) =>", vendor_arm)])
-        loop = block("for frame in frames(blob, &envelope)", ["let f = frame?;", *dispatch])
+        loop = block("for frame in frames(blob, &envelope, limits)", ["let f = frame?;", *dispatch])
         required: Lines = []
         for needed in self.names.required():
             ident = self.names.section(needed)
