@@ -13,7 +13,9 @@ and leave no output file and no temporary file behind.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -227,3 +229,38 @@ def test_output_that_is_a_link_to_the_input_is_refused(command: str, link: str, 
     check_refused(result, output.name, 2, command)
     assert "refusing to overwrite the input file" in result.stderr
     assert good.read_bytes() == content
+
+
+BLOB_COMMANDS = ["inspect", "decode", "decode-json", "validate", "convert", "diff", "decode-hex", "decode-hexdump",
+                 "decode-partial", "validate-github", "convert-stdout"]
+"""Commands that read a DSF blob: refusing one, they name its error code, offset and path."""
+_CODED = re.compile(r"[:]+ ?[A-Z][A-Z0-9_]+ at offset \d+ \(\$[^)]*\): ")
+
+
+@pytest.mark.parametrize("kind", ["empty", "not-dsf", "truncated"])
+@pytest.mark.parametrize("command", BLOB_COMMANDS)
+def test_a_refused_blob_is_named_with_its_code(command: str, kind: str, tmp_path: Path) -> None:
+    path = _input(kind, tmp_path)
+    result = run(COMMANDS[command](path, tmp_path / "out.bin"))
+    assert result.exit_code in (1, 2), result.output  # convert: 2 for any bad input
+    lines = result.stdout.splitlines() if command.startswith("validate") else result.stderr.splitlines()
+    assert any(_CODED.search(line) for line in lines), result.output
+
+
+@pytest.mark.parametrize("command", BLOB_COMMANDS)
+def test_a_huge_file_with_a_bad_magic_is_refused_from_its_first_bytes(command: str, tmp_path: Path) -> None:
+    """BAD_MAGIC of a 200 MiB file (sparse: nothing on disk) without reading it: at most a few MiB
+    are allocated (reading it whole would allocate 200 MiB)."""
+    path = tmp_path / "input.dsf"
+    with path.open("wb") as handle:
+        handle.write(b"NOT A DSF BLOB")
+        handle.truncate(200 << 20)
+    tracemalloc.start()
+    try:
+        result = run(COMMANDS[command](path, tmp_path / "out.bin"))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code in (1, 2), result.output
+    assert "BAD_MAGIC at offset 0 ($.header.magic)" in result.output
+    assert peak < 16 << 20, f"{peak} bytes allocated"

@@ -13,6 +13,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from devstate.cli import main
+from devstate.ir import Version
+from devstate.wire.header import FIXED_HEADER_SIZE, TRAILER_SIZE, encode_header, seal
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = ROOT / "spec" / "conformance" / "vectors"
@@ -86,8 +88,22 @@ def test_decode_invalid_blob_is_one_line_exit_1() -> None:
 def test_decode_unknown_model_is_usage_error() -> None:
     result = run("decode", EXAMPLE)
     assert result.exit_code == 2
-    assert result.stderr == (f"devstate: error: {EXAMPLE}: no standard schema for org.example.led@1.0; "
-                             "pass --schema\n")
+    assert result.stderr == (f"devstate: error: {EXAMPLE}: MODEL_MISMATCH at offset 25 ($.header.model): "
+                             "no standard schema for org.example.led@1.0; pass --schema\n")
+
+
+def test_validate_names_the_code_of_an_unknown_model_or_major(tmp_path: Path) -> None:
+    cases = {"org.example.nothing": ("1.0", "MODEL_MISMATCH", 9, 25, "$.header.model"),
+             "org.virtio.net": ("9.0", "MAJOR_MISMATCH", 10, 12, "$.header.major")}
+    for model, (version, code, number, offset, path) in cases.items():
+        blob = tmp_path / f"{model}.dsf"
+        total = FIXED_HEADER_SIZE + len(model) + TRAILER_SIZE
+        blob.write_bytes(seal(encode_header(model, Version.parse(version), total)))
+        result = run("validate", str(blob))
+        assert (result.exit_code, result.stdout) == (1, f"{blob}: {code} at offset {offset} ({path}): no standard "
+                                                        f"schema for {model}@{version}; pass --schema\n")
+        report = json.loads(run("validate", "--json", str(blob)).stdout)
+        assert report["states"][0]["error"] == {"code": code, "number": number, "offset": offset, "path": path}
 
 
 def test_decode_missing_file_and_limits() -> None:

@@ -17,7 +17,7 @@ import errno
 import os
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 
@@ -46,14 +46,26 @@ def open_regular(path: Path | str) -> Iterator[int]:
         os.close(fd)
 
 
-def read_regular(path: Path | str, limit: int) -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes (``FileTooLargeError`` otherwise)."""
+def read_regular(path: Path | str, limit: int, head: Callable[[bytes], bool] | None = None,
+                 head_size: int = 0) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes (``FileTooLargeError`` otherwise).
+
+    With ``head``: the first ``head_size`` bytes are read and given to it first; when it
+    returns False, only they are returned (the caller found them enough: a blob whose fixed
+    header is already wrong needs no more bytes for its first error).
+    """
     with open_regular(path) as fd:
         size = os.fstat(fd).st_size
         if size > limit:
             raise FileTooLargeError(Path(path), size, limit)
         chunks = []
         remaining = limit + 1
+        if head is not None and size >= head_size:
+            first = os.read(fd, head_size)
+            if not head(first):
+                return first
+            chunks.append(first)
+            remaining -= len(first)
         while remaining > 0:
             chunk = os.read(fd, min(remaining, 1 << 20))
             if not chunk:

@@ -13,6 +13,7 @@ from devstate.cli.output import EXIT_INVALID, fail
 from devstate.cli.streams import is_stdio, read_stdin, write_stdout
 from devstate.fileio import FileTooLargeError, read_regular, write_atomically
 from devstate.wire.errors import DecodeError, ErrorCode
+from devstate.wire.header import FIXED_HEADER_SIZE, parse_fixed_header
 from devstate.wire.limits import DEFAULT_LIMITS, Limits
 
 DSF_SUFFIX = ".dsf"
@@ -49,7 +50,9 @@ def read_blob(path: Path, limits: Limits) -> bytes:
     """The file's bytes; refuses files over ``max_total_size`` before reading them, and
     anything that is not a regular file (a directory, a FIFO, a device) without blocking."""
     try:
-        return read_stdin(limits.max_total_size) if is_stdio(path) else read_regular(path, limits.max_total_size)
+        if is_stdio(path):
+            return read_stdin(limits.max_total_size)
+        return read_regular(path, limits.max_total_size, lambda head: _header_ok(head, limits), FIXED_HEADER_SIZE)
     except FileNotFoundError:
         fail(f"{path}: no such file or directory")
     except FileTooLargeError as exc:
@@ -58,6 +61,16 @@ def read_blob(path: Path, limits: Limits) -> bytes:
         fail(f"{path}: {error}", EXIT_INVALID)
     except OSError as exc:
         fail(f"{path}: {exc.strerror}")
+
+
+def _header_ok(head: bytes, limits: Limits) -> bool:
+    """Whether the fixed header fields are right (else the first error is in them, and the
+    rest of the file need not be read: BAD_MAGIC of a 200 MiB file costs 25 bytes)."""
+    try:
+        parse_fixed_header(memoryview(head), limits)
+    except DecodeError:
+        return False
+    return True
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -29,7 +29,7 @@ from devstate.semantic import check_state as check_semantics
 from devstate.state import State, state_to_json
 from devstate.state_input import StateInputError, parse_jsonc, read_state
 from devstate.wire.errors import DecodeError, EncodeError, ErrorCode
-from devstate.wire.header import check_lengths, parse_fixed_header
+from devstate.wire.header import FIXED_HEADER_SIZE, check_lengths, parse_fixed_header
 from devstate.wire.limits import DEFAULT_LIMITS, Limits
 
 ARRAY_PREVIEW = 8
@@ -147,6 +147,14 @@ def resolve_reader(name: str | None, data: bytes, file: Path, limits: Limits) ->
         fail(f"{file}: {exc}")
 
 
+class NoReaderError(UsageError):
+    """No standard schema reads the blob's model (MODEL_MISMATCH) or major version (MAJOR_MISMATCH)."""
+
+    def __init__(self, error: DecodeError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 def reader_for(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ir.Schema:
     """The standard schema for the blob's header: its version, else the newest minor of its major.
 
@@ -155,11 +163,15 @@ def reader_for(data: bytes, limits: Limits = DEFAULT_LIMITS) -> ir.Schema:
     view = memoryview(data)
     fixed, id_length = parse_fixed_header(view, limits)
     header = check_lengths(view, fixed, id_length)
-    same_major = [f for f in _versions(header.model) if f.version.major == header.major]
+    versions = _versions(header.model)
+    same_major = [f for f in versions if f.version.major == header.major]
     exact = [f for f in same_major if f.version.minor == header.minor]
     chosen = (exact or same_major[-1:])
     if not chosen:
-        raise UsageError(f"no standard schema for {header.model}@{header.version}; pass --schema")
+        code, offset, where = ((ErrorCode.MAJOR_MISMATCH, 12, "$.header.major") if versions
+                               else (ErrorCode.MODEL_MISMATCH, FIXED_HEADER_SIZE, "$.header.model"))
+        raise NoReaderError(DecodeError(code, offset, where,
+                                        f"no standard schema for {header.model}@{header.version}; pass --schema"))
     try:
         return load_schema(chosen[0].path)
     except SchemaError as exc:
@@ -364,6 +376,9 @@ def validate_blob(path: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]
             report["message"] = "\n".join(f"{path}: {SemanticError.code} {v}" for v in violations)
     except DecodeError as exc:
         report["error"] = exc.to_json()
+        report["message"] = f"{path}: {exc}"
+    except NoReaderError as exc:
+        report["error"] = exc.error.to_json()
         report["message"] = f"{path}: {exc}"
     except UsageError as exc:
         report["message"] = f"{path}: {exc}"
