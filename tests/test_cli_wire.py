@@ -103,7 +103,8 @@ def test_validate_names_the_code_of_an_unknown_model_or_major(tmp_path: Path) ->
         assert (result.exit_code, result.stdout) == (1, f"{blob}: {code} at offset {offset} ({path}): no standard "
                                                         f"schema for {model}@{version}; pass --schema\n")
         report = json.loads(run("validate", "--json", str(blob)).stdout)
-        assert report["states"][0]["error"] == {"code": code, "number": number, "offset": offset, "path": path}
+        assert report["states"][0]["error"] == {"code": code, "number": number, "offset": offset, "path": path,
+                                                "message": f"no standard schema for {model}@{version}; pass --schema"}
 
 
 def test_decode_missing_file_and_limits() -> None:

