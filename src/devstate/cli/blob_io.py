@@ -46,12 +46,17 @@ def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def read_blob(path: Path, limits: Limits) -> bytes:
+def read_blob(path: Path, limits: Limits, *, dsf: bool = False) -> bytes:
     """The file's bytes; refuses files over ``max_total_size`` before reading them, and
-    anything that is not a regular file (a directory, a FIFO, a device) without blocking."""
+    anything that is not a regular file (a directory, a FIFO, a device) without blocking.
+
+    ``dsf``: the file is a DSF blob; when its fixed header is already wrong, only those 25
+    bytes are read (the first error is in them)."""
     try:
         if is_stdio(path):
             return read_stdin(limits.max_total_size)
+        if not dsf:
+            return read_regular(path, limits.max_total_size)
         return read_regular(path, limits.max_total_size, lambda head: _header_ok(head, limits), FIXED_HEADER_SIZE)
     except FileNotFoundError:
         fail(f"{path}: no such file or directory")

@@ -29,7 +29,7 @@ def inspect_cmd(file: Path, as_json: bool, limits: Limits) -> None:
 
     Section names are shown when the blob's model and version are a known standard schema.
     """
-    report = inspect_blob(read_blob(file, limits), limits)
+    report = inspect_blob(read_blob(file, limits, dsf=True), limits)
     schema = _known_schema(report.header)
     if as_json:
         print_json(_inspection_json(file, report, schema))

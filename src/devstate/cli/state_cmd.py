@@ -116,7 +116,7 @@ def _opened(path: Path, limits: Limits = DEFAULT_LIMITS) -> AbstractContextManag
     """The blob's bytes (only a regular file: a directory, FIFO or device is refused, without blocking;
     ``-``: standard input)."""
     if is_stdio(path):
-        return nullcontext(memoryview(read_blob(path, limits)))
+        return nullcontext(memoryview(read_blob(path, limits, dsf=True)))
     try:
         with open_regular(path):
             pass

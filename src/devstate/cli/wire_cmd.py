@@ -64,7 +64,7 @@ def decode_cmd(file: Path, schema_name: str | None, as_json: bool, show_all: boo
     FILE may be - for standard input. Exit status: 0 decoded, 1 the blob is invalid (also
     with --partial and --hexdump, after showing what decoded), 2 usage or I/O error.
     """
-    data = read_blob(file, limits)
+    data = read_blob(file, limits, dsf=True)
     schema = resolve_reader(schema_name, data, file, limits)
     if hexdump or partial:
         _annotated(file, schema, annotate(schema, data, limits), as_json, hexdump, show_all, paths, as_hex)
@@ -364,7 +364,7 @@ def validate_blob(path: Path, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]
     """Decode ``path`` with its standard schema and check its model's semantic rules; a report with
     ``valid`` and the error (if any)."""
     report: dict[str, Any] = {"file": str(path), "valid": False, "schema": None, "error": None, "message": None}
-    data = read_blob(path, limits)
+    data = read_blob(path, limits, dsf=True)
     try:
         schema = reader_for(data, limits)
         report["schema"] = schema.ident
