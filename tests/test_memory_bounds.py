@@ -131,7 +131,8 @@ static struct DS_PREFIX state;
 int main(int argc, char **argv)
 {
     FILE *f = fopen(argv[1], "rb");
-    struct devstate_limits limits = {(uint64_t)1 << 30, (uint64_t)strtoull(argv[2], NULL, 10), 16};
+    struct devstate_limits limits = DEVSTATE_DEFAULT_LIMITS;
+    limits.max_region_size = (uint64_t)strtoull(argv[2], NULL, 10);
     struct devstate_error err;
     long n;
     uint8_t *blob;

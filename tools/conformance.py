@@ -688,11 +688,21 @@ class InvalidVectors:
         self.add("limit-region-size-zero", base.blob, ErrorCode.LIMIT_EXCEEDED, base.at("$.sections.main.blob"),
                  "$.sections.main.blob", "a reader with max_region_size 0 refuses main.blob (2 bytes)",
                  limits={"max_region_size": 0})
+        sections = split(base.blob).sections
+        self.add("limit-sections-over", base.blob, ErrorCode.LIMIT_EXCEEDED, sections[-1].offset, "$.sections",
+                 f"a reader limited to {len(sections) - 1} sections reads a blob of {len(sections)}: refused at "
+                 "the last section, before its header is read", limits={"max_sections": len(sections) - 1})
+        self.add("limit-sections-zero", base.blob, ErrorCode.LIMIT_EXCEEDED, sections[0].offset, "$.sections",
+                 "a reader with max_sections 0 refuses the first section", limits={"max_sections": 0})
         over, at = unknown_sections_blob(DEFAULT_LIMITS.max_unknown_sections + 1)
         self.add("limit-unknown-sections-over", over, ErrorCode.LIMIT_EXCEEDED, at,
                  f"$.vendor_sections[{UNKNOWN_VENDOR}#{(DEFAULT_LIMITS.max_unknown_sections + 1) // 2}]",
                  f"{DEFAULT_LIMITS.max_unknown_sections + 1} unknown optional sections (the default limit is "
                  f"{DEFAULT_LIMITS.max_unknown_sections}): refused at the last of them")
+        self.add("limit-unknown-sections-zero", self.base_with_unknown(), ErrorCode.LIMIT_EXCEEDED,
+                 split(self.base_with_unknown()).sections[3].offset, "$.sections[id=4]",
+                 "a reader with max_unknown_sections 0 refuses the first unknown optional section",
+                 limits={"max_unknown_sections": 0})
         self.add("limit-unknown-before-count", self.base_with_unknown(required=True), ErrorCode.UNKNOWN_SECTION,
                  split(self.base_with_unknown()).sections[3].offset, "$.sections[id=4]",
                  "max_unknown_sections 0 and an unknown section that is not OPTIONAL: UNKNOWN_SECTION comes first",

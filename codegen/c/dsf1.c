@@ -271,11 +271,11 @@ int dsf1_check_optional(const struct dsf1_frame *f, int optional, const char *pa
 }
 
 int dsf1_keep_unknown(const uint8_t *b, const struct dsf1_frame *f, struct devstate_unknown_section *kept,
-                      uint32_t *count, uint32_t capacity, struct devstate_error *err)
+                      uint32_t *count, uint64_t limit, struct devstate_error *err)
 {
     struct devstate_unknown_section *u;
     if (!(f->flags & DEVSTATE_SECTION_OPTIONAL)) return dsf1_fail_label(err, DEVSTATE_E_UNKNOWN_SECTION, f);
-    if (*count >= capacity) return dsf1_fail_label(err, DEVSTATE_E_LIMIT_EXCEEDED, f);
+    if (*count >= limit) return dsf1_fail_label(err, DEVSTATE_E_LIMIT_EXCEEDED, f);
     u = &kept[(*count)++];
     u->id = f->id;
     u->flags = f->flags;

@@ -36,13 +36,22 @@ struct devstate_error {
 
 /* What a decoder refuses with LIMIT_EXCEEDED or NESTING_TOO_DEEP (spec, "Limits"). */
 struct devstate_limits {
-    uint64_t max_total_size;  /* the whole blob, in bytes */
-    uint64_t max_region_size; /* one counted bytes value or opaque vendor payload */
-    uint32_t max_depth;       /* nesting of values; a section's value has depth 1 */
+    uint64_t max_total_size;       /* the whole blob, in bytes */
+    uint64_t max_region_size;      /* one counted bytes value or opaque vendor payload */
+    uint32_t max_depth;            /* nesting of values; a section's value has depth 1 */
+    uint64_t max_sections;         /* sections in one blob, known and unknown */
+    uint64_t max_unknown_sections; /* unknown optional sections in one blob (at most the
+                                      state's capacity, <P>_MAX_UNKNOWN, are kept) */
 };
 #define DEVSTATE_DEFAULT_MAX_TOTAL_SIZE ((uint64_t)1 << 30)
 #define DEVSTATE_DEFAULT_MAX_REGION_SIZE ((uint64_t)1 << 28)
 #define DEVSTATE_DEFAULT_MAX_DEPTH 16u
+#define DEVSTATE_DEFAULT_MAX_SECTIONS 4096u
+#define DEVSTATE_DEFAULT_MAX_UNKNOWN_SECTIONS 32u
+/* An initializer with every default: struct devstate_limits l = DEVSTATE_DEFAULT_LIMITS; */
+#define DEVSTATE_DEFAULT_LIMITS                                                                   \
+    {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, DEVSTATE_DEFAULT_MAX_REGION_SIZE, DEVSTATE_DEFAULT_MAX_DEPTH, \
+     DEVSTATE_DEFAULT_MAX_SECTIONS, DEVSTATE_DEFAULT_MAX_UNKNOWN_SECTIONS}
 
 /* Zero-copy views: decoding points them into the input buffer (which must outlive the
  * state); for encoding, data may be NULL only when len is 0. Strings are UTF-8 and not
@@ -184,9 +193,10 @@ int dsf1_check_order(const struct dsf1_frame *previous, const struct dsf1_frame 
 /* BAD_SECTION_FLAGS unless the frame's OPTIONAL bit is `optional`. */
 int dsf1_check_optional(const struct dsf1_frame *frame, int optional, const char *path,
                         struct devstate_error *err);
-/* An unknown section: refused unless OPTIONAL, else kept (up to the state's capacity). */
+/* An unknown section: refused unless OPTIONAL, else kept; LIMIT_EXCEEDED when `count` already
+ * reached `limit` (the smaller of max_unknown_sections and the state's capacity). */
 int dsf1_keep_unknown(const uint8_t *blob, const struct dsf1_frame *frame, struct devstate_unknown_section *kept,
-                      uint32_t *count, uint32_t capacity, struct devstate_error *err);
+                      uint32_t *count, uint64_t limit, struct devstate_error *err);
 /* After a struct's last known field: the rest of its body, blob[at..end), must be zero.
  * (Inline: it runs once per struct value decoded, and is empty but for a newer writer.) */
 static inline int dsf1_zero_tail(const uint8_t *blob, size_t at, size_t end, struct devstate_error *err)

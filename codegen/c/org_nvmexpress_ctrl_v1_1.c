@@ -882,14 +882,14 @@ static int decode_vendor_section_example_fw_state(const struct dsf1_context *ctx
 int org_nvmexpress_ctrl_v1_1_decode_with_limits(const uint8_t *buf, size_t len, const struct devstate_limits *limits,
     struct org_nvmexpress_ctrl_v1_1 *out, struct devstate_error *err)
 {
-    static const struct devstate_limits defaults = {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, DEVSTATE_DEFAULT_MAX_REGION_SIZE,
-                                                    DEVSTATE_DEFAULT_MAX_DEPTH};
+    static const struct devstate_limits defaults = DEVSTATE_DEFAULT_LIMITS;
     static const uint8_t vendor_0[DEVSTATE_VENDOR_HEADER_SIZE] = {0x02, 0x00, 0x06, 0x98, 0x21, 0xa3, 0x24, 0xd0, 0x45, 0x18, 0x85, 0x4e, 0x5e, 0x40, 0x68, 0xac, 0x9c, 0x85}; /* uuid:069821a3-24d0-4518-854e-5e4068ac9c85 */
     struct devstate_error scratch;
     struct dsf1_context ctx;
     struct dsf1_frame frame, previous;
     bool seen[8] = {false};
     size_t at, first = 0, trailer = 0;
+    uint64_t sections = 0, unknown_limit;
     int rc;
 
     if (err == NULL) err = &scratch;
@@ -900,12 +900,16 @@ int org_nvmexpress_ctrl_v1_1_decode_with_limits(const uint8_t *buf, size_t len, 
     ctx.blob = buf;
     ctx.max_region = limits->max_region_size;
     ctx.max_depth = limits->max_depth;
+    unknown_limit = limits->max_unknown_sections < ORG_NVMEXPRESS_CTRL_V1_1_MAX_UNKNOWN ? limits->max_unknown_sections
+                                                                         : ORG_NVMEXPRESS_CTRL_V1_1_MAX_UNKNOWN;
     out->has_host_memory_buffer = false;
     out->has_doorbell_buffer = false;
     out->has_example_fw_state = false;
     out->unknown_count = 0;
     memset(&previous, 0, sizeof previous);
     for (at = first; at < trailer; at = frame.end) {
+        if (sections++ >= limits->max_sections)
+            return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, at, "$.sections");
         rc = dsf1_frame_at(buf, at, trailer, &frame, err);
         if (rc == 0 && at > first) rc = dsf1_check_order(&previous, &frame, err);
         if (rc != 0) return rc;
@@ -921,11 +925,11 @@ int org_nvmexpress_ctrl_v1_1_decode_with_limits(const uint8_t *buf, size_t len, 
                 case 8: rc = decode_section_inflight(&ctx, &frame, out, err); seen[7] = true; break;
                 case 9: rc = decode_section_host_memory_buffer(&ctx, &frame, out, err); break;
                 case 10: rc = decode_section_doorbell_buffer(&ctx, &frame, out, err); break;
-                default: rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, ORG_NVMEXPRESS_CTRL_V1_1_MAX_UNKNOWN, err);
+                default: rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, unknown_limit, err);
             }
         } else {
             if (frame.id == 1 && memcmp(frame.vendor, vendor_0, DEVSTATE_VENDOR_HEADER_SIZE) == 0) { rc = decode_vendor_section_example_fw_state(&ctx, &frame, out, err); }
-            else rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, ORG_NVMEXPRESS_CTRL_V1_1_MAX_UNKNOWN, err);
+            else rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, unknown_limit, err);
         }
         if (rc != 0) return rc;
         previous = frame;

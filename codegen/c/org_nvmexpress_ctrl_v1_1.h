@@ -19,7 +19,11 @@ extern "C" {
 #define ORG_NVMEXPRESS_CTRL_V1_1_MODEL "org.nvmexpress.ctrl"
 #define ORG_NVMEXPRESS_CTRL_V1_1_VERSION_MAJOR 1
 #define ORG_NVMEXPRESS_CTRL_V1_1_VERSION_MINOR 1
-#define ORG_NVMEXPRESS_CTRL_V1_1_MAX_UNKNOWN 32 /* unknown optional sections a state can carry */
+#ifndef ORG_NVMEXPRESS_CTRL_V1_1_MAX_UNKNOWN
+/* Unknown optional sections a state can carry: the default max_unknown_sections. A caller that
+ * raises that limit defines a larger capacity (the same for the .c file and its users). */
+#define ORG_NVMEXPRESS_CTRL_V1_1_MAX_UNKNOWN 32
+#endif
 
 /* enum queue_priority (closed, u8)
  * QPRIO of the Create I/O Submission Queue command: the queue's priority class under

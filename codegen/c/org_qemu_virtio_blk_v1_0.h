@@ -20,7 +20,11 @@ extern "C" {
 #define ORG_QEMU_VIRTIO_BLK_V1_0_MODEL "org.qemu.virtio.blk"
 #define ORG_QEMU_VIRTIO_BLK_V1_0_VERSION_MAJOR 1
 #define ORG_QEMU_VIRTIO_BLK_V1_0_VERSION_MINOR 0
-#define ORG_QEMU_VIRTIO_BLK_V1_0_MAX_UNKNOWN 32 /* unknown optional sections a state can carry */
+#ifndef ORG_QEMU_VIRTIO_BLK_V1_0_MAX_UNKNOWN
+/* Unknown optional sections a state can carry: the default max_unknown_sections. A caller that
+ * raises that limit defines a larger capacity (the same for the .c file and its users). */
+#define ORG_QEMU_VIRTIO_BLK_V1_0_MAX_UNKNOWN 32
+#endif
 
 /* enum pci.device_endian (closed, u8)
  * virtio/device_endian: the byte order of a legacy device's rings and config space,

@@ -404,13 +404,13 @@ static int decode_section_net(const struct dsf1_context *ctx, const struct dsf1_
 int org_qemu_virtio_net_v1_0_decode_with_limits(const uint8_t *buf, size_t len, const struct devstate_limits *limits,
     struct org_qemu_virtio_net_v1_0 *out, struct devstate_error *err)
 {
-    static const struct devstate_limits defaults = {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, DEVSTATE_DEFAULT_MAX_REGION_SIZE,
-                                                    DEVSTATE_DEFAULT_MAX_DEPTH};
+    static const struct devstate_limits defaults = DEVSTATE_DEFAULT_LIMITS;
     struct devstate_error scratch;
     struct dsf1_context ctx;
     struct dsf1_frame frame, previous;
     bool seen[3] = {false};
     size_t at, first = 0, trailer = 0;
+    uint64_t sections = 0, unknown_limit;
     int rc;
 
     if (err == NULL) err = &scratch;
@@ -421,9 +421,13 @@ int org_qemu_virtio_net_v1_0_decode_with_limits(const uint8_t *buf, size_t len, 
     ctx.blob = buf;
     ctx.max_region = limits->max_region_size;
     ctx.max_depth = limits->max_depth;
+    unknown_limit = limits->max_unknown_sections < ORG_QEMU_VIRTIO_NET_V1_0_MAX_UNKNOWN ? limits->max_unknown_sections
+                                                                         : ORG_QEMU_VIRTIO_NET_V1_0_MAX_UNKNOWN;
     out->unknown_count = 0;
     memset(&previous, 0, sizeof previous);
     for (at = first; at < trailer; at = frame.end) {
+        if (sections++ >= limits->max_sections)
+            return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, at, "$.sections");
         rc = dsf1_frame_at(buf, at, trailer, &frame, err);
         if (rc == 0 && at > first) rc = dsf1_check_order(&previous, &frame, err);
         if (rc != 0) return rc;
@@ -432,10 +436,10 @@ int org_qemu_virtio_net_v1_0_decode_with_limits(const uint8_t *buf, size_t len, 
                 case 1: rc = decode_section_pci(&ctx, &frame, out, err); seen[0] = true; break;
                 case 2: rc = decode_section_virtio(&ctx, &frame, out, err); seen[1] = true; break;
                 case 3: rc = decode_section_net(&ctx, &frame, out, err); seen[2] = true; break;
-                default: rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, ORG_QEMU_VIRTIO_NET_V1_0_MAX_UNKNOWN, err);
+                default: rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, unknown_limit, err);
             }
         } else {
-            rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, ORG_QEMU_VIRTIO_NET_V1_0_MAX_UNKNOWN, err);
+            rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, unknown_limit, err);
         }
         if (rc != 0) return rc;
         previous = frame;

@@ -558,13 +558,13 @@ static int decode_section_zoned(const struct dsf1_context *ctx, const struct dsf
 int org_virtio_blk_v1_1_decode_with_limits(const uint8_t *buf, size_t len, const struct devstate_limits *limits,
     struct org_virtio_blk_v1_1 *out, struct devstate_error *err)
 {
-    static const struct devstate_limits defaults = {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, DEVSTATE_DEFAULT_MAX_REGION_SIZE,
-                                                    DEVSTATE_DEFAULT_MAX_DEPTH};
+    static const struct devstate_limits defaults = DEVSTATE_DEFAULT_LIMITS;
     struct devstate_error scratch;
     struct dsf1_context ctx;
     struct dsf1_frame frame, previous;
     bool seen[4] = {false};
     size_t at, first = 0, trailer = 0;
+    uint64_t sections = 0, unknown_limit;
     int rc;
 
     if (err == NULL) err = &scratch;
@@ -575,10 +575,14 @@ int org_virtio_blk_v1_1_decode_with_limits(const uint8_t *buf, size_t len, const
     ctx.blob = buf;
     ctx.max_region = limits->max_region_size;
     ctx.max_depth = limits->max_depth;
+    unknown_limit = limits->max_unknown_sections < ORG_VIRTIO_BLK_V1_1_MAX_UNKNOWN ? limits->max_unknown_sections
+                                                                         : ORG_VIRTIO_BLK_V1_1_MAX_UNKNOWN;
     out->has_zoned = false;
     out->unknown_count = 0;
     memset(&previous, 0, sizeof previous);
     for (at = first; at < trailer; at = frame.end) {
+        if (sections++ >= limits->max_sections)
+            return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, at, "$.sections");
         rc = dsf1_frame_at(buf, at, trailer, &frame, err);
         if (rc == 0 && at > first) rc = dsf1_check_order(&previous, &frame, err);
         if (rc != 0) return rc;
@@ -589,10 +593,10 @@ int org_virtio_blk_v1_1_decode_with_limits(const uint8_t *buf, size_t len, const
                 case 3: rc = decode_section_config(&ctx, &frame, out, err); seen[2] = true; break;
                 case 4: rc = decode_section_inflight(&ctx, &frame, out, err); seen[3] = true; break;
                 case 5: rc = decode_section_zoned(&ctx, &frame, out, err); break;
-                default: rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, ORG_VIRTIO_BLK_V1_1_MAX_UNKNOWN, err);
+                default: rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, unknown_limit, err);
             }
         } else {
-            rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, ORG_VIRTIO_BLK_V1_1_MAX_UNKNOWN, err);
+            rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, unknown_limit, err);
         }
         if (rc != 0) return rc;
         previous = frame;

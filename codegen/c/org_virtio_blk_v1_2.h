@@ -20,7 +20,11 @@ extern "C" {
 #define ORG_VIRTIO_BLK_V1_2_MODEL "org.virtio.blk"
 #define ORG_VIRTIO_BLK_V1_2_VERSION_MAJOR 1
 #define ORG_VIRTIO_BLK_V1_2_VERSION_MINOR 2
-#define ORG_VIRTIO_BLK_V1_2_MAX_UNKNOWN 32 /* unknown optional sections a state can carry */
+#ifndef ORG_VIRTIO_BLK_V1_2_MAX_UNKNOWN
+/* Unknown optional sections a state can carry: the default max_unknown_sections. A caller that
+ * raises that limit defines a larger capacity (the same for the .c file and its users). */
+#define ORG_VIRTIO_BLK_V1_2_MAX_UNKNOWN 32
+#endif
 
 /* flags virtio.device_status (u8); other bits must be 0
  * The Device Status field ("Device Status Field"). Bits 4 and 5 are reserved and must be

@@ -624,14 +624,14 @@ static int decode_vendor_section_impl_private(const struct dsf1_context *ctx, co
 int org_virtio_net_v1_1_decode_with_limits(const uint8_t *buf, size_t len, const struct devstate_limits *limits,
     struct org_virtio_net_v1_1 *out, struct devstate_error *err)
 {
-    static const struct devstate_limits defaults = {DEVSTATE_DEFAULT_MAX_TOTAL_SIZE, DEVSTATE_DEFAULT_MAX_REGION_SIZE,
-                                                    DEVSTATE_DEFAULT_MAX_DEPTH};
+    static const struct devstate_limits defaults = DEVSTATE_DEFAULT_LIMITS;
     static const uint8_t vendor_0[DEVSTATE_VENDOR_HEADER_SIZE] = {0x01, 0x00, 0xf4, 0x1a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00}; /* pci:0x1af4 */
     struct devstate_error scratch;
     struct dsf1_context ctx;
     struct dsf1_frame frame, previous;
     bool seen[7] = {false};
     size_t at, first = 0, trailer = 0;
+    uint64_t sections = 0, unknown_limit;
     int rc;
 
     if (err == NULL) err = &scratch;
@@ -642,11 +642,15 @@ int org_virtio_net_v1_1_decode_with_limits(const uint8_t *buf, size_t len, const
     ctx.blob = buf;
     ctx.max_region = limits->max_region_size;
     ctx.max_depth = limits->max_depth;
+    unknown_limit = limits->max_unknown_sections < ORG_VIRTIO_NET_V1_1_MAX_UNKNOWN ? limits->max_unknown_sections
+                                                                         : ORG_VIRTIO_NET_V1_1_MAX_UNKNOWN;
     out->has_rss = false;
     out->has_impl_private = false;
     out->unknown_count = 0;
     memset(&previous, 0, sizeof previous);
     for (at = first; at < trailer; at = frame.end) {
+        if (sections++ >= limits->max_sections)
+            return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, at, "$.sections");
         rc = dsf1_frame_at(buf, at, trailer, &frame, err);
         if (rc == 0 && at > first) rc = dsf1_check_order(&previous, &frame, err);
         if (rc != 0) return rc;
@@ -660,11 +664,11 @@ int org_virtio_net_v1_1_decode_with_limits(const uint8_t *buf, size_t len, const
                 case 6: rc = decode_section_vlan_filter(&ctx, &frame, out, err); seen[5] = true; break;
                 case 7: rc = decode_section_announce(&ctx, &frame, out, err); seen[6] = true; break;
                 case 8: rc = decode_section_rss(&ctx, &frame, out, err); break;
-                default: rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, ORG_VIRTIO_NET_V1_1_MAX_UNKNOWN, err);
+                default: rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, unknown_limit, err);
             }
         } else {
             if (frame.id == 1 && memcmp(frame.vendor, vendor_0, DEVSTATE_VENDOR_HEADER_SIZE) == 0) { rc = decode_vendor_section_impl_private(&ctx, &frame, out, err); }
-            else rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, ORG_VIRTIO_NET_V1_1_MAX_UNKNOWN, err);
+            else rc = dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, unknown_limit, err);
         }
         if (rc != 0) return rc;
         previous = frame;

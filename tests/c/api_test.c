@@ -116,7 +116,8 @@ static int roundtrip(void)
         return fail("checksum");
     /* the default limits, lowered: the input is over max_total_size */
     {
-        struct devstate_limits limits = {16, DEVSTATE_DEFAULT_MAX_REGION_SIZE, DEVSTATE_DEFAULT_MAX_DEPTH};
+        struct devstate_limits limits = DEVSTATE_DEFAULT_LIMITS;
+        limits.max_total_size = 16;
         rc = P(decode_with_limits)(again, written, &limits, &back, &err);
         if (rc != DEVSTATE_E_LIMIT_EXCEEDED || err.offset != 0 || strcmp(err.path, "$") != 0) return fail("limits");
     }

@@ -3,7 +3,8 @@
 The driver (``driver.c``, compiled with the generated codec) speaks a binary request /
 JSON-line response protocol on stdin/stdout so one process serves a whole test session:
 
-    request:  u32 blob length, u64 max_total_size, u64 max_region_size, u32 max_depth, blob
+    request:  u32 blob length, u64 max_total_size, u64 max_region_size, u32 max_depth,
+              u64 max_sections, u64 max_unknown_sections, blob
     response: {"ok": true, "state": {...}, "encoded": "<hex>"}   (state as devstate JSON,
               encoded = the driver's re-encoding of the decoded state)
               {"ok": false, "code": N, "name": "...", "offset": N, "path": "..."}
@@ -191,7 +192,7 @@ int main(int argc, char **argv)
         return 0;
     }
     for (;;) {
-        uint8_t head[24];
+        uint8_t head[40];
         struct devstate_limits limits;
         size_t len;
         uint8_t *blob;
@@ -200,6 +201,8 @@ int main(int argc, char **argv)
         limits.max_total_size = le(head + 4, 8);
         limits.max_region_size = le(head + 12, 8);
         limits.max_depth = (uint32_t)le(head + 20, 4);
+        limits.max_sections = le(head + 24, 8);
+        limits.max_unknown_sections = le(head + 32, 8);
         blob = malloc(len ? len : 1); /* exactly len bytes: ASan catches any read past the end */
         if (!read_all(stdin, blob, len)) return 2;
         respond(len ? blob : NULL, len, &limits);

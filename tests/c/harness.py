@@ -110,7 +110,8 @@ class Driver:
         self.lock = threading.Lock()
 
     def decode(self, blob: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
-        head = struct.pack("<IQQI", len(blob), limits.max_total_size, limits.max_region_size, limits.max_depth)
+        head = struct.pack("<IQQIQQ", len(blob), limits.max_total_size, limits.max_region_size, limits.max_depth,
+                           limits.max_sections, limits.max_unknown_sections)
         with self.lock:
             assert self.process.stdin is not None and self.process.stdout is not None
             try:

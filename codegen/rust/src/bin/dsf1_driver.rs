@@ -3,7 +3,7 @@
 //! prints one JSON line per blob, the protocol of the C test driver (tests/c/driver_gen.py):
 //!
 //! - request on stdin: u32 blob length, u64 max_total_size, u64 max_region_size,
-//!   u32 max_depth (little-endian), the blob;
+//!   u32 max_depth, u64 max_sections, u64 max_unknown_sections (little-endian), the blob;
 //! - response: `{"ok":true,"state":{...},"encoded":"<hex>","size_ok":true}` (the state as
 //!   devstate JSON, its re-encoding, whether `encoded_len()` was exact), or
 //!   `{"ok":false,"code":N,"name":"...","offset":N,"path":"..."}`.
@@ -670,7 +670,7 @@ fn serve(answer: Answer) -> std::io::Result<()> {
     let stdout = std::io::stdout();
     let mut output = stdout.lock();
     loop {
-        let mut head = [0u8; 24];
+        let mut head = [0u8; 40];
         if input.read_exact(&mut head).is_err() {
             return Ok(());
         }
@@ -678,7 +678,8 @@ fn serve(answer: Answer) -> std::io::Result<()> {
             max_total_size: le(&head[4..12]),
             max_region_size: le(&head[12..20]),
             max_depth: le(&head[20..24]) as u32,
-            ..Limits::DEFAULT
+            max_sections: le(&head[24..32]),
+            max_unknown_sections: le(&head[32..40]),
         };
         let mut blob = vec![0u8; le(&head[0..4]) as usize];
         input.read_exact(&mut blob)?;

@@ -1052,8 +1052,7 @@ class _Sections:
 
     def dispatch(self) -> Lines:
         """The body of the section loop: a known section's decoder or the unknown rule."""
-        keep = (f"dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, {self.names.macro('MAX_UNKNOWN')}, "
-                "err)")
+        keep = "dsf1_keep_unknown(buf, &frame, out->unknown, &out->unknown_count, unknown_limit, err)"
         standard = [f"case {s.id}: rc = {self._fn('dec', s)}(&ctx, &frame, out, err);{self._mark(s)} break;"
                     for s in self.sections]
         lines = _block("if (frame.vendor == NULL)", _block("switch (frame.id)", [*standard, f"default: rc = {keep};"]))
