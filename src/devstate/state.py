@@ -18,8 +18,8 @@ lower-case hex strings and every other value maps directly (u64 and i64 as JSON 
 
 from __future__ import annotations
 
+import binascii
 import copy
-import re
 from typing import Any
 
 from devstate import ir
@@ -28,7 +28,6 @@ from devstate.wire.errors import EncodeError, ErrorCode
 
 State = dict[str, Any]
 BytesLike = bytes | bytearray | memoryview
-_HEX = re.compile(r"(?:[0-9a-fA-F]{2})*")
 STATE_KEYS = ("model", "version", "sections", "vendor_sections", "unknown_sections")
 
 
@@ -197,9 +196,23 @@ def _from_json(schema: ir.Schema, expr: ir.TypeExpr | None, value: Any, path: st
     return value
 
 
+def hex_bytes(value: Any) -> bytes | None:
+    """The bytes of a hex string (two digits a byte, nothing else), or None.
+
+    ``binascii.unhexlify`` checks and converts at C speed without skipping whitespace
+    (``bytes.fromhex`` skips it; a regex check took 0.3 s per MiB)."""
+    if not isinstance(value, str) or len(value) % 2 or not value.isascii():
+        return None
+    try:
+        return binascii.unhexlify(value)
+    except binascii.Error:
+        return None
+
+
 def _hex(value: Any, path: str) -> Any:
     if not isinstance(value, str):
         return value
-    if _HEX.fullmatch(value) is None:
+    data = hex_bytes(value)
+    if data is None:
         raise EncodeError(ErrorCode.INVALID_STATE, path, f"expected bytes as a hex string, got {value[:40]!r}")
-    return bytes.fromhex(value)
+    return data

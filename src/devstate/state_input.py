@@ -18,12 +18,11 @@ from typing import Any
 
 from devstate import ir
 from devstate.errors import DevstateError
-from devstate.state import STATE_KEYS, State, field_default, type_default, vendor_order
+from devstate.state import STATE_KEYS, State, field_default, hex_bytes, type_default, vendor_order
 from devstate.wire.errors import EncodeError, ErrorCode
 
 HEX_INTEGER = re.compile(r"-?0[xX][0-9a-fA-F]+(?:_[0-9a-fA-F]+)*")
 """An integer written as a hex string: ``"0x1"``, ``"0x0002_0000"``, ``"-0x80"``."""
-_HEX_BYTES = re.compile(r"(?:[0-9a-fA-F]{2})*")
 SCHEMA_KEY = "$schema"
 """A state may name its JSON Schema (``schema json-schema``) for editors; ``read_state`` ignores it."""
 _NAMES_SHOWN = 24
@@ -56,26 +55,18 @@ def parse_jsonc(text: str) -> Any:
     return json.loads(_blank_comments(text))
 
 
+_STRING_OR_COMMENT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|//[^\n]*')
+"""A JSON string literal (kept) or a ``//`` comment up to the end of its line (blanked)."""
+
+
 def _blank_comments(text: str) -> str:
-    out: list[str] = []
-    in_string = escaped = False
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if in_string:
-            in_string = not (char == '"' and not escaped)
-            escaped = char == "\\" and not escaped
-        elif char == '"':
-            in_string = True
-        elif text.startswith("//", index):
-            end = text.find("\n", index)
-            end = len(text) if end < 0 else end
-            out.append(" " * (end - index))
-            index = end
-            continue
-        out.append(char)
-        index += 1
-    return "".join(out)
+    """``text`` with every ``//`` comment outside strings replaced by spaces (same length).
+
+    Linear, at the regex engine's speed: a 128 MiB hex string is one match, not 128 Mi
+    iterations of a Python loop (which took minutes)."""
+    if "//" not in text:
+        return text
+    return _STRING_OR_COMMENT.sub(lambda m: m.group() if m.group().startswith('"') else " " * len(m.group()), text)
 
 
 def _listing(names: list[str]) -> str:
@@ -300,11 +291,11 @@ class _Reader:
         return [self.value(expr.element, item, f"{path}[{i}]", low, high) for i, item in enumerate(value)]
 
     def _bytes(self, value: Any, path: str, length: int | None, maximum: int | None) -> Any:
-        if not isinstance(value, str) or _HEX_BYTES.fullmatch(value) is None:
+        data = hex_bytes(value)
+        if data is None:
             self.error(ErrorCode.INVALID_STATE, path,
                        f"expected bytes as a hex string (two digits a byte), got {_shown(value)}")
             return value
-        data = bytes.fromhex(value)
         if length is not None and len(data) != length:
             self.error(ErrorCode.INVALID_STATE, path, f"expected exactly {length} bytes, got {len(data)}")
         if maximum is not None and len(data) > maximum:
