@@ -306,7 +306,9 @@ def encode_cmd(state_file: Path, schema_name: str | None, output: Path, strict: 
     state_json = _read_state(state_file)
     schema = named or load_named_schema(_state_schema_name(state_file, state_json, model, version))
     try:
-        blob = encode(schema, read_state(state_json, schema, strict=strict))
+        state = read_state(state_json, schema, strict=strict)
+        del state_json  # its hex strings are twice the size of the bytes they became
+        blob = encode(schema, state)
     except StateInputError as exc:
         _state_errors(state_file, exc.errors, as_json)
     except EncodeError as exc:
@@ -342,6 +344,7 @@ def _read_state(path: Path) -> dict[str, Any]:
     try:
         raw = read_stdin(MAX_STATE_FILE_SIZE) if is_stdio(path) else read_regular(path, MAX_STATE_FILE_SIZE)
         text = raw.decode("utf-8")
+        del raw  # the text is all that is needed (a copy of the file's size)
     except FileNotFoundError:
         fail(f"{path}: no such file or directory")
     except OSError as exc:

@@ -8,6 +8,7 @@ then the payload), then the required sections that were absent.
 from __future__ import annotations
 
 import itertools
+import struct
 from typing import Any
 
 import construct  # type: ignore[import-untyped]
@@ -17,8 +18,9 @@ from devstate.interp.compile import SchemaCodec, compile_schema
 from devstate.interp.nodes import Frame, Node, OpaqueNode, Reader, Session, StructNode, Trace, _bytes_value
 from devstate.limits import MAX_SECTION_ID
 from devstate.state import STATE_KEYS, BytesLike, State, vendor_order
+from devstate.wire.checksum import crc32c
 from devstate.wire.errors import DecodeError, EncodeError, ErrorCode
-from devstate.wire.header import FIXED_HEADER_SIZE, TRAILER_SIZE, Header, encode_header, parse_header, seal
+from devstate.wire.header import FIXED_HEADER_SIZE, TRAILER_SIZE, Header, encode_header, parse_header
 from devstate.wire.limits import DEFAULT_LIMITS, Limits
 from devstate.wire.sections import (
     FLAG_OPTIONAL,
@@ -27,9 +29,9 @@ from devstate.wire.sections import (
     VENDOR_HEADER_SIZE,
     RawSection,
     check_unknown_count,
-    encode_section,
     iter_sections,
     parse_vendor,
+    section_pieces,
     vendor_header,
 )
 
@@ -143,6 +145,8 @@ class _Decoder:
 # --- encode -----------------------------------------------------------------------------
 
 OrderKey = tuple[int, bytes, int]
+Framed = tuple[bytes, ...]
+"""A framed section as pieces (section header, vendor header, payload), joined once per blob."""
 
 
 def encode(schema: ir.Schema, state: State) -> bytes:
@@ -155,10 +159,15 @@ def encode(schema: ir.Schema, state: State) -> bytes:
         if key == next_key:
             raise EncodeError(ErrorCode.DUPLICATE_SECTION, "$.unknown_sections",
                               f"two sections have the same id {key[2]}{' in one vendor namespace' if key[0] else ''}")
-    body = b"".join(frame for _, frame in framed)
+    pieces = [piece for _, frame in framed for piece in frame]
     model = schema.model.encode("ascii")
-    total = FIXED_HEADER_SIZE + len(model) + len(body) + TRAILER_SIZE
-    return seal(encode_header(schema.model, schema.version, total) + body)
+    total = FIXED_HEADER_SIZE + len(model) + sum(len(piece) for piece in pieces) + TRAILER_SIZE
+    pieces.insert(0, encode_header(schema.model, schema.version, total))
+    crc = 0
+    for piece in pieces:
+        crc = crc32c(piece, crc)
+    pieces.append(struct.pack("<I", crc))
+    return b"".join(pieces)  # one copy of each payload: a 64 MiB region is not copied four times
 
 
 def _check_shape(schema: ir.Schema, state: Any) -> None:
@@ -184,15 +193,15 @@ def _check_shape(schema: ir.Schema, state: Any) -> None:
 
 def _payload_frame(
     section_id: int, flags: int, payload: bytes, path: str, vendor: ir.VendorNamespace | None = None
-) -> bytes:
+) -> Framed:
     size = len(payload) + (VENDOR_HEADER_SIZE if vendor else 0)
     if size > 0xFFFF_FFFF:
         raise EncodeError(ErrorCode.LIMIT_EXCEEDED, path,
                           f"a section payload of {size} bytes does not fit a u32 length")
-    return encode_section(section_id, flags, payload, vendor)
+    return section_pieces(section_id, flags, payload, vendor)
 
 
-def _encode_sections(codec: SchemaCodec, state: State) -> list[tuple[OrderKey, bytes]]:
+def _encode_sections(codec: SchemaCodec, state: State) -> list[tuple[OrderKey, Framed]]:
     values: dict[str, Any] = state["sections"]
     by_name = {section.name: (section, node) for section, node in codec.sections.values()}
     framed = []
@@ -211,7 +220,7 @@ def _encode_sections(codec: SchemaCodec, state: State) -> list[tuple[OrderKey, b
     return framed
 
 
-def _encode_vendor(codec: SchemaCodec, state: State) -> list[tuple[OrderKey, bytes]]:
+def _encode_vendor(codec: SchemaCodec, state: State) -> list[tuple[OrderKey, Framed]]:
     values: dict[str, Any] = state.get("vendor_sections", {})
     by_name = {section.name: (section, node) for section, node in codec.vendor.values()}
     framed = []
@@ -231,7 +240,7 @@ def _encode_vendor(codec: SchemaCodec, state: State) -> list[tuple[OrderKey, byt
     return framed
 
 
-def _encode_unknown(codec: SchemaCodec, state: State) -> list[tuple[OrderKey, bytes]]:
+def _encode_unknown(codec: SchemaCodec, state: State) -> list[tuple[OrderKey, Framed]]:
     framed = []
     for index, entry in enumerate(state.get("unknown_sections", [])):
         path = f"$.unknown_sections[{index}]"
