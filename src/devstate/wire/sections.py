@@ -138,15 +138,6 @@ def section_pieces(section_id: int, flags: int, payload: bytes,
     return head, vendor_header(vendor), payload
 
 
-def section_pieces(section_id: int, flags: int, payload: bytes,
-                   vendor: VendorNamespace | None = None) -> tuple[bytes, ...]:
-    """A framed section as (section header, [vendor header,] payload), without copying the payload."""
-    if vendor is None:
-        return _SECTION.pack(section_id, flags, len(payload)), payload
-    head = _SECTION.pack(section_id, flags | FLAG_VENDOR, len(payload) + VENDOR_HEADER_SIZE)
-    return head, vendor_header(vendor), payload
-
-
 def encode_section(section_id: int, flags: int, payload: bytes, vendor: VendorNamespace | None = None) -> bytes:
     """A framed section (the vendor header is prepended when ``vendor`` is given)."""
     if vendor is not None:
