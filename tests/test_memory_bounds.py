@@ -15,6 +15,7 @@ the input, not a copy:
 from __future__ import annotations
 
 import contextlib
+import json
 import struct
 import subprocess
 import sys
@@ -29,7 +30,10 @@ from conftest import ROOT
 from system_packages import require
 
 from devstate.interp import decode, encode
+from devstate.state import state_to_json
+from devstate.state_input import read_state
 from devstate.wire.errors import DecodeError
+from devstate.wire.inspect import inspect_blob
 from devstate.wire.limits import Limits
 from tools.conformance import CONFORMANCE_DIR, entry_limits, load_manifest, put, resolve_schema
 from tools.malicious import HOSTILE, Located, hostile_state
@@ -117,6 +121,61 @@ def test_python_decoders_keep_a_large_region_as_a_view() -> None:
     assert reference <= PYTHON_SLACK and generated <= PYTHON_SLACK, (reference, generated)
 
 
+# --- amplification: many empty unknown sections (spec/security.md, "Amplification") ------------------
+
+NET = "org.virtio.net@1.1"
+SECTION_BYTES = 26
+"""An empty unknown vendor section: 8-byte section header and 18-byte vendor header."""
+UNLIMITED = Limits(max_sections=1 << 40, max_unknown_sections=1 << 40)
+BYTES_PER_SECTION = {"reference": 300, "reference-json": 500, "inspect": 270, "generated": 180}
+"""The bound stated in spec/security.md for each path, per kept 26-byte section (measured: 284, 476, 252, 164)."""
+
+
+def _unknown_sections(count: int) -> bytes:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_amplification import blob
+
+    return blob(count)
+
+
+def _amplification_peaks(count: int) -> dict[str, int]:
+    data = _unknown_sections(count)
+    schema, module = fuzzkit.schema_of(NET), fuzzkit.python_module(NET)
+    runtime = sys.modules[module.__name__.rpartition(".")[0] + "._runtime"]
+    generated_limits = runtime.Limits(**UNLIMITED.to_json())
+    return {
+        "reference": _peak(lambda: decode(schema, data, UNLIMITED)),
+        "reference-json": _peak(lambda: state_to_json(decode(schema, data, UNLIMITED))),
+        "inspect": _peak(lambda: inspect_blob(data, UNLIMITED)),
+        "generated": _peak(lambda: module.decode(data, generated_limits)),
+    }
+
+
+def test_unknown_sections_cost_memory_linear_in_the_input_within_the_stated_bound() -> None:
+    small, large = _amplification_peaks(5_000), _amplification_peaks(20_000)
+    for path, bound in BYTES_PER_SECTION.items():
+        assert large[path] <= 20_000 * bound, (path, large[path] / 20_000)
+        assert 3.5 <= large[path] / small[path] <= 4.5, (path, small[path], large[path])  # 4x sections, 4x memory
+
+
+def test_the_default_limits_refuse_many_unknown_sections_after_the_32nd() -> None:
+    data = _unknown_sections(20_000)
+    schema, module = fuzzkit.schema_of(NET), fuzzkit.python_module(NET)
+    runtime = sys.modules[module.__name__.rpartition(".")[0] + "._runtime"]
+    with pytest.raises(DecodeError) as reference:
+        decode(schema, data)
+    with pytest.raises(runtime.DecodeError) as generated:
+        module.decode(data)
+    for error in (reference.value, generated.value):
+        assert (error.code, error.path) == ("LIMIT_EXCEEDED", "$.vendor_sections[pci:0x1000#33]")
+    assert reference.value.offset == generated.value.offset
+    report = inspect_blob(data)
+    assert len(report.sections) == 4096 and report.error is not None
+    assert (report.error.code, report.error.path) == ("LIMIT_EXCEEDED", "$.sections")
+    peaks = _python_peaks(NET, data, Limits())
+    assert max(peaks) <= PYTHON_SLACK, peaks  # 32 kept sections, whatever the input holds
+
+
 # --- C: peak RSS of a child process ------------------------------------------------------------------
 
 MEASURE_C = r"""
@@ -202,3 +261,19 @@ def test_c_decoder_peak_rss_is_input_size_plus_a_constant(measure: Path, tmp_pat
     code, rss = _rss_kb(measure, region, tmp_path, RAISED.max_region_size)
     assert code == 0
     assert rss <= baseline + len(region) // KIB + C_SLACK_KB, (rss, baseline, len(region) // KIB)
+
+
+def test_a_region_from_json_is_converted_and_encoded_within_three_times_its_size() -> None:
+    """read_state (the hex string and its bytes) and encode (the state, the payload, the blob):
+    each payload is copied once (spec/security.md, "Amplification")."""
+    schema = resolve_schema(HOSTILE)
+    state = hostile_state(schema)
+    region = bytes(range(256)) * (16 * KIB)  # 4 MiB
+    state["sections"]["region"]["data"] = region
+    data = json.loads(json.dumps(state_to_json(state)))
+    expected = encode(schema, state)
+
+    def convert_and_encode() -> None:
+        assert encode(schema, read_state(data, schema)) == expected
+
+    assert _peak(convert_and_encode) <= 3 * len(region) + PYTHON_SLACK
