@@ -27,7 +27,8 @@ from devstate.interp import Trace, decode, encode
 from devstate.schema import load_schema, schema_files
 from devstate.state import State, default_state, state_to_json, type_default
 from devstate.wire.checksum import crc32c
-from devstate.wire.errors import DESCRIPTIONS, EncodeError, ErrorCode
+from devstate.wire.errors import DESCRIPTIONS, DecodeError, EncodeError, ErrorCode
+from devstate.wire.limits import Limits
 
 STANDARD = [load_schema(f.path) for f in schema_files()]
 MODELS = [schema for schema in STANDARD if not schema.is_library]
@@ -302,16 +303,21 @@ def test_newer_c_reader_fills_defaults(net_drivers: Any) -> None:
 # --- fixed capacities (the one intended difference from the reference codec) -------------------
 
 
-def test_more_unknown_sections_than_the_c_state_holds_is_limit_exceeded(net_drivers: Any) -> None:
-    """The reference keeps any number; a C state holds MAX_UNKNOWN (32) and refuses more, at the 33rd."""
+def test_the_33rd_unknown_section_is_limit_exceeded_in_c_and_the_reference(net_drivers: Any) -> None:
+    """max_unknown_sections (32) is the format's limit, and a C state's capacity: both codecs refuse
+    the 33rd alike; raised to 33, the reference keeps 33 and C still stops at its capacity."""
     schema = harness.schema_of("org.virtio.net@1.1")
     state = default_state(schema)
     state["unknown_sections"] = [{"id": 100 + i, "flags": 1, "payload": bytes([i])} for i in range(33)]
     blob = encode(schema, state)
-    trace = Trace()
-    assert len(decode(schema, blob, trace=trace)["unknown_sections"]) == 33
-    got = net_drivers("org.virtio.net@1.1").decode(blob)
     offset = blob.rindex(bytes([132 & 0xFF, 0, 1, 0, 1, 0, 0, 0, 32]))  # id 132, OPTIONAL, length 1, payload 32
+    with pytest.raises(DecodeError) as error:
+        decode(schema, blob)
+    assert (error.value.code, error.value.offset, error.value.path) == ("LIMIT_EXCEEDED", offset, "$.sections[id=132]")
+    got = net_drivers("org.virtio.net@1.1").decode(blob)
     assert (got["name"], got["offset"], got["path"]) == ("LIMIT_EXCEEDED", offset, "$.sections[id=132]")
+    raised = Limits(max_unknown_sections=33)
+    assert len(decode(schema, blob, raised)["unknown_sections"]) == 33
+    assert net_drivers("org.virtio.net@1.1").decode(blob, raised)["name"] == "LIMIT_EXCEEDED"
     state["unknown_sections"].pop()
     assert net_drivers("org.virtio.net@1.1").decode(encode(schema, state))["ok"]
