@@ -238,12 +238,41 @@ class Crc32c(Protocol):
 
 
 def _select_crc() -> tuple[Crc32c, str]:
-    try:
-        import crc32c as accelerated  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        return crc32c_py, "pure-python"
+    accelerated = _crc32c_extension()
+    if accelerated is None:
+        try:
+            import crc32c as accelerated  # type: ignore[import-not-found, unused-ignore]
+        except ImportError:
+            return crc32c_py, "pure-python"
     function: Crc32c = accelerated.crc32c
     return function, "crc32c-hardware" if accelerated.hardware_based else "crc32c-software"
+
+
+def _crc32c_extension() -> Any:
+    """The ``crc32c`` package's compiled module ``_crc32c`` alone, or None.
+
+    The package's ``__init__`` reads its version through ``importlib.metadata``, which costs
+    a short command (``devstate inspect``) more than everything else it imports; the
+    extension holds the functions used here. None (then the package is imported as usual)
+    when the package is absent or not laid out that way.
+    """
+    import importlib.machinery
+    import importlib.util
+    import os
+
+    try:
+        package = importlib.util.find_spec("crc32c")
+        for location in (package.submodule_search_locations or []) if package else []:
+            for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+                path = os.path.join(location, "_crc32c" + suffix)
+                spec = importlib.util.spec_from_file_location("crc32c._crc32c", path)
+                if os.path.isfile(path) and spec is not None and spec.loader is not None:
+                    module = importlib.util.module_from_spec(spec)
+                    spec.loader.exec_module(module)
+                    return module if callable(getattr(module, "crc32c", None)) else None
+    except (ImportError, OSError, ValueError):
+        return None
+    return None
 
 
 crc32c, CRC32C_IMPLEMENTATION = _select_crc()
