@@ -13,8 +13,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import SCHEMAS
 
+from devstate import result_cache
 from devstate.cli import main
-from devstate.schema import loader, validated
+from devstate.schema import loader
 from devstate.schema.validate import validate_schema_files
 from devstate.schema.validated import SchemaSummary
 
@@ -44,7 +45,7 @@ DEVICE = """
 def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path / "xdg"
     monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-    monkeypatch.delenv(validated.DISABLE_ENV, raising=False)
+    monkeypatch.delenv(result_cache.DISABLE_ENV, raising=False)
     yield home / "devstate" / "validated"
 
 
@@ -133,7 +134,7 @@ def test_invalid_answers_are_not_kept(write_schema: Callable[..., Path], cache_h
 
 def test_the_cache_is_off_with_the_environment_variable(cache_home: Path, loads: list[Path],
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(validated.DISABLE_ENV, "1")
+    monkeypatch.setenv(result_cache.DISABLE_ENV, "1")
     assert _validate(str(NET))[0] == 0
     assert _validate(str(NET))[0] == 0
     assert loads.count(NET.resolve()) == 2
@@ -152,16 +153,16 @@ HOSTILE: dict[str, Callable[[dict[str, object]], object]] = {
     "not json": lambda entry: b"\xff\x00{",
     "a list": lambda entry: [entry],
     "another format": lambda entry: {**entry, "format": 2},
-    "another file": lambda entry: {**entry, "file": "/etc/passwd"},
+    "depends on another file only": lambda entry: {**entry, "depends": {"/nonexistent/devstate": None}},
     "no depends": lambda entry: {k: v for k, v in entry.items() if k != "depends"},
     "depends without the file": lambda entry: {**entry, "depends": {}},
     "a stale digest": lambda entry: {**entry, "depends": {k: "0" * 64 for k in entry["depends"]}},  # type: ignore[attr-defined]
     "a number as digest": lambda entry: {**entry, "depends": {k: 7 for k in entry["depends"]}},  # type: ignore[attr-defined]
-    "summary of strings": lambda entry: {**entry, "summary": {k: "x" for k in entry["summary"]}},  # type: ignore[attr-defined]
-    "summary with booleans": lambda entry: {**entry, "summary": {**entry["summary"], "fields": True}},  # type: ignore[dict-item]
-    "summary missing a key": lambda entry: {**entry, "summary": {"model": "m"}},
-    "summary with an extra key": lambda entry: {**entry, "summary": {**entry["summary"], "x": 1}},  # type: ignore[dict-item]
-    "too large": lambda entry: b" " * (validated.MAX_ENTRY_SIZE + 1) + json.dumps(entry).encode(),
+    "answer of strings": lambda entry: {**entry, "answer": {k: "x" for k in entry["answer"]}},  # type: ignore[attr-defined]
+    "answer with booleans": lambda entry: {**entry, "answer": {**entry["answer"], "fields": True}},  # type: ignore[dict-item]
+    "answer missing a key": lambda entry: {**entry, "answer": {"model": "m"}},
+    "answer with an extra key": lambda entry: {**entry, "answer": {**entry["answer"], "x": 1}},  # type: ignore[dict-item]
+    "too large": lambda entry: b" " * (result_cache.MAX_ENTRY_SIZE + 1) + json.dumps(entry).encode(),
     "nested deep": lambda entry: b"[" * 100_000,
 }
 
