@@ -1,0 +1,164 @@
+"""The header's declarations: constants, capacity macros, struct definitions, the state struct."""
+
+from __future__ import annotations
+
+from devstate import ir
+from devstate.emit.c.code import CTYPES, Expr, Lines, c_int, describe, indent, section_label
+from devstate.emit.c.names import CNames
+from devstate.visit import Visitor
+
+# --- declarations -------------------------------------------------------------------------
+
+
+class Declarations(Visitor[str]):
+    """C declarators for type expressions (``visit_<kind>``) and the struct definitions of the header."""
+
+    def __init__(self, names: CNames) -> None:
+        self.names = names
+        self.schema = names.schema
+
+    def declare(self, expr: Expr, name: str, capacity: str | None = None) -> str:
+        """The C declaration of a member ``name`` of type ``expr`` (no semicolon)."""
+        return self.visit(expr, name, capacity)
+
+    def visit_scalar(self, expr: ir.ScalarType, name: str, capacity: str | None) -> str:
+        return f"{CTYPES[expr.name]} {name}"
+
+    def visit_struct_ref(self, expr: ir.NamedRef, name: str, capacity: str | None) -> str:
+        return f"struct {self.names.struct(expr.name)} {name}"
+
+    def visit_ref(self, expr: ir.NamedRef, name: str, capacity: str | None) -> str:
+        """An enum or flags value: its base integer."""
+        named = self.schema.resolve(expr)
+        assert not isinstance(named, ir.StructType)
+        return f"{CTYPES[named.base.name]} {name}"
+
+    def visit_bytes(self, expr: ir.BytesType, name: str, capacity: str | None) -> str:
+        return f"struct devstate_bytes {name}"
+
+    def visit_string(self, expr: ir.StringType, name: str, capacity: str | None) -> str:
+        return f"struct devstate_string {name}"
+
+    def visit_array(self, expr: ir.ArrayType, name: str, capacity: str | None) -> str:
+        if expr.length is not None:
+            return self.declare(expr.element, f"{name}[{expr.length}]")
+        assert expr.max is not None
+        items = self.declare(expr.element, f"items[{capacity or max(expr.max, 1)}]")
+        return f"struct {{ uint32_t count; {items}; }} {name}"
+
+    def struct_definition(self, type_name: str) -> Lines:
+        struct = self.schema.struct(type_name)
+        members = []
+        for fld in struct.fields:
+            members += field_comment(fld, struct)
+            capacity = self.capacity_macro(fld.type, type_name, fld.name)
+            members.append(self.declare(fld.type, self.names.field(struct, fld), capacity) + ";")
+        doc = doc_comment(f"struct {type_name} ({struct.origin}){size_note(struct)}", struct.doc)
+        return [*doc, f"struct {self.names.struct(type_name)} {{", *indent(members), "};", ""]
+
+    def capacity_macro(self, expr: Expr, *owner: str) -> str | None:
+        """The ``*_MAX`` macro naming a counted array's capacity (for struct fields and sections)."""
+        if isinstance(expr, ir.ArrayType) and expr.max is not None:
+            return self.names.macro(*owner, "MAX")
+        return None
+
+    def capacity_macros(self) -> Lines:
+        lines = []
+        for type_name in self.names.reachable:
+            named = self.schema.types[type_name]
+            if isinstance(named, ir.StructType):
+                for fld in named.fields:
+                    lines += self._capacity_line(fld.type, type_name, fld.name)
+        for section in self.names.sections_in_order():
+            lines += self._capacity_line(section.type, "section", section.name)
+        return lines
+
+    def _capacity_line(self, expr: Expr, *owner: str) -> Lines:
+        macro = self.capacity_macro(expr, *owner)
+        if macro is None or not isinstance(expr, ir.ArrayType) or expr.max is None:
+            return []
+        return [f"#define {macro} {max(expr.max, 1)}u /* capacity of {'.'.join(owner)} */"]
+
+
+def size_note(struct: ir.StructType) -> str:
+    if struct.body_size is None:
+        return ", variable-size body"
+    return f", body {struct.body_size} bytes"
+
+
+def doc_comment(title: str, doc: str = "") -> Lines:
+    text = " ".join(doc.split())
+    if not text:
+        return [f"/* {title} */"]
+    wrapped = wrap_words(text, 86)
+    return [f"/* {title}", *[f" * {line}" for line in wrapped], " */"]
+
+
+def wrap_words(text: str, width: int) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for word in text.replace("*/", "* /").split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    if current:
+        lines.append(current)
+    return lines
+
+
+def field_comment(fld: ir.StructField, struct: ir.StructType) -> Lines:
+    notes = [describe(fld.type)]
+    if fld.min is not None:
+        notes.append(f"min {fld.min}")
+    if fld.max is not None:
+        notes.append(f"max {fld.max}")
+    if fld.since is not None:
+        notes.append(f"since {fld.since}")
+    if fld.offset is not None:
+        notes.append(f"body offset {fld.offset}")
+    index = struct.fields.index(fld)
+    if index >= struct.base_field_count:
+        notes.append("appended")
+    return [f"/* {fld.name}: {', '.join(notes)} */"]
+
+
+def constants(names: CNames) -> Lines:
+    lines: Lines = []
+    for type_name in names.reachable:
+        named = names.schema.types[type_name]
+        if isinstance(named, ir.EnumType):
+            kind = "open" if named.open else "closed"
+            lines += doc_comment(f"enum {type_name} ({kind}, {named.base.name})", named.doc)
+            for member in named.values:
+                lines.append(f"#define {names.macro(type_name, member.name)} {c_int(member.value, named.base.name)}")
+            lines.append("")
+        elif isinstance(named, ir.FlagsType):
+            lines += doc_comment(f"flags {type_name} ({named.base.name}); other bits must be 0", named.doc)
+            for bit in sorted(named.bits, key=lambda b: b.bit):
+                lines.append(f"#define {names.macro(type_name, bit.name)} ({c_int(1, named.base.name)} << {bit.bit})")
+            lines += [f"#define {names.macro(type_name, 'MASK')} UINT64_C(0x{named.mask:x})", ""]
+    return lines
+
+
+def state_struct(names: CNames, decls: Declarations) -> Lines:
+    members: Lines = []
+    for section in names.sections_in_order():
+        members.append(f"/* {section_label(section)} ({'optional' if section.optional else 'required'}) */")
+        if section.optional:
+            members.append(f"bool {names.present(section)};")
+        capacity = decls.capacity_macro(section.type, "section", section.name)
+        members.append(decls.declare(section.type, names.section(section), capacity) + ";")
+    for vendor in names.vendor_in_order():
+        members.append(f"/* {section_label(vendor)} ({'optional' if vendor.optional else 'required'}) */")
+        if vendor.optional:
+            members.append(f"bool {names.present(vendor)};")
+        expr: Expr = vendor.type if vendor.type is not None else ir.BytesType(max=vendor.max, fixed_size=None)
+        members.append(decls.declare(expr, names.section(vendor)) + ";")
+    members += ["/* unknown optional sections, in wire order; encode writes them back unchanged */",
+                "uint32_t unknown_count;",
+                f"struct devstate_unknown_section unknown[{names.macro('MAX_UNKNOWN')}];"]
+    doc = [f"/* The state of {names.schema.ident}: one member per section (optional ones with a",
+           " * has_ flag). Large: keep it off small stacks (sizeof tells). */"]
+    return [*doc, f"struct {names.prefix} {{", *indent(members), "};", ""]
