@@ -1182,10 +1182,9 @@ pub(crate) fn json_key(out: &mut String, first: &mut bool, key: &str) {
 pub(crate) fn json_state_start(out: &mut String, model: &str, major: u16, minor: u16) {
     out.push_str("{\"model\":");
     model.json(out);
-    out.push_str(&format!(
-        ",\"version\":\"{}.{}\",\"sections\":{{",
-        major, minor
-    ));
+    use core::fmt::Write;
+    // Writing to a String cannot fail.
+    let _ = write!(out, ",\"version\":\"{}.{}\",\"sections\":{{", major, minor);
 }
 
 /// `},"vendor_sections":{`

@@ -18,6 +18,7 @@
 //! a failed check prints the blob and exits 1.
 
 use devstate_codecs::dsf1::{crc32c, Codec, DecodeError, Limits};
+use std::fmt::Write as _; // write! into a String, which cannot fail
 use std::io::{Read, Write};
 
 fn json_str(text: &str, out: &mut String) {
@@ -26,7 +27,9 @@ fn json_str(text: &str, out: &mut String) {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
             c => out.push(c),
         }
     }
@@ -36,18 +39,19 @@ fn json_str(text: &str, out: &mut String) {
 fn hex(bytes: &[u8], out: &mut String) {
     out.push('"');
     for byte in bytes {
-        out.push_str(&format!("{:02x}", byte));
+        let _ = write!(out, "{:02x}", byte);
     }
     out.push('"');
 }
 
 fn error_json(e: &DecodeError, out: &mut String) {
-    out.push_str(&format!(
+    let _ = write!(
+        out,
         "\"code\":{},\"name\":\"{}\",\"offset\":{},\"path\":",
         e.code as u16,
         e.code.name(),
         e.offset
-    ));
+    );
     json_str(&e.path, out);
 }
 
@@ -76,11 +80,12 @@ fn answer<'a, S: Codec<'a>>(blob: &'a [u8], limits: &Limits) -> String {
             out.push_str(size_ok);
         }
         Err(e) => {
-            out.push_str(&format!(
+            let _ = write!(
+                out,
                 ",\"encode_error\":{{\"code\":{},\"name\":\"{}\",\"path\":",
                 e.code as u16,
                 e.code.name()
-            ));
+            );
             json_str(&e.path, &mut out);
             out.push('}');
         }
