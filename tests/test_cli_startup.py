@@ -61,3 +61,12 @@ def test_validate_of_an_unchanged_valid_schema_loads_nothing_of_the_schema_langu
     _modules_after("validate", str(NET_SCHEMA))
     heavy = {"pydantic", "jsonschema", "devstate.ir", "devstate.schema.loader", "yaml"}
     assert _modules_after("validate", str(NET_SCHEMA)) & heavy == set()
+
+
+def test_check_migration_asked_again_loads_nothing_of_the_schema_language() -> None:
+    """The second run answers from the cache (devstate.result_cache)."""
+    examples = ROOT / "spec" / "examples"
+    args = ("check-migration", "--source", str(examples / "source.json"), "--dest", str(examples / "dest.json"))
+    _modules_after(*args)
+    heavy = {"pydantic", "jsonschema", "devstate.ir", "devstate.schema.loader", "devstate.compat.verdict", "yaml"}
+    assert _modules_after(*args) & heavy == set()

@@ -69,7 +69,7 @@ def store(kind: str, question: Iterable[str], answer: Any, depends: dict[Path, s
     entry = {"format": ENTRY_FORMAT, "answer": answer, "depends": {str(p): d for p, d in depends.items()}}
     entry_file = _entry_file(kind, question)
     with contextlib.suppress(OSError, ValueError, TypeError):
-        data = json.dumps(entry, sort_keys=True).encode()
+        data = json.dumps(entry).encode()  # key order kept: answers are printed as stored
         entry_file.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(entry_file, [data])
 

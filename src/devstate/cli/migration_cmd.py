@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from devstate import ir
+from devstate import result_cache
 from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, fail, print_json
 from devstate.cli.streams import is_stdio, read_stdin
-from devstate.compat.negotiate import negotiate
-from devstate.compat.params import (
-    MAX_DESCRIPTION_SIZE,
-    DeviceDescription,
-    Mismatch,
-    load_description,
-    parse_description,
-)
-from devstate.compat.verdict import check_devices
-from devstate.errors import SchemaError, UsageError
-from devstate.schema import SchemaLoader, find_schema_file, standard_schemas_dir
+from devstate.errors import UsageError
+from devstate.schema.registry import find_schema_file, standard_schemas_dir
+
+if TYPE_CHECKING:
+    from devstate import ir
+    from devstate.compat.params import DeviceDescription
+    from devstate.schema import SchemaLoader
+
+CHECKS = "check-migration"
+"""The ``result_cache`` kind of check-migration answers."""
 
 _SOURCE = click.option("--source", "source_path", required=True, type=click.Path(path_type=Path),
                        help="The source device's description (JSON; - for standard input).")
@@ -47,20 +48,75 @@ def check_migration_cmd(source_path: Path, dest_path: Path, schema_name: str | N
 
     Exit status: 0 compatible, 1 not (every mismatch is named with both values), 2 bad input.
     """
-    source, dest = _descriptions(source_path, dest_path)
     root = schemas_dir or standard_schemas_dir()
-    schema = _explicit_schema(schema_name, root) if schema_name else _default_schema(source, dest, root)
+    question = _question(source_path, dest_path, schema_name, root)
+    answer = _kept_answer(question) if question else None
+    if answer is None:
+        answer = _check(source_path, dest_path, schema_name, root)
+        if question:
+            result_cache.store(CHECKS, question, answer, answer.pop("depends"))
+    if as_json:
+        print_json(answer["json"])
+    else:
+        where = f" (parameters of {answer['schema']})" if answer["schema"] else ""
+        status = "[green]compatible[/green]" if answer["compatible"] else "[red]not compatible[/red]"
+        console.print(f"{answer['model']}: {source_path} → {dest_path}{where}: {status}")
+        _print_messages(answer["mismatches"], answer["notes"])
+    raise click.exceptions.Exit(EXIT_OK if answer["compatible"] else EXIT_INVALID)
+
+
+def _check(source_path: Path, dest_path: Path, schema_name: str | None, root: Path) -> dict[str, Any]:
+    """The check as ``check-migration`` prints it, and the files it read (``depends``)."""
+    from devstate.compat.verdict import check_devices
+    from devstate.schema import SchemaLoader
+
+    source, dest = _descriptions(source_path, dest_path)
     loader = SchemaLoader(root)
+    schema = _explicit_schema(schema_name, root, loader) if schema_name else _default_schema(source, dest, root, loader)
     result, verdict = check_devices(source, dest, schema,
                                     lambda model, version: _registry_schema(model, version, root, loader))
-    if as_json:
-        print_json({**result.to_json(), "verdict": verdict.to_json()})
-    else:
-        where = f" (parameters of {schema.ident})" if schema else ""
-        status = "[green]compatible[/green]" if result.compatible else "[red]not compatible[/red]"
-        console.print(f"{source.model}: {source_path} → {dest_path}{where}: {status}")
-        _print_mismatches(result.mismatches, result.notes)
-    raise click.exceptions.Exit(EXIT_OK if result.compatible else EXIT_INVALID)
+    depends = {path: result_cache.sha256_of(path) for path in (source_path.resolve(), dest_path.resolve(),
+                                                               *_schema_files(root))}
+    for loaded in list(loader.cache):
+        depends.update((path, result_cache.sha256_of(path)) for path in loader.files_read(loaded))
+    return {"json": {**result.to_json(), "verdict": verdict.to_json()}, "model": source.model,
+            "schema": schema.ident if schema else None, "compatible": result.compatible,
+            "mismatches": [m.message for m in result.mismatches], "notes": list(result.notes), "depends": depends}
+
+
+def _question(source_path: Path, dest_path: Path, schema_name: str | None, root: Path) -> tuple[str, ...] | None:
+    """What a kept answer must have been asked with: the arguments, the working directory, both
+    descriptions' content and the names of the files under the schema root (so a schema added
+    there is a new question); None when a description is standard input or unreadable."""
+    if is_stdio(source_path) or is_stdio(dest_path):
+        return None
+    digests = [result_cache.sha256_of(source_path), result_cache.sha256_of(dest_path)]
+    if None in digests:
+        return None
+    try:
+        listing = [str(p) for p in _schema_files(root)]
+    except OSError:
+        return None
+    return (os.getcwd(), str(source_path), str(dest_path), schema_name or "", str(root.resolve()),
+            *map(str, digests), *listing)
+
+
+def _schema_files(root: Path) -> list[Path]:
+    return sorted(p.resolve() for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
+
+
+def _kept_answer(question: tuple[str, ...]) -> dict[str, Any] | None:
+    """A kept answer of the right shape, else None (an entry written by anything else is ignored)."""
+    found = result_cache.lookup(CHECKS, question)
+    answer = found["answer"] if found else None
+    if not isinstance(answer, dict) or set(answer) != {"json", "model", "schema", "compatible", "mismatches", "notes"}:
+        return None
+    texts = [answer["model"], *answer["mismatches"], *answer["notes"]]
+    if not (isinstance(answer["json"], dict) and isinstance(answer["compatible"], bool)
+            and isinstance(answer["schema"], str | None) and isinstance(answer["mismatches"], list)
+            and isinstance(answer["notes"], list) and all(isinstance(t, str) for t in texts)):
+        return None
+    return answer
 
 
 @click.command("negotiate")
@@ -74,6 +130,9 @@ def negotiate_cmd(source_path: Path, dest_path: Path, as_json: bool, schemas_dir
 
     Exit status: 0 a version was found, 1 none works, 2 bad input.
     """
+    from devstate.compat.negotiate import negotiate
+    from devstate.schema import SchemaLoader
+
     source, dest = _descriptions(source_path, dest_path)
     root = schemas_dir or standard_schemas_dir()
     loader = SchemaLoader(root)
@@ -83,10 +142,10 @@ def negotiate_cmd(source_path: Path, dest_path: Path, as_json: bool, schemas_dir
     elif result.version is not None:
         loads = f" (the destination's {result.loads} reader loads it directly)" if result.loads else ""
         console.print(f"{source.model}: use version [bold]{result.version}[/bold]{loads}")
-        _print_mismatches([], result.notes)
+        _print_messages([], result.notes)
     else:
         console.print(f"{source.model}: [red]no version works[/red]")
-        _print_mismatches(result.reasons, result.notes)
+        _print_messages([m.message for m in result.reasons], result.notes)
     raise click.exceptions.Exit(EXIT_OK if result.ok else EXIT_INVALID)
 
 
@@ -101,6 +160,8 @@ def _descriptions(source_path: Path, dest_path: Path) -> tuple[DeviceDescription
 
 def _description(path: Path) -> DeviceDescription:
     """A description file, or ``-``: standard input."""
+    from devstate.compat.params import MAX_DESCRIPTION_SIZE, load_description, parse_description
+
     if not is_stdio(path):
         return load_description(path)
     try:
@@ -114,23 +175,25 @@ def _description(path: Path) -> DeviceDescription:
     return parse_description(data, "-")
 
 
-def _print_mismatches(mismatches: list[Mismatch], notes: list[str]) -> None:
-    for mismatch in mismatches:
-        console.print(f"  [red]✗[/red] {mismatch.message}", markup=True, soft_wrap=True, highlight=False)
+def _print_messages(mismatches: list[str], notes: list[str]) -> None:
+    for message in mismatches:
+        console.print(f"  [red]✗[/red] {message}", markup=True, soft_wrap=True, highlight=False)
     for note in notes:
         console.print(f"  [dim]note: {note}[/dim]", soft_wrap=True)
 
 
 def _registry_schema(model: str, version: ir.Version, root: Path, loader: SchemaLoader) -> ir.Schema | None:
+    from devstate.errors import SchemaError
+
     try:
         return loader.load(find_schema_file(f"{model}@{version}", root).path)
     except (UsageError, SchemaError, OSError):
         return None
 
 
-def _default_schema(source: DeviceDescription, dest: DeviceDescription, root: Path) -> ir.Schema | None:
+def _default_schema(source: DeviceDescription, dest: DeviceDescription, root: Path,
+                    loader: SchemaLoader) -> ir.Schema | None:
     common = set(source.versions) & set(dest.versions)
-    loader = SchemaLoader(root)
     for version in sorted(common or set(source.versions), reverse=True):
         schema = _registry_schema(source.model, version, root, loader)
         if schema is not None:
@@ -138,7 +201,7 @@ def _default_schema(source: DeviceDescription, dest: DeviceDescription, root: Pa
     return None
 
 
-def _explicit_schema(name: str, root: Path) -> ir.Schema:
+def _explicit_schema(name: str, root: Path, loader: SchemaLoader) -> ir.Schema:
     from devstate.cli.compat_cmd import load_schema_arg
 
-    return load_schema_arg(name, SchemaLoader(root), root)
+    return load_schema_arg(name, loader, root)
