@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,12 @@ from devstate import ir
 from devstate.cli import main
 from devstate.interp import decode, encode
 from devstate.schema import find_schema_file, load_schema
-from devstate.state import default_state
-from devstate.state_input import StateInputError, parse_jsonc, read_state
+from devstate.state import default_state, hex_bytes
+from devstate.state_input import LONG_HEX, HexText, StateInputError, parse_jsonc, parse_jsonc_bytes, read_state
 from devstate.state_schema import state_json_schema
 
 CONFORMANCE = ROOT / "spec" / "conformance"
+HOSTILE_SCHEMA = CONFORMANCE / "schemas" / "org.devstate.hostile" / "1.0.yaml"
 NVME = "org.nvmexpress.ctrl@1.1"
 
 
@@ -247,3 +249,41 @@ def test_a_state_may_name_its_json_schema_for_editors() -> None:
     state = {"$schema": "nvme.schema.json", "model": "org.nvmexpress.ctrl", "version": "1.1", "sections": {}}
     assert encode(schema, read_state(state, schema)) == encode(schema, default_state(schema))
     assert jsonschema.Draft202012Validator(state_json_schema(schema)).is_valid(state)
+
+
+def test_long_hex_strings_are_converted_from_the_file_bytes() -> None:
+    region = bytes(range(256)) * 16  # 4096 bytes: 8192 hex digits, over LONG_HEX
+    text = json.dumps({"a": region.hex(), "b": [region.hex()], "c": "x\\\"" + region.hex(), "d": "ab"})
+    data = parse_jsonc_bytes(text.encode())
+    assert isinstance(data["a"], HexText) and data["a"].data == region
+    assert isinstance(data["b"][0], HexText) and data["b"][0].data == region
+    assert data["c"] == "x\\\"" + region.hex() and not isinstance(data["c"], HexText)  # after an escaped quote
+    assert data["d"] == "ab" and not isinstance(data["d"], HexText)
+    assert hex_bytes(data["a"]) is data["a"].data
+
+
+def test_a_json_error_near_a_long_hex_string_is_at_its_place_in_the_file() -> None:
+    text = '{"a": "' + "ab" * LONG_HEX + '",\n "b": }'
+    with pytest.raises(json.JSONDecodeError) as error:
+        parse_jsonc_bytes(text.encode())
+    assert (error.value.lineno, error.value.colno) == (2, 7)
+
+
+def test_a_region_from_a_state_file_encodes_within_three_times_its_size(tmp_path: Path) -> None:
+    """devstate encode: the file (2x the region as hex), its bytes (1x); then the state, the
+    payload and the blob (3x): the hex text is never a Python string."""
+    region = bytes(range(256)) * (16 * 1024)  # 4 MiB
+    state = {"model": "org.devstate.hostile", "version": "1.0",
+             "sections": {"region": {"base": 0, "data": region.hex()}, "log": {"text": ""}}}
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(state))
+    args = ["encode", str(path), "--schema", str(HOSTILE_SCHEMA), "-o", str(tmp_path / "out.dsf")]
+    assert CliRunner().invoke(main, args).exit_code == 0  # warm: imports and the schema, outside the measurement
+    tracemalloc.start()
+    try:
+        result = CliRunner().invoke(main, args)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert result.exit_code == 0, result.output
+    assert peak <= 3 * len(region) + 512 * 1024, peak / len(region)

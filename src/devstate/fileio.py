@@ -67,12 +67,13 @@ def read_regular(path: Path | str, limit: int, head: Callable[[bytes], bool] | N
             chunks.append(first)
             remaining -= len(first)
         while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
+            # the rest of the file in one read (its size is known), then 1 MiB at a time if it grew
+            chunk = os.read(fd, min(remaining, max(size - (limit + 1 - remaining) + 1, 1 << 20)))
             if not chunk:
                 break
             chunks.append(chunk)
             remaining -= len(chunk)
-    data = b"".join(chunks)
+    data = chunks[0] if len(chunks) == 1 else b"".join(chunks)  # no second copy of a file read whole
     if len(data) > limit:  # the file grew while it was read
         raise FileTooLargeError(Path(path), len(data), limit)
     return data

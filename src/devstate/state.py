@@ -201,6 +201,9 @@ def hex_bytes(value: Any) -> bytes | None:
 
     ``binascii.unhexlify`` checks and converts at C speed without skipping whitespace
     (``bytes.fromhex`` skips it; a regex check took 0.3 s per MiB)."""
+    converted = getattr(value, "data", None)  # a state_input.HexText: converted from the file's bytes
+    if isinstance(value, str) and isinstance(converted, bytes):
+        return converted
     if not isinstance(value, str) or len(value) % 2 or not value.isascii():
         return None
     try:

@@ -11,8 +11,10 @@ section must be present, as in the JSON ``decode`` prints.
 
 from __future__ import annotations
 
+import binascii
 import json
 import re
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +69,65 @@ def _blank_comments(text: str) -> str:
     if "//" not in text:
         return text
     return _STRING_OR_COMMENT.sub(lambda m: m.group() if m.group().startswith('"') else " " * len(m.group()), text)
+
+
+LONG_HEX = 4096
+"""Hex strings of at least this many digits are converted straight from the file's bytes."""
+_LONG_HEX = re.compile(rb'"([0-9a-fA-F]{%d,})"' % LONG_HEX)
+
+
+class HexText(str):
+    """A long hex string of a state file, already converted: ``data`` holds its bytes (the
+    text itself, twice their size, is never made). The string is a placeholder."""
+
+    data: bytes
+
+    def __new__(cls, placeholder: str, data: bytes) -> HexText:
+        text = super().__new__(cls, placeholder)
+        text.data = data
+        return text
+
+
+def parse_jsonc_bytes(raw: bytes) -> Any:
+    """``parse_jsonc`` of a UTF-8 file's bytes, with every hex string of ``LONG_HEX`` digits or
+    more a ``HexText``: a 64 MiB region is read as 128 MiB of file and 64 MiB of bytes, not also
+    as a 128 MiB string and its parsed copy. JSON and UTF-8 errors are those of the whole text."""
+    token = f"\ue000{uuid.uuid4().hex}:"
+    regions: dict[str, bytes] = {}
+    pieces: list[bytes] = []
+    at = 0
+    for match in _LONG_HEX.finditer(raw):
+        start, end = match.span(1)
+        if (end - start) % 2 or _escaped(raw, match.start()):
+            continue
+        key = f"{token}{len(regions)}"
+        regions[key] = binascii.unhexlify(memoryview(raw)[start:end])
+        pieces += [raw[at : match.start()], json.dumps(key).encode("ascii")]
+        at = match.end()
+    if not regions:
+        return parse_jsonc(raw.decode("utf-8"))
+    pieces.append(raw[at:])
+    try:
+        data = parse_jsonc(b"".join(pieces).decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return parse_jsonc(raw.decode("utf-8"))  # the error at its place in the file
+    return _restored(data, regions)
+
+
+def _escaped(raw: bytes, quote: int) -> bool:
+    """Whether the quote at ``quote`` follows an odd number of backslashes (is inside a string)."""
+    backslashes = len(raw[max(0, quote - 64) : quote]) - len(raw[max(0, quote - 64) : quote].rstrip(b"\\"))
+    return backslashes % 2 == 1
+
+
+def _restored(value: Any, regions: dict[str, bytes]) -> Any:
+    if isinstance(value, str):
+        return HexText(value, regions[value]) if value in regions else value
+    if isinstance(value, dict):
+        return {key: _restored(item, regions) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_restored(item, regions) for item in value]
+    return value
 
 
 def _listing(names: list[str]) -> str:
@@ -303,6 +364,8 @@ class _Reader:
         return data
 
     def _string(self, expr: ir.StringType, value: Any, path: str) -> Any:
+        if isinstance(value, HexText):
+            value = value.data.hex()  # a string field that holds a long hex text (rare): the text again
         if not isinstance(value, str):
             self.error(ErrorCode.INVALID_STATE, path, f"expected a string, got {_kind(value)}")
             return value

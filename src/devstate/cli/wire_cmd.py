@@ -27,7 +27,7 @@ from devstate.schema.registry import SchemaFile, model_versions
 from devstate.semantic import SemanticError
 from devstate.semantic import check_state as check_semantics
 from devstate.state import State, state_to_json
-from devstate.state_input import StateInputError, parse_jsonc, read_state
+from devstate.state_input import StateInputError, parse_jsonc_bytes, read_state
 from devstate.wire.errors import DecodeError, EncodeError, ErrorCode
 from devstate.wire.header import FIXED_HEADER_SIZE, check_lengths, parse_fixed_header
 from devstate.wire.limits import DEFAULT_LIMITS, Limits
@@ -343,16 +343,14 @@ def _state_errors(state_file: Path, errors: list[EncodeError], as_json: bool) ->
 def _read_state(path: Path) -> dict[str, Any]:
     try:
         raw = read_stdin(MAX_STATE_FILE_SIZE) if is_stdio(path) else read_regular(path, MAX_STATE_FILE_SIZE)
-        text = raw.decode("utf-8")
-        del raw  # the text is all that is needed (a copy of the file's size)
     except FileNotFoundError:
         fail(f"{path}: no such file or directory")
     except OSError as exc:
         fail(f"{path}: cannot read: {exc.strerror}")
+    try:
+        data = parse_jsonc_bytes(raw)
     except UnicodeDecodeError as exc:
         fail(f"{path}: cannot read: {exc}")
-    try:
-        data = parse_jsonc(text)
     except json.JSONDecodeError as exc:
         fail(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}", EXIT_INVALID)
     if not isinstance(data, dict):
