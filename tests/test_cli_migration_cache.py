@@ -153,3 +153,16 @@ def test_a_hostile_entry_is_ignored(spoil: Callable[[dict[str, object]], object]
     loads.clear()
     assert _check(*args) == expected
     assert loads
+
+
+def test_a_distribution_installed_on_the_path_is_a_new_question(tmp_path: Path, loads: list[Path],
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A migration plugin (entry point) can change the verdict without touching a schema."""
+    args = ["--source", str(SOURCE), "--dest", str(DEST)]
+    first = _check(*args)
+    site = tmp_path / "site"
+    (site / "vendor_migrations-1.0.dist-info").mkdir(parents=True)
+    monkeypatch.syspath_prepend(str(site))
+    loads.clear()
+    assert _check(*args) == first
+    assert loads

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +81,7 @@ def _check(source_path: Path, dest_path: Path, schema_name: str | None, root: Pa
                                                                *_schema_files(root))}
     for loaded in list(loader.cache):
         depends.update((path, result_cache.sha256_of(path)) for path in loader.files_read(loaded))
+    depends.update((path, result_cache.sha256_of(path)) for path in _plugin_files())
     return {"json": {**result.to_json(), "verdict": verdict.to_json()}, "model": source.model,
             "schema": schema.ident if schema else None, "compatible": result.compatible,
             "mismatches": [m.message for m in result.mismatches], "notes": list(result.notes), "depends": depends}
@@ -86,8 +89,9 @@ def _check(source_path: Path, dest_path: Path, schema_name: str | None, root: Pa
 
 def _question(source_path: Path, dest_path: Path, schema_name: str | None, root: Path) -> tuple[str, ...] | None:
     """What a kept answer must have been asked with: the arguments, the working directory, both
-    descriptions' content and the names of the files under the schema root (so a schema added
-    there is a new question); None when a description is standard input or unreadable."""
+    descriptions' content, the names of the files under the schema root (so a schema added
+    there is a new question) and the installed distributions (migration plugins); None when a
+    description is standard input or unreadable."""
     if is_stdio(source_path) or is_stdio(dest_path):
         return None
     digests = [result_cache.sha256_of(source_path), result_cache.sha256_of(dest_path)]
@@ -98,7 +102,35 @@ def _question(source_path: Path, dest_path: Path, schema_name: str | None, root:
     except OSError:
         return None
     return (os.getcwd(), str(source_path), str(dest_path), schema_name or "", str(root.resolve()),
-            *map(str, digests), *listing)
+            *map(str, digests), *listing, *_installed_distributions())
+
+
+def _plugin_files() -> list[Path]:
+    """The modules of the migration plugins (entry points): their code is part of the answer."""
+    from importlib.metadata import entry_points
+
+    from devstate.compat.migrate import ENTRY_POINT_GROUP
+
+    files = []
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        module = sys.modules.get(entry.value.partition(":")[0])
+        if module is not None and getattr(module, "__file__", None):
+            files.append(Path(str(module.__file__)).resolve())
+    return files
+
+
+def _installed_distributions() -> list[str]:
+    """The distributions on the import path, with the time their entry points were written:
+    a migration plugin installed, removed or re-registered is a new question."""
+    found = []
+    for directory in sys.path:
+        with contextlib.suppress(OSError):
+            for name in sorted(os.listdir(directory or ".")):
+                if name.endswith((".dist-info", ".egg-info")):
+                    with contextlib.suppress(OSError):
+                        name += f"@{os.stat(os.path.join(directory, name, 'entry_points.txt')).st_mtime_ns}"
+                    found.append(f"{directory}/{name}")
+    return found
 
 
 def _schema_files(root: Path) -> list[Path]:
