@@ -27,7 +27,8 @@ from typing import Any
 from devstate.errors import UsageError
 
 CONFIG_NAME = "devstate.toml"
-GLOBAL_KEYS = ("schemas-dir", "max-total-size", "max-region-size")
+GLOBAL_KEYS = ("schemas-dir", "max-total-size", "max-region-size", "max-depth", "max-sections", "max-unknown-sections")
+"""Options every verb that has them takes from the top level (the reader limits: every one of them)."""
 _PATH_KEYS = {"schemas-dir", "codegen-dir"}
 
 
