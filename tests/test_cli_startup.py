@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
 
 from devstate.cli import COMMANDS, SUMMARIES
-from devstate.schema import load_schema, schema_files
+from devstate.schema import load_schema, names, schema_files
 from devstate.schema.names import section_names
 
 NET_BLOB = ROOT / "spec" / "conformance" / "vectors" / "valid-org.virtio.net-1.1-max.dsf"
@@ -46,14 +47,40 @@ def test_a_verb_imports_only_what_it_needs(args: list[str], absent: set[str]) ->
     assert _modules_after(*args) & absent == set()
 
 
-def test_inspect_section_names_are_the_schema_ones() -> None:
+@pytest.fixture
+def names_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tmp_path / "devstate" / names.KIND
+
+
+def test_inspect_section_names_are_the_schema_ones(names_cache: Path) -> None:
     for file in schema_files():
         schema = load_schema(file.path)
-        names = section_names(file.ident)
-        assert names is not None
-        assert names.standard == {s.id: s.name for s in schema.sections}
-        assert names.vendor == {(str(v.vendor), v.id): v.name for v in schema.vendor_sections}
+        for kept in (False, True):  # read from the YAML, then from the cache
+            found = section_names(file.ident)
+            assert found is not None, kept
+            assert found.standard == {s.id: s.name for s in schema.sections}
+            assert found.vendor == {(str(v.vendor), v.id): v.name for v in schema.vendor_sections}
+    assert len(list(names_cache.glob("*.json"))) == len(schema_files())
     assert section_names("org.virtio.net@9.9") is None
+
+
+@pytest.mark.parametrize("spoiled", [
+    b"[", b'{"format": 1, "answer": {"standard": [[1, 2]], "vendor": []}, "depends": {}}',
+    b'{"format": 1, "answer": {"standard": [[true, "x"]], "vendor": []}, "depends": {"/nonexistent": null}}',
+    b'{"format": 1, "answer": {"standard": 5, "vendor": []}, "depends": {"/nonexistent": null}}',
+    b'{"format": 1, "answer": {"standard": [[1]], "vendor": [[1, 2, 3]]}, "depends": {"/nonexistent": null}}',
+], ids=["not-json", "no-depends", "boolean-id", "not-a-list", "short-rows"])
+def test_inspect_section_names_ignore_a_hostile_entry(names_cache: Path, spoiled: bytes) -> None:
+    expected = section_names("org.virtio.net@1.1")
+    [entry] = names_cache.glob("*.json")
+    entry.write_bytes(spoiled)
+    assert section_names("org.virtio.net@1.1") == expected
+
+
+def test_inspect_asked_again_reads_no_yaml() -> None:
+    _modules_after("inspect", str(PLAIN_BLOB))
+    assert "yaml" not in _modules_after("inspect", str(PLAIN_BLOB))
 
 
 def test_validate_of_an_unchanged_valid_schema_loads_nothing_of_the_schema_language() -> None:

@@ -4,22 +4,23 @@
 schema (meta-schema check, IR build) would cost more than the rest of the command. The
 standard schemas are validated by the test suite, so reading their ``sections`` and
 ``vendor_sections`` lists is enough; any file that does not read cleanly gives no names.
+The names read are kept in ``devstate.result_cache`` by the file's path and content, so
+the next ``inspect`` of that model imports no YAML parser.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
+from devstate import result_cache
 from devstate.errors import UsageError
 from devstate.schema.registry import find_schema_file
 
-try:
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML without libyaml
-    _Loader = yaml.SafeLoader
+KIND = "section-names"
+"""The ``result_cache`` kind: a file's names are kept by its path and content, so a second
+``inspect`` of a blob of that model reads no YAML."""
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,51 @@ class SectionNames:
 def section_names(ident: str) -> SectionNames | None:
     """The section names of the standard schema ``MODEL@VERSION``, or None when it is not known."""
     try:
-        path = find_schema_file(ident).path
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
-        return SectionNames(ident, _standard(document), _vendor(document))
-    except (UsageError, OSError, UnicodeDecodeError, yaml.YAMLError, TypeError, KeyError, ValueError,
-            AttributeError):
+        path = find_schema_file(ident).path.resolve()
+        data = path.read_bytes()
+    except (UsageError, OSError):
         return None
+    digest = hashlib.sha256(data).hexdigest()
+    question = (str(path), digest)
+    found = result_cache.lookup(KIND, question)
+    names = _from_json(ident, found["answer"]) if found else None
+    if names is None:
+        names = _read_names(ident, data)
+        if names is not None:
+            result_cache.store(KIND, question, _to_json(names), {path: digest})
+    return names
+
+
+def _read_names(ident: str, data: bytes) -> SectionNames | None:
+    import yaml
+
+    loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        document = yaml.load(data.decode("utf-8"), Loader=loader)
+        return SectionNames(ident, _standard(document), _vendor(document))
+    except (UnicodeDecodeError, yaml.YAMLError, TypeError, KeyError, ValueError, AttributeError):
+        return None
+
+
+def _to_json(names: SectionNames) -> dict[str, Any]:
+    return {"standard": [[i, n] for i, n in names.standard.items()],
+            "vendor": [[v, i, n] for (v, i), n in names.vendor.items()]}
+
+
+def _from_json(ident: str, raw: Any) -> SectionNames | None:
+    """Names kept in the cache, or None when the entry is not of that shape."""
+    try:
+        standard = {i: n for i, n in raw["standard"] if _is_id(i) and isinstance(n, str)}
+        vendor = {(v, i): n for v, i, n in raw["vendor"] if isinstance(v, str) and _is_id(i) and isinstance(n, str)}
+    except (TypeError, KeyError, ValueError):
+        return None
+    if len(standard) != len(raw["standard"]) or len(vendor) != len(raw["vendor"]):
+        return None
+    return SectionNames(ident, standard, vendor)
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _standard(document: dict[str, Any]) -> dict[int, str]:
