@@ -13,6 +13,7 @@ from devstate.wire.header import encode_header, parse_header, seal
 from devstate.wire.inspect import inspect_blob
 from devstate.wire.sections import (
     FLAG_OPTIONAL,
+    Namespace,
     encode_section,
     iter_sections,
     parse_vendor,
@@ -53,7 +54,7 @@ def test_sections_with_offsets() -> None:
 def test_vendor_header_layout() -> None:
     assert vendor_header(PCI) == b"\x01\x00\xf4\x1a" + bytes(14)
     assert vendor_header(UUID) == b"\x02\x00" + uuid.UUID(UUID.uuid).bytes
-    assert parse_vendor("pci:0x1af4") == PCI and parse_vendor(str(UUID)) == UUID
+    assert parse_vendor("pci:0x1af4") == Namespace(pci=0x1AF4) and parse_vendor(str(UUID)) == Namespace(uuid=UUID.uuid)
     with pytest.raises(ValueError, match=r"not in 0x0001\.\.0xfffe"):
         parse_vendor("pci:0xffff")
 
@@ -93,3 +94,13 @@ def test_inspect_stops_at_framing_errors() -> None:
     assert report.error is not None and report.error.code == "DUPLICATE_SECTION"
     broken = inspect_blob(b"\x89DSF\r\n")
     assert broken.header is None and broken.error is not None and broken.error.code == "TRUNCATED"
+
+
+@pytest.mark.parametrize("ir_namespace", [PCI, UUID, VendorNamespace(pci=1), VendorNamespace(pci=0xFFFE)],
+                         ids=["pci", "uuid", "pci-lowest", "pci-highest"])
+def test_the_wire_namespace_prints_and_packs_as_the_ir_one(ir_namespace: VendorNamespace) -> None:
+    """The wire layer reads namespaces without pydantic; decoders match them to the schema's by text."""
+    wire = parse_vendor(str(ir_namespace))
+    assert isinstance(wire, Namespace)
+    assert (str(wire), wire.header) == (str(ir_namespace), ir_namespace.header)
+    assert vendor_header(wire) == vendor_header(ir_namespace)

@@ -27,6 +27,7 @@ from devstate.wire.sections import (
     FLAG_VENDOR,
     KNOWN_FLAGS,
     VENDOR_HEADER_SIZE,
+    Namespace,
     RawSection,
     check_unknown_count,
     iter_sections,
@@ -192,7 +193,7 @@ def _check_shape(schema: ir.Schema, state: Any) -> None:
 
 
 def _payload_frame(
-    section_id: int, flags: int, payload: bytes, path: str, vendor: ir.VendorNamespace | None = None
+    section_id: int, flags: int, payload: bytes, path: str, vendor: ir.VendorNamespace | Namespace | None = None
 ) -> Framed:
     size = len(payload) + (VENDOR_HEADER_SIZE if vendor else 0)
     if size > 0xFFFF_FFFF:
@@ -256,7 +257,7 @@ def _encode_unknown(codec: SchemaCodec, state: State) -> list[tuple[OrderKey, Fr
     return framed
 
 
-def _unknown_entry(entry: Any, path: str) -> tuple[int, int, ir.VendorNamespace | None, bytes]:
+def _unknown_entry(entry: Any, path: str) -> tuple[int, int, Namespace | None, bytes]:
     if not isinstance(entry, dict):
         raise EncodeError(ErrorCode.INVALID_STATE, path, "expected an object with id, flags and payload")
     extra = set(entry) - {"id", "flags", "vendor", "payload"}

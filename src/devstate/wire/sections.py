@@ -34,27 +34,47 @@ if TYPE_CHECKING:
     from devstate.ir import VendorNamespace
 
 KNOWN_FLAGS = FLAG_OPTIONAL | FLAG_VENDOR
+NAMESPACE_PCI = 1
+NAMESPACE_UUID = 2
 
 _SECTION = struct.Struct("<HHI")
 
 
-def vendor_header(vendor: VendorNamespace) -> bytes:
+@dataclass(frozen=True)
+class Namespace:
+    """A vendor namespace read from a blob or from text: plain Python, so that the wire layer
+    (``devstate inspect``) needs no pydantic; prints and packs as ``ir.VendorNamespace`` does."""
+
+    pci: int | None = None
+    uuid: str | None = None
+
+    def __str__(self) -> str:
+        return f"pci:{self.pci:#06x}" if self.pci is not None else f"uuid:{self.uuid}"
+
+    @property
+    def header(self) -> bytes:
+        """The 18-byte vendor header: u16 namespace kind, then 16 namespace bytes."""
+        if self.pci is not None:
+            return struct.pack("<HH14x", NAMESPACE_PCI, self.pci)
+        assert self.uuid is not None
+        return struct.pack("<H", NAMESPACE_UUID) + uuid.UUID(self.uuid).bytes
+
+
+def vendor_header(vendor: VendorNamespace | Namespace) -> bytes:
     """The 18-byte vendor header of ``vendor`` (kind, then 16 namespace bytes)."""
     return vendor.header
 
 
-def parse_vendor(text: str) -> VendorNamespace:
+def parse_vendor(text: str) -> Namespace:
     """``pci:0x1af4`` or ``uuid:<uuid>`` (the form ``str(VendorNamespace)`` prints)."""
-    from devstate.ir import VendorNamespace  # pydantic: only when a vendor namespace is met
-
     kind, _, value = text.partition(":")
     if kind == "pci":
         pci = int(value, 0)
         if not 1 <= pci <= 0xFFFE:
             raise ValueError(f"PCI vendor id {value} is not in 0x0001..0xfffe")
-        return VendorNamespace(pci=pci)
+        return Namespace(pci=pci)
     if kind == "uuid":
-        return VendorNamespace(uuid=str(uuid.UUID(value)))
+        return Namespace(uuid=str(uuid.UUID(value)))
     raise ValueError(f"vendor namespace {text!r} is not pci:0xNNNN or uuid:...")
 
 
@@ -66,7 +86,7 @@ class RawSection:
     id: int
     flags: int
     length: int
-    vendor: VendorNamespace | None = None
+    vendor: Namespace | None = None
     vendor_raw: bytes = b""
     """The 18 vendor header bytes as read (empty for a standard section)."""
 
@@ -115,7 +135,7 @@ def iter_sections(data: bytes | bytearray | memoryview, header: Header,
 
 
 @functools.lru_cache(maxsize=256)
-def _vendor(text: str) -> VendorNamespace:
+def _vendor(text: str) -> Namespace:
     """Parsed once per namespace: a blob's vendor sections mostly share a few."""
     return parse_vendor(text)
 
@@ -130,7 +150,7 @@ def check_unknown_count(count: int, section: RawSection, limits: Limits) -> None
 
 
 def section_pieces(section_id: int, flags: int, payload: bytes,
-                   vendor: VendorNamespace | None = None) -> tuple[bytes, ...]:
+                   vendor: VendorNamespace | Namespace | None = None) -> tuple[bytes, ...]:
     """A framed section as (section header, [vendor header,] payload), without copying the payload."""
     if vendor is None:
         return _SECTION.pack(section_id, flags, len(payload)), payload
@@ -138,7 +158,8 @@ def section_pieces(section_id: int, flags: int, payload: bytes,
     return head, vendor_header(vendor), payload
 
 
-def encode_section(section_id: int, flags: int, payload: bytes, vendor: VendorNamespace | None = None) -> bytes:
+def encode_section(section_id: int, flags: int, payload: bytes,
+                   vendor: VendorNamespace | Namespace | None = None) -> bytes:
     """A framed section (the vendor header is prepended when ``vendor`` is given)."""
     if vendor is not None:
         payload = vendor_header(vendor) + payload
