@@ -26,9 +26,22 @@ EXIT_INVALID = 1
 EXIT_USAGE = 2
 
 
+JSON_CHUNK = 1 << 16
+"""Characters of JSON text written at a time: the text of a large state is never held whole."""
+
+
 def print_json(value: Any) -> None:
-    """Machine-readable output: stable key order, no rich markup."""
-    sys.stdout.write(json.dumps(value, indent=2, sort_keys=False) + "\n")
+    """Machine-readable output: stable key order, no rich markup (what ``json.dumps(value, indent=2)``
+    gives), written as it is produced."""
+    pending: list[str] = []
+    size = 0
+    for piece in json.JSONEncoder(indent=2).iterencode(value):
+        pending.append(piece)
+        size += len(piece)
+        if size >= JSON_CHUNK:
+            sys.stdout.write("".join(pending))
+            pending, size = [], 0
+    sys.stdout.write("".join(pending) + "\n")
 
 
 def refuse_overwrite(output: Path, *inputs: Path) -> None:
