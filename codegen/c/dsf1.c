@@ -176,7 +176,7 @@ static void dsf1_hex(char *dst, const uint8_t *bytes, size_t n)
 }
 
 /* "$.sections[id=N]" or "$.vendor_sections[pci:0x1af4#N]" / "[uuid:...#N]" */
-static int dsf1_fail_label(struct devstate_error *err, int code, const struct dsf1_frame *f)
+int dsf1_fail_label(struct devstate_error *err, int code, const struct dsf1_frame *f)
 {
     char ns[48], hex[40];
     if (f->vendor == NULL) return dsf1_fail(err, code, f->offset, "$.sections[id=%]", (size_t)f->id);
@@ -205,7 +205,7 @@ static int dsf1_fail_label(struct devstate_error *err, int code, const struct ds
     return dsf1_prepend(err, code, "$.vendor_sections[");
 }
 
-static int dsf1_vendor_ok(const uint8_t *v)
+int dsf1_vendor_ok(const uint8_t *v)
 {
     size_t i;
     uint16_t kind = dsf1_load16(v), pci = dsf1_load16(v + 2);
@@ -214,60 +214,6 @@ static int dsf1_vendor_ok(const uint8_t *v)
     for (i = 4; i < DEVSTATE_VENDOR_HEADER_SIZE; i++)
         if (v[i] != 0) return 0;
     return 1;
-}
-
-int dsf1_frame_at(const uint8_t *b, size_t p, size_t trailer, struct dsf1_frame *f, struct devstate_error *err)
-{
-    uint32_t length;
-    if (trailer - p < 8) return dsf1_fail(err, DEVSTATE_E_SECTION_PAST_END, p, "$.sections");
-    f->offset = p;
-    f->id = dsf1_load16(b + p);
-    f->flags = dsf1_load16(b + p + 2);
-    length = dsf1_load32(b + p + 4);
-    if (f->id == 0 || f->id > 0x7FFF)
-        return dsf1_fail(err, DEVSTATE_E_BAD_SECTION_ID, p, "$.sections[id=%]", (size_t)f->id);
-    if (f->flags & ~0x3u)
-        return dsf1_fail(err, DEVSTATE_E_BAD_SECTION_FLAGS, p + 2, "$.sections[id=%]", (size_t)f->id);
-    if (length > trailer - p - 8)
-        return dsf1_fail(err, DEVSTATE_E_SECTION_PAST_END, p + 4, "$.sections[id=%]", (size_t)f->id);
-    f->payload = p + 8;
-    f->end = p + 8 + (size_t)length;
-    f->vendor = NULL;
-    if (f->flags & DEVSTATE_SECTION_VENDOR) {
-        const uint8_t *v = b + p + 8;
-        if (length < DEVSTATE_VENDOR_HEADER_SIZE || (dsf1_load16(v) != 1 && dsf1_load16(v) != 2))
-            return dsf1_fail(err, DEVSTATE_E_BAD_VENDOR_HEADER, p + 8, "$.vendor_sections[id=%]", (size_t)f->id);
-        if (!dsf1_vendor_ok(v))
-            return dsf1_fail(err, DEVSTATE_E_BAD_VENDOR_HEADER, p + 10, "$.vendor_sections[id=%]", (size_t)f->id);
-        f->vendor = v;
-        f->payload += DEVSTATE_VENDOR_HEADER_SIZE;
-    }
-    return DEVSTATE_OK;
-}
-
-int dsf1_key_compare(const uint8_t *va, uint16_t ida, const uint8_t *vb, uint16_t idb)
-{
-    if ((va == NULL) != (vb == NULL)) return va == NULL ? -1 : 1;
-    if (va != NULL) {
-        int c = memcmp(va, vb, DEVSTATE_VENDOR_HEADER_SIZE);
-        if (c != 0) return c;
-    }
-    return ida < idb ? -1 : ida > idb;
-}
-
-int dsf1_check_order(const struct dsf1_frame *prev, const struct dsf1_frame *f, struct devstate_error *err)
-{
-    int c = dsf1_key_compare(f->vendor, f->id, prev->vendor, prev->id);
-    if (c == 0) return dsf1_fail_label(err, DEVSTATE_E_DUPLICATE_SECTION, f);
-    if (c < 0) return dsf1_fail_label(err, DEVSTATE_E_SECTION_ORDER, f);
-    return DEVSTATE_OK;
-}
-
-int dsf1_check_optional(const struct dsf1_frame *f, int optional, const char *path, struct devstate_error *err)
-{
-    if (((f->flags & DEVSTATE_SECTION_OPTIONAL) != 0) != optional)
-        return dsf1_fail(err, DEVSTATE_E_BAD_SECTION_FLAGS, f->offset + 2, path);
-    return DEVSTATE_OK;
 }
 
 int dsf1_keep_unknown(const uint8_t *b, const struct dsf1_frame *f, struct devstate_unknown_section *kept,
@@ -287,16 +233,6 @@ int dsf1_keep_unknown(const uint8_t *b, const struct dsf1_frame *f, struct devst
 }
 
 /* ---- encoding ----------------------------------------------------------------------------------- */
-
-void dsf1_add_item(struct dsf1_item *items, size_t *count, const uint8_t *vendor, uint16_t id, uint16_t flags,
-                   int which)
-{
-    items[*count].vendor = vendor;
-    items[*count].id = id;
-    items[*count].flags = flags;
-    items[*count].which = which;
-    (*count)++;
-}
 
 void dsf1_sort_items(struct dsf1_item *items, size_t n)
 {

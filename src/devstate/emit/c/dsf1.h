@@ -181,17 +181,74 @@ struct dsf1_context {
     uint32_t max_depth;
 };
 
+/* "$.sections[id=N]" or "$.vendor_sections[pci:0x1af4#N]" / "[uuid:...#N]" with `code` at the frame. */
+int dsf1_fail_label(struct devstate_error *err, int code, const struct dsf1_frame *frame);
+/* Whether an 18-byte vendor header is valid (PCI vendor id with zero padding, or a UUID). */
+int dsf1_vendor_ok(const uint8_t *vendor);
+
+/* Inline below: they run once per section; their failures are out of line. */
+
 /* The section header at offset `at` (framing, id, flags, length, vendor header). */
-int dsf1_frame_at(const uint8_t *blob, size_t at, size_t trailer, struct dsf1_frame *frame,
-                  struct devstate_error *err);
+static inline int dsf1_frame_at(const uint8_t *b, size_t p, size_t trailer, struct dsf1_frame *f,
+                                struct devstate_error *err)
+{
+    uint32_t length;
+    if (trailer - p < 8) return dsf1_fail(err, DEVSTATE_E_SECTION_PAST_END, p, "$.sections");
+    f->offset = p;
+    f->id = dsf1_load16(b + p);
+    f->flags = dsf1_load16(b + p + 2);
+    length = dsf1_load32(b + p + 4);
+    if (f->id == 0 || f->id > 0x7FFF)
+        return dsf1_fail(err, DEVSTATE_E_BAD_SECTION_ID, p, "$.sections[id=%]", (size_t)f->id);
+    if (f->flags & ~0x3u)
+        return dsf1_fail(err, DEVSTATE_E_BAD_SECTION_FLAGS, p + 2, "$.sections[id=%]", (size_t)f->id);
+    if (length > trailer - p - 8)
+        return dsf1_fail(err, DEVSTATE_E_SECTION_PAST_END, p + 4, "$.sections[id=%]", (size_t)f->id);
+    f->payload = p + 8;
+    f->end = p + 8 + (size_t)length;
+    f->vendor = NULL;
+    if (f->flags & DEVSTATE_SECTION_VENDOR) {
+        const uint8_t *v = b + p + 8;
+        if (length < DEVSTATE_VENDOR_HEADER_SIZE || (dsf1_load16(v) != 1 && dsf1_load16(v) != 2))
+            return dsf1_fail(err, DEVSTATE_E_BAD_VENDOR_HEADER, p + 8, "$.vendor_sections[id=%]", (size_t)f->id);
+        if (!dsf1_vendor_ok(v))
+            return dsf1_fail(err, DEVSTATE_E_BAD_VENDOR_HEADER, p + 10, "$.vendor_sections[id=%]", (size_t)f->id);
+        f->vendor = v;
+        f->payload += DEVSTATE_VENDOR_HEADER_SIZE;
+    }
+    return DEVSTATE_OK;
+}
+
 /* Canonical order: standard sections by id, then vendor sections by (vendor header, id). */
-int dsf1_key_compare(const uint8_t *vendor_a, uint16_t id_a, const uint8_t *vendor_b, uint16_t id_b);
+static inline int dsf1_key_compare(const uint8_t *va, uint16_t ida, const uint8_t *vb, uint16_t idb)
+{
+    if ((va == NULL) != (vb == NULL)) return va == NULL ? -1 : 1;
+    if (va != NULL) {
+        int c = memcmp(va, vb, DEVSTATE_VENDOR_HEADER_SIZE);
+        if (c != 0) return c;
+    }
+    return ida < idb ? -1 : ida > idb;
+}
+
 /* SECTION_ORDER or DUPLICATE_SECTION unless `frame` comes after `previous`. */
-int dsf1_check_order(const struct dsf1_frame *previous, const struct dsf1_frame *frame,
-                     struct devstate_error *err);
+static inline int dsf1_check_order(const struct dsf1_frame *prev, const struct dsf1_frame *f,
+                                   struct devstate_error *err)
+{
+    int c = dsf1_key_compare(f->vendor, f->id, prev->vendor, prev->id);
+    if (c == 0) return dsf1_fail_label(err, DEVSTATE_E_DUPLICATE_SECTION, f);
+    if (c < 0) return dsf1_fail_label(err, DEVSTATE_E_SECTION_ORDER, f);
+    return DEVSTATE_OK;
+}
+
 /* BAD_SECTION_FLAGS unless the frame's OPTIONAL bit is `optional`. */
-int dsf1_check_optional(const struct dsf1_frame *frame, int optional, const char *path,
-                        struct devstate_error *err);
+static inline int dsf1_check_optional(const struct dsf1_frame *f, int optional, const char *path,
+                                      struct devstate_error *err)
+{
+    if (((f->flags & DEVSTATE_SECTION_OPTIONAL) != 0) != optional)
+        return dsf1_fail(err, DEVSTATE_E_BAD_SECTION_FLAGS, f->offset + 2, path);
+    return DEVSTATE_OK;
+}
+
 /* An unknown section: refused unless OPTIONAL, else kept; LIMIT_EXCEEDED when `count` already
  * reached `limit` (the smaller of max_unknown_sections and the state's capacity). */
 int dsf1_keep_unknown(const uint8_t *blob, const struct dsf1_frame *frame, struct devstate_unknown_section *kept,
@@ -214,8 +271,16 @@ struct dsf1_item {
     int which; /* a known section (>= 0) or unknown entry -1 - index */
 };
 
-void dsf1_add_item(struct dsf1_item *items, size_t *count, const uint8_t *vendor, uint16_t id, uint16_t flags,
-                   int which);
+static inline void dsf1_add_item(struct dsf1_item *items, size_t *count, const uint8_t *vendor, uint16_t id,
+                                 uint16_t flags, int which)
+{
+    items[*count].vendor = vendor;
+    items[*count].id = id;
+    items[*count].flags = flags;
+    items[*count].which = which;
+    (*count)++;
+}
+
 /* Sort by dsf1_key_compare (stable; a handful of items). */
 void dsf1_sort_items(struct dsf1_item *items, size_t count);
 /* An unknown entry of a state to encode: INVALID_STATE (or LIMIT_EXCEEDED) if malformed. */
