@@ -98,3 +98,12 @@ def test_check_migration_asked_again_loads_nothing_of_the_schema_language() -> N
     _modules_after(*args)
     heavy = {"pydantic", "jsonschema", "devstate.ir", "devstate.schema.loader", "devstate.compat.verdict", "yaml"}
     assert _modules_after(*args) & heavy == set()
+
+
+def test_check_migration_json_asked_again_imports_no_rich() -> None:
+    """Management software reads --json: the console (rich) is made only when something prints through it."""
+    examples = ROOT / "spec" / "examples"
+    args = ("check-migration", "--json", "--source", str(examples / "source.json"),
+            "--dest", str(examples / "dest.json"))
+    _modules_after(*args)
+    assert {m for m in _modules_after(*args) if m.split(".")[0] == "rich"} == set()

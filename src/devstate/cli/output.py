@@ -7,10 +7,12 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import click
-from rich.console import Console
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def _width() -> int | None:
@@ -18,8 +20,24 @@ def _width() -> int | None:
     return None if sys.stdout.isatty() else 140
 
 
-console = Console(highlight=False, width=_width())
-error_console = Console(stderr=True, highlight=False, width=_width())
+class _DeferredConsole:
+    """A rich ``Console`` made on first use: a command that prints only JSON (``--json``, what
+    management software reads) or nothing does not import rich."""
+
+    def __init__(self, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr, highlight=False, width=_width())
+        return getattr(self._console, name)
+
+
+console = cast("Console", _DeferredConsole(stderr=False))
+error_console = cast("Console", _DeferredConsole(stderr=True))
 
 EXIT_OK = 0
 EXIT_INVALID = 1
