@@ -61,11 +61,9 @@ def read_regular(path: Path | str, limit: int, head: Callable[[bytes], bool] | N
         chunks = []
         remaining = limit + 1
         if head is not None and size >= head_size:
-            first = os.read(fd, head_size)
+            first = os.pread(fd, head_size, 0)  # the file offset stays at 0: the whole file is read in one piece
             if not head(first):
                 return first
-            chunks.append(first)
-            remaining -= len(first)
         while remaining > 0:
             # the rest of the file in one read (its size is known), then 1 MiB at a time if it grew
             chunk = os.read(fd, min(remaining, max(size - (limit + 1 - remaining) + 1, 1 << 20)))
