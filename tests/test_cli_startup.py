@@ -40,8 +40,9 @@ def test_every_verb_has_a_help_summary() -> None:
     (["--help"], {"pydantic", "devstate.ir", "rich", "crc32c", "tomllib",
                   *(f"devstate.cli.{m.partition(':')[0]}" for m in COMMANDS.values())}),
     (["inspect", str(NET_BLOB)], {"pydantic", "devstate.ir", "devstate.interp", "devstate.schema.loader", "jsonschema",
-                                  "devstate.cli.wire_cmd", "importlib.metadata"}),
-    (["inspect", str(PLAIN_BLOB)], {"pydantic", "devstate.ir", "devstate.interp", "jsonschema", "importlib.metadata"}),
+                                  "devstate.cli.wire_cmd", "importlib.metadata", "rich"}),
+    (["inspect", str(PLAIN_BLOB)], {"pydantic", "devstate.ir", "devstate.interp", "jsonschema", "importlib.metadata",
+                                    "rich"}),
     (["validate", str(NET_SCHEMA)], {"devstate.interp", "devstate.cli.wire_cmd", "devstate.semantic"}),
 ], ids=["help", "inspect", "inspect-no-vendor-sections", "validate"])
 def test_a_verb_imports_only_what_it_needs(args: list[str], absent: set[str]) -> None:

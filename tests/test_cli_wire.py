@@ -36,6 +36,25 @@ def test_inspect_without_schema() -> None:
     assert "schema not known: no section names" in result.stdout
 
 
+def test_inspect_prints_a_plain_table() -> None:
+    result = run("inspect", NET)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (
+        f"{NET}: DSF v1, org.virtio.net@1.1, 811 bytes, CRC-32C 0xe3ffd0bb ok\n"
+        "section names from org.virtio.net@1.1\n"
+        "offset            id  name          flags            length\n"
+        "    39             1  common        -                    49\n"
+        "    96             2  queues        -                     8\n"
+        "   112             3  config        -                    24\n"
+        "   144             4  ctrl          -                    11\n"
+        "   163             5  mac_filter    -                    10\n"
+        "   181             6  vlan_filter   -                   512\n"
+        "   701             7  announce      -                     5\n"
+        "   714            18  ?             OPTIONAL             21\n"
+        "   743  pci:0x1af4#1  impl_private  OPTIONAL,VENDOR      26\n"
+        "   777  pci:0xfffe#1  ?             OPTIONAL,VENDOR      22\n")
+
+
 def test_inspect_names_sections_of_standard_schemas() -> None:
     result = run("inspect", NET, "--json")
     assert result.exit_code == 0, result.output

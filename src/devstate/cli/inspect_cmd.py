@@ -6,13 +6,14 @@ schema loader: section names come from the standard schema's YAML (``section_nam
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from devstate.cli.blob_io import limit_options, read_blob
-from devstate.cli.output import EXIT_INVALID, console, fail, print_json
+from devstate.cli.output import EXIT_INVALID, fail, print_json
 from devstate.schema.names import SectionNames, section_names
 from devstate.wire.header import Header
 from devstate.wire.inspect import Inspection, inspect_blob
@@ -77,32 +78,25 @@ def _inspection_json(file: Path, report: Inspection, schema: SectionNames | None
 
 
 def _print_inspection(file: Path, report: Inspection, schema: SectionNames | None) -> None:
+    """Plain text, no rich: inspect is the verb that needs nothing but the wire runtime."""
     header = report.header
     if header is None:
         return
-    status = {True: "[green]ok[/green]", False: "[red]BAD[/red]", None: "?"}[report.checksum_ok]
-    console.print(f"[bold]{file}[/bold]: DSF v{header.format_version}, {header.model}@{header.version}, "
-                  f"{header.total_length} bytes, CRC-32C {report.stored_crc:#010x} {status}")
-    known = f"section names from {schema.ident}" if schema else "schema not known: no section names"
-    console.print(known, markup=False)
+    status = {True: "ok", False: "BAD", None: "?"}[report.checksum_ok]
+    lines = [f"{file}: DSF v{header.format_version}, {header.model}@{header.version}, "
+             f"{header.total_length} bytes, CRC-32C {report.stored_crc:#010x} {status}",
+             f"section names from {schema.ident}" if schema else "schema not known: no section names"]
     rows: list[tuple[str, ...]] = [("offset", "id", "name", "flags", "length")]
     for section in report.sections:
         ident = str(section.id) if section.vendor is None else f"{section.vendor}#{section.id}"
         flags = ",".join(_flag_names(section.flags)) or "-"
         rows.append((str(section.offset), ident, _section_name(schema, section) or "?", flags, str(section.length)))
-    _print_table(rows)
+    sys.stdout.write("\n".join(lines + _aligned(rows)) + "\n")
 
 
-RIGHT_ALIGNED = (True, True, False, False, True)
-"""offset, id and length are numbers (right-aligned); name and flags are text."""
-
-
-def _print_table(rows: list[tuple[str, ...]]) -> None:
-    """Plain aligned columns, one write per row: time and memory linear in the rows (a rich
-    Table lays out every cell first, about 2 ms per row for 100,000 sections)."""
+def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
+    """Columns two spaces apart; numbers (offset, id, length) right-aligned, words left-aligned."""
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    out = console.file
-    for row in rows:
-        cells = [cell.rjust(width) if right else cell.ljust(width)
-                 for cell, width, right in zip(row, widths, RIGHT_ALIGNED, strict=True)]
-        out.write("  ".join(cells).rstrip() + "\n")
+    numeric = (True, True, False, False, True)
+    return ["  ".join(cell.rjust(w) if right else cell.ljust(w)
+                      for cell, w, right in zip(row, widths, numeric, strict=True)).rstrip() for row in rows]
