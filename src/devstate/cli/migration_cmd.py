@@ -51,10 +51,10 @@ def check_migration_cmd(source_path: Path, dest_path: Path, schema_name: str | N
     Exit status: 0 compatible, 1 not (every mismatch is named with both values), 2 bad input.
     """
     root = schemas_dir or standard_schemas_dir()
-    question = _question(source_path, dest_path, schema_name, root)
+    question = _question(source_path, dest_path, schema_name, root) if result_cache.enabled() else None
     answer = _kept_answer(question) if question else None
     if answer is None:
-        answer = _check(source_path, dest_path, schema_name, root)
+        answer = _check(source_path, dest_path, schema_name, root, keep=question is not None)
         if question:
             result_cache.store(CHECKS, question, answer, answer.pop("depends"))
     if as_json:
@@ -67,8 +67,8 @@ def check_migration_cmd(source_path: Path, dest_path: Path, schema_name: str | N
     raise click.exceptions.Exit(EXIT_OK if answer["compatible"] else EXIT_INVALID)
 
 
-def _check(source_path: Path, dest_path: Path, schema_name: str | None, root: Path) -> dict[str, Any]:
-    """The check as ``check-migration`` prints it, and the files it read (``depends``)."""
+def _check(source_path: Path, dest_path: Path, schema_name: str | None, root: Path, keep: bool) -> dict[str, Any]:
+    """The check as ``check-migration`` prints it, and (to ``keep`` it) the files it read (``depends``)."""
     from devstate.compat.verdict import check_devices
     from devstate.schema import SchemaLoader
 
@@ -77,14 +77,19 @@ def _check(source_path: Path, dest_path: Path, schema_name: str | None, root: Pa
     schema = _explicit_schema(schema_name, root, loader) if schema_name else _default_schema(source, dest, root, loader)
     result, verdict = check_devices(source, dest, schema,
                                     lambda model, version: _registry_schema(model, version, root, loader))
-    depends = {path: result_cache.sha256_of(path) for path in (source_path.resolve(), dest_path.resolve(),
-                                                               *_schema_files(root))}
-    for loaded in list(loader.cache):
-        depends.update((path, result_cache.sha256_of(path)) for path in loader.files_read(loaded))
-    depends.update((path, result_cache.sha256_of(path)) for path in _plugin_files())
     return {"json": {**result.to_json(), "verdict": verdict.to_json()}, "model": source.model,
             "schema": schema.ident if schema else None, "compatible": result.compatible,
-            "mismatches": [m.message for m in result.mismatches], "notes": list(result.notes), "depends": depends}
+            "mismatches": [m.message for m in result.mismatches], "notes": list(result.notes),
+            "depends": _depends(source_path, dest_path, root, loader) if keep else {}}
+
+
+def _depends(source_path: Path, dest_path: Path, root: Path, loader: SchemaLoader) -> dict[Path, str | None]:
+    """Every file a check read, with its sha256: the descriptions, the schema root's files,
+    what the loader read (imports, import candidates not found) and the migration plugins."""
+    paths = [source_path.resolve(), dest_path.resolve(), *_schema_files(root), *_plugin_files()]
+    for loaded in list(loader.cache):
+        paths += loader.files_read(loaded)
+    return {path: result_cache.sha256_of(path) for path in paths}
 
 
 def _question(source_path: Path, dest_path: Path, schema_name: str | None, root: Path) -> tuple[str, ...] | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from devstate import result_cache
 from devstate.errors import Diagnostic, SchemaError
 from devstate.schema import validated
 from devstate.schema.validated import SchemaSummary
@@ -81,7 +82,8 @@ def _load(loader: SchemaLoader, path: Path) -> SchemaReport:
     except SchemaError as exc:
         return SchemaReport(path, diagnostics=exc.diagnostics)
     summary = summarize(schema)
-    validated.store(path, summary, _digests(loader, path))
+    if result_cache.enabled():
+        validated.store(path, summary, _digests(loader, path))
     return SchemaReport(path, summary=summary)
 
 
