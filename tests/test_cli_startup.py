@@ -88,7 +88,7 @@ def test_inspect_asked_again_reads_no_yaml() -> None:
 def test_validate_of_an_unchanged_valid_schema_loads_nothing_of_the_schema_language() -> None:
     """The second run answers from the cache of valid schemas (devstate.schema.validated)."""
     _modules_after("validate", str(NET_SCHEMA))
-    heavy = {"pydantic", "jsonschema", "devstate.ir", "devstate.schema.loader", "yaml"}
+    heavy = {"pydantic", "jsonschema", "devstate.ir", "devstate.schema.loader", "yaml", "rich"}
     assert _modules_after("validate", str(NET_SCHEMA)) & heavy == set()
 
 

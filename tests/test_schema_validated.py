@@ -16,7 +16,7 @@ from conftest import SCHEMAS
 from devstate import result_cache
 from devstate.cli import main
 from devstate.schema import loader
-from devstate.schema.validate import validate_schema_files
+from devstate.schema.validate import expand_schema_paths, validate_schema_files
 from devstate.schema.validated import SchemaSummary
 
 NET = SCHEMAS / "org.virtio.net" / "1.1.yaml"
@@ -78,8 +78,23 @@ def test_cached_and_uncached_answers_are_identical(cache_home: Path, loads: list
         loaded = len(loads)
         assert _validate(*args) == first
         assert len(loads) == loaded, f"validate {args} loaded again"
-    assert first[0] == 0
-    assert "16/16 valid" in first[1] or "valid in N ms" in first[1]
+    count = len(expand_schema_paths([SCHEMAS]))
+    assert first[0] == 0 and first[1].endswith(f"\n{count}/{count} valid in N ms\n")
+
+
+def test_the_text_report_is_a_plain_table(write_schema: Callable[..., Path]) -> None:
+    broken = write_schema(DEVICE)  # its import is missing
+    diagnostics = validate_schema_files([broken])[0].diagnostics
+    code, output = _validate(str(NET), str(broken))
+    assert code == 1
+    width = len(str(broken))
+    empty = " " * (len("org.virtio.net") + len("version") + len("sections") + 3 * len("fields") + 2 * 6)
+    assert output == "".join(f"{d}\n" for d in diagnostics) + (
+        "Schema validation\n"
+        f"{'file':<{width}}  model           version  sections  vendor  fields  params  status\n"
+        f"{NET!s:<{width}}  org.virtio.net  1.1             8       1      24      19  valid\n"
+        f"{broken}  {empty}invalid ({len(diagnostics)} errors)\n"
+        "1/2 valid in N ms\n")
 
 
 def test_a_hit_reports_the_schema_as_loaded(loads: list[Path]) -> None:

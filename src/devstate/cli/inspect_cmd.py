@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from devstate.cli.blob_io import limit_options, read_blob
-from devstate.cli.output import EXIT_INVALID, fail, print_json
+from devstate.cli.output import EXIT_INVALID, aligned_columns, fail, print_json
 from devstate.schema.names import SectionNames, section_names
 from devstate.wire.header import Header
 from devstate.wire.inspect import Inspection, inspect_blob
@@ -91,12 +91,4 @@ def _print_inspection(file: Path, report: Inspection, schema: SectionNames | Non
         ident = str(section.id) if section.vendor is None else f"{section.vendor}#{section.id}"
         flags = ",".join(_flag_names(section.flags)) or "-"
         rows.append((str(section.offset), ident, _section_name(schema, section) or "?", flags, str(section.length)))
-    sys.stdout.write("\n".join(lines + _aligned(rows)) + "\n")
-
-
-def _aligned(rows: list[tuple[str, ...]]) -> list[str]:
-    """Columns two spaces apart; numbers (offset, id, length) right-aligned, words left-aligned."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    numeric = (True, True, False, False, True)
-    return ["  ".join(cell.rjust(w) if right else cell.ljust(w)
-                      for cell, w, right in zip(row, widths, numeric, strict=True)).rstrip() for row in rows]
+    sys.stdout.write("\n".join(lines + aligned_columns(rows, (True, True, False, False, True))) + "\n")

@@ -48,6 +48,13 @@ JSON_CHUNK = 1 << 16
 """Characters of JSON text written at a time: the text of a large state is never held whole."""
 
 
+def aligned_columns(rows: list[tuple[str, ...]], right: tuple[bool, ...]) -> list[str]:
+    """Plain-text table rows: columns two spaces apart, ``right`` ones right-aligned (numbers)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(right))]
+    return ["  ".join(cell.rjust(w) if r else cell.ljust(w)
+                      for cell, w, r in zip(row, widths, right, strict=True)).rstrip() for row in rows]
+
+
 def print_json(value: Any) -> None:
     """Machine-readable output: stable key order, no rich markup (what ``json.dumps(value, indent=2)``
     gives), written as it is produced."""

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.table import Table
 
 from devstate.cli.blob_io import DSF_SUFFIX, limit_options
-from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, fail, print_json
+from devstate.cli.output import EXIT_INVALID, EXIT_OK, aligned_columns, fail, print_json
 from devstate.github import annotation
 from devstate.schema.validate import (
     SchemaReport,
@@ -49,8 +49,7 @@ def validate(paths: tuple[Path, ...], as_json: bool, fmt: str, limits: Limits) -
     elapsed = time.perf_counter() - started
     valid = all(r.valid for r in reports) and all(b["valid"] for b in blobs)
     if fmt == "github":
-        for line in _github(reports, blobs):
-            console.print(line, markup=False, soft_wrap=True, highlight=False)
+        sys.stdout.writelines(line + "\n" for line in _github(reports, blobs))
     elif as_json or fmt == "json":
         extra = {"states": blobs} if blobs else {}
         print_json({"valid": valid, "files": [r.to_json() for r in reports], **extra})
@@ -87,28 +86,17 @@ def _validate_blobs(paths: list[Path], limits: Limits) -> list[dict[str, Any]]:
 
 
 def _print_reports(reports: list[SchemaReport], elapsed: float) -> None:
-    for report in reports:
-        for diagnostic in report.diagnostics:
-            console.print(str(diagnostic), markup=False, soft_wrap=True)
-    table = Table(title="Schema validation", title_justify="left")
-    for column in ("file", "model", "version", "sections", "vendor", "fields", "params", "status"):
-        table.add_column(column, justify="right" if column in ("sections", "vendor", "fields", "params") else "left")
+    """Plain text, no rich: every diagnostic, then one row per file."""
+    lines = [str(diagnostic) for report in reports for diagnostic in report.diagnostics]
+    rows: list[tuple[str, ...]] = [("file", "model", "version", "sections", "vendor", "fields", "params", "status")]
     for report in reports:
         summary = report.summary
         if summary is None:
-            status = f"[red]invalid ({len(report.diagnostics)} errors)[/red]"
-            table.add_row(str(report.path), "", "", "", "", "", "", status)
+            rows.append((str(report.path), "", "", "", "", "", "", f"invalid ({len(report.diagnostics)} errors)"))
             continue
-        table.add_row(
-            str(report.path),
-            summary.model,
-            summary.version,
-            "types only" if summary.sections is None else str(summary.sections),
-            str(summary.vendor_sections),
-            str(summary.fields),
-            str(summary.params),
-            "[green]valid[/green]",
-        )
-    console.print(table)
-    valid = sum(r.valid for r in reports)
-    console.print(f"{valid}/{len(reports)} valid in {elapsed * 1000:.0f} ms")
+        rows.append((str(report.path), summary.model, summary.version,
+                     "types only" if summary.sections is None else str(summary.sections),
+                     str(summary.vendor_sections), str(summary.fields), str(summary.params), "valid"))
+    lines += ["Schema validation", *aligned_columns(rows, (False, False, False, True, True, True, True, False))]
+    lines.append(f"{sum(r.valid for r in reports)}/{len(reports)} valid in {elapsed * 1000:.0f} ms")
+    sys.stdout.write("\n".join(lines) + "\n")
