@@ -166,3 +166,10 @@ def test_a_distribution_installed_on_the_path_is_a_new_question(tmp_path: Path, 
     loads.clear()
     assert _check(*args) == first
     assert loads
+
+
+def test_the_text_answer_is_plain() -> None:
+    expected = (1, f"org.virtio.net: {SOURCE} → {DEST} (parameters of org.virtio.net@1.1): not compatible\n"
+                "  ✗ rss: the source uses true; the destination supports only false (the default)\n")
+    assert _check("--source", str(SOURCE), "--dest", str(DEST)) == expected
+    assert _check("--source", str(SOURCE), "--dest", str(DEST)) == expected  # from the cache

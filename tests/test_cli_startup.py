@@ -97,7 +97,8 @@ def test_check_migration_asked_again_loads_nothing_of_the_schema_language() -> N
     examples = ROOT / "spec" / "examples"
     args = ("check-migration", "--source", str(examples / "source.json"), "--dest", str(examples / "dest.json"))
     _modules_after(*args)
-    heavy = {"pydantic", "jsonschema", "devstate.ir", "devstate.schema.loader", "devstate.compat.verdict", "yaml"}
+    heavy = {"pydantic", "jsonschema", "devstate.ir", "devstate.schema.loader", "devstate.compat.verdict", "yaml",
+             "rich"}
     assert _modules_after(*args) & heavy == set()
 
 

@@ -59,11 +59,13 @@ def check_migration_cmd(source_path: Path, dest_path: Path, schema_name: str | N
             result_cache.store(CHECKS, question, answer, answer.pop("depends"))
     if as_json:
         print_json(answer["json"])
-    else:
+    else:  # plain text, no rich: the verb runs once per VM move
         where = f" (parameters of {answer['schema']})" if answer["schema"] else ""
-        status = "[green]compatible[/green]" if answer["compatible"] else "[red]not compatible[/red]"
-        console.print(f"{answer['model']}: {source_path} → {dest_path}{where}: {status}")
-        _print_messages(answer["mismatches"], answer["notes"])
+        status = "compatible" if answer["compatible"] else "not compatible"
+        lines = [f"{answer['model']}: {source_path} → {dest_path}{where}: {status}",
+                 *(f"  ✗ {message}" for message in answer["mismatches"]),
+                 *(f"  note: {note}" for note in answer["notes"])]
+        sys.stdout.write("\n".join(lines) + "\n")
     raise click.exceptions.Exit(EXIT_OK if answer["compatible"] else EXIT_INVALID)
 
 
