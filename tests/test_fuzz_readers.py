@@ -113,8 +113,31 @@ def test_a_device_that_refuses_its_own_stream_is_no_fuzz_finding() -> None:
 FINDINGS = Path(__file__).resolve().parent / "data" / "bridges" / "findings"
 
 
-@pytest.mark.xfail(strict=True, reason="open finding of the virtio-parts campaign (spec/security.md, Fuzzing): "
-                   "import accepts the parts, export of the imported state refuses with CANNOT_EXPORT "
-                   "(VQ_NOTIFY_CFG without a VQ_CFG part); remove the mark once the bridge round-trips it")
-def test_virtio_parts_finding_an_accepted_stream_exports_again() -> None:
-    assert readers.check_virtio_parts((FINDINGS / "virtio-parts-export-without-vq-cfg.bin").read_bytes()) == "accepted"
+def test_virtio_parts_finding_a_virtqueue_index_past_num_queues_is_refused_at_its_selector() -> None:
+    """The campaign's finding: VQ_CFG parts for virtqueues 15104 and 63488 of a device with
+    num_queues 2 were imported (and dropped), so the state's export lacked every VQ_CFG part."""
+    from devstate.bridges.errors import BridgeDecodeError
+    from devstate.bridges.virtio.convert import import_parts
+    from devstate.schema import load_schema
+
+    data = (FINDINGS / "virtio-parts-export-without-vq-cfg.bin").read_bytes()
+    assert readers.check_virtio_parts(data) == "BAD_SELECTOR"
+    with pytest.raises(BridgeDecodeError) as refused:
+        import_parts(load_schema(ROOT / "schemas/org.virtio.net/1.1.yaml"), data)
+    assert (refused.value.code, refused.value.offset, refused.value.part) == ("BAD_SELECTOR", 212, "VQ_CFG[15104]")
+    assert str(refused.value).endswith("vq_index 15104 names no virtqueue: PCI_COMMON_CFG num_queues is 2 "
+                                       "(virtqueues 0 to 1)")
+
+
+def test_virtio_parts_a_virtqueue_index_past_the_schema_is_refused_not_dropped() -> None:
+    """Without num_queues the index cannot be checked against the device, only against the schema."""
+    from devstate.bridges.errors import BridgeDecodeError
+    from devstate.bridges.virtio.convert import import_parts
+    from devstate.schema import load_schema
+
+    data = (FINDINGS / "virtio-parts-export-without-vq-cfg.bin").read_bytes()
+    without_num_queues = data[:138] + data[156:]   # the 18-byte PCI_COMMON_CFG num_queues part
+    with pytest.raises(BridgeDecodeError) as refused:
+        import_parts(load_schema(ROOT / "schemas/org.virtio.net/1.1.yaml"), without_num_queues)
+    assert (refused.value.code, refused.value.offset) == ("BAD_VALUE", 194)
+    assert "vq_index 15104 is past the 1024 virtqueues" in str(refused.value)

@@ -52,6 +52,10 @@ QUOTES: dict[str, Quote] = {
                  "struct virtio_dev_part_vq_cfg { le16 queue_size; le16 vector; le16 enabled; le16 reserved; le64 "
                  "queue_desc; le64 queue_driver; le64 queue_device; }; [...] Each such device part corresponds to a "
                  "unique virtqueue identified by the vq_index.index."),
+    "vq-index": _q(VIRTIO, "device-parts.tex: VIRTIO_DEV_PART_VQ_CFG",
+                   "Each such device part corresponds to a unique virtqueue identified by the vq_index.index."),
+    "num-queues": _q(VIRTIO, "transport-pci.tex: Common configuration structure layout",
+                     "num_queues: The device specifies the maximum number of virtqueues supported here."),
     "vq-notify-cfg": _q(VIRTIO, "device-parts.tex: VIRTIO_DEV_PART_VQ_NOTIFY_CFG",
                         "struct virtio_dev_part_vq_notify_data { le16 queue_notify_off; le16 "
                         "queue_notif_config_data; u8 reserved[4]; };"),

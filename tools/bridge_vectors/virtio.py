@@ -181,12 +181,15 @@ def virtqueues(stream: Stream, sizes: list[int], enabled: int = 1) -> None:
 
 
 def device(offered: list[int], accepted: list[int], sizes: list[int], status: int = 0x0F,
-           dev_flags: int = OPTIONAL, extra_common: tuple[tuple[int, int], ...] = ()) -> Stream:
-    """A device's common parts: features, PCI common configuration, status, its virtqueues."""
+           dev_flags: int = OPTIONAL, extra_common: tuple[tuple[int, int], ...] = (),
+           num_queues: int | None = None) -> Stream:
+    """A device's common parts: features, PCI common configuration, status, its virtqueues.
+
+    ``num_queues`` (default: one per size) is for a vector that writes its own VQ parts."""
     stream = Stream()
     stream.dev_features(offered, dev_flags)
     stream.drv_features(accepted)
-    common_cfg(stream, len(sizes), extra_common)
+    common_cfg(stream, len(sizes) if num_queues is None else num_queues, extra_common)
     stream.status(status)
     virtqueues(stream, sizes)
     return stream
@@ -390,14 +393,14 @@ def invalid() -> list[Vector]:
     add("invalid-net-common-cfg-before-drv-features", stream.blob(), "PART_ORDER", at,
         "PCI_COMMON_CFG before DRV_FEATURES, which comes later.", ["preceded-by", "order"], "MUST")
 
-    stream = device(bits(*BASE), bits(*BASE), [])
+    stream = device(bits(*BASE), bits(*BASE), [], num_queues=1)
     stream.vq_notify(0, 0, 0)
     at = stream.vq_cfg(0, 256, 1, 1, QUEUE_BASE, QUEUE_BASE + 0x4000, QUEUE_BASE + 0x8000)
     add("invalid-net-vq-cfg-after-notify", stream.blob(), "PART_ORDER", at - 24,
         "VQ_NOTIFY_CFG before VQ_CFG: VQ_NOTIFY_CFG's mandatory preceding parts include VQ_CFG.",
         ["order", "order-table"], "MUST")
 
-    stream = device(bits(*BASE), bits(*BASE), [])
+    stream = device(bits(*BASE), bits(*BASE), [], num_queues=2)
     stream.vq_cfg(0, 256, 1, 1, QUEUE_BASE, QUEUE_BASE + 0x4000, QUEUE_BASE + 0x8000)
     stream.vq_notify(0, 0, 0)
     at = stream.vq_cfg(1, 256, 2, 1, QUEUE_BASE, QUEUE_BASE + 0x4000, QUEUE_BASE + 0x8000)
@@ -423,10 +426,17 @@ def invalid() -> list[Vector]:
         "The driver accepted feature bit 44, reserved for future extensions.", ["driver-reserved", "feature-bits"],
         "MUST NOT")
 
-    stream = device(bits(*BASE), bits(*BASE), [])
+    stream = device(bits(*BASE), bits(*BASE), [], num_queues=1)
     at = stream.vq_cfg(0, 384, 1, 1, QUEUE_BASE, QUEUE_BASE + 0x4000, QUEUE_BASE + 0x8000)
     add("invalid-net-split-queue-size", stream.blob(), "BAD_VALUE", at + 16,
         "queue_size 384 without VIRTIO_F_RING_PACKED: neither 0 nor a power of 2.", ["queue-size"], "MUST")
+
+    stream = device(bits(*BASE), bits(*BASE), [], num_queues=2)
+    stream.vq_cfg(0, 256, 1, 1, QUEUE_BASE, QUEUE_BASE + 0x4000, QUEUE_BASE + 0x8000)
+    at = stream.vq_cfg(2, 256, 0xFFFF, 1, QUEUE_BASE + 0x10000, QUEUE_BASE + 0x14000, QUEUE_BASE + 0x18000)
+    add("invalid-net-vq-index-past-num-queues", stream.blob(), "BAD_SELECTOR", at + 4,
+        "VQ_CFG for virtqueue 2 of a device whose num_queues is 2: the index names no virtqueue.",
+        ["vq-index", "num-queues"], "reading")
 
     stream = net((CTRL_VQ, F_MQ))
     at = stream.pairs(0)
@@ -483,7 +493,7 @@ def invalid() -> list[Vector]:
     add("invalid-net-mac-class-without-ctrl-rx", stream.blob(), "NOT_NEGOTIATED", at,
         "MAC ADDR_SET with CTRL_MAC_ADDR but without VIRTIO_NET_F_CTRL_RX.", ["net-mac-must"], "MUST NOT")
 
-    stream = device(bits(*BASE), bits(*BASE), [])
+    stream = device(bits(*BASE), bits(*BASE), [], num_queues=1)
     at = stream.part(VQ_CFG, bytes(30), struct.pack("<H6x", 0))
     add("invalid-net-vq-cfg-length", stream.blob(), "BAD_LENGTH", at + 16,
         "A VQ_CFG value of 30 bytes; struct virtio_dev_part_vq_cfg is 32.", ["length-mismatch", "vq-cfg"], "MUST")

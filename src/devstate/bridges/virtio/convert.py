@@ -25,7 +25,7 @@ from devstate.bridges.virtio import presence, tables
 from devstate.bridges.virtio.bindings import Draft, ExportContext, ImportContext, canonical_key, significant_words
 from devstate.bridges.virtio.compile import BRIDGE, VirtioMapping, all_bindings, compile_mapping
 from devstate.bridges.virtio.presence import Header, Key, part_key
-from devstate.bridges.virtio.rules import check_complete, parse_parts
+from devstate.bridges.virtio.rules import SELECTOR, check_complete, parse_parts
 from devstate.bridges.virtio.stream import Part, encode_parts, unwrap, wrap_vfio
 from devstate.bridges.virtio.tables import Selector
 from devstate.state import State, struct_default
@@ -122,8 +122,13 @@ def _element_count(mapping: VirtioMapping, container: Any, ctx: ImportContext) -
     """One more than the largest virtqueue index of the parts the array's elements map."""
     kinds = {s.kind.id for b in mapping.in_array(container) for s in b.sources()}
     capacity = container.expr.capacity
-    indices = [part.index for (type_id, _), found in ctx.by_key.items() if type_id in kinds for part in found]
-    return min(max(indices) + 1, capacity) if indices else 0
+    found = [part for (type_id, _), parts in ctx.by_key.items() if type_id in kinds for part in parts]
+    past = min((part for part in found if part.index >= capacity), key=lambda part: part.offset, default=None)
+    if past is not None:
+        raise BridgeDecodeError(BridgeCode.BAD_VALUE, past.offset + SELECTOR, past.label,
+                                f"vq_index {past.index} is past the {capacity} virtqueues {container.path} of "
+                                f"{mapping.schema.model}@{mapping.schema.version} holds")
+    return max(part.index for part in found) + 1 if found else 0
 
 
 def _export(mapping: VirtioMapping, state: State) -> tuple[list[Part], dict[str, str], list[str]]:

@@ -36,6 +36,8 @@ from devstate.bridges.virtio.tables import Selector
 
 VALUE = tables.HEADER_SIZE
 """Offset of a part's value from its header."""
+SELECTOR = 4
+"""Offset of a part's selector from its header (le16 type, u8 flags, u8 reserved, u8 selector[8], le32 length)."""
 
 
 @dataclass
@@ -50,6 +52,8 @@ class _Walk:
     negotiated: int = 0
     enabled_queues: set[int] = field(default_factory=set)
     queues: set[int] = field(default_factory=set)
+    num_queues: int | None = None
+    """PCI_COMMON_CFG num_queues, once a part has given it."""
 
 
 def parse_parts(data: bytes | bytearray | memoryview, device_type: str | None = "net", base: int = 0) -> list[Part]:
@@ -139,8 +143,13 @@ def _values(walk: _Walk, part: Part) -> None:
         walk.offered = _features(part, lambda index, word: None)
     elif name == "DRV_FEATURES":
         walk.negotiated = _features(part, lambda index, word: _accepted_problem(walk.offered, index, word))
+    elif name == "PCI_COMMON_CFG" and part.common is not None and part.common.name == "num_queues":
+        walk.num_queues = _int(part, "num_queues")
     elif name == "VQ_CFG":
+        _queue_index(walk, part)
         _queue(walk, part)
+    elif name == "VQ_NOTIFY_CFG":
+        _queue_index(walk, part)
     elif part.kind.selector is Selector.CVQ and part.command is not None:
         _command(walk, part)
 
@@ -200,6 +209,14 @@ def _reserved_mask(index: int) -> int:
 
 def _negotiated(walk: _Walk, bit: int) -> bool:
     return bool(walk.negotiated >> bit & 1)
+
+
+def _queue_index(walk: _Walk, part: Part) -> None:
+    """A VQ part's vq_index names a virtqueue of the device: below num_queues when that is known."""
+    if walk.num_queues is not None and part.index >= walk.num_queues:
+        raise BridgeDecodeError(BridgeCode.BAD_SELECTOR, part.offset + SELECTOR, part.label,
+                                f"vq_index {part.index} names no virtqueue: PCI_COMMON_CFG num_queues is "
+                                f"{walk.num_queues} (virtqueues 0 to {walk.num_queues - 1})")
 
 
 def _queue(walk: _Walk, part: Part) -> None:
