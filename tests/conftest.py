@@ -9,6 +9,7 @@ run lists what is missing, so a skip is never silent.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import textwrap
 from collections.abc import Callable
@@ -23,9 +24,16 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"
 
 
+_TEST_CACHE_HOME = tempfile.mkdtemp(prefix="devstate-tests-cache-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_TEST_CACHE_HOME, ignore_errors=True)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     # the cache of valid schemas (devstate.schema.validated) of this run, not the user's
-    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="devstate-tests-cache-")
+    os.environ["XDG_CACHE_HOME"] = _TEST_CACHE_HOME
     config.addinivalue_line("markers", "needs(group): needs a tools/system-deps group (skipped without it, "
                                        "fails under CI)")
 
