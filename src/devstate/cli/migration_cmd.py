@@ -106,9 +106,10 @@ def _question(source_path: Path, dest_path: Path, schema_name: str | None, root:
         return None
     try:
         listing = [str(p) for p in _schema_files(root)]
+        where = os.getcwd()
     except OSError:
         return None
-    return (os.getcwd(), str(source_path), str(dest_path), schema_name or "", str(root.resolve()),
+    return (where, str(source_path), str(dest_path), schema_name or "", str(root.resolve()),
             *map(str, digests), *listing, *_installed_distributions())
 
 
