@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from rich.console import Console
 from rich.markup import escape
 
-from devstate import ir
+from devstate import github, ir
 from devstate.compat.bump import PairReport
 from devstate.compat.change import Change
 from devstate.compat.effects import Status
@@ -100,13 +100,4 @@ def _annotation_loc(change: Change | None, schema: ir.Schema) -> ir.Location:
 
 
 def _annotation(level: str, loc: ir.Location, title: str, message: str) -> str:
-    props = f"file={_prop(loc.file)},line={loc.line},col={loc.col},title={_prop(title)}"
-    return f"::{level} {props}::{_data(message)}"
-
-
-def _data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _prop(text: str) -> str:
-    return _data(text).replace(":", "%3A").replace(",", "%2C")
+    return github.annotation(level, loc.file, loc.line, loc.col, title, message)
