@@ -13,6 +13,7 @@ mod dsf;
 
 use devstate_codecs::dsf1::Codec;
 use devstate_codecs::org_virtio_net_v1_1 as net;
+use std::fmt::Write as _; // write! into a String, which cannot fail
 
 use device::{RustNic, MAX_PAIRS};
 
@@ -43,22 +44,24 @@ fn describe(scenario: Option<&str>) -> Result<i32, String> {
     out.push_str("  \"model\": \"org.virtio.net\",\n  \"versions\": [\"1.1\"],\n");
     if let Some(path) = scenario {
         device::run_scenario(&mut nic, path)?;
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "  \"params\": {{\"max-queue-pairs\": {}, \"mtu\": {}",
             nic.max_pairs, nic.mtu
-        ));
+        );
         for name in PARAMS {
-            out.push_str(&format!(", \"{}\": {}", name, nic.offers(name)));
+            let _ = write!(out, ", \"{}\": {}", name, nic.offers(name));
         }
         out.push_str("},\n");
     }
-    out.push_str(&format!(
+    let _ = write!(
+        out,
         "  \"supported_params\": {{\"max-queue-pairs\": {{\"min\": 1, \"max\": {}}}, \
          \"mtu\": {{\"min\": 68, \"max\": 65535}}",
         MAX_PAIRS
-    ));
+    );
     for name in PARAMS {
-        out.push_str(&format!(", \"{}\": {{\"any\": true}}", name));
+        let _ = write!(out, ", \"{}\": {{\"any\": true}}", name);
     }
     out.push_str("},\n  \"vendor_sections\": []\n}");
     println!("{}", out);
