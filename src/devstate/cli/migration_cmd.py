@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 from pathlib import Path
@@ -200,19 +199,15 @@ def _descriptions(source_path: Path, dest_path: Path) -> tuple[DeviceDescription
 
 def _description(path: Path) -> DeviceDescription:
     """A description file, or ``-``: standard input."""
-    from devstate.compat.params import MAX_DESCRIPTION_SIZE, load_description, parse_description
+    from devstate.compat.params import MAX_DESCRIPTION_SIZE, description_from_bytes, load_description
 
     if not is_stdio(path):
         return load_description(path)
     try:
-        data = json.loads(read_stdin(MAX_DESCRIPTION_SIZE).decode("utf-8"))
+        raw = read_stdin(MAX_DESCRIPTION_SIZE)
     except OSError as exc:
         raise UsageError(f"-: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"-: cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"-:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
-    return parse_description(data, "-")
+    return description_from_bytes(raw, "-")
 
 
 def _print_messages(mismatches: list[str], notes: list[str]) -> None:

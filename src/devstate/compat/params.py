@@ -155,16 +155,23 @@ def description_schema() -> dict[str, Any]:
 def load_description(path: Path) -> DeviceDescription:
     """Read and validate a device description; ``UsageError`` with one clear line otherwise."""
     try:
-        data = json.loads(read_regular(path, MAX_DESCRIPTION_SIZE).decode("utf-8"))
+        raw = read_regular(path, MAX_DESCRIPTION_SIZE)
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    return description_from_bytes(raw, str(path))
+
+
+def description_from_bytes(raw: bytes, source: str) -> DeviceDescription:
+    """A description's JSON text (a file's or standard input's bytes), validated."""
+    try:
+        data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: cannot read: {exc}") from None
+        raise UsageError(f"{source}: cannot read: {exc}") from None
     except json.JSONDecodeError as exc:
-        raise UsageError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
-    return parse_description(data, str(path))
+        raise UsageError(f"{source}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+    return parse_description(data, source)
 
 
 def parse_description(data: Any, source: str = "<description>") -> DeviceDescription:
