@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from devstate import ir
+from devstate.emit.depth import Depth
 from devstate.wire.errors import ErrorCode
 
 Expr = ir.ScalarType | ir.NamedRef | ir.ArrayType | ir.BytesType | ir.StringType
@@ -88,26 +89,6 @@ class FieldPath:
 
     def prepend(self) -> str:
         return f"return dsf1_prepend(err, rc, \"{self.template}\"{self.c_args()});"
-
-
-@dataclass(frozen=True)
-class Depth:
-    """The depth of a value: ``var + k`` (a struct body function's ``depth`` param) or ``k``."""
-
-    var: str | None
-    k: int
-
-    def plus(self, n: int = 1) -> Depth:
-        return Depth(self.var, self.k + n)
-
-    def c(self) -> str:
-        if self.var is None:
-            return str(self.k)
-        return self.var if self.k == 0 else f"{self.var} + {self.k}"
-
-    def deeper_than_limit(self) -> str:
-        """The C condition for this depth being over ``ctx->max_depth``."""
-        return f"ctx->max_depth < {self.k}" if self.var is None else f"{self.c()} > ctx->max_depth"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ from devstate import ir
 from devstate.emit.c.code import (
     CTYPES,
     LOADS,
-    Depth,
     FieldPath,
     Lines,
     Slot,
@@ -20,6 +19,7 @@ from devstate.emit.c.code import (
 )
 from devstate.emit.c.declarations import field_comment
 from devstate.emit.c.names import CNames
+from devstate.emit.depth import Depth
 from devstate.limits import MAX_COUNT
 from devstate.visit import Visitor
 from devstate.wire.errors import ErrorCode
@@ -73,7 +73,7 @@ class Decoder(Visitor[Lines]):
         """A struct in field or element position: its u32 body size, then the body."""
         body = [*self._need(4, slot), "size = dsf1_load32(blob + at);",
                 f"if (size > end - at - 4) {slot.path.fail(ErrorCode.TRUNCATED, 'at')}",
-                f"rc = {self.names.fn('dec', expr.name)}(ctx, at + 4, at + 4 + size, {slot.depth.c()}, &{slot.lv}, "
+                f"rc = {self.names.fn('dec', expr.name)}(ctx, at + 4, at + 4 + size, {slot.depth.text()}, &{slot.lv}, "
                 "err);",
                 f"if (rc != 0) {slot.path.prepend()}", "at += 4 + (size_t)size;"]
         return ["{", "    uint32_t size;", *indent(body), "}"]
@@ -120,7 +120,8 @@ class Decoder(Visitor[Lines]):
         element_depth = slot.depth.plus()
         first = slot.path.index("(size_t)0")
         guard = f"{count} > 0 && " if expr.max is not None else ""
-        body.append(f"if ({guard}{element_depth.deeper_than_limit()}) {first.fail(ErrorCode.NESTING_TOO_DEEP, 'at')}")
+        too_deep = element_depth.over("ctx->max_depth")
+        body.append(f"if ({guard}{too_deep}) {first.fail(ErrorCode.NESTING_TOO_DEEP, 'at')}")
         body += self._elements(expr, slot, items, count, index, element_size)
         return ["{", *indent(body), "}"]
 
@@ -161,7 +162,7 @@ class Decoder(Visitor[Lines]):
             return [f"memcpy({items}, blob + at, {count});", f"at += {count};"]
         if expr.stride:
             assert isinstance(element, ir.NamedRef)
-            call = f"{self.names.fn('dec', element.name)}(ctx, at, at + {size}, {depth.c()}, &{items}[{index}], err)"
+            call = f"{self.names.fn('dec', element.name)}(ctx, at, at + {size}, {depth.text()}, &{items}[{index}], err)"
             body = [f"rc = {call};", f"if (rc != 0) {path.prepend()}", f"at += {size};"]
         else:
             fixed = element.static_size or 0

@@ -6,7 +6,6 @@ import re
 
 from devstate import ir
 from devstate.emit.c.code import (
-    Depth,
     FieldPath,
     Lines,
     Slot,
@@ -20,6 +19,7 @@ from devstate.emit.c.decode import Decoder, decode_locals
 from devstate.emit.c.defaults import Defaults
 from devstate.emit.c.encode import Encoder, Sizes, encode_locals
 from devstate.emit.c.names import CNames
+from devstate.emit.depth import Depth
 from devstate.limits import MAX_COUNT
 from devstate.state import type_default
 from devstate.wire.errors import ErrorCode

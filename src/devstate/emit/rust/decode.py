@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, replace
 
 from devstate import ir
+from devstate.emit.depth import Depth
 from devstate.limits import MAX_COUNT
 from devstate.visit import Visitor
 
@@ -49,25 +50,6 @@ def range_condition(var: str, scalar: str, bounds: tuple[int | None, int | None]
     if high is not None:
         return f"{var} > {int_literal(high, scalar)}"
     return None
-
-
-@dataclass(frozen=True)
-class Depth:
-    """The depth of a value: ``depth + k`` in a struct body function, ``k`` in a section's."""
-
-    var: str | None
-    k: int
-
-    def plus(self, n: int = 1) -> Depth:
-        return Depth(self.var, self.k + n)
-
-    def rust(self) -> str:
-        if self.var is None:
-            return str(self.k)
-        return self.var if self.k == 0 else f"{self.var} + {self.k}"
-
-    def too_deep(self) -> str:
-        return f"c.max_depth < {self.k}" if self.var is None else f"{self.rust()} > c.max_depth"
 
 
 @dataclass(frozen=True)
@@ -137,7 +119,7 @@ class Decoder(Visitor[Lines]):
 
     def sized_struct(self, expr: ir.NamedRef, slot: Slot) -> Lines:
         """A struct in field position: u32 size, then the body of that size."""
-        call = f"{self.names.fn('dec', expr.name)}(c, p + 4, p + 4 + size, {slot.depth.rust()})"
+        call = f"{self.names.fn('dec', expr.name)}(c, p + 4, p + 4 + size, {slot.depth.text()})"
         return [*self._need(4, slot), "let size = ld_len(b, p);",
                 *self._check("size > end - p - 4", slot, "Truncated"),
                 f"let {slot.var} = {call}.map_err({slot.path.under()})?;", "p += 4 + size;"]
@@ -180,7 +162,7 @@ class Decoder(Visitor[Lines]):
         element_depth = slot.depth.plus()
         guard = f"{count} > 0 && " if expr.max is not None else ""
         first = Path(f"{slot.path.template}[0]", slot.path.args)
-        body += [f"if {guard}{element_depth.too_deep()} {{", f"    {first.fail('NestingTooDeep', 'p')}", "}"]
+        body += [f"if {guard}{element_depth.over('c.max_depth')} {{", f"    {first.fail('NestingTooDeep', 'p')}", "}"]
         body += self._elements(expr, slot, count, size)
         return [f"let {slot.var} = {{", *indent(body), "};"]
 
@@ -218,7 +200,7 @@ class Decoder(Visitor[Lines]):
         inner = Slot(path, depth, element.static_size or 0, slot.bounds)
         if expr.stride:
             assert isinstance(element, ir.NamedRef)
-            call = f"{self.names.fn('dec', element.name)}(c, p, p + {size}, {depth.rust()})"
+            call = f"{self.names.fn('dec', element.name)}(c, p, p + {size}, {depth.text()})"
             body = [f"let {inner.var} = {call}.map_err({path.under()})?;", f"p += {size};"]
         else:
             body = self.value(element, inner)

@@ -12,9 +12,10 @@ import re
 import uuid
 
 from devstate import ir
+from devstate.emit.depth import Depth
 from devstate.limits import MAX_COUNT
 
-from .decode import Decoder, Depth, Lines, Slot, block, indent
+from .decode import Decoder, Lines, Slot, block, indent
 from .encode import Encoder, JsonWriter, Place, Sizer
 from .literals import Literals
 from .names import RustNames, is_struct_ref
