@@ -15,4 +15,7 @@ if [ ! -x .venv/bin/python ]; then
     python3 -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev,fuzz]'
+# The suite starts the devstate command hundreds of times: with PYTHONDONTWRITEBYTECODE set (some
+# environments set it) each of those processes would compile the toolkit's sources again.
+unset PYTHONDONTWRITEBYTECODE
 exec .venv/bin/python -m pytest "$@"
