@@ -11,7 +11,10 @@ consumer recomputes them: encoded sizes, field offsets and which fields each min
 version appended are computed by the builder and stored; minimum and static sizes
 (``min_size``, ``static_size``), the short strides a reader accepts, heights (nesting
 levels below a value), reachable types and canonical section order are derived from
-those once per node (cached properties; they are not part of the serialised IR).
+those once per node (cached properties; they are not part of the serialised IR), as are
+the shape facts several consumers ask: ``is_struct`` (a reference to a struct),
+``innermost`` (the element below every array level), ``ArrayType.u8_elements`` and the
+``members`` of an enum or flags type.
 Consumers dispatch on node kinds with ``devstate.visit.Visitor``.
 
 Wire sizes follow spec/wire-format.md: a struct used as a field is preceded by a u32
@@ -24,7 +27,7 @@ from __future__ import annotations
 import struct
 import uuid
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
 
@@ -107,6 +110,12 @@ class ScalarType(_Node):
     def min_size(self) -> int:
         return self.size
 
+    is_struct: ClassVar[bool] = False
+
+    @property
+    def innermost(self) -> ScalarType:
+        return self
+
 
 class NamedRef(_Node):
     """A reference to a struct, enum or flags type in ``Schema.types``."""
@@ -125,6 +134,15 @@ class NamedRef(_Node):
     @property
     def min_size(self) -> int:
         return PREFIX_SIZE if self.target_kind == "struct" else self.fixed_size or 0
+
+    @property
+    def is_struct(self) -> bool:
+        """Whether this names a struct (a value with fields, size-prefixed in field position)."""
+        return self.target_kind == "struct"
+
+    @property
+    def innermost(self) -> NamedRef:
+        return self
 
 
 class ArrayType(_Node):
@@ -162,6 +180,18 @@ class ArrayType(_Node):
         assert self.length is not None
         return PREFIX_SIZE if self.stride else self.length * self.element.min_size
 
+    is_struct: ClassVar[bool] = False
+
+    @property
+    def u8_elements(self) -> bool:
+        """Whether the elements are ``u8`` (raw bytes by another name)."""
+        return isinstance(self.element, ScalarType) and self.element.name == "u8"
+
+    @cached_property
+    def innermost(self) -> ScalarType | NamedRef | BytesType | StringType:
+        """The element type below every array level (``u8`` of ``u8[6][4]``)."""
+        return self.element.innermost
+
 
 class BytesType(_Node):
     """Raw bytes: fixed ``length``, or counted with a declared ``max`` (large regions)."""
@@ -188,6 +218,12 @@ class BytesType(_Node):
     def min_size(self) -> int:
         return self.length if self.length is not None else PREFIX_SIZE
 
+    is_struct: ClassVar[bool] = False
+
+    @property
+    def innermost(self) -> BytesType:
+        return self
+
 
 class StringType(_Node):
     """UTF-8 text of at most ``max`` bytes, with a u32 length prefix."""
@@ -203,6 +239,12 @@ class StringType(_Node):
     @property
     def min_size(self) -> int:
         return PREFIX_SIZE
+
+    is_struct: ClassVar[bool] = False
+
+    @property
+    def innermost(self) -> StringType:
+        return self
 
 
 TypeExpr = Annotated[
@@ -295,6 +337,11 @@ class EnumType(_Node):
     def by_name(self) -> dict[str, int]:
         return {member.name: member.value for member in self.values}
 
+    @property
+    def members(self) -> tuple[EnumValue, ...]:
+        """The declared members (``values``), named like a flags type's."""
+        return self.values
+
 
 class FlagBit(_Node):
     name: str
@@ -314,6 +361,11 @@ class FlagsType(_Node):
     origin: str
     annotations: dict[str, Any] = Field(default_factory=dict)
     loc: Location
+
+    @property
+    def members(self) -> tuple[FlagBit, ...]:
+        """The declared members (``bits``), named like an enum's."""
+        return self.bits
 
     @property
     def mask(self) -> int:

@@ -33,6 +33,7 @@ from typing import Any
 
 from devstate import ir
 from devstate.state import State, field_default
+from devstate.visit import Visitor
 
 
 class ConditionKind(StrEnum):
@@ -171,7 +172,7 @@ def unmet(schema: ir.Schema, state: State, conditions: Sequence[Condition],
     return list(_Walker(schema, conditions).state(state, params or {}))
 
 
-class _Walker:
+class _Walker(Visitor[Iterator[Unmet]]):
     def __init__(self, schema: ir.Schema, conditions: Sequence[Condition]) -> None:
         self.schema = schema
         self.by_target: dict[tuple[Target, str], list[Condition]] = {}
@@ -190,34 +191,37 @@ class _Walker:
                     if value is not None and not _meets(condition, value):
                         yield Unmet(condition, f"$.{group}.{section.name}", _short(value))
                 if value is not None and section.type is not None:
-                    yield from self.value(section.type, value, f"$.{group}.{section.name}")
+                    yield from self.visit(section.type, value, f"$.{group}.{section.name}")
         for param in self.schema.params:
             value = params.get(param.name, param.default)
             for condition in self._for(Target.PARAM, param.name):
                 if not _meets(condition, value, param.default):
                     yield Unmet(condition, f"params.{param.name}", value)
 
-    def value(self, expr: Any, value: Any, path: str) -> Iterator[Unmet]:
-        if isinstance(expr, ir.ArrayType):
-            for index, item in enumerate(value):
-                yield from self.value(expr.element, item, f"{path}[{index}]")
-            return
-        if not isinstance(expr, ir.NamedRef):
-            return
+    def visit_array(self, expr: ir.ArrayType, value: Any, path: str) -> Iterator[Unmet]:
+        for index, item in enumerate(value):
+            yield from self.visit(expr.element, item, f"{path}[{index}]")
+
+    def visit_ref(self, expr: ir.NamedRef, value: Any, path: str) -> Iterator[Unmet]:
         for condition in self._for(Target.TYPE, expr.name):
             if not _meets(condition, value):
                 yield Unmet(condition, path, value)
-        named = self.schema.types[expr.name]
-        if not isinstance(named, ir.StructType):
-            return
-        for member in named.fields:
+
+    def visit_struct_ref(self, expr: ir.NamedRef, value: Any, path: str) -> Iterator[Unmet]:
+        yield from self.visit_ref(expr, value, path)
+        for member in self.schema.struct(expr.name).fields:
             item = value[member.name]
             where = f"{path}.{member.name}"
             for condition in self._for(Target.FIELD, f"{expr.name}.{member.name}"):
                 default = field_default(self.schema, member)
                 if not _meets(condition, item, default):
                     yield Unmet(condition, where, _short(item))
-            yield from self.value(member.type, item, where)
+            yield from self.visit(member.type, item, where)
+
+    def _plain(self, expr: ir.ScalarType | ir.BytesType | ir.StringType, value: Any, path: str) -> Iterator[Unmet]:
+        return iter(())
+
+    visit_scalar = visit_bytes = visit_string = _plain
 
 
 def _meets(condition: Condition, value: Any, default: Any = None) -> bool:

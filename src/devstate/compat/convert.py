@@ -25,6 +25,7 @@ from devstate.compat.layout import shape
 from devstate.compat.migrate import Hop, find_route
 from devstate.errors import DevstateError
 from devstate.state import field_default, type_default, vendor_order
+from devstate.visit import Visitor
 
 State = dict[str, Any]
 SchemaLookup = Callable[[ir.Version], ir.Schema]
@@ -125,7 +126,7 @@ def order_sections(state: State, schema: ir.Schema) -> State:
     return state
 
 
-class StateConverter:
+class StateConverter(Visitor[Any]):
     """One generic conversion between two versions of the same major."""
 
     def __init__(self, source: ir.Schema, target: ir.Schema, handled: frozenset[str] = frozenset()) -> None:
@@ -218,21 +219,20 @@ class StateConverter:
         if source.kind != target.kind:
             self.losses.append(Loss(path, value, f"type changed: {ir.type_label(source)} → {ir.type_label(target)}"))
             return value
-        method: Callable[[Any, Any, Any, str], Any] = getattr(self, f"_value_{source.kind}")
-        return method(source, target, value, path)
+        return self.visit(source, target, value, path)
 
-    def _value_scalar(self, source: ir.ScalarType, target: ir.ScalarType, value: Any, path: str) -> Any:
+    def visit_scalar(self, source: ir.ScalarType, target: ir.ScalarType, value: Any, path: str) -> Any:
         low, high = ir.scalar_range(target.name)
         if isinstance(value, bool) != (target.name == "bool") or not low <= int(value) <= high:
             self.losses.append(Loss(path, value, f"does not fit in {target.name}"))
         return value
 
-    def _value_string(self, source: ir.StringType, target: ir.StringType, value: Any, path: str) -> Any:
+    def visit_string(self, source: ir.StringType, target: ir.StringType, value: Any, path: str) -> Any:
         if len(value.encode()) > target.max:
             self.losses.append(Loss(path, value, f"longer than the target max {target.max} bytes"))
         return value
 
-    def _value_bytes(self, source: ir.BytesType, target: ir.BytesType, value: Any, path: str) -> Any:
+    def visit_bytes(self, source: ir.BytesType, target: ir.BytesType, value: Any, path: str) -> Any:
         size = len(value)
         if target.length is not None and size != target.length:
             self.losses.append(Loss(path, value, f"{size} bytes, the target has exactly {target.length}"))
@@ -240,7 +240,7 @@ class StateConverter:
             self.losses.append(Loss(path, value, f"{size} bytes exceed the target max {target.max}"))
         return value  # by reference: no copy of large regions
 
-    def _value_array(self, source: ir.ArrayType, target: ir.ArrayType, value: Any, path: str) -> Any:
+    def visit_array(self, source: ir.ArrayType, target: ir.ArrayType, value: Any, path: str) -> Any:
         count = len(value)
         if target.length is not None and count != target.length:
             self.losses.append(Loss(path, value, f"{count} elements, the target has exactly {target.length}"))
@@ -248,16 +248,14 @@ class StateConverter:
             self.losses.append(Loss(path, value, f"{count} elements exceed the target max {target.max}"))
         return [self.value(source.element, target.element, item, f"{path}[{i}]") for i, item in enumerate(value)]
 
-    def _value_ref(self, source: ir.NamedRef, target: ir.NamedRef, value: Any, path: str) -> Any:
+    def visit_ref(self, source: ir.NamedRef, target: ir.NamedRef, value: Any, path: str) -> Any:
         old, new = self.source.resolve(source), self.target.resolve(target)
         if old.kind != new.kind:
             self.losses.append(Loss(path, value, f"type changed: {old.kind} → {new.kind}"))
             return value
-        if isinstance(old, ir.StructType) and isinstance(new, ir.StructType):
-            return self._struct(old, new, value, path)
-        if isinstance(old, ir.EnumType) and isinstance(new, ir.EnumType):
-            return self._enum(old, new, value, path)
-        assert isinstance(old, ir.FlagsType) and isinstance(new, ir.FlagsType)
+        return self.visit(old, new, value, path)
+
+    def visit_flags(self, old: ir.FlagsType, new: ir.FlagsType, value: Any, path: str) -> Any:
         bits = {flag.name: flag.bit for flag in old.bits}
         names = {flag.bit: flag.name for flag in new.bits}
         out = []
@@ -269,7 +267,7 @@ class StateConverter:
             out.append(names[bit])
         return sorted(out, key=lambda n: new_bits_order(new, n))
 
-    def _enum(self, old: ir.EnumType, new: ir.EnumType, value: Any, path: str) -> Any:
+    def visit_enum(self, old: ir.EnumType, new: ir.EnumType, value: Any, path: str) -> Any:
         members = new.by_name()
         number = old.by_name().get(value, value) if isinstance(value, str) else value
         if isinstance(value, str) and value in members:
@@ -281,7 +279,7 @@ class StateConverter:
         self.losses.append(Loss(path, value, f"enum {new.name} of {self.target.version} has no such value"))
         return value
 
-    def _struct(self, old: ir.StructType, new: ir.StructType, value: dict[str, Any], path: str) -> dict[str, Any]:
+    def visit_struct(self, old: ir.StructType, new: ir.StructType, value: dict[str, Any], path: str) -> dict[str, Any]:
         pairs = field_pairs(old, new, self.source, self.target)
         out: dict[str, Any] = {}
         for target_field in new.fields:

@@ -16,7 +16,7 @@ their meaning only where both types agree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
@@ -28,6 +28,7 @@ from devstate.compat.effects import OK, Domain, Effect, Place, domain, in_place,
 from devstate.compat.layout import layout_key, lis_indices, shape, size_bound
 from devstate.compat.rules import Category, Direction, Rule
 from devstate.state import field_default, type_default
+from devstate.visit import Visitor
 
 Expr = ir.ScalarType | ir.NamedRef | ir.ArrayType | ir.BytesType | ir.StringType
 Named = ir.StructType | ir.EnumType | ir.FlagsType
@@ -43,7 +44,7 @@ def diff_schemas(old: ir.Schema, new: ir.Schema) -> list[Change]:
     return SchemaDiff(old, new).run()
 
 
-class SchemaDiff:
+class SchemaDiff(Visitor[None]):
     """One comparison; ``changes`` collects what ``run`` finds."""
 
     def __init__(self, old: ir.Schema, new: ir.Schema) -> None:
@@ -305,8 +306,7 @@ class SchemaDiff:
             self.emit(R.TYPE_CHANGED, path, f"{_label(old)} → {_label(new)}", old_loc, new_loc,
                       backward=both, forward=both)
             return
-        compare: Callable[[Any, Any, str, Loc, Loc, Where, Bounds], None] = getattr(self, f"_expr_{old.kind}")
-        compare(old, new, path, old_loc, new_loc, where, bounds)
+        self.visit(old, new, path, old_loc, new_loc, where, bounds)
 
     def _value_change(self, old: Expr, new: Expr, path: str, old_loc: Loc, new_loc: Loc, where: Where,
                       bounds: Bounds) -> bool:
@@ -337,12 +337,9 @@ class SchemaDiff:
         bytes take every value, so only an integer's range can refuse what the bytes side writes."""
         old_size, new_size = _raw_size(old, self.old), _raw_size(new, self.new)
         if old_size is None or new_size is None or old_size != new_size or old.kind == new.kind:
-            return False
-        if isinstance(old, ir.ScalarType) and isinstance(new, ir.ScalarType):
-            return False  # integers of one size: read in place (``_value_change``)
+            return False  # integers of one size are read in place (``_value_change``)
         (old_low, old_high), (new_low, new_high) = bounds
-        old_dom, new_dom = _int_domain(old, self.old, old_low, old_high), _int_domain(new, self.new, new_low,
-                                                                                         new_high)
+        old_dom, new_dom = domain(old, self.old, old_low, old_high), domain(new, self.new, new_low, new_high)
         ranged = "the integer's range refuses some byte patterns the other side may write"
         backward = refused(ranged) if new_dom is not None and not _full(new_dom) else OK
         forward = refused(ranged) if old_dom is not None and not _full(old_dom) else OK
@@ -352,9 +349,7 @@ class SchemaDiff:
         return True
 
     def domain(self, expr: Any, schema: ir.Schema, low: int | None = None, high: int | None = None) -> Domain | None:
-        if isinstance(expr, ir.ArrayType):
-            return None  # compared element by element
-        return domain(expr, schema, low, high)
+        return domain(expr, schema, low, high, elements=False)  # arrays are compared element by element
 
     def in_place(self, old: Domain, new: Domain, where: Where, rule: Rule) -> tuple[Effect, Effect]:
         target, old_name, new_name = where
@@ -368,11 +363,11 @@ class SchemaDiff:
     def member_renamed_back(self, new_name: str, old_name: str) -> bool:
         return (old_name, new_name) in self.member_renames
 
-    def _expr_scalar(self, old: ir.ScalarType, new: ir.ScalarType, path: str, old_loc: Loc, new_loc: Loc,
+    def visit_scalar(self, old: ir.ScalarType, new: ir.ScalarType, path: str, old_loc: Loc, new_loc: Loc,
                      where: Where, bounds: Bounds) -> None:
         """Scalars of the same kind, size and signedness: nothing changed."""
 
-    def _expr_ref(self, old: ir.NamedRef, new: ir.NamedRef, path: str, old_loc: Loc, new_loc: Loc,
+    def visit_ref(self, old: ir.NamedRef, new: ir.NamedRef, path: str, old_loc: Loc, new_loc: Loc,
                   where: Where, bounds: Bounds) -> None:
         old_type, new_type = self.old.types[old.name], self.new.types[new.name]
         if old_type.kind != new_type.kind:
@@ -391,7 +386,7 @@ class SchemaDiff:
             self.emit(R.TYPE_RENAMED, path, f"type {old.name} → {new.name}", old_type.loc, new_type.loc)
         self.named(old.name, new.name, old_type, new_type)
 
-    def _expr_array(self, old: ir.ArrayType, new: ir.ArrayType, path: str, old_loc: Loc, new_loc: Loc,
+    def visit_array(self, old: ir.ArrayType, new: ir.ArrayType, path: str, old_loc: Loc, new_loc: Loc,
                     where: Where, bounds: Bounds) -> None:
         if old.counted != new.counted:
             both = refused("a fixed and a counted array are laid out differently")
@@ -401,7 +396,7 @@ class SchemaDiff:
         self._extent(old.length, new.length, old.max, new.max, path, old_loc, new_loc, where)
         self.expr(old.element, new.element, f"{path}[]", old_loc, new_loc, where, bounds)
 
-    def _expr_bytes(self, old: ir.BytesType, new: ir.BytesType, path: str, old_loc: Loc, new_loc: Loc,
+    def visit_bytes(self, old: ir.BytesType, new: ir.BytesType, path: str, old_loc: Loc, new_loc: Loc,
                     where: Where, bounds: Bounds) -> None:
         if old.counted != new.counted:
             both = refused("fixed and counted bytes are laid out differently")
@@ -410,7 +405,7 @@ class SchemaDiff:
             return
         self._extent(old.length, new.length, old.max, new.max, path, old_loc, new_loc, where, "bytes")
 
-    def _expr_string(self, old: ir.StringType, new: ir.StringType, path: str, old_loc: Loc, new_loc: Loc,
+    def visit_string(self, old: ir.StringType, new: ir.StringType, path: str, old_loc: Loc, new_loc: Loc,
                      where: Where, bounds: Bounds) -> None:
         self._max(old.max, new.max, path, old_loc, new_loc, where, "bytes")
 
@@ -447,12 +442,17 @@ class SchemaDiff:
         if (old_name, new_name) in self.compared:
             return
         self.compared.add((old_name, new_name))
-        if isinstance(old, ir.StructType) and isinstance(new, ir.StructType):
-            StructDiff(self, old_name, new_name, old, new).run()
-        elif isinstance(old, ir.EnumType) and isinstance(new, ir.EnumType):
-            EnumDiff(self, old_name, new_name, old, new).run()
-        elif isinstance(old, ir.FlagsType) and isinstance(new, ir.FlagsType):
-            FlagsDiff(self, old_name, new_name, old, new).run()
+        if old.kind == new.kind:
+            self.visit(old, new, old_name, new_name)
+
+    def visit_struct(self, old: ir.StructType, new: ir.StructType, old_name: str, new_name: str) -> None:
+        StructDiff(self, old_name, new_name, old, new).run()
+
+    def visit_enum(self, old: ir.EnumType, new: ir.EnumType, old_name: str, new_name: str) -> None:
+        EnumDiff(self, old_name, new_name, old, new).run()
+
+    def visit_flags(self, old: ir.FlagsType, new: ir.FlagsType, old_name: str, new_name: str) -> None:
+        FlagsDiff(self, old_name, new_name, old, new).run()
 
 
 class EnumDiff:
@@ -763,10 +763,8 @@ class StructDiff:
                     forward: Effect) -> tuple[Effect, Effect]:
         """The last field of both versions, resized: little-endian, so a narrower reader reads the low
         bytes and accepts the rest as the struct's tail while it is zero; a wider reader runs short."""
-        old_dom = domain(old.type, self.parent.old, old.min, old.max) if not isinstance(old.type, ir.ArrayType) \
-            else None
-        new_dom = domain(new.type, self.parent.new, new.min, new.max) if not isinstance(new.type, ir.ArrayType) \
-            else None
+        old_dom = self.parent.domain(old.type, self.parent.old, old.min, old.max)
+        new_dom = self.parent.domain(new.type, self.parent.new, new.min, new.max)
         if old_dom is None or new_dom is None:
             return backward, forward
         target, old_name, new_name = where
@@ -831,20 +829,23 @@ class StructDiff:
 
 def _raw_size(expr: Any, schema: ir.Schema) -> int | None:
     """The size of an integer, fixed bytes or a fixed array of u8 (None for anything else)."""
-    if isinstance(expr, ir.ScalarType) and expr.name != "bool":
-        return expr.size
-    if isinstance(expr, ir.BytesType):
-        return expr.length
-    if isinstance(expr, ir.ArrayType) and expr.length is not None and isinstance(expr.element, ir.ScalarType) \
-            and expr.element.name == "u8":
-        return expr.length
-    return None
+    return _RawSize().visit(expr)
 
 
-def _int_domain(expr: Any, schema: ir.Schema, low: int | None, high: int | None) -> Domain | None:
-    if isinstance(expr, ir.BytesType):
+class _RawSize(Visitor[int | None]):
+    def visit_scalar(self, expr: ir.ScalarType) -> int | None:
+        return None if expr.name == "bool" else expr.size
+
+    def visit_bytes(self, expr: ir.BytesType) -> int | None:
+        return expr.length
+
+    def visit_array(self, expr: ir.ArrayType) -> int | None:
+        return expr.length if expr.u8_elements else None
+
+    def _none(self, expr: ir.NamedRef | ir.StringType) -> None:
         return None
-    return domain(expr, schema, low, high)
+
+    visit_ref = visit_string = _none
 
 
 def _full(dom: Domain) -> bool:
@@ -895,8 +896,7 @@ def _section_label(section: ir.Section | ir.VendorSection) -> str:
 
 
 def _member_loc(named: ir.EnumType | ir.FlagsType, name: str) -> Loc:
-    members: Iterable[ir.EnumValue | ir.FlagBit] = named.values if isinstance(named, ir.EnumType) else named.bits
-    for member in members:
+    for member in named.members:
         if member.name == name:
             return member.loc or named.loc
     return named.loc

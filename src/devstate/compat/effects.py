@@ -24,6 +24,7 @@ from typing import Any
 from devstate import ir
 from devstate.compat.conditions import Allowed, Condition, ConditionKind, Target, merge
 from devstate.state import field_default
+from devstate.visit import Visitor
 
 
 class Status(StrEnum):
@@ -117,26 +118,47 @@ class Domain:
     type_name: str | None = None
 
 
-def domain(expr: Any, schema: ir.Schema, low: int | None = None, high: int | None = None) -> Domain | None:
-    """The domain of a scalar-like type expression (array elements: the element's), else None."""
-    while isinstance(expr, ir.ArrayType):
-        expr = expr.element
-    if isinstance(expr, ir.ScalarType):
+def domain(expr: Any, schema: ir.Schema, low: int | None = None, high: int | None = None, *,
+           elements: bool = True) -> Domain | None:
+    """The domain of a scalar-like type expression, else None; an array's is its elements' (None
+    when not ``elements``)."""
+    return _Domains(schema, elements).visit(expr, low, high)
+
+
+class _Domains(Visitor[Domain | None]):
+    """``domain``: ``low``/``high`` narrow an integer's range."""
+
+    def __init__(self, schema: ir.Schema, elements: bool) -> None:
+        self.schema = schema
+        self.elements = elements
+
+    def visit_array(self, expr: ir.ArrayType, low: int | None, high: int | None) -> Domain | None:
+        return self.visit(expr.element, low, high) if self.elements else None
+
+    def visit_scalar(self, expr: ir.ScalarType, low: int | None, high: int | None) -> Domain:
         tlow, thigh = ir.scalar_range(expr.name)
         lo = tlow if low is None else max(tlow, low)
         hi = thigh if high is None else min(thigh, high)
         kind = "bool" if expr.name == "bool" else "int"
         return Domain(kind, expr.size, expr.name.startswith("i"), lo, hi, {})
-    if isinstance(expr, ir.NamedRef) and expr.target_kind in ("enum", "flags"):
-        named = schema.types[expr.name]
-        if isinstance(named, ir.EnumType):
-            lo, hi = ir.scalar_range(named.base.name)
-            return Domain("enum", named.base.size, named.base.name.startswith("i"), lo, hi, named.by_value(),
-                          named.open, expr.name)
+
+    def visit_enum_ref(self, expr: ir.NamedRef, low: int | None, high: int | None) -> Domain:
+        named = self.schema.types[expr.name]
+        assert isinstance(named, ir.EnumType)
+        lo, hi = ir.scalar_range(named.base.name)
+        return Domain("enum", named.base.size, named.base.name.startswith("i"), lo, hi, named.by_value(),
+                      named.open, expr.name)
+
+    def visit_flags_ref(self, expr: ir.NamedRef, low: int | None, high: int | None) -> Domain:
+        named = self.schema.types[expr.name]
         assert isinstance(named, ir.FlagsType)
         return Domain("flags", named.base.size, False, 0, named.mask, {b.bit: b.name for b in named.bits},
                       False, expr.name)
-    return None
+
+    def _none(self, expr: ir.NamedRef | ir.BytesType | ir.StringType, low: int | None, high: int | None) -> None:
+        return None
+
+    visit_struct_ref = visit_bytes = visit_string = _none
 
 
 @dataclass(frozen=True)
@@ -300,34 +322,47 @@ def _why(silent: bool, version: str) -> str:
 
 def zero_value(field: ir.StructField, schema: ir.Schema) -> tuple[bool, Any]:
     """(whether some valid value of ``field`` encodes as all-zero bytes, that value in state form)."""
-    return _zero(field.type, schema, field.min, field.max)
+    return _Zeros(schema).visit(field.type, field.min, field.max)
 
 
-def _zero(expr: Any, schema: ir.Schema, low: int | None, high: int | None) -> tuple[bool, Any]:
-    if isinstance(expr, ir.ScalarType):
+class _Zeros(Visitor[tuple[bool, Any]]):
+    """``zero_value``: ``low``/``high`` are the field's declared range (for integers)."""
+
+    def __init__(self, schema: ir.Schema) -> None:
+        self.schema = schema
+
+    def visit_scalar(self, expr: ir.ScalarType, low: int | None, high: int | None) -> tuple[bool, Any]:
         if expr.name == "bool":
             return True, False
         return (low is None or low <= 0) and (high is None or high >= 0), 0
-    if isinstance(expr, ir.StringType):
+
+    def visit_string(self, expr: ir.StringType, low: int | None, high: int | None) -> tuple[bool, Any]:
         return True, ""
-    if isinstance(expr, ir.BytesType):
+
+    def visit_bytes(self, expr: ir.BytesType, low: int | None, high: int | None) -> tuple[bool, Any]:
         return True, b"" if expr.counted else bytes(expr.length or 0)
-    if isinstance(expr, ir.ArrayType):
+
+    def visit_array(self, expr: ir.ArrayType, low: int | None, high: int | None) -> tuple[bool, Any]:
         if expr.stride:
             return False, None
         if expr.counted:
             return True, []
-        ok, element = _zero(expr.element, schema, low, high)
+        ok, element = self.visit(expr.element, low, high)
         return ok, [element] * (expr.length or 0)
-    named = schema.types[expr.name]
-    if isinstance(named, ir.EnumType):
+
+    def visit_enum_ref(self, expr: ir.NamedRef, low: int | None, high: int | None) -> tuple[bool, Any]:
+        named = self.schema.types[expr.name]
+        assert isinstance(named, ir.EnumType)
         member = named.by_value().get(0)
         if member is not None:
             return True, member
         return named.open, 0
-    if isinstance(named, ir.FlagsType):
+
+    def visit_flags_ref(self, expr: ir.NamedRef, low: int | None, high: int | None) -> tuple[bool, Any]:
         return True, []
-    return False, None  # a struct in field position: its u32 size prefix is never zero
+
+    def visit_struct_ref(self, expr: ir.NamedRef, low: int | None, high: int | None) -> tuple[bool, Any]:
+        return False, None  # a struct in field position: its u32 size prefix is never zero
 
 
 def zero_tail(field: ir.StructField, struct: str, schema: ir.Schema, rule: str, reader: str) -> Effect:
@@ -352,9 +387,8 @@ def _zero_condition(field: ir.StructField, name: str, zero: Any, why: str, rule:
     kind, target = ConditionKind.VALUE, Target.FIELD
     if isinstance(expr, ir.ArrayType | ir.StringType | ir.BytesType) and getattr(expr, "max", None) is not None:
         return Condition(kind, target, name, Allowed.COUNT, high=0, why=why, rules=(rule,))
-    while isinstance(expr, ir.ArrayType):
-        expr = expr.element
-    if isinstance(expr, ir.NamedRef) and expr.target_kind == "flags":
+    innermost = expr.innermost
+    if isinstance(innermost, ir.NamedRef) and innermost.target_kind == "flags":
         return Condition(kind, target, name, Allowed.BITS, members=(), why=why, rules=(rule,))
     element = zero[0] if isinstance(zero, list) and zero else zero
     if isinstance(element, str):  # an enum member numbered 0

@@ -12,6 +12,7 @@ from bisect import bisect_left
 from typing import Any
 
 from devstate import ir
+from devstate.visit import Visitor
 
 
 def encodes_as_zero(expr: Any, default: Any, schema: ir.Schema) -> bool:
@@ -19,29 +20,43 @@ def encodes_as_zero(expr: Any, default: Any, schema: ir.Schema) -> bool:
     return ir.encodes_as_zero(expr, default, schema.types)
 
 
-def size_bound(expr: Any, schema: ir.Schema, seen: frozenset[str] = frozenset()) -> int | None:
+def size_bound(expr: Any, schema: ir.Schema) -> int | None:
     """An upper bound of the encoded size of any value of ``expr`` (None: unbounded, a recursive struct).
 
     Every framing word is counted (a struct's size prefix even where a section's length
     replaces it, a count and a stride for every counted array), so the bound is never below
     the real largest encoding; it is what an opaque reader's ``max`` is compared with.
     """
-    prefix = ir.PREFIX_SIZE
-    if isinstance(expr, ir.ScalarType):
+    return _SizeBound(schema).visit(expr, frozenset())
+
+
+class _SizeBound(Visitor[int | None]):
+    """``size_bound``: ``seen`` holds the structs being measured, to stop at recursion."""
+
+    def __init__(self, schema: ir.Schema) -> None:
+        self.schema = schema
+
+    def visit_scalar(self, expr: ir.ScalarType, seen: frozenset[str]) -> int:
         return expr.size
-    if isinstance(expr, ir.BytesType):
-        return prefix + expr.capacity
-    if isinstance(expr, ir.StringType):
-        return prefix + expr.max
-    if isinstance(expr, ir.ArrayType):
-        element = size_bound(expr.element, schema, seen)
-        return None if element is None else 2 * prefix + expr.capacity * element
-    if expr.target_kind != "struct":
+
+    def visit_bytes(self, expr: ir.BytesType, seen: frozenset[str]) -> int:
+        return ir.PREFIX_SIZE + expr.capacity
+
+    def visit_string(self, expr: ir.StringType, seen: frozenset[str]) -> int:
+        return ir.PREFIX_SIZE + expr.max
+
+    def visit_array(self, expr: ir.ArrayType, seen: frozenset[str]) -> int | None:
+        element = self.visit(expr.element, seen)
+        return None if element is None else 2 * ir.PREFIX_SIZE + expr.capacity * element
+
+    def visit_ref(self, expr: ir.NamedRef, seen: frozenset[str]) -> int:
         return int(expr.fixed_size or 0)
-    if expr.name in seen:
-        return None
-    fields = [size_bound(f.type, schema, seen | {expr.name}) for f in schema.struct(expr.name).fields]
-    return None if None in fields else prefix + sum(f for f in fields if f is not None)
+
+    def visit_struct_ref(self, expr: ir.NamedRef, seen: frozenset[str]) -> int | None:
+        if expr.name in seen:
+            return None
+        fields = [self.visit(f.type, seen | {expr.name}) for f in self.schema.struct(expr.name).fields]
+        return None if None in fields else ir.PREFIX_SIZE + sum(f for f in fields if f is not None)
 
 
 def shape(expr: Any, schema: ir.Schema) -> str:
@@ -50,13 +65,25 @@ def shape(expr: Any, schema: ir.Schema) -> str:
     Named types contribute their kind and declared name (without import alias), so a
     type moved into an import keeps its shape.
     """
-    if isinstance(expr, ir.ArrayType):
+    return _Shape(schema).visit(expr)
+
+
+class _Shape(Visitor[str]):
+    def __init__(self, schema: ir.Schema) -> None:
+        self.schema = schema
+
+    def visit_array(self, expr: ir.ArrayType) -> str:
         extent = f"[{expr.length}]" if expr.length is not None else f"[max {expr.max}]"
-        return shape(expr.element, schema) + extent
-    if isinstance(expr, ir.NamedRef):
-        target = schema.types[expr.name]
+        return self.visit(expr.element) + extent
+
+    def visit_ref(self, expr: ir.NamedRef) -> str:
+        target = self.schema.types[expr.name]
         return f"{target.kind} {target.name}"
-    return ir.type_label(expr)
+
+    def _label(self, expr: ir.ScalarType | ir.BytesType | ir.StringType) -> str:
+        return ir.type_label(expr)
+
+    visit_scalar = visit_bytes = visit_string = _label
 
 
 def layout_key(expr: Any, schema: ir.Schema) -> str:
@@ -67,17 +94,31 @@ def layout_key(expr: Any, schema: ir.Schema) -> str:
     size, count or length makes them self-delimiting), with the element's key. Equal keys
     mean the fields after this one stay where they were.
     """
-    if isinstance(expr, ir.NamedRef) and expr.target_kind == "struct":
+    return _LayoutKey().visit(expr)
+
+
+class _LayoutKey(Visitor[str]):
+    def visit_struct_ref(self, expr: ir.NamedRef) -> str:
         return "struct"
-    if isinstance(expr, ir.ArrayType):
-        element = "stride" if expr.stride else layout_key(expr.element, schema)
+
+    def visit_array(self, expr: ir.ArrayType) -> str:
+        element = "stride" if expr.stride else self.visit(expr.element)
         if expr.length is None:
             return f"counted {element}"
         if expr.stride:
             return f"[{expr.length}] stride"
-    if isinstance(expr, ir.BytesType | ir.StringType) and expr.fixed_size is None:
+        return self._fixed(expr)
+
+    def visit_bytes(self, expr: ir.BytesType) -> str:
+        return "counted bytes" if expr.fixed_size is None else self._fixed(expr)
+
+    def visit_string(self, expr: ir.StringType) -> str:
         return "counted bytes"
-    return f"fixed {expr.fixed_size}"
+
+    def _fixed(self, expr: ir.ScalarType | ir.NamedRef | ir.ArrayType | ir.BytesType) -> str:
+        return f"fixed {expr.fixed_size}"
+
+    visit_scalar = visit_ref = _fixed
 
 
 def lis_indices(values: list[int]) -> list[int]:
