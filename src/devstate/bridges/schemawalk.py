@@ -20,6 +20,7 @@ from devstate import ir
 from devstate.bridges.errors import AnnotationError, BridgeCode
 from devstate.errors import Diagnostic
 from devstate.state import type_default
+from devstate.visit import Visitor
 
 MISSING: Any = object()
 """``get``'s answer when an optional section is absent from the state."""
@@ -50,11 +51,11 @@ class Node:
     @property
     def is_leaf(self) -> bool:
         """Whether the value is not a struct or an array of structs (a value the bridges map whole)."""
-        return not (_is_struct(self.expr) or _is_struct_array(self.expr))
+        return not (self.expr.is_struct or self.is_struct_array)
 
     @property
     def is_struct_array(self) -> bool:
-        return _is_struct_array(self.expr)
+        return isinstance(self.expr, ir.ArrayType) and self.expr.stride  # a stride: the elements are structs
 
 
 def walk(schema: ir.Schema, namespace: str) -> Iterator[Node]:
@@ -66,24 +67,32 @@ def walk(schema: ir.Schema, namespace: str) -> Iterator[Node]:
 
 
 def _children(schema: ir.Schema, node: Node, namespace: str) -> Iterator[Node]:
-    expr, steps = node.expr, node.steps
-    if isinstance(expr, ir.ArrayType) and _is_struct(expr.element):
-        expr, steps = expr.element, (*steps, "*")
-    if not isinstance(expr, ir.NamedRef) or expr.target_kind != "struct":
-        return
-    for field in schema.struct(expr.name).fields:
-        child = Node(node.section, (*steps, field.name), field.type, field, field.annotations.get(namespace),
-                     field.loc)
-        yield child
-        yield from _children(schema, child, namespace)
+    return _Children(schema, namespace).visit(node.expr, node, node.steps)
 
 
-def _is_struct(expr: ir.TypeExpr) -> bool:
-    return isinstance(expr, ir.NamedRef) and expr.target_kind == "struct"
+class _Children(Visitor[Iterator[Node]]):
+    """The nodes below ``node`` (depth first); ``steps`` lead from its section to a value of ``expr``."""
 
+    def __init__(self, schema: ir.Schema, namespace: str) -> None:
+        self.schema = schema
+        self.namespace = namespace
 
-def _is_struct_array(expr: ir.TypeExpr) -> bool:
-    return isinstance(expr, ir.ArrayType) and _is_struct(expr.element)
+    def visit_array(self, expr: ir.ArrayType, node: Node, steps: tuple[str, ...]) -> Iterator[Node]:
+        if expr.stride:  # an array of structs: its elements' fields, under the step ``*``
+            yield from self.visit(expr.element, node, (*steps, "*"))
+
+    def visit_struct_ref(self, expr: ir.NamedRef, node: Node, steps: tuple[str, ...]) -> Iterator[Node]:
+        for field in self.schema.struct(expr.name).fields:
+            child = Node(node.section, (*steps, field.name), field.type, field, field.annotations.get(self.namespace),
+                         field.loc)
+            yield child
+            yield from self.visit(child.expr, child, child.steps)
+
+    def _leaf(self, expr: ir.ScalarType | ir.NamedRef | ir.BytesType | ir.StringType, node: Node,
+              steps: tuple[str, ...]) -> Iterator[Node]:
+        return iter(())
+
+    visit_scalar = visit_ref = visit_bytes = visit_string = _leaf
 
 
 def container_of(node: Node, nodes: Sequence[Node]) -> Node | None:

@@ -114,26 +114,50 @@ def _flags(target: ir.FlagsType, raw: int) -> list[str]:
 
 def to_item(schema: ir.Schema, expr: ir.TypeExpr, value: Any) -> Item:
     """The standard item for a state value: an int, bytes, or a list of either."""
-    if isinstance(expr, ir.BytesType):
+    return _ToItem(schema).visit(expr, value)
+
+
+class _ToItem(Visitor[Item]):
+    def __init__(self, schema: ir.Schema) -> None:
+        self.schema = schema
+
+    def visit_bytes(self, expr: ir.BytesType, value: Any) -> Item:
         return bytes(value)
-    if isinstance(expr, ir.ArrayType):
-        if _is_u8(expr.element):
+
+    def visit_array(self, expr: ir.ArrayType, value: Any) -> Item:
+        if expr.u8_elements:
             return bytes(value)
-        if isinstance(expr.element, ir.ArrayType) and _is_u8(expr.element.element):
+        if _is_byte_array(expr.element):
             return [bytes(item) for item in value]
-        return [scalar_to_int(schema, expr.element, item) for item in value]
-    return scalar_to_int(schema, expr, value)
+        return [scalar_to_int(self.schema, expr.element, item) for item in value]
+
+    def _one(self, expr: ir.ScalarType | ir.NamedRef | ir.StringType, value: Any) -> Item:
+        return scalar_to_int(self.schema, expr, value)
+
+    visit_scalar = visit_ref = visit_string = _one
 
 
 def from_item(schema: ir.Schema, expr: ir.TypeExpr, item: Item, field: ir.StructField | None = None) -> Any:
     """The state value for a standard item; raises ``ValueProblem`` when the schema cannot hold it."""
-    if isinstance(expr, ir.BytesType):
+    return _FromItem(schema).visit(expr, item, field)
+
+
+class _FromItem(Visitor[Any]):
+    def __init__(self, schema: ir.Schema) -> None:
+        self.schema = schema
+
+    def visit_bytes(self, expr: ir.BytesType, item: Item, field: ir.StructField | None) -> Any:
         return _bytes(expr, item)
-    if isinstance(expr, ir.ArrayType):
-        return _array(schema, expr, item)
-    if not isinstance(item, int):
-        raise ValueProblem(f"expected a number for {ir.type_label(expr)}")
-    return int_to_scalar(schema, expr, item, field)
+
+    def visit_array(self, expr: ir.ArrayType, item: Item, field: ir.StructField | None) -> Any:
+        return _array(self.schema, expr, item)
+
+    def _one(self, expr: ir.ScalarType | ir.NamedRef | ir.StringType, item: Item, field: ir.StructField | None) -> Any:
+        if not isinstance(item, int):
+            raise ValueProblem(f"expected a number for {ir.type_label(expr)}")
+        return int_to_scalar(self.schema, expr, item, field)
+
+    visit_scalar = visit_ref = visit_string = _one
 
 
 def _bytes(expr: ir.BytesType, item: Item) -> bytes:
@@ -148,7 +172,7 @@ def _bytes(expr: ir.BytesType, item: Item) -> bytes:
 
 def _array(schema: ir.Schema, expr: ir.ArrayType, item: Item) -> list[Any]:
     if isinstance(item, bytes):
-        if not _is_u8(expr.element):
+        if not expr.u8_elements:
             raise ValueProblem(f"bytes cannot fill {ir.type_label(expr)}")
         values: list[Any] = list(item)
     elif isinstance(item, list):
@@ -164,41 +188,61 @@ def _array(schema: ir.Schema, expr: ir.ArrayType, item: Item) -> list[Any]:
 
 def _element(schema: ir.Schema, expr: ir.TypeExpr, element: int | bytes) -> Any:
     if isinstance(element, bytes):
-        return _array(schema, expr, element) if isinstance(expr, ir.ArrayType) else _bytes_of(expr, element)
+        return _ElementFromBytes(schema).visit(expr, element)
     return int_to_scalar(schema, expr, element)
 
 
-def _bytes_of(expr: ir.TypeExpr, element: bytes) -> Any:
-    if isinstance(expr, ir.BytesType):
+class _ElementFromBytes(Visitor[Any]):
+    """An array element given as bytes: an array of u8 or bytes holds it."""
+
+    def __init__(self, schema: ir.Schema) -> None:
+        self.schema = schema
+
+    def visit_array(self, expr: ir.ArrayType, element: bytes) -> Any:
+        return _array(self.schema, expr, element)
+
+    def visit_bytes(self, expr: ir.BytesType, element: bytes) -> Any:
         return _bytes(expr, element)
-    raise ValueProblem(f"bytes cannot fill {ir.type_label(expr)}")
+
+    def _cannot(self, expr: ir.ScalarType | ir.NamedRef | ir.StringType, element: bytes) -> Any:
+        raise ValueProblem(f"bytes cannot fill {ir.type_label(expr)}")
+
+    visit_scalar = visit_ref = visit_string = _cannot
 
 
-def _is_u8(expr: ir.TypeExpr) -> bool:
-    return isinstance(expr, ir.ScalarType) and expr.name == "u8"
+def _is_byte_array(expr: ir.TypeExpr) -> bool:
+    return isinstance(expr, ir.ArrayType) and expr.u8_elements
 
 
 def is_scalar(schema: ir.Schema, expr: ir.TypeExpr) -> bool:
     """Whether a type maps to one integer (scalar, bool, enum or flags)."""
-    if isinstance(expr, ir.ScalarType):
-        return True
-    return isinstance(expr, ir.NamedRef) and expr.target_kind in ("enum", "flags")
+    return item_kind(schema, expr) == "int"
 
 
 def item_kind(schema: ir.Schema, expr: ir.TypeExpr) -> str:
     """``int``, ``bytes``, ``ints`` or ``byte-strings``: which item a type maps to."""
-    if is_scalar(schema, expr):
-        return "int"
-    if isinstance(expr, ir.BytesType):
+    return _ItemKind().visit(expr)
+
+
+class _ItemKind(Visitor[str]):
+    def visit_bytes(self, expr: ir.BytesType) -> str:
         return "bytes"
-    if isinstance(expr, ir.ArrayType):
-        if _is_u8(expr.element):
+
+    def visit_array(self, expr: ir.ArrayType) -> str:
+        if expr.u8_elements:
             return "bytes"
-        if isinstance(expr.element, ir.ArrayType) and _is_u8(expr.element.element):
+        if _is_byte_array(expr.element):
             return "byte-strings"
-        if is_scalar(schema, expr.element):
-            return "ints"
-    return "none"
+        return "ints" if self.visit(expr.element) == "int" else "none"
+
+    def _int(self, expr: ir.ScalarType | ir.NamedRef) -> str:
+        return "int"
+
+    def _none(self, expr: ir.NamedRef | ir.StringType) -> str:
+        return "none"
+
+    visit_scalar = visit_enum_ref = visit_flags_ref = _int
+    visit_struct_ref = visit_string = _none
 
 
 def default_of(schema: ir.Schema, expr: ir.TypeExpr, field: ir.StructField | None) -> Any:
