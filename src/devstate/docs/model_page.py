@@ -224,20 +224,43 @@ def anchored_path(path: str, anchor: str | None = None) -> str:
     return f'<a class="field-anchor" id="{anchor}" href="#{anchor}" title="Link to this field">{code(path)}</a>'
 
 
-def field_rows(schema: ir.Schema, path: str, expr: TypeExpr, model: str, depth: int = 0) -> Iterator[FieldRow]:
+def field_rows(schema: ir.Schema, path: str, expr: TypeExpr, model: str) -> Iterator[FieldRow]:
     """Table rows for every field reachable from ``expr``, depth first, by path."""
-    if depth > MAX_DEPTH:
-        return
-    if isinstance(expr, ir.ArrayType):
-        yield from field_rows(schema, f"{path}[]", expr.element, model, depth + 1)
-        return
-    if not (isinstance(expr, ir.NamedRef) and expr.target_kind == "struct"):
-        return
-    struct = schema.struct(expr.name)
-    for member in struct.fields:
-        member_path = f"{path}.{member.name}"
+    for member_path, member, struct in reachable_fields(schema, path, expr):
         yield _field_row(member_path, member, _origin_model(struct, model))
-        yield from field_rows(schema, member_path, member.type, model, depth + 1)
+
+
+Reached = Iterator[tuple[str, ir.StructField, ir.StructType]]
+
+
+def reachable_fields(schema: ir.Schema, path: str, expr: TypeExpr) -> Reached:
+    """(path, field, its struct) for every field reachable from a value of ``expr`` at ``path``, depth
+    first; array elements add ``[]`` to the path. The walk stops ``MAX_DEPTH`` levels down."""
+    return _ReachableFields(schema).walk(expr, path, 0)
+
+
+class _ReachableFields(Visitor[Reached]):
+    def __init__(self, schema: ir.Schema) -> None:
+        self.schema = schema
+
+    def walk(self, expr: TypeExpr, path: str, depth: int) -> Reached:
+        return iter(()) if depth > MAX_DEPTH else self.visit(expr, path, depth)
+
+    def visit_array(self, expr: ir.ArrayType, path: str, depth: int) -> Reached:
+        return self.walk(expr.element, f"{path}[]", depth + 1)
+
+    def visit_struct_ref(self, expr: ir.NamedRef, path: str, depth: int) -> Reached:
+        struct = self.schema.struct(expr.name)
+        for member in struct.fields:
+            member_path = f"{path}.{member.name}"
+            yield member_path, member, struct
+            yield from self.walk(member.type, member_path, depth + 1)
+
+    def _no_fields(self, expr: ir.ScalarType | ir.NamedRef | ir.BytesType | ir.StringType, path: str,
+                   depth: int) -> Reached:
+        return iter(())
+
+    visit_scalar = visit_ref = visit_bytes = visit_string = _no_fields
 
 
 def _field_row(path: str, member: ir.StructField, origin: str | None) -> FieldRow:
@@ -421,9 +444,7 @@ def _vendor_payload(vendor: ir.VendorSection) -> str:
 def type_link(expr: TypeExpr) -> str:
     """The type label in code, linked to the named type it is built from (if any)."""
     label = code(ir.type_label(expr))
-    inner: TypeExpr = expr
-    while isinstance(inner, ir.ArrayType):
-        inner = inner.element
+    inner = expr.innermost
     if isinstance(inner, ir.NamedRef):
         return f"[{label}](#{slug('type', inner.name)})"
     return label
@@ -431,7 +452,7 @@ def type_link(expr: TypeExpr) -> str:
 
 def section_size(schema: ir.Schema, expr: TypeExpr) -> int | None:
     """A section payload's size: a struct section is its body (the section length frames it)."""
-    if isinstance(expr, ir.NamedRef) and expr.target_kind == "struct":
+    if isinstance(expr, ir.NamedRef) and expr.is_struct:
         return schema.struct(expr.name).body_size
     return expr.fixed_size
 

@@ -17,15 +17,16 @@ from typing import Any
 from devstate import ir
 from devstate.docs.markdown import slug
 from devstate.docs.model_page import (
-    MAX_DEPTH,
     TypeExpr,
     bounds_text,
     field_anchor,
     offset_text,
     own_types,
+    reachable_fields,
     section_size,
     size_text,
 )
+from devstate.visit import Visitor
 
 SearchDoc = dict[str, str]
 
@@ -77,34 +78,33 @@ def _field_tables(schema: ir.Schema) -> Iterator[tuple[str, str, list[SearchDoc]
 
 def type_sentence(named: ir.StructType | ir.EnumType | ir.FlagsType) -> str:
     """A named type's search text: its description, then its members in one line."""
-    if isinstance(named, ir.StructType):
-        size = f"{named.body_size} bytes" if named.body_size is not None else "variable size"
-        members = f"struct, {size}: " + ", ".join(f.name for f in named.fields)
-    elif isinstance(named, ir.EnumType):
-        members = f"enum ({named.base.name}): " + ", ".join(f"{v.name} = {v.value}" for v in named.values)
-    else:
-        members = f"flags ({named.base.name}): " + ", ".join(f"{b.name} (bit {b.bit})" for b in named.bits)
+    members = _MemberLines().visit(named)
     doc = named.doc.strip()
     return escape(f"{doc} — {members}" if doc else members)
 
 
-def field_docs(schema: ir.Schema, page: str, path: str, expr: TypeExpr, depth: int = 0) -> Iterator[SearchDoc]:
+class _MemberLines(Visitor[str]):
+    """A named type's kind, size or base, and its members, in one line."""
+
+    def visit_struct(self, named: ir.StructType) -> str:
+        size = f"{named.body_size} bytes" if named.body_size is not None else "variable size"
+        return f"struct, {size}: " + ", ".join(f.name for f in named.fields)
+
+    def visit_enum(self, named: ir.EnumType) -> str:
+        return f"enum ({named.base.name}): " + ", ".join(f"{v.name} = {v.value}" for v in named.values)
+
+    def visit_flags(self, named: ir.FlagsType) -> str:
+        return f"flags ({named.base.name}): " + ", ".join(f"{b.name} (bit {b.bit})" for b in named.bits)
+
+
+def field_docs(schema: ir.Schema, page: str, path: str, expr: TypeExpr) -> Iterator[SearchDoc]:
     """One search entry per field reachable from ``expr`` (the walk of the field tables)."""
-    if depth > MAX_DEPTH:
-        return
-    if isinstance(expr, ir.ArrayType):
-        yield from field_docs(schema, page, f"{path}[]", expr.element, depth + 1)
-        return
-    if not (isinstance(expr, ir.NamedRef) and expr.target_kind == "struct"):
-        return
-    for member in schema.struct(expr.name).fields:
-        member_path = f"{path}.{member.name}"
+    for member_path, member, _ in reachable_fields(schema, path, expr):
         yield {
             "location": f"{page}#{field_anchor(member_path)}",
             "title": f"<code>{escape(member_path)}</code>",
             "text": field_sentence(member),
         }
-        yield from field_docs(schema, page, member_path, member.type, depth + 1)
 
 
 def field_sentence(member: ir.StructField) -> str:
