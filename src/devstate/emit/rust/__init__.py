@@ -35,6 +35,9 @@ RUNTIME_NAMES = (
     "Fail", "Frame", "Json", "KnownSection", "Limits", "UnknownSection", "Vendor", "VENDOR_HEADER_SIZE", "Writer",
 )
 """What a model module may use from the runtime (imported only when used: no unused imports)."""
+TRAIT_METHODS = {"Json": ".json("}
+"""Runtime traits a module needs in scope when it only calls their methods (a model whose sections
+are all scalars calls ``.json`` on integers and defines no ``impl Json``)."""
 ALLOC_NAMES = {"Cow": "alloc::borrow::Cow", "String": "alloc::string::String", "Vec": "alloc::vec::Vec",
                "format": "alloc::format"}
 
@@ -92,7 +95,8 @@ def _trim(lines: list[str]) -> list[str]:
 def _imports(body: str) -> list[str]:
     lines = [f"use {path};" for name, path in sorted(ALLOC_NAMES.items(), key=lambda item: item[1])
              if re.search(rf"\b{name}\b", body)]
-    runtime = [name for name in RUNTIME_NAMES if re.search(rf"\b{name}\b", body)]
+    runtime = [name for name in RUNTIME_NAMES
+               if re.search(rf"\b{name}\b", body) or (name in TRAIT_METHODS and TRAIT_METHODS[name] in body)]
     if runtime:
         lines.append("use crate::dsf1::{" + ", ".join(sorted(runtime, key=_rustfmt_order)) + "};")
     return lines
