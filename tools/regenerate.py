@@ -7,7 +7,9 @@
 One command for every generated artifact, in dependency order: the codecs of every language
 (``devstate gen``), the DSF conformance vectors (``tools.conformance``), the bridge vectors
 (``tools.bridge_vectors``), then the golden files the tests compare with (golden IR, rendered
-docs, bridge tables: ``pytest --update-goldens`` on the tests that hold goldens). Each step is
+docs, bridge tables, the feature cases' generated-code snippets: ``pytest --update-goldens`` on
+the tests that hold goldens). The expected blobs and errors of tests/cases/ are the cases'
+specification, written by hand: nothing here rewrites them. Each step is
 the generator's own command; this script only runs them in order and stops at the first failure.
 """
 
@@ -21,8 +23,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN_TESTS = ("tests/test_schema_standard.py", "tests/test_docs.py", "tests/test_bridge_virtio.py",
-                "tests/test_bridge_nvme.py")
-"""The test files that compare output with golden files (the ``golden`` fixture of tests/conftest.py)."""
+                "tests/test_bridge_nvme.py", "tests/test_cases.py::test_golden_snippet")
+"""The tests that compare output with golden files (the ``golden`` fixture of tests/conftest.py): whole
+files, and the generated-code snippets of the feature cases (tests/cases/*/golden/)."""
 LANGUAGES = ("python", "c", "rust")
 
 

@@ -1,0 +1,142 @@
+"""The feature cases of tests/cases/: one folder per wire feature (tests/cases/README.md).
+
+A folder holds ``schema.yaml``, valid cases (``NAME.state.json`` with its blob
+``NAME.dsf.hex``, and ``NAME.reencoded.dsf.hex`` when the blob is not the canonical
+encoding of the state, such as an older minor version's), error cases (``NAME.error.json``)
+and ``golden/`` snippets of the generated code. ``load_cases()`` reads them all and
+raises ``CaseFileError`` for a folder that lacks a file it needs or has a file it does not
+know, so an incomplete case fails instead of being skipped.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from devstate import ir
+from devstate.schema import load_schema
+from tools.case_hex import parse_hex
+
+CASES_DIR = Path(__file__).resolve().parent / "cases"
+GOLDEN_FILES = {"python": "python.py.txt", "c": "c.c.txt", "rust": "rust.rs.txt"}
+ERROR_KEYS = {"doc", "blob", "limits", "code", "number", "offset", "path"}
+_KNOWN = re.compile(r"[a-z0-9-]+\.(state\.json|dsf\.hex|reencoded\.dsf\.hex|error\.json)")
+
+
+class CaseFileError(AssertionError):
+    """A feature folder that is incomplete or holds a file the runner does not know."""
+
+
+@dataclass(frozen=True)
+class Valid:
+    """A state and its blob: decode(blob) is the state; encode(state) is ``canonical``."""
+
+    feature: str
+    name: str
+    state: dict[str, Any]
+    blob: bytes
+    canonical: bytes
+
+    @property
+    def id(self) -> str:
+        return f"{self.feature}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A blob every codec must refuse with exactly this error."""
+
+    feature: str
+    name: str
+    blob: bytes
+    code: str
+    number: int
+    offset: int
+    path: str
+    limits: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.feature}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One folder: its schema and cases."""
+
+    name: str
+    directory: Path
+    schema: ir.Schema
+    valid: tuple[Valid, ...]
+    invalid: tuple[Invalid, ...]
+
+    def golden(self, lang: str) -> Path:
+        return self.directory / "golden" / GOLDEN_FILES[lang]
+
+
+def feature_dirs() -> list[Path]:
+    return sorted(path for path in CASES_DIR.iterdir() if path.is_dir() and not path.name.startswith(("_", ".")))
+
+
+@functools.cache
+def load_cases() -> tuple[Feature, ...]:
+    return tuple(load_feature(directory) for directory in feature_dirs())
+
+
+def load_feature(directory: Path) -> Feature:
+    schema_path = directory / "schema.yaml"
+    if not schema_path.is_file():
+        raise CaseFileError(f"{directory}: no schema.yaml")
+    schema = load_schema(schema_path)
+    names = sorted(p.name for p in directory.iterdir() if p.is_file() and p.name != "schema.yaml")
+    unknown = [name for name in names if not _KNOWN.fullmatch(name)]
+    if unknown:
+        raise CaseFileError(f"{directory}: files the runner does not know: {', '.join(unknown)}")
+    valid = tuple(_valid(directory, name.removesuffix(".state.json"))
+                  for name in names if name.endswith(".state.json"))
+    invalid = tuple(_invalid(directory, name.removesuffix(".error.json"))
+                    for name in names if name.endswith(".error.json"))
+    for name in names:
+        stem = name.removesuffix(".reencoded.dsf.hex").removesuffix(".dsf.hex")
+        if name.endswith(".dsf.hex") and not (directory / f"{stem}.state.json").is_file():
+            raise CaseFileError(f"{directory / name}: no {stem}.state.json beside it")
+    if not valid and not invalid:
+        raise CaseFileError(f"{directory}: no *.state.json or *.error.json case")
+    return Feature(directory.name, directory, schema, valid, invalid)
+
+
+def _valid(directory: Path, name: str) -> Valid:
+    blob_path = directory / f"{name}.dsf.hex"
+    if not blob_path.is_file():
+        raise CaseFileError(f"{directory / name}.state.json: no {blob_path.name} beside it")
+    blob = parse_hex(blob_path.read_text(encoding="utf-8"))
+    reencoded = directory / f"{name}.reencoded.dsf.hex"
+    canonical = parse_hex(reencoded.read_text(encoding="utf-8")) if reencoded.is_file() else blob
+    state = json.loads((directory / f"{name}.state.json").read_text(encoding="utf-8"))
+    return Valid(directory.name, name, state, blob, canonical)
+
+
+def _invalid(directory: Path, name: str) -> Invalid:
+    path = directory / f"{name}.error.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    missing, extra = {"doc", "blob", "code", "number", "offset", "path"} - set(data), set(data) - ERROR_KEYS
+    if missing or extra:
+        raise CaseFileError(f"{path}: missing keys {sorted(missing)}, unknown keys {sorted(extra)}")
+    return Invalid(directory.name, name, parse_hex(data["blob"]), data["code"], data["number"], data["offset"],
+                   data["path"], data.get("limits", {}))
+
+
+def all_valid() -> list[Valid]:
+    return [case for feature in load_cases() for case in feature.valid]
+
+
+def all_invalid() -> list[Invalid]:
+    return [case for feature in load_cases() for case in feature.invalid]
+
+
+def schema_of(case: Valid | Invalid) -> ir.Schema:
+    return next(f.schema for f in load_cases() if f.name == case.feature)
