@@ -8,6 +8,7 @@ Import sets are checked in a fresh interpreter, since the test process has every
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,9 +26,9 @@ PLAIN_BLOB = ROOT / "spec" / "conformance" / "vectors" / "valid-org.virtio.net-1
 NET_SCHEMA = ROOT / "schemas" / "org.virtio.net" / "1.1.yaml"
 
 
-def _modules_after(*args: str) -> set[str]:
-    code = (f"import sys, json\nfrom devstate.cli import main\ntry:\n    main({list(args)!r})\nexcept SystemExit:\n"
-            "    pass\nsys.__stderr__.write(json.dumps(sorted(sys.modules)))\n")
+def _modules_after(*args: str, prelude: str = "") -> set[str]:
+    code = (f"{prelude}import sys, json\nfrom devstate.cli import main\ntry:\n    main({list(args)!r})\n"
+            "except SystemExit:\n    pass\nsys.__stderr__.write(json.dumps(sorted(sys.modules)))\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=ROOT)
     return set(json.loads(result.stderr.splitlines()[-1]))
 
@@ -56,15 +57,54 @@ def names_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_inspect_section_names_are_the_schema_ones(names_cache: Path) -> None:
+    """The shipped schemas' names are precomputed (standard_names.json): no cache entry, no YAML."""
     for file in schema_files():
         schema = load_schema(file.path)
-        for kept in (False, True):  # read from the YAML, then from the cache
-            found = section_names(file.ident)
-            assert found is not None, kept
-            assert found.standard == {s.id: s.name for s in schema.sections}
-            assert found.vendor == {(str(v.vendor), v.id): v.name for v in schema.vendor_sections}
-    assert len(list(names_cache.glob("*.json"))) == len(schema_files())
+        found = section_names(file.ident)
+        assert found is not None
+        assert found.ident == file.ident
+        assert found.standard == {s.id: s.name for s in schema.sections}
+        assert found.vendor == {(str(v.vendor), v.id): v.name for v in schema.vendor_sections}
+    assert not names_cache.exists()
     assert section_names("org.virtio.net@9.9") is None
+
+
+def test_precomputed_section_names_are_up_to_date() -> None:
+    from tools.standard_names import contents
+
+    assert names.PRECOMPUTED.read_bytes() == contents()
+
+
+@pytest.fixture
+def edited_schemas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the standard schemas whose org.virtio.net 1.1 renames section 3 (not shipped)."""
+    root = tmp_path / "schemas"
+    shutil.copytree(ROOT / "schemas", root)
+    edited = root / "org.virtio.net" / "1.1.yaml"
+    text = edited.read_text()
+    assert text.count("name: config\n") == 1
+    edited.write_text(text.replace("name: config\n", "name: device_config\n"))
+    monkeypatch.setenv("DEVSTATE_SCHEMAS", str(root))
+    return edited
+
+
+def test_inspect_section_names_of_an_edited_schema_come_from_its_yaml(edited_schemas: Path,
+                                                                       names_cache: Path) -> None:
+    schema = load_schema(edited_schemas)
+    for kept in (False, True):  # read from the YAML, then from the cache
+        found = section_names("org.virtio.net@1.1")
+        assert found is not None, kept
+        assert found.standard == {s.id: s.name for s in schema.sections}
+        assert found.standard[3] == "device_config"
+        assert found.vendor == {(str(v.vendor), v.id): v.name for v in schema.vendor_sections}
+        assert len(list(names_cache.glob("*.json"))) == 1
+    assert section_names("org.virtio.net@1.0") == section_names_shipped("org.virtio.net@1.0")
+
+
+def section_names_shipped(ident: str) -> names.SectionNames:
+    entry = next(e for e in json.loads(names.PRECOMPUTED.read_bytes())["schemas"].values() if e["ident"] == ident)
+    return names.SectionNames(ident, {i: n for i, n in entry["standard"]},
+                              {(v, i): n for v, i, n in entry["vendor"]})
 
 
 @pytest.mark.parametrize("spoiled", [
@@ -73,11 +113,27 @@ def test_inspect_section_names_are_the_schema_ones(names_cache: Path) -> None:
     b'{"format": 1, "answer": {"standard": 5, "vendor": []}, "depends": {"/nonexistent": null}}',
     b'{"format": 1, "answer": {"standard": [[1]], "vendor": [[1, 2, 3]]}, "depends": {"/nonexistent": null}}',
 ], ids=["not-json", "no-depends", "boolean-id", "not-a-list", "short-rows"])
-def test_inspect_section_names_ignore_a_hostile_entry(names_cache: Path, spoiled: bytes) -> None:
+def test_inspect_section_names_ignore_a_hostile_entry(edited_schemas: Path, names_cache: Path,
+                                                      spoiled: bytes) -> None:
     expected = section_names("org.virtio.net@1.1")
+    assert expected is not None and expected.standard[3] == "device_config"
     [entry] = names_cache.glob("*.json")
     entry.write_bytes(spoiled)
     assert section_names("org.virtio.net@1.1") == expected
+
+
+def test_a_precomputed_entry_of_another_ident_is_not_used(edited_schemas: Path, names_cache: Path) -> None:
+    """Content identical to a shipped schema but found under another name reads its YAML."""
+    shutil.copy(ROOT / "schemas" / "org.virtio.net" / "1.0.yaml", edited_schemas)
+    found = section_names("org.virtio.net@1.1")
+    assert found == names.SectionNames("org.virtio.net@1.1", section_names_shipped("org.virtio.net@1.0").standard)
+    assert len(list(names_cache.glob("*.json"))) == 1
+
+
+def test_inspect_reads_no_yaml_for_a_standard_schema() -> None:
+    """Even the first time (nothing cached): the names are precomputed into the package."""
+    env_code = "import os\nos.environ['DEVSTATE_NO_CACHE'] = '1'\n"
+    assert "yaml" not in _modules_after("inspect", str(PLAIN_BLOB), prelude=env_code)
 
 
 def test_inspect_asked_again_reads_no_yaml() -> None:

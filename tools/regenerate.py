@@ -6,7 +6,8 @@
 
 One command for every generated artifact, in dependency order: the codecs of every language
 (``devstate gen``), the DSF conformance vectors (``tools.conformance``), the bridge vectors
-(``tools.bridge_vectors``), then the golden files the tests compare with (golden IR, rendered
+(``tools.bridge_vectors``), the standard schemas' section names inspect labels blobs with
+(``tools.standard_names``), then the golden files the tests compare with (golden IR, rendered
 docs, bridge tables, the feature cases' generated-code snippets: ``pytest --update-goldens`` on
 the tests that hold goldens). The expected blobs and errors of tests/cases/ are the cases'
 specification, written by hand: nothing here rewrites them. Each step is
@@ -44,6 +45,7 @@ def steps(check: bool) -> list[tuple[str, list[str]]]:
         *codecs,
         ("DSF conformance vectors", [python, "-m", "tools.conformance", *flag]),
         ("bridge conformance vectors", [python, "-m", "tools.bridge_vectors", *flag]),
+        ("inspect's standard section names", [python, "-m", "tools.standard_names", *flag]),
         ("golden files", goldens),
     ]
 

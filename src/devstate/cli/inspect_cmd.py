@@ -1,7 +1,8 @@
 """``devstate inspect``: a DSF blob's header, sections and checksum, without its schema.
 
 Kept apart from decode/encode so that it imports neither the reference codec nor the
-schema loader: section names come from the standard schema's YAML (``section_names``).
+schema loader: section names come precomputed for the shipped schemas, else from the
+schema's YAML (``section_names``).
 """
 
 from __future__ import annotations

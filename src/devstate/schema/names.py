@@ -4,14 +4,20 @@
 schema (meta-schema check, IR build) would cost more than the rest of the command. The
 standard schemas are validated by the test suite, so reading their ``sections`` and
 ``vendor_sections`` lists is enough; any file that does not read cleanly gives no names.
-The names read are kept in ``devstate.result_cache`` by the file's path and content, so
-the next ``inspect`` of that model imports no YAML parser.
+A shipped schema's names are precomputed into the package (``standard_names.json``, by
+each file's sha256; written and drift-checked by ``tools.regenerate``), so ``inspect`` of a
+standard model parses no YAML even the first time. Any other file's names are read from its
+YAML and kept in ``devstate.result_cache`` by the file's path and content, so the next
+``inspect`` of that model imports no YAML parser either.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from devstate import result_cache
@@ -21,6 +27,9 @@ from devstate.schema.registry import find_schema_file
 KIND = "section-names"
 """The ``result_cache`` kind: a file's names are kept by its path and content, so a second
 ``inspect`` of a blob of that model reads no YAML."""
+PRECOMPUTED = Path(__file__).with_name("standard_names.json")
+"""The shipped schemas' names by file sha256 (``python -m tools.standard_names`` writes it)."""
+PRECOMPUTED_FORMAT = 1
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,9 @@ def section_names(ident: str) -> SectionNames | None:
     except (UsageError, OSError):
         return None
     digest = hashlib.sha256(data).hexdigest()
+    shipped = _precomputed().get(digest)
+    if shipped is not None and shipped.get("ident") == ident:
+        return _from_json(ident, shipped)
     question = (str(path), digest)
     found = result_cache.lookup(KIND, question)
     names = _from_json(ident, found["answer"]) if found else None
@@ -48,6 +60,17 @@ def section_names(ident: str) -> SectionNames | None:
         if names is not None:
             result_cache.store(KIND, question, _to_json(names), {path: digest})
     return names
+
+
+@cache
+def _precomputed() -> dict[str, Any]:
+    """The precomputed entries by sha256; none when the file is missing or not of that shape."""
+    try:
+        document = json.loads(PRECOMPUTED.read_bytes())
+        schemas = document["schemas"] if document.get("format") == PRECOMPUTED_FORMAT else None
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+    return schemas if isinstance(schemas, dict) else {}
 
 
 def _read_names(ident: str, data: bytes) -> SectionNames | None:

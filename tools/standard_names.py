@@ -1,0 +1,55 @@
+"""Write (or, with --check, compare) the section names of the standard schemas that ``devstate
+inspect`` labels blobs with: ``python -m tools.standard_names [--check]``.
+
+``src/devstate/schema/standard_names.json`` holds, by each standard schema file's sha256, its
+model, version and section names as the full loader builds them (the IR). ``inspect`` uses an
+entry only when the file it found has that sha256, so it parses no YAML for a shipped schema
+and an edited one is read as before; ``tools.regenerate --check`` fails when this file drifts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from devstate.result_cache import sha256_of
+from devstate.schema import load_schema, schema_files
+from devstate.schema.names import PRECOMPUTED, PRECOMPUTED_FORMAT
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def contents() -> bytes:
+    """The file as the standard schemas of this checkout give it."""
+    entries = {}
+    for file in schema_files(ROOT / "schemas"):
+        schema = load_schema(file.path)
+        entries[sha256_of(file.path)] = {
+            "ident": file.ident,
+            "standard": [[s.id, s.name] for s in schema.sections],
+            "vendor": [[str(v.vendor), v.id, v.name] for v in schema.vendor_sections],
+        }
+    rows = ",\n".join(f"  {json.dumps(digest)}: {json.dumps(entry, ensure_ascii=False)}"
+                     for digest, entry in sorted(entries.items()))
+    return f'{{"format": {PRECOMPUTED_FORMAT}, "schemas": {{\n{rows}\n}}}}\n'.encode()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.standard_names", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="compare with the committed file; write nothing")
+    args = parser.parse_args(argv)
+    wanted = contents()
+    if args.check:
+        if not PRECOMPUTED.is_file() or PRECOMPUTED.read_bytes() != wanted:
+            print(f"{PRECOMPUTED.relative_to(ROOT)} is out of date: run python -m tools.standard_names",
+                  file=sys.stderr)
+            return 1
+        return 0
+    PRECOMPUTED.write_bytes(wanted)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
