@@ -51,13 +51,29 @@ Decoded = tuple[Any, ...]
 """``("ok", state_json, reencoded_bytes)`` or ``("error", code, number, offset, path)``."""
 
 
+Refused = tuple[str, int, str, str]
+"""An encoder's error: (code, number, path, message)."""
+
+
 @dataclass(frozen=True)
 class Codec:
     name: str
     decode: Callable[[ir.Schema, bytes, dict[str, int]], Decoded]
     encode: Callable[[ir.Schema, Any], bytes] | None
+    """Encode a JSON state; raises the codec's EncodeError (``refusal`` turns it into a tuple)."""
     needs: str | None = None
     """The tools/system-deps group it needs (``@pytest.mark.needs``)."""
+
+    def refusal(self, schema: ir.Schema, state: Any) -> Refused | None:
+        """The error encoding ``state`` raises, or None when it encodes."""
+        assert self.encode is not None
+        try:
+            self.encode(schema, state)
+        except Exception as exc:  # each codec has its own EncodeError class
+            if type(exc).__name__ != "EncodeError":
+                raise
+            return (exc.code, exc.number, exc.path, exc.message)  # type: ignore[attr-defined]
+        return None
 
 
 def schemas() -> list[ir.Schema]:

@@ -3,7 +3,8 @@
 A folder holds ``schema.yaml``, valid cases (``NAME.state.json`` with its blob
 ``NAME.dsf.hex``, and ``NAME.reencoded.dsf.hex`` when the blob is not the canonical
 encoding of the state, such as an older minor version's), error cases (``NAME.error.json``)
-and ``golden/`` snippets of the generated code. ``load_cases()`` reads them all and
+states the encoders must refuse (``NAME.encode-error.json``) and ``golden/`` snippets of
+the generated code. ``load_cases()`` reads them all and
 raises ``CaseFileError`` for a folder that lacks a file it needs or has a file it does not
 know, so an incomplete case fails instead of being skipped.
 """
@@ -23,8 +24,9 @@ from tools.case_hex import parse_hex
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 GOLDEN_FILES = {"python": "python.py.txt", "c": "c.c.txt", "rust": "rust.rs.txt"}
-ERROR_KEYS = {"doc", "blob", "limits", "code", "number", "offset", "path"}
-_KNOWN = re.compile(r"[a-z0-9-]+\.(state\.json|dsf\.hex|reencoded\.dsf\.hex|error\.json)")
+ERROR_KEYS = {"doc", "blob", "limits", "code", "number", "offset", "path", "message"}
+ENCODE_ERROR_KEYS = {"doc", "state", "code", "number", "path", "message"}
+_KNOWN = re.compile(r"[a-z0-9-]+\.(state\.json|dsf\.hex|reencoded\.dsf\.hex|error\.json|encode-error\.json)")
 
 
 class CaseFileError(AssertionError):
@@ -57,7 +59,26 @@ class Invalid:
     number: int
     offset: int
     path: str
+    message: str
+    """The reference interpreter's message (the drivers of C and Rust report no message)."""
     limits: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.feature}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Unencodable:
+    """A state every encoder that takes a JSON state must refuse with exactly this error."""
+
+    feature: str
+    name: str
+    state: dict[str, Any]
+    code: str
+    number: int
+    path: str
+    message: str
 
     @property
     def id(self) -> str:
@@ -73,6 +94,7 @@ class Feature:
     schema: ir.Schema
     valid: tuple[Valid, ...]
     invalid: tuple[Invalid, ...]
+    unencodable: tuple[Unencodable, ...]
 
     def golden(self, lang: str) -> Path:
         return self.directory / "golden" / GOLDEN_FILES[lang]
@@ -99,14 +121,16 @@ def load_feature(directory: Path) -> Feature:
     valid = tuple(_valid(directory, name.removesuffix(".state.json"))
                   for name in names if name.endswith(".state.json"))
     invalid = tuple(_invalid(directory, name.removesuffix(".error.json"))
-                    for name in names if name.endswith(".error.json"))
+                    for name in names if name.endswith(".error.json") and not name.endswith(".encode-error.json"))
+    unencodable = tuple(_unencodable(directory, name.removesuffix(".encode-error.json"))
+                        for name in names if name.endswith(".encode-error.json"))
     for name in names:
         stem = name.removesuffix(".reencoded.dsf.hex").removesuffix(".dsf.hex")
         if name.endswith(".dsf.hex") and not (directory / f"{stem}.state.json").is_file():
             raise CaseFileError(f"{directory / name}: no {stem}.state.json beside it")
     if not valid and not invalid:
         raise CaseFileError(f"{directory}: no *.state.json or *.error.json case")
-    return Feature(directory.name, directory, schema, valid, invalid)
+    return Feature(directory.name, directory, schema, valid, invalid, unencodable)
 
 
 def _valid(directory: Path, name: str) -> Valid:
@@ -123,11 +147,20 @@ def _valid(directory: Path, name: str) -> Valid:
 def _invalid(directory: Path, name: str) -> Invalid:
     path = directory / f"{name}.error.json"
     data = json.loads(path.read_text(encoding="utf-8"))
-    missing, extra = {"doc", "blob", "code", "number", "offset", "path"} - set(data), set(data) - ERROR_KEYS
+    missing, extra = ERROR_KEYS - {"limits"} - set(data), set(data) - ERROR_KEYS
     if missing or extra:
         raise CaseFileError(f"{path}: missing keys {sorted(missing)}, unknown keys {sorted(extra)}")
     return Invalid(directory.name, name, parse_hex(data["blob"]), data["code"], data["number"], data["offset"],
-                   data["path"], data.get("limits", {}))
+                   data["path"], data["message"], data.get("limits", {}))
+
+
+def _unencodable(directory: Path, name: str) -> Unencodable:
+    path = directory / f"{name}.encode-error.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if set(data) != ENCODE_ERROR_KEYS:
+        raise CaseFileError(f"{path}: keys {sorted(data)}, expected {sorted(ENCODE_ERROR_KEYS)}")
+    return Unencodable(directory.name, name, data["state"], data["code"], data["number"], data["path"],
+                       data["message"])
 
 
 def all_valid() -> list[Valid]:
@@ -138,5 +171,9 @@ def all_invalid() -> list[Invalid]:
     return [case for feature in load_cases() for case in feature.invalid]
 
 
-def schema_of(case: Valid | Invalid) -> ir.Schema:
+def all_unencodable() -> list[Unencodable]:
+    return [case for feature in load_cases() for case in feature.unencodable]
+
+
+def schema_of(case: Valid | Invalid | Unencodable) -> ir.Schema:
     return next(f.schema for f in load_cases() if f.name == case.feature)

@@ -3,8 +3,10 @@
 For each valid case: decoding the blob gives exactly the state, and the codec's re-encoding
 of what it decoded is exactly the canonical blob; the interpreter and generated Python also
 encode the JSON state to exactly those bytes. For each error case: exactly the code, number,
-offset and path. The golden snippets of each feature's generated code are compared here
-(``python -m tools.regenerate`` rewrites them). tests/cases/README.md describes the files.
+offset and path, and the reference interpreter's exact message. For each state the encoders must
+refuse: the code, number and path. The golden snippets of each feature's generated code are
+compared here (``python -m tools.regenerate`` rewrites them). tests/cases/README.md describes the
+files.
 """
 
 from __future__ import annotations
@@ -12,10 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import case_files as cases
 import pytest
 from case_codecs import CODECS, Codec, close_drivers
-from case_files import GOLDEN_FILES, Feature, Invalid, Valid, all_invalid, all_valid, load_cases
+from case_files import GOLDEN_FILES, Feature, Invalid, Unencodable, Valid
 from case_snippets import snippet
+
+from devstate import interp
+from devstate.wire.errors import DecodeError
+from devstate.wire.limits import Limits
 
 
 def _with_needs(codec: Codec) -> object:
@@ -34,11 +41,11 @@ def drivers() -> Iterator[None]:
 
 
 def _schema(feature_name: str) -> Feature:
-    return next(feature for feature in load_cases() if feature.name == feature_name)
+    return next(feature for feature in cases.load_cases() if feature.name == feature_name)
 
 
 @pytest.mark.parametrize("codec", ALL_CODECS)
-@pytest.mark.parametrize("case", all_valid(), ids=lambda case: case.id)
+@pytest.mark.parametrize("case", cases.all_valid(), ids=lambda case: case.id)
 def test_valid_case_decodes_to_the_state(case: Valid, codec: Codec) -> None:
     got = codec.decode(_schema(case.feature).schema, case.blob, {})
     assert got[:2] == ("ok", case.state), got
@@ -46,26 +53,43 @@ def test_valid_case_decodes_to_the_state(case: Valid, codec: Codec) -> None:
 
 
 @pytest.mark.parametrize("codec", ENCODERS)
-@pytest.mark.parametrize("case", all_valid(), ids=lambda case: case.id)
+@pytest.mark.parametrize("case", cases.all_valid(), ids=lambda case: case.id)
 def test_valid_case_state_encodes_to_the_canonical_blob(case: Valid, codec: Codec) -> None:
     assert codec.encode is not None
     assert codec.encode(_schema(case.feature).schema, case.state).hex() == case.canonical.hex()
 
 
 @pytest.mark.parametrize("codec", ALL_CODECS)
-@pytest.mark.parametrize("case", all_invalid(), ids=lambda case: case.id)
+@pytest.mark.parametrize("case", cases.all_invalid(), ids=lambda case: case.id)
 def test_error_case_gives_the_error(case: Invalid, codec: Codec) -> None:
     got = codec.decode(_schema(case.feature).schema, case.blob, case.limits)
     assert got == ("error", case.code, case.number, case.offset, case.path)
 
 
+@pytest.mark.parametrize("codec", ENCODERS)
+@pytest.mark.parametrize("case", cases.all_unencodable(), ids=lambda case: case.id)
+def test_unencodable_state_gives_the_error(case: Unencodable, codec: Codec) -> None:
+    got = codec.refusal(_schema(case.feature).schema, case.state)
+    assert got is not None, "the state encoded"
+    assert got[:3] == (case.code, case.number, case.path)
+    if codec.name == "interp":
+        assert got[3] == case.message
+
+
+@pytest.mark.parametrize("case", cases.all_invalid(), ids=lambda case: case.id)
+def test_error_case_message_of_the_reference_codec(case: Invalid) -> None:
+    with pytest.raises(DecodeError) as info:
+        interp.decode(_schema(case.feature).schema, case.blob, Limits(**case.limits))
+    assert info.value.message == case.message
+
+
 @pytest.mark.parametrize("lang", sorted(GOLDEN_FILES))
-@pytest.mark.parametrize("feature", load_cases(), ids=lambda feature: feature.name)
+@pytest.mark.parametrize("feature", cases.load_cases(), ids=lambda feature: feature.name)
 def test_golden_snippet(feature: Feature, lang: str, golden: Callable[[Path, str], None]) -> None:
     golden(feature.golden(lang), snippet(lang, feature.schema))
 
 
 def test_every_feature_has_valid_and_error_cases() -> None:
     """A feature folder with only one kind of case is unfinished (the loader refuses empty ones)."""
-    lacking = [f.name for f in load_cases() if not f.valid or not f.invalid]
+    lacking = [f.name for f in cases.load_cases() if not f.valid or not f.invalid]
     assert lacking == []
