@@ -114,6 +114,17 @@ def _clamp(value: Any, low: int | None, high: int | None) -> Any:
     return value
 
 
+def copy_value(value: Any) -> Any:
+    """A copy of a state value whose dicts and lists are new; the rest (numbers, strings, bytes) is shared.
+
+    Far cheaper than ``copy.deepcopy`` for taking a fresh state from a default computed once."""
+    if isinstance(value, dict):
+        return {key: copy_value(item) if isinstance(item, dict | list) else item for key, item in value.items()}
+    if isinstance(value, list):
+        return [copy_value(item) if isinstance(item, dict | list) else item for item in value]
+    return value
+
+
 def vendor_order(section: ir.VendorSection) -> tuple[bytes, int]:
     """Canonical order of vendor sections: (18-byte vendor header, id)."""
     return section.order_key

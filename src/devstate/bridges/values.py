@@ -129,6 +129,8 @@ class _ToItem(Visitor[Item]):
             return bytes(value)
         if _is_byte_array(expr.element):
             return [bytes(item) for item in value]
+        if _is_number(expr.element):
+            return [int(item) for item in value]  # what scalar_to_int gives, without a visit per element
         return [scalar_to_int(self.schema, expr.element, item) for item in value]
 
     def _one(self, expr: ir.ScalarType | ir.NamedRef | ir.StringType, value: Any) -> Item:
@@ -176,7 +178,11 @@ def _array(schema: ir.Schema, expr: ir.ArrayType, item: Item) -> list[Any]:
             raise ValueProblem(f"bytes cannot fill {ir.type_label(expr)}")
         values: list[Any] = list(item)
     elif isinstance(item, list):
-        values = [_element(schema, expr.element, element) for element in item]
+        numbers = [element for element in item if isinstance(element, int)] if _is_number(expr.element) else []
+        if len(numbers) == len(item) and numbers:
+            values = _numbers(expr.element, numbers)
+        else:
+            values = [_element(schema, expr.element, element) for element in item]
     else:
         raise ValueProblem(f"a number cannot fill {ir.type_label(expr)}")
     if expr.length is not None and len(values) != expr.length:
@@ -184,6 +190,16 @@ def _array(schema: ir.Schema, expr: ir.ArrayType, item: Item) -> list[Any]:
     if expr.max is not None and len(values) > expr.max:
         raise ValueProblem(f"{len(values)} elements where the schema holds at most {expr.max}")
     return values
+
+
+def _numbers(expr: ir.TypeExpr, item: list[int]) -> list[int]:
+    """Integer elements checked against their type's range at once (``_scalar`` one by one, same message)."""
+    assert isinstance(expr, ir.ScalarType)
+    low, high = ir.scalar_range(expr.name)
+    bad = next((raw for raw in item if not low <= raw <= high), None)
+    if bad is not None:
+        raise ValueProblem(f"{bad} is outside {low}..{high}")
+    return list(item)
 
 
 def _element(schema: ir.Schema, expr: ir.TypeExpr, element: int | bytes) -> Any:
@@ -208,6 +224,11 @@ class _ElementFromBytes(Visitor[Any]):
         raise ValueProblem(f"bytes cannot fill {ir.type_label(expr)}")
 
     visit_scalar = visit_ref = visit_string = _cannot
+
+
+def _is_number(expr: ir.TypeExpr) -> bool:
+    """A plain integer type (not bool): its state value is the integer itself."""
+    return isinstance(expr, ir.ScalarType) and expr.name != "bool"
 
 
 def _is_byte_array(expr: ir.TypeExpr) -> bool:

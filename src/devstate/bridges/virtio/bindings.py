@@ -25,11 +25,18 @@ from devstate.bridges.errors import BridgeCode, BridgeDecodeError
 from devstate.bridges.layouts import CountedLists, Fixed, Layout, Slot, Variable, Words
 from devstate.bridges.report import show
 from devstate.bridges.schemawalk import MISSING, Node, get, put
-from devstate.bridges.values import Item, ValueProblem, default_of, fits, from_item, to_item
+from devstate.bridges.values import Item, ValueProblem, fits, from_item, to_item
 from devstate.bridges.virtio import tables
-from devstate.bridges.virtio.stream import NO_SELECTOR, Part, common_cfg_selector, cvq_selector, vq_selector
+from devstate.bridges.virtio.stream import (
+    NO_SELECTOR,
+    Part,
+    common_cfg_selector,
+    cvq_selector,
+    vq_selector,
+    vq_selectors,
+)
 from devstate.bridges.virtio.tables import CommonCfgField, CvqCommand, PartType, Selector
-from devstate.state import State, default_state, struct_default
+from devstate.state import State, struct_default
 
 Indices = tuple[int, ...]
 
@@ -53,6 +60,12 @@ class Source:
             assert self.command is not None
             return cvq_selector(self.command)
         return NO_SELECTOR
+
+    def selectors(self, count: int) -> tuple[bytes, ...]:
+        """The selectors of elements 0 to ``count - 1`` of an indexed array."""
+        if self.kind.selector is Selector.VQ_INDEX:
+            return vq_selectors(count)
+        return tuple(self.selector((index,)) for index in range(count))
 
     @property
     def layout(self) -> Layout:
@@ -105,9 +118,10 @@ class Source:
 class ImportContext:
     """Parts by (type, selector) and the state being filled."""
 
-    def __init__(self, schema: ir.Schema, parts: Sequence[Part], features: Node | None) -> None:
+    def __init__(self, schema: ir.Schema, parts: Sequence[Part], features: Node | None, state: State) -> None:
         self.schema = schema
-        self.state: State = default_state(schema)
+        self.state = state
+        """The state being filled (a default state to start with)."""
         self.features_node = features
         self.by_key: dict[tuple[int, bytes], list[Part]] = {}
         self.absent: list[str] = []
@@ -161,10 +175,14 @@ class ExportContext:
         ``required``: the state needs this part (a value that is not the default, or a part whose
         presence is the value); other parts are written only where the export's selection wants them.
         """
-        key = (source.kind.id, source.selector(indices))
+        return self.items_at(source, source.selector(indices), required)
+
+    def items_at(self, source: Source, selector: bytes, required: bool = False) -> dict[str, Any]:
+        """``items`` for the part of ``source`` with ``selector``."""
+        key = (source.kind.id, selector)
         draft = self.drafts.get(key)
         if draft is None:
-            draft = self.drafts[key] = Draft(source.kind, source.command, source.common, key[1])
+            draft = self.drafts[key] = Draft(source.kind, source.command, source.common, selector)
         draft.required |= required
         return draft.items
 
@@ -266,6 +284,16 @@ class Binding:
     def export(self, ctx: ExportContext, indices: Indices) -> None:
         raise NotImplementedError
 
+    def import_elements(self, ctx: ImportContext, count: int) -> None:
+        """``import_`` for elements 0 to ``count - 1`` of the indexed array the binding maps."""
+        for index in range(count):
+            self.import_(ctx, (index,))
+
+    def export_elements(self, ctx: ExportContext, count: int) -> None:
+        """``export`` for elements 0 to ``count - 1`` of the indexed array the binding maps."""
+        for index in range(count):
+            self.export(ctx, (index,))
+
     def rows(self) -> list[tuple[str, str, str]]:
         """Documentation rows: (schema path, standard source, notes)."""
         raise NotImplementedError
@@ -285,6 +313,11 @@ class ValueBinding(Binding):
     indexed: bool = False
     feature: int | None = None
     phase: int = 1
+    default: Any = None
+    """The node's default (``values.default_of``), worked out once by the compiler."""
+    _default_item: tuple[Item, str | None] | None = field(default=None, init=False, repr=False, compare=False)
+    """The default's item and why it cannot be written (None: it can), worked out on first use."""
+    _note_format: str | None = field(default=None, init=False, repr=False, compare=False)
 
     def sources(self) -> list[Source]:
         return [self.source]
@@ -293,33 +326,72 @@ class ValueBinding(Binding):
         part = ctx.find(self.source, indices)
         if part is None:
             if self.feature is None or ctx.negotiated(self.feature):
-                label = self.source.part_label.replace("[i]", f"[{indices[-1]}]") if self.indexed else \
-                    self.source.part_label
-                note = f"no {label} part: {display(self.node, indices)} keeps its default"
-                ctx.absent.append(note)
+                ctx.absent.append(self._absent_note(indices))
             return
         ctx.store(self.node, indices, _fitted(self.node, part.items[self.source.item], self.source), part,
                   self.source)
 
+    def import_elements(self, ctx: ImportContext, count: int) -> None:
+        """Every element at once: up to 1024 virtqueues, most of them often without parts (a note each)."""
+        noted = self.feature is None or ctx.negotiated(self.feature)  # the features are imported first
+        kind = self.source.kind.id
+        for index, selector in enumerate(self.source.selectors(count)):
+            found = ctx.by_key.get((kind, selector))
+            if found:
+                item = _fitted(self.node, found[0].items[self.source.item], self.source)
+                ctx.store(self.node, (index,), item, found[0], self.source)
+            elif noted:
+                ctx.absent.append(self._absent_note((index,)))
+
+    def _absent_note(self, indices: Indices) -> str:
+        """``no VQ_CFG[3] part: queues[3].size keeps its default`` (the format is made once per binding)."""
+        if self._note_format is None:
+            label = self.source.part_label.replace("[i]", "[{}]") if self.indexed else self.source.part_label
+            where = self.node.section.name + "".join("[{}]" if s == "*" else f".{s}" for s in self.node.steps)
+            self._note_format = "no " + _braced(label) + " part: " + _braced(where) + " keeps its default"
+        return self._note_format.format(*(indices[-1:] if self.indexed else ()), *indices)
+
     def export(self, ctx: ExportContext, indices: Indices) -> None:
+        self._export_at(ctx, indices, self.source.selector(indices))
+
+    def export_elements(self, ctx: ExportContext, count: int) -> None:
+        for index, selector in enumerate(self.source.selectors(count)):
+            self._export_at(ctx, (index,), selector)
+
+    def _export_at(self, ctx: ExportContext, indices: Indices, selector: bytes) -> None:
         value = get(ctx.state, self.node, indices)
         if value is MISSING:
             return
-        default = default_of(ctx.schema, self.node.expr, self.node.field)
-        if self.feature is not None and not ctx.negotiated(self.feature) and value == default:
-            return
-        item = to_item(ctx.schema, self.node.expr, value)
-        problem = self.source.check(item)
+        default = self.default
+        if value == default:
+            if self.feature is not None and not ctx.negotiated(self.feature):
+                return
+            item, problem = self._default_export(ctx.schema)
+        else:
+            item = to_item(ctx.schema, self.node.expr, value)
+            problem = self.source.check(item)
         if problem is not None:
             ctx.problem(self.node, indices, f"{self.source.label}: {problem}")
             return
         required = value != default or self.node.section.optional
-        ctx.items(self.source, indices, required)[self.source.item] = item
+        ctx.items_at(self.source, selector, required)[self.source.item] = item
+
+    def _default_export(self, schema: ir.Schema) -> tuple[Item, str | None]:
+        """The default's item and problem: every element at its default writes the same (computed once)."""
+        if self._default_item is None:
+            item = to_item(schema, self.node.expr, self.default)
+            self._default_item = (item, self.source.check(item))
+        return self._default_item
 
     def rows(self) -> list[tuple[str, str, str]]:
         notes = ["selector: the element's index (virtqueue index)"] if self.indexed else []
         notes.append(_feature_note(self.feature))
         return [(self.node.path, self.source.label, "; ".join(n for n in notes if n))]
+
+
+def _braced(text: str) -> str:
+    """``text`` as a literal part of a ``str.format`` pattern, its ``[{}]`` index places kept."""
+    return text.replace("{", "{{").replace("}", "}}").replace("[{{}}]", "[{}]")
 
 
 def _fitted(node: Node, item: Item, source: Source) -> Item:
@@ -448,8 +520,8 @@ class BitmapBinding(Binding):
         value = get(ctx.state, self.node, indices)
         if value is MISSING:
             return
-        numbers = [k * self.width + bit for k, word in enumerate(value) for bit in range(self.width)
-                   if int(word) >> bit & 1]
+        numbers = [k * self.width + bit for k, word in enumerate(value) if int(word) for bit in range(self.width)
+                   if int(word) >> bit & 1]  # zero words skipped whole: a 4096-bit table is mostly zero
         ctx.items(self.source, indices, required=bool(numbers))[self.source.item] = numbers
 
     def rows(self) -> list[tuple[str, str, str]]:

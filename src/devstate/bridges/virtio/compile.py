@@ -16,6 +16,7 @@ them are collected before ``AnnotationError`` is raised.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from devstate import ir
@@ -23,7 +24,7 @@ from devstate.bridges.errors import BridgeCode, BridgeError
 from devstate.bridges.layouts import Fixed, Words
 from devstate.bridges.report import Uncovered
 from devstate.bridges.schemawalk import Diagnostics, Node, container_of, is_int, keys_problem, schema_loc, walk
-from devstate.bridges.values import item_kind
+from devstate.bridges.values import default_of, item_kind
 from devstate.bridges.virtio import tables
 from devstate.bridges.virtio.bindings import (
     Binding,
@@ -38,6 +39,7 @@ from devstate.bridges.virtio.bindings import (
     layout_item_kind,
 )
 from devstate.bridges.virtio.tables import PartType, Selector
+from devstate.state import State, default_state, struct_default
 
 NAMESPACE = "virtio-parts"
 BRIDGE = "virtio device parts"
@@ -65,6 +67,32 @@ class VirtioMapping:
 
     def in_array(self, container: Node) -> list[Binding]:
         return [b for b in self.bindings if b.indexed and container_of(b.node, self.indexed) == container]
+
+    @cached_property
+    def plan(self) -> tuple[tuple[Binding, Node | None], ...]:
+        """Every binding in import order (driver features first, then schema order), with the indexed
+        array whose elements it maps (None for a binding outside one); worked out once per mapping."""
+        return tuple((b, container_of(b.node, self.indexed) if b.indexed else None)
+                     for b in sorted(self.bindings, key=lambda b: b.phase))
+
+    @cached_property
+    def default_state(self) -> State:
+        """The schema's default state (an import starts from a copy: ``state.copy_value``)."""
+        return default_state(self.schema)
+
+    @cached_property
+    def element_defaults(self) -> dict[str, dict[str, Any]]:
+        """The default element of each indexed array, by the array's path (copied per element)."""
+        out = {}
+        for container in self.indexed:
+            assert isinstance(container.expr, ir.ArrayType) and isinstance(container.expr.element, ir.NamedRef)
+            out[container.path] = struct_default(self.schema, self.schema.struct(container.expr.element.name))
+        return out
+
+    @cached_property
+    def element_kinds(self) -> dict[str, frozenset[int]]:
+        """The part types that map the elements of each indexed array, by the array's path."""
+        return {c.path: frozenset(s.kind.id for b in self.in_array(c) for s in b.sources()) for c in self.indexed}
 
 
 _cache: dict[tuple[str, str], VirtioMapping] = {}
@@ -242,7 +270,8 @@ class _Compiler:
             source = self._source(node, value, kind)
             if source is not None and self._compatible(node, source):
                 self._add(ValueBinding(node, source, indexed, self._feature(node, value),
-                                       phase=0 if kind.name == "DRV_FEATURES" else 1), [node.path])
+                                       phase=0 if kind.name == "DRV_FEATURES" else 1,
+                                       default=default_of(self.schema, node.expr, node.field)), [node.path])
 
     def _source(self, node: Node, value: dict[str, Any], kind: PartType) -> Source | None:
         if kind.selector is Selector.COMMON_CFG:
@@ -513,4 +542,4 @@ def _uncovered_items(kind: PartType, used: set[Any], used_parts: set[Any], devic
 
 def all_bindings(mapping: VirtioMapping) -> list[Binding]:
     """The mapping's bindings in import order (driver features first, then schema order)."""
-    return sorted(mapping.bindings, key=lambda b: b.phase)
+    return [binding for binding, _ in mapping.plan]

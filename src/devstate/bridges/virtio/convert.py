@@ -23,12 +23,12 @@ from devstate.bridges.statecheck import check_state, state_losses
 from devstate.bridges.values import ValueProblem
 from devstate.bridges.virtio import presence, tables
 from devstate.bridges.virtio.bindings import Draft, ExportContext, ImportContext, canonical_key, significant_words
-from devstate.bridges.virtio.compile import BRIDGE, VirtioMapping, all_bindings, compile_mapping
+from devstate.bridges.virtio.compile import BRIDGE, VirtioMapping, compile_mapping
 from devstate.bridges.virtio.presence import Header, Key, part_key
 from devstate.bridges.virtio.rules import SELECTOR, check_complete, parse_parts
 from devstate.bridges.virtio.stream import Part, encode_parts, unwrap, wrap_vfio
 from devstate.bridges.virtio.tables import Selector
-from devstate.state import State, struct_default
+from devstate.state import State, copy_value
 
 NAME = "virtio-parts"
 
@@ -88,20 +88,16 @@ def export_parts(schema: ir.Schema, state: State, allow_lossy: bool = False, fra
 
 
 def _import(mapping: VirtioMapping, parts: Sequence[Part]) -> tuple[State, list[str]]:
-    ctx = ImportContext(mapping.schema, parts, mapping.features)
+    ctx = ImportContext(mapping.schema, parts, mapping.features, copy_value(mapping.default_state))
     counts = {container.path: _element_count(mapping, container, ctx) for container in mapping.indexed}
-    for container in mapping.indexed:
-        assert isinstance(container.expr, ir.ArrayType) and isinstance(container.expr.element, ir.NamedRef)
-        element = mapping.schema.struct(container.expr.element.name)
-        elements = [struct_default(mapping.schema, element) for _ in range(counts[container.path])]
-        put(mapping.schema, ctx.state, container, elements)
-    for binding in all_bindings(mapping):
-        if not binding.indexed:
+    for array in mapping.indexed:
+        element = mapping.element_defaults[array.path]
+        put(mapping.schema, ctx.state, array, [copy_value(element) for _ in range(counts[array.path])])
+    for binding, container in mapping.plan:
+        if container is None:
             binding.import_(ctx, ())
             continue
-        container = next(c for c in mapping.indexed if binding in mapping.in_array(c))
-        for index in range(counts[container.path]):
-            binding.import_(ctx, (index,))
+        binding.import_elements(ctx, counts[container.path])
     return ctx.state, ctx.absent
 
 
@@ -120,7 +116,7 @@ def _merged(absent: list[str]) -> list[str]:
 
 def _element_count(mapping: VirtioMapping, container: Any, ctx: ImportContext) -> int:
     """One more than the largest virtqueue index of the parts the array's elements map."""
-    kinds = {s.kind.id for b in mapping.in_array(container) for s in b.sources()}
+    kinds = mapping.element_kinds[container.path]
     capacity = container.expr.capacity
     found = [part for (type_id, _), parts in ctx.by_key.items() if type_id in kinds for part in parts]
     past = min((part for part in found if part.index >= capacity), key=lambda part: part.offset, default=None)
@@ -134,15 +130,13 @@ def _element_count(mapping: VirtioMapping, container: Any, ctx: ImportContext) -
 def _export(mapping: VirtioMapping, state: State) -> tuple[list[Part], dict[str, str], list[str]]:
     """The parts for ``state``, checked against the stream rules: (parts, per-path problems, notes)."""
     ctx = ExportContext(mapping.schema, state, mapping.features)
-    for binding in all_bindings(mapping):
-        if not binding.indexed:
+    for binding, container in mapping.plan:
+        if container is None:
             binding.export(ctx, ())
             continue
-        container = next(c for c in mapping.indexed if binding in mapping.in_array(c))
         elements = state["sections"].get(container.section.name)
         count = len(_walk_value(elements, container.steps)) if elements is not None else 0
-        for index in range(count):
-            binding.export(ctx, (index,))
+        binding.export_elements(ctx, count)
     headers, notes = presence.recorded_headers(state)
     parts = _ordered(_selected(ctx, headers), headers, ctx.last)
     try:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from devstate.bridges.errors import BridgeCode, BridgeDecodeError
 from devstate.bridges.layouts import Fixed, Layout, Slot
@@ -100,6 +101,12 @@ def common_cfg_selector(offset: int) -> bytes:
 
 def vq_selector(index: int) -> bytes:
     return struct.pack("<H6x", index)
+
+
+@lru_cache(maxsize=8)
+def vq_selectors(count: int) -> tuple[bytes, ...]:
+    """The selectors of virtqueues 0 to ``count - 1`` (made once per count: an import asks for them per field)."""
+    return tuple(vq_selector(index) for index in range(count))
 
 
 def cvq_selector(command: CvqCommand) -> bytes:
