@@ -58,12 +58,26 @@ def _net_schemas() -> tuple[object, ...]:
 
 
 def check_virtio_parts(data: bytes) -> str:
+    """Both framings, each into every org.virtio.net version; an accepted one must export again.
+
+    The parts are read once per framing (``list_parts``): that is where most inputs are refused,
+    and ``import_parts`` reads them the same way for every version (the device type, net, is the
+    only thing it takes from the schema), so it would refuse them there with the same error each
+    time. Parts that read are imported into each version, which checks the state and exports it
+    again to find the losses; a state accepted by a version is then exported by ``export_parts``
+    (export, import back, compare).
+    """
     from devstate.bridges import BridgeError
-    from devstate.bridges.virtio import export_parts, import_parts
+    from devstate.bridges.virtio import export_parts, import_parts, list_parts
 
     outcomes = set()
-    for schema in _net_schemas():
-        for framing in ("raw", "vfio"):
+    for framing in ("raw", "vfio"):
+        try:
+            list_parts(data, framing)
+        except BridgeError as error:
+            outcomes.add(_located(error, len(data)))
+            continue
+        for schema in _net_schemas():
             try:
                 result = import_parts(schema, data, framing)  # type: ignore[arg-type]
             except BridgeError as error:
