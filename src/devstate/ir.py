@@ -183,6 +183,13 @@ class ArrayType(_Node):
     is_struct: ClassVar[bool] = False
 
     @property
+    def element_size(self) -> int | None:
+        """Bytes per element when every element has the same size: a struct element's body size
+        (the stride written before the elements), else the element's fixed size; None when variable."""
+        size = self.element.fixed_size
+        return size - PREFIX_SIZE if self.stride and size is not None else size
+
+    @property
     def u8_elements(self) -> bool:
         """Whether the elements are ``u8`` (raw bytes by another name)."""
         return isinstance(self.element, ScalarType) and self.element.name == "u8"
@@ -560,6 +567,18 @@ class Schema(_Node):
         found = self.types[name]
         if not isinstance(found, StructType):
             raise TypeError(f"{name} is a {found.kind}, not a struct")
+        return found
+
+    def enum(self, name: str) -> EnumType:
+        found = self.types[name]
+        if not isinstance(found, EnumType):
+            raise TypeError(f"{name} is a {found.kind}, not an enum")
+        return found
+
+    def flags(self, name: str) -> FlagsType:
+        found = self.types[name]
+        if not isinstance(found, FlagsType):
+            raise TypeError(f"{name} is a {found.kind}, not a flags type")
         return found
 
     def section(self, name: str) -> Section:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TypeVar
 
 from devstate import ir
 from devstate.emit.depth import Depth
@@ -12,7 +11,6 @@ from devstate.wire.errors import ErrorCode
 
 Expr = ir.ScalarType | ir.NamedRef | ir.ArrayType | ir.BytesType | ir.StringType
 Lines = list[str]
-Named = TypeVar("Named", ir.EnumType, ir.FlagsType)
 Bounds = tuple[int | None, int | None]
 """A field's min and max (``None``: the type's own bound)."""
 
@@ -158,15 +156,8 @@ STORES = {"u8": "blob[at] = {v};", "u16": "dsf1_store16(blob + at, {v});", "u32"
           "bool": "blob[at] = {v} ? 1 : 0;"}
 
 
-def target(schema: ir.Schema, expr: ir.NamedRef, kind: type[Named]) -> Named:
-    """The enum or flags type a reference names (the visitor chose the method by its kind)."""
-    named = schema.resolve(expr)
-    assert isinstance(named, kind)
-    return named
-
-
 def is_struct_ref(expr: Expr) -> bool:
-    return isinstance(expr, ir.NamedRef) and expr.target_kind == "struct"
+    return expr.is_struct
 
 
 def section_path(section: ir.Section | ir.VendorSection) -> str:

@@ -15,7 +15,6 @@ from devstate.emit.c.code import (
     enum_condition,
     indent,
     range_condition,
-    target,
 )
 from devstate.emit.c.declarations import field_comment
 from devstate.emit.c.names import CNames
@@ -59,12 +58,12 @@ class Decoder(Visitor[Lines]):
         return self._integer(expr.name, slot, ErrorCode.OUT_OF_RANGE, condition, expr.size)
 
     def visit_enum_ref(self, expr: ir.NamedRef, slot: Slot) -> Lines:
-        enum = target(self.schema, expr, ir.EnumType)
+        enum = self.schema.enum(expr.name)
         condition = enum_condition("value", enum)
         return self._integer(enum.base.name, slot, ErrorCode.BAD_ENUM, condition, enum.base.size)
 
     def visit_flags_ref(self, expr: ir.NamedRef, slot: Slot) -> Lines:
-        flags = target(self.schema, expr, ir.FlagsType)
+        flags = self.schema.flags(expr.name)
         _, high = ir.scalar_range(flags.base.name)
         condition = None if flags.mask == high else f"value & ~{self.names.macro(expr.name, 'MASK')}"
         return self._integer(flags.base.name, slot, ErrorCode.BAD_FLAGS, condition, flags.base.size)

@@ -14,9 +14,7 @@ from devstate.emit.c.code import (
     block,
     enum_condition,
     indent,
-    is_struct_ref,
     range_condition,
-    target,
 )
 from devstate.emit.c.declarations import field_comment
 from devstate.emit.c.names import CNames
@@ -51,13 +49,13 @@ class Encoder(Visitor[Lines]):
         return self._store(expr.name, rv, expr.size, checks)
 
     def visit_enum_ref(self, expr: ir.NamedRef, rv: str, path: FieldPath, bounds: Bounds) -> Lines:
-        enum = target(self.schema, expr, ir.EnumType)
+        enum = self.schema.enum(expr.name)
         condition = enum_condition(rv, enum)
         checks = [f"if ({condition}) {path.fail(ErrorCode.BAD_ENUM, '0')}"] if condition else []
         return self._store(enum.base.name, rv, enum.base.size, checks)
 
     def visit_flags_ref(self, expr: ir.NamedRef, rv: str, path: FieldPath, bounds: Bounds) -> Lines:
-        flags = target(self.schema, expr, ir.FlagsType)
+        flags = self.schema.flags(expr.name)
         _, high = ir.scalar_range(flags.base.name)
         checks = [] if flags.mask == high else [
             f"if ({rv} & ~{self.names.macro(expr.name, 'MASK')}) {path.fail(ErrorCode.BAD_FLAGS, '0')}"]
@@ -166,19 +164,13 @@ class Sizes(Visitor[Lines]):
             items, count = f"{rv}.items", f"dsf1_min({rv}.count, {expr.max}u)"
         else:
             items, count = rv, str(expr.length)
-        element = self._element_size(expr.element)
+        element = expr.element_size
         lines = [f"total += {prefix};"] if prefix else []
         if element is not None:
             return [*lines, f"total += (size_t){count} * {element};"]
         index = f"i{level}"
         body = self.add(expr.element, f"{items}[{index}]", level + 1)
         return lines + block(f"for (size_t {index} = 0; {index} < {count}; {index}++)", body)
-
-    def _element_size(self, element: Expr) -> int | None:
-        if is_struct_ref(element):
-            assert isinstance(element, ir.NamedRef)
-            return self.schema.struct(element.name).body_size
-        return element.fixed_size
 
     def body(self, type_name: str, rv: str) -> str:
         """A C expression for the body size of struct ``type_name`` at pointer ``rv``."""

@@ -96,25 +96,28 @@ class Decoder(Visitor[Lines]):
         checks = self._check(condition, slot, "OutOfRange") if condition else []
         return [*self._need(expr.size, slot), f"let {v} = {LOADS[expr.name]};", *checks, f"p += {expr.size};"]
 
-    def visit_ref(self, expr: ir.NamedRef, slot: Slot) -> Lines:
-        named = self.names.named(expr.name)
-        rust = self.names.types[expr.name]
-        v = slot.var
-        if isinstance(named, ir.EnumType):
-            size = named.base.size
-            load = LOADS[named.base.name]
-            if named.open:
-                return [*self._need(size, slot), f"let {v} = {rust}({load});", f"p += {size};"]
-            lookup = [f"let {v} = match {rust}::from_value({load}) {{", "    Some(value) => value,",
-                      f"    None => {slot.path.fail('BadEnum', 'p')[:-1]},", "};"]
-            return [*self._need(size, slot), *lookup, f"p += {size};"]
-        if isinstance(named, ir.FlagsType):
-            size = named.base.size
-            _, high = ir.scalar_range(named.base.name)
-            checks = [] if named.mask == high else self._check(
-                f"{v} & !{rust}::MASK != 0", slot, "BadFlags")
-            return [*self._need(size, slot), f"let {v} = {LOADS[named.base.name]};", *checks,
-                    f"let {v} = {rust}({v});", f"p += {size};"]
+    def visit_enum_ref(self, expr: ir.NamedRef, slot: Slot) -> Lines:
+        enum = self.schema.enum(expr.name)
+        rust, v = self.names.types[expr.name], slot.var
+        size = enum.base.size
+        load = LOADS[enum.base.name]
+        if enum.open:
+            return [*self._need(size, slot), f"let {v} = {rust}({load});", f"p += {size};"]
+        lookup = [f"let {v} = match {rust}::from_value({load}) {{", "    Some(value) => value,",
+                  f"    None => {slot.path.fail('BadEnum', 'p')[:-1]},", "};"]
+        return [*self._need(size, slot), *lookup, f"p += {size};"]
+
+    def visit_flags_ref(self, expr: ir.NamedRef, slot: Slot) -> Lines:
+        flags = self.schema.flags(expr.name)
+        rust, v = self.names.types[expr.name], slot.var
+        size = flags.base.size
+        _, high = ir.scalar_range(flags.base.name)
+        checks = [] if flags.mask == high else self._check(
+            f"{v} & !{rust}::MASK != 0", slot, "BadFlags")
+        return [*self._need(size, slot), f"let {v} = {LOADS[flags.base.name]};", *checks,
+                f"let {v} = {rust}({v});", f"p += {size};"]
+
+    def visit_struct_ref(self, expr: ir.NamedRef, slot: Slot) -> Lines:
         return self.sized_struct(expr, slot)
 
     def sized_struct(self, expr: ir.NamedRef, slot: Slot) -> Lines:

@@ -67,17 +67,20 @@ class Encoder(Visitor[Lines]):
         checks = [f"if {condition} {{", *fail(path, "OutOfRange"), "}"] if condition else []
         return [*checks, STORES[expr.name].format(v=place.value) + ";"]
 
-    def visit_ref(self, expr: ir.NamedRef, place: Place, path: Path, bounds: Any) -> Lines:
-        named = self.names.named(expr.name)
+    def visit_enum_ref(self, expr: ir.NamedRef, place: Place, path: Path, bounds: Any) -> Lines:
+        enum = self.schema.enum(expr.name)
+        raw = f"{place.value}.0" if enum.open else f"{place.value}.value()"
+        return [STORES[enum.base.name].format(v=raw) + ";"]
+
+    def visit_flags_ref(self, expr: ir.NamedRef, place: Place, path: Path, bounds: Any) -> Lines:
+        flags = self.schema.flags(expr.name)
         rust = self.names.types[expr.name]
-        if isinstance(named, ir.EnumType):
-            raw = f"{place.value}.0" if named.open else f"{place.value}.value()"
-            return [STORES[named.base.name].format(v=raw) + ";"]
-        if isinstance(named, ir.FlagsType):
-            _, high = ir.scalar_range(named.base.name)
-            checks = [] if named.mask == high else [
-                f"if {place.value}.0 & !{rust}::MASK != 0 {{", *fail(path, "BadFlags"), "}"]
-            return [*checks, STORES[named.base.name].format(v=f"{place.value}.0") + ";"]
+        _, high = ir.scalar_range(flags.base.name)
+        checks = [] if flags.mask == high else [
+            f"if {place.value}.0 & !{rust}::MASK != 0 {{", *fail(path, "BadFlags"), "}"]
+        return [*checks, STORES[flags.base.name].format(v=f"{place.value}.0") + ";"]
+
+    def visit_struct_ref(self, expr: ir.NamedRef, place: Place, path: Path, bounds: Any) -> Lines:
         call = f"{self.names.fn('enc', expr.name)}({place.borrow}, w).map_err({path.under()})?;"
         return ["let at = w.reserve_size();", call, f"w.patch_size(at, {path.rust_str()})?;"]
 
@@ -105,11 +108,9 @@ class Encoder(Visitor[Lines]):
                 lines += [f"if {place.ref}.len() > {expr.max} {{", *fail(path, "CountOverMax"), "}"]
             lines.append(f"w.len32({place.ref}.len());")
         if expr.stride:
-            assert isinstance(expr.element, ir.NamedRef)
-            lines.append(f"w.u32({self.schema.struct(expr.element.name).body_size}); // stride")
+            lines.append(f"w.u32({expr.element_size}); // stride")
         element = expr.element
-        if isinstance(element, ir.ScalarType) and element.name == "u8" and range_condition(
-                "v", "u8", bounds) is None:
+        if expr.u8_elements and range_condition("v", "u8", bounds) is None:
             return [*lines, f"w.put({place.borrow});"]
         element_path = path.index(index)
         if expr.stride:
@@ -136,8 +137,8 @@ class Encoder(Visitor[Lines]):
         return [f"/// struct {type_name}: check and write the full body.", *block(signature, body), ""]
 
 
-class Sizer:
-    """Expressions of encoded sizes."""
+class Sizer(Visitor[str]):
+    """Expressions of encoded sizes (``visit_<kind>`` for the kinds without a fixed size)."""
 
     def __init__(self, names: RustNames) -> None:
         self.names = names
@@ -147,13 +148,20 @@ class Sizer:
         """A Rust ``usize`` expression: the encoded size of ``place`` (type ``expr``)."""
         if expr.fixed_size is not None:
             return str(expr.fixed_size)
-        if isinstance(expr, ir.BytesType | ir.StringType):
-            return f"4 + {place.ref}.len()"
-        if isinstance(expr, ir.NamedRef):
-            return f"4 + {self.body(expr.name, place)}"
-        assert isinstance(expr, ir.ArrayType)
+        return self.visit(expr, place, level)
+
+    def visit_bytes(self, expr: ir.BytesType | ir.StringType, place: Place, level: int) -> str:
+        return f"4 + {place.ref}.len()"
+
+    visit_string = visit_bytes
+
+    def visit_struct_ref(self, expr: ir.NamedRef, place: Place, level: int) -> str:
+        """A variable-size struct (a fixed-size one has a ``fixed_size``)."""
+        return f"4 + {self.body(expr.name, place)}"
+
+    def visit_array(self, expr: ir.ArrayType, place: Place, level: int) -> str:
         prefix = (4 if expr.max is not None else 0) + (4 if expr.stride else 0)
-        element = self._element_size(expr.element)
+        element = expr.element_size
         if element is not None and expr.max is not None:
             total = f"{place.ref}.len()" if element == 1 else f"{place.ref}.len() * {element}"
         elif element is not None:
@@ -163,11 +171,6 @@ class Sizer:
             inner = self.size(expr.element, Place.element(var), level + 1)
             total = f"{place.ref}.iter().map(|{var}| {inner}).sum::<usize>()"
         return f"{prefix} + {total}" if prefix else total
-
-    def _element_size(self, element: Expr) -> int | None:
-        if isinstance(element, ir.NamedRef) and element.target_kind == "struct":
-            return self.schema.struct(element.name).body_size
-        return element.fixed_size
 
     def body(self, type_name: str, place: Place) -> str:
         """The body size of struct ``type_name`` (a constant when it has one)."""
@@ -182,27 +185,33 @@ class Sizer:
         return [f"/// struct {type_name}: the encoded body size.", *block(signature, [" + ".join(terms)]), ""]
 
 
-class JsonWriter:
+class JsonWriter(Visitor[Lines]):
     """Statements writing a value as devstate state JSON into ``out``."""
 
     def __init__(self, names: RustNames) -> None:
         self.names = names
 
-    def has_bytes(self, expr: Expr) -> bool:
-        if isinstance(expr, ir.BytesType):
-            return True
-        return isinstance(expr, ir.ArrayType) and self.has_bytes(expr.element)
-
     def value(self, expr: Expr, place: Place, level: int = 0) -> Lines:
-        if isinstance(expr, ir.BytesType):
-            return [f"json_hex({place.borrow}, out);"]
-        if isinstance(expr, ir.ArrayType) and self.has_bytes(expr):
-            var, index = f"e{level}", f"i{level}"
-            body = [f"if {index} > 0 {{", "    out.push(',');", "}", *self.value(expr.element, Place.element(var),
-                                                                            level + 1)]
-            return ["out.push('[');", *block(f"for ({index}, {var}) in {place.ref}.iter().enumerate()", body),
-                    "out.push(']');"]
+        return self.visit(expr, place, level)
+
+    def visit_bytes(self, expr: ir.BytesType, place: Place, level: int) -> Lines:
+        return [f"json_hex({place.borrow}, out);"]
+
+    def visit_array(self, expr: ir.ArrayType, place: Place, level: int) -> Lines:
+        if not isinstance(expr.innermost, ir.BytesType):
+            return self._json_trait(expr, place, level)
+        var, index = f"e{level}", f"i{level}"  # (arrays of) bytes: hex strings, written here
+        body = [f"if {index} > 0 {{", "    out.push(',');", "}", *self.value(expr.element, Place.element(var),
+                                                                        level + 1)]
+        return ["out.push('[');", *block(f"for ({index}, {var}) in {place.ref}.iter().enumerate()", body),
+                "out.push(']');"]
+
+    def _json_trait(self, expr: ir.ScalarType | ir.NamedRef | ir.ArrayType | ir.StringType, place: Place,
+                    level: int) -> Lines:
+        """Every other value implements the runtime's ``Json`` trait."""
         return [f"{place.ref}.json(out);"]
+
+    visit_scalar = visit_ref = visit_string = _json_trait
 
     def struct_impl(self, type_name: str) -> Lines:
         struct = self.names.schema.struct(type_name)

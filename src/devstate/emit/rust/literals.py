@@ -11,6 +11,7 @@ from typing import Any
 from devstate import ir
 from devstate.errors import EmitError
 from devstate.state import struct_default, type_default
+from devstate.visit import Visitor
 
 from .names import Expr, RustNames
 
@@ -36,7 +37,7 @@ def str_literal(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-class Literals:
+class Literals(Visitor[str]):
     """Rust expressions of values of a schema's types."""
 
     def __init__(self, names: RustNames) -> None:
@@ -44,37 +45,43 @@ class Literals:
         self.schema = names.schema
 
     def value(self, expr: Expr, value: Any) -> str:
-        if isinstance(expr, ir.ScalarType):
-            if expr.name == "bool":
-                return "true" if value else "false"
-            return int_literal(int(value), expr.name)
-        if isinstance(expr, ir.NamedRef):
-            return self._named(expr, value)
-        if isinstance(expr, ir.BytesType):
-            data = bytes(value)
-            if any(data):
-                raise EmitError(f"non-zero bytes default {data!r} is not supported")
-            return f"Cow::Borrowed(&[0u8; {len(data)}])" if data else "Cow::Borrowed(&[])"
-        if isinstance(expr, ir.StringType):
-            return f"Cow::Borrowed({str_literal(str(value))})"
-        return self._array(expr, list(value))
+        return self.visit(expr, value)
 
-    def _named(self, expr: ir.NamedRef, value: Any) -> str:
-        named = self.names.named(expr.name)
-        rust = self.names.types[expr.name]
-        if isinstance(named, ir.StructType):
-            if value != struct_default(self.schema, named):
-                raise EmitError(f"a default of struct {expr.name} other than its own is not supported")
-            return f"{rust}::default()"
-        if isinstance(named, ir.FlagsType):
-            bits = {b.name: b.bit for b in named.bits}
-            return f"{rust}(0x{sum(1 << bits[n] for n in value):X})"
+    def visit_scalar(self, expr: ir.ScalarType, value: Any) -> str:
+        if expr.name == "bool":
+            return "true" if value else "false"
+        return int_literal(int(value), expr.name)
+
+    def visit_bytes(self, expr: ir.BytesType, value: Any) -> str:
+        data = bytes(value)
+        if any(data):
+            raise EmitError(f"non-zero bytes default {data!r} is not supported")
+        return f"Cow::Borrowed(&[0u8; {len(data)}])" if data else "Cow::Borrowed(&[])"
+
+    def visit_string(self, expr: ir.StringType, value: Any) -> str:
+        return f"Cow::Borrowed({str_literal(str(value))})"
+
+    def visit_ref(self, expr: ir.NamedRef, value: Any) -> str:
+        return self.visit(self.names.named(expr.name), expr.name, value)
+
+    def visit_struct(self, named: ir.StructType, key: str, value: Any) -> str:
+        if value != struct_default(self.schema, named):
+            raise EmitError(f"a default of struct {key} other than its own is not supported")
+        return f"{self.names.types[key]}::default()"
+
+    def visit_flags(self, named: ir.FlagsType, key: str, value: Any) -> str:
+        bits = {b.name: b.bit for b in named.bits}
+        return f"{self.names.types[key]}(0x{sum(1 << bits[n] for n in value):X})"
+
+    def visit_enum(self, named: ir.EnumType, key: str, value: Any) -> str:
+        rust = self.names.types[key]
         if named.open:
             number = named.by_name()[value] if isinstance(value, str) else int(value)
             return f"{rust}({int_literal(number, named.base.name)})"
         return f"{rust}::{self.names.enum_variants(named)[value]}"
 
-    def _array(self, expr: ir.ArrayType, items: list[Any]) -> str:
+    def visit_array(self, expr: ir.ArrayType, value: Any) -> str:
+        items = list(value)
         if expr.max is not None:
             if not items:
                 return "Vec::new()"

@@ -13,6 +13,7 @@ import re
 from devstate import ir
 from devstate.emit import NameTable, constant_case, module_stem, pascal_case
 from devstate.state import vendor_order
+from devstate.visit import Visitor
 
 Expr = ir.ScalarType | ir.NamedRef | ir.ArrayType | ir.BytesType | ir.StringType
 
@@ -42,7 +43,7 @@ def field_ident(name: str) -> str:
 
 
 def is_struct_ref(expr: Expr | None) -> bool:
-    return isinstance(expr, ir.NamedRef) and expr.target_kind == "struct"
+    return expr is not None and expr.is_struct
 
 
 class RustNames:
@@ -87,39 +88,22 @@ class RustNames:
         return isinstance(named, ir.StructType) and any(self.expr_borrows(f.type) for f in named.fields)
 
     def expr_borrows(self, expr: Expr) -> bool:
-        if isinstance(expr, ir.BytesType | ir.StringType):
-            return True
-        if isinstance(expr, ir.ArrayType):
-            return self.expr_borrows(expr.element)
-        if isinstance(expr, ir.NamedRef):
-            return self.borrows(expr.name)
-        return False
+        """Whether the Rust type of ``expr`` holds views of the input: bytes and strings do (``Cow``)."""
+        inner = expr.innermost
+        if isinstance(inner, ir.NamedRef):
+            return self.borrows(inner.name)
+        return not isinstance(inner, ir.ScalarType)
 
     def type_name(self, name: str, lifetime: str = "'a") -> str:
         """``MainState<'a>`` or ``Mode``."""
         return f"{self.types[name]}<{lifetime}>" if self.borrows(name) else self.types[name]
 
     def rust_type(self, expr: Expr, lifetime: str = "'a") -> str:
-        if isinstance(expr, ir.ScalarType):
-            return expr.name
-        if isinstance(expr, ir.NamedRef):
-            return self.type_name(expr.name, lifetime)
-        if isinstance(expr, ir.BytesType):
-            return f"Cow<{lifetime}, [u8]>"
-        if isinstance(expr, ir.StringType):
-            return f"Cow<{lifetime}, str>"
-        element = self.rust_type(expr.element, lifetime)
-        return f"Vec<{element}>" if expr.max is not None else f"[{element}; {expr.length}]"
+        return _RustTypes(self, lifetime).visit(expr)
 
     def is_copy(self, expr: Expr) -> bool:
         """Whether the Rust type is ``Copy`` (scalars, enums, flags and fixed arrays of them)."""
-        if isinstance(expr, ir.ScalarType):
-            return True
-        if isinstance(expr, ir.NamedRef):
-            return expr.target_kind != "struct"
-        if isinstance(expr, ir.ArrayType):
-            return expr.max is None and self.is_copy(expr.element)
-        return False
+        return _CopyTypes().visit(expr)
 
     def enum_variants(self, enum: ir.EnumType) -> dict[str, str]:
         table = NameTable({"Self"})
@@ -128,5 +112,44 @@ class RustNames:
     def constants(self, named: ir.EnumType | ir.FlagsType) -> dict[str, str]:
         """Associated constants of an open enum or flags type: member name → ``CONSTANT``."""
         table = NameTable({"MASK", "Self"})
-        members = named.values if isinstance(named, ir.EnumType) else named.bits
-        return {m.name: table.claim(constant_case(m.name)) for m in members}
+        return {m.name: table.claim(constant_case(m.name)) for m in named.members}
+
+
+class _RustTypes(Visitor[str]):
+    """The Rust type of a value of a type expression (``lifetime`` for the views it holds)."""
+
+    def __init__(self, names: RustNames, lifetime: str) -> None:
+        self.names = names
+        self.lifetime = lifetime
+
+    def visit_scalar(self, expr: ir.ScalarType) -> str:
+        return expr.name
+
+    def visit_ref(self, expr: ir.NamedRef) -> str:
+        return self.names.type_name(expr.name, self.lifetime)
+
+    def visit_bytes(self, expr: ir.BytesType) -> str:
+        return f"Cow<{self.lifetime}, [u8]>"
+
+    def visit_string(self, expr: ir.StringType) -> str:
+        return f"Cow<{self.lifetime}, str>"
+
+    def visit_array(self, expr: ir.ArrayType) -> str:
+        element = self.visit(expr.element)
+        return f"Vec<{element}>" if expr.max is not None else f"[{element}; {expr.length}]"
+
+
+class _CopyTypes(Visitor[bool]):
+    """Whether the Rust type of a type expression is ``Copy``."""
+
+    def visit_array(self, expr: ir.ArrayType) -> bool:
+        return expr.max is None and self.visit(expr.element)
+
+    def _copy(self, expr: ir.ScalarType | ir.NamedRef) -> bool:
+        return True
+
+    def _not_copy(self, expr: ir.NamedRef | ir.BytesType | ir.StringType) -> bool:
+        return False
+
+    visit_scalar = visit_enum_ref = visit_flags_ref = _copy
+    visit_struct_ref = visit_bytes = visit_string = _not_copy

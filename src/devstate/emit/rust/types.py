@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from devstate import ir
 from devstate.state import field_default, type_default
+from devstate.visit import Visitor
 
 from .decode import Lines, block
 from .encode import JsonWriter
@@ -44,7 +45,7 @@ def bits_literal(value: int, base: str) -> str:
     return int_literal(value, base) if value < 0 else f"0x{value:X}"
 
 
-class TypeDefinitions:
+class TypeDefinitions(Visitor[Lines]):
     def __init__(self, names: RustNames) -> None:
         self.names = names
         self.schema = names.schema
@@ -52,12 +53,16 @@ class TypeDefinitions:
         self.json = JsonWriter(names)
 
     def definition(self, type_name: str) -> Lines:
-        named = self.names.named(type_name)
-        if isinstance(named, ir.StructType):
-            return self.struct(type_name, named)
-        if isinstance(named, ir.FlagsType):
-            return self.flags(type_name, named)
-        return self.open_enum(type_name, named) if named.open else self.closed_enum(type_name, named)
+        return self.visit(self.names.named(type_name), type_name)
+
+    def visit_struct(self, named: ir.StructType, key: str) -> Lines:
+        return self.struct(key, named)
+
+    def visit_flags(self, named: ir.FlagsType, key: str) -> Lines:
+        return self.flags(key, named)
+
+    def visit_enum(self, named: ir.EnumType, key: str) -> Lines:
+        return self.open_enum(key, named) if named.open else self.closed_enum(key, named)
 
     def struct(self, key: str, struct: ir.StructType) -> Lines:
         rust = self.names.types[key]
