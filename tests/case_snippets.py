@@ -42,13 +42,13 @@ def _kept(text: str, pattern: re.Pattern[str]) -> list[str]:
                                                    if not line.startswith(("#", "//", "/*", " *", "@")))]
 
 
-def _join(parts: list[str]) -> str:
-    return "\n\n".join(parts) + "\n"
+def _join(parts: list[str], blank_lines: int = 1) -> str:
+    return ("\n" * (blank_lines + 1)).join(parts) + "\n"
 
 
 def python_snippet(schema: ir.Schema) -> str:
     files = emit_files("python", [schema])
-    return _join(_kept(files[f"{PACKAGE}/{module_stem(schema.model, schema.version)}.py"], _PYTHON))
+    return _join(_kept(files[f"{PACKAGE}/{module_stem(schema.model, schema.version)}.py"], _PYTHON), 2)
 
 
 def c_snippet(schema: ir.Schema) -> str:
