@@ -5,6 +5,14 @@
 buffer, offset) -> int; to_state(state) and from_state(data) convert to and from devstate's plain
 state dicts. Decoding checks every rule of spec/wire-format.md and raises DecodeError (code, offset,
 path); encoding checks every constraint and raises EncodeError.
+
+Private names: each struct S (<library>__<name> when imported) has _decode_S, the fast decoder (one
+struct.Struct per run of fixed-size fields), and _decode_S_exact, the field-by-field decoder it
+hands anything unusual to, which reports the exact error position; _encode_S (and _pack_S, the bytes
+of a fixed-size S); _check_S, the exact checker that says why an encode was refused; _to_state_S and
+_from_state_S. A section whose type is not a struct has the same functions for S =
+<section>_section. Decoders take (blob, start, end, depth_left, region_limit) and read at offset;
+other locals are named after the fields they hold.
 """
 
 from __future__ import annotations
@@ -590,164 +598,184 @@ _SUBMISSION_QUEUE_LAYOUT = struct.Struct("<HHQIHHBB")
 _VENDOR_FW_STATE_LAYOUT = struct.Struct("<8sQB")
 
 
-def _dec_admin_queue_pair(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> AdminQueuePair:
-    if e - p != 9 or depth_left < 1:
-        return _seq_admin_queue_pair(b, p, e, depth_left, region_limit)
-    (v0, v1, v2, v3, v4) = _ADMIN_QUEUE_PAIR_LAYOUT.unpack_from(b, p)
-    if v4 > 1:
-        return _seq_admin_queue_pair(b, p, e, depth_left, region_limit)
-    return AdminQueuePair(v0, v1, v2, v3, v4 == 1)
+def _decode_admin_queue_pair(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> AdminQueuePair:
+    if end - start != 9 or depth_left < 1:
+        return _decode_admin_queue_pair_exact(blob, start, end, depth_left, region_limit)
+    (sq_head, sq_tail, cq_head, cq_tail, cq_phase) = _ADMIN_QUEUE_PAIR_LAYOUT.unpack_from(blob, start)
+    if cq_phase > 1:
+        return _decode_admin_queue_pair_exact(blob, start, end, depth_left, region_limit)
+    return AdminQueuePair(sq_head, sq_tail, cq_head, cq_tail, cq_phase == 1)
 
 
-def _seq_admin_queue_pair(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> AdminQueuePair:
-    q = p
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".sq_head", "admin_queue_pair", "sq_head", 2)
+def _decode_admin_queue_pair_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> AdminQueuePair:
+    offset = start
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".sq_head", "admin_queue_pair", "sq_head", 2)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".sq_head")
-    v0 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".sq_tail", "admin_queue_pair", "sq_tail", 2)
-    v1 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".cq_head", "admin_queue_pair", "cq_head", 2)
-    v2 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".cq_tail", "admin_queue_pair", "cq_tail", 2)
-    v3 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".cq_phase", "admin_queue_pair", "cq_phase", 1)
-    v4 = b[q]
-    if v4 > 1:
-        raise _rt.bad_bool(q, ".cq_phase", v4)
-    x0 = v4 == 1
-    q += 1
-    if q != e:
-        _rt.check_tail(b, q, e, "admin_queue_pair")
-    return AdminQueuePair(v0, v1, v2, v3, x0)
+        raise _rt.too_deep(offset, ".sq_head")
+    sq_head = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".sq_tail", "admin_queue_pair", "sq_tail", 2)
+    sq_tail = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".cq_head", "admin_queue_pair", "cq_head", 2)
+    cq_head = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".cq_tail", "admin_queue_pair", "cq_tail", 2)
+    cq_tail = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".cq_phase", "admin_queue_pair", "cq_phase", 1)
+    cq_phase = blob[offset]
+    if cq_phase > 1:
+        raise _rt.bad_bool(offset, ".cq_phase", cq_phase)
+    offset += 1
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "admin_queue_pair")
+    return AdminQueuePair(sq_head, sq_tail, cq_head, cq_tail, cq_phase == 1)
 
 
-def _pack_admin_queue_pair(o: AdminQueuePair) -> bytes:
+def _pack_admin_queue_pair(admin_queue_pair: AdminQueuePair) -> bytes:
     try:
-        v0 = o.sq_head
-        v1 = o.sq_tail
-        v2 = o.cq_head
-        v3 = o.cq_tail
-        v4 = o.cq_phase
-        if v4 > 1:
+        sq_head = admin_queue_pair.sq_head
+        sq_tail = admin_queue_pair.sq_tail
+        cq_head = admin_queue_pair.cq_head
+        cq_tail = admin_queue_pair.cq_tail
+        cq_phase = admin_queue_pair.cq_phase
+        if cq_phase > 1:
             raise _rt.Reject
-        return _ADMIN_QUEUE_PAIR_LAYOUT.pack(v0, v1, v2, v3, v4)
+        return _ADMIN_QUEUE_PAIR_LAYOUT.pack(sq_head, sq_tail, cq_head, cq_tail, cq_phase)
     except Exception as exc:
-        raise _rt.rejected(_chk_admin_queue_pair, o, exc) from None
+        raise _rt.rejected(_check_admin_queue_pair, admin_queue_pair, exc) from None
 
 
-def _enc_admin_queue_pair(o: AdminQueuePair, out: list[Buffer]) -> int:
-    out.append(_pack_admin_queue_pair(o))
+def _encode_admin_queue_pair(admin_queue_pair: AdminQueuePair, out: list[Buffer]) -> int:
+    out.append(_pack_admin_queue_pair(admin_queue_pair))
     return 9
 
 
-def _chk_admin_queue_pair(o: object, path: str) -> None:
-    if not isinstance(o, AdminQueuePair):
-        raise _rt.not_instance(o, AdminQueuePair, path)
-    _rt.chk_int(o.sq_head, 0, 65535, f"{path}.sq_head")
-    _rt.chk_int(o.sq_tail, 0, 65535, f"{path}.sq_tail")
-    _rt.chk_int(o.cq_head, 0, 65535, f"{path}.cq_head")
-    _rt.chk_int(o.cq_tail, 0, 65535, f"{path}.cq_tail")
-    _rt.chk_bool(o.cq_phase, f"{path}.cq_phase")
+def _check_admin_queue_pair(admin_queue_pair: object, path: str) -> None:
+    if not isinstance(admin_queue_pair, AdminQueuePair):
+        raise _rt.not_instance(admin_queue_pair, AdminQueuePair, path)
+    _rt.chk_int(admin_queue_pair.sq_head, 0, 65535, f"{path}.sq_head")
+    _rt.chk_int(admin_queue_pair.sq_tail, 0, 65535, f"{path}.sq_tail")
+    _rt.chk_int(admin_queue_pair.cq_head, 0, 65535, f"{path}.cq_head")
+    _rt.chk_int(admin_queue_pair.cq_tail, 0, 65535, f"{path}.cq_tail")
+    _rt.chk_bool(admin_queue_pair.cq_phase, f"{path}.cq_phase")
 
 
-def _state_admin_queue_pair(o: AdminQueuePair) -> dict[str, Any]:
+def _to_state_admin_queue_pair(admin_queue_pair: AdminQueuePair) -> dict[str, Any]:
     return {
-        "sq_head": o.sq_head,
-        "sq_tail": o.sq_tail,
-        "cq_head": o.cq_head,
-        "cq_tail": o.cq_tail,
-        "cq_phase": o.cq_phase,
+        "sq_head": admin_queue_pair.sq_head,
+        "sq_tail": admin_queue_pair.sq_tail,
+        "cq_head": admin_queue_pair.cq_head,
+        "cq_tail": admin_queue_pair.cq_tail,
+        "cq_phase": admin_queue_pair.cq_phase,
     }
 
 
-def _from_admin_queue_pair(d: Any, path: str) -> AdminQueuePair:
-    _rt.expect_struct(d, ("sq_head", "sq_tail", "cq_head", "cq_tail", "cq_phase"), "admin_queue_pair", path)
+def _from_state_admin_queue_pair(state: Any, path: str) -> AdminQueuePair:
+    _rt.expect_struct(state, ("sq_head", "sq_tail", "cq_head", "cq_tail", "cq_phase"), "admin_queue_pair", path)
     return AdminQueuePair(
-        _rt.to_int(_rt.member(d, "sq_head", path, "admin_queue_pair"), 0, 65535, f"{path}.sq_head"),
-        _rt.to_int(_rt.member(d, "sq_tail", path, "admin_queue_pair"), 0, 65535, f"{path}.sq_tail"),
-        _rt.to_int(_rt.member(d, "cq_head", path, "admin_queue_pair"), 0, 65535, f"{path}.cq_head"),
-        _rt.to_int(_rt.member(d, "cq_tail", path, "admin_queue_pair"), 0, 65535, f"{path}.cq_tail"),
-        _rt.to_bool(_rt.member(d, "cq_phase", path, "admin_queue_pair"), f"{path}.cq_phase"),
+        _rt.to_int(_rt.member(state, "sq_head", path, "admin_queue_pair"), 0, 65535, f"{path}.sq_head"),
+        _rt.to_int(_rt.member(state, "sq_tail", path, "admin_queue_pair"), 0, 65535, f"{path}.sq_tail"),
+        _rt.to_int(_rt.member(state, "cq_head", path, "admin_queue_pair"), 0, 65535, f"{path}.cq_head"),
+        _rt.to_int(_rt.member(state, "cq_tail", path, "admin_queue_pair"), 0, 65535, f"{path}.cq_tail"),
+        _rt.to_bool(_rt.member(state, "cq_phase", path, "admin_queue_pair"), f"{path}.cq_phase"),
     )
 
 
-def _dec_async_event(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> AsyncEvent:
-    if e - p != 3 or depth_left < 1:
-        return _seq_async_event(b, p, e, depth_left, region_limit)
-    (v0, v1, v2) = _ASYNC_EVENT_LAYOUT.unpack_from(b, p)
-    if v0 not in _AER_EVENT_TYPE_BY_VALUE:
-        return _seq_async_event(b, p, e, depth_left, region_limit)
-    return AsyncEvent(_AER_EVENT_TYPE_BY_VALUE[v0], v1, v2)
+def _decode_async_event(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> AsyncEvent:
+    if end - start != 3 or depth_left < 1:
+        return _decode_async_event_exact(blob, start, end, depth_left, region_limit)
+    (type_, info, log_page) = _ASYNC_EVENT_LAYOUT.unpack_from(blob, start)
+    if type_ not in _AER_EVENT_TYPE_BY_VALUE:
+        return _decode_async_event_exact(blob, start, end, depth_left, region_limit)
+    return AsyncEvent(_AER_EVENT_TYPE_BY_VALUE[type_], info, log_page)
 
 
-def _seq_async_event(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> AsyncEvent:
-    q = p
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".type", "async_event", "type", 1)
+def _decode_async_event_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> AsyncEvent:
+    offset = start
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".type", "async_event", "type", 1)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".type")
-    v0 = b[q]
-    if v0 not in _AER_EVENT_TYPE_BY_VALUE:
-        raise _rt.bad_enum(q, ".type", v0, "aer_event_type")
-    x0 = _AER_EVENT_TYPE_BY_VALUE[v0]
-    q += 1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".info", "async_event", "info", 1)
-    v1 = b[q]
-    q += 1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".log_page", "async_event", "log_page", 1)
-    v2 = b[q]
-    q += 1
-    if q != e:
-        _rt.check_tail(b, q, e, "async_event")
-    return AsyncEvent(x0, v1, v2)
+        raise _rt.too_deep(offset, ".type")
+    type_ = blob[offset]
+    if type_ not in _AER_EVENT_TYPE_BY_VALUE:
+        raise _rt.bad_enum(offset, ".type", type_, "aer_event_type")
+    offset += 1
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".info", "async_event", "info", 1)
+    info = blob[offset]
+    offset += 1
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".log_page", "async_event", "log_page", 1)
+    log_page = blob[offset]
+    offset += 1
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "async_event")
+    return AsyncEvent(_AER_EVENT_TYPE_BY_VALUE[type_], info, log_page)
 
 
-def _pack_async_event(o: AsyncEvent) -> bytes:
+def _pack_async_event(async_event: AsyncEvent) -> bytes:
     try:
-        v0 = o.type
-        v1 = o.info
-        v2 = o.log_page
-        if v0 not in _AER_EVENT_TYPE_BY_VALUE:
+        type_ = async_event.type
+        info = async_event.info
+        log_page = async_event.log_page
+        if type_ not in _AER_EVENT_TYPE_BY_VALUE:
             raise _rt.Reject
-        return _ASYNC_EVENT_LAYOUT.pack(v0, v1, v2)
+        return _ASYNC_EVENT_LAYOUT.pack(type_, info, log_page)
     except Exception as exc:
-        raise _rt.rejected(_chk_async_event, o, exc) from None
+        raise _rt.rejected(_check_async_event, async_event, exc) from None
 
 
-def _enc_async_event(o: AsyncEvent, out: list[Buffer]) -> int:
-    out.append(_pack_async_event(o))
+def _encode_async_event(async_event: AsyncEvent, out: list[Buffer]) -> int:
+    out.append(_pack_async_event(async_event))
     return 3
 
 
-def _chk_async_event(o: object, path: str) -> None:
-    if not isinstance(o, AsyncEvent):
-        raise _rt.not_instance(o, AsyncEvent, path)
-    _rt.chk_enum(o.type, _AER_EVENT_TYPE_VALUES, False, 0, 255, "aer_event_type", f"{path}.type")
-    _rt.chk_int(o.info, 0, 255, f"{path}.info")
-    _rt.chk_int(o.log_page, 0, 255, f"{path}.log_page")
+def _check_async_event(async_event: object, path: str) -> None:
+    if not isinstance(async_event, AsyncEvent):
+        raise _rt.not_instance(async_event, AsyncEvent, path)
+    _rt.chk_enum(async_event.type, _AER_EVENT_TYPE_VALUES, False, 0, 255, "aer_event_type", f"{path}.type")
+    _rt.chk_int(async_event.info, 0, 255, f"{path}.info")
+    _rt.chk_int(async_event.log_page, 0, 255, f"{path}.log_page")
 
 
-def _state_async_event(o: AsyncEvent) -> dict[str, Any]:
-    return {"type": _AER_EVENT_TYPE_NAMES.get(o.type, o.type), "info": o.info, "log_page": o.log_page}
+def _to_state_async_event(async_event: AsyncEvent) -> dict[str, Any]:
+    return {
+        "type": _AER_EVENT_TYPE_NAMES.get(async_event.type, async_event.type),
+        "info": async_event.info,
+        "log_page": async_event.log_page,
+    }
 
 
-def _from_async_event(d: Any, path: str) -> AsyncEvent:
-    _rt.expect_struct(d, ("type", "info", "log_page"), "async_event", path)
+def _from_state_async_event(state: Any, path: str) -> AsyncEvent:
+    _rt.expect_struct(state, ("type", "info", "log_page"), "async_event", path)
     return AsyncEvent(
         _rt.to_enum(
-            _rt.member(d, "type", path, "async_event"),
+            _rt.member(state, "type", path, "async_event"),
             _AER_EVENT_TYPE_BY_NAME,
             False,
             0,
@@ -755,203 +783,243 @@ def _from_async_event(d: Any, path: str) -> AsyncEvent:
             "aer_event_type",
             f"{path}.type",
         ),
-        _rt.to_int(_rt.member(d, "info", path, "async_event"), 0, 255, f"{path}.info"),
-        _rt.to_int(_rt.member(d, "log_page", path, "async_event"), 0, 255, f"{path}.log_page"),
+        _rt.to_int(_rt.member(state, "info", path, "async_event"), 0, 255, f"{path}.info"),
+        _rt.to_int(_rt.member(state, "log_page", path, "async_event"), 0, 255, f"{path}.log_page"),
     )
 
 
-def _dec_aer_state(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> AerState:
+def _decode_aer_state(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> AerState:
     if depth_left < 3:
-        return _seq_aer_state(b, p, e, depth_left, region_limit)
-    q = p
-    if e - q < 4:
-        return _seq_aer_state(b, p, e, depth_left, region_limit)
-    n0 = _rt.U32(b, q)[0]
-    if n0 > 16:
-        raise _rt.count_over_max(q, ".outstanding", n0, 16)
-    d0 = q + 4
-    if n0 * 2 > e - d0:
-        raise _rt.count_past_end(q, ".outstanding", n0, 2, e - d0)
-    if n0 and depth_left < 2:
-        raise _rt.too_deep(d0, ".outstanding[0]")
-    vals0 = _rt.unpack("H", n0, b, d0)
-    x0 = list(vals0)
-    q = d0 + n0 * 2
-    if e - q < 8:
-        return _seq_aer_state(b, p, e, depth_left, region_limit)
-    n1 = _rt.U32(b, q)[0]
-    if n1 > 64:
-        raise _rt.count_over_max(q, ".pending", n1, 64)
-    s0 = _rt.U32(b, q + 4)[0]
-    if s0 < 3:
-        raise _rt.bad_stride(q + 4, ".pending", s0, "async_event", 3)
-    d1 = q + 8
-    if n1 * s0 > e - d1:
-        raise _rt.count_past_end(q, ".pending", n1, s0, e - d1)
-    if n1 and depth_left < 2:
-        raise _rt.too_deep(d1, ".pending[0]")
-    if s0 == 3 and depth_left >= 3:
-        rows0 = _ASYNC_EVENT_LAYOUT.iter_unpack(b[d1 : d1 + n1 * 3])
-        x1 = [
-            AsyncEvent(_AER_EVENT_TYPE_BY_VALUE[v0], v1, v2)
-            if not (v0 not in _AER_EVENT_TYPE_BY_VALUE)
-            else _rt.exact(_seq_async_event, b, d1, n1, 3, depth_left - 2, region_limit, ".pending")
-            for v0, v1, v2 in rows0
+        return _decode_aer_state_exact(blob, start, end, depth_left, region_limit)
+    offset = start
+    if end - offset < 4:
+        return _decode_aer_state_exact(blob, start, end, depth_left, region_limit)
+    outstanding_count = _rt.U32(blob, offset)[0]
+    if outstanding_count > 16:
+        raise _rt.count_over_max(offset, ".outstanding", outstanding_count, 16)
+    outstanding_start = offset + 4
+    if outstanding_count * 2 > end - outstanding_start:
+        raise _rt.count_past_end(offset, ".outstanding", outstanding_count, 2, end - outstanding_start)
+    if outstanding_count and depth_left < 2:
+        raise _rt.too_deep(outstanding_start, ".outstanding[0]")
+    outstanding_items = _rt.unpack("H", outstanding_count, blob, outstanding_start)
+    outstanding = list(outstanding_items)
+    offset = outstanding_start + outstanding_count * 2
+    if end - offset < 8:
+        return _decode_aer_state_exact(blob, start, end, depth_left, region_limit)
+    pending_count = _rt.U32(blob, offset)[0]
+    if pending_count > 64:
+        raise _rt.count_over_max(offset, ".pending", pending_count, 64)
+    pending_stride = _rt.U32(blob, offset + 4)[0]
+    if pending_stride < 3:
+        raise _rt.bad_stride(offset + 4, ".pending", pending_stride, "async_event", 3)
+    pending_start = offset + 8
+    if pending_count * pending_stride > end - pending_start:
+        raise _rt.count_past_end(offset, ".pending", pending_count, pending_stride, end - pending_start)
+    if pending_count and depth_left < 2:
+        raise _rt.too_deep(pending_start, ".pending[0]")
+    if pending_stride == 3 and depth_left >= 3:
+        pending_rows = _ASYNC_EVENT_LAYOUT.iter_unpack(blob[pending_start : pending_start + pending_count * 3])
+        pending = [
+            AsyncEvent(_AER_EVENT_TYPE_BY_VALUE[type_], info, log_page)
+            if not (type_ not in _AER_EVENT_TYPE_BY_VALUE)
+            else _rt.exact(
+                _decode_async_event_exact,
+                blob,
+                pending_start,
+                pending_count,
+                3,
+                depth_left - 2,
+                region_limit,
+                ".pending",
+            )
+            for type_, info, log_page in pending_rows
         ]
     else:
-        x1 = []
-        for i0 in range(n1):
-            a0 = d1 + i0 * s0
+        pending = []
+        for index in range(pending_count):
+            element_start = pending_start + index * pending_stride
             try:
-                x1.append(_dec_async_event(b, a0, a0 + s0, depth_left - 2, region_limit))
+                pending.append(
+                    _decode_async_event(
+                        blob,
+                        element_start,
+                        element_start + pending_stride,
+                        depth_left - 2,
+                        region_limit,
+                    )
+                )
             except _rt.Fail as failure:
-                failure.path = f".pending[{i0}]" + failure.path
+                failure.path = f".pending[{index}]" + failure.path
                 raise
-    q = d1 + n1 * s0
-    if e - q < 1:
-        return _seq_aer_state(b, p, e, depth_left, region_limit)
-    v3 = _AER_STATE_LAYOUT_RUN_2.unpack_from(b, q)[0]
-    if v3 & _AER_EVENT_TYPE_SET_UNDECLARED_BITS:
-        return _seq_aer_state(b, p, e, depth_left, region_limit)
-    q += 1
-    if q != e:
-        _rt.check_tail(b, q, e, "aer_state")
-    return AerState(x0, x1, _rt.flag(AerEventTypeSet, _AER_EVENT_TYPE_SET_CACHE, v3))
+    offset = pending_start + pending_count * pending_stride
+    if end - offset < 1:
+        return _decode_aer_state_exact(blob, start, end, depth_left, region_limit)
+    masked = _AER_STATE_LAYOUT_RUN_2.unpack_from(blob, offset)[0]
+    if masked & _AER_EVENT_TYPE_SET_UNDECLARED_BITS:
+        return _decode_aer_state_exact(blob, start, end, depth_left, region_limit)
+    offset += 1
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "aer_state")
+    return AerState(outstanding, pending, _rt.flag(AerEventTypeSet, _AER_EVENT_TYPE_SET_CACHE, masked))
 
 
-def _seq_aer_state(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> AerState:
-    q = p
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".outstanding", "aer_state", "outstanding", 4)
+def _decode_aer_state_exact(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> AerState:
+    offset = start
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".outstanding", "aer_state", "outstanding", 4)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".outstanding")
-    n0 = _rt.U32(b, q)[0]
-    if n0 > 16:
-        raise _rt.count_over_max(q, ".outstanding", n0, 16)
-    d0 = q + 4
-    if n0 * 2 > e - d0:
-        raise _rt.count_past_end(q, ".outstanding", n0, 2, e - d0)
-    if n0 and depth_left < 2:
-        raise _rt.too_deep(d0, ".outstanding[0]")
-    vals0 = _rt.unpack("H", n0, b, d0)
-    x0 = list(vals0)
-    q = d0 + n0 * 2
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".pending", "aer_state", "pending", 8)
-    n1 = _rt.U32(b, q)[0]
-    if n1 > 64:
-        raise _rt.count_over_max(q, ".pending", n1, 64)
-    s0 = _rt.U32(b, q + 4)[0]
-    if s0 < 3:
-        raise _rt.bad_stride(q + 4, ".pending", s0, "async_event", 3)
-    d1 = q + 8
-    if n1 * s0 > e - d1:
-        raise _rt.count_past_end(q, ".pending", n1, s0, e - d1)
-    if n1 and depth_left < 2:
-        raise _rt.too_deep(d1, ".pending[0]")
-    if s0 == 3 and depth_left >= 3:
-        rows0 = _ASYNC_EVENT_LAYOUT.iter_unpack(b[d1 : d1 + n1 * 3])
-        x1 = [
-            AsyncEvent(_AER_EVENT_TYPE_BY_VALUE[v0], v1, v2)
-            if not (v0 not in _AER_EVENT_TYPE_BY_VALUE)
-            else _rt.exact(_seq_async_event, b, d1, n1, 3, depth_left - 2, region_limit, ".pending")
-            for v0, v1, v2 in rows0
+        raise _rt.too_deep(offset, ".outstanding")
+    outstanding_count = _rt.U32(blob, offset)[0]
+    if outstanding_count > 16:
+        raise _rt.count_over_max(offset, ".outstanding", outstanding_count, 16)
+    outstanding_start = offset + 4
+    if outstanding_count * 2 > end - outstanding_start:
+        raise _rt.count_past_end(offset, ".outstanding", outstanding_count, 2, end - outstanding_start)
+    if outstanding_count and depth_left < 2:
+        raise _rt.too_deep(outstanding_start, ".outstanding[0]")
+    outstanding_items = _rt.unpack("H", outstanding_count, blob, outstanding_start)
+    outstanding = list(outstanding_items)
+    offset = outstanding_start + outstanding_count * 2
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".pending", "aer_state", "pending", 8)
+    pending_count = _rt.U32(blob, offset)[0]
+    if pending_count > 64:
+        raise _rt.count_over_max(offset, ".pending", pending_count, 64)
+    pending_stride = _rt.U32(blob, offset + 4)[0]
+    if pending_stride < 3:
+        raise _rt.bad_stride(offset + 4, ".pending", pending_stride, "async_event", 3)
+    pending_start = offset + 8
+    if pending_count * pending_stride > end - pending_start:
+        raise _rt.count_past_end(offset, ".pending", pending_count, pending_stride, end - pending_start)
+    if pending_count and depth_left < 2:
+        raise _rt.too_deep(pending_start, ".pending[0]")
+    if pending_stride == 3 and depth_left >= 3:
+        pending_rows = _ASYNC_EVENT_LAYOUT.iter_unpack(blob[pending_start : pending_start + pending_count * 3])
+        pending = [
+            AsyncEvent(_AER_EVENT_TYPE_BY_VALUE[type_], info, log_page)
+            if not (type_ not in _AER_EVENT_TYPE_BY_VALUE)
+            else _rt.exact(
+                _decode_async_event_exact,
+                blob,
+                pending_start,
+                pending_count,
+                3,
+                depth_left - 2,
+                region_limit,
+                ".pending",
+            )
+            for type_, info, log_page in pending_rows
         ]
     else:
-        x1 = []
-        for i0 in range(n1):
-            a0 = d1 + i0 * s0
+        pending = []
+        for index in range(pending_count):
+            element_start = pending_start + index * pending_stride
             try:
-                x1.append(_dec_async_event(b, a0, a0 + s0, depth_left - 2, region_limit))
+                pending.append(
+                    _decode_async_event(
+                        blob,
+                        element_start,
+                        element_start + pending_stride,
+                        depth_left - 2,
+                        region_limit,
+                    )
+                )
             except _rt.Fail as failure:
-                failure.path = f".pending[{i0}]" + failure.path
+                failure.path = f".pending[{index}]" + failure.path
                 raise
-    q = d1 + n1 * s0
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".masked", "aer_state", "masked", 1)
-    v3 = b[q]
-    if v3 & _AER_EVENT_TYPE_SET_UNDECLARED_BITS:
-        raise _rt.bad_flags(q, ".masked", v3, _AER_EVENT_TYPE_SET_UNDECLARED_BITS, "aer_event_type_set")
-    x2 = _rt.flag(AerEventTypeSet, _AER_EVENT_TYPE_SET_CACHE, v3)
-    q += 1
-    if q != e:
-        _rt.check_tail(b, q, e, "aer_state")
-    return AerState(x0, x1, x2)
+    offset = pending_start + pending_count * pending_stride
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".masked", "aer_state", "masked", 1)
+    masked = blob[offset]
+    if masked & _AER_EVENT_TYPE_SET_UNDECLARED_BITS:
+        raise _rt.bad_flags(offset, ".masked", masked, _AER_EVENT_TYPE_SET_UNDECLARED_BITS, "aer_event_type_set")
+    offset += 1
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "aer_state")
+    return AerState(outstanding, pending, _rt.flag(AerEventTypeSet, _AER_EVENT_TYPE_SET_CACHE, masked))
 
 
-def _enc_aer_state(o: AerState, out: list[Buffer]) -> int:
+def _encode_aer_state(aer_state: AerState, out: list[Buffer]) -> int:
     try:
-        n = 0
-        items0 = o.outstanding
-        c0 = len(items0)
-        if c0 > 16:
+        variable_size = 0
+        outstanding = aer_state.outstanding
+        outstanding_count = len(outstanding)
+        if outstanding_count > 16:
             raise _rt.Reject
-        out.append(_rt.U32_PACK(c0))
-        out.append(_rt.pack_items("H", items0))
-        n += c0 * 2
-        items1 = o.pending
-        c1 = len(items1)
-        if c1 > 64:
+        out.append(_rt.U32_PACK(outstanding_count))
+        out.append(_rt.pack_items("H", outstanding))
+        variable_size += outstanding_count * 2
+        pending = aer_state.pending
+        pending_count = len(pending)
+        if pending_count > 64:
             raise _rt.Reject
-        out.append(_rt.U32X2_PACK(c1, 3))
-        buf0 = bytearray(c1 * 3)
-        pack0 = _ASYNC_EVENT_LAYOUT.pack_into
-        at0 = 0
-        for o0 in items1:
-            v0 = o0.type
-            v1 = o0.info
-            v2 = o0.log_page
-            if v0 not in _AER_EVENT_TYPE_BY_VALUE:
+        out.append(_rt.U32X2_PACK(pending_count, 3))
+        pending_buffer = bytearray(pending_count * 3)
+        pack_into = _ASYNC_EVENT_LAYOUT.pack_into
+        position = 0
+        for async_event in pending:
+            type_ = async_event.type
+            info = async_event.info
+            log_page = async_event.log_page
+            if type_ not in _AER_EVENT_TYPE_BY_VALUE:
                 raise _rt.Reject
-            pack0(buf0, at0, v0, v1, v2)
-            at0 += 3
-        out.append(buf0)
-        n += c1 * 3
-        v3 = o.masked
-        if int(v3) & _AER_EVENT_TYPE_SET_UNDECLARED_BITS:
+            pack_into(pending_buffer, position, type_, info, log_page)
+            position += 3
+        out.append(pending_buffer)
+        variable_size += pending_count * 3
+        masked = aer_state.masked
+        if int(masked) & _AER_EVENT_TYPE_SET_UNDECLARED_BITS:
             raise _rt.Reject
-        out.append(_AER_STATE_LAYOUT_RUN_2.pack(v3))
-        return 13 + n
+        out.append(_AER_STATE_LAYOUT_RUN_2.pack(masked))
+        return 13 + variable_size
     except _rt.Fail:
         raise
     except Exception as exc:
-        raise _rt.rejected(_chk_aer_state, o, exc) from None
+        raise _rt.rejected(_check_aer_state, aer_state, exc) from None
 
 
-def _chk_aer_state(o: object, path: str) -> None:
-    if not isinstance(o, AerState):
-        raise _rt.not_instance(o, AerState, path)
-    _rt.chk_ints(o.outstanding, None, 16, 0, 65535, f"{path}.outstanding")
-    for i0, x0 in enumerate(_rt.chk_list(o.pending, None, 64, f"{path}.pending")):
-        _chk_async_event(x0, f"{path}.pending[{i0}]")
-    _rt.chk_flags(o.masked, _AER_EVENT_TYPE_SET_UNDECLARED_BITS, 0, 255, "aer_event_type_set", f"{path}.masked")
+def _check_aer_state(aer_state: object, path: str) -> None:
+    if not isinstance(aer_state, AerState):
+        raise _rt.not_instance(aer_state, AerState, path)
+    _rt.chk_ints(aer_state.outstanding, None, 16, 0, 65535, f"{path}.outstanding")
+    for index, async_event in enumerate(_rt.chk_list(aer_state.pending, None, 64, f"{path}.pending")):
+        _check_async_event(async_event, f"{path}.pending[{index}]")
+    _rt.chk_flags(
+        aer_state.masked,
+        _AER_EVENT_TYPE_SET_UNDECLARED_BITS,
+        0,
+        255,
+        "aer_event_type_set",
+        f"{path}.masked",
+    )
 
 
-def _state_aer_state(o: AerState) -> dict[str, Any]:
+def _to_state_aer_state(aer_state: AerState) -> dict[str, Any]:
     return {
-        "outstanding": list(o.outstanding),
-        "pending": [_state_async_event(y1) for y1 in o.pending],
-        "masked": _rt.flag_names(o.masked, _AER_EVENT_TYPE_SET_BITS),
+        "outstanding": list(aer_state.outstanding),
+        "pending": [_to_state_async_event(async_event) for async_event in aer_state.pending],
+        "masked": _rt.flag_names(aer_state.masked, _AER_EVENT_TYPE_SET_BITS),
     }
 
 
-def _from_aer_state(d: Any, path: str) -> AerState:
-    _rt.expect_struct(d, ("outstanding", "pending", "masked"), "aer_state", path)
+def _from_state_aer_state(state: Any, path: str) -> AerState:
+    _rt.expect_struct(state, ("outstanding", "pending", "masked"), "aer_state", path)
     return AerState(
         [
-            _rt.to_int(y2, 0, 65535, f"{path}.outstanding[{i0}]")
-            for i0, y2 in enumerate(
-                _rt.to_list(_rt.member(d, "outstanding", path, "aer_state"), None, 16, f"{path}.outstanding")
+            _rt.to_int(item, 0, 65535, f"{path}.outstanding[{index}]")
+            for index, item in enumerate(
+                _rt.to_list(_rt.member(state, "outstanding", path, "aer_state"), None, 16, f"{path}.outstanding")
             )
         ],
         [
-            _from_async_event(y3, f"{path}.pending[{i1}]")
-            for i1, y3 in enumerate(
-                _rt.to_list(_rt.member(d, "pending", path, "aer_state"), None, 64, f"{path}.pending")
+            _from_state_async_event(item, f"{path}.pending[{index}]")
+            for index, item in enumerate(
+                _rt.to_list(_rt.member(state, "pending", path, "aer_state"), None, 64, f"{path}.pending")
             )
         ],
         _rt.to_flags(
-            _rt.member(d, "masked", path, "aer_state"),
+            _rt.member(state, "masked", path, "aer_state"),
             AerEventTypeSet,
             _AER_EVENT_TYPE_SET_BIT_BY_NAME,
             "aer_event_type_set",
@@ -960,836 +1028,1018 @@ def _from_aer_state(d: Any, path: str) -> AerState:
     )
 
 
-def _dec_arbitration(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Arbitration:
-    if e - p != 4 or depth_left < 1:
-        return _seq_arbitration(b, p, e, depth_left, region_limit)
-    (v0, v1, v2, v3) = _ARBITRATION_LAYOUT.unpack_from(b, p)
-    if v0 > 7:
-        return _seq_arbitration(b, p, e, depth_left, region_limit)
-    return Arbitration(v0, v1, v2, v3)
+def _decode_arbitration(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> Arbitration:
+    if end - start != 4 or depth_left < 1:
+        return _decode_arbitration_exact(blob, start, end, depth_left, region_limit)
+    (ab, lpw, mpw, hpw) = _ARBITRATION_LAYOUT.unpack_from(blob, start)
+    if ab > 7:
+        return _decode_arbitration_exact(blob, start, end, depth_left, region_limit)
+    return Arbitration(ab, lpw, mpw, hpw)
 
 
-def _seq_arbitration(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Arbitration:
-    q = p
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".ab", "arbitration", "ab", 1)
+def _decode_arbitration_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> Arbitration:
+    offset = start
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".ab", "arbitration", "ab", 1)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".ab")
-    v0 = b[q]
-    if v0 > 7:
-        raise _rt.out_of_range(q, ".ab", v0, 0, 7)
-    q += 1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".lpw", "arbitration", "lpw", 1)
-    v1 = b[q]
-    q += 1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".mpw", "arbitration", "mpw", 1)
-    v2 = b[q]
-    q += 1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".hpw", "arbitration", "hpw", 1)
-    v3 = b[q]
-    q += 1
-    if q != e:
-        _rt.check_tail(b, q, e, "arbitration")
-    return Arbitration(v0, v1, v2, v3)
+        raise _rt.too_deep(offset, ".ab")
+    ab = blob[offset]
+    if ab > 7:
+        raise _rt.out_of_range(offset, ".ab", ab, 0, 7)
+    offset += 1
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".lpw", "arbitration", "lpw", 1)
+    lpw = blob[offset]
+    offset += 1
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".mpw", "arbitration", "mpw", 1)
+    mpw = blob[offset]
+    offset += 1
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".hpw", "arbitration", "hpw", 1)
+    hpw = blob[offset]
+    offset += 1
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "arbitration")
+    return Arbitration(ab, lpw, mpw, hpw)
 
 
-def _pack_arbitration(o: Arbitration) -> bytes:
+def _pack_arbitration(arbitration: Arbitration) -> bytes:
     try:
-        v0 = o.ab
-        v1 = o.lpw
-        v2 = o.mpw
-        v3 = o.hpw
-        if v0 > 7:
+        ab = arbitration.ab
+        lpw = arbitration.lpw
+        mpw = arbitration.mpw
+        hpw = arbitration.hpw
+        if ab > 7:
             raise _rt.Reject
-        return _ARBITRATION_LAYOUT.pack(v0, v1, v2, v3)
+        return _ARBITRATION_LAYOUT.pack(ab, lpw, mpw, hpw)
     except Exception as exc:
-        raise _rt.rejected(_chk_arbitration, o, exc) from None
+        raise _rt.rejected(_check_arbitration, arbitration, exc) from None
 
 
-def _enc_arbitration(o: Arbitration, out: list[Buffer]) -> int:
-    out.append(_pack_arbitration(o))
+def _encode_arbitration(arbitration: Arbitration, out: list[Buffer]) -> int:
+    out.append(_pack_arbitration(arbitration))
     return 4
 
 
-def _chk_arbitration(o: object, path: str) -> None:
-    if not isinstance(o, Arbitration):
-        raise _rt.not_instance(o, Arbitration, path)
-    _rt.chk_int(o.ab, 0, 7, f"{path}.ab")
-    _rt.chk_int(o.lpw, 0, 255, f"{path}.lpw")
-    _rt.chk_int(o.mpw, 0, 255, f"{path}.mpw")
-    _rt.chk_int(o.hpw, 0, 255, f"{path}.hpw")
+def _check_arbitration(arbitration: object, path: str) -> None:
+    if not isinstance(arbitration, Arbitration):
+        raise _rt.not_instance(arbitration, Arbitration, path)
+    _rt.chk_int(arbitration.ab, 0, 7, f"{path}.ab")
+    _rt.chk_int(arbitration.lpw, 0, 255, f"{path}.lpw")
+    _rt.chk_int(arbitration.mpw, 0, 255, f"{path}.mpw")
+    _rt.chk_int(arbitration.hpw, 0, 255, f"{path}.hpw")
 
 
-def _state_arbitration(o: Arbitration) -> dict[str, Any]:
-    return {"ab": o.ab, "lpw": o.lpw, "mpw": o.mpw, "hpw": o.hpw}
+def _to_state_arbitration(arbitration: Arbitration) -> dict[str, Any]:
+    return {"ab": arbitration.ab, "lpw": arbitration.lpw, "mpw": arbitration.mpw, "hpw": arbitration.hpw}
 
 
-def _from_arbitration(d: Any, path: str) -> Arbitration:
-    _rt.expect_struct(d, ("ab", "lpw", "mpw", "hpw"), "arbitration", path)
+def _from_state_arbitration(state: Any, path: str) -> Arbitration:
+    _rt.expect_struct(state, ("ab", "lpw", "mpw", "hpw"), "arbitration", path)
     return Arbitration(
-        _rt.to_int(_rt.member(d, "ab", path, "arbitration"), 0, 7, f"{path}.ab"),
-        _rt.to_int(_rt.member(d, "lpw", path, "arbitration"), 0, 255, f"{path}.lpw"),
-        _rt.to_int(_rt.member(d, "mpw", path, "arbitration"), 0, 255, f"{path}.mpw"),
-        _rt.to_int(_rt.member(d, "hpw", path, "arbitration"), 0, 255, f"{path}.hpw"),
+        _rt.to_int(_rt.member(state, "ab", path, "arbitration"), 0, 7, f"{path}.ab"),
+        _rt.to_int(_rt.member(state, "lpw", path, "arbitration"), 0, 255, f"{path}.lpw"),
+        _rt.to_int(_rt.member(state, "mpw", path, "arbitration"), 0, 255, f"{path}.mpw"),
+        _rt.to_int(_rt.member(state, "hpw", path, "arbitration"), 0, 255, f"{path}.hpw"),
     )
 
 
-def _dec_completion_queue(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> CompletionQueue:
-    if e - p != 23 or depth_left < 1:
-        return _seq_completion_queue(b, p, e, depth_left, region_limit)
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8) = _COMPLETION_QUEUE_LAYOUT.unpack_from(b, p)
-    if v0 < 1 or v2 < 2 or v2 > 65536 or v5 > 1 or v7 > 1 or v8 > 1:
-        return _seq_completion_queue(b, p, e, depth_left, region_limit)
-    return CompletionQueue(v0, v1, v2, v3, v4, v5 == 1, v6, v7 == 1, v8 == 1)
+def _decode_completion_queue(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> CompletionQueue:
+    if end - start != 23 or depth_left < 1:
+        return _decode_completion_queue_exact(blob, start, end, depth_left, region_limit)
+    (
+        cqid,
+        base,
+        size,
+        head,
+        tail,
+        phase,
+        interrupt_vector,
+        interrupts_enabled,
+        contiguous,
+    ) = _COMPLETION_QUEUE_LAYOUT.unpack_from(blob, start)
+    if cqid < 1 or size < 2 or size > 65536 or phase > 1 or interrupts_enabled > 1 or contiguous > 1:
+        return _decode_completion_queue_exact(blob, start, end, depth_left, region_limit)
+    return CompletionQueue(
+        cqid,
+        base,
+        size,
+        head,
+        tail,
+        phase == 1,
+        interrupt_vector,
+        interrupts_enabled == 1,
+        contiguous == 1,
+    )
 
 
-def _seq_completion_queue(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> CompletionQueue:
-    q = p
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".cqid", "completion_queue", "cqid", 2)
+def _decode_completion_queue_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> CompletionQueue:
+    offset = start
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".cqid", "completion_queue", "cqid", 2)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".cqid")
-    v0 = _rt.U16(b, q)[0]
-    if v0 < 1:
-        raise _rt.out_of_range(q, ".cqid", v0, 1, 65535)
-    q += 2
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".base", "completion_queue", "base", 8)
-    v1 = _rt.U64(b, q)[0]
-    q += 8
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".size", "completion_queue", "size", 4)
-    v2 = _rt.U32(b, q)[0]
-    if v2 < 2 or v2 > 65536:
-        raise _rt.out_of_range(q, ".size", v2, 2, 65536)
-    q += 4
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".head", "completion_queue", "head", 2)
-    v3 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".tail", "completion_queue", "tail", 2)
-    v4 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".phase", "completion_queue", "phase", 1)
-    v5 = b[q]
-    if v5 > 1:
-        raise _rt.bad_bool(q, ".phase", v5)
-    x0 = v5 == 1
-    q += 1
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".interrupt_vector", "completion_queue", "interrupt_vector", 2)
-    v6 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".interrupts_enabled", "completion_queue", "interrupts_enabled", 1)
-    v7 = b[q]
-    if v7 > 1:
-        raise _rt.bad_bool(q, ".interrupts_enabled", v7)
-    x1 = v7 == 1
-    q += 1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".contiguous", "completion_queue", "contiguous", 1)
-    v8 = b[q]
-    if v8 > 1:
-        raise _rt.bad_bool(q, ".contiguous", v8)
-    x2 = v8 == 1
-    q += 1
-    if q != e:
-        _rt.check_tail(b, q, e, "completion_queue")
-    return CompletionQueue(v0, v1, v2, v3, v4, x0, v6, x1, x2)
+        raise _rt.too_deep(offset, ".cqid")
+    cqid = _rt.U16(blob, offset)[0]
+    if cqid < 1:
+        raise _rt.out_of_range(offset, ".cqid", cqid, 1, 65535)
+    offset += 2
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".base", "completion_queue", "base", 8)
+    base = _rt.U64(blob, offset)[0]
+    offset += 8
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".size", "completion_queue", "size", 4)
+    size = _rt.U32(blob, offset)[0]
+    if size < 2 or size > 65536:
+        raise _rt.out_of_range(offset, ".size", size, 2, 65536)
+    offset += 4
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".head", "completion_queue", "head", 2)
+    head = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".tail", "completion_queue", "tail", 2)
+    tail = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".phase", "completion_queue", "phase", 1)
+    phase = blob[offset]
+    if phase > 1:
+        raise _rt.bad_bool(offset, ".phase", phase)
+    offset += 1
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".interrupt_vector", "completion_queue", "interrupt_vector", 2)
+    interrupt_vector = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".interrupts_enabled", "completion_queue", "interrupts_enabled", 1)
+    interrupts_enabled = blob[offset]
+    if interrupts_enabled > 1:
+        raise _rt.bad_bool(offset, ".interrupts_enabled", interrupts_enabled)
+    offset += 1
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".contiguous", "completion_queue", "contiguous", 1)
+    contiguous = blob[offset]
+    if contiguous > 1:
+        raise _rt.bad_bool(offset, ".contiguous", contiguous)
+    offset += 1
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "completion_queue")
+    return CompletionQueue(
+        cqid,
+        base,
+        size,
+        head,
+        tail,
+        phase == 1,
+        interrupt_vector,
+        interrupts_enabled == 1,
+        contiguous == 1,
+    )
 
 
-def _pack_completion_queue(o: CompletionQueue) -> bytes:
+def _pack_completion_queue(completion_queue: CompletionQueue) -> bytes:
     try:
-        v0 = o.cqid
-        v1 = o.base
-        v2 = o.size
-        v3 = o.head
-        v4 = o.tail
-        v5 = o.phase
-        v6 = o.interrupt_vector
-        v7 = o.interrupts_enabled
-        v8 = o.contiguous
-        if v0 < 1 or v2 < 2 or v2 > 65536 or v5 > 1 or v7 > 1 or v8 > 1:
+        cqid = completion_queue.cqid
+        base = completion_queue.base
+        size = completion_queue.size
+        head = completion_queue.head
+        tail = completion_queue.tail
+        phase = completion_queue.phase
+        interrupt_vector = completion_queue.interrupt_vector
+        interrupts_enabled = completion_queue.interrupts_enabled
+        contiguous = completion_queue.contiguous
+        if cqid < 1 or size < 2 or size > 65536 or phase > 1 or interrupts_enabled > 1 or contiguous > 1:
             raise _rt.Reject
-        return _COMPLETION_QUEUE_LAYOUT.pack(v0, v1, v2, v3, v4, v5, v6, v7, v8)
+        return _COMPLETION_QUEUE_LAYOUT.pack(
+            cqid,
+            base,
+            size,
+            head,
+            tail,
+            phase,
+            interrupt_vector,
+            interrupts_enabled,
+            contiguous,
+        )
     except Exception as exc:
-        raise _rt.rejected(_chk_completion_queue, o, exc) from None
+        raise _rt.rejected(_check_completion_queue, completion_queue, exc) from None
 
 
-def _enc_completion_queue(o: CompletionQueue, out: list[Buffer]) -> int:
-    out.append(_pack_completion_queue(o))
+def _encode_completion_queue(completion_queue: CompletionQueue, out: list[Buffer]) -> int:
+    out.append(_pack_completion_queue(completion_queue))
     return 23
 
 
-def _chk_completion_queue(o: object, path: str) -> None:
-    if not isinstance(o, CompletionQueue):
-        raise _rt.not_instance(o, CompletionQueue, path)
-    _rt.chk_int(o.cqid, 1, 65535, f"{path}.cqid")
-    _rt.chk_int(o.base, 0, 18446744073709551615, f"{path}.base")
-    _rt.chk_int(o.size, 2, 65536, f"{path}.size")
-    _rt.chk_int(o.head, 0, 65535, f"{path}.head")
-    _rt.chk_int(o.tail, 0, 65535, f"{path}.tail")
-    _rt.chk_bool(o.phase, f"{path}.phase")
-    _rt.chk_int(o.interrupt_vector, 0, 65535, f"{path}.interrupt_vector")
-    _rt.chk_bool(o.interrupts_enabled, f"{path}.interrupts_enabled")
-    _rt.chk_bool(o.contiguous, f"{path}.contiguous")
+def _check_completion_queue(completion_queue: object, path: str) -> None:
+    if not isinstance(completion_queue, CompletionQueue):
+        raise _rt.not_instance(completion_queue, CompletionQueue, path)
+    _rt.chk_int(completion_queue.cqid, 1, 65535, f"{path}.cqid")
+    _rt.chk_int(completion_queue.base, 0, 18446744073709551615, f"{path}.base")
+    _rt.chk_int(completion_queue.size, 2, 65536, f"{path}.size")
+    _rt.chk_int(completion_queue.head, 0, 65535, f"{path}.head")
+    _rt.chk_int(completion_queue.tail, 0, 65535, f"{path}.tail")
+    _rt.chk_bool(completion_queue.phase, f"{path}.phase")
+    _rt.chk_int(completion_queue.interrupt_vector, 0, 65535, f"{path}.interrupt_vector")
+    _rt.chk_bool(completion_queue.interrupts_enabled, f"{path}.interrupts_enabled")
+    _rt.chk_bool(completion_queue.contiguous, f"{path}.contiguous")
 
 
-def _state_completion_queue(o: CompletionQueue) -> dict[str, Any]:
+def _to_state_completion_queue(completion_queue: CompletionQueue) -> dict[str, Any]:
     return {
-        "cqid": o.cqid,
-        "base": o.base,
-        "size": o.size,
-        "head": o.head,
-        "tail": o.tail,
-        "phase": o.phase,
-        "interrupt_vector": o.interrupt_vector,
-        "interrupts_enabled": o.interrupts_enabled,
-        "contiguous": o.contiguous,
+        "cqid": completion_queue.cqid,
+        "base": completion_queue.base,
+        "size": completion_queue.size,
+        "head": completion_queue.head,
+        "tail": completion_queue.tail,
+        "phase": completion_queue.phase,
+        "interrupt_vector": completion_queue.interrupt_vector,
+        "interrupts_enabled": completion_queue.interrupts_enabled,
+        "contiguous": completion_queue.contiguous,
     }
 
 
-def _from_completion_queue(d: Any, path: str) -> CompletionQueue:
+def _from_state_completion_queue(state: Any, path: str) -> CompletionQueue:
     _rt.expect_struct(
-        d,
+        state,
         ("cqid", "base", "size", "head", "tail", "phase", "interrupt_vector", "interrupts_enabled", "contiguous"),
         "completion_queue",
         path,
     )
     return CompletionQueue(
-        _rt.to_int(_rt.member(d, "cqid", path, "completion_queue"), 1, 65535, f"{path}.cqid"),
-        _rt.to_int(_rt.member(d, "base", path, "completion_queue"), 0, 18446744073709551615, f"{path}.base"),
-        _rt.to_int(_rt.member(d, "size", path, "completion_queue"), 2, 65536, f"{path}.size"),
-        _rt.to_int(_rt.member(d, "head", path, "completion_queue"), 0, 65535, f"{path}.head"),
-        _rt.to_int(_rt.member(d, "tail", path, "completion_queue"), 0, 65535, f"{path}.tail"),
-        _rt.to_bool(_rt.member(d, "phase", path, "completion_queue"), f"{path}.phase"),
+        _rt.to_int(_rt.member(state, "cqid", path, "completion_queue"), 1, 65535, f"{path}.cqid"),
+        _rt.to_int(_rt.member(state, "base", path, "completion_queue"), 0, 18446744073709551615, f"{path}.base"),
+        _rt.to_int(_rt.member(state, "size", path, "completion_queue"), 2, 65536, f"{path}.size"),
+        _rt.to_int(_rt.member(state, "head", path, "completion_queue"), 0, 65535, f"{path}.head"),
+        _rt.to_int(_rt.member(state, "tail", path, "completion_queue"), 0, 65535, f"{path}.tail"),
+        _rt.to_bool(_rt.member(state, "phase", path, "completion_queue"), f"{path}.phase"),
         _rt.to_int(
-            _rt.member(d, "interrupt_vector", path, "completion_queue"),
+            _rt.member(state, "interrupt_vector", path, "completion_queue"),
             0,
             65535,
             f"{path}.interrupt_vector",
         ),
-        _rt.to_bool(_rt.member(d, "interrupts_enabled", path, "completion_queue"), f"{path}.interrupts_enabled"),
-        _rt.to_bool(_rt.member(d, "contiguous", path, "completion_queue"), f"{path}.contiguous"),
+        _rt.to_bool(
+            _rt.member(state, "interrupts_enabled", path, "completion_queue"),
+            f"{path}.interrupts_enabled",
+        ),
+        _rt.to_bool(_rt.member(state, "contiguous", path, "completion_queue"), f"{path}.contiguous"),
     )
 
 
-def _dec_ctrl_regs(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> CtrlRegs:
-    if e - p != 60 or depth_left < 1:
-        return _seq_ctrl_regs(b, p, e, depth_left, region_limit)
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10) = _CTRL_REGS_LAYOUT.unpack_from(b, p)
-    return CtrlRegs(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10)
+def _decode_ctrl_regs(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> CtrlRegs:
+    if end - start != 60 or depth_left < 1:
+        return _decode_ctrl_regs_exact(blob, start, end, depth_left, region_limit)
+    (cap, vs, intms, cc, csts, aqa, asq, acq, cmbloc, cmbsz, cmbmsc) = _CTRL_REGS_LAYOUT.unpack_from(blob, start)
+    return CtrlRegs(cap, vs, intms, cc, csts, aqa, asq, acq, cmbloc, cmbsz, cmbmsc)
 
 
-def _seq_ctrl_regs(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> CtrlRegs:
-    q = p
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".cap", "ctrl_regs", "cap", 8)
+def _decode_ctrl_regs_exact(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> CtrlRegs:
+    offset = start
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".cap", "ctrl_regs", "cap", 8)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".cap")
-    v0 = _rt.U64(b, q)[0]
-    q += 8
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".vs", "ctrl_regs", "vs", 4)
-    v1 = _rt.U32(b, q)[0]
-    q += 4
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".intms", "ctrl_regs", "intms", 4)
-    v2 = _rt.U32(b, q)[0]
-    q += 4
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".cc", "ctrl_regs", "cc", 4)
-    v3 = _rt.U32(b, q)[0]
-    q += 4
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".csts", "ctrl_regs", "csts", 4)
-    v4 = _rt.U32(b, q)[0]
-    q += 4
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".aqa", "ctrl_regs", "aqa", 4)
-    v5 = _rt.U32(b, q)[0]
-    q += 4
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".asq", "ctrl_regs", "asq", 8)
-    v6 = _rt.U64(b, q)[0]
-    q += 8
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".acq", "ctrl_regs", "acq", 8)
-    v7 = _rt.U64(b, q)[0]
-    q += 8
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".cmbloc", "ctrl_regs", "cmbloc", 4)
-    v8 = _rt.U32(b, q)[0]
-    q += 4
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".cmbsz", "ctrl_regs", "cmbsz", 4)
-    v9 = _rt.U32(b, q)[0]
-    q += 4
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".cmbmsc", "ctrl_regs", "cmbmsc", 8)
-    v10 = _rt.U64(b, q)[0]
-    q += 8
-    if q != e:
-        _rt.check_tail(b, q, e, "ctrl_regs")
-    return CtrlRegs(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10)
+        raise _rt.too_deep(offset, ".cap")
+    cap = _rt.U64(blob, offset)[0]
+    offset += 8
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".vs", "ctrl_regs", "vs", 4)
+    vs = _rt.U32(blob, offset)[0]
+    offset += 4
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".intms", "ctrl_regs", "intms", 4)
+    intms = _rt.U32(blob, offset)[0]
+    offset += 4
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".cc", "ctrl_regs", "cc", 4)
+    cc = _rt.U32(blob, offset)[0]
+    offset += 4
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".csts", "ctrl_regs", "csts", 4)
+    csts = _rt.U32(blob, offset)[0]
+    offset += 4
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".aqa", "ctrl_regs", "aqa", 4)
+    aqa = _rt.U32(blob, offset)[0]
+    offset += 4
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".asq", "ctrl_regs", "asq", 8)
+    asq = _rt.U64(blob, offset)[0]
+    offset += 8
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".acq", "ctrl_regs", "acq", 8)
+    acq = _rt.U64(blob, offset)[0]
+    offset += 8
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".cmbloc", "ctrl_regs", "cmbloc", 4)
+    cmbloc = _rt.U32(blob, offset)[0]
+    offset += 4
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".cmbsz", "ctrl_regs", "cmbsz", 4)
+    cmbsz = _rt.U32(blob, offset)[0]
+    offset += 4
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".cmbmsc", "ctrl_regs", "cmbmsc", 8)
+    cmbmsc = _rt.U64(blob, offset)[0]
+    offset += 8
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "ctrl_regs")
+    return CtrlRegs(cap, vs, intms, cc, csts, aqa, asq, acq, cmbloc, cmbsz, cmbmsc)
 
 
-def _pack_ctrl_regs(o: CtrlRegs) -> bytes:
+def _pack_ctrl_regs(ctrl_regs: CtrlRegs) -> bytes:
     try:
-        v0 = o.cap
-        v1 = o.vs
-        v2 = o.intms
-        v3 = o.cc
-        v4 = o.csts
-        v5 = o.aqa
-        v6 = o.asq
-        v7 = o.acq
-        v8 = o.cmbloc
-        v9 = o.cmbsz
-        v10 = o.cmbmsc
-        return _CTRL_REGS_LAYOUT.pack(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10)
+        cap = ctrl_regs.cap
+        vs = ctrl_regs.vs
+        intms = ctrl_regs.intms
+        cc = ctrl_regs.cc
+        csts = ctrl_regs.csts
+        aqa = ctrl_regs.aqa
+        asq = ctrl_regs.asq
+        acq = ctrl_regs.acq
+        cmbloc = ctrl_regs.cmbloc
+        cmbsz = ctrl_regs.cmbsz
+        cmbmsc = ctrl_regs.cmbmsc
+        return _CTRL_REGS_LAYOUT.pack(cap, vs, intms, cc, csts, aqa, asq, acq, cmbloc, cmbsz, cmbmsc)
     except Exception as exc:
-        raise _rt.rejected(_chk_ctrl_regs, o, exc) from None
+        raise _rt.rejected(_check_ctrl_regs, ctrl_regs, exc) from None
 
 
-def _enc_ctrl_regs(o: CtrlRegs, out: list[Buffer]) -> int:
-    out.append(_pack_ctrl_regs(o))
+def _encode_ctrl_regs(ctrl_regs: CtrlRegs, out: list[Buffer]) -> int:
+    out.append(_pack_ctrl_regs(ctrl_regs))
     return 60
 
 
-def _chk_ctrl_regs(o: object, path: str) -> None:
-    if not isinstance(o, CtrlRegs):
-        raise _rt.not_instance(o, CtrlRegs, path)
-    _rt.chk_int(o.cap, 0, 18446744073709551615, f"{path}.cap")
-    _rt.chk_int(o.vs, 0, 4294967295, f"{path}.vs")
-    _rt.chk_int(o.intms, 0, 4294967295, f"{path}.intms")
-    _rt.chk_int(o.cc, 0, 4294967295, f"{path}.cc")
-    _rt.chk_int(o.csts, 0, 4294967295, f"{path}.csts")
-    _rt.chk_int(o.aqa, 0, 4294967295, f"{path}.aqa")
-    _rt.chk_int(o.asq, 0, 18446744073709551615, f"{path}.asq")
-    _rt.chk_int(o.acq, 0, 18446744073709551615, f"{path}.acq")
-    _rt.chk_int(o.cmbloc, 0, 4294967295, f"{path}.cmbloc")
-    _rt.chk_int(o.cmbsz, 0, 4294967295, f"{path}.cmbsz")
-    _rt.chk_int(o.cmbmsc, 0, 18446744073709551615, f"{path}.cmbmsc")
+def _check_ctrl_regs(ctrl_regs: object, path: str) -> None:
+    if not isinstance(ctrl_regs, CtrlRegs):
+        raise _rt.not_instance(ctrl_regs, CtrlRegs, path)
+    _rt.chk_int(ctrl_regs.cap, 0, 18446744073709551615, f"{path}.cap")
+    _rt.chk_int(ctrl_regs.vs, 0, 4294967295, f"{path}.vs")
+    _rt.chk_int(ctrl_regs.intms, 0, 4294967295, f"{path}.intms")
+    _rt.chk_int(ctrl_regs.cc, 0, 4294967295, f"{path}.cc")
+    _rt.chk_int(ctrl_regs.csts, 0, 4294967295, f"{path}.csts")
+    _rt.chk_int(ctrl_regs.aqa, 0, 4294967295, f"{path}.aqa")
+    _rt.chk_int(ctrl_regs.asq, 0, 18446744073709551615, f"{path}.asq")
+    _rt.chk_int(ctrl_regs.acq, 0, 18446744073709551615, f"{path}.acq")
+    _rt.chk_int(ctrl_regs.cmbloc, 0, 4294967295, f"{path}.cmbloc")
+    _rt.chk_int(ctrl_regs.cmbsz, 0, 4294967295, f"{path}.cmbsz")
+    _rt.chk_int(ctrl_regs.cmbmsc, 0, 18446744073709551615, f"{path}.cmbmsc")
 
 
-def _state_ctrl_regs(o: CtrlRegs) -> dict[str, Any]:
+def _to_state_ctrl_regs(ctrl_regs: CtrlRegs) -> dict[str, Any]:
     return {
-        "cap": o.cap,
-        "vs": o.vs,
-        "intms": o.intms,
-        "cc": o.cc,
-        "csts": o.csts,
-        "aqa": o.aqa,
-        "asq": o.asq,
-        "acq": o.acq,
-        "cmbloc": o.cmbloc,
-        "cmbsz": o.cmbsz,
-        "cmbmsc": o.cmbmsc,
+        "cap": ctrl_regs.cap,
+        "vs": ctrl_regs.vs,
+        "intms": ctrl_regs.intms,
+        "cc": ctrl_regs.cc,
+        "csts": ctrl_regs.csts,
+        "aqa": ctrl_regs.aqa,
+        "asq": ctrl_regs.asq,
+        "acq": ctrl_regs.acq,
+        "cmbloc": ctrl_regs.cmbloc,
+        "cmbsz": ctrl_regs.cmbsz,
+        "cmbmsc": ctrl_regs.cmbmsc,
     }
 
 
-def _from_ctrl_regs(d: Any, path: str) -> CtrlRegs:
+def _from_state_ctrl_regs(state: Any, path: str) -> CtrlRegs:
     _rt.expect_struct(
-        d,
+        state,
         ("cap", "vs", "intms", "cc", "csts", "aqa", "asq", "acq", "cmbloc", "cmbsz", "cmbmsc"),
         "ctrl_regs",
         path,
     )
     return CtrlRegs(
-        _rt.to_int(_rt.member(d, "cap", path, "ctrl_regs"), 0, 18446744073709551615, f"{path}.cap"),
-        _rt.to_int(_rt.member(d, "vs", path, "ctrl_regs"), 0, 4294967295, f"{path}.vs"),
-        _rt.to_int(_rt.member(d, "intms", path, "ctrl_regs"), 0, 4294967295, f"{path}.intms"),
-        _rt.to_int(_rt.member(d, "cc", path, "ctrl_regs"), 0, 4294967295, f"{path}.cc"),
-        _rt.to_int(_rt.member(d, "csts", path, "ctrl_regs"), 0, 4294967295, f"{path}.csts"),
-        _rt.to_int(_rt.member(d, "aqa", path, "ctrl_regs"), 0, 4294967295, f"{path}.aqa"),
-        _rt.to_int(_rt.member(d, "asq", path, "ctrl_regs"), 0, 18446744073709551615, f"{path}.asq"),
-        _rt.to_int(_rt.member(d, "acq", path, "ctrl_regs"), 0, 18446744073709551615, f"{path}.acq"),
-        _rt.to_int(_rt.member(d, "cmbloc", path, "ctrl_regs"), 0, 4294967295, f"{path}.cmbloc"),
-        _rt.to_int(_rt.member(d, "cmbsz", path, "ctrl_regs"), 0, 4294967295, f"{path}.cmbsz"),
-        _rt.to_int(_rt.member(d, "cmbmsc", path, "ctrl_regs"), 0, 18446744073709551615, f"{path}.cmbmsc"),
+        _rt.to_int(_rt.member(state, "cap", path, "ctrl_regs"), 0, 18446744073709551615, f"{path}.cap"),
+        _rt.to_int(_rt.member(state, "vs", path, "ctrl_regs"), 0, 4294967295, f"{path}.vs"),
+        _rt.to_int(_rt.member(state, "intms", path, "ctrl_regs"), 0, 4294967295, f"{path}.intms"),
+        _rt.to_int(_rt.member(state, "cc", path, "ctrl_regs"), 0, 4294967295, f"{path}.cc"),
+        _rt.to_int(_rt.member(state, "csts", path, "ctrl_regs"), 0, 4294967295, f"{path}.csts"),
+        _rt.to_int(_rt.member(state, "aqa", path, "ctrl_regs"), 0, 4294967295, f"{path}.aqa"),
+        _rt.to_int(_rt.member(state, "asq", path, "ctrl_regs"), 0, 18446744073709551615, f"{path}.asq"),
+        _rt.to_int(_rt.member(state, "acq", path, "ctrl_regs"), 0, 18446744073709551615, f"{path}.acq"),
+        _rt.to_int(_rt.member(state, "cmbloc", path, "ctrl_regs"), 0, 4294967295, f"{path}.cmbloc"),
+        _rt.to_int(_rt.member(state, "cmbsz", path, "ctrl_regs"), 0, 4294967295, f"{path}.cmbsz"),
+        _rt.to_int(_rt.member(state, "cmbmsc", path, "ctrl_regs"), 0, 18446744073709551615, f"{path}.cmbmsc"),
     )
 
 
-def _dec_power_management(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> PowerManagement:
-    if e - p != 2 or depth_left < 1:
-        return _seq_power_management(b, p, e, depth_left, region_limit)
-    (v0, v1) = _POWER_MANAGEMENT_LAYOUT.unpack_from(b, p)
-    if v0 > 31 or v1 > 7:
-        return _seq_power_management(b, p, e, depth_left, region_limit)
-    return PowerManagement(v0, v1)
+def _decode_power_management(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> PowerManagement:
+    if end - start != 2 or depth_left < 1:
+        return _decode_power_management_exact(blob, start, end, depth_left, region_limit)
+    (ps, wh) = _POWER_MANAGEMENT_LAYOUT.unpack_from(blob, start)
+    if ps > 31 or wh > 7:
+        return _decode_power_management_exact(blob, start, end, depth_left, region_limit)
+    return PowerManagement(ps, wh)
 
 
-def _seq_power_management(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> PowerManagement:
-    q = p
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".ps", "power_management", "ps", 1)
+def _decode_power_management_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> PowerManagement:
+    offset = start
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".ps", "power_management", "ps", 1)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".ps")
-    v0 = b[q]
-    if v0 > 31:
-        raise _rt.out_of_range(q, ".ps", v0, 0, 31)
-    q += 1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".wh", "power_management", "wh", 1)
-    v1 = b[q]
-    if v1 > 7:
-        raise _rt.out_of_range(q, ".wh", v1, 0, 7)
-    q += 1
-    if q != e:
-        _rt.check_tail(b, q, e, "power_management")
-    return PowerManagement(v0, v1)
+        raise _rt.too_deep(offset, ".ps")
+    ps = blob[offset]
+    if ps > 31:
+        raise _rt.out_of_range(offset, ".ps", ps, 0, 31)
+    offset += 1
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".wh", "power_management", "wh", 1)
+    wh = blob[offset]
+    if wh > 7:
+        raise _rt.out_of_range(offset, ".wh", wh, 0, 7)
+    offset += 1
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "power_management")
+    return PowerManagement(ps, wh)
 
 
-def _pack_power_management(o: PowerManagement) -> bytes:
+def _pack_power_management(power_management: PowerManagement) -> bytes:
     try:
-        v0 = o.ps
-        v1 = o.wh
-        if v0 > 31 or v1 > 7:
+        ps = power_management.ps
+        wh = power_management.wh
+        if ps > 31 or wh > 7:
             raise _rt.Reject
-        return _POWER_MANAGEMENT_LAYOUT.pack(v0, v1)
+        return _POWER_MANAGEMENT_LAYOUT.pack(ps, wh)
     except Exception as exc:
-        raise _rt.rejected(_chk_power_management, o, exc) from None
+        raise _rt.rejected(_check_power_management, power_management, exc) from None
 
 
-def _enc_power_management(o: PowerManagement, out: list[Buffer]) -> int:
-    out.append(_pack_power_management(o))
+def _encode_power_management(power_management: PowerManagement, out: list[Buffer]) -> int:
+    out.append(_pack_power_management(power_management))
     return 2
 
 
-def _chk_power_management(o: object, path: str) -> None:
-    if not isinstance(o, PowerManagement):
-        raise _rt.not_instance(o, PowerManagement, path)
-    _rt.chk_int(o.ps, 0, 31, f"{path}.ps")
-    _rt.chk_int(o.wh, 0, 7, f"{path}.wh")
+def _check_power_management(power_management: object, path: str) -> None:
+    if not isinstance(power_management, PowerManagement):
+        raise _rt.not_instance(power_management, PowerManagement, path)
+    _rt.chk_int(power_management.ps, 0, 31, f"{path}.ps")
+    _rt.chk_int(power_management.wh, 0, 7, f"{path}.wh")
 
 
-def _state_power_management(o: PowerManagement) -> dict[str, Any]:
-    return {"ps": o.ps, "wh": o.wh}
+def _to_state_power_management(power_management: PowerManagement) -> dict[str, Any]:
+    return {"ps": power_management.ps, "wh": power_management.wh}
 
 
-def _from_power_management(d: Any, path: str) -> PowerManagement:
-    _rt.expect_struct(d, ("ps", "wh"), "power_management", path)
+def _from_state_power_management(state: Any, path: str) -> PowerManagement:
+    _rt.expect_struct(state, ("ps", "wh"), "power_management", path)
     return PowerManagement(
-        _rt.to_int(_rt.member(d, "ps", path, "power_management"), 0, 31, f"{path}.ps"),
-        _rt.to_int(_rt.member(d, "wh", path, "power_management"), 0, 7, f"{path}.wh"),
+        _rt.to_int(_rt.member(state, "ps", path, "power_management"), 0, 31, f"{path}.ps"),
+        _rt.to_int(_rt.member(state, "wh", path, "power_management"), 0, 7, f"{path}.wh"),
     )
 
 
-def _dec_number_of_queues(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> NumberOfQueues:
-    if e - p != 4 or depth_left < 1:
-        return _seq_number_of_queues(b, p, e, depth_left, region_limit)
-    (v0, v1) = _NUMBER_OF_QUEUES_LAYOUT.unpack_from(b, p)
-    return NumberOfQueues(v0, v1)
+def _decode_number_of_queues(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> NumberOfQueues:
+    if end - start != 4 or depth_left < 1:
+        return _decode_number_of_queues_exact(blob, start, end, depth_left, region_limit)
+    (nsqa, ncqa) = _NUMBER_OF_QUEUES_LAYOUT.unpack_from(blob, start)
+    return NumberOfQueues(nsqa, ncqa)
 
 
-def _seq_number_of_queues(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> NumberOfQueues:
-    q = p
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".nsqa", "number_of_queues", "nsqa", 2)
+def _decode_number_of_queues_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> NumberOfQueues:
+    offset = start
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".nsqa", "number_of_queues", "nsqa", 2)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".nsqa")
-    v0 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".ncqa", "number_of_queues", "ncqa", 2)
-    v1 = _rt.U16(b, q)[0]
-    q += 2
-    if q != e:
-        _rt.check_tail(b, q, e, "number_of_queues")
-    return NumberOfQueues(v0, v1)
+        raise _rt.too_deep(offset, ".nsqa")
+    nsqa = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".ncqa", "number_of_queues", "ncqa", 2)
+    ncqa = _rt.U16(blob, offset)[0]
+    offset += 2
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "number_of_queues")
+    return NumberOfQueues(nsqa, ncqa)
 
 
-def _pack_number_of_queues(o: NumberOfQueues) -> bytes:
+def _pack_number_of_queues(number_of_queues: NumberOfQueues) -> bytes:
     try:
-        v0 = o.nsqa
-        v1 = o.ncqa
-        return _NUMBER_OF_QUEUES_LAYOUT.pack(v0, v1)
+        nsqa = number_of_queues.nsqa
+        ncqa = number_of_queues.ncqa
+        return _NUMBER_OF_QUEUES_LAYOUT.pack(nsqa, ncqa)
     except Exception as exc:
-        raise _rt.rejected(_chk_number_of_queues, o, exc) from None
+        raise _rt.rejected(_check_number_of_queues, number_of_queues, exc) from None
 
 
-def _enc_number_of_queues(o: NumberOfQueues, out: list[Buffer]) -> int:
-    out.append(_pack_number_of_queues(o))
+def _encode_number_of_queues(number_of_queues: NumberOfQueues, out: list[Buffer]) -> int:
+    out.append(_pack_number_of_queues(number_of_queues))
     return 4
 
 
-def _chk_number_of_queues(o: object, path: str) -> None:
-    if not isinstance(o, NumberOfQueues):
-        raise _rt.not_instance(o, NumberOfQueues, path)
-    _rt.chk_int(o.nsqa, 0, 65535, f"{path}.nsqa")
-    _rt.chk_int(o.ncqa, 0, 65535, f"{path}.ncqa")
+def _check_number_of_queues(number_of_queues: object, path: str) -> None:
+    if not isinstance(number_of_queues, NumberOfQueues):
+        raise _rt.not_instance(number_of_queues, NumberOfQueues, path)
+    _rt.chk_int(number_of_queues.nsqa, 0, 65535, f"{path}.nsqa")
+    _rt.chk_int(number_of_queues.ncqa, 0, 65535, f"{path}.ncqa")
 
 
-def _state_number_of_queues(o: NumberOfQueues) -> dict[str, Any]:
-    return {"nsqa": o.nsqa, "ncqa": o.ncqa}
+def _to_state_number_of_queues(number_of_queues: NumberOfQueues) -> dict[str, Any]:
+    return {"nsqa": number_of_queues.nsqa, "ncqa": number_of_queues.ncqa}
 
 
-def _from_number_of_queues(d: Any, path: str) -> NumberOfQueues:
-    _rt.expect_struct(d, ("nsqa", "ncqa"), "number_of_queues", path)
+def _from_state_number_of_queues(state: Any, path: str) -> NumberOfQueues:
+    _rt.expect_struct(state, ("nsqa", "ncqa"), "number_of_queues", path)
     return NumberOfQueues(
-        _rt.to_int(_rt.member(d, "nsqa", path, "number_of_queues"), 0, 65535, f"{path}.nsqa"),
-        _rt.to_int(_rt.member(d, "ncqa", path, "number_of_queues"), 0, 65535, f"{path}.ncqa"),
+        _rt.to_int(_rt.member(state, "nsqa", path, "number_of_queues"), 0, 65535, f"{path}.nsqa"),
+        _rt.to_int(_rt.member(state, "ncqa", path, "number_of_queues"), 0, 65535, f"{path}.ncqa"),
     )
 
 
-def _dec_interrupt_coalescing(
-    b: memoryview,
-    p: int,
-    e: int,
+def _decode_interrupt_coalescing(
+    blob: memoryview,
+    start: int,
+    end: int,
     depth_left: int,
     region_limit: int,
 ) -> InterruptCoalescing:
-    if e - p != 2 or depth_left < 1:
-        return _seq_interrupt_coalescing(b, p, e, depth_left, region_limit)
-    (v0, v1) = _INTERRUPT_COALESCING_LAYOUT.unpack_from(b, p)
-    return InterruptCoalescing(v0, v1)
+    if end - start != 2 or depth_left < 1:
+        return _decode_interrupt_coalescing_exact(blob, start, end, depth_left, region_limit)
+    (thr, time) = _INTERRUPT_COALESCING_LAYOUT.unpack_from(blob, start)
+    return InterruptCoalescing(thr, time)
 
 
-def _seq_interrupt_coalescing(
-    b: memoryview,
-    p: int,
-    e: int,
+def _decode_interrupt_coalescing_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
     depth_left: int,
     region_limit: int,
 ) -> InterruptCoalescing:
-    q = p
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".thr", "interrupt_coalescing", "thr", 1)
+    offset = start
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".thr", "interrupt_coalescing", "thr", 1)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".thr")
-    v0 = b[q]
-    q += 1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".time", "interrupt_coalescing", "time", 1)
-    v1 = b[q]
-    q += 1
-    if q != e:
-        _rt.check_tail(b, q, e, "interrupt_coalescing")
-    return InterruptCoalescing(v0, v1)
+        raise _rt.too_deep(offset, ".thr")
+    thr = blob[offset]
+    offset += 1
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".time", "interrupt_coalescing", "time", 1)
+    time = blob[offset]
+    offset += 1
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "interrupt_coalescing")
+    return InterruptCoalescing(thr, time)
 
 
-def _pack_interrupt_coalescing(o: InterruptCoalescing) -> bytes:
+def _pack_interrupt_coalescing(interrupt_coalescing: InterruptCoalescing) -> bytes:
     try:
-        v0 = o.thr
-        v1 = o.time
-        return _INTERRUPT_COALESCING_LAYOUT.pack(v0, v1)
+        thr = interrupt_coalescing.thr
+        time = interrupt_coalescing.time
+        return _INTERRUPT_COALESCING_LAYOUT.pack(thr, time)
     except Exception as exc:
-        raise _rt.rejected(_chk_interrupt_coalescing, o, exc) from None
+        raise _rt.rejected(_check_interrupt_coalescing, interrupt_coalescing, exc) from None
 
 
-def _enc_interrupt_coalescing(o: InterruptCoalescing, out: list[Buffer]) -> int:
-    out.append(_pack_interrupt_coalescing(o))
+def _encode_interrupt_coalescing(interrupt_coalescing: InterruptCoalescing, out: list[Buffer]) -> int:
+    out.append(_pack_interrupt_coalescing(interrupt_coalescing))
     return 2
 
 
-def _chk_interrupt_coalescing(o: object, path: str) -> None:
-    if not isinstance(o, InterruptCoalescing):
-        raise _rt.not_instance(o, InterruptCoalescing, path)
-    _rt.chk_int(o.thr, 0, 255, f"{path}.thr")
-    _rt.chk_int(o.time, 0, 255, f"{path}.time")
+def _check_interrupt_coalescing(interrupt_coalescing: object, path: str) -> None:
+    if not isinstance(interrupt_coalescing, InterruptCoalescing):
+        raise _rt.not_instance(interrupt_coalescing, InterruptCoalescing, path)
+    _rt.chk_int(interrupt_coalescing.thr, 0, 255, f"{path}.thr")
+    _rt.chk_int(interrupt_coalescing.time, 0, 255, f"{path}.time")
 
 
-def _state_interrupt_coalescing(o: InterruptCoalescing) -> dict[str, Any]:
-    return {"thr": o.thr, "time": o.time}
+def _to_state_interrupt_coalescing(interrupt_coalescing: InterruptCoalescing) -> dict[str, Any]:
+    return {"thr": interrupt_coalescing.thr, "time": interrupt_coalescing.time}
 
 
-def _from_interrupt_coalescing(d: Any, path: str) -> InterruptCoalescing:
-    _rt.expect_struct(d, ("thr", "time"), "interrupt_coalescing", path)
+def _from_state_interrupt_coalescing(state: Any, path: str) -> InterruptCoalescing:
+    _rt.expect_struct(state, ("thr", "time"), "interrupt_coalescing", path)
     return InterruptCoalescing(
-        _rt.to_int(_rt.member(d, "thr", path, "interrupt_coalescing"), 0, 255, f"{path}.thr"),
-        _rt.to_int(_rt.member(d, "time", path, "interrupt_coalescing"), 0, 255, f"{path}.time"),
+        _rt.to_int(_rt.member(state, "thr", path, "interrupt_coalescing"), 0, 255, f"{path}.thr"),
+        _rt.to_int(_rt.member(state, "time", path, "interrupt_coalescing"), 0, 255, f"{path}.time"),
     )
 
 
-def _dec_features(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Features:
+def _decode_features(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> Features:
     if depth_left < 2:
-        return _seq_features(b, p, e, depth_left, region_limit)
-    q = p
-    if e - q < 4:
-        return _seq_features(b, p, e, depth_left, region_limit)
-    m0 = _rt.U32(b, q)[0]
-    if m0 > e - q - 4:
-        raise _rt.struct_past_end(q, ".arbitration", m0, e - q - 4)
+        return _decode_features_exact(blob, start, end, depth_left, region_limit)
+    offset = start
+    if end - offset < 4:
+        return _decode_features_exact(blob, start, end, depth_left, region_limit)
+    arbitration_size = _rt.U32(blob, offset)[0]
+    if arbitration_size > end - offset - 4:
+        raise _rt.struct_past_end(offset, ".arbitration", arbitration_size, end - offset - 4)
     try:
-        x0 = _dec_arbitration(b, q + 4, q + 4 + m0, depth_left - 1, region_limit)
+        arbitration = _decode_arbitration(
+            blob,
+            offset + 4,
+            offset + 4 + arbitration_size,
+            depth_left - 1,
+            region_limit,
+        )
     except _rt.Fail as failure:
         failure.path = ".arbitration" + failure.path
         raise
-    q += 4 + m0
-    if e - q < 4:
-        return _seq_features(b, p, e, depth_left, region_limit)
-    m1 = _rt.U32(b, q)[0]
-    if m1 > e - q - 4:
-        raise _rt.struct_past_end(q, ".power_management", m1, e - q - 4)
+    offset += 4 + arbitration_size
+    if end - offset < 4:
+        return _decode_features_exact(blob, start, end, depth_left, region_limit)
+    power_management_size = _rt.U32(blob, offset)[0]
+    if power_management_size > end - offset - 4:
+        raise _rt.struct_past_end(offset, ".power_management", power_management_size, end - offset - 4)
     try:
-        x1 = _dec_power_management(b, q + 4, q + 4 + m1, depth_left - 1, region_limit)
+        power_management = _decode_power_management(
+            blob,
+            offset + 4,
+            offset + 4 + power_management_size,
+            depth_left - 1,
+            region_limit,
+        )
     except _rt.Fail as failure:
         failure.path = ".power_management" + failure.path
         raise
-    q += 4 + m1
-    if e - q < 1:
-        return _seq_features(b, p, e, depth_left, region_limit)
-    v0 = _FEATURES_LAYOUT_RUN_2.unpack_from(b, q)[0]
-    if v0 > 1:
-        return _seq_features(b, p, e, depth_left, region_limit)
-    q += 1
-    if e - q < 4:
-        return _seq_features(b, p, e, depth_left, region_limit)
-    m2 = _rt.U32(b, q)[0]
-    if m2 > e - q - 4:
-        raise _rt.struct_past_end(q, ".number_of_queues", m2, e - q - 4)
+    offset += 4 + power_management_size
+    if end - offset < 1:
+        return _decode_features_exact(blob, start, end, depth_left, region_limit)
+    volatile_write_cache = _FEATURES_LAYOUT_RUN_2.unpack_from(blob, offset)[0]
+    if volatile_write_cache > 1:
+        return _decode_features_exact(blob, start, end, depth_left, region_limit)
+    offset += 1
+    if end - offset < 4:
+        return _decode_features_exact(blob, start, end, depth_left, region_limit)
+    number_of_queues_size = _rt.U32(blob, offset)[0]
+    if number_of_queues_size > end - offset - 4:
+        raise _rt.struct_past_end(offset, ".number_of_queues", number_of_queues_size, end - offset - 4)
     try:
-        x2 = _dec_number_of_queues(b, q + 4, q + 4 + m2, depth_left - 1, region_limit)
+        number_of_queues = _decode_number_of_queues(
+            blob,
+            offset + 4,
+            offset + 4 + number_of_queues_size,
+            depth_left - 1,
+            region_limit,
+        )
     except _rt.Fail as failure:
         failure.path = ".number_of_queues" + failure.path
         raise
-    q += 4 + m2
-    if e - q < 4:
-        return _seq_features(b, p, e, depth_left, region_limit)
-    m3 = _rt.U32(b, q)[0]
-    if m3 > e - q - 4:
-        raise _rt.struct_past_end(q, ".interrupt_coalescing", m3, e - q - 4)
+    offset += 4 + number_of_queues_size
+    if end - offset < 4:
+        return _decode_features_exact(blob, start, end, depth_left, region_limit)
+    interrupt_coalescing_size = _rt.U32(blob, offset)[0]
+    if interrupt_coalescing_size > end - offset - 4:
+        raise _rt.struct_past_end(offset, ".interrupt_coalescing", interrupt_coalescing_size, end - offset - 4)
     try:
-        x3 = _dec_interrupt_coalescing(b, q + 4, q + 4 + m3, depth_left - 1, region_limit)
+        interrupt_coalescing = _decode_interrupt_coalescing(
+            blob,
+            offset + 4,
+            offset + 4 + interrupt_coalescing_size,
+            depth_left - 1,
+            region_limit,
+        )
     except _rt.Fail as failure:
         failure.path = ".interrupt_coalescing" + failure.path
         raise
-    q += 4 + m3
-    if e - q < 4:
-        return _seq_features(b, p, e, depth_left, region_limit)
-    n0 = _rt.U32(b, q)[0]
-    if n0 > 2048:
-        raise _rt.count_over_max(q, ".coalescing_disabled_vectors", n0, 2048)
-    d0 = q + 4
-    if n0 * 2 > e - d0:
-        raise _rt.count_past_end(q, ".coalescing_disabled_vectors", n0, 2, e - d0)
-    if n0 and depth_left < 2:
-        raise _rt.too_deep(d0, ".coalescing_disabled_vectors[0]")
-    vals0 = _rt.unpack("H", n0, b, d0)
-    x4 = list(vals0)
-    q = d0 + n0 * 2
-    if e - q < 262:
-        return _seq_features(b, p, e, depth_left, region_limit)
-    t0 = _FEATURES_LAYOUT_RUN_6.unpack_from(b, q)
-    if t0[0] > 1 or t0[1] & _ASYNC_EVENT_CONFIG_UNDECLARED_BITS or t0[2] > 1:
-        return _seq_features(b, p, e, depth_left, region_limit)
-    q += 262
-    if q != e:
-        _rt.check_tail(b, q, e, "features")
+    offset += 4 + interrupt_coalescing_size
+    if end - offset < 4:
+        return _decode_features_exact(blob, start, end, depth_left, region_limit)
+    coalescing_disabled_vectors_count = _rt.U32(blob, offset)[0]
+    if coalescing_disabled_vectors_count > 2048:
+        raise _rt.count_over_max(offset, ".coalescing_disabled_vectors", coalescing_disabled_vectors_count, 2048)
+    coalescing_disabled_vectors_start = offset + 4
+    if coalescing_disabled_vectors_count * 2 > end - coalescing_disabled_vectors_start:
+        raise _rt.count_past_end(
+            offset,
+            ".coalescing_disabled_vectors",
+            coalescing_disabled_vectors_count,
+            2,
+            end - coalescing_disabled_vectors_start,
+        )
+    if coalescing_disabled_vectors_count and depth_left < 2:
+        raise _rt.too_deep(coalescing_disabled_vectors_start, ".coalescing_disabled_vectors[0]")
+    coalescing_disabled_vectors_items = _rt.unpack(
+        "H",
+        coalescing_disabled_vectors_count,
+        blob,
+        coalescing_disabled_vectors_start,
+    )
+    coalescing_disabled_vectors = list(coalescing_disabled_vectors_items)
+    offset = coalescing_disabled_vectors_start + coalescing_disabled_vectors_count * 2
+    if end - offset < 262:
+        return _decode_features_exact(blob, start, end, depth_left, region_limit)
+    fields = _FEATURES_LAYOUT_RUN_6.unpack_from(blob, offset)
+    if fields[0] > 1 or fields[1] & _ASYNC_EVENT_CONFIG_UNDECLARED_BITS or fields[2] > 1:
+        return _decode_features_exact(blob, start, end, depth_left, region_limit)
+    offset += 262
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "features")
     return Features(
-        x0,
-        x1,
-        v0 == 1,
-        x2,
-        x3,
-        x4,
-        t0[0] == 1,
-        _rt.flag(AsyncEventConfig, _ASYNC_EVENT_CONFIG_CACHE, t0[1]),
-        t0[2] == 1,
-        list(t0[3 : 35]),
+        arbitration,
+        power_management,
+        volatile_write_cache == 1,
+        number_of_queues,
+        interrupt_coalescing,
+        coalescing_disabled_vectors,
+        fields[0] == 1,
+        _rt.flag(AsyncEventConfig, _ASYNC_EVENT_CONFIG_CACHE, fields[1]),
+        fields[2] == 1,
+        list(fields[3 : 35]),
     )
 
 
-def _seq_features(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Features:
-    q = p
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".arbitration", "features", "arbitration", 4)
+def _decode_features_exact(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> Features:
+    offset = start
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".arbitration", "features", "arbitration", 4)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".arbitration")
-    m0 = _rt.U32(b, q)[0]
-    if m0 > e - q - 4:
-        raise _rt.struct_past_end(q, ".arbitration", m0, e - q - 4)
+        raise _rt.too_deep(offset, ".arbitration")
+    arbitration_size = _rt.U32(blob, offset)[0]
+    if arbitration_size > end - offset - 4:
+        raise _rt.struct_past_end(offset, ".arbitration", arbitration_size, end - offset - 4)
     try:
-        x0 = _dec_arbitration(b, q + 4, q + 4 + m0, depth_left - 1, region_limit)
+        arbitration = _decode_arbitration(
+            blob,
+            offset + 4,
+            offset + 4 + arbitration_size,
+            depth_left - 1,
+            region_limit,
+        )
     except _rt.Fail as failure:
         failure.path = ".arbitration" + failure.path
         raise
-    q += 4 + m0
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".power_management", "features", "power_management", 4)
-    m1 = _rt.U32(b, q)[0]
-    if m1 > e - q - 4:
-        raise _rt.struct_past_end(q, ".power_management", m1, e - q - 4)
+    offset += 4 + arbitration_size
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".power_management", "features", "power_management", 4)
+    power_management_size = _rt.U32(blob, offset)[0]
+    if power_management_size > end - offset - 4:
+        raise _rt.struct_past_end(offset, ".power_management", power_management_size, end - offset - 4)
     try:
-        x1 = _dec_power_management(b, q + 4, q + 4 + m1, depth_left - 1, region_limit)
+        power_management = _decode_power_management(
+            blob,
+            offset + 4,
+            offset + 4 + power_management_size,
+            depth_left - 1,
+            region_limit,
+        )
     except _rt.Fail as failure:
         failure.path = ".power_management" + failure.path
         raise
-    q += 4 + m1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".volatile_write_cache", "features", "volatile_write_cache", 1)
-    v0 = b[q]
-    if v0 > 1:
-        raise _rt.bad_bool(q, ".volatile_write_cache", v0)
-    x2 = v0 == 1
-    q += 1
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".number_of_queues", "features", "number_of_queues", 4)
-    m2 = _rt.U32(b, q)[0]
-    if m2 > e - q - 4:
-        raise _rt.struct_past_end(q, ".number_of_queues", m2, e - q - 4)
+    offset += 4 + power_management_size
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".volatile_write_cache", "features", "volatile_write_cache", 1)
+    volatile_write_cache = blob[offset]
+    if volatile_write_cache > 1:
+        raise _rt.bad_bool(offset, ".volatile_write_cache", volatile_write_cache)
+    offset += 1
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".number_of_queues", "features", "number_of_queues", 4)
+    number_of_queues_size = _rt.U32(blob, offset)[0]
+    if number_of_queues_size > end - offset - 4:
+        raise _rt.struct_past_end(offset, ".number_of_queues", number_of_queues_size, end - offset - 4)
     try:
-        x3 = _dec_number_of_queues(b, q + 4, q + 4 + m2, depth_left - 1, region_limit)
+        number_of_queues = _decode_number_of_queues(
+            blob,
+            offset + 4,
+            offset + 4 + number_of_queues_size,
+            depth_left - 1,
+            region_limit,
+        )
     except _rt.Fail as failure:
         failure.path = ".number_of_queues" + failure.path
         raise
-    q += 4 + m2
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".interrupt_coalescing", "features", "interrupt_coalescing", 4)
-    m3 = _rt.U32(b, q)[0]
-    if m3 > e - q - 4:
-        raise _rt.struct_past_end(q, ".interrupt_coalescing", m3, e - q - 4)
+    offset += 4 + number_of_queues_size
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".interrupt_coalescing", "features", "interrupt_coalescing", 4)
+    interrupt_coalescing_size = _rt.U32(blob, offset)[0]
+    if interrupt_coalescing_size > end - offset - 4:
+        raise _rt.struct_past_end(offset, ".interrupt_coalescing", interrupt_coalescing_size, end - offset - 4)
     try:
-        x4 = _dec_interrupt_coalescing(b, q + 4, q + 4 + m3, depth_left - 1, region_limit)
+        interrupt_coalescing = _decode_interrupt_coalescing(
+            blob,
+            offset + 4,
+            offset + 4 + interrupt_coalescing_size,
+            depth_left - 1,
+            region_limit,
+        )
     except _rt.Fail as failure:
         failure.path = ".interrupt_coalescing" + failure.path
         raise
-    q += 4 + m3
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".coalescing_disabled_vectors", "features", "coalescing_disabled_vectors", 4)
-    n0 = _rt.U32(b, q)[0]
-    if n0 > 2048:
-        raise _rt.count_over_max(q, ".coalescing_disabled_vectors", n0, 2048)
-    d0 = q + 4
-    if n0 * 2 > e - d0:
-        raise _rt.count_past_end(q, ".coalescing_disabled_vectors", n0, 2, e - d0)
-    if n0 and depth_left < 2:
-        raise _rt.too_deep(d0, ".coalescing_disabled_vectors[0]")
-    vals0 = _rt.unpack("H", n0, b, d0)
-    x5 = list(vals0)
-    q = d0 + n0 * 2
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".write_atomicity_normal", "features", "write_atomicity_normal", 1)
-    v1 = b[q]
-    if v1 > 1:
-        raise _rt.bad_bool(q, ".write_atomicity_normal", v1)
-    x6 = v1 == 1
-    q += 1
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".async_event_config", "features", "async_event_config", 4)
-    v2 = _rt.U32(b, q)[0]
-    if v2 & _ASYNC_EVENT_CONFIG_UNDECLARED_BITS:
-        raise _rt.bad_flags(q, ".async_event_config", v2, _ASYNC_EVENT_CONFIG_UNDECLARED_BITS, "async_event_config")
-    x7 = _rt.flag(AsyncEventConfig, _ASYNC_EVENT_CONFIG_CACHE, v2)
-    q += 4
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".apst_enabled", "features", "apst_enabled", 1)
-    v3 = b[q]
-    if v3 > 1:
-        raise _rt.bad_bool(q, ".apst_enabled", v3)
-    x8 = v3 == 1
-    q += 1
-    if e - q < 256:
-        raise _rt.too_short(q, e, ".apst_table", "features", "apst_table", 256)
+    offset += 4 + interrupt_coalescing_size
+    if end - offset < 4:
+        raise _rt.too_short(
+            offset,
+            end,
+            ".coalescing_disabled_vectors",
+            "features",
+            "coalescing_disabled_vectors",
+            4,
+        )
+    coalescing_disabled_vectors_count = _rt.U32(blob, offset)[0]
+    if coalescing_disabled_vectors_count > 2048:
+        raise _rt.count_over_max(offset, ".coalescing_disabled_vectors", coalescing_disabled_vectors_count, 2048)
+    coalescing_disabled_vectors_start = offset + 4
+    if coalescing_disabled_vectors_count * 2 > end - coalescing_disabled_vectors_start:
+        raise _rt.count_past_end(
+            offset,
+            ".coalescing_disabled_vectors",
+            coalescing_disabled_vectors_count,
+            2,
+            end - coalescing_disabled_vectors_start,
+        )
+    if coalescing_disabled_vectors_count and depth_left < 2:
+        raise _rt.too_deep(coalescing_disabled_vectors_start, ".coalescing_disabled_vectors[0]")
+    coalescing_disabled_vectors_items = _rt.unpack(
+        "H",
+        coalescing_disabled_vectors_count,
+        blob,
+        coalescing_disabled_vectors_start,
+    )
+    coalescing_disabled_vectors = list(coalescing_disabled_vectors_items)
+    offset = coalescing_disabled_vectors_start + coalescing_disabled_vectors_count * 2
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".write_atomicity_normal", "features", "write_atomicity_normal", 1)
+    write_atomicity_normal = blob[offset]
+    if write_atomicity_normal > 1:
+        raise _rt.bad_bool(offset, ".write_atomicity_normal", write_atomicity_normal)
+    offset += 1
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".async_event_config", "features", "async_event_config", 4)
+    async_event_config = _rt.U32(blob, offset)[0]
+    if async_event_config & _ASYNC_EVENT_CONFIG_UNDECLARED_BITS:
+        raise _rt.bad_flags(
+            offset,
+            ".async_event_config",
+            async_event_config,
+            _ASYNC_EVENT_CONFIG_UNDECLARED_BITS,
+            "async_event_config",
+        )
+    offset += 4
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".apst_enabled", "features", "apst_enabled", 1)
+    apst_enabled = blob[offset]
+    if apst_enabled > 1:
+        raise _rt.bad_bool(offset, ".apst_enabled", apst_enabled)
+    offset += 1
+    if end - offset < 256:
+        raise _rt.too_short(offset, end, ".apst_table", "features", "apst_table", 256)
     if depth_left < 2:
-        raise _rt.too_deep(q, ".apst_table[0]")
-    vals1 = _ARRAY_32Q.unpack_from(b, q)
-    x9 = list(vals1)
-    q += 256
-    if q != e:
-        _rt.check_tail(b, q, e, "features")
-    return Features(x0, x1, x2, x3, x4, x5, x6, x7, x8, x9)
+        raise _rt.too_deep(offset, ".apst_table[0]")
+    apst_table_items = _ARRAY_32Q.unpack_from(blob, offset)
+    apst_table = list(apst_table_items)
+    offset += 256
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "features")
+    return Features(
+        arbitration,
+        power_management,
+        volatile_write_cache == 1,
+        number_of_queues,
+        interrupt_coalescing,
+        coalescing_disabled_vectors,
+        write_atomicity_normal == 1,
+        _rt.flag(AsyncEventConfig, _ASYNC_EVENT_CONFIG_CACHE, async_event_config),
+        apst_enabled == 1,
+        apst_table,
+    )
 
 
-def _enc_features(o: Features, out: list[Buffer]) -> int:
+def _encode_features(features: Features, out: list[Buffer]) -> int:
     try:
-        n = 0
+        variable_size = 0
         out.append(_rt.U32_PACK(4))
         try:
-            out.append(_pack_arbitration(o.arbitration))
+            out.append(_pack_arbitration(features.arbitration))
         except _rt.Fail as failure:
             failure.path = ".arbitration" + failure.path
             raise
         out.append(_rt.U32_PACK(2))
         try:
-            out.append(_pack_power_management(o.power_management))
+            out.append(_pack_power_management(features.power_management))
         except _rt.Fail as failure:
             failure.path = ".power_management" + failure.path
             raise
-        v0 = o.volatile_write_cache
-        if v0 > 1:
+        volatile_write_cache = features.volatile_write_cache
+        if volatile_write_cache > 1:
             raise _rt.Reject
-        out.append(_FEATURES_LAYOUT_RUN_2.pack(v0))
+        out.append(_FEATURES_LAYOUT_RUN_2.pack(volatile_write_cache))
         out.append(_rt.U32_PACK(4))
         try:
-            out.append(_pack_number_of_queues(o.number_of_queues))
+            out.append(_pack_number_of_queues(features.number_of_queues))
         except _rt.Fail as failure:
             failure.path = ".number_of_queues" + failure.path
             raise
         out.append(_rt.U32_PACK(2))
         try:
-            out.append(_pack_interrupt_coalescing(o.interrupt_coalescing))
+            out.append(_pack_interrupt_coalescing(features.interrupt_coalescing))
         except _rt.Fail as failure:
             failure.path = ".interrupt_coalescing" + failure.path
             raise
-        items0 = o.coalescing_disabled_vectors
-        c0 = len(items0)
-        if c0 > 2048:
+        coalescing_disabled_vectors = features.coalescing_disabled_vectors
+        coalescing_disabled_vectors_count = len(coalescing_disabled_vectors)
+        if coalescing_disabled_vectors_count > 2048:
             raise _rt.Reject
-        out.append(_rt.U32_PACK(c0))
-        out.append(_rt.pack_items("H", items0))
-        n += c0 * 2
-        v1 = o.write_atomicity_normal
-        v2 = o.async_event_config
-        v3 = o.apst_enabled
-        v4 = o.apst_table
-        if v1 > 1 or int(v2) & _ASYNC_EVENT_CONFIG_UNDECLARED_BITS or v3 > 1 or len(v4) != 32:
+        out.append(_rt.U32_PACK(coalescing_disabled_vectors_count))
+        out.append(_rt.pack_items("H", coalescing_disabled_vectors))
+        variable_size += coalescing_disabled_vectors_count * 2
+        write_atomicity_normal = features.write_atomicity_normal
+        async_event_config = features.async_event_config
+        apst_enabled = features.apst_enabled
+        apst_table = features.apst_table
+        if (
+            write_atomicity_normal > 1
+            or int(async_event_config) & _ASYNC_EVENT_CONFIG_UNDECLARED_BITS
+            or apst_enabled > 1
+            or len(apst_table) != 32
+        ):
             raise _rt.Reject
-        out.append(_FEATURES_LAYOUT_RUN_6.pack(v1, v2, v3, *v4))
-        return 295 + n
+        out.append(_FEATURES_LAYOUT_RUN_6.pack(
+            write_atomicity_normal,
+            async_event_config,
+            apst_enabled,
+            *apst_table,
+        ))
+        return 295 + variable_size
     except _rt.Fail:
         raise
     except Exception as exc:
-        raise _rt.rejected(_chk_features, o, exc) from None
+        raise _rt.rejected(_check_features, features, exc) from None
 
 
-def _chk_features(o: object, path: str) -> None:
-    if not isinstance(o, Features):
-        raise _rt.not_instance(o, Features, path)
-    _chk_arbitration(o.arbitration, f"{path}.arbitration")
-    _chk_power_management(o.power_management, f"{path}.power_management")
-    _rt.chk_bool(o.volatile_write_cache, f"{path}.volatile_write_cache")
-    _chk_number_of_queues(o.number_of_queues, f"{path}.number_of_queues")
-    _chk_interrupt_coalescing(o.interrupt_coalescing, f"{path}.interrupt_coalescing")
-    _rt.chk_ints(o.coalescing_disabled_vectors, None, 2048, 0, 65535, f"{path}.coalescing_disabled_vectors")
-    _rt.chk_bool(o.write_atomicity_normal, f"{path}.write_atomicity_normal")
+def _check_features(features: object, path: str) -> None:
+    if not isinstance(features, Features):
+        raise _rt.not_instance(features, Features, path)
+    _check_arbitration(features.arbitration, f"{path}.arbitration")
+    _check_power_management(features.power_management, f"{path}.power_management")
+    _rt.chk_bool(features.volatile_write_cache, f"{path}.volatile_write_cache")
+    _check_number_of_queues(features.number_of_queues, f"{path}.number_of_queues")
+    _check_interrupt_coalescing(features.interrupt_coalescing, f"{path}.interrupt_coalescing")
+    _rt.chk_ints(features.coalescing_disabled_vectors, None, 2048, 0, 65535, f"{path}.coalescing_disabled_vectors")
+    _rt.chk_bool(features.write_atomicity_normal, f"{path}.write_atomicity_normal")
     _rt.chk_flags(
-        o.async_event_config,
+        features.async_event_config,
         _ASYNC_EVENT_CONFIG_UNDECLARED_BITS,
         0,
         4294967295,
         "async_event_config",
         f"{path}.async_event_config",
     )
-    _rt.chk_bool(o.apst_enabled, f"{path}.apst_enabled")
-    _rt.chk_ints(o.apst_table, 32, None, 0, 18446744073709551615, f"{path}.apst_table")
+    _rt.chk_bool(features.apst_enabled, f"{path}.apst_enabled")
+    _rt.chk_ints(features.apst_table, 32, None, 0, 18446744073709551615, f"{path}.apst_table")
 
 
-def _state_features(o: Features) -> dict[str, Any]:
+def _to_state_features(features: Features) -> dict[str, Any]:
     return {
-        "arbitration": _state_arbitration(o.arbitration),
-        "power_management": _state_power_management(o.power_management),
-        "volatile_write_cache": o.volatile_write_cache,
-        "number_of_queues": _state_number_of_queues(o.number_of_queues),
-        "interrupt_coalescing": _state_interrupt_coalescing(o.interrupt_coalescing),
-        "coalescing_disabled_vectors": list(o.coalescing_disabled_vectors),
-        "write_atomicity_normal": o.write_atomicity_normal,
-        "async_event_config": _rt.flag_names(o.async_event_config, _ASYNC_EVENT_CONFIG_BITS),
-        "apst_enabled": o.apst_enabled,
-        "apst_table": list(o.apst_table),
+        "arbitration": _to_state_arbitration(features.arbitration),
+        "power_management": _to_state_power_management(features.power_management),
+        "volatile_write_cache": features.volatile_write_cache,
+        "number_of_queues": _to_state_number_of_queues(features.number_of_queues),
+        "interrupt_coalescing": _to_state_interrupt_coalescing(features.interrupt_coalescing),
+        "coalescing_disabled_vectors": list(features.coalescing_disabled_vectors),
+        "write_atomicity_normal": features.write_atomicity_normal,
+        "async_event_config": _rt.flag_names(features.async_event_config, _ASYNC_EVENT_CONFIG_BITS),
+        "apst_enabled": features.apst_enabled,
+        "apst_table": list(features.apst_table),
     }
 
 
-def _from_features(d: Any, path: str) -> Features:
+def _from_state_features(state: Any, path: str) -> Features:
     _rt.expect_struct(
-        d,
+        state,
         (
             "arbitration",
             "power_management",
@@ -1806,228 +2056,281 @@ def _from_features(d: Any, path: str) -> Features:
         path,
     )
     return Features(
-        _from_arbitration(_rt.member(d, "arbitration", path, "features"), f"{path}.arbitration"),
-        _from_power_management(_rt.member(d, "power_management", path, "features"), f"{path}.power_management"),
-        _rt.to_bool(_rt.member(d, "volatile_write_cache", path, "features"), f"{path}.volatile_write_cache"),
-        _from_number_of_queues(_rt.member(d, "number_of_queues", path, "features"), f"{path}.number_of_queues"),
-        _from_interrupt_coalescing(
-            _rt.member(d, "interrupt_coalescing", path, "features"),
+        _from_state_arbitration(_rt.member(state, "arbitration", path, "features"), f"{path}.arbitration"),
+        _from_state_power_management(
+            _rt.member(state, "power_management", path, "features"),
+            f"{path}.power_management",
+        ),
+        _rt.to_bool(_rt.member(state, "volatile_write_cache", path, "features"), f"{path}.volatile_write_cache"),
+        _from_state_number_of_queues(
+            _rt.member(state, "number_of_queues", path, "features"),
+            f"{path}.number_of_queues",
+        ),
+        _from_state_interrupt_coalescing(
+            _rt.member(state, "interrupt_coalescing", path, "features"),
             f"{path}.interrupt_coalescing",
         ),
         [
-            _rt.to_int(y2, 0, 65535, f"{path}.coalescing_disabled_vectors[{i0}]")
-            for i0, y2 in enumerate(
+            _rt.to_int(item, 0, 65535, f"{path}.coalescing_disabled_vectors[{index}]")
+            for index, item in enumerate(
                 _rt.to_list(
-                    _rt.member(d, "coalescing_disabled_vectors", path, "features"),
+                    _rt.member(state, "coalescing_disabled_vectors", path, "features"),
                     None,
                     2048,
                     f"{path}.coalescing_disabled_vectors",
                 )
             )
         ],
-        _rt.to_bool(_rt.member(d, "write_atomicity_normal", path, "features"), f"{path}.write_atomicity_normal"),
+        _rt.to_bool(
+            _rt.member(state, "write_atomicity_normal", path, "features"),
+            f"{path}.write_atomicity_normal",
+        ),
         _rt.to_flags(
-            _rt.member(d, "async_event_config", path, "features"),
+            _rt.member(state, "async_event_config", path, "features"),
             AsyncEventConfig,
             _ASYNC_EVENT_CONFIG_BIT_BY_NAME,
             "async_event_config",
             f"{path}.async_event_config",
         ),
-        _rt.to_bool(_rt.member(d, "apst_enabled", path, "features"), f"{path}.apst_enabled"),
+        _rt.to_bool(_rt.member(state, "apst_enabled", path, "features"), f"{path}.apst_enabled"),
         [
-            _rt.to_int(y3, 0, 18446744073709551615, f"{path}.apst_table[{i1}]")
-            for i1, y3 in enumerate(
-                _rt.to_list(_rt.member(d, "apst_table", path, "features"), 32, None, f"{path}.apst_table")
+            _rt.to_int(item, 0, 18446744073709551615, f"{path}.apst_table[{index}]")
+            for index, item in enumerate(
+                _rt.to_list(_rt.member(state, "apst_table", path, "features"), 32, None, f"{path}.apst_table")
             )
         ],
     )
 
 
-def _dec_inflight_command(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> InflightCommand:
-    if e - p != 66 or depth_left < 1:
-        return _seq_inflight_command(b, p, e, depth_left, region_limit)
-    (v0, v1) = _INFLIGHT_COMMAND_LAYOUT.unpack_from(b, p)
-    return InflightCommand(v0, v1)
+def _decode_inflight_command(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> InflightCommand:
+    if end - start != 66 or depth_left < 1:
+        return _decode_inflight_command_exact(blob, start, end, depth_left, region_limit)
+    (sqid, sqe) = _INFLIGHT_COMMAND_LAYOUT.unpack_from(blob, start)
+    return InflightCommand(sqid, sqe)
 
 
-def _seq_inflight_command(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> InflightCommand:
-    q = p
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".sqid", "inflight_command", "sqid", 2)
+def _decode_inflight_command_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> InflightCommand:
+    offset = start
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".sqid", "inflight_command", "sqid", 2)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".sqid")
-    v0 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 64:
-        raise _rt.too_short(q, e, ".sqe", "inflight_command", "sqe", 64)
-    v1 = bytes(b[q : q + 64])
-    q += 64
-    if q != e:
-        _rt.check_tail(b, q, e, "inflight_command")
-    return InflightCommand(v0, v1)
+        raise _rt.too_deep(offset, ".sqid")
+    sqid = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 64:
+        raise _rt.too_short(offset, end, ".sqe", "inflight_command", "sqe", 64)
+    sqe = bytes(blob[offset : offset + 64])
+    offset += 64
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "inflight_command")
+    return InflightCommand(sqid, sqe)
 
 
-def _pack_inflight_command(o: InflightCommand) -> bytes:
+def _pack_inflight_command(inflight_command: InflightCommand) -> bytes:
     try:
-        v0 = o.sqid
-        v1 = o.sqe
-        if len(v1) != 64:
+        sqid = inflight_command.sqid
+        sqe = inflight_command.sqe
+        if len(sqe) != 64:
             raise _rt.Reject
-        return _INFLIGHT_COMMAND_LAYOUT.pack(v0, bytes(v1))
+        return _INFLIGHT_COMMAND_LAYOUT.pack(sqid, bytes(sqe))
     except Exception as exc:
-        raise _rt.rejected(_chk_inflight_command, o, exc) from None
+        raise _rt.rejected(_check_inflight_command, inflight_command, exc) from None
 
 
-def _enc_inflight_command(o: InflightCommand, out: list[Buffer]) -> int:
-    out.append(_pack_inflight_command(o))
+def _encode_inflight_command(inflight_command: InflightCommand, out: list[Buffer]) -> int:
+    out.append(_pack_inflight_command(inflight_command))
     return 66
 
 
-def _chk_inflight_command(o: object, path: str) -> None:
-    if not isinstance(o, InflightCommand):
-        raise _rt.not_instance(o, InflightCommand, path)
-    _rt.chk_int(o.sqid, 0, 65535, f"{path}.sqid")
-    _rt.chk_bytes(o.sqe, 64, None, f"{path}.sqe")
+def _check_inflight_command(inflight_command: object, path: str) -> None:
+    if not isinstance(inflight_command, InflightCommand):
+        raise _rt.not_instance(inflight_command, InflightCommand, path)
+    _rt.chk_int(inflight_command.sqid, 0, 65535, f"{path}.sqid")
+    _rt.chk_bytes(inflight_command.sqe, 64, None, f"{path}.sqe")
 
 
-def _state_inflight_command(o: InflightCommand) -> dict[str, Any]:
-    return {"sqid": o.sqid, "sqe": o.sqe}
+def _to_state_inflight_command(inflight_command: InflightCommand) -> dict[str, Any]:
+    return {"sqid": inflight_command.sqid, "sqe": inflight_command.sqe}
 
 
-def _from_inflight_command(d: Any, path: str) -> InflightCommand:
-    _rt.expect_struct(d, ("sqid", "sqe"), "inflight_command", path)
+def _from_state_inflight_command(state: Any, path: str) -> InflightCommand:
+    _rt.expect_struct(state, ("sqid", "sqe"), "inflight_command", path)
     return InflightCommand(
-        _rt.to_int(_rt.member(d, "sqid", path, "inflight_command"), 0, 65535, f"{path}.sqid"),
-        _rt.to_bytes(_rt.member(d, "sqe", path, "inflight_command"), 64, None, f"{path}.sqe"),
+        _rt.to_int(_rt.member(state, "sqid", path, "inflight_command"), 0, 65535, f"{path}.sqid"),
+        _rt.to_bytes(_rt.member(state, "sqe", path, "inflight_command"), 64, None, f"{path}.sqe"),
     )
 
 
-def _dec_submission_queue(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> SubmissionQueue:
-    if e - p != 22 or depth_left < 1:
-        return _seq_submission_queue(b, p, e, depth_left, region_limit)
-    (v0, v1, v2, v3, v4, v5, v6, v7) = _SUBMISSION_QUEUE_LAYOUT.unpack_from(b, p)
-    if v0 < 1 or v1 < 1 or v3 < 2 or v3 > 65536 or v6 not in _QUEUE_PRIORITY_BY_VALUE or v7 > 1:
-        return _seq_submission_queue(b, p, e, depth_left, region_limit)
-    return SubmissionQueue(v0, v1, v2, v3, v4, v5, _QUEUE_PRIORITY_BY_VALUE[v6], v7 == 1)
+def _decode_submission_queue(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> SubmissionQueue:
+    if end - start != 22 or depth_left < 1:
+        return _decode_submission_queue_exact(blob, start, end, depth_left, region_limit)
+    (sqid, cqid, base, size, head, tail, priority, contiguous) = _SUBMISSION_QUEUE_LAYOUT.unpack_from(blob, start)
+    if (
+        sqid < 1
+        or cqid < 1
+        or size < 2
+        or size > 65536
+        or priority not in _QUEUE_PRIORITY_BY_VALUE
+        or contiguous > 1
+    ):
+        return _decode_submission_queue_exact(blob, start, end, depth_left, region_limit)
+    return SubmissionQueue(sqid, cqid, base, size, head, tail, _QUEUE_PRIORITY_BY_VALUE[priority], contiguous == 1)
 
 
-def _seq_submission_queue(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> SubmissionQueue:
-    q = p
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".sqid", "submission_queue", "sqid", 2)
+def _decode_submission_queue_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> SubmissionQueue:
+    offset = start
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".sqid", "submission_queue", "sqid", 2)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".sqid")
-    v0 = _rt.U16(b, q)[0]
-    if v0 < 1:
-        raise _rt.out_of_range(q, ".sqid", v0, 1, 65535)
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".cqid", "submission_queue", "cqid", 2)
-    v1 = _rt.U16(b, q)[0]
-    if v1 < 1:
-        raise _rt.out_of_range(q, ".cqid", v1, 1, 65535)
-    q += 2
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".base", "submission_queue", "base", 8)
-    v2 = _rt.U64(b, q)[0]
-    q += 8
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".size", "submission_queue", "size", 4)
-    v3 = _rt.U32(b, q)[0]
-    if v3 < 2 or v3 > 65536:
-        raise _rt.out_of_range(q, ".size", v3, 2, 65536)
-    q += 4
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".head", "submission_queue", "head", 2)
-    v4 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".tail", "submission_queue", "tail", 2)
-    v5 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".priority", "submission_queue", "priority", 1)
-    v6 = b[q]
-    if v6 not in _QUEUE_PRIORITY_BY_VALUE:
-        raise _rt.bad_enum(q, ".priority", v6, "queue_priority")
-    x0 = _QUEUE_PRIORITY_BY_VALUE[v6]
-    q += 1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".contiguous", "submission_queue", "contiguous", 1)
-    v7 = b[q]
-    if v7 > 1:
-        raise _rt.bad_bool(q, ".contiguous", v7)
-    x1 = v7 == 1
-    q += 1
-    if q != e:
-        _rt.check_tail(b, q, e, "submission_queue")
-    return SubmissionQueue(v0, v1, v2, v3, v4, v5, x0, x1)
+        raise _rt.too_deep(offset, ".sqid")
+    sqid = _rt.U16(blob, offset)[0]
+    if sqid < 1:
+        raise _rt.out_of_range(offset, ".sqid", sqid, 1, 65535)
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".cqid", "submission_queue", "cqid", 2)
+    cqid = _rt.U16(blob, offset)[0]
+    if cqid < 1:
+        raise _rt.out_of_range(offset, ".cqid", cqid, 1, 65535)
+    offset += 2
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".base", "submission_queue", "base", 8)
+    base = _rt.U64(blob, offset)[0]
+    offset += 8
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".size", "submission_queue", "size", 4)
+    size = _rt.U32(blob, offset)[0]
+    if size < 2 or size > 65536:
+        raise _rt.out_of_range(offset, ".size", size, 2, 65536)
+    offset += 4
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".head", "submission_queue", "head", 2)
+    head = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".tail", "submission_queue", "tail", 2)
+    tail = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".priority", "submission_queue", "priority", 1)
+    priority = blob[offset]
+    if priority not in _QUEUE_PRIORITY_BY_VALUE:
+        raise _rt.bad_enum(offset, ".priority", priority, "queue_priority")
+    offset += 1
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".contiguous", "submission_queue", "contiguous", 1)
+    contiguous = blob[offset]
+    if contiguous > 1:
+        raise _rt.bad_bool(offset, ".contiguous", contiguous)
+    offset += 1
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "submission_queue")
+    return SubmissionQueue(sqid, cqid, base, size, head, tail, _QUEUE_PRIORITY_BY_VALUE[priority], contiguous == 1)
 
 
-def _pack_submission_queue(o: SubmissionQueue) -> bytes:
+def _pack_submission_queue(submission_queue: SubmissionQueue) -> bytes:
     try:
-        v0 = o.sqid
-        v1 = o.cqid
-        v2 = o.base
-        v3 = o.size
-        v4 = o.head
-        v5 = o.tail
-        v6 = o.priority
-        v7 = o.contiguous
-        if v0 < 1 or v1 < 1 or v3 < 2 or v3 > 65536 or v6 not in _QUEUE_PRIORITY_BY_VALUE or v7 > 1:
+        sqid = submission_queue.sqid
+        cqid = submission_queue.cqid
+        base = submission_queue.base
+        size = submission_queue.size
+        head = submission_queue.head
+        tail = submission_queue.tail
+        priority = submission_queue.priority
+        contiguous = submission_queue.contiguous
+        if (
+            sqid < 1
+            or cqid < 1
+            or size < 2
+            or size > 65536
+            or priority not in _QUEUE_PRIORITY_BY_VALUE
+            or contiguous > 1
+        ):
             raise _rt.Reject
-        return _SUBMISSION_QUEUE_LAYOUT.pack(v0, v1, v2, v3, v4, v5, v6, v7)
+        return _SUBMISSION_QUEUE_LAYOUT.pack(sqid, cqid, base, size, head, tail, priority, contiguous)
     except Exception as exc:
-        raise _rt.rejected(_chk_submission_queue, o, exc) from None
+        raise _rt.rejected(_check_submission_queue, submission_queue, exc) from None
 
 
-def _enc_submission_queue(o: SubmissionQueue, out: list[Buffer]) -> int:
-    out.append(_pack_submission_queue(o))
+def _encode_submission_queue(submission_queue: SubmissionQueue, out: list[Buffer]) -> int:
+    out.append(_pack_submission_queue(submission_queue))
     return 22
 
 
-def _chk_submission_queue(o: object, path: str) -> None:
-    if not isinstance(o, SubmissionQueue):
-        raise _rt.not_instance(o, SubmissionQueue, path)
-    _rt.chk_int(o.sqid, 1, 65535, f"{path}.sqid")
-    _rt.chk_int(o.cqid, 1, 65535, f"{path}.cqid")
-    _rt.chk_int(o.base, 0, 18446744073709551615, f"{path}.base")
-    _rt.chk_int(o.size, 2, 65536, f"{path}.size")
-    _rt.chk_int(o.head, 0, 65535, f"{path}.head")
-    _rt.chk_int(o.tail, 0, 65535, f"{path}.tail")
-    _rt.chk_enum(o.priority, _QUEUE_PRIORITY_VALUES, False, 0, 255, "queue_priority", f"{path}.priority")
-    _rt.chk_bool(o.contiguous, f"{path}.contiguous")
+def _check_submission_queue(submission_queue: object, path: str) -> None:
+    if not isinstance(submission_queue, SubmissionQueue):
+        raise _rt.not_instance(submission_queue, SubmissionQueue, path)
+    _rt.chk_int(submission_queue.sqid, 1, 65535, f"{path}.sqid")
+    _rt.chk_int(submission_queue.cqid, 1, 65535, f"{path}.cqid")
+    _rt.chk_int(submission_queue.base, 0, 18446744073709551615, f"{path}.base")
+    _rt.chk_int(submission_queue.size, 2, 65536, f"{path}.size")
+    _rt.chk_int(submission_queue.head, 0, 65535, f"{path}.head")
+    _rt.chk_int(submission_queue.tail, 0, 65535, f"{path}.tail")
+    _rt.chk_enum(
+        submission_queue.priority,
+        _QUEUE_PRIORITY_VALUES,
+        False,
+        0,
+        255,
+        "queue_priority",
+        f"{path}.priority",
+    )
+    _rt.chk_bool(submission_queue.contiguous, f"{path}.contiguous")
 
 
-def _state_submission_queue(o: SubmissionQueue) -> dict[str, Any]:
+def _to_state_submission_queue(submission_queue: SubmissionQueue) -> dict[str, Any]:
     return {
-        "sqid": o.sqid,
-        "cqid": o.cqid,
-        "base": o.base,
-        "size": o.size,
-        "head": o.head,
-        "tail": o.tail,
-        "priority": _QUEUE_PRIORITY_NAMES.get(o.priority, o.priority),
-        "contiguous": o.contiguous,
+        "sqid": submission_queue.sqid,
+        "cqid": submission_queue.cqid,
+        "base": submission_queue.base,
+        "size": submission_queue.size,
+        "head": submission_queue.head,
+        "tail": submission_queue.tail,
+        "priority": _QUEUE_PRIORITY_NAMES.get(submission_queue.priority, submission_queue.priority),
+        "contiguous": submission_queue.contiguous,
     }
 
 
-def _from_submission_queue(d: Any, path: str) -> SubmissionQueue:
+def _from_state_submission_queue(state: Any, path: str) -> SubmissionQueue:
     _rt.expect_struct(
-        d,
+        state,
         ("sqid", "cqid", "base", "size", "head", "tail", "priority", "contiguous"),
         "submission_queue",
         path,
     )
     return SubmissionQueue(
-        _rt.to_int(_rt.member(d, "sqid", path, "submission_queue"), 1, 65535, f"{path}.sqid"),
-        _rt.to_int(_rt.member(d, "cqid", path, "submission_queue"), 1, 65535, f"{path}.cqid"),
-        _rt.to_int(_rt.member(d, "base", path, "submission_queue"), 0, 18446744073709551615, f"{path}.base"),
-        _rt.to_int(_rt.member(d, "size", path, "submission_queue"), 2, 65536, f"{path}.size"),
-        _rt.to_int(_rt.member(d, "head", path, "submission_queue"), 0, 65535, f"{path}.head"),
-        _rt.to_int(_rt.member(d, "tail", path, "submission_queue"), 0, 65535, f"{path}.tail"),
+        _rt.to_int(_rt.member(state, "sqid", path, "submission_queue"), 1, 65535, f"{path}.sqid"),
+        _rt.to_int(_rt.member(state, "cqid", path, "submission_queue"), 1, 65535, f"{path}.cqid"),
+        _rt.to_int(_rt.member(state, "base", path, "submission_queue"), 0, 18446744073709551615, f"{path}.base"),
+        _rt.to_int(_rt.member(state, "size", path, "submission_queue"), 2, 65536, f"{path}.size"),
+        _rt.to_int(_rt.member(state, "head", path, "submission_queue"), 0, 65535, f"{path}.head"),
+        _rt.to_int(_rt.member(state, "tail", path, "submission_queue"), 0, 65535, f"{path}.tail"),
         _rt.to_enum(
-            _rt.member(d, "priority", path, "submission_queue"),
+            _rt.member(state, "priority", path, "submission_queue"),
             _QUEUE_PRIORITY_BY_NAME,
             False,
             0,
@@ -2035,93 +2338,109 @@ def _from_submission_queue(d: Any, path: str) -> SubmissionQueue:
             "queue_priority",
             f"{path}.priority",
         ),
-        _rt.to_bool(_rt.member(d, "contiguous", path, "submission_queue"), f"{path}.contiguous"),
+        _rt.to_bool(_rt.member(state, "contiguous", path, "submission_queue"), f"{path}.contiguous"),
     )
 
 
-def _dec_vendor_fw_state(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> VendorFwState:
-    if e - p != 17 or depth_left < 1:
-        return _seq_vendor_fw_state(b, p, e, depth_left, region_limit)
-    (v0, v1, v2) = _VENDOR_FW_STATE_LAYOUT.unpack_from(b, p)
-    return VendorFwState(v0, v1, v2)
+def _decode_vendor_fw_state(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> VendorFwState:
+    if end - start != 17 or depth_left < 1:
+        return _decode_vendor_fw_state_exact(blob, start, end, depth_left, region_limit)
+    (
+        firmware_revision,
+        internal_log_cursor,
+        thermal_throttle_level,
+    ) = _VENDOR_FW_STATE_LAYOUT.unpack_from(blob, start)
+    return VendorFwState(firmware_revision, internal_log_cursor, thermal_throttle_level)
 
 
-def _seq_vendor_fw_state(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> VendorFwState:
-    q = p
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".firmware_revision", "vendor_fw_state", "firmware_revision", 8)
+def _decode_vendor_fw_state_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> VendorFwState:
+    offset = start
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".firmware_revision", "vendor_fw_state", "firmware_revision", 8)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".firmware_revision")
-    v0 = bytes(b[q : q + 8])
-    q += 8
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".internal_log_cursor", "vendor_fw_state", "internal_log_cursor", 8)
-    v1 = _rt.U64(b, q)[0]
-    q += 8
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".thermal_throttle_level", "vendor_fw_state", "thermal_throttle_level", 1)
-    v2 = b[q]
-    q += 1
-    if q != e:
-        _rt.check_tail(b, q, e, "vendor_fw_state")
-    return VendorFwState(v0, v1, v2)
+        raise _rt.too_deep(offset, ".firmware_revision")
+    firmware_revision = bytes(blob[offset : offset + 8])
+    offset += 8
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".internal_log_cursor", "vendor_fw_state", "internal_log_cursor", 8)
+    internal_log_cursor = _rt.U64(blob, offset)[0]
+    offset += 8
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".thermal_throttle_level", "vendor_fw_state", "thermal_throttle_level", 1)
+    thermal_throttle_level = blob[offset]
+    offset += 1
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "vendor_fw_state")
+    return VendorFwState(firmware_revision, internal_log_cursor, thermal_throttle_level)
 
 
-def _pack_vendor_fw_state(o: VendorFwState) -> bytes:
+def _pack_vendor_fw_state(vendor_fw_state: VendorFwState) -> bytes:
     try:
-        v0 = o.firmware_revision
-        v1 = o.internal_log_cursor
-        v2 = o.thermal_throttle_level
-        if len(v0) != 8:
+        firmware_revision = vendor_fw_state.firmware_revision
+        internal_log_cursor = vendor_fw_state.internal_log_cursor
+        thermal_throttle_level = vendor_fw_state.thermal_throttle_level
+        if len(firmware_revision) != 8:
             raise _rt.Reject
-        return _VENDOR_FW_STATE_LAYOUT.pack(bytes(v0), v1, v2)
+        return _VENDOR_FW_STATE_LAYOUT.pack(bytes(firmware_revision), internal_log_cursor, thermal_throttle_level)
     except Exception as exc:
-        raise _rt.rejected(_chk_vendor_fw_state, o, exc) from None
+        raise _rt.rejected(_check_vendor_fw_state, vendor_fw_state, exc) from None
 
 
-def _enc_vendor_fw_state(o: VendorFwState, out: list[Buffer]) -> int:
-    out.append(_pack_vendor_fw_state(o))
+def _encode_vendor_fw_state(vendor_fw_state: VendorFwState, out: list[Buffer]) -> int:
+    out.append(_pack_vendor_fw_state(vendor_fw_state))
     return 17
 
 
-def _chk_vendor_fw_state(o: object, path: str) -> None:
-    if not isinstance(o, VendorFwState):
-        raise _rt.not_instance(o, VendorFwState, path)
-    _rt.chk_bytes(o.firmware_revision, 8, None, f"{path}.firmware_revision")
-    _rt.chk_int(o.internal_log_cursor, 0, 18446744073709551615, f"{path}.internal_log_cursor")
-    _rt.chk_int(o.thermal_throttle_level, 0, 255, f"{path}.thermal_throttle_level")
+def _check_vendor_fw_state(vendor_fw_state: object, path: str) -> None:
+    if not isinstance(vendor_fw_state, VendorFwState):
+        raise _rt.not_instance(vendor_fw_state, VendorFwState, path)
+    _rt.chk_bytes(vendor_fw_state.firmware_revision, 8, None, f"{path}.firmware_revision")
+    _rt.chk_int(vendor_fw_state.internal_log_cursor, 0, 18446744073709551615, f"{path}.internal_log_cursor")
+    _rt.chk_int(vendor_fw_state.thermal_throttle_level, 0, 255, f"{path}.thermal_throttle_level")
 
 
-def _state_vendor_fw_state(o: VendorFwState) -> dict[str, Any]:
+def _to_state_vendor_fw_state(vendor_fw_state: VendorFwState) -> dict[str, Any]:
     return {
-        "firmware_revision": o.firmware_revision,
-        "internal_log_cursor": o.internal_log_cursor,
-        "thermal_throttle_level": o.thermal_throttle_level,
+        "firmware_revision": vendor_fw_state.firmware_revision,
+        "internal_log_cursor": vendor_fw_state.internal_log_cursor,
+        "thermal_throttle_level": vendor_fw_state.thermal_throttle_level,
     }
 
 
-def _from_vendor_fw_state(d: Any, path: str) -> VendorFwState:
+def _from_state_vendor_fw_state(state: Any, path: str) -> VendorFwState:
     _rt.expect_struct(
-        d,
+        state,
         ("firmware_revision", "internal_log_cursor", "thermal_throttle_level"),
         "vendor_fw_state",
         path,
     )
     return VendorFwState(
         _rt.to_bytes(
-            _rt.member(d, "firmware_revision", path, "vendor_fw_state"),
+            _rt.member(state, "firmware_revision", path, "vendor_fw_state"),
             8,
             None,
             f"{path}.firmware_revision",
         ),
         _rt.to_int(
-            _rt.member(d, "internal_log_cursor", path, "vendor_fw_state"),
+            _rt.member(state, "internal_log_cursor", path, "vendor_fw_state"),
             0,
             18446744073709551615,
             f"{path}.internal_log_cursor",
         ),
         _rt.to_int(
-            _rt.member(d, "thermal_throttle_level", path, "vendor_fw_state"),
+            _rt.member(state, "thermal_throttle_level", path, "vendor_fw_state"),
             0,
             255,
             f"{path}.thermal_throttle_level",
@@ -2129,290 +2448,399 @@ def _from_vendor_fw_state(d: Any, path: str) -> VendorFwState:
     )
 
 
-def _dec_sec_io_cqs(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> list[CompletionQueue]:
-    q = p
-    n0 = _rt.prefix(b, q, e, "", "the array count")
-    if n0 > 1024:
-        raise _rt.count_over_max(q, "", n0, 1024)
-    s0 = _rt.prefix(b, q + 4, e, "", "the array stride")
-    if s0 < 23:
-        raise _rt.bad_stride(q + 4, "", s0, "completion_queue", 23)
-    d0 = q + 8
-    if n0 * s0 > e - d0:
-        raise _rt.count_past_end(q, "", n0, s0, e - d0)
-    if n0 and depth_left < 1:
-        raise _rt.too_deep(d0, "[0]")
-    if s0 == 23 and depth_left >= 2:
-        rows0 = _COMPLETION_QUEUE_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 23])
-        x0 = [
-            CompletionQueue(v0, v1, v2, v3, v4, v5 == 1, v6, v7 == 1, v8 == 1)
-            if not (v0 < 1 or v2 < 2 or v2 > 65536 or v5 > 1 or v7 > 1 or v8 > 1)
-            else _rt.exact(_seq_completion_queue, b, d0, n0, 23, depth_left - 1, region_limit, "")
-            for v0, v1, v2, v3, v4, v5, v6, v7, v8 in rows0
+def _decode_io_cqs_section(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> list[CompletionQueue]:
+    offset = start
+    io_cqs_count = _rt.prefix(blob, offset, end, "", "the array count")
+    if io_cqs_count > 1024:
+        raise _rt.count_over_max(offset, "", io_cqs_count, 1024)
+    io_cqs_stride = _rt.prefix(blob, offset + 4, end, "", "the array stride")
+    if io_cqs_stride < 23:
+        raise _rt.bad_stride(offset + 4, "", io_cqs_stride, "completion_queue", 23)
+    io_cqs_start = offset + 8
+    if io_cqs_count * io_cqs_stride > end - io_cqs_start:
+        raise _rt.count_past_end(offset, "", io_cqs_count, io_cqs_stride, end - io_cqs_start)
+    if io_cqs_count and depth_left < 1:
+        raise _rt.too_deep(io_cqs_start, "[0]")
+    if io_cqs_stride == 23 and depth_left >= 2:
+        io_cqs_rows = _COMPLETION_QUEUE_LAYOUT.iter_unpack(blob[io_cqs_start : io_cqs_start + io_cqs_count * 23])
+        io_cqs = [
+            CompletionQueue(
+                cqid,
+                base,
+                size,
+                head,
+                tail,
+                phase == 1,
+                interrupt_vector,
+                interrupts_enabled == 1,
+                contiguous == 1,
+            )
+            if not (cqid < 1 or size < 2 or size > 65536 or phase > 1 or interrupts_enabled > 1 or contiguous > 1)
+            else _rt.exact(
+                _decode_completion_queue_exact,
+                blob,
+                io_cqs_start,
+                io_cqs_count,
+                23,
+                depth_left - 1,
+                region_limit,
+                "",
+            )
+            for cqid, base, size, head, tail, phase, interrupt_vector, interrupts_enabled, contiguous in io_cqs_rows
         ]
     else:
-        x0 = []
-        for i0 in range(n0):
-            a0 = d0 + i0 * s0
+        io_cqs = []
+        for index in range(io_cqs_count):
+            element_start = io_cqs_start + index * io_cqs_stride
             try:
-                x0.append(_dec_completion_queue(b, a0, a0 + s0, depth_left - 1, region_limit))
+                io_cqs.append(
+                    _decode_completion_queue(
+                        blob,
+                        element_start,
+                        element_start + io_cqs_stride,
+                        depth_left - 1,
+                        region_limit,
+                    )
+                )
             except _rt.Fail as failure:
-                failure.path = f"[{i0}]" + failure.path
+                failure.path = f"[{index}]" + failure.path
                 raise
-    q = d0 + n0 * s0
-    if q != e:
-        raise _rt.trailing(q, e)
-    return x0
+    offset = io_cqs_start + io_cqs_count * io_cqs_stride
+    if offset != end:
+        raise _rt.trailing(offset, end)
+    return io_cqs
 
 
-def _enc_sec_io_cqs(v: list[CompletionQueue], out: list[Buffer]) -> int:
+def _encode_io_cqs_section(io_cqs: list[CompletionQueue], out: list[Buffer]) -> int:
     try:
-        n = 0
-        items0 = v
-        c0 = len(items0)
-        if c0 > 1024:
+        variable_size = 0
+        io_cqs_count = len(io_cqs)
+        if io_cqs_count > 1024:
             raise _rt.Reject
-        out.append(_rt.U32X2_PACK(c0, 23))
-        buf0 = bytearray(c0 * 23)
-        pack0 = _COMPLETION_QUEUE_LAYOUT.pack_into
-        at0 = 0
-        for o0 in items0:
-            v0 = o0.cqid
-            v1 = o0.base
-            v2 = o0.size
-            v3 = o0.head
-            v4 = o0.tail
-            v5 = o0.phase
-            v6 = o0.interrupt_vector
-            v7 = o0.interrupts_enabled
-            v8 = o0.contiguous
-            if v0 < 1 or v2 < 2 or v2 > 65536 or v5 > 1 or v7 > 1 or v8 > 1:
+        out.append(_rt.U32X2_PACK(io_cqs_count, 23))
+        io_cqs_buffer = bytearray(io_cqs_count * 23)
+        pack_into = _COMPLETION_QUEUE_LAYOUT.pack_into
+        position = 0
+        for completion_queue in io_cqs:
+            cqid = completion_queue.cqid
+            base = completion_queue.base
+            size = completion_queue.size
+            head = completion_queue.head
+            tail = completion_queue.tail
+            phase = completion_queue.phase
+            interrupt_vector = completion_queue.interrupt_vector
+            interrupts_enabled = completion_queue.interrupts_enabled
+            contiguous = completion_queue.contiguous
+            if cqid < 1 or size < 2 or size > 65536 or phase > 1 or interrupts_enabled > 1 or contiguous > 1:
                 raise _rt.Reject
-            pack0(buf0, at0, v0, v1, v2, v3, v4, v5, v6, v7, v8)
-            at0 += 23
-        out.append(buf0)
-        n += c0 * 23
-        return 8 + n
+            pack_into(
+                io_cqs_buffer,
+                position,
+                cqid,
+                base,
+                size,
+                head,
+                tail,
+                phase,
+                interrupt_vector,
+                interrupts_enabled,
+                contiguous,
+            )
+            position += 23
+        out.append(io_cqs_buffer)
+        variable_size += io_cqs_count * 23
+        return 8 + variable_size
     except _rt.Fail:
         raise
     except Exception as exc:
-        raise _rt.rejected(_chk_sec_io_cqs, v, exc) from None
+        raise _rt.rejected(_check_io_cqs_section, io_cqs, exc) from None
 
 
-def _chk_sec_io_cqs(v: object, path: str) -> None:
-    for i0, x0 in enumerate(_rt.chk_list(v, None, 1024, path)):
-        _chk_completion_queue(x0, f"{path}[{i0}]")
+def _check_io_cqs_section(io_cqs: object, path: str) -> None:
+    for index, completion_queue in enumerate(_rt.chk_list(io_cqs, None, 1024, path)):
+        _check_completion_queue(completion_queue, f"{path}[{index}]")
 
 
-def _state_sec_io_cqs(v: list[CompletionQueue]) -> Any:
-    return [_state_completion_queue(y0) for y0 in v]
+def _to_state_io_cqs_section(io_cqs: list[CompletionQueue]) -> Any:
+    return [_to_state_completion_queue(completion_queue) for completion_queue in io_cqs]
 
 
-def _from_sec_io_cqs(v: Any, path: str) -> list[CompletionQueue]:
-    return [_from_completion_queue(y1, f"{path}[{i0}]") for i0, y1 in enumerate(_rt.to_list(v, None, 1024, path))]
-
-
-def _dec_sec_io_sqs(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> list[SubmissionQueue]:
-    q = p
-    n0 = _rt.prefix(b, q, e, "", "the array count")
-    if n0 > 1024:
-        raise _rt.count_over_max(q, "", n0, 1024)
-    s0 = _rt.prefix(b, q + 4, e, "", "the array stride")
-    if s0 < 22:
-        raise _rt.bad_stride(q + 4, "", s0, "submission_queue", 22)
-    d0 = q + 8
-    if n0 * s0 > e - d0:
-        raise _rt.count_past_end(q, "", n0, s0, e - d0)
-    if n0 and depth_left < 1:
-        raise _rt.too_deep(d0, "[0]")
-    if s0 == 22 and depth_left >= 2:
-        rows0 = _SUBMISSION_QUEUE_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 22])
-        x0 = [
-            SubmissionQueue(v0, v1, v2, v3, v4, v5, _QUEUE_PRIORITY_BY_VALUE[v6], v7 == 1)
-            if not (v0 < 1 or v1 < 1 or v3 < 2 or v3 > 65536 or v6 not in _QUEUE_PRIORITY_BY_VALUE or v7 > 1)
-            else _rt.exact(_seq_submission_queue, b, d0, n0, 22, depth_left - 1, region_limit, "")
-            for v0, v1, v2, v3, v4, v5, v6, v7 in rows0
-        ]
-    else:
-        x0 = []
-        for i0 in range(n0):
-            a0 = d0 + i0 * s0
-            try:
-                x0.append(_dec_submission_queue(b, a0, a0 + s0, depth_left - 1, region_limit))
-            except _rt.Fail as failure:
-                failure.path = f"[{i0}]" + failure.path
-                raise
-    q = d0 + n0 * s0
-    if q != e:
-        raise _rt.trailing(q, e)
-    return x0
-
-
-def _enc_sec_io_sqs(v: list[SubmissionQueue], out: list[Buffer]) -> int:
-    try:
-        n = 0
-        items0 = v
-        c0 = len(items0)
-        if c0 > 1024:
-            raise _rt.Reject
-        out.append(_rt.U32X2_PACK(c0, 22))
-        buf0 = bytearray(c0 * 22)
-        pack0 = _SUBMISSION_QUEUE_LAYOUT.pack_into
-        at0 = 0
-        for o0 in items0:
-            v0 = o0.sqid
-            v1 = o0.cqid
-            v2 = o0.base
-            v3 = o0.size
-            v4 = o0.head
-            v5 = o0.tail
-            v6 = o0.priority
-            v7 = o0.contiguous
-            if v0 < 1 or v1 < 1 or v3 < 2 or v3 > 65536 or v6 not in _QUEUE_PRIORITY_BY_VALUE or v7 > 1:
-                raise _rt.Reject
-            pack0(buf0, at0, v0, v1, v2, v3, v4, v5, v6, v7)
-            at0 += 22
-        out.append(buf0)
-        n += c0 * 22
-        return 8 + n
-    except _rt.Fail:
-        raise
-    except Exception as exc:
-        raise _rt.rejected(_chk_sec_io_sqs, v, exc) from None
-
-
-def _chk_sec_io_sqs(v: object, path: str) -> None:
-    for i0, x0 in enumerate(_rt.chk_list(v, None, 1024, path)):
-        _chk_submission_queue(x0, f"{path}[{i0}]")
-
-
-def _state_sec_io_sqs(v: list[SubmissionQueue]) -> Any:
-    return [_state_submission_queue(y0) for y0 in v]
-
-
-def _from_sec_io_sqs(v: Any, path: str) -> list[SubmissionQueue]:
-    return [_from_submission_queue(y1, f"{path}[{i0}]") for i0, y1 in enumerate(_rt.to_list(v, None, 1024, path))]
-
-
-def _dec_sec_namespaces(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> list[int]:
-    q = p
-    n0 = _rt.prefix(b, q, e, "", "the array count")
-    if n0 > 1024:
-        raise _rt.count_over_max(q, "", n0, 1024)
-    d0 = q + 4
-    if n0 * 4 > e - d0:
-        raise _rt.count_past_end(q, "", n0, 4, e - d0)
-    if n0 and depth_left < 1:
-        raise _rt.too_deep(d0, "[0]")
-    vals0 = _rt.unpack("I", n0, b, d0)
-    x0 = list(vals0)
-    q = d0 + n0 * 4
-    if q != e:
-        raise _rt.trailing(q, e)
-    return x0
-
-
-def _enc_sec_namespaces(v: list[int], out: list[Buffer]) -> int:
-    try:
-        n = 0
-        items0 = v
-        c0 = len(items0)
-        if c0 > 1024:
-            raise _rt.Reject
-        out.append(_rt.U32_PACK(c0))
-        out.append(_rt.pack_items("I", items0))
-        n += c0 * 4
-        return 4 + n
-    except _rt.Fail:
-        raise
-    except Exception as exc:
-        raise _rt.rejected(_chk_sec_namespaces, v, exc) from None
-
-
-def _chk_sec_namespaces(v: object, path: str) -> None:
-    _rt.chk_ints(v, None, 1024, 0, 4294967295, path)
-
-
-def _state_sec_namespaces(v: list[int]) -> Any:
-    return list(v)
-
-
-def _from_sec_namespaces(v: Any, path: str) -> list[int]:
+def _from_state_io_cqs_section(state: Any, path: str) -> list[CompletionQueue]:
     return [
-        _rt.to_int(y1, 0, 4294967295, f"{path}[{i0}]")
-        for i0, y1 in enumerate(_rt.to_list(v, None, 1024, path))
+        _from_state_completion_queue(item, f"{path}[{index}]")
+        for index, item in enumerate(_rt.to_list(state, None, 1024, path))
     ]
 
 
-def _dec_sec_inflight(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> list[InflightCommand]:
-    q = p
-    n0 = _rt.prefix(b, q, e, "", "the array count")
-    if n0 > 4096:
-        raise _rt.count_over_max(q, "", n0, 4096)
-    s0 = _rt.prefix(b, q + 4, e, "", "the array stride")
-    if s0 < 66:
-        raise _rt.bad_stride(q + 4, "", s0, "inflight_command", 66)
-    d0 = q + 8
-    if n0 * s0 > e - d0:
-        raise _rt.count_past_end(q, "", n0, s0, e - d0)
-    if n0 and depth_left < 1:
-        raise _rt.too_deep(d0, "[0]")
-    if s0 == 66 and depth_left >= 2:
-        rows0 = _INFLIGHT_COMMAND_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 66])
-        x0 = list(itertools.starmap(InflightCommand, rows0))
+def _decode_io_sqs_section(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> list[SubmissionQueue]:
+    offset = start
+    io_sqs_count = _rt.prefix(blob, offset, end, "", "the array count")
+    if io_sqs_count > 1024:
+        raise _rt.count_over_max(offset, "", io_sqs_count, 1024)
+    io_sqs_stride = _rt.prefix(blob, offset + 4, end, "", "the array stride")
+    if io_sqs_stride < 22:
+        raise _rt.bad_stride(offset + 4, "", io_sqs_stride, "submission_queue", 22)
+    io_sqs_start = offset + 8
+    if io_sqs_count * io_sqs_stride > end - io_sqs_start:
+        raise _rt.count_past_end(offset, "", io_sqs_count, io_sqs_stride, end - io_sqs_start)
+    if io_sqs_count and depth_left < 1:
+        raise _rt.too_deep(io_sqs_start, "[0]")
+    if io_sqs_stride == 22 and depth_left >= 2:
+        io_sqs_rows = _SUBMISSION_QUEUE_LAYOUT.iter_unpack(blob[io_sqs_start : io_sqs_start + io_sqs_count * 22])
+        io_sqs = [
+            SubmissionQueue(sqid, cqid, base, size, head, tail, _QUEUE_PRIORITY_BY_VALUE[priority], contiguous == 1)
+            if not (
+                sqid < 1
+                or cqid < 1
+                or size < 2
+                or size > 65536
+                or priority not in _QUEUE_PRIORITY_BY_VALUE
+                or contiguous > 1
+            )
+            else _rt.exact(
+                _decode_submission_queue_exact,
+                blob,
+                io_sqs_start,
+                io_sqs_count,
+                22,
+                depth_left - 1,
+                region_limit,
+                "",
+            )
+            for sqid, cqid, base, size, head, tail, priority, contiguous in io_sqs_rows
+        ]
     else:
-        x0 = []
-        for i0 in range(n0):
-            a0 = d0 + i0 * s0
+        io_sqs = []
+        for index in range(io_sqs_count):
+            element_start = io_sqs_start + index * io_sqs_stride
             try:
-                x0.append(_dec_inflight_command(b, a0, a0 + s0, depth_left - 1, region_limit))
+                io_sqs.append(
+                    _decode_submission_queue(
+                        blob,
+                        element_start,
+                        element_start + io_sqs_stride,
+                        depth_left - 1,
+                        region_limit,
+                    )
+                )
             except _rt.Fail as failure:
-                failure.path = f"[{i0}]" + failure.path
+                failure.path = f"[{index}]" + failure.path
                 raise
-    q = d0 + n0 * s0
-    if q != e:
-        raise _rt.trailing(q, e)
-    return x0
+    offset = io_sqs_start + io_sqs_count * io_sqs_stride
+    if offset != end:
+        raise _rt.trailing(offset, end)
+    return io_sqs
 
 
-def _enc_sec_inflight(v: list[InflightCommand], out: list[Buffer]) -> int:
+def _encode_io_sqs_section(io_sqs: list[SubmissionQueue], out: list[Buffer]) -> int:
     try:
-        n = 0
-        items0 = v
-        c0 = len(items0)
-        if c0 > 4096:
+        variable_size = 0
+        io_sqs_count = len(io_sqs)
+        if io_sqs_count > 1024:
             raise _rt.Reject
-        out.append(_rt.U32X2_PACK(c0, 66))
-        buf0 = bytearray(c0 * 66)
-        pack0 = _INFLIGHT_COMMAND_LAYOUT.pack_into
-        at0 = 0
-        for o0 in items0:
-            v0 = o0.sqid
-            v1 = o0.sqe
-            if len(v1) != 64:
+        out.append(_rt.U32X2_PACK(io_sqs_count, 22))
+        io_sqs_buffer = bytearray(io_sqs_count * 22)
+        pack_into = _SUBMISSION_QUEUE_LAYOUT.pack_into
+        position = 0
+        for submission_queue in io_sqs:
+            sqid = submission_queue.sqid
+            cqid = submission_queue.cqid
+            base = submission_queue.base
+            size = submission_queue.size
+            head = submission_queue.head
+            tail = submission_queue.tail
+            priority = submission_queue.priority
+            contiguous = submission_queue.contiguous
+            if (
+                sqid < 1
+                or cqid < 1
+                or size < 2
+                or size > 65536
+                or priority not in _QUEUE_PRIORITY_BY_VALUE
+                or contiguous > 1
+            ):
                 raise _rt.Reject
-            pack0(buf0, at0, v0, bytes(v1))
-            at0 += 66
-        out.append(buf0)
-        n += c0 * 66
-        return 8 + n
+            pack_into(io_sqs_buffer, position, sqid, cqid, base, size, head, tail, priority, contiguous)
+            position += 22
+        out.append(io_sqs_buffer)
+        variable_size += io_sqs_count * 22
+        return 8 + variable_size
     except _rt.Fail:
         raise
     except Exception as exc:
-        raise _rt.rejected(_chk_sec_inflight, v, exc) from None
+        raise _rt.rejected(_check_io_sqs_section, io_sqs, exc) from None
 
 
-def _chk_sec_inflight(v: object, path: str) -> None:
-    for i0, x0 in enumerate(_rt.chk_list(v, None, 4096, path)):
-        _chk_inflight_command(x0, f"{path}[{i0}]")
+def _check_io_sqs_section(io_sqs: object, path: str) -> None:
+    for index, submission_queue in enumerate(_rt.chk_list(io_sqs, None, 1024, path)):
+        _check_submission_queue(submission_queue, f"{path}[{index}]")
 
 
-def _state_sec_inflight(v: list[InflightCommand]) -> Any:
-    return [_state_inflight_command(y0) for y0 in v]
+def _to_state_io_sqs_section(io_sqs: list[SubmissionQueue]) -> Any:
+    return [_to_state_submission_queue(submission_queue) for submission_queue in io_sqs]
 
 
-def _from_sec_inflight(v: Any, path: str) -> list[InflightCommand]:
-    return [_from_inflight_command(y1, f"{path}[{i0}]") for i0, y1 in enumerate(_rt.to_list(v, None, 4096, path))]
+def _from_state_io_sqs_section(state: Any, path: str) -> list[SubmissionQueue]:
+    return [
+        _from_state_submission_queue(item, f"{path}[{index}]")
+        for index, item in enumerate(_rt.to_list(state, None, 1024, path))
+    ]
+
+
+def _decode_namespaces_section(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> list[int]:
+    offset = start
+    namespaces_count = _rt.prefix(blob, offset, end, "", "the array count")
+    if namespaces_count > 1024:
+        raise _rt.count_over_max(offset, "", namespaces_count, 1024)
+    namespaces_start = offset + 4
+    if namespaces_count * 4 > end - namespaces_start:
+        raise _rt.count_past_end(offset, "", namespaces_count, 4, end - namespaces_start)
+    if namespaces_count and depth_left < 1:
+        raise _rt.too_deep(namespaces_start, "[0]")
+    namespaces_items = _rt.unpack("I", namespaces_count, blob, namespaces_start)
+    namespaces = list(namespaces_items)
+    offset = namespaces_start + namespaces_count * 4
+    if offset != end:
+        raise _rt.trailing(offset, end)
+    return namespaces
+
+
+def _encode_namespaces_section(namespaces: list[int], out: list[Buffer]) -> int:
+    try:
+        variable_size = 0
+        namespaces_count = len(namespaces)
+        if namespaces_count > 1024:
+            raise _rt.Reject
+        out.append(_rt.U32_PACK(namespaces_count))
+        out.append(_rt.pack_items("I", namespaces))
+        variable_size += namespaces_count * 4
+        return 4 + variable_size
+    except _rt.Fail:
+        raise
+    except Exception as exc:
+        raise _rt.rejected(_check_namespaces_section, namespaces, exc) from None
+
+
+def _check_namespaces_section(namespaces: object, path: str) -> None:
+    _rt.chk_ints(namespaces, None, 1024, 0, 4294967295, path)
+
+
+def _to_state_namespaces_section(namespaces: list[int]) -> Any:
+    return list(namespaces)
+
+
+def _from_state_namespaces_section(state: Any, path: str) -> list[int]:
+    return [
+        _rt.to_int(item, 0, 4294967295, f"{path}[{index}]")
+        for index, item in enumerate(_rt.to_list(state, None, 1024, path))
+    ]
+
+
+def _decode_inflight_section(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> list[InflightCommand]:
+    offset = start
+    inflight_count = _rt.prefix(blob, offset, end, "", "the array count")
+    if inflight_count > 4096:
+        raise _rt.count_over_max(offset, "", inflight_count, 4096)
+    inflight_stride = _rt.prefix(blob, offset + 4, end, "", "the array stride")
+    if inflight_stride < 66:
+        raise _rt.bad_stride(offset + 4, "", inflight_stride, "inflight_command", 66)
+    inflight_start = offset + 8
+    if inflight_count * inflight_stride > end - inflight_start:
+        raise _rt.count_past_end(offset, "", inflight_count, inflight_stride, end - inflight_start)
+    if inflight_count and depth_left < 1:
+        raise _rt.too_deep(inflight_start, "[0]")
+    if inflight_stride == 66 and depth_left >= 2:
+        inflight_rows = _INFLIGHT_COMMAND_LAYOUT.iter_unpack(
+            blob[inflight_start : inflight_start + inflight_count * 66]
+        )
+        inflight = list(itertools.starmap(InflightCommand, inflight_rows))
+    else:
+        inflight = []
+        for index in range(inflight_count):
+            element_start = inflight_start + index * inflight_stride
+            try:
+                inflight.append(
+                    _decode_inflight_command(
+                        blob,
+                        element_start,
+                        element_start + inflight_stride,
+                        depth_left - 1,
+                        region_limit,
+                    )
+                )
+            except _rt.Fail as failure:
+                failure.path = f"[{index}]" + failure.path
+                raise
+    offset = inflight_start + inflight_count * inflight_stride
+    if offset != end:
+        raise _rt.trailing(offset, end)
+    return inflight
+
+
+def _encode_inflight_section(inflight: list[InflightCommand], out: list[Buffer]) -> int:
+    try:
+        variable_size = 0
+        inflight_count = len(inflight)
+        if inflight_count > 4096:
+            raise _rt.Reject
+        out.append(_rt.U32X2_PACK(inflight_count, 66))
+        inflight_buffer = bytearray(inflight_count * 66)
+        pack_into = _INFLIGHT_COMMAND_LAYOUT.pack_into
+        position = 0
+        for inflight_command in inflight:
+            sqid = inflight_command.sqid
+            sqe = inflight_command.sqe
+            if len(sqe) != 64:
+                raise _rt.Reject
+            pack_into(inflight_buffer, position, sqid, bytes(sqe))
+            position += 66
+        out.append(inflight_buffer)
+        variable_size += inflight_count * 66
+        return 8 + variable_size
+    except _rt.Fail:
+        raise
+    except Exception as exc:
+        raise _rt.rejected(_check_inflight_section, inflight, exc) from None
+
+
+def _check_inflight_section(inflight: object, path: str) -> None:
+    for index, inflight_command in enumerate(_rt.chk_list(inflight, None, 4096, path)):
+        _check_inflight_command(inflight_command, f"{path}[{index}]")
+
+
+def _to_state_inflight_section(inflight: list[InflightCommand]) -> Any:
+    return [_to_state_inflight_command(inflight_command) for inflight_command in inflight]
+
+
+def _from_state_inflight_section(state: Any, path: str) -> list[InflightCommand]:
+    return [
+        _from_state_inflight_command(item, f"{path}[{index}]")
+        for index, item in enumerate(_rt.to_list(state, None, 4096, path))
+    ]
 
 
 _SPEC: _rt.ModelSpec[State] = _rt.ModelSpec(
@@ -2423,71 +2851,80 @@ _SPEC: _rt.ModelSpec[State] = _rt.ModelSpec(
             "registers",
             "registers",
             False,
-            _dec_ctrl_regs,
-            _enc_ctrl_regs,
-            _state_ctrl_regs,
-            _from_ctrl_regs,
+            _decode_ctrl_regs,
+            _encode_ctrl_regs,
+            _to_state_ctrl_regs,
+            _from_state_ctrl_regs,
         ),
         _rt.SectionSpec(
             2,
             "admin_queues",
             "admin_queues",
             False,
-            _dec_admin_queue_pair,
-            _enc_admin_queue_pair,
-            _state_admin_queue_pair,
-            _from_admin_queue_pair,
+            _decode_admin_queue_pair,
+            _encode_admin_queue_pair,
+            _to_state_admin_queue_pair,
+            _from_state_admin_queue_pair,
         ),
         _rt.SectionSpec(
             3,
             "io_cqs",
             "io_cqs",
             False,
-            _dec_sec_io_cqs,
-            _enc_sec_io_cqs,
-            _state_sec_io_cqs,
-            _from_sec_io_cqs,
+            _decode_io_cqs_section,
+            _encode_io_cqs_section,
+            _to_state_io_cqs_section,
+            _from_state_io_cqs_section,
         ),
         _rt.SectionSpec(
             4,
             "io_sqs",
             "io_sqs",
             False,
-            _dec_sec_io_sqs,
-            _enc_sec_io_sqs,
-            _state_sec_io_sqs,
-            _from_sec_io_sqs,
+            _decode_io_sqs_section,
+            _encode_io_sqs_section,
+            _to_state_io_sqs_section,
+            _from_state_io_sqs_section,
         ),
         _rt.SectionSpec(
             5,
             "features",
             "features",
             False,
-            _dec_features,
-            _enc_features,
-            _state_features,
-            _from_features,
+            _decode_features,
+            _encode_features,
+            _to_state_features,
+            _from_state_features,
         ),
-        _rt.SectionSpec(6, "aer", "aer", False, _dec_aer_state, _enc_aer_state, _state_aer_state, _from_aer_state),
+        _rt.SectionSpec(
+            6,
+            "aer",
+            "aer",
+            False,
+            _decode_aer_state,
+            _encode_aer_state,
+            _to_state_aer_state,
+            _from_state_aer_state,
+        ),
         _rt.SectionSpec(
             7,
             "namespaces",
             "namespaces",
             False,
-            _dec_sec_namespaces,
-            _enc_sec_namespaces,
-            _state_sec_namespaces,
-            _from_sec_namespaces,
+            _decode_namespaces_section,
+            _encode_namespaces_section,
+            _to_state_namespaces_section,
+            _from_state_namespaces_section,
         ),
         _rt.SectionSpec(
             8,
             "inflight",
             "inflight",
             False,
-            _dec_sec_inflight,
-            _enc_sec_inflight,
-            _state_sec_inflight,
-            _from_sec_inflight,
+            _decode_inflight_section,
+            _encode_inflight_section,
+            _to_state_inflight_section,
+            _from_state_inflight_section,
         ),
     ),
     (
@@ -2496,10 +2933,10 @@ _SPEC: _rt.ModelSpec[State] = _rt.ModelSpec(
             "example_fw_state",
             "example_fw_state",
             True,
-            _dec_vendor_fw_state,
-            _enc_vendor_fw_state,
-            _state_vendor_fw_state,
-            _from_vendor_fw_state,
+            _decode_vendor_fw_state,
+            _encode_vendor_fw_state,
+            _to_state_vendor_fw_state,
+            _from_state_vendor_fw_state,
             "uuid:069821a3-24d0-4518-854e-5e4068ac9c85",
         ),
     ),

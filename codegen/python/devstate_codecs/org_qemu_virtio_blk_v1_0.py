@@ -6,6 +6,14 @@ generated from the schema (Python standard library only). decode(buffer) -> Stat
 bytes, encode_into(state, buffer, offset) -> int; to_state(state) and from_state(data) convert to
 and from devstate's plain state dicts. Decoding checks every rule of spec/wire-format.md and raises
 DecodeError (code, offset, path); encoding checks every constraint and raises EncodeError.
+
+Private names: each struct S (<library>__<name> when imported) has _decode_S, the fast decoder (one
+struct.Struct per run of fixed-size fields), and _decode_S_exact, the field-by-field decoder it
+hands anything unusual to, which reports the exact error position; _encode_S (and _pack_S, the bytes
+of a fixed-size S); _check_S, the exact checker that says why an encode was refused; _to_state_S and
+_from_state_S. A section whose type is not a struct has the same functions for S =
+<section>_section. Decoders take (blob, start, end, depth_left, region_limit) and read at offset;
+other locals are named after the fields they hold.
 """
 
 from __future__ import annotations
@@ -225,647 +233,842 @@ _PCI__RING_RECORD_LAYOUT = struct.Struct("<HQQ")
 _PCI__VIRTIO_CORE_LAYOUT_RUN_0 = struct.Struct("<BBBBBQBBB")
 
 
-def _dec_pci__pci_function(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> PciFunction:
+def _decode_pci__pci_function(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> PciFunction:
     if depth_left < 2:
-        return _seq_pci__pci_function(b, p, e, depth_left, region_limit)
-    q = p
-    if e - q < 4:
-        return _seq_pci__pci_function(b, p, e, depth_left, region_limit)
-    v0 = _PCI__PCI_FUNCTION_LAYOUT_RUN_0.unpack_from(b, q)[0]
-    if v0 < 1 or v0 > 2:
-        return _seq_pci__pci_function(b, p, e, depth_left, region_limit)
-    q += 4
-    if e - q < 4:
-        return _seq_pci__pci_function(b, p, e, depth_left, region_limit)
-    x0, q = _rt.read_bytes(b, q, e, 4096, region_limit, ".config")
-    if e - q < 4:
-        return _seq_pci__pci_function(b, p, e, depth_left, region_limit)
-    (v1, v2, v3, v4) = _PCI__PCI_FUNCTION_LAYOUT_RUN_2.unpack_from(b, q)
-    if max((v1, v2, v3, v4)) > 1:
-        return _seq_pci__pci_function(b, p, e, depth_left, region_limit)
-    q += 4
-    if e - q < 4:
-        return _seq_pci__pci_function(b, p, e, depth_left, region_limit)
-    x1, q = _rt.read_bytes(b, q, e, 32768, region_limit, ".msix_table")
-    if e - q < 4:
-        return _seq_pci__pci_function(b, p, e, depth_left, region_limit)
-    x2, q = _rt.read_bytes(b, q, e, 256, region_limit, ".msix_pba")
-    if q != e:
-        _rt.check_tail(b, q, e, "pci_function")
-    return PciFunction(v0, x0, [v1 == 1, v2 == 1, v3 == 1, v4 == 1], x1, x2)
+        return _decode_pci__pci_function_exact(blob, start, end, depth_left, region_limit)
+    offset = start
+    if end - offset < 4:
+        return _decode_pci__pci_function_exact(blob, start, end, depth_left, region_limit)
+    version_id = _PCI__PCI_FUNCTION_LAYOUT_RUN_0.unpack_from(blob, offset)[0]
+    if version_id < 1 or version_id > 2:
+        return _decode_pci__pci_function_exact(blob, start, end, depth_left, region_limit)
+    offset += 4
+    if end - offset < 4:
+        return _decode_pci__pci_function_exact(blob, start, end, depth_left, region_limit)
+    config, offset = _rt.read_bytes(blob, offset, end, 4096, region_limit, ".config")
+    if end - offset < 4:
+        return _decode_pci__pci_function_exact(blob, start, end, depth_left, region_limit)
+    (irq_state_0, irq_state_1, irq_state_2, irq_state_3) = _PCI__PCI_FUNCTION_LAYOUT_RUN_2.unpack_from(blob, offset)
+    if max((irq_state_0, irq_state_1, irq_state_2, irq_state_3)) > 1:
+        return _decode_pci__pci_function_exact(blob, start, end, depth_left, region_limit)
+    offset += 4
+    if end - offset < 4:
+        return _decode_pci__pci_function_exact(blob, start, end, depth_left, region_limit)
+    msix_table, offset = _rt.read_bytes(blob, offset, end, 32768, region_limit, ".msix_table")
+    if end - offset < 4:
+        return _decode_pci__pci_function_exact(blob, start, end, depth_left, region_limit)
+    msix_pba, offset = _rt.read_bytes(blob, offset, end, 256, region_limit, ".msix_pba")
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "pci_function")
+    return PciFunction(
+        version_id,
+        config,
+        [irq_state_0 == 1, irq_state_1 == 1, irq_state_2 == 1, irq_state_3 == 1],
+        msix_table,
+        msix_pba,
+    )
 
 
-def _seq_pci__pci_function(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> PciFunction:
-    q = p
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".version_id", "pci_function", "version_id", 4)
+def _decode_pci__pci_function_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> PciFunction:
+    offset = start
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".version_id", "pci_function", "version_id", 4)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".version_id")
-    v0 = _rt.U32(b, q)[0]
-    if v0 < 1 or v0 > 2:
-        raise _rt.out_of_range(q, ".version_id", v0, 1, 2)
-    q += 4
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".config", "pci_function", "config", 4)
-    x0, q = _rt.read_bytes(b, q, e, 4096, region_limit, ".config")
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".irq_state", "pci_function", "irq_state", 4)
+        raise _rt.too_deep(offset, ".version_id")
+    version_id = _rt.U32(blob, offset)[0]
+    if version_id < 1 or version_id > 2:
+        raise _rt.out_of_range(offset, ".version_id", version_id, 1, 2)
+    offset += 4
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".config", "pci_function", "config", 4)
+    config, offset = _rt.read_bytes(blob, offset, end, 4096, region_limit, ".config")
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".irq_state", "pci_function", "irq_state", 4)
     if depth_left < 2:
-        raise _rt.too_deep(q, ".irq_state[0]")
-    vals0 = b[q : q + 4].tolist()
-    _rt.check_bools(vals0, q, ".irq_state", (4,))
-    x1 = list(map(bool, vals0))
-    q += 4
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".msix_table", "pci_function", "msix_table", 4)
-    x2, q = _rt.read_bytes(b, q, e, 32768, region_limit, ".msix_table")
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".msix_pba", "pci_function", "msix_pba", 4)
-    x3, q = _rt.read_bytes(b, q, e, 256, region_limit, ".msix_pba")
-    if q != e:
-        _rt.check_tail(b, q, e, "pci_function")
-    return PciFunction(v0, x0, x1, x2, x3)
+        raise _rt.too_deep(offset, ".irq_state[0]")
+    irq_state_items = blob[offset : offset + 4].tolist()
+    _rt.check_bools(irq_state_items, offset, ".irq_state", (4,))
+    irq_state = list(map(bool, irq_state_items))
+    offset += 4
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".msix_table", "pci_function", "msix_table", 4)
+    msix_table, offset = _rt.read_bytes(blob, offset, end, 32768, region_limit, ".msix_table")
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".msix_pba", "pci_function", "msix_pba", 4)
+    msix_pba, offset = _rt.read_bytes(blob, offset, end, 256, region_limit, ".msix_pba")
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "pci_function")
+    return PciFunction(version_id, config, irq_state, msix_table, msix_pba)
 
 
-def _enc_pci__pci_function(o: PciFunction, out: list[Buffer]) -> int:
+def _encode_pci__pci_function(pci_function: PciFunction, out: list[Buffer]) -> int:
     try:
-        n = 0
-        v0 = o.version_id
-        if v0 < 1 or v0 > 2:
+        variable_size = 0
+        version_id = pci_function.version_id
+        if version_id < 1 or version_id > 2:
             raise _rt.Reject
-        out.append(_PCI__PCI_FUNCTION_LAYOUT_RUN_0.pack(v0))
-        data0 = _rt.as_buffer(o.config)
-        if len(data0) > 4096:
+        out.append(_PCI__PCI_FUNCTION_LAYOUT_RUN_0.pack(version_id))
+        config_bytes = _rt.as_buffer(pci_function.config)
+        if len(config_bytes) > 4096:
             raise _rt.Reject
-        out.append(_rt.U32_PACK(len(data0)))
-        out.append(data0)
-        n += len(data0)
-        v1 = o.irq_state
-        if len(v1) != 4 or max(v1) > 1:
+        out.append(_rt.U32_PACK(len(config_bytes)))
+        out.append(config_bytes)
+        variable_size += len(config_bytes)
+        irq_state = pci_function.irq_state
+        if len(irq_state) != 4 or max(irq_state) > 1:
             raise _rt.Reject
-        out.append(_PCI__PCI_FUNCTION_LAYOUT_RUN_2.pack(*v1))
-        data1 = _rt.as_buffer(o.msix_table)
-        if len(data1) > 32768:
+        out.append(_PCI__PCI_FUNCTION_LAYOUT_RUN_2.pack(*irq_state))
+        msix_table_bytes = _rt.as_buffer(pci_function.msix_table)
+        if len(msix_table_bytes) > 32768:
             raise _rt.Reject
-        out.append(_rt.U32_PACK(len(data1)))
-        out.append(data1)
-        n += len(data1)
-        data2 = _rt.as_buffer(o.msix_pba)
-        if len(data2) > 256:
+        out.append(_rt.U32_PACK(len(msix_table_bytes)))
+        out.append(msix_table_bytes)
+        variable_size += len(msix_table_bytes)
+        msix_pba_bytes = _rt.as_buffer(pci_function.msix_pba)
+        if len(msix_pba_bytes) > 256:
             raise _rt.Reject
-        out.append(_rt.U32_PACK(len(data2)))
-        out.append(data2)
-        n += len(data2)
-        return 20 + n
+        out.append(_rt.U32_PACK(len(msix_pba_bytes)))
+        out.append(msix_pba_bytes)
+        variable_size += len(msix_pba_bytes)
+        return 20 + variable_size
     except _rt.Fail:
         raise
     except Exception as exc:
-        raise _rt.rejected(_chk_pci__pci_function, o, exc) from None
+        raise _rt.rejected(_check_pci__pci_function, pci_function, exc) from None
 
 
-def _chk_pci__pci_function(o: object, path: str) -> None:
-    if not isinstance(o, PciFunction):
-        raise _rt.not_instance(o, PciFunction, path)
-    _rt.chk_int(o.version_id, 1, 2, f"{path}.version_id")
-    _rt.chk_bytes(o.config, None, 4096, f"{path}.config")
-    for i0, x0 in enumerate(_rt.chk_list(o.irq_state, 4, None, f"{path}.irq_state")):
-        _rt.chk_bool(x0, f"{path}.irq_state[{i0}]")
-    _rt.chk_bytes(o.msix_table, None, 32768, f"{path}.msix_table")
-    _rt.chk_bytes(o.msix_pba, None, 256, f"{path}.msix_pba")
+def _check_pci__pci_function(pci_function: object, path: str) -> None:
+    if not isinstance(pci_function, PciFunction):
+        raise _rt.not_instance(pci_function, PciFunction, path)
+    _rt.chk_int(pci_function.version_id, 1, 2, f"{path}.version_id")
+    _rt.chk_bytes(pci_function.config, None, 4096, f"{path}.config")
+    for index, irq_state_item in enumerate(_rt.chk_list(pci_function.irq_state, 4, None, f"{path}.irq_state")):
+        _rt.chk_bool(irq_state_item, f"{path}.irq_state[{index}]")
+    _rt.chk_bytes(pci_function.msix_table, None, 32768, f"{path}.msix_table")
+    _rt.chk_bytes(pci_function.msix_pba, None, 256, f"{path}.msix_pba")
 
 
-def _state_pci__pci_function(o: PciFunction) -> dict[str, Any]:
+def _to_state_pci__pci_function(pci_function: PciFunction) -> dict[str, Any]:
     return {
-        "version_id": o.version_id,
-        "config": o.config,
-        "irq_state": list(o.irq_state),
-        "msix_table": o.msix_table,
-        "msix_pba": o.msix_pba,
+        "version_id": pci_function.version_id,
+        "config": pci_function.config,
+        "irq_state": list(pci_function.irq_state),
+        "msix_table": pci_function.msix_table,
+        "msix_pba": pci_function.msix_pba,
     }
 
 
-def _from_pci__pci_function(d: Any, path: str) -> PciFunction:
-    _rt.expect_struct(d, ("version_id", "config", "irq_state", "msix_table", "msix_pba"), "pci_function", path)
+def _from_state_pci__pci_function(state: Any, path: str) -> PciFunction:
+    _rt.expect_struct(state, ("version_id", "config", "irq_state", "msix_table", "msix_pba"), "pci_function", path)
     return PciFunction(
-        _rt.to_int(_rt.member(d, "version_id", path, "pci_function"), 1, 2, f"{path}.version_id"),
-        _rt.to_bytes(_rt.member(d, "config", path, "pci_function"), None, 4096, f"{path}.config"),
+        _rt.to_int(_rt.member(state, "version_id", path, "pci_function"), 1, 2, f"{path}.version_id"),
+        _rt.to_bytes(_rt.member(state, "config", path, "pci_function"), None, 4096, f"{path}.config"),
         [
-            _rt.to_bool(y1, f"{path}.irq_state[{i0}]")
-            for i0, y1 in enumerate(
-                _rt.to_list(_rt.member(d, "irq_state", path, "pci_function"), 4, None, f"{path}.irq_state")
+            _rt.to_bool(item, f"{path}.irq_state[{index}]")
+            for index, item in enumerate(
+                _rt.to_list(_rt.member(state, "irq_state", path, "pci_function"), 4, None, f"{path}.irq_state")
             )
         ],
-        _rt.to_bytes(_rt.member(d, "msix_table", path, "pci_function"), None, 32768, f"{path}.msix_table"),
-        _rt.to_bytes(_rt.member(d, "msix_pba", path, "pci_function"), None, 256, f"{path}.msix_pba"),
+        _rt.to_bytes(_rt.member(state, "msix_table", path, "pci_function"), None, 32768, f"{path}.msix_table"),
+        _rt.to_bytes(_rt.member(state, "msix_pba", path, "pci_function"), None, 256, f"{path}.msix_pba"),
     )
 
 
-def _dec_pci__queue_record(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> QueueRecord:
-    if e - p != 29 or depth_left < 1:
-        return _seq_pci__queue_record(b, p, e, depth_left, region_limit)
-    (v0, v1, v2, v3, v4, v5) = _PCI__QUEUE_RECORD_LAYOUT.unpack_from(b, p)
-    if v0 > 1023 or v2 > 1:
-        return _seq_pci__queue_record(b, p, e, depth_left, region_limit)
-    return QueueRecord(v0, v1, v2 == 1, v3, v4, v5)
+def _decode_pci__queue_record(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> QueueRecord:
+    if end - start != 29 or depth_left < 1:
+        return _decode_pci__queue_record_exact(blob, start, end, depth_left, region_limit)
+    (index, num, enabled, desc, avail, used) = _PCI__QUEUE_RECORD_LAYOUT.unpack_from(blob, start)
+    if index > 1023 or enabled > 1:
+        return _decode_pci__queue_record_exact(blob, start, end, depth_left, region_limit)
+    return QueueRecord(index, num, enabled == 1, desc, avail, used)
 
 
-def _seq_pci__queue_record(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> QueueRecord:
-    q = p
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".index", "queue_record", "index", 2)
+def _decode_pci__queue_record_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> QueueRecord:
+    offset = start
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".index", "queue_record", "index", 2)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".index")
-    v0 = _rt.U16(b, q)[0]
-    if v0 > 1023:
-        raise _rt.out_of_range(q, ".index", v0, 0, 1023)
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".num", "queue_record", "num", 2)
-    v1 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".enabled", "queue_record", "enabled", 1)
-    v2 = b[q]
-    if v2 > 1:
-        raise _rt.bad_bool(q, ".enabled", v2)
-    x0 = v2 == 1
-    q += 1
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".desc", "queue_record", "desc", 8)
-    v3 = _rt.U64(b, q)[0]
-    q += 8
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".avail", "queue_record", "avail", 8)
-    v4 = _rt.U64(b, q)[0]
-    q += 8
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".used", "queue_record", "used", 8)
-    v5 = _rt.U64(b, q)[0]
-    q += 8
-    if q != e:
-        _rt.check_tail(b, q, e, "queue_record")
-    return QueueRecord(v0, v1, x0, v3, v4, v5)
+        raise _rt.too_deep(offset, ".index")
+    index = _rt.U16(blob, offset)[0]
+    if index > 1023:
+        raise _rt.out_of_range(offset, ".index", index, 0, 1023)
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".num", "queue_record", "num", 2)
+    num = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".enabled", "queue_record", "enabled", 1)
+    enabled = blob[offset]
+    if enabled > 1:
+        raise _rt.bad_bool(offset, ".enabled", enabled)
+    offset += 1
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".desc", "queue_record", "desc", 8)
+    desc = _rt.U64(blob, offset)[0]
+    offset += 8
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".avail", "queue_record", "avail", 8)
+    avail = _rt.U64(blob, offset)[0]
+    offset += 8
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".used", "queue_record", "used", 8)
+    used = _rt.U64(blob, offset)[0]
+    offset += 8
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "queue_record")
+    return QueueRecord(index, num, enabled == 1, desc, avail, used)
 
 
-def _pack_pci__queue_record(o: QueueRecord) -> bytes:
+def _pack_pci__queue_record(queue_record: QueueRecord) -> bytes:
     try:
-        v0 = o.index
-        v1 = o.num
-        v2 = o.enabled
-        v3 = o.desc
-        v4 = o.avail
-        v5 = o.used
-        if v0 > 1023 or v2 > 1:
+        index = queue_record.index
+        num = queue_record.num
+        enabled = queue_record.enabled
+        desc = queue_record.desc
+        avail = queue_record.avail
+        used = queue_record.used
+        if index > 1023 or enabled > 1:
             raise _rt.Reject
-        return _PCI__QUEUE_RECORD_LAYOUT.pack(v0, v1, v2, v3, v4, v5)
+        return _PCI__QUEUE_RECORD_LAYOUT.pack(index, num, enabled, desc, avail, used)
     except Exception as exc:
-        raise _rt.rejected(_chk_pci__queue_record, o, exc) from None
+        raise _rt.rejected(_check_pci__queue_record, queue_record, exc) from None
 
 
-def _enc_pci__queue_record(o: QueueRecord, out: list[Buffer]) -> int:
-    out.append(_pack_pci__queue_record(o))
+def _encode_pci__queue_record(queue_record: QueueRecord, out: list[Buffer]) -> int:
+    out.append(_pack_pci__queue_record(queue_record))
     return 29
 
 
-def _chk_pci__queue_record(o: object, path: str) -> None:
-    if not isinstance(o, QueueRecord):
-        raise _rt.not_instance(o, QueueRecord, path)
-    _rt.chk_int(o.index, 0, 1023, f"{path}.index")
-    _rt.chk_int(o.num, 0, 65535, f"{path}.num")
-    _rt.chk_bool(o.enabled, f"{path}.enabled")
-    _rt.chk_int(o.desc, 0, 18446744073709551615, f"{path}.desc")
-    _rt.chk_int(o.avail, 0, 18446744073709551615, f"{path}.avail")
-    _rt.chk_int(o.used, 0, 18446744073709551615, f"{path}.used")
+def _check_pci__queue_record(queue_record: object, path: str) -> None:
+    if not isinstance(queue_record, QueueRecord):
+        raise _rt.not_instance(queue_record, QueueRecord, path)
+    _rt.chk_int(queue_record.index, 0, 1023, f"{path}.index")
+    _rt.chk_int(queue_record.num, 0, 65535, f"{path}.num")
+    _rt.chk_bool(queue_record.enabled, f"{path}.enabled")
+    _rt.chk_int(queue_record.desc, 0, 18446744073709551615, f"{path}.desc")
+    _rt.chk_int(queue_record.avail, 0, 18446744073709551615, f"{path}.avail")
+    _rt.chk_int(queue_record.used, 0, 18446744073709551615, f"{path}.used")
 
 
-def _state_pci__queue_record(o: QueueRecord) -> dict[str, Any]:
-    return {"index": o.index, "num": o.num, "enabled": o.enabled, "desc": o.desc, "avail": o.avail, "used": o.used}
+def _to_state_pci__queue_record(queue_record: QueueRecord) -> dict[str, Any]:
+    return {
+        "index": queue_record.index,
+        "num": queue_record.num,
+        "enabled": queue_record.enabled,
+        "desc": queue_record.desc,
+        "avail": queue_record.avail,
+        "used": queue_record.used,
+    }
 
 
-def _from_pci__queue_record(d: Any, path: str) -> QueueRecord:
-    _rt.expect_struct(d, ("index", "num", "enabled", "desc", "avail", "used"), "queue_record", path)
+def _from_state_pci__queue_record(state: Any, path: str) -> QueueRecord:
+    _rt.expect_struct(state, ("index", "num", "enabled", "desc", "avail", "used"), "queue_record", path)
     return QueueRecord(
-        _rt.to_int(_rt.member(d, "index", path, "queue_record"), 0, 1023, f"{path}.index"),
-        _rt.to_int(_rt.member(d, "num", path, "queue_record"), 0, 65535, f"{path}.num"),
-        _rt.to_bool(_rt.member(d, "enabled", path, "queue_record"), f"{path}.enabled"),
-        _rt.to_int(_rt.member(d, "desc", path, "queue_record"), 0, 18446744073709551615, f"{path}.desc"),
-        _rt.to_int(_rt.member(d, "avail", path, "queue_record"), 0, 18446744073709551615, f"{path}.avail"),
-        _rt.to_int(_rt.member(d, "used", path, "queue_record"), 0, 18446744073709551615, f"{path}.used"),
+        _rt.to_int(_rt.member(state, "index", path, "queue_record"), 0, 1023, f"{path}.index"),
+        _rt.to_int(_rt.member(state, "num", path, "queue_record"), 0, 65535, f"{path}.num"),
+        _rt.to_bool(_rt.member(state, "enabled", path, "queue_record"), f"{path}.enabled"),
+        _rt.to_int(_rt.member(state, "desc", path, "queue_record"), 0, 18446744073709551615, f"{path}.desc"),
+        _rt.to_int(_rt.member(state, "avail", path, "queue_record"), 0, 18446744073709551615, f"{path}.avail"),
+        _rt.to_int(_rt.member(state, "used", path, "queue_record"), 0, 18446744073709551615, f"{path}.used"),
     )
 
 
-def _dec_pci__ring_record(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> RingRecord:
-    if e - p != 18 or depth_left < 1:
-        return _seq_pci__ring_record(b, p, e, depth_left, region_limit)
-    (v0, v1, v2) = _PCI__RING_RECORD_LAYOUT.unpack_from(b, p)
-    if v0 > 1023:
-        return _seq_pci__ring_record(b, p, e, depth_left, region_limit)
-    return RingRecord(v0, v1, v2)
+def _decode_pci__ring_record(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> RingRecord:
+    if end - start != 18 or depth_left < 1:
+        return _decode_pci__ring_record_exact(blob, start, end, depth_left, region_limit)
+    (index, avail, used) = _PCI__RING_RECORD_LAYOUT.unpack_from(blob, start)
+    if index > 1023:
+        return _decode_pci__ring_record_exact(blob, start, end, depth_left, region_limit)
+    return RingRecord(index, avail, used)
 
 
-def _seq_pci__ring_record(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> RingRecord:
-    q = p
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".index", "ring_record", "index", 2)
+def _decode_pci__ring_record_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> RingRecord:
+    offset = start
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".index", "ring_record", "index", 2)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".index")
-    v0 = _rt.U16(b, q)[0]
-    if v0 > 1023:
-        raise _rt.out_of_range(q, ".index", v0, 0, 1023)
-    q += 2
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".avail", "ring_record", "avail", 8)
-    v1 = _rt.U64(b, q)[0]
-    q += 8
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".used", "ring_record", "used", 8)
-    v2 = _rt.U64(b, q)[0]
-    q += 8
-    if q != e:
-        _rt.check_tail(b, q, e, "ring_record")
-    return RingRecord(v0, v1, v2)
+        raise _rt.too_deep(offset, ".index")
+    index = _rt.U16(blob, offset)[0]
+    if index > 1023:
+        raise _rt.out_of_range(offset, ".index", index, 0, 1023)
+    offset += 2
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".avail", "ring_record", "avail", 8)
+    avail = _rt.U64(blob, offset)[0]
+    offset += 8
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".used", "ring_record", "used", 8)
+    used = _rt.U64(blob, offset)[0]
+    offset += 8
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "ring_record")
+    return RingRecord(index, avail, used)
 
 
-def _pack_pci__ring_record(o: RingRecord) -> bytes:
+def _pack_pci__ring_record(ring_record: RingRecord) -> bytes:
     try:
-        v0 = o.index
-        v1 = o.avail
-        v2 = o.used
-        if v0 > 1023:
+        index = ring_record.index
+        avail = ring_record.avail
+        used = ring_record.used
+        if index > 1023:
             raise _rt.Reject
-        return _PCI__RING_RECORD_LAYOUT.pack(v0, v1, v2)
+        return _PCI__RING_RECORD_LAYOUT.pack(index, avail, used)
     except Exception as exc:
-        raise _rt.rejected(_chk_pci__ring_record, o, exc) from None
+        raise _rt.rejected(_check_pci__ring_record, ring_record, exc) from None
 
 
-def _enc_pci__ring_record(o: RingRecord, out: list[Buffer]) -> int:
-    out.append(_pack_pci__ring_record(o))
+def _encode_pci__ring_record(ring_record: RingRecord, out: list[Buffer]) -> int:
+    out.append(_pack_pci__ring_record(ring_record))
     return 18
 
 
-def _chk_pci__ring_record(o: object, path: str) -> None:
-    if not isinstance(o, RingRecord):
-        raise _rt.not_instance(o, RingRecord, path)
-    _rt.chk_int(o.index, 0, 1023, f"{path}.index")
-    _rt.chk_int(o.avail, 0, 18446744073709551615, f"{path}.avail")
-    _rt.chk_int(o.used, 0, 18446744073709551615, f"{path}.used")
+def _check_pci__ring_record(ring_record: object, path: str) -> None:
+    if not isinstance(ring_record, RingRecord):
+        raise _rt.not_instance(ring_record, RingRecord, path)
+    _rt.chk_int(ring_record.index, 0, 1023, f"{path}.index")
+    _rt.chk_int(ring_record.avail, 0, 18446744073709551615, f"{path}.avail")
+    _rt.chk_int(ring_record.used, 0, 18446744073709551615, f"{path}.used")
 
 
-def _state_pci__ring_record(o: RingRecord) -> dict[str, Any]:
-    return {"index": o.index, "avail": o.avail, "used": o.used}
+def _to_state_pci__ring_record(ring_record: RingRecord) -> dict[str, Any]:
+    return {"index": ring_record.index, "avail": ring_record.avail, "used": ring_record.used}
 
 
-def _from_pci__ring_record(d: Any, path: str) -> RingRecord:
-    _rt.expect_struct(d, ("index", "avail", "used"), "ring_record", path)
+def _from_state_pci__ring_record(state: Any, path: str) -> RingRecord:
+    _rt.expect_struct(state, ("index", "avail", "used"), "ring_record", path)
     return RingRecord(
-        _rt.to_int(_rt.member(d, "index", path, "ring_record"), 0, 1023, f"{path}.index"),
-        _rt.to_int(_rt.member(d, "avail", path, "ring_record"), 0, 18446744073709551615, f"{path}.avail"),
-        _rt.to_int(_rt.member(d, "used", path, "ring_record"), 0, 18446744073709551615, f"{path}.used"),
+        _rt.to_int(_rt.member(state, "index", path, "ring_record"), 0, 1023, f"{path}.index"),
+        _rt.to_int(_rt.member(state, "avail", path, "ring_record"), 0, 18446744073709551615, f"{path}.avail"),
+        _rt.to_int(_rt.member(state, "used", path, "ring_record"), 0, 18446744073709551615, f"{path}.used"),
     )
 
 
-def _dec_pci__virtio_core(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> VirtioCore:
+def _decode_pci__virtio_core(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> VirtioCore:
     if depth_left < 3:
-        return _seq_pci__virtio_core(b, p, e, depth_left, region_limit)
-    q = p
-    if e - q < 16:
-        return _seq_pci__virtio_core(b, p, e, depth_left, region_limit)
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8) = _PCI__VIRTIO_CORE_LAYOUT_RUN_0.unpack_from(b, q)
-    if v0 not in _PCI__DEVICE_ENDIAN_BY_VALUE or v1 > 1 or v2 > 1 or v3 > 1 or v4 > 1 or v6 > 1 or v7 > 1 or v8 > 1:
-        return _seq_pci__virtio_core(b, p, e, depth_left, region_limit)
-    q += 16
-    if e - q < 4:
-        return _seq_pci__virtio_core(b, p, e, depth_left, region_limit)
-    n0 = _rt.U32(b, q)[0]
-    if n0 > 1024:
-        raise _rt.count_over_max(q, ".ring_sizes", n0, 1024)
-    d0 = q + 4
-    if n0 * 4 > e - d0:
-        raise _rt.count_past_end(q, ".ring_sizes", n0, 4, e - d0)
-    if n0 and depth_left < 2:
-        raise _rt.too_deep(d0, ".ring_sizes[0]")
-    vals0 = _rt.unpack("I", n0, b, d0)
-    x0 = list(vals0)
-    q = d0 + n0 * 4
-    if e - q < 4:
-        return _seq_pci__virtio_core(b, p, e, depth_left, region_limit)
-    x1, q = _rt.read_bytes(b, q, e, 96, region_limit, ".config_cache")
-    if e - q < 8:
-        return _seq_pci__virtio_core(b, p, e, depth_left, region_limit)
-    n1 = _rt.U32(b, q)[0]
-    if n1 > 1024:
-        raise _rt.count_over_max(q, ".queue_records", n1, 1024)
-    s0 = _rt.U32(b, q + 4)[0]
-    if s0 < 29:
-        raise _rt.bad_stride(q + 4, ".queue_records", s0, "queue_record", 29)
-    d1 = q + 8
-    if n1 * s0 > e - d1:
-        raise _rt.count_past_end(q, ".queue_records", n1, s0, e - d1)
-    if n1 and depth_left < 2:
-        raise _rt.too_deep(d1, ".queue_records[0]")
-    if s0 == 29 and depth_left >= 3:
-        rows0 = _PCI__QUEUE_RECORD_LAYOUT.iter_unpack(b[d1 : d1 + n1 * 29])
-        x2 = [
-            QueueRecord(v9, v10, v11 == 1, v12, v13, v14)
-            if not (v9 > 1023 or v11 > 1)
-            else _rt.exact(_seq_pci__queue_record, b, d1, n1, 29, depth_left - 2, region_limit, ".queue_records")
-            for v9, v10, v11, v12, v13, v14 in rows0
+        return _decode_pci__virtio_core_exact(blob, start, end, depth_left, region_limit)
+    offset = start
+    if end - offset < 16:
+        return _decode_pci__virtio_core_exact(blob, start, end, depth_left, region_limit)
+    (
+        device_endian,
+        features_64bit,
+        rings_saved,
+        extra_state,
+        modern_state,
+        modern_guest_features,
+        started,
+        broken,
+        disabled,
+    ) = _PCI__VIRTIO_CORE_LAYOUT_RUN_0.unpack_from(blob, offset)
+    if (
+        device_endian not in _PCI__DEVICE_ENDIAN_BY_VALUE
+        or features_64bit > 1
+        or rings_saved > 1
+        or extra_state > 1
+        or modern_state > 1
+        or started > 1
+        or broken > 1
+        or disabled > 1
+    ):
+        return _decode_pci__virtio_core_exact(blob, start, end, depth_left, region_limit)
+    offset += 16
+    if end - offset < 4:
+        return _decode_pci__virtio_core_exact(blob, start, end, depth_left, region_limit)
+    ring_sizes_count = _rt.U32(blob, offset)[0]
+    if ring_sizes_count > 1024:
+        raise _rt.count_over_max(offset, ".ring_sizes", ring_sizes_count, 1024)
+    ring_sizes_start = offset + 4
+    if ring_sizes_count * 4 > end - ring_sizes_start:
+        raise _rt.count_past_end(offset, ".ring_sizes", ring_sizes_count, 4, end - ring_sizes_start)
+    if ring_sizes_count and depth_left < 2:
+        raise _rt.too_deep(ring_sizes_start, ".ring_sizes[0]")
+    ring_sizes_items = _rt.unpack("I", ring_sizes_count, blob, ring_sizes_start)
+    ring_sizes = list(ring_sizes_items)
+    offset = ring_sizes_start + ring_sizes_count * 4
+    if end - offset < 4:
+        return _decode_pci__virtio_core_exact(blob, start, end, depth_left, region_limit)
+    config_cache, offset = _rt.read_bytes(blob, offset, end, 96, region_limit, ".config_cache")
+    if end - offset < 8:
+        return _decode_pci__virtio_core_exact(blob, start, end, depth_left, region_limit)
+    queue_records_count = _rt.U32(blob, offset)[0]
+    if queue_records_count > 1024:
+        raise _rt.count_over_max(offset, ".queue_records", queue_records_count, 1024)
+    queue_records_stride = _rt.U32(blob, offset + 4)[0]
+    if queue_records_stride < 29:
+        raise _rt.bad_stride(offset + 4, ".queue_records", queue_records_stride, "queue_record", 29)
+    queue_records_start = offset + 8
+    if queue_records_count * queue_records_stride > end - queue_records_start:
+        raise _rt.count_past_end(
+            offset,
+            ".queue_records",
+            queue_records_count,
+            queue_records_stride,
+            end - queue_records_start,
+        )
+    if queue_records_count and depth_left < 2:
+        raise _rt.too_deep(queue_records_start, ".queue_records[0]")
+    if queue_records_stride == 29 and depth_left >= 3:
+        queue_records_rows = _PCI__QUEUE_RECORD_LAYOUT.iter_unpack(
+            blob[queue_records_start : queue_records_start + queue_records_count * 29]
+        )
+        queue_records = [
+            QueueRecord(index, num, enabled == 1, desc, avail, used)
+            if not (index > 1023 or enabled > 1)
+            else _rt.exact(
+                _decode_pci__queue_record_exact,
+                blob,
+                queue_records_start,
+                queue_records_count,
+                29,
+                depth_left - 2,
+                region_limit,
+                ".queue_records",
+            )
+            for index, num, enabled, desc, avail, used in queue_records_rows
         ]
     else:
-        x2 = []
-        for i0 in range(n1):
-            a0 = d1 + i0 * s0
+        queue_records = []
+        for index in range(queue_records_count):
+            element_start = queue_records_start + index * queue_records_stride
             try:
-                x2.append(_dec_pci__queue_record(b, a0, a0 + s0, depth_left - 2, region_limit))
+                queue_records.append(
+                    _decode_pci__queue_record(
+                        blob,
+                        element_start,
+                        element_start + queue_records_stride,
+                        depth_left - 2,
+                        region_limit,
+                    )
+                )
             except _rt.Fail as failure:
-                failure.path = f".queue_records[{i0}]" + failure.path
+                failure.path = f".queue_records[{index}]" + failure.path
                 raise
-    q = d1 + n1 * s0
-    if e - q < 8:
-        return _seq_pci__virtio_core(b, p, e, depth_left, region_limit)
-    n2 = _rt.U32(b, q)[0]
-    if n2 > 1024:
-        raise _rt.count_over_max(q, ".extra_rings", n2, 1024)
-    s1 = _rt.U32(b, q + 4)[0]
-    if s1 < 18:
-        raise _rt.bad_stride(q + 4, ".extra_rings", s1, "ring_record", 18)
-    d2 = q + 8
-    if n2 * s1 > e - d2:
-        raise _rt.count_past_end(q, ".extra_rings", n2, s1, e - d2)
-    if n2 and depth_left < 2:
-        raise _rt.too_deep(d2, ".extra_rings[0]")
-    if s1 == 18 and depth_left >= 3:
-        rows1 = _PCI__RING_RECORD_LAYOUT.iter_unpack(b[d2 : d2 + n2 * 18])
-        x3 = [
-            RingRecord(v15, v16, v17)
-            if not (v15 > 1023)
-            else _rt.exact(_seq_pci__ring_record, b, d2, n2, 18, depth_left - 2, region_limit, ".extra_rings")
-            for v15, v16, v17 in rows1
+    offset = queue_records_start + queue_records_count * queue_records_stride
+    if end - offset < 8:
+        return _decode_pci__virtio_core_exact(blob, start, end, depth_left, region_limit)
+    extra_rings_count = _rt.U32(blob, offset)[0]
+    if extra_rings_count > 1024:
+        raise _rt.count_over_max(offset, ".extra_rings", extra_rings_count, 1024)
+    extra_rings_stride = _rt.U32(blob, offset + 4)[0]
+    if extra_rings_stride < 18:
+        raise _rt.bad_stride(offset + 4, ".extra_rings", extra_rings_stride, "ring_record", 18)
+    extra_rings_start = offset + 8
+    if extra_rings_count * extra_rings_stride > end - extra_rings_start:
+        raise _rt.count_past_end(
+            offset,
+            ".extra_rings",
+            extra_rings_count,
+            extra_rings_stride,
+            end - extra_rings_start,
+        )
+    if extra_rings_count and depth_left < 2:
+        raise _rt.too_deep(extra_rings_start, ".extra_rings[0]")
+    if extra_rings_stride == 18 and depth_left >= 3:
+        extra_rings_rows = _PCI__RING_RECORD_LAYOUT.iter_unpack(
+            blob[extra_rings_start : extra_rings_start + extra_rings_count * 18]
+        )
+        extra_rings = [
+            RingRecord(index_2, avail, used)
+            if not (index_2 > 1023)
+            else _rt.exact(
+                _decode_pci__ring_record_exact,
+                blob,
+                extra_rings_start,
+                extra_rings_count,
+                18,
+                depth_left - 2,
+                region_limit,
+                ".extra_rings",
+            )
+            for index_2, avail, used in extra_rings_rows
         ]
     else:
-        x3 = []
-        for i1 in range(n2):
-            a1 = d2 + i1 * s1
+        extra_rings = []
+        for index_2 in range(extra_rings_count):
+            element_start_2 = extra_rings_start + index_2 * extra_rings_stride
             try:
-                x3.append(_dec_pci__ring_record(b, a1, a1 + s1, depth_left - 2, region_limit))
+                extra_rings.append(
+                    _decode_pci__ring_record(
+                        blob,
+                        element_start_2,
+                        element_start_2 + extra_rings_stride,
+                        depth_left - 2,
+                        region_limit,
+                    )
+                )
             except _rt.Fail as failure:
-                failure.path = f".extra_rings[{i1}]" + failure.path
+                failure.path = f".extra_rings[{index_2}]" + failure.path
                 raise
-    q = d2 + n2 * s1
-    if q != e:
-        _rt.check_tail(b, q, e, "virtio_core")
+    offset = extra_rings_start + extra_rings_count * extra_rings_stride
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "virtio_core")
     return VirtioCore(
-        _PCI__DEVICE_ENDIAN_BY_VALUE[v0],
-        v1 == 1,
-        v2 == 1,
-        v3 == 1,
-        v4 == 1,
-        v5,
-        v6 == 1,
-        v7 == 1,
-        v8 == 1,
-        x0,
-        x1,
-        x2,
-        x3,
+        _PCI__DEVICE_ENDIAN_BY_VALUE[device_endian],
+        features_64bit == 1,
+        rings_saved == 1,
+        extra_state == 1,
+        modern_state == 1,
+        modern_guest_features,
+        started == 1,
+        broken == 1,
+        disabled == 1,
+        ring_sizes,
+        config_cache,
+        queue_records,
+        extra_rings,
     )
 
 
-def _seq_pci__virtio_core(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> VirtioCore:
-    q = p
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".device_endian", "virtio_core", "device_endian", 1)
+def _decode_pci__virtio_core_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> VirtioCore:
+    offset = start
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".device_endian", "virtio_core", "device_endian", 1)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".device_endian")
-    v0 = b[q]
-    if v0 not in _PCI__DEVICE_ENDIAN_BY_VALUE:
-        raise _rt.bad_enum(q, ".device_endian", v0, "device_endian")
-    x0 = _PCI__DEVICE_ENDIAN_BY_VALUE[v0]
-    q += 1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".features_64bit", "virtio_core", "features_64bit", 1)
-    v1 = b[q]
-    if v1 > 1:
-        raise _rt.bad_bool(q, ".features_64bit", v1)
-    x1 = v1 == 1
-    q += 1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".rings_saved", "virtio_core", "rings_saved", 1)
-    v2 = b[q]
-    if v2 > 1:
-        raise _rt.bad_bool(q, ".rings_saved", v2)
-    x2 = v2 == 1
-    q += 1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".extra_state", "virtio_core", "extra_state", 1)
-    v3 = b[q]
-    if v3 > 1:
-        raise _rt.bad_bool(q, ".extra_state", v3)
-    x3 = v3 == 1
-    q += 1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".modern_state", "virtio_core", "modern_state", 1)
-    v4 = b[q]
-    if v4 > 1:
-        raise _rt.bad_bool(q, ".modern_state", v4)
-    x4 = v4 == 1
-    q += 1
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".modern_guest_features", "virtio_core", "modern_guest_features", 8)
-    v5 = _rt.U64(b, q)[0]
-    q += 8
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".started", "virtio_core", "started", 1)
-    v6 = b[q]
-    if v6 > 1:
-        raise _rt.bad_bool(q, ".started", v6)
-    x5 = v6 == 1
-    q += 1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".broken", "virtio_core", "broken", 1)
-    v7 = b[q]
-    if v7 > 1:
-        raise _rt.bad_bool(q, ".broken", v7)
-    x6 = v7 == 1
-    q += 1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".disabled", "virtio_core", "disabled", 1)
-    v8 = b[q]
-    if v8 > 1:
-        raise _rt.bad_bool(q, ".disabled", v8)
-    x7 = v8 == 1
-    q += 1
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".ring_sizes", "virtio_core", "ring_sizes", 4)
-    n0 = _rt.U32(b, q)[0]
-    if n0 > 1024:
-        raise _rt.count_over_max(q, ".ring_sizes", n0, 1024)
-    d0 = q + 4
-    if n0 * 4 > e - d0:
-        raise _rt.count_past_end(q, ".ring_sizes", n0, 4, e - d0)
-    if n0 and depth_left < 2:
-        raise _rt.too_deep(d0, ".ring_sizes[0]")
-    vals0 = _rt.unpack("I", n0, b, d0)
-    x8 = list(vals0)
-    q = d0 + n0 * 4
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".config_cache", "virtio_core", "config_cache", 4)
-    x9, q = _rt.read_bytes(b, q, e, 96, region_limit, ".config_cache")
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".queue_records", "virtio_core", "queue_records", 8)
-    n1 = _rt.U32(b, q)[0]
-    if n1 > 1024:
-        raise _rt.count_over_max(q, ".queue_records", n1, 1024)
-    s0 = _rt.U32(b, q + 4)[0]
-    if s0 < 29:
-        raise _rt.bad_stride(q + 4, ".queue_records", s0, "queue_record", 29)
-    d1 = q + 8
-    if n1 * s0 > e - d1:
-        raise _rt.count_past_end(q, ".queue_records", n1, s0, e - d1)
-    if n1 and depth_left < 2:
-        raise _rt.too_deep(d1, ".queue_records[0]")
-    if s0 == 29 and depth_left >= 3:
-        rows0 = _PCI__QUEUE_RECORD_LAYOUT.iter_unpack(b[d1 : d1 + n1 * 29])
-        x10 = [
-            QueueRecord(v9, v10, v11 == 1, v12, v13, v14)
-            if not (v9 > 1023 or v11 > 1)
-            else _rt.exact(_seq_pci__queue_record, b, d1, n1, 29, depth_left - 2, region_limit, ".queue_records")
-            for v9, v10, v11, v12, v13, v14 in rows0
+        raise _rt.too_deep(offset, ".device_endian")
+    device_endian = blob[offset]
+    if device_endian not in _PCI__DEVICE_ENDIAN_BY_VALUE:
+        raise _rt.bad_enum(offset, ".device_endian", device_endian, "device_endian")
+    offset += 1
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".features_64bit", "virtio_core", "features_64bit", 1)
+    features_64bit = blob[offset]
+    if features_64bit > 1:
+        raise _rt.bad_bool(offset, ".features_64bit", features_64bit)
+    offset += 1
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".rings_saved", "virtio_core", "rings_saved", 1)
+    rings_saved = blob[offset]
+    if rings_saved > 1:
+        raise _rt.bad_bool(offset, ".rings_saved", rings_saved)
+    offset += 1
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".extra_state", "virtio_core", "extra_state", 1)
+    extra_state = blob[offset]
+    if extra_state > 1:
+        raise _rt.bad_bool(offset, ".extra_state", extra_state)
+    offset += 1
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".modern_state", "virtio_core", "modern_state", 1)
+    modern_state = blob[offset]
+    if modern_state > 1:
+        raise _rt.bad_bool(offset, ".modern_state", modern_state)
+    offset += 1
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".modern_guest_features", "virtio_core", "modern_guest_features", 8)
+    modern_guest_features = _rt.U64(blob, offset)[0]
+    offset += 8
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".started", "virtio_core", "started", 1)
+    started = blob[offset]
+    if started > 1:
+        raise _rt.bad_bool(offset, ".started", started)
+    offset += 1
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".broken", "virtio_core", "broken", 1)
+    broken = blob[offset]
+    if broken > 1:
+        raise _rt.bad_bool(offset, ".broken", broken)
+    offset += 1
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".disabled", "virtio_core", "disabled", 1)
+    disabled = blob[offset]
+    if disabled > 1:
+        raise _rt.bad_bool(offset, ".disabled", disabled)
+    offset += 1
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".ring_sizes", "virtio_core", "ring_sizes", 4)
+    ring_sizes_count = _rt.U32(blob, offset)[0]
+    if ring_sizes_count > 1024:
+        raise _rt.count_over_max(offset, ".ring_sizes", ring_sizes_count, 1024)
+    ring_sizes_start = offset + 4
+    if ring_sizes_count * 4 > end - ring_sizes_start:
+        raise _rt.count_past_end(offset, ".ring_sizes", ring_sizes_count, 4, end - ring_sizes_start)
+    if ring_sizes_count and depth_left < 2:
+        raise _rt.too_deep(ring_sizes_start, ".ring_sizes[0]")
+    ring_sizes_items = _rt.unpack("I", ring_sizes_count, blob, ring_sizes_start)
+    ring_sizes = list(ring_sizes_items)
+    offset = ring_sizes_start + ring_sizes_count * 4
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".config_cache", "virtio_core", "config_cache", 4)
+    config_cache, offset = _rt.read_bytes(blob, offset, end, 96, region_limit, ".config_cache")
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".queue_records", "virtio_core", "queue_records", 8)
+    queue_records_count = _rt.U32(blob, offset)[0]
+    if queue_records_count > 1024:
+        raise _rt.count_over_max(offset, ".queue_records", queue_records_count, 1024)
+    queue_records_stride = _rt.U32(blob, offset + 4)[0]
+    if queue_records_stride < 29:
+        raise _rt.bad_stride(offset + 4, ".queue_records", queue_records_stride, "queue_record", 29)
+    queue_records_start = offset + 8
+    if queue_records_count * queue_records_stride > end - queue_records_start:
+        raise _rt.count_past_end(
+            offset,
+            ".queue_records",
+            queue_records_count,
+            queue_records_stride,
+            end - queue_records_start,
+        )
+    if queue_records_count and depth_left < 2:
+        raise _rt.too_deep(queue_records_start, ".queue_records[0]")
+    if queue_records_stride == 29 and depth_left >= 3:
+        queue_records_rows = _PCI__QUEUE_RECORD_LAYOUT.iter_unpack(
+            blob[queue_records_start : queue_records_start + queue_records_count * 29]
+        )
+        queue_records = [
+            QueueRecord(index, num, enabled == 1, desc, avail, used)
+            if not (index > 1023 or enabled > 1)
+            else _rt.exact(
+                _decode_pci__queue_record_exact,
+                blob,
+                queue_records_start,
+                queue_records_count,
+                29,
+                depth_left - 2,
+                region_limit,
+                ".queue_records",
+            )
+            for index, num, enabled, desc, avail, used in queue_records_rows
         ]
     else:
-        x10 = []
-        for i0 in range(n1):
-            a0 = d1 + i0 * s0
+        queue_records = []
+        for index in range(queue_records_count):
+            element_start = queue_records_start + index * queue_records_stride
             try:
-                x10.append(_dec_pci__queue_record(b, a0, a0 + s0, depth_left - 2, region_limit))
+                queue_records.append(
+                    _decode_pci__queue_record(
+                        blob,
+                        element_start,
+                        element_start + queue_records_stride,
+                        depth_left - 2,
+                        region_limit,
+                    )
+                )
             except _rt.Fail as failure:
-                failure.path = f".queue_records[{i0}]" + failure.path
+                failure.path = f".queue_records[{index}]" + failure.path
                 raise
-    q = d1 + n1 * s0
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".extra_rings", "virtio_core", "extra_rings", 8)
-    n2 = _rt.U32(b, q)[0]
-    if n2 > 1024:
-        raise _rt.count_over_max(q, ".extra_rings", n2, 1024)
-    s1 = _rt.U32(b, q + 4)[0]
-    if s1 < 18:
-        raise _rt.bad_stride(q + 4, ".extra_rings", s1, "ring_record", 18)
-    d2 = q + 8
-    if n2 * s1 > e - d2:
-        raise _rt.count_past_end(q, ".extra_rings", n2, s1, e - d2)
-    if n2 and depth_left < 2:
-        raise _rt.too_deep(d2, ".extra_rings[0]")
-    if s1 == 18 and depth_left >= 3:
-        rows1 = _PCI__RING_RECORD_LAYOUT.iter_unpack(b[d2 : d2 + n2 * 18])
-        x11 = [
-            RingRecord(v15, v16, v17)
-            if not (v15 > 1023)
-            else _rt.exact(_seq_pci__ring_record, b, d2, n2, 18, depth_left - 2, region_limit, ".extra_rings")
-            for v15, v16, v17 in rows1
+    offset = queue_records_start + queue_records_count * queue_records_stride
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".extra_rings", "virtio_core", "extra_rings", 8)
+    extra_rings_count = _rt.U32(blob, offset)[0]
+    if extra_rings_count > 1024:
+        raise _rt.count_over_max(offset, ".extra_rings", extra_rings_count, 1024)
+    extra_rings_stride = _rt.U32(blob, offset + 4)[0]
+    if extra_rings_stride < 18:
+        raise _rt.bad_stride(offset + 4, ".extra_rings", extra_rings_stride, "ring_record", 18)
+    extra_rings_start = offset + 8
+    if extra_rings_count * extra_rings_stride > end - extra_rings_start:
+        raise _rt.count_past_end(
+            offset,
+            ".extra_rings",
+            extra_rings_count,
+            extra_rings_stride,
+            end - extra_rings_start,
+        )
+    if extra_rings_count and depth_left < 2:
+        raise _rt.too_deep(extra_rings_start, ".extra_rings[0]")
+    if extra_rings_stride == 18 and depth_left >= 3:
+        extra_rings_rows = _PCI__RING_RECORD_LAYOUT.iter_unpack(
+            blob[extra_rings_start : extra_rings_start + extra_rings_count * 18]
+        )
+        extra_rings = [
+            RingRecord(index_2, avail, used)
+            if not (index_2 > 1023)
+            else _rt.exact(
+                _decode_pci__ring_record_exact,
+                blob,
+                extra_rings_start,
+                extra_rings_count,
+                18,
+                depth_left - 2,
+                region_limit,
+                ".extra_rings",
+            )
+            for index_2, avail, used in extra_rings_rows
         ]
     else:
-        x11 = []
-        for i1 in range(n2):
-            a1 = d2 + i1 * s1
+        extra_rings = []
+        for index_2 in range(extra_rings_count):
+            element_start_2 = extra_rings_start + index_2 * extra_rings_stride
             try:
-                x11.append(_dec_pci__ring_record(b, a1, a1 + s1, depth_left - 2, region_limit))
+                extra_rings.append(
+                    _decode_pci__ring_record(
+                        blob,
+                        element_start_2,
+                        element_start_2 + extra_rings_stride,
+                        depth_left - 2,
+                        region_limit,
+                    )
+                )
             except _rt.Fail as failure:
-                failure.path = f".extra_rings[{i1}]" + failure.path
+                failure.path = f".extra_rings[{index_2}]" + failure.path
                 raise
-    q = d2 + n2 * s1
-    if q != e:
-        _rt.check_tail(b, q, e, "virtio_core")
-    return VirtioCore(x0, x1, x2, x3, x4, v5, x5, x6, x7, x8, x9, x10, x11)
+    offset = extra_rings_start + extra_rings_count * extra_rings_stride
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "virtio_core")
+    return VirtioCore(
+        _PCI__DEVICE_ENDIAN_BY_VALUE[device_endian],
+        features_64bit == 1,
+        rings_saved == 1,
+        extra_state == 1,
+        modern_state == 1,
+        modern_guest_features,
+        started == 1,
+        broken == 1,
+        disabled == 1,
+        ring_sizes,
+        config_cache,
+        queue_records,
+        extra_rings,
+    )
 
 
-def _enc_pci__virtio_core(o: VirtioCore, out: list[Buffer]) -> int:
+def _encode_pci__virtio_core(virtio_core: VirtioCore, out: list[Buffer]) -> int:
     try:
-        n = 0
-        v0 = o.device_endian
-        v1 = o.features_64bit
-        v2 = o.rings_saved
-        v3 = o.extra_state
-        v4 = o.modern_state
-        v5 = o.modern_guest_features
-        v6 = o.started
-        v7 = o.broken
-        v8 = o.disabled
+        variable_size = 0
+        device_endian = virtio_core.device_endian
+        features_64bit = virtio_core.features_64bit
+        rings_saved = virtio_core.rings_saved
+        extra_state = virtio_core.extra_state
+        modern_state = virtio_core.modern_state
+        modern_guest_features = virtio_core.modern_guest_features
+        started = virtio_core.started
+        broken = virtio_core.broken
+        disabled = virtio_core.disabled
         if (
-            v0 not in _PCI__DEVICE_ENDIAN_BY_VALUE
-            or v1 > 1
-            or v2 > 1
-            or v3 > 1
-            or v4 > 1
-            or v6 > 1
-            or v7 > 1
-            or v8 > 1
+            device_endian not in _PCI__DEVICE_ENDIAN_BY_VALUE
+            or features_64bit > 1
+            or rings_saved > 1
+            or extra_state > 1
+            or modern_state > 1
+            or started > 1
+            or broken > 1
+            or disabled > 1
         ):
             raise _rt.Reject
-        out.append(_PCI__VIRTIO_CORE_LAYOUT_RUN_0.pack(v0, v1, v2, v3, v4, v5, v6, v7, v8))
-        items0 = o.ring_sizes
-        c0 = len(items0)
-        if c0 > 1024:
+        out.append(_PCI__VIRTIO_CORE_LAYOUT_RUN_0.pack(
+            device_endian,
+            features_64bit,
+            rings_saved,
+            extra_state,
+            modern_state,
+            modern_guest_features,
+            started,
+            broken,
+            disabled,
+        ))
+        ring_sizes = virtio_core.ring_sizes
+        ring_sizes_count = len(ring_sizes)
+        if ring_sizes_count > 1024:
             raise _rt.Reject
-        out.append(_rt.U32_PACK(c0))
-        out.append(_rt.pack_items("I", items0))
-        n += c0 * 4
-        data0 = _rt.as_buffer(o.config_cache)
-        if len(data0) > 96:
+        out.append(_rt.U32_PACK(ring_sizes_count))
+        out.append(_rt.pack_items("I", ring_sizes))
+        variable_size += ring_sizes_count * 4
+        config_cache_bytes = _rt.as_buffer(virtio_core.config_cache)
+        if len(config_cache_bytes) > 96:
             raise _rt.Reject
-        out.append(_rt.U32_PACK(len(data0)))
-        out.append(data0)
-        n += len(data0)
-        items1 = o.queue_records
-        c1 = len(items1)
-        if c1 > 1024:
+        out.append(_rt.U32_PACK(len(config_cache_bytes)))
+        out.append(config_cache_bytes)
+        variable_size += len(config_cache_bytes)
+        queue_records = virtio_core.queue_records
+        queue_records_count = len(queue_records)
+        if queue_records_count > 1024:
             raise _rt.Reject
-        out.append(_rt.U32X2_PACK(c1, 29))
-        buf0 = bytearray(c1 * 29)
-        pack0 = _PCI__QUEUE_RECORD_LAYOUT.pack_into
-        at0 = 0
-        for o0 in items1:
-            v9 = o0.index
-            v10 = o0.num
-            v11 = o0.enabled
-            v12 = o0.desc
-            v13 = o0.avail
-            v14 = o0.used
-            if v9 > 1023 or v11 > 1:
+        out.append(_rt.U32X2_PACK(queue_records_count, 29))
+        queue_records_buffer = bytearray(queue_records_count * 29)
+        pack_into = _PCI__QUEUE_RECORD_LAYOUT.pack_into
+        position = 0
+        for queue_record in queue_records:
+            index = queue_record.index
+            num = queue_record.num
+            enabled = queue_record.enabled
+            desc = queue_record.desc
+            avail = queue_record.avail
+            used = queue_record.used
+            if index > 1023 or enabled > 1:
                 raise _rt.Reject
-            pack0(buf0, at0, v9, v10, v11, v12, v13, v14)
-            at0 += 29
-        out.append(buf0)
-        n += c1 * 29
-        items2 = o.extra_rings
-        c2 = len(items2)
-        if c2 > 1024:
+            pack_into(queue_records_buffer, position, index, num, enabled, desc, avail, used)
+            position += 29
+        out.append(queue_records_buffer)
+        variable_size += queue_records_count * 29
+        extra_rings = virtio_core.extra_rings
+        extra_rings_count = len(extra_rings)
+        if extra_rings_count > 1024:
             raise _rt.Reject
-        out.append(_rt.U32X2_PACK(c2, 18))
-        buf1 = bytearray(c2 * 18)
-        pack1 = _PCI__RING_RECORD_LAYOUT.pack_into
-        at1 = 0
-        for o1 in items2:
-            v15 = o1.index
-            v16 = o1.avail
-            v17 = o1.used
-            if v15 > 1023:
+        out.append(_rt.U32X2_PACK(extra_rings_count, 18))
+        extra_rings_buffer = bytearray(extra_rings_count * 18)
+        pack_into_2 = _PCI__RING_RECORD_LAYOUT.pack_into
+        position_2 = 0
+        for ring_record in extra_rings:
+            index_2 = ring_record.index
+            avail_2 = ring_record.avail
+            used_2 = ring_record.used
+            if index_2 > 1023:
                 raise _rt.Reject
-            pack1(buf1, at1, v15, v16, v17)
-            at1 += 18
-        out.append(buf1)
-        n += c2 * 18
-        return 40 + n
+            pack_into_2(extra_rings_buffer, position_2, index_2, avail_2, used_2)
+            position_2 += 18
+        out.append(extra_rings_buffer)
+        variable_size += extra_rings_count * 18
+        return 40 + variable_size
     except _rt.Fail:
         raise
     except Exception as exc:
-        raise _rt.rejected(_chk_pci__virtio_core, o, exc) from None
+        raise _rt.rejected(_check_pci__virtio_core, virtio_core, exc) from None
 
 
-def _chk_pci__virtio_core(o: object, path: str) -> None:
-    if not isinstance(o, VirtioCore):
-        raise _rt.not_instance(o, VirtioCore, path)
+def _check_pci__virtio_core(virtio_core: object, path: str) -> None:
+    if not isinstance(virtio_core, VirtioCore):
+        raise _rt.not_instance(virtio_core, VirtioCore, path)
     _rt.chk_enum(
-        o.device_endian,
+        virtio_core.device_endian,
         _PCI__DEVICE_ENDIAN_VALUES,
         False,
         0,
@@ -873,43 +1076,45 @@ def _chk_pci__virtio_core(o: object, path: str) -> None:
         "device_endian",
         f"{path}.device_endian",
     )
-    _rt.chk_bool(o.features_64bit, f"{path}.features_64bit")
-    _rt.chk_bool(o.rings_saved, f"{path}.rings_saved")
-    _rt.chk_bool(o.extra_state, f"{path}.extra_state")
-    _rt.chk_bool(o.modern_state, f"{path}.modern_state")
-    _rt.chk_int(o.modern_guest_features, 0, 18446744073709551615, f"{path}.modern_guest_features")
-    _rt.chk_bool(o.started, f"{path}.started")
-    _rt.chk_bool(o.broken, f"{path}.broken")
-    _rt.chk_bool(o.disabled, f"{path}.disabled")
-    _rt.chk_ints(o.ring_sizes, None, 1024, 0, 4294967295, f"{path}.ring_sizes")
-    _rt.chk_bytes(o.config_cache, None, 96, f"{path}.config_cache")
-    for i0, x0 in enumerate(_rt.chk_list(o.queue_records, None, 1024, f"{path}.queue_records")):
-        _chk_pci__queue_record(x0, f"{path}.queue_records[{i0}]")
-    for i1, x1 in enumerate(_rt.chk_list(o.extra_rings, None, 1024, f"{path}.extra_rings")):
-        _chk_pci__ring_record(x1, f"{path}.extra_rings[{i1}]")
+    _rt.chk_bool(virtio_core.features_64bit, f"{path}.features_64bit")
+    _rt.chk_bool(virtio_core.rings_saved, f"{path}.rings_saved")
+    _rt.chk_bool(virtio_core.extra_state, f"{path}.extra_state")
+    _rt.chk_bool(virtio_core.modern_state, f"{path}.modern_state")
+    _rt.chk_int(virtio_core.modern_guest_features, 0, 18446744073709551615, f"{path}.modern_guest_features")
+    _rt.chk_bool(virtio_core.started, f"{path}.started")
+    _rt.chk_bool(virtio_core.broken, f"{path}.broken")
+    _rt.chk_bool(virtio_core.disabled, f"{path}.disabled")
+    _rt.chk_ints(virtio_core.ring_sizes, None, 1024, 0, 4294967295, f"{path}.ring_sizes")
+    _rt.chk_bytes(virtio_core.config_cache, None, 96, f"{path}.config_cache")
+    for index, queue_record in enumerate(
+        _rt.chk_list(virtio_core.queue_records, None, 1024, f"{path}.queue_records")
+    ):
+        _check_pci__queue_record(queue_record, f"{path}.queue_records[{index}]")
+    for index, ring_record in enumerate(_rt.chk_list(virtio_core.extra_rings, None, 1024, f"{path}.extra_rings")):
+        _check_pci__ring_record(ring_record, f"{path}.extra_rings[{index}]")
 
 
-def _state_pci__virtio_core(o: VirtioCore) -> dict[str, Any]:
+def _to_state_pci__virtio_core(virtio_core: VirtioCore) -> dict[str, Any]:
     return {
-        "device_endian": _PCI__DEVICE_ENDIAN_NAMES.get(o.device_endian, o.device_endian),
-        "features_64bit": o.features_64bit,
-        "rings_saved": o.rings_saved,
-        "extra_state": o.extra_state,
-        "modern_state": o.modern_state,
-        "modern_guest_features": o.modern_guest_features,
-        "started": o.started,
-        "broken": o.broken,
-        "disabled": o.disabled,
-        "ring_sizes": list(o.ring_sizes),
-        "config_cache": o.config_cache,
-        "queue_records": [_state_pci__queue_record(y1) for y1 in o.queue_records],
-        "extra_rings": [_state_pci__ring_record(y2) for y2 in o.extra_rings],
+        "device_endian": _PCI__DEVICE_ENDIAN_NAMES.get(virtio_core.device_endian, virtio_core.device_endian),
+        "features_64bit": virtio_core.features_64bit,
+        "rings_saved": virtio_core.rings_saved,
+        "extra_state": virtio_core.extra_state,
+        "modern_state": virtio_core.modern_state,
+        "modern_guest_features": virtio_core.modern_guest_features,
+        "started": virtio_core.started,
+        "broken": virtio_core.broken,
+        "disabled": virtio_core.disabled,
+        "ring_sizes": list(virtio_core.ring_sizes),
+        "config_cache": virtio_core.config_cache,
+        "queue_records": [_to_state_pci__queue_record(queue_record) for queue_record in virtio_core.queue_records],
+        "extra_rings": [_to_state_pci__ring_record(ring_record) for ring_record in virtio_core.extra_rings],
     }
 
 
-def _from_pci__virtio_core(d: Any, path: str) -> VirtioCore:
+def _from_state_pci__virtio_core(state: Any, path: str) -> VirtioCore:
     _rt.expect_struct(
-        d,
+        state,
         (
             "device_endian",
             "features_64bit",
@@ -930,7 +1135,7 @@ def _from_pci__virtio_core(d: Any, path: str) -> VirtioCore:
     )
     return VirtioCore(
         _rt.to_enum(
-            _rt.member(d, "device_endian", path, "virtio_core"),
+            _rt.member(state, "device_endian", path, "virtio_core"),
             _PCI__DEVICE_ENDIAN_BY_NAME,
             False,
             0,
@@ -938,31 +1143,31 @@ def _from_pci__virtio_core(d: Any, path: str) -> VirtioCore:
             "device_endian",
             f"{path}.device_endian",
         ),
-        _rt.to_bool(_rt.member(d, "features_64bit", path, "virtio_core"), f"{path}.features_64bit"),
-        _rt.to_bool(_rt.member(d, "rings_saved", path, "virtio_core"), f"{path}.rings_saved"),
-        _rt.to_bool(_rt.member(d, "extra_state", path, "virtio_core"), f"{path}.extra_state"),
-        _rt.to_bool(_rt.member(d, "modern_state", path, "virtio_core"), f"{path}.modern_state"),
+        _rt.to_bool(_rt.member(state, "features_64bit", path, "virtio_core"), f"{path}.features_64bit"),
+        _rt.to_bool(_rt.member(state, "rings_saved", path, "virtio_core"), f"{path}.rings_saved"),
+        _rt.to_bool(_rt.member(state, "extra_state", path, "virtio_core"), f"{path}.extra_state"),
+        _rt.to_bool(_rt.member(state, "modern_state", path, "virtio_core"), f"{path}.modern_state"),
         _rt.to_int(
-            _rt.member(d, "modern_guest_features", path, "virtio_core"),
+            _rt.member(state, "modern_guest_features", path, "virtio_core"),
             0,
             18446744073709551615,
             f"{path}.modern_guest_features",
         ),
-        _rt.to_bool(_rt.member(d, "started", path, "virtio_core"), f"{path}.started"),
-        _rt.to_bool(_rt.member(d, "broken", path, "virtio_core"), f"{path}.broken"),
-        _rt.to_bool(_rt.member(d, "disabled", path, "virtio_core"), f"{path}.disabled"),
+        _rt.to_bool(_rt.member(state, "started", path, "virtio_core"), f"{path}.started"),
+        _rt.to_bool(_rt.member(state, "broken", path, "virtio_core"), f"{path}.broken"),
+        _rt.to_bool(_rt.member(state, "disabled", path, "virtio_core"), f"{path}.disabled"),
         [
-            _rt.to_int(y3, 0, 4294967295, f"{path}.ring_sizes[{i0}]")
-            for i0, y3 in enumerate(
-                _rt.to_list(_rt.member(d, "ring_sizes", path, "virtio_core"), None, 1024, f"{path}.ring_sizes")
+            _rt.to_int(item, 0, 4294967295, f"{path}.ring_sizes[{index}]")
+            for index, item in enumerate(
+                _rt.to_list(_rt.member(state, "ring_sizes", path, "virtio_core"), None, 1024, f"{path}.ring_sizes")
             )
         ],
-        _rt.to_bytes(_rt.member(d, "config_cache", path, "virtio_core"), None, 96, f"{path}.config_cache"),
+        _rt.to_bytes(_rt.member(state, "config_cache", path, "virtio_core"), None, 96, f"{path}.config_cache"),
         [
-            _from_pci__queue_record(y4, f"{path}.queue_records[{i1}]")
-            for i1, y4 in enumerate(
+            _from_state_pci__queue_record(item, f"{path}.queue_records[{index}]")
+            for index, item in enumerate(
                 _rt.to_list(
-                    _rt.member(d, "queue_records", path, "virtio_core"),
+                    _rt.member(state, "queue_records", path, "virtio_core"),
                     None,
                     1024,
                     f"{path}.queue_records",
@@ -970,9 +1175,14 @@ def _from_pci__virtio_core(d: Any, path: str) -> VirtioCore:
             )
         ],
         [
-            _from_pci__ring_record(y5, f"{path}.extra_rings[{i2}]")
-            for i2, y5 in enumerate(
-                _rt.to_list(_rt.member(d, "extra_rings", path, "virtio_core"), None, 1024, f"{path}.extra_rings")
+            _from_state_pci__ring_record(item, f"{path}.extra_rings[{index}]")
+            for index, item in enumerate(
+                _rt.to_list(
+                    _rt.member(state, "extra_rings", path, "virtio_core"),
+                    None,
+                    1024,
+                    f"{path}.extra_rings",
+                )
             )
         ],
     )
@@ -986,20 +1196,20 @@ _SPEC: _rt.ModelSpec[State] = _rt.ModelSpec(
             "pci",
             "pci",
             False,
-            _dec_pci__pci_function,
-            _enc_pci__pci_function,
-            _state_pci__pci_function,
-            _from_pci__pci_function,
+            _decode_pci__pci_function,
+            _encode_pci__pci_function,
+            _to_state_pci__pci_function,
+            _from_state_pci__pci_function,
         ),
         _rt.SectionSpec(
             2,
             "virtio",
             "virtio",
             False,
-            _dec_pci__virtio_core,
-            _enc_pci__virtio_core,
-            _state_pci__virtio_core,
-            _from_pci__virtio_core,
+            _decode_pci__virtio_core,
+            _encode_pci__virtio_core,
+            _to_state_pci__virtio_core,
+            _from_state_pci__virtio_core,
         ),
     ),
     (),

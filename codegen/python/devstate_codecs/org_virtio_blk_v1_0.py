@@ -6,6 +6,14 @@ standard library only). decode(buffer) -> State, encode(state) -> bytes, encode_
 offset) -> int; to_state(state) and from_state(data) convert to and from devstate's plain state
 dicts. Decoding checks every rule of spec/wire-format.md and raises DecodeError (code, offset,
 path); encoding checks every constraint and raises EncodeError.
+
+Private names: each struct S (<library>__<name> when imported) has _decode_S, the fast decoder (one
+struct.Struct per run of fixed-size fields), and _decode_S_exact, the field-by-field decoder it
+hands anything unusual to, which reports the exact error position; _encode_S (and _pack_S, the bytes
+of a fixed-size S); _check_S, the exact checker that says why an encode was refused; _to_state_S and
+_from_state_S. A section whose type is not a struct has the same functions for S =
+<section>_section. Decoders take (blob, start, end, depth_left, region_limit) and read at offset;
+other locals are named after the fields they hold.
 """
 
 from __future__ import annotations
@@ -394,327 +402,357 @@ _ARRAY_2Q = struct.Struct("<2Q")
 _VIRTIO__VIRTQUEUE_LAYOUT = struct.Struct("<HBQQQHHHHH")
 
 
-def _dec_geometry(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Geometry:
-    if e - p != 4 or depth_left < 1:
-        return _seq_geometry(b, p, e, depth_left, region_limit)
-    (v0, v1, v2) = _GEOMETRY_LAYOUT.unpack_from(b, p)
-    return Geometry(v0, v1, v2)
+def _decode_geometry(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> Geometry:
+    if end - start != 4 or depth_left < 1:
+        return _decode_geometry_exact(blob, start, end, depth_left, region_limit)
+    (cylinders, heads, sectors) = _GEOMETRY_LAYOUT.unpack_from(blob, start)
+    return Geometry(cylinders, heads, sectors)
 
 
-def _seq_geometry(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Geometry:
-    q = p
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".cylinders", "geometry", "cylinders", 2)
+def _decode_geometry_exact(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> Geometry:
+    offset = start
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".cylinders", "geometry", "cylinders", 2)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".cylinders")
-    v0 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".heads", "geometry", "heads", 1)
-    v1 = b[q]
-    q += 1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".sectors", "geometry", "sectors", 1)
-    v2 = b[q]
-    q += 1
-    if q != e:
-        _rt.check_tail(b, q, e, "geometry")
-    return Geometry(v0, v1, v2)
+        raise _rt.too_deep(offset, ".cylinders")
+    cylinders = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".heads", "geometry", "heads", 1)
+    heads = blob[offset]
+    offset += 1
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".sectors", "geometry", "sectors", 1)
+    sectors = blob[offset]
+    offset += 1
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "geometry")
+    return Geometry(cylinders, heads, sectors)
 
 
-def _pack_geometry(o: Geometry) -> bytes:
+def _pack_geometry(geometry: Geometry) -> bytes:
     try:
-        v0 = o.cylinders
-        v1 = o.heads
-        v2 = o.sectors
-        return _GEOMETRY_LAYOUT.pack(v0, v1, v2)
+        cylinders = geometry.cylinders
+        heads = geometry.heads
+        sectors = geometry.sectors
+        return _GEOMETRY_LAYOUT.pack(cylinders, heads, sectors)
     except Exception as exc:
-        raise _rt.rejected(_chk_geometry, o, exc) from None
+        raise _rt.rejected(_check_geometry, geometry, exc) from None
 
 
-def _enc_geometry(o: Geometry, out: list[Buffer]) -> int:
-    out.append(_pack_geometry(o))
+def _encode_geometry(geometry: Geometry, out: list[Buffer]) -> int:
+    out.append(_pack_geometry(geometry))
     return 4
 
 
-def _chk_geometry(o: object, path: str) -> None:
-    if not isinstance(o, Geometry):
-        raise _rt.not_instance(o, Geometry, path)
-    _rt.chk_int(o.cylinders, 0, 65535, f"{path}.cylinders")
-    _rt.chk_int(o.heads, 0, 255, f"{path}.heads")
-    _rt.chk_int(o.sectors, 0, 255, f"{path}.sectors")
+def _check_geometry(geometry: object, path: str) -> None:
+    if not isinstance(geometry, Geometry):
+        raise _rt.not_instance(geometry, Geometry, path)
+    _rt.chk_int(geometry.cylinders, 0, 65535, f"{path}.cylinders")
+    _rt.chk_int(geometry.heads, 0, 255, f"{path}.heads")
+    _rt.chk_int(geometry.sectors, 0, 255, f"{path}.sectors")
 
 
-def _state_geometry(o: Geometry) -> dict[str, Any]:
-    return {"cylinders": o.cylinders, "heads": o.heads, "sectors": o.sectors}
+def _to_state_geometry(geometry: Geometry) -> dict[str, Any]:
+    return {"cylinders": geometry.cylinders, "heads": geometry.heads, "sectors": geometry.sectors}
 
 
-def _from_geometry(d: Any, path: str) -> Geometry:
-    _rt.expect_struct(d, ("cylinders", "heads", "sectors"), "geometry", path)
+def _from_state_geometry(state: Any, path: str) -> Geometry:
+    _rt.expect_struct(state, ("cylinders", "heads", "sectors"), "geometry", path)
     return Geometry(
-        _rt.to_int(_rt.member(d, "cylinders", path, "geometry"), 0, 65535, f"{path}.cylinders"),
-        _rt.to_int(_rt.member(d, "heads", path, "geometry"), 0, 255, f"{path}.heads"),
-        _rt.to_int(_rt.member(d, "sectors", path, "geometry"), 0, 255, f"{path}.sectors"),
+        _rt.to_int(_rt.member(state, "cylinders", path, "geometry"), 0, 65535, f"{path}.cylinders"),
+        _rt.to_int(_rt.member(state, "heads", path, "geometry"), 0, 255, f"{path}.heads"),
+        _rt.to_int(_rt.member(state, "sectors", path, "geometry"), 0, 255, f"{path}.sectors"),
     )
 
 
-def _dec_topology(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Topology:
-    if e - p != 8 or depth_left < 1:
-        return _seq_topology(b, p, e, depth_left, region_limit)
-    (v0, v1, v2, v3) = _TOPOLOGY_LAYOUT.unpack_from(b, p)
-    return Topology(v0, v1, v2, v3)
+def _decode_topology(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> Topology:
+    if end - start != 8 or depth_left < 1:
+        return _decode_topology_exact(blob, start, end, depth_left, region_limit)
+    (physical_block_exp, alignment_offset, min_io_size, opt_io_size) = _TOPOLOGY_LAYOUT.unpack_from(blob, start)
+    return Topology(physical_block_exp, alignment_offset, min_io_size, opt_io_size)
 
 
-def _seq_topology(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Topology:
-    q = p
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".physical_block_exp", "topology", "physical_block_exp", 1)
+def _decode_topology_exact(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> Topology:
+    offset = start
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".physical_block_exp", "topology", "physical_block_exp", 1)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".physical_block_exp")
-    v0 = b[q]
-    q += 1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".alignment_offset", "topology", "alignment_offset", 1)
-    v1 = b[q]
-    q += 1
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".min_io_size", "topology", "min_io_size", 2)
-    v2 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".opt_io_size", "topology", "opt_io_size", 4)
-    v3 = _rt.U32(b, q)[0]
-    q += 4
-    if q != e:
-        _rt.check_tail(b, q, e, "topology")
-    return Topology(v0, v1, v2, v3)
+        raise _rt.too_deep(offset, ".physical_block_exp")
+    physical_block_exp = blob[offset]
+    offset += 1
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".alignment_offset", "topology", "alignment_offset", 1)
+    alignment_offset = blob[offset]
+    offset += 1
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".min_io_size", "topology", "min_io_size", 2)
+    min_io_size = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".opt_io_size", "topology", "opt_io_size", 4)
+    opt_io_size = _rt.U32(blob, offset)[0]
+    offset += 4
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "topology")
+    return Topology(physical_block_exp, alignment_offset, min_io_size, opt_io_size)
 
 
-def _pack_topology(o: Topology) -> bytes:
+def _pack_topology(topology: Topology) -> bytes:
     try:
-        v0 = o.physical_block_exp
-        v1 = o.alignment_offset
-        v2 = o.min_io_size
-        v3 = o.opt_io_size
-        return _TOPOLOGY_LAYOUT.pack(v0, v1, v2, v3)
+        physical_block_exp = topology.physical_block_exp
+        alignment_offset = topology.alignment_offset
+        min_io_size = topology.min_io_size
+        opt_io_size = topology.opt_io_size
+        return _TOPOLOGY_LAYOUT.pack(physical_block_exp, alignment_offset, min_io_size, opt_io_size)
     except Exception as exc:
-        raise _rt.rejected(_chk_topology, o, exc) from None
+        raise _rt.rejected(_check_topology, topology, exc) from None
 
 
-def _enc_topology(o: Topology, out: list[Buffer]) -> int:
-    out.append(_pack_topology(o))
+def _encode_topology(topology: Topology, out: list[Buffer]) -> int:
+    out.append(_pack_topology(topology))
     return 8
 
 
-def _chk_topology(o: object, path: str) -> None:
-    if not isinstance(o, Topology):
-        raise _rt.not_instance(o, Topology, path)
-    _rt.chk_int(o.physical_block_exp, 0, 255, f"{path}.physical_block_exp")
-    _rt.chk_int(o.alignment_offset, 0, 255, f"{path}.alignment_offset")
-    _rt.chk_int(o.min_io_size, 0, 65535, f"{path}.min_io_size")
-    _rt.chk_int(o.opt_io_size, 0, 4294967295, f"{path}.opt_io_size")
+def _check_topology(topology: object, path: str) -> None:
+    if not isinstance(topology, Topology):
+        raise _rt.not_instance(topology, Topology, path)
+    _rt.chk_int(topology.physical_block_exp, 0, 255, f"{path}.physical_block_exp")
+    _rt.chk_int(topology.alignment_offset, 0, 255, f"{path}.alignment_offset")
+    _rt.chk_int(topology.min_io_size, 0, 65535, f"{path}.min_io_size")
+    _rt.chk_int(topology.opt_io_size, 0, 4294967295, f"{path}.opt_io_size")
 
 
-def _state_topology(o: Topology) -> dict[str, Any]:
+def _to_state_topology(topology: Topology) -> dict[str, Any]:
     return {
-        "physical_block_exp": o.physical_block_exp,
-        "alignment_offset": o.alignment_offset,
-        "min_io_size": o.min_io_size,
-        "opt_io_size": o.opt_io_size,
+        "physical_block_exp": topology.physical_block_exp,
+        "alignment_offset": topology.alignment_offset,
+        "min_io_size": topology.min_io_size,
+        "opt_io_size": topology.opt_io_size,
     }
 
 
-def _from_topology(d: Any, path: str) -> Topology:
-    _rt.expect_struct(d, ("physical_block_exp", "alignment_offset", "min_io_size", "opt_io_size"), "topology", path)
+def _from_state_topology(state: Any, path: str) -> Topology:
+    _rt.expect_struct(
+        state,
+        ("physical_block_exp", "alignment_offset", "min_io_size", "opt_io_size"),
+        "topology",
+        path,
+    )
     return Topology(
-        _rt.to_int(_rt.member(d, "physical_block_exp", path, "topology"), 0, 255, f"{path}.physical_block_exp"),
-        _rt.to_int(_rt.member(d, "alignment_offset", path, "topology"), 0, 255, f"{path}.alignment_offset"),
-        _rt.to_int(_rt.member(d, "min_io_size", path, "topology"), 0, 65535, f"{path}.min_io_size"),
-        _rt.to_int(_rt.member(d, "opt_io_size", path, "topology"), 0, 4294967295, f"{path}.opt_io_size"),
+        _rt.to_int(_rt.member(state, "physical_block_exp", path, "topology"), 0, 255, f"{path}.physical_block_exp"),
+        _rt.to_int(_rt.member(state, "alignment_offset", path, "topology"), 0, 255, f"{path}.alignment_offset"),
+        _rt.to_int(_rt.member(state, "min_io_size", path, "topology"), 0, 65535, f"{path}.min_io_size"),
+        _rt.to_int(_rt.member(state, "opt_io_size", path, "topology"), 0, 4294967295, f"{path}.opt_io_size"),
     )
 
 
-def _dec_blk_config(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> BlkConfig:
+def _decode_blk_config(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> BlkConfig:
     if depth_left < 2:
-        return _seq_blk_config(b, p, e, depth_left, region_limit)
-    q = p
-    if e - q < 16:
-        return _seq_blk_config(b, p, e, depth_left, region_limit)
-    (v0, v1, v2) = _BLK_CONFIG_LAYOUT_RUN_0.unpack_from(b, q)
-    q += 16
-    if e - q < 4:
-        return _seq_blk_config(b, p, e, depth_left, region_limit)
-    m0 = _rt.U32(b, q)[0]
-    if m0 > e - q - 4:
-        raise _rt.struct_past_end(q, ".geometry", m0, e - q - 4)
+        return _decode_blk_config_exact(blob, start, end, depth_left, region_limit)
+    offset = start
+    if end - offset < 16:
+        return _decode_blk_config_exact(blob, start, end, depth_left, region_limit)
+    (capacity, size_max, seg_max) = _BLK_CONFIG_LAYOUT_RUN_0.unpack_from(blob, offset)
+    offset += 16
+    if end - offset < 4:
+        return _decode_blk_config_exact(blob, start, end, depth_left, region_limit)
+    geometry_size = _rt.U32(blob, offset)[0]
+    if geometry_size > end - offset - 4:
+        raise _rt.struct_past_end(offset, ".geometry", geometry_size, end - offset - 4)
     try:
-        x0 = _dec_geometry(b, q + 4, q + 4 + m0, depth_left - 1, region_limit)
+        geometry = _decode_geometry(blob, offset + 4, offset + 4 + geometry_size, depth_left - 1, region_limit)
     except _rt.Fail as failure:
         failure.path = ".geometry" + failure.path
         raise
-    q += 4 + m0
-    if e - q < 4:
-        return _seq_blk_config(b, p, e, depth_left, region_limit)
-    v3 = _BLK_CONFIG_LAYOUT_RUN_2.unpack_from(b, q)[0]
-    q += 4
-    if e - q < 4:
-        return _seq_blk_config(b, p, e, depth_left, region_limit)
-    m1 = _rt.U32(b, q)[0]
-    if m1 > e - q - 4:
-        raise _rt.struct_past_end(q, ".topology", m1, e - q - 4)
+    offset += 4 + geometry_size
+    if end - offset < 4:
+        return _decode_blk_config_exact(blob, start, end, depth_left, region_limit)
+    blk_size = _BLK_CONFIG_LAYOUT_RUN_2.unpack_from(blob, offset)[0]
+    offset += 4
+    if end - offset < 4:
+        return _decode_blk_config_exact(blob, start, end, depth_left, region_limit)
+    topology_size = _rt.U32(blob, offset)[0]
+    if topology_size > end - offset - 4:
+        raise _rt.struct_past_end(offset, ".topology", topology_size, end - offset - 4)
     try:
-        x1 = _dec_topology(b, q + 4, q + 4 + m1, depth_left - 1, region_limit)
+        topology = _decode_topology(blob, offset + 4, offset + 4 + topology_size, depth_left - 1, region_limit)
     except _rt.Fail as failure:
         failure.path = ".topology" + failure.path
         raise
-    q += 4 + m1
-    if e - q < 3:
-        return _seq_blk_config(b, p, e, depth_left, region_limit)
-    (v4, v5) = _BLK_CONFIG_LAYOUT_RUN_4.unpack_from(b, q)
-    if v4 not in _CACHE_MODE_BY_VALUE or v5 < 1:
-        return _seq_blk_config(b, p, e, depth_left, region_limit)
-    q += 3
-    if e - q < 4:
-        return _seq_blk_config(b, p, e, depth_left, region_limit)
-    x2, q = _rt.read_str(b, q, e, 20, ".serial")
-    if q != e:
-        _rt.check_tail(b, q, e, "blk_config")
-    return BlkConfig(v0, v1, v2, x0, v3, x1, _CACHE_MODE_BY_VALUE[v4], v5, x2)
+    offset += 4 + topology_size
+    if end - offset < 3:
+        return _decode_blk_config_exact(blob, start, end, depth_left, region_limit)
+    (writeback, num_queues) = _BLK_CONFIG_LAYOUT_RUN_4.unpack_from(blob, offset)
+    if writeback not in _CACHE_MODE_BY_VALUE or num_queues < 1:
+        return _decode_blk_config_exact(blob, start, end, depth_left, region_limit)
+    offset += 3
+    if end - offset < 4:
+        return _decode_blk_config_exact(blob, start, end, depth_left, region_limit)
+    serial, offset = _rt.read_str(blob, offset, end, 20, ".serial")
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "blk_config")
+    return BlkConfig(
+        capacity,
+        size_max,
+        seg_max,
+        geometry,
+        blk_size,
+        topology,
+        _CACHE_MODE_BY_VALUE[writeback],
+        num_queues,
+        serial,
+    )
 
 
-def _seq_blk_config(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> BlkConfig:
-    q = p
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".capacity", "blk_config", "capacity", 8)
+def _decode_blk_config_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> BlkConfig:
+    offset = start
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".capacity", "blk_config", "capacity", 8)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".capacity")
-    v0 = _rt.U64(b, q)[0]
-    q += 8
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".size_max", "blk_config", "size_max", 4)
-    v1 = _rt.U32(b, q)[0]
-    q += 4
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".seg_max", "blk_config", "seg_max", 4)
-    v2 = _rt.U32(b, q)[0]
-    q += 4
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".geometry", "blk_config", "geometry", 4)
-    m0 = _rt.U32(b, q)[0]
-    if m0 > e - q - 4:
-        raise _rt.struct_past_end(q, ".geometry", m0, e - q - 4)
+        raise _rt.too_deep(offset, ".capacity")
+    capacity = _rt.U64(blob, offset)[0]
+    offset += 8
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".size_max", "blk_config", "size_max", 4)
+    size_max = _rt.U32(blob, offset)[0]
+    offset += 4
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".seg_max", "blk_config", "seg_max", 4)
+    seg_max = _rt.U32(blob, offset)[0]
+    offset += 4
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".geometry", "blk_config", "geometry", 4)
+    geometry_size = _rt.U32(blob, offset)[0]
+    if geometry_size > end - offset - 4:
+        raise _rt.struct_past_end(offset, ".geometry", geometry_size, end - offset - 4)
     try:
-        x0 = _dec_geometry(b, q + 4, q + 4 + m0, depth_left - 1, region_limit)
+        geometry = _decode_geometry(blob, offset + 4, offset + 4 + geometry_size, depth_left - 1, region_limit)
     except _rt.Fail as failure:
         failure.path = ".geometry" + failure.path
         raise
-    q += 4 + m0
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".blk_size", "blk_config", "blk_size", 4)
-    v3 = _rt.U32(b, q)[0]
-    q += 4
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".topology", "blk_config", "topology", 4)
-    m1 = _rt.U32(b, q)[0]
-    if m1 > e - q - 4:
-        raise _rt.struct_past_end(q, ".topology", m1, e - q - 4)
+    offset += 4 + geometry_size
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".blk_size", "blk_config", "blk_size", 4)
+    blk_size = _rt.U32(blob, offset)[0]
+    offset += 4
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".topology", "blk_config", "topology", 4)
+    topology_size = _rt.U32(blob, offset)[0]
+    if topology_size > end - offset - 4:
+        raise _rt.struct_past_end(offset, ".topology", topology_size, end - offset - 4)
     try:
-        x1 = _dec_topology(b, q + 4, q + 4 + m1, depth_left - 1, region_limit)
+        topology = _decode_topology(blob, offset + 4, offset + 4 + topology_size, depth_left - 1, region_limit)
     except _rt.Fail as failure:
         failure.path = ".topology" + failure.path
         raise
-    q += 4 + m1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".writeback", "blk_config", "writeback", 1)
-    v4 = b[q]
-    if v4 not in _CACHE_MODE_BY_VALUE:
-        raise _rt.bad_enum(q, ".writeback", v4, "cache_mode")
-    x2 = _CACHE_MODE_BY_VALUE[v4]
-    q += 1
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".num_queues", "blk_config", "num_queues", 2)
-    v5 = _rt.U16(b, q)[0]
-    if v5 < 1:
-        raise _rt.out_of_range(q, ".num_queues", v5, 1, 65535)
-    q += 2
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".serial", "blk_config", "serial", 4)
-    x3, q = _rt.read_str(b, q, e, 20, ".serial")
-    if q != e:
-        _rt.check_tail(b, q, e, "blk_config")
-    return BlkConfig(v0, v1, v2, x0, v3, x1, x2, v5, x3)
+    offset += 4 + topology_size
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".writeback", "blk_config", "writeback", 1)
+    writeback = blob[offset]
+    if writeback not in _CACHE_MODE_BY_VALUE:
+        raise _rt.bad_enum(offset, ".writeback", writeback, "cache_mode")
+    offset += 1
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".num_queues", "blk_config", "num_queues", 2)
+    num_queues = _rt.U16(blob, offset)[0]
+    if num_queues < 1:
+        raise _rt.out_of_range(offset, ".num_queues", num_queues, 1, 65535)
+    offset += 2
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".serial", "blk_config", "serial", 4)
+    serial, offset = _rt.read_str(blob, offset, end, 20, ".serial")
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "blk_config")
+    return BlkConfig(
+        capacity,
+        size_max,
+        seg_max,
+        geometry,
+        blk_size,
+        topology,
+        _CACHE_MODE_BY_VALUE[writeback],
+        num_queues,
+        serial,
+    )
 
 
-def _enc_blk_config(o: BlkConfig, out: list[Buffer]) -> int:
+def _encode_blk_config(blk_config: BlkConfig, out: list[Buffer]) -> int:
     try:
-        n = 0
-        v0 = o.capacity
-        v1 = o.size_max
-        v2 = o.seg_max
-        out.append(_BLK_CONFIG_LAYOUT_RUN_0.pack(v0, v1, v2))
+        variable_size = 0
+        capacity = blk_config.capacity
+        size_max = blk_config.size_max
+        seg_max = blk_config.seg_max
+        out.append(_BLK_CONFIG_LAYOUT_RUN_0.pack(capacity, size_max, seg_max))
         out.append(_rt.U32_PACK(4))
         try:
-            out.append(_pack_geometry(o.geometry))
+            out.append(_pack_geometry(blk_config.geometry))
         except _rt.Fail as failure:
             failure.path = ".geometry" + failure.path
             raise
-        v3 = o.blk_size
-        out.append(_BLK_CONFIG_LAYOUT_RUN_2.pack(v3))
+        blk_size = blk_config.blk_size
+        out.append(_BLK_CONFIG_LAYOUT_RUN_2.pack(blk_size))
         out.append(_rt.U32_PACK(8))
         try:
-            out.append(_pack_topology(o.topology))
+            out.append(_pack_topology(blk_config.topology))
         except _rt.Fail as failure:
             failure.path = ".topology" + failure.path
             raise
-        v4 = o.writeback
-        v5 = o.num_queues
-        if v4 not in _CACHE_MODE_BY_VALUE or v5 < 1:
+        writeback = blk_config.writeback
+        num_queues = blk_config.num_queues
+        if writeback not in _CACHE_MODE_BY_VALUE or num_queues < 1:
             raise _rt.Reject
-        out.append(_BLK_CONFIG_LAYOUT_RUN_4.pack(v4, v5))
-        data0 = o.serial.encode("utf-8")
-        if len(data0) > 20:
+        out.append(_BLK_CONFIG_LAYOUT_RUN_4.pack(writeback, num_queues))
+        serial_bytes = blk_config.serial.encode("utf-8")
+        if len(serial_bytes) > 20:
             raise _rt.Reject
-        out.append(_rt.U32_PACK(len(data0)))
-        out.append(data0)
-        n += len(data0)
-        return 47 + n
+        out.append(_rt.U32_PACK(len(serial_bytes)))
+        out.append(serial_bytes)
+        variable_size += len(serial_bytes)
+        return 47 + variable_size
     except _rt.Fail:
         raise
     except Exception as exc:
-        raise _rt.rejected(_chk_blk_config, o, exc) from None
+        raise _rt.rejected(_check_blk_config, blk_config, exc) from None
 
 
-def _chk_blk_config(o: object, path: str) -> None:
-    if not isinstance(o, BlkConfig):
-        raise _rt.not_instance(o, BlkConfig, path)
-    _rt.chk_int(o.capacity, 0, 18446744073709551615, f"{path}.capacity")
-    _rt.chk_int(o.size_max, 0, 4294967295, f"{path}.size_max")
-    _rt.chk_int(o.seg_max, 0, 4294967295, f"{path}.seg_max")
-    _chk_geometry(o.geometry, f"{path}.geometry")
-    _rt.chk_int(o.blk_size, 0, 4294967295, f"{path}.blk_size")
-    _chk_topology(o.topology, f"{path}.topology")
-    _rt.chk_enum(o.writeback, _CACHE_MODE_VALUES, False, 0, 255, "cache_mode", f"{path}.writeback")
-    _rt.chk_int(o.num_queues, 1, 65535, f"{path}.num_queues")
-    _rt.chk_str(o.serial, 20, f"{path}.serial")
+def _check_blk_config(blk_config: object, path: str) -> None:
+    if not isinstance(blk_config, BlkConfig):
+        raise _rt.not_instance(blk_config, BlkConfig, path)
+    _rt.chk_int(blk_config.capacity, 0, 18446744073709551615, f"{path}.capacity")
+    _rt.chk_int(blk_config.size_max, 0, 4294967295, f"{path}.size_max")
+    _rt.chk_int(blk_config.seg_max, 0, 4294967295, f"{path}.seg_max")
+    _check_geometry(blk_config.geometry, f"{path}.geometry")
+    _rt.chk_int(blk_config.blk_size, 0, 4294967295, f"{path}.blk_size")
+    _check_topology(blk_config.topology, f"{path}.topology")
+    _rt.chk_enum(blk_config.writeback, _CACHE_MODE_VALUES, False, 0, 255, "cache_mode", f"{path}.writeback")
+    _rt.chk_int(blk_config.num_queues, 1, 65535, f"{path}.num_queues")
+    _rt.chk_str(blk_config.serial, 20, f"{path}.serial")
 
 
-def _state_blk_config(o: BlkConfig) -> dict[str, Any]:
+def _to_state_blk_config(blk_config: BlkConfig) -> dict[str, Any]:
     return {
-        "capacity": o.capacity,
-        "size_max": o.size_max,
-        "seg_max": o.seg_max,
-        "geometry": _state_geometry(o.geometry),
-        "blk_size": o.blk_size,
-        "topology": _state_topology(o.topology),
-        "writeback": _CACHE_MODE_NAMES.get(o.writeback, o.writeback),
-        "num_queues": o.num_queues,
-        "serial": o.serial,
+        "capacity": blk_config.capacity,
+        "size_max": blk_config.size_max,
+        "seg_max": blk_config.seg_max,
+        "geometry": _to_state_geometry(blk_config.geometry),
+        "blk_size": blk_config.blk_size,
+        "topology": _to_state_topology(blk_config.topology),
+        "writeback": _CACHE_MODE_NAMES.get(blk_config.writeback, blk_config.writeback),
+        "num_queues": blk_config.num_queues,
+        "serial": blk_config.serial,
     }
 
 
-def _from_blk_config(d: Any, path: str) -> BlkConfig:
+def _from_state_blk_config(state: Any, path: str) -> BlkConfig:
     _rt.expect_struct(
-        d,
+        state,
         (
             "capacity",
             "size_max",
@@ -730,14 +768,14 @@ def _from_blk_config(d: Any, path: str) -> BlkConfig:
         path,
     )
     return BlkConfig(
-        _rt.to_int(_rt.member(d, "capacity", path, "blk_config"), 0, 18446744073709551615, f"{path}.capacity"),
-        _rt.to_int(_rt.member(d, "size_max", path, "blk_config"), 0, 4294967295, f"{path}.size_max"),
-        _rt.to_int(_rt.member(d, "seg_max", path, "blk_config"), 0, 4294967295, f"{path}.seg_max"),
-        _from_geometry(_rt.member(d, "geometry", path, "blk_config"), f"{path}.geometry"),
-        _rt.to_int(_rt.member(d, "blk_size", path, "blk_config"), 0, 4294967295, f"{path}.blk_size"),
-        _from_topology(_rt.member(d, "topology", path, "blk_config"), f"{path}.topology"),
+        _rt.to_int(_rt.member(state, "capacity", path, "blk_config"), 0, 18446744073709551615, f"{path}.capacity"),
+        _rt.to_int(_rt.member(state, "size_max", path, "blk_config"), 0, 4294967295, f"{path}.size_max"),
+        _rt.to_int(_rt.member(state, "seg_max", path, "blk_config"), 0, 4294967295, f"{path}.seg_max"),
+        _from_state_geometry(_rt.member(state, "geometry", path, "blk_config"), f"{path}.geometry"),
+        _rt.to_int(_rt.member(state, "blk_size", path, "blk_config"), 0, 4294967295, f"{path}.blk_size"),
+        _from_state_topology(_rt.member(state, "topology", path, "blk_config"), f"{path}.topology"),
         _rt.to_enum(
-            _rt.member(d, "writeback", path, "blk_config"),
+            _rt.member(state, "writeback", path, "blk_config"),
             _CACHE_MODE_BY_NAME,
             False,
             0,
@@ -745,80 +783,96 @@ def _from_blk_config(d: Any, path: str) -> BlkConfig:
             "cache_mode",
             f"{path}.writeback",
         ),
-        _rt.to_int(_rt.member(d, "num_queues", path, "blk_config"), 1, 65535, f"{path}.num_queues"),
-        _rt.to_str(_rt.member(d, "serial", path, "blk_config"), 20, f"{path}.serial"),
+        _rt.to_int(_rt.member(state, "num_queues", path, "blk_config"), 1, 65535, f"{path}.num_queues"),
+        _rt.to_str(_rt.member(state, "serial", path, "blk_config"), 20, f"{path}.serial"),
     )
 
 
-def _dec_inflight_request(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> InflightRequest:
-    if e - p != 16 or depth_left < 1:
-        return _seq_inflight_request(b, p, e, depth_left, region_limit)
-    (v0, v1, v2, v3) = _INFLIGHT_REQUEST_LAYOUT.unpack_from(b, p)
-    return InflightRequest(v0, v1, _REQUEST_TYPE_BY_VALUE.get(v2, v2), v3)
+def _decode_inflight_request(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> InflightRequest:
+    if end - start != 16 or depth_left < 1:
+        return _decode_inflight_request_exact(blob, start, end, depth_left, region_limit)
+    (queue, head, type_, sector) = _INFLIGHT_REQUEST_LAYOUT.unpack_from(blob, start)
+    return InflightRequest(queue, head, _REQUEST_TYPE_BY_VALUE.get(type_, type_), sector)
 
 
-def _seq_inflight_request(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> InflightRequest:
-    q = p
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".queue", "inflight_request", "queue", 2)
+def _decode_inflight_request_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> InflightRequest:
+    offset = start
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".queue", "inflight_request", "queue", 2)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".queue")
-    v0 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".head", "inflight_request", "head", 2)
-    v1 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".type", "inflight_request", "type", 4)
-    v2 = _rt.U32(b, q)[0]
-    x0 = _REQUEST_TYPE_BY_VALUE.get(v2, v2)
-    q += 4
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".sector", "inflight_request", "sector", 8)
-    v3 = _rt.U64(b, q)[0]
-    q += 8
-    if q != e:
-        _rt.check_tail(b, q, e, "inflight_request")
-    return InflightRequest(v0, v1, x0, v3)
+        raise _rt.too_deep(offset, ".queue")
+    queue = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".head", "inflight_request", "head", 2)
+    head = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".type", "inflight_request", "type", 4)
+    type_ = _rt.U32(blob, offset)[0]
+    offset += 4
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".sector", "inflight_request", "sector", 8)
+    sector = _rt.U64(blob, offset)[0]
+    offset += 8
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "inflight_request")
+    return InflightRequest(queue, head, _REQUEST_TYPE_BY_VALUE.get(type_, type_), sector)
 
 
-def _pack_inflight_request(o: InflightRequest) -> bytes:
+def _pack_inflight_request(inflight_request: InflightRequest) -> bytes:
     try:
-        v0 = o.queue
-        v1 = o.head
-        v2 = o.type
-        v3 = o.sector
-        return _INFLIGHT_REQUEST_LAYOUT.pack(v0, v1, v2, v3)
+        queue = inflight_request.queue
+        head = inflight_request.head
+        type_ = inflight_request.type
+        sector = inflight_request.sector
+        return _INFLIGHT_REQUEST_LAYOUT.pack(queue, head, type_, sector)
     except Exception as exc:
-        raise _rt.rejected(_chk_inflight_request, o, exc) from None
+        raise _rt.rejected(_check_inflight_request, inflight_request, exc) from None
 
 
-def _enc_inflight_request(o: InflightRequest, out: list[Buffer]) -> int:
-    out.append(_pack_inflight_request(o))
+def _encode_inflight_request(inflight_request: InflightRequest, out: list[Buffer]) -> int:
+    out.append(_pack_inflight_request(inflight_request))
     return 16
 
 
-def _chk_inflight_request(o: object, path: str) -> None:
-    if not isinstance(o, InflightRequest):
-        raise _rt.not_instance(o, InflightRequest, path)
-    _rt.chk_int(o.queue, 0, 65535, f"{path}.queue")
-    _rt.chk_int(o.head, 0, 65535, f"{path}.head")
-    _rt.chk_enum(o.type, _REQUEST_TYPE_VALUES, True, 0, 4294967295, "request_type", f"{path}.type")
-    _rt.chk_int(o.sector, 0, 18446744073709551615, f"{path}.sector")
+def _check_inflight_request(inflight_request: object, path: str) -> None:
+    if not isinstance(inflight_request, InflightRequest):
+        raise _rt.not_instance(inflight_request, InflightRequest, path)
+    _rt.chk_int(inflight_request.queue, 0, 65535, f"{path}.queue")
+    _rt.chk_int(inflight_request.head, 0, 65535, f"{path}.head")
+    _rt.chk_enum(inflight_request.type, _REQUEST_TYPE_VALUES, True, 0, 4294967295, "request_type", f"{path}.type")
+    _rt.chk_int(inflight_request.sector, 0, 18446744073709551615, f"{path}.sector")
 
 
-def _state_inflight_request(o: InflightRequest) -> dict[str, Any]:
-    return {"queue": o.queue, "head": o.head, "type": _REQUEST_TYPE_NAMES.get(o.type, o.type), "sector": o.sector}
+def _to_state_inflight_request(inflight_request: InflightRequest) -> dict[str, Any]:
+    return {
+        "queue": inflight_request.queue,
+        "head": inflight_request.head,
+        "type": _REQUEST_TYPE_NAMES.get(inflight_request.type, inflight_request.type),
+        "sector": inflight_request.sector,
+    }
 
 
-def _from_inflight_request(d: Any, path: str) -> InflightRequest:
-    _rt.expect_struct(d, ("queue", "head", "type", "sector"), "inflight_request", path)
+def _from_state_inflight_request(state: Any, path: str) -> InflightRequest:
+    _rt.expect_struct(state, ("queue", "head", "type", "sector"), "inflight_request", path)
     return InflightRequest(
-        _rt.to_int(_rt.member(d, "queue", path, "inflight_request"), 0, 65535, f"{path}.queue"),
-        _rt.to_int(_rt.member(d, "head", path, "inflight_request"), 0, 65535, f"{path}.head"),
+        _rt.to_int(_rt.member(state, "queue", path, "inflight_request"), 0, 65535, f"{path}.queue"),
+        _rt.to_int(_rt.member(state, "head", path, "inflight_request"), 0, 65535, f"{path}.head"),
         _rt.to_enum(
-            _rt.member(d, "type", path, "inflight_request"),
+            _rt.member(state, "type", path, "inflight_request"),
             _REQUEST_TYPE_BY_NAME,
             True,
             0,
@@ -826,153 +880,210 @@ def _from_inflight_request(d: Any, path: str) -> InflightRequest:
             "request_type",
             f"{path}.type",
         ),
-        _rt.to_int(_rt.member(d, "sector", path, "inflight_request"), 0, 18446744073709551615, f"{path}.sector"),
+        _rt.to_int(
+            _rt.member(state, "sector", path, "inflight_request"),
+            0,
+            18446744073709551615,
+            f"{path}.sector",
+        ),
     )
 
 
-def _dec_virtio__virtio_common(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> VirtioCommon:
-    if e - p != 49 or depth_left < 2:
-        return _seq_virtio__virtio_common(b, p, e, depth_left, region_limit)
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11) = _VIRTIO__VIRTIO_COMMON_LAYOUT.unpack_from(b, p)
-    if v0 & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS or v10 & _VIRTIO__ISR_STATUS_UNDECLARED_BITS:
-        return _seq_virtio__virtio_common(b, p, e, depth_left, region_limit)
+def _decode_virtio__virtio_common(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> VirtioCommon:
+    if end - start != 49 or depth_left < 2:
+        return _decode_virtio__virtio_common_exact(blob, start, end, depth_left, region_limit)
+    (
+        status,
+        device_feature_select,
+        device_features_0,
+        device_features_1,
+        driver_feature_select,
+        driver_features_0,
+        driver_features_1,
+        config_generation,
+        queue_select,
+        msix_config,
+        isr,
+        num_queues,
+    ) = _VIRTIO__VIRTIO_COMMON_LAYOUT.unpack_from(blob, start)
+    if status & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS or isr & _VIRTIO__ISR_STATUS_UNDECLARED_BITS:
+        return _decode_virtio__virtio_common_exact(blob, start, end, depth_left, region_limit)
     return VirtioCommon(
-        _rt.flag(DeviceStatus, _VIRTIO__DEVICE_STATUS_CACHE, v0),
-        v1,
-        [v2, v3],
-        v4,
-        [v5, v6],
-        v7,
-        v8,
-        v9,
-        _rt.flag(IsrStatus, _VIRTIO__ISR_STATUS_CACHE, v10),
-        v11,
+        _rt.flag(DeviceStatus, _VIRTIO__DEVICE_STATUS_CACHE, status),
+        device_feature_select,
+        [device_features_0, device_features_1],
+        driver_feature_select,
+        [driver_features_0, driver_features_1],
+        config_generation,
+        queue_select,
+        msix_config,
+        _rt.flag(IsrStatus, _VIRTIO__ISR_STATUS_CACHE, isr),
+        num_queues,
     )
 
 
-def _seq_virtio__virtio_common(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> VirtioCommon:
-    q = p
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".status", "virtio_common", "status", 1)
+def _decode_virtio__virtio_common_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> VirtioCommon:
+    offset = start
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".status", "virtio_common", "status", 1)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".status")
-    v0 = b[q]
-    if v0 & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS:
-        raise _rt.bad_flags(q, ".status", v0, _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS, "device_status")
-    x0 = _rt.flag(DeviceStatus, _VIRTIO__DEVICE_STATUS_CACHE, v0)
-    q += 1
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".device_feature_select", "virtio_common", "device_feature_select", 4)
-    v1 = _rt.U32(b, q)[0]
-    q += 4
-    if e - q < 16:
-        raise _rt.too_short(q, e, ".device_features", "virtio_common", "device_features", 16)
+        raise _rt.too_deep(offset, ".status")
+    status = blob[offset]
+    if status & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS:
+        raise _rt.bad_flags(offset, ".status", status, _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS, "device_status")
+    offset += 1
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".device_feature_select", "virtio_common", "device_feature_select", 4)
+    device_feature_select = _rt.U32(blob, offset)[0]
+    offset += 4
+    if end - offset < 16:
+        raise _rt.too_short(offset, end, ".device_features", "virtio_common", "device_features", 16)
     if depth_left < 2:
-        raise _rt.too_deep(q, ".device_features[0]")
-    vals0 = _ARRAY_2Q.unpack_from(b, q)
-    x1 = list(vals0)
-    q += 16
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".driver_feature_select", "virtio_common", "driver_feature_select", 4)
-    v2 = _rt.U32(b, q)[0]
-    q += 4
-    if e - q < 16:
-        raise _rt.too_short(q, e, ".driver_features", "virtio_common", "driver_features", 16)
+        raise _rt.too_deep(offset, ".device_features[0]")
+    device_features_items = _ARRAY_2Q.unpack_from(blob, offset)
+    device_features = list(device_features_items)
+    offset += 16
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".driver_feature_select", "virtio_common", "driver_feature_select", 4)
+    driver_feature_select = _rt.U32(blob, offset)[0]
+    offset += 4
+    if end - offset < 16:
+        raise _rt.too_short(offset, end, ".driver_features", "virtio_common", "driver_features", 16)
     if depth_left < 2:
-        raise _rt.too_deep(q, ".driver_features[0]")
-    vals1 = _ARRAY_2Q.unpack_from(b, q)
-    x2 = list(vals1)
-    q += 16
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".config_generation", "virtio_common", "config_generation", 1)
-    v3 = b[q]
-    q += 1
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".queue_select", "virtio_common", "queue_select", 2)
-    v4 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".msix_config", "virtio_common", "msix_config", 2)
-    v5 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".isr", "virtio_common", "isr", 1)
-    v6 = b[q]
-    if v6 & _VIRTIO__ISR_STATUS_UNDECLARED_BITS:
-        raise _rt.bad_flags(q, ".isr", v6, _VIRTIO__ISR_STATUS_UNDECLARED_BITS, "isr_status")
-    x3 = _rt.flag(IsrStatus, _VIRTIO__ISR_STATUS_CACHE, v6)
-    q += 1
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".num_queues", "virtio_common", "num_queues", 2)
-    v7 = _rt.U16(b, q)[0]
-    q += 2
-    if q != e:
-        _rt.check_tail(b, q, e, "virtio_common")
-    return VirtioCommon(x0, v1, x1, v2, x2, v3, v4, v5, x3, v7)
+        raise _rt.too_deep(offset, ".driver_features[0]")
+    driver_features_items = _ARRAY_2Q.unpack_from(blob, offset)
+    driver_features = list(driver_features_items)
+    offset += 16
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".config_generation", "virtio_common", "config_generation", 1)
+    config_generation = blob[offset]
+    offset += 1
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".queue_select", "virtio_common", "queue_select", 2)
+    queue_select = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".msix_config", "virtio_common", "msix_config", 2)
+    msix_config = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".isr", "virtio_common", "isr", 1)
+    isr = blob[offset]
+    if isr & _VIRTIO__ISR_STATUS_UNDECLARED_BITS:
+        raise _rt.bad_flags(offset, ".isr", isr, _VIRTIO__ISR_STATUS_UNDECLARED_BITS, "isr_status")
+    offset += 1
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".num_queues", "virtio_common", "num_queues", 2)
+    num_queues = _rt.U16(blob, offset)[0]
+    offset += 2
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "virtio_common")
+    return VirtioCommon(
+        _rt.flag(DeviceStatus, _VIRTIO__DEVICE_STATUS_CACHE, status),
+        device_feature_select,
+        device_features,
+        driver_feature_select,
+        driver_features,
+        config_generation,
+        queue_select,
+        msix_config,
+        _rt.flag(IsrStatus, _VIRTIO__ISR_STATUS_CACHE, isr),
+        num_queues,
+    )
 
 
-def _pack_virtio__virtio_common(o: VirtioCommon) -> bytes:
+def _pack_virtio__virtio_common(virtio_common: VirtioCommon) -> bytes:
     try:
-        v0 = o.status
-        v1 = o.device_feature_select
-        v2 = o.device_features
-        v3 = o.driver_feature_select
-        v4 = o.driver_features
-        v5 = o.config_generation
-        v6 = o.queue_select
-        v7 = o.msix_config
-        v8 = o.isr
-        v9 = o.num_queues
+        status = virtio_common.status
+        device_feature_select = virtio_common.device_feature_select
+        device_features = virtio_common.device_features
+        driver_feature_select = virtio_common.driver_feature_select
+        driver_features = virtio_common.driver_features
+        config_generation = virtio_common.config_generation
+        queue_select = virtio_common.queue_select
+        msix_config = virtio_common.msix_config
+        isr = virtio_common.isr
+        num_queues = virtio_common.num_queues
         if (
-            int(v0) & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS
-            or len(v2) != 2
-            or len(v4) != 2
-            or int(v8) & _VIRTIO__ISR_STATUS_UNDECLARED_BITS
+            int(status) & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS
+            or len(device_features) != 2
+            or len(driver_features) != 2
+            or int(isr) & _VIRTIO__ISR_STATUS_UNDECLARED_BITS
         ):
             raise _rt.Reject
-        return _VIRTIO__VIRTIO_COMMON_LAYOUT.pack(v0, v1, *v2, v3, *v4, v5, v6, v7, v8, v9)
+        return _VIRTIO__VIRTIO_COMMON_LAYOUT.pack(
+            status,
+            device_feature_select,
+            *device_features,
+            driver_feature_select,
+            *driver_features,
+            config_generation,
+            queue_select,
+            msix_config,
+            isr,
+            num_queues,
+        )
     except Exception as exc:
-        raise _rt.rejected(_chk_virtio__virtio_common, o, exc) from None
+        raise _rt.rejected(_check_virtio__virtio_common, virtio_common, exc) from None
 
 
-def _enc_virtio__virtio_common(o: VirtioCommon, out: list[Buffer]) -> int:
-    out.append(_pack_virtio__virtio_common(o))
+def _encode_virtio__virtio_common(virtio_common: VirtioCommon, out: list[Buffer]) -> int:
+    out.append(_pack_virtio__virtio_common(virtio_common))
     return 49
 
 
-def _chk_virtio__virtio_common(o: object, path: str) -> None:
-    if not isinstance(o, VirtioCommon):
-        raise _rt.not_instance(o, VirtioCommon, path)
-    _rt.chk_flags(o.status, _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS, 0, 255, "device_status", f"{path}.status")
-    _rt.chk_int(o.device_feature_select, 0, 4294967295, f"{path}.device_feature_select")
-    _rt.chk_ints(o.device_features, 2, None, 0, 18446744073709551615, f"{path}.device_features")
-    _rt.chk_int(o.driver_feature_select, 0, 4294967295, f"{path}.driver_feature_select")
-    _rt.chk_ints(o.driver_features, 2, None, 0, 18446744073709551615, f"{path}.driver_features")
-    _rt.chk_int(o.config_generation, 0, 255, f"{path}.config_generation")
-    _rt.chk_int(o.queue_select, 0, 65535, f"{path}.queue_select")
-    _rt.chk_int(o.msix_config, 0, 65535, f"{path}.msix_config")
-    _rt.chk_flags(o.isr, _VIRTIO__ISR_STATUS_UNDECLARED_BITS, 0, 255, "isr_status", f"{path}.isr")
-    _rt.chk_int(o.num_queues, 0, 65535, f"{path}.num_queues")
+def _check_virtio__virtio_common(virtio_common: object, path: str) -> None:
+    if not isinstance(virtio_common, VirtioCommon):
+        raise _rt.not_instance(virtio_common, VirtioCommon, path)
+    _rt.chk_flags(
+        virtio_common.status,
+        _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS,
+        0,
+        255,
+        "device_status",
+        f"{path}.status",
+    )
+    _rt.chk_int(virtio_common.device_feature_select, 0, 4294967295, f"{path}.device_feature_select")
+    _rt.chk_ints(virtio_common.device_features, 2, None, 0, 18446744073709551615, f"{path}.device_features")
+    _rt.chk_int(virtio_common.driver_feature_select, 0, 4294967295, f"{path}.driver_feature_select")
+    _rt.chk_ints(virtio_common.driver_features, 2, None, 0, 18446744073709551615, f"{path}.driver_features")
+    _rt.chk_int(virtio_common.config_generation, 0, 255, f"{path}.config_generation")
+    _rt.chk_int(virtio_common.queue_select, 0, 65535, f"{path}.queue_select")
+    _rt.chk_int(virtio_common.msix_config, 0, 65535, f"{path}.msix_config")
+    _rt.chk_flags(virtio_common.isr, _VIRTIO__ISR_STATUS_UNDECLARED_BITS, 0, 255, "isr_status", f"{path}.isr")
+    _rt.chk_int(virtio_common.num_queues, 0, 65535, f"{path}.num_queues")
 
 
-def _state_virtio__virtio_common(o: VirtioCommon) -> dict[str, Any]:
+def _to_state_virtio__virtio_common(virtio_common: VirtioCommon) -> dict[str, Any]:
     return {
-        "status": _rt.flag_names(o.status, _VIRTIO__DEVICE_STATUS_BITS),
-        "device_feature_select": o.device_feature_select,
-        "device_features": list(o.device_features),
-        "driver_feature_select": o.driver_feature_select,
-        "driver_features": list(o.driver_features),
-        "config_generation": o.config_generation,
-        "queue_select": o.queue_select,
-        "msix_config": o.msix_config,
-        "isr": _rt.flag_names(o.isr, _VIRTIO__ISR_STATUS_BITS),
-        "num_queues": o.num_queues,
+        "status": _rt.flag_names(virtio_common.status, _VIRTIO__DEVICE_STATUS_BITS),
+        "device_feature_select": virtio_common.device_feature_select,
+        "device_features": list(virtio_common.device_features),
+        "driver_feature_select": virtio_common.driver_feature_select,
+        "driver_features": list(virtio_common.driver_features),
+        "config_generation": virtio_common.config_generation,
+        "queue_select": virtio_common.queue_select,
+        "msix_config": virtio_common.msix_config,
+        "isr": _rt.flag_names(virtio_common.isr, _VIRTIO__ISR_STATUS_BITS),
+        "num_queues": virtio_common.num_queues,
     }
 
 
-def _from_virtio__virtio_common(d: Any, path: str) -> VirtioCommon:
+def _from_state_virtio__virtio_common(state: Any, path: str) -> VirtioCommon:
     _rt.expect_struct(
-        d,
+        state,
         (
             "status",
             "device_feature_select",
@@ -990,23 +1101,23 @@ def _from_virtio__virtio_common(d: Any, path: str) -> VirtioCommon:
     )
     return VirtioCommon(
         _rt.to_flags(
-            _rt.member(d, "status", path, "virtio_common"),
+            _rt.member(state, "status", path, "virtio_common"),
             DeviceStatus,
             _VIRTIO__DEVICE_STATUS_BIT_BY_NAME,
             "device_status",
             f"{path}.status",
         ),
         _rt.to_int(
-            _rt.member(d, "device_feature_select", path, "virtio_common"),
+            _rt.member(state, "device_feature_select", path, "virtio_common"),
             0,
             4294967295,
             f"{path}.device_feature_select",
         ),
         [
-            _rt.to_int(y2, 0, 18446744073709551615, f"{path}.device_features[{i0}]")
-            for i0, y2 in enumerate(
+            _rt.to_int(item, 0, 18446744073709551615, f"{path}.device_features[{index}]")
+            for index, item in enumerate(
                 _rt.to_list(
-                    _rt.member(d, "device_features", path, "virtio_common"),
+                    _rt.member(state, "device_features", path, "virtio_common"),
                     2,
                     None,
                     f"{path}.device_features",
@@ -1014,156 +1125,216 @@ def _from_virtio__virtio_common(d: Any, path: str) -> VirtioCommon:
             )
         ],
         _rt.to_int(
-            _rt.member(d, "driver_feature_select", path, "virtio_common"),
+            _rt.member(state, "driver_feature_select", path, "virtio_common"),
             0,
             4294967295,
             f"{path}.driver_feature_select",
         ),
         [
-            _rt.to_int(y3, 0, 18446744073709551615, f"{path}.driver_features[{i1}]")
-            for i1, y3 in enumerate(
+            _rt.to_int(item, 0, 18446744073709551615, f"{path}.driver_features[{index}]")
+            for index, item in enumerate(
                 _rt.to_list(
-                    _rt.member(d, "driver_features", path, "virtio_common"),
+                    _rt.member(state, "driver_features", path, "virtio_common"),
                     2,
                     None,
                     f"{path}.driver_features",
                 )
             )
         ],
-        _rt.to_int(_rt.member(d, "config_generation", path, "virtio_common"), 0, 255, f"{path}.config_generation"),
-        _rt.to_int(_rt.member(d, "queue_select", path, "virtio_common"), 0, 65535, f"{path}.queue_select"),
-        _rt.to_int(_rt.member(d, "msix_config", path, "virtio_common"), 0, 65535, f"{path}.msix_config"),
+        _rt.to_int(
+            _rt.member(state, "config_generation", path, "virtio_common"),
+            0,
+            255,
+            f"{path}.config_generation",
+        ),
+        _rt.to_int(_rt.member(state, "queue_select", path, "virtio_common"), 0, 65535, f"{path}.queue_select"),
+        _rt.to_int(_rt.member(state, "msix_config", path, "virtio_common"), 0, 65535, f"{path}.msix_config"),
         _rt.to_flags(
-            _rt.member(d, "isr", path, "virtio_common"),
+            _rt.member(state, "isr", path, "virtio_common"),
             IsrStatus,
             _VIRTIO__ISR_STATUS_BIT_BY_NAME,
             "isr_status",
             f"{path}.isr",
         ),
-        _rt.to_int(_rt.member(d, "num_queues", path, "virtio_common"), 0, 65535, f"{path}.num_queues"),
+        _rt.to_int(_rt.member(state, "num_queues", path, "virtio_common"), 0, 65535, f"{path}.num_queues"),
     )
 
 
-def _dec_virtio__virtqueue(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Virtqueue:
-    if e - p != 37 or depth_left < 1:
-        return _seq_virtio__virtqueue(b, p, e, depth_left, region_limit)
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9) = _VIRTIO__VIRTQUEUE_LAYOUT.unpack_from(b, p)
-    if v0 > 32768 or v1 > 1:
-        return _seq_virtio__virtqueue(b, p, e, depth_left, region_limit)
-    return Virtqueue(v0, v1 == 1, v2, v3, v4, v5, v6, v7, v8, v9)
+def _decode_virtio__virtqueue(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> Virtqueue:
+    if end - start != 37 or depth_left < 1:
+        return _decode_virtio__virtqueue_exact(blob, start, end, depth_left, region_limit)
+    (
+        size,
+        enabled,
+        desc_addr,
+        driver_addr,
+        device_addr,
+        last_avail_idx,
+        used_idx,
+        msix_vector,
+        notify_off,
+        notify_data,
+    ) = _VIRTIO__VIRTQUEUE_LAYOUT.unpack_from(blob, start)
+    if size > 32768 or enabled > 1:
+        return _decode_virtio__virtqueue_exact(blob, start, end, depth_left, region_limit)
+    return Virtqueue(
+        size,
+        enabled == 1,
+        desc_addr,
+        driver_addr,
+        device_addr,
+        last_avail_idx,
+        used_idx,
+        msix_vector,
+        notify_off,
+        notify_data,
+    )
 
 
-def _seq_virtio__virtqueue(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Virtqueue:
-    q = p
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".size", "virtqueue", "size", 2)
+def _decode_virtio__virtqueue_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> Virtqueue:
+    offset = start
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".size", "virtqueue", "size", 2)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".size")
-    v0 = _rt.U16(b, q)[0]
-    if v0 > 32768:
-        raise _rt.out_of_range(q, ".size", v0, 0, 32768)
-    q += 2
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".enabled", "virtqueue", "enabled", 1)
-    v1 = b[q]
-    if v1 > 1:
-        raise _rt.bad_bool(q, ".enabled", v1)
-    x0 = v1 == 1
-    q += 1
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".desc_addr", "virtqueue", "desc_addr", 8)
-    v2 = _rt.U64(b, q)[0]
-    q += 8
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".driver_addr", "virtqueue", "driver_addr", 8)
-    v3 = _rt.U64(b, q)[0]
-    q += 8
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".device_addr", "virtqueue", "device_addr", 8)
-    v4 = _rt.U64(b, q)[0]
-    q += 8
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".last_avail_idx", "virtqueue", "last_avail_idx", 2)
-    v5 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".used_idx", "virtqueue", "used_idx", 2)
-    v6 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".msix_vector", "virtqueue", "msix_vector", 2)
-    v7 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".notify_off", "virtqueue", "notify_off", 2)
-    v8 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".notify_data", "virtqueue", "notify_data", 2)
-    v9 = _rt.U16(b, q)[0]
-    q += 2
-    if q != e:
-        _rt.check_tail(b, q, e, "virtqueue")
-    return Virtqueue(v0, x0, v2, v3, v4, v5, v6, v7, v8, v9)
+        raise _rt.too_deep(offset, ".size")
+    size = _rt.U16(blob, offset)[0]
+    if size > 32768:
+        raise _rt.out_of_range(offset, ".size", size, 0, 32768)
+    offset += 2
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".enabled", "virtqueue", "enabled", 1)
+    enabled = blob[offset]
+    if enabled > 1:
+        raise _rt.bad_bool(offset, ".enabled", enabled)
+    offset += 1
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".desc_addr", "virtqueue", "desc_addr", 8)
+    desc_addr = _rt.U64(blob, offset)[0]
+    offset += 8
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".driver_addr", "virtqueue", "driver_addr", 8)
+    driver_addr = _rt.U64(blob, offset)[0]
+    offset += 8
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".device_addr", "virtqueue", "device_addr", 8)
+    device_addr = _rt.U64(blob, offset)[0]
+    offset += 8
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".last_avail_idx", "virtqueue", "last_avail_idx", 2)
+    last_avail_idx = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".used_idx", "virtqueue", "used_idx", 2)
+    used_idx = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".msix_vector", "virtqueue", "msix_vector", 2)
+    msix_vector = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".notify_off", "virtqueue", "notify_off", 2)
+    notify_off = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".notify_data", "virtqueue", "notify_data", 2)
+    notify_data = _rt.U16(blob, offset)[0]
+    offset += 2
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "virtqueue")
+    return Virtqueue(
+        size,
+        enabled == 1,
+        desc_addr,
+        driver_addr,
+        device_addr,
+        last_avail_idx,
+        used_idx,
+        msix_vector,
+        notify_off,
+        notify_data,
+    )
 
 
-def _pack_virtio__virtqueue(o: Virtqueue) -> bytes:
+def _pack_virtio__virtqueue(virtqueue: Virtqueue) -> bytes:
     try:
-        v0 = o.size
-        v1 = o.enabled
-        v2 = o.desc_addr
-        v3 = o.driver_addr
-        v4 = o.device_addr
-        v5 = o.last_avail_idx
-        v6 = o.used_idx
-        v7 = o.msix_vector
-        v8 = o.notify_off
-        v9 = o.notify_data
-        if v0 > 32768 or v1 > 1:
+        size = virtqueue.size
+        enabled = virtqueue.enabled
+        desc_addr = virtqueue.desc_addr
+        driver_addr = virtqueue.driver_addr
+        device_addr = virtqueue.device_addr
+        last_avail_idx = virtqueue.last_avail_idx
+        used_idx = virtqueue.used_idx
+        msix_vector = virtqueue.msix_vector
+        notify_off = virtqueue.notify_off
+        notify_data = virtqueue.notify_data
+        if size > 32768 or enabled > 1:
             raise _rt.Reject
-        return _VIRTIO__VIRTQUEUE_LAYOUT.pack(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9)
+        return _VIRTIO__VIRTQUEUE_LAYOUT.pack(
+            size,
+            enabled,
+            desc_addr,
+            driver_addr,
+            device_addr,
+            last_avail_idx,
+            used_idx,
+            msix_vector,
+            notify_off,
+            notify_data,
+        )
     except Exception as exc:
-        raise _rt.rejected(_chk_virtio__virtqueue, o, exc) from None
+        raise _rt.rejected(_check_virtio__virtqueue, virtqueue, exc) from None
 
 
-def _enc_virtio__virtqueue(o: Virtqueue, out: list[Buffer]) -> int:
-    out.append(_pack_virtio__virtqueue(o))
+def _encode_virtio__virtqueue(virtqueue: Virtqueue, out: list[Buffer]) -> int:
+    out.append(_pack_virtio__virtqueue(virtqueue))
     return 37
 
 
-def _chk_virtio__virtqueue(o: object, path: str) -> None:
-    if not isinstance(o, Virtqueue):
-        raise _rt.not_instance(o, Virtqueue, path)
-    _rt.chk_int(o.size, 0, 32768, f"{path}.size")
-    _rt.chk_bool(o.enabled, f"{path}.enabled")
-    _rt.chk_int(o.desc_addr, 0, 18446744073709551615, f"{path}.desc_addr")
-    _rt.chk_int(o.driver_addr, 0, 18446744073709551615, f"{path}.driver_addr")
-    _rt.chk_int(o.device_addr, 0, 18446744073709551615, f"{path}.device_addr")
-    _rt.chk_int(o.last_avail_idx, 0, 65535, f"{path}.last_avail_idx")
-    _rt.chk_int(o.used_idx, 0, 65535, f"{path}.used_idx")
-    _rt.chk_int(o.msix_vector, 0, 65535, f"{path}.msix_vector")
-    _rt.chk_int(o.notify_off, 0, 65535, f"{path}.notify_off")
-    _rt.chk_int(o.notify_data, 0, 65535, f"{path}.notify_data")
+def _check_virtio__virtqueue(virtqueue: object, path: str) -> None:
+    if not isinstance(virtqueue, Virtqueue):
+        raise _rt.not_instance(virtqueue, Virtqueue, path)
+    _rt.chk_int(virtqueue.size, 0, 32768, f"{path}.size")
+    _rt.chk_bool(virtqueue.enabled, f"{path}.enabled")
+    _rt.chk_int(virtqueue.desc_addr, 0, 18446744073709551615, f"{path}.desc_addr")
+    _rt.chk_int(virtqueue.driver_addr, 0, 18446744073709551615, f"{path}.driver_addr")
+    _rt.chk_int(virtqueue.device_addr, 0, 18446744073709551615, f"{path}.device_addr")
+    _rt.chk_int(virtqueue.last_avail_idx, 0, 65535, f"{path}.last_avail_idx")
+    _rt.chk_int(virtqueue.used_idx, 0, 65535, f"{path}.used_idx")
+    _rt.chk_int(virtqueue.msix_vector, 0, 65535, f"{path}.msix_vector")
+    _rt.chk_int(virtqueue.notify_off, 0, 65535, f"{path}.notify_off")
+    _rt.chk_int(virtqueue.notify_data, 0, 65535, f"{path}.notify_data")
 
 
-def _state_virtio__virtqueue(o: Virtqueue) -> dict[str, Any]:
+def _to_state_virtio__virtqueue(virtqueue: Virtqueue) -> dict[str, Any]:
     return {
-        "size": o.size,
-        "enabled": o.enabled,
-        "desc_addr": o.desc_addr,
-        "driver_addr": o.driver_addr,
-        "device_addr": o.device_addr,
-        "last_avail_idx": o.last_avail_idx,
-        "used_idx": o.used_idx,
-        "msix_vector": o.msix_vector,
-        "notify_off": o.notify_off,
-        "notify_data": o.notify_data,
+        "size": virtqueue.size,
+        "enabled": virtqueue.enabled,
+        "desc_addr": virtqueue.desc_addr,
+        "driver_addr": virtqueue.driver_addr,
+        "device_addr": virtqueue.device_addr,
+        "last_avail_idx": virtqueue.last_avail_idx,
+        "used_idx": virtqueue.used_idx,
+        "msix_vector": virtqueue.msix_vector,
+        "notify_off": virtqueue.notify_off,
+        "notify_data": virtqueue.notify_data,
     }
 
 
-def _from_virtio__virtqueue(d: Any, path: str) -> Virtqueue:
+def _from_state_virtio__virtqueue(state: Any, path: str) -> Virtqueue:
     _rt.expect_struct(
-        d,
+        state,
         (
             "size",
             "enabled",
@@ -1180,175 +1351,263 @@ def _from_virtio__virtqueue(d: Any, path: str) -> Virtqueue:
         path,
     )
     return Virtqueue(
-        _rt.to_int(_rt.member(d, "size", path, "virtqueue"), 0, 32768, f"{path}.size"),
-        _rt.to_bool(_rt.member(d, "enabled", path, "virtqueue"), f"{path}.enabled"),
-        _rt.to_int(_rt.member(d, "desc_addr", path, "virtqueue"), 0, 18446744073709551615, f"{path}.desc_addr"),
-        _rt.to_int(_rt.member(d, "driver_addr", path, "virtqueue"), 0, 18446744073709551615, f"{path}.driver_addr"),
-        _rt.to_int(_rt.member(d, "device_addr", path, "virtqueue"), 0, 18446744073709551615, f"{path}.device_addr"),
-        _rt.to_int(_rt.member(d, "last_avail_idx", path, "virtqueue"), 0, 65535, f"{path}.last_avail_idx"),
-        _rt.to_int(_rt.member(d, "used_idx", path, "virtqueue"), 0, 65535, f"{path}.used_idx"),
-        _rt.to_int(_rt.member(d, "msix_vector", path, "virtqueue"), 0, 65535, f"{path}.msix_vector"),
-        _rt.to_int(_rt.member(d, "notify_off", path, "virtqueue"), 0, 65535, f"{path}.notify_off"),
-        _rt.to_int(_rt.member(d, "notify_data", path, "virtqueue"), 0, 65535, f"{path}.notify_data"),
+        _rt.to_int(_rt.member(state, "size", path, "virtqueue"), 0, 32768, f"{path}.size"),
+        _rt.to_bool(_rt.member(state, "enabled", path, "virtqueue"), f"{path}.enabled"),
+        _rt.to_int(_rt.member(state, "desc_addr", path, "virtqueue"), 0, 18446744073709551615, f"{path}.desc_addr"),
+        _rt.to_int(
+            _rt.member(state, "driver_addr", path, "virtqueue"),
+            0,
+            18446744073709551615,
+            f"{path}.driver_addr",
+        ),
+        _rt.to_int(
+            _rt.member(state, "device_addr", path, "virtqueue"),
+            0,
+            18446744073709551615,
+            f"{path}.device_addr",
+        ),
+        _rt.to_int(_rt.member(state, "last_avail_idx", path, "virtqueue"), 0, 65535, f"{path}.last_avail_idx"),
+        _rt.to_int(_rt.member(state, "used_idx", path, "virtqueue"), 0, 65535, f"{path}.used_idx"),
+        _rt.to_int(_rt.member(state, "msix_vector", path, "virtqueue"), 0, 65535, f"{path}.msix_vector"),
+        _rt.to_int(_rt.member(state, "notify_off", path, "virtqueue"), 0, 65535, f"{path}.notify_off"),
+        _rt.to_int(_rt.member(state, "notify_data", path, "virtqueue"), 0, 65535, f"{path}.notify_data"),
     )
 
 
-def _dec_sec_queues(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> list[Virtqueue]:
-    q = p
-    n0 = _rt.prefix(b, q, e, "", "the array count")
-    if n0 > 1024:
-        raise _rt.count_over_max(q, "", n0, 1024)
-    s0 = _rt.prefix(b, q + 4, e, "", "the array stride")
-    if s0 < 37:
-        raise _rt.bad_stride(q + 4, "", s0, "virtqueue", 37)
-    d0 = q + 8
-    if n0 * s0 > e - d0:
-        raise _rt.count_past_end(q, "", n0, s0, e - d0)
-    if n0 and depth_left < 1:
-        raise _rt.too_deep(d0, "[0]")
-    if s0 == 37 and depth_left >= 2:
-        rows0 = _VIRTIO__VIRTQUEUE_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 37])
-        x0 = [
-            Virtqueue(v0, v1 == 1, v2, v3, v4, v5, v6, v7, v8, v9)
-            if not (v0 > 32768 or v1 > 1)
-            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 37, depth_left - 1, region_limit, "")
-            for v0, v1, v2, v3, v4, v5, v6, v7, v8, v9 in rows0
+def _decode_queues_section(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> list[Virtqueue]:
+    offset = start
+    queues_count = _rt.prefix(blob, offset, end, "", "the array count")
+    if queues_count > 1024:
+        raise _rt.count_over_max(offset, "", queues_count, 1024)
+    queues_stride = _rt.prefix(blob, offset + 4, end, "", "the array stride")
+    if queues_stride < 37:
+        raise _rt.bad_stride(offset + 4, "", queues_stride, "virtqueue", 37)
+    queues_start = offset + 8
+    if queues_count * queues_stride > end - queues_start:
+        raise _rt.count_past_end(offset, "", queues_count, queues_stride, end - queues_start)
+    if queues_count and depth_left < 1:
+        raise _rt.too_deep(queues_start, "[0]")
+    if queues_stride == 37 and depth_left >= 2:
+        queues_rows = _VIRTIO__VIRTQUEUE_LAYOUT.iter_unpack(blob[queues_start : queues_start + queues_count * 37])
+        queues = [
+            Virtqueue(
+                size,
+                enabled == 1,
+                desc_addr,
+                driver_addr,
+                device_addr,
+                last_avail_idx,
+                used_idx,
+                msix_vector,
+                notify_off,
+                notify_data,
+            )
+            if not (size > 32768 or enabled > 1)
+            else _rt.exact(
+                _decode_virtio__virtqueue_exact,
+                blob,
+                queues_start,
+                queues_count,
+                37,
+                depth_left - 1,
+                region_limit,
+                "",
+            )
+            for (
+                size,
+                enabled,
+                desc_addr,
+                driver_addr,
+                device_addr,
+                last_avail_idx,
+                used_idx,
+                msix_vector,
+                notify_off,
+                notify_data,
+            ) in queues_rows
         ]
     else:
-        x0 = []
-        for i0 in range(n0):
-            a0 = d0 + i0 * s0
+        queues = []
+        for index in range(queues_count):
+            element_start = queues_start + index * queues_stride
             try:
-                x0.append(_dec_virtio__virtqueue(b, a0, a0 + s0, depth_left - 1, region_limit))
+                queues.append(
+                    _decode_virtio__virtqueue(
+                        blob,
+                        element_start,
+                        element_start + queues_stride,
+                        depth_left - 1,
+                        region_limit,
+                    )
+                )
             except _rt.Fail as failure:
-                failure.path = f"[{i0}]" + failure.path
+                failure.path = f"[{index}]" + failure.path
                 raise
-    q = d0 + n0 * s0
-    if q != e:
-        raise _rt.trailing(q, e)
-    return x0
+    offset = queues_start + queues_count * queues_stride
+    if offset != end:
+        raise _rt.trailing(offset, end)
+    return queues
 
 
-def _enc_sec_queues(v: list[Virtqueue], out: list[Buffer]) -> int:
+def _encode_queues_section(queues: list[Virtqueue], out: list[Buffer]) -> int:
     try:
-        n = 0
-        items0 = v
-        c0 = len(items0)
-        if c0 > 1024:
+        variable_size = 0
+        queues_count = len(queues)
+        if queues_count > 1024:
             raise _rt.Reject
-        out.append(_rt.U32X2_PACK(c0, 37))
-        buf0 = bytearray(c0 * 37)
-        pack0 = _VIRTIO__VIRTQUEUE_LAYOUT.pack_into
-        at0 = 0
-        for o0 in items0:
-            v0 = o0.size
-            v1 = o0.enabled
-            v2 = o0.desc_addr
-            v3 = o0.driver_addr
-            v4 = o0.device_addr
-            v5 = o0.last_avail_idx
-            v6 = o0.used_idx
-            v7 = o0.msix_vector
-            v8 = o0.notify_off
-            v9 = o0.notify_data
-            if v0 > 32768 or v1 > 1:
+        out.append(_rt.U32X2_PACK(queues_count, 37))
+        queues_buffer = bytearray(queues_count * 37)
+        pack_into = _VIRTIO__VIRTQUEUE_LAYOUT.pack_into
+        position = 0
+        for virtqueue in queues:
+            size = virtqueue.size
+            enabled = virtqueue.enabled
+            desc_addr = virtqueue.desc_addr
+            driver_addr = virtqueue.driver_addr
+            device_addr = virtqueue.device_addr
+            last_avail_idx = virtqueue.last_avail_idx
+            used_idx = virtqueue.used_idx
+            msix_vector = virtqueue.msix_vector
+            notify_off = virtqueue.notify_off
+            notify_data = virtqueue.notify_data
+            if size > 32768 or enabled > 1:
                 raise _rt.Reject
-            pack0(buf0, at0, v0, v1, v2, v3, v4, v5, v6, v7, v8, v9)
-            at0 += 37
-        out.append(buf0)
-        n += c0 * 37
-        return 8 + n
+            pack_into(
+                queues_buffer,
+                position,
+                size,
+                enabled,
+                desc_addr,
+                driver_addr,
+                device_addr,
+                last_avail_idx,
+                used_idx,
+                msix_vector,
+                notify_off,
+                notify_data,
+            )
+            position += 37
+        out.append(queues_buffer)
+        variable_size += queues_count * 37
+        return 8 + variable_size
     except _rt.Fail:
         raise
     except Exception as exc:
-        raise _rt.rejected(_chk_sec_queues, v, exc) from None
+        raise _rt.rejected(_check_queues_section, queues, exc) from None
 
 
-def _chk_sec_queues(v: object, path: str) -> None:
-    for i0, x0 in enumerate(_rt.chk_list(v, None, 1024, path)):
-        _chk_virtio__virtqueue(x0, f"{path}[{i0}]")
+def _check_queues_section(queues: object, path: str) -> None:
+    for index, virtqueue in enumerate(_rt.chk_list(queues, None, 1024, path)):
+        _check_virtio__virtqueue(virtqueue, f"{path}[{index}]")
 
 
-def _state_sec_queues(v: list[Virtqueue]) -> Any:
-    return [_state_virtio__virtqueue(y0) for y0 in v]
+def _to_state_queues_section(queues: list[Virtqueue]) -> Any:
+    return [_to_state_virtio__virtqueue(virtqueue) for virtqueue in queues]
 
 
-def _from_sec_queues(v: Any, path: str) -> list[Virtqueue]:
-    return [_from_virtio__virtqueue(y1, f"{path}[{i0}]") for i0, y1 in enumerate(_rt.to_list(v, None, 1024, path))]
+def _from_state_queues_section(state: Any, path: str) -> list[Virtqueue]:
+    return [
+        _from_state_virtio__virtqueue(item, f"{path}[{index}]")
+        for index, item in enumerate(_rt.to_list(state, None, 1024, path))
+    ]
 
 
-def _dec_sec_inflight(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> list[InflightRequest]:
-    q = p
-    n0 = _rt.prefix(b, q, e, "", "the array count")
-    if n0 > 1024:
-        raise _rt.count_over_max(q, "", n0, 1024)
-    s0 = _rt.prefix(b, q + 4, e, "", "the array stride")
-    if s0 < 16:
-        raise _rt.bad_stride(q + 4, "", s0, "inflight_request", 16)
-    d0 = q + 8
-    if n0 * s0 > e - d0:
-        raise _rt.count_past_end(q, "", n0, s0, e - d0)
-    if n0 and depth_left < 1:
-        raise _rt.too_deep(d0, "[0]")
-    if s0 == 16 and depth_left >= 2:
-        rows0 = _INFLIGHT_REQUEST_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 16])
-        x0 = [
-            InflightRequest(v0, v1, _REQUEST_TYPE_BY_VALUE.get(v2, v2), v3)
-            for v0, v1, v2, v3 in rows0
+def _decode_inflight_section(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> list[InflightRequest]:
+    offset = start
+    inflight_count = _rt.prefix(blob, offset, end, "", "the array count")
+    if inflight_count > 1024:
+        raise _rt.count_over_max(offset, "", inflight_count, 1024)
+    inflight_stride = _rt.prefix(blob, offset + 4, end, "", "the array stride")
+    if inflight_stride < 16:
+        raise _rt.bad_stride(offset + 4, "", inflight_stride, "inflight_request", 16)
+    inflight_start = offset + 8
+    if inflight_count * inflight_stride > end - inflight_start:
+        raise _rt.count_past_end(offset, "", inflight_count, inflight_stride, end - inflight_start)
+    if inflight_count and depth_left < 1:
+        raise _rt.too_deep(inflight_start, "[0]")
+    if inflight_stride == 16 and depth_left >= 2:
+        inflight_rows = _INFLIGHT_REQUEST_LAYOUT.iter_unpack(
+            blob[inflight_start : inflight_start + inflight_count * 16]
+        )
+        inflight = [
+            InflightRequest(queue, head, _REQUEST_TYPE_BY_VALUE.get(type_, type_), sector)
+            for queue, head, type_, sector in inflight_rows
         ]
     else:
-        x0 = []
-        for i0 in range(n0):
-            a0 = d0 + i0 * s0
+        inflight = []
+        for index in range(inflight_count):
+            element_start = inflight_start + index * inflight_stride
             try:
-                x0.append(_dec_inflight_request(b, a0, a0 + s0, depth_left - 1, region_limit))
+                inflight.append(
+                    _decode_inflight_request(
+                        blob,
+                        element_start,
+                        element_start + inflight_stride,
+                        depth_left - 1,
+                        region_limit,
+                    )
+                )
             except _rt.Fail as failure:
-                failure.path = f"[{i0}]" + failure.path
+                failure.path = f"[{index}]" + failure.path
                 raise
-    q = d0 + n0 * s0
-    if q != e:
-        raise _rt.trailing(q, e)
-    return x0
+    offset = inflight_start + inflight_count * inflight_stride
+    if offset != end:
+        raise _rt.trailing(offset, end)
+    return inflight
 
 
-def _enc_sec_inflight(v: list[InflightRequest], out: list[Buffer]) -> int:
+def _encode_inflight_section(inflight: list[InflightRequest], out: list[Buffer]) -> int:
     try:
-        n = 0
-        items0 = v
-        c0 = len(items0)
-        if c0 > 1024:
+        variable_size = 0
+        inflight_count = len(inflight)
+        if inflight_count > 1024:
             raise _rt.Reject
-        out.append(_rt.U32X2_PACK(c0, 16))
-        buf0 = bytearray(c0 * 16)
-        pack0 = _INFLIGHT_REQUEST_LAYOUT.pack_into
-        at0 = 0
-        for o0 in items0:
-            v0 = o0.queue
-            v1 = o0.head
-            v2 = o0.type
-            v3 = o0.sector
-            pack0(buf0, at0, v0, v1, v2, v3)
-            at0 += 16
-        out.append(buf0)
-        n += c0 * 16
-        return 8 + n
+        out.append(_rt.U32X2_PACK(inflight_count, 16))
+        inflight_buffer = bytearray(inflight_count * 16)
+        pack_into = _INFLIGHT_REQUEST_LAYOUT.pack_into
+        position = 0
+        for inflight_request in inflight:
+            queue = inflight_request.queue
+            head = inflight_request.head
+            type_ = inflight_request.type
+            sector = inflight_request.sector
+            pack_into(inflight_buffer, position, queue, head, type_, sector)
+            position += 16
+        out.append(inflight_buffer)
+        variable_size += inflight_count * 16
+        return 8 + variable_size
     except _rt.Fail:
         raise
     except Exception as exc:
-        raise _rt.rejected(_chk_sec_inflight, v, exc) from None
+        raise _rt.rejected(_check_inflight_section, inflight, exc) from None
 
 
-def _chk_sec_inflight(v: object, path: str) -> None:
-    for i0, x0 in enumerate(_rt.chk_list(v, None, 1024, path)):
-        _chk_inflight_request(x0, f"{path}[{i0}]")
+def _check_inflight_section(inflight: object, path: str) -> None:
+    for index, inflight_request in enumerate(_rt.chk_list(inflight, None, 1024, path)):
+        _check_inflight_request(inflight_request, f"{path}[{index}]")
 
 
-def _state_sec_inflight(v: list[InflightRequest]) -> Any:
-    return [_state_inflight_request(y0) for y0 in v]
+def _to_state_inflight_section(inflight: list[InflightRequest]) -> Any:
+    return [_to_state_inflight_request(inflight_request) for inflight_request in inflight]
 
 
-def _from_sec_inflight(v: Any, path: str) -> list[InflightRequest]:
-    return [_from_inflight_request(y1, f"{path}[{i0}]") for i0, y1 in enumerate(_rt.to_list(v, None, 1024, path))]
+def _from_state_inflight_section(state: Any, path: str) -> list[InflightRequest]:
+    return [
+        _from_state_inflight_request(item, f"{path}[{index}]")
+        for index, item in enumerate(_rt.to_list(state, None, 1024, path))
+    ]
 
 
 _SPEC: _rt.ModelSpec[State] = _rt.ModelSpec(
@@ -1359,40 +1618,40 @@ _SPEC: _rt.ModelSpec[State] = _rt.ModelSpec(
             "common",
             "common",
             False,
-            _dec_virtio__virtio_common,
-            _enc_virtio__virtio_common,
-            _state_virtio__virtio_common,
-            _from_virtio__virtio_common,
+            _decode_virtio__virtio_common,
+            _encode_virtio__virtio_common,
+            _to_state_virtio__virtio_common,
+            _from_state_virtio__virtio_common,
         ),
         _rt.SectionSpec(
             2,
             "queues",
             "queues",
             False,
-            _dec_sec_queues,
-            _enc_sec_queues,
-            _state_sec_queues,
-            _from_sec_queues,
+            _decode_queues_section,
+            _encode_queues_section,
+            _to_state_queues_section,
+            _from_state_queues_section,
         ),
         _rt.SectionSpec(
             3,
             "config",
             "config",
             False,
-            _dec_blk_config,
-            _enc_blk_config,
-            _state_blk_config,
-            _from_blk_config,
+            _decode_blk_config,
+            _encode_blk_config,
+            _to_state_blk_config,
+            _from_state_blk_config,
         ),
         _rt.SectionSpec(
             4,
             "inflight",
             "inflight",
             False,
-            _dec_sec_inflight,
-            _enc_sec_inflight,
-            _state_sec_inflight,
-            _from_sec_inflight,
+            _decode_inflight_section,
+            _encode_inflight_section,
+            _to_state_inflight_section,
+            _from_state_inflight_section,
         ),
     ),
     (),

@@ -6,6 +6,14 @@ standard library only). decode(buffer) -> State, encode(state) -> bytes, encode_
 offset) -> int; to_state(state) and from_state(data) convert to and from devstate's plain state
 dicts. Decoding checks every rule of spec/wire-format.md and raises DecodeError (code, offset,
 path); encoding checks every constraint and raises EncodeError.
+
+Private names: each struct S (<library>__<name> when imported) has _decode_S, the fast decoder (one
+struct.Struct per run of fixed-size fields), and _decode_S_exact, the field-by-field decoder it
+hands anything unusual to, which reports the exact error position; _encode_S (and _pack_S, the bytes
+of a fixed-size S); _check_S, the exact checker that says why an encode was refused; _to_state_S and
+_from_state_S. A section whose type is not a struct has the same functions for S =
+<section>_section. Decoders take (blob, start, end, depth_left, region_limit) and read at offset;
+other locals are named after the fields they hold.
 """
 
 from __future__ import annotations
@@ -564,61 +572,81 @@ _VIRTIO__VIRTQUEUE_LAYOUT_37 = struct.Struct("<HBQQQHHHHH")
 _ARRAY_128I = struct.Struct("<128I")
 
 
-def _dec_announce_state(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> AnnounceState:
-    if e - p != 5 or depth_left < 1:
-        return _seq_announce_state(b, p, e, depth_left, region_limit)
-    (v0, v1) = _ANNOUNCE_STATE_LAYOUT.unpack_from(b, p)
-    return AnnounceState(v0, v1)
+def _decode_announce_state(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> AnnounceState:
+    if end - start != 5 or depth_left < 1:
+        return _decode_announce_state_exact(blob, start, end, depth_left, region_limit)
+    (rounds_remaining, next_round_delay) = _ANNOUNCE_STATE_LAYOUT.unpack_from(blob, start)
+    return AnnounceState(rounds_remaining, next_round_delay)
 
 
-def _seq_announce_state(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> AnnounceState:
-    q = p
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".rounds_remaining", "announce_state", "rounds_remaining", 1)
+def _decode_announce_state_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> AnnounceState:
+    offset = start
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".rounds_remaining", "announce_state", "rounds_remaining", 1)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".rounds_remaining")
-    v0 = b[q]
-    q += 1
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".next_round_delay", "announce_state", "next_round_delay", 4)
-    v1 = _rt.U32(b, q)[0]
-    q += 4
-    if q != e:
-        _rt.check_tail(b, q, e, "announce_state")
-    return AnnounceState(v0, v1)
+        raise _rt.too_deep(offset, ".rounds_remaining")
+    rounds_remaining = blob[offset]
+    offset += 1
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".next_round_delay", "announce_state", "next_round_delay", 4)
+    next_round_delay = _rt.U32(blob, offset)[0]
+    offset += 4
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "announce_state")
+    return AnnounceState(rounds_remaining, next_round_delay)
 
 
-def _pack_announce_state(o: AnnounceState) -> bytes:
+def _pack_announce_state(announce_state: AnnounceState) -> bytes:
     try:
-        v0 = o.rounds_remaining
-        v1 = o.next_round_delay
-        return _ANNOUNCE_STATE_LAYOUT.pack(v0, v1)
+        rounds_remaining = announce_state.rounds_remaining
+        next_round_delay = announce_state.next_round_delay
+        return _ANNOUNCE_STATE_LAYOUT.pack(rounds_remaining, next_round_delay)
     except Exception as exc:
-        raise _rt.rejected(_chk_announce_state, o, exc) from None
+        raise _rt.rejected(_check_announce_state, announce_state, exc) from None
 
 
-def _enc_announce_state(o: AnnounceState, out: list[Buffer]) -> int:
-    out.append(_pack_announce_state(o))
+def _encode_announce_state(announce_state: AnnounceState, out: list[Buffer]) -> int:
+    out.append(_pack_announce_state(announce_state))
     return 5
 
 
-def _chk_announce_state(o: object, path: str) -> None:
-    if not isinstance(o, AnnounceState):
-        raise _rt.not_instance(o, AnnounceState, path)
-    _rt.chk_int(o.rounds_remaining, 0, 255, f"{path}.rounds_remaining")
-    _rt.chk_int(o.next_round_delay, 0, 4294967295, f"{path}.next_round_delay")
+def _check_announce_state(announce_state: object, path: str) -> None:
+    if not isinstance(announce_state, AnnounceState):
+        raise _rt.not_instance(announce_state, AnnounceState, path)
+    _rt.chk_int(announce_state.rounds_remaining, 0, 255, f"{path}.rounds_remaining")
+    _rt.chk_int(announce_state.next_round_delay, 0, 4294967295, f"{path}.next_round_delay")
 
 
-def _state_announce_state(o: AnnounceState) -> dict[str, Any]:
-    return {"rounds_remaining": o.rounds_remaining, "next_round_delay": o.next_round_delay}
+def _to_state_announce_state(announce_state: AnnounceState) -> dict[str, Any]:
+    return {
+        "rounds_remaining": announce_state.rounds_remaining,
+        "next_round_delay": announce_state.next_round_delay,
+    }
 
 
-def _from_announce_state(d: Any, path: str) -> AnnounceState:
-    _rt.expect_struct(d, ("rounds_remaining", "next_round_delay"), "announce_state", path)
+def _from_state_announce_state(state: Any, path: str) -> AnnounceState:
+    _rt.expect_struct(state, ("rounds_remaining", "next_round_delay"), "announce_state", path)
     return AnnounceState(
-        _rt.to_int(_rt.member(d, "rounds_remaining", path, "announce_state"), 0, 255, f"{path}.rounds_remaining"),
         _rt.to_int(
-            _rt.member(d, "next_round_delay", path, "announce_state"),
+            _rt.member(state, "rounds_remaining", path, "announce_state"),
+            0,
+            255,
+            f"{path}.rounds_remaining",
+        ),
+        _rt.to_int(
+            _rt.member(state, "next_round_delay", path, "announce_state"),
             0,
             4294967295,
             f"{path}.next_round_delay",
@@ -626,74 +654,74 @@ def _from_announce_state(d: Any, path: str) -> AnnounceState:
     )
 
 
-def _dec_mac_entry(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> MacEntry:
-    if e - p != 7 or depth_left < 2:
-        return _seq_mac_entry(b, p, e, depth_left, region_limit)
-    (v0, v1, v2, v3, v4, v5, v6) = _MAC_ENTRY_LAYOUT.unpack_from(b, p)
-    if v6 not in _MAC_KIND_BY_VALUE:
-        return _seq_mac_entry(b, p, e, depth_left, region_limit)
-    return MacEntry([v0, v1, v2, v3, v4, v5], _MAC_KIND_BY_VALUE[v6])
+def _decode_mac_entry(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> MacEntry:
+    if end - start != 7 or depth_left < 2:
+        return _decode_mac_entry_exact(blob, start, end, depth_left, region_limit)
+    (mac_0, mac_1, mac_2, mac_3, mac_4, mac_5, kind) = _MAC_ENTRY_LAYOUT.unpack_from(blob, start)
+    if kind not in _MAC_KIND_BY_VALUE:
+        return _decode_mac_entry_exact(blob, start, end, depth_left, region_limit)
+    return MacEntry([mac_0, mac_1, mac_2, mac_3, mac_4, mac_5], _MAC_KIND_BY_VALUE[kind])
 
 
-def _seq_mac_entry(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> MacEntry:
-    q = p
-    if e - q < 6:
-        raise _rt.too_short(q, e, ".mac", "mac_entry", "mac", 6)
+def _decode_mac_entry_exact(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> MacEntry:
+    offset = start
+    if end - offset < 6:
+        raise _rt.too_short(offset, end, ".mac", "mac_entry", "mac", 6)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".mac")
+        raise _rt.too_deep(offset, ".mac")
     if depth_left < 2:
-        raise _rt.too_deep(q, ".mac[0]")
-    vals0 = b[q : q + 6].tolist()
-    x0 = vals0
-    q += 6
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".kind", "mac_entry", "kind", 1)
-    v0 = b[q]
-    if v0 not in _MAC_KIND_BY_VALUE:
-        raise _rt.bad_enum(q, ".kind", v0, "mac_kind")
-    x1 = _MAC_KIND_BY_VALUE[v0]
-    q += 1
-    if q != e:
-        _rt.check_tail(b, q, e, "mac_entry")
-    return MacEntry(x0, x1)
+        raise _rt.too_deep(offset, ".mac[0]")
+    mac_items = blob[offset : offset + 6].tolist()
+    offset += 6
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".kind", "mac_entry", "kind", 1)
+    kind = blob[offset]
+    if kind not in _MAC_KIND_BY_VALUE:
+        raise _rt.bad_enum(offset, ".kind", kind, "mac_kind")
+    offset += 1
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "mac_entry")
+    return MacEntry(mac_items, _MAC_KIND_BY_VALUE[kind])
 
 
-def _pack_mac_entry(o: MacEntry) -> bytes:
+def _pack_mac_entry(mac_entry: MacEntry) -> bytes:
     try:
-        v0 = o.mac
-        v1 = o.kind
-        if len(v0) != 6 or v1 not in _MAC_KIND_BY_VALUE:
+        mac = mac_entry.mac
+        kind = mac_entry.kind
+        if len(mac) != 6 or kind not in _MAC_KIND_BY_VALUE:
             raise _rt.Reject
-        return _MAC_ENTRY_LAYOUT.pack(*v0, v1)
+        return _MAC_ENTRY_LAYOUT.pack(*mac, kind)
     except Exception as exc:
-        raise _rt.rejected(_chk_mac_entry, o, exc) from None
+        raise _rt.rejected(_check_mac_entry, mac_entry, exc) from None
 
 
-def _enc_mac_entry(o: MacEntry, out: list[Buffer]) -> int:
-    out.append(_pack_mac_entry(o))
+def _encode_mac_entry(mac_entry: MacEntry, out: list[Buffer]) -> int:
+    out.append(_pack_mac_entry(mac_entry))
     return 7
 
 
-def _chk_mac_entry(o: object, path: str) -> None:
-    if not isinstance(o, MacEntry):
-        raise _rt.not_instance(o, MacEntry, path)
-    _rt.chk_ints(o.mac, 6, None, 0, 255, f"{path}.mac")
-    _rt.chk_enum(o.kind, _MAC_KIND_VALUES, False, 0, 255, "mac_kind", f"{path}.kind")
+def _check_mac_entry(mac_entry: object, path: str) -> None:
+    if not isinstance(mac_entry, MacEntry):
+        raise _rt.not_instance(mac_entry, MacEntry, path)
+    _rt.chk_ints(mac_entry.mac, 6, None, 0, 255, f"{path}.mac")
+    _rt.chk_enum(mac_entry.kind, _MAC_KIND_VALUES, False, 0, 255, "mac_kind", f"{path}.kind")
 
 
-def _state_mac_entry(o: MacEntry) -> dict[str, Any]:
-    return {"mac": list(o.mac), "kind": _MAC_KIND_NAMES.get(o.kind, o.kind)}
+def _to_state_mac_entry(mac_entry: MacEntry) -> dict[str, Any]:
+    return {"mac": list(mac_entry.mac), "kind": _MAC_KIND_NAMES.get(mac_entry.kind, mac_entry.kind)}
 
 
-def _from_mac_entry(d: Any, path: str) -> MacEntry:
-    _rt.expect_struct(d, ("mac", "kind"), "mac_entry", path)
+def _from_state_mac_entry(state: Any, path: str) -> MacEntry:
+    _rt.expect_struct(state, ("mac", "kind"), "mac_entry", path)
     return MacEntry(
         [
-            _rt.to_int(y1, 0, 255, f"{path}.mac[{i0}]")
-            for i0, y1 in enumerate(_rt.to_list(_rt.member(d, "mac", path, "mac_entry"), 6, None, f"{path}.mac"))
+            _rt.to_int(item, 0, 255, f"{path}.mac[{index}]")
+            for index, item in enumerate(
+                _rt.to_list(_rt.member(state, "mac", path, "mac_entry"), 6, None, f"{path}.mac")
+            )
         ],
         _rt.to_enum(
-            _rt.member(d, "kind", path, "mac_entry"),
+            _rt.member(state, "kind", path, "mac_entry"),
             _MAC_KIND_BY_NAME,
             False,
             0,
@@ -704,309 +732,390 @@ def _from_mac_entry(d: Any, path: str) -> MacEntry:
     )
 
 
-def _dec_mac_table(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> MacTable:
+def _decode_mac_table(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> MacTable:
     if depth_left < 4:
-        return _seq_mac_table(b, p, e, depth_left, region_limit)
-    q = p
-    if e - q < 2:
-        return _seq_mac_table(b, p, e, depth_left, region_limit)
-    (v0, v1) = _MAC_TABLE_LAYOUT_RUN_0.unpack_from(b, q)
-    if v0 > 1 or v1 > 1:
-        return _seq_mac_table(b, p, e, depth_left, region_limit)
-    q += 2
-    if e - q < 8:
-        return _seq_mac_table(b, p, e, depth_left, region_limit)
-    n0 = _rt.U32(b, q)[0]
-    if n0 > 128:
-        raise _rt.count_over_max(q, ".entries", n0, 128)
-    s0 = _rt.U32(b, q + 4)[0]
-    if s0 < 7:
-        raise _rt.bad_stride(q + 4, ".entries", s0, "mac_entry", 7)
-    d0 = q + 8
-    if n0 * s0 > e - d0:
-        raise _rt.count_past_end(q, ".entries", n0, s0, e - d0)
-    if n0 and depth_left < 2:
-        raise _rt.too_deep(d0, ".entries[0]")
-    if s0 == 7 and depth_left >= 4:
-        rows0 = _MAC_ENTRY_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 7])
-        x0 = [
-            MacEntry([v2, v3, v4, v5, v6, v7], _MAC_KIND_BY_VALUE[v8])
-            if not (v8 not in _MAC_KIND_BY_VALUE)
-            else _rt.exact(_seq_mac_entry, b, d0, n0, 7, depth_left - 2, region_limit, ".entries")
-            for v2, v3, v4, v5, v6, v7, v8 in rows0
+        return _decode_mac_table_exact(blob, start, end, depth_left, region_limit)
+    offset = start
+    if end - offset < 2:
+        return _decode_mac_table_exact(blob, start, end, depth_left, region_limit)
+    (unicast_overflow, multicast_overflow) = _MAC_TABLE_LAYOUT_RUN_0.unpack_from(blob, offset)
+    if unicast_overflow > 1 or multicast_overflow > 1:
+        return _decode_mac_table_exact(blob, start, end, depth_left, region_limit)
+    offset += 2
+    if end - offset < 8:
+        return _decode_mac_table_exact(blob, start, end, depth_left, region_limit)
+    entries_count = _rt.U32(blob, offset)[0]
+    if entries_count > 128:
+        raise _rt.count_over_max(offset, ".entries", entries_count, 128)
+    entries_stride = _rt.U32(blob, offset + 4)[0]
+    if entries_stride < 7:
+        raise _rt.bad_stride(offset + 4, ".entries", entries_stride, "mac_entry", 7)
+    entries_start = offset + 8
+    if entries_count * entries_stride > end - entries_start:
+        raise _rt.count_past_end(offset, ".entries", entries_count, entries_stride, end - entries_start)
+    if entries_count and depth_left < 2:
+        raise _rt.too_deep(entries_start, ".entries[0]")
+    if entries_stride == 7 and depth_left >= 4:
+        entries_rows = _MAC_ENTRY_LAYOUT.iter_unpack(blob[entries_start : entries_start + entries_count * 7])
+        entries = [
+            MacEntry([mac_0, mac_1, mac_2, mac_3, mac_4, mac_5], _MAC_KIND_BY_VALUE[kind])
+            if not (kind not in _MAC_KIND_BY_VALUE)
+            else _rt.exact(
+                _decode_mac_entry_exact,
+                blob,
+                entries_start,
+                entries_count,
+                7,
+                depth_left - 2,
+                region_limit,
+                ".entries",
+            )
+            for mac_0, mac_1, mac_2, mac_3, mac_4, mac_5, kind in entries_rows
         ]
     else:
-        x0 = []
-        for i0 in range(n0):
-            a0 = d0 + i0 * s0
+        entries = []
+        for index in range(entries_count):
+            element_start = entries_start + index * entries_stride
             try:
-                x0.append(_dec_mac_entry(b, a0, a0 + s0, depth_left - 2, region_limit))
+                entries.append(
+                    _decode_mac_entry(
+                        blob,
+                        element_start,
+                        element_start + entries_stride,
+                        depth_left - 2,
+                        region_limit,
+                    )
+                )
             except _rt.Fail as failure:
-                failure.path = f".entries[{i0}]" + failure.path
+                failure.path = f".entries[{index}]" + failure.path
                 raise
-    q = d0 + n0 * s0
-    if q != e:
-        _rt.check_tail(b, q, e, "mac_table")
-    return MacTable(v0 == 1, v1 == 1, x0)
+    offset = entries_start + entries_count * entries_stride
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "mac_table")
+    return MacTable(unicast_overflow == 1, multicast_overflow == 1, entries)
 
 
-def _seq_mac_table(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> MacTable:
-    q = p
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".unicast_overflow", "mac_table", "unicast_overflow", 1)
+def _decode_mac_table_exact(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> MacTable:
+    offset = start
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".unicast_overflow", "mac_table", "unicast_overflow", 1)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".unicast_overflow")
-    v0 = b[q]
-    if v0 > 1:
-        raise _rt.bad_bool(q, ".unicast_overflow", v0)
-    x0 = v0 == 1
-    q += 1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".multicast_overflow", "mac_table", "multicast_overflow", 1)
-    v1 = b[q]
-    if v1 > 1:
-        raise _rt.bad_bool(q, ".multicast_overflow", v1)
-    x1 = v1 == 1
-    q += 1
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".entries", "mac_table", "entries", 8)
-    n0 = _rt.U32(b, q)[0]
-    if n0 > 128:
-        raise _rt.count_over_max(q, ".entries", n0, 128)
-    s0 = _rt.U32(b, q + 4)[0]
-    if s0 < 7:
-        raise _rt.bad_stride(q + 4, ".entries", s0, "mac_entry", 7)
-    d0 = q + 8
-    if n0 * s0 > e - d0:
-        raise _rt.count_past_end(q, ".entries", n0, s0, e - d0)
-    if n0 and depth_left < 2:
-        raise _rt.too_deep(d0, ".entries[0]")
-    if s0 == 7 and depth_left >= 4:
-        rows0 = _MAC_ENTRY_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 7])
-        x2 = [
-            MacEntry([v2, v3, v4, v5, v6, v7], _MAC_KIND_BY_VALUE[v8])
-            if not (v8 not in _MAC_KIND_BY_VALUE)
-            else _rt.exact(_seq_mac_entry, b, d0, n0, 7, depth_left - 2, region_limit, ".entries")
-            for v2, v3, v4, v5, v6, v7, v8 in rows0
+        raise _rt.too_deep(offset, ".unicast_overflow")
+    unicast_overflow = blob[offset]
+    if unicast_overflow > 1:
+        raise _rt.bad_bool(offset, ".unicast_overflow", unicast_overflow)
+    offset += 1
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".multicast_overflow", "mac_table", "multicast_overflow", 1)
+    multicast_overflow = blob[offset]
+    if multicast_overflow > 1:
+        raise _rt.bad_bool(offset, ".multicast_overflow", multicast_overflow)
+    offset += 1
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".entries", "mac_table", "entries", 8)
+    entries_count = _rt.U32(blob, offset)[0]
+    if entries_count > 128:
+        raise _rt.count_over_max(offset, ".entries", entries_count, 128)
+    entries_stride = _rt.U32(blob, offset + 4)[0]
+    if entries_stride < 7:
+        raise _rt.bad_stride(offset + 4, ".entries", entries_stride, "mac_entry", 7)
+    entries_start = offset + 8
+    if entries_count * entries_stride > end - entries_start:
+        raise _rt.count_past_end(offset, ".entries", entries_count, entries_stride, end - entries_start)
+    if entries_count and depth_left < 2:
+        raise _rt.too_deep(entries_start, ".entries[0]")
+    if entries_stride == 7 and depth_left >= 4:
+        entries_rows = _MAC_ENTRY_LAYOUT.iter_unpack(blob[entries_start : entries_start + entries_count * 7])
+        entries = [
+            MacEntry([mac_0, mac_1, mac_2, mac_3, mac_4, mac_5], _MAC_KIND_BY_VALUE[kind])
+            if not (kind not in _MAC_KIND_BY_VALUE)
+            else _rt.exact(
+                _decode_mac_entry_exact,
+                blob,
+                entries_start,
+                entries_count,
+                7,
+                depth_left - 2,
+                region_limit,
+                ".entries",
+            )
+            for mac_0, mac_1, mac_2, mac_3, mac_4, mac_5, kind in entries_rows
         ]
     else:
-        x2 = []
-        for i0 in range(n0):
-            a0 = d0 + i0 * s0
+        entries = []
+        for index in range(entries_count):
+            element_start = entries_start + index * entries_stride
             try:
-                x2.append(_dec_mac_entry(b, a0, a0 + s0, depth_left - 2, region_limit))
+                entries.append(
+                    _decode_mac_entry(
+                        blob,
+                        element_start,
+                        element_start + entries_stride,
+                        depth_left - 2,
+                        region_limit,
+                    )
+                )
             except _rt.Fail as failure:
-                failure.path = f".entries[{i0}]" + failure.path
+                failure.path = f".entries[{index}]" + failure.path
                 raise
-    q = d0 + n0 * s0
-    if q != e:
-        _rt.check_tail(b, q, e, "mac_table")
-    return MacTable(x0, x1, x2)
+    offset = entries_start + entries_count * entries_stride
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "mac_table")
+    return MacTable(unicast_overflow == 1, multicast_overflow == 1, entries)
 
 
-def _enc_mac_table(o: MacTable, out: list[Buffer]) -> int:
+def _encode_mac_table(mac_table: MacTable, out: list[Buffer]) -> int:
     try:
-        n = 0
-        v0 = o.unicast_overflow
-        v1 = o.multicast_overflow
-        if v0 > 1 or v1 > 1:
+        variable_size = 0
+        unicast_overflow = mac_table.unicast_overflow
+        multicast_overflow = mac_table.multicast_overflow
+        if unicast_overflow > 1 or multicast_overflow > 1:
             raise _rt.Reject
-        out.append(_MAC_TABLE_LAYOUT_RUN_0.pack(v0, v1))
-        items0 = o.entries
-        c0 = len(items0)
-        if c0 > 128:
+        out.append(_MAC_TABLE_LAYOUT_RUN_0.pack(unicast_overflow, multicast_overflow))
+        entries = mac_table.entries
+        entries_count = len(entries)
+        if entries_count > 128:
             raise _rt.Reject
-        out.append(_rt.U32X2_PACK(c0, 7))
-        buf0 = bytearray(c0 * 7)
-        pack0 = _MAC_ENTRY_LAYOUT.pack_into
-        at0 = 0
-        for o0 in items0:
-            v2 = o0.mac
-            v3 = o0.kind
-            if len(v2) != 6 or v3 not in _MAC_KIND_BY_VALUE:
+        out.append(_rt.U32X2_PACK(entries_count, 7))
+        entries_buffer = bytearray(entries_count * 7)
+        pack_into = _MAC_ENTRY_LAYOUT.pack_into
+        position = 0
+        for mac_entry in entries:
+            mac = mac_entry.mac
+            kind = mac_entry.kind
+            if len(mac) != 6 or kind not in _MAC_KIND_BY_VALUE:
                 raise _rt.Reject
-            pack0(buf0, at0, *v2, v3)
-            at0 += 7
-        out.append(buf0)
-        n += c0 * 7
-        return 10 + n
+            pack_into(entries_buffer, position, *mac, kind)
+            position += 7
+        out.append(entries_buffer)
+        variable_size += entries_count * 7
+        return 10 + variable_size
     except _rt.Fail:
         raise
     except Exception as exc:
-        raise _rt.rejected(_chk_mac_table, o, exc) from None
+        raise _rt.rejected(_check_mac_table, mac_table, exc) from None
 
 
-def _chk_mac_table(o: object, path: str) -> None:
-    if not isinstance(o, MacTable):
-        raise _rt.not_instance(o, MacTable, path)
-    _rt.chk_bool(o.unicast_overflow, f"{path}.unicast_overflow")
-    _rt.chk_bool(o.multicast_overflow, f"{path}.multicast_overflow")
-    for i0, x0 in enumerate(_rt.chk_list(o.entries, None, 128, f"{path}.entries")):
-        _chk_mac_entry(x0, f"{path}.entries[{i0}]")
+def _check_mac_table(mac_table: object, path: str) -> None:
+    if not isinstance(mac_table, MacTable):
+        raise _rt.not_instance(mac_table, MacTable, path)
+    _rt.chk_bool(mac_table.unicast_overflow, f"{path}.unicast_overflow")
+    _rt.chk_bool(mac_table.multicast_overflow, f"{path}.multicast_overflow")
+    for index, mac_entry in enumerate(_rt.chk_list(mac_table.entries, None, 128, f"{path}.entries")):
+        _check_mac_entry(mac_entry, f"{path}.entries[{index}]")
 
 
-def _state_mac_table(o: MacTable) -> dict[str, Any]:
+def _to_state_mac_table(mac_table: MacTable) -> dict[str, Any]:
     return {
-        "unicast_overflow": o.unicast_overflow,
-        "multicast_overflow": o.multicast_overflow,
-        "entries": [_state_mac_entry(y0) for y0 in o.entries],
+        "unicast_overflow": mac_table.unicast_overflow,
+        "multicast_overflow": mac_table.multicast_overflow,
+        "entries": [_to_state_mac_entry(mac_entry) for mac_entry in mac_table.entries],
     }
 
 
-def _from_mac_table(d: Any, path: str) -> MacTable:
-    _rt.expect_struct(d, ("unicast_overflow", "multicast_overflow", "entries"), "mac_table", path)
+def _from_state_mac_table(state: Any, path: str) -> MacTable:
+    _rt.expect_struct(state, ("unicast_overflow", "multicast_overflow", "entries"), "mac_table", path)
     return MacTable(
-        _rt.to_bool(_rt.member(d, "unicast_overflow", path, "mac_table"), f"{path}.unicast_overflow"),
-        _rt.to_bool(_rt.member(d, "multicast_overflow", path, "mac_table"), f"{path}.multicast_overflow"),
+        _rt.to_bool(_rt.member(state, "unicast_overflow", path, "mac_table"), f"{path}.unicast_overflow"),
+        _rt.to_bool(_rt.member(state, "multicast_overflow", path, "mac_table"), f"{path}.multicast_overflow"),
         [
-            _from_mac_entry(y1, f"{path}.entries[{i0}]")
-            for i0, y1 in enumerate(
-                _rt.to_list(_rt.member(d, "entries", path, "mac_table"), None, 128, f"{path}.entries")
+            _from_state_mac_entry(item, f"{path}.entries[{index}]")
+            for index, item in enumerate(
+                _rt.to_list(_rt.member(state, "entries", path, "mac_table"), None, 128, f"{path}.entries")
             )
         ],
     )
 
 
-def _dec_net_config(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> NetConfig:
-    if e - p != 24 or depth_left < 2:
-        return _seq_net_config(b, p, e, depth_left, region_limit)
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13) = _NET_CONFIG_LAYOUT.unpack_from(b, p)
+def _decode_net_config(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> NetConfig:
+    if end - start != 24 or depth_left < 2:
+        return _decode_net_config_exact(blob, start, end, depth_left, region_limit)
+    (
+        mac_0,
+        mac_1,
+        mac_2,
+        mac_3,
+        mac_4,
+        mac_5,
+        status,
+        max_virtqueue_pairs,
+        mtu,
+        speed,
+        duplex,
+        rss_max_key_size,
+        rss_max_indirection_table_length,
+        supported_hash_types,
+    ) = _NET_CONFIG_LAYOUT.unpack_from(blob, start)
     if (
-        v6 & _NET_STATUS_UNDECLARED_BITS
-        or v7 > 32768
-        or v10 not in _DUPLEX_BY_VALUE
-        or v11 > 40
-        or v12 > 128
-        or v13 & _HASH_TYPES_UNDECLARED_BITS
+        status & _NET_STATUS_UNDECLARED_BITS
+        or max_virtqueue_pairs > 32768
+        or duplex not in _DUPLEX_BY_VALUE
+        or rss_max_key_size > 40
+        or rss_max_indirection_table_length > 128
+        or supported_hash_types & _HASH_TYPES_UNDECLARED_BITS
     ):
-        return _seq_net_config(b, p, e, depth_left, region_limit)
+        return _decode_net_config_exact(blob, start, end, depth_left, region_limit)
     return NetConfig(
-        [v0, v1, v2, v3, v4, v5],
-        _rt.flag(NetStatus, _NET_STATUS_CACHE, v6),
-        v7,
-        v8,
-        v9,
-        _DUPLEX_BY_VALUE[v10],
-        v11,
-        v12,
-        _rt.flag(HashTypes, _HASH_TYPES_CACHE, v13),
+        [mac_0, mac_1, mac_2, mac_3, mac_4, mac_5],
+        _rt.flag(NetStatus, _NET_STATUS_CACHE, status),
+        max_virtqueue_pairs,
+        mtu,
+        speed,
+        _DUPLEX_BY_VALUE[duplex],
+        rss_max_key_size,
+        rss_max_indirection_table_length,
+        _rt.flag(HashTypes, _HASH_TYPES_CACHE, supported_hash_types),
     )
 
 
-def _seq_net_config(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> NetConfig:
-    q = p
-    if e - q < 6:
-        raise _rt.too_short(q, e, ".mac", "net_config", "mac", 6)
+def _decode_net_config_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> NetConfig:
+    offset = start
+    if end - offset < 6:
+        raise _rt.too_short(offset, end, ".mac", "net_config", "mac", 6)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".mac")
+        raise _rt.too_deep(offset, ".mac")
     if depth_left < 2:
-        raise _rt.too_deep(q, ".mac[0]")
-    vals0 = b[q : q + 6].tolist()
-    x0 = vals0
-    q += 6
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".status", "net_config", "status", 2)
-    v0 = _rt.U16(b, q)[0]
-    if v0 & _NET_STATUS_UNDECLARED_BITS:
-        raise _rt.bad_flags(q, ".status", v0, _NET_STATUS_UNDECLARED_BITS, "net_status")
-    x1 = _rt.flag(NetStatus, _NET_STATUS_CACHE, v0)
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".max_virtqueue_pairs", "net_config", "max_virtqueue_pairs", 2)
-    v1 = _rt.U16(b, q)[0]
-    if v1 > 32768:
-        raise _rt.out_of_range(q, ".max_virtqueue_pairs", v1, 0, 32768)
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".mtu", "net_config", "mtu", 2)
-    v2 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".speed", "net_config", "speed", 4)
-    v3 = _rt.U32(b, q)[0]
-    q += 4
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".duplex", "net_config", "duplex", 1)
-    v4 = b[q]
-    if v4 not in _DUPLEX_BY_VALUE:
-        raise _rt.bad_enum(q, ".duplex", v4, "duplex")
-    x2 = _DUPLEX_BY_VALUE[v4]
-    q += 1
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".rss_max_key_size", "net_config", "rss_max_key_size", 1)
-    v5 = b[q]
-    if v5 > 40:
-        raise _rt.out_of_range(q, ".rss_max_key_size", v5, 0, 40)
-    q += 1
-    if e - q < 2:
+        raise _rt.too_deep(offset, ".mac[0]")
+    mac_items = blob[offset : offset + 6].tolist()
+    offset += 6
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".status", "net_config", "status", 2)
+    status = _rt.U16(blob, offset)[0]
+    if status & _NET_STATUS_UNDECLARED_BITS:
+        raise _rt.bad_flags(offset, ".status", status, _NET_STATUS_UNDECLARED_BITS, "net_status")
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".max_virtqueue_pairs", "net_config", "max_virtqueue_pairs", 2)
+    max_virtqueue_pairs = _rt.U16(blob, offset)[0]
+    if max_virtqueue_pairs > 32768:
+        raise _rt.out_of_range(offset, ".max_virtqueue_pairs", max_virtqueue_pairs, 0, 32768)
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".mtu", "net_config", "mtu", 2)
+    mtu = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".speed", "net_config", "speed", 4)
+    speed = _rt.U32(blob, offset)[0]
+    offset += 4
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".duplex", "net_config", "duplex", 1)
+    duplex = blob[offset]
+    if duplex not in _DUPLEX_BY_VALUE:
+        raise _rt.bad_enum(offset, ".duplex", duplex, "duplex")
+    offset += 1
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".rss_max_key_size", "net_config", "rss_max_key_size", 1)
+    rss_max_key_size = blob[offset]
+    if rss_max_key_size > 40:
+        raise _rt.out_of_range(offset, ".rss_max_key_size", rss_max_key_size, 0, 40)
+    offset += 1
+    if end - offset < 2:
         raise _rt.too_short(
-            q,
-            e,
+            offset,
+            end,
             ".rss_max_indirection_table_length",
             "net_config",
             "rss_max_indirection_table_length",
             2,
         )
-    v6 = _rt.U16(b, q)[0]
-    if v6 > 128:
-        raise _rt.out_of_range(q, ".rss_max_indirection_table_length", v6, 0, 128)
-    q += 2
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".supported_hash_types", "net_config", "supported_hash_types", 4)
-    v7 = _rt.U32(b, q)[0]
-    if v7 & _HASH_TYPES_UNDECLARED_BITS:
-        raise _rt.bad_flags(q, ".supported_hash_types", v7, _HASH_TYPES_UNDECLARED_BITS, "hash_types")
-    x3 = _rt.flag(HashTypes, _HASH_TYPES_CACHE, v7)
-    q += 4
-    if q != e:
-        _rt.check_tail(b, q, e, "net_config")
-    return NetConfig(x0, x1, v1, v2, v3, x2, v5, v6, x3)
+    rss_max_indirection_table_length = _rt.U16(blob, offset)[0]
+    if rss_max_indirection_table_length > 128:
+        raise _rt.out_of_range(
+            offset,
+            ".rss_max_indirection_table_length",
+            rss_max_indirection_table_length,
+            0,
+            128,
+        )
+    offset += 2
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".supported_hash_types", "net_config", "supported_hash_types", 4)
+    supported_hash_types = _rt.U32(blob, offset)[0]
+    if supported_hash_types & _HASH_TYPES_UNDECLARED_BITS:
+        raise _rt.bad_flags(
+            offset,
+            ".supported_hash_types",
+            supported_hash_types,
+            _HASH_TYPES_UNDECLARED_BITS,
+            "hash_types",
+        )
+    offset += 4
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "net_config")
+    return NetConfig(
+        mac_items,
+        _rt.flag(NetStatus, _NET_STATUS_CACHE, status),
+        max_virtqueue_pairs,
+        mtu,
+        speed,
+        _DUPLEX_BY_VALUE[duplex],
+        rss_max_key_size,
+        rss_max_indirection_table_length,
+        _rt.flag(HashTypes, _HASH_TYPES_CACHE, supported_hash_types),
+    )
 
 
-def _pack_net_config(o: NetConfig) -> bytes:
+def _pack_net_config(net_config: NetConfig) -> bytes:
     try:
-        v0 = o.mac
-        v1 = o.status
-        v2 = o.max_virtqueue_pairs
-        v3 = o.mtu
-        v4 = o.speed
-        v5 = o.duplex
-        v6 = o.rss_max_key_size
-        v7 = o.rss_max_indirection_table_length
-        v8 = o.supported_hash_types
+        mac = net_config.mac
+        status = net_config.status
+        max_virtqueue_pairs = net_config.max_virtqueue_pairs
+        mtu = net_config.mtu
+        speed = net_config.speed
+        duplex = net_config.duplex
+        rss_max_key_size = net_config.rss_max_key_size
+        rss_max_indirection_table_length = net_config.rss_max_indirection_table_length
+        supported_hash_types = net_config.supported_hash_types
         if (
-            len(v0) != 6
-            or int(v1) & _NET_STATUS_UNDECLARED_BITS
-            or v2 > 32768
-            or v5 not in _DUPLEX_BY_VALUE
-            or v6 > 40
-            or v7 > 128
-            or int(v8) & _HASH_TYPES_UNDECLARED_BITS
+            len(mac) != 6
+            or int(status) & _NET_STATUS_UNDECLARED_BITS
+            or max_virtqueue_pairs > 32768
+            or duplex not in _DUPLEX_BY_VALUE
+            or rss_max_key_size > 40
+            or rss_max_indirection_table_length > 128
+            or int(supported_hash_types) & _HASH_TYPES_UNDECLARED_BITS
         ):
             raise _rt.Reject
-        return _NET_CONFIG_LAYOUT.pack(*v0, v1, v2, v3, v4, v5, v6, v7, v8)
+        return _NET_CONFIG_LAYOUT.pack(
+            *mac,
+            status,
+            max_virtqueue_pairs,
+            mtu,
+            speed,
+            duplex,
+            rss_max_key_size,
+            rss_max_indirection_table_length,
+            supported_hash_types,
+        )
     except Exception as exc:
-        raise _rt.rejected(_chk_net_config, o, exc) from None
+        raise _rt.rejected(_check_net_config, net_config, exc) from None
 
 
-def _enc_net_config(o: NetConfig, out: list[Buffer]) -> int:
-    out.append(_pack_net_config(o))
+def _encode_net_config(net_config: NetConfig, out: list[Buffer]) -> int:
+    out.append(_pack_net_config(net_config))
     return 24
 
 
-def _chk_net_config(o: object, path: str) -> None:
-    if not isinstance(o, NetConfig):
-        raise _rt.not_instance(o, NetConfig, path)
-    _rt.chk_ints(o.mac, 6, None, 0, 255, f"{path}.mac")
-    _rt.chk_flags(o.status, _NET_STATUS_UNDECLARED_BITS, 0, 65535, "net_status", f"{path}.status")
-    _rt.chk_int(o.max_virtqueue_pairs, 0, 32768, f"{path}.max_virtqueue_pairs")
-    _rt.chk_int(o.mtu, 0, 65535, f"{path}.mtu")
-    _rt.chk_int(o.speed, 0, 4294967295, f"{path}.speed")
-    _rt.chk_enum(o.duplex, _DUPLEX_VALUES, False, 0, 255, "duplex", f"{path}.duplex")
-    _rt.chk_int(o.rss_max_key_size, 0, 40, f"{path}.rss_max_key_size")
-    _rt.chk_int(o.rss_max_indirection_table_length, 0, 128, f"{path}.rss_max_indirection_table_length")
+def _check_net_config(net_config: object, path: str) -> None:
+    if not isinstance(net_config, NetConfig):
+        raise _rt.not_instance(net_config, NetConfig, path)
+    _rt.chk_ints(net_config.mac, 6, None, 0, 255, f"{path}.mac")
+    _rt.chk_flags(net_config.status, _NET_STATUS_UNDECLARED_BITS, 0, 65535, "net_status", f"{path}.status")
+    _rt.chk_int(net_config.max_virtqueue_pairs, 0, 32768, f"{path}.max_virtqueue_pairs")
+    _rt.chk_int(net_config.mtu, 0, 65535, f"{path}.mtu")
+    _rt.chk_int(net_config.speed, 0, 4294967295, f"{path}.speed")
+    _rt.chk_enum(net_config.duplex, _DUPLEX_VALUES, False, 0, 255, "duplex", f"{path}.duplex")
+    _rt.chk_int(net_config.rss_max_key_size, 0, 40, f"{path}.rss_max_key_size")
+    _rt.chk_int(net_config.rss_max_indirection_table_length, 0, 128, f"{path}.rss_max_indirection_table_length")
     _rt.chk_flags(
-        o.supported_hash_types,
+        net_config.supported_hash_types,
         _HASH_TYPES_UNDECLARED_BITS,
         0,
         4294967295,
@@ -1015,23 +1124,23 @@ def _chk_net_config(o: object, path: str) -> None:
     )
 
 
-def _state_net_config(o: NetConfig) -> dict[str, Any]:
+def _to_state_net_config(net_config: NetConfig) -> dict[str, Any]:
     return {
-        "mac": list(o.mac),
-        "status": _rt.flag_names(o.status, _NET_STATUS_BITS),
-        "max_virtqueue_pairs": o.max_virtqueue_pairs,
-        "mtu": o.mtu,
-        "speed": o.speed,
-        "duplex": _DUPLEX_NAMES.get(o.duplex, o.duplex),
-        "rss_max_key_size": o.rss_max_key_size,
-        "rss_max_indirection_table_length": o.rss_max_indirection_table_length,
-        "supported_hash_types": _rt.flag_names(o.supported_hash_types, _HASH_TYPES_BITS),
+        "mac": list(net_config.mac),
+        "status": _rt.flag_names(net_config.status, _NET_STATUS_BITS),
+        "max_virtqueue_pairs": net_config.max_virtqueue_pairs,
+        "mtu": net_config.mtu,
+        "speed": net_config.speed,
+        "duplex": _DUPLEX_NAMES.get(net_config.duplex, net_config.duplex),
+        "rss_max_key_size": net_config.rss_max_key_size,
+        "rss_max_indirection_table_length": net_config.rss_max_indirection_table_length,
+        "supported_hash_types": _rt.flag_names(net_config.supported_hash_types, _HASH_TYPES_BITS),
     }
 
 
-def _from_net_config(d: Any, path: str) -> NetConfig:
+def _from_state_net_config(state: Any, path: str) -> NetConfig:
     _rt.expect_struct(
-        d,
+        state,
         (
             "mac",
             "status",
@@ -1048,26 +1157,28 @@ def _from_net_config(d: Any, path: str) -> NetConfig:
     )
     return NetConfig(
         [
-            _rt.to_int(y1, 0, 255, f"{path}.mac[{i0}]")
-            for i0, y1 in enumerate(_rt.to_list(_rt.member(d, "mac", path, "net_config"), 6, None, f"{path}.mac"))
+            _rt.to_int(item, 0, 255, f"{path}.mac[{index}]")
+            for index, item in enumerate(
+                _rt.to_list(_rt.member(state, "mac", path, "net_config"), 6, None, f"{path}.mac")
+            )
         ],
         _rt.to_flags(
-            _rt.member(d, "status", path, "net_config"),
+            _rt.member(state, "status", path, "net_config"),
             NetStatus,
             _NET_STATUS_BIT_BY_NAME,
             "net_status",
             f"{path}.status",
         ),
         _rt.to_int(
-            _rt.member(d, "max_virtqueue_pairs", path, "net_config"),
+            _rt.member(state, "max_virtqueue_pairs", path, "net_config"),
             0,
             32768,
             f"{path}.max_virtqueue_pairs",
         ),
-        _rt.to_int(_rt.member(d, "mtu", path, "net_config"), 0, 65535, f"{path}.mtu"),
-        _rt.to_int(_rt.member(d, "speed", path, "net_config"), 0, 4294967295, f"{path}.speed"),
+        _rt.to_int(_rt.member(state, "mtu", path, "net_config"), 0, 65535, f"{path}.mtu"),
+        _rt.to_int(_rt.member(state, "speed", path, "net_config"), 0, 4294967295, f"{path}.speed"),
         _rt.to_enum(
-            _rt.member(d, "duplex", path, "net_config"),
+            _rt.member(state, "duplex", path, "net_config"),
             _DUPLEX_BY_NAME,
             False,
             0,
@@ -1075,15 +1186,15 @@ def _from_net_config(d: Any, path: str) -> NetConfig:
             "duplex",
             f"{path}.duplex",
         ),
-        _rt.to_int(_rt.member(d, "rss_max_key_size", path, "net_config"), 0, 40, f"{path}.rss_max_key_size"),
+        _rt.to_int(_rt.member(state, "rss_max_key_size", path, "net_config"), 0, 40, f"{path}.rss_max_key_size"),
         _rt.to_int(
-            _rt.member(d, "rss_max_indirection_table_length", path, "net_config"),
+            _rt.member(state, "rss_max_indirection_table_length", path, "net_config"),
             0,
             128,
             f"{path}.rss_max_indirection_table_length",
         ),
         _rt.to_flags(
-            _rt.member(d, "supported_hash_types", path, "net_config"),
+            _rt.member(state, "supported_hash_types", path, "net_config"),
             HashTypes,
             _HASH_TYPES_BIT_BY_NAME,
             "hash_types",
@@ -1092,93 +1203,113 @@ def _from_net_config(d: Any, path: str) -> NetConfig:
     )
 
 
-def _dec_net_ctrl(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> NetCtrl:
-    if e - p != 19 or depth_left < 2:
-        return _seq_net_ctrl(b, p, e, depth_left, region_limit)
-    (v0, v1, v2, v3) = _NET_CTRL_LAYOUT.unpack_from(b, p)
-    if v0 < 1 or v0 > 32768 or v1 & _RX_MODE_UNDECLARED_BITS:
-        return _seq_net_ctrl(b, p, e, depth_left, region_limit)
-    return NetCtrl(v0, _rt.flag(RxMode, _RX_MODE_CACHE, v1), [v2, v3])
+def _decode_net_ctrl(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> NetCtrl:
+    if end - start != 19 or depth_left < 2:
+        return _decode_net_ctrl_exact(blob, start, end, depth_left, region_limit)
+    (
+        curr_queue_pairs,
+        rx_mode,
+        guest_offloads_disabled_0,
+        guest_offloads_disabled_1,
+    ) = _NET_CTRL_LAYOUT.unpack_from(blob, start)
+    if curr_queue_pairs < 1 or curr_queue_pairs > 32768 or rx_mode & _RX_MODE_UNDECLARED_BITS:
+        return _decode_net_ctrl_exact(blob, start, end, depth_left, region_limit)
+    return NetCtrl(
+        curr_queue_pairs,
+        _rt.flag(RxMode, _RX_MODE_CACHE, rx_mode),
+        [guest_offloads_disabled_0, guest_offloads_disabled_1],
+    )
 
 
-def _seq_net_ctrl(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> NetCtrl:
-    q = p
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".curr_queue_pairs", "net_ctrl", "curr_queue_pairs", 2)
+def _decode_net_ctrl_exact(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> NetCtrl:
+    offset = start
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".curr_queue_pairs", "net_ctrl", "curr_queue_pairs", 2)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".curr_queue_pairs")
-    v0 = _rt.U16(b, q)[0]
-    if v0 < 1 or v0 > 32768:
-        raise _rt.out_of_range(q, ".curr_queue_pairs", v0, 1, 32768)
-    q += 2
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".rx_mode", "net_ctrl", "rx_mode", 1)
-    v1 = b[q]
-    if v1 & _RX_MODE_UNDECLARED_BITS:
-        raise _rt.bad_flags(q, ".rx_mode", v1, _RX_MODE_UNDECLARED_BITS, "rx_mode")
-    x0 = _rt.flag(RxMode, _RX_MODE_CACHE, v1)
-    q += 1
-    if e - q < 16:
-        raise _rt.too_short(q, e, ".guest_offloads_disabled", "net_ctrl", "guest_offloads_disabled", 16)
+        raise _rt.too_deep(offset, ".curr_queue_pairs")
+    curr_queue_pairs = _rt.U16(blob, offset)[0]
+    if curr_queue_pairs < 1 or curr_queue_pairs > 32768:
+        raise _rt.out_of_range(offset, ".curr_queue_pairs", curr_queue_pairs, 1, 32768)
+    offset += 2
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".rx_mode", "net_ctrl", "rx_mode", 1)
+    rx_mode = blob[offset]
+    if rx_mode & _RX_MODE_UNDECLARED_BITS:
+        raise _rt.bad_flags(offset, ".rx_mode", rx_mode, _RX_MODE_UNDECLARED_BITS, "rx_mode")
+    offset += 1
+    if end - offset < 16:
+        raise _rt.too_short(offset, end, ".guest_offloads_disabled", "net_ctrl", "guest_offloads_disabled", 16)
     if depth_left < 2:
-        raise _rt.too_deep(q, ".guest_offloads_disabled[0]")
-    vals0 = _ARRAY_2Q.unpack_from(b, q)
-    x1 = list(vals0)
-    q += 16
-    if q != e:
-        _rt.check_tail(b, q, e, "net_ctrl")
-    return NetCtrl(v0, x0, x1)
+        raise _rt.too_deep(offset, ".guest_offloads_disabled[0]")
+    guest_offloads_disabled_items = _ARRAY_2Q.unpack_from(blob, offset)
+    guest_offloads_disabled = list(guest_offloads_disabled_items)
+    offset += 16
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "net_ctrl")
+    return NetCtrl(curr_queue_pairs, _rt.flag(RxMode, _RX_MODE_CACHE, rx_mode), guest_offloads_disabled)
 
 
-def _pack_net_ctrl(o: NetCtrl) -> bytes:
+def _pack_net_ctrl(net_ctrl: NetCtrl) -> bytes:
     try:
-        v0 = o.curr_queue_pairs
-        v1 = o.rx_mode
-        v2 = o.guest_offloads_disabled
-        if v0 < 1 or v0 > 32768 or int(v1) & _RX_MODE_UNDECLARED_BITS or len(v2) != 2:
+        curr_queue_pairs = net_ctrl.curr_queue_pairs
+        rx_mode = net_ctrl.rx_mode
+        guest_offloads_disabled = net_ctrl.guest_offloads_disabled
+        if (
+            curr_queue_pairs < 1
+            or curr_queue_pairs > 32768
+            or int(rx_mode) & _RX_MODE_UNDECLARED_BITS
+            or len(guest_offloads_disabled) != 2
+        ):
             raise _rt.Reject
-        return _NET_CTRL_LAYOUT.pack(v0, v1, *v2)
+        return _NET_CTRL_LAYOUT.pack(curr_queue_pairs, rx_mode, *guest_offloads_disabled)
     except Exception as exc:
-        raise _rt.rejected(_chk_net_ctrl, o, exc) from None
+        raise _rt.rejected(_check_net_ctrl, net_ctrl, exc) from None
 
 
-def _enc_net_ctrl(o: NetCtrl, out: list[Buffer]) -> int:
-    out.append(_pack_net_ctrl(o))
+def _encode_net_ctrl(net_ctrl: NetCtrl, out: list[Buffer]) -> int:
+    out.append(_pack_net_ctrl(net_ctrl))
     return 19
 
 
-def _chk_net_ctrl(o: object, path: str) -> None:
-    if not isinstance(o, NetCtrl):
-        raise _rt.not_instance(o, NetCtrl, path)
-    _rt.chk_int(o.curr_queue_pairs, 1, 32768, f"{path}.curr_queue_pairs")
-    _rt.chk_flags(o.rx_mode, _RX_MODE_UNDECLARED_BITS, 0, 255, "rx_mode", f"{path}.rx_mode")
-    _rt.chk_ints(o.guest_offloads_disabled, 2, None, 0, 18446744073709551615, f"{path}.guest_offloads_disabled")
+def _check_net_ctrl(net_ctrl: object, path: str) -> None:
+    if not isinstance(net_ctrl, NetCtrl):
+        raise _rt.not_instance(net_ctrl, NetCtrl, path)
+    _rt.chk_int(net_ctrl.curr_queue_pairs, 1, 32768, f"{path}.curr_queue_pairs")
+    _rt.chk_flags(net_ctrl.rx_mode, _RX_MODE_UNDECLARED_BITS, 0, 255, "rx_mode", f"{path}.rx_mode")
+    _rt.chk_ints(
+        net_ctrl.guest_offloads_disabled,
+        2,
+        None,
+        0,
+        18446744073709551615,
+        f"{path}.guest_offloads_disabled",
+    )
 
 
-def _state_net_ctrl(o: NetCtrl) -> dict[str, Any]:
+def _to_state_net_ctrl(net_ctrl: NetCtrl) -> dict[str, Any]:
     return {
-        "curr_queue_pairs": o.curr_queue_pairs,
-        "rx_mode": _rt.flag_names(o.rx_mode, _RX_MODE_BITS),
-        "guest_offloads_disabled": list(o.guest_offloads_disabled),
+        "curr_queue_pairs": net_ctrl.curr_queue_pairs,
+        "rx_mode": _rt.flag_names(net_ctrl.rx_mode, _RX_MODE_BITS),
+        "guest_offloads_disabled": list(net_ctrl.guest_offloads_disabled),
     }
 
 
-def _from_net_ctrl(d: Any, path: str) -> NetCtrl:
-    _rt.expect_struct(d, ("curr_queue_pairs", "rx_mode", "guest_offloads_disabled"), "net_ctrl", path)
+def _from_state_net_ctrl(state: Any, path: str) -> NetCtrl:
+    _rt.expect_struct(state, ("curr_queue_pairs", "rx_mode", "guest_offloads_disabled"), "net_ctrl", path)
     return NetCtrl(
-        _rt.to_int(_rt.member(d, "curr_queue_pairs", path, "net_ctrl"), 1, 32768, f"{path}.curr_queue_pairs"),
+        _rt.to_int(_rt.member(state, "curr_queue_pairs", path, "net_ctrl"), 1, 32768, f"{path}.curr_queue_pairs"),
         _rt.to_flags(
-            _rt.member(d, "rx_mode", path, "net_ctrl"),
+            _rt.member(state, "rx_mode", path, "net_ctrl"),
             RxMode,
             _RX_MODE_BIT_BY_NAME,
             "rx_mode",
             f"{path}.rx_mode",
         ),
         [
-            _rt.to_int(y1, 0, 18446744073709551615, f"{path}.guest_offloads_disabled[{i0}]")
-            for i0, y1 in enumerate(
+            _rt.to_int(item, 0, 18446744073709551615, f"{path}.guest_offloads_disabled[{index}]")
+            for index, item in enumerate(
                 _rt.to_list(
-                    _rt.member(d, "guest_offloads_disabled", path, "net_ctrl"),
+                    _rt.member(state, "guest_offloads_disabled", path, "net_ctrl"),
                     2,
                     None,
                     f"{path}.guest_offloads_disabled",
@@ -1188,146 +1319,177 @@ def _from_net_ctrl(d: Any, path: str) -> NetCtrl:
     )
 
 
-def _dec_rss_state(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> RssState:
+def _decode_rss_state(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> RssState:
     if depth_left < 2:
-        return _seq_rss_state(b, p, e, depth_left, region_limit)
-    q = p
-    if e - q < 9:
-        return _seq_rss_state(b, p, e, depth_left, region_limit)
-    (v0, v1, v2, v3) = _RSS_STATE_LAYOUT_RUN_0.unpack_from(b, q)
-    if v0 not in _RSS_MODE_BY_VALUE or v1 & _HASH_TYPES_UNDECLARED_BITS:
-        return _seq_rss_state(b, p, e, depth_left, region_limit)
-    q += 9
-    if e - q < 4:
-        return _seq_rss_state(b, p, e, depth_left, region_limit)
-    x0, q = _rt.read_bytes(b, q, e, 40, region_limit, ".hash_key")
-    if e - q < 4:
-        return _seq_rss_state(b, p, e, depth_left, region_limit)
-    n0 = _rt.U32(b, q)[0]
-    if n0 > 128:
-        raise _rt.count_over_max(q, ".indirection_table", n0, 128)
-    d0 = q + 4
-    if n0 * 2 > e - d0:
-        raise _rt.count_past_end(q, ".indirection_table", n0, 2, e - d0)
-    if n0 and depth_left < 2:
-        raise _rt.too_deep(d0, ".indirection_table[0]")
-    vals0 = _rt.unpack("H", n0, b, d0)
-    x1 = list(vals0)
-    q = d0 + n0 * 2
-    if q != e:
-        _rt.check_tail(b, q, e, "rss_state")
-    return RssState(_RSS_MODE_BY_VALUE[v0], _rt.flag(HashTypes, _HASH_TYPES_CACHE, v1), v2, v3, x0, x1)
+        return _decode_rss_state_exact(blob, start, end, depth_left, region_limit)
+    offset = start
+    if end - offset < 9:
+        return _decode_rss_state_exact(blob, start, end, depth_left, region_limit)
+    (mode, hash_types, unclassified_queue, max_tx_vq) = _RSS_STATE_LAYOUT_RUN_0.unpack_from(blob, offset)
+    if mode not in _RSS_MODE_BY_VALUE or hash_types & _HASH_TYPES_UNDECLARED_BITS:
+        return _decode_rss_state_exact(blob, start, end, depth_left, region_limit)
+    offset += 9
+    if end - offset < 4:
+        return _decode_rss_state_exact(blob, start, end, depth_left, region_limit)
+    hash_key, offset = _rt.read_bytes(blob, offset, end, 40, region_limit, ".hash_key")
+    if end - offset < 4:
+        return _decode_rss_state_exact(blob, start, end, depth_left, region_limit)
+    indirection_table_count = _rt.U32(blob, offset)[0]
+    if indirection_table_count > 128:
+        raise _rt.count_over_max(offset, ".indirection_table", indirection_table_count, 128)
+    indirection_table_start = offset + 4
+    if indirection_table_count * 2 > end - indirection_table_start:
+        raise _rt.count_past_end(
+            offset,
+            ".indirection_table",
+            indirection_table_count,
+            2,
+            end - indirection_table_start,
+        )
+    if indirection_table_count and depth_left < 2:
+        raise _rt.too_deep(indirection_table_start, ".indirection_table[0]")
+    indirection_table_items = _rt.unpack("H", indirection_table_count, blob, indirection_table_start)
+    indirection_table = list(indirection_table_items)
+    offset = indirection_table_start + indirection_table_count * 2
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "rss_state")
+    return RssState(
+        _RSS_MODE_BY_VALUE[mode],
+        _rt.flag(HashTypes, _HASH_TYPES_CACHE, hash_types),
+        unclassified_queue,
+        max_tx_vq,
+        hash_key,
+        indirection_table,
+    )
 
 
-def _seq_rss_state(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> RssState:
-    q = p
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".mode", "rss_state", "mode", 1)
+def _decode_rss_state_exact(blob: memoryview, start: int, end: int, depth_left: int, region_limit: int) -> RssState:
+    offset = start
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".mode", "rss_state", "mode", 1)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".mode")
-    v0 = b[q]
-    if v0 not in _RSS_MODE_BY_VALUE:
-        raise _rt.bad_enum(q, ".mode", v0, "rss_mode")
-    x0 = _RSS_MODE_BY_VALUE[v0]
-    q += 1
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".hash_types", "rss_state", "hash_types", 4)
-    v1 = _rt.U32(b, q)[0]
-    if v1 & _HASH_TYPES_UNDECLARED_BITS:
-        raise _rt.bad_flags(q, ".hash_types", v1, _HASH_TYPES_UNDECLARED_BITS, "hash_types")
-    x1 = _rt.flag(HashTypes, _HASH_TYPES_CACHE, v1)
-    q += 4
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".unclassified_queue", "rss_state", "unclassified_queue", 2)
-    v2 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".max_tx_vq", "rss_state", "max_tx_vq", 2)
-    v3 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".hash_key", "rss_state", "hash_key", 4)
-    x2, q = _rt.read_bytes(b, q, e, 40, region_limit, ".hash_key")
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".indirection_table", "rss_state", "indirection_table", 4)
-    n0 = _rt.U32(b, q)[0]
-    if n0 > 128:
-        raise _rt.count_over_max(q, ".indirection_table", n0, 128)
-    d0 = q + 4
-    if n0 * 2 > e - d0:
-        raise _rt.count_past_end(q, ".indirection_table", n0, 2, e - d0)
-    if n0 and depth_left < 2:
-        raise _rt.too_deep(d0, ".indirection_table[0]")
-    vals0 = _rt.unpack("H", n0, b, d0)
-    x3 = list(vals0)
-    q = d0 + n0 * 2
-    if q != e:
-        _rt.check_tail(b, q, e, "rss_state")
-    return RssState(x0, x1, v2, v3, x2, x3)
+        raise _rt.too_deep(offset, ".mode")
+    mode = blob[offset]
+    if mode not in _RSS_MODE_BY_VALUE:
+        raise _rt.bad_enum(offset, ".mode", mode, "rss_mode")
+    offset += 1
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".hash_types", "rss_state", "hash_types", 4)
+    hash_types = _rt.U32(blob, offset)[0]
+    if hash_types & _HASH_TYPES_UNDECLARED_BITS:
+        raise _rt.bad_flags(offset, ".hash_types", hash_types, _HASH_TYPES_UNDECLARED_BITS, "hash_types")
+    offset += 4
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".unclassified_queue", "rss_state", "unclassified_queue", 2)
+    unclassified_queue = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".max_tx_vq", "rss_state", "max_tx_vq", 2)
+    max_tx_vq = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".hash_key", "rss_state", "hash_key", 4)
+    hash_key, offset = _rt.read_bytes(blob, offset, end, 40, region_limit, ".hash_key")
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".indirection_table", "rss_state", "indirection_table", 4)
+    indirection_table_count = _rt.U32(blob, offset)[0]
+    if indirection_table_count > 128:
+        raise _rt.count_over_max(offset, ".indirection_table", indirection_table_count, 128)
+    indirection_table_start = offset + 4
+    if indirection_table_count * 2 > end - indirection_table_start:
+        raise _rt.count_past_end(
+            offset,
+            ".indirection_table",
+            indirection_table_count,
+            2,
+            end - indirection_table_start,
+        )
+    if indirection_table_count and depth_left < 2:
+        raise _rt.too_deep(indirection_table_start, ".indirection_table[0]")
+    indirection_table_items = _rt.unpack("H", indirection_table_count, blob, indirection_table_start)
+    indirection_table = list(indirection_table_items)
+    offset = indirection_table_start + indirection_table_count * 2
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "rss_state")
+    return RssState(
+        _RSS_MODE_BY_VALUE[mode],
+        _rt.flag(HashTypes, _HASH_TYPES_CACHE, hash_types),
+        unclassified_queue,
+        max_tx_vq,
+        hash_key,
+        indirection_table,
+    )
 
 
-def _enc_rss_state(o: RssState, out: list[Buffer]) -> int:
+def _encode_rss_state(rss_state: RssState, out: list[Buffer]) -> int:
     try:
-        n = 0
-        v0 = o.mode
-        v1 = o.hash_types
-        v2 = o.unclassified_queue
-        v3 = o.max_tx_vq
-        if v0 not in _RSS_MODE_BY_VALUE or int(v1) & _HASH_TYPES_UNDECLARED_BITS:
+        variable_size = 0
+        mode = rss_state.mode
+        hash_types = rss_state.hash_types
+        unclassified_queue = rss_state.unclassified_queue
+        max_tx_vq = rss_state.max_tx_vq
+        if mode not in _RSS_MODE_BY_VALUE or int(hash_types) & _HASH_TYPES_UNDECLARED_BITS:
             raise _rt.Reject
-        out.append(_RSS_STATE_LAYOUT_RUN_0.pack(v0, v1, v2, v3))
-        data0 = _rt.as_buffer(o.hash_key)
-        if len(data0) > 40:
+        out.append(_RSS_STATE_LAYOUT_RUN_0.pack(mode, hash_types, unclassified_queue, max_tx_vq))
+        hash_key_bytes = _rt.as_buffer(rss_state.hash_key)
+        if len(hash_key_bytes) > 40:
             raise _rt.Reject
-        out.append(_rt.U32_PACK(len(data0)))
-        out.append(data0)
-        n += len(data0)
-        items0 = o.indirection_table
-        c0 = len(items0)
-        if c0 > 128:
+        out.append(_rt.U32_PACK(len(hash_key_bytes)))
+        out.append(hash_key_bytes)
+        variable_size += len(hash_key_bytes)
+        indirection_table = rss_state.indirection_table
+        indirection_table_count = len(indirection_table)
+        if indirection_table_count > 128:
             raise _rt.Reject
-        out.append(_rt.U32_PACK(c0))
-        out.append(_rt.pack_items("H", items0))
-        n += c0 * 2
-        return 17 + n
+        out.append(_rt.U32_PACK(indirection_table_count))
+        out.append(_rt.pack_items("H", indirection_table))
+        variable_size += indirection_table_count * 2
+        return 17 + variable_size
     except _rt.Fail:
         raise
     except Exception as exc:
-        raise _rt.rejected(_chk_rss_state, o, exc) from None
+        raise _rt.rejected(_check_rss_state, rss_state, exc) from None
 
 
-def _chk_rss_state(o: object, path: str) -> None:
-    if not isinstance(o, RssState):
-        raise _rt.not_instance(o, RssState, path)
-    _rt.chk_enum(o.mode, _RSS_MODE_VALUES, False, 0, 255, "rss_mode", f"{path}.mode")
-    _rt.chk_flags(o.hash_types, _HASH_TYPES_UNDECLARED_BITS, 0, 4294967295, "hash_types", f"{path}.hash_types")
-    _rt.chk_int(o.unclassified_queue, 0, 65535, f"{path}.unclassified_queue")
-    _rt.chk_int(o.max_tx_vq, 0, 65535, f"{path}.max_tx_vq")
-    _rt.chk_bytes(o.hash_key, None, 40, f"{path}.hash_key")
-    _rt.chk_ints(o.indirection_table, None, 128, 0, 65535, f"{path}.indirection_table")
+def _check_rss_state(rss_state: object, path: str) -> None:
+    if not isinstance(rss_state, RssState):
+        raise _rt.not_instance(rss_state, RssState, path)
+    _rt.chk_enum(rss_state.mode, _RSS_MODE_VALUES, False, 0, 255, "rss_mode", f"{path}.mode")
+    _rt.chk_flags(
+        rss_state.hash_types,
+        _HASH_TYPES_UNDECLARED_BITS,
+        0,
+        4294967295,
+        "hash_types",
+        f"{path}.hash_types",
+    )
+    _rt.chk_int(rss_state.unclassified_queue, 0, 65535, f"{path}.unclassified_queue")
+    _rt.chk_int(rss_state.max_tx_vq, 0, 65535, f"{path}.max_tx_vq")
+    _rt.chk_bytes(rss_state.hash_key, None, 40, f"{path}.hash_key")
+    _rt.chk_ints(rss_state.indirection_table, None, 128, 0, 65535, f"{path}.indirection_table")
 
 
-def _state_rss_state(o: RssState) -> dict[str, Any]:
+def _to_state_rss_state(rss_state: RssState) -> dict[str, Any]:
     return {
-        "mode": _RSS_MODE_NAMES.get(o.mode, o.mode),
-        "hash_types": _rt.flag_names(o.hash_types, _HASH_TYPES_BITS),
-        "unclassified_queue": o.unclassified_queue,
-        "max_tx_vq": o.max_tx_vq,
-        "hash_key": o.hash_key,
-        "indirection_table": list(o.indirection_table),
+        "mode": _RSS_MODE_NAMES.get(rss_state.mode, rss_state.mode),
+        "hash_types": _rt.flag_names(rss_state.hash_types, _HASH_TYPES_BITS),
+        "unclassified_queue": rss_state.unclassified_queue,
+        "max_tx_vq": rss_state.max_tx_vq,
+        "hash_key": rss_state.hash_key,
+        "indirection_table": list(rss_state.indirection_table),
     }
 
 
-def _from_rss_state(d: Any, path: str) -> RssState:
+def _from_state_rss_state(state: Any, path: str) -> RssState:
     _rt.expect_struct(
-        d,
+        state,
         ("mode", "hash_types", "unclassified_queue", "max_tx_vq", "hash_key", "indirection_table"),
         "rss_state",
         path,
     )
     return RssState(
         _rt.to_enum(
-            _rt.member(d, "mode", path, "rss_state"),
+            _rt.member(state, "mode", path, "rss_state"),
             _RSS_MODE_BY_NAME,
             False,
             0,
@@ -1336,20 +1498,25 @@ def _from_rss_state(d: Any, path: str) -> RssState:
             f"{path}.mode",
         ),
         _rt.to_flags(
-            _rt.member(d, "hash_types", path, "rss_state"),
+            _rt.member(state, "hash_types", path, "rss_state"),
             HashTypes,
             _HASH_TYPES_BIT_BY_NAME,
             "hash_types",
             f"{path}.hash_types",
         ),
-        _rt.to_int(_rt.member(d, "unclassified_queue", path, "rss_state"), 0, 65535, f"{path}.unclassified_queue"),
-        _rt.to_int(_rt.member(d, "max_tx_vq", path, "rss_state"), 0, 65535, f"{path}.max_tx_vq"),
-        _rt.to_bytes(_rt.member(d, "hash_key", path, "rss_state"), None, 40, f"{path}.hash_key"),
+        _rt.to_int(
+            _rt.member(state, "unclassified_queue", path, "rss_state"),
+            0,
+            65535,
+            f"{path}.unclassified_queue",
+        ),
+        _rt.to_int(_rt.member(state, "max_tx_vq", path, "rss_state"), 0, 65535, f"{path}.max_tx_vq"),
+        _rt.to_bytes(_rt.member(state, "hash_key", path, "rss_state"), None, 40, f"{path}.hash_key"),
         [
-            _rt.to_int(y1, 0, 65535, f"{path}.indirection_table[{i0}]")
-            for i0, y1 in enumerate(
+            _rt.to_int(item, 0, 65535, f"{path}.indirection_table[{index}]")
+            for index, item in enumerate(
                 _rt.to_list(
-                    _rt.member(d, "indirection_table", path, "rss_state"),
+                    _rt.member(state, "indirection_table", path, "rss_state"),
                     None,
                     128,
                     f"{path}.indirection_table",
@@ -1359,149 +1526,201 @@ def _from_rss_state(d: Any, path: str) -> RssState:
     )
 
 
-def _dec_virtio__virtio_common(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> VirtioCommon:
-    if e - p != 49 or depth_left < 2:
-        return _seq_virtio__virtio_common(b, p, e, depth_left, region_limit)
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11) = _VIRTIO__VIRTIO_COMMON_LAYOUT.unpack_from(b, p)
-    if v0 & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS or v10 & _VIRTIO__ISR_STATUS_UNDECLARED_BITS:
-        return _seq_virtio__virtio_common(b, p, e, depth_left, region_limit)
+def _decode_virtio__virtio_common(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> VirtioCommon:
+    if end - start != 49 or depth_left < 2:
+        return _decode_virtio__virtio_common_exact(blob, start, end, depth_left, region_limit)
+    (
+        status,
+        device_feature_select,
+        device_features_0,
+        device_features_1,
+        driver_feature_select,
+        driver_features_0,
+        driver_features_1,
+        config_generation,
+        queue_select,
+        msix_config,
+        isr,
+        num_queues,
+    ) = _VIRTIO__VIRTIO_COMMON_LAYOUT.unpack_from(blob, start)
+    if status & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS or isr & _VIRTIO__ISR_STATUS_UNDECLARED_BITS:
+        return _decode_virtio__virtio_common_exact(blob, start, end, depth_left, region_limit)
     return VirtioCommon(
-        _rt.flag(DeviceStatus, _VIRTIO__DEVICE_STATUS_CACHE, v0),
-        v1,
-        [v2, v3],
-        v4,
-        [v5, v6],
-        v7,
-        v8,
-        v9,
-        _rt.flag(IsrStatus, _VIRTIO__ISR_STATUS_CACHE, v10),
-        v11,
+        _rt.flag(DeviceStatus, _VIRTIO__DEVICE_STATUS_CACHE, status),
+        device_feature_select,
+        [device_features_0, device_features_1],
+        driver_feature_select,
+        [driver_features_0, driver_features_1],
+        config_generation,
+        queue_select,
+        msix_config,
+        _rt.flag(IsrStatus, _VIRTIO__ISR_STATUS_CACHE, isr),
+        num_queues,
     )
 
 
-def _seq_virtio__virtio_common(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> VirtioCommon:
-    q = p
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".status", "virtio_common", "status", 1)
+def _decode_virtio__virtio_common_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> VirtioCommon:
+    offset = start
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".status", "virtio_common", "status", 1)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".status")
-    v0 = b[q]
-    if v0 & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS:
-        raise _rt.bad_flags(q, ".status", v0, _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS, "device_status")
-    x0 = _rt.flag(DeviceStatus, _VIRTIO__DEVICE_STATUS_CACHE, v0)
-    q += 1
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".device_feature_select", "virtio_common", "device_feature_select", 4)
-    v1 = _rt.U32(b, q)[0]
-    q += 4
-    if e - q < 16:
-        raise _rt.too_short(q, e, ".device_features", "virtio_common", "device_features", 16)
+        raise _rt.too_deep(offset, ".status")
+    status = blob[offset]
+    if status & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS:
+        raise _rt.bad_flags(offset, ".status", status, _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS, "device_status")
+    offset += 1
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".device_feature_select", "virtio_common", "device_feature_select", 4)
+    device_feature_select = _rt.U32(blob, offset)[0]
+    offset += 4
+    if end - offset < 16:
+        raise _rt.too_short(offset, end, ".device_features", "virtio_common", "device_features", 16)
     if depth_left < 2:
-        raise _rt.too_deep(q, ".device_features[0]")
-    vals0 = _ARRAY_2Q.unpack_from(b, q)
-    x1 = list(vals0)
-    q += 16
-    if e - q < 4:
-        raise _rt.too_short(q, e, ".driver_feature_select", "virtio_common", "driver_feature_select", 4)
-    v2 = _rt.U32(b, q)[0]
-    q += 4
-    if e - q < 16:
-        raise _rt.too_short(q, e, ".driver_features", "virtio_common", "driver_features", 16)
+        raise _rt.too_deep(offset, ".device_features[0]")
+    device_features_items = _ARRAY_2Q.unpack_from(blob, offset)
+    device_features = list(device_features_items)
+    offset += 16
+    if end - offset < 4:
+        raise _rt.too_short(offset, end, ".driver_feature_select", "virtio_common", "driver_feature_select", 4)
+    driver_feature_select = _rt.U32(blob, offset)[0]
+    offset += 4
+    if end - offset < 16:
+        raise _rt.too_short(offset, end, ".driver_features", "virtio_common", "driver_features", 16)
     if depth_left < 2:
-        raise _rt.too_deep(q, ".driver_features[0]")
-    vals1 = _ARRAY_2Q.unpack_from(b, q)
-    x2 = list(vals1)
-    q += 16
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".config_generation", "virtio_common", "config_generation", 1)
-    v3 = b[q]
-    q += 1
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".queue_select", "virtio_common", "queue_select", 2)
-    v4 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".msix_config", "virtio_common", "msix_config", 2)
-    v5 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".isr", "virtio_common", "isr", 1)
-    v6 = b[q]
-    if v6 & _VIRTIO__ISR_STATUS_UNDECLARED_BITS:
-        raise _rt.bad_flags(q, ".isr", v6, _VIRTIO__ISR_STATUS_UNDECLARED_BITS, "isr_status")
-    x3 = _rt.flag(IsrStatus, _VIRTIO__ISR_STATUS_CACHE, v6)
-    q += 1
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".num_queues", "virtio_common", "num_queues", 2)
-    v7 = _rt.U16(b, q)[0]
-    q += 2
-    if q != e:
-        _rt.check_tail(b, q, e, "virtio_common")
-    return VirtioCommon(x0, v1, x1, v2, x2, v3, v4, v5, x3, v7)
+        raise _rt.too_deep(offset, ".driver_features[0]")
+    driver_features_items = _ARRAY_2Q.unpack_from(blob, offset)
+    driver_features = list(driver_features_items)
+    offset += 16
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".config_generation", "virtio_common", "config_generation", 1)
+    config_generation = blob[offset]
+    offset += 1
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".queue_select", "virtio_common", "queue_select", 2)
+    queue_select = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".msix_config", "virtio_common", "msix_config", 2)
+    msix_config = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".isr", "virtio_common", "isr", 1)
+    isr = blob[offset]
+    if isr & _VIRTIO__ISR_STATUS_UNDECLARED_BITS:
+        raise _rt.bad_flags(offset, ".isr", isr, _VIRTIO__ISR_STATUS_UNDECLARED_BITS, "isr_status")
+    offset += 1
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".num_queues", "virtio_common", "num_queues", 2)
+    num_queues = _rt.U16(blob, offset)[0]
+    offset += 2
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "virtio_common")
+    return VirtioCommon(
+        _rt.flag(DeviceStatus, _VIRTIO__DEVICE_STATUS_CACHE, status),
+        device_feature_select,
+        device_features,
+        driver_feature_select,
+        driver_features,
+        config_generation,
+        queue_select,
+        msix_config,
+        _rt.flag(IsrStatus, _VIRTIO__ISR_STATUS_CACHE, isr),
+        num_queues,
+    )
 
 
-def _pack_virtio__virtio_common(o: VirtioCommon) -> bytes:
+def _pack_virtio__virtio_common(virtio_common: VirtioCommon) -> bytes:
     try:
-        v0 = o.status
-        v1 = o.device_feature_select
-        v2 = o.device_features
-        v3 = o.driver_feature_select
-        v4 = o.driver_features
-        v5 = o.config_generation
-        v6 = o.queue_select
-        v7 = o.msix_config
-        v8 = o.isr
-        v9 = o.num_queues
+        status = virtio_common.status
+        device_feature_select = virtio_common.device_feature_select
+        device_features = virtio_common.device_features
+        driver_feature_select = virtio_common.driver_feature_select
+        driver_features = virtio_common.driver_features
+        config_generation = virtio_common.config_generation
+        queue_select = virtio_common.queue_select
+        msix_config = virtio_common.msix_config
+        isr = virtio_common.isr
+        num_queues = virtio_common.num_queues
         if (
-            int(v0) & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS
-            or len(v2) != 2
-            or len(v4) != 2
-            or int(v8) & _VIRTIO__ISR_STATUS_UNDECLARED_BITS
+            int(status) & _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS
+            or len(device_features) != 2
+            or len(driver_features) != 2
+            or int(isr) & _VIRTIO__ISR_STATUS_UNDECLARED_BITS
         ):
             raise _rt.Reject
-        return _VIRTIO__VIRTIO_COMMON_LAYOUT.pack(v0, v1, *v2, v3, *v4, v5, v6, v7, v8, v9)
+        return _VIRTIO__VIRTIO_COMMON_LAYOUT.pack(
+            status,
+            device_feature_select,
+            *device_features,
+            driver_feature_select,
+            *driver_features,
+            config_generation,
+            queue_select,
+            msix_config,
+            isr,
+            num_queues,
+        )
     except Exception as exc:
-        raise _rt.rejected(_chk_virtio__virtio_common, o, exc) from None
+        raise _rt.rejected(_check_virtio__virtio_common, virtio_common, exc) from None
 
 
-def _enc_virtio__virtio_common(o: VirtioCommon, out: list[Buffer]) -> int:
-    out.append(_pack_virtio__virtio_common(o))
+def _encode_virtio__virtio_common(virtio_common: VirtioCommon, out: list[Buffer]) -> int:
+    out.append(_pack_virtio__virtio_common(virtio_common))
     return 49
 
 
-def _chk_virtio__virtio_common(o: object, path: str) -> None:
-    if not isinstance(o, VirtioCommon):
-        raise _rt.not_instance(o, VirtioCommon, path)
-    _rt.chk_flags(o.status, _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS, 0, 255, "device_status", f"{path}.status")
-    _rt.chk_int(o.device_feature_select, 0, 4294967295, f"{path}.device_feature_select")
-    _rt.chk_ints(o.device_features, 2, None, 0, 18446744073709551615, f"{path}.device_features")
-    _rt.chk_int(o.driver_feature_select, 0, 4294967295, f"{path}.driver_feature_select")
-    _rt.chk_ints(o.driver_features, 2, None, 0, 18446744073709551615, f"{path}.driver_features")
-    _rt.chk_int(o.config_generation, 0, 255, f"{path}.config_generation")
-    _rt.chk_int(o.queue_select, 0, 65535, f"{path}.queue_select")
-    _rt.chk_int(o.msix_config, 0, 65535, f"{path}.msix_config")
-    _rt.chk_flags(o.isr, _VIRTIO__ISR_STATUS_UNDECLARED_BITS, 0, 255, "isr_status", f"{path}.isr")
-    _rt.chk_int(o.num_queues, 0, 65535, f"{path}.num_queues")
+def _check_virtio__virtio_common(virtio_common: object, path: str) -> None:
+    if not isinstance(virtio_common, VirtioCommon):
+        raise _rt.not_instance(virtio_common, VirtioCommon, path)
+    _rt.chk_flags(
+        virtio_common.status,
+        _VIRTIO__DEVICE_STATUS_UNDECLARED_BITS,
+        0,
+        255,
+        "device_status",
+        f"{path}.status",
+    )
+    _rt.chk_int(virtio_common.device_feature_select, 0, 4294967295, f"{path}.device_feature_select")
+    _rt.chk_ints(virtio_common.device_features, 2, None, 0, 18446744073709551615, f"{path}.device_features")
+    _rt.chk_int(virtio_common.driver_feature_select, 0, 4294967295, f"{path}.driver_feature_select")
+    _rt.chk_ints(virtio_common.driver_features, 2, None, 0, 18446744073709551615, f"{path}.driver_features")
+    _rt.chk_int(virtio_common.config_generation, 0, 255, f"{path}.config_generation")
+    _rt.chk_int(virtio_common.queue_select, 0, 65535, f"{path}.queue_select")
+    _rt.chk_int(virtio_common.msix_config, 0, 65535, f"{path}.msix_config")
+    _rt.chk_flags(virtio_common.isr, _VIRTIO__ISR_STATUS_UNDECLARED_BITS, 0, 255, "isr_status", f"{path}.isr")
+    _rt.chk_int(virtio_common.num_queues, 0, 65535, f"{path}.num_queues")
 
 
-def _state_virtio__virtio_common(o: VirtioCommon) -> dict[str, Any]:
+def _to_state_virtio__virtio_common(virtio_common: VirtioCommon) -> dict[str, Any]:
     return {
-        "status": _rt.flag_names(o.status, _VIRTIO__DEVICE_STATUS_BITS),
-        "device_feature_select": o.device_feature_select,
-        "device_features": list(o.device_features),
-        "driver_feature_select": o.driver_feature_select,
-        "driver_features": list(o.driver_features),
-        "config_generation": o.config_generation,
-        "queue_select": o.queue_select,
-        "msix_config": o.msix_config,
-        "isr": _rt.flag_names(o.isr, _VIRTIO__ISR_STATUS_BITS),
-        "num_queues": o.num_queues,
+        "status": _rt.flag_names(virtio_common.status, _VIRTIO__DEVICE_STATUS_BITS),
+        "device_feature_select": virtio_common.device_feature_select,
+        "device_features": list(virtio_common.device_features),
+        "driver_feature_select": virtio_common.driver_feature_select,
+        "driver_features": list(virtio_common.driver_features),
+        "config_generation": virtio_common.config_generation,
+        "queue_select": virtio_common.queue_select,
+        "msix_config": virtio_common.msix_config,
+        "isr": _rt.flag_names(virtio_common.isr, _VIRTIO__ISR_STATUS_BITS),
+        "num_queues": virtio_common.num_queues,
     }
 
 
-def _from_virtio__virtio_common(d: Any, path: str) -> VirtioCommon:
+def _from_state_virtio__virtio_common(state: Any, path: str) -> VirtioCommon:
     _rt.expect_struct(
-        d,
+        state,
         (
             "status",
             "device_feature_select",
@@ -1519,23 +1738,23 @@ def _from_virtio__virtio_common(d: Any, path: str) -> VirtioCommon:
     )
     return VirtioCommon(
         _rt.to_flags(
-            _rt.member(d, "status", path, "virtio_common"),
+            _rt.member(state, "status", path, "virtio_common"),
             DeviceStatus,
             _VIRTIO__DEVICE_STATUS_BIT_BY_NAME,
             "device_status",
             f"{path}.status",
         ),
         _rt.to_int(
-            _rt.member(d, "device_feature_select", path, "virtio_common"),
+            _rt.member(state, "device_feature_select", path, "virtio_common"),
             0,
             4294967295,
             f"{path}.device_feature_select",
         ),
         [
-            _rt.to_int(y2, 0, 18446744073709551615, f"{path}.device_features[{i0}]")
-            for i0, y2 in enumerate(
+            _rt.to_int(item, 0, 18446744073709551615, f"{path}.device_features[{index}]")
+            for index, item in enumerate(
                 _rt.to_list(
-                    _rt.member(d, "device_features", path, "virtio_common"),
+                    _rt.member(state, "device_features", path, "virtio_common"),
                     2,
                     None,
                     f"{path}.device_features",
@@ -1543,192 +1762,297 @@ def _from_virtio__virtio_common(d: Any, path: str) -> VirtioCommon:
             )
         ],
         _rt.to_int(
-            _rt.member(d, "driver_feature_select", path, "virtio_common"),
+            _rt.member(state, "driver_feature_select", path, "virtio_common"),
             0,
             4294967295,
             f"{path}.driver_feature_select",
         ),
         [
-            _rt.to_int(y3, 0, 18446744073709551615, f"{path}.driver_features[{i1}]")
-            for i1, y3 in enumerate(
+            _rt.to_int(item, 0, 18446744073709551615, f"{path}.driver_features[{index}]")
+            for index, item in enumerate(
                 _rt.to_list(
-                    _rt.member(d, "driver_features", path, "virtio_common"),
+                    _rt.member(state, "driver_features", path, "virtio_common"),
                     2,
                     None,
                     f"{path}.driver_features",
                 )
             )
         ],
-        _rt.to_int(_rt.member(d, "config_generation", path, "virtio_common"), 0, 255, f"{path}.config_generation"),
-        _rt.to_int(_rt.member(d, "queue_select", path, "virtio_common"), 0, 65535, f"{path}.queue_select"),
-        _rt.to_int(_rt.member(d, "msix_config", path, "virtio_common"), 0, 65535, f"{path}.msix_config"),
+        _rt.to_int(
+            _rt.member(state, "config_generation", path, "virtio_common"),
+            0,
+            255,
+            f"{path}.config_generation",
+        ),
+        _rt.to_int(_rt.member(state, "queue_select", path, "virtio_common"), 0, 65535, f"{path}.queue_select"),
+        _rt.to_int(_rt.member(state, "msix_config", path, "virtio_common"), 0, 65535, f"{path}.msix_config"),
         _rt.to_flags(
-            _rt.member(d, "isr", path, "virtio_common"),
+            _rt.member(state, "isr", path, "virtio_common"),
             IsrStatus,
             _VIRTIO__ISR_STATUS_BIT_BY_NAME,
             "isr_status",
             f"{path}.isr",
         ),
-        _rt.to_int(_rt.member(d, "num_queues", path, "virtio_common"), 0, 65535, f"{path}.num_queues"),
+        _rt.to_int(_rt.member(state, "num_queues", path, "virtio_common"), 0, 65535, f"{path}.num_queues"),
     )
 
 
-def _dec_virtio__virtqueue(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Virtqueue:
-    if e - p != 40 or depth_left < 1:
-        return _seq_virtio__virtqueue(b, p, e, depth_left, region_limit)
-    (v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12) = _VIRTIO__VIRTQUEUE_LAYOUT.unpack_from(b, p)
-    if v0 > 32768 or v1 > 1 or v10 > 1 or v11 > 1 or v12 > 1:
-        return _seq_virtio__virtqueue(b, p, e, depth_left, region_limit)
-    return Virtqueue(v0, v1 == 1, v2, v3, v4, v5, v6, v7, v8, v9, v10 == 1, v11 == 1, v12 == 1)
+def _decode_virtio__virtqueue(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> Virtqueue:
+    if end - start != 40 or depth_left < 1:
+        return _decode_virtio__virtqueue_exact(blob, start, end, depth_left, region_limit)
+    (
+        size,
+        enabled,
+        desc_addr,
+        driver_addr,
+        device_addr,
+        last_avail_idx,
+        used_idx,
+        msix_vector,
+        notify_off,
+        notify_data,
+        avail_wrap_counter,
+        used_wrap_counter,
+        reset,
+    ) = _VIRTIO__VIRTQUEUE_LAYOUT.unpack_from(blob, start)
+    if size > 32768 or enabled > 1 or avail_wrap_counter > 1 or used_wrap_counter > 1 or reset > 1:
+        return _decode_virtio__virtqueue_exact(blob, start, end, depth_left, region_limit)
+    return Virtqueue(
+        size,
+        enabled == 1,
+        desc_addr,
+        driver_addr,
+        device_addr,
+        last_avail_idx,
+        used_idx,
+        msix_vector,
+        notify_off,
+        notify_data,
+        avail_wrap_counter == 1,
+        used_wrap_counter == 1,
+        reset == 1,
+    )
 
 
-def _seq_virtio__virtqueue(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Virtqueue:
-    q = p
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".size", "virtqueue", "size", 2)
+def _decode_virtio__virtqueue_exact(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> Virtqueue:
+    offset = start
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".size", "virtqueue", "size", 2)
     if depth_left < 1:
-        raise _rt.too_deep(q, ".size")
-    v0 = _rt.U16(b, q)[0]
-    if v0 > 32768:
-        raise _rt.out_of_range(q, ".size", v0, 0, 32768)
-    q += 2
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".enabled", "virtqueue", "enabled", 1)
-    v1 = b[q]
-    if v1 > 1:
-        raise _rt.bad_bool(q, ".enabled", v1)
-    x0 = v1 == 1
-    q += 1
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".desc_addr", "virtqueue", "desc_addr", 8)
-    v2 = _rt.U64(b, q)[0]
-    q += 8
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".driver_addr", "virtqueue", "driver_addr", 8)
-    v3 = _rt.U64(b, q)[0]
-    q += 8
-    if e - q < 8:
-        raise _rt.too_short(q, e, ".device_addr", "virtqueue", "device_addr", 8)
-    v4 = _rt.U64(b, q)[0]
-    q += 8
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".last_avail_idx", "virtqueue", "last_avail_idx", 2)
-    v5 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".used_idx", "virtqueue", "used_idx", 2)
-    v6 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".msix_vector", "virtqueue", "msix_vector", 2)
-    v7 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".notify_off", "virtqueue", "notify_off", 2)
-    v8 = _rt.U16(b, q)[0]
-    q += 2
-    if e - q < 2:
-        raise _rt.too_short(q, e, ".notify_data", "virtqueue", "notify_data", 2)
-    v9 = _rt.U16(b, q)[0]
-    q += 2
-    if q == e:
-        return Virtqueue(v0, x0, v2, v3, v4, v5, v6, v7, v8, v9)
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".avail_wrap_counter", "virtqueue", "avail_wrap_counter", 1)
-    v10 = b[q]
-    if v10 > 1:
-        raise _rt.bad_bool(q, ".avail_wrap_counter", v10)
-    x1 = v10 == 1
-    q += 1
-    if q == e:
-        return Virtqueue(v0, x0, v2, v3, v4, v5, v6, v7, v8, v9, x1)
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".used_wrap_counter", "virtqueue", "used_wrap_counter", 1)
-    v11 = b[q]
-    if v11 > 1:
-        raise _rt.bad_bool(q, ".used_wrap_counter", v11)
-    x2 = v11 == 1
-    q += 1
-    if q == e:
-        return Virtqueue(v0, x0, v2, v3, v4, v5, v6, v7, v8, v9, x1, x2)
-    if e - q < 1:
-        raise _rt.too_short(q, e, ".reset", "virtqueue", "reset", 1)
-    v12 = b[q]
-    if v12 > 1:
-        raise _rt.bad_bool(q, ".reset", v12)
-    x3 = v12 == 1
-    q += 1
-    if q != e:
-        _rt.check_tail(b, q, e, "virtqueue")
-    return Virtqueue(v0, x0, v2, v3, v4, v5, v6, v7, v8, v9, x1, x2, x3)
+        raise _rt.too_deep(offset, ".size")
+    size = _rt.U16(blob, offset)[0]
+    if size > 32768:
+        raise _rt.out_of_range(offset, ".size", size, 0, 32768)
+    offset += 2
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".enabled", "virtqueue", "enabled", 1)
+    enabled = blob[offset]
+    if enabled > 1:
+        raise _rt.bad_bool(offset, ".enabled", enabled)
+    offset += 1
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".desc_addr", "virtqueue", "desc_addr", 8)
+    desc_addr = _rt.U64(blob, offset)[0]
+    offset += 8
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".driver_addr", "virtqueue", "driver_addr", 8)
+    driver_addr = _rt.U64(blob, offset)[0]
+    offset += 8
+    if end - offset < 8:
+        raise _rt.too_short(offset, end, ".device_addr", "virtqueue", "device_addr", 8)
+    device_addr = _rt.U64(blob, offset)[0]
+    offset += 8
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".last_avail_idx", "virtqueue", "last_avail_idx", 2)
+    last_avail_idx = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".used_idx", "virtqueue", "used_idx", 2)
+    used_idx = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".msix_vector", "virtqueue", "msix_vector", 2)
+    msix_vector = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".notify_off", "virtqueue", "notify_off", 2)
+    notify_off = _rt.U16(blob, offset)[0]
+    offset += 2
+    if end - offset < 2:
+        raise _rt.too_short(offset, end, ".notify_data", "virtqueue", "notify_data", 2)
+    notify_data = _rt.U16(blob, offset)[0]
+    offset += 2
+    if offset == end:
+        return Virtqueue(
+            size,
+            enabled == 1,
+            desc_addr,
+            driver_addr,
+            device_addr,
+            last_avail_idx,
+            used_idx,
+            msix_vector,
+            notify_off,
+            notify_data,
+        )
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".avail_wrap_counter", "virtqueue", "avail_wrap_counter", 1)
+    avail_wrap_counter = blob[offset]
+    if avail_wrap_counter > 1:
+        raise _rt.bad_bool(offset, ".avail_wrap_counter", avail_wrap_counter)
+    offset += 1
+    if offset == end:
+        return Virtqueue(
+            size,
+            enabled == 1,
+            desc_addr,
+            driver_addr,
+            device_addr,
+            last_avail_idx,
+            used_idx,
+            msix_vector,
+            notify_off,
+            notify_data,
+            avail_wrap_counter == 1,
+        )
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".used_wrap_counter", "virtqueue", "used_wrap_counter", 1)
+    used_wrap_counter = blob[offset]
+    if used_wrap_counter > 1:
+        raise _rt.bad_bool(offset, ".used_wrap_counter", used_wrap_counter)
+    offset += 1
+    if offset == end:
+        return Virtqueue(
+            size,
+            enabled == 1,
+            desc_addr,
+            driver_addr,
+            device_addr,
+            last_avail_idx,
+            used_idx,
+            msix_vector,
+            notify_off,
+            notify_data,
+            avail_wrap_counter == 1,
+            used_wrap_counter == 1,
+        )
+    if end - offset < 1:
+        raise _rt.too_short(offset, end, ".reset", "virtqueue", "reset", 1)
+    reset = blob[offset]
+    if reset > 1:
+        raise _rt.bad_bool(offset, ".reset", reset)
+    offset += 1
+    if offset != end:
+        _rt.check_tail(blob, offset, end, "virtqueue")
+    return Virtqueue(
+        size,
+        enabled == 1,
+        desc_addr,
+        driver_addr,
+        device_addr,
+        last_avail_idx,
+        used_idx,
+        msix_vector,
+        notify_off,
+        notify_data,
+        avail_wrap_counter == 1,
+        used_wrap_counter == 1,
+        reset == 1,
+    )
 
 
-def _pack_virtio__virtqueue(o: Virtqueue) -> bytes:
+def _pack_virtio__virtqueue(virtqueue: Virtqueue) -> bytes:
     try:
-        v0 = o.size
-        v1 = o.enabled
-        v2 = o.desc_addr
-        v3 = o.driver_addr
-        v4 = o.device_addr
-        v5 = o.last_avail_idx
-        v6 = o.used_idx
-        v7 = o.msix_vector
-        v8 = o.notify_off
-        v9 = o.notify_data
-        v10 = o.avail_wrap_counter
-        v11 = o.used_wrap_counter
-        v12 = o.reset
-        if v0 > 32768 or v1 > 1 or v10 > 1 or v11 > 1 or v12 > 1:
+        size = virtqueue.size
+        enabled = virtqueue.enabled
+        desc_addr = virtqueue.desc_addr
+        driver_addr = virtqueue.driver_addr
+        device_addr = virtqueue.device_addr
+        last_avail_idx = virtqueue.last_avail_idx
+        used_idx = virtqueue.used_idx
+        msix_vector = virtqueue.msix_vector
+        notify_off = virtqueue.notify_off
+        notify_data = virtqueue.notify_data
+        avail_wrap_counter = virtqueue.avail_wrap_counter
+        used_wrap_counter = virtqueue.used_wrap_counter
+        reset = virtqueue.reset
+        if size > 32768 or enabled > 1 or avail_wrap_counter > 1 or used_wrap_counter > 1 or reset > 1:
             raise _rt.Reject
-        return _VIRTIO__VIRTQUEUE_LAYOUT.pack(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12)
+        return _VIRTIO__VIRTQUEUE_LAYOUT.pack(
+            size,
+            enabled,
+            desc_addr,
+            driver_addr,
+            device_addr,
+            last_avail_idx,
+            used_idx,
+            msix_vector,
+            notify_off,
+            notify_data,
+            avail_wrap_counter,
+            used_wrap_counter,
+            reset,
+        )
     except Exception as exc:
-        raise _rt.rejected(_chk_virtio__virtqueue, o, exc) from None
+        raise _rt.rejected(_check_virtio__virtqueue, virtqueue, exc) from None
 
 
-def _enc_virtio__virtqueue(o: Virtqueue, out: list[Buffer]) -> int:
-    out.append(_pack_virtio__virtqueue(o))
+def _encode_virtio__virtqueue(virtqueue: Virtqueue, out: list[Buffer]) -> int:
+    out.append(_pack_virtio__virtqueue(virtqueue))
     return 40
 
 
-def _chk_virtio__virtqueue(o: object, path: str) -> None:
-    if not isinstance(o, Virtqueue):
-        raise _rt.not_instance(o, Virtqueue, path)
-    _rt.chk_int(o.size, 0, 32768, f"{path}.size")
-    _rt.chk_bool(o.enabled, f"{path}.enabled")
-    _rt.chk_int(o.desc_addr, 0, 18446744073709551615, f"{path}.desc_addr")
-    _rt.chk_int(o.driver_addr, 0, 18446744073709551615, f"{path}.driver_addr")
-    _rt.chk_int(o.device_addr, 0, 18446744073709551615, f"{path}.device_addr")
-    _rt.chk_int(o.last_avail_idx, 0, 65535, f"{path}.last_avail_idx")
-    _rt.chk_int(o.used_idx, 0, 65535, f"{path}.used_idx")
-    _rt.chk_int(o.msix_vector, 0, 65535, f"{path}.msix_vector")
-    _rt.chk_int(o.notify_off, 0, 65535, f"{path}.notify_off")
-    _rt.chk_int(o.notify_data, 0, 65535, f"{path}.notify_data")
-    _rt.chk_bool(o.avail_wrap_counter, f"{path}.avail_wrap_counter")
-    _rt.chk_bool(o.used_wrap_counter, f"{path}.used_wrap_counter")
-    _rt.chk_bool(o.reset, f"{path}.reset")
+def _check_virtio__virtqueue(virtqueue: object, path: str) -> None:
+    if not isinstance(virtqueue, Virtqueue):
+        raise _rt.not_instance(virtqueue, Virtqueue, path)
+    _rt.chk_int(virtqueue.size, 0, 32768, f"{path}.size")
+    _rt.chk_bool(virtqueue.enabled, f"{path}.enabled")
+    _rt.chk_int(virtqueue.desc_addr, 0, 18446744073709551615, f"{path}.desc_addr")
+    _rt.chk_int(virtqueue.driver_addr, 0, 18446744073709551615, f"{path}.driver_addr")
+    _rt.chk_int(virtqueue.device_addr, 0, 18446744073709551615, f"{path}.device_addr")
+    _rt.chk_int(virtqueue.last_avail_idx, 0, 65535, f"{path}.last_avail_idx")
+    _rt.chk_int(virtqueue.used_idx, 0, 65535, f"{path}.used_idx")
+    _rt.chk_int(virtqueue.msix_vector, 0, 65535, f"{path}.msix_vector")
+    _rt.chk_int(virtqueue.notify_off, 0, 65535, f"{path}.notify_off")
+    _rt.chk_int(virtqueue.notify_data, 0, 65535, f"{path}.notify_data")
+    _rt.chk_bool(virtqueue.avail_wrap_counter, f"{path}.avail_wrap_counter")
+    _rt.chk_bool(virtqueue.used_wrap_counter, f"{path}.used_wrap_counter")
+    _rt.chk_bool(virtqueue.reset, f"{path}.reset")
 
 
-def _state_virtio__virtqueue(o: Virtqueue) -> dict[str, Any]:
+def _to_state_virtio__virtqueue(virtqueue: Virtqueue) -> dict[str, Any]:
     return {
-        "size": o.size,
-        "enabled": o.enabled,
-        "desc_addr": o.desc_addr,
-        "driver_addr": o.driver_addr,
-        "device_addr": o.device_addr,
-        "last_avail_idx": o.last_avail_idx,
-        "used_idx": o.used_idx,
-        "msix_vector": o.msix_vector,
-        "notify_off": o.notify_off,
-        "notify_data": o.notify_data,
-        "avail_wrap_counter": o.avail_wrap_counter,
-        "used_wrap_counter": o.used_wrap_counter,
-        "reset": o.reset,
+        "size": virtqueue.size,
+        "enabled": virtqueue.enabled,
+        "desc_addr": virtqueue.desc_addr,
+        "driver_addr": virtqueue.driver_addr,
+        "device_addr": virtqueue.device_addr,
+        "last_avail_idx": virtqueue.last_avail_idx,
+        "used_idx": virtqueue.used_idx,
+        "msix_vector": virtqueue.msix_vector,
+        "notify_off": virtqueue.notify_off,
+        "notify_data": virtqueue.notify_data,
+        "avail_wrap_counter": virtqueue.avail_wrap_counter,
+        "used_wrap_counter": virtqueue.used_wrap_counter,
+        "reset": virtqueue.reset,
     }
 
 
-def _from_virtio__virtqueue(d: Any, path: str) -> Virtqueue:
+def _from_state_virtio__virtqueue(state: Any, path: str) -> Virtqueue:
     _rt.expect_struct(
-        d,
+        state,
         (
             "size",
             "enabled",
@@ -1748,198 +2072,396 @@ def _from_virtio__virtqueue(d: Any, path: str) -> Virtqueue:
         path,
     )
     return Virtqueue(
-        _rt.to_int(_rt.member(d, "size", path, "virtqueue"), 0, 32768, f"{path}.size"),
-        _rt.to_bool(_rt.member(d, "enabled", path, "virtqueue"), f"{path}.enabled"),
-        _rt.to_int(_rt.member(d, "desc_addr", path, "virtqueue"), 0, 18446744073709551615, f"{path}.desc_addr"),
-        _rt.to_int(_rt.member(d, "driver_addr", path, "virtqueue"), 0, 18446744073709551615, f"{path}.driver_addr"),
-        _rt.to_int(_rt.member(d, "device_addr", path, "virtqueue"), 0, 18446744073709551615, f"{path}.device_addr"),
-        _rt.to_int(_rt.member(d, "last_avail_idx", path, "virtqueue"), 0, 65535, f"{path}.last_avail_idx"),
-        _rt.to_int(_rt.member(d, "used_idx", path, "virtqueue"), 0, 65535, f"{path}.used_idx"),
-        _rt.to_int(_rt.member(d, "msix_vector", path, "virtqueue"), 0, 65535, f"{path}.msix_vector"),
-        _rt.to_int(_rt.member(d, "notify_off", path, "virtqueue"), 0, 65535, f"{path}.notify_off"),
-        _rt.to_int(_rt.member(d, "notify_data", path, "virtqueue"), 0, 65535, f"{path}.notify_data"),
-        _rt.to_bool(_rt.member(d, "avail_wrap_counter", path, "virtqueue"), f"{path}.avail_wrap_counter"),
-        _rt.to_bool(_rt.member(d, "used_wrap_counter", path, "virtqueue"), f"{path}.used_wrap_counter"),
-        _rt.to_bool(_rt.member(d, "reset", path, "virtqueue"), f"{path}.reset"),
+        _rt.to_int(_rt.member(state, "size", path, "virtqueue"), 0, 32768, f"{path}.size"),
+        _rt.to_bool(_rt.member(state, "enabled", path, "virtqueue"), f"{path}.enabled"),
+        _rt.to_int(_rt.member(state, "desc_addr", path, "virtqueue"), 0, 18446744073709551615, f"{path}.desc_addr"),
+        _rt.to_int(
+            _rt.member(state, "driver_addr", path, "virtqueue"),
+            0,
+            18446744073709551615,
+            f"{path}.driver_addr",
+        ),
+        _rt.to_int(
+            _rt.member(state, "device_addr", path, "virtqueue"),
+            0,
+            18446744073709551615,
+            f"{path}.device_addr",
+        ),
+        _rt.to_int(_rt.member(state, "last_avail_idx", path, "virtqueue"), 0, 65535, f"{path}.last_avail_idx"),
+        _rt.to_int(_rt.member(state, "used_idx", path, "virtqueue"), 0, 65535, f"{path}.used_idx"),
+        _rt.to_int(_rt.member(state, "msix_vector", path, "virtqueue"), 0, 65535, f"{path}.msix_vector"),
+        _rt.to_int(_rt.member(state, "notify_off", path, "virtqueue"), 0, 65535, f"{path}.notify_off"),
+        _rt.to_int(_rt.member(state, "notify_data", path, "virtqueue"), 0, 65535, f"{path}.notify_data"),
+        _rt.to_bool(_rt.member(state, "avail_wrap_counter", path, "virtqueue"), f"{path}.avail_wrap_counter"),
+        _rt.to_bool(_rt.member(state, "used_wrap_counter", path, "virtqueue"), f"{path}.used_wrap_counter"),
+        _rt.to_bool(_rt.member(state, "reset", path, "virtqueue"), f"{path}.reset"),
     )
 
 
-def _dec_sec_queues(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> list[Virtqueue]:
-    q = p
-    n0 = _rt.prefix(b, q, e, "", "the array count")
-    if n0 > 1024:
-        raise _rt.count_over_max(q, "", n0, 1024)
-    s0 = _rt.prefix(b, q + 4, e, "", "the array stride")
-    if s0 < 40 and s0 not in (37, 38, 39):
-        raise _rt.bad_stride(q + 4, "", s0, "virtqueue", 40)
-    d0 = q + 8
-    if n0 * s0 > e - d0:
-        raise _rt.count_past_end(q, "", n0, s0, e - d0)
-    if n0 and depth_left < 1:
-        raise _rt.too_deep(d0, "[0]")
-    if s0 == 40 and depth_left >= 2:
-        rows0 = _VIRTIO__VIRTQUEUE_LAYOUT.iter_unpack(b[d0 : d0 + n0 * 40])
-        x0 = [
-            Virtqueue(v0, v1 == 1, v2, v3, v4, v5, v6, v7, v8, v9, v10 == 1, v11 == 1, v12 == 1)
-            if not (v0 > 32768 or v1 > 1 or v10 > 1 or v11 > 1 or v12 > 1)
-            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 40, depth_left - 1, region_limit, "")
-            for v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12 in rows0
+def _decode_queues_section(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> list[Virtqueue]:
+    offset = start
+    queues_count = _rt.prefix(blob, offset, end, "", "the array count")
+    if queues_count > 1024:
+        raise _rt.count_over_max(offset, "", queues_count, 1024)
+    queues_stride = _rt.prefix(blob, offset + 4, end, "", "the array stride")
+    if queues_stride < 40 and queues_stride not in (37, 38, 39):
+        raise _rt.bad_stride(offset + 4, "", queues_stride, "virtqueue", 40)
+    queues_start = offset + 8
+    if queues_count * queues_stride > end - queues_start:
+        raise _rt.count_past_end(offset, "", queues_count, queues_stride, end - queues_start)
+    if queues_count and depth_left < 1:
+        raise _rt.too_deep(queues_start, "[0]")
+    if queues_stride == 40 and depth_left >= 2:
+        queues_rows = _VIRTIO__VIRTQUEUE_LAYOUT.iter_unpack(blob[queues_start : queues_start + queues_count * 40])
+        queues = [
+            Virtqueue(
+                size,
+                enabled == 1,
+                desc_addr,
+                driver_addr,
+                device_addr,
+                last_avail_idx,
+                used_idx,
+                msix_vector,
+                notify_off,
+                notify_data,
+                avail_wrap_counter == 1,
+                used_wrap_counter == 1,
+                reset == 1,
+            )
+            if not (size > 32768 or enabled > 1 or avail_wrap_counter > 1 or used_wrap_counter > 1 or reset > 1)
+            else _rt.exact(
+                _decode_virtio__virtqueue_exact,
+                blob,
+                queues_start,
+                queues_count,
+                40,
+                depth_left - 1,
+                region_limit,
+                "",
+            )
+            for (
+                size,
+                enabled,
+                desc_addr,
+                driver_addr,
+                device_addr,
+                last_avail_idx,
+                used_idx,
+                msix_vector,
+                notify_off,
+                notify_data,
+                avail_wrap_counter,
+                used_wrap_counter,
+                reset,
+            ) in queues_rows
         ]
-    elif s0 == 39 and depth_left >= 2:
-        rows1 = _VIRTIO__VIRTQUEUE_LAYOUT_39.iter_unpack(b[d0 : d0 + n0 * 39])
-        x0 = [
-            Virtqueue(v13, v14 == 1, v15, v16, v17, v18, v19, v20, v21, v22, v23 == 1, v24 == 1)
-            if not (v13 > 32768 or v14 > 1 or v23 > 1 or v24 > 1)
-            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 39, depth_left - 1, region_limit, "")
-            for v13, v14, v15, v16, v17, v18, v19, v20, v21, v22, v23, v24 in rows1
+    elif queues_stride == 39 and depth_left >= 2:
+        queues_rows_39 = _VIRTIO__VIRTQUEUE_LAYOUT_39.iter_unpack(
+            blob[queues_start : queues_start + queues_count * 39]
+        )
+        queues = [
+            Virtqueue(
+                size,
+                enabled == 1,
+                desc_addr,
+                driver_addr,
+                device_addr,
+                last_avail_idx,
+                used_idx,
+                msix_vector,
+                notify_off,
+                notify_data,
+                avail_wrap_counter == 1,
+                used_wrap_counter == 1,
+            )
+            if not (size > 32768 or enabled > 1 or avail_wrap_counter > 1 or used_wrap_counter > 1)
+            else _rt.exact(
+                _decode_virtio__virtqueue_exact,
+                blob,
+                queues_start,
+                queues_count,
+                39,
+                depth_left - 1,
+                region_limit,
+                "",
+            )
+            for (
+                size,
+                enabled,
+                desc_addr,
+                driver_addr,
+                device_addr,
+                last_avail_idx,
+                used_idx,
+                msix_vector,
+                notify_off,
+                notify_data,
+                avail_wrap_counter,
+                used_wrap_counter,
+            ) in queues_rows_39
         ]
-    elif s0 == 38 and depth_left >= 2:
-        rows2 = _VIRTIO__VIRTQUEUE_LAYOUT_38.iter_unpack(b[d0 : d0 + n0 * 38])
-        x0 = [
-            Virtqueue(v25, v26 == 1, v27, v28, v29, v30, v31, v32, v33, v34, v35 == 1)
-            if not (v25 > 32768 or v26 > 1 or v35 > 1)
-            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 38, depth_left - 1, region_limit, "")
-            for v25, v26, v27, v28, v29, v30, v31, v32, v33, v34, v35 in rows2
+    elif queues_stride == 38 and depth_left >= 2:
+        queues_rows_38 = _VIRTIO__VIRTQUEUE_LAYOUT_38.iter_unpack(
+            blob[queues_start : queues_start + queues_count * 38]
+        )
+        queues = [
+            Virtqueue(
+                size,
+                enabled == 1,
+                desc_addr,
+                driver_addr,
+                device_addr,
+                last_avail_idx,
+                used_idx,
+                msix_vector,
+                notify_off,
+                notify_data,
+                avail_wrap_counter == 1,
+            )
+            if not (size > 32768 or enabled > 1 or avail_wrap_counter > 1)
+            else _rt.exact(
+                _decode_virtio__virtqueue_exact,
+                blob,
+                queues_start,
+                queues_count,
+                38,
+                depth_left - 1,
+                region_limit,
+                "",
+            )
+            for (
+                size,
+                enabled,
+                desc_addr,
+                driver_addr,
+                device_addr,
+                last_avail_idx,
+                used_idx,
+                msix_vector,
+                notify_off,
+                notify_data,
+                avail_wrap_counter,
+            ) in queues_rows_38
         ]
-    elif s0 == 37 and depth_left >= 2:
-        rows3 = _VIRTIO__VIRTQUEUE_LAYOUT_37.iter_unpack(b[d0 : d0 + n0 * 37])
-        x0 = [
-            Virtqueue(v36, v37 == 1, v38, v39, v40, v41, v42, v43, v44, v45)
-            if not (v36 > 32768 or v37 > 1)
-            else _rt.exact(_seq_virtio__virtqueue, b, d0, n0, 37, depth_left - 1, region_limit, "")
-            for v36, v37, v38, v39, v40, v41, v42, v43, v44, v45 in rows3
+    elif queues_stride == 37 and depth_left >= 2:
+        queues_rows_37 = _VIRTIO__VIRTQUEUE_LAYOUT_37.iter_unpack(
+            blob[queues_start : queues_start + queues_count * 37]
+        )
+        queues = [
+            Virtqueue(
+                size,
+                enabled == 1,
+                desc_addr,
+                driver_addr,
+                device_addr,
+                last_avail_idx,
+                used_idx,
+                msix_vector,
+                notify_off,
+                notify_data,
+            )
+            if not (size > 32768 or enabled > 1)
+            else _rt.exact(
+                _decode_virtio__virtqueue_exact,
+                blob,
+                queues_start,
+                queues_count,
+                37,
+                depth_left - 1,
+                region_limit,
+                "",
+            )
+            for (
+                size,
+                enabled,
+                desc_addr,
+                driver_addr,
+                device_addr,
+                last_avail_idx,
+                used_idx,
+                msix_vector,
+                notify_off,
+                notify_data,
+            ) in queues_rows_37
         ]
     else:
-        x0 = []
-        for i0 in range(n0):
-            a0 = d0 + i0 * s0
+        queues = []
+        for index in range(queues_count):
+            element_start = queues_start + index * queues_stride
             try:
-                x0.append(_dec_virtio__virtqueue(b, a0, a0 + s0, depth_left - 1, region_limit))
+                queues.append(
+                    _decode_virtio__virtqueue(
+                        blob,
+                        element_start,
+                        element_start + queues_stride,
+                        depth_left - 1,
+                        region_limit,
+                    )
+                )
             except _rt.Fail as failure:
-                failure.path = f"[{i0}]" + failure.path
+                failure.path = f"[{index}]" + failure.path
                 raise
-    q = d0 + n0 * s0
-    if q != e:
-        raise _rt.trailing(q, e)
-    return x0
+    offset = queues_start + queues_count * queues_stride
+    if offset != end:
+        raise _rt.trailing(offset, end)
+    return queues
 
 
-def _enc_sec_queues(v: list[Virtqueue], out: list[Buffer]) -> int:
+def _encode_queues_section(queues: list[Virtqueue], out: list[Buffer]) -> int:
     try:
-        n = 0
-        items0 = v
-        c0 = len(items0)
-        if c0 > 1024:
+        variable_size = 0
+        queues_count = len(queues)
+        if queues_count > 1024:
             raise _rt.Reject
-        out.append(_rt.U32X2_PACK(c0, 40))
-        buf0 = bytearray(c0 * 40)
-        pack0 = _VIRTIO__VIRTQUEUE_LAYOUT.pack_into
-        at0 = 0
-        for o0 in items0:
-            v0 = o0.size
-            v1 = o0.enabled
-            v2 = o0.desc_addr
-            v3 = o0.driver_addr
-            v4 = o0.device_addr
-            v5 = o0.last_avail_idx
-            v6 = o0.used_idx
-            v7 = o0.msix_vector
-            v8 = o0.notify_off
-            v9 = o0.notify_data
-            v10 = o0.avail_wrap_counter
-            v11 = o0.used_wrap_counter
-            v12 = o0.reset
-            if v0 > 32768 or v1 > 1 or v10 > 1 or v11 > 1 or v12 > 1:
+        out.append(_rt.U32X2_PACK(queues_count, 40))
+        queues_buffer = bytearray(queues_count * 40)
+        pack_into = _VIRTIO__VIRTQUEUE_LAYOUT.pack_into
+        position = 0
+        for virtqueue in queues:
+            size = virtqueue.size
+            enabled = virtqueue.enabled
+            desc_addr = virtqueue.desc_addr
+            driver_addr = virtqueue.driver_addr
+            device_addr = virtqueue.device_addr
+            last_avail_idx = virtqueue.last_avail_idx
+            used_idx = virtqueue.used_idx
+            msix_vector = virtqueue.msix_vector
+            notify_off = virtqueue.notify_off
+            notify_data = virtqueue.notify_data
+            avail_wrap_counter = virtqueue.avail_wrap_counter
+            used_wrap_counter = virtqueue.used_wrap_counter
+            reset = virtqueue.reset
+            if size > 32768 or enabled > 1 or avail_wrap_counter > 1 or used_wrap_counter > 1 or reset > 1:
                 raise _rt.Reject
-            pack0(buf0, at0, v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12)
-            at0 += 40
-        out.append(buf0)
-        n += c0 * 40
-        return 8 + n
+            pack_into(
+                queues_buffer,
+                position,
+                size,
+                enabled,
+                desc_addr,
+                driver_addr,
+                device_addr,
+                last_avail_idx,
+                used_idx,
+                msix_vector,
+                notify_off,
+                notify_data,
+                avail_wrap_counter,
+                used_wrap_counter,
+                reset,
+            )
+            position += 40
+        out.append(queues_buffer)
+        variable_size += queues_count * 40
+        return 8 + variable_size
     except _rt.Fail:
         raise
     except Exception as exc:
-        raise _rt.rejected(_chk_sec_queues, v, exc) from None
+        raise _rt.rejected(_check_queues_section, queues, exc) from None
 
 
-def _chk_sec_queues(v: object, path: str) -> None:
-    for i0, x0 in enumerate(_rt.chk_list(v, None, 1024, path)):
-        _chk_virtio__virtqueue(x0, f"{path}[{i0}]")
+def _check_queues_section(queues: object, path: str) -> None:
+    for index, virtqueue in enumerate(_rt.chk_list(queues, None, 1024, path)):
+        _check_virtio__virtqueue(virtqueue, f"{path}[{index}]")
 
 
-def _state_sec_queues(v: list[Virtqueue]) -> Any:
-    return [_state_virtio__virtqueue(y0) for y0 in v]
+def _to_state_queues_section(queues: list[Virtqueue]) -> Any:
+    return [_to_state_virtio__virtqueue(virtqueue) for virtqueue in queues]
 
 
-def _from_sec_queues(v: Any, path: str) -> list[Virtqueue]:
-    return [_from_virtio__virtqueue(y1, f"{path}[{i0}]") for i0, y1 in enumerate(_rt.to_list(v, None, 1024, path))]
+def _from_state_queues_section(state: Any, path: str) -> list[Virtqueue]:
+    return [
+        _from_state_virtio__virtqueue(item, f"{path}[{index}]")
+        for index, item in enumerate(_rt.to_list(state, None, 1024, path))
+    ]
 
 
-def _dec_sec_vlan_filter(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> list[int]:
-    q = p
-    if e - q < 512:
-        raise _rt.count_past_end(q, "", 128, 4, e - q)
+def _decode_vlan_filter_section(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> list[int]:
+    offset = start
+    if end - offset < 512:
+        raise _rt.count_past_end(offset, "", 128, 4, end - offset)
     if depth_left < 1:
-        raise _rt.too_deep(q, "[0]")
-    vals0 = _ARRAY_128I.unpack_from(b, q)
-    x0 = list(vals0)
-    q += 512
-    if q != e:
-        raise _rt.trailing(q, e)
-    return x0
+        raise _rt.too_deep(offset, "[0]")
+    vlan_filter_items = _ARRAY_128I.unpack_from(blob, offset)
+    vlan_filter = list(vlan_filter_items)
+    offset += 512
+    if offset != end:
+        raise _rt.trailing(offset, end)
+    return vlan_filter
 
 
-def _enc_sec_vlan_filter(v: list[int], out: list[Buffer]) -> int:
+def _encode_vlan_filter_section(vlan_filter: list[int], out: list[Buffer]) -> int:
     try:
-        n = 0
-        v0 = v
-        if len(v0) != 128:
+        variable_size = 0
+        if len(vlan_filter) != 128:
             raise _rt.Reject
-        out.append(_ARRAY_128I.pack(*v0))
-        return 512 + n
+        out.append(_ARRAY_128I.pack(*vlan_filter))
+        return 512 + variable_size
     except _rt.Fail:
         raise
     except Exception as exc:
-        raise _rt.rejected(_chk_sec_vlan_filter, v, exc) from None
+        raise _rt.rejected(_check_vlan_filter_section, vlan_filter, exc) from None
 
 
-def _chk_sec_vlan_filter(v: object, path: str) -> None:
-    _rt.chk_ints(v, 128, None, 0, 4294967295, path)
+def _check_vlan_filter_section(vlan_filter: object, path: str) -> None:
+    _rt.chk_ints(vlan_filter, 128, None, 0, 4294967295, path)
 
 
-def _state_sec_vlan_filter(v: list[int]) -> Any:
-    return list(v)
+def _to_state_vlan_filter_section(vlan_filter: list[int]) -> Any:
+    return list(vlan_filter)
 
 
-def _from_sec_vlan_filter(v: Any, path: str) -> list[int]:
-    return [_rt.to_int(y1, 0, 4294967295, f"{path}[{i0}]") for i0, y1 in enumerate(_rt.to_list(v, 128, None, path))]
+def _from_state_vlan_filter_section(state: Any, path: str) -> list[int]:
+    return [
+        _rt.to_int(item, 0, 4294967295, f"{path}[{index}]")
+        for index, item in enumerate(_rt.to_list(state, 128, None, path))
+    ]
 
 
-def _dec_vsec_impl_private(b: memoryview, p: int, e: int, depth_left: int, region_limit: int) -> Buffer:
-    return _rt.read_opaque(b, p, e, 65536, region_limit)
+def _decode_impl_private_vendor_section(
+    blob: memoryview,
+    start: int,
+    end: int,
+    depth_left: int,
+    region_limit: int,
+) -> Buffer:
+    return _rt.read_opaque(blob, start, end, 65536, region_limit)
 
 
-def _enc_vsec_impl_private(v: Buffer, out: list[Buffer]) -> int:
+def _encode_impl_private_vendor_section(impl_private: Buffer, out: list[Buffer]) -> int:
     try:
-        data = _rt.as_buffer(v)
-        if len(data) > 65536:
+        impl_private_bytes = _rt.as_buffer(impl_private)
+        if len(impl_private_bytes) > 65536:
             raise _rt.Reject
     except Exception as exc:
-        raise _rt.rejected(_chk_vsec_impl_private, v, exc) from None
-    out.append(data)
-    return len(data)
+        raise _rt.rejected(_check_impl_private_vendor_section, impl_private, exc) from None
+    out.append(impl_private_bytes)
+    return len(impl_private_bytes)
 
 
-def _chk_vsec_impl_private(v: object, path: str) -> None:
-    _rt.chk_bytes(v, None, 65536, path)
+def _check_impl_private_vendor_section(impl_private: object, path: str) -> None:
+    _rt.chk_bytes(impl_private, None, 65536, path)
 
 
-def _state_vsec_impl_private(v: Buffer) -> Any:
-    return v
+def _to_state_impl_private_vendor_section(impl_private: Buffer) -> Any:
+    return impl_private
 
 
-def _from_vsec_impl_private(v: Any, path: str) -> Buffer:
-    return _rt.to_buffer(v, None, 65536, path)
+def _from_state_impl_private_vendor_section(state: Any, path: str) -> Buffer:
+    return _rt.to_buffer(state, None, 65536, path)
 
 
 _SPEC: _rt.ModelSpec[State] = _rt.ModelSpec(
@@ -1950,62 +2472,80 @@ _SPEC: _rt.ModelSpec[State] = _rt.ModelSpec(
             "common",
             "common",
             False,
-            _dec_virtio__virtio_common,
-            _enc_virtio__virtio_common,
-            _state_virtio__virtio_common,
-            _from_virtio__virtio_common,
+            _decode_virtio__virtio_common,
+            _encode_virtio__virtio_common,
+            _to_state_virtio__virtio_common,
+            _from_state_virtio__virtio_common,
         ),
         _rt.SectionSpec(
             2,
             "queues",
             "queues",
             False,
-            _dec_sec_queues,
-            _enc_sec_queues,
-            _state_sec_queues,
-            _from_sec_queues,
+            _decode_queues_section,
+            _encode_queues_section,
+            _to_state_queues_section,
+            _from_state_queues_section,
         ),
         _rt.SectionSpec(
             3,
             "config",
             "config",
             False,
-            _dec_net_config,
-            _enc_net_config,
-            _state_net_config,
-            _from_net_config,
+            _decode_net_config,
+            _encode_net_config,
+            _to_state_net_config,
+            _from_state_net_config,
         ),
-        _rt.SectionSpec(4, "ctrl", "ctrl", False, _dec_net_ctrl, _enc_net_ctrl, _state_net_ctrl, _from_net_ctrl),
+        _rt.SectionSpec(
+            4,
+            "ctrl",
+            "ctrl",
+            False,
+            _decode_net_ctrl,
+            _encode_net_ctrl,
+            _to_state_net_ctrl,
+            _from_state_net_ctrl,
+        ),
         _rt.SectionSpec(
             6,
             "vlan_filter",
             "vlan_filter",
             False,
-            _dec_sec_vlan_filter,
-            _enc_sec_vlan_filter,
-            _state_sec_vlan_filter,
-            _from_sec_vlan_filter,
+            _decode_vlan_filter_section,
+            _encode_vlan_filter_section,
+            _to_state_vlan_filter_section,
+            _from_state_vlan_filter_section,
         ),
         _rt.SectionSpec(
             7,
             "announce",
             "announce",
             False,
-            _dec_announce_state,
-            _enc_announce_state,
-            _state_announce_state,
-            _from_announce_state,
+            _decode_announce_state,
+            _encode_announce_state,
+            _to_state_announce_state,
+            _from_state_announce_state,
         ),
-        _rt.SectionSpec(8, "rss", "rss", True, _dec_rss_state, _enc_rss_state, _state_rss_state, _from_rss_state),
+        _rt.SectionSpec(
+            8,
+            "rss",
+            "rss",
+            True,
+            _decode_rss_state,
+            _encode_rss_state,
+            _to_state_rss_state,
+            _from_state_rss_state,
+        ),
         _rt.SectionSpec(
             9,
             "mac_table",
             "mac_table",
             False,
-            _dec_mac_table,
-            _enc_mac_table,
-            _state_mac_table,
-            _from_mac_table,
+            _decode_mac_table,
+            _encode_mac_table,
+            _to_state_mac_table,
+            _from_state_mac_table,
         ),
     ),
     (
@@ -2014,10 +2554,10 @@ _SPEC: _rt.ModelSpec[State] = _rt.ModelSpec(
             "impl_private",
             "impl_private",
             True,
-            _dec_vsec_impl_private,
-            _enc_vsec_impl_private,
-            _state_vsec_impl_private,
-            _from_vsec_impl_private,
+            _decode_impl_private_vendor_section,
+            _encode_impl_private_vendor_section,
+            _to_state_impl_private_vendor_section,
+            _from_state_impl_private_vendor_section,
             "pci:0x1af4",
         ),
     ),

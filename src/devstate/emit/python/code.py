@@ -1,7 +1,8 @@
-"""A tiny indentation-aware line buffer for emitting Python source."""
+"""A tiny indentation-aware line buffer for emitting Python source, and the local-name allocator."""
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -41,16 +42,46 @@ class Code:
         return "\n".join(self.lines) + "\n"
 
 
-class Counter:
-    """Fresh local names: ``next("v")`` → ``v0``, ``v1``, ..."""
+BUILTINS = frozenset({
+    "abs", "aiter", "all", "anext", "any", "ascii", "bin", "bool", "breakpoint", "bytearray", "bytes", "callable",
+    "chr", "classmethod", "compile", "complex", "copyright", "credits", "delattr", "dict", "dir", "divmod",
+    "enumerate", "eval", "exec", "exit", "filter", "float", "format", "frozenset", "getattr", "globals", "hasattr",
+    "hash", "help", "hex", "id", "input", "int", "isinstance", "issubclass", "iter", "len", "license", "list",
+    "locals", "map", "max", "memoryview", "min", "next", "object", "oct", "open", "ord", "pow", "print", "property",
+    "quit", "range", "repr", "reversed", "round", "set", "setattr", "slice", "sorted", "staticmethod", "str", "sum",
+    "super", "tuple", "type", "vars", "zip"
+})
+"""Python's lower-case built-in names (fixed here, not read from ``builtins``, so that the output does
+not depend on the Python that runs the generator); no generated local takes one of them."""
+KEYWORDS = frozenset({*keyword.kwlist, "match", "case", "type", "_"})
 
-    def __init__(self) -> None:
-        self.counts: dict[str, int] = {}
 
-    def next(self, stem: str) -> str:
-        index = self.counts.get(stem, 0)
-        self.counts[stem] = index + 1
-        return f"{stem}{index}"
+class Locals:
+    """The local names of one generated function, in words: one allocator for the whole function.
+
+    ``claim("capacity")`` gives ``capacity`` the first time, ``capacity_2`` the next; a keyword,
+    a built-in or a reserved (module-level or runtime) name gets a trailing ``_`` (``type`` →
+    ``type_``). So no two locals of a function share a name and no local shadows a name the
+    function uses. ``scope()`` is the allocator of a comprehension: it sees the names claimed so
+    far, and what it claims is not taken from the function (two comprehensions may both use
+    ``size``).
+    """
+
+    def __init__(self, reserved: frozenset[str], used: set[str] | None = None) -> None:
+        self.reserved = reserved
+        self.used: set[str] = set() if used is None else used
+
+    def claim(self, preferred: str) -> str:
+        base = f"{preferred}_" if preferred in self.reserved or preferred in KEYWORDS or preferred in BUILTINS \
+            else preferred
+        name, counter = base, 2
+        while name in self.used or name in self.reserved:
+            name, counter = f"{preferred}_{counter}", counter + 1
+        self.used.add(name)
+        return name
+
+    def scope(self) -> Locals:
+        return Locals(self.reserved, set(self.used))
 
 
 def path_expr(parts: list[str]) -> str:

@@ -5,7 +5,8 @@
   with its neighbours, and its checks are a boolean expression over the unpacked items.
 - Layout facts (minimum sizes, strides, heights) are the IR's: ``ir.TypeExpr.min_size``,
   ``ir.StructType.short_strides``, ``ir.Schema.struct_height``.
-- Python names: classes, private function stems and attribute names.
+- Python names: classes, the private codec functions (``Functions``), attribute names and
+  the module-level names no generated local may take (``module_names``).
 """
 
 from __future__ import annotations
@@ -41,6 +42,24 @@ RESERVED = frozenset({
     "MODEL", "Readable", "SCHEMA_SHA256", "State", "UnknownSection", "VERSION", "VendorSections", "annotations",
     "dataclass", "decode", "encode", "encode_into", "field", "from_state", "itertools", "struct", "to_state",
 })
+
+
+@dataclass(frozen=True)
+class Functions:
+    """The private functions of one struct (``_decode_blk_config``...) or non-struct section
+    (``_decode_queues_section``...); a section has no ``decode_exact`` or ``pack`` (empty)."""
+
+    decode: str
+    """The fast decoder: one ``struct.Struct`` per run of fixed-size fields."""
+    decode_exact: str
+    """The field-by-field decoder that reports the exact error position (``_decode_<struct>_exact``)."""
+    pack: str
+    """The bytes of a fixed-size struct's body, one ``Struct.pack`` (``_pack_<struct>``)."""
+    encode: str
+    check: str
+    """The exact checker of a value to encode: raises its first error, with its path."""
+    to_state: str
+    from_state: str
 
 
 @dataclass(frozen=True)
@@ -103,10 +122,30 @@ class Facts:
             self.classes[name] = public.claim(short if short not in public.used else pascal_case(name))
             self.keys[name] = self.private.claim(name.replace(".", "__"))
         self._attrs: dict[str, dict[str, str]] = {}
-        self.stems: dict[tuple[str, str], str] = {}
         self.tables = {(name, kind): self.private.claim(f"_{self.keys[name].upper()}_{suffix}")
                        for name in sorted(schema.types)
                        for kind, suffix in TABLE_SUFFIXES[schema.types[name].kind].items()}
+        self.functions = {name: self._functions(self.keys[name], struct=True)
+                          for name in sorted(schema.types) if schema.types[name].kind == "struct"}
+        self.section_functions = {
+            **{("section", s.name): self._functions(self.private.claim(f"{s.name}_section"), struct=False)
+               for s in sorted(schema.sections, key=lambda s: s.id) if not self.is_struct(s.type)},
+            **{("vendor", v.name): self._functions(self.private.claim(f"{v.name}_vendor_section"), struct=False)
+               for v in schema.vendor_sections if v.type is None or not self.is_struct(v.type)},
+        }
+        self.module_names = frozenset({
+            *RESERVED, *self.classes.values(), *self.tables.values(), "_rt", "_SPEC",
+            *(name for functions in [*self.functions.values(), *self.section_functions.values()]
+              for name in vars(functions).values() if name),
+        })
+        """Every module-level name a generated function may use (the ``struct.Struct`` constants
+        added while emitting are ``_UPPER_CASE`` too, which no local is)."""
+
+    def _functions(self, stem: str, struct: bool) -> Functions:
+        claim = self.private.claim
+        return Functions(claim(f"_decode_{stem}"), claim(f"_decode_{stem}_exact") if struct else "",
+                         claim(f"_pack_{stem}") if struct else "", claim(f"_encode_{stem}"),
+                         claim(f"_check_{stem}"), claim(f"_to_state_{stem}"), claim(f"_from_state_{stem}"))
 
     # --- names ----------------------------------------------------------------------
 
@@ -130,11 +169,19 @@ class Facts:
         table = NameTable()
         return {s.name: table.claim(snake_identifier(s.name)) for s in self.schema.vendor_sections}
 
-    def stem(self, kind: str, name: str) -> str:
-        """A private function stem for a section (``sec``) or vendor section (``vsec``)."""
-        if (kind, name) not in self.stems:
-            self.stems[kind, name] = self.private.claim(f"{kind}_{name}")
-        return self.stems[kind, name]
+    def struct_functions(self, name: str) -> Functions:
+        """The private functions of struct ``name`` (a ``Schema.types`` key)."""
+        return self.functions[name]
+
+    def value_name(self, name: str) -> str:
+        """A local holding a value of struct ``name``: the struct's own name (``virtqueue``)."""
+        return snake_identifier(self.struct(name).name)
+
+    def element_name(self, expr: ir.TypeExpr) -> str:
+        """A local holding one element of an array of ``expr``: the struct's name, else ``item``."""
+        if isinstance(expr, ir.NamedRef) and expr.target_kind == "struct":
+            return self.value_name(expr.name)
+        return "item"
 
     def table(self, name: str, kind: str) -> str:
         """The name of one module-level table of type ``name`` (a ``Schema.types`` key; see TABLE_SUFFIXES)."""

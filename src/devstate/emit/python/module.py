@@ -9,18 +9,28 @@ from __future__ import annotations
 
 import functools
 import io
+import textwrap
 import tokenize
 
 import jinja2
 
 from devstate import ir
 from devstate.emit import banner_lines
-from devstate.emit.python.classes import ClassEmitter, docstring
+from devstate.emit.python.classes import DOC_WIDTH, ClassEmitter, docstring
 from devstate.emit.python.code import Code, wrapped
 from devstate.emit.python.convert import ConvertEmitter
 from devstate.emit.python.decode import Consts, DecodeEmitter
 from devstate.emit.python.encode import EncodeEmitter
 from devstate.emit.python.facts import Facts
+
+NAMING = ("Private names: each struct S (<library>__<name> when imported) has _decode_S, the fast decoder (one "
+          "struct.Struct per run of fixed-size fields), and _decode_S_exact, the field-by-field decoder it hands "
+          "anything unusual to, which reports the exact error position; _encode_S (and _pack_S, the bytes of a "
+          "fixed-size S); _check_S, the exact checker that says why an encode was refused; _to_state_S and "
+          "_from_state_S. A section whose type is not a struct has the same functions for S = <section>_section. "
+          "Decoders take (blob, start, end, depth_left, region_limit) and read at offset; other locals are named "
+          "after the fields they hold.")
+"""The naming scheme of the generated code, the second paragraph of each module's docstring."""
 
 PUBLIC_API = ["DEFAULT_LIMITS", "MODEL", "SCHEMA_SHA256", "VERSION", "DecodeError", "EncodeError", "Limits", "State",
               "UnknownSection", "VendorSections", "decode", "encode", "encode_into", "from_state", "to_state"]
@@ -73,12 +83,15 @@ def double_quotes(source: str) -> str:
 
 def _head(schema: ir.Schema, facts: Facts, body: str) -> dict[str, object]:
     """The template's values for the module's head: banner, docstring, imports, ``__all__``, constants."""
+    summary = (f"{schema.ident}: {schema.title} — a typed DSF codec generated from the schema (Python standard "
+               "library only). decode(buffer) -> State, encode(state) -> bytes, encode_into(state, buffer, offset) "
+               "-> int; to_state(state) and from_state(data) convert to and from devstate's plain state dicts. "
+               "Decoding checks every rule of spec/wire-format.md and raises DecodeError (code, offset, path); "
+               "encoding checks every constraint and raises EncodeError.")
     doc = Code()
-    docstring(doc, f"{schema.ident}: {schema.title} — a typed DSF codec generated from the schema (Python "
-                   "standard library only). decode(buffer) -> State, encode(state) -> bytes, encode_into(state, "
-                   "buffer, offset) -> int; to_state(state) and from_state(data) convert to and from devstate's "
-                   "plain state dicts. Decoding checks every rule of spec/wire-format.md and raises DecodeError "
-                   "(code, offset, path); encoding checks every constraint and raises EncodeError.")
+    docstring(doc, summary)
+    wrap = functools.partial(textwrap.wrap, width=DOC_WIDTH, break_long_words=False, break_on_hyphens=False)
+    doc.lines[-1:] = ["", *wrap(NAMING), '"""']
     names = Code()
     public = sorted({*PUBLIC_API, *facts.classes.values()}, key=_isort_key)
     wrapped(names, "__all__ = [", [repr(n) for n in public], "]")
@@ -110,12 +123,13 @@ def _sections(facts: Facts, decoder: DecodeEmitter, encoder: EncodeEmitter, conv
     schema = facts.schema
     standard, vendor = [], []
     for section in sorted(schema.sections, key=lambda s: s.id):
-        stems = _section_functions(facts, decoder, encoder, converter, "sec", section.name, section.type, None)
         attr = facts.section_attrs[section.name]
+        stems = _section_functions(facts, decoder, encoder, converter, ("section", section.name), attr, section.type,
+                                   None)
         standard.append(f"_rt.SectionSpec({section.id}, {section.name!r}, {attr!r}, {section.optional}, {stems})")
     for v in schema.vendor_sections:
-        stems = _section_functions(facts, decoder, encoder, converter, "vsec", v.name, v.type, v.max)
         attr = facts.vendor_attrs[v.name]
+        stems = _section_functions(facts, decoder, encoder, converter, ("vendor", v.name), attr, v.type, v.max)
         vendor.append(f"_rt.SectionSpec({v.id}, {v.name!r}, {attr!r}, {v.optional}, {stems}, {str(v.vendor)!r})")
     spec.blank(2)
     with spec.block("_SPEC: _rt.ModelSpec[State] = _rt.ModelSpec("):
@@ -126,18 +140,19 @@ def _sections(facts: Facts, decoder: DecodeEmitter, encoder: EncodeEmitter, conv
 
 
 def _section_functions(facts: Facts, decoder: DecodeEmitter, encoder: EncodeEmitter, converter: ConvertEmitter,
-                       kind: str, name: str, expr: ir.TypeExpr | None, maximum: int | None) -> str:
+                       key: tuple[str, str], attr: str, expr: ir.TypeExpr | None, maximum: int | None) -> str:
     """The section's decode, encode, to_state and from_state functions (emitting any needed)."""
-    if isinstance(expr, ir.NamedRef) and expr.target_kind == "struct":
-        key = facts.keys[expr.name]
-        return f"_dec_{key}, _enc_{key}, _state_{key}, _from_{key}"
-    stem = facts.stem(kind, name)
-    if expr is None:
-        assert maximum is not None
-        decoder.opaque(f"_dec_{stem}", maximum)
-        encoder.opaque(stem, maximum)
+    if expr is not None and facts.is_struct(expr):
+        assert isinstance(expr, ir.NamedRef)
+        functions = facts.struct_functions(expr.name)
     else:
-        decoder.section(f"_dec_{stem}", expr)
-        encoder.section(stem, expr)
-    converter.section(stem, expr, maximum)
-    return f"_dec_{stem}, _enc_{stem}, _state_{stem}, _from_{stem}"
+        functions = facts.section_functions[key]
+        if expr is None:
+            assert maximum is not None
+            decoder.opaque(functions.decode, maximum)
+            encoder.opaque(key, attr, maximum)
+        else:
+            decoder.section(functions.decode, attr, expr)
+            encoder.section(key, attr, expr)
+        converter.section(key, attr, expr, maximum)
+    return f"{functions.decode}, {functions.encode}, {functions.to_state}, {functions.from_state}"
