@@ -1,5 +1,5 @@
 """``python -m devstate`` runs the CLI."""
 
-from devstate.cli import main
+from devstate.cli import run
 
-main()
+run()

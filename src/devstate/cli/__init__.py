@@ -5,17 +5,18 @@ Each verb lives in a module of this package named after what it does and is list
 Modules are imported only when their verb runs, so ``devstate validate`` does not pay
 for the codecs, the compat engine or the bridges.
 Exit codes: 0 success, 1 the input is invalid or incompatible, 2 usage or I/O error.
+
+The click group ``main`` lives in ``devstate.cli.group`` (``devstate.cli.main`` imports it on
+first use); the ``devstate`` command is ``run``, which answers the usual forms of the per-call
+verbs (``inspect``, ``validate``, ``check-migration``) without importing click at all
+(``devstate.cli.quick``: click costs more to import than the rest of such a call) and hands
+everything else to ``main``.
 """
 
 from __future__ import annotations
 
-import importlib
-import os
-from pathlib import Path
-
-import click
-
-from devstate import __version__
+import sys
+from typing import Any
 
 CONFIG_NAME = "devstate.toml"
 """As ``devstate.config.CONFIG_NAME``; spelled here so that ``--help`` imports nothing more."""
@@ -74,61 +75,24 @@ SUMMARIES: dict[str, str] = {
 test keeps each one true to its command's own help."""
 
 
-class LazyGroup(click.Group):
-    """A click group that imports a verb's module when the verb is used."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *COMMANDS})
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, SUMMARIES.get(name) or self._summary(ctx, name)) for name in self.list_commands(ctx)]
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
-
-    def _summary(self, ctx: click.Context, name: str) -> str:
-        command = self.get_command(ctx, name)
-        return command.get_short_help_str(80) if command is not None else ""
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in COMMANDS and cmd_name not in self.commands:
-            module_name, _, attribute = COMMANDS[cmd_name].partition(":")
-            module = importlib.import_module(f"{__name__}.{module_name}")
-            command = getattr(module, attribute)
-            assert isinstance(command, click.Command)
-            self.add_command(command, cmd_name)
-        return super().get_command(ctx, cmd_name)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="devstate")
-@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help=f"Option defaults from this file (default: the nearest {CONFIG_NAME} upward from the cwd).")
-@click.option("--no-config", is_flag=True, help=f"Ignore any {CONFIG_NAME}.")
-@click.pass_context
-def main(ctx: click.Context, config_path: Path | None, no_config: bool) -> None:
-    """devstate: schemas, wire format, codecs and compatibility checks for device state.
+def run() -> None:
+    """The ``devstate`` command (console script and ``python -m devstate``)."""
+    from devstate.cli.quick import answer
 
-    File arguments may be - (standard input or output), schemas are named MODEL@VERSION,
-    --json prints machine-readable output, and option defaults come from the nearest
-    devstate.toml. Shell completion (bash, zsh, fish):
-    eval "$(_DEVSTATE_COMPLETE=bash_source devstate)" in ~/.bashrc (zsh_source, fish_source).
-    """
-    if no_config:
-        return
-    from devstate.cli.output import fail
-    from devstate.config import default_map, find_config, load_config
-    from devstate.errors import UsageError
+    code = answer(sys.argv[1:])
+    if code is None:
+        from devstate.cli.group import main
 
-    path = config_path or find_config(Path.cwd())
-    if path is None:
-        return
-    try:
-        config = load_config(path)
-    except UsageError as exc:
-        fail(str(exc))
-    ctx.default_map = default_map(config, sorted(COMMANDS))
-    if config.schemas_dir is not None and "DEVSTATE_SCHEMAS" not in os.environ:
-        # MODEL@VERSION lookups everywhere go through the registry, which reads this variable;
-        # it is removed again when the command ends (tests run many commands in one process).
-        os.environ["DEVSTATE_SCHEMAS"] = str(config.schemas_dir)
-        ctx.call_on_close(lambda: os.environ.pop("DEVSTATE_SCHEMAS", None))
+        main()
+    sys.exit(code)
+
+
+def __getattr__(name: str) -> Any:
+    """``main`` and ``LazyGroup``, from ``devstate.cli.group`` (which imports click)."""
+    if name in ("main", "LazyGroup"):
+        from devstate.cli import group
+
+        return getattr(group, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

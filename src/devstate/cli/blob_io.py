@@ -7,8 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import click
-
 from devstate.cli.output import EXIT_INVALID, fail
 from devstate.cli.streams import is_stdio, read_stdin, write_stdout
 from devstate.fileio import FileTooLargeError, read_regular, write_atomically
@@ -32,6 +30,7 @@ def limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """``--max-total-size``, ``--max-region-size``, ``--max-depth``, ``--max-sections`` and
     ``--max-unknown-sections`` (defaults from ``wire.limits``), passed to ``command`` as one
     ``limits: Limits`` argument."""
+    import click  # here, not above: devstate.cli.quick reads blobs without click
 
     @functools.wraps(command)
     def with_limits(*args: Any, **kwargs: Any) -> Any:

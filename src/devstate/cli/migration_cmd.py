@@ -1,28 +1,20 @@
-"""``devstate negotiate`` and ``devstate check-migration``: source and destination devices."""
+"""``devstate negotiate`` and ``devstate check-migration``: source and destination devices.
+
+check-migration's work is ``devstate.cli.migration_check`` (no click there, so that
+``devstate.cli.quick`` can answer its usual forms without importing click).
+"""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
-from devstate import result_cache
-from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, fail, print_json
-from devstate.cli.streams import is_stdio, read_stdin
-from devstate.errors import UsageError
-from devstate.schema.registry import find_schema_file, standard_schemas_dir
+from devstate.cli.migration_check import CHECKS, check_migration, descriptions, registry_schema
+from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, print_json
+from devstate.schema.registry import standard_schemas_dir
 
-if TYPE_CHECKING:
-    from devstate import ir
-    from devstate.compat.params import DeviceDescription
-    from devstate.schema import SchemaLoader
-
-CHECKS = "check-migration"
-"""The ``result_cache`` kind of check-migration answers."""
+__all__ = ["CHECKS", "check_migration_cmd", "negotiate_cmd"]
 
 _SOURCE = click.option("--source", "source_path", required=True, type=click.Path(path_type=Path),
                        help="The source device's description (JSON; - for standard input).")
@@ -49,113 +41,7 @@ def check_migration_cmd(source_path: Path, dest_path: Path, schema_name: str | N
 
     Exit status: 0 compatible, 1 not (every mismatch is named with both values), 2 bad input.
     """
-    root = schemas_dir or standard_schemas_dir()
-    question = _question(source_path, dest_path, schema_name, root) if result_cache.enabled() else None
-    answer = _kept_answer(question) if question else None
-    if answer is None:
-        answer = _check(source_path, dest_path, schema_name, root, keep=question is not None)
-        if question:
-            result_cache.store(CHECKS, question, answer, answer.pop("depends"))
-    if as_json:
-        print_json(answer["json"])
-    else:  # plain text, no rich: the verb runs once per VM move
-        where = f" (parameters of {answer['schema']})" if answer["schema"] else ""
-        status = "compatible" if answer["compatible"] else "not compatible"
-        lines = [f"{answer['model']}: {source_path} → {dest_path}{where}: {status}",
-                 *(f"  ✗ {message}" for message in answer["mismatches"]),
-                 *(f"  note: {note}" for note in answer["notes"])]
-        sys.stdout.write("\n".join(lines) + "\n")
-    raise click.exceptions.Exit(EXIT_OK if answer["compatible"] else EXIT_INVALID)
-
-
-def _check(source_path: Path, dest_path: Path, schema_name: str | None, root: Path, keep: bool) -> dict[str, Any]:
-    """The check as ``check-migration`` prints it, and (to ``keep`` it) the files it read (``depends``)."""
-    from devstate.compat.verdict import check_devices
-    from devstate.schema import SchemaLoader
-
-    source, dest = _descriptions(source_path, dest_path)
-    loader = SchemaLoader(root)
-    schema = _explicit_schema(schema_name, root, loader) if schema_name else _default_schema(source, dest, root, loader)
-    result, verdict = check_devices(source, dest, schema,
-                                    lambda model, version: _registry_schema(model, version, root, loader))
-    return {"json": {**result.to_json(), "verdict": verdict.to_json()}, "model": source.model,
-            "schema": schema.ident if schema else None, "compatible": result.compatible,
-            "mismatches": [m.message for m in result.mismatches], "notes": list(result.notes),
-            "depends": _depends(source_path, dest_path, root, loader) if keep else {}}
-
-
-def _depends(source_path: Path, dest_path: Path, root: Path, loader: SchemaLoader) -> dict[Path, str | None]:
-    """Every file a check read, with its sha256: the descriptions, the schema root's files,
-    what the loader read (imports, import candidates not found) and the migration plugins."""
-    paths = [source_path.resolve(), dest_path.resolve(), *_schema_files(root), *_plugin_files()]
-    for loaded in list(loader.cache):
-        paths += loader.files_read(loaded)
-    return {path: result_cache.sha256_of(path) for path in paths}
-
-
-def _question(source_path: Path, dest_path: Path, schema_name: str | None, root: Path) -> tuple[str, ...] | None:
-    """What a kept answer must have been asked with: the arguments, the working directory, both
-    descriptions' content, the names of the files under the schema root (so a schema added
-    there is a new question) and the installed distributions (migration plugins); None when a
-    description is standard input or unreadable."""
-    if is_stdio(source_path) or is_stdio(dest_path):
-        return None
-    digests = [result_cache.sha256_of(source_path), result_cache.sha256_of(dest_path)]
-    if None in digests:
-        return None
-    try:
-        listing = [str(p) for p in _schema_files(root)]
-        where = os.getcwd()
-    except OSError:
-        return None
-    return (where, str(source_path), str(dest_path), schema_name or "", str(root.resolve()),
-            *map(str, digests), *listing, *_installed_distributions())
-
-
-def _plugin_files() -> list[Path]:
-    """The modules of the migration plugins (entry points): their code is part of the answer."""
-    from importlib.metadata import entry_points
-
-    from devstate.compat.migrate import ENTRY_POINT_GROUP
-
-    files = []
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        module = sys.modules.get(entry.value.partition(":")[0])
-        if module is not None and getattr(module, "__file__", None):
-            files.append(Path(str(module.__file__)).resolve())
-    return files
-
-
-def _installed_distributions() -> list[str]:
-    """The distributions on the import path, with the time their entry points were written:
-    a migration plugin installed, removed or re-registered is a new question."""
-    found = []
-    for directory in sys.path:
-        with contextlib.suppress(OSError):
-            for name in sorted(os.listdir(directory or ".")):
-                if name.endswith((".dist-info", ".egg-info")):
-                    with contextlib.suppress(OSError):
-                        name += f"@{os.stat(os.path.join(directory, name, 'entry_points.txt')).st_mtime_ns}"
-                    found.append(f"{directory}/{name}")
-    return found
-
-
-def _schema_files(root: Path) -> list[Path]:
-    return sorted(p.resolve() for p in root.rglob("*") if p.is_file()) if root.is_dir() else []
-
-
-def _kept_answer(question: tuple[str, ...]) -> dict[str, Any] | None:
-    """A kept answer of the right shape, else None (an entry written by anything else is ignored)."""
-    found = result_cache.lookup(CHECKS, question)
-    answer = found["answer"] if found else None
-    if not isinstance(answer, dict) or set(answer) != {"json", "model", "schema", "compatible", "mismatches", "notes"}:
-        return None
-    texts = [answer["model"], *answer["mismatches"], *answer["notes"]]
-    if not (isinstance(answer["json"], dict) and isinstance(answer["compatible"], bool)
-            and isinstance(answer["schema"], str | None) and isinstance(answer["mismatches"], list)
-            and isinstance(answer["notes"], list) and all(isinstance(t, str) for t in texts)):
-        return None
-    return answer
+    raise click.exceptions.Exit(check_migration(source_path, dest_path, schema_name, as_json, schemas_dir))
 
 
 @click.command("negotiate")
@@ -172,10 +58,10 @@ def negotiate_cmd(source_path: Path, dest_path: Path, as_json: bool, schemas_dir
     from devstate.compat.negotiate import negotiate
     from devstate.schema import SchemaLoader
 
-    source, dest = _descriptions(source_path, dest_path)
+    source, dest = descriptions(source_path, dest_path)
     root = schemas_dir or standard_schemas_dir()
     loader = SchemaLoader(root)
-    result = negotiate(source, dest, lambda model, version: _registry_schema(model, version, root, loader))
+    result = negotiate(source, dest, lambda model, version: registry_schema(model, version, root, loader))
     if as_json:
         print_json(result.to_json())
     elif result.version is not None:
@@ -188,55 +74,8 @@ def negotiate_cmd(source_path: Path, dest_path: Path, as_json: bool, schemas_dir
     raise click.exceptions.Exit(EXIT_OK if result.ok else EXIT_INVALID)
 
 
-def _descriptions(source_path: Path, dest_path: Path) -> tuple[DeviceDescription, DeviceDescription]:
-    if is_stdio(source_path) and is_stdio(dest_path):
-        fail("only one of --source and --dest can be - (standard input)")
-    try:
-        return _description(source_path), _description(dest_path)
-    except UsageError as exc:
-        fail(str(exc))
-
-
-def _description(path: Path) -> DeviceDescription:
-    """A description file, or ``-``: standard input."""
-    from devstate.compat.params import MAX_DESCRIPTION_SIZE, description_from_bytes, load_description
-
-    if not is_stdio(path):
-        return load_description(path)
-    try:
-        raw = read_stdin(MAX_DESCRIPTION_SIZE)
-    except OSError as exc:
-        raise UsageError(f"-: cannot read: {exc.strerror}") from None
-    return description_from_bytes(raw, "-")
-
-
 def _print_messages(mismatches: list[str], notes: list[str]) -> None:
     for message in mismatches:
         console.print(f"  [red]✗[/red] {message}", markup=True, soft_wrap=True, highlight=False)
     for note in notes:
         console.print(f"  [dim]note: {note}[/dim]", soft_wrap=True)
-
-
-def _registry_schema(model: str, version: ir.Version, root: Path, loader: SchemaLoader) -> ir.Schema | None:
-    from devstate.errors import SchemaError
-
-    try:
-        return loader.load(find_schema_file(f"{model}@{version}", root).path)
-    except (UsageError, SchemaError, OSError):
-        return None
-
-
-def _default_schema(source: DeviceDescription, dest: DeviceDescription, root: Path,
-                    loader: SchemaLoader) -> ir.Schema | None:
-    common = set(source.versions) & set(dest.versions)
-    for version in sorted(common or set(source.versions), reverse=True):
-        schema = _registry_schema(source.model, version, root, loader)
-        if schema is not None:
-            return schema
-    return None
-
-
-def _explicit_schema(name: str, root: Path, loader: SchemaLoader) -> ir.Schema:
-    from devstate.cli.compat_cmd import load_schema_arg
-
-    return load_schema_arg(name, loader, root)

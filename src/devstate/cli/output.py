@@ -9,8 +9,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
-import click
-
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -85,5 +83,7 @@ def refuse_overwrite(output: Path, *inputs: Path) -> None:
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """One clear line on stderr, then exit with ``code`` (no traceback)."""
+    import click  # only now: devstate.cli.quick answers without importing click
+
     error_console.print(f"devstate: error: {message}", markup=False, soft_wrap=True)
     raise click.exceptions.Exit(code)

@@ -7,8 +7,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-import click
-
 from devstate.fileio import FileTooLargeError
 
 STDIO = "-"
@@ -34,6 +32,7 @@ def write_stdout(data: bytes) -> None:
 def as_file(path: Path) -> Path:
     """``path`` itself, or for ``-`` a temporary file holding standard input, for readers that
     need a real file (they map or seek it); the file is removed when the command ends."""
+    import click  # here: devstate.cli.quick reads standard input without click
     if not is_stdio(path):
         return path
     handle = tempfile.NamedTemporaryFile(prefix="devstate-stdin-", delete=False)  # noqa: SIM115 - outlives this call
