@@ -18,7 +18,7 @@ from devstate.emit.python import PACKAGE
 
 # the first line of a kept top-level definition (after its comments and decorators)
 _PYTHON = re.compile(r"(class (?!State\b|VendorSections\b)\w+|_\w+_(VALUES|BITS|UNDECLARED_BITS|LAYOUT) = "
-                     r"|def _(seq|enc|pack|dec_sec|enc_sec)_\w+)")
+                     r"|def _(pack|encode)_\w+|def _decode_\w+_exact\(|def _decode_\w+(?<!_vendor)_section\()")
 _C_HEADER = re.compile(r"(struct \w+ \{|enum \w+ \{)")
 _C_SOURCE = re.compile(r"static int (decode|encode)_\w+\(")
 _RUST = re.compile(r"(pub (struct|enum) (?!State\b)\w+|fn (dec|enc|value|write)_\w+)")
