@@ -95,3 +95,41 @@ def test_the_visitor_dispatches_on_kind_and_refuses_a_kind_it_does_not_handle(sc
     with pytest.raises(EmitError, match="_Labels does not handle IR nodes of kind 'string'") as caught:
         labels.visit(_field_type(schema, "main_state", "name"))
     assert caught.value.code == "EMIT_ERROR"
+
+
+class _LoudLabels(_Labels):
+    def visit_scalar(self, node: ir.ScalarType) -> str:
+        return node.name.upper()
+
+
+def test_each_visitor_class_finds_its_own_methods_once(schema: ir.Schema) -> None:
+    big = _field_type(schema, "main_state", "big")
+    assert _Labels().visit(big) == "u64"
+    assert _LoudLabels().visit(big) == "U64"  # the subclass's override, not the base's cached method
+    assert _LoudLabels().visit(_field_type(schema, "main_state", "nested")) == "struct inner"
+    labels = _Labels()
+    assert labels.handler(big)(big) == "u64"
+    with pytest.raises(EmitError, match="_LoudLabels does not handle IR nodes of kind 'bytes'"):
+        _LoudLabels().handler(_field_type(schema, "main_state", "blob"))
+
+
+def test_shape_facts_of_type_expressions(schema: ir.Schema) -> None:
+    mac, nested = _field_type(schema, "main_state", "mac"), _field_type(schema, "main_state", "nested")
+    pair, words = _field_type(schema, "extra_state", "pair"), _field_type(schema, "extra_state", "words")
+    assert isinstance(mac, ir.ArrayType) and isinstance(pair, ir.ArrayType) and isinstance(words, ir.ArrayType)
+    assert (mac.u8_elements, words.u8_elements, pair.u8_elements) == (True, False, False)
+    assert (mac.element_size, words.element_size, pair.element_size) == (1, 2, 10)  # pair: entry's body (stride)
+    assert mac.innermost == ir.ScalarType(name="u8") and words.innermost == ir.ScalarType(name="u8")
+    assert pair.innermost.is_struct and nested.is_struct and nested.innermost is nested
+    assert not (mac.is_struct or pair.is_struct or _field_type(schema, "main_state", "mode").is_struct)
+
+
+def test_named_types_by_kind(schema: ir.Schema) -> None:
+    assert [m.name for m in schema.flags("caps").members] == ["alpha", "beta", "gamma"]
+    assert schema.enum("mode").members == schema.enum("mode").values
+    with pytest.raises(TypeError, match=r"^caps is a flags, not an enum$"):
+        schema.enum("caps")
+    with pytest.raises(TypeError, match=r"^mode is an enum, not a flags type$"):
+        schema.flags("mode")
+    with pytest.raises(TypeError, match=r"^mode is an enum, not a struct$"):
+        schema.struct("mode")

@@ -566,19 +566,19 @@ class Schema(_Node):
     def struct(self, name: str) -> StructType:
         found = self.types[name]
         if not isinstance(found, StructType):
-            raise TypeError(f"{name} is a {found.kind}, not a struct")
+            raise TypeError(_not_a(name, found, "a struct"))
         return found
 
     def enum(self, name: str) -> EnumType:
         found = self.types[name]
         if not isinstance(found, EnumType):
-            raise TypeError(f"{name} is a {found.kind}, not an enum")
+            raise TypeError(_not_a(name, found, "an enum"))
         return found
 
     def flags(self, name: str) -> FlagsType:
         found = self.types[name]
         if not isinstance(found, FlagsType):
-            raise TypeError(f"{name} is a {found.kind}, not a flags type")
+            raise TypeError(_not_a(name, found, "a flags type"))
         return found
 
     def section(self, name: str) -> Section:
@@ -608,6 +608,11 @@ class Schema(_Node):
         added += [f"section {s.name}" for s in self.sections if s.since == version]
         added += [f"param {p.name}" for p in self.params if p.since == version]
         return added
+
+
+def _not_a(name: str, found: StructType | EnumType | FlagsType, wanted: str) -> str:
+    article = "an" if found.kind == "enum" else "a"
+    return f"{name} is {article} {found.kind}, not {wanted}"
 
 
 ArrayType.model_rebuild()

@@ -97,8 +97,7 @@ def _is_composite(expr: ir.TypeExpr) -> bool:
 
 
 def _bit_order(schema: ir.Schema, ref: ir.NamedRef, names: list[str]) -> list[str]:
-    flags = schema.resolve(ref)
-    assert isinstance(flags, ir.FlagsType)
+    flags = schema.flags(ref.name)
     return [bit.name for bit in sorted(flags.bits, key=lambda b: b.bit) if bit.name in names]
 
 

@@ -15,12 +15,14 @@ import binascii
 import json
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from devstate import ir
 from devstate.errors import DevstateError
 from devstate.state import STATE_KEYS, State, field_default, hex_bytes, type_default, vendor_order
+from devstate.visit import Visitor
 from devstate.wire.errors import EncodeError, ErrorCode
 
 HEX_INTEGER = re.compile(r"-?0[xX][0-9a-fA-F]+(?:_[0-9a-fA-F]+)*")
@@ -143,10 +145,12 @@ def _kind(value: Any) -> str:
 
 
 @dataclass
-class _Reader:
+class _Reader(Visitor[Any]):
     schema: ir.Schema
     strict: bool
     errors: list[EncodeError] = field(default_factory=list)
+    readers: dict[str, list[tuple[ir.StructField, Callable[..., Any]]]] = field(default_factory=dict)
+    """Per struct (``Schema.types`` key): its fields with the method reading each, found once, not per value."""
 
     def error(self, code: ErrorCode, path: str, message: str) -> None:
         self.errors.append(EncodeError(code, path, message))
@@ -239,22 +243,13 @@ class _Reader:
 
     def value(self, expr: ir.TypeExpr, value: Any, path: str, low: int | None = None,
               high: int | None = None) -> Any:
-        if isinstance(expr, ir.ScalarType):
-            return self._scalar(expr.name, value, path, low, high)
-        if isinstance(expr, ir.ArrayType):
-            return self._array(expr, value, path, low, high)
-        if isinstance(expr, ir.BytesType):
-            return self._bytes(value, path, expr.length, expr.max)
-        if isinstance(expr, ir.StringType):
-            return self._string(expr, value, path)
-        named = self.schema.resolve(expr)
-        if isinstance(named, ir.StructType):
-            return self._struct(named, value, path)
-        if isinstance(named, ir.EnumType):
-            return self._enum(named, value, path)
-        return self._flags(named, value, path)
+        return self.visit(expr, value, path, low, high)
 
-    def _scalar(self, name: str, value: Any, path: str, low: int | None, high: int | None) -> Any:
+    def visit_bytes(self, expr: ir.BytesType, value: Any, path: str, low: int | None, high: int | None) -> Any:
+        return self._bytes(value, path, expr.length, expr.max)
+
+    def visit_scalar(self, expr: ir.ScalarType, value: Any, path: str, low: int | None, high: int | None) -> Any:
+        name = expr.name
         if name == "bool":
             if not isinstance(value, bool):
                 self.error(ErrorCode.INVALID_STATE, path, f"expected true or false, got {_kind(value)}")
@@ -278,7 +273,8 @@ class _Reader:
         self.error(ErrorCode.INVALID_STATE, path, f"expected {expected}, got {_shown(value)}")
         return None
 
-    def _enum(self, enum: ir.EnumType, value: Any, path: str) -> Any:
+    def visit_enum_ref(self, expr: ir.NamedRef, value: Any, path: str, low: int | None, high: int | None) -> Any:
+        enum = self.schema.enum(expr.name)
         members = enum.by_name()
         names = list(members)
         if isinstance(value, str) and not HEX_INTEGER.fullmatch(value):
@@ -298,7 +294,8 @@ class _Reader:
                    f"expected a member name of enum {enum.name} ({_listing(names)}), got {_shown(value)}")
         return value
 
-    def _flags(self, flags: ir.FlagsType, value: Any, path: str) -> Any:
+    def visit_flags_ref(self, expr: ir.NamedRef, value: Any, path: str, low: int | None, high: int | None) -> Any:
+        flags = self.schema.flags(expr.name)
         bits = sorted(flags.bits, key=lambda b: b.bit)
         names = [b.name for b in bits]
         if not isinstance(value, list):
@@ -320,7 +317,8 @@ class _Reader:
             self.error(ErrorCode.INVALID_STATE, path, f"a bit of {flags.name} is listed twice")
         return value if unknown else [name for name in names if name in value]
 
-    def _struct(self, struct: ir.StructType, value: Any, path: str) -> Any:
+    def visit_struct_ref(self, expr: ir.NamedRef, value: Any, path: str, low: int | None, high: int | None) -> Any:
+        struct = self.schema.struct(expr.name)
         if not isinstance(value, dict):
             self.error(ErrorCode.INVALID_STATE, path,
                        f"expected an object for struct {struct.name}, got {_kind(value)}")
@@ -331,17 +329,19 @@ class _Reader:
                 self.error(ErrorCode.INVALID_STATE, f"{path}.{key}",
                            f"struct {struct.name} has no field {key!r}; its fields: {_listing(names)}")
         out: dict[str, Any] = {}
-        for fld in struct.fields:
+        readers = self.readers.get(expr.name) or self.readers.setdefault(
+            expr.name, [(fld, self.handler(fld.type)) for fld in struct.fields])
+        for fld, read in readers:
             where = f"{path}.{fld.name}"
             if fld.name in value:
-                out[fld.name] = self.value(fld.type, value[fld.name], where, fld.min, fld.max)
+                out[fld.name] = read(fld.type, value[fld.name], where, fld.min, fld.max)
             else:
                 if self.strict:
                     self.error(ErrorCode.INVALID_STATE, where, f"missing field {fld.name!r} of struct {struct.name}")
                 out[fld.name] = field_default(self.schema, fld)
         return out
 
-    def _array(self, expr: ir.ArrayType, value: Any, path: str, low: int | None, high: int | None) -> Any:
+    def visit_array(self, expr: ir.ArrayType, value: Any, path: str, low: int | None, high: int | None) -> Any:
         if not isinstance(value, list):
             self.error(ErrorCode.INVALID_STATE, path, f"expected a list, got {_kind(value)}")
             return value
@@ -349,7 +349,8 @@ class _Reader:
             self.error(ErrorCode.INVALID_STATE, path, f"expected exactly {expr.length} elements, got {len(value)}")
         if expr.max is not None and len(value) > expr.max:
             self.error(ErrorCode.COUNT_OVER_MAX, path, f"{len(value)} elements are over the declared max {expr.max}")
-        return [self.value(expr.element, item, f"{path}[{i}]", low, high) for i, item in enumerate(value)]
+        element, read = expr.element, self.handler(expr.element)
+        return [read(element, item, f"{path}[{i}]", low, high) for i, item in enumerate(value)]
 
     def _bytes(self, value: Any, path: str, length: int | None, maximum: int | None) -> Any:
         data = hex_bytes(value)
@@ -363,7 +364,7 @@ class _Reader:
             self.error(ErrorCode.LENGTH_OVER_MAX, path, f"length {len(data)} is over the declared max {maximum}")
         return data
 
-    def _string(self, expr: ir.StringType, value: Any, path: str) -> Any:
+    def visit_string(self, expr: ir.StringType, value: Any, path: str, low: int | None, high: int | None) -> Any:
         if isinstance(value, HexText):
             value = value.data.hex()  # a string field that holds a long hex text (rare): the text again
         if not isinstance(value, str):

@@ -143,15 +143,13 @@ class _Domains(Visitor[Domain | None]):
         return Domain(kind, expr.size, expr.name.startswith("i"), lo, hi, {})
 
     def visit_enum_ref(self, expr: ir.NamedRef, low: int | None, high: int | None) -> Domain:
-        named = self.schema.types[expr.name]
-        assert isinstance(named, ir.EnumType)
+        named = self.schema.enum(expr.name)
         lo, hi = ir.scalar_range(named.base.name)
         return Domain("enum", named.base.size, named.base.name.startswith("i"), lo, hi, named.by_value(),
                       named.open, expr.name)
 
     def visit_flags_ref(self, expr: ir.NamedRef, low: int | None, high: int | None) -> Domain:
-        named = self.schema.types[expr.name]
-        assert isinstance(named, ir.FlagsType)
+        named = self.schema.flags(expr.name)
         return Domain("flags", named.base.size, False, 0, named.mask, {b.bit: b.name for b in named.bits},
                       False, expr.name)
 
@@ -351,8 +349,7 @@ class _Zeros(Visitor[tuple[bool, Any]]):
         return ok, [element] * (expr.length or 0)
 
     def visit_enum_ref(self, expr: ir.NamedRef, low: int | None, high: int | None) -> tuple[bool, Any]:
-        named = self.schema.types[expr.name]
-        assert isinstance(named, ir.EnumType)
+        named = self.schema.enum(expr.name)
         member = named.by_value().get(0)
         if member is not None:
             return True, member

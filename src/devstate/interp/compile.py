@@ -62,13 +62,11 @@ class SchemaCodec(Visitor[Node]):
         return ScalarNode(expr.name, *bounds)
 
     def visit_enum_ref(self, expr: ir.NamedRef, bounds: Bounds) -> Node:
-        enum = self.schema.resolve(expr)
-        assert isinstance(enum, ir.EnumType)
+        enum = self.schema.enum(expr.name)
         return EnumNode(enum)
 
     def visit_flags_ref(self, expr: ir.NamedRef, bounds: Bounds) -> Node:
-        flags = self.schema.resolve(expr)
-        assert isinstance(flags, ir.FlagsType)
+        flags = self.schema.flags(expr.name)
         return FlagsNode(flags)
 
     def visit_struct_ref(self, expr: ir.NamedRef, bounds: Bounds) -> Node:

@@ -480,8 +480,7 @@ class FlagBitsBinding(Binding):
 
 def _bit_sorted(schema: ir.Schema, node: Node, names: list[str]) -> list[str]:
     assert isinstance(node.expr, ir.NamedRef)
-    flags = schema.resolve(node.expr)
-    assert isinstance(flags, ir.FlagsType)
+    flags = schema.flags(node.expr.name)
     return [f.name for f in sorted(flags.bits, key=lambda f: f.bit) if f.name in names]
 
 

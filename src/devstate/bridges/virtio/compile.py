@@ -509,8 +509,7 @@ class _Compiler:
 
 def _uncovered_flags(schema: ir.Schema, binding: FlagBitsBinding) -> list[Uncovered]:
     assert isinstance(binding.node.expr, ir.NamedRef)
-    flags = schema.resolve(binding.node.expr)
-    assert isinstance(flags, ir.FlagsType)
+    flags = schema.flags(binding.node.expr.name)
     mapped = {e.flag for e in binding.entries}
     return [Uncovered(f"{binding.node.path}.{f.name}", "flag bit") for f in flags.bits if f.name not in mapped]
 

@@ -141,8 +141,7 @@ class _FromState(Visitor[str]):
         return f"{self.facts.struct_functions(expr.name).from_state}({value}, {path_expr(path)})"
 
     def visit_enum_ref(self, expr: ir.NamedRef, bounds: Bounds, value: str, path: list[str]) -> str:
-        enum, by_name = self.facts.named(expr), self.facts.table(expr.name, "by_name")
-        assert isinstance(enum, ir.EnumType)
+        enum, by_name = self.facts.schema.enum(expr.name), self.facts.table(expr.name, "by_name")
         low, high = ir.scalar_range(enum.base.name)
         return f"_rt.to_enum({value}, {by_name}, {enum.open}, {low}, {high}, {enum.name!r}, {path_expr(path)})"
 
