@@ -2405,11 +2405,10 @@ def _decode_vlan_filter_section(
 
 def _encode_vlan_filter_section(vlan_filter: list[int], out: list[Buffer]) -> int:
     try:
-        variable_size = 0
         if len(vlan_filter) != 128:
             raise _rt.Reject
         out.append(_ARRAY_128I.pack(*vlan_filter))
-        return 512 + variable_size
+        return 512
     except _rt.Fail:
         raise
     except Exception as exc:

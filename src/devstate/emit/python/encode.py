@@ -128,7 +128,7 @@ class EncodeEmitter(Visitor[int]):
         code.blank(2)
         with code.block(f"def {functions.encode}({value}: {cls}, out: list[Buffer]) -> int:"):
             with code.block("try:"):
-                code("variable_size = 0")
+                first = self.start_variable_size()
                 static = 0
                 for index, item in enumerate(self.items(struct)):
                     if isinstance(item, list):
@@ -137,8 +137,21 @@ class EncodeEmitter(Visitor[int]):
                     else:
                         static += self.value(item.type, (item.min, item.max), f"{value}.{attrs[item.name]}",
                                              attrs[item.name], [f".{item.name}"])
-                code(f"return {static} + variable_size" if static else "return variable_size")
+                self.return_size(first, static)
             self.reject_handler(functions.check, value, passthrough=True)
+
+    def start_variable_size(self) -> int:
+        """``variable_size = 0``; returns its line, which ``return_size`` drops if nothing added to it."""
+        self.code("variable_size = 0")
+        return len(self.code.lines) - 1
+
+    def return_size(self, first: int, static: int) -> None:
+        code = self.code
+        if any("variable_size +=" in line for line in code.lines[first + 1 :]):
+            code(f"return {static} + variable_size" if static else "return variable_size")
+            return
+        del code.lines[first]
+        code(f"return {static}")
 
     def items(self, struct: ir.StructType) -> list[list[tuple[ir.StructField, Flat]] | ir.StructField]:
         items: list[list[tuple[ir.StructField, Flat]] | ir.StructField] = []
@@ -168,9 +181,9 @@ class EncodeEmitter(Visitor[int]):
         code.blank(2)
         with code.block(f"def {functions.encode}({value}: {self.facts.annotation(expr)}, out: list[Buffer]) -> int:"):
             with code.block("try:"):
-                code("variable_size = 0")
+                first = self.start_variable_size()
                 static = self.value(expr, NO_BOUNDS, value, attr, [])
-                code(f"return {static} + variable_size" if static else "return variable_size")
+                self.return_size(first, static)
             self.reject_handler(functions.check, value, passthrough=True)
         value = self.new_function(attr)
         code.blank(2)
