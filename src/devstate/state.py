@@ -91,9 +91,7 @@ def field_default(schema: ir.Schema, field: ir.StructField) -> Any:
 
 
 def _is_composite(expr: ir.TypeExpr) -> bool:
-    if isinstance(expr, ir.NamedRef):
-        return expr.target_kind == "struct"
-    return isinstance(expr, ir.ArrayType | ir.BytesType)
+    return expr.is_struct or isinstance(expr, ir.ArrayType | ir.BytesType)
 
 
 def _bit_order(schema: ir.Schema, ref: ir.NamedRef, names: list[str]) -> list[str]:
@@ -193,17 +191,34 @@ def _unknown_from_json(entry: Any, index: int) -> Any:
 
 
 def _from_json(schema: ir.Schema, expr: ir.TypeExpr | None, value: Any, path: str) -> Any:
-    if expr is None:
-        return value
-    if isinstance(expr, ir.BytesType):
+    return value if expr is None else _FromJson(schema).visit(expr, value, path)
+
+
+class _FromJson(Visitor[Any]):
+    """A value of a state read from JSON with its bytes (hex strings) as ``bytes``; the rest as it is."""
+
+    def __init__(self, schema: ir.Schema) -> None:
+        self.schema = schema
+
+    def visit_bytes(self, expr: ir.BytesType, value: Any, path: str) -> Any:
         return _hex(value, path)
-    if isinstance(expr, ir.ArrayType) and isinstance(value, list):
-        return [_from_json(schema, expr.element, item, f"{path}[{i}]") for i, item in enumerate(value)]
-    if isinstance(expr, ir.NamedRef) and expr.target_kind == "struct" and isinstance(value, dict):
-        struct = schema.struct(expr.name)
-        types = {f.name: f.type for f in struct.fields}
-        return {key: _from_json(schema, types.get(key), item, f"{path}.{key}") for key, item in value.items()}
-    return value
+
+    def visit_array(self, expr: ir.ArrayType, value: Any, path: str) -> Any:
+        if not isinstance(value, list):
+            return value
+        element, convert = expr.element, self.handler(expr.element)
+        return [convert(element, item, f"{path}[{i}]") for i, item in enumerate(value)]
+
+    def visit_struct_ref(self, expr: ir.NamedRef, value: Any, path: str) -> Any:
+        if not isinstance(value, dict):
+            return value
+        types = {f.name: f.type for f in self.schema.struct(expr.name).fields}
+        return {key: _from_json(self.schema, types.get(key), item, f"{path}.{key}") for key, item in value.items()}
+
+    def _as_is(self, expr: ir.ScalarType | ir.NamedRef | ir.StringType, value: Any, path: str) -> Any:
+        return value
+
+    visit_scalar = visit_ref = visit_string = _as_is
 
 
 def hex_bytes(value: Any) -> bytes | None:

@@ -19,6 +19,7 @@ from typing import Any
 from devstate import ir
 from devstate.state import field_default, state_to_json, type_default, vendor_order
 from devstate.state_input import HEX_INTEGER, SCHEMA_KEY
+from devstate.visit import Visitor
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _HEX_BYTES = "^(?:[0-9a-fA-F]{2})*$"
@@ -30,7 +31,7 @@ def state_json_schema(schema: ir.Schema, strict: bool = False) -> dict[str, Any]
     return _Builder(schema, strict).document()
 
 
-class _Builder:
+class _Builder(Visitor[dict[str, Any]]):
     def __init__(self, schema: ir.Schema, strict: bool) -> None:
         self.schema = schema
         self.strict = strict
@@ -92,28 +93,37 @@ class _Builder:
         return opaque
 
     def type(self, expr: ir.TypeExpr, low: int | None = None, high: int | None = None) -> dict[str, Any]:
-        if isinstance(expr, ir.ScalarType):
-            return self._scalar(expr.name, low, high)
-        if isinstance(expr, ir.ArrayType):
-            array: dict[str, Any] = {"type": "array", "items": self.type(expr.element, low, high)}
-            if expr.length is not None:
-                array.update(minItems=expr.length, maxItems=expr.length)
-            if expr.max is not None:
-                array["maxItems"] = expr.max
-            return array
-        if isinstance(expr, ir.BytesType):
-            text: dict[str, Any] = {"type": "string", "pattern": _HEX_BYTES,
-                                    "description": "bytes as lower-case hex, two digits a byte"}
-            if expr.length is not None:
-                text.update(minLength=2 * expr.length, maxLength=2 * expr.length)
-            if expr.max is not None:
-                text["maxLength"] = 2 * expr.max
-            return text
-        if isinstance(expr, ir.StringType):
-            return {"type": "string", "maxLength": expr.max}
+        """The JSON Schema of a value of ``expr`` (``low``/``high``: a field's min/max, also for elements)."""
+        return self.visit(expr, low, high)
+
+    def visit_scalar(self, expr: ir.ScalarType, low: int | None, high: int | None) -> dict[str, Any]:
+        return self._scalar(expr.name, low, high)
+
+    def visit_array(self, expr: ir.ArrayType, low: int | None, high: int | None) -> dict[str, Any]:
+        array: dict[str, Any] = {"type": "array", "items": self.type(expr.element, low, high)}
+        if expr.length is not None:
+            array.update(minItems=expr.length, maxItems=expr.length)
+        if expr.max is not None:
+            array["maxItems"] = expr.max
+        return array
+
+    def visit_bytes(self, expr: ir.BytesType, low: int | None, high: int | None) -> dict[str, Any]:
+        text: dict[str, Any] = {"type": "string", "pattern": _HEX_BYTES,
+                                "description": "bytes as lower-case hex, two digits a byte"}
+        if expr.length is not None:
+            text.update(minLength=2 * expr.length, maxLength=2 * expr.length)
+        if expr.max is not None:
+            text["maxLength"] = 2 * expr.max
+        return text
+
+    def visit_string(self, expr: ir.StringType, low: int | None, high: int | None) -> dict[str, Any]:
+        return {"type": "string", "maxLength": expr.max}
+
+    def visit_ref(self, expr: ir.NamedRef, low: int | None, high: int | None) -> dict[str, Any]:
+        """A named type is defined once, under ``$defs``."""
         if expr.name not in self.defs:
             self.defs[expr.name] = {}  # reserve the name first: struct types may nest
-            self.defs[expr.name] = self._named(self.schema.resolve(expr))
+            self.defs[expr.name] = self.visit(self.schema.resolve(expr))
         return {"$ref": f"#/$defs/{expr.name}"}
 
     def _scalar(self, name: str, low: int | None, high: int | None) -> dict[str, Any]:
@@ -126,23 +136,22 @@ class _Builder:
         # (and validators are many times faster on large arrays than with a branch per integer).
         return {"type": ["integer", "string"], "minimum": low, "maximum": high, "pattern": _HEX_INTEGER}
 
-    def _named(self, named: ir.StructType | ir.EnumType | ir.FlagsType) -> dict[str, Any]:
-        if isinstance(named, ir.StructType):
-            return self._struct(named)
-        if isinstance(named, ir.EnumType):
-            members: dict[str, Any] = {"enum": [v.name for v in named.values]}
-            choices = [members]
-            if named.open:
-                choices.append(self._scalar(named.base.name, None, None))
-            return {"description": _doc(named.doc, "enum " + ", ".join(f"{v.name} = {v.value}" for v in named.values)),
-                    **({"anyOf": choices} if named.open else members)}
+    def visit_enum(self, named: ir.EnumType) -> dict[str, Any]:
+        members: dict[str, Any] = {"enum": [v.name for v in named.values]}
+        choices = [members]
+        if named.open:
+            choices.append(self._scalar(named.base.name, None, None))
+        return {"description": _doc(named.doc, "enum " + ", ".join(f"{v.name} = {v.value}" for v in named.values)),
+                **({"anyOf": choices} if named.open else members)}
+
+    def visit_flags(self, named: ir.FlagsType) -> dict[str, Any]:
         bits = sorted(named.bits, key=lambda b: b.bit)
         return {"description": _doc(named.doc, "flags " + ", ".join(f"{b.name} (bit {b.bit})" for b in bits)
                                     + "; or an integer mask"),
                 "type": ["array", "integer", "string"], "items": {"enum": [b.name for b in bits]},
                 "uniqueItems": True, "minimum": 0, "maximum": named.mask, "pattern": _HEX_INTEGER}
 
-    def _struct(self, struct: ir.StructType) -> dict[str, Any]:
+    def visit_struct(self, struct: ir.StructType) -> dict[str, Any]:
         properties = {}
         for fld in struct.fields:
             described = dict(self.type(fld.type, fld.min, fld.max))

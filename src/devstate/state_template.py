@@ -13,6 +13,7 @@ from typing import Any
 
 from devstate import ir
 from devstate.state import State, default_state, state_to_json, type_default, vendor_order
+from devstate.visit import Visitor
 
 _INDENT = "  "
 _LINE = 100
@@ -123,11 +124,9 @@ class _Writer:
 
     def _field_note(self, fld: ir.StructField) -> str:
         parts = [ir.type_label(fld.type)]
-        named = self._named(fld.type)
-        if isinstance(named, ir.EnumType):
-            parts.append(("open enum" if named.open else "one of") + " " + ", ".join(v.name for v in named.values))
-        elif isinstance(named, ir.FlagsType):
-            parts.append("bits " + ", ".join(b.name for b in sorted(named.bits, key=lambda b: b.bit)))
+        inner = fld.type.innermost
+        if isinstance(inner, ir.NamedRef) and not inner.is_struct:
+            parts.append(_MemberNote().visit(self.schema.resolve(inner)))
         if fld.min is not None or fld.max is not None:
             parts.append(f"range {'' if fld.min is None else fld.min}..{'' if fld.max is None else fld.max}")
         if fld.unit:
@@ -136,7 +135,12 @@ class _Writer:
         doc = _first_line(fld.doc, max(40, _COMMENT - len(head)))
         return head + (f" — {doc}" if doc else "")
 
-    def _named(self, expr: ir.TypeExpr) -> ir.StructType | ir.EnumType | ir.FlagsType | None:
-        while isinstance(expr, ir.ArrayType):
-            expr = expr.element
-        return self.schema.resolve(expr) if isinstance(expr, ir.NamedRef) else None
+
+class _MemberNote(Visitor[str]):
+    """The members an enum or flags field may hold, for its comment."""
+
+    def visit_enum(self, named: ir.EnumType) -> str:
+        return ("open enum" if named.open else "one of") + " " + ", ".join(v.name for v in named.values)
+
+    def visit_flags(self, named: ir.FlagsType) -> str:
+        return "bits " + ", ".join(b.name for b in sorted(named.bits, key=lambda b: b.bit))
