@@ -114,6 +114,8 @@ def _flags(target: ir.FlagsType, raw: int) -> list[str]:
 
 def to_item(schema: ir.Schema, expr: ir.TypeExpr, value: Any) -> Item:
     """The standard item for a state value: an int, bytes, or a list of either."""
+    if isinstance(expr, ir.ScalarType):
+        return int(value)  # what the visit gives (scalar_to_int), for the commonest item without one
     return _ToItem(schema).visit(expr, value)
 
 
@@ -141,6 +143,8 @@ class _ToItem(Visitor[Item]):
 
 def from_item(schema: ir.Schema, expr: ir.TypeExpr, item: Item, field: ir.StructField | None = None) -> Any:
     """The state value for a standard item; raises ``ValueProblem`` when the schema cannot hold it."""
+    if isinstance(expr, ir.ScalarType) and isinstance(item, int):
+        return _scalar(expr, item, field)  # what the visit gives (int_to_scalar), for the commonest item
     return _FromItem(schema).visit(expr, item, field)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
 
 from devstate.bridges.layouts import CountedLists, Fixed, Layout, Slot, Variable, Words
 
@@ -266,11 +267,20 @@ def part_by_name(device_type: str | None, name: str) -> PartType | None:
 
 
 def part_by_id(device_type: str | None, part_id: int) -> PartType | None:
-    return next((p for p in part_types(device_type) if p.id == part_id), None)
+    return _parts_by_id(device_type).get(part_id)
+
+
+@cache
+def _parts_by_id(device_type: str | None) -> dict[int, PartType]:
+    """The part types of ``device_type`` by id (every part read looks its type up)."""
+    return {p.id: p for p in reversed(part_types(device_type))}  # reversed: the first of an id wins, as before
 
 
 def common_cfg_field(offset: int) -> CommonCfgField | None:
-    return next((f for f in PCI_COMMON_CFG if f.offset == offset), None)
+    return _COMMON_BY_OFFSET.get(offset)
+
+
+_COMMON_BY_OFFSET = {f.offset: f for f in reversed(PCI_COMMON_CFG)}
 
 
 def cvq_command(device_type: str | None, class_id: int, command_id: int) -> CvqCommand | None:
