@@ -407,3 +407,26 @@ def test_schema_without_annotations_has_no_mapping() -> None:
 def test_state_json_of_the_vector_is_golden(golden: Callable[[Path, str], None]) -> None:
     state = import_parts(NET["1.1"], PARTS).state
     golden(DATA / "virtio-net-parts.org.virtio.net@1.1.json", json.dumps(state_to_json(state), indent=1) + "\n")
+
+
+def test_fuzz_finding_a_lone_common_cfg_part_the_schema_lacks_exports_with_a_stand_in() -> None:
+    """The second campaign's finding (issue #19): the stream's only PCI_COMMON_CFG part is
+    admin_queue_index (offset 60), which no org.virtio.net version carries. Import accepted it
+    (reporting it lost) but every export then lacked a PCI_COMMON_CFG part, which DEVICE_STATUS
+    must follow: CANNOT_EXPORT, even with allow_lossy. The export now writes the first mapped
+    PCI_COMMON_CFG part (device_feature_select) in its place, and the import reports both."""
+    data = (DATA / "findings" / "virtio-parts-only-uncarried-common-cfg.bin").read_bytes()
+    for version in ("1.1", "2.0", "3.0"):
+        schema = load_schema(SCHEMAS / "org.virtio.net" / f"{version}.yaml")
+        imported = import_parts(schema, data, "raw")
+        assert [(loss.where, loss.value, loss.detail) for loss in imported.report.losses] == [
+            ("PCI_COMMON_CFG admin_queue_index", "3", f"org.virtio.net@{version} has no place for it"),
+            ("PCI_COMMON_CFG device_feature_select", "(no part)",
+             f"the input has no such part; org.virtio.net@{version} would write one")]
+        exported = export_parts(schema, imported.state)
+        assert [part.label for part in exported.parts] == [
+            "DEV_FEATURES", "DRV_FEATURES", "PCI_COMMON_CFG device_feature_select", "DEVICE_STATUS", "VQ_CFG[0]",
+            "VQ_CFG[1]", "VQ_NOTIFY_CFG[0]", "VQ_NOTIFY_CFG[1]"]
+        assert exported.report.losses == []
+        stand_in = bytes.fromhex("0201 0000 00000000 00000000 04000000 00000000")  # device_feature_select = 0
+        assert exported.data == data[:48] + stand_in + data[66:]  # in place of bytes 48-65, admin_queue_index

@@ -158,7 +158,32 @@ def _selected(ctx: ExportContext, headers: list[Header] | None) -> list[Part]:
             continue
         flags = header.flags if header is not None else draft.kind.flags
         parts.append(draft.build(flags, _word_count(draft, header)))
+    if headers is not None:
+        parts += _stand_ins(ctx, headers, parts)
     return parts
+
+
+def _stand_ins(ctx: ExportContext, headers: list[Header], parts: list[Part]) -> list[Part]:
+    """A part for each mandatory type the record has and the selection lost: the type's first part in
+    canonical order.
+
+    A recorded part the schema has no place for is not written (its value is lost); when every part
+    of a mandatory type is such a part (a PCI_COMMON_CFG admin_queue_index alone), the stream would
+    lack a type the order table requires before DEVICE_STATUS and the VQ parts, and no export could
+    be read back. The stand-in is the mapped part of that type that comes first (for PCI_COMMON_CFG,
+    offset 0: device_feature_select), with the state's value.
+    """
+    have = {part.type_id for part in parts}
+    lost = {header.type_id for header in headers} - have
+    out = []
+    for kind in tables.COMMON_PARTS:
+        if not kind.mandatory or kind.id not in lost:
+            continue
+        drafts = sorted((d for d in ctx.drafts.values() if d.kind.id == kind.id and ctx.allowed(d)), key=canonical_key)
+        first = next((d for d in drafts if _buildable(ctx, d)), None)
+        if first is not None:
+            out.append(first.build(first.kind.flags, _word_count(first, None)))
+    return out
 
 
 def _buildable(ctx: ExportContext, draft: Draft) -> bool:
