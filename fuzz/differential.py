@@ -9,8 +9,8 @@ inserts, splices between vectors; re-sealed), random blobs with the schema's hea
 random sections, and random bytes (``fuzz/fuzzkit.py``). For each, the four decoders
 (reference, generated Python, C, Rust) must give the same decision: the same decoded state
 and canonical re-encoding, or the same error code, offset and path. The C decoder runs
-under ASan and UBSan (``tests/c/harness``), the Rust one with overflow checks
-(``tests/rust/codec``).
+under ASan and UBSan (``tests/support/c/harness``), the Rust one with overflow checks
+(``tests/support/rust/codec``).
 
 A disagreement is shrunk and written to ``build/fuzz/differential/``; the script then
 exits 1. Prints per decoder: inputs, accepted, refused, distinct error codes, inputs/s.

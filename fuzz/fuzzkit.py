@@ -5,11 +5,11 @@ Three decoders ("legs") read DSF blobs and must make the same decision on every 
 - ``reference``: devstate's construct interpreter (``devstate.interp``);
 - ``python``: the generated stdlib-only Python codec (the committed ``codegen/python`` package
   for standard schemas, a freshly generated module for the conformance-only ones);
-- ``c``: the generated C codec, through the ASan/UBSan JSON driver of ``tests/c/harness``.
+- ``c``: the generated C codec, through the ASan/UBSan JSON driver of ``tests/support/c/harness``.
 
 Each leg's answer is an ``Outcome``: ``("ok", state_json, canonical_encoding_hex)`` or
 ``("error", code_number, offset, path)``. ``prepare`` is the input transformation the
-libFuzzer target (``tests/c/fuzz_decode.c``) applies too, so every fuzzer sees the same
+libFuzzer target (``tests/support/c/fuzz_decode.c``) applies too, so every fuzzer sees the same
 blob for the same bytes.
 """
 
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.append(str(ROOT))  # the conformance vectors' tooling is tools/, in the checkout
 CODEGEN_PYTHON = ROOT / "codegen" / "python"
-TESTS = ROOT / "tests"
+TEST_SUPPORT = ROOT / "tests" / "support"
 FUZZ_PACKAGE = "devstate_codecs_fuzz"
 CONFORMANCE_REFS = ["schemas/org.devstate.test/1.0.yaml", "schemas/org.devstate.test/1.1.yaml",
                     "schemas/org.example.led/1.0.yaml", "schemas/org.devstate.hostile/1.0.yaml"]
@@ -81,7 +81,7 @@ def write_corpus(ref: str, directory: Path) -> Path:
     return directory
 
 
-# --- input preparation (identical to tests/c/fuzz_decode.c) --------------------------------------
+# --- input preparation (identical to tests/support/c/fuzz_decode.c) --------------------------------------
 
 
 def prepare(data: bytes) -> bytes:
@@ -183,15 +183,15 @@ def python_module(ref: str, *, committed: bool = True) -> ModuleType:
 
 
 def c_harness() -> ModuleType:
-    """``tests/c/harness`` (builds and runs the sanitized C driver of a schema)."""
-    for path in (TESTS, ROOT):  # the harness imports tests/system_packages, which imports tools/
+    """``tests/support/c/harness`` (builds and runs the sanitized C driver of a schema)."""
+    for path in (TEST_SUPPORT, ROOT):  # the harness imports tests/support/system_packages, which imports tools/
         if str(path) not in sys.path:
             sys.path.insert(0, str(path))
     return importlib.import_module("c.harness")
 
 
 def rust_codec() -> ModuleType:
-    """``tests/rust/codec`` (builds and runs the generated Rust codecs' test driver)."""
+    """``tests/support/rust/codec`` (builds and runs the generated Rust codecs' test driver)."""
     c_harness()
     return importlib.import_module("rust.codec")
 
@@ -347,7 +347,7 @@ LIBFUZZER_FLAGS = ["-g", "-O1", "-fsanitize=fuzzer,address,undefined", "-fno-san
 
 
 def build_libfuzzer(ref: str, directory: Path) -> Path:
-    """Compile tests/c/fuzz_decode.c with the generated C codec of ``ref`` (clang, ASan, UBSan)."""
+    """Compile tests/support/c/fuzz_decode.c with the generated C codec of ``ref`` (clang, ASan, UBSan)."""
     harness = c_harness()
     from devstate.emit.c import CNames
 

@@ -3,7 +3,7 @@
 A reader either accepts its input or refuses it with its own typed error (a ``DevstateError``
 with a stable code and, for binary formats, an offset inside the input); anything else — an
 ``IndexError``, a ``RecursionError``, a hang, unbounded memory — is a bug. Shared by
-``fuzz/run_readers.py`` (atheris, long campaigns) and ``tests/test_fuzz_readers.py``.
+``fuzz/run_readers.py`` (atheris, long campaigns) and ``tests/fuzz/test_fuzz_readers.py``.
 
 Targets:
 
@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-for entry in (ROOT, ROOT / "tests"):
+for entry in (ROOT, ROOT / "tests" / "support"):
     if str(entry) not in sys.path:
         sys.path.insert(0, str(entry))
 

@@ -5,7 +5,7 @@
     .venv/bin/python fuzz/run_libfuzzer.py --all -max_total_time=600      # every decoder in turn
     .venv/bin/python fuzz/run_libfuzzer.py --list                          # the decoders
 
-Each decoder's target (``tests/c/fuzz_decode.c`` linked with the codec generated from the
+Each decoder's target (``tests/support/c/fuzz_decode.c`` linked with the codec generated from the
 schema) is built under ``build/fuzz/<prefix>/`` and started on a corpus directory there,
 seeded with the schema's conformance vectors (valid, invalid and malicious) and kept
 between runs, so a campaign continues where the last one stopped. Options after ours go to

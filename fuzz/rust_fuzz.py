@@ -3,7 +3,7 @@
     .venv/bin/python fuzz/rust_fuzz.py                      # 1,000,000 executions per decoder
     .venv/bin/python fuzz/rust_fuzz.py --iterations 20000 --model org.virtio.net@1.1
 
-For every model version with conformance vectors, the crate of tests/rust/codec is built
+For every model version with conformance vectors, the crate of tests/support/rust/codec is built
 with cargo's ``fuzz`` profile (optimized, overflow checks and debug assertions on), and
 ``dsf1_driver MODEL@VERSION --fuzz N SEED VECTORS...`` decodes the vectors and N mutants of
 them (bytes changed, u32 edge values, cuts, inserts, splices; length and CRC-32C fixed
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-for path in (ROOT / "tests", ROOT):
+for path in (ROOT / "tests" / "support", ROOT):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 

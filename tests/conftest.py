@@ -20,10 +20,6 @@ from system_packages import missing_system_deps, require, unavailable
 
 from tools import qemu_data, system_deps
 
-ROOT = Path(__file__).resolve().parent.parent
-SCHEMAS = ROOT / "schemas"
-
-
 _TEST_CACHE_HOME = tempfile.mkdtemp(prefix="devstate-tests-cache-")
 
 

@@ -23,8 +23,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GOLDEN_TESTS = ("tests/test_schema_standard.py", "tests/test_docs.py", "tests/test_bridge_virtio.py",
-                "tests/test_bridge_nvme.py", "tests/test_cases.py::test_golden_snippet")
+GOLDEN_TESTS = ("tests/schema/test_schema_standard.py", "tests/docs/test_docs.py",
+                "tests/bridges/test_bridge_virtio.py", "tests/bridges/test_bridge_nvme.py",
+                "tests/test_cases.py::test_golden_snippet")
 """The tests that compare output with golden files (the ``golden`` fixture of tests/conftest.py): whole
 files, and the generated-code snippets of the feature cases (tests/cases/*/golden/)."""
 LANGUAGES = ("python", "c", "rust")

@@ -6,14 +6,15 @@ import json
 import shutil
 from pathlib import Path
 
+import paths
 from click.testing import CliRunner, Result
-from conftest import ROOT
+from paths import ROOT
 
 from devstate.cli import main
 from devstate.interp import decode, encode
 from devstate.schema import load_schema
 
-DATA = ROOT / "tests" / "data" / "bridges"
+DATA = paths.DATA / "bridges"
 PARTS = DATA / "virtio-net-parts.bin"
 VFIO = DATA / "virtio-net-parts.vfio"
 NVME = DATA / "nvme-ctrl-state.bin"

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import ROOT
+from paths import ROOT
 
 from devstate.bridges import BridgeCode, BridgeDecodeError
 from devstate.bridges.nvme import describe_state, export_state, import_state, join_transfers, read_state

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import ROOT, SCHEMAS
+from paths import ROOT, SCHEMAS
 
 from devstate.bridges.errors import DESCRIPTIONS, BridgeCode
 from devstate.bridges.nvme import compile_mapping as nvme_mapping

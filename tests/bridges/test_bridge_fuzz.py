@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import sys
 
+import paths
 import pytest
-from conftest import ROOT, SCHEMAS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from paths import ROOT, SCHEMAS
 
 from devstate.bridges import BridgeDecodeError, BridgeError
 from devstate.bridges.nvme import LAYOUTS, export_state, import_state, parse_state
 from devstate.bridges.virtio import export_parts, import_parts, list_parts
 from devstate.schema import load_schema
 
-DATA = ROOT / "tests" / "data" / "bridges"
+DATA = paths.DATA / "bridges"
 sys.path.insert(0, str(DATA))
 import make_vectors as vectors  # noqa: E402
 

@@ -8,8 +8,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import paths
 import pytest
-from conftest import ROOT, SCHEMAS
+from paths import SCHEMAS
 
 from devstate.bridges import BridgeDecodeError, BridgeExportError, LossyExportError
 from devstate.bridges.nvme import (
@@ -29,7 +30,7 @@ from devstate.interp import decode, encode
 from devstate.schema import load_schema
 from devstate.state import default_state, state_to_json
 
-DATA = ROOT / "tests" / "data" / "bridges"
+DATA = paths.DATA / "bridges"
 sys.path.insert(0, str(DATA))
 import make_vectors as vectors  # noqa: E402
 

@@ -9,8 +9,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import paths
 import pytest
-from conftest import ROOT, SCHEMAS
+from paths import SCHEMAS
 
 from devstate.bridges import AnnotationError, BridgeCode, BridgeDecodeError, BridgeError, LossyExportError
 from devstate.bridges.virtio import describe_part, export_parts, import_parts, list_parts
@@ -19,7 +20,7 @@ from devstate.interp import decode, encode
 from devstate.schema import load_schema
 from devstate.state import default_state, state_to_json
 
-DATA = ROOT / "tests" / "data" / "bridges"
+DATA = paths.DATA / "bridges"
 sys.path.insert(0, str(DATA))
 import make_vectors as vectors  # noqa: E402
 

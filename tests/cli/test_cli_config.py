@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import ROOT
+from paths import ROOT
 
 from devstate.cli import main
 from devstate.config import find_config, load_config

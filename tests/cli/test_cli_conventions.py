@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 from click.testing import CliRunner, Result
-from conftest import ROOT
+from paths import ROOT
 
 from devstate.cli import main
 

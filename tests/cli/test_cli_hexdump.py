@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner, Result
-from conftest import ROOT
+from paths import ROOT
 
 from devstate.cli import main
 from devstate.interp.annotate import annotate

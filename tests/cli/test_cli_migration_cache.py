@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, SCHEMAS
+from paths import ROOT, SCHEMAS
 
 from devstate import result_cache
 from devstate.cli import main

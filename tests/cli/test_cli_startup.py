@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from paths import ROOT
 
 from devstate.cli import COMMANDS, SUMMARIES
 from devstate.schema import load_schema, names, schema_files

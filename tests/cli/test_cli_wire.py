@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from paths import ROOT
 
 from devstate.cli import main
 from devstate.ir import Version
 from devstate.wire.header import FIXED_HEADER_SIZE, TRAILER_SIZE, encode_header, seal
 
-ROOT = Path(__file__).resolve().parent.parent
 VECTORS = ROOT / "spec" / "conformance" / "vectors"
 SCHEMAS = ROOT / "spec" / "conformance" / "schemas"
 LED = SCHEMAS / "org.example.led" / "1.0.yaml"

@@ -17,13 +17,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import paths
 import pytest
 
 from tools.mutation import judge as J
 from tools.mutation import mutants as M
 from tools.mutation.current import checker, history_ok
 
-SPEC = Path(__file__).resolve().parent.parent / "spec" / "compatibility.md"
+SPEC = paths.SPEC / "compatibility.md"
 
 QUICK_KINDS = (
     "field-append-min1", "field-append-negative", "field-append-u8", "field-since-drop", "field-max-raise",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
+import paths
 import pytest
 
 from devstate.interp import decode, encode
@@ -19,7 +19,7 @@ from tools import conformance
 
 ROOT = conformance.CONFORMANCE_DIR
 ENTRIES = conformance.load_manifest()
-SPEC = Path(__file__).resolve().parent.parent / "spec" / "wire-format.md"
+SPEC = paths.SPEC / "wire-format.md"
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e["name"] for e in ENTRIES])

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
+import paths
 import pytest
 
 from devstate import ir
@@ -20,8 +21,8 @@ from devstate.docs.model_page import field_rows, field_table, render_version_pag
 from devstate.docs.search_index import rewrite_search_index
 from devstate.schema import load_schema, schema_files
 
-DATA = Path(__file__).parent / "data" / "docs"
-GOLDEN = Path(__file__).parent / "golden" / "docs"
+DATA = paths.DATA / "docs"
+GOLDEN = paths.GOLDEN / "docs"
 Golden = Callable[[Path, str], None]
 
 

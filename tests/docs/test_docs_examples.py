@@ -11,13 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from paths import ROOT
 from system_packages import require
 
 from devstate.interp import decode
 from devstate.schema import find_schema_file, load_schema
 from devstate.state import state_to_json
 
-ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec"
 FILES = sorted(p for p in (SPEC / "examples").rglob("*") if p.is_file() and "__pycache__" not in p.parts)
 EXAMPLES = [p for p in FILES if p.suffix in (".py", ".sh", ".c")]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
+
+import paths
 
 from devstate.docs.layout_figure import BYTES_PER_ROW, Box, envelope_boxes, layout_svg, struct_boxes
 from devstate.schema import load_schema
 
-DATA = Path(__file__).parent / "data" / "docs"
+DATA = paths.DATA / "docs"
 SVG = "{http://www.w3.org/2000/svg}"
 
 

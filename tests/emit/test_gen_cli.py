@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from paths import ROOT
 
 from devstate.cli import main
 from devstate.emit import generate
 from devstate.emit.python import emit_python
 from devstate.schema import find_schema_file, load_schema
 
-ROOT = Path(__file__).resolve().parent.parent
 CODEGEN = ROOT / "codegen"
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from fleet_helpers import example_hosts, net, vm, write_jsonl
+from paths import SPEC
 
 from devstate.cli import main
-from tests.fleet_helpers import example_hosts, net, vm, write_jsonl
 
 
 def run(*args: str) -> Result:
@@ -158,7 +159,7 @@ def test_baseline_without_the_holdout(tmp_path: Path) -> None:
 
 def test_baseline_passes_check_migration_against_every_host(tmp_path: Path) -> None:
     """The baseline VM's device, through the check-migration command, against each host's device."""
-    example = Path(__file__).resolve().parent.parent / "spec" / "examples" / "fleet-hosts.jsonl"
+    example = SPEC / "examples" / "fleet-hosts.jsonl"
     run("fleet", "baseline", str(example), "--vm", str(tmp_path / "baseline.json"))
     (device,) = json.loads((tmp_path / "baseline.json").read_text(encoding="utf-8"))["devices"]
     (tmp_path / "source.json").write_text(json.dumps(device), encoding="utf-8")

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from paths import SPEC
 
 from devstate.cli import main
 from devstate.fleet.graph import dot_to_svg, pool_dot
@@ -15,7 +15,6 @@ from devstate.fleet.pairs import PairCache
 from devstate.fleet.pools import pool_graph
 from devstate.fleet.registry import Registry
 
-SPEC = Path(__file__).resolve().parent.parent / "spec"
 HOSTS = SPEC / "examples" / "fleet-hosts.jsonl"
 VM = SPEC / "examples" / "fleet-vm.json"
 CONSOLE = re.compile(r"```console\n\$ devstate (.*?)\n(.*?)```", re.S)

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from fleet_helpers import PLAIN, RICH, example_hosts, host, write_jsonl
 
 from devstate.fleet.inventory import MalformedRecord, load_inventory
-from tests.fleet_helpers import PLAIN, RICH, example_hosts, host, write_jsonl
 
 
 def test_json_lines_group_identical_hosts(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from fleet_helpers import example_hosts, host, net, vm, write_jsonl
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,7 +20,6 @@ from devstate.fleet.pairs import PairCache
 from devstate.fleet.place import place
 from devstate.fleet.pools import make_pools
 from devstate.fleet.registry import Registry
-from tests.fleet_helpers import example_hosts, host, net, vm, write_jsonl
 
 REGISTRY = Registry()
 

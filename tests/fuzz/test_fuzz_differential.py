@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 from c import harness
-from conftest import ROOT
+from paths import ROOT
 from rust import codec
 
 sys.path.insert(0, str(ROOT / "fuzz"))

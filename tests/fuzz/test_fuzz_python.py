@@ -15,9 +15,9 @@ import struct
 import sys
 
 import pytest
-from conftest import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from paths import ROOT
 
 sys.path.insert(0, str(ROOT / "fuzz"))
 import fuzzkit

@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from paths import DATA, ROOT
 from system_packages import unavailable
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "fuzz"))
-import readers  # noqa: E402
+import readers
 
 BOUNDED = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 
@@ -110,7 +110,7 @@ def test_a_device_that_refuses_its_own_stream_is_no_fuzz_finding() -> None:
     assert readers.check_qemu_dump(entry) == "accepted"
 
 
-FINDINGS = Path(__file__).resolve().parent / "data" / "bridges" / "findings"
+FINDINGS = DATA / "bridges" / "findings"
 
 
 def test_virtio_parts_finding_a_virtqueue_index_past_num_queues_is_refused_at_its_selector() -> None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from paths import ROOT
 from system_packages import unavailable
 
 FUZZ = ROOT / "fuzz"

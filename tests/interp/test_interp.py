@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from paths import ROOT
 
 from devstate import ir
 from devstate.interp import Trace, decode, encode
@@ -19,7 +20,6 @@ from devstate.wire.errors import DecodeError, EncodeError
 from devstate.wire.limits import Limits
 from tools.strategies import states
 
-ROOT = Path(__file__).resolve().parent.parent
 CONFORMANCE_SCHEMAS = ROOT / "spec" / "conformance" / "schemas"
 TEST_10 = CONFORMANCE_SCHEMAS / "org.devstate.test" / "1.0.yaml"
 TEST_11 = CONFORMANCE_SCHEMAS / "org.devstate.test" / "1.1.yaml"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
+import paths
 import pytest
 
 from devstate import ir
@@ -13,7 +13,7 @@ from devstate.schema import load_schema
 from devstate.state import default_state
 from devstate.wire.errors import DecodeError
 
-SCHEMAS = Path(__file__).resolve().parent.parent / "spec" / "conformance" / "schemas" / "org.devstate.test"
+SCHEMAS = paths.SPEC / "conformance" / "schemas" / "org.devstate.test"
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +79,8 @@ def test_newer_reader_fills_defaults(v10: ir.Schema, v11: ir.Schema) -> None:
 
 
 def test_model_and_major_must_match(v10: ir.Schema) -> None:
-    net = load_schema(Path(__file__).resolve().parent.parent / "schemas" / "org.virtio.net" / "2.0.yaml")
-    old = load_schema(Path(__file__).resolve().parent.parent / "schemas" / "org.virtio.net" / "1.1.yaml")
+    net = load_schema(paths.SCHEMAS / "org.virtio.net" / "2.0.yaml")
+    old = load_schema(paths.SCHEMAS / "org.virtio.net" / "1.1.yaml")
     with pytest.raises(DecodeError, match=r"^MODEL_MISMATCH at offset 25 \(\$.header.model\): the blob holds "
                                           r"org.devstate.test state; the reader's schema is org.virtio.net@2.0$"):
         decode(net, encode(v10, default_state(v10)))

@@ -3,16 +3,14 @@ and the one visitor base every consumer dispatches with."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from paths import ROOT
 
 from devstate import ir
 from devstate.errors import EmitError
 from devstate.schema import load_schema
 from devstate.visit import Visitor
 
-ROOT = Path(__file__).resolve().parents[1]
 TEST_11 = ROOT / "spec" / "conformance" / "schemas" / "org.devstate.test" / "1.1.yaml"
 
 

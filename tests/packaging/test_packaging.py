@@ -5,7 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from conftest import ROOT
+from paths import ROOT
 
 TEST_TOOLING = ("conformance.py", "malicious.py", "testing.py", "strategies.py")
 

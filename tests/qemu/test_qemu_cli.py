@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from paths import ROOT
 from qemu_sections import device_payload
 from system_packages import require, unavailable
 
@@ -18,7 +19,6 @@ from devstate.qemu.stream import read_description_json, read_stream
 from devstate.qemu.virtio.schemas import STANDARD, schema
 from tools import guest, guest_vm, qemu_data
 
-ROOT = Path(__file__).resolve().parent.parent
 NET, BLK = "0000:00:03.0/virtio-net", "0000:00:04.0/virtio-blk"
 
 

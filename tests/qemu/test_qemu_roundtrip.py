@@ -19,13 +19,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from paths import ROOT
 from system_packages import require, unavailable
 
 from devstate.interp import decode
 from devstate.qemu.virtio.schemas import STANDARD, schema
 from tools import guest, guest_vm, qemu_data
 
-ROOT = Path(__file__).resolve().parent.parent
 NET, BLK = "0000:00:03.0/virtio-net", "0000:00:04.0/virtio-blk"
 DEVSTATE = [sys.executable, "-m", "devstate"]
 

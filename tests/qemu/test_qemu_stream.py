@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from paths import ROOT
 from qemu_builder import PAGE, StreamBuilder, small_stream
 
 from devstate.cli import main
@@ -249,5 +250,5 @@ def test_memory_does_not_grow_with_ram(tmp_path: Path) -> None:
 
 
 def test_every_error_code_is_listed() -> None:
-    source = "".join(p.read_text() for p in Path(__file__).parents[1].glob("src/devstate/qemu/*.py"))
+    source = "".join(p.read_text() for p in ROOT.glob("src/devstate/qemu/*.py"))
     assert set(re.findall(r'StreamError\("([A-Z_]+)"', source)) == set(ERROR_CODES)

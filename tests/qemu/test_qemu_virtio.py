@@ -8,9 +8,9 @@ written), made once into the cache.
 from __future__ import annotations
 
 import struct
-from pathlib import Path
 
 import pytest
+from paths import SPEC
 from qemu_sections import device_payload
 from system_packages import require, unavailable
 
@@ -340,7 +340,7 @@ def test_the_vendor_schemas_round_trip_their_default_state() -> None:
 def test_the_spec_lists_every_error_code() -> None:
     from devstate.qemu.virtio.errors import DESCRIPTIONS, QemuCode
 
-    spec = (Path(__file__).resolve().parent.parent / "spec" / "qemu-virtio.md").read_text(encoding="utf-8")
+    spec = (SPEC / "qemu-virtio.md").read_text(encoding="utf-8")
     rows = [line for line in spec.splitlines() if line.startswith("| ") and line.split("|")[1].strip().isdigit()]
     listed = {int(row.split("|")[1]): row.split("|")[2].strip().strip("`") for row in rows}
     assert listed == {int(code): f"QEMU_{code.name}" for code in QemuCode}

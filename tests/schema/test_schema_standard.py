@@ -8,13 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SCHEMAS
+from paths import GOLDEN, ROOT, SCHEMAS
 
 from devstate import ir
 from devstate.schema import load_schema, schema_files
 
 STANDARD = schema_files(SCHEMAS)
-GOLDEN_IR = ROOT / "tests" / "golden" / "ir"
+GOLDEN_IR = GOLDEN / "ir"
 
 
 def test_there_are_standard_schemas() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SCHEMAS
+from paths import SCHEMAS
 
 from devstate import result_cache
 from devstate.cli import main

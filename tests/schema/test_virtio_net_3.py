@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, SCHEMAS
+from paths import ROOT, SCHEMAS
 
 from devstate import ir
 from devstate.bridges.virtio import export_parts, import_parts

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import ROOT
+from paths import DATA, ROOT
 
 from devstate.cli import main
 
@@ -141,7 +141,7 @@ def test_bad_input(command: str, kind: str, tmp_path: Path) -> None:
 
 def _good_input(command: str, tmp_path: Path) -> Path:
     sources = {"encode": None, "convert": NET_BLOB, "export": NET_BLOB,
-               "import-virtio": ROOT / "tests" / "data" / "bridges" / "virtio-net-parts.bin"}
+               "import-virtio": DATA / "bridges" / "virtio-net-parts.bin"}
     if command == "encode":
         result = run(["decode", "--json", str(NET_BLOB)])
         assert result.exit_code == 0, result.output

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 from c import harness
-from conftest import ROOT
+from paths import ROOT
 from system_packages import require
 
 from devstate.interp import decode, encode

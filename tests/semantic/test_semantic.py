@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, SCHEMAS
+from paths import ROOT, SCHEMAS
 
 from devstate.bridges import BridgeExportError
 from devstate.bridges.nvme import export_state, import_state

@@ -13,11 +13,11 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from paths import ROOT
 
 from devstate.docs.site import SITE_URL
 from devstate.schema import load_schema, schema_files
 
-ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec"
 
 

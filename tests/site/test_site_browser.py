@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from paths import ROOT
 from system_packages import require
 
 from devstate.schema import schema_files
@@ -31,7 +32,6 @@ except ImportError:  # the dev extra is not installed
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from paths import ROOT
 from system_packages import require
 
 from devstate.interp import decode
@@ -26,7 +27,6 @@ from devstate.wire.checksum import crc32c
 from devstate.wire.errors import DecodeError
 from tools import conformance
 
-ROOT = Path(__file__).resolve().parent.parent
 DECODER = ROOT / "spec" / "javascripts" / "dsf-decode.js"
 ENTRIES = conformance.load_manifest()
 

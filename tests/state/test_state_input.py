@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 import pytest
 from click.testing import CliRunner, Result
-from conftest import ROOT
+from paths import ROOT
 
 from devstate import ir
 from devstate.cli import main

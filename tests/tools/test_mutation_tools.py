@@ -9,11 +9,10 @@ from typing import Any
 
 import pytest
 from compat_helpers import load_pair
+from paths import ROOT
 
 from tools.mutation import mutants as M
 from tools.mutation import oracle
-
-ROOT = Path(__file__).resolve().parent.parent
 
 NO_WIRE_MEANING = {
     "schema.$schema": "editor hint", "schema.title": "documentation", "schema.doc": "documentation (doc-change)",

@@ -5,13 +5,11 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+from paths import ROOT, TESTS
 
 from tools import system_deps
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_readme_table_is_the_list() -> None:
@@ -25,7 +23,7 @@ def test_the_readme_table_is_the_list() -> None:
 
 def test_every_needs_marker_names_a_group() -> None:
     used = set()
-    for path in (ROOT / "tests").rglob("*.py"):
+    for path in TESTS.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         used |= set(re.findall(r"""(?:needs|require)\(\s*["']([a-z0-9-]+)["']""", text))
     used.discard("group")

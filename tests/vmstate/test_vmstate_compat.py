@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import paths
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -24,7 +25,7 @@ from devstate.vmstate.compat import CompatReport, Finding, compare_devices, comp
 from devstate.vmstate.dump import Dump, load_dump, parse_dump
 from devstate.vmstate.rules import QV_RULES, Direction, Severity
 
-SPEC = Path(__file__).resolve().parents[1] / "spec" / "qemu-vmstate.md"
+SPEC = paths.SPEC / "qemu-vmstate.md"
 
 
 Entry = dict[str, Any]

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import paths
 import pytest
 from system_packages import unavailable
 
@@ -23,7 +24,7 @@ from devstate.vmstate.rules import Direction, Severity
 from tools import qemu_data
 
 pytestmark = pytest.mark.needs("qemu")
-SPEC = Path(__file__).resolve().parents[1] / "spec" / "qemu-vmstate.md"
+SPEC = paths.SPEC / "qemu-vmstate.md"
 
 
 @dataclass(frozen=True)

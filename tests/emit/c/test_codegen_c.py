@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from c import harness
-from conftest import ROOT
+from paths import ROOT
 from system_packages import require
 
 from devstate import ir

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from c import harness
-from conftest import ROOT
+from paths import ROOT
 
 sys.path.insert(0, str(ROOT / "fuzz"))
 import fuzzkit

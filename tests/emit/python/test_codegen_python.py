@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from codegen_python_support import codecs, package_dir, rich_state, runtime, schemas
+from paths import ROOT
 
 from devstate import __version__, interp, ir
 from devstate.emit import GENERATED_MARKER
@@ -26,7 +27,6 @@ from devstate.wire.checksum import crc32c, crc32c_py
 from devstate.wire.errors import ErrorCode
 from devstate.wire.limits import DEFAULT_LIMITS
 
-ROOT = Path(__file__).resolve().parent.parent
 NET = "org.virtio.net@1.1"
 
 

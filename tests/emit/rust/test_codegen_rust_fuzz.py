@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import ROOT
+from paths import ROOT
 
 sys.path.insert(0, str(ROOT / "fuzz"))
 import rust_fuzz

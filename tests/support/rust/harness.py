@@ -15,9 +15,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from paths import ROOT
+
 from tools.debian import cache_dir, locked
 
-ROOT = Path(__file__).resolve().parents[2]
 CODEGEN = ROOT / "codegen" / "rust"
 ENV = {**os.environ, "CARGO_NET_OFFLINE": "true", "CARGO_TERM_COLOR": "never", "RUST_BACKTRACE": "1"}
 TIMEOUT = 900

@@ -1,0 +1,15 @@
+"""Where things are: the checkout, the test tree and its data, so no test counts parent folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+"""The checkout (the folder of pyproject.toml)."""
+TESTS = ROOT / "tests"
+DATA = TESTS / "data"
+"""Inputs of the tests (tests/data/<layer>/)."""
+GOLDEN = TESTS / "golden"
+"""Expected outputs compared by the ``golden`` fixture (rewritten with ``--update-goldens``)."""
+SPEC = ROOT / "spec"
+SCHEMAS = ROOT / "schemas"
