@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN_TESTS = ("tests/schema/test_schema_standard.py", "tests/docs/test_docs.py",
                 "tests/bridges/test_bridge_virtio.py", "tests/bridges/test_bridge_nvme.py",
-                "tests/test_cases.py::test_golden_snippet")
+                "tests/cases/test_cases.py::test_golden_snippet")
 """The tests that compare output with golden files (the ``golden`` fixture of tests/conftest.py): whole
 files, and the generated-code snippets of the feature cases (tests/cases/*/golden/)."""
 LANGUAGES = ("python", "c", "rust")

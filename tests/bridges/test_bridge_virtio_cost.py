@@ -18,7 +18,7 @@ from types import FrameType
 from typing import Any
 
 import pytest
-from conftest import SCHEMAS
+from paths import SCHEMAS
 
 from devstate.bridges.virtio import convert, export_parts, import_parts
 from devstate.schema import load_schema

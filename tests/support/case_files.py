@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from paths import TESTS
+
 from devstate import ir
 from devstate.schema import load_schema
 from tools.case_hex import parse_hex
 
-CASES_DIR = Path(__file__).resolve().parent / "cases"
+CASES_DIR = TESTS / "cases"
 GOLDEN_FILES = {"python": "python.py.txt", "c": "c.c.txt", "rust": "rust.rs.txt"}
 ERROR_KEYS = {"doc", "blob", "limits", "code", "number", "offset", "path", "message"}
 ENCODE_ERROR_KEYS = {"doc", "state", "code", "number", "path", "message"}

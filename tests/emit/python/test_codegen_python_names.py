@@ -21,6 +21,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from paths import ROOT
 
 from devstate import interp, ir
 from devstate.emit.generate import emit_files, write_files
@@ -30,7 +31,6 @@ from devstate.state import state_to_json
 from devstate.wire.checksum import crc32c
 from devstate.wire.errors import DecodeError, EncodeError
 
-ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = sorted((ROOT / "codegen" / "python" / PACKAGE).glob("org_*.py"))
 UNDER_TEST = "devstate_codecs_names_under_test"
 COUNTED = re.compile(r"[a-z]\d*|[a-z]+\d+")
