@@ -290,7 +290,7 @@ size_t dsf1_seal(uint8_t *o, size_t p)
 
 /* dsf1_crc_slices[k][b]: the register after byte b followed by k zero bytes (slicing-by-8).
  * dsf1_crc_shift_8k / _512 [k][b]: the register b << 8k after 8192 / 512 zero bytes (combines
- * the hardware streams). tests/test_codegen_c_runtime.py recomputes every entry. */
+ * the hardware streams). tests/emit/c/test_codegen_c_runtime.py recomputes every entry. */
 static const uint32_t dsf1_crc_slices[8][256] = {
     {
         0x00000000u, 0xf26b8303u, 0xe13b70f7u, 0x1350f3f4u, 0xc79a971fu, 0x35f1141cu,

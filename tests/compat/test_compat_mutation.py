@@ -8,7 +8,7 @@ meets, no schema history whose checks (``compat --all``) pass although it breaks
 false positive must be one that spec/compatibility.md lists with its reason.
 
 The default suite judges a bounded selection (the edits the issue found wrong, a few states
-each); ``pytest -m mutation tests/test_compat_mutation.py`` judges the whole set (as
+each); ``pytest -m mutation tests/compat/test_compat_mutation.py`` judges the whole set (as
 ``python -m tools.mutation`` does, which prints the confusion table).
 """
 

@@ -1,7 +1,7 @@
 """Differential tests: generated C (ASan + UBSan), generated Rust, generated Python and the reference codec.
 
-Every check is four-way: the C driver's answer, the Rust driver's (tests/rust/codec), the
-generated Python module's (codegen/python, via tests/codegen_python_support.py) and the
+Every check is four-way: the C driver's answer, the Rust driver's (tests/support/rust/codec), the
+generated Python module's (codegen/python, via tests/support/codegen_python_support.py) and the
 reference codec's must be the same decision — the same state and canonical re-encoding, or
 the same error code, offset and path.
 

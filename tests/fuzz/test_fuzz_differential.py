@@ -56,7 +56,7 @@ def test_a_disagreement_is_reported_with_the_blob() -> None:
 
 
 def test_prepare_matches_the_libfuzzer_target() -> None:
-    """fuzzkit.prepare and tests/c/fuzz_decode.c choose from the last byte alike (documented in both)."""
+    """fuzzkit.prepare and tests/support/c/fuzz_decode.c choose from the last byte alike (documented in both)."""
     blob = bytearray(fuzzkit.seeds("schemas/org.example.led/1.0.yaml")[0])
     resealed = fuzzkit.prepare(bytes(blob[:-1]) + b"\x00" + bytes(8))
     assert resealed[16:24] == len(resealed).to_bytes(8, "little")

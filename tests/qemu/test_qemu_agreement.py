@@ -1,10 +1,10 @@
 """devstate's verdict on a real stream agrees with what a real destination QEMU does with it.
 
 For every stream the tests hand to QEMU (tools/qemu_data.LOADS, and the mutated streams of
-tests/qemu_mutations.py), ``devstate compat --stream SRC --vmstate DEST.json`` must say
+tests/support/qemu_mutations.py), ``devstate compat --stream SRC --vmstate DEST.json`` must say
 "loadable" (exit 0) exactly when the destination QEMU, started with the same devices on the
 dump's machine type, loads it, and name the reason when QEMU refuses it. What QEMU does is
-pinned in tests/test_qemu_oracle.py.
+pinned in tests/qemu/test_qemu_oracle.py.
 """
 
 from __future__ import annotations

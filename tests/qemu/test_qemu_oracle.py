@@ -1,7 +1,7 @@
 """What real QEMU does, pinned: the destination loader on every stream scenario, and QEMU's own
 checker (taken from Debian's qemu source package) on real dump pairs and on its own test data.
 
-These are the facts devstate's verdicts are proved against (tests/test_qemu_agreement.py): if
+These are the facts devstate's verdicts are proved against (tests/qemu/test_qemu_agreement.py): if
 a Debian update changed one of them, this file says so first.
 """
 

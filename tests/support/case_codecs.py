@@ -3,10 +3,10 @@
 - ``interp``: the reference interpreter (devstate.interp).
 - ``python``: the generated Python modules of every case schema, in a temporary package.
 - ``c``: one executable holding the generated C codec of every case schema with the test
-  driver of tests/c/driver_gen.py (``cases_driver MODEL@VERSION`` speaks its protocol),
+  driver of tests/support/c/driver_gen.py (``cases_driver MODEL@VERSION`` speaks its protocol),
   built with ASan and UBSan, cached under ``$DEVSTATE_CACHE/cases-c/<hash of the sources>``.
 - ``rust``: one crate holding every case schema (its ``dsf1_driver MODEL@VERSION``), built
-  by cargo in the cache (tests/rust/harness.py).
+  by cargo in the cache (tests/support/rust/harness.py).
 
 ``decode`` gives the state JSON and the codec's own re-encoding of the decoded state, or
 the error (code, number, offset, path). ``encode`` encodes a JSON state; the C and Rust

@@ -4,7 +4,7 @@ Every mutation starts from a stream real QEMU saved (``tools/qemu_data.py``), fi
 to change with ``devstate.qemu.stream`` (so offsets are never guessed) and keeps the stream
 consistent with its own self-description, so the stream reader still reads it and only the
 destination's loader can object. The cases (``MUTATIONS``) are loaded by real QEMU in
-tests/test_qemu_oracle.py and judged by devstate in tests/test_qemu_agreement.py.
+tests/qemu/test_qemu_oracle.py and judged by devstate in tests/qemu/test_qemu_agreement.py.
 """
 
 from __future__ import annotations

@@ -98,7 +98,8 @@ def test_every_key_of_the_schema_language_is_mutated_or_has_no_wire_meaning() ->
         assert set(kinds) <= set(M.KINDS), key
 
 
-NO_SITE = {"vendor-make-optional": "no standard schema has a required vendor section (tests/test_compat_rules.py)"}
+NO_SITE = {"vendor-make-optional": "no standard schema has a required vendor section "
+                                   "(tests/compat/test_compat_rules.py)"}
 
 
 def test_every_edit_kind_makes_mutants_in_both_bumps() -> None:

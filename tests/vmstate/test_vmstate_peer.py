@@ -5,7 +5,7 @@ test run (tools/qemu_data.qemu_source). For every device on which the two tools 
 ``DIFFERENCES`` says what each reports and why devstate's answer is right; the same rows are
 the table in spec/qemu-vmstate.md ("Differences from QEMU's static checker"), and a test
 keeps them equal. Where a real destination QEMU can show it, a LoadCase of tools/qemu_data
-(loaded in tests/test_qemu_oracle.py) is named as the proof.
+(loaded in tests/qemu/test_qemu_oracle.py) is named as the proof.
 """
 
 from __future__ import annotations

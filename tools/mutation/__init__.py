@@ -4,5 +4,5 @@
 major version); ``oracle`` loads states of one version with the reference codec of
 another (ground truth); ``judge`` compares the checker's verdict per direction with it.
 ``python -m tools.mutation`` runs the whole set (or ``--sample``) and prints the
-confusion table per edit kind; ``tests/test_compat_mutation.py`` is the test.
+confusion table per edit kind; ``tests/compat/test_compat_mutation.py`` is the test.
 """

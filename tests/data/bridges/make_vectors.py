@@ -13,7 +13,7 @@ NVMECSS, le128 VSS in dwords), the NVMe-defined state (le16 VER, NIOSQ, NIOCQ, r
 24-byte I/O SQ then CQ entries, then the vendor-specific bytes; and the same state with
 the 20-byte header of the 2025 RFC (le16 NVMECSS and VSS).
 
-``tests/test_bridge_*.py`` checks that these files equal what this script builds.
+``tests/bridges/test_bridge_*.py`` checks that these files equal what this script builds.
 """
 
 from __future__ import annotations

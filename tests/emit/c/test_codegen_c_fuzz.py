@@ -1,6 +1,6 @@
 """libFuzzer on every generated C decoder (clang, ASan, UBSan): no crash, canonical re-encoding.
 
-tests/c/fuzz_decode.c prepares every input like fuzz/fuzzkit.py (total length and CRC-32C
+tests/support/c/fuzz_decode.c prepares every input like fuzz/fuzzkit.py (total length and CRC-32C
 usually fixed, so mutations reach the sections), decodes it, checks a refusal's code,
 offset and path, and for accepted blobs checks encode → decode → encode gives the same
 bytes. Each decoder's corpus starts from its schema's conformance vectors (valid, invalid

@@ -1,6 +1,6 @@
 """The Rust codec crate (codegen/rust): it builds and tests offline, clippy- and rustfmt-clean.
 
-The crate is built from a staged copy (tests/rust/harness.py) with whatever cargo is on
+The crate is built from a staged copy (tests/support/rust/harness.py) with whatever cargo is on
 PATH: Debian 12's cargo and rustc 1.63 in CI (the crate declares rust-version 1.63), or a
 newer rustup toolchain on a workstation.
 """

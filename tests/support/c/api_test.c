@@ -1,4 +1,4 @@
-/* API test of a generated C codec (org.devstate.test 1.0), driven by tests/test_codegen_c.py.
+/* API test of a generated C codec (org.devstate.test 1.0), driven by tests/emit/c/test_codegen_c.py.
  *
  *   api_test encode-errors   one line per case: "<case> <code name> <path>" or "<case> OK <blob hex>"
  *   api_test roundtrip       init -> encode -> decode -> encode; buffer sizing; NULL err

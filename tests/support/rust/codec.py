@@ -3,7 +3,7 @@
 ``driver(ref)`` builds (once per session) a crate holding the generated Rust modules of
 every schema in ``REFS`` — the standard ones and the conformance-only ones — with
 codegen/rust's Cargo.toml, and starts ``dsf1_driver MODEL@VERSION``: the protocol of the C
-test driver (tests/c/driver_gen.py), so the C harness's ``Driver`` talks to it. The build is
+test driver (tests/support/c/driver_gen.py), so the C harness's ``Driver`` talks to it. The build is
 cargo's dev profile: integer overflow and out-of-bounds slicing panic, and a panic (the
 driver dying) fails the test.
 """
