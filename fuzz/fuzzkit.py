@@ -81,7 +81,7 @@ def write_corpus(ref: str, directory: Path) -> Path:
     return directory
 
 
-# --- input preparation (identical to tests/support/c/fuzz_decode.c) --------------------------------------
+# --- input preparation (identical to tests/support/c/fuzz_decode.c) ------------------------------
 
 
 def prepare(data: bytes) -> bytes:
