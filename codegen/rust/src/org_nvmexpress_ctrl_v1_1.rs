@@ -1214,1084 +1214,1084 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
 }
 
 /// $.sections.registers: ctrl_regs.
-fn read_registers(c: &Ctx<'_>, f: &Frame<'_>) -> Result<CtrlRegs, DecodeError> {
-    f.expect_optional(false, "$.sections.registers")?;
-    value_registers(c, f).map_err(|e| section_error(e, "$.sections.registers"))
+fn read_registers(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<CtrlRegs, DecodeError> {
+    frame.expect_optional(false, "$.sections.registers")?;
+    value_registers(ctx, frame).map_err(|e| section_error(e, "$.sections.registers"))
 }
 
-fn value_registers(c: &Ctx<'_>, f: &Frame<'_>) -> Result<CtrlRegs, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_registers(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<CtrlRegs, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    dec_ctrl_regs(c, f.payload, f.end, 1)
+    dec_ctrl_regs(ctx, frame.payload, frame.end, 1)
 }
 
 /// $.sections.admin_queues: admin_queue_pair.
-fn read_admin_queues(c: &Ctx<'_>, f: &Frame<'_>) -> Result<AdminQueuePair, DecodeError> {
-    f.expect_optional(false, "$.sections.admin_queues")?;
-    value_admin_queues(c, f).map_err(|e| section_error(e, "$.sections.admin_queues"))
+fn read_admin_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<AdminQueuePair, DecodeError> {
+    frame.expect_optional(false, "$.sections.admin_queues")?;
+    value_admin_queues(ctx, frame).map_err(|e| section_error(e, "$.sections.admin_queues"))
 }
 
-fn value_admin_queues(c: &Ctx<'_>, f: &Frame<'_>) -> Result<AdminQueuePair, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_admin_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<AdminQueuePair, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    dec_admin_queue_pair(c, f.payload, f.end, 1)
+    dec_admin_queue_pair(ctx, frame.payload, frame.end, 1)
 }
 
 /// $.sections.io_cqs: completion_queue[] max 1024.
-fn read_io_cqs(c: &Ctx<'_>, f: &Frame<'_>) -> Result<Vec<CompletionQueue>, DecodeError> {
-    f.expect_optional(false, "$.sections.io_cqs")?;
-    value_io_cqs(c, f).map_err(|e| section_error(e, "$.sections.io_cqs"))
+fn read_io_cqs(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<CompletionQueue>, DecodeError> {
+    frame.expect_optional(false, "$.sections.io_cqs")?;
+    value_io_cqs(ctx, frame).map_err(|e| section_error(e, "$.sections.io_cqs"))
 }
 
-fn value_io_cqs(c: &Ctx<'_>, f: &Frame<'_>) -> Result<Vec<CompletionQueue>, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_io_cqs(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<CompletionQueue>, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    let b = c.buf;
-    let mut p = f.payload;
-    let end = f.end;
-    let v0 = {
-        let start0 = p;
-        if end - p < 4 {
-            return Err(Fail::new(ErrorCode::Truncated, p, ""));
+    let blob = ctx.buf;
+    let mut at = frame.payload;
+    let end = frame.end;
+    let value0 = {
+        let start0 = at;
+        if end - at < 4 {
+            return Err(Fail::new(ErrorCode::Truncated, at, ""));
         }
-        let n0 = ld_len(b, p);
-        if n0 > 1024 {
-            return Err(Fail::new(ErrorCode::CountOverMax, p, ""));
+        let count0 = ld_len(blob, at);
+        if count0 > 1024 {
+            return Err(Fail::new(ErrorCode::CountOverMax, at, ""));
         }
-        p += 4;
-        if end - p < 4 {
-            return Err(Fail::new(ErrorCode::Truncated, p, ""));
+        at += 4;
+        if end - at < 4 {
+            return Err(Fail::new(ErrorCode::Truncated, at, ""));
         }
-        let s0 = ld_len(b, p);
-        if s0 == 0 || (s0 < 23) {
-            return Err(Fail::new(ErrorCode::BadStride, p, ""));
+        let stride0 = ld_len(blob, at);
+        if stride0 == 0 || (stride0 < 23) {
+            return Err(Fail::new(ErrorCode::BadStride, at, ""));
         }
-        p += 4;
-        if n0 > (end - p) / s0 {
+        at += 4;
+        if count0 > (end - at) / stride0 {
             return Err(Fail::new(ErrorCode::CountPastEnd, start0, ""));
         }
-        if n0 > 0 && c.max_depth < 2 {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, "[0]"));
+        if count0 > 0 && ctx.max_depth < 2 {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, "[0]"));
         }
-        let mut items0 = Vec::with_capacity(n0);
-        for i0 in 0..n0 {
-            let v1 = dec_completion_queue(c, p, p + s0, 2).map_err(|e| e.under_index("", i0))?;
-            p += s0;
-            items0.push(v1);
+        let mut items0 = Vec::with_capacity(count0);
+        for i0 in 0..count0 {
+            let value1 = dec_completion_queue(ctx, at, at + stride0, 2).map_err(|e| e.under_index("", i0))?;
+            at += stride0;
+            items0.push(value1);
         }
         items0
     };
-    if p != end {
-        return Err(Fail::new(ErrorCode::SectionTrailingData, p, ""));
+    if at != end {
+        return Err(Fail::new(ErrorCode::SectionTrailingData, at, ""));
     }
-    Ok(v0)
+    Ok(value0)
 }
 
 /// $.sections.io_sqs: submission_queue[] max 1024.
-fn read_io_sqs(c: &Ctx<'_>, f: &Frame<'_>) -> Result<Vec<SubmissionQueue>, DecodeError> {
-    f.expect_optional(false, "$.sections.io_sqs")?;
-    value_io_sqs(c, f).map_err(|e| section_error(e, "$.sections.io_sqs"))
+fn read_io_sqs(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<SubmissionQueue>, DecodeError> {
+    frame.expect_optional(false, "$.sections.io_sqs")?;
+    value_io_sqs(ctx, frame).map_err(|e| section_error(e, "$.sections.io_sqs"))
 }
 
-fn value_io_sqs(c: &Ctx<'_>, f: &Frame<'_>) -> Result<Vec<SubmissionQueue>, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_io_sqs(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<SubmissionQueue>, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    let b = c.buf;
-    let mut p = f.payload;
-    let end = f.end;
-    let v0 = {
-        let start0 = p;
-        if end - p < 4 {
-            return Err(Fail::new(ErrorCode::Truncated, p, ""));
+    let blob = ctx.buf;
+    let mut at = frame.payload;
+    let end = frame.end;
+    let value0 = {
+        let start0 = at;
+        if end - at < 4 {
+            return Err(Fail::new(ErrorCode::Truncated, at, ""));
         }
-        let n0 = ld_len(b, p);
-        if n0 > 1024 {
-            return Err(Fail::new(ErrorCode::CountOverMax, p, ""));
+        let count0 = ld_len(blob, at);
+        if count0 > 1024 {
+            return Err(Fail::new(ErrorCode::CountOverMax, at, ""));
         }
-        p += 4;
-        if end - p < 4 {
-            return Err(Fail::new(ErrorCode::Truncated, p, ""));
+        at += 4;
+        if end - at < 4 {
+            return Err(Fail::new(ErrorCode::Truncated, at, ""));
         }
-        let s0 = ld_len(b, p);
-        if s0 == 0 || (s0 < 22) {
-            return Err(Fail::new(ErrorCode::BadStride, p, ""));
+        let stride0 = ld_len(blob, at);
+        if stride0 == 0 || (stride0 < 22) {
+            return Err(Fail::new(ErrorCode::BadStride, at, ""));
         }
-        p += 4;
-        if n0 > (end - p) / s0 {
+        at += 4;
+        if count0 > (end - at) / stride0 {
             return Err(Fail::new(ErrorCode::CountPastEnd, start0, ""));
         }
-        if n0 > 0 && c.max_depth < 2 {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, "[0]"));
+        if count0 > 0 && ctx.max_depth < 2 {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, "[0]"));
         }
-        let mut items0 = Vec::with_capacity(n0);
-        for i0 in 0..n0 {
-            let v1 = dec_submission_queue(c, p, p + s0, 2).map_err(|e| e.under_index("", i0))?;
-            p += s0;
-            items0.push(v1);
+        let mut items0 = Vec::with_capacity(count0);
+        for i0 in 0..count0 {
+            let value1 = dec_submission_queue(ctx, at, at + stride0, 2).map_err(|e| e.under_index("", i0))?;
+            at += stride0;
+            items0.push(value1);
         }
         items0
     };
-    if p != end {
-        return Err(Fail::new(ErrorCode::SectionTrailingData, p, ""));
+    if at != end {
+        return Err(Fail::new(ErrorCode::SectionTrailingData, at, ""));
     }
-    Ok(v0)
+    Ok(value0)
 }
 
 /// $.sections.features: features.
-fn read_features(c: &Ctx<'_>, f: &Frame<'_>) -> Result<Features, DecodeError> {
-    f.expect_optional(false, "$.sections.features")?;
-    value_features(c, f).map_err(|e| section_error(e, "$.sections.features"))
+fn read_features(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Features, DecodeError> {
+    frame.expect_optional(false, "$.sections.features")?;
+    value_features(ctx, frame).map_err(|e| section_error(e, "$.sections.features"))
 }
 
-fn value_features(c: &Ctx<'_>, f: &Frame<'_>) -> Result<Features, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_features(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Features, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    dec_features(c, f.payload, f.end, 1)
+    dec_features(ctx, frame.payload, frame.end, 1)
 }
 
 /// $.sections.aer: aer_state.
-fn read_aer(c: &Ctx<'_>, f: &Frame<'_>) -> Result<AerState, DecodeError> {
-    f.expect_optional(false, "$.sections.aer")?;
-    value_aer(c, f).map_err(|e| section_error(e, "$.sections.aer"))
+fn read_aer(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<AerState, DecodeError> {
+    frame.expect_optional(false, "$.sections.aer")?;
+    value_aer(ctx, frame).map_err(|e| section_error(e, "$.sections.aer"))
 }
 
-fn value_aer(c: &Ctx<'_>, f: &Frame<'_>) -> Result<AerState, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_aer(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<AerState, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    dec_aer_state(c, f.payload, f.end, 1)
+    dec_aer_state(ctx, frame.payload, frame.end, 1)
 }
 
 /// $.sections.namespaces: u32[] max 1024.
-fn read_namespaces(c: &Ctx<'_>, f: &Frame<'_>) -> Result<Vec<u32>, DecodeError> {
-    f.expect_optional(false, "$.sections.namespaces")?;
-    value_namespaces(c, f).map_err(|e| section_error(e, "$.sections.namespaces"))
+fn read_namespaces(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<u32>, DecodeError> {
+    frame.expect_optional(false, "$.sections.namespaces")?;
+    value_namespaces(ctx, frame).map_err(|e| section_error(e, "$.sections.namespaces"))
 }
 
-fn value_namespaces(c: &Ctx<'_>, f: &Frame<'_>) -> Result<Vec<u32>, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_namespaces(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<u32>, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    let b = c.buf;
-    let mut p = f.payload;
-    let end = f.end;
-    let v0 = {
-        let start0 = p;
-        if end - p < 4 {
-            return Err(Fail::new(ErrorCode::Truncated, p, ""));
+    let blob = ctx.buf;
+    let mut at = frame.payload;
+    let end = frame.end;
+    let value0 = {
+        let start0 = at;
+        if end - at < 4 {
+            return Err(Fail::new(ErrorCode::Truncated, at, ""));
         }
-        let n0 = ld_len(b, p);
-        if n0 > 1024 {
-            return Err(Fail::new(ErrorCode::CountOverMax, p, ""));
+        let count0 = ld_len(blob, at);
+        if count0 > 1024 {
+            return Err(Fail::new(ErrorCode::CountOverMax, at, ""));
         }
-        p += 4;
-        if n0 > (end - p) / 4 {
+        at += 4;
+        if count0 > (end - at) / 4 {
             return Err(Fail::new(ErrorCode::CountPastEnd, start0, ""));
         }
-        if n0 > 0 && c.max_depth < 2 {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, "[0]"));
+        if count0 > 0 && ctx.max_depth < 2 {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, "[0]"));
         }
-        let mut items0 = Vec::with_capacity(n0);
-        for _ in 0..n0 {
-            let v1 = ld32(b, p);
-            p += 4;
-            items0.push(v1);
+        let mut items0 = Vec::with_capacity(count0);
+        for _ in 0..count0 {
+            let value1 = ld32(blob, at);
+            at += 4;
+            items0.push(value1);
         }
         items0
     };
-    if p != end {
-        return Err(Fail::new(ErrorCode::SectionTrailingData, p, ""));
+    if at != end {
+        return Err(Fail::new(ErrorCode::SectionTrailingData, at, ""));
     }
-    Ok(v0)
+    Ok(value0)
 }
 
 /// $.sections.inflight: inflight_command[] max 4096.
-fn read_inflight<'a>(c: &Ctx<'a>, f: &Frame<'a>) -> Result<Vec<InflightCommand<'a>>, DecodeError> {
-    f.expect_optional(false, "$.sections.inflight")?;
-    value_inflight(c, f).map_err(|e| section_error(e, "$.sections.inflight"))
+fn read_inflight<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<Vec<InflightCommand<'a>>, DecodeError> {
+    frame.expect_optional(false, "$.sections.inflight")?;
+    value_inflight(ctx, frame).map_err(|e| section_error(e, "$.sections.inflight"))
 }
 
-fn value_inflight<'a>(c: &Ctx<'a>, f: &Frame<'a>) -> Result<Vec<InflightCommand<'a>>, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_inflight<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<Vec<InflightCommand<'a>>, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    let b = c.buf;
-    let mut p = f.payload;
-    let end = f.end;
-    let v0 = {
-        let start0 = p;
-        if end - p < 4 {
-            return Err(Fail::new(ErrorCode::Truncated, p, ""));
+    let blob = ctx.buf;
+    let mut at = frame.payload;
+    let end = frame.end;
+    let value0 = {
+        let start0 = at;
+        if end - at < 4 {
+            return Err(Fail::new(ErrorCode::Truncated, at, ""));
         }
-        let n0 = ld_len(b, p);
-        if n0 > 4096 {
-            return Err(Fail::new(ErrorCode::CountOverMax, p, ""));
+        let count0 = ld_len(blob, at);
+        if count0 > 4096 {
+            return Err(Fail::new(ErrorCode::CountOverMax, at, ""));
         }
-        p += 4;
-        if end - p < 4 {
-            return Err(Fail::new(ErrorCode::Truncated, p, ""));
+        at += 4;
+        if end - at < 4 {
+            return Err(Fail::new(ErrorCode::Truncated, at, ""));
         }
-        let s0 = ld_len(b, p);
-        if s0 == 0 || (s0 < 66) {
-            return Err(Fail::new(ErrorCode::BadStride, p, ""));
+        let stride0 = ld_len(blob, at);
+        if stride0 == 0 || (stride0 < 66) {
+            return Err(Fail::new(ErrorCode::BadStride, at, ""));
         }
-        p += 4;
-        if n0 > (end - p) / s0 {
+        at += 4;
+        if count0 > (end - at) / stride0 {
             return Err(Fail::new(ErrorCode::CountPastEnd, start0, ""));
         }
-        if n0 > 0 && c.max_depth < 2 {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, "[0]"));
+        if count0 > 0 && ctx.max_depth < 2 {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, "[0]"));
         }
-        let mut items0 = Vec::with_capacity(n0);
-        for i0 in 0..n0 {
-            let v1 = dec_inflight_command(c, p, p + s0, 2).map_err(|e| e.under_index("", i0))?;
-            p += s0;
-            items0.push(v1);
+        let mut items0 = Vec::with_capacity(count0);
+        for i0 in 0..count0 {
+            let value1 = dec_inflight_command(ctx, at, at + stride0, 2).map_err(|e| e.under_index("", i0))?;
+            at += stride0;
+            items0.push(value1);
         }
         items0
     };
-    if p != end {
-        return Err(Fail::new(ErrorCode::SectionTrailingData, p, ""));
+    if at != end {
+        return Err(Fail::new(ErrorCode::SectionTrailingData, at, ""));
     }
-    Ok(v0)
+    Ok(value0)
 }
 
 /// $.sections.host_memory_buffer: host_memory_buffer.
-fn read_host_memory_buffer(c: &Ctx<'_>, f: &Frame<'_>) -> Result<HostMemoryBuffer, DecodeError> {
-    f.expect_optional(true, "$.sections.host_memory_buffer")?;
-    value_host_memory_buffer(c, f).map_err(|e| section_error(e, "$.sections.host_memory_buffer"))
+fn read_host_memory_buffer(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<HostMemoryBuffer, DecodeError> {
+    frame.expect_optional(true, "$.sections.host_memory_buffer")?;
+    value_host_memory_buffer(ctx, frame).map_err(|e| section_error(e, "$.sections.host_memory_buffer"))
 }
 
-fn value_host_memory_buffer(c: &Ctx<'_>, f: &Frame<'_>) -> Result<HostMemoryBuffer, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_host_memory_buffer(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<HostMemoryBuffer, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    dec_host_memory_buffer(c, f.payload, f.end, 1)
+    dec_host_memory_buffer(ctx, frame.payload, frame.end, 1)
 }
 
 /// $.sections.doorbell_buffer: doorbell_buffer.
-fn read_doorbell_buffer(c: &Ctx<'_>, f: &Frame<'_>) -> Result<DoorbellBuffer, DecodeError> {
-    f.expect_optional(true, "$.sections.doorbell_buffer")?;
-    value_doorbell_buffer(c, f).map_err(|e| section_error(e, "$.sections.doorbell_buffer"))
+fn read_doorbell_buffer(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<DoorbellBuffer, DecodeError> {
+    frame.expect_optional(true, "$.sections.doorbell_buffer")?;
+    value_doorbell_buffer(ctx, frame).map_err(|e| section_error(e, "$.sections.doorbell_buffer"))
 }
 
-fn value_doorbell_buffer(c: &Ctx<'_>, f: &Frame<'_>) -> Result<DoorbellBuffer, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_doorbell_buffer(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<DoorbellBuffer, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    dec_doorbell_buffer(c, f.payload, f.end, 1)
+    dec_doorbell_buffer(ctx, frame.payload, frame.end, 1)
 }
 
 /// $.vendor_sections.example_fw_state: vendor_fw_state.
-fn read_example_fw_state<'a>(c: &Ctx<'a>, f: &Frame<'a>) -> Result<VendorFwState<'a>, DecodeError> {
-    f.expect_optional(true, "$.vendor_sections.example_fw_state")?;
-    value_example_fw_state(c, f).map_err(|e| section_error(e, "$.vendor_sections.example_fw_state"))
+fn read_example_fw_state<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<VendorFwState<'a>, DecodeError> {
+    frame.expect_optional(true, "$.vendor_sections.example_fw_state")?;
+    value_example_fw_state(ctx, frame).map_err(|e| section_error(e, "$.vendor_sections.example_fw_state"))
 }
 
-fn value_example_fw_state<'a>(c: &Ctx<'a>, f: &Frame<'a>) -> Result<VendorFwState<'a>, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_example_fw_state<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<VendorFwState<'a>, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    dec_vendor_fw_state(c, f.payload, f.end, 1)
+    dec_vendor_fw_state(ctx, frame.payload, frame.end, 1)
 }
 
-/// struct ctrl_regs: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_ctrl_regs(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<CtrlRegs, Fail> {
-    let b = c.buf;
+/// struct ctrl_regs: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_ctrl_regs(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<CtrlRegs, Fail> {
+    let blob = ctx.buf;
     // cap: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".cap"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".cap"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".cap"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".cap"));
     }
-    let f_cap = ld64(b, p);
-    p += 8;
+    let f_cap = ld64(blob, at);
+    at += 8;
     // vs: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".vs"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".vs"));
     }
-    let f_vs = ld32(b, p);
-    p += 4;
+    let f_vs = ld32(blob, at);
+    at += 4;
     // intms: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".intms"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".intms"));
     }
-    let f_intms = ld32(b, p);
-    p += 4;
+    let f_intms = ld32(blob, at);
+    at += 4;
     // cc: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".cc"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".cc"));
     }
-    let f_cc = ld32(b, p);
-    p += 4;
+    let f_cc = ld32(blob, at);
+    at += 4;
     // csts: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".csts"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".csts"));
     }
-    let f_csts = ld32(b, p);
-    p += 4;
+    let f_csts = ld32(blob, at);
+    at += 4;
     // aqa: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".aqa"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".aqa"));
     }
-    let f_aqa = ld32(b, p);
-    p += 4;
+    let f_aqa = ld32(blob, at);
+    at += 4;
     // asq: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".asq"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".asq"));
     }
-    let f_asq = ld64(b, p);
-    p += 8;
+    let f_asq = ld64(blob, at);
+    at += 8;
     // acq: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".acq"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".acq"));
     }
-    let f_acq = ld64(b, p);
-    p += 8;
+    let f_acq = ld64(blob, at);
+    at += 8;
     // cmbloc: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".cmbloc"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".cmbloc"));
     }
-    let f_cmbloc = ld32(b, p);
-    p += 4;
+    let f_cmbloc = ld32(blob, at);
+    at += 4;
     // cmbsz: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".cmbsz"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".cmbsz"));
     }
-    let f_cmbsz = ld32(b, p);
-    p += 4;
+    let f_cmbsz = ld32(blob, at);
+    at += 4;
     // cmbmsc: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".cmbmsc"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".cmbmsc"));
     }
-    let f_cmbmsc = ld64(b, p);
-    p += 8;
+    let f_cmbmsc = ld64(blob, at);
+    at += 8;
     // bprsel: u32
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(CtrlRegs { cap: f_cap, vs: f_vs, intms: f_intms, cc: f_cc, csts: f_csts, aqa: f_aqa, asq: f_asq, acq: f_acq, cmbloc: f_cmbloc, cmbsz: f_cmbsz, cmbmsc: f_cmbmsc, ..CtrlRegs::default() });
     }
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".bprsel"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".bprsel"));
     }
-    let f_bprsel = ld32(b, p);
-    p += 4;
+    let f_bprsel = ld32(blob, at);
+    at += 4;
     // bpmbl: u64
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(CtrlRegs { cap: f_cap, vs: f_vs, intms: f_intms, cc: f_cc, csts: f_csts, aqa: f_aqa, asq: f_asq, acq: f_acq, cmbloc: f_cmbloc, cmbsz: f_cmbsz, cmbmsc: f_cmbmsc, bprsel: f_bprsel, ..CtrlRegs::default() });
     }
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".bpmbl"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".bpmbl"));
     }
-    let f_bpmbl = ld64(b, p);
-    p += 8;
+    let f_bpmbl = ld64(blob, at);
+    at += 8;
     // pmrctl: u32
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(CtrlRegs { cap: f_cap, vs: f_vs, intms: f_intms, cc: f_cc, csts: f_csts, aqa: f_aqa, asq: f_asq, acq: f_acq, cmbloc: f_cmbloc, cmbsz: f_cmbsz, cmbmsc: f_cmbmsc, bprsel: f_bprsel, bpmbl: f_bpmbl, ..CtrlRegs::default() });
     }
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".pmrctl"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".pmrctl"));
     }
-    let f_pmrctl = ld32(b, p);
-    p += 4;
+    let f_pmrctl = ld32(blob, at);
+    at += 4;
     // pmrmsc: u64
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(CtrlRegs { cap: f_cap, vs: f_vs, intms: f_intms, cc: f_cc, csts: f_csts, aqa: f_aqa, asq: f_asq, acq: f_acq, cmbloc: f_cmbloc, cmbsz: f_cmbsz, cmbmsc: f_cmbmsc, bprsel: f_bprsel, bpmbl: f_bpmbl, pmrctl: f_pmrctl, ..CtrlRegs::default() });
     }
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".pmrmsc"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".pmrmsc"));
     }
-    let f_pmrmsc = ld64(b, p);
-    p += 8;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_pmrmsc = ld64(blob, at);
+    at += 8;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(CtrlRegs { cap: f_cap, vs: f_vs, intms: f_intms, cc: f_cc, csts: f_csts, aqa: f_aqa, asq: f_asq, acq: f_acq, cmbloc: f_cmbloc, cmbsz: f_cmbsz, cmbmsc: f_cmbmsc, bprsel: f_bprsel, bpmbl: f_bpmbl, pmrctl: f_pmrctl, pmrmsc: f_pmrmsc })
 }
 
-/// struct admin_queue_pair: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_admin_queue_pair(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<AdminQueuePair, Fail> {
-    let b = c.buf;
+/// struct admin_queue_pair: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_admin_queue_pair(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<AdminQueuePair, Fail> {
+    let blob = ctx.buf;
     // sq_head: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".sq_head"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".sq_head"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".sq_head"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".sq_head"));
     }
-    let f_sq_head = ld16(b, p);
-    p += 2;
+    let f_sq_head = ld16(blob, at);
+    at += 2;
     // sq_tail: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".sq_tail"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".sq_tail"));
     }
-    let f_sq_tail = ld16(b, p);
-    p += 2;
+    let f_sq_tail = ld16(blob, at);
+    at += 2;
     // cq_head: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".cq_head"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".cq_head"));
     }
-    let f_cq_head = ld16(b, p);
-    p += 2;
+    let f_cq_head = ld16(blob, at);
+    at += 2;
     // cq_tail: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".cq_tail"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".cq_tail"));
     }
-    let f_cq_tail = ld16(b, p);
-    p += 2;
+    let f_cq_tail = ld16(blob, at);
+    at += 2;
     // cq_phase: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".cq_phase"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".cq_phase"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".cq_phase"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".cq_phase"));
     }
-    let f_cq_phase = b[p] != 0;
-    p += 1;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_cq_phase = blob[at] != 0;
+    at += 1;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(AdminQueuePair { sq_head: f_sq_head, sq_tail: f_sq_tail, cq_head: f_cq_head, cq_tail: f_cq_tail, cq_phase: f_cq_phase })
 }
 
-/// struct completion_queue: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_completion_queue(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<CompletionQueue, Fail> {
-    let b = c.buf;
+/// struct completion_queue: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_completion_queue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<CompletionQueue, Fail> {
+    let blob = ctx.buf;
     // cqid: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".cqid"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".cqid"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".cqid"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".cqid"));
     }
-    let f_cqid = ld16(b, p);
+    let f_cqid = ld16(blob, at);
     if f_cqid < 1 {
-        return Err(Fail::new(ErrorCode::OutOfRange, p, ".cqid"));
+        return Err(Fail::new(ErrorCode::OutOfRange, at, ".cqid"));
     }
-    p += 2;
+    at += 2;
     // base: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".base"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".base"));
     }
-    let f_base = ld64(b, p);
-    p += 8;
+    let f_base = ld64(blob, at);
+    at += 8;
     // size: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".size"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".size"));
     }
-    let f_size = ld32(b, p);
+    let f_size = ld32(blob, at);
     if !(2..=65536).contains(&f_size) {
-        return Err(Fail::new(ErrorCode::OutOfRange, p, ".size"));
+        return Err(Fail::new(ErrorCode::OutOfRange, at, ".size"));
     }
-    p += 4;
+    at += 4;
     // head: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".head"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".head"));
     }
-    let f_head = ld16(b, p);
-    p += 2;
+    let f_head = ld16(blob, at);
+    at += 2;
     // tail: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".tail"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".tail"));
     }
-    let f_tail = ld16(b, p);
-    p += 2;
+    let f_tail = ld16(blob, at);
+    at += 2;
     // phase: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".phase"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".phase"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".phase"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".phase"));
     }
-    let f_phase = b[p] != 0;
-    p += 1;
+    let f_phase = blob[at] != 0;
+    at += 1;
     // interrupt_vector: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".interrupt_vector"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".interrupt_vector"));
     }
-    let f_interrupt_vector = ld16(b, p);
-    p += 2;
+    let f_interrupt_vector = ld16(blob, at);
+    at += 2;
     // interrupts_enabled: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".interrupts_enabled"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".interrupts_enabled"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".interrupts_enabled"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".interrupts_enabled"));
     }
-    let f_interrupts_enabled = b[p] != 0;
-    p += 1;
+    let f_interrupts_enabled = blob[at] != 0;
+    at += 1;
     // contiguous: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".contiguous"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".contiguous"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".contiguous"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".contiguous"));
     }
-    let f_contiguous = b[p] != 0;
-    p += 1;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_contiguous = blob[at] != 0;
+    at += 1;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(CompletionQueue { cqid: f_cqid, base: f_base, size: f_size, head: f_head, tail: f_tail, phase: f_phase, interrupt_vector: f_interrupt_vector, interrupts_enabled: f_interrupts_enabled, contiguous: f_contiguous })
 }
 
-/// struct submission_queue: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_submission_queue(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<SubmissionQueue, Fail> {
-    let b = c.buf;
+/// struct submission_queue: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_submission_queue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<SubmissionQueue, Fail> {
+    let blob = ctx.buf;
     // sqid: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".sqid"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".sqid"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".sqid"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".sqid"));
     }
-    let f_sqid = ld16(b, p);
+    let f_sqid = ld16(blob, at);
     if f_sqid < 1 {
-        return Err(Fail::new(ErrorCode::OutOfRange, p, ".sqid"));
+        return Err(Fail::new(ErrorCode::OutOfRange, at, ".sqid"));
     }
-    p += 2;
+    at += 2;
     // cqid: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".cqid"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".cqid"));
     }
-    let f_cqid = ld16(b, p);
+    let f_cqid = ld16(blob, at);
     if f_cqid < 1 {
-        return Err(Fail::new(ErrorCode::OutOfRange, p, ".cqid"));
+        return Err(Fail::new(ErrorCode::OutOfRange, at, ".cqid"));
     }
-    p += 2;
+    at += 2;
     // base: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".base"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".base"));
     }
-    let f_base = ld64(b, p);
-    p += 8;
+    let f_base = ld64(blob, at);
+    at += 8;
     // size: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".size"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".size"));
     }
-    let f_size = ld32(b, p);
+    let f_size = ld32(blob, at);
     if !(2..=65536).contains(&f_size) {
-        return Err(Fail::new(ErrorCode::OutOfRange, p, ".size"));
+        return Err(Fail::new(ErrorCode::OutOfRange, at, ".size"));
     }
-    p += 4;
+    at += 4;
     // head: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".head"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".head"));
     }
-    let f_head = ld16(b, p);
-    p += 2;
+    let f_head = ld16(blob, at);
+    at += 2;
     // tail: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".tail"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".tail"));
     }
-    let f_tail = ld16(b, p);
-    p += 2;
+    let f_tail = ld16(blob, at);
+    at += 2;
     // priority: queue_priority
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".priority"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".priority"));
     }
-    let f_priority = match QueuePriority::from_value(b[p]) {
+    let f_priority = match QueuePriority::from_value(blob[at]) {
         Some(value) => value,
-        None => return Err(Fail::new(ErrorCode::BadEnum, p, ".priority")),
+        None => return Err(Fail::new(ErrorCode::BadEnum, at, ".priority")),
     };
-    p += 1;
+    at += 1;
     // contiguous: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".contiguous"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".contiguous"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".contiguous"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".contiguous"));
     }
-    let f_contiguous = b[p] != 0;
-    p += 1;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_contiguous = blob[at] != 0;
+    at += 1;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(SubmissionQueue { sqid: f_sqid, cqid: f_cqid, base: f_base, size: f_size, head: f_head, tail: f_tail, priority: f_priority, contiguous: f_contiguous })
 }
 
-/// struct arbitration: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_arbitration(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<Arbitration, Fail> {
-    let b = c.buf;
+/// struct arbitration: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_arbitration(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<Arbitration, Fail> {
+    let blob = ctx.buf;
     // ab: u8
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".ab"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".ab"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".ab"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".ab"));
     }
-    let f_ab = b[p];
+    let f_ab = blob[at];
     if f_ab > 7 {
-        return Err(Fail::new(ErrorCode::OutOfRange, p, ".ab"));
+        return Err(Fail::new(ErrorCode::OutOfRange, at, ".ab"));
     }
-    p += 1;
+    at += 1;
     // lpw: u8
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".lpw"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".lpw"));
     }
-    let f_lpw = b[p];
-    p += 1;
+    let f_lpw = blob[at];
+    at += 1;
     // mpw: u8
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".mpw"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".mpw"));
     }
-    let f_mpw = b[p];
-    p += 1;
+    let f_mpw = blob[at];
+    at += 1;
     // hpw: u8
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".hpw"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".hpw"));
     }
-    let f_hpw = b[p];
-    p += 1;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_hpw = blob[at];
+    at += 1;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(Arbitration { ab: f_ab, lpw: f_lpw, mpw: f_mpw, hpw: f_hpw })
 }
 
-/// struct power_management: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_power_management(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<PowerManagement, Fail> {
-    let b = c.buf;
+/// struct power_management: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_power_management(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<PowerManagement, Fail> {
+    let blob = ctx.buf;
     // ps: u8
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".ps"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".ps"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".ps"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".ps"));
     }
-    let f_ps = b[p];
+    let f_ps = blob[at];
     if f_ps > 31 {
-        return Err(Fail::new(ErrorCode::OutOfRange, p, ".ps"));
+        return Err(Fail::new(ErrorCode::OutOfRange, at, ".ps"));
     }
-    p += 1;
+    at += 1;
     // wh: u8
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".wh"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".wh"));
     }
-    let f_wh = b[p];
+    let f_wh = blob[at];
     if f_wh > 7 {
-        return Err(Fail::new(ErrorCode::OutOfRange, p, ".wh"));
+        return Err(Fail::new(ErrorCode::OutOfRange, at, ".wh"));
     }
-    p += 1;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    at += 1;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(PowerManagement { ps: f_ps, wh: f_wh })
 }
 
-/// struct number_of_queues: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_number_of_queues(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<NumberOfQueues, Fail> {
-    let b = c.buf;
+/// struct number_of_queues: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_number_of_queues(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<NumberOfQueues, Fail> {
+    let blob = ctx.buf;
     // nsqa: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".nsqa"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".nsqa"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".nsqa"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".nsqa"));
     }
-    let f_nsqa = ld16(b, p);
-    p += 2;
+    let f_nsqa = ld16(blob, at);
+    at += 2;
     // ncqa: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".ncqa"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".ncqa"));
     }
-    let f_ncqa = ld16(b, p);
-    p += 2;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_ncqa = ld16(blob, at);
+    at += 2;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(NumberOfQueues { nsqa: f_nsqa, ncqa: f_ncqa })
 }
 
-/// struct interrupt_coalescing: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_interrupt_coalescing(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<InterruptCoalescing, Fail> {
-    let b = c.buf;
+/// struct interrupt_coalescing: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_interrupt_coalescing(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<InterruptCoalescing, Fail> {
+    let blob = ctx.buf;
     // thr: u8
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".thr"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".thr"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".thr"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".thr"));
     }
-    let f_thr = b[p];
-    p += 1;
+    let f_thr = blob[at];
+    at += 1;
     // time: u8
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".time"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".time"));
     }
-    let f_time = b[p];
-    p += 1;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_time = blob[at];
+    at += 1;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(InterruptCoalescing { thr: f_thr, time: f_time })
 }
 
-/// struct features: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_features(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<Features, Fail> {
-    let b = c.buf;
+/// struct features: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_features(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<Features, Fail> {
+    let blob = ctx.buf;
     // arbitration: arbitration
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".arbitration"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".arbitration"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".arbitration"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".arbitration"));
     }
-    let size = ld_len(b, p);
-    if size > end - p - 4 {
-        return Err(Fail::new(ErrorCode::Truncated, p, ".arbitration"));
+    let size = ld_len(blob, at);
+    if size > end - at - 4 {
+        return Err(Fail::new(ErrorCode::Truncated, at, ".arbitration"));
     }
-    let f_arbitration = dec_arbitration(c, p + 4, p + 4 + size, depth + 1).map_err(|e| e.under(".arbitration"))?;
-    p += 4 + size;
+    let f_arbitration = dec_arbitration(ctx, at + 4, at + 4 + size, depth + 1).map_err(|e| e.under(".arbitration"))?;
+    at += 4 + size;
     // power_management: power_management
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".power_management"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".power_management"));
     }
-    let size = ld_len(b, p);
-    if size > end - p - 4 {
-        return Err(Fail::new(ErrorCode::Truncated, p, ".power_management"));
+    let size = ld_len(blob, at);
+    if size > end - at - 4 {
+        return Err(Fail::new(ErrorCode::Truncated, at, ".power_management"));
     }
-    let f_power_management = dec_power_management(c, p + 4, p + 4 + size, depth + 1).map_err(|e| e.under(".power_management"))?;
-    p += 4 + size;
+    let f_power_management = dec_power_management(ctx, at + 4, at + 4 + size, depth + 1).map_err(|e| e.under(".power_management"))?;
+    at += 4 + size;
     // volatile_write_cache: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".volatile_write_cache"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".volatile_write_cache"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".volatile_write_cache"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".volatile_write_cache"));
     }
-    let f_volatile_write_cache = b[p] != 0;
-    p += 1;
+    let f_volatile_write_cache = blob[at] != 0;
+    at += 1;
     // number_of_queues: number_of_queues
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".number_of_queues"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".number_of_queues"));
     }
-    let size = ld_len(b, p);
-    if size > end - p - 4 {
-        return Err(Fail::new(ErrorCode::Truncated, p, ".number_of_queues"));
+    let size = ld_len(blob, at);
+    if size > end - at - 4 {
+        return Err(Fail::new(ErrorCode::Truncated, at, ".number_of_queues"));
     }
-    let f_number_of_queues = dec_number_of_queues(c, p + 4, p + 4 + size, depth + 1).map_err(|e| e.under(".number_of_queues"))?;
-    p += 4 + size;
+    let f_number_of_queues = dec_number_of_queues(ctx, at + 4, at + 4 + size, depth + 1).map_err(|e| e.under(".number_of_queues"))?;
+    at += 4 + size;
     // interrupt_coalescing: interrupt_coalescing
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".interrupt_coalescing"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".interrupt_coalescing"));
     }
-    let size = ld_len(b, p);
-    if size > end - p - 4 {
-        return Err(Fail::new(ErrorCode::Truncated, p, ".interrupt_coalescing"));
+    let size = ld_len(blob, at);
+    if size > end - at - 4 {
+        return Err(Fail::new(ErrorCode::Truncated, at, ".interrupt_coalescing"));
     }
-    let f_interrupt_coalescing = dec_interrupt_coalescing(c, p + 4, p + 4 + size, depth + 1).map_err(|e| e.under(".interrupt_coalescing"))?;
-    p += 4 + size;
+    let f_interrupt_coalescing = dec_interrupt_coalescing(ctx, at + 4, at + 4 + size, depth + 1).map_err(|e| e.under(".interrupt_coalescing"))?;
+    at += 4 + size;
     // coalescing_disabled_vectors: u16[] max 2048
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".coalescing_disabled_vectors"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".coalescing_disabled_vectors"));
     }
     let f_coalescing_disabled_vectors = {
-        let start0 = p;
-        let n0 = ld_len(b, p);
-        if n0 > 2048 {
-            return Err(Fail::new(ErrorCode::CountOverMax, p, ".coalescing_disabled_vectors"));
+        let start0 = at;
+        let count0 = ld_len(blob, at);
+        if count0 > 2048 {
+            return Err(Fail::new(ErrorCode::CountOverMax, at, ".coalescing_disabled_vectors"));
         }
-        p += 4;
-        if n0 > (end - p) / 2 {
+        at += 4;
+        if count0 > (end - at) / 2 {
             return Err(Fail::new(ErrorCode::CountPastEnd, start0, ".coalescing_disabled_vectors"));
         }
-        if n0 > 0 && depth + 2 > c.max_depth {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".coalescing_disabled_vectors[0]"));
+        if count0 > 0 && depth + 2 > ctx.max_depth {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".coalescing_disabled_vectors[0]"));
         }
-        let mut items0 = Vec::with_capacity(n0);
-        for _ in 0..n0 {
-            let v1 = ld16(b, p);
-            p += 2;
-            items0.push(v1);
+        let mut items0 = Vec::with_capacity(count0);
+        for _ in 0..count0 {
+            let value1 = ld16(blob, at);
+            at += 2;
+            items0.push(value1);
         }
         items0
     };
     // write_atomicity_normal: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".write_atomicity_normal"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".write_atomicity_normal"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".write_atomicity_normal"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".write_atomicity_normal"));
     }
-    let f_write_atomicity_normal = b[p] != 0;
-    p += 1;
+    let f_write_atomicity_normal = blob[at] != 0;
+    at += 1;
     // async_event_config: async_event_config
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".async_event_config"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".async_event_config"));
     }
-    let f_async_event_config = ld32(b, p);
+    let f_async_event_config = ld32(blob, at);
     if f_async_event_config & !AsyncEventConfig::MASK != 0 {
-        return Err(Fail::new(ErrorCode::BadFlags, p, ".async_event_config"));
+        return Err(Fail::new(ErrorCode::BadFlags, at, ".async_event_config"));
     }
     let f_async_event_config = AsyncEventConfig(f_async_event_config);
-    p += 4;
+    at += 4;
     // apst_enabled: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".apst_enabled"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".apst_enabled"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".apst_enabled"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".apst_enabled"));
     }
-    let f_apst_enabled = b[p] != 0;
-    p += 1;
+    let f_apst_enabled = blob[at] != 0;
+    at += 1;
     // apst_table: u64[32]
-    if end - p < 256 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".apst_table"));
+    if end - at < 256 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".apst_table"));
     }
     let f_apst_table = {
-        if depth + 2 > c.max_depth {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".apst_table[0]"));
+        if depth + 2 > ctx.max_depth {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".apst_table[0]"));
         }
         let mut items0: [u64; 32] = [0; 32];
-        for e0 in items0.iter_mut() {
-            let v1 = ld64(b, p);
-            p += 8;
-            *e0 = v1;
+        for element0 in items0.iter_mut() {
+            let value1 = ld64(blob, at);
+            at += 8;
+            *element0 = value1;
         }
         items0
     };
     // keep_alive_timeout: u32
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(Features { arbitration: f_arbitration, power_management: f_power_management, volatile_write_cache: f_volatile_write_cache, number_of_queues: f_number_of_queues, interrupt_coalescing: f_interrupt_coalescing, coalescing_disabled_vectors: f_coalescing_disabled_vectors, write_atomicity_normal: f_write_atomicity_normal, async_event_config: f_async_event_config, apst_enabled: f_apst_enabled, apst_table: f_apst_table, ..Features::default() });
     }
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".keep_alive_timeout"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".keep_alive_timeout"));
     }
-    let f_keep_alive_timeout = ld32(b, p);
-    p += 4;
+    let f_keep_alive_timeout = ld32(blob, at);
+    at += 4;
     // advanced_command_retry: bool
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(Features { arbitration: f_arbitration, power_management: f_power_management, volatile_write_cache: f_volatile_write_cache, number_of_queues: f_number_of_queues, interrupt_coalescing: f_interrupt_coalescing, coalescing_disabled_vectors: f_coalescing_disabled_vectors, write_atomicity_normal: f_write_atomicity_normal, async_event_config: f_async_event_config, apst_enabled: f_apst_enabled, apst_table: f_apst_table, keep_alive_timeout: f_keep_alive_timeout, ..Features::default() });
     }
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".advanced_command_retry"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".advanced_command_retry"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".advanced_command_retry"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".advanced_command_retry"));
     }
-    let f_advanced_command_retry = b[p] != 0;
-    p += 1;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_advanced_command_retry = blob[at] != 0;
+    at += 1;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(Features { arbitration: f_arbitration, power_management: f_power_management, volatile_write_cache: f_volatile_write_cache, number_of_queues: f_number_of_queues, interrupt_coalescing: f_interrupt_coalescing, coalescing_disabled_vectors: f_coalescing_disabled_vectors, write_atomicity_normal: f_write_atomicity_normal, async_event_config: f_async_event_config, apst_enabled: f_apst_enabled, apst_table: f_apst_table, keep_alive_timeout: f_keep_alive_timeout, advanced_command_retry: f_advanced_command_retry })
 }
 
-/// struct async_event: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_async_event(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<AsyncEvent, Fail> {
-    let b = c.buf;
+/// struct async_event: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_async_event(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<AsyncEvent, Fail> {
+    let blob = ctx.buf;
     // type: aer_event_type
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".type"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".type"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".type"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".type"));
     }
-    let f_type = match AerEventType::from_value(b[p]) {
+    let f_type = match AerEventType::from_value(blob[at]) {
         Some(value) => value,
-        None => return Err(Fail::new(ErrorCode::BadEnum, p, ".type")),
+        None => return Err(Fail::new(ErrorCode::BadEnum, at, ".type")),
     };
-    p += 1;
+    at += 1;
     // info: u8
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".info"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".info"));
     }
-    let f_info = b[p];
-    p += 1;
+    let f_info = blob[at];
+    at += 1;
     // log_page: u8
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".log_page"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".log_page"));
     }
-    let f_log_page = b[p];
-    p += 1;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_log_page = blob[at];
+    at += 1;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(AsyncEvent { r#type: f_type, info: f_info, log_page: f_log_page })
 }
 
-/// struct aer_state: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_aer_state(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<AerState, Fail> {
-    let b = c.buf;
+/// struct aer_state: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_aer_state(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<AerState, Fail> {
+    let blob = ctx.buf;
     // outstanding: u16[] max 16
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".outstanding"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".outstanding"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".outstanding"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".outstanding"));
     }
     let f_outstanding = {
-        let start0 = p;
-        let n0 = ld_len(b, p);
-        if n0 > 16 {
-            return Err(Fail::new(ErrorCode::CountOverMax, p, ".outstanding"));
+        let start0 = at;
+        let count0 = ld_len(blob, at);
+        if count0 > 16 {
+            return Err(Fail::new(ErrorCode::CountOverMax, at, ".outstanding"));
         }
-        p += 4;
-        if n0 > (end - p) / 2 {
+        at += 4;
+        if count0 > (end - at) / 2 {
             return Err(Fail::new(ErrorCode::CountPastEnd, start0, ".outstanding"));
         }
-        if n0 > 0 && depth + 2 > c.max_depth {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".outstanding[0]"));
+        if count0 > 0 && depth + 2 > ctx.max_depth {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".outstanding[0]"));
         }
-        let mut items0 = Vec::with_capacity(n0);
-        for _ in 0..n0 {
-            let v1 = ld16(b, p);
-            p += 2;
-            items0.push(v1);
+        let mut items0 = Vec::with_capacity(count0);
+        for _ in 0..count0 {
+            let value1 = ld16(blob, at);
+            at += 2;
+            items0.push(value1);
         }
         items0
     };
     // pending: async_event[] max 64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".pending"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".pending"));
     }
     let f_pending = {
-        let start0 = p;
-        let n0 = ld_len(b, p);
-        if n0 > 64 {
-            return Err(Fail::new(ErrorCode::CountOverMax, p, ".pending"));
+        let start0 = at;
+        let count0 = ld_len(blob, at);
+        if count0 > 64 {
+            return Err(Fail::new(ErrorCode::CountOverMax, at, ".pending"));
         }
-        p += 4;
-        let s0 = ld_len(b, p);
-        if s0 == 0 || (s0 < 3) {
-            return Err(Fail::new(ErrorCode::BadStride, p, ".pending"));
+        at += 4;
+        let stride0 = ld_len(blob, at);
+        if stride0 == 0 || (stride0 < 3) {
+            return Err(Fail::new(ErrorCode::BadStride, at, ".pending"));
         }
-        p += 4;
-        if n0 > (end - p) / s0 {
+        at += 4;
+        if count0 > (end - at) / stride0 {
             return Err(Fail::new(ErrorCode::CountPastEnd, start0, ".pending"));
         }
-        if n0 > 0 && depth + 2 > c.max_depth {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".pending[0]"));
+        if count0 > 0 && depth + 2 > ctx.max_depth {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".pending[0]"));
         }
-        let mut items0 = Vec::with_capacity(n0);
-        for i0 in 0..n0 {
-            let v1 = dec_async_event(c, p, p + s0, depth + 2).map_err(|e| e.under_index(".pending", i0))?;
-            p += s0;
-            items0.push(v1);
+        let mut items0 = Vec::with_capacity(count0);
+        for i0 in 0..count0 {
+            let value1 = dec_async_event(ctx, at, at + stride0, depth + 2).map_err(|e| e.under_index(".pending", i0))?;
+            at += stride0;
+            items0.push(value1);
         }
         items0
     };
     // masked: aer_event_type_set
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".masked"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".masked"));
     }
-    let f_masked = b[p];
+    let f_masked = blob[at];
     if f_masked & !AerEventTypeSet::MASK != 0 {
-        return Err(Fail::new(ErrorCode::BadFlags, p, ".masked"));
+        return Err(Fail::new(ErrorCode::BadFlags, at, ".masked"));
     }
     let f_masked = AerEventTypeSet(f_masked);
-    p += 1;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    at += 1;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(AerState { outstanding: f_outstanding, pending: f_pending, masked: f_masked })
 }
 
-/// struct inflight_command: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_inflight_command<'a>(c: &Ctx<'a>, mut p: usize, end: usize, depth: u32) -> Result<InflightCommand<'a>, Fail> {
-    let b = c.buf;
+/// struct inflight_command: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_inflight_command<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> Result<InflightCommand<'a>, Fail> {
+    let blob = ctx.buf;
     // sqid: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".sqid"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".sqid"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".sqid"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".sqid"));
     }
-    let f_sqid = ld16(b, p);
-    p += 2;
+    let f_sqid = ld16(blob, at);
+    at += 2;
     // sqe: bytes[64]
-    if end - p < 64 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".sqe"));
+    if end - at < 64 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".sqe"));
     }
-    let f_sqe = Cow::Borrowed(&b[p..p + 64]);
-    p += 64;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_sqe = Cow::Borrowed(&blob[at..at + 64]);
+    at += 64;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(InflightCommand { sqid: f_sqid, sqe: f_sqe })
 }
 
-/// struct host_memory_buffer: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_host_memory_buffer(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<HostMemoryBuffer, Fail> {
-    let b = c.buf;
+/// struct host_memory_buffer: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_host_memory_buffer(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<HostMemoryBuffer, Fail> {
+    let blob = ctx.buf;
     // enabled: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".enabled"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".enabled"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".enabled"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".enabled"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".enabled"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".enabled"));
     }
-    let f_enabled = b[p] != 0;
-    p += 1;
+    let f_enabled = blob[at] != 0;
+    at += 1;
     // memory_return: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".memory_return"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".memory_return"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".memory_return"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".memory_return"));
     }
-    let f_memory_return = b[p] != 0;
-    p += 1;
+    let f_memory_return = blob[at] != 0;
+    at += 1;
     // size: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".size"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".size"));
     }
-    let f_size = ld32(b, p);
-    p += 4;
+    let f_size = ld32(blob, at);
+    at += 4;
     // descriptor_list_addr: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".descriptor_list_addr"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".descriptor_list_addr"));
     }
-    let f_descriptor_list_addr = ld64(b, p);
-    p += 8;
+    let f_descriptor_list_addr = ld64(blob, at);
+    at += 8;
     // descriptor_count: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".descriptor_count"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".descriptor_count"));
     }
-    let f_descriptor_count = ld32(b, p);
-    p += 4;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_descriptor_count = ld32(blob, at);
+    at += 4;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(HostMemoryBuffer { enabled: f_enabled, memory_return: f_memory_return, size: f_size, descriptor_list_addr: f_descriptor_list_addr, descriptor_count: f_descriptor_count })
 }
 
-/// struct doorbell_buffer: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_doorbell_buffer(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<DoorbellBuffer, Fail> {
-    let b = c.buf;
+/// struct doorbell_buffer: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_doorbell_buffer(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<DoorbellBuffer, Fail> {
+    let blob = ctx.buf;
     // shadow_doorbell_addr: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".shadow_doorbell_addr"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".shadow_doorbell_addr"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".shadow_doorbell_addr"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".shadow_doorbell_addr"));
     }
-    let f_shadow_doorbell_addr = ld64(b, p);
-    p += 8;
+    let f_shadow_doorbell_addr = ld64(blob, at);
+    at += 8;
     // eventidx_addr: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".eventidx_addr"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".eventidx_addr"));
     }
-    let f_eventidx_addr = ld64(b, p);
-    p += 8;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_eventidx_addr = ld64(blob, at);
+    at += 8;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(DoorbellBuffer { shadow_doorbell_addr: f_shadow_doorbell_addr, eventidx_addr: f_eventidx_addr })
 }
 
-/// struct vendor_fw_state: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_vendor_fw_state<'a>(c: &Ctx<'a>, mut p: usize, end: usize, depth: u32) -> Result<VendorFwState<'a>, Fail> {
-    let b = c.buf;
+/// struct vendor_fw_state: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_vendor_fw_state<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> Result<VendorFwState<'a>, Fail> {
+    let blob = ctx.buf;
     // firmware_revision: bytes[8]
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".firmware_revision"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".firmware_revision"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".firmware_revision"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".firmware_revision"));
     }
-    let f_firmware_revision = Cow::Borrowed(&b[p..p + 8]);
-    p += 8;
+    let f_firmware_revision = Cow::Borrowed(&blob[at..at + 8]);
+    at += 8;
     // internal_log_cursor: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".internal_log_cursor"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".internal_log_cursor"));
     }
-    let f_internal_log_cursor = ld64(b, p);
-    p += 8;
+    let f_internal_log_cursor = ld64(blob, at);
+    at += 8;
     // thermal_throttle_level: u8
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".thermal_throttle_level"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".thermal_throttle_level"));
     }
-    let f_thermal_throttle_level = b[p];
-    p += 1;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_thermal_throttle_level = blob[at];
+    at += 1;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(VendorFwState { firmware_revision: f_firmware_revision, internal_log_cursor: f_internal_log_cursor, thermal_throttle_level: f_thermal_throttle_level })
 }
 

@@ -483,533 +483,533 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
 }
 
 /// $.sections.pci: pci.pci_function.
-fn read_pci<'a>(c: &Ctx<'a>, f: &Frame<'a>) -> Result<PciPciFunction<'a>, DecodeError> {
-    f.expect_optional(false, "$.sections.pci")?;
-    value_pci(c, f).map_err(|e| section_error(e, "$.sections.pci"))
+fn read_pci<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<PciPciFunction<'a>, DecodeError> {
+    frame.expect_optional(false, "$.sections.pci")?;
+    value_pci(ctx, frame).map_err(|e| section_error(e, "$.sections.pci"))
 }
 
-fn value_pci<'a>(c: &Ctx<'a>, f: &Frame<'a>) -> Result<PciPciFunction<'a>, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_pci<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<PciPciFunction<'a>, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    dec_pci_pci_function(c, f.payload, f.end, 1)
+    dec_pci_pci_function(ctx, frame.payload, frame.end, 1)
 }
 
 /// $.sections.virtio: pci.virtio_core.
-fn read_virtio<'a>(c: &Ctx<'a>, f: &Frame<'a>) -> Result<PciVirtioCore<'a>, DecodeError> {
-    f.expect_optional(false, "$.sections.virtio")?;
-    value_virtio(c, f).map_err(|e| section_error(e, "$.sections.virtio"))
+fn read_virtio<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<PciVirtioCore<'a>, DecodeError> {
+    frame.expect_optional(false, "$.sections.virtio")?;
+    value_virtio(ctx, frame).map_err(|e| section_error(e, "$.sections.virtio"))
 }
 
-fn value_virtio<'a>(c: &Ctx<'a>, f: &Frame<'a>) -> Result<PciVirtioCore<'a>, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_virtio<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<PciVirtioCore<'a>, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    dec_pci_virtio_core(c, f.payload, f.end, 1)
+    dec_pci_virtio_core(ctx, frame.payload, frame.end, 1)
 }
 
 /// $.sections.net: net_private.
-fn read_net<'a>(c: &Ctx<'a>, f: &Frame<'a>) -> Result<NetPrivate<'a>, DecodeError> {
-    f.expect_optional(false, "$.sections.net")?;
-    value_net(c, f).map_err(|e| section_error(e, "$.sections.net"))
+fn read_net<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<NetPrivate<'a>, DecodeError> {
+    frame.expect_optional(false, "$.sections.net")?;
+    value_net(ctx, frame).map_err(|e| section_error(e, "$.sections.net"))
 }
 
-fn value_net<'a>(c: &Ctx<'a>, f: &Frame<'a>) -> Result<NetPrivate<'a>, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_net<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<NetPrivate<'a>, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    dec_net_private(c, f.payload, f.end, 1)
+    dec_net_private(ctx, frame.payload, frame.end, 1)
 }
 
-/// struct pci.pci_function: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_pci_pci_function<'a>(c: &Ctx<'a>, mut p: usize, end: usize, depth: u32) -> Result<PciPciFunction<'a>, Fail> {
-    let b = c.buf;
+/// struct pci.pci_function: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_pci_pci_function<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> Result<PciPciFunction<'a>, Fail> {
+    let blob = ctx.buf;
     // version_id: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".version_id"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".version_id"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".version_id"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".version_id"));
     }
-    let f_version_id = ld32(b, p);
+    let f_version_id = ld32(blob, at);
     if !(1..=2).contains(&f_version_id) {
-        return Err(Fail::new(ErrorCode::OutOfRange, p, ".version_id"));
+        return Err(Fail::new(ErrorCode::OutOfRange, at, ".version_id"));
     }
-    p += 4;
+    at += 4;
     // config: bytes max 4096
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".config"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".config"));
     }
-    let len = ld_len(b, p);
+    let len = ld_len(blob, at);
     if len > 4096 {
-        return Err(Fail::new(ErrorCode::LengthOverMax, p, ".config"));
+        return Err(Fail::new(ErrorCode::LengthOverMax, at, ".config"));
     }
-    if len as u64 > c.max_region {
-        return Err(Fail::new(ErrorCode::LimitExceeded, p, ".config"));
+    if len as u64 > ctx.max_region {
+        return Err(Fail::new(ErrorCode::LimitExceeded, at, ".config"));
     }
-    if len > end - p - 4 {
-        return Err(Fail::new(ErrorCode::Truncated, p, ".config"));
+    if len > end - at - 4 {
+        return Err(Fail::new(ErrorCode::Truncated, at, ".config"));
     }
-    let f_config = Cow::Borrowed(&b[p + 4..p + 4 + len]);
-    p += 4 + len;
+    let f_config = Cow::Borrowed(&blob[at + 4..at + 4 + len]);
+    at += 4 + len;
     // irq_state: bool[4]
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".irq_state"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".irq_state"));
     }
     let f_irq_state = {
-        if depth + 2 > c.max_depth {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".irq_state[0]"));
+        if depth + 2 > ctx.max_depth {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".irq_state[0]"));
         }
         let mut items0: [bool; 4] = [false; 4];
-        for (i0, e0) in items0.iter_mut().enumerate() {
-            if b[p] > 1 {
-                return Err(Fail::new(ErrorCode::BadBool, p, format!(".irq_state[{}]", i0)));
+        for (i0, element0) in items0.iter_mut().enumerate() {
+            if blob[at] > 1 {
+                return Err(Fail::new(ErrorCode::BadBool, at, format!(".irq_state[{}]", i0)));
             }
-            let v1 = b[p] != 0;
-            p += 1;
-            *e0 = v1;
+            let value1 = blob[at] != 0;
+            at += 1;
+            *element0 = value1;
         }
         items0
     };
     // msix_table: bytes max 32768
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".msix_table"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".msix_table"));
     }
-    let len = ld_len(b, p);
+    let len = ld_len(blob, at);
     if len > 32768 {
-        return Err(Fail::new(ErrorCode::LengthOverMax, p, ".msix_table"));
+        return Err(Fail::new(ErrorCode::LengthOverMax, at, ".msix_table"));
     }
-    if len as u64 > c.max_region {
-        return Err(Fail::new(ErrorCode::LimitExceeded, p, ".msix_table"));
+    if len as u64 > ctx.max_region {
+        return Err(Fail::new(ErrorCode::LimitExceeded, at, ".msix_table"));
     }
-    if len > end - p - 4 {
-        return Err(Fail::new(ErrorCode::Truncated, p, ".msix_table"));
+    if len > end - at - 4 {
+        return Err(Fail::new(ErrorCode::Truncated, at, ".msix_table"));
     }
-    let f_msix_table = Cow::Borrowed(&b[p + 4..p + 4 + len]);
-    p += 4 + len;
+    let f_msix_table = Cow::Borrowed(&blob[at + 4..at + 4 + len]);
+    at += 4 + len;
     // msix_pba: bytes max 256
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".msix_pba"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".msix_pba"));
     }
-    let len = ld_len(b, p);
+    let len = ld_len(blob, at);
     if len > 256 {
-        return Err(Fail::new(ErrorCode::LengthOverMax, p, ".msix_pba"));
+        return Err(Fail::new(ErrorCode::LengthOverMax, at, ".msix_pba"));
     }
-    if len as u64 > c.max_region {
-        return Err(Fail::new(ErrorCode::LimitExceeded, p, ".msix_pba"));
+    if len as u64 > ctx.max_region {
+        return Err(Fail::new(ErrorCode::LimitExceeded, at, ".msix_pba"));
     }
-    if len > end - p - 4 {
-        return Err(Fail::new(ErrorCode::Truncated, p, ".msix_pba"));
+    if len > end - at - 4 {
+        return Err(Fail::new(ErrorCode::Truncated, at, ".msix_pba"));
     }
-    let f_msix_pba = Cow::Borrowed(&b[p + 4..p + 4 + len]);
-    p += 4 + len;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_msix_pba = Cow::Borrowed(&blob[at + 4..at + 4 + len]);
+    at += 4 + len;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(PciPciFunction { version_id: f_version_id, config: f_config, irq_state: f_irq_state, msix_table: f_msix_table, msix_pba: f_msix_pba })
 }
 
-/// struct pci.queue_record: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_pci_queue_record(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<PciQueueRecord, Fail> {
-    let b = c.buf;
+/// struct pci.queue_record: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_pci_queue_record(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<PciQueueRecord, Fail> {
+    let blob = ctx.buf;
     // index: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".index"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".index"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".index"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".index"));
     }
-    let f_index = ld16(b, p);
+    let f_index = ld16(blob, at);
     if f_index > 1023 {
-        return Err(Fail::new(ErrorCode::OutOfRange, p, ".index"));
+        return Err(Fail::new(ErrorCode::OutOfRange, at, ".index"));
     }
-    p += 2;
+    at += 2;
     // num: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".num"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".num"));
     }
-    let f_num = ld16(b, p);
-    p += 2;
+    let f_num = ld16(blob, at);
+    at += 2;
     // enabled: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".enabled"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".enabled"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".enabled"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".enabled"));
     }
-    let f_enabled = b[p] != 0;
-    p += 1;
+    let f_enabled = blob[at] != 0;
+    at += 1;
     // desc: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".desc"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".desc"));
     }
-    let f_desc = ld64(b, p);
-    p += 8;
+    let f_desc = ld64(blob, at);
+    at += 8;
     // avail: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".avail"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".avail"));
     }
-    let f_avail = ld64(b, p);
-    p += 8;
+    let f_avail = ld64(blob, at);
+    at += 8;
     // used: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".used"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".used"));
     }
-    let f_used = ld64(b, p);
-    p += 8;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_used = ld64(blob, at);
+    at += 8;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(PciQueueRecord { index: f_index, num: f_num, enabled: f_enabled, desc: f_desc, avail: f_avail, used: f_used })
 }
 
-/// struct pci.ring_record: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_pci_ring_record(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<PciRingRecord, Fail> {
-    let b = c.buf;
+/// struct pci.ring_record: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_pci_ring_record(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<PciRingRecord, Fail> {
+    let blob = ctx.buf;
     // index: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".index"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".index"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".index"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".index"));
     }
-    let f_index = ld16(b, p);
+    let f_index = ld16(blob, at);
     if f_index > 1023 {
-        return Err(Fail::new(ErrorCode::OutOfRange, p, ".index"));
+        return Err(Fail::new(ErrorCode::OutOfRange, at, ".index"));
     }
-    p += 2;
+    at += 2;
     // avail: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".avail"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".avail"));
     }
-    let f_avail = ld64(b, p);
-    p += 8;
+    let f_avail = ld64(blob, at);
+    at += 8;
     // used: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".used"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".used"));
     }
-    let f_used = ld64(b, p);
-    p += 8;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_used = ld64(blob, at);
+    at += 8;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(PciRingRecord { index: f_index, avail: f_avail, used: f_used })
 }
 
-/// struct pci.virtio_core: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_pci_virtio_core<'a>(c: &Ctx<'a>, mut p: usize, end: usize, depth: u32) -> Result<PciVirtioCore<'a>, Fail> {
-    let b = c.buf;
+/// struct pci.virtio_core: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_pci_virtio_core<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> Result<PciVirtioCore<'a>, Fail> {
+    let blob = ctx.buf;
     // device_endian: pci.device_endian
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".device_endian"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".device_endian"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".device_endian"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".device_endian"));
     }
-    let f_device_endian = match PciDeviceEndian::from_value(b[p]) {
+    let f_device_endian = match PciDeviceEndian::from_value(blob[at]) {
         Some(value) => value,
-        None => return Err(Fail::new(ErrorCode::BadEnum, p, ".device_endian")),
+        None => return Err(Fail::new(ErrorCode::BadEnum, at, ".device_endian")),
     };
-    p += 1;
+    at += 1;
     // features_64bit: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".features_64bit"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".features_64bit"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".features_64bit"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".features_64bit"));
     }
-    let f_features_64bit = b[p] != 0;
-    p += 1;
+    let f_features_64bit = blob[at] != 0;
+    at += 1;
     // rings_saved: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".rings_saved"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".rings_saved"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".rings_saved"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".rings_saved"));
     }
-    let f_rings_saved = b[p] != 0;
-    p += 1;
+    let f_rings_saved = blob[at] != 0;
+    at += 1;
     // extra_state: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".extra_state"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".extra_state"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".extra_state"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".extra_state"));
     }
-    let f_extra_state = b[p] != 0;
-    p += 1;
+    let f_extra_state = blob[at] != 0;
+    at += 1;
     // modern_state: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".modern_state"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".modern_state"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".modern_state"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".modern_state"));
     }
-    let f_modern_state = b[p] != 0;
-    p += 1;
+    let f_modern_state = blob[at] != 0;
+    at += 1;
     // modern_guest_features: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".modern_guest_features"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".modern_guest_features"));
     }
-    let f_modern_guest_features = ld64(b, p);
-    p += 8;
+    let f_modern_guest_features = ld64(blob, at);
+    at += 8;
     // started: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".started"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".started"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".started"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".started"));
     }
-    let f_started = b[p] != 0;
-    p += 1;
+    let f_started = blob[at] != 0;
+    at += 1;
     // broken: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".broken"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".broken"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".broken"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".broken"));
     }
-    let f_broken = b[p] != 0;
-    p += 1;
+    let f_broken = blob[at] != 0;
+    at += 1;
     // disabled: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".disabled"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".disabled"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".disabled"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".disabled"));
     }
-    let f_disabled = b[p] != 0;
-    p += 1;
+    let f_disabled = blob[at] != 0;
+    at += 1;
     // ring_sizes: u32[] max 1024
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".ring_sizes"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".ring_sizes"));
     }
     let f_ring_sizes = {
-        let start0 = p;
-        let n0 = ld_len(b, p);
-        if n0 > 1024 {
-            return Err(Fail::new(ErrorCode::CountOverMax, p, ".ring_sizes"));
+        let start0 = at;
+        let count0 = ld_len(blob, at);
+        if count0 > 1024 {
+            return Err(Fail::new(ErrorCode::CountOverMax, at, ".ring_sizes"));
         }
-        p += 4;
-        if n0 > (end - p) / 4 {
+        at += 4;
+        if count0 > (end - at) / 4 {
             return Err(Fail::new(ErrorCode::CountPastEnd, start0, ".ring_sizes"));
         }
-        if n0 > 0 && depth + 2 > c.max_depth {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".ring_sizes[0]"));
+        if count0 > 0 && depth + 2 > ctx.max_depth {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".ring_sizes[0]"));
         }
-        let mut items0 = Vec::with_capacity(n0);
-        for _ in 0..n0 {
-            let v1 = ld32(b, p);
-            p += 4;
-            items0.push(v1);
+        let mut items0 = Vec::with_capacity(count0);
+        for _ in 0..count0 {
+            let value1 = ld32(blob, at);
+            at += 4;
+            items0.push(value1);
         }
         items0
     };
     // config_cache: bytes max 96
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".config_cache"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".config_cache"));
     }
-    let len = ld_len(b, p);
+    let len = ld_len(blob, at);
     if len > 96 {
-        return Err(Fail::new(ErrorCode::LengthOverMax, p, ".config_cache"));
+        return Err(Fail::new(ErrorCode::LengthOverMax, at, ".config_cache"));
     }
-    if len as u64 > c.max_region {
-        return Err(Fail::new(ErrorCode::LimitExceeded, p, ".config_cache"));
+    if len as u64 > ctx.max_region {
+        return Err(Fail::new(ErrorCode::LimitExceeded, at, ".config_cache"));
     }
-    if len > end - p - 4 {
-        return Err(Fail::new(ErrorCode::Truncated, p, ".config_cache"));
+    if len > end - at - 4 {
+        return Err(Fail::new(ErrorCode::Truncated, at, ".config_cache"));
     }
-    let f_config_cache = Cow::Borrowed(&b[p + 4..p + 4 + len]);
-    p += 4 + len;
+    let f_config_cache = Cow::Borrowed(&blob[at + 4..at + 4 + len]);
+    at += 4 + len;
     // queue_records: pci.queue_record[] max 1024
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".queue_records"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".queue_records"));
     }
     let f_queue_records = {
-        let start0 = p;
-        let n0 = ld_len(b, p);
-        if n0 > 1024 {
-            return Err(Fail::new(ErrorCode::CountOverMax, p, ".queue_records"));
+        let start0 = at;
+        let count0 = ld_len(blob, at);
+        if count0 > 1024 {
+            return Err(Fail::new(ErrorCode::CountOverMax, at, ".queue_records"));
         }
-        p += 4;
-        let s0 = ld_len(b, p);
-        if s0 == 0 || (s0 < 29) {
-            return Err(Fail::new(ErrorCode::BadStride, p, ".queue_records"));
+        at += 4;
+        let stride0 = ld_len(blob, at);
+        if stride0 == 0 || (stride0 < 29) {
+            return Err(Fail::new(ErrorCode::BadStride, at, ".queue_records"));
         }
-        p += 4;
-        if n0 > (end - p) / s0 {
+        at += 4;
+        if count0 > (end - at) / stride0 {
             return Err(Fail::new(ErrorCode::CountPastEnd, start0, ".queue_records"));
         }
-        if n0 > 0 && depth + 2 > c.max_depth {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".queue_records[0]"));
+        if count0 > 0 && depth + 2 > ctx.max_depth {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".queue_records[0]"));
         }
-        let mut items0 = Vec::with_capacity(n0);
-        for i0 in 0..n0 {
-            let v1 = dec_pci_queue_record(c, p, p + s0, depth + 2).map_err(|e| e.under_index(".queue_records", i0))?;
-            p += s0;
-            items0.push(v1);
+        let mut items0 = Vec::with_capacity(count0);
+        for i0 in 0..count0 {
+            let value1 = dec_pci_queue_record(ctx, at, at + stride0, depth + 2).map_err(|e| e.under_index(".queue_records", i0))?;
+            at += stride0;
+            items0.push(value1);
         }
         items0
     };
     // extra_rings: pci.ring_record[] max 1024
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".extra_rings"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".extra_rings"));
     }
     let f_extra_rings = {
-        let start0 = p;
-        let n0 = ld_len(b, p);
-        if n0 > 1024 {
-            return Err(Fail::new(ErrorCode::CountOverMax, p, ".extra_rings"));
+        let start0 = at;
+        let count0 = ld_len(blob, at);
+        if count0 > 1024 {
+            return Err(Fail::new(ErrorCode::CountOverMax, at, ".extra_rings"));
         }
-        p += 4;
-        let s0 = ld_len(b, p);
-        if s0 == 0 || (s0 < 18) {
-            return Err(Fail::new(ErrorCode::BadStride, p, ".extra_rings"));
+        at += 4;
+        let stride0 = ld_len(blob, at);
+        if stride0 == 0 || (stride0 < 18) {
+            return Err(Fail::new(ErrorCode::BadStride, at, ".extra_rings"));
         }
-        p += 4;
-        if n0 > (end - p) / s0 {
+        at += 4;
+        if count0 > (end - at) / stride0 {
             return Err(Fail::new(ErrorCode::CountPastEnd, start0, ".extra_rings"));
         }
-        if n0 > 0 && depth + 2 > c.max_depth {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".extra_rings[0]"));
+        if count0 > 0 && depth + 2 > ctx.max_depth {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".extra_rings[0]"));
         }
-        let mut items0 = Vec::with_capacity(n0);
-        for i0 in 0..n0 {
-            let v1 = dec_pci_ring_record(c, p, p + s0, depth + 2).map_err(|e| e.under_index(".extra_rings", i0))?;
-            p += s0;
-            items0.push(v1);
+        let mut items0 = Vec::with_capacity(count0);
+        for i0 in 0..count0 {
+            let value1 = dec_pci_ring_record(ctx, at, at + stride0, depth + 2).map_err(|e| e.under_index(".extra_rings", i0))?;
+            at += stride0;
+            items0.push(value1);
         }
         items0
     };
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(PciVirtioCore { device_endian: f_device_endian, features_64bit: f_features_64bit, rings_saved: f_rings_saved, extra_state: f_extra_state, modern_state: f_modern_state, modern_guest_features: f_modern_guest_features, started: f_started, broken: f_broken, disabled: f_disabled, ring_sizes: f_ring_sizes, config_cache: f_config_cache, queue_records: f_queue_records, extra_rings: f_extra_rings })
 }
 
-/// struct net_private: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_net_private<'a>(c: &Ctx<'a>, mut p: usize, end: usize, depth: u32) -> Result<NetPrivate<'a>, Fail> {
-    let b = c.buf;
+/// struct net_private: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_net_private<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> Result<NetPrivate<'a>, Fail> {
+    let blob = ctx.buf;
     // mergeable_rx_bufs: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".mergeable_rx_bufs"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".mergeable_rx_bufs"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".mergeable_rx_bufs"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".mergeable_rx_bufs"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".mergeable_rx_bufs"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".mergeable_rx_bufs"));
     }
-    let f_mergeable_rx_bufs = b[p] != 0;
-    p += 1;
+    let f_mergeable_rx_bufs = blob[at] != 0;
+    at += 1;
     // has_vnet_hdr: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".has_vnet_hdr"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".has_vnet_hdr"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".has_vnet_hdr"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".has_vnet_hdr"));
     }
-    let f_has_vnet_hdr = b[p] != 0;
-    p += 1;
+    let f_has_vnet_hdr = blob[at] != 0;
+    at += 1;
     // has_ufo: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".has_ufo"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".has_ufo"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".has_ufo"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".has_ufo"));
     }
-    let f_has_ufo = b[p] != 0;
-    p += 1;
+    let f_has_ufo = blob[at] != 0;
+    at += 1;
     // tx_waiting: u32[] max 1024
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".tx_waiting"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".tx_waiting"));
     }
     let f_tx_waiting = {
-        let start0 = p;
-        let n0 = ld_len(b, p);
-        if n0 > 1024 {
-            return Err(Fail::new(ErrorCode::CountOverMax, p, ".tx_waiting"));
+        let start0 = at;
+        let count0 = ld_len(blob, at);
+        if count0 > 1024 {
+            return Err(Fail::new(ErrorCode::CountOverMax, at, ".tx_waiting"));
         }
-        p += 4;
-        if n0 > (end - p) / 4 {
+        at += 4;
+        if count0 > (end - at) / 4 {
             return Err(Fail::new(ErrorCode::CountPastEnd, start0, ".tx_waiting"));
         }
-        if n0 > 0 && depth + 2 > c.max_depth {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".tx_waiting[0]"));
+        if count0 > 0 && depth + 2 > ctx.max_depth {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".tx_waiting[0]"));
         }
-        let mut items0 = Vec::with_capacity(n0);
-        for _ in 0..n0 {
-            let v1 = ld32(b, p);
-            p += 4;
-            items0.push(v1);
+        let mut items0 = Vec::with_capacity(count0);
+        for _ in 0..count0 {
+            let value1 = ld32(blob, at);
+            at += 4;
+            items0.push(value1);
         }
         items0
     };
     // queue_pairs_saved: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".queue_pairs_saved"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".queue_pairs_saved"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".queue_pairs_saved"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".queue_pairs_saved"));
     }
-    let f_queue_pairs_saved = b[p] != 0;
-    p += 1;
+    let f_queue_pairs_saved = blob[at] != 0;
+    at += 1;
     // max_queue_pairs: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".max_queue_pairs"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_queue_pairs"));
     }
-    let f_max_queue_pairs = ld16(b, p);
-    p += 2;
+    let f_max_queue_pairs = ld16(blob, at);
+    at += 2;
     // vlans: bytes max 512
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".vlans"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".vlans"));
     }
-    let len = ld_len(b, p);
+    let len = ld_len(blob, at);
     if len > 512 {
-        return Err(Fail::new(ErrorCode::LengthOverMax, p, ".vlans"));
+        return Err(Fail::new(ErrorCode::LengthOverMax, at, ".vlans"));
     }
-    if len as u64 > c.max_region {
-        return Err(Fail::new(ErrorCode::LimitExceeded, p, ".vlans"));
+    if len as u64 > ctx.max_region {
+        return Err(Fail::new(ErrorCode::LimitExceeded, at, ".vlans"));
     }
-    if len > end - p - 4 {
-        return Err(Fail::new(ErrorCode::Truncated, p, ".vlans"));
+    if len > end - at - 4 {
+        return Err(Fail::new(ErrorCode::Truncated, at, ".vlans"));
     }
-    let f_vlans = Cow::Borrowed(&b[p + 4..p + 4 + len]);
-    p += 4 + len;
+    let f_vlans = Cow::Borrowed(&blob[at + 4..at + 4 + len]);
+    at += 4 + len;
     // mac_table: u8[6][] max 64
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".mac_table"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".mac_table"));
     }
     let f_mac_table = {
-        let start0 = p;
-        let n0 = ld_len(b, p);
-        if n0 > 64 {
-            return Err(Fail::new(ErrorCode::CountOverMax, p, ".mac_table"));
+        let start0 = at;
+        let count0 = ld_len(blob, at);
+        if count0 > 64 {
+            return Err(Fail::new(ErrorCode::CountOverMax, at, ".mac_table"));
         }
-        p += 4;
-        if n0 > (end - p) / 6 {
+        at += 4;
+        if count0 > (end - at) / 6 {
             return Err(Fail::new(ErrorCode::CountPastEnd, start0, ".mac_table"));
         }
-        if n0 > 0 && depth + 2 > c.max_depth {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".mac_table[0]"));
+        if count0 > 0 && depth + 2 > ctx.max_depth {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".mac_table[0]"));
         }
-        let mut items0 = Vec::with_capacity(n0);
-        for i0 in 0..n0 {
-            let v1 = {
-                if depth + 3 > c.max_depth {
-                    return Err(Fail::new(ErrorCode::NestingTooDeep, p, format!(".mac_table[{}][0]", i0)));
+        let mut items0 = Vec::with_capacity(count0);
+        for i0 in 0..count0 {
+            let value1 = {
+                if depth + 3 > ctx.max_depth {
+                    return Err(Fail::new(ErrorCode::NestingTooDeep, at, format!(".mac_table[{}][0]", i0)));
                 }
                 let mut items1 = [0u8; 6];
-                items1.copy_from_slice(&b[p..p + 6]);
-                p += 6;
+                items1.copy_from_slice(&blob[at..at + 6]);
+                at += 6;
                 items1
             };
-            items0.push(v1);
+            items0.push(value1);
         }
         items0
     };
     // rss_populate_hash: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".rss_populate_hash"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".rss_populate_hash"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".rss_populate_hash"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".rss_populate_hash"));
     }
-    let f_rss_populate_hash = b[p] != 0;
-    p += 1;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_rss_populate_hash = blob[at] != 0;
+    at += 1;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(NetPrivate { mergeable_rx_bufs: f_mergeable_rx_bufs, has_vnet_hdr: f_has_vnet_hdr, has_ufo: f_has_ufo, tx_waiting: f_tx_waiting, queue_pairs_saved: f_queue_pairs_saved, max_queue_pairs: f_max_queue_pairs, vlans: f_vlans, mac_table: f_mac_table, rss_populate_hash: f_rss_populate_hash })
 }
 

@@ -914,680 +914,680 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
 }
 
 /// $.sections.common: virtio.virtio_common.
-fn read_common(c: &Ctx<'_>, f: &Frame<'_>) -> Result<VirtioVirtioCommon, DecodeError> {
-    f.expect_optional(false, "$.sections.common")?;
-    value_common(c, f).map_err(|e| section_error(e, "$.sections.common"))
+fn read_common(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<VirtioVirtioCommon, DecodeError> {
+    frame.expect_optional(false, "$.sections.common")?;
+    value_common(ctx, frame).map_err(|e| section_error(e, "$.sections.common"))
 }
 
-fn value_common(c: &Ctx<'_>, f: &Frame<'_>) -> Result<VirtioVirtioCommon, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_common(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<VirtioVirtioCommon, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    dec_virtio_virtio_common(c, f.payload, f.end, 1)
+    dec_virtio_virtio_common(ctx, frame.payload, frame.end, 1)
 }
 
 /// $.sections.queues: virtio.virtqueue[] max 1024.
-fn read_queues(c: &Ctx<'_>, f: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>, DecodeError> {
-    f.expect_optional(false, "$.sections.queues")?;
-    value_queues(c, f).map_err(|e| section_error(e, "$.sections.queues"))
+fn read_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>, DecodeError> {
+    frame.expect_optional(false, "$.sections.queues")?;
+    value_queues(ctx, frame).map_err(|e| section_error(e, "$.sections.queues"))
 }
 
-fn value_queues(c: &Ctx<'_>, f: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    let b = c.buf;
-    let mut p = f.payload;
-    let end = f.end;
-    let v0 = {
-        let start0 = p;
-        if end - p < 4 {
-            return Err(Fail::new(ErrorCode::Truncated, p, ""));
+    let blob = ctx.buf;
+    let mut at = frame.payload;
+    let end = frame.end;
+    let value0 = {
+        let start0 = at;
+        if end - at < 4 {
+            return Err(Fail::new(ErrorCode::Truncated, at, ""));
         }
-        let n0 = ld_len(b, p);
-        if n0 > 1024 {
-            return Err(Fail::new(ErrorCode::CountOverMax, p, ""));
+        let count0 = ld_len(blob, at);
+        if count0 > 1024 {
+            return Err(Fail::new(ErrorCode::CountOverMax, at, ""));
         }
-        p += 4;
-        if end - p < 4 {
-            return Err(Fail::new(ErrorCode::Truncated, p, ""));
+        at += 4;
+        if end - at < 4 {
+            return Err(Fail::new(ErrorCode::Truncated, at, ""));
         }
-        let s0 = ld_len(b, p);
-        if s0 == 0 || (s0 < 40 && s0 != 37 && s0 != 38 && s0 != 39) {
-            return Err(Fail::new(ErrorCode::BadStride, p, ""));
+        let stride0 = ld_len(blob, at);
+        if stride0 == 0 || (stride0 < 40 && stride0 != 37 && stride0 != 38 && stride0 != 39) {
+            return Err(Fail::new(ErrorCode::BadStride, at, ""));
         }
-        p += 4;
-        if n0 > (end - p) / s0 {
+        at += 4;
+        if count0 > (end - at) / stride0 {
             return Err(Fail::new(ErrorCode::CountPastEnd, start0, ""));
         }
-        if n0 > 0 && c.max_depth < 2 {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, "[0]"));
+        if count0 > 0 && ctx.max_depth < 2 {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, "[0]"));
         }
-        let mut items0 = Vec::with_capacity(n0);
-        for i0 in 0..n0 {
-            let v1 = dec_virtio_virtqueue(c, p, p + s0, 2).map_err(|e| e.under_index("", i0))?;
-            p += s0;
-            items0.push(v1);
+        let mut items0 = Vec::with_capacity(count0);
+        for i0 in 0..count0 {
+            let value1 = dec_virtio_virtqueue(ctx, at, at + stride0, 2).map_err(|e| e.under_index("", i0))?;
+            at += stride0;
+            items0.push(value1);
         }
         items0
     };
-    if p != end {
-        return Err(Fail::new(ErrorCode::SectionTrailingData, p, ""));
+    if at != end {
+        return Err(Fail::new(ErrorCode::SectionTrailingData, at, ""));
     }
-    Ok(v0)
+    Ok(value0)
 }
 
 /// $.sections.config: blk_config.
-fn read_config<'a>(c: &Ctx<'a>, f: &Frame<'a>) -> Result<BlkConfig<'a>, DecodeError> {
-    f.expect_optional(false, "$.sections.config")?;
-    value_config(c, f).map_err(|e| section_error(e, "$.sections.config"))
+fn read_config<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<BlkConfig<'a>, DecodeError> {
+    frame.expect_optional(false, "$.sections.config")?;
+    value_config(ctx, frame).map_err(|e| section_error(e, "$.sections.config"))
 }
 
-fn value_config<'a>(c: &Ctx<'a>, f: &Frame<'a>) -> Result<BlkConfig<'a>, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_config<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<BlkConfig<'a>, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    dec_blk_config(c, f.payload, f.end, 1)
+    dec_blk_config(ctx, frame.payload, frame.end, 1)
 }
 
 /// $.sections.inflight: inflight_request[] max 1024.
-fn read_inflight(c: &Ctx<'_>, f: &Frame<'_>) -> Result<Vec<InflightRequest>, DecodeError> {
-    f.expect_optional(false, "$.sections.inflight")?;
-    value_inflight(c, f).map_err(|e| section_error(e, "$.sections.inflight"))
+fn read_inflight(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<InflightRequest>, DecodeError> {
+    frame.expect_optional(false, "$.sections.inflight")?;
+    value_inflight(ctx, frame).map_err(|e| section_error(e, "$.sections.inflight"))
 }
 
-fn value_inflight(c: &Ctx<'_>, f: &Frame<'_>) -> Result<Vec<InflightRequest>, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_inflight(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<InflightRequest>, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    let b = c.buf;
-    let mut p = f.payload;
-    let end = f.end;
-    let v0 = {
-        let start0 = p;
-        if end - p < 4 {
-            return Err(Fail::new(ErrorCode::Truncated, p, ""));
+    let blob = ctx.buf;
+    let mut at = frame.payload;
+    let end = frame.end;
+    let value0 = {
+        let start0 = at;
+        if end - at < 4 {
+            return Err(Fail::new(ErrorCode::Truncated, at, ""));
         }
-        let n0 = ld_len(b, p);
-        if n0 > 1024 {
-            return Err(Fail::new(ErrorCode::CountOverMax, p, ""));
+        let count0 = ld_len(blob, at);
+        if count0 > 1024 {
+            return Err(Fail::new(ErrorCode::CountOverMax, at, ""));
         }
-        p += 4;
-        if end - p < 4 {
-            return Err(Fail::new(ErrorCode::Truncated, p, ""));
+        at += 4;
+        if end - at < 4 {
+            return Err(Fail::new(ErrorCode::Truncated, at, ""));
         }
-        let s0 = ld_len(b, p);
-        if s0 == 0 || (s0 < 16) {
-            return Err(Fail::new(ErrorCode::BadStride, p, ""));
+        let stride0 = ld_len(blob, at);
+        if stride0 == 0 || (stride0 < 16) {
+            return Err(Fail::new(ErrorCode::BadStride, at, ""));
         }
-        p += 4;
-        if n0 > (end - p) / s0 {
+        at += 4;
+        if count0 > (end - at) / stride0 {
             return Err(Fail::new(ErrorCode::CountPastEnd, start0, ""));
         }
-        if n0 > 0 && c.max_depth < 2 {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, "[0]"));
+        if count0 > 0 && ctx.max_depth < 2 {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, "[0]"));
         }
-        let mut items0 = Vec::with_capacity(n0);
-        for i0 in 0..n0 {
-            let v1 = dec_inflight_request(c, p, p + s0, 2).map_err(|e| e.under_index("", i0))?;
-            p += s0;
-            items0.push(v1);
+        let mut items0 = Vec::with_capacity(count0);
+        for i0 in 0..count0 {
+            let value1 = dec_inflight_request(ctx, at, at + stride0, 2).map_err(|e| e.under_index("", i0))?;
+            at += stride0;
+            items0.push(value1);
         }
         items0
     };
-    if p != end {
-        return Err(Fail::new(ErrorCode::SectionTrailingData, p, ""));
+    if at != end {
+        return Err(Fail::new(ErrorCode::SectionTrailingData, at, ""));
     }
-    Ok(v0)
+    Ok(value0)
 }
 
 /// $.sections.zoned: zoned_characteristics.
-fn read_zoned(c: &Ctx<'_>, f: &Frame<'_>) -> Result<ZonedCharacteristics, DecodeError> {
-    f.expect_optional(true, "$.sections.zoned")?;
-    value_zoned(c, f).map_err(|e| section_error(e, "$.sections.zoned"))
+fn read_zoned(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<ZonedCharacteristics, DecodeError> {
+    frame.expect_optional(true, "$.sections.zoned")?;
+    value_zoned(ctx, frame).map_err(|e| section_error(e, "$.sections.zoned"))
 }
 
-fn value_zoned(c: &Ctx<'_>, f: &Frame<'_>) -> Result<ZonedCharacteristics, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_zoned(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<ZonedCharacteristics, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    dec_zoned_characteristics(c, f.payload, f.end, 1)
+    dec_zoned_characteristics(ctx, frame.payload, frame.end, 1)
 }
 
-/// struct virtio.virtio_common: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_virtio_virtio_common(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<VirtioVirtioCommon, Fail> {
-    let b = c.buf;
+/// struct virtio.virtio_common: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_virtio_virtio_common(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<VirtioVirtioCommon, Fail> {
+    let blob = ctx.buf;
     // status: virtio.device_status
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".status"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".status"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".status"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".status"));
     }
-    let f_status = b[p];
+    let f_status = blob[at];
     if f_status & !VirtioDeviceStatus::MASK != 0 {
-        return Err(Fail::new(ErrorCode::BadFlags, p, ".status"));
+        return Err(Fail::new(ErrorCode::BadFlags, at, ".status"));
     }
     let f_status = VirtioDeviceStatus(f_status);
-    p += 1;
+    at += 1;
     // device_feature_select: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".device_feature_select"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".device_feature_select"));
     }
-    let f_device_feature_select = ld32(b, p);
-    p += 4;
+    let f_device_feature_select = ld32(blob, at);
+    at += 4;
     // device_features: u64[2]
-    if end - p < 16 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".device_features"));
+    if end - at < 16 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".device_features"));
     }
     let f_device_features = {
-        if depth + 2 > c.max_depth {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".device_features[0]"));
+        if depth + 2 > ctx.max_depth {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".device_features[0]"));
         }
         let mut items0: [u64; 2] = [0; 2];
-        for e0 in items0.iter_mut() {
-            let v1 = ld64(b, p);
-            p += 8;
-            *e0 = v1;
+        for element0 in items0.iter_mut() {
+            let value1 = ld64(blob, at);
+            at += 8;
+            *element0 = value1;
         }
         items0
     };
     // driver_feature_select: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".driver_feature_select"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".driver_feature_select"));
     }
-    let f_driver_feature_select = ld32(b, p);
-    p += 4;
+    let f_driver_feature_select = ld32(blob, at);
+    at += 4;
     // driver_features: u64[2]
-    if end - p < 16 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".driver_features"));
+    if end - at < 16 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".driver_features"));
     }
     let f_driver_features = {
-        if depth + 2 > c.max_depth {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".driver_features[0]"));
+        if depth + 2 > ctx.max_depth {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".driver_features[0]"));
         }
         let mut items0: [u64; 2] = [0; 2];
-        for e0 in items0.iter_mut() {
-            let v1 = ld64(b, p);
-            p += 8;
-            *e0 = v1;
+        for element0 in items0.iter_mut() {
+            let value1 = ld64(blob, at);
+            at += 8;
+            *element0 = value1;
         }
         items0
     };
     // config_generation: u8
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".config_generation"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".config_generation"));
     }
-    let f_config_generation = b[p];
-    p += 1;
+    let f_config_generation = blob[at];
+    at += 1;
     // queue_select: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".queue_select"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".queue_select"));
     }
-    let f_queue_select = ld16(b, p);
-    p += 2;
+    let f_queue_select = ld16(blob, at);
+    at += 2;
     // msix_config: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".msix_config"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".msix_config"));
     }
-    let f_msix_config = ld16(b, p);
-    p += 2;
+    let f_msix_config = ld16(blob, at);
+    at += 2;
     // isr: virtio.isr_status
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".isr"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".isr"));
     }
-    let f_isr = b[p];
+    let f_isr = blob[at];
     if f_isr & !VirtioIsrStatus::MASK != 0 {
-        return Err(Fail::new(ErrorCode::BadFlags, p, ".isr"));
+        return Err(Fail::new(ErrorCode::BadFlags, at, ".isr"));
     }
     let f_isr = VirtioIsrStatus(f_isr);
-    p += 1;
+    at += 1;
     // num_queues: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".num_queues"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".num_queues"));
     }
-    let f_num_queues = ld16(b, p);
-    p += 2;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_num_queues = ld16(blob, at);
+    at += 2;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(VirtioVirtioCommon { status: f_status, device_feature_select: f_device_feature_select, device_features: f_device_features, driver_feature_select: f_driver_feature_select, driver_features: f_driver_features, config_generation: f_config_generation, queue_select: f_queue_select, msix_config: f_msix_config, isr: f_isr, num_queues: f_num_queues })
 }
 
-/// struct virtio.virtqueue: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_virtio_virtqueue(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<VirtioVirtqueue, Fail> {
-    let b = c.buf;
+/// struct virtio.virtqueue: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_virtio_virtqueue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<VirtioVirtqueue, Fail> {
+    let blob = ctx.buf;
     // size: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".size"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".size"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".size"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".size"));
     }
-    let f_size = ld16(b, p);
+    let f_size = ld16(blob, at);
     if f_size > 32768 {
-        return Err(Fail::new(ErrorCode::OutOfRange, p, ".size"));
+        return Err(Fail::new(ErrorCode::OutOfRange, at, ".size"));
     }
-    p += 2;
+    at += 2;
     // enabled: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".enabled"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".enabled"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".enabled"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".enabled"));
     }
-    let f_enabled = b[p] != 0;
-    p += 1;
+    let f_enabled = blob[at] != 0;
+    at += 1;
     // desc_addr: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".desc_addr"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".desc_addr"));
     }
-    let f_desc_addr = ld64(b, p);
-    p += 8;
+    let f_desc_addr = ld64(blob, at);
+    at += 8;
     // driver_addr: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".driver_addr"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".driver_addr"));
     }
-    let f_driver_addr = ld64(b, p);
-    p += 8;
+    let f_driver_addr = ld64(blob, at);
+    at += 8;
     // device_addr: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".device_addr"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".device_addr"));
     }
-    let f_device_addr = ld64(b, p);
-    p += 8;
+    let f_device_addr = ld64(blob, at);
+    at += 8;
     // last_avail_idx: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".last_avail_idx"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".last_avail_idx"));
     }
-    let f_last_avail_idx = ld16(b, p);
-    p += 2;
+    let f_last_avail_idx = ld16(blob, at);
+    at += 2;
     // used_idx: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".used_idx"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".used_idx"));
     }
-    let f_used_idx = ld16(b, p);
-    p += 2;
+    let f_used_idx = ld16(blob, at);
+    at += 2;
     // msix_vector: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".msix_vector"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".msix_vector"));
     }
-    let f_msix_vector = ld16(b, p);
-    p += 2;
+    let f_msix_vector = ld16(blob, at);
+    at += 2;
     // notify_off: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".notify_off"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".notify_off"));
     }
-    let f_notify_off = ld16(b, p);
-    p += 2;
+    let f_notify_off = ld16(blob, at);
+    at += 2;
     // notify_data: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".notify_data"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".notify_data"));
     }
-    let f_notify_data = ld16(b, p);
-    p += 2;
+    let f_notify_data = ld16(blob, at);
+    at += 2;
     // avail_wrap_counter: bool
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(VirtioVirtqueue { size: f_size, enabled: f_enabled, desc_addr: f_desc_addr, driver_addr: f_driver_addr, device_addr: f_device_addr, last_avail_idx: f_last_avail_idx, used_idx: f_used_idx, msix_vector: f_msix_vector, notify_off: f_notify_off, notify_data: f_notify_data, ..VirtioVirtqueue::default() });
     }
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".avail_wrap_counter"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".avail_wrap_counter"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".avail_wrap_counter"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".avail_wrap_counter"));
     }
-    let f_avail_wrap_counter = b[p] != 0;
-    p += 1;
+    let f_avail_wrap_counter = blob[at] != 0;
+    at += 1;
     // used_wrap_counter: bool
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(VirtioVirtqueue { size: f_size, enabled: f_enabled, desc_addr: f_desc_addr, driver_addr: f_driver_addr, device_addr: f_device_addr, last_avail_idx: f_last_avail_idx, used_idx: f_used_idx, msix_vector: f_msix_vector, notify_off: f_notify_off, notify_data: f_notify_data, avail_wrap_counter: f_avail_wrap_counter, ..VirtioVirtqueue::default() });
     }
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".used_wrap_counter"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".used_wrap_counter"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".used_wrap_counter"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".used_wrap_counter"));
     }
-    let f_used_wrap_counter = b[p] != 0;
-    p += 1;
+    let f_used_wrap_counter = blob[at] != 0;
+    at += 1;
     // reset: bool
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(VirtioVirtqueue { size: f_size, enabled: f_enabled, desc_addr: f_desc_addr, driver_addr: f_driver_addr, device_addr: f_device_addr, last_avail_idx: f_last_avail_idx, used_idx: f_used_idx, msix_vector: f_msix_vector, notify_off: f_notify_off, notify_data: f_notify_data, avail_wrap_counter: f_avail_wrap_counter, used_wrap_counter: f_used_wrap_counter, ..VirtioVirtqueue::default() });
     }
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".reset"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".reset"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".reset"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".reset"));
     }
-    let f_reset = b[p] != 0;
-    p += 1;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_reset = blob[at] != 0;
+    at += 1;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(VirtioVirtqueue { size: f_size, enabled: f_enabled, desc_addr: f_desc_addr, driver_addr: f_driver_addr, device_addr: f_device_addr, last_avail_idx: f_last_avail_idx, used_idx: f_used_idx, msix_vector: f_msix_vector, notify_off: f_notify_off, notify_data: f_notify_data, avail_wrap_counter: f_avail_wrap_counter, used_wrap_counter: f_used_wrap_counter, reset: f_reset })
 }
 
-/// struct geometry: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_geometry(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<Geometry, Fail> {
-    let b = c.buf;
+/// struct geometry: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_geometry(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<Geometry, Fail> {
+    let blob = ctx.buf;
     // cylinders: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".cylinders"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".cylinders"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".cylinders"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".cylinders"));
     }
-    let f_cylinders = ld16(b, p);
-    p += 2;
+    let f_cylinders = ld16(blob, at);
+    at += 2;
     // heads: u8
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".heads"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".heads"));
     }
-    let f_heads = b[p];
-    p += 1;
+    let f_heads = blob[at];
+    at += 1;
     // sectors: u8
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".sectors"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".sectors"));
     }
-    let f_sectors = b[p];
-    p += 1;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_sectors = blob[at];
+    at += 1;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(Geometry { cylinders: f_cylinders, heads: f_heads, sectors: f_sectors })
 }
 
-/// struct topology: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_topology(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<Topology, Fail> {
-    let b = c.buf;
+/// struct topology: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_topology(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<Topology, Fail> {
+    let blob = ctx.buf;
     // physical_block_exp: u8
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".physical_block_exp"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".physical_block_exp"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".physical_block_exp"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".physical_block_exp"));
     }
-    let f_physical_block_exp = b[p];
-    p += 1;
+    let f_physical_block_exp = blob[at];
+    at += 1;
     // alignment_offset: u8
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".alignment_offset"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".alignment_offset"));
     }
-    let f_alignment_offset = b[p];
-    p += 1;
+    let f_alignment_offset = blob[at];
+    at += 1;
     // min_io_size: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".min_io_size"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".min_io_size"));
     }
-    let f_min_io_size = ld16(b, p);
-    p += 2;
+    let f_min_io_size = ld16(blob, at);
+    at += 2;
     // opt_io_size: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".opt_io_size"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".opt_io_size"));
     }
-    let f_opt_io_size = ld32(b, p);
-    p += 4;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_opt_io_size = ld32(blob, at);
+    at += 4;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(Topology { physical_block_exp: f_physical_block_exp, alignment_offset: f_alignment_offset, min_io_size: f_min_io_size, opt_io_size: f_opt_io_size })
 }
 
-/// struct blk_config: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_blk_config<'a>(c: &Ctx<'a>, mut p: usize, end: usize, depth: u32) -> Result<BlkConfig<'a>, Fail> {
-    let b = c.buf;
+/// struct blk_config: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_blk_config<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> Result<BlkConfig<'a>, Fail> {
+    let blob = ctx.buf;
     // capacity: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".capacity"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".capacity"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".capacity"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".capacity"));
     }
-    let f_capacity = ld64(b, p);
-    p += 8;
+    let f_capacity = ld64(blob, at);
+    at += 8;
     // size_max: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".size_max"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".size_max"));
     }
-    let f_size_max = ld32(b, p);
-    p += 4;
+    let f_size_max = ld32(blob, at);
+    at += 4;
     // seg_max: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".seg_max"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".seg_max"));
     }
-    let f_seg_max = ld32(b, p);
-    p += 4;
+    let f_seg_max = ld32(blob, at);
+    at += 4;
     // geometry: geometry
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".geometry"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".geometry"));
     }
-    let size = ld_len(b, p);
-    if size > end - p - 4 {
-        return Err(Fail::new(ErrorCode::Truncated, p, ".geometry"));
+    let size = ld_len(blob, at);
+    if size > end - at - 4 {
+        return Err(Fail::new(ErrorCode::Truncated, at, ".geometry"));
     }
-    let f_geometry = dec_geometry(c, p + 4, p + 4 + size, depth + 1).map_err(|e| e.under(".geometry"))?;
-    p += 4 + size;
+    let f_geometry = dec_geometry(ctx, at + 4, at + 4 + size, depth + 1).map_err(|e| e.under(".geometry"))?;
+    at += 4 + size;
     // blk_size: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".blk_size"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".blk_size"));
     }
-    let f_blk_size = ld32(b, p);
-    p += 4;
+    let f_blk_size = ld32(blob, at);
+    at += 4;
     // topology: topology
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".topology"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".topology"));
     }
-    let size = ld_len(b, p);
-    if size > end - p - 4 {
-        return Err(Fail::new(ErrorCode::Truncated, p, ".topology"));
+    let size = ld_len(blob, at);
+    if size > end - at - 4 {
+        return Err(Fail::new(ErrorCode::Truncated, at, ".topology"));
     }
-    let f_topology = dec_topology(c, p + 4, p + 4 + size, depth + 1).map_err(|e| e.under(".topology"))?;
-    p += 4 + size;
+    let f_topology = dec_topology(ctx, at + 4, at + 4 + size, depth + 1).map_err(|e| e.under(".topology"))?;
+    at += 4 + size;
     // writeback: cache_mode
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".writeback"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".writeback"));
     }
-    let f_writeback = match CacheMode::from_value(b[p]) {
+    let f_writeback = match CacheMode::from_value(blob[at]) {
         Some(value) => value,
-        None => return Err(Fail::new(ErrorCode::BadEnum, p, ".writeback")),
+        None => return Err(Fail::new(ErrorCode::BadEnum, at, ".writeback")),
     };
-    p += 1;
+    at += 1;
     // num_queues: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".num_queues"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".num_queues"));
     }
-    let f_num_queues = ld16(b, p);
+    let f_num_queues = ld16(blob, at);
     if f_num_queues < 1 {
-        return Err(Fail::new(ErrorCode::OutOfRange, p, ".num_queues"));
+        return Err(Fail::new(ErrorCode::OutOfRange, at, ".num_queues"));
     }
-    p += 2;
+    at += 2;
     // serial: string max 20
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".serial"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".serial"));
     }
-    let len = ld_len(b, p);
+    let len = ld_len(blob, at);
     if len > 20 {
-        return Err(Fail::new(ErrorCode::LengthOverMax, p, ".serial"));
+        return Err(Fail::new(ErrorCode::LengthOverMax, at, ".serial"));
     }
-    if len > end - p - 4 {
-        return Err(Fail::new(ErrorCode::Truncated, p, ".serial"));
+    if len > end - at - 4 {
+        return Err(Fail::new(ErrorCode::Truncated, at, ".serial"));
     }
-    let text = c.utf8(p + 4, len, ".serial")?;
+    let text = ctx.utf8(at + 4, len, ".serial")?;
     let f_serial = Cow::Borrowed(text);
-    p += 4 + len;
+    at += 4 + len;
     // max_discard_sectors: u32
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, ..BlkConfig::default() });
     }
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".max_discard_sectors"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_discard_sectors"));
     }
-    let f_max_discard_sectors = ld32(b, p);
-    p += 4;
+    let f_max_discard_sectors = ld32(blob, at);
+    at += 4;
     // max_discard_seg: u32
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, max_discard_sectors: f_max_discard_sectors, ..BlkConfig::default() });
     }
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".max_discard_seg"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_discard_seg"));
     }
-    let f_max_discard_seg = ld32(b, p);
-    p += 4;
+    let f_max_discard_seg = ld32(blob, at);
+    at += 4;
     // discard_sector_alignment: u32
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, max_discard_sectors: f_max_discard_sectors, max_discard_seg: f_max_discard_seg, ..BlkConfig::default() });
     }
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".discard_sector_alignment"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".discard_sector_alignment"));
     }
-    let f_discard_sector_alignment = ld32(b, p);
-    p += 4;
+    let f_discard_sector_alignment = ld32(blob, at);
+    at += 4;
     // max_write_zeroes_sectors: u32
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, max_discard_sectors: f_max_discard_sectors, max_discard_seg: f_max_discard_seg, discard_sector_alignment: f_discard_sector_alignment, ..BlkConfig::default() });
     }
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".max_write_zeroes_sectors"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_write_zeroes_sectors"));
     }
-    let f_max_write_zeroes_sectors = ld32(b, p);
-    p += 4;
+    let f_max_write_zeroes_sectors = ld32(blob, at);
+    at += 4;
     // max_write_zeroes_seg: u32
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, max_discard_sectors: f_max_discard_sectors, max_discard_seg: f_max_discard_seg, discard_sector_alignment: f_discard_sector_alignment, max_write_zeroes_sectors: f_max_write_zeroes_sectors, ..BlkConfig::default() });
     }
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".max_write_zeroes_seg"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_write_zeroes_seg"));
     }
-    let f_max_write_zeroes_seg = ld32(b, p);
-    p += 4;
+    let f_max_write_zeroes_seg = ld32(blob, at);
+    at += 4;
     // write_zeroes_may_unmap: bool
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, max_discard_sectors: f_max_discard_sectors, max_discard_seg: f_max_discard_seg, discard_sector_alignment: f_discard_sector_alignment, max_write_zeroes_sectors: f_max_write_zeroes_sectors, max_write_zeroes_seg: f_max_write_zeroes_seg, ..BlkConfig::default() });
     }
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".write_zeroes_may_unmap"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".write_zeroes_may_unmap"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".write_zeroes_may_unmap"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".write_zeroes_may_unmap"));
     }
-    let f_write_zeroes_may_unmap = b[p] != 0;
-    p += 1;
+    let f_write_zeroes_may_unmap = blob[at] != 0;
+    at += 1;
     // max_secure_erase_sectors: u32
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, max_discard_sectors: f_max_discard_sectors, max_discard_seg: f_max_discard_seg, discard_sector_alignment: f_discard_sector_alignment, max_write_zeroes_sectors: f_max_write_zeroes_sectors, max_write_zeroes_seg: f_max_write_zeroes_seg, write_zeroes_may_unmap: f_write_zeroes_may_unmap, ..BlkConfig::default() });
     }
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".max_secure_erase_sectors"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_secure_erase_sectors"));
     }
-    let f_max_secure_erase_sectors = ld32(b, p);
-    p += 4;
+    let f_max_secure_erase_sectors = ld32(blob, at);
+    at += 4;
     // max_secure_erase_seg: u32
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, max_discard_sectors: f_max_discard_sectors, max_discard_seg: f_max_discard_seg, discard_sector_alignment: f_discard_sector_alignment, max_write_zeroes_sectors: f_max_write_zeroes_sectors, max_write_zeroes_seg: f_max_write_zeroes_seg, write_zeroes_may_unmap: f_write_zeroes_may_unmap, max_secure_erase_sectors: f_max_secure_erase_sectors, ..BlkConfig::default() });
     }
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".max_secure_erase_seg"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_secure_erase_seg"));
     }
-    let f_max_secure_erase_seg = ld32(b, p);
-    p += 4;
+    let f_max_secure_erase_seg = ld32(blob, at);
+    at += 4;
     // secure_erase_sector_alignment: u32
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, max_discard_sectors: f_max_discard_sectors, max_discard_seg: f_max_discard_seg, discard_sector_alignment: f_discard_sector_alignment, max_write_zeroes_sectors: f_max_write_zeroes_sectors, max_write_zeroes_seg: f_max_write_zeroes_seg, write_zeroes_may_unmap: f_write_zeroes_may_unmap, max_secure_erase_sectors: f_max_secure_erase_sectors, max_secure_erase_seg: f_max_secure_erase_seg, ..BlkConfig::default() });
     }
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".secure_erase_sector_alignment"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".secure_erase_sector_alignment"));
     }
-    let f_secure_erase_sector_alignment = ld32(b, p);
-    p += 4;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_secure_erase_sector_alignment = ld32(blob, at);
+    at += 4;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, max_discard_sectors: f_max_discard_sectors, max_discard_seg: f_max_discard_seg, discard_sector_alignment: f_discard_sector_alignment, max_write_zeroes_sectors: f_max_write_zeroes_sectors, max_write_zeroes_seg: f_max_write_zeroes_seg, write_zeroes_may_unmap: f_write_zeroes_may_unmap, max_secure_erase_sectors: f_max_secure_erase_sectors, max_secure_erase_seg: f_max_secure_erase_seg, secure_erase_sector_alignment: f_secure_erase_sector_alignment })
 }
 
-/// struct inflight_request: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_inflight_request(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<InflightRequest, Fail> {
-    let b = c.buf;
+/// struct inflight_request: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_inflight_request(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<InflightRequest, Fail> {
+    let blob = ctx.buf;
     // queue: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".queue"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".queue"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".queue"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".queue"));
     }
-    let f_queue = ld16(b, p);
-    p += 2;
+    let f_queue = ld16(blob, at);
+    at += 2;
     // head: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".head"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".head"));
     }
-    let f_head = ld16(b, p);
-    p += 2;
+    let f_head = ld16(blob, at);
+    at += 2;
     // type: request_type
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".type"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".type"));
     }
-    let f_type = RequestType(ld32(b, p));
-    p += 4;
+    let f_type = RequestType(ld32(blob, at));
+    at += 4;
     // sector: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".sector"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".sector"));
     }
-    let f_sector = ld64(b, p);
-    p += 8;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_sector = ld64(blob, at);
+    at += 8;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(InflightRequest { queue: f_queue, head: f_head, r#type: f_type, sector: f_sector })
 }
 
-/// struct zoned_characteristics: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_zoned_characteristics(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<ZonedCharacteristics, Fail> {
-    let b = c.buf;
+/// struct zoned_characteristics: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_zoned_characteristics(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<ZonedCharacteristics, Fail> {
+    let blob = ctx.buf;
     // model: zoned_model
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".model"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".model"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".model"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".model"));
     }
-    let f_model = match ZonedModel::from_value(b[p]) {
+    let f_model = match ZonedModel::from_value(blob[at]) {
         Some(value) => value,
-        None => return Err(Fail::new(ErrorCode::BadEnum, p, ".model")),
+        None => return Err(Fail::new(ErrorCode::BadEnum, at, ".model")),
     };
-    p += 1;
+    at += 1;
     // zone_sectors: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".zone_sectors"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".zone_sectors"));
     }
-    let f_zone_sectors = ld32(b, p);
-    p += 4;
+    let f_zone_sectors = ld32(blob, at);
+    at += 4;
     // max_open_zones: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".max_open_zones"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_open_zones"));
     }
-    let f_max_open_zones = ld32(b, p);
-    p += 4;
+    let f_max_open_zones = ld32(blob, at);
+    at += 4;
     // max_active_zones: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".max_active_zones"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_active_zones"));
     }
-    let f_max_active_zones = ld32(b, p);
-    p += 4;
+    let f_max_active_zones = ld32(blob, at);
+    at += 4;
     // max_append_sectors: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".max_append_sectors"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_append_sectors"));
     }
-    let f_max_append_sectors = ld32(b, p);
-    p += 4;
+    let f_max_append_sectors = ld32(blob, at);
+    at += 4;
     // write_granularity: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".write_granularity"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".write_granularity"));
     }
-    let f_write_granularity = ld32(b, p);
-    p += 4;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_write_granularity = ld32(blob, at);
+    at += 4;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(ZonedCharacteristics { model: f_model, zone_sectors: f_zone_sectors, max_open_zones: f_max_open_zones, max_active_zones: f_max_active_zones, max_append_sectors: f_max_append_sectors, write_granularity: f_write_granularity })
 }
 

@@ -1105,721 +1105,721 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
 }
 
 /// $.sections.common: virtio.virtio_common.
-fn read_common(c: &Ctx<'_>, f: &Frame<'_>) -> Result<VirtioVirtioCommon, DecodeError> {
-    f.expect_optional(false, "$.sections.common")?;
-    value_common(c, f).map_err(|e| section_error(e, "$.sections.common"))
+fn read_common(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<VirtioVirtioCommon, DecodeError> {
+    frame.expect_optional(false, "$.sections.common")?;
+    value_common(ctx, frame).map_err(|e| section_error(e, "$.sections.common"))
 }
 
-fn value_common(c: &Ctx<'_>, f: &Frame<'_>) -> Result<VirtioVirtioCommon, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_common(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<VirtioVirtioCommon, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    dec_virtio_virtio_common(c, f.payload, f.end, 1)
+    dec_virtio_virtio_common(ctx, frame.payload, frame.end, 1)
 }
 
 /// $.sections.queues: virtio.virtqueue[] max 1024.
-fn read_queues(c: &Ctx<'_>, f: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>, DecodeError> {
-    f.expect_optional(false, "$.sections.queues")?;
-    value_queues(c, f).map_err(|e| section_error(e, "$.sections.queues"))
+fn read_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>, DecodeError> {
+    frame.expect_optional(false, "$.sections.queues")?;
+    value_queues(ctx, frame).map_err(|e| section_error(e, "$.sections.queues"))
 }
 
-fn value_queues(c: &Ctx<'_>, f: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    let b = c.buf;
-    let mut p = f.payload;
-    let end = f.end;
-    let v0 = {
-        let start0 = p;
-        if end - p < 4 {
-            return Err(Fail::new(ErrorCode::Truncated, p, ""));
+    let blob = ctx.buf;
+    let mut at = frame.payload;
+    let end = frame.end;
+    let value0 = {
+        let start0 = at;
+        if end - at < 4 {
+            return Err(Fail::new(ErrorCode::Truncated, at, ""));
         }
-        let n0 = ld_len(b, p);
-        if n0 > 1024 {
-            return Err(Fail::new(ErrorCode::CountOverMax, p, ""));
+        let count0 = ld_len(blob, at);
+        if count0 > 1024 {
+            return Err(Fail::new(ErrorCode::CountOverMax, at, ""));
         }
-        p += 4;
-        if end - p < 4 {
-            return Err(Fail::new(ErrorCode::Truncated, p, ""));
+        at += 4;
+        if end - at < 4 {
+            return Err(Fail::new(ErrorCode::Truncated, at, ""));
         }
-        let s0 = ld_len(b, p);
-        if s0 == 0 || (s0 < 40 && s0 != 37 && s0 != 38 && s0 != 39) {
-            return Err(Fail::new(ErrorCode::BadStride, p, ""));
+        let stride0 = ld_len(blob, at);
+        if stride0 == 0 || (stride0 < 40 && stride0 != 37 && stride0 != 38 && stride0 != 39) {
+            return Err(Fail::new(ErrorCode::BadStride, at, ""));
         }
-        p += 4;
-        if n0 > (end - p) / s0 {
+        at += 4;
+        if count0 > (end - at) / stride0 {
             return Err(Fail::new(ErrorCode::CountPastEnd, start0, ""));
         }
-        if n0 > 0 && c.max_depth < 2 {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, "[0]"));
+        if count0 > 0 && ctx.max_depth < 2 {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, "[0]"));
         }
-        let mut items0 = Vec::with_capacity(n0);
-        for i0 in 0..n0 {
-            let v1 = dec_virtio_virtqueue(c, p, p + s0, 2).map_err(|e| e.under_index("", i0))?;
-            p += s0;
-            items0.push(v1);
+        let mut items0 = Vec::with_capacity(count0);
+        for i0 in 0..count0 {
+            let value1 = dec_virtio_virtqueue(ctx, at, at + stride0, 2).map_err(|e| e.under_index("", i0))?;
+            at += stride0;
+            items0.push(value1);
         }
         items0
     };
-    if p != end {
-        return Err(Fail::new(ErrorCode::SectionTrailingData, p, ""));
+    if at != end {
+        return Err(Fail::new(ErrorCode::SectionTrailingData, at, ""));
     }
-    Ok(v0)
+    Ok(value0)
 }
 
 /// $.sections.config: net_config.
-fn read_config(c: &Ctx<'_>, f: &Frame<'_>) -> Result<NetConfig, DecodeError> {
-    f.expect_optional(false, "$.sections.config")?;
-    value_config(c, f).map_err(|e| section_error(e, "$.sections.config"))
+fn read_config(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<NetConfig, DecodeError> {
+    frame.expect_optional(false, "$.sections.config")?;
+    value_config(ctx, frame).map_err(|e| section_error(e, "$.sections.config"))
 }
 
-fn value_config(c: &Ctx<'_>, f: &Frame<'_>) -> Result<NetConfig, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_config(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<NetConfig, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    dec_net_config(c, f.payload, f.end, 1)
+    dec_net_config(ctx, frame.payload, frame.end, 1)
 }
 
 /// $.sections.ctrl: net_ctrl.
-fn read_ctrl(c: &Ctx<'_>, f: &Frame<'_>) -> Result<NetCtrl, DecodeError> {
-    f.expect_optional(false, "$.sections.ctrl")?;
-    value_ctrl(c, f).map_err(|e| section_error(e, "$.sections.ctrl"))
+fn read_ctrl(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<NetCtrl, DecodeError> {
+    frame.expect_optional(false, "$.sections.ctrl")?;
+    value_ctrl(ctx, frame).map_err(|e| section_error(e, "$.sections.ctrl"))
 }
 
-fn value_ctrl(c: &Ctx<'_>, f: &Frame<'_>) -> Result<NetCtrl, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_ctrl(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<NetCtrl, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    dec_net_ctrl(c, f.payload, f.end, 1)
+    dec_net_ctrl(ctx, frame.payload, frame.end, 1)
 }
 
 /// $.sections.vlan_filter: u32[128].
-fn read_vlan_filter(c: &Ctx<'_>, f: &Frame<'_>) -> Result<[u32; 128], DecodeError> {
-    f.expect_optional(false, "$.sections.vlan_filter")?;
-    value_vlan_filter(c, f).map_err(|e| section_error(e, "$.sections.vlan_filter"))
+fn read_vlan_filter(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<[u32; 128], DecodeError> {
+    frame.expect_optional(false, "$.sections.vlan_filter")?;
+    value_vlan_filter(ctx, frame).map_err(|e| section_error(e, "$.sections.vlan_filter"))
 }
 
-fn value_vlan_filter(c: &Ctx<'_>, f: &Frame<'_>) -> Result<[u32; 128], Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_vlan_filter(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<[u32; 128], Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    let b = c.buf;
-    let mut p = f.payload;
-    let end = f.end;
-    let v0 = {
-        if end - p < 512 {
-            return Err(Fail::new(ErrorCode::CountPastEnd, p, ""));
+    let blob = ctx.buf;
+    let mut at = frame.payload;
+    let end = frame.end;
+    let value0 = {
+        if end - at < 512 {
+            return Err(Fail::new(ErrorCode::CountPastEnd, at, ""));
         }
-        if c.max_depth < 2 {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, "[0]"));
+        if ctx.max_depth < 2 {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, "[0]"));
         }
         let mut items0: [u32; 128] = [0; 128];
-        for e0 in items0.iter_mut() {
-            let v1 = ld32(b, p);
-            p += 4;
-            *e0 = v1;
+        for element0 in items0.iter_mut() {
+            let value1 = ld32(blob, at);
+            at += 4;
+            *element0 = value1;
         }
         items0
     };
-    if p != end {
-        return Err(Fail::new(ErrorCode::SectionTrailingData, p, ""));
+    if at != end {
+        return Err(Fail::new(ErrorCode::SectionTrailingData, at, ""));
     }
-    Ok(v0)
+    Ok(value0)
 }
 
 /// $.sections.announce: announce_state.
-fn read_announce(c: &Ctx<'_>, f: &Frame<'_>) -> Result<AnnounceState, DecodeError> {
-    f.expect_optional(false, "$.sections.announce")?;
-    value_announce(c, f).map_err(|e| section_error(e, "$.sections.announce"))
+fn read_announce(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<AnnounceState, DecodeError> {
+    frame.expect_optional(false, "$.sections.announce")?;
+    value_announce(ctx, frame).map_err(|e| section_error(e, "$.sections.announce"))
 }
 
-fn value_announce(c: &Ctx<'_>, f: &Frame<'_>) -> Result<AnnounceState, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_announce(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<AnnounceState, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    dec_announce_state(c, f.payload, f.end, 1)
+    dec_announce_state(ctx, frame.payload, frame.end, 1)
 }
 
 /// $.sections.rss: rss_state.
-fn read_rss<'a>(c: &Ctx<'a>, f: &Frame<'a>) -> Result<RssState<'a>, DecodeError> {
-    f.expect_optional(true, "$.sections.rss")?;
-    value_rss(c, f).map_err(|e| section_error(e, "$.sections.rss"))
+fn read_rss<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<RssState<'a>, DecodeError> {
+    frame.expect_optional(true, "$.sections.rss")?;
+    value_rss(ctx, frame).map_err(|e| section_error(e, "$.sections.rss"))
 }
 
-fn value_rss<'a>(c: &Ctx<'a>, f: &Frame<'a>) -> Result<RssState<'a>, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_rss<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<RssState<'a>, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    dec_rss_state(c, f.payload, f.end, 1)
+    dec_rss_state(ctx, frame.payload, frame.end, 1)
 }
 
 /// $.sections.mac_table: mac_table.
-fn read_mac_table(c: &Ctx<'_>, f: &Frame<'_>) -> Result<MacTable, DecodeError> {
-    f.expect_optional(false, "$.sections.mac_table")?;
-    value_mac_table(c, f).map_err(|e| section_error(e, "$.sections.mac_table"))
+fn read_mac_table(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<MacTable, DecodeError> {
+    frame.expect_optional(false, "$.sections.mac_table")?;
+    value_mac_table(ctx, frame).map_err(|e| section_error(e, "$.sections.mac_table"))
 }
 
-fn value_mac_table(c: &Ctx<'_>, f: &Frame<'_>) -> Result<MacTable, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_mac_table(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<MacTable, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    dec_mac_table(c, f.payload, f.end, 1)
+    dec_mac_table(ctx, frame.payload, frame.end, 1)
 }
 
 /// $.vendor_sections.impl_private: opaque.
-fn read_impl_private<'a>(c: &Ctx<'a>, f: &Frame<'a>) -> Result<Cow<'a, [u8]>, DecodeError> {
-    f.expect_optional(true, "$.vendor_sections.impl_private")?;
-    value_impl_private(c, f).map_err(|e| section_error(e, "$.vendor_sections.impl_private"))
+fn read_impl_private<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<Cow<'a, [u8]>, DecodeError> {
+    frame.expect_optional(true, "$.vendor_sections.impl_private")?;
+    value_impl_private(ctx, frame).map_err(|e| section_error(e, "$.vendor_sections.impl_private"))
 }
 
-fn value_impl_private<'a>(c: &Ctx<'a>, f: &Frame<'a>) -> Result<Cow<'a, [u8]>, Fail> {
-    if c.max_depth < 1 {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));
+fn value_impl_private<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<Cow<'a, [u8]>, Fail> {
+    if ctx.max_depth < 1 {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));
     }
-    c.opaque(f.payload, f.end, 65536, "").map(Cow::Borrowed)
+    ctx.opaque(frame.payload, frame.end, 65536, "").map(Cow::Borrowed)
 }
 
-/// struct virtio.virtio_common: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_virtio_virtio_common(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<VirtioVirtioCommon, Fail> {
-    let b = c.buf;
+/// struct virtio.virtio_common: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_virtio_virtio_common(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<VirtioVirtioCommon, Fail> {
+    let blob = ctx.buf;
     // status: virtio.device_status
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".status"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".status"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".status"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".status"));
     }
-    let f_status = b[p];
+    let f_status = blob[at];
     if f_status & !VirtioDeviceStatus::MASK != 0 {
-        return Err(Fail::new(ErrorCode::BadFlags, p, ".status"));
+        return Err(Fail::new(ErrorCode::BadFlags, at, ".status"));
     }
     let f_status = VirtioDeviceStatus(f_status);
-    p += 1;
+    at += 1;
     // device_feature_select: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".device_feature_select"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".device_feature_select"));
     }
-    let f_device_feature_select = ld32(b, p);
-    p += 4;
+    let f_device_feature_select = ld32(blob, at);
+    at += 4;
     // device_features: u64[2]
-    if end - p < 16 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".device_features"));
+    if end - at < 16 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".device_features"));
     }
     let f_device_features = {
-        if depth + 2 > c.max_depth {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".device_features[0]"));
+        if depth + 2 > ctx.max_depth {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".device_features[0]"));
         }
         let mut items0: [u64; 2] = [0; 2];
-        for e0 in items0.iter_mut() {
-            let v1 = ld64(b, p);
-            p += 8;
-            *e0 = v1;
+        for element0 in items0.iter_mut() {
+            let value1 = ld64(blob, at);
+            at += 8;
+            *element0 = value1;
         }
         items0
     };
     // driver_feature_select: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".driver_feature_select"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".driver_feature_select"));
     }
-    let f_driver_feature_select = ld32(b, p);
-    p += 4;
+    let f_driver_feature_select = ld32(blob, at);
+    at += 4;
     // driver_features: u64[2]
-    if end - p < 16 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".driver_features"));
+    if end - at < 16 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".driver_features"));
     }
     let f_driver_features = {
-        if depth + 2 > c.max_depth {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".driver_features[0]"));
+        if depth + 2 > ctx.max_depth {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".driver_features[0]"));
         }
         let mut items0: [u64; 2] = [0; 2];
-        for e0 in items0.iter_mut() {
-            let v1 = ld64(b, p);
-            p += 8;
-            *e0 = v1;
+        for element0 in items0.iter_mut() {
+            let value1 = ld64(blob, at);
+            at += 8;
+            *element0 = value1;
         }
         items0
     };
     // config_generation: u8
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".config_generation"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".config_generation"));
     }
-    let f_config_generation = b[p];
-    p += 1;
+    let f_config_generation = blob[at];
+    at += 1;
     // queue_select: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".queue_select"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".queue_select"));
     }
-    let f_queue_select = ld16(b, p);
-    p += 2;
+    let f_queue_select = ld16(blob, at);
+    at += 2;
     // msix_config: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".msix_config"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".msix_config"));
     }
-    let f_msix_config = ld16(b, p);
-    p += 2;
+    let f_msix_config = ld16(blob, at);
+    at += 2;
     // isr: virtio.isr_status
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".isr"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".isr"));
     }
-    let f_isr = b[p];
+    let f_isr = blob[at];
     if f_isr & !VirtioIsrStatus::MASK != 0 {
-        return Err(Fail::new(ErrorCode::BadFlags, p, ".isr"));
+        return Err(Fail::new(ErrorCode::BadFlags, at, ".isr"));
     }
     let f_isr = VirtioIsrStatus(f_isr);
-    p += 1;
+    at += 1;
     // num_queues: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".num_queues"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".num_queues"));
     }
-    let f_num_queues = ld16(b, p);
-    p += 2;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_num_queues = ld16(blob, at);
+    at += 2;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(VirtioVirtioCommon { status: f_status, device_feature_select: f_device_feature_select, device_features: f_device_features, driver_feature_select: f_driver_feature_select, driver_features: f_driver_features, config_generation: f_config_generation, queue_select: f_queue_select, msix_config: f_msix_config, isr: f_isr, num_queues: f_num_queues })
 }
 
-/// struct virtio.virtqueue: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_virtio_virtqueue(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<VirtioVirtqueue, Fail> {
-    let b = c.buf;
+/// struct virtio.virtqueue: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_virtio_virtqueue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<VirtioVirtqueue, Fail> {
+    let blob = ctx.buf;
     // size: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".size"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".size"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".size"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".size"));
     }
-    let f_size = ld16(b, p);
+    let f_size = ld16(blob, at);
     if f_size > 32768 {
-        return Err(Fail::new(ErrorCode::OutOfRange, p, ".size"));
+        return Err(Fail::new(ErrorCode::OutOfRange, at, ".size"));
     }
-    p += 2;
+    at += 2;
     // enabled: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".enabled"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".enabled"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".enabled"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".enabled"));
     }
-    let f_enabled = b[p] != 0;
-    p += 1;
+    let f_enabled = blob[at] != 0;
+    at += 1;
     // desc_addr: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".desc_addr"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".desc_addr"));
     }
-    let f_desc_addr = ld64(b, p);
-    p += 8;
+    let f_desc_addr = ld64(blob, at);
+    at += 8;
     // driver_addr: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".driver_addr"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".driver_addr"));
     }
-    let f_driver_addr = ld64(b, p);
-    p += 8;
+    let f_driver_addr = ld64(blob, at);
+    at += 8;
     // device_addr: u64
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".device_addr"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".device_addr"));
     }
-    let f_device_addr = ld64(b, p);
-    p += 8;
+    let f_device_addr = ld64(blob, at);
+    at += 8;
     // last_avail_idx: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".last_avail_idx"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".last_avail_idx"));
     }
-    let f_last_avail_idx = ld16(b, p);
-    p += 2;
+    let f_last_avail_idx = ld16(blob, at);
+    at += 2;
     // used_idx: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".used_idx"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".used_idx"));
     }
-    let f_used_idx = ld16(b, p);
-    p += 2;
+    let f_used_idx = ld16(blob, at);
+    at += 2;
     // msix_vector: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".msix_vector"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".msix_vector"));
     }
-    let f_msix_vector = ld16(b, p);
-    p += 2;
+    let f_msix_vector = ld16(blob, at);
+    at += 2;
     // notify_off: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".notify_off"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".notify_off"));
     }
-    let f_notify_off = ld16(b, p);
-    p += 2;
+    let f_notify_off = ld16(blob, at);
+    at += 2;
     // notify_data: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".notify_data"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".notify_data"));
     }
-    let f_notify_data = ld16(b, p);
-    p += 2;
+    let f_notify_data = ld16(blob, at);
+    at += 2;
     // avail_wrap_counter: bool
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(VirtioVirtqueue { size: f_size, enabled: f_enabled, desc_addr: f_desc_addr, driver_addr: f_driver_addr, device_addr: f_device_addr, last_avail_idx: f_last_avail_idx, used_idx: f_used_idx, msix_vector: f_msix_vector, notify_off: f_notify_off, notify_data: f_notify_data, ..VirtioVirtqueue::default() });
     }
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".avail_wrap_counter"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".avail_wrap_counter"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".avail_wrap_counter"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".avail_wrap_counter"));
     }
-    let f_avail_wrap_counter = b[p] != 0;
-    p += 1;
+    let f_avail_wrap_counter = blob[at] != 0;
+    at += 1;
     // used_wrap_counter: bool
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(VirtioVirtqueue { size: f_size, enabled: f_enabled, desc_addr: f_desc_addr, driver_addr: f_driver_addr, device_addr: f_device_addr, last_avail_idx: f_last_avail_idx, used_idx: f_used_idx, msix_vector: f_msix_vector, notify_off: f_notify_off, notify_data: f_notify_data, avail_wrap_counter: f_avail_wrap_counter, ..VirtioVirtqueue::default() });
     }
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".used_wrap_counter"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".used_wrap_counter"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".used_wrap_counter"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".used_wrap_counter"));
     }
-    let f_used_wrap_counter = b[p] != 0;
-    p += 1;
+    let f_used_wrap_counter = blob[at] != 0;
+    at += 1;
     // reset: bool
-    if p == end {
+    if at == end {
         // an older writer's body ends here: defaults
         return Ok(VirtioVirtqueue { size: f_size, enabled: f_enabled, desc_addr: f_desc_addr, driver_addr: f_driver_addr, device_addr: f_device_addr, last_avail_idx: f_last_avail_idx, used_idx: f_used_idx, msix_vector: f_msix_vector, notify_off: f_notify_off, notify_data: f_notify_data, avail_wrap_counter: f_avail_wrap_counter, used_wrap_counter: f_used_wrap_counter, ..VirtioVirtqueue::default() });
     }
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".reset"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".reset"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".reset"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".reset"));
     }
-    let f_reset = b[p] != 0;
-    p += 1;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_reset = blob[at] != 0;
+    at += 1;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(VirtioVirtqueue { size: f_size, enabled: f_enabled, desc_addr: f_desc_addr, driver_addr: f_driver_addr, device_addr: f_device_addr, last_avail_idx: f_last_avail_idx, used_idx: f_used_idx, msix_vector: f_msix_vector, notify_off: f_notify_off, notify_data: f_notify_data, avail_wrap_counter: f_avail_wrap_counter, used_wrap_counter: f_used_wrap_counter, reset: f_reset })
 }
 
-/// struct net_config: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_net_config(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<NetConfig, Fail> {
-    let b = c.buf;
+/// struct net_config: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_net_config(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<NetConfig, Fail> {
+    let blob = ctx.buf;
     // mac: u8[6]
-    if end - p < 6 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".mac"));
+    if end - at < 6 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".mac"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".mac"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".mac"));
     }
     let f_mac = {
-        if depth + 2 > c.max_depth {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".mac[0]"));
+        if depth + 2 > ctx.max_depth {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".mac[0]"));
         }
         let mut items0 = [0u8; 6];
-        items0.copy_from_slice(&b[p..p + 6]);
-        p += 6;
+        items0.copy_from_slice(&blob[at..at + 6]);
+        at += 6;
         items0
     };
     // status: net_status
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".status"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".status"));
     }
-    let f_status = ld16(b, p);
+    let f_status = ld16(blob, at);
     if f_status & !NetStatus::MASK != 0 {
-        return Err(Fail::new(ErrorCode::BadFlags, p, ".status"));
+        return Err(Fail::new(ErrorCode::BadFlags, at, ".status"));
     }
     let f_status = NetStatus(f_status);
-    p += 2;
+    at += 2;
     // max_virtqueue_pairs: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".max_virtqueue_pairs"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_virtqueue_pairs"));
     }
-    let f_max_virtqueue_pairs = ld16(b, p);
+    let f_max_virtqueue_pairs = ld16(blob, at);
     if f_max_virtqueue_pairs > 32768 {
-        return Err(Fail::new(ErrorCode::OutOfRange, p, ".max_virtqueue_pairs"));
+        return Err(Fail::new(ErrorCode::OutOfRange, at, ".max_virtqueue_pairs"));
     }
-    p += 2;
+    at += 2;
     // mtu: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".mtu"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".mtu"));
     }
-    let f_mtu = ld16(b, p);
-    p += 2;
+    let f_mtu = ld16(blob, at);
+    at += 2;
     // speed: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".speed"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".speed"));
     }
-    let f_speed = ld32(b, p);
-    p += 4;
+    let f_speed = ld32(blob, at);
+    at += 4;
     // duplex: duplex
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".duplex"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".duplex"));
     }
-    let f_duplex = match Duplex::from_value(b[p]) {
+    let f_duplex = match Duplex::from_value(blob[at]) {
         Some(value) => value,
-        None => return Err(Fail::new(ErrorCode::BadEnum, p, ".duplex")),
+        None => return Err(Fail::new(ErrorCode::BadEnum, at, ".duplex")),
     };
-    p += 1;
+    at += 1;
     // rss_max_key_size: u8
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".rss_max_key_size"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".rss_max_key_size"));
     }
-    let f_rss_max_key_size = b[p];
+    let f_rss_max_key_size = blob[at];
     if f_rss_max_key_size > 40 {
-        return Err(Fail::new(ErrorCode::OutOfRange, p, ".rss_max_key_size"));
+        return Err(Fail::new(ErrorCode::OutOfRange, at, ".rss_max_key_size"));
     }
-    p += 1;
+    at += 1;
     // rss_max_indirection_table_length: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".rss_max_indirection_table_length"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".rss_max_indirection_table_length"));
     }
-    let f_rss_max_indirection_table_length = ld16(b, p);
+    let f_rss_max_indirection_table_length = ld16(blob, at);
     if f_rss_max_indirection_table_length > 128 {
-        return Err(Fail::new(ErrorCode::OutOfRange, p, ".rss_max_indirection_table_length"));
+        return Err(Fail::new(ErrorCode::OutOfRange, at, ".rss_max_indirection_table_length"));
     }
-    p += 2;
+    at += 2;
     // supported_hash_types: hash_types
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".supported_hash_types"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".supported_hash_types"));
     }
-    let f_supported_hash_types = ld32(b, p);
+    let f_supported_hash_types = ld32(blob, at);
     if f_supported_hash_types & !HashTypes::MASK != 0 {
-        return Err(Fail::new(ErrorCode::BadFlags, p, ".supported_hash_types"));
+        return Err(Fail::new(ErrorCode::BadFlags, at, ".supported_hash_types"));
     }
     let f_supported_hash_types = HashTypes(f_supported_hash_types);
-    p += 4;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    at += 4;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(NetConfig { mac: f_mac, status: f_status, max_virtqueue_pairs: f_max_virtqueue_pairs, mtu: f_mtu, speed: f_speed, duplex: f_duplex, rss_max_key_size: f_rss_max_key_size, rss_max_indirection_table_length: f_rss_max_indirection_table_length, supported_hash_types: f_supported_hash_types })
 }
 
-/// struct net_ctrl: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_net_ctrl(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<NetCtrl, Fail> {
-    let b = c.buf;
+/// struct net_ctrl: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_net_ctrl(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<NetCtrl, Fail> {
+    let blob = ctx.buf;
     // curr_queue_pairs: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".curr_queue_pairs"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".curr_queue_pairs"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".curr_queue_pairs"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".curr_queue_pairs"));
     }
-    let f_curr_queue_pairs = ld16(b, p);
+    let f_curr_queue_pairs = ld16(blob, at);
     if !(1..=32768).contains(&f_curr_queue_pairs) {
-        return Err(Fail::new(ErrorCode::OutOfRange, p, ".curr_queue_pairs"));
+        return Err(Fail::new(ErrorCode::OutOfRange, at, ".curr_queue_pairs"));
     }
-    p += 2;
+    at += 2;
     // rx_mode: rx_mode
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".rx_mode"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".rx_mode"));
     }
-    let f_rx_mode = b[p];
+    let f_rx_mode = blob[at];
     if f_rx_mode & !RxMode::MASK != 0 {
-        return Err(Fail::new(ErrorCode::BadFlags, p, ".rx_mode"));
+        return Err(Fail::new(ErrorCode::BadFlags, at, ".rx_mode"));
     }
     let f_rx_mode = RxMode(f_rx_mode);
-    p += 1;
+    at += 1;
     // guest_offloads_disabled: u64[2]
-    if end - p < 16 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".guest_offloads_disabled"));
+    if end - at < 16 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".guest_offloads_disabled"));
     }
     let f_guest_offloads_disabled = {
-        if depth + 2 > c.max_depth {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".guest_offloads_disabled[0]"));
+        if depth + 2 > ctx.max_depth {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".guest_offloads_disabled[0]"));
         }
         let mut items0: [u64; 2] = [0; 2];
-        for e0 in items0.iter_mut() {
-            let v1 = ld64(b, p);
-            p += 8;
-            *e0 = v1;
+        for element0 in items0.iter_mut() {
+            let value1 = ld64(blob, at);
+            at += 8;
+            *element0 = value1;
         }
         items0
     };
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(NetCtrl { curr_queue_pairs: f_curr_queue_pairs, rx_mode: f_rx_mode, guest_offloads_disabled: f_guest_offloads_disabled })
 }
 
-/// struct announce_state: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_announce_state(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<AnnounceState, Fail> {
-    let b = c.buf;
+/// struct announce_state: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_announce_state(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<AnnounceState, Fail> {
+    let blob = ctx.buf;
     // rounds_remaining: u8
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".rounds_remaining"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".rounds_remaining"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".rounds_remaining"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".rounds_remaining"));
     }
-    let f_rounds_remaining = b[p];
-    p += 1;
+    let f_rounds_remaining = blob[at];
+    at += 1;
     // next_round_delay: u32
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".next_round_delay"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".next_round_delay"));
     }
-    let f_next_round_delay = ld32(b, p);
-    p += 4;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    let f_next_round_delay = ld32(blob, at);
+    at += 4;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(AnnounceState { rounds_remaining: f_rounds_remaining, next_round_delay: f_next_round_delay })
 }
 
-/// struct rss_state: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_rss_state<'a>(c: &Ctx<'a>, mut p: usize, end: usize, depth: u32) -> Result<RssState<'a>, Fail> {
-    let b = c.buf;
+/// struct rss_state: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_rss_state<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> Result<RssState<'a>, Fail> {
+    let blob = ctx.buf;
     // mode: rss_mode
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".mode"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".mode"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".mode"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".mode"));
     }
-    let f_mode = match RssMode::from_value(b[p]) {
+    let f_mode = match RssMode::from_value(blob[at]) {
         Some(value) => value,
-        None => return Err(Fail::new(ErrorCode::BadEnum, p, ".mode")),
+        None => return Err(Fail::new(ErrorCode::BadEnum, at, ".mode")),
     };
-    p += 1;
+    at += 1;
     // hash_types: hash_types
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".hash_types"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".hash_types"));
     }
-    let f_hash_types = ld32(b, p);
+    let f_hash_types = ld32(blob, at);
     if f_hash_types & !HashTypes::MASK != 0 {
-        return Err(Fail::new(ErrorCode::BadFlags, p, ".hash_types"));
+        return Err(Fail::new(ErrorCode::BadFlags, at, ".hash_types"));
     }
     let f_hash_types = HashTypes(f_hash_types);
-    p += 4;
+    at += 4;
     // unclassified_queue: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".unclassified_queue"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".unclassified_queue"));
     }
-    let f_unclassified_queue = ld16(b, p);
-    p += 2;
+    let f_unclassified_queue = ld16(blob, at);
+    at += 2;
     // max_tx_vq: u16
-    if end - p < 2 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".max_tx_vq"));
+    if end - at < 2 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_tx_vq"));
     }
-    let f_max_tx_vq = ld16(b, p);
-    p += 2;
+    let f_max_tx_vq = ld16(blob, at);
+    at += 2;
     // hash_key: bytes max 40
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".hash_key"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".hash_key"));
     }
-    let len = ld_len(b, p);
+    let len = ld_len(blob, at);
     if len > 40 {
-        return Err(Fail::new(ErrorCode::LengthOverMax, p, ".hash_key"));
+        return Err(Fail::new(ErrorCode::LengthOverMax, at, ".hash_key"));
     }
-    if len as u64 > c.max_region {
-        return Err(Fail::new(ErrorCode::LimitExceeded, p, ".hash_key"));
+    if len as u64 > ctx.max_region {
+        return Err(Fail::new(ErrorCode::LimitExceeded, at, ".hash_key"));
     }
-    if len > end - p - 4 {
-        return Err(Fail::new(ErrorCode::Truncated, p, ".hash_key"));
+    if len > end - at - 4 {
+        return Err(Fail::new(ErrorCode::Truncated, at, ".hash_key"));
     }
-    let f_hash_key = Cow::Borrowed(&b[p + 4..p + 4 + len]);
-    p += 4 + len;
+    let f_hash_key = Cow::Borrowed(&blob[at + 4..at + 4 + len]);
+    at += 4 + len;
     // indirection_table: u16[] max 128
-    if end - p < 4 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".indirection_table"));
+    if end - at < 4 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".indirection_table"));
     }
     let f_indirection_table = {
-        let start0 = p;
-        let n0 = ld_len(b, p);
-        if n0 > 128 {
-            return Err(Fail::new(ErrorCode::CountOverMax, p, ".indirection_table"));
+        let start0 = at;
+        let count0 = ld_len(blob, at);
+        if count0 > 128 {
+            return Err(Fail::new(ErrorCode::CountOverMax, at, ".indirection_table"));
         }
-        p += 4;
-        if n0 > (end - p) / 2 {
+        at += 4;
+        if count0 > (end - at) / 2 {
             return Err(Fail::new(ErrorCode::CountPastEnd, start0, ".indirection_table"));
         }
-        if n0 > 0 && depth + 2 > c.max_depth {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".indirection_table[0]"));
+        if count0 > 0 && depth + 2 > ctx.max_depth {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".indirection_table[0]"));
         }
-        let mut items0 = Vec::with_capacity(n0);
-        for _ in 0..n0 {
-            let v1 = ld16(b, p);
-            p += 2;
-            items0.push(v1);
+        let mut items0 = Vec::with_capacity(count0);
+        for _ in 0..count0 {
+            let value1 = ld16(blob, at);
+            at += 2;
+            items0.push(value1);
         }
         items0
     };
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(RssState { mode: f_mode, hash_types: f_hash_types, unclassified_queue: f_unclassified_queue, max_tx_vq: f_max_tx_vq, hash_key: f_hash_key, indirection_table: f_indirection_table })
 }
 
-/// struct mac_entry: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_mac_entry(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<MacEntry, Fail> {
-    let b = c.buf;
+/// struct mac_entry: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_mac_entry(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<MacEntry, Fail> {
+    let blob = ctx.buf;
     // mac: u8[6]
-    if end - p < 6 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".mac"));
+    if end - at < 6 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".mac"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".mac"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".mac"));
     }
     let f_mac = {
-        if depth + 2 > c.max_depth {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".mac[0]"));
+        if depth + 2 > ctx.max_depth {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".mac[0]"));
         }
         let mut items0 = [0u8; 6];
-        items0.copy_from_slice(&b[p..p + 6]);
-        p += 6;
+        items0.copy_from_slice(&blob[at..at + 6]);
+        at += 6;
         items0
     };
     // kind: mac_kind
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".kind"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".kind"));
     }
-    let f_kind = match MacKind::from_value(b[p]) {
+    let f_kind = match MacKind::from_value(blob[at]) {
         Some(value) => value,
-        None => return Err(Fail::new(ErrorCode::BadEnum, p, ".kind")),
+        None => return Err(Fail::new(ErrorCode::BadEnum, at, ".kind")),
     };
-    p += 1;
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    at += 1;
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(MacEntry { mac: f_mac, kind: f_kind })
 }
 
-/// struct mac_table: the body in [p, end) at depth `depth`; fields, defaults, zero tail.
-fn dec_mac_table(c: &Ctx<'_>, mut p: usize, end: usize, depth: u32) -> Result<MacTable, Fail> {
-    let b = c.buf;
+/// struct mac_table: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
+fn dec_mac_table(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<MacTable, Fail> {
+    let blob = ctx.buf;
     // unicast_overflow: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".unicast_overflow"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".unicast_overflow"));
     }
-    if depth >= c.max_depth {
-        return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".unicast_overflow"));
+    if depth >= ctx.max_depth {
+        return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".unicast_overflow"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".unicast_overflow"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".unicast_overflow"));
     }
-    let f_unicast_overflow = b[p] != 0;
-    p += 1;
+    let f_unicast_overflow = blob[at] != 0;
+    at += 1;
     // multicast_overflow: bool
-    if end - p < 1 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".multicast_overflow"));
+    if end - at < 1 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".multicast_overflow"));
     }
-    if b[p] > 1 {
-        return Err(Fail::new(ErrorCode::BadBool, p, ".multicast_overflow"));
+    if blob[at] > 1 {
+        return Err(Fail::new(ErrorCode::BadBool, at, ".multicast_overflow"));
     }
-    let f_multicast_overflow = b[p] != 0;
-    p += 1;
+    let f_multicast_overflow = blob[at] != 0;
+    at += 1;
     // entries: mac_entry[] max 128
-    if end - p < 8 {
-        return Err(Fail::new(ErrorCode::StructTooShort, p, ".entries"));
+    if end - at < 8 {
+        return Err(Fail::new(ErrorCode::StructTooShort, at, ".entries"));
     }
     let f_entries = {
-        let start0 = p;
-        let n0 = ld_len(b, p);
-        if n0 > 128 {
-            return Err(Fail::new(ErrorCode::CountOverMax, p, ".entries"));
+        let start0 = at;
+        let count0 = ld_len(blob, at);
+        if count0 > 128 {
+            return Err(Fail::new(ErrorCode::CountOverMax, at, ".entries"));
         }
-        p += 4;
-        let s0 = ld_len(b, p);
-        if s0 == 0 || (s0 < 7) {
-            return Err(Fail::new(ErrorCode::BadStride, p, ".entries"));
+        at += 4;
+        let stride0 = ld_len(blob, at);
+        if stride0 == 0 || (stride0 < 7) {
+            return Err(Fail::new(ErrorCode::BadStride, at, ".entries"));
         }
-        p += 4;
-        if n0 > (end - p) / s0 {
+        at += 4;
+        if count0 > (end - at) / stride0 {
             return Err(Fail::new(ErrorCode::CountPastEnd, start0, ".entries"));
         }
-        if n0 > 0 && depth + 2 > c.max_depth {
-            return Err(Fail::new(ErrorCode::NestingTooDeep, p, ".entries[0]"));
+        if count0 > 0 && depth + 2 > ctx.max_depth {
+            return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".entries[0]"));
         }
-        let mut items0 = Vec::with_capacity(n0);
-        for i0 in 0..n0 {
-            let v1 = dec_mac_entry(c, p, p + s0, depth + 2).map_err(|e| e.under_index(".entries", i0))?;
-            p += s0;
-            items0.push(v1);
+        let mut items0 = Vec::with_capacity(count0);
+        for i0 in 0..count0 {
+            let value1 = dec_mac_entry(ctx, at, at + stride0, depth + 2).map_err(|e| e.under_index(".entries", i0))?;
+            at += stride0;
+            items0.push(value1);
         }
         items0
     };
-    c.zero_tail(p, end)?; // a newer writer's appended fields must be zero
+    ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
     Ok(MacTable { unicast_overflow: f_unicast_overflow, multicast_overflow: f_multicast_overflow, entries: f_entries })
 }
 

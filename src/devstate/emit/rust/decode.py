@@ -1,7 +1,9 @@
 """Rust decoding code: one visitor method per IR type-expression kind (spec/wire-format.md, "Values").
 
-The generated statements read ``b`` (the input) at ``p`` before ``end`` (the container's
-end), with ``c`` (the runtime's ``Ctx``: limits); a failure returns a ``Fail`` at once,
+The generated statements read ``blob`` (the input) at ``at`` before ``end`` (the container's
+end), with ``ctx`` (the runtime's ``Ctx``: limits), as the C decoder does; the value goes to
+``value0`` (``value1`` for an array's element...), an array's count, stride and start to
+``count0``, ``stride0``, ``start0``, its index to ``i0``; a failure returns a ``Fail`` at once,
 with the path relative to the function. Checks come in the spec's decoding order, the
 same as the reference codec's and the C codec's (emit/c.py): the declared maximum, the
 region limit, then the container; arrays check count × element size before reading any
@@ -24,8 +26,9 @@ from .paths import Path
 
 Lines = list[str]
 
-LOADS = {"u8": "b[p]", "u16": "ld16(b, p)", "u32": "ld32(b, p)", "u64": "ld64(b, p)", "i8": "b[p] as i8",
-         "i16": "ld16(b, p) as i16", "i32": "ld32(b, p) as i32", "i64": "ld64(b, p) as i64"}
+LOADS = {"u8": "blob[at]", "u16": "ld16(blob, at)", "u32": "ld32(blob, at)", "u64": "ld64(blob, at)",
+         "i8": "blob[at] as i8", "i16": "ld16(blob, at) as i16", "i32": "ld32(blob, at) as i32",
+         "i64": "ld64(blob, at) as i64"}
 
 
 def indent(lines: Lines, levels: int = 1) -> Lines:
@@ -65,7 +68,7 @@ class Slot:
     @property
     def var(self) -> str:
         """The Rust variable holding the decoded value."""
-        return self.name or f"v{self.path.level}"
+        return self.name or f"value{self.path.level}"
 
 
 class Decoder(Visitor[Lines]):
@@ -82,19 +85,19 @@ class Decoder(Visitor[Lines]):
     def _need(self, size: int, slot: Slot) -> Lines:
         if slot.avail >= size:
             return []
-        return [f"if end - p < {size} {{", f"    {slot.path.fail('Truncated', 'p')}", "}"]
+        return [f"if end - at < {size} {{", f"    {slot.path.fail('Truncated', 'at')}", "}"]
 
-    def _check(self, condition: str, slot: Slot, code: str, offset: str = "p") -> Lines:
+    def _check(self, condition: str, slot: Slot, code: str, offset: str = "at") -> Lines:
         return [f"if {condition} {{", f"    {slot.path.fail(code, offset)}", "}"]
 
     def visit_scalar(self, expr: ir.ScalarType, slot: Slot) -> Lines:
         v = slot.var
         if expr.name == "bool":
-            return [*self._need(1, slot), *self._check("b[p] > 1", slot, "BadBool"), f"let {v} = b[p] != 0;",
-                    "p += 1;"]
+            return [*self._need(1, slot), *self._check("blob[at] > 1", slot, "BadBool"), f"let {v} = blob[at] != 0;",
+                    "at += 1;"]
         condition = range_condition(v, expr.name, slot.bounds)
         checks = self._check(condition, slot, "OutOfRange") if condition else []
-        return [*self._need(expr.size, slot), f"let {v} = {LOADS[expr.name]};", *checks, f"p += {expr.size};"]
+        return [*self._need(expr.size, slot), f"let {v} = {LOADS[expr.name]};", *checks, f"at += {expr.size};"]
 
     def visit_enum_ref(self, expr: ir.NamedRef, slot: Slot) -> Lines:
         enum = self.schema.enum(expr.name)
@@ -102,10 +105,10 @@ class Decoder(Visitor[Lines]):
         size = enum.base.size
         load = LOADS[enum.base.name]
         if enum.open:
-            return [*self._need(size, slot), f"let {v} = {rust}({load});", f"p += {size};"]
+            return [*self._need(size, slot), f"let {v} = {rust}({load});", f"at += {size};"]
         lookup = [f"let {v} = match {rust}::from_value({load}) {{", "    Some(value) => value,",
-                  f"    None => {slot.path.fail('BadEnum', 'p')[:-1]},", "};"]
-        return [*self._need(size, slot), *lookup, f"p += {size};"]
+                  f"    None => {slot.path.fail('BadEnum', 'at')[:-1]},", "};"]
+        return [*self._need(size, slot), *lookup, f"at += {size};"]
 
     def visit_flags_ref(self, expr: ir.NamedRef, slot: Slot) -> Lines:
         flags = self.schema.flags(expr.name)
@@ -115,57 +118,58 @@ class Decoder(Visitor[Lines]):
         checks = [] if flags.mask == high else self._check(
             f"{v} & !{rust}::MASK != 0", slot, "BadFlags")
         return [*self._need(size, slot), f"let {v} = {LOADS[flags.base.name]};", *checks,
-                f"let {v} = {rust}({v});", f"p += {size};"]
+                f"let {v} = {rust}({v});", f"at += {size};"]
 
     def visit_struct_ref(self, expr: ir.NamedRef, slot: Slot) -> Lines:
         return self.sized_struct(expr, slot)
 
     def sized_struct(self, expr: ir.NamedRef, slot: Slot) -> Lines:
         """A struct in field position: u32 size, then the body of that size."""
-        call = f"{self.names.fn('dec', expr.name)}(c, p + 4, p + 4 + size, {slot.depth.text()})"
-        return [*self._need(4, slot), "let size = ld_len(b, p);",
-                *self._check("size > end - p - 4", slot, "Truncated"),
-                f"let {slot.var} = {call}.map_err({slot.path.under()})?;", "p += 4 + size;"]
+        call = f"{self.names.fn('dec', expr.name)}(ctx, at + 4, at + 4 + size, {slot.depth.text()})"
+        return [*self._need(4, slot), "let size = ld_len(blob, at);",
+                *self._check("size > end - at - 4", slot, "Truncated"),
+                f"let {slot.var} = {call}.map_err({slot.path.under()})?;", "at += 4 + size;"]
 
     def visit_bytes(self, expr: ir.BytesType, slot: Slot) -> Lines:
         if expr.length is not None:
             n = expr.length
-            return [*self._need(n, slot), f"let {slot.var} = Cow::Borrowed(&b[p..p + {n}]);", f"p += {n};"]
+            return [*self._need(n, slot), f"let {slot.var} = Cow::Borrowed(&blob[at..at + {n}]);", f"at += {n};"]
         assert expr.max is not None
-        region = self._check("len as u64 > c.max_region", slot, "LimitExceeded")
-        return self._counted(expr.max, slot, region, [], "Cow::Borrowed(&b[p + 4..p + 4 + len])")
+        region = self._check("len as u64 > ctx.max_region", slot, "LimitExceeded")
+        return self._counted(expr.max, slot, region, [], "Cow::Borrowed(&blob[at + 4..at + 4 + len])")
 
     def visit_string(self, expr: ir.StringType, slot: Slot) -> Lines:
-        utf8 = [f"let text = c.utf8(p + 4, len, {slot.path.rust_str()})?;"]
+        utf8 = [f"let text = ctx.utf8(at + 4, len, {slot.path.rust_str()})?;"]
         return self._counted(expr.max, slot, [], utf8, "Cow::Borrowed(text)")
 
     def _counted(self, maximum: int, slot: Slot, limit: Lines, utf8: Lines, view: str) -> Lines:
         """u32 length: the declared maximum, the region limit, the container; then a view."""
         over = [] if maximum >= MAX_COUNT else self._check(f"len > {maximum}", slot, "LengthOverMax")
-        container = self._check("len > end - p - 4", slot, "Truncated")
-        return [*self._need(4, slot), "let len = ld_len(b, p);", *over, *limit, *container, *utf8,
-                f"let {slot.var} = {view};", "p += 4 + len;"]
+        container = self._check("len > end - at - 4", slot, "Truncated")
+        return [*self._need(4, slot), "let len = ld_len(blob, at);", *over, *limit, *container, *utf8,
+                f"let {slot.var} = {view};", "at += 4 + len;"]
 
     # arrays
 
     def visit_array(self, expr: ir.ArrayType, slot: Slot) -> Lines:
         level = slot.path.level
-        count, stride, start = f"n{level}", f"s{level}", f"start{level}"
+        count, stride, start = f"count{level}", f"stride{level}", f"start{level}"
         body: Lines = []
         if expr.max is not None:
             over = [] if expr.max >= MAX_COUNT else self._check(f"{count} > {expr.max}", slot, "CountOverMax")
-            body += [*self._need(4, slot), f"let {count} = ld_len(b, p);", *over, "p += 4;"]
+            body += [*self._need(4, slot), f"let {count} = ld_len(blob, at);", *over, "at += 4;"]
         if expr.stride:
             body += self._stride(expr, slot, stride)
         size = stride if expr.stride else str(expr.element.min_size)
-        fits = self._fits(expr, slot, count, size, start if expr.max is not None or expr.stride else "p")
+        fits = self._fits(expr, slot, count, size, start if expr.max is not None or expr.stride else "at")
         if fits and (expr.max is not None or expr.stride):
-            body.insert(0, f"let {start} = p;")
+            body.insert(0, f"let {start} = at;")
         body += fits
         element_depth = slot.depth.plus()
         guard = f"{count} > 0 && " if expr.max is not None else ""
         first = Path(f"{slot.path.template}[0]", slot.path.args)
-        body += [f"if {guard}{element_depth.over('c.max_depth')} {{", f"    {first.fail('NestingTooDeep', 'p')}", "}"]
+        body += [f"if {guard}{element_depth.over('ctx.max_depth')} {{", f"    {first.fail('NestingTooDeep', 'at')}",
+                 "}"]
         body += self._elements(expr, slot, count, size)
         return [f"let {slot.var} = {{", *indent(body), "};"]
 
@@ -177,15 +181,15 @@ class Decoder(Visitor[Lines]):
         invalid = f"{stride} == 0 || ({stride} < {struct.body_size}{short})" if struct.body_size else f"{stride} == 0"
         present = slot.avail >= (8 if expr.max is not None else 4)
         need = [] if present else self._need(4, replace(slot, avail=0))
-        return [*need, f"let {stride} = ld_len(b, p);", *self._check(invalid, slot, "BadStride"), "p += 4;"]
+        return [*need, f"let {stride} = ld_len(blob, at);", *self._check(invalid, slot, "BadStride"), "at += 4;"]
 
     def _fits(self, expr: ir.ArrayType, slot: Slot, count: str, size: str, start: str) -> Lines:
         """COUNT_PAST_END: count × element size must fit in what remains (no overflow: a division)."""
         if expr.length is not None and not expr.stride:
             total = expr.length * int(size)
-            return [] if slot.avail >= total else self._check(f"end - p < {total}", slot, "CountPastEnd", start)
+            return [] if slot.avail >= total else self._check(f"end - at < {total}", slot, "CountPastEnd", start)
         n = count if expr.max is not None else str(expr.length)
-        return self._check(f"{n} > (end - p) / {size}", slot, "CountPastEnd", start)
+        return self._check(f"{n} > (end - at) / {size}", slot, "CountPastEnd", start)
 
     def _elements(self, expr: ir.ArrayType, slot: Slot, count: str, size: str) -> Lines:
         element = expr.element
@@ -195,16 +199,16 @@ class Decoder(Visitor[Lines]):
         if isinstance(element, ir.ScalarType) and element.name == "u8" and range_condition(
                 "v", "u8", slot.bounds) is None:
             if expr.max is not None:
-                return [f"let {items} = b[p..p + {n}].to_vec();", f"p += {n};", items]
-            return [f"let mut {items} = [0u8; {n}];", f"{items}.copy_from_slice(&b[p..p + {n}]);", f"p += {n};",
+                return [f"let {items} = blob[at..at + {n}].to_vec();", f"at += {n};", items]
+            return [f"let mut {items} = [0u8; {n}];", f"{items}.copy_from_slice(&blob[at..at + {n}]);", f"at += {n};",
                     items]
         path = slot.path.index(index)
         depth = slot.depth.plus()
         inner = Slot(path, depth, element.static_size or 0, slot.bounds)
         if expr.stride:
             assert isinstance(element, ir.NamedRef)
-            call = f"{self.names.fn('dec', element.name)}(c, p, p + {size}, {depth.text()})"
-            body = [f"let {inner.var} = {call}.map_err({path.under()})?;", f"p += {size};"]
+            call = f"{self.names.fn('dec', element.name)}(ctx, at, at + {size}, {depth.text()})"
+            body = [f"let {inner.var} = {call}.map_err({path.under()})?;", f"at += {size};"]
         else:
             body = self.value(element, inner)
         uses_index = re.search(rf"\b{index}\b", "\n".join(body)) is not None
@@ -214,7 +218,7 @@ class Decoder(Visitor[Lines]):
                     items]
         element_type = self.names.rust_type(element)
         zero = self.literals.default(expr)
-        slot_var = f"e{level}"
+        slot_var = f"element{level}"
         head = f"for ({index}, {slot_var}) in {items}.iter_mut().enumerate()" if uses_index else \
             f"for {slot_var} in {items}.iter_mut()"
         return [f"let mut {items}: [{element_type}; {n}] = {zero};",
@@ -229,18 +233,18 @@ class Decoder(Visitor[Lines]):
         locals_ = [f"f_{f.name}" for f in struct.fields]
         for index, fld in enumerate(struct.fields):
             body += self._field(type_name, index, fld, locals_)
-        body += ["c.zero_tail(p, end)?; // a newer writer's appended fields must be zero",
+        body += ["ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero",
                  f"Ok({self._construct(type_name, len(struct.fields), locals_)})"]
         text = "\n".join(body)
-        prologue = ["let b = c.buf;"] if re.search(r"\bb\b", text) else []
+        prologue = ["let blob = ctx.buf;"] if re.search(r"\bblob\b", text) else []
         depth = "depth" if re.search(r"\bdepth\b", text) else "_depth"
-        position = "mut p" if re.search(r"\bp \+=", text) else "p"
+        position = "mut at" if re.search(r"\bat \+=", text) else "at"
         lifetime = "'a" if self.names.borrows(type_name) else "'_"
         head = f"fn {self.names.fn('dec', type_name)}"
-        signature = (f"{head}<'a>(c: &Ctx<'a>, {position}: usize, end: usize, {depth}: u32) -> "
+        signature = (f"{head}<'a>(ctx: &Ctx<'a>, {position}: usize, end: usize, {depth}: u32) -> "
                      f"Result<{self.names.type_name(type_name)}, Fail>" if lifetime == "'a" else
-                     f"{head}(c: &Ctx<'_>, {position}: usize, end: usize, {depth}: u32) -> Result<{rust}, Fail>")
-        doc = f"/// struct {type_name}: the body in [p, end) at depth `depth`; fields, defaults, zero tail."
+                     f"{head}(ctx: &Ctx<'_>, {position}: usize, end: usize, {depth}: u32) -> Result<{rust}, Fail>")
+        doc = f"/// struct {type_name}: the body in [at, end) at depth `depth`; fields, defaults, zero tail."
         return [doc, *block(signature, [*prologue, *body]), ""]
 
     def _construct(self, type_name: str, present: int, locals_: list[str]) -> str:
@@ -260,12 +264,12 @@ class Decoder(Visitor[Lines]):
         path = Path().field(fld.name)
         lines = [f"// {fld.name}: {ir.type_label(fld.type)}"]
         if index >= struct.base_field_count:
-            lines += block("if p == end", ["// an older writer's body ends here: defaults",
+            lines += block("if at == end", ["// an older writer's body ends here: defaults",
                                            f"return Ok({self._construct(type_name, index, locals_)});"])
         size = fld.type.min_size
-        lines += [f"if end - p < {size} {{", f"    {path.fail('StructTooShort', 'p')}", "}"]
+        lines += [f"if end - at < {size} {{", f"    {path.fail('StructTooShort', 'at')}", "}"]
         if index == 0:
-            lines += ["if depth >= c.max_depth {", f"    {path.fail('NestingTooDeep', 'p')}", "}"]
+            lines += ["if depth >= ctx.max_depth {", f"    {path.fail('NestingTooDeep', 'at')}", "}"]
         slot = Slot(path, Depth("depth", 1), size, (fld.min, fld.max), locals_[index])
         return lines + self.value(fld.type, slot)
 

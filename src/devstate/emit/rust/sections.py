@@ -99,12 +99,14 @@ class Sections:
         member = self.names.section(section).removeprefix("r#")
         path = section_path(section)
         borrows = self.borrows(section)
-        generics, ctx = ("<'a>", "c: &Ctx<'a>, f: &Frame<'a>") if borrows else ("", "c: &Ctx<'_>, f: &Frame<'_>")
+        generics, ctx = (("<'a>", "ctx: &Ctx<'a>, frame: &Frame<'a>") if borrows else
+                         ("", "ctx: &Ctx<'_>, frame: &Frame<'_>"))
         value_type = self.value_type(section) if borrows else self.value_type(section, "'_")
         optional = "true" if section.optional else "false"
-        read = [f'f.expect_optional({optional}, "{path}")?;',
-                f'value_{member}(c, f).map_err(|e| section_error(e, "{path}"))']
-        body = ["if c.max_depth < 1 {", '    return Err(Fail::new(ErrorCode::NestingTooDeep, f.payload, ""));', "}",
+        read = [f'frame.expect_optional({optional}, "{path}")?;',
+                f'value_{member}(ctx, frame).map_err(|e| section_error(e, "{path}"))']
+        body = ["if ctx.max_depth < 1 {", '    return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));',
+                "}",
                 *self._payload(section)]
         label = "opaque" if section.type is None else ir.type_label(section.type)
         return [f"/// {section_path(section)}: {label}.",
@@ -116,16 +118,16 @@ class Sections:
         if expr is None:
             assert isinstance(section, ir.VendorSection) and section.max is not None
             maximum = "u64::MAX" if section.max >= MAX_COUNT else str(section.max)
-            return [f'c.opaque(f.payload, f.end, {maximum}, "").map(Cow::Borrowed)']
+            return [f'ctx.opaque(frame.payload, frame.end, {maximum}, "").map(Cow::Borrowed)']
         if is_struct_ref(expr):
             assert isinstance(expr, ir.NamedRef)
-            return [f"{self.names.fn('dec', expr.name)}(c, f.payload, f.end, 1)"]
+            return [f"{self.names.fn('dec', expr.name)}(ctx, frame.payload, frame.end, 1)"]
         slot = Slot(Path(), Depth(None, 1))
         value = self.decoder.value(expr, slot)
         text = "\n".join(value)
-        prologue = ["let b = c.buf;"] if "b[" in text or "(b, " in text else []
-        return [*prologue, "let mut p = f.payload;", "let end = f.end;", *value,
-                "if p != end {", f"    {Path().fail('SectionTrailingData', 'p')}", "}", f"Ok({slot.var})"]
+        prologue = ["let blob = ctx.buf;"] if "blob[" in text or "(blob, " in text else []
+        return [*prologue, "let mut at = frame.payload;", "let end = frame.end;", *value,
+                "if at != end {", f"    {Path().fail('SectionTrailingData', 'at')}", "}", f"Ok({slot.var})"]
 
     def decode_function(self) -> Lines:
         declare = [f"let mut {self.names.section(s)} = None;" for s in self.names.all_sections()]
