@@ -25,6 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from devstate.errors import UsageError
+from devstate.fileio import io_error
+
+
+class ConfigError(UsageError):
+    """The configuration file is not valid TOML or has a key no verb takes."""
+
+    code = "CONFIG_INVALID"
+
 
 CONFIG_NAME = "devstate.toml"
 GLOBAL_KEYS = ("schemas-dir", "max-total-size", "max-region-size", "max-depth", "max-sections", "max-unknown-sections")
@@ -56,21 +64,20 @@ def find_config(start: Path) -> Path | None:
 
 
 def load_config(path: Path) -> Config:
-    """Read and check ``path``; ``UsageError`` naming the file (and line, for TOML syntax) otherwise."""
+    """Read and check ``path``; ``ConfigError`` (``IoError`` if unreadable) naming the file (and
+    line, for TOML syntax) otherwise."""
     import tomllib  # only when there is a file: every command looks for one
 
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: cannot read: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise io_error(path, exc) from None
     except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"{path}: invalid TOML: {exc}") from None
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     options = {key: value for key, value in document.items() if not isinstance(value, dict)}
     unknown = sorted(set(options) - set(GLOBAL_KEYS))
     if unknown:
-        raise UsageError(f"{path}: unknown key {unknown[0]!r} (top-level keys: {', '.join(GLOBAL_KEYS)}; "
+        raise ConfigError(f"{path}: unknown key {unknown[0]!r} (top-level keys: {', '.join(GLOBAL_KEYS)}; "
                          "per-verb options go in a [verb] table)")
     verbs = {key: value for key, value in document.items() if isinstance(value, dict)}
     return Config(path, _resolved(options, path.parent), {k: _resolved(v, path.parent) for k, v in verbs.items()})

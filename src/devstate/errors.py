@@ -57,3 +57,32 @@ class EmitError(DevstateError):
     """An IR consumer met a node it cannot handle (a bug: a loaded schema never does this)."""
 
     code = "EMIT_ERROR"
+
+
+IO_NOT_FOUND = "IO_NOT_FOUND"
+IO_IS_DIRECTORY = "IO_IS_DIRECTORY"
+IO_NOT_DIRECTORY = "IO_NOT_DIRECTORY"
+IO_NOT_REGULAR = "IO_NOT_REGULAR"
+IO_PERMISSION = "IO_PERMISSION"
+IO_NOT_UTF8 = "IO_NOT_UTF8"
+IO_READ_ERROR = "IO_READ_ERROR"
+IO_WRITE_ERROR = "IO_WRITE_ERROR"
+IO_OUTPUT_IS_INPUT = "IO_OUTPUT_IS_INPUT"
+IO_CODES = (IO_NOT_FOUND, IO_IS_DIRECTORY, IO_NOT_DIRECTORY, IO_NOT_REGULAR, IO_PERMISSION, IO_NOT_UTF8,
+            IO_READ_ERROR, IO_WRITE_ERROR, IO_OUTPUT_IS_INPUT)
+"""The codes of ``IoError`` (spec/security.md#cli-errors); ``devstate.fileio.io_error`` picks one."""
+
+
+class IoError(UsageError):
+    """A file cannot be read or written: ``code`` (one of ``IO_CODES``) says why, ``file``
+    names it, ``writing`` tells an output from an input."""
+
+    def __init__(self, code: str, file: str, reason: str, *, writing: bool = False) -> None:
+        self.code = code
+        self.file = file
+        self.reason = reason
+        self.writing = writing
+        super().__init__(f"cannot {'write' if writing else 'read'} '{file}': {reason}")
+
+    def to_json(self) -> dict[str, object]:
+        return {"code": self.code, "file": self.file, "message": str(self)}

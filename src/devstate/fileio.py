@@ -8,6 +8,9 @@ writer would otherwise hang the process) and refused unless it is a regular file
 directory, a FIFO, a socket or a device such as ``/dev/zero`` (which would never end) gets
 an ``OSError`` whose ``strerror`` is one clear phrase. A file larger than the caller's limit
 is refused from its size before anything is read (``FileTooLargeError``).
+
+``io_error`` turns any ``OSError`` or ``UnicodeDecodeError`` met reading or writing a file
+into the one ``IoError`` with a stable code (every caller maps them through it).
 """
 
 from __future__ import annotations
@@ -20,6 +23,18 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from devstate.errors import (
+    IO_IS_DIRECTORY,
+    IO_NOT_DIRECTORY,
+    IO_NOT_FOUND,
+    IO_NOT_REGULAR,
+    IO_NOT_UTF8,
+    IO_PERMISSION,
+    IO_READ_ERROR,
+    IO_WRITE_ERROR,
+    IoError,
+)
+
 
 class FileTooLargeError(OSError):
     """The file is larger than the limit the caller gave; ``size`` and ``limit`` in bytes."""
@@ -28,6 +43,64 @@ class FileTooLargeError(OSError):
         super().__init__(errno.EFBIG, f"the file is {size} bytes, over the limit of {limit}", str(path))
         self.size = size
         self.limit = limit
+
+
+class NotRegularFileError(OSError):
+    """The path is a FIFO, a socket or a device, not a regular file."""
+
+
+_CODES = {
+    errno.ENOENT: (IO_NOT_FOUND, "no such file or directory"),
+    errno.ENOTDIR: (IO_NOT_FOUND, "no such file or directory"),
+    errno.EISDIR: (IO_IS_DIRECTORY, "is a directory"),
+    errno.EACCES: (IO_PERMISSION, "permission denied"),
+    errno.EPERM: (IO_PERMISSION, "permission denied"),
+    errno.ENOSPC: (IO_WRITE_ERROR, "no space left on the device"),
+}
+
+
+def io_error(path: Path | str, exc: OSError | UnicodeDecodeError, *, writing: bool = False) -> IoError:
+    """The ``IoError`` for ``exc``, met reading (or ``writing``) ``path``."""
+    if isinstance(exc, UnicodeDecodeError):
+        return IoError(IO_NOT_UTF8, str(path), f"not UTF-8: {exc.reason} at byte {exc.start}")
+    if isinstance(exc, NotRegularFileError):
+        return IoError(IO_NOT_REGULAR, str(path), exc.strerror or str(exc))
+    code, reason = _CODES.get(exc.errno or 0, (IO_WRITE_ERROR if writing else IO_READ_ERROR, exc.strerror or str(exc)))
+    if exc.errno == errno.ENOTDIR and writing:
+        reason = "a parent is not a directory"
+    elif exc.errno == errno.ENOENT and writing:
+        reason = "no such directory"
+    return IoError(code, str(path), reason, writing=writing)
+
+
+def read_problem(path: Path | str) -> IoError | None:
+    """Why ``path`` cannot be opened for reading, or None if it can (for readers that report
+    only that a file was unreadable)."""
+    try:
+        with open_regular(path):
+            return None
+    except OSError as exc:
+        return io_error(path, exc)
+
+
+def not_found(path: Path | str) -> IoError:
+    """An input that does not exist."""
+    return io_error(path, FileNotFoundError(errno.ENOENT, "no such file"))
+
+
+def is_a_directory(path: Path | str, *, writing: bool = False) -> IoError:
+    """A directory given where a file is read or written."""
+    return io_error(path, IsADirectoryError(errno.EISDIR, "is a directory"), writing=writing)
+
+
+def not_a_directory(path: Path | str) -> IoError:
+    """A path given as a directory that exists but is not one."""
+    return IoError(IO_NOT_DIRECTORY, str(path), "not a directory")
+
+
+def missing_directory(path: Path | str) -> IoError:
+    """A path given as a directory: it does not exist, or it is not a directory."""
+    return not_a_directory(path) if Path(path).exists() else io_error(path, FileNotFoundError(errno.ENOENT, ""))
 
 
 @contextlib.contextmanager
@@ -39,7 +112,7 @@ def open_regular(path: Path | str) -> Iterator[int]:
         if stat.S_ISDIR(mode):
             raise IsADirectoryError(errno.EISDIR, "is a directory, not a file", str(path))
         if not stat.S_ISREG(mode):
-            raise OSError(errno.EINVAL, "not a regular file (a FIFO, socket or device)", str(path))
+            raise NotRegularFileError(errno.EINVAL, "not a regular file (a FIFO, socket or device)", str(path))
         os.set_blocking(fd, True)
         yield fd
     finally:
@@ -77,7 +150,7 @@ def read_regular(path: Path | str, limit: int, head: Callable[[bytes], bool] | N
     return data
 
 
-__all__ = ["FileTooLargeError", "open_regular", "read_regular"]
+__all__ = ["FileTooLargeError", "NotRegularFileError", "io_error", "open_regular", "read_regular"]
 
 
 def write_atomically(path: Path, chunks: Iterable[bytes | memoryview]) -> None:

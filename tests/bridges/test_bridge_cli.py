@@ -115,7 +115,7 @@ def test_output_equal_to_an_input_is_refused(tmp_path: Path) -> None:
     copy = tmp_path / "parts.bin"
     shutil.copy(PARTS, copy)
     result = run("import", "--from", "virtio-parts", copy, "--model", "org.virtio.net@1.1", "-o", copy)
-    assert "refusing to overwrite the input file" in _one_line_error(result, 2)
+    assert "IO_OUTPUT_IS_INPUT: cannot write" in _one_line_error(result, 2)
     assert copy.read_bytes() == PARTS.read_bytes()
 
 

@@ -58,7 +58,7 @@ def test_bad_config_is_one_clear_error(project: Path) -> None:
     (project / "devstate.toml").write_text("schemas-dir = \n")
     result = run("schema", "list")
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"devstate: error: {project / 'devstate.toml'}: invalid TOML: ")
+    assert result.stderr.startswith(f"devstate: error: CONFIG_INVALID: {project / 'devstate.toml'}: invalid TOML: ")
     (project / "devstate.toml").write_text('schema-dir = "x"\n')
     with pytest.raises(UsageError, match="unknown key 'schema-dir'"):
         load_config(project / "devstate.toml")

@@ -38,7 +38,7 @@ def test_dash_reads_stdin_and_writes_stdout_across_verbs() -> None:
 
 def test_both_inputs_cannot_be_stdin() -> None:
     result = run("diff", "-", "-", stdin=b"")
-    assert (result.exit_code, result.stderr) == (2, "devstate: error: only one of A.dsf and B.dsf can be - "
+    assert (result.exit_code, result.stderr) == (2, "devstate: error: USAGE: only one of A.dsf and B.dsf can be - "
                                                     "(standard input)\n")
 
 
@@ -48,7 +48,7 @@ def test_convert_to_names_the_model_or_only_the_version(tmp_path: Path) -> None:
     assert old_spelling.exit_code == new_spelling.exit_code == 0
     assert (tmp_path / "a.dsf").read_bytes() == (tmp_path / "b.dsf").read_bytes()
     wrong = run("convert", NET_11, "--to", "org.virtio.blk@1.0", "-o", tmp_path / "c.dsf")
-    assert (wrong.exit_code, wrong.stderr) == (2, f"devstate: error: {NET_11} holds org.virtio.net state; "
+    assert (wrong.exit_code, wrong.stderr) == (2, f"devstate: error: USAGE: {NET_11} holds org.virtio.net state; "
                                                   "--to names org.virtio.blk\n")
 
 
@@ -124,7 +124,8 @@ def test_bridges_pipe_through_stdin_and_stdout() -> None:
 def test_readers_that_need_a_file_take_stdin_through_a_temporary_copy(tmp_path: Path) -> None:
     before = set(Path(tempfile.gettempdir()).glob("devstate-stdin-*"))
     result = run("import-vmstate", "-", "-o", tmp_path / "out", stdin=b'{"x": 1}')
-    assert (result.exit_code, result.stderr) == (2, 'devstate: error: -: $["x"]: expected an object, got 1\n')
+    assert (result.exit_code, result.stderr) == (
+        2, 'devstate: error: VMSTATE_DUMP_INVALID: -: $["x"]: expected an object, got 1\n')
     stream = run("qemu", "inspect", "-", stdin=b"QEVM")
     assert (stream.exit_code, stream.stderr) == (1, "devstate: error: -: NOT_A_STREAM at byte 0: 4 bytes: too short "
                                                     "for a QEMU migration stream\n")

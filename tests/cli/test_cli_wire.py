@@ -128,7 +128,8 @@ def test_validate_names_the_code_of_an_unknown_model_or_major(tmp_path: Path) ->
 
 def test_decode_missing_file_and_limits() -> None:
     result = run("decode", "nope.dsf", "--schema", LED)
-    assert (result.exit_code, result.stderr) == (2, "devstate: error: nope.dsf: no such file or directory\n")
+    assert (result.exit_code, result.stderr) == (2, "devstate: error: IO_NOT_FOUND: cannot read 'nope.dsf': "
+                                                    "no such file or directory\n")
     result = run("decode", EXAMPLE, "--schema", LED, "--max-total-size", "64")
     assert result.exit_code == 1
     assert result.stderr == (f"devstate: error: {EXAMPLE}: LIMIT_EXCEEDED at offset 0 ($): the file is 70 bytes, "
@@ -176,18 +177,21 @@ def test_encode_usage_errors(tmp_path: Path) -> None:
     state = tmp_path / "s.json"
     state.write_text("{}")
     result = run("encode", state, "-o", state)
-    assert (result.exit_code, result.stderr) == (2, f"devstate: error: {state}: refusing to overwrite the input file\n")
+    assert (result.exit_code, result.stderr) == (2, f"devstate: error: IO_OUTPUT_IS_INPUT: cannot write '{state}': "
+                                                    "it is the input file\n")
     result = run("encode", state, "-o", tmp_path / "o.dsf")
     assert result.exit_code == 2
-    assert result.stderr == f"devstate: error: {state}: no model/version in the state; pass --schema MODEL@VERSION\n"
+    assert result.stderr == (f"devstate: error: USAGE: {state}: no model/version in the state; "
+                             "pass --schema MODEL@VERSION\n")
     result = run("encode", state, "--model", "org.virtio.net", "--version", "9.9", "-o", tmp_path / "o.dsf")
     assert result.exit_code == 2
     last = result.stderr.splitlines()[-1]
-    assert last.startswith("devstate: error: model 'org.virtio.net' has no version 9.9 (known: ")
+    assert last.startswith("devstate: error: USAGE: model 'org.virtio.net' has no version 9.9 (known: ")
     state.write_text("{nope")
     result = run("encode", state, "--schema", LED, "-o", tmp_path / "o.dsf")
     assert (result.exit_code, result.stderr) == (
-        1, f"devstate: error: {state}:1:2: invalid JSON: Expecting property name enclosed in double quotes\n")
+        1, f"devstate: error: INVALID_STATE: {state}:1:2: invalid JSON: Expecting property name enclosed in double "
+           "quotes\n")
 
 
 def test_validate_dsf_files() -> None:

@@ -89,7 +89,8 @@ def test_transitive_against_the_registry() -> None:
 def test_usage_errors_are_one_line_exit_2(tmp_path: Path) -> None:
     other = write_version(tmp_path, "sections:\n  - {id: 1, name: a, type: u16}\n", "1.0", "org.example.other")
     cases = [
-        (["compat", "missing/1.0.yaml", "org.virtio.net@1.0"], "missing/1.0.yaml: no such file or directory"),
+        (["compat", "missing/1.0.yaml", "org.virtio.net@1.0"],
+         "IO_NOT_FOUND: cannot read 'missing/1.0.yaml': no such file or directory"),
         (["compat", "org.virtio.net@9.9", "org.virtio.net@1.0"], "has no version 9.9"),
         (["compat", str(other), "org.virtio.net@1.0"], "pass --allow-model-change"),
         (["compat", "org.virtio.net@1.0"], "give OLD and NEW"),

@@ -143,4 +143,6 @@ def test_check_lists_changed_missing_and_stale_files(tmp_path: Path) -> None:
 
 def test_check_without_a_codegen_directory(tmp_path: Path) -> None:
     result = run("gen", "--check", "--codegen-dir", str(tmp_path / "nowhere"))
-    assert result.exit_code == 2 and "no such directory" in result.output
+    assert (result.exit_code, result.stderr) == (
+        2, f"devstate: error: IO_NOT_FOUND: cannot read '{tmp_path / 'nowhere'}': no such file or directory "
+           "(run from the repository root or give --codegen-dir)\n")

@@ -73,13 +73,14 @@ def test_malformed_records_are_reported_on_stderr(tmp_path: Path) -> None:
     assert f"devstate: skipped: {path}:5: $.devices: invalid JSON in the devices column" in result.stderr
     strict = run("fleet", "pools", str(path), "--strict")
     assert strict.exit_code == 2
-    assert strict.stderr.startswith(f"devstate: error: {path}:5: $.devices: ")
+    assert strict.stderr.startswith(f"devstate: error: FLEET_RECORD_INVALID: {path}:5: $.devices: ")
 
 
 def test_no_valid_record(tmp_path: Path) -> None:
     result = run("fleet", "pools", str(write_jsonl(tmp_path / "h.jsonl", ["x"])))
     assert result.exit_code == 2
-    assert result.stderr.endswith(f"devstate: error: {tmp_path / 'h.jsonl'}: no valid host record\n")
+    assert result.stderr.endswith(
+        f"devstate: error: FLEET_RECORD_INVALID: {tmp_path / 'h.jsonl'}: no valid host record\n")
 
 
 @pytest.fixture

@@ -106,7 +106,10 @@ def test_inspect_refusals(tmp_path: Path) -> None:
     assert json.loads(as_json.output) == {"error": {"code": "UNKNOWN_RECORD", "offset": 8,
                                                     "message": "unknown record type 0x09"}}
     missing = CliRunner().invoke(main, ["qemu", "inspect", "--json", str(tmp_path / "nope.bin")])
-    assert missing.exit_code == 2 and json.loads(missing.output)["error"]["code"] == "IO"
+    nope = tmp_path / "nope.bin"
+    assert missing.exit_code == 2 and json.loads(missing.stdout) == {"error": {
+        "code": "IO_NOT_FOUND", "file": str(nope), "message": f"cannot read '{nope}': no such file or directory"}}
+    assert missing.stderr == f"devstate: error: IO_NOT_FOUND: cannot read '{nope}': no such file or directory\n"
     assert CliRunner().invoke(main, ["qemu", "inspect", str(tmp_path)]).exit_code == 2
 
 

@@ -97,5 +97,5 @@ def test_cli_bomb_is_one_line_without_traceback(tmp_path: Path) -> None:
 def test_cli_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     result = run_cli("validate", "nope.yaml", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.strip() == "devstate: error: nope.yaml: no such file or directory"
+    assert result.stderr.strip() == "devstate: error: IO_NOT_FOUND: cannot read 'nope.yaml': no such file or directory"
     assert "Traceback" not in result.stderr

@@ -12,6 +12,7 @@ and leave no output file and no temporary file behind.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -88,6 +89,17 @@ BAD_INPUTS: dict[str, Callable[[Path], None]] = {
     "fifo": lambda p: os.mkfifo(p),
 }
 UNREADABLE = {"missing", "directory", "dangling-symlink", "under-a-file", "fifo"}
+UNREADABLE_CODES = {"missing": ("IO_NOT_FOUND", "no such file or directory"),
+                    "dangling-symlink": ("IO_NOT_FOUND", "no such file or directory"),
+                    "under-a-file": ("IO_NOT_FOUND", "no such file or directory"),
+                    "directory": ("IO_IS_DIRECTORY", "is a directory"),
+                    "fifo": ("IO_NOT_REGULAR", "not a regular file (a FIFO, socket or device)")}
+"""The error line's code and reason for each unreadable input (spec/security.md#cli-errors)."""
+DIRECTORY_READERS = {("validate", "directory"), ("validate-github", "directory"), ("fleet-pools", "directory"),
+                     ("fleet-place", "directory"), ("fleet-affinity", "directory")}
+"""Their input may be a directory (of schemas, of host records): an empty one holds nothing to read."""
+NAMED_INPUTS = {"encode-stdin"}
+"""Their input is a schema name: a path that is not a file or *.yaml is MODEL@VERSION (USAGE: unknown model)."""
 ALLOWED = {("parts-decode", "empty")}
 """Not an error: an empty device-parts stream is a valid list of no parts."""
 
@@ -137,6 +149,14 @@ def test_bad_input(command: str, kind: str, tmp_path: Path) -> None:
         return
     check_refused(result, path.name, 2 if kind in UNREADABLE else None, command)
     assert _files(tmp_path) == before, "an output or temporary file was left behind"
+    if kind in UNREADABLE and (command, kind) not in DIRECTORY_READERS and command not in NAMED_INPUTS:
+        code, reason = UNREADABLE_CODES[kind]
+        assert _error_line(result) == f"devstate: error: {code}: cannot read '{path}': {reason}"
+
+
+def _error_line(result: Result) -> str:
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("devstate: error:")]
+    return line
 
 
 def _good_input(command: str, tmp_path: Path) -> Path:
@@ -227,7 +247,7 @@ def test_output_that_is_a_link_to_the_input_is_refused(command: str, link: str, 
     content = good.read_bytes()
     result = run(COMMANDS[command](good, output))
     check_refused(result, output.name, 2, command)
-    assert "refusing to overwrite the input file" in result.stderr
+    assert _error_line(result) == f"devstate: error: IO_OUTPUT_IS_INPUT: cannot write '{output}': it is the input file"
     assert good.read_bytes() == content
 
 
@@ -264,3 +284,61 @@ def test_a_huge_file_with_a_bad_magic_is_refused_from_its_first_bytes(command: s
     assert result.exit_code in (1, 2), result.output
     assert "BAD_MAGIC at offset 0 ($.header.magic)" in result.output
     assert peak < 16 << 20, f"{peak} bytes allocated"
+
+
+def _refuse(error: int, target: Path, *functions: str) -> Callable[..., object]:
+    """A stand-in for ``os.open``/``io.open``… that fails with ``error`` for ``target`` (tests run as
+    root, for which permissions do not stop reads) and opens anything else."""
+    originals = {name: _resolve(name) for name in functions}
+
+    def opener(name: str) -> Callable[..., object]:
+        def refused(path: object, *args: object, **kwargs: object) -> object:
+            if isinstance(path, (str, os.PathLike)) and Path(os.fspath(path)) == target:
+                raise OSError(error, os.strerror(error), os.fspath(path))
+            return originals[name](path, *args, **kwargs)
+        return refused
+    return opener
+
+
+def _resolve(name: str) -> Callable[..., object]:
+    module, _, attribute = name.rpartition(".")
+    function: Callable[..., object] = getattr(__import__(module), attribute)
+    return function
+
+
+_OPENERS = ("os.open", "io.open", "builtins.open")
+
+
+@pytest.mark.parametrize("command", [c for c in COMMANDS if c not in NAMED_INPUTS])
+def test_an_unreadable_input_is_io_permission(command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "input.dsf"
+    path.write_bytes(NET_BLOB.read_bytes())
+    opener = _refuse(errno.EACCES, path, *_OPENERS)
+    for name in _OPENERS:
+        monkeypatch.setattr(name, opener(name))
+    result = run(COMMANDS[command](path, tmp_path / "out.bin"))
+    monkeypatch.undo()
+    assert result.exit_code == 2, result.output
+    assert _error_line(result) == f"devstate: error: IO_PERMISSION: cannot read '{path}': permission denied"
+
+
+@pytest.mark.parametrize(("error", "expected"), [(errno.EACCES, "IO_PERMISSION: cannot write '{}': permission denied"),
+                                                 (errno.ENOSPC, "IO_WRITE_ERROR: cannot write '{}': "
+                                                                "no space left on the device"),
+                                                 (errno.EIO, "IO_WRITE_ERROR: cannot write '{}': Input/output error")],
+                         ids=["permission", "disk-full", "io-error"])
+@pytest.mark.parametrize("command", WRITERS)
+def test_an_unwritable_output_is_coded(command: str, error: int, expected: str, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    good = _good_input(command, tmp_path)
+    output = tmp_path / ("generated" if command in _DIRECTORY_WRITERS else "out.bin")
+    before = _files(tmp_path)
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise OSError(error, os.strerror(error))
+    monkeypatch.setattr("os.replace", refused)
+    result = run(COMMANDS[command](good, output))
+    monkeypatch.undo()
+    assert result.exit_code == 2, result.output
+    assert _error_line(result) == "devstate: error: " + expected.format(output)
+    assert _files(tmp_path) - before <= ({"generated"} if command in _DIRECTORY_WRITERS else set())

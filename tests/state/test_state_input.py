@@ -104,7 +104,7 @@ def test_absent_fields_take_defaults_and_strict_refuses_them(tmp_path: Path) -> 
     lines = result.stderr.splitlines()
     assert lines[0] == f"{path}: INVALID_STATE ($.sections.registers.cap): missing field 'cap' of struct ctrl_regs"
     assert f"{path}: MISSING_SECTION ($.sections.admin_queues): required section 'admin_queues' is missing" in lines
-    assert lines[-1].startswith(f"devstate: error: {path}: ") and lines[-1].endswith(
+    assert lines[-1].startswith(f"devstate: error: INVALID_STATE: {path}: ") and lines[-1].endswith(
         " errors in the state (listed above); nothing was written")
     assert sum(line.startswith("devstate: error:") for line in lines) == 1
 
@@ -124,7 +124,7 @@ def test_every_error_at_once_with_valid_names(tmp_path: Path) -> None:
         f"{path}: INVALID_STATE ($.sections.led.lit): expected true or false, got an integer",
         f"{path}: BAD_ENUM ($.sections.led.color): 'purple' is not a member of enum color; valid: red, green, blue",
         f"{path}: OUT_OF_RANGE ($.sections.led.brightness): 0x3e9 is outside 0..1000",
-        f"devstate: error: {path}: 5 errors in the state (listed above); nothing was written",
+        f"devstate: error: INVALID_STATE: {path}: 5 errors in the state (listed above); nothing was written",
     ]
     as_json = run("encode", path, "--schema", led, "--json", "-o", tmp_path / "o.dsf")
     report = json.loads(as_json.stdout)

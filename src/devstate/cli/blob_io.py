@@ -9,7 +9,7 @@ from typing import Any
 
 from devstate.cli.output import EXIT_INVALID, fail
 from devstate.cli.streams import is_stdio, read_stdin, write_stdout
-from devstate.fileio import FileTooLargeError, read_regular, write_atomically
+from devstate.fileio import FileTooLargeError, io_error, is_a_directory, read_regular, write_atomically
 from devstate.wire.errors import DecodeError, ErrorCode
 from devstate.wire.header import FIXED_HEADER_SIZE, parse_fixed_header
 from devstate.wire.limits import DEFAULT_LIMITS, Limits
@@ -57,14 +57,12 @@ def read_blob(path: Path, limits: Limits, *, dsf: bool = False) -> bytes:
         if not dsf:
             return read_regular(path, limits.max_total_size)
         return read_regular(path, limits.max_total_size, lambda head: _header_ok(head, limits), FIXED_HEADER_SIZE)
-    except FileNotFoundError:
-        fail(f"{path}: no such file or directory")
     except FileTooLargeError as exc:
         error = DecodeError(ErrorCode.LIMIT_EXCEEDED, 0, "$",
                             f"the file is {exc.size} bytes, over the limit of {exc.limit} (--max-total-size)")
-        fail(f"{path}: {error}", EXIT_INVALID)
+        fail(error, EXIT_INVALID, source=str(path))
     except OSError as exc:
-        fail(f"{path}: {exc.strerror}")
+        fail(io_error(path, exc))
 
 
 def _header_ok(head: bytes, limits: Limits) -> bool:
@@ -84,8 +82,8 @@ def write_atomic(path: Path, data: bytes) -> None:
         write_stdout(data)
         return
     if path.is_dir():
-        fail(f"{path}: cannot write: is a directory")
+        fail(is_a_directory(path, writing=True))
     try:
         write_atomically(path, [data])
     except OSError as exc:
-        fail(f"{path}: cannot write: {exc.strerror}")
+        fail(io_error(path, exc, writing=True))

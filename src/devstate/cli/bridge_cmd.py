@@ -26,7 +26,7 @@ from devstate.bridges.report import BridgeReport, show
 from devstate.cli.blob_io import read_blob, write_atomic
 from devstate.cli.output import EXIT_INVALID, console, error_console, fail, print_json, refuse_overwrite
 from devstate.cli.streams import STDIO
-from devstate.cli.wire_cmd import load_named_schema, reader_for
+from devstate.cli.wire_cmd import NoReaderError, load_named_schema, reader_for
 from devstate.errors import SchemaError, UsageError
 from devstate.interp import decode, encode
 from devstate.state import State
@@ -74,7 +74,7 @@ def import_cmd(files: tuple[Path, ...], bridge: str, model: str, output: Path, f
     except (BridgeError, SchemaError, EncodeError) as exc:
         _failed(exc, files[0])
     except UsageError as exc:
-        fail(str(exc))
+        fail(exc)
     write_atomic(output, blob)
     _print_report(result.report, as_json, {"output": str(output), "bytes": len(blob), "schema": schema.ident})
 
@@ -123,7 +123,7 @@ def export_cmd(input_path: Path, bridge: str, output: Path, allow_lossy: bool, f
     except (BridgeError, SchemaError) as exc:
         _failed(exc, input_path)
     except UsageError as exc:
-        fail(str(exc))
+        fail(exc)
     written = _write_export(output, result.data, transfer_size, result.extra.get("layout"), input_path)
     _print_report(result.report, as_json, {"output": written, "bytes": len(result.data), "schema": schema.ident})
 
@@ -133,10 +133,12 @@ def _read_dsf(path: Path) -> tuple[ir.Schema, State]:
     try:
         schema = reader_for(data)
         return schema, decode(schema, data)
+    except NoReaderError as exc:
+        fail(exc.error, source=str(path))
     except DecodeError as exc:
-        fail(f"{path}: {exc}", EXIT_INVALID)
+        fail(exc, EXIT_INVALID, source=str(path))
     except UsageError as exc:
-        fail(f"{path}: {exc}")
+        fail(f"{path}: {exc}", code=exc.code)
 
 
 def _write_export(output: Path, data: bytes, transfer_size: int | None, layout: Any,
@@ -149,7 +151,7 @@ def _write_export(output: Path, data: bytes, transfer_size: int | None, layout: 
     try:
         transfers = split_transfers(data, transfer_size)
     except UsageError as exc:
-        fail(str(exc))
+        fail(exc)
     paths = [output.with_name(f"{output.name}.{index:03d}") for index in range(len(transfers))]
     for path in paths:
         _refuse_overwrite(path, (source,))
@@ -171,10 +173,10 @@ def _refuse_overwrite(output: Path, inputs: Sequence[Path]) -> None:
 def _failed(exc: Exception, path: Path) -> NoReturn:
     if isinstance(exc, AnnotationError):
         more = f" (and {len(exc.diagnostics) - 1} more)" if len(exc.diagnostics) > 1 else ""
-        fail(f"{exc.diagnostics[0]}{more}", EXIT_INVALID)
+        fail(f"{exc.diagnostics[0]}{more}", EXIT_INVALID, code=exc.code)
     if isinstance(exc, SchemaError):
-        fail(f"invalid schema: {exc.diagnostics[0] if exc.diagnostics else exc}", EXIT_INVALID)
-    fail(f"{path}: {exc}", EXIT_INVALID)
+        fail(f"invalid schema: {exc.diagnostics[0] if exc.diagnostics else exc}", EXIT_INVALID, code=exc.code)
+    fail(f"{path}: {exc}", EXIT_INVALID, code=getattr(exc, "code", "ERROR"))
 
 
 def _lossy(exc: LossyExportError, as_json: bool) -> NoReturn:
@@ -184,7 +186,7 @@ def _lossy(exc: LossyExportError, as_json: bool) -> NoReturn:
         console.print(f"would lose {len(exc.losses)} values:", markup=False, soft_wrap=True)
         for loss in exc.losses:
             console.print(f"  {loss}", markup=False, soft_wrap=True)
-    fail(str(exc), EXIT_INVALID)
+    fail(exc, EXIT_INVALID, report_json=not as_json)
 
 
 def _print_report(report: BridgeReport, as_json: bool, output: dict[str, Any]) -> None:

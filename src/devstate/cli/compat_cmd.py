@@ -11,6 +11,7 @@ from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, error_console, f
 from devstate.compat.bump import Mode, PairReport, check_history, check_pair, check_transitive
 from devstate.compat.report import github_annotations, report_json, report_text
 from devstate.errors import SchemaError, UsageError
+from devstate.fileio import io_error, is_a_directory, missing_directory, not_found, read_problem
 from devstate.schema import SchemaLoader, find_schema_file, standard_schemas_dir
 from devstate.schema.registry import model_versions, schema_files
 
@@ -86,7 +87,7 @@ def _pair_reports(names: tuple[str, ...], loader: SchemaLoader, root: Path, mode
 
 def _all_reports(loader: SchemaLoader, root: Path, mode: Mode, transitive: bool, strict_api: bool) -> list[PairReport]:
     if not root.is_dir():
-        fail(f"{root}: no such directory")
+        fail(missing_directory(root))
     models = sorted({f.model for f in schema_files(root)})
     if not models:
         fail(f"no schemas in {root}")
@@ -106,13 +107,13 @@ def load_schema_arg(name: str, loader: SchemaLoader, root: Path | None = None) -
     path = Path(name)
     if not path.exists():
         if "/" in name or name.endswith((".yaml", ".yml")):
-            fail(f"{name}: no such file or directory")
+            fail(not_found(name))
         try:
             path = find_schema_file(name, root).path
         except UsageError as exc:
-            fail(str(exc))
+            fail(exc)
     if path.is_dir():
-        fail(f"{name} is a directory, not a schema file")
+        fail(is_a_directory(name))
     return _load(path, loader)
 
 
@@ -120,11 +121,14 @@ def _load(path: Path, loader: SchemaLoader) -> ir.Schema:
     try:
         return loader.load(path)
     except SchemaError as exc:
+        problem = read_problem(path) if any(d.code == "IO_ERROR" for d in exc.diagnostics) else None
+        if problem is not None:
+            fail(problem)
         for diagnostic in exc.diagnostics:
             error_console.print(str(diagnostic), markup=False, soft_wrap=True)
-        fail(f"{path} is not a valid schema ({len(exc.diagnostics)} errors)")
+        fail(f"{path} is not a valid schema ({len(exc.diagnostics)} errors)", code=SchemaError.code)
     except OSError as exc:
-        fail(f"{path}: {exc.strerror or exc}")
+        fail(io_error(path, exc))
 
 
 def _print(reports: list[PairReport], fmt: str, quiet: bool) -> None:

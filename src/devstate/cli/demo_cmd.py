@@ -37,5 +37,5 @@ def demo(work_dir: Path | None, full: bool, build_dir: Path | None, cc: str | No
         result = run_demo(Options(root=root, work_dir=work_dir, build_dir=build_dir, cc=cc, full=full, qemu=qemu),
                           console)
     except DemoError as exc:
-        fail(str(exc))
+        fail(exc)
     raise click.exceptions.Exit(EXIT_OK if result.ok else EXIT_INVALID)

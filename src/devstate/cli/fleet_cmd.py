@@ -13,8 +13,8 @@ from rich.table import Table
 
 from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, error_console, fail, print_json
 from devstate.errors import UsageError
-from devstate.fileio import write_atomically
-from devstate.fleet.inventory import Inventory, Signature, load_inventory, load_record
+from devstate.fileio import io_error, write_atomically
+from devstate.fleet.inventory import FleetInputError, Inventory, Signature, load_inventory, load_record
 from devstate.fleet.pairs import PairCache
 from devstate.fleet.registry import Registry
 
@@ -270,7 +270,7 @@ def _inventory(path: Path, strict: bool, kind: str = "host") -> Inventory:
         error_console.print(f"devstate: skipped {len(inventory.errors) - SHOWN_ERRORS} more malformed records "
                             "(--json lists them all)", markup=False)
     if not len(inventory):
-        fail(f"{path}: no valid {kind} record")
+        fail(f"{path}: no valid {kind} record", code=FleetInputError.code)
     return inventory
 
 
@@ -281,12 +281,12 @@ def _or_fail(action: Callable[[], T]) -> T:
     try:
         return action()
     except UsageError as exc:
-        fail(str(exc))
+        fail(exc)
 
 
 def _write(path: Path, data: bytes) -> None:
     try:
         write_atomically(path, [data])
     except OSError as exc:
-        fail(f"{path}: cannot write: {exc.strerror}")
+        fail(io_error(path, exc, writing=True))
 

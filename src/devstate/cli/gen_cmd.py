@@ -14,6 +14,7 @@ from devstate.cli.output import EXIT_INVALID, console, fail, print_json
 from devstate.cli.schema_cmd import resolve_schema
 from devstate.emit.generate import LANGUAGES, check_tree, emit_files, standard_codec_schemas, write_files
 from devstate.errors import DevstateError, UsageError
+from devstate.fileio import missing_directory
 
 
 @click.command("gen")
@@ -51,9 +52,9 @@ def gen(schemas: tuple[str, ...], lang: str | None, out_dir: Path | None, every:
     try:
         written = write_files(out_dir, emit_files(lang, loaded))
     except UsageError as exc:
-        fail(str(exc))
+        fail(exc)
     except DevstateError as exc:
-        fail(str(exc), EXIT_INVALID)
+        fail(exc, EXIT_INVALID)
     if as_json:
         print_json({"output": str(out_dir), "written": [str(path) for path in written]})
         return
@@ -62,13 +63,14 @@ def gen(schemas: tuple[str, ...], lang: str | None, out_dir: Path | None, every:
 
 def _check(codegen_dir: Path, languages: tuple[str, ...], as_json: bool) -> None:
     if not codegen_dir.is_dir():
-        fail(f"{codegen_dir}: no such directory (run from the repository root or give --codegen-dir)")
+        error = missing_directory(codegen_dir)
+        fail(f"{error} (run from the repository root or give --codegen-dir)", code=error.code)
     try:
         drifts = check_tree(codegen_dir, languages)
     except UsageError as exc:
-        fail(str(exc))
+        fail(exc)
     except DevstateError as exc:
-        fail(str(exc), EXIT_INVALID)
+        fail(exc, EXIT_INVALID)
     if as_json:
         print_json({"codegen_dir": str(codegen_dir), "languages": list(languages), "up_to_date": not drifts,
                     "drift": [{"kind": d.kind, "path": str(d.path)} for d in drifts]})

@@ -4,12 +4,31 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from pathlib import Path
+from typing import IO, Any
 
 import click
 
 from devstate import __version__
 from devstate.cli import COMMANDS, CONFIG_NAME, SUMMARIES
+
+
+class CodedUsageError(click.UsageError):
+    """click's own usage errors (a missing argument, an unknown option) as every CLI error is
+    printed: the usage line, then ``devstate: error: USAGE: message``; exit status 2."""
+
+    def __init__(self, error: click.UsageError) -> None:
+        super().__init__(error.format_message(), error.ctx)
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        stream = file if file is not None else sys.stderr
+        if self.ctx is not None:
+            click.echo(self.ctx.get_usage(), file=stream)
+            names = self.ctx.help_option_names
+            if names:
+                click.echo(f"Try '{self.ctx.command_path} {names[0]}' for help.", file=stream)
+        click.echo(f"devstate: error: USAGE: {self.format_message()}", file=stream)
 
 
 class LazyGroup(click.Group):
@@ -26,6 +45,21 @@ class LazyGroup(click.Group):
     def _summary(self, ctx: click.Context, name: str) -> str:
         command = self.get_command(ctx, name)
         return command.get_short_help_str(80) if command is not None else ""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+                     **extra: Any) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as exc:
+            raise CodedUsageError(exc) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CodedUsageError:
+            raise
+        except click.UsageError as exc:
+            raise CodedUsageError(exc) from None
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in COMMANDS and cmd_name not in self.commands:
@@ -63,7 +97,7 @@ def main(ctx: click.Context, config_path: Path | None, no_config: bool) -> None:
     try:
         config = load_config(path)
     except UsageError as exc:
-        fail(str(exc))
+        fail(exc)
     ctx.default_map = default_map(config, sorted(COMMANDS))
     if config.schemas_dir is not None and "DEVSTATE_SCHEMAS" not in os.environ:
         # MODEL@VERSION lookups everywhere go through the registry, which reads this variable;

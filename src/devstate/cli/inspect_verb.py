@@ -28,7 +28,7 @@ def inspect_file(file: Path, as_json: bool, limits: Limits) -> None:
     else:
         _print_inspection(file, report, schema)
     if report.error is not None:
-        fail(f"{file}: {report.error}", EXIT_INVALID)
+        fail(report.error, EXIT_INVALID, source=str(file), report_json=not as_json)
 
 
 def _known_schema(header: Header | None) -> SectionNames | None:

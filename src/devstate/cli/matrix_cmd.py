@@ -11,6 +11,7 @@ from devstate import ir
 from devstate.cli.output import console, fail, print_json
 from devstate.compat.matrix import LEGEND, SYMBOL, Matrix, Status, build_matrix, matrix_markdown
 from devstate.errors import SchemaError
+from devstate.fileio import missing_directory
 from devstate.schema import SchemaLoader, standard_schemas_dir
 from devstate.schema.registry import model_versions, schema_files
 
@@ -31,7 +32,7 @@ def matrix(model: str | None, as_json: bool, markdown: bool, schemas_dir: Path |
     """
     root = schemas_dir or standard_schemas_dir()
     if not root.is_dir():
-        fail(f"{root}: no such directory")
+        fail(missing_directory(root))
     histories = [_history(m, root) for m in ([model] if model else _models(root))]
     histories = [h for h in histories if h and (model or not h[0].is_library)]
     if markdown:
@@ -60,7 +61,7 @@ def _history(model: str, root: Path) -> list[ir.Schema]:
     try:
         return [loader.load(f.path) for f in files]
     except SchemaError as exc:
-        fail(f"{model}: invalid schema: {exc.diagnostics[0]}")
+        fail(f"{model}: invalid schema: {exc.diagnostics[0]}", code=exc.code)
 
 
 def _table(built: Matrix) -> Table:

@@ -142,19 +142,20 @@ def descriptions(source_path: Path, dest_path: Path) -> tuple[DeviceDescription,
     try:
         return _description(source_path), _description(dest_path)
     except UsageError as exc:
-        fail(str(exc))
+        fail(exc)
 
 
 def _description(path: Path) -> DeviceDescription:
     """A description file, or ``-``: standard input."""
     from devstate.compat.params import MAX_DESCRIPTION_SIZE, description_from_bytes, load_description
+    from devstate.fileio import io_error
 
     if not is_stdio(path):
         return load_description(path)
     try:
         raw = read_stdin(MAX_DESCRIPTION_SIZE)
     except OSError as exc:
-        raise UsageError(f"-: cannot read: {exc.strerror}") from None
+        raise io_error(path, exc) from None
     return description_from_bytes(raw, "-")
 
 

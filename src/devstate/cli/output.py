@@ -5,12 +5,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from devstate.dsf1 import DevstateError
 
 
 def _width() -> int | None:
@@ -41,6 +44,9 @@ EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 
+USAGE = "USAGE"
+"""The code of a usage error: arguments or options that cannot be used together or make no sense."""
+
 
 JSON_CHUNK = 1 << 16
 """Characters of JSON text written at a time: the text of a large state is never held whole."""
@@ -68,7 +74,8 @@ def print_json(value: Any) -> None:
 
 
 def refuse_overwrite(output: Path, *inputs: Path) -> None:
-    """Exit 2 when ``output`` is one of the ``inputs`` (same path after links, or the same file)."""
+    """Exit 2 (``IO_OUTPUT_IS_INPUT``) when ``output`` is one of the ``inputs`` (same path
+    after links, or the same file)."""
     if str(output) == "-":
         return
     for path in inputs:
@@ -78,12 +85,53 @@ def refuse_overwrite(output: Path, *inputs: Path) -> None:
         with contextlib.suppress(OSError):
             same = same or os.path.samefile(output, path)
         if same:
-            fail(f"{output}: refusing to overwrite the input file")
+            from devstate.errors import IO_OUTPUT_IS_INPUT, IoError
+
+            fail(IoError(IO_OUTPUT_IS_INPUT, str(output), "it is the input file", writing=True))
 
 
-def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
-    """One clear line on stderr, then exit with ``code`` (no traceback)."""
+def fail(error: str | DevstateError, status: int = EXIT_USAGE, *, code: str = USAGE,
+         source: str | None = None, report_json: bool = True) -> NoReturn:
+    """One clear line on stderr naming the error's code, then exit with ``status`` (no traceback).
+
+    ``error`` is a message (with ``code``) or a devstate error (its own code), printed after
+    its ``source`` file if given; the code leads the line unless the text names it already
+    (a blob error names its code, offset and field path). A verb given ``--json`` also prints
+    ``{"error": {...}}`` on stdout: the code, the message and the file, offset and path where
+    they apply (not when its output already reported the error: ``report_json`` False)."""
+    if isinstance(error, str):
+        message, obj = error, {"code": code, "message": error}
+    else:
+        code, message = error.code, f"{source}: {error}" if source else str(error)
+        to_json = getattr(error, "to_json", None)
+        obj = {**({"file": source} if source else {}),
+               **(to_json() if callable(to_json) else {"code": code, "message": str(error)})}
+    text = message if re.search(rf"\b{re.escape(code)}\b", message) else f"{code}: {message}"
+    if report_json and _json_requested():
+        print_json({"error": obj})
+    error_console.print(f"devstate: error: {text}", markup=False, soft_wrap=True)
     import click  # only now: devstate.cli.quick answers without importing click
 
-    error_console.print(f"devstate: error: {message}", markup=False, soft_wrap=True)
-    raise click.exceptions.Exit(code)
+    raise click.exceptions.Exit(status)
+
+
+_quick_json = False
+
+
+def answering_json(as_json: bool) -> None:
+    """Whether a verb run without click (``devstate.cli.quick``) was given ``--json``."""
+    global _quick_json
+    _quick_json = as_json
+
+
+def _json_requested() -> bool:
+    """Whether the running verb (or a group above it) was given ``--json``."""
+    if _quick_json:
+        return True
+    click = sys.modules.get("click")
+    ctx = click.get_current_context(silent=True) if click is not None else None
+    while ctx is not None:
+        if ctx.params.get("as_json"):
+            return True
+        ctx = ctx.parent
+    return False

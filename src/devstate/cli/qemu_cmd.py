@@ -19,7 +19,8 @@ from rich.table import Table
 
 from devstate.cli.output import EXIT_INVALID, EXIT_USAGE, console, fail, print_json, refuse_overwrite
 from devstate.cli.streams import as_file
-from devstate.errors import DevstateError
+from devstate.errors import DevstateError, IoError
+from devstate.fileio import io_error
 from devstate.qemu.stream import Section, Stream, StreamError, VmsdExtent, iter_fields, read_stream
 from devstate.qemu.virtio.to_standard import PROPERTIES
 
@@ -37,19 +38,21 @@ def load_stream(path: Path, as_json: bool) -> Stream:
         return read_stream(as_file(path))
     except StreamError as error:
         _error(error.to_json(), f"{path}: {error}", EXIT_INVALID, as_json)
-    except FileNotFoundError:
-        _error({"code": "IO", "offset": None, "message": "no such file or directory"},
-               f"{path}: no such file or directory", EXIT_USAGE, as_json)
     except OSError as error:
-        _error({"code": "IO", "offset": None, "message": error.strerror or str(error)},
-               f"{path}: {error.strerror or error}", EXIT_USAGE, as_json)
+        fail(io_error(path, error))
 
 
-def _error(obj: dict[str, Any], text: str, code: int, as_json: bool) -> NoReturn:
+def _error(obj: dict[str, Any], text: str, status: int, as_json: bool) -> NoReturn:
     if as_json:
         print_json({"error": obj})
-        raise click.exceptions.Exit(code)
-    fail(text, code)
+        raise click.exceptions.Exit(status)
+    fail(text, status, code=str(obj["code"]))
+
+
+def _os_error(error: OSError, stream: Path, *inputs: str) -> IoError:
+    """What went wrong with a file ``extract`` or ``inject`` met: reading ``stream`` or an input, or writing."""
+    name = error.filename or stream
+    return io_error(name, error, writing=str(name) not in {str(stream), *inputs})
 
 
 @qemu.command("inspect")
@@ -229,7 +232,7 @@ def extract_cmd(stream: Path, out_dir: Path, properties: tuple[str, ...], as_jso
     except DevstateError as error:
         _refused(error, as_json)
     except OSError as error:
-        fail(f"{error.filename or stream}: {error.strerror}")
+        fail(_os_error(error, stream))
     if as_json:
         print_json({"stream": str(stream), "machine": result.machine, "seconds": round(result.seconds, 3),
                     "devices": [{"section": d.section, "instance": d.instance, "model": d.model, "blob": str(d.path),
@@ -263,7 +266,7 @@ def inject_cmd(stream: Path, blobs: tuple[str, ...], output: Path, properties: t
     except DevstateError as error:
         _refused(error, as_json)
     except OSError as error:
-        fail(f"{error.filename or stream}: {error.strerror}")
+        fail(_os_error(error, stream, *(b.rpartition("=")[2] for b in blobs)))
     if as_json:
         print_json({"stream": str(stream), "output": str(output), "seconds": round(result.seconds, 3),
                     "devices": [{"section": d.section, "blob": str(d.blob), "bytes": len(d.payload),

@@ -30,7 +30,13 @@ def answer(argv: list[str]) -> int | None:
     call = _recognise(argv)
     if call is None or not _plain_environment():
         return None
-    return _run(call)
+    from devstate.cli.output import answering_json
+
+    answering_json("--json" in argv)  # fail() prints errors as JSON too, as under click
+    try:
+        return _run(call)
+    finally:
+        answering_json(False)
 
 
 def _plain_environment() -> bool:

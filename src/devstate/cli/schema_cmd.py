@@ -10,8 +10,9 @@ from rich.table import Table
 from rich.tree import Tree
 
 from devstate import ir
-from devstate.cli.output import EXIT_INVALID, EXIT_USAGE, console, fail, print_json, refuse_overwrite
-from devstate.errors import SchemaError, UsageError
+from devstate.cli.output import EXIT_INVALID, console, fail, print_json, refuse_overwrite
+from devstate.errors import IO_READ_ERROR, IoError, SchemaError, UsageError
+from devstate.fileio import is_a_directory, not_found, read_problem
 from devstate.schema import find_schema_file, load_schema, schema_files
 from devstate.schema.validate import count_fields
 
@@ -28,16 +29,19 @@ def resolve_schema(name: str) -> ir.Schema:
         if not path.exists() and "/" not in name and not name.endswith((".yaml", ".yml")):
             path = find_schema_file(name).path
         elif not path.exists():
-            fail(f"{name}: no such file or directory")
+            fail(not_found(name))
+        if path.is_dir():
+            fail(is_a_directory(name))
         return load_schema(path)
     except UsageError as exc:
-        fail(str(exc))
+        fail(exc)
     except SchemaError as exc:
         for diagnostic in exc.diagnostics:
             console.print(str(diagnostic), markup=False, soft_wrap=True)
-        unreadable = any(d.code == "IO_ERROR" for d in exc.diagnostics)
-        fail(f"{name} cannot be read" if unreadable else f"{name} is not a valid schema",
-             EXIT_USAGE if unreadable else EXIT_INVALID)
+        unreadable = [d for d in exc.diagnostics if d.code == "IO_ERROR"]
+        if unreadable:
+            fail(read_problem(name) or IoError(IO_READ_ERROR, name, unreadable[0].message))
+        fail(f"{name} is not a valid schema", EXIT_INVALID, code=exc.code)
 
 
 @schema.command("list")

@@ -18,7 +18,7 @@ from devstate.compat.convert import ConversionError
 from devstate.compat.migrate import load_migrations
 from devstate.compat.statediff import diff_states
 from devstate.errors import SchemaError, UsageError
-from devstate.fileio import open_regular
+from devstate.fileio import io_error, is_a_directory, open_regular
 from devstate.interp import decode
 from devstate.schema import SchemaLoader, find_schema_file, standard_schemas_dir
 from devstate.state import State
@@ -59,7 +59,7 @@ def convert(input_path: Path, to_version: str, output: Path, modules: tuple[str,
     try:
         load_migrations(modules)
     except UsageError as exc:
-        fail(str(exc))
+        fail(exc)
     root = schemas_dir or standard_schemas_dir()
     with _opened(input_path, limits) as data:
         model = _model_of(data, input_path, limits)
@@ -72,7 +72,7 @@ def convert(input_path: Path, to_version: str, output: Path, modules: tuple[str,
         except ConversionError as exc:
             _conversion_failed(exc, as_json)
         except WireError as exc:
-            fail(f"{input_path}: {exc}", EXIT_INVALID)
+            fail(exc, EXIT_INVALID, source=str(input_path))
         _write(blob, output)
         report = {"input": str(input_path), "output": str(output), "from": str(blob.source.version),
                   "to": str(blob.target.version), "route": [str(h) for h in blob.route],
@@ -120,10 +120,8 @@ def _opened(path: Path, limits: Limits = DEFAULT_LIMITS) -> AbstractContextManag
     try:
         with open_regular(path):
             pass
-    except FileNotFoundError:
-        fail(f"{path}: no such file or directory")
     except OSError as exc:
-        fail(f"{path}: {exc.strerror or exc}")
+        fail(io_error(path, exc))
     return open_blob(path)
 
 
@@ -131,14 +129,14 @@ def _version(text: str) -> ir.Version:
     try:
         return ir.Version.parse(text)
     except ValueError as exc:
-        fail(str(exc))
+        fail(str(exc), code=UsageError.code)
 
 
 def _model_of(data: memoryview, path: Path, limits: Limits) -> str:
     try:
         return parse_header(data, limits).model
     except WireError as exc:
-        fail(f"{path}: not a DSF blob: {exc}")
+        fail(exc, source=f"{path}: not a DSF blob")
 
 
 def _lookup(model: str, root: Path) -> Callable[[ir.Version], ir.Schema]:
@@ -148,9 +146,9 @@ def _lookup(model: str, root: Path) -> Callable[[ir.Version], ir.Schema]:
         try:
             return loader.load(find_schema_file(f"{model}@{version}", root).path)
         except UsageError as exc:
-            fail(str(exc))
+            fail(exc)
         except SchemaError as exc:
-            fail(f"{model}@{version}: invalid schema: {exc.diagnostics[0]}")
+            fail(f"{model}@{version}: invalid schema: {exc.diagnostics[0]}", code=exc.code)
 
     return schema_for
 
@@ -161,21 +159,23 @@ def _decode(data: memoryview, path: Path, root: Path, limits: Limits) -> State:
     try:
         return decode(schema, data, limits)
     except WireError as exc:
-        fail(f"{path}: {exc}", EXIT_INVALID)
+        fail(exc, EXIT_INVALID, source=str(path))
 
 
 def _header(data: memoryview, path: Path, limits: Limits) -> Header:
     try:
         return parse_header(data, limits)
     except WireError as exc:
-        fail(f"{path}: not a DSF blob: {exc}")
+        fail(exc, source=f"{path}: not a DSF blob")
 
 
 def _conversion_failed(exc: ConversionError, as_json: bool) -> NoReturn:
     if as_json:
-        print_json({"converted": False, "error": exc.message, "losses": [loss.to_json() for loss in exc.losses]})
+        print_json({"converted": False, "code": exc.code, "error": exc.message,
+                    "losses": [loss.to_json() for loss in exc.losses]})
     else:
-        error_console.print(f"devstate: error: {exc.message}; nothing was written", markup=False, soft_wrap=True)
+        error_console.print(f"devstate: error: {exc.code}: {exc.message}; nothing was written", markup=False,
+                            soft_wrap=True)
         for loss in exc.losses:
             error_console.print(f"  {loss}", markup=False, soft_wrap=True)
     raise click.exceptions.Exit(EXIT_INVALID)
@@ -187,8 +187,8 @@ def _write(blob: ConvertedBlob, output: Path) -> None:
         return
     write = blob.write
     if output.is_dir():
-        fail(f"{output}: cannot write: is a directory")
+        fail(is_a_directory(output, writing=True))
     try:
         write(output)
     except OSError as exc:
-        fail(f"{output}: cannot write: {exc.strerror or exc}")
+        fail(io_error(output, exc, writing=True))

@@ -9,6 +9,7 @@ from typing import Any
 
 from devstate.cli.blob_io import DSF_SUFFIX
 from devstate.cli.output import EXIT_INVALID, EXIT_OK, aligned_columns, fail, print_json
+from devstate.fileio import not_found, read_problem
 from devstate.github import annotation
 from devstate.schema.validate import (
     SchemaReport,
@@ -22,9 +23,9 @@ def validate_paths(paths: tuple[Path, ...], as_json: bool, fmt: str, limits: Lim
     """Report on every schema file and saved state of ``paths``; the exit status (0 all valid, 1 not)."""
     for path in paths:
         if not path.exists():
-            fail(f"{path}: no such file or directory")
+            fail(not_found(path))
         if not path.is_dir() and not path.is_file():
-            fail(f"{path}: not a regular file (a FIFO, socket or device)")
+            fail(read_problem(path) or not_found(path))
     blob_paths = [p for p in paths if p.suffix == DSF_SUFFIX and p.is_file()]
     blobs = _validate_blobs(blob_paths, limits)
     files = expand_schema_paths([p for p in paths if p not in blob_paths])

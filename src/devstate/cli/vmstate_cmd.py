@@ -16,7 +16,8 @@ from rich.table import Table
 
 from devstate.cli.output import EXIT_INVALID, EXIT_OK, EXIT_USAGE, console, error_console, fail, print_json
 from devstate.cli.streams import as_file
-from devstate.errors import UsageError
+from devstate.errors import SchemaError, UsageError
+from devstate.fileio import io_error, not_a_directory
 from devstate.vmstate.compat import CompatReport, Finding, compare_dumps
 from devstate.vmstate.dump import Dump, DumpError, load_dump
 from devstate.vmstate.importer import ImportResult, import_dump
@@ -39,12 +40,8 @@ def read_dump(path: Path, strict: bool = False, as_json: bool = False) -> Dump:
         file = str(path) if source != path else exc.file  # standard input: "-", not the temporary copy
         _dump_error({"code": exc.code, "file": file, "path": exc.path, "message": exc.message},
                     str(exc).replace(str(source), str(path)), as_json)
-    except FileNotFoundError:
-        _dump_error({"code": "IO", "file": str(path), "path": "", "message": "no such file or directory"},
-                    f"{path}: no such file or directory", as_json)
     except OSError as exc:
-        _dump_error({"code": "IO", "file": str(path), "path": "", "message": exc.strerror or str(exc)},
-                    f"{path}: {exc.strerror or exc}", as_json)
+        fail(io_error(path, exc))
     for warning in dump.warnings:
         error_console.print(f"devstate: warning: {dump.file}: {warning} (what it touches is marked unverified; "
                             "--strict refuses)", markup=False, soft_wrap=True)
@@ -55,7 +52,7 @@ def _dump_error(obj: dict[str, object], text: str, as_json: bool) -> NoReturn:
     if as_json:
         print_json({"error": obj})
         raise click.exceptions.Exit(EXIT_USAGE)
-    fail(text, EXIT_USAGE)
+    fail(text, EXIT_USAGE, code=str(obj["code"]))
 
 
 # --- import-vmstate -------------------------------------------------------------------------
@@ -80,7 +77,7 @@ def import_vmstate(dump_path: Path, out_dir: Path, devices: tuple[str, ...], sho
     are written atomically, and nothing is written when any step fails.
     """
     if out_dir.exists() and not out_dir.is_dir():
-        fail(f"{out_dir}: not a directory")
+        fail(not_a_directory(out_dir))
     dump = read_dump(dump_path, strict, as_json)
     result = import_dump(dump, select_devices(dump, devices))
     try:
@@ -88,11 +85,12 @@ def import_vmstate(dump_path: Path, out_dir: Path, devices: tuple[str, ...], sho
     except GeneratedSchemaInvalid as exc:
         for diagnostic in exc.diagnostics:
             console.print(str(diagnostic), markup=False, soft_wrap=True)
-        fail("a generated schema does not pass the schema loader; nothing was written", EXIT_INVALID)
+        fail("a generated schema does not pass the schema loader; nothing was written", EXIT_INVALID,
+             code=SchemaError.code)
     except UsageError as exc:
-        fail(str(exc))
+        fail(exc)
     except OSError as exc:
-        fail(f"cannot write to {out_dir}: {exc.strerror}")
+        fail(io_error(out_dir, exc, writing=True))
     if as_json:
         print_json(import_json(result, out_dir))
         return

@@ -15,10 +15,10 @@ from rich.tree import Tree
 
 from devstate import ir
 from devstate.cli.blob_io import limit_options, read_blob, write_atomic
-from devstate.cli.output import EXIT_INVALID, console, error_console, fail, print_json, refuse_overwrite
+from devstate.cli.output import EXIT_INVALID, EXIT_USAGE, console, error_console, fail, print_json, refuse_overwrite
 from devstate.cli.streams import is_stdio, read_stdin
 from devstate.errors import SchemaError, UsageError
-from devstate.fileio import read_regular
+from devstate.fileio import io_error, is_a_directory, not_found, read_regular
 from devstate.interp import Trace, decode, encode
 from devstate.interp.annotate import Annotated, annotate, hexdump_lines
 from devstate.interp.nodes import TraceEntry
@@ -73,7 +73,7 @@ def decode_cmd(file: Path, schema_name: str | None, as_json: bool, show_all: boo
     try:
         state = decode(schema, data, limits, trace=trace)
     except DecodeError as exc:
-        fail(f"{file}: {exc}", EXIT_INVALID)
+        fail(exc, EXIT_INVALID, source=str(file))
     if as_json:
         print_json(state_to_json(hex_integers(state) if as_hex else state))
         return
@@ -100,7 +100,7 @@ def _annotated(file: Path, schema: ir.Schema, annotated: Annotated, as_json: boo
         for error in errors:
             console.print(f"[red]✗[/red] {error}", highlight=False, soft_wrap=True)
     if errors:
-        fail(f"{file}: {errors[0]}", EXIT_INVALID)
+        fail(errors[0], EXIT_INVALID, source=str(file), report_json=not as_json)
 
 
 def _finished(trace: Trace, error_offset: int) -> Trace:
@@ -141,10 +141,12 @@ def resolve_reader(name: str | None, data: bytes, file: Path, limits: Limits) ->
         return load_named_schema(name)
     try:
         return reader_for(data, limits)
+    except NoReaderError as exc:
+        fail(exc.error, EXIT_USAGE, source=str(file))
     except DecodeError as exc:
-        fail(f"{file}: {exc}", EXIT_INVALID)
+        fail(exc, EXIT_INVALID, source=str(file))
     except UsageError as exc:
-        fail(f"{file}: {exc}")
+        fail(f"{file}: {exc}", code=exc.code)
 
 
 class NoReaderError(UsageError):
@@ -189,13 +191,15 @@ def load_named_schema(name: str) -> ir.Schema:
     """A schema file path, or ``MODEL@VERSION`` of a standard schema; exits 2 if unknown."""
     path = Path(name)
     if path.suffix in (".yaml", ".yml") or path.exists():
+        if path.is_dir():
+            fail(is_a_directory(name))
         if not path.is_file():
-            fail(f"{name}: no such file or directory")
+            fail(not_found(name))
         return _load(path, name)
     try:
         return _load(find_schema_file(name).path, name)
     except UsageError as exc:
-        fail(str(exc))
+        fail(exc)
 
 
 def _load(path: Path, name: str) -> ir.Schema:
@@ -203,7 +207,7 @@ def _load(path: Path, name: str) -> ir.Schema:
         return load_schema(path)
     except SchemaError as exc:
         first = exc.diagnostics[0] if exc.diagnostics else "invalid"
-        fail(f"{name} is not a valid schema: {first}")
+        fail(f"{name} is not a valid schema: {first}", code=exc.code)
 
 
 def render_tree(file: Path, schema: ir.Schema, state: State, trace: Trace, show_all: bool = False,
@@ -334,27 +338,27 @@ def _state_errors(state_file: Path, errors: list[EncodeError], as_json: bool) ->
         print_json({"encoded": False, "errors": [e.to_json() for e in errors]})
         raise click.exceptions.Exit(EXIT_INVALID)
     if len(errors) == 1:
-        fail(f"{state_file}: {errors[0]}", EXIT_INVALID)
+        fail(errors[0], EXIT_INVALID, source=str(state_file))
     for error in errors:
         error_console.print(f"{state_file}: {error}", markup=False, soft_wrap=True)
-    fail(f"{state_file}: {len(errors)} errors in the state (listed above); nothing was written", EXIT_INVALID)
+    fail(f"{state_file}: {len(errors)} errors in the state (listed above); nothing was written", EXIT_INVALID,
+         code=ErrorCode.INVALID_STATE.name)
 
 
 def _read_state(path: Path) -> dict[str, Any]:
     try:
         raw = read_stdin(MAX_STATE_FILE_SIZE) if is_stdio(path) else read_regular(path, MAX_STATE_FILE_SIZE)
-    except FileNotFoundError:
-        fail(f"{path}: no such file or directory")
     except OSError as exc:
-        fail(f"{path}: cannot read: {exc.strerror}")
+        fail(io_error(path, exc))
     try:
         data = parse_jsonc_bytes(raw)
     except UnicodeDecodeError as exc:
-        fail(f"{path}: cannot read: {exc}")
+        fail(io_error(path, exc))
     except json.JSONDecodeError as exc:
-        fail(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}", EXIT_INVALID)
+        fail(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}", EXIT_INVALID,
+             code=ErrorCode.INVALID_STATE.name)
     if not isinstance(data, dict):
-        fail(f"{path}: {EncodeError(ErrorCode.INVALID_STATE, '$', 'expected a JSON object')}", EXIT_INVALID)
+        fail(EncodeError(ErrorCode.INVALID_STATE, '$', 'expected a JSON object'), EXIT_INVALID, source=str(path))
     return data
 
 

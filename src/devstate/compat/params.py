@@ -20,7 +20,7 @@ from jsonschema.exceptions import best_match
 
 from devstate import ir
 from devstate.errors import UsageError
-from devstate.fileio import read_regular
+from devstate.fileio import io_error, read_regular
 from devstate.schema.registry import shipped_json_schema
 from devstate.wire.sections import parse_vendor
 
@@ -148,6 +148,12 @@ class MigrationCheck:
 # -- loading descriptions ------------------------------------------------------------------
 
 
+class DescriptionInvalid(UsageError):
+    """A device description is not JSON or does not match its JSON Schema (exit status 2)."""
+
+    code = "DESCRIPTION_INVALID"
+
+
 def description_schema() -> dict[str, Any]:
     return shipped_json_schema(DESCRIPTION_SCHEMA)
 
@@ -156,10 +162,8 @@ def load_description(path: Path) -> DeviceDescription:
     """Read and validate a device description; ``UsageError`` with one clear line otherwise."""
     try:
         raw = read_regular(path, MAX_DESCRIPTION_SIZE)
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+        raise io_error(path, exc) from None
     return description_from_bytes(raw, str(path))
 
 
@@ -168,9 +172,9 @@ def description_from_bytes(raw: bytes, source: str) -> DeviceDescription:
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise UsageError(f"{source}: cannot read: {exc}") from None
+        raise io_error(source, exc) from None
     except json.JSONDecodeError as exc:
-        raise UsageError(f"{source}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
+        raise DescriptionInvalid(f"{source}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}") from None
     return parse_description(data, source)
 
 
@@ -182,7 +186,7 @@ def parse_description(data: Any, source: str = "<description>") -> DeviceDescrip
         assert error is not None
         where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise UsageError(f"{source}: {where}: {error.message}{more}")
+        raise DescriptionInvalid(f"{source}: {where}: {error.message}{more}")
     return DeviceDescription(
         model=data["model"],
         versions=tuple(ir.Version.parse(v) for v in data["versions"]),
@@ -199,7 +203,7 @@ def _vendor(text: str, source: str) -> str:
     try:
         return str(parse_vendor(text))
     except ValueError as exc:
-        raise UsageError(f"{source}: {exc}") from None
+        raise DescriptionInvalid(f"{source}: {exc}") from None
 
 
 def _support(spec: dict[str, Any]) -> Support:

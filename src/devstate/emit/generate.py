@@ -22,6 +22,7 @@ from types import ModuleType
 from devstate import ir
 from devstate.emit.python import emit_python, emit_python_package
 from devstate.errors import EmitError, UsageError
+from devstate.fileio import io_error
 from devstate.schema import load_schema, schema_files
 
 LANGUAGES = ("python", "c", "rust")
@@ -93,7 +94,7 @@ def write_files(out_dir: Path, files: dict[str, str]) -> list[Path]:
     """Write ``files`` under ``out_dir`` atomically: all are staged first, then moved into place.
 
     An existing file is replaced only if it was generated (or is empty): a hand-written
-    ``pyproject.toml`` is never overwritten. Raises ``UsageError``.
+    ``pyproject.toml`` is never overwritten. Raises ``UsageError`` (``IoError`` when a file cannot be written).
     """
     for name in files:
         target = out_dir / name
@@ -103,7 +104,7 @@ def write_files(out_dir: Path, files: dict[str, str]) -> list[Path]:
         out_dir.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".devstate-gen-", dir=out_dir))
     except OSError as exc:
-        raise UsageError(f"cannot write to {out_dir}: {exc.strerror}") from None
+        raise io_error(out_dir, exc, writing=True) from None
     try:
         for name, text in files.items():
             staged = staging / name
@@ -117,7 +118,7 @@ def write_files(out_dir: Path, files: dict[str, str]) -> list[Path]:
             written.append(target)
         return written
     except OSError as exc:
-        raise UsageError(f"cannot write to {out_dir}: {exc.strerror}") from None
+        raise io_error(out_dir, exc, writing=True) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

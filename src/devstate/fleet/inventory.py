@@ -33,7 +33,7 @@ import jsonschema
 
 from devstate.compat.params import DeviceDescription, description_schema, parse_description
 from devstate.errors import UsageError
-from devstate.fileio import open_regular, read_regular
+from devstate.fileio import io_error, open_regular, read_regular
 
 MAX_RECORD_FILE = 16 << 20
 """Largest single-record JSON file read (bytes)."""
@@ -56,7 +56,13 @@ class RecordError:
         return {"location": self.location, "path": self.path, "message": self.message}
 
 
-class MalformedRecord(UsageError):
+class FleetInputError(UsageError):
+    """A host or VM input holds no usable record (or, in strict mode, a malformed one)."""
+
+    code = "FLEET_RECORD_INVALID"
+
+
+class MalformedRecord(FleetInputError):
     """Raised in strict mode at the first malformed record."""
 
     def __init__(self, error: RecordError) -> None:
@@ -190,10 +196,8 @@ class _Builder:
                         continue
                     if text and not text.isspace():
                         self.add_line(text, where, number)
-        except FileNotFoundError:
-            raise UsageError(f"{path}: no such file or directory") from None
         except OSError as exc:
-            raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+            raise io_error(path, exc) from None
 
     def _rest(self, record: dict[str, Any]) -> int | tuple[str, str]:
         """Everything of a record but its name: the signature index, or (path, message)."""
@@ -357,7 +361,7 @@ def load_record(path: Path, kind: str = "vm") -> tuple[str, Signature]:
     """The one record of a file (a VM description): its name and devices."""
     inventory = load_inventory(path, kind, strict=True)
     if len(inventory) != 1:
-        raise UsageError(f"{path}: expected one {kind} record, found {len(inventory)}")
+        raise FleetInputError(f"{path}: expected one {kind} record, found {len(inventory)}")
     return inventory.names[0], inventory.signatures[0]
 
 
@@ -370,10 +374,8 @@ def _files(path: Path) -> list[Path]:
 def _json_file(path: Path) -> Iterator[tuple[Any, str]]:
     try:
         text = read_regular(path, MAX_RECORD_FILE).decode("utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file or directory") from None
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+        raise io_error(path, exc) from None
     except UnicodeDecodeError as exc:
         yield RecordError(str(path), "$", f"not UTF-8: {exc.reason} at byte {exc.start}"), ""
         return
@@ -391,7 +393,7 @@ def _parquet(path: Path) -> Iterator[tuple[Any, str]]:
     try:
         table = pq.ParquetFile(path)
     except (OSError, ValueError) as exc:
-        raise UsageError(f"{path}: cannot read as Parquet: {exc}") from None
+        raise FleetInputError(f"{path}: cannot read as Parquet: {exc}") from None
     row = 0
     for batch in table.iter_batches():
         for record in batch.to_pylist():
