@@ -15,13 +15,18 @@ with ``DEVSTATE_NO_CACHE=1``, the first call's cost. The commands run with bytec
 caching allowed (``PYTHONDONTWRITEBYTECODE`` removed), as an installed devstate has its
 ``.pyc`` files: otherwise every run would compile the toolkit's sources first.
 
-Run: ``.venv/bin/python benchmarks/bench_startup.py [--repeat N]`` from the checkout.
+``--instructions`` also counts the instructions each command executes (one run under
+``valgrind --tool=callgrind``, after the timed runs, with the same cache): unlike times,
+they do not move with the machine's load.
+
+Run: ``.venv/bin/python benchmarks/bench_startup.py [--repeat N] [--instructions]`` from the checkout.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -61,13 +66,38 @@ def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def measure(repeat: int, cache_home: str) -> dict[str, list[tuple[float, float]]]:
+def _environments(cache_home: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The environment of the cached rows and of the "no cache" rows."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "DEVSTATE_NO_CACHE")}
     env["XDG_CACHE_HOME"] = cache_home
-    uncached = {**env, "DEVSTATE_NO_CACHE": "1"}
+    return env, {**env, "DEVSTATE_NO_CACHE": "1"}
+
+
+def _rows(cache_home: str) -> list[tuple[str, list[str], dict[str, str]]]:
+    env, uncached = _environments(cache_home)
+    return ([(name, args, env) for name, args in COMMANDS.items()]
+            + [(name, args, uncached) for name, args in UNCACHED.items()])
+
+
+def instructions(cache_home: str) -> dict[str, int]:
+    """Instructions executed by one run of each command (and of ``python -c pass``), by callgrind."""
+    env, _ = _environments(cache_home)
+    counted = {}
+    for name, argv, run_env in [("python -c pass", ["-c", "pass"], env),
+                                *((n, ["-m", "devstate", *a], e) for n, a, e in _rows(cache_home))]:
+        result = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                                 sys.executable, *argv], capture_output=True, text=True, env=run_env, check=False)
+        found = re.search(r"Collected : (\d+)", result.stderr)
+        if found is None:
+            raise SystemExit(f"valgrind gave no count for {name}: {result.stderr[-500:]}")
+        counted[name] = int(found.group(1))
+    return counted
+
+
+def measure(repeat: int, cache_home: str) -> dict[str, list[tuple[float, float]]]:
+    env, _ = _environments(cache_home)
     baseline = [sys.executable, "-c", "pass"]
-    runs = [(name, args, env) for name, args in COMMANDS.items()]
-    runs += [(name, args, uncached) for name, args in UNCACHED.items()]
+    runs = _rows(cache_home)
     for _, args, run_env in runs:  # warm-up: .pyc files written, answers kept
         _run([sys.executable, "-m", "devstate", *args], run_env)
     times: dict[str, list[tuple[float, float]]] = {"python -c pass": [], **{name: [] for name, _, _ in runs}}
@@ -81,9 +111,11 @@ def measure(repeat: int, cache_home: str) -> dict[str, list[tuple[float, float]]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=15, help="runs of each command (default 15)")
+    parser.add_argument("--instructions", action="store_true", help="also count instructions (valgrind callgrind)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="devstate-bench-cache-") as cache_home:
         times = measure(args.repeat, cache_home)
+        counted = instructions(cache_home) if args.instructions else {}
     base = statistics.median(wall for wall, _ in times["python -c pass"])
     print(f"{'command':<26} {'median ms':>10} {'× python -c pass':>17} {'target':>9} {'CPU ms':>8}")
     met = True
@@ -97,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
             target = f"<{TARGET_MS:.0f} {'ok' if ok else 'MISSED'}"
         print(f"{name:<26} {median:>10.1f} {median / (base * 1000):>17.1f} {target:>9} {cpu:>8.1f}")
     print(f"{args.repeat} runs each, interleaved; baseline python -c pass {base * 1000:.1f} ms")
+    if counted:
+        print(f"\n{'command':<26} {'instructions':>14} {'× python -c pass':>17}")
+        for name, count in counted.items():
+            print(f"{name:<26} {count:>14,} {count / counted['python -c pass']:>17.1f}")
     return 0 if met else 1
 
 

@@ -19,7 +19,6 @@ import contextlib
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -160,6 +159,8 @@ def write_atomically(path: Path, chunks: Iterable[bytes | memoryview]) -> None:
     over ``path``; on any failure the temporary file is removed, ``path`` is untouched and
     the error (``OSError`` or whatever ``chunks`` raised) propagates.
     """
+    import tempfile  # here: a command answered from the cache writes nothing and need not import it
+
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from devstate.fileio import FileTooLargeError
@@ -35,6 +33,9 @@ def as_file(path: Path) -> Path:
     import click  # here: devstate.cli.quick reads standard input without click
     if not is_stdio(path):
         return path
+    import shutil
+    import tempfile
+
     handle = tempfile.NamedTemporaryFile(prefix="devstate-stdin-", delete=False)  # noqa: SIM115 - outlives this call
     with handle:
         shutil.copyfileobj(sys.stdin.buffer, handle, 1 << 20)
