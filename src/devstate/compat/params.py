@@ -15,10 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-from jsonschema.exceptions import best_match
-
 from devstate import ir
+from devstate.compat.description_check import plainly_valid
 from devstate.errors import UsageError
 from devstate.fileio import io_error, read_regular
 from devstate.schema.registry import shipped_json_schema
@@ -179,14 +177,8 @@ def description_from_bytes(raw: bytes, source: str) -> DeviceDescription:
 
 
 def parse_description(data: Any, source: str = "<description>") -> DeviceDescription:
-    validator = jsonschema.Draft202012Validator(description_schema())
-    errors = list(validator.iter_errors(data))
-    if errors:
-        error = best_match(errors)
-        assert error is not None
-        where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
-        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise DescriptionInvalid(f"{source}: {where}: {error.message}{more}")
+    if not plainly_valid(data):  # jsonschema (imported only then) finds the error and its message
+        _check_with_jsonschema(data, source)
     return DeviceDescription(
         model=data["model"],
         versions=tuple(ir.Version.parse(v) for v in data["versions"]),
@@ -197,6 +189,21 @@ def parse_description(data: Any, source: str = "<description>") -> DeviceDescrip
         description=data.get("description", ""),
         source=source,
     )
+
+
+def _check_with_jsonschema(data: Any, source: str) -> None:
+    """``UsageError`` with jsonschema's best message when the description schema refuses ``data``."""
+    import jsonschema
+    from jsonschema.exceptions import best_match
+
+    validator = jsonschema.Draft202012Validator(description_schema())
+    errors = list(validator.iter_errors(data))
+    if errors:
+        error = best_match(errors)
+        assert error is not None
+        where = "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.absolute_path)
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise DescriptionInvalid(f"{source}: {where}: {error.message}{more}")
 
 
 def _vendor(text: str, source: str) -> str:

@@ -37,11 +37,16 @@ def _bundled_schemas_dir() -> Path:
 def shipped_json_schema(name: str) -> dict[str, Any]:
     """A JSON Schema shipped beside the standard schemas (the meta-schema, the device
     description schema): from ``standard_schemas_dir()``, else the bundled copy."""
+    loaded: dict[str, Any] = json.loads(shipped_file(name).read_text(encoding="utf-8"))
+    return loaded
+
+
+def shipped_file(name: str) -> Path:
+    """Where ``shipped_json_schema`` reads ``name`` from."""
     for root in (standard_schemas_dir(), _bundled_schemas_dir()):
         candidate = root / name
         if candidate.is_file():
-            loaded: dict[str, Any] = json.loads(candidate.read_text(encoding="utf-8"))
-            return loaded
+            return candidate
     raise UsageError(f"cannot find {name} in {standard_schemas_dir()}")
 
 
