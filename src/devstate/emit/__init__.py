@@ -57,8 +57,12 @@ def module_stem(model: str, version: ir.Version) -> str:
 
 
 def snake_identifier(name: str) -> str:
-    """A schema name (``[a-z][a-z0-9_]*``) as a Python identifier: keywords get a trailing ``_``."""
-    return f"{name}_" if keyword.iskeyword(name) or keyword.issoftkeyword(name) else name
+    """A schema name (``[a-z][a-z0-9_]*``) as a Python identifier: keywords get a trailing ``_``.
+
+    Only hard keywords: soft keywords (``match``, ``case``, ``type``) are valid names, and their
+    list grows with the Python version (``type`` since 3.12), which would make the generated
+    attribute names depend on the Python that ran the generator."""
+    return f"{name}_" if keyword.iskeyword(name) else name
 
 
 def pascal_case(name: str) -> str:

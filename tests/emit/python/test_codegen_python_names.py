@@ -24,6 +24,7 @@ import pytest
 from paths import ROOT
 
 from devstate import interp, ir
+from devstate.emit import snake_identifier
 from devstate.emit.generate import emit_files, write_files
 from devstate.emit.python import PACKAGE
 from devstate.schema import load_schema
@@ -223,3 +224,9 @@ def test_a_refused_typed_value_has_the_references_code_and_path(schema: ir.Schem
         interp.encode(schema, state)
     assert (generated.value.code, generated.value.path) == (reference.value.code, reference.value.path)
     assert generated.value.path == path
+
+
+def test_only_hard_keywords_get_a_suffix_so_names_do_not_depend_on_the_python_version() -> None:
+    """``type`` became a soft keyword in Python 3.12; the generator must name it the same on 3.11."""
+    assert [snake_identifier(n) for n in ("class", "lambda", "type", "match", "case", "queues")] == \
+        ["class_", "lambda_", "type", "match", "case", "queues"]
