@@ -440,9 +440,6 @@ def header_bytes(model: str, major: int, minor: int, total: int) -> bytes:
 
 FLAG_OPTIONAL = 1
 FLAG_VENDOR = 2
-UNKNOWN_FLAGS_RULE = "flags must be OPTIONAL (1), or OPTIONAL and VENDOR (3) when vendor is given"
-"""An unknown section a state keeps is one a reader skipped, which only an OPTIONAL section can be:
-written without OPTIONAL, no reader of the schema could load the blob (UNKNOWN_SECTION)."""
 SECTION_HEADER_SIZE = 8
 VENDOR_HEADER_SIZE = 18
 MAX_SECTION_ID = 0x7FFF
@@ -1005,8 +1002,9 @@ def _unknown_key(entry: Any, path: str) -> tuple[tuple[int, bytes, int], bytes]:
     if not _is_int(entry.id) or not 1 <= entry.id <= MAX_SECTION_ID:
         raise EncodeError(ErrorCode.INVALID_STATE, f"{path}.id", f"section id must be an integer 1..{MAX_SECTION_ID}")
     flags = entry.flags
-    if not _is_int(flags) or flags != FLAG_OPTIONAL | (FLAG_VENDOR if entry.vendor is not None else 0):
-        raise EncodeError(ErrorCode.INVALID_STATE, f"{path}.flags", UNKNOWN_FLAGS_RULE)
+    if not _is_int(flags) or flags & ~3 or bool(flags & FLAG_VENDOR) != (entry.vendor is not None):
+        raise EncodeError(ErrorCode.INVALID_STATE, f"{path}.flags", "flags must use only OPTIONAL (1) and VENDOR (2), "
+                          "with VENDOR set exactly when vendor is given")
     if not isinstance(entry.payload, bytes | bytearray | memoryview):
         raise EncodeError(ErrorCode.INVALID_STATE, f"{path}.payload",
                           f"expected bytes, got {type(entry.payload).__name__}")
@@ -1283,8 +1281,9 @@ def _unknown_from_state(entry: Any, path: str, known: set[tuple[int, bytes, int]
     section_id, flags, payload = entry["id"], entry["flags"], entry["payload"]
     if not _is_int(section_id) or not 1 <= section_id <= MAX_SECTION_ID:
         raise invalid(f"{path}.id", f"section id must be an integer 1..{MAX_SECTION_ID}")
-    if not _is_int(flags) or flags != FLAG_OPTIONAL | (FLAG_VENDOR if "vendor" in entry else 0):
-        raise invalid(f"{path}.flags", UNKNOWN_FLAGS_RULE)
+    if not _is_int(flags) or flags & ~3 or bool(flags & FLAG_VENDOR) != ("vendor" in entry):
+        raise invalid(f"{path}.flags", "flags must use only OPTIONAL (1) and VENDOR (2), with VENDOR set exactly "
+                      "when vendor is given")
     if not isinstance(payload, bytes | bytearray | memoryview):
         raise invalid(f"{path}.payload", f"expected bytes, got {_kind(payload)}")
     vendor = None

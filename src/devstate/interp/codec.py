@@ -25,7 +25,7 @@ from devstate.wire.limits import DEFAULT_LIMITS, Limits
 from devstate.wire.sections import (
     FLAG_OPTIONAL,
     FLAG_VENDOR,
-    UNKNOWN_FLAGS_RULE,
+    KNOWN_FLAGS,
     VENDOR_HEADER_SIZE,
     Namespace,
     RawSection,
@@ -268,8 +268,10 @@ def _unknown_entry(entry: Any, path: str) -> tuple[int, int, Namespace | None, b
     section_id, flags, payload = entry["id"], entry["flags"], entry["payload"]
     if not _is_int(section_id) or not 1 <= section_id <= MAX_SECTION_ID:
         raise EncodeError(ErrorCode.INVALID_STATE, f"{path}.id", f"section id must be an integer 1..{MAX_SECTION_ID}")
-    if not _is_int(flags) or flags != FLAG_OPTIONAL | (FLAG_VENDOR if "vendor" in entry else 0):
-        raise EncodeError(ErrorCode.INVALID_STATE, f"{path}.flags", UNKNOWN_FLAGS_RULE)
+    if not _is_int(flags) or flags & ~KNOWN_FLAGS or bool(flags & FLAG_VENDOR) != ("vendor" in entry):
+        raise EncodeError(ErrorCode.INVALID_STATE, f"{path}.flags",
+                          "flags must use only OPTIONAL (1) and VENDOR (2), "
+                          "with VENDOR set exactly when vendor is given")
     if not isinstance(payload, bytes | bytearray | memoryview):
         raise EncodeError(ErrorCode.INVALID_STATE, f"{path}.payload", f"expected bytes, got {type(payload).__name__}")
     vendor = None

@@ -25,7 +25,6 @@ from devstate import dsf1
 from devstate.dsf1 import FLAG_OPTIONAL as FLAG_OPTIONAL
 from devstate.dsf1 import FLAG_VENDOR as FLAG_VENDOR
 from devstate.dsf1 import SECTION_HEADER_SIZE as SECTION_HEADER_SIZE
-from devstate.dsf1 import UNKNOWN_FLAGS_RULE as UNKNOWN_FLAGS_RULE
 from devstate.dsf1 import VENDOR_HEADER_SIZE as VENDOR_HEADER_SIZE
 from devstate.wire.errors import DecodeError, ErrorCode
 from devstate.wire.header import Header

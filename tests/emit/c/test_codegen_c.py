@@ -207,7 +207,6 @@ ENCODE_CASES: dict[str, list[Callable[[State], None]]] = {
     "opaque_over_max": [_set("vendor_sections.acme_blob", bytes(33))],
     "unknown_id_zero": [_set("unknown_sections", [_unknown(0)])],
     "unknown_bad_flags": [_set("unknown_sections", [_unknown(100, 4)])],
-    "unknown_not_optional": [_set("unknown_sections", [_unknown(100, 0)])],
     "unknown_known_id": [_set("unknown_sections", [_unknown(3)])],
     "unknown_duplicate": [_set("unknown_sections", [_unknown(100), _unknown(100)])],
     "unknown_bad_vendor": [_set("unknown_sections", [_unknown(1, 3, vendor="pci:0x0000")])],

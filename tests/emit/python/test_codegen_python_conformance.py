@@ -151,7 +151,6 @@ def test_encode_errors_of_hand_made_states() -> None:
         lambda s: s.update(unknown_sections=[{"id": 9, "flags": 1, "payload": b"", "more": 1}]),
         lambda s: s.update(unknown_sections=[{"id": 0, "flags": 1, "payload": b""}]),
         lambda s: s.update(unknown_sections=[{"id": 9, "flags": 2, "payload": b""}]),
-        lambda s: s.update(unknown_sections=[{"id": 9, "flags": 0, "payload": b""}]),
         lambda s: s.update(unknown_sections=[{"id": 9, "flags": 3, "vendor": "pci:0", "payload": b""}]),
         lambda s: s.update(unknown_sections=[{"id": 9, "flags": 3, "vendor": None, "payload": b""}]),
         lambda s: s.update(unknown_sections=[{"id": 9, "flags": 1, "payload": "00"}]),

@@ -66,7 +66,6 @@ static int encode_errors(void)
     CASE("opaque_over_max", (st.has_acme_blob = true, st.acme_blob.data = buf, st.acme_blob.len = 33));
     CASE("unknown_id_zero", set_unknown(&st, 0, 0, DEVSTATE_SECTION_OPTIONAL));
     CASE("unknown_bad_flags", set_unknown(&st, 0, 100, 4));
-    CASE("unknown_not_optional", set_unknown(&st, 0, 100, 0));
     CASE("unknown_known_id", set_unknown(&st, 0, 3, DEVSTATE_SECTION_OPTIONAL));
     CASE("unknown_duplicate", (set_unknown(&st, 0, 100, 1), set_unknown(&st, 1, 100, 1)));
     CASE("unknown_bad_vendor", (set_unknown(&st, 0, 1, 3), st.unknown[0].vendor[0] = 1));

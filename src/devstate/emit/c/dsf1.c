@@ -249,9 +249,7 @@ int dsf1_check_unknown(const struct devstate_unknown_section *u, size_t index, s
     size_t vendor_len = (u->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0;
     if (u->id == 0 || u->id > 0x7FFF)
         return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].id", index);
-    /* a kept unknown section is one a reader skipped: only an OPTIONAL one (1, or 3 with VENDOR) */
-    if ((u->flags | DEVSTATE_SECTION_VENDOR) != (DEVSTATE_SECTION_OPTIONAL | DEVSTATE_SECTION_VENDOR))
-        return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].flags", index);
+    if (u->flags & ~0x3u) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].flags", index);
     if (u->payload.data == NULL && u->payload.len != 0)
         return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].payload", index);
     if ((u->flags & DEVSTATE_SECTION_VENDOR) && !dsf1_vendor_ok(u->vendor))
