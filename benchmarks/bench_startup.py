@@ -11,7 +11,9 @@ baseline's median, the target (150 ms for the per-call verbs) and the median CPU
 ``validate``, ``check-migration`` and ``inspect`` keep answers between runs
 (``devstate.result_cache``): the targeted rows are the usual case, a question asked before
 (one warm-up run fills a cache directory of this run's own); the rows marked "no cache" run
-with ``DEVSTATE_NO_CACHE=1``, the first call's cost. The commands run with bytecode
+with ``DEVSTATE_NO_CACHE=1``, and the rows marked "cold cache" run each time with an empty
+cache directory of their own: the first call on a fresh host (it also writes the entry the
+next call answers from), which issue 20 gives the 150 ms target too. The commands run with bytecode
 caching allowed (``PYTHONDONTWRITEBYTECODE`` removed), as an installed devstate has its
 ``.pyc`` files: otherwise every run would compile the toolkit's sources first.
 
@@ -52,12 +54,20 @@ COMMANDS: dict[str, list[str]] = {
 }
 UNCACHED = {"validate (no cache)": COMMANDS["validate (one file)"],
             "check-migration (no cache)": COMMANDS["check-migration"]}
-TARGETED = {"inspect", "inspect (vendor sect.)", "validate (one file)", "check-migration", "check-migration --json"}
+COLD = {"validate (cold cache)": COMMANDS["validate (one file)"],
+        "check-migration (cold cache)": COMMANDS["check-migration"]}
+"""Run each time with a new, empty cache directory."""
+TARGETED = {"inspect", "inspect (vendor sect.)", "validate (one file)", "check-migration", "check-migration --json",
+            *COLD}
 """The verbs issue 20 gives the 150 ms target."""
+COLD_DIR = "<a new empty directory each run>"
 
 
 def _run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     """Wall time and CPU time (user + system) of one run of ``argv``."""
+    if env.get("XDG_CACHE_HOME") == COLD_DIR:
+        with tempfile.TemporaryDirectory(prefix="devstate-bench-cold-") as empty:
+            return _run(argv, {**env, "XDG_CACHE_HOME": empty})
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, env=env)
@@ -75,8 +85,10 @@ def _environments(cache_home: str) -> tuple[dict[str, str], dict[str, str]]:
 
 def _rows(cache_home: str) -> list[tuple[str, list[str], dict[str, str]]]:
     env, uncached = _environments(cache_home)
+    cold = {**env, "XDG_CACHE_HOME": COLD_DIR}
     return ([(name, args, env) for name, args in COMMANDS.items()]
-            + [(name, args, uncached) for name, args in UNCACHED.items()])
+            + [(name, args, uncached) for name, args in UNCACHED.items()]
+            + [(name, args, cold) for name, args in COLD.items()])
 
 
 def instructions(cache_home: str) -> dict[str, int]:
@@ -85,8 +97,11 @@ def instructions(cache_home: str) -> dict[str, int]:
     counted = {}
     for name, argv, run_env in [("python -c pass", ["-c", "pass"], env),
                                 *((n, ["-m", "devstate", *a], e) for n, a, e in _rows(cache_home))]:
-        result = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                                 sys.executable, *argv], capture_output=True, text=True, env=run_env, check=False)
+        with tempfile.TemporaryDirectory(prefix="devstate-bench-cold-") as empty:
+            if run_env.get("XDG_CACHE_HOME") == COLD_DIR:
+                run_env = {**run_env, "XDG_CACHE_HOME": empty}
+            result = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                                     sys.executable, *argv], capture_output=True, text=True, env=run_env, check=False)
         found = re.search(r"Collected : (\d+)", result.stderr)
         if found is None:
             raise SystemExit(f"valgrind gave no count for {name}: {result.stderr[-500:]}")
@@ -117,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         times = measure(args.repeat, cache_home)
         counted = instructions(cache_home) if args.instructions else {}
     base = statistics.median(wall for wall, _ in times["python -c pass"])
-    print(f"{'command':<26} {'median ms':>10} {'× python -c pass':>17} {'target':>9} {'CPU ms':>8}")
+    print(f"{'command':<28} {'median ms':>10} {'× python -c pass':>17} {'target':>9} {'CPU ms':>8}")
     met = True
     for name, samples in times.items():
         median = statistics.median(wall for wall, _ in samples) * 1000
@@ -127,12 +142,12 @@ def main(argv: list[str] | None = None) -> int:
             ok = median < TARGET_MS
             met = met and ok
             target = f"<{TARGET_MS:.0f} {'ok' if ok else 'MISSED'}"
-        print(f"{name:<26} {median:>10.1f} {median / (base * 1000):>17.1f} {target:>9} {cpu:>8.1f}")
+        print(f"{name:<28} {median:>10.1f} {median / (base * 1000):>17.1f} {target:>9} {cpu:>8.1f}")
     print(f"{args.repeat} runs each, interleaved; baseline python -c pass {base * 1000:.1f} ms")
     if counted:
-        print(f"\n{'command':<26} {'instructions':>14} {'× python -c pass':>17}")
+        print(f"\n{'command':<28} {'instructions':>14} {'× python -c pass':>17}")
         for name, count in counted.items():
-            print(f"{name:<26} {count:>14,} {count / counted['python -c pass']:>17.1f}")
+            print(f"{name:<28} {count:>14,} {count / counted['python -c pass']:>17.1f}")
     return 0 if met else 1
 
 
