@@ -135,7 +135,6 @@ def test_readers_that_need_a_file_take_stdin_through_a_temporary_copy(tmp_path: 
 
 JSON_ANYWAY = {"template": "writes a state JSON", "schema json-schema": "writes a JSON Schema"}
 """Verbs without --json because their output is JSON already (README: Command line)."""
-NO_JSON_YET = {"demo": "issue 20: devstate demo --json is not written yet"}
 
 
 def _leaf_commands() -> dict[str, click.Command]:
@@ -158,5 +157,5 @@ def test_every_verb_has_json_or_prints_json_anyway() -> None:
     commands = _leaf_commands()
     without = {name for name, command in commands.items()
                if not any(p.name == "as_json" and "--json" in p.opts for p in command.params)}
-    assert without == set(JSON_ANYWAY) | set(NO_JSON_YET)
+    assert without == set(JSON_ANYWAY)
     assert len(commands) > 30

@@ -8,6 +8,7 @@ files it leaves behind, decoded by the reference codec.
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -166,6 +167,19 @@ def test_cli_exits_1_when_a_case_misbehaves(tmp_path: Path, build_dir: Path, mon
     assert "0/1 cases behaved as expected" in result.output
 
 
+def test_cli_json_is_the_cases_alone_with_the_same_exit_status(build_dir: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(_: object) -> CaseResult:
+        return CaseResult(9, "a case that went wrong", "A → B", "3 fields differ", False)
+
+    monkeypatch.setattr(demo_runner, "CASES", (broken,))
+    monkeypatch.setattr(demo_runner, "RUST_CASES", ())
+    result = CliRunner().invoke(main, ["demo", "--build-dir", str(build_dir), "--json"])
+    assert (result.exit_code, result.stderr) == (1, "")
+    assert json.loads(result.stdout) == {"ok": False, "passed": 0, "total": 1, "cases": [
+        {"number": 9, "title": "a case that went wrong", "route": "A → B", "outcome": "3 fields differ", "ok": False}]}
+
+
 def test_a_device_program_failing_fails_its_case_only(tmp_path: Path, build_dir: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     def missing_scenario(demo: Demo) -> CaseResult:
@@ -185,3 +199,8 @@ def test_cli_without_a_compiler_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["demo", "--cc", str(tmp_path / "no-such-cc"), "--build-dir", str(tmp_path)])
     assert result.exit_code == 2
     assert "no C compiler found" in result.output
+    as_json = CliRunner().invoke(main, ["demo", "--cc", str(tmp_path / "no-such-cc"), "--build-dir", str(tmp_path),
+                                        "--json"])
+    assert as_json.exit_code == 2
+    error = json.loads(as_json.stdout)["error"]
+    assert error["code"] == "DEMO" and "no C compiler found" in error["message"]

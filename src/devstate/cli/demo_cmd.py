@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, fail
-from devstate.demo import DemoError, Options, run_demo
+from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, fail, print_json
+from devstate.demo import DemoError, DemoResult, Options, run_demo
 
 
 @click.command()
@@ -21,8 +21,10 @@ from devstate.demo import DemoError, Options, run_demo
               help="The devstate checkout holding examples/ and codegen/ (default: this one).")
 @click.option("--qemu", is_flag=True, help="Real QEMU as vendor A: a Linux guest's virtio-net and virtio-blk state "
               "through devstate and back (needs tools/system-deps --install qemu guest).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print only a JSON document of the cases (number, title, route, outcome, ok); no steps.")
 def demo(work_dir: Path | None, full: bool, build_dir: Path | None, cc: str | None, root: Path | None,
-         qemu: bool) -> None:
+         qemu: bool, as_json: bool) -> None:
     """Vendor A → vendor B: two independent device implementations migrate through devstate.
 
     Builds vendor A's virtio-net device (C, examples/vendor_a) and runs vendor B's (Python,
@@ -33,9 +35,23 @@ def demo(work_dir: Path | None, full: bool, build_dir: Path | None, cc: str | No
     vendor B, 7.2 into 10.0, a refusal); the guest's console proves each load.
     Exit status: 0 every case behaved as expected, 1 one did not, 2 the demo cannot run.
     """
+    shown = console
+    if as_json:
+        from rich.console import Console
+
+        shown = Console(quiet=True)  # the steps are not printed: stdout holds the JSON document alone
     try:
         result = run_demo(Options(root=root, work_dir=work_dir, build_dir=build_dir, cc=cc, full=full, qemu=qemu),
-                          console)
+                          shown)
     except DemoError as exc:
         fail(exc)
+    if as_json:
+        print_json(demo_json(result))
     raise click.exceptions.Exit(EXIT_OK if result.ok else EXIT_INVALID)
+
+
+def demo_json(result: DemoResult) -> dict[str, object]:
+    """``devstate demo --json``: whether every case behaved as expected, and each case."""
+    return {"ok": result.ok, "passed": sum(case.ok for case in result.cases), "total": len(result.cases),
+            "cases": [{"number": case.number, "title": case.title, "route": case.route, "outcome": case.outcome,
+                       "ok": case.ok} for case in result.cases]}
