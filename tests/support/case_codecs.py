@@ -48,11 +48,12 @@ from devstate.wire.limits import Limits
 from tools.debian import cache_dir, locked
 
 Decoded = tuple[Any, ...]
-"""``("ok", state_json, reencoded_bytes)`` or ``("error", code, number, offset, path)``."""
+"""``("ok", state_json, reencoded_bytes)`` or ``("error", code, number, offset, path, message)``
+(message None for the C and Rust drivers, which report none)."""
 
 
-Refused = tuple[str, int, str, str]
-"""An encoder's error: (code, number, path, message)."""
+Refused = tuple[str, int, str, str | None]
+"""An encoder's error: (code, number, path, message) (message None for the C and Rust drivers)."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def _interp_decode(schema: ir.Schema, blob: bytes, limits: dict[str, int]) -> De
     try:
         state = interp.decode(schema, blob, Limits(**limits))
     except DecodeError as exc:
-        return ("error", exc.code, exc.number, exc.offset, exc.path)
+        return ("error", exc.code, exc.number, exc.offset, exc.path, exc.message)
     return ("ok", state_to_json(state), interp.encode(schema, state))
 
 
@@ -117,7 +118,7 @@ def _python_decode(schema: ir.Schema, blob: bytes, limits: dict[str, int]) -> De
     try:
         state = module.decode(blob, runtime.Limits(**limits))
     except module.DecodeError as exc:
-        return ("error", exc.code, exc.number, exc.offset, exc.path)
+        return ("error", exc.code, exc.number, exc.offset, exc.path, exc.message)
     return ("ok", state_to_json(module.to_state(state)), module.encode(state))
 
 
@@ -228,7 +229,7 @@ def _driver_decode(lang: str) -> Callable[[ir.Schema, bytes, dict[str, int]], De
     def decode(schema: ir.Schema, blob: bytes, limits: dict[str, int]) -> Decoded:
         got = _driver(lang, schema.ident).decode(blob, Limits(**limits))
         if not got["ok"]:
-            return ("error", got["name"], got["code"], got["offset"], got["path"])
+            return ("error", got["name"], got["code"], got["offset"], got["path"], None)
         assert got["size_ok"], f"{lang}: the encoded size differs from the bytes encode wrote"
         return ("ok", got["state"], bytes.fromhex(got["encoded"]))
 

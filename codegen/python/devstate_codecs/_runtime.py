@@ -335,7 +335,7 @@ class Envelope(NamedTuple):
     trailer_offset: int
 
 
-def read_envelope(b: memoryview, limits: Limits, model: str, major: int) -> Envelope:
+def read_envelope(b: memoryview, limits: Limits, model: str, major: int, ident: str) -> Envelope:
     """Check the header, lengths, model id, checksum, model and major (spec "Decoding order" 1-5).
 
     The common case (a well-formed header of the reader's model) is one ``unpack``; anything
@@ -349,27 +349,28 @@ def read_envelope(b: memoryview, limits: Limits, model: str, major: int) -> Enve
                 == model.encode("ascii") and total >= FIXED_HEADER_SIZE + id_length + TRAILER_SIZE):
             check_checksum(b, total)
             return Envelope(blob_major, blob_minor, FIXED_HEADER_SIZE + id_length, total - TRAILER_SIZE)
-    return _read_envelope_exact(b, limits, model, major)
+    return _read_envelope_exact(b, limits, model, major, ident)
 
 
-def _read_envelope_exact(b: memoryview, limits: Limits, model: str, major: int) -> Envelope:
+def _read_envelope_exact(b: memoryview, limits: Limits, model: str, major: int, ident: str) -> Envelope:
     if len(b) > limits.max_total_size:
         raise DecodeError(ErrorCode.LIMIT_EXCEEDED, 0, "$", f"the input is {len(b)} bytes, over the limit of "
-                          f"{limits.max_total_size} (max_total_size)")
+                          f"{limits.max_total_size} (--max-total-size)")
     blob_major, blob_minor, total = read_header_fields(b)
     if total > limits.max_total_size:
         raise header_error(ErrorCode.LIMIT_EXCEEDED, 16, "total_length",
-                           f"total length {total} is over the limit of {limits.max_total_size} bytes")
+                           f"total length {total} is over the limit of {limits.max_total_size} bytes "
+                           "(--max-total-size)")
     id_length = read_model_id_length(b)
     check_lengths(b, total, id_length)
     check_checksum(b, total)
     blob_model = bytes(b[FIXED_HEADER_SIZE : FIXED_HEADER_SIZE + id_length]).decode("ascii")
     if blob_model != model:
         raise header_error(ErrorCode.MODEL_MISMATCH, FIXED_HEADER_SIZE, "model",
-                           f"the blob holds {blob_model} state; the reader's schema is {model}")
+                           f"the blob holds {blob_model} state; the reader's schema is {ident}")
     if blob_major != major:
         raise header_error(ErrorCode.MAJOR_MISMATCH, 12, "major",
-                           f"the blob was written with {model}@{blob_major}.{blob_minor}; this reader reads "
+                           f"the blob was written with {model}@{blob_major}.{blob_minor}; a {ident} reader reads "
                            f"major version {major} only")
     return Envelope(blob_major, blob_minor, FIXED_HEADER_SIZE + id_length, total - TRAILER_SIZE)
 
@@ -631,7 +632,7 @@ class ModelSpec(Generic[StateT]):
 def decode(spec: ModelSpec[StateT], buffer: Any, limits: Limits) -> StateT:
     """Decode a whole blob with the model ``spec`` (spec/wire-format.md, "Decoding order")."""
     b = view(buffer)
-    envelope = read_envelope(b, limits, spec.model, spec.major)
+    envelope = read_envelope(b, limits, spec.model, spec.major, spec.ident)
     values: dict[str, Any] = {}
     vendor_values: dict[str, Any] = {}
     unknown: list[UnknownSection] = []
@@ -644,11 +645,11 @@ def decode(spec: ModelSpec[StateT], buffer: Any, limits: Limits) -> StateT:
         if bool(frame.flags & FLAG_OPTIONAL) != section.optional:
             raise _optional_flag(frame, section, spec)
         if depth < 0:
-            raise too_deep(frame.start, "").decode_error(section.path)
+            raise DecodeError(ErrorCode.NESTING_TOO_DEEP, frame.start, section.path, too_deep_message(limits.max_depth))
         try:
             value = section.decode(b, frame.start, frame.end, depth, limit)
         except Fail as fail:
-            raise _payload_error(fail, section, envelope) from None
+            raise _payload_error(fail, section, envelope, spec, limits) from None
         if section.vendor is None:
             values[section.attr] = value
         else:
@@ -679,10 +680,15 @@ def _optional_flag(frame: Frame, section: SectionSpec, spec: ModelSpec[Any]) -> 
                        f"the OPTIONAL flag must be {should}: {spec.ident} declares the section {declared}")
 
 
-def _payload_error(fail: Fail, section: SectionSpec, envelope: Envelope) -> DecodeError:
+def _payload_error(fail: Fail, section: SectionSpec, envelope: Envelope, spec: ModelSpec[Any],
+                   limits: Limits) -> DecodeError:
+    """The decode error of a failure inside a section's payload, its message completed with what only
+    the model and the reader know (the reference codec's words)."""
     if fail.code == ErrorCode.NONZERO_TAIL:
-        fail.message += (f"; the blob was written with version {envelope.major}.{envelope.minor}, "
-                         "which a reader of that version or later understands")
+        fail.message += (f" known to {spec.ident}; the blob was written with version {envelope.major}."
+                         f"{envelope.minor}, which a reader of that version or later understands")
+    elif fail.code == ErrorCode.NESTING_TOO_DEEP:
+        fail.message = too_deep_message(limits.max_depth)
     return fail.decode_error(section.path)
 
 
@@ -709,7 +715,13 @@ def too_short(q: int, e: int, path: str, struct_name: str, field: str, need: int
 
 
 def too_deep(q: int, path: str) -> Fail:
+    """The first value over the depth limit (``decode`` words the message with the limit, ``too_deep_message``)."""
     return Fail(ErrorCode.NESTING_TOO_DEEP, q, path, "the value nests deeper than the reader's max_depth")
+
+
+def too_deep_message(limit: int) -> str:
+    """The first value over ``max_depth`` is one level deeper than the limit."""
+    return f"value nests {limit + 1} levels deep; the limit is {limit}"
 
 
 def truncated(q: int, e: int, path: str, what: str, size: int) -> Fail:
@@ -731,8 +743,7 @@ def check_tail(b: memoryview, q: int, e: int, struct_name: str) -> None:
     if stripped:
         at = q + len(tail) - len(stripped)
         raise Fail(ErrorCode.NONZERO_TAIL, at, "",
-                   f"non-zero data in the {len(tail)}-byte tail after the last field of {struct_name} known "
-                   "to this reader")
+                   f"non-zero data in the {len(tail)}-byte tail after the last field of {struct_name}")
 
 
 def bad_stride(q: int, path: str, stride: int, struct_name: str, body: int) -> Fail:
@@ -745,9 +756,11 @@ def count_over_max(q: int, path: str, count: int, maximum: int) -> Fail:
     return Fail(ErrorCode.COUNT_OVER_MAX, q, path, f"count {count} is over the declared max {maximum}")
 
 
-def count_past_end(q: int, path: str, count: int, size: int, remaining: int) -> Fail:
+def count_past_end(q: int, path: str, count: int, size: int, remaining: int, stride: bool = False) -> Fail:
+    """``size`` is the array's stride (``stride``: an array of structs) or its elements' minimum size."""
+    what = "stride" if stride else "minimum element size"
     return Fail(ErrorCode.COUNT_PAST_END, q, path,
-                f"{count} elements × {size} bytes = {count * size} bytes run past the end of the container "
+                f"{count} elements × {what} {size} = {count * size} bytes run past the end of the container "
                 f"({remaining} bytes remain)")
 
 
@@ -782,7 +795,7 @@ def _counted(b: memoryview, q: int, e: int, maximum: int, limit: int, path: str)
         raise Fail(ErrorCode.LENGTH_OVER_MAX, q, path, f"length {n} is over the declared max {maximum}")
     if n > limit:
         raise Fail(ErrorCode.LIMIT_EXCEEDED, q, path, f"a region of {n} bytes is over the limit of {limit} "
-                   "(max_region_size)")
+                   "(--max-region-size)")
     if n > e - q - 4:
         raise Fail(ErrorCode.TRUNCATED, q, path,
                    f"length {n} runs past the end of its container ({e - q - 4} bytes remain)")
@@ -822,7 +835,7 @@ def _opaque_size(q: int, e: int, maximum: int, limit: int) -> None:
                    f"{maximum}")
     if e - q > limit:
         raise Fail(ErrorCode.LIMIT_EXCEEDED, q, "", f"a region of {e - q} bytes is over the limit of {limit} "
-                   "(max_region_size)")
+                   "(--max-region-size)")
 
 
 def read_opaque(b: memoryview, q: int, e: int, maximum: int, limit: int) -> Buffer:
@@ -1150,7 +1163,14 @@ def chk_flags(value: Any, undeclared: int, low: int, high: int, name: str, path:
         raise Fail(ErrorCode.BAD_FLAGS, 0, path, f"undeclared bits {int(value) & undeclared:#x} are set in {name}")
 
 
-def chk_bytes(value: Any, length: int | None, maximum: int | None, path: str) -> None:
+def over_max(size: int, maximum: int, opaque: bool) -> str:
+    """The message of a bytes value (or an opaque vendor payload) over its declared max."""
+    if opaque:
+        return f"opaque payload of {size} bytes is over the declared max {maximum}"
+    return f"length {size} is over the declared max {maximum}"
+
+
+def chk_bytes(value: Any, length: int | None, maximum: int | None, path: str, opaque: bool = False) -> None:
     try:
         size = len(as_buffer(value))
     except TypeError:
@@ -1158,7 +1178,7 @@ def chk_bytes(value: Any, length: int | None, maximum: int | None, path: str) ->
     if length is not None and size != length:
         raise Fail(ErrorCode.INVALID_STATE, 0, path, f"expected exactly {length} bytes, got {size}")
     if maximum is not None and size > maximum:
-        raise Fail(ErrorCode.LENGTH_OVER_MAX, 0, path, f"length {size} is over the declared max {maximum}")
+        raise Fail(ErrorCode.LENGTH_OVER_MAX, 0, path, over_max(size, maximum, opaque))
 
 
 def chk_str(value: Any, maximum: int, path: str) -> None:
@@ -1356,25 +1376,25 @@ def to_flags(value: Any, cls: type[FlagT], bits: dict[str, int], name: str, path
     return cls(number)
 
 
-def _to_buffer(value: Any, length: int | None, maximum: int | None, path: str) -> Buffer:
+def _to_buffer(value: Any, length: int | None, maximum: int | None, path: str, opaque: bool) -> Buffer:
     if not isinstance(value, bytes | bytearray | memoryview):
         raise invalid(path, f"expected bytes, got {_kind(value)}")
     data = as_buffer(value)
     if length is not None and len(data) != length:
         raise invalid(path, f"expected exactly {length} bytes, got {len(data)}")
     if maximum is not None and len(data) > maximum:
-        raise EncodeError(ErrorCode.LENGTH_OVER_MAX, path, f"length {len(data)} is over the declared max {maximum}")
+        raise EncodeError(ErrorCode.LENGTH_OVER_MAX, path, over_max(len(data), maximum, opaque))
     return data
 
 
-def to_bytes(value: Any, length: int | None, maximum: int | None, path: str) -> bytes:
-    """A short ``bytes`` value (copied)."""
-    return bytes(_to_buffer(value, length, maximum, path))
+def to_bytes(value: Any, length: int | None, maximum: int | None, path: str, opaque: bool = False) -> bytes:
+    """A short ``bytes`` value (copied); ``opaque``: an opaque vendor section's payload."""
+    return bytes(_to_buffer(value, length, maximum, path, opaque))
 
 
-def to_buffer(value: Any, length: int | None, maximum: int | None, path: str) -> Buffer:
-    """A ``bytes`` value that may be a large region (not copied)."""
-    return _to_buffer(value, length, maximum, path)
+def to_buffer(value: Any, length: int | None, maximum: int | None, path: str, opaque: bool = False) -> Buffer:
+    """A ``bytes`` value that may be a large region (not copied); ``opaque``: an opaque vendor section's payload."""
+    return _to_buffer(value, length, maximum, path, opaque)
 
 
 def to_str(value: Any, maximum: int, path: str) -> str:

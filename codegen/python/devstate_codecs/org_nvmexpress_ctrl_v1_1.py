@@ -889,7 +889,14 @@ def _decode_aer_state(blob: memoryview, start: int, end: int, depth_left: int, r
         raise _rt.bad_stride(offset + 4, ".pending", pending_stride, "async_event", 3)
     pending_start = offset + 8
     if pending_count * pending_stride > end - pending_start:
-        raise _rt.count_past_end(offset, ".pending", pending_count, pending_stride, end - pending_start)
+        raise _rt.count_past_end(
+            offset,
+            ".pending",
+            pending_count,
+            pending_stride,
+            end - pending_start,
+            stride=True,
+        )
     if pending_count and depth_left < 2:
         raise _rt.too_deep(pending_start, ".pending[0]")
     if pending_stride == 3 and depth_left >= 3:
@@ -965,7 +972,14 @@ def _decode_aer_state_exact(blob: memoryview, start: int, end: int, depth_left: 
         raise _rt.bad_stride(offset + 4, ".pending", pending_stride, "async_event", 3)
     pending_start = offset + 8
     if pending_count * pending_stride > end - pending_start:
-        raise _rt.count_past_end(offset, ".pending", pending_count, pending_stride, end - pending_start)
+        raise _rt.count_past_end(
+            offset,
+            ".pending",
+            pending_count,
+            pending_stride,
+            end - pending_start,
+            stride=True,
+        )
     if pending_count and depth_left < 2:
         raise _rt.too_deep(pending_start, ".pending[0]")
     if pending_stride == 3 and depth_left >= 3:
@@ -2895,7 +2909,7 @@ def _decode_io_cqs_section(
         raise _rt.bad_stride(offset + 4, "", io_cqs_stride, "completion_queue", 23)
     io_cqs_start = offset + 8
     if io_cqs_count * io_cqs_stride > end - io_cqs_start:
-        raise _rt.count_past_end(offset, "", io_cqs_count, io_cqs_stride, end - io_cqs_start)
+        raise _rt.count_past_end(offset, "", io_cqs_count, io_cqs_stride, end - io_cqs_start, stride=True)
     if io_cqs_count and depth_left < 1:
         raise _rt.too_deep(io_cqs_start, "[0]")
     if io_cqs_stride == 23 and depth_left >= 2:
@@ -3025,7 +3039,7 @@ def _decode_io_sqs_section(
         raise _rt.bad_stride(offset + 4, "", io_sqs_stride, "submission_queue", 22)
     io_sqs_start = offset + 8
     if io_sqs_count * io_sqs_stride > end - io_sqs_start:
-        raise _rt.count_past_end(offset, "", io_sqs_count, io_sqs_stride, end - io_sqs_start)
+        raise _rt.count_past_end(offset, "", io_sqs_count, io_sqs_stride, end - io_sqs_start, stride=True)
     if io_sqs_count and depth_left < 1:
         raise _rt.too_deep(io_sqs_start, "[0]")
     if io_sqs_stride == 22 and depth_left >= 2:
@@ -3201,7 +3215,7 @@ def _decode_inflight_section(
         raise _rt.bad_stride(offset + 4, "", inflight_stride, "inflight_command", 66)
     inflight_start = offset + 8
     if inflight_count * inflight_stride > end - inflight_start:
-        raise _rt.count_past_end(offset, "", inflight_count, inflight_stride, end - inflight_start)
+        raise _rt.count_past_end(offset, "", inflight_count, inflight_stride, end - inflight_start, stride=True)
     if inflight_count and depth_left < 1:
         raise _rt.too_deep(inflight_start, "[0]")
     if inflight_stride == 66 and depth_left >= 2:

@@ -984,6 +984,7 @@ def _decode_pci__virtio_core(
             queue_records_count,
             queue_records_stride,
             end - queue_records_start,
+            stride=True,
         )
     if queue_records_count and depth_left < 2:
         raise _rt.too_deep(queue_records_start, ".queue_records[0]")
@@ -1040,6 +1041,7 @@ def _decode_pci__virtio_core(
             extra_rings_count,
             extra_rings_stride,
             end - extra_rings_start,
+            stride=True,
         )
     if extra_rings_count and depth_left < 2:
         raise _rt.too_deep(extra_rings_start, ".extra_rings[0]")
@@ -1193,6 +1195,7 @@ def _decode_pci__virtio_core_exact(
             queue_records_count,
             queue_records_stride,
             end - queue_records_start,
+            stride=True,
         )
     if queue_records_count and depth_left < 2:
         raise _rt.too_deep(queue_records_start, ".queue_records[0]")
@@ -1249,6 +1252,7 @@ def _decode_pci__virtio_core_exact(
             extra_rings_count,
             extra_rings_stride,
             end - extra_rings_start,
+            stride=True,
         )
     if extra_rings_count and depth_left < 2:
         raise _rt.too_deep(extra_rings_start, ".extra_rings[0]")

@@ -2121,7 +2121,7 @@ def _decode_queues_section(
         raise _rt.bad_stride(offset + 4, "", queues_stride, "virtqueue", 40)
     queues_start = offset + 8
     if queues_count * queues_stride > end - queues_start:
-        raise _rt.count_past_end(offset, "", queues_count, queues_stride, end - queues_start)
+        raise _rt.count_past_end(offset, "", queues_count, queues_stride, end - queues_start, stride=True)
     if queues_count and depth_left < 1:
         raise _rt.too_deep(queues_start, "[0]")
     if queues_stride == 40 and depth_left >= 2:
@@ -2406,7 +2406,7 @@ def _decode_inflight_section(
         raise _rt.bad_stride(offset + 4, "", inflight_stride, "inflight_request", 16)
     inflight_start = offset + 8
     if inflight_count * inflight_stride > end - inflight_start:
-        raise _rt.count_past_end(offset, "", inflight_count, inflight_stride, end - inflight_start)
+        raise _rt.count_past_end(offset, "", inflight_count, inflight_stride, end - inflight_start, stride=True)
     if inflight_count and depth_left < 1:
         raise _rt.too_deep(inflight_start, "[0]")
     if inflight_stride == 16 and depth_left >= 2:

@@ -2127,7 +2127,7 @@ def _decode_queues_section(
         raise _rt.bad_stride(offset + 4, "", queues_stride, "virtqueue", 40)
     queues_start = offset + 8
     if queues_count * queues_stride > end - queues_start:
-        raise _rt.count_past_end(offset, "", queues_count, queues_stride, end - queues_start)
+        raise _rt.count_past_end(offset, "", queues_count, queues_stride, end - queues_start, stride=True)
     if queues_count and depth_left < 1:
         raise _rt.too_deep(queues_start, "[0]")
     if queues_stride == 40 and depth_left >= 2:
@@ -2412,7 +2412,7 @@ def _decode_inflight_section(
         raise _rt.bad_stride(offset + 4, "", inflight_stride, "inflight_request", 16)
     inflight_start = offset + 8
     if inflight_count * inflight_stride > end - inflight_start:
-        raise _rt.count_past_end(offset, "", inflight_count, inflight_stride, end - inflight_start)
+        raise _rt.count_past_end(offset, "", inflight_count, inflight_stride, end - inflight_start, stride=True)
     if inflight_count and depth_left < 1:
         raise _rt.too_deep(inflight_start, "[0]")
     if inflight_stride == 16 and depth_left >= 2:
@@ -2510,7 +2510,7 @@ def _encode_impl_private_vendor_section(impl_private: Buffer, out: list[Buffer])
 
 
 def _check_impl_private_vendor_section(impl_private: object, path: str) -> None:
-    _rt.chk_bytes(impl_private, None, 65536, path)
+    _rt.chk_bytes(impl_private, None, 65536, path, opaque=True)
 
 
 def _to_state_impl_private_vendor_section(impl_private: Buffer) -> Any:
@@ -2518,7 +2518,7 @@ def _to_state_impl_private_vendor_section(impl_private: Buffer) -> Any:
 
 
 def _from_state_impl_private_vendor_section(state: Any, path: str) -> Buffer:
-    return _rt.to_buffer(state, None, 65536, path)
+    return _rt.to_buffer(state, None, 65536, path, opaque=True)
 
 
 _SPEC: _rt.ModelSpec[State] = _rt.ModelSpec(

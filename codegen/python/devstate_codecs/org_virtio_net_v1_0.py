@@ -1341,7 +1341,7 @@ def _decode_queues_section(
         raise _rt.bad_stride(offset + 4, "", queues_stride, "virtqueue", 37)
     queues_start = offset + 8
     if queues_count * queues_stride > end - queues_start:
-        raise _rt.count_past_end(offset, "", queues_count, queues_stride, end - queues_start)
+        raise _rt.count_past_end(offset, "", queues_count, queues_stride, end - queues_start, stride=True)
     if queues_count and depth_left < 1:
         raise _rt.too_deep(queues_start, "[0]")
     if queues_stride == 37 and depth_left >= 2:

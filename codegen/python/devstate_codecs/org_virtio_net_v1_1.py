@@ -2006,7 +2006,7 @@ def _decode_queues_section(
         raise _rt.bad_stride(offset + 4, "", queues_stride, "virtqueue", 40)
     queues_start = offset + 8
     if queues_count * queues_stride > end - queues_start:
-        raise _rt.count_past_end(offset, "", queues_count, queues_stride, end - queues_start)
+        raise _rt.count_past_end(offset, "", queues_count, queues_stride, end - queues_start, stride=True)
     if queues_count and depth_left < 1:
         raise _rt.too_deep(queues_start, "[0]")
     if queues_stride == 40 and depth_left >= 2:
@@ -2344,7 +2344,7 @@ def _encode_impl_private_vendor_section(impl_private: Buffer, out: list[Buffer])
 
 
 def _check_impl_private_vendor_section(impl_private: object, path: str) -> None:
-    _rt.chk_bytes(impl_private, None, 65536, path)
+    _rt.chk_bytes(impl_private, None, 65536, path, opaque=True)
 
 
 def _to_state_impl_private_vendor_section(impl_private: Buffer) -> Any:
@@ -2352,7 +2352,7 @@ def _to_state_impl_private_vendor_section(impl_private: Buffer) -> Any:
 
 
 def _from_state_impl_private_vendor_section(state: Any, path: str) -> Buffer:
-    return _rt.to_buffer(state, None, 65536, path)
+    return _rt.to_buffer(state, None, 65536, path, opaque=True)
 
 
 _SPEC: _rt.ModelSpec[State] = _rt.ModelSpec(

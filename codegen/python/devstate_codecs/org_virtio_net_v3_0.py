@@ -878,7 +878,14 @@ def _decode_mac_table(blob: memoryview, start: int, end: int, depth_left: int, r
         raise _rt.bad_stride(offset + 4, ".entries", entries_stride, "mac_entry", 7)
     entries_start = offset + 8
     if entries_count * entries_stride > end - entries_start:
-        raise _rt.count_past_end(offset, ".entries", entries_count, entries_stride, end - entries_start)
+        raise _rt.count_past_end(
+            offset,
+            ".entries",
+            entries_count,
+            entries_stride,
+            end - entries_start,
+            stride=True,
+        )
     if entries_count and depth_left < 2:
         raise _rt.too_deep(entries_start, ".entries[0]")
     if entries_stride == 7 and depth_left >= 4:
@@ -947,7 +954,14 @@ def _decode_mac_table_exact(blob: memoryview, start: int, end: int, depth_left: 
         raise _rt.bad_stride(offset + 4, ".entries", entries_stride, "mac_entry", 7)
     entries_start = offset + 8
     if entries_count * entries_stride > end - entries_start:
-        raise _rt.count_past_end(offset, ".entries", entries_count, entries_stride, end - entries_start)
+        raise _rt.count_past_end(
+            offset,
+            ".entries",
+            entries_count,
+            entries_stride,
+            end - entries_start,
+            stride=True,
+        )
     if entries_count and depth_left < 2:
         raise _rt.too_deep(entries_start, ".entries[0]")
     if entries_stride == 7 and depth_left >= 4:
@@ -2250,7 +2264,7 @@ def _decode_queues_section(
         raise _rt.bad_stride(offset + 4, "", queues_stride, "virtqueue", 40)
     queues_start = offset + 8
     if queues_count * queues_stride > end - queues_start:
-        raise _rt.count_past_end(offset, "", queues_count, queues_stride, end - queues_start)
+        raise _rt.count_past_end(offset, "", queues_count, queues_stride, end - queues_start, stride=True)
     if queues_count and depth_left < 1:
         raise _rt.too_deep(queues_start, "[0]")
     if queues_stride == 40 and depth_left >= 2:
@@ -2588,7 +2602,7 @@ def _encode_impl_private_vendor_section(impl_private: Buffer, out: list[Buffer])
 
 
 def _check_impl_private_vendor_section(impl_private: object, path: str) -> None:
-    _rt.chk_bytes(impl_private, None, 65536, path)
+    _rt.chk_bytes(impl_private, None, 65536, path, opaque=True)
 
 
 def _to_state_impl_private_vendor_section(impl_private: Buffer) -> Any:
@@ -2596,7 +2610,7 @@ def _to_state_impl_private_vendor_section(impl_private: Buffer) -> Any:
 
 
 def _from_state_impl_private_vendor_section(state: Any, path: str) -> Buffer:
-    return _rt.to_buffer(state, None, 65536, path)
+    return _rt.to_buffer(state, None, 65536, path, opaque=True)
 
 
 _SPEC: _rt.ModelSpec[State] = _rt.ModelSpec(

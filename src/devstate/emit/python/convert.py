@@ -62,7 +62,7 @@ class ConvertEmitter:
         code.blank(2)
         with code.block(f"def {functions.from_state}({state}: Any, path: str) -> {annotation}:"):
             if expr is None:
-                code(f"return _rt.{'to_bytes' if small else 'to_buffer'}({state}, None, {maximum}, path)")
+                code(f"return _rt.{'to_bytes' if small else 'to_buffer'}({state}, None, {maximum}, path, opaque=True)")
             else:
                 code(f"return {self.from_state(expr, NO_BOUNDS, state, ['{path}'])}")
 

@@ -503,7 +503,8 @@ class DecodeEmitter(Visitor[str]):
         code(f"{start} = offset + {header}" if header else f"{start} = offset")
         if not (ctx.room and expr.max is None and not struct_element):
             with code.block(f"if {count} * {size} > end - {start}:"):
-                code(f"raise _rt.count_past_end(offset, {path}, {count}, {size}, end - {start})")
+                stride = ", stride=True" if struct_element else ""
+                code(f"raise _rt.count_past_end(offset, {path}, {count}, {size}, end - {start}{stride})")
         if expr.length != 0:
             nonempty = f"{count} and " if expr.max is not None else ""
             with code.block(f"if {nonempty}depth_left < {ctx.depth + 1}:"):

@@ -205,7 +205,7 @@ class EncodeEmitter(Visitor[int]):
         value = self.new_function(attr)
         code.blank(2)
         with code.block(f"def {functions.check}({value}: object, path: str) -> None:"):
-            code(f"_rt.chk_bytes({value}, None, {maximum}, path)")
+            code(f"_rt.chk_bytes({value}, None, {maximum}, path, opaque=True)")
 
     # --- values (fast path; appends pieces, returns the static size) -----------------------
 
