@@ -16,6 +16,7 @@ from devstate import ir
 from devstate.emit.python.code import Code
 from devstate.emit.python.facts import Facts
 from devstate.state import field_default, type_default, vendor_order
+from devstate.visit import Visitor
 
 DOC_WIDTH = 100
 
@@ -40,23 +41,21 @@ def first_sentence(text: str) -> str:
     return head + ("." if dot else "")
 
 
-class ClassEmitter:
-    """Emits the class part of a generated module."""
+class ClassEmitter(Visitor[None]):
+    """Emits the class part of a generated module: ``visit_<kind>`` emits the class (and tables)
+    of one named type, given its ``Schema.types`` key."""
 
     def __init__(self, facts: Facts, code: Code) -> None:
         self.facts = facts
         self.schema = facts.schema
         self.code = code
+        self.literals = _Literals(facts)
 
     def emit(self) -> None:
-        named = sorted(self.schema.types.items())
-        for name, kind in named:
-            if isinstance(kind, ir.EnumType):
-                self.enum(name, kind)
-            elif isinstance(kind, ir.FlagsType):
-                self.flags(name, kind)
-        for name in self.struct_order():
-            self.struct(name)
+        """Enums and flags by name, then structs after the structs their fields use."""
+        types = self.schema.types
+        for name in [*sorted(n for n, t in types.items() if t.kind != "struct"), *self.struct_order()]:
+            self.visit(types[name], name)
         self.vendor_sections()
         self.state()
 
@@ -73,20 +72,18 @@ class ClassEmitter:
             done.append(name)
 
         for name, kind in sorted(self.schema.types.items()):
-            if isinstance(kind, ir.StructType):
+            if kind.kind == "struct":
                 visit(name)
         return done
 
     def refs(self, expr: ir.TypeExpr) -> list[str]:
-        if isinstance(expr, ir.NamedRef) and expr.target_kind == "struct":
-            return [expr.name]
-        if isinstance(expr, ir.ArrayType):
-            return self.refs(expr.element)
-        return []
+        """The struct a value of ``expr`` holds (below every array level), if any."""
+        inner = expr.innermost
+        return [inner.name] if isinstance(inner, ir.NamedRef) and inner.is_struct else []
 
     # --- enums and flags ----------------------------------------------------------------
 
-    def enum(self, name: str, enum: ir.EnumType) -> None:
+    def visit_enum(self, enum: ir.EnumType, name: str) -> None:
         code, cls, table = self.code, self.facts.classes[name], functools.partial(self.facts.table, name)
         code.blank(2)
         with code.block(f"class {cls}(IntEnum):"):
@@ -101,7 +98,7 @@ class ClassEmitter:
         dict_display(code, f"{table('names')}: dict[int, str]", [(str(v), repr(n)) for v, _, n in members])
         dict_display(code, f"{table('by_name')}: dict[str, {cls}]", [(repr(n), m) for _, m, n in members])
 
-    def flags(self, name: str, flags: ir.FlagsType) -> None:
+    def visit_flags(self, flags: ir.FlagsType, name: str) -> None:
         code, cls, table = self.code, self.facts.classes[name], functools.partial(self.facts.table, name)
         code.blank(2)
         with code.block(f"class {cls}(IntFlag):"):
@@ -119,9 +116,8 @@ class ClassEmitter:
 
     # --- structs ------------------------------------------------------------------------
 
-    def struct(self, name: str) -> None:
-        code, cls = self.code, self.facts.classes[name]
-        struct, attrs = self.schema.struct(name), self.facts.attrs(name)
+    def visit_struct(self, struct: ir.StructType, name: str) -> None:
+        code, cls, attrs = self.code, self.facts.classes[name], self.facts.attrs(name)
         code.blank(2)
         code("@dataclass(slots=True)")
         with code.block(f"class {cls}:"):
@@ -148,33 +144,7 @@ class ClassEmitter:
 
     def literal(self, expr: ir.TypeExpr, value: Any) -> tuple[str, bool]:
         """A Python expression for a state-form value in typed form, and whether it is mutable."""
-        if isinstance(expr, ir.ScalarType):
-            return repr(value), False
-        if isinstance(expr, ir.NamedRef):
-            return self.named_literal(expr, value)
-        if isinstance(expr, ir.ArrayType):
-            items = [self.literal(expr.element, item)[0] for item in value]
-            if items and all(item == items[0] for item in items) and len(items) > 2:
-                if self.literal(expr.element, value[0])[1]:
-                    return f"[{items[0]} for _ in range({len(items)})]", True
-                return f"[{items[0]}] * {len(items)}", True
-            return (f"[{', '.join(items)}]" if items else "list()"), True
-        if isinstance(expr, ir.BytesType):
-            data = bytes(value)
-            return (f"bytes({len(data)})" if data and not any(data) else repr(data)), False
-        return repr(value), False
-
-    def named_literal(self, expr: ir.NamedRef, value: Any) -> tuple[str, bool]:
-        named, cls = self.facts.named(expr), self.facts.classes[expr.name]
-        if isinstance(named, ir.StructType):
-            return f"{cls}()", True
-        if isinstance(named, ir.FlagsType):
-            if not value:
-                return f"{cls}(0)", True  # a call: built by default_factory (ruff RUF009)
-            return " | ".join(f"{cls}.{self.facts.member(n)}" for n in value), False
-        if isinstance(value, str):
-            return f"{cls}.{self.facts.member(value)}", False
-        return repr(value), False
+        return self.literals.visit(expr, value)
 
     # --- sections -----------------------------------------------------------------------
 
@@ -222,6 +192,44 @@ class ClassEmitter:
         if literal.endswith("()") and literal[:-2].isidentifier():
             return f"{attr}: {annotation} = field(default_factory={literal[:-2]})"
         return f"{attr}: {annotation} = field(default_factory=lambda: {literal})"
+
+
+class _Literals(Visitor[tuple[str, bool]]):
+    """``ClassEmitter.literal``."""
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+
+    def visit_array(self, expr: ir.ArrayType, value: Any) -> tuple[str, bool]:
+        items = [self.visit(expr.element, item)[0] for item in value]
+        if items and all(item == items[0] for item in items) and len(items) > 2:
+            if self.visit(expr.element, value[0])[1]:
+                return f"[{items[0]} for _ in range({len(items)})]", True
+            return f"[{items[0]}] * {len(items)}", True
+        return (f"[{', '.join(items)}]" if items else "list()"), True
+
+    def visit_bytes(self, expr: ir.BytesType, value: Any) -> tuple[str, bool]:
+        data = bytes(value)
+        return (f"bytes({len(data)})" if data and not any(data) else repr(data)), False
+
+    def visit_struct_ref(self, expr: ir.NamedRef, value: Any) -> tuple[str, bool]:
+        return f"{self.facts.classes[expr.name]}()", True
+
+    def visit_flags_ref(self, expr: ir.NamedRef, value: Any) -> tuple[str, bool]:
+        cls = self.facts.classes[expr.name]
+        if not value:
+            return f"{cls}(0)", True  # a call: built by default_factory (ruff RUF009)
+        return " | ".join(f"{cls}.{self.facts.member(n)}" for n in value), False
+
+    def visit_enum_ref(self, expr: ir.NamedRef, value: Any) -> tuple[str, bool]:
+        if isinstance(value, str):
+            return f"{self.facts.classes[expr.name]}.{self.facts.member(value)}", False
+        return repr(value), False
+
+    def _repr(self, expr: ir.ScalarType | ir.StringType, value: Any) -> tuple[str, bool]:
+        return repr(value), False
+
+    visit_scalar = visit_string = _repr
 
 
 def _field_doc(field: ir.StructField) -> str:

@@ -380,19 +380,6 @@ class EncodeEmitter(Visitor[int]):
         """Statements of the exact checker for one value (raise the first error, with its path)."""
         _Checks(self).visit(expr, bounds, value, stem, path)
 
-    def check_named(self, expr: ir.NamedRef, value: str, where: str) -> None:
-        named = self.facts.named(expr)
-        if isinstance(named, ir.StructType):
-            self.code(f"{self.facts.struct_functions(expr.name).check}({value}, {where})")
-            return
-        low, high = ir.scalar_range(named.base.name)
-        if isinstance(named, ir.EnumType):
-            values = self.facts.table(expr.name, "values")
-            self.code(f"_rt.chk_enum({value}, {values}, {named.open}, {low}, {high}, {named.name!r}, {where})")
-        else:
-            undeclared = self.facts.table(expr.name, "undeclared")
-            self.code(f"_rt.chk_flags({value}, {undeclared}, {low}, {high}, {named.name!r}, {where})")
-
 
 class _Checks(Visitor[None]):
     """The exact checker's statements for one value, by type-expression kind."""
@@ -406,8 +393,20 @@ class _Checks(Visitor[None]):
         self.code(f"_rt.chk_bool({value}, {where})" if leaf.kind == "bool" else
                   f"_rt.chk_int({value}, {leaf.low}, {leaf.high}, {where})")
 
-    def visit_ref(self, expr: ir.NamedRef, bounds: Bounds, value: str, stem: str, path: list[str]) -> None:
-        self.encoder.check_named(expr, value, path_expr(path))
+    def visit_struct_ref(self, expr: ir.NamedRef, bounds: Bounds, value: str, stem: str, path: list[str]) -> None:
+        self.code(f"{self.encoder.facts.struct_functions(expr.name).check}({value}, {path_expr(path)})")
+
+    def visit_enum_ref(self, expr: ir.NamedRef, bounds: Bounds, value: str, stem: str, path: list[str]) -> None:
+        facts = self.encoder.facts
+        enum, values = facts.schema.enum(expr.name), facts.table(expr.name, "values")
+        low, high = ir.scalar_range(enum.base.name)
+        self.code(f"_rt.chk_enum({value}, {values}, {enum.open}, {low}, {high}, {enum.name!r}, {path_expr(path)})")
+
+    def visit_flags_ref(self, expr: ir.NamedRef, bounds: Bounds, value: str, stem: str, path: list[str]) -> None:
+        facts = self.encoder.facts
+        flags, undeclared = facts.schema.flags(expr.name), facts.table(expr.name, "undeclared")
+        low, high = ir.scalar_range(flags.base.name)
+        self.code(f"_rt.chk_flags({value}, {undeclared}, {low}, {high}, {flags.name!r}, {path_expr(path)})")
 
     def visit_bytes(self, expr: ir.BytesType, bounds: Bounds, value: str, stem: str, path: list[str]) -> None:
         self.code(f"_rt.chk_bytes({value}, {expr.length}, {expr.max}, {path_expr(path)})")

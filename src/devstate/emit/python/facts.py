@@ -19,6 +19,7 @@ from typing import Literal
 from devstate import ir
 from devstate.dsf1 import ZERO_COPY_THRESHOLD
 from devstate.emit import NameTable, constant_case, pascal_case, snake_identifier
+from devstate.visit import Visitor
 
 SCALAR_FORMATS = {"u8": "B", "u16": "H", "u32": "I", "u64": "Q", "i8": "b", "i16": "h", "i32": "i", "i64": "q",
                   "bool": "B"}
@@ -133,6 +134,7 @@ class Facts:
             **{("vendor", v.name): self._functions(self.private.claim(f"{v.name}_vendor_section"), struct=False)
                for v in schema.vendor_sections if v.type is None or not self.is_struct(v.type)},
         }
+        self._flats, self._annotations = _Flats(self), _Annotations(self)
         self.module_names = frozenset({
             *RESERVED, *self.classes.values(), *self.tables.values(), "_rt", "_SPEC",
             *(name for functions in [*self.functions.values(), *self.section_functions.values()]
@@ -179,7 +181,7 @@ class Facts:
 
     def element_name(self, expr: ir.TypeExpr) -> str:
         """A local holding one element of an array of ``expr``: the struct's name, else ``item``."""
-        if isinstance(expr, ir.NamedRef) and expr.target_kind == "struct":
+        if isinstance(expr, ir.NamedRef) and expr.is_struct:
             return self.value_name(expr.name)
         return "item"
 
@@ -227,31 +229,11 @@ class Facts:
         return self.schema.resolve(expr)
 
     def is_struct(self, expr: ir.TypeExpr) -> bool:
-        return isinstance(expr, ir.NamedRef) and expr.target_kind == "struct"
+        return expr.is_struct
 
     def flat(self, expr: ir.TypeExpr, bounds: Bounds = NO_BOUNDS) -> Flat | None:
         """The value as ``struct`` items, or None when it has a prefix or is a large region."""
-        if isinstance(expr, ir.ScalarType):
-            return Flat(self.scalar_leaf(expr.name, bounds))
-        if isinstance(expr, ir.NamedRef):
-            named = self.named(expr)
-            if isinstance(named, ir.StructType):
-                return None
-            fmt, size = SCALAR_FORMATS[named.base.name], named.base.size
-            low, high = ir.scalar_range(named.base.name)
-            kind: LeafKind = "enum" if isinstance(named, ir.EnumType) else "flags"
-            is_open = isinstance(named, ir.EnumType) and named.open
-            return Flat(Leaf(kind, fmt, size, low, high, named=named.name, ref=expr.name, open=is_open))
-        if isinstance(expr, ir.BytesType):
-            if expr.length is None or expr.length >= ZERO_COPY_THRESHOLD:
-                return None
-            return Flat(Leaf("bytes", f"{expr.length}s", expr.length))
-        if isinstance(expr, ir.ArrayType) and expr.length is not None and not self.is_struct(expr.element):
-            inner = self.flat(expr.element, bounds)
-            if inner is None or expr.length == 0:
-                return None
-            return Flat(inner.leaf, (expr.length, *inner.dims))
-        return None
+        return self._flats.visit(expr, bounds)
 
     def scalar_leaf(self, name: str, bounds: Bounds) -> Leaf:
         fmt, size = SCALAR_FORMATS[name], ir.SCALAR_SIZES[name]
@@ -279,14 +261,70 @@ class Facts:
 
     def annotation(self, expr: ir.TypeExpr) -> str:
         """The typed-API annotation of a value of this type."""
-        if isinstance(expr, ir.ScalarType):
-            return "bool" if expr.name == "bool" else "int"
-        if isinstance(expr, ir.NamedRef):
-            named = self.named(expr)
-            cls = self.classes[expr.name]
-            return f"{cls} | int" if isinstance(named, ir.EnumType) and named.open else cls
-        if isinstance(expr, ir.ArrayType):
-            return f"list[{self.annotation(expr.element)}]"
-        if isinstance(expr, ir.BytesType):
-            return "bytes" if expr.capacity < ZERO_COPY_THRESHOLD else "Buffer"
+        return self._annotations.visit(expr)
+
+
+class _Flats(Visitor[Flat | None]):
+    """``Facts.flat``: a struct, a counted or large value, an empty fixed array or a string is None."""
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+
+    def visit_scalar(self, expr: ir.ScalarType, bounds: Bounds) -> Flat:
+        return Flat(self.facts.scalar_leaf(expr.name, bounds))
+
+    def visit_enum_ref(self, expr: ir.NamedRef, bounds: Bounds) -> Flat:
+        enum = self.facts.schema.enum(expr.name)
+        return self._leaf(expr, enum, "enum", enum.open)
+
+    def visit_flags_ref(self, expr: ir.NamedRef, bounds: Bounds) -> Flat:
+        return self._leaf(expr, self.facts.schema.flags(expr.name), "flags", False)
+
+    def _leaf(self, expr: ir.NamedRef, named: ir.EnumType | ir.FlagsType, kind: LeafKind, is_open: bool) -> Flat:
+        fmt, size = SCALAR_FORMATS[named.base.name], named.base.size
+        low, high = ir.scalar_range(named.base.name)
+        return Flat(Leaf(kind, fmt, size, low, high, named=named.name, ref=expr.name, open=is_open))
+
+    def visit_bytes(self, expr: ir.BytesType, bounds: Bounds) -> Flat | None:
+        if expr.length is None or expr.length >= ZERO_COPY_THRESHOLD:
+            return None
+        return Flat(Leaf("bytes", f"{expr.length}s", expr.length))
+
+    def visit_array(self, expr: ir.ArrayType, bounds: Bounds) -> Flat | None:
+        if expr.length is None or expr.element.is_struct:
+            return None
+        inner = self.visit(expr.element, bounds)
+        if inner is None or expr.length == 0:
+            return None
+        return Flat(inner.leaf, (expr.length, *inner.dims))
+
+    def _none(self, expr: ir.NamedRef | ir.StringType, bounds: Bounds) -> None:
+        return None
+
+    visit_struct_ref = visit_string = _none
+
+
+class _Annotations(Visitor[str]):
+    """``Facts.annotation``."""
+
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+
+    def visit_scalar(self, expr: ir.ScalarType) -> str:
+        return "bool" if expr.name == "bool" else "int"
+
+    def visit_ref(self, expr: ir.NamedRef) -> str:
+        return self.facts.classes[expr.name]
+
+    def visit_enum_ref(self, expr: ir.NamedRef) -> str:
+        cls = self.facts.classes[expr.name]
+        return f"{cls} | int" if self.facts.schema.enum(expr.name).open else cls
+
+    def visit_array(self, expr: ir.ArrayType) -> str:
+        return f"list[{self.visit(expr.element)}]"
+
+    def visit_bytes(self, expr: ir.BytesType) -> str:
+        return "bytes" if expr.capacity < ZERO_COPY_THRESHOLD else "Buffer"
+
+    def visit_string(self, expr: ir.StringType) -> str:
         return "str"
