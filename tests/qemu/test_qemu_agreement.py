@@ -121,6 +121,7 @@ def test_stream_check_usage_and_unreadable_inputs(tmp_path: Path) -> None:
     bad.write_bytes(b"QEVM\0\0\0\x03\x09")
     result = CliRunner().invoke(main, ["compat", "--stream", str(bad), "--vmstate", str(dump), "--json"])
     assert result.exit_code == 1  # not a stream QEMU could write: invalid input
-    assert json.loads(result.output)["error"]["code"] == "UNKNOWN_RECORD"
+    assert json.loads(result.stdout)["error"]["code"] == "UNKNOWN_RECORD"
+    assert result.stderr == f"devstate: error: {bad}: UNKNOWN_RECORD at byte 8: unknown record type 0x09\n"
     missing = CliRunner().invoke(main, ["compat", "--stream", str(stream), "--vmstate", str(tmp_path / "no.json")])
     assert missing.exit_code == 2

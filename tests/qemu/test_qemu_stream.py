@@ -103,8 +103,9 @@ def test_inspect_refusals(tmp_path: Path) -> None:
     assert result.output.strip() == f"devstate: error: {bad}: UNKNOWN_RECORD at byte 8: unknown record type 0x09"
     as_json = CliRunner().invoke(main, ["qemu", "inspect", "--json", str(bad)])
     assert as_json.exit_code == 1
-    assert json.loads(as_json.output) == {"error": {"code": "UNKNOWN_RECORD", "offset": 8,
+    assert json.loads(as_json.stdout) == {"error": {"file": str(bad), "code": "UNKNOWN_RECORD", "offset": 8,
                                                     "message": "unknown record type 0x09"}}
+    assert as_json.stderr == f"devstate: error: {bad}: UNKNOWN_RECORD at byte 8: unknown record type 0x09\n"
     missing = CliRunner().invoke(main, ["qemu", "inspect", "--json", str(tmp_path / "nope.bin")])
     nope = tmp_path / "nope.bin"
     assert missing.exit_code == 2 and json.loads(missing.stdout) == {"error": {

@@ -489,9 +489,10 @@ def test_strict_refuses_unknown_keys_with_exit_2(pc_json: Path, tmp_path: Path) 
     assert result.exit_code == 2 and not out.exists()
     as_json = CliRunner().invoke(main, ["import-vmstate", "--strict", "--json", str(path), "-o", str(out)])
     assert as_json.exit_code == 2
-    assert json.loads(as_json.output) == {"error": {
+    assert json.loads(as_json.stdout) == {"error": {
         "code": "VMSTATE_DUMP_INVALID", "file": str(path), "path": '$["e1000"].Description',
         "message": "unknown key 'flags' (--strict)"}}
+    assert as_json.stderr == result.stderr
 
 
 def test_an_unreadable_dump_is_exit_2_never_a_verdict(pc_json: Path, tmp_path: Path) -> None:
@@ -503,7 +504,9 @@ def test_an_unreadable_dump_is_exit_2_never_a_verdict(pc_json: Path, tmp_path: P
         assert result.exit_code == 2, args
         assert "bad.json: not JSON" in result.output
     as_json = CliRunner().invoke(main, ["vmstate-compat", "--json", str(bad), str(pc_json)])
-    assert as_json.exit_code == 2 and json.loads(as_json.output)["error"]["code"] == "VMSTATE_DUMP_INVALID"
+    assert as_json.exit_code == 2 and json.loads(as_json.stdout)["error"]["code"] == "VMSTATE_DUMP_INVALID"
+    assert as_json.stderr.count("devstate: error: VMSTATE_DUMP_INVALID: ") == 1
+    assert "bad.json: not JSON" in as_json.stderr
 
 
 def test_a_version_window_with_nothing_in_it_is_read_and_refuses_its_own_stream() -> None:

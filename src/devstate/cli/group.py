@@ -18,10 +18,15 @@ class CodedUsageError(click.UsageError):
     """click's own usage errors (a missing argument, an unknown option) as every CLI error is
     printed: the usage line, then ``devstate: error: USAGE: message``; exit status 2."""
 
-    def __init__(self, error: click.UsageError) -> None:
+    def __init__(self, error: click.UsageError, as_json: bool = False) -> None:
         super().__init__(error.format_message(), error.ctx)
+        self.as_json = as_json
 
     def show(self, file: IO[Any] | None = None) -> None:
+        if self.as_json:  # as every error of a verb given --json: the error document on stdout too
+            from devstate.cli.output import print_json
+
+            print_json({"error": {"code": "USAGE", "message": self.format_message()}})
         stream = file if file is not None else sys.stderr
         if self.ctx is not None:
             click.echo(self.ctx.get_usage(), file=stream)
@@ -29,6 +34,15 @@ class CodedUsageError(click.UsageError):
             if names:
                 click.echo(f"Try '{self.ctx.command_path} {names[0]}' for help.", file=stream)
         click.echo(f"devstate: error: USAGE: {self.format_message()}", file=stream)
+
+
+_AS_JSON = "devstate.as_json"
+"""``Context.meta`` key: the command line holds ``--json`` (a usage error is then printed as JSON too)."""
+
+
+def _asks_json(args: list[str]) -> bool:
+    """``--json`` among the options of ``args`` (not after ``--``, where it would be a value)."""
+    return "--json" in (args[:args.index("--")] if "--" in args else args)
 
 
 class LazyGroup(click.Group):
@@ -48,10 +62,13 @@ class LazyGroup(click.Group):
 
     def make_context(self, info_name: str | None, args: list[str], parent: click.Context | None = None,
                      **extra: Any) -> click.Context:
+        as_json = _asks_json(args)
         try:
-            return super().make_context(info_name, args, parent, **extra)
+            ctx = super().make_context(info_name, args, parent, **extra)
         except click.UsageError as exc:
-            raise CodedUsageError(exc) from None
+            raise CodedUsageError(exc, as_json) from None
+        ctx.meta[_AS_JSON] = as_json
+        return ctx
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -59,7 +76,7 @@ class LazyGroup(click.Group):
         except CodedUsageError:
             raise
         except click.UsageError as exc:
-            raise CodedUsageError(exc) from None
+            raise CodedUsageError(exc, bool(ctx.meta.get(_AS_JSON))) from None
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in COMMANDS and cmd_name not in self.commands:

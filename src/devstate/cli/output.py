@@ -91,14 +91,15 @@ def refuse_overwrite(output: Path, *inputs: Path) -> None:
 
 
 def fail(error: str | DevstateError, status: int = EXIT_USAGE, *, code: str = USAGE,
-         source: str | None = None, report_json: bool = True) -> NoReturn:
+         source: str | None = None, report_json: bool = True, details: dict[str, Any] | None = None) -> NoReturn:
     """One clear line on stderr naming the error's code, then exit with ``status`` (no traceback).
 
     ``error`` is a message (with ``code``) or a devstate error (its own code), printed after
     its ``source`` file if given; the code leads the line unless the text names it already
     (a blob error names its code, offset and field path). A verb given ``--json`` also prints
     ``{"error": {...}}`` on stdout: the code, the message and the file, offset and path where
-    they apply (not when its output already reported the error: ``report_json`` False)."""
+    they apply, and ``details`` (not when its output already reported the error: ``report_json``
+    False). Either way, the one line on stderr is printed too."""
     if isinstance(error, str):
         message, obj = error, {"code": code, "message": error}
     else:
@@ -107,8 +108,8 @@ def fail(error: str | DevstateError, status: int = EXIT_USAGE, *, code: str = US
         obj = {**({"file": source} if source else {}),
                **(to_json() if callable(to_json) else {"code": code, "message": str(error)})}
     text = message if re.search(rf"\b{re.escape(code)}\b", message) else f"{code}: {message}"
-    if report_json and _json_requested():
-        print_json({"error": obj})
+    if report_json and json_requested():
+        print_json({"error": {**obj, **(details or {})}})
     error_console.print(f"devstate: error: {text}", markup=False, soft_wrap=True)
     import click  # only now: devstate.cli.quick answers without importing click
 
@@ -124,7 +125,7 @@ def answering_json(as_json: bool) -> None:
     _quick_json = as_json
 
 
-def _json_requested() -> bool:
+def json_requested() -> bool:
     """Whether the running verb (or a group above it) was given ``--json``."""
     if _quick_json:
         return True

@@ -6,7 +6,8 @@ did not provide; ``inject STREAM BLOB... -o NEW_STREAM`` writes standard state b
 section for section, copying everything else (spec/qemu-virtio.md).
 
 Exit status: 0 success, 1 the stream is invalid, 2 usage or I/O error. With ``--json`` an
-error is a JSON object too (``{"error": {"code", "offset", "message"}}``).
+error is a JSON object on stdout too (``{"error": {"file", "code", "offset", "message"}}``), after
+which the one ``devstate: error:`` line is printed on stderr as without it.
 """
 
 from __future__ import annotations
@@ -37,16 +38,16 @@ def load_stream(path: Path, as_json: bool) -> Stream:
     try:
         return read_stream(as_file(path))
     except StreamError as error:
-        _error(error.to_json(), f"{path}: {error}", EXIT_INVALID, as_json)
+        _error({"file": str(path), **error.to_json()}, f"{path}: {error}", EXIT_INVALID, as_json)
     except OSError as error:
         fail(io_error(path, error))
 
 
 def _error(obj: dict[str, Any], text: str, status: int, as_json: bool) -> NoReturn:
+    """As ``output.fail``: with --json the error document ``obj`` on stdout, and the one line on stderr."""
     if as_json:
         print_json({"error": obj})
-        raise click.exceptions.Exit(status)
-    fail(text, status, code=str(obj["code"]))
+    fail(text, status, code=str(obj["code"]), report_json=False)
 
 
 def _os_error(error: OSError, stream: Path, *inputs: str) -> IoError:
@@ -209,7 +210,11 @@ def parse_properties(values: tuple[str, ...]) -> dict[str, dict[str, int]]:
     return out
 
 
-def _refused(error: DevstateError, as_json: bool) -> NoReturn:
+def _refused(error: DevstateError, stream: Path, as_json: bool) -> NoReturn:
+    """Exit 1: the stream is not one QEMU could write (named as ``load_stream`` names it) or its
+    state cannot be translated."""
+    if isinstance(error, StreamError):
+        _error({"file": str(stream), **error.to_json()}, f"{stream}: {error}", EXIT_INVALID, as_json)
     to_json = getattr(error, "to_json", None)
     detail = to_json() if callable(to_json) else {"code": error.code, "offset": None, "message": str(error)}
     _error(detail, str(error), EXIT_INVALID, as_json)
@@ -230,7 +235,7 @@ def extract_cmd(stream: Path, out_dir: Path, properties: tuple[str, ...], as_jso
     try:
         result = extract(as_file(stream), out_dir, props)
     except DevstateError as error:
-        _refused(error, as_json)
+        _refused(error, stream, as_json)
     except OSError as error:
         fail(_os_error(error, stream))
     if as_json:
@@ -264,7 +269,7 @@ def inject_cmd(stream: Path, blobs: tuple[str, ...], output: Path, properties: t
     try:
         result = inject(as_file(stream), blobs, output, props)
     except DevstateError as error:
-        _refused(error, as_json)
+        _refused(error, stream, as_json)
     except OSError as error:
         fail(_os_error(error, stream, *(b.rpartition("=")[2] for b in blobs)))
     if as_json:

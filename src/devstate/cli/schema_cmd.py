@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from devstate import ir
-from devstate.cli.output import EXIT_INVALID, console, fail, print_json, refuse_overwrite
+from devstate.cli.output import EXIT_INVALID, console, fail, json_requested, print_json, refuse_overwrite
 from devstate.errors import IO_READ_ERROR, IoError, SchemaError, UsageError
 from devstate.fileio import is_a_directory, not_found, read_problem
 from devstate.schema import find_schema_file, load_schema, schema_files
@@ -36,12 +36,14 @@ def resolve_schema(name: str) -> ir.Schema:
     except UsageError as exc:
         fail(exc)
     except SchemaError as exc:
-        for diagnostic in exc.diagnostics:
-            console.print(str(diagnostic), markup=False, soft_wrap=True)
         unreadable = [d for d in exc.diagnostics if d.code == "IO_ERROR"]
+        if not json_requested():  # with --json, the diagnostics are in the error document
+            for diagnostic in exc.diagnostics:
+                console.print(str(diagnostic), markup=False, soft_wrap=True)
         if unreadable:
             fail(read_problem(name) or IoError(IO_READ_ERROR, name, unreadable[0].message))
-        fail(f"{name} is not a valid schema", EXIT_INVALID, code=exc.code)
+        fail(f"{name} is not a valid schema", EXIT_INVALID, code=exc.code,
+             details={"diagnostics": [d.to_json() for d in exc.diagnostics]})
 
 
 @schema.command("list")

@@ -136,7 +136,7 @@ def _model_of(data: memoryview, path: Path, limits: Limits) -> str:
     try:
         return parse_header(data, limits).model
     except WireError as exc:
-        fail(exc, source=f"{path}: not a DSF blob")
+        fail(exc, source=str(path))
 
 
 def _lookup(model: str, root: Path) -> Callable[[ir.Version], ir.Schema]:
@@ -166,7 +166,7 @@ def _header(data: memoryview, path: Path, limits: Limits) -> Header:
     try:
         return parse_header(data, limits)
     except WireError as exc:
-        fail(exc, source=f"{path}: not a DSF blob")
+        fail(exc, source=str(path))
 
 
 def _conversion_failed(exc: ConversionError, as_json: bool) -> NoReturn:

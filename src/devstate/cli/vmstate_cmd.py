@@ -49,10 +49,10 @@ def read_dump(path: Path, strict: bool = False, as_json: bool = False) -> Dump:
 
 
 def _dump_error(obj: dict[str, object], text: str, as_json: bool) -> NoReturn:
+    """As ``output.fail``: with --json the error document ``obj`` on stdout, and the one line on stderr."""
     if as_json:
         print_json({"error": obj})
-        raise click.exceptions.Exit(EXIT_USAGE)
-    fail(text, EXIT_USAGE, code=str(obj["code"]))
+    fail(text, EXIT_USAGE, code=str(obj["code"]), report_json=False)
 
 
 # --- import-vmstate -------------------------------------------------------------------------
