@@ -7,11 +7,12 @@
 One command for every generated artifact, in dependency order: the codecs of every language
 (``devstate gen``), the DSF conformance vectors (``tools.conformance``), the bridge vectors
 (``tools.bridge_vectors``), the standard schemas' section names inspect labels blobs with
-(``tools.standard_names``), then the golden files the tests compare with (golden IR, rendered
-docs, bridge tables, the feature cases' generated-code snippets: ``pytest --update-goldens`` on
-the tests that hold goldens). The expected blobs and errors of tests/cases/ are the cases'
-specification, written by hand: nothing here rewrites them. Each step is
-the generator's own command; this script only runs them in order and stops at the first failure.
+(``tools.standard_names``), what loading each standard schema gives (``tools.standard_facts``:
+the first validate and check-migration answer from it), then the golden files the tests compare
+with (golden IR, rendered docs, bridge tables, the feature cases' generated-code snippets:
+``pytest --update-goldens`` on the tests that hold goldens). The expected blobs and errors of
+tests/cases/ are the cases' specification, written by hand: nothing here rewrites them. Each
+step is the generator's own command; this script only runs them in order and stops at the first failure.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def steps(check: bool) -> list[tuple[str, list[str]]]:
         ("DSF conformance vectors", [python, "-m", "tools.conformance", *flag]),
         ("bridge conformance vectors", [python, "-m", "tools.bridge_vectors", *flag]),
         ("inspect's standard section names", [python, "-m", "tools.standard_names", *flag]),
+        ("the standard schemas' facts (validate, check-migration)", [python, "-m", "tools.standard_facts", *flag]),
         ("golden files", goldens),
     ]
 

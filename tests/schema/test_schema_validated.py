@@ -15,7 +15,7 @@ from paths import SCHEMAS
 
 from devstate import result_cache
 from devstate.cli import main
-from devstate.schema import loader
+from devstate.schema import facts, loader
 from devstate.schema.validate import expand_schema_paths, validate_schema_files
 from devstate.schema.validated import SchemaSummary
 
@@ -39,6 +39,13 @@ DEVICE = """
     types:
       regs: {kind: struct, fields: [{name: p, type: lib.pair}, {name: c, type: u16}]}
 """
+
+
+@pytest.fixture(autouse=True)
+def no_shipped_facts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The standard schemas here are files like any other: answered by the cache, not by the
+    shipped facts (tests/schema/test_schema_facts.py)."""
+    monkeypatch.setattr(facts, "table", dict)
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ import contextlib
 import hashlib
 import multiprocessing
 import os
-import re
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +14,8 @@ from devstate import ir
 from devstate.errors import Diagnostic, SchemaError
 from devstate.schema.build import ImportedTypes, SchemaBuilder
 from devstate.schema.metaschema import check_meta_schema, warm_up_meta_schema
-from devstate.schema.registry import expected_location, standard_schemas_dir
+from devstate.schema.registry import import_candidates, misplaced
 from devstate.schema.source import SourceDocument, SourceError, read_document
-
-_VERSION_NAME = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.yaml$")
 
 
 class SchemaLoader:
@@ -133,19 +130,9 @@ class SchemaLoader:
         return seen
 
     def _import_path(self, raw: dict[str, Any], importer: Path) -> Path:
-        candidates = self._import_candidates(raw, importer)
+        candidates = import_candidates(raw, importer, self.root)
         self.looked_at.setdefault(importer.resolve(), []).extend(c.resolve() for c in candidates)
         return next((c for c in candidates if c.is_file()), candidates[-1])
-
-    def _import_candidates(self, raw: dict[str, Any], importer: Path) -> list[Path]:
-        """Where an import may be, in order: a path import's one file; a model import's file
-        beside the importer's model directory, then in the schema root."""
-        if "path" in raw:
-            return [(importer.parent / str(raw["path"])).resolve()]
-        version = ir.Version.parse(raw["version"])
-        local_root = importer.resolve().parent.parent
-        location = expected_location(raw["model"], version)
-        return [local_root / location, (self.root or standard_schemas_dir()) / location]
 
 
 PARALLEL_LOAD_MIN_BYTES = 64 * 1024
@@ -181,13 +168,11 @@ def _display_name(path: Path) -> str:
 
 def _check_path(document: SourceDocument, path: Path) -> list[Diagnostic]:
     """A file named like ``1.2.yaml`` must sit in ``<model>/`` and declare that version."""
-    if not _VERSION_NAME.match(path.name):
-        return []
     data = document.data
-    declared = expected_location(data["model"], ir.Version.parse(data["version"]))
-    actual = f"{path.resolve().parent.name}/{path.name}"
-    if actual == declared:
+    wrong = misplaced(path, data["model"], data["version"])
+    if wrong is None:
         return []
+    declared, actual = wrong
     return [
         document.diagnostic(
             ("model",),

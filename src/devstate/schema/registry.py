@@ -101,3 +101,25 @@ def find_schema_file(ident: str, root: Path | None = None) -> SchemaFile:
 def expected_location(model: str, version: Version) -> str:
     """Where a file declaring ``model``/``version`` must live, relative to its root."""
     return f"{model}/{version}.yaml"
+
+
+def import_candidates(raw: dict[str, Any], importer: Path, root: Path | None = None) -> list[Path]:
+    """Where an import of ``importer`` may be, in order: a path import's one file (resolved); a
+    model import's file beside the importer's model directory, then in the schema root
+    (``root``, else the standard schemas). The loader takes the first that is a file, else
+    reports the last as not found."""
+    if "path" in raw:
+        return [(importer.parent / str(raw["path"])).resolve()]
+    location = expected_location(raw["model"], Version.parse(raw["version"]))
+    local_root = importer.resolve().parent.parent
+    return [local_root / location, (root or standard_schemas_dir()) / location]
+
+
+def misplaced(path: Path, model: str, version: str) -> tuple[str, str] | None:
+    """For a file named like ``1.2.yaml`` not at ``<model>/`` of the version it declares:
+    (where it must be, where it is); None when it is in place or named otherwise."""
+    if not _VERSION_FILE.match(path.name):
+        return None
+    declared = expected_location(model, Version.parse(version))
+    actual = f"{path.resolve().parent.name}/{path.name}"
+    return None if actual == declared else (declared, actual)

@@ -1,8 +1,9 @@
 """Validating many schema files at once, for ``devstate validate`` and the main job.
 
-A file found valid before, unchanged and with unchanged imports, is answered from
-``devstate.schema.validated`` without loading it; the loader (pydantic, jsonschema) is
-imported only when some file must really be loaded.
+A standard schema file, unchanged and in place, is answered from the shipped facts
+(``devstate.schema.facts``), and a file found valid before, unchanged and with unchanged
+imports, from ``devstate.schema.validated``, both without loading it; the loader (pydantic,
+jsonschema) is imported only when some file must really be loaded.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from devstate import result_cache
 from devstate.errors import Diagnostic, SchemaError
-from devstate.schema import validated
+from devstate.schema import facts, validated
 from devstate.schema.validated import SchemaSummary
 
 if TYPE_CHECKING:
@@ -58,9 +59,10 @@ def expand_schema_paths(paths: list[Path]) -> list[Path]:
 
 
 def validate_schema_files(files: list[Path]) -> list[SchemaReport]:
-    """Answer each file from the cache of valid ones, or load it; the files loaded share one
-    loader (shared imports are read once) and the valid ones are added to the cache."""
-    cached = {path: validated.lookup(path) for path in files}
+    """Answer each file from the shipped facts of the standard schemas or the cache of valid
+    ones, or load it; the files loaded share one loader (shared imports are read once) and the
+    valid ones are added to the cache."""
+    cached = {path: _standard(path) or validated.lookup(path) for path in files}
     loader: SchemaLoader | None = None
     reports = []
     for path in files:
@@ -74,6 +76,12 @@ def validate_schema_files(files: list[Path]) -> list[SchemaReport]:
         else:
             reports.append(SchemaReport(path, summary=summary))
     return reports
+
+
+def _standard(path: Path) -> SchemaSummary | None:
+    """The summary of a standard schema file, unchanged and in place (``devstate.schema.facts``)."""
+    found = facts.known(path)
+    return None if found is None else SchemaSummary(**found.facts["summary"])
 
 
 def _load(loader: SchemaLoader, path: Path) -> SchemaReport:
