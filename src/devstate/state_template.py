@@ -79,7 +79,10 @@ def _vendor_note(section: ir.VendorSection) -> str:
     return " — ".join(filter(None, [f"{kind} {section.vendor} #{section.id}: {payload}", _first_line(section.doc)]))
 
 
-class _Writer:
+class _Writer(Visitor[None]):
+    """The commented template's lines; ``visit_<kind>(expr, depth, key, value, comma)`` writes one
+    member (``key`` is ``"name": `` or empty for an array element) of type ``expr``."""
+
     def __init__(self, schema: ir.Schema) -> None:
         self.schema = schema
         self.lines: list[str] = []
@@ -92,21 +95,32 @@ class _Writer:
             comma = "," if index < len(entries) - 1 else ""
             if note:
                 self.line(depth, f"// {note}")
-            self.value(depth, f"{json.dumps(name)}: ", value, expr, comma)
+            key = f"{json.dumps(name)}: "
+            if expr is None:  # an opaque vendor section: hex text
+                self.plain(None, depth, key, value, comma)
+            else:
+                self.visit(expr, depth, key, value, comma)
 
-    def value(self, depth: int, key: str, value: Any, expr: ir.TypeExpr | None, comma: str) -> None:
-        struct = self._struct(expr)
-        if struct is not None and isinstance(value, dict):
-            self.line(depth, key + "{")
-            self.members(depth + 1, [(f.name, value[f.name], f.type, self._field_note(f)) for f in struct.fields])
-            self.line(depth, "}" + comma)
+    def visit_struct_ref(self, expr: ir.NamedRef, depth: int, key: str, value: Any, comma: str) -> None:
+        if not isinstance(value, dict):
+            self.plain(expr, depth, key, value, comma)
             return
-        if isinstance(expr, ir.ArrayType) and value and self._struct(expr.element) is not None:
-            self.line(depth, key + "[")
-            for index, item in enumerate(value):
-                self.value(depth + 1, "", item, expr.element, "," if index < len(value) - 1 else "")
-            self.line(depth, "]" + comma)
+        struct = self.schema.struct(expr.name)
+        self.line(depth, key + "{")
+        self.members(depth + 1, [(f.name, value[f.name], f.type, self._field_note(f)) for f in struct.fields])
+        self.line(depth, "}" + comma)
+
+    def visit_array(self, expr: ir.ArrayType, depth: int, key: str, value: Any, comma: str) -> None:
+        if not value or not expr.element.is_struct:
+            self.plain(expr, depth, key, value, comma)
             return
+        self.line(depth, key + "[")
+        for index, item in enumerate(value):
+            self.visit(expr.element, depth + 1, "", item, "," if index < len(value) - 1 else "")
+        self.line(depth, "]" + comma)
+
+    def plain(self, expr: ir.TypeExpr | None, depth: int, key: str, value: Any, comma: str) -> None:
+        """A value on one line; a list too long for one in rows of 16 items."""
         text = json.dumps(value)
         if isinstance(value, list) and len(_INDENT * depth + key + text) > _LINE:
             self.line(depth, key + "[")
@@ -117,10 +131,7 @@ class _Writer:
             return
         self.line(depth, key + text + comma)
 
-    def _struct(self, expr: ir.TypeExpr | None) -> ir.StructType | None:
-        if isinstance(expr, ir.NamedRef) and expr.target_kind == "struct":
-            return self.schema.struct(expr.name)
-        return None
+    visit_scalar = visit_ref = visit_bytes = visit_string = plain
 
     def _field_note(self, fld: ir.StructField) -> str:
         parts = [ir.type_label(fld.type)]

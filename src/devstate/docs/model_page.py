@@ -211,11 +211,21 @@ def member_link(schema: ir.Schema, kind: str, name: str) -> str | None:
         return page + slug(prefix[kind], name) if name in found[kind] else None
     struct, _, member = name.rpartition(".")
     named = schema.types.get(struct)
-    if isinstance(named, ir.StructType) and any(f.name == member for f in named.fields):
-        return page + type_field_anchor(struct, member)
-    if isinstance(named, ir.EnumType | ir.FlagsType):
-        return page + slug("type", struct)
-    return None
+    anchor = None if named is None else _MemberAnchors().visit(named, struct, member)
+    return None if anchor is None else page + anchor
+
+
+class _MemberAnchors(Visitor[str | None]):
+    """``member_link``'s anchor of ``member`` of named type ``name``: a struct's field row, an
+    enum's or flags' type section (its members are rows of one table there)."""
+
+    def visit_struct(self, struct: ir.StructType, name: str, member: str) -> str | None:
+        return type_field_anchor(name, member) if any(f.name == member for f in struct.fields) else None
+
+    def _type(self, named: ir.EnumType | ir.FlagsType, name: str, member: str) -> str:
+        return slug("type", name)
+
+    visit_enum = visit_flags = _type
 
 
 def anchored_path(path: str, anchor: str | None = None) -> str:
@@ -478,11 +488,24 @@ def range_text(expr: TypeExpr, member: ir.StructField | None) -> str:
     parts = []
     if member is not None:
         parts.append(bounds_text(member.min, member.max))
-    if isinstance(expr, ir.ArrayType) and expr.max is not None:
-        parts.append(f"≤ {expr.max} items")
-    elif isinstance(expr, ir.BytesType | ir.StringType) and expr.max is not None:
-        parts.append(f"≤ {expr.max} bytes")
+    parts.append(_Capacity().visit(expr))
     return " ".join(p for p in parts if p)
+
+
+class _Capacity(Visitor[str]):
+    """``range_text``'s capacity of a counted type; empty for a fixed one."""
+
+    def visit_array(self, expr: ir.ArrayType) -> str:
+        return f"≤ {expr.max} items" if expr.max is not None else ""
+
+    def _bytes(self, expr: ir.BytesType | ir.StringType) -> str:
+        return f"≤ {expr.max} bytes" if expr.max is not None else ""
+
+    def _fixed(self, expr: ir.ScalarType | ir.NamedRef) -> str:
+        return ""
+
+    visit_bytes = visit_string = _bytes
+    visit_scalar = visit_ref = _fixed
 
 
 def since_text(since: ir.Version | None, origin: str | None = None) -> str:

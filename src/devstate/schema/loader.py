@@ -16,6 +16,7 @@ from devstate.schema.build import ImportedTypes, SchemaBuilder
 from devstate.schema.metaschema import check_meta_schema, warm_up_meta_schema
 from devstate.schema.registry import import_candidates, misplaced
 from devstate.schema.source import SourceDocument, SourceError, read_document
+from devstate.visit import Visitor
 
 
 class SchemaLoader:
@@ -187,12 +188,27 @@ def _prefixed_types(library: ir.Schema, alias: str) -> ImportedTypes:
     return {f"{alias}.{name}": _rename_refs(named, alias) for name, named in library.types.items()}
 
 
-def _rename_refs(node: Any, alias: str) -> Any:
-    if isinstance(node, ir.NamedRef):
+def _rename_refs(node: ir.NamedType, alias: str) -> ir.NamedType:
+    renamed: ir.NamedType = _RenameRefs().visit(node, alias)
+    return renamed
+
+
+class _RenameRefs(Visitor[Any]):
+    """A node with every reference in it renamed ``alias.name`` (an imported type's, inside the
+    importing schema)."""
+
+    def visit_ref(self, node: ir.NamedRef, alias: str) -> ir.NamedRef:
         return node.model_copy(update={"name": f"{alias}.{node.name}"})
-    if isinstance(node, ir.ArrayType):
-        return node.model_copy(update={"element": _rename_refs(node.element, alias)})
-    if isinstance(node, ir.StructType):
-        fields = tuple(f.model_copy(update={"type": _rename_refs(f.type, alias)}) for f in node.fields)
+
+    def visit_array(self, node: ir.ArrayType, alias: str) -> ir.ArrayType:
+        return node.model_copy(update={"element": self.visit(node.element, alias)})
+
+    def visit_struct(self, node: ir.StructType, alias: str) -> ir.StructType:
+        fields = tuple(f.model_copy(update={"type": self.visit(f.type, alias)}) for f in node.fields)
         return node.model_copy(update={"fields": fields})
-    return node
+
+    def _unchanged(self, node: ir.ScalarType | ir.BytesType | ir.StringType | ir.EnumType | ir.FlagsType,
+                   alias: str) -> Any:
+        return node
+
+    visit_scalar = visit_bytes = visit_string = visit_enum = visit_flags = _unchanged
