@@ -43,7 +43,7 @@ import jinja2
 
 from devstate import ir
 from devstate.emit import GENERATED_MARKER, GENERATOR, banner_lines
-from devstate.emit.c.code import CTYPES, Lines, c_int, c_string, section_path
+from devstate.emit.c.code import CTYPES, Lines, c_int, c_string
 from devstate.emit.c.declarations import Declarations, constants, state_struct
 from devstate.emit.c.defaults import Defaults
 from devstate.emit.c.layout import wrap_lines
@@ -57,6 +57,7 @@ from devstate.emit.c.sections import (
     vendor_tables,
     write_section,
 )
+from devstate.emit.sections import section_path
 from devstate.errors import EmitError
 from devstate.wire.errors import DESCRIPTIONS, ErrorCode
 
@@ -126,9 +127,8 @@ def _header(names: CNames) -> str:
     schema = names.schema
     decls = Declarations(names)
     lines = [*constants(names), *decls.capacity_macros(), ""]
-    for type_name in names.reachable:
-        if isinstance(schema.types[type_name], ir.StructType):
-            lines += decls.struct_definition(type_name)
+    for type_name in names.reachable_of("struct"):
+        lines += decls.struct_definition(type_name)
     lines += state_struct(names, decls)
     return wrap_lines(render("model.h.j2", banner="\n".join(_banner(names, "h")), guard=f"{names.upper}_H",
                   rule=_rule(schema), macros=names.fixed_macros, p=names.prefix,
@@ -145,12 +145,11 @@ def _rule(schema: ir.Schema) -> str:
 def _enum_functions(names: CNames) -> list[dict[str, Any]]:
     """The ``<prefix>_<enum>_name`` functions: one per reachable enum type, with its cases."""
     enums = []
-    for type_name in names.reachable:
-        named = names.schema.types[type_name]
-        if isinstance(named, ir.EnumType):
-            cases = [{"value": c_int(m.value, named.base.name), "name": m.name} for m in named.values]
-            enums.append({"type_name": type_name, "function": names.enum_name_function(type_name),
-                          "ctype": CTYPES[named.base.name], "cases": cases})
+    for type_name in names.reachable_of("enum"):
+        enum = names.schema.enum(type_name)
+        cases = [{"value": c_int(member.value, enum.base.name), "name": member.name} for member in enum.values]
+        enums.append({"type_name": type_name, "function": names.enum_name_function(type_name),
+                      "ctype": CTYPES[enum.base.name], "cases": cases})
     return enums
 
 
@@ -161,7 +160,7 @@ def _source(names: CNames) -> str:
     schema = names.schema
     sections = Sections(names)
     defaults = Defaults(names, "zero_bytes")
-    structs = [n for n in names.reachable if isinstance(schema.types[n], ir.StructType)]
+    structs = names.reachable_of("struct")
     decoders: Lines = []
     for type_name in structs:
         if schema.struct(type_name).appended_fields:

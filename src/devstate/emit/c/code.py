@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from devstate import ir
 from devstate.emit.depth import Depth
+from devstate.emit.sections import AnySection, is_vendor
 from devstate.wire.errors import ErrorCode
 
 Expr = ir.ScalarType | ir.NamedRef | ir.ArrayType | ir.BytesType | ir.StringType
@@ -156,17 +158,13 @@ STORES = {"u8": "blob[at] = {v};", "u16": "dsf1_store16(blob + at, {v});", "u32"
           "bool": "blob[at] = {v} ? 1 : 0;"}
 
 
-def is_struct_ref(expr: Expr) -> bool:
+def is_struct_ref(expr: Expr) -> TypeGuard[ir.NamedRef]:
+    """Whether ``expr`` names a struct (the one reference whose value has a body of its own)."""
     return expr.is_struct
 
 
-def section_path(section: ir.Section | ir.VendorSection) -> str:
-    group = "vendor_sections" if isinstance(section, ir.VendorSection) else "sections"
-    return f"$.{group}.{section.name}"
-
-
-def section_label(section: ir.Section | ir.VendorSection) -> str:
-    if isinstance(section, ir.VendorSection):
-        what = "opaque" if section.type is None else describe(section.type)
+def section_label(section: AnySection) -> str:
+    what = "opaque" if section.type is None else describe(section.type)
+    if is_vendor(section):
         return f"vendor section {section.vendor} #{section.id} \"{section.name}\": {what}"
-    return f"section {section.id} \"{section.name}\": {describe(section.type)}"
+    return f"section {section.id} \"{section.name}\": {what}"

@@ -27,11 +27,13 @@ class Declarations(Visitor[str]):
     def visit_struct_ref(self, expr: ir.NamedRef, name: str, capacity: str | None) -> str:
         return f"struct {self.names.struct(expr.name)} {name}"
 
-    def visit_ref(self, expr: ir.NamedRef, name: str, capacity: str | None) -> str:
-        """An enum or flags value: its base integer."""
-        named = self.schema.resolve(expr)
-        assert not isinstance(named, ir.StructType)
-        return f"{CTYPES[named.base.name]} {name}"
+    def visit_enum_ref(self, expr: ir.NamedRef, name: str, capacity: str | None) -> str:
+        """An enum value: its base integer."""
+        return f"{CTYPES[self.schema.enum(expr.name).base.name]} {name}"
+
+    def visit_flags_ref(self, expr: ir.NamedRef, name: str, capacity: str | None) -> str:
+        """A flags value: its base integer."""
+        return f"{CTYPES[self.schema.flags(expr.name).base.name]} {name}"
 
     def visit_bytes(self, expr: ir.BytesType, name: str, capacity: str | None) -> str:
         return f"struct devstate_bytes {name}"
@@ -58,26 +60,27 @@ class Declarations(Visitor[str]):
 
     def capacity_macro(self, expr: Expr, *owner: str) -> str | None:
         """The ``*_MAX`` macro naming a counted array's capacity (for struct fields and sections)."""
-        if isinstance(expr, ir.ArrayType) and expr.max is not None:
-            return self.names.macro(*owner, "MAX")
-        return None
+        return None if counted_capacity(expr) is None else self.names.macro(*owner, "MAX")
 
     def capacity_macros(self) -> Lines:
         lines = []
-        for type_name in self.names.reachable:
-            named = self.schema.types[type_name]
-            if isinstance(named, ir.StructType):
-                for fld in named.fields:
-                    lines += self._capacity_line(fld.type, type_name, fld.name)
+        for type_name in self.names.reachable_of("struct"):
+            for fld in self.schema.struct(type_name).fields:
+                lines += self._capacity_line(fld.type, type_name, fld.name)
         for section in self.names.sections_in_order():
             lines += self._capacity_line(section.type, "section", section.name)
         return lines
 
     def _capacity_line(self, expr: Expr, *owner: str) -> Lines:
-        macro = self.capacity_macro(expr, *owner)
-        if macro is None or not isinstance(expr, ir.ArrayType) or expr.max is None:
+        capacity = counted_capacity(expr)
+        if capacity is None:
             return []
-        return [f"#define {macro} {max(expr.max, 1)}u /* capacity of {'.'.join(owner)} */"]
+        return [f"#define {self.names.macro(*owner, 'MAX')} {capacity}u /* capacity of {'.'.join(owner)} */"]
+
+
+def counted_capacity(expr: Expr) -> int | None:
+    """The element capacity of a counted array's C member (at least 1); None for any other type."""
+    return max(expr.max, 1) if expr.kind == "array" and expr.max is not None else None
 
 
 def size_note(struct: ir.StructType) -> str:
@@ -125,21 +128,32 @@ def field_comment(fld: ir.StructField, struct: ir.StructType) -> Lines:
 
 
 def constants(names: CNames) -> Lines:
-    lines: Lines = []
-    for type_name in names.reachable:
-        named = names.schema.types[type_name]
-        if isinstance(named, ir.EnumType):
-            kind = "open" if named.open else "closed"
-            lines += doc_comment(f"enum {type_name} ({kind}, {named.base.name})", named.doc)
-            for member in named.values:
-                lines.append(f"#define {names.macro(type_name, member.name)} {c_int(member.value, named.base.name)}")
-            lines.append("")
-        elif isinstance(named, ir.FlagsType):
-            lines += doc_comment(f"flags {type_name} ({named.base.name}); other bits must be 0", named.doc)
-            for bit in sorted(named.bits, key=lambda b: b.bit):
-                lines.append(f"#define {names.macro(type_name, bit.name)} ({c_int(1, named.base.name)} << {bit.bit})")
-            lines += [f"#define {names.macro(type_name, 'MASK')} UINT64_C(0x{named.mask:x})", ""]
-    return lines
+    """The macros of every reachable enum (its values) and flags type (its bits and mask)."""
+    macros = _Constants(names)
+    return [line for type_name in names.reachable for line in macros.visit(names.schema.types[type_name], type_name)]
+
+
+class _Constants(Visitor[Lines]):
+    """The header's macros of one named type (``visit_<kind>``): none for a struct."""
+
+    def __init__(self, names: CNames) -> None:
+        self.names = names
+
+    def visit_struct(self, named: ir.StructType, type_name: str) -> Lines:
+        return []
+
+    def visit_enum(self, enum: ir.EnumType, type_name: str) -> Lines:
+        kind = "open" if enum.open else "closed"
+        lines = doc_comment(f"enum {type_name} ({kind}, {enum.base.name})", enum.doc)
+        for member in enum.values:
+            lines.append(f"#define {self.names.macro(type_name, member.name)} {c_int(member.value, enum.base.name)}")
+        return [*lines, ""]
+
+    def visit_flags(self, flags: ir.FlagsType, type_name: str) -> Lines:
+        lines = doc_comment(f"flags {type_name} ({flags.base.name}); other bits must be 0", flags.doc)
+        for bit in sorted(flags.bits, key=lambda flag: flag.bit):
+            lines.append(f"#define {self.names.macro(type_name, bit.name)} ({c_int(1, flags.base.name)} << {bit.bit})")
+        return [*lines, f"#define {self.names.macro(type_name, 'MASK')} UINT64_C(0x{flags.mask:x})", ""]
 
 
 def state_struct(names: CNames, decls: Declarations) -> Lines:

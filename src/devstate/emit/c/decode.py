@@ -14,6 +14,7 @@ from devstate.emit.c.code import (
     block,
     enum_condition,
     indent,
+    is_struct_ref,
     range_condition,
 )
 from devstate.emit.c.declarations import field_comment
@@ -133,7 +134,7 @@ class Decoder(Visitor[Lines]):
         return [f"uint32_t {count};"], [*self._need(4, slot), f"{count} = dsf1_load32(blob + at);", *over, "at += 4;"]
 
     def _array_stride(self, expr: ir.ArrayType, slot: Slot, stride: str) -> Lines:
-        assert isinstance(expr.element, ir.NamedRef)
+        assert is_struct_ref(expr.element), "a stride precedes struct elements only"
         struct = self.schema.struct(expr.element.name)
         assert struct.body_size is not None
         short = "".join(f" && {stride} != {offset}u" for offset in struct.short_strides)
@@ -156,11 +157,10 @@ class Decoder(Visitor[Lines]):
         element = expr.element
         depth = slot.depth.plus()
         path = slot.path.index(index)
-        if isinstance(element, ir.ScalarType) and element.name == "u8" and range_condition(
+        if expr.u8_elements and range_condition(
                 "value", "u8", slot.bounds) is None:
             return [f"memcpy({items}, blob + at, {count});", f"at += {count};"]
-        if expr.stride:
-            assert isinstance(element, ir.NamedRef)
+        if is_struct_ref(element):
             call = f"{self.names.fn('dec', element.name)}(ctx, at, at + {size}, {depth.text()}, &{items}[{index}], err)"
             body = [f"rc = {call};", f"if (rc != 0) {path.prepend()}", f"at += {size};"]
         else:

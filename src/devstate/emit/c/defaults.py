@@ -22,10 +22,11 @@ class Defaults(Visitor[Lines]):
         self.schema = names.schema
         self.zeros = zeros
         self.zeros_needed = 0
+        self.zero = ZeroBits(names.schema)
 
     def assign(self, expr: Expr, lv: str, value: Any, zeroed: bool, level: int = 0) -> Lines:
         """Statements giving ``lv`` the state value ``value``; skip zero bits if ``zeroed``."""
-        if zeroed and self.is_zero(expr, value):
+        if zeroed and self.zero.visit(expr, value):
             return []
         return self.visit(expr, lv, value, zeroed, level)
 
@@ -41,21 +42,17 @@ class Defaults(Visitor[Lines]):
             lines += self.assign(fld.type, member, value[fld.name], zeroed, level)
         return lines
 
-    def visit_ref(self, expr: ir.NamedRef, lv: str, value: Any, zeroed: bool, level: int) -> Lines:
-        """An enum or flags value: its number."""
-        named = self.schema.resolve(expr)
-        assert not isinstance(named, ir.StructType)
-        return [f"{lv} = {c_int(self.number(named, value), named.base.name)};"]
+    def visit_enum_ref(self, expr: ir.NamedRef, lv: str, value: Any, zeroed: bool, level: int) -> Lines:
+        enum = self.schema.enum(expr.name)
+        return [f"{lv} = {c_int(enum_number(enum, value), enum.base.name)};"]
+
+    def visit_flags_ref(self, expr: ir.NamedRef, lv: str, value: Any, zeroed: bool, level: int) -> Lines:
+        flags = self.schema.flags(expr.name)
+        return [f"{lv} = {c_int(flags_number(flags, value), flags.base.name)};"]
 
     def visit_string(self, expr: ir.StringType, lv: str, value: Any, zeroed: bool, level: int) -> Lines:
         data = str(value).encode("utf-8")
         return [f"{lv}.data = {c_string(data) if data else 'NULL'};", f"{lv}.len = {len(data)};"]
-
-    def number(self, named: ir.EnumType | ir.FlagsType, value: Any) -> int:
-        if isinstance(named, ir.FlagsType):
-            bits = {b.name: b.bit for b in named.bits}
-            return sum(1 << bits[name] for name in value)
-        return named.by_name()[value] if isinstance(value, str) else int(value)
 
     def visit_bytes(self, expr: ir.BytesType, lv: str, value: Any, zeroed: bool, level: int) -> Lines:
         value = bytes(value)
@@ -79,19 +76,6 @@ class Defaults(Visitor[Lines]):
             lines += self.assign(expr.element, f"{items}[{position}]", item, zeroed, level)
         return lines
 
-    def is_zero(self, expr: Expr, value: Any) -> bool:
-        """Whether ``value`` is all-zero bits in C (so a memset state already holds it)."""
-        if isinstance(expr, ir.ScalarType):
-            return not value
-        if isinstance(expr, ir.NamedRef):
-            named = self.schema.resolve(expr)
-            if isinstance(named, ir.StructType):
-                return all(self.is_zero(f.type, value[f.name]) for f in named.fields)
-            return self.number(named, value) == 0
-        if isinstance(expr, ir.BytesType | ir.StringType):
-            return len(value) == 0
-        return all(self.is_zero(expr.element, item) for item in value)
-
     def function(self, type_name: str) -> Lines:
         """``def_<type>(out, first)``: defaults for the appended fields from ``first`` on."""
         struct = self.schema.struct(type_name)
@@ -106,3 +90,41 @@ class Defaults(Visitor[Lines]):
                      "unsigned first)")
         doc = f"/* struct {type_name}: the defaults of appended fields missing from an older writer's body */"
         return [doc, signature, "{", *indent(body), "}", ""]
+
+
+def enum_number(enum: ir.EnumType, value: Any) -> int:
+    """An enum value of a state (a member name or a number) as its number."""
+    return enum.by_name()[value] if isinstance(value, str) else int(value)
+
+
+def flags_number(flags: ir.FlagsType, value: Any) -> int:
+    """A flags value of a state (the names of the bits set) as its number."""
+    bits = {bit.name: bit.bit for bit in flags.bits}
+    return sum(1 << bits[name] for name in value)
+
+
+class ZeroBits(Visitor[bool]):
+    """Whether a state value is all-zero bits in C (so a memset state already holds it)."""
+
+    def __init__(self, schema: ir.Schema) -> None:
+        self.schema = schema
+
+    def visit_scalar(self, expr: ir.ScalarType, value: Any) -> bool:
+        return not value
+
+    def visit_struct_ref(self, expr: ir.NamedRef, value: Any) -> bool:
+        return all(self.visit(fld.type, value[fld.name]) for fld in self.schema.struct(expr.name).fields)
+
+    def visit_enum_ref(self, expr: ir.NamedRef, value: Any) -> bool:
+        return enum_number(self.schema.enum(expr.name), value) == 0
+
+    def visit_flags_ref(self, expr: ir.NamedRef, value: Any) -> bool:
+        return flags_number(self.schema.flags(expr.name), value) == 0
+
+    def visit_bytes(self, expr: ir.BytesType | ir.StringType, value: Any) -> bool:
+        return len(value) == 0
+
+    visit_string = visit_bytes
+
+    def visit_array(self, expr: ir.ArrayType, value: Any) -> bool:
+        return all(self.visit(expr.element, item) for item in value)

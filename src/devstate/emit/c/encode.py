@@ -14,6 +14,7 @@ from devstate.emit.c.code import (
     block,
     enum_condition,
     indent,
+    is_struct_ref,
     range_condition,
 )
 from devstate.emit.c.declarations import field_comment
@@ -101,16 +102,13 @@ class Encoder(Visitor[Lines]):
         else:
             items, count = rv, str(expr.length)
         if expr.stride:
-            assert isinstance(expr.element, ir.NamedRef)
-            body_size = self.schema.struct(expr.element.name).body_size
-            lines += [f"dsf1_store32(blob + at, {body_size}u); /* stride */", "at += 4;"]
+            lines += [f"dsf1_store32(blob + at, {expr.element_size}u); /* stride */", "at += 4;"]
         element = expr.element
-        if isinstance(element, ir.ScalarType) and element.name == "u8" and range_condition(
+        if expr.u8_elements and range_condition(
                 "value", "u8", bounds) is None:
             return [*lines, f"memcpy(blob + at, {items}, {count});", f"at += {count};"]
         element_path = path.index(index)
-        if expr.stride:
-            assert isinstance(element, ir.NamedRef)
+        if is_struct_ref(element):
             body = [f"rc = {self.names.fn('enc', element.name)}(&{items}[{index}], blob, &at, err);",
                     f"if (rc != 0) {element_path.prepend()}"]
         else:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from devstate import ir
 from devstate.emit import module_stem
+from devstate.emit.sections import AnySection, is_vendor
 from devstate.state import vendor_order
 
 # --- names ------------------------------------------------------------------------------
@@ -54,8 +55,8 @@ class CNames:
         type_namer = Namer()
         self.type_ids = {name: type_namer.take(name.replace(".", "_")) for name in schema.types}
         self._macros = Namer()
-        self.members = {name: self._struct_members(t) for name, t in schema.types.items()
-                        if isinstance(t, ir.StructType)}
+        self.members = {name: self._struct_members(schema.struct(name)) for name, named in schema.types.items()
+                        if named.kind == "struct"}
         self._keys = {id(t): name for name, t in schema.types.items()}
         self.top = self._top_members()
         self.macros: dict[tuple[str, ...], str] = {}
@@ -66,6 +67,10 @@ class CNames:
         """The model's own macros, claimed before any type's constant can take their names."""
 
     # types and members
+
+    def reachable_of(self, kind: str) -> list[str]:
+        """The reachable named types of one kind (``struct``, ``enum``, ``flags``), dependencies first."""
+        return [name for name in self.reachable if self.schema.types[name].kind == kind]
 
     def struct(self, type_name: str) -> str:
         """``struct <prefix>_<type>`` tag (without ``struct``)."""
@@ -89,11 +94,11 @@ class CNames:
             members[f"has:{key}"] = namer.take(f"has_{member}")
         return members
 
-    def section(self, section: ir.Section | ir.VendorSection) -> str:
+    def section(self, section: AnySection) -> str:
         """The state member holding a section's value."""
         return self.top[f"{kind_key(section)}:{section.name}"]
 
-    def present(self, section: ir.Section | ir.VendorSection) -> str:
+    def present(self, section: AnySection) -> str:
         """The ``bool has_<name>`` member of an optional section."""
         return self.top[f"has:{kind_key(section)}:{section.name}"]
 
@@ -113,9 +118,9 @@ class CNames:
         ``set_defaults_<type>`` (unique among the file's functions)."""
         return self._function((role, "type", type_name), f"{FUNCTION_ROLES[role]}_{self.type_ids[type_name]}")
 
-    def section_fn(self, role: str, section: ir.Section | ir.VendorSection) -> str:
+    def section_fn(self, role: str, section: AnySection) -> str:
         """A static per-section function: ``decode_section_<name>``, ``encode_vendor_section_<name>``..."""
-        kind = "vendor_section" if isinstance(section, ir.VendorSection) else "section"
+        kind = "vendor_section" if is_vendor(section) else "section"
         return self._function((role, kind, section.name), f"{FUNCTION_ROLES[role]}_{kind}_{section.name}")
 
     def _function(self, key: tuple[str, str, str], wanted: str) -> str:
@@ -133,5 +138,5 @@ class CNames:
         return sorted(self.schema.vendor_sections, key=vendor_order)
 
 
-def kind_key(section: ir.Section | ir.VendorSection) -> str:
-    return "v" if isinstance(section, ir.VendorSection) else "s"
+def kind_key(section: AnySection) -> str:
+    return "v" if is_vendor(section) else "s"

@@ -13,13 +13,13 @@ from devstate.emit.c.code import (
     indent,
     is_struct_ref,
     section_label,
-    section_path,
 )
 from devstate.emit.c.decode import Decoder, decode_locals
 from devstate.emit.c.defaults import Defaults
 from devstate.emit.c.encode import Encoder, Sizes, encode_locals
 from devstate.emit.c.names import CNames
 from devstate.emit.depth import Depth
+from devstate.emit.sections import AnySection, is_vendor, opaque_max, section_path
 from devstate.limits import MAX_COUNT
 from devstate.state import type_default
 from devstate.wire.errors import ErrorCode
@@ -29,7 +29,9 @@ from devstate.wire.sections import FLAG_OPTIONAL, FLAG_VENDOR, vendor_header
 
 
 def vendor_bytes(section: ir.VendorSection) -> str:
-    return ", ".join(f"0x{b:02x}" for b in vendor_header(section.vendor))
+    return ", ".join(f"0x{byte:02x}" for byte in vendor_header(section.vendor))
+
+
 class Sections:
     """Per-section decode and encode functions and the public entry points."""
 
@@ -41,21 +43,21 @@ class Sections:
         self.size = Sizes(names)
         self.sections = names.sections_in_order()
         self.vendor = names.vendor_in_order()
-        self.required: list[ir.Section | ir.VendorSection] = [s for s in self._all() if not s.optional]
+        self.required: list[AnySection] = [s for s in self._all() if not s.optional]
 
     @property
     def state(self) -> str:
         return f"struct {self.names.prefix}"
 
-    def _all(self) -> list[ir.Section | ir.VendorSection]:
+    def _all(self) -> list[AnySection]:
         return [*self.sections, *self.vendor]
 
-    def _fn(self, role: str, section: ir.Section | ir.VendorSection) -> str:
+    def _fn(self, role: str, section: AnySection) -> str:
         return self.names.section_fn(role, section)
 
     # decoding
 
-    def decode_function(self, section: ir.Section | ir.VendorSection) -> Lines:
+    def decode_function(self, section: AnySection) -> Lines:
         path = FieldPath(section_path(section))
         member = f"state->{self.names.section(section)}"
         optional = 1 if section.optional else 0
@@ -70,18 +72,17 @@ class Sections:
                      f"{self.state} *state, struct devstate_error *err)")
         return [f"/* {section_label(section)} */", signature, "{", *indent(decode_locals(body) + body), "}", ""]
 
-    def _payload(self, section: ir.Section | ir.VendorSection, member: str, path: FieldPath) -> Lines:
+    def _payload(self, section: AnySection, member: str, path: FieldPath) -> Lines:
         expr = section.type
         if expr is None:
-            assert isinstance(section, ir.VendorSection) and section.max is not None
-            over = [] if section.max >= MAX_COUNT else [
-                f"if (frame->end - frame->payload > {section.max}u) "
+            maximum = opaque_max(section)
+            over = [] if maximum >= MAX_COUNT else [
+                f"if (frame->end - frame->payload > {maximum}u) "
                 f"{path.fail(ErrorCode.LENGTH_OVER_MAX, 'frame->payload')}"]
             return [*over, f"if (frame->end - frame->payload > ctx->max_region) "
                     f"{path.fail(ErrorCode.LIMIT_EXCEEDED, 'frame->payload')}",
                     f"{member}.data = ctx->blob + frame->payload;", f"{member}.len = frame->end - frame->payload;"]
         if is_struct_ref(expr):
-            assert isinstance(expr, ir.NamedRef)
             return [f"rc = {self.names.fn('dec', expr.name)}(ctx, frame->payload, frame->end, 1, &{member}, err);",
                     f"if (rc != 0) {path.prepend()}"]
         slot = Slot(member, path, Depth(None, 1))
@@ -103,7 +104,7 @@ class Sections:
         vendor.append(f"else rc = {keep};" if self.vendor else f"rc = {keep};")
         return [*lines[:-1], "} else {", *indent(vendor), "}"]
 
-    def _mark(self, section: ir.Section | ir.VendorSection) -> str:
+    def _mark(self, section: AnySection) -> str:
         if section.optional:
             return ""
         return f" seen[{self.required.index(section)}] = true;"
@@ -117,18 +118,17 @@ class Sections:
 
     # encoding
 
-    def encode_function(self, section: ir.Section | ir.VendorSection) -> Lines:
+    def encode_function(self, section: AnySection) -> Lines:
         path = FieldPath(section_path(section))
         rv = f"state->{self.names.section(section)}"
         expr = section.type
         if expr is None:
-            assert isinstance(section, ir.VendorSection) and section.max is not None
+            maximum = opaque_max(section)
             body = [*self.encode._view_checks(rv, path)]
-            if section.max < MAX_COUNT:
-                body.append(f"if ((uint64_t){rv}.len > {section.max}u) {path.fail(ErrorCode.LENGTH_OVER_MAX, '0')}")
+            if maximum < MAX_COUNT:
+                body.append(f"if ((uint64_t){rv}.len > {maximum}u) {path.fail(ErrorCode.LENGTH_OVER_MAX, '0')}")
             body += [f"dsf1_put(blob + at, {rv}.data, {rv}.len);", f"at += {rv}.len;"]
         elif is_struct_ref(expr):
-            assert isinstance(expr, ir.NamedRef)
             body = [f"rc = {self.names.fn('enc', expr.name)}(&{rv}, blob, &at, err);", f"if (rc != 0) {path.prepend()}"]
         else:
             body = self.encode.visit(expr, rv, path, (None, None))
@@ -138,14 +138,12 @@ class Sections:
         return [f"/* {section_label(section)}: the payload */", signature, "{",
                 *indent([*head, "size_t at = *cursor;", *body, "*cursor = at;", "return DEVSTATE_OK;"]), "}", ""]
 
-    def payload_size(self, section: ir.Section | ir.VendorSection) -> Lines:
+    def payload_size(self, section: AnySection) -> Lines:
         rv = f"state->{self.names.section(section)}"
         expr = section.type
         if expr is None:
-            assert isinstance(section, ir.VendorSection)
-            return [f"total += dsf1_min({rv}.len, {section.max}u);"]
+            return [f"total += dsf1_min({rv}.len, {opaque_max(section)}u);"]
         if is_struct_ref(expr):
-            assert isinstance(expr, ir.NamedRef)
             return [f"total += {self.size.body(expr.name, '&' + rv)};"]
         return self.size.add(expr, rv, 0)
 
@@ -154,7 +152,7 @@ def size_body(names: CNames, sections: Sections) -> Lines:
     """``<p>_encoded_size``: header and trailer, each present section, the unknown entries."""
     body = [f"size_t total = 25 + {len(names.schema.model)} + 4; /* header, model id, trailer */"]
     for section in sections._all():
-        header = 8 + (18 if isinstance(section, ir.VendorSection) else 0)
+        header = 8 + (18 if is_vendor(section) else 0)
         payload = sections.payload_size(section)
         constant = re.fullmatch(r"n \+= (\d+);", payload[0]) if len(payload) == 1 else None
         if constant:
@@ -173,7 +171,7 @@ def known_items(names: CNames, sections: Sections) -> Lines:
     """One ``dsf1_add_item`` per known section (when present): order key, flags, which."""
     items: Lines = []
     for index, section in enumerate(sections._all()):
-        vendor = f"vendor_{sections.vendor.index(section)}" if isinstance(section, ir.VendorSection) else "NULL"
+        vendor = f"vendor_{sections.vendor.index(section)}" if is_vendor(section) else "NULL"
         flags = (FLAG_OPTIONAL if section.optional else 0) | (FLAG_VENDOR if vendor != "NULL" else 0)
         add = f"dsf1_add_item(items, &item_count, {vendor}, {section.id}, {flags}, {index});"
         items.append(f"if (state->{names.present(section)}) {add}" if section.optional else add)
@@ -211,7 +209,7 @@ def unknown_item(sections: Sections) -> Lines:
     """Checks of one unknown entry (errors deferred until the known sections are written)."""
     tests = []
     for s in sections._all():
-        if isinstance(s, ir.VendorSection):
+        if is_vendor(s):
             index = sections.vendor.index(s)
             tests.append(f"((unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == {s.id} && "
                          f"memcmp(unknown->vendor, vendor_{index}, DEVSTATE_VENDOR_HEADER_SIZE) == 0)")

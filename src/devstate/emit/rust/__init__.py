@@ -67,7 +67,7 @@ def emit_rust(schema: ir.Schema) -> dict[str, str]:
     for section in names.all_sections():
         encode += sections.write_functions(section)
     for type_name in names.reachable:
-        if isinstance(names.named(type_name), ir.StructType):
+        if names.named(type_name).kind == "struct":
             decode += decoder.struct_function(type_name)
             encode += encoder.struct_function(type_name)
             if schema.struct(type_name).body_size is None:

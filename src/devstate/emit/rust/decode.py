@@ -21,7 +21,7 @@ from devstate.limits import MAX_COUNT
 from devstate.visit import Visitor
 
 from .literals import Literals, int_literal
-from .names import Expr, RustNames, field_ident
+from .names import Expr, RustNames, field_ident, is_struct_ref
 from .paths import Path
 
 Lines = list[str]
@@ -174,7 +174,7 @@ class Decoder(Visitor[Lines]):
         return [f"let {slot.var} = {{", *indent(body), "};"]
 
     def _stride(self, expr: ir.ArrayType, slot: Slot, stride: str) -> Lines:
-        assert isinstance(expr.element, ir.NamedRef)
+        assert is_struct_ref(expr.element), "a stride precedes struct elements only"
         struct = self.schema.struct(expr.element.name)
         assert struct.body_size is not None
         short = "".join(f" && {stride} != {offset}" for offset in struct.short_strides)
@@ -196,7 +196,7 @@ class Decoder(Visitor[Lines]):
         level = slot.path.level
         index, items = f"i{level}", f"items{level}"
         n = count if expr.max is not None else str(expr.length)
-        if isinstance(element, ir.ScalarType) and element.name == "u8" and range_condition(
+        if expr.u8_elements and range_condition(
                 "v", "u8", slot.bounds) is None:
             if expr.max is not None:
                 return [f"let {items} = blob[at..at + {n}].to_vec();", f"at += {n};", items]
@@ -205,8 +205,7 @@ class Decoder(Visitor[Lines]):
         path = slot.path.index(index)
         depth = slot.depth.plus()
         inner = Slot(path, depth, element.static_size or 0, slot.bounds)
-        if expr.stride:
-            assert isinstance(element, ir.NamedRef)
+        if is_struct_ref(element):
             call = f"{self.names.fn('dec', element.name)}(ctx, at, at + {size}, {depth.text()})"
             body = [f"let {inner.var} = {call}.map_err({path.under()})?;", f"at += {size};"]
         else:

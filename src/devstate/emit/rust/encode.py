@@ -17,7 +17,7 @@ from devstate.limits import MAX_COUNT
 from devstate.visit import Visitor
 
 from .decode import Lines, block, range_condition
-from .names import Expr, RustNames, field_ident
+from .names import Expr, RustNames, field_ident, is_struct_ref
 from .paths import Path
 
 STORES = {"u8": "w.u8({v})", "u16": "w.u16({v})", "u32": "w.u32({v})", "u64": "w.u64({v})",
@@ -113,8 +113,7 @@ class Encoder(Visitor[Lines]):
         if expr.u8_elements and range_condition("v", "u8", bounds) is None:
             return [*lines, f"w.put({place.borrow});"]
         element_path = path.index(index)
-        if expr.stride:
-            assert isinstance(element, ir.NamedRef)
+        if is_struct_ref(element):
             body = [f"{self.names.fn('enc', element.name)}({var}, w).map_err({element_path.under()})?;"]
         else:
             body = self.value(element, Place.element(var), element_path, bounds)
@@ -198,7 +197,7 @@ class JsonWriter(Visitor[Lines]):
         return [f"json_hex({place.borrow}, out);"]
 
     def visit_array(self, expr: ir.ArrayType, place: Place, level: int) -> Lines:
-        if not isinstance(expr.innermost, ir.BytesType):
+        if expr.innermost.kind != "bytes":
             return self._json_trait(expr, place, level)
         var, index = f"e{level}", f"i{level}"  # (arrays of) bytes: hex strings, written here
         body = [f"if {index} > 0 {{", "    out.push(',');", "}", *self.value(expr.element, Place.element(var),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from typing import TypeGuard
 
 from devstate import ir
 from devstate.emit import NameTable, constant_case, module_stem, pascal_case
@@ -42,7 +43,8 @@ def field_ident(name: str) -> str:
     return f"r#{name}" if name in KEYWORDS else name
 
 
-def is_struct_ref(expr: Expr | None) -> bool:
+def is_struct_ref(expr: Expr | None) -> TypeGuard[ir.NamedRef]:
+    """Whether ``expr`` names a struct (the one reference whose value has a body of its own)."""
     return expr is not None and expr.is_struct
 
 
@@ -62,6 +64,7 @@ class RustNames:
         members = NameTable({"unknown_sections"})
         every: list[ir.Section | ir.VendorSection] = [*self.sections, *self.vendor]
         self.members = {id(s): members.claim(s.name) for s in every}
+        self._borrows = _Borrows(self)
 
     def fn(self, role: str, type_name: str) -> str:
         """``dec_main_state``: the function doing ``role`` for a named type."""
@@ -84,15 +87,13 @@ class RustNames:
     @functools.cache  # noqa: B019 - one RustNames per emitted module
     def borrows(self, name: str) -> bool:
         """Whether the Rust type of a named type holds views of the input (needs ``'a``)."""
-        named = self.named(name)
-        return isinstance(named, ir.StructType) and any(self.expr_borrows(f.type) for f in named.fields)
+        if self.named(name).kind != "struct":
+            return False
+        return any(self.expr_borrows(fld.type) for fld in self.schema.struct(name).fields)
 
     def expr_borrows(self, expr: Expr) -> bool:
         """Whether the Rust type of ``expr`` holds views of the input: bytes and strings do (``Cow``)."""
-        inner = expr.innermost
-        if isinstance(inner, ir.NamedRef):
-            return self.borrows(inner.name)
-        return not isinstance(inner, ir.ScalarType)
+        return self._borrows.visit(expr)
 
     def type_name(self, name: str, lifetime: str = "'a") -> str:
         """``MainState<'a>`` or ``Mode``."""
@@ -153,3 +154,25 @@ class _CopyTypes(Visitor[bool]):
 
     visit_scalar = visit_enum_ref = visit_flags_ref = _copy
     visit_struct_ref = visit_bytes = visit_string = _not_copy
+
+
+class _Borrows(Visitor[bool]):
+    """Whether the Rust type of a type expression holds views of the input (bytes and strings, as ``Cow``)."""
+
+    def __init__(self, names: RustNames) -> None:
+        self.names = names
+
+    def visit_struct_ref(self, expr: ir.NamedRef) -> bool:
+        return self.names.borrows(expr.name)
+
+    def visit_array(self, expr: ir.ArrayType) -> bool:
+        return self.visit(expr.element)
+
+    def _owned(self, expr: ir.ScalarType | ir.NamedRef) -> bool:
+        return False
+
+    def _borrowed(self, expr: ir.BytesType | ir.StringType) -> bool:
+        return True
+
+    visit_scalar = visit_enum_ref = visit_flags_ref = _owned
+    visit_bytes = visit_string = _borrowed

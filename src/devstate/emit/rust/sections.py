@@ -13,20 +13,15 @@ import uuid
 
 from devstate import ir
 from devstate.emit.depth import Depth
+from devstate.emit.sections import AnySection, is_vendor, opaque_max, section_path
 from devstate.limits import MAX_COUNT
+from devstate.visit import Visitor
 
 from .decode import Decoder, Lines, Slot, block, indent
 from .encode import Encoder, JsonWriter, Place, Sizer
 from .literals import Literals
 from .names import RustNames, is_struct_ref
 from .paths import Path
-
-Section = ir.Section | ir.VendorSection
-
-
-def section_path(section: Section) -> str:
-    group = "vendor_sections" if isinstance(section, ir.VendorSection) else "sections"
-    return f"$.{group}.{section.name}"
 
 
 def vendor_expr(vendor: ir.VendorNamespace) -> str:
@@ -47,16 +42,17 @@ class Sections:
         self.sizer = Sizer(names)
         self.json = JsonWriter(names)
         self.literals = Literals(names)
+        self.borrowed = BorrowedTypes(names)
 
-    def value_type(self, section: Section, lifetime: str = "'a") -> str:
+    def value_type(self, section: AnySection, lifetime: str = "'a") -> str:
         if section.type is None:
             return f"Cow<{lifetime}, [u8]>"
         return self.names.rust_type(section.type, lifetime)
 
-    def borrows(self, section: Section) -> bool:
+    def borrows(self, section: AnySection) -> bool:
         return section.type is None or self.names.expr_borrows(section.type)
 
-    def member_type(self, section: Section) -> str:
+    def member_type(self, section: AnySection) -> str:
         value = self.value_type(section)
         return f"Option<{value}>" if section.optional else value
 
@@ -68,7 +64,7 @@ class Sections:
     def state_members(self) -> Lines:
         lines: Lines = []
         for section in self.names.all_sections():
-            what = "vendor section" if isinstance(section, ir.VendorSection) else "section"
+            what = "vendor section" if is_vendor(section) else "section"
             optional = ", optional" if section.optional else ""
             label = "opaque" if section.type is None else ir.type_label(section.type)
             lines += [f"/// {what} {section.id} `{section.name}`: {label}{optional}.",
@@ -94,7 +90,7 @@ class Sections:
         return [f"const {self.vendor_const(v)}: [u8; VENDOR_HEADER_SIZE] = {vendor_expr(v.vendor)}.header();"
                 for v in self.names.vendor]
 
-    def read_functions(self, section: Section) -> Lines:
+    def read_functions(self, section: AnySection) -> Lines:
         """``read_<name>``: the section's flags, depth and value (a ``DecodeError`` with its path)."""
         member = self.names.section(section).removeprefix("r#")
         path = section_path(section)
@@ -113,14 +109,13 @@ class Sections:
                 *block(f"fn read_{member}{generics}({ctx}) -> Result<{value_type}, DecodeError>", read), "",
                 *block(f"fn value_{member}{generics}({ctx}) -> Result<{value_type}, Fail>", body), ""]
 
-    def _payload(self, section: Section) -> Lines:
+    def _payload(self, section: AnySection) -> Lines:
         expr = section.type
         if expr is None:
-            assert isinstance(section, ir.VendorSection) and section.max is not None
-            maximum = "u64::MAX" if section.max >= MAX_COUNT else str(section.max)
-            return [f'ctx.opaque(frame.payload, frame.end, {maximum}, "").map(Cow::Borrowed)']
+            maximum = opaque_max(section)
+            bound = "u64::MAX" if maximum >= MAX_COUNT else str(maximum)
+            return [f'ctx.opaque(frame.payload, frame.end, {bound}, "").map(Cow::Borrowed)']
         if is_struct_ref(expr):
-            assert isinstance(expr, ir.NamedRef)
             return [f"{self.names.fn('dec', expr.name)}(ctx, frame.payload, frame.end, 1)"]
         slot = Slot(Path(), Depth(None, 1))
         value = self.decoder.value(expr, slot)
@@ -163,41 +158,29 @@ class Sections:
         items = []
         for s in self.names.all_sections():
             optional = "true" if s.optional else "false"
-            if isinstance(s, ir.VendorSection):
+            if is_vendor(s):
                 items.append(f'KnownSection::vendor({vendor_expr(s.vendor)}, {s.id}, {optional}, "{section_path(s)}"),')
             else:
                 items.append(f'KnownSection::standard({s.id}, {optional}, "{section_path(s)}"),')
         count = len(items)
         return [f"const KNOWN: [KnownSection; {count}] = [", *indent(items), "];"]
 
-    def write_functions(self, section: Section) -> Lines:
+    def write_functions(self, section: AnySection) -> Lines:
         member = self.names.section(section).removeprefix("r#")
         expr = section.type
-        value_type = self._borrowed_type(section)
+        value_type = "[u8]" if expr is None else self.borrowed.visit(expr)
         place = Place("*v", "v")
         if expr is None:
-            assert isinstance(section, ir.VendorSection) and section.max is not None
+            maximum = opaque_max(section)
             body = []
-            if section.max < MAX_COUNT:
-                body += [f"if v.len() > {section.max} {{", f"    {Path().fail('LengthOverMax', '0')}", "}"]
+            if maximum < MAX_COUNT:
+                body += [f"if v.len() > {maximum} {{", f"    {Path().fail('LengthOverMax', '0')}", "}"]
             body += ["w.put(v);", "Ok(())"]
         elif is_struct_ref(expr):
-            assert isinstance(expr, ir.NamedRef)
             body = [f"{self.names.fn('enc', expr.name)}(v, w)"]
         else:
             body = [*self.encoder.value(expr, place, Path(), (None, None)), "Ok(())"]
         return [*block(f"fn write_{member}(v: &{value_type}, w: &mut Writer<'_>) -> Result<(), Fail>", body), ""]
-
-    def _borrowed_type(self, section: Section) -> str:
-        """What a section's writer takes a reference to (a slice rather than a ``Vec`` or ``Cow``)."""
-        expr = section.type
-        if expr is None or isinstance(expr, ir.BytesType):
-            return "[u8]"
-        if isinstance(expr, ir.StringType):
-            return "str"
-        if isinstance(expr, ir.ArrayType) and expr.max is not None:
-            return f"[{self.names.rust_type(expr.element, chr(39) + '_')}]"
-        return self.value_type(section, "'_")
 
     def encode_function(self) -> Lines:
         sections = self.names.all_sections()
@@ -221,19 +204,18 @@ class Sections:
         return ["/// The canonical blob of a state: header, sections in canonical order, trailer.",
                 *block(signature, body), ""]
 
-    def payload_size(self, section: Section, place: Place) -> str:
+    def payload_size(self, section: AnySection, place: Place) -> str:
         expr = section.type
         if expr is None:
             return f"{place.ref}.len()"
         if is_struct_ref(expr):
-            assert isinstance(expr, ir.NamedRef)
             return self.sizer.body(expr.name, place)
         return self.sizer.size(expr, place)
 
     def size_function(self) -> Lines:
         body = ["let mut n = unknown_size(&self.unknown_sections);"]
         for s in self.names.all_sections():
-            vendor = "true" if isinstance(s, ir.VendorSection) else "false"
+            vendor = "true" if is_vendor(s) else "false"
             ident = self.names.section(s)
             if s.optional:
                 size = self.payload_size(s, Place("*v", "v"))
@@ -258,7 +240,31 @@ class Sections:
         body.append("json_state_end(out, &self.unknown_sections);")
         return body
 
-    def _json_value(self, section: Section, place: Place) -> Lines:
+    def _json_value(self, section: AnySection, place: Place) -> Lines:
         if section.type is None:
             return [f"json_hex({place.borrow}, out);"]
         return self.json.value(section.type, place)
+
+
+class BorrowedTypes(Visitor[str]):
+    """What a section's writer takes a reference to: a slice for bytes, strings and counted arrays
+    (rather than a ``Cow`` or ``Vec``), else the value's own type."""
+
+    def __init__(self, names: RustNames) -> None:
+        self.names = names
+
+    def visit_bytes(self, expr: ir.BytesType) -> str:
+        return "[u8]"
+
+    def visit_string(self, expr: ir.StringType) -> str:
+        return "str"
+
+    def visit_array(self, expr: ir.ArrayType) -> str:
+        if expr.max is not None:
+            return "[" + self.names.rust_type(expr.element, "'_") + "]"
+        return self.names.rust_type(expr, "'_")
+
+    def visit_scalar(self, expr: ir.ScalarType | ir.NamedRef) -> str:
+        return self.names.rust_type(expr, "'_")
+
+    visit_ref = visit_scalar
