@@ -409,3 +409,68 @@ types:
 """
     struct = load_schema(write_schema(HEADER + body)).struct("dev")
     assert [f.default for f in struct.fields] == [1, -1, 0]
+
+
+LIBRARY = """\
+devstate: 1
+model: org.example.lib
+version: "1.0"
+title: Library
+types:
+  mode: {kind: enum, base: u8, values: {off: 0, fast: 1}}
+  shut: {kind: enum, base: u8, values: {on: 1}}
+  wide: {kind: enum, base: u16, open: true, values: {one: 1}}
+  bits: {kind: flags, base: u8, bits: {ready: 0}}
+"""
+IMPORT = 'imports:\n  - {model: org.example.lib, version: "1.0", as: lib}\n'
+
+
+def test_bad_default_messages_name_each_kind(write_schema: Callable[..., Path]) -> None:
+    write_schema(LIBRARY, "org.example.lib/1.0.yaml")
+    body = IMPORT + """
+types:
+  dev:
+    kind: struct
+    fields:
+      - {name: a, type: u8, default: 256}
+      - {name: b, type: i8, min: -3, max: 3, default: 4}
+      - {name: c, type: bool, default: 1}
+      - {name: d, type: {kind: string, max: 3}, default: abcd}
+      - {name: e, type: lib.mode, default: slow}
+      - {name: f, type: lib.wide, default: 7}
+      - {name: g, type: lib.bits, default: [ready, gone]}
+      - {name: h, type: "u8[2]", default: 0}
+"""
+    with pytest.raises(SchemaError) as caught:
+        load_schema(write_schema(HEADER + body))
+    assert [(d.line, d.code, d.message) for d in caught.value.diagnostics] == [
+        (12, "BAD_DEFAULT", "default 256 is not an integer in 0..255"),
+        (13, "BAD_DEFAULT", "default 4 is not an integer in -3..3"),
+        (14, "BAD_DEFAULT", "default 1 is not a bool"),
+        (15, "BAD_DEFAULT", "default 'abcd' is not a string of at most 3 bytes"),
+        (16, "BAD_DEFAULT", "default 'slow' is not a member of enum lib.mode"),
+        (18, "BAD_DEFAULT", "default ['ready', 'gone'] is not a list of bits of lib.bits"),
+        (19, "BAD_DEFAULT", "defaults can be given only for scalar, enum, flags and string fields"),
+    ]
+
+
+def test_a_field_without_default_defaults_to_its_types_zero(write_schema: Callable[..., Path]) -> None:
+    write_schema(LIBRARY, "org.example.lib/1.0.yaml")
+    body = IMPORT + """
+types:
+  inner: {kind: struct, fields: [{name: x, type: u8}]}
+  dev:
+    kind: struct
+    fields:
+      - {name: a, type: bool}
+      - {name: b, type: {kind: string, max: 3}}
+      - {name: c, type: lib.mode}
+      - {name: d, type: lib.shut}
+      - {name: e, type: lib.wide}
+      - {name: f, type: lib.bits}
+      - {name: g, type: "u8[2]"}
+      - {name: h, type: {kind: bytes, length: 2}}
+      - {name: i, type: inner}
+"""
+    struct = load_schema(write_schema(HEADER + body)).struct("dev")
+    assert [f.default for f in struct.fields] == [False, "", "off", None, 0, [], None, None, None]

@@ -14,6 +14,7 @@ from devstate import ir
 from devstate.errors import Diagnostic
 from devstate.limits import MAX_COUNT, MAX_NESTING_DEPTH
 from devstate.schema.source import PathKey, SourceDocument
+from devstate.visit import Visitor
 
 _SHORTHAND = re.compile(r"^(?P<base>[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)?)(?P<dims>(?:\[[^\]]+\])*)$")
 _DIM = re.compile(r"\[([^\]]+)\]")
@@ -39,6 +40,7 @@ class SchemaBuilder:
         self.raw_types: dict[str, Any] = self.data.get("types", {})
         self.in_progress: list[str] = []
         self.failed: set[str] = set()
+        self._zeros, self._default_problems = _Zeros(self.types), _DefaultProblems(self.types)
 
     # -- entry point ------------------------------------------------------------------
 
@@ -331,7 +333,7 @@ class SchemaBuilder:
             raise _Unresolved
         if target is None:
             raise _Unresolved
-        return ir.NamedRef(name=name, target_kind=target.kind, fixed_size=_field_size(target))
+        return ir.NamedRef(name=name, target_kind=target.kind, fixed_size=_FieldSize().visit(target))
 
     def _suggestion(self, name: str) -> str:
         import difflib
@@ -341,7 +343,7 @@ class SchemaBuilder:
         return f"; did you mean {close[0]!r}?" if close else ""
 
     def _array(self, element: Any, length: int | None, maximum: int | None, path: PathKey) -> ir.ArrayType:
-        stride = isinstance(element, ir.NamedRef) and element.target_kind == "struct"
+        stride = element.is_struct
         element_size = self._element_size(element, path) if stride else element.fixed_size
         count = self._limit(_either(length, maximum), path)
         fixed: int | None = None
@@ -375,7 +377,7 @@ class SchemaBuilder:
         return value
 
     def _check_depth(self, expr: Any, path: PathKey, *, at_key: bool = False) -> None:
-        depth = _expr_depth(expr, self.types)
+        depth = _Depth(self.types).visit(expr)
         if depth > MAX_NESTING_DEPTH:
             self.error(
                 path,
@@ -387,9 +389,8 @@ class SchemaBuilder:
     # -- constraints and defaults -------------------------------------------------------------
 
     def _integer_target(self, expr: Any) -> ir.ScalarType | None:
-        while isinstance(expr, ir.ArrayType):
-            expr = expr.element
-        return expr if isinstance(expr, ir.ScalarType) and expr.name != "bool" else None
+        inner = expr.innermost
+        return inner if isinstance(inner, ir.ScalarType) and inner.name != "bool" else None
 
     def _check_range(self, raw: dict[str, Any], expr: Any, path: PathKey) -> None:
         if "min" not in raw and "max" not in raw:
@@ -411,53 +412,15 @@ class SchemaBuilder:
         Without a declared default, an integer field's default is the value of its range
         nearest to zero: 0, or ``min`` when ``min`` > 0, or ``max`` when ``max`` < 0.
         """
-        zero = self._zero(expr)
+        zero = self._zeros.visit(expr)
         if "default" not in raw:
             return _nearest_zero(raw, zero) if isinstance(expr, ir.ScalarType) and expr.name != "bool" else zero
         value = raw["default"]
-        problem = self._default_problem(value, expr, raw)
+        problem = self._default_problems.visit(expr, value, raw)
         if problem:
             self.error((*path, "default"), "BAD_DEFAULT", problem)
             return zero
         return value
-
-    def _zero(self, expr: Any) -> Any:
-        if isinstance(expr, ir.ScalarType):
-            return False if expr.name == "bool" else 0
-        if isinstance(expr, ir.StringType):
-            return ""
-        if isinstance(expr, ir.NamedRef) and expr.target_kind == "flags":
-            return []
-        if isinstance(expr, ir.NamedRef) and expr.target_kind == "enum":
-            target = self.types[expr.name]
-            assert isinstance(target, ir.EnumType)
-            return target.by_value().get(0, 0 if target.open else None)
-        return None
-
-    def _default_problem(self, value: Any, expr: Any, raw: dict[str, Any]) -> str | None:
-        if isinstance(expr, ir.ScalarType):
-            if expr.name == "bool":
-                return None if isinstance(value, bool) else f"default {value!r} is not a bool"
-            low, high = ir.scalar_range(expr.name)
-            low, high = max(low, raw.get("min", low)), min(high, raw.get("max", high))
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                return f"default {value!r} is not an integer in {low}..{high}"
-            return None
-        if isinstance(expr, ir.StringType):
-            ok = isinstance(value, str) and len(value.encode()) <= expr.max
-            return None if ok else f"default {value!r} is not a string of at most {expr.max} bytes"
-        if isinstance(expr, ir.NamedRef) and expr.target_kind == "enum":
-            target = self.types[expr.name]
-            assert isinstance(target, ir.EnumType)
-            ok = value in target.by_name() or (target.open and isinstance(value, int))
-            return None if ok else f"default {value!r} is not a member of enum {expr.name}"
-        if isinstance(expr, ir.NamedRef) and expr.target_kind == "flags":
-            target = self.types[expr.name]
-            assert isinstance(target, ir.FlagsType)
-            names = {f.name for f in target.bits}
-            ok = isinstance(value, list) and all(v in names for v in value)
-            return None if ok else f"default {value!r} is not a list of bits of {expr.name}"
-        return "defaults can be given only for scalar, enum, flags and string fields"
 
     # -- sections, vendor sections, params ---------------------------------------------------
 
@@ -594,21 +557,103 @@ class SchemaBuilder:
             )
 
 
-def _field_size(target: ir.StructType | ir.EnumType | ir.FlagsType) -> int | None:
+class _Zeros(Visitor[Any]):
+    """The zero value of a type in state form; None for composite types (defaults per element) and
+    for a closed enum without a member of value 0."""
+
+    def __init__(self, types: ImportedTypes) -> None:
+        self.types = types
+
+    def visit_scalar(self, expr: ir.ScalarType) -> Any:
+        return False if expr.name == "bool" else 0
+
+    def visit_string(self, expr: ir.StringType) -> Any:
+        return ""
+
+    def visit_ref(self, expr: ir.NamedRef) -> Any:
+        return self.visit(self.types[expr.name])
+
+    def visit_enum(self, target: ir.EnumType) -> Any:
+        return target.by_value().get(0, 0 if target.open else None)
+
+    def visit_flags(self, target: ir.FlagsType) -> Any:
+        return []
+
+    def _composite(self, expr: ir.ArrayType | ir.BytesType | ir.StructType) -> Any:
+        return None
+
+    visit_array = visit_bytes = visit_struct = _composite
+
+
+class _DefaultProblems(Visitor[str | None]):
+    """What is wrong with a field's declared ``default`` (``raw``: the field, for its min/max), or None."""
+
+    def __init__(self, types: ImportedTypes) -> None:
+        self.types = types
+
+    def visit_scalar(self, expr: ir.ScalarType, value: Any, raw: dict[str, Any]) -> str | None:
+        if expr.name == "bool":
+            return None if isinstance(value, bool) else f"default {value!r} is not a bool"
+        low, high = ir.scalar_range(expr.name)
+        low, high = max(low, raw.get("min", low)), min(high, raw.get("max", high))
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            return f"default {value!r} is not an integer in {low}..{high}"
+        return None
+
+    def visit_string(self, expr: ir.StringType, value: Any, raw: dict[str, Any]) -> str | None:
+        ok = isinstance(value, str) and len(value.encode()) <= expr.max
+        return None if ok else f"default {value!r} is not a string of at most {expr.max} bytes"
+
+    def visit_ref(self, expr: ir.NamedRef, value: Any, raw: dict[str, Any]) -> str | None:
+        """By the named type, which messages name as the reference does (``virtio.device_status``)."""
+        return self.visit(self.types[expr.name], value, expr.name)
+
+    def visit_enum(self, target: ir.EnumType, value: Any, name: str) -> str | None:
+        ok = value in target.by_name() or (target.open and isinstance(value, int))
+        return None if ok else f"default {value!r} is not a member of enum {name}"
+
+    def visit_flags(self, target: ir.FlagsType, value: Any, name: str) -> str | None:
+        names = {f.name for f in target.bits}
+        ok = isinstance(value, list) and all(v in names for v in value)
+        return None if ok else f"default {value!r} is not a list of bits of {name}"
+
+    def _composite(self, expr: ir.ArrayType | ir.BytesType | ir.StructType, value: Any, raw: Any) -> str:
+        return "defaults can be given only for scalar, enum, flags and string fields"
+
+    visit_array = visit_bytes = visit_struct = _composite
+
+
+class _FieldSize(Visitor[int | None]):
     """Encoded size of a named type in field position (a struct adds its u32 size prefix)."""
-    if isinstance(target, ir.StructType):
+
+    def visit_struct(self, target: ir.StructType) -> int | None:
         return None if target.body_size is None else ir.PREFIX_SIZE + target.body_size
-    return target.base.size
+
+    def _base(self, target: ir.EnumType | ir.FlagsType) -> int:
+        return target.base.size
+
+    visit_enum = visit_flags = _base
 
 
-def _expr_depth(expr: Any, types: ImportedTypes) -> int:
-    if isinstance(expr, ir.ArrayType):
-        return 1 + _expr_depth(expr.element, types)
-    if isinstance(expr, ir.NamedRef):
-        target = types[expr.name]
-        if isinstance(target, ir.StructType):
-            return 1 + max(_expr_depth(f.type, types) for f in target.fields)
-    return 1
+class _Depth(Visitor[int]):
+    """Nesting levels of a type expression, the value itself included (``MAX_NESTING_DEPTH`` bounds it)."""
+
+    def __init__(self, types: ImportedTypes) -> None:
+        self.types = types
+
+    def visit_array(self, expr: ir.ArrayType) -> int:
+        return 1 + self.visit(expr.element)
+
+    def visit_ref(self, expr: ir.NamedRef) -> int:
+        return self.visit(self.types[expr.name])
+
+    def visit_struct(self, target: ir.StructType) -> int:
+        return 1 + max(self.visit(f.type) for f in target.fields)
+
+    def _leaf(self, expr: ir.ScalarType | ir.BytesType | ir.StringType | ir.EnumType | ir.FlagsType) -> int:
+        return 1
+
+    visit_scalar = visit_bytes = visit_string = visit_enum = visit_flags = _leaf
 
 
 def _range_has(raw: dict[str, Any], value: int) -> bool:
