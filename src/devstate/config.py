@@ -13,9 +13,17 @@ A vendor repository keeps its schemas and its limits in one place instead of rep
     [schema.json-schema]              # a sub-verb
     strict = true
 
-Top-level keys apply to every top-level verb that has the option; tables apply to the verb
-they name. Relative paths are relative to the file. An option given on the command line
-always wins; ``DEVSTATE_SCHEMAS`` wins over ``schemas-dir``.
+    [compat]
+    format = "github"                 # --format github
+    [fleet]                           # a group: every fleet subcommand that has the option
+    strict = true
+
+Top-level keys apply to every verb (and subcommand) that has the option; tables apply to
+the verb they name, by the options' long names. Relative paths are relative to the file. An
+option given on the command line always wins; ``DEVSTATE_SCHEMAS`` wins over ``schemas-dir``.
+A key that is no option of its verb, a table that names no verb or a value the option does
+not take is ``CONFIG_INVALID``: ``devstate.cli.config_defaults`` checks a verb's table
+against its click command when the verb runs.
 """
 
 from __future__ import annotations
@@ -87,21 +95,3 @@ def _resolved(table: dict[str, Any], base: Path) -> dict[str, Any]:
     return {key: (_resolved(value, base) if isinstance(value, dict)
                   else str(base / value) if key in _PATH_KEYS and isinstance(value, str) else value)
             for key, value in table.items()}
-
-
-def default_map(config: Config, verbs: list[str]) -> dict[str, Any]:
-    """click's ``default_map``: per verb, option name (``schemas_dir``) → value."""
-    shared = {_param(key): value for key, value in config.options.items()}
-    result: dict[str, Any] = {verb: dict(shared) for verb in verbs}
-    for verb, table in config.verbs.items():
-        result[verb] = {**result.get(verb, {}), **_params(table)}
-    return result
-
-
-def _params(table: dict[str, Any]) -> dict[str, Any]:
-    return {(key if isinstance(value, dict) else _param(key)): (_params(value) if isinstance(value, dict) else value)
-            for key, value in table.items()}
-
-
-def _param(key: str) -> str:
-    return key.replace("-", "_")

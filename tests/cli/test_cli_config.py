@@ -68,3 +68,59 @@ def test_the_cli_spells_the_config_name_as_the_library_does() -> None:
     from devstate import cli, config
 
     assert cli.CONFIG_NAME == config.CONFIG_NAME
+
+
+def _config_error(project: Path, text: str, *args: str) -> str:
+    (project / "devstate.toml").write_text(text)
+    result = run(*args)
+    assert (result.exit_code, result.stdout) == (2, "")
+    prefix = f"devstate: error: CONFIG_INVALID: {project / 'devstate.toml'}: "
+    assert result.stderr.startswith(prefix) and result.stderr.endswith("\n")
+    return result.stderr[len(prefix):-1]
+
+
+def test_a_verb_table_sets_options_by_their_long_name(project: Path) -> None:
+    (project / "devstate.toml").write_text('[compat]\nformat = "json"\n')
+    result = run("compat", "org.virtio.net@1.0", "org.virtio.net@1.1")
+    assert result.exit_code == 0 and json.loads(result.stdout)["compatible"] is True  # --format json
+    text = run("compat", "org.virtio.net@1.0", "org.virtio.net@1.1", "--format", "text")
+    assert text.stdout.startswith("org.virtio.net 1.0 → 1.1  minor bump"), "the command line wins"
+
+
+def test_defaults_reach_subcommands_and_paths_are_relative_to_the_file(project: Path) -> None:
+    import click
+
+    from devstate.cli.config_defaults import root_defaults
+
+    (project / "devstate.toml").write_text('schemas-dir = "vendor-schemas"\nmax-depth = 9\n'
+                                           '[fleet]\nstrict = true\n[fleet.pools]\nlimit = 3\n'
+                                           '[demo]\nbuild-dir = "build/demo"\n[decode]\nmax-depth = 4\n')
+    defaults = root_defaults(load_config(project / "devstate.toml"), main, click.Context(main))
+    schemas = str(project / "vendor-schemas")
+    assert defaults.get("fleet").get("pools") == {"schemas_dir": schemas, "strict": True, "limit": 3}
+    assert defaults.get("fleet").get("affinity") == {"schemas_dir": schemas}, "no --strict there"
+    assert defaults.get("demo") == {"build_dir": str(project / "build" / "demo")}
+    assert defaults.get("decode")["max_depth"] == 4, "the table wins over the top level"
+    assert defaults.get("inspect")["max_depth"] == 9
+    assert defaults.get("no-such-verb") is None
+
+
+def test_unknown_tables_keys_and_values_are_refused(project: Path) -> None:
+    assert _config_error(project, "[encode]\nbogus = 1\n", "encode", "-", "-o", "-") == (
+        "[encode] unknown key 'bogus' (options of devstate encode: json, model, output, schema, strict, version)")
+    assert _config_error(project, "[ecnode]\nstrict = true\n", "schema", "list") == (
+        "unknown table [ecnode] (verbs of devstate: check-migration, compat, convert, decode, demo, diff, encode, "
+        "export, fleet, gen, import, import-vmstate, inspect, matrix, negotiate, nvme-state, parts, qemu, schema, "
+        "template, validate, vmstate-compat)")
+    assert _config_error(project, "[schema.jsonschema]\nstrict = true\n", "schema", "list") == (
+        "unknown table [schema.jsonschema] (verbs of devstate schema: dump, json-schema, list, show)")
+    assert _config_error(project, "[schema]\nstirct = true\n", "schema", "list") == (
+        "[schema] unknown key 'stirct' (options of its subcommands: json, output, strict)")
+    assert _config_error(project, "[encode.strict]\nx = 1\n", "encode", "-", "-o", "-") == (
+        "unknown table [encode.strict] (devstate encode has no subcommands)")
+    assert _config_error(project, '[compat]\nformat = "gitlab"\n', "compat", "org.virtio.net@1.0") == (
+        "[compat] format: Invalid value for '--format': 'gitlab' is not one of 'text', 'json', 'github'.")
+    assert _config_error(project, "[encode]\nstrict = 1\n", "encode", "-", "-o", "-") == (
+        "[encode] strict: 1 is not true or false (--strict is a flag)")
+    assert _config_error(project, "max-depth = [1]\n", "inspect", "x.dsf") == (
+        "max-depth: [1] is not a value --max-depth takes")

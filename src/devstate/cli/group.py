@@ -104,8 +104,9 @@ def main(ctx: click.Context, config_path: Path | None, no_config: bool) -> None:
     """
     if no_config:
         return
+    from devstate.cli.config_defaults import root_defaults
     from devstate.cli.output import fail
-    from devstate.config import default_map, find_config, load_config
+    from devstate.config import find_config, load_config
     from devstate.errors import UsageError
 
     path = config_path or find_config(Path.cwd())
@@ -115,7 +116,8 @@ def main(ctx: click.Context, config_path: Path | None, no_config: bool) -> None:
         config = load_config(path)
     except UsageError as exc:
         fail(exc)
-    ctx.default_map = default_map(config, sorted(COMMANDS))
+    assert isinstance(ctx.command, click.Group)
+    ctx.default_map = root_defaults(config, ctx.command, ctx)
     if config.schemas_dir is not None and "DEVSTATE_SCHEMAS" not in os.environ:
         # MODEL@VERSION lookups everywhere go through the registry, which reads this variable;
         # it is removed again when the command ends (tests run many commands in one process).

@@ -17,14 +17,15 @@ _UNSET = getattr(click.core, "UNSET", None)
 """click ≥ 8.2 marks "no default" with this sentinel (older versions use None)."""
 
 
-def render_cli_reference(root: click.Command, name: str = "devstate") -> str:
-    """The Markdown reference of ``root`` and every subcommand, depth first."""
+def render_cli_reference(root: click.Command, name: str = "devstate", conventions: str = "") -> str:
+    """The Markdown reference of ``root`` and every subcommand, depth first, after the
+    ``conventions`` section (Markdown) if given."""
     intro = (
         f"This page is generated from the command tree of `{name}` at build time; "
         f"`{name} COMMAND --help` prints the same text.\n"
     )
     context = click.Context(root, info_name=name, **root.context_settings)
-    blocks = [heading(1, "Command-line reference", "top"), intro, _toc(root, context)]
+    blocks = [heading(1, "Command-line reference", "top"), intro, conventions, _toc(root, context)]
     blocks += _command_blocks(root, context, level=2)
     return join_blocks(blocks)
 

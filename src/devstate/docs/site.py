@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from devstate import ir
+from devstate.docs.cli_conventions import CLI_CONVENTIONS
 from devstate.docs.cli_reference import render_cli_reference
 from devstate.docs.compat_pages import CompatRenderers
 from devstate.docs.layout_figure import envelope_boxes, layout_svg, struct_boxes
@@ -91,7 +92,7 @@ def build_site(inputs: SiteInputs) -> GeneratedSite:
         site.models_nav.append({model: _model_pages(site, model, versions, idents, inputs)})
     site.add("models/index.md", render_models_index(by_model))
     site.models_nav.insert(0, "models/index.md")
-    site.add("reference/cli.md", render_cli_reference(inputs.cli))
+    site.add("reference/cli.md", render_cli_reference(inputs.cli, conventions=CLI_CONVENTIONS))
     for name, boxes in envelope_boxes().items():
         site.add(f"figures/{name}.svg", layout_svg(ENVELOPE_TITLES[name], boxes))
     json_schemas = {**inputs.json_schemas, IR_SCHEMA: _json(ir_json_schema())}
