@@ -1071,25 +1071,25 @@ impl<'a> Codec<'a> for State<'a> {
     }
 
     fn encoded_len(&self) -> usize {
-        let mut n = unknown_size(&self.unknown_sections);
-        n += section_overhead(false) + 84;
-        n += section_overhead(false) + 9;
-        n += section_overhead(false) + 8 + self.io_cqs.len() * 23;
-        n += section_overhead(false) + 8 + self.io_sqs.len() * 22;
-        n += section_overhead(false) + size_features(&self.features);
-        n += section_overhead(false) + size_aer_state(&self.aer);
-        n += section_overhead(false) + 4 + self.namespaces.len() * 4;
-        n += section_overhead(false) + 8 + self.inflight.len() * 66;
+        let mut size = unknown_size(&self.unknown_sections);
+        size += section_overhead(false) + 84;
+        size += section_overhead(false) + 9;
+        size += section_overhead(false) + 8 + self.io_cqs.len() * 23;
+        size += section_overhead(false) + 8 + self.io_sqs.len() * 22;
+        size += section_overhead(false) + size_features(&self.features);
+        size += section_overhead(false) + size_aer_state(&self.aer);
+        size += section_overhead(false) + 4 + self.namespaces.len() * 4;
+        size += section_overhead(false) + 8 + self.inflight.len() * 66;
         if self.host_memory_buffer.is_some() {
-            n += section_overhead(false) + 18;
+            size += section_overhead(false) + 18;
         }
         if self.doorbell_buffer.is_some() {
-            n += section_overhead(false) + 16;
+            size += section_overhead(false) + 16;
         }
         if self.example_fw_state.is_some() {
-            n += section_overhead(true) + 17;
+            size += section_overhead(true) + 17;
         }
-        blob_size(MODEL, n)
+        blob_size(MODEL, size)
     }
 
     fn encode_into(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
@@ -1115,19 +1115,19 @@ impl<'a> Codec<'a> for State<'a> {
         self.namespaces.json(out);
         json_key(out, &mut first, "inflight");
         self.inflight.json(out);
-        if let Some(v) = &self.host_memory_buffer {
+        if let Some(value) = &self.host_memory_buffer {
             json_key(out, &mut first, "host_memory_buffer");
-            v.json(out);
+            value.json(out);
         }
-        if let Some(v) = &self.doorbell_buffer {
+        if let Some(value) = &self.doorbell_buffer {
             json_key(out, &mut first, "doorbell_buffer");
-            v.json(out);
+            value.json(out);
         }
         json_state_vendor(out);
         let mut first = true;
-        if let Some(v) = &self.example_fw_state {
+        if let Some(value) = &self.example_fw_state {
             json_key(out, &mut first, "example_fw_state");
-            v.json(out);
+            value.json(out);
         }
         json_state_end(out, &self.unknown_sections);
     }
@@ -1140,7 +1140,7 @@ const VENDOR_EXAMPLE_FW_STATE: [u8; VENDOR_HEADER_SIZE] = Vendor::Uuid([0x06, 0x
 /// The blob's envelope, each section in order, then the required ones that are absent.
 fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, DecodeError> {
     let envelope = read_envelope(blob, limits, MODEL, VERSION_MAJOR)?;
-    let c = Ctx::new(blob, limits);
+    let ctx = Ctx::new(blob, limits);
     let mut registers = None;
     let mut admin_queues = None;
     let mut io_cqs = None;
@@ -1154,26 +1154,26 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
     let mut example_fw_state = None;
     let mut unknown_sections = Vec::new();
     for frame in frames(blob, &envelope, limits) {
-        let f = frame?;
-        match f.vendor {
-            None => match f.id {
-                1 => { registers = Some(read_registers(&c, &f)?) }
-                2 => { admin_queues = Some(read_admin_queues(&c, &f)?) }
-                3 => { io_cqs = Some(read_io_cqs(&c, &f)?) }
-                4 => { io_sqs = Some(read_io_sqs(&c, &f)?) }
-                5 => { features = Some(read_features(&c, &f)?) }
-                6 => { aer = Some(read_aer(&c, &f)?) }
-                7 => { namespaces = Some(read_namespaces(&c, &f)?) }
-                8 => { inflight = Some(read_inflight(&c, &f)?) }
-                9 => { host_memory_buffer = Some(read_host_memory_buffer(&c, &f)?) }
-                10 => { doorbell_buffer = Some(read_doorbell_buffer(&c, &f)?) }
-                _ => unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?),
+        let frame = frame?;
+        match frame.vendor {
+            None => match frame.id {
+                1 => { registers = Some(read_registers(&ctx, &frame)?) }
+                2 => { admin_queues = Some(read_admin_queues(&ctx, &frame)?) }
+                3 => { io_cqs = Some(read_io_cqs(&ctx, &frame)?) }
+                4 => { io_sqs = Some(read_io_sqs(&ctx, &frame)?) }
+                5 => { features = Some(read_features(&ctx, &frame)?) }
+                6 => { aer = Some(read_aer(&ctx, &frame)?) }
+                7 => { namespaces = Some(read_namespaces(&ctx, &frame)?) }
+                8 => { inflight = Some(read_inflight(&ctx, &frame)?) }
+                9 => { host_memory_buffer = Some(read_host_memory_buffer(&ctx, &frame)?) }
+                10 => { doorbell_buffer = Some(read_doorbell_buffer(&ctx, &frame)?) }
+                _ => unknown_sections.push(frame.unknown(blob, unknown_sections.len(), limits)?),
             },
             Some(vendor) => {
-                if f.id == 1 && vendor == VENDOR_EXAMPLE_FW_STATE {
-                    example_fw_state = Some(read_example_fw_state(&c, &f)?);
+                if frame.id == 1 && vendor == VENDOR_EXAMPLE_FW_STATE {
+                    example_fw_state = Some(read_example_fw_state(&ctx, &frame)?);
                 } else {
-                    unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?);
+                    unknown_sections.push(frame.unknown(blob, unknown_sections.len(), limits)?);
                 }
             }
         }
@@ -1216,7 +1216,7 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
 /// $.sections.registers: ctrl_regs.
 fn read_registers(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<CtrlRegs, DecodeError> {
     frame.expect_optional(false, "$.sections.registers")?;
-    value_registers(ctx, frame).map_err(|e| section_error(e, "$.sections.registers"))
+    value_registers(ctx, frame).map_err(|fail| section_error(fail, "$.sections.registers"))
 }
 
 fn value_registers(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<CtrlRegs, Fail> {
@@ -1229,7 +1229,7 @@ fn value_registers(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<CtrlRegs, Fail> {
 /// $.sections.admin_queues: admin_queue_pair.
 fn read_admin_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<AdminQueuePair, DecodeError> {
     frame.expect_optional(false, "$.sections.admin_queues")?;
-    value_admin_queues(ctx, frame).map_err(|e| section_error(e, "$.sections.admin_queues"))
+    value_admin_queues(ctx, frame).map_err(|fail| section_error(fail, "$.sections.admin_queues"))
 }
 
 fn value_admin_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<AdminQueuePair, Fail> {
@@ -1242,7 +1242,7 @@ fn value_admin_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<AdminQueuePair
 /// $.sections.io_cqs: completion_queue[] max 1024.
 fn read_io_cqs(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<CompletionQueue>, DecodeError> {
     frame.expect_optional(false, "$.sections.io_cqs")?;
-    value_io_cqs(ctx, frame).map_err(|e| section_error(e, "$.sections.io_cqs"))
+    value_io_cqs(ctx, frame).map_err(|fail| section_error(fail, "$.sections.io_cqs"))
 }
 
 fn value_io_cqs(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<CompletionQueue>, Fail> {
@@ -1278,7 +1278,7 @@ fn value_io_cqs(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<CompletionQueue>
         }
         let mut items0 = Vec::with_capacity(count0);
         for i0 in 0..count0 {
-            let value1 = dec_completion_queue(ctx, at, at + stride0, 2).map_err(|e| e.under_index("", i0))?;
+            let value1 = dec_completion_queue(ctx, at, at + stride0, 2).map_err(|fail| fail.under_index("", i0))?;
             at += stride0;
             items0.push(value1);
         }
@@ -1293,7 +1293,7 @@ fn value_io_cqs(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<CompletionQueue>
 /// $.sections.io_sqs: submission_queue[] max 1024.
 fn read_io_sqs(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<SubmissionQueue>, DecodeError> {
     frame.expect_optional(false, "$.sections.io_sqs")?;
-    value_io_sqs(ctx, frame).map_err(|e| section_error(e, "$.sections.io_sqs"))
+    value_io_sqs(ctx, frame).map_err(|fail| section_error(fail, "$.sections.io_sqs"))
 }
 
 fn value_io_sqs(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<SubmissionQueue>, Fail> {
@@ -1329,7 +1329,7 @@ fn value_io_sqs(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<SubmissionQueue>
         }
         let mut items0 = Vec::with_capacity(count0);
         for i0 in 0..count0 {
-            let value1 = dec_submission_queue(ctx, at, at + stride0, 2).map_err(|e| e.under_index("", i0))?;
+            let value1 = dec_submission_queue(ctx, at, at + stride0, 2).map_err(|fail| fail.under_index("", i0))?;
             at += stride0;
             items0.push(value1);
         }
@@ -1344,7 +1344,7 @@ fn value_io_sqs(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<SubmissionQueue>
 /// $.sections.features: features.
 fn read_features(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Features, DecodeError> {
     frame.expect_optional(false, "$.sections.features")?;
-    value_features(ctx, frame).map_err(|e| section_error(e, "$.sections.features"))
+    value_features(ctx, frame).map_err(|fail| section_error(fail, "$.sections.features"))
 }
 
 fn value_features(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Features, Fail> {
@@ -1357,7 +1357,7 @@ fn value_features(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Features, Fail> {
 /// $.sections.aer: aer_state.
 fn read_aer(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<AerState, DecodeError> {
     frame.expect_optional(false, "$.sections.aer")?;
-    value_aer(ctx, frame).map_err(|e| section_error(e, "$.sections.aer"))
+    value_aer(ctx, frame).map_err(|fail| section_error(fail, "$.sections.aer"))
 }
 
 fn value_aer(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<AerState, Fail> {
@@ -1370,7 +1370,7 @@ fn value_aer(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<AerState, Fail> {
 /// $.sections.namespaces: u32[] max 1024.
 fn read_namespaces(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<u32>, DecodeError> {
     frame.expect_optional(false, "$.sections.namespaces")?;
-    value_namespaces(ctx, frame).map_err(|e| section_error(e, "$.sections.namespaces"))
+    value_namespaces(ctx, frame).map_err(|fail| section_error(fail, "$.sections.namespaces"))
 }
 
 fn value_namespaces(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<u32>, Fail> {
@@ -1413,7 +1413,7 @@ fn value_namespaces(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<u32>, Fail> 
 /// $.sections.inflight: inflight_command[] max 4096.
 fn read_inflight<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<Vec<InflightCommand<'a>>, DecodeError> {
     frame.expect_optional(false, "$.sections.inflight")?;
-    value_inflight(ctx, frame).map_err(|e| section_error(e, "$.sections.inflight"))
+    value_inflight(ctx, frame).map_err(|fail| section_error(fail, "$.sections.inflight"))
 }
 
 fn value_inflight<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<Vec<InflightCommand<'a>>, Fail> {
@@ -1449,7 +1449,7 @@ fn value_inflight<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<Vec<InflightCo
         }
         let mut items0 = Vec::with_capacity(count0);
         for i0 in 0..count0 {
-            let value1 = dec_inflight_command(ctx, at, at + stride0, 2).map_err(|e| e.under_index("", i0))?;
+            let value1 = dec_inflight_command(ctx, at, at + stride0, 2).map_err(|fail| fail.under_index("", i0))?;
             at += stride0;
             items0.push(value1);
         }
@@ -1464,7 +1464,7 @@ fn value_inflight<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<Vec<InflightCo
 /// $.sections.host_memory_buffer: host_memory_buffer.
 fn read_host_memory_buffer(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<HostMemoryBuffer, DecodeError> {
     frame.expect_optional(true, "$.sections.host_memory_buffer")?;
-    value_host_memory_buffer(ctx, frame).map_err(|e| section_error(e, "$.sections.host_memory_buffer"))
+    value_host_memory_buffer(ctx, frame).map_err(|fail| section_error(fail, "$.sections.host_memory_buffer"))
 }
 
 fn value_host_memory_buffer(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<HostMemoryBuffer, Fail> {
@@ -1477,7 +1477,7 @@ fn value_host_memory_buffer(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<HostMemo
 /// $.sections.doorbell_buffer: doorbell_buffer.
 fn read_doorbell_buffer(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<DoorbellBuffer, DecodeError> {
     frame.expect_optional(true, "$.sections.doorbell_buffer")?;
-    value_doorbell_buffer(ctx, frame).map_err(|e| section_error(e, "$.sections.doorbell_buffer"))
+    value_doorbell_buffer(ctx, frame).map_err(|fail| section_error(fail, "$.sections.doorbell_buffer"))
 }
 
 fn value_doorbell_buffer(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<DoorbellBuffer, Fail> {
@@ -1490,7 +1490,7 @@ fn value_doorbell_buffer(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<DoorbellBuf
 /// $.vendor_sections.example_fw_state: vendor_fw_state.
 fn read_example_fw_state<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<VendorFwState<'a>, DecodeError> {
     frame.expect_optional(true, "$.vendor_sections.example_fw_state")?;
-    value_example_fw_state(ctx, frame).map_err(|e| section_error(e, "$.vendor_sections.example_fw_state"))
+    value_example_fw_state(ctx, frame).map_err(|fail| section_error(fail, "$.vendor_sections.example_fw_state"))
 }
 
 fn value_example_fw_state<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<VendorFwState<'a>, Fail> {
@@ -1934,7 +1934,7 @@ fn dec_features(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<
     if size > end - at - 4 {
         return Err(Fail::new(ErrorCode::Truncated, at, ".arbitration"));
     }
-    let f_arbitration = dec_arbitration(ctx, at + 4, at + 4 + size, depth + 1).map_err(|e| e.under(".arbitration"))?;
+    let f_arbitration = dec_arbitration(ctx, at + 4, at + 4 + size, depth + 1).map_err(|fail| fail.under(".arbitration"))?;
     at += 4 + size;
     // power_management: power_management
     if end - at < 4 {
@@ -1944,7 +1944,7 @@ fn dec_features(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<
     if size > end - at - 4 {
         return Err(Fail::new(ErrorCode::Truncated, at, ".power_management"));
     }
-    let f_power_management = dec_power_management(ctx, at + 4, at + 4 + size, depth + 1).map_err(|e| e.under(".power_management"))?;
+    let f_power_management = dec_power_management(ctx, at + 4, at + 4 + size, depth + 1).map_err(|fail| fail.under(".power_management"))?;
     at += 4 + size;
     // volatile_write_cache: bool
     if end - at < 1 {
@@ -1963,7 +1963,7 @@ fn dec_features(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<
     if size > end - at - 4 {
         return Err(Fail::new(ErrorCode::Truncated, at, ".number_of_queues"));
     }
-    let f_number_of_queues = dec_number_of_queues(ctx, at + 4, at + 4 + size, depth + 1).map_err(|e| e.under(".number_of_queues"))?;
+    let f_number_of_queues = dec_number_of_queues(ctx, at + 4, at + 4 + size, depth + 1).map_err(|fail| fail.under(".number_of_queues"))?;
     at += 4 + size;
     // interrupt_coalescing: interrupt_coalescing
     if end - at < 4 {
@@ -1973,7 +1973,7 @@ fn dec_features(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<
     if size > end - at - 4 {
         return Err(Fail::new(ErrorCode::Truncated, at, ".interrupt_coalescing"));
     }
-    let f_interrupt_coalescing = dec_interrupt_coalescing(ctx, at + 4, at + 4 + size, depth + 1).map_err(|e| e.under(".interrupt_coalescing"))?;
+    let f_interrupt_coalescing = dec_interrupt_coalescing(ctx, at + 4, at + 4 + size, depth + 1).map_err(|fail| fail.under(".interrupt_coalescing"))?;
     at += 4 + size;
     // coalescing_disabled_vectors: u16[] max 2048
     if end - at < 4 {
@@ -2157,7 +2157,7 @@ fn dec_aer_state(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result
         }
         let mut items0 = Vec::with_capacity(count0);
         for i0 in 0..count0 {
-            let value1 = dec_async_event(ctx, at, at + stride0, depth + 2).map_err(|e| e.under_index(".pending", i0))?;
+            let value1 = dec_async_event(ctx, at, at + stride0, depth + 2).map_err(|fail| fail.under_index(".pending", i0))?;
             at += stride0;
             items0.push(value1);
         }
@@ -2312,406 +2312,406 @@ const KNOWN: [KnownSection; 11] = [
 ];
 
 /// The canonical blob of a state: header, sections in canonical order, trailer.
-fn encode_state(s: &State<'_>, out: &mut [u8]) -> Result<usize, EncodeError> {
-    if out.len() < s.encoded_len() {
+fn encode_state(state: &State<'_>, out: &mut [u8]) -> Result<usize, EncodeError> {
+    if out.len() < state.encoded_len() {
         return Err(encode_error(ErrorCode::LimitExceeded, "$"));
     }
-    let mut w = Writer::new(out);
-    w.header(MODEL, VERSION_MAJOR, VERSION_MINOR);
-    let present: [bool; 11] = [true, true, true, true, true, true, true, true, s.host_memory_buffer.is_some(), s.doorbell_buffer.is_some(), s.example_fw_state.is_some()];
-    write_sections(&mut w, &KNOWN, &present, &s.unknown_sections, |i, w| match i {
-        0 => write_registers(&s.registers, w),
-        1 => write_admin_queues(&s.admin_queues, w),
-        2 => write_io_cqs(&s.io_cqs, w),
-        3 => write_io_sqs(&s.io_sqs, w),
-        4 => write_features(&s.features, w),
-        5 => write_aer(&s.aer, w),
-        6 => write_namespaces(&s.namespaces, w),
-        7 => write_inflight(&s.inflight, w),
-        8 => s.host_memory_buffer.as_ref().map_or(Ok(()), |v| write_host_memory_buffer(v, w)),
-        9 => s.doorbell_buffer.as_ref().map_or(Ok(()), |v| write_doorbell_buffer(v, w)),
-        10 => s.example_fw_state.as_ref().map_or(Ok(()), |v| write_example_fw_state(v, w)),
+    let mut writer = Writer::new(out);
+    writer.header(MODEL, VERSION_MAJOR, VERSION_MINOR);
+    let present: [bool; 11] = [true, true, true, true, true, true, true, true, state.host_memory_buffer.is_some(), state.doorbell_buffer.is_some(), state.example_fw_state.is_some()];
+    write_sections(&mut writer, &KNOWN, &present, &state.unknown_sections, |index, writer| match index {
+        0 => write_registers(&state.registers, writer),
+        1 => write_admin_queues(&state.admin_queues, writer),
+        2 => write_io_cqs(&state.io_cqs, writer),
+        3 => write_io_sqs(&state.io_sqs, writer),
+        4 => write_features(&state.features, writer),
+        5 => write_aer(&state.aer, writer),
+        6 => write_namespaces(&state.namespaces, writer),
+        7 => write_inflight(&state.inflight, writer),
+        8 => state.host_memory_buffer.as_ref().map_or(Ok(()), |value| write_host_memory_buffer(value, writer)),
+        9 => state.doorbell_buffer.as_ref().map_or(Ok(()), |value| write_doorbell_buffer(value, writer)),
+        10 => state.example_fw_state.as_ref().map_or(Ok(()), |value| write_example_fw_state(value, writer)),
         _ => Ok(()),
     })?;
-    w.seal()
+    writer.seal()
 }
 
-fn write_registers(v: &CtrlRegs, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_ctrl_regs(v, w)
+fn write_registers(value: &CtrlRegs, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_ctrl_regs(value, writer)
 }
 
-fn write_admin_queues(v: &AdminQueuePair, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_admin_queue_pair(v, w)
+fn write_admin_queues(value: &AdminQueuePair, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_admin_queue_pair(value, writer)
 }
 
-fn write_io_cqs(v: &[CompletionQueue], w: &mut Writer<'_>) -> Result<(), Fail> {
-    if v.len() > 1024 {
+fn write_io_cqs(value: &[CompletionQueue], writer: &mut Writer<'_>) -> Result<(), Fail> {
+    if value.len() > 1024 {
         return Err(Fail::new(ErrorCode::CountOverMax, 0, ""));
     }
-    w.len32(v.len());
-    w.u32(23); // stride
-    for (i0, e0) in v.iter().enumerate() {
-        enc_completion_queue(e0, w).map_err(|e| e.under_index("", i0))?;
+    writer.len32(value.len());
+    writer.u32(23); // stride
+    for (i0, element0) in value.iter().enumerate() {
+        enc_completion_queue(element0, writer).map_err(|fail| fail.under_index("", i0))?;
     }
     Ok(())
 }
 
-fn write_io_sqs(v: &[SubmissionQueue], w: &mut Writer<'_>) -> Result<(), Fail> {
-    if v.len() > 1024 {
+fn write_io_sqs(value: &[SubmissionQueue], writer: &mut Writer<'_>) -> Result<(), Fail> {
+    if value.len() > 1024 {
         return Err(Fail::new(ErrorCode::CountOverMax, 0, ""));
     }
-    w.len32(v.len());
-    w.u32(22); // stride
-    for (i0, e0) in v.iter().enumerate() {
-        enc_submission_queue(e0, w).map_err(|e| e.under_index("", i0))?;
+    writer.len32(value.len());
+    writer.u32(22); // stride
+    for (i0, element0) in value.iter().enumerate() {
+        enc_submission_queue(element0, writer).map_err(|fail| fail.under_index("", i0))?;
     }
     Ok(())
 }
 
-fn write_features(v: &Features, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_features(v, w)
+fn write_features(value: &Features, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_features(value, writer)
 }
 
-fn write_aer(v: &AerState, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_aer_state(v, w)
+fn write_aer(value: &AerState, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_aer_state(value, writer)
 }
 
-fn write_namespaces(v: &[u32], w: &mut Writer<'_>) -> Result<(), Fail> {
-    if v.len() > 1024 {
+fn write_namespaces(value: &[u32], writer: &mut Writer<'_>) -> Result<(), Fail> {
+    if value.len() > 1024 {
         return Err(Fail::new(ErrorCode::CountOverMax, 0, ""));
     }
-    w.len32(v.len());
-    for e0 in v.iter() {
-        w.u32(*e0);
+    writer.len32(value.len());
+    for element0 in value.iter() {
+        writer.u32(*element0);
     }
     Ok(())
 }
 
-fn write_inflight(v: &[InflightCommand<'_>], w: &mut Writer<'_>) -> Result<(), Fail> {
-    if v.len() > 4096 {
+fn write_inflight(value: &[InflightCommand<'_>], writer: &mut Writer<'_>) -> Result<(), Fail> {
+    if value.len() > 4096 {
         return Err(Fail::new(ErrorCode::CountOverMax, 0, ""));
     }
-    w.len32(v.len());
-    w.u32(66); // stride
-    for (i0, e0) in v.iter().enumerate() {
-        enc_inflight_command(e0, w).map_err(|e| e.under_index("", i0))?;
+    writer.len32(value.len());
+    writer.u32(66); // stride
+    for (i0, element0) in value.iter().enumerate() {
+        enc_inflight_command(element0, writer).map_err(|fail| fail.under_index("", i0))?;
     }
     Ok(())
 }
 
-fn write_host_memory_buffer(v: &HostMemoryBuffer, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_host_memory_buffer(v, w)
+fn write_host_memory_buffer(value: &HostMemoryBuffer, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_host_memory_buffer(value, writer)
 }
 
-fn write_doorbell_buffer(v: &DoorbellBuffer, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_doorbell_buffer(v, w)
+fn write_doorbell_buffer(value: &DoorbellBuffer, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_doorbell_buffer(value, writer)
 }
 
-fn write_example_fw_state(v: &VendorFwState<'_>, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_vendor_fw_state(v, w)
+fn write_example_fw_state(value: &VendorFwState<'_>, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_vendor_fw_state(value, writer)
 }
 
 /// struct ctrl_regs: check and write the full body.
-fn enc_ctrl_regs(v: &CtrlRegs, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_ctrl_regs(value: &CtrlRegs, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // cap: u64
-    w.u64(v.cap);
+    writer.u64(value.cap);
     // vs: u32
-    w.u32(v.vs);
+    writer.u32(value.vs);
     // intms: u32
-    w.u32(v.intms);
+    writer.u32(value.intms);
     // cc: u32
-    w.u32(v.cc);
+    writer.u32(value.cc);
     // csts: u32
-    w.u32(v.csts);
+    writer.u32(value.csts);
     // aqa: u32
-    w.u32(v.aqa);
+    writer.u32(value.aqa);
     // asq: u64
-    w.u64(v.asq);
+    writer.u64(value.asq);
     // acq: u64
-    w.u64(v.acq);
+    writer.u64(value.acq);
     // cmbloc: u32
-    w.u32(v.cmbloc);
+    writer.u32(value.cmbloc);
     // cmbsz: u32
-    w.u32(v.cmbsz);
+    writer.u32(value.cmbsz);
     // cmbmsc: u64
-    w.u64(v.cmbmsc);
+    writer.u64(value.cmbmsc);
     // bprsel: u32
-    w.u32(v.bprsel);
+    writer.u32(value.bprsel);
     // bpmbl: u64
-    w.u64(v.bpmbl);
+    writer.u64(value.bpmbl);
     // pmrctl: u32
-    w.u32(v.pmrctl);
+    writer.u32(value.pmrctl);
     // pmrmsc: u64
-    w.u64(v.pmrmsc);
+    writer.u64(value.pmrmsc);
     Ok(())
 }
 
 /// struct admin_queue_pair: check and write the full body.
-fn enc_admin_queue_pair(v: &AdminQueuePair, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_admin_queue_pair(value: &AdminQueuePair, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // sq_head: u16
-    w.u16(v.sq_head);
+    writer.u16(value.sq_head);
     // sq_tail: u16
-    w.u16(v.sq_tail);
+    writer.u16(value.sq_tail);
     // cq_head: u16
-    w.u16(v.cq_head);
+    writer.u16(value.cq_head);
     // cq_tail: u16
-    w.u16(v.cq_tail);
+    writer.u16(value.cq_tail);
     // cq_phase: bool
-    w.u8(v.cq_phase as u8);
+    writer.u8(value.cq_phase as u8);
     Ok(())
 }
 
 /// struct completion_queue: check and write the full body.
-fn enc_completion_queue(v: &CompletionQueue, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_completion_queue(value: &CompletionQueue, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // cqid: u16
-    if v.cqid < 1 {
+    if value.cqid < 1 {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".cqid"));
     }
-    w.u16(v.cqid);
+    writer.u16(value.cqid);
     // base: u64
-    w.u64(v.base);
+    writer.u64(value.base);
     // size: u32
-    if !(2..=65536).contains(&v.size) {
+    if !(2..=65536).contains(&value.size) {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".size"));
     }
-    w.u32(v.size);
+    writer.u32(value.size);
     // head: u16
-    w.u16(v.head);
+    writer.u16(value.head);
     // tail: u16
-    w.u16(v.tail);
+    writer.u16(value.tail);
     // phase: bool
-    w.u8(v.phase as u8);
+    writer.u8(value.phase as u8);
     // interrupt_vector: u16
-    w.u16(v.interrupt_vector);
+    writer.u16(value.interrupt_vector);
     // interrupts_enabled: bool
-    w.u8(v.interrupts_enabled as u8);
+    writer.u8(value.interrupts_enabled as u8);
     // contiguous: bool
-    w.u8(v.contiguous as u8);
+    writer.u8(value.contiguous as u8);
     Ok(())
 }
 
 /// struct submission_queue: check and write the full body.
-fn enc_submission_queue(v: &SubmissionQueue, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_submission_queue(value: &SubmissionQueue, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // sqid: u16
-    if v.sqid < 1 {
+    if value.sqid < 1 {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".sqid"));
     }
-    w.u16(v.sqid);
+    writer.u16(value.sqid);
     // cqid: u16
-    if v.cqid < 1 {
+    if value.cqid < 1 {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".cqid"));
     }
-    w.u16(v.cqid);
+    writer.u16(value.cqid);
     // base: u64
-    w.u64(v.base);
+    writer.u64(value.base);
     // size: u32
-    if !(2..=65536).contains(&v.size) {
+    if !(2..=65536).contains(&value.size) {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".size"));
     }
-    w.u32(v.size);
+    writer.u32(value.size);
     // head: u16
-    w.u16(v.head);
+    writer.u16(value.head);
     // tail: u16
-    w.u16(v.tail);
+    writer.u16(value.tail);
     // priority: queue_priority
-    w.u8(v.priority.value());
+    writer.u8(value.priority.value());
     // contiguous: bool
-    w.u8(v.contiguous as u8);
+    writer.u8(value.contiguous as u8);
     Ok(())
 }
 
 /// struct arbitration: check and write the full body.
-fn enc_arbitration(v: &Arbitration, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_arbitration(value: &Arbitration, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // ab: u8
-    if v.ab > 7 {
+    if value.ab > 7 {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".ab"));
     }
-    w.u8(v.ab);
+    writer.u8(value.ab);
     // lpw: u8
-    w.u8(v.lpw);
+    writer.u8(value.lpw);
     // mpw: u8
-    w.u8(v.mpw);
+    writer.u8(value.mpw);
     // hpw: u8
-    w.u8(v.hpw);
+    writer.u8(value.hpw);
     Ok(())
 }
 
 /// struct power_management: check and write the full body.
-fn enc_power_management(v: &PowerManagement, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_power_management(value: &PowerManagement, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // ps: u8
-    if v.ps > 31 {
+    if value.ps > 31 {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".ps"));
     }
-    w.u8(v.ps);
+    writer.u8(value.ps);
     // wh: u8
-    if v.wh > 7 {
+    if value.wh > 7 {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".wh"));
     }
-    w.u8(v.wh);
+    writer.u8(value.wh);
     Ok(())
 }
 
 /// struct number_of_queues: check and write the full body.
-fn enc_number_of_queues(v: &NumberOfQueues, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_number_of_queues(value: &NumberOfQueues, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // nsqa: u16
-    w.u16(v.nsqa);
+    writer.u16(value.nsqa);
     // ncqa: u16
-    w.u16(v.ncqa);
+    writer.u16(value.ncqa);
     Ok(())
 }
 
 /// struct interrupt_coalescing: check and write the full body.
-fn enc_interrupt_coalescing(v: &InterruptCoalescing, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_interrupt_coalescing(value: &InterruptCoalescing, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // thr: u8
-    w.u8(v.thr);
+    writer.u8(value.thr);
     // time: u8
-    w.u8(v.time);
+    writer.u8(value.time);
     Ok(())
 }
 
 /// struct features: check and write the full body.
-fn enc_features(v: &Features, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_features(value: &Features, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // arbitration: arbitration
-    let at = w.reserve_size();
-    enc_arbitration(&v.arbitration, w).map_err(|e| e.under(".arbitration"))?;
-    w.patch_size(at, ".arbitration")?;
+    let at = writer.reserve_size();
+    enc_arbitration(&value.arbitration, writer).map_err(|fail| fail.under(".arbitration"))?;
+    writer.patch_size(at, ".arbitration")?;
     // power_management: power_management
-    let at = w.reserve_size();
-    enc_power_management(&v.power_management, w).map_err(|e| e.under(".power_management"))?;
-    w.patch_size(at, ".power_management")?;
+    let at = writer.reserve_size();
+    enc_power_management(&value.power_management, writer).map_err(|fail| fail.under(".power_management"))?;
+    writer.patch_size(at, ".power_management")?;
     // volatile_write_cache: bool
-    w.u8(v.volatile_write_cache as u8);
+    writer.u8(value.volatile_write_cache as u8);
     // number_of_queues: number_of_queues
-    let at = w.reserve_size();
-    enc_number_of_queues(&v.number_of_queues, w).map_err(|e| e.under(".number_of_queues"))?;
-    w.patch_size(at, ".number_of_queues")?;
+    let at = writer.reserve_size();
+    enc_number_of_queues(&value.number_of_queues, writer).map_err(|fail| fail.under(".number_of_queues"))?;
+    writer.patch_size(at, ".number_of_queues")?;
     // interrupt_coalescing: interrupt_coalescing
-    let at = w.reserve_size();
-    enc_interrupt_coalescing(&v.interrupt_coalescing, w).map_err(|e| e.under(".interrupt_coalescing"))?;
-    w.patch_size(at, ".interrupt_coalescing")?;
+    let at = writer.reserve_size();
+    enc_interrupt_coalescing(&value.interrupt_coalescing, writer).map_err(|fail| fail.under(".interrupt_coalescing"))?;
+    writer.patch_size(at, ".interrupt_coalescing")?;
     // coalescing_disabled_vectors: u16[] max 2048
-    if v.coalescing_disabled_vectors.len() > 2048 {
+    if value.coalescing_disabled_vectors.len() > 2048 {
         return Err(Fail::new(ErrorCode::CountOverMax, 0, ".coalescing_disabled_vectors"));
     }
-    w.len32(v.coalescing_disabled_vectors.len());
-    for e0 in v.coalescing_disabled_vectors.iter() {
-        w.u16(*e0);
+    writer.len32(value.coalescing_disabled_vectors.len());
+    for element0 in value.coalescing_disabled_vectors.iter() {
+        writer.u16(*element0);
     }
     // write_atomicity_normal: bool
-    w.u8(v.write_atomicity_normal as u8);
+    writer.u8(value.write_atomicity_normal as u8);
     // async_event_config: async_event_config
-    if v.async_event_config.0 & !AsyncEventConfig::MASK != 0 {
+    if value.async_event_config.0 & !AsyncEventConfig::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, 0, ".async_event_config"));
     }
-    w.u32(v.async_event_config.0);
+    writer.u32(value.async_event_config.0);
     // apst_enabled: bool
-    w.u8(v.apst_enabled as u8);
+    writer.u8(value.apst_enabled as u8);
     // apst_table: u64[32]
-    for e0 in v.apst_table.iter() {
-        w.u64(*e0);
+    for element0 in value.apst_table.iter() {
+        writer.u64(*element0);
     }
     // keep_alive_timeout: u32
-    w.u32(v.keep_alive_timeout);
+    writer.u32(value.keep_alive_timeout);
     // advanced_command_retry: bool
-    w.u8(v.advanced_command_retry as u8);
+    writer.u8(value.advanced_command_retry as u8);
     Ok(())
 }
 
 /// struct features: the encoded body size.
-fn size_features(v: &Features) -> usize {
-    8 + 6 + 1 + 8 + 6 + 4 + v.coalescing_disabled_vectors.len() * 2 + 1 + 4 + 1 + 256 + 4 + 1
+fn size_features(value: &Features) -> usize {
+    8 + 6 + 1 + 8 + 6 + 4 + value.coalescing_disabled_vectors.len() * 2 + 1 + 4 + 1 + 256 + 4 + 1
 }
 
 /// struct async_event: check and write the full body.
-fn enc_async_event(v: &AsyncEvent, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_async_event(value: &AsyncEvent, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // type: aer_event_type
-    w.u8(v.r#type.value());
+    writer.u8(value.r#type.value());
     // info: u8
-    w.u8(v.info);
+    writer.u8(value.info);
     // log_page: u8
-    w.u8(v.log_page);
+    writer.u8(value.log_page);
     Ok(())
 }
 
 /// struct aer_state: check and write the full body.
-fn enc_aer_state(v: &AerState, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_aer_state(value: &AerState, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // outstanding: u16[] max 16
-    if v.outstanding.len() > 16 {
+    if value.outstanding.len() > 16 {
         return Err(Fail::new(ErrorCode::CountOverMax, 0, ".outstanding"));
     }
-    w.len32(v.outstanding.len());
-    for e0 in v.outstanding.iter() {
-        w.u16(*e0);
+    writer.len32(value.outstanding.len());
+    for element0 in value.outstanding.iter() {
+        writer.u16(*element0);
     }
     // pending: async_event[] max 64
-    if v.pending.len() > 64 {
+    if value.pending.len() > 64 {
         return Err(Fail::new(ErrorCode::CountOverMax, 0, ".pending"));
     }
-    w.len32(v.pending.len());
-    w.u32(3); // stride
-    for (i0, e0) in v.pending.iter().enumerate() {
-        enc_async_event(e0, w).map_err(|e| e.under_index(".pending", i0))?;
+    writer.len32(value.pending.len());
+    writer.u32(3); // stride
+    for (i0, element0) in value.pending.iter().enumerate() {
+        enc_async_event(element0, writer).map_err(|fail| fail.under_index(".pending", i0))?;
     }
     // masked: aer_event_type_set
-    if v.masked.0 & !AerEventTypeSet::MASK != 0 {
+    if value.masked.0 & !AerEventTypeSet::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, 0, ".masked"));
     }
-    w.u8(v.masked.0);
+    writer.u8(value.masked.0);
     Ok(())
 }
 
 /// struct aer_state: the encoded body size.
-fn size_aer_state(v: &AerState) -> usize {
-    4 + v.outstanding.len() * 2 + 8 + v.pending.len() * 3 + 1
+fn size_aer_state(value: &AerState) -> usize {
+    4 + value.outstanding.len() * 2 + 8 + value.pending.len() * 3 + 1
 }
 
 /// struct inflight_command: check and write the full body.
-fn enc_inflight_command(v: &InflightCommand<'_>, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_inflight_command(value: &InflightCommand<'_>, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // sqid: u16
-    w.u16(v.sqid);
+    writer.u16(value.sqid);
     // sqe: bytes[64]
-    if v.sqe.len() != 64 {
+    if value.sqe.len() != 64 {
         return Err(Fail::new(ErrorCode::InvalidState, 0, ".sqe"));
     }
-    w.put(&v.sqe);
+    writer.put(&value.sqe);
     Ok(())
 }
 
 /// struct host_memory_buffer: check and write the full body.
-fn enc_host_memory_buffer(v: &HostMemoryBuffer, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_host_memory_buffer(value: &HostMemoryBuffer, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // enabled: bool
-    w.u8(v.enabled as u8);
+    writer.u8(value.enabled as u8);
     // memory_return: bool
-    w.u8(v.memory_return as u8);
+    writer.u8(value.memory_return as u8);
     // size: u32
-    w.u32(v.size);
+    writer.u32(value.size);
     // descriptor_list_addr: u64
-    w.u64(v.descriptor_list_addr);
+    writer.u64(value.descriptor_list_addr);
     // descriptor_count: u32
-    w.u32(v.descriptor_count);
+    writer.u32(value.descriptor_count);
     Ok(())
 }
 
 /// struct doorbell_buffer: check and write the full body.
-fn enc_doorbell_buffer(v: &DoorbellBuffer, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_doorbell_buffer(value: &DoorbellBuffer, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // shadow_doorbell_addr: u64
-    w.u64(v.shadow_doorbell_addr);
+    writer.u64(value.shadow_doorbell_addr);
     // eventidx_addr: u64
-    w.u64(v.eventidx_addr);
+    writer.u64(value.eventidx_addr);
     Ok(())
 }
 
 /// struct vendor_fw_state: check and write the full body.
-fn enc_vendor_fw_state(v: &VendorFwState<'_>, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_vendor_fw_state(value: &VendorFwState<'_>, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // firmware_revision: bytes[8]
-    if v.firmware_revision.len() != 8 {
+    if value.firmware_revision.len() != 8 {
         return Err(Fail::new(ErrorCode::InvalidState, 0, ".firmware_revision"));
     }
-    w.put(&v.firmware_revision);
+    writer.put(&value.firmware_revision);
     // internal_log_cursor: u64
-    w.u64(v.internal_log_cursor);
+    writer.u64(value.internal_log_cursor);
     // thermal_throttle_level: u8
-    w.u8(v.thermal_throttle_level);
+    writer.u8(value.thermal_throttle_level);
     Ok(())
 }
 

@@ -341,10 +341,10 @@ impl<'a> Codec<'a> for State<'a> {
     }
 
     fn encoded_len(&self) -> usize {
-        let mut n = unknown_size(&self.unknown_sections);
-        n += section_overhead(false) + size_pci_pci_function(&self.pci);
-        n += section_overhead(false) + size_pci_virtio_core(&self.virtio);
-        blob_size(MODEL, n)
+        let mut size = unknown_size(&self.unknown_sections);
+        size += section_overhead(false) + size_pci_pci_function(&self.pci);
+        size += section_overhead(false) + size_pci_virtio_core(&self.virtio);
+        blob_size(MODEL, size)
     }
 
     fn encode_into(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
@@ -368,20 +368,20 @@ impl<'a> Codec<'a> for State<'a> {
 /// The blob's envelope, each section in order, then the required ones that are absent.
 fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, DecodeError> {
     let envelope = read_envelope(blob, limits, MODEL, VERSION_MAJOR)?;
-    let c = Ctx::new(blob, limits);
+    let ctx = Ctx::new(blob, limits);
     let mut pci = None;
     let mut virtio = None;
     let mut unknown_sections = Vec::new();
     for frame in frames(blob, &envelope, limits) {
-        let f = frame?;
-        match f.vendor {
-            None => match f.id {
-                1 => { pci = Some(read_pci(&c, &f)?) }
-                2 => { virtio = Some(read_virtio(&c, &f)?) }
-                _ => unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?),
+        let frame = frame?;
+        match frame.vendor {
+            None => match frame.id {
+                1 => { pci = Some(read_pci(&ctx, &frame)?) }
+                2 => { virtio = Some(read_virtio(&ctx, &frame)?) }
+                _ => unknown_sections.push(frame.unknown(blob, unknown_sections.len(), limits)?),
             },
             Some(_) => {
-                unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?);
+                unknown_sections.push(frame.unknown(blob, unknown_sections.len(), limits)?);
             }
         }
     }
@@ -399,7 +399,7 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
 /// $.sections.pci: pci.pci_function.
 fn read_pci<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<PciPciFunction<'a>, DecodeError> {
     frame.expect_optional(false, "$.sections.pci")?;
-    value_pci(ctx, frame).map_err(|e| section_error(e, "$.sections.pci"))
+    value_pci(ctx, frame).map_err(|fail| section_error(fail, "$.sections.pci"))
 }
 
 fn value_pci<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<PciPciFunction<'a>, Fail> {
@@ -412,7 +412,7 @@ fn value_pci<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<PciPciFunction<'a>,
 /// $.sections.virtio: pci.virtio_core.
 fn read_virtio<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<PciVirtioCore<'a>, DecodeError> {
     frame.expect_optional(false, "$.sections.virtio")?;
-    value_virtio(ctx, frame).map_err(|e| section_error(e, "$.sections.virtio"))
+    value_virtio(ctx, frame).map_err(|fail| section_error(fail, "$.sections.virtio"))
 }
 
 fn value_virtio<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<PciVirtioCore<'a>, Fail> {
@@ -740,7 +740,7 @@ fn dec_pci_virtio_core<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32)
         }
         let mut items0 = Vec::with_capacity(count0);
         for i0 in 0..count0 {
-            let value1 = dec_pci_queue_record(ctx, at, at + stride0, depth + 2).map_err(|e| e.under_index(".queue_records", i0))?;
+            let value1 = dec_pci_queue_record(ctx, at, at + stride0, depth + 2).map_err(|fail| fail.under_index(".queue_records", i0))?;
             at += stride0;
             items0.push(value1);
         }
@@ -770,7 +770,7 @@ fn dec_pci_virtio_core<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32)
         }
         let mut items0 = Vec::with_capacity(count0);
         for i0 in 0..count0 {
-            let value1 = dec_pci_ring_record(ctx, at, at + stride0, depth + 2).map_err(|e| e.under_index(".extra_rings", i0))?;
+            let value1 = dec_pci_ring_record(ctx, at, at + stride0, depth + 2).map_err(|fail| fail.under_index(".extra_rings", i0))?;
             at += stride0;
             items0.push(value1);
         }
@@ -788,157 +788,157 @@ const KNOWN: [KnownSection; 2] = [
 ];
 
 /// The canonical blob of a state: header, sections in canonical order, trailer.
-fn encode_state(s: &State<'_>, out: &mut [u8]) -> Result<usize, EncodeError> {
-    if out.len() < s.encoded_len() {
+fn encode_state(state: &State<'_>, out: &mut [u8]) -> Result<usize, EncodeError> {
+    if out.len() < state.encoded_len() {
         return Err(encode_error(ErrorCode::LimitExceeded, "$"));
     }
-    let mut w = Writer::new(out);
-    w.header(MODEL, VERSION_MAJOR, VERSION_MINOR);
+    let mut writer = Writer::new(out);
+    writer.header(MODEL, VERSION_MAJOR, VERSION_MINOR);
     let present: [bool; 2] = [true, true];
-    write_sections(&mut w, &KNOWN, &present, &s.unknown_sections, |i, w| match i {
-        0 => write_pci(&s.pci, w),
-        1 => write_virtio(&s.virtio, w),
+    write_sections(&mut writer, &KNOWN, &present, &state.unknown_sections, |index, writer| match index {
+        0 => write_pci(&state.pci, writer),
+        1 => write_virtio(&state.virtio, writer),
         _ => Ok(()),
     })?;
-    w.seal()
+    writer.seal()
 }
 
-fn write_pci(v: &PciPciFunction<'_>, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_pci_pci_function(v, w)
+fn write_pci(value: &PciPciFunction<'_>, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_pci_pci_function(value, writer)
 }
 
-fn write_virtio(v: &PciVirtioCore<'_>, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_pci_virtio_core(v, w)
+fn write_virtio(value: &PciVirtioCore<'_>, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_pci_virtio_core(value, writer)
 }
 
 /// struct pci.pci_function: check and write the full body.
-fn enc_pci_pci_function(v: &PciPciFunction<'_>, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_pci_pci_function(value: &PciPciFunction<'_>, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // version_id: u32
-    if !(1..=2).contains(&v.version_id) {
+    if !(1..=2).contains(&value.version_id) {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".version_id"));
     }
-    w.u32(v.version_id);
+    writer.u32(value.version_id);
     // config: bytes max 4096
-    if v.config.len() > 4096 {
+    if value.config.len() > 4096 {
         return Err(Fail::new(ErrorCode::LengthOverMax, 0, ".config"));
     }
-    w.len32(v.config.len());
-    w.put(&v.config);
+    writer.len32(value.config.len());
+    writer.put(&value.config);
     // irq_state: bool[4]
-    for e0 in v.irq_state.iter() {
-        w.u8(*e0 as u8);
+    for element0 in value.irq_state.iter() {
+        writer.u8(*element0 as u8);
     }
     // msix_table: bytes max 32768
-    if v.msix_table.len() > 32768 {
+    if value.msix_table.len() > 32768 {
         return Err(Fail::new(ErrorCode::LengthOverMax, 0, ".msix_table"));
     }
-    w.len32(v.msix_table.len());
-    w.put(&v.msix_table);
+    writer.len32(value.msix_table.len());
+    writer.put(&value.msix_table);
     // msix_pba: bytes max 256
-    if v.msix_pba.len() > 256 {
+    if value.msix_pba.len() > 256 {
         return Err(Fail::new(ErrorCode::LengthOverMax, 0, ".msix_pba"));
     }
-    w.len32(v.msix_pba.len());
-    w.put(&v.msix_pba);
+    writer.len32(value.msix_pba.len());
+    writer.put(&value.msix_pba);
     Ok(())
 }
 
 /// struct pci.pci_function: the encoded body size.
-fn size_pci_pci_function(v: &PciPciFunction<'_>) -> usize {
-    4 + 4 + v.config.len() + 4 + 4 + v.msix_table.len() + 4 + v.msix_pba.len()
+fn size_pci_pci_function(value: &PciPciFunction<'_>) -> usize {
+    4 + 4 + value.config.len() + 4 + 4 + value.msix_table.len() + 4 + value.msix_pba.len()
 }
 
 /// struct pci.queue_record: check and write the full body.
-fn enc_pci_queue_record(v: &PciQueueRecord, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_pci_queue_record(value: &PciQueueRecord, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // index: u16
-    if v.index > 1023 {
+    if value.index > 1023 {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".index"));
     }
-    w.u16(v.index);
+    writer.u16(value.index);
     // num: u16
-    w.u16(v.num);
+    writer.u16(value.num);
     // enabled: bool
-    w.u8(v.enabled as u8);
+    writer.u8(value.enabled as u8);
     // desc: u64
-    w.u64(v.desc);
+    writer.u64(value.desc);
     // avail: u64
-    w.u64(v.avail);
+    writer.u64(value.avail);
     // used: u64
-    w.u64(v.used);
+    writer.u64(value.used);
     Ok(())
 }
 
 /// struct pci.ring_record: check and write the full body.
-fn enc_pci_ring_record(v: &PciRingRecord, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_pci_ring_record(value: &PciRingRecord, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // index: u16
-    if v.index > 1023 {
+    if value.index > 1023 {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".index"));
     }
-    w.u16(v.index);
+    writer.u16(value.index);
     // avail: u64
-    w.u64(v.avail);
+    writer.u64(value.avail);
     // used: u64
-    w.u64(v.used);
+    writer.u64(value.used);
     Ok(())
 }
 
 /// struct pci.virtio_core: check and write the full body.
-fn enc_pci_virtio_core(v: &PciVirtioCore<'_>, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_pci_virtio_core(value: &PciVirtioCore<'_>, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // device_endian: pci.device_endian
-    w.u8(v.device_endian.value());
+    writer.u8(value.device_endian.value());
     // features_64bit: bool
-    w.u8(v.features_64bit as u8);
+    writer.u8(value.features_64bit as u8);
     // rings_saved: bool
-    w.u8(v.rings_saved as u8);
+    writer.u8(value.rings_saved as u8);
     // extra_state: bool
-    w.u8(v.extra_state as u8);
+    writer.u8(value.extra_state as u8);
     // modern_state: bool
-    w.u8(v.modern_state as u8);
+    writer.u8(value.modern_state as u8);
     // modern_guest_features: u64
-    w.u64(v.modern_guest_features);
+    writer.u64(value.modern_guest_features);
     // started: bool
-    w.u8(v.started as u8);
+    writer.u8(value.started as u8);
     // broken: bool
-    w.u8(v.broken as u8);
+    writer.u8(value.broken as u8);
     // disabled: bool
-    w.u8(v.disabled as u8);
+    writer.u8(value.disabled as u8);
     // ring_sizes: u32[] max 1024
-    if v.ring_sizes.len() > 1024 {
+    if value.ring_sizes.len() > 1024 {
         return Err(Fail::new(ErrorCode::CountOverMax, 0, ".ring_sizes"));
     }
-    w.len32(v.ring_sizes.len());
-    for e0 in v.ring_sizes.iter() {
-        w.u32(*e0);
+    writer.len32(value.ring_sizes.len());
+    for element0 in value.ring_sizes.iter() {
+        writer.u32(*element0);
     }
     // config_cache: bytes max 96
-    if v.config_cache.len() > 96 {
+    if value.config_cache.len() > 96 {
         return Err(Fail::new(ErrorCode::LengthOverMax, 0, ".config_cache"));
     }
-    w.len32(v.config_cache.len());
-    w.put(&v.config_cache);
+    writer.len32(value.config_cache.len());
+    writer.put(&value.config_cache);
     // queue_records: pci.queue_record[] max 1024
-    if v.queue_records.len() > 1024 {
+    if value.queue_records.len() > 1024 {
         return Err(Fail::new(ErrorCode::CountOverMax, 0, ".queue_records"));
     }
-    w.len32(v.queue_records.len());
-    w.u32(29); // stride
-    for (i0, e0) in v.queue_records.iter().enumerate() {
-        enc_pci_queue_record(e0, w).map_err(|e| e.under_index(".queue_records", i0))?;
+    writer.len32(value.queue_records.len());
+    writer.u32(29); // stride
+    for (i0, element0) in value.queue_records.iter().enumerate() {
+        enc_pci_queue_record(element0, writer).map_err(|fail| fail.under_index(".queue_records", i0))?;
     }
     // extra_rings: pci.ring_record[] max 1024
-    if v.extra_rings.len() > 1024 {
+    if value.extra_rings.len() > 1024 {
         return Err(Fail::new(ErrorCode::CountOverMax, 0, ".extra_rings"));
     }
-    w.len32(v.extra_rings.len());
-    w.u32(18); // stride
-    for (i0, e0) in v.extra_rings.iter().enumerate() {
-        enc_pci_ring_record(e0, w).map_err(|e| e.under_index(".extra_rings", i0))?;
+    writer.len32(value.extra_rings.len());
+    writer.u32(18); // stride
+    for (i0, element0) in value.extra_rings.iter().enumerate() {
+        enc_pci_ring_record(element0, writer).map_err(|fail| fail.under_index(".extra_rings", i0))?;
     }
     Ok(())
 }
 
 /// struct pci.virtio_core: the encoded body size.
-fn size_pci_virtio_core(v: &PciVirtioCore<'_>) -> usize {
-    1 + 1 + 1 + 1 + 1 + 8 + 1 + 1 + 1 + 4 + v.ring_sizes.len() * 4 + 4 + v.config_cache.len() + 8 + v.queue_records.len() * 29 + 8 + v.extra_rings.len() * 18
+fn size_pci_virtio_core(value: &PciVirtioCore<'_>) -> usize {
+    1 + 1 + 1 + 1 + 1 + 8 + 1 + 1 + 1 + 4 + value.ring_sizes.len() * 4 + 4 + value.config_cache.len() + 8 + value.queue_records.len() * 29 + 8 + value.extra_rings.len() * 18
 }
 

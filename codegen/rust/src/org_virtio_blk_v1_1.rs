@@ -831,15 +831,15 @@ impl<'a> Codec<'a> for State<'a> {
     }
 
     fn encoded_len(&self) -> usize {
-        let mut n = unknown_size(&self.unknown_sections);
-        n += section_overhead(false) + 49;
-        n += section_overhead(false) + 8 + self.queues.len() * 40;
-        n += section_overhead(false) + size_blk_config(&self.config);
-        n += section_overhead(false) + 8 + self.inflight.len() * 16;
+        let mut size = unknown_size(&self.unknown_sections);
+        size += section_overhead(false) + 49;
+        size += section_overhead(false) + 8 + self.queues.len() * 40;
+        size += section_overhead(false) + size_blk_config(&self.config);
+        size += section_overhead(false) + 8 + self.inflight.len() * 16;
         if self.zoned.is_some() {
-            n += section_overhead(false) + 21;
+            size += section_overhead(false) + 21;
         }
-        blob_size(MODEL, n)
+        blob_size(MODEL, size)
     }
 
     fn encode_into(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
@@ -857,9 +857,9 @@ impl<'a> Codec<'a> for State<'a> {
         self.config.json(out);
         json_key(out, &mut first, "inflight");
         self.inflight.json(out);
-        if let Some(v) = &self.zoned {
+        if let Some(value) = &self.zoned {
             json_key(out, &mut first, "zoned");
-            v.json(out);
+            value.json(out);
         }
         json_state_vendor(out);
         json_state_end(out, &self.unknown_sections);
@@ -871,7 +871,7 @@ impl<'a> Codec<'a> for State<'a> {
 /// The blob's envelope, each section in order, then the required ones that are absent.
 fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, DecodeError> {
     let envelope = read_envelope(blob, limits, MODEL, VERSION_MAJOR)?;
-    let c = Ctx::new(blob, limits);
+    let ctx = Ctx::new(blob, limits);
     let mut common = None;
     let mut queues = None;
     let mut config = None;
@@ -879,18 +879,18 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
     let mut zoned = None;
     let mut unknown_sections = Vec::new();
     for frame in frames(blob, &envelope, limits) {
-        let f = frame?;
-        match f.vendor {
-            None => match f.id {
-                1 => { common = Some(read_common(&c, &f)?) }
-                2 => { queues = Some(read_queues(&c, &f)?) }
-                3 => { config = Some(read_config(&c, &f)?) }
-                4 => { inflight = Some(read_inflight(&c, &f)?) }
-                5 => { zoned = Some(read_zoned(&c, &f)?) }
-                _ => unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?),
+        let frame = frame?;
+        match frame.vendor {
+            None => match frame.id {
+                1 => { common = Some(read_common(&ctx, &frame)?) }
+                2 => { queues = Some(read_queues(&ctx, &frame)?) }
+                3 => { config = Some(read_config(&ctx, &frame)?) }
+                4 => { inflight = Some(read_inflight(&ctx, &frame)?) }
+                5 => { zoned = Some(read_zoned(&ctx, &frame)?) }
+                _ => unknown_sections.push(frame.unknown(blob, unknown_sections.len(), limits)?),
             },
             Some(_) => {
-                unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?);
+                unknown_sections.push(frame.unknown(blob, unknown_sections.len(), limits)?);
             }
         }
     }
@@ -916,7 +916,7 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
 /// $.sections.common: virtio.virtio_common.
 fn read_common(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<VirtioVirtioCommon, DecodeError> {
     frame.expect_optional(false, "$.sections.common")?;
-    value_common(ctx, frame).map_err(|e| section_error(e, "$.sections.common"))
+    value_common(ctx, frame).map_err(|fail| section_error(fail, "$.sections.common"))
 }
 
 fn value_common(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<VirtioVirtioCommon, Fail> {
@@ -929,7 +929,7 @@ fn value_common(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<VirtioVirtioCommon, 
 /// $.sections.queues: virtio.virtqueue[] max 1024.
 fn read_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>, DecodeError> {
     frame.expect_optional(false, "$.sections.queues")?;
-    value_queues(ctx, frame).map_err(|e| section_error(e, "$.sections.queues"))
+    value_queues(ctx, frame).map_err(|fail| section_error(fail, "$.sections.queues"))
 }
 
 fn value_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>, Fail> {
@@ -965,7 +965,7 @@ fn value_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>
         }
         let mut items0 = Vec::with_capacity(count0);
         for i0 in 0..count0 {
-            let value1 = dec_virtio_virtqueue(ctx, at, at + stride0, 2).map_err(|e| e.under_index("", i0))?;
+            let value1 = dec_virtio_virtqueue(ctx, at, at + stride0, 2).map_err(|fail| fail.under_index("", i0))?;
             at += stride0;
             items0.push(value1);
         }
@@ -980,7 +980,7 @@ fn value_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>
 /// $.sections.config: blk_config.
 fn read_config<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<BlkConfig<'a>, DecodeError> {
     frame.expect_optional(false, "$.sections.config")?;
-    value_config(ctx, frame).map_err(|e| section_error(e, "$.sections.config"))
+    value_config(ctx, frame).map_err(|fail| section_error(fail, "$.sections.config"))
 }
 
 fn value_config<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<BlkConfig<'a>, Fail> {
@@ -993,7 +993,7 @@ fn value_config<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<BlkConfig<'a>, F
 /// $.sections.inflight: inflight_request[] max 1024.
 fn read_inflight(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<InflightRequest>, DecodeError> {
     frame.expect_optional(false, "$.sections.inflight")?;
-    value_inflight(ctx, frame).map_err(|e| section_error(e, "$.sections.inflight"))
+    value_inflight(ctx, frame).map_err(|fail| section_error(fail, "$.sections.inflight"))
 }
 
 fn value_inflight(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<InflightRequest>, Fail> {
@@ -1029,7 +1029,7 @@ fn value_inflight(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<InflightReques
         }
         let mut items0 = Vec::with_capacity(count0);
         for i0 in 0..count0 {
-            let value1 = dec_inflight_request(ctx, at, at + stride0, 2).map_err(|e| e.under_index("", i0))?;
+            let value1 = dec_inflight_request(ctx, at, at + stride0, 2).map_err(|fail| fail.under_index("", i0))?;
             at += stride0;
             items0.push(value1);
         }
@@ -1044,7 +1044,7 @@ fn value_inflight(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<InflightReques
 /// $.sections.zoned: zoned_characteristics.
 fn read_zoned(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<ZonedCharacteristics, DecodeError> {
     frame.expect_optional(true, "$.sections.zoned")?;
-    value_zoned(ctx, frame).map_err(|e| section_error(e, "$.sections.zoned"))
+    value_zoned(ctx, frame).map_err(|fail| section_error(fail, "$.sections.zoned"))
 }
 
 fn value_zoned(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<ZonedCharacteristics, Fail> {
@@ -1361,7 +1361,7 @@ fn dec_blk_config<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> R
     if size > end - at - 4 {
         return Err(Fail::new(ErrorCode::Truncated, at, ".geometry"));
     }
-    let f_geometry = dec_geometry(ctx, at + 4, at + 4 + size, depth + 1).map_err(|e| e.under(".geometry"))?;
+    let f_geometry = dec_geometry(ctx, at + 4, at + 4 + size, depth + 1).map_err(|fail| fail.under(".geometry"))?;
     at += 4 + size;
     // blk_size: u32
     if end - at < 4 {
@@ -1377,7 +1377,7 @@ fn dec_blk_config<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> R
     if size > end - at - 4 {
         return Err(Fail::new(ErrorCode::Truncated, at, ".topology"));
     }
-    let f_topology = dec_topology(ctx, at + 4, at + 4 + size, depth + 1).map_err(|e| e.under(".topology"))?;
+    let f_topology = dec_topology(ctx, at + 4, at + 4 + size, depth + 1).map_err(|fail| fail.under(".topology"))?;
     at += 4 + size;
     // writeback: cache_mode
     if end - at < 1 {
@@ -1602,237 +1602,237 @@ const KNOWN: [KnownSection; 5] = [
 ];
 
 /// The canonical blob of a state: header, sections in canonical order, trailer.
-fn encode_state(s: &State<'_>, out: &mut [u8]) -> Result<usize, EncodeError> {
-    if out.len() < s.encoded_len() {
+fn encode_state(state: &State<'_>, out: &mut [u8]) -> Result<usize, EncodeError> {
+    if out.len() < state.encoded_len() {
         return Err(encode_error(ErrorCode::LimitExceeded, "$"));
     }
-    let mut w = Writer::new(out);
-    w.header(MODEL, VERSION_MAJOR, VERSION_MINOR);
-    let present: [bool; 5] = [true, true, true, true, s.zoned.is_some()];
-    write_sections(&mut w, &KNOWN, &present, &s.unknown_sections, |i, w| match i {
-        0 => write_common(&s.common, w),
-        1 => write_queues(&s.queues, w),
-        2 => write_config(&s.config, w),
-        3 => write_inflight(&s.inflight, w),
-        4 => s.zoned.as_ref().map_or(Ok(()), |v| write_zoned(v, w)),
+    let mut writer = Writer::new(out);
+    writer.header(MODEL, VERSION_MAJOR, VERSION_MINOR);
+    let present: [bool; 5] = [true, true, true, true, state.zoned.is_some()];
+    write_sections(&mut writer, &KNOWN, &present, &state.unknown_sections, |index, writer| match index {
+        0 => write_common(&state.common, writer),
+        1 => write_queues(&state.queues, writer),
+        2 => write_config(&state.config, writer),
+        3 => write_inflight(&state.inflight, writer),
+        4 => state.zoned.as_ref().map_or(Ok(()), |value| write_zoned(value, writer)),
         _ => Ok(()),
     })?;
-    w.seal()
+    writer.seal()
 }
 
-fn write_common(v: &VirtioVirtioCommon, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_virtio_virtio_common(v, w)
+fn write_common(value: &VirtioVirtioCommon, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_virtio_virtio_common(value, writer)
 }
 
-fn write_queues(v: &[VirtioVirtqueue], w: &mut Writer<'_>) -> Result<(), Fail> {
-    if v.len() > 1024 {
+fn write_queues(value: &[VirtioVirtqueue], writer: &mut Writer<'_>) -> Result<(), Fail> {
+    if value.len() > 1024 {
         return Err(Fail::new(ErrorCode::CountOverMax, 0, ""));
     }
-    w.len32(v.len());
-    w.u32(40); // stride
-    for (i0, e0) in v.iter().enumerate() {
-        enc_virtio_virtqueue(e0, w).map_err(|e| e.under_index("", i0))?;
+    writer.len32(value.len());
+    writer.u32(40); // stride
+    for (i0, element0) in value.iter().enumerate() {
+        enc_virtio_virtqueue(element0, writer).map_err(|fail| fail.under_index("", i0))?;
     }
     Ok(())
 }
 
-fn write_config(v: &BlkConfig<'_>, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_blk_config(v, w)
+fn write_config(value: &BlkConfig<'_>, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_blk_config(value, writer)
 }
 
-fn write_inflight(v: &[InflightRequest], w: &mut Writer<'_>) -> Result<(), Fail> {
-    if v.len() > 1024 {
+fn write_inflight(value: &[InflightRequest], writer: &mut Writer<'_>) -> Result<(), Fail> {
+    if value.len() > 1024 {
         return Err(Fail::new(ErrorCode::CountOverMax, 0, ""));
     }
-    w.len32(v.len());
-    w.u32(16); // stride
-    for (i0, e0) in v.iter().enumerate() {
-        enc_inflight_request(e0, w).map_err(|e| e.under_index("", i0))?;
+    writer.len32(value.len());
+    writer.u32(16); // stride
+    for (i0, element0) in value.iter().enumerate() {
+        enc_inflight_request(element0, writer).map_err(|fail| fail.under_index("", i0))?;
     }
     Ok(())
 }
 
-fn write_zoned(v: &ZonedCharacteristics, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_zoned_characteristics(v, w)
+fn write_zoned(value: &ZonedCharacteristics, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_zoned_characteristics(value, writer)
 }
 
 /// struct virtio.virtio_common: check and write the full body.
-fn enc_virtio_virtio_common(v: &VirtioVirtioCommon, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_virtio_virtio_common(value: &VirtioVirtioCommon, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // status: virtio.device_status
-    if v.status.0 & !VirtioDeviceStatus::MASK != 0 {
+    if value.status.0 & !VirtioDeviceStatus::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, 0, ".status"));
     }
-    w.u8(v.status.0);
+    writer.u8(value.status.0);
     // device_feature_select: u32
-    w.u32(v.device_feature_select);
+    writer.u32(value.device_feature_select);
     // device_features: u64[2]
-    for e0 in v.device_features.iter() {
-        w.u64(*e0);
+    for element0 in value.device_features.iter() {
+        writer.u64(*element0);
     }
     // driver_feature_select: u32
-    w.u32(v.driver_feature_select);
+    writer.u32(value.driver_feature_select);
     // driver_features: u64[2]
-    for e0 in v.driver_features.iter() {
-        w.u64(*e0);
+    for element0 in value.driver_features.iter() {
+        writer.u64(*element0);
     }
     // config_generation: u8
-    w.u8(v.config_generation);
+    writer.u8(value.config_generation);
     // queue_select: u16
-    w.u16(v.queue_select);
+    writer.u16(value.queue_select);
     // msix_config: u16
-    w.u16(v.msix_config);
+    writer.u16(value.msix_config);
     // isr: virtio.isr_status
-    if v.isr.0 & !VirtioIsrStatus::MASK != 0 {
+    if value.isr.0 & !VirtioIsrStatus::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, 0, ".isr"));
     }
-    w.u8(v.isr.0);
+    writer.u8(value.isr.0);
     // num_queues: u16
-    w.u16(v.num_queues);
+    writer.u16(value.num_queues);
     Ok(())
 }
 
 /// struct virtio.virtqueue: check and write the full body.
-fn enc_virtio_virtqueue(v: &VirtioVirtqueue, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_virtio_virtqueue(value: &VirtioVirtqueue, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // size: u16
-    if v.size > 32768 {
+    if value.size > 32768 {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".size"));
     }
-    w.u16(v.size);
+    writer.u16(value.size);
     // enabled: bool
-    w.u8(v.enabled as u8);
+    writer.u8(value.enabled as u8);
     // desc_addr: u64
-    w.u64(v.desc_addr);
+    writer.u64(value.desc_addr);
     // driver_addr: u64
-    w.u64(v.driver_addr);
+    writer.u64(value.driver_addr);
     // device_addr: u64
-    w.u64(v.device_addr);
+    writer.u64(value.device_addr);
     // last_avail_idx: u16
-    w.u16(v.last_avail_idx);
+    writer.u16(value.last_avail_idx);
     // used_idx: u16
-    w.u16(v.used_idx);
+    writer.u16(value.used_idx);
     // msix_vector: u16
-    w.u16(v.msix_vector);
+    writer.u16(value.msix_vector);
     // notify_off: u16
-    w.u16(v.notify_off);
+    writer.u16(value.notify_off);
     // notify_data: u16
-    w.u16(v.notify_data);
+    writer.u16(value.notify_data);
     // avail_wrap_counter: bool
-    w.u8(v.avail_wrap_counter as u8);
+    writer.u8(value.avail_wrap_counter as u8);
     // used_wrap_counter: bool
-    w.u8(v.used_wrap_counter as u8);
+    writer.u8(value.used_wrap_counter as u8);
     // reset: bool
-    w.u8(v.reset as u8);
+    writer.u8(value.reset as u8);
     Ok(())
 }
 
 /// struct geometry: check and write the full body.
-fn enc_geometry(v: &Geometry, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_geometry(value: &Geometry, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // cylinders: u16
-    w.u16(v.cylinders);
+    writer.u16(value.cylinders);
     // heads: u8
-    w.u8(v.heads);
+    writer.u8(value.heads);
     // sectors: u8
-    w.u8(v.sectors);
+    writer.u8(value.sectors);
     Ok(())
 }
 
 /// struct topology: check and write the full body.
-fn enc_topology(v: &Topology, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_topology(value: &Topology, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // physical_block_exp: u8
-    w.u8(v.physical_block_exp);
+    writer.u8(value.physical_block_exp);
     // alignment_offset: u8
-    w.u8(v.alignment_offset);
+    writer.u8(value.alignment_offset);
     // min_io_size: u16
-    w.u16(v.min_io_size);
+    writer.u16(value.min_io_size);
     // opt_io_size: u32
-    w.u32(v.opt_io_size);
+    writer.u32(value.opt_io_size);
     Ok(())
 }
 
 /// struct blk_config: check and write the full body.
-fn enc_blk_config(v: &BlkConfig<'_>, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_blk_config(value: &BlkConfig<'_>, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // capacity: u64
-    w.u64(v.capacity);
+    writer.u64(value.capacity);
     // size_max: u32
-    w.u32(v.size_max);
+    writer.u32(value.size_max);
     // seg_max: u32
-    w.u32(v.seg_max);
+    writer.u32(value.seg_max);
     // geometry: geometry
-    let at = w.reserve_size();
-    enc_geometry(&v.geometry, w).map_err(|e| e.under(".geometry"))?;
-    w.patch_size(at, ".geometry")?;
+    let at = writer.reserve_size();
+    enc_geometry(&value.geometry, writer).map_err(|fail| fail.under(".geometry"))?;
+    writer.patch_size(at, ".geometry")?;
     // blk_size: u32
-    w.u32(v.blk_size);
+    writer.u32(value.blk_size);
     // topology: topology
-    let at = w.reserve_size();
-    enc_topology(&v.topology, w).map_err(|e| e.under(".topology"))?;
-    w.patch_size(at, ".topology")?;
+    let at = writer.reserve_size();
+    enc_topology(&value.topology, writer).map_err(|fail| fail.under(".topology"))?;
+    writer.patch_size(at, ".topology")?;
     // writeback: cache_mode
-    w.u8(v.writeback.value());
+    writer.u8(value.writeback.value());
     // num_queues: u16
-    if v.num_queues < 1 {
+    if value.num_queues < 1 {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".num_queues"));
     }
-    w.u16(v.num_queues);
+    writer.u16(value.num_queues);
     // serial: string max 20
-    if v.serial.len() > 20 {
+    if value.serial.len() > 20 {
         return Err(Fail::new(ErrorCode::LengthOverMax, 0, ".serial"));
     }
-    w.len32(v.serial.len());
-    w.put(v.serial.as_bytes());
+    writer.len32(value.serial.len());
+    writer.put(value.serial.as_bytes());
     // max_discard_sectors: u32
-    w.u32(v.max_discard_sectors);
+    writer.u32(value.max_discard_sectors);
     // max_discard_seg: u32
-    w.u32(v.max_discard_seg);
+    writer.u32(value.max_discard_seg);
     // discard_sector_alignment: u32
-    w.u32(v.discard_sector_alignment);
+    writer.u32(value.discard_sector_alignment);
     // max_write_zeroes_sectors: u32
-    w.u32(v.max_write_zeroes_sectors);
+    writer.u32(value.max_write_zeroes_sectors);
     // max_write_zeroes_seg: u32
-    w.u32(v.max_write_zeroes_seg);
+    writer.u32(value.max_write_zeroes_seg);
     // write_zeroes_may_unmap: bool
-    w.u8(v.write_zeroes_may_unmap as u8);
+    writer.u8(value.write_zeroes_may_unmap as u8);
     // max_secure_erase_sectors: u32
-    w.u32(v.max_secure_erase_sectors);
+    writer.u32(value.max_secure_erase_sectors);
     // max_secure_erase_seg: u32
-    w.u32(v.max_secure_erase_seg);
+    writer.u32(value.max_secure_erase_seg);
     // secure_erase_sector_alignment: u32
-    w.u32(v.secure_erase_sector_alignment);
+    writer.u32(value.secure_erase_sector_alignment);
     Ok(())
 }
 
 /// struct blk_config: the encoded body size.
-fn size_blk_config(v: &BlkConfig<'_>) -> usize {
-    8 + 4 + 4 + 8 + 4 + 12 + 1 + 2 + 4 + v.serial.len() + 4 + 4 + 4 + 4 + 4 + 1 + 4 + 4 + 4
+fn size_blk_config(value: &BlkConfig<'_>) -> usize {
+    8 + 4 + 4 + 8 + 4 + 12 + 1 + 2 + 4 + value.serial.len() + 4 + 4 + 4 + 4 + 4 + 1 + 4 + 4 + 4
 }
 
 /// struct inflight_request: check and write the full body.
-fn enc_inflight_request(v: &InflightRequest, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_inflight_request(value: &InflightRequest, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // queue: u16
-    w.u16(v.queue);
+    writer.u16(value.queue);
     // head: u16
-    w.u16(v.head);
+    writer.u16(value.head);
     // type: request_type
-    w.u32(v.r#type.0);
+    writer.u32(value.r#type.0);
     // sector: u64
-    w.u64(v.sector);
+    writer.u64(value.sector);
     Ok(())
 }
 
 /// struct zoned_characteristics: check and write the full body.
-fn enc_zoned_characteristics(v: &ZonedCharacteristics, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_zoned_characteristics(value: &ZonedCharacteristics, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // model: zoned_model
-    w.u8(v.model.value());
+    writer.u8(value.model.value());
     // zone_sectors: u32
-    w.u32(v.zone_sectors);
+    writer.u32(value.zone_sectors);
     // max_open_zones: u32
-    w.u32(v.max_open_zones);
+    writer.u32(value.max_open_zones);
     // max_active_zones: u32
-    w.u32(v.max_active_zones);
+    writer.u32(value.max_active_zones);
     // max_append_sectors: u32
-    w.u32(v.max_append_sectors);
+    writer.u32(value.max_append_sectors);
     // write_granularity: u32
-    w.u32(v.write_granularity);
+    writer.u32(value.write_granularity);
     Ok(())
 }
 

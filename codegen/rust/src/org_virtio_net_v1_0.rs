@@ -614,15 +614,15 @@ impl<'a> Codec<'a> for State<'a> {
     }
 
     fn encoded_len(&self) -> usize {
-        let mut n = unknown_size(&self.unknown_sections);
-        n += section_overhead(false) + 49;
-        n += section_overhead(false) + 8 + self.queues.len() * 37;
-        n += section_overhead(false) + 12;
-        n += section_overhead(false) + 3;
-        n += section_overhead(false) + size_mac_filter(&self.mac_filter);
-        n += section_overhead(false) + 512;
-        n += section_overhead(false) + 5;
-        blob_size(MODEL, n)
+        let mut size = unknown_size(&self.unknown_sections);
+        size += section_overhead(false) + 49;
+        size += section_overhead(false) + 8 + self.queues.len() * 37;
+        size += section_overhead(false) + 12;
+        size += section_overhead(false) + 3;
+        size += section_overhead(false) + size_mac_filter(&self.mac_filter);
+        size += section_overhead(false) + 512;
+        size += section_overhead(false) + 5;
+        blob_size(MODEL, size)
     }
 
     fn encode_into(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
@@ -656,7 +656,7 @@ impl<'a> Codec<'a> for State<'a> {
 /// The blob's envelope, each section in order, then the required ones that are absent.
 fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, DecodeError> {
     let envelope = read_envelope(blob, limits, MODEL, VERSION_MAJOR)?;
-    let c = Ctx::new(blob, limits);
+    let ctx = Ctx::new(blob, limits);
     let mut common = None;
     let mut queues = None;
     let mut config = None;
@@ -666,20 +666,20 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
     let mut announce = None;
     let mut unknown_sections = Vec::new();
     for frame in frames(blob, &envelope, limits) {
-        let f = frame?;
-        match f.vendor {
-            None => match f.id {
-                1 => { common = Some(read_common(&c, &f)?) }
-                2 => { queues = Some(read_queues(&c, &f)?) }
-                3 => { config = Some(read_config(&c, &f)?) }
-                4 => { ctrl = Some(read_ctrl(&c, &f)?) }
-                5 => { mac_filter = Some(read_mac_filter(&c, &f)?) }
-                6 => { vlan_filter = Some(read_vlan_filter(&c, &f)?) }
-                7 => { announce = Some(read_announce(&c, &f)?) }
-                _ => unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?),
+        let frame = frame?;
+        match frame.vendor {
+            None => match frame.id {
+                1 => { common = Some(read_common(&ctx, &frame)?) }
+                2 => { queues = Some(read_queues(&ctx, &frame)?) }
+                3 => { config = Some(read_config(&ctx, &frame)?) }
+                4 => { ctrl = Some(read_ctrl(&ctx, &frame)?) }
+                5 => { mac_filter = Some(read_mac_filter(&ctx, &frame)?) }
+                6 => { vlan_filter = Some(read_vlan_filter(&ctx, &frame)?) }
+                7 => { announce = Some(read_announce(&ctx, &frame)?) }
+                _ => unknown_sections.push(frame.unknown(blob, unknown_sections.len(), limits)?),
             },
             Some(_) => {
-                unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?);
+                unknown_sections.push(frame.unknown(blob, unknown_sections.len(), limits)?);
             }
         }
     }
@@ -717,7 +717,7 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
 /// $.sections.common: virtio.virtio_common.
 fn read_common(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<VirtioVirtioCommon, DecodeError> {
     frame.expect_optional(false, "$.sections.common")?;
-    value_common(ctx, frame).map_err(|e| section_error(e, "$.sections.common"))
+    value_common(ctx, frame).map_err(|fail| section_error(fail, "$.sections.common"))
 }
 
 fn value_common(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<VirtioVirtioCommon, Fail> {
@@ -730,7 +730,7 @@ fn value_common(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<VirtioVirtioCommon, 
 /// $.sections.queues: virtio.virtqueue[] max 1024.
 fn read_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>, DecodeError> {
     frame.expect_optional(false, "$.sections.queues")?;
-    value_queues(ctx, frame).map_err(|e| section_error(e, "$.sections.queues"))
+    value_queues(ctx, frame).map_err(|fail| section_error(fail, "$.sections.queues"))
 }
 
 fn value_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>, Fail> {
@@ -766,7 +766,7 @@ fn value_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>
         }
         let mut items0 = Vec::with_capacity(count0);
         for i0 in 0..count0 {
-            let value1 = dec_virtio_virtqueue(ctx, at, at + stride0, 2).map_err(|e| e.under_index("", i0))?;
+            let value1 = dec_virtio_virtqueue(ctx, at, at + stride0, 2).map_err(|fail| fail.under_index("", i0))?;
             at += stride0;
             items0.push(value1);
         }
@@ -781,7 +781,7 @@ fn value_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>
 /// $.sections.config: net_config.
 fn read_config(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<NetConfig, DecodeError> {
     frame.expect_optional(false, "$.sections.config")?;
-    value_config(ctx, frame).map_err(|e| section_error(e, "$.sections.config"))
+    value_config(ctx, frame).map_err(|fail| section_error(fail, "$.sections.config"))
 }
 
 fn value_config(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<NetConfig, Fail> {
@@ -794,7 +794,7 @@ fn value_config(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<NetConfig, Fail> {
 /// $.sections.ctrl: net_ctrl.
 fn read_ctrl(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<NetCtrl, DecodeError> {
     frame.expect_optional(false, "$.sections.ctrl")?;
-    value_ctrl(ctx, frame).map_err(|e| section_error(e, "$.sections.ctrl"))
+    value_ctrl(ctx, frame).map_err(|fail| section_error(fail, "$.sections.ctrl"))
 }
 
 fn value_ctrl(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<NetCtrl, Fail> {
@@ -807,7 +807,7 @@ fn value_ctrl(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<NetCtrl, Fail> {
 /// $.sections.mac_filter: mac_filter.
 fn read_mac_filter(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<MacFilter, DecodeError> {
     frame.expect_optional(false, "$.sections.mac_filter")?;
-    value_mac_filter(ctx, frame).map_err(|e| section_error(e, "$.sections.mac_filter"))
+    value_mac_filter(ctx, frame).map_err(|fail| section_error(fail, "$.sections.mac_filter"))
 }
 
 fn value_mac_filter(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<MacFilter, Fail> {
@@ -820,7 +820,7 @@ fn value_mac_filter(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<MacFilter, Fail>
 /// $.sections.vlan_filter: u32[128].
 fn read_vlan_filter(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<[u32; 128], DecodeError> {
     frame.expect_optional(false, "$.sections.vlan_filter")?;
-    value_vlan_filter(ctx, frame).map_err(|e| section_error(e, "$.sections.vlan_filter"))
+    value_vlan_filter(ctx, frame).map_err(|fail| section_error(fail, "$.sections.vlan_filter"))
 }
 
 fn value_vlan_filter(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<[u32; 128], Fail> {
@@ -854,7 +854,7 @@ fn value_vlan_filter(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<[u32; 128], Fai
 /// $.sections.announce: announce_state.
 fn read_announce(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<AnnounceState, DecodeError> {
     frame.expect_optional(false, "$.sections.announce")?;
-    value_announce(ctx, frame).map_err(|e| section_error(e, "$.sections.announce"))
+    value_announce(ctx, frame).map_err(|fail| section_error(fail, "$.sections.announce"))
 }
 
 fn value_announce(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<AnnounceState, Fail> {
@@ -1242,198 +1242,198 @@ const KNOWN: [KnownSection; 7] = [
 ];
 
 /// The canonical blob of a state: header, sections in canonical order, trailer.
-fn encode_state(s: &State<'_>, out: &mut [u8]) -> Result<usize, EncodeError> {
-    if out.len() < s.encoded_len() {
+fn encode_state(state: &State<'_>, out: &mut [u8]) -> Result<usize, EncodeError> {
+    if out.len() < state.encoded_len() {
         return Err(encode_error(ErrorCode::LimitExceeded, "$"));
     }
-    let mut w = Writer::new(out);
-    w.header(MODEL, VERSION_MAJOR, VERSION_MINOR);
+    let mut writer = Writer::new(out);
+    writer.header(MODEL, VERSION_MAJOR, VERSION_MINOR);
     let present: [bool; 7] = [true, true, true, true, true, true, true];
-    write_sections(&mut w, &KNOWN, &present, &s.unknown_sections, |i, w| match i {
-        0 => write_common(&s.common, w),
-        1 => write_queues(&s.queues, w),
-        2 => write_config(&s.config, w),
-        3 => write_ctrl(&s.ctrl, w),
-        4 => write_mac_filter(&s.mac_filter, w),
-        5 => write_vlan_filter(&s.vlan_filter, w),
-        6 => write_announce(&s.announce, w),
+    write_sections(&mut writer, &KNOWN, &present, &state.unknown_sections, |index, writer| match index {
+        0 => write_common(&state.common, writer),
+        1 => write_queues(&state.queues, writer),
+        2 => write_config(&state.config, writer),
+        3 => write_ctrl(&state.ctrl, writer),
+        4 => write_mac_filter(&state.mac_filter, writer),
+        5 => write_vlan_filter(&state.vlan_filter, writer),
+        6 => write_announce(&state.announce, writer),
         _ => Ok(()),
     })?;
-    w.seal()
+    writer.seal()
 }
 
-fn write_common(v: &VirtioVirtioCommon, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_virtio_virtio_common(v, w)
+fn write_common(value: &VirtioVirtioCommon, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_virtio_virtio_common(value, writer)
 }
 
-fn write_queues(v: &[VirtioVirtqueue], w: &mut Writer<'_>) -> Result<(), Fail> {
-    if v.len() > 1024 {
+fn write_queues(value: &[VirtioVirtqueue], writer: &mut Writer<'_>) -> Result<(), Fail> {
+    if value.len() > 1024 {
         return Err(Fail::new(ErrorCode::CountOverMax, 0, ""));
     }
-    w.len32(v.len());
-    w.u32(37); // stride
-    for (i0, e0) in v.iter().enumerate() {
-        enc_virtio_virtqueue(e0, w).map_err(|e| e.under_index("", i0))?;
+    writer.len32(value.len());
+    writer.u32(37); // stride
+    for (i0, element0) in value.iter().enumerate() {
+        enc_virtio_virtqueue(element0, writer).map_err(|fail| fail.under_index("", i0))?;
     }
     Ok(())
 }
 
-fn write_config(v: &NetConfig, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_net_config(v, w)
+fn write_config(value: &NetConfig, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_net_config(value, writer)
 }
 
-fn write_ctrl(v: &NetCtrl, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_net_ctrl(v, w)
+fn write_ctrl(value: &NetCtrl, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_net_ctrl(value, writer)
 }
 
-fn write_mac_filter(v: &MacFilter, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_mac_filter(v, w)
+fn write_mac_filter(value: &MacFilter, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_mac_filter(value, writer)
 }
 
-fn write_vlan_filter(v: &[u32; 128], w: &mut Writer<'_>) -> Result<(), Fail> {
-    for e0 in v.iter() {
-        w.u32(*e0);
+fn write_vlan_filter(value: &[u32; 128], writer: &mut Writer<'_>) -> Result<(), Fail> {
+    for element0 in value.iter() {
+        writer.u32(*element0);
     }
     Ok(())
 }
 
-fn write_announce(v: &AnnounceState, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_announce_state(v, w)
+fn write_announce(value: &AnnounceState, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_announce_state(value, writer)
 }
 
 /// struct virtio.virtio_common: check and write the full body.
-fn enc_virtio_virtio_common(v: &VirtioVirtioCommon, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_virtio_virtio_common(value: &VirtioVirtioCommon, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // status: virtio.device_status
-    if v.status.0 & !VirtioDeviceStatus::MASK != 0 {
+    if value.status.0 & !VirtioDeviceStatus::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, 0, ".status"));
     }
-    w.u8(v.status.0);
+    writer.u8(value.status.0);
     // device_feature_select: u32
-    w.u32(v.device_feature_select);
+    writer.u32(value.device_feature_select);
     // device_features: u64[2]
-    for e0 in v.device_features.iter() {
-        w.u64(*e0);
+    for element0 in value.device_features.iter() {
+        writer.u64(*element0);
     }
     // driver_feature_select: u32
-    w.u32(v.driver_feature_select);
+    writer.u32(value.driver_feature_select);
     // driver_features: u64[2]
-    for e0 in v.driver_features.iter() {
-        w.u64(*e0);
+    for element0 in value.driver_features.iter() {
+        writer.u64(*element0);
     }
     // config_generation: u8
-    w.u8(v.config_generation);
+    writer.u8(value.config_generation);
     // queue_select: u16
-    w.u16(v.queue_select);
+    writer.u16(value.queue_select);
     // msix_config: u16
-    w.u16(v.msix_config);
+    writer.u16(value.msix_config);
     // isr: virtio.isr_status
-    if v.isr.0 & !VirtioIsrStatus::MASK != 0 {
+    if value.isr.0 & !VirtioIsrStatus::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, 0, ".isr"));
     }
-    w.u8(v.isr.0);
+    writer.u8(value.isr.0);
     // num_queues: u16
-    w.u16(v.num_queues);
+    writer.u16(value.num_queues);
     Ok(())
 }
 
 /// struct virtio.virtqueue: check and write the full body.
-fn enc_virtio_virtqueue(v: &VirtioVirtqueue, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_virtio_virtqueue(value: &VirtioVirtqueue, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // size: u16
-    if v.size > 32768 {
+    if value.size > 32768 {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".size"));
     }
-    w.u16(v.size);
+    writer.u16(value.size);
     // enabled: bool
-    w.u8(v.enabled as u8);
+    writer.u8(value.enabled as u8);
     // desc_addr: u64
-    w.u64(v.desc_addr);
+    writer.u64(value.desc_addr);
     // driver_addr: u64
-    w.u64(v.driver_addr);
+    writer.u64(value.driver_addr);
     // device_addr: u64
-    w.u64(v.device_addr);
+    writer.u64(value.device_addr);
     // last_avail_idx: u16
-    w.u16(v.last_avail_idx);
+    writer.u16(value.last_avail_idx);
     // used_idx: u16
-    w.u16(v.used_idx);
+    writer.u16(value.used_idx);
     // msix_vector: u16
-    w.u16(v.msix_vector);
+    writer.u16(value.msix_vector);
     // notify_off: u16
-    w.u16(v.notify_off);
+    writer.u16(value.notify_off);
     // notify_data: u16
-    w.u16(v.notify_data);
+    writer.u16(value.notify_data);
     Ok(())
 }
 
 /// struct net_config: check and write the full body.
-fn enc_net_config(v: &NetConfig, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_net_config(value: &NetConfig, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // mac: u8[6]
-    w.put(&v.mac);
+    writer.put(&value.mac);
     // status: net_status
-    if v.status.0 & !NetStatus::MASK != 0 {
+    if value.status.0 & !NetStatus::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, 0, ".status"));
     }
-    w.u16(v.status.0);
+    writer.u16(value.status.0);
     // max_virtqueue_pairs: u16
-    if v.max_virtqueue_pairs > 32768 {
+    if value.max_virtqueue_pairs > 32768 {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".max_virtqueue_pairs"));
     }
-    w.u16(v.max_virtqueue_pairs);
+    writer.u16(value.max_virtqueue_pairs);
     // mtu: u16
-    w.u16(v.mtu);
+    writer.u16(value.mtu);
     Ok(())
 }
 
 /// struct net_ctrl: check and write the full body.
-fn enc_net_ctrl(v: &NetCtrl, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_net_ctrl(value: &NetCtrl, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // curr_queue_pairs: u16
-    if !(1..=32768).contains(&v.curr_queue_pairs) {
+    if !(1..=32768).contains(&value.curr_queue_pairs) {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".curr_queue_pairs"));
     }
-    w.u16(v.curr_queue_pairs);
+    writer.u16(value.curr_queue_pairs);
     // rx_mode: rx_mode
-    if v.rx_mode.0 & !RxMode::MASK != 0 {
+    if value.rx_mode.0 & !RxMode::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, 0, ".rx_mode"));
     }
-    w.u8(v.rx_mode.0);
+    writer.u8(value.rx_mode.0);
     Ok(())
 }
 
 /// struct mac_filter: check and write the full body.
-fn enc_mac_filter(v: &MacFilter, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_mac_filter(value: &MacFilter, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // unicast_overflow: bool
-    w.u8(v.unicast_overflow as u8);
+    writer.u8(value.unicast_overflow as u8);
     // multicast_overflow: bool
-    w.u8(v.multicast_overflow as u8);
+    writer.u8(value.multicast_overflow as u8);
     // unicast: u8[6][] max 64
-    if v.unicast.len() > 64 {
+    if value.unicast.len() > 64 {
         return Err(Fail::new(ErrorCode::CountOverMax, 0, ".unicast"));
     }
-    w.len32(v.unicast.len());
-    for e0 in v.unicast.iter() {
-        w.put(e0);
+    writer.len32(value.unicast.len());
+    for element0 in value.unicast.iter() {
+        writer.put(element0);
     }
     // multicast: u8[6][] max 64
-    if v.multicast.len() > 64 {
+    if value.multicast.len() > 64 {
         return Err(Fail::new(ErrorCode::CountOverMax, 0, ".multicast"));
     }
-    w.len32(v.multicast.len());
-    for e0 in v.multicast.iter() {
-        w.put(e0);
+    writer.len32(value.multicast.len());
+    for element0 in value.multicast.iter() {
+        writer.put(element0);
     }
     Ok(())
 }
 
 /// struct mac_filter: the encoded body size.
-fn size_mac_filter(v: &MacFilter) -> usize {
-    1 + 1 + 4 + v.unicast.len() * 6 + 4 + v.multicast.len() * 6
+fn size_mac_filter(value: &MacFilter) -> usize {
+    1 + 1 + 4 + value.unicast.len() * 6 + 4 + value.multicast.len() * 6
 }
 
 /// struct announce_state: check and write the full body.
-fn enc_announce_state(v: &AnnounceState, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_announce_state(value: &AnnounceState, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // rounds_remaining: u8
-    w.u8(v.rounds_remaining);
+    writer.u8(value.rounds_remaining);
     // next_round_delay: u32
-    w.u32(v.next_round_delay);
+    writer.u32(value.next_round_delay);
     Ok(())
 }
 

@@ -1018,24 +1018,24 @@ impl<'a> Codec<'a> for State<'a> {
     }
 
     fn encoded_len(&self) -> usize {
-        let mut n = unknown_size(&self.unknown_sections);
-        n += section_overhead(false) + 49;
-        n += section_overhead(false) + 8 + self.queues.len() * 40;
-        n += section_overhead(false) + 24;
-        n += section_overhead(false) + 20;
-        n += section_overhead(false) + 512;
-        n += section_overhead(false) + 5;
-        n += section_overhead(false) + size_mac_table(&self.mac_table);
-        if let Some(v) = &self.rss_config {
-            n += section_overhead(false) + size_rss_config(v);
+        let mut size = unknown_size(&self.unknown_sections);
+        size += section_overhead(false) + 49;
+        size += section_overhead(false) + 8 + self.queues.len() * 40;
+        size += section_overhead(false) + 24;
+        size += section_overhead(false) + 20;
+        size += section_overhead(false) + 512;
+        size += section_overhead(false) + 5;
+        size += section_overhead(false) + size_mac_table(&self.mac_table);
+        if let Some(value) = &self.rss_config {
+            size += section_overhead(false) + size_rss_config(value);
         }
-        if let Some(v) = &self.hash_config {
-            n += section_overhead(false) + size_hash_config(v);
+        if let Some(value) = &self.hash_config {
+            size += section_overhead(false) + size_hash_config(value);
         }
-        if let Some(v) = &self.impl_private {
-            n += section_overhead(true) + v.len();
+        if let Some(value) = &self.impl_private {
+            size += section_overhead(true) + value.len();
         }
-        blob_size(MODEL, n)
+        blob_size(MODEL, size)
     }
 
     fn encode_into(&self, out: &mut [u8]) -> Result<usize, EncodeError> {
@@ -1059,19 +1059,19 @@ impl<'a> Codec<'a> for State<'a> {
         self.announce.json(out);
         json_key(out, &mut first, "mac_table");
         self.mac_table.json(out);
-        if let Some(v) = &self.rss_config {
+        if let Some(value) = &self.rss_config {
             json_key(out, &mut first, "rss_config");
-            v.json(out);
+            value.json(out);
         }
-        if let Some(v) = &self.hash_config {
+        if let Some(value) = &self.hash_config {
             json_key(out, &mut first, "hash_config");
-            v.json(out);
+            value.json(out);
         }
         json_state_vendor(out);
         let mut first = true;
-        if let Some(v) = &self.impl_private {
+        if let Some(value) = &self.impl_private {
             json_key(out, &mut first, "impl_private");
-            json_hex(v, out);
+            json_hex(value, out);
         }
         json_state_end(out, &self.unknown_sections);
     }
@@ -1084,7 +1084,7 @@ const VENDOR_IMPL_PRIVATE: [u8; VENDOR_HEADER_SIZE] = Vendor::Pci(0x1af4).header
 /// The blob's envelope, each section in order, then the required ones that are absent.
 fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, DecodeError> {
     let envelope = read_envelope(blob, limits, MODEL, VERSION_MAJOR)?;
-    let c = Ctx::new(blob, limits);
+    let ctx = Ctx::new(blob, limits);
     let mut common = None;
     let mut queues = None;
     let mut config = None;
@@ -1097,25 +1097,25 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
     let mut impl_private = None;
     let mut unknown_sections = Vec::new();
     for frame in frames(blob, &envelope, limits) {
-        let f = frame?;
-        match f.vendor {
-            None => match f.id {
-                1 => { common = Some(read_common(&c, &f)?) }
-                2 => { queues = Some(read_queues(&c, &f)?) }
-                3 => { config = Some(read_config(&c, &f)?) }
-                4 => { ctrl = Some(read_ctrl(&c, &f)?) }
-                6 => { vlan_filter = Some(read_vlan_filter(&c, &f)?) }
-                7 => { announce = Some(read_announce(&c, &f)?) }
-                9 => { mac_table = Some(read_mac_table(&c, &f)?) }
-                10 => { rss_config = Some(read_rss_config(&c, &f)?) }
-                11 => { hash_config = Some(read_hash_config(&c, &f)?) }
-                _ => unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?),
+        let frame = frame?;
+        match frame.vendor {
+            None => match frame.id {
+                1 => { common = Some(read_common(&ctx, &frame)?) }
+                2 => { queues = Some(read_queues(&ctx, &frame)?) }
+                3 => { config = Some(read_config(&ctx, &frame)?) }
+                4 => { ctrl = Some(read_ctrl(&ctx, &frame)?) }
+                6 => { vlan_filter = Some(read_vlan_filter(&ctx, &frame)?) }
+                7 => { announce = Some(read_announce(&ctx, &frame)?) }
+                9 => { mac_table = Some(read_mac_table(&ctx, &frame)?) }
+                10 => { rss_config = Some(read_rss_config(&ctx, &frame)?) }
+                11 => { hash_config = Some(read_hash_config(&ctx, &frame)?) }
+                _ => unknown_sections.push(frame.unknown(blob, unknown_sections.len(), limits)?),
             },
             Some(vendor) => {
-                if f.id == 1 && vendor == VENDOR_IMPL_PRIVATE {
-                    impl_private = Some(read_impl_private(&c, &f)?);
+                if frame.id == 1 && vendor == VENDOR_IMPL_PRIVATE {
+                    impl_private = Some(read_impl_private(&ctx, &frame)?);
                 } else {
-                    unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?);
+                    unknown_sections.push(frame.unknown(blob, unknown_sections.len(), limits)?);
                 }
             }
         }
@@ -1154,7 +1154,7 @@ fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, Decode
 /// $.sections.common: virtio.virtio_common.
 fn read_common(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<VirtioVirtioCommon, DecodeError> {
     frame.expect_optional(false, "$.sections.common")?;
-    value_common(ctx, frame).map_err(|e| section_error(e, "$.sections.common"))
+    value_common(ctx, frame).map_err(|fail| section_error(fail, "$.sections.common"))
 }
 
 fn value_common(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<VirtioVirtioCommon, Fail> {
@@ -1167,7 +1167,7 @@ fn value_common(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<VirtioVirtioCommon, 
 /// $.sections.queues: virtio.virtqueue[] max 1024.
 fn read_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>, DecodeError> {
     frame.expect_optional(false, "$.sections.queues")?;
-    value_queues(ctx, frame).map_err(|e| section_error(e, "$.sections.queues"))
+    value_queues(ctx, frame).map_err(|fail| section_error(fail, "$.sections.queues"))
 }
 
 fn value_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>, Fail> {
@@ -1203,7 +1203,7 @@ fn value_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>
         }
         let mut items0 = Vec::with_capacity(count0);
         for i0 in 0..count0 {
-            let value1 = dec_virtio_virtqueue(ctx, at, at + stride0, 2).map_err(|e| e.under_index("", i0))?;
+            let value1 = dec_virtio_virtqueue(ctx, at, at + stride0, 2).map_err(|fail| fail.under_index("", i0))?;
             at += stride0;
             items0.push(value1);
         }
@@ -1218,7 +1218,7 @@ fn value_queues(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<Vec<VirtioVirtqueue>
 /// $.sections.config: net_config.
 fn read_config(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<NetConfig, DecodeError> {
     frame.expect_optional(false, "$.sections.config")?;
-    value_config(ctx, frame).map_err(|e| section_error(e, "$.sections.config"))
+    value_config(ctx, frame).map_err(|fail| section_error(fail, "$.sections.config"))
 }
 
 fn value_config(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<NetConfig, Fail> {
@@ -1231,7 +1231,7 @@ fn value_config(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<NetConfig, Fail> {
 /// $.sections.ctrl: net_ctrl.
 fn read_ctrl(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<NetCtrl, DecodeError> {
     frame.expect_optional(false, "$.sections.ctrl")?;
-    value_ctrl(ctx, frame).map_err(|e| section_error(e, "$.sections.ctrl"))
+    value_ctrl(ctx, frame).map_err(|fail| section_error(fail, "$.sections.ctrl"))
 }
 
 fn value_ctrl(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<NetCtrl, Fail> {
@@ -1244,7 +1244,7 @@ fn value_ctrl(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<NetCtrl, Fail> {
 /// $.sections.vlan_filter: u32[128].
 fn read_vlan_filter(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<[u32; 128], DecodeError> {
     frame.expect_optional(false, "$.sections.vlan_filter")?;
-    value_vlan_filter(ctx, frame).map_err(|e| section_error(e, "$.sections.vlan_filter"))
+    value_vlan_filter(ctx, frame).map_err(|fail| section_error(fail, "$.sections.vlan_filter"))
 }
 
 fn value_vlan_filter(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<[u32; 128], Fail> {
@@ -1278,7 +1278,7 @@ fn value_vlan_filter(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<[u32; 128], Fai
 /// $.sections.announce: announce_state.
 fn read_announce(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<AnnounceState, DecodeError> {
     frame.expect_optional(false, "$.sections.announce")?;
-    value_announce(ctx, frame).map_err(|e| section_error(e, "$.sections.announce"))
+    value_announce(ctx, frame).map_err(|fail| section_error(fail, "$.sections.announce"))
 }
 
 fn value_announce(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<AnnounceState, Fail> {
@@ -1291,7 +1291,7 @@ fn value_announce(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<AnnounceState, Fai
 /// $.sections.mac_table: mac_table.
 fn read_mac_table(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<MacTable, DecodeError> {
     frame.expect_optional(false, "$.sections.mac_table")?;
-    value_mac_table(ctx, frame).map_err(|e| section_error(e, "$.sections.mac_table"))
+    value_mac_table(ctx, frame).map_err(|fail| section_error(fail, "$.sections.mac_table"))
 }
 
 fn value_mac_table(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<MacTable, Fail> {
@@ -1304,7 +1304,7 @@ fn value_mac_table(ctx: &Ctx<'_>, frame: &Frame<'_>) -> Result<MacTable, Fail> {
 /// $.sections.rss_config: rss_config.
 fn read_rss_config<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<RssConfig<'a>, DecodeError> {
     frame.expect_optional(true, "$.sections.rss_config")?;
-    value_rss_config(ctx, frame).map_err(|e| section_error(e, "$.sections.rss_config"))
+    value_rss_config(ctx, frame).map_err(|fail| section_error(fail, "$.sections.rss_config"))
 }
 
 fn value_rss_config<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<RssConfig<'a>, Fail> {
@@ -1317,7 +1317,7 @@ fn value_rss_config<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<RssConfig<'a
 /// $.sections.hash_config: hash_config.
 fn read_hash_config<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<HashConfig<'a>, DecodeError> {
     frame.expect_optional(true, "$.sections.hash_config")?;
-    value_hash_config(ctx, frame).map_err(|e| section_error(e, "$.sections.hash_config"))
+    value_hash_config(ctx, frame).map_err(|fail| section_error(fail, "$.sections.hash_config"))
 }
 
 fn value_hash_config<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<HashConfig<'a>, Fail> {
@@ -1330,7 +1330,7 @@ fn value_hash_config<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<HashConfig<
 /// $.vendor_sections.impl_private: opaque.
 fn read_impl_private<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<Cow<'a, [u8]>, DecodeError> {
     frame.expect_optional(true, "$.vendor_sections.impl_private")?;
-    value_impl_private(ctx, frame).map_err(|e| section_error(e, "$.vendor_sections.impl_private"))
+    value_impl_private(ctx, frame).map_err(|fail| section_error(fail, "$.vendor_sections.impl_private"))
 }
 
 fn value_impl_private<'a>(ctx: &Ctx<'a>, frame: &Frame<'a>) -> Result<Cow<'a, [u8]>, Fail> {
@@ -1794,7 +1794,7 @@ fn dec_mac_table(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result
         }
         let mut items0 = Vec::with_capacity(count0);
         for i0 in 0..count0 {
-            let value1 = dec_mac_entry(ctx, at, at + stride0, depth + 2).map_err(|e| e.under_index(".entries", i0))?;
+            let value1 = dec_mac_entry(ctx, at, at + stride0, depth + 2).map_err(|fail| fail.under_index(".entries", i0))?;
             at += stride0;
             items0.push(value1);
         }
@@ -1932,301 +1932,301 @@ const KNOWN: [KnownSection; 10] = [
 ];
 
 /// The canonical blob of a state: header, sections in canonical order, trailer.
-fn encode_state(s: &State<'_>, out: &mut [u8]) -> Result<usize, EncodeError> {
-    if out.len() < s.encoded_len() {
+fn encode_state(state: &State<'_>, out: &mut [u8]) -> Result<usize, EncodeError> {
+    if out.len() < state.encoded_len() {
         return Err(encode_error(ErrorCode::LimitExceeded, "$"));
     }
-    let mut w = Writer::new(out);
-    w.header(MODEL, VERSION_MAJOR, VERSION_MINOR);
-    let present: [bool; 10] = [true, true, true, true, true, true, true, s.rss_config.is_some(), s.hash_config.is_some(), s.impl_private.is_some()];
-    write_sections(&mut w, &KNOWN, &present, &s.unknown_sections, |i, w| match i {
-        0 => write_common(&s.common, w),
-        1 => write_queues(&s.queues, w),
-        2 => write_config(&s.config, w),
-        3 => write_ctrl(&s.ctrl, w),
-        4 => write_vlan_filter(&s.vlan_filter, w),
-        5 => write_announce(&s.announce, w),
-        6 => write_mac_table(&s.mac_table, w),
-        7 => s.rss_config.as_ref().map_or(Ok(()), |v| write_rss_config(v, w)),
-        8 => s.hash_config.as_ref().map_or(Ok(()), |v| write_hash_config(v, w)),
-        9 => s.impl_private.as_ref().map_or(Ok(()), |v| write_impl_private(v, w)),
+    let mut writer = Writer::new(out);
+    writer.header(MODEL, VERSION_MAJOR, VERSION_MINOR);
+    let present: [bool; 10] = [true, true, true, true, true, true, true, state.rss_config.is_some(), state.hash_config.is_some(), state.impl_private.is_some()];
+    write_sections(&mut writer, &KNOWN, &present, &state.unknown_sections, |index, writer| match index {
+        0 => write_common(&state.common, writer),
+        1 => write_queues(&state.queues, writer),
+        2 => write_config(&state.config, writer),
+        3 => write_ctrl(&state.ctrl, writer),
+        4 => write_vlan_filter(&state.vlan_filter, writer),
+        5 => write_announce(&state.announce, writer),
+        6 => write_mac_table(&state.mac_table, writer),
+        7 => state.rss_config.as_ref().map_or(Ok(()), |value| write_rss_config(value, writer)),
+        8 => state.hash_config.as_ref().map_or(Ok(()), |value| write_hash_config(value, writer)),
+        9 => state.impl_private.as_ref().map_or(Ok(()), |value| write_impl_private(value, writer)),
         _ => Ok(()),
     })?;
-    w.seal()
+    writer.seal()
 }
 
-fn write_common(v: &VirtioVirtioCommon, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_virtio_virtio_common(v, w)
+fn write_common(value: &VirtioVirtioCommon, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_virtio_virtio_common(value, writer)
 }
 
-fn write_queues(v: &[VirtioVirtqueue], w: &mut Writer<'_>) -> Result<(), Fail> {
-    if v.len() > 1024 {
+fn write_queues(value: &[VirtioVirtqueue], writer: &mut Writer<'_>) -> Result<(), Fail> {
+    if value.len() > 1024 {
         return Err(Fail::new(ErrorCode::CountOverMax, 0, ""));
     }
-    w.len32(v.len());
-    w.u32(40); // stride
-    for (i0, e0) in v.iter().enumerate() {
-        enc_virtio_virtqueue(e0, w).map_err(|e| e.under_index("", i0))?;
+    writer.len32(value.len());
+    writer.u32(40); // stride
+    for (i0, element0) in value.iter().enumerate() {
+        enc_virtio_virtqueue(element0, writer).map_err(|fail| fail.under_index("", i0))?;
     }
     Ok(())
 }
 
-fn write_config(v: &NetConfig, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_net_config(v, w)
+fn write_config(value: &NetConfig, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_net_config(value, writer)
 }
 
-fn write_ctrl(v: &NetCtrl, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_net_ctrl(v, w)
+fn write_ctrl(value: &NetCtrl, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_net_ctrl(value, writer)
 }
 
-fn write_vlan_filter(v: &[u32; 128], w: &mut Writer<'_>) -> Result<(), Fail> {
-    for e0 in v.iter() {
-        w.u32(*e0);
+fn write_vlan_filter(value: &[u32; 128], writer: &mut Writer<'_>) -> Result<(), Fail> {
+    for element0 in value.iter() {
+        writer.u32(*element0);
     }
     Ok(())
 }
 
-fn write_announce(v: &AnnounceState, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_announce_state(v, w)
+fn write_announce(value: &AnnounceState, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_announce_state(value, writer)
 }
 
-fn write_mac_table(v: &MacTable, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_mac_table(v, w)
+fn write_mac_table(value: &MacTable, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_mac_table(value, writer)
 }
 
-fn write_rss_config(v: &RssConfig<'_>, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_rss_config(v, w)
+fn write_rss_config(value: &RssConfig<'_>, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_rss_config(value, writer)
 }
 
-fn write_hash_config(v: &HashConfig<'_>, w: &mut Writer<'_>) -> Result<(), Fail> {
-    enc_hash_config(v, w)
+fn write_hash_config(value: &HashConfig<'_>, writer: &mut Writer<'_>) -> Result<(), Fail> {
+    enc_hash_config(value, writer)
 }
 
-fn write_impl_private(v: &[u8], w: &mut Writer<'_>) -> Result<(), Fail> {
-    if v.len() > 65536 {
+fn write_impl_private(value: &[u8], writer: &mut Writer<'_>) -> Result<(), Fail> {
+    if value.len() > 65536 {
         return Err(Fail::new(ErrorCode::LengthOverMax, 0, ""));
     }
-    w.put(v);
+    writer.put(value);
     Ok(())
 }
 
 /// struct virtio.virtio_common: check and write the full body.
-fn enc_virtio_virtio_common(v: &VirtioVirtioCommon, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_virtio_virtio_common(value: &VirtioVirtioCommon, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // status: virtio.device_status
-    if v.status.0 & !VirtioDeviceStatus::MASK != 0 {
+    if value.status.0 & !VirtioDeviceStatus::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, 0, ".status"));
     }
-    w.u8(v.status.0);
+    writer.u8(value.status.0);
     // device_feature_select: u32
-    w.u32(v.device_feature_select);
+    writer.u32(value.device_feature_select);
     // device_features: u64[2]
-    for e0 in v.device_features.iter() {
-        w.u64(*e0);
+    for element0 in value.device_features.iter() {
+        writer.u64(*element0);
     }
     // driver_feature_select: u32
-    w.u32(v.driver_feature_select);
+    writer.u32(value.driver_feature_select);
     // driver_features: u64[2]
-    for e0 in v.driver_features.iter() {
-        w.u64(*e0);
+    for element0 in value.driver_features.iter() {
+        writer.u64(*element0);
     }
     // config_generation: u8
-    w.u8(v.config_generation);
+    writer.u8(value.config_generation);
     // queue_select: u16
-    w.u16(v.queue_select);
+    writer.u16(value.queue_select);
     // msix_config: u16
-    w.u16(v.msix_config);
+    writer.u16(value.msix_config);
     // isr: virtio.isr_status
-    if v.isr.0 & !VirtioIsrStatus::MASK != 0 {
+    if value.isr.0 & !VirtioIsrStatus::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, 0, ".isr"));
     }
-    w.u8(v.isr.0);
+    writer.u8(value.isr.0);
     // num_queues: u16
-    w.u16(v.num_queues);
+    writer.u16(value.num_queues);
     Ok(())
 }
 
 /// struct virtio.virtqueue: check and write the full body.
-fn enc_virtio_virtqueue(v: &VirtioVirtqueue, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_virtio_virtqueue(value: &VirtioVirtqueue, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // size: u16
-    if v.size > 32768 {
+    if value.size > 32768 {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".size"));
     }
-    w.u16(v.size);
+    writer.u16(value.size);
     // enabled: bool
-    w.u8(v.enabled as u8);
+    writer.u8(value.enabled as u8);
     // desc_addr: u64
-    w.u64(v.desc_addr);
+    writer.u64(value.desc_addr);
     // driver_addr: u64
-    w.u64(v.driver_addr);
+    writer.u64(value.driver_addr);
     // device_addr: u64
-    w.u64(v.device_addr);
+    writer.u64(value.device_addr);
     // last_avail_idx: u16
-    w.u16(v.last_avail_idx);
+    writer.u16(value.last_avail_idx);
     // used_idx: u16
-    w.u16(v.used_idx);
+    writer.u16(value.used_idx);
     // msix_vector: u16
-    w.u16(v.msix_vector);
+    writer.u16(value.msix_vector);
     // notify_off: u16
-    w.u16(v.notify_off);
+    writer.u16(value.notify_off);
     // notify_data: u16
-    w.u16(v.notify_data);
+    writer.u16(value.notify_data);
     // avail_wrap_counter: bool
-    w.u8(v.avail_wrap_counter as u8);
+    writer.u8(value.avail_wrap_counter as u8);
     // used_wrap_counter: bool
-    w.u8(v.used_wrap_counter as u8);
+    writer.u8(value.used_wrap_counter as u8);
     // reset: bool
-    w.u8(v.reset as u8);
+    writer.u8(value.reset as u8);
     Ok(())
 }
 
 /// struct net_config: check and write the full body.
-fn enc_net_config(v: &NetConfig, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_net_config(value: &NetConfig, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // mac: u8[6]
-    w.put(&v.mac);
+    writer.put(&value.mac);
     // status: net_status
-    if v.status.0 & !NetStatus::MASK != 0 {
+    if value.status.0 & !NetStatus::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, 0, ".status"));
     }
-    w.u16(v.status.0);
+    writer.u16(value.status.0);
     // max_virtqueue_pairs: u16
-    if v.max_virtqueue_pairs > 32768 {
+    if value.max_virtqueue_pairs > 32768 {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".max_virtqueue_pairs"));
     }
-    w.u16(v.max_virtqueue_pairs);
+    writer.u16(value.max_virtqueue_pairs);
     // mtu: u16
-    w.u16(v.mtu);
+    writer.u16(value.mtu);
     // speed: u32
-    w.u32(v.speed);
+    writer.u32(value.speed);
     // duplex: duplex
-    w.u8(v.duplex.value());
+    writer.u8(value.duplex.value());
     // rss_max_key_size: u8
-    w.u8(v.rss_max_key_size);
+    writer.u8(value.rss_max_key_size);
     // rss_max_indirection_table_length: u16
-    w.u16(v.rss_max_indirection_table_length);
+    writer.u16(value.rss_max_indirection_table_length);
     // supported_hash_types: hash_types
-    if v.supported_hash_types.0 & !HashTypes::MASK != 0 {
+    if value.supported_hash_types.0 & !HashTypes::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, 0, ".supported_hash_types"));
     }
-    w.u32(v.supported_hash_types.0);
+    writer.u32(value.supported_hash_types.0);
     Ok(())
 }
 
 /// struct net_ctrl: check and write the full body.
-fn enc_net_ctrl(v: &NetCtrl, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_net_ctrl(value: &NetCtrl, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // curr_queue_pairs: u16
-    if !(1..=32768).contains(&v.curr_queue_pairs) {
+    if !(1..=32768).contains(&value.curr_queue_pairs) {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".curr_queue_pairs"));
     }
-    w.u16(v.curr_queue_pairs);
+    writer.u16(value.curr_queue_pairs);
     // rx_mode: rx_mode
-    if v.rx_mode.0 & !RxMode::MASK != 0 {
+    if value.rx_mode.0 & !RxMode::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, 0, ".rx_mode"));
     }
-    w.u8(v.rx_mode.0);
+    writer.u8(value.rx_mode.0);
     // guest_offloads_disabled: u64[2]
-    for e0 in v.guest_offloads_disabled.iter() {
-        w.u64(*e0);
+    for element0 in value.guest_offloads_disabled.iter() {
+        writer.u64(*element0);
     }
     // mq_mode: mq_mode
-    w.u8(v.mq_mode.value());
+    writer.u8(value.mq_mode.value());
     Ok(())
 }
 
 /// struct announce_state: check and write the full body.
-fn enc_announce_state(v: &AnnounceState, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_announce_state(value: &AnnounceState, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // rounds_remaining: u8
-    w.u8(v.rounds_remaining);
+    writer.u8(value.rounds_remaining);
     // next_round_delay: u32
-    w.u32(v.next_round_delay);
+    writer.u32(value.next_round_delay);
     Ok(())
 }
 
 /// struct mac_entry: check and write the full body.
-fn enc_mac_entry(v: &MacEntry, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_mac_entry(value: &MacEntry, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // mac: u8[6]
-    w.put(&v.mac);
+    writer.put(&value.mac);
     // kind: mac_kind
-    w.u8(v.kind.value());
+    writer.u8(value.kind.value());
     Ok(())
 }
 
 /// struct mac_table: check and write the full body.
-fn enc_mac_table(v: &MacTable, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_mac_table(value: &MacTable, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // unicast_overflow: bool
-    w.u8(v.unicast_overflow as u8);
+    writer.u8(value.unicast_overflow as u8);
     // multicast_overflow: bool
-    w.u8(v.multicast_overflow as u8);
+    writer.u8(value.multicast_overflow as u8);
     // entries: mac_entry[] max 128
-    if v.entries.len() > 128 {
+    if value.entries.len() > 128 {
         return Err(Fail::new(ErrorCode::CountOverMax, 0, ".entries"));
     }
-    w.len32(v.entries.len());
-    w.u32(7); // stride
-    for (i0, e0) in v.entries.iter().enumerate() {
-        enc_mac_entry(e0, w).map_err(|e| e.under_index(".entries", i0))?;
+    writer.len32(value.entries.len());
+    writer.u32(7); // stride
+    for (i0, element0) in value.entries.iter().enumerate() {
+        enc_mac_entry(element0, writer).map_err(|fail| fail.under_index(".entries", i0))?;
     }
     Ok(())
 }
 
 /// struct mac_table: the encoded body size.
-fn size_mac_table(v: &MacTable) -> usize {
-    1 + 1 + 8 + v.entries.len() * 7
+fn size_mac_table(value: &MacTable) -> usize {
+    1 + 1 + 8 + value.entries.len() * 7
 }
 
 /// struct rss_config: check and write the full body.
-fn enc_rss_config(v: &RssConfig<'_>, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_rss_config(value: &RssConfig<'_>, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // hash_types: hash_types
-    if v.hash_types.0 & !HashTypes::MASK != 0 {
+    if value.hash_types.0 & !HashTypes::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, 0, ".hash_types"));
     }
-    w.u32(v.hash_types.0);
+    writer.u32(value.hash_types.0);
     // unclassified_queue: u16
-    if v.unclassified_queue > 32767 {
+    if value.unclassified_queue > 32767 {
         return Err(Fail::new(ErrorCode::OutOfRange, 0, ".unclassified_queue"));
     }
-    w.u16(v.unclassified_queue);
+    writer.u16(value.unclassified_queue);
     // max_tx_vq: u16
-    w.u16(v.max_tx_vq);
+    writer.u16(value.max_tx_vq);
     // hash_key: bytes max 255
-    if v.hash_key.len() > 255 {
+    if value.hash_key.len() > 255 {
         return Err(Fail::new(ErrorCode::LengthOverMax, 0, ".hash_key"));
     }
-    w.len32(v.hash_key.len());
-    w.put(&v.hash_key);
+    writer.len32(value.hash_key.len());
+    writer.put(&value.hash_key);
     // indirection_table: u16[] max 32768
-    if v.indirection_table.len() > 32768 {
+    if value.indirection_table.len() > 32768 {
         return Err(Fail::new(ErrorCode::CountOverMax, 0, ".indirection_table"));
     }
-    w.len32(v.indirection_table.len());
-    for e0 in v.indirection_table.iter() {
-        w.u16(*e0);
+    writer.len32(value.indirection_table.len());
+    for element0 in value.indirection_table.iter() {
+        writer.u16(*element0);
     }
     Ok(())
 }
 
 /// struct rss_config: the encoded body size.
-fn size_rss_config(v: &RssConfig<'_>) -> usize {
-    4 + 2 + 2 + 4 + v.hash_key.len() + 4 + v.indirection_table.len() * 2
+fn size_rss_config(value: &RssConfig<'_>) -> usize {
+    4 + 2 + 2 + 4 + value.hash_key.len() + 4 + value.indirection_table.len() * 2
 }
 
 /// struct hash_config: check and write the full body.
-fn enc_hash_config(v: &HashConfig<'_>, w: &mut Writer<'_>) -> Result<(), Fail> {
+fn enc_hash_config(value: &HashConfig<'_>, writer: &mut Writer<'_>) -> Result<(), Fail> {
     // hash_types: hash_types
-    if v.hash_types.0 & !HashTypes::MASK != 0 {
+    if value.hash_types.0 & !HashTypes::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, 0, ".hash_types"));
     }
-    w.u32(v.hash_types.0);
+    writer.u32(value.hash_types.0);
     // hash_key: bytes max 255
-    if v.hash_key.len() > 255 {
+    if value.hash_key.len() > 255 {
         return Err(Fail::new(ErrorCode::LengthOverMax, 0, ".hash_key"));
     }
-    w.len32(v.hash_key.len());
-    w.put(&v.hash_key);
+    writer.len32(value.hash_key.len());
+    writer.put(&value.hash_key);
     Ok(())
 }
 
 /// struct hash_config: the encoded body size.
-fn size_hash_config(v: &HashConfig<'_>) -> usize {
-    4 + 4 + v.hash_key.len()
+fn size_hash_config(value: &HashConfig<'_>) -> usize {
+    4 + 4 + value.hash_key.len()
 }
 

@@ -20,9 +20,9 @@ from .decode import Lines, block, range_condition
 from .names import Expr, RustNames, field_ident, is_struct_ref
 from .paths import Path
 
-STORES = {"u8": "w.u8({v})", "u16": "w.u16({v})", "u32": "w.u32({v})", "u64": "w.u64({v})",
-          "i8": "w.u8({v} as u8)", "i16": "w.u16({v} as u16)", "i32": "w.u32({v} as u32)",
-          "i64": "w.u64({v} as u64)", "bool": "w.u8({v} as u8)"}
+STORES = {"u8": "writer.u8({v})", "u16": "writer.u16({v})", "u32": "writer.u32({v})", "u64": "writer.u64({v})",
+          "i8": "writer.u8({v} as u8)", "i16": "writer.u16({v} as u16)", "i32": "writer.u32({v} as u32)",
+          "i64": "writer.u64({v} as u64)", "bool": "writer.u8({v} as u8)"}
 
 Bounds = tuple[int | None, int | None]
 
@@ -53,7 +53,7 @@ def fail(path: Path, code: str) -> Lines:
 
 
 class Encoder(Visitor[Lines]):
-    """Statements checking and writing a value at ``w``, one ``visit_<kind>`` per IR kind."""
+    """Statements checking and writing a value with ``writer``, one ``visit_<kind>`` per IR kind."""
 
     def __init__(self, names: RustNames) -> None:
         self.names = names
@@ -81,40 +81,40 @@ class Encoder(Visitor[Lines]):
         return [*checks, STORES[flags.base.name].format(v=f"{place.value}.0") + ";"]
 
     def visit_struct_ref(self, expr: ir.NamedRef, place: Place, path: Path, bounds: Any) -> Lines:
-        call = f"{self.names.fn('enc', expr.name)}({place.borrow}, w).map_err({path.under()})?;"
-        return ["let at = w.reserve_size();", call, f"w.patch_size(at, {path.rust_str()})?;"]
+        call = f"{self.names.fn('enc', expr.name)}({place.borrow}, writer).map_err({path.under()})?;"
+        return ["let at = writer.reserve_size();", call, f"writer.patch_size(at, {path.rust_str()})?;"]
 
     def visit_bytes(self, expr: ir.BytesType, place: Place, path: Path, bounds: Any) -> Lines:
         if expr.length is not None:
             return [f"if {place.ref}.len() != {expr.length} {{", *fail(path, "InvalidState"), "}",
-                    f"w.put({place.borrow});"]
+                    f"writer.put({place.borrow});"]
         assert expr.max is not None
-        return self._counted(expr.max, place, path, f"w.put({place.borrow});")
+        return self._counted(expr.max, place, path, f"writer.put({place.borrow});")
 
     def visit_string(self, expr: ir.StringType, place: Place, path: Path, bounds: Any) -> Lines:
-        return self._counted(expr.max, place, path, f"w.put({place.ref}.as_bytes());")
+        return self._counted(expr.max, place, path, f"writer.put({place.ref}.as_bytes());")
 
     def _counted(self, maximum: int, place: Place, path: Path, put: str) -> Lines:
         over = [] if maximum >= MAX_COUNT else [f"if {place.ref}.len() > {maximum} {{", *fail(path, "LengthOverMax"),
                                                 "}"]
-        return [*over, f"w.len32({place.ref}.len());", put]
+        return [*over, f"writer.len32({place.ref}.len());", put]
 
     def visit_array(self, expr: ir.ArrayType, place: Place, path: Path, bounds: tuple[int | None, int | None]) -> Lines:
         level = path.level
-        index, var = f"i{level}", f"e{level}"
+        index, var = f"i{level}", f"element{level}"
         lines: Lines = []
         if expr.max is not None:
             if expr.max < MAX_COUNT:
                 lines += [f"if {place.ref}.len() > {expr.max} {{", *fail(path, "CountOverMax"), "}"]
-            lines.append(f"w.len32({place.ref}.len());")
+            lines.append(f"writer.len32({place.ref}.len());")
         if expr.stride:
-            lines.append(f"w.u32({expr.element_size}); // stride")
+            lines.append(f"writer.u32({expr.element_size}); // stride")
         element = expr.element
-        if expr.u8_elements and range_condition("v", "u8", bounds) is None:
-            return [*lines, f"w.put({place.borrow});"]
+        if expr.u8_elements and range_condition("value", "u8", bounds) is None:
+            return [*lines, f"writer.put({place.borrow});"]
         element_path = path.index(index)
         if is_struct_ref(element):
-            body = [f"{self.names.fn('enc', element.name)}({var}, w).map_err({element_path.under()})?;"]
+            body = [f"{self.names.fn('enc', element.name)}({var}, writer).map_err({element_path.under()})?;"]
         else:
             body = self.value(element, Place.element(var), element_path, bounds)
         uses_index = re.search(rf"\b{index}\b", "\n".join(body)) is not None
@@ -126,13 +126,14 @@ class Encoder(Visitor[Lines]):
         struct = self.schema.struct(type_name)
         body: Lines = []
         for fld in struct.fields:
-            place = Place.member("v", field_ident(fld.name))
+            place = Place.member("value", field_ident(fld.name))
             body += [f"// {fld.name}: {ir.type_label(fld.type)}",
                      *self.value(fld.type, place, Path().field(fld.name), (fld.min, fld.max))]
         body.append("Ok(())")
-        value = "v" if re.search(r"\bv\b", "\n".join(body)) else "_v"
+        value = "value" if re.search(r"\bvalue\.", "\n".join(body)) else "_value"
         rust = self.names.type_name(type_name, "'_")
-        signature = f"fn {self.names.fn('enc', type_name)}({value}: &{rust}, w: &mut Writer<'_>) -> Result<(), Fail>"
+        signature = (f"fn {self.names.fn('enc', type_name)}({value}: &{rust}, writer: &mut Writer<'_>) -> "
+                     "Result<(), Fail>")
         return [f"/// struct {type_name}: check and write the full body.", *block(signature, body), ""]
 
 
@@ -166,7 +167,7 @@ class Sizer(Visitor[str]):
         elif element is not None:
             total = str(element * (expr.length or 0))
         else:
-            var = f"e{level}"
+            var = f"element{level}"
             inner = self.size(expr.element, Place.element(var), level + 1)
             total = f"{place.ref}.iter().map(|{var}| {inner}).sum::<usize>()"
         return f"{prefix} + {total}" if prefix else total
@@ -178,9 +179,9 @@ class Sizer(Visitor[str]):
 
     def struct_function(self, type_name: str) -> Lines:
         struct = self.schema.struct(type_name)
-        terms = [self.size(f.type, Place.member("v", field_ident(f.name))) for f in struct.fields] or ["0"]
+        terms = [self.size(fld.type, Place.member("value", field_ident(fld.name))) for fld in struct.fields] or ["0"]
         rust = self.names.type_name(type_name, "'_")
-        signature = f"fn {self.names.fn('size', type_name)}(v: &{rust}) -> usize"
+        signature = f"fn {self.names.fn('size', type_name)}(value: &{rust}) -> usize"
         return [f"/// struct {type_name}: the encoded body size.", *block(signature, [" + ".join(terms)]), ""]
 
 
@@ -199,7 +200,7 @@ class JsonWriter(Visitor[Lines]):
     def visit_array(self, expr: ir.ArrayType, place: Place, level: int) -> Lines:
         if expr.innermost.kind != "bytes":
             return self._json_trait(expr, place, level)
-        var, index = f"e{level}", f"i{level}"  # (arrays of) bytes: hex strings, written here
+        var, index = f"element{level}", f"i{level}"  # (arrays of) bytes: hex strings, written here
         body = [f"if {index} > 0 {{", "    out.push(',');", "}", *self.value(expr.element, Place.element(var),
                                                                         level + 1)]
         return ["out.push('[');", *block(f"for ({index}, {var}) in {place.ref}.iter().enumerate()", body),

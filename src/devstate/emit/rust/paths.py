@@ -44,10 +44,10 @@ class Path:
     def under(self) -> str:
         """The closure giving a callee's failure this path before its own."""
         if not self.args:
-            return f'|e| e.under("{self.template}")'
+            return f'|fail| fail.under("{self.template}")'
         if self.template.endswith("[{}]") and len(self.args) == 1:
-            return f'|e| e.under_index("{self.template[:-4]}", {self.args[0]})'
-        return f"|e| e.under(&{self.rust()})"
+            return f'|fail| fail.under_index("{self.template[:-4]}", {self.args[0]})'
+        return f"|fail| fail.under(&{self.rust()})"
 
 
 def code_name(code: str) -> str:

@@ -12,6 +12,7 @@ import re
 import uuid
 
 from devstate import ir
+from devstate.emit import NameTable
 from devstate.emit.depth import Depth
 from devstate.emit.sections import AnySection, is_vendor, opaque_max, section_path
 from devstate.limits import MAX_COUNT
@@ -20,7 +21,7 @@ from devstate.visit import Visitor
 from .decode import Decoder, Lines, Slot, block, indent
 from .encode import Encoder, JsonWriter, Place, Sizer
 from .literals import Literals
-from .names import RustNames, is_struct_ref
+from .names import RustNames, field_ident, is_struct_ref
 from .paths import Path
 
 
@@ -100,7 +101,7 @@ class Sections:
         value_type = self.value_type(section) if borrows else self.value_type(section, "'_")
         optional = "true" if section.optional else "false"
         read = [f'frame.expect_optional({optional}, "{path}")?;',
-                f'value_{member}(ctx, frame).map_err(|e| section_error(e, "{path}"))']
+                f'value_{member}(ctx, frame).map_err(|fail| section_error(fail, "{path}"))']
         body = ["if ctx.max_depth < 1 {", '    return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));',
                 "}",
                 *self._payload(section)]
@@ -125,32 +126,44 @@ class Sections:
                 "if at != end {", f"    {Path().fail('SectionTrailingData', 'at')}", "}", f"Ok({slot.var})"]
 
     def decode_function(self) -> Lines:
-        declare = [f"let mut {self.names.section(s)} = None;" for s in self.names.all_sections()]
-        keep = "unknown_sections.push(f.unknown(blob, unknown_sections.len(), limits)?)"
-        standard = [f"{s.id} => {{ {self.names.section(s)} = Some(read_{self.names.section(s).removeprefix('r#')}"
-                    f"(&c, &f)?) }}" for s in self.names.sections]
+        sections = self.names.all_sections()
+        local = self._section_locals()
+        read = {id(s): f"read_{self.names.section(s).removeprefix('r#')}(&ctx, &frame)?" for s in sections}
+        declare = [f"let mut {local[id(s)]} = None;" for s in sections]
+        keep = "unknown_sections.push(frame.unknown(blob, unknown_sections.len(), limits)?)"
+        standard = [f"{s.id} => {{ {local[id(s)]} = Some({read[id(s)]}) }}" for s in self.names.sections]
         vendor: Lines = []
         for index, s in enumerate(self.names.vendor):
-            test = f"f.id == {s.id} && vendor == {self.vendor_const(s)}"
-            call = f"{self.names.section(s)} = Some(read_{self.names.section(s).removeprefix('r#')}(&c, &f)?);"
-            vendor += [f"{'} else ' if index else ''}if {test} {{", f"    {call}"]
+            test = f"frame.id == {s.id} && vendor == {self.vendor_const(s)}"
+            vendor += [f"{'} else ' if index else ''}if {test} {{", f"    {local[id(s)]} = Some({read[id(s)]});"]
         vendor_arm = [*vendor, "} else {", f"    {keep};", "}"] if vendor else [f"{keep};"]
-        dispatch = block("match f.vendor", [
-            *block("None => match f.id", [*standard, f"_ => {keep},"], "},"),
+        dispatch = block("match frame.vendor", [
+            *block("None => match frame.id", [*standard, f"_ => {keep},"], "},"),
             *block("Some(vendor) =>" if vendor else "Some(_) =>", vendor_arm)])
-        loop = block("for frame in frames(blob, &envelope, limits)", ["let f = frame?;", *dispatch])
+        loop = block("for frame in frames(blob, &envelope, limits)", ["let frame = frame?;", *dispatch])
         required: Lines = []
         for needed in self.names.required():
-            ident = self.names.section(needed)
-            required += [f"let {ident} = match {ident} {{", "    Some(value) => value,",
+            name = local[id(needed)]
+            required += [f"let {name} = match {name} {{", "    Some(value) => value,",
                          f'    None => return Err(missing_section(&envelope, "{section_path(needed)}")),', "};"]
-        members = [self.names.section(s) for s in self.names.all_sections()]
+        members = [self.names.section(s) if local[id(s)] == self.names.section(s) else
+                   f"{self.names.section(s)}: {local[id(s)]}" for s in sections]
         construct = f"Ok(State {{ {', '.join([*members, 'unknown_sections'])} }})"
-        body = ["let envelope = read_envelope(blob, limits, MODEL, VERSION_MAJOR)?;", "let c = Ctx::new(blob, limits);",
-                *declare, "let mut unknown_sections = Vec::new();", *loop, *required, construct]
+        body = ["let envelope = read_envelope(blob, limits, MODEL, VERSION_MAJOR)?;",
+                "let ctx = Ctx::new(blob, limits);", *declare, "let mut unknown_sections = Vec::new();", *loop,
+                *required, construct]
         signature = "fn decode_state<'a>(blob: &'a [u8], limits: &Limits) -> Result<State<'a>, DecodeError>"
         return ["/// The blob's envelope, each section in order, then the required ones that are absent.",
                 *block(signature, body), ""]
+
+    def _section_locals(self) -> dict[int, str]:
+        """``decode_state``'s local of each section: its member name, unless that is one of the function's
+        own locals or a function it calls (a section ``frame`` decodes into ``frame2``)."""
+        sections = self.names.all_sections()
+        table = NameTable({"blob", "limits", "envelope", "ctx", "frame", "vendor", "unknown_sections", "frames",
+                           "read_envelope", "missing_section",
+                           *(f"read_{self.names.section(s).removeprefix('r#')}" for s in sections)})
+        return {id(s): field_ident(table.claim(self.names.members[id(s)])) for s in sections}
 
     # encoding
 
@@ -169,38 +182,39 @@ class Sections:
         member = self.names.section(section).removeprefix("r#")
         expr = section.type
         value_type = "[u8]" if expr is None else self.borrowed.visit(expr)
-        place = Place("*v", "v")
+        place = Place("*value", "value")
         if expr is None:
             maximum = opaque_max(section)
             body = []
             if maximum < MAX_COUNT:
-                body += [f"if v.len() > {maximum} {{", f"    {Path().fail('LengthOverMax', '0')}", "}"]
-            body += ["w.put(v);", "Ok(())"]
+                body += [f"if value.len() > {maximum} {{", f"    {Path().fail('LengthOverMax', '0')}", "}"]
+            body += ["writer.put(value);", "Ok(())"]
         elif is_struct_ref(expr):
-            body = [f"{self.names.fn('enc', expr.name)}(v, w)"]
+            body = [f"{self.names.fn('enc', expr.name)}(value, writer)"]
         else:
             body = [*self.encoder.value(expr, place, Path(), (None, None)), "Ok(())"]
-        return [*block(f"fn write_{member}(v: &{value_type}, w: &mut Writer<'_>) -> Result<(), Fail>", body), ""]
+        signature = f"fn write_{member}(value: &{value_type}, writer: &mut Writer<'_>) -> Result<(), Fail>"
+        return [*block(signature, body), ""]
 
     def encode_function(self) -> Lines:
         sections = self.names.all_sections()
-        present = ", ".join("s." + self.names.section(x) + ".is_some()" if x.optional else "true" for x in sections)
+        present = ", ".join(f"state.{self.names.section(x)}.is_some()" if x.optional else "true" for x in sections)
         arms = []
         for index, x in enumerate(sections):
             ident, member = self.names.section(x), self.names.section(x).removeprefix("r#")
             if x.optional:
-                arms.append(f"{index} => s.{ident}.as_ref().map_or(Ok(()), |v| write_{member}(v, w)),")
+                arms.append(f"{index} => state.{ident}.as_ref().map_or(Ok(()), |value| write_{member}(value, writer)),")
             else:
-                arms.append(f"{index} => write_{member}(&s.{ident}, w),")
-        head = "write_sections(&mut w, &KNOWN, &present, &s.unknown_sections, "
-        call = [f"{head}|i, w| match i {{", *indent([*arms, "_ => Ok(()),"]), "})?;"] if arms else \
+                arms.append(f"{index} => write_{member}(&state.{ident}, writer),")
+        head = "write_sections(&mut writer, &KNOWN, &present, &state.unknown_sections, "
+        call = [f"{head}|index, writer| match index {{", *indent([*arms, "_ => Ok(()),"]), "})?;"] if arms else \
             [f"{head}|_, _| Ok(()))?;"]
         body = [
-            "if out.len() < s.encoded_len() {", '    return Err(encode_error(ErrorCode::LimitExceeded, "$"));', "}",
-            "let mut w = Writer::new(out);", "w.header(MODEL, VERSION_MAJOR, VERSION_MINOR);",
-            f"let present: [bool; {len(sections)}] = [{present}];", *call, "w.seal()",
+            "if out.len() < state.encoded_len() {", '    return Err(encode_error(ErrorCode::LimitExceeded, "$"));', "}",
+            "let mut writer = Writer::new(out);", "writer.header(MODEL, VERSION_MAJOR, VERSION_MINOR);",
+            f"let present: [bool; {len(sections)}] = [{present}];", *call, "writer.seal()",
         ]
-        signature = "fn encode_state(s: &State<'_>, out: &mut [u8]) -> Result<usize, EncodeError>"
+        signature = "fn encode_state(state: &State<'_>, out: &mut [u8]) -> Result<usize, EncodeError>"
         return ["/// The canonical blob of a state: header, sections in canonical order, trailer.",
                 *block(signature, body), ""]
 
@@ -213,17 +227,18 @@ class Sections:
         return self.sizer.size(expr, place)
 
     def size_function(self) -> Lines:
-        body = ["let mut n = unknown_size(&self.unknown_sections);"]
+        body = ["let mut size = unknown_size(&self.unknown_sections);"]
         for s in self.names.all_sections():
             vendor = "true" if is_vendor(s) else "false"
             ident = self.names.section(s)
             if s.optional:
-                size = self.payload_size(s, Place("*v", "v"))
-                body += block(f"if let Some(v) = &self.{ident}" if re.search(r"\bv\b", size) else
-                              f"if self.{ident}.is_some()", [f"n += section_overhead({vendor}) + {size};"])
+                size = self.payload_size(s, Place("*value", "value"))
+                body += block(f"if let Some(value) = &self.{ident}" if re.search(r"\bvalue\b", size) else
+                              f"if self.{ident}.is_some()", [f"size += section_overhead({vendor}) + {size};"])
             else:
-                body.append(f"n += section_overhead({vendor}) + {self.payload_size(s, Place.member('self', ident))};")
-        return [*body, "blob_size(MODEL, n)"]
+                size = self.payload_size(s, Place.member("self", ident))
+                body.append(f"size += section_overhead({vendor}) + {size};")
+        return [*body, "blob_size(MODEL, size)"]
 
     def json_function(self) -> Lines:
         body = ["json_state_start(out, MODEL, VERSION_MAJOR, VERSION_MINOR);"]
@@ -234,9 +249,9 @@ class Sections:
                 body.append("let mut first = true;")
             for s in group:
                 ident = self.names.section(s)
-                value = self._json_value(s, Place("*v", "v") if s.optional else Place.member("self", ident))
+                value = self._json_value(s, Place("*value", "value") if s.optional else Place.member("self", ident))
                 member = [f'json_key(out, &mut first, "{s.name}");', *value]
-                body += block(f"if let Some(v) = &self.{ident}", member) if s.optional else member
+                body += block(f"if let Some(value) = &self.{ident}", member) if s.optional else member
         body.append("json_state_end(out, &self.unknown_sections);")
         return body
 
