@@ -352,10 +352,10 @@ def test_the_standard_blk_schema_carries_common_state_only() -> None:
 # --- malformed annotations ---------------------------------------------------------------------------
 
 
-def _annotated(tmp_path: Path, old: str, new: str) -> Path:
+def _annotated(tmp_path: Path, old: str, new: str, version: str = "1.1") -> Path:
     root = tmp_path / "schemas"
     shutil.copytree(SCHEMAS, root)
-    path = root / "org.virtio.net" / "1.1.yaml"
+    path = root / "org.virtio.net" / f"{version}.yaml"
     text = path.read_text()
     assert old in text
     path.write_text(text.replace(old, new, 1))
@@ -383,6 +383,38 @@ def test_malformed_annotation_names_file_and_line(tmp_path: Path, old: str, new:
     assert message in diagnostic.message and diagnostic.code == "ANNOTATION_INVALID"
     line = path.read_text().splitlines()[diagnostic.line - 1]
     assert "name:" in line or "model" in diagnostic.path or diagnostic.line == 1
+
+
+@pytest.mark.parametrize(("old", "new", "message", "declared"), [
+    ("name: rx_mode\n        type: rx_mode", "name: rx_mode\n        type: u8",
+     "virtio-parts annotation on ctrl.rx_mode: bits: maps the flags of a flags field to parts; this field is "
+     "not flags", "- name: rx_mode"),
+    ('type: "u32[128]"', 'type: "i32[128]"',
+     "virtio-parts annotation on vlan_filter: encoding: bitmap maps a fixed array of unsigned words to one part "
+     "listing the numbers of the set bits (a command whose value is a list of numbers)", "- id: 6"),
+    ('type: "u32[128]"', "type: {kind: array, of: u32, max: 128}",
+     "virtio-parts annotation on vlan_filter: encoding: bitmap maps a fixed array of unsigned words to one part "
+     "listing the numbers of the set bits (a command whose value is a list of numbers)", "- id: 6"),
+    ("select-by: mode", "select-by: key_size",
+     "virtio-parts annotation on rss: 'key_size' is not an enum field of rss_state", "- id: 8"),
+])
+def test_annotation_on_a_value_of_the_wrong_kind(tmp_path: Path, old: str, new: str, message: str,
+                                                 declared: str) -> None:
+    path = _annotated(tmp_path, old, new)
+    with pytest.raises(AnnotationError) as caught:
+        import_parts(load_schema(path), PARTS)
+    diagnostic = caught.value.diagnostics[0]  # a rejected variant's fields ({item: ...}) are reported after it
+    assert (diagnostic.code, diagnostic.message) == ("ANNOTATION_INVALID", message)
+    assert path.read_text().splitlines()[diagnostic.line - 1].strip() == declared
+
+
+def test_last_of_needs_an_enum_field(tmp_path: Path) -> None:
+    path = _annotated(tmp_path, "name: mq_mode\n        type: mq_mode", "name: mq_mode\n        type: u8", "3.0")
+    with pytest.raises(AnnotationError) as caught:
+        import_parts(load_schema(path), PARTS)
+    assert [(d.code, d.message) for d in caught.value.diagnostics] == [
+        ("ANNOTATION_INVALID", "virtio-parts annotation on ctrl.mq_mode: last-of maps the members of an enum field "
+                               "to commands; this field is not an enum")]
 
 
 def test_vq_offset_must_be_a_slot(tmp_path: Path) -> None:

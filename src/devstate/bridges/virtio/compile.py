@@ -327,8 +327,8 @@ class _Compiler:
         return not (isinstance(layout, Words) and not isinstance(node.expr, ir.ArrayType))
 
     def _bits(self, node: Node, value: dict[str, Any], kind: PartType, indexed: bool) -> None:
-        flags = self.schema.resolve(node.expr) if isinstance(node.expr, ir.NamedRef) else None
-        if not isinstance(flags, ir.FlagsType) or not isinstance(value["bits"], dict):
+        flags = self._flags_of(node.expr)
+        if flags is None or not isinstance(value["bits"], dict):
             self._bad(node, "bits: maps the flags of a flags field to parts; this field is not flags")
             return
         entries = []
@@ -360,10 +360,10 @@ class _Compiler:
         return BitEntry(flag, bit, source, encoding, self._feature(node, spec))
 
     def _last_of(self, node: Node, value: dict[str, Any], kind: PartType, indexed: bool) -> None:
-        enum = self.schema.resolve(node.expr) if isinstance(node.expr, ir.NamedRef) else None
+        enum = self._enum_of(node.expr)
         members = value["last-of"]
         problem = keys_problem(value, {"part", "class", "last-of"}, {"part", "class", "last-of"})
-        if problem is None and not isinstance(enum, ir.EnumType):
+        if problem is None and enum is None:
             problem = "last-of maps the members of an enum field to commands; this field is not an enum"
         if problem is None and not (isinstance(members, dict) and members):
             problem = "last-of must map enum members to commands"
@@ -371,7 +371,7 @@ class _Compiler:
             if problem is not None:
                 self._bad(node, problem)
             return
-        assert isinstance(enum, ir.EnumType)
+        assert enum is not None
         pairs = []
         for member, command_name in members.items():
             command = tables.cvq_by_name(self.device_type, str(value["class"]), str(command_name))
@@ -387,17 +387,13 @@ class _Compiler:
         command = kind_command[1]
         if command is None:
             return
-        expr = node.expr
         names = command.layout.item_names()
-        ok = isinstance(expr, ir.ArrayType) and isinstance(expr.element, ir.ScalarType) \
-            and expr.element.name.startswith("u") and expr.length is not None
-        if not ok or not isinstance(command.layout, Words) or len(names) != 1:
+        width = _word_width(node.expr)
+        if width is None or not isinstance(command.layout, Words) or len(names) != 1:
             self._bad(node, "encoding: bitmap maps a fixed array of unsigned words to one part listing the numbers "
                             "of the set bits (a command whose value is a list of numbers)")
             return
-        assert isinstance(expr, ir.ArrayType) and isinstance(expr.element, ir.ScalarType)
-        self._add(BitmapBinding(node, Source(kind, command, item=names[0]), expr.element.size * 8, indexed),
-                  [node.path])
+        self._add(BitmapBinding(node, Source(kind, command, item=names[0]), width, indexed), [node.path])
 
     def _variant_field(self, node: Node, parent: VariantBinding) -> None:
         value = node.annotation
@@ -448,11 +444,19 @@ class _Compiler:
 
     def _enum_field(self, node: Node, struct: ir.StructType, name: Any) -> ir.EnumType | None:
         found = next((f for f in struct.fields if f.name == name), None)
-        target = self.schema.resolve(found.type) if found and isinstance(found.type, ir.NamedRef) else None
-        if not isinstance(target, ir.EnumType):
+        target = self._enum_of(found.type) if found else None
+        if target is None:
             self._bad(node, f"{name!r} is not an enum field of {struct.name}")
             return None
         return target
+
+    def _enum_of(self, expr: ir.TypeExpr) -> ir.EnumType | None:
+        """The enum a field of type ``expr`` holds, or None (not an enum field)."""
+        return self.schema.enum(expr.name) if isinstance(expr, ir.NamedRef) and expr.target_kind == "enum" else None
+
+    def _flags_of(self, expr: ir.TypeExpr) -> ir.FlagsType | None:
+        """The flags type a field of type ``expr`` holds, or None (not a flags field)."""
+        return self.schema.flags(expr.name) if isinstance(expr, ir.NamedRef) and expr.target_kind == "flags" else None
 
     def _element_struct(self, node: Node) -> ir.StructType:
         assert isinstance(node.expr, ir.ArrayType) and isinstance(node.expr.element, ir.NamedRef)
@@ -505,6 +509,12 @@ class _Compiler:
         for kind in tables.part_types(self.device_type):
             out += _uncovered_items(kind, used, used_parts, self.device_type, carried)
         return out
+
+
+def _word_width(expr: ir.TypeExpr) -> int | None:
+    """The bit width of the words of a fixed array of unsigned words (``encoding: bitmap``), else None."""
+    element = expr.element if isinstance(expr, ir.ArrayType) and expr.length is not None else None
+    return element.size * 8 if isinstance(element, ir.ScalarType) and element.name.startswith("u") else None
 
 
 def _uncovered_flags(schema: ir.Schema, binding: FlagBitsBinding) -> list[Uncovered]:
