@@ -9,9 +9,11 @@
   by cargo in the cache (tests/support/rust/harness.py).
 
 ``decode`` gives the state JSON and the codec's own re-encoding of the decoded state, or
-the error (code, number, offset, path). ``encode`` encodes a JSON state; the C and Rust
-drivers cannot build a state from JSON, so for them ``encode`` is None and the encoding is
-checked through the re-encoding of what they decoded.
+the error (code, number, offset, path, message). ``encode`` encodes a JSON state. The C and
+Rust drivers have no JSON parser: the state goes to them as lines (tests/support/state_lines.py)
+that their generated readers turn into the codec's state struct (``cases_driver MODEL@VERSION
+--encode`` and the crate's ``state_encoder MODEL@VERSION``, tests/support/rust/encoder_gen.py);
+a state their types cannot hold raises ``state_lines.Inexpressible``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import atexit
 import functools
 import hashlib
 import importlib
+import json
 import shutil
 import subprocess
 import sys
@@ -36,6 +39,8 @@ from c import harness as c_harness
 from c.driver_gen import driver_source
 from case_files import load_cases
 from rust import harness as rust_harness
+from rust.encoder_gen import encoder_source
+from state_lines import state_lines
 
 from devstate import interp, ir
 from devstate.emit import module_stem
@@ -60,14 +65,13 @@ Refused = tuple[str, int, str, str | None]
 class Codec:
     name: str
     decode: Callable[[ir.Schema, bytes, dict[str, int]], Decoded]
-    encode: Callable[[ir.Schema, Any], bytes] | None
+    encode: Callable[[ir.Schema, Any], bytes]
     """Encode a JSON state; raises the codec's EncodeError (``refusal`` turns it into a tuple)."""
     needs: str | None = None
     """The tools/system-deps group it needs (``@pytest.mark.needs``)."""
 
     def refusal(self, schema: ir.Schema, state: Any) -> Refused | None:
         """The error encoding ``state`` raises, or None when it encodes."""
-        assert self.encode is not None
         try:
             self.encode(schema, state)
         except Exception as exc:  # each codec has its own EncodeError class
@@ -204,7 +208,40 @@ class ArgDriver(c_harness.Driver):
         self.lock = threading.Lock()
 
 
-_drivers: dict[tuple[str, str], ArgDriver] = {}
+class EncodeError(Exception):
+    """A C or Rust driver's refusal to encode a state (no message: the drivers report none)."""
+
+    def __init__(self, code: str, number: int, path: str) -> None:
+        super().__init__(f"{code} ({number}) at {path}")
+        self.code, self.number, self.path, self.message = code, number, path, None
+
+
+class LineEncoder(c_harness.Driver):
+    """A running C or Rust encoder of states sent as lines (``cases_driver MODEL@VERSION --encode``,
+    ``state_encoder MODEL@VERSION``)."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.executable = Path(command[0])
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, env=c_harness.ENV)
+        self.lock = threading.Lock()
+
+    def encode_lines(self, lines: list[str]) -> dict[str, Any]:
+        with self.lock:
+            assert self.process.stdin is not None and self.process.stdout is not None
+            try:
+                self.process.stdin.write(("\n".join(lines) + "\n").encode())
+                self.process.stdin.flush()
+                line = self.process.stdout.readline()
+            except BrokenPipeError:
+                line = b""
+            if not line:
+                raise AssertionError(f"the encoder {self.executable} died:\n{self._stderr()}")
+        response: dict[str, Any] = json.loads(line)
+        return response
+
+
+_drivers: dict[tuple[str, str], c_harness.Driver] = {}
 _lock = threading.Lock()
 
 
@@ -213,7 +250,20 @@ def _driver(lang: str, ident: str) -> ArgDriver:
         if (lang, ident) not in _drivers:
             binary = c_executable() if lang == "c" else rust_executable()
             _drivers[lang, ident] = ArgDriver(binary, ident)
-        return _drivers[lang, ident]
+        found = _drivers[lang, ident]
+    assert isinstance(found, ArgDriver)
+    return found
+
+
+def _encoder(lang: str, ident: str) -> LineEncoder:
+    with _lock:
+        if (f"{lang} encoder", ident) not in _drivers:
+            command = ([str(c_executable()), ident, "--encode"] if lang == "c" else
+                       [str(rust_executable().with_name("state_encoder")), ident])
+            _drivers[f"{lang} encoder", ident] = LineEncoder(command)
+        found = _drivers[f"{lang} encoder", ident]
+    assert isinstance(found, LineEncoder)
+    return found
 
 
 def close_drivers() -> None:
@@ -236,22 +286,36 @@ def _driver_decode(lang: str) -> Callable[[ir.Schema, bytes, dict[str, int]], De
     return decode
 
 
+def _driver_encode(lang: str) -> Callable[[ir.Schema, Any], bytes]:
+    def encode(schema: ir.Schema, state: Any) -> bytes:
+        got = _encoder(lang, schema.ident).encode_lines(state_lines(schema, state, lang))
+        if not got["ok"]:
+            assert got["offset"] == 0, got
+            raise EncodeError(got["name"], got["code"], got["path"])
+        assert got["size_ok"], f"{lang}: the encoded size differs from the bytes encode wrote"
+        return bytes.fromhex(got["encoded"])
+
+    return encode
+
+
 # --- generated Rust -------------------------------------------------------------------------------
 
 
 @functools.cache
 def rust_executable() -> Path:
-    """``dsf1_driver`` of one crate holding every case schema (cargo's dev profile: overflow panics)."""
+    """``dsf1_driver`` of one crate holding every case schema (cargo's dev profile: overflow panics);
+    ``state_encoder`` beside it."""
     files: dict[str, bytes | str] = dict(rust_files(schemas()))
     files["Cargo.toml"] = (rust_harness.CODEGEN / "Cargo.toml").read_bytes()
+    files["src/bin/state_encoder.rs"] = encoder_source(schemas())
     crate = rust_harness.stage("case-tests", files)
-    rust_harness.cargo_ok(crate, "build", "--offline", "--bin", "dsf1_driver")
+    rust_harness.cargo_ok(crate, "build", "--offline", "--bin", "dsf1_driver", "--bin", "state_encoder")
     return crate.parent.parent / "target" / crate.name / "debug" / "dsf1_driver"
 
 
 CODECS = [
     Codec("interp", _interp_decode, _interp_encode),
     Codec("python", _python_decode, _python_encode),
-    Codec("c", _driver_decode("c"), None, "c-compiler"),
-    Codec("rust", _driver_decode("rust"), None, "rust"),
+    Codec("c", _driver_decode("c"), _driver_encode("c"), "c-compiler"),
+    Codec("rust", _driver_decode("rust"), _driver_encode("rust"), "rust"),
 ]

@@ -27,7 +27,9 @@ from tools.case_hex import parse_hex
 CASES_DIR = TESTS / "cases"
 GOLDEN_FILES = {"python": "python.py.txt", "c": "c.c.txt", "rust": "rust.rs.txt"}
 ERROR_KEYS = {"doc", "blob", "limits", "code", "number", "offset", "path", "message"}
-ENCODE_ERROR_KEYS = {"doc", "state", "code", "number", "path", "message"}
+ENCODE_ERROR_KEYS = {"doc", "state", "code", "number", "path", "message", "not_for"}
+NOT_FOR = {"c", "rust"}
+"""The codecs whose types may be unable to hold a state (``not_for`` of an encode-error case)."""
 _KNOWN = re.compile(r"[a-z0-9-]+\.(state\.json|dsf\.hex|reencoded\.dsf\.hex|error\.json|encode-error\.json)")
 
 
@@ -81,6 +83,9 @@ class Unencodable:
     number: int
     path: str
     message: str
+    not_for: dict[str, str] = field(default_factory=dict)
+    """Codec → why its state types cannot hold this state (C and Rust structs hold no bool given as
+    1, no u8 of 256...): the case does not apply to that codec."""
 
     @property
     def id(self) -> str:
@@ -159,10 +164,13 @@ def _invalid(directory: Path, name: str) -> Invalid:
 def _unencodable(directory: Path, name: str) -> Unencodable:
     path = directory / f"{name}.encode-error.json"
     data = json.loads(path.read_text(encoding="utf-8"))
-    if set(data) != ENCODE_ERROR_KEYS:
-        raise CaseFileError(f"{path}: keys {sorted(data)}, expected {sorted(ENCODE_ERROR_KEYS)}")
+    if set(data) | {"not_for"} != ENCODE_ERROR_KEYS:
+        raise CaseFileError(f"{path}: keys {sorted(data)}, expected {sorted(ENCODE_ERROR_KEYS)} (not_for optional)")
+    not_for = data.get("not_for", {})
+    if not set(not_for) <= NOT_FOR or not all(isinstance(why, str) and why for why in not_for.values()):
+        raise CaseFileError(f"{path}: not_for maps {sorted(NOT_FOR)} to the reason, not {not_for!r}")
     return Unencodable(directory.name, name, data["state"], data["code"], data["number"], data["path"],
-                       data["message"])
+                       data["message"], not_for)
 
 
 def all_valid() -> list[Valid]:
