@@ -149,10 +149,28 @@ def read_regular(path: Path | str, limit: int, head: Callable[[bytes], bool] | N
     return data
 
 
-__all__ = ["FileTooLargeError", "NotRegularFileError", "io_error", "open_regular", "read_regular"]
+def read_regular_chunks(path: Path | str, limit: int, chunk_size: int = 256 << 10) -> Iterator[bytes]:
+    """``read_regular``'s bytes as chunks of at most ``chunk_size`` bytes, in order, for a reader
+    that need not hold the whole file (a state file's long hex strings are converted as they are
+    read). The file is opened, and refused as ``read_regular`` refuses it, when the first chunk
+    is asked for; ``FileTooLargeError`` also if it grows past ``limit`` while it is read."""
+    with open_regular(path) as fd:
+        size = os.fstat(fd).st_size
+        if size > limit:
+            raise FileTooLargeError(Path(path), size, limit)
+        read = 0
+        while chunk := os.read(fd, chunk_size):
+            read += len(chunk)
+            if read > limit:
+                raise FileTooLargeError(Path(path), read, limit)
+            yield chunk
 
 
-def write_atomically(path: Path, chunks: Iterable[bytes | memoryview]) -> None:
+__all__ = ["FileTooLargeError", "NotRegularFileError", "io_error", "open_regular", "read_regular",
+           "read_regular_chunks"]
+
+
+def write_atomically(path: Path, chunks: Iterable[bytes | bytearray | memoryview]) -> None:
     """Write ``chunks`` to ``path`` through a temporary file in the same directory.
 
     The data is flushed to disk, given the mode a plain ``open`` would give it, and renamed

@@ -12,10 +12,11 @@ section must be present, as in the JSON ``decode`` prints.
 from __future__ import annotations
 
 import binascii
+import io
 import json
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,6 +115,148 @@ def parse_jsonc_bytes(raw: bytes) -> Any:
     except (json.JSONDecodeError, UnicodeDecodeError):
         return parse_jsonc(raw.decode("utf-8"))  # the error at its place in the file
     return _restored(data, regions)
+
+
+_HEX_RUN = re.compile(rb"[0-9a-fA-F]*+")
+_LONG_HEX_OR_TAIL = re.compile(rb'"([0-9a-fA-F]{%d,}+)"|"[0-9a-fA-F]*+\Z' % LONG_HEX)
+"""A long hex string (as ``_LONG_HEX``), or a quote and hex digits up to the end of a chunk."""
+
+
+def _digits_end(data: bytes, start: int, stop: int | None = None) -> int:
+    """Where the hex digits from ``start`` (up to ``stop``) end."""
+    match = _HEX_RUN.match(data, start, len(data) if stop is None else stop)
+    assert match is not None  # (a run may be empty)
+    return match.end()
+
+
+class _Unsettled(Exception):
+    """The chunks hold something ``parse_jsonc_chunks`` leaves to ``parse_jsonc_bytes`` of the whole file."""
+
+
+def parse_jsonc_chunks(chunks: Iterable[bytes], whole: Callable[[], bytes]) -> Any:
+    """``parse_jsonc_bytes`` of the file whose bytes ``chunks`` yields in order, read once: a long
+    hex string is converted as its chunks arrive, so a 64 MiB region is its 64 MiB of bytes and
+    a chunk, never also the 128 MiB of file it was written in.
+
+    ``whole`` gives the file's bytes again, for the inputs this leaves to ``parse_jsonc_bytes``:
+    invalid JSON or UTF-8 (the error at its place in the file) and a hex run of ``LONG_HEX``
+    digits or more, across chunks, that is not a whole hex string (odd, unterminated, after
+    an escaped quote). Otherwise the value is the one ``parse_jsonc_bytes`` gives."""
+    scan = _ChunkScan(f"\ue000{uuid.uuid4().hex}:")
+    try:
+        for chunk in chunks:
+            if chunk:
+                scan.feed(chunk)
+        text = scan.finish()
+    except _Unsettled:
+        del scan
+        return parse_jsonc_bytes(whole())
+    if not scan.regions:
+        return parse_jsonc(text.decode("utf-8"))
+    try:
+        data = parse_jsonc(text.decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        del text, scan
+        return parse_jsonc_bytes(whole())  # the error at its place in the file
+    return _restored(data, scan.regions)
+
+
+class _ChunkScan:
+    """``parse_jsonc_bytes``'s search for long hex strings, a chunk at a time: the text of the file
+    with each one a placeholder, and the regions (converted while the next chunk is unread)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.regions: dict[str, bytes] = {}
+        self.text: list[bytes] = []
+        self.pending = b""
+        """A quote and the (fewer than ``LONG_HEX``) hex digits after it that end the last chunk."""
+        self.before = b""
+        """The last bytes of the file before the chunk (for ``_escaped``)."""
+        self.region: io.BytesIO | None = None
+        """The long hex string the last chunk ended in, converted so far (its last digit, if odd, in ``pending``)."""
+
+    def feed(self, chunk: bytes) -> None:
+        if self.region is not None:
+            buf, at = chunk, self._region_end(chunk)
+            if at < 0:
+                self.before = (self.before + buf[-64:])[-64:]
+                return
+        else:
+            buf, at = self.pending + chunk if self.pending else chunk, 0
+            self.pending = b""
+        scan = at
+        while match := _LONG_HEX_OR_TAIL.search(buf, scan):
+            quote = match.start()
+            if match.group(1) is None:  # a quote and digits to the end of the chunk: they may go on
+                self.text.append(buf[at:quote])
+                at = len(buf)
+                if len(buf) - quote - 1 < LONG_HEX:
+                    self.pending = buf[quote:]
+                elif self._escaped_at(buf, quote):
+                    raise _Unsettled
+                else:
+                    self.region = io.BytesIO()
+                    self._convert(memoryview(buf)[quote + 1 :])
+                break
+            end = match.end(1)
+            if not (end - quote - 1) % 2 and not self._escaped_at(buf, quote):
+                self.text.append(buf[at:quote])
+                self._add(binascii.unhexlify(memoryview(buf)[quote + 1 : end]))
+                at = end + 1
+            scan = end + 1
+        if at < len(buf):
+            self.text.append(buf[at:])
+        cut = len(buf) - len(self.pending)
+        self.before = (self.before + buf[max(0, cut - 64) : cut])[-64:]
+
+    def _escaped_at(self, buf: bytes, quote: int) -> bool:
+        if quote >= 64:
+            return _escaped(buf, quote)
+        joined = self.before + buf[:quote]
+        return _escaped(joined, len(joined))
+
+    def _convert(self, digits: memoryview) -> None:
+        """Convert an even number of ``digits`` into the region; an odd last one waits in ``pending``."""
+        assert self.region is not None
+        even = len(digits) - len(digits) % 2
+        self.region.write(binascii.unhexlify(digits[:even]))
+        self.pending = bytes(digits[even:])
+
+    def _region_end(self, chunk: bytes) -> int:
+        """Go on converting the region the last chunk ended in; where the text after it starts
+        in ``chunk``, or -1 if it goes on in the next chunk."""
+        assert self.region is not None
+        start = 0
+        if self.pending:  # the odd last digit of the chunk before, and the first of this one
+            if _digits_end(chunk, 0, 1) != 1:
+                raise _Unsettled
+            self.region.write(binascii.unhexlify(self.pending + chunk[:1]))
+            self.pending, start = b"", 1
+        end = _digits_end(chunk, start)
+        if end == len(chunk):
+            self._convert(memoryview(chunk)[start:])
+            return -1
+        if chunk[end] != 0x22 or (end - start) % 2:
+            raise _Unsettled
+        self.region.write(binascii.unhexlify(memoryview(chunk)[start:end]))
+        region, self.region = self.region, None
+        self._add(region.getvalue())  # the buffer itself, not a copy
+        return end + 1
+
+    def _add(self, data: bytes) -> None:
+        key = f"{self.token}{len(self.regions)}"
+        self.regions[key] = data
+        self.text.append(json.dumps(key).encode("ascii"))
+
+    def finish(self) -> bytes:
+        """The text of the file, each long hex string a placeholder."""
+        if self.region is not None:
+            raise _Unsettled  # the file ends inside a long hex string
+        self.text.append(self.pending)
+        text = b"".join(self.text)
+        self.text = []
+        return text
 
 
 def _escaped(raw: bytes, quote: int) -> bool:

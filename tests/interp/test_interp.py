@@ -12,12 +12,14 @@ from hypothesis import strategies as st
 from paths import ROOT
 
 from devstate import ir
-from devstate.interp import Trace, decode, encode
+from devstate.interp import Trace, decode, encode, encode_pieces
 from devstate.schema import load_schema, schema_files
 from devstate.state import default_state, state_from_json, state_to_json
 from devstate.wire.checksum import crc32c
 from devstate.wire.errors import DecodeError, EncodeError
 from devstate.wire.limits import Limits
+from tools.conformance import resolve_schema
+from tools.malicious import HOSTILE, hostile_state
 from tools.strategies import states
 
 CONFORMANCE_SCHEMAS = ROOT / "spec" / "conformance" / "schemas"
@@ -114,6 +116,21 @@ def test_large_bytes_are_zero_copy(test10: ir.Schema) -> None:
     blob = encode(schema, state)
     value = decode(schema, blob)["vendor_sections"]["impl_private"]
     assert isinstance(value, memoryview) and value.readonly and value == state["vendor_sections"]["impl_private"]
+
+
+def test_encode_pieces_are_the_blob_with_its_large_values_not_copied() -> None:
+    """The header, each section's frame and small values gathered, each value of 4096 bytes or
+    more the state's own object, the trailer: joined, the blob ``encode`` returns."""
+    schema = resolve_schema(HOSTILE)
+    state = hostile_state(schema)
+    region, firmware = bytes(range(256)) * 256, bytes(range(256)) * 16
+    state["sections"]["region"]["data"] = region
+    state["vendor_sections"]["firmware"] = firmware
+    pieces = encode_pieces(schema, state)
+    assert [len(piece) for piece in pieces] == [45, 8, 12, 65536, 8, 52, 8, 20, 8, 18, 4096, 4]
+    assert pieces[3] is region and pieces[10] is firmware
+    assert b"".join(pieces) == encode(schema, state)
+    assert decode(schema, b"".join(pieces))["sections"]["region"]["data"] == region
 
 
 @pytest.mark.parametrize(("edit", "code", "path", "message"), [

@@ -15,7 +15,7 @@ import construct  # type: ignore[import-untyped]
 
 from devstate import ir
 from devstate.interp.compile import SchemaCodec, compile_schema
-from devstate.interp.nodes import Frame, Node, OpaqueNode, Reader, Session, StructNode, Trace, _bytes_value
+from devstate.interp.nodes import Frame, Node, OpaqueNode, Pieces, Reader, Session, StructNode, Trace, _bytes_value
 from devstate.limits import MAX_SECTION_ID
 from devstate.state import STATE_KEYS, BytesLike, State, vendor_order
 from devstate.wire.checksum import crc32c
@@ -146,12 +146,20 @@ class _Decoder:
 # --- encode -----------------------------------------------------------------------------
 
 OrderKey = tuple[int, bytes, int]
-Framed = tuple[bytes, ...]
-"""A framed section as pieces (section header, vendor header, payload), joined once per blob."""
+Framed = tuple[BytesLike, ...]
+"""A framed section as pieces (section header, vendor header, the payload's pieces), joined once per blob."""
 
 
 def encode(schema: ir.Schema, state: State) -> bytes:
     """Encode ``state`` as a canonical DSF blob of ``schema``; raises ``EncodeError`` only."""
+    return b"".join(encode_pieces(schema, state))  # one copy of each payload: a 64 MiB region is not copied four times
+
+
+def encode_pieces(schema: ir.Schema, state: State) -> list[BytesLike]:
+    """The blob ``encode`` returns as the buffers that make it up, in order: its large byte
+    values are the state's own objects, not copies, so a caller writing the buffers one after
+    another (``devstate encode``) holds a region once. Raises ``EncodeError`` only; the
+    state's bytes must not change until the buffers are written."""
     _check_shape(schema, state)
     codec = compile_schema(schema)
     framed = _encode_sections(codec, state) + _encode_vendor(codec, state) + _encode_unknown(codec, state)
@@ -160,7 +168,7 @@ def encode(schema: ir.Schema, state: State) -> bytes:
         if key == next_key:
             raise EncodeError(ErrorCode.DUPLICATE_SECTION, "$.unknown_sections",
                               f"two sections have the same id {key[2]}{' in one vendor namespace' if key[0] else ''}")
-    pieces = [piece for _, frame in framed for piece in frame]
+    pieces: list[BytesLike] = [piece for _, frame in framed for piece in frame]
     model = schema.model.encode("ascii")
     total = FIXED_HEADER_SIZE + len(model) + sum(len(piece) for piece in pieces) + TRAILER_SIZE
     pieces.insert(0, encode_header(schema.model, schema.version, total))
@@ -168,7 +176,7 @@ def encode(schema: ir.Schema, state: State) -> bytes:
     for piece in pieces:
         crc = crc32c(piece, crc)
     pieces.append(struct.pack("<I", crc))
-    return b"".join(pieces)  # one copy of each payload: a 64 MiB region is not copied four times
+    return pieces
 
 
 def _check_shape(schema: ir.Schema, state: Any) -> None:
@@ -193,13 +201,15 @@ def _check_shape(schema: ir.Schema, state: Any) -> None:
 
 
 def _payload_frame(
-    section_id: int, flags: int, payload: bytes, path: str, vendor: ir.VendorNamespace | Namespace | None = None
+    section_id: int, flags: int, payload: Pieces | bytes, path: str,
+    vendor: ir.VendorNamespace | Namespace | None = None,
 ) -> Framed:
-    size = len(payload) + (VENDOR_HEADER_SIZE if vendor else 0)
+    buffers = payload.buffers() if isinstance(payload, Pieces) else [payload]
+    size = sum(len(piece) for piece in buffers) + (VENDOR_HEADER_SIZE if vendor else 0)
     if size > 0xFFFF_FFFF:
         raise EncodeError(ErrorCode.LIMIT_EXCEEDED, path,
                           f"a section payload of {size} bytes does not fit a u32 length")
-    return section_pieces(section_id, flags, payload, vendor)
+    return section_pieces(section_id, flags, buffers, vendor)
 
 
 def _encode_sections(codec: SchemaCodec, state: State) -> list[tuple[OrderKey, Framed]]:

@@ -2,16 +2,16 @@
 
 Each node parses from a ``Reader`` (absolute offsets into the whole blob, zero-copy
 slices) inside a ``Frame`` (the end of the enclosing container and the nesting depth),
-and builds into a ``BytesIO``. The ``path`` construct passes down is the JSON path of the
-value (``$.sections.queues[3].size``). Every rule of spec/wire-format.md is checked here,
-in both directions, and every failure is a ``DecodeError``/``EncodeError``: sizes, counts
-and lengths are checked against the container before anything is read or allocated.
+and builds into ``Pieces`` (large byte values kept, not copied). The ``path`` construct
+passes down is the JSON path of the value (``$.sections.queues[3].size``). Every rule of
+spec/wire-format.md is checked here, in both directions, and every failure is a
+``DecodeError``/``EncodeError``: sizes, counts and lengths are checked against the
+container before anything is read or allocated.
 """
 
 from __future__ import annotations
 
 import copy
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,6 +125,45 @@ def _invalid(path: str, message: str) -> EncodeError:
     return EncodeError(ErrorCode.INVALID_STATE, path, message)
 
 
+Buffer = bytes | bytearray | memoryview
+
+
+class Pieces:
+    """What a node builds into: an encoded value as a list of buffers, its length ``tell()``.
+
+    Small writes (scalars, prefixes, strings) are gathered in one ``bytearray``; a write of
+    ``LARGE`` bytes or more is kept as the object written, not copied, so a 64 MiB region is
+    in memory once while its section, and the blob, are built from it (spec/security.md,
+    "Amplification"). The bytes of a state must not change until the pieces are joined or written.
+    """
+
+    LARGE = 4096
+
+    def __init__(self) -> None:
+        self.parts: list[Buffer] = []
+        self.small = bytearray()
+        self.size = 0
+
+    def write(self, data: Buffer) -> int:
+        length = len(data)
+        if length >= self.LARGE:
+            if self.small:
+                self.parts.append(self.small)
+                self.small = bytearray()
+            self.parts.append(data)
+        else:
+            self.small += data
+        self.size += length
+        return length
+
+    def tell(self) -> int:
+        return self.size
+
+    def buffers(self) -> list[Buffer]:
+        """The value's buffers in order (after the last write)."""
+        return [*self.parts, self.small] if self.small else list(self.parts)
+
+
 # --- the node family --------------------------------------------------------------------
 
 
@@ -149,10 +188,11 @@ class Node(construct.Construct):  # type: ignore[misc]
     def _sizeof(self, context: Any, path: str) -> int:
         raise construct.SizeofError("DSF values have no static size", path=path)
 
-    def encode(self, obj: Any, path: str) -> bytes:
-        stream = io.BytesIO()
+    def encode(self, obj: Any, path: str) -> Pieces:
+        """The encoded value as ``Pieces`` (joined once per blob by the caller)."""
+        stream = Pieces()
         self._build(obj, stream, None, path)
-        return stream.getvalue()
+        return stream
 
 
 class ScalarNode(Node):
@@ -179,7 +219,7 @@ class ScalarNode(Node):
             raise DecodeError(ErrorCode.OUT_OF_RANGE, pos, path, f"{value} is outside {self.low}..{self.high}")
         return value
 
-    def _build(self, obj: Any, stream: io.BytesIO, context: Any, path: str) -> Any:
+    def _build(self, obj: Any, stream: Pieces, context: Any, path: str) -> Any:
         if self.name == "bool":
             if not isinstance(obj, bool):
                 raise _invalid(path, f"expected a bool, got {_type_name(obj)}")
@@ -213,7 +253,7 @@ class EnumNode(Node):
             return value
         raise DecodeError(ErrorCode.BAD_ENUM, pos, path, f"{value} is not a value of the closed enum {self.enum.name}")
 
-    def _build(self, obj: Any, stream: io.BytesIO, context: Any, path: str) -> Any:
+    def _build(self, obj: Any, stream: Pieces, context: Any, path: str) -> Any:
         if isinstance(obj, str):
             if obj not in self.values:
                 raise EncodeError(ErrorCode.BAD_ENUM, path, f"{obj!r} is not a member of enum {self.enum.name}")
@@ -244,7 +284,7 @@ class FlagsNode(Node):
                               f"undeclared bits {undeclared:#x} are set in {self.flags.name} ({value:#x})")
         return [b.name for b in self.bits if value >> b.bit & 1]
 
-    def _build(self, obj: Any, stream: io.BytesIO, context: Any, path: str) -> Any:
+    def _build(self, obj: Any, stream: Pieces, context: Any, path: str) -> Any:
         if not isinstance(obj, list) or not all(isinstance(n, str) for n in obj):
             raise _invalid(path, f"expected a list of bit names of {self.flags.name}, got {_type_name(obj)}")
         if len(set(obj)) != len(obj):
@@ -276,7 +316,7 @@ class FixedBytesNode(Node):
         _need(stream, context, self.length, path, f"bytes[{self.length}]")
         return _bytes_value(stream.read(self.length))
 
-    def _build(self, obj: Any, stream: io.BytesIO, context: Any, path: str) -> Any:
+    def _build(self, obj: Any, stream: Pieces, context: Any, path: str) -> Any:
         data = _check_bytes(obj, path)
         if len(data) != self.length:
             raise _invalid(path, f"expected exactly {self.length} bytes, got {len(data)}")
@@ -300,7 +340,7 @@ def _read_counted(stream: Reader, frame: Frame, path: str, maximum: int, what: s
     return stream.read(length)
 
 
-def _write_counted(data: bytes, maximum: int, stream: io.BytesIO, path: str) -> None:
+def _write_counted(data: bytes, maximum: int, stream: Pieces, path: str) -> None:
     if len(data) > maximum:
         raise EncodeError(ErrorCode.LENGTH_OVER_MAX, path, f"length {len(data)} is over the declared max {maximum}")
     PREFIX._build(len(data), stream, None, path)
@@ -319,7 +359,7 @@ class CountedBytesNode(Node):
     def _parse(self, stream: Reader, context: Frame, path: str) -> bytes | memoryview:
         return _bytes_value(_read_counted(stream, context, path, self.max, "bytes"))
 
-    def _build(self, obj: Any, stream: io.BytesIO, context: Any, path: str) -> Any:
+    def _build(self, obj: Any, stream: Pieces, context: Any, path: str) -> Any:
         _write_counted(_check_bytes(obj, path), self.max, stream, path)
         return obj
 
@@ -341,7 +381,7 @@ class StringNode(Node):
             offset = stream.tell() - len(raw) + exc.start
             raise DecodeError(ErrorCode.BAD_UTF8, offset, path, f"string is not valid UTF-8: {exc.reason}") from None
 
-    def _build(self, obj: Any, stream: io.BytesIO, context: Any, path: str) -> Any:
+    def _build(self, obj: Any, stream: Pieces, context: Any, path: str) -> Any:
         if not isinstance(obj, str):
             raise _invalid(path, f"expected a string, got {_type_name(obj)}")
         try:
@@ -394,7 +434,7 @@ class StructNode(Node):
                               f"{self.struct.name} known to {session.reader}; the blob was written with version "
                               f"{session.data_version}, which a reader of that version or later understands")
 
-    def _build(self, obj: Any, stream: io.BytesIO, context: Any, path: str) -> Any:
+    def _build(self, obj: Any, stream: Pieces, context: Any, path: str) -> Any:
         if not isinstance(obj, dict):
             raise _invalid(path, f"expected an object for struct {self.struct.name}, got {_type_name(obj)}")
         names = [f.name for f, _ in self.fields]
@@ -426,11 +466,12 @@ class SizedStructNode(Node):
         frame = Frame(stream.tell() + size, context.depth, context.session)
         return self.body._parse(stream, frame, path)
 
-    def _build(self, obj: Any, stream: io.BytesIO, context: Any, path: str) -> Any:
+    def _build(self, obj: Any, stream: Pieces, context: Any, path: str) -> Any:
         body = self.body.encode(obj, path)
-        _check_u32(len(body), path, "struct body")
-        PREFIX._build(len(body), stream, context, path)
-        stream.write(body)
+        _check_u32(body.size, path, "struct body")
+        PREFIX._build(body.size, stream, context, path)
+        for piece in body.buffers():
+            stream.write(piece)
         return obj
 
 
@@ -488,7 +529,7 @@ class ArrayNode(Node):
                               f"shorter strides must end after a base field, at an appended field's offset)")
         return stride
 
-    def _build(self, obj: Any, stream: io.BytesIO, context: Any, path: str) -> Any:
+    def _build(self, obj: Any, stream: Pieces, context: Any, path: str) -> Any:
         if not isinstance(obj, list):
             raise _invalid(path, f"expected a list, got {_type_name(obj)}")
         if self.max is None:
@@ -526,7 +567,7 @@ class OpaqueNode(Node):
                               f"a region of {length} bytes is over the limit of {limit} (--max-region-size)")
         return _bytes_value(stream.read(length))
 
-    def _build(self, obj: Any, stream: io.BytesIO, context: Any, path: str) -> Any:
+    def _build(self, obj: Any, stream: Pieces, context: Any, path: str) -> Any:
         data = _check_bytes(obj, path)
         if len(data) > self.max:
             raise EncodeError(ErrorCode.LENGTH_OVER_MAX, path,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import struct
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -149,13 +149,15 @@ def check_unknown_count(count: int, section: RawSection, limits: Limits) -> None
                           f"{limits.max_unknown_sections} unknown sections per blob (max_unknown_sections)")
 
 
-def section_pieces(section_id: int, flags: int, payload: bytes,
-                   vendor: VendorNamespace | Namespace | None = None) -> tuple[bytes, ...]:
-    """A framed section as (section header, [vendor header,] payload), without copying the payload."""
+def section_pieces(section_id: int, flags: int, payload: Sequence[bytes | bytearray | memoryview],
+                   vendor: VendorNamespace | Namespace | None = None) -> tuple[bytes | bytearray | memoryview, ...]:
+    """A framed section as (section header, [vendor header,] the payload's pieces...), without
+    copying the payload (given as the buffers that make it up, in order)."""
+    size = sum(len(piece) for piece in payload)
     if vendor is None:
-        return _SECTION.pack(section_id, flags, len(payload)), payload
-    head = _SECTION.pack(section_id, flags | FLAG_VENDOR, len(payload) + VENDOR_HEADER_SIZE)
-    return head, vendor_header(vendor), payload
+        return _SECTION.pack(section_id, flags, size), *payload
+    head = _SECTION.pack(section_id, flags | FLAG_VENDOR, size + VENDOR_HEADER_SIZE)
+    return head, vendor_header(vendor), *payload
 
 
 def encode_section(section_id: int, flags: int, payload: bytes,
