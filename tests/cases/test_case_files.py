@@ -1,4 +1,5 @@
-"""The loader of tests/cases/ refuses incomplete folders; tools.case_hex parses, drafts and re-seals hex."""
+"""The loader of tests/cases/ refuses incomplete folders; tools.case_hex parses, drafts and re-seals hex;
+the state lines the C and Rust drivers encode from (tests/support/state_lines.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,22 @@ import json
 import shutil
 import struct
 from pathlib import Path
+from typing import Any
 
 import pytest
-from case_files import CASES_DIR, CaseFileError, Feature, load_cases, load_feature
+from case_files import (
+    CASES_DIR,
+    CaseFileError,
+    Feature,
+    all_unencodable,
+    all_valid,
+    load_cases,
+    load_feature,
+    schema_of,
+)
+from state_lines import Inexpressible, state_lines
 
+from devstate import ir
 from devstate.wire.checksum import crc32c
 from tools.case_hex import HexError, draft, parse_hex, reseal
 
@@ -55,6 +68,50 @@ def test_an_error_case_without_its_offset_fails(folder: Path) -> None:
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(CaseFileError, match=r"missing keys \['offset'\], unknown keys \['expected'\]$"):
         load_feature(folder)
+
+
+def test_not_for_names_c_or_rust_with_a_reason(folder: Path) -> None:
+    path = folder / "integer-for-a-bool.encode-error.json"
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["not_for"] = {"python": "no reason"}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(CaseFileError, match=r"not_for maps \['c', 'rust'\] to the reason, "
+                                            r"not \{'python': 'no reason'\}$"):
+        load_feature(folder)
+
+
+def _valid(case_id: str) -> tuple[ir.Schema, Any]:
+    case = next(case for case in all_valid() if case.id == case_id)
+    return schema_of(case), case.state
+
+
+def _unencodable(case_id: str) -> tuple[ir.Schema, Any]:
+    case = next(case for case in all_unencodable() if case.id == case_id)
+    return schema_of(case), case.state
+
+
+def test_state_lines_of_unknown_and_vendor_sections() -> None:
+    # main, then the unknown count and id, flags, vendor header, payload of each
+    assert state_lines(*_valid("unknown-sections/kept"), "c") == [
+        "state", "5", "2", "9", "1", "x", "x0102", "3", "3", "x0100f41a0000000000000000000000000000", "xff", "end"]
+    # main; the optional acme_blob absent (0); the required acme_regs.r0; no unknown sections
+    assert state_lines(*_valid("vendor-sections/required-only"), "rust") == ["state", "1", "0", "0", "0", "end"]
+
+
+def test_state_lines_of_a_counted_array_over_its_max() -> None:
+    """The C struct's storage holds max (4) elements: the count as given, the first 4; Rust's Vec holds all 5."""
+    schema, state = _unencodable("counted-arrays/count-over-max")
+    assert state_lines(schema, state, "c") == ["state", "5", "1", "2", "3", "4", "1", "5", "6", "0", "end"]
+    assert state_lines(schema, state, "rust") == ["state", "5", "1", "2", "3", "4", "5", "1", "5", "6", "0", "end"]
+
+
+def test_state_lines_of_a_lone_surrogate() -> None:
+    """C takes the surrogate's bytes (its encoder must refuse them); a Rust str cannot hold it."""
+    schema, state = _unencodable("strings/lone-surrogate")
+    assert state_lines(schema, state, "c")[2] == "xeda080"
+    with pytest.raises(Inexpressible, match=r"^\$\.sections\.main\.note: a Rust str holds UTF-8 only, and a lone "
+                                            r"surrogate has none$"):
+        state_lines(schema, state, "rust")
 
 
 def test_a_folder_without_schema_or_cases_fails(folder: Path) -> None:
