@@ -12,6 +12,7 @@ import click
 from rich.table import Table
 
 from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, error_console, fail, print_json
+from devstate.cli.streams import is_stdio, read_stdin, write_stdout
 from devstate.errors import UsageError
 from devstate.fileio import io_error, write_atomically
 from devstate.fleet.inventory import FleetInputError, Inventory, Signature, load_inventory, load_record
@@ -59,6 +60,7 @@ def pools(hosts: Path, strict: bool, as_json: bool, schemas_dir: Path | None, sv
     from devstate.fleet.graph import dot_to_svg, pool_dot
     from devstate.fleet.pools import pool_graph
 
+    to_stdout = _stdout_output(as_json, ("--svg", svg_path), ("--dot", dot_path))
     inventory = _inventory(hosts, strict)
     graph = pool_graph(inventory, PairCache(Registry(schemas_dir)))
     if dot_path is not None or svg_path is not None:
@@ -67,6 +69,8 @@ def pools(hosts: Path, strict: bool, as_json: bool, schemas_dir: Path | None, sv
             _write(dot_path, dot.encode())
         if svg_path is not None:
             _write(svg_path, _or_fail(lambda: dot_to_svg(dot)))
+    if to_stdout:
+        return
     if as_json:
         print_json(graph.to_json())
         return
@@ -102,6 +106,7 @@ def place(vm: Path, hosts: Path, strict: bool, as_json: bool, schemas_dir: Path 
     """
     from devstate.fleet.place import place as place_vm
 
+    _one_stdin(("VM", vm), ("HOSTS", hosts))
     name, devices = _vm(vm)
     placement = place_vm(name, devices, _inventory(hosts, strict), PairCache(Registry(schemas_dir)))
     if explain_host is not None:
@@ -171,13 +176,14 @@ def baseline(hosts: Path, strict: bool, as_json: bool, schemas_dir: Path | None,
 
     from devstate.fleet.baseline import baseline as make_baseline
 
+    to_stdout = _stdout_output(as_json, ("--vm", vm_path))
     inventory = _inventory(hosts, strict)
     result = make_baseline(inventory, Registry(schemas_dir))
     if vm_path is not None:
         _write(vm_path, (json.dumps(result.vm_record(), indent=2) + "\n").encode())
     if as_json:
         print_json(result.to_json())
-    else:
+    elif not to_stdout:  # the VM description is standard output's
         for model in result.models:
             device = model.device
             if device is None:
@@ -258,12 +264,45 @@ def affinity_cmd(vm: Path, as_json: bool, schemas_dir: Path | None) -> None:
     raise click.exceptions.Exit(EXIT_OK if result.terms else EXIT_INVALID)
 
 
+MAX_STDIN_RECORDS = 256 << 20
+"""Bytes of host (or VM) records read from standard input, at most (a file is read as it goes)."""
+
+
+def _stdin(path: Path) -> bytes | None:
+    """Standard input's bytes when ``path`` is ``-``."""
+    if not is_stdio(path):
+        return None
+    try:
+        return read_stdin(MAX_STDIN_RECORDS)
+    except OSError as exc:
+        fail(io_error(path, exc))
+
+
+def _one_stdin(*inputs: tuple[str, Path]) -> None:
+    dashes = [name for name, path in inputs if is_stdio(path)]
+    if len(dashes) > 1:
+        fail(f"only one of {' and '.join(dashes)} can be - (standard input)")
+
+
+def _stdout_output(as_json: bool, *outputs: tuple[str, Path | None]) -> bool:
+    """Whether an output is ``-``: it is then all that is printed on standard output (the report is
+    not), so only one can be, and not with --json."""
+    dashes = [option for option, path in outputs if path is not None and is_stdio(path)]
+    if len(dashes) > 1:
+        fail(f"only one of {' and '.join(dashes)} can be - (standard output)")
+    if dashes and as_json:
+        fail(f"{dashes[0]} - and --json both write standard output")
+    return bool(dashes)
+
+
 def _vm(path: Path) -> tuple[str, Signature]:
-    return _or_fail(lambda: load_record(path, "vm"))
+    data = _stdin(path)
+    return _or_fail(lambda: load_record(path, "vm", data))
 
 
 def _inventory(path: Path, strict: bool, kind: str = "host") -> Inventory:
-    inventory = _or_fail(lambda: load_inventory(path, kind, strict))
+    data = _stdin(path)
+    inventory = _or_fail(lambda: load_inventory(path, kind, strict, data))
     for error in inventory.errors[:SHOWN_ERRORS]:
         error_console.print(f"devstate: skipped: {error}", markup=False, soft_wrap=True)
     if len(inventory.errors) > SHOWN_ERRORS:
@@ -285,6 +324,9 @@ def _or_fail(action: Callable[[], T]) -> T:
 
 
 def _write(path: Path, data: bytes) -> None:
+    if is_stdio(path):
+        write_stdout(data)
+        return
     try:
         write_atomically(path, [data])
     except OSError as exc:

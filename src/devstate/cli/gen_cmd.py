@@ -6,6 +6,7 @@ schema is invalid, 2 usage or I/O error.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -20,8 +21,8 @@ from devstate.fileio import missing_directory
 @click.command("gen")
 @click.argument("schemas", nargs=-1, metavar="SCHEMA...")
 @click.option("--lang", type=click.Choice(LANGUAGES), help="Target language (python, c or rust).")
-@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False),
-              help="Directory to write the generated files into.")
+@click.option("-o", "--output", "out_dir", type=click.Path(path_type=Path, file_okay=False, allow_dash=True),
+              help="Directory to write the generated files into (- : standard output, for a single file).")
 @click.option("--all", "every", is_flag=True, help="Every standard schema that has a codec (instead of SCHEMA...).")
 @click.option("--check", "check", is_flag=True,
               help="Regenerate every standard schema (every language, or --lang) and compare with --codegen-dir.")
@@ -50,7 +51,11 @@ def gen(schemas: tuple[str, ...], lang: str | None, out_dir: Path | None, every:
         if schema.is_library:
             fail(f"{schema.ident} is a types-only library schema; it has no codec")
     try:
-        written = write_files(out_dir, emit_files(lang, loaded))
+        files = emit_files(lang, loaded)
+        if str(out_dir) == "-":
+            _write_stdout(lang, files)
+            return
+        written = write_files(out_dir, files)
     except UsageError as exc:
         fail(exc)
     except DevstateError as exc:
@@ -59,6 +64,15 @@ def gen(schemas: tuple[str, ...], lang: str | None, out_dir: Path | None, every:
         print_json({"output": str(out_dir), "written": [str(path) for path in written]})
         return
     console.print(f"wrote {len(written)} files to {out_dir}", markup=False, soft_wrap=True)
+
+
+def _write_stdout(lang: str, files: dict[str, str]) -> None:
+    """``-o -``: a single generated file on standard output; more is refused (``USAGE``)."""
+    if len(files) != 1:
+        fail(f"-o -: --lang {lang} generates {len(files)} files ({', '.join(files)}); standard output "
+             "takes a single file: give -o DIR")
+    [text] = files.values()
+    sys.stdout.write(text)
 
 
 def _check(codegen_dir: Path, languages: tuple[str, ...], as_json: bool) -> None:

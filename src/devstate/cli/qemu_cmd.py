@@ -19,7 +19,7 @@ import click
 from rich.table import Table
 
 from devstate.cli.output import EXIT_INVALID, EXIT_USAGE, console, fail, print_json, refuse_overwrite
-from devstate.cli.streams import as_file
+from devstate.cli.streams import as_file, refuse_stdio_directory
 from devstate.errors import DevstateError, IoError
 from devstate.fileio import io_error
 from devstate.qemu.stream import Section, Stream, StreamError, VmsdExtent, iter_fields, read_stream
@@ -231,6 +231,7 @@ def extract_cmd(stream: Path, out_dir: Path, properties: tuple[str, ...], as_jso
     """Write every virtio-net and virtio-blk device of STREAM as a standard DSF blob into DIR."""
     from devstate.qemu.extract import extract
 
+    refuse_stdio_directory(out_dir, "-o")
     props = parse_properties(properties)
     try:
         result = extract(as_file(stream), out_dir, props)

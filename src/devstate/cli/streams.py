@@ -22,6 +22,15 @@ def read_stdin(limit: int) -> bytes:
     return data
 
 
+def refuse_stdio_directory(path: Path, option: str) -> None:
+    """Exit 2 (``USAGE``) when ``path``, a directory ``option`` names, is ``-``: standard output
+    holds one file, never a directory of them."""
+    if is_stdio(path):
+        from devstate.cli.output import fail
+
+        fail(f"{option} names a directory; - (standard output) cannot be one")
+
+
 def write_stdout(data: bytes) -> None:
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()

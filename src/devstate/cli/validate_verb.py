@@ -18,21 +18,32 @@ from devstate.schema.validate import (
 )
 from devstate.wire.limits import Limits
 
+STDIN_NAME = "<stdin>"
+"""How ``validate -`` names the schema it reads from standard input, in its report and errors."""
+
 
 def validate_paths(paths: tuple[Path, ...], as_json: bool, fmt: str, limits: Limits) -> int:
-    """Report on every schema file and saved state of ``paths``; the exit status (0 all valid, 1 not)."""
+    """Report on every schema file and saved state of ``paths``; the exit status (0 all valid, 1 not).
+
+    ``-`` is one schema read from standard input, named ``<stdin>``."""
+    if sum(str(p) == "-" for p in paths) > 1:
+        fail("only one PATH can be - (standard input)")
     for path in paths:
+        if str(path) == "-":
+            continue
         if not path.exists():
             fail(not_found(path))
         if not path.is_dir() and not path.is_file():
             fail(read_problem(path) or not_found(path))
     blob_paths = [p for p in paths if p.suffix == DSF_SUFFIX and p.is_file()]
     blobs = _validate_blobs(blob_paths, limits)
-    files = expand_schema_paths([p for p in paths if p not in blob_paths])
-    if not files and not blobs:
+    files = expand_schema_paths([p for p in paths if p not in blob_paths and str(p) != "-"])
+    if not files and not blobs and Path("-") not in paths:
         fail("no schema files (*.yaml) found in " + ", ".join(map(str, paths)))
     started = time.perf_counter()
     reports = validate_schema_files(files) if files else []
+    if Path("-") in paths:
+        reports.insert([str(p) for p in paths if p not in blob_paths].index("-"), _validate_stdin())
     elapsed = time.perf_counter() - started
     valid = all(r.valid for r in reports) and all(b["valid"] for b in blobs)
     if fmt == "github":
@@ -49,6 +60,38 @@ def validate_paths(paths: tuple[Path, ...], as_json: bool, fmt: str, limits: Lim
             print_blob_reports(blobs)
     return EXIT_OK if valid else EXIT_INVALID
 
+
+
+def _validate_stdin() -> SchemaReport:
+    """The schema on standard input, loaded from a temporary copy (never cached: the next one
+    differs) and reported as ``<stdin>``; its imports are found as from the working directory."""
+    import dataclasses
+    import os
+    import tempfile
+
+    from devstate.errors import SchemaError
+    from devstate.schema.loader import SchemaLoader
+    from devstate.schema.source import MAX_SCHEMA_FILE_SIZE
+    from devstate.schema.validate import summarize
+
+    data = sys.stdin.buffer.read(MAX_SCHEMA_FILE_SIZE + 1)  # more is refused by the loader, from the size
+    try:  # in the working directory, where its relative imports are looked for
+        descriptor, name = tempfile.mkstemp(prefix=".devstate-stdin-", suffix=".yaml", dir=Path.cwd())
+    except OSError:
+        descriptor, name = tempfile.mkstemp(prefix="devstate-stdin-", suffix=".yaml")
+    copy = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        try:
+            schema = SchemaLoader().load(copy)
+        except SchemaError as exc:
+            own = {str(copy), str(copy.resolve()), copy.name}
+            return SchemaReport(Path(STDIN_NAME), diagnostics=[
+                dataclasses.replace(d, file=STDIN_NAME) if d.file in own else d for d in exc.diagnostics])
+        return SchemaReport(Path(STDIN_NAME), summary=summarize(schema))
+    finally:
+        copy.unlink(missing_ok=True)
 
 
 def _github(reports: list[SchemaReport], blobs: list[dict[str, Any]]) -> list[str]:

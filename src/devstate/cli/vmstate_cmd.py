@@ -15,7 +15,7 @@ import click
 from rich.table import Table
 
 from devstate.cli.output import EXIT_INVALID, EXIT_OK, EXIT_USAGE, console, error_console, fail, print_json
-from devstate.cli.streams import as_file
+from devstate.cli.streams import as_file, refuse_stdio_directory
 from devstate.errors import SchemaError, UsageError
 from devstate.fileio import io_error, not_a_directory
 from devstate.vmstate.compat import CompatReport, Finding, compare_dumps
@@ -76,6 +76,7 @@ def import_vmstate(dump_path: Path, out_dir: Path, devices: tuple[str, ...], sho
     generated file is checked with the schema loader before anything is written; files
     are written atomically, and nothing is written when any step fails.
     """
+    refuse_stdio_directory(out_dir, "-o")
     if out_dir.exists() and not out_dir.is_dir():
         fail(not_a_directory(out_dir))
     dump = read_dump(dump_path, strict, as_json)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import jsonschema
 
@@ -342,9 +342,15 @@ def _json_type(value: Any) -> str:
 # -- sources ----------------------------------------------------------------------------------
 
 
-def load_inventory(path: Path, kind: str = "host", strict: bool = False) -> Inventory:
-    """Every record of ``path`` (directory, JSON Lines or Parquet); ``UsageError`` if unreadable."""
+def load_inventory(path: Path, kind: str = "host", strict: bool = False, data: bytes | None = None) -> Inventory:
+    """Every record of ``path`` (directory, JSON Lines or Parquet); ``UsageError`` if unreadable.
+
+    With ``data`` (standard input, named ``path``), the records of those bytes instead: Parquet
+    by its magic, else one JSON document, else JSON Lines."""
     builder = _Builder(kind, strict)
+    if data is not None:
+        _read_bytes(builder, data, str(path))
+        return builder.inventory
     for file in _files(path):
         if file.suffix in JSON_LINES_SUFFIXES:
             builder.read_lines(file)
@@ -357,12 +363,37 @@ def load_inventory(path: Path, kind: str = "host", strict: bool = False) -> Inve
     return builder.inventory
 
 
-def load_record(path: Path, kind: str = "vm") -> tuple[str, Signature]:
-    """The one record of a file (a VM description): its name and devices."""
-    inventory = load_inventory(path, kind, strict=True)
+def load_record(path: Path, kind: str = "vm", data: bytes | None = None) -> tuple[str, Signature]:
+    """The one record of a file (a VM description; or of ``data``, as ``load_inventory``): its name and devices."""
+    inventory = load_inventory(path, kind, strict=True, data=data)
     if len(inventory) != 1:
         raise FleetInputError(f"{path}: expected one {kind} record, found {len(inventory)}")
     return inventory.names[0], inventory.signatures[0]
+
+
+PARQUET_MAGIC = b"PAR1"
+
+
+def _read_bytes(builder: _Builder, data: bytes, name: str) -> None:
+    if data[:4] == PARQUET_MAGIC:
+        import io
+
+        for record, location in _parquet(io.BytesIO(data), name):
+            builder.add(record, location)
+        return
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        builder.error(name, "$", f"not UTF-8: {exc.reason} at byte {exc.start}")
+        return
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        for number, line in enumerate(text.splitlines(), 1):
+            if line and not line.isspace():
+                builder.add_line(line, name, number)
+        return
+    builder.add(document, name)
 
 
 def _files(path: Path) -> list[Path]:
@@ -385,17 +416,18 @@ def _json_file(path: Path) -> Iterator[tuple[Any, str]]:
         yield RecordError(f"{path}:{exc.lineno}:{exc.colno}", "$", f"invalid JSON: {exc.msg}"), ""
 
 
-def _parquet(path: Path) -> Iterator[tuple[Any, str]]:
+def _parquet(path: Path | BinaryIO, name: str | None = None) -> Iterator[tuple[Any, str]]:
+    name = name or str(path)
     try:
         import pyarrow.parquet as pq  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError:
-        raise UsageError(f"{path}: reading Parquet needs pyarrow (pip install 'devstate[parquet]')") from None
+        raise UsageError(f"{name}: reading Parquet needs pyarrow (pip install 'devstate[parquet]')") from None
     try:
         table = pq.ParquetFile(path)
     except (OSError, ValueError) as exc:
-        raise FleetInputError(f"{path}: cannot read as Parquet: {exc}") from None
+        raise FleetInputError(f"{name}: cannot read as Parquet: {exc}") from None
     row = 0
     for batch in table.iter_batches():
         for record in batch.to_pylist():
-            yield record, f"{path}:row {row}"
+            yield record, f"{name}:row {row}"
             row += 1
