@@ -79,10 +79,10 @@ pub struct EncodeError {
 
 impl fmt::Display for DecodeError {
     /// `CODE at offset N ($.path): description`
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (name, what) = (self.code.name(), self.code.description());
         write!(
-            f,
+            formatter,
             "{} at offset {} ({}): {}",
             name, self.offset, self.path, what
         )
@@ -91,9 +91,9 @@ impl fmt::Display for DecodeError {
 
 impl fmt::Display for EncodeError {
     /// `CODE ($.path): description`
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
-            f,
+            formatter,
             "{} ({}): {}",
             self.code.name(),
             self.path,
@@ -213,21 +213,21 @@ static CRC_TABLES: [[u32; 256]; 8] = crc_tables();
 
 /// The CRC register after `data` (no initial or final inversion): slicing-by-8.
 fn crc_register(mut crc: u32, data: &[u8]) -> u32 {
-    let t = &CRC_TABLES;
+    let tables = &CRC_TABLES;
     let mut words = data.chunks_exact(8);
-    for w in &mut words {
-        let lo = crc ^ u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
-        crc = t[7][(lo & 0xFF) as usize]
-            ^ t[6][((lo >> 8) & 0xFF) as usize]
-            ^ t[5][((lo >> 16) & 0xFF) as usize]
-            ^ t[4][(lo >> 24) as usize]
-            ^ t[3][w[4] as usize]
-            ^ t[2][w[5] as usize]
-            ^ t[1][w[6] as usize]
-            ^ t[0][w[7] as usize];
+    for word in &mut words {
+        let lo = crc ^ u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
+        crc = tables[7][(lo & 0xFF) as usize]
+            ^ tables[6][((lo >> 8) & 0xFF) as usize]
+            ^ tables[5][((lo >> 16) & 0xFF) as usize]
+            ^ tables[4][(lo >> 24) as usize]
+            ^ tables[3][word[4] as usize]
+            ^ tables[2][word[5] as usize]
+            ^ tables[1][word[6] as usize]
+            ^ tables[0][word[7] as usize];
     }
     for &byte in words.remainder() {
-        crc = t[0][((crc ^ byte as u32) & 0xFF) as usize] ^ (crc >> 8);
+        crc = tables[0][((crc ^ byte as u32) & 0xFF) as usize] ^ (crc >> 8);
     }
     crc
 }
@@ -245,27 +245,29 @@ pub const CRC32C_IMPLEMENTATION: &str = "slicing-by-8";
 // ---- little-endian loads -----------------------------------------------------------------
 
 #[inline(always)]
-pub(crate) fn ld16(b: &[u8], p: usize) -> u16 {
-    let s = &b[p..p + 2];
-    u16::from_le_bytes([s[0], s[1]])
+pub(crate) fn ld16(blob: &[u8], at: usize) -> u16 {
+    let bytes = &blob[at..at + 2];
+    u16::from_le_bytes([bytes[0], bytes[1]])
 }
 
 #[inline(always)]
-pub(crate) fn ld32(b: &[u8], p: usize) -> u32 {
-    let s = &b[p..p + 4];
-    u32::from_le_bytes([s[0], s[1], s[2], s[3]])
+pub(crate) fn ld32(blob: &[u8], at: usize) -> u32 {
+    let bytes = &blob[at..at + 4];
+    u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
 }
 
 #[inline(always)]
-pub(crate) fn ld64(b: &[u8], p: usize) -> u64 {
-    let s = &b[p..p + 8];
-    u64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]])
+pub(crate) fn ld64(blob: &[u8], at: usize) -> u64 {
+    let bytes = &blob[at..at + 8];
+    u64::from_le_bytes([
+        bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+    ])
 }
 
 /// A u32 length or count as a `usize` (u32 always fits: the crate needs a 32- or 64-bit target).
 #[inline(always)]
-pub(crate) fn ld_len(b: &[u8], p: usize) -> usize {
-    ld32(b, p) as usize
+pub(crate) fn ld_len(blob: &[u8], at: usize) -> usize {
+    ld32(blob, at) as usize
 }
 
 // ---- the envelope ------------------------------------------------------------------------
@@ -287,23 +289,23 @@ pub(crate) struct Envelope {
 
 fn model_id_ok(id: &[u8]) -> bool {
     let mut labels = 0;
-    for (i, &c) in id.iter().enumerate() {
-        let starts_label = i == 0 || id[i - 1] == b'.';
-        if starts_label && !c.is_ascii_lowercase() {
+    for (index, &byte) in id.iter().enumerate() {
+        let starts_label = index == 0 || id[index - 1] == b'.';
+        if starts_label && !byte.is_ascii_lowercase() {
             return false;
         }
         if starts_label {
             labels += 1;
         }
-        if !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.') {
+        if !(byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-' || byte == b'.') {
             return false;
         }
     }
     labels >= 2 && id.last() != Some(&b'.')
 }
 
-fn header_field(b: &[u8], offset: usize, size: usize, name: &str) -> Result<u64, DecodeError> {
-    if b.len() < offset + size {
+fn header_field(blob: &[u8], offset: usize, size: usize, name: &str) -> Result<u64, DecodeError> {
+    if blob.len() < offset + size {
         return Err(decode_error(
             ErrorCode::Truncated,
             offset,
@@ -311,8 +313,8 @@ fn header_field(b: &[u8], offset: usize, size: usize, name: &str) -> Result<u64,
         ));
     }
     let mut value = 0u64;
-    for (i, &byte) in b[offset..offset + size].iter().enumerate() {
-        value |= (byte as u64) << (8 * i);
+    for (index, &byte) in blob[offset..offset + size].iter().enumerate() {
+        value |= (byte as u64) << (8 * index);
     }
     Ok(value)
 }
@@ -320,40 +322,40 @@ fn header_field(b: &[u8], offset: usize, size: usize, name: &str) -> Result<u64,
 /// Check the header, the lengths, the model id, the checksum, the model and the major
 /// version, in the spec's decoding order (steps 1-5).
 pub(crate) fn read_envelope(
-    b: &[u8],
+    blob: &[u8],
     limits: &Limits,
     model: &str,
     major: u16,
 ) -> Result<Envelope, DecodeError> {
     use ErrorCode::*;
-    let len = b.len();
+    let len = blob.len();
     if len as u64 > limits.max_total_size {
         return Err(decode_error(LimitExceeded, 0, "$"));
     }
-    let prefix = &b[..len.min(8)];
+    let prefix = &blob[..len.min(8)];
     if prefix != &MAGIC[..prefix.len()] {
         return Err(decode_error(BadMagic, 0, "$.header.magic"));
     }
     if len < 8 {
         return Err(decode_error(Truncated, 0, "$.header.magic"));
     }
-    if header_field(b, 8, 2, "format_version")? != FORMAT_VERSION as u64 {
+    if header_field(blob, 8, 2, "format_version")? != FORMAT_VERSION as u64 {
         return Err(decode_error(
             UnsupportedFormatVersion,
             8,
             "$.header.format_version",
         ));
     }
-    if header_field(b, 10, 2, "flags")? != 0 {
+    if header_field(blob, 10, 2, "flags")? != 0 {
         return Err(decode_error(BadHeaderFlags, 10, "$.header.flags"));
     }
-    let blob_major = header_field(b, 12, 2, "major")? as u16;
-    let blob_minor = header_field(b, 14, 2, "minor")? as u16;
-    let total = header_field(b, 16, 8, "total_length")?;
+    let blob_major = header_field(blob, 12, 2, "major")? as u16;
+    let blob_minor = header_field(blob, 14, 2, "minor")? as u16;
+    let total = header_field(blob, 16, 8, "total_length")?;
     if total > limits.max_total_size {
         return Err(decode_error(LimitExceeded, 16, "$.header.total_length"));
     }
-    let id_len = header_field(b, 24, 1, "model_id_length")? as usize;
+    let id_len = header_field(blob, 24, 1, "model_id_length")? as usize;
     if !(1..=MAX_MODEL_ID_LENGTH).contains(&id_len) {
         return Err(decode_error(BadModelId, 24, "$.header.model_id_length"));
     }
@@ -363,7 +365,7 @@ pub(crate) fn read_envelope(
     if len as u64 > total {
         return Err(decode_error(TrailingBytes, total as usize, "$.trailer"));
     }
-    let id = &b[FIXED_HEADER_SIZE..FIXED_HEADER_SIZE + id_len];
+    let id = &blob[FIXED_HEADER_SIZE..FIXED_HEADER_SIZE + id_len];
     if !model_id_ok(id) {
         return Err(decode_error(
             BadModelId,
@@ -372,7 +374,7 @@ pub(crate) fn read_envelope(
         ));
     }
     let trailer = len - TRAILER_SIZE;
-    if ld32(b, trailer) != crc32c(0, &b[..trailer]) {
+    if ld32(blob, trailer) != crc32c(0, &blob[..trailer]) {
         return Err(decode_error(BadChecksum, trailer, "$.trailer.crc32c"));
     }
     if id != model.as_bytes() {
@@ -423,10 +425,10 @@ impl Vendor {
             }
             Vendor::Uuid(uuid) => {
                 raw[0] = 2;
-                let mut i = 0;
-                while i < 16 {
-                    raw[2 + i] = uuid[i];
-                    i += 1;
+                let mut index = 0;
+                while index < 16 {
+                    raw[2 + index] = uuid[index];
+                    index += 1;
                 }
             }
         }
@@ -441,7 +443,7 @@ impl Vendor {
         match ld16(raw, 0) {
             1 => {
                 let id = ld16(raw, 2);
-                let padding_zero = raw[4..].iter().all(|&b| b == 0);
+                let padding_zero = raw[4..].iter().all(|&byte| byte == 0);
                 if id == 0 || id == 0xFFFF || !padding_zero {
                     return None;
                 }
@@ -464,16 +466,16 @@ impl Vendor {
 
 impl fmt::Display for Vendor {
     /// `pci:0x1af4` or `uuid:5f1c0a2e-7d4b-4e8a-9a51-0c0ffee0a0a0`
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
-            Vendor::Pci(id) => write!(f, "pci:0x{:04x}", id),
-            Vendor::Uuid(u) => {
-                f.write_str("uuid:")?;
-                for (i, byte) in u.iter().enumerate() {
-                    if i == 4 || i == 6 || i == 8 || i == 10 {
-                        f.write_str("-")?;
+            Vendor::Pci(id) => write!(formatter, "pci:0x{:04x}", id),
+            Vendor::Uuid(bytes) => {
+                formatter.write_str("uuid:")?;
+                for (index, byte) in bytes.iter().enumerate() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        formatter.write_str("-")?;
                     }
-                    write!(f, "{:02x}", byte)?;
+                    write!(formatter, "{:02x}", byte)?;
                 }
                 Ok(())
             }
@@ -528,9 +530,9 @@ pub(crate) struct Frame<'a> {
 
 impl<'a> Frame<'a> {
     fn key(&self) -> SectionKey {
-        let vendor = self.vendor.map(|v| {
+        let vendor = self.vendor.map(|header| {
             let mut raw = [0u8; VENDOR_HEADER_SIZE];
-            raw.copy_from_slice(v);
+            raw.copy_from_slice(header);
             raw
         });
         SectionKey {
@@ -565,7 +567,7 @@ impl<'a> Frame<'a> {
     /// kept already; one more than `max_unknown_sections` is LIMIT_EXCEEDED).
     pub fn unknown(
         &self,
-        b: &'a [u8],
+        blob: &'a [u8],
         kept: usize,
         limits: &Limits,
     ) -> Result<UnknownSection<'a>, DecodeError> {
@@ -587,25 +589,25 @@ impl<'a> Frame<'a> {
             id: self.id,
             flags: self.flags,
             vendor: self.vendor.and_then(Vendor::from_header),
-            payload: Cow::Borrowed(&b[self.payload..self.end]),
+            payload: Cow::Borrowed(&blob[self.payload..self.end]),
         })
     }
 }
 
 /// The sections of a blob in order, each framed and checked against the one before.
 pub(crate) struct Frames<'a> {
-    b: &'a [u8],
-    p: usize,
+    blob: &'a [u8],
+    at: usize,
     trailer: usize,
     previous: Option<SectionKey>,
     /// Sections still allowed (`max_sections` minus those framed).
     allowed: u64,
 }
 
-pub(crate) fn frames<'a>(b: &'a [u8], envelope: &Envelope, limits: &Limits) -> Frames<'a> {
+pub(crate) fn frames<'a>(blob: &'a [u8], envelope: &Envelope, limits: &Limits) -> Frames<'a> {
     Frames {
-        b,
-        p: envelope.sections,
+        blob,
+        at: envelope.sections,
         trailer: envelope.trailer,
         previous: None,
         allowed: limits.max_sections,
@@ -613,37 +615,37 @@ pub(crate) fn frames<'a>(b: &'a [u8], envelope: &Envelope, limits: &Limits) -> F
 }
 
 impl<'a> Frames<'a> {
-    fn frame_at(&self, p: usize) -> Result<Frame<'a>, DecodeError> {
+    fn frame_at(&self, at: usize) -> Result<Frame<'a>, DecodeError> {
         use ErrorCode::*;
-        let (b, trailer) = (self.b, self.trailer);
-        if trailer - p < SECTION_HEADER_SIZE {
-            return Err(decode_error(SectionPastEnd, p, "$.sections"));
+        let (blob, trailer) = (self.blob, self.trailer);
+        if trailer - at < SECTION_HEADER_SIZE {
+            return Err(decode_error(SectionPastEnd, at, "$.sections"));
         }
-        let (id, flags, length) = (ld16(b, p), ld16(b, p + 2), ld_len(b, p + 4));
+        let (id, flags, length) = (ld16(blob, at), ld16(blob, at + 2), ld_len(blob, at + 4));
         if id == 0 || id > MAX_SECTION_ID {
             return Err(decode_error(
                 BadSectionId,
-                p,
+                at,
                 format!("$.sections[id={}]", id),
             ));
         }
         if flags & !(FLAG_OPTIONAL | FLAG_VENDOR) != 0 {
             return Err(decode_error(
                 BadSectionFlags,
-                p + 2,
+                at + 2,
                 format!("$.sections[id={}]", id),
             ));
         }
-        if length > trailer - p - SECTION_HEADER_SIZE {
+        if length > trailer - at - SECTION_HEADER_SIZE {
             return Err(decode_error(
                 SectionPastEnd,
-                p + 4,
+                at + 4,
                 format!("$.sections[id={}]", id),
             ));
         }
-        let start = p + SECTION_HEADER_SIZE;
+        let start = at + SECTION_HEADER_SIZE;
         let mut frame = Frame {
-            offset: p,
+            offset: at,
             payload: start,
             end: start + length,
             id,
@@ -652,7 +654,7 @@ impl<'a> Frames<'a> {
         };
         if flags & FLAG_VENDOR != 0 {
             let kind = if length >= VENDOR_HEADER_SIZE {
-                ld16(b, start)
+                ld16(blob, start)
             } else {
                 0
             };
@@ -660,7 +662,7 @@ impl<'a> Frames<'a> {
                 let path = format!("$.vendor_sections[id={}]", id);
                 return Err(decode_error(BadVendorHeader, start, path));
             }
-            let raw = &b[start..start + VENDOR_HEADER_SIZE];
+            let raw = &blob[start..start + VENDOR_HEADER_SIZE];
             if Vendor::from_header(raw).is_none() {
                 let path = format!("$.vendor_sections[id={}]", id);
                 return Err(decode_error(BadVendorHeader, start + 2, path));
@@ -690,12 +692,16 @@ impl<'a> Frames<'a> {
 
     fn next_frame(&mut self) -> Result<Frame<'a>, DecodeError> {
         if self.allowed == 0 {
-            return Err(decode_error(ErrorCode::LimitExceeded, self.p, "$.sections"));
+            return Err(decode_error(
+                ErrorCode::LimitExceeded,
+                self.at,
+                "$.sections",
+            ));
         }
         self.allowed -= 1;
-        let frame = self.frame_at(self.p)?;
+        let frame = self.frame_at(self.at)?;
         self.previous = Some(self.check_order(&frame)?);
-        self.p = frame.end;
+        self.at = frame.end;
         Ok(frame)
     }
 }
@@ -704,12 +710,12 @@ impl<'a> Iterator for Frames<'a> {
     type Item = Result<Frame<'a>, DecodeError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.p >= self.trailer {
+        if self.at >= self.trailer {
             return None;
         }
         let frame = self.next_frame();
         if frame.is_err() {
-            self.p = self.trailer;
+            self.at = self.trailer;
         }
         Some(frame)
     }
@@ -752,7 +758,7 @@ impl<'a> Ctx<'a> {
     pub fn zero_tail(&self, at: usize, end: usize) -> Result<(), Fail> {
         match self.buf[at..end].iter().position(|&byte| byte != 0) {
             None => Ok(()),
-            Some(i) => Err(Fail::new(ErrorCode::NonzeroTail, at + i, "")),
+            Some(index) => Err(Fail::new(ErrorCode::NonzeroTail, at + index, "")),
         }
     }
 
@@ -760,7 +766,7 @@ impl<'a> Ctx<'a> {
     #[inline]
     pub fn utf8(&self, at: usize, len: usize, path: &str) -> Result<&'a str, Fail> {
         core::str::from_utf8(&self.buf[at..at + len])
-            .map_err(|e| Fail::new(ErrorCode::BadUtf8, at + e.valid_up_to(), path))
+            .map_err(|error| Fail::new(ErrorCode::BadUtf8, at + error.valid_up_to(), path))
     }
 
     /// An opaque vendor payload [at, end): its declared maximum, then the region limit.
@@ -806,33 +812,33 @@ impl<'o> Writer<'o> {
     }
 
     #[inline(always)]
-    pub fn u8(&mut self, v: u8) {
+    pub fn u8(&mut self, value: u8) {
         match self.buf.get_mut(self.at) {
-            Some(dst) => *dst = v,
+            Some(dst) => *dst = value,
             None => self.overflow = true,
         }
         self.at += 1;
     }
 
     #[inline(always)]
-    pub fn u16(&mut self, v: u16) {
-        self.put(&v.to_le_bytes());
+    pub fn u16(&mut self, value: u16) {
+        self.put(&value.to_le_bytes());
     }
 
     #[inline(always)]
-    pub fn u32(&mut self, v: u32) {
-        self.put(&v.to_le_bytes());
+    pub fn u32(&mut self, value: u32) {
+        self.put(&value.to_le_bytes());
     }
 
     #[inline(always)]
-    pub fn u64(&mut self, v: u64) {
-        self.put(&v.to_le_bytes());
+    pub fn u64(&mut self, value: u64) {
+        self.put(&value.to_le_bytes());
     }
 
     /// A u32 count or length (the caller checked it against the declared maximum).
     #[inline(always)]
-    pub fn len32(&mut self, n: usize) {
-        self.u32(n as u32);
+    pub fn len32(&mut self, len: usize) {
+        self.u32(len as u32);
     }
 
     /// A u32 placeholder for a size that `patch_size` fills in; returns its offset.
@@ -894,7 +900,7 @@ pub(crate) const fn section_overhead(vendor: bool) -> usize {
 pub(crate) fn unknown_size(unknown: &[UnknownSection<'_>]) -> usize {
     unknown
         .iter()
-        .map(|u| section_overhead(u.vendor.is_some()) + u.payload.len())
+        .map(|section| section_overhead(section.vendor.is_some()) + section.payload.len())
         .sum()
 }
 
@@ -934,24 +940,24 @@ impl KnownSection {
 
 /// An unknown entry of a state to encode, checked: its order key, or INVALID_STATE.
 fn unknown_key(
-    u: &UnknownSection<'_>,
+    section: &UnknownSection<'_>,
     index: usize,
     known: &[KnownSection],
 ) -> Result<SectionKey, EncodeError> {
     let at = |field: &str| format!("$.unknown_sections[{}]{}", index, field);
-    if u.id == 0 || u.id > MAX_SECTION_ID {
+    if section.id == 0 || section.id > MAX_SECTION_ID {
         return Err(encode_error(ErrorCode::InvalidState, at(".id")));
     }
-    if u.flags & !(FLAG_OPTIONAL | FLAG_VENDOR) != 0
-        || (u.flags & FLAG_VENDOR != 0) != u.vendor.is_some()
+    if section.flags & !(FLAG_OPTIONAL | FLAG_VENDOR) != 0
+        || (section.flags & FLAG_VENDOR != 0) != section.vendor.is_some()
     {
         return Err(encode_error(ErrorCode::InvalidState, at(".flags")));
     }
-    if !u.vendor.map_or(true, |v| v.is_valid()) {
+    if !section.vendor.map_or(true, |vendor| vendor.is_valid()) {
         return Err(encode_error(ErrorCode::InvalidState, at(".vendor")));
     }
-    let size = u.payload.len()
-        + if u.vendor.is_some() {
+    let size = section.payload.len()
+        + if section.vendor.is_some() {
             VENDOR_HEADER_SIZE
         } else {
             0
@@ -960,10 +966,10 @@ fn unknown_key(
         return Err(encode_error(ErrorCode::LimitExceeded, at("")));
     }
     let key = SectionKey {
-        vendor: u.vendor.map(|v| v.header()),
-        id: u.id,
+        vendor: section.vendor.map(|vendor| vendor.header()),
+        id: section.id,
     };
-    if known.iter().any(|k| k.key == key) {
+    if known.iter().any(|known_section| known_section.key == key) {
         return Err(encode_error(ErrorCode::InvalidState, at("")));
     }
     Ok(key)
@@ -973,7 +979,7 @@ fn unknown_key(
 /// and the unknown ones in canonical order. Errors of known sections come first, then
 /// those of unknown entries, then duplicates among them (as in the reference codec).
 pub(crate) fn write_sections<F>(
-    w: &mut Writer<'_>,
+    writer: &mut Writer<'_>,
     known: &[KnownSection],
     present: &[bool],
     unknown: &[UnknownSection<'_>],
@@ -984,15 +990,15 @@ where
 {
     let mut deferred: Option<EncodeError> = None;
     let mut order: Vec<(SectionKey, isize)> = Vec::with_capacity(known.len() + unknown.len());
-    for (i, k) in known.iter().enumerate() {
-        if present[i] {
-            order.push((k.key, i as isize));
+    for (index, section) in known.iter().enumerate() {
+        if present[index] {
+            order.push((section.key, index as isize));
         }
     }
-    for (i, u) in unknown.iter().enumerate() {
-        match unknown_key(u, i, known) {
-            Ok(key) => order.push((key, -1 - i as isize)),
-            Err(e) if deferred.is_none() => deferred = Some(e),
+    for (index, section) in unknown.iter().enumerate() {
+        match unknown_key(section, index, known) {
+            Ok(key) => order.push((key, -1 - index as isize)),
+            Err(error) if deferred.is_none() => deferred = Some(error),
             Err(_) => {}
         }
     }
@@ -1000,35 +1006,35 @@ where
         order.sort_by_key(|item| item.0);
     }
     for &(key, which) in &order {
-        let start = w.at;
-        w.u16(key.id);
+        let start = writer.at;
+        writer.u16(key.id);
         if which >= 0 {
-            w.u16(known[which as usize].flags);
+            writer.u16(known[which as usize].flags);
         } else {
-            w.u16(unknown[(-1 - which) as usize].flags);
+            writer.u16(unknown[(-1 - which) as usize].flags);
         }
-        w.u32(0);
+        writer.u32(0);
         if let Some(raw) = key.vendor {
-            w.put(&raw);
+            writer.put(&raw);
         }
         let path = if which >= 0 {
-            payload(which as usize, w)
-                .map_err(|f| f.under(known[which as usize].path).encode_error())?;
+            payload(which as usize, writer)
+                .map_err(|fail| fail.under(known[which as usize].path).encode_error())?;
             known[which as usize].path
         } else {
-            w.put(&unknown[(-1 - which) as usize].payload);
+            writer.put(&unknown[(-1 - which) as usize].payload);
             "$.unknown_sections"
         };
-        let size = w.at - start - SECTION_HEADER_SIZE;
+        let size = writer.at - start - SECTION_HEADER_SIZE;
         if size > u32::MAX as usize {
             return Err(encode_error(ErrorCode::LimitExceeded, path));
         }
-        if let Some(dst) = w.buf.get_mut(start + 4..start + 8) {
+        if let Some(dst) = writer.buf.get_mut(start + 4..start + 8) {
             dst.copy_from_slice(&(size as u32).to_le_bytes());
         }
     }
-    if let Some(e) = deferred {
-        return Err(e);
+    if let Some(error) = deferred {
+        return Err(error);
     }
     if order.windows(2).any(|pair| pair[0].0 == pair[1].0) {
         return Err(encode_error(
@@ -1066,8 +1072,8 @@ pub trait Codec<'a>: Sized {
     /// The canonical blob in a new vector.
     fn encode(&self) -> Result<Vec<u8>, EncodeError> {
         let mut out = alloc::vec![0u8; self.encoded_len()];
-        let n = self.encode_into(&mut out)?;
-        out.truncate(n);
+        let size = self.encode_into(&mut out)?;
+        out.truncate(size);
         Ok(out)
     }
 
@@ -1110,14 +1116,14 @@ impl Json for str {
     fn json(&self, out: &mut String) {
         use core::fmt::Write;
         out.push('"');
-        for c in self.chars() {
-            match c {
+        for character in self.chars() {
+            match character {
                 '"' => out.push_str("\\\""),
                 '\\' => out.push_str("\\\\"),
-                c if (c as u32) < 0x20 => {
-                    let _ = write!(out, "\\u{:04x}", c as u32);
+                character if (character as u32) < 0x20 => {
+                    let _ = write!(out, "\\u{:04x}", character as u32);
                 }
-                c => out.push(c),
+                character => out.push(character),
             }
         }
         out.push('"');
@@ -1145,8 +1151,8 @@ pub(crate) fn json_hex(bytes: &[u8], out: &mut String) {
 impl<T: Json> Json for [T] {
     fn json(&self, out: &mut String) {
         out.push('[');
-        for (i, item) in self.iter().enumerate() {
-            if i > 0 {
+        for (index, item) in self.iter().enumerate() {
+            if index > 0 {
                 out.push(',');
             }
             item.json(out);
@@ -1195,16 +1201,16 @@ pub(crate) fn json_state_vendor(out: &mut String) {
 pub(crate) fn json_state_end(out: &mut String, unknown: &[UnknownSection<'_>]) {
     use core::fmt::Write;
     out.push_str("},\"unknown_sections\":[");
-    for (i, u) in unknown.iter().enumerate() {
-        if i > 0 {
+    for (index, section) in unknown.iter().enumerate() {
+        if index > 0 {
             out.push(',');
         }
-        let _ = write!(out, "{{\"id\":{},\"flags\":{}", u.id, u.flags);
-        if let Some(vendor) = u.vendor {
+        let _ = write!(out, "{{\"id\":{},\"flags\":{}", section.id, section.flags);
+        if let Some(vendor) = section.vendor {
             let _ = write!(out, ",\"vendor\":\"{}\"", vendor);
         }
         out.push_str(",\"payload\":");
-        json_hex(&u.payload, out);
+        json_hex(&section.payload, out);
         out.push('}');
     }
     out.push_str("]}");
@@ -1221,33 +1227,33 @@ mod tests {
     fn blob(model: &str, major: u16, sections: &[u8]) -> Vec<u8> {
         let size = blob_size(model, sections.len());
         let mut out = vec![0u8; size];
-        let mut w = Writer::new(&mut out);
-        w.header(model, major, 0);
-        w.put(sections);
-        assert_eq!(w.seal(), Ok(size));
+        let mut writer = Writer::new(&mut out);
+        writer.header(model, major, 0);
+        writer.put(sections);
+        assert_eq!(writer.seal(), Ok(size));
         out
     }
 
-    fn envelope_error(b: &[u8]) -> (ErrorCode, usize, String) {
-        let e = read_envelope(b, &Limits::DEFAULT, "a.b", 1).unwrap_err();
-        (e.code, e.offset, e.path)
+    fn envelope_error(bytes: &[u8]) -> (ErrorCode, usize, String) {
+        let error = read_envelope(bytes, &Limits::DEFAULT, "a.b", 1).unwrap_err();
+        (error.code, error.offset, error.path)
     }
 
     #[test]
     fn crc32c_check_value_and_continuation() {
         assert_eq!(crc32c(0, b"123456789"), 0xE306_9283);
         assert_eq!(crc32c(0, b""), 0);
-        let data: Vec<u8> = (0..1000u32).map(|i| (i * 7 + 3) as u8).collect();
+        let data: Vec<u8> = (0..1000u32).map(|index| (index * 7 + 3) as u8).collect();
         for split in [0, 1, 7, 8, 9, 500, 999, 1000] {
-            let (a, b) = data.split_at(split);
-            assert_eq!(crc32c(crc32c(0, a), b), crc32c(0, &data));
+            let (head, tail) = data.split_at(split);
+            assert_eq!(crc32c(crc32c(0, head), tail), crc32c(0, &data));
         }
     }
 
     #[test]
     fn crc32c_slicing_matches_the_bytewise_definition() {
         let data: Vec<u8> = (0..4099u32)
-            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .map(|index| (index.wrapping_mul(2_654_435_761) >> 13) as u8)
             .collect();
         let mut crc = !0u32;
         for &byte in &data {
@@ -1265,15 +1271,15 @@ mod tests {
 
     #[test]
     fn the_smallest_blob_is_32_bytes_and_reads_back() {
-        let b = blob("a.b", 1, &[]);
-        assert_eq!(b.len(), 32);
-        assert_eq!(&b[..8], &MAGIC);
-        let env = read_envelope(&b, &Limits::DEFAULT, "a.b", 1).unwrap();
+        let bytes = blob("a.b", 1, &[]);
+        assert_eq!(bytes.len(), 32);
+        assert_eq!(&bytes[..8], &MAGIC);
+        let env = read_envelope(&bytes, &Limits::DEFAULT, "a.b", 1).unwrap();
         assert_eq!(
             (env.major, env.minor, env.sections, env.trailer),
             (1, 0, 28, 28)
         );
-        assert_eq!(frames(&b, &env, &Limits::DEFAULT).count(), 0);
+        assert_eq!(frames(&bytes, &env, &Limits::DEFAULT).count(), 0);
     }
 
     #[test]
@@ -1295,20 +1301,20 @@ mod tests {
             envelope_error(&good[..9]),
             (ErrorCode::Truncated, 8, "$.header.format_version".into())
         );
-        let mut b = good.clone();
-        b[8] = 2;
+        let mut bytes = good.clone();
+        bytes[8] = 2;
         assert_eq!(
-            envelope_error(&b),
+            envelope_error(&bytes),
             (
                 ErrorCode::UnsupportedFormatVersion,
                 8,
                 "$.header.format_version".into()
             )
         );
-        let mut b = good.clone();
-        b[11] = 1;
+        let mut bytes = good.clone();
+        bytes[11] = 1;
         assert_eq!(
-            envelope_error(&b),
+            envelope_error(&bytes),
             (ErrorCode::BadHeaderFlags, 10, "$.header.flags".into())
         );
         assert_eq!(
@@ -1319,10 +1325,10 @@ mod tests {
             envelope_error(&good[..24]),
             (ErrorCode::Truncated, 24, "$.header.model_id_length".into())
         );
-        let mut b = good.clone();
-        b[24] = 0;
+        let mut bytes = good.clone();
+        bytes[24] = 0;
         assert_eq!(
-            envelope_error(&b),
+            envelope_error(&bytes),
             (ErrorCode::BadModelId, 24, "$.header.model_id_length".into())
         );
         assert_eq!(
@@ -1333,32 +1339,32 @@ mod tests {
                 "$.header.total_length".into()
             )
         );
-        let mut b = good.clone();
-        b.push(0);
+        let mut bytes = good.clone();
+        bytes.push(0);
         assert_eq!(
-            envelope_error(&b),
+            envelope_error(&bytes),
             (ErrorCode::TrailingBytes, 32, "$.trailer".into())
         );
-        let mut b = good.clone();
-        b[16] = 3;
+        let mut bytes = good.clone();
+        bytes[16] = 3;
         assert_eq!(
-            envelope_error(&b),
+            envelope_error(&bytes),
             (
                 ErrorCode::LengthMismatch,
                 16,
                 "$.header.total_length".into()
             )
         );
-        let mut b = good.clone();
-        b[27] = b'.';
+        let mut bytes = good.clone();
+        bytes[27] = b'.';
         assert_eq!(
-            envelope_error(&b),
+            envelope_error(&bytes),
             (ErrorCode::BadModelId, 25, "$.header.model".into())
         );
-        let mut b = good.clone();
-        b[31] ^= 1;
+        let mut bytes = good.clone();
+        bytes[31] ^= 1;
         assert_eq!(
-            envelope_error(&b),
+            envelope_error(&bytes),
             (ErrorCode::BadChecksum, 28, "$.trailer.crc32c".into())
         );
         let other = blob("a.c", 1, &[]);
@@ -1375,8 +1381,8 @@ mod tests {
             max_total_size: 31,
             ..Limits::DEFAULT
         };
-        let e = read_envelope(&good, &small, "a.b", 1).unwrap_err();
-        assert_eq!((e.code, e.offset), (ErrorCode::LimitExceeded, 0));
+        let error = read_envelope(&good, &small, "a.b", 1).unwrap_err();
+        assert_eq!((error.code, error.offset), (ErrorCode::LimitExceeded, 0));
     }
 
     #[test]
@@ -1399,11 +1405,11 @@ mod tests {
     }
 
     fn frame_errors(sections: &[u8]) -> Option<(ErrorCode, usize, String)> {
-        let b = blob("a.b", 1, sections);
-        let env = read_envelope(&b, &Limits::DEFAULT, "a.b", 1).unwrap();
-        frames(&b, &env, &Limits::DEFAULT)
-            .find_map(|f| f.err())
-            .map(|e| (e.code, e.offset, e.path))
+        let bytes = blob("a.b", 1, sections);
+        let env = read_envelope(&bytes, &Limits::DEFAULT, "a.b", 1).unwrap();
+        frames(&bytes, &env, &Limits::DEFAULT)
+            .find_map(|frame| frame.err())
+            .map(|error| (error.code, error.offset, error.path))
     }
 
     #[test]
@@ -1479,16 +1485,16 @@ mod tests {
         ]);
         let mut payload = uuid.header().to_vec();
         payload.push(7);
-        let b = blob(
+        let bytes = blob(
             "a.b",
             1,
             &[section(4, 1, b"hi"), section(1, 2, &payload)].concat(),
         );
-        let env = read_envelope(&b, &Limits::DEFAULT, "a.b", 1).unwrap();
-        let got: Vec<Frame<'_>> = frames(&b, &env, &Limits::DEFAULT)
-            .map(|f| f.unwrap())
+        let env = read_envelope(&bytes, &Limits::DEFAULT, "a.b", 1).unwrap();
+        let got: Vec<Frame<'_>> = frames(&bytes, &env, &Limits::DEFAULT)
+            .map(|frame| frame.unwrap())
             .collect();
-        let kept = got[0].unknown(&b, 0, &Limits::DEFAULT).unwrap();
+        let kept = got[0].unknown(&bytes, 0, &Limits::DEFAULT).unwrap();
         assert_eq!(
             (kept.id, kept.flags, kept.vendor, &kept.payload[..]),
             (4, 1, None, &b"hi"[..])
@@ -1498,20 +1504,20 @@ mod tests {
             max_sections: 1,
             ..Limits::DEFAULT
         };
-        let e = got[0].unknown(&b, 1, &one).unwrap_err();
+        let error = got[0].unknown(&bytes, 1, &one).unwrap_err();
         assert_eq!(
-            (e.code, e.offset),
+            (error.code, error.offset),
             (ErrorCode::LimitExceeded, got[0].offset)
         );
-        let e = frames(&b, &env, &one).nth(1).unwrap().unwrap_err();
+        let error = frames(&bytes, &env, &one).nth(1).unwrap().unwrap_err();
         assert_eq!(
-            (e.code, e.offset, e.path.as_str()),
+            (error.code, error.offset, error.path.as_str()),
             (ErrorCode::LimitExceeded, got[1].offset, "$.sections")
         );
-        let e = got[1].unknown(&b, 0, &Limits::DEFAULT).unwrap_err();
-        assert_eq!(e.code, ErrorCode::UnknownSection);
+        let error = got[1].unknown(&bytes, 0, &Limits::DEFAULT).unwrap_err();
+        assert_eq!(error.code, ErrorCode::UnknownSection);
         assert_eq!(
-            e.path,
+            error.path,
             "$.vendor_sections[uuid:5f1c0a2e-7d4b-4e8a-9a51-0c0ffee0a0a0#1]"
         );
         assert_eq!(format!("{}", Vendor::Pci(0x1af4)), "pci:0x1af4");
@@ -1538,36 +1544,44 @@ mod tests {
             },
         ];
         let mut out = vec![0u8; 200];
-        let mut w = Writer::new(&mut out);
-        write_sections(&mut w, &KNOWN, &[true, true], &unknown, |i, w| {
-            w.u8(b'a' + i as u8);
-            Ok(())
-        })
+        let mut writer = Writer::new(&mut out);
+        write_sections(
+            &mut writer,
+            &KNOWN,
+            &[true, true],
+            &unknown,
+            |index, writer| {
+                writer.u8(b'a' + index as u8);
+                Ok(())
+            },
+        )
         .unwrap();
-        let end = w.at;
+        let end = writer.at;
         let written = &out[..end];
         let ids: Vec<u16> = [0usize, 9, 18, 45]
             .iter()
-            .map(|&p| ld16(written, p))
+            .map(|&offset| ld16(written, offset))
             .collect();
         assert_eq!(ids, [1, 2, 9, 1]);
-        let mut w = Writer::new(&mut out);
+        let mut writer = Writer::new(&mut out);
         let clash = [UnknownSection {
             id: 1,
             flags: 1,
             vendor: None,
             payload: Cow::Borrowed(b""),
         }];
-        let e = write_sections(&mut w, &KNOWN, &[true, false], &clash, |_, _| Ok(())).unwrap_err();
+        let error =
+            write_sections(&mut writer, &KNOWN, &[true, false], &clash, |_, _| Ok(())).unwrap_err();
         assert_eq!(
-            (e.code, e.path.as_str()),
+            (error.code, error.path.as_str()),
             (ErrorCode::InvalidState, "$.unknown_sections[0]")
         );
-        let mut w = Writer::new(&mut out);
+        let mut writer = Writer::new(&mut out);
         let twice = [unknown[1].clone(), unknown[1].clone()];
-        let e = write_sections(&mut w, &KNOWN, &[true, false], &twice, |_, _| Ok(())).unwrap_err();
+        let error =
+            write_sections(&mut writer, &KNOWN, &[true, false], &twice, |_, _| Ok(())).unwrap_err();
         assert_eq!(
-            (e.code, e.path.as_str()),
+            (error.code, error.path.as_str()),
             (ErrorCode::DuplicateSection, "$.unknown_sections")
         );
     }
@@ -1575,9 +1589,9 @@ mod tests {
     #[test]
     fn a_writer_never_panics_on_a_short_buffer() {
         let mut out = [0u8; 10];
-        let mut w = Writer::new(&mut out);
-        w.header("a.b", 1, 0);
-        assert_eq!(w.seal().unwrap_err().code, ErrorCode::LimitExceeded);
+        let mut writer = Writer::new(&mut out);
+        writer.header("a.b", 1, 0);
+        assert_eq!(writer.seal().unwrap_err().code, ErrorCode::LimitExceeded);
     }
 
     #[test]
