@@ -233,10 +233,17 @@ class _ChunkScan:
                 raise _Unsettled
             self.region.write(binascii.unhexlify(self.pending + chunk[:1]))
             self.pending, start = b"", 1
+        stop = len(chunk) - (len(chunk) - start) % 2
+        try:  # the usual chunk, all digits: checked and converted in one pass
+            data = binascii.unhexlify(memoryview(chunk)[start:stop])
+        except binascii.Error:
+            pass
+        else:
+            if stop == len(chunk) or _digits_end(chunk, stop, stop + 1) > stop:
+                self.region.write(data)
+                self.pending = chunk[stop:]
+                return -1
         end = _digits_end(chunk, start)
-        if end == len(chunk):
-            self._convert(memoryview(chunk)[start:])
-            return -1
         if chunk[end] != 0x22 or (end - start) % 2:
             raise _Unsettled
         self.region.write(binascii.unhexlify(memoryview(chunk)[start:end]))
