@@ -6,6 +6,14 @@ with ``werror``/``rerror=stop``; a drained device has none), the byte 1, the be3
 index when the device has more than one queue, and the request as a ``VirtQueueElementOld``
 (49,168 host-endian bytes: head index, out/in counts, 1024 guest addresses each way and
 1024 iovecs each way; with packed rings a be32 descriptor count first); then the byte 0.
+
+A request is refused, as QEMU's loader and ring code refuse it, when its queue index names
+no queue (``virtio_blk_load_device``: "Invalid virtqueue index in request list"), when it
+has more than 1024 segments either way or a head past its ring (CVE-2013-4535/4536, QEMU
+36cf2a3713), and when queue ``q`` would have more requests in flight than its ring has
+entries: ``virtqueue_pop`` refuses to take a request while ``vq->inuse >= vq->vring.num``
+(CVE-2016-5403, QEMU afd9096eb1), so a source never has more than ``queues[q].num`` on a
+queue, and more would let a stream make the destination hold requests without bound.
 """
 
 from __future__ import annotations
@@ -22,7 +30,6 @@ ELEMENT_SIZE = 16 + 2 * 8 * VIRTQUEUE_MAX_SIZE + 2 * 16 * VIRTQUEUE_MAX_SIZE
 """sizeof(VirtQueueElementOld) on a 64-bit host."""
 CONFIG_SIZE = 96
 """sizeof(struct virtio_blk_config) in QEMU 10.0 (60 in 7.2, before secure erase and zoned)."""
-MAX_REQUESTS = 1024
 
 
 @dataclass
@@ -56,16 +63,16 @@ class BlkKind:
 
     def read(self, cursor: Cursor, state: VirtioState, layout: None) -> BlkDevice:
         device = BlkDevice()
+        in_flight = [0] * len(state.queues)
         while True:
             at = cursor.offset
             marker = cursor.u8(f"virtio-blk.requests[{len(device.requests)}]")
             if marker == 0:
                 return device
-            if marker != 1 or len(device.requests) >= MAX_REQUESTS:
+            if marker != 1:
                 raise cursor.fail(QemuCode.BAD_VALUE, f"virtio-blk.requests[{len(device.requests)}]",
-                                  f"list marker {marker} (1: a request follows, 0: the end)"
-                                  if marker != 1 else f"more than {MAX_REQUESTS} requests in flight", at)
-            device.requests.append(_read_request(cursor, state, len(device.requests)))
+                                  f"list marker {marker} (1: a request follows, 0: the end)", at)
+            device.requests.append(_read_request(cursor, state, len(device.requests), in_flight, at))
 
     def write(self, out: Writer, state: VirtioState) -> None:
         device: BlkDevice = state.device
@@ -80,15 +87,21 @@ class BlkKind:
 BLK = BlkKind()
 
 
-def _read_request(cursor: Cursor, state: VirtioState, index: int) -> BlkRequest:
+def _read_request(cursor: Cursor, state: VirtioState, index: int, in_flight: list[int], marker: int) -> BlkRequest:
     name = f"virtio-blk.requests[{index}]"
-    queue = 0
+    queue, where, at = 0, name, marker
+    if not state.queues:
+        raise cursor.fail(QemuCode.INCONSISTENT, name, "a request in flight on a device without virtqueues", at)
     if len(state.queues) > 1:
-        at = cursor.offset
-        queue = cursor.be32(f"{name}.queue")
+        where, at = f"{name}.queue", cursor.offset
+        queue = cursor.be32(where)
         if queue >= len(state.queues):
-            raise cursor.fail(QemuCode.OUT_OF_RANGE, f"{name}.queue",
-                              f"queue {queue}; the device has {len(state.queues)}", at)
+            raise cursor.fail(QemuCode.OUT_OF_RANGE, where, f"queue {queue}; the device has {len(state.queues)}", at)
+    if in_flight[queue] >= state.queues[queue].num:
+        raise cursor.fail(QemuCode.OUT_OF_RANGE, where,
+                          f"{in_flight[queue] + 1} requests in flight on queue {queue}, whose ring has "
+                          f"{state.queues[queue].num} entries", at)
+    in_flight[queue] += 1
     packed = cursor.take(4, f"{name}.ndescs") if state.has(VIRTIO_F_RING_PACKED) else b""
     at = cursor.offset
     element = cursor.take(ELEMENT_SIZE, f"{name}.element")
