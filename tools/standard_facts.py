@@ -5,7 +5,8 @@ tools.standard_facts [--check]``.
 ``src/devstate/schema/standard_facts.json`` holds the meta-schema's sha256 and, by each
 standard schema file's sha256, the facts the full loader computes (``devstate.schema.facts``
 says when they are used): model, version, the ``validate`` summary, the imports as written
-with the sha256 of the file each loaded, the parameters and the vendor sections.
+with the sha256 of the file each loaded, the parameters and the vendor sections; and the
+standard migration functions (``devstate.compat.migrate.route_exists`` answers from them).
 ``tools.regenerate --check`` fails when this file drifts.
 """
 
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from devstate import ir
+from devstate.compat.migrate import standard_migrations
 from devstate.result_cache import sha256_of
 from devstate.schema import SchemaLoader, schema_files
 from devstate.schema.facts import FACTS, FACTS_FORMAT, META_SCHEMA_NAME
@@ -62,7 +64,9 @@ def contents(root: Path = SCHEMAS) -> bytes:
     rows = ",\n".join(f"  {json.dumps(digest)}: {json.dumps(entry, ensure_ascii=False)}"
                       for digest, entry in sorted(entries.items()))
     meta = json.dumps(sha256_of(root / META_SCHEMA_NAME))
-    return f'{{"format": {FACTS_FORMAT}, "meta_schema": {meta}, "schemas": {{\n{rows}\n}}}}\n'.encode()
+    migrations = json.dumps(standard_migrations())
+    return (f'{{"format": {FACTS_FORMAT}, "meta_schema": {meta}, "migrations": {migrations}, "schemas": {{\n'
+            f'{rows}\n}}}}\n').encode()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -160,3 +160,37 @@ def test_another_meta_schema_turns_the_facts_off(copied: Path, monkeypatch: pyte
     assert facts.known(NET) is not None
     meta.write_text(json.dumps(json.loads(meta.read_text())))  # the same meta-schema, other bytes
     assert facts.known(NET) is None
+
+
+def test_a_parameter_accepts_what_the_ir_parameter_accepts() -> None:
+    checked = 0
+    for file in schema_files():
+        schema = load_schema(file.path)
+        found = facts.known(file.path)
+        assert found is not None
+        standard = facts.StandardSchema(found, lambda: None)
+        assert [p.name for p in standard.params] == [p.name for p in schema.params]
+        for plain, param in zip(standard.params, schema.params, strict=True):
+            edges = [v + d for v in (param.min, param.max, *(plain.range or ())) if v is not None for d in (-1, 0, 1)]
+            for value in [True, False, 0, 1, "x", "", param.default, *(param.allowed or ()), *edges]:
+                assert plain.accepts(value) is param.accepts(value), (file.ident, param.name, value)
+                checked += 1
+    assert checked > 1000
+
+
+def test_a_standard_schema_is_the_ir_beyond_its_facts() -> None:
+    found = facts.known(NET)
+    assert found is not None
+    schema = load_schema(NET)
+    calls: list[int] = []
+    standard = facts.StandardSchema(found, lambda: calls.append(1) or schema)
+    assert (standard.model, standard.version, standard.ident, standard.sha256) == (
+        schema.model, schema.version, schema.ident, schema.sha256)
+    assert [(v.vendor, v.id, v.name, v.optional) for v in standard.vendor_sections] == [
+        (str(v.vendor), v.id, v.name, v.optional) for v in schema.vendor_sections]
+    assert calls == []
+    assert standard.sections is schema.sections
+    assert standard.is_library is False
+    assert facts.full(standard) is schema
+    assert facts.full(schema) is schema
+    assert calls == [1]

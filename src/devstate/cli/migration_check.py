@@ -7,13 +7,16 @@ import contextlib
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from devstate import result_cache
 from devstate.cli.output import EXIT_INVALID, EXIT_OK, fail, print_json
 from devstate.cli.streams import is_stdio, read_stdin
 from devstate.errors import UsageError
+from devstate.schema import facts
+from devstate.schema.facts import StandardSchema
 from devstate.schema.registry import find_schema_file, standard_schemas_dir
+from devstate.version import Version
 
 if TYPE_CHECKING:
     from devstate import ir
@@ -49,25 +52,62 @@ def check_migration(source_path: Path, dest_path: Path, schema_name: str | None,
 def _check(source_path: Path, dest_path: Path, schema_name: str | None, root: Path, keep: bool) -> dict[str, Any]:
     """The check as ``check-migration`` prints it, and (to ``keep`` it) the files it read (``depends``)."""
     from devstate.compat.verdict import check_devices
-    from devstate.schema import SchemaLoader
 
     source, dest = descriptions(source_path, dest_path)
-    loader = SchemaLoader(root)
-    schema = _explicit_schema(schema_name, root, loader) if schema_name else _default_schema(source, dest, root, loader)
-    result, verdict = check_devices(source, dest, schema,
-                                    lambda model, version: registry_schema(model, version, root, loader))
+    schemas = Schemas(root)
+    schema = (_explicit_schema(schema_name, root, schemas.loader) if schema_name
+              else _default_schema(source, dest, schemas))
+    result, verdict = check_devices(source, dest, schema, schemas.schema)
     return {"json": {**result.to_json(), "verdict": verdict.to_json()}, "model": source.model,
             "schema": schema.ident if schema else None, "compatible": result.compatible,
             "mismatches": [m.message for m in result.mismatches], "notes": list(result.notes),
-            "depends": _depends(source_path, dest_path, root, loader) if keep else {}}
+            "depends": _depends(source_path, dest_path, root, schemas) if keep else {}}
 
 
-def _depends(source_path: Path, dest_path: Path, root: Path, loader: SchemaLoader) -> dict[Path, str | None]:
+class Schemas:
+    """The registry's schemas for one check: a standard schema unchanged and in place from
+    its shipped facts (``devstate.schema.facts``: no YAML, meta-schema check or IR build
+    unless the check needs more than its parameters and vendor sections), any other loaded."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.standard: dict[Path, StandardSchema] = {}
+        self._loader: SchemaLoader | None = None
+
+    @property
+    def loader(self) -> SchemaLoader:
+        if self._loader is None:
+            from devstate.schema import SchemaLoader
+
+            self._loader = SchemaLoader(self.root)
+        return self._loader
+
+    def schema(self, model: str, version: Version) -> ir.Schema | None:
+        """The schema ``model@version`` of the root, or None when there is none or it is invalid."""
+        try:
+            path = find_schema_file(f"{model}@{version}", self.root).path
+        except UsageError:
+            return None
+        found = self.standard.get(path.resolve())
+        if found is None:
+            known = facts.known(path, self.root)
+            if known is None:
+                return registry_schema(model, version, self.root, self.loader)
+            found = self.standard[path.resolve()] = StandardSchema(known, lambda: self.loader.load(path))
+        return cast("ir.Schema", found)
+
+    def files_read(self) -> list[Path]:
+        """Every file the schemas given read or looked for (resolved)."""
+        paths = [path for standard in self.standard.values() for path in standard.known.files]
+        for loaded in list(self._loader.cache if self._loader else ()):
+            paths += self.loader.files_read(loaded)
+        return paths
+
+
+def _depends(source_path: Path, dest_path: Path, root: Path, schemas: Schemas) -> dict[Path, str | None]:
     """Every file a check read, with its sha256: the descriptions, the schema root's files,
-    what the loader read (imports, import candidates not found) and the migration plugins."""
-    paths = [source_path.resolve(), dest_path.resolve(), *_schema_files(root), *_plugin_files()]
-    for loaded in list(loader.cache):
-        paths += loader.files_read(loaded)
+    what the schemas read (imports, import candidates not found) and the migration plugins."""
+    paths = [source_path.resolve(), dest_path.resolve(), *_schema_files(root), *_plugin_files(), *schemas.files_read()]
     return {path: result_cache.sha256_of(path) for path in paths}
 
 
@@ -159,7 +199,7 @@ def _description(path: Path) -> DeviceDescription:
     return description_from_bytes(raw, "-")
 
 
-def registry_schema(model: str, version: ir.Version, root: Path, loader: SchemaLoader) -> ir.Schema | None:
+def registry_schema(model: str, version: Version, root: Path, loader: SchemaLoader) -> ir.Schema | None:
     from devstate.errors import SchemaError
 
     try:
@@ -168,11 +208,10 @@ def registry_schema(model: str, version: ir.Version, root: Path, loader: SchemaL
         return None
 
 
-def _default_schema(source: DeviceDescription, dest: DeviceDescription, root: Path,
-                    loader: SchemaLoader) -> ir.Schema | None:
+def _default_schema(source: DeviceDescription, dest: DeviceDescription, schemas: Schemas) -> ir.Schema | None:
     common = set(source.versions) & set(dest.versions)
     for version in sorted(common or set(source.versions), reverse=True):
-        schema = registry_schema(source.model, version, root, loader)
+        schema = schemas.schema(source.model, version)
         if schema is not None:
             return schema
     return None

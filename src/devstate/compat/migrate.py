@@ -23,14 +23,17 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from devstate import ir
 from devstate.errors import UsageError
+from devstate.schema import facts
+from devstate.version import Version
+
+if TYPE_CHECKING:  # the IR (pydantic) is needed by the functions, not to know which exist
+    from devstate import ir
 
 State = dict[str, Any]
-MigrationFunction = Callable[[State, ir.Schema, ir.Schema], State]
+MigrationFunction = Callable[[State, "ir.Schema", "ir.Schema"], State]
 
 ENTRY_POINT_GROUP = "devstate.migrations"
 BUILTIN_MODULES = ("devstate.compat.migrations.virtio_net",)
@@ -39,8 +42,8 @@ BUILTIN_MODULES = ("devstate.compat.migrations.virtio_net",)
 @dataclass(frozen=True)
 class Migration:
     model: str
-    source: ir.Version
-    target: ir.Version
+    source: Version
+    target: Version
     function: MigrationFunction
 
     @property
@@ -55,8 +58,8 @@ class Migration:
 class Hop:
     """One step of a conversion route: generic within a major, or a migration function."""
 
-    source: ir.Version
-    target: ir.Version
+    source: Version
+    target: Version
     migration: Migration | None = None
 
     def __str__(self) -> str:
@@ -65,13 +68,13 @@ class Hop:
         return f"{self.source} → {self.target} ({how})"
 
 
-_REGISTRY: dict[tuple[str, ir.Version, ir.Version], Migration] = {}
+_REGISTRY: dict[tuple[str, Version, Version], Migration] = {}
 _loaded = False
 
 
 def migration(model: str, source: str, target: str) -> Callable[[MigrationFunction], MigrationFunction]:
     """Register the decorated function as the migration ``model`` ``source`` → ``target``."""
-    source_version, target_version = ir.Version.parse(source), ir.Version.parse(target)
+    source_version, target_version = Version.parse(source), Version.parse(target)
     if source_version.major == target_version.major:
         raise ValueError(f"{model} {source} → {target}: migrations cross majors; within one it is automatic")
 
@@ -89,7 +92,7 @@ def load_migrations(extra_modules: tuple[str, ...] = ()) -> None:
         _loaded = True
         for module in BUILTIN_MODULES:
             importlib.import_module(module)
-        for entry in entry_points(group=ENTRY_POINT_GROUP):
+        for entry in _entry_points():
             importlib.import_module(entry.value.partition(":")[0])
     for module in extra_modules:
         try:
@@ -98,12 +101,18 @@ def load_migrations(extra_modules: tuple[str, ...] = ()) -> None:
             raise UsageError(f"cannot import migration module {module!r}: {exc}") from None
 
 
+def _entry_points() -> list[Any]:
+    from importlib.metadata import entry_points
+
+    return list(entry_points(group=ENTRY_POINT_GROUP))
+
+
 def migrations_for(model: str) -> list[Migration]:
     load_migrations()
     return sorted((m for m in _REGISTRY.values() if m.model == model), key=lambda m: (m.source, m.target))
 
 
-def find_route(model: str, source: ir.Version, target: ir.Version) -> list[Hop] | None:
+def find_route(model: str, source: Version, target: Version) -> list[Hop] | None:
     """The hops from ``source`` to ``target``; None when no migration chain crosses the majors."""
     if source == target:
         return []
@@ -124,9 +133,36 @@ def find_route(model: str, source: ir.Version, target: ir.Version) -> list[Hop] 
     return hops
 
 
-def _migration_chain(known: list[Migration], source: ir.Version, major: int) -> list[Migration] | None:
+def route_exists(model: str, source: Version, target: Version) -> bool:
+    """Whether ``find_route`` finds a route. While only the standard migrations exist (nothing
+    registered yet, no entry points), from the shipped list of them (``devstate.schema.facts``):
+    their modules (and the IR) are imported only to run them."""
+    if source.major == target.major:
+        return True
+    standard = facts.table().get("migrations")
+    if _loaded or _REGISTRY or standard is None or _entry_points():
+        return find_route(model, source, target) is not None
+    edges = {(Version.parse(s).major, Version.parse(t).major) for m, s, t in standard if m == model}
+    reached, frontier = {source.major}, [source.major]
+    while frontier:
+        current = frontier.pop()
+        for after in (t for s, t in edges if s == current and t not in reached):
+            reached.add(after)
+            frontier.append(after)
+    return target.major in reached
+
+
+def standard_migrations() -> list[list[str]]:
+    """The standard migrations as [model, source, target], sorted (``devstate.schema.facts`` ships them)."""
+    for module in BUILTIN_MODULES:
+        importlib.import_module(module)
+    return sorted([m.model, str(m.source), str(m.target)] for m in _REGISTRY.values()
+                  if m.function.__module__ in BUILTIN_MODULES)
+
+
+def _migration_chain(known: list[Migration], source: Version, major: int) -> list[Migration] | None:
     """Breadth-first over majors; prefers functions whose source is at or after the state's."""
-    frontier: list[tuple[ir.Version, list[Migration]]] = [(source, [])]
+    frontier: list[tuple[Version, list[Migration]]] = [(source, [])]
     seen = {source.major}
     while frontier:
         current, chain = frontier.pop(0)

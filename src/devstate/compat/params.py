@@ -13,14 +13,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from devstate import ir
 from devstate.compat.description_check import plainly_valid
 from devstate.errors import UsageError
 from devstate.fileio import io_error, read_regular
 from devstate.schema.registry import shipped_json_schema
+from devstate.version import Version
 from devstate.wire.sections import parse_vendor
+
+if TYPE_CHECKING:  # the IR (pydantic) is not needed to read descriptions or check parameters
+    from devstate import ir
 
 MAX_DESCRIPTION_SIZE = 16 << 20
 """Largest device description file read (bytes)."""
@@ -80,7 +83,7 @@ class Support:
 @dataclass(frozen=True)
 class DeviceDescription:
     model: str
-    versions: tuple[ir.Version, ...]
+    versions: tuple[Version, ...]
     params: dict[str, Value] = field(default_factory=dict)
     supported: dict[str, Support] = field(default_factory=dict)
     vendor_sections: tuple[VendorRef, ...] = ()
@@ -181,7 +184,7 @@ def parse_description(data: Any, source: str = "<description>") -> DeviceDescrip
         _check_with_jsonschema(data, source)
     return DeviceDescription(
         model=data["model"],
-        versions=tuple(ir.Version.parse(v) for v in data["versions"]),
+        versions=tuple(Version.parse(v) for v in data["versions"]),
         params=dict(data.get("params", {})),
         supported={name: _support(spec) for name, spec in data.get("supported_params", {}).items()},
         vendor_sections=tuple(VendorRef(_vendor(v["vendor"], source), v["id"], v.get("name", ""),
@@ -266,6 +269,8 @@ def _param_domain(param: ir.Param) -> str:
         return "allowed: " + ", ".join(json.dumps(v) for v in param.allowed)
     if param.type in ("bool", "string"):
         return f"a {param.type}"
+    from devstate import ir
+
     low, high = ir.scalar_range(param.type)
     low = low if param.min is None else param.min
     high = high if param.max is None else param.max

@@ -22,14 +22,9 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from devstate import ir
-from devstate.compat.change import Change
-from devstate.compat.conditions import Condition, ConditionKind, Target, merge, unmet
-from devstate.compat.diff import diff_schemas
-from devstate.compat.effects import Status, worst
-from devstate.compat.migrate import Hop, find_route
+from devstate.compat.migrate import route_exists
 from devstate.compat.params import (
     DeviceDescription,
     MigrationCheck,
@@ -39,6 +34,14 @@ from devstate.compat.params import (
     param_mismatches,
 )
 from devstate.compat.rules import Direction
+from devstate.schema.facts import full
+from devstate.version import Version
+
+if TYPE_CHECKING:  # a device check that needs no diff imports neither the IR (pydantic) nor the differ
+    from devstate import ir
+    from devstate.compat.change import Change
+    from devstate.compat.conditions import Condition
+    from devstate.compat.migrate import Hop
 
 
 class Verdict(StrEnum):
@@ -85,6 +88,10 @@ class LoadVerdict:
     @property
     def silent(self) -> bool:
         """Some state that does not meet the conditions loads with another value, without an error."""
+        if not self.conditions:
+            return False
+        from devstate.compat.conditions import ConditionKind  # imported already: there are conditions
+
         return any(c.kind is ConditionKind.SILENT for c in self.conditions)
 
     @property
@@ -151,13 +158,20 @@ def load_verdict(writer: ir.Schema, reader: ir.Schema, changes: Sequence[Change]
         return _across_majors(writer, reader)
     backward = writer.version < reader.version or (writer.version == reader.version)
     old, new = (writer, reader) if backward else (reader, writer)
-    found = list(changes) if changes is not None else diff_schemas(old, new)
+    if changes is None:
+        from devstate.compat.diff import diff_schemas
+
+        changes = diff_schemas(full(old), full(new))
+    found = list(changes)
     direction = Direction.BACKWARD if backward else Direction.FORWARD
     return from_changes(writer, reader, found, direction)
 
 
 def from_changes(writer: ir.Schema, reader: ir.Schema, changes: Sequence[Change], direction: Direction) -> LoadVerdict:
     """The verdict of one direction of a diff (``BACKWARD``: the new reader, old state)."""
+    from devstate.compat.conditions import merge
+    from devstate.compat.effects import Status, worst
+
     deciding = tuple(c for c in changes if c.effect(direction).status is not Status.COMPATIBLE)
     effect = worst([c.effect(direction) for c in deciding])
     state_only = _state(effect.conditions)
@@ -172,14 +186,22 @@ def from_changes(writer: ir.Schema, reader: ir.Schema, changes: Sequence[Change]
 
 
 def _state(conditions: Sequence[Condition]) -> tuple[Condition, ...]:
-    return tuple(c for c in conditions if c.target is not Target.PARAM)
+    return tuple(c for c in conditions if not _on_param(c))
 
 
 def _params(conditions: Sequence[Condition]) -> tuple[Condition, ...]:
-    return tuple(c for c in conditions if c.target is Target.PARAM)
+    return tuple(c for c in conditions if _on_param(c))
+
+
+def _on_param(condition: Condition) -> bool:
+    from devstate.compat.conditions import Target  # imported already: there is a condition
+
+    return condition.target is Target.PARAM
 
 
 def _across_majors(writer: ir.Schema, reader: ir.Schema) -> LoadVerdict:
+    from devstate.compat.migrate import find_route
+
     refused = (f"a {reader.ident} reader refuses state of major {writer.version.major} (MAJOR_MISMATCH)",)
     route = find_route(writer.model, writer.version, reader.version)
     if route is None:
@@ -193,14 +215,16 @@ def pair_verdicts(old: ir.Schema, new: ir.Schema) -> tuple[LoadVerdict, LoadVerd
     """(backward: the new reader loading old state, forward: the old reader loading new state)."""
     if old.version.major != new.version.major or old.model != new.model:
         return load_verdict(old, new), load_verdict(new, old)
-    changes = diff_schemas(old, new)
+    from devstate.compat.diff import diff_schemas
+
+    changes = diff_schemas(full(old), full(new))
     return (from_changes(old, new, changes, Direction.BACKWARD), from_changes(new, old, changes, Direction.FORWARD))
 
 
 # -- devices ------------------------------------------------------------------------------------
 
 
-SchemaFor = Callable[[str, ir.Version], ir.Schema | None]
+SchemaFor = Callable[[str, Version], "ir.Schema | None"]
 
 
 @dataclass
@@ -210,9 +234,9 @@ class MigrationVerdict:
     source: DeviceDescription
     destination: DeviceDescription
     verdict: Verdict = Verdict.INCOMPATIBLE
-    writes: ir.Version | None = None
+    writes: Version | None = None
     """The version the source saves its state as."""
-    loads: ir.Version | None = None
+    loads: Version | None = None
     """The version of the destination's reader (equal to ``writes`` unless a conversion or a
     conditional load between minor versions bridges them)."""
     load: LoadVerdict | None = None
@@ -277,7 +301,12 @@ def migration_verdict(source: DeviceDescription, destination: DeviceDescription,
 
 def _unmet_params(source: DeviceDescription, writer: ir.Schema, verdict: LoadVerdict) -> list[Mismatch]:
     """The parameter conditions of a direct load that the source's parameter values do not meet."""
-    found = unmet(writer, {}, _params(verdict.conditions), source.params)
+    conditions = _params(verdict.conditions)
+    if not conditions:
+        return []
+    from devstate.compat.conditions import unmet
+
+    found = unmet(full(writer), {}, conditions, source.params)
     return [Mismatch("param", u.condition.name, u.value, f"the {verdict.reader.version} reader: it must "
                      f"{u.condition.requirement.replace('holds', 'hold')}",
                      f"{u.condition.name}: the source uses {json.dumps(u.value)}; a {verdict.reader.ident} reader "
@@ -296,7 +325,7 @@ def _state_conditions_only(verdict: LoadVerdict) -> LoadVerdict:
 
 
 def _candidates(source: DeviceDescription, destination: DeviceDescription,
-                schema_for: SchemaFor) -> list[tuple[ir.Version, ir.Version, ir.Schema | None, ir.Schema | None]]:
+                schema_for: SchemaFor) -> list[tuple[Version, Version, ir.Schema | None, ir.Schema | None]]:
     """(writes, loads, writer schema, reader schema): common versions first, newest first, then
     pairs of one major the destination may load directly."""
     common = sorted(set(source.versions) & set(destination.versions), reverse=True)
@@ -310,7 +339,7 @@ def _candidates(source: DeviceDescription, destination: DeviceDescription,
     return out
 
 
-def _accept(result: MigrationVerdict, writes: ir.Version, loads: ir.Version, verdict: LoadVerdict | None) -> None:
+def _accept(result: MigrationVerdict, writes: Version, loads: Version, verdict: LoadVerdict | None) -> None:
     result.writes, result.loads, result.load = writes, loads, verdict
     if verdict is None or verdict.verdict is Verdict.COMPATIBLE:
         result.verdict = Verdict.COMPATIBLE
@@ -332,8 +361,7 @@ def _convert(result: MigrationVerdict, schema_for: SchemaFor) -> None:
                                              f"the destination {loads}"))
     for written in sorted(source.versions, reverse=True):
         for loaded in sorted(destination.versions, reverse=True):
-            route = find_route(source.model, written, loaded)
-            if route is None or written == loaded:
+            if written == loaded or not route_exists(source.model, written, loaded):
                 continue
             result.verdict, result.writes, result.loads = Verdict.CONVERT, written, loaded
             result.notes.append(f"state saved as {written} can be converted to {loaded} with `devstate convert "
@@ -397,7 +425,7 @@ def _versions_connect(source: DeviceDescription, destination: DeviceDescription,
         return True
     for writes in source.versions:
         for loads in destination.versions:
-            if find_route(source.model, writes, loads) is not None and writes.major != loads.major:
+            if writes.major != loads.major and route_exists(source.model, writes, loads):
                 return True
             writer, reader = schema_for(source.model, writes), schema_for(source.model, loads)
             if writes.major == loads.major and writer is not None and reader is not None \

@@ -4,8 +4,9 @@ parser, the meta-schema check, the IR build or their imports (pydantic, jsonsche
 
 ``standard_facts.json`` holds, by each standard schema file's sha256, what the full loader
 found for it: valid, its ``validate`` summary, its imports (as written) with the sha256 of
-the file each one loaded, its parameters and vendor sections (``python -m
-tools.standard_facts`` writes it from the IR; ``tools.regenerate --check`` fails when it
+the file each one loaded, its parameters and vendor sections, and the standard
+migration functions as (model, source, target) (``python -m tools.standard_facts`` writes it
+from the IR and the registry; ``tools.regenerate --check`` fails when it
 drifts). ``known`` uses an entry only when loading the file now would read exactly those
 bytes: the file has that sha256, sits where its name says (or is named otherwise), the
 meta-schema in use is the one the facts were computed with, and every import resolves, as
@@ -17,16 +18,19 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from devstate.errors import UsageError
 from devstate.result_cache import sha256_of
 from devstate.schema.registry import import_candidates, misplaced, shipped_file
+from devstate.version import Version
 
 FACTS = Path(__file__).with_name("standard_facts.json")
 FACTS_FORMAT = 1
+T = TypeVar("T")
 META_SCHEMA_NAME = "devstate.schema.json"
 """The meta-schema the loader checks every file against (``devstate.schema.metaschema``)."""
 
@@ -35,8 +39,93 @@ META_SCHEMA_NAME = "devstate.schema.json"
 class Known:
     """A file the facts answer for, and every file loading it reads or looks for (sha256, None: absent)."""
 
+    sha256: str
     facts: dict[str, Any]
     files: dict[Path, str | None]
+
+
+@dataclass(frozen=True)
+class ParamFacts:
+    """An ``ir.Param`` as plain data: what checking a parameter value needs."""
+
+    name: str
+    type: str
+    default: int | bool | str
+    allowed: tuple[int | bool | str, ...] | None
+    min: int | None
+    max: int | None
+    range: tuple[int, int] | None
+    """The type's value range (``ir.scalar_range``); None for bool and string."""
+
+    def accepts(self, value: object) -> bool:
+        """As ``ir.Param.accepts``."""
+        if self.type == "bool":
+            valid = isinstance(value, bool)
+        elif self.type == "string":
+            valid = isinstance(value, str)
+        else:
+            assert self.range is not None
+            low, high = self.range
+            valid = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+        if not valid:
+            return False
+        if self.allowed is not None and value not in self.allowed:
+            return False
+        if self.min is not None and value < self.min:  # type: ignore[operator]
+            return False
+        return not (self.max is not None and value > self.max)  # type: ignore[operator]
+
+
+@dataclass(frozen=True)
+class VendorFacts:
+    """An ``ir.VendorSection`` as plain data (``vendor`` as its text, ``pci:0x…``/``uuid:…``)."""
+
+    vendor: str
+    id: int
+    name: str
+    optional: bool
+
+
+class StandardSchema:
+    """A known standard schema as its facts: model, version, ident, sha256, params and
+    vendor_sections, the IR's attributes of those names (params and vendor sections as plain
+    ``ParamFacts``/``VendorFacts``). ``full`` gives the IR itself (loaded by ``load``, once),
+    for code that needs more than the facts (the schema diff); reading any other attribute
+    reads it there."""
+
+    def __init__(self, known: Known, load: Callable[[], Any]) -> None:
+        data = known.facts
+        self.model: str = data["model"]
+        self.version = Version.parse(data["version"])
+        self.sha256 = known.sha256
+        self.params = tuple(ParamFacts(p["name"], p["type"], p["default"],
+                                       None if p["allowed"] is None else tuple(p["allowed"]), p["min"], p["max"],
+                                       None if p["range"] is None else (p["range"][0], p["range"][1]))
+                            for p in data["params"])
+        self.vendor_sections = tuple(VendorFacts(*v) for v in data["vendor_sections"])
+        self.known = known
+        self._load = load
+        self._schema: Any = None
+
+    @property
+    def ident(self) -> str:
+        return f"{self.model}@{self.version}"
+
+    def schema(self) -> Any:
+        """The IR of the file (an ``ir.Schema``)."""
+        if self._schema is None:
+            self._schema = self._load()
+        return self._schema
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_load", "_schema"):
+            raise AttributeError(name)
+        return getattr(self.schema(), name)
+
+
+def full(schema: T) -> T:
+    """The IR of ``schema``: itself, or for a ``StandardSchema`` the schema it stands for."""
+    return cast(T, schema.schema()) if isinstance(schema, StandardSchema) else schema
 
 
 @functools.cache
@@ -60,7 +149,7 @@ def known(path: Path, root: Path | None = None) -> Known | None:
         return None
     files: dict[Path, str | None] = {}
     entry = _known(path, root, data["schemas"], files, [])
-    return None if entry is None else Known(entry, files)
+    return None if entry is None else Known(str(files[path.resolve()]), entry, files)
 
 
 def _meta_schema_unchanged(digest: str) -> bool:
