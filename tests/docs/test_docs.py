@@ -17,7 +17,7 @@ from devstate.cli.mkdocs_hook import expand_models_nav
 from devstate.docs import CompatRenderers, PageLinks, SiteInputs, build_site, render_cli_reference
 from devstate.docs.cli_reference import command_anchor, walk
 from devstate.docs.markdown import cell, slug, table
-from devstate.docs.model_page import field_rows, field_table, render_version_page
+from devstate.docs.model_page import field_rows, field_table, member_link, range_text, render_version_page
 from devstate.docs.search_index import rewrite_search_index
 from devstate.schema import load_schema, schema_files
 
@@ -115,6 +115,35 @@ def test_field_rows_give_path_type_offset_size_range_since(example: ir.Schema) -
     assert blob["blob.ring.size"][4] == "≤ 4096" and blob["blob.ring.size"].unit == "entries"
     rings = list(field_rows(example, "rings", example.section("rings").type, example.model))
     assert rings[0].path == "rings[].size"
+
+
+def test_range_text_gives_bounds_and_the_capacity_of_counted_types(example: ir.Schema) -> None:
+    blob, regs = example.struct("blob_state"), example.struct("regs")
+    level, name, data = regs.fields[2], blob.fields[0], blob.fields[1]
+    assert [range_text(level.type, level), range_text(name.type, name), range_text(data.type, data)] == [
+        "-100..100", "≤ 64 bytes", "≤ 4096 bytes"]
+    assert range_text(example.section("rings").type, None) == "≤ 8 items"
+    assert [range_text(example.section(s).type, None) for s in ("regs", "counters")] == ["", ""]
+
+
+def test_member_link_points_at_the_row_or_type_on_the_version_page(example: ir.Schema) -> None:
+    links = {(kind, name): member_link(example, kind, name) for kind, name in [
+        ("section", "regs"), ("section", "nope"), ("vendor section", "acme_tuning"), ("param", "queues"),
+        ("type", "lib.ring"), ("field", "regs.level"), ("field", "lib.ring.size"), ("field", "regs.nope"),
+        ("field", "mode.turbo"), ("field", "status.ready"), ("field", "nope.x")]}
+    assert links == {
+        ("section", "regs"): "1.1.md#section-regs",
+        ("section", "nope"): None,
+        ("vendor section", "acme_tuning"): "1.1.md#vendor-acme-tuning",
+        ("param", "queues"): "1.1.md#param-queues",
+        ("type", "lib.ring"): "1.1.md#type-lib-ring",
+        ("field", "regs.level"): "1.1.md#type-regs.level",
+        ("field", "lib.ring.size"): "1.1.md#type-lib-ring.size",
+        ("field", "regs.nope"): None,
+        ("field", "mode.turbo"): "1.1.md#type-mode",
+        ("field", "status.ready"): "1.1.md#type-status",
+        ("field", "nope.x"): None,
+    }
 
 
 def test_every_field_row_is_its_own_link_target(example: ir.Schema) -> None:
