@@ -13,6 +13,7 @@ import copy
 import functools
 import json
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from devstate.state_input import (
     read_state,
 )
 from devstate.state_schema import state_json_schema
+from devstate.state_template import template_text
 
 CONFORMANCE = ROOT / "spec" / "conformance"
 HOSTILE_SCHEMA = CONFORMANCE / "schemas" / "org.devstate.hostile" / "1.0.yaml"
@@ -394,3 +396,63 @@ def test_a_region_from_a_state_file_encodes_within_1_25_times_its_size(tmp_path:
     assert peak <= 1.25 * len(region) + 512 * 1024, peak / len(region)
     assert decode(load_schema(HOSTILE_SCHEMA), (tmp_path / "out.dsf").read_bytes())["sections"]["region"]["data"] \
         == region
+
+
+def test_commented_template_nests_structs_and_arrays_of_structs_and_wraps_long_lists(
+        write_schema: Callable[..., Path]) -> None:
+    schema = load_schema(write_schema("""
+        devstate: 1
+        model: org.example.dev
+        version: "1.1"
+        title: Template shapes
+        types:
+          pair:
+            kind: struct
+            fields:
+              - {name: enabled, type: bool}
+              - {name: id, type: u8, min: 1}
+        sections:
+          - {id: 1, name: pairs, type: "pair[2]", doc: Two pairs.}
+          - {id: 2, name: table, type: "u8[40]"}
+          - {id: 3, name: none, type: {kind: array, of: pair, max: 4}}
+        vendor_sections:
+          - {id: 1, name: blob, vendor: {pci: 0x1af4}, opaque: true, max: 16, optional: true}
+        """))
+    assert template_text(schema, comments=True, optional=True) == "\n".join([
+        "{",
+        "  // org.example.dev@1.1: Template shapes. Absent fields take their defaults when encoded.",
+        '  "model": "org.example.dev",',
+        '  "version": "1.1",',
+        '  "sections": {',
+        "    // section 1: pair[2] — Two pairs.",
+        '    "pairs": [',
+        "      {",
+        "        // bool",
+        '        "enabled": false,',
+        "        // u8, range 1..",
+        '        "id": 1',
+        "      },",
+        "      {",
+        "        // bool",
+        '        "enabled": false,',
+        "        // u8, range 1..",
+        '        "id": 1',
+        "      }",
+        "    ],",
+        "    // section 2: u8[40]",
+        '    "table": [',
+        "      " + ", ".join(["0"] * 16) + ",",
+        "      " + ", ".join(["0"] * 16) + ",",
+        "      " + ", ".join(["0"] * 8),
+        "    ],",
+        "    // section 3: pair[] max 4",
+        '    "none": []',
+        "  },",
+        '  "vendor_sections": {',
+        "    // optional vendor section pci:0x1af4 #1: opaque bytes as hex",
+        '    "blob": ""',
+        "  },",
+        '  "unknown_sections": []',
+        "}",
+        "",
+    ])
