@@ -1337,9 +1337,14 @@ def expect_struct(data: Any, fields: tuple[str, ...], struct_name: str, path: st
             raise invalid(f"{path}.{key}", f"struct {struct_name} has no field {key!r}")
 
 
-def to_int(value: Any, low: int, high: int, path: str) -> int:
+def to_int(value: Any, low: int, high: int, scalar: str, path: str) -> int:
+    """An integer of the scalar type ``scalar`` (``u8``...) in ``low..high``."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise invalid(path, f"expected an integer, got {_kind(value)}")
+        raise invalid(path, f"expected an integer ({scalar}), got {_kind(value)}")
+    return _in_range(value, low, high, path)
+
+
+def _in_range(value: int, low: int, high: int, path: str) -> int:
     if not low <= value <= high:
         raise EncodeError(ErrorCode.OUT_OF_RANGE, path, f"{value} is outside {low}..{high}")
     return value
@@ -1357,7 +1362,7 @@ def to_enum(value: Any, members: dict[str, Any], is_open: bool, low: int, high: 
             raise EncodeError(ErrorCode.BAD_ENUM, path, f"{value!r} is not a member of enum {name}")
         return members[value]
     if is_open and isinstance(value, int) and not isinstance(value, bool):
-        return to_int(value, low, high, path)
+        return _in_range(value, low, high, path)
     expected = "a member name or an integer" if is_open else "a member name"
     raise invalid(path, f"expected {expected} of enum {name}, got {_kind(value)}")
 

@@ -692,10 +692,10 @@ def _to_state_admin_queue_pair(admin_queue_pair: AdminQueuePair) -> dict[str, An
 def _from_state_admin_queue_pair(state: Any, path: str) -> AdminQueuePair:
     _rt.expect_struct(state, ("sq_head", "sq_tail", "cq_head", "cq_tail", "cq_phase"), "admin_queue_pair", path)
     return AdminQueuePair(
-        _rt.to_int(_rt.member(state, "sq_head", path, "admin_queue_pair"), 0, 65535, f"{path}.sq_head"),
-        _rt.to_int(_rt.member(state, "sq_tail", path, "admin_queue_pair"), 0, 65535, f"{path}.sq_tail"),
-        _rt.to_int(_rt.member(state, "cq_head", path, "admin_queue_pair"), 0, 65535, f"{path}.cq_head"),
-        _rt.to_int(_rt.member(state, "cq_tail", path, "admin_queue_pair"), 0, 65535, f"{path}.cq_tail"),
+        _rt.to_int(_rt.member(state, "sq_head", path, "admin_queue_pair"), 0, 65535, "u16", f"{path}.sq_head"),
+        _rt.to_int(_rt.member(state, "sq_tail", path, "admin_queue_pair"), 0, 65535, "u16", f"{path}.sq_tail"),
+        _rt.to_int(_rt.member(state, "cq_head", path, "admin_queue_pair"), 0, 65535, "u16", f"{path}.cq_head"),
+        _rt.to_int(_rt.member(state, "cq_tail", path, "admin_queue_pair"), 0, 65535, "u16", f"{path}.cq_tail"),
         _rt.to_bool(_rt.member(state, "cq_phase", path, "admin_queue_pair"), f"{path}.cq_phase"),
     )
 
@@ -783,8 +783,8 @@ def _from_state_async_event(state: Any, path: str) -> AsyncEvent:
             "aer_event_type",
             f"{path}.type",
         ),
-        _rt.to_int(_rt.member(state, "info", path, "async_event"), 0, 255, f"{path}.info"),
-        _rt.to_int(_rt.member(state, "log_page", path, "async_event"), 0, 255, f"{path}.log_page"),
+        _rt.to_int(_rt.member(state, "info", path, "async_event"), 0, 255, "u8", f"{path}.info"),
+        _rt.to_int(_rt.member(state, "log_page", path, "async_event"), 0, 255, "u8", f"{path}.log_page"),
     )
 
 
@@ -1021,7 +1021,7 @@ def _from_state_aer_state(state: Any, path: str) -> AerState:
     _rt.expect_struct(state, ("outstanding", "pending", "masked"), "aer_state", path)
     return AerState(
         [
-            _rt.to_int(item, 0, 65535, f"{path}.outstanding[{index}]")
+            _rt.to_int(item, 0, 65535, "u16", f"{path}.outstanding[{index}]")
             for index, item in enumerate(
                 _rt.to_list(_rt.member(state, "outstanding", path, "aer_state"), None, 16, f"{path}.outstanding")
             )
@@ -1118,10 +1118,10 @@ def _to_state_arbitration(arbitration: Arbitration) -> dict[str, Any]:
 def _from_state_arbitration(state: Any, path: str) -> Arbitration:
     _rt.expect_struct(state, ("ab", "lpw", "mpw", "hpw"), "arbitration", path)
     return Arbitration(
-        _rt.to_int(_rt.member(state, "ab", path, "arbitration"), 0, 7, f"{path}.ab"),
-        _rt.to_int(_rt.member(state, "lpw", path, "arbitration"), 0, 255, f"{path}.lpw"),
-        _rt.to_int(_rt.member(state, "mpw", path, "arbitration"), 0, 255, f"{path}.mpw"),
-        _rt.to_int(_rt.member(state, "hpw", path, "arbitration"), 0, 255, f"{path}.hpw"),
+        _rt.to_int(_rt.member(state, "ab", path, "arbitration"), 0, 7, "u8", f"{path}.ab"),
+        _rt.to_int(_rt.member(state, "lpw", path, "arbitration"), 0, 255, "u8", f"{path}.lpw"),
+        _rt.to_int(_rt.member(state, "mpw", path, "arbitration"), 0, 255, "u8", f"{path}.mpw"),
+        _rt.to_int(_rt.member(state, "hpw", path, "arbitration"), 0, 255, "u8", f"{path}.hpw"),
     )
 
 
@@ -1300,16 +1300,23 @@ def _from_state_completion_queue(state: Any, path: str) -> CompletionQueue:
         path,
     )
     return CompletionQueue(
-        _rt.to_int(_rt.member(state, "cqid", path, "completion_queue"), 1, 65535, f"{path}.cqid"),
-        _rt.to_int(_rt.member(state, "base", path, "completion_queue"), 0, 18446744073709551615, f"{path}.base"),
-        _rt.to_int(_rt.member(state, "size", path, "completion_queue"), 2, 65536, f"{path}.size"),
-        _rt.to_int(_rt.member(state, "head", path, "completion_queue"), 0, 65535, f"{path}.head"),
-        _rt.to_int(_rt.member(state, "tail", path, "completion_queue"), 0, 65535, f"{path}.tail"),
+        _rt.to_int(_rt.member(state, "cqid", path, "completion_queue"), 1, 65535, "u16", f"{path}.cqid"),
+        _rt.to_int(
+            _rt.member(state, "base", path, "completion_queue"),
+            0,
+            18446744073709551615,
+            "u64",
+            f"{path}.base",
+        ),
+        _rt.to_int(_rt.member(state, "size", path, "completion_queue"), 2, 65536, "u32", f"{path}.size"),
+        _rt.to_int(_rt.member(state, "head", path, "completion_queue"), 0, 65535, "u16", f"{path}.head"),
+        _rt.to_int(_rt.member(state, "tail", path, "completion_queue"), 0, 65535, "u16", f"{path}.tail"),
         _rt.to_bool(_rt.member(state, "phase", path, "completion_queue"), f"{path}.phase"),
         _rt.to_int(
             _rt.member(state, "interrupt_vector", path, "completion_queue"),
             0,
             65535,
+            "u16",
             f"{path}.interrupt_vector",
         ),
         _rt.to_bool(
@@ -1443,17 +1450,23 @@ def _from_state_ctrl_regs(state: Any, path: str) -> CtrlRegs:
         path,
     )
     return CtrlRegs(
-        _rt.to_int(_rt.member(state, "cap", path, "ctrl_regs"), 0, 18446744073709551615, f"{path}.cap"),
-        _rt.to_int(_rt.member(state, "vs", path, "ctrl_regs"), 0, 4294967295, f"{path}.vs"),
-        _rt.to_int(_rt.member(state, "intms", path, "ctrl_regs"), 0, 4294967295, f"{path}.intms"),
-        _rt.to_int(_rt.member(state, "cc", path, "ctrl_regs"), 0, 4294967295, f"{path}.cc"),
-        _rt.to_int(_rt.member(state, "csts", path, "ctrl_regs"), 0, 4294967295, f"{path}.csts"),
-        _rt.to_int(_rt.member(state, "aqa", path, "ctrl_regs"), 0, 4294967295, f"{path}.aqa"),
-        _rt.to_int(_rt.member(state, "asq", path, "ctrl_regs"), 0, 18446744073709551615, f"{path}.asq"),
-        _rt.to_int(_rt.member(state, "acq", path, "ctrl_regs"), 0, 18446744073709551615, f"{path}.acq"),
-        _rt.to_int(_rt.member(state, "cmbloc", path, "ctrl_regs"), 0, 4294967295, f"{path}.cmbloc"),
-        _rt.to_int(_rt.member(state, "cmbsz", path, "ctrl_regs"), 0, 4294967295, f"{path}.cmbsz"),
-        _rt.to_int(_rt.member(state, "cmbmsc", path, "ctrl_regs"), 0, 18446744073709551615, f"{path}.cmbmsc"),
+        _rt.to_int(_rt.member(state, "cap", path, "ctrl_regs"), 0, 18446744073709551615, "u64", f"{path}.cap"),
+        _rt.to_int(_rt.member(state, "vs", path, "ctrl_regs"), 0, 4294967295, "u32", f"{path}.vs"),
+        _rt.to_int(_rt.member(state, "intms", path, "ctrl_regs"), 0, 4294967295, "u32", f"{path}.intms"),
+        _rt.to_int(_rt.member(state, "cc", path, "ctrl_regs"), 0, 4294967295, "u32", f"{path}.cc"),
+        _rt.to_int(_rt.member(state, "csts", path, "ctrl_regs"), 0, 4294967295, "u32", f"{path}.csts"),
+        _rt.to_int(_rt.member(state, "aqa", path, "ctrl_regs"), 0, 4294967295, "u32", f"{path}.aqa"),
+        _rt.to_int(_rt.member(state, "asq", path, "ctrl_regs"), 0, 18446744073709551615, "u64", f"{path}.asq"),
+        _rt.to_int(_rt.member(state, "acq", path, "ctrl_regs"), 0, 18446744073709551615, "u64", f"{path}.acq"),
+        _rt.to_int(_rt.member(state, "cmbloc", path, "ctrl_regs"), 0, 4294967295, "u32", f"{path}.cmbloc"),
+        _rt.to_int(_rt.member(state, "cmbsz", path, "ctrl_regs"), 0, 4294967295, "u32", f"{path}.cmbsz"),
+        _rt.to_int(
+            _rt.member(state, "cmbmsc", path, "ctrl_regs"),
+            0,
+            18446744073709551615,
+            "u64",
+            f"{path}.cmbmsc",
+        ),
     )
 
 
@@ -1529,8 +1542,8 @@ def _to_state_power_management(power_management: PowerManagement) -> dict[str, A
 def _from_state_power_management(state: Any, path: str) -> PowerManagement:
     _rt.expect_struct(state, ("ps", "wh"), "power_management", path)
     return PowerManagement(
-        _rt.to_int(_rt.member(state, "ps", path, "power_management"), 0, 31, f"{path}.ps"),
-        _rt.to_int(_rt.member(state, "wh", path, "power_management"), 0, 7, f"{path}.wh"),
+        _rt.to_int(_rt.member(state, "ps", path, "power_management"), 0, 31, "u8", f"{path}.ps"),
+        _rt.to_int(_rt.member(state, "wh", path, "power_management"), 0, 7, "u8", f"{path}.wh"),
     )
 
 
@@ -1598,8 +1611,8 @@ def _to_state_number_of_queues(number_of_queues: NumberOfQueues) -> dict[str, An
 def _from_state_number_of_queues(state: Any, path: str) -> NumberOfQueues:
     _rt.expect_struct(state, ("nsqa", "ncqa"), "number_of_queues", path)
     return NumberOfQueues(
-        _rt.to_int(_rt.member(state, "nsqa", path, "number_of_queues"), 0, 65535, f"{path}.nsqa"),
-        _rt.to_int(_rt.member(state, "ncqa", path, "number_of_queues"), 0, 65535, f"{path}.ncqa"),
+        _rt.to_int(_rt.member(state, "nsqa", path, "number_of_queues"), 0, 65535, "u16", f"{path}.nsqa"),
+        _rt.to_int(_rt.member(state, "ncqa", path, "number_of_queues"), 0, 65535, "u16", f"{path}.ncqa"),
     )
 
 
@@ -1667,8 +1680,8 @@ def _to_state_interrupt_coalescing(interrupt_coalescing: InterruptCoalescing) ->
 def _from_state_interrupt_coalescing(state: Any, path: str) -> InterruptCoalescing:
     _rt.expect_struct(state, ("thr", "time"), "interrupt_coalescing", path)
     return InterruptCoalescing(
-        _rt.to_int(_rt.member(state, "thr", path, "interrupt_coalescing"), 0, 255, f"{path}.thr"),
-        _rt.to_int(_rt.member(state, "time", path, "interrupt_coalescing"), 0, 255, f"{path}.time"),
+        _rt.to_int(_rt.member(state, "thr", path, "interrupt_coalescing"), 0, 255, "u8", f"{path}.thr"),
+        _rt.to_int(_rt.member(state, "time", path, "interrupt_coalescing"), 0, 255, "u8", f"{path}.time"),
     )
 
 
@@ -2085,7 +2098,7 @@ def _from_state_features(state: Any, path: str) -> Features:
             f"{path}.interrupt_coalescing",
         ),
         [
-            _rt.to_int(item, 0, 65535, f"{path}.coalescing_disabled_vectors[{index}]")
+            _rt.to_int(item, 0, 65535, "u16", f"{path}.coalescing_disabled_vectors[{index}]")
             for index, item in enumerate(
                 _rt.to_list(
                     _rt.member(state, "coalescing_disabled_vectors", path, "features"),
@@ -2108,7 +2121,7 @@ def _from_state_features(state: Any, path: str) -> Features:
         ),
         _rt.to_bool(_rt.member(state, "apst_enabled", path, "features"), f"{path}.apst_enabled"),
         [
-            _rt.to_int(item, 0, 18446744073709551615, f"{path}.apst_table[{index}]")
+            _rt.to_int(item, 0, 18446744073709551615, "u64", f"{path}.apst_table[{index}]")
             for index, item in enumerate(
                 _rt.to_list(_rt.member(state, "apst_table", path, "features"), 32, None, f"{path}.apst_table")
             )
@@ -2182,7 +2195,7 @@ def _to_state_inflight_command(inflight_command: InflightCommand) -> dict[str, A
 def _from_state_inflight_command(state: Any, path: str) -> InflightCommand:
     _rt.expect_struct(state, ("sqid", "sqe"), "inflight_command", path)
     return InflightCommand(
-        _rt.to_int(_rt.member(state, "sqid", path, "inflight_command"), 0, 65535, f"{path}.sqid"),
+        _rt.to_int(_rt.member(state, "sqid", path, "inflight_command"), 0, 65535, "u16", f"{path}.sqid"),
         _rt.to_bytes(_rt.member(state, "sqe", path, "inflight_command"), 64, None, f"{path}.sqe"),
     )
 
@@ -2337,12 +2350,18 @@ def _from_state_submission_queue(state: Any, path: str) -> SubmissionQueue:
         path,
     )
     return SubmissionQueue(
-        _rt.to_int(_rt.member(state, "sqid", path, "submission_queue"), 1, 65535, f"{path}.sqid"),
-        _rt.to_int(_rt.member(state, "cqid", path, "submission_queue"), 1, 65535, f"{path}.cqid"),
-        _rt.to_int(_rt.member(state, "base", path, "submission_queue"), 0, 18446744073709551615, f"{path}.base"),
-        _rt.to_int(_rt.member(state, "size", path, "submission_queue"), 2, 65536, f"{path}.size"),
-        _rt.to_int(_rt.member(state, "head", path, "submission_queue"), 0, 65535, f"{path}.head"),
-        _rt.to_int(_rt.member(state, "tail", path, "submission_queue"), 0, 65535, f"{path}.tail"),
+        _rt.to_int(_rt.member(state, "sqid", path, "submission_queue"), 1, 65535, "u16", f"{path}.sqid"),
+        _rt.to_int(_rt.member(state, "cqid", path, "submission_queue"), 1, 65535, "u16", f"{path}.cqid"),
+        _rt.to_int(
+            _rt.member(state, "base", path, "submission_queue"),
+            0,
+            18446744073709551615,
+            "u64",
+            f"{path}.base",
+        ),
+        _rt.to_int(_rt.member(state, "size", path, "submission_queue"), 2, 65536, "u32", f"{path}.size"),
+        _rt.to_int(_rt.member(state, "head", path, "submission_queue"), 0, 65535, "u16", f"{path}.head"),
+        _rt.to_int(_rt.member(state, "tail", path, "submission_queue"), 0, 65535, "u16", f"{path}.tail"),
         _rt.to_enum(
             _rt.member(state, "priority", path, "submission_queue"),
             _QUEUE_PRIORITY_BY_NAME,
@@ -2451,12 +2470,14 @@ def _from_state_vendor_fw_state(state: Any, path: str) -> VendorFwState:
             _rt.member(state, "internal_log_cursor", path, "vendor_fw_state"),
             0,
             18446744073709551615,
+            "u64",
             f"{path}.internal_log_cursor",
         ),
         _rt.to_int(
             _rt.member(state, "thermal_throttle_level", path, "vendor_fw_state"),
             0,
             255,
+            "u8",
             f"{path}.thermal_throttle_level",
         ),
     )
@@ -2763,7 +2784,7 @@ def _to_state_namespaces_section(namespaces: list[int]) -> Any:
 
 def _from_state_namespaces_section(state: Any, path: str) -> list[int]:
     return [
-        _rt.to_int(item, 0, 4294967295, f"{path}[{index}]")
+        _rt.to_int(item, 0, 4294967295, "u32", f"{path}[{index}]")
         for index, item in enumerate(_rt.to_list(state, None, 1024, path))
     ]
 

@@ -373,7 +373,7 @@ def _to_state_pci__pci_function(pci_function: PciFunction) -> dict[str, Any]:
 def _from_state_pci__pci_function(state: Any, path: str) -> PciFunction:
     _rt.expect_struct(state, ("version_id", "config", "irq_state", "msix_table", "msix_pba"), "pci_function", path)
     return PciFunction(
-        _rt.to_int(_rt.member(state, "version_id", path, "pci_function"), 1, 2, f"{path}.version_id"),
+        _rt.to_int(_rt.member(state, "version_id", path, "pci_function"), 1, 2, "u32", f"{path}.version_id"),
         _rt.to_bytes(_rt.member(state, "config", path, "pci_function"), None, 4096, f"{path}.config"),
         [
             _rt.to_bool(item, f"{path}.irq_state[{index}]")
@@ -489,12 +489,18 @@ def _to_state_pci__queue_record(queue_record: QueueRecord) -> dict[str, Any]:
 def _from_state_pci__queue_record(state: Any, path: str) -> QueueRecord:
     _rt.expect_struct(state, ("index", "num", "enabled", "desc", "avail", "used"), "queue_record", path)
     return QueueRecord(
-        _rt.to_int(_rt.member(state, "index", path, "queue_record"), 0, 1023, f"{path}.index"),
-        _rt.to_int(_rt.member(state, "num", path, "queue_record"), 0, 65535, f"{path}.num"),
+        _rt.to_int(_rt.member(state, "index", path, "queue_record"), 0, 1023, "u16", f"{path}.index"),
+        _rt.to_int(_rt.member(state, "num", path, "queue_record"), 0, 65535, "u16", f"{path}.num"),
         _rt.to_bool(_rt.member(state, "enabled", path, "queue_record"), f"{path}.enabled"),
-        _rt.to_int(_rt.member(state, "desc", path, "queue_record"), 0, 18446744073709551615, f"{path}.desc"),
-        _rt.to_int(_rt.member(state, "avail", path, "queue_record"), 0, 18446744073709551615, f"{path}.avail"),
-        _rt.to_int(_rt.member(state, "used", path, "queue_record"), 0, 18446744073709551615, f"{path}.used"),
+        _rt.to_int(_rt.member(state, "desc", path, "queue_record"), 0, 18446744073709551615, "u64", f"{path}.desc"),
+        _rt.to_int(
+            _rt.member(state, "avail", path, "queue_record"),
+            0,
+            18446744073709551615,
+            "u64",
+            f"{path}.avail",
+        ),
+        _rt.to_int(_rt.member(state, "used", path, "queue_record"), 0, 18446744073709551615, "u64", f"{path}.used"),
     )
 
 
@@ -574,9 +580,15 @@ def _to_state_pci__ring_record(ring_record: RingRecord) -> dict[str, Any]:
 def _from_state_pci__ring_record(state: Any, path: str) -> RingRecord:
     _rt.expect_struct(state, ("index", "avail", "used"), "ring_record", path)
     return RingRecord(
-        _rt.to_int(_rt.member(state, "index", path, "ring_record"), 0, 1023, f"{path}.index"),
-        _rt.to_int(_rt.member(state, "avail", path, "ring_record"), 0, 18446744073709551615, f"{path}.avail"),
-        _rt.to_int(_rt.member(state, "used", path, "ring_record"), 0, 18446744073709551615, f"{path}.used"),
+        _rt.to_int(_rt.member(state, "index", path, "ring_record"), 0, 1023, "u16", f"{path}.index"),
+        _rt.to_int(
+            _rt.member(state, "avail", path, "ring_record"),
+            0,
+            18446744073709551615,
+            "u64",
+            f"{path}.avail",
+        ),
+        _rt.to_int(_rt.member(state, "used", path, "ring_record"), 0, 18446744073709551615, "u64", f"{path}.used"),
     )
 
 
@@ -1155,13 +1167,14 @@ def _from_state_pci__virtio_core(state: Any, path: str) -> VirtioCore:
             _rt.member(state, "modern_guest_features", path, "virtio_core"),
             0,
             18446744073709551615,
+            "u64",
             f"{path}.modern_guest_features",
         ),
         _rt.to_bool(_rt.member(state, "started", path, "virtio_core"), f"{path}.started"),
         _rt.to_bool(_rt.member(state, "broken", path, "virtio_core"), f"{path}.broken"),
         _rt.to_bool(_rt.member(state, "disabled", path, "virtio_core"), f"{path}.disabled"),
         [
-            _rt.to_int(item, 0, 4294967295, f"{path}.ring_sizes[{index}]")
+            _rt.to_int(item, 0, 4294967295, "u32", f"{path}.ring_sizes[{index}]")
             for index, item in enumerate(
                 _rt.to_list(_rt.member(state, "ring_sizes", path, "virtio_core"), None, 1024, f"{path}.ring_sizes")
             )

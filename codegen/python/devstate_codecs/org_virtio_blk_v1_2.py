@@ -610,9 +610,9 @@ def _to_state_geometry(geometry: Geometry) -> dict[str, Any]:
 def _from_state_geometry(state: Any, path: str) -> Geometry:
     _rt.expect_struct(state, ("cylinders", "heads", "sectors"), "geometry", path)
     return Geometry(
-        _rt.to_int(_rt.member(state, "cylinders", path, "geometry"), 0, 65535, f"{path}.cylinders"),
-        _rt.to_int(_rt.member(state, "heads", path, "geometry"), 0, 255, f"{path}.heads"),
-        _rt.to_int(_rt.member(state, "sectors", path, "geometry"), 0, 255, f"{path}.sectors"),
+        _rt.to_int(_rt.member(state, "cylinders", path, "geometry"), 0, 65535, "u16", f"{path}.cylinders"),
+        _rt.to_int(_rt.member(state, "heads", path, "geometry"), 0, 255, "u8", f"{path}.heads"),
+        _rt.to_int(_rt.member(state, "sectors", path, "geometry"), 0, 255, "u8", f"{path}.sectors"),
     )
 
 
@@ -690,10 +690,22 @@ def _from_state_topology(state: Any, path: str) -> Topology:
         path,
     )
     return Topology(
-        _rt.to_int(_rt.member(state, "physical_block_exp", path, "topology"), 0, 255, f"{path}.physical_block_exp"),
-        _rt.to_int(_rt.member(state, "alignment_offset", path, "topology"), 0, 255, f"{path}.alignment_offset"),
-        _rt.to_int(_rt.member(state, "min_io_size", path, "topology"), 0, 65535, f"{path}.min_io_size"),
-        _rt.to_int(_rt.member(state, "opt_io_size", path, "topology"), 0, 4294967295, f"{path}.opt_io_size"),
+        _rt.to_int(
+            _rt.member(state, "physical_block_exp", path, "topology"),
+            0,
+            255,
+            "u8",
+            f"{path}.physical_block_exp",
+        ),
+        _rt.to_int(
+            _rt.member(state, "alignment_offset", path, "topology"),
+            0,
+            255,
+            "u8",
+            f"{path}.alignment_offset",
+        ),
+        _rt.to_int(_rt.member(state, "min_io_size", path, "topology"), 0, 65535, "u16", f"{path}.min_io_size"),
+        _rt.to_int(_rt.member(state, "opt_io_size", path, "topology"), 0, 4294967295, "u32", f"{path}.opt_io_size"),
     )
 
 
@@ -1190,11 +1202,17 @@ def _from_state_blk_config(state: Any, path: str) -> BlkConfig:
         path,
     )
     return BlkConfig(
-        _rt.to_int(_rt.member(state, "capacity", path, "blk_config"), 0, 18446744073709551615, f"{path}.capacity"),
-        _rt.to_int(_rt.member(state, "size_max", path, "blk_config"), 0, 4294967295, f"{path}.size_max"),
-        _rt.to_int(_rt.member(state, "seg_max", path, "blk_config"), 0, 4294967295, f"{path}.seg_max"),
+        _rt.to_int(
+            _rt.member(state, "capacity", path, "blk_config"),
+            0,
+            18446744073709551615,
+            "u64",
+            f"{path}.capacity",
+        ),
+        _rt.to_int(_rt.member(state, "size_max", path, "blk_config"), 0, 4294967295, "u32", f"{path}.size_max"),
+        _rt.to_int(_rt.member(state, "seg_max", path, "blk_config"), 0, 4294967295, "u32", f"{path}.seg_max"),
         _from_state_geometry(_rt.member(state, "geometry", path, "blk_config"), f"{path}.geometry"),
-        _rt.to_int(_rt.member(state, "blk_size", path, "blk_config"), 0, 4294967295, f"{path}.blk_size"),
+        _rt.to_int(_rt.member(state, "blk_size", path, "blk_config"), 0, 4294967295, "u32", f"{path}.blk_size"),
         _from_state_topology(_rt.member(state, "topology", path, "blk_config"), f"{path}.topology"),
         _rt.to_enum(
             _rt.member(state, "writeback", path, "blk_config"),
@@ -1205,36 +1223,41 @@ def _from_state_blk_config(state: Any, path: str) -> BlkConfig:
             "cache_mode",
             f"{path}.writeback",
         ),
-        _rt.to_int(_rt.member(state, "num_queues", path, "blk_config"), 1, 65535, f"{path}.num_queues"),
+        _rt.to_int(_rt.member(state, "num_queues", path, "blk_config"), 1, 65535, "u16", f"{path}.num_queues"),
         _rt.to_str(_rt.member(state, "serial", path, "blk_config"), 20, f"{path}.serial"),
         _rt.to_int(
             _rt.member(state, "max_discard_sectors", path, "blk_config"),
             0,
             4294967295,
+            "u32",
             f"{path}.max_discard_sectors",
         ),
         _rt.to_int(
             _rt.member(state, "max_discard_seg", path, "blk_config"),
             0,
             4294967295,
+            "u32",
             f"{path}.max_discard_seg",
         ),
         _rt.to_int(
             _rt.member(state, "discard_sector_alignment", path, "blk_config"),
             0,
             4294967295,
+            "u32",
             f"{path}.discard_sector_alignment",
         ),
         _rt.to_int(
             _rt.member(state, "max_write_zeroes_sectors", path, "blk_config"),
             0,
             4294967295,
+            "u32",
             f"{path}.max_write_zeroes_sectors",
         ),
         _rt.to_int(
             _rt.member(state, "max_write_zeroes_seg", path, "blk_config"),
             0,
             4294967295,
+            "u32",
             f"{path}.max_write_zeroes_seg",
         ),
         _rt.to_bool(
@@ -1245,18 +1268,21 @@ def _from_state_blk_config(state: Any, path: str) -> BlkConfig:
             _rt.member(state, "max_secure_erase_sectors", path, "blk_config"),
             0,
             4294967295,
+            "u32",
             f"{path}.max_secure_erase_sectors",
         ),
         _rt.to_int(
             _rt.member(state, "max_secure_erase_seg", path, "blk_config"),
             0,
             4294967295,
+            "u32",
             f"{path}.max_secure_erase_seg",
         ),
         _rt.to_int(
             _rt.member(state, "secure_erase_sector_alignment", path, "blk_config"),
             0,
             4294967295,
+            "u32",
             f"{path}.secure_erase_sector_alignment",
         ),
     )
@@ -1343,8 +1369,8 @@ def _to_state_inflight_request(inflight_request: InflightRequest) -> dict[str, A
 def _from_state_inflight_request(state: Any, path: str) -> InflightRequest:
     _rt.expect_struct(state, ("queue", "head", "type", "sector"), "inflight_request", path)
     return InflightRequest(
-        _rt.to_int(_rt.member(state, "queue", path, "inflight_request"), 0, 65535, f"{path}.queue"),
-        _rt.to_int(_rt.member(state, "head", path, "inflight_request"), 0, 65535, f"{path}.head"),
+        _rt.to_int(_rt.member(state, "queue", path, "inflight_request"), 0, 65535, "u16", f"{path}.queue"),
+        _rt.to_int(_rt.member(state, "head", path, "inflight_request"), 0, 65535, "u16", f"{path}.head"),
         _rt.to_enum(
             _rt.member(state, "type", path, "inflight_request"),
             _REQUEST_TYPE_BY_NAME,
@@ -1358,6 +1384,7 @@ def _from_state_inflight_request(state: Any, path: str) -> InflightRequest:
             _rt.member(state, "sector", path, "inflight_request"),
             0,
             18446744073709551615,
+            "u64",
             f"{path}.sector",
         ),
     )
@@ -1585,10 +1612,11 @@ def _from_state_virtio__virtio_common(state: Any, path: str) -> VirtioCommon:
             _rt.member(state, "device_feature_select", path, "virtio_common"),
             0,
             4294967295,
+            "u32",
             f"{path}.device_feature_select",
         ),
         [
-            _rt.to_int(item, 0, 18446744073709551615, f"{path}.device_features[{index}]")
+            _rt.to_int(item, 0, 18446744073709551615, "u64", f"{path}.device_features[{index}]")
             for index, item in enumerate(
                 _rt.to_list(
                     _rt.member(state, "device_features", path, "virtio_common"),
@@ -1602,10 +1630,11 @@ def _from_state_virtio__virtio_common(state: Any, path: str) -> VirtioCommon:
             _rt.member(state, "driver_feature_select", path, "virtio_common"),
             0,
             4294967295,
+            "u32",
             f"{path}.driver_feature_select",
         ),
         [
-            _rt.to_int(item, 0, 18446744073709551615, f"{path}.driver_features[{index}]")
+            _rt.to_int(item, 0, 18446744073709551615, "u64", f"{path}.driver_features[{index}]")
             for index, item in enumerate(
                 _rt.to_list(
                     _rt.member(state, "driver_features", path, "virtio_common"),
@@ -1619,10 +1648,17 @@ def _from_state_virtio__virtio_common(state: Any, path: str) -> VirtioCommon:
             _rt.member(state, "config_generation", path, "virtio_common"),
             0,
             255,
+            "u8",
             f"{path}.config_generation",
         ),
-        _rt.to_int(_rt.member(state, "queue_select", path, "virtio_common"), 0, 65535, f"{path}.queue_select"),
-        _rt.to_int(_rt.member(state, "msix_config", path, "virtio_common"), 0, 65535, f"{path}.msix_config"),
+        _rt.to_int(
+            _rt.member(state, "queue_select", path, "virtio_common"),
+            0,
+            65535,
+            "u16",
+            f"{path}.queue_select",
+        ),
+        _rt.to_int(_rt.member(state, "msix_config", path, "virtio_common"), 0, 65535, "u16", f"{path}.msix_config"),
         _rt.to_flags(
             _rt.member(state, "isr", path, "virtio_common"),
             IsrStatus,
@@ -1630,7 +1666,7 @@ def _from_state_virtio__virtio_common(state: Any, path: str) -> VirtioCommon:
             "isr_status",
             f"{path}.isr",
         ),
-        _rt.to_int(_rt.member(state, "num_queues", path, "virtio_common"), 0, 65535, f"{path}.num_queues"),
+        _rt.to_int(_rt.member(state, "num_queues", path, "virtio_common"), 0, 65535, "u16", f"{path}.num_queues"),
     )
 
 
@@ -1909,26 +1945,40 @@ def _from_state_virtio__virtqueue(state: Any, path: str) -> Virtqueue:
         path,
     )
     return Virtqueue(
-        _rt.to_int(_rt.member(state, "size", path, "virtqueue"), 0, 32768, f"{path}.size"),
+        _rt.to_int(_rt.member(state, "size", path, "virtqueue"), 0, 32768, "u16", f"{path}.size"),
         _rt.to_bool(_rt.member(state, "enabled", path, "virtqueue"), f"{path}.enabled"),
-        _rt.to_int(_rt.member(state, "desc_addr", path, "virtqueue"), 0, 18446744073709551615, f"{path}.desc_addr"),
+        _rt.to_int(
+            _rt.member(state, "desc_addr", path, "virtqueue"),
+            0,
+            18446744073709551615,
+            "u64",
+            f"{path}.desc_addr",
+        ),
         _rt.to_int(
             _rt.member(state, "driver_addr", path, "virtqueue"),
             0,
             18446744073709551615,
+            "u64",
             f"{path}.driver_addr",
         ),
         _rt.to_int(
             _rt.member(state, "device_addr", path, "virtqueue"),
             0,
             18446744073709551615,
+            "u64",
             f"{path}.device_addr",
         ),
-        _rt.to_int(_rt.member(state, "last_avail_idx", path, "virtqueue"), 0, 65535, f"{path}.last_avail_idx"),
-        _rt.to_int(_rt.member(state, "used_idx", path, "virtqueue"), 0, 65535, f"{path}.used_idx"),
-        _rt.to_int(_rt.member(state, "msix_vector", path, "virtqueue"), 0, 65535, f"{path}.msix_vector"),
-        _rt.to_int(_rt.member(state, "notify_off", path, "virtqueue"), 0, 65535, f"{path}.notify_off"),
-        _rt.to_int(_rt.member(state, "notify_data", path, "virtqueue"), 0, 65535, f"{path}.notify_data"),
+        _rt.to_int(
+            _rt.member(state, "last_avail_idx", path, "virtqueue"),
+            0,
+            65535,
+            "u16",
+            f"{path}.last_avail_idx",
+        ),
+        _rt.to_int(_rt.member(state, "used_idx", path, "virtqueue"), 0, 65535, "u16", f"{path}.used_idx"),
+        _rt.to_int(_rt.member(state, "msix_vector", path, "virtqueue"), 0, 65535, "u16", f"{path}.msix_vector"),
+        _rt.to_int(_rt.member(state, "notify_off", path, "virtqueue"), 0, 65535, "u16", f"{path}.notify_off"),
+        _rt.to_int(_rt.member(state, "notify_data", path, "virtqueue"), 0, 65535, "u16", f"{path}.notify_data"),
         _rt.to_bool(_rt.member(state, "avail_wrap_counter", path, "virtqueue"), f"{path}.avail_wrap_counter"),
         _rt.to_bool(_rt.member(state, "used_wrap_counter", path, "virtqueue"), f"{path}.used_wrap_counter"),
         _rt.to_bool(_rt.member(state, "reset", path, "virtqueue"), f"{path}.reset"),
@@ -2082,30 +2132,35 @@ def _from_state_zoned_characteristics(state: Any, path: str) -> ZonedCharacteris
             _rt.member(state, "zone_sectors", path, "zoned_characteristics"),
             0,
             4294967295,
+            "u32",
             f"{path}.zone_sectors",
         ),
         _rt.to_int(
             _rt.member(state, "max_open_zones", path, "zoned_characteristics"),
             0,
             4294967295,
+            "u32",
             f"{path}.max_open_zones",
         ),
         _rt.to_int(
             _rt.member(state, "max_active_zones", path, "zoned_characteristics"),
             0,
             4294967295,
+            "u32",
             f"{path}.max_active_zones",
         ),
         _rt.to_int(
             _rt.member(state, "max_append_sectors", path, "zoned_characteristics"),
             0,
             4294967295,
+            "u32",
             f"{path}.max_append_sectors",
         ),
         _rt.to_int(
             _rt.member(state, "write_granularity", path, "zoned_characteristics"),
             0,
             4294967295,
+            "u32",
             f"{path}.write_granularity",
         ),
     )

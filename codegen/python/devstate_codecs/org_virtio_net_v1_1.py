@@ -616,12 +616,14 @@ def _from_state_announce_state(state: Any, path: str) -> AnnounceState:
             _rt.member(state, "rounds_remaining", path, "announce_state"),
             0,
             255,
+            "u8",
             f"{path}.rounds_remaining",
         ),
         _rt.to_int(
             _rt.member(state, "next_round_delay", path, "announce_state"),
             0,
             4294967295,
+            "u32",
             f"{path}.next_round_delay",
         ),
     )
@@ -793,7 +795,7 @@ def _from_state_mac_filter(state: Any, path: str) -> MacFilter:
         _rt.to_bool(_rt.member(state, "multicast_overflow", path, "mac_filter"), f"{path}.multicast_overflow"),
         [
             [
-                _rt.to_int(item_2, 0, 255, f"{path}.unicast[{index}][{index_2}]")
+                _rt.to_int(item_2, 0, 255, "u8", f"{path}.unicast[{index}][{index_2}]")
                 for index_2, item_2 in enumerate(_rt.to_list(item, 6, None, f"{path}.unicast[{index}]"))
             ]
             for index, item in enumerate(
@@ -802,7 +804,7 @@ def _from_state_mac_filter(state: Any, path: str) -> MacFilter:
         ],
         [
             [
-                _rt.to_int(item_2, 0, 255, f"{path}.multicast[{index}][{index_2}]")
+                _rt.to_int(item_2, 0, 255, "u8", f"{path}.multicast[{index}][{index_2}]")
                 for index_2, item_2 in enumerate(_rt.to_list(item, 6, None, f"{path}.multicast[{index}]"))
             ]
             for index, item in enumerate(
@@ -1076,7 +1078,7 @@ def _from_state_net_config(state: Any, path: str) -> NetConfig:
     )
     return NetConfig(
         [
-            _rt.to_int(item, 0, 255, f"{path}.mac[{index}]")
+            _rt.to_int(item, 0, 255, "u8", f"{path}.mac[{index}]")
             for index, item in enumerate(
                 _rt.to_list(_rt.member(state, "mac", path, "net_config"), 6, None, f"{path}.mac")
             )
@@ -1092,10 +1094,11 @@ def _from_state_net_config(state: Any, path: str) -> NetConfig:
             _rt.member(state, "max_virtqueue_pairs", path, "net_config"),
             0,
             32768,
+            "u16",
             f"{path}.max_virtqueue_pairs",
         ),
-        _rt.to_int(_rt.member(state, "mtu", path, "net_config"), 0, 65535, f"{path}.mtu"),
-        _rt.to_int(_rt.member(state, "speed", path, "net_config"), 0, 4294967295, f"{path}.speed"),
+        _rt.to_int(_rt.member(state, "mtu", path, "net_config"), 0, 65535, "u16", f"{path}.mtu"),
+        _rt.to_int(_rt.member(state, "speed", path, "net_config"), 0, 4294967295, "u32", f"{path}.speed"),
         _rt.to_enum(
             _rt.member(state, "duplex", path, "net_config"),
             _DUPLEX_BY_NAME,
@@ -1105,11 +1108,18 @@ def _from_state_net_config(state: Any, path: str) -> NetConfig:
             "duplex",
             f"{path}.duplex",
         ),
-        _rt.to_int(_rt.member(state, "rss_max_key_size", path, "net_config"), 0, 40, f"{path}.rss_max_key_size"),
+        _rt.to_int(
+            _rt.member(state, "rss_max_key_size", path, "net_config"),
+            0,
+            40,
+            "u8",
+            f"{path}.rss_max_key_size",
+        ),
         _rt.to_int(
             _rt.member(state, "rss_max_indirection_table_length", path, "net_config"),
             0,
             128,
+            "u16",
             f"{path}.rss_max_indirection_table_length",
         ),
         _rt.to_flags(
@@ -1194,7 +1204,13 @@ def _to_state_net_ctrl(net_ctrl: NetCtrl) -> dict[str, Any]:
 def _from_state_net_ctrl(state: Any, path: str) -> NetCtrl:
     _rt.expect_struct(state, ("curr_queue_pairs", "rx_mode", "guest_offloads_disabled"), "net_ctrl", path)
     return NetCtrl(
-        _rt.to_int(_rt.member(state, "curr_queue_pairs", path, "net_ctrl"), 1, 32768, f"{path}.curr_queue_pairs"),
+        _rt.to_int(
+            _rt.member(state, "curr_queue_pairs", path, "net_ctrl"),
+            1,
+            32768,
+            "u16",
+            f"{path}.curr_queue_pairs",
+        ),
         _rt.to_flags(
             _rt.member(state, "rx_mode", path, "net_ctrl"),
             RxMode,
@@ -1206,6 +1222,7 @@ def _from_state_net_ctrl(state: Any, path: str) -> NetCtrl:
             _rt.member(state, "guest_offloads_disabled", path, "net_ctrl"),
             0,
             18446744073709551615,
+            "u64",
             f"{path}.guest_offloads_disabled",
         ),
     )
@@ -1400,12 +1417,13 @@ def _from_state_rss_state(state: Any, path: str) -> RssState:
             _rt.member(state, "unclassified_queue", path, "rss_state"),
             0,
             65535,
+            "u16",
             f"{path}.unclassified_queue",
         ),
-        _rt.to_int(_rt.member(state, "max_tx_vq", path, "rss_state"), 0, 65535, f"{path}.max_tx_vq"),
+        _rt.to_int(_rt.member(state, "max_tx_vq", path, "rss_state"), 0, 65535, "u16", f"{path}.max_tx_vq"),
         _rt.to_bytes(_rt.member(state, "hash_key", path, "rss_state"), None, 40, f"{path}.hash_key"),
         [
-            _rt.to_int(item, 0, 65535, f"{path}.indirection_table[{index}]")
+            _rt.to_int(item, 0, 65535, "u16", f"{path}.indirection_table[{index}]")
             for index, item in enumerate(
                 _rt.to_list(
                     _rt.member(state, "indirection_table", path, "rss_state"),
@@ -1640,10 +1658,11 @@ def _from_state_virtio__virtio_common(state: Any, path: str) -> VirtioCommon:
             _rt.member(state, "device_feature_select", path, "virtio_common"),
             0,
             4294967295,
+            "u32",
             f"{path}.device_feature_select",
         ),
         [
-            _rt.to_int(item, 0, 18446744073709551615, f"{path}.device_features[{index}]")
+            _rt.to_int(item, 0, 18446744073709551615, "u64", f"{path}.device_features[{index}]")
             for index, item in enumerate(
                 _rt.to_list(
                     _rt.member(state, "device_features", path, "virtio_common"),
@@ -1657,10 +1676,11 @@ def _from_state_virtio__virtio_common(state: Any, path: str) -> VirtioCommon:
             _rt.member(state, "driver_feature_select", path, "virtio_common"),
             0,
             4294967295,
+            "u32",
             f"{path}.driver_feature_select",
         ),
         [
-            _rt.to_int(item, 0, 18446744073709551615, f"{path}.driver_features[{index}]")
+            _rt.to_int(item, 0, 18446744073709551615, "u64", f"{path}.driver_features[{index}]")
             for index, item in enumerate(
                 _rt.to_list(
                     _rt.member(state, "driver_features", path, "virtio_common"),
@@ -1674,10 +1694,17 @@ def _from_state_virtio__virtio_common(state: Any, path: str) -> VirtioCommon:
             _rt.member(state, "config_generation", path, "virtio_common"),
             0,
             255,
+            "u8",
             f"{path}.config_generation",
         ),
-        _rt.to_int(_rt.member(state, "queue_select", path, "virtio_common"), 0, 65535, f"{path}.queue_select"),
-        _rt.to_int(_rt.member(state, "msix_config", path, "virtio_common"), 0, 65535, f"{path}.msix_config"),
+        _rt.to_int(
+            _rt.member(state, "queue_select", path, "virtio_common"),
+            0,
+            65535,
+            "u16",
+            f"{path}.queue_select",
+        ),
+        _rt.to_int(_rt.member(state, "msix_config", path, "virtio_common"), 0, 65535, "u16", f"{path}.msix_config"),
         _rt.to_flags(
             _rt.member(state, "isr", path, "virtio_common"),
             IsrStatus,
@@ -1685,7 +1712,7 @@ def _from_state_virtio__virtio_common(state: Any, path: str) -> VirtioCommon:
             "isr_status",
             f"{path}.isr",
         ),
-        _rt.to_int(_rt.member(state, "num_queues", path, "virtio_common"), 0, 65535, f"{path}.num_queues"),
+        _rt.to_int(_rt.member(state, "num_queues", path, "virtio_common"), 0, 65535, "u16", f"{path}.num_queues"),
     )
 
 
@@ -1964,26 +1991,40 @@ def _from_state_virtio__virtqueue(state: Any, path: str) -> Virtqueue:
         path,
     )
     return Virtqueue(
-        _rt.to_int(_rt.member(state, "size", path, "virtqueue"), 0, 32768, f"{path}.size"),
+        _rt.to_int(_rt.member(state, "size", path, "virtqueue"), 0, 32768, "u16", f"{path}.size"),
         _rt.to_bool(_rt.member(state, "enabled", path, "virtqueue"), f"{path}.enabled"),
-        _rt.to_int(_rt.member(state, "desc_addr", path, "virtqueue"), 0, 18446744073709551615, f"{path}.desc_addr"),
+        _rt.to_int(
+            _rt.member(state, "desc_addr", path, "virtqueue"),
+            0,
+            18446744073709551615,
+            "u64",
+            f"{path}.desc_addr",
+        ),
         _rt.to_int(
             _rt.member(state, "driver_addr", path, "virtqueue"),
             0,
             18446744073709551615,
+            "u64",
             f"{path}.driver_addr",
         ),
         _rt.to_int(
             _rt.member(state, "device_addr", path, "virtqueue"),
             0,
             18446744073709551615,
+            "u64",
             f"{path}.device_addr",
         ),
-        _rt.to_int(_rt.member(state, "last_avail_idx", path, "virtqueue"), 0, 65535, f"{path}.last_avail_idx"),
-        _rt.to_int(_rt.member(state, "used_idx", path, "virtqueue"), 0, 65535, f"{path}.used_idx"),
-        _rt.to_int(_rt.member(state, "msix_vector", path, "virtqueue"), 0, 65535, f"{path}.msix_vector"),
-        _rt.to_int(_rt.member(state, "notify_off", path, "virtqueue"), 0, 65535, f"{path}.notify_off"),
-        _rt.to_int(_rt.member(state, "notify_data", path, "virtqueue"), 0, 65535, f"{path}.notify_data"),
+        _rt.to_int(
+            _rt.member(state, "last_avail_idx", path, "virtqueue"),
+            0,
+            65535,
+            "u16",
+            f"{path}.last_avail_idx",
+        ),
+        _rt.to_int(_rt.member(state, "used_idx", path, "virtqueue"), 0, 65535, "u16", f"{path}.used_idx"),
+        _rt.to_int(_rt.member(state, "msix_vector", path, "virtqueue"), 0, 65535, "u16", f"{path}.msix_vector"),
+        _rt.to_int(_rt.member(state, "notify_off", path, "virtqueue"), 0, 65535, "u16", f"{path}.notify_off"),
+        _rt.to_int(_rt.member(state, "notify_data", path, "virtqueue"), 0, 65535, "u16", f"{path}.notify_data"),
         _rt.to_bool(_rt.member(state, "avail_wrap_counter", path, "virtqueue"), f"{path}.avail_wrap_counter"),
         _rt.to_bool(_rt.member(state, "used_wrap_counter", path, "virtqueue"), f"{path}.used_wrap_counter"),
         _rt.to_bool(_rt.member(state, "reset", path, "virtqueue"), f"{path}.reset"),
@@ -2317,7 +2358,7 @@ def _to_state_vlan_filter_section(vlan_filter: list[int]) -> Any:
 
 def _from_state_vlan_filter_section(state: Any, path: str) -> list[int]:
     return [
-        _rt.to_int(item, 0, 4294967295, f"{path}[{index}]")
+        _rt.to_int(item, 0, 4294967295, "u32", f"{path}[{index}]")
         for index, item in enumerate(_rt.to_list(state, 128, None, path))
     ]
 

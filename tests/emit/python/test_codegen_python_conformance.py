@@ -76,6 +76,23 @@ def test_conformance_vector(entry: dict[str, Any], leg: Leg) -> None:
     assert leg.decode(schema, blob, limits) == expected(entry) == REFERENCE.decode(schema, blob, limits)
 
 
+ERRORS = [e for e in MANIFEST if "error" in e]
+
+
+@pytest.mark.parametrize("entry", ERRORS, ids=[e["name"] for e in ERRORS])
+def test_conformance_error_message_is_the_references(entry: dict[str, Any]) -> None:
+    """Generated Python words each refusal exactly as the reference codec does."""
+    schema = schemas()[resolve_schema(entry["schema"]).ident]
+    module = codecs()[schema.ident]
+    blob = (CONFORMANCE_DIR / entry["blob"]).read_bytes()
+    limits = entry.get("limits", {})
+    with pytest.raises(DecodeError) as reference:
+        interp.decode(schema, blob, Limits(**limits))
+    with pytest.raises(module.DecodeError) as ours:
+        module.decode(blob, runtime().Limits(**limits))
+    assert ours.value.message == reference.value.message
+
+
 VALID = [e for e in MANIFEST if "expected" in e]
 
 
@@ -121,25 +138,25 @@ def test_encode_into_and_typed_round_trip(ident: str) -> None:
     check()
 
 
-def _reference_encode_error(schema: ir.Schema, state: Any) -> tuple[str, str] | None:
+def _reference_encode_error(schema: ir.Schema, state: Any) -> tuple[str, str, str] | None:
     try:
         interp.encode(schema, state)
     except EncodeError as exc:
-        return (exc.code, exc.path)
+        return (exc.code, exc.path, exc.message)
     return None
 
 
-def _python_encode_error(schema: ir.Schema, state: Any) -> tuple[str, str] | None:
+def _python_encode_error(schema: ir.Schema, state: Any) -> tuple[str, str, str] | None:
     module = codecs()[schema.ident]
     try:
         module.encode(module.from_state(state))
     except module.EncodeError as exc:
-        return (exc.code, exc.path)
+        return (exc.code, exc.path, exc.message)
     return None
 
 
 def test_encode_errors_of_hand_made_states() -> None:
-    """Shape errors the states strategy never draws: same code and path as the reference."""
+    """Shape errors the states strategy never draws: same code, path and message as the reference."""
     schema = schemas()["org.devstate.test@1.1"]
     module = codecs()[schema.ident]
     base = state_to_json(module.to_state(module.State()))

@@ -117,7 +117,7 @@ class _FromState(Visitor[str]):
         leaf = self.facts.scalar_leaf(expr.name, bounds)
         if leaf.kind == "bool":
             return f"_rt.to_bool({value}, {path_expr(path)})"
-        return f"_rt.to_int({value}, {leaf.low}, {leaf.high}, {path_expr(path)})"
+        return f"_rt.to_int({value}, {leaf.low}, {leaf.high}, {expr.name!r}, {path_expr(path)})"
 
     def visit_bytes(self, expr: ir.BytesType, bounds: Bounds, value: str, path: list[str]) -> str:
         function = "to_bytes" if expr.capacity < ZERO_COPY_THRESHOLD else "to_buffer"
