@@ -13,35 +13,35 @@ static const uint8_t dsf1_magic[8] = {0x89, 0x44, 0x53, 0x46, 0x0D, 0x0A, 0x1A, 
 
 /* ---- error paths ------------------------------------------------------------------------ */
 
-static size_t dsf1_format(char *dst, size_t cap, const char *path_template, va_list ap)
+static size_t dsf1_format(char *dst, size_t cap, const char *path_template, va_list args)
 {
-    size_t n = 0;
+    size_t len = 0;
     for (; *path_template != '\0'; path_template++) {
         char digits[24];
-        size_t k = 0, value;
+        size_t digit_count = 0, value;
         if (*path_template != '%') {
-            if (n + 1 < cap) dst[n++] = *path_template;
+            if (len + 1 < cap) dst[len++] = *path_template;
             continue;
         }
-        value = va_arg(ap, size_t);
+        value = va_arg(args, size_t);
         do {
-            digits[k++] = (char)('0' + value % 10);
+            digits[digit_count++] = (char)('0' + value % 10);
             value /= 10;
         } while (value != 0);
-        while (k > 0 && n + 1 < cap) dst[n++] = digits[--k];
+        while (digit_count > 0 && len + 1 < cap) dst[len++] = digits[--digit_count];
     }
-    dst[n] = '\0';
-    return n;
+    dst[len] = '\0';
+    return len;
 }
 
 int dsf1_fail(struct devstate_error *err, int code, size_t offset, const char *path_template, ...)
 {
-    va_list ap;
+    va_list args;
     err->code = code;
     err->offset = offset;
-    va_start(ap, path_template);
-    dsf1_format(err->path, sizeof err->path, path_template, ap);
-    va_end(ap);
+    va_start(args, path_template);
+    dsf1_format(err->path, sizeof err->path, path_template, args);
+    va_end(args);
     return code;
 }
 
@@ -49,10 +49,10 @@ int dsf1_prepend(struct devstate_error *err, int code, const char *path_template
 {
     char head[DEVSTATE_PATH_MAX];
     size_t head_len, tail_len;
-    va_list ap;
-    va_start(ap, path_template);
-    head_len = dsf1_format(head, sizeof head, path_template, ap);
-    va_end(ap);
+    va_list args;
+    va_start(args, path_template);
+    head_len = dsf1_format(head, sizeof head, path_template, args);
+    va_end(args);
     tail_len = strlen(err->path);
     if (head_len + tail_len >= sizeof err->path) tail_len = sizeof err->path - 1 - head_len;
     memmove(err->path + head_len, err->path, tail_len);
@@ -70,93 +70,93 @@ void dsf1_clear(struct devstate_error *err)
 
 /* ---- UTF-8 ---------------------------------------------------------------------------------- */
 
-size_t dsf1_utf8_invalid(const uint8_t *s, size_t n)
+size_t dsf1_utf8_invalid(const uint8_t *text, size_t len)
 {
-    size_t i = 0;
-    while (i < n) {
-        uint8_t c = s[i], lo = 0x80, hi = 0xBF;
-        size_t need, k;
-        if (c < 0x80) {
-            i++;
+    size_t at = 0;
+    while (at < len) {
+        uint8_t lead = text[at], low = 0x80, high = 0xBF;
+        size_t need, index;
+        if (lead < 0x80) {
+            at++;
             continue;
         }
-        if (c >= 0xC2 && c <= 0xDF) {
+        if (lead >= 0xC2 && lead <= 0xDF) {
             need = 1;
-        } else if (c == 0xE0) {
+        } else if (lead == 0xE0) {
             need = 2;
-            lo = 0xA0;
-        } else if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) {
+            low = 0xA0;
+        } else if ((lead >= 0xE1 && lead <= 0xEC) || lead == 0xEE || lead == 0xEF) {
             need = 2;
-        } else if (c == 0xED) {
+        } else if (lead == 0xED) {
             need = 2;
-            hi = 0x9F;
-        } else if (c == 0xF0) {
+            high = 0x9F;
+        } else if (lead == 0xF0) {
             need = 3;
-            lo = 0x90;
-        } else if (c >= 0xF1 && c <= 0xF3) {
+            low = 0x90;
+        } else if (lead >= 0xF1 && lead <= 0xF3) {
             need = 3;
-        } else if (c == 0xF4) {
+        } else if (lead == 0xF4) {
             need = 3;
-            hi = 0x8F;
+            high = 0x8F;
         } else {
-            return i;
+            return at;
         }
-        if (n - i - 1 < need || s[i + 1] < lo || s[i + 1] > hi) return i;
-        for (k = 2; k <= need; k++)
-            if ((s[i + k] & 0xC0) != 0x80) return i;
-        i += need + 1;
+        if (len - at - 1 < need || text[at + 1] < low || text[at + 1] > high) return at;
+        for (index = 2; index <= need; index++)
+            if ((text[at + index] & 0xC0) != 0x80) return at;
+        at += need + 1;
     }
-    return n;
+    return len;
 }
 
 /* ---- the envelope --------------------------------------------------------------------------- */
 
-static int dsf1_model_id_ok(const uint8_t *s, size_t n)
+static int dsf1_model_id_ok(const uint8_t *id, size_t len)
 {
-    size_t i, labels = 0;
-    for (i = 0; i < n; i++) {
-        uint8_t c = s[i];
-        int start = i == 0 || s[i - 1] == '.';
-        if (start && !(c >= 'a' && c <= 'z')) return 0;
+    size_t index, labels = 0;
+    for (index = 0; index < len; index++) {
+        uint8_t byte = id[index];
+        int start = index == 0 || id[index - 1] == '.';
+        if (start && !(byte >= 'a' && byte <= 'z')) return 0;
         if (start) labels++;
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.')) return 0;
+        if (!((byte >= 'a' && byte <= 'z') || (byte >= '0' && byte <= '9') || byte == '-' || byte == '.')) return 0;
     }
-    return labels >= 2 && s[n - 1] != '.';
+    return labels >= 2 && id[len - 1] != '.';
 }
 
-int dsf1_envelope(const uint8_t *b, size_t len, const struct devstate_limits *limits, const char *model,
+int dsf1_envelope(const uint8_t *blob, size_t len, const struct devstate_limits *limits, const char *model,
                   unsigned major, size_t *sections, size_t *trailer, struct devstate_error *err)
 {
     uint64_t total;
     size_t id_len;
     if ((uint64_t)len > limits->max_total_size) return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, "$");
-    if (len > 0 && memcmp(b, dsf1_magic, dsf1_min(len, 8)) != 0)
+    if (len > 0 && memcmp(blob, dsf1_magic, dsf1_min(len, 8)) != 0)
         return dsf1_fail(err, DEVSTATE_E_BAD_MAGIC, 0, "$.header.magic");
     if (len < 8) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, 0, "$.header.magic");
     if (len < 10) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, 8, "$.header.format_version");
-    if (dsf1_load16(b + 8) != 1)
+    if (dsf1_load16(blob + 8) != 1)
         return dsf1_fail(err, DEVSTATE_E_UNSUPPORTED_FORMAT_VERSION, 8, "$.header.format_version");
     if (len < 12) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, 10, "$.header.flags");
-    if (dsf1_load16(b + 10) != 0) return dsf1_fail(err, DEVSTATE_E_BAD_HEADER_FLAGS, 10, "$.header.flags");
+    if (dsf1_load16(blob + 10) != 0) return dsf1_fail(err, DEVSTATE_E_BAD_HEADER_FLAGS, 10, "$.header.flags");
     if (len < 14) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, 12, "$.header.major");
     if (len < 16) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, 14, "$.header.minor");
     if (len < 24) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, 16, "$.header.total_length");
-    total = dsf1_load64(b + 16);
+    total = dsf1_load64(blob + 16);
     if (total > limits->max_total_size)
         return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 16, "$.header.total_length");
     if (len < 25) return dsf1_fail(err, DEVSTATE_E_TRUNCATED, 24, "$.header.model_id_length");
-    id_len = b[24];
+    id_len = blob[24];
     if (id_len < 1 || id_len > 128)
         return dsf1_fail(err, DEVSTATE_E_BAD_MODEL_ID, 24, "$.header.model_id_length");
     if (total < 25 + id_len + 4 || (uint64_t)len < total)
         return dsf1_fail(err, DEVSTATE_E_LENGTH_MISMATCH, 16, "$.header.total_length");
     if ((uint64_t)len > total) return dsf1_fail(err, DEVSTATE_E_TRAILING_BYTES, (size_t)total, "$.trailer");
-    if (!dsf1_model_id_ok(b + 25, id_len)) return dsf1_fail(err, DEVSTATE_E_BAD_MODEL_ID, 25, "$.header.model");
-    if (dsf1_load32(b + len - 4) != dsf1_crc32c(0, b, len - 4))
+    if (!dsf1_model_id_ok(blob + 25, id_len)) return dsf1_fail(err, DEVSTATE_E_BAD_MODEL_ID, 25, "$.header.model");
+    if (dsf1_load32(blob + len - 4) != dsf1_crc32c(0, blob, len - 4))
         return dsf1_fail(err, DEVSTATE_E_BAD_CHECKSUM, len - 4, "$.trailer.crc32c");
-    if (id_len != strlen(model) || memcmp(b + 25, model, id_len) != 0)
+    if (id_len != strlen(model) || memcmp(blob + 25, model, id_len) != 0)
         return dsf1_fail(err, DEVSTATE_E_MODEL_MISMATCH, 25, "$.header.model");
-    if (dsf1_load16(b + 12) != major) return dsf1_fail(err, DEVSTATE_E_MAJOR_MISMATCH, 12, "$.header.major");
+    if (dsf1_load16(blob + 12) != major) return dsf1_fail(err, DEVSTATE_E_MAJOR_MISMATCH, 12, "$.header.major");
     *sections = 25 + id_len;
     *trailer = len - 4;
     return DEVSTATE_OK;
@@ -164,31 +164,31 @@ int dsf1_envelope(const uint8_t *b, size_t len, const struct devstate_limits *li
 
 /* ---- section framing and order -------------------------------------------------------------- */
 
-static void dsf1_hex(char *dst, const uint8_t *bytes, size_t n)
+static void dsf1_hex(char *dst, const uint8_t *bytes, size_t len)
 {
     static const char digits[] = "0123456789abcdef";
-    size_t i;
-    for (i = 0; i < n; i++) {
-        dst[2 * i] = digits[bytes[i] >> 4];
-        dst[2 * i + 1] = digits[bytes[i] & 15];
+    size_t index;
+    for (index = 0; index < len; index++) {
+        dst[2 * index] = digits[bytes[index] >> 4];
+        dst[2 * index + 1] = digits[bytes[index] & 15];
     }
-    dst[2 * n] = '\0';
+    dst[2 * len] = '\0';
 }
 
 /* "$.sections[id=N]" or "$.vendor_sections[pci:0x1af4#N]" / "[uuid:...#N]" */
-int dsf1_fail_label(struct devstate_error *err, int code, const struct dsf1_frame *f)
+int dsf1_fail_label(struct devstate_error *err, int code, const struct dsf1_frame *frame)
 {
     char ns[48], hex[40];
-    if (f->vendor == NULL) return dsf1_fail(err, code, f->offset, "$.sections[id=%]", (size_t)f->id);
-    if (dsf1_load16(f->vendor) == 1) {
+    if (frame->vendor == NULL) return dsf1_fail(err, code, frame->offset, "$.sections[id=%]", (size_t)frame->id);
+    if (dsf1_load16(frame->vendor) == 1) {
         uint8_t pci[2];
-        pci[0] = f->vendor[3];
-        pci[1] = f->vendor[2];
+        pci[0] = frame->vendor[3];
+        pci[1] = frame->vendor[2];
         dsf1_hex(hex, pci, 2);
         memcpy(ns, "pci:0x", 6);
         memcpy(ns + 6, hex, 5);
     } else {
-        dsf1_hex(hex, f->vendor + 2, 16);
+        dsf1_hex(hex, frame->vendor + 2, 16);
         memcpy(ns, "uuid:", 5);
         memcpy(ns + 5, hex, 8);
         ns[13] = '-';
@@ -200,84 +200,88 @@ int dsf1_fail_label(struct devstate_error *err, int code, const struct dsf1_fram
         ns[28] = '-';
         memcpy(ns + 29, hex + 20, 13);
     }
-    dsf1_fail(err, code, f->offset, "#%]", (size_t)f->id);
+    dsf1_fail(err, code, frame->offset, "#%]", (size_t)frame->id);
     dsf1_prepend(err, code, ns);
     return dsf1_prepend(err, code, "$.vendor_sections[");
 }
 
-int dsf1_vendor_ok(const uint8_t *v)
+int dsf1_vendor_ok(const uint8_t *vendor)
 {
-    size_t i;
-    uint16_t kind = dsf1_load16(v), pci = dsf1_load16(v + 2);
+    size_t index;
+    uint16_t kind = dsf1_load16(vendor), pci = dsf1_load16(vendor + 2);
     if (kind == 2) return 1;
     if (kind != 1 || pci == 0 || pci == 0xFFFF) return 0;
-    for (i = 4; i < DEVSTATE_VENDOR_HEADER_SIZE; i++)
-        if (v[i] != 0) return 0;
+    for (index = 4; index < DEVSTATE_VENDOR_HEADER_SIZE; index++)
+        if (vendor[index] != 0) return 0;
     return 1;
 }
 
-int dsf1_keep_unknown(const uint8_t *b, const struct dsf1_frame *f, struct devstate_unknown_section *kept,
+int dsf1_keep_unknown(const uint8_t *blob, const struct dsf1_frame *frame, struct devstate_unknown_section *kept,
                       uint32_t *count, uint64_t limit, struct devstate_error *err)
 {
-    struct devstate_unknown_section *u;
-    if (!(f->flags & DEVSTATE_SECTION_OPTIONAL)) return dsf1_fail_label(err, DEVSTATE_E_UNKNOWN_SECTION, f);
-    if (*count >= limit) return dsf1_fail_label(err, DEVSTATE_E_LIMIT_EXCEEDED, f);
-    u = &kept[(*count)++];
-    u->id = f->id;
-    u->flags = f->flags;
-    memset(u->vendor, 0, sizeof u->vendor);
-    if (f->vendor != NULL) memcpy(u->vendor, f->vendor, DEVSTATE_VENDOR_HEADER_SIZE);
-    u->payload.data = b + f->payload;
-    u->payload.len = f->end - f->payload;
+    struct devstate_unknown_section *entry;
+    if (!(frame->flags & DEVSTATE_SECTION_OPTIONAL)) return dsf1_fail_label(err, DEVSTATE_E_UNKNOWN_SECTION, frame);
+    if (*count >= limit) return dsf1_fail_label(err, DEVSTATE_E_LIMIT_EXCEEDED, frame);
+    entry = &kept[(*count)++];
+    entry->id = frame->id;
+    entry->flags = frame->flags;
+    memset(entry->vendor, 0, sizeof entry->vendor);
+    if (frame->vendor != NULL) memcpy(entry->vendor, frame->vendor, DEVSTATE_VENDOR_HEADER_SIZE);
+    entry->payload.data = blob + frame->payload;
+    entry->payload.len = frame->end - frame->payload;
     return DEVSTATE_OK;
 }
 
 /* ---- encoding ----------------------------------------------------------------------------------- */
 
-void dsf1_sort_items(struct dsf1_item *items, size_t n)
+void dsf1_sort_items(struct dsf1_item *items, size_t count)
 {
-    size_t i, j;
-    for (i = 1; i < n; i++) {
-        struct dsf1_item item = items[i];
-        for (j = i; j > 0 && dsf1_key_compare(items[j - 1].vendor, items[j - 1].id, item.vendor, item.id) > 0; j--)
-            items[j] = items[j - 1];
-        items[j] = item;
+    size_t next, slot;
+    for (next = 1; next < count; next++) {
+        struct dsf1_item item = items[next];
+        for (slot = next; slot > 0; slot--) {
+            const struct dsf1_item *before = &items[slot - 1];
+            if (dsf1_key_compare(before->vendor, before->id, item.vendor, item.id) <= 0) break;
+            items[slot] = *before;
+        }
+        items[slot] = item;
     }
 }
 
-int dsf1_check_unknown(const struct devstate_unknown_section *u, size_t index, struct devstate_error *err)
+int dsf1_check_unknown(const struct devstate_unknown_section *unknown, size_t index, struct devstate_error *err)
 {
-    size_t vendor_len = (u->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0;
-    if (u->id == 0 || u->id > 0x7FFF)
+    size_t vendor_len = (unknown->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0;
+    if (unknown->id == 0 || unknown->id > 0x7FFF)
         return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].id", index);
-    if (u->flags & ~0x3u) return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].flags", index);
-    if (u->payload.data == NULL && u->payload.len != 0)
+    if (unknown->flags & ~0x3u)
+        return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].flags", index);
+    if (unknown->payload.data == NULL && unknown->payload.len != 0)
         return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].payload", index);
-    if ((u->flags & DEVSTATE_SECTION_VENDOR) && !dsf1_vendor_ok(u->vendor))
+    if ((unknown->flags & DEVSTATE_SECTION_VENDOR) && !dsf1_vendor_ok(unknown->vendor))
         return dsf1_fail(err, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%].vendor", index);
-    if (dsf1_over_u32(u->payload.len + vendor_len))
+    if (dsf1_over_u32(unknown->payload.len + vendor_len))
         return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, "$.unknown_sections[%]", index);
     return DEVSTATE_OK;
 }
 
-size_t dsf1_write_header(uint8_t *o, const char *model, unsigned major, unsigned minor)
+size_t dsf1_write_header(uint8_t *out, const char *model, unsigned major, unsigned minor)
 {
-    size_t n = strlen(model);
-    memcpy(o, dsf1_magic, 8);
-    dsf1_store16(o + 8, 1);
-    dsf1_store16(o + 10, 0);
-    dsf1_store16(o + 12, (uint16_t)major);
-    dsf1_store16(o + 14, (uint16_t)minor);
-    o[24] = (uint8_t)n;
-    memcpy(o + 25, model, n);
-    return 25 + n;
+    size_t model_len = strlen(model);
+    memcpy(out, dsf1_magic, 8);
+    dsf1_store16(out + 8, 1);
+    dsf1_store16(out + 10, 0);
+    dsf1_store16(out + 12, (uint16_t)major);
+    dsf1_store16(out + 14, (uint16_t)minor);
+    out[24] = (uint8_t)model_len;
+    memcpy(out + 25, model, model_len);
+    return 25 + model_len;
 }
 
-size_t dsf1_seal(uint8_t *o, size_t p)
+size_t dsf1_seal(uint8_t *out, size_t at)
 {
-    dsf1_store64(o + 16, (uint64_t)(p + 4));
-    dsf1_store32(o + p, dsf1_crc32c(0, o, p));
-    return p + 4;
+    dsf1_store64(out + 16, (uint64_t)(at + 4));
+    dsf1_store32(out + at, dsf1_crc32c(0, out, at));
+    return at + 4;
 }
 
 /* ---- CRC-32C (Castagnoli, reflected 0x82F63B78): slicing-by-8, SSE4.2 when available ---- */
@@ -1021,69 +1025,69 @@ static const uint32_t dsf1_crc_shift_512[4][256] = {
 };
 #endif
 
-/* The CRC register after n more bytes (no initial or final inversion). */
-static uint32_t dsf1_crc_software(uint32_t crc, const uint8_t *p, size_t n)
+/* The CRC register after `len` more bytes of `data` (no initial or final inversion). */
+static uint32_t dsf1_crc_software(uint32_t crc, const uint8_t *data, size_t len)
 {
-    const uint32_t(*t)[256] = dsf1_crc_slices;
-    while (n >= 8) {
-        uint32_t lo = crc ^ dsf1_load32(p), hi = dsf1_load32(p + 4);
-        crc = t[7][lo & 0xFF] ^ t[6][(lo >> 8) & 0xFF] ^ t[5][(lo >> 16) & 0xFF] ^ t[4][lo >> 24] ^
-              t[3][hi & 0xFF] ^ t[2][(hi >> 8) & 0xFF] ^ t[1][(hi >> 16) & 0xFF] ^ t[0][hi >> 24];
-        p += 8;
-        n -= 8;
+    const uint32_t(*tables)[256] = dsf1_crc_slices;
+    while (len >= 8) {
+        uint32_t lo = crc ^ dsf1_load32(data), hi = dsf1_load32(data + 4);
+        crc = tables[7][lo & 0xFF] ^ tables[6][(lo >> 8) & 0xFF] ^ tables[5][(lo >> 16) & 0xFF] ^ tables[4][lo >> 24] ^
+              tables[3][hi & 0xFF] ^ tables[2][(hi >> 8) & 0xFF] ^ tables[1][(hi >> 16) & 0xFF] ^ tables[0][hi >> 24];
+        data += 8;
+        len -= 8;
     }
-    while (n-- > 0) crc = t[0][(crc ^ *p++) & 0xFF] ^ (crc >> 8);
+    while (len-- > 0) crc = tables[0][(crc ^ *data++) & 0xFF] ^ (crc >> 8);
     return crc;
 }
 
 #if defined(DSF1_CRC_HARDWARE)
 #include <nmmintrin.h>
 
-/* The register after `lane` zero bytes (table t is for that lane): combines streams. */
-static inline uint32_t dsf1_crc_shift(const uint32_t t[4][256], uint32_t crc)
+/* The register after `lane` zero bytes (`tables` are for that lane): combines streams. */
+static inline uint32_t dsf1_crc_shift(const uint32_t tables[4][256], uint32_t crc)
 {
-    return t[0][crc & 0xFF] ^ t[1][(crc >> 8) & 0xFF] ^ t[2][(crc >> 16) & 0xFF] ^ t[3][crc >> 24];
+    return tables[0][crc & 0xFF] ^ tables[1][(crc >> 8) & 0xFF] ^ tables[2][(crc >> 16) & 0xFF] ^ tables[3][crc >> 24];
 }
 
 /* Whole rounds of three independent streams of `lane` bytes (hides the instruction's
  * 3-cycle latency), combined with Horner's rule: ((a << lane) ^ b) << lane ^ c. */
-__attribute__((target("sse4.2"))) static inline uint64_t dsf1_crc_rounds(uint64_t c0, const uint8_t **pp,
-                                                                         size_t *np, size_t lane,
-                                                                         const uint32_t t[4][256])
+__attribute__((target("sse4.2"))) static inline uint64_t dsf1_crc_rounds(uint64_t crc0, const uint8_t **data_at,
+                                                                         size_t *len_at, size_t lane,
+                                                                         const uint32_t tables[4][256])
 {
-    const uint8_t *p = *pp;
-    size_t n = *np;
-    while (n >= 3 * lane) {
-        uint64_t c1 = 0, c2 = 0, w0, w1, w2;
-        size_t i;
-        for (i = 0; i < lane; i += 8) {
-            memcpy(&w0, p + i, 8);
-            memcpy(&w1, p + lane + i, 8);
-            memcpy(&w2, p + 2 * lane + i, 8);
-            c0 = _mm_crc32_u64(c0, w0);
-            c1 = _mm_crc32_u64(c1, w1);
-            c2 = _mm_crc32_u64(c2, w2);
+    const uint8_t *data = *data_at;
+    size_t len = *len_at;
+    while (len >= 3 * lane) {
+        uint64_t crc1 = 0, crc2 = 0, word0, word1, word2;
+        size_t offset;
+        for (offset = 0; offset < lane; offset += 8) {
+            memcpy(&word0, data + offset, 8);
+            memcpy(&word1, data + lane + offset, 8);
+            memcpy(&word2, data + 2 * lane + offset, 8);
+            crc0 = _mm_crc32_u64(crc0, word0);
+            crc1 = _mm_crc32_u64(crc1, word1);
+            crc2 = _mm_crc32_u64(crc2, word2);
         }
-        c0 = dsf1_crc_shift(t, dsf1_crc_shift(t, (uint32_t)c0) ^ (uint32_t)c1) ^ (uint32_t)c2;
-        p += 3 * lane;
-        n -= 3 * lane;
+        crc0 = dsf1_crc_shift(tables, dsf1_crc_shift(tables, (uint32_t)crc0) ^ (uint32_t)crc1) ^ (uint32_t)crc2;
+        data += 3 * lane;
+        len -= 3 * lane;
     }
-    *pp = p;
-    *np = n;
-    return c0;
+    *data_at = data;
+    *len_at = len;
+    return crc0;
 }
 
-__attribute__((target("sse4.2"))) static uint32_t dsf1_crc_hardware(uint32_t crc, const uint8_t *p, size_t n)
+__attribute__((target("sse4.2"))) static uint32_t dsf1_crc_hardware(uint32_t crc, const uint8_t *data, size_t len)
 {
-    uint64_t c0 = dsf1_crc_rounds(crc, &p, &n, DSF1_CRC_LANE, dsf1_crc_shift_8k);
-    c0 = dsf1_crc_rounds(c0, &p, &n, DSF1_CRC_SMALL_LANE, dsf1_crc_shift_512);
-    for (; n >= 8; p += 8, n -= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        c0 = _mm_crc32_u64(c0, w);
+    uint64_t crc0 = dsf1_crc_rounds(crc, &data, &len, DSF1_CRC_LANE, dsf1_crc_shift_8k);
+    crc0 = dsf1_crc_rounds(crc0, &data, &len, DSF1_CRC_SMALL_LANE, dsf1_crc_shift_512);
+    for (; len >= 8; data += 8, len -= 8) {
+        uint64_t word;
+        memcpy(&word, data, 8);
+        crc0 = _mm_crc32_u64(crc0, word);
     }
-    crc = (uint32_t)c0;
-    while (n-- > 0) crc = _mm_crc32_u8(crc, *p++);
+    crc = (uint32_t)crc0;
+    while (len-- > 0) crc = _mm_crc32_u8(crc, *data++);
     return crc;
 }
 #endif

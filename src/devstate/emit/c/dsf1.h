@@ -86,66 +86,66 @@ uint32_t dsf1_crc32c(uint32_t crc, const uint8_t *data, size_t len);
 
 /* -- byte order: little-endian loads and stores, byte by byte (correct on any host;
  *    compilers turn them into single moves on little-endian ones) -- */
-static inline uint16_t dsf1_load16(const uint8_t *p)
+static inline uint16_t dsf1_load16(const uint8_t *bytes)
 {
-    return (uint16_t)(p[0] | (unsigned)p[1] << 8);
+    return (uint16_t)(bytes[0] | (unsigned)bytes[1] << 8);
 }
-static inline uint32_t dsf1_load32(const uint8_t *p)
+static inline uint32_t dsf1_load32(const uint8_t *bytes)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    return (uint32_t)bytes[0] | (uint32_t)bytes[1] << 8 | (uint32_t)bytes[2] << 16 | (uint32_t)bytes[3] << 24;
 }
-static inline uint64_t dsf1_load64(const uint8_t *p)
+static inline uint64_t dsf1_load64(const uint8_t *bytes)
 {
-    return (uint64_t)dsf1_load32(p) | (uint64_t)dsf1_load32(p + 4) << 32;
+    return (uint64_t)dsf1_load32(bytes) | (uint64_t)dsf1_load32(bytes + 4) << 32;
 }
-static inline void dsf1_store16(uint8_t *p, uint16_t v)
+static inline void dsf1_store16(uint8_t *bytes, uint16_t value)
 {
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
+    bytes[0] = (uint8_t)value;
+    bytes[1] = (uint8_t)(value >> 8);
 }
-static inline void dsf1_store32(uint8_t *p, uint32_t v)
+static inline void dsf1_store32(uint8_t *bytes, uint32_t value)
 {
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
+    bytes[0] = (uint8_t)value;
+    bytes[1] = (uint8_t)(value >> 8);
+    bytes[2] = (uint8_t)(value >> 16);
+    bytes[3] = (uint8_t)(value >> 24);
 }
-static inline void dsf1_store64(uint8_t *p, uint64_t v)
+static inline void dsf1_store64(uint8_t *bytes, uint64_t value)
 {
-    dsf1_store32(p, (uint32_t)v);
-    dsf1_store32(p + 4, (uint32_t)(v >> 32));
+    dsf1_store32(bytes, (uint32_t)value);
+    dsf1_store32(bytes + 4, (uint32_t)(value >> 32));
 }
 
 /* -- two's complement without implementation-defined conversions -- */
-static inline int8_t dsf1_signed8(uint8_t v)
+static inline int8_t dsf1_signed8(uint8_t value)
 {
-    return v < 0x80u ? (int8_t)v : (int8_t)(-(int)(uint8_t)~v - 1);
+    return value < 0x80u ? (int8_t)value : (int8_t)(-(int)(uint8_t)~value - 1);
 }
-static inline int16_t dsf1_signed16(uint16_t v)
+static inline int16_t dsf1_signed16(uint16_t value)
 {
-    return v < 0x8000u ? (int16_t)v : (int16_t)(-(int32_t)(uint16_t)~v - 1);
+    return value < 0x8000u ? (int16_t)value : (int16_t)(-(int32_t)(uint16_t)~value - 1);
 }
-static inline int32_t dsf1_signed32(uint32_t v)
+static inline int32_t dsf1_signed32(uint32_t value)
 {
-    return v < 0x80000000u ? (int32_t)v : -(int32_t)~v - 1;
+    return value < 0x80000000u ? (int32_t)value : -(int32_t)~value - 1;
 }
-static inline int64_t dsf1_signed64(uint64_t v)
+static inline int64_t dsf1_signed64(uint64_t value)
 {
-    return v < UINT64_C(0x8000000000000000) ? (int64_t)v : -(int64_t)~v - 1;
+    return value < UINT64_C(0x8000000000000000) ? (int64_t)value : -(int64_t)~value - 1;
 }
 
-static inline size_t dsf1_min(size_t a, size_t b)
+static inline size_t dsf1_min(size_t left, size_t right)
 {
-    return a < b ? a : b;
+    return left < right ? left : right;
 }
 /* memcpy that accepts (NULL, 0) */
 static inline void dsf1_put(uint8_t *dst, const void *src, size_t len)
 {
     if (len != 0) memcpy(dst, src, len);
 }
-static inline int dsf1_over_u32(size_t n)
+static inline int dsf1_over_u32(size_t size)
 {
-    return (uint64_t)n > UINT64_C(0xffffffff);
+    return (uint64_t)size > UINT64_C(0xffffffff);
 }
 
 /* -- error paths: built only on failure; '%' in a template takes the next size_t -- */
@@ -158,7 +158,7 @@ void dsf1_clear(struct devstate_error *err);
 
 /* -- UTF-8: the index of the first byte of the first invalid sequence, or n (strict, like
  *    Python's bytes.decode("utf-8"): no overlongs, surrogates or values over U+10FFFF) -- */
-size_t dsf1_utf8_invalid(const uint8_t *s, size_t n);
+size_t dsf1_utf8_invalid(const uint8_t *text, size_t len);
 
 /* -- decoding: the envelope, section framing and order -- */
 
@@ -189,63 +189,63 @@ int dsf1_vendor_ok(const uint8_t *vendor);
 /* Inline below: they run once per section; their failures are out of line. */
 
 /* The section header at offset `at` (framing, id, flags, length, vendor header). */
-static inline int dsf1_frame_at(const uint8_t *b, size_t p, size_t trailer, struct dsf1_frame *f,
+static inline int dsf1_frame_at(const uint8_t *blob, size_t at, size_t trailer, struct dsf1_frame *frame,
                                 struct devstate_error *err)
 {
     uint32_t length;
-    if (trailer - p < 8) return dsf1_fail(err, DEVSTATE_E_SECTION_PAST_END, p, "$.sections");
-    f->offset = p;
-    f->id = dsf1_load16(b + p);
-    f->flags = dsf1_load16(b + p + 2);
-    length = dsf1_load32(b + p + 4);
-    if (f->id == 0 || f->id > 0x7FFF)
-        return dsf1_fail(err, DEVSTATE_E_BAD_SECTION_ID, p, "$.sections[id=%]", (size_t)f->id);
-    if (f->flags & ~0x3u)
-        return dsf1_fail(err, DEVSTATE_E_BAD_SECTION_FLAGS, p + 2, "$.sections[id=%]", (size_t)f->id);
-    if (length > trailer - p - 8)
-        return dsf1_fail(err, DEVSTATE_E_SECTION_PAST_END, p + 4, "$.sections[id=%]", (size_t)f->id);
-    f->payload = p + 8;
-    f->end = p + 8 + (size_t)length;
-    f->vendor = NULL;
-    if (f->flags & DEVSTATE_SECTION_VENDOR) {
-        const uint8_t *v = b + p + 8;
-        if (length < DEVSTATE_VENDOR_HEADER_SIZE || (dsf1_load16(v) != 1 && dsf1_load16(v) != 2))
-            return dsf1_fail(err, DEVSTATE_E_BAD_VENDOR_HEADER, p + 8, "$.vendor_sections[id=%]", (size_t)f->id);
-        if (!dsf1_vendor_ok(v))
-            return dsf1_fail(err, DEVSTATE_E_BAD_VENDOR_HEADER, p + 10, "$.vendor_sections[id=%]", (size_t)f->id);
-        f->vendor = v;
-        f->payload += DEVSTATE_VENDOR_HEADER_SIZE;
+    if (trailer - at < 8) return dsf1_fail(err, DEVSTATE_E_SECTION_PAST_END, at, "$.sections");
+    frame->offset = at;
+    frame->id = dsf1_load16(blob + at);
+    frame->flags = dsf1_load16(blob + at + 2);
+    length = dsf1_load32(blob + at + 4);
+    if (frame->id == 0 || frame->id > 0x7FFF)
+        return dsf1_fail(err, DEVSTATE_E_BAD_SECTION_ID, at, "$.sections[id=%]", (size_t)frame->id);
+    if (frame->flags & ~0x3u)
+        return dsf1_fail(err, DEVSTATE_E_BAD_SECTION_FLAGS, at + 2, "$.sections[id=%]", (size_t)frame->id);
+    if (length > trailer - at - 8)
+        return dsf1_fail(err, DEVSTATE_E_SECTION_PAST_END, at + 4, "$.sections[id=%]", (size_t)frame->id);
+    frame->payload = at + 8;
+    frame->end = at + 8 + (size_t)length;
+    frame->vendor = NULL;
+    if (frame->flags & DEVSTATE_SECTION_VENDOR) {
+        const uint8_t *vendor = blob + at + 8;
+        if (length < DEVSTATE_VENDOR_HEADER_SIZE || (dsf1_load16(vendor) != 1 && dsf1_load16(vendor) != 2))
+            return dsf1_fail(err, DEVSTATE_E_BAD_VENDOR_HEADER, at + 8, "$.vendor_sections[id=%]", (size_t)frame->id);
+        if (!dsf1_vendor_ok(vendor))
+            return dsf1_fail(err, DEVSTATE_E_BAD_VENDOR_HEADER, at + 10, "$.vendor_sections[id=%]", (size_t)frame->id);
+        frame->vendor = vendor;
+        frame->payload += DEVSTATE_VENDOR_HEADER_SIZE;
     }
     return DEVSTATE_OK;
 }
 
 /* Canonical order: standard sections by id, then vendor sections by (vendor header, id). */
-static inline int dsf1_key_compare(const uint8_t *va, uint16_t ida, const uint8_t *vb, uint16_t idb)
+static inline int dsf1_key_compare(const uint8_t *vendor_a, uint16_t id_a, const uint8_t *vendor_b, uint16_t id_b)
 {
-    if ((va == NULL) != (vb == NULL)) return va == NULL ? -1 : 1;
-    if (va != NULL) {
-        int c = memcmp(va, vb, DEVSTATE_VENDOR_HEADER_SIZE);
-        if (c != 0) return c;
+    if ((vendor_a == NULL) != (vendor_b == NULL)) return vendor_a == NULL ? -1 : 1;
+    if (vendor_a != NULL) {
+        int order = memcmp(vendor_a, vendor_b, DEVSTATE_VENDOR_HEADER_SIZE);
+        if (order != 0) return order;
     }
-    return ida < idb ? -1 : ida > idb;
+    return id_a < id_b ? -1 : id_a > id_b;
 }
 
 /* SECTION_ORDER or DUPLICATE_SECTION unless `frame` comes after `previous`. */
-static inline int dsf1_check_order(const struct dsf1_frame *prev, const struct dsf1_frame *f,
+static inline int dsf1_check_order(const struct dsf1_frame *prev, const struct dsf1_frame *frame,
                                    struct devstate_error *err)
 {
-    int c = dsf1_key_compare(f->vendor, f->id, prev->vendor, prev->id);
-    if (c == 0) return dsf1_fail_label(err, DEVSTATE_E_DUPLICATE_SECTION, f);
-    if (c < 0) return dsf1_fail_label(err, DEVSTATE_E_SECTION_ORDER, f);
+    int order = dsf1_key_compare(frame->vendor, frame->id, prev->vendor, prev->id);
+    if (order == 0) return dsf1_fail_label(err, DEVSTATE_E_DUPLICATE_SECTION, frame);
+    if (order < 0) return dsf1_fail_label(err, DEVSTATE_E_SECTION_ORDER, frame);
     return DEVSTATE_OK;
 }
 
 /* BAD_SECTION_FLAGS unless the frame's OPTIONAL bit is `optional`. */
-static inline int dsf1_check_optional(const struct dsf1_frame *f, int optional, const char *path,
+static inline int dsf1_check_optional(const struct dsf1_frame *frame, int optional, const char *path,
                                       struct devstate_error *err)
 {
-    if (((f->flags & DEVSTATE_SECTION_OPTIONAL) != 0) != optional)
-        return dsf1_fail(err, DEVSTATE_E_BAD_SECTION_FLAGS, f->offset + 2, path);
+    if (((frame->flags & DEVSTATE_SECTION_OPTIONAL) != 0) != optional)
+        return dsf1_fail(err, DEVSTATE_E_BAD_SECTION_FLAGS, frame->offset + 2, path);
     return DEVSTATE_OK;
 }
 
