@@ -375,6 +375,27 @@ def test_a_state_file_is_read_in_chunks_within_its_size_limit(tmp_path: Path) ->
     assert (error.value.size, error.value.limit) == (1280, 1279)
 
 
+def test_errors_after_a_region_read_in_chunks_are_at_their_place_in_the_file(tmp_path: Path) -> None:
+    """A 1 MiB region is 2 MiB of hex, 8 chunks: the error after it is where it is in the file."""
+    region = (bytes(range(256)) * 4096).hex()
+    path = tmp_path / "state.json"
+    head = '{"model": "org.devstate.hostile", "version": "1.0", "sections": {"region": {"base": 0, "data": "'
+    args = ["encode", path, "--schema", HOSTILE_SCHEMA, "-o", tmp_path / "out.dsf"]
+    path.write_text(head + region + '"}, "log": }}')
+    result = run(*args)
+    assert (result.exit_code, result.stderr) == (
+        1, f"devstate: error: INVALID_STATE: {path}:1:{len(head) + len(region) + 12}: invalid JSON: Expecting value\n")
+    path.write_bytes((head + region + '"}, "log": {"text": "').encode() + b"\xff\"}}}")
+    result = run(*args)
+    assert (result.exit_code, result.stderr) == (
+        2, f"devstate: error: IO_NOT_UTF8: cannot read '{path}': not UTF-8: invalid start byte at byte "
+           f"{len(head) + len(region) + 21}\n")
+    path.write_text(head + region + '"}, "log": {"text": "hi"}}}')
+    assert run(*args).exit_code == 0
+    assert decode(load_schema(HOSTILE_SCHEMA), (tmp_path / "out.dsf").read_bytes())["sections"]["region"]["data"] \
+        == bytes(range(256)) * 4096
+
+
 def test_a_region_from_a_state_file_encodes_within_1_25_times_its_size(tmp_path: Path) -> None:
     """devstate encode: the file is read in 256 KiB chunks, the region converted as they come
     (its bytes, 1x, and up to an eighth more while they grow), and the blob is written from
