@@ -126,3 +126,64 @@ def test_fleet_outputs_to_stdout_are_all_it_prints() -> None:
     with_json = run("fleet", "pools", HOSTS, "--dot", "-", "--json")
     assert (with_json.exit_code, with_json.stderr) == (2, "devstate: error: USAGE: --dot - and --json both write "
                                                           "standard output\n")
+
+
+def test_qemu_inject_writes_the_stream_to_stdout_and_its_report_to_stderr(monkeypatch: pytest.MonkeyPatch) -> None:
+    from devstate.qemu import inject as inject_module
+
+    def fake_inject(stream: Path, blobs: object, output: Path, props: object) -> inject_module.Injection:
+        output.write_bytes(b"QEVM new stream")
+        return inject_module.Injection(stream, output, [], 0.25)
+
+    monkeypatch.setattr(inject_module, "inject", fake_inject)
+    result = run("qemu", "inject", "vm.mig", "net.dsf", "-o", "-")
+    assert (result.exit_code, result.stdout_bytes) == (0, b"QEVM new stream")
+    assert result.stderr == "vm.mig → -: 0 devices written (0.25 s)\n"
+    with_json = run("qemu", "inject", "vm.mig", "net.dsf", "-o", "-", "--json")
+    assert (with_json.exit_code, with_json.stderr) == (2, "devstate: error: USAGE: --json prints the report on "
+                                                          "standard output; give -o a file\n")
+
+
+def test_qemu_inject_refused_writes_nothing_to_stdout() -> None:
+    result = run("qemu", "inject", "-", "net.dsf", "-o", "-", stdin=b"QEVM\0\0\0\x03\x09")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1, "", "devstate: error: -: UNKNOWN_RECORD at byte 8: unknown record type 0x09\n")
+
+
+NET_11 = SCHEMAS / "org.virtio.net" / "1.1.yaml"
+NET_BLOB = ROOT / "spec" / "conformance" / "vectors" / "valid-org.virtio.net-1.1-default.dsf"
+
+
+def test_a_schema_argument_may_be_stdin() -> None:
+    schema = NET_11.read_bytes()
+    shown = run("schema", "show", "-", "--json", stdin=schema)
+    assert shown.stdout == run("schema", "show", "org.virtio.net@1.1", "--json").stdout.replace(
+        f'"file": "{NET_11}"', '"file": "<stdin>"')
+    assert run("template", "-", stdin=schema).stdout == run("template", "org.virtio.net@1.1").stdout
+    decoded = run("decode", "--schema", "-", NET_BLOB, "--json", stdin=schema)
+    assert decoded.stdout == run("decode", NET_BLOB, "--json").stdout
+    compat = run("compat", "org.virtio.net@1.0", "-", "--format", "json", stdin=schema)
+    assert compat.exit_code == 0 and json.loads(compat.stdout)["compatible"] is True
+    dumped = run("schema", "dump", "-", stdin=schema).stdout
+    assert dumped == run("schema", "dump", "org.virtio.net@1.1").stdout.replace(f'"file": "{NET_11}"',
+                                                                                '"file": "<stdin>"')
+
+
+def test_an_invalid_schema_on_stdin_is_named_stdin() -> None:
+    result = run("schema", "show", "-", stdin=BAD_SCHEMA.encode())
+    assert result.exit_code == 1
+    assert result.stdout == "<stdin>:6:28: UNKNOWN_TYPE: unknown type 'nope' (at sections[0].type)\n"
+    assert result.stderr == "devstate: error: SCHEMA_INVALID: - is not a valid schema\n"
+    compat = run("compat", "-", "org.virtio.net@1.1", stdin=BAD_SCHEMA.encode())
+    assert (compat.exit_code, compat.stderr) == (2, "<stdin>:6:28: UNKNOWN_TYPE: unknown type 'nope' (at "
+                                                    "sections[0].type)\ndevstate: error: SCHEMA_INVALID: - is not a "
+                                                    "valid schema (1 errors)\n")
+
+
+def test_standard_input_serves_one_argument() -> None:
+    result = run("decode", "--schema", "-", "-", stdin=NET_11.read_bytes())
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        2, "", "devstate: error: USAGE: only one file argument can be - (standard input)\n")
+    twice = run("negotiate", "--source", "-", "--dest", "-", stdin=(EXAMPLES / "source.json").read_bytes())
+    assert (twice.exit_code, twice.stderr) == (2, "devstate: error: USAGE: only one of --source and --dest can be - "
+                                                  "(standard input)\n")

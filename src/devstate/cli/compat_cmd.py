@@ -8,6 +8,7 @@ import click
 
 from devstate import ir
 from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, error_console, fail, print_json
+from devstate.cli.streams import schema_path
 from devstate.compat.bump import Mode, PairReport, check_history, check_pair, check_transitive
 from devstate.compat.report import github_annotations, report_json, report_text
 from devstate.errors import SchemaError, UsageError
@@ -103,7 +104,10 @@ def _registry_versions(model: str, loader: SchemaLoader, root: Path) -> list[ir.
 
 
 def load_schema_arg(name: str, loader: SchemaLoader, root: Path | None = None) -> ir.Schema:
-    """A schema named by a file path or ``MODEL[@VERSION]``; exits 2 cleanly on any error."""
+    """A schema named by a file path, ``-`` (standard input) or ``MODEL[@VERSION]``; exits 2 cleanly on any error."""
+    copy = schema_path(name)
+    if copy is not None:
+        return _load(copy, loader, name)
     path = Path(name)
     if not path.exists():
         if "/" in name or name.endswith((".yaml", ".yml")):
@@ -117,7 +121,7 @@ def load_schema_arg(name: str, loader: SchemaLoader, root: Path | None = None) -
     return _load(path, loader)
 
 
-def _load(path: Path, loader: SchemaLoader) -> ir.Schema:
+def _load(path: Path, loader: SchemaLoader, name: str | None = None) -> ir.Schema:
     try:
         return loader.load(path)
     except SchemaError as exc:
@@ -126,7 +130,7 @@ def _load(path: Path, loader: SchemaLoader) -> ir.Schema:
             fail(problem)
         for diagnostic in exc.diagnostics:
             error_console.print(str(diagnostic), markup=False, soft_wrap=True)
-        fail(f"{path} is not a valid schema ({len(exc.diagnostics)} errors)", code=SchemaError.code)
+        fail(f"{name or path} is not a valid schema ({len(exc.diagnostics)} errors)", code=SchemaError.code)
     except OSError as exc:
         fail(io_error(path, exc))
 

@@ -12,14 +12,17 @@ which the one ``devstate: error:`` line is printed on stderr as without it.
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
 import click
 from rich.table import Table
 
-from devstate.cli.output import EXIT_INVALID, EXIT_USAGE, console, fail, print_json, refuse_overwrite
-from devstate.cli.streams import as_file, refuse_stdio_directory
+from devstate.cli.output import EXIT_INVALID, EXIT_USAGE, console, error_console, fail, print_json, refuse_overwrite
+from devstate.cli.streams import as_file, is_stdio, refuse_stdio_directory
 from devstate.errors import DevstateError, IoError
 from devstate.fileio import io_error
 from devstate.qemu.stream import Section, Stream, StreamError, VmsdExtent, iter_fields, read_stream
@@ -266,22 +269,44 @@ def inject_cmd(stream: Path, blobs: tuple[str, ...], output: Path, properties: t
     from devstate.qemu.inject import inject
 
     refuse_overwrite(output, stream, *(Path(b.rpartition("=")[2]) for b in blobs))
+    to_stdout = is_stdio(output)
+    if to_stdout and as_json:
+        fail("--json prints the report on standard output; give -o a file")
     props = parse_properties(properties)
     try:
-        result = inject(as_file(stream), blobs, output, props)
+        with _written(output) as target:
+            result = inject(as_file(stream), blobs, target, props)
     except DevstateError as error:
         _refused(error, stream, as_json)
     except OSError as error:
         fail(_os_error(error, stream, *(b.rpartition("=")[2] for b in blobs)))
+    out = error_console if to_stdout else console  # with -o -, the stream is standard output's
     if as_json:
         print_json({"stream": str(stream), "output": str(output), "seconds": round(result.seconds, 3),
                     "devices": [{"section": d.section, "blob": str(d.blob), "bytes": len(d.payload),
                                  "report": d.report.to_json()} for d in result.devices]})
         return
-    console.print(f"{stream} → {output}: {len(result.devices)} devices written ({result.seconds:.2f} s)",
-                  markup=False)
+    out.print(f"{stream} → {output}: {len(result.devices)} devices written ({result.seconds:.2f} s)", markup=False)
     for found in result.devices:
-        console.print(f"{found.section} ← {found.blob} ({len(found.payload)} bytes)", markup=False)
+        out.print(f"{found.section} ← {found.blob} ({len(found.payload)} bytes)", markup=False)
         lines = found.report.lines()
         for line in lines if not quiet else [f"note: {n}" for n in found.report.notes]:
-            console.print(f"  {line}", markup=False, soft_wrap=True)
+            out.print(f"  {line}", markup=False, soft_wrap=True)
+
+
+@contextlib.contextmanager
+def _written(output: Path) -> Iterator[Path]:
+    """``output``, or for ``-`` a temporary file copied to standard output once complete (a
+    refused stream writes nothing there)."""
+    if not is_stdio(output):
+        yield output
+        return
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="devstate-inject-") as directory:
+        target = Path(directory) / "stream.mig"
+        yield target
+        with target.open("rb") as handle:
+            shutil.copyfileobj(handle, sys.stdout.buffer, 1 << 20)
+        sys.stdout.buffer.flush()

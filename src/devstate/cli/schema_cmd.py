@@ -11,6 +11,7 @@ from rich.tree import Tree
 
 from devstate import ir
 from devstate.cli.output import EXIT_INVALID, console, fail, json_requested, print_json, refuse_overwrite
+from devstate.cli.streams import schema_path
 from devstate.errors import IO_READ_ERROR, IoError, SchemaError, UsageError
 from devstate.fileio import is_a_directory, not_found, read_problem
 from devstate.schema import find_schema_file, load_schema, schema_files
@@ -23,8 +24,8 @@ def schema() -> None:
 
 
 def resolve_schema(name: str) -> ir.Schema:
-    """A schema named by a file path or by ``MODEL[@VERSION]``; exits cleanly on error."""
-    path = Path(name)
+    """A schema named by a file path, by ``MODEL[@VERSION]`` or ``-`` (standard input); exits cleanly on error."""
+    path = schema_path(name) or Path(name)
     try:
         if not path.exists() and "/" not in name and not name.endswith((".yaml", ".yml")):
             path = find_schema_file(name).path

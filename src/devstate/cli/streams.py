@@ -16,6 +16,7 @@ def is_stdio(path: Path | str) -> bool:
 
 def read_stdin(limit: int) -> bytes:
     """Standard input's bytes, at most ``limit`` (``FileTooLargeError`` past it, reading no further)."""
+    claim_stdin()
     data = sys.stdin.buffer.read(limit + 1)
     if len(data) > limit:
         raise FileTooLargeError(Path(STDIO), len(data), limit)
@@ -36,12 +37,45 @@ def write_stdout(data: bytes) -> None:
     sys.stdout.buffer.flush()
 
 
+STDIN_SCHEMA = "<stdin>"
+"""How a schema read from standard input is named in its diagnostics."""
+
+
+def claim_stdin() -> None:
+    """Exit 2 (``USAGE``) when standard input was already read for another argument of this command."""
+    click = sys.modules.get("click")
+    ctx = click.get_current_context(silent=True) if click is not None else None
+    if ctx is None:
+        return
+    if ctx.meta.get("devstate.stdin"):
+        from devstate.cli.output import fail
+
+        fail("only one file argument can be - (standard input)")
+    ctx.meta["devstate.stdin"] = True
+
+
+def schema_path(name: str) -> Path | None:
+    """For ``-``, a temporary copy of the schema on standard input, which the schema loader
+    names ``<stdin>`` (removed, and forgotten, when the command ends); else None."""
+    if not is_stdio(name):
+        return None
+    import click
+
+    from devstate.schema.loader import DISPLAY_NAMES
+
+    copy = as_file(Path(STDIO)).resolve()
+    DISPLAY_NAMES[copy] = STDIN_SCHEMA
+    click.get_current_context().call_on_close(lambda: DISPLAY_NAMES.pop(copy, None))
+    return copy
+
+
 def as_file(path: Path) -> Path:
     """``path`` itself, or for ``-`` a temporary file holding standard input, for readers that
     need a real file (they map or seek it); the file is removed when the command ends."""
     import click  # here: devstate.cli.quick reads standard input without click
     if not is_stdio(path):
         return path
+    claim_stdin()
     import shutil
     import tempfile
 

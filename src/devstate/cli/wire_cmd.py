@@ -16,7 +16,7 @@ from rich.tree import Tree
 from devstate import ir
 from devstate.cli.blob_io import limit_options, read_blob, write_atomic
 from devstate.cli.output import EXIT_INVALID, EXIT_USAGE, console, error_console, fail, print_json, refuse_overwrite
-from devstate.cli.streams import is_stdio, read_stdin
+from devstate.cli.streams import is_stdio, read_stdin, schema_path
 from devstate.errors import SchemaError, UsageError
 from devstate.fileio import io_error, is_a_directory, not_found, read_regular, read_regular_chunks, write_atomically
 from devstate.interp import Trace, decode, encode_pieces
@@ -188,7 +188,10 @@ def _versions(model: str) -> list[SchemaFile]:
 
 
 def load_named_schema(name: str) -> ir.Schema:
-    """A schema file path, or ``MODEL@VERSION`` of a standard schema; exits 2 if unknown."""
+    """A schema file path, ``-`` (standard input) or ``MODEL@VERSION`` of a standard schema; exits 2 if unknown."""
+    copy = schema_path(name)
+    if copy is not None:
+        return _load(copy, name)
     path = Path(name)
     if path.suffix in (".yaml", ".yml") or path.exists():
         if path.is_dir():

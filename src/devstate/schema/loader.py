@@ -159,8 +159,16 @@ def load_schema(path: Path | str, root: Path | None = None) -> ir.Schema:
     return SchemaLoader(root).load(Path(path))
 
 
+DISPLAY_NAMES: dict[Path, str] = {}
+"""Files (resolved) shown under another name: a temporary copy of standard input is ``<stdin>``."""
+
+
 def _display_name(path: Path) -> str:
     """A path relative to the working directory when it is below it (stable messages)."""
+    if DISPLAY_NAMES:
+        named = DISPLAY_NAMES.get(path.resolve())
+        if named is not None:
+            return named
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
