@@ -317,13 +317,13 @@ def header_error(code: ErrorCode, offset: int, field: str, message: str) -> Deco
     return DecodeError(code, offset, "$.trailer" if field == "trailer" else f"$.header.{field}", message)
 
 
-def header_field(b: memoryview, offset: int, size: int, field: str) -> int:
+def header_field(blob: memoryview, offset: int, size: int, field: str) -> int:
     """A little-endian unsigned header field, or TRUNCATED inside it."""
-    if len(b) < offset + size:
+    if len(blob) < offset + size:
         raise header_error(ErrorCode.TRUNCATED, offset, field,
-                           f"the input ends at byte {len(b)}, inside the header field {field} "
+                           f"the input ends at byte {len(blob)}, inside the header field {field} "
                            f"({offset}..{offset + size})")
-    return int.from_bytes(b[offset : offset + size], "little")
+    return int.from_bytes(blob[offset : offset + size], "little")
 
 
 class Envelope(NamedTuple):
@@ -335,36 +335,37 @@ class Envelope(NamedTuple):
     trailer_offset: int
 
 
-def read_envelope(b: memoryview, limits: Limits, model: str, major: int, ident: str) -> Envelope:
+def read_envelope(blob: memoryview, limits: Limits, model: str, major: int, ident: str) -> Envelope:
     """Check the header, lengths, model id, checksum, model and major (spec "Decoding order" 1-5).
 
     The common case (a well-formed header of the reader's model) is one ``unpack``; anything
     else takes the field-by-field path, which reports the first problem exactly.
     """
-    size = len(b)
+    size = len(blob)
     if FIXED_HEADER_SIZE <= size <= limits.max_total_size:
-        magic, version, flags, blob_major, blob_minor, total, id_length = _HEADER.unpack_from(b, 0)
+        magic, version, flags, blob_major, blob_minor, total, id_length = _HEADER.unpack_from(blob, 0)
         if (magic == MAGIC and version == FORMAT_VERSION and flags == 0 and blob_major == major
-                and total == size and id_length == len(model) and b[FIXED_HEADER_SIZE : FIXED_HEADER_SIZE + id_length]
-                == model.encode("ascii") and total >= FIXED_HEADER_SIZE + id_length + TRAILER_SIZE):
-            check_checksum(b, total)
+                and total == size and id_length == len(model)
+                and blob[FIXED_HEADER_SIZE : FIXED_HEADER_SIZE + id_length] == model.encode("ascii")
+                and total >= FIXED_HEADER_SIZE + id_length + TRAILER_SIZE):
+            check_checksum(blob, total)
             return Envelope(blob_major, blob_minor, FIXED_HEADER_SIZE + id_length, total - TRAILER_SIZE)
-    return _read_envelope_exact(b, limits, model, major, ident)
+    return _read_envelope_exact(blob, limits, model, major, ident)
 
 
-def _read_envelope_exact(b: memoryview, limits: Limits, model: str, major: int, ident: str) -> Envelope:
-    if len(b) > limits.max_total_size:
-        raise DecodeError(ErrorCode.LIMIT_EXCEEDED, 0, "$", f"the input is {len(b)} bytes, over the limit of "
+def _read_envelope_exact(blob: memoryview, limits: Limits, model: str, major: int, ident: str) -> Envelope:
+    if len(blob) > limits.max_total_size:
+        raise DecodeError(ErrorCode.LIMIT_EXCEEDED, 0, "$", f"the input is {len(blob)} bytes, over the limit of "
                           f"{limits.max_total_size} (--max-total-size)")
-    blob_major, blob_minor, total = read_header_fields(b)
+    blob_major, blob_minor, total = read_header_fields(blob)
     if total > limits.max_total_size:
         raise header_error(ErrorCode.LIMIT_EXCEEDED, 16, "total_length",
                            f"total length {total} is over the limit of {limits.max_total_size} bytes "
                            "(--max-total-size)")
-    id_length = read_model_id_length(b)
-    check_lengths(b, total, id_length)
-    check_checksum(b, total)
-    blob_model = bytes(b[FIXED_HEADER_SIZE : FIXED_HEADER_SIZE + id_length]).decode("ascii")
+    id_length = read_model_id_length(blob)
+    check_lengths(blob, total, id_length)
+    check_checksum(blob, total)
+    blob_model = bytes(blob[FIXED_HEADER_SIZE : FIXED_HEADER_SIZE + id_length]).decode("ascii")
     if blob_model != model:
         raise header_error(ErrorCode.MODEL_MISMATCH, FIXED_HEADER_SIZE, "model",
                            f"the blob holds {blob_model} state; the reader's schema is {ident}")
@@ -380,54 +381,55 @@ def _read_envelope_exact(b: memoryview, limits: Limits, model: str, major: int, 
 # the caller's own setting).
 
 
-def read_header_fields(b: memoryview) -> tuple[int, int, int]:
+def read_header_fields(blob: memoryview) -> tuple[int, int, int]:
     """Magic, format version and flags checked, then major, minor and total length read."""
-    prefix = bytes(b[:8])
+    prefix = bytes(blob[:8])
     if prefix != MAGIC[: len(prefix)]:
         raise header_error(ErrorCode.BAD_MAGIC, 0, "magic",
                            f"not a DSF blob: the magic is {prefix.hex(' ')}, expected {MAGIC.hex(' ')}")
-    if len(b) < len(MAGIC):
-        raise header_error(ErrorCode.TRUNCATED, 0, "magic", f"the input ends at byte {len(b)}, inside the magic")
-    version = header_field(b, 8, 2, "format_version")
+    if len(blob) < len(MAGIC):
+        raise header_error(ErrorCode.TRUNCATED, 0, "magic", f"the input ends at byte {len(blob)}, inside the magic")
+    version = header_field(blob, 8, 2, "format_version")
     if version != FORMAT_VERSION:
         raise header_error(ErrorCode.UNSUPPORTED_FORMAT_VERSION, 8, "format_version",
                            f"format version {version} is not supported (this reader knows DSF {FORMAT_VERSION})")
-    flags = header_field(b, 10, 2, "flags")
+    flags = header_field(blob, 10, 2, "flags")
     if flags != 0:
         raise header_error(ErrorCode.BAD_HEADER_FLAGS, 10, "flags", f"header flags are {flags:#06x}; DSF v1 requires 0")
-    return header_field(b, 12, 2, "major"), header_field(b, 14, 2, "minor"), header_field(b, 16, 8, "total_length")
+    return (header_field(blob, 12, 2, "major"), header_field(blob, 14, 2, "minor"),
+            header_field(blob, 16, 8, "total_length"))
 
 
-def read_model_id_length(b: memoryview) -> int:
-    id_length = header_field(b, 24, 1, "model_id_length")
+def read_model_id_length(blob: memoryview) -> int:
+    id_length = header_field(blob, 24, 1, "model_id_length")
     if not 1 <= id_length <= MAX_MODEL_ID_LENGTH:
         raise header_error(ErrorCode.BAD_MODEL_ID, 24, "model_id_length",
                            f"model id length {id_length} is not in 1..{MAX_MODEL_ID_LENGTH}")
     return id_length
 
 
-def check_lengths(b: memoryview, total: int, id_length: int) -> None:
+def check_lengths(blob: memoryview, total: int, id_length: int) -> None:
     """Total length against the input, then the model id text."""
     needed = FIXED_HEADER_SIZE + id_length + TRAILER_SIZE
     if total < needed:
         raise header_error(ErrorCode.LENGTH_MISMATCH, 16, "total_length",
                            f"total length {total} is smaller than the header and trailer ({needed} bytes)")
-    if len(b) < total:
+    if len(blob) < total:
         raise header_error(ErrorCode.LENGTH_MISMATCH, 16, "total_length",
-                           f"the header says {total} bytes but the input has {len(b)} (truncated?)")
-    if len(b) > total:
+                           f"the header says {total} bytes but the input has {len(blob)} (truncated?)")
+    if len(blob) > total:
         raise header_error(ErrorCode.TRAILING_BYTES, total, "trailer",
-                           f"{len(b) - total} bytes follow the end of the blob (total length {total})")
-    text = bytes(b[FIXED_HEADER_SIZE : FIXED_HEADER_SIZE + id_length]).decode("latin-1")
+                           f"{len(blob) - total} bytes follow the end of the blob (total length {total})")
+    text = bytes(blob[FIXED_HEADER_SIZE : FIXED_HEADER_SIZE + id_length]).decode("latin-1")
     if not text.isascii() or not MODEL_ID_PATTERN.fullmatch(text):
         raise header_error(ErrorCode.BAD_MODEL_ID, FIXED_HEADER_SIZE, "model",
                            f"model id {text!r} is not a reverse-DNS model id like org.virtio.net")
 
 
-def check_checksum(b: memoryview, total: int) -> None:
+def check_checksum(blob: memoryview, total: int) -> None:
     """The trailer must be the CRC-32C of every byte before it."""
-    stored = int.from_bytes(b[total - TRAILER_SIZE : total], "little")
-    computed = crc32c(b[: total - TRAILER_SIZE], 0)
+    stored = int.from_bytes(blob[total - TRAILER_SIZE : total], "little")
+    computed = crc32c(blob[: total - TRAILER_SIZE], 0)
     if stored != computed:
         raise DecodeError(ErrorCode.BAD_CHECKSUM, total - TRAILER_SIZE, "$.trailer.crc32c",
                           f"CRC-32C is {stored:#010x} but the content's is {computed:#010x}")
@@ -463,7 +465,7 @@ class Frame(NamedTuple):
         return f"$.sections[id={self.id}]" if self.vendor is None else f"$.vendor_sections[{self.vendor}#{self.id}]"
 
 
-def frames(b: memoryview, offset: int, end: int, limits: Limits) -> Iterator[Frame]:
+def frames(blob: memoryview, offset: int, end: int, limits: Limits) -> Iterator[Frame]:
     """Each section in order, with the section count, framing, vendor header, order and duplicate checks."""
     previous: Frame | None = None
     count = 0
@@ -473,7 +475,7 @@ def frames(b: memoryview, offset: int, end: int, limits: Limits) -> Iterator[Fra
                               f"a section at offset {offset} is over the limit of {limits.max_sections} sections "
                               "per blob (max_sections)")
         count += 1
-        frame = _frame(b, offset, end)
+        frame = _frame(blob, offset, end)
         if previous is not None:
             _check_order(previous, frame)
         yield frame
@@ -481,11 +483,11 @@ def frames(b: memoryview, offset: int, end: int, limits: Limits) -> Iterator[Fra
         offset = frame.end
 
 
-def _frame(b: memoryview, offset: int, end: int) -> Frame:
+def _frame(blob: memoryview, offset: int, end: int) -> Frame:
     if end - offset < SECTION_HEADER_SIZE:
         raise DecodeError(ErrorCode.SECTION_PAST_END, offset, "$.sections",
                           f"{end - offset} bytes before the trailer cannot hold a section header (8 bytes)")
-    section_id, flags, length = SECTION.unpack_from(b, offset)
+    section_id, flags, length = SECTION.unpack_from(blob, offset)
     path = f"$.sections[id={section_id}]"
     if not 1 <= section_id <= MAX_SECTION_ID:
         raise DecodeError(ErrorCode.BAD_SECTION_ID, offset, path,
@@ -499,16 +501,16 @@ def _frame(b: memoryview, offset: int, end: int) -> Frame:
                           f"payload of {length} bytes runs past the trailer at offset {end}")
     if not flags & FLAG_VENDOR:
         return Frame(offset, section_id, flags, start, start + length, None, (0, b"", section_id))
-    vendor, raw = _vendor(b, start, length, section_id)
+    vendor, raw = _vendor(blob, start, length, section_id)
     return Frame(offset, section_id, flags, start + VENDOR_HEADER_SIZE, start + length, vendor, (1, raw, section_id))
 
 
-def _vendor(b: memoryview, at: int, length: int, section_id: int) -> tuple[str, bytes]:
+def _vendor(blob: memoryview, at: int, length: int, section_id: int) -> tuple[str, bytes]:
     path = f"$.vendor_sections[id={section_id}]"
     if length < VENDOR_HEADER_SIZE:
         raise DecodeError(ErrorCode.BAD_VENDOR_HEADER, at, path,
                           f"vendor section payload of {length} bytes cannot hold the 18-byte vendor header")
-    raw = bytes(b[at : at + VENDOR_HEADER_SIZE])
+    raw = bytes(blob[at : at + VENDOR_HEADER_SIZE])
     kind, namespace = int.from_bytes(raw[:2], "little"), raw[2:]
     if kind == 2:
         return f"uuid:{uuid.UUID(bytes=namespace)}", raw
@@ -568,9 +570,9 @@ class UnknownSection:
     """``pci:0x1af4`` or ``uuid:<uuid>`` for a vendor section (flags then include VENDOR)."""
 
 
-def region(b: memoryview, start: int, end: int) -> Buffer:
+def region(blob: memoryview, start: int, end: int) -> Buffer:
     """``bytes`` below ZERO_COPY_THRESHOLD, else a read-only view of the input (zero copy)."""
-    return b[start:end] if end - start >= ZERO_COPY_THRESHOLD else bytes(b[start:end])
+    return blob[start:end] if end - start >= ZERO_COPY_THRESHOLD else bytes(blob[start:end])
 
 
 # --- the model description every generated module passes --------------------------------
@@ -620,10 +622,10 @@ class ModelSpec(Generic[StateT]):
         """Vendor sections in declaration order (the order of the missing-section check)."""
         self.version = f"{major}.{minor}"
         self.ident = f"{model}@{self.version}"
-        self.by_id = {s.id: s for s in sections}
-        self.by_vendor = {(s.vendor, s.id): s for s in vendor_sections}
-        self.known = {s.key for s in sections + vendor_sections}
-        self.vendor_order = tuple(sorted(vendor_sections, key=lambda s: s.key))
+        self.by_id = {section.id: section for section in sections}
+        self.by_vendor = {(section.vendor, section.id): section for section in vendor_sections}
+        self.known = {section.key for section in sections + vendor_sections}
+        self.vendor_order = tuple(sorted(vendor_sections, key=lambda section: section.key))
 
 
 # --- decode ---------------------------------------------------------------------------
@@ -631,23 +633,23 @@ class ModelSpec(Generic[StateT]):
 
 def decode(spec: ModelSpec[StateT], buffer: Any, limits: Limits) -> StateT:
     """Decode a whole blob with the model ``spec`` (spec/wire-format.md, "Decoding order")."""
-    b = view(buffer)
-    envelope = read_envelope(b, limits, spec.model, spec.major, spec.ident)
+    blob = view(buffer)
+    envelope = read_envelope(blob, limits, spec.model, spec.major, spec.ident)
     values: dict[str, Any] = {}
     vendor_values: dict[str, Any] = {}
     unknown: list[UnknownSection] = []
     depth, limit = limits.max_depth - 1, limits.max_region_size
-    for frame in frames(b, envelope.sections_offset, envelope.trailer_offset, limits):
+    for frame in frames(blob, envelope.sections_offset, envelope.trailer_offset, limits):
         section = spec.by_id.get(frame.id) if frame.vendor is None else spec.by_vendor.get((frame.vendor, frame.id))
         if section is None:
-            unknown.append(_unknown(b, frame, spec, len(unknown), limits))
+            unknown.append(_unknown(blob, frame, spec, len(unknown), limits))
             continue
         if bool(frame.flags & FLAG_OPTIONAL) != section.optional:
             raise _optional_flag(frame, section, spec)
         if depth < 0:
             raise DecodeError(ErrorCode.NESTING_TOO_DEEP, frame.start, section.path, too_deep_message(limits.max_depth))
         try:
-            value = section.decode(b, frame.start, frame.end, depth, limit)
+            value = section.decode(blob, frame.start, frame.end, depth, limit)
         except Fail as fail:
             raise _payload_error(fail, section, envelope, spec, limits) from None
         if section.vendor is None:
@@ -660,7 +662,7 @@ def decode(spec: ModelSpec[StateT], buffer: Any, limits: Limits) -> StateT:
     return cast(StateT, made)
 
 
-def _unknown(b: memoryview, frame: Frame, spec: ModelSpec[Any], kept: int, limits: Limits) -> UnknownSection:
+def _unknown(blob: memoryview, frame: Frame, spec: ModelSpec[Any], kept: int, limits: Limits) -> UnknownSection:
     if not frame.flags & FLAG_OPTIONAL:
         what = f"section id {frame.id}" if frame.vendor is None else f"vendor section {frame.vendor} id {frame.id}"
         raise DecodeError(ErrorCode.UNKNOWN_SECTION, frame.offset, frame.label,
@@ -670,7 +672,7 @@ def _unknown(b: memoryview, frame: Frame, spec: ModelSpec[Any], kept: int, limit
         raise DecodeError(ErrorCode.LIMIT_EXCEEDED, frame.offset, frame.label,
                           f"unknown optional section {_describe(frame)} is over the limit of "
                           f"{limits.max_unknown_sections} unknown sections per blob (max_unknown_sections)")
-    return UnknownSection(frame.id, frame.flags, region(b, frame.start, frame.end), frame.vendor)
+    return UnknownSection(frame.id, frame.flags, region(blob, frame.start, frame.end), frame.vendor)
 
 
 def _optional_flag(frame: Frame, section: SectionSpec, spec: ModelSpec[Any]) -> DecodeError:
@@ -707,16 +709,16 @@ def _check_missing(spec: ModelSpec[Any], values: dict[str, Any], vendor: dict[st
 # --- decode helpers (exact errors) ----------------------------------------------------
 
 
-def too_short(q: int, e: int, path: str, struct_name: str, field: str, need: int) -> Fail:
-    where = "inside" if e - q else "before"
-    return Fail(ErrorCode.STRUCT_TOO_SHORT, q, path,
-                f"the body of {struct_name} ends at offset {e}, {where} field {field!r} "
-                f"(needs at least {need} bytes, {e - q} remain)")
+def too_short(at: int, end: int, path: str, struct_name: str, field: str, need: int) -> Fail:
+    where = "inside" if end - at else "before"
+    return Fail(ErrorCode.STRUCT_TOO_SHORT, at, path,
+                f"the body of {struct_name} ends at offset {end}, {where} field {field!r} "
+                f"(needs at least {need} bytes, {end - at} remain)")
 
 
-def too_deep(q: int, path: str) -> Fail:
+def too_deep(at: int, path: str) -> Fail:
     """The first value over the depth limit (``decode`` words the message with the limit, ``too_deep_message``)."""
-    return Fail(ErrorCode.NESTING_TOO_DEEP, q, path, "the value nests deeper than the reader's max_depth")
+    return Fail(ErrorCode.NESTING_TOO_DEEP, at, path, "the value nests deeper than the reader's max_depth")
 
 
 def too_deep_message(limit: int) -> str:
@@ -724,135 +726,137 @@ def too_deep_message(limit: int) -> str:
     return f"value nests {limit + 1} levels deep; the limit is {limit}"
 
 
-def truncated(q: int, e: int, path: str, what: str, size: int) -> Fail:
-    return Fail(ErrorCode.TRUNCATED, q, path, f"{what} needs {size} bytes but only {e - q} remain in its container")
+def truncated(at: int, end: int, path: str, what: str, size: int) -> Fail:
+    return Fail(ErrorCode.TRUNCATED, at, path, f"{what} needs {size} bytes but only {end - at} remain in its container")
 
 
-def prefix(b: memoryview, q: int, e: int, path: str, what: str) -> int:
-    """A u32 count, length, size or stride at ``q``, or TRUNCATED when it does not fit."""
-    if e - q < 4:
-        raise truncated(q, e, path, what, 4)
-    value: int = U32(b, q)[0]
+def prefix(blob: memoryview, at: int, end: int, path: str, what: str) -> int:
+    """A u32 count, length, size or stride at ``at``, or TRUNCATED when it does not fit."""
+    if end - at < 4:
+        raise truncated(at, end, path, what, 4)
+    value: int = U32(blob, at)[0]
     return value
 
 
-def check_tail(b: memoryview, q: int, e: int, struct_name: str) -> None:
+def check_tail(blob: memoryview, at: int, end: int, struct_name: str) -> None:
     """The bytes after a struct's last known field must be zero (a newer writer's defaults)."""
-    tail = bytes(b[q:e])
+    tail = bytes(blob[at:end])
     stripped = tail.lstrip(b"\x00")
     if stripped:
-        at = q + len(tail) - len(stripped)
-        raise Fail(ErrorCode.NONZERO_TAIL, at, "",
+        first = at + len(tail) - len(stripped)
+        raise Fail(ErrorCode.NONZERO_TAIL, first, "",
                    f"non-zero data in the {len(tail)}-byte tail after the last field of {struct_name}")
 
 
-def bad_stride(q: int, path: str, stride: int, struct_name: str, body: int) -> Fail:
-    return Fail(ErrorCode.BAD_STRIDE, q, path,
+def bad_stride(at: int, path: str, stride: int, struct_name: str, body: int) -> Fail:
+    return Fail(ErrorCode.BAD_STRIDE, at, path,
                 f"stride {stride} is not a valid size for {struct_name} (body {body} bytes; shorter strides "
                 "must end after a base field, at an appended field's offset)")
 
 
-def count_over_max(q: int, path: str, count: int, maximum: int) -> Fail:
-    return Fail(ErrorCode.COUNT_OVER_MAX, q, path, f"count {count} is over the declared max {maximum}")
+def count_over_max(at: int, path: str, count: int, maximum: int) -> Fail:
+    return Fail(ErrorCode.COUNT_OVER_MAX, at, path, f"count {count} is over the declared max {maximum}")
 
 
-def count_past_end(q: int, path: str, count: int, size: int, remaining: int, stride: bool = False) -> Fail:
+def count_past_end(at: int, path: str, count: int, size: int, remaining: int, stride: bool = False) -> Fail:
     """``size`` is the array's stride (``stride``: an array of structs) or its elements' minimum size."""
     what = "stride" if stride else "minimum element size"
-    return Fail(ErrorCode.COUNT_PAST_END, q, path,
+    return Fail(ErrorCode.COUNT_PAST_END, at, path,
                 f"{count} elements × {what} {size} = {count * size} bytes run past the end of the container "
                 f"({remaining} bytes remain)")
 
 
-def struct_past_end(q: int, path: str, size: int, remaining: int) -> Fail:
-    return Fail(ErrorCode.TRUNCATED, q, path,
+def struct_past_end(at: int, path: str, size: int, remaining: int) -> Fail:
+    return Fail(ErrorCode.TRUNCATED, at, path,
                 f"struct size {size} runs past the end of its container ({remaining} bytes remain)")
 
 
-def out_of_range(q: int, path: str, value: int, low: int, high: int) -> Fail:
-    return Fail(ErrorCode.OUT_OF_RANGE, q, path, f"{value} is outside {low}..{high}")
+def out_of_range(at: int, path: str, value: int, low: int, high: int) -> Fail:
+    return Fail(ErrorCode.OUT_OF_RANGE, at, path, f"{value} is outside {low}..{high}")
 
 
-def bad_bool(q: int, path: str, value: int) -> Fail:
-    return Fail(ErrorCode.BAD_BOOL, q, path, f"bool byte is {value}; only 0 and 1 are valid")
+def bad_bool(at: int, path: str, value: int) -> Fail:
+    return Fail(ErrorCode.BAD_BOOL, at, path, f"bool byte is {value}; only 0 and 1 are valid")
 
 
-def bad_enum(q: int, path: str, value: int, name: str) -> Fail:
-    return Fail(ErrorCode.BAD_ENUM, q, path, f"{value} is not a value of the closed enum {name}")
+def bad_enum(at: int, path: str, value: int, name: str) -> Fail:
+    return Fail(ErrorCode.BAD_ENUM, at, path, f"{value} is not a value of the closed enum {name}")
 
 
-def bad_flags(q: int, path: str, value: int, undeclared: int, name: str) -> Fail:
-    return Fail(ErrorCode.BAD_FLAGS, q, path, f"undeclared bits {value & undeclared:#x} are set in {name} ({value:#x})")
+def bad_flags(at: int, path: str, value: int, undeclared: int, name: str) -> Fail:
+    return Fail(ErrorCode.BAD_FLAGS, at, path,
+                f"undeclared bits {value & undeclared:#x} are set in {name} ({value:#x})")
 
 
-def trailing(q: int, e: int) -> Fail:
-    return Fail(ErrorCode.SECTION_TRAILING_DATA, q, "", f"{e - q} bytes follow the section's value inside its payload")
+def trailing(at: int, end: int) -> Fail:
+    return Fail(ErrorCode.SECTION_TRAILING_DATA, at, "",
+                f"{end - at} bytes follow the section's value inside its payload")
 
 
-def _counted(b: memoryview, q: int, e: int, maximum: int, limit: int, path: str) -> int:
-    n = prefix(b, q, e, path, "the length of bytes")
-    if n > maximum:
-        raise Fail(ErrorCode.LENGTH_OVER_MAX, q, path, f"length {n} is over the declared max {maximum}")
-    if n > limit:
-        raise Fail(ErrorCode.LIMIT_EXCEEDED, q, path, f"a region of {n} bytes is over the limit of {limit} "
+def _counted(blob: memoryview, at: int, end: int, maximum: int, limit: int, path: str) -> int:
+    length = prefix(blob, at, end, path, "the length of bytes")
+    if length > maximum:
+        raise Fail(ErrorCode.LENGTH_OVER_MAX, at, path, f"length {length} is over the declared max {maximum}")
+    if length > limit:
+        raise Fail(ErrorCode.LIMIT_EXCEEDED, at, path, f"a region of {length} bytes is over the limit of {limit} "
                    "(--max-region-size)")
-    if n > e - q - 4:
-        raise Fail(ErrorCode.TRUNCATED, q, path,
-                   f"length {n} runs past the end of its container ({e - q - 4} bytes remain)")
-    return n
+    if length > end - at - 4:
+        raise Fail(ErrorCode.TRUNCATED, at, path,
+                   f"length {length} runs past the end of its container ({end - at - 4} bytes remain)")
+    return length
 
 
-def read_bytes(b: memoryview, q: int, e: int, maximum: int, limit: int, path: str) -> tuple[bytes, int]:
+def read_bytes(blob: memoryview, at: int, end: int, maximum: int, limit: int, path: str) -> tuple[bytes, int]:
     """Counted bytes (declared max under ZERO_COPY_THRESHOLD): u32 length, checked, then a copy."""
-    n = _counted(b, q, e, maximum, limit, path)
-    return bytes(b[q + 4 : q + 4 + n]), q + 4 + n
+    length = _counted(blob, at, end, maximum, limit, path)
+    return bytes(blob[at + 4 : at + 4 + length]), at + 4 + length
 
 
-def read_region(b: memoryview, q: int, e: int, maximum: int, limit: int, path: str) -> tuple[Buffer, int]:
+def read_region(blob: memoryview, at: int, end: int, maximum: int, limit: int, path: str) -> tuple[Buffer, int]:
     """Counted bytes that may be large: a read-only view of the input from ZERO_COPY_THRESHOLD up."""
-    n = _counted(b, q, e, maximum, limit, path)
-    return region(b, q + 4, q + 4 + n), q + 4 + n
+    length = _counted(blob, at, end, maximum, limit, path)
+    return region(blob, at + 4, at + 4 + length), at + 4 + length
 
 
-def read_str(b: memoryview, q: int, e: int, maximum: int, path: str) -> tuple[str, int]:
-    """A string at ``q``: u32 length (max, container), then UTF-8."""
-    n = prefix(b, q, e, path, "the length of string")
-    if n > maximum:
-        raise Fail(ErrorCode.LENGTH_OVER_MAX, q, path, f"length {n} is over the declared max {maximum}")
-    if n > e - q - 4:
-        raise Fail(ErrorCode.TRUNCATED, q, path,
-                   f"length {n} runs past the end of its container ({e - q - 4} bytes remain)")
-    q += 4
+def read_str(blob: memoryview, at: int, end: int, maximum: int, path: str) -> tuple[str, int]:
+    """A string at ``at``: u32 length (max, container), then UTF-8."""
+    length = prefix(blob, at, end, path, "the length of string")
+    if length > maximum:
+        raise Fail(ErrorCode.LENGTH_OVER_MAX, at, path, f"length {length} is over the declared max {maximum}")
+    if length > end - at - 4:
+        raise Fail(ErrorCode.TRUNCATED, at, path,
+                   f"length {length} runs past the end of its container ({end - at - 4} bytes remain)")
+    at += 4
     try:
-        return str(b[q : q + n], "utf-8"), q + n
+        return str(blob[at : at + length], "utf-8"), at + length
     except UnicodeDecodeError as exc:
-        raise Fail(ErrorCode.BAD_UTF8, q + exc.start, path, f"string is not valid UTF-8: {exc.reason}") from None
+        raise Fail(ErrorCode.BAD_UTF8, at + exc.start, path, f"string is not valid UTF-8: {exc.reason}") from None
 
 
-def _opaque_size(q: int, e: int, maximum: int, limit: int) -> None:
-    if e - q > maximum:
-        raise Fail(ErrorCode.LENGTH_OVER_MAX, q, "", f"opaque payload of {e - q} bytes is over the declared max "
+def _opaque_size(at: int, end: int, maximum: int, limit: int) -> None:
+    if end - at > maximum:
+        raise Fail(ErrorCode.LENGTH_OVER_MAX, at, "", f"opaque payload of {end - at} bytes is over the declared max "
                    f"{maximum}")
-    if e - q > limit:
-        raise Fail(ErrorCode.LIMIT_EXCEEDED, q, "", f"a region of {e - q} bytes is over the limit of {limit} "
+    if end - at > limit:
+        raise Fail(ErrorCode.LIMIT_EXCEEDED, at, "", f"a region of {end - at} bytes is over the limit of {limit} "
                    "(--max-region-size)")
 
 
-def read_opaque(b: memoryview, q: int, e: int, maximum: int, limit: int) -> Buffer:
+def read_opaque(blob: memoryview, at: int, end: int, maximum: int, limit: int) -> Buffer:
     """An opaque vendor payload: the rest of the section, at most ``maximum`` bytes (a view from 64 KiB)."""
-    _opaque_size(q, e, maximum, limit)
-    return region(b, q, e)
+    _opaque_size(at, end, maximum, limit)
+    return region(blob, at, end)
 
 
-def read_small_opaque(b: memoryview, q: int, e: int, maximum: int, limit: int) -> bytes:
+def read_small_opaque(blob: memoryview, at: int, end: int, maximum: int, limit: int) -> bytes:
     """An opaque vendor payload whose declared max is under ZERO_COPY_THRESHOLD."""
-    _opaque_size(q, e, maximum, limit)
-    return bytes(b[q:e])
+    _opaque_size(at, end, maximum, limit)
+    return bytes(blob[at:end])
 
 
-def unpack(fmt: str, count: int, b: memoryview, q: int) -> tuple[Any, ...]:
-    """``count`` items of the one-item format ``fmt`` at ``q`` (a counted array's elements)."""
-    return struct.unpack_from(f"<{count}{fmt}" if fmt[-1] != "s" else "<" + fmt * count, b, q)
+def unpack(fmt: str, count: int, blob: memoryview, at: int) -> tuple[Any, ...]:
+    """``count`` items of the one-item format ``fmt`` at ``at`` (a counted array's elements)."""
+    return struct.unpack_from(f"<{count}{fmt}" if fmt[-1] != "s" else "<" + fmt * count, blob, at)
 
 
 def _index(flat: int, dims: tuple[int, ...]) -> str:
@@ -863,41 +867,41 @@ def _index(flat: int, dims: tuple[int, ...]) -> str:
     return "".join(reversed(parts))
 
 
-def check_ints(values: Sequence[int], low: int, high: int, q: int, size: int, path: str,
+def check_ints(values: Sequence[int], low: int, high: int, at: int, size: int, path: str,
                dims: tuple[int, ...]) -> None:
     """Every integer in ``low..high``, else OUT_OF_RANGE at the first one outside."""
     if values and (min(values) < low or max(values) > high):
-        index = next(i for i, v in enumerate(values) if not low <= v <= high)
-        raise Fail(ErrorCode.OUT_OF_RANGE, q + index * size, path + _index(index, dims),
+        index = next(position for position, value in enumerate(values) if not low <= value <= high)
+        raise Fail(ErrorCode.OUT_OF_RANGE, at + index * size, path + _index(index, dims),
                    f"{values[index]} is outside {low}..{high}")
 
 
-def check_bools(values: Sequence[int], q: int, path: str, dims: tuple[int, ...]) -> None:
+def check_bools(values: Sequence[int], at: int, path: str, dims: tuple[int, ...]) -> None:
     if values and max(values) > 1:
-        index = next(i for i, v in enumerate(values) if v > 1)
-        raise Fail(ErrorCode.BAD_BOOL, q + index, path + _index(index, dims),
+        index = next(position for position, value in enumerate(values) if value > 1)
+        raise Fail(ErrorCode.BAD_BOOL, at + index, path + _index(index, dims),
                    f"bool byte is {values[index]}; only 0 and 1 are valid")
 
 
-def check_enum(values: Sequence[int], declared: frozenset[int], q: int, size: int, path: str,
+def check_enum(values: Sequence[int], declared: frozenset[int], at: int, size: int, path: str,
                dims: tuple[int, ...], name: str) -> None:
     if not declared.issuperset(values):
-        index = next(i for i, v in enumerate(values) if v not in declared)
-        raise Fail(ErrorCode.BAD_ENUM, q + index * size, path + _index(index, dims),
+        index = next(position for position, value in enumerate(values) if value not in declared)
+        raise Fail(ErrorCode.BAD_ENUM, at + index * size, path + _index(index, dims),
                    f"{values[index]} is not a value of the closed enum {name}")
 
 
-def check_flags(values: Sequence[int], undeclared: int, q: int, size: int, path: str,
+def check_flags(values: Sequence[int], undeclared: int, at: int, size: int, path: str,
                 dims: tuple[int, ...], name: str) -> None:
     for index, value in enumerate(values):
         if value & undeclared:
-            raise Fail(ErrorCode.BAD_FLAGS, q + index * size, path + _index(index, dims),
+            raise Fail(ErrorCode.BAD_FLAGS, at + index * size, path + _index(index, dims),
                        f"undeclared bits {value & undeclared:#x} are set in {name} ({value:#x})")
 
 
 def any_bits(values: Sequence[int], bits: int) -> bool:
     """Whether any value has one of ``bits`` set (ints or IntFlag members)."""
-    return any(int(v) & bits for v in values)
+    return any(int(value) & bits for value in values)
 
 
 FlagT = TypeVar("FlagT", bound=IntFlag)
@@ -913,13 +917,13 @@ def flag(cls: type[FlagT], cache: dict[int, FlagT], value: int) -> FlagT:
     return member
 
 
-def exact(decoder: Callable[[memoryview, int, int, int, int], Any], b: memoryview, start: int, count: int,
-          stride: int, dl: int, rl: int, path: str) -> NoReturn:
+def exact(decoder: Callable[[memoryview, int, int, int, int], Any], blob: memoryview, start: int, count: int,
+          stride: int, depth_left: int, regions_left: int, path: str) -> NoReturn:
     """A fast element path refused an element: decode each exactly until the bad one raises."""
     for index in range(count):
         at = start + index * stride
         try:
-            decoder(b, at, at + stride, dl, rl)
+            decoder(blob, at, at + stride, depth_left, regions_left)
         except Fail as fail:
             fail.path = f"{path}[{index}]{fail.path}"
             raise
@@ -1230,13 +1234,13 @@ def unknown_to_state(entry: UnknownSection) -> dict[str, Any]:
 
 def to_state(spec: ModelSpec[Any], state: Any) -> dict[str, Any]:
     """The plain state dict (``devstate.state``) of a typed state."""
-    sections = {s.name: s.to_state(getattr(state, s.attr)) for s in spec.sections
-                if getattr(state, s.attr) is not None}
+    sections = {section.name: section.to_state(getattr(state, section.attr)) for section in spec.sections
+                if getattr(state, section.attr) is not None}
     holder = state.vendor_sections
-    vendor = {s.name: s.to_state(getattr(holder, s.attr)) for s in spec.vendor_order
-              if getattr(holder, s.attr) is not None}
+    vendor = {section.name: section.to_state(getattr(holder, section.attr)) for section in spec.vendor_order
+              if getattr(holder, section.attr) is not None}
     return {"model": spec.model, "version": spec.version, "sections": sections, "vendor_sections": vendor,
-            "unknown_sections": [unknown_to_state(u) for u in state.unknown_sections]}
+            "unknown_sections": [unknown_to_state(unknown) for unknown in state.unknown_sections]}
 
 
 def invalid(path: str, message: str) -> EncodeError:
@@ -1263,7 +1267,7 @@ def _check_shape(spec: ModelSpec[Any], data: Any) -> None:
 
 def _sections_from_state(sections: tuple[SectionSpec, ...], values: dict[str, Any], key: str,
                          ident: str) -> dict[str, Any]:
-    by_name = {s.name: s for s in sections}
+    by_name = {spec.name: spec for spec in sections}
     converted: dict[str, Any] = {}
     for name, value in values.items():
         path = f"$.{key}.{name}"
@@ -1272,7 +1276,7 @@ def _sections_from_state(sections: tuple[SectionSpec, ...], values: dict[str, An
             what = "vendor section" if key == "vendor_sections" else "section"
             raise invalid(path, f"{ident} has no {what} {name!r}")
         converted[section.attr] = section.from_state(value, path)
-    ordered = sorted(sections, key=lambda s: s.id) if key == "sections" else list(sections)
+    ordered = sorted(sections, key=lambda spec: spec.id) if key == "sections" else list(sections)
     for section in ordered:
         if not section.optional and section.attr not in converted:
             what = "vendor section" if key == "vendor_sections" else "section"
@@ -1286,8 +1290,8 @@ def from_state(spec: ModelSpec[StateT], data: Any) -> StateT:
     values = _sections_from_state(spec.sections, data["sections"], "sections", spec.ident)
     vendor = _sections_from_state(spec.vendor_sections, data.get("vendor_sections", {}), "vendor_sections",
                                   spec.ident)
-    unknown = [_unknown_from_state(entry, f"$.unknown_sections[{i}]", spec.known, spec.ident)
-               for i, entry in enumerate(data.get("unknown_sections", []))]
+    unknown = [_unknown_from_state(entry, f"$.unknown_sections[{index}]", spec.known, spec.ident)
+               for index, entry in enumerate(data.get("unknown_sections", []))]
     made = spec.state_class(**values, vendor_sections=spec.vendor_class(**vendor), unknown_sections=unknown)
     return cast(StateT, made)
 
