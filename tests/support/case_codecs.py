@@ -22,7 +22,6 @@ import atexit
 import functools
 import hashlib
 import importlib
-import json
 import shutil
 import subprocess
 import sys
@@ -216,31 +215,6 @@ class EncodeError(Exception):
         self.code, self.number, self.path, self.message = code, number, path, None
 
 
-class LineEncoder(c_harness.Driver):
-    """A running C or Rust encoder of states sent as lines (``cases_driver MODEL@VERSION --encode``,
-    ``state_encoder MODEL@VERSION``)."""
-
-    def __init__(self, command: list[str]) -> None:
-        self.executable = Path(command[0])
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, env=c_harness.ENV)
-        self.lock = threading.Lock()
-
-    def encode_lines(self, lines: list[str]) -> dict[str, Any]:
-        with self.lock:
-            assert self.process.stdin is not None and self.process.stdout is not None
-            try:
-                self.process.stdin.write(("\n".join(lines) + "\n").encode())
-                self.process.stdin.flush()
-                line = self.process.stdout.readline()
-            except BrokenPipeError:
-                line = b""
-            if not line:
-                raise AssertionError(f"the encoder {self.executable} died:\n{self._stderr()}")
-        response: dict[str, Any] = json.loads(line)
-        return response
-
-
 _drivers: dict[tuple[str, str], c_harness.Driver] = {}
 _lock = threading.Lock()
 
@@ -255,14 +229,14 @@ def _driver(lang: str, ident: str) -> ArgDriver:
     return found
 
 
-def _encoder(lang: str, ident: str) -> LineEncoder:
+def _encoder(lang: str, ident: str) -> c_harness.LineEncoder:
     with _lock:
         if (f"{lang} encoder", ident) not in _drivers:
             command = ([str(c_executable()), ident, "--encode"] if lang == "c" else
                        [str(rust_executable().with_name("state_encoder")), ident])
-            _drivers[f"{lang} encoder", ident] = LineEncoder(command)
+            _drivers[f"{lang} encoder", ident] = c_harness.LineEncoder(command)
         found = _drivers[f"{lang} encoder", ident]
-    assert isinstance(found, LineEncoder)
+    assert isinstance(found, c_harness.LineEncoder)
     return found
 
 

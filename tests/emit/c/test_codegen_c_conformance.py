@@ -2,7 +2,8 @@
 
 The C decoder must give the manifest's expected state (as devstate JSON) or its error
 (code number, offset, path), and agree with the reference codec on every vector; its
-re-encoding of a decoded state must be the reference codec's canonical encoding.
+re-encoding of a decoded state must be the reference codec's canonical encoding, and so must
+its encoding of the expected state built from lines (tests/support/state_lines.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from c import harness
+from state_lines import state_lines
 
 from devstate.interp import decode, encode
 from devstate.state import default_state, state_to_json
@@ -58,6 +60,16 @@ def test_valid_vector_gives_the_manifest_state(entry: dict[str, Any]) -> None:
     assert got["state"] == state_to_json(state)
     assert got["size_ok"], "encoded_size() differs from the bytes encode() wrote"
     assert bytes.fromhex(got["encoded"]) == encode(harness.schema_of(entry["schema"]), state)
+
+
+@pytest.mark.parametrize("entry", [e for e in MANIFEST if "error" not in e], ids=lambda e: e["name"])
+def test_valid_vector_state_encodes_to_the_reference_blob(entry: dict[str, Any]) -> None:
+    schema = harness.schema_of(entry["schema"])
+    expected = json.loads((CONFORMANCE_DIR / entry["expected"]).read_text(encoding="utf-8"))
+    got = harness.encoder(entry["schema"]).encode_lines(state_lines(schema, expected, "c"))
+    state, _ = run_entry(entry)
+    assert got["ok"] and got["size_ok"], got
+    assert bytes.fromhex(got["encoded"]) == encode(schema, state)
 
 
 # --- disagreements with the reference codec ----------------------------------------------------

@@ -2,7 +2,8 @@
 
 The Rust decoder must give the manifest's expected state (as devstate JSON) or its error
 (code number, name, offset, path), like the reference codec on every vector; its
-re-encoding of a decoded state must be the reference codec's canonical encoding, and
+re-encoding of a decoded state must be the reference codec's canonical encoding, and so must
+its encoding of the expected state built from lines (tests/support/state_lines.py);
 ``encoded_len()`` must be exact.
 """
 
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 from rust import codec
+from state_lines import state_lines
 
 from devstate.interp import encode
 from tools.conformance import CONFORMANCE_DIR, entry_limits, load_manifest, run_entry
@@ -62,3 +64,13 @@ def test_valid_vector_gives_the_manifest_state(entry: dict[str, Any]) -> None:
     assert error is None and state is not None
     assert got["size_ok"], "encoded_len() differs from the bytes encode_into() wrote"
     assert bytes.fromhex(got["encoded"]) == encode(codec.schemas()[codec.ident_of(entry["schema"])], state)
+
+
+@pytest.mark.parametrize("entry", [e for e in MANIFEST if "error" not in e], ids=lambda e: e["name"])
+def test_valid_vector_state_encodes_to_the_reference_blob(entry: dict[str, Any]) -> None:
+    schema = codec.schemas()[codec.ident_of(entry["schema"])]
+    expected = json.loads((CONFORMANCE_DIR / entry["expected"]).read_text(encoding="utf-8"))
+    got = codec.encoder(entry["schema"]).encode_lines(state_lines(schema, expected, "rust"))
+    state, _ = run_entry(entry)
+    assert got["ok"] and got["size_ok"], got
+    assert bytes.fromhex(got["encoded"]) == encode(schema, state)

@@ -3,8 +3,10 @@
 ``driver(schema_ref)`` compiles the generated codec of a schema with the JSON driver of
 ``driver_gen`` under AddressSanitizer and UndefinedBehaviorSanitizer (any out-of-bounds
 read or UB aborts the driver, which fails the test), starts it once and returns a
-``Driver`` that decodes blobs through a pipe. ``schema_ref`` is ``MODEL@VERSION`` or a
-path under spec/conformance/ (like the conformance manifest).
+``Driver`` that decodes blobs through a pipe; ``encoder(schema_ref)`` runs the same driver's
+``--encode`` mode, which encodes states sent as lines (tests/support/state_lines.py).
+``schema_ref`` is ``MODEL@VERSION`` or a path under spec/conformance/ (like the conformance
+manifest).
 """
 
 from __future__ import annotations
@@ -141,7 +143,33 @@ class Driver:
         assert self.process.returncode == 0 and not problems, f"{self.executable}: {problems}"
 
 
+class LineEncoder(Driver):
+    """A running encoder of states sent as lines (tests/support/state_lines.py): a C driver's
+    ``--encode`` mode or the Rust crate's ``state_encoder MODEL@VERSION``; one JSON line a state."""
+
+    def __init__(self, command: list[str]) -> None:
+        self.executable = Path(command[0])
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, env=ENV)
+        self.lock = threading.Lock()
+
+    def encode_lines(self, lines: list[str]) -> dict[str, Any]:
+        with self.lock:
+            assert self.process.stdin is not None and self.process.stdout is not None
+            try:
+                self.process.stdin.write(("\n".join(lines) + "\n").encode())
+                self.process.stdin.flush()
+                line = self.process.stdout.readline()
+            except BrokenPipeError:
+                line = b""
+            if not line:
+                raise AssertionError(f"the encoder {self.executable} died:\n{self._stderr()}")
+        response: dict[str, Any] = json.loads(line)
+        return response
+
+
 _drivers: dict[str, Driver] = {}
+_encoders: dict[str, LineEncoder] = {}
 
 
 def driver(ref: str) -> Driver:
@@ -152,10 +180,20 @@ def driver(ref: str) -> Driver:
         return _drivers[ref]
 
 
+def encoder(ref: str) -> LineEncoder:
+    """The session's running ``driver --encode`` of a schema: encodes states sent as lines
+    (tests/support/state_lines.py)."""
+    with _lock:
+        if ref not in _encoders:
+            _encoders[ref] = LineEncoder([str(build_driver(ref)), "--encode"])
+        return _encoders[ref]
+
+
 def close_drivers() -> None:
     """Stop every driver, checking its exit status and sanitizer output."""
     with _lock:
-        drivers = list(_drivers.values())
+        drivers: list[Driver] = [*_drivers.values(), *_encoders.values()]
         _drivers.clear()
+        _encoders.clear()
     for running in drivers:
         running.close()
