@@ -7,6 +7,7 @@ I/O error.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from pathlib import Path
 from typing import NoReturn
@@ -42,6 +43,8 @@ def read_dump(path: Path, strict: bool = False, as_json: bool = False) -> Dump:
                     str(exc).replace(str(source), str(path)), as_json)
     except OSError as exc:
         fail(io_error(path, exc))
+    if source != path:  # standard input: reports name it "-", not the temporary copy
+        dump = dataclasses.replace(dump, file=str(path))
     for warning in dump.warnings:
         error_console.print(f"devstate: warning: {dump.file}: {warning} (what it touches is marked unverified; "
                             "--strict refuses)", markup=False, soft_wrap=True)
