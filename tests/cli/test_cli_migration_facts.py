@@ -137,7 +137,8 @@ def test_the_usual_first_call_imports_no_loader(cache_home: Path) -> None:
         status, modules = json.loads(result.stderr.splitlines()[-1])
         assert status == 1
         assert set(modules) & {"yaml", "jsonschema", "pydantic", "devstate.ir", "devstate.schema.loader",
-                               "devstate.compat.diff", "devstate.compat.migrations.virtio_net"} == set()
+                               "devstate.compat.diff", "devstate.compat.migrations.virtio_net", "importlib.metadata",
+                               "devstate.compat.rules", "devstate.wire.inspect"} == set()
         outputs.append(result.stdout)
     assert outputs[0] == outputs[1] == (
         f"org.virtio.net: {EXAMPLES / 'source.json'} → {EXAMPLES / 'dest.json'} (parameters of org.virtio.net@1.1): "
@@ -173,3 +174,33 @@ def test_route_exists_is_find_route_found(monkeypatch: pytest.MonkeyPatch) -> No
         assert migrate._REGISTRY == {}
     assert 0 < sum(found) < len(pairs)
     assert [migrate.route_exists(*pair) for pair in pairs] == found
+
+
+def _distribution(directory: Path, name: str, entry_points: str) -> None:
+    info = directory / f"{name}-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(entry_points)
+
+
+def test_entry_points_are_read_only_when_a_distribution_may_declare_one(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib.metadata import entry_points
+
+    assert migrate._may_declare_plugins() or list(entry_points(group=migrate.ENTRY_POINT_GROUP)) == []
+    _distribution(tmp_path / "other", "other_tool", "[console_scripts]\nother = other_tool:main\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "other"))
+    assert migrate._may_declare_plugins() is (list(entry_points(group=migrate.ENTRY_POINT_GROUP)) != [])
+    _distribution(tmp_path / "plugin", "net_plugin", "[devstate.migrations]\nnet = net_plugin.migrations\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "plugin"))
+    assert migrate._may_declare_plugins() is True
+    assert [(e.name, e.value) for e in migrate.plugin_entry_points()] == [("net", "net_plugin.migrations")]
+
+
+def test_a_zip_on_the_import_path_is_left_to_importlib_metadata(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    archive = tmp_path / "packages.zip"
+    archive.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip archive
+    monkeypatch.syspath_prepend(str(archive))
+    assert migrate._may_declare_plugins() is True
+    assert migrate.plugin_entry_points() == []

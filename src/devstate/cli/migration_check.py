@@ -132,12 +132,10 @@ def _question(source_path: Path, dest_path: Path, schema_name: str | None, root:
 
 def _plugin_files() -> list[Path]:
     """The modules of the migration plugins (entry points): their code is part of the answer."""
-    from importlib.metadata import entry_points
-
-    from devstate.compat.migrate import ENTRY_POINT_GROUP
+    from devstate.compat.migrate import plugin_entry_points
 
     files = []
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
+    for entry in plugin_entry_points():
         module = sys.modules.get(entry.value.partition(":")[0])
         if module is not None and getattr(module, "__file__", None):
             files.append(Path(str(module.__file__)).resolve())

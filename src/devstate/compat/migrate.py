@@ -21,6 +21,7 @@ entry-point group (each entry point names a module to import).
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -92,7 +93,7 @@ def load_migrations(extra_modules: tuple[str, ...] = ()) -> None:
         _loaded = True
         for module in BUILTIN_MODULES:
             importlib.import_module(module)
-        for entry in _entry_points():
+        for entry in plugin_entry_points():
             importlib.import_module(entry.value.partition(":")[0])
     for module in extra_modules:
         try:
@@ -101,10 +102,52 @@ def load_migrations(extra_modules: tuple[str, ...] = ()) -> None:
             raise UsageError(f"cannot import migration module {module!r}: {exc}") from None
 
 
-def _entry_points() -> list[Any]:
+def plugin_entry_points() -> list[Any]:
+    """The entry points of ``ENTRY_POINT_GROUP`` (``importlib.metadata``, imported only when
+    some distribution may declare one)."""
+    if not _may_declare_plugins():
+        return []
     from importlib.metadata import entry_points
 
     return list(entry_points(group=ENTRY_POINT_GROUP))
+
+
+def _may_declare_plugins() -> bool:
+    """False only when ``importlib.metadata`` would find no entry point of the group: it finds
+    distributions through the path finder alone, and no ``*.dist-info``/``*.egg-info``
+    directory of a directory on ``sys.path`` has an ``entry_points.txt`` naming the group.
+    Anything else (another finder of distributions, a zip or egg on the path, a file that
+    cannot be read) is left to ``importlib.metadata``."""
+    import importlib.machinery
+    import os
+
+    finders = [f for f in sys.meta_path if getattr(f, "find_distributions", None) is not None]
+    if finders != [importlib.machinery.PathFinder]:
+        return True
+    group = ENTRY_POINT_GROUP.encode()
+    for entry in sys.path:
+        directory = entry or "."
+        if directory.lower().endswith(".egg") or os.path.isfile(directory):
+            return True
+        try:
+            names = os.listdir(directory)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        except OSError:
+            return True
+        for name in names:
+            if not name.lower().endswith((".dist-info", ".egg-info")):
+                continue
+            declared = os.path.join(directory, name, "entry_points.txt")
+            try:
+                with open(declared, "rb") as handle:
+                    if group in handle.read():
+                        return True
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            except OSError:
+                return True
+    return False
 
 
 def migrations_for(model: str) -> list[Migration]:
@@ -140,7 +183,7 @@ def route_exists(model: str, source: Version, target: Version) -> bool:
     if source.major == target.major:
         return True
     standard = facts.table().get("migrations")
-    if _loaded or _REGISTRY or standard is None or _entry_points():
+    if _loaded or _REGISTRY or standard is None or plugin_entry_points():
         return find_route(model, source, target) is not None
     edges = {(Version.parse(s).major, Version.parse(t).major) for m, s, t in standard if m == model}
     reached, frontier = {source.major}, [source.major]

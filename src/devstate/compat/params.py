@@ -20,7 +20,6 @@ from devstate.errors import UsageError
 from devstate.fileio import io_error, read_regular
 from devstate.schema.registry import shipped_json_schema
 from devstate.version import Version
-from devstate.wire.sections import parse_vendor
 
 if TYPE_CHECKING:  # the IR (pydantic) is not needed to read descriptions or check parameters
     from devstate import ir
@@ -210,6 +209,8 @@ def _check_with_jsonschema(data: Any, source: str) -> None:
 
 
 def _vendor(text: str, source: str) -> str:
+    from devstate.wire.sections import parse_vendor  # the wire package: only for vendor sections
+
     try:
         return str(parse_vendor(text))
     except ValueError as exc:

@@ -33,7 +33,6 @@ from devstate.compat.params import (
     check_migration,
     param_mismatches,
 )
-from devstate.compat.rules import Direction
 from devstate.schema.facts import full
 from devstate.version import Version
 
@@ -42,6 +41,7 @@ if TYPE_CHECKING:  # a device check that needs no diff imports neither the IR (p
     from devstate.compat.change import Change
     from devstate.compat.conditions import Condition
     from devstate.compat.migrate import Hop
+    from devstate.compat.rules import Direction
 
 
 class Verdict(StrEnum):
@@ -70,6 +70,8 @@ class LoadVerdict:
     @property
     def direction(self) -> Direction:
         """The direction of the pair this verdict is about (``NONE`` for one version)."""
+        from devstate.compat.rules import Direction
+
         if self.writer.version == self.reader.version:
             return Direction.NONE
         return Direction.BACKWARD if self.writer.version < self.reader.version else Direction.FORWARD
@@ -163,6 +165,8 @@ def load_verdict(writer: ir.Schema, reader: ir.Schema, changes: Sequence[Change]
 
         changes = diff_schemas(full(old), full(new))
     found = list(changes)
+    from devstate.compat.rules import Direction
+
     direction = Direction.BACKWARD if backward else Direction.FORWARD
     return from_changes(writer, reader, found, direction)
 
@@ -218,6 +222,8 @@ def pair_verdicts(old: ir.Schema, new: ir.Schema) -> tuple[LoadVerdict, LoadVerd
     from devstate.compat.diff import diff_schemas
 
     changes = diff_schemas(full(old), full(new))
+    from devstate.compat.rules import Direction
+
     return (from_changes(old, new, changes, Direction.BACKWARD), from_changes(new, old, changes, Direction.FORWARD))
 
 
