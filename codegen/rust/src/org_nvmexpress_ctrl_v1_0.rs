@@ -1344,70 +1344,70 @@ fn dec_ctrl_regs(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".cap"));
     }
-    let f_cap = ld64(blob, at);
+    let cap = ld64(blob, at);
     at += 8;
     // vs: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".vs"));
     }
-    let f_vs = ld32(blob, at);
+    let vs = ld32(blob, at);
     at += 4;
     // intms: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".intms"));
     }
-    let f_intms = ld32(blob, at);
+    let intms = ld32(blob, at);
     at += 4;
     // cc: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".cc"));
     }
-    let f_cc = ld32(blob, at);
+    let cc = ld32(blob, at);
     at += 4;
     // csts: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".csts"));
     }
-    let f_csts = ld32(blob, at);
+    let csts = ld32(blob, at);
     at += 4;
     // aqa: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".aqa"));
     }
-    let f_aqa = ld32(blob, at);
+    let aqa = ld32(blob, at);
     at += 4;
     // asq: u64
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".asq"));
     }
-    let f_asq = ld64(blob, at);
+    let asq = ld64(blob, at);
     at += 8;
     // acq: u64
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".acq"));
     }
-    let f_acq = ld64(blob, at);
+    let acq = ld64(blob, at);
     at += 8;
     // cmbloc: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".cmbloc"));
     }
-    let f_cmbloc = ld32(blob, at);
+    let cmbloc = ld32(blob, at);
     at += 4;
     // cmbsz: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".cmbsz"));
     }
-    let f_cmbsz = ld32(blob, at);
+    let cmbsz = ld32(blob, at);
     at += 4;
     // cmbmsc: u64
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".cmbmsc"));
     }
-    let f_cmbmsc = ld64(blob, at);
+    let cmbmsc = ld64(blob, at);
     at += 8;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(CtrlRegs { cap: f_cap, vs: f_vs, intms: f_intms, cc: f_cc, csts: f_csts, aqa: f_aqa, asq: f_asq, acq: f_acq, cmbloc: f_cmbloc, cmbsz: f_cmbsz, cmbmsc: f_cmbmsc })
+    Ok(CtrlRegs { cap, vs, intms, cc, csts, aqa, asq, acq, cmbloc, cmbsz, cmbmsc })
 }
 
 /// struct admin_queue_pair: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1420,25 +1420,25 @@ fn dec_admin_queue_pair(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".sq_head"));
     }
-    let f_sq_head = ld16(blob, at);
+    let sq_head = ld16(blob, at);
     at += 2;
     // sq_tail: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".sq_tail"));
     }
-    let f_sq_tail = ld16(blob, at);
+    let sq_tail = ld16(blob, at);
     at += 2;
     // cq_head: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".cq_head"));
     }
-    let f_cq_head = ld16(blob, at);
+    let cq_head = ld16(blob, at);
     at += 2;
     // cq_tail: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".cq_tail"));
     }
-    let f_cq_tail = ld16(blob, at);
+    let cq_tail = ld16(blob, at);
     at += 2;
     // cq_phase: bool
     if end - at < 1 {
@@ -1447,10 +1447,10 @@ fn dec_admin_queue_pair(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".cq_phase"));
     }
-    let f_cq_phase = blob[at] != 0;
+    let cq_phase = blob[at] != 0;
     at += 1;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(AdminQueuePair { sq_head: f_sq_head, sq_tail: f_sq_tail, cq_head: f_cq_head, cq_tail: f_cq_tail, cq_phase: f_cq_phase })
+    Ok(AdminQueuePair { sq_head, sq_tail, cq_head, cq_tail, cq_phase })
 }
 
 /// struct completion_queue: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1463,8 +1463,8 @@ fn dec_completion_queue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".cqid"));
     }
-    let f_cqid = ld16(blob, at);
-    if f_cqid < 1 {
+    let cqid = ld16(blob, at);
+    if cqid < 1 {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".cqid"));
     }
     at += 2;
@@ -1472,14 +1472,14 @@ fn dec_completion_queue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".base"));
     }
-    let f_base = ld64(blob, at);
+    let base = ld64(blob, at);
     at += 8;
     // size: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".size"));
     }
-    let f_size = ld32(blob, at);
-    if !(2..=65536).contains(&f_size) {
+    let size_field = ld32(blob, at);
+    if !(2..=65536).contains(&size_field) {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".size"));
     }
     at += 4;
@@ -1487,13 +1487,13 @@ fn dec_completion_queue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".head"));
     }
-    let f_head = ld16(blob, at);
+    let head = ld16(blob, at);
     at += 2;
     // tail: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".tail"));
     }
-    let f_tail = ld16(blob, at);
+    let tail = ld16(blob, at);
     at += 2;
     // phase: bool
     if end - at < 1 {
@@ -1502,13 +1502,13 @@ fn dec_completion_queue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".phase"));
     }
-    let f_phase = blob[at] != 0;
+    let phase = blob[at] != 0;
     at += 1;
     // interrupt_vector: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".interrupt_vector"));
     }
-    let f_interrupt_vector = ld16(blob, at);
+    let interrupt_vector = ld16(blob, at);
     at += 2;
     // interrupts_enabled: bool
     if end - at < 1 {
@@ -1517,7 +1517,7 @@ fn dec_completion_queue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".interrupts_enabled"));
     }
-    let f_interrupts_enabled = blob[at] != 0;
+    let interrupts_enabled = blob[at] != 0;
     at += 1;
     // contiguous: bool
     if end - at < 1 {
@@ -1526,10 +1526,10 @@ fn dec_completion_queue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".contiguous"));
     }
-    let f_contiguous = blob[at] != 0;
+    let contiguous = blob[at] != 0;
     at += 1;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(CompletionQueue { cqid: f_cqid, base: f_base, size: f_size, head: f_head, tail: f_tail, phase: f_phase, interrupt_vector: f_interrupt_vector, interrupts_enabled: f_interrupts_enabled, contiguous: f_contiguous })
+    Ok(CompletionQueue { cqid, base, size: size_field, head, tail, phase, interrupt_vector, interrupts_enabled, contiguous })
 }
 
 /// struct submission_queue: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1542,8 +1542,8 @@ fn dec_submission_queue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".sqid"));
     }
-    let f_sqid = ld16(blob, at);
-    if f_sqid < 1 {
+    let sqid = ld16(blob, at);
+    if sqid < 1 {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".sqid"));
     }
     at += 2;
@@ -1551,8 +1551,8 @@ fn dec_submission_queue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".cqid"));
     }
-    let f_cqid = ld16(blob, at);
-    if f_cqid < 1 {
+    let cqid = ld16(blob, at);
+    if cqid < 1 {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".cqid"));
     }
     at += 2;
@@ -1560,14 +1560,14 @@ fn dec_submission_queue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".base"));
     }
-    let f_base = ld64(blob, at);
+    let base = ld64(blob, at);
     at += 8;
     // size: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".size"));
     }
-    let f_size = ld32(blob, at);
-    if !(2..=65536).contains(&f_size) {
+    let size_field = ld32(blob, at);
+    if !(2..=65536).contains(&size_field) {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".size"));
     }
     at += 4;
@@ -1575,19 +1575,19 @@ fn dec_submission_queue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".head"));
     }
-    let f_head = ld16(blob, at);
+    let head = ld16(blob, at);
     at += 2;
     // tail: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".tail"));
     }
-    let f_tail = ld16(blob, at);
+    let tail = ld16(blob, at);
     at += 2;
     // priority: queue_priority
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".priority"));
     }
-    let f_priority = match QueuePriority::from_value(blob[at]) {
+    let priority = match QueuePriority::from_value(blob[at]) {
         Some(value) => value,
         None => return Err(Fail::new(ErrorCode::BadEnum, at, ".priority")),
     };
@@ -1599,10 +1599,10 @@ fn dec_submission_queue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".contiguous"));
     }
-    let f_contiguous = blob[at] != 0;
+    let contiguous = blob[at] != 0;
     at += 1;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(SubmissionQueue { sqid: f_sqid, cqid: f_cqid, base: f_base, size: f_size, head: f_head, tail: f_tail, priority: f_priority, contiguous: f_contiguous })
+    Ok(SubmissionQueue { sqid, cqid, base, size: size_field, head, tail, priority, contiguous })
 }
 
 /// struct arbitration: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1615,8 +1615,8 @@ fn dec_arbitration(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Resu
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".ab"));
     }
-    let f_ab = blob[at];
-    if f_ab > 7 {
+    let ab = blob[at];
+    if ab > 7 {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".ab"));
     }
     at += 1;
@@ -1624,22 +1624,22 @@ fn dec_arbitration(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Resu
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".lpw"));
     }
-    let f_lpw = blob[at];
+    let lpw = blob[at];
     at += 1;
     // mpw: u8
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".mpw"));
     }
-    let f_mpw = blob[at];
+    let mpw = blob[at];
     at += 1;
     // hpw: u8
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".hpw"));
     }
-    let f_hpw = blob[at];
+    let hpw = blob[at];
     at += 1;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(Arbitration { ab: f_ab, lpw: f_lpw, mpw: f_mpw, hpw: f_hpw })
+    Ok(Arbitration { ab, lpw, mpw, hpw })
 }
 
 /// struct power_management: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1652,8 +1652,8 @@ fn dec_power_management(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".ps"));
     }
-    let f_ps = blob[at];
-    if f_ps > 31 {
+    let ps = blob[at];
+    if ps > 31 {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".ps"));
     }
     at += 1;
@@ -1661,13 +1661,13 @@ fn dec_power_management(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".wh"));
     }
-    let f_wh = blob[at];
-    if f_wh > 7 {
+    let wh = blob[at];
+    if wh > 7 {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".wh"));
     }
     at += 1;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(PowerManagement { ps: f_ps, wh: f_wh })
+    Ok(PowerManagement { ps, wh })
 }
 
 /// struct number_of_queues: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1680,16 +1680,16 @@ fn dec_number_of_queues(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".nsqa"));
     }
-    let f_nsqa = ld16(blob, at);
+    let nsqa = ld16(blob, at);
     at += 2;
     // ncqa: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".ncqa"));
     }
-    let f_ncqa = ld16(blob, at);
+    let ncqa = ld16(blob, at);
     at += 2;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(NumberOfQueues { nsqa: f_nsqa, ncqa: f_ncqa })
+    Ok(NumberOfQueues { nsqa, ncqa })
 }
 
 /// struct interrupt_coalescing: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1702,16 +1702,16 @@ fn dec_interrupt_coalescing(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".thr"));
     }
-    let f_thr = blob[at];
+    let thr = blob[at];
     at += 1;
     // time: u8
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".time"));
     }
-    let f_time = blob[at];
+    let time = blob[at];
     at += 1;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(InterruptCoalescing { thr: f_thr, time: f_time })
+    Ok(InterruptCoalescing { thr, time })
 }
 
 /// struct features: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1728,7 +1728,7 @@ fn dec_features(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<
     if size > end - at - 4 {
         return Err(Fail::new(ErrorCode::Truncated, at, ".arbitration"));
     }
-    let f_arbitration = dec_arbitration(ctx, at + 4, at + 4 + size, depth + 1).map_err(|fail| fail.under(".arbitration"))?;
+    let arbitration = dec_arbitration(ctx, at + 4, at + 4 + size, depth + 1).map_err(|fail| fail.under(".arbitration"))?;
     at += 4 + size;
     // power_management: power_management
     if end - at < 4 {
@@ -1738,7 +1738,7 @@ fn dec_features(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<
     if size > end - at - 4 {
         return Err(Fail::new(ErrorCode::Truncated, at, ".power_management"));
     }
-    let f_power_management = dec_power_management(ctx, at + 4, at + 4 + size, depth + 1).map_err(|fail| fail.under(".power_management"))?;
+    let power_management = dec_power_management(ctx, at + 4, at + 4 + size, depth + 1).map_err(|fail| fail.under(".power_management"))?;
     at += 4 + size;
     // volatile_write_cache: bool
     if end - at < 1 {
@@ -1747,7 +1747,7 @@ fn dec_features(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".volatile_write_cache"));
     }
-    let f_volatile_write_cache = blob[at] != 0;
+    let volatile_write_cache = blob[at] != 0;
     at += 1;
     // number_of_queues: number_of_queues
     if end - at < 4 {
@@ -1757,7 +1757,7 @@ fn dec_features(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<
     if size > end - at - 4 {
         return Err(Fail::new(ErrorCode::Truncated, at, ".number_of_queues"));
     }
-    let f_number_of_queues = dec_number_of_queues(ctx, at + 4, at + 4 + size, depth + 1).map_err(|fail| fail.under(".number_of_queues"))?;
+    let number_of_queues = dec_number_of_queues(ctx, at + 4, at + 4 + size, depth + 1).map_err(|fail| fail.under(".number_of_queues"))?;
     at += 4 + size;
     // interrupt_coalescing: interrupt_coalescing
     if end - at < 4 {
@@ -1767,13 +1767,13 @@ fn dec_features(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<
     if size > end - at - 4 {
         return Err(Fail::new(ErrorCode::Truncated, at, ".interrupt_coalescing"));
     }
-    let f_interrupt_coalescing = dec_interrupt_coalescing(ctx, at + 4, at + 4 + size, depth + 1).map_err(|fail| fail.under(".interrupt_coalescing"))?;
+    let interrupt_coalescing = dec_interrupt_coalescing(ctx, at + 4, at + 4 + size, depth + 1).map_err(|fail| fail.under(".interrupt_coalescing"))?;
     at += 4 + size;
     // coalescing_disabled_vectors: u16[] max 2048
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".coalescing_disabled_vectors"));
     }
-    let f_coalescing_disabled_vectors = {
+    let coalescing_disabled_vectors = {
         let start0 = at;
         let count0 = ld_len(blob, at);
         if count0 > 2048 {
@@ -1801,17 +1801,17 @@ fn dec_features(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".write_atomicity_normal"));
     }
-    let f_write_atomicity_normal = blob[at] != 0;
+    let write_atomicity_normal = blob[at] != 0;
     at += 1;
     // async_event_config: async_event_config
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".async_event_config"));
     }
-    let f_async_event_config = ld32(blob, at);
-    if f_async_event_config & !AsyncEventConfig::MASK != 0 {
+    let async_event_config = ld32(blob, at);
+    if async_event_config & !AsyncEventConfig::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, at, ".async_event_config"));
     }
-    let f_async_event_config = AsyncEventConfig(f_async_event_config);
+    let async_event_config = AsyncEventConfig(async_event_config);
     at += 4;
     // apst_enabled: bool
     if end - at < 1 {
@@ -1820,13 +1820,13 @@ fn dec_features(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".apst_enabled"));
     }
-    let f_apst_enabled = blob[at] != 0;
+    let apst_enabled = blob[at] != 0;
     at += 1;
     // apst_table: u64[32]
     if end - at < 256 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".apst_table"));
     }
-    let f_apst_table = {
+    let apst_table = {
         if depth + 2 > ctx.max_depth {
             return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".apst_table[0]"));
         }
@@ -1839,7 +1839,7 @@ fn dec_features(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<
         items0
     };
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(Features { arbitration: f_arbitration, power_management: f_power_management, volatile_write_cache: f_volatile_write_cache, number_of_queues: f_number_of_queues, interrupt_coalescing: f_interrupt_coalescing, coalescing_disabled_vectors: f_coalescing_disabled_vectors, write_atomicity_normal: f_write_atomicity_normal, async_event_config: f_async_event_config, apst_enabled: f_apst_enabled, apst_table: f_apst_table })
+    Ok(Features { arbitration, power_management, volatile_write_cache, number_of_queues, interrupt_coalescing, coalescing_disabled_vectors, write_atomicity_normal, async_event_config, apst_enabled, apst_table })
 }
 
 /// struct async_event: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1852,7 +1852,7 @@ fn dec_async_event(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Resu
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".type"));
     }
-    let f_type = match AerEventType::from_value(blob[at]) {
+    let r#type = match AerEventType::from_value(blob[at]) {
         Some(value) => value,
         None => return Err(Fail::new(ErrorCode::BadEnum, at, ".type")),
     };
@@ -1861,16 +1861,16 @@ fn dec_async_event(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Resu
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".info"));
     }
-    let f_info = blob[at];
+    let info = blob[at];
     at += 1;
     // log_page: u8
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".log_page"));
     }
-    let f_log_page = blob[at];
+    let log_page = blob[at];
     at += 1;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(AsyncEvent { r#type: f_type, info: f_info, log_page: f_log_page })
+    Ok(AsyncEvent { r#type, info, log_page })
 }
 
 /// struct aer_state: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1883,7 +1883,7 @@ fn dec_aer_state(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".outstanding"));
     }
-    let f_outstanding = {
+    let outstanding = {
         let start0 = at;
         let count0 = ld_len(blob, at);
         if count0 > 16 {
@@ -1908,7 +1908,7 @@ fn dec_aer_state(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".pending"));
     }
-    let f_pending = {
+    let pending = {
         let start0 = at;
         let count0 = ld_len(blob, at);
         if count0 > 64 {
@@ -1938,14 +1938,14 @@ fn dec_aer_state(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".masked"));
     }
-    let f_masked = blob[at];
-    if f_masked & !AerEventTypeSet::MASK != 0 {
+    let masked = blob[at];
+    if masked & !AerEventTypeSet::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, at, ".masked"));
     }
-    let f_masked = AerEventTypeSet(f_masked);
+    let masked = AerEventTypeSet(masked);
     at += 1;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(AerState { outstanding: f_outstanding, pending: f_pending, masked: f_masked })
+    Ok(AerState { outstanding, pending, masked })
 }
 
 /// struct inflight_command: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1958,16 +1958,16 @@ fn dec_inflight_command<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".sqid"));
     }
-    let f_sqid = ld16(blob, at);
+    let sqid = ld16(blob, at);
     at += 2;
     // sqe: bytes[64]
     if end - at < 64 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".sqe"));
     }
-    let f_sqe = Cow::Borrowed(&blob[at..at + 64]);
+    let sqe = Cow::Borrowed(&blob[at..at + 64]);
     at += 64;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(InflightCommand { sqid: f_sqid, sqe: f_sqe })
+    Ok(InflightCommand { sqid, sqe })
 }
 
 /// struct vendor_fw_state: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1980,22 +1980,22 @@ fn dec_vendor_fw_state<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32)
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".firmware_revision"));
     }
-    let f_firmware_revision = Cow::Borrowed(&blob[at..at + 8]);
+    let firmware_revision = Cow::Borrowed(&blob[at..at + 8]);
     at += 8;
     // internal_log_cursor: u64
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".internal_log_cursor"));
     }
-    let f_internal_log_cursor = ld64(blob, at);
+    let internal_log_cursor = ld64(blob, at);
     at += 8;
     // thermal_throttle_level: u8
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".thermal_throttle_level"));
     }
-    let f_thermal_throttle_level = blob[at];
+    let thermal_throttle_level = blob[at];
     at += 1;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(VendorFwState { firmware_revision: f_firmware_revision, internal_log_cursor: f_internal_log_cursor, thermal_throttle_level: f_thermal_throttle_level })
+    Ok(VendorFwState { firmware_revision, internal_log_cursor, thermal_throttle_level })
 }
 
 // ---- encoding ----------------------------------------------------------------------------

@@ -531,8 +531,8 @@ fn dec_pci_pci_function<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".version_id"));
     }
-    let f_version_id = ld32(blob, at);
-    if !(1..=2).contains(&f_version_id) {
+    let version_id = ld32(blob, at);
+    if !(1..=2).contains(&version_id) {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".version_id"));
     }
     at += 4;
@@ -550,13 +550,13 @@ fn dec_pci_pci_function<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32
     if len > end - at - 4 {
         return Err(Fail::new(ErrorCode::Truncated, at, ".config"));
     }
-    let f_config = Cow::Borrowed(&blob[at + 4..at + 4 + len]);
+    let config = Cow::Borrowed(&blob[at + 4..at + 4 + len]);
     at += 4 + len;
     // irq_state: bool[4]
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".irq_state"));
     }
-    let f_irq_state = {
+    let irq_state = {
         if depth + 2 > ctx.max_depth {
             return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".irq_state[0]"));
         }
@@ -585,7 +585,7 @@ fn dec_pci_pci_function<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32
     if len > end - at - 4 {
         return Err(Fail::new(ErrorCode::Truncated, at, ".msix_table"));
     }
-    let f_msix_table = Cow::Borrowed(&blob[at + 4..at + 4 + len]);
+    let msix_table = Cow::Borrowed(&blob[at + 4..at + 4 + len]);
     at += 4 + len;
     // msix_pba: bytes max 256
     if end - at < 4 {
@@ -601,10 +601,10 @@ fn dec_pci_pci_function<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32
     if len > end - at - 4 {
         return Err(Fail::new(ErrorCode::Truncated, at, ".msix_pba"));
     }
-    let f_msix_pba = Cow::Borrowed(&blob[at + 4..at + 4 + len]);
+    let msix_pba = Cow::Borrowed(&blob[at + 4..at + 4 + len]);
     at += 4 + len;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(PciPciFunction { version_id: f_version_id, config: f_config, irq_state: f_irq_state, msix_table: f_msix_table, msix_pba: f_msix_pba })
+    Ok(PciPciFunction { version_id, config, irq_state, msix_table, msix_pba })
 }
 
 /// struct pci.queue_record: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -617,8 +617,8 @@ fn dec_pci_queue_record(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".index"));
     }
-    let f_index = ld16(blob, at);
-    if f_index > 1023 {
+    let index = ld16(blob, at);
+    if index > 1023 {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".index"));
     }
     at += 2;
@@ -626,7 +626,7 @@ fn dec_pci_queue_record(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".num"));
     }
-    let f_num = ld16(blob, at);
+    let num = ld16(blob, at);
     at += 2;
     // enabled: bool
     if end - at < 1 {
@@ -635,28 +635,28 @@ fn dec_pci_queue_record(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".enabled"));
     }
-    let f_enabled = blob[at] != 0;
+    let enabled = blob[at] != 0;
     at += 1;
     // desc: u64
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".desc"));
     }
-    let f_desc = ld64(blob, at);
+    let desc = ld64(blob, at);
     at += 8;
     // avail: u64
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".avail"));
     }
-    let f_avail = ld64(blob, at);
+    let avail = ld64(blob, at);
     at += 8;
     // used: u64
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".used"));
     }
-    let f_used = ld64(blob, at);
+    let used = ld64(blob, at);
     at += 8;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(PciQueueRecord { index: f_index, num: f_num, enabled: f_enabled, desc: f_desc, avail: f_avail, used: f_used })
+    Ok(PciQueueRecord { index, num, enabled, desc, avail, used })
 }
 
 /// struct pci.ring_record: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -669,8 +669,8 @@ fn dec_pci_ring_record(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> 
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".index"));
     }
-    let f_index = ld16(blob, at);
-    if f_index > 1023 {
+    let index = ld16(blob, at);
+    if index > 1023 {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".index"));
     }
     at += 2;
@@ -678,16 +678,16 @@ fn dec_pci_ring_record(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> 
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".avail"));
     }
-    let f_avail = ld64(blob, at);
+    let avail = ld64(blob, at);
     at += 8;
     // used: u64
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".used"));
     }
-    let f_used = ld64(blob, at);
+    let used = ld64(blob, at);
     at += 8;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(PciRingRecord { index: f_index, avail: f_avail, used: f_used })
+    Ok(PciRingRecord { index, avail, used })
 }
 
 /// struct pci.virtio_core: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -700,7 +700,7 @@ fn dec_pci_virtio_core<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32)
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".device_endian"));
     }
-    let f_device_endian = match PciDeviceEndian::from_value(blob[at]) {
+    let device_endian = match PciDeviceEndian::from_value(blob[at]) {
         Some(value) => value,
         None => return Err(Fail::new(ErrorCode::BadEnum, at, ".device_endian")),
     };
@@ -712,7 +712,7 @@ fn dec_pci_virtio_core<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32)
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".features_64bit"));
     }
-    let f_features_64bit = blob[at] != 0;
+    let features_64bit = blob[at] != 0;
     at += 1;
     // rings_saved: bool
     if end - at < 1 {
@@ -721,7 +721,7 @@ fn dec_pci_virtio_core<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32)
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".rings_saved"));
     }
-    let f_rings_saved = blob[at] != 0;
+    let rings_saved = blob[at] != 0;
     at += 1;
     // extra_state: bool
     if end - at < 1 {
@@ -730,7 +730,7 @@ fn dec_pci_virtio_core<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32)
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".extra_state"));
     }
-    let f_extra_state = blob[at] != 0;
+    let extra_state = blob[at] != 0;
     at += 1;
     // modern_state: bool
     if end - at < 1 {
@@ -739,13 +739,13 @@ fn dec_pci_virtio_core<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32)
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".modern_state"));
     }
-    let f_modern_state = blob[at] != 0;
+    let modern_state = blob[at] != 0;
     at += 1;
     // modern_guest_features: u64
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".modern_guest_features"));
     }
-    let f_modern_guest_features = ld64(blob, at);
+    let modern_guest_features = ld64(blob, at);
     at += 8;
     // started: bool
     if end - at < 1 {
@@ -754,7 +754,7 @@ fn dec_pci_virtio_core<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32)
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".started"));
     }
-    let f_started = blob[at] != 0;
+    let started = blob[at] != 0;
     at += 1;
     // broken: bool
     if end - at < 1 {
@@ -763,7 +763,7 @@ fn dec_pci_virtio_core<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32)
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".broken"));
     }
-    let f_broken = blob[at] != 0;
+    let broken = blob[at] != 0;
     at += 1;
     // disabled: bool
     if end - at < 1 {
@@ -772,13 +772,13 @@ fn dec_pci_virtio_core<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32)
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".disabled"));
     }
-    let f_disabled = blob[at] != 0;
+    let disabled = blob[at] != 0;
     at += 1;
     // ring_sizes: u32[] max 1024
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".ring_sizes"));
     }
-    let f_ring_sizes = {
+    let ring_sizes = {
         let start0 = at;
         let count0 = ld_len(blob, at);
         if count0 > 1024 {
@@ -813,13 +813,13 @@ fn dec_pci_virtio_core<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32)
     if len > end - at - 4 {
         return Err(Fail::new(ErrorCode::Truncated, at, ".config_cache"));
     }
-    let f_config_cache = Cow::Borrowed(&blob[at + 4..at + 4 + len]);
+    let config_cache = Cow::Borrowed(&blob[at + 4..at + 4 + len]);
     at += 4 + len;
     // queue_records: pci.queue_record[] max 1024
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".queue_records"));
     }
-    let f_queue_records = {
+    let queue_records = {
         let start0 = at;
         let count0 = ld_len(blob, at);
         if count0 > 1024 {
@@ -849,7 +849,7 @@ fn dec_pci_virtio_core<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32)
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".extra_rings"));
     }
-    let f_extra_rings = {
+    let extra_rings = {
         let start0 = at;
         let count0 = ld_len(blob, at);
         if count0 > 1024 {
@@ -876,7 +876,7 @@ fn dec_pci_virtio_core<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32)
         items0
     };
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(PciVirtioCore { device_endian: f_device_endian, features_64bit: f_features_64bit, rings_saved: f_rings_saved, extra_state: f_extra_state, modern_state: f_modern_state, modern_guest_features: f_modern_guest_features, started: f_started, broken: f_broken, disabled: f_disabled, ring_sizes: f_ring_sizes, config_cache: f_config_cache, queue_records: f_queue_records, extra_rings: f_extra_rings })
+    Ok(PciVirtioCore { device_endian, features_64bit, rings_saved, extra_state, modern_state, modern_guest_features, started, broken, disabled, ring_sizes, config_cache, queue_records, extra_rings })
 }
 
 /// struct net_private: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -892,7 +892,7 @@ fn dec_net_private<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> 
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".mergeable_rx_bufs"));
     }
-    let f_mergeable_rx_bufs = blob[at] != 0;
+    let mergeable_rx_bufs = blob[at] != 0;
     at += 1;
     // has_vnet_hdr: bool
     if end - at < 1 {
@@ -901,7 +901,7 @@ fn dec_net_private<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> 
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".has_vnet_hdr"));
     }
-    let f_has_vnet_hdr = blob[at] != 0;
+    let has_vnet_hdr = blob[at] != 0;
     at += 1;
     // has_ufo: bool
     if end - at < 1 {
@@ -910,13 +910,13 @@ fn dec_net_private<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> 
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".has_ufo"));
     }
-    let f_has_ufo = blob[at] != 0;
+    let has_ufo = blob[at] != 0;
     at += 1;
     // tx_waiting: u32[] max 1024
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".tx_waiting"));
     }
-    let f_tx_waiting = {
+    let tx_waiting = {
         let start0 = at;
         let count0 = ld_len(blob, at);
         if count0 > 1024 {
@@ -944,13 +944,13 @@ fn dec_net_private<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> 
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".queue_pairs_saved"));
     }
-    let f_queue_pairs_saved = blob[at] != 0;
+    let queue_pairs_saved = blob[at] != 0;
     at += 1;
     // max_queue_pairs: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_queue_pairs"));
     }
-    let f_max_queue_pairs = ld16(blob, at);
+    let max_queue_pairs = ld16(blob, at);
     at += 2;
     // vlans: bytes max 512
     if end - at < 4 {
@@ -966,13 +966,13 @@ fn dec_net_private<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> 
     if len > end - at - 4 {
         return Err(Fail::new(ErrorCode::Truncated, at, ".vlans"));
     }
-    let f_vlans = Cow::Borrowed(&blob[at + 4..at + 4 + len]);
+    let vlans = Cow::Borrowed(&blob[at + 4..at + 4 + len]);
     at += 4 + len;
     // mac_table: u8[6][] max 64
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".mac_table"));
     }
-    let f_mac_table = {
+    let mac_table = {
         let start0 = at;
         let count0 = ld_len(blob, at);
         if count0 > 64 {
@@ -1007,10 +1007,10 @@ fn dec_net_private<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> 
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".rss_populate_hash"));
     }
-    let f_rss_populate_hash = blob[at] != 0;
+    let rss_populate_hash = blob[at] != 0;
     at += 1;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(NetPrivate { mergeable_rx_bufs: f_mergeable_rx_bufs, has_vnet_hdr: f_has_vnet_hdr, has_ufo: f_has_ufo, tx_waiting: f_tx_waiting, queue_pairs_saved: f_queue_pairs_saved, max_queue_pairs: f_max_queue_pairs, vlans: f_vlans, mac_table: f_mac_table, rss_populate_hash: f_rss_populate_hash })
+    Ok(NetPrivate { mergeable_rx_bufs, has_vnet_hdr, has_ufo, tx_waiting, queue_pairs_saved, max_queue_pairs, vlans, mac_table, rss_populate_hash })
 }
 
 // ---- encoding ----------------------------------------------------------------------------

@@ -1064,23 +1064,23 @@ fn dec_virtio_virtio_common(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".status"));
     }
-    let f_status = blob[at];
-    if f_status & !VirtioDeviceStatus::MASK != 0 {
+    let status = blob[at];
+    if status & !VirtioDeviceStatus::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, at, ".status"));
     }
-    let f_status = VirtioDeviceStatus(f_status);
+    let status = VirtioDeviceStatus(status);
     at += 1;
     // device_feature_select: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".device_feature_select"));
     }
-    let f_device_feature_select = ld32(blob, at);
+    let device_feature_select = ld32(blob, at);
     at += 4;
     // device_features: u64[2]
     if end - at < 16 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".device_features"));
     }
-    let f_device_features = {
+    let device_features = {
         if depth + 2 > ctx.max_depth {
             return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".device_features[0]"));
         }
@@ -1096,13 +1096,13 @@ fn dec_virtio_virtio_common(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".driver_feature_select"));
     }
-    let f_driver_feature_select = ld32(blob, at);
+    let driver_feature_select = ld32(blob, at);
     at += 4;
     // driver_features: u64[2]
     if end - at < 16 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".driver_features"));
     }
-    let f_driver_features = {
+    let driver_features = {
         if depth + 2 > ctx.max_depth {
             return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".driver_features[0]"));
         }
@@ -1118,38 +1118,38 @@ fn dec_virtio_virtio_common(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".config_generation"));
     }
-    let f_config_generation = blob[at];
+    let config_generation = blob[at];
     at += 1;
     // queue_select: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".queue_select"));
     }
-    let f_queue_select = ld16(blob, at);
+    let queue_select = ld16(blob, at);
     at += 2;
     // msix_config: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".msix_config"));
     }
-    let f_msix_config = ld16(blob, at);
+    let msix_config = ld16(blob, at);
     at += 2;
     // isr: virtio.isr_status
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".isr"));
     }
-    let f_isr = blob[at];
-    if f_isr & !VirtioIsrStatus::MASK != 0 {
+    let isr = blob[at];
+    if isr & !VirtioIsrStatus::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, at, ".isr"));
     }
-    let f_isr = VirtioIsrStatus(f_isr);
+    let isr = VirtioIsrStatus(isr);
     at += 1;
     // num_queues: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".num_queues"));
     }
-    let f_num_queues = ld16(blob, at);
+    let num_queues = ld16(blob, at);
     at += 2;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(VirtioVirtioCommon { status: f_status, device_feature_select: f_device_feature_select, device_features: f_device_features, driver_feature_select: f_driver_feature_select, driver_features: f_driver_features, config_generation: f_config_generation, queue_select: f_queue_select, msix_config: f_msix_config, isr: f_isr, num_queues: f_num_queues })
+    Ok(VirtioVirtioCommon { status, device_feature_select, device_features, driver_feature_select, driver_features, config_generation, queue_select, msix_config, isr, num_queues })
 }
 
 /// struct virtio.virtqueue: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1162,8 +1162,8 @@ fn dec_virtio_virtqueue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".size"));
     }
-    let f_size = ld16(blob, at);
-    if f_size > 32768 {
+    let size_field = ld16(blob, at);
+    if size_field > 32768 {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".size"));
     }
     at += 2;
@@ -1174,60 +1174,60 @@ fn dec_virtio_virtqueue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".enabled"));
     }
-    let f_enabled = blob[at] != 0;
+    let enabled = blob[at] != 0;
     at += 1;
     // desc_addr: u64
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".desc_addr"));
     }
-    let f_desc_addr = ld64(blob, at);
+    let desc_addr = ld64(blob, at);
     at += 8;
     // driver_addr: u64
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".driver_addr"));
     }
-    let f_driver_addr = ld64(blob, at);
+    let driver_addr = ld64(blob, at);
     at += 8;
     // device_addr: u64
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".device_addr"));
     }
-    let f_device_addr = ld64(blob, at);
+    let device_addr = ld64(blob, at);
     at += 8;
     // last_avail_idx: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".last_avail_idx"));
     }
-    let f_last_avail_idx = ld16(blob, at);
+    let last_avail_idx = ld16(blob, at);
     at += 2;
     // used_idx: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".used_idx"));
     }
-    let f_used_idx = ld16(blob, at);
+    let used_idx = ld16(blob, at);
     at += 2;
     // msix_vector: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".msix_vector"));
     }
-    let f_msix_vector = ld16(blob, at);
+    let msix_vector = ld16(blob, at);
     at += 2;
     // notify_off: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".notify_off"));
     }
-    let f_notify_off = ld16(blob, at);
+    let notify_off = ld16(blob, at);
     at += 2;
     // notify_data: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".notify_data"));
     }
-    let f_notify_data = ld16(blob, at);
+    let notify_data = ld16(blob, at);
     at += 2;
     // avail_wrap_counter: bool
     if at == end {
         // an older writer's body ends here: defaults
-        return Ok(VirtioVirtqueue { size: f_size, enabled: f_enabled, desc_addr: f_desc_addr, driver_addr: f_driver_addr, device_addr: f_device_addr, last_avail_idx: f_last_avail_idx, used_idx: f_used_idx, msix_vector: f_msix_vector, notify_off: f_notify_off, notify_data: f_notify_data, ..VirtioVirtqueue::default() });
+        return Ok(VirtioVirtqueue { size: size_field, enabled, desc_addr, driver_addr, device_addr, last_avail_idx, used_idx, msix_vector, notify_off, notify_data, ..VirtioVirtqueue::default() });
     }
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".avail_wrap_counter"));
@@ -1235,12 +1235,12 @@ fn dec_virtio_virtqueue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".avail_wrap_counter"));
     }
-    let f_avail_wrap_counter = blob[at] != 0;
+    let avail_wrap_counter = blob[at] != 0;
     at += 1;
     // used_wrap_counter: bool
     if at == end {
         // an older writer's body ends here: defaults
-        return Ok(VirtioVirtqueue { size: f_size, enabled: f_enabled, desc_addr: f_desc_addr, driver_addr: f_driver_addr, device_addr: f_device_addr, last_avail_idx: f_last_avail_idx, used_idx: f_used_idx, msix_vector: f_msix_vector, notify_off: f_notify_off, notify_data: f_notify_data, avail_wrap_counter: f_avail_wrap_counter, ..VirtioVirtqueue::default() });
+        return Ok(VirtioVirtqueue { size: size_field, enabled, desc_addr, driver_addr, device_addr, last_avail_idx, used_idx, msix_vector, notify_off, notify_data, avail_wrap_counter, ..VirtioVirtqueue::default() });
     }
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".used_wrap_counter"));
@@ -1248,12 +1248,12 @@ fn dec_virtio_virtqueue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".used_wrap_counter"));
     }
-    let f_used_wrap_counter = blob[at] != 0;
+    let used_wrap_counter = blob[at] != 0;
     at += 1;
     // reset: bool
     if at == end {
         // an older writer's body ends here: defaults
-        return Ok(VirtioVirtqueue { size: f_size, enabled: f_enabled, desc_addr: f_desc_addr, driver_addr: f_driver_addr, device_addr: f_device_addr, last_avail_idx: f_last_avail_idx, used_idx: f_used_idx, msix_vector: f_msix_vector, notify_off: f_notify_off, notify_data: f_notify_data, avail_wrap_counter: f_avail_wrap_counter, used_wrap_counter: f_used_wrap_counter, ..VirtioVirtqueue::default() });
+        return Ok(VirtioVirtqueue { size: size_field, enabled, desc_addr, driver_addr, device_addr, last_avail_idx, used_idx, msix_vector, notify_off, notify_data, avail_wrap_counter, used_wrap_counter, ..VirtioVirtqueue::default() });
     }
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".reset"));
@@ -1261,10 +1261,10 @@ fn dec_virtio_virtqueue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".reset"));
     }
-    let f_reset = blob[at] != 0;
+    let reset = blob[at] != 0;
     at += 1;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(VirtioVirtqueue { size: f_size, enabled: f_enabled, desc_addr: f_desc_addr, driver_addr: f_driver_addr, device_addr: f_device_addr, last_avail_idx: f_last_avail_idx, used_idx: f_used_idx, msix_vector: f_msix_vector, notify_off: f_notify_off, notify_data: f_notify_data, avail_wrap_counter: f_avail_wrap_counter, used_wrap_counter: f_used_wrap_counter, reset: f_reset })
+    Ok(VirtioVirtqueue { size: size_field, enabled, desc_addr, driver_addr, device_addr, last_avail_idx, used_idx, msix_vector, notify_off, notify_data, avail_wrap_counter, used_wrap_counter, reset })
 }
 
 /// struct geometry: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1277,22 +1277,22 @@ fn dec_geometry(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".cylinders"));
     }
-    let f_cylinders = ld16(blob, at);
+    let cylinders = ld16(blob, at);
     at += 2;
     // heads: u8
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".heads"));
     }
-    let f_heads = blob[at];
+    let heads = blob[at];
     at += 1;
     // sectors: u8
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".sectors"));
     }
-    let f_sectors = blob[at];
+    let sectors = blob[at];
     at += 1;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(Geometry { cylinders: f_cylinders, heads: f_heads, sectors: f_sectors })
+    Ok(Geometry { cylinders, heads, sectors })
 }
 
 /// struct topology: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1305,28 +1305,28 @@ fn dec_topology(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".physical_block_exp"));
     }
-    let f_physical_block_exp = blob[at];
+    let physical_block_exp = blob[at];
     at += 1;
     // alignment_offset: u8
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".alignment_offset"));
     }
-    let f_alignment_offset = blob[at];
+    let alignment_offset = blob[at];
     at += 1;
     // min_io_size: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".min_io_size"));
     }
-    let f_min_io_size = ld16(blob, at);
+    let min_io_size = ld16(blob, at);
     at += 2;
     // opt_io_size: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".opt_io_size"));
     }
-    let f_opt_io_size = ld32(blob, at);
+    let opt_io_size = ld32(blob, at);
     at += 4;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(Topology { physical_block_exp: f_physical_block_exp, alignment_offset: f_alignment_offset, min_io_size: f_min_io_size, opt_io_size: f_opt_io_size })
+    Ok(Topology { physical_block_exp, alignment_offset, min_io_size, opt_io_size })
 }
 
 /// struct blk_config: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1339,19 +1339,19 @@ fn dec_blk_config<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> R
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".capacity"));
     }
-    let f_capacity = ld64(blob, at);
+    let capacity = ld64(blob, at);
     at += 8;
     // size_max: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".size_max"));
     }
-    let f_size_max = ld32(blob, at);
+    let size_max = ld32(blob, at);
     at += 4;
     // seg_max: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".seg_max"));
     }
-    let f_seg_max = ld32(blob, at);
+    let seg_max = ld32(blob, at);
     at += 4;
     // geometry: geometry
     if end - at < 4 {
@@ -1361,13 +1361,13 @@ fn dec_blk_config<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> R
     if size > end - at - 4 {
         return Err(Fail::new(ErrorCode::Truncated, at, ".geometry"));
     }
-    let f_geometry = dec_geometry(ctx, at + 4, at + 4 + size, depth + 1).map_err(|fail| fail.under(".geometry"))?;
+    let geometry = dec_geometry(ctx, at + 4, at + 4 + size, depth + 1).map_err(|fail| fail.under(".geometry"))?;
     at += 4 + size;
     // blk_size: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".blk_size"));
     }
-    let f_blk_size = ld32(blob, at);
+    let blk_size = ld32(blob, at);
     at += 4;
     // topology: topology
     if end - at < 4 {
@@ -1377,13 +1377,13 @@ fn dec_blk_config<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> R
     if size > end - at - 4 {
         return Err(Fail::new(ErrorCode::Truncated, at, ".topology"));
     }
-    let f_topology = dec_topology(ctx, at + 4, at + 4 + size, depth + 1).map_err(|fail| fail.under(".topology"))?;
+    let topology = dec_topology(ctx, at + 4, at + 4 + size, depth + 1).map_err(|fail| fail.under(".topology"))?;
     at += 4 + size;
     // writeback: cache_mode
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".writeback"));
     }
-    let f_writeback = match CacheMode::from_value(blob[at]) {
+    let writeback = match CacheMode::from_value(blob[at]) {
         Some(value) => value,
         None => return Err(Fail::new(ErrorCode::BadEnum, at, ".writeback")),
     };
@@ -1392,8 +1392,8 @@ fn dec_blk_config<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> R
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".num_queues"));
     }
-    let f_num_queues = ld16(blob, at);
-    if f_num_queues < 1 {
+    let num_queues = ld16(blob, at);
+    if num_queues < 1 {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".num_queues"));
     }
     at += 2;
@@ -1409,62 +1409,62 @@ fn dec_blk_config<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> R
         return Err(Fail::new(ErrorCode::Truncated, at, ".serial"));
     }
     let text = ctx.utf8(at + 4, len, ".serial")?;
-    let f_serial = Cow::Borrowed(text);
+    let serial = Cow::Borrowed(text);
     at += 4 + len;
     // max_discard_sectors: u32
     if at == end {
         // an older writer's body ends here: defaults
-        return Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, ..BlkConfig::default() });
+        return Ok(BlkConfig { capacity, size_max, seg_max, geometry, blk_size, topology, writeback, num_queues, serial, ..BlkConfig::default() });
     }
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_discard_sectors"));
     }
-    let f_max_discard_sectors = ld32(blob, at);
+    let max_discard_sectors = ld32(blob, at);
     at += 4;
     // max_discard_seg: u32
     if at == end {
         // an older writer's body ends here: defaults
-        return Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, max_discard_sectors: f_max_discard_sectors, ..BlkConfig::default() });
+        return Ok(BlkConfig { capacity, size_max, seg_max, geometry, blk_size, topology, writeback, num_queues, serial, max_discard_sectors, ..BlkConfig::default() });
     }
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_discard_seg"));
     }
-    let f_max_discard_seg = ld32(blob, at);
+    let max_discard_seg = ld32(blob, at);
     at += 4;
     // discard_sector_alignment: u32
     if at == end {
         // an older writer's body ends here: defaults
-        return Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, max_discard_sectors: f_max_discard_sectors, max_discard_seg: f_max_discard_seg, ..BlkConfig::default() });
+        return Ok(BlkConfig { capacity, size_max, seg_max, geometry, blk_size, topology, writeback, num_queues, serial, max_discard_sectors, max_discard_seg, ..BlkConfig::default() });
     }
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".discard_sector_alignment"));
     }
-    let f_discard_sector_alignment = ld32(blob, at);
+    let discard_sector_alignment = ld32(blob, at);
     at += 4;
     // max_write_zeroes_sectors: u32
     if at == end {
         // an older writer's body ends here: defaults
-        return Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, max_discard_sectors: f_max_discard_sectors, max_discard_seg: f_max_discard_seg, discard_sector_alignment: f_discard_sector_alignment, ..BlkConfig::default() });
+        return Ok(BlkConfig { capacity, size_max, seg_max, geometry, blk_size, topology, writeback, num_queues, serial, max_discard_sectors, max_discard_seg, discard_sector_alignment, ..BlkConfig::default() });
     }
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_write_zeroes_sectors"));
     }
-    let f_max_write_zeroes_sectors = ld32(blob, at);
+    let max_write_zeroes_sectors = ld32(blob, at);
     at += 4;
     // max_write_zeroes_seg: u32
     if at == end {
         // an older writer's body ends here: defaults
-        return Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, max_discard_sectors: f_max_discard_sectors, max_discard_seg: f_max_discard_seg, discard_sector_alignment: f_discard_sector_alignment, max_write_zeroes_sectors: f_max_write_zeroes_sectors, ..BlkConfig::default() });
+        return Ok(BlkConfig { capacity, size_max, seg_max, geometry, blk_size, topology, writeback, num_queues, serial, max_discard_sectors, max_discard_seg, discard_sector_alignment, max_write_zeroes_sectors, ..BlkConfig::default() });
     }
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_write_zeroes_seg"));
     }
-    let f_max_write_zeroes_seg = ld32(blob, at);
+    let max_write_zeroes_seg = ld32(blob, at);
     at += 4;
     // write_zeroes_may_unmap: bool
     if at == end {
         // an older writer's body ends here: defaults
-        return Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, max_discard_sectors: f_max_discard_sectors, max_discard_seg: f_max_discard_seg, discard_sector_alignment: f_discard_sector_alignment, max_write_zeroes_sectors: f_max_write_zeroes_sectors, max_write_zeroes_seg: f_max_write_zeroes_seg, ..BlkConfig::default() });
+        return Ok(BlkConfig { capacity, size_max, seg_max, geometry, blk_size, topology, writeback, num_queues, serial, max_discard_sectors, max_discard_seg, discard_sector_alignment, max_write_zeroes_sectors, max_write_zeroes_seg, ..BlkConfig::default() });
     }
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".write_zeroes_may_unmap"));
@@ -1472,40 +1472,40 @@ fn dec_blk_config<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> R
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".write_zeroes_may_unmap"));
     }
-    let f_write_zeroes_may_unmap = blob[at] != 0;
+    let write_zeroes_may_unmap = blob[at] != 0;
     at += 1;
     // max_secure_erase_sectors: u32
     if at == end {
         // an older writer's body ends here: defaults
-        return Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, max_discard_sectors: f_max_discard_sectors, max_discard_seg: f_max_discard_seg, discard_sector_alignment: f_discard_sector_alignment, max_write_zeroes_sectors: f_max_write_zeroes_sectors, max_write_zeroes_seg: f_max_write_zeroes_seg, write_zeroes_may_unmap: f_write_zeroes_may_unmap, ..BlkConfig::default() });
+        return Ok(BlkConfig { capacity, size_max, seg_max, geometry, blk_size, topology, writeback, num_queues, serial, max_discard_sectors, max_discard_seg, discard_sector_alignment, max_write_zeroes_sectors, max_write_zeroes_seg, write_zeroes_may_unmap, ..BlkConfig::default() });
     }
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_secure_erase_sectors"));
     }
-    let f_max_secure_erase_sectors = ld32(blob, at);
+    let max_secure_erase_sectors = ld32(blob, at);
     at += 4;
     // max_secure_erase_seg: u32
     if at == end {
         // an older writer's body ends here: defaults
-        return Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, max_discard_sectors: f_max_discard_sectors, max_discard_seg: f_max_discard_seg, discard_sector_alignment: f_discard_sector_alignment, max_write_zeroes_sectors: f_max_write_zeroes_sectors, max_write_zeroes_seg: f_max_write_zeroes_seg, write_zeroes_may_unmap: f_write_zeroes_may_unmap, max_secure_erase_sectors: f_max_secure_erase_sectors, ..BlkConfig::default() });
+        return Ok(BlkConfig { capacity, size_max, seg_max, geometry, blk_size, topology, writeback, num_queues, serial, max_discard_sectors, max_discard_seg, discard_sector_alignment, max_write_zeroes_sectors, max_write_zeroes_seg, write_zeroes_may_unmap, max_secure_erase_sectors, ..BlkConfig::default() });
     }
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_secure_erase_seg"));
     }
-    let f_max_secure_erase_seg = ld32(blob, at);
+    let max_secure_erase_seg = ld32(blob, at);
     at += 4;
     // secure_erase_sector_alignment: u32
     if at == end {
         // an older writer's body ends here: defaults
-        return Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, max_discard_sectors: f_max_discard_sectors, max_discard_seg: f_max_discard_seg, discard_sector_alignment: f_discard_sector_alignment, max_write_zeroes_sectors: f_max_write_zeroes_sectors, max_write_zeroes_seg: f_max_write_zeroes_seg, write_zeroes_may_unmap: f_write_zeroes_may_unmap, max_secure_erase_sectors: f_max_secure_erase_sectors, max_secure_erase_seg: f_max_secure_erase_seg, ..BlkConfig::default() });
+        return Ok(BlkConfig { capacity, size_max, seg_max, geometry, blk_size, topology, writeback, num_queues, serial, max_discard_sectors, max_discard_seg, discard_sector_alignment, max_write_zeroes_sectors, max_write_zeroes_seg, write_zeroes_may_unmap, max_secure_erase_sectors, max_secure_erase_seg, ..BlkConfig::default() });
     }
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".secure_erase_sector_alignment"));
     }
-    let f_secure_erase_sector_alignment = ld32(blob, at);
+    let secure_erase_sector_alignment = ld32(blob, at);
     at += 4;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(BlkConfig { capacity: f_capacity, size_max: f_size_max, seg_max: f_seg_max, geometry: f_geometry, blk_size: f_blk_size, topology: f_topology, writeback: f_writeback, num_queues: f_num_queues, serial: f_serial, max_discard_sectors: f_max_discard_sectors, max_discard_seg: f_max_discard_seg, discard_sector_alignment: f_discard_sector_alignment, max_write_zeroes_sectors: f_max_write_zeroes_sectors, max_write_zeroes_seg: f_max_write_zeroes_seg, write_zeroes_may_unmap: f_write_zeroes_may_unmap, max_secure_erase_sectors: f_max_secure_erase_sectors, max_secure_erase_seg: f_max_secure_erase_seg, secure_erase_sector_alignment: f_secure_erase_sector_alignment })
+    Ok(BlkConfig { capacity, size_max, seg_max, geometry, blk_size, topology, writeback, num_queues, serial, max_discard_sectors, max_discard_seg, discard_sector_alignment, max_write_zeroes_sectors, max_write_zeroes_seg, write_zeroes_may_unmap, max_secure_erase_sectors, max_secure_erase_seg, secure_erase_sector_alignment })
 }
 
 /// struct inflight_request: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1518,28 +1518,28 @@ fn dec_inflight_request(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".queue"));
     }
-    let f_queue = ld16(blob, at);
+    let queue = ld16(blob, at);
     at += 2;
     // head: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".head"));
     }
-    let f_head = ld16(blob, at);
+    let head = ld16(blob, at);
     at += 2;
     // type: request_type
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".type"));
     }
-    let f_type = RequestType(ld32(blob, at));
+    let r#type = RequestType(ld32(blob, at));
     at += 4;
     // sector: u64
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".sector"));
     }
-    let f_sector = ld64(blob, at);
+    let sector = ld64(blob, at);
     at += 8;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(InflightRequest { queue: f_queue, head: f_head, r#type: f_type, sector: f_sector })
+    Ok(InflightRequest { queue, head, r#type, sector })
 }
 
 /// struct zoned_characteristics: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1552,7 +1552,7 @@ fn dec_zoned_characteristics(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u3
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".model"));
     }
-    let f_model = match ZonedModel::from_value(blob[at]) {
+    let model = match ZonedModel::from_value(blob[at]) {
         Some(value) => value,
         None => return Err(Fail::new(ErrorCode::BadEnum, at, ".model")),
     };
@@ -1561,34 +1561,34 @@ fn dec_zoned_characteristics(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u3
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".zone_sectors"));
     }
-    let f_zone_sectors = ld32(blob, at);
+    let zone_sectors = ld32(blob, at);
     at += 4;
     // max_open_zones: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_open_zones"));
     }
-    let f_max_open_zones = ld32(blob, at);
+    let max_open_zones = ld32(blob, at);
     at += 4;
     // max_active_zones: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_active_zones"));
     }
-    let f_max_active_zones = ld32(blob, at);
+    let max_active_zones = ld32(blob, at);
     at += 4;
     // max_append_sectors: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_append_sectors"));
     }
-    let f_max_append_sectors = ld32(blob, at);
+    let max_append_sectors = ld32(blob, at);
     at += 4;
     // write_granularity: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".write_granularity"));
     }
-    let f_write_granularity = ld32(blob, at);
+    let write_granularity = ld32(blob, at);
     at += 4;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(ZonedCharacteristics { model: f_model, zone_sectors: f_zone_sectors, max_open_zones: f_max_open_zones, max_active_zones: f_max_active_zones, max_append_sectors: f_max_append_sectors, write_granularity: f_write_granularity })
+    Ok(ZonedCharacteristics { model, zone_sectors, max_open_zones, max_active_zones, max_append_sectors, write_granularity })
 }
 
 // ---- encoding ----------------------------------------------------------------------------

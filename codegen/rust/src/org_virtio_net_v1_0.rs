@@ -874,23 +874,23 @@ fn dec_virtio_virtio_common(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".status"));
     }
-    let f_status = blob[at];
-    if f_status & !VirtioDeviceStatus::MASK != 0 {
+    let status = blob[at];
+    if status & !VirtioDeviceStatus::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, at, ".status"));
     }
-    let f_status = VirtioDeviceStatus(f_status);
+    let status = VirtioDeviceStatus(status);
     at += 1;
     // device_feature_select: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".device_feature_select"));
     }
-    let f_device_feature_select = ld32(blob, at);
+    let device_feature_select = ld32(blob, at);
     at += 4;
     // device_features: u64[2]
     if end - at < 16 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".device_features"));
     }
-    let f_device_features = {
+    let device_features = {
         if depth + 2 > ctx.max_depth {
             return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".device_features[0]"));
         }
@@ -906,13 +906,13 @@ fn dec_virtio_virtio_common(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".driver_feature_select"));
     }
-    let f_driver_feature_select = ld32(blob, at);
+    let driver_feature_select = ld32(blob, at);
     at += 4;
     // driver_features: u64[2]
     if end - at < 16 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".driver_features"));
     }
-    let f_driver_features = {
+    let driver_features = {
         if depth + 2 > ctx.max_depth {
             return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".driver_features[0]"));
         }
@@ -928,38 +928,38 @@ fn dec_virtio_virtio_common(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".config_generation"));
     }
-    let f_config_generation = blob[at];
+    let config_generation = blob[at];
     at += 1;
     // queue_select: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".queue_select"));
     }
-    let f_queue_select = ld16(blob, at);
+    let queue_select = ld16(blob, at);
     at += 2;
     // msix_config: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".msix_config"));
     }
-    let f_msix_config = ld16(blob, at);
+    let msix_config = ld16(blob, at);
     at += 2;
     // isr: virtio.isr_status
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".isr"));
     }
-    let f_isr = blob[at];
-    if f_isr & !VirtioIsrStatus::MASK != 0 {
+    let isr = blob[at];
+    if isr & !VirtioIsrStatus::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, at, ".isr"));
     }
-    let f_isr = VirtioIsrStatus(f_isr);
+    let isr = VirtioIsrStatus(isr);
     at += 1;
     // num_queues: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".num_queues"));
     }
-    let f_num_queues = ld16(blob, at);
+    let num_queues = ld16(blob, at);
     at += 2;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(VirtioVirtioCommon { status: f_status, device_feature_select: f_device_feature_select, device_features: f_device_features, driver_feature_select: f_driver_feature_select, driver_features: f_driver_features, config_generation: f_config_generation, queue_select: f_queue_select, msix_config: f_msix_config, isr: f_isr, num_queues: f_num_queues })
+    Ok(VirtioVirtioCommon { status, device_feature_select, device_features, driver_feature_select, driver_features, config_generation, queue_select, msix_config, isr, num_queues })
 }
 
 /// struct virtio.virtqueue: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -972,8 +972,8 @@ fn dec_virtio_virtqueue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".size"));
     }
-    let f_size = ld16(blob, at);
-    if f_size > 32768 {
+    let size_field = ld16(blob, at);
+    if size_field > 32768 {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".size"));
     }
     at += 2;
@@ -984,58 +984,58 @@ fn dec_virtio_virtqueue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".enabled"));
     }
-    let f_enabled = blob[at] != 0;
+    let enabled = blob[at] != 0;
     at += 1;
     // desc_addr: u64
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".desc_addr"));
     }
-    let f_desc_addr = ld64(blob, at);
+    let desc_addr = ld64(blob, at);
     at += 8;
     // driver_addr: u64
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".driver_addr"));
     }
-    let f_driver_addr = ld64(blob, at);
+    let driver_addr = ld64(blob, at);
     at += 8;
     // device_addr: u64
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".device_addr"));
     }
-    let f_device_addr = ld64(blob, at);
+    let device_addr = ld64(blob, at);
     at += 8;
     // last_avail_idx: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".last_avail_idx"));
     }
-    let f_last_avail_idx = ld16(blob, at);
+    let last_avail_idx = ld16(blob, at);
     at += 2;
     // used_idx: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".used_idx"));
     }
-    let f_used_idx = ld16(blob, at);
+    let used_idx = ld16(blob, at);
     at += 2;
     // msix_vector: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".msix_vector"));
     }
-    let f_msix_vector = ld16(blob, at);
+    let msix_vector = ld16(blob, at);
     at += 2;
     // notify_off: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".notify_off"));
     }
-    let f_notify_off = ld16(blob, at);
+    let notify_off = ld16(blob, at);
     at += 2;
     // notify_data: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".notify_data"));
     }
-    let f_notify_data = ld16(blob, at);
+    let notify_data = ld16(blob, at);
     at += 2;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(VirtioVirtqueue { size: f_size, enabled: f_enabled, desc_addr: f_desc_addr, driver_addr: f_driver_addr, device_addr: f_device_addr, last_avail_idx: f_last_avail_idx, used_idx: f_used_idx, msix_vector: f_msix_vector, notify_off: f_notify_off, notify_data: f_notify_data })
+    Ok(VirtioVirtqueue { size: size_field, enabled, desc_addr, driver_addr, device_addr, last_avail_idx, used_idx, msix_vector, notify_off, notify_data })
 }
 
 /// struct net_config: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1048,7 +1048,7 @@ fn dec_net_config(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Resul
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".mac"));
     }
-    let f_mac = {
+    let mac = {
         if depth + 2 > ctx.max_depth {
             return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".mac[0]"));
         }
@@ -1061,18 +1061,18 @@ fn dec_net_config(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Resul
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".status"));
     }
-    let f_status = ld16(blob, at);
-    if f_status & !NetStatus::MASK != 0 {
+    let status = ld16(blob, at);
+    if status & !NetStatus::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, at, ".status"));
     }
-    let f_status = NetStatus(f_status);
+    let status = NetStatus(status);
     at += 2;
     // max_virtqueue_pairs: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_virtqueue_pairs"));
     }
-    let f_max_virtqueue_pairs = ld16(blob, at);
-    if f_max_virtqueue_pairs > 32768 {
+    let max_virtqueue_pairs = ld16(blob, at);
+    if max_virtqueue_pairs > 32768 {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".max_virtqueue_pairs"));
     }
     at += 2;
@@ -1080,10 +1080,10 @@ fn dec_net_config(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Resul
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".mtu"));
     }
-    let f_mtu = ld16(blob, at);
+    let mtu = ld16(blob, at);
     at += 2;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(NetConfig { mac: f_mac, status: f_status, max_virtqueue_pairs: f_max_virtqueue_pairs, mtu: f_mtu })
+    Ok(NetConfig { mac, status, max_virtqueue_pairs, mtu })
 }
 
 /// struct net_ctrl: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1096,8 +1096,8 @@ fn dec_net_ctrl(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".curr_queue_pairs"));
     }
-    let f_curr_queue_pairs = ld16(blob, at);
-    if !(1..=32768).contains(&f_curr_queue_pairs) {
+    let curr_queue_pairs = ld16(blob, at);
+    if !(1..=32768).contains(&curr_queue_pairs) {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".curr_queue_pairs"));
     }
     at += 2;
@@ -1105,14 +1105,14 @@ fn dec_net_ctrl(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".rx_mode"));
     }
-    let f_rx_mode = blob[at];
-    if f_rx_mode & !RxMode::MASK != 0 {
+    let rx_mode = blob[at];
+    if rx_mode & !RxMode::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, at, ".rx_mode"));
     }
-    let f_rx_mode = RxMode(f_rx_mode);
+    let rx_mode = RxMode(rx_mode);
     at += 1;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(NetCtrl { curr_queue_pairs: f_curr_queue_pairs, rx_mode: f_rx_mode })
+    Ok(NetCtrl { curr_queue_pairs, rx_mode })
 }
 
 /// struct mac_filter: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1128,7 +1128,7 @@ fn dec_mac_filter(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Resul
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".unicast_overflow"));
     }
-    let f_unicast_overflow = blob[at] != 0;
+    let unicast_overflow = blob[at] != 0;
     at += 1;
     // multicast_overflow: bool
     if end - at < 1 {
@@ -1137,13 +1137,13 @@ fn dec_mac_filter(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Resul
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".multicast_overflow"));
     }
-    let f_multicast_overflow = blob[at] != 0;
+    let multicast_overflow = blob[at] != 0;
     at += 1;
     // unicast: u8[6][] max 64
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".unicast"));
     }
-    let f_unicast = {
+    let unicast = {
         let start0 = at;
         let count0 = ld_len(blob, at);
         if count0 > 64 {
@@ -1175,7 +1175,7 @@ fn dec_mac_filter(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Resul
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".multicast"));
     }
-    let f_multicast = {
+    let multicast = {
         let start0 = at;
         let count0 = ld_len(blob, at);
         if count0 > 64 {
@@ -1204,7 +1204,7 @@ fn dec_mac_filter(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Resul
         items0
     };
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(MacFilter { unicast_overflow: f_unicast_overflow, multicast_overflow: f_multicast_overflow, unicast: f_unicast, multicast: f_multicast })
+    Ok(MacFilter { unicast_overflow, multicast_overflow, unicast, multicast })
 }
 
 /// struct announce_state: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1217,16 +1217,16 @@ fn dec_announce_state(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> R
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".rounds_remaining"));
     }
-    let f_rounds_remaining = blob[at];
+    let rounds_remaining = blob[at];
     at += 1;
     // next_round_delay: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".next_round_delay"));
     }
-    let f_next_round_delay = ld32(blob, at);
+    let next_round_delay = ld32(blob, at);
     at += 4;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(AnnounceState { rounds_remaining: f_rounds_remaining, next_round_delay: f_next_round_delay })
+    Ok(AnnounceState { rounds_remaining, next_round_delay })
 }
 
 // ---- encoding ----------------------------------------------------------------------------

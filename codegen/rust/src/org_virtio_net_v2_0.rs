@@ -1290,23 +1290,23 @@ fn dec_virtio_virtio_common(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".status"));
     }
-    let f_status = blob[at];
-    if f_status & !VirtioDeviceStatus::MASK != 0 {
+    let status = blob[at];
+    if status & !VirtioDeviceStatus::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, at, ".status"));
     }
-    let f_status = VirtioDeviceStatus(f_status);
+    let status = VirtioDeviceStatus(status);
     at += 1;
     // device_feature_select: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".device_feature_select"));
     }
-    let f_device_feature_select = ld32(blob, at);
+    let device_feature_select = ld32(blob, at);
     at += 4;
     // device_features: u64[2]
     if end - at < 16 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".device_features"));
     }
-    let f_device_features = {
+    let device_features = {
         if depth + 2 > ctx.max_depth {
             return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".device_features[0]"));
         }
@@ -1322,13 +1322,13 @@ fn dec_virtio_virtio_common(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".driver_feature_select"));
     }
-    let f_driver_feature_select = ld32(blob, at);
+    let driver_feature_select = ld32(blob, at);
     at += 4;
     // driver_features: u64[2]
     if end - at < 16 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".driver_features"));
     }
-    let f_driver_features = {
+    let driver_features = {
         if depth + 2 > ctx.max_depth {
             return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".driver_features[0]"));
         }
@@ -1344,38 +1344,38 @@ fn dec_virtio_virtio_common(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".config_generation"));
     }
-    let f_config_generation = blob[at];
+    let config_generation = blob[at];
     at += 1;
     // queue_select: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".queue_select"));
     }
-    let f_queue_select = ld16(blob, at);
+    let queue_select = ld16(blob, at);
     at += 2;
     // msix_config: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".msix_config"));
     }
-    let f_msix_config = ld16(blob, at);
+    let msix_config = ld16(blob, at);
     at += 2;
     // isr: virtio.isr_status
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".isr"));
     }
-    let f_isr = blob[at];
-    if f_isr & !VirtioIsrStatus::MASK != 0 {
+    let isr = blob[at];
+    if isr & !VirtioIsrStatus::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, at, ".isr"));
     }
-    let f_isr = VirtioIsrStatus(f_isr);
+    let isr = VirtioIsrStatus(isr);
     at += 1;
     // num_queues: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".num_queues"));
     }
-    let f_num_queues = ld16(blob, at);
+    let num_queues = ld16(blob, at);
     at += 2;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(VirtioVirtioCommon { status: f_status, device_feature_select: f_device_feature_select, device_features: f_device_features, driver_feature_select: f_driver_feature_select, driver_features: f_driver_features, config_generation: f_config_generation, queue_select: f_queue_select, msix_config: f_msix_config, isr: f_isr, num_queues: f_num_queues })
+    Ok(VirtioVirtioCommon { status, device_feature_select, device_features, driver_feature_select, driver_features, config_generation, queue_select, msix_config, isr, num_queues })
 }
 
 /// struct virtio.virtqueue: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1388,8 +1388,8 @@ fn dec_virtio_virtqueue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".size"));
     }
-    let f_size = ld16(blob, at);
-    if f_size > 32768 {
+    let size_field = ld16(blob, at);
+    if size_field > 32768 {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".size"));
     }
     at += 2;
@@ -1400,60 +1400,60 @@ fn dec_virtio_virtqueue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".enabled"));
     }
-    let f_enabled = blob[at] != 0;
+    let enabled = blob[at] != 0;
     at += 1;
     // desc_addr: u64
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".desc_addr"));
     }
-    let f_desc_addr = ld64(blob, at);
+    let desc_addr = ld64(blob, at);
     at += 8;
     // driver_addr: u64
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".driver_addr"));
     }
-    let f_driver_addr = ld64(blob, at);
+    let driver_addr = ld64(blob, at);
     at += 8;
     // device_addr: u64
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".device_addr"));
     }
-    let f_device_addr = ld64(blob, at);
+    let device_addr = ld64(blob, at);
     at += 8;
     // last_avail_idx: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".last_avail_idx"));
     }
-    let f_last_avail_idx = ld16(blob, at);
+    let last_avail_idx = ld16(blob, at);
     at += 2;
     // used_idx: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".used_idx"));
     }
-    let f_used_idx = ld16(blob, at);
+    let used_idx = ld16(blob, at);
     at += 2;
     // msix_vector: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".msix_vector"));
     }
-    let f_msix_vector = ld16(blob, at);
+    let msix_vector = ld16(blob, at);
     at += 2;
     // notify_off: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".notify_off"));
     }
-    let f_notify_off = ld16(blob, at);
+    let notify_off = ld16(blob, at);
     at += 2;
     // notify_data: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".notify_data"));
     }
-    let f_notify_data = ld16(blob, at);
+    let notify_data = ld16(blob, at);
     at += 2;
     // avail_wrap_counter: bool
     if at == end {
         // an older writer's body ends here: defaults
-        return Ok(VirtioVirtqueue { size: f_size, enabled: f_enabled, desc_addr: f_desc_addr, driver_addr: f_driver_addr, device_addr: f_device_addr, last_avail_idx: f_last_avail_idx, used_idx: f_used_idx, msix_vector: f_msix_vector, notify_off: f_notify_off, notify_data: f_notify_data, ..VirtioVirtqueue::default() });
+        return Ok(VirtioVirtqueue { size: size_field, enabled, desc_addr, driver_addr, device_addr, last_avail_idx, used_idx, msix_vector, notify_off, notify_data, ..VirtioVirtqueue::default() });
     }
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".avail_wrap_counter"));
@@ -1461,12 +1461,12 @@ fn dec_virtio_virtqueue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".avail_wrap_counter"));
     }
-    let f_avail_wrap_counter = blob[at] != 0;
+    let avail_wrap_counter = blob[at] != 0;
     at += 1;
     // used_wrap_counter: bool
     if at == end {
         // an older writer's body ends here: defaults
-        return Ok(VirtioVirtqueue { size: f_size, enabled: f_enabled, desc_addr: f_desc_addr, driver_addr: f_driver_addr, device_addr: f_device_addr, last_avail_idx: f_last_avail_idx, used_idx: f_used_idx, msix_vector: f_msix_vector, notify_off: f_notify_off, notify_data: f_notify_data, avail_wrap_counter: f_avail_wrap_counter, ..VirtioVirtqueue::default() });
+        return Ok(VirtioVirtqueue { size: size_field, enabled, desc_addr, driver_addr, device_addr, last_avail_idx, used_idx, msix_vector, notify_off, notify_data, avail_wrap_counter, ..VirtioVirtqueue::default() });
     }
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".used_wrap_counter"));
@@ -1474,12 +1474,12 @@ fn dec_virtio_virtqueue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".used_wrap_counter"));
     }
-    let f_used_wrap_counter = blob[at] != 0;
+    let used_wrap_counter = blob[at] != 0;
     at += 1;
     // reset: bool
     if at == end {
         // an older writer's body ends here: defaults
-        return Ok(VirtioVirtqueue { size: f_size, enabled: f_enabled, desc_addr: f_desc_addr, driver_addr: f_driver_addr, device_addr: f_device_addr, last_avail_idx: f_last_avail_idx, used_idx: f_used_idx, msix_vector: f_msix_vector, notify_off: f_notify_off, notify_data: f_notify_data, avail_wrap_counter: f_avail_wrap_counter, used_wrap_counter: f_used_wrap_counter, ..VirtioVirtqueue::default() });
+        return Ok(VirtioVirtqueue { size: size_field, enabled, desc_addr, driver_addr, device_addr, last_avail_idx, used_idx, msix_vector, notify_off, notify_data, avail_wrap_counter, used_wrap_counter, ..VirtioVirtqueue::default() });
     }
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".reset"));
@@ -1487,10 +1487,10 @@ fn dec_virtio_virtqueue(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) ->
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".reset"));
     }
-    let f_reset = blob[at] != 0;
+    let reset = blob[at] != 0;
     at += 1;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(VirtioVirtqueue { size: f_size, enabled: f_enabled, desc_addr: f_desc_addr, driver_addr: f_driver_addr, device_addr: f_device_addr, last_avail_idx: f_last_avail_idx, used_idx: f_used_idx, msix_vector: f_msix_vector, notify_off: f_notify_off, notify_data: f_notify_data, avail_wrap_counter: f_avail_wrap_counter, used_wrap_counter: f_used_wrap_counter, reset: f_reset })
+    Ok(VirtioVirtqueue { size: size_field, enabled, desc_addr, driver_addr, device_addr, last_avail_idx, used_idx, msix_vector, notify_off, notify_data, avail_wrap_counter, used_wrap_counter, reset })
 }
 
 /// struct net_config: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1503,7 +1503,7 @@ fn dec_net_config(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Resul
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".mac"));
     }
-    let f_mac = {
+    let mac = {
         if depth + 2 > ctx.max_depth {
             return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".mac[0]"));
         }
@@ -1516,18 +1516,18 @@ fn dec_net_config(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Resul
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".status"));
     }
-    let f_status = ld16(blob, at);
-    if f_status & !NetStatus::MASK != 0 {
+    let status = ld16(blob, at);
+    if status & !NetStatus::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, at, ".status"));
     }
-    let f_status = NetStatus(f_status);
+    let status = NetStatus(status);
     at += 2;
     // max_virtqueue_pairs: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_virtqueue_pairs"));
     }
-    let f_max_virtqueue_pairs = ld16(blob, at);
-    if f_max_virtqueue_pairs > 32768 {
+    let max_virtqueue_pairs = ld16(blob, at);
+    if max_virtqueue_pairs > 32768 {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".max_virtqueue_pairs"));
     }
     at += 2;
@@ -1535,19 +1535,19 @@ fn dec_net_config(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Resul
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".mtu"));
     }
-    let f_mtu = ld16(blob, at);
+    let mtu = ld16(blob, at);
     at += 2;
     // speed: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".speed"));
     }
-    let f_speed = ld32(blob, at);
+    let speed = ld32(blob, at);
     at += 4;
     // duplex: duplex
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".duplex"));
     }
-    let f_duplex = match Duplex::from_value(blob[at]) {
+    let duplex = match Duplex::from_value(blob[at]) {
         Some(value) => value,
         None => return Err(Fail::new(ErrorCode::BadEnum, at, ".duplex")),
     };
@@ -1556,8 +1556,8 @@ fn dec_net_config(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Resul
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".rss_max_key_size"));
     }
-    let f_rss_max_key_size = blob[at];
-    if f_rss_max_key_size > 40 {
+    let rss_max_key_size = blob[at];
+    if rss_max_key_size > 40 {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".rss_max_key_size"));
     }
     at += 1;
@@ -1565,8 +1565,8 @@ fn dec_net_config(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Resul
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".rss_max_indirection_table_length"));
     }
-    let f_rss_max_indirection_table_length = ld16(blob, at);
-    if f_rss_max_indirection_table_length > 128 {
+    let rss_max_indirection_table_length = ld16(blob, at);
+    if rss_max_indirection_table_length > 128 {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".rss_max_indirection_table_length"));
     }
     at += 2;
@@ -1574,14 +1574,14 @@ fn dec_net_config(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Resul
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".supported_hash_types"));
     }
-    let f_supported_hash_types = ld32(blob, at);
-    if f_supported_hash_types & !HashTypes::MASK != 0 {
+    let supported_hash_types = ld32(blob, at);
+    if supported_hash_types & !HashTypes::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, at, ".supported_hash_types"));
     }
-    let f_supported_hash_types = HashTypes(f_supported_hash_types);
+    let supported_hash_types = HashTypes(supported_hash_types);
     at += 4;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(NetConfig { mac: f_mac, status: f_status, max_virtqueue_pairs: f_max_virtqueue_pairs, mtu: f_mtu, speed: f_speed, duplex: f_duplex, rss_max_key_size: f_rss_max_key_size, rss_max_indirection_table_length: f_rss_max_indirection_table_length, supported_hash_types: f_supported_hash_types })
+    Ok(NetConfig { mac, status, max_virtqueue_pairs, mtu, speed, duplex, rss_max_key_size, rss_max_indirection_table_length, supported_hash_types })
 }
 
 /// struct net_ctrl: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1594,8 +1594,8 @@ fn dec_net_ctrl(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".curr_queue_pairs"));
     }
-    let f_curr_queue_pairs = ld16(blob, at);
-    if !(1..=32768).contains(&f_curr_queue_pairs) {
+    let curr_queue_pairs = ld16(blob, at);
+    if !(1..=32768).contains(&curr_queue_pairs) {
         return Err(Fail::new(ErrorCode::OutOfRange, at, ".curr_queue_pairs"));
     }
     at += 2;
@@ -1603,17 +1603,17 @@ fn dec_net_ctrl(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".rx_mode"));
     }
-    let f_rx_mode = blob[at];
-    if f_rx_mode & !RxMode::MASK != 0 {
+    let rx_mode = blob[at];
+    if rx_mode & !RxMode::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, at, ".rx_mode"));
     }
-    let f_rx_mode = RxMode(f_rx_mode);
+    let rx_mode = RxMode(rx_mode);
     at += 1;
     // guest_offloads_disabled: u64[2]
     if end - at < 16 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".guest_offloads_disabled"));
     }
-    let f_guest_offloads_disabled = {
+    let guest_offloads_disabled = {
         if depth + 2 > ctx.max_depth {
             return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".guest_offloads_disabled[0]"));
         }
@@ -1626,7 +1626,7 @@ fn dec_net_ctrl(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result<
         items0
     };
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(NetCtrl { curr_queue_pairs: f_curr_queue_pairs, rx_mode: f_rx_mode, guest_offloads_disabled: f_guest_offloads_disabled })
+    Ok(NetCtrl { curr_queue_pairs, rx_mode, guest_offloads_disabled })
 }
 
 /// struct announce_state: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1639,16 +1639,16 @@ fn dec_announce_state(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> R
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".rounds_remaining"));
     }
-    let f_rounds_remaining = blob[at];
+    let rounds_remaining = blob[at];
     at += 1;
     // next_round_delay: u32
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".next_round_delay"));
     }
-    let f_next_round_delay = ld32(blob, at);
+    let next_round_delay = ld32(blob, at);
     at += 4;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(AnnounceState { rounds_remaining: f_rounds_remaining, next_round_delay: f_next_round_delay })
+    Ok(AnnounceState { rounds_remaining, next_round_delay })
 }
 
 /// struct rss_state: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1661,7 +1661,7 @@ fn dec_rss_state<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> Re
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".mode"));
     }
-    let f_mode = match RssMode::from_value(blob[at]) {
+    let mode = match RssMode::from_value(blob[at]) {
         Some(value) => value,
         None => return Err(Fail::new(ErrorCode::BadEnum, at, ".mode")),
     };
@@ -1670,23 +1670,23 @@ fn dec_rss_state<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> Re
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".hash_types"));
     }
-    let f_hash_types = ld32(blob, at);
-    if f_hash_types & !HashTypes::MASK != 0 {
+    let hash_types = ld32(blob, at);
+    if hash_types & !HashTypes::MASK != 0 {
         return Err(Fail::new(ErrorCode::BadFlags, at, ".hash_types"));
     }
-    let f_hash_types = HashTypes(f_hash_types);
+    let hash_types = HashTypes(hash_types);
     at += 4;
     // unclassified_queue: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".unclassified_queue"));
     }
-    let f_unclassified_queue = ld16(blob, at);
+    let unclassified_queue = ld16(blob, at);
     at += 2;
     // max_tx_vq: u16
     if end - at < 2 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".max_tx_vq"));
     }
-    let f_max_tx_vq = ld16(blob, at);
+    let max_tx_vq = ld16(blob, at);
     at += 2;
     // hash_key: bytes max 40
     if end - at < 4 {
@@ -1702,13 +1702,13 @@ fn dec_rss_state<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> Re
     if len > end - at - 4 {
         return Err(Fail::new(ErrorCode::Truncated, at, ".hash_key"));
     }
-    let f_hash_key = Cow::Borrowed(&blob[at + 4..at + 4 + len]);
+    let hash_key = Cow::Borrowed(&blob[at + 4..at + 4 + len]);
     at += 4 + len;
     // indirection_table: u16[] max 128
     if end - at < 4 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".indirection_table"));
     }
-    let f_indirection_table = {
+    let indirection_table = {
         let start0 = at;
         let count0 = ld_len(blob, at);
         if count0 > 128 {
@@ -1730,7 +1730,7 @@ fn dec_rss_state<'a>(ctx: &Ctx<'a>, mut at: usize, end: usize, depth: u32) -> Re
         items0
     };
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(RssState { mode: f_mode, hash_types: f_hash_types, unclassified_queue: f_unclassified_queue, max_tx_vq: f_max_tx_vq, hash_key: f_hash_key, indirection_table: f_indirection_table })
+    Ok(RssState { mode, hash_types, unclassified_queue, max_tx_vq, hash_key, indirection_table })
 }
 
 /// struct mac_entry: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1743,7 +1743,7 @@ fn dec_mac_entry(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result
     if depth >= ctx.max_depth {
         return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".mac"));
     }
-    let f_mac = {
+    let mac = {
         if depth + 2 > ctx.max_depth {
             return Err(Fail::new(ErrorCode::NestingTooDeep, at, ".mac[0]"));
         }
@@ -1756,13 +1756,13 @@ fn dec_mac_entry(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result
     if end - at < 1 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".kind"));
     }
-    let f_kind = match MacKind::from_value(blob[at]) {
+    let kind = match MacKind::from_value(blob[at]) {
         Some(value) => value,
         None => return Err(Fail::new(ErrorCode::BadEnum, at, ".kind")),
     };
     at += 1;
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(MacEntry { mac: f_mac, kind: f_kind })
+    Ok(MacEntry { mac, kind })
 }
 
 /// struct mac_table: the body in [at, end) at depth `depth`; fields, defaults, zero tail.
@@ -1778,7 +1778,7 @@ fn dec_mac_table(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".unicast_overflow"));
     }
-    let f_unicast_overflow = blob[at] != 0;
+    let unicast_overflow = blob[at] != 0;
     at += 1;
     // multicast_overflow: bool
     if end - at < 1 {
@@ -1787,13 +1787,13 @@ fn dec_mac_table(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result
     if blob[at] > 1 {
         return Err(Fail::new(ErrorCode::BadBool, at, ".multicast_overflow"));
     }
-    let f_multicast_overflow = blob[at] != 0;
+    let multicast_overflow = blob[at] != 0;
     at += 1;
     // entries: mac_entry[] max 128
     if end - at < 8 {
         return Err(Fail::new(ErrorCode::StructTooShort, at, ".entries"));
     }
-    let f_entries = {
+    let entries = {
         let start0 = at;
         let count0 = ld_len(blob, at);
         if count0 > 128 {
@@ -1820,7 +1820,7 @@ fn dec_mac_table(ctx: &Ctx<'_>, mut at: usize, end: usize, depth: u32) -> Result
         items0
     };
     ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero
-    Ok(MacTable { unicast_overflow: f_unicast_overflow, multicast_overflow: f_multicast_overflow, entries: f_entries })
+    Ok(MacTable { unicast_overflow, multicast_overflow, entries })
 }
 
 // ---- encoding ----------------------------------------------------------------------------

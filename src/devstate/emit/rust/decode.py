@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, replace
 
 from devstate import ir
+from devstate.emit import NameTable
 from devstate.emit.depth import Depth
 from devstate.limits import MAX_COUNT
 from devstate.visit import Visitor
@@ -29,6 +30,25 @@ Lines = list[str]
 LOADS = {"u8": "blob[at]", "u16": "ld16(blob, at)", "u32": "ld32(blob, at)", "u64": "ld64(blob, at)",
          "i8": "blob[at] as i8", "i16": "ld16(blob, at) as i16", "i32": "ld32(blob, at) as i32",
          "i64": "ld64(blob, at) as i64"}
+
+
+DECODER_NAMES = frozenset({"ctx", "at", "end", "depth", "_depth", "blob", "size", "len", "text", "ld16", "ld32",
+                           "ld64", "ld_len"})
+"""Names a struct decoder uses for itself: its parameters, temporaries and the loads it calls."""
+
+TEMPORARY = re.compile(r"(value|count|stride|element|items|start|i)\d+|dec_.*")
+"""A level's temporaries (``value0``, ``count1``...) and the decoders of named types."""
+
+
+def field_locals(struct: ir.StructType) -> list[str]:
+    """The local holding each decoded field of a struct body: the field's own name (``let capacity =``,
+    then ``BlkConfig { capacity, ... }``), with ``_field`` after one the decoder uses itself (``size_field``)."""
+    table = NameTable(DECODER_NAMES)
+    names = []
+    for fld in struct.fields:
+        taken = fld.name in DECODER_NAMES or TEMPORARY.fullmatch(fld.name) is not None
+        names.append(field_ident(table.claim(f"{fld.name}_field" if taken else fld.name)))
+    return names
 
 
 def indent(lines: Lines, levels: int = 1) -> Lines:
@@ -229,7 +249,7 @@ class Decoder(Visitor[Lines]):
         struct = self.schema.struct(type_name)
         rust = self.names.types[type_name]
         body: Lines = []
-        locals_ = [f"f_{f.name}" for f in struct.fields]
+        locals_ = field_locals(struct)
         for index, fld in enumerate(struct.fields):
             body += self._field(type_name, index, fld, locals_)
         body += ["ctx.zero_tail(at, end)?; // a newer writer's appended fields must be zero",
@@ -253,7 +273,7 @@ class Decoder(Visitor[Lines]):
         members = []
         for index, fld in enumerate(struct.fields[:present]):
             ident = field_ident(fld.name)
-            members.append(f"{ident}: {locals_[index]}")
+            members.append(ident if locals_[index] == ident else f"{ident}: {locals_[index]}")
         if present < len(struct.fields):
             members.append(f"..{rust}::default()")
         return f"{rust} {{ {', '.join(members)} }}" if members else f"{rust} {{}}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from importlib import resources
 from typing import TypeGuard
 
 from devstate import ir
@@ -32,6 +33,14 @@ RESERVED_TYPES = frozenset({
     "DecodeError", "EncodeError", "ErrorCode", "Fail", "Ctx", "Frame", "Writer", "KnownSection", "UnknownSection",
     "Vendor", "Json", "Self"})
 """Type names a schema type must not take (the module uses them)."""
+
+RUNTIME_FUNCTIONS = frozenset(re.findall(
+    r"^pub(?:\(crate\))? (?:const )?fn (\w+)",
+    resources.files("devstate.emit.rust").joinpath("dsf1.rs").read_text(encoding="utf-8"), re.MULTILINE))
+"""The runtime's free functions (a module imports them): no generated function may take their names."""
+
+SECTION_ROLES = ("read", "value", "write")
+"""The per-section functions: ``read_<stem>``, ``value_<stem>``, ``write_<stem>``."""
 
 SCALARS = {"u8", "u16", "u32", "u64", "i8", "i16", "i32", "i64", "bool"}
 
@@ -65,6 +74,17 @@ class RustNames:
         every: list[ir.Section | ir.VendorSection] = [*self.sections, *self.vendor]
         self.members = {id(s): members.claim(s.name) for s in every}
         self._borrows = _Borrows(self)
+        self.section_stems = {id(s): self._section_stem(s) for s in every}
+
+    def _section_stem(self, section: ir.Section | ir.VendorSection) -> str:
+        stem = field_ident(self.members[id(section)]).removeprefix("r#")
+        clashes = any(f"{role}_{stem}" in RUNTIME_FUNCTIONS for role in SECTION_ROLES)
+        return f"{stem}_section" if clashes else stem
+
+    def section_fn(self, role: str, section: ir.Section | ir.VendorSection) -> str:
+        """``read_main``, ``value_main``, ``write_main``: a section's functions (a section ``envelope``
+        reads with ``read_envelope_section``: the runtime has a ``read_envelope``)."""
+        return f"{role}_{self.section_stems[id(section)]}"
 
     def fn(self, role: str, type_name: str) -> str:
         """``dec_main_state``: the function doing ``role`` for a named type."""

@@ -93,7 +93,7 @@ class Sections:
 
     def read_functions(self, section: AnySection) -> Lines:
         """``read_<name>``: the section's flags, depth and value (a ``DecodeError`` with its path)."""
-        member = self.names.section(section).removeprefix("r#")
+        read_fn, value_fn = self.names.section_fn("read", section), self.names.section_fn("value", section)
         path = section_path(section)
         borrows = self.borrows(section)
         generics, ctx = (("<'a>", "ctx: &Ctx<'a>, frame: &Frame<'a>") if borrows else
@@ -101,14 +101,14 @@ class Sections:
         value_type = self.value_type(section) if borrows else self.value_type(section, "'_")
         optional = "true" if section.optional else "false"
         read = [f'frame.expect_optional({optional}, "{path}")?;',
-                f'value_{member}(ctx, frame).map_err(|fail| section_error(fail, "{path}"))']
+                f'{value_fn}(ctx, frame).map_err(|fail| section_error(fail, "{path}"))']
         body = ["if ctx.max_depth < 1 {", '    return Err(Fail::new(ErrorCode::NestingTooDeep, frame.payload, ""));',
                 "}",
                 *self._payload(section)]
         label = "opaque" if section.type is None else ir.type_label(section.type)
         return [f"/// {section_path(section)}: {label}.",
-                *block(f"fn read_{member}{generics}({ctx}) -> Result<{value_type}, DecodeError>", read), "",
-                *block(f"fn value_{member}{generics}({ctx}) -> Result<{value_type}, Fail>", body), ""]
+                *block(f"fn {read_fn}{generics}({ctx}) -> Result<{value_type}, DecodeError>", read), "",
+                *block(f"fn {value_fn}{generics}({ctx}) -> Result<{value_type}, Fail>", body), ""]
 
     def _payload(self, section: AnySection) -> Lines:
         expr = section.type
@@ -128,7 +128,7 @@ class Sections:
     def decode_function(self) -> Lines:
         sections = self.names.all_sections()
         local = self._section_locals()
-        read = {id(s): f"read_{self.names.section(s).removeprefix('r#')}(&ctx, &frame)?" for s in sections}
+        read = {id(s): f"{self.names.section_fn('read', s)}(&ctx, &frame)?" for s in sections}
         declare = [f"let mut {local[id(s)]} = None;" for s in sections]
         keep = "unknown_sections.push(frame.unknown(blob, unknown_sections.len(), limits)?)"
         standard = [f"{s.id} => {{ {local[id(s)]} = Some({read[id(s)]}) }}" for s in self.names.sections]
@@ -162,7 +162,7 @@ class Sections:
         sections = self.names.all_sections()
         table = NameTable({"blob", "limits", "envelope", "ctx", "frame", "vendor", "unknown_sections", "frames",
                            "read_envelope", "missing_section",
-                           *(f"read_{self.names.section(s).removeprefix('r#')}" for s in sections)})
+                           *(self.names.section_fn("read", s) for s in sections)})
         return {id(s): field_ident(table.claim(self.names.members[id(s)])) for s in sections}
 
     # encoding
@@ -179,7 +179,6 @@ class Sections:
         return [f"const KNOWN: [KnownSection; {count}] = [", *indent(items), "];"]
 
     def write_functions(self, section: AnySection) -> Lines:
-        member = self.names.section(section).removeprefix("r#")
         expr = section.type
         value_type = "[u8]" if expr is None else self.borrowed.visit(expr)
         place = Place("*value", "value")
@@ -193,7 +192,8 @@ class Sections:
             body = [f"{self.names.fn('enc', expr.name)}(value, writer)"]
         else:
             body = [*self.encoder.value(expr, place, Path(), (None, None)), "Ok(())"]
-        signature = f"fn write_{member}(value: &{value_type}, writer: &mut Writer<'_>) -> Result<(), Fail>"
+        signature = (f"fn {self.names.section_fn('write', section)}(value: &{value_type}, writer: &mut Writer<'_>) -> "
+                     "Result<(), Fail>")
         return [*block(signature, body), ""]
 
     def encode_function(self) -> Lines:
@@ -201,11 +201,11 @@ class Sections:
         present = ", ".join(f"state.{self.names.section(x)}.is_some()" if x.optional else "true" for x in sections)
         arms = []
         for index, x in enumerate(sections):
-            ident, member = self.names.section(x), self.names.section(x).removeprefix("r#")
+            ident, write = self.names.section(x), self.names.section_fn("write", x)
             if x.optional:
-                arms.append(f"{index} => state.{ident}.as_ref().map_or(Ok(()), |value| write_{member}(value, writer)),")
+                arms.append(f"{index} => state.{ident}.as_ref().map_or(Ok(()), |value| {write}(value, writer)),")
             else:
-                arms.append(f"{index} => write_{member}(&state.{ident}, writer),")
+                arms.append(f"{index} => {write}(&state.{ident}, writer),")
         head = "write_sections(&mut writer, &KNOWN, &present, &state.unknown_sections, "
         call = [f"{head}|index, writer| match index {{", *indent([*arms, "_ => Ok(()),"]), "})?;"] if arms else \
             [f"{head}|_, _| Ok(()))?;"]
