@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from paths import SPEC
-from qemu_builder import PAGE, StreamBuilder
+from qemu_builder import PAGE, StreamBuilder, small_stream
 from qemu_virtio_builder import (
     blk_offsets,
     blk_state,
@@ -333,6 +333,32 @@ def test_a_hostile_ram_record_is_refused_at_its_page(case: HostileRam, tmp_path:
     assert str(error.value) == f"BAD_RAM at byte {at}: {case.message}"
 
 
+# --- the self-description (devstate.qemu.description) -----------------------------------------
+
+HOSTILE_DESCRIPTIONS = [
+    ("page-size-of-5000-digits", b"9" * 5000, "$: not read: an integer literal of 5000 digits (at most 20 are read)",
+     "CWE-407"),
+    ("page-size-of-21-digits", b"-" + b"1" * 21, "$: not read: an integer literal of 21 digits (at most 20 are read)",
+     "CWE-407"),
+    ("page-size-2-to-the-64", b"18446744073709551616",
+     "$.page_size: 18446744073709551616 is out of range (1..9223372036854775807)", WRAP),
+]
+
+
+@pytest.mark.parametrize(("literal", "message"), [c[1:3] for c in HOSTILE_DESCRIPTIONS],
+                         ids=[c[0] for c in HOSTILE_DESCRIPTIONS])
+def test_a_hostile_self_description_is_refused(literal: bytes, message: str, tmp_path: Path) -> None:
+    """Literals past 64 bits; a long one (CVE-2020-10735's class) raised a bare ValueError before the limit."""
+    data = small_stream()
+    start = data.index(b'{"page_size"')
+    text = data[start:].replace(b'"page_size": 4096', b'"page_size": ' + literal)
+    path = tmp_path / "description.bin"
+    path.write_bytes(data[:start - 4] + struct.pack(">I", len(text)) + text)
+    with pytest.raises(StreamError) as error:
+        read_stream(path)
+    assert str(error.value) == f"BAD_DESCRIPTION at byte {start}: self-description {message}"
+
+
 # --- the documentation lists the corpus -----------------------------------------------------
 
 
@@ -346,8 +372,11 @@ def test_the_security_spec_counts_and_lists_the_cases() -> None:
     section = _spec_section("security.md", "hostile-streams")
     assert f"**{len(HOSTILE)} hostile device sections**" in section
     assert f"**{len(HOSTILE_RAM)} hostile RAM records**" in section
+    assert f"**{len(HOSTILE_DESCRIPTIONS)} hostile self-descriptions**" in section
     rows = {cells[1].strip("` "): cells for line in section.splitlines()
             if (cells := line.split("|")) and len(cells) > 4 and cells[1].strip().startswith("`")}
+    for description in HOSTILE_DESCRIPTIONS:
+        assert description[0] in rows and description[3] in rows[description[0]][2]
     for case in [*HOSTILE, *HOSTILE_RAM]:
         assert case.id in rows, f"{case.id} is not in spec/security.md#hostile-streams"
         assert case.bug_class in rows[case.id][2]

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from devstate.errors import DevstateError
+from devstate.limits import JsonIntegerTooLong, json_integer
 
 MAX_DEPTH = 64
 """Deepest nesting of struct and subsection descriptions accepted."""
@@ -89,9 +90,11 @@ class Description:
 def parse_description(text: bytes) -> Description:
     """Check and convert the JSON bytes of a self-description."""
     try:
-        data = json.loads(text.decode("utf-8"))
+        data = json.loads(text.decode("utf-8"), parse_int=json_integer)
     except UnicodeDecodeError as exc:
         raise DescriptionError("$", f"not UTF-8 (byte {exc.start})") from None
+    except JsonIntegerTooLong as exc:
+        raise DescriptionError("$", f"not read: {exc}") from None
     except json.JSONDecodeError as exc:
         raise DescriptionError("$", f"not JSON: {exc.msg} at character {exc.pos}") from None
     except RecursionError:

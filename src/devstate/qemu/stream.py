@@ -37,6 +37,7 @@ from typing import Any, BinaryIO
 
 from devstate.errors import DevstateError
 from devstate.fileio import open_regular
+from devstate.limits import JsonIntegerTooLong, json_integer
 from devstate.qemu.description import DescField, Description, DescriptionError, DescVmsd, parse_description
 
 MAGIC = 0x5145564D
@@ -332,8 +333,8 @@ def read_description_json(path: Path | str) -> Any:
     if found is None:
         raise StreamError("NO_DESCRIPTION", 0, "no self-description at the end of the stream")
     try:
-        return json.loads(found[1])
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json.loads(found[1], parse_int=json_integer)
+    except (UnicodeDecodeError, json.JSONDecodeError, JsonIntegerTooLong) as exc:
         raise StreamError("BAD_DESCRIPTION", found[0] + 5, f"not JSON ({exc})") from None
 
 

@@ -37,6 +37,7 @@ from typing import Any
 
 from devstate.errors import DevstateError
 from devstate.fileio import FileTooLargeError, read_regular
+from devstate.limits import JsonIntegerTooLong, json_integer
 
 MACHINE_KEY = "vmschkmachine"
 MAX_DUMP_SIZE = 64 << 20
@@ -170,13 +171,15 @@ def load_dump(path: Path | str, strict: bool = False) -> Dump:
 def parse_dump(raw: bytes, file: str = "<dump>", strict: bool = False) -> Dump:
     """Check and convert the bytes of a dump."""
     try:
-        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
+        data = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates, parse_int=json_integer)
     except UnicodeDecodeError as exc:
         raise DumpError(file, "", f"not UTF-8 text (byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise DumpError(file, "", f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except _DuplicateKey as exc:
         raise DumpError(file, "", f"duplicate key {exc.args[0]!r}") from None
+    except JsonIntegerTooLong as exc:
+        raise DumpError(file, "", f"not read: {exc}") from None
     except RecursionError:
         raise DumpError(file, "", "JSON nested too deeply") from None
     return _Reader(file, strict).dump(data)
