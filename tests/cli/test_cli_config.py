@@ -124,3 +124,5 @@ def test_unknown_tables_keys_and_values_are_refused(project: Path) -> None:
         "[encode] strict: 1 is not true or false (--strict is a flag)")
     assert _config_error(project, "max-depth = [1]\n", "inspect", "x.dsf") == (
         "max-depth: [1] is not a value --max-depth takes")
+    assert _config_error(project, '[fleet]\nlimit = "many"\n', "fleet", "pools", "hosts.jsonl") == (
+        "[fleet] limit: Invalid value for '--limit': 'many' is not a valid integer.")

@@ -25,12 +25,14 @@ class VerbDefaults(dict[str, Any]):
     """The ``default_map`` of a group: each subcommand's defaults, made when it runs."""
 
     def __init__(self, config: Config, group: click.Group, ctx: click.Context, table: dict[str, Any],
-                 shared: dict[str, Any], where: list[str]) -> None:
+                 shared: dict[str, Any], where: list[str], tables: dict[str, str] | None = None) -> None:
         super().__init__()
         scalars = {key: value for key, value in table.items() if not isinstance(value, dict)}
         self._config, self._group, self._ctx, self._where = config, group, ctx, where
         self._table = {key: value for key, value in table.items() if isinstance(value, dict)}
         self._shared = {**shared, **scalars}
+        self._tables = {**(tables or {}), **dict.fromkeys(scalars, ".".join(where))}
+        """Shared key → the table it came from (a group's), for errors; top-level keys are absent."""
         for key, value in table.items():
             if isinstance(value, dict) and key not in group.list_commands(ctx):
                 raise ConfigError(f"{config.path}: unknown table [{'.'.join([*where, key])}] "
@@ -59,9 +61,9 @@ class VerbDefaults(dict[str, Any]):
             table = self._table.get(name, {})
             if isinstance(command, click.Group):
                 self[name] = VerbDefaults(self._config, command, self._ctx, table, self._shared,
-                                          [*self._where, name])
+                                          [*self._where, name], self._tables)
             else:
-                self[name] = _leaf(self._config, command, self._shared, table, [*self._where, name])
+                self[name] = _leaf(self._config, command, self._shared, table, [*self._where, name], self._tables)
         return super().get(name, default)
 
 
@@ -74,7 +76,7 @@ def root_defaults(config: Config, group: click.Group, ctx: click.Context) -> Ver
 
 
 def _leaf(config: Config, command: click.Command, shared: dict[str, Any], table: dict[str, Any],
-          where: list[str]) -> dict[str, Any]:
+          where: list[str], tables: dict[str, str]) -> dict[str, Any]:
     options = _options(command)
     for key, value in table.items():
         if isinstance(value, dict):
@@ -88,7 +90,8 @@ def _leaf(config: Config, command: click.Command, shared: dict[str, Any], table:
     for key, value in values.items():
         param = options[key]
         value = _relative(value, param, config.path.parent)
-        at = f"{config.path}: [{'.'.join(where)}] {key}" if key in table else f"{config.path}: {key}"
+        origin = ".".join(where) if key in table else tables.get(key)
+        at = f"{config.path}: [{origin}] {key}" if origin else f"{config.path}: {key}"
         if param.is_flag and not isinstance(value, bool):
             raise ConfigError(f"{at}: {value!r} is not true or false (--{key} is a flag)")
         try:
