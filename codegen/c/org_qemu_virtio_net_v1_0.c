@@ -767,8 +767,8 @@ size_t org_qemu_virtio_net_v1_0_encoded_size(const struct org_qemu_virtio_net_v1
     total += body_size_pci_virtio_core(&state->virtio);
     total += 8; /* section 3 "net": net_private */
     total += body_size_net_private(&state->net);
-    for (size_t i = 0; i < dsf1_min(state->unknown_count, ORG_QEMU_VIRTIO_NET_V1_0_MAX_UNKNOWN); i++) {
-        const struct devstate_unknown_section *unknown = &state->unknown[i];
+    for (size_t index = 0; index < dsf1_min(state->unknown_count, ORG_QEMU_VIRTIO_NET_V1_0_MAX_UNKNOWN); index++) {
+        const struct devstate_unknown_section *unknown = &state->unknown[index];
         total += 8 + ((unknown->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0) + unknown->payload.len;
     }
     return total;
@@ -798,51 +798,52 @@ int org_qemu_virtio_net_v1_0_encode(const struct org_qemu_virtio_net_v1_0 *state
     dsf1_add_item(items, &item_count, NULL, 1, 0, 0);
     dsf1_add_item(items, &item_count, NULL, 2, 0, 1);
     dsf1_add_item(items, &item_count, NULL, 3, 0, 2);
-    for (size_t i = 0; i < state->unknown_count; i++) {
-        const struct devstate_unknown_section *unknown = &state->unknown[i];
+    for (size_t index = 0; index < state->unknown_count; index++) {
+        const struct devstate_unknown_section *unknown = &state->unknown[index];
         struct devstate_error probe;
-        int bad = dsf1_check_unknown(unknown, i, &probe);
+        int bad = dsf1_check_unknown(unknown, index, &probe);
         if (bad == 0 && ( /* the schema knows this section */
             (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 1) ||
             (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 2) ||
             (!(unknown->flags & DEVSTATE_SECTION_VENDOR) && unknown->id == 3)))
-            bad = dsf1_fail(&probe, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%]", i);
+            bad = dsf1_fail(&probe, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%]", index);
         if (bad != 0 && deferred.code == DEVSTATE_OK) deferred = probe;
         if (bad != 0) continue;
         dsf1_add_item(items, &item_count, (unknown->flags & DEVSTATE_SECTION_VENDOR) ? unknown->vendor : NULL,
-                      unknown->id, unknown->flags, -1 - (int)i);
+                      unknown->id, unknown->flags, -1 - (int)index);
     }
     dsf1_sort_items(items, item_count);
     at = dsf1_write_header(blob, ORG_QEMU_VIRTIO_NET_V1_0_MODEL, ORG_QEMU_VIRTIO_NET_V1_0_VERSION_MAJOR, ORG_QEMU_VIRTIO_NET_V1_0_VERSION_MINOR);
-    for (size_t j = 0; j < item_count; j++) {
+    for (size_t position = 0; position < item_count; position++) {
         const struct devstate_unknown_section *unknown;
         size_t start = at;
-        dsf1_store16(blob + at, items[j].id);
-        dsf1_store16(blob + at + 2, items[j].flags);
+        dsf1_store16(blob + at, items[position].id);
+        dsf1_store16(blob + at + 2, items[position].flags);
         at += 8;
-        if (items[j].vendor != NULL) {
-            memcpy(blob + at, items[j].vendor, DEVSTATE_VENDOR_HEADER_SIZE);
+        if (items[position].vendor != NULL) {
+            memcpy(blob + at, items[position].vendor, DEVSTATE_VENDOR_HEADER_SIZE);
             at += DEVSTATE_VENDOR_HEADER_SIZE;
         }
-        switch (items[j].which) {
+        switch (items[position].which) {
             case 0: rc = encode_section_pci(state, blob, &at, err); break;
             case 1: rc = encode_section_virtio(state, blob, &at, err); break;
             case 2: rc = encode_section_net(state, blob, &at, err); break;
             default: /* an unknown entry, written back unchanged */
-                unknown = &state->unknown[-1 - items[j].which];
+                unknown = &state->unknown[-1 - items[position].which];
                 dsf1_put(blob + at, unknown->payload.data, unknown->payload.len);
                 at += unknown->payload.len;
                 rc = DEVSTATE_OK;
         }
         if (rc != 0) return rc;
         if (dsf1_over_u32(at - start - 8))
-            return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[j].which]);
+            return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[position].which]);
         dsf1_store32(blob + start + 4, (uint32_t)(at - start - 8));
     }
     /* errors of unknown entries come after those of known sections (as in devstate.interp) */
     if (deferred.code != DEVSTATE_OK) { *err = deferred; return err->code; }
-    for (size_t j = 1; j < item_count; j++) {
-        if (dsf1_key_compare(items[j - 1].vendor, items[j - 1].id, items[j].vendor, items[j].id) == 0)
+    for (size_t position = 1; position < item_count; position++) {
+        const struct dsf1_item *before = &items[position - 1], *item = &items[position];
+        if (dsf1_key_compare(before->vendor, before->id, item->vendor, item->id) == 0)
             return dsf1_fail(err, DEVSTATE_E_DUPLICATE_SECTION, 0, "$.unknown_sections");
     }
     at = dsf1_seal(blob, at);

@@ -160,10 +160,11 @@ def size_body(names: CNames, sections: Sections) -> Lines:
         else:
             inner = [f"total += {header}; /* {section_label(section)} */", *payload]
         body += block(f"if (state->{names.present(section)})", inner) if section.optional else inner
-    loop = ["const struct devstate_unknown_section *unknown = &state->unknown[i];",
+    loop = ["const struct devstate_unknown_section *unknown = &state->unknown[index];",
             "total += 8 + ((unknown->flags & DEVSTATE_SECTION_VENDOR) ? DEVSTATE_VENDOR_HEADER_SIZE : 0) + "
             "unknown->payload.len;"]
-    body += block(f"for (size_t i = 0; i < dsf1_min(state->unknown_count, {names.macro('MAX_UNKNOWN')}); i++)", loop)
+    count = f"dsf1_min(state->unknown_count, {names.macro('MAX_UNKNOWN')})"
+    body += block(f"for (size_t index = 0; index < {count}; index++)", loop)
     return [*body, "return total;"]
 
 
@@ -183,19 +184,20 @@ def write_section(sections: Sections) -> Lines:
     writes = [f"case {i}: rc = {sections._fn('enc', s)}(state, blob, &at, err); break;"
               for i, s in enumerate(sections._all())]
     writes += ["default: /* an unknown entry, written back unchanged */",
-               "    unknown = &state->unknown[-1 - items[j].which];",
+               "    unknown = &state->unknown[-1 - items[position].which];",
                "    dsf1_put(blob + at, unknown->payload.data, unknown->payload.len);",
                "    at += unknown->payload.len;", "    rc = DEVSTATE_OK;"]
     return [
         "const struct devstate_unknown_section *unknown;", "size_t start = at;",
-        "dsf1_store16(blob + at, items[j].id);", "dsf1_store16(blob + at + 2, items[j].flags);", "at += 8;",
-        *block("if (items[j].vendor != NULL)",
-                ["memcpy(blob + at, items[j].vendor, DEVSTATE_VENDOR_HEADER_SIZE);",
+        "dsf1_store16(blob + at, items[position].id);", "dsf1_store16(blob + at + 2, items[position].flags);",
+        "at += 8;",
+        *block("if (items[position].vendor != NULL)",
+                ["memcpy(blob + at, items[position].vendor, DEVSTATE_VENDOR_HEADER_SIZE);",
                  "at += DEVSTATE_VENDOR_HEADER_SIZE;"]),
-        *block("switch (items[j].which)", writes),
+        *block("switch (items[position].which)", writes),
         "if (rc != 0) return rc;",
         "if (dsf1_over_u32(at - start - 8))",
-        "    return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[j].which]);",
+        "    return dsf1_fail(err, DEVSTATE_E_LIMIT_EXCEEDED, 0, paths[items[position].which]);",
         "dsf1_store32(blob + start + 4, (uint32_t)(at - start - 8));",
     ]
 
@@ -218,16 +220,16 @@ def unknown_item(sections: Sections) -> Lines:
     known = [f"    {test} ||" for test in tests] or ["    0 ||"]
     known[-1] = known[-1][: -len(" ||")] + "))"
     return [
-        "const struct devstate_unknown_section *unknown = &state->unknown[i];",
+        "const struct devstate_unknown_section *unknown = &state->unknown[index];",
         "struct devstate_error probe;",
-        "int bad = dsf1_check_unknown(unknown, i, &probe);",
+        "int bad = dsf1_check_unknown(unknown, index, &probe);",
         "if (bad == 0 && ( /* the schema knows this section */",
         *known,
-        '    bad = dsf1_fail(&probe, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%]", i);',
+        '    bad = dsf1_fail(&probe, DEVSTATE_E_INVALID_STATE, 0, "$.unknown_sections[%]", index);',
         "if (bad != 0 && deferred.code == DEVSTATE_OK) deferred = probe;",
         "if (bad != 0) continue;",
         "dsf1_add_item(items, &item_count, (unknown->flags & DEVSTATE_SECTION_VENDOR) ? unknown->vendor : NULL,",
-        "              unknown->id, unknown->flags, -1 - (int)i);",
+        "              unknown->id, unknown->flags, -1 - (int)index);",
     ]
 
 
