@@ -170,12 +170,13 @@ __all__ = ["FileTooLargeError", "NotRegularFileError", "io_error", "open_regular
            "read_regular_chunks"]
 
 
-def write_atomically(path: Path, chunks: Iterable[bytes | bytearray | memoryview]) -> None:
+def write_atomically(path: Path, chunks: Iterable[bytes | bytearray | memoryview], *, durable: bool = True) -> None:
     """Write ``chunks`` to ``path`` through a temporary file in the same directory.
 
-    The data is flushed to disk, given the mode a plain ``open`` would give it, and renamed
-    over ``path``; on any failure the temporary file is removed, ``path`` is untouched and
-    the error (``OSError`` or whatever ``chunks`` raised) propagates.
+    The data is flushed to disk (``durable``; a cache entry, which a crash may only turn
+    into a miss, skips that wait), given the mode a plain ``open`` would give it, and
+    renamed over ``path``; on any failure the temporary file is removed, ``path`` is
+    untouched and the error (``OSError`` or whatever ``chunks`` raised) propagates.
     """
     import tempfile  # here: a command answered from the cache writes nothing and need not import it
 
@@ -185,7 +186,8 @@ def write_atomically(path: Path, chunks: Iterable[bytes | bytearray | memoryview
             for chunk in chunks:
                 out.write(chunk)
             out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                os.fsync(out.fileno())
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp creates 0600
         os.replace(temporary, path)
     except BaseException:

@@ -6,7 +6,8 @@ An entry is named by the question (its parts, given by the caller) and the toolk
 its version and every file of the package with its size and mtime, so an edited checkout
 is another toolkit. It lists every file the answer depended on with its sha256 (null: the
 file was looked for and absent); all are checked again on use. A missing, unreadable,
-corrupt or mismatching entry is a miss, never an error, and failing to write one is ignored.
+corrupt or mismatching entry is a miss, never an error, and failing to write one is ignored
+(so an entry is written atomically but not flushed to disk: a crash may only lose it).
 
 Entries live in ``$XDG_CACHE_HOME/devstate/KIND`` (``~/.cache`` without it);
 ``DEVSTATE_NO_CACHE=1`` turns every cache off. Standard library only: it runs before
@@ -71,7 +72,7 @@ def store(kind: str, question: Iterable[str], answer: Any, depends: dict[Path, s
     with contextlib.suppress(OSError, ValueError, TypeError):
         data = json.dumps(entry).encode()  # key order kept: answers are printed as stored
         entry_file.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(entry_file, [data])
+        write_atomically(entry_file, [data], durable=False)  # a torn entry is a miss
 
 
 def sha256_of(path: Path) -> str | None:

@@ -204,3 +204,21 @@ def test_a_zip_on_the_import_path_is_left_to_importlib_metadata(tmp_path: Path,
     monkeypatch.syspath_prepend(str(archive))
     assert migrate._may_declare_plugins() is True
     assert migrate.plugin_entry_points() == []
+
+
+def test_the_first_call_keeps_its_answer_without_waiting_for_the_disk(cache_home: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    from devstate import fileio
+
+    synced: list[int] = []
+    monkeypatch.setattr(fileio.os, "fsync", synced.append)
+    source, dest = EXAMPLES / "source.json", EXAMPLES / "dest.json"
+    assert migration_check.check_migration(source, dest, None, False, None) == 1
+    [entry] = (cache_home / "devstate" / migration_check.CHECKS).glob("*.json")
+    assert json.loads(entry.read_bytes())["answer"]["compatible"] is False
+    assert synced == []
+    fileio.write_atomically(tmp_path / "blob.dsf", [b"DSF"])
+    assert len(synced) == 1
+    assert (tmp_path / "blob.dsf").read_bytes() == b"DSF"
+    assert capsys.readouterr().out.endswith("the destination supports only false (the default)\n")
