@@ -222,3 +222,13 @@ def test_the_first_call_keeps_its_answer_without_waiting_for_the_disk(cache_home
     assert len(synced) == 1
     assert (tmp_path / "blob.dsf").read_bytes() == b"DSF"
     assert capsys.readouterr().out.endswith("the destination supports only false (the default)\n")
+
+
+def test_a_missing_schema_root_gives_the_answer_it_gave(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source, dest = EXAMPLES / "source.json", EXAMPLES / "dest.json"
+    answer = _answer(source, dest, tmp_path / "none")
+    assert answer["schema"] is None
+    assert answer["notes"] == ["no schema of org.virtio.net found: parameter defaults are unknown, so every "
+                               "parameter the source lists is treated as used"]
+    monkeypatch.setattr(facts, "table", dict)
+    assert _answer(source, dest, tmp_path / "none") == answer

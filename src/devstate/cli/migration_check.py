@@ -86,7 +86,7 @@ class Schemas:
         """The schema ``model@version`` of the root, or None when there is none or it is invalid."""
         try:
             path = find_schema_file(f"{model}@{version}", self.root).path
-        except UsageError:
+        except (UsageError, OSError):  # as registry_schema: no such schema, no such root
             return None
         found = self.standard.get(path.resolve())
         if found is None:
