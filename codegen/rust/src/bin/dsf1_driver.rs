@@ -23,14 +23,14 @@ use std::io::{Read, Write};
 
 fn json_str(text: &str, out: &mut String) {
     out.push('"');
-    for c in text.chars() {
-        match c {
+    for character in text.chars() {
+        match character {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
+            character if (character as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", character as u32);
             }
-            c => out.push(c),
+            character => out.push(character),
         }
     }
     out.push('"');
@@ -44,15 +44,15 @@ fn hex(bytes: &[u8], out: &mut String) {
     out.push('"');
 }
 
-fn error_json(e: &DecodeError, out: &mut String) {
+fn error_json(error: &DecodeError, out: &mut String) {
     let _ = write!(
         out,
         "\"code\":{},\"name\":\"{}\",\"offset\":{},\"path\":",
-        e.code as u16,
-        e.code.name(),
-        e.offset
+        error.code as u16,
+        error.code.name(),
+        error.offset
     );
-    json_str(&e.path, out);
+    json_str(&error.path, out);
 }
 
 /// The response line for one blob.
@@ -60,9 +60,9 @@ fn answer<'a, S: Codec<'a>>(blob: &'a [u8], limits: &Limits) -> String {
     let mut out = String::new();
     let state = match S::decode_with_limits(blob, limits) {
         Ok(state) => state,
-        Err(e) => {
+        Err(error) => {
             out.push_str("{\"ok\":false,");
-            error_json(&e, &mut out);
+            error_json(&error, &mut out);
             out.push('}');
             return out;
         }
@@ -79,14 +79,14 @@ fn answer<'a, S: Codec<'a>>(blob: &'a [u8], limits: &Limits) -> String {
             out.push_str(",\"size_ok\":");
             out.push_str(size_ok);
         }
-        Err(e) => {
+        Err(error) => {
             let _ = write!(
                 out,
                 ",\"encode_error\":{{\"code\":{},\"name\":\"{}\",\"path\":",
-                e.code as u16,
-                e.code.name()
+                error.code as u16,
+                error.code.name()
             );
-            json_str(&e.path, &mut out);
+            json_str(&error.path, &mut out);
             out.push('}');
         }
     }
@@ -100,9 +100,14 @@ fn bench<'a, S: Codec<'a>>(
     iterations: u32,
     repeats: usize,
 ) -> Result<[f64; 3], String> {
-    let state = S::decode(blob).map_err(|e| e.to_string())?;
+    let state = S::decode(blob).map_err(|error| error.to_string())?;
     let mut out = vec![0u8; state.encoded_len()];
-    if state.encode_into(&mut out).map_err(|e| e.to_string())? != out.len() || out != blob {
+    if state
+        .encode_into(&mut out)
+        .map_err(|error| error.to_string())?
+        != out.len()
+        || out != blob
+    {
         return Err("the re-encoding is not the blob".into());
     }
     // Every result is folded into `seen` (and checked), so no loop can be optimized away
@@ -130,7 +135,7 @@ fn bench<'a, S: Codec<'a>>(
         return Err("a decode or encode failed while timing".into());
     }
     let median = |times: &mut Vec<f64>| {
-        times.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        times.sort_by(|left, right| left.partial_cmp(right).unwrap_or(std::cmp::Ordering::Equal));
         times[times.len() / 2]
     };
     Ok([
@@ -151,8 +156,8 @@ impl Rng {
         self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
     }
 
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
+    fn below(&mut self, bound: usize) -> usize {
+        (self.next() % bound.max(1) as u64) as usize
     }
 }
 
@@ -177,7 +182,10 @@ const EDGE_U32: [u32; 14] = [
 /// values, cuts, inserts, splices; total length and CRC-32C then fixed (15 times in 16).
 fn mutant(seed: &[u8], donor: &[u8], rng: &mut Rng) -> Vec<u8> {
     let mut data = seed.to_vec();
-    let start = data.get(24).map_or(0, |&n| 25 + n as usize).min(data.len());
+    let start = data
+        .get(24)
+        .map_or(0, |&length| 25 + length as usize)
+        .min(data.len());
     for _ in 0..1 + usize::from(rng.below(4) == 0) {
         let end = data.len().saturating_sub(4).max(start);
         let at = start + rng.below(end - start + 1);
@@ -219,8 +227,8 @@ fn mutant(seed: &[u8], donor: &[u8], rng: &mut Rng) -> Vec<u8> {
 fn fuzz(seeds: &[Vec<u8>], iterations: u64, seed: u64, check: Check) -> FuzzResult {
     let mut rng = Rng(seed | 1);
     let mut counts = [0u64; 34];
-    for i in 0..iterations {
-        let blob = match seeds.get(i as usize) {
+    for run in 0..iterations {
+        let blob = match seeds.get(run as usize) {
             Some(seed) => seed.clone(),
             None => {
                 let seed = &seeds[rng.below(seeds.len())];
@@ -260,18 +268,20 @@ mod org_nvmexpress_ctrl_v1_0 {
     pub fn check(blob: &[u8]) -> Result<u16, String> {
         let state = match State::decode(blob) {
             Ok(state) => state,
-            Err(e) => return Ok(e.code as u16),
+            Err(error) => return Ok(error.code as u16),
         };
         let mut out = vec![0u8; state.encoded_len()];
-        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        let written = state
+            .encode_into(&mut out)
+            .map_err(|error| error.to_string())?;
         if written != out.len() {
             return Err(format!("wrote {} bytes, not encoded_len()", written));
         }
-        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        let again = State::decode(&out).map_err(|error| format!("re-decode: {}", error))?;
         if again != state {
             return Err("the re-encoding decodes to another state".into());
         }
-        if again.encode().map_err(|e| e.to_string())? != out {
+        if again.encode().map_err(|error| error.to_string())? != out {
             return Err("a second encoding differs".into());
         }
         Ok(0)
@@ -297,18 +307,20 @@ mod org_nvmexpress_ctrl_v1_1 {
     pub fn check(blob: &[u8]) -> Result<u16, String> {
         let state = match State::decode(blob) {
             Ok(state) => state,
-            Err(e) => return Ok(e.code as u16),
+            Err(error) => return Ok(error.code as u16),
         };
         let mut out = vec![0u8; state.encoded_len()];
-        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        let written = state
+            .encode_into(&mut out)
+            .map_err(|error| error.to_string())?;
         if written != out.len() {
             return Err(format!("wrote {} bytes, not encoded_len()", written));
         }
-        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        let again = State::decode(&out).map_err(|error| format!("re-decode: {}", error))?;
         if again != state {
             return Err("the re-encoding decodes to another state".into());
         }
-        if again.encode().map_err(|e| e.to_string())? != out {
+        if again.encode().map_err(|error| error.to_string())? != out {
             return Err("a second encoding differs".into());
         }
         Ok(0)
@@ -334,18 +346,20 @@ mod org_qemu_virtio_blk_v1_0 {
     pub fn check(blob: &[u8]) -> Result<u16, String> {
         let state = match State::decode(blob) {
             Ok(state) => state,
-            Err(e) => return Ok(e.code as u16),
+            Err(error) => return Ok(error.code as u16),
         };
         let mut out = vec![0u8; state.encoded_len()];
-        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        let written = state
+            .encode_into(&mut out)
+            .map_err(|error| error.to_string())?;
         if written != out.len() {
             return Err(format!("wrote {} bytes, not encoded_len()", written));
         }
-        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        let again = State::decode(&out).map_err(|error| format!("re-decode: {}", error))?;
         if again != state {
             return Err("the re-encoding decodes to another state".into());
         }
-        if again.encode().map_err(|e| e.to_string())? != out {
+        if again.encode().map_err(|error| error.to_string())? != out {
             return Err("a second encoding differs".into());
         }
         Ok(0)
@@ -371,18 +385,20 @@ mod org_qemu_virtio_net_v1_0 {
     pub fn check(blob: &[u8]) -> Result<u16, String> {
         let state = match State::decode(blob) {
             Ok(state) => state,
-            Err(e) => return Ok(e.code as u16),
+            Err(error) => return Ok(error.code as u16),
         };
         let mut out = vec![0u8; state.encoded_len()];
-        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        let written = state
+            .encode_into(&mut out)
+            .map_err(|error| error.to_string())?;
         if written != out.len() {
             return Err(format!("wrote {} bytes, not encoded_len()", written));
         }
-        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        let again = State::decode(&out).map_err(|error| format!("re-decode: {}", error))?;
         if again != state {
             return Err("the re-encoding decodes to another state".into());
         }
-        if again.encode().map_err(|e| e.to_string())? != out {
+        if again.encode().map_err(|error| error.to_string())? != out {
             return Err("a second encoding differs".into());
         }
         Ok(0)
@@ -408,18 +424,20 @@ mod org_virtio_blk_v1_0 {
     pub fn check(blob: &[u8]) -> Result<u16, String> {
         let state = match State::decode(blob) {
             Ok(state) => state,
-            Err(e) => return Ok(e.code as u16),
+            Err(error) => return Ok(error.code as u16),
         };
         let mut out = vec![0u8; state.encoded_len()];
-        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        let written = state
+            .encode_into(&mut out)
+            .map_err(|error| error.to_string())?;
         if written != out.len() {
             return Err(format!("wrote {} bytes, not encoded_len()", written));
         }
-        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        let again = State::decode(&out).map_err(|error| format!("re-decode: {}", error))?;
         if again != state {
             return Err("the re-encoding decodes to another state".into());
         }
-        if again.encode().map_err(|e| e.to_string())? != out {
+        if again.encode().map_err(|error| error.to_string())? != out {
             return Err("a second encoding differs".into());
         }
         Ok(0)
@@ -445,18 +463,20 @@ mod org_virtio_blk_v1_1 {
     pub fn check(blob: &[u8]) -> Result<u16, String> {
         let state = match State::decode(blob) {
             Ok(state) => state,
-            Err(e) => return Ok(e.code as u16),
+            Err(error) => return Ok(error.code as u16),
         };
         let mut out = vec![0u8; state.encoded_len()];
-        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        let written = state
+            .encode_into(&mut out)
+            .map_err(|error| error.to_string())?;
         if written != out.len() {
             return Err(format!("wrote {} bytes, not encoded_len()", written));
         }
-        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        let again = State::decode(&out).map_err(|error| format!("re-decode: {}", error))?;
         if again != state {
             return Err("the re-encoding decodes to another state".into());
         }
-        if again.encode().map_err(|e| e.to_string())? != out {
+        if again.encode().map_err(|error| error.to_string())? != out {
             return Err("a second encoding differs".into());
         }
         Ok(0)
@@ -482,18 +502,20 @@ mod org_virtio_blk_v1_2 {
     pub fn check(blob: &[u8]) -> Result<u16, String> {
         let state = match State::decode(blob) {
             Ok(state) => state,
-            Err(e) => return Ok(e.code as u16),
+            Err(error) => return Ok(error.code as u16),
         };
         let mut out = vec![0u8; state.encoded_len()];
-        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        let written = state
+            .encode_into(&mut out)
+            .map_err(|error| error.to_string())?;
         if written != out.len() {
             return Err(format!("wrote {} bytes, not encoded_len()", written));
         }
-        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        let again = State::decode(&out).map_err(|error| format!("re-decode: {}", error))?;
         if again != state {
             return Err("the re-encoding decodes to another state".into());
         }
-        if again.encode().map_err(|e| e.to_string())? != out {
+        if again.encode().map_err(|error| error.to_string())? != out {
             return Err("a second encoding differs".into());
         }
         Ok(0)
@@ -519,18 +541,20 @@ mod org_virtio_net_v1_0 {
     pub fn check(blob: &[u8]) -> Result<u16, String> {
         let state = match State::decode(blob) {
             Ok(state) => state,
-            Err(e) => return Ok(e.code as u16),
+            Err(error) => return Ok(error.code as u16),
         };
         let mut out = vec![0u8; state.encoded_len()];
-        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        let written = state
+            .encode_into(&mut out)
+            .map_err(|error| error.to_string())?;
         if written != out.len() {
             return Err(format!("wrote {} bytes, not encoded_len()", written));
         }
-        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        let again = State::decode(&out).map_err(|error| format!("re-decode: {}", error))?;
         if again != state {
             return Err("the re-encoding decodes to another state".into());
         }
-        if again.encode().map_err(|e| e.to_string())? != out {
+        if again.encode().map_err(|error| error.to_string())? != out {
             return Err("a second encoding differs".into());
         }
         Ok(0)
@@ -556,18 +580,20 @@ mod org_virtio_net_v1_1 {
     pub fn check(blob: &[u8]) -> Result<u16, String> {
         let state = match State::decode(blob) {
             Ok(state) => state,
-            Err(e) => return Ok(e.code as u16),
+            Err(error) => return Ok(error.code as u16),
         };
         let mut out = vec![0u8; state.encoded_len()];
-        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        let written = state
+            .encode_into(&mut out)
+            .map_err(|error| error.to_string())?;
         if written != out.len() {
             return Err(format!("wrote {} bytes, not encoded_len()", written));
         }
-        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        let again = State::decode(&out).map_err(|error| format!("re-decode: {}", error))?;
         if again != state {
             return Err("the re-encoding decodes to another state".into());
         }
-        if again.encode().map_err(|e| e.to_string())? != out {
+        if again.encode().map_err(|error| error.to_string())? != out {
             return Err("a second encoding differs".into());
         }
         Ok(0)
@@ -593,18 +619,20 @@ mod org_virtio_net_v2_0 {
     pub fn check(blob: &[u8]) -> Result<u16, String> {
         let state = match State::decode(blob) {
             Ok(state) => state,
-            Err(e) => return Ok(e.code as u16),
+            Err(error) => return Ok(error.code as u16),
         };
         let mut out = vec![0u8; state.encoded_len()];
-        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        let written = state
+            .encode_into(&mut out)
+            .map_err(|error| error.to_string())?;
         if written != out.len() {
             return Err(format!("wrote {} bytes, not encoded_len()", written));
         }
-        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        let again = State::decode(&out).map_err(|error| format!("re-decode: {}", error))?;
         if again != state {
             return Err("the re-encoding decodes to another state".into());
         }
-        if again.encode().map_err(|e| e.to_string())? != out {
+        if again.encode().map_err(|error| error.to_string())? != out {
             return Err("a second encoding differs".into());
         }
         Ok(0)
@@ -630,18 +658,20 @@ mod org_virtio_net_v3_0 {
     pub fn check(blob: &[u8]) -> Result<u16, String> {
         let state = match State::decode(blob) {
             Ok(state) => state,
-            Err(e) => return Ok(e.code as u16),
+            Err(error) => return Ok(error.code as u16),
         };
         let mut out = vec![0u8; state.encoded_len()];
-        let written = state.encode_into(&mut out).map_err(|e| e.to_string())?;
+        let written = state
+            .encode_into(&mut out)
+            .map_err(|error| error.to_string())?;
         if written != out.len() {
             return Err(format!("wrote {} bytes, not encoded_len()", written));
         }
-        let again = State::decode(&out).map_err(|e| format!("re-decode: {}", e))?;
+        let again = State::decode(&out).map_err(|error| format!("re-decode: {}", error))?;
         if again != state {
             return Err("the re-encoding decodes to another state".into());
         }
-        if again.encode().map_err(|e| e.to_string())? != out {
+        if again.encode().map_err(|error| error.to_string())? != out {
             return Err("a second encoding differs".into());
         }
         Ok(0)
@@ -666,7 +696,10 @@ fn codec(name: &str) -> Option<(Answer, Bench, Check)> {
 }
 
 fn le(bytes: &[u8]) -> u64 {
-    bytes.iter().rev().fold(0, |v, &b| v << 8 | b as u64)
+    bytes
+        .iter()
+        .rev()
+        .fold(0, |value, &byte| value << 8 | byte as u64)
 }
 
 fn serve(answer: Answer) -> std::io::Result<()> {
@@ -717,7 +750,7 @@ fn main() {
                 encode,
                 crc
             ),
-            Err(e) => println!("{{\"error\":\"{}\"}}", e),
+            Err(error) => println!("{{\"error\":\"{}\"}}", error),
         }
         return;
     }
@@ -754,16 +787,16 @@ fn main() {
         for path in &args[2..] {
             match std::fs::read(path) {
                 Ok(blob) => println!("{}", answer(&blob, &Limits::DEFAULT)),
-                Err(e) => {
-                    eprintln!("{}: {}", path, e);
+                Err(error) => {
+                    eprintln!("{}: {}", path, error);
                     std::process::exit(2);
                 }
             }
         }
         return;
     }
-    if let Err(e) = serve(answer) {
-        eprintln!("dsf1_driver: {}", e);
+    if let Err(error) = serve(answer) {
+        eprintln!("dsf1_driver: {}", error);
         std::process::exit(2);
     }
 }
