@@ -77,7 +77,7 @@ class Defaults(Visitor[Lines]):
         return lines
 
     def function(self, type_name: str) -> Lines:
-        """``def_<type>(out, first)``: defaults for the appended fields from ``first`` on."""
+        """``set_defaults_<type>(out, first)``: defaults for the appended fields from ``first`` on."""
         struct = self.schema.struct(type_name)
         body: Lines = []
         for index, fld in enumerate(struct.fields):
