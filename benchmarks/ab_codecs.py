@@ -419,12 +419,18 @@ def run(args: argparse.Namespace) -> None:
               f"(the drivers' wall-clock loops) for C and Rust per round, medians across rounds; "
               f"1-min load average {min(loads):.1f}–{max(loads):.1f} (median {statistics.median(loads):.1f}); "
               f"{elapsed:.0f} s")
-    rows = table_rows(cases, rounds, tuple(args.codecs.split(",")))
-    print(header)
-    print(markdown(rows) if args.markdown else text(rows))
+    report = {"header": header, "sides": sides, "codecs": args.codecs.split(","), "loads": loads, "cases": cases,
+              "rounds": rounds}
     if args.json:
-        Path(args.json).write_text(json.dumps({"header": header, "sides": sides, "loads": loads, "cases": cases,
-                                               "rounds": rounds}, indent=1))
+        Path(args.json).write_text(json.dumps(report, indent=1))
+    show(report, args)
+
+
+def show(report: dict[str, Any], args: argparse.Namespace) -> None:
+    """Print a run's header and table (``--markdown``: one row per case and operation)."""
+    rows = table_rows(report["cases"], report["rounds"], tuple(report["codecs"]))
+    print(report["header"])
+    print(wide_markdown(rows, tuple(report["codecs"])) if args.markdown else text(rows))
 
 
 Table = list[tuple[str, str, str, float | None, float | None, tuple[float, float] | None]]
@@ -470,11 +476,20 @@ def text(rows: Table) -> str:
     return "\n".join(lines)
 
 
-def markdown(rows: Table) -> str:
-    lines = ["| operation | codec | case | before µs | after µs | after/before | per round |",
-             "|---|---|---|---:|---:|---:|---:|"]
-    lines += [f"| {op} | {codec} | {case} | {microseconds(b)} | {microseconds(a)} | {ratio(b, a)} | {spread(r)} |"
-              for op, codec, case, b, a, r in rows]
+def wide_markdown(rows: Table, codecs: tuple[str, ...]) -> str:
+    """A Markdown table, a row per case and operation, a column per codec: after/before (before → after µs)."""
+    cells: dict[tuple[str, str], dict[str, str]] = {}
+    for op, codec, case, b, a, _ in rows:
+        if b is not None and a is not None:
+            text = f"{ratio(b, a)} ({microseconds(b)} → {microseconds(a)})"
+        else:
+            text = f"{microseconds(b)} → {microseconds(a)}"
+        cells.setdefault((case, op), {})[codec] = text
+    cases = list(dict.fromkeys(case for case, _ in cells))
+    order = sorted(cells, key=lambda key: (cases.index(key[0]), key[1]))
+    lines = ["| case | " + " | ".join(codecs) + " |", "|---|" + "---:|" * len(codecs)]
+    lines += [f"| {case} {op} | " + " | ".join(cells[case, op].get(codec, "") for codec in codecs) + " |"
+              for case, op in order]
     return "\n".join(lines)
 
 
@@ -492,8 +507,10 @@ def main() -> None:
                              "shared machine does not count) or wall time")
     parser.add_argument("--codecs", default=",".join(CODECS), help=f"comma-separated (default {','.join(CODECS)})")
     parser.add_argument("--quick", action="store_true", help="a 16 MiB instead of a 64 MiB region")
-    parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print the table as Markdown, a row per case and operation, a column per codec")
     parser.add_argument("--json", help="also write every round's times to this file")
+    parser.add_argument("--show", metavar="JSON", help="print the table of a run saved with --json (nothing is run)")
     parser.add_argument("--worker", nargs=2, metavar=("TREE", "WORK"), help=argparse.SUPPRESS)
     parser.add_argument("--workload", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -503,7 +520,7 @@ def main() -> None:
     if args.worker:
         worker(Path(args.worker[0]), Path(args.worker[1]), args, sys.stdin, sys.stdout)
     else:
-        run(args)
+        show(json.loads(Path(args.show).read_text()), args) if args.show else run(args)
 
 
 if __name__ == "__main__":
