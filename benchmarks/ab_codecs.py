@@ -23,8 +23,11 @@ load (the Rust generator did not exist yet at 0550432) is ``n/a`` there.
 
 Rounds alternate the sides, A B A B ...; inside a round each time is the best of ``--best``
 samples (each sample long enough for the timer; the C and Rust drivers time their own loops);
-the table shows the medians across rounds, their ratio after/before, and the range of the
-per-round ratios. The load average is printed with the figures. Nothing here is a test.
+the table shows the medians across rounds, their ratio after/before, the range of the
+per-round ratios and the ratio of the best times of all rounds (the steadier figure for the
+drivers' wall-clock times on a busy machine). The Python codecs are timed on the worker's
+CPU clock by default (``--clock wall`` for wall time), so time spent waiting for a core does
+not count. The load average is printed with the figures. Nothing here is a test.
 """
 
 from __future__ import annotations
@@ -433,12 +436,14 @@ def show(report: dict[str, Any], args: argparse.Namespace) -> None:
     print(wide_markdown(rows, tuple(report["codecs"])) if args.markdown else text(rows))
 
 
-Table = list[tuple[str, str, str, float | None, float | None, tuple[float, float] | None]]
+Spread = tuple[float, float, float]
+"""The lowest and highest per-round ratio, and the ratio of the best times of all rounds."""
+Table = list[tuple[str, str, str, float | None, float | None, Spread | None]]
 
 
 def table_rows(cases: list[dict[str, Any]], rounds: dict[str, list[dict[str, float]]],
                codecs: tuple[str, ...]) -> Table:
-    """(operation, codec, case, before, after, range of per-round ratios) in table order."""
+    """(operation, codec, case, before, after, spread of the ratios) in table order."""
     rows: Table = []
     for op in ("decode", "encode"):
         for codec in codecs:
@@ -450,7 +455,7 @@ def table_rows(cases: list[dict[str, Any]], rounds: dict[str, list[dict[str, flo
                 rows.append((op, codec, f"{case['name']} ({case['size']:,} B)",
                              statistics.median(before) if before else None,
                              statistics.median(after) if after else None,
-                             (min(ratios), max(ratios)) if ratios else None))
+                             (min(ratios), max(ratios), min(after) / min(before)) if ratios else None))
     return rows
 
 
@@ -464,15 +469,19 @@ def ratio(before: float | None, after: float | None) -> str:
     return "n/a" if before is None or after is None else f"{after / before:.2f}"
 
 
-def spread(values: tuple[float, float] | None) -> str:
+def spread(values: Spread | None) -> str:
     return "" if values is None else f"{values[0]:.2f}–{values[1]:.2f}"
+
+
+def best(values: Spread | None) -> str:
+    return "" if values is None else f"{values[2]:.2f}"
 
 
 def text(rows: Table) -> str:
     lines = [f"{'op':<7} {'codec':<10} {'case':<38} {'before µs':>12} {'after µs':>12} {'after/before':>13} "
-             f"{'per round':>11}"]
+             f"{'per round':>11} {'best/best':>10}"]
     lines += [f"{op:<7} {codec:<10} {case:<38} {microseconds(b):>12} {microseconds(a):>12} {ratio(b, a):>13} "
-              f"{spread(r):>11}" for op, codec, case, b, a, r in rows]
+              f"{spread(r):>11} {best(r):>10}" for op, codec, case, b, a, r in rows]
     return "\n".join(lines)
 
 
