@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 import struct
+import sys
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from paths import SPEC
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from paths import ROOT, SPEC
 from qemu_builder import PAGE, StreamBuilder, small_stream
 from qemu_virtio_builder import (
     blk_offsets,
@@ -35,6 +38,9 @@ from devstate.qemu.stream import StreamError, read_stream
 from devstate.qemu.virtio import blk, device, net, to_standard
 from devstate.qemu.virtio.device import VirtioState
 from devstate.qemu.virtio.errors import QemuStateError
+
+sys.path.insert(0, str(ROOT / "fuzz"))
+import readers
 
 BASE = 0x2A000
 """The stream offset given for the section's first byte: every expected offset is absolute."""
@@ -268,6 +274,20 @@ def test_a_hostile_section_in_a_stream_is_refused_at_its_stream_offset(tmp_path:
                                 "virtio-net.mac_table.in_use): 2164260864 entries; QEMU's MAC table has 64 (QEMU "
                                 "skips them and empties the table)")
     assert not (tmp_path / "out").exists()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(st.sampled_from(["net", "blk"]), st.lists(st.tuples(st.integers(0, 1199), st.integers(0, 255)), min_size=1,
+                                                  max_size=4), st.integers(0, 64))
+def test_mutated_sections_are_read_or_refused_with_a_located_error(kind: str, edits: list[tuple[int, int]],
+                                                                   cut: int) -> None:
+    """The fuzz target of fuzz/readers.py on the guest-independent sections (its own seeds need QEMU's data):
+    bytes of the transport, the queues and the device's head overwritten, the end cut."""
+    state = net_state() if kind == "net" else blk_state([(0, 3), (1, 1)])
+    data = bytearray(device.write(state, KINDS[kind]))
+    for at, byte in edits:
+        data[at] = byte
+    readers.check_qemu_virtio(bytes(data[:len(data) - cut]))
 
 
 # --- RAM (migration/ram.c, ram_load_precopy) ------------------------------------------------
