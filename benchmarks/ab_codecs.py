@@ -7,12 +7,13 @@ Run from the repository root (README.md, "Benchmarks", shows a run):
     nice -n 10 .venv/bin/python benchmarks/ab_codecs.py --before 6482652 --codecs baseline,gen-rust
 
 The "before" commit is checked out into a detached git worktree under
-``.cache/ab_codecs/tree-<commit>`` (kept for the next run); the "after" side is this checkout
-(or ``--after COMMIT``, another worktree). Each side gets a worker process whose ``devstate``
-is that side's own ``src/`` (``PYTHONPATH``): it generates the Python, C and Rust codecs with
-that side's generator into ``.cache/ab_codecs/work-<label>``, builds the C driver with that
-side's ``benchmarks/c`` and the Rust driver with that side's Cargo.toml, and checks every codec
-round-trips the workload before anything is timed.
+``.cache/ab_codecs/tree-<commit>`` (kept for the next run; ``--clean`` removes them); the
+"after" side is this checkout (or ``--after COMMIT``, another worktree). Each side gets a
+worker process whose ``devstate`` is that side's own ``src/`` (``PYTHONPATH``): it generates
+the Python, C and Rust codecs with that side's generator into
+``.cache/ab_codecs/work-<label>``, builds the C driver with that side's ``benchmarks/c`` and
+the Rust driver with that side's Cargo.toml, and checks every codec round-trips the workload
+before anything is timed.
 
 The workload is the one of bench_codecs.py, built once here and handed to both sides as the
 same blobs: virtio-net 1.1 with 1, 64, 256 and 1024 queues and a bench-region state of 1 MiB
@@ -85,6 +86,16 @@ def describe(tree: Path) -> str:
     head = git("rev-parse", "--short=7", "HEAD", cwd=tree)
     dirty = git("status", "--porcelain", "--untracked-files=no", cwd=tree)
     return head + ("+changes" if dirty else "")
+
+
+def clean() -> None:
+    """Remove the worktrees (``git worktree remove``) and work directories of earlier runs."""
+    for tree in sorted(CACHE.glob("tree-*")):
+        git("worktree", "remove", "--force", str(tree))
+        print(f"removed worktree {tree.relative_to(ROOT)}")
+    for work in sorted(CACHE.glob("work-*")):
+        shutil.rmtree(work)
+        print(f"removed {work.relative_to(ROOT)}")
 
 
 class Worker:
@@ -520,6 +531,8 @@ def main() -> None:
                         help="print the table as Markdown, a row per case and operation, a column per codec")
     parser.add_argument("--json", help="also write every round's times to this file")
     parser.add_argument("--show", metavar="JSON", help="print the table of a run saved with --json (nothing is run)")
+    parser.add_argument("--clean", action="store_true",
+                        help="remove the worktrees and work directories under .cache/ab_codecs (nothing is run)")
     parser.add_argument("--worker", nargs=2, metavar=("TREE", "WORK"), help=argparse.SUPPRESS)
     parser.add_argument("--workload", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -529,7 +542,7 @@ def main() -> None:
     if args.worker:
         worker(Path(args.worker[0]), Path(args.worker[1]), args, sys.stdin, sys.stdout)
     else:
-        show(json.loads(Path(args.show).read_text()), args) if args.show else run(args)
+        clean() if args.clean else show(json.loads(Path(args.show).read_text()), args) if args.show else run(args)
 
 
 if __name__ == "__main__":
