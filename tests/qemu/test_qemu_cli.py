@@ -7,6 +7,7 @@ import resource
 import struct
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -157,3 +158,18 @@ def test_a_4_gib_ram_stream_extracts_in_constant_memory(tmp_path: Path) -> None:
     assert big_kib - small_kib < 4096, (small_kib, big_kib)  # the same within 4 MiB (the stream is ~10 MB)
     assert (tmp_path / "big" / "0000-00-02.0_virtio-net.dsf").read_bytes() == \
         (tmp_path / "small" / "0000-00-02.0_virtio-net.dsf").read_bytes()
+
+
+@pytest.mark.parametrize("release", ["7.2", "10.0"])
+def test_a_device_no_driver_has_touched_round_trips(release: str, qemu_stream: Callable[..., Path],
+                                                   tmp_path: Path) -> None:
+    """A guest paused before it ran negotiated nothing, and QEMU's virtio-net still has its control queue
+    (rx, tx, ctrl): extract and inject give QEMU's bytes back."""
+    stream = qemu_stream(release, "pc-virtio-net")
+    assert devstate("qemu", "extract", stream, "-o", tmp_path, "--quiet").returncode == 0
+    [blob] = tmp_path.glob("*_virtio-net.dsf")
+    state = decode(schema(STANDARD["virtio-net"]), blob.read_bytes())
+    assert (len(state["sections"]["queues"]), state["sections"]["common"]["driver_features"]) == (3, [0, 0])
+    result = devstate("qemu", "inject", stream, blob, "-o", tmp_path / "new.mig", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "new.mig").read_bytes() == stream.read_bytes()

@@ -313,7 +313,10 @@ def _queue_pairs(inj: _Injection, tdev: qnet.NetDevice) -> int:
     if inj.has(qnet.F_MQ) and config["max_virtqueue_pairs"] != target_pairs:
         raise CannotRepresent("config.max_virtqueue_pairs", f"{config['max_virtqueue_pairs']}; the device in the "
                               f"stream has {target_pairs} and QEMU loads only the same number")
-    expected = 2 * (target_pairs if inj.has(qnet.F_MQ) else 1) + int(inj.has(qnet.F_CTRL_VQ))
+    # QEMU always has the control queue, negotiated or not, after max_queue_pairs pairs when MQ or
+    # RSS is negotiated and after one pair otherwise (virtio_net_set_multiqueue)
+    multiqueue = inj.has(qnet.F_MQ) or inj.has(qnet.F_RSS)
+    expected = 2 * (target_pairs if multiqueue else 1) + 1
     if len(inj.s["queues"]) != expected:
         raise CannotRepresent("common.num_queues", f"{len(inj.s['queues'])} queues; QEMU's device with "
                               f"{target_pairs} queue pairs has {expected} with these features")
