@@ -9,8 +9,9 @@ index when the device has more than one queue, and the request as a ``VirtQueueE
 
 A request is refused, as QEMU's loader and ring code refuse it, when its queue index names
 no queue (``virtio_blk_load_device``: "Invalid virtqueue index in request list"), when it
-has more than 1024 segments either way or a head past its ring (CVE-2013-4535/4536, QEMU
-36cf2a3713), and when queue ``q`` would have more requests in flight than its ring has
+has more than 1024 segments either way (CVE-2013-4535/4536, QEMU 36cf2a3713), a head past
+its ring (the head indexes the used ring when the request completes), and when queue ``q``
+would have more requests in flight than its ring has
 entries: ``virtqueue_pop`` refuses to take a request while ``vq->inuse >= vq->vring.num``
 (CVE-2016-5403, QEMU afd9096eb1), so a source never has more than ``queues[q].num`` on a
 queue, and more would let a stream make the destination hold requests without bound.
