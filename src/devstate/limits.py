@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+from typing import Any
+
 from devstate.dsf1 import MAX_NESTING_DEPTH as MAX_NESTING_DEPTH  # deepest nesting a schema may declare
 from devstate.dsf1 import MAX_SECTION_ID as MAX_SECTION_ID  # section ids are 1..32767 (high bit reserved)
 
@@ -31,3 +35,29 @@ def json_integer(text: str) -> int:
     if digits > MAX_JSON_INTEGER_DIGITS:
         raise JsonIntegerTooLong(digits)
     return int(text)
+
+
+MAX_INPUT_INTEGER_DIGITS = 100
+"""Longest integer literal a user's JSON (states, descriptions, fleet records) may hold: far wider
+than any value (a u64 has 20 digits, so a 21..100-digit one is refused by its range check, at its
+path), far below Python's quadratic conversion (CVE-2020-10735: 4300 digits raise ``ValueError``)."""
+
+_LONG_INTEGER = re.compile(rf"(?<=[\[,:])\s*(-?[0-9]{{{MAX_INPUT_INTEGER_DIGITS + 1},}})")
+"""Where such a literal is: a number token follows ``[``, ``,`` or ``:`` (and blanks)."""
+
+
+def loads_json(text: str) -> Any:
+    """``json.loads`` for user input: an integer literal of more than ``MAX_INPUT_INTEGER_DIGITS``
+    digits is a ``json.JSONDecodeError`` at its place, like any other invalid JSON."""
+    def integer(literal: str) -> int:
+        digits = len(literal) - literal.startswith("-")
+        if digits > MAX_INPUT_INTEGER_DIGITS:
+            raise JsonIntegerTooLong(digits)
+        return int(literal)
+
+    try:
+        return json.loads(text, parse_int=integer)
+    except JsonIntegerTooLong as exc:
+        found = _LONG_INTEGER.search(text)
+        raise json.JSONDecodeError(f"an integer literal of {exc.digits} digits (at most "
+                                   f"{MAX_INPUT_INTEGER_DIGITS})", text, found.start(1) if found else 0) from None

@@ -22,6 +22,7 @@ from typing import Any
 
 from devstate import ir
 from devstate.errors import DevstateError
+from devstate.limits import loads_json
 from devstate.state import STATE_KEYS, State, field_default, hex_bytes, type_default, vendor_order
 from devstate.visit import Visitor
 from devstate.wire.errors import EncodeError, ErrorCode
@@ -57,7 +58,7 @@ def parse_jsonc(text: str) -> Any:
     Comments are blanked to spaces so that ``json.JSONDecodeError`` line and column numbers
     still point into the original text.
     """
-    return json.loads(_blank_comments(text))
+    return loads_json(_blank_comments(text))
 
 
 _STRING_OR_COMMENT = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|//[^\n]*')

@@ -342,3 +342,34 @@ def test_an_unwritable_output_is_coded(command: str, error: int, expected: str, 
     assert result.exit_code == 2, result.output
     assert _error_line(result) == "devstate: error: " + expected.format(output)
     assert _files(tmp_path) - before <= ({"generated"} if command in _DIRECTORY_WRITERS else set())
+
+
+EXIT_CODES = {"encode": 1, "check-migration": 2, "fleet": 2}
+HUGE = "9" * 5000
+"""An integer literal past Python's 4300 digits, which ``int`` would refuse with a bare ValueError."""
+
+
+@pytest.mark.parametrize(("command", "text", "expected"), [
+    (["encode", "{path}", "-o", "{out}"],
+     '{"model": "org.virtio.net", "version": "1.1", "sections": {"common": {"status": ' + HUGE + '}}}',
+     "devstate: error: INVALID_STATE: {path}:1:81: invalid JSON: an integer literal of 5000 digits (at most 100)"),
+    (["check-migration", "--source", str(ROOT / "spec" / "examples" / "source.json"), "--dest", "{path}"],
+     '{"model": "org.virtio.net",\n "versions": ["1.1"], "params": {"max-queue-pairs": ' + HUGE + '}}',
+     "devstate: error: DESCRIPTION_INVALID: {path}:2:53: invalid JSON: an integer literal of 5000 digits "
+     "(at most 100)"),
+    (["fleet", "pools", "{path}"],
+     '{"host": "h1", "devices": [{"model": "org.virtio.net", "versions": [' + HUGE + ']}]}\n',
+     "devstate: error: FLEET_RECORD_INVALID: {path}: no valid host record"),
+], ids=["encode", "check-migration", "fleet"])
+def test_an_integer_of_thousands_of_digits_is_invalid_json_at_its_place(
+        tmp_path: Path, command: list[str], text: str, expected: str) -> None:
+    path, out = tmp_path / "input.json", tmp_path / "out.dsf"
+    path.write_text(text)
+    result = CliRunner().invoke(main, [arg.format(path=path, out=out) for arg in command])
+    assert (result.exit_code, type(result.exception)) == (EXIT_CODES[command[0]], SystemExit)
+    lines = result.stderr.splitlines()
+    assert lines[-1] == expected.format(path=path)
+    assert "Traceback" not in result.stderr and not out.exists()
+    if command[0] == "fleet":
+        assert lines[0] == f"devstate: skipped: {path}:1:69: $: invalid JSON: an integer literal of 5000 digits " \
+                           "(at most 100)"

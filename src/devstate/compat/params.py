@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from devstate.compat.description_check import plainly_valid
 from devstate.errors import UsageError
 from devstate.fileio import io_error, read_regular
+from devstate.limits import loads_json
 from devstate.schema.registry import shipped_json_schema
 from devstate.version import Version
 
@@ -170,7 +171,7 @@ def load_description(path: Path) -> DeviceDescription:
 def description_from_bytes(raw: bytes, source: str) -> DeviceDescription:
     """A description's JSON text (a file's or standard input's bytes), validated."""
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = loads_json(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise io_error(source, exc) from None
     except json.JSONDecodeError as exc:

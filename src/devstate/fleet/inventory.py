@@ -34,6 +34,7 @@ import jsonschema
 from devstate.compat.params import DeviceDescription, description_schema, parse_description
 from devstate.errors import UsageError
 from devstate.fileio import io_error, open_regular, read_regular
+from devstate.limits import loads_json
 
 MAX_RECORD_FILE = 16 << 20
 """Largest single-record JSON file read (bytes)."""
@@ -170,7 +171,7 @@ class _Builder:
                         self.error(f"{path}:{number}", *problem)
                     return
         try:
-            record = json.loads(text)
+            record = loads_json(text)
         except json.JSONDecodeError as exc:
             return self.error(f"{path}:{number}:{exc.colno}", "$", f"invalid JSON: {exc.msg}")
         if not isinstance(record, dict):
@@ -234,7 +235,7 @@ class _Builder:
     def _signature(self, devices: Any) -> int | tuple[str, str]:
         if isinstance(devices, str):
             try:
-                devices = json.loads(devices)
+                devices = loads_json(devices)
             except json.JSONDecodeError as exc:
                 return "$.devices", f"invalid JSON in the devices column: {exc.msg} at character {exc.pos}"
         descriptions = parse_devices(devices, self.parsed)
@@ -387,7 +388,7 @@ def _read_bytes(builder: _Builder, data: bytes, name: str) -> None:
         builder.error(name, "$", f"not UTF-8: {exc.reason} at byte {exc.start}")
         return
     try:
-        document = json.loads(text)
+        document = loads_json(text)
     except json.JSONDecodeError:
         for number, line in enumerate(text.splitlines(), 1):
             if line and not line.isspace():
@@ -411,7 +412,7 @@ def _json_file(path: Path) -> Iterator[tuple[Any, str]]:
         yield RecordError(str(path), "$", f"not UTF-8: {exc.reason} at byte {exc.start}"), ""
         return
     try:
-        yield json.loads(text), str(path)
+        yield loads_json(text), str(path)
     except json.JSONDecodeError as exc:
         yield RecordError(f"{path}:{exc.lineno}:{exc.colno}", "$", f"invalid JSON: {exc.msg}"), ""
 
