@@ -23,15 +23,16 @@ from devstate.compat.convert import ConversionError, SchemaLookup, convert_state
 from devstate.compat.diff import SchemaDiff
 from devstate.compat.migrate import Hop
 from devstate.fileio import open_regular, write_atomically
-from devstate.interp import decode, encode
+from devstate.interp import decode, encode_framed
+from devstate.interp.codec import Framed, OrderKey
 from devstate.state import State, type_default
 from devstate.wire.checksum import crc32c
-from devstate.wire.header import TRAILER_SIZE, encode_header, parse_header
+from devstate.wire.header import FIXED_HEADER_SIZE, TRAILER_SIZE, encode_header, parse_header
 from devstate.wire.limits import DEFAULT_LIMITS, Limits
 from devstate.wire.sections import RawSection, iter_sections
 
 Key = tuple[int, bytes, int]
-Chunk = bytes | memoryview
+Chunk = bytes | bytearray | memoryview
 
 
 @dataclass
@@ -63,7 +64,7 @@ class ConvertedBlob:
         """Write atomically, computing the trailer on the way (the region is read once)."""
         write_atomically(path, self._chunks_and_trailer())
 
-    def _chunks_and_trailer(self) -> Iterator[bytes | memoryview]:
+    def _chunks_and_trailer(self) -> Iterator[Chunk]:
         crc = 0
         for chunk in self.chunks:
             crc = crc32c(chunk, crc)
@@ -82,8 +83,8 @@ def convert_blob(data: bytes | bytearray | memoryview, target_version: ir.Versio
     target = schemas(target_version)
     raw = {r.order_key: r for r in iter_sections(view, header, limits)} if source.version == header.version else {}
     reusable = _reusable(source, target, state, result.state, raw)
-    encoded = encode(target, _placeholders(result.state, target, reusable))
-    chunks = _splice(memoryview(encoded), view, raw, reusable, limits)
+    framed = encode_framed(target, _placeholders(result.state, target, reusable))
+    chunks = _splice(target, framed, view, raw, reusable)
     blob = ConvertedBlob(chunks, source, target, result.route, result.dropped, sorted(reusable.values()))
     return blob
 
@@ -158,17 +159,20 @@ def _placeholders(state: State, target: ir.Schema, reusable: dict[Key, str]) -> 
     return replaced
 
 
-def _splice(
-    encoded: memoryview, source: memoryview, raw: dict[Key, RawSection], reusable: dict[Key, str], limits: Limits
-) -> list[Chunk]:
-    header = parse_header(encoded)
+def _splice(target: ir.Schema, framed: list[tuple[OrderKey, Framed]], source: memoryview,
+            raw: dict[Key, RawSection], reusable: dict[Key, str]) -> list[Chunk]:
+    """The header and the encoded sections, each reusable one replaced by its bytes in the input.
+
+    The re-encoded sections are their pieces (a decoded region is a view of the input, not a
+    copy: ``interp.nodes.stable_bytes``), so the output is never joined in memory."""
     pieces: list[Chunk] = []
-    for section in iter_sections(encoded, header, limits):  # the decoded blob's sections, rewritten
-        key = section.order_key
-        chosen, view = (raw[key], source) if key in reusable else (section, encoded)
-        pieces.append(view[chosen.offset : chosen.end])
-    total = header.sections_offset + sum(len(p) for p in pieces) + TRAILER_SIZE
-    return [encode_header(header.model, header.version, total), *pieces]
+    for key, frame in framed:
+        if key in reusable:
+            pieces.append(source[raw[key].offset : raw[key].end])
+        else:
+            pieces.extend(frame)
+    total = FIXED_HEADER_SIZE + len(target.model) + sum(len(p) for p in pieces) + TRAILER_SIZE
+    return [encode_header(target.model, target.version, total), *pieces]
 
 
 @contextlib.contextmanager

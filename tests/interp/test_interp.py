@@ -133,6 +133,26 @@ def test_encode_pieces_are_the_blob_with_its_large_values_not_copied() -> None:
     assert decode(schema, b"".join(pieces))["sections"]["region"]["data"] == region
 
 
+def test_encode_pieces_keep_read_only_views_and_copy_what_its_owner_can_change() -> None:
+    """A view of bytes (what decode returns for a large value) is kept, cast to bytes; a
+    bytearray, a writable view and a read-only view of a bytearray are copied: changing them
+    after encode_pieces does not change the blob (interp.nodes.stable_bytes)."""
+    schema = resolve_schema(HOSTILE)
+    state = hostile_state(schema)
+    original = bytes(range(256)) * 256
+    kept = memoryview(original).cast("I")
+    state["sections"]["region"]["data"] = kept
+    pieces = encode_pieces(schema, state)
+    assert pieces[3].obj is original and pieces[3].format == "B" and len(pieces[3]) == 65536
+    expected = b"".join(pieces)
+    for changeable in (lambda b: b, memoryview, lambda b: memoryview(b).toreadonly()):
+        owner = bytearray(original)
+        state["sections"]["region"]["data"] = changeable(owner)
+        pieces = encode_pieces(schema, state)
+        owner[:4] = b"\xff" * 4
+        assert isinstance(pieces[3], bytes) and b"".join(pieces) == expected
+
+
 @pytest.mark.parametrize(("edit", "code", "path", "message"), [
     (lambda s: s["sections"]["main"].update(count=9), "OUT_OF_RANGE", "$.sections.main.count", "9 is outside 1..8"),
     (lambda s: s["sections"]["main"].update(signed=40000), "OUT_OF_RANGE", "$.sections.main.signed",

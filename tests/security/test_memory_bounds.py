@@ -291,3 +291,58 @@ def test_a_region_from_json_is_converted_and_encoded_as_pieces_within_its_size()
 
     assert _peak(convert_and_encode) <= 4 * MIB + PYTHON_SLACK
     assert b"".join(pieces) == expected
+
+
+
+# --- decode → encode and convert of a large region: the region stays the input's bytes ------------
+
+
+def _hostile_lookup(directory: Path) -> Callable[[Any], Any]:
+    """org.devstate.hostile 1.0 and a 1.1 with a field after the region (convert re-encodes its section)."""
+    from devstate.schema import load_schema
+
+    text = (CONFORMANCE_DIR / HOSTILE).read_text(encoding="utf-8")
+    newer = directory / "org.devstate.hostile" / "1.1.yaml"
+    newer.parent.mkdir()
+    newer.write_text(text.replace('version: "1.0"', 'version: "1.1"').replace(
+        "doc: The region's bytes.}", "doc: The region's bytes.}\n      - {name: flags, type: u32}"), encoding="utf-8")
+    schemas = {s.version: s for s in (resolve_schema(HOSTILE), load_schema(newer))}
+    assert len(schemas) == 2
+    return schemas.__getitem__
+
+
+def test_a_decoded_region_is_encoded_again_as_pieces_without_a_copy() -> None:
+    """The decoder's region is a read-only view of the blob; encode_pieces keeps it (spec/security.md)."""
+    schema, blob = resolve_schema(HOSTILE), _region_blob(16 * MIB)
+    pieces: list[Any] = []
+
+    def decode_and_encode() -> None:
+        pieces[:] = encode_pieces(schema, decode(schema, blob))
+
+    assert _peak(decode_and_encode) <= PYTHON_SLACK
+    assert b"".join(pieces) == blob
+    assert any(isinstance(p, memoryview) and p.obj is blob and len(p) == 16 * MIB for p in pieces)
+
+
+def test_convert_re_encodes_a_changed_region_section_without_copying_the_region(tmp_path: Path) -> None:
+    """convert_blob 1.0 → 1.1 re-encodes the region's section (its layout changed) from the
+    input's view: its peak is not the region (2x before: the copy and the joined blob)."""
+    from devstate.blob_convert import convert_blob
+    from devstate.ir import Version
+
+    lookup = _hostile_lookup(tmp_path)
+    blob = _region_blob(16 * MIB)
+    newer = lookup(Version(1, 1))
+    state = decode(resolve_schema(HOSTILE), blob)
+    state["version"] = "1.1"
+    state["sections"]["region"]["flags"] = 0
+    expected = encode(newer, state)
+    del state
+    converted: list[Any] = []
+
+    def convert() -> None:
+        converted[:] = [convert_blob(blob, Version(1, 1), lookup)]
+
+    assert _peak(convert) <= PYTHON_SLACK
+    assert converted[0].to_bytes() == expected
+    assert converted[0].reused == ["sections.log", "sections.table", "vendor_sections.firmware"]  # not the region

@@ -6,8 +6,8 @@ implement spec/wire-format.md directly; the generated Python and C codecs are te
 against them. See ``devstate.state`` for the state's shape.
 """
 
-from devstate.interp.codec import decode, encode, encode_pieces
+from devstate.interp.codec import decode, encode, encode_framed, encode_pieces
 from devstate.interp.compile import SchemaCodec, compile_schema
 from devstate.interp.nodes import Trace, TraceEntry
 
-__all__ = ["SchemaCodec", "Trace", "TraceEntry", "compile_schema", "decode", "encode", "encode_pieces"]
+__all__ = ["SchemaCodec", "Trace", "TraceEntry", "compile_schema", "decode", "encode", "encode_framed", "encode_pieces"]

@@ -15,7 +15,18 @@ import construct  # type: ignore[import-untyped]
 
 from devstate import ir
 from devstate.interp.compile import SchemaCodec, compile_schema
-from devstate.interp.nodes import Frame, Node, OpaqueNode, Pieces, Reader, Session, StructNode, Trace, _bytes_value
+from devstate.interp.nodes import (
+    Frame,
+    Node,
+    OpaqueNode,
+    Pieces,
+    Reader,
+    Session,
+    StructNode,
+    Trace,
+    _bytes_value,
+    stable_bytes,
+)
 from devstate.limits import MAX_SECTION_ID
 from devstate.state import STATE_KEYS, BytesLike, State, vendor_order
 from devstate.wire.checksum import crc32c
@@ -160,6 +171,14 @@ def encode_pieces(schema: ir.Schema, state: State) -> list[BytesLike]:
     values are the state's own objects, not copies, so a caller writing the buffers one after
     another (``devstate encode``) holds a region once. Raises ``EncodeError`` only; the
     state's bytes must not change until the buffers are written."""
+    pieces: list[BytesLike] = [piece for _, frame in encode_framed(schema, state) for piece in frame]
+    return seal_pieces(schema, pieces)
+
+
+def encode_framed(schema: ir.Schema, state: State) -> list[tuple[OrderKey, Framed]]:
+    """The blob's sections in canonical order, each as (order key, its framed pieces): what
+    ``encode_pieces`` seals (``devstate convert`` puts unchanged sections of its input in
+    their place). Raises ``EncodeError`` only."""
     _check_shape(schema, state)
     codec = compile_schema(schema)
     framed = _encode_sections(codec, state) + _encode_vendor(codec, state) + _encode_unknown(codec, state)
@@ -168,7 +187,11 @@ def encode_pieces(schema: ir.Schema, state: State) -> list[BytesLike]:
         if key == next_key:
             raise EncodeError(ErrorCode.DUPLICATE_SECTION, "$.unknown_sections",
                               f"two sections have the same id {key[2]}{' in one vendor namespace' if key[0] else ''}")
-    pieces: list[BytesLike] = [piece for _, frame in framed for piece in frame]
+    return framed
+
+
+def seal_pieces(schema: ir.Schema, pieces: list[BytesLike]) -> list[BytesLike]:
+    """The framed sections' pieces between the blob's header and its CRC-32C trailer (``pieces`` is extended)."""
     model = schema.model.encode("ascii")
     total = FIXED_HEADER_SIZE + len(model) + sum(len(piece) for piece in pieces) + TRAILER_SIZE
     pieces.insert(0, encode_header(schema.model, schema.version, total))
@@ -201,7 +224,7 @@ def _check_shape(schema: ir.Schema, state: Any) -> None:
 
 
 def _payload_frame(
-    section_id: int, flags: int, payload: Pieces | bytes, path: str,
+    section_id: int, flags: int, payload: Pieces | bytes | memoryview, path: str,
     vendor: ir.VendorNamespace | Namespace | None = None,
 ) -> Framed:
     buffers = payload.buffers() if isinstance(payload, Pieces) else [payload]
@@ -267,7 +290,7 @@ def _encode_unknown(codec: SchemaCodec, state: State) -> list[tuple[OrderKey, Fr
     return framed
 
 
-def _unknown_entry(entry: Any, path: str) -> tuple[int, int, Namespace | None, bytes]:
+def _unknown_entry(entry: Any, path: str) -> tuple[int, int, Namespace | None, bytes | memoryview]:
     if not isinstance(entry, dict):
         raise EncodeError(ErrorCode.INVALID_STATE, path, "expected an object with id, flags and payload")
     extra = set(entry) - {"id", "flags", "vendor", "payload"}
@@ -292,7 +315,7 @@ def _unknown_entry(entry: Any, path: str) -> tuple[int, int, Namespace | None, b
             raise EncodeError(ErrorCode.INVALID_STATE, f"{path}.vendor", str(exc)) from None
         if vendor is None:
             raise EncodeError(ErrorCode.INVALID_STATE, f"{path}.vendor", "expected pci:0xNNNN or uuid:...")
-    return section_id, flags, vendor, bytes(payload)
+    return section_id, flags, vendor, stable_bytes(payload)
 
 
 def _is_int(value: object) -> bool:

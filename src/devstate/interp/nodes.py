@@ -314,10 +314,35 @@ def _bytes_value(view: memoryview) -> bytes | memoryview:
     return view.toreadonly() if len(view) >= ZERO_COPY_THRESHOLD else bytes(view)
 
 
-def _check_bytes(obj: Any, path: str) -> bytes:
+def stable_bytes(obj: bytes | bytearray | memoryview) -> bytes | memoryview:
+    """A byte value as the encoder keeps it: ``bytes`` and a contiguous memoryview of a
+    read-only object (what the decoder returns for a large value: a view of its input, bytes
+    or a read-only file mapping) as they are, cast to unsigned bytes; a ``bytearray``, or a
+    view of one, is copied, as the caller could
+    change it before the pieces are written (a decoded 64 MiB region is re-encoded without
+    a copy: spec/security.md, "Amplification")."""
+    if isinstance(obj, bytes):
+        return obj
+    if isinstance(obj, memoryview) and obj.c_contiguous and _read_only(obj):
+        return obj if obj.format == "B" and obj.ndim == 1 else obj.cast("B")
+    return bytes(obj)
+
+
+def _read_only(view: memoryview) -> bool:
+    """The view and the object it shows are read-only (``bytes``, a read-only ``mmap``): a
+    read-only view of a ``bytearray`` is not, its owner can still change it."""
+    if not view.readonly:
+        return False
+    if isinstance(view.obj, bytes):
+        return True
+    with memoryview(view.obj) as owner:
+        return owner.readonly
+
+
+def _check_bytes(obj: Any, path: str) -> bytes | memoryview:
     if not isinstance(obj, bytes | bytearray | memoryview):
         raise _invalid(path, f"expected bytes, got {_type_name(obj)}")
-    return bytes(obj)
+    return stable_bytes(obj)
 
 
 class FixedBytesNode(Node):
@@ -353,7 +378,7 @@ def _read_counted(stream: Reader, frame: Frame, path: str, maximum: int, what: s
     return stream.read(length)
 
 
-def _write_counted(data: bytes, maximum: int, stream: Pieces, path: str) -> None:
+def _write_counted(data: bytes | memoryview, maximum: int, stream: Pieces, path: str) -> None:
     if len(data) > maximum:
         raise EncodeError(ErrorCode.LENGTH_OVER_MAX, path, f"length {len(data)} is over the declared max {maximum}")
     PREFIX._build(len(data), stream, None, path)
