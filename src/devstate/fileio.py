@@ -170,20 +170,26 @@ __all__ = ["FileTooLargeError", "NotRegularFileError", "io_error", "open_regular
            "read_regular_chunks"]
 
 
-def write_atomically(path: Path, chunks: Iterable[bytes | bytearray | memoryview], *, durable: bool = True) -> None:
-    """Write ``chunks`` to ``path`` through a temporary file in the same directory.
+Buffer = bytes | bytearray | memoryview
+"""What ``write_atomically`` writes: one buffer, or an iterable of them written one after another."""
+
+
+def write_atomically(path: Path, data: Buffer | Iterable[Buffer], *, durable: bool = True) -> None:
+    """Write ``data`` (one buffer, or buffers written in turn and never joined: a blob's
+    64 MiB region is not copied into a 64 MiB blob first) to ``path`` through a temporary
+    file in the same directory.
 
     The data is flushed to disk (``durable``; a cache entry, which a crash may only turn
     into a miss, skips that wait), given the mode a plain ``open`` would give it, and
     renamed over ``path``; on any failure the temporary file is removed, ``path`` is
-    untouched and the error (``OSError`` or whatever ``chunks`` raised) propagates.
+    untouched and the error (``OSError`` or whatever an iterable ``data`` raised) propagates.
     """
     import tempfile  # here: a command answered from the cache writes nothing and need not import it
 
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:
-            for chunk in chunks:
+            for chunk in (data,) if isinstance(data, bytes | bytearray | memoryview) else data:
                 out.write(chunk)
             out.flush()
             if durable:

@@ -72,7 +72,7 @@ def store(kind: str, question: Iterable[str], answer: Any, depends: dict[Path, s
     with contextlib.suppress(OSError, ValueError, TypeError):
         data = json.dumps(entry).encode()  # key order kept: answers are printed as stored
         entry_file.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(entry_file, [data], durable=False)  # a torn entry is a miss
+        write_atomically(entry_file, data, durable=False)  # a torn entry is a miss
 
 
 def sha256_of(path: Path) -> str | None:

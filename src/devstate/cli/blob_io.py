@@ -1,4 +1,4 @@
-"""File arguments of the blob verbs: size limits, reading a blob (or stdin), writing an output atomically."""
+"""File arguments of the blob verbs: size limits, reading a blob (or stdin)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from devstate.cli.output import EXIT_INVALID, fail
-from devstate.cli.streams import is_stdio, read_stdin, write_stdout
-from devstate.fileio import FileTooLargeError, io_error, is_a_directory, read_regular, write_atomically
+from devstate.cli.streams import is_stdio, read_stdin
+from devstate.fileio import FileTooLargeError, io_error, read_regular
 from devstate.wire.errors import DecodeError, ErrorCode
 from devstate.wire.header import FIXED_HEADER_SIZE, parse_fixed_header
 from devstate.wire.limits import DEFAULT_LIMITS, Limits
@@ -73,17 +73,3 @@ def _header_ok(head: bytes, limits: Limits) -> bool:
     except DecodeError:
         return False
     return True
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file and a rename (never half-written), or to standard output for
-    ``-``; one error line on failure."""
-    if is_stdio(path):
-        write_stdout(data)
-        return
-    if path.is_dir():
-        fail(is_a_directory(path, writing=True))
-    try:
-        write_atomically(path, [data])
-    except OSError as exc:
-        fail(io_error(path, exc, writing=True))

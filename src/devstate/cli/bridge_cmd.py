@@ -23,9 +23,9 @@ from devstate import ir
 from devstate.bridges.errors import AnnotationError, BridgeDecodeError, BridgeError, LossyExportError
 from devstate.bridges.registry import BRIDGES
 from devstate.bridges.report import BridgeReport, show
-from devstate.cli.blob_io import read_blob, write_atomic
+from devstate.cli.blob_io import read_blob
 from devstate.cli.output import EXIT_INVALID, console, error_console, fail, print_json, refuse_overwrite
-from devstate.cli.streams import STDIO
+from devstate.cli.streams import STDIO, write_atomic
 from devstate.cli.wire_cmd import NoReaderError, load_named_schema, reader_for
 from devstate.errors import SchemaError, UsageError
 from devstate.interp import decode, encode

@@ -12,9 +12,9 @@ import click
 from rich.table import Table
 
 from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, error_console, fail, print_json
-from devstate.cli.streams import is_stdio, read_stdin, write_stdout
+from devstate.cli.streams import is_stdio, read_stdin, write_atomic
 from devstate.errors import UsageError
-from devstate.fileio import io_error, write_atomically
+from devstate.fileio import io_error
 from devstate.fleet.inventory import FleetInputError, Inventory, Signature, load_inventory, load_record
 from devstate.fleet.pairs import PairCache
 from devstate.fleet.registry import Registry
@@ -66,9 +66,9 @@ def pools(hosts: Path, strict: bool, as_json: bool, schemas_dir: Path | None, sv
     if dot_path is not None or svg_path is not None:
         dot = pool_dot(graph, hosts.name)
         if dot_path is not None:
-            _write(dot_path, dot.encode())
+            write_atomic(dot_path, dot.encode())
         if svg_path is not None:
-            _write(svg_path, _or_fail(lambda: dot_to_svg(dot)))
+            write_atomic(svg_path, _or_fail(lambda: dot_to_svg(dot)))
     if to_stdout:
         return
     if as_json:
@@ -180,7 +180,7 @@ def baseline(hosts: Path, strict: bool, as_json: bool, schemas_dir: Path | None,
     inventory = _inventory(hosts, strict)
     result = make_baseline(inventory, Registry(schemas_dir))
     if vm_path is not None:
-        _write(vm_path, (json.dumps(result.vm_record(), indent=2) + "\n").encode())
+        write_atomic(vm_path, (json.dumps(result.vm_record(), indent=2) + "\n").encode())
     if as_json:
         print_json(result.to_json())
     elif not to_stdout:  # the VM description is standard output's
@@ -321,14 +321,3 @@ def _or_fail(action: Callable[[], T]) -> T:
         return action()
     except UsageError as exc:
         fail(exc)
-
-
-def _write(path: Path, data: bytes) -> None:
-    if is_stdio(path):
-        write_stdout(data)
-        return
-    try:
-        write_atomically(path, [data])
-    except OSError as exc:
-        fail(io_error(path, exc, writing=True))
-

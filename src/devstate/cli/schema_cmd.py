@@ -144,7 +144,7 @@ def json_schema(name: str, strict: bool, output: Path) -> None:
     lengths, with each field's documentation and default. Point an editor at it with
     "$schema" or the editor's JSON schema setting.
     """
-    from devstate.cli.blob_io import write_atomic
+    from devstate.cli.streams import write_atomic
     from devstate.state_schema import state_json_schema
 
     refuse_overwrite(output, Path(name))

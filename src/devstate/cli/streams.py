@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from devstate.fileio import FileTooLargeError
+from devstate.fileio import Buffer, FileTooLargeError, io_error, is_a_directory, write_atomically
 
 STDIO = "-"
 
@@ -32,9 +33,29 @@ def refuse_stdio_directory(path: Path, option: str) -> None:
         fail(f"{option} names a directory; - (standard output) cannot be one")
 
 
-def write_stdout(data: bytes) -> None:
-    sys.stdout.buffer.write(data)
-    sys.stdout.buffer.flush()
+def write_stdout(data: Buffer | Iterable[Buffer]) -> None:
+    """Write ``data`` (one buffer, or buffers in turn) to standard output, and flush it."""
+    out = sys.stdout.buffer
+    for chunk in (data,) if isinstance(data, bytes | bytearray | memoryview) else data:
+        out.write(chunk)
+    out.flush()
+
+
+def write_atomic(path: Path, data: Buffer | Sequence[Buffer]) -> None:
+    """Write ``data`` (bytes, or a list of buffers written one after another, never joined) via
+    a temporary file and a rename (never half-written), or to standard output for ``-``; one
+    error line on failure."""
+    if is_stdio(path):
+        write_stdout(data)
+        return
+    from devstate.cli.output import fail
+
+    if path.is_dir():
+        fail(is_a_directory(path, writing=True))
+    try:
+        write_atomically(path, data)
+    except OSError as exc:
+        fail(io_error(path, exc, writing=True))
 
 
 STDIN_SCHEMA = "<stdin>"

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import click
 
-from devstate.cli.blob_io import write_atomic
 from devstate.cli.output import console, fail, refuse_overwrite
 from devstate.cli.schema_cmd import resolve_schema
-from devstate.cli.streams import is_stdio
+from devstate.cli.streams import is_stdio, write_atomic
 from devstate.state_template import template_text
 
 

@@ -14,11 +14,11 @@ import click
 from rich.tree import Tree
 
 from devstate import ir
-from devstate.cli.blob_io import limit_options, read_blob, write_atomic
+from devstate.cli.blob_io import limit_options, read_blob
 from devstate.cli.output import EXIT_INVALID, EXIT_USAGE, console, error_console, fail, print_json, refuse_overwrite
-from devstate.cli.streams import is_stdio, read_stdin, schema_path
+from devstate.cli.streams import is_stdio, read_stdin, schema_path, write_atomic
 from devstate.errors import SchemaError, UsageError
-from devstate.fileio import io_error, is_a_directory, not_found, read_regular, read_regular_chunks, write_atomically
+from devstate.fileio import io_error, is_a_directory, not_found, read_regular, read_regular_chunks
 from devstate.interp import Trace, decode, encode_pieces
 from devstate.interp.annotate import Annotated, annotate, hexdump_lines
 from devstate.interp.nodes import TraceEntry
@@ -26,7 +26,7 @@ from devstate.schema import find_schema_file, load_schema
 from devstate.schema.registry import SchemaFile, model_versions
 from devstate.semantic import SemanticError
 from devstate.semantic import check_state as check_semantics
-from devstate.state import BytesLike, State, state_to_json
+from devstate.state import State, state_to_json
 from devstate.state_input import StateInputError, parse_jsonc_bytes, parse_jsonc_chunks, read_state
 from devstate.wire.errors import DecodeError, EncodeError, ErrorCode
 from devstate.wire.header import FIXED_HEADER_SIZE, check_lengths, parse_fixed_header
@@ -321,25 +321,11 @@ def encode_cmd(state_file: Path, schema_name: str | None, output: Path, strict: 
     except EncodeError as exc:
         _state_errors(state_file, [exc], as_json)
     size = sum(len(piece) for piece in blob)
-    _write_blob(output, blob)
+    write_atomic(output, blob)  # from its buffers one after another, not joined
     if as_json:
         print_json({"encoded": True, "output": str(output), "size": size, "schema": schema.ident})
     elif not is_stdio(output):
         console.print(f"wrote {output} ({size} bytes, {schema.ident})", markup=False)
-
-
-def _write_blob(output: Path, pieces: list[BytesLike]) -> None:
-    """``write_atomic`` of the blob, written from its buffers one after another rather than
-    joined (a 64 MiB region is not copied into a 64 MiB blob first)."""
-    if is_stdio(output):
-        write_atomic(output, b"".join(pieces))
-        return
-    if output.is_dir():
-        fail(is_a_directory(output, writing=True))
-    try:
-        write_atomically(output, pieces)
-    except OSError as exc:
-        fail(io_error(output, exc, writing=True))
 
 
 def _state_schema_name(state_file: Path, state_json: dict[str, Any], model: str | None,

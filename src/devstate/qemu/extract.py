@@ -98,7 +98,7 @@ def extract(stream: Path, out_dir: Path | None, properties: dict[str, dict[str, 
         written = []
         for found in devices:
             path = out_dir / blob_name(found.section)
-            write_atomically(path, [found.blob])
+            write_atomically(path, found.blob)
             written.append(ExtractedDevice(found.section, found.instance, found.model, found.blob, found.report, path))
         devices = written
     machine = read.configuration.machine if read.configuration else ""
