@@ -12,12 +12,15 @@ each ``--runs`` times (the median is printed with the spread):
 
 Every blob is compared with the reference encoder's blob of the same state (byte-identical).
 
-Run: ``nice -n 15 .venv/bin/python benchmarks/bench_encode_region.py [--mib N] [--runs N]``.
+With ``--stdin`` the state is given on standard input (``devstate encode -``), from the file.
+
+Run: ``nice -n 15 .venv/bin/python benchmarks/bench_encode_region.py [--mib N] [--runs N] [--stdin]``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import statistics
@@ -49,12 +52,14 @@ def states(schema: ir.Schema, region: bytes) -> tuple[State, dict[str, Any]]:
     return state, state_to_json(state)
 
 
-def in_process(args: list[str]) -> tuple[float, int]:
+def in_process(args: list[str], stdin: Path | None = None) -> tuple[float, int]:
     tracemalloc.start()
     try:
-        started = time.perf_counter()
-        result = CliRunner().invoke(cli_main, args)
-        seconds = time.perf_counter() - started
+        with contextlib.ExitStack() as stack:
+            source = None if stdin is None else stack.enter_context(stdin.open("rb"))
+            started = time.perf_counter()
+            result = CliRunner().invoke(cli_main, args, input=source)
+            seconds = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -62,11 +67,13 @@ def in_process(args: list[str]) -> tuple[float, int]:
     return seconds, peak
 
 
-def fresh(argv: list[str]) -> tuple[float, int]:
+def fresh(argv: list[str], stdin: Path | None = None) -> tuple[float, int]:
     """Wall seconds and peak RSS of ``argv`` run by /usr/bin/time (a small parent: a child forked
     from this process would count the pages it shares with it)."""
-    result = subprocess.run(["/usr/bin/time", "-f", "%e %M", *argv], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True, check=True)
+    with contextlib.ExitStack() as stack:
+        source = None if stdin is None else stack.enter_context(stdin.open("rb"))
+        result = subprocess.run(["/usr/bin/time", "-f", "%e %M", *argv], stdin=source, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True, check=True)
     seconds, kib = result.stderr.split()[-2:]
     return float(seconds), int(kib) * 1024
 
@@ -80,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mib", type=int, default=64, help="the region's size in MiB")
     parser.add_argument("--runs", type=int, default=3, help="runs of each measurement (the median is shown)")
+    parser.add_argument("--stdin", action="store_true", help="give the state on standard input (encode -)")
     options = parser.parse_args(argv)
     schema_path = SCHEMA
     region = bytes(range(256)) * (options.mib * MIB // 256)
@@ -90,11 +98,12 @@ def main(argv: list[str] | None = None) -> int:
         source.write_text(json.dumps(as_json))
         expected = encode(schema, state)
         del state, as_json
-        args = ["encode", str(source), "--schema", str(schema_path), "-o", str(output)]
-        CliRunner().invoke(cli_main, args)  # warm: imports and the schema
+        stdin = source if options.stdin else None
+        args = ["encode", "-" if stdin else str(source), "--schema", str(schema_path), "-o", str(output)]
+        in_process(args, stdin)  # warm: imports and the schema
         times, peaks = [], []
         for _ in range(options.runs):
-            seconds, peak = in_process(args)
+            seconds, peak = in_process(args, stdin)
             assert output.read_bytes() == expected, "in-process output differs"
             times.append(seconds)
             peaks.append(peak)
@@ -105,11 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         del expected
         tiny = Path(work) / "tiny.json"
         tiny.write_text(json.dumps(states(schema, b"")[1]))
-        baseline_seconds, baseline = fresh([sys.executable, "-m", "devstate", "encode", str(tiny),
-                                            "--schema", str(schema_path), "-o", str(Path(work) / "tiny.dsf")])
+        baseline_seconds, baseline = fresh([sys.executable, "-m", "devstate", "encode", "-" if stdin else str(tiny),
+                                            "--schema", str(schema_path), "-o", str(Path(work) / "tiny.dsf")],
+                                           tiny if stdin else None)
         times, rss = [], []
         for _ in range(options.runs):
-            seconds, peak = fresh([sys.executable, "-m", "devstate", *args])
+            seconds, peak = fresh([sys.executable, "-m", "devstate", *args], stdin)
             assert hashlib.sha256(output.read_bytes()).digest() == digest, "fresh-process output differs"
             times.append(seconds)
             rss.append(peak)

@@ -346,3 +346,26 @@ def test_convert_re_encodes_a_changed_region_section_without_copying_the_region(
     assert _peak(convert) <= PYTHON_SLACK
     assert converted[0].to_bytes() == expected
     assert converted[0].reused == ["sections.log", "sections.table", "vendor_sections.firmware"]  # not the region
+
+
+def test_a_region_from_standard_input_is_encoded_within_1_25_times_its_size(tmp_path: Path) -> None:
+    """devstate encode - reads standard input in 256 KiB chunks like a file (it had read up to its
+    1 GiB limit at once: a 1 GiB buffer, and the whole text held) and spools them to a temporary
+    file past 1 MiB, for the inputs parsed again whole: the region's bytes and an eighth more."""
+    from click.testing import CliRunner
+
+    from devstate.cli import main
+
+    _, data, expected = _region_json(4 * MIB)
+    source = tmp_path / "state.json"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    output = tmp_path / "out.dsf"
+    args = ["encode", "-", "--schema", str(CONFORMANCE_DIR / HOSTILE), "-o", str(output)]
+
+    def encode_from_stdin() -> None:
+        with source.open("rb") as stdin:
+            result = CliRunner().invoke(main, args, input=stdin)
+        assert result.exit_code == 0, result.output
+
+    assert _peak(encode_from_stdin) <= 1.25 * 4 * MIB + 512 * KIB
+    assert output.read_bytes() == expected

@@ -396,6 +396,45 @@ def test_errors_after_a_region_read_in_chunks_are_at_their_place_in_the_file(tmp
         == bytes(range(256)) * 4096
 
 
+STDIN_CASES = {
+    "invalid JSON after the region": ('"}, "log": }}', 1),
+    "not UTF-8 after the region": ('"}, "log": {"text": "\udcff"}}}', 2),
+    "an odd hex run across chunks": ('0"}, "log": {"text": "' + "x" * 600_000 + '"}}}', 1),  # 3 chunks after it
+    "valid": ('"}, "log": {"text": "hi"}}}', 0),
+}
+
+
+@pytest.mark.parametrize("case", list(STDIN_CASES))
+def test_a_state_on_standard_input_is_read_in_chunks_as_the_same_file_is(tmp_path: Path, case: str) -> None:
+    """encode - reads standard input in chunks (a 1 MiB region is 2 MiB of hex, 8 chunks); what
+    the chunks do not settle (an error after the region, an odd run) is parsed again from the
+    spool, a temporary file past 1 MiB: the outcome is the file's, its place in the input too."""
+    tail, status = STDIN_CASES[case]
+    region = (bytes(range(256)) * 4096).hex()
+    head = '{"model": "org.devstate.hostile", "version": "1.0", "sections": {"region": {"base": 0, "data": "'
+    raw = (head + region + tail).encode("utf-8", "surrogateescape")
+    path = tmp_path / "state.json"
+    path.write_bytes(raw)
+    from_file = run("encode", path, "--schema", HOSTILE_SCHEMA, "-o", tmp_path / "file.dsf")
+    from_stdin = run("encode", "-", "--schema", HOSTILE_SCHEMA, "-o", tmp_path / "stdin.dsf", stdin=raw)
+    assert (from_stdin.exit_code, from_file.exit_code) == (status, status)
+    assert from_stdin.stderr == from_file.stderr.replace(f"'{path}'", "'-'").replace(str(path), "-")
+    if status == 0:
+        assert (tmp_path / "stdin.dsf").read_bytes() == (tmp_path / "file.dsf").read_bytes()
+    else:
+        assert not (tmp_path / "stdin.dsf").exists() and from_stdin.stderr.count("devstate: error:") == 1
+
+
+def test_a_state_on_standard_input_over_the_limit_is_refused_reading_no_further(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from devstate.cli import wire_cmd
+
+    monkeypatch.setattr(wire_cmd, "MAX_STATE_FILE_SIZE", 1000)
+    result = run("encode", "-", "--schema", HOSTILE_SCHEMA, "-o", "-", stdin=b" " * 5000 + b"{}")
+    assert (result.exit_code, result.stderr) == (
+        2, "devstate: error: IO_READ_ERROR: cannot read '-': the file is 1001 bytes, over the limit of 1000\n")
+
+
 def test_a_region_from_a_state_file_encodes_within_1_25_times_its_size(tmp_path: Path) -> None:
     """devstate encode: the file is read in 256 KiB chunks, the region converted as they come
     (its bytes, 1x, and up to an eighth more while they grow), and the blob is written from

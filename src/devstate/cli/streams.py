@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import IO
 
 from devstate.fileio import Buffer, FileTooLargeError, io_error, is_a_directory, write_atomically
 
@@ -22,6 +23,23 @@ def read_stdin(limit: int) -> bytes:
     if len(data) > limit:
         raise FileTooLargeError(Path(STDIO), len(data), limit)
     return data
+
+
+def stdin_chunks(limit: int, spool: IO[bytes] | None = None, chunk_size: int = 256 << 10) -> Iterator[bytes]:
+    """Standard input's bytes as chunks of at most ``chunk_size``, in order, at most ``limit`` in
+    all (``FileTooLargeError`` past it, as ``read_stdin``: reading no further). Each chunk is
+    also written to ``spool`` when given, for a reader that may need the bytes again (standard
+    input cannot be read twice). Standard input is claimed when the first chunk is asked for."""
+    claim_stdin()
+    stream = sys.stdin.buffer
+    read = 0
+    while chunk := stream.read(min(chunk_size, limit + 1 - read)):
+        read += len(chunk)
+        if read > limit:
+            raise FileTooLargeError(Path(STDIO), read, limit)
+        if spool is not None:
+            spool.write(chunk)
+        yield chunk
 
 
 def refuse_stdio_directory(path: Path, option: str) -> None:

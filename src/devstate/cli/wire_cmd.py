@@ -7,6 +7,7 @@ with exit status 1 for invalid data and 2 for usage or I/O problems.
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -16,7 +17,7 @@ from rich.tree import Tree
 from devstate import ir
 from devstate.cli.blob_io import limit_options, read_blob
 from devstate.cli.output import EXIT_INVALID, EXIT_USAGE, console, error_console, fail, print_json, refuse_overwrite
-from devstate.cli.streams import is_stdio, read_stdin, schema_path, write_atomic
+from devstate.cli.streams import is_stdio, schema_path, stdin_chunks, write_atomic
 from devstate.errors import SchemaError, UsageError
 from devstate.fileio import io_error, is_a_directory, not_found, read_regular, read_regular_chunks
 from devstate.interp import Trace, decode, encode_pieces
@@ -27,7 +28,7 @@ from devstate.schema.registry import SchemaFile, model_versions
 from devstate.semantic import SemanticError
 from devstate.semantic import check_state as check_semantics
 from devstate.state import State, state_to_json
-from devstate.state_input import StateInputError, parse_jsonc_bytes, parse_jsonc_chunks, read_state
+from devstate.state_input import StateInputError, parse_jsonc_chunks, read_state
 from devstate.wire.errors import DecodeError, EncodeError, ErrorCode
 from devstate.wire.header import FIXED_HEADER_SIZE, check_lengths, parse_fixed_header
 from devstate.wire.limits import DEFAULT_LIMITS, Limits
@@ -350,11 +351,11 @@ def _state_errors(state_file: Path, errors: list[EncodeError], as_json: bool) ->
 
 
 def _read_state(path: Path) -> dict[str, Any]:
-    """The state file's JSON; a file is read in chunks, each long hex string converted as it is
-    read (the file is not held whole: spec/security.md, "Amplification")."""
+    """The state file's JSON; a file, or standard input, is read in chunks, each long hex string
+    converted as it is read (the file is not held whole: spec/security.md, "Amplification")."""
     try:
         if is_stdio(path):
-            data = parse_jsonc_bytes(read_stdin(MAX_STATE_FILE_SIZE))
+            data = _read_stdin_state()
         else:
             data = parse_jsonc_chunks(read_regular_chunks(path, MAX_STATE_FILE_SIZE),
                                       lambda: read_regular(path, MAX_STATE_FILE_SIZE))
@@ -366,6 +367,23 @@ def _read_state(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         fail(EncodeError(ErrorCode.INVALID_STATE, '$', 'expected a JSON object'), EXIT_INVALID, source=str(path))
     return data
+
+
+def _read_stdin_state() -> Any:
+    """``parse_jsonc_chunks`` of standard input, which is also copied to a spool for the inputs
+    the chunks do not settle (parsed again whole, for the error at its place): standard input
+    cannot be read twice, and which inputs need it is known only once it is read. The spool is
+    in memory up to 1 MiB, then an unnamed temporary file, deleted when it is closed."""
+    with tempfile.SpooledTemporaryFile(max_size=1 << 20, prefix="devstate-stdin-") as spool:
+        chunks = stdin_chunks(MAX_STATE_FILE_SIZE, spool)
+
+        def whole() -> bytes:
+            for _ in chunks:  # the rest of standard input, when the chunks were left unsettled midway
+                pass
+            spool.seek(0)
+            return spool.read()
+
+        return parse_jsonc_chunks(chunks, whole)
 
 
 # --- validate (called by ``devstate validate`` for .dsf files) -------------------------------
