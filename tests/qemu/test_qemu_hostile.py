@@ -75,6 +75,8 @@ class Hostile:
     bug_class: str
     modelled_on: str = ""
     state: Callable[[], VirtioState] | None = None
+    properties: dict[str, int] | None = None
+    """The ``--property`` values the reader is given (the device's offered features)."""
 
 
 def put(key: str, fmt: str, value: int, fault: str | None = None) -> Lie:
@@ -105,15 +107,36 @@ def _low_word_differs(state: VirtioState, data: bytes, at: dict[str, int]) -> tu
 
 
 def _requests(*requests: tuple[int, int], elements: dict[int, bytes] | None = None,
-              sizes: tuple[int, ...] = (128, 2)) -> Callable[[], VirtioState]:
+              sizes: tuple[int, ...] = (128, 2), packed: bool = False,
+              packed_rings: bool = False) -> Callable[[], VirtioState]:
     def make() -> VirtioState:
-        state = blk_state(list(requests), sizes)
+        state = blk_state(list(requests), sizes, packed, packed_rings)
         for n, raw in (elements or {}).items():
             state.device.requests[n].element = raw
         return state
 
     return make
 
+
+def _net_queues(count: int, mq: bool = True, pairs: int = 2) -> Callable[[], VirtioState]:
+    """virtio-net with ``count`` virtqueues, ``pairs`` queue pairs, VIRTIO_NET_F_MQ negotiated or not."""
+    def make() -> VirtioState:
+        state = net_state()
+        state.queues = (state.queues * 2)[:count]
+        if not mq:
+            assert state.features is not None
+            state.features &= ~(1 << net.F_MQ)
+            state.features_lo &= ~(1 << net.F_MQ)
+        if pairs == 1:
+            state.device.max_queue_pairs = state.device.curr_queue_pairs = None
+            state.device.tx_waiting = [0]
+        return state
+
+    return make
+
+
+PACKED_OFFERED = {"device-features": 1 << device.VIRTIO_F_VERSION_1 | 1 << device.VIRTIO_F_RING_PACKED}
+"""``--property device-features=``: the device offers packed rings (``packed=on``)."""
 
 CVE_4148 = "CVE-2013-4148 (QEMU 71f7fe48e1): mac_table.in_use was an int; 0x81000000 passed `<= 64` as negative"
 CVE_4149 = "CVE-2013-4149 (QEMU 98f93ddd84): in_use above MAC_TABLE_ENTRIES overflowed mac_table.macs"
@@ -209,6 +232,33 @@ HOSTILE: list[Hostile] = [
     Hostile("request-list-marker-2", "blk", put("requests[0]", ">B", 2), "QEMU_BAD_VALUE",
             "virtio-blk.requests[0]", "list marker 2 (1: a request follows, 0: the end)", CONTENT, "",
             _requests((0, 0))),
+    Hostile("request-ndescs-zero", "blk", put("requests[0].ndescs", ">I", 0), "QEMU_OUT_OF_RANGE",
+            "virtio-blk.requests[0].ndescs", "0 descriptors; a request on queue 0 has 1..128 (its ring's size)",
+            CONTENT, "",
+            _requests((0, 0), packed=True), PACKED_OFFERED),
+    Hostile("request-ndescs-past-ring", "blk", put("requests[1].ndescs", ">I", 3), "QEMU_OUT_OF_RANGE",
+            "virtio-blk.requests[1].ndescs", "3 descriptors; a request on queue 1 has 1..2 (its ring's size)",
+            INDEX, "",
+            _requests((0, 0), (1, 1), packed=True), PACKED_OFFERED),
+    Hostile("request-packed-rings-without-ndescs", "blk", as_written("requests[0]"), "QEMU_INCONSISTENT",
+            "virtio-blk.requests[0]", "packed rings negotiated, but the requests have no descriptor count (a device "
+            "offering packed rings writes one)", CONTENT,
+            "",
+            _requests((0, 0), packed_rings=True)),
+    Hostile("request-packed-id-past-16-bits", "blk", as_written("requests[0].element"), "QEMU_OUT_OF_RANGE",
+            "virtio-blk.requests[0].element.index", "head descriptor 65536 is not a packed ring's 16-bit buffer id",
+            INDEX, "",
+            _requests((0, 0x10000), packed=True, packed_rings=True), PACKED_OFFERED),
+    # --- virtio-net's queue count (virtio_net_set_multiqueue, virtio_net_pre_load_queues) --------
+    Hostile("num-queues-4-with-mq", "net", as_written("num_queues"), "QEMU_INCONSISTENT", "virtio.num_queues",
+            "4 virtqueues; with VIRTIO_NET_F_MQ or VIRTIO_NET_F_RSS negotiated QEMU's virtio-net has 2 × 2 + 1",
+            CONTENT, "", _net_queues(4)),
+    Hostile("num-queues-4-without-mq", "net", as_written("num_queues"), "QEMU_INCONSISTENT", "virtio.num_queues",
+            "4 virtqueues; QEMU's virtio-net has 3, or 2 × 2 + 1 (its queue pairs and the control queue)",
+            CONTENT, "", _net_queues(4, mq=False)),
+    Hostile("num-queues-1", "net", as_written("num_queues"), "QEMU_INCONSISTENT", "virtio.num_queues",
+            "1 virtqueues; QEMU's virtio-net with one queue pair has 3 (rx, tx and the control queue)",
+            NULL, "", _net_queues(1, mq=False, pairs=1)),
 ]
 
 KINDS = {"net": net.NET, "blk": blk.BLK}
@@ -227,7 +277,7 @@ def test_a_hostile_section_is_refused_at_the_lie(case: Hostile) -> None:
     tracemalloc.start()
     try:
         with pytest.raises(QemuStateError) as error:
-            device.parse(hostile, BASE, KINDS[case.kind], SECTION)
+            device.parse(hostile, BASE, KINDS[case.kind], SECTION, case.properties)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -255,6 +305,66 @@ def test_a_full_ring_of_requests_in_flight_is_accepted() -> None:
     data = device.write(state, blk.BLK)
     assert [(r.queue, r.head) for r in device.parse(data, BASE, blk.BLK, SECTION).device.requests] == [
         (1, 0), (1, 1), (0, 5)]
+
+
+def test_two_requests_with_the_same_head_are_read() -> None:
+    """QEMU's virtqueue_split_pop keeps no record of the heads in use: a driver offering head 5 twice has two
+    requests in flight that a stopped VM saves; the destination completes the chain twice, as the source would."""
+    state = blk_state([(0, 5), (0, 5)])
+    data = device.write(state, blk.BLK)
+    parsed = device.parse(data, BASE, blk.BLK, SECTION)
+    assert [(r.queue, r.head) for r in parsed.device.requests] == [(0, 5), (0, 5)]
+    assert device.write(parsed, blk.BLK) == data
+
+
+@pytest.mark.parametrize("properties", [None, PACKED_OFFERED], ids=["from-the-section", "device-features"])
+@pytest.mark.parametrize("packed_rings", [False, True], ids=["split-rings", "packed-rings"])
+def test_the_descriptor_counts_of_a_device_offering_packed_rings_are_read(packed_rings: bool,
+                                                                         properties: dict[str, int] | None) -> None:
+    """qemu_put_virtqueue_element writes ndescs (be32) before the element when the device offers packed rings
+    (host_features), whatever the driver negotiated; without --property the section's length tells."""
+    state = blk_state([(0, 3), (1, 1)], packed=True, packed_rings=packed_rings)
+    state.device.requests[0].ndescs = 128
+    data = device.write(state, blk.BLK)
+    at = blk_offsets(state)
+    assert (data[at["requests[0].ndescs"]:at["requests[0].element"]], data[at["requests[0].element"]]) == (
+        b"\x00\x00\x00\x80", 3)
+    parsed = device.parse(data, BASE, blk.BLK, SECTION, properties)
+    assert parsed == state
+    assert [(r.head, r.ndescs) for r in parsed.device.requests] == [(3, 128), (1, 1)]
+    assert device.write(parsed, blk.BLK) == data
+
+
+def test_the_descriptor_counts_are_not_read_when_the_device_offers_no_packed_rings() -> None:
+    """--property device-features without bit 34: the requests have no count, so a section with counts is refused."""
+    state = blk_state([(0, 3)], packed=True)
+    data = device.write(state, blk.BLK)
+    with pytest.raises(QemuStateError) as error:
+        device.parse(data, BASE, blk.BLK, SECTION, {"device-features": 1 << device.VIRTIO_F_VERSION_1})
+    # read 4 bytes early, the element ends 4 bytes before its end; the list "ends" there, at a 0 byte
+    end = blk_offsets(state)["end"] - 4
+    assert (error.value.code, error.value.offset, error.value.field, error.value.message) == (
+        "QEMU_TRAILING_DATA", BASE + end + 1, f"{SECTION}: virtio",
+        f"{len(data) - end - 1} bytes after the device's state")
+    no_requests = device.write(blk_state(), blk.BLK)
+    assert device.parse(no_requests, BASE, blk.BLK, SECTION).device.requests == []
+
+
+def test_a_packed_ring_head_past_the_ring_size_is_read() -> None:
+    """A packed ring's head is the driver's 16-bit buffer id, which QEMU does not bound by vring.num."""
+    state = blk_state([(0, 0xFFFF), (1, 300)], packed=True, packed_rings=True)
+    parsed = device.parse(device.write(state, blk.BLK), BASE, blk.BLK, SECTION)
+    assert [r.head for r in parsed.device.requests] == [0xFFFF, 300]
+
+
+@pytest.mark.parametrize(("count", "mq", "pairs"), [(5, False, 2), (3, False, 2), (5, True, 2), (3, False, 1)],
+                         ids=["7.2-all-pairs-without-mq", "one-pair-without-mq", "all-pairs-with-mq", "one-pair"])
+def test_the_queue_counts_qemu_writes_are_read(count: int, mq: bool, pairs: int) -> None:
+    """2 × max_queue_pairs + 1, or 3 without VIRTIO_NET_F_MQ/RSS (QEMU 7.2 creates every pair at realize and keeps
+    them across a reset, 10.x adds them when MQ is negotiated)."""
+    state = _net_queues(count, mq, pairs)()
+    parsed = device.parse(device.write(state, net.NET), BASE, net.NET, SECTION)
+    assert (len(parsed.queues), parsed.device.max_queue_pairs) == (count, pairs if pairs > 1 else None)
 
 
 def test_a_hostile_section_in_a_stream_is_refused_at_its_stream_offset(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import struct
 
 from devstate.qemu.virtio import blk, net
 from devstate.qemu.virtio.device import (
+    VIRTIO_F_RING_PACKED,
     VIRTIO_F_VERSION_1,
     VIRTIO_QUEUE_MAX,
     PciTransport,
@@ -78,12 +79,17 @@ def element(head: int, out_num: int = 1, in_num: int = 2) -> bytes:
     return raw + bytes(blk.ELEMENT_SIZE - len(raw))
 
 
-def blk_state(requests: list[tuple[int, int]] = (), sizes: tuple[int, ...] = BLK_RING_SIZES) -> VirtioState:  # type: ignore[assignment]
-    """virtio-blk with request queues of ring ``sizes`` (two by default), the requests ``(queue, head)`` in flight."""
+def blk_state(requests: list[tuple[int, int]] = (), sizes: tuple[int, ...] = BLK_RING_SIZES,  # type: ignore[assignment]
+              packed: bool = False, packed_rings: bool = False) -> VirtioState:
+    """virtio-blk with request queues of ring ``sizes`` (two by default), the requests ``(queue, head)`` in flight.
+
+    ``packed``: the device offers packed rings (``packed=on``), so each request has a descriptor count (1, before
+    the element); ``packed_rings``: the driver negotiated them too."""
     config = struct.pack("<QII", 16384, 0, 254) + bytes(blk.CONFIG_SIZE - 16)
-    device = blk.BlkDevice([blk.BlkRequest(q, h, 1, 2, element(h)) for q, h in requests])
-    return _common("virtio-blk", pci_transport(BLK_VECTORS), 1 << VIRTIO_F_VERSION_1, config,
-                   _queues(list(sizes)), device)
+    device = blk.BlkDevice([blk.BlkRequest(q, h, 1, 2, element(h), 1 if packed else None) for q, h in requests],
+                           ndescs=packed)
+    features = 1 << VIRTIO_F_VERSION_1 | (1 << VIRTIO_F_RING_PACKED if packed_rings else 0)
+    return _common("virtio-blk", pci_transport(BLK_VECTORS), features, config, _queues(list(sizes)), device)
 
 
 def _transport_size(state: VirtioState) -> int:
@@ -122,14 +128,17 @@ def net_offsets(state: VirtioState) -> dict[str, int]:
 
 
 def blk_offsets(state: VirtioState) -> dict[str, int]:
-    """``common_offsets`` and the request list: ``requests[n]`` (the marker), ``.queue``, ``.element``."""
+    """``common_offsets`` and the request list: ``requests[n]`` (the marker), ``.queue``, ``.ndescs``, ``.element``."""
     out = common_offsets(state)
     at, index = out["device"], 4 if len(state.queues) > 1 else 0  # the be32 queue index: only with > 1 queue
-    for n, _ in enumerate(state.device.requests):
-        out |= {f"requests[{n}]": at, f"requests[{n}].element": at + 1 + index}
+    for n, request in enumerate(state.device.requests):
+        ndescs = 0 if request.ndescs is None else 4  # the be32 descriptor count: only when packed rings are offered
+        out |= {f"requests[{n}]": at, f"requests[{n}].element": at + 1 + index + ndescs}
         if index:
             out[f"requests[{n}].queue"] = at + 1
-        at += 1 + index + blk.ELEMENT_SIZE
+        if ndescs:
+            out[f"requests[{n}].ndescs"] = at + 1 + index
+        at += 1 + index + ndescs + blk.ELEMENT_SIZE
     out["end"] = at
     return out
 

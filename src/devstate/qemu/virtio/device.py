@@ -232,6 +232,11 @@ class DeviceKind(Protocol):
         """The possible layouts of the device part, most likely first (several when the stream cannot tell)."""
         ...
 
+    def check(self, cursor: Cursor, state: VirtioState, start: int) -> None:
+        """The checks that need the whole section (the features above bit 31 come after the device's part);
+        ``start`` is the stream offset of the device's part."""
+        ...
+
 
 def _read_queues(cursor: Cursor, msix: int) -> list[Queue]:
     at = cursor.offset
@@ -331,7 +336,7 @@ def parse(data: bytes | memoryview, base: int, kind: DeviceKind, section: str = 
     """The device state in ``data`` (exactly the section's payload; ``base`` its stream offset)."""
     cursor = Cursor(data, base, f"{section}: " if section else "")
     state = _read_common(cursor, kind)
-    start = cursor.pos
+    start, start_at = cursor.pos, cursor.offset
     candidates = kind.layouts(state, properties or {})
     errors: list[QemuStateError] = []
     results: list[VirtioState] = []
@@ -345,12 +350,13 @@ def parse(data: bytes | memoryview, base: int, kind: DeviceKind, section: str = 
                 raise cursor.fail(QemuCode.TRAILING_DATA, "virtio",
                                   f"{cursor.remaining()} bytes after the device's state")
             _check_features(cursor, attempt)
+            kind.check(cursor, attempt, start_at)
         except QemuStateError as error:
-            errors.append(error)
+            errors.append(error.with_traceback(None))  # not the frames of the attempt it ended
             continue
         results.append(attempt)
-    if len(results) == 1:
-        return results[0]
+    if results and all(result == results[0] for result in results):
+        return results[0]  # the layouts differ in fields the section does not have (virtio-blk without requests)
     if not results:
         raise errors[0]
     raise QemuStateError(QemuCode.AMBIGUOUS_LAYOUT, base, f"{section}: {kind.name}",

@@ -16,6 +16,17 @@ Whether ``max_queue_pairs`` is there depends on a device property, not on anythi
 saved. It is known when the driver negotiated VIRTIO_NET_F_MQ (the queue count is then
 2 × max_queue_pairs + 1) or from ``--property max-queue-pairs=N``;
 otherwise both layouts are tried against the section's length, and only one fits.
+
+The number of virtqueues is what ``virtio_net_set_multiqueue`` made it: 2 × max_queue_pairs
++ 1 (rx and tx of each pair, then the control queue) with VIRTIO_NET_F_MQ or
+VIRTIO_NET_F_RSS negotiated, else 3 — or still 2 × max_queue_pairs + 1 in QEMU 7.2, which
+creates every pair at realize and keeps them when the driver resets the device. Any other
+count is refused (``QEMU_INCONSISTENT`` at ``virtio.num_queues``): QEMU's loader only
+bounds it by 1024, and then resizes the device from it (10.x, ``virtio_net_pre_load_queues``
+→ ``virtio_net_change_num_queues``; 7.2 from the loaded count when the features are set):
+past 2 × max_queue_pairs + 1 it indexes ``n->vqs`` past its max_queue_pairs entries, an even
+count or fewer than 3 fails its asserts or deletes pair 0, and with fewer queues than the
+negotiated pairs need the missing pairs come back empty, losing the rings the guest uses.
 """
 
 from __future__ import annotations
@@ -126,6 +137,24 @@ class NetKind:
             "virtio-net-device/backend": Subsection(0, _refuse_backend, minimum_version=0),
         })
         return device
+
+    def check(self, cursor: Cursor, state: VirtioState, start: int) -> None:
+        """The queue count against the queue pairs and the negotiated features (module docstring)."""
+        device: NetDevice = state.device
+        pairs = device.max_queue_pairs or 1
+        full, count = 2 * pairs + 1, len(state.queues)
+        multiqueue = state.has(F_MQ) or state.has(F_RSS)
+        if count == full or (count == 3 and not multiqueue):
+            return
+        if multiqueue:
+            expected = f"with VIRTIO_NET_F_MQ or VIRTIO_NET_F_RSS negotiated QEMU's virtio-net has 2 × {pairs} + 1"
+        elif pairs > 1:
+            expected = f"QEMU's virtio-net has 3, or 2 × {pairs} + 1 (its queue pairs and the control queue)"
+        else:
+            expected = "QEMU's virtio-net with one queue pair has 3 (rx, tx and the control queue)"
+        record = 16 if state.transport.msix_vectors else 14  # num be32, desc be64, last_avail_idx be16, vector
+        raise cursor.fail(QemuCode.INCONSISTENT, "virtio.num_queues", f"{count} virtqueues; {expected}",
+                          start - 4 - record * count)
 
     def write(self, out: Writer, state: VirtioState) -> None:
         device: NetDevice = state.device
