@@ -10,7 +10,8 @@ from tools import regenerate
 def test_regenerate_runs_every_generator_in_dependency_order() -> None:
     names = [name for name, _ in regenerate.steps(check=False)]
     assert names == ["python codecs", "c codecs", "rust codecs", "DSF conformance vectors",
-                     "bridge conformance vectors", "inspect's standard section names", "golden files"]
+                     "bridge conformance vectors", "inspect's standard section names",
+                     "the standard schemas' facts (validate, check-migration)", "golden files"]
     commands = dict(regenerate.steps(check=False))
     assert commands["rust codecs"] == [sys.executable, "-m", "devstate", "gen", "--all", "--lang", "rust", "-o",
                                        "codegen/rust"]
@@ -20,9 +21,11 @@ def test_regenerate_runs_every_generator_in_dependency_order() -> None:
 def test_check_mode_writes_nothing() -> None:
     commands = dict(regenerate.steps(check=True))
     assert list(commands) == ["codecs (python, c, rust)", "DSF conformance vectors", "bridge conformance vectors",
-                              "inspect's standard section names", "golden files"]
+                              "inspect's standard section names",
+                              "the standard schemas' facts (validate, check-migration)", "golden files"]
     assert commands["codecs (python, c, rust)"][-2:] == ["gen", "--check"]
-    assert all(command[-1] == "--check" for name, command in commands.items() if "vectors" in name or "names" in name)
+    assert all(command[-1] == "--check" for name, command in commands.items()
+               if "vectors" in name or "names" in name or "facts" in name)
     assert "--update-goldens" not in commands["golden files"]
     assert all(command[0] == sys.executable for command in commands.values())
 
