@@ -24,13 +24,12 @@ strings carry a u32 count or length.
 
 from __future__ import annotations
 
-import struct
-import uuid
 from functools import cached_property
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
 
+from devstate.dsf1 import vendor_header
 from devstate.version import Version as Version
 
 SCALAR_SIZES: dict[str, int] = {
@@ -411,11 +410,9 @@ class VendorNamespace(_Node):
 
     @property
     def header(self) -> bytes:
-        """The 18-byte vendor header: u16 namespace kind, then 16 namespace bytes."""
-        if self.pci is not None:
-            return struct.pack("<HH14x", NAMESPACE_PCI, self.pci)
-        assert self.uuid is not None
-        return struct.pack("<H", NAMESPACE_UUID) + uuid.UUID(self.uuid).bytes
+        """The 18-byte vendor header: u16 namespace kind, then 16 namespace bytes (the runtime's
+        ``dsf1.vendor_header``)."""
+        return vendor_header(str(self))
 
 
 class VendorSection(_Node):

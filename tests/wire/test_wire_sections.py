@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from devstate import dsf1
 from devstate.ir import VendorNamespace, Version
 from devstate.wire.errors import DecodeError
 from devstate.wire.header import encode_header, parse_header, seal
@@ -57,6 +58,27 @@ def test_vendor_header_layout() -> None:
     assert parse_vendor("pci:0x1af4") == Namespace(pci=0x1AF4) and parse_vendor(str(UUID)) == Namespace(uuid=UUID.uuid)
     with pytest.raises(ValueError, match=r"not in 0x0001\.\.0xfffe"):
         parse_vendor("pci:0xffff")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("pci:0xffff", "PCI vendor id 0xffff is not in 0x0001..0xfffe"),
+    ("pci:0", "PCI vendor id 0 is not in 0x0001..0xfffe"),
+    ("pci:acme", "invalid literal for int() with base 0: 'acme'"),
+    ("uuid:6f1c", "badly formed hexadecimal UUID string"),
+    ("acme:1", "vendor namespace 'acme:1' is not pci:0xNNNN or uuid:..."),
+])
+def test_parse_vendor_refuses_in_the_runtimes_words(text: str, message: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        parse_vendor(text)
+    assert str(refused.value) == message
+    with pytest.raises(ValueError) as runtime:
+        dsf1.vendor_header(text)
+    assert str(runtime.value) == message
+
+
+def test_parse_vendor_spells_a_namespace_canonically() -> None:
+    assert parse_vendor("pci:6900") == Namespace(pci=0x1AF4)
+    assert parse_vendor("uuid:6F1C1A2E3B4D4C5E8F60718293A4B5C6") == Namespace(uuid=UUID.uuid)
 
 
 @pytest.mark.parametrize(("frames", "code", "offset"), [

@@ -53,11 +53,9 @@ class Namespace:
 
     @property
     def header(self) -> bytes:
-        """The 18-byte vendor header: u16 namespace kind, then 16 namespace bytes."""
-        if self.pci is not None:
-            return struct.pack("<HH14x", NAMESPACE_PCI, self.pci)
-        assert self.uuid is not None
-        return struct.pack("<H", NAMESPACE_UUID) + uuid.UUID(self.uuid).bytes
+        """The 18-byte vendor header: u16 namespace kind, then 16 namespace bytes (the runtime's
+        ``dsf1.vendor_header``)."""
+        return dsf1.vendor_header(str(self))
 
 
 def vendor_header(vendor: VendorNamespace | Namespace) -> bytes:
@@ -66,16 +64,12 @@ def vendor_header(vendor: VendorNamespace | Namespace) -> bytes:
 
 
 def parse_vendor(text: str) -> Namespace:
-    """``pci:0x1af4`` or ``uuid:<uuid>`` (the form ``str(VendorNamespace)`` prints)."""
-    kind, _, value = text.partition(":")
-    if kind == "pci":
-        pci = int(value, 0)
-        if not 1 <= pci <= 0xFFFE:
-            raise ValueError(f"PCI vendor id {value} is not in 0x0001..0xfffe")
-        return Namespace(pci=pci)
-    if kind == "uuid":
-        return Namespace(uuid=str(uuid.UUID(value)))
-    raise ValueError(f"vendor namespace {text!r} is not pci:0xNNNN or uuid:...")
+    """``pci:0x1af4`` or ``uuid:<uuid>`` (the form ``str(VendorNamespace)`` prints); ValueError,
+    in the runtime's words (``dsf1.vendor_header``), if malformed."""
+    raw = dsf1.vendor_header(text)
+    if raw[0] == NAMESPACE_PCI:
+        return Namespace(pci=int.from_bytes(raw[2:4], "little"))
+    return Namespace(uuid=str(uuid.UUID(bytes=raw[2:])))
 
 
 @dataclass(frozen=True)
