@@ -109,6 +109,23 @@ def write_schema(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
+@pytest.fixture
+def loads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The schema files the loader really loads, resolved, in order (an answer from a cache or
+    from the shipped facts loads none)."""
+    from devstate.schema import loader
+
+    seen: list[Path] = []
+    original = loader.SchemaLoader._load_uncached
+
+    def counting(self: loader.SchemaLoader, path: Path) -> object:
+        seen.append(path.resolve())
+        return original(self, path)
+
+    monkeypatch.setattr(loader.SchemaLoader, "_load_uncached", counting)
+    return seen
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-goldens",

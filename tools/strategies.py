@@ -3,6 +3,7 @@
 ``states(schema)`` draws a state that ``devstate.interp.encode`` accepts: every required
 section, optional sections present or absent, values inside their declared limits, and
 (with ``unknown=True``) some optional unknown sections that must travel unchanged.
+``mutated(seed)`` draws a valid input with a few bytes changed, for the fuzz tests.
 Requires the ``hypothesis`` package (a dev dependency).
 """
 
@@ -119,3 +120,24 @@ def utf8_text(max_bytes: int) -> st.SearchStrategy[str]:
         return text
 
     return st.text(max_size=max_bytes).map(cut)
+
+
+def mutated(seed: bytes) -> st.SearchStrategy[bytes]:
+    """``seed`` (a valid input) with one to six bytes overwritten, inserted or deleted, then perhaps
+    cut short: the mutations of the fuzz tests (tests/bridges, tests/fuzz)."""
+    edits = st.lists(st.tuples(st.sampled_from(["set", "insert", "delete"]), st.integers(0, len(seed)),
+                               st.integers(0, 255)), min_size=1, max_size=6)
+    return st.builds(_apply, st.just(seed), edits, st.integers(0, len(seed) + 8))
+
+
+def _apply(seed: bytes, edits: list[tuple[str, int, int]], cut: int) -> bytes:
+    data = bytearray(seed)
+    for kind, at, byte in edits:
+        at = min(at, len(data))
+        if kind == "set" and at < len(data):
+            data[at] = byte
+        elif kind == "insert":
+            data[at:at] = bytes([byte])
+        elif kind == "delete" and at < len(data):
+            del data[at]
+    return bytes(data[:cut])

@@ -20,6 +20,7 @@ from devstate.bridges import BridgeDecodeError, BridgeError
 from devstate.bridges.nvme import LAYOUTS, export_state, import_state, parse_state
 from devstate.bridges.virtio import export_parts, import_parts, list_parts
 from devstate.schema import load_schema
+from tools.strategies import mutated
 
 DATA = paths.DATA / "bridges"
 sys.path.insert(0, str(DATA))
@@ -41,26 +42,6 @@ VENDOR_ONLY = (CONFORMANCE / "nvme-controller-state" / "valid-nvme-vendor-state-
 
 BOUNDED = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 CAMPAIGN = settings(max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck))
-
-
-def mutated(seed: bytes) -> st.SearchStrategy[bytes]:
-    """A valid stream with bytes overwritten, inserted, deleted, or cut short."""
-    edits = st.lists(st.tuples(st.sampled_from(["set", "insert", "delete"]), st.integers(0, len(seed)),
-                               st.integers(0, 255)), min_size=1, max_size=6)
-    return st.builds(_apply, st.just(seed), edits, st.integers(0, len(seed) + 8))
-
-
-def _apply(seed: bytes, edits: list[tuple[str, int, int]], cut: int) -> bytes:
-    data = bytearray(seed)
-    for kind, at, byte in edits:
-        at = min(at, len(data))
-        if kind == "set" and at < len(data):
-            data[at] = byte
-        elif kind == "insert":
-            data[at:at] = bytes([byte])
-        elif kind == "delete" and at < len(data):
-            del data[at]
-    return bytes(data[:cut])
 
 
 def check_virtio(data: bytes) -> None:

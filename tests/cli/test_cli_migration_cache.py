@@ -17,7 +17,7 @@ from paths import ROOT, SCHEMAS
 from devstate import result_cache
 from devstate.cli import main
 from devstate.cli.migration_cmd import CHECKS
-from devstate.schema import facts, loader
+from devstate.schema import facts
 
 EXAMPLES = ROOT / "spec" / "examples"
 SOURCE, DEST = EXAMPLES / "source.json", EXAMPLES / "dest.json"
@@ -35,20 +35,6 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv(result_cache.DISABLE_ENV, raising=False)
     return tmp_path / "xdg" / "devstate" / CHECKS
-
-
-@pytest.fixture
-def loads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The schema files really loaded (an answer from the cache loads none)."""
-    seen: list[Path] = []
-    original = loader.SchemaLoader._load_uncached
-
-    def counting(self: loader.SchemaLoader, path: Path) -> object:
-        seen.append(path.resolve())
-        return original(self, path)
-
-    monkeypatch.setattr(loader.SchemaLoader, "_load_uncached", counting)
-    return seen
 
 
 def _check(*args: str, stdin: str | None = None) -> tuple[int, str]:

@@ -21,7 +21,7 @@ from paths import ROOT, SCHEMAS
 from devstate import ir, result_cache
 from devstate.cli import migration_check
 from devstate.compat import migrate
-from devstate.schema import facts, load_schema, loader, schema_files
+from devstate.schema import facts, load_schema, schema_files
 from devstate.version import Version
 
 EXAMPLES = ROOT / "spec" / "examples"
@@ -33,20 +33,6 @@ def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.delenv(result_cache.DISABLE_ENV, raising=False)
     monkeypatch.delenv("DEVSTATE_SCHEMAS", raising=False)
     return tmp_path / "xdg"
-
-
-@pytest.fixture
-def loads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The schema files really loaded."""
-    seen: list[Path] = []
-    original = loader.SchemaLoader._load_uncached
-
-    def counting(self: loader.SchemaLoader, path: Path) -> object:
-        seen.append(path.resolve())
-        return original(self, path)
-
-    monkeypatch.setattr(loader.SchemaLoader, "_load_uncached", counting)
-    return seen
 
 
 def _other_value(param: ir.Param) -> list[object]:

@@ -23,27 +23,9 @@ from system_packages import unavailable
 sys.path.insert(0, str(ROOT / "fuzz"))
 import readers
 
+from tools.strategies import mutated
+
 BOUNDED = settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
-
-
-def _mutated(seed: bytes) -> st.SearchStrategy[bytes]:
-    """A seed with bytes overwritten, inserted, deleted, or cut short."""
-    edits = st.lists(st.tuples(st.sampled_from(["set", "insert", "delete"]), st.integers(0, len(seed)),
-                               st.integers(0, 255)), min_size=1, max_size=6)
-    return st.builds(_apply, st.just(seed), edits, st.integers(0, len(seed) + 8))
-
-
-def _apply(seed: bytes, edits: list[tuple[str, int, int]], cut: int) -> bytes:
-    data = bytearray(seed)
-    for kind, at, byte in edits:
-        at = min(at, len(data))
-        if kind == "set" and at < len(data):
-            data[at] = byte
-        elif kind == "insert":
-            data[at:at] = bytes([byte])
-        elif kind == "delete" and at < len(data):
-            del data[at]
-    return bytes(data[:cut])
 
 
 def _seeds(target: str) -> list[bytes]:
@@ -76,7 +58,7 @@ def test_a_reduced_real_stream_is_a_valid_stream(qemu_stream: Callable[..., Path
 
 @pytest.mark.parametrize("target", ["qemu-stream", "qemu-dump", "qemu-virtio"])
 def test_mutated_seeds(target: str) -> None:
-    strategy = st.one_of(*(_mutated(seed) for seed in _seeds(target)), st.binary(max_size=512))
+    strategy = st.one_of(*(mutated(seed) for seed in _seeds(target)), st.binary(max_size=512))
 
     @BOUNDED
     @given(strategy)

@@ -15,7 +15,7 @@ from paths import SCHEMAS
 
 from devstate import result_cache
 from devstate.cli import main
-from devstate.schema import facts, loader
+from devstate.schema import facts
 from devstate.schema.validate import expand_schema_paths, validate_schema_files
 from devstate.schema.validated import SchemaSummary
 
@@ -54,20 +54,6 @@ def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path
     monkeypatch.setenv("XDG_CACHE_HOME", str(home))
     monkeypatch.delenv(result_cache.DISABLE_ENV, raising=False)
     yield home / "devstate" / "validated"
-
-
-@pytest.fixture
-def loads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The files the loader really loads (every other answer came from the cache)."""
-    seen: list[Path] = []
-    original = loader.SchemaLoader._load_uncached
-
-    def counting(self: loader.SchemaLoader, path: Path) -> object:
-        seen.append(path.resolve())
-        return original(self, path)
-
-    monkeypatch.setattr(loader.SchemaLoader, "_load_uncached", counting)
-    return seen
 
 
 def _validate(*args: str) -> tuple[int, str]:
