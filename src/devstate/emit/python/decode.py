@@ -262,7 +262,7 @@ class DecodeEmitter(Visitor[str]):
                 code(restart)
             code("offset = start")
             exprs: list[str] = []
-            for index, run in enumerate(self.items(struct)):
+            for index, run in enumerate(self.facts.field_runs(struct)):
                 if isinstance(run, list):
                     exprs += self.fast_run(name, index, run, restart)
                 else:
@@ -272,19 +272,6 @@ class DecodeEmitter(Visitor[str]):
             with code.block("if offset != end:"):
                 code(f"_rt.check_tail(blob, offset, end, {struct.name!r})")
             wrapped(code, f"return {cls}(", exprs, ")")
-
-    def items(self, struct: ir.StructType) -> list[list[tuple[ir.StructField, Flat]] | ir.StructField]:
-        """The struct's fields as runs of flat fields and single variable-size fields."""
-        items: list[list[tuple[ir.StructField, Flat]] | ir.StructField] = []
-        for fld in struct.fields:
-            flat = self.facts.flat(fld.type, (fld.min, fld.max))
-            if flat is None:
-                items.append(fld)
-            elif items and isinstance(items[-1], list):
-                items[-1].append((fld, flat))
-            else:
-                items.append([(fld, flat)])
-        return items
 
     def fast_run(self, name: str, index: int, run: list[tuple[ir.StructField, Flat]], restart: str) -> list[str]:
         code = self.code

@@ -130,7 +130,7 @@ class EncodeEmitter(Visitor[int]):
             with code.block("try:"):
                 first = self.start_variable_size()
                 static = 0
-                for index, item in enumerate(self.items(struct)):
+                for index, item in enumerate(self.facts.field_runs(struct)):
                     if isinstance(item, list):
                         static += self.run(name, index, [(flat, f"{value}.{attrs[f.name]}", attrs[f.name])
                                                          for f, flat in item])
@@ -152,18 +152,6 @@ class EncodeEmitter(Visitor[int]):
             return
         del code.lines[first]
         code(f"return {static}")
-
-    def items(self, struct: ir.StructType) -> list[list[tuple[ir.StructField, Flat]] | ir.StructField]:
-        items: list[list[tuple[ir.StructField, Flat]] | ir.StructField] = []
-        for fld in struct.fields:
-            flat = self.facts.flat(fld.type, (fld.min, fld.max))
-            if flat is None:
-                items.append(fld)
-            elif items and isinstance(items[-1], list):
-                items[-1].append((fld, flat))
-            else:
-                items.append([(fld, flat)])
-        return items
 
     def run(self, name: str, index: int, run: list[tuple[Flat, str, str]]) -> int:
         flats = [flat for flat, _, _ in run]

@@ -252,6 +252,20 @@ class Facts:
             return None
         return [f for f in flats if f is not None]
 
+    def field_runs(self, struct: ir.StructType) -> list[list[tuple[ir.StructField, Flat]] | ir.StructField]:
+        """The struct's fields as runs of flat fields (one ``struct`` format each, for the decoder
+        and the encoder alike) and single variable-size fields, in order."""
+        runs: list[list[tuple[ir.StructField, Flat]] | ir.StructField] = []
+        for fld in struct.fields:
+            flat = self.flat(fld.type, (fld.min, fld.max))
+            if flat is None:
+                runs.append(fld)
+            elif runs and isinstance(runs[-1], list):
+                runs[-1].append((fld, flat))
+            else:
+                runs.append([(fld, flat)])
+        return runs
+
     def body_size(self, name: str) -> int:
         size = self.struct(name).body_size
         assert size is not None, f"{name} is not fixed-size"
