@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from system_packages import missing_system_deps, require, unavailable
 
-from tools import qemu_data, system_deps
+from tools import guest, guest_vm, qemu_data, system_deps
 
 _TEST_CACHE_HOME = tempfile.mkdtemp(prefix="devstate-tests-cache-")
 
@@ -94,6 +94,21 @@ def q35_json(qemu_dump: Callable[..., Path]) -> Path:
 def stream_72(qemu_stream: Callable[..., Path]) -> Path:
     """A QEMU 7.2 migration stream: a paused ``pc`` guest with one virtio-net-pci NIC, 16 MiB of RAM."""
     return qemu_stream("7.2", "pc-virtio-net")
+
+
+@pytest.fixture(scope="session")
+def saved() -> dict[str, guest_vm.SavedGuest]:
+    """The test guest booted and saved by QEMU 7.2 and by QEMU 10.0, by release
+    (``tools.guest_vm.saved_guest``: made once into the cache, then reused)."""
+    require("qemu")
+    require("guest")
+    out = {}
+    for release in ("7.2", "10.0"):
+        try:
+            out[release] = guest_vm.saved_guest(qemu_data.qemu(release))
+        except (qemu_data.QemuMissing, guest.GuestMissing, guest_vm.VmError) as error:
+            unavailable(str(error))
+    return out
 
 
 @pytest.fixture

@@ -20,27 +20,13 @@ from pathlib import Path
 
 import pytest
 from paths import ROOT
-from system_packages import require, unavailable
 
 from devstate.interp import decode
 from devstate.qemu.virtio.schemas import STANDARD, schema
-from tools import guest, guest_vm, qemu_data
+from tools import guest_vm, qemu_data
 
 NET, BLK = "0000:00:03.0/virtio-net", "0000:00:04.0/virtio-blk"
 DEVSTATE = [sys.executable, "-m", "devstate"]
-
-
-@pytest.fixture(scope="session")
-def saved() -> dict[str, guest_vm.SavedGuest]:
-    require("qemu")
-    require("guest")
-    out = {}
-    for release in ("7.2", "10.0"):
-        try:
-            out[release] = guest_vm.saved_guest(qemu_data.qemu(release))
-        except (qemu_data.QemuMissing, guest.GuestMissing, guest_vm.VmError) as error:
-            unavailable(str(error))
-    return out
 
 
 def devstate(*args: str | Path) -> subprocess.CompletedProcess[str]:

@@ -12,31 +12,16 @@ import struct
 import pytest
 from paths import SPEC
 from qemu_sections import device_payload
-from system_packages import require, unavailable
 
 from devstate.interp import decode, encode
 from devstate.qemu.virtio import blk, device, from_standard, net, to_standard
 from devstate.qemu.virtio.errors import CannotRepresent, QemuStateError
 from devstate.qemu.virtio.schemas import STANDARD, VENDOR, schema
 from devstate.state import default_state
-from tools import guest, guest_vm, qemu_data
+from tools import guest_vm
 
 NET, BLK = "0000:00:03.0/virtio-net", "0000:00:04.0/virtio-blk"
 KINDS = {NET: net.NET, BLK: blk.BLK}
-
-
-@pytest.fixture(scope="session")
-def saved() -> dict[str, guest_vm.SavedGuest]:
-    """The test guest saved by QEMU 7.2 and by QEMU 10.0."""
-    require("qemu")
-    require("guest")
-    out = {}
-    for release in ("7.2", "10.0"):
-        try:
-            out[release] = guest_vm.saved_guest(qemu_data.qemu(release))
-        except (qemu_data.QemuMissing, guest.GuestMissing, guest_vm.VmError) as error:
-            unavailable(str(error))
-    return out
 
 
 def payload(saved: dict[str, guest_vm.SavedGuest], release: str, idstr: str) -> tuple[int, bytes]:
