@@ -125,6 +125,18 @@ def write_schema(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty ``XDG_CACHE_HOME`` of the test's own, with the result caches on
+    (``result_cache.DISABLE_ENV`` unset) and no ``DEVSTATE_SCHEMAS``."""
+    from devstate import result_cache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv(result_cache.DISABLE_ENV, raising=False)
+    monkeypatch.delenv("DEVSTATE_SCHEMAS", raising=False)
+    return tmp_path / "xdg"
+
+
+@pytest.fixture
 def loads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """The schema files the loader really loads, resolved, in order (an answer from a cache or
     from the shipped facts loads none)."""

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from paths import ROOT, SCHEMAS
 
-from devstate import ir, result_cache
+from devstate import ir
 from devstate.cli import migration_check
 from devstate.compat import migrate
 from devstate.schema import facts, load_schema, schema_files
@@ -27,12 +27,7 @@ from devstate.version import Version
 EXAMPLES = ROOT / "spec" / "examples"
 
 
-@pytest.fixture(autouse=True)
-def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    monkeypatch.delenv(result_cache.DISABLE_ENV, raising=False)
-    monkeypatch.delenv("DEVSTATE_SCHEMAS", raising=False)
-    return tmp_path / "xdg"
+pytestmark = pytest.mark.usefixtures("cache_home")  # every test: an empty cache of its own
 
 
 def _other_value(param: ir.Param) -> list[object]:

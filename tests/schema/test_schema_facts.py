@@ -25,12 +25,7 @@ BLK = SCHEMAS / "org.virtio.blk" / "1.1.yaml"
 COMMON = SCHEMAS / "org.virtio.common" / "1.1.yaml"
 
 
-@pytest.fixture(autouse=True)
-def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    monkeypatch.delenv(result_cache.DISABLE_ENV, raising=False)
-    monkeypatch.delenv("DEVSTATE_SCHEMAS", raising=False)
-    return tmp_path / "xdg"
+pytestmark = pytest.mark.usefixtures("cache_home")  # every test: an empty cache of its own
 
 
 @pytest.fixture
