@@ -1,6 +1,7 @@
-"""The website names only code that exists: every ``devstate.x.y`` and ``src/devstate/...`` in
-spec/**/*.md, and every module of the architecture table ("One schema through every stage",
-spec/index.md#stages), which lists each layer ``lint-imports`` checks."""
+"""The website names only code that exists: every ``devstate.x.y``, ``src/devstate/...``,
+``tools/...`` and ``python -m tools.x`` in spec/**/*.md, and every module of the architecture
+table ("One schema through every stage", spec/index.md#stages), which lists each layer
+``lint-imports`` checks."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ PAGES = sorted(SPEC.rglob("*.md"))
 DOTTED = re.compile(r"(?<![\w.])devstate(?:\.[A-Za-z_]\w*)+(?![\w/])")
 """``devstate.`` and dotted names; not ``org.devstate.x`` (a model) nor ``devstate.dev/x`` (the site's domain)."""
 SRC_PATH = re.compile(r"\bsrc/devstate/[\w./{},*-]*")
+TOOLS_PATH = re.compile(r"(?<![\w/])tools/[\w./-]+")
+TOOLS_MODULE = re.compile(r"\bpython3? -m (tools(?:\.\w+)+)")
 
 NOT_MODULES = {
     "devstate.toml": "the project configuration file",
@@ -96,6 +99,14 @@ def test_the_pages_name_source_paths_that_exist() -> None:
     missing = {path: pages for path, pages in paths.items()
                for each in _expand(path.rstrip(".,")) if not list(ROOT.glob(each))}
     assert missing == {}
+
+
+def test_the_pages_name_tools_that_exist() -> None:
+    paths, modules = _names(TOOLS_PATH), _names(TOOLS_MODULE)
+    assert {"tools/malicious.py", "tools/strategies.py"} <= set(paths) and "tools.conformance" in modules
+    assert {path: pages for path, pages in paths.items() if not (ROOT / path.rstrip(".,")).exists()} == {}
+    assert {name: pages for name, pages in modules.items()
+            if importlib.util.find_spec(name) is None} == {}
 
 
 def test_every_module_of_the_stage_table_exists() -> None:
