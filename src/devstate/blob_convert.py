@@ -62,9 +62,11 @@ class ConvertedBlob:
 
     def write(self, path: Path) -> None:
         """Write atomically, computing the trailer on the way (the region is read once)."""
-        write_atomically(path, self._chunks_and_trailer())
+        write_atomically(path, self.pieces())
 
-    def _chunks_and_trailer(self) -> Iterator[Chunk]:
+    def pieces(self) -> Iterator[Chunk]:
+        """The whole blob, piece by piece: the chunks, then the trailer, whose checksum is
+        computed on the way (a writer given them reads a large region once)."""
         crc = 0
         for chunk in self.chunks:
             crc = crc32c(chunk, crc)

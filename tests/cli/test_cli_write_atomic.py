@@ -98,3 +98,18 @@ def test_fleet_baseline_writes_the_vm_description_atomically(tmp_path: Path) -> 
     assert result.exit_code == 1  # org.virtio.blk has no baseline: the exit status says so
     assert json.loads((tmp_path / "vm.json").read_text())["vm"] == "baseline"
     assert _files(tmp_path) == ["vm.json"]
+
+
+def test_convert_writes_the_same_blob_to_a_file_and_to_stdout(tmp_path: Path) -> None:
+    to_file = run("convert", NET_11, "--to", "org.virtio.net@1.0", "-o", tmp_path / "net.dsf")
+    assert to_file.exit_code == 0, to_file.output
+    written = (tmp_path / "net.dsf").read_bytes()
+    to_stdout = run("convert", NET_11, "--to", "org.virtio.net@1.0", "-o", "-")
+    assert (to_stdout.exit_code, to_stdout.stdout_bytes) == (0, written)
+    checked = json.loads(run("inspect", tmp_path / "net.dsf", "--json").stdout)
+    assert (checked["valid"], checked["checksum"]["ok"], checked["header"]["total_length"]) == (True, True, 698)
+    assert len(written) == 698
+    directory = run("convert", NET_11, "--to", "org.virtio.net@1.0", "-o", tmp_path)
+    assert (directory.exit_code, directory.stderr) == (
+        2, f"devstate: error: IO_IS_DIRECTORY: cannot write '{tmp_path}': is a directory\n")
+    assert _files(tmp_path) == ["net.dsf"]

@@ -10,15 +10,15 @@ from typing import NoReturn
 import click
 
 from devstate import ir
-from devstate.blob_convert import ConvertedBlob, convert_blob, open_blob
+from devstate.blob_convert import convert_blob, open_blob
 from devstate.cli.blob_io import limit_options, read_blob
 from devstate.cli.output import EXIT_INVALID, EXIT_OK, console, error_console, fail, print_json, refuse_overwrite
-from devstate.cli.streams import is_stdio, write_stdout
+from devstate.cli.streams import is_stdio, write_atomic
 from devstate.compat.convert import ConversionError
 from devstate.compat.migrate import load_migrations
 from devstate.compat.statediff import diff_states
 from devstate.errors import SchemaError, UsageError
-from devstate.fileio import io_error, is_a_directory, open_regular
+from devstate.fileio import io_error, open_regular
 from devstate.interp import decode
 from devstate.schema import SchemaLoader, find_schema_file, standard_schemas_dir
 from devstate.state import State
@@ -73,7 +73,7 @@ def convert(input_path: Path, to_version: str, output: Path, modules: tuple[str,
             _conversion_failed(exc, as_json)
         except WireError as exc:
             fail(exc, EXIT_INVALID, source=str(input_path))
-        _write(blob, output)
+        write_atomic(output, blob.pieces())  # the trailer computed on the way, the pieces never joined
         report = {"input": str(input_path), "output": str(output), "from": str(blob.source.version),
                   "to": str(blob.target.version), "route": [str(h) for h in blob.route],
                   "dropped_optional_sections": blob.dropped, "copied_sections": blob.reused, "size": blob.size}
@@ -181,14 +181,3 @@ def _conversion_failed(exc: ConversionError, as_json: bool) -> NoReturn:
     raise click.exceptions.Exit(EXIT_INVALID)
 
 
-def _write(blob: ConvertedBlob, output: Path) -> None:
-    if is_stdio(output):
-        write_stdout(blob.to_bytes())
-        return
-    write = blob.write
-    if output.is_dir():
-        fail(is_a_directory(output, writing=True))
-    try:
-        write(output)
-    except OSError as exc:
-        fail(io_error(output, exc, writing=True))

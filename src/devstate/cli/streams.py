@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -59,9 +59,9 @@ def write_stdout(data: Buffer | Iterable[Buffer]) -> None:
     out.flush()
 
 
-def write_atomic(path: Path, data: Buffer | Sequence[Buffer]) -> None:
-    """Write ``data`` (bytes, or a list of buffers written one after another, never joined) via
-    a temporary file and a rename (never half-written), or to standard output for ``-``; one
+def write_atomic(path: Path, data: Buffer | Iterable[Buffer]) -> None:
+    """Write ``data`` (bytes, or buffers written one after another, never joined) via a
+    temporary file and a rename (never half-written), or to standard output for ``-``; one
     error line on failure."""
     if is_stdio(path):
         write_stdout(data)
