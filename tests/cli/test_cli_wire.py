@@ -223,3 +223,32 @@ def test_installed_command_prints_no_traceback(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr == (f"devstate: error: {blob}: TRUNCATED at offset 16 ($.header.total_length): the input "
                            "ends at byte 20, inside the header field total_length (16..24)\n")
+
+
+
+JSON_ARRAY_DOCUMENTS = {  # name: (the document, given how to make its array; the array's length)
+    "empty": (lambda items: {"a": 1, "items": items([]), "b": None}, 0),
+    "one": (lambda items: {"items": items([{"x": [1, 2], "s": "two\nlines"}])}, 1),
+    "a batch": (lambda items: {"items": items([{"n": n, "flags": []} for n in range(256)]), "z": {}}, 256),
+    "a batch and one": (lambda items: {"head": {"k": [1]}, "items": items(list(range(257)))}, 257),
+    "nested": (lambda items: {"outer": {"inner": items([[n, {"é": "\u2603"}] for n in range(600)]), "after": []}}, 600),
+    "odd items": (lambda items: {"items": items([{}, [], "", 0.5, True])}, 5),
+}
+
+
+@pytest.mark.parametrize("name", list(JSON_ARRAY_DOCUMENTS))
+def test_a_json_array_is_printed_as_json_dumps_prints_its_items_as_a_list(
+        name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """print_json writes a JsonArray 256 items at a time (inspect --json's sections), the text
+    exactly that of the list; the items are made as they are printed, once."""
+    from devstate.cli.output import JsonArray, print_json
+
+    made: list[object] = []
+
+    def lazily(values: list[object]) -> JsonArray:
+        return JsonArray(made.append(value) or value for value in values)  # type: ignore[func-returns-value]
+
+    document, length = JSON_ARRAY_DOCUMENTS[name]
+    print_json(document(lazily))
+    assert capsys.readouterr().out == json.dumps(document(list), indent=2) + "\n"
+    assert len(made) == length

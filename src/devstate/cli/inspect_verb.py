@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from devstate.cli.blob_io import read_blob
-from devstate.cli.output import EXIT_INVALID, aligned_columns, fail, print_json
+from devstate.cli.output import EXIT_INVALID, JsonArray, aligned_columns, fail, print_json
 from devstate.schema.names import SectionNames, section_names
 from devstate.wire.header import Header
 from devstate.wire.inspect import Inspection, inspect_blob
@@ -48,13 +48,7 @@ def _flag_names(flags: int) -> list[str]:
 
 
 def _inspection_json(file: Path, report: Inspection, schema: SectionNames | None) -> dict[str, Any]:
-    sections = []
-    for section in report.sections:
-        entry: dict[str, Any] = {"offset": section.offset, "id": section.id}
-        if section.vendor is not None:
-            entry["vendor"] = str(section.vendor)
-        entry.update(name=_section_name(schema, section), flags=_flag_names(section.flags), length=section.length)
-        sections.append(entry)
+    """The report as JSON, its sections an array made as it is printed (one entry at a time)."""
     checksum = None
     if report.stored_crc is not None:
         checksum = {"stored": f"{report.stored_crc:#010x}", "computed": f"{report.computed_crc:#010x}",
@@ -63,9 +57,17 @@ def _inspection_json(file: Path, report: Inspection, schema: SectionNames | None
         "file": str(file), "valid": report.valid,
         "header": report.header.to_json() if report.header else None,
         "schema": schema.ident if schema else None,
-        "checksum": checksum, "sections": sections,
+        "checksum": checksum, "sections": JsonArray(_section_json(section, schema) for section in report.sections),
         "error": report.error.to_json() if report.error else None,
     }
+
+
+def _section_json(section: RawSection, schema: SectionNames | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"offset": section.offset, "id": section.id}
+    if section.vendor is not None:
+        entry["vendor"] = str(section.vendor)
+    entry.update(name=_section_name(schema, section), flags=_flag_names(section.flags), length=section.length)
+    return entry
 
 
 def _print_inspection(file: Path, report: Inspection, schema: SectionNames | None) -> None:

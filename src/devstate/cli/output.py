@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import re
 import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
@@ -50,6 +52,8 @@ USAGE = "USAGE"
 
 JSON_CHUNK = 1 << 16
 """Characters of JSON text written at a time: the text of a large state is never held whole."""
+JSON_BATCH = 256
+"""Items of a ``JsonArray`` made and encoded at a time."""
 
 
 def aligned_columns(rows: list[tuple[str, ...]], right: tuple[bool, ...]) -> list[str]:
@@ -59,12 +63,63 @@ def aligned_columns(rows: list[tuple[str, ...]], right: tuple[bool, ...]) -> lis
                       for cell, w, r in zip(row, widths, right, strict=True)).rstrip() for row in rows]
 
 
+class JsonArray:
+    """An array ``print_json`` writes as its items come (``items`` is iterated once), never held
+    as a list: ``inspect --json`` of 100,000 sections does not build 100,000 dicts first. It may be
+    a value of the document's top-level object (or a nested object's, the objects on the way
+    holding it having only ``str`` keys); the text is what ``json.dumps(..., indent=2)`` prints for
+    the items as a list."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        self.items = items
+
+
+_ENCODER = json.JSONEncoder(indent=2)
+_INDENT = "  "
+
+
+def _holds_array(value: Any) -> bool:
+    return isinstance(value, dict) and any(isinstance(v, JsonArray) or _holds_array(v) for v in value.values())
+
+
+def _json_pieces(value: Any, level: int) -> Iterator[str]:
+    """``JSONEncoder(indent=2).iterencode(value)`` at nesting ``level``, a ``JsonArray`` as its items."""
+    if isinstance(value, JsonArray):
+        yield from _array_pieces(value, level)
+        return
+    if _holds_array(value):
+        empty = True
+        for key, item in value.items():
+            yield ("{" if empty else ",") + "\n" + _INDENT * (level + 1) + _ENCODER.encode(str(key)) + ": "
+            empty = False
+            yield from _json_pieces(item, level + 1)
+        yield "{}" if empty else "\n" + _INDENT * level + "}"
+        return
+    margin = "\n" + _INDENT * level  # JSON text has no newline but those of its layout: strings escape theirs
+    for piece in _ENCODER.iterencode(value):
+        yield piece.replace("\n", margin) if level else piece
+
+
+def _array_pieces(array: JsonArray, level: int) -> Iterator[str]:
+    """The array's items encoded ``JSON_BATCH`` at a time as a list (the standard encoder's
+    speed), each batch without its brackets: ``[\\n  a,\\n  b\\n]`` gives ``\\n  a,\\n  b``."""
+    items = iter(array.items)
+    empty = True
+    while batch := list(itertools.islice(items, JSON_BATCH)):
+        yield "[" if empty else ","
+        empty = False
+        pieces = _json_pieces(batch, level)
+        text = "".join(pieces)
+        yield text[1 : text.rindex("\n")]
+    yield "[]" if empty else "\n" + _INDENT * level + "]"
+
+
 def print_json(value: Any) -> None:
     """Machine-readable output: stable key order, no rich markup (what ``json.dumps(value, indent=2)``
-    gives), written as it is produced."""
+    gives, a ``JsonArray`` as a list of its items), written as it is produced."""
     pending: list[str] = []
     size = 0
-    for piece in json.JSONEncoder(indent=2).iterencode(value):
+    for piece in _json_pieces(value, 0):
         pending.append(piece)
         size += len(piece)
         if size >= JSON_CHUNK:

@@ -72,9 +72,10 @@ def parse_vendor(text: str) -> Namespace:
     return Namespace(uuid=str(uuid.UUID(bytes=raw[2:])))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawSection:
-    """One framed section: where it is and what its header says."""
+    """One framed section: where it is and what its header says (slots: ``inspect`` keeps one
+    per section, 100,000 of them for a hostile blob with raised limits)."""
 
     offset: int
     id: int
@@ -120,12 +121,14 @@ def iter_sections(data: bytes | bytearray | memoryview, header: Header,
     The checks are the runtime's (``devstate.dsf1.frames``), which the generated decoders run too.
     """
     view = memoryview(data).cast("B")
+    headers: dict[bytes, bytes] = {}  # one object per distinct vendor header, not one per section
     for frame in dsf1.frames(view, header.sections_offset, header.trailer_offset, limits):
         length = frame.end - frame.offset - SECTION_HEADER_SIZE
         if frame.vendor is None:
             yield RawSection(frame.offset, frame.id, frame.flags, length)
         else:
-            yield RawSection(frame.offset, frame.id, frame.flags, length, _vendor(frame.vendor), frame.key[1])
+            raw = headers.setdefault(frame.key[1], frame.key[1])
+            yield RawSection(frame.offset, frame.id, frame.flags, length, _vendor(frame.vendor), raw)
 
 
 @functools.lru_cache(maxsize=256)
