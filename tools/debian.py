@@ -127,20 +127,28 @@ def unpacked(suite: str, packages: Sequence[str], name: str) -> Path:
     with locked(folder.with_suffix(".lock")):
         if root.is_dir():
             return root
-        staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=folder.parent))
-        try:
+        with staged(folder, name) as staging:
             debs = Apt(suite).download(packages, staging / "debs")
             for deb in debs:
                 subprocess.run(["dpkg-deb", "-x", str(deb), str(staging / "root")], check=True)
             (staging / "versions").write_text("".join(f"{package_version(deb)}\n" for deb in debs))
             shutil.rmtree(staging / "debs")
-            if folder.exists():
-                shutil.rmtree(folder)
-            staging.rename(folder)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
     return root
+
+
+@contextmanager
+def staged(folder: Path, name: str) -> Iterator[Path]:
+    """A new empty folder beside ``folder`` (``.NAME-*``) to fill: when the block ends, it replaces
+    ``folder`` whole; on any failure it is removed and ``folder`` is left as it was."""
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=folder.parent))
+    try:
+        yield staging
+        if folder.exists():
+            shutil.rmtree(folder)
+        staging.rename(folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
 
 
 def _dsc_fields(dsc: Path) -> dict[str, str]:
@@ -168,8 +176,7 @@ def source_files(suite: str, package: str, members: Sequence[str], name: str) ->
     with locked(folder.with_suffix(".lock")):
         if tree.is_dir():
             return tree
-        staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=folder.parent))
-        try:
+        with staged(folder, name) as staging:
             dsc = Apt(suite, kind="deb-src").download_source(package, staging / "src")
             fields = _dsc_fields(dsc)
             _refuse_patched(staging / "src", members)
@@ -177,12 +184,6 @@ def source_files(suite: str, package: str, members: Sequence[str], name: str) ->
             (staging / "source").write_text(f"{fields.get('Source', package)}={fields.get('Version', '?')} "
                                             f"({suite})\n")
             shutil.rmtree(staging / "src")
-            if folder.exists():
-                shutil.rmtree(folder)
-            staging.rename(folder)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
     return tree
 
 

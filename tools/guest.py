@@ -30,7 +30,6 @@ import struct
 import subprocess
 import sys
 import tarfile
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,25 +167,18 @@ def kernel() -> Kernel:
 
 
 def _make_kernel(folder: Path) -> None:
-    staging = Path(tempfile.mkdtemp(prefix=".kernel-", dir=folder.parent))
     try:
-        apt = debian.Apt(SUITE)
-        package = _kernel_package(apt)
-        debs = apt.download([package], staging / "debs")
-        order = _extract_kernel(debs[0], staging)
-        (staging / "version").write_text(debian.package_version(debs[0]) + "\n")
-        (staging / "modules.order").write_text("\n".join(order) + "\n")
-        shutil.rmtree(staging / "debs")
-        staging.chmod(0o755)
-        if folder.exists():
-            shutil.rmtree(folder)
-        staging.rename(folder)
+        with debian.staged(folder, "kernel") as staging:
+            apt = debian.Apt(SUITE)
+            package = _kernel_package(apt)
+            debs = apt.download([package], staging / "debs")
+            order = _extract_kernel(debs[0], staging)
+            (staging / "version").write_text(debian.package_version(debs[0]) + "\n")
+            (staging / "modules.order").write_text("\n".join(order) + "\n")
+            shutil.rmtree(staging / "debs")
+            staging.chmod(0o755)
     except debian.DebianError as error:
-        shutil.rmtree(staging, ignore_errors=True)
         raise GuestMissing(f"the kernel from {SUITE}: {error}") from error
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
 
 
 # --- the initramfs -----------------------------------------------------------------------
