@@ -7,14 +7,15 @@ structs appear as the step ``*``; ``get``/``put`` reach a node's value in a stat
 the element indices.
 
 ``Diagnostics`` collects annotation problems and raises one ``AnnotationError`` naming
-each schema file and line.
+each schema file and line; ``per_schema`` keeps a bridge's compiled mapping per schema.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, TypeVar
 
 from devstate import ir
 from devstate.bridges.errors import AnnotationError, BridgeCode
@@ -183,3 +184,20 @@ def keys_problem(value: Any, required: set[str], allowed: set[str]) -> str | Non
 
 def is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+T = TypeVar("T")
+
+
+def per_schema(compile_schema: Callable[[ir.Schema], T]) -> Callable[[ir.Schema], T]:
+    """``compile_schema``, run once per schema file and content (its sha256); an error is not kept."""
+    kept: dict[tuple[str, str], T] = {}
+
+    @functools.wraps(compile_schema)
+    def compiled(schema: ir.Schema) -> T:
+        key = (schema.file, schema.sha256)
+        if key not in kept:
+            kept[key] = compile_schema(schema)
+        return kept[key]
+
+    return compiled

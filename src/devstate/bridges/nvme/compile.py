@@ -21,7 +21,7 @@ from devstate.bridges.errors import BridgeCode, BridgeError
 from devstate.bridges.layouts import Slot
 from devstate.bridges.nvme import tables
 from devstate.bridges.report import Uncovered
-from devstate.bridges.schemawalk import Diagnostics, Node, container_of, is_int, keys_problem, walk
+from devstate.bridges.schemawalk import Diagnostics, Node, container_of, is_int, keys_problem, per_schema, walk
 from devstate.bridges.values import (
     ValueProblem,
     extract_bits,
@@ -104,15 +104,10 @@ class NvmeMapping:
     standard_only: tuple[Uncovered, ...]
 
 
-_cache: dict[tuple[str, str], NvmeMapping] = {}
-
-
+@per_schema
 def compile_mapping(schema: ir.Schema) -> NvmeMapping:
     """The schema's mapping (cached); raises ``AnnotationError`` or ``BridgeError(NO_MAPPING)``."""
-    key = (schema.file, schema.sha256)
-    if key not in _cache:
-        _cache[key] = _Compiler(schema).run()
-    return _cache[key]
+    return _Compiler(schema).run()
 
 
 class _Compiler:

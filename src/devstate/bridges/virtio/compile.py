@@ -23,7 +23,16 @@ from devstate import ir
 from devstate.bridges.errors import BridgeCode, BridgeError
 from devstate.bridges.layouts import Fixed, Words
 from devstate.bridges.report import Uncovered
-from devstate.bridges.schemawalk import Diagnostics, Node, container_of, is_int, keys_problem, schema_loc, walk
+from devstate.bridges.schemawalk import (
+    Diagnostics,
+    Node,
+    container_of,
+    is_int,
+    keys_problem,
+    per_schema,
+    schema_loc,
+    walk,
+)
 from devstate.bridges.values import default_of, item_kind
 from devstate.bridges.virtio import tables
 from devstate.bridges.virtio.bindings import (
@@ -95,15 +104,10 @@ class VirtioMapping:
         return {c.path: frozenset(s.kind.id for b in self.in_array(c) for s in b.sources()) for c in self.indexed}
 
 
-_cache: dict[tuple[str, str], VirtioMapping] = {}
-
-
+@per_schema
 def compile_mapping(schema: ir.Schema) -> VirtioMapping:
     """The schema's mapping (cached); raises ``AnnotationError`` or ``BridgeError(NO_MAPPING)``."""
-    key = (schema.file, schema.sha256)
-    if key not in _cache:
-        _cache[key] = _Compiler(schema).run()
-    return _cache[key]
+    return _Compiler(schema).run()
 
 
 class _Compiler:
