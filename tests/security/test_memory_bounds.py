@@ -187,6 +187,30 @@ def test_inspect_json_of_many_sections_is_within_200_bytes_per_section(tmp_path:
                                         "length": 18}
 
 
+def test_inspect_of_many_sections_prints_its_table_within_200_bytes_per_section(tmp_path: Path) -> None:
+    """The plain table is aligned from a first pass over the sections and written 1024 lines at
+    a time (``cli.output.aligned_lines``), never held whole: the lines ``aligned_columns`` gives."""
+    import io
+    import os
+
+    from devstate.cli.inspect_verb import inspect_file
+    from devstate.cli.output import aligned_columns
+
+    path = tmp_path / "sections.dsf"
+    path.write_bytes(_unknown_sections(20_000))
+    with open(os.devnull, "w", encoding="utf-8") as null, contextlib.redirect_stdout(null):
+        peak = _peak(lambda: inspect_file(path, False, UNLIMITED))
+    assert peak <= 20_000 * INSPECT_JSON_BYTES_PER_SECTION, peak / 20_000
+    text = io.StringIO()
+    with contextlib.redirect_stdout(text):
+        inspect_file(path, False, UNLIMITED)
+    lines = text.getvalue().split("\n")
+    assert len(lines) == 2 + 1 + 20_007 + 1 and lines[-1] == ""
+    rows = [tuple(line.split()) for line in lines[2:-1]]
+    assert lines[2:-1] == aligned_columns(rows, (True, True, False, False, True))
+    assert lines[-2] == f"{len(path.read_bytes()) - 30}  pci:0x1000#20000  ?            OPTIONAL,VENDOR      18"
+
+
 def test_the_default_limits_refuse_many_unknown_sections_after_the_32nd() -> None:
     data = _unknown_sections(20_000)
     schema, module = fuzzkit.schema_of(NET), fuzzkit.python_module(NET)

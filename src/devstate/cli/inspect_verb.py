@@ -6,12 +6,14 @@ precomputed for the shipped schemas, else from the schema's YAML (``section_name
 
 from __future__ import annotations
 
+import itertools
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from devstate.cli.blob_io import read_blob
-from devstate.cli.output import EXIT_INVALID, JsonArray, aligned_columns, fail, print_json
+from devstate.cli.output import EXIT_INVALID, JsonArray, aligned_lines, fail, print_json
 from devstate.schema.names import SectionNames, section_names
 from devstate.wire.header import Header
 from devstate.wire.inspect import Inspection, inspect_blob
@@ -76,12 +78,18 @@ def _print_inspection(file: Path, report: Inspection, schema: SectionNames | Non
     if header is None:
         return
     status = {True: "ok", False: "BAD", None: "?"}[report.checksum_ok]
-    lines = [f"{file}: DSF v{header.format_version}, {header.model}@{header.version}, "
+    head = [f"{file}: DSF v{header.format_version}, {header.model}@{header.version}, "
              f"{header.total_length} bytes, CRC-32C {report.stored_crc:#010x} {status}",
              f"section names from {schema.ident}" if schema else "schema not known: no section names"]
-    rows: list[tuple[str, ...]] = [("offset", "id", "name", "flags", "length")]
-    for section in report.sections:
-        ident = str(section.id) if section.vendor is None else f"{section.vendor}#{section.id}"
-        flags = ",".join(_flag_names(section.flags)) or "-"
-        rows.append((str(section.offset), ident, _section_name(schema, section) or "?", flags, str(section.length)))
-    sys.stdout.write("\n".join(lines + aligned_columns(rows, (True, True, False, False, True))) + "\n")
+
+    def rows() -> Iterator[tuple[str, ...]]:
+        yield ("offset", "id", "name", "flags", "length")
+        for section in report.sections:
+            ident = str(section.id) if section.vendor is None else f"{section.vendor}#{section.id}"
+            flags = ",".join(_flag_names(section.flags)) or "-"
+            yield str(section.offset), ident, _section_name(schema, section) or "?", flags, str(section.length)
+
+    # written 1024 lines at a time, the table never held whole (its widths from a first pass)
+    text = itertools.chain(head, aligned_lines(rows, (True, True, False, False, True)))
+    while batch := list(itertools.islice(text, 1024)):
+        sys.stdout.write("\n".join(batch) + "\n")

@@ -8,7 +8,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
@@ -58,9 +58,18 @@ JSON_BATCH = 256
 
 def aligned_columns(rows: list[tuple[str, ...]], right: tuple[bool, ...]) -> list[str]:
     """Plain-text table rows: columns two spaces apart, ``right`` ones right-aligned (numbers)."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(right))]
-    return ["  ".join(cell.rjust(w) if r else cell.ljust(w)
-                      for cell, w, r in zip(row, widths, right, strict=True)).rstrip() for row in rows]
+    return list(aligned_lines(lambda: rows, right))
+
+
+def aligned_lines(rows: Callable[[], Iterable[tuple[str, ...]]], right: tuple[bool, ...]) -> Iterator[str]:
+    """``aligned_columns``'s lines one at a time, the rows made twice by ``rows()`` (once for the
+    widths, once for the lines) rather than held: ``inspect``'s table of 100,000 sections."""
+    widths = [0] * len(right)
+    for row in rows():
+        widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]
+    for row in rows():
+        yield "  ".join(cell.rjust(w) if r else cell.ljust(w) for cell, w, r in zip(row, widths, right, strict=True)
+                        ).rstrip()
 
 
 class JsonArray:
