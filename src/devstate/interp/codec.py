@@ -169,8 +169,10 @@ def encode(schema: ir.Schema, state: State) -> bytes:
 def encode_pieces(schema: ir.Schema, state: State) -> list[BytesLike]:
     """The blob ``encode`` returns as the buffers that make it up, in order: its large byte
     values are the state's own objects, not copies, so a caller writing the buffers one after
-    another (``devstate encode``) holds a region once. Raises ``EncodeError`` only; the
-    state's bytes must not change until the buffers are written."""
+    another (``devstate encode``) holds a region once. Raises ``EncodeError`` only. Only
+    values that cannot change are kept (``bytes``, a view of a read-only object such as the
+    decoder's view of its input); a ``bytearray``, or a view of one, is copied
+    (``interp.nodes.stable_bytes``)."""
     pieces: list[BytesLike] = [piece for _, frame in encode_framed(schema, state) for piece in frame]
     return seal_pieces(schema, pieces)
 

@@ -135,8 +135,9 @@ class Pieces:
     Small writes (scalars, prefixes, strings: construct calls ``write``) are gathered in one
     ``BytesIO``; a byte value of ``LARGE`` bytes or more (``write_value``) is kept as the
     object written, not copied, so a 64 MiB region is in memory once while its section, and
-    the blob, are built from it (spec/security.md, "Amplification"). The bytes of a state must
-    not change until the pieces are joined or written.
+    the blob, are built from it (spec/security.md, "Amplification"). The nodes give it only
+    values that cannot change before the pieces are joined or written (``stable_bytes``:
+    ``bytes``, views of read-only objects; a ``bytearray`` is copied).
     """
 
     LARGE = 4096
