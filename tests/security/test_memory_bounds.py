@@ -422,3 +422,39 @@ def test_a_region_from_standard_input_is_encoded_within_1_25_times_its_size(tmp_
 
     assert _peak(encode_from_stdin) <= 1.25 * 4 * MIB + 512 * KIB
     assert output.read_bytes() == expected
+
+
+def _piped_stdin(monkeypatch: pytest.MonkeyPatch, data: bytes) -> None:
+    """Standard input as a real pipe (a BufferedReader, as a shell gives it), fed by a thread."""
+    import io
+    import os
+    import threading
+
+    read_end, write_end = os.pipe()
+
+    def feed() -> None:
+        with open(write_end, "wb") as pipe, contextlib.suppress(BrokenPipeError):
+            pipe.write(data)
+
+    threading.Thread(target=feed, daemon=True).start()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.FileIO(read_end, "r"))))
+
+
+def test_standard_input_is_read_within_its_size_not_its_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`decode -`, `check-migration --dest -`, fleet `-`: a small input under the default 1 GiB limit
+    costs its size (one read of the limit's size allocated the whole limit)."""
+    from devstate.cli.streams import read_stdin
+    from devstate.fileio import FileTooLargeError
+
+    data = bytes(range(256)) * 12_000  # 3 MB: three chunks
+    _piped_stdin(monkeypatch, data)
+    tracemalloc.start()
+    try:
+        assert read_stdin(1 << 30) == data
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2 * len(data) + (2 << 20), peak
+    _piped_stdin(monkeypatch, data)
+    with pytest.raises(FileTooLargeError):
+        read_stdin(len(data) - 1)

@@ -17,12 +17,11 @@ def is_stdio(path: Path | str) -> bool:
 
 
 def read_stdin(limit: int) -> bytes:
-    """Standard input's bytes, at most ``limit`` (``FileTooLargeError`` past it, reading no further)."""
-    claim_stdin()
-    data = sys.stdin.buffer.read(limit + 1)
-    if len(data) > limit:
-        raise FileTooLargeError(Path(STDIO), len(data), limit)
-    return data
+    """Standard input's bytes, at most ``limit`` (``FileTooLargeError`` past it, reading no further).
+
+    Read in chunks: one ``read(limit + 1)`` allocates a buffer of the limit's size (1 GiB by
+    default) whatever the input's, which a host without memory overcommit refuses."""
+    return b"".join(stdin_chunks(limit, chunk_size=1 << 20))
 
 
 def stdin_chunks(limit: int, spool: IO[bytes] | None = None, chunk_size: int = 256 << 10) -> Iterator[bytes]:
