@@ -24,7 +24,7 @@ use devstate_codecs::dsf1::{Codec, EncodeError, UnknownSection, Vendor};
 use std::borrow::Cow;
 use std::io::{BufRead, Write};
 
-struct Lines(Vec<String>, usize);
+pub struct Lines(Vec<String>, usize);
 
 impl Lines {
     fn next(&mut self) -> &str {
