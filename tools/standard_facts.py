@@ -12,7 +12,6 @@ standard migration functions (``devstate.compat.migrate.route_exists`` answers f
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import asdict
@@ -27,6 +26,7 @@ from devstate.schema.facts import FACTS, FACTS_FORMAT, META_SCHEMA_NAME
 from devstate.schema.registry import import_candidates
 from devstate.schema.source import read_document
 from devstate.schema.validate import summarize
+from tools import shipped_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "schemas"
@@ -70,17 +70,7 @@ def contents(root: Path = SCHEMAS) -> bytes:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.standard_facts", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="compare with the committed file; write nothing")
-    args = parser.parse_args(argv)
-    wanted = contents()
-    if args.check:
-        if not FACTS.is_file() or FACTS.read_bytes() != wanted:
-            print(f"{FACTS.relative_to(ROOT)} is out of date: run python -m tools.standard_facts", file=sys.stderr)
-            return 1
-        return 0
-    FACTS.write_bytes(wanted)
-    return 0
+    return shipped_file.main("tools.standard_facts", __doc__.split("\n\n")[0], FACTS, contents, argv)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ and an edited one is read as before; ``tools.regenerate --check`` fails when thi
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 from devstate.result_cache import sha256_of
 from devstate.schema import load_schema, schema_files
 from devstate.schema.names import PRECOMPUTED, PRECOMPUTED_FORMAT
+from tools import shipped_file
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,18 +37,7 @@ def contents() -> bytes:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.standard_names", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="compare with the committed file; write nothing")
-    args = parser.parse_args(argv)
-    wanted = contents()
-    if args.check:
-        if not PRECOMPUTED.is_file() or PRECOMPUTED.read_bytes() != wanted:
-            print(f"{PRECOMPUTED.relative_to(ROOT)} is out of date: run python -m tools.standard_names",
-                  file=sys.stderr)
-            return 1
-        return 0
-    PRECOMPUTED.write_bytes(wanted)
-    return 0
+    return shipped_file.main("tools.standard_names", __doc__.split("\n\n")[0], PRECOMPUTED, contents, argv)
 
 
 if __name__ == "__main__":
