@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from paths import SCHEMAS, SPEC
+from paths import SCHEMAS, spec_section
 
 from devstate.bridges import BridgeDecodeError
 from devstate.bridges.nvme import import_state
@@ -184,9 +184,7 @@ def test_the_inputs_the_lies_start_from_are_accepted() -> None:
 
 
 def test_the_security_spec_lists_the_cases() -> None:
-    text = (SPEC / "security.md").read_text(encoding="utf-8")
-    section = text[text.index("{#hostile-streams}"):]
-    section = section[:section.index("\n## ")]
+    section = spec_section("security.md", "hostile-streams")
     assert f"**{len(HOSTILE_BRIDGES)} hostile bridge inputs**" in section
     for case in HOSTILE_BRIDGES:
         row = next((line for line in section.splitlines() if line.startswith(f"| `{case.id}` |")), None)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from paths import ROOT, SPEC
+from paths import ROOT, spec_section
 from qemu_builder import PAGE, StreamBuilder, small_stream
 from qemu_virtio_builder import (
     blk_offsets,
@@ -492,14 +492,8 @@ def test_a_hostile_self_description_is_refused(literal: bytes, message: str, tmp
 # --- the documentation lists the corpus -----------------------------------------------------
 
 
-def _spec_section(name: str, anchor: str) -> str:
-    text = (SPEC / name).read_text(encoding="utf-8")
-    start = text.index(f"{{#{anchor}}}")
-    return text[start:text.index("\n## ", start)]
-
-
 def test_the_security_spec_counts_and_lists_the_cases() -> None:
-    section = _spec_section("security.md", "hostile-streams")
+    section = spec_section("security.md", "hostile-streams")
     assert f"**{len(HOSTILE)} hostile device sections**" in section
     assert f"**{len(HOSTILE_RAM)} hostile RAM records**" in section
     assert f"**{len(HOSTILE_DESCRIPTIONS)} hostile self-descriptions**" in section
@@ -515,7 +509,7 @@ def test_the_security_spec_counts_and_lists_the_cases() -> None:
 
 
 def test_the_virtio_spec_names_every_cve_of_the_corpus_with_its_fix() -> None:
-    table = _spec_section("qemu-virtio.md", "hostile")
+    table = spec_section("qemu-virtio.md", "hostile")
     for case in [*HOSTILE, *HOSTILE_RAM]:
         if case.modelled_on:
             cve, commit = re.match(r"(CVE-[0-9/-]+) \(QEMU ([0-9a-f]{10})\)", case.modelled_on).groups()

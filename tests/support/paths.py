@@ -13,3 +13,10 @@ GOLDEN = TESTS / "golden"
 """Expected outputs compared by the ``golden`` fixture (rewritten with ``--update-goldens``)."""
 SPEC = ROOT / "spec"
 SCHEMAS = ROOT / "schemas"
+
+
+def spec_section(name: str, anchor: str) -> str:
+    """The text of spec/NAME from the heading with ``{#anchor}`` up to the next ``## `` heading."""
+    text = (SPEC / name).read_text(encoding="utf-8")
+    start = text.index(f"{{#{anchor}}}")
+    return text[start:text.index("\n## ", start)]
