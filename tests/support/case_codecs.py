@@ -198,13 +198,7 @@ def _build_c(files: dict[str, str], directory: Path, flags: list[str]) -> None:
 
 
 class ArgDriver(c_harness.Driver):
-    """A running ``DRIVER MODEL@VERSION`` (the C or Rust driver of every case schema)."""
-
-    def __init__(self, binary: Path, ident: str) -> None:
-        self.executable = binary
-        self.process = subprocess.Popen([str(binary), ident], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, env=c_harness.ENV)
-        self.lock = threading.Lock()
+    """A running ``DRIVER MODEL@VERSION`` (the C or Rust driver of every case schema: ``ArgDriver(binary, ident)``)."""
 
 
 class EncodeError(Exception):
@@ -232,9 +226,9 @@ def _driver(lang: str, ident: str) -> ArgDriver:
 def _encoder(lang: str, ident: str) -> c_harness.LineEncoder:
     with _lock:
         if (f"{lang} encoder", ident) not in _drivers:
-            command = ([str(c_executable()), ident, "--encode"] if lang == "c" else
-                       [str(rust_executable().with_name("state_encoder")), ident])
-            _drivers[f"{lang} encoder", ident] = c_harness.LineEncoder(command)
+            encoder = (c_harness.LineEncoder(c_executable(), ident, "--encode") if lang == "c" else
+                       c_harness.LineEncoder(rust_executable().with_name("state_encoder"), ident))
+            _drivers[f"{lang} encoder", ident] = encoder
         found = _drivers[f"{lang} encoder", ident]
     assert isinstance(found, c_harness.LineEncoder)
     return found

@@ -105,25 +105,29 @@ def prebuild(refs: list[str]) -> None:
 class Driver:
     """One running driver process: ``decode(blob, limits)`` → the driver's JSON response."""
 
-    def __init__(self, executable: Path) -> None:
+    def __init__(self, executable: Path, *arguments: str) -> None:
         self.executable = executable
-        self.process = subprocess.Popen([str(executable)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self.process = subprocess.Popen([str(executable), *arguments], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, env=ENV)
         self.lock = threading.Lock()
 
     def decode(self, blob: bytes, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
         head = struct.pack("<IQQIQQ", len(blob), limits.max_total_size, limits.max_region_size, limits.max_depth,
                            limits.max_sections, limits.max_unknown_sections)
+        return self._ask(head + blob, "the C driver")
+
+    def _ask(self, request: bytes, what: str) -> dict[str, Any]:
+        """Send one request, read its one-line JSON response; AssertionError if the process died."""
         with self.lock:
             assert self.process.stdin is not None and self.process.stdout is not None
             try:
-                self.process.stdin.write(head + blob)
+                self.process.stdin.write(request)
                 self.process.stdin.flush()
                 line = self.process.stdout.readline()
             except BrokenPipeError:
                 line = b""
             if not line:
-                raise AssertionError(f"the C driver {self.executable} died:\n{self._stderr()}")
+                raise AssertionError(f"{what} {self.executable} died:\n{self._stderr()}")
         response: dict[str, Any] = json.loads(line)
         return response
 
@@ -147,25 +151,8 @@ class LineEncoder(Driver):
     """A running encoder of states sent as lines (tests/support/state_lines.py): a C driver's
     ``--encode`` mode or the Rust crate's ``state_encoder MODEL@VERSION``; one JSON line a state."""
 
-    def __init__(self, command: list[str]) -> None:
-        self.executable = Path(command[0])
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, env=ENV)
-        self.lock = threading.Lock()
-
     def encode_lines(self, lines: list[str]) -> dict[str, Any]:
-        with self.lock:
-            assert self.process.stdin is not None and self.process.stdout is not None
-            try:
-                self.process.stdin.write(("\n".join(lines) + "\n").encode())
-                self.process.stdin.flush()
-                line = self.process.stdout.readline()
-            except BrokenPipeError:
-                line = b""
-            if not line:
-                raise AssertionError(f"the encoder {self.executable} died:\n{self._stderr()}")
-        response: dict[str, Any] = json.loads(line)
-        return response
+        return self._ask(("\n".join(lines) + "\n").encode(), "the encoder")
 
 
 _drivers: dict[str, Driver] = {}
@@ -185,7 +172,7 @@ def encoder(ref: str) -> LineEncoder:
     (tests/support/state_lines.py)."""
     with _lock:
         if ref not in _encoders:
-            _encoders[ref] = LineEncoder([str(build_driver(ref)), "--encode"])
+            _encoders[ref] = LineEncoder(build_driver(ref), "--encode")
         return _encoders[ref]
 
 

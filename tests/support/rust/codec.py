@@ -13,7 +13,6 @@ driver dying) fails the test.
 from __future__ import annotations
 
 import functools
-import subprocess
 import threading
 from pathlib import Path
 
@@ -60,13 +59,7 @@ def executable(profile: str = "dev") -> Path:
 
 
 class RustDriver(Driver):
-    """A running ``dsf1_driver MODEL@VERSION``."""
-
-    def __init__(self, binary: Path, ident: str) -> None:
-        self.executable = binary
-        self.process = subprocess.Popen([str(binary), ident], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE)
-        self.lock = threading.Lock()
+    """A running ``dsf1_driver MODEL@VERSION`` (``RustDriver(binary, ident)``)."""
 
 
 _drivers: dict[str, RustDriver] = {}
@@ -86,7 +79,7 @@ def encoder(ref: str) -> LineEncoder:
     ident = ident_of(ref)
     with _lock:
         if ident not in _encoders:
-            _encoders[ident] = LineEncoder([str(encoder_executable()), ident])
+            _encoders[ident] = LineEncoder(encoder_executable(), ident)
         return _encoders[ident]
 
 
