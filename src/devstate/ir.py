@@ -30,6 +30,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator
 
 from devstate.dsf1 import vendor_header
+from devstate.param_value import param_accepts
 from devstate.version import Version as Version
 
 SCALAR_SIZES: dict[str, int] = {
@@ -453,21 +454,8 @@ class Param(_Node):
 
     def accepts(self, value: object) -> bool:
         """Whether ``value`` is a valid value of this parameter."""
-        if self.type == "bool":
-            valid = isinstance(value, bool)
-        elif self.type == "string":
-            valid = isinstance(value, str)
-        else:
-            low, high = scalar_range(self.type)
-            valid = isinstance(value, int) and not isinstance(value, bool)
-            valid = valid and low <= value <= high  # type: ignore[operator]
-        if not valid:
-            return False
-        if self.allowed is not None and value not in self.allowed:
-            return False
-        if self.min is not None and value < self.min:  # type: ignore[operator]
-            return False
-        return not (self.max is not None and value > self.max)  # type: ignore[operator]
+        value_range = None if self.type in ("bool", "string") else scalar_range(self.type)
+        return param_accepts(value, self.type, value_range, self.allowed, self.min, self.max)
 
 
 class Import(_Node):

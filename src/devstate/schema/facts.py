@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from devstate.errors import UsageError
+from devstate.param_value import param_accepts
 from devstate.result_cache import sha256_of
 from devstate.schema.registry import import_candidates, misplaced, shipped_file
 from devstate.version import Version
@@ -59,21 +60,7 @@ class ParamFacts:
 
     def accepts(self, value: object) -> bool:
         """As ``ir.Param.accepts``."""
-        if self.type == "bool":
-            valid = isinstance(value, bool)
-        elif self.type == "string":
-            valid = isinstance(value, str)
-        else:
-            assert self.range is not None
-            low, high = self.range
-            valid = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-        if not valid:
-            return False
-        if self.allowed is not None and value not in self.allowed:
-            return False
-        if self.min is not None and value < self.min:  # type: ignore[operator]
-            return False
-        return not (self.max is not None and value > self.max)  # type: ignore[operator]
+        return param_accepts(value, self.type, self.range, self.allowed, self.min, self.max)
 
 
 @dataclass(frozen=True)
