@@ -174,6 +174,11 @@ Buffer = bytes | bytearray | memoryview
 """What ``write_atomically`` writes: one buffer, or an iterable of them written one after another."""
 
 
+def buffers(data: Buffer | Iterable[Buffer]) -> Iterable[Buffer]:
+    """``data`` as the buffers to write in turn (one buffer is one)."""
+    return (data,) if isinstance(data, bytes | bytearray | memoryview) else data
+
+
 def write_atomically(path: Path, data: Buffer | Iterable[Buffer], *, durable: bool = True) -> None:
     """Write ``data`` (one buffer, or buffers written in turn and never joined: a blob's
     64 MiB region is not copied into a 64 MiB blob first) to ``path`` through a temporary
@@ -189,7 +194,7 @@ def write_atomically(path: Path, data: Buffer | Iterable[Buffer], *, durable: bo
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as out:
-            for chunk in (data,) if isinstance(data, bytes | bytearray | memoryview) else data:
+            for chunk in buffers(data):
                 out.write(chunk)
             out.flush()
             if durable:

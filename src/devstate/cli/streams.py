@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-from devstate.fileio import Buffer, FileTooLargeError, io_error, is_a_directory, write_atomically
+from devstate.fileio import Buffer, FileTooLargeError, buffers, io_error, is_a_directory, write_atomically
 
 STDIO = "-"
 
@@ -53,7 +53,7 @@ def refuse_stdio_directory(path: Path, option: str) -> None:
 def write_stdout(data: Buffer | Iterable[Buffer]) -> None:
     """Write ``data`` (one buffer, or buffers in turn) to standard output, and flush it."""
     out = sys.stdout.buffer
-    for chunk in (data,) if isinstance(data, bytes | bytearray | memoryview) else data:
+    for chunk in buffers(data):
         out.write(chunk)
     out.flush()
 
