@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -22,18 +23,18 @@ first, with ``JsonIntegerTooLong``."""
 
 
 class JsonIntegerTooLong(Exception):
-    """An integer literal of more than ``MAX_JSON_INTEGER_DIGITS`` digits (``json.loads(parse_int=json_integer)``)."""
+    """An integer literal of more ``digits`` than ``limit`` (``json.loads(parse_int=json_integer)``)."""
 
-    def __init__(self, digits: int) -> None:
-        self.digits = digits
-        super().__init__(f"an integer literal of {digits} digits (at most {MAX_JSON_INTEGER_DIGITS} are read)")
+    def __init__(self, digits: int, limit: int = MAX_JSON_INTEGER_DIGITS) -> None:
+        self.digits, self.limit = digits, limit
+        super().__init__(f"an integer literal of {digits} digits (at most {limit} are read)")
 
 
-def json_integer(text: str) -> int:
+def json_integer(text: str, max_digits: int = MAX_JSON_INTEGER_DIGITS) -> int:
     """``parse_int`` for ``json.loads``: the literal's value, or ``JsonIntegerTooLong``."""
     digits = len(text) - text.startswith("-")
-    if digits > MAX_JSON_INTEGER_DIGITS:
-        raise JsonIntegerTooLong(digits)
+    if digits > max_digits:
+        raise JsonIntegerTooLong(digits, max_digits)
     return int(text)
 
 
@@ -49,15 +50,9 @@ _LONG_INTEGER = re.compile(rf"(?<=[\[,:])\s*(-?[0-9]{{{MAX_INPUT_INTEGER_DIGITS 
 def loads_json(text: str) -> Any:
     """``json.loads`` for user input: an integer literal of more than ``MAX_INPUT_INTEGER_DIGITS``
     digits is a ``json.JSONDecodeError`` at its place, like any other invalid JSON."""
-    def integer(literal: str) -> int:
-        digits = len(literal) - literal.startswith("-")
-        if digits > MAX_INPUT_INTEGER_DIGITS:
-            raise JsonIntegerTooLong(digits)
-        return int(literal)
-
     try:
-        return json.loads(text, parse_int=integer)
+        return json.loads(text, parse_int=functools.partial(json_integer, max_digits=MAX_INPUT_INTEGER_DIGITS))
     except JsonIntegerTooLong as exc:
         found = _LONG_INTEGER.search(text)
-        raise json.JSONDecodeError(f"an integer literal of {exc.digits} digits (at most "
-                                   f"{MAX_INPUT_INTEGER_DIGITS})", text, found.start(1) if found else 0) from None
+        raise json.JSONDecodeError(f"an integer literal of {exc.digits} digits (at most {exc.limit})", text,
+                                   found.start(1) if found else 0) from None
